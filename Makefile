@@ -1,0 +1,105 @@
+# frontdesk - top-level build.  Each folder adds its programs and tests in
+# its own module.mk; this file holds the one warning line and the rules.
+#   make            build every daemon and tool into build/bin/
+#   make SAN=1      the same with ASan+UBSan (into build-san/)
+#   make test       unit tests, then end-to-end tests against the real stack
+#   make bench      benchmarks -> build/bench.json
+#   make demo       a whole stack answering one simulated booking call
+
+CC      ?= cc
+BUILD   ?= $(if $(filter 1,$(SAN)),build-san,build)
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT     ?= -O2 -g
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) -I. -Icommon -MMD -MP -pthread -D_GNU_SOURCE
+LDFLAGS += -pthread
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+pc       = $(shell pkg-config --cflags --libs $(1) 2>/dev/null)
+LIB_NNG  = -lnng
+LIB_JSON = $(call pc,jansson)
+LIB_CONF = $(call pc,libconfig)
+LIB_LWS  = $(call pc,libwebsockets)
+LIB_CURL = $(call pc,libcurl)
+LIB_PQ   = $(call pc,libpq)
+LIB_REDIS= $(call pc,hiredis)
+LIB_PS   = $(call pc,pocketsphinx sphinxbase)
+LIB_FLITE= -lflite_cmu_us_slt -lflite_cmu_us_kal -lflite_cmu_us_awb -lflite_cmu_us_rms \
+           -lflite_usenglish -lflite_cmulex -lflite -lm
+LIB_CMOCKA = $(call pc,cmocka)
+LIB_SSL  = $(call pc,libssl libcrypto)
+CFLAGS  += $(shell pkg-config --cflags pocketsphinx sphinxbase libpq 2>/dev/null)
+
+# the library every program links: proto + common
+COMMON_SRCS = proto/proto.c common/log.c common/config.c common/daemon.c \
+              common/bus.c common/rpc.c common/clock.c common/mulaw.c common/business.c
+COMMON_LIB  = $(BUILD)/lib/libfdcommon.a
+COMMON_LIBS = $(LIB_NNG) $(LIB_JSON) $(LIB_CONF) -lm
+
+BINS  :=
+TESTS :=
+include $(sort $(wildcard */module.mk tools/*/module.mk))
+
+objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all test unit e2e bench demo clean deps format
+all: $(addprefix $(BUILD)/bin/,$(BINS))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(call objs,$(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	@echo "  AR  $@"
+	@rm -f $@ && ar rcs $@ $^
+
+define prog_rule
+$(BUILD)/bin/$(1): $(call objs,$($(1)_SRCS)) $(COMMON_LIB)
+	@mkdir -p $$(dir $$@)
+	@echo "  LD  $$@"
+	@$(CC) $(LDFLAGS) -o $$@ $(call objs,$($(1)_SRCS)) $(COMMON_LIB) $($(1)_LIBS) $(COMMON_LIBS)
+endef
+$(foreach b,$(BINS),$(eval $(call prog_rule,$(b))))
+
+define test_rule
+$(BUILD)/test/$(1): $(call objs,$($(1)_SRCS)) $(COMMON_LIB)
+	@mkdir -p $$(dir $$@)
+	@echo "  LD  $$@"
+	@$(CC) $(LDFLAGS) -o $$@ $(call objs,$($(1)_SRCS)) $(COMMON_LIB) $($(1)_LIBS) $(LIB_CMOCKA) $(COMMON_LIBS)
+endef
+$(foreach t,$(TESTS),$(eval $(call test_rule,$(t))))
+
+deps:
+	@scripts/deps.sh
+
+unit: all $(addprefix $(BUILD)/test/,$(TESTS))
+	@scripts/run-unit.sh $(BUILD) $(TESTS)
+
+e2e: all
+	@BUILD=$(BUILD) tests/e2e/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@BUILD=$(BUILD) scripts/test.sh $(TESTS)
+
+unit-bins: $(addprefix $(BUILD)/test/,$(TESTS))
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/bench.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

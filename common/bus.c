@@ -1,0 +1,197 @@
+/*
+ * bus.c - nng pub/sub helpers: framing on send, checked decoding on receive.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
+
+
+#include "bus.h"
+#include "clock.h"
+#include "log.h"
+
+/* Streams are bursty (a reply's audio arrives faster than real time), so
+ * queues are deep enough to hold several seconds of audio per daemon. */
+#define BUS_QUEUE_MSGS 8192
+
+int
+fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
+    uint32_t seq, const void *payload, size_t len)
+{
+	struct fd_frame h;
+	nng_msg *m;
+	long n;
+	int rv;
+
+	memset(&h, 0, sizeof(h));
+	h.type = (uint8_t)type;
+	h.seq = seq;
+	h.ref = ref;
+	h.ts_us = fd_mono_us();
+	if (call_id) {
+		if (strlen(call_id) >= sizeof(h.call_id))
+			return NNG_EINVAL;
+		strcpy(h.call_id, call_id);
+	}
+	if ((rv = nng_msg_alloc(&m, fd_frame_size(len))) != 0)
+		return rv;
+	n = fd_frame_encode(nng_msg_body(m), nng_msg_len(m), &h, payload, len);
+	if (n < 0) {
+		nng_msg_free(m);
+		return NNG_EINVAL;
+	}
+	*msgp = m;
+	return 0;
+}
+
+int
+fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
+    const char *const *sub_addrs, size_t nsub, const int *types,
+    size_t ntypes)
+{
+	size_t i;
+	int rv;
+
+	memset(b, 0, sizeof(*b));
+	if (pub_addr) {
+		if ((rv = nng_pub0_open(&b->pub)) != 0)
+			return rv;
+		b->have_pub = 1;
+		nng_setopt_int(b->pub, NNG_OPT_SENDBUF, BUS_QUEUE_MSGS);
+		if ((rv = nng_listen(b->pub, pub_addr, NULL, 0)) != 0) {
+			log_warnx(NULL, "bus: listen %s: %s", pub_addr,
+			    nng_strerror(rv));
+			fd_bus_close(b);
+			return rv;
+		}
+	}
+	if (nsub == 0)
+		return 0;
+	if ((rv = nng_sub0_open(&b->sub)) != 0) {
+		fd_bus_close(b);
+		return rv;
+	}
+	b->have_sub = 1;
+	nng_setopt_int(b->sub, NNG_OPT_RECVBUF, BUS_QUEUE_MSGS);
+	nng_setopt_ms(b->sub, NNG_OPT_RECONNMINT, 50);
+	nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT, 1000);
+	for (i = 0; i < ntypes; i++) {
+		uint8_t topic[2];
+
+		fd_topic(types[i], topic);
+		if ((rv = nng_setopt(b->sub, NNG_OPT_SUB_SUBSCRIBE, topic,
+		    sizeof(topic))) != 0) {
+			fd_bus_close(b);
+			return rv;
+		}
+	}
+	for (i = 0; i < nsub; i++) {
+		if ((rv = nng_dial(b->sub, sub_addrs[i], NULL,
+		    NNG_FLAG_NONBLOCK)) != 0) {
+			log_warnx(NULL, "bus: dial %s: %s", sub_addrs[i],
+			    nng_strerror(rv));
+			fd_bus_close(b);
+			return rv;
+		}
+	}
+	return 0;
+}
+
+int
+fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
+    const enum fd_daemon_id *from, size_t nfrom, const int *types,
+    size_t ntypes)
+{
+	const char *addrs[FD_D_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; i < nfrom && n < FD_D_MAX; i++)
+		addrs[n++] = fd_pub_addr(from[i]);
+	return fd_bus_open_addrs(b, self < FD_D_MAX ? fd_pub_addr(self) : NULL,
+	    addrs, n, types, ntypes);
+}
+
+void
+fd_bus_close(struct fd_bus *b)
+{
+	if (b->have_pub)
+		nng_close(b->pub);
+	if (b->have_sub)
+		nng_close(b->sub);
+	b->have_pub = b->have_sub = 0;
+}
+
+int
+fd_bus_publish(struct fd_bus *b, int type, const char *call_id, uint32_t ref,
+    const void *payload, size_t len)
+{
+	nng_msg *m;
+	uint32_t seq;
+	int rv;
+
+	if (!b->have_pub)
+		return NNG_ECLOSED;
+	seq = __atomic_add_fetch(&b->seq, 1, __ATOMIC_RELAXED);
+	if ((rv = fd_frame_msg(&m, type, call_id, ref, seq, payload, len)) != 0)
+		return rv;
+	if ((rv = nng_sendmsg(b->pub, m, 0)) != 0)
+		nng_msg_free(m);
+	return rv;
+}
+
+int
+fd_bus_publish_json(struct fd_bus *b, int type, const char *call_id,
+    uint32_t ref, const json_t *obj)
+{
+	char *s;
+	int rv;
+
+	if ((s = json_dumps(obj, JSON_COMPACT)) == NULL)
+		return NNG_ENOMEM;
+	rv = fd_bus_publish(b, type, call_id, ref, s, strlen(s));
+	free(s);
+	return rv;
+}
+
+int
+fd_bus_recv(struct fd_bus *b, nng_msg **msgp, struct fd_frame *f,
+    int timeout_ms)
+{
+	char err[128];
+	nng_msg *m;
+	int rv;
+
+	nng_setopt_ms(b->sub, NNG_OPT_RECVTIMEO,
+	    timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
+	if ((rv = nng_recvmsg(b->sub, &m, 0)) != 0)
+		return rv;
+	if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), f, err,
+	    sizeof(err)) != 0) {
+		/* our own processes sent this: a decode failure is a bug */
+		log_err(NULL, "bus: dropping undecodable frame: %s", err);
+		nng_msg_free(m);
+		return EPROTO;
+	}
+	*msgp = m;
+	return 0;
+}
+
+json_t *
+fd_frame_json(const struct fd_frame *f)
+{
+	json_error_t je;
+	json_t *j;
+
+	j = json_loadb((const char *)f->payload, f->payload_len, 0, &je);
+	if (j == NULL || !json_is_object(j)) {
+		log_err(f->call_id, "%s: payload is not a JSON object: %s",
+		    fd_msg_name(f->type), j ? "not an object" : je.text);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}

@@ -1,0 +1,226 @@
+/*
+ * common_test.c - mu-law, config tables, business hours, the call clock and
+ * a real pub/sub + req/rep round trip over ipc.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "bus.h"
+#include "business.h"
+#include "clock.h"
+#include "config.h"
+#include "mulaw.h"
+#include "rpc.h"
+
+static void
+test_mulaw(void **state)
+{
+	int v;
+
+	(void)state;
+	assert_int_equal(fd_ulaw_encode(0), FD_ULAW_SILENCE);
+	assert_int_equal(fd_ulaw_decode(FD_ULAW_SILENCE), 0);
+	for (v = -32768; v <= 32767; v += 37) {
+		int d = fd_ulaw_decode(fd_ulaw_encode((int16_t)v));
+		int err = abs(d - v), tol = abs(v) / 16 + 8;
+		if (abs(v) > 32635)
+			tol = 700; /* clipped: top segment centre is 32124 */
+		assert_true(err <= tol);
+	}
+	for (v = 0; v < 256; v++)      /* decode/encode is the identity */
+		if (v != 0x7f)             /* -0 encodes as +0 */
+			assert_int_equal(fd_ulaw_encode(fd_ulaw_decode(
+			    (uint8_t)v)), v);
+}
+
+static void
+test_config(void **state)
+{
+	char path[] = "/tmp/fdcfgXXXXXX", err[256], s[16];
+	int port = 0, on = 0;
+	double d = 0;
+	config_t cfg;
+	FILE *fp;
+	int fd;
+	struct fd_cfg_opt opts[] = {
+		{ "a.port", FD_CFG_INT, &port, 0, "80", 1, 65535, NULL },
+		{ "a.on", FD_CFG_BOOL, &on, 0, "false", 0, 0, NULL },
+		{ "a.ratio", FD_CFG_DOUBLE, &d, 0, "0.5", 0, 1, NULL },
+		{ "a.name", FD_CFG_STR, s, sizeof(s), "dflt", 0, 0,
+		    "FD_TEST_NAME" },
+	};
+
+	(void)state;
+	fd = mkstemp(path);
+	fp = fdopen(fd, "w");
+	fputs("a: { port = 8080; on = true; };\n", fp);
+	fclose(fp);
+	unsetenv("FD_TEST_NAME");
+	assert_int_equal(fd_cfg_open(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(fd_cfg_apply(&cfg, opts, 4, err, sizeof(err)), 0);
+	assert_int_equal(port, 8080);
+	assert_int_equal(on, 1);
+	assert_true(d == 0.5);
+	assert_string_equal(s, "dflt");
+	setenv("FD_TEST_NAME", "fromenv", 1);
+	assert_int_equal(fd_cfg_apply(&cfg, opts, 4, err, sizeof(err)), 0);
+	assert_string_equal(s, "fromenv");
+	setenv("FD_TEST_NAME", "much-too-long-for-it", 1);
+	assert_int_equal(fd_cfg_apply(&cfg, opts, 4, err, sizeof(err)), -1);
+	unsetenv("FD_TEST_NAME");
+	config_destroy(&cfg);
+
+	fp = fopen(path, "w");
+	fputs("a: { port = 70000; };\n", fp);
+	fclose(fp);
+	assert_int_equal(fd_cfg_open(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(fd_cfg_apply(&cfg, opts, 4, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "out of range"));
+	config_destroy(&cfg);
+
+	fp = fopen(path, "w");
+	fputs("a: { port = ; };\n", fp);
+	fclose(fp);
+	assert_int_equal(fd_cfg_open(&cfg, path, err, sizeof(err)), -1);
+	config_destroy(&cfg);
+	unlink(path);
+}
+
+static void
+test_business(void **state)
+{
+	char err[256];
+	struct fd_business b;
+	config_t cfg;
+	time_t t;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg,
+	    "business: { name = \"Test Shop\"; hours = { sat = \"closed\"; "
+	    "mon = \"09:00-17:30\"; }; holidays = [\"2026-12-25\"]; "
+	    "services = ({ name = \"oil change\"; duration = 30; price = 49.95;"
+	    " aliases = [\"oil\"]; }); };"), CONFIG_TRUE);
+	assert_int_equal(fd_business_load(&cfg, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.name, "Test Shop");
+	assert_int_equal(b.services[0].price_cents, 4995);
+	assert_non_null(fd_business_service(&b, "OIL"));
+	assert_null(fd_business_service(&b, "haircut"));
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(fd_time_parse("2026-11-23T09:00", &t), 0); /* Mon */
+	assert_true(fd_business_open_at(&b, t));
+	assert_int_equal(fd_time_parse("2026-11-23T17:30", &t), 0);
+	assert_false(fd_business_open_at(&b, t));
+	assert_int_equal(fd_time_parse("2026-11-28T10:00", &t), 0); /* Sat */
+	assert_false(fd_business_open_day(&b, t));
+	assert_int_equal(fd_time_parse("2026-12-25T10:00", &t), 0); /* Fri */
+	assert_false(fd_business_open_day(&b, t));
+	config_destroy(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg,
+	    "business: { hours = { mon = \"9-5\"; }; };"), CONFIG_TRUE);
+	assert_int_equal(fd_business_load(&cfg, &b, err, sizeof(err)), -1);
+	config_destroy(&cfg);
+}
+
+static void
+test_clock(void **state)
+{
+	struct fd_callclock c;
+	char buf[32];
+	time_t t;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(fd_callclock_init(&c, "2026-11-23T09:00:00"), 0);
+	t = fd_callclock_now(&c);
+	fd_time_fmt(t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-23T09:00:00");
+	assert_int_equal(fd_callclock_init(&c, "tomorrow"), -1);
+	assert_int_equal(fd_time_parse("2026-02-31", &t), -1);
+	assert_int_equal(fd_time_parse("2026-02-28T25:00", &t), -1);
+}
+
+static json_t *
+echo_handler(void *arg, int worker, const char *call_id, json_t *req)
+{
+	(void)arg;
+	(void)worker;
+	return json_pack("{s:b, s:{s:s, s:O}}", "ok", 1, "result", "call",
+	    call_id, "req", req);
+}
+
+static void
+test_bus_rpc(void **state)
+{
+	char pub[128], rep[128];
+	const char *subs[1];
+	struct fd_bus a, b;
+	struct fd_rpc_server *srv;
+	struct fd_frame f;
+	struct fd_rpc cli;
+	json_t *r = NULL, *args;
+	nng_msg *m;
+	int types[] = { FD_MSG_SAY }, i, rv = -1;
+
+	(void)state;
+	snprintf(pub, sizeof(pub), "ipc:///tmp/fdtest-%d.pub", (int)getpid());
+	snprintf(rep, sizeof(rep), "ipc:///tmp/fdtest-%d.rep", (int)getpid());
+	subs[0] = pub;
+	assert_int_equal(fd_bus_open_addrs(&a, pub, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
+	/* pub/sub drops until the dial completes: retry until one arrives */
+	for (i = 0; i < 100 && rv != 0; i++) {
+		fd_bus_publish(&a, FD_MSG_DTMF, "CA1", 0, "{}", 2); /* filtered */
+		fd_bus_publish(&a, FD_MSG_SAY, "CA1", 5, "{\"text\":\"x\"}",
+		    12);
+		rv = fd_bus_recv(&b, &m, &f, 20);
+	}
+	assert_int_equal(rv, 0);
+	assert_int_equal(f.type, FD_MSG_SAY);
+	assert_int_equal(f.ref, 5);
+	assert_string_equal(f.call_id, "CA1");
+	nng_msg_free(m);
+	fd_bus_close(&a);
+	fd_bus_close(&b);
+
+	srv = fd_rpc_serve(rep, 2, echo_handler, NULL);
+	assert_non_null(srv);
+	assert_int_equal(fd_rpc_open(&cli, rep), 0);
+	args = json_pack("{s:i}", "n", 3);
+	assert_int_equal(fd_rpc_tool(&cli, "CA9", "ping", args, NULL, &r,
+	    2000), 0);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(r, "result"), "call")), "CA9");
+	json_decref(r);
+	fd_rpc_close(&cli);
+	fd_rpc_server_stop(srv);
+	/* a call to nobody times out instead of hanging */
+	assert_int_equal(fd_rpc_open(&cli, "ipc:///tmp/fdtest-nobody.rep"), 0);
+	assert_int_equal(fd_rpc_tool(&cli, "CA9", "ping", NULL, NULL, &r, 100),
+	    NNG_ETIMEDOUT);
+	fd_rpc_close(&cli);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mulaw),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_business),
+		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_bus_rpc),
+	};
+	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}

@@ -1,0 +1,164 @@
+/*
+ * config.c - table-driven libconfig options with defaults, env overrides
+ * and bounds, validated in one place.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+
+int
+fd_cfg_open(config_t *cfg, const char *file, char *err, size_t errlen)
+{
+	config_init(cfg);
+	if (file == NULL)
+		return 0;
+	if (config_read_file(cfg, file) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s",
+		    config_error_file(cfg) ? config_error_file(cfg) : file,
+		    config_error_line(cfg), config_error_text(cfg));
+		config_destroy(cfg);
+		config_init(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	if (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "yes")
+	    || !strcasecmp(s, "on"))
+		*out = 1;
+	else if (!strcasecmp(s, "false") || !strcmp(s, "0") ||
+	    !strcasecmp(s, "no") || !strcasecmp(s, "off"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+set_from_text(const struct fd_cfg_opt *o, const char *s, char *err,
+    size_t errlen)
+{
+	char *end;
+	double d;
+	long long ll;
+
+	switch (o->type) {
+	case FD_CFG_STR:
+		if (strlen(s) >= o->cap) {
+			snprintf(err, errlen, "%s: value longer than %zu", o->path,
+			    o->cap - 1);
+			return -1;
+		}
+		strcpy((char *)o->ptr, s);
+		return 0;
+	case FD_CFG_BOOL:
+		if (parse_bool(s, (int *)o->ptr) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not a boolean",
+			    o->path, s);
+			return -1;
+		}
+		return 0;
+	case FD_CFG_INT:
+		errno = 0;
+		ll = strtoll(s, &end, 10);
+		if (errno || end == s || *end) {
+			snprintf(err, errlen, "%s: '%s' is not an integer",
+			    o->path, s);
+			return -1;
+		}
+		*(int *)o->ptr = (int)ll;
+		d = (double)ll;
+		break;
+	case FD_CFG_DOUBLE:
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno || end == s || *end) {
+			snprintf(err, errlen, "%s: '%s' is not a number", o->path,
+			    s);
+			return -1;
+		}
+		*(double *)o->ptr = d;
+		break;
+	default:
+		snprintf(err, errlen, "%s: bad option type", o->path);
+		return -1;
+	}
+	if ((o->min != 0 || o->max != 0) && (d < o->min || d > o->max)) {
+		snprintf(err, errlen, "%s: %g out of range [%g, %g]", o->path, d,
+		    o->min, o->max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_from_setting(const struct fd_cfg_opt *o, const config_setting_t *s,
+    char *err, size_t errlen)
+{
+	char buf[64];
+	int t = config_setting_type(s);
+
+	switch (t) {
+	case CONFIG_TYPE_STRING:
+		return set_from_text(o, config_setting_get_string(s), err,
+		    errlen);
+	case CONFIG_TYPE_INT:
+		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
+		break;
+	case CONFIG_TYPE_INT64:
+		snprintf(buf, sizeof(buf), "%lld",
+		    config_setting_get_int64(s));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		if (o->type == FD_CFG_INT) {
+			snprintf(err, errlen, "%s: expected an integer",
+			    o->path);
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "%.17g",
+		    config_setting_get_float(s));
+		break;
+	case CONFIG_TYPE_BOOL:
+		snprintf(buf, sizeof(buf), "%s",
+		    config_setting_get_bool(s) ? "true" : "false");
+		break;
+	default:
+		snprintf(err, errlen, "%s: expected a scalar", o->path);
+		return -1;
+	}
+	if (o->type == FD_CFG_STR && t != CONFIG_TYPE_STRING) {
+		snprintf(err, errlen, "%s: expected a string", o->path);
+		return -1;
+	}
+	return set_from_text(o, buf, err, errlen);
+}
+
+int
+fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct fd_cfg_opt *o = &opts[i];
+		const config_setting_t *s;
+		const char *ev;
+
+		if (o->def && set_from_text(o, o->def, err, errlen) != 0)
+			return -1;
+		s = cfg ? config_lookup(cfg, o->path) : NULL;
+		if (s && set_from_setting(o, s, err, errlen) != 0)
+			return -1;
+		if (o->env && (ev = getenv(o->env)) != NULL && *ev &&
+		    set_from_text(o, ev, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}

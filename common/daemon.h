@@ -1,0 +1,63 @@
+/*
+ * daemon.h - the table of frontdesk daemons and the start-up every daemon
+ * shares: arguments (-f config, -n check, -d debug, -D list daemons),
+ * config loading, logging, signals, and the bus addresses.
+ */
+#ifndef FD_DAEMON_H
+#define FD_DAEMON_H
+
+#include <signal.h>
+#include <libconfig.h>
+
+#include "config.h"
+
+enum fd_daemon_id {
+	FD_D_GATEWAY = 0,
+	FD_D_STT,
+	FD_D_AGENT,
+	FD_D_TTS,
+	FD_D_CRM,
+	FD_D_SCHEDULER,
+	FD_D_MAX
+};
+
+struct fd_daemon_info {
+	enum fd_daemon_id id;
+	const char *name;       /* log prefix, binary name, socket file stem */
+	int has_rep;            /* serves req/rep (crm-tools) */
+};
+
+extern const struct fd_daemon_info fd_daemons[FD_D_MAX];
+
+/* Exit code for a permanent failure (bad config): the supervisor stops. */
+#define FD_EX_CONFIG 78
+
+/* Options every daemon reads (bus addresses, log level, time zone). */
+struct fd_common_cfg {
+	char config_file[512];
+	char log_level[16];
+	char rundir[200];
+	char pub[FD_D_MAX][256];    /* pub address of each daemon */
+	char crm_rep[256];          /* crm-tools req/rep address */
+	char timezone[64];          /* business time zone, sets TZ */
+};
+
+extern struct fd_common_cfg fd_common;
+extern config_t fd_config;        /* the whole parsed file, for sections */
+extern volatile sig_atomic_t fd_stop;
+extern volatile sig_atomic_t fd_reload;
+
+/*
+ * Parse arguments, load the config (the file of -f, else $FRONTDESK_CONFIG,
+ * else none), fill the common options and the daemon's own table, start
+ * logging and install signal handlers.  With -n it prints "config ok" and
+ * exits 0.  A bad config exits FD_EX_CONFIG.
+ */
+void fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
+    const struct fd_cfg_opt *opts, size_t nopts);
+/* Re-read the config file into the daemon's table (after SIGHUP). */
+int fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts);
+/* The pub address of a daemon, from config or ipc://<rundir>/<name>.pub */
+const char *fd_pub_addr(enum fd_daemon_id id);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * log.c - stderr logging with timestamp, daemon name, pid, level and call id.
+ * Each line is written with one write(2) so lines from threads never mix.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int fd_log_level = LOG_LVL_INFO;
+static char log_name[32] = "frontdesk";
+
+static const char *const lvl_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_init(const char *daemon, int level)
+{
+	snprintf(log_name, sizeof(log_name), "%s", daemon);
+	fd_log_level = level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i <= LOG_LVL_DEBUG; i++)
+		if (strcmp(s, lvl_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+vlog(int lvl, const char *call, int with_errno, const char *fmt, va_list ap)
+{
+	char line[2048];
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+	int r, saved = errno;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s[%d] %s call=%s ",
+	    (long)(tv.tv_usec / 1000), log_name, (int)getpid(), lvl_names[lvl],
+	    (call && *call) ? call : "-");
+	if (r > 0)
+		n += (size_t)r;
+	if (n < sizeof(line)) {
+		r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		if (r > 0)
+			n += (size_t)r;
+	}
+	if (n >= sizeof(line) - 80)
+		n = sizeof(line) - 80;
+	if (with_errno)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s",
+		    strerror(saved));
+	/* one event, one line: fold embedded newlines */
+	for (size_t i = 0; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* nowhere left to report it */
+	}
+	errno = saved;
+}
+
+#define LOGFN(name, lvl, werr)						\
+void name(const char *call, const char *fmt, ...)			\
+{									\
+	va_list ap;							\
+	if (fd_log_level < (lvl))					\
+		return;							\
+	va_start(ap, fmt);						\
+	vlog((lvl), call, (werr), fmt, ap);				\
+	va_end(ap);							\
+}
+
+LOGFN(log_warn, LOG_LVL_WARN, 1)
+LOGFN(log_warnx, LOG_LVL_WARN, 0)
+LOGFN(log_err, LOG_LVL_ERR, 0)
+LOGFN(log_info, LOG_LVL_INFO, 0)
+LOGFN(log_debug_, LOG_LVL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, NULL, 1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,2 @@
+TESTS += proto_test
+proto_test_SRCS = proto/proto_test.c

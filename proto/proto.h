@@ -1,0 +1,137 @@
+/*
+ * proto.h - every message that crosses between frontdesk processes.
+ *
+ * A frame is a fixed 64-byte big-endian header followed by a payload:
+ *
+ *   off size field
+ *     0    1 version      FD_PROTO_VERSION; a frame of another version is refused
+ *     1    1 type         enum fd_msg_type
+ *     2    2 flags        FD_F_* bits
+ *     4    4 seq          per-sender sequence number
+ *     8    8 ts_us        sender's CLOCK_MONOTONIC in microseconds (hop latency)
+ *    16    4 ref          type-specific reference (utterance id for speech/audio)
+ *    20    4 payload_len  bytes after the header, at most FD_MAX_PAYLOAD
+ *    24   40 call_id      NUL-padded call id (Twilio CallSid), may be empty
+ *
+ * Audio frames carry raw 8 kHz mu-law; every other payload is one JSON object.
+ * Subscribers filter on the first two bytes (version, type), so a pub/sub
+ * subscription is fd_topic(type).  Nothing casts a received buffer to a struct:
+ * frames are read through the checked cursor below.
+ */
+#ifndef FD_PROTO_H
+#define FD_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FD_PROTO_VERSION 1
+#define FD_HDR_LEN 64
+#define FD_CALL_ID_LEN 40             /* incl. the terminating NUL */
+#define FD_MAX_PAYLOAD (4u << 20)     /* 4 MiB */
+
+/* Bump FD_PROTO_VERSION when a type changes meaning or payload shape. */
+enum fd_msg_type {
+	FD_MSG_NONE = 0,
+	/* gateway -> all: call lifecycle and caller input */
+	FD_MSG_CALL_START = 1,   /* JSON {call_id,stream_sid,from,to,direction,now?,params{}} */
+	FD_MSG_CALL_END = 2,     /* JSON {reason} */
+	FD_MSG_AUDIO_IN = 3,     /* raw mu-law from the caller (usually 160 bytes) */
+	FD_MSG_DTMF = 4,         /* JSON {digit} */
+	FD_MSG_MARK = 5,         /* JSON {name,played}: a mark echoed (played) or cleared */
+	/* stt-worker -> agent */
+	FD_MSG_SPEECH_STARTED = 10, /* JSON {at_ms} caller started talking */
+	FD_MSG_SPEECH_STOPPED = 11, /* JSON {at_ms,dur_ms} caller stopped (before endpoint) */
+	FD_MSG_TRANSCRIPT = 12,     /* JSON {text,final,confidence,start_ms,end_ms,speech_end_us} */
+	/* agent -> stt-worker */
+	FD_MSG_STT_HINT = 13,       /* JSON {expect:"date|time|digits|name|yesno|any",words:[]} */
+	/* agent -> tts-worker */
+	FD_MSG_SAY = 20,            /* ref=utt id. JSON {text,last,voice?} (last: no more text for utt) */
+	FD_MSG_SAY_CANCEL = 21,     /* ref=utt id: cancel this and every earlier utterance */
+	/* tts-worker -> gateway, agent */
+	FD_MSG_AUDIO_OUT = 22,      /* ref=utt id. raw mu-law to play to the caller */
+	FD_MSG_AUDIO_MARK = 23,     /* ref=utt id. JSON {name,seg,text,last}: segment boundary */
+	FD_MSG_TTS_ERROR = 24,      /* ref=utt id. JSON {error} */
+	/* agent -> gateway: call control */
+	FD_MSG_CLEAR = 30,          /* ref=highest utt id to drop: stop playback now (barge-in) */
+	FD_MSG_HANGUP = 31,         /* JSON {reason} close the media stream */
+	FD_MSG_TRANSFER = 32,       /* JSON {to,reason} redirect the call with <Dial> */
+	/* scheduler -> gateway */
+	FD_MSG_OUTBOUND_CALL = 40,  /* JSON {to,from,purpose,appointment_id?} place a call */
+	FD_MSG_OUTBOUND_RESULT = 41,/* JSON {to,call_id?,status,error?} */
+	/* req/rep with crm-tools */
+	FD_MSG_TOOL_REQ = 50,       /* JSON {tool,args{},now?,caller?} */
+	FD_MSG_TOOL_REP = 51,       /* JSON {ok,result?|error?} */
+	FD_MSG_TYPE_MAX
+};
+
+enum fd_frame_flags {
+	FD_F_TEST = 1u << 0,        /* produced by a test harness */
+};
+
+struct fd_frame {
+	uint8_t version;
+	uint8_t type;
+	uint16_t flags;
+	uint32_t seq;
+	uint64_t ts_us;
+	uint32_t ref;
+	char call_id[FD_CALL_ID_LEN];
+	const uint8_t *payload;     /* points into the decoded buffer; not owned */
+	uint32_t payload_len;
+};
+
+/* Checked read cursor: every read fails once the data runs short. */
+struct fd_cursor {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	int err;                    /* sticky: set on the first short read */
+};
+
+void fd_cur_init(struct fd_cursor *c, const void *buf, size_t len);
+int fd_cur_u8(struct fd_cursor *c, uint8_t *v);
+int fd_cur_u16(struct fd_cursor *c, uint16_t *v);
+int fd_cur_u32(struct fd_cursor *c, uint32_t *v);
+int fd_cur_u64(struct fd_cursor *c, uint64_t *v);
+int fd_cur_bytes(struct fd_cursor *c, void *dst, size_t n);
+int fd_cur_skip(struct fd_cursor *c, size_t n, const uint8_t **at);
+int fd_cur_end(const struct fd_cursor *c); /* 0 only if no error and nothing left */
+
+/* Checked write cursor over a caller's buffer. */
+struct fd_wcursor {
+	uint8_t *p;
+	size_t cap;
+	size_t off;
+	int err;
+};
+
+void fd_wcur_init(struct fd_wcursor *w, void *buf, size_t cap);
+void fd_wcur_u8(struct fd_wcursor *w, uint8_t v);
+void fd_wcur_u16(struct fd_wcursor *w, uint16_t v);
+void fd_wcur_u32(struct fd_wcursor *w, uint32_t v);
+void fd_wcur_u64(struct fd_wcursor *w, uint64_t v);
+void fd_wcur_bytes(struct fd_wcursor *w, const void *src, size_t n);
+
+/* Name of a message type for logs ("call_start"), "unknown" otherwise. */
+const char *fd_msg_name(int type);
+/* 1 if type is a defined message type. */
+int fd_msg_valid(int type);
+/* 1 if the type's payload is raw audio rather than JSON. */
+int fd_msg_is_audio(int type);
+/* 1 if s is an acceptable call id: empty, or 1..39 chars of [A-Za-z0-9_-]. */
+int fd_call_id_valid(const char *s);
+
+/* Encode header+payload into buf.  Returns the frame length, or -1 if the
+ * buffer is too small, the payload too large or a field is invalid. */
+long fd_frame_encode(void *buf, size_t cap, const struct fd_frame *hdr,
+    const void *payload, size_t payload_len);
+/* Total frame size for a payload of n bytes. */
+size_t fd_frame_size(size_t payload_len);
+/* Decode and validate a frame.  f->payload points into buf.  Returns 0, or -1
+ * with a reason in err (truncated, trailing data, bad version/type, oversize). */
+int fd_frame_decode(const void *buf, size_t len, struct fd_frame *f,
+    char *err, size_t errlen);
+/* The two-byte pub/sub topic for a type. */
+void fd_topic(int type, uint8_t out[2]);
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install frontdesk's build and run dependencies from Debian 12 packages.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+PKGS=(build-essential pkg-config libnng-dev libwebsockets-dev libcurl4-openssl-dev
+      libpq-dev libhiredis-dev libjansson-dev libconfig-dev libssl-dev
+      libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata flite1-dev
+      libcmocka-dev postgresql redis-server radicale python3 curl ca-certificates
+      procps psmisc)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run each unit test binary; print one summary line per binary and a total.
+# Usage: run-unit.sh BUILD_DIR test...
+build=$1; shift
+pass=0; fail=0; failed=()
+for t in "$@"; do
+	out=$("$build/test/$t" 2>&1); rc=$?
+	n=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	n=${n:-0}; f=${f:-0}
+	if [ $rc -ne 0 ] && [ "$f" = 0 ]; then f=1; fi
+	pass=$((pass + n)); fail=$((fail + f))
+	if [ $rc -ne 0 ]; then
+		failed+=("$t"); printf '%s\n' "$out" | grep -E 'FAILED|ERROR|error|LINE' | head -20
+		printf 'unit %-24s FAIL (%s passed, %s failed)\n' "$t" "$n" "$f"
+	else
+		printf 'unit %-24s ok (%s passed)\n' "$t" "$n"
+	fi
+done
+echo "unit: $pass passed, $fail failed"
+[ $fail -eq 0 ]
