@@ -1,0 +1,61 @@
+/*
+ * stt_engine.h - the table every speech-recognition engine fills in.
+ * stt-worker picks one by `stt.engine` (pocketsphinx, deepgram).  A stream
+ * is one call; the engine reports what it hears through callbacks, which
+ * stt-worker turns into SPEECH_STARTED / SPEECH_STOPPED / TRANSCRIPT frames.
+ */
+#ifndef FD_STT_ENGINE_H
+#define FD_STT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libconfig.h>
+
+struct stt_result {
+	const char *text;
+	int final;
+	double confidence;      /* 0..1 */
+	uint32_t start_ms;      /* stream audio clock */
+	uint32_t end_ms;
+	uint64_t speech_end_us; /* fd_mono_us() when speech ended (finals) */
+};
+
+struct stt_events {
+	void (*speech_started)(void *arg, uint32_t at_ms);
+	void (*speech_stopped)(void *arg, uint32_t at_ms, uint32_t dur_ms);
+	void (*result)(void *arg, const struct stt_result *r);
+};
+
+struct stt_engine_ops {
+	const char *name;
+	int (*init)(const config_t *cfg, void **eng, char *err, size_t errlen);
+	void (*fini)(void *eng);
+	void *(*stream_open)(void *eng, const char *call_id,
+	    const struct stt_events *ev, void *arg);
+	/* mu-law 8 kHz as received from the call; arrival time for latency */
+	int (*feed)(void *stream, const uint8_t *ulaw, size_t n,
+	    uint64_t arrival_us);
+	/* what the agent expects next: "any|date|time|digits|name|yesno|..",
+	 * plus words to favour (may be NULL/0) */
+	void (*hint)(void *stream, const char *expect, const char *const *words,
+	    size_t nwords);
+	void (*stream_close)(void *stream);
+};
+
+extern const struct stt_engine_ops stt_engine_pocketsphinx;
+const struct stt_engine_ops *stt_engine_find(const char *name);
+
+/*
+ * Standalone utterance decoder on the same local engine, for tools that
+ * already hold a whole utterance (callsim hearing the agent, benchmarks).
+ * lm_corpus: NULL for the stock en-us model, else a text file of sentences
+ * to build a domain language model from.
+ */
+struct ps8k;
+struct ps8k *ps8k_open(const char *lm_corpus, char *err, size_t errlen);
+/* Decode 8 kHz PCM; text gets the hypothesis ("" if nothing). 0 or -1. */
+int ps8k_decode(struct ps8k *d, const int16_t *pcm, size_t n, char *text,
+    size_t len, double *confidence);
+void ps8k_close(struct ps8k *d);
+
+#endif
