@@ -18,6 +18,7 @@
 #include "config.h"
 #include "mulaw.h"
 #include "rpc.h"
+#include "twilio.h"
 
 static void
 test_mulaw(void **state)
@@ -212,6 +213,45 @@ test_bus_rpc(void **state)
 	fd_rpc_close(&cli);
 }
 
+static void
+test_twilio(void **state)
+{
+	/* the request-validator vector from Twilio's SDK tests */
+	const char *body = "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&"
+	    "Digits=1234&From=%2B14158675309&To=%2B18005551212";
+	const char *url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+	uint8_t raw[16];
+	struct fd_form f;
+	char sig[64], enc[64];
+
+	(void)state;
+	assert_int_equal(fd_form_parse(body, strlen(body), &f), 0);
+	assert_string_equal(fd_form_get(&f, "From"), "+14158675309");
+	fd_twilio_sign("12345", url, &f, sig);
+	assert_string_equal(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+	assert_true(fd_twilio_valid("12345", url, &f, sig));
+	/* the port quirk: signed with :443, validated against the bare URL */
+	fd_twilio_sign("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2",
+	    &f, sig);
+	assert_true(fd_twilio_valid("12345", url, &f, sig));
+	assert_false(fd_twilio_valid("54321", url, &f, sig));
+	assert_false(fd_twilio_valid("12345", url, &f, "RSOYDt4T1cUTdK1PDd93/VVr8B8"));
+	fd_form_free(&f);
+	assert_int_equal(fd_form_parse("a=%zz", 5, &f), -1);
+	assert_int_equal(fd_form_parse("a=%2", 4, &f), -1);
+
+	assert_int_equal(fd_b64_encode((const uint8_t *)"hello", 5, enc), 8);
+	assert_string_equal(enc, "aGVsbG8=");
+	assert_int_equal(fd_b64_decode(enc, 8, raw, sizeof(raw)), 5);
+	assert_memory_equal(raw, "hello", 5);
+	assert_int_equal(fd_b64_decode("aGVsbG8", 7, raw, sizeof(raw)), -1);
+	assert_int_equal(fd_b64_decode("aG=sbG8=", 8, raw, sizeof(raw)), -1);
+	assert_int_equal(fd_b64_decode("aGVs*G8=", 8, raw, sizeof(raw)), -1);
+	assert_int_equal(fd_b64_decode(enc, 8, raw, 4), -1);
+	assert_int_equal(fd_urlencode("+1 555", enc, sizeof(enc)), 10);
+	assert_string_equal(enc, "%2B1%20555");
+}
+
 int
 main(void)
 {
@@ -221,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_business),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_bus_rpc),
+		cmocka_unit_test(test_twilio),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

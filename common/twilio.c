@@ -1,0 +1,327 @@
+/*
+ * twilio.c - base64, urlencoded forms and X-Twilio-Signature.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "twilio.h"
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t
+fd_b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) |
+		    in[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+		out[o++] = b64[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = (i + 1 < n) ? b64[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+fd_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
+{
+	size_t i, o = 0, pad = 0;
+	uint32_t v;
+	int k, d;
+
+	if (n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		v = 0;
+		for (k = 0; k < 4; k++) {
+			char c = in[i + k];
+			if (c == '=' && i + 4 == n && k >= 2) {
+				if (k == 2 && in[i + 3] != '=')
+					return -1;
+				pad++;
+				d = 0;
+			} else if (pad || (d = b64_val((unsigned char)c)) < 0)
+				return -1;
+			v = (v << 6) | (uint32_t)d;
+		}
+		if (o + 3 - pad > cap)
+			return -1;
+		out[o++] = (uint8_t)(v >> 16);
+		if (pad < 2)
+			out[o++] = (uint8_t)(v >> 8);
+		if (pad < 1)
+			out[o++] = (uint8_t)v;
+	}
+	return (long)o;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static char *
+url_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t i, o = 0;
+	int h, l;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= n) {
+				free(out);
+				return NULL;
+			}
+			if ((h = hexval((unsigned char)s[i + 1])) < 0 ||
+			    (l = hexval((unsigned char)s[i + 2])) < 0) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = (char)(h * 16 + l);
+			i += 2;
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
+fd_form_parse(const char *body, size_t len, struct fd_form *f)
+{
+	const char *p = body, *end = body + len, *amp, *eq;
+	struct fd_kv *nkv;
+
+	f->kv = NULL;
+	f->n = 0;
+	while (p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (amp == NULL)
+			amp = end;
+		if (amp > p) {
+			eq = memchr(p, '=', (size_t)(amp - p));
+			if ((nkv = realloc(f->kv, (f->n + 1) *
+			    sizeof(*f->kv))) == NULL)
+				goto fail;
+			f->kv = nkv;
+			f->kv[f->n].key = url_decode(p, (size_t)((eq ? eq :
+			    amp) - p));
+			f->kv[f->n].val = eq ? url_decode(eq + 1,
+			    (size_t)(amp - eq - 1)) : strdup("");
+			f->n++;
+			if (f->kv[f->n - 1].key == NULL ||
+			    f->kv[f->n - 1].val == NULL)
+				goto fail;
+		}
+		p = amp + 1;
+	}
+	return 0;
+fail:
+	fd_form_free(f);
+	return -1;
+}
+
+const char *
+fd_form_get(const struct fd_form *f, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->kv[i].key, key) == 0)
+			return f->kv[i].val;
+	return NULL;
+}
+
+void
+fd_form_free(struct fd_form *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->kv[i].key);
+		free(f->kv[i].val);
+	}
+	free(f->kv);
+	f->kv = NULL;
+	f->n = 0;
+}
+
+long
+fd_urlencode(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= cap)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	if (o >= cap)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	const struct fd_kv *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	return r ? r : strcmp(x->val, y->val);
+}
+
+void
+fd_twilio_sign(const char *token, const char *url,
+    const struct fd_form *params, char *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	struct fd_kv *sorted = NULL;
+	char *data;
+	size_t i, o, len, n = params ? params->n : 0;
+
+	if (n) {
+		sorted = malloc(n * sizeof(*sorted));
+		if (sorted == NULL) {
+			out[0] = '\0';
+			return;
+		}
+		memcpy(sorted, params->kv, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), kv_cmp);
+	}
+	/* the signed data: url, then each distinct sorted name+value pair */
+	len = strlen(url) + 1;
+	for (i = 0; i < n; i++)
+		len += strlen(sorted[i].key) + strlen(sorted[i].val);
+	if ((data = malloc(len)) == NULL) {
+		free(sorted);
+		out[0] = '\0';
+		return;
+	}
+	o = strlen(url);
+	memcpy(data, url, o);
+	for (i = 0; i < n; i++) {
+		size_t kl = strlen(sorted[i].key), vl = strlen(sorted[i].val);
+		if (i > 0 && kv_cmp(&sorted[i], &sorted[i - 1]) == 0)
+			continue;
+		memcpy(data + o, sorted[i].key, kl);
+		o += kl;
+		memcpy(data + o, sorted[i].val, vl);
+		o += vl;
+	}
+	HMAC(EVP_sha1(), token, (int)strlen(token), (unsigned char *)data, o,
+	    mac, &maclen);
+	free(data);
+	free(sorted);
+	fd_b64_encode(mac, maclen, out);
+}
+
+/* Rewrite url with its explicit port removed (strip=1) or the scheme's
+ * default port added (strip=0).  0 if a variant was produced. */
+static int
+port_variant(const char *url, int strip, char *out, size_t cap)
+{
+	const char *hs, *he, *colon, *defport;
+
+	if (strncmp(url, "https://", 8) == 0) {
+		hs = url + 8;
+		defport = "443";
+	} else if (strncmp(url, "http://", 7) == 0) {
+		hs = url + 7;
+		defport = "80";
+	} else
+		return -1;
+	he = hs + strcspn(hs, "/?#");
+	colon = memchr(hs, ':', (size_t)(he - hs));
+	if (strip) {
+		if (colon == NULL)
+			return -1;
+		snprintf(out, cap, "%.*s%s", (int)(colon - url), url, he);
+	} else {
+		if (colon != NULL)
+			return -1;
+		snprintf(out, cap, "%.*s:%s%s", (int)(he - url), url, defport,
+		    he);
+	}
+	return 0;
+}
+
+int
+fd_twilio_valid(const char *token, const char *url,
+    const struct fd_form *params, const char *signature)
+{
+	char want[64], alt[2048];
+	size_t sl = strlen(signature);
+	int strip;
+
+	fd_twilio_sign(token, url, params, want);
+	if (sl == strlen(want) && CRYPTO_memcmp(want, signature, sl) == 0)
+		return 1;
+	for (strip = 0; strip <= 1; strip++) {
+		if (port_variant(url, strip, alt, sizeof(alt)) != 0)
+			continue;
+		fd_twilio_sign(token, alt, params, want);
+		if (sl == strlen(want) &&
+		    CRYPTO_memcmp(want, signature, sl) == 0)
+			return 1;
+	}
+	return 0;
+}
