@@ -1,0 +1,2 @@
+BINS += scheduler
+scheduler_SRCS = scheduler/scheduler.c
