@@ -1,0 +1,42 @@
+# Sourced by demo.sh, tests/e2e/run.sh and bench.sh: a private stack
+# (ports, directories, config with the test clock on) so it never collides
+# with an installed frontdesk.  Usage: PROFILE=e2e . scripts/stack-env.sh
+top=${top:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+PROFILE=${PROFILE:-demo}
+BUILD=${BUILD:-build}
+case $PROFILE in
+demo)  off=0 ;;
+e2e)   off=1 ;;
+bench) off=2 ;;
+*)     off=3 ;;
+esac
+export FRONTDESK_BIN=$top/$BUILD/bin
+export FRONTDESK_VAR=$top/$BUILD/$PROFILE/var
+export FRONTDESK_RUNDIR=/tmp/fd-$PROFILE
+export FRONTDESK_PG_PORT=$((5550 + off))
+export FRONTDESK_REDIS_PORT=$((6550 + off))
+export TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-$PROFILE-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
+export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-AC0000000000000000000000000000000$off}
+export FRONTDESK_CONFIG=$top/$BUILD/$PROFILE/frontdesk.conf
+GW_PORT=$((18080 + off * 10))
+CARRIER_PORT=$((18085 + off * 10))
+GW=http://127.0.0.1:$GW_PORT
+PUBLIC=https://frontdesk.example.com
+mkdir -p "$FRONTDESK_VAR"
+sed -e "s|rundir = \"[^\"]*\"|rundir = \"$FRONTDESK_RUNDIR\"|" \
+    -e "s|listen_port = [0-9]*|listen_port = $GW_PORT|" \
+    -e "s|allow_test_clock = false|allow_test_clock = true|" \
+    -e "s|host=/tmp/frontdesk port=5544|host=$FRONTDESK_RUNDIR port=$FRONTDESK_PG_PORT|" \
+    -e "s|unix:/tmp/frontdesk/redis.sock|unix:$FRONTDESK_RUNDIR/redis.sock|" \
+    -e "s|^gateway: {|gateway: {\n  twilio_api_base = \"http://127.0.0.1:$CARRIER_PORT/2010-04-01\";|" \
+    "$top/etc/frontdesk.conf" >"$FRONTDESK_CONFIG"
+CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC"
+psqlq() { psql -h "$FRONTDESK_RUNDIR" -p "$FRONTDESK_PG_PORT" -U frontdesk -d frontdesk -Atc "$1"; }
+wait_healthy() {
+	local i
+	for i in $(seq 1 150); do
+		curl -fsS "$GW/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# End-to-end tests: start the real stack (PostgreSQL, Redis, six daemons)
+# on private ports and directories, then drive it as Twilio would with
+# callsim and plain HTTP.  Prints "e2e: N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+PROFILE=e2e . scripts/stack-env.sh
+SUITE_PARALLEL=${SUITE_PARALLEL:-4}
+
+pass=0; fail=0
+ok()   { pass=$((pass + 1)); echo "e2e ok   $*"; }
+bad()  { fail=$((fail + 1)); echo "e2e FAIL $*"; }
+
+cleanup() {
+	deploy/frontdeskctl stop >/dev/null 2>&1
+}
+trap cleanup EXIT
+deploy/frontdeskctl stop >/dev/null 2>&1
+rm -rf "$FRONTDESK_VAR/log"
+if ! deploy/frontdeskctl start; then
+	bad "stack start"
+	echo "e2e: $pass passed, $fail failed"; exit 1
+fi
+
+wait_healthy && ok "gateway /healthz answers" || bad "gateway /healthz did not answer"
+
+sign() { # URL FORMBODY -> signature, with Twilio's algorithm (independent of our C code)
+	python3 - "$1" "$2" "$TWILIO_AUTH_TOKEN" <<'PY'
+import sys, hmac, hashlib, base64, urllib.parse
+url, body, tok = sys.argv[1:4]
+pairs = sorted(urllib.parse.parse_qsl(body, keep_blank_values=True))
+data = url + "".join(k + v for k, v in pairs)
+print(base64.b64encode(hmac.new(tok.encode(), data.encode(), hashlib.sha1).digest()).decode())
+PY
+}
+
+body="CallSid=CA$(printf '%032d' 1)&AccountSid=$TWILIO_ACCOUNT_SID&From=%2B15551230001&To=%2B15555550100&CallStatus=ringing&Direction=inbound"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Twilio-Signature: AAAAAAAAAAAAAAAAAAAAAAAAAAA=" --data "$body" "$GW/twilio/voice")
+[ "$code" = 403 ] && ok "forged webhook rejected (403)" || bad "forged webhook answered $code, want 403"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data "$body" "$GW/twilio/voice")
+[ "$code" = 403 ] && ok "unsigned webhook rejected (403)" || bad "unsigned webhook answered $code, want 403"
+sig=$(sign "$PUBLIC/twilio/voice" "$body")
+out=$(curl -s -w '\n%{http_code}' -H "X-Twilio-Signature: $sig" --data "$body" "$GW/twilio/voice")
+if [ "$(tail -n1 <<<"$out")" = 200 ] && grep -q '<Connect><Stream url="wss://frontdesk.example.com/twilio/media"' <<<"$out"; then
+	ok "signed webhook answered with <Connect><Stream>"
+else
+	bad "signed webhook: $out"
+fi
+
+# malformed Media Streams traffic must not take the gateway down
+gwpid=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
+$CALLSIM --send-garbage >"$FRONTDESK_VAR/garbage.log" 2>&1
+if curl -fsS "$GW/healthz" >/dev/null && [ "$gwpid" = "$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)" ]; then
+	ok "gateway survives malformed Media Streams messages"
+else
+	bad "gateway after malformed messages (see $FRONTDESK_VAR/garbage.log)"
+fi
+
+# one booking call over audio, then the appointment must be in PostgreSQL
+if $CALLSIM --scenario tests/e2e/booking.json --json >"$FRONTDESK_VAR/booking.json" 2>"$FRONTDESK_VAR/booking.log"; then
+	sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["call_sid"])' "$FRONTDESK_VAR/booking.json")
+	n=$(psqlq "select count(*) from appointments a join calls c on c.id = a.source_call_id where c.call_sid = '$sid'" 2>&1)
+	if [ "$n" = 1 ]; then ok "booking call: appointment in PostgreSQL, agent hung up"
+	else bad "booking call: $n appointments for $sid"; fi
+else
+	bad "booking call (see $FRONTDESK_VAR/booking.log)"; tail -20 "$FRONTDESK_VAR/booking.log"
+fi
+
+# the scenario suite
+if [ -d tests/scenarios ] && ls tests/scenarios/*.json >/dev/null 2>&1; then
+	$CALLSIM --dir tests/scenarios --parallel "$SUITE_PARALLEL" --report "$FRONTDESK_VAR/suite.json" \
+		>"$FRONTDESK_VAR/suite.log" 2>&1
+	sp=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$FRONTDESK_VAR/suite.log")
+	sf=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$FRONTDESK_VAR/suite.log")
+	sp=${sp:-0}; sf=${sf:-0}
+	tot=$((sp + sf))
+	grep -E 'FAIL|fail' "$FRONTDESK_VAR/suite.log" | head -40
+	if [ $tot -gt 0 ] && [ $((sp * 100)) -ge $((tot * 95)) ]; then
+		ok "scenario suite: $sp/$tot passed (>= 95%)"
+	else
+		bad "scenario suite: $sp/$tot passed (< 95%)"
+	fi
+fi
+
+# the supervisor restarts a crashed daemon
+apid=$(cat "$FRONTDESK_VAR/sv/agent.pid" 2>/dev/null)
+if [ -n "$apid" ]; then
+	kill -KILL "$apid"
+	new=""
+	for i in $(seq 1 50); do
+		sleep 0.1
+		new=$(cat "$FRONTDESK_VAR/sv/agent.pid" 2>/dev/null)
+		[ -n "$new" ] && [ "$new" != "$apid" ] && kill -0 "$new" 2>/dev/null && break
+	done
+	[ -n "$new" ] && [ "$new" != "$apid" ] && ok "supervisor restarted a killed agent" || bad "agent not restarted"
+fi
+
+if [ $fail -gt 0 ]; then
+	for l in "$FRONTDESK_VAR"/log/*.log; do echo "--- $l"; tail -15 "$l"; done
+fi
+echo "e2e: $pass passed, $fail failed"
+[ $fail -eq 0 ]

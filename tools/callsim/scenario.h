@@ -1,0 +1,55 @@
+/*
+ * scenario.h - a caller script for callsim, read from a JSON file:
+ * who calls, an optional pinned clock, the caller's turns and what the call
+ * must show afterwards.  Pure data: no I/O beyond reading the file.
+ */
+#ifndef CALLSIM_SCENARIO_H
+#define CALLSIM_SCENARIO_H
+
+#include <stddef.h>
+
+enum turn_kind { TURN_SAY, TURN_DTMF, TURN_WAIT, TURN_HANGUP };
+
+struct turn {
+	enum turn_kind kind;
+	char *text;             /* TURN_SAY: the line; TURN_DTMF: the digits */
+	int barge_in;           /* start ~800 ms into the agent's reply */
+	int wait_ms;            /* TURN_WAIT */
+};
+
+struct expect_appt {
+	char *service;          /* NULL: any */
+	char *date;             /* "YYYY-MM-DD" or NULL */
+	char *time;             /* "HH:MM" or NULL */
+};
+
+struct expect {
+	char *outcome;          /* NULL: not checked */
+	char *hangup_by;        /* "agent" | "caller" | NULL */
+	char **heard;           /* heard_contains phrases */
+	size_t nheard;
+	struct expect_appt *appts;
+	size_t nappts;
+	int transferred;        /* -1 not checked, else 0/1 */
+	long max_latency_ms;    /* -1 not checked */
+};
+
+struct scenario {
+	char *name;
+	char *from;
+	char *to;               /* default +15555550100 */
+	char *voice;            /* kal | slt | awb | rms */
+	char *now;              /* "YYYY-MM-DDTHH:MM:SS" or NULL */
+	struct turn *turns;
+	size_t nturns;
+	struct expect expect;
+};
+
+/* Parse a scenario from JSON text / a file.  NULL on error with the reason
+ * in err (file, field and what is wrong). */
+struct scenario *scenario_parse(const char *json, char *err, size_t errlen);
+struct scenario *scenario_load(const char *path, char *err, size_t errlen);
+void scenario_free(struct scenario *s);
+const char *turn_kind_name(enum turn_kind k);
+
+#endif
