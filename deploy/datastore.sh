@@ -121,7 +121,7 @@ pg_start() {
 
 # Role, database and extensions; safe to run on every start.
 pg_provision() {
-	local psql=("$PGBIN/psql" -h "$RUNDIR" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1)
+	local psql=(env PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" -h "$RUNDIR" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1)
 	if [ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname='$ROLE'")" != 1 ]; then
 		"${psql[@]}" -d postgres -c "CREATE ROLE $ROLE LOGIN" >/dev/null
 	fi
