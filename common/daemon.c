@@ -169,17 +169,45 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 	    fd_common.config_file[0] ? fd_common.config_file : "defaults");
 }
 
+static size_t
+opt_size(const struct fd_cfg_opt *o)
+{
+	switch (o->type) {
+	case FD_CFG_STR:
+		return o->cap;
+	case FD_CFG_DOUBLE:
+		return sizeof(double);
+	default:
+		return sizeof(int);
+	}
+}
+
 int
 fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 {
-	char err[512];
+	struct fd_common_cfg saved = fd_common;
+	char err[512], **snap;
+	size_t i;
 
-	if (load(opts, nopts, err, sizeof(err)) != 0) {
-		log_warnx(NULL, "reload refused, keeping old config: %s", err);
+	/* a refused reload must leave every option as it was */
+	if ((snap = calloc(nopts + 1, sizeof(*snap))) == NULL)
 		return -1;
+	for (i = 0; i < nopts; i++)
+		if ((snap[i] = malloc(opt_size(&opts[i]))) != NULL)
+			memcpy(snap[i], opts[i].ptr, opt_size(&opts[i]));
+	if (load(opts, nopts, err, sizeof(err)) != 0) {
+		fd_common = saved;
+		for (i = 0; i < nopts; i++)
+			if (snap[i])
+				memcpy(opts[i].ptr, snap[i], opt_size(&opts[i]));
+		log_warnx(NULL, "reload refused, keeping old config: %s", err);
+	} else {
+		fd_log_level = log_level_parse(fd_common.log_level);
+		log_info(NULL, "config reloaded");
 	}
-	fd_log_level = log_level_parse(fd_common.log_level);
-	log_info(NULL, "config reloaded");
+	for (i = 0; i < nopts; i++)
+		free(snap[i]);
+	free(snap);
 	return 0;
 }
 
