@@ -188,6 +188,7 @@ fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 	struct fd_common_cfg saved = fd_common;
 	char err[512], **snap;
 	size_t i;
+	int rv = 0;
 
 	/* a refused reload must leave every option as it was */
 	if ((snap = calloc(nopts + 1, sizeof(*snap))) == NULL)
@@ -201,6 +202,7 @@ fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 			if (snap[i])
 				memcpy(opts[i].ptr, snap[i], opt_size(&opts[i]));
 		log_warnx(NULL, "reload refused, keeping old config: %s", err);
+		rv = -1;
 	} else {
 		fd_log_level = log_level_parse(fd_common.log_level);
 		log_info(NULL, "config reloaded");
@@ -208,7 +210,7 @@ fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 	for (i = 0; i < nopts; i++)
 		free(snap[i]);
 	free(snap);
-	return 0;
+	return rv;
 }
 
 const char *
