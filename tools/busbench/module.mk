@@ -1,0 +1,2 @@
+BINS += busbench
+busbench_SRCS = tools/busbench/busbench.c

@@ -1,0 +1,149 @@
+/*
+ * voice.c - caller speech (tts-worker's flite engine) and hearing
+ * (stt-worker's ps8k decoder), shared by all calls in the process.  The
+ * engines are used under a lock: synthesis happens before a call is
+ * dialled and decoding after it ends, so no call's 20 ms clock waits here.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mulaw.h"
+#include "stt-worker/stt_engine.h"
+#include "tts-worker/tts_engine.h"
+#include "voice.h"
+
+struct pcmbuf {
+	int16_t *s;
+	size_t n, cap;
+};
+
+static pthread_mutex_t tts_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t stt_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *tts_eng;
+static struct ps8k *decoder;
+static char *corpus_path;
+static int decoder_failed;
+
+static int collect(void *arg, const int16_t *pcm, size_t n);
+
+int
+voice_init(const char *corpus, char *err, size_t errlen)
+{
+	if (tts_engine_flite.init(NULL, &tts_eng, err, errlen) != 0)
+		return -1;
+	if (corpus && (corpus_path = strdup(corpus)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+voice_fini(void)
+{
+	if (tts_eng)
+		tts_engine_flite.fini(tts_eng);
+	tts_eng = NULL;
+	if (decoder)
+		ps8k_close(decoder);
+	decoder = NULL;
+	free(corpus_path);
+	corpus_path = NULL;
+}
+
+int
+voice_say(const char *voice, const char *text, uint8_t **out, size_t *n,
+    char *err, size_t errlen)
+{
+	struct pcmbuf b = { NULL, 0, 0 };
+	size_t frames, i;
+	uint8_t *u;
+	int r;
+
+	pthread_mutex_lock(&tts_lock);
+	r = tts_engine_flite.synth(tts_eng, voice, text, collect, &b, err,
+	    errlen);
+	pthread_mutex_unlock(&tts_lock);
+	if (r != 0 || b.n == 0) {
+		if (r == 0)
+			snprintf(err, errlen, "no audio for \"%s\"", text);
+		free(b.s);
+		return -1;
+	}
+	frames = (b.n + FD_FRAME_SAMPLES - 1) / FD_FRAME_SAMPLES;
+	if ((u = malloc(frames * FD_FRAME_SAMPLES)) == NULL) {
+		free(b.s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fd_ulaw_encode_buf(b.s, u, b.n);
+	for (i = b.n; i < frames * FD_FRAME_SAMPLES; i++)
+		u[i] = FD_ULAW_SILENCE;
+	free(b.s);
+	*out = u;
+	*n = frames * FD_FRAME_SAMPLES;
+	return 0;
+}
+
+int
+voice_hear(const int16_t *pcm, size_t n, char *text, size_t len)
+{
+	char err[256];
+	double conf = 0;
+	int r = -1;
+
+	text[0] = '\0';
+	if (n == 0)
+		return 0;
+	pthread_mutex_lock(&stt_lock);
+	if (decoder == NULL && !decoder_failed) {
+		if ((decoder = ps8k_open(corpus_path, err, sizeof(err))) ==
+		    NULL) {
+			log_err(NULL, "hearing disabled: %s", err);
+			decoder_failed = 1;
+		}
+	}
+	if (decoder)
+		r = ps8k_decode(decoder, pcm, n, text, len, &conf);
+	pthread_mutex_unlock(&stt_lock);
+	return r;
+}
+
+int
+voice_frame_voiced(const uint8_t *ulaw, size_t n)
+{
+	long sum = 0;
+	size_t i;
+	int v;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		v = fd_ulaw_decode(ulaw[i]);
+		sum += v < 0 ? -v : v;
+	}
+	/* mean level above ~-50 dBFS: line noise and dither stay below */
+	return sum / (long)n > 100;
+}
+
+static int
+collect(void *arg, const int16_t *pcm, size_t n)
+{
+	struct pcmbuf *b = arg;
+	int16_t *ns;
+	size_t ncap;
+
+	if (b->n + n > b->cap) {
+		ncap = (b->n + n) * 2;
+		if ((ns = realloc(b->s, ncap * sizeof(*ns))) == NULL)
+			return 1;
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->n, pcm, n * sizeof(*pcm));
+	b->n += n;
+	return 0;
+}
