@@ -52,6 +52,7 @@ static const struct fd_cfg_opt common_opts[] = {
 };
 
 static enum fd_daemon_id self_id;
+int (*fd_daemon_validate)(char *err, size_t errlen);
 
 static void
 on_signal(int sig)
@@ -144,7 +145,8 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 			usage(fd_daemons[self].name);
 		}
 	}
-	if (load(opts, nopts, err, sizeof(err)) != 0) {
+	if (load(opts, nopts, err, sizeof(err)) != 0 ||
+	    (fd_daemon_validate && fd_daemon_validate(err, sizeof(err)) != 0)) {
 		fprintf(stderr, "%s: config: %s\n", fd_daemons[self].name, err);
 		exit(FD_EX_CONFIG);
 	}

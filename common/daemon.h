@@ -55,6 +55,10 @@ extern volatile sig_atomic_t fd_reload;
  */
 void fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
     const struct fd_cfg_opt *opts, size_t nopts);
+/* Optional: set before fd_daemon_start to validate what the option table
+ * cannot (an engine name, a voice); runs after loading, also under -n, and
+ * a non-zero return is a bad config (exit 78). */
+extern int (*fd_daemon_validate)(char *err, size_t errlen);
 /* Re-read the config file into the daemon's table (after SIGHUP). */
 int fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts);
 /* The pub address of a daemon, from config or ipc://<rundir>/<name>.pub */
