@@ -22,6 +22,9 @@ static const char *const unit_ord[] = { "zeroth", "first", "second", "third",
 static const char *const tens_ord[] = { "", "", "twentieth", "thirtieth",
 	NULL };
 
+static const char *const fillers[] = { "um", "uh", "uhm", "umm", "er", "erm",
+	"hmm", "ah", NULL };
+
 static int
 is_suffix_ord(const char *s)
 {
@@ -66,7 +69,8 @@ txt_tokenize(const char *s, struct tokens *t)
 	buf[o] = '\0';
 	for (tok = strtok_r(buf, " ", &save); tok && t->n < TXT_MAX_TOK;
 	    tok = strtok_r(NULL, " ", &save))
-		snprintf(t->w[t->n++], TXT_TOK_LEN, "%s", tok);
+		if (!txt_is(tok, fillers))      /* "um", "uh" carry nothing */
+			snprintf(t->w[t->n++], TXT_TOK_LEN, "%s", tok);
 }
 
 int

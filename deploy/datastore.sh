@@ -5,7 +5,7 @@
 # those two and the ports.  Idempotent: start on a running pair says so and
 # succeeds; stop on a stopped pair succeeds.
 #
-#   datastore.sh start|stop|status|psql [args]|reset
+#   datastore.sh start|stop [pg|redis]|status|psql [args]|reset
 #
 # Environment (defaults):
 #   FRONTDESK_VAR        <repo>/var       pg data in pg/, redis files in redis/
@@ -208,8 +208,12 @@ start)
 	conninfo
 	;;
 stop)
-	redis_stop
-	pg_stop
+	# "stop pg" or "stop redis" stops one side (tests of degraded modes)
+	case ${1:-all} in
+	pg) pg_stop ;;
+	redis) redis_stop ;;
+	*) redis_stop; pg_stop ;;
+	esac
 	;;
 status)
 	rc=0
@@ -227,7 +231,7 @@ reset)
 	"$0" start
 	;;
 *)
-	echo "usage: $0 start|stop|status|psql [args]|reset" >&2
+	echo "usage: $0 start|stop [pg|redis]|status|psql [args]|reset" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,141 @@
+/*
+ * agent.c - the agent daemon: holds each call's dialogue.
+ *
+ * Subscribes to the gateway (CALL_START, CALL_END, DTMF, MARK), stt-worker
+ * (SPEECH_STARTED, SPEECH_STOPPED, TRANSCRIPT) and tts-worker (AUDIO_MARK,
+ * TTS_ERROR); publishes SAY, SAY_CANCEL, STT_HINT, CLEAR, HANGUP and
+ * TRANSFER; calls crm-tools over req/rep.  The main thread only receives
+ * frames and hands them to their call (calls.c); worker threads run the
+ * calls (call.c) and the brain chosen by agent.brain (brain.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brain.h"
+#include "business.h"
+#include "bus.h"
+#include "call.h"
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "rpc.h"
+
+struct agent_cfg agent_cfg;
+
+static const struct fd_cfg_opt opts[] = {
+	{ "agent.brain", FD_CFG_STR, agent_cfg.brain, sizeof(agent_cfg.brain),
+	    "local", 0, 0, "FRONTDESK_AGENT_BRAIN" },
+	{ "agent.workers", FD_CFG_INT, &agent_cfg.workers, 0, "4", 1, 64, NULL },
+	{ "agent.tool_timeout_ms", FD_CFG_INT, &agent_cfg.tool_timeout_ms, 0,
+	    "3000", 100, 60000, NULL },
+	{ "agent.idle_prompt_ms", FD_CFG_INT, &agent_cfg.idle_prompt_ms, 0,
+	    "8000", 500, 600000, NULL },
+	{ "agent.idle_hangup_ms", FD_CFG_INT, &agent_cfg.idle_hangup_ms, 0,
+	    "20000", 500, 600000, NULL },
+	{ "agent.bargein_min_speech_ms", FD_CFG_INT,
+	    &agent_cfg.bargein_min_speech_ms, 0, "250", 0, 10000, NULL },
+	{ "agent.max_misunderstandings", FD_CFG_INT,
+	    &agent_cfg.max_misunderstandings, 0, "3", 1, 20, NULL },
+	{ "agent.session_ttl_s", FD_CFG_INT, &agent_cfg.session_ttl_s, 0,
+	    "7200", 10, 86400, NULL },
+	{ "agent.hangup_safety_ms", FD_CFG_INT, &agent_cfg.hangup_safety_ms, 0,
+	    "10000", 100, 120000, NULL },
+};
+
+static const enum fd_daemon_id sources[] = { FD_D_GATEWAY, FD_D_STT,
+	FD_D_TTS };
+static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
+	FD_MSG_DTMF, FD_MSG_MARK, FD_MSG_SPEECH_STARTED, FD_MSG_SPEECH_STOPPED,
+	FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR };
+
+static struct fd_bus bus;
+static struct fd_rpc rpc;
+static struct fd_business biz;
+static struct agent_ctx ctx;
+
+static void
+dispatch(nng_msg *m, const struct fd_frame *f)
+{
+	switch (f->type) {
+	case FD_MSG_CALL_START:
+	case FD_MSG_CALL_END:
+	case FD_MSG_DTMF:
+	case FD_MSG_MARK:
+	case FD_MSG_SPEECH_STARTED:
+	case FD_MSG_SPEECH_STOPPED:
+	case FD_MSG_TRANSCRIPT:
+	case FD_MSG_AUDIO_MARK:
+	case FD_MSG_TTS_ERROR:
+		calls_post(m, f);       /* takes m */
+		return;
+	default:
+		log_err(f->call_id, "unexpected message %s",
+		    fd_msg_name(f->type));
+		nng_msg_free(m);
+		return;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct brain_ops *brain;
+	struct fd_frame f;
+	nng_msg *m;
+	char err[256];
+	int rv;
+
+	fd_daemon_start(FD_D_AGENT, argc, argv, opts, FD_CFG_N(opts));
+	if ((brain = brain_find(agent_cfg.brain)) == NULL) {
+		log_err(NULL, "agent.brain: unknown brain '%s'", agent_cfg.brain);
+		exit(FD_EX_CONFIG);
+	}
+	if (fd_business_load(&fd_config, &biz, err, sizeof(err)) != 0) {
+		log_err(NULL, "config: %s", err);
+		exit(FD_EX_CONFIG);
+	}
+	if (brain->init && brain->init(&fd_config, &biz, err, sizeof(err)) != 0) {
+		log_err(NULL, "brain %s: %s", brain->name, err);
+		exit(FD_EX_CONFIG);
+	}
+	if ((rv = fd_bus_open(&bus, FD_D_AGENT, sources,
+	    sizeof(sources) / sizeof(sources[0]), types,
+	    sizeof(types) / sizeof(types[0]))) != 0)
+		fatalx("bus: %s", nng_strerror(rv));
+	if ((rv = fd_rpc_open(&rpc, fd_common.crm_rep)) != 0)
+		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
+	ctx.bus = &bus;
+	ctx.rpc = &rpc;
+	ctx.brain = brain;
+	ctx.biz = &biz;
+	if (calls_start(&ctx, agent_cfg.workers) != 0)
+		fatalx("cannot start workers");
+	log_info(NULL, "ready: brain %s, %d workers, business %s",
+	    brain->name, agent_cfg.workers, biz.name);
+
+	while (!fd_stop) {
+		if (fd_reload) {
+			fd_reload = 0;
+			/* timers and limits apply at once; the business and
+			 * the brain are read at start only */
+			fd_daemon_reload(opts, FD_CFG_N(opts));
+		}
+		rv = fd_bus_recv(&bus, &m, &f, 20);
+		if (rv == 0)
+			dispatch(m, &f);
+		else if (rv != NNG_ETIMEDOUT && rv != EPROTO)
+			log_warnx(NULL, "bus recv: %s", nng_strerror(rv));
+		calls_tick();
+	}
+	log_info(NULL, "stopping: %d live call(s)", calls_count());
+	calls_stop();
+	fd_bus_close(&bus);
+	fd_rpc_close(&rpc);
+	if (brain->fini)
+		brain->fini();
+	config_destroy(&fd_config);
+	log_info(NULL, "stopped");
+	return 0;
+}

@@ -1,0 +1,459 @@
+/*
+ * agent_e2e_test.c - the real agent daemon driven over the bus.  The test
+ * plays the gateway, stt-worker and tts-worker (three pub sockets) and
+ * crm-tools (a req/rep server recording every tool call), starts
+ * build/bin/agent with a config written to a temporary rundir, and checks
+ * what the agent publishes: greeting, replies, barge-in (CLEAR and
+ * SAY_CANCEL only for real speech), hang-up after the goodbye's last
+ * mark, the idle prompts, and the call record tools.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "bus.h"
+#include "clock.h"
+#include "log.h"
+#include "rpc.h"
+
+static char rundir[64], conf_path[128], agent_bin[512];
+static struct fd_bus gw, stt, tts, out;
+static struct fd_rpc_server *crm;
+static pid_t agent_pid;
+static const char *program_path;
+
+static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *records;         /* [{tool,args,now,call}] */
+
+static json_t *
+crm_handler(void *arg, int worker, const char *call_id, json_t *req)
+{
+	const char *t = json_string_value(json_object_get(req, "tool"));
+	json_t *args = json_object_get(req, "args");
+
+	(void)arg;
+	(void)worker;
+	pthread_mutex_lock(&rec_mu);
+	json_array_append_new(records, json_pack("{s:s, s:O, s:s, s:s}",
+	    "tool", t ? t : "", "args", args, "now",
+	    json_string_value(json_object_get(req, "now")) ?
+	    json_string_value(json_object_get(req, "now")) : "", "call",
+	    call_id));
+	pthread_mutex_unlock(&rec_mu);
+	if (t && strcmp(t, "lookup_customer") == 0) {
+		const char *ph = json_string_value(json_object_get(args, "phone"));
+
+		if (ph && strcmp(ph, "+15555550123") == 0)
+			return json_pack("{s:b, s:{s:b, s:s, s:{s:i, s:s, s:s, "
+			    "s:[{s:i, s:i, s:s, s:s}]}}}", "ok", 1, "result",
+			    "found", 1, "identity", "caller_id", "customer",
+			    "customer_id", 42, "first_name", "John",
+			    "last_name", "Smith", "vehicles", "vehicle_id", 7,
+			    "year", 2019, "make", "Honda", "model", "Civic");
+		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "found",
+		    0);
+	}
+	if (t && strcmp(t, "get_available_slots") == 0) {
+		const char *d = json_string_value(json_object_get(args, "date"));
+		json_t *slots = json_array();
+		char s[32];
+		int m;
+
+		for (m = 8 * 60; d && m < 18 * 60; m += 30) {
+			snprintf(s, sizeof(s), "%sT%02d:%02d:00", d, m / 60,
+			    m % 60);
+			json_array_append_new(slots, json_string(s));
+		}
+		return json_pack("{s:b, s:{s:o}}", "ok", 1, "result", "slots",
+		    slots);
+	}
+	if (t && strcmp(t, "book_appointment") == 0)
+		return json_pack("{s:b, s:{s:i, s:s}}", "ok", 1, "result",
+		    "appointment_id", 9, "confirmation", "KQ7ZP");
+	return json_pack("{s:b, s:{}}", "ok", 1, "result");
+}
+
+/* Tool calls recorded for a call, optionally of one tool. */
+static int
+count_records(const char *call, const char *tool, const char *key,
+    const char *val)
+{
+	json_t *r;
+	size_t i;
+	int n = 0;
+
+	pthread_mutex_lock(&rec_mu);
+	json_array_foreach(records, i, r) {
+		const char *v;
+
+		if (strcmp(json_string_value(json_object_get(r, "call")), call) ||
+		    strcmp(json_string_value(json_object_get(r, "tool")), tool))
+			continue;
+		v = key ? json_string_value(json_object_get(json_object_get(r,
+		    "args"), key)) : NULL;
+		if (key == NULL || (v && strstr(v, val)))
+			n++;
+	}
+	pthread_mutex_unlock(&rec_mu);
+	return n;
+}
+
+static void
+pub(struct fd_bus *b, int type, const char *call, uint32_t ref,
+    const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	assert_int_equal(fd_bus_publish(b, type, call, ref, buf, strlen(buf)),
+	    0);
+}
+
+/* Next frame of type from the agent within ms; other types are skipped
+ * unless strict.  Returns its JSON (caller decrefs) and ref. */
+static json_t *
+expect(int type, int ms, uint32_t *ref, int strict)
+{
+	uint64_t end = fd_mono_us() + (uint64_t)ms * 1000;
+	struct fd_frame f;
+	nng_msg *m;
+	json_t *j;
+
+	while (fd_mono_us() < end) {
+		if (fd_bus_recv(&out, &m, &f, 50) != 0)
+			continue;
+		j = fd_frame_json(&f);
+		if (f.type == type) {
+			if (ref)
+				*ref = f.ref;
+			nng_msg_free(m);
+			return j;
+		}
+		if (strict) {
+			char *s = json_dumps(j, JSON_COMPACT);
+
+			fprintf(stderr, "unexpected %s ref %u %s\n",
+			    fd_msg_name(f.type), f.ref, s);
+			free(s);
+			json_decref(j);
+			nng_msg_free(m);
+			return NULL;
+		}
+		json_decref(j);
+		nng_msg_free(m);
+	}
+	return NULL;
+}
+
+static char said[1024];
+
+/* The next SAY; its text in said[]. */
+static uint32_t
+expect_say(int ms)
+{
+	uint32_t ref = 0;
+	json_t *j = expect(FD_MSG_SAY, ms, &ref, 0);
+
+	assert_non_null(j);
+	snprintf(said, sizeof(said), "%s", json_string_value(json_object_get(j,
+	    "text")));
+	assert_true(json_is_true(json_object_get(j, "last")));
+	json_decref(j);
+	printf("  agent (utt %u): %s\n", ref, said);
+	return ref;
+}
+
+/* tts and gateway: the utterance was synthesised as one segment and
+ * played to the end. */
+static void
+play(const char *call, uint32_t utt)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "u%us0", utt);
+	pub(&tts, FD_MSG_AUDIO_MARK, call, utt,
+	    "{\"name\":\"%s\",\"seg\":0,\"text\":\"%s\",\"last\":true}", name,
+	    "(segment text)");
+	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"%s\",\"played\":true}",
+	    name);
+}
+
+static void
+caller_says(const char *call, const char *text)
+{
+	printf("  caller: %s\n", text);
+	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":1000}");
+	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
+	    "{\"at_ms\":2000,\"dur_ms\":1000}");
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"%s\",\"final\":true,"
+	    "\"confidence\":0.9,\"start_ms\":1000,\"end_ms\":2000,"
+	    "\"speech_end_us\":%llu}", text, (unsigned long long)fd_mono_us());
+}
+
+static void
+start_call(const char *call, const char *from)
+{
+	int i;
+	uint32_t ref;
+	json_t *j = NULL;
+
+	/* the subscription may take a moment: repeat until greeted */
+	for (i = 0; i < 20 && j == NULL; i++) {
+		pub(&gw, FD_MSG_CALL_START, call, 0, "{\"call_id\":\"%s\","
+		    "\"stream_sid\":\"MZ1\",\"from\":\"%s\",\"to\":"
+		    "\"+15555550100\",\"direction\":\"inbound\",\"now\":"
+		    "\"2026-11-21T10:00:00\",\"params\":{}}", call, from);
+		j = expect(FD_MSG_SAY, 500, &ref, 0);
+	}
+	assert_non_null(j);
+	assert_int_equal(ref, 1);
+	snprintf(said, sizeof(said), "%s", json_string_value(json_object_get(j,
+	    "text")));
+	printf("  agent (utt 1): %s\n", said);
+	json_decref(j);
+}
+
+static void
+test_booking_call(void **state)
+{
+	const char *call = "CAe2e1";
+	uint32_t ref, u;
+	uint64_t t0;
+	json_t *j;
+
+	(void)state;
+	start_call(call, "+15555550123");
+	assert_non_null(strstr(said, "Am I speaking with John?"));
+	assert_int_equal(count_records(call, "call_begin", "from",
+	    "+15555550123"), 1);
+	/* two segments, both heard */
+	pub(&tts, FD_MSG_AUDIO_MARK, call, 1, "{\"name\":\"u1s0\",\"seg\":0,"
+	    "\"text\":\"Thanks for calling.\",\"last\":false}");
+	pub(&tts, FD_MSG_AUDIO_MARK, call, 1, "{\"name\":\"u1s1\",\"seg\":1,"
+	    "\"text\":\"Am I speaking with John?\",\"last\":true}");
+	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s0\",\"played\":true}");
+	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s1\",\"played\":true}");
+
+	t0 = fd_mono_us();
+	caller_says(call, "yes");
+	u = expect_say(2000);
+	printf("  reply after %llu us\n", (unsigned long long)(fd_mono_us() -
+	    t0));
+	assert_int_equal(u, 2);
+	assert_non_null(strstr(said, "Hi John"));
+
+	/* a short noise over the agent does not cut it off */
+	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":3000}");
+	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
+	    "{\"at_ms\":3100,\"dur_ms\":100}");
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"uh-huh\","
+	    "\"final\":true,\"confidence\":0.5,\"speech_end_us\":1}");
+	assert_null(expect(FD_MSG_CLEAR, 500, NULL, 0));
+	/* real speech does: CLEAR then SAY_CANCEL for utt 2 */
+	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":4000}");
+	j = expect(FD_MSG_CLEAR, 1000, &ref, 0);
+	assert_non_null(j);
+	assert_int_equal(ref, 2);
+	json_decref(j);
+	j = expect(FD_MSG_SAY_CANCEL, 500, &ref, 0);
+	assert_non_null(j);
+	assert_int_equal(ref, 2);
+	json_decref(j);
+	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
+	    "{\"at_ms\":6000,\"dur_ms\":2000}");
+	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u2s0\",\"played\":false}");
+
+	caller_says(call, "book an oil change next to say at ten");
+	u = expect_say(2000);
+	assert_int_equal(u, 3);
+	assert_string_equal(said, "Oil change on Tuesday, November 24 at 10 AM "
+	    "for John, shall I book it?");
+	assert_int_equal(count_records(call, "get_available_slots", "date",
+	    "2026-11-24"), 1);
+	play(call, u);
+	caller_says(call, "yes");
+	u = expect_say(2000);
+	assert_non_null(strstr(said, "confirmation code is K Q 7 Z P"));
+	assert_int_equal(count_records(call, "book_appointment", "start",
+	    "2026-11-24T10:00"), 1);
+	play(call, u);
+	caller_says(call, "no thanks");
+	u = expect_say(2000);
+	assert_non_null(strstr(said, "goodbye"));
+	/* no hang-up before the goodbye is heard */
+	assert_null(expect(FD_MSG_HANGUP, 300, NULL, 0));
+	play(call, u);
+	j = expect(FD_MSG_HANGUP, 1000, NULL, 0);
+	assert_non_null(j);
+	json_decref(j);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+	fd_sleep_us(500000);
+	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
+	    "booked"), 1);
+	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
+	/* the transcript holds what was heard, the caller turns, and not
+	 * the utterance that was cut before any of it played */
+	assert_int_equal(count_records(call, "log_turn", "text",
+	    "Thanks for calling. Am I speaking with John?"), 1);
+	assert_int_equal(count_records(call, "log_turn", "text", "Hi John"), 0);
+	assert_int_equal(count_records(call, "log_turn", "text",
+	    "next to say at ten"), 1);
+}
+
+static void
+test_idle_call(void **state)
+{
+	const char *call = "CAe2e2";
+	uint32_t u;
+	json_t *j;
+
+	(void)state;
+	start_call(call, "+15555550999");
+	assert_non_null(strstr(said, "How can I help"));
+	play(call, 1);
+	u = expect_say(3000);
+	assert_string_equal(said, "Are you still there?");
+	play(call, u);
+	u = expect_say(3000);
+	assert_non_null(strstr(said, "can't hear you"));
+	play(call, u);
+	u = expect_say(3000);
+	assert_non_null(strstr(said, "Goodbye"));
+	play(call, u);
+	j = expect(FD_MSG_HANGUP, 1000, NULL, 0);
+	assert_non_null(j);
+	json_decref(j);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+	fd_sleep_us(300000);
+	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
+	    "abandoned"), 1);
+}
+
+static void
+test_unknown_brain_exits_78(void **state)
+{
+	char path[160];
+	FILE *f;
+	pid_t p;
+	int st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bad.conf", rundir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "bus: { rundir = \"%s/bad\"; };\nagent: { brain = "
+	    "\"nope\"; };\n", rundir);
+	fclose(f);
+	if ((p = fork()) == 0) {
+		execl(agent_bin, "agent", "-f", path, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 78);
+}
+
+static int
+setup(void **state)
+{
+	char addr[160], *slash;
+	const char *a;
+	FILE *f;
+	static const int types[] = { FD_MSG_SAY, FD_MSG_SAY_CANCEL,
+		FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_HANGUP, FD_MSG_TRANSFER };
+
+	(void)state;
+	log_init("agent_e2e_test", LOG_LVL_WARN);
+	records = json_array();
+	snprintf(rundir, sizeof(rundir), "/tmp/fd-agent-XXXXXX");
+	assert_non_null(mkdtemp(rundir));
+	snprintf(conf_path, sizeof(conf_path), "%s/agent.conf", rundir);
+	f = fopen(conf_path, "w");
+	assert_non_null(f);
+	fprintf(f, "log: { level = \"info\"; };\nbus: { rundir = \"%s\"; };\n"
+	    "business: { name = \"Otto's Auto\"; persona = \"Ava\"; timezone = "
+	    "\"America/New_York\"; services = ( { name = \"oil change\"; "
+	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
+	    "agent: { brain = \"local\"; workers = 2; idle_prompt_ms = 1000; "
+	    "idle_hangup_ms = 1000; hangup_safety_ms = 3000; "
+	    "bargein_min_speech_ms = 250; };\n", rundir);
+	fclose(f);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+
+	snprintf(addr, sizeof(addr), "ipc://%s/crm-tools.rep", rundir);
+	assert_non_null(crm = fd_rpc_serve(addr, 2, crm_handler, NULL));
+	snprintf(addr, sizeof(addr), "ipc://%s/gateway.pub", rundir);
+	assert_int_equal(fd_bus_open_addrs(&gw, addr, NULL, 0, NULL, 0), 0);
+	snprintf(addr, sizeof(addr), "ipc://%s/stt-worker.pub", rundir);
+	assert_int_equal(fd_bus_open_addrs(&stt, addr, NULL, 0, NULL, 0), 0);
+	snprintf(addr, sizeof(addr), "ipc://%s/tts-worker.pub", rundir);
+	assert_int_equal(fd_bus_open_addrs(&tts, addr, NULL, 0, NULL, 0), 0);
+	snprintf(addr, sizeof(addr), "ipc://%s/agent.pub", rundir);
+	a = addr;
+	assert_int_equal(fd_bus_open_addrs(&out, NULL, &a, 1, types,
+	    sizeof(types) / sizeof(types[0])), 0);
+
+	/* build/test/agent_e2e_test -> build/bin/agent */
+	if ((a = getenv("AGENT_BIN")) != NULL) {
+		snprintf(agent_bin, sizeof(agent_bin), "%s", a);
+	} else {
+		snprintf(agent_bin, sizeof(agent_bin), "%s", program_path);
+		if ((slash = strstr(agent_bin, "/test/")) != NULL)
+			snprintf(slash, sizeof(agent_bin) - (size_t)(slash -
+			    agent_bin), "/bin/agent");
+	}
+	if ((agent_pid = fork()) == 0) {
+		execl(agent_bin, "agent", "-f", conf_path, (char *)NULL);
+		_exit(127);
+	}
+	fd_sleep_us(300000);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	int st;
+	char cmd[128];
+
+	(void)state;
+	kill(agent_pid, SIGTERM);
+	waitpid(agent_pid, &st, 0);
+	fd_bus_close(&gw);
+	fd_bus_close(&stt);
+	fd_bus_close(&tts);
+	fd_bus_close(&out);
+	fd_rpc_server_stop(crm);
+	json_decref(records);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", rundir);
+	if (system(cmd) != 0)
+		return 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_booking_call),
+		cmocka_unit_test(test_idle_call),
+		cmocka_unit_test(test_unknown_brain_exits_78),
+	};
+
+	(void)argc;
+	program_path = argv[0];
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,52 @@
+/*
+ * brain.c - the table of brains (agent.brain) and the small wrappers
+ * brains use to reach the core.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "brain.h"
+
+static const struct brain_ops *const brains[] = {
+	&brain_local,
+};
+
+const struct brain_ops *
+brain_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(brains) / sizeof(brains[0]); i++)
+		if (strcmp(brains[i]->name, name) == 0)
+			return brains[i];
+	return NULL;
+}
+
+void
+call_say(struct brain_call *c, const char *text, int close)
+{
+	snprintf(c->st.last_said, sizeof(c->st.last_said), "%s", text);
+	c->core->say(c->core_arg, text, close);
+}
+
+json_t *
+call_tool(struct brain_call *c, const char *tool, json_t *args)
+{
+	return c->core->tool(c->core_arg, tool, args);
+}
+
+void
+call_hint(struct brain_call *c, const char *expect, const char *const *words,
+    size_t nwords)
+{
+	c->core->hint(c->core_arg, expect, words, nwords);
+}
+
+void
+call_set_outcome(struct brain_call *c, const char *outcome, const char *notes)
+{
+	snprintf(c->st.outcome, sizeof(c->st.outcome), "%s", outcome);
+	snprintf(c->st.outcome_notes, sizeof(c->st.outcome_notes), "%s",
+	    notes ? notes : "");
+	c->core->set_outcome(c->core_arg, outcome, notes);
+}

@@ -1,0 +1,134 @@
+/*
+ * brain.h - the contract between the agent core and a brain.
+ *
+ * The core (agent.c, call.c) owns the call: the bus, the per-call clock,
+ * speech tracking, timers and the session state below.  A brain decides
+ * what to say and do, and acts only through the core's operations table,
+ * so a test can drive a brain with a fake core and canned tool replies,
+ * and another brain (an LLM) can replace the local one by config
+ * (agent.brain).  What the call has established (who the caller is, the
+ * booking being planned, the outcome) lives in struct call_state, not in
+ * the brain, so it survives a change of brain and can be logged.
+ */
+#ifndef AGENT_BRAIN_H
+#define AGENT_BRAIN_H
+
+#include <stddef.h>
+#include <time.h>
+#include <jansson.h>
+#include <libconfig.h>
+
+#include "business.h"
+#include "proto/proto.h"
+
+#define CALL_MAX_OFFER 6
+#define CALL_MAX_VEHICLES 4
+
+struct call_vehicle {
+	char id[48];
+	char desc[96];                  /* "2019 Honda Civic" */
+};
+
+struct call_state {
+	char call_id[FD_CALL_ID_LEN];
+	char from[40], to[40], direction[16];
+	int max_misunderstandings;      /* agent.max_misunderstandings */
+
+	/* who is calling: lookup_customer on the caller id, then the caller */
+	int customer_known;             /* the caller id is a customer */
+	int identity_confirmed;         /* said yes to "Am I speaking with X?" */
+	char customer_id[48];
+	char first_name[64], last_name[64];
+	struct call_vehicle vehicles[CALL_MAX_VEHICLES];
+	int nvehicles;
+
+	/* the booking being planned */
+	const struct fd_service *service;
+	int have_day;
+	time_t day;                     /* local midnight */
+	int have_time;
+	int minute;                     /* minutes after midnight */
+	int time_rel;                   /* enum dt_rel */
+	int ampm_given;
+	int part;                       /* enum dt_part */
+	int earliest;
+	char offered[CALL_MAX_OFFER][20];       /* slots just offered */
+	int noffered;
+	char chosen[20];                /* slot read back, "YYYY-MM-DDTHH:MM" */
+	int bookings;                   /* made on this call (idempotency keys) */
+	char appointment_id[48];
+	char confirmation[48];
+
+	/* a message being taken */
+	char msg_name[128];
+
+	/* dialogue */
+	int asked;                      /* what the brain last asked (its enum) */
+	int misunderstandings;          /* in a row */
+	char last_said[1024];           /* for "say that again" */
+	char outcome[32];               /* booked, message, transferred, info.. */
+	char outcome_notes[256];
+};
+
+/* What a brain can make the core do.  core is the core's opaque handle. */
+struct core_ops {
+	/* Speak text as one utterance; close: the call ends once it is heard. */
+	void (*say)(void *core, const char *text, int close);
+	/* Call a crm-tools tool (args stolen) on the call's clock.  Returns the
+	 * reply {ok,result} / {ok:false,code,error} (caller decrefs), or NULL
+	 * if crm-tools did not answer. */
+	json_t *(*tool)(void *core, const char *tool, json_t *args);
+	/* Tell the recogniser what comes next: expect is any, date, time,
+	 * digits, name, yesno or service; words may be NULL. */
+	void (*hint)(void *core, const char *expect, const char *const *words,
+	    size_t nwords);
+	/* Hang up once what has been said is heard. */
+	void (*hangup_after)(void *core, const char *reason);
+	/* Transfer the call to a number once what has been said is heard. */
+	void (*transfer)(void *core, const char *to, const char *reason);
+	/* Record how the call went (log_call_outcome at the end). */
+	void (*set_outcome)(void *core, const char *outcome, const char *notes);
+	/* The call's local time (pinned in tests and scenarios). */
+	time_t (*now)(void *core);
+};
+
+struct brain_call {
+	const struct core_ops *core;
+	void *core_arg;
+	const struct fd_business *biz;
+	struct call_state st;
+	void *priv;                     /* the brain's own per-call data */
+};
+
+struct brain_ops {
+	const char *name;
+	/* Once at start (and reload); cfg is the whole config.  Optional. */
+	int (*init)(const config_t *cfg, const struct fd_business *b,
+	    char *err, size_t errlen);
+	void (*fini)(void);
+	/* A call begins: the customer lookup is done; greet. */
+	void (*on_start)(struct brain_call *c);
+	/* A final transcript. confidence in [0,1]. */
+	void (*on_utterance)(struct brain_call *c, const char *text,
+	    double confidence);
+	void (*on_dtmf)(struct brain_call *c, const char *digit);
+	/* The caller has been silent: count is 1, 2, 3 in a row. */
+	void (*on_idle)(struct brain_call *c, int count);
+	/* Free priv.  Optional. */
+	void (*free)(struct brain_call *c);
+};
+
+extern const struct brain_ops brain_local;
+
+/* The brain named by agent.brain, or NULL. */
+const struct brain_ops *brain_find(const char *name);
+
+/* Convenience wrappers over c->core. */
+void call_say(struct brain_call *c, const char *text, int close);
+json_t *call_tool(struct brain_call *c, const char *tool, json_t *args);
+void call_hint(struct brain_call *c, const char *expect,
+    const char *const *words, size_t nwords);
+void call_set_outcome(struct brain_call *c, const char *outcome,
+    const char *notes);
+
+#endif

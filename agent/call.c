@@ -1,0 +1,756 @@
+/*
+ * call.c - one call in the agent core, run by one worker at a time.
+ *
+ * In: CALL_START/CALL_END/DTMF/MARK from the gateway, SPEECH_STARTED/
+ * SPEECH_STOPPED/TRANSCRIPT from stt-worker, AUDIO_MARK/TTS_ERROR from
+ * tts-worker, and timer ticks.  Out: SAY and SAY_CANCEL to tts-worker,
+ * STT_HINT to stt-worker, CLEAR, HANGUP and TRANSFER to the gateway, and
+ * tool calls to crm-tools (call_begin, lookup_customer, log_turn,
+ * log_call_outcome, call_end, and the brain's own).
+ *
+ * Speech: every say() is one utterance with a new id.  tts-worker tells
+ * us each segment's name and text (AUDIO_MARK u<utt>s<seg>); the gateway
+ * echoes each mark when Twilio has played it (MARK played) or dropped it
+ * (played false).  So we know what the caller actually heard, which is
+ * what the transcript records, when the agent has finished speaking
+ * (idle timer, hang-up after the goodbye), and whether the caller is
+ * talking over the agent (barge-in).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call.h"
+#include "intent.h"
+#include "log.h"
+
+#define MS 1000ull
+/* marks lost or never sent: an utterance counts as finished this long
+ * after its estimated playing time */
+#define UTT_SLACK_US (4000 * MS)
+#define END_GRACE_US (30000 * MS)
+
+static void finish(struct call *c, const char *reason);
+static void idle_arm(struct call *c);
+
+static const char *
+id_of(const struct call *c)
+{
+	return c->bc.st.call_id;
+}
+
+static void
+publish(struct call *c, int type, uint32_t ref, json_t *obj)
+{
+	int rv;
+
+	if (obj == NULL) {
+		log_err(id_of(c), "%s: out of memory", fd_msg_name(type));
+		return;
+	}
+	if ((rv = fd_bus_publish_json(c->ctx->bus, type, id_of(c), ref,
+	    obj)) != 0)
+		log_warnx(id_of(c), "publish %s: %s", fd_msg_name(type),
+		    nng_strerror(rv));
+	json_decref(obj);
+}
+
+static void
+now_str(const struct call *c, char *buf, size_t len)
+{
+	fd_time_fmt(fd_callclock_now(&c->clock), buf, len);
+}
+
+/* A tool on the call's clock; NULL if crm-tools did not answer. */
+static json_t *
+tool(struct call *c, const char *name, json_t *args)
+{
+	char now[32];
+	json_t *rep;
+	uint64_t t0 = fd_mono_us();
+	int rv;
+
+	now_str(c, now, sizeof(now));
+	rv = fd_rpc_tool(c->ctx->rpc, id_of(c), name, args, now, &rep,
+	    agent_cfg.tool_timeout_ms);
+	if (rv != 0) {
+		log_warnx(id_of(c), "tool %s: %s", name, nng_strerror(rv));
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(rep, "ok")))
+		log_info(id_of(c), "tool %s: %s (%s) in %llu ms", name,
+		    json_string_value(json_object_get(rep, "code")) ?
+		    json_string_value(json_object_get(rep, "code")) : "failed",
+		    json_string_value(json_object_get(rep, "error")) ?
+		    json_string_value(json_object_get(rep, "error")) : "",
+		    (unsigned long long)((fd_mono_us() - t0) / 1000));
+	else
+		log_debug(id_of(c), "tool %s ok in %llu ms", name,
+		    (unsigned long long)((fd_mono_us() - t0) / 1000));
+	return rep;
+}
+
+/* Fire and forget: logging tools whose reply only matters if it failed. */
+static void
+tool_log(struct call *c, const char *name, json_t *args)
+{
+	json_decref(tool(c, name, args));
+}
+
+static void
+log_caller_turn(struct call *c)
+{
+	if (c->caller_turn == NULL)
+		return;
+	tool_log(c, "log_turn", json_pack("{s:s, s:s}", "role", "caller",
+	    "text", c->caller_turn));
+	free(c->caller_turn);
+	c->caller_turn = NULL;
+}
+
+/* ---- utterances ---- */
+
+static struct utt *
+utt_find(struct call *c, uint32_t id)
+{
+	struct utt *u = &c->utts[id % UTT_RING];
+
+	return (id != 0 && u->id == id) ? u : NULL;
+}
+
+static void
+utt_clear(struct utt *u)
+{
+	int i;
+
+	free(u->text);
+	for (i = 0; i < UTT_MAX_SEG; i++)
+		free(u->segtext[i]);
+	memset(u, 0, sizeof(*u));
+}
+
+/* The utterance being played: the newest one not finished. */
+static struct utt *
+speaking(struct call *c)
+{
+	struct utt *best = NULL;
+	int i;
+
+	for (i = 0; i < UTT_RING; i++)
+		if (c->utts[i].id && !c->utts[i].done &&
+		    (best == NULL || c->utts[i].id > best->id))
+			best = &c->utts[i];
+	return best;
+}
+
+/* What the caller heard of u: the played segments in order. */
+static char *
+heard_text(const struct utt *u, int *all)
+{
+	size_t len = 1, o = 0;
+	char *s;
+	int i, known = 0, missed = 0;
+
+	for (i = 0; i < UTT_MAX_SEG; i++)
+		if (u->segtext[i]) {
+			known = 1;
+			if (u->heard[i] == 1)
+				len += strlen(u->segtext[i]) + 1;
+			else
+				missed = 1;
+		}
+	/* no segment news at all: a finished utterance was heard whole */
+	if (!known) {
+		*all = !u->interrupted;
+		return strdup(u->interrupted ? "" : u->text);
+	}
+	*all = !missed && !u->interrupted;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < UTT_MAX_SEG; i++)
+		if (u->segtext[i] && u->heard[i] == 1)
+			o += (size_t)snprintf(s + o, len - o, "%s%s", o ? " " : "",
+			    u->segtext[i]);
+	s[o] = '\0';
+	return s;
+}
+
+static void
+utt_log(struct call *c, struct utt *u)
+{
+	char *text;
+	int all;
+
+	if (u->logged)
+		return;
+	u->logged = 1;
+	if ((text = heard_text(u, &all)) == NULL)
+		return;
+	if (text[0])
+		tool_log(c, "log_turn", json_pack("{s:s, s:s, s:b}", "role",
+		    "agent", "text", text, "heard", all));
+	log_info(id_of(c), "agent utt %u %s: \"%s\"", u->id, u->interrupted ?
+	    "cut" : all ? "heard" : "partly heard", text);
+	free(text);
+}
+
+static void
+do_end(struct call *c)
+{
+	if (c->ended_us)
+		return;
+	c->ended_us = fd_mono_us();
+	c->end_due_us = 0;
+	if (c->end == END_TRANSFER) {
+		publish(c, FD_MSG_TRANSFER, 0, json_pack("{s:s, s:s}", "to",
+		    c->end_to, "reason", c->end_reason));
+		log_info(id_of(c), "transfer to %s (%s)", c->end_to,
+		    c->end_reason);
+	} else {
+		publish(c, FD_MSG_HANGUP, 0, json_pack("{s:s}", "reason",
+		    c->end_reason));
+		log_info(id_of(c), "hangup (%s)", c->end_reason);
+	}
+}
+
+/* Start waiting for the caller once nobody is talking. */
+static void
+idle_arm(struct call *c)
+{
+	if (speaking(c) == NULL && !c->caller_speaking && c->end == END_NONE)
+		c->idle_due_us = fd_mono_us() + (uint64_t)(c->idle_count >= 2 ?
+		    agent_cfg.idle_hangup_ms : agent_cfg.idle_prompt_ms) * MS;
+}
+
+static void
+utt_done(struct call *c, struct utt *u)
+{
+	if (u->done)
+		return;
+	u->done = 1;
+	utt_log(c, u);
+	if (c->end != END_NONE && u->id >= c->end_utt) {
+		do_end(c);
+		return;
+	}
+	idle_arm(c);
+}
+
+static void
+barge_in(struct call *c, const char *why)
+{
+	struct utt *u = speaking(c);
+	int i;
+
+	c->barge_due_us = 0;
+	if (u == NULL)
+		return;
+	publish(c, FD_MSG_CLEAR, u->id, json_object());
+	publish(c, FD_MSG_SAY_CANCEL, u->id, json_object());
+	log_info(id_of(c), "barge-in (%s): utt %u cut", why, u->id);
+	for (i = 0; i < UTT_RING; i++)
+		if (c->utts[i].id && !c->utts[i].done &&
+		    c->utts[i].id <= u->id) {
+			c->utts[i].interrupted = 1;
+			utt_done(c, &c->utts[i]);
+		}
+}
+
+/* ---- what the brain can do (struct core_ops) ---- */
+
+static void
+core_say(void *arg, const char *text, int close)
+{
+	struct call *c = arg;
+	struct utt *u;
+	uint32_t id;
+
+	if (c->ended_us) {
+		log_warnx(id_of(c), "say after the call was ended: \"%s\"", text);
+		return;
+	}
+	id = ++c->next_utt;
+	u = &c->utts[id % UTT_RING];
+	if (u->id && !u->logged)
+		utt_log(c, u);
+	utt_clear(u);
+	u->id = id;
+	u->text = strdup(text);
+	u->close = close;
+	u->last_seg = -1;
+	u->sent_us = fd_mono_us();
+	/* ~14 characters a second, then slack for lost marks */
+	u->est_end_us = u->sent_us + (uint64_t)strlen(text) * 70 * MS +
+	    UTT_SLACK_US;
+	publish(c, FD_MSG_SAY, id, json_pack("{s:s, s:b}", "text", text,
+	    "last", 1));
+	if (c->latency_from_us) {
+		log_info(id_of(c), "turn latency %.1f ms (speech end to say)",
+		    (double)(int64_t)(u->sent_us - c->latency_from_us) / 1000.0);
+		c->latency_from_us = 0;
+	}
+	log_info(id_of(c), "say utt %u%s: \"%s\"", id, close ? " (last)" : "",
+	    text);
+	c->idle_due_us = 0;
+	if (close) {
+		c->end = END_HANGUP;
+		c->end_utt = id;
+		snprintf(c->end_reason, sizeof(c->end_reason), "completed");
+		c->end_due_us = u->est_end_us + (uint64_t)agent_cfg.hangup_safety_ms
+		    * MS - UTT_SLACK_US;
+	}
+	log_caller_turn(c);
+}
+
+static json_t *
+core_tool(void *arg, const char *name, json_t *args)
+{
+	struct call *c = arg;
+
+	log_caller_turn(c);
+	return tool(c, name, args);
+}
+
+static void
+core_hint(void *arg, const char *expect, const char *const *words, size_t n)
+{
+	struct call *c = arg;
+	json_t *w = json_array();
+	size_t i;
+
+	for (i = 0; words && i < n; i++)
+		json_array_append_new(w, json_string(words[i]));
+	publish(c, FD_MSG_STT_HINT, 0, json_pack("{s:s, s:o}", "expect",
+	    expect, "words", w));
+}
+
+static void
+end_after(struct call *c, enum end_action a, const char *to,
+    const char *reason)
+{
+	struct utt *u = speaking(c);
+
+	c->end = a;
+	snprintf(c->end_to, sizeof(c->end_to), "%s", to ? to : "");
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	if (u == NULL) {
+		do_end(c);
+		return;
+	}
+	c->end_utt = u->id;
+	c->end_due_us = u->est_end_us + (uint64_t)agent_cfg.hangup_safety_ms *
+	    MS - UTT_SLACK_US;
+}
+
+static void
+core_hangup_after(void *arg, const char *reason)
+{
+	end_after(arg, END_HANGUP, NULL, reason);
+}
+
+static void
+core_transfer(void *arg, const char *to, const char *reason)
+{
+	end_after(arg, END_TRANSFER, to, reason);
+}
+
+static void
+core_set_outcome(void *arg, const char *outcome, const char *notes)
+{
+	struct call *c = arg;
+
+	log_info(id_of(c), "outcome %s: %s", outcome, notes ? notes : "");
+}
+
+static time_t
+core_now(void *arg)
+{
+	return fd_callclock_now(&((struct call *)arg)->clock);
+}
+
+static const struct core_ops core = {
+	core_say, core_tool, core_hint, core_hangup_after, core_transfer,
+	core_set_outcome, core_now,
+};
+
+/* ---- events ---- */
+
+static const char *
+jstr(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+
+	return s ? s : "";
+}
+
+static void
+read_customer(struct call *c, json_t *rep)
+{
+	struct call_state *st = &c->bc.st;
+	json_t *res, *cust, *veh, *v;
+	size_t i;
+
+	res = json_object_get(rep, "result");
+	if (!json_is_true(json_object_get(rep, "ok")) ||
+	    !json_is_true(json_object_get(res, "found")) ||
+	    (cust = json_object_get(res, "customer")) == NULL)
+		return;
+	st->customer_known = 1;
+	snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
+	    (long long)json_integer_value(json_object_get(cust,
+	    "customer_id")));
+	snprintf(st->first_name, sizeof(st->first_name), "%s",
+	    jstr(cust, "first_name"));
+	snprintf(st->last_name, sizeof(st->last_name), "%s",
+	    jstr(cust, "last_name"));
+	veh = json_object_get(cust, "vehicles");
+	json_array_foreach(veh, i, v) {
+		struct call_vehicle *cv;
+		json_t *year = json_object_get(v, "year");
+
+		if (st->nvehicles >= CALL_MAX_VEHICLES)
+			break;
+		cv = &st->vehicles[st->nvehicles++];
+		snprintf(cv->id, sizeof(cv->id), "%lld",
+		    (long long)json_integer_value(json_object_get(v,
+		    "vehicle_id")));
+		if (json_is_integer(year))
+			snprintf(cv->desc, sizeof(cv->desc), "%lld %s %s",
+			    (long long)json_integer_value(year), jstr(v, "make"),
+			    jstr(v, "model"));
+		else
+			snprintf(cv->desc, sizeof(cv->desc), "%s %s",
+			    jstr(v, "make"), jstr(v, "model"));
+	}
+	log_info(id_of(c), "caller is customer %s (%s), %d vehicle(s)",
+	    st->customer_id, st->first_name, st->nvehicles);
+}
+
+static void
+on_call_start(struct call *c, json_t *j)
+{
+	struct call_state *st = &c->bc.st;
+	const char *now = jstr(j, "now");
+	json_t *rep;
+
+	if (c->started) {
+		log_warnx(id_of(c), "duplicate call_start ignored");
+		return;
+	}
+	c->started = 1;
+	c->bc.core = &core;
+	c->bc.core_arg = c;
+	c->bc.biz = c->ctx->biz;
+	st->max_misunderstandings = agent_cfg.max_misunderstandings;
+	snprintf(st->from, sizeof(st->from), "%s", jstr(j, "from"));
+	snprintf(st->to, sizeof(st->to), "%s", jstr(j, "to"));
+	snprintf(st->direction, sizeof(st->direction), "%s",
+	    *jstr(j, "direction") ? jstr(j, "direction") : "inbound");
+	if (fd_callclock_init(&c->clock, now) != 0) {
+		log_warnx(id_of(c), "call_start now '%s' unparsable: real time",
+		    now);
+		fd_callclock_init(&c->clock, NULL);
+	}
+	log_info(id_of(c), "call from %s to %s (%s)%s%s", st->from, st->to,
+	    st->direction, *now ? ", clock pinned to " : "", now);
+	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s}", "from",
+	    st->from, "to", st->to, "direction", st->direction, "stream_sid",
+	    jstr(j, "stream_sid")));
+	if (st->from[0]) {
+		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",
+		    st->from));
+		if (rep)
+			read_customer(c, rep);
+		json_decref(rep);
+	}
+	c->ctx->brain->on_start(&c->bc);
+}
+
+static void
+on_transcript(struct call *c, json_t *j)
+{
+	const char *text = jstr(j, "text");
+	struct utt *u = speaking(c);
+	double conf;
+
+	if (!json_is_true(json_object_get(j, "final"))) {
+		/* two real words over the agent: the caller means it */
+		if (c->barge_due_us && u && !u->close &&
+		    intent_words(text) >= 2 && !intent_backchannel(text))
+			barge_in(c, "interim words");
+		return;
+	}
+	c->caller_speaking = 0;
+	if (intent_words(text) == 0) {
+		log_debug(id_of(c), "empty final transcript");
+		idle_arm(c);
+		return;
+	}
+	if (u && intent_backchannel(text)) {
+		log_info(id_of(c), "backchannel \"%s\" while speaking: kept on",
+		    text);
+		c->barge_due_us = 0;
+		return;
+	}
+	if (u && !u->close)
+		barge_in(c, "caller spoke");
+	if (c->end != END_NONE) {
+		log_info(id_of(c), "caller: \"%s\" (after the close)", text);
+		return;
+	}
+	conf = json_number_value(json_object_get(j, "confidence"));
+	if (json_object_get(j, "confidence") == NULL)
+		conf = 1.0;
+	c->latency_from_us = (uint64_t)json_integer_value(json_object_get(j,
+	    "speech_end_us"));
+	if (c->latency_from_us == 0)
+		c->latency_from_us = fd_mono_us();
+	c->idle_count = 0;
+	c->idle_due_us = 0;
+	log_info(id_of(c), "caller: \"%s\" (%.2f)", text, conf);
+	free(c->caller_turn);
+	c->caller_turn = strdup(text);
+	c->ctx->brain->on_utterance(&c->bc, text, conf);
+	log_caller_turn(c);
+	if (c->latency_from_us) {
+		log_info(id_of(c), "turn gave no reply");
+		c->latency_from_us = 0;
+	}
+}
+
+static void
+on_mark(struct call *c, json_t *j)
+{
+	unsigned utt, seg;
+	struct utt *u;
+	int played = json_is_true(json_object_get(j, "played"));
+
+	if (sscanf(jstr(j, "name"), "u%us%u", &utt, &seg) != 2) {
+		log_warnx(id_of(c), "mark '%s' is not ours", jstr(j, "name"));
+		return;
+	}
+	if ((u = utt_find(c, utt)) == NULL || seg >= UTT_MAX_SEG)
+		return;
+	if (u->heard[seg] == 0)
+		u->heard[seg] = played ? 1 : 2;
+	if ((int)seg == u->last_seg && !u->done)
+		utt_done(c, u);
+}
+
+static void
+on_audio_mark(struct call *c, uint32_t ref, json_t *j)
+{
+	struct utt *u = utt_find(c, ref);
+	json_int_t seg = json_integer_value(json_object_get(j, "seg"));
+
+	if (u == NULL || seg < 0 || seg >= UTT_MAX_SEG)
+		return;
+	free(u->segtext[seg]);
+	u->segtext[seg] = strdup(jstr(j, "text"));
+	if (json_is_true(json_object_get(j, "last"))) {
+		u->last_seg = (int)seg;
+		if (u->heard[seg] != 0 && !u->done)     /* echo came first */
+			utt_done(c, u);
+	}
+}
+
+void
+call_handle_frame(struct call *c, const struct fd_frame *f)
+{
+	json_t *j;
+
+	if ((j = fd_frame_json(f)) == NULL)
+		return;
+	if (!c->started && f->type != FD_MSG_CALL_START &&
+	    f->type != FD_MSG_CALL_END) {
+		json_decref(j);
+		return;
+	}
+	switch (f->type) {
+	case FD_MSG_CALL_START:
+		on_call_start(c, j);
+		break;
+	case FD_MSG_CALL_END:
+		finish(c, *jstr(j, "reason") ? jstr(j, "reason") : "stop");
+		break;
+	case FD_MSG_DTMF:
+		c->idle_count = 0;
+		c->idle_due_us = 0;
+		if (c->end == END_NONE) {
+			char turn[32];
+
+			snprintf(turn, sizeof(turn), "[DTMF %.8s]", jstr(j,
+			    "digit"));
+			free(c->caller_turn);
+			c->caller_turn = strdup(turn);
+			c->latency_from_us = 0;
+			c->ctx->brain->on_dtmf(&c->bc, jstr(j, "digit"));
+			log_caller_turn(c);
+		}
+		break;
+	case FD_MSG_MARK:
+		on_mark(c, j);
+		break;
+	case FD_MSG_SPEECH_STARTED:
+		c->caller_speaking = 1;
+		c->idle_due_us = 0;
+		if (speaking(c) && c->barge_due_us == 0)
+			c->barge_due_us = fd_mono_us() +
+			    (uint64_t)agent_cfg.bargein_min_speech_ms * MS;
+		break;
+	case FD_MSG_SPEECH_STOPPED:
+		c->caller_speaking = 0;
+		if (c->barge_due_us) {
+			json_int_t dur = json_integer_value(json_object_get(j,
+			    "dur_ms"));
+
+			if (dur >= agent_cfg.bargein_min_speech_ms &&
+			    speaking(c) && !speaking(c)->close)
+				barge_in(c, "long enough");
+			else
+				log_debug(id_of(c), "short noise (%lld ms), "
+				    "agent keeps talking", (long long)dur);
+			c->barge_due_us = 0;
+		}
+		idle_arm(c);
+		break;
+	case FD_MSG_TRANSCRIPT:
+		on_transcript(c, j);
+		break;
+	case FD_MSG_AUDIO_MARK:
+		on_audio_mark(c, f->ref, j);
+		break;
+	case FD_MSG_TTS_ERROR: {
+		struct utt *u = utt_find(c, f->ref);
+
+		log_warnx(id_of(c), "tts failed utt %u: %s", f->ref,
+		    jstr(j, "error"));
+		if (u) {
+			u->interrupted = 1;
+			utt_done(c, u);
+		}
+		break;
+	}
+	default:
+		log_err(id_of(c), "unexpected message %s", fd_msg_name(f->type));
+		break;
+	}
+	json_decref(j);
+}
+
+void
+call_handle_tick(struct call *c)
+{
+	uint64_t now = fd_mono_us();
+	struct utt *u;
+	int i;
+
+	if (!c->started) {
+		if (now - c->created_us > 10000 * MS)
+			finish(c, "no_start");
+		return;
+	}
+	if (now - c->created_us > (uint64_t)agent_cfg.session_ttl_s * 1000000u) {
+		log_warnx(id_of(c), "session ttl reached without call_end");
+		finish(c, "ttl");
+		return;
+	}
+	if (c->ended_us && now - c->ended_us > END_GRACE_US) {
+		log_warnx(id_of(c), "no call_end after hangup: closing");
+		finish(c, "hangup");
+		return;
+	}
+	for (i = 0; i < UTT_RING; i++) {
+		u = &c->utts[i];
+		if (u->id && !u->done && now >= u->est_end_us) {
+			log_warnx(id_of(c), "utt %u: no final mark, assumed "
+			    "played", u->id);
+			utt_done(c, u);
+		}
+	}
+	if (c->barge_due_us && now >= c->barge_due_us) {
+		c->barge_due_us = 0;
+		u = speaking(c);
+		if (c->caller_speaking && u && !u->close)
+			barge_in(c, "still talking");
+	}
+	if (c->end_due_us && now >= c->end_due_us) {
+		log_warnx(id_of(c), "last utterance not echoed: ending anyway");
+		do_end(c);
+	}
+	if (c->idle_due_us && now >= c->idle_due_us) {
+		c->idle_due_us = 0;
+		if (speaking(c) == NULL && !c->caller_speaking &&
+		    c->end == END_NONE) {
+			c->idle_count++;
+			log_info(id_of(c), "caller silent (%d)", c->idle_count);
+			c->ctx->brain->on_idle(&c->bc, c->idle_count);
+		}
+	}
+}
+
+static uint64_t
+min_due(uint64_t a, uint64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+uint64_t
+call_next_due(const struct call *c)
+{
+	uint64_t d = 0;
+	int i;
+
+	d = min_due(d, c->barge_due_us);
+	d = min_due(d, c->idle_due_us);
+	d = min_due(d, c->end_due_us);
+	if (c->ended_us)
+		d = min_due(d, c->ended_us + END_GRACE_US);
+	for (i = 0; i < UTT_RING; i++)
+		if (c->utts[i].id && !c->utts[i].done)
+			d = min_due(d, c->utts[i].est_end_us);
+	if (!c->started)
+		d = min_due(d, c->created_us + 10000 * MS);
+	/* the ttl is checked at least every minute */
+	return min_due(d, fd_mono_us() + 60000 * MS);
+}
+
+/* The call is over: close its record and leave the table. */
+static void
+finish(struct call *c, const char *reason)
+{
+	struct call_state *st = &c->bc.st;
+	int i;
+
+	if (c->finished)
+		return;
+	calls_unlink(c);
+	if (!c->started)
+		return;
+	for (i = 0; i < UTT_RING; i++)
+		if (c->utts[i].id && !c->utts[i].logged) {
+			if (!c->utts[i].done)
+				c->utts[i].interrupted = 1;
+			utt_log(c, &c->utts[i]);
+		}
+	log_caller_turn(c);
+	if (st->outcome[0])
+		tool_log(c, "log_call_outcome", json_pack("{s:s, s:s}",
+		    "outcome", st->outcome, "notes", st->outcome_notes));
+	tool_log(c, "call_end", json_pack("{s:s}", "reason", reason));
+	log_info(id_of(c), "call ended (%s), outcome %s", reason,
+	    st->outcome[0] ? st->outcome : "none");
+}
+
+void
+call_free(struct call *c)
+{
+	int i;
+
+	if (c->started && c->ctx->brain->free)
+		c->ctx->brain->free(&c->bc);
+	for (i = 0; i < UTT_RING; i++)
+		utt_clear(&c->utts[i]);
+	free(c->caller_turn);
+	free(c);
+}

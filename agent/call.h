@@ -1,0 +1,114 @@
+/*
+ * call.h - the agent core's calls: a table of sessions, each with its own
+ * queue of events processed in order by one worker at a time (actor
+ * style), so a tool call that blocks one call never delays another.
+ * agent.c receives frames from the gateway, stt-worker and tts-worker and
+ * posts them here; call.c handles them (speech tracking, barge-in,
+ * timers, the brain) and publishes SAY, SAY_CANCEL, CLEAR, HANGUP,
+ * TRANSFER and STT_HINT; tools go to crm-tools over req/rep.
+ */
+#ifndef AGENT_CALL_H
+#define AGENT_CALL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <nng/nng.h>
+
+#include "brain.h"
+#include "bus.h"
+#include "clock.h"
+#include "rpc.h"
+
+struct agent_cfg {
+	char brain[32];                 /* agent.brain: "local" */
+	int workers;                    /* threads running calls */
+	int tool_timeout_ms;            /* per crm-tools request */
+	int idle_prompt_ms;             /* silence before "are you there?" */
+	int idle_hangup_ms;             /* silence after the 2nd prompt */
+	int bargein_min_speech_ms;      /* shorter speech never interrupts */
+	int max_misunderstandings;      /* then offer a message or a person */
+	int session_ttl_s;              /* a call without CALL_END is dropped */
+	int hangup_safety_ms;           /* hang up even if no mark echoes */
+};
+
+extern struct agent_cfg agent_cfg;
+
+/* What every call shares. */
+struct agent_ctx {
+	struct fd_bus *bus;
+	struct fd_rpc *rpc;
+	const struct brain_ops *brain;
+	const struct fd_business *biz;
+};
+
+#define UTT_RING 8
+#define UTT_MAX_SEG 24
+
+struct utt {
+	uint32_t id;                    /* 0: slot unused */
+	char *text;                     /* as sent */
+	int close;                      /* the call ends after it */
+	int last_seg;                   /* final segment number, -1 unknown */
+	char *segtext[UTT_MAX_SEG];     /* from AUDIO_MARK */
+	unsigned char heard[UTT_MAX_SEG];       /* 0 pending, 1 played, 2 not */
+	int done;                       /* finished, cut or failed */
+	int interrupted;
+	int logged;                     /* log_turn sent */
+	uint64_t sent_us;
+	uint64_t est_end_us;            /* when it should have been heard */
+};
+
+enum end_action { END_NONE = 0, END_HANGUP, END_TRANSFER };
+
+struct event;
+
+struct call {
+	struct call *next;              /* table chain */
+	struct call *run_next;          /* run queue */
+	/* guarded by mu: the queue and the timer the main thread reads */
+	pthread_mutex_t mu;
+	struct event *qhead, *qtail;
+	int scheduled;                  /* on the run queue or running */
+	int tick_pending;
+	uint64_t due_us;                /* earliest timer, 0 none */
+
+	/* owned by the worker running the call */
+	struct agent_ctx *ctx;
+	struct brain_call bc;
+	struct fd_callclock clock;
+	int started;                    /* brain on_start done */
+	int finished;                   /* removed from the table */
+	uint32_t next_utt;
+	struct utt utts[UTT_RING];
+	int caller_speaking;
+	uint64_t barge_due_us;          /* pending barge-in decision */
+	uint64_t idle_due_us;
+	int idle_count;
+	enum end_action end;
+	char end_to[40], end_reason[48];
+	uint32_t end_utt;
+	uint64_t end_due_us;            /* safety */
+	uint64_t ended_us;              /* HANGUP/TRANSFER sent */
+	uint64_t latency_from_us;       /* speech_end_us of the caller turn */
+	char *caller_turn;              /* to log_turn after the reply */
+	uint64_t created_us;
+};
+
+int calls_start(struct agent_ctx *ctx, int nworkers);
+void calls_stop(void);
+/* Hand a received frame to its call (creating it on CALL_START); takes
+ * ownership of m. */
+void calls_post(nng_msg *m, const struct fd_frame *f);
+/* Wake calls whose timers are due; the main loop calls this often. */
+void calls_tick(void);
+int calls_count(void);
+
+/* call.c: handle one event on the worker. */
+void call_handle_frame(struct call *c, const struct fd_frame *f);
+void call_handle_tick(struct call *c);
+uint64_t call_next_due(const struct call *c);
+/* calls.c: take the call out of the table (no more events will come). */
+void calls_unlink(struct call *c);
+void call_free(struct call *c);
+
+#endif

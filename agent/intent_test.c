@@ -1,0 +1,162 @@
+/*
+ * intent_test.c - intent scoring and service matching on what a speech
+ * recogniser really returns: misheard words, fillers, no punctuation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/intent.h"
+
+static struct fd_business biz;
+
+struct icase {
+	const char *text;
+	enum intent want;
+	const char *service;    /* NULL: none */
+};
+
+static const struct icase cases[] = {
+	{ "book an oil change next to say at ten", INT_BOOK, "oil change" },
+	{ "i'd like to book an oil change", INT_BOOK, "oil change" },
+	{ "i need an oil chains", INT_BOOK, "oil change" },
+	{ "um i need to get my oil changed", INT_BOOK, "oil change" },
+	{ "can i make an appointment", INT_BOOK, NULL },
+	{ "i want to schedule a tire rotation", INT_BOOK, "tire rotation" },
+	{ "i need a tired rotation", INT_BOOK, "tire rotation" },
+	{ "my brakes are squeaking can i bring it in", INT_BOOK,
+	  "brake inspection" },
+	{ "brake inspection please", INT_BOOK, "brake inspection" },
+	{ "i need a state inspection", INT_BOOK, "state inspection" },
+	{ "just the inspection", INT_BOOK, "state inspection" },
+	{ "check engine light is on", INT_BOOK, "diagnostic" },
+	{ "my battery is dead", INT_BOOK, "battery replacement" },
+	{ "do you have any availability tomorrow", INT_BOOK, NULL },
+	{ "i wanna bring my car in", INT_BOOK, NULL },
+	{ "what are your hours", INT_HOURS, NULL },
+	{ "what time do you close today", INT_HOURS, NULL },
+	{ "are you open on saturday", INT_HOURS, NULL },
+	{ "what are you ours", INT_HOURS, NULL },  /* "your hours" misheard */
+	{ "where are you located", INT_ADDRESS, NULL },
+	{ "what's your address", INT_ADDRESS, NULL },
+	{ "how do i get to you guys", INT_ADDRESS, NULL },
+	{ "how much is an oil change", INT_PRICE, "oil change" },
+	{ "what does a tire rotation cost", INT_PRICE, "tire rotation" },
+	{ "can i talk to a real person", INT_HUMAN, NULL },
+	{ "let me speak to a human", INT_HUMAN, NULL },
+	{ "representative", INT_HUMAN, NULL },
+	{ "operator", INT_HUMAN, NULL },
+	{ "can i speak to the service manager", INT_HUMAN, NULL },
+	{ "can you transfer me", INT_HUMAN, NULL },
+	{ "i'd like to leave a message", INT_MESSAGE, NULL },
+	{ "can someone call me back", INT_MESSAGE, NULL },
+	{ "i need to reschedule my appointment", INT_RESCHEDULE, NULL },
+	{ "i want to cancel my appointment", INT_CANCEL, NULL },
+	{ "no that's all thanks", INT_GOODBYE, NULL },
+	{ "bye", INT_GOODBYE, NULL },
+	{ "nothing else", INT_GOODBYE, NULL },
+	{ "sorry can you repeat that", INT_REPEAT, NULL },
+	{ "what did you say", INT_REPEAT, NULL },
+	{ "purple monkey dishwasher", INT_NONE, NULL },
+	{ "yes", INT_NONE, NULL },
+	{ "", INT_NONE, NULL },
+};
+
+static void
+test_intents(void **state)
+{
+	struct intent_result r;
+	size_t i;
+	int bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct icase *c = &cases[i];
+
+		intent_read(c->text, &biz, &r);
+		if (r.best != c->want || (c->service == NULL) !=
+		    (r.service == NULL) || (c->service &&
+		    strcmp(c->service, r.service->name) != 0)) {
+			fprintf(stderr, "MISMATCH \"%s\": got %s/%s want %s/%s\n",
+			    c->text, intent_name(r.best), r.service ?
+			    r.service->name : "-", intent_name(c->want),
+			    c->service ? c->service : "-");
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_polarity(void **state)
+{
+	static const char *const yes[] = { "yes", "yeah that's right",
+		"yep", "sure", "correct", "that works", "sounds good",
+		"yes please book it", "uh huh", "okay", "speaking", "it is" };
+	static const char *const no[] = { "no", "nope", "no thanks",
+		"that's not right", "no make it wednesday", "actually wait",
+		"nah" };
+	struct intent_result r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		intent_read(yes[i], &biz, &r);
+		if (r.pol != POL_YES)
+			fprintf(stderr, "not yes: %s\n", yes[i]);
+		assert_int_equal(r.pol, POL_YES);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		intent_read(no[i], &biz, &r);
+		if (r.pol != POL_NO)
+			fprintf(stderr, "not no: %s\n", no[i]);
+		assert_int_equal(r.pol, POL_NO);
+	}
+	intent_read("what are your hours", &biz, &r);
+	assert_int_equal(r.pol, POL_NONE);
+}
+
+static void
+test_backchannel(void **state)
+{
+	(void)state;
+	assert_true(intent_backchannel("uh-huh"));
+	assert_true(intent_backchannel("okay"));
+	assert_true(intent_backchannel("yeah"));
+	assert_true(intent_backchannel("mm hmm"));
+	assert_true(intent_backchannel("oh okay"));
+	assert_true(intent_backchannel(""));
+	assert_false(intent_backchannel("wait"));
+	assert_false(intent_backchannel("no not tuesday"));
+	assert_false(intent_backchannel("yeah but can we do wednesday"));
+	assert_int_equal(intent_words("uh the uh tuesday"), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intents),
+		cmocka_unit_test(test_polarity),
+		cmocka_unit_test(test_backchannel),
+	};
+	config_t cfg;
+	char err[128];
+
+	config_init(&cfg);
+	config_read_string(&cfg, "business: { services = ("
+	    "{ name = \"oil change\"; aliases = [\"oil\", \"lube\"]; },"
+	    "{ name = \"tire rotation\"; aliases = [\"tires\", \"rotate\"]; },"
+	    "{ name = \"brake inspection\"; aliases = [\"brakes\", \"brake\"]; },"
+	    "{ name = \"state inspection\"; aliases = [\"inspection\"]; },"
+	    "{ name = \"diagnostic\"; aliases = [\"check engine\"]; },"
+	    "{ name = \"battery replacement\"; aliases = [\"battery\"]; }); };");
+	if (fd_business_load(&cfg, &biz, err, sizeof(err)) != 0)
+		return 1;
+	config_destroy(&cfg);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,48 @@
+/*
+ * templates.h - every sentence the local brain speaks, in one place.
+ * Texts hold {placeholders}: {business}, {persona}, {address} and {hours}
+ * come from the business config; the rest from the caller's variables.
+ * A business can reword any of them in its config:
+ *   agent: { templates: { greeting = "..."; }; };
+ * No process talks to this module.
+ */
+#ifndef AGENT_TEMPLATES_H
+#define AGENT_TEMPLATES_H
+
+#include <stddef.h>
+#include <libconfig.h>
+
+#include "business.h"
+
+enum tpl_id {
+	T_GREETING, T_GREETING_KNOWN, T_GREET_CONFIRMED, T_GREET_NOT_THEM,
+	T_HOW_HELP, T_WHAT_ELSE, T_ANYTHING_ELSE, T_GOODBYE,
+	T_ASK_SERVICE, T_ASK_DAY, T_ASK_TIME, T_OFFER_SLOTS, T_TIME_TAKEN,
+	T_DAY_CLOSED, T_DAY_FULL, T_NO_SLOTS_SOON, T_ASK_NAME, T_READBACK,
+	T_BOOKED, T_SLOT_GONE, T_TOOL_ERROR, T_WHAT_CHANGE, T_YES_OR_NO,
+	T_HOURS, T_ADDRESS, T_PRICE, T_PRICE_QUOTE, T_PRICE_WHICH,
+	T_TRANSFER, T_HUMAN_CLOSED, T_MSG_ASK_NAME, T_MSG_ASK_TEXT,
+	T_MSG_TAKEN, T_MSG_OFFER, T_NOT_UNDERSTOOD, T_SAY_AGAIN,
+	T_TOO_MANY_OPEN, T_TOO_MANY_CLOSED, T_CHANGE_EXISTING,
+	T_IDLE_1, T_IDLE_2, T_IDLE_BYE, T_NO_PROBLEM,
+	T_COUNT
+};
+
+struct tpl_var {
+	const char *key;
+	const char *val;
+};
+
+/* Set the business and read overrides from agent.templates (cfg may be
+ * NULL).  -1 with err on an unknown template name. */
+int tpl_init(const struct fd_business *b, const config_t *cfg, char *err,
+    size_t errlen);
+void tpl_free(void);
+/* Render template id with vars (NULL-key terminated, may be NULL). */
+void tpl_render(enum tpl_id id, const struct tpl_var *vars, char *buf,
+    size_t len);
+/* The opening hours as a sentence fragment: "Monday to Friday 8 AM to
+ * 6 PM, Saturday 9 AM to 1 PM, and closed on Sunday". */
+void tpl_hours(const struct fd_business *b, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * crm.h - what the pieces of crm-tools share: its config, the per-worker
+ * connections (one PostgreSQL, one Redis), the per-request context every
+ * tool receives, and the helpers for queries, cache, identity and replies.
+ * crm-tools answers TOOL_REQ frames from the agent, gateway and scheduler
+ * (common/rpc.h) and is the only process that talks to the datastore.
+ */
+#ifndef CRM_H
+#define CRM_H
+
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "business.h"
+
+struct crm_cfg {
+	char database[512];     /* libpq conninfo */
+	char redis[256];        /* "unix:/path" or "host:port"; "" = no cache */
+	int workers;            /* rpc threads, one PG + one Redis each */
+	int cache_ttl_s;        /* lifetime of a cached customer */
+	int seed;               /* load the demo data into an empty database */
+	char spool_dir[256];    /* durable queue of writes while PG is down */
+	char calendar[32];      /* "builtin" (the only engine so far) */
+};
+
+extern struct crm_cfg crm_cfg;
+extern struct fd_business crm_biz;
+extern int crm_service_ids[FD_MAX_SERVICES]; /* services.id per crm_biz entry */
+extern volatile int crm_db_ready;            /* schema migrated, ids loaded */
+#define CRM_MAX_BAYS 100
+extern int crm_bay_ids[CRM_MAX_BAYS];        /* resources.id of active bays */
+extern int crm_nbays;
+
+struct crm_worker {
+	int idx;
+	PGconn *pg;
+	time_t pg_retry_at;     /* earliest reconnect attempt */
+	int pg_down;            /* logged the outage already */
+	redisContext *rc;
+	time_t rc_retry_at;
+	int rc_down;
+};
+
+enum crm_level {
+	CRM_ANON = 0,           /* nobody identified */
+	CRM_CALLER_ID = 1,      /* caller ID equals the customer's phone */
+	CRM_VERIFIED = 2,       /* verify_caller matched name or code */
+};
+
+/* One request, as a tool sees it. */
+struct crm_ctx {
+	struct crm_worker *w;
+	const char *call_id;    /* "" when the frame carried none */
+	char caller[40];        /* request's "caller" (E.164), "" if none */
+	const char *tool;
+	json_t *args;           /* always an object */
+	time_t now;             /* request's "now" or the wall clock */
+	int replay;             /* running a spooled request */
+	const char *spool_key;  /* idempotency key given to a spooled write */
+	/* the call, loaded by crm_call_load() */
+	int call_loaded;
+	char from[40];
+	long long caller_cust;  /* 0: none */
+	long long verified_cust;
+	/* failure: code + message (+ extra members such as alternatives) */
+	const char *code;
+	char err[256];
+	json_t *extra;
+	char sqlstate[6];
+	char constraint[64];
+};
+
+/* A tool: fn returns the result (owned) or NULL after crm_fail(). */
+enum crm_tool_flags {
+	T_PUBLIC = 1 << 0,      /* offered to the LLM by list_tools */
+	T_SPOOL = 1 << 1,       /* spooled when PostgreSQL is down */
+	T_NODB = 1 << 2,        /* works without PostgreSQL */
+	T_QUIET = 1 << 3,       /* result too large to audit in full */
+};
+
+struct crm_tool {
+	const char *name;
+	json_t *(*fn)(struct crm_ctx *c);
+	int flags;
+	const char *schema;     /* JSON with ' for ", see crm_tools.c */
+};
+
+const struct crm_tool *crm_tool_find(const char *name);
+extern const struct crm_tool crm_tools[];
+extern const int crm_ntools;
+
+/* The rpc handler (crm_tools.c). */
+json_t *crm_handle(void *arg, int worker, const char *call_id, json_t *req);
+/* Run one request on worker w (rpc and spool replay share it). */
+json_t *crm_run(struct crm_worker *w, const char *call_id, json_t *req,
+    int replay, const char *spool_key);
+
+/* crm_fail: set the error of the request; returns NULL for tail calls. */
+json_t *crm_fail(struct crm_ctx *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --- crm_db.c: PostgreSQL --- */
+int crm_pg_ok(struct crm_worker *w);
+void crm_pg_close(struct crm_worker *w);
+/* Parameterised query; NULL (and c->code db_unavailable|db_error) on error. */
+PGresult *crm_q(struct crm_ctx *c, const char *sql, int n,
+    const char *const *p);
+/* First column of the first row parsed as JSON; json_null() if no row or
+ * NULL; NULL on error. */
+json_t *crm_qjson(struct crm_ctx *c, const char *sql, int n,
+    const char *const *p);
+/* First column of the first row as an integer: 1 found, 0 no row/NULL,
+ * -1 error. */
+int crm_qll(struct crm_ctx *c, const char *sql, int n, const char *const *p,
+    long long *out);
+/* Format v into buf (NULL when v <= 0, i.e. SQL NULL for ids). */
+const char *crm_id(char *buf, long long v);
+const char *crm_num(char *buf, long long v);
+
+/* --- crm_cache.c: Redis --- */
+json_t *crm_cache_get(struct crm_worker *w, const char *key);
+void crm_cache_set(struct crm_worker *w, const char *key, const json_t *v,
+    int ttl_s);
+void crm_cache_del(struct crm_worker *w, const char *key);
+void crm_cache_close(struct crm_worker *w);
+
+/* --- crm_auth.c: the call and who the caller is --- */
+int crm_call_load(struct crm_ctx *c);
+/* The customer the call acts for (0 none); *level gets enum crm_level. */
+long long crm_identity(struct crm_ctx *c, int *level);
+/* 0 if the call's customer is owner at min_level or better, else -1 with
+ * code forbidden. */
+int crm_require(struct crm_ctx *c, long long owner, int min_level);
+/* Record a caller-ID or explicit verification on the call. */
+int crm_set_identity(struct crm_ctx *c, long long cust, int level);
+
+/* --- args (crm_args.c) --- */
+const char *arg_str(struct crm_ctx *c, const char *key);      /* NULL/"" absent */
+int arg_ll(struct crm_ctx *c, const char *key, long long *v); /* 1 if present */
+int arg_bool(struct crm_ctx *c, const char *key, int def);
+/* A required string; NULL after crm_fail(bad_args). */
+const char *arg_need(struct crm_ctx *c, const char *key, size_t maxlen);
+
+/* --- crm_schema.c --- */
+int crm_migrate(struct crm_worker *w, char *err, size_t errlen);
+int crm_sync_business(struct crm_worker *w, char *err, size_t errlen);
+int crm_seed(struct crm_worker *w, int only_if_empty, char *err,
+    size_t errlen);
+
+/* --- crm_spool.c --- */
+int crm_spool_init(const char *dir);
+int crm_spool_append(const char *call_id, const json_t *req, char *key,
+    size_t keylen);
+int crm_spool_pending(void);
+int crm_spool_replay(struct crm_worker *w);
+
+/* --- tools, one file per concern --- */
+json_t *tool_lookup_customer(struct crm_ctx *c);
+json_t *tool_search_customers_by_name(struct crm_ctx *c);
+json_t *tool_verify_caller(struct crm_ctx *c);
+json_t *tool_get_available_slots(struct crm_ctx *c);
+json_t *tool_book_appointment(struct crm_ctx *c);
+json_t *tool_get_upcoming_appointments(struct crm_ctx *c);
+json_t *tool_cancel_appointment(struct crm_ctx *c);
+json_t *tool_reschedule_appointment(struct crm_ctx *c);
+json_t *tool_vehicle_status(struct crm_ctx *c);
+json_t *tool_cancel_order(struct crm_ctx *c);
+json_t *tool_take_message(struct crm_ctx *c);
+json_t *tool_qualify_lead(struct crm_ctx *c);
+json_t *tool_request_callback(struct crm_ctx *c);
+json_t *tool_transfer_to_human(struct crm_ctx *c);
+json_t *tool_log_call_outcome(struct crm_ctx *c);
+json_t *tool_decode_vin(struct crm_ctx *c);
+json_t *tool_call_begin(struct crm_ctx *c);
+json_t *tool_log_turn(struct crm_ctx *c);
+json_t *tool_call_end(struct crm_ctx *c);
+json_t *tool_get_call(struct crm_ctx *c);
+json_t *tool_list_calls(struct crm_ctx *c);
+json_t *tool_seed_demo(struct crm_ctx *c);
+json_t *tool_list_tools(struct crm_ctx *c);
+
+/* Redis key of a cached customer lookup. */
+void crm_cust_key(char *buf, size_t len, const char *phone);
+
+#endif

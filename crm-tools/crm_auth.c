@@ -1,0 +1,138 @@
+/*
+ * crm_auth.c - which customer a call may act for.  A call is identified
+ * by the call id in the frame header; its row in `calls` holds the caller's
+ * number, the customer whose phone equals that caller ID (caller_customer_id,
+ * level CRM_CALLER_ID) and the customer verify_caller confirmed
+ * (verified_customer_id, level CRM_VERIFIED, which wins).  Tools never trust
+ * ids from their arguments: they compare the record's owner with this.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm.h"
+#include "crm_util.h"
+#include "log.h"
+
+static void
+read_row(struct crm_ctx *c, PGresult *r)
+{
+	snprintf(c->from, sizeof(c->from), "%s", PQgetvalue(r, 0, 0));
+	c->caller_cust = PQgetisnull(r, 0, 1) ? 0 :
+	    strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	c->verified_cust = PQgetisnull(r, 0, 2) ? 0 :
+	    strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+}
+
+int
+crm_call_load(struct crm_ctx *c)
+{
+	const char *p[2];
+	PGresult *r;
+	long long id;
+	char buf[24];
+
+	if (c->call_loaded)
+		return 0;
+	if (c->call_id[0] == '\0') {
+		c->call_loaded = 1;
+		return 0;
+	}
+	p[0] = c->call_id;
+	r = crm_q(c, "SELECT coalesce(from_number, ''), caller_customer_id, "
+	    "verified_customer_id FROM calls WHERE call_sid = $1", 1, p);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		/* a tool before call_begin: open the call record now */
+		PQclear(r);
+		p[1] = c->caller[0] ? c->caller : NULL;
+		r = crm_q(c, "INSERT INTO calls (call_sid, from_number) "
+		    "VALUES ($1, $2) ON CONFLICT (call_sid) DO UPDATE SET "
+		    "from_number = coalesce(calls.from_number, "
+		    "EXCLUDED.from_number) RETURNING "
+		    "coalesce(from_number, ''), caller_customer_id, "
+		    "verified_customer_id", 2, p);
+		if (r == NULL)
+			return -1;
+	}
+	read_row(c, r);
+	PQclear(r);
+	c->call_loaded = 1;
+	if (c->caller_cust == 0 && c->from[0]) {
+		p[0] = c->from;
+		switch (crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
+		    1, p, &id)) {
+		case -1:
+			return -1;
+		case 1:
+			p[0] = crm_num(buf, id);
+			p[1] = c->call_id;
+			if ((r = crm_q(c, "UPDATE calls SET caller_customer_id "
+			    "= $1 WHERE call_sid = $2", 2, p)) == NULL)
+				return -1;
+			PQclear(r);
+			c->caller_cust = id;
+			break;
+		}
+	}
+	return 0;
+}
+
+long long
+crm_identity(struct crm_ctx *c, int *level)
+{
+	if (c->verified_cust) {
+		*level = CRM_VERIFIED;
+		return c->verified_cust;
+	}
+	if (c->caller_cust) {
+		*level = CRM_CALLER_ID;
+		return c->caller_cust;
+	}
+	*level = CRM_ANON;
+	return 0;
+}
+
+int
+crm_require(struct crm_ctx *c, long long owner, int min_level)
+{
+	long long who;
+	int level;
+
+	who = crm_identity(c, &level);
+	if (who != 0 && who == owner && level >= min_level)
+		return 0;
+	if (who == owner && who != 0)
+		crm_fail(c, "forbidden", "the caller must be verified first "
+		    "(verify_caller)");
+	else
+		crm_fail(c, "forbidden", "this record does not belong to the "
+		    "caller");
+	return -1;
+}
+
+int
+crm_set_identity(struct crm_ctx *c, long long cust, int level)
+{
+	const char *p[2];
+	PGresult *r;
+	char buf[24];
+
+	if (c->call_id[0] == '\0')
+		return 0;
+	p[0] = crm_num(buf, cust);
+	p[1] = c->call_id;
+	r = crm_q(c, level == CRM_VERIFIED ?
+	    "UPDATE calls SET verified_customer_id = $1 WHERE call_sid = $2" :
+	    "UPDATE calls SET caller_customer_id = $1 WHERE call_sid = $2",
+	    2, p);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	if (level == CRM_VERIFIED)
+		c->verified_cust = cust;
+	else
+		c->caller_cust = cust;
+	return 0;
+}

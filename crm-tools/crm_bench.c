@@ -1,0 +1,270 @@
+/*
+ * crm_bench.c - crm-bench: latency of crm-tools' tools as the agent sees
+ * them (rpc round trip), printed as JSON: cached and uncached customer
+ * lookup, slot search, and booking with 200 requests in flight at once.
+ * Without -a it starts its own isolated datastore + crm-tools (harness.c).
+ *
+ *   crm-bench [-a ipc://.../crm-tools.rep] [-n requests] [-j threads]
+ *   crm-bench -a ADDR -c TOOL [-i call_id] [-N now] ['{"arg":..}']
+ *     (one call, reply printed: handy to poke a running crm-tools)
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "harness.h"
+#include "rpc.h"
+
+struct phase {
+	const char *name;
+	int n;                  /* requests */
+	int threads;
+	int (*one)(struct hx *h, int i, int *ok); /* does request i */
+	uint64_t *lat;          /* per request, us */
+	int next;               /* next request index (atomic) */
+	int ok, failed, taken;
+	struct hx *h;
+};
+
+static char bench_day[16];
+
+static int
+lookup_cached(struct hx *h, int i, int *ok)
+{
+	char phone[40];
+	json_t *rep;
+
+	snprintf(phone, sizeof(phone), "+155512300%02d", 1 + i % 10);
+	rep = hx_call(h, "", "lookup_customer", json_pack("{s:s}", "phone",
+	    phone), NULL);
+	*ok = json_is_true(json_object_get(rep, "ok"));
+	json_decref(rep);
+	return 0;
+}
+
+static int
+lookup_uncached(struct hx *h, int i, int *ok)
+{
+	char phone[40];
+	json_t *rep;
+
+	/* a number nobody looked up yet: Redis misses, PostgreSQL answers */
+	snprintf(phone, sizeof(phone), "+1555%03d%04d", (int)(getpid() % 900)
+	    + 100, i);
+	rep = hx_call(h, "", "lookup_customer", json_pack("{s:s}", "phone",
+	    phone), NULL);
+	*ok = json_is_true(json_object_get(rep, "ok"));
+	json_decref(rep);
+	return 0;
+}
+
+static int
+slot_search(struct hx *h, int i, int *ok)
+{
+	char day[16];
+	json_t *rep;
+
+	hx_open_day(1 + i % 20, day, sizeof(day));
+	rep = hx_call(h, "", "get_available_slots", json_pack("{s:s, s:s}",
+	    "date", day, "service", i % 2 ? "oil change" : "diagnostic"), NULL);
+	*ok = json_is_true(json_object_get(rep, "ok"));
+	json_decref(rep);
+	return 0;
+}
+
+static int
+book(struct hx *h, int i, int *ok)
+{
+	char call[40], phone[40], start[32];
+	const char *code;
+	json_t *rep;
+	int r;
+
+	snprintf(call, sizeof(call), "CAbench%d_%d", (int)getpid(), i);
+	snprintf(phone, sizeof(phone), "+1555%03d%04d", (int)(getpid() % 900)
+	    + 100, 5000 + i);
+	/* 20 half-hour slots x 2 bays on the bench day: some collide */
+	snprintf(start, sizeof(start), "%sT%02d:%02d", bench_day,
+	    8 + (i % 20) / 2, (i % 2) * 30);
+	rep = hx_call(h, call, "call_begin", json_pack("{s:s, s:s}", "from",
+	    phone, "to", "+15555550100"), NULL);
+	json_decref(rep);
+	rep = hx_call(h, call, "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "first_name",
+	    "Bench", "last_name", "Caller"), NULL);
+	*ok = json_is_true(json_object_get(rep, "ok"));
+	code = json_string_value(json_object_get(rep, "code"));
+	r = code && strcmp(code, "slot_taken") == 0;
+	json_decref(rep);
+	return r;
+}
+
+static void *
+phase_thread(void *arg)
+{
+	struct phase *p = arg;
+	uint64_t t0;
+	int i, ok, taken;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
+		t0 = fd_mono_us();
+		taken = p->one(p->h, i, &ok);
+		p->lat[i] = fd_mono_us() - t0;
+		if (ok)
+			__atomic_fetch_add(&p->ok, 1, __ATOMIC_RELAXED);
+		else if (taken)
+			__atomic_fetch_add(&p->taken, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_add(&p->failed, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static json_t *
+run_phase(struct hx *h, struct phase *p)
+{
+	pthread_t *th;
+	uint64_t t0, wall;
+	int i;
+
+	p->h = h;
+	p->lat = calloc((size_t)p->n, sizeof(uint64_t));
+	th = calloc((size_t)p->threads, sizeof(pthread_t));
+	t0 = fd_mono_us();
+	for (i = 0; i < p->threads; i++)
+		pthread_create(&th[i], NULL, phase_thread, p);
+	for (i = 0; i < p->threads; i++)
+		pthread_join(th[i], NULL);
+	wall = fd_mono_us() - t0;
+	qsort(p->lat, (size_t)p->n, sizeof(uint64_t), cmp_u64);
+	json_t *o = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i}",
+	    "n", p->n, "concurrency", p->threads,
+	    "p50_ms", p->lat[p->n / 2] / 1000.0,
+	    "p99_ms", p->lat[(p->n * 99) / 100 >= p->n ? p->n - 1 :
+	    (p->n * 99) / 100] / 1000.0,
+	    "max_ms", p->lat[p->n - 1] / 1000.0,
+	    "rps", p->n / (wall / 1e6), "ok", p->ok, "failed", p->failed);
+	if (p->taken)
+		json_object_set_new(o, "slot_taken", json_integer(p->taken));
+	free(p->lat);
+	free(th);
+	return o;
+}
+
+static int
+one_call(const char *addr, const char *call, const char *tool,
+    const char *args, const char *now)
+{
+	struct hx h;
+	json_error_t je;
+	json_t *a, *rep;
+	char *s;
+
+	memset(&h, 0, sizeof(h));
+	if (fd_rpc_open(&h.rpc, addr) != 0) {
+		fprintf(stderr, "cannot open %s\n", addr);
+		return 1;
+	}
+	if ((a = json_loads(args ? args : "{}", 0, &je)) == NULL) {
+		fprintf(stderr, "args: %s\n", je.text);
+		return 1;
+	}
+	rep = hx_call(&h, call, tool, a, now);
+	s = json_dumps(rep, JSON_INDENT(2));
+	printf("%s\n", s);
+	free(s);
+	json_decref(rep);
+	fd_rpc_close(&h.rpc);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *addr = NULL, *tool = NULL, *call = "", *now = NULL;
+	struct phase ph[4];
+	struct hx h;
+	char err[256], *s;
+	json_t *out, *res;
+	int ch, n = 1000, j = 8, i;
+
+	setenv("TZ", "America/New_York", 0);
+	tzset();
+	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:")) != -1) {
+		switch (ch) {
+		case 'a': addr = optarg; break;
+		case 'n': n = atoi(optarg); break;
+		case 'j': j = atoi(optarg); break;
+		case 'c': tool = optarg; break;
+		case 'i': call = optarg; break;
+		case 'N': now = optarg; break;
+		default:
+			fprintf(stderr, "usage: crm-bench [-a addr] [-n N] "
+			    "[-j threads] | -a addr -c tool [-i call] [-N now] "
+			    "[args-json]\n");
+			return 2;
+		}
+	}
+	if (tool)
+		return one_call(addr ? addr : "ipc:///tmp/frontdesk/crm-tools.rep",
+		    call, tool, optind < argc ? argv[optind] : NULL, now);
+	if (n < 10)
+		n = 10;
+	memset(&h, 0, sizeof(h));
+	if (addr) {
+		if (fd_rpc_open(&h.rpc, addr) != 0)
+			return 1;
+	} else {
+		if (hx_datastore_start(&h, "bench", err, sizeof(err)) != 0) {
+			fprintf(stderr, "crm-bench: %s\n", err);
+			hx_stop(&h, 1);
+			return 1;
+		}
+		if (hx_daemon_start(&h, 2, 8) != 0) {
+			fprintf(stderr, "crm-bench: crm-tools did not start "
+			    "(see %s)\n", h.log);
+			hx_stop(&h, 1);
+			return 1;
+		}
+	}
+	hx_open_day(45, bench_day, sizeof(bench_day));
+	/* warm the cache for the cached phase */
+	for (i = 0; i < 10; i++) {
+		int ok;
+
+		lookup_cached(&h, i, &ok);
+	}
+	memset(ph, 0, sizeof(ph));
+	ph[0] = (struct phase){ "lookup_cached", n, j, lookup_cached, 0, 0, 0,
+		0, 0, 0 };
+	ph[1] = (struct phase){ "lookup_uncached", n, j, lookup_uncached, 0, 0,
+		0, 0, 0, 0 };
+	ph[2] = (struct phase){ "slot_search", n / 2, j, slot_search, 0, 0, 0,
+		0, 0, 0 };
+	ph[3] = (struct phase){ "book_200_concurrent", 200, 200, book, 0, 0, 0,
+		0, 0, 0 };
+	res = json_object();
+	for (i = 0; i < 4; i++)
+		json_object_set_new(res, ph[i].name, run_phase(&h, &ph[i]));
+	out = json_pack("{s:o}", "crm_tools", res);
+	s = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(4));
+	printf("%s\n", s);
+	free(s);
+	json_decref(out);
+	if (addr)
+		fd_rpc_close(&h.rpc);
+	else
+		hx_stop(&h, 0);
+	return 0;
+}

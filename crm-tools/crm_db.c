@@ -1,0 +1,181 @@
+/*
+ * crm_db.c - one PostgreSQL connection per crm-tools worker: connect on
+ * demand with a short timeout, reconnect at most once a second while the
+ * server is down, and run only parameterised queries (PQexecParams).
+ * The session time zone is the business's, so fd_local() renders local time.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm.h"
+#include "daemon.h"
+#include "log.h"
+
+static void
+set_timezone(PGconn *pg)
+{
+	const char *tz = fd_common.timezone[0] ? fd_common.timezone :
+	    getenv("TZ");
+	const char *p[1];
+	PGresult *r;
+
+	if (tz == NULL || *tz == '\0')
+		tz = "UTC";
+	p[0] = tz;
+	r = PQexecParams(pg, "SELECT set_config('TimeZone', $1, false)", 1,
+	    NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		log_warnx(NULL, "db: time zone %s: %s", tz,
+		    PQerrorMessage(pg));
+	PQclear(r);
+}
+
+static void
+ignore_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug(NULL, "db: %s", msg);
+}
+
+int
+crm_pg_ok(struct crm_worker *w)
+{
+	static const char *const keys[] = { "dbname", "connect_timeout",
+		"application_name", NULL };
+	const char *vals[4];
+	time_t now;
+
+	if (w->pg && PQstatus(w->pg) == CONNECTION_OK)
+		return 1;
+	now = time(NULL);
+	if (w->pg) {
+		PQfinish(w->pg);
+		w->pg = NULL;
+	}
+	if (now < w->pg_retry_at)
+		return 0;
+	vals[0] = crm_cfg.database;
+	vals[1] = "2";
+	vals[2] = "crm-tools";
+	vals[3] = NULL;
+	w->pg = PQconnectdbParams(keys, vals, 1);
+	if (w->pg == NULL || PQstatus(w->pg) != CONNECTION_OK) {
+		if (!w->pg_down)
+			log_warnx(NULL, "db: worker %d: cannot connect: %s",
+			    w->idx, w->pg ? PQerrorMessage(w->pg) : "no memory");
+		w->pg_down = 1;
+		w->pg_retry_at = now + 1;
+		PQfinish(w->pg);
+		w->pg = NULL;
+		return 0;
+	}
+	PQsetNoticeProcessor(w->pg, ignore_notice, NULL);
+	set_timezone(w->pg);
+	if (w->pg_down)
+		log_info(NULL, "db: worker %d: connected again", w->idx);
+	w->pg_down = 0;
+	return 1;
+}
+
+void
+crm_pg_close(struct crm_worker *w)
+{
+	if (w->pg)
+		PQfinish(w->pg);
+	w->pg = NULL;
+}
+
+PGresult *
+crm_q(struct crm_ctx *c, const char *sql, int n, const char *const *p)
+{
+	struct crm_worker *w = c->w;
+	ExecStatusType st;
+	PGresult *r;
+	const char *s;
+
+	c->sqlstate[0] = '\0';
+	c->constraint[0] = '\0';
+	if (!crm_pg_ok(w)) {
+		crm_fail(c, "db_unavailable", "the database is unavailable");
+		return NULL;
+	}
+	r = PQexecParams(w->pg, sql, n, NULL, p, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return r;
+	if (PQstatus(w->pg) != CONNECTION_OK) {
+		log_warnx(c->call_id, "db: worker %d: connection lost: %s",
+		    w->idx, PQerrorMessage(w->pg));
+		w->pg_down = 1;
+		PQclear(r);
+		crm_pg_close(w);
+		crm_fail(c, "db_unavailable", "the database is unavailable");
+		return NULL;
+	}
+	if ((s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) != NULL)
+		snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", s);
+	if ((s = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)) != NULL)
+		snprintf(c->constraint, sizeof(c->constraint), "%s", s);
+	/* constraint violations are answers the tools handle, not faults */
+	if (strncmp(c->sqlstate, "23", 2) != 0)
+		log_err(c->call_id, "db: %s: %s", c->tool ? c->tool : "-",
+		    PQresultErrorMessage(r));
+	PQclear(r);
+	crm_fail(c, "db_error", "database error");
+	return NULL;
+}
+
+json_t *
+crm_qjson(struct crm_ctx *c, const char *sql, int n, const char *const *p)
+{
+	json_error_t je;
+	PGresult *r;
+	json_t *j;
+
+	if ((r = crm_q(c, sql, n, p)) == NULL)
+		return NULL;
+	if (PQntuples(r) == 0 || PQnfields(r) == 0 || PQgetisnull(r, 0, 0)) {
+		PQclear(r);
+		return json_null();
+	}
+	j = json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, &je);
+	PQclear(r);
+	if (j == NULL)
+		return crm_fail(c, "internal", "bad JSON from the database");
+	return j;
+}
+
+int
+crm_qll(struct crm_ctx *c, const char *sql, int n, const char *const *p,
+    long long *out)
+{
+	PGresult *r;
+	int found = 0;
+
+	if ((r = crm_q(c, sql, n, p)) == NULL)
+		return -1;
+	if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0)) {
+		*out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		found = 1;
+	}
+	PQclear(r);
+	return found;
+}
+
+const char *
+crm_id(char *buf, long long v)
+{
+	if (v <= 0)
+		return NULL;
+	snprintf(buf, 24, "%lld", v);
+	return buf;
+}
+
+const char *
+crm_num(char *buf, long long v)
+{
+	snprintf(buf, 24, "%lld", v);
+	return buf;
+}

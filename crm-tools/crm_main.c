@@ -1,0 +1,159 @@
+/*
+ * crm_main.c - crm-tools: the CRM and calendar behind the receptionist.
+ * Serves TOOL_REQ/TOOL_REP at fd_common.crm_rep (common/rpc.h) for the
+ * agent, gateway and scheduler, with `workers` threads that each hold one
+ * PostgreSQL and one Redis connection.  The main thread migrates the schema,
+ * copies the business config into the database, seeds demo data, and
+ * replays writes spooled while PostgreSQL was down.  The per-request
+ * dispatch (a table of tools) lives in crm_tools.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crm.h"
+#include "daemon.h"
+#include "log.h"
+#include "rpc.h"
+
+struct crm_cfg crm_cfg;
+struct fd_business crm_biz;
+int crm_service_ids[FD_MAX_SERVICES];
+int crm_bay_ids[CRM_MAX_BAYS];
+int crm_nbays;
+volatile int crm_db_ready;
+
+static const struct fd_cfg_opt crm_opts[] = {
+	{ "crm.database", FD_CFG_STR, crm_cfg.database,
+	    sizeof(crm_cfg.database), "", 0, 0, "FRONTDESK_DATABASE" },
+	{ "crm.redis", FD_CFG_STR, crm_cfg.redis, sizeof(crm_cfg.redis), "",
+	    0, 0, "FRONTDESK_REDIS" },
+	{ "crm.workers", FD_CFG_INT, &crm_cfg.workers, 0, "8", 1, 64, NULL },
+	{ "crm.cache_ttl_s", FD_CFG_INT, &crm_cfg.cache_ttl_s, 0, "300", 1,
+	    86400, NULL },
+	{ "crm.seed", FD_CFG_BOOL, &crm_cfg.seed, 0, "true", 0, 0,
+	    "FRONTDESK_SEED" },
+	{ "crm.spool_dir", FD_CFG_STR, crm_cfg.spool_dir,
+	    sizeof(crm_cfg.spool_dir), "", 0, 0, "FRONTDESK_SPOOL_DIR" },
+	{ "crm.calendar", FD_CFG_STR, crm_cfg.calendar,
+	    sizeof(crm_cfg.calendar), "builtin", 0, 0, NULL },
+};
+
+static void derive_defaults(void);
+static int become_ready(struct crm_worker *w);
+
+int
+main(int argc, char **argv)
+{
+	struct fd_rpc_server *srv;
+	struct crm_worker *ws, mainw;
+	char err[512];
+	time_t next_try = 0, now;
+	int i;
+
+	fd_daemon_start(FD_D_CRM, argc, argv, crm_opts, FD_CFG_N(crm_opts));
+	derive_defaults();
+	if (strcmp(crm_cfg.calendar, "builtin") != 0) {
+		log_err(NULL, "crm.calendar: only \"builtin\" is available");
+		exit(FD_EX_CONFIG);
+	}
+	if (fd_business_load(&fd_config, &crm_biz, err, sizeof(err)) != 0) {
+		log_err(NULL, "config: %s", err);
+		exit(FD_EX_CONFIG);
+	}
+	if (crm_spool_init(crm_cfg.spool_dir) != 0)
+		log_warnx(NULL, "spool unavailable: writes fail while the "
+		    "database is down");
+	memset(&mainw, 0, sizeof(mainw));
+	mainw.idx = -1;
+	if ((ws = calloc((size_t)crm_cfg.workers, sizeof(*ws))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < crm_cfg.workers; i++)
+		ws[i].idx = i;
+	if (become_ready(&mainw) != 0)
+		next_try = time(NULL) + 1;
+	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.workers,
+	    crm_handle, ws)) == NULL)
+		fatalx("cannot serve %s", fd_common.crm_rep);
+	log_info(NULL, "serving %s with %d workers (database %s, cache %s)",
+	    fd_common.crm_rep, crm_cfg.workers, crm_cfg.database,
+	    crm_cfg.redis[0] ? crm_cfg.redis : "none");
+
+	while (!fd_stop) {
+		fd_sleep_us(200000);
+		if (fd_reload) {
+			fd_reload = 0;
+			log_info(NULL, "reload: restart crm-tools to apply "
+			    "database or business changes");
+		}
+		now = time(NULL);
+		if (!crm_db_ready && now >= next_try &&
+		    become_ready(&mainw) != 0)
+			next_try = now + 2;
+		if (crm_db_ready && crm_spool_pending() && now >= next_try &&
+		    crm_spool_replay(&mainw) != 0)
+			next_try = now + 1;
+	}
+	log_info(NULL, "stopping");
+	fd_rpc_server_stop(srv);
+	for (i = 0; i < crm_cfg.workers; i++) {
+		crm_pg_close(&ws[i]);
+		crm_cache_close(&ws[i]);
+	}
+	crm_pg_close(&mainw);
+	crm_cache_close(&mainw);
+	free(ws);
+	config_destroy(&fd_config);
+	return 0;
+}
+
+/* Defaults follow the bus rundir, so an isolated instance (tests) only
+ * sets FRONTDESK_RUNDIR and the ports. */
+static void
+derive_defaults(void)
+{
+	const char *port = getenv("FRONTDESK_PG_PORT"), *var;
+
+	if (crm_cfg.database[0] == '\0')
+		snprintf(crm_cfg.database, sizeof(crm_cfg.database),
+		    "host=%s port=%s dbname=frontdesk user=frontdesk",
+		    fd_common.rundir, port && *port ? port : "5544");
+	if (crm_cfg.redis[0] == '\0')
+		snprintf(crm_cfg.redis, sizeof(crm_cfg.redis),
+		    "unix:%s/redis.sock", fd_common.rundir);
+	else if (strcmp(crm_cfg.redis, "none") == 0)
+		crm_cfg.redis[0] = '\0';
+	if (crm_cfg.spool_dir[0] == '\0') {
+		if ((var = getenv("FRONTDESK_VAR")) != NULL && *var)
+			snprintf(crm_cfg.spool_dir, sizeof(crm_cfg.spool_dir),
+			    "%s/spool", var);
+		else
+			snprintf(crm_cfg.spool_dir, sizeof(crm_cfg.spool_dir),
+			    "/var/lib/frontdesk/spool");
+	}
+}
+
+/* Schema, business tables and seed; crm_db_ready once all succeeded. */
+static int
+become_ready(struct crm_worker *w)
+{
+	static int warned;
+	char err[512];
+
+	if (crm_migrate(w, err, sizeof(err)) != 0 ||
+	    crm_sync_business(w, err, sizeof(err)) != 0 ||
+	    (crm_cfg.seed && crm_seed(w, 1, err, sizeof(err)) != 0)) {
+		if (!warned)
+			log_warnx(NULL, "database not ready (%s); retrying, "
+			    "reads answer db_unavailable, confirmed writes are "
+			    "spooled", err);
+		warned = 1;
+		return -1;
+	}
+	__atomic_store_n(&crm_db_ready, 1, __ATOMIC_RELEASE);
+	log_info(NULL, "database ready: %d services, %d bays",
+	    crm_biz.nservices, crm_nbays);
+	warned = 0;
+	return 0;
+}

@@ -1,0 +1,334 @@
+/*
+ * crm_tools.c - the table of tools and the path every request takes:
+ * parse {tool,args,now?,caller?}, find the tool, run it with the worker's
+ * connections, spool confirmed writes when PostgreSQL is down, audit the
+ * call in tool_calls with its latency, and shape the reply
+ *   {ok:true,result} | {ok:false,code,error[,alternatives]}.
+ * Requests arrive from the agent, gateway and scheduler over common/rpc.h.
+ *
+ * Schemas are JSON written with ' for " so they read well in C; list_tools
+ * turns them into the function descriptions an LLM gets.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crm.h"
+#include "crm_util.h"
+#include "log.h"
+
+#define S_PHONE "{'type':'string','description':'phone number, E.164 like +15551230001'}"
+#define S_WHEN "local time YYYY-MM-DDTHH:MM"
+
+const struct crm_tool crm_tools[] = {
+	{ "lookup_customer", tool_lookup_customer, T_PUBLIC,
+	  "{'description':'Find the customer record for a phone number (default: the caller ID). For the caller own number it returns the record with vehicles; for any other number only the id and first name.',"
+	  "'parameters':{'type':'object','properties':{'phone':" S_PHONE "}}}" },
+	{ "search_customers_by_name", tool_search_customers_by_name, T_PUBLIC,
+	  "{'description':'Fuzzy search customers by name (misspellings ok). Returns candidate ids and first names only; confirm identity with the caller before using one.',"
+	  "'parameters':{'type':'object','properties':{'first':{'type':'string'},'last':{'type':'string'}}}}" },
+	{ "get_available_slots", tool_get_available_slots, T_PUBLIC,
+	  "{'description':'Free appointment start times on a day for a service, taking opening hours, holidays, bays and existing bookings into account. No slots in the past.',"
+	  "'parameters':{'type':'object','properties':{'date':{'type':'string','description':'YYYY-MM-DD, today, tomorrow or a weekday name'},"
+	  "'service':{'type':'string','description':'service name, e.g. oil change'},'duration':{'type':'integer','description':'minutes, overrides the service length'},"
+	  "'after':{'type':'string','description':'earliest time of day HH:MM'},'limit':{'type':'integer','description':'at most this many slots (default 12)'}},'required':['date','service']}}" },
+	{ "book_appointment", tool_book_appointment, T_PUBLIC | T_SPOOL,
+	  "{'description':'Book a service for the caller (a new caller needs first_name and last_name). Returns appointment_id and a 5-letter confirmation code. A taken slot fails with code slot_taken and up to 3 alternatives. Retrying the same request returns the same booking.',"
+	  "'parameters':{'type':'object','properties':{'service':{'type':'string'},'start':{'type':'string','description':'" S_WHEN "'},"
+	  "'vehicle_id':{'type':'integer'},'vehicle':{'type':'string','description':'e.g. 2019 Honda Civic, if not on file'},"
+	  "'first_name':{'type':'string'},'last_name':{'type':'string'},'email':{'type':'string'},'notes':{'type':'string'},"
+	  "'idempotency_key':{'type':'string'}},'required':['service','start']}}" },
+	{ "get_upcoming_appointments", tool_get_upcoming_appointments, T_PUBLIC,
+	  "{'description':'The caller upcoming appointments.',"
+	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'}}}}" },
+	{ "cancel_appointment", tool_cancel_appointment, T_PUBLIC,
+	  "{'description':'Cancel one of the caller appointments, by appointment_id or confirmation code.',"
+	  "'parameters':{'type':'object','properties':{'appointment_id':{'type':'integer'},'confirmation':{'type':'string'},'reason':{'type':'string'}}}}" },
+	{ "reschedule_appointment", tool_reschedule_appointment, T_PUBLIC,
+	  "{'description':'Move one of the caller appointments to a new start time; keeps the confirmation code. A taken slot fails with slot_taken and alternatives.',"
+	  "'parameters':{'type':'object','properties':{'appointment_id':{'type':'integer'},'confirmation':{'type':'string'},"
+	  "'new_start':{'type':'string','description':'" S_WHEN "'}},'required':['new_start']}}" },
+	{ "vehicle_status", tool_vehicle_status, T_PUBLIC,
+	  "{'description':'Where is my car: stage and expected ready time of a repair order (by order number like RO-1001 or id; default the caller latest open order).',"
+	  "'parameters':{'type':'object','properties':{'order':{'type':'string','description':'order number or id'},'appointment_id':{'type':'integer'}}}}" },
+	{ "cancel_order", tool_cancel_order, T_PUBLIC,
+	  "{'description':'Cancel a repair order. The deposit refund depends on the stage (full before parts are ordered, half while waiting for parts, not possible once work started). Needs a verified caller.',"
+	  "'parameters':{'type':'object','properties':{'order':{'type':'string','description':'order number or id'},'reason':{'type':'string'}},'required':['order']}}" },
+	{ "take_message", tool_take_message, T_PUBLIC | T_SPOOL,
+	  "{'description':'Leave a message for the staff.',"
+	  "'parameters':{'type':'object','properties':{'name':{'type':'string'},'callback_number':" S_PHONE ",'message':{'type':'string'},"
+	  "'urgency':{'type':'string','enum':['low','normal','high']}},'required':['name','message']}}" },
+	{ "qualify_lead", tool_qualify_lead, T_PUBLIC | T_SPOOL,
+	  "{'description':'Record a sales lead (someone interested in buying or a large job).',"
+	  "'parameters':{'type':'object','properties':{'name':{'type':'string'},'contact':{'type':'string','description':'phone or email'},"
+	  "'need':{'type':'string'},'timeline':{'type':'string'},'urgency':{'type':'string','enum':['low','normal','high']}},'required':['name','need']}}" },
+	{ "request_callback", tool_request_callback, T_PUBLIC | T_SPOOL,
+	  "{'description':'Ask staff to call the caller back.',"
+	  "'parameters':{'type':'object','properties':{'phone':" S_PHONE ",'when':{'type':'string','description':'" S_WHEN " or words like tomorrow morning'},"
+	  "'reason':{'type':'string'}},'required':['reason']}}" },
+	{ "transfer_to_human", tool_transfer_to_human, T_PUBLIC | T_NODB,
+	  "{'description':'Check whether a person can take the call now (business hours). If available is true, the agent transfers to number.',"
+	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
+	{ "log_call_outcome", tool_log_call_outcome, T_PUBLIC,
+	  "{'description':'Record how the call ended.',"
+	  "'parameters':{'type':'object','properties':{'outcome':{'type':'string','enum':['booked','rescheduled','cancelled','status_given','message_taken','callback_requested','lead','transferred','info_only','abandoned','other']},"
+	  "'notes':{'type':'string'}},'required':['outcome']}}" },
+	{ "decode_vin", tool_decode_vin, T_PUBLIC | T_NODB,
+	  "{'description':'Check a VIN (check digit) and decode model year and manufacturer.',"
+	  "'parameters':{'type':'object','properties':{'vin':{'type':'string'}},'required':['vin']}}" },
+	{ "list_tools", tool_list_tools, T_NODB | T_QUIET,
+	  "{'description':'Describe the tools (all=true includes the internal ones).',"
+	  "'parameters':{'type':'object','properties':{'all':{'type':'boolean'}}}}" },
+	/* internal: agent, gateway, scheduler and tests */
+	{ "call_begin", tool_call_begin, T_SPOOL,
+	  "{'description':'Open the call record; matches the caller ID to a customer.',"
+	  "'parameters':{'type':'object','properties':{'from':" S_PHONE ",'to':" S_PHONE ",'direction':{'type':'string','enum':['inbound','outbound']},'stream_sid':{'type':'string'}},'required':['from']}}" },
+	{ "verify_caller", tool_verify_caller, 0,
+	  "{'description':'Mark the call verified as a customer when the caller proved it: their name matches the record, or they gave one of its confirmation codes. Customer by customer_id, phone or the caller ID.',"
+	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'},'phone':" S_PHONE ",'name':{'type':'string','description':'full name as said'},"
+	  "'confirmation':{'type':'string'}}}}" },
+	{ "log_turn", tool_log_turn, T_SPOOL,
+	  "{'description':'Append a transcript turn.',"
+	  "'parameters':{'type':'object','properties':{'role':{'type':'string','enum':['caller','agent','system']},'text':{'type':'string'},'heard':{'type':'boolean'},'at':{'type':'string'}},'required':['role','text']}}" },
+	{ "call_end", tool_call_end, T_SPOOL,
+	  "{'description':'Close the call record.',"
+	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
+	{ "get_call", tool_get_call, T_QUIET,
+	  "{'description':'The whole record of a call: turns, tool calls, appointments.',"
+	  "'parameters':{'type':'object','properties':{'call_sid':{'type':'string'}},'required':['call_sid']}}" },
+	{ "list_calls", tool_list_calls, T_QUIET,
+	  "{'description':'Most recent calls.',"
+	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer'}}}}" },
+	{ "seed_demo", tool_seed_demo, 0,
+	  "{'description':'Load the demo customers, vehicles, appointments and orders (idempotent).',"
+	  "'parameters':{'type':'object','properties':{}}}" },
+};
+const int crm_ntools = (int)(sizeof(crm_tools) / sizeof(crm_tools[0]));
+
+const struct crm_tool *
+crm_tool_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < crm_ntools; i++)
+		if (strcmp(crm_tools[i].name, name) == 0)
+			return &crm_tools[i];
+	return NULL;
+}
+
+json_t *
+crm_fail(struct crm_ctx *c, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->code = code;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
+static json_t *
+schema_of(const struct crm_tool *t)
+{
+	char buf[4096];
+	size_t i;
+	json_t *j;
+
+	snprintf(buf, sizeof(buf), "%s", t->schema);
+	for (i = 0; buf[i]; i++)
+		if (buf[i] == '\'')
+			buf[i] = '"';
+	if ((j = json_loads(buf, 0, NULL)) == NULL) {
+		log_err(NULL, "tool %s: bad schema", t->name);
+		return json_object();
+	}
+	return j;
+}
+
+json_t *
+tool_list_tools(struct crm_ctx *c)
+{
+	json_t *list = json_array(), *s;
+	int i, all = arg_bool(c, "all", 0);
+
+	for (i = 0; i < crm_ntools; i++) {
+		if (!all && !(crm_tools[i].flags & T_PUBLIC))
+			continue;
+		s = schema_of(&crm_tools[i]);
+		json_object_set_new(s, "name", json_string(crm_tools[i].name));
+		if (all)
+			json_object_set_new(s, "internal", json_boolean(
+			    !(crm_tools[i].flags & T_PUBLIC)));
+		json_array_append_new(list, s);
+	}
+	return json_pack("{s:o}", "tools", list);
+}
+
+/* What tool_calls keeps of a result. */
+static json_t *
+audit_result(const struct crm_tool *t, json_t *res, struct crm_ctx *c)
+{
+	if (res == NULL)
+		return json_pack("{s:s, s:s}", "code", c->code ? c->code :
+		    "internal", "error", c->err);
+	if (t && (t->flags & T_QUIET))
+		return json_pack("{s:b}", "omitted", 1);
+	return json_incref(res);
+}
+
+static void
+audit(struct crm_ctx *c, const struct crm_tool *t, json_t *res,
+    uint64_t latency_us)
+{
+	const char *p[7];
+	char *args, *out, lat[24];
+	json_t *ar;
+	PGresult *r;
+	const char *code = c->code;
+	char err[sizeof(c->err)];
+
+	if (c->w->pg == NULL || !crm_db_ready)
+		return;
+	memcpy(err, c->err, sizeof(err));
+	ar = audit_result(t, res, c);
+	args = json_dumps(c->args, JSON_COMPACT);
+	out = json_dumps(ar, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(ar);
+	p[0] = c->call_id[0] ? c->call_id : NULL;
+	p[1] = c->tool;
+	p[2] = args;
+	p[3] = out;
+	p[4] = res ? "true" : "false";
+	p[5] = res ? NULL : code;
+	p[6] = crm_num(lat, (long long)latency_us);
+	r = crm_q(c, "INSERT INTO tool_calls (call_sid, tool, args, result, "
+	    "ok, code, latency_us) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, "
+	    "$6, $7)", 7, p);
+	if (r == NULL)
+		log_warnx(c->call_id, "audit of %s not written", c->tool);
+	PQclear(r);
+	free(args);
+	free(out);
+	/* the audit must not change the tool's answer */
+	c->code = code;
+	memcpy(c->err, err, sizeof(err));
+}
+
+/* PostgreSQL is down and the caller confirmed this write: keep it on disk
+ * and answer that it will be applied. */
+static json_t *
+spool(struct crm_ctx *c, json_t *req)
+{
+	json_t *copy, *args, *res;
+	char key[64], now[32], code[CRM_CONF_LEN + 1];
+
+	copy = json_deep_copy(req);
+	args = json_object_get(copy, "args");
+	if (!json_is_object(args)) {
+		args = json_object();
+		json_object_set_new(copy, "args", args);
+	}
+	if (json_object_get(copy, "now") == NULL) {
+		fd_time_fmt(c->now, now, sizeof(now));
+		json_object_set_new(copy, "now", json_string(now));
+	}
+	if (c->caller[0] && json_object_get(copy, "caller") == NULL)
+		json_object_set_new(copy, "caller", json_string(c->caller));
+	/* when it happened, for the call record (now may be pinned) */
+	fd_time_fmt(time(NULL), now, sizeof(now));
+	json_object_set_new(args, "_at", json_string(now));
+	code[0] = '\0';
+	if (strcmp(c->tool, "book_appointment") == 0) {
+		crm_conf_code(code);
+		json_object_set_new(args, "_confirmation", json_string(code));
+	}
+	if (crm_spool_append(c->call_id, copy, key, sizeof(key)) != 0) {
+		json_decref(copy);
+		return crm_fail(c, "db_unavailable", "the database is "
+		    "unavailable and the write could not be queued");
+	}
+	json_decref(copy);
+	log_info(c->call_id, "%s spooled as %s (database down)", c->tool,
+	    key);
+	res = json_pack("{s:b, s:s, s:s}", "spooled", 1, "spool_id", key,
+	    "status", "pending");
+	if (code[0])
+		json_object_set_new(res, "confirmation", json_string(code));
+	c->code = NULL;
+	return res;
+}
+
+json_t *
+crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
+    const char *spool_key)
+{
+	const struct crm_tool *t = NULL;
+	struct crm_ctx c;
+	uint64_t t0 = fd_mono_us();
+	json_t *res = NULL, *rep, *v, *own_args = NULL;
+	const char *s;
+
+	memset(&c, 0, sizeof(c));
+	c.w = w;
+	c.call_id = call_id ? call_id : "";
+	c.replay = replay;
+	c.spool_key = spool_key;
+	c.now = time(NULL);
+	c.tool = json_string_value(json_object_get(req, "tool"));
+	c.args = json_object_get(req, "args");
+	if (c.args == NULL || json_is_null(c.args))
+		c.args = own_args = json_object();
+	if (c.tool == NULL) {
+		c.tool = "?";
+		crm_fail(&c, "bad_request", "no tool named");
+	} else if ((t = crm_tool_find(c.tool)) == NULL) {
+		crm_fail(&c, "unknown_tool", "no tool '%.64s'", c.tool);
+	} else if (!json_is_object(c.args)) {
+		crm_fail(&c, "bad_args", "args must be an object");
+	} else if ((v = json_object_get(req, "now")) != NULL &&
+	    (!json_is_string(v) || (*(s = json_string_value(v)) &&
+	    fd_time_parse(s, &c.now) != 0))) {
+		crm_fail(&c, "bad_args", "now must be YYYY-MM-DDTHH:MM:SS");
+	} else {
+		if ((s = json_string_value(json_object_get(req, "caller")))
+		    && crm_phone_norm(s, c.caller, sizeof(c.caller)) != 0)
+			c.caller[0] = '\0';
+		if (!(t->flags & T_NODB) && !crm_db_ready)
+			crm_fail(&c, "db_unavailable", "the database is "
+			    "unavailable");
+		else
+			res = t->fn(&c);
+		if (res == NULL && c.code == NULL)
+			crm_fail(&c, "internal", "tool failed");
+		if (res == NULL && !replay && (t->flags & T_SPOOL) &&
+		    strcmp(c.code, "db_unavailable") == 0)
+			res = spool(&c, req);
+	}
+	if (t != NULL && !(res == NULL && c.code &&
+	    strcmp(c.code, "db_unavailable") == 0))
+		audit(&c, t, res, fd_mono_us() - t0);
+	if (res != NULL) {
+		rep = json_pack("{s:b, s:o}", "ok", 1, "result", res);
+	} else {
+		rep = json_pack("{s:b, s:s, s:s}", "ok", 0, "code", c.code,
+		    "error", c.err);
+		if (c.extra)
+			json_object_update(rep, c.extra);
+	}
+	json_decref(c.extra);
+	json_decref(own_args);
+	log_debug(c.call_id, "%s %s in %llu us", c.tool, res ? "ok" : c.code,
+	    (unsigned long long)(fd_mono_us() - t0));
+	return rep;
+}
+
+json_t *
+crm_handle(void *arg, int worker, const char *call_id, json_t *req)
+{
+	struct crm_worker *ws = arg;
+
+	return crm_run(&ws[worker], call_id, req, 0, NULL);
+}

@@ -1,0 +1,664 @@
+/*
+ * tool_booking.c - the builtin calendar: free slots, booking, upcoming
+ * appointments, cancel and reschedule.  Double booking is impossible in
+ * PostgreSQL itself (the appointments_no_overlap exclusion constraint); the
+ * code here only picks a free bay and retries when a concurrent booking won
+ * the race for it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crm.h"
+#include "crm_util.h"
+#include "log.h"
+#include "slots.h"
+
+#define MAX_BUSY 512
+#define MAX_SLOTS 300
+#define N_ALTERNATIVES 3
+#define SEARCH_DAYS 14
+
+/* One appointment as the tools return it. */
+#define APPT_JSON \
+	"json_build_object('appointment_id', a.id, 'confirmation', " \
+	"a.confirmation, 'service', s.name, 'start', fd_local(lower(a.during)), " \
+	"'end', fd_local(upper(a.during)), 'status', a.status, 'customer_id', " \
+	"a.customer_id, 'vehicle_id', a.vehicle_id, 'vehicle', CASE WHEN v.id " \
+	"IS NULL THEN NULL ELSE concat_ws(' ', v.year, v.make, v.model) END, " \
+	"'resource', r.name, 'notes', a.notes)"
+#define APPT_FROM \
+	" FROM appointments a JOIN services s ON s.id = a.service_id " \
+	"JOIN resources r ON r.id = a.resource_id " \
+	"LEFT JOIN vehicles v ON v.id = a.vehicle_id "
+#define ACTIVE "('booked', 'confirmed')"
+
+static const struct fd_service *
+find_service(struct crm_ctx *c, const char *name, int *id)
+{
+	const struct fd_service *s = fd_business_service(&crm_biz, name);
+	char known[512];
+	size_t n = 0;
+	int i;
+
+	if (s != NULL) {
+		*id = crm_service_ids[s - crm_biz.services];
+		return s;
+	}
+	known[0] = '\0';
+	for (i = 0; i < crm_biz.nservices && n < sizeof(known) - 70; i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+		    i ? ", " : "", crm_biz.services[i].name);
+	crm_fail(c, "unknown_service", "no service '%.60s'; offered: %s",
+	    name, known);
+	return NULL;
+}
+
+/* Busy intervals on the bays overlapping [from, to), without appointment
+ * `except`.  Returns the count or -1. */
+static int
+load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
+    struct slot_busy *busy, int max)
+{
+	char a[24], b[24], e[24];
+	const char *p[3];
+	PGresult *r;
+	int i, j, n = 0, id;
+
+	p[0] = crm_num(a, (long long)from);
+	p[1] = crm_num(b, (long long)to);
+	p[2] = crm_num(e, except);
+	r = crm_q(c, "SELECT resource_id, extract(epoch FROM lower(during))::"
+	    "bigint, extract(epoch FROM upper(during))::bigint FROM "
+	    "appointments WHERE status IN " ACTIVE " AND during && "
+	    "tstzrange(to_timestamp($1), to_timestamp($2)) AND id <> $3", 3, p);
+	if (r == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r) && n < max; i++) {
+		id = atoi(PQgetvalue(r, i, 0));
+		for (j = 0; j < crm_nbays; j++)
+			if (crm_bay_ids[j] == id)
+				break;
+		if (j == crm_nbays)
+			continue;
+		busy[n].res = j;
+		busy[n].start = (time_t)strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		busy[n].end = (time_t)strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		n++;
+	}
+	PQclear(r);
+	return n;
+}
+
+/* Free starts of the day containing `day`; -1 on error, 0 if closed. */
+static int
+day_slots(struct crm_ctx *c, time_t day, int dur_s, time_t not_before,
+    long long except, time_t *out, int max)
+{
+	struct slot_busy *busy;
+	time_t open, close;
+	int nb, n;
+
+	if (slots_day_window(&crm_biz, day, &open, &close) != 0)
+		return 0;
+	if (close <= not_before)
+		return 0;
+	if ((busy = calloc(MAX_BUSY, sizeof(*busy))) == NULL) {
+		crm_fail(c, "internal", "out of memory");
+		return -1;
+	}
+	if ((nb = load_busy(c, open, close, except, busy, MAX_BUSY)) < 0) {
+		free(busy);
+		return -1;
+	}
+	n = slots_free(open, close, crm_biz.slot_step_min * 60, dur_s,
+	    crm_nbays, busy, nb, not_before, out, max);
+	free(busy);
+	return n;
+}
+
+/* Up to N_ALTERNATIVES free starts nearest to want: its own day first,
+ * then the earliest ones of the following open days. */
+static json_t *
+alternatives(struct crm_ctx *c, time_t want, int dur_s, long long except)
+{
+	time_t slots[MAX_SLOTS], alt[N_ALTERNATIVES], day;
+	json_t *list = json_array();
+	char buf[32];
+	int n, m, d, i;
+
+	n = day_slots(c, want, dur_s, c->now, except, slots, MAX_SLOTS);
+	m = n > 0 ? slots_nearest(slots, n, want, alt, N_ALTERNATIVES) : 0;
+	day = slots_midnight(want);
+	for (d = 1; d <= SEARCH_DAYS && m < N_ALTERNATIVES && n >= 0; d++) {
+		n = day_slots(c, slots_add_days(day, d), dur_s, c->now, except,
+		    slots, MAX_SLOTS);
+		for (i = 0; i < n && m < N_ALTERNATIVES; i++)
+			alt[m++] = slots[i];
+	}
+	for (i = 0; i < m; i++) {
+		fd_time_fmt(alt[i], buf, sizeof(buf));
+		json_array_append_new(list, json_string(buf));
+	}
+	return list;
+}
+
+static json_t *
+fail_with_alternatives(struct crm_ctx *c, const char *code, time_t want,
+    int dur_s, long long except, const char *msg)
+{
+	const char *saved = c->code;
+	json_t *alt;
+
+	alt = alternatives(c, want, dur_s, except);
+	c->code = saved;
+	crm_fail(c, code, "%s", msg);
+	json_decref(c->extra);
+	c->extra = json_pack("{s:o}", "alternatives", alt);
+	return NULL;
+}
+
+/* Check a wanted start: not past, inside the hours of an open day. */
+static int
+check_start(struct crm_ctx *c, time_t start, int dur_s, long long except)
+{
+	time_t open, close;
+
+	if (start < c->now) {
+		fail_with_alternatives(c, "in_past", c->now, dur_s, except,
+		    "that time has already passed");
+		return -1;
+	}
+	if (slots_day_window(&crm_biz, start, &open, &close) != 0) {
+		fail_with_alternatives(c, "closed", start, dur_s, except,
+		    "we are closed that day");
+		return -1;
+	}
+	if (start < open || start + dur_s > close) {
+		fail_with_alternatives(c, "outside_hours", start, dur_s, except,
+		    "that is outside our opening hours");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+closed_reason(time_t day)
+{
+	struct tm tm;
+
+	localtime_r(&day, &tm);
+	return crm_biz.week[tm.tm_wday].open_min < 0 ? "closed_weekday" :
+	    "holiday";
+}
+
+json_t *
+tool_get_available_slots(struct crm_ctx *c)
+{
+	const char *date, *service, *after;
+	const struct fd_service *svc;
+	const struct fd_hours *h;
+	time_t day, open, close, not_before, slots[MAX_SLOTS], t;
+	long long dur_min, limit = 12;
+	json_t *list, *res;
+	char buf[32], ymd[16];
+	int sid, n, i, hh, mm;
+
+	if ((date = arg_need(c, "date", 32)) == NULL ||
+	    (service = arg_need(c, "service", 64)) == NULL)
+		return NULL;
+	if (crm_parse_day(date, c->now, &day) != 0)
+		return crm_fail(c, "bad_args", "date '%.32s' is not "
+		    "YYYY-MM-DD, today, tomorrow or a weekday", date);
+	if ((svc = find_service(c, service, &sid)) == NULL)
+		return NULL;
+	dur_min = svc->duration_min;
+	if (arg_ll(c, "duration", &dur_min) && (dur_min < 5 || dur_min > 600))
+		return crm_fail(c, "bad_args", "duration must be 5..600 "
+		    "minutes");
+	arg_ll(c, "limit", &limit);
+	if (limit < 1 || limit > MAX_SLOTS)
+		limit = MAX_SLOTS;
+	fd_time_fmt(day, ymd, sizeof(ymd));
+	ymd[10] = '\0';
+	if (slots_day_window(&crm_biz, day, &open, &close) != 0) {
+		for (i = 1; i <= SEARCH_DAYS; i++)
+			if (fd_business_open_day(&crm_biz,
+			    slots_add_days(day, i)))
+				break;
+		fd_time_fmt(slots_add_days(day, i), buf, sizeof(buf));
+		buf[10] = '\0';
+		return json_pack("{s:s, s:s, s:b, s:s, s:[], s:s}", "date", ymd,
+		    "service", svc->name, "closed", 1, "reason",
+		    closed_reason(day), "slots", "next_open_date", buf);
+	}
+	not_before = c->now;
+	if ((after = arg_str(c, "after")) != NULL &&
+	    sscanf(after, "%d:%d", &hh, &mm) == 2 && hh >= 0 && hh < 24 &&
+	    mm >= 0 && mm < 60) {
+		t = day + hh * 3600 + mm * 60;
+		if (t > not_before)
+			not_before = t;
+	}
+	n = day_slots(c, day, (int)dur_min * 60, not_before, 0, slots,
+	    MAX_SLOTS);
+	if (n < 0)
+		return NULL;
+	list = json_array();
+	for (i = 0; i < n && i < limit; i++) {
+		fd_time_fmt(slots[i], buf, sizeof(buf));
+		json_array_append_new(list, json_string(buf));
+	}
+	h = fd_business_hours(&crm_biz, day);
+	res = json_pack("{s:s, s:s, s:I, s:b, s:o, s:i}", "date", ymd,
+	    "service", svc->name, "duration_min", (json_int_t)dur_min,
+	    "closed", 0, "slots", list, "total_free", n);
+	snprintf(buf, sizeof(buf), "%02d:%02d", h->open_min / 60,
+	    h->open_min % 60);
+	json_object_set_new(res, "open", json_string(buf));
+	snprintf(buf, sizeof(buf), "%02d:%02d", h->close_min / 60,
+	    h->close_min % 60);
+	json_object_set_new(res, "close", json_string(buf));
+	return res;
+}
+
+/* The caller as a customer, creating one for a new caller with a name. */
+static long long
+booking_customer(struct crm_ctx *c)
+{
+	char first[80], last[80], phone[40], key[64], ib[24];
+	const char *s, *p[4];
+	long long id;
+	int level;
+
+	if ((id = crm_identity(c, &level)) != 0)
+		return id;
+	first[0] = last[0] = '\0';
+	if ((s = arg_str(c, "first_name")) != NULL)
+		snprintf(first, sizeof(first), "%s", s);
+	if ((s = arg_str(c, "last_name")) != NULL)
+		snprintf(last, sizeof(last), "%s", s);
+	if (first[0] == '\0' && (s = arg_str(c, "name")) != NULL)
+		crm_name_split(s, first, sizeof(first), last, sizeof(last));
+	if (first[0] == '\0') {
+		crm_fail(c, "need_name", "new caller: ask for their first and "
+		    "last name and pass first_name/last_name");
+		return -1;
+	}
+	if (c->from[0]) {
+		snprintf(phone, sizeof(phone), "%s", c->from);
+	} else if ((s = arg_str(c, "phone")) == NULL ||
+	    crm_phone_norm(s, phone, sizeof(phone)) != 0) {
+		crm_fail(c, "bad_args", "no caller ID: pass the caller's phone");
+		return -1;
+	}
+	p[0] = phone;
+	p[1] = first;
+	p[2] = last;
+	p[3] = arg_str(c, "email");
+	switch (crm_qll(c, "INSERT INTO customers (phone, first_name, "
+	    "last_name, email) VALUES ($1, $2, $3, $4) ON CONFLICT (phone) DO "
+	    "NOTHING RETURNING id", 4, p, &id)) {
+	case -1:
+		return -1;
+	case 0:
+		/* the number is a customer already (given, not the caller
+		 * ID): that person has to be verified first */
+		crm_fail(c, "forbidden", "that number belongs to an existing "
+		    "customer; verify the caller first");
+		return -1;
+	}
+	crm_cust_key(key, sizeof(key), phone);
+	crm_cache_del(c->w, key);
+	if (c->call_id[0] && crm_set_identity(c, id,
+	    strcmp(phone, c->from) == 0 ? CRM_CALLER_ID : CRM_VERIFIED) != 0)
+		return -1;
+	log_info(c->call_id, "new customer %s", crm_num(ib, id));
+	return id;
+}
+
+/* vehicle_id (must be the customer's), a description matched against or
+ * added to the customer's vehicles, or their only vehicle; 0 = none. */
+static long long
+booking_vehicle(struct crm_ctx *c, long long cust, const char *phone_key)
+{
+	char cb[24], vb[24], year[8], make[40], model[60];
+	const char *desc = arg_str(c, "vehicle"), *p[5];
+	long long vid, owner, n;
+	int y = 0, off = 0;
+
+	p[0] = crm_num(cb, cust);
+	if (arg_ll(c, "vehicle_id", &vid)) {
+		p[0] = crm_num(vb, vid);
+		if (crm_qll(c, "SELECT customer_id FROM vehicles WHERE id = $1",
+		    1, p, &owner) < 0)
+			return -1;
+		if (owner != cust) {
+			crm_fail(c, "forbidden", "that vehicle is not the "
+			    "caller's");
+			return -1;
+		}
+		return vid;
+	}
+	if (desc == NULL) {
+		if (crm_qll(c, "SELECT count(*) FROM vehicles WHERE customer_id "
+		    "= $1", 1, p, &n) < 0)
+			return -1;
+		if (n != 1)
+			return 0;
+		return crm_qll(c, "SELECT id FROM vehicles WHERE customer_id = "
+		    "$1", 1, p, &vid) < 0 ? -1 : vid;
+	}
+	p[1] = desc;
+	switch (crm_qll(c, "SELECT id FROM vehicles WHERE customer_id = $1 "
+	    "AND ($2 ILIKE '%' || model || '%' OR $2 ILIKE '%' || make || '%') "
+	    "ORDER BY ($2 ILIKE '%' || model || '%') DESC, id LIMIT 1", 2, p,
+	    &vid)) {
+	case -1:
+		return -1;
+	case 1:
+		return vid;
+	}
+	/* "2019 Honda Civic" -> year, make, model */
+	make[0] = model[0] = year[0] = '\0';
+	if (sscanf(desc, "%4d %n", &y, &off) == 1 && y >= 1900 && y <= 2100)
+		snprintf(year, sizeof(year), "%d", y);
+	else
+		off = 0;
+	if (sscanf(desc + off, "%39s %59[^\n]", make, model) < 1)
+		snprintf(make, sizeof(make), "%.39s", desc);
+	p[1] = make;
+	p[2] = model[0] ? model : NULL;
+	p[3] = year[0] ? year : NULL;
+	if (crm_qll(c, "INSERT INTO vehicles (customer_id, make, model, year) "
+	    "VALUES ($1, $2, $3, $4) RETURNING id", 4, p, &vid) < 0)
+		return -1;
+	crm_cache_del(c->w, phone_key);
+	return vid;
+}
+
+static json_t *
+appointment_by(struct crm_ctx *c, const char *where, const char *val)
+{
+	char sql[1024];
+	const char *p[1] = { val };
+
+	snprintf(sql, sizeof(sql), "SELECT " APPT_JSON APPT_FROM "WHERE %s",
+	    where);
+	return crm_qjson(c, sql, 1, p);
+}
+
+json_t *
+tool_book_appointment(struct crm_ctx *c)
+{
+	const struct fd_service *svc;
+	const char *service, *start_s, *key, *p[10], *cf;
+	char idem[160], conf[CRM_CONF_LEN + 1], cb[24], vb[24], sb[24], tb[24],
+	    eb[24], phone_key[64], *sp;
+	long long cust, vid, aid;
+	json_t *appt;
+	time_t start;
+	int sid = 0, dur_s, attempt, found;
+
+	if (crm_call_load(c) != 0)
+		return NULL;
+	if ((service = arg_need(c, "service", 64)) == NULL ||
+	    (start_s = arg_need(c, "start", 32)) == NULL)
+		return NULL;
+	if (crm_parse_instant(start_s, &start) != 0)
+		return crm_fail(c, "bad_args", "start '%.32s' is not "
+		    "YYYY-MM-DDTHH:MM", start_s);
+	if ((svc = find_service(c, service, &sid)) == NULL)
+		return NULL;
+	dur_s = svc->duration_min * 60;
+	/* the same request again returns the booking it made */
+	if ((key = arg_str(c, "idempotency_key")) != NULL) {
+		snprintf(idem, sizeof(idem), "key:%.150s", key);
+	} else if (c->call_id[0]) {
+		snprintf(idem, sizeof(idem), "call:%s:%d:%lld", c->call_id, sid,
+		    (long long)start);
+	} else if (c->replay && c->spool_key) {
+		snprintf(idem, sizeof(idem), "spool:%s", c->spool_key);
+	} else {
+		idem[0] = '\0';
+	}
+	if (idem[0]) {
+		if ((appt = appointment_by(c, "a.idempotency_key = $1", idem))
+		    == NULL)
+			return NULL;
+		if (!json_is_null(appt)) {
+			if (crm_require(c, json_integer_value(json_object_get(
+			    appt, "customer_id")), CRM_CALLER_ID) != 0) {
+				json_decref(appt);
+				return NULL;
+			}
+			json_object_set_new(appt, "duplicate", json_true());
+			return appt;
+		}
+	}
+	if (check_start(c, start, dur_s, 0) != 0)
+		return NULL;
+	if ((cust = booking_customer(c)) < 0)
+		return NULL;
+	crm_cust_key(phone_key, sizeof(phone_key), c->from);
+	if ((vid = booking_vehicle(c, cust, phone_key)) < 0)
+		return NULL;
+	cf = c->replay ? arg_str(c, "_confirmation") : NULL;
+	for (attempt = 0; attempt < 8; attempt++) {
+		if (attempt == 0 && cf && crm_conf_valid(cf))
+			crm_conf_norm(cf, conf);
+		else
+			crm_conf_code(conf);
+		p[0] = crm_num(cb, cust);
+		p[1] = crm_id(vb, vid);
+		p[2] = crm_num(sb, sid);
+		p[3] = crm_num(tb, (long long)start);
+		p[4] = crm_num(eb, (long long)start + dur_s);
+		p[5] = c->call_id[0] ? c->call_id : NULL;
+		p[6] = idem[0] ? idem : NULL;
+		p[7] = conf;
+		p[8] = arg_str(c, "notes");
+		found = crm_qll(c, "INSERT INTO appointments (customer_id, "
+		    "vehicle_id, service_id, resource_id, during, "
+		    "source_call_sid, idempotency_key, confirmation, notes) "
+		    "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
+		    "to_timestamp($5)), $6, $7, $8, $9 FROM resources r WHERE "
+		    "r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 FROM "
+		    "appointments b WHERE b.resource_id = r.id AND b.status IN "
+		    ACTIVE " AND b.during && tstzrange(to_timestamp($4), "
+		    "to_timestamp($5))) ORDER BY r.id LIMIT 1 RETURNING id", 9,
+		    p, &aid);
+		if (found == 1)
+			break;
+		if (found == 0)
+			return fail_with_alternatives(c, "slot_taken", start,
+			    dur_s, 0, "that time was just taken");
+		if (strcmp(c->sqlstate, "23P01") == 0)
+			continue;       /* another booking won this bay */
+		if (strcmp(c->sqlstate, "23505") == 0 &&
+		    strstr(c->constraint, "idempotency")) {
+			appt = appointment_by(c, "a.idempotency_key = $1", idem);
+			if (appt && !json_is_null(appt))
+				json_object_set_new(appt, "duplicate",
+				    json_true());
+			return appt;
+		}
+		if (strcmp(c->sqlstate, "23505") == 0 &&
+		    strstr(c->constraint, "confirmation"))
+			continue;
+		return NULL;
+	}
+	if (attempt == 8)
+		return fail_with_alternatives(c, "slot_taken", start, dur_s, 0,
+		    "that time was just taken");
+	c->code = NULL;
+	sp = (char *)crm_num(cb, aid);
+	log_info(c->call_id, "booked appointment %s (%s) for customer %lld",
+	    sp, conf, cust);
+	return appointment_by(c, "a.id = $1", sp);
+}
+
+json_t *
+tool_get_upcoming_appointments(struct crm_ctx *c)
+{
+	char cb[24], nb[24];
+	const char *p[2];
+	long long who, want;
+	json_t *list;
+	int level;
+
+	if (crm_call_load(c) != 0)
+		return NULL;
+	who = crm_identity(c, &level);
+	if (who == 0)
+		return crm_fail(c, "forbidden", "the caller is not identified: "
+		    "lookup_customer or verify_caller first");
+	if (arg_ll(c, "customer_id", &want) && want != who)
+		return crm_fail(c, "forbidden", "this record does not belong "
+		    "to the caller");
+	p[0] = crm_num(cb, who);
+	p[1] = crm_num(nb, (long long)c->now);
+	list = crm_qjson(c, "SELECT coalesce(json_agg(" APPT_JSON
+	    " ORDER BY lower(a.during)), '[]')" APPT_FROM "WHERE a.customer_id "
+	    "= $1 AND a.status IN " ACTIVE " AND upper(a.during) > "
+	    "to_timestamp($2)", 2, p);
+	if (list == NULL)
+		return NULL;
+	return json_pack("{s:I, s:o}", "customer_id", (json_int_t)who,
+	    "appointments", list);
+}
+
+/* The appointment an argument names (id or confirmation), checked to be
+ * the caller's.  Returns its JSON or NULL. */
+static json_t *
+own_appointment(struct crm_ctx *c)
+{
+	char ib[24], code[CRM_CONF_LEN + 1];
+	const char *conf = arg_str(c, "confirmation");
+	long long id;
+	json_t *appt;
+
+	if (crm_call_load(c) != 0)
+		return NULL;
+	if (arg_ll(c, "appointment_id", &id))
+		appt = appointment_by(c, "a.id = $1", crm_num(ib, id));
+	else if (conf && crm_conf_valid(conf)) {
+		crm_conf_norm(conf, code);
+		appt = appointment_by(c, "a.confirmation = $1", code);
+	} else
+		return crm_fail(c, "bad_args", "give appointment_id or "
+		    "confirmation");
+	if (appt == NULL)
+		return NULL;
+	if (json_is_null(appt))
+		return crm_fail(c, "not_found", "no such appointment");
+	if (crm_require(c, json_integer_value(json_object_get(appt,
+	    "customer_id")), CRM_CALLER_ID) != 0) {
+		json_decref(appt);
+		return NULL;
+	}
+	return appt;
+}
+
+json_t *
+tool_cancel_appointment(struct crm_ctx *c)
+{
+	char ib[24];
+	const char *p[2];
+	json_t *appt;
+	long long id;
+	int n;
+
+	if ((appt = own_appointment(c)) == NULL)
+		return NULL;
+	id = json_integer_value(json_object_get(appt, "appointment_id"));
+	if (strcmp(json_string_value(json_object_get(appt, "status")),
+	    "cancelled") == 0) {
+		json_object_set_new(appt, "already_cancelled", json_true());
+		return appt;
+	}
+	json_decref(appt);
+	p[0] = crm_num(ib, id);
+	p[1] = arg_str(c, "reason");
+	n = crm_qll(c, "UPDATE appointments SET status = 'cancelled', "
+	    "cancel_reason = $2, updated_at = now() WHERE id = $1 AND status "
+	    "IN " ACTIVE " RETURNING id", 2, p, &id);
+	if (n < 0)
+		return NULL;
+	if (n == 0)
+		return crm_fail(c, "not_cancellable", "the appointment is no "
+		    "longer active");
+	log_info(c->call_id, "cancelled appointment %lld", id);
+	return appointment_by(c, "a.id = $1", ib);
+}
+
+json_t *
+tool_reschedule_appointment(struct crm_ctx *c)
+{
+	char ib[24], sb[24], eb[24];
+	const char *ns, *p[3], *st;
+	time_t start, old_start, old_end;
+	json_t *appt;
+	long long id;
+	int dur_s, attempt, n;
+
+	if ((ns = arg_need(c, "new_start", 32)) == NULL)
+		return NULL;
+	if (crm_parse_instant(ns, &start) != 0)
+		return crm_fail(c, "bad_args", "new_start '%.32s' is not "
+		    "YYYY-MM-DDTHH:MM", ns);
+	if ((appt = own_appointment(c)) == NULL)
+		return NULL;
+	id = json_integer_value(json_object_get(appt, "appointment_id"));
+	st = json_string_value(json_object_get(appt, "status"));
+	if (strcmp(st, "booked") != 0 && strcmp(st, "confirmed") != 0) {
+		json_decref(appt);
+		return crm_fail(c, "not_active", "the appointment is %s", st);
+	}
+	if (fd_time_parse(json_string_value(json_object_get(appt, "start")),
+	    &old_start) != 0 || fd_time_parse(json_string_value(
+	    json_object_get(appt, "end")), &old_end) != 0) {
+		json_decref(appt);
+		return crm_fail(c, "internal", "bad stored time");
+	}
+	json_decref(appt);
+	dur_s = (int)(old_end - old_start);
+	if (check_start(c, start, dur_s, id) != 0)
+		return NULL;
+	for (attempt = 0; attempt < 8; attempt++) {
+		p[0] = crm_num(ib, id);
+		p[1] = crm_num(sb, (long long)start);
+		p[2] = crm_num(eb, (long long)start + dur_s);
+		n = crm_qll(c, "UPDATE appointments a SET during = "
+		    "tstzrange(to_timestamp($2), to_timestamp($3)), resource_id "
+		    "= f.id, updated_at = now() FROM (SELECT r.id FROM resources "
+		    "r WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
+		    "FROM appointments b WHERE b.resource_id = r.id AND b.id <> "
+		    "$1 AND b.status IN " ACTIVE " AND b.during && "
+		    "tstzrange(to_timestamp($2), to_timestamp($3))) ORDER BY "
+		    "(r.id = (SELECT resource_id FROM appointments WHERE id = "
+		    "$1)) DESC, r.id LIMIT 1) f WHERE a.id = $1 AND a.status IN "
+		    ACTIVE " RETURNING a.id", 3, p, &id);
+		if (n == 1)
+			break;
+		if (n == 0)
+			return fail_with_alternatives(c, "slot_taken", start,
+			    dur_s, id, "that time is taken");
+		if (strcmp(c->sqlstate, "23P01") != 0)
+			return NULL;
+	}
+	if (attempt == 8)
+		return fail_with_alternatives(c, "slot_taken", start, dur_s, id,
+		    "that time is taken");
+	c->code = NULL;
+	log_info(c->call_id, "rescheduled appointment %lld", id);
+	if ((appt = appointment_by(c, "a.id = $1", ib)) != NULL &&
+	    !json_is_null(appt)) {
+		char was[32];
+
+		fd_time_fmt(old_start, was, sizeof(was));
+		json_object_set_new(appt, "previous_start", json_string(was));
+	}
+	return appt;
+}

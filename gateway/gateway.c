@@ -1,0 +1,279 @@
+/*
+ * gateway - frontdesk's door to the phone network.  One libwebsockets
+ * context serves, on one port, Twilio's webhooks and the call-record API
+ * (http.c) and the Media Streams WebSocket (media.c).  It publishes caller
+ * events (CALL_START, AUDIO_IN, DTMF, MARK, CALL_END) to stt-worker, agent
+ * and tts-worker, subscribes to the agent (CLEAR, HANGUP, TRANSFER),
+ * tts-worker (AUDIO_OUT, AUDIO_MARK) and scheduler (OUTBOUND_CALL), asks
+ * crm-tools over req/rep for call records, and calls the carrier's REST
+ * API (carrier.c) to transfer and place calls.
+ *
+ * This file: config, the bus thread and its dispatch, the lws context and
+ * the service loop.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "bus.h"
+#include "carrier.h"
+#include "clock.h"
+#include "daemon.h"
+#include "gateway.h"
+#include "log.h"
+#include "rpc.h"
+#include "twiml.h"
+
+struct gw_cfg gw_cfg;
+struct gw_stats gw_stats;
+struct fd_bus gw_bus;
+struct fd_rpc gw_crm;
+struct lws_context *gw_ctx;
+pthread_mutex_t gw_lock = PTHREAD_MUTEX_INITIALIZER;
+uint64_t gw_start_us;
+
+static volatile int bus_quit;
+
+static const struct fd_cfg_opt opts[] = {
+	{ "gateway.listen_addr", FD_CFG_STR, gw_cfg.listen_addr,
+	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0, NULL },
+	{ "gateway.listen_port", FD_CFG_INT, &gw_cfg.listen_port, 0, "8080", 1,
+	    65535, NULL },
+	{ "gateway.public_url", FD_CFG_STR, gw_cfg.public_url,
+	    sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0, NULL },
+	{ "gateway.auth_token", FD_CFG_STR, gw_cfg.auth_token,
+	    sizeof(gw_cfg.auth_token), "", 0, 0, "TWILIO_AUTH_TOKEN" },
+	{ "gateway.validate_signature", FD_CFG_BOOL,
+	    &gw_cfg.validate_signature, 0, "true", 0, 0, NULL },
+	{ "gateway.allow_test_clock", FD_CFG_BOOL, &gw_cfg.allow_test_clock, 0,
+	    "false", 0, 0, NULL },
+	{ "gateway.api_token", FD_CFG_STR, gw_cfg.api_token,
+	    sizeof(gw_cfg.api_token), "", 0, 0, "FRONTDESK_API_TOKEN" },
+	{ "gateway.max_calls", FD_CFG_INT, &gw_cfg.max_calls, 0, "1000", 1,
+	    100000, NULL },
+	{ "gateway.twilio_api_base", FD_CFG_STR, gw_cfg.twilio_api_base,
+	    sizeof(gw_cfg.twilio_api_base), "https://api.twilio.com/2010-04-01",
+	    0, 0, NULL },
+	{ "gateway.account_sid", FD_CFG_STR, gw_cfg.account_sid,
+	    sizeof(gw_cfg.account_sid), "", 0, 0, "TWILIO_ACCOUNT_SID" },
+	{ "gateway.pace_lead_frames", FD_CFG_INT, &gw_cfg.pace_lead_frames, 0,
+	    "2", 0, 25, NULL },
+	{ "gateway.max_queue_s", FD_CFG_INT, &gw_cfg.max_queue_s, 0, "120", 5,
+	    3600, NULL },
+};
+
+static int gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len);
+
+static const struct lws_protocols protocols[] = {
+	{ "frontdesk-gateway", gw_lws_callback, sizeof(struct gw_conn), 0, 0,
+	    NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static int check_config(void);
+static void *bus_main(void *arg);
+static void lws_log(int level, const char *line);
+
+/* Frames from agent, tts-worker and scheduler (bus thread). */
+static void
+dispatch(const struct fd_frame *f)
+{
+	switch (f->type) {
+	case FD_MSG_AUDIO_OUT:
+		media_audio_out(f);
+		break;
+	case FD_MSG_AUDIO_MARK:
+		media_audio_mark(f);
+		break;
+	case FD_MSG_CLEAR:
+		media_clear(f);
+		break;
+	case FD_MSG_HANGUP:
+		log_info(f->call_id, "hangup requested: %.*s",
+		    (int)(f->payload_len > 200 ? 200 : f->payload_len),
+		    (const char *)f->payload);
+		media_hangup(f);
+		break;
+	case FD_MSG_TRANSFER:
+		carrier_transfer(f);
+		break;
+	case FD_MSG_OUTBOUND_CALL:
+		carrier_outbound(f);
+		break;
+	default:
+		log_err(f->call_id, "unexpected message %s",
+		    fd_msg_name(f->type));
+	}
+}
+
+/* One lws callback for the one protocol: HTTP reasons go to http.c,
+ * WebSocket reasons to media.c. */
+static int
+gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct gw_conn *conn = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* another thread left work: rpc answers, queued audio */
+		http_on_wake();
+		media_on_wake();
+		return 0;
+	case LWS_CALLBACK_HTTP:
+	case LWS_CALLBACK_HTTP_BODY:
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		return http_callback(wsi, reason, conn, in, len);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_CLOSED:
+		return media_callback(wsi, reason, conn, in, len);
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const enum fd_daemon_id from[] = { FD_D_AGENT, FD_D_TTS,
+	    FD_D_SCHEDULER };
+	static const int types[] = { FD_MSG_CLEAR, FD_MSG_HANGUP,
+	    FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
+	    FD_MSG_OUTBOUND_CALL };
+	struct lws_context_creation_info info;
+	pthread_t bus_thr;
+	int rv;
+
+	fd_daemon_start(FD_D_GATEWAY, argc, argv, opts, FD_CFG_N(opts));
+	if (check_config() != 0)
+		exit(FD_EX_CONFIG);
+	gw_start_us = fd_mono_us();
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+
+	if ((rv = fd_bus_open(&gw_bus, FD_D_GATEWAY, from, FD_CFG_N(from),
+	    types, FD_CFG_N(types))) != 0)
+		fatalx("bus: %s", nng_strerror(rv));
+	if ((rv = fd_rpc_open(&gw_crm, fd_common.crm_rep)) != 0)
+		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
+	if (http_start() != 0 || carrier_start() != 0)
+		fatalx("cannot start worker threads");
+
+	memset(&info, 0, sizeof(info));
+	info.port = gw_cfg.listen_port;
+	info.iface = gw_cfg.listen_addr[0] ? gw_cfg.listen_addr : NULL;
+	info.protocols = protocols;
+	info.gid = -1;
+	info.uid = -1;
+	info.max_http_header_data = 8192;
+	info.timeout_secs = 20;
+	if (strchr(gw_cfg.listen_addr, '.') != NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	if ((gw_ctx = lws_create_context(&info)) == NULL)
+		fatalx("cannot listen on %s:%d", gw_cfg.listen_addr,
+		    gw_cfg.listen_port);
+	if (pthread_create(&bus_thr, NULL, bus_main, NULL) != 0)
+		fatalx("cannot start the bus thread");
+	log_info(NULL, "ready on %s:%d, public url %s, signatures %s%s",
+	    gw_cfg.listen_addr, gw_cfg.listen_port, gw_cfg.public_url,
+	    gw_cfg.validate_signature ? "checked" : "NOT checked",
+	    gw_cfg.allow_test_clock ? ", test clock allowed" : "");
+
+	while (!fd_stop) {
+		if (fd_reload) {
+			fd_reload = 0;
+			pthread_mutex_lock(&gw_lock);
+			fd_daemon_reload(opts, FD_CFG_N(opts));
+			pthread_mutex_unlock(&gw_lock);
+			log_info(NULL, "listen address, port and max_calls "
+			    "changes need a restart");
+		}
+		if (lws_service(gw_ctx, 0) < 0)
+			break;
+	}
+
+	log_info(NULL, "stopping");
+	bus_quit = 1;
+	pthread_join(bus_thr, NULL);
+	http_stop();
+	carrier_stop();
+	lws_context_destroy(gw_ctx);
+	gw_ctx = NULL;
+	fd_rpc_close(&gw_crm);
+	fd_bus_close(&gw_bus);
+	config_destroy(&fd_config);
+	return 0;
+}
+
+/* Refuse to start on a config that cannot work (exit FD_EX_CONFIG). */
+static int
+check_config(void)
+{
+	char url[600];
+
+	if (gw_cfg.validate_signature && gw_cfg.auth_token[0] == '\0') {
+		log_err(NULL, "config: gateway.validate_signature is on but no "
+		    "Twilio auth token is set: export TWILIO_AUTH_TOKEN (or set "
+		    "gateway.auth_token), or for local development set "
+		    "gateway.validate_signature = false");
+		return -1;
+	}
+	if (twiml_stream_url(gw_cfg.public_url, url, sizeof(url)) != 0) {
+		log_err(NULL, "config: gateway.public_url '%s' must be an "
+		    "http:// or https:// URL", gw_cfg.public_url);
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+bus_main(void *arg)
+{
+	struct fd_frame f;
+	nng_msg *m;
+	int rv;
+
+	(void)arg;
+	while (!bus_quit) {
+		rv = fd_bus_recv(&gw_bus, &m, &f, 200);
+		if (rv == 0) {
+			dispatch(&f);
+			nng_msg_free(m);
+		} else if (rv == NNG_ECLOSED)
+			break;
+		if (fd_stop)
+			lws_cancel_service(gw_ctx);
+	}
+	return NULL;
+}
+
+void
+gw_stat_max(uint64_t *slot, uint64_t v)
+{
+	uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	while (v > cur && !__atomic_compare_exchange_n(slot, &cur, v, 0,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void
+lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		log_err(NULL, "lws: %.*s", (int)n, line);
+	else
+		log_warnx(NULL, "lws: %.*s", (int)n, line);
+}

@@ -1,0 +1,101 @@
+/*
+ * gateway.h - what the gateway's files share: its config, counters, the
+ * bus, the lws context and the lock that guards every live call.
+ *
+ * Threads: the lws service thread owns sockets and timers; the bus thread
+ * feeds calls' queues from agent/tts/scheduler frames; worker threads make
+ * rpc calls to crm-tools (HTTP API) and REST calls to the carrier.  Other
+ * threads never touch a socket: they change state under gw_lock and wake
+ * the service thread with lws_cancel_service().
+ */
+#ifndef GW_GATEWAY_H
+#define GW_GATEWAY_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "bus.h"
+#include "proto/proto.h"
+#include "rpc.h"
+
+struct gw_cfg {
+	char listen_addr[64];
+	int listen_port;
+	char public_url[512];           /* as configured at Twilio */
+	char auth_token[128];           /* TWILIO_AUTH_TOKEN */
+	int validate_signature;
+	int allow_test_clock;           /* honour FdNow -> <Parameter now> */
+	char api_token[128];            /* FRONTDESK_API_TOKEN, "" = open */
+	int max_calls;
+	char twilio_api_base[256];
+	char account_sid[64];           /* TWILIO_ACCOUNT_SID */
+	int pace_lead_frames;
+	int max_queue_s;                /* seconds of audio queued per call */
+};
+
+struct gw_stats {
+	uint64_t frames_in;             /* media frames from callers */
+	uint64_t frames_out;            /* 20 ms frames sent to callers */
+	uint64_t underruns;             /* ticks mid-utterance with no audio */
+	uint64_t malformed;             /* media messages refused */
+	uint64_t calls_total;
+	uint64_t calls_rejected;        /* over max_calls */
+	uint64_t marks_out, marks_echoed, marks_cleared;
+	uint64_t clears;
+	uint64_t stale_audio;           /* AUDIO_OUT for cleared utterances */
+	uint64_t audio_dropped;         /* over the queue limit */
+	uint64_t hop_n, hop_sum_us, hop_max_us;     /* tts -> gateway bus */
+	uint64_t wait_n, wait_sum_us, wait_max_us;  /* queued -> first sent */
+	uint64_t http_requests;
+	uint64_t rpc_timeouts;
+};
+
+#define GW_STAT_ADD(f, n) __atomic_add_fetch(&gw_stats.f, (n), \
+	__ATOMIC_RELAXED)
+#define GW_STAT_GET(f) __atomic_load_n(&gw_stats.f, __ATOMIC_RELAXED)
+void gw_stat_max(uint64_t *slot, uint64_t v);
+
+extern struct gw_cfg gw_cfg;
+extern struct gw_stats gw_stats;
+extern struct fd_bus gw_bus;
+extern struct fd_rpc gw_crm;
+extern struct lws_context *gw_ctx;
+extern pthread_mutex_t gw_lock;         /* calls, their queues, gw_cfg */
+extern uint64_t gw_start_us;
+
+/* Per-connection user data of the one lws protocol. */
+struct http_req;
+struct gw_call;
+struct gw_conn {
+	struct http_req *req;           /* HTTP transactions */
+	struct gw_call *call;           /* the media WebSocket */
+};
+
+/* http.c */
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    struct gw_conn *conn, void *in, size_t len);
+void http_on_wake(void);
+int http_start(void);
+void http_stop(void);
+
+/* media.c */
+int media_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    struct gw_conn *conn, void *in, size_t len);
+void media_on_wake(void);
+int media_active_calls(void);
+/* From the bus thread. */
+void media_audio_out(const struct fd_frame *f);
+void media_audio_mark(const struct fd_frame *f);
+void media_clear(const struct fd_frame *f);
+void media_hangup(const struct fd_frame *f);
+/* 1 if call_id has a live stream (any thread). */
+int media_call_live(const char *call_id);
+/* A transfer succeeded: the coming stop ends the call as "transfer". */
+void media_mark_transferred(const char *call_id);
+
+/* dashboard.c */
+extern const char gw_dashboard_html[];
+
+#endif

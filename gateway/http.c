@@ -1,0 +1,669 @@
+/*
+ * http.c - the gateway's HTTP side on the same port as the Media Stream:
+ * Twilio's webhooks (POST /twilio/voice answers TwiML that connects the
+ * call to /twilio/media; POST /twilio/status logs call progress), health
+ * and counters, the call-record API (answered by crm-tools over req/rep)
+ * and a small dashboard page.
+ *
+ * The rpc calls to crm-tools run on worker threads; when one finishes the
+ * worker wakes lws and the service thread writes the response, so a slow
+ * database never holds up the audio of live calls.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "callinfo.h"
+#include "clock.h"
+#include "gateway.h"
+#include "log.h"
+#include "sbuf.h"
+#include "twilio.h"
+#include "twiml.h"
+#include "workq.h"
+
+#define HTTP_BODY_MAX (64 * 1024)
+#define RPC_TIMEOUT_MS 2000
+#define HTTP_CHUNK 16384
+
+enum { M_GET = 1, M_POST, M_OTHER };
+
+struct rpc_job;
+
+struct http_req {
+	struct lws *wsi;
+	int method;
+	char path[256];
+	char query[1024];               /* args re-encoded, "" if none */
+	struct sbuf body;
+	int body_too_big;
+	int routed;                     /* lws may report an empty body too */
+	struct rpc_job *job;            /* crm-tools call in flight */
+	/* the response */
+	int have_resp;
+	unsigned status;
+	const char *ctype;
+	char *resp;
+	size_t resp_len, resp_off;
+	int hdr_sent;
+};
+
+struct rpc_job {
+	struct workq_job j;
+	struct rpc_job *dnext;          /* done list */
+	struct http_req *req;           /* NULL once the client is gone */
+	char tool[32];
+	json_t *args;
+	int rv;
+	json_t *rep;
+};
+
+static struct workq rpc_q;
+static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct rpc_job *done_head;
+static unsigned char wbuf[LWS_PRE + HTTP_CHUNK];
+
+static void route(struct http_req *r);
+static void respond(struct http_req *r, unsigned status, const char *ctype,
+    char *body);
+static void respond_text(struct http_req *r, unsigned status,
+    const char *text);
+static void respond_json(struct http_req *r, unsigned status, json_t *j);
+static int write_response(struct http_req *r);
+static void req_release(struct gw_conn *conn);
+static void read_query(struct http_req *r);
+
+int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    struct gw_conn *conn, void *in, size_t len)
+{
+	struct http_req *r;
+	char cl[24];
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		req_release(conn);      /* a keep-alive connection's last one */
+		if ((r = calloc(1, sizeof(*r))) == NULL) {
+			log_err(NULL, "http: out of memory");
+			return -1;
+		}
+		conn->req = r;
+		r->wsi = wsi;
+		sbuf_init(&r->body);
+		snprintf(r->path, sizeof(r->path), "%s", (const char *)in);
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+			r->method = M_GET;
+		else if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+			r->method = M_POST;
+		else
+			r->method = M_OTHER;
+		read_query(r);
+		GW_STAT_ADD(http_requests, 1);
+		if (r->method == M_POST && (lws_hdr_copy(wsi, cl, sizeof(cl),
+		    WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atol(cl) > 0))
+			return 0;       /* the body follows */
+		route(r);
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		if ((r = conn->req) == NULL)
+			return -1;
+		if (r->body.len + len > HTTP_BODY_MAX)
+			r->body_too_big = 1;
+		else
+			sbuf_addn(&r->body, in, len);
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if ((r = conn->req) == NULL)
+			return -1;
+		route(r);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if ((r = conn->req) == NULL || !r->have_resp)
+			return 0;
+		return write_response(r);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		req_release(conn);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+req_release(struct gw_conn *conn)
+{
+	struct http_req *r = conn ? conn->req : NULL;
+
+	if (r == NULL)
+		return;
+	if (r->job)
+		r->job->req = NULL;     /* its answer will find nobody */
+	sbuf_free(&r->body);
+	free(r->resp);
+	free(r);
+	conn->req = NULL;
+}
+
+/* lws has url-decoded and split the query; put it back together the way
+ * we encode URLs ourselves, for the signature check. */
+static void
+read_query(struct http_req *r)
+{
+	char frag[512], *eq;
+	struct sbuf q;
+	int i;
+
+	sbuf_init(&q);
+	for (i = 0; i < 32 && lws_hdr_copy_fragment(r->wsi, frag, sizeof(frag),
+	    WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
+		if (i)
+			sbuf_add(&q, "&");
+		if ((eq = strchr(frag, '=')) != NULL)
+			*eq = '\0';
+		sbuf_add_urlenc(&q, frag);
+		if (eq) {
+			sbuf_add(&q, "=");
+			sbuf_add_urlenc(&q, eq + 1);
+		}
+	}
+	snprintf(r->query, sizeof(r->query), "%s", q.p && !q.err ? q.p : "");
+	sbuf_free(&q);
+}
+
+/* Copy the decoded query argument name ("limit=") into buf; NULL if
+ * absent. */
+static const char *
+query_arg(struct http_req *r, const char *name, char *buf, size_t len)
+{
+	char tmp[512];
+	const char *v;
+
+	if ((v = lws_get_urlarg_by_name(r->wsi, name, tmp, sizeof(tmp))) ==
+	    NULL)
+		return NULL;
+	snprintf(buf, len, "%s", v);
+	return buf;
+}
+
+/* Webhooks */
+
+static int
+signature_ok(struct http_req *r, const struct fd_form *form)
+{
+	char sig[128];
+	struct sbuf url;
+	size_t ul;
+	int ok;
+
+	if (!gw_cfg.validate_signature)
+		return 1;
+	if (lws_hdr_custom_copy(r->wsi, sig, sizeof(sig), "x-twilio-signature:",
+	    19) <= 0) {
+		log_warnx(NULL, "http: %s without X-Twilio-Signature", r->path);
+		return 0;
+	}
+	ul = strlen(gw_cfg.public_url);
+	while (ul > 0 && gw_cfg.public_url[ul - 1] == '/')
+		ul--;
+	sbuf_init(&url);
+	sbuf_addn(&url, gw_cfg.public_url, ul);
+	sbuf_add(&url, r->path);
+	if (r->query[0]) {
+		sbuf_add(&url, "?");
+		sbuf_add(&url, r->query);
+	}
+	ok = !url.err && fd_twilio_valid(gw_cfg.auth_token, url.p, form, sig);
+	if (!ok)
+		log_warnx(fd_form_get(form, "CallSid"), "http: bad "
+		    "X-Twilio-Signature for %s", url.p ? url.p : r->path);
+	sbuf_free(&url);
+	return ok;
+}
+
+/* Parse and authenticate a webhook body; 0, or -1 with the reply sent. */
+static int
+webhook_form(struct http_req *r, struct fd_form *form)
+{
+	if (r->body_too_big) {
+		respond_text(r, 413, "body too large\n");
+		return -1;
+	}
+	if (fd_form_parse(r->body.p ? r->body.p : "", r->body.len, form) != 0) {
+		log_warnx(NULL, "http: %s: malformed form body", r->path);
+		respond_text(r, 400, "malformed form body\n");
+		return -1;
+	}
+	if (!signature_ok(r, form)) {
+		fd_form_free(form);
+		respond_text(r, 403, "invalid signature\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+twilio_voice(struct http_req *r)
+{
+	struct twiml_param p[6];
+	struct fd_form form;
+	const char *sid, *from, *to, *dir, *now = NULL;
+	char surl[600], purpose[64], appt[32];
+	char *xml;
+	size_t n = 0;
+
+	if (webhook_form(r, &form) != 0)
+		return;
+	sid = fd_form_get(&form, "CallSid");
+	if (sid == NULL || sid[0] == '\0' || !fd_call_id_valid(sid)) {
+		log_warnx(NULL, "voice webhook without a valid CallSid");
+		respond_text(r, 400, "missing or bad CallSid\n");
+		goto out;
+	}
+	if (twiml_stream_url(gw_cfg.public_url, surl, sizeof(surl)) != 0) {
+		log_err(sid, "gateway.public_url '%s' is not http(s)",
+		    gw_cfg.public_url);
+		respond_text(r, 500, "gateway misconfigured\n");
+		goto out;
+	}
+	from = fd_form_get(&form, "From");
+	to = fd_form_get(&form, "To");
+	dir = fd_form_get(&form, "Direction");
+	if (gw_cfg.allow_test_clock)
+		now = fd_form_get(&form, "FdNow");
+	p[n++] = (struct twiml_param){ "From", from ? from : "" };
+	p[n++] = (struct twiml_param){ "To", to ? to : "" };
+	p[n++] = (struct twiml_param){ "Direction", dir ? dir : "inbound" };
+	if (query_arg(r, "purpose=", purpose, sizeof(purpose)))
+		p[n++] = (struct twiml_param){ "purpose", purpose };
+	if (query_arg(r, "appointment_id=", appt, sizeof(appt)))
+		p[n++] = (struct twiml_param){ "appointment_id", appt };
+	if (now && now[0])
+		p[n++] = (struct twiml_param){ "now", now };
+	if ((xml = twiml_connect_stream(surl, p, n)) == NULL) {
+		respond_text(r, 500, "out of memory\n");
+		goto out;
+	}
+	callinfo_put(sid, from, to, dir, fd_mono_us());
+	log_info(sid, "voice webhook: %s call from %s to %s, streaming to %s",
+	    dir ? dir : "inbound", from ? from : "?", to ? to : "?", surl);
+	respond(r, 200, "text/xml", xml);
+out:
+	fd_form_free(&form);
+}
+
+static void
+twilio_status(struct http_req *r)
+{
+	struct fd_form form;
+	const char *sid, *st, *dur;
+
+	if (webhook_form(r, &form) != 0)
+		return;
+	sid = fd_form_get(&form, "CallSid");
+	st = fd_form_get(&form, "CallStatus");
+	dur = fd_form_get(&form, "CallDuration");
+	log_info(sid && fd_call_id_valid(sid) ? sid : NULL,
+	    "status callback: %s%s%s", st ? st : "?", dur ? ", duration s " :
+	    "", dur ? dur : "");
+	respond(r, 204, "text/plain", NULL);
+	fd_form_free(&form);
+}
+
+/* API */
+
+static int
+api_authorized(struct http_req *r)
+{
+	char h[300];
+	size_t tl = strlen(gw_cfg.api_token);
+	int n;
+
+	if (tl == 0)
+		return 1;
+	n = lws_hdr_copy(r->wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n < 8 || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	return strlen(h + 7) == tl && CRYPTO_memcmp(h + 7, gw_cfg.api_token,
+	    tl) == 0;
+}
+
+static void
+rpc_run(struct workq_job *j)
+{
+	struct rpc_job *rj = (struct rpc_job *)j;
+
+	rj->rv = fd_rpc_tool(&gw_crm, NULL, rj->tool, rj->args, NULL, &rj->rep,
+	    RPC_TIMEOUT_MS);
+	rj->args = NULL;        /* taken by fd_rpc_tool */
+	pthread_mutex_lock(&done_mu);
+	rj->dnext = done_head;
+	done_head = rj;
+	pthread_mutex_unlock(&done_mu);
+	lws_cancel_service(gw_ctx);
+}
+
+static void
+rpc_free(struct rpc_job *rj)
+{
+	json_decref(rj->args);
+	json_decref(rj->rep);
+	free(rj);
+}
+
+/* Never ran (shutdown): runs on the service thread, like req_release. */
+static void
+rpc_discard(struct workq_job *j)
+{
+	struct rpc_job *rj = (struct rpc_job *)j;
+
+	if (rj->req)
+		rj->req->job = NULL;
+	rpc_free(rj);
+}
+
+/* Ask crm-tools; the response is written when the answer comes. */
+static void
+ask_crm(struct http_req *r, const char *tool, json_t *args)
+{
+	struct rpc_job *rj;
+
+	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
+		json_decref(args);
+		respond_text(r, 500, "out of memory\n");
+		return;
+	}
+	rj->j.run = rpc_run;
+	rj->j.discard = rpc_discard;
+	snprintf(rj->tool, sizeof(rj->tool), "%s", tool);
+	rj->args = args;
+	rj->req = r;
+	if (workq_push(&rpc_q, &rj->j) != 0) {
+		rpc_free(rj);
+		respond_json(r, 503, json_pack("{s:s}", "error",
+		    "too many requests waiting for crm-tools"));
+		return;
+	}
+	r->job = rj;
+}
+
+/* Service thread: turn finished crm-tools calls into responses. */
+void
+http_on_wake(void)
+{
+	struct rpc_job *rj, *next;
+	struct http_req *r;
+	const char *code, *err;
+	json_t *res;
+	unsigned st;
+
+	pthread_mutex_lock(&done_mu);
+	rj = done_head;
+	done_head = NULL;
+	pthread_mutex_unlock(&done_mu);
+	for (; rj; rj = next) {
+		next = rj->dnext;
+		if ((r = rj->req) == NULL) {
+			rpc_free(rj);
+			continue;
+		}
+		r->job = NULL;
+		if (rj->rv != 0) {
+			GW_STAT_ADD(rpc_timeouts, 1);
+			log_warnx(NULL, "api: crm-tools %s: %s", rj->tool,
+			    nng_strerror(rj->rv));
+			respond_json(r, 503, json_pack("{s:s}", "error",
+			    "crm-tools did not answer"));
+		} else if (json_is_true(json_object_get(rj->rep, "ok"))) {
+			res = json_object_get(rj->rep, "result");
+			respond_json(r, 200, res ? json_incref(res) :
+			    json_null());
+		} else {
+			code = json_string_value(json_object_get(rj->rep,
+			    "code"));
+			err = json_string_value(json_object_get(rj->rep,
+			    "error"));
+			if (code && strcmp(code, "not_found") == 0)
+				st = 404;
+			else if (code && (strcmp(code, "bad_args") == 0 ||
+			    strcmp(code, "bad_request") == 0 ||
+			    strcmp(code, "invalid") == 0))
+				st = 400;
+			else
+				st = 502;
+			respond_json(r, st, json_pack("{s:s, s:s}", "error",
+			    err ? err : "crm-tools error", "code",
+			    code ? code : "error"));
+		}
+		rpc_free(rj);
+	}
+}
+
+static void
+api_stats(struct http_req *r)
+{
+	uint64_t hn = GW_STAT_GET(hop_n), wn = GW_STAT_GET(wait_n);
+	json_t *j;
+
+	j = json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
+	    "frames_in", (json_int_t)GW_STAT_GET(frames_in),
+	    "frames_out", (json_int_t)GW_STAT_GET(frames_out),
+	    "underruns", (json_int_t)GW_STAT_GET(underruns),
+	    "malformed", (json_int_t)GW_STAT_GET(malformed),
+	    "calls_active", media_active_calls(),
+	    "calls_total", (json_int_t)GW_STAT_GET(calls_total),
+	    "calls_rejected", (json_int_t)GW_STAT_GET(calls_rejected),
+	    "marks_out", (json_int_t)GW_STAT_GET(marks_out),
+	    "marks_echoed", (json_int_t)GW_STAT_GET(marks_echoed),
+	    "marks_cleared", (json_int_t)GW_STAT_GET(marks_cleared),
+	    "clears", (json_int_t)GW_STAT_GET(clears),
+	    "stale_audio", (json_int_t)GW_STAT_GET(stale_audio),
+	    "audio_dropped", (json_int_t)GW_STAT_GET(audio_dropped),
+	    "http_requests", (json_int_t)GW_STAT_GET(http_requests),
+	    "rpc_failures", (json_int_t)GW_STAT_GET(rpc_timeouts),
+	    "uptime_s", (json_int_t)((fd_mono_us() - gw_start_us) / 1000000),
+	    "tts_to_gateway_us",
+	    "n", (json_int_t)hn,
+	    "avg", (json_int_t)(hn ? GW_STAT_GET(hop_sum_us) / hn : 0),
+	    "max", (json_int_t)GW_STAT_GET(hop_max_us),
+	    "queue_wait_us",
+	    "n", (json_int_t)wn,
+	    "avg", (json_int_t)(wn ? GW_STAT_GET(wait_sum_us) / wn : 0),
+	    "max", (json_int_t)GW_STAT_GET(wait_max_us));
+	respond_json(r, 200, j);
+}
+
+static void
+api_calls(struct http_req *r)
+{
+	char buf[16], *end;
+	long limit = 50;
+
+	if (query_arg(r, "limit=", buf, sizeof(buf))) {
+		limit = strtol(buf, &end, 10);
+		if (*end != '\0' || limit < 1 || limit > 500) {
+			respond_json(r, 400, json_pack("{s:s}", "error",
+			    "limit must be 1..500"));
+			return;
+		}
+	}
+	ask_crm(r, "list_calls", json_pack("{s:I}", "limit",
+	    (json_int_t)limit));
+}
+
+static void
+api_call(struct http_req *r, const char *sid)
+{
+	if (sid[0] == '\0' || !fd_call_id_valid(sid)) {
+		respond_json(r, 400, json_pack("{s:s}", "error",
+		    "bad call id"));
+		return;
+	}
+	ask_crm(r, "get_call", json_pack("{s:s}", "call_sid", sid));
+}
+
+/* Which handler a request goes to. */
+static void
+route(struct http_req *r)
+{
+	const char *p = r->path;
+	json_t *j;
+
+	if (r->routed)
+		return;
+	r->routed = 1;
+	if (strcmp(p, "/twilio/voice") == 0 || strcmp(p, "/twilio/status") ==
+	    0) {
+		if (r->method != M_POST)
+			respond_text(r, 405, "POST only\n");
+		else if (p[8] == 'v')
+			twilio_voice(r);
+		else
+			twilio_status(r);
+		return;
+	}
+	if (r->method != M_GET) {
+		respond_text(r, strncmp(p, "/api/", 5) == 0 ||
+		    strcmp(p, "/healthz") == 0 || strcmp(p, "/") == 0 ? 405 :
+		    404, "not here\n");
+		return;
+	}
+	if (strcmp(p, "/healthz") == 0) {
+		j = json_pack("{s:s, s:i, s:I}", "status", "ok", "calls",
+		    media_active_calls(), "uptime_s",
+		    (json_int_t)((fd_mono_us() - gw_start_us) / 1000000));
+		respond_json(r, 200, j);
+	} else if (strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0) {
+		respond(r, 200, "text/html; charset=utf-8",
+		    strdup(gw_dashboard_html));
+	} else if (strncmp(p, "/api/", 5) == 0 && !api_authorized(r)) {
+		respond_json(r, 401, json_pack("{s:s}", "error",
+		    "missing or wrong bearer token"));
+	} else if (strcmp(p, "/api/v1/stats") == 0)
+		api_stats(r);
+	else if (strcmp(p, "/api/v1/calls") == 0)
+		api_calls(r);
+	else if (strncmp(p, "/api/v1/calls/", 14) == 0)
+		api_call(r, p + 14);
+	else
+		respond_json(r, 404, json_pack("{s:s}", "error", "not found"));
+}
+
+/* Responses */
+
+static void
+respond(struct http_req *r, unsigned status, const char *ctype, char *body)
+{
+	if (body == NULL && status != 204) {
+		status = 500;
+		ctype = "text/plain";
+		body = strdup("out of memory\n");
+	}
+	r->status = status;
+	r->ctype = ctype;
+	r->resp = body;
+	r->resp_len = body ? strlen(body) : 0;
+	r->resp_off = 0;
+	r->hdr_sent = 0;
+	r->have_resp = 1;
+	lws_callback_on_writable(r->wsi);
+}
+
+static void
+respond_text(struct http_req *r, unsigned status, const char *text)
+{
+	respond(r, status, "text/plain", strdup(text));
+}
+
+/* Takes j (may be NULL: out of memory). */
+static void
+respond_json(struct http_req *r, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	struct sbuf b;
+
+	json_decref(j);
+	if (s) {
+		sbuf_init(&b);
+		sbuf_add(&b, s);
+		sbuf_add(&b, "\n");
+		free(s);
+		s = sbuf_done(&b);
+	}
+	respond(r, status, "application/json", s);
+}
+
+static int
+write_response(struct http_req *r)
+{
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr) - 1;
+	size_t n;
+	int last;
+
+	if (!r->hdr_sent) {
+		if (lws_add_http_common_headers(r->wsi, r->status, r->ctype,
+		    r->resp_len, &p, end) ||
+		    lws_add_http_header_by_name(r->wsi,
+		    (const unsigned char *)"cache-control:",
+		    (const unsigned char *)"no-store", 8, &p, end) ||
+		    lws_finalize_write_http_header(r->wsi, start, &p, end))
+			return -1;
+		r->hdr_sent = 1;
+		if (r->resp_len > 0) {
+			lws_callback_on_writable(r->wsi);
+			return 0;
+		}
+	} else {
+		n = r->resp_len - r->resp_off;
+		if (n > HTTP_CHUNK)
+			n = HTTP_CHUNK;
+		last = r->resp_off + n >= r->resp_len;
+		memcpy(wbuf + LWS_PRE, r->resp + r->resp_off, n);
+		if (lws_write(r->wsi, wbuf + LWS_PRE, n, last ?
+		    LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+			return -1;
+		r->resp_off += n;
+		if (!last) {
+			lws_callback_on_writable(r->wsi);
+			return 0;
+		}
+	}
+	r->have_resp = 0;
+	free(r->resp);
+	r->resp = NULL;
+	if (lws_http_transaction_completed(r->wsi))
+		return -1;
+	return 0;
+}
+
+int
+http_start(void)
+{
+	return workq_start(&rpc_q, 2, 256);
+}
+
+/* Before the lws context goes: running calls finish (at most
+ * RPC_TIMEOUT_MS), waiting ones are dropped. */
+void
+http_stop(void)
+{
+	struct rpc_job *rj, *next;
+
+	workq_stop(&rpc_q);
+	pthread_mutex_lock(&done_mu);
+	rj = done_head;
+	done_head = NULL;
+	pthread_mutex_unlock(&done_mu);
+	for (; rj; rj = next) {
+		next = rj->dnext;
+		if (rj->req)
+			rj->req->job = NULL;
+		rpc_free(rj);
+	}
+}

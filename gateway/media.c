@@ -1,0 +1,802 @@
+/*
+ * media.c - the Twilio Media Streams WebSocket at /twilio/media.
+ *
+ * Caller side (Twilio -> us): each text frame is parsed by media_msg.c and
+ * turned into bus frames for stt-worker, agent and tts-worker: CALL_START,
+ * AUDIO_IN, DTMF, MARK and CALL_END.  Garbage is logged with the call id
+ * and dropped; a socket that sends MEDIA_MAX_BAD bad messages is closed.
+ *
+ * Our side (us -> Twilio): the bus thread puts tts-worker's AUDIO_OUT and
+ * AUDIO_MARK and the agent's CLEAR and HANGUP into the call under gw_lock
+ * and wakes lws; on the service thread a per-call lws_sul timer drives the
+ * pacer (pacer.c), which emits one 160-byte media message per 20 ms and
+ * marks in queue order.  Messages wait in a small per-call tx list until
+ * lws says the socket is writable.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callinfo.h"
+#include "clock.h"
+#include "gateway.h"
+#include "log.h"
+#include "media_msg.h"
+#include "pacer.h"
+#include "twilio.h"
+
+#define MEDIA_MAX_BAD 50        /* bad messages before we hang up */
+#define MEDIA_START_TIMEOUT_S 15        /* connected socket must start */
+#define CALL_BUCKETS 256
+#define TX_MAX 1000             /* messages waiting for a slow socket */
+
+struct txmsg {
+	struct txmsg *next;
+	size_t len;
+	unsigned char buf[];    /* LWS_PRE + len */
+};
+
+struct gw_call {
+	/* under gw_lock */
+	struct gw_call *hnext;          /* registry bucket */
+	struct gw_call *pnext;          /* pending work list */
+	int registered, pending;
+	int want_kick, want_clear, want_close;
+	int transferred;
+	struct pacer pacer;
+	/* set at start, then read-only */
+	char call_id[FD_CALL_ID_LEN];
+	char stream_sid[MEDIA_SID_LEN];
+	struct lws *wsi;
+	/* service thread only */
+	int started, ended, closing;
+	unsigned bad;
+	char *rx;
+	size_t rx_len, rx_cap;
+	const char *rx_skip;            /* why the message being received is
+					   refused, or NULL */
+	struct txmsg *tx_head, *tx_tail;
+	size_t tx_n;
+	int tx_full_logged;
+	struct gw_call *cnext;          /* closes in one wake */
+	lws_sorted_usec_list_t sul;
+	uint32_t wait_utt;              /* last utterance timed */
+	uint64_t underruns_seen;
+};
+
+static struct gw_call *buckets[CALL_BUCKETS];
+static struct gw_call *pending_head;
+static int nstreams;                    /* service thread */
+
+static void sink_frame(void *arg, uint32_t utt, const uint8_t *frame,
+    uint64_t enq_us);
+static void sink_mark(void *arg, uint32_t utt, const char *name);
+static void sink_mark_dropped(void *arg, uint32_t utt, const char *name);
+
+static const struct pacer_sink call_sink = {
+	.frame = sink_frame,
+	.mark = sink_mark,
+	.mark_dropped = sink_mark_dropped,
+};
+
+static int on_receive(struct gw_call *c, const char *in, size_t len);
+static void tx_text(struct gw_call *c, const char *text, size_t len);
+static int on_writeable(struct gw_call *c);
+static void handle_text(struct gw_call *c, const char *text, size_t len);
+static void end_call(struct gw_call *c, const char *reason);
+static void call_free(struct gw_call *c);
+static void arm(struct gw_call *c);
+static void malformed(struct gw_call *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+int
+media_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    struct gw_conn *conn, void *in, size_t len)
+{
+	struct gw_call *c = conn ? conn->call : NULL;
+	char uri[64] = "";
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+		    strcmp(uri, "/twilio/media") != 0) {
+			log_warnx(NULL, "media: refusing WebSocket on %s",
+			    uri);
+			return -1;
+		}
+		if (nstreams >= gw_cfg.max_calls) {
+			GW_STAT_ADD(calls_rejected, 1);
+			log_warnx(NULL, "media: %d streams open (max_calls), "
+			    "refusing another", nstreams);
+			return -1;
+		}
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			log_err(NULL, "media: out of memory for a stream");
+			return -1;
+		}
+		c->wsi = wsi;
+		pacer_init(&c->pacer, gw_cfg.pace_lead_frames,
+		    (size_t)gw_cfg.max_queue_s * 8000, &call_sink, c);
+		conn->call = c;
+		nstreams++;
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
+		    MEDIA_START_TIMEOUT_S);
+		log_debug(NULL, "media: stream connected (%d open)", nstreams);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return c ? on_receive(c, in, len) : -1;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return c ? on_writeable(c) : 0;
+	case LWS_CALLBACK_CLOSED:
+		if (c == NULL)
+			return 0;
+		end_call(c, "disconnect");
+		call_free(c);
+		conn->call = NULL;
+		nstreams--;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int
+media_active_calls(void)
+{
+	return nstreams;
+}
+
+/* Registry of started calls by call id (gw_lock held). */
+
+static unsigned
+bucket_of(const char *id)
+{
+	unsigned h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h % CALL_BUCKETS;
+}
+
+static struct gw_call *
+find_locked(const char *id)
+{
+	struct gw_call *c;
+
+	if (id[0] == '\0')
+		return NULL;
+	for (c = buckets[bucket_of(id)]; c; c = c->hnext)
+		if (strcmp(c->call_id, id) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+unregister_locked(struct gw_call *c)
+{
+	struct gw_call **pp;
+
+	if (c->registered) {
+		for (pp = &buckets[bucket_of(c->call_id)]; *pp;
+		    pp = &(*pp)->hnext)
+			if (*pp == c) {
+				*pp = c->hnext;
+				break;
+			}
+		c->registered = 0;
+	}
+	if (c->pending) {
+		for (pp = &pending_head; *pp; pp = &(*pp)->pnext)
+			if (*pp == c) {
+				*pp = c->pnext;
+				break;
+			}
+		c->pending = 0;
+	}
+}
+
+static void
+pend_locked(struct gw_call *c)
+{
+	if (c->pending)
+		return;
+	c->pending = 1;
+	c->pnext = pending_head;
+	pending_head = c;
+}
+
+int
+media_call_live(const char *call_id)
+{
+	int live;
+
+	pthread_mutex_lock(&gw_lock);
+	live = find_locked(call_id) != NULL;
+	pthread_mutex_unlock(&gw_lock);
+	return live;
+}
+
+void
+media_mark_transferred(const char *call_id)
+{
+	struct gw_call *c;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(call_id)) != NULL)
+		c->transferred = 1;
+	pthread_mutex_unlock(&gw_lock);
+}
+
+/* Bus thread: frames for a call's outbound side. */
+
+void
+media_audio_out(const struct fd_frame *f)
+{
+	uint64_t now = fd_mono_us(), hop = now > f->ts_us ? now - f->ts_us : 0;
+	struct gw_call *c;
+	int rv;
+
+	GW_STAT_ADD(hop_n, 1);
+	GW_STAT_ADD(hop_sum_us, hop);
+	gw_stat_max(&gw_stats.hop_max_us, hop);
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) == NULL) {
+		pthread_mutex_unlock(&gw_lock);
+		log_debug(f->call_id, "audio_out utt %u: no live stream, "
+		    "dropped", f->ref);
+		return;
+	}
+	rv = pacer_audio(&c->pacer, f->ref, f->payload, f->payload_len, now);
+	if (rv == 0) {
+		c->want_kick = 1;
+		pend_locked(c);
+	}
+	pthread_mutex_unlock(&gw_lock);
+	log_debug(f->call_id, "audio_out utt %u %u bytes, tts->gateway %llu us",
+	    f->ref, f->payload_len, (unsigned long long)hop);
+	if (rv == 1) {
+		GW_STAT_ADD(stale_audio, 1);
+		log_debug(f->call_id, "audio_out utt %u is cleared, dropped",
+		    f->ref);
+	} else if (rv < 0) {
+		GW_STAT_ADD(audio_dropped, 1);
+		log_warnx(f->call_id, "audio_out utt %u: queue full, %u bytes "
+		    "dropped", f->ref, f->payload_len);
+	} else
+		lws_cancel_service(gw_ctx);
+}
+
+void
+media_audio_mark(const struct fd_frame *f)
+{
+	struct gw_call *c;
+	const char *name;
+	json_t *j;
+	int rv = 0;
+
+	if ((j = fd_frame_json(f)) == NULL)
+		return;
+	name = json_string_value(json_object_get(j, "name"));
+	if (name == NULL || name[0] == '\0' || strlen(name) >= 100) {
+		log_err(f->call_id, "audio_mark utt %u without a usable name",
+		    f->ref);
+		json_decref(j);
+		return;
+	}
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) != NULL) {
+		rv = pacer_mark(&c->pacer, f->ref, name,
+		    json_is_true(json_object_get(j, "last")), fd_mono_us());
+		if (rv == 0) {
+			c->want_kick = 1;
+			pend_locked(c);
+		}
+	}
+	pthread_mutex_unlock(&gw_lock);
+	if (c == NULL)
+		log_debug(f->call_id, "audio_mark %s: no live stream", name);
+	else if (rv < 0)
+		log_err(f->call_id, "audio_mark %s: out of memory", name);
+	else if (rv == 0)
+		lws_cancel_service(gw_ctx);
+	json_decref(j);
+}
+
+void
+media_clear(const struct fd_frame *f)
+{
+	struct gw_call *c;
+	size_t n = 0;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) != NULL) {
+		n = pacer_clear(&c->pacer, f->ref);
+		c->want_clear = 1;
+		pend_locked(c);
+	}
+	pthread_mutex_unlock(&gw_lock);
+	if (c == NULL) {
+		log_debug(f->call_id, "clear: no live stream");
+		return;
+	}
+	GW_STAT_ADD(clears, 1);
+	log_info(f->call_id, "clear up to utt %u: %zu queued items dropped",
+	    f->ref, n);
+	lws_cancel_service(gw_ctx);
+}
+
+void
+media_hangup(const struct fd_frame *f)
+{
+	struct gw_call *c;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) != NULL) {
+		c->want_close = 1;
+		pend_locked(c);
+	}
+	pthread_mutex_unlock(&gw_lock);
+	if (c == NULL) {
+		log_debug(f->call_id, "hangup: no live stream");
+		return;
+	}
+	lws_cancel_service(gw_ctx);
+}
+
+/* Service thread: act on what the bus thread left in pending calls. */
+void
+media_on_wake(void)
+{
+	struct gw_call *c, *next, *closes = NULL;
+	char msg[160];
+	int n;
+
+	pthread_mutex_lock(&gw_lock);
+	for (c = pending_head, pending_head = NULL; c; c = next) {
+		next = c->pnext;
+		c->pending = 0;
+		if (c->want_clear) {
+			/* after whatever is already on its way, before any
+			 * audio of a later utterance */
+			c->want_clear = 0;
+			n = snprintf(msg, sizeof(msg),
+			    "{\"event\":\"clear\",\"streamSid\":\"%s\"}",
+			    c->stream_sid);
+			tx_text(c, msg, (size_t)n);
+		}
+		if (c->want_kick) {
+			c->want_kick = 0;
+			if (pacer_kick(&c->pacer, fd_mono_us()))
+				arm(c);
+		}
+		if (c->want_close) {
+			c->want_close = 0;
+			c->cnext = closes;
+			closes = c;
+		}
+	}
+	pthread_mutex_unlock(&gw_lock);
+	for (c = closes; c; c = c->cnext) {
+		end_call(c, "hangup");
+		c->closing = 1;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+/* The pacer's timer (service thread). */
+static void
+pace_cb(lws_sorted_usec_list_t *sul)
+{
+	struct gw_call *c = lws_container_of(sul, struct gw_call, sul);
+	uint64_t u;
+	int again;
+
+	pthread_mutex_lock(&gw_lock);
+	again = pacer_tick(&c->pacer, fd_mono_us());
+	u = c->pacer.underruns - c->underruns_seen;
+	c->underruns_seen = c->pacer.underruns;
+	pthread_mutex_unlock(&gw_lock);
+	if (u) {
+		GW_STAT_ADD(underruns, u);
+		log_debug(c->call_id, "underrun: no audio for a tick "
+		    "mid-utterance");
+	}
+	if (again)
+		arm(c);
+}
+
+/* Schedule the next tick at its absolute due time. */
+static void
+arm(struct gw_call *c)
+{
+	uint64_t now = fd_mono_us(), due = pacer_due(&c->pacer);
+
+	lws_sul_schedule(gw_ctx, 0, &c->sul, pace_cb,
+	    due > now ? (lws_usec_t)(due - now) : 0);
+}
+
+/* Pacer sink: called with gw_lock held.  frame and mark only from the
+ * service thread (kick, tick); mark_dropped from any thread. */
+
+static void
+sink_frame(void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us)
+{
+	struct gw_call *c = arg;
+	char msg[128 + MEDIA_SID_LEN + 4 * PACER_FRAME / 3 + 8];
+	char b64[4 * PACER_FRAME / 3 + 8];
+	uint64_t wait;
+	int n;
+
+	fd_b64_encode(frame, PACER_FRAME, b64);
+	n = snprintf(msg, sizeof(msg), "{\"event\":\"media\",\"streamSid\":"
+	    "\"%s\",\"media\":{\"payload\":\"%s\"}}", c->stream_sid, b64);
+	tx_text(c, msg, (size_t)n);
+	GW_STAT_ADD(frames_out, 1);
+	if (utt != c->wait_utt) {
+		/* first frame of an utterance: how long it sat queued */
+		c->wait_utt = utt;
+		wait = fd_mono_us() - enq_us;
+		GW_STAT_ADD(wait_n, 1);
+		GW_STAT_ADD(wait_sum_us, wait);
+		gw_stat_max(&gw_stats.wait_max_us, wait);
+		log_debug(c->call_id, "utt %u first frame out, queued %llu us",
+		    utt, (unsigned long long)wait);
+	}
+}
+
+static void
+sink_mark(void *arg, uint32_t utt, const char *name)
+{
+	struct gw_call *c = arg;
+	json_t *j;
+	char *s;
+
+	j = json_pack("{s:s, s:s, s:{s:s}}", "event", "mark", "streamSid",
+	    c->stream_sid, "mark", "name", name);
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
+		log_err(c->call_id, "mark %s: out of memory", name);
+		json_decref(j);
+		return;
+	}
+	tx_text(c, s, strlen(s));
+	free(s);
+	json_decref(j);
+	GW_STAT_ADD(marks_out, 1);
+	log_debug(c->call_id, "mark %s (utt %u) sent", name, utt);
+}
+
+static void
+publish_mark(const char *call_id, uint32_t utt, const char *name, int played)
+{
+	json_t *j = json_pack("{s:s, s:b}", "name", name, "played", played);
+
+	if (j == NULL)
+		return;
+	fd_bus_publish_json(&gw_bus, FD_MSG_MARK, call_id, utt, j);
+	json_decref(j);
+}
+
+static void
+sink_mark_dropped(void *arg, uint32_t utt, const char *name)
+{
+	struct gw_call *c = arg;
+
+	GW_STAT_ADD(marks_cleared, 1);
+	publish_mark(c->call_id, utt, name, 0);
+}
+
+/* Outgoing messages (service thread). */
+
+static void
+tx_text(struct gw_call *c, const char *text, size_t len)
+{
+	struct txmsg *m;
+
+	if (c->closing || c->ended)
+		return;
+	if (c->tx_n >= TX_MAX) {
+		if (!c->tx_full_logged)
+			log_warnx(c->call_id, "media: socket not draining, "
+			    "dropping outgoing messages");
+		c->tx_full_logged = 1;
+		return;
+	}
+	if ((m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL) {
+		log_err(c->call_id, "media: out of memory, message dropped");
+		return;
+	}
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, text, len);
+	if (c->tx_tail)
+		c->tx_tail->next = m;
+	else
+		c->tx_head = m;
+	c->tx_tail = m;
+	c->tx_n++;
+	lws_callback_on_writable(c->wsi);
+}
+
+static int
+on_writeable(struct gw_call *c)
+{
+	struct txmsg *m;
+	int n;
+
+	if (c->closing) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL,
+		    (unsigned char *)"hangup", 6);
+		return -1;
+	}
+	while ((m = c->tx_head) != NULL && !lws_send_pipe_choked(c->wsi)) {
+		c->tx_head = m->next;
+		if (c->tx_head == NULL)
+			c->tx_tail = NULL;
+		c->tx_n--;
+		n = lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+		free(m);
+		if (n < 0) {
+			log_warnx(c->call_id, "media: write failed, closing");
+			return -1;
+		}
+	}
+	c->tx_full_logged = 0;
+	if (c->tx_head)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* Incoming messages (service thread). */
+
+static int
+on_receive(struct gw_call *c, const char *in, size_t len)
+{
+	int final = lws_is_final_fragment(c->wsi);
+
+	if (lws_frame_is_binary(c->wsi))
+		c->rx_skip = "binary frame";
+	if (c->rx_skip == NULL && c->rx_len == 0 && final) {
+		handle_text(c, in, len);        /* the usual case: one frame */
+	} else {
+		if (c->rx_skip == NULL && c->rx_len + len > MEDIA_MAX_MSG)
+			c->rx_skip = "oversized message";
+		if (c->rx_skip == NULL && c->rx_len + len > c->rx_cap) {
+			size_t ncap = c->rx_cap ? c->rx_cap : 8192;
+			char *nrx;
+
+			while (ncap < c->rx_len + len)
+				ncap *= 2;
+			if ((nrx = realloc(c->rx, ncap)) == NULL)
+				c->rx_skip = "out of memory";
+			else {
+				c->rx = nrx;
+				c->rx_cap = ncap;
+			}
+		}
+		if (c->rx_skip == NULL) {
+			memcpy(c->rx + c->rx_len, in, len);
+			c->rx_len += len;
+		}
+		if (!final)
+			return 0;
+		if (c->rx_skip)
+			malformed(c, "%s", c->rx_skip);
+		else
+			handle_text(c, c->rx, c->rx_len);
+		c->rx_len = 0;
+		c->rx_skip = NULL;
+	}
+	if (c->bad >= MEDIA_MAX_BAD) {
+		log_err(c->call_id, "media: %u malformed messages, closing the "
+		    "stream", c->bad);
+		end_call(c, "error");
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+		    (unsigned char *)"malformed", 9);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+malformed(struct gw_call *c, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	c->bad++;
+	GW_STAT_ADD(malformed, 1);
+	log_warnx(c->call_id, "media: dropped malformed message (%u): %s",
+	    c->bad, why);
+}
+
+static void
+on_start(struct gw_call *c, struct media_msg *m)
+{
+	const char *from, *to, *dir, *now;
+	struct callinfo ci;
+	time_t t;
+	json_t *j;
+	int dup, pinned = 0;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((dup = find_locked(m->call_sid) != NULL) == 0) {
+		snprintf(c->call_id, sizeof(c->call_id), "%s", m->call_sid);
+		snprintf(c->stream_sid, sizeof(c->stream_sid), "%s",
+		    m->stream_sid);
+		c->hnext = buckets[bucket_of(c->call_id)];
+		buckets[bucket_of(c->call_id)] = c;
+		c->registered = 1;
+	}
+	pthread_mutex_unlock(&gw_lock);
+	if (dup) {
+		malformed(c, "start for call %s which already streams",
+		    m->call_sid);
+		return;
+	}
+	c->started = 1;
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	GW_STAT_ADD(calls_total, 1);
+	memset(&ci, 0, sizeof(ci));
+	callinfo_take(c->call_id, &ci, fd_mono_us());
+	from = json_string_value(json_object_get(m->params, "From"));
+	to = json_string_value(json_object_get(m->params, "To"));
+	dir = json_string_value(json_object_get(m->params, "Direction"));
+	now = json_string_value(json_object_get(m->params, "now"));
+	if (from == NULL || from[0] == '\0')
+		from = ci.from;
+	if (to == NULL || to[0] == '\0')
+		to = ci.to;
+	if (dir == NULL || dir[0] == '\0')
+		dir = ci.direction[0] ? ci.direction : "inbound";
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "call_id", c->call_id,
+	    "stream_sid", c->stream_sid, "from", from, "to", to, "direction",
+	    dir, "params", m->params);
+	if (j == NULL) {
+		log_err(c->call_id, "media: out of memory for call_start");
+		return;
+	}
+	if (now && now[0]) {
+		if (!gw_cfg.allow_test_clock)
+			log_warnx(c->call_id, "media: 'now' parameter ignored "
+			    "(allow_test_clock is off)");
+		else if (fd_time_parse(now, &t) != 0)
+			log_warnx(c->call_id, "media: bad 'now' parameter "
+			    "'%.40s' ignored", now);
+		else {
+			json_object_set_new(j, "now", json_string(now));
+			pinned = 1;
+		}
+	}
+	fd_bus_publish_json(&gw_bus, FD_MSG_CALL_START, c->call_id, 0, j);
+	json_decref(j);
+	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
+	    c->stream_sid, dir, from[0] ? from : "?", to[0] ? to : "?",
+	    pinned ? ", clock pinned to " : "", pinned ? now : "");
+}
+
+static void
+handle_text(struct gw_call *c, const char *text, size_t len)
+{
+	struct media_msg *m;
+	char err[200];
+	uint32_t utt = 0;
+	int played;
+	json_t *j;
+
+	if (c->ended || c->closing)
+		return;         /* after stop/hangup nothing matters */
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		log_err(c->call_id, "media: out of memory, message dropped");
+		return;
+	}
+	if (media_msg_parse(text, len, m, err, sizeof(err)) != 0) {
+		malformed(c, "%s", err);
+		free(m);
+		return;
+	}
+	if (m->event == MEDIA_CONNECTED) {
+		log_debug(c->call_id, "media: connected");
+		goto out;
+	}
+	if (m->event == MEDIA_START) {
+		if (c->started)
+			malformed(c, "second start");
+		else
+			on_start(c, m);
+		goto out;
+	}
+	if (!c->started) {
+		malformed(c, "%s before start", media_event_name(m->event));
+		goto out;
+	}
+	if (strcmp(m->stream_sid, c->stream_sid) != 0) {
+		malformed(c, "%s for stream %s, not %s",
+		    media_event_name(m->event), m->stream_sid, c->stream_sid);
+		goto out;
+	}
+	switch (m->event) {
+	case MEDIA_MEDIA:
+		if (!m->inbound)
+			break;          /* our own audio echoed: not for stt */
+		GW_STAT_ADD(frames_in, 1);
+		fd_bus_publish(&gw_bus, FD_MSG_AUDIO_IN, c->call_id, 0,
+		    m->audio, m->audio_len);
+		break;
+	case MEDIA_DTMF:
+		if ((j = json_pack("{s:s}", "digit", m->digit)) != NULL) {
+			fd_bus_publish_json(&gw_bus, FD_MSG_DTMF, c->call_id, 0,
+			    j);
+			json_decref(j);
+		}
+		log_info(c->call_id, "dtmf %s", m->digit);
+		break;
+	case MEDIA_MARK:
+		pthread_mutex_lock(&gw_lock);
+		played = pacer_echo(&c->pacer, m->name, &utt);
+		pthread_mutex_unlock(&gw_lock);
+		if (played < 0)
+			log_warnx(c->call_id, "media: echo of unknown mark %s",
+			    m->name);
+		GW_STAT_ADD(marks_echoed, 1);
+		publish_mark(c->call_id, utt, m->name, played != 0);
+		log_debug(c->call_id, "mark %s echoed (%s)", m->name,
+		    played ? "played" : "cleared");
+		break;
+	case MEDIA_STOP:
+		pthread_mutex_lock(&gw_lock);
+		played = c->transferred;
+		pthread_mutex_unlock(&gw_lock);
+		end_call(c, played ? "transfer" : "stop");
+		break;
+	default:
+		break;
+	}
+out:
+	media_msg_clear(m);
+	free(m);
+}
+
+/* Publish CALL_END once and stop feeding the call. */
+static void
+end_call(struct gw_call *c, const char *reason)
+{
+	json_t *j;
+
+	if (!c->started || c->ended)
+		return;
+	c->ended = 1;
+	pthread_mutex_lock(&gw_lock);
+	unregister_locked(c);
+	pacer_free(&c->pacer);
+	pthread_mutex_unlock(&gw_lock);
+	lws_sul_cancel(&c->sul);
+	if ((j = json_pack("{s:s}", "reason", reason)) != NULL) {
+		fd_bus_publish_json(&gw_bus, FD_MSG_CALL_END, c->call_id, 0, j);
+		json_decref(j);
+	}
+	log_info(c->call_id, "call ended (%s)", reason);
+}
+
+static void
+call_free(struct gw_call *c)
+{
+	struct txmsg *m, *nm;
+
+	pthread_mutex_lock(&gw_lock);
+	unregister_locked(c);
+	pacer_free(&c->pacer);
+	pthread_mutex_unlock(&gw_lock);
+	lws_sul_cancel(&c->sul);
+	for (m = c->tx_head; m; m = nm) {
+		nm = m->next;
+		free(m);
+	}
+	free(c->rx);
+	free(c);
+}

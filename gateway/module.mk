@@ -1,0 +1,13 @@
+BINS += gateway
+gateway_SRCS = gateway/gateway.c gateway/http.c gateway/media.c \
+               gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
+               gateway/carrier.c gateway/callinfo.c gateway/workq.c \
+               gateway/sbuf.c gateway/dashboard.c
+gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
+# the page is pulled in with .incbin, which -MMD does not see
+$(BUILD)/obj/gateway/dashboard.o: gateway/dashboard.html
+
+TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test
+gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c gateway/sbuf.c
+gateway_media_test_SRCS = gateway/media_msg_test.c gateway/media_msg.c
+gateway_pacer_test_SRCS = gateway/pacer_test.c gateway/pacer.c

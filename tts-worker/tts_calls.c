@@ -1,0 +1,653 @@
+/*
+ * tts_calls.c - calls, their queues of segments, and the worker threads
+ * of tts-worker.
+ *
+ * The main thread owns the table of calls and everything about text as it
+ * arrives (splitting, normalising); it appends jobs to a call's queue.  A
+ * call with work sits on one ready list; a worker takes the call, runs its
+ * first job, and puts the call back at the tail if more is queued, so one
+ * call's segments run strictly in order while different calls run on
+ * different workers.  Cancels are an atomic "utterances <= n are dead"
+ * that the synthesis callback checks on every chunk.  Publishes
+ * AUDIO_OUT, AUDIO_MARK (to gateway and agent) and TTS_ERROR (to agent).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "log.h"
+#include "mulaw.h"
+#include "tts_calls.h"
+#include "tts_pipe.h"
+#include "tts_split.h"
+
+#define VOICE_LEN 32
+#define TTFA_KEEP 128           /* per-call first-audio times kept for stats */
+#define MAX_QUEUED 256          /* segments queued per call before refusing */
+
+struct job {
+	struct job *next;
+	uint32_t utt;
+	int seg;
+	int last;               /* final segment of an utterance that ended */
+	uint64_t say_us;        /* when the utterance's first SAY arrived */
+	char voice[VOICE_LEN];
+	char *text;             /* as the agent wrote it, for the mark */
+	char *speak;            /* normalised; NULL: a mark without audio */
+};
+
+struct call {
+	struct call *next;          /* table */
+	struct call *rnext;         /* ready list */
+	char id[FD_CALL_ID_LEN];
+	struct job *head, *tail;    /* queue, under mu */
+	int nqueued;
+	int ready;                  /* on the ready list */
+	int busy;                   /* a worker runs one of its jobs */
+	int ended;                  /* CALL_END: free when no worker holds it */
+	atomic_uint cancel_upto;    /* utterances <= this are dead */
+	atomic_int gone;            /* call ended: everything is dead */
+	/* main thread: the utterance being received */
+	uint32_t open_utt;
+	int open_done;              /* its last:true has come */
+	int next_seg;
+	uint64_t say_us;
+	char voice[VOICE_LEN];
+	struct tts_splitter sp;
+	/* the worker holding the call */
+	uint32_t ttfa_utt;          /* last utterance whose first audio left */
+	unsigned nttfa;
+	unsigned ttfa_ms[TTFA_KEEP];
+	uint64_t frames;
+	uint64_t synth_us;
+};
+
+/* One job being synthesised. */
+struct run {
+	struct call *c;
+	struct job *j;
+	struct tts_pipe pipe;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct call *calls;              /* main thread */
+static struct call *ready_head, *ready_tail;
+static int stopping;
+static pthread_t *threads;
+static int nthreads;
+static struct fd_bus *bus;
+static const struct tts_engine_ops *ops;
+static void *eng;
+static const struct tts_prons *prons;   /* main thread */
+
+static void *worker_main(void *arg);
+static void run_job(struct call *c, struct job *j);
+static int on_pcm(void *arg, const int16_t *pcm, size_t n);
+static int on_frame(void *arg, const uint8_t *ulaw, size_t n);
+static int dead(struct call *c, uint32_t utt);
+static void publish_mark(struct call *c, const struct job *j);
+static void publish_error(struct call *c, const struct job *j,
+    const char *error);
+static struct call *call_find(const char *id);
+static struct call *call_new(const char *id);
+static void call_free(struct call *c);
+static void ready_push(struct call *c);
+static void enqueue(struct call *c, char *text, int last);
+static void close_utterance(struct call *c, int last);
+static void drop_queued(struct call *c, uint32_t upto);
+static void job_free(struct job *j);
+static int cmp_uint(const void *a, const void *b);
+
+int
+tts_calls_start(struct fd_bus *b, const struct tts_engine_ops *o, void *e,
+    int nworkers, const struct tts_prons *p)
+{
+	int i, rv;
+
+	bus = b;
+	ops = o;
+	eng = e;
+	prons = p;
+	stopping = 0;
+	if ((threads = calloc((size_t)nworkers, sizeof(*threads))) == NULL)
+		return -1;
+	for (i = 0; i < nworkers; i++) {
+		if ((rv = pthread_create(&threads[i], NULL, worker_main, NULL))
+		    != 0) {
+			log_err(NULL, "worker thread: %s", strerror(rv));
+			break;
+		}
+		nthreads++;
+	}
+	return nthreads > 0 ? 0 : -1;
+}
+
+void
+tts_calls_stop(void)
+{
+	struct call *c;
+	int i;
+
+	pthread_mutex_lock(&mu);
+	stopping = 1;
+	for (c = calls; c; c = c->next)
+		atomic_store(&c->gone, 1);
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	threads = NULL;
+	nthreads = 0;
+	/* ended calls still waiting on the ready list are in no table */
+	while ((c = ready_head) != NULL) {
+		ready_head = c->rnext;
+		if (c->ended)
+			call_free(c);
+	}
+	while ((c = calls) != NULL) {
+		calls = c->next;
+		call_free(c);
+	}
+	ready_head = ready_tail = NULL;
+}
+
+void
+tts_calls_set_prons(const struct tts_prons *p)
+{
+	prons = p;
+}
+
+int
+tts_calls_count(void)
+{
+	struct call *c;
+	int n = 0;
+
+	for (c = calls; c; c = c->next)
+		n++;
+	return n;
+}
+
+void
+tts_call_start(const char *call_id)
+{
+	if (call_id[0] == '\0') {
+		log_warnx(NULL, "call_start without a call id, ignored");
+		return;
+	}
+	if (call_find(call_id)) {
+		log_warnx(call_id, "call_start for a call already known");
+		return;
+	}
+	if (call_new(call_id) == NULL)
+		log_err(call_id, "out of memory for the call");
+	else
+		log_debug(call_id, "call started");
+}
+
+void
+tts_call_end(const char *call_id, const char *reason)
+{
+	struct call **pp, *c;
+
+	for (pp = &calls; (c = *pp) != NULL; pp = &c->next)
+		if (strcmp(c->id, call_id) == 0)
+			break;
+	if (c == NULL) {
+		log_debug(call_id, "call_end for an unknown call");
+		return;
+	}
+	*pp = c->next;
+	log_debug(call_id, "call ended (%s)", reason ? reason : "?");
+	atomic_store(&c->gone, 1);
+	pthread_mutex_lock(&mu);
+	drop_queued(c, UINT32_MAX);
+	c->ended = 1;
+	if (!c->busy && !c->ready)
+		call_free(c);
+	/* else the worker holding it, or popping it, frees it */
+	pthread_mutex_unlock(&mu);
+}
+
+void
+tts_say(const char *call_id, uint32_t utt, const char *text, int last,
+    const char *voice, uint64_t recv_us)
+{
+	struct call *c;
+	char *seg, *held = NULL;
+
+	if (call_id[0] == '\0' || utt == 0) {
+		log_warnx(call_id, "say without a call id or utterance id, "
+		    "ignored");
+		return;
+	}
+	if ((c = call_find(call_id)) == NULL) {
+		/* we may have started after the call did */
+		log_warnx(call_id, "say for a call we did not see start");
+		if ((c = call_new(call_id)) == NULL) {
+			log_err(call_id, "out of memory for the call");
+			return;
+		}
+	}
+	if (utt <= atomic_load(&c->cancel_upto)) {
+		log_debug(call_id, "say for cancelled utterance %u dropped", utt);
+		return;
+	}
+	if (utt < c->open_utt || (utt == c->open_utt && c->open_done)) {
+		log_warnx(call_id, "say for utterance %u after it ended, ignored",
+		    utt);
+		return;
+	}
+	if (utt != c->open_utt) {
+		if (c->open_utt && !c->open_done) {
+			log_warnx(call_id, "utterance %u started before %u ended",
+			    utt, c->open_utt);
+			close_utterance(c, 0);
+		}
+		c->open_utt = utt;
+		c->open_done = 0;
+		c->next_seg = 1;
+		c->say_us = recv_us;
+		c->voice[0] = '\0';
+		tts_split_init(&c->sp);
+	}
+	if (voice && voice[0])
+		snprintf(c->voice, sizeof(c->voice), "%s", voice);
+	if (tts_split_feed(&c->sp, text ? text : "") != 0) {
+		log_err(call_id, "out of memory for utterance %u", utt);
+		return;
+	}
+	/* when the utterance ends here, hold back its final segment so it
+	 * can carry last */
+	while ((seg = tts_split_next(&c->sp, last)) != NULL) {
+		if (!last)
+			enqueue(c, seg, 0);
+		else {
+			if (held)
+				enqueue(c, held, 0);
+			held = seg;
+		}
+	}
+	if (held)
+		enqueue(c, held, 1);
+	if (last) {
+		if (!held)
+			close_utterance(c, 1);
+		c->open_done = 1;
+		tts_split_free(&c->sp);
+	}
+}
+
+void
+tts_say_cancel(const char *call_id, uint32_t utt)
+{
+	struct call *c;
+	unsigned old;
+
+	if ((c = call_find(call_id)) == NULL) {
+		log_debug(call_id, "say_cancel for an unknown call");
+		return;
+	}
+	old = atomic_load(&c->cancel_upto);
+	while (utt > old && !atomic_compare_exchange_weak(&c->cancel_upto,
+	    &old, utt))
+		;
+	pthread_mutex_lock(&mu);
+	drop_queued(c, utt);
+	pthread_mutex_unlock(&mu);
+	if (c->open_utt && c->open_utt <= utt && !c->open_done) {
+		c->open_done = 1;
+		tts_split_free(&c->sp);
+	}
+	log_info(call_id, "cancelled utterances up to %u", utt);
+}
+
+/* ---- worker side ---- */
+
+static void *
+worker_main(void *arg)
+{
+	struct call *c;
+	struct job *j;
+
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (!stopping && ready_head == NULL)
+			pthread_cond_wait(&cv, &mu);
+		if (stopping)
+			break;
+		c = ready_head;
+		ready_head = c->rnext;
+		if (ready_head == NULL)
+			ready_tail = NULL;
+		c->ready = 0;
+		if (c->ended) {
+			call_free(c);
+			continue;
+		}
+		if ((j = c->head) == NULL)
+			continue;
+		c->head = j->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		c->nqueued--;
+		c->busy = 1;
+		pthread_mutex_unlock(&mu);
+
+		run_job(c, j);
+		job_free(j);
+
+		pthread_mutex_lock(&mu);
+		c->busy = 0;
+		if (c->ended)
+			call_free(c);
+		else if (c->head)
+			ready_push(c);
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+static void
+run_job(struct call *c, struct job *j)
+{
+	struct run *r;
+	char err[256];
+	uint64_t t0;
+	int rc = 0;
+
+	if (dead(c, j->utt))
+		return;
+	if (j->speak && j->speak[0]) {
+		if ((r = malloc(sizeof(*r))) == NULL) {
+			publish_error(c, j, "out of memory");
+			return;
+		}
+		r->c = c;
+		r->j = j;
+		tts_pipe_init(&r->pipe, on_frame, r);
+		t0 = fd_mono_us();
+		err[0] = '\0';
+		rc = ops->synth(eng, j->voice, j->speak, on_pcm, r, err,
+		    sizeof(err));
+		if (rc == 0)
+			tts_pipe_finish(&r->pipe);
+		c->synth_us += fd_mono_us() - t0;
+		log_debug(c->id, "u%us%d: %llu frames in %.1f ms: %s", j->utt,
+		    j->seg, (unsigned long long)r->pipe.frames,
+		    (fd_mono_us() - t0) / 1e3, j->speak);
+		free(r);
+		if (rc < 0) {
+			log_err(c->id, "u%us%d: synthesis failed: %s", j->utt,
+			    j->seg, err);
+			if (!dead(c, j->utt))
+				publish_error(c, j, err);
+		}
+	}
+	/* the mark goes even after an error so the agent still sees where
+	 * the utterance ends */
+	if (!dead(c, j->utt))
+		publish_mark(c, j);
+}
+
+static int
+on_pcm(void *arg, const int16_t *pcm, size_t n)
+{
+	struct run *r = arg;
+
+	if (dead(r->c, r->j->utt))
+		return 1;
+	return tts_pipe_push(&r->pipe, pcm, n);
+}
+
+static int
+on_frame(void *arg, const uint8_t *ulaw, size_t n)
+{
+	struct run *r = arg;
+	struct call *c = r->c;
+	unsigned ms;
+	int rv;
+
+	if (dead(c, r->j->utt))
+		return 1;
+	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id, r->j->utt, ulaw,
+	    n)) != 0)
+		log_warnx(c->id, "publish audio_out: %s", nng_strerror(rv));
+	c->frames++;
+	if (c->ttfa_utt != r->j->utt) {
+		c->ttfa_utt = r->j->utt;
+		ms = (unsigned)((fd_mono_us() - r->j->say_us) / 1000);
+		if (c->nttfa < TTFA_KEEP)
+			c->ttfa_ms[c->nttfa++] = ms;
+		log_info(c->id, "utt %u: first audio %u ms after say", r->j->utt,
+		    ms);
+	}
+	return 0;
+}
+
+static int
+dead(struct call *c, uint32_t utt)
+{
+	return atomic_load(&c->gone) || utt <= atomic_load(&c->cancel_upto);
+}
+
+static void
+publish_mark(struct call *c, const struct job *j)
+{
+	char name[32];
+	json_t *o;
+	int rv;
+
+	snprintf(name, sizeof(name), "u%us%d", j->utt, j->seg);
+	o = json_pack("{s:s,s:i,s:s,s:b}", "name", name, "seg", j->seg,
+	    "text", j->text ? j->text : "", "last", j->last);
+	if (o == NULL) {
+		log_err(c->id, "%s: cannot build the mark", name);
+		return;
+	}
+	if ((rv = fd_bus_publish_json(bus, FD_MSG_AUDIO_MARK, c->id, j->utt, o))
+	    != 0)
+		log_warnx(c->id, "publish audio_mark: %s", nng_strerror(rv));
+	json_decref(o);
+}
+
+static void
+publish_error(struct call *c, const struct job *j, const char *error)
+{
+	json_t *o;
+
+	o = json_pack("{s:s,s:i}", "error", error[0] ? error : "synthesis failed",
+	    "seg", j->seg);
+	if (o == NULL)
+		return;
+	fd_bus_publish_json(bus, FD_MSG_TTS_ERROR, c->id, j->utt, o);
+	json_decref(o);
+}
+
+/* ---- calls and queues ---- */
+
+static struct call *
+call_find(const char *id)
+{
+	struct call *c;
+
+	for (c = calls; c; c = c->next)
+		if (strcmp(c->id, id) == 0)
+			return c;
+	return NULL;
+}
+
+static struct call *
+call_new(const char *id)
+{
+	struct call *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	atomic_init(&c->cancel_upto, 0);
+	atomic_init(&c->gone, 0);
+	c->next = calls;
+	calls = c;
+	return c;
+}
+
+/* Under mu, or at stop with no workers left. */
+static void
+call_free(struct call *c)
+{
+	unsigned p50 = 0, p95 = 0, max = 0;
+
+	if (c->nttfa > 0) {
+		qsort(c->ttfa_ms, c->nttfa, sizeof(c->ttfa_ms[0]), cmp_uint);
+		p50 = c->ttfa_ms[c->nttfa / 2];
+		p95 = c->ttfa_ms[(c->nttfa * 95) / 100 < c->nttfa ?
+		    (c->nttfa * 95) / 100 : c->nttfa - 1];
+		max = c->ttfa_ms[c->nttfa - 1];
+		log_info(c->id, "tts: %u utterances, %.1f s of audio in %.1f s "
+		    "of synthesis, first audio p50 %u ms p95 %u ms max %u ms",
+		    c->nttfa, c->frames * 0.02, c->synth_us / 1e6, p50, p95, max);
+	}
+	drop_queued(c, UINT32_MAX);
+	tts_split_free(&c->sp);
+	free(c);
+}
+
+static void
+ready_push(struct call *c)
+{
+	c->rnext = NULL;
+	if (ready_tail)
+		ready_tail->rnext = c;
+	else
+		ready_head = c;
+	ready_tail = c;
+	c->ready = 1;
+	pthread_cond_signal(&cv);
+}
+
+/* Queue one segment of the open utterance (takes text). */
+static void
+enqueue(struct call *c, char *text, int last)
+{
+	struct job *j;
+	size_t cap;
+	int n;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_err(c->id, "out of memory, segment dropped");
+		free(text);
+		return;
+	}
+	j->utt = c->open_utt;
+	j->seg = c->next_seg++;
+	j->last = last;
+	j->say_us = c->say_us;
+	snprintf(j->voice, sizeof(j->voice), "%s", c->voice);
+	j->text = text;
+	if (text) {
+		for (cap = strlen(text) * 8 + 64;; cap *= 4) {
+			free(j->speak);
+			if ((j->speak = malloc(cap)) == NULL)
+				break;
+			if ((n = tts_normalize(prons, text, j->speak, cap)) >= 0)
+				break;
+		}
+		if (j->speak == NULL) {
+			log_err(c->id, "out of memory, segment dropped");
+			job_free(j);
+			return;
+		}
+		log_debug(c->id, "u%us%d queued: \"%s\" -> \"%s\"", j->utt, j->seg,
+		    text, j->speak);
+	}
+	pthread_mutex_lock(&mu);
+	if (c->nqueued >= MAX_QUEUED) {
+		pthread_mutex_unlock(&mu);
+		log_err(c->id, "u%us%d: %d segments already queued, dropped",
+		    j->utt, j->seg, MAX_QUEUED);
+		job_free(j);
+		return;
+	}
+	if (c->tail)
+		c->tail->next = j;
+	else
+		c->head = j;
+	c->tail = j;
+	c->nqueued++;
+	if (!c->busy && !c->ready)
+		ready_push(c);
+	pthread_mutex_unlock(&mu);
+}
+
+/* The open utterance ends with nothing new to say: flush what the
+ * splitter holds; with last, make sure some segment carries last (the
+ * queued tail if it is still waiting, else an empty mark). */
+static void
+close_utterance(struct call *c, int last)
+{
+	struct job *t;
+	char *seg;
+	int marked = 0;
+
+	while ((seg = tts_split_next(&c->sp, 1)) != NULL)
+		enqueue(c, seg, 0);
+	tts_split_free(&c->sp);
+	c->open_done = 1;
+	if (!last)
+		return;
+	pthread_mutex_lock(&mu);
+	t = c->tail;
+	if (t && t->utt == c->open_utt) {
+		t->last = 1;
+		marked = 1;
+	}
+	pthread_mutex_unlock(&mu);
+	if (!marked)
+		enqueue(c, NULL, 1);
+}
+
+/* Under mu. */
+static void
+drop_queued(struct call *c, uint32_t upto)
+{
+	struct job **pp = &c->head, *j;
+
+	c->tail = NULL;
+	while ((j = *pp) != NULL) {
+		if (j->utt <= upto) {
+			*pp = j->next;
+			c->nqueued--;
+			job_free(j);
+		} else {
+			c->tail = j;
+			pp = &j->next;
+		}
+	}
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->text);
+	free(j->speak);
+	free(j);
+}
+
+static int
+cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}

@@ -1,0 +1,272 @@
+/*
+ * tts_calls_test.c - tts-worker's call handling end to end over an
+ * in-process bus with the real flite engine: segment order and marks,
+ * fragments, an empty final SAY, cancel mid-sentence, parallel calls and
+ * a call ending while it speaks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bus.h"
+#include "clock.h"
+#include "log.h"
+#include "tts_calls.h"
+
+#define ADDR "inproc://tts-calls-test"
+
+static struct fd_bus out, in;
+static void *eng;
+
+struct seen {
+	int frames;             /* AUDIO_OUT for the call */
+	int frames_of[16];      /* per utterance */
+	int marks;
+	char names[32][16];
+	char texts[32][128];
+	int lasts[32];
+	int frames_before[32];  /* frames of that utterance when the mark came */
+	int errors;
+};
+
+/* Receive for up to ms, recording frames for call_id. Stops early once a
+ * mark with last arrives for utterance stop_utt (0: never). */
+static void
+collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
+{
+	uint64_t end = fd_mono_us() + (uint64_t)ms * 1000;
+	struct fd_frame f;
+	nng_msg *m;
+	json_t *j;
+
+	while (fd_mono_us() < end) {
+		if (fd_bus_recv(&in, &m, &f, 50) != 0)
+			continue;
+		if (strcmp(f.call_id, call_id) != 0) {
+			nng_msg_free(m);
+			continue;
+		}
+		if (f.type == FD_MSG_AUDIO_OUT) {
+			assert_int_equal(f.payload_len, 160);
+			s->frames++;
+			if (f.ref < 16)
+				s->frames_of[f.ref]++;
+		} else if (f.type == FD_MSG_AUDIO_MARK && s->marks < 32) {
+			j = fd_frame_json(&f);
+			assert_non_null(j);
+			snprintf(s->names[s->marks], 16, "%s",
+			    json_string_value(json_object_get(j, "name")));
+			snprintf(s->texts[s->marks], 128, "%s",
+			    json_string_value(json_object_get(j, "text")));
+			s->lasts[s->marks] = json_is_true(json_object_get(j, "last"));
+			s->frames_before[s->marks] = f.ref < 16 ?
+			    s->frames_of[f.ref] : 0;
+			s->marks++;
+			json_decref(j);
+			if (f.ref == stop_utt && s->lasts[s->marks - 1]) {
+				nng_msg_free(m);
+				return;
+			}
+		} else if (f.type == FD_MSG_TTS_ERROR)
+			s->errors++;
+		nng_msg_free(m);
+	}
+}
+
+static int
+setup(void **state)
+{
+	static const int types[] = { FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
+	    FD_MSG_TTS_ERROR };
+	static const char *const subs[] = { ADDR };
+	char err[256];
+
+	(void)state;
+	log_init("tts_calls_test", LOG_LVL_WARN);
+	if (tts_engine_flite.init(NULL, &eng, err, sizeof(err)) != 0)
+		return -1;
+	if (fd_bus_open_addrs(&out, ADDR, NULL, 0, NULL, 0) != 0)
+		return -1;
+	if (fd_bus_open_addrs(&in, NULL, subs, 1, types, 3) != 0)
+		return -1;
+	fd_sleep_us(100000);
+	return tts_calls_start(&out, &tts_engine_flite, eng, 2, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tts_calls_stop();
+	tts_engine_flite.fini(eng);
+	fd_bus_close(&in);
+	fd_bus_close(&out);
+	return 0;
+}
+
+static void
+test_segments(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	tts_call_start("CA1");
+	tts_say("CA1", 1, "Sure, I can help with that. Your total is $49.95.",
+	    1, NULL, fd_mono_us());
+	collect("CA1", &s, 5000, 1);
+	assert_int_equal(s.marks, 3);
+	assert_string_equal(s.names[0], "u1s1");
+	assert_string_equal(s.texts[0], "Sure,");
+	assert_string_equal(s.names[1], "u1s2");
+	assert_string_equal(s.texts[1], "I can help with that.");
+	assert_string_equal(s.names[2], "u1s3");
+	assert_string_equal(s.texts[2], "Your total is $49.95.");
+	assert_int_equal(s.lasts[0] + s.lasts[1], 0);
+	assert_int_equal(s.lasts[2], 1);
+	/* every mark follows audio of its own segment */
+	assert_true(s.frames_before[0] > 5);
+	assert_true(s.frames_before[1] > s.frames_before[0] + 20);
+	assert_true(s.frames_before[2] > s.frames_before[1] + 50);
+	assert_int_equal(s.frames, s.frames_before[2]);
+	assert_int_equal(s.errors, 0);
+}
+
+static void
+test_fragments(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	tts_say("CA1", 2, "Hello", 0, NULL, fd_mono_us());
+	tts_say("CA1", 2, " there. How", 0, NULL, fd_mono_us());
+	tts_say("CA1", 2, " are you?", 1, NULL, fd_mono_us());
+	collect("CA1", &s, 5000, 2);
+	assert_int_equal(s.marks, 2);
+	assert_string_equal(s.texts[0], "Hello there.");
+	assert_string_equal(s.texts[1], "How are you?");
+	assert_int_equal(s.lasts[1], 1);
+
+	/* the end of an utterance may come as an empty SAY */
+	memset(&s, 0, sizeof(s));
+	tts_say("CA1", 3, "Okay.", 0, NULL, fd_mono_us());
+	collect("CA1", &s, 1500, 0);
+	assert_int_equal(s.marks, 1);
+	assert_int_equal(s.lasts[0], 0);
+	tts_say("CA1", 3, "", 1, NULL, fd_mono_us());
+	collect("CA1", &s, 2000, 3);
+	assert_int_equal(s.marks, 2);
+	assert_string_equal(s.names[1], "u3s2");
+	assert_string_equal(s.texts[1], "");
+	assert_int_equal(s.lasts[1], 1);
+
+	/* SAYs for a finished utterance are ignored */
+	memset(&s, 0, sizeof(s));
+	tts_say("CA1", 3, "Again.", 1, NULL, fd_mono_us());
+	tts_say("CA1", 2, "Again.", 1, NULL, fd_mono_us());
+	collect("CA1", &s, 300, 0);
+	assert_int_equal(s.marks, 0);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct seen s;
+	int before;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	tts_say("CA1", 4, "This is a rather long sentence that goes on and on "
+	    "about brakes and tires and oil and filters and wipers and lights "
+	    "so that there is plenty of audio to cancel in the middle of it. "
+	    "And another sentence after it.", 1, NULL, fd_mono_us());
+	while (s.frames_of[4] == 0)
+		collect("CA1", &s, 20, 0);
+	tts_say_cancel("CA1", 4);
+	collect("CA1", &s, 100, 0);         /* frames already on the wire */
+	before = s.frames;
+	collect("CA1", &s, 1000, 0);
+	assert_int_equal(s.frames, before);
+	assert_int_equal(s.marks, 0);
+	/* later SAYs for the cancelled utterance are dropped; new ones work */
+	tts_say("CA1", 4, "More.", 1, NULL, fd_mono_us());
+	tts_say("CA1", 5, "Bye.", 1, NULL, fd_mono_us());
+	memset(&s, 0, sizeof(s));
+	collect("CA1", &s, 3000, 5);
+	assert_int_equal(s.marks, 1);
+	assert_string_equal(s.names[0], "u5s1");
+	assert_int_equal(s.frames_of[4], 0);
+}
+
+static void
+test_parallel_and_end(void **state)
+{
+	struct seen a, b;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	tts_call_start("CA2");
+	tts_call_start("CA3");
+	tts_say("CA2", 1, "Good morning. This is call two.", 1, "kal",
+	    fd_mono_us());
+	tts_say("CA3", 1, "Good morning. This is call three.", 1, "awb",
+	    fd_mono_us());
+	/* both marks of both calls arrive; receive on one socket */
+	{
+		uint64_t end = fd_mono_us() + 5000000;
+		struct fd_frame f;
+		nng_msg *m;
+		int marks2 = 0, marks3 = 0;
+
+		while (fd_mono_us() < end && (marks2 < 2 || marks3 < 2)) {
+			if (fd_bus_recv(&in, &m, &f, 50) != 0)
+				continue;
+			if (f.type == FD_MSG_AUDIO_MARK)
+				marks2 += strcmp(f.call_id, "CA2") == 0,
+				marks3 += strcmp(f.call_id, "CA3") == 0;
+			nng_msg_free(m);
+		}
+		assert_int_equal(marks2, 2);
+		assert_int_equal(marks3, 2);
+	}
+	/* a call that ends while it speaks goes quiet and is forgotten */
+	tts_say("CA2", 2, "This sentence is long enough to still be speaking "
+	    "when the caller hangs up on us, which they will.", 1, NULL,
+	    fd_mono_us());
+	while (a.frames == 0)
+		collect("CA2", &a, 20, 0);
+	tts_call_end("CA2", "hangup");
+	tts_call_end("CA3", "hangup");
+	collect("CA2", &a, 100, 0);
+	memset(&a, 0, sizeof(a));
+	collect("CA2", &a, 800, 0);
+	assert_int_equal(a.frames, 0);
+	assert_int_equal(a.marks, 0);
+	tts_call_end("CA1", "stop");
+	assert_int_equal(tts_calls_count(), 0);
+	/* an unknown call's SAY starts it */
+	tts_say("CA9", 1, "Hi.", 1, NULL, fd_mono_us());
+	collect("CA9", &b, 3000, 1);
+	assert_int_equal(b.marks, 1);
+	assert_int_equal(tts_calls_count(), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_parallel_and_end),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

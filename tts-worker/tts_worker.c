@@ -1,0 +1,203 @@
+/*
+ * tts_worker.c - the speech synthesis daemon.  Listens to the agent (SAY,
+ * SAY_CANCEL) and the gateway (CALL_START, CALL_END); speaks each SAY
+ * segment by segment with the engine named by tts.engine and publishes
+ * AUDIO_OUT frames and AUDIO_MARKs (gateway, agent) and TTS_ERROR (agent)
+ * on its own pub socket.  The work itself is in tts_calls.c.
+ *
+ * Config (section tts): engine = "flite"; voice = "slt"; rate = 1.0;
+ * duration_stretch (overrides rate); workers = 2; flite_serialise = false;
+ * pronunciations = ( { text = "Otto's"; say = "Ottos"; }, ... ).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bus.h"
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "tts_calls.h"
+#include "tts_engine.h"
+#include "tts_normalize.h"
+
+static char engine_name[32];
+static char voice[32];
+static double rate, stretch;
+static int nworkers, serialise;
+
+static const struct fd_cfg_opt opts[] = {
+	{ "tts.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "flite",
+	    0, 0, "FRONTDESK_TTS_ENGINE" },
+	{ "tts.voice", FD_CFG_STR, voice, sizeof(voice), "slt", 0, 0, NULL },
+	{ "tts.rate", FD_CFG_DOUBLE, &rate, 0, "1.0", 0.5, 2.0, NULL },
+	{ "tts.duration_stretch", FD_CFG_DOUBLE, &stretch, 0, "0", 0, 2.0,
+	    NULL },
+	{ "tts.workers", FD_CFG_INT, &nworkers, 0, "2", 1, 32, NULL },
+	{ "tts.flite_serialise", FD_CFG_BOOL, &serialise, 0, "false", 0, 0,
+	    NULL },
+};
+
+static struct fd_bus bus;
+static struct tts_prons prons;
+
+static void say(const struct fd_frame *f, uint64_t now);
+static void reload(void);
+static void warm_up(const struct tts_engine_ops *ops, void *eng);
+static int discard(void *arg, const int16_t *pcm, size_t n);
+
+static void
+dispatch(const struct fd_frame *f, uint64_t now)
+{
+	json_t *j;
+
+	switch (f->type) {
+	case FD_MSG_CALL_START:
+		tts_call_start(f->call_id);
+		break;
+	case FD_MSG_CALL_END:
+		j = fd_frame_json(f);
+		tts_call_end(f->call_id,
+		    j ? json_string_value(json_object_get(j, "reason")) : NULL);
+		json_decref(j);
+		break;
+	case FD_MSG_SAY:
+		say(f, now);
+		break;
+	case FD_MSG_SAY_CANCEL:
+		tts_say_cancel(f->call_id, f->ref);
+		break;
+	default:
+		log_err(f->call_id, "unexpected message %s", fd_msg_name(f->type));
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const enum fd_daemon_id from[] = { FD_D_GATEWAY, FD_D_AGENT };
+	static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
+	    FD_MSG_SAY, FD_MSG_SAY_CANCEL };
+	const struct tts_engine_ops *ops;
+	struct fd_frame f;
+	nng_msg *m;
+	char err[256];
+	void *eng;
+	int rv;
+
+	fd_daemon_start(FD_D_TTS, argc, argv, opts, FD_CFG_N(opts));
+	if ((ops = tts_engine_find(engine_name)) == NULL) {
+		log_err(NULL, "tts.engine: unknown engine '%s'", engine_name);
+		exit(FD_EX_CONFIG);
+	}
+	if (ops->init(&fd_config, &eng, err, sizeof(err)) != 0) {
+		log_err(NULL, "tts engine %s: %s", ops->name, err);
+		exit(FD_EX_CONFIG);
+	}
+	warm_up(ops, eng);
+	if (tts_prons_load(&fd_config, &prons, err, sizeof(err)) != 0) {
+		log_err(NULL, "%s", err);
+		exit(FD_EX_CONFIG);
+	}
+	if ((rv = fd_bus_open(&bus, FD_D_TTS, from, 2, types,
+	    sizeof(types) / sizeof(types[0]))) != 0) {
+		log_err(NULL, "bus: %s", nng_strerror(rv));
+		exit(1);
+	}
+	if (tts_calls_start(&bus, ops, eng, nworkers, &prons) != 0) {
+		log_err(NULL, "cannot start the worker threads");
+		exit(1);
+	}
+	log_info(NULL, "engine %s voice %s, %d workers, %zu pronunciations",
+	    ops->name, voice, nworkers, prons.n);
+
+	while (!fd_stop) {
+		if (fd_reload) {
+			fd_reload = 0;
+			reload();
+		}
+		rv = fd_bus_recv(&bus, &m, &f, 250);
+		if (rv == NNG_ETIMEDOUT || rv == NNG_EPROTO)
+			continue;
+		if (rv != 0) {
+			if (rv == NNG_ECLOSED)
+				break;
+			log_warnx(NULL, "bus receive: %s", nng_strerror(rv));
+			fd_sleep_us(100000);
+			continue;
+		}
+		dispatch(&f, fd_mono_us());
+		nng_msg_free(m);
+	}
+	log_info(NULL, "stopping");
+	tts_calls_stop();
+	ops->fini(eng);
+	tts_prons_free(&prons);
+	fd_bus_close(&bus);
+	return 0;
+}
+
+static void
+say(const struct fd_frame *f, uint64_t now)
+{
+	json_t *j, *text, *v;
+
+	if ((j = fd_frame_json(f)) == NULL)
+		return;
+	text = json_object_get(j, "text");
+	v = json_object_get(j, "voice");
+	if (text && !json_is_string(text))
+		log_warnx(f->call_id, "say %u: text is not a string", f->ref);
+	tts_say(f->call_id, f->ref, json_is_string(text) ?
+	    json_string_value(text) : "", json_is_true(json_object_get(j,
+	    "last")), json_is_string(v) ? json_string_value(v) : NULL, now);
+	json_decref(j);
+}
+
+/* SIGHUP: the pronunciation list can change; the engine and the number
+ * of workers need a restart. */
+static void
+reload(void)
+{
+	struct tts_prons np;
+	char err[256];
+
+	if (fd_daemon_reload(opts, FD_CFG_N(opts)) != 0)
+		return;
+	if (tts_prons_load(&fd_config, &np, err, sizeof(err)) != 0) {
+		log_warnx(NULL, "reload: %s; keeping the old pronunciations", err);
+		return;
+	}
+	/* segments already queued were normalised when they arrived */
+	tts_calls_set_prons(&np);
+	tts_prons_free(&prons);
+	prons = np;
+	tts_calls_set_prons(&prons);
+	log_info(NULL, "%zu pronunciations", prons.n);
+}
+
+/* One throw-away synthesis so the first caller does not pay for faulting
+ * the voice data in (about 20 ms on the first utterance otherwise). */
+static void
+warm_up(const struct tts_engine_ops *ops, void *eng)
+{
+	char err[256];
+	uint64_t t0 = fd_mono_us();
+
+	if (ops->synth(eng, NULL, "Hello.", discard, NULL, err, sizeof(err)) < 0)
+		log_warnx(NULL, "warm-up synthesis failed: %s", err);
+	else
+		log_debug(NULL, "warm-up synthesis took %.1f ms",
+		    (fd_mono_us() - t0) / 1e3);
+}
+
+static int
+discard(void *arg, const int16_t *pcm, size_t n)
+{
+	(void)arg;
+	(void)pcm;
+	(void)n;
+	return 0;
+}
