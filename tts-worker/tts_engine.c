@@ -1,15 +1,18 @@
 /*
  * tts_engine.c - the table of speech engines tts-worker can be configured
- * with (tts.engine).  Engines that talk to vendors (Deepgram Aura,
- * ElevenLabs) are added here when they exist.  Talks to no process.
+ * with (tts.engine): flite (local), deepgram (Aura) and elevenlabs, the
+ * last two streaming from the vendor over HTTPS (tts_http.c).  Talks to
+ * no process.
  */
 #include <string.h>
 
 #include "tts_engine.h"
+#include "tts_http.h"
 
 static const struct tts_engine_ops *const engines[] = {
 	&tts_engine_flite,
-	/* &tts_engine_deepgram, &tts_engine_elevenlabs: later */
+	&tts_engine_deepgram,
+	&tts_engine_elevenlabs,
 };
 
 const struct tts_engine_ops *

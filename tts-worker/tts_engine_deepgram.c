@@ -1,0 +1,138 @@
+/*
+ * tts_engine_deepgram.c - Deepgram Aura text to speech over its REST API:
+ * POST {base_url}/v1/speak?model=..&encoding=mulaw&sample_rate=8000
+ * &container=none with {"text": ...}; the answer is a chunked body of raw
+ * mu-law that tts_http.c streams to the caller's callback.  Talks only to
+ * Deepgram (or a test peer) over HTTPS.
+ *
+ * Config (section tts.deepgram): base_url = "https://api.deepgram.com";
+ * model = "aura-asteria-en"; plus tts_http.c's ca_file, connect_ms,
+ * first_byte_ms, idle_ms, total_ms, retries, backoff_ms.  The key comes
+ * only from the environment: DEEPGRAM_API_KEY.  A SAY voice that names
+ * an Aura model ("aura-luna-en") overrides the model for that sentence.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tts_http.h"
+
+#define MAX_CHARS 2000          /* Deepgram's limit per request */
+
+struct dg_tts {
+	struct tts_http *http;
+	char base_url[256];
+	char model[64];
+	char auth[300];         /* "Authorization: Token ..." */
+};
+
+static int
+dg_init(const config_t *cfg, void **engp, char *err, size_t errlen)
+{
+	struct dg_tts *e;
+	const char *s, *key;
+	size_t l;
+
+	if ((key = getenv("DEEPGRAM_API_KEY")) == NULL || key[0] == '\0') {
+		snprintf(err, errlen, "deepgram: DEEPGRAM_API_KEY is not set");
+		return -1;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(e->base_url, sizeof(e->base_url), "https://api.deepgram.com");
+	snprintf(e->model, sizeof(e->model), "aura-asteria-en");
+	if (cfg && config_lookup_string(cfg, "tts.deepgram.base_url", &s))
+		snprintf(e->base_url, sizeof(e->base_url), "%s", s);
+	if (cfg && config_lookup_string(cfg, "tts.deepgram.model", &s))
+		snprintf(e->model, sizeof(e->model), "%s", s);
+	l = strlen(e->base_url);
+	while (l > 0 && e->base_url[l - 1] == '/')
+		e->base_url[--l] = '\0';
+	if (strncmp(e->base_url, "https://", 8) != 0 &&
+	    strncmp(e->base_url, "http://", 7) != 0) {
+		snprintf(err, errlen, "tts.deepgram.base_url must start with "
+		    "https://");
+		free(e);
+		return -1;
+	}
+	if ((size_t)snprintf(e->auth, sizeof(e->auth), "Authorization: Token %s",
+	    key) >= sizeof(e->auth)) {
+		snprintf(err, errlen, "deepgram: DEEPGRAM_API_KEY is too long");
+		free(e);
+		return -1;
+	}
+	if ((e->http = tts_http_new(cfg, "deepgram", err, errlen)) == NULL) {
+		free(e);
+		return -1;
+	}
+	*engp = e;
+	return 0;
+}
+
+static void
+dg_fini(void *eng)
+{
+	struct dg_tts *e = eng;
+
+	if (e == NULL)
+		return;
+	tts_http_free(e->http);
+	explicit_bzero(e->auth, sizeof(e->auth));
+	free(e);
+}
+
+static int
+dg_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
+    void *arg, char *err, size_t errlen)
+{
+	struct dg_tts *e = eng;
+	struct curl_slist *hdrs = NULL, *t;
+	const char *model = e->model;
+	char url[512], *body = NULL;
+	json_t *j;
+	int rc = -1;
+
+	if (strlen(text) > MAX_CHARS) {
+		snprintf(err, errlen, "deepgram: text of %zu characters is over "
+		    "the %d limit", strlen(text), MAX_CHARS);
+		return -1;
+	}
+	if (voice && strncmp(voice, "aura", 4) == 0 &&
+	    strspn(voice, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+	    strlen(voice))
+		model = voice;
+	snprintf(url, sizeof(url), "%s/v1/speak?model=%s&encoding=mulaw"
+	    "&sample_rate=8000&container=none", e->base_url, model);
+	if ((j = json_pack("{s:s}", "text", text)) == NULL ||
+	    (body = json_dumps(j, JSON_COMPACT)) == NULL) {
+		snprintf(err, errlen, "deepgram: text is not valid UTF-8");
+		goto out;
+	}
+	if ((t = curl_slist_append(hdrs, e->auth)) == NULL)
+		goto oom;
+	hdrs = t;
+	if ((t = curl_slist_append(hdrs, "Content-Type: application/json")) ==
+	    NULL)
+		goto oom;
+	hdrs = t;
+	rc = tts_http_stream(e->http, url, hdrs, body, cb, arg, err, errlen);
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	curl_slist_free_all(hdrs);
+	free(body);
+	json_decref(j);
+	return rc;
+}
+
+const struct tts_engine_ops tts_engine_deepgram = {
+	.name = "deepgram",
+	.init = dg_init,
+	.fini = dg_fini,
+	.synth = dg_synth,
+};
