@@ -23,7 +23,7 @@ struct crm_cfg {
 	int cache_ttl_s;        /* lifetime of a cached customer */
 	int seed;               /* load the demo data into an empty database */
 	char spool_dir[256];    /* durable queue of writes while PG is down */
-	char calendar[32];      /* "builtin" (the only engine so far) */
+	char calendar[32];      /* builtin | caldav | google (calendar.h) */
 };
 
 extern struct crm_cfg crm_cfg;

@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal_http.h"
+#include "calendar.h"
+#include "calsync.h"
 #include "clock.h"
 #include "crm.h"
 #include "daemon.h"
 #include "log.h"
 #include "rpc.h"
+#include "vpic.h"
 
 struct crm_cfg crm_cfg;
 struct fd_business crm_biz;
@@ -38,10 +42,56 @@ static const struct fd_cfg_opt crm_opts[] = {
 	    sizeof(crm_cfg.spool_dir), "", 0, 0, "FRONTDESK_SPOOL_DIR" },
 	{ "crm.calendar", FD_CFG_STR, crm_cfg.calendar,
 	    sizeof(crm_cfg.calendar), "builtin", 0, 0, NULL },
+	/* external calendars (calendar.h) */
+	{ "crm.calendar_timeout_ms", FD_CFG_INT, &cal_cfg.timeout_ms, 0,
+	    "2000", 100, 60000, NULL },
+	{ "crm.calendar_attempts", FD_CFG_INT, &cal_cfg.attempts, 0, "3", 1,
+	    10, NULL },
+	{ "crm.calendar_backoff_ms", FD_CFG_INT, &cal_cfg.backoff_ms, 0, "250",
+	    1, 10000, NULL },
+	{ "crm.calendar_freebusy_cache_s", FD_CFG_INT, &cal_cfg.fb_cache_s, 0,
+	    "30", 0, 3600, NULL },
+	{ "crm.calendar_retry_s", FD_CFG_INT, &cal_cfg.retry_base_s, 0, "5", 1,
+	    3600, NULL },
+	{ "crm.calendar_max_tries", FD_CFG_INT, &cal_cfg.max_tries, 0, "12", 1,
+	    1000, NULL },
+	{ "crm.caldav.url", FD_CFG_STR, cal_cfg.caldav_url,
+	    sizeof(cal_cfg.caldav_url), "", 0, 0, "FRONTDESK_CALDAV_URL" },
+	{ "crm.caldav.user", FD_CFG_STR, cal_cfg.caldav_user,
+	    sizeof(cal_cfg.caldav_user), "", 0, 0, "FRONTDESK_CALDAV_USER" },
+	{ "crm.caldav.password", FD_CFG_STR, cal_cfg.caldav_password,
+	    sizeof(cal_cfg.caldav_password), "", 0, 0,
+	    "FRONTDESK_CALDAV_PASSWORD" },
+	{ "crm.google.calendar_id", FD_CFG_STR, cal_cfg.google_calendar_id,
+	    sizeof(cal_cfg.google_calendar_id), "primary", 0, 0, NULL },
+	{ "crm.google.client_id", FD_CFG_STR, cal_cfg.google_client_id,
+	    sizeof(cal_cfg.google_client_id), "", 0, 0,
+	    "FRONTDESK_GOOGLE_CLIENT_ID" },
+	{ "crm.google.client_secret", FD_CFG_STR, cal_cfg.google_client_secret,
+	    sizeof(cal_cfg.google_client_secret), "", 0, 0,
+	    "FRONTDESK_GOOGLE_CLIENT_SECRET" },
+	{ "crm.google.refresh_token", FD_CFG_STR, cal_cfg.google_refresh_token,
+	    sizeof(cal_cfg.google_refresh_token), "", 0, 0,
+	    "FRONTDESK_GOOGLE_REFRESH_TOKEN" },
+	{ "crm.google.token_url", FD_CFG_STR, cal_cfg.google_token_url,
+	    sizeof(cal_cfg.google_token_url),
+	    "https://oauth2.googleapis.com/token", 0, 0, NULL },
+	{ "crm.google.api_base", FD_CFG_STR, cal_cfg.google_api_base,
+	    sizeof(cal_cfg.google_api_base),
+	    "https://www.googleapis.com/calendar/v3", 0, 0, NULL },
+	/* online VIN decoding (vpic.h) */
+	{ "crm.vpic.base_url", FD_CFG_STR, vpic_cfg.base_url,
+	    sizeof(vpic_cfg.base_url), "https://vpic.nhtsa.dot.gov/api", 0, 0,
+	    "FRONTDESK_VPIC_URL" },
+	{ "crm.vpic.timeout_ms", FD_CFG_INT, &vpic_cfg.timeout_ms, 0, "1500",
+	    100, 30000, NULL },
+	{ "crm.vpic.cache_days", FD_CFG_INT, &vpic_cfg.cache_days, 0, "90", 1,
+	    3650, NULL },
 };
 
 static void derive_defaults(void);
 static int become_ready(struct crm_worker *w);
+static int validate(char *err, size_t errlen);
 
 int
 main(int argc, char **argv)
@@ -52,12 +102,11 @@ main(int argc, char **argv)
 	time_t next_try = 0, now;
 	int i;
 
+	if (http_global_init() != 0)
+		fatalx("libcurl init");
+	fd_daemon_validate = validate;
 	fd_daemon_start(FD_D_CRM, argc, argv, crm_opts, FD_CFG_N(crm_opts));
 	derive_defaults();
-	if (strcmp(crm_cfg.calendar, "builtin") != 0) {
-		log_err(NULL, "crm.calendar: only \"builtin\" is available");
-		exit(FD_EX_CONFIG);
-	}
 	if (fd_business_load(&fd_config, &crm_biz, err, sizeof(err)) != 0) {
 		log_err(NULL, "config: %s", err);
 		exit(FD_EX_CONFIG);
@@ -76,9 +125,13 @@ main(int argc, char **argv)
 	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.workers,
 	    crm_handle, ws)) == NULL)
 		fatalx("cannot serve %s", fd_common.crm_rep);
-	log_info(NULL, "serving %s with %d workers (database %s, cache %s)",
-	    fd_common.crm_rep, crm_cfg.workers, crm_cfg.database,
-	    crm_cfg.redis[0] ? crm_cfg.redis : "none");
+	log_info(NULL, "serving %s with %d workers (database %s, cache %s, "
+	    "calendar %s)", fd_common.crm_rep, crm_cfg.workers,
+	    crm_cfg.database, crm_cfg.redis[0] ? crm_cfg.redis : "none",
+	    cal_identity());
+	if (calsync_start() != 0)
+		log_warnx(NULL, "calendar sync thread not started: queued "
+		    "pushes wait for the next booking change");
 
 	while (!fd_stop) {
 		fd_sleep_us(200000);
@@ -97,6 +150,8 @@ main(int argc, char **argv)
 	}
 	log_info(NULL, "stopping");
 	fd_rpc_server_stop(srv);
+	calsync_stop();
+	cal_engine->close();
 	for (i = 0; i < crm_cfg.workers; i++) {
 		crm_pg_close(&ws[i]);
 		crm_cache_close(&ws[i]);
@@ -134,6 +189,14 @@ derive_defaults(void)
 	}
 }
 
+/* The calendar engine and its options (also under -n). */
+static int
+validate(char *err, size_t errlen)
+{
+	snprintf(cal_cfg.tz, sizeof(cal_cfg.tz), "%s", fd_common.timezone);
+	return cal_select(crm_cfg.calendar, err, errlen);
+}
+
 /* Schema, business tables and seed; crm_db_ready once all succeeded. */
 static int
 become_ready(struct crm_worker *w)
@@ -143,6 +206,7 @@ become_ready(struct crm_worker *w)
 
 	if (crm_migrate(w, err, sizeof(err)) != 0 ||
 	    crm_sync_business(w, err, sizeof(err)) != 0 ||
+	    calsync_setup(w, err, sizeof(err)) != 0 ||
 	    (crm_cfg.seed && crm_seed(w, 1, err, sizeof(err)) != 0)) {
 		if (!warned)
 			log_warnx(NULL, "database not ready (%s); retrying, "

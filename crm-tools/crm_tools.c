@@ -76,7 +76,7 @@ const struct crm_tool crm_tools[] = {
 	  "'parameters':{'type':'object','properties':{'outcome':{'type':'string','enum':['booked','rescheduled','cancelled','status_given','message_taken','callback_requested','lead','transferred','info_only','abandoned','other']},"
 	  "'notes':{'type':'string'}},'required':['outcome']}}" },
 	{ "decode_vin", tool_decode_vin, T_PUBLIC | T_NODB,
-	  "{'description':'Check a VIN (check digit) and decode model year and manufacturer.',"
+	  "{'description':'Check a VIN (check digit) and decode model year and manufacturer; when online also make and model (online:false means only the offline check was possible).',"
 	  "'parameters':{'type':'object','properties':{'vin':{'type':'string'}},'required':['vin']}}" },
 	{ "list_tools", tool_list_tools, T_NODB | T_QUIET,
 	  "{'description':'Describe the tools (all=true includes the internal ones).',"

@@ -140,8 +140,10 @@ write_conf(struct hx *h, int bays, int workers)
 	    "};\n"
 	    "crm: { database = \"host=%s port=%d dbname=frontdesk "
 	    "user=frontdesk\"; redis = \"unix:%s/redis.sock\"; workers = %d; "
-	    "spool_dir = \"%s/spool\"; seed = true; };\n",
-	    h->rundir, bays, h->rundir, h->pg_port, h->rundir, workers, h->var);
+	    "spool_dir = \"%s/spool\"; seed = true;\n  %s\n  %s\n};\n",
+	    h->rundir, bays, h->rundir, h->pg_port, h->rundir, workers, h->var,
+	    strstr(h->crm_extra, "vpic") ? "" : "vpic = { base_url = \"none\"; };",
+	    h->crm_extra);
 	fclose(f);
 	return 0;
 }
@@ -162,6 +164,9 @@ hx_daemon_start(struct hx *h, int bays, int workers)
 		unsetenv("FRONTDESK_DATABASE");
 		unsetenv("FRONTDESK_REDIS");
 		unsetenv("FRONTDESK_CONFIG");
+		unsetenv("FRONTDESK_VPIC_URL");
+		for (i = 0; i < 8 && h->env[i]; i++)
+			putenv((char *)h->env[i]);
 		setenv("FRONTDESK_RUNDIR", h->rundir, 1);
 		execl(h->bin, "crm-tools", "-f", h->conf, (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", h->bin, strerror(errno));

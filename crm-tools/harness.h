@@ -24,6 +24,11 @@ struct hx {
 	pid_t daemon;
 	struct fd_rpc rpc;
 	int ds_up;
+	/* more settings for the crm section ("calendar = \"caldav\"; ..."),
+	 * written by hx_daemon_start; vPIC is off unless it names vpic */
+	char crm_extra[2048];
+	/* environment for the daemon ("NAME=value"), e.g. secrets */
+	const char *env[8];
 };
 
 /* Start the datastore (-1: PostgreSQL could not start; err says why). */

@@ -8,17 +8,21 @@ $(CRM_SQL_C): crm-tools/embed-sql.sh crm-tools/seed.sql $(CRM_MIGRATIONS)
 	@echo "  GEN $@"
 	@sh crm-tools/embed-sql.sh $@ crm-tools/seed.sql $(CRM_MIGRATIONS)
 
-CRM_PURE = crm-tools/slots.c crm-tools/vin.c crm-tools/crm_util.c
+CRM_PURE = crm-tools/slots.c crm-tools/vin.c crm-tools/crm_util.c \
+           crm-tools/freebusy.c crm-tools/ical.c crm-tools/vpic_parse.c
 CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/crm_auth.c crm-tools/crm_args.c crm-tools/crm_schema.c \
            crm-tools/crm_spool.c crm-tools/tool_customer.c \
            crm-tools/tool_booking.c crm-tools/tool_orders.c \
            crm-tools/tool_notes.c crm-tools/tool_calls.c \
+           crm-tools/calendar.c crm-tools/calsync.c crm-tools/cal_http.c \
+           crm-tools/cal_builtin.c crm-tools/cal_caldav.c \
+           crm-tools/cal_google.c crm-tools/vpic.c \
            $(CRM_PURE) $(CRM_SQL_C)
 
 BINS += crm-tools
 crm-tools_SRCS = crm-tools/crm_main.c $(CRM_CORE)
-crm-tools_LIBS = $(LIB_PQ) $(LIB_REDIS)
+crm-tools_LIBS = $(LIB_PQ) $(LIB_REDIS) $(LIB_CURL) -lpthread
 
 BINS += crm-bench
 crm-bench_SRCS = crm-tools/crm_bench.c crm-tools/harness.c
@@ -29,3 +33,15 @@ crm_test_SRCS = crm-tools/crm_test.c $(CRM_PURE)
 
 TESTS += crm_tools_test
 crm_tools_test_SRCS = crm-tools/crm_tools_test.c crm-tools/harness.c
+
+# unit: iCalendar text, free/busy merging, RFC 3339, vPIC and Google JSON
+TESTS += crm_calendar_test
+crm_calendar_test_SRCS = crm-tools/calendar_test.c $(CRM_PURE)
+crm_calendar_test_LIBS =
+
+# integration: Radicale (CalDAV), the Google and vPIC peers in
+# crm-tools/tests/peers/, an isolated PostgreSQL + Redis, the real daemon
+TESTS += crm_calsync_test
+crm_calsync_test_SRCS = crm-tools/crm_calsync_test.c crm-tools/harness.c \
+                        crm-tools/cal_http.c
+crm_calsync_test_LIBS = $(LIB_CURL) $(LIB_PQ)

@@ -9,16 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
+#include "calsync.h"
 #include "clock.h"
 #include "crm.h"
 #include "crm_util.h"
 #include "log.h"
+#include "freebusy.h"
 #include "slots.h"
 
 #define MAX_BUSY 512
 #define MAX_SLOTS 300
 #define N_ALTERNATIVES 3
 #define SEARCH_DAYS 14
+#define MAX_EXT_BUSY 128
 
 /* One appointment as the tools return it. */
 #define APPT_JSON \
@@ -91,6 +95,35 @@ load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
 	return n;
 }
 
+/* Time blocked in the shop's external calendar over [from, to) added as
+ * busy on every bay; 0 when there is none or it cannot be read. */
+static int
+external_busy(time_t from, time_t to, struct slot_busy *busy, int nb,
+    int max)
+{
+	struct fb_span ext[MAX_EXT_BUSY];
+	int n;
+
+	if (!cal_external() || (n = cal_busy(from, to, ext, MAX_EXT_BUSY)) <= 0)
+		return 0;
+	return fb_block_all(ext, n, crm_nbays, busy, nb, max);
+}
+
+/* 1 if staff blocked [start, start+dur_s) in the external calendar. */
+static int
+external_blocked(time_t start, int dur_s)
+{
+	struct fb_span ext[MAX_EXT_BUSY];
+	time_t open, close;
+	int n;
+
+	if (!cal_external() ||
+	    slots_day_window(&crm_biz, start, &open, &close) != 0 ||
+	    (n = cal_busy(open, close, ext, MAX_EXT_BUSY)) <= 0)
+		return 0;
+	return fb_overlaps(ext, n, start, start + dur_s);
+}
+
 /* Free starts of the day containing `day`; -1 on error, 0 if closed. */
 static int
 day_slots(struct crm_ctx *c, time_t day, int dur_s, time_t not_before,
@@ -112,6 +145,7 @@ day_slots(struct crm_ctx *c, time_t day, int dur_s, time_t not_before,
 		free(busy);
 		return -1;
 	}
+	nb += external_busy(open, close, busy, nb, MAX_BUSY);
 	n = slots_free(open, close, crm_biz.slot_step_min * 60, dur_s,
 	    crm_nbays, busy, nb, not_before, out, max);
 	free(busy);
@@ -178,6 +212,11 @@ check_start(struct crm_ctx *c, time_t start, int dur_s, long long except)
 	if (start < open || start + dur_s > close) {
 		fail_with_alternatives(c, "outside_hours", start, dur_s, except,
 		    "that is outside our opening hours");
+		return -1;
+	}
+	if (external_blocked(start, dur_s)) {
+		fail_with_alternatives(c, "slot_taken", start, dur_s, except,
+		    "that time is blocked in the shop's calendar");
 		return -1;
 	}
 	return 0;
@@ -389,6 +428,20 @@ appointment_by(struct crm_ctx *c, const char *where, const char *val)
 	return crm_qjson(c, sql, 1, p);
 }
 
+/* The booking is in PostgreSQL; now the external calendar (if any).  Its
+ * outcome rides along as "calendar"; a failure only queues the push. */
+static json_t *
+with_calendar(struct crm_ctx *c, json_t *appt, long long id)
+{
+	json_t *cal;
+
+	if (appt == NULL || json_is_null(appt) ||
+	    (cal = calsync_now(c, id)) == NULL)
+		return appt;
+	json_object_set_new(appt, "calendar", cal);
+	return appt;
+}
+
 json_t *
 tool_book_appointment(struct crm_ctx *c)
 {
@@ -496,7 +549,7 @@ tool_book_appointment(struct crm_ctx *c)
 	sp = (char *)crm_num(cb, aid);
 	log_info(c->call_id, "booked appointment %s (%s) for customer %lld",
 	    sp, conf, cust);
-	return appointment_by(c, "a.id = $1", sp);
+	return with_calendar(c, appointment_by(c, "a.id = $1", sp), aid);
 }
 
 json_t *
@@ -590,7 +643,7 @@ tool_cancel_appointment(struct crm_ctx *c)
 		return crm_fail(c, "not_cancellable", "the appointment is no "
 		    "longer active");
 	log_info(c->call_id, "cancelled appointment %lld", id);
-	return appointment_by(c, "a.id = $1", ib);
+	return with_calendar(c, appointment_by(c, "a.id = $1", ib), id);
 }
 
 json_t *
@@ -660,5 +713,5 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		fd_time_fmt(old_start, was, sizeof(was));
 		json_object_set_new(appt, "previous_start", json_string(was));
 	}
-	return appt;
+	return with_calendar(c, appt, id);
 }

@@ -1,8 +1,8 @@
 /*
  * tool_notes.c - what the receptionist writes down for the staff
  * (take_message, qualify_lead, request_callback), whether a human can take
- * the call (transfer_to_human), the call's outcome, and the offline VIN
- * decoder.  Writes carry an idempotency key (the spool id on replay, or the
+ * the call (transfer_to_human), the call's outcome, and the VIN decoder
+ * (offline checks, then NHTSA vPIC through vpic.c).  Writes carry an idempotency key (the spool id on replay, or the
  * caller's idempotency_key) so a repeated request stores one row.
  */
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "log.h"
 #include "slots.h"
 #include "vin.h"
+#include "vpic.h"
 
 static const char *
 idem_key(struct crm_ctx *c, char *buf, size_t len)
@@ -277,5 +278,6 @@ tool_decode_vin(struct crm_ctx *c)
 	    "region", vi.region, "errors", errs);
 	json_object_set_new(res, "model_year", vi.year ? json_integer(vi.year)
 	    : json_null());
+	vpic_decode(c, &vi, res);
 	return res;
 }

@@ -15,6 +15,7 @@ export FRONTDESK_VAR=$top/$BUILD/$PROFILE/var
 export FRONTDESK_RUNDIR=/tmp/fd-$PROFILE
 export FRONTDESK_PG_PORT=$((5550 + off))
 export FRONTDESK_REDIS_PORT=$((6550 + off))
+export FRONTDESK_VPIC_URL=${FRONTDESK_VPIC_URL:-none}   # offline stacks: no vPIC lookups
 export TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-$PROFILE-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
 export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-AC0000000000000000000000000000000$off}
 export FRONTDESK_CONFIG=$top/$BUILD/$PROFILE/frontdesk.conf
