@@ -27,8 +27,6 @@ mkdir -p "$FRONTDESK_VAR"
 sed -e "s|rundir = \"[^\"]*\"|rundir = \"$FRONTDESK_RUNDIR\"|" \
     -e "s|listen_port = [0-9]*|listen_port = $GW_PORT|" \
     -e "s|allow_test_clock = false|allow_test_clock = true|" \
-    -e "s|host=/tmp/frontdesk port=5544|host=$FRONTDESK_RUNDIR port=$FRONTDESK_PG_PORT|" \
-    -e "s|unix:/tmp/frontdesk/redis.sock|unix:$FRONTDESK_RUNDIR/redis.sock|" \
     -e "s|^gateway: {|gateway: {\n  twilio_api_base = \"http://127.0.0.1:$CARRIER_PORT/2010-04-01\";|" \
     "$top/etc/frontdesk.conf" >"$FRONTDESK_CONFIG"
 CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC"
