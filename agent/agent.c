@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "rpc.h"
+#include "session.h"
 
 struct agent_cfg agent_cfg;
 
@@ -39,7 +40,9 @@ static const struct fd_cfg_opt opts[] = {
 	{ "agent.max_misunderstandings", FD_CFG_INT,
 	    &agent_cfg.max_misunderstandings, 0, "3", 1, 20, NULL },
 	{ "agent.session_ttl_s", FD_CFG_INT, &agent_cfg.session_ttl_s, 0,
-	    "7200", 10, 86400, NULL },
+	    "3600", 10, 86400, NULL },
+	{ "agent.redis", FD_CFG_STR, agent_cfg.redis, sizeof(agent_cfg.redis),
+	    "", 0, 0, "FRONTDESK_AGENT_REDIS" },
 	{ "agent.hangup_safety_ms", FD_CFG_INT, &agent_cfg.hangup_safety_ms, 0,
 	    "10000", 100, 120000, NULL },
 };
@@ -106,14 +109,22 @@ main(int argc, char **argv)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&rpc, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
+	/* sessions: "" -> the datastore's socket, "none" -> memory only */
+	if (agent_cfg.redis[0] == '\0')
+		snprintf(agent_cfg.redis, sizeof(agent_cfg.redis),
+		    "unix:%s/redis.sock", fd_common.rundir);
+	else if (strcmp(agent_cfg.redis, "none") == 0)
+		agent_cfg.redis[0] = '\0';
+	session_store_init(agent_cfg.redis, agent_cfg.session_ttl_s);
 	ctx.bus = &bus;
 	ctx.rpc = &rpc;
 	ctx.brain = brain;
 	ctx.biz = &biz;
 	if (calls_start(&ctx, agent_cfg.workers) != 0)
 		fatalx("cannot start workers");
-	log_info(NULL, "ready: brain %s, %d workers, business %s",
-	    brain->name, agent_cfg.workers, biz.name);
+	log_info(NULL, "ready: brain %s, %d workers, business %s, sessions %s",
+	    brain->name, agent_cfg.workers, biz.name, agent_cfg.redis[0] ?
+	    agent_cfg.redis : "in memory");
 
 	while (!fd_stop) {
 		if (fd_reload) {
@@ -133,6 +144,7 @@ main(int argc, char **argv)
 	calls_stop();
 	fd_bus_close(&bus);
 	fd_rpc_close(&rpc);
+	session_store_fini();
 	if (brain->fini)
 		brain->fini();
 	config_destroy(&fd_config);

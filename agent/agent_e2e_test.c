@@ -5,7 +5,9 @@
  * build/bin/agent with a config written to a temporary rundir, and checks
  * what the agent publishes: greeting, replies, barge-in (CLEAR and
  * SAY_CANCEL only for real speech), hang-up after the goodbye's last
- * mark, the idle prompts, and the call record tools.
+ * mark, the idle prompts, and the call record tools.  With a private
+ * redis-server, the agent is killed and restarted mid-call and must
+ * resume the call from its session.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +30,7 @@
 static char rundir[64], conf_path[128], agent_bin[512];
 static struct fd_bus gw, stt, tts, out;
 static struct fd_rpc_server *crm;
-static pid_t agent_pid;
+static pid_t agent_pid, redis_pid;
 static const char *program_path;
 
 static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -285,7 +287,7 @@ test_booking_call(void **state)
 	play(call, u);
 	caller_says(call, "yes");
 	u = expect_say(2000);
-	assert_non_null(strstr(said, "confirmation code is K Q 7 Z P"));
+	assert_non_null(strstr(said, "confirmation code is <spell>KQ7ZP</spell>"));
 	assert_int_equal(count_records(call, "book_appointment", "start",
 	    "2026-11-24T10:00"), 1);
 	play(call, u);
@@ -339,6 +341,69 @@ test_idle_call(void **state)
 	fd_sleep_us(300000);
 	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
 	    "abandoned"), 1);
+}
+
+static void
+start_agent(void)
+{
+	if ((agent_pid = fork()) == 0) {
+		execl(agent_bin, "agent", "-f", conf_path, (char *)NULL);
+		_exit(127);
+	}
+	fd_sleep_us(1000000);   /* both ways subscribed */
+}
+
+/* Kill the agent mid-call (sig) and start a new one: the call goes on. */
+static void
+restart_mid_call(int sig)
+{
+	const char *call = sig == SIGKILL ? "CAe2e3" : "CAe2e4";
+	uint32_t u;
+	int st;
+
+	start_call(call, "+15555550123");
+	play(call, 1);
+	caller_says(call, "yes");
+	u = expect_say(2000);
+	play(call, u);
+	caller_says(call, "I need an oil change");
+	u = expect_say(2000);
+	assert_int_equal(u, 3);
+	assert_non_null(strstr(said, "What day"));
+	play(call, u);
+	fd_sleep_us(200000);    /* the turn's session is saved after the SAY */
+	kill(agent_pid, sig);
+	waitpid(agent_pid, &st, 0);
+	start_agent();
+	/* the new agent knows nothing of the call but its session */
+	caller_says(call, "next tuesday at ten");
+	u = expect_say(3000);
+	assert_int_equal(u, 4);
+	assert_string_equal(said, "Oil change on Tuesday, November 24 at 10 AM "
+	    "for John, shall I book it?");
+	play(call, u);
+	caller_says(call, "yes");
+	u = expect_say(2000);
+	assert_non_null(strstr(said, "<spell>KQ7ZP</spell>"));
+	assert_int_equal(count_records(call, "book_appointment", "start",
+	    "2026-11-24T10:00"), 1);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+	fd_sleep_us(300000);
+	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
+	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
+	    "booked"), 1);
+	/* only one call_begin: the resumed call is the same call */
+	assert_int_equal(count_records(call, "call_begin", NULL, NULL), 1);
+}
+
+static void
+test_restart_resumes_call(void **state)
+{
+	(void)state;
+	if (redis_pid <= 0)
+		skip();
+	restart_mid_call(SIGKILL);      /* a crash */
+	restart_mid_call(SIGTERM);      /* a deploy */
 }
 
 static void
@@ -415,11 +480,21 @@ setup(void **state)
 			snprintf(slash, sizeof(agent_bin) - (size_t)(slash -
 			    agent_bin), "/bin/agent");
 	}
-	if ((agent_pid = fork()) == 0) {
-		execl(agent_bin, "agent", "-f", conf_path, (char *)NULL);
+	/* a private Redis for the sessions, when there is one */
+	if (access("/usr/bin/redis-server", X_OK) == 0 &&
+	    (redis_pid = fork()) == 0) {
+		char sock[128];
+
+		snprintf(sock, sizeof(sock), "%s/redis.sock", rundir);
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
+		execl("/usr/bin/redis-server", "redis-server", "--port", "0",
+		    "--unixsocket", sock, "--save", "", "--appendonly", "no",
+		    "--dir", rundir, "--loglevel", "warning", (char *)NULL);
 		_exit(127);
 	}
-	fd_sleep_us(300000);
+	fd_sleep_us(200000);
+	start_agent();
 	return 0;
 }
 
@@ -432,6 +507,12 @@ teardown(void **state)
 	(void)state;
 	kill(agent_pid, SIGTERM);
 	waitpid(agent_pid, &st, 0);
+	if (redis_pid > 0) {
+		int rst;
+
+		kill(redis_pid, SIGTERM);
+		waitpid(redis_pid, &rst, 0);
+	}
 	fd_bus_close(&gw);
 	fd_bus_close(&stt);
 	fd_bus_close(&tts);
@@ -450,6 +531,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_booking_call),
 		cmocka_unit_test(test_idle_call),
+		cmocka_unit_test(test_restart_resumes_call),
 		cmocka_unit_test(test_unknown_brain_exits_78),
 	};
 

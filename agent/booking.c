@@ -1,9 +1,15 @@
 /*
  * booking.c - the local brain's booking planner.  It keeps the plan in the
- * call state (service, day, time wish, offered slots, chosen slot), asks
- * for what is missing, asks crm-tools for real free slots
+ * call state (service, vehicle, day, time wish, offered slots, chosen
+ * slot), asks for what is missing, asks crm-tools for real free slots
  * (get_available_slots), offers the nearest ones when the wish cannot be
- * met, reads the booking back and books it (book_appointment).
+ * met, reads the booking back and books it (book_appointment) or, when
+ * an existing appointment is being moved, moves it
+ * (reschedule_appointment).  A booking never lands on a record the caller
+ * has not shown to be theirs: a caller who said they are not the
+ * caller-id customer, or whose number is blocked, is verified by phone and
+ * name first, and otherwise booked as a new customer under the number they
+ * give (or, on someone else's line, offered a message for the team).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -11,8 +17,7 @@
 #include <string.h>
 
 #include "brain_local.h"
-#include "intent.h"
-#include "templates.h"
+#include "log.h"
 #include "text.h"
 
 #define MAX_SLOTS 64
@@ -103,6 +108,14 @@ booking_pick(struct call_state *st, const char *text,
 			pick = st->noffered - 1;
 		else if (yes && st->noffered == 1)
 			pick = 0;
+		else if (yes && st->have_time && st->time_rel == DT_AT)
+			/* "yes" to "9:30, 10 or 10:30?" after asking for 10 */
+			for (i = 0; i < st->noffered; i++)
+				if (dt_parse_slot(st->offered[i], &day, &m) == 0 &&
+				    m == st->minute) {
+					pick = i;
+					break;
+				}
 	}
 	if (pick < 0)
 		return 0;
@@ -243,12 +256,9 @@ offer(struct call_state *st, const struct slots *s, int near, char *words,
 }
 
 static void
-say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v)
+say(struct brain_call *c, enum tpl_id id, const struct tpl_var *v)
 {
-	char buf[1024];
-
-	tpl_render(id, v, buf, sizeof(buf));
-	call_say(c, buf, 0);
+	say_tpl(c, id, v, 0);
 }
 
 static void
@@ -273,26 +283,150 @@ ask_service(struct brain_call *c)
 	int i;
 
 	services_list(c->biz, list, sizeof(list));
-	say_tpl(c, T_ASK_SERVICE, v);
+	say(c, T_ASK_SERVICE, v);
 	for (i = 0; i < c->biz->nservices; i++)
 		words[i] = c->biz->services[i].name;
 	call_hint(c, "service", words, (size_t)c->biz->nservices);
 	c->st.asked = ASK_SERVICE;
 }
 
-static void
-tool_failed(struct brain_call *c)
-{
-	say_tpl(c, T_TOOL_ERROR, NULL);
-	c->st.asked = ASK_MSG_OFFER;
-}
-
 static int
 need_name(const struct call_state *st)
 {
-	if (st->customer_known && st->identity_confirmed)
+	if (identity_owner(st))
 		return 0;
 	return st->first_name[0] == '\0';
+}
+
+/* A new customer needs a number: the caller id, unless it is blocked or
+ * belongs to the customer the caller said they are not. */
+static int
+need_phone(const struct call_state *st)
+{
+	return !identity_owner(st) && (st->caller_blocked ||
+	    st->caller_denied) && st->verify_phone[0] == '\0';
+}
+
+void
+booking_reset(struct call_state *st)
+{
+	st->service = NULL;
+	st->have_day = st->have_time = st->earliest = 0;
+	st->ampm_given = 0;
+	st->part = DT_PART_NONE;
+	st->chosen[0] = '\0';
+	st->noffered = 0;
+	st->appt = 0;
+	st->vehicle = 0;
+}
+
+void
+booking_ask_vehicle(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	char list[300];
+	struct tpl_var v[] = { { "vehicles", list }, { NULL, NULL } };
+	size_t o = 0;
+	int i;
+
+	list[0] = '\0';
+	for (i = 0; i < st->nvehicles; i++) {
+		o += (size_t)snprintf(list + o, o < sizeof(list) ?
+		    sizeof(list) - o : 0, "%s%s", i == 0 ? "the " :
+		    i == st->nvehicles - 1 ? " or the " : ", the ",
+		    st->vehicles[i].desc);
+	}
+	say(c, T_ASK_VEHICLE, v);
+	call_hint(c, "any", NULL, 0);
+	ask(c, ASK_VEHICLE);
+}
+
+static int
+vehicle_match(const struct call_state *st, const char *text)
+{
+	static const char *const first[] = { "first", "1st", NULL };
+	static const char *const second[] = { "second", "2nd", "other", NULL };
+	struct tokens t, d;
+	int i, j, k, score, best = -1, best_score = 0;
+
+	txt_tokenize(text, &t);
+	for (i = 0; i < st->nvehicles; i++) {
+		txt_tokenize(st->vehicles[i].desc, &d);
+		score = 0;
+		for (j = 0; j < d.n; j++)
+			for (k = 0; k < t.n; k++)
+				if (txt_fuzzy_eq(t.w[k], d.w[j]))
+					score += isdigit((unsigned char)
+					    d.w[j][0]) ? 1 : 2;
+		/* the make alone is shared by two Hondas: model wins */
+		if (score > best_score) {
+			best = i;
+			best_score = score;
+		} else if (score == best_score && score > 0) {
+			best = -2;
+		}
+	}
+	if (best >= 0)
+		return best;
+	if (txt_find(&t, 0, first) >= 0)
+		return 0;
+	if (txt_find(&t, 0, second) >= 0 && st->nvehicles >= 2)
+		return 1;
+	return -1;
+}
+
+int
+booking_note_vehicle(struct call_state *st, const char *text)
+{
+	int i;
+
+	if (st->nvehicles > 1 && text && (i = vehicle_match(st, text)) >= 0 &&
+	    st->vehicle != i + 1) {
+		st->vehicle = i + 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+booking_vehicle_reply(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	int i = vehicle_match(st, in->text);
+
+	if (i < 0) {
+		if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
+		    in->ir.score >= 4)
+			general(c, in);
+		else
+			not_understood(c, in);
+		return;
+	}
+	st->vehicle = i + 1;
+	booking_apply(st, &in->dt);
+	booking_plan(c);
+}
+
+void
+booking_phone_reply(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char digits[24];
+
+	if (spoken_digits(in->text, digits, sizeof(digits)) == 0 ||
+	    spoken_e164(digits, st->verify_phone,
+	    sizeof(st->verify_phone)) != 0) {
+		st->verify_phone[0] = '\0';
+		if (in->ir.best != INT_NONE && in->ir.score >= 4) {
+			general(c, in);
+			return;
+		}
+		st->misunderstandings++;
+		say(c, T_PHONE_AGAIN, NULL);
+		call_hint(c, "digits", NULL, 0);
+		return;
+	}
+	booking_plan(c);
 }
 
 static void
@@ -308,16 +442,53 @@ read_back(struct brain_call *c)
 	if (dt_parse_slot(st->chosen, &d, &m) != 0)
 		return;
 	if (need_name(st)) {
-		say_tpl(c, T_ASK_NAME, NULL);
+		say(c, T_ASK_NAME, NULL);
 		call_hint(c, "name", NULL, 0);
-		st->asked = ASK_NAME;
+		ask(c, ASK_NAME);
+		return;
+	}
+	if (need_phone(st) && st->task == TASK_BOOK) {
+		st->keyed[0] = '\0';
+		say(c, T_BOOK_PHONE, NULL);
+		call_hint(c, "digits", NULL, 0);
+		ask(c, ASK_BOOK_PHONE);
 		return;
 	}
 	dt_say_day(d, day, sizeof(day));
 	dt_say_time(m, tm, sizeof(tm));
-	say_tpl(c, T_READBACK, v);
+	if (st->task == TASK_RESCHEDULE && st->appt > 0) {
+		char appt[200];
+		struct tpl_var mv[] = { { "appt", appt }, { "day", day },
+			{ "time", tm }, { NULL, NULL } };
+
+		appts_describe(&st->appts[st->appt - 1], appt, sizeof(appt));
+		say(c, T_READBACK_MOVE, mv);
+	} else if (c->biz->has_vehicles && identity_owner(st) &&
+	    st->nvehicles > 1) {
+		/* several vehicles: the read-back names one and offers the
+		 * others, so a plain "yes" books and "the Accord" switches */
+		char others[300];
+		size_t o = 0;
+		int i;
+		struct tpl_var vv[] = { { "service", st->service->name },
+			{ "day", day }, { "time", tm }, { "vehicle", "" },
+			{ "others", others }, { NULL, NULL } };
+
+		if (st->vehicle == 0)
+			st->vehicle = 1;
+		vv[3].val = st->vehicles[st->vehicle - 1].desc;
+		others[0] = '\0';
+		for (i = 0; i < st->nvehicles; i++)
+			if (i != st->vehicle - 1)
+				o += (size_t)snprintf(others + o, o < sizeof(others)
+				    ? sizeof(others) - o : 0, "%s%s", o ?
+				    " or the " : "", st->vehicles[i].desc);
+		say(c, T_READBACK_VEHICLE, vv);
+	} else {
+		say(c, T_READBACK, v);
+	}
 	call_hint(c, "yesno", NULL, 0);
-	st->asked = ASK_CONFIRM_BOOK;
+	ask(c, ASK_CONFIRM_BOOK);
 }
 
 /* The first day from `from` on with free slots that fit; -1 on error,
@@ -361,18 +532,18 @@ offer_other_day(struct brain_call *c, time_t asked_day)
 		return;
 	}
 	if (r == 0) {
-		say_tpl(c, T_NO_SLOTS_SOON, v);
-		st->asked = ASK_MSG_OFFER;
+		say(c, T_NO_SLOTS_SOON, v);
+		ask(c, ASK_MSG_OFFER);
 		return;
 	}
 	dt_say_day(asked_day, day, sizeof(day));
 	dt_say_day(s.day, day2, sizeof(day2));
 	offer(st, &s, st->have_time && st->time_rel == DT_AT ? st->minute : -1,
 	    words, sizeof(words));
-	say_tpl(c, fd_business_open_day(c->biz, asked_day) ? T_DAY_FULL :
+	say(c, fd_business_open_day(c->biz, asked_day) ? T_DAY_FULL :
 	    T_DAY_CLOSED, v);
 	/* "Monday" closed: the day part of the wish is spent */
-	st->asked = ASK_PICK;
+	ask(c, ASK_PICK);
 }
 
 void
@@ -398,9 +569,9 @@ booking_plan(struct brain_call *c)
 	}
 	if (!st->have_day) {
 		if (!(st->earliest || st->have_time)) {
-			say_tpl(c, T_ASK_DAY, v);
+			say(c, T_ASK_DAY, v);
 			call_hint(c, "date", days, sizeof(days) / sizeof(days[0]));
-			st->asked = ASK_DAY;
+			ask(c, ASK_DAY);
 			return;
 		}
 		r = next_day_with_slots(c, dt_day_start(c->core->now(
@@ -409,8 +580,8 @@ booking_plan(struct brain_call *c)
 			if (r < 0)
 				tool_failed(c);
 			else
-				say_tpl(c, T_NO_SLOTS_SOON, v);
-			st->asked = ASK_MSG_OFFER;
+				say(c, T_NO_SLOTS_SOON, v);
+			ask(c, ASK_MSG_OFFER);
 			return;
 		}
 		st->have_day = 1;
@@ -436,9 +607,9 @@ booking_plan(struct brain_call *c)
 			}
 		dt_say_time(st->minute, tm, sizeof(tm));
 		offer(st, &all, st->minute, words, sizeof(words));
-		say_tpl(c, T_TIME_TAKEN, v);
+		say(c, T_TIME_TAKEN, v);
 		call_hint(c, "time", NULL, 0);
-		st->asked = ASK_PICK;
+		ask(c, ASK_PICK);
 		return;
 	}
 	if (fit.n == 0)
@@ -449,25 +620,9 @@ booking_plan(struct brain_call *c)
 		return;
 	}
 	offer(st, &fit, -1, words, sizeof(words));
-	say_tpl(c, T_OFFER_SLOTS, v);
+	say(c, T_OFFER_SLOTS, v);
 	call_hint(c, "time", NULL, 0);
-	st->asked = ASK_PICK;
-}
-
-/* "K7Q2" -> "K 7 Q 2" so the voice spells it. */
-static void
-spell(const char *code, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *code && o + 3 < len; code++) {
-		if (!isalnum((unsigned char)*code))
-			continue;
-		if (o)
-			out[o++] = ' ';
-		out[o++] = (char)toupper((unsigned char)*code);
-	}
-	out[o] = '\0';
+	ask(c, ASK_PICK);
 }
 
 static void
@@ -501,55 +656,163 @@ offer_alternatives(struct brain_call *c, json_t *alts)
 		return;
 	}
 	offer(st, &s, st->minute, words, sizeof(words));
-	say_tpl(c, T_SLOT_GONE, v);
-	st->asked = ASK_PICK;
+	say(c, T_SLOT_GONE, v);
+	ask(c, ASK_PICK);
+}
+
+/* Book or move failed with alternatives, or for good; 1 if answered. */
+static int
+refused(struct brain_call *c, json_t *rep)
+{
+	json_t *alts = json_object_get(rep, "alternatives");
+
+	if (alts == NULL)
+		alts = json_object_get(json_object_get(rep, "result"),
+		    "alternatives");
+	/* slot_taken, closed, outside_hours, in_past: all come with the
+	 * nearest free starts */
+	if (json_array_size(alts) > 0) {
+		offer_alternatives(c, alts);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+moved(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	struct call_appt *a = &st->appts[st->appt - 1];
+	json_t *rep, *args;
+	const char *k;
+	char day[48], tm[16], spelled[32], buf[512], notes[256];
+	struct tpl_var v[] = { { "service", a->service }, { "day", day },
+		{ "time", tm }, { "code", spelled }, { NULL, NULL } };
+	time_t d;
+	int m;
+
+	args = json_pack("{s:s}", "new_start", st->chosen);
+	if (a->id[0] && strspn(a->id, "0123456789") == strlen(a->id))
+		json_object_set_new(args, "appointment_id",
+		    json_integer(atoll(a->id)));
+	else
+		json_object_set_new(args, "confirmation",
+		    json_string(a->confirmation));
+	rep = call_tool(c, "reschedule_appointment", args);
+	if (!tool_ok(rep, &k)) {
+		if (rep == NULL || !refused(c, rep))
+			tool_failed(c);
+		json_decref(rep);
+		return;
+	}
+	json_decref(rep);
+	if (dt_parse_slot(st->chosen, &d, &m) != 0)
+		return;
+	dt_say_day(d, day, sizeof(day));
+	dt_say_time(m, tm, sizeof(tm));
+	snprintf(spelled, sizeof(spelled), "%s", a->confirmation);
+	tpl_render(T_MOVED, v, buf, sizeof(buf));
+	snprintf(notes, sizeof(notes), "%s from %s to %s", a->service,
+	    a->start, st->chosen);
+	call_set_outcome(c, "rescheduled", notes);
+	snprintf(a->start, sizeof(a->start), "%s", st->chosen);
+	booking_reset(st);
+	anything_else(c, buf);
+}
+
+/* A caller who is not the caller-id customer (or has no caller id) books
+ * under the number they gave: as themselves if verify_caller knows them,
+ * else as a new customer.  0 to go on and book, -1 answered. */
+static int
+book_identity(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	char name[136], want[300], day[48], tm[16];
+	time_t d;
+	int m, r;
+
+	if (identity_owner(st) || !(st->caller_denied || st->caller_blocked))
+		return 0;
+	snprintf(name, sizeof(name), "%s%s%s", st->first_name,
+	    st->last_name[0] ? " " : "", st->last_name);
+	if ((r = identity_verify(c, name, NULL)) < 0)
+		return -1;
+	if (r == 1 || st->caller_blocked)
+		return 0;
+	/* crm-tools would book on the caller-id customer: never do that */
+	log_info(st->call_id, "booking refused: the line belongs to another "
+	    "customer and the caller is not verified");
+	if (dt_parse_slot(st->chosen, &d, &m) == 0) {
+		dt_say_day(d, day, sizeof(day));
+		dt_say_time(m, tm, sizeof(tm));
+	} else {
+		day[0] = tm[0] = '\0';
+	}
+	snprintf(want, sizeof(want), "Please book a %s for %s on %s at %s, "
+	    "phone %s.", st->service->name, name, day, tm, st->verify_phone);
+	contact_message_for_team(c, want);
+	say(c, T_BOOK_OTHER_LINE, NULL);
+	call_hint(c, "yesno", NULL, 0);
+	ask(c, ASK_MSG_OFFER);
+	return -1;
 }
 
 void
 booking_book(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	json_t *args, *rep, *res, *alts;
-	const char *code, *id;
-	char key[96], spelled[64], notes[256];
+	json_t *args, *rep, *res;
+	const char *code, *id, *k;
+	char key[96], spelled[64], notes[256], buf[512];
 	struct tpl_var v[] = { { "code", spelled }, { NULL, NULL } };
 
-	snprintf(key, sizeof(key), "%s-book-%d", st->call_id, st->bookings + 1);
-	args = json_pack("{s:s, s:s, s:s, s:s}", "service", st->service->name,
-	    "start", st->chosen, "idempotency_key", key, "phone", st->from);
-	if (args == NULL)
-		return;
-	if (st->first_name[0])
-		json_object_set_new(args, "first_name",
-		    json_string(st->first_name));
-	if (st->last_name[0])
-		json_object_set_new(args, "last_name",
-		    json_string(st->last_name));
-	/* crm-tools knows the customer from the caller id; the vehicle on
-	 * file is theirs only if they said who they are */
-	if (st->nvehicles > 0 && st->identity_confirmed)
-		json_object_set_new(args, "vehicle_id",
-		    json_integer(atoll(st->vehicles[0].id)));
-	if ((rep = call_tool(c, "book_appointment", args)) == NULL) {
-		tool_failed(c);
+	if (st->task == TASK_RESCHEDULE && st->appt > 0) {
+		moved(c);
 		return;
 	}
-	res = json_object_get(rep, "result");
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		const char *err = json_string_value(json_object_get(rep, "code"));
-
-		alts = json_object_get(rep, "alternatives");
-		if (alts == NULL)
-			alts = json_object_get(res, "alternatives");
-		/* slot_taken, closed, outside_hours, in_past: all come with
-		 * the nearest free starts */
-		if (err && json_array_size(alts) > 0)
-			offer_alternatives(c, alts);
-		else
+	if (book_identity(c) != 0)
+		return;
+	snprintf(key, sizeof(key), "%s-book-%d", st->call_id, st->bookings + 1);
+	args = json_pack("{s:s, s:s, s:s}", "service", st->service->name,
+	    "start", st->chosen, "idempotency_key", key);
+	if (args == NULL)
+		return;
+	if (!identity_owner(st)) {
+		/* a new customer: their name, and a number when the line
+		 * cannot be used */
+		if (st->first_name[0])
+			json_object_set_new(args, "first_name",
+			    json_string(st->first_name));
+		if (st->last_name[0])
+			json_object_set_new(args, "last_name",
+			    json_string(st->last_name));
+		if (st->verify_phone[0])
+			json_object_set_new(args, "phone",
+			    json_string(st->verify_phone));
+	}
+	if (identity_owner(st) && st->vehicle > 0 &&
+	    st->vehicle <= st->nvehicles)
+		json_object_set_new(args, "vehicle_id", json_integer(atoll(
+		    st->vehicles[st->vehicle - 1].id)));
+	else if (identity_owner(st) && st->nvehicles == 1)
+		json_object_set_new(args, "vehicle_id",
+		    json_integer(atoll(st->vehicles[0].id)));
+	rep = call_tool(c, "book_appointment", args);
+	if (!tool_ok(rep, &k)) {
+		if (strcmp(k, "forbidden") == 0) {
+			say(c, T_BOOK_NUMBER_TAKEN, NULL);
+			call_hint(c, "yesno", NULL, 0);
+			ask(c, ASK_MSG_OFFER);
+		} else if (strcmp(k, "need_name") == 0) {
+			st->first_name[0] = '\0';
+			read_back(c);
+		} else if (rep == NULL || !refused(c, rep)) {
 			tool_failed(c);
+		}
 		json_decref(rep);
 		return;
 	}
+	res = json_object_get(rep, "result");
 	st->bookings++;
 	code = json_string_value(json_object_get(res, "confirmation"));
 	id = json_string_value(json_object_get(res, "appointment_id"));
@@ -564,19 +827,16 @@ booking_book(struct brain_call *c)
 	}
 	snprintf(st->confirmation, sizeof(st->confirmation), "%s",
 	    code ? code : st->appointment_id);
-	spell(st->confirmation, spelled, sizeof(spelled));
-	say_tpl(c, T_BOOKED, v);
+	/* tts-worker reads <spell> character by character */
+	snprintf(spelled, sizeof(spelled), "%.40s", st->confirmation);
+	tpl_render(T_BOOKED, v, buf, sizeof(buf));
 	snprintf(notes, sizeof(notes), "%s at %s, confirmation %s",
 	    st->service->name, st->chosen, st->confirmation);
 	call_set_outcome(c, "booked", notes);
 	json_decref(rep);
 	/* the next booking on this call starts from scratch */
-	st->service = NULL;
-	st->have_day = st->have_time = st->earliest = 0;
-	st->part = DT_PART_NONE;
-	st->chosen[0] = '\0';
-	st->noffered = 0;
-	st->asked = ASK_ANYTHING_ELSE;
+	booking_reset(st);
+	anything_else(c, buf);
 }
 
 int

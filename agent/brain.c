@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "brain.h"
+#include "brain_llm.h"
 
 static const struct brain_ops *const brains[] = {
 	&brain_local,
+	&brain_llm,
 };
 
 const struct brain_ops *

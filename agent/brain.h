@@ -29,18 +29,40 @@ struct call_vehicle {
 	char desc[96];                  /* "2019 Honda Civic" */
 };
 
+#define CALL_MAX_APPTS 4
+
+struct call_appt {                      /* one of the caller's upcoming */
+	char id[24];                    /* appointment_id */
+	char service[64];
+	char start[20];                 /* "YYYY-MM-DDTHH:MM" */
+	char confirmation[12];
+	char vehicle[64];
+};
+
 struct call_state {
 	char call_id[FD_CALL_ID_LEN];
 	char from[40], to[40], direction[16];
 	int max_misunderstandings;      /* agent.max_misunderstandings */
 
 	/* who is calling: lookup_customer on the caller id, then the caller */
+	int caller_blocked;             /* no usable caller id ("anonymous") */
 	int customer_known;             /* the caller id is a customer */
 	int identity_confirmed;         /* said yes to "Am I speaking with X?" */
+	int caller_denied;              /* said no: not the caller-id customer */
+	int verified;                   /* verify_caller matched */
+	int verify_failed;              /* verify_caller no-matches so far */
+	char verify_phone[24];          /* the account phone the caller gave */
 	char customer_id[48];
 	char first_name[64], last_name[64];
 	struct call_vehicle vehicles[CALL_MAX_VEHICLES];
 	int nvehicles;
+	int vehicle;                    /* chosen vehicle + 1, 0 none yet */
+	char keyed[24];                 /* DTMF digits being keyed */
+
+	/* the task being served (the local brain's enum task) and the one
+	 * waiting for verification */
+	int task;
+	int pending_task;
 
 	/* the booking being planned */
 	const struct fd_service *service;
@@ -59,12 +81,29 @@ struct call_state {
 	char appointment_id[48];
 	char confirmation[48];
 
-	/* a message being taken */
+	/* existing appointments (reschedule, cancel, list) */
+	struct call_appt appts[CALL_MAX_APPTS];
+	int nappts;
+	int appt;                       /* the one being changed + 1, 0 none */
+
+	/* a repair order (status, cancel) */
+	char order[24];                 /* "RO-1001" */
+	char order_vehicle[64];         /* "2019 Honda Civic" */
+	int order_refund_cents;
+
+	/* a message, lead or callback being taken */
 	char msg_name[128];
+	char msg_number[24];            /* callback number, E.164 or digits */
+	char msg_text[512];
+	char msg_urgency[8];            /* low, normal, high */
+	char lead_need[256];
+	char lead_timeline[128];
 
 	/* dialogue */
 	int asked;                      /* what the brain last asked (its enum) */
 	int misunderstandings;          /* in a row */
+	int guard_refusals;             /* injection / social engineering */
+	int last_intent;                /* the brain's last topic (enum intent) */
 	char last_said[1024];           /* for "say that again" */
 	char outcome[32];               /* booked, message, transferred, info.. */
 	char outcome_notes[256];
@@ -122,6 +161,11 @@ extern const struct brain_ops brain_local;
 
 /* The brain named by agent.brain, or NULL. */
 const struct brain_ops *brain_find(const char *name);
+
+/* Fill the caller's record (names, customer id, vehicles) from a
+ * lookup_customer reply; 1 if it held the caller's own full record.
+ * customer.c. */
+int call_read_customer(struct call_state *st, json_t *rep);
 
 /* Convenience wrappers over c->core. */
 void call_say(struct brain_call *c, const char *text, int close);

@@ -1,24 +1,117 @@
 /*
  * brain_local.c - the local brain: a rule-based receptionist that needs
- * no outside service.  It reads each caller utterance with the intent
- * scorer and the date/time parser, answers questions from the business
- * config, books through booking.c, takes messages (take_message), offers a
- * person (transfer in hours) and re-prompts what it does not understand.
- * Everything it learns goes into the core's call_state; it acts only
- * through the core's operations (brain.h).
+ * no outside service, written as an explicit state machine.
+ *
+ * greeting -> verification -> intent -> slot filling -> action ->
+ * confirmation -> close.  The state is what the brain last asked
+ * (call_state.asked, one row of the table below: its phase and the short
+ * question to repeat when the caller is not understood) and the task it
+ * serves (call_state.task).  Each caller utterance is read once (intent
+ * scorer, date/time parser), checked by the guard, then handled by the
+ * state it arrives in; anything the state does not expect is routed as
+ * free speech, so a caller can change their mind at any point.  Too many
+ * misunderstandings in a row end in an offer of a person or a message.
+ * The brain acts only through the core's operations (brain.h); everything
+ * it learns lives in call_state so a restarted agent can resume the call.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "brain_local.h"
-#include "intent.h"
-#include "templates.h"
+#include "log.h"
 #include "text.h"
+
+struct ask_info {
+	const char *name;
+	enum phase phase;
+	const char *again;      /* re-prompt question; NULL: T_SAY_AGAIN */
+};
+
+static const struct ask_info asks[ASK_COUNT] = {
+	[ASK_OPEN] = { "open", PH_INTENT, NULL },
+	[ASK_CONFIRM_ID] = { "confirm_id", PH_GREETING, "Am I speaking with "
+	    "{name}? Please say yes or no." },
+	[ASK_WHO] = { "who", PH_VERIFY, "May I have your first and last "
+	    "name?" },
+	[ASK_VERIFY_PHONE] = { "verify_phone", PH_VERIFY, "What's the phone "
+	    "number on your account? You can also key it in." },
+	[ASK_VERIFY_PROOF] = { "verify_proof", PH_VERIFY, "What's your first "
+	    "and last name?" },
+	[ASK_SERVICE] = { "service", PH_SLOTS, "Which service do you need?" },
+	[ASK_DAY] = { "day", PH_SLOTS, "What day would you like?" },
+	[ASK_PICK] = { "pick", PH_SLOTS, "Which time works for you?" },
+	[ASK_NAME] = { "name", PH_SLOTS, "Can I get your first and last "
+	    "name?" },
+	[ASK_BOOK_PHONE] = { "book_phone", PH_SLOTS, "What's the best phone "
+	    "number to reach you?" },
+	[ASK_VEHICLE] = { "vehicle", PH_SLOTS, "Which vehicle is it for?" },
+	[ASK_CONFIRM_BOOK] = { "confirm_book", PH_CONFIRM, "Shall I go ahead? "
+	    "Please say yes or no." },
+	[ASK_CHANGE] = { "change", PH_SLOTS, "What would you like to change, "
+	    "the day, the time or the service?" },
+	[ASK_APPT_WHICH] = { "appt_which", PH_SLOTS, "Which appointment do you "
+	    "mean?" },
+	[ASK_CONFIRM_CANCEL] = { "confirm_cancel", PH_CONFIRM, "Shall I cancel "
+	    "it? Please say yes or no." },
+	[ASK_ORDER_NAME] = { "order_name", PH_VERIFY, "What's the full name on "
+	    "the order?" },
+	[ASK_CONFIRM_ORDER] = { "confirm_order", PH_CONFIRM, "Shall I cancel "
+	    "the order? Please say yes or no." },
+	[ASK_ANYTHING_ELSE] = { "anything_else", PH_CLOSE, "Is there anything "
+	    "else I can help you with?" },
+	[ASK_MSG_OFFER] = { "msg_offer", PH_CLOSE, "Would you like me to take "
+	    "a message? Please say yes or no." },
+	[ASK_MSG_NAME] = { "msg_name", PH_SLOTS, "May I have your name?" },
+	[ASK_MSG_NUMBER_OK] = { "msg_number_ok", PH_SLOTS, "Is this the best "
+	    "number to call you back on? Please say yes or no." },
+	[ASK_MSG_NUMBER] = { "msg_number", PH_SLOTS, "What number should we "
+	    "call you back on? You can also key it in." },
+	[ASK_MSG_TEXT] = { "msg_text", PH_SLOTS, "What message would you like "
+	    "me to pass on?" },
+	[ASK_MSG_URGENCY] = { "msg_urgency", PH_SLOTS, "Is it urgent? Please "
+	    "say yes or no." },
+	[ASK_LEAD_NEED] = { "lead_need", PH_SLOTS, "What are you looking "
+	    "for?" },
+	[ASK_LEAD_TIMELINE] = { "lead_timeline", PH_SLOTS, "When are you "
+	    "hoping to do this?" },
+	[ASK_CALLBACK_OFFER] = { "callback_offer", PH_CLOSE, "Would you like "
+	    "someone to call you back? Please say yes or no." },
+	[ASK_CALLBACK_WHEN] = { "callback_when", PH_SLOTS, "When is a good "
+	    "time to call you?" },
+	[ASK_HUMAN_OR_MSG] = { "human_or_msg", PH_CLOSE, "Would you like to "
+	    "speak with a person, or leave a message?" },
+	[ASK_DONE] = { "done", PH_CLOSE, NULL },
+};
+
+static const char *const phase_names[] = { "greeting", "verification",
+	"intent", "slot filling", "confirmation", "close" };
+static const char *const task_names[TASK_COUNT] = { "none", "book",
+	"reschedule", "cancel", "list", "status", "order_cancel", "message",
+	"lead", "callback" };
+static const struct turn_in no_turn;
 
 static void local_on_utterance(struct brain_call *, const char *, double);
 
-static void
+enum phase
+ask_phase(int a)
+{
+	return a >= 0 && a < ASK_COUNT ? asks[a].phase : PH_INTENT;
+}
+
+const char *
+ask_name(int a)
+{
+	return a >= 0 && a < ASK_COUNT && asks[a].name ? asks[a].name : "?";
+}
+
+const char *
+task_name(int t)
+{
+	return t >= 0 && t < TASK_COUNT ? task_names[t] : "?";
+}
+
+void
 say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
     int close)
 {
@@ -28,235 +121,250 @@ say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
 	call_say(c, buf, close);
 }
 
-static enum dt_expect
-expect_for(int asked)
+void
+ask(struct brain_call *c, int a)
 {
-	switch (asked) {
-	case ASK_DAY:
-		return DT_EXPECT_DATE;
-	case ASK_PICK:
-		return DT_EXPECT_TIME;
-	default:
-		return DT_EXPECT_ANY;
-	}
+	struct call_state *st = &c->st;
+
+	if (ask_phase(a) != ask_phase(st->asked) || a != st->asked)
+		log_debug(st->call_id, "state %s -> %s (%s, task %s)",
+		    ask_name(st->asked), ask_name(a),
+		    phase_names[ask_phase(a)], task_name(st->task));
+	st->asked = a;
 }
 
-static int
+int
 open_now(struct brain_call *c)
 {
 	return fd_business_open_at(c->biz, c->core->now(c->core_arg));
 }
 
-static void
+int
+tool_ok(json_t *rep, const char **code)
+{
+	const char *k;
+
+	if (rep == NULL) {
+		*code = "no_reply";
+		return 0;
+	}
+	if (json_is_true(json_object_get(rep, "ok"))) {
+		*code = "";
+		return 1;
+	}
+	k = json_string_value(json_object_get(rep, "code"));
+	*code = k ? k : "failed";
+	return 0;
+}
+
+void
+tool_failed(struct brain_call *c)
+{
+	say_tpl(c, T_TOOL_ERROR, NULL, 0);
+	call_hint(c, "yesno", NULL, 0);
+	c->st.task = TASK_NONE;
+	ask(c, ASK_MSG_OFFER);
+}
+
+void
 goodbye(struct brain_call *c)
 {
 	if (c->st.outcome[0] == '\0')
 		call_set_outcome(c, "info_only", "caller ended the call");
 	say_tpl(c, T_GOODBYE, NULL, 1);
-	c->st.asked = ASK_DONE;
+	ask(c, ASK_DONE);
 }
 
-static void
+void
 anything_else(struct brain_call *c, const char *before)
 {
 	char buf[1024], tail[256];
 
 	tpl_render(T_ANYTHING_ELSE, NULL, tail, sizeof(tail));
 	snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before : "",
-	    before ? " " : "", tail);
+	    before && before[0] ? " " : "", tail);
 	call_say(c, buf, 0);
-	c->st.asked = ASK_ANYTHING_ELSE;
-}
-
-static void
-start_message(struct brain_call *c)
-{
-	struct call_state *st = &c->st;
-	char comma[80];
-	struct tpl_var v[] = { { "comma_name", comma }, { NULL, NULL } };
-
-	if (st->first_name[0] && (st->identity_confirmed ||
-	    !st->customer_known)) {
-		snprintf(st->msg_name, sizeof(st->msg_name), "%s%s%s",
-		    st->first_name, st->last_name[0] ? " " : "",
-		    st->last_name);
-		snprintf(comma, sizeof(comma), ", %s", st->first_name);
-		say_tpl(c, T_MSG_ASK_TEXT, v, 0);
-		st->asked = ASK_MSG_TEXT;
-		return;
-	}
-	say_tpl(c, T_MSG_ASK_NAME, NULL, 0);
-	call_hint(c, "name", NULL, 0);
-	st->asked = ASK_MSG_NAME;
-}
-
-static void
-take_message(struct brain_call *c, const char *text)
-{
-	struct call_state *st = &c->st;
-	json_t *rep;
-	char notes[256], key[96];
-
-	snprintf(key, sizeof(key), "%s-msg", st->call_id);
-	rep = call_tool(c, "take_message", json_pack("{s:s, s:s, s:s, s:s}",
-	    "name", st->msg_name, "callback_number", st->from, "message", text,
-	    "idempotency_key", key));
-	if (rep == NULL || !json_is_true(json_object_get(rep, "ok"))) {
-		json_decref(rep);
-		/* nothing else to fall back on: say so and offer a person */
-		call_say(c, "Sorry, I couldn't save your message just now. "
-		    "Please call back during business hours.", 0);
-		st->asked = ASK_ANYTHING_ELSE;
-		return;
-	}
-	json_decref(rep);
-	snprintf(notes, sizeof(notes), "message from %.60s: %.180s",
-	    st->msg_name, text);
-	call_set_outcome(c, "message_taken", notes);
-	say_tpl(c, T_MSG_TAKEN, NULL, 0);
-	st->asked = ASK_ANYTHING_ELSE;
-}
-
-static void
-want_human(struct brain_call *c)
-{
-	if (open_now(c) && c->biz->transfer_number[0]) {
-		say_tpl(c, T_TRANSFER, NULL, 0);
-		call_set_outcome(c, "transferred", "caller asked for a person");
-		c->core->transfer(c->core_arg, c->biz->transfer_number,
-		    "caller_request");
-		c->st.asked = ASK_DONE;
-		return;
-	}
-	say_tpl(c, T_HUMAN_CLOSED, NULL, 0);
 	call_hint(c, "yesno", NULL, 0);
-	c->st.asked = ASK_MSG_OFFER;
+	c->st.task = TASK_NONE;
+	ask(c, ASK_ANYTHING_ELSE);
 }
 
-static void
-not_understood(struct brain_call *c, double confidence)
+/* The pending question, short, with the caller's {name} filled in. */
+static const char *
+question(const struct call_state *st, char *q, size_t len)
+{
+	const char *again, *p;
+
+	again = st->asked >= 0 && st->asked < ASK_COUNT ?
+	    asks[st->asked].again : NULL;
+	if (again == NULL)
+		return NULL;
+	if ((p = strstr(again, "{name}")) != NULL)
+		snprintf(q, len, "%.*s%s%s", (int)(p - again), again,
+		    st->first_name, p + 6);
+	else
+		snprintf(q, len, "%s", again);
+	return q;
+}
+
+void
+reask(struct brain_call *c, const char *before)
+{
+	char q[256], buf[1024];
+
+	if (question(&c->st, q, sizeof(q)) == NULL)
+		tpl_render(T_HOW_HELP, NULL, q, sizeof(q));
+	snprintf(buf, sizeof(buf), "%.700s%s%s", before ? before : "",
+	    before && before[0] ? " " : "", q);
+	call_say(c, buf, 0);
+}
+
+void
+not_understood(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
+	char q[256], buf[512];
+	struct tpl_var v[] = { { "question", q }, { NULL, NULL } };
 
 	st->misunderstandings++;
 	if (st->misunderstandings >= st->max_misunderstandings &&
 	    st->max_misunderstandings > 0) {
 		st->misunderstandings = 0;
-		if (open_now(c)) {
+		st->task = TASK_NONE;
+		st->pending_task = TASK_NONE;
+		if (open_now(c) && c->biz->transfer_number[0]) {
 			say_tpl(c, T_TOO_MANY_OPEN, NULL, 0);
-			st->asked = ASK_HUMAN_OR_MSG;
+			ask(c, ASK_HUMAN_OR_MSG);
 		} else {
 			say_tpl(c, T_TOO_MANY_CLOSED, NULL, 0);
-			st->asked = ASK_MSG_OFFER;
+			call_hint(c, "yesno", NULL, 0);
+			ask(c, ASK_MSG_OFFER);
 		}
 		return;
 	}
-	/* a mumble gets a short re-prompt; a clear sentence the menu */
-	if (confidence < 0.4 || st->asked != ASK_OPEN)
-		say_tpl(c, st->asked == ASK_OPEN || st->asked ==
-		    ASK_ANYTHING_ELSE ? T_NOT_UNDERSTOOD : T_SAY_AGAIN, NULL, 0);
-	else
+	if (st->asked == ASK_OPEN) {
 		say_tpl(c, T_NOT_UNDERSTOOD, NULL, 0);
-}
-
-static void
-price(struct brain_call *c, const struct fd_service *s)
-{
-	char p[32], buf[1024], list[512];
-	struct tpl_var v[] = { { "service", s ? s->name : "" }, { "price", p },
-		{ "services", list }, { NULL, NULL } };
-	int i;
-	size_t o = 0;
-
-	if (s == NULL) {
-		list[0] = '\0';
-		for (i = 0; i < c->biz->nservices; i++)
-			o += (size_t)snprintf(list + o, o < sizeof(list) ?
-			    sizeof(list) - o : 0, "%s%s", i == 0 ? "" :
-			    i == c->biz->nservices - 1 ? " and " : ", ",
-			    c->biz->services[i].name);
-		say_tpl(c, T_PRICE_WHICH, v, 0);
-		c->st.asked = ASK_OPEN;
 		return;
 	}
-	if (s->price_cents > 0) {
-		if (s->price_cents % 100)
-			snprintf(p, sizeof(p), "%d dollars %d", s->price_cents / 100,
-			    s->price_cents % 100);
-		else
-			snprintf(p, sizeof(p), "%d dollars", s->price_cents / 100);
-		tpl_render(T_PRICE, v, buf, sizeof(buf));
-	} else {
-		tpl_render(T_PRICE_QUOTE, v, buf, sizeof(buf));
+	/* a mumble first gets a short "say that again" */
+	if (question(st, q, sizeof(q)) == NULL || (in && in->confidence < 0.4 &&
+	    st->misunderstandings == 1)) {
+		say_tpl(c, T_SAY_AGAIN, NULL, 0);
+		return;
 	}
-	anything_else(c, buf);
+	tpl_render(T_REPROMPT, v, buf, sizeof(buf));
+	call_say(c, buf, 0);
 }
 
-/* Answers that interrupt whatever was being asked; 1 if handled. */
+/* "cancel my repair order" is an order, "cancel my appointment" not */
 static int
-side_question(struct brain_call *c, const struct intent_result *ir)
+about_order(const char *text)
 {
-	char buf[512];
-	int resume = c->st.asked;
+	static const char *const w[] = { "order", "repair", "repairs", "ro",
+		"work", "job", NULL };
+	struct tokens t;
 
-	switch (ir->best) {
-	case INT_HOURS:
-		tpl_render(T_HOURS, NULL, buf, sizeof(buf));
-		break;
-	case INT_ADDRESS:
-		tpl_render(T_ADDRESS, NULL, buf, sizeof(buf));
-		break;
-	case INT_PRICE:
-		price(c, ir->service ? ir->service : c->st.service);
+	txt_tokenize(text, &t);
+	return txt_find(&t, 0, w) >= 0;
+}
+
+int
+task_start(struct brain_call *c, int t, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+
+	if (in == NULL)
+		in = &no_turn;
+	st->misunderstandings = 0;
+	switch (t) {
+	case TASK_BOOK:
+		if (st->task != TASK_BOOK)
+			booking_reset(st);
+		st->task = TASK_BOOK;
+		if (in->ir.service)
+			st->service = in->ir.service;
+		booking_apply(st, &in->dt);
+		booking_note_vehicle(st, in->text);
+		if (!identity_ready(c, TASK_BOOK))
+			return 1;
+		booking_plan(c);
+		return 1;
+	case TASK_RESCHEDULE:
+	case TASK_CANCEL:
+	case TASK_LIST:
+		booking_reset(st);
+		if (in->ndt > 0)
+			booking_apply(st, &in->dt);
+		st->task = t;
+		appts_start(c, t);
+		return 1;
+	case TASK_STATUS:
+		st->task = t;
+		orders_status(c, in);
+		return 1;
+	case TASK_ORDER_CANCEL:
+		st->task = t;
+		orders_cancel_start(c, in);
+		return 1;
+	case TASK_MESSAGE:
+	case TASK_LEAD:
+	case TASK_CALLBACK:
+		contact_start(c, t, in);
 		return 1;
 	default:
 		return 0;
 	}
-	if (resume == ASK_OPEN || resume == ASK_ANYTHING_ELSE ||
-	    resume == ASK_CONFIRM_ID) {
-		if (c->st.outcome[0] == '\0')
-			call_set_outcome(c, "info_only", intent_name(ir->best));
-		anything_else(c, buf);
-		return 1;
+}
+
+void
+general(struct brain_call *c, const struct turn_in *in)
+{
+	const struct intent_result *ir = &in->ir;
+	enum intent best = ir->best;
+
+	/* "cancel" outweighs the order words that come with it */
+	if (ir->scores[INT_CANCEL] >= 5 && (best == INT_STATUS ||
+	    best == INT_LIST))
+		best = INT_CANCEL;
+	/* "what about the 26th?" right after the hours */
+	if (best == INT_NONE && in->ndt > 0 && in->dt.has_date &&
+	    c->st.last_intent == INT_HOURS) {
+		struct turn_in h = *in;
+
+		h.ir.best = INT_HOURS;
+		if (answers_side_question(c, &h))
+			return;
 	}
-	/* mid-booking: answer, then ask the pending question again */
-	snprintf(c->st.last_said, sizeof(c->st.last_said), "%s", buf);
-	call_say(c, buf, 0);
-	if (c->st.service)
-		booking_plan(c);
-	return 1;
-}
-
-static void
-start_booking(struct brain_call *c, const struct intent_result *ir,
-    const struct dt_result *dt)
-{
-	if (ir->service)
-		c->st.service = ir->service;
-	booking_apply(&c->st, dt);
-	booking_plan(c);
-}
-
-/* Free speech: what does the caller want? */
-static void
-general(struct brain_call *c, const char *text, double confidence,
-    const struct intent_result *ir, const struct dt_result *dt, int ndt)
-{
-	(void)text;
-	switch (ir->best) {
+	if (best != INT_NONE)
+		c->st.last_intent = best;
+	switch (best) {
 	case INT_BOOK:
-		start_booking(c, ir, dt);
+		task_start(c, TASK_BOOK, in);
 		return;
 	case INT_RESCHEDULE:
+		task_start(c, TASK_RESCHEDULE, in);
+		return;
 	case INT_CANCEL:
-		say_tpl(c, T_CHANGE_EXISTING, NULL, 0);
-		c->st.asked = ASK_HUMAN_OR_MSG;
+		task_start(c, about_order(in->text) ? TASK_ORDER_CANCEL :
+		    TASK_CANCEL, in);
+		return;
+	case INT_LIST:
+		task_start(c, TASK_LIST, in);
+		return;
+	case INT_STATUS:
+		task_start(c, TASK_STATUS, in);
 		return;
 	case INT_MESSAGE:
-		start_message(c);
+		task_start(c, TASK_MESSAGE, in);
+		return;
+	case INT_CALLBACK:
+		task_start(c, TASK_CALLBACK, in);
+		return;
+	case INT_LEAD:
+		task_start(c, TASK_LEAD, in);
 		return;
 	case INT_HUMAN:
-		want_human(c);
+		contact_human(c);
 		return;
 	case INT_GOODBYE:
 		goodbye(c);
@@ -264,67 +372,35 @@ general(struct brain_call *c, const char *text, double confidence,
 	default:
 		break;
 	}
-	if (side_question(c, ir))
+	if (answers_side_question(c, in))
 		return;
-	/* a day or time on its own, or a service already chosen */
-	if (ndt > 0 && (c->st.service || ir->service)) {
-		start_booking(c, ir, dt);
+	/* a day or time on its own: they want to come in */
+	if (in->ndt > 0) {
+		task_start(c, TASK_BOOK, in);
 		return;
 	}
-	if (ndt > 0) {
-		booking_apply(&c->st, dt);
+	not_understood(c, in);
+}
+
+static void
+on_confirm_book(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	const struct intent_result *ir = &in->ir;
+
+	/* "no, make it Wednesday": a correction re-plans */
+	if (in->ndt > 0 || (ir->service && ir->service != st->service &&
+	    st->task == TASK_BOOK)) {
+		if (ir->service && st->task == TASK_BOOK)
+			st->service = ir->service;
+		booking_apply(st, &in->dt);
+		st->chosen[0] = '\0';
 		booking_plan(c);
 		return;
 	}
-	not_understood(c, confidence);
-}
-
-static void
-on_confirm_id(struct brain_call *c, const char *text, double confidence,
-    const struct intent_result *ir, const struct dt_result *dt, int ndt)
-{
-	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
-
-	if (ir->pol == POL_NO) {
-		st->identity_confirmed = 0;
-		st->first_name[0] = st->last_name[0] = '\0';
-		st->customer_known = 0;
-		if (ir->best != INT_NONE || ndt > 0) {
-			st->asked = ASK_OPEN;
-			general(c, text, confidence, ir, dt, ndt);
-			return;
-		}
-		say_tpl(c, T_GREET_NOT_THEM, NULL, 0);
-		st->asked = ASK_OPEN;
-		return;
-	}
-	if (ir->pol == POL_YES)
-		st->identity_confirmed = 1;
-	st->asked = ASK_OPEN;
-	if (ir->best != INT_NONE || ndt > 0) {
-		general(c, text, confidence, ir, dt, ndt);
-		return;
-	}
-	if (ir->pol == POL_YES) {
-		say_tpl(c, T_GREET_CONFIRMED, v, 0);
-		return;
-	}
-	not_understood(c, confidence);
-}
-
-static void
-on_confirm_book(struct brain_call *c, const char *text, double confidence,
-    const struct intent_result *ir, const struct dt_result *dt, int ndt)
-{
-	struct call_state *st = &c->st;
-
-	/* "no, make it Wednesday": a correction re-plans */
-	if (ndt > 0 || (ir->service && ir->service != st->service)) {
-		if (ir->service)
-			st->service = ir->service;
-		booking_apply(st, dt);
-		st->chosen[0] = '\0';
+	/* "the Accord" / "yes, for the Accord" */
+	if (st->task == TASK_BOOK && booking_note_vehicle(st, in->text) &&
+	    ir->pol != POL_YES) {
 		booking_plan(c);
 		return;
 	}
@@ -332,13 +408,20 @@ on_confirm_book(struct brain_call *c, const char *text, double confidence,
 		booking_book(c);
 		return;
 	}
-	if (ir->pol == POL_NO) {
-		say_tpl(c, T_WHAT_CHANGE, NULL, 0);
-		st->asked = ASK_CHANGE;
+	if (ir->pol == POL_NO && ir->best == INT_GOODBYE) {
+		/* "no, that's all, bye": they are leaving */
+		booking_reset(st);
+		goodbye(c);
 		return;
 	}
-	if (ir->best != INT_NONE && ir->best != INT_BOOK) {
-		general(c, text, confidence, ir, dt, ndt);
+	if (ir->pol == POL_NO) {
+		say_tpl(c, T_WHAT_CHANGE, NULL, 0);
+		ask(c, ASK_CHANGE);
+		return;
+	}
+	if (ir->best != INT_NONE && ir->best != INT_BOOK &&
+	    ir->best != INT_RESCHEDULE) {
+		general(c, in);
 		return;
 	}
 	say_tpl(c, T_YES_OR_NO, NULL, 0);
@@ -346,21 +429,27 @@ on_confirm_book(struct brain_call *c, const char *text, double confidence,
 }
 
 static void
-on_change(struct brain_call *c, const char *text, double confidence,
-    const struct intent_result *ir, const struct dt_result *dt, int ndt)
+on_change(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
+	const struct intent_result *ir = &in->ir;
 	struct tokens t;
 	static const char *const dayw[] = { "day", "date", NULL };
 	static const char *const timew[] = { "time", "hour", NULL };
 	static const char *const servw[] = { "service", NULL };
+	static const char *const carw[] = { "car", "vehicle", "truck", NULL };
 
-	txt_tokenize(text, &t);
+	txt_tokenize(in->text, &t);
 	st->chosen[0] = '\0';
-	if (ndt > 0 || ir->service) {
-		if (ir->service)
+	if (st->task == TASK_BOOK && identity_owner(st) &&
+	    booking_note_vehicle(st, in->text)) {
+		booking_plan(c);
+		return;
+	}
+	if (in->ndt > 0 || (ir->service && st->task == TASK_BOOK)) {
+		if (ir->service && st->task == TASK_BOOK)
 			st->service = ir->service;
-		booking_apply(st, dt);
+		booking_apply(st, &in->dt);
 		booking_plan(c);
 		return;
 	}
@@ -376,53 +465,151 @@ on_change(struct brain_call *c, const char *text, double confidence,
 		booking_plan(c);
 		return;
 	}
-	if (txt_find(&t, 0, servw) >= 0) {
+	if (txt_find(&t, 0, servw) >= 0 && st->task == TASK_BOOK) {
 		st->service = NULL;
 		booking_plan(c);
 		return;
 	}
-	if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
-		call_say(c, "Okay, I won't book it.", 0);
-		anything_else(c, NULL);
+	if (txt_find(&t, 0, carw) >= 0 && st->nvehicles > 1 &&
+	    identity_owner(st)) {
+		booking_ask_vehicle(c);
 		return;
 	}
-	general(c, text, confidence, ir, dt, ndt);
+	if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
+		char ok[128];
+
+		tpl_render(T_KEEP_IT, NULL, ok, sizeof(ok));
+		booking_reset(st);
+		anything_else(c, st->task == TASK_RESCHEDULE ? ok :
+		    "Okay, I won't book it.");
+		return;
+	}
+	general(c, in);
+}
+
+static void
+on_anything_else(struct brain_call *c, const struct turn_in *in)
+{
+	const struct intent_result *ir = &in->ir;
+
+	if (ir->best == INT_NONE && in->ndt == 0 && ir->pol == POL_NO) {
+		goodbye(c);
+	} else if (ir->best == INT_NONE && in->ndt == 0 && ir->pol == POL_YES) {
+		say_tpl(c, T_WHAT_ELSE, NULL, 0);
+		ask(c, ASK_OPEN);
+	} else if (ir->best == INT_NONE && in->ndt == 0 && ir->thanks) {
+		goodbye(c);
+	} else {
+		general(c, in);
+	}
+}
+
+/* Offers of a message, a person or a callback. 0: not understood. */
+static int
+on_offer(struct brain_call *c, const struct turn_in *in)
+{
+	const struct intent_result *ir = &in->ir;
+	int a = c->st.asked;
+
+	if (a == ASK_CALLBACK_OFFER && (ir->pol == POL_YES ||
+	    ir->best == INT_CALLBACK)) {
+		contact_start(c, TASK_CALLBACK, in);
+	} else if (ir->best == INT_MESSAGE || ((a == ASK_MSG_OFFER) &&
+	    ir->pol == POL_YES && ir->best == INT_NONE)) {
+		contact_start(c, TASK_MESSAGE, in);
+	} else if (a == ASK_HUMAN_OR_MSG && (ir->best == INT_HUMAN ||
+	    (ir->pol == POL_YES && ir->best == INT_NONE))) {
+		contact_human(c);
+	} else if (ir->best != INT_NONE && ir->best != INT_GOODBYE) {
+		general(c, in);
+	} else if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
+		char ok[64];
+
+		tpl_render(T_NO_PROBLEM, NULL, ok, sizeof(ok));
+		anything_else(c, ok);
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 static void
 local_on_start(struct brain_call *c)
 {
-	struct tpl_var v[] = { { "name", c->st.first_name }, { NULL, NULL } };
+	struct call_state *st = &c->st;
+	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
 
-	if (c->st.customer_known && c->st.first_name[0]) {
+	if (st->customer_known && st->first_name[0]) {
 		say_tpl(c, T_GREETING_KNOWN, v, 0);
 		call_hint(c, "yesno", NULL, 0);
-		c->st.asked = ASK_CONFIRM_ID;
+		ask(c, ASK_CONFIRM_ID);
 	} else {
 		say_tpl(c, T_GREETING, NULL, 0);
-		c->st.asked = ASK_OPEN;
+		ask(c, ASK_OPEN);
 	}
+}
+
+/* States where the caller dictates free text: no routing on keywords. */
+static int
+free_text(int a)
+{
+	return a == ASK_MSG_TEXT || a == ASK_LEAD_NEED ||
+	    a == ASK_LEAD_TIMELINE || a == ASK_CALLBACK_WHEN;
+}
+
+/* A fragment that answers nothing ("please" cut off a "yes, please" by
+ * the recogniser, "thanks" after an answer): no reply at all. */
+static int
+fragment(const char *text, int asked)
+{
+	static const char *const fill[] = { "please", "so", "and", "then",
+		"well", "oh", "hmm", "um", "uh", "er", NULL };
+	static const char *const thanks[] = { "thanks", "thank", "you", NULL };
+	struct tokens t;
+	int i, nthanks = 0;
+
+	txt_tokenize(text, &t);
+	if (t.n == 0)
+		return 1;
+	for (i = 0; i < t.n; i++) {
+		if (txt_is(t.w[i], thanks))
+			nthanks++;
+		else if (!txt_is(t.w[i], fill))
+			return 0;
+	}
+	/* "thank you" is how some say goodbye */
+	return nthanks == 0 || asked != ASK_ANYTHING_ELSE;
 }
 
 static void
 local_on_utterance(struct brain_call *c, const char *text, double confidence)
 {
 	struct call_state *st = &c->st;
-	struct intent_result ir;
-	struct dt_result dt;
-	int ndt, asked = st->asked, understood = 1;
+	struct turn_in in;
+	enum guard g;
+	int asked = st->asked, understood = 1, before = st->misunderstandings;
 
-	intent_read(text, c->biz, &ir);
-	ndt = dt_parse(text, c->core->now(c->core_arg), expect_for(asked), &dt);
-	if (asked == ASK_DONE)
+	if (asked == ASK_DONE || (!free_text(asked) && fragment(text, asked)))
 		return;
-	/* wherever we are, these win */
-	if (ir.best == INT_HUMAN && ir.score >= 3 && asked != ASK_MSG_TEXT) {
-		st->misunderstandings = 0;
-		want_human(c);
+	memset(&in, 0, sizeof(in));
+	in.text = text;
+	in.confidence = confidence;
+	intent_read(text, c->biz, &in.ir);
+	in.ndt = dt_parse(text, c->core->now(c->core_arg), asked == ASK_DAY ?
+	    DT_EXPECT_DATE : asked == ASK_PICK ? DT_EXPECT_TIME :
+	    DT_EXPECT_ANY, &in.dt);
+	/* no instruction in speech outranks the rules below */
+	if ((g = guard_check(text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
+		guard_refuse(c, g);
 		return;
 	}
-	if (ir.best == INT_REPEAT && ir.score >= 4 && st->last_said[0]) {
+	/* wherever we are, these win */
+	if (in.ir.best == INT_HUMAN && in.ir.score >= 3 && !free_text(asked)) {
+		st->misunderstandings = 0;
+		contact_human(c);
+		return;
+	}
+	if (in.ir.best == INT_REPEAT && in.ir.score >= 4 && st->last_said[0]) {
 		char again[1024];
 
 		snprintf(again, sizeof(again), "%s", st->last_said);
@@ -431,39 +618,51 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	}
 	switch (asked) {
 	case ASK_CONFIRM_ID:
-		on_confirm_id(c, text, confidence, &ir, &dt, ndt);
+		identity_confirm_reply(c, &in);
+		break;
+	case ASK_WHO:
+		identity_who_reply(c, &in);
+		break;
+	case ASK_VERIFY_PHONE:
+		identity_phone_reply(c, &in);
+		break;
+	case ASK_VERIFY_PROOF:
+		identity_proof_reply(c, &in);
 		break;
 	case ASK_SERVICE:
-		if (ir.service) {
-			st->service = ir.service;
-			booking_apply(st, &dt);
+		if (in.ir.service) {
+			st->service = in.ir.service;
+			booking_apply(st, &in.dt);
 			booking_plan(c);
-		} else if (ir.best != INT_NONE && ir.best != INT_BOOK) {
-			general(c, text, confidence, &ir, &dt, ndt);
+		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK) {
+			general(c, &in);
 		} else {
 			understood = 0;
 		}
 		break;
 	case ASK_DAY:
 	case ASK_PICK:
-		if (ir.service && ir.service != st->service)
-			st->service = ir.service;
-		if (asked == ASK_PICK && booking_pick(st, text, &dt,
-		    ir.pol == POL_YES)) {
+		if (in.ir.service && in.ir.service != st->service &&
+		    st->task == TASK_BOOK)
+			st->service = in.ir.service;
+		if (asked == ASK_PICK && booking_pick(st, text, &in.dt,
+		    in.ir.pol == POL_YES)) {
 			booking_plan(c);
-		} else if (ndt > 0 || ir.service) {
-			booking_apply(st, &dt);
+		} else if (in.ndt > 0 || (in.ir.service &&
+		    st->task == TASK_BOOK)) {
+			booking_apply(st, &in.dt);
 			booking_plan(c);
-		} else if (ir.best != INT_NONE && ir.best != INT_BOOK) {
-			general(c, text, confidence, &ir, &dt, ndt);
-		} else if (ir.pol == POL_NO && asked == ASK_PICK) {
+		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
+		    in.ir.best != INT_RESCHEDULE) {
+			general(c, &in);
+		} else if (in.ir.pol == POL_NO && asked == ASK_PICK) {
 			st->have_time = 0;
 			st->have_day = 0;
 			st->noffered = 0;
 			call_say(c, "No problem. What other day would work "
 			    "for you?", 0);
-			st->asked = ASK_DAY;
-		} else if (ir.pol == POL_YES && asked == ASK_PICK &&
+			ask(c, ASK_DAY);
+		} else if (in.ir.pol == POL_YES && asked == ASK_PICK &&
 		    st->noffered > 1) {
 			call_say(c, "Which time would you like?", 0);
 		} else {
@@ -471,8 +670,9 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		}
 		break;
 	case ASK_NAME:
-		if (ir.best != INT_NONE && ir.best != INT_BOOK && ir.score >= 4) {
-			general(c, text, confidence, &ir, &dt, ndt);
+		if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
+		    in.ir.score >= 4) {
+			general(c, &in);
 		} else if (parse_name(text, st->first_name,
 		    sizeof(st->first_name), st->last_name,
 		    sizeof(st->last_name))) {
@@ -481,72 +681,80 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 			understood = 0;
 		}
 		break;
+	case ASK_BOOK_PHONE:
+		booking_phone_reply(c, &in);
+		break;
+	case ASK_VEHICLE:
+		booking_vehicle_reply(c, &in);
+		break;
 	case ASK_CONFIRM_BOOK:
-		on_confirm_book(c, text, confidence, &ir, &dt, ndt);
+		on_confirm_book(c, &in);
 		break;
 	case ASK_CHANGE:
-		on_change(c, text, confidence, &ir, &dt, ndt);
+		on_change(c, &in);
+		break;
+	case ASK_APPT_WHICH:
+		appts_which_reply(c, &in);
+		break;
+	case ASK_CONFIRM_CANCEL:
+		appts_cancel_reply(c, &in);
+		break;
+	case ASK_ORDER_NAME:
+		orders_name_reply(c, &in);
+		break;
+	case ASK_CONFIRM_ORDER:
+		orders_confirm_reply(c, &in);
 		break;
 	case ASK_ANYTHING_ELSE:
-		if (ir.best == INT_NONE && ndt == 0 && ir.pol == POL_NO)
-			goodbye(c);
-		else if (ir.best == INT_NONE && ndt == 0 && ir.pol == POL_YES) {
-			say_tpl(c, T_WHAT_ELSE, NULL, 0);
-			st->asked = ASK_OPEN;
-		} else if (ir.best == INT_NONE && ndt == 0 && ir.thanks)
-			goodbye(c);
-		else
-			general(c, text, confidence, &ir, &dt, ndt);
+		on_anything_else(c, &in);
 		break;
 	case ASK_MSG_OFFER:
 	case ASK_HUMAN_OR_MSG:
-		if (ir.best == INT_MESSAGE || (ir.pol == POL_YES &&
-		    asked == ASK_MSG_OFFER))
-			start_message(c);
-		else if (ir.best == INT_BOOK)
-			general(c, text, confidence, &ir, &dt, ndt);
-		else if (ir.pol == POL_NO || ir.best == INT_GOODBYE)
-			anything_else(c, "No problem.");
-		else if (ir.best != INT_NONE)
-			general(c, text, confidence, &ir, &dt, ndt);
-		else
-			understood = 0;
+	case ASK_CALLBACK_OFFER:
+		understood = on_offer(c, &in);
 		break;
 	case ASK_MSG_NAME:
-		if (parse_name(text, st->first_name, sizeof(st->first_name),
-		    st->last_name, sizeof(st->last_name))) {
-			start_message(c);
-		} else {
-			understood = 0;
-		}
-		break;
+	case ASK_MSG_NUMBER_OK:
+	case ASK_MSG_NUMBER:
 	case ASK_MSG_TEXT:
-		take_message(c, text);
+	case ASK_MSG_URGENCY:
+	case ASK_LEAD_NEED:
+	case ASK_LEAD_TIMELINE:
+	case ASK_CALLBACK_WHEN:
+		contact_reply(c, &in);
 		break;
 	default:
-		general(c, text, confidence, &ir, &dt, ndt);
+		general(c, &in);
 		break;
 	}
 	if (!understood)
-		not_understood(c, confidence);
-	else if (st->asked != ASK_OPEN || asked != ASK_OPEN)
+		not_understood(c, &in);
+	else if (st->misunderstandings == before && (st->asked != ASK_OPEN ||
+	    asked != ASK_OPEN))
 		st->misunderstandings = 0;
 }
 
 static void
 local_on_dtmf(struct brain_call *c, const char *digit)
 {
-	if (strcmp(digit, "0") == 0) {
-		want_human(c);
+	int a = c->st.asked;
+
+	if (a == ASK_VERIFY_PHONE || a == ASK_BOOK_PHONE) {
+		identity_dtmf(c, digit);
 		return;
 	}
-	if (c->st.asked == ASK_CONFIRM_BOOK || c->st.asked == ASK_CONFIRM_ID ||
-	    c->st.asked == ASK_MSG_OFFER || c->st.asked == ASK_ANYTHING_ELSE) {
-		if (strcmp(digit, "1") == 0)
-			local_on_utterance(c, "yes", 1.0);
-		else if (strcmp(digit, "2") == 0)
-			local_on_utterance(c, "no", 1.0);
+	if (a == ASK_MSG_NUMBER) {
+		contact_dtmf(c, digit);
+		return;
 	}
+	if (strcmp(digit, "0") == 0) {
+		contact_human(c);
+		return;
+	}
+	if (strcmp(digit, "1") == 0)
+		local_on_utterance(c, "yes", 1.0);
+	else if (strcmp(digit, "2") == 0)
+		local_on_utterance(c, "no", 1.0);
 }
 
 static void
@@ -562,7 +770,7 @@ local_on_idle(struct brain_call *c, int count)
 		if (c->st.outcome[0] == '\0')
 			call_set_outcome(c, "abandoned", "caller went silent");
 		say_tpl(c, T_IDLE_BYE, NULL, 1);
-		c->st.asked = ASK_DONE;
+		ask(c, ASK_DONE);
 	}
 }
 

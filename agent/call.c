@@ -15,6 +15,10 @@
  * what the transcript records, when the agent has finished speaking
  * (idle timer, hang-up after the goodbye), and whether the caller is
  * talking over the agent (barge-in).
+ *
+ * Sessions: after every turn the call's state is saved to Redis
+ * (session.h); a frame for a call this agent does not know (it was
+ * restarted mid-call) loads it back and the call goes on where it was.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +27,16 @@
 #include "call.h"
 #include "intent.h"
 #include "log.h"
+#include "session.h"
 
 #define MS 1000ull
 /* marks lost or never sent: an utterance counts as finished this long
  * after its estimated playing time */
 #define UTT_SLACK_US (4000 * MS)
 #define END_GRACE_US (30000 * MS)
+/* speech shorter than this over the agent may be a backchannel ("yes",
+ * "please", "uh-huh"): its words decide, when the transcript comes */
+#define BACKCHANNEL_MAX_MS 700
 
 static void finish(struct call *c, const char *reason);
 static void idle_arm(struct call *c);
@@ -387,43 +395,84 @@ static void
 read_customer(struct call *c, json_t *rep)
 {
 	struct call_state *st = &c->bc.st;
-	json_t *res, *cust, *veh, *v;
-	size_t i;
 
-	res = json_object_get(rep, "result");
-	if (!json_is_true(json_object_get(rep, "ok")) ||
-	    !json_is_true(json_object_get(res, "found")) ||
-	    (cust = json_object_get(res, "customer")) == NULL)
+	if (!call_read_customer(st, rep))
 		return;
 	st->customer_known = 1;
-	snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
-	    (long long)json_integer_value(json_object_get(cust,
-	    "customer_id")));
-	snprintf(st->first_name, sizeof(st->first_name), "%s",
-	    jstr(cust, "first_name"));
-	snprintf(st->last_name, sizeof(st->last_name), "%s",
-	    jstr(cust, "last_name"));
-	veh = json_object_get(cust, "vehicles");
-	json_array_foreach(veh, i, v) {
-		struct call_vehicle *cv;
-		json_t *year = json_object_get(v, "year");
-
-		if (st->nvehicles >= CALL_MAX_VEHICLES)
-			break;
-		cv = &st->vehicles[st->nvehicles++];
-		snprintf(cv->id, sizeof(cv->id), "%lld",
-		    (long long)json_integer_value(json_object_get(v,
-		    "vehicle_id")));
-		if (json_is_integer(year))
-			snprintf(cv->desc, sizeof(cv->desc), "%lld %s %s",
-			    (long long)json_integer_value(year), jstr(v, "make"),
-			    jstr(v, "model"));
-		else
-			snprintf(cv->desc, sizeof(cv->desc), "%s %s",
-			    jstr(v, "make"), jstr(v, "model"));
-	}
 	log_info(id_of(c), "caller is customer %s (%s), %d vehicle(s)",
 	    st->customer_id, st->first_name, st->nvehicles);
+}
+
+/* "anonymous", "restricted", "" or a short code: no number to use */
+static int
+blocked_number(const char *from)
+{
+	int digits = 0;
+
+	for (; *from; from++) {
+		if (*from >= '0' && *from <= '9')
+			digits++;
+		else if (*from != '+' && *from != ' ' && *from != '-')
+			return 1;
+	}
+	return digits < 7;
+}
+
+/* Save the session (who, task, plan, state) for a restarted agent;
+ * 0 if stored. */
+static int
+save_session(struct call *c)
+{
+	struct session_core sc;
+	char *text;
+	int rv;
+
+	if (!c->started || c->finished)
+		return -1;
+	sc.next_utt = c->next_utt;
+	sc.clock_offset_us = c->clock.offset_us;
+	sc.idle_count = c->idle_count;
+	if ((text = session_encode(&c->bc.st, &sc)) == NULL)
+		return -1;
+	rv = session_store_save(id_of(c), text);
+	free(text);
+	return rv;
+}
+
+static void
+bind_core(struct call *c)
+{
+	c->bc.core = &core;
+	c->bc.core_arg = c;
+	c->bc.biz = c->ctx->biz;
+}
+
+/* A call this agent does not know: load its session; 0 if resumed. */
+static int
+resume(struct call *c)
+{
+	struct session_core sc;
+	char *text, err[128], id[FD_CALL_ID_LEN];
+
+	snprintf(id, sizeof(id), "%s", id_of(c));
+	if ((text = session_store_load(id)) == NULL)
+		return -1;
+	if (session_decode(text, c->ctx->biz, &c->bc.st, &sc, err,
+	    sizeof(err)) != 0) {
+		log_warnx(id, "session: %s", err);
+		free(text);
+		return -1;
+	}
+	free(text);
+	snprintf(c->bc.st.call_id, sizeof(c->bc.st.call_id), "%s", id);
+	bind_core(c);
+	c->clock.offset_us = sc.clock_offset_us;
+	c->next_utt = sc.next_utt;
+	c->idle_count = sc.idle_count;
+	c->started = 1;
+	log_info(id, "resumed from the session store: task %d, asked %d",
+	    c->bc.st.task, c->bc.st.asked);
+	return 0;
 }
 
 static void
@@ -438,11 +487,10 @@ on_call_start(struct call *c, json_t *j)
 		return;
 	}
 	c->started = 1;
-	c->bc.core = &core;
-	c->bc.core_arg = c;
-	c->bc.biz = c->ctx->biz;
+	bind_core(c);
 	st->max_misunderstandings = agent_cfg.max_misunderstandings;
 	snprintf(st->from, sizeof(st->from), "%s", jstr(j, "from"));
+	st->caller_blocked = blocked_number(st->from);
 	snprintf(st->to, sizeof(st->to), "%s", jstr(j, "to"));
 	snprintf(st->direction, sizeof(st->direction), "%s",
 	    *jstr(j, "direction") ? jstr(j, "direction") : "inbound");
@@ -454,9 +502,9 @@ on_call_start(struct call *c, json_t *j)
 	log_info(id_of(c), "call from %s to %s (%s)%s%s", st->from, st->to,
 	    st->direction, *now ? ", clock pinned to " : "", now);
 	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s}", "from",
-	    st->from, "to", st->to, "direction", st->direction, "stream_sid",
+	    st->caller_blocked ? "anonymous" : st->from, "to", st->to, "direction", st->direction, "stream_sid",
 	    jstr(j, "stream_sid")));
-	if (st->from[0]) {
+	if (!st->caller_blocked) {
 		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",
 		    st->from));
 		if (rep)
@@ -511,10 +559,12 @@ on_transcript(struct call *c, json_t *j)
 	free(c->caller_turn);
 	c->caller_turn = strdup(text);
 	c->ctx->brain->on_utterance(&c->bc, text, conf);
+	c->brain_ran = 1;
 	log_caller_turn(c);
 	if (c->latency_from_us) {
 		log_info(id_of(c), "turn gave no reply");
 		c->latency_from_us = 0;
+		idle_arm(c);            /* still waiting for the caller */
 	}
 }
 
@@ -561,6 +611,17 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 
 	if ((j = fd_frame_json(f)) == NULL)
 		return;
+	if (!c->started && c->resuming && f->type != FD_MSG_CALL_START) {
+		c->resuming = 0;
+		if (resume(c) != 0) {
+			log_debug(id_of(c), "%s for an unknown call, no session: "
+			    "dropped", fd_msg_name(f->type));
+			calls_forget(c);
+			json_decref(j);
+			return;
+		}
+		idle_arm(c);
+	}
 	if (!c->started && f->type != FD_MSG_CALL_START &&
 	    f->type != FD_MSG_CALL_END) {
 		json_decref(j);
@@ -595,8 +656,10 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		c->caller_speaking = 1;
 		c->idle_due_us = 0;
 		if (speaking(c) && c->barge_due_us == 0)
-			c->barge_due_us = fd_mono_us() +
-			    (uint64_t)agent_cfg.bargein_min_speech_ms * MS;
+			c->barge_due_us = fd_mono_us() + (uint64_t)(
+			    agent_cfg.bargein_min_speech_ms > BACKCHANNEL_MAX_MS ?
+			    agent_cfg.bargein_min_speech_ms : BACKCHANNEL_MAX_MS) *
+			    MS;
 		break;
 	case FD_MSG_SPEECH_STOPPED:
 		c->caller_speaking = 0;
@@ -605,6 +668,7 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 			    "dur_ms"));
 
 			if (dur >= agent_cfg.bargein_min_speech_ms &&
+			    dur >= BACKCHANNEL_MAX_MS &&
 			    speaking(c) && !speaking(c)->close)
 				barge_in(c, "long enough");
 			else
@@ -623,6 +687,7 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	case FD_MSG_TTS_ERROR: {
 		struct utt *u = utt_find(c, f->ref);
 
+
 		log_warnx(id_of(c), "tts failed utt %u: %s", f->ref,
 		    jstr(j, "error"));
 		if (u) {
@@ -636,6 +701,11 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		break;
 	}
 	json_decref(j);
+	/* the brain may have moved on: keep the session current */
+	if (f->type == FD_MSG_CALL_START || f->type == FD_MSG_DTMF ||
+	    (f->type == FD_MSG_TRANSCRIPT && c->brain_ran))
+		save_session(c);
+	c->brain_ran = 0;
 }
 
 void
@@ -685,6 +755,7 @@ call_handle_tick(struct call *c)
 			c->idle_count++;
 			log_info(id_of(c), "caller silent (%d)", c->idle_count);
 			c->ctx->brain->on_idle(&c->bc, c->idle_count);
+			save_session(c);
 		}
 	}
 }
@@ -724,6 +795,15 @@ finish(struct call *c, const char *reason)
 
 	if (c->finished)
 		return;
+	/* the agent is stopping, not the call: the next agent resumes it
+	 * from the session store, so the record stays open */
+	if (strcmp(reason, "agent_shutdown") == 0 && c->ended_us == 0 &&
+	    save_session(c) == 0) {
+		log_info(id_of(c), "left in the session store for the next "
+		    "agent");
+		calls_unlink(c);
+		return;
+	}
 	calls_unlink(c);
 	if (!c->started)
 		return;
@@ -738,6 +818,7 @@ finish(struct call *c, const char *reason)
 		tool_log(c, "log_call_outcome", json_pack("{s:s, s:s}",
 		    "outcome", st->outcome, "notes", st->outcome_notes));
 	tool_log(c, "call_end", json_pack("{s:s}", "reason", reason));
+	session_store_drop(id_of(c));
 	log_info(id_of(c), "call ended (%s), outcome %s", reason,
 	    st->outcome[0] ? st->outcome : "none");
 }

@@ -27,7 +27,9 @@ struct agent_cfg {
 	int idle_hangup_ms;             /* silence after the 2nd prompt */
 	int bargein_min_speech_ms;      /* shorter speech never interrupts */
 	int max_misunderstandings;      /* then offer a message or a person */
-	int session_ttl_s;              /* a call without CALL_END is dropped */
+	int session_ttl_s;              /* a call without CALL_END is dropped;
+	                                 * also the session's Redis TTL */
+	char redis[256];                /* agent.redis: session store */
 	int hangup_safety_ms;           /* hang up even if no mark echoes */
 };
 
@@ -77,6 +79,9 @@ struct call {
 	struct brain_call bc;
 	struct fd_callclock clock;
 	int started;                    /* brain on_start done */
+	int resuming;                   /* created by a frame other than
+	                                 * CALL_START: try the session store */
+	int brain_ran;                  /* this event reached the brain */
 	int finished;                   /* removed from the table */
 	uint32_t next_utt;
 	struct utt utts[UTT_RING];
@@ -109,6 +114,8 @@ void call_handle_tick(struct call *c);
 uint64_t call_next_due(const struct call *c);
 /* calls.c: take the call out of the table (no more events will come). */
 void calls_unlink(struct call *c);
+/* Unlink a call that never started and drop later frames for its id. */
+void calls_forget(struct call *c);
 void call_free(struct call *c);
 
 #endif

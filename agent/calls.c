@@ -27,6 +27,10 @@ static pthread_cond_t run_cv = PTHREAD_COND_INITIALIZER;
 static struct call *run_head, *run_tail;
 static int stopping;
 
+#define GONE_RING 256
+static char gone[GONE_RING][FD_CALL_ID_LEN];    /* under table_mu */
+static unsigned gone_next;
+
 static pthread_t *workers;
 static int nworkers;
 static struct agent_ctx *shared;
@@ -75,6 +79,18 @@ find(const char *call_id)
 	return NULL;
 }
 
+/* with table_mu held */
+static int
+is_gone(const char *call_id)
+{
+	int i;
+
+	for (i = 0; i < GONE_RING; i++)
+		if (gone[i][0] && strcmp(gone[i], call_id) == 0)
+			return 1;
+	return 0;
+}
+
 static struct call *
 create(const char *call_id)
 {
@@ -106,7 +122,7 @@ calls_post(nng_msg *m, const struct fd_frame *f)
 	}
 	pthread_mutex_lock(&table_mu);
 	if ((c = find(f->call_id)) == NULL) {
-		if (f->type != FD_MSG_CALL_START) {
+		if (f->type != FD_MSG_CALL_START && is_gone(f->call_id)) {
 			/* late echoes after the call ended are normal */
 			pthread_mutex_unlock(&table_mu);
 			log_debug(f->call_id, "%s for no live call, dropped",
@@ -120,6 +136,7 @@ calls_post(nng_msg *m, const struct fd_frame *f)
 			nng_msg_free(m);
 			return;
 		}
+		c->resuming = f->type != FD_MSG_CALL_START;
 	}
 	if ((e = malloc(sizeof(*e))) == NULL) {
 		pthread_mutex_unlock(&table_mu);
@@ -179,8 +196,16 @@ calls_unlink(struct call *c)
 			ncalls--;
 			break;
 		}
+	snprintf(gone[gone_next++ % GONE_RING], FD_CALL_ID_LEN, "%s",
+	    c->bc.st.call_id);
 	pthread_mutex_unlock(&table_mu);
 	c->finished = 1;
+}
+
+void
+calls_forget(struct call *c)
+{
+	calls_unlink(c);
 }
 
 static void

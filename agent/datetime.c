@@ -366,6 +366,15 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			f->rel_days = strncmp(t->w[i + 1 + n], "week", 4) == 0 ?
 			    7 * v : v;
 			i += n + 1;
+		} else if ((n = phrase_at(t, i, "end of the week")) ||
+		    (n = phrase_at(t, i, "end of this week")) ||
+		    (n = phrase_at(t, i, "end of next week"))) {
+			/* the last weekday: Friday */
+			f->wday = 5;
+			f->wday_mod = 1;
+			if (strcmp(t->w[i + 2], "next") == 0)
+				f->week_ahead = 1;
+			i += n - 1;
 		} else if (strcmp(w, "weekend") == 0) {
 			f->wday = 6;
 			if (i > 0 && strcmp(t->w[i - 1], "next") == 0)
@@ -378,6 +387,10 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			else if (i > 0 && strcmp(t->w[i - 1], "this") == 0)
 				f->wday_mod = 1;
 			if (phrase_at(t, i + n, "after next"))
+				f->wday_mod = 3;
+			/* "a week from tuesday": the tuesday after next */
+			if (i >= 2 && strcmp(t->w[i - 1], "from") == 0 &&
+			    strcmp(t->w[i - 2], "week") == 0)
 				f->wday_mod = 3;
 			/* "tuesday at ten": a bare hour right after a day */
 			if (expect != DT_EXPECT_DATE && i + n < t->n &&

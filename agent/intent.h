@@ -19,9 +19,14 @@ enum intent {
 	INT_ADDRESS,            /* where are you */
 	INT_PRICE,              /* how much is */
 	INT_HUMAN,              /* a person, please */
-	INT_MESSAGE,            /* leave a message / call me back */
+	INT_MESSAGE,            /* leave a message */
 	INT_GOODBYE,            /* that's all, bye */
 	INT_REPEAT,             /* say that again */
+	INT_CALLBACK,           /* call me back */
+	INT_STATUS,             /* where is my car, when will it be ready */
+	INT_LIST,               /* what appointments do I have */
+	INT_LEAD,               /* buying, a quote, fleet: a sales lead */
+	INT_SERVICES,           /* what do you do */
 	INT_COUNT
 };
 

@@ -61,8 +61,6 @@ llm_sse_free(struct llm_sse *p)
 static int
 dispatch(struct llm_sse *p)
 {
-	int rv = 0;
-
 	if (p->have_data && !p->overflow) {
 		if (p->datalen > 0)     /* the last data line's "\n" */
 			p->datalen--;
@@ -74,7 +72,7 @@ dispatch(struct llm_sse *p)
 	p->datalen = 0;
 	p->have_data = 0;
 	p->overflow = 0;
-	return rv;
+	return 0;
 }
 
 /* One whole line (without its end), NUL-terminated in p->line. */

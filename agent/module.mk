@@ -1,9 +1,27 @@
 # agent: per-call dialogue and orchestration with a pluggable brain
 AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/booking.c \
-                   agent/intent.c agent/datetime.c agent/templates.c agent/text.c
+                   agent/intent.c agent/datetime.c agent/templates.c agent/text.c \
+                   agent/customer.c agent/identity.c agent/appts.c \
+                   agent/orders.c agent/contact.c agent/answers.c \
+                   agent/guard.c agent/spoken.c
+# the LLM brain (agent.brain = "llm"): brain_llm.h
+AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
+                 agent/llm_reply.c agent/llm_schema.c agent/llm_tools.c \
+                 agent/llm_history.c agent/llm_http.c agent/llm_prompt.c
+AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 
 BINS += agent
-agent_SRCS = agent/agent.c agent/calls.c agent/call.c $(AGENT_BRAIN_SRCS)
+agent_SRCS = agent/agent.c agent/calls.c agent/call.c agent/session.c \
+             agent/session_store.c $(AGENT_BRAIN_SRCS)
+agent_LIBS = $(LIB_CURL) $(LIB_REDIS)
+
+TESTS += agent_session_test
+agent_session_test_SRCS = agent/session_test.c agent/session.c \
+                          agent/session_store.c
+agent_session_test_LIBS = $(LIB_REDIS)
+
+TESTS += agent_spoken_test
+agent_spoken_test_SRCS = agent/spoken_test.c agent/spoken.c agent/text.c
 
 TESTS += agent_datetime_test
 agent_datetime_test_SRCS = agent/datetime_test.c agent/datetime.c agent/text.c
@@ -12,7 +30,21 @@ TESTS += agent_intent_test
 agent_intent_test_SRCS = agent/intent_test.c agent/intent.c agent/text.c
 
 TESTS += agent_brain_test
-agent_brain_test_SRCS = agent/brain_test.c $(AGENT_BRAIN_SRCS)
+agent_brain_test_SRCS = agent/brain_test.c agent/fakecrm.c $(AGENT_BRAIN_SRCS)
+agent_brain_test_LIBS = $(LIB_CURL)
+
+TESTS += agent_llm_stream_test
+agent_llm_stream_test_SRCS = agent/llm_stream_test.c agent/llm_sse.c \
+                             agent/llm_reply.c
+
+TESTS += agent_llm_schema_test
+agent_llm_schema_test_SRCS = agent/llm_schema_test.c agent/llm_schema.c \
+                             agent/llm_tools.c agent/llm_history.c
+
+# starts tests/peers/openai_peer.py (python3, standard library only)
+TESTS += agent_brain_llm_test
+agent_brain_llm_test_SRCS = agent/brain_llm_test.c $(AGENT_BRAIN_SRCS)
+agent_brain_llm_test_LIBS = $(LIB_CURL)
 
 # starts build/bin/agent: build that first
 TESTS += agent_e2e_test

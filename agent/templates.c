@@ -54,7 +54,7 @@ static const struct tpl defaults[T_COUNT] = {
 	[T_READBACK] = { "readback", "{Service} on {day} at {time} for {name}, "
 	    "shall I book it?" },
 	[T_BOOKED] = { "booked", "You're all set. Your confirmation code is "
-	    "{code}. Is there anything else I can help you with?" },
+	    "<spell>{code}</spell>." },
 	[T_SLOT_GONE] = { "slot_gone", "Sorry, that time was just taken. I "
 	    "can do {slots}. Would one of those work?" },
 	[T_TOOL_ERROR] = { "tool_error", "Sorry, I'm having trouble reaching "
@@ -80,8 +80,7 @@ static const struct tpl defaults[T_COUNT] = {
 	[T_MSG_ASK_TEXT] = { "msg_ask_text", "Thanks{comma_name}. What message "
 	    "would you like me to pass on?" },
 	[T_MSG_TAKEN] = { "msg_taken", "Got it. I've passed your message on, "
-	    "and someone will call you back at this number. Is there anything "
-	    "else I can help you with?" },
+	    "and someone will call you back at {number}." },
 	[T_MSG_OFFER] = { "msg_offer", "Would you like me to take a message "
 	    "instead?" },
 	[T_NOT_UNDERSTOOD] = { "not_understood", "Sorry, I didn't quite get "
@@ -94,15 +93,116 @@ static const struct tpl defaults[T_COUNT] = {
 	[T_TOO_MANY_CLOSED] = { "too_many_closed", "I'm sorry, I'm having "
 	    "trouble understanding. Would you like me to take a message so "
 	    "someone can call you back?" },
-	[T_CHANGE_EXISTING] = { "change_existing", "I can't change existing "
-	    "appointments myself yet, but I can take a message for the team "
-	    "or book a new time. Which would you like?" },
+	[T_CHANGE_EXISTING] = { "change_existing", "I can move or cancel "
+	    "your appointment. Which would you like?" },
 	[T_IDLE_1] = { "idle_1", "Are you still there?" },
 	[T_IDLE_2] = { "idle_2", "Sorry, I can't hear you. If you're still "
 	    "there, please say something." },
 	[T_IDLE_BYE] = { "idle_bye", "I'll let you go for now. Please call us "
 	    "back anytime. Goodbye!" },
 	[T_NO_PROBLEM] = { "no_problem", "No problem." },
+	[T_ASK_WHO] = { "ask_who", "Sorry about that. Who am I speaking with, "
+	    "please?" },
+	[T_WHO_THANKS] = { "who_thanks", "Thanks, {name}. How can I help you "
+	    "today?" },
+	[T_CONFIRM_ID_FIRST] = { "confirm_id_first", "Sure. First, am I "
+	    "speaking with {name}?" },
+	[T_VERIFY_PHONE] = { "verify_phone", "I can help with that. First I "
+	    "need to find your account. What's the phone number on it? You can "
+	    "say it or key it in." },
+	[T_VERIFY_PROOF] = { "verify_proof", "Thanks. And what's your first "
+	    "and last name, or the confirmation code of your booking?" },
+	[T_VERIFY_FAILED] = { "verify_failed", "Sorry, I couldn't match that "
+	    "to an account. Let's try again. What's the phone number on the "
+	    "account?" },
+	[T_VERIFY_LOCKED] = { "verify_locked", "I'm sorry, I wasn't able to "
+	    "verify your account, so I can't make changes to it on this call. "
+	    "Would you like me to take a message for the team?" },
+	[T_VERIFIED] = { "verified", "Thanks, {name}, I've found your "
+	    "account." },
+	[T_PHONE_AGAIN] = { "phone_again", "Sorry, I didn't get the whole "
+	    "number. Could you say it again digit by digit, or key it in?" },
+	[T_ASK_VEHICLE] = { "ask_vehicle", "Which vehicle is this for, "
+	    "{vehicles}?" },
+	[T_READBACK_VEHICLE] = { "readback_vehicle", "{Service} on {day} at "
+	    "{time} for your {vehicle}, shall I book it? If it's for the "
+	    "{others} instead, just say so." },
+	[T_BOOK_PHONE] = { "book_phone", "And what's the best phone number to "
+	    "reach you?" },
+	[T_BOOK_NUMBER_TAKEN] = { "book_number_taken", "That number is already "
+	    "on file under a different name, so I can't book under it. Would "
+	    "you like me to take a message so the team can book it for you?" },
+	[T_BOOK_OTHER_LINE] = { "book_other_line", "This phone line is on file "
+	    "for another customer, so I can't book under a new name from it. "
+	    "Would you like me to take a message so the team can book it for "
+	    "you?" },
+	[T_READBACK_MOVE] = { "readback_move", "I'll move {appt} to {day} at "
+	    "{time}. Shall I go ahead?" },
+	[T_MOVED] = { "moved", "Done. Your {service} is now on {day} at "
+	    "{time}. Your confirmation code stays <spell>{code}</spell>." },
+	[T_NO_APPTS] = { "no_appts", "I don't see any upcoming appointments on "
+	    "your account." },
+	[T_APPTS_LIST] = { "appts_list", "You have {list}." },
+	[T_APPT_WHICH] = { "appt_which", "You have {list}. Which one would you "
+	    "like to {verb}?" },
+	[T_MOVE_DAY] = { "move_day", "I see {appt}. What day would you like to "
+	    "move it to?" },
+	[T_CONFIRM_CANCEL] = { "confirm_cancel", "Just to confirm, you'd like "
+	    "to cancel {appt}?" },
+	[T_CANCELLED] = { "cancelled", "Done. {Appt} is cancelled." },
+	[T_KEEP_IT] = { "keep_it", "Okay, I'll leave it as it is." },
+	[T_STATUS] = { "status", "Your {vehicle} is {stage}." },
+	[T_STATUS_READY_BY] = { "status_ready_by", "Your {vehicle} is {stage}. "
+	    "It should be ready {when}." },
+	[T_NO_ORDER] = { "no_order", "I don't see an open repair order for "
+	    "you." },
+	[T_ORDER_NOT_CANCELLABLE] = { "order_not_cancellable", "Your {vehicle} "
+	    "is {stage}, so the order can't be cancelled anymore." },
+	[T_ORDER_ASK_NAME] = { "order_ask_name", "I can help with that. For "
+	    "security, what's the full name on the order?" },
+	[T_ORDER_CONFIRM] = { "order_confirm", "Order {order} for your "
+	    "{vehicle} can be cancelled, and {refund} of your deposit would be "
+	    "refunded. Do you want me to cancel it?" },
+	[T_ORDER_CANCELLED] = { "order_cancelled", "Done. Order {order} is "
+	    "cancelled, and {refund} will be refunded." },
+	[T_ORDER_NAME_BAD] = { "order_name_bad", "Sorry, that name doesn't "
+	    "match the order. What's the full name on the order?" },
+	[T_MSG_NUMBER_OK] = { "msg_number_ok", "Should we call you back at "
+	    "{number}?" },
+	[T_MSG_ASK_NUMBER] = { "msg_ask_number", "What number should we call "
+	    "you back on?" },
+	[T_MSG_URGENCY] = { "msg_urgency", "Got it. Is it urgent?" },
+	[T_LEAD_ASK_NAME] = { "lead_ask_name", "I'd be happy to get our team "
+	    "in touch with you. May I have your name?" },
+	[T_LEAD_NEED] = { "lead_need", "Thanks{comma_name}. What are you "
+	    "looking for?" },
+	[T_LEAD_TIMELINE] = { "lead_timeline", "And when are you hoping to do "
+	    "this?" },
+	[T_LEAD_TAKEN] = { "lead_taken", "Thanks. I've passed this on to our "
+	    "team, and they'll reach you at {number}." },
+	[T_CALLBACK_OFFER] = { "callback_offer", "Our team isn't available "
+	    "right now. We're back {next}. Would you like someone to call you "
+	    "back?" },
+	[T_CALLBACK_WHEN] = { "callback_when", "Sure. When is a good time to "
+	    "call you?" },
+	[T_CALLBACK_DONE] = { "callback_done", "Okay, I've asked the team to "
+	    "call you back {when} at {number}." },
+	[T_TEAM_MESSAGE_OFFER] = { "team_message_offer", "Would you like me to "
+	    "take a message so the team can help you with that?" },
+	[T_HOURS_DAY] = { "hours_day", "{Day} we're open from {open} to "
+	    "{close}." },
+	[T_HOURS_CLOSED_DAY] = { "hours_closed_day", "We're closed {day}{why}. "
+	    "We're open {hours}." },
+	[T_SERVICES] = { "services", "We do {services}." },
+	[T_REPROMPT] = { "reprompt", "Sorry, I didn't catch that. {question}" },
+	[T_GUARD_INJECTION] = { "guard_injection", "I'm sorry, I can't do "
+	    "that. I can help with your own appointments once I know who you "
+	    "are." },
+	[T_GUARD_PRIVACY] = { "guard_privacy", "I'm sorry, I can't share "
+	    "details about other customers. I can only discuss an account with "
+	    "its owner." },
+	[T_GUARD_BULK] = { "guard_bulk", "I'm sorry, I can't do that. I can "
+	    "only change your own appointments, one at a time." },
 };
 
 static const struct fd_business *biz;

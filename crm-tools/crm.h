@@ -24,6 +24,7 @@ struct crm_cfg {
 	int seed;               /* load the demo data into an empty database */
 	char spool_dir[256];    /* durable queue of writes while PG is down */
 	char calendar[32];      /* builtin | caldav | google (calendar.h) */
+	char seed_anchor[16];   /* YYYY-MM-DD the demo data is dated from; "" = today */
 };
 
 extern struct crm_cfg crm_cfg;

@@ -38,6 +38,8 @@ static const struct fd_cfg_opt crm_opts[] = {
 	    86400, NULL },
 	{ "crm.seed", FD_CFG_BOOL, &crm_cfg.seed, 0, "true", 0, 0,
 	    "FRONTDESK_SEED" },
+	{ "crm.seed_anchor", FD_CFG_STR, crm_cfg.seed_anchor,
+	    sizeof(crm_cfg.seed_anchor), "", 0, 0, "FRONTDESK_SEED_ANCHOR" },
 	{ "crm.spool_dir", FD_CFG_STR, crm_cfg.spool_dir,
 	    sizeof(crm_cfg.spool_dir), "", 0, 0, "FRONTDESK_SPOOL_DIR" },
 	{ "crm.calendar", FD_CFG_STR, crm_cfg.calendar,

@@ -41,7 +41,7 @@ ON CONFLICT (vin) DO NOTHING;
 -- appointments on the next weekdays (n = 1 is the next Monday..Friday)
 WITH d AS (
     SELECT day::date AS day, row_number() OVER (ORDER BY day) AS n
-    FROM generate_series(current_date + 1, current_date + 14, interval '1 day') AS day
+    FROM generate_series(current_setting('frontdesk.seed_anchor')::date + 1, current_setting('frontdesk.seed_anchor')::date + 14, interval '1 day') AS day
     WHERE extract(isodow FROM day) < 6
 ), a (phone, vin, service, bay, n, at, conf) AS (VALUES
     ('+15551230001', '2HGFC2F56KH512345', 'diagnostic',          1, 1, time '09:00', 'JSDG7'),
@@ -69,8 +69,8 @@ ON CONFLICT DO NOTHING;
 INSERT INTO orders (number, customer_id, vehicle_id, description, stage, expected_ready,
                     price_cents, deposit_cents, created_at)
 SELECT o.number, c.id, v.id, o.descr, o.stage,
-       (current_date + o.ready_days + time '17:00')::timestamptz,
-       o.price, o.deposit, now() - make_interval(days => o.age_days)
+       (current_setting('frontdesk.seed_anchor')::date + o.ready_days + time '17:00')::timestamptz,
+       o.price, o.deposit, current_setting('frontdesk.seed_anchor')::date + time '09:00' - make_interval(days => o.age_days)
 FROM (VALUES
     ('RO-1001', '+15551230001', '2HGFC2F56KH512345', 'replace front brake pads and rotors', 'in_repair',      1,  48500, 10000, 1),
     ('RO-1002', '+15551230002', '4T1B11HKXLU023456', 'replace water pump',                  'awaiting_parts', 3,  62000, 20000, 2),

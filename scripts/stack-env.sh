@@ -8,6 +8,7 @@ case $PROFILE in
 demo)  off=0 ;;
 e2e)   off=1 ;;
 bench) off=2 ;;
+lead)  off=4 ;;
 *)     off=3 ;;
 esac
 export FRONTDESK_BIN=$top/$BUILD/bin
@@ -15,6 +16,7 @@ export FRONTDESK_VAR=$top/$BUILD/$PROFILE/var
 export FRONTDESK_RUNDIR=/tmp/fd-$PROFILE
 export FRONTDESK_PG_PORT=$((5550 + off))
 export FRONTDESK_REDIS_PORT=$((6550 + off))
+export FRONTDESK_SEED_ANCHOR=${FRONTDESK_SEED_ANCHOR:-2026-11-20}   # scenarios pin their clock near this day
 export FRONTDESK_VPIC_URL=${FRONTDESK_VPIC_URL:-none}   # offline stacks: no vPIC lookups
 export TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-$PROFILE-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
 export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-AC0000000000000000000000000000000$off}
@@ -29,7 +31,7 @@ sed -e "s|rundir = \"[^\"]*\"|rundir = \"$FRONTDESK_RUNDIR\"|" \
     -e "s|allow_test_clock = false|allow_test_clock = true|" \
     -e "s|^gateway: {|gateway: {\n  twilio_api_base = \"http://127.0.0.1:$CARRIER_PORT/2010-04-01\";|" \
     "$top/etc/frontdesk.conf" >"$FRONTDESK_CONFIG"
-CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC"
+CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC --carrier-port $CARRIER_PORT"
 psqlq() { psql -h "$FRONTDESK_RUNDIR" -p "$FRONTDESK_PG_PORT" -U frontdesk -d frontdesk -Atc "$1"; }
 wait_healthy() {
 	local i

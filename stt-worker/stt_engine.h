@@ -40,9 +40,24 @@ struct stt_engine_ops {
 	void (*hint)(void *stream, const char *expect, const char *const *words,
 	    size_t nwords);
 	void (*stream_close)(void *stream);
+	/* Optional (may be NULL): end the open utterance now (the caller
+	 * pressed a key).  The final result follows through the callbacks. */
+	void (*finalize)(void *stream);
+	/* Optional: the config changed (SIGHUP); rebuild what depends on it
+	 * (the domain language model).  0 or -1. */
+	int (*reload)(void *eng, const config_t *cfg);
 };
 
+/*
+ * Every utterance reads: speech_started (within 1-2 frames of the onset;
+ * again after a pause if the caller resumes), speech_stopped, interim
+ * results, then exactly one final result, whose text is "" when the sound
+ * turned out not to be speech.  speech_started and speech_stopped are
+ * called on the thread that calls feed/finalize; results come from the
+ * engine's own threads.  No callback runs after stream_close returns.
+ */
 extern const struct stt_engine_ops stt_engine_pocketsphinx;
+extern const struct stt_engine_ops stt_engine_deepgram;
 const struct stt_engine_ops *stt_engine_find(const char *name);
 
 /*
@@ -57,5 +72,9 @@ struct ps8k *ps8k_open(const char *lm_corpus, char *err, size_t errlen);
 int ps8k_decode(struct ps8k *d, const int16_t *pcm, size_t n, char *text,
     size_t len, double *confidence);
 void ps8k_close(struct ps8k *d);
+/* Same as ps8k_open with a chosen front end (enum stt_front in
+ * ps_decoder.h: 0 zero insertion, 1 low-pass interpolation, 2 native 8k). */
+struct ps8k *ps8k_open_front(const char *lm_corpus, int front, char *err,
+    size_t errlen);
 
 #endif

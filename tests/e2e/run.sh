@@ -5,7 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-PROFILE=e2e . scripts/stack-env.sh
+PROFILE=${E2E_PROFILE:-e2e} . scripts/stack-env.sh
 SUITE_PARALLEL=${SUITE_PARALLEL:-4}
 
 pass=0; fail=0

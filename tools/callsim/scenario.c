@@ -338,12 +338,13 @@ parse_expect(json_t *e, struct expect *x, char *err, size_t errlen)
 		if (!json_is_array(v))
 			return seterr(err, errlen, "expect.appointments: want an "
 			    "array");
+		x->appts_set = 1;
 		x->nappts = json_array_size(v);
 		if (x->nappts && (x->appts = calloc(x->nappts,
 		    sizeof(*x->appts))) == NULL)
 			return seterr(err, errlen, "out of memory");
 		json_array_foreach(v, i, a) {
-			char where[40];
+			char where[64];
 			struct expect_appt *ap = &x->appts[i];
 			snprintf(where, sizeof(where), "expect.appointments[%zu]",
 			    i);

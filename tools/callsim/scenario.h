@@ -30,6 +30,7 @@ struct expect {
 	size_t nheard;
 	struct expect_appt *appts;
 	size_t nappts;
+	int appts_set;          /* "appointments" given ([] = none booked) */
 	int transferred;        /* -1 not checked, else 0/1 */
 	long max_latency_ms;    /* -1 not checked */
 };

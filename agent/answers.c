@@ -1,0 +1,171 @@
+/*
+ * answers.c - business questions the local brain answers from the
+ * business config alone: opening hours (the week, or one day: "are you
+ * open tomorrow?", holidays included), the address, the services and
+ * their prices.  Asked mid-task, the answer is followed by the question
+ * that was pending, so the task goes on.  Talks to no process.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "brain_local.h"
+#include "text.h"
+
+void
+money_words(int cents, char *buf, size_t len)
+{
+	if (cents % 100)
+		snprintf(buf, len, "%d dollars %d", cents / 100, cents % 100);
+	else
+		snprintf(buf, len, "%d dollars", cents / 100);
+}
+
+static void
+services_list(const struct fd_business *b, char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < b->nservices; i++)
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
+		    i == 0 ? "" : i == b->nservices - 1 ? " and " : ", ",
+		    b->services[i].name);
+}
+
+/* Opening hours of one day, or of the week when no day was named. */
+static void
+hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)
+{
+	static const char *const todayw[] = { "today", "now", "tonight",
+		"still", NULL };
+	const struct fd_hours *h;
+	struct tokens t;
+	time_t now = c->core->now(c->core_arg), today = dt_day_start(now), day;
+	char label[64], open[16], close[16], why[32];
+	struct tpl_var v[] = { { "day", label }, { "open", open },
+		{ "close", close }, { "why", why }, { NULL, NULL } };
+
+	txt_tokenize(in->text, &t);
+	if (in->dt.has_date)
+		day = in->dt.day;
+	else if (txt_find(&t, 0, todayw) >= 0)
+		day = today;
+	else {
+		tpl_render(T_HOURS, NULL, buf, len);
+		return;
+	}
+	if (day == today)
+		snprintf(label, sizeof(label), "today");
+	else if (day == dt_add_days(today, 1))
+		snprintf(label, sizeof(label), "tomorrow");
+	else {
+		char d[48];
+
+		dt_say_day(day, d, sizeof(d));
+		snprintf(label, sizeof(label), "on %s", d);
+	}
+	h = fd_business_hours(c->biz, day);
+	if (h == NULL || !fd_business_open_day(c->biz, day)) {
+		struct tm tm;
+
+		localtime_r(&day, &tm);
+		/* a weekday we open on, but not this one: a holiday */
+		snprintf(why, sizeof(why), "%s", c->biz->week[tm.tm_wday].
+		    open_min >= 0 ? " for the holiday" : "");
+		tpl_render(T_HOURS_CLOSED_DAY, v, buf, len);
+		return;
+	}
+	dt_say_time(h->open_min, open, sizeof(open));
+	dt_say_time(h->close_min, close, sizeof(close));
+	why[0] = '\0';
+	tpl_render(T_HOURS_DAY, v, buf, len);
+}
+
+void
+answers_price(struct brain_call *c, const struct fd_service *s)
+{
+	char p[32], buf[1024], list[512];
+	struct tpl_var v[] = { { "service", s ? s->name : "" }, { "price", p },
+		{ "services", list }, { NULL, NULL } };
+
+	if (s == NULL) {
+		services_list(c->biz, list, sizeof(list));
+		say_tpl(c, T_PRICE_WHICH, v, 0);
+		call_hint(c, "service", NULL, 0);
+		ask(c, ASK_OPEN);
+		return;
+	}
+	if (s->price_cents > 0) {
+		money_words(s->price_cents, p, sizeof(p));
+		tpl_render(T_PRICE, v, buf, sizeof(buf));
+	} else {
+		tpl_render(T_PRICE_QUOTE, v, buf, sizeof(buf));
+	}
+	if (c->st.outcome[0] == '\0')
+		call_set_outcome(c, "info_only", "price");
+	anything_else(c, buf);
+}
+
+int
+answers_side_question(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char buf[512], list[400];
+	struct tpl_var v[] = { { "services", list }, { NULL, NULL } };
+	int resume = st->asked;
+
+	switch (in->ir.best) {
+	case INT_HOURS:
+		hours(c, in, buf, sizeof(buf));
+		break;
+	case INT_ADDRESS:
+		tpl_render(T_ADDRESS, NULL, buf, sizeof(buf));
+		break;
+	case INT_SERVICES:
+		services_list(c->biz, list, sizeof(list));
+		tpl_render(T_SERVICES, v, buf, sizeof(buf));
+		break;
+	case INT_PRICE:
+		if (resume == ASK_OPEN || resume == ASK_ANYTHING_ELSE ||
+		    resume == ASK_CONFIRM_ID || in->ir.service) {
+			answers_price(c, in->ir.service ? in->ir.service :
+			    st->service);
+			return 1;
+		}
+		if (st->service == NULL)
+			return 0;
+		{
+			char p[32];
+			struct tpl_var pv[] = { { "service", st->service->name },
+				{ "price", p }, { NULL, NULL } };
+
+			money_words(st->service->price_cents, p, sizeof(p));
+			tpl_render(st->service->price_cents > 0 ? T_PRICE :
+			    T_PRICE_QUOTE, pv, buf, sizeof(buf));
+		}
+		break;
+	default:
+		return 0;
+	}
+	if (resume == ASK_OPEN || resume == ASK_ANYTHING_ELSE ||
+	    resume == ASK_CONFIRM_ID || st->task == TASK_NONE) {
+		if (st->outcome[0] == '\0')
+			call_set_outcome(c, "info_only",
+			    intent_name(in->ir.best));
+		anything_else(c, buf);
+		return 1;
+	}
+	/* mid-task: answer, then ask the pending question again */
+	if (st->service && (st->task == TASK_BOOK ||
+	    st->task == TASK_RESCHEDULE) && (resume == ASK_DAY ||
+	    resume == ASK_PICK || resume == ASK_SERVICE ||
+	    resume == ASK_CONFIRM_BOOK || resume == ASK_VEHICLE))
+	{
+		call_say(c, buf, 0);
+		booking_plan(c);
+	} else {
+		reask(c, buf);
+	}
+	return 1;
+}

@@ -1,0 +1,370 @@
+/*
+ * identity.c - who the caller is, for the local brain.  A caller-id match
+ * is only a guess until the caller says yes to "Am I speaking with John?";
+ * a "no" drops that identity for good (caller_denied): the brain asks who
+ * is calling, and anything on a customer record then needs verify_caller
+ * (crm-tools) with the account's phone number and the caller's name or a
+ * booking's confirmation code.  Callers with an unknown or blocked number
+ * verify the same way.  Three failed attempts (crm-tools counts them) end
+ * in an offer of a message.  Only an established owner ever hears a
+ * record's details (identity_owner).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brain_local.h"
+#include "log.h"
+
+int
+identity_owner(const struct call_state *st)
+{
+	return st->verified || (st->customer_known && st->identity_confirmed &&
+	    !st->caller_denied);
+}
+
+static void
+ask_phone(struct brain_call *c, enum tpl_id id)
+{
+	c->st.keyed[0] = '\0';
+	say_tpl(c, id, NULL, 0);
+	call_hint(c, "digits", NULL, 0);
+	ask(c, ASK_VERIFY_PHONE);
+}
+
+int
+identity_ready(struct brain_call *c, int t)
+{
+	struct call_state *st = &c->st;
+	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+
+	if (identity_owner(st))
+		return 1;
+	/* a booking needs no more than crm-tools' caller-id level: a known
+	 * caller who goes straight to it is booked (nothing from the record
+	 * is read out until they confirm who they are) */
+	if (t == TASK_BOOK)
+		return 1;
+	if (st->customer_known && !st->caller_denied) {
+		/* they skipped "Am I speaking with John?" */
+		st->pending_task = t;
+		say_tpl(c, T_CONFIRM_ID_FIRST, v, 0);
+		call_hint(c, "yesno", NULL, 0);
+		ask(c, ASK_CONFIRM_ID);
+		return 0;
+	}
+	st->pending_task = t;
+	ask_phone(c, T_VERIFY_PHONE);
+	return 0;
+}
+
+static void
+resume(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	int t = st->pending_task;
+
+	st->pending_task = TASK_NONE;
+	if (t == TASK_NONE || !task_start(c, t, NULL)) {
+		say_tpl(c, T_HOW_HELP, NULL, 0);
+		ask(c, ASK_OPEN);
+	}
+}
+
+static int
+task_of(const struct intent_result *ir)
+{
+	switch (ir->best) {
+	case INT_BOOK:
+		return TASK_BOOK;
+	case INT_RESCHEDULE:
+		return TASK_RESCHEDULE;
+	case INT_CANCEL:
+		return TASK_CANCEL;
+	case INT_LIST:
+		return TASK_LIST;
+	case INT_STATUS:
+		return TASK_STATUS;
+	default:
+		return TASK_NONE;
+	}
+}
+
+/* Stop using the caller-id customer: nothing of theirs stays. */
+static void
+drop_identity(struct call_state *st)
+{
+	st->identity_confirmed = 0;
+	st->caller_denied = 1;
+	st->customer_id[0] = '\0';
+	st->first_name[0] = st->last_name[0] = '\0';
+	st->nvehicles = 0;
+	st->vehicle = 0;
+}
+
+void
+identity_confirm_reply(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	int t;
+
+	if (in->ir.pol == POL_NO) {
+		drop_identity(st);
+		/* "no, this is his wife, I need an oil change": keep the ask */
+		if ((t = task_of(&in->ir)) != TASK_NONE) {
+			st->pending_task = t;
+			if (t == TASK_BOOK) {
+				booking_reset(st);
+				st->task = TASK_BOOK;
+				if (in->ir.service)
+					st->service = in->ir.service;
+				booking_apply(st, &in->dt);
+			}
+		}
+		log_info(st->call_id, "caller is not the caller-id customer");
+		say_tpl(c, T_ASK_WHO, NULL, 0);
+		call_hint(c, "name", NULL, 0);
+		ask(c, ASK_WHO);
+		return;
+	}
+	if (in->ir.pol == POL_YES) {
+		st->identity_confirmed = 1;
+		if (st->pending_task != TASK_NONE) {
+			resume(c);
+			return;
+		}
+		ask(c, ASK_OPEN);
+		if (in->ir.best != INT_NONE || in->ndt > 0) {
+			general(c, in);
+			return;
+		}
+		say_tpl(c, T_GREET_CONFIRMED, v, 0);
+		return;
+	}
+	if (in->ir.best != INT_NONE || in->ndt > 0) {
+		/* straight to business: tasks on the record ask again */
+		ask(c, ASK_OPEN);
+		general(c, in);
+		return;
+	}
+	not_understood(c, in);
+}
+
+void
+identity_who_reply(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char first[64], last[64];
+	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+
+	if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
+	    in->ir.best != INT_BOOK) {
+		general(c, in);
+		return;
+	}
+	if (!parse_name(in->text, first, sizeof(first), last, sizeof(last))) {
+		not_understood(c, in);
+		return;
+	}
+	snprintf(st->first_name, sizeof(st->first_name), "%s", first);
+	snprintf(st->last_name, sizeof(st->last_name), "%s", last);
+	if (st->pending_task != TASK_NONE) {
+		resume(c);
+		return;
+	}
+	say_tpl(c, T_WHO_THANKS, v, 0);
+	ask(c, ASK_OPEN);
+}
+
+int
+identity_verify(struct brain_call *c, const char *name, const char *code)
+{
+	struct call_state *st = &c->st;
+	json_t *args, *rep, *res;
+	const char *k;
+
+	args = json_object();
+	if (st->verify_phone[0])
+		json_object_set_new(args, "phone", json_string(st->verify_phone));
+	if (name && name[0])
+		json_object_set_new(args, "name", json_string(name));
+	if (code && code[0])
+		json_object_set_new(args, "confirmation", json_string(code));
+	rep = call_tool(c, "verify_caller", args);
+	if (!tool_ok(rep, &k)) {
+		json_decref(rep);
+		if (strcmp(k, "too_many_attempts") == 0) {
+			say_tpl(c, T_VERIFY_LOCKED, NULL, 0);
+			call_hint(c, "yesno", NULL, 0);
+			st->task = TASK_NONE;
+			st->pending_task = TASK_NONE;
+			ask(c, ASK_MSG_OFFER);
+		} else {
+			tool_failed(c);
+		}
+		return -1;
+	}
+	res = json_object_get(rep, "result");
+	if (!json_is_true(json_object_get(res, "verified"))) {
+		json_t *left = json_object_get(res, "attempts_left");
+		int none_left = json_is_integer(left) &&
+		    json_integer_value(left) <= 0;
+
+		st->verify_failed++;
+		json_decref(rep);
+		log_info(st->call_id, "verify_caller: no match (%d)",
+		    st->verify_failed);
+		if (none_left) {
+			say_tpl(c, T_VERIFY_LOCKED, NULL, 0);
+			call_hint(c, "yesno", NULL, 0);
+			st->task = TASK_NONE;
+			st->pending_task = TASK_NONE;
+			ask(c, ASK_MSG_OFFER);
+			return -1;
+		}
+		return 0;
+	}
+	st->verified = 1;
+	if (json_is_integer(json_object_get(res, "customer_id")))
+		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
+		    (long long)json_integer_value(json_object_get(res,
+		    "customer_id")));
+	json_decref(rep);
+	log_info(st->call_id, "caller verified as customer %s", st->customer_id);
+	identity_load_customer(c, st->verify_phone);
+	return 1;
+}
+
+void
+identity_load_customer(struct brain_call *c, const char *phone)
+{
+	json_t *args = json_object(), *rep;
+
+	if (phone && phone[0])
+		json_object_set_new(args, "phone", json_string(phone));
+	rep = call_tool(c, "lookup_customer", args);
+	if (rep)
+		call_read_customer(&c->st, rep);
+	json_decref(rep);
+}
+
+static void
+full_name(const struct call_state *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", st->first_name, st->last_name[0] ? " " :
+	    "", st->last_name);
+}
+
+/* After a verification attempt: go on, ask again, or stop. */
+static void
+after_verify(struct brain_call *c, int r)
+{
+	struct call_state *st = &c->st;
+	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+
+	if (r < 0)
+		return;
+	if (r == 0) {
+		st->verify_phone[0] = '\0';
+		ask_phone(c, T_VERIFY_FAILED);
+		return;
+	}
+	say_tpl(c, T_VERIFIED, v, 0);
+	resume(c);
+}
+
+static void
+got_phone(struct brain_call *c, const char *digits)
+{
+	struct call_state *st = &c->st;
+	char name[136];
+
+	if (spoken_e164(digits, st->verify_phone, sizeof(st->verify_phone))
+	    != 0) {
+		st->verify_phone[0] = '\0';
+		st->misunderstandings++;
+		say_tpl(c, T_PHONE_AGAIN, NULL, 0);
+		call_hint(c, "digits", NULL, 0);
+		return;
+	}
+	/* the name is already known when they told us who they are */
+	if (st->caller_denied && st->first_name[0] && st->last_name[0]) {
+		full_name(st, name, sizeof(name));
+		after_verify(c, identity_verify(c, name, NULL));
+		return;
+	}
+	say_tpl(c, T_VERIFY_PROOF, NULL, 0);
+	call_hint(c, "name", NULL, 0);
+	ask(c, ASK_VERIFY_PROOF);
+}
+
+void
+identity_phone_reply(struct brain_call *c, const struct turn_in *in)
+{
+	char digits[24];
+	int n = spoken_digits(in->text, digits, sizeof(digits));
+
+	if (n < 7 && in->ir.best != INT_NONE && in->ir.score >= 4) {
+		c->st.pending_task = TASK_NONE;
+		general(c, in);
+		return;
+	}
+	if (n == 0) {
+		not_understood(c, in);
+		return;
+	}
+	got_phone(c, digits);
+}
+
+void
+identity_proof_reply(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char code[16], first[64], last[64], name[136];
+
+	if (spoken_code(in->text, code, sizeof(code))) {
+		after_verify(c, identity_verify(c, NULL, code));
+		return;
+	}
+	if (in->ir.best != INT_NONE && in->ir.score >= 4) {
+		st->pending_task = TASK_NONE;
+		general(c, in);
+		return;
+	}
+	if (!parse_name(in->text, first, sizeof(first), last, sizeof(last))) {
+		not_understood(c, in);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%s%s", first, last[0] ? " " : "",
+	    last);
+	after_verify(c, identity_verify(c, name, NULL));
+}
+
+/* Keyed digits: '#' or a full number ends the entry. */
+void
+identity_dtmf(struct brain_call *c, const char *digit)
+{
+	struct call_state *st = &c->st;
+	size_t n = strlen(st->keyed);
+	char digits[24];
+
+	if (digit[0] >= '0' && digit[0] <= '9' && n + 1 < sizeof(st->keyed)) {
+		st->keyed[n++] = digit[0];
+		st->keyed[n] = '\0';
+	}
+	if (digit[0] != '#' && !(n == 10 && st->keyed[0] != '1') && n != 11)
+		return;
+	snprintf(digits, sizeof(digits), "%s", st->keyed);
+	st->keyed[0] = '\0';
+	if (st->asked == ASK_BOOK_PHONE) {
+		struct turn_in in;
+
+		memset(&in, 0, sizeof(in));
+		in.text = digits;
+		in.confidence = 1.0;
+		booking_phone_reply(c, &in);
+		return;
+	}
+	got_phone(c, digits);
+}

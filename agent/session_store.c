@@ -1,0 +1,152 @@
+/*
+ * session_store.c - call sessions in Redis (hiredis): SET fd:sess:<CallSid>
+ * with a TTL after every turn, GET when a restarted agent meets a call it
+ * does not know, DEL when the call ends.  One connection shared by the
+ * worker threads under a mutex (each command is a few hundred
+ * microseconds).  Redis being down never stops a call: the state stays in
+ * memory, the outage is logged once, and a reconnect is tried at most
+ * every RETRY_US.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hiredis/hiredis.h>
+
+#include "clock.h"
+#include "log.h"
+#include "session.h"
+
+#define TIMEOUT_MS 250
+#define RETRY_US (5 * 1000000ull)
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static redisContext *rc;
+static char addr[256];
+static int ttl;
+static int down;                /* the outage was logged */
+static uint64_t next_try_us;
+
+void
+session_store_init(const char *a, int ttl_s)
+{
+	pthread_mutex_lock(&mu);
+	snprintf(addr, sizeof(addr), "%s", a ? a : "");
+	ttl = ttl_s > 0 ? ttl_s : 3600;
+	next_try_us = 0;
+	pthread_mutex_unlock(&mu);
+}
+
+void
+session_store_fini(void)
+{
+	pthread_mutex_lock(&mu);
+	if (rc)
+		redisFree(rc);
+	rc = NULL;
+	pthread_mutex_unlock(&mu);
+}
+
+/* with mu held */
+static void
+lost(const char *what)
+{
+	if (!down)
+		log_warnx(NULL, "session store: redis %s %s: %s; sessions are "
+		    "kept in memory only", addr, what, rc && rc->errstr[0] ?
+		    rc->errstr : "unavailable");
+	down = 1;
+	if (rc)
+		redisFree(rc);
+	rc = NULL;
+	next_try_us = fd_mono_us() + RETRY_US;
+}
+
+/* with mu held: a usable connection or NULL */
+static redisContext *
+conn(void)
+{
+	struct timeval tv = { 0, TIMEOUT_MS * 1000 };
+	char host[200];
+	const char *colon;
+
+	if (addr[0] == '\0')
+		return NULL;
+	if (rc)
+		return rc;
+	if (fd_mono_us() < next_try_us)
+		return NULL;
+	if (strncmp(addr, "unix:", 5) == 0) {
+		rc = redisConnectUnixWithTimeout(addr + 5, tv);
+	} else if ((colon = strrchr(addr, ':')) != NULL &&
+	    (size_t)(colon - addr) < sizeof(host)) {
+		memcpy(host, addr, (size_t)(colon - addr));
+		host[colon - addr] = '\0';
+		rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	}
+	if (rc == NULL || rc->err) {
+		lost("connect");
+		return NULL;
+	}
+	redisSetTimeout(rc, tv);
+	if (down)
+		log_info(NULL, "session store: redis %s back", addr);
+	down = 0;
+	return rc;
+}
+
+int
+session_store_save(const char *call_id, const char *text)
+{
+	redisReply *r;
+	int rv = -1;
+
+	pthread_mutex_lock(&mu);
+	if (conn() != NULL) {
+		r = redisCommand(rc, "SET fd:sess:%s %s EX %d", call_id, text,
+		    ttl);
+		if (r == NULL)
+			lost("set");
+		else if (r->type == REDIS_REPLY_ERROR)
+			log_warnx(call_id, "session store: %s", r->str);
+		else
+			rv = 0;
+		freeReplyObject(r);
+	}
+	pthread_mutex_unlock(&mu);
+	return rv;
+}
+
+char *
+session_store_load(const char *call_id)
+{
+	redisReply *r;
+	char *s = NULL;
+
+	pthread_mutex_lock(&mu);
+	if (conn() != NULL) {
+		r = redisCommand(rc, "GET fd:sess:%s", call_id);
+		if (r == NULL)
+			lost("get");
+		else if (r->type == REDIS_REPLY_STRING)
+			s = strndup(r->str, r->len);
+		freeReplyObject(r);
+	}
+	pthread_mutex_unlock(&mu);
+	return s;
+}
+
+void
+session_store_drop(const char *call_id)
+{
+	redisReply *r;
+
+	pthread_mutex_lock(&mu);
+	if (conn() != NULL) {
+		r = redisCommand(rc, "DEL fd:sess:%s", call_id);
+		if (r == NULL)
+			lost("del");
+		freeReplyObject(r);
+	}
+	pthread_mutex_unlock(&mu);
+}

@@ -1,0 +1,322 @@
+/*
+ * ps_decoder.c - a pocketsphinx decoder for 8 kHz audio (see ps_decoder.h).
+ * Library code for stt-worker's decoder pool and ps8k; talks to no process.
+ *
+ * The model's 16 kHz front end is kept and 8 kHz audio is zero-stuffed:
+ * the mirror image of the telephone band lands in 4-8 kHz where the
+ * model expects some energy, and the measured accuracy is far better than
+ * with a clean low-pass interpolation or the 8 kHz feature settings (the
+ * numbers are in stt-worker/README.md).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+
+#include "ps_decoder.h"
+#include "resample.h"
+
+struct ps_dec {
+	ps_decoder_t *ps;
+	cmd_ln_t *cfg;
+	enum stt_front front;
+	double gain;
+	int in_utt;
+	int lm_serial;
+	int16_t *buf;           /* front-end scratch */
+	size_t cap;
+};
+
+void
+psd_defaults(struct psd_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->hmm = STT_MODEL_DIR "/en-us";
+	o->dict = STT_MODEL_DIR "/cmudict-en-us.dict";
+	o->lm = STT_MODEL_DIR "/en-us.lm.bin";
+	o->front = STT_FRONT_ZERO;
+	o->gain = 2.0;
+	o->upperf = 3500;
+}
+
+int
+psd_front_parse(const char *s)
+{
+	if (strcmp(s, "zero") == 0)
+		return STT_FRONT_ZERO;
+	if (strcmp(s, "lowpass") == 0)
+		return STT_FRONT_LOWPASS;
+	if (strcmp(s, "native8k") == 0)
+		return STT_FRONT_NATIVE8K;
+	return -1;
+}
+
+const char *
+psd_front_name(enum stt_front f)
+{
+	switch (f) {
+	case STT_FRONT_ZERO:
+		return "zero";
+	case STT_FRONT_LOWPASS:
+		return "lowpass";
+	case STT_FRONT_NATIVE8K:
+		return "native8k";
+	}
+	return "?";
+}
+
+/*
+ * The model's feat.params pins -upperf 6800, and it overrides arguments, so
+ * 8 kHz features need a copy of the model directory (links) with our own
+ * feat.params.  The directory is removed once the model is loaded.
+ */
+static int
+model8k_dir(const char *hmm, int upperf, char *dir, size_t len)
+{
+	static const char *const files[] = { "mdef", "means", "variances",
+		"sendump", "mixture_weights", "transition_matrices",
+		"noisedict" };
+	char src[512], dst[512], line[256];
+	FILE *in, *out;
+	size_t i;
+
+	snprintf(dir, len, "/tmp/stt-hmm8k-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(src, sizeof(src), "%s/%s", hmm, files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", dir, files[i]);
+		if (access(src, R_OK) == 0)
+			(void)symlink(src, dst);
+	}
+	snprintf(src, sizeof(src), "%s/feat.params", hmm);
+	snprintf(dst, sizeof(dst), "%s/feat.params", dir);
+	if ((in = fopen(src, "r")) == NULL)
+		return -1;
+	if ((out = fopen(dst, "w")) == NULL) {
+		fclose(in);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), in))
+		if (strncmp(line, "-upperf", 7) != 0)
+			fputs(line, out);
+	fprintf(out, "-upperf %d\n", upperf);
+	fclose(in);
+	return fclose(out) == 0 ? 0 : -1;
+}
+
+static void
+model8k_remove(const char *dir)
+{
+	char path[512];
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	while (dp && (e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (dp)
+		closedir(dp);
+	rmdir(dir);
+}
+
+struct ps_dec *
+psd_open(const struct psd_opts *o, char *err, size_t errlen)
+{
+	struct ps_dec *d;
+	char upper[16], dir8k[64];
+
+	/* pocketsphinx logs to stderr by default; our log is ours */
+	err_set_logfp(NULL);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->front = o->front;
+	d->gain = o->gain > 0 ? o->gain : 2.0;
+	snprintf(upper, sizeof(upper), "%d", o->upperf > 0 ? o->upperf : 3500);
+	if (o->front == STT_FRONT_NATIVE8K) {
+		if (model8k_dir(o->hmm, o->upperf > 0 ? o->upperf : 3500,
+		    dir8k, sizeof(dir8k)) != 0) {
+			snprintf(err, errlen, "cannot prepare the 8 kHz model");
+			model8k_remove(dir8k);
+			free(d);
+			return NULL;
+		}
+		d->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", dir8k,
+		    "-dict", o->dict, "-lm", o->lm, "-samprate", "8000",
+		    "-nfft", "256", "-upperf", upper, NULL);
+	} else
+		d->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", o->hmm,
+		    "-dict", o->dict, "-lm", o->lm, "-samprate", "16000",
+		    NULL);
+	if (d->cfg == NULL) {
+		if (o->front == STT_FRONT_NATIVE8K)
+			model8k_remove(dir8k);
+		snprintf(err, errlen, "pocketsphinx: bad configuration");
+		free(d);
+		return NULL;
+	}
+	d->ps = ps_init(d->cfg);
+	if (o->front == STT_FRONT_NATIVE8K)
+		model8k_remove(dir8k);
+	if (d->ps == NULL) {
+		snprintf(err, errlen, "pocketsphinx: cannot load model %s "
+		    "(dict %s, lm %s)", o->hmm, o->dict, o->lm);
+		cmd_ln_free_r(d->cfg);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+psd_close(struct ps_dec *d)
+{
+	if (d == NULL)
+		return;
+	if (d->in_utt)
+		ps_end_utt(d->ps);
+	ps_free(d->ps);
+	cmd_ln_free_r(d->cfg);
+	free(d->buf);
+	free(d);
+}
+
+int
+psd_set_lm(struct ps_dec *d, const char *path)
+{
+	char name[32];
+
+	if (d->in_utt)
+		return -1;
+	/* a fresh name each time: the search being replaced is still the
+	 * active one until ps_set_search */
+	snprintf(name, sizeof(name), "lm%d", ++d->lm_serial);
+	if (ps_set_lm_file(d->ps, name, path) != 0)
+		return -1;
+	if (ps_set_search(d->ps, name) != 0)
+		return -1;
+	if (d->lm_serial > 1) {
+		snprintf(name, sizeof(name), "lm%d", d->lm_serial - 1);
+		ps_unset_search(d->ps, name);
+	}
+	return 0;
+}
+
+int
+psd_start(struct ps_dec *d)
+{
+	if (d->in_utt)
+		ps_end_utt(d->ps);
+	if (ps_start_utt(d->ps) != 0)
+		return -1;
+	d->in_utt = 1;
+	return 0;
+}
+
+static int
+reserve(struct ps_dec *d, size_t n)
+{
+	int16_t *nb;
+
+	if (n <= d->cap)
+		return 0;
+	if ((nb = realloc(d->buf, n * sizeof(*nb))) == NULL)
+		return -1;
+	d->buf = nb;
+	d->cap = n;
+	return 0;
+}
+
+int
+psd_feed(struct ps_dec *d, const int16_t *pcm, size_t n)
+{
+	if (!d->in_utt || n == 0)
+		return d->in_utt ? 0 : -1;
+	switch (d->front) {
+	case STT_FRONT_NATIVE8K:
+		return ps_process_raw(d->ps, pcm, n, FALSE, FALSE) < 0 ? -1 : 0;
+	case STT_FRONT_LOWPASS:
+		if (reserve(d, 2 * n) != 0)
+			return -1;
+		stt_up_lowpass(pcm, n, d->buf);
+		break;
+	case STT_FRONT_ZERO:
+		if (reserve(d, 2 * n) != 0)
+			return -1;
+		stt_up_zero(pcm, n, d->buf, d->gain);
+		break;
+	}
+	return ps_process_raw(d->ps, d->buf, 2 * n, FALSE, FALSE) < 0 ? -1 : 0;
+}
+
+const char *
+psd_partial(struct ps_dec *d)
+{
+	const char *h;
+	int32 score;
+
+	if (!d->in_utt || (h = ps_get_hyp(d->ps, &score)) == NULL)
+		return "";
+	return h;
+}
+
+int
+psd_end(struct ps_dec *d, char *text, size_t len, double *conf)
+{
+	const char *h;
+	int32 score, prob;
+	int words = 1;
+	const char *p;
+
+	text[0] = '\0';
+	*conf = 0;
+	if (!d->in_utt)
+		return -1;
+	d->in_utt = 0;
+	if (ps_end_utt(d->ps) < 0)
+		return -1;
+	if ((h = ps_get_hyp(d->ps, &score)) == NULL)
+		return 0;
+	snprintf(text, len, "%s", h);
+	if (text[0]) {
+		/* the best path's lattice posterior shrinks with every word;
+		 * the per-word geometric mean separates good from bad */
+		for (p = text; *p; p++)
+			words += *p == ' ';
+		prob = ps_get_prob(d->ps);
+		*conf = logmath_exp(ps_get_logmath(d->ps), prob / words);
+		if (*conf > 1)
+			*conf = 1;
+		if (*conf < 0)
+			*conf = 0;
+	}
+	return 0;
+}
+
+void
+psd_abort(struct ps_dec *d)
+{
+	if (d->in_utt)
+		ps_end_utt(d->ps);
+	d->in_utt = 0;
+}
+
+int
+psd_knows(struct ps_dec *d, const char *word)
+{
+	char *p = ps_lookup_word(d->ps, word);
+
+	if (p == NULL)
+		return 0;
+	ckd_free(p);
+	return 1;
+}

@@ -1,0 +1,58 @@
+/*
+ * ps_decoder.h - one pocketsphinx decoder fed with 8 kHz telephone audio.
+ *
+ * Wraps the old (5prealpha) API: configuration, the front end that bridges
+ * 8 kHz audio to the 16 kHz model, utterance start/feed/partial/end,
+ * confidence, and switching the language model.  Used by the streaming
+ * engine's decoder pool and by ps8k.  Not thread-safe: one thread at a time
+ * per decoder.
+ */
+#ifndef STT_PS_DECODER_H
+#define STT_PS_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How 8 kHz audio reaches the model. */
+enum stt_front {
+	STT_FRONT_ZERO = 0,     /* zero insertion to 16 kHz, no low-pass */
+	STT_FRONT_LOWPASS,      /* interpolation to 16 kHz with a low-pass */
+	STT_FRONT_NATIVE8K,     /* 8 kHz features: -samprate 8000 -nfft 256 */
+};
+
+#define STT_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
+
+struct psd_opts {
+	const char *hmm;        /* acoustic model dir */
+	const char *dict;       /* pronunciation dictionary */
+	const char *lm;         /* ARPA or binary LM file */
+	enum stt_front front;
+	double gain;            /* zero insertion scale (2 keeps the level) */
+	int upperf;             /* NATIVE8K filter bank top, Hz */
+};
+
+struct ps_dec;
+
+/* Fill o with the defaults (stock model, zero insertion, gain 2). */
+void psd_defaults(struct psd_opts *o);
+/* Parse "zero|lowpass|native8k"; -1 if unknown. */
+int psd_front_parse(const char *s);
+const char *psd_front_name(enum stt_front f);
+
+struct ps_dec *psd_open(const struct psd_opts *o, char *err, size_t errlen);
+void psd_close(struct ps_dec *d);
+/* Replace the language model (between utterances). 0 or -1. */
+int psd_set_lm(struct ps_dec *d, const char *path);
+int psd_start(struct ps_dec *d);
+/* Feed 8 kHz PCM. 0 or -1. */
+int psd_feed(struct ps_dec *d, const int16_t *pcm, size_t n);
+/* The current partial hypothesis ("" if none); valid until the next call. */
+const char *psd_partial(struct ps_dec *d);
+/* End the utterance; text gets the hypothesis, conf 0..1. 0 or -1. */
+int psd_end(struct ps_dec *d, char *text, size_t len, double *conf);
+/* End the utterance and throw the result away (call ended). */
+void psd_abort(struct ps_dec *d);
+/* 1 if word has a pronunciation. */
+int psd_knows(struct ps_dec *d, const char *word);
+
+#endif

@@ -1,0 +1,679 @@
+/*
+ * stt_engine_pocketsphinx.c - the local speech recognition engine inside
+ * stt-worker: per-call energy VAD and endpointing on the bus thread, and
+ * a small pool of pocketsphinx decoders on worker threads shared by all
+ * calls.
+ *
+ * feed() runs the VAD on 20 ms frames.  At speech start it opens an
+ * utterance segment (pre-roll included) on the stream and reports
+ * speech_started at once; later frames are appended until the endpoint.
+ * Each worker owns one decoder: it takes the oldest waiting segment of a
+ * stream nobody serves, decodes it as audio arrives (interim results every
+ * interim_ms), finishes at the endpoint with the final, then releases.
+ * When every decoder is busy, segments wait with their audio: nothing is
+ * dropped.  One mutex guards the queues; decoding runs outside it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "mulaw.h"
+#include "proto/proto.h"
+#include "ps_decoder.h"
+#include "ps_lm.h"
+#include "stt_engine.h"
+#include "vad.h"
+
+#define MAX_DECODERS 16
+
+struct seg {
+	int16_t *pcm;           /* 8 kHz audio of the utterance */
+	size_t n, cap;
+	size_t done;            /* samples a worker has taken */
+	int ended;              /* endpoint reached: n is final */
+	int discard;            /* too short to be speech */
+	uint32_t start_ms, end_ms;
+	uint64_t speech_end_us;
+	uint64_t opened_us;     /* queue order across streams */
+	struct seg *next;
+};
+
+struct worker;
+
+struct ps_stream {
+	struct ps_engine *eng;
+	char call_id[FD_CALL_ID_LEN];
+	const struct stt_events *ev;
+	void *arg;
+	/* bus thread only */
+	struct vad vad;
+	int16_t frame[VAD_FRAME];
+	size_t nframe;
+	int expect_long;        /* agent expects digits, a date, a name */
+	int reported_talking;   /* speech_started sent, speech_stopped not */
+	struct seg *cur;        /* segment being filled, or NULL */
+	/* under eng->mu */
+	struct seg *head, *tail;
+	struct worker *owner;
+	int closing;
+	int partial_long;       /* the partial ends where callers pause */
+	struct ps_stream *next;
+};
+
+struct worker {
+	struct ps_engine *eng;
+	int id;
+	pthread_t th;
+	struct ps_dec *dec;
+	unsigned lm_gen;
+	int16_t *buf;
+	size_t cap;
+};
+
+struct ps_engine {
+	struct psd_opts dopts;
+	struct vad_cfg vcfg;
+	int interim_ms;
+	char extra_file[512];
+	struct ps_lm *lm;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	struct ps_stream *streams;
+	struct worker workers[MAX_DECODERS];
+	int nworkers;
+};
+
+/* options of the `stt` section this engine reads */
+struct ps_cfg {
+	char lm[16];
+	char front[16];
+	char model[256];
+	char dict[256];
+	char generic_lm[256];
+	char extra_file[512];
+	int decoders;
+	double gain;
+	int upperf;
+	int interim_ms;
+	struct vad_cfg v;
+};
+
+static void ps_fini(void *eng);
+static void ps_stream_close(void *stream);
+static void *worker_main(void *arg);
+static int take_config(const config_t *cfg, struct ps_cfg *c, char *err,
+    size_t errlen);
+
+static int
+ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
+{
+	struct ps_engine *e;
+	struct ps_lm_opts lo;
+	struct ps_cfg c;
+	char path[700];
+	int i, f;
+
+	if (take_config(cfg, &c, err, errlen) != 0)
+		return -1;
+	if ((f = psd_front_parse(c.front)) < 0) {
+		snprintf(err, errlen, "stt.front: '%s' is not zero, lowpass or "
+		    "native8k", c.front);
+		return -1;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	psd_defaults(&e->dopts);
+	e->dopts.hmm = strdup(c.model);
+	e->dopts.dict = strdup(c.dict);
+	e->dopts.front = (enum stt_front)f;
+	e->dopts.gain = c.gain;
+	e->dopts.upperf = c.upperf;
+	e->vcfg = c.v;
+	e->interim_ms = c.interim_ms;
+	snprintf(e->extra_file, sizeof(e->extra_file), "%s", c.extra_file);
+
+	lo.kind = c.lm;
+	lo.dict = c.dict;
+	lo.generic = c.generic_lm;
+	lo.extra_file = c.extra_file;
+	if ((e->lm = ps_lm_new(cfg, &lo, err, errlen)) == NULL)
+		goto fail;
+	for (i = 0; i < c.decoders; i++) {
+		struct worker *w = &e->workers[i];
+		w->eng = e;
+		w->id = i;
+		w->lm_gen = ps_lm_current(e->lm, path, sizeof(path));
+		e->dopts.lm = path;
+		if ((w->dec = psd_open(&e->dopts, err, errlen)) == NULL)
+			goto fail;
+		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			psd_close(w->dec);
+			w->dec = NULL;
+			snprintf(err, errlen, "cannot start decoder thread");
+			goto fail;
+		}
+		e->nworkers++;
+	}
+	e->dopts.lm = NULL;
+	log_info(NULL, "pocketsphinx: %d decoders, lm %s, front %s", c.decoders,
+	    c.lm, c.front);
+	*engp = e;
+	return 0;
+fail:
+	*engp = NULL;
+	e->dopts.lm = NULL;
+	ps_fini(e);
+	return -1;
+}
+
+static void
+ps_fini(void *eng)
+{
+	struct ps_engine *e = eng;
+	int i;
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->stop = 1;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	for (i = 0; i < e->nworkers; i++) {
+		pthread_join(e->workers[i].th, NULL);
+		psd_close(e->workers[i].dec);
+		free(e->workers[i].buf);
+	}
+	while (e->streams)
+		ps_stream_close(e->streams);
+	ps_lm_free(e->lm);
+	free((char *)e->dopts.hmm);
+	free((char *)e->dopts.dict);
+	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->cv);
+	free(e);
+}
+
+static void *
+ps_stream_open(void *eng, const char *call_id, const struct stt_events *ev,
+    void *arg)
+{
+	struct ps_engine *e = eng;
+	struct ps_stream *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->eng = e;
+	snprintf(s->call_id, sizeof(s->call_id), "%s", call_id ? call_id : "");
+	s->ev = ev;
+	s->arg = arg;
+	vad_init(&s->vad, &e->vcfg);
+	pthread_mutex_lock(&e->mu);
+	s->next = e->streams;
+	e->streams = s;
+	pthread_mutex_unlock(&e->mu);
+	return s;
+}
+
+static void
+seg_free(struct seg *g)
+{
+	if (g) {
+		free(g->pcm);
+		free(g);
+	}
+}
+
+static void
+ps_stream_close(void *stream)
+{
+	struct ps_stream *s = stream, **pp;
+	struct ps_engine *e = s->eng;
+	struct seg *g;
+
+	pthread_mutex_lock(&e->mu);
+	s->closing = 1;
+	pthread_cond_broadcast(&e->cv);
+	while (s->owner)
+		pthread_cond_wait(&e->cv, &e->mu);
+	for (pp = &e->streams; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	while ((g = s->head) != NULL) {
+		s->head = g->next;
+		seg_free(g);
+	}
+	pthread_mutex_unlock(&e->mu);
+	free(s);
+}
+
+/* Append audio to a segment; mu held. */
+static int
+seg_append(struct seg *g, const int16_t *pcm, size_t n)
+{
+	if (g->n + n > g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 8000;
+		int16_t *np;
+		while (nc < g->n + n)
+			nc *= 2;
+		if ((np = realloc(g->pcm, nc * sizeof(*np))) == NULL)
+			return -1;
+		g->pcm = np;
+		g->cap = nc;
+	}
+	memcpy(g->pcm + g->n, pcm, n * sizeof(*pcm));
+	g->n += n;
+	return 0;
+}
+
+static void
+open_segment(struct ps_stream *s)
+{
+	struct ps_engine *e = s->eng;
+	int16_t pre[VAD_MAX_PREROLL * VAD_FRAME];
+	size_t n = vad_preroll(&s->vad, pre, sizeof(pre) / sizeof(pre[0]));
+	struct seg *g = calloc(1, sizeof(*g));
+
+	if (g == NULL || seg_append(g, pre, n) != 0) {
+		log_warnx(s->call_id, "out of memory: utterance lost");
+		seg_free(g);
+		s->cur = NULL;
+		return;
+	}
+	g->start_ms = vad_onset_ms(&s->vad);
+	g->opened_us = fd_mono_us();
+	pthread_mutex_lock(&e->mu);
+	s->partial_long = 0;
+	if (s->tail)
+		s->tail->next = g;
+	else
+		s->head = g;
+	s->tail = g;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	s->cur = g;
+}
+
+static void
+close_segment(struct ps_stream *s, int discard)
+{
+	struct ps_engine *e = s->eng;
+	struct seg *g = s->cur, **pp, *prev = NULL;
+	struct stt_result r;
+	int dropped = 0;
+
+	s->cur = NULL;
+	if (s->reported_talking) {
+		s->reported_talking = 0;
+		s->ev->speech_stopped(s->arg, vad_speech_end_ms(&s->vad),
+		    vad_speech_end_ms(&s->vad) - vad_onset_ms(&s->vad));
+	}
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&e->mu);
+	g->ended = 1;
+	g->discard = discard;
+	g->end_ms = vad_speech_end_ms(&s->vad);
+	g->speech_end_us = s->vad.last_voiced_us;
+	/* noise nobody has started decoding: answer it here */
+	if (discard && !(s->owner && s->head == g)) {
+		for (pp = &s->head; *pp; prev = *pp, pp = &(*pp)->next)
+			if (*pp == g) {
+				*pp = g->next;
+				if (s->tail == g)
+					s->tail = prev;
+				dropped = 1;
+				break;
+			}
+	}
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	if (dropped) {
+		memset(&r, 0, sizeof(r));
+		r.text = "";
+		r.final = 1;
+		r.start_ms = g->start_ms;
+		r.end_ms = g->end_ms;
+		r.speech_end_us = g->speech_end_us;
+		s->ev->result(s->arg, &r);
+		seg_free(g);
+	}
+}
+
+static void
+append_frame(struct ps_stream *s, const int16_t *pcm, size_t n)
+{
+	struct ps_engine *e = s->eng;
+
+	if (s->cur == NULL)
+		return;
+	pthread_mutex_lock(&e->mu);
+	if (seg_append(s->cur, pcm, n) != 0)
+		log_warnx(s->call_id, "out of memory: audio lost");
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+static void
+on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
+{
+	struct ps_engine *e = s->eng;
+	enum vad_event ev;
+	uint32_t at;
+
+	pthread_mutex_lock(&e->mu);
+	s->vad.long_pause = s->expect_long || s->partial_long;
+	pthread_mutex_unlock(&e->mu);
+	ev = vad_frame(&s->vad, pcm, VAD_FRAME, arrival_us);
+	switch (ev) {
+	case VAD_START:
+		open_segment(s);
+		s->reported_talking = 1;
+		s->ev->speech_started(s->arg, vad_onset_ms(&s->vad));
+		break;
+	case VAD_RESUME:
+		append_frame(s, pcm, VAD_FRAME);
+		at = (s->vad.frame - (uint32_t)s->vad.cfg.start_frames) *
+		    VAD_FRAME_MS;
+		s->reported_talking = 1;
+		s->ev->speech_started(s->arg, at);
+		break;
+	case VAD_STOPPED:
+		append_frame(s, pcm, VAD_FRAME);
+		s->reported_talking = 0;
+		s->ev->speech_stopped(s->arg, vad_speech_end_ms(&s->vad),
+		    vad_speech_end_ms(&s->vad) - vad_onset_ms(&s->vad));
+		break;
+	case VAD_END:
+	case VAD_DISCARD:
+		close_segment(s, ev == VAD_DISCARD);
+		break;
+	case VAD_NONE:
+		if (s->vad.in_utt)
+			append_frame(s, pcm, VAD_FRAME);
+		break;
+	}
+}
+
+static int
+ps_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
+{
+	struct ps_stream *s = stream;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s->frame[s->nframe++] = fd_ulaw_decode(ulaw[i]);
+		if (s->nframe == VAD_FRAME) {
+			on_frame(s, s->frame, arrival_us);
+			s->nframe = 0;
+		}
+	}
+	return 0;
+}
+
+static void
+ps_hint(void *stream, const char *expect, const char *const *words,
+    size_t nwords)
+{
+	struct ps_stream *s = stream;
+	struct ps_engine *e = s->eng;
+	int added;
+
+	pthread_mutex_lock(&e->mu);
+	s->expect_long = expect && (strcmp(expect, "digits") == 0 ||
+	    strcmp(expect, "date") == 0 || strcmp(expect, "name") == 0);
+	pthread_mutex_unlock(&e->mu);
+	if (words && nwords &&
+	    (added = ps_lm_add_words(e->lm, words, nwords)) > 0)
+		log_info(s->call_id, "hint: %d new words, rebuilding the "
+		    "domain lm", added);
+}
+
+static void
+ps_finalize(void *stream)
+{
+	struct ps_stream *s = stream;
+	enum vad_event ev = vad_force_end(&s->vad);
+
+	if (ev == VAD_END || ev == VAD_DISCARD)
+		close_segment(s, ev == VAD_DISCARD);
+}
+
+static int
+ps_reload(void *eng, const config_t *cfg)
+{
+	struct ps_engine *e = eng;
+
+	return ps_lm_reload(e->lm, cfg, e->extra_file);
+}
+
+const struct stt_engine_ops stt_engine_pocketsphinx = {
+	.name = "pocketsphinx",
+	.init = ps_init_engine,
+	.fini = ps_fini,
+	.stream_open = ps_stream_open,
+	.feed = ps_feed,
+	.hint = ps_hint,
+	.stream_close = ps_stream_close,
+	.finalize = ps_finalize,
+	.reload = ps_reload,
+};
+
+/* --- worker side ------------------------------------------------------ */
+
+/* The oldest segment whose stream no worker serves; mu held. */
+static struct ps_stream *
+next_stream(struct ps_engine *e)
+{
+	struct ps_stream *s, *best = NULL;
+
+	for (s = e->streams; s; s = s->next)
+		if (!s->owner && !s->closing && s->head &&
+		    (best == NULL || s->head->opened_us <
+		    best->head->opened_us))
+			best = s;
+	return best;
+}
+
+static void
+emit(struct ps_stream *s, struct seg *g, const char *text, int final,
+    double conf)
+{
+	struct stt_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.text = text;
+	r.final = final;
+	r.confidence = conf;
+	r.start_ms = g->start_ms;
+	r.end_ms = final ? g->end_ms : g->start_ms + (uint32_t)(g->done / 8);
+	r.speech_end_us = final ? g->speech_end_us : 0;
+	s->ev->result(s->arg, &r);
+}
+
+/* Decode one segment as its audio arrives; mu held on entry and exit. */
+static void
+decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
+{
+	struct ps_engine *e = w->eng;
+	size_t fed = 0, avail, interim = (size_t)e->interim_ms * 8;
+	char text[1024], last[1024] = "";
+	const char *part;
+	double conf;
+	int started = 0, ended;
+
+	for (;;) {
+		if (s->closing || g->discard || e->stop)
+			break;
+		avail = g->n - g->done;
+		if (avail == 0 && !g->ended) {
+			pthread_cond_wait(&e->cv, &e->mu);
+			continue;
+		}
+		if (avail > w->cap) {
+			int16_t *nb = realloc(w->buf, avail * sizeof(*nb));
+			if (nb == NULL) {
+				log_warnx(s->call_id, "out of memory");
+				g->discard = 1;
+				break;
+			}
+			w->buf = nb;
+			w->cap = avail;
+		}
+		memcpy(w->buf, g->pcm + g->done, avail * sizeof(*w->buf));
+		g->done += avail;
+		ended = g->ended && g->done == g->n;
+		pthread_mutex_unlock(&e->mu);
+
+		if (!started && psd_start(w->dec) != 0)
+			log_warnx(s->call_id, "decoder %d: cannot start", w->id);
+		started = 1;
+		if (avail && psd_feed(w->dec, w->buf, avail) != 0)
+			log_warnx(s->call_id, "decoder %d: feed failed", w->id);
+		fed += avail;
+		if (ended) {
+			psd_end(w->dec, text, sizeof(text), &conf);
+			emit(s, g, text, 1, conf);
+			log_debug(s->call_id, "final \"%s\" conf %.2f (%u-%u ms)",
+			    text, conf, g->start_ms, g->end_ms);
+			pthread_mutex_lock(&e->mu);
+			return;
+		}
+		if (fed >= interim) {
+			fed = 0;
+			part = psd_partial(w->dec);
+			if (*part && strcmp(part, last) != 0) {
+				snprintf(last, sizeof(last), "%s", part);
+				emit(s, g, last, 0, 0);
+			}
+			pthread_mutex_lock(&e->mu);
+			s->partial_long = vad_ends_mid_answer(last);
+			continue;
+		}
+		pthread_mutex_lock(&e->mu);
+	}
+	/* call ended, or noise */
+	if (started) {
+		pthread_mutex_unlock(&e->mu);
+		psd_abort(w->dec);
+		pthread_mutex_lock(&e->mu);
+	}
+	if (g->discard && !s->closing) {
+		pthread_mutex_unlock(&e->mu);
+		emit(s, g, "", 1, 0);
+		pthread_mutex_lock(&e->mu);
+	}
+}
+
+/* Between utterances: pick up a rebuilt language model. mu not held. */
+static void
+refresh_lm(struct worker *w)
+{
+	char path[700];
+	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
+
+	if (g == w->lm_gen)
+		return;
+	if (psd_set_lm(w->dec, path) != 0)
+		log_warnx(NULL, "decoder %d: cannot load %s, keeping the old "
+		    "model", w->id, path);
+	w->lm_gen = g;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ps_engine *e = w->eng;
+	struct ps_stream *s;
+	struct seg *g;
+
+	pthread_mutex_lock(&e->mu);
+	while (!e->stop) {
+		if ((s = next_stream(e)) == NULL) {
+			pthread_mutex_unlock(&e->mu);
+			refresh_lm(w);
+			pthread_mutex_lock(&e->mu);
+			if (!e->stop && next_stream(e) == NULL)
+				pthread_cond_wait(&e->cv, &e->mu);
+			continue;
+		}
+		s->owner = w;
+		g = s->head;
+		decode_segment(w, s, g);
+		/* the stream stays while it has an owner, so g is still its
+		 * head unless the stream is closing */
+		if (s->head == g) {
+			s->head = g->next;
+			if (s->tail == g)
+				s->tail = NULL;
+			seg_free(g);
+		}
+		s->owner = NULL;
+		pthread_cond_broadcast(&e->cv);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return NULL;
+}
+
+static int
+take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
+{
+	const struct fd_cfg_opt opts[] = {
+		{ "stt.lm", FD_CFG_STR, c->lm, sizeof(c->lm), "domain", 0, 0,
+		    NULL },
+		{ "stt.front", FD_CFG_STR, c->front, sizeof(c->front), "zero",
+		    0, 0, NULL },
+		{ "stt.model", FD_CFG_STR, c->model, sizeof(c->model),
+		    STT_MODEL_DIR "/en-us", 0, 0, NULL },
+		{ "stt.dict", FD_CFG_STR, c->dict, sizeof(c->dict),
+		    STT_MODEL_DIR "/cmudict-en-us.dict", 0, 0, NULL },
+		{ "stt.generic_lm", FD_CFG_STR, c->generic_lm,
+		    sizeof(c->generic_lm), STT_MODEL_DIR "/en-us.lm.bin", 0, 0,
+		    NULL },
+		{ "stt.extra_words_file", FD_CFG_STR, c->extra_file,
+		    sizeof(c->extra_file), "", 0, 0, NULL },
+		{ "stt.decoders", FD_CFG_INT, &c->decoders, 0, "2", 1,
+		    MAX_DECODERS, NULL },
+		{ "stt.gain", FD_CFG_DOUBLE, &c->gain, 0, "2.0", 0.1, 16,
+		    NULL },
+		{ "stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000,
+		    NULL },
+		{ "stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "300", 60,
+		    5000, NULL },
+		{ "stt.vad_start_db", FD_CFG_DOUBLE, &c->v.start_db, 0, "-40",
+		    -90, -1, NULL },
+		{ "stt.vad_stop_db", FD_CFG_DOUBLE, &c->v.stop_db, 0, "-47",
+		    -95, -1, NULL },
+		{ "stt.vad_snr_db", FD_CFG_DOUBLE, &c->v.snr_db, 0, "10", 0,
+		    40, NULL },
+		{ "stt.vad_start_frames", FD_CFG_INT, &c->v.start_frames, 0,
+		    "2", 1, 10, NULL },
+		{ "stt.min_speech_ms", FD_CFG_INT, &c->v.min_speech_ms, 0,
+		    "120", 0, 2000, NULL },
+		{ "stt.stopped_ms", FD_CFG_INT, &c->v.stopped_ms, 0, "200", 20,
+		    5000, NULL },
+		{ "stt.endpoint_ms", FD_CFG_INT, &c->v.endpoint_ms, 0, "400",
+		    100, 5000, NULL },
+		{ "stt.long_endpoint_ms", FD_CFG_INT, &c->v.long_endpoint_ms,
+		    0, "1000", 100, 10000, NULL },
+		{ "stt.preroll_ms", FD_CFG_INT, &c->v.preroll_ms, 0, "200", 0,
+		    500, NULL },
+		{ "stt.max_utterance_ms", FD_CFG_INT, &c->v.max_utt_ms, 0,
+		    "15000", 1000, 60000, NULL },
+	};
+
+	memset(c, 0, sizeof(*c));
+	return fd_cfg_apply(cfg, opts, FD_CFG_N(opts), err, errlen);
+}

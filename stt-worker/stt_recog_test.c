@@ -1,0 +1,389 @@
+/*
+ * stt_recog_test.c - real recognition on telephone-faithful speech: flite
+ * voices (kal, slt, awb) taken to 8 kHz with a proper low-pass and through
+ * mu-law.  Checks the key words (service, day, time, digits) with the
+ * domain language model through ps8k, then runs the streaming engine with
+ * one decoder shared by three simultaneous callers (audio waits, nothing
+ * is lost), and the language model rebuild on hinted words.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "bench_corpus.h"
+#include "business.h"
+#include "clock.h"
+#include "domain_corpus.h"
+#include "flite_synth.h"
+#include "log.h"
+#include "mulaw.h"
+#include "ps_lm.h"
+#include "stt_engine.h"
+
+static const char *const voices[] = { "kal", "slt", "awb" };
+
+struct expect {
+	const char *text;
+	const char *must[4];    /* phrases that must be heard */
+};
+
+static const struct expect utts[] = {
+	{ "book an oil change next tuesday at ten",
+	    { "oil change", "tuesday", "ten", NULL } },
+	{ "my phone number is five five five one two three four",
+	    { "five five", "one two three four", NULL } },
+	{ "yes that's right", { "yes", NULL } },
+	{ "i want to cancel my appointment", { "cancel", "appointment", NULL } },
+};
+
+static int
+write_line(void *arg, const char *s)
+{
+	return fprintf(arg, "%s\n", s) < 0;
+}
+
+static void
+test_ps8k_domain(void **state)
+{
+	struct fd_business b;
+	char corpus[] = "/tmp/stt-recog-corpus-XXXXXX", err[256], text[512];
+	struct ps8k *d;
+	size_t i, v, k, n, heard, total;
+	double conf;
+	int16_t *pcm;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_int_equal(fd_business_load(NULL, &b, err, sizeof(err)), 0);
+	assert_true((fd = mkstemp(corpus)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_int_equal(domain_corpus(&b, NULL, 0, write_line, f), 0);
+	fclose(f);
+	d = ps8k_open(corpus, err, sizeof(err));
+	unlink(corpus);
+	if (d == NULL)
+		fail_msg("ps8k_open: %s", err);
+	for (i = 0; i < sizeof(utts) / sizeof(utts[0]); i++) {
+		heard = total = 0;
+		for (v = 0; v < 3; v++) {
+			assert_non_null(pcm = flite_synth_8k(voices[v],
+			    utts[i].text, &n));
+			assert_int_equal(ps8k_decode(d, pcm, n, text,
+			    sizeof(text), &conf), 0);
+			free(pcm);
+			print_message("%s: \"%s\" -> \"%s\" (%.2f)\n",
+			    voices[v], utts[i].text, text, conf);
+			for (k = 0; utts[i].must[k]; k++) {
+				total++;
+				heard += slot_found(text, utts[i].must[k]);
+			}
+			assert_true(conf >= 0 && conf <= 1);
+		}
+		/* every key phrase in at least two of the three voices, and
+		 * nearly all of them overall */
+		if (heard * 10 < total * 8)
+			fail_msg("\"%s\": %zu of %zu key phrases heard",
+			    utts[i].text, heard, total);
+	}
+	/* a nonsense utterance has lower confidence than a clean one */
+	pcm = flite_synth_8k("slt", "yes that's right", &n);
+	ps8k_decode(d, pcm, n, text, sizeof(text), &conf);
+	free(pcm);
+	{
+		double good = conf;
+		pcm = flite_synth_8k("slt", "the purple elephant sings opera "
+		    "loudly", &n);
+		ps8k_decode(d, pcm, n, text, sizeof(text), &conf);
+		free(pcm);
+		assert_true(conf < good);
+	}
+	ps8k_close(d);
+}
+
+/* --- the streaming engine ----------------------------------------------*/
+
+struct heard {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, stopped, interim, finals;
+	uint32_t started_at;
+	char text[512];
+	double conf;
+	uint64_t speech_end_us, final_us;
+};
+
+static void
+on_started(void *arg, uint32_t at)
+{
+	struct heard *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	if (h->started++ == 0)
+		h->started_at = at;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+on_stopped(void *arg, uint32_t at, uint32_t dur)
+{
+	struct heard *h = arg;
+
+	(void)at;
+	(void)dur;
+	pthread_mutex_lock(&h->mu);
+	h->stopped++;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+on_result(void *arg, const struct stt_result *r)
+{
+	struct heard *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	if (r->final) {
+		if (h->finals++ == 0) {
+			snprintf(h->text, sizeof(h->text), "%s", r->text);
+			h->conf = r->confidence;
+			h->speech_end_us = r->speech_end_us;
+			h->final_us = fd_mono_us();
+		}
+		pthread_cond_broadcast(&h->cv);
+	} else {
+		h->interim++;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+static const struct stt_events events = { on_started, on_stopped,
+	on_result };
+
+static uint8_t *
+call_audio(const char *voice, const char *text, size_t *n)
+{
+	size_t np, lead = 4000, tail = 12000, i;
+	int16_t *pcm = flite_synth_8k(voice, text, &np);
+	uint8_t *u;
+
+	assert_non_null(pcm);
+	*n = lead + np + tail;
+	u = malloc(*n);
+	assert_non_null(u);
+	memset(u, FD_ULAW_SILENCE, *n);
+	for (i = 0; i < np; i++)
+		u[lead + i] = fd_ulaw_encode(pcm[i]);
+	free(pcm);
+	return u;
+}
+
+static void
+test_stream_pool(void **state)
+{
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	struct heard h[3];
+	void *eng, *st[3];
+	uint8_t *audio[3];
+	size_t len[3], off, i;
+	config_t cfg;
+	char err[256];
+	struct timespec ts;
+
+	(void)state;
+	assert_non_null(ops);
+	assert_null(stt_engine_find("nope"));
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg,
+	    "stt: { decoders = 1; interim_ms = 200; };"), CONFIG_TRUE);
+	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	for (i = 0; i < 3; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		pthread_mutex_init(&h[i].mu, NULL);
+		pthread_cond_init(&h[i].cv, NULL);
+		audio[i] = call_audio(voices[i], utts[i == 2 ? 3 : i].text,
+		    &len[i]);
+		st[i] = ops->stream_open(eng, "CAtest", &events, &h[i]);
+		assert_non_null(st[i]);
+	}
+	ops->hint(st[1], "digits", NULL, 0);
+	/* three callers talking at once, 20 ms frames interleaved, faster
+	 * than real time: one decoder must serve them all in turn */
+	for (off = 0;; off += FD_FRAME_SAMPLES) {
+		int more = 0;
+		for (i = 0; i < 3; i++)
+			if (off < len[i]) {
+				size_t n = len[i] - off < FD_FRAME_SAMPLES ?
+				    len[i] - off : FD_FRAME_SAMPLES;
+				ops->feed(st[i], audio[i] + off, n,
+				    fd_mono_us());
+				more = 1;
+			}
+		if (!more)
+			break;
+	}
+	for (i = 0; i < 3; i++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 60;
+		pthread_mutex_lock(&h[i].mu);
+		while (h[i].finals == 0)
+			if (pthread_cond_timedwait(&h[i].cv, &h[i].mu, &ts))
+				break;
+		pthread_mutex_unlock(&h[i].mu);
+		print_message("stream %zu: \"%s\" (%.2f) started %d at %u ms, "
+		    "stopped %d, %d interim\n", i, h[i].text, h[i].conf,
+		    h[i].started, h[i].started_at, h[i].stopped, h[i].interim);
+		assert_int_equal(h[i].finals, 1);
+		assert_true(h[i].started >= 1);
+		assert_true(h[i].stopped >= 1);
+		/* flite starts speaking a little after its first sample */
+		assert_true(h[i].started_at >= 480 && h[i].started_at < 1000);
+		assert_true(h[i].speech_end_us > 0);
+		assert_true(h[i].conf > 0 && h[i].conf <= 1);
+	}
+	assert_true(slot_found(h[0].text, "oil change"));
+	assert_true(slot_found(h[0].text, "tuesday"));
+	assert_true(slot_found(h[1].text, "one two three four"));
+	assert_true(slot_found(h[2].text, "cancel"));
+
+	/* a key press ends an open utterance at once */
+	memset(&h[0].finals, 0, sizeof(int));
+	for (off = 4000; off < 4000 + 8000; off += FD_FRAME_SAMPLES)
+		ops->feed(st[0], audio[0] + off, FD_FRAME_SAMPLES, fd_mono_us());
+	ops->finalize(st[0]);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	pthread_mutex_lock(&h[0].mu);
+	while (h[0].finals == 0)
+		if (pthread_cond_timedwait(&h[0].cv, &h[0].mu, &ts))
+			break;
+	pthread_mutex_unlock(&h[0].mu);
+	assert_int_equal(h[0].finals, 1);
+
+	/* closing mid-utterance is clean */
+	for (off = 4000; off < 4000 + 4000; off += FD_FRAME_SAMPLES)
+		ops->feed(st[2], audio[2] + off, FD_FRAME_SAMPLES, fd_mono_us());
+	for (i = 0; i < 3; i++) {
+		ops->stream_close(st[i]);
+		free(audio[i]);
+		pthread_mutex_destroy(&h[i].mu);
+		pthread_cond_destroy(&h[i].cv);
+	}
+	ops->fini(eng);
+	config_destroy(&cfg);
+}
+
+/* One caller in real time: interim results while speaking, and the final
+ * within endpoint + decoding of the last voiced frame. */
+static void
+test_stream_realtime(void **state)
+{
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	struct heard h;
+	void *eng, *st;
+	uint8_t *audio;
+	size_t len, off;
+	uint64_t t0;
+	config_t cfg;
+	char err[256];
+	struct timespec ts;
+	double delay_ms;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, "stt: { decoders = 1; };"),
+	    CONFIG_TRUE);
+	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	memset(&h, 0, sizeof(h));
+	pthread_mutex_init(&h.mu, NULL);
+	pthread_cond_init(&h.cv, NULL);
+	audio = call_audio("slt", "i need to reschedule my appointment to "
+	    "friday", &len);
+	assert_non_null(st = ops->stream_open(eng, "CArt", &events, &h));
+	t0 = fd_mono_us();
+	for (off = 0; off + FD_FRAME_SAMPLES <= len; off += FD_FRAME_SAMPLES) {
+		uint64_t due = t0 + off * 125;  /* 125 us per sample */
+		uint64_t now = fd_mono_us();
+		if (due > now)
+			fd_sleep_us(due - now);
+		ops->feed(st, audio + off, FD_FRAME_SAMPLES, fd_mono_us());
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	pthread_mutex_lock(&h.mu);
+	while (h.finals == 0)
+		if (pthread_cond_timedwait(&h.cv, &h.mu, &ts))
+			break;
+	pthread_mutex_unlock(&h.mu);
+	assert_int_equal(h.finals, 1);
+	delay_ms = (h.final_us - h.speech_end_us) / 1000.0;
+	print_message("realtime: \"%s\" %d interim, final %.0f ms after the "
+	    "last voiced frame\n", h.text, h.interim, delay_ms);
+	assert_true(h.interim >= 2);
+	assert_true(slot_found(h.text, "reschedule"));
+	assert_true(slot_found(h.text, "friday"));
+	/* endpoint 400 ms + the end of decoding; generous for slow hosts */
+	assert_true(delay_ms >= 380 && delay_ms < 1500);
+	ops->stream_close(st);
+	free(audio);
+	ops->fini(eng);
+	config_destroy(&cfg);
+}
+
+static void
+test_lm_rebuild(void **state)
+{
+	static const char *const words[] = { "Zelda Fitzgerald", "xqzzy",
+		"Zelda Fitzgerald" };
+	struct ps_lm_opts o = { "domain",
+		"/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict",
+		"/usr/share/pocketsphinx/model/en-us/en-us.lm.bin", "" };
+	struct ps_lm *lm;
+	char err[256], path[700], line[256];
+	unsigned g0, g;
+	int i, found = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(lm = ps_lm_new(NULL, &o, err, sizeof(err)));
+	g0 = ps_lm_current(lm, path, sizeof(path));
+	/* the unpronounceable one and the repeat are not new */
+	assert_int_equal(ps_lm_add_words(lm, words, 3), 1);
+	for (i = 0; i < 100; i++) {
+		if ((g = ps_lm_current(lm, path, sizeof(path))) != g0)
+			break;
+		fd_sleep_us(50000);
+	}
+	assert_int_equal(g, g0 + 1);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, "fitzgerald") != NULL;
+	fclose(f);
+	assert_true(found);
+	ps_lm_free(lm);
+
+	o.kind = "bogus";
+	assert_null(ps_lm_new(NULL, &o, err, sizeof(err)));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ps8k_domain),
+		cmocka_unit_test(test_stream_pool),
+		cmocka_unit_test(test_stream_realtime),
+		cmocka_unit_test(test_lm_rebuild),
+	};
+
+	log_init("stt_recog_test", LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,288 @@
+/*
+ * stt_worker.c - the speech recognition daemon.  Listens to the gateway
+ * (CALL_START, CALL_END, AUDIO_IN, DTMF) and the agent (STT_HINT); runs one
+ * recognition stream per call on the engine named by stt.engine and
+ * publishes SPEECH_STARTED, SPEECH_STOPPED and TRANSCRIPT (interim and
+ * final) for the agent on its own pub socket.
+ *
+ * Config (section stt): engine = "pocketsphinx"; idle_timeout_s = 60; the
+ * engine's own options (stt_engine_pocketsphinx.c: lm, decoders,
+ * extra_words_file, vad_*, endpoint_ms, ...).  SIGHUP re-reads the config
+ * and rebuilds the domain language model.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bus.h"
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "stt_engine.h"
+
+struct call {
+	char id[FD_CALL_ID_LEN];
+	void *stream;
+	uint64_t last_audio_us;
+	struct call *next;
+};
+
+static char engine_name[32];
+static int idle_timeout_s;
+
+static const struct fd_cfg_opt opts[] = {
+	{ "stt.engine", FD_CFG_STR, engine_name, sizeof(engine_name),
+	    "pocketsphinx", 0, 0, "FRONTDESK_STT_ENGINE" },
+	{ "stt.idle_timeout_s", FD_CFG_INT, &idle_timeout_s, 0, "60", 1, 86400,
+	    NULL },
+};
+
+static struct fd_bus bus;
+static const struct stt_engine_ops *engine;
+static void *eng;
+static struct call *calls;
+
+static struct call *call_find(const char *id);
+static struct call *call_open(const char *id);
+static void call_close(struct call *c, const char *why);
+static void hint(struct call *c, const struct fd_frame *f);
+static void sweep(uint64_t now);
+static void on_started(void *arg, uint32_t at_ms);
+static void on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
+static void on_result(void *arg, const struct stt_result *r);
+
+static const struct stt_events events = { on_started, on_stopped,
+	on_result };
+
+static void
+dispatch(const struct fd_frame *f, uint64_t now)
+{
+	struct call *c = call_find(f->call_id);
+
+	switch (f->type) {
+	case FD_MSG_CALL_START:
+		if (c)
+			call_close(c, "restarted");
+		call_open(f->call_id);
+		break;
+	case FD_MSG_CALL_END:
+		if (c)
+			call_close(c, "call end");
+		break;
+	case FD_MSG_AUDIO_IN:
+		/* audio of a call that started before we did */
+		if (c == NULL && (c = call_open(f->call_id)) == NULL)
+			break;
+		c->last_audio_us = now;
+		/* the gateway stamps arrival on the same monotonic clock;
+		 * a stamp from another host's clock is replaced by ours */
+		engine->feed(c->stream, f->payload, f->payload_len,
+		    f->ts_us && f->ts_us <= now && now - f->ts_us < 5000000 ?
+		    f->ts_us : now);
+		break;
+	case FD_MSG_DTMF:
+		if (c && engine->finalize)
+			engine->finalize(c->stream);
+		break;
+	case FD_MSG_STT_HINT:
+		if (c)
+			hint(c, f);
+		break;
+	default:
+		log_err(f->call_id, "unexpected message %s",
+		    fd_msg_name(f->type));
+		break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const enum fd_daemon_id from[] = { FD_D_GATEWAY, FD_D_AGENT };
+	static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
+		FD_MSG_AUDIO_IN, FD_MSG_DTMF, FD_MSG_STT_HINT };
+	struct fd_frame f;
+	nng_msg *msg;
+	uint64_t last_sweep = 0, now;
+	char err[512];
+	int rv;
+
+	fd_daemon_start(FD_D_STT, argc, argv, opts, FD_CFG_N(opts));
+	if ((engine = stt_engine_find(engine_name)) == NULL) {
+		log_err(NULL, "stt.engine: unknown engine '%s'", engine_name);
+		exit(FD_EX_CONFIG);
+	}
+	if (engine->init(&fd_config, &eng, err, sizeof(err)) != 0) {
+		log_err(NULL, "%s: %s", engine->name, err);
+		exit(FD_EX_CONFIG);
+	}
+	if ((rv = fd_bus_open(&bus, FD_D_STT, from, FD_CFG_N(from), types,
+	    FD_CFG_N(types))) != 0)
+		fatalx("bus: %s", nng_strerror(rv));
+	log_info(NULL, "ready: engine %s, publishing on %s", engine->name,
+	    fd_pub_addr(FD_D_STT));
+
+	while (!fd_stop) {
+		rv = fd_bus_recv(&bus, &msg, &f, 500);
+		now = fd_mono_us();
+		if (rv == 0) {
+			dispatch(&f, now);
+			nng_msg_free(msg);
+		} else if (rv != NNG_ETIMEDOUT && rv != NNG_EPROTO &&
+		    rv != NNG_EINTR) {
+			log_warnx(NULL, "bus: %s", nng_strerror(rv));
+			fd_sleep_us(100000);
+		}
+		if (fd_reload) {
+			fd_reload = 0;
+			if (fd_daemon_reload(opts, FD_CFG_N(opts)) == 0 &&
+			    engine->reload)
+				engine->reload(eng, &fd_config);
+		}
+		if (now - last_sweep > 1000000) {
+			sweep(now);
+			last_sweep = now;
+		}
+	}
+	log_info(NULL, "stopping");
+	while (calls)
+		call_close(calls, "shutdown");
+	engine->fini(eng);
+	fd_bus_close(&bus);
+	config_destroy(&fd_config);
+	return 0;
+}
+
+static struct call *
+call_find(const char *id)
+{
+	struct call *c;
+
+	for (c = calls; c; c = c->next)
+		if (strcmp(c->id, id) == 0)
+			return c;
+	return NULL;
+}
+
+static struct call *
+call_open(const char *id)
+{
+	struct call *c;
+
+	if (id[0] == '\0') {
+		log_warnx(NULL, "frame without a call id ignored");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warnx(id, "out of memory: call not transcribed");
+		return NULL;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->last_audio_us = fd_mono_us();
+	if ((c->stream = engine->stream_open(eng, c->id, &events, c)) ==
+	    NULL) {
+		log_warnx(id, "cannot open a recognition stream");
+		free(c);
+		return NULL;
+	}
+	c->next = calls;
+	calls = c;
+	log_info(id, "stream open");
+	return c;
+}
+
+static void
+call_close(struct call *c, const char *why)
+{
+	struct call **pp;
+
+	for (pp = &calls; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	engine->stream_close(c->stream);
+	log_info(c->id, "stream closed (%s)", why);
+	free(c);
+}
+
+static void
+hint(struct call *c, const struct fd_frame *f)
+{
+	const char *words[64], *expect = NULL;
+	json_t *j, *w, *v;
+	size_t n = 0, i;
+
+	if ((j = fd_frame_json(f)) == NULL)
+		return;
+	if ((v = json_object_get(j, "expect")) != NULL && json_is_string(v))
+		expect = json_string_value(v);
+	w = json_object_get(j, "words");
+	json_array_foreach(w, i, v) {
+		if (json_is_string(v) && n < sizeof(words) / sizeof(words[0]))
+			words[n++] = json_string_value(v);
+	}
+	log_debug(c->id, "hint expect=%s words=%zu", expect ? expect : "-", n);
+	engine->hint(c->stream, expect ? expect : "any", n ? words : NULL, n);
+	json_decref(j);
+}
+
+/* A call whose gateway vanished without CALL_END must not live forever. */
+static void
+sweep(uint64_t now)
+{
+	struct call *c, *next;
+
+	for (c = calls; c; c = next) {
+		next = c->next;
+		if (now - c->last_audio_us > (uint64_t)idle_timeout_s * 1000000)
+			call_close(c, "no audio");
+	}
+}
+
+static void
+on_started(void *arg, uint32_t at_ms)
+{
+	struct call *c = arg;
+	json_t *j = json_pack("{s:I}", "at_ms", (json_int_t)at_ms);
+
+	log_debug(c->id, "speech started at %u ms", at_ms);
+	fd_bus_publish_json(&bus, FD_MSG_SPEECH_STARTED, c->id, 0, j);
+	json_decref(j);
+}
+
+static void
+on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms)
+{
+	struct call *c = arg;
+	json_t *j = json_pack("{s:I,s:I}", "at_ms", (json_int_t)at_ms,
+	    "dur_ms", (json_int_t)dur_ms);
+
+	log_debug(c->id, "speech stopped at %u ms (%u ms)", at_ms, dur_ms);
+	fd_bus_publish_json(&bus, FD_MSG_SPEECH_STOPPED, c->id, 0, j);
+	json_decref(j);
+}
+
+static void
+on_result(void *arg, const struct stt_result *r)
+{
+	struct call *c = arg;
+	json_t *j = json_pack("{s:s,s:b,s:f,s:I,s:I,s:I}", "text", r->text,
+	    "final", r->final, "confidence", r->confidence, "start_ms",
+	    (json_int_t)r->start_ms, "end_ms", (json_int_t)r->end_ms,
+	    "speech_end_us", (json_int_t)r->speech_end_us);
+
+	if (r->final)
+		log_info(c->id, "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
+		    "speech end)", r->text, r->confidence, r->start_ms,
+		    r->end_ms, r->speech_end_us ? (fd_mono_us() -
+		    r->speech_end_us) / 1000.0 : 0.0);
+	if (j == NULL) {
+		log_warnx(c->id, "transcript not sent: bad text");
+		return;
+	}
+	fd_bus_publish_json(&bus, FD_MSG_TRANSCRIPT, c->id, 0, j);
+	json_decref(j);
+}

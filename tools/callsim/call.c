@@ -1,0 +1,359 @@
+/*
+ * call.c - one call from dial to verdict: make Twilio-shaped SIDs, pre-
+ * synthesise the caller's lines, POST the signed voice webhook to the
+ * gateway, follow its TwiML onto the Media Stream (session.c), then
+ * transcribe what the agent said, fetch the call record from the
+ * gateway's API and check the scenario's expectations (expect.c).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "expect.h"
+#include "http.h"
+#include "log.h"
+#include "session.h"
+#include "twiml.h"
+#include "voice.h"
+
+static int synth_turns(const struct scenario *sc, struct session_plan *p,
+    struct call_result *r);
+static int dial(const struct scenario *sc, const struct call_opts *o,
+    const struct call_setup *setup, struct call_result *r,
+    struct twiml *tw);
+static int plan_stream(const struct call_opts *o, const struct twiml *tw,
+    struct session_plan *p, struct call_result *r);
+static void hear(const struct scenario *sc, struct session_plan *p,
+    struct call_result *r);
+static void fetch_record(const struct scenario *sc,
+    const struct call_opts *o, struct call_result *r);
+static int form_add(struct fd_form *f, const char *k, const char *v);
+static int split_hostport(const char *url, char *host, size_t hlen,
+    int *port);
+
+void
+call_run(const struct scenario *sc, const struct call_opts *o,
+    const struct call_setup *setup, struct call_result *r)
+{
+	struct session_plan p;
+	struct twiml tw;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	memset(&tw, 0, sizeof(tw));
+	r->answer_ms = -1;
+	if (setup && setup->call_sid)
+		snprintf(r->call_sid, sizeof(r->call_sid), "%s",
+		    setup->call_sid);
+	else
+		call_sid_make("CA", r->call_sid);
+	call_sid_make("AC", r->account_sid);
+	call_sid_make("MZ", r->stream_sid);
+	r->nturns = sc->nturns;
+	p.sc = sc;
+	p.o = o;
+	if ((r->turns = calloc(sc->nturns, sizeof(*r->turns))) == NULL ||
+	    (p.speech = calloc(sc->nturns, sizeof(*p.speech))) == NULL ||
+	    (p.speech_n = calloc(sc->nturns, sizeof(*p.speech_n))) == NULL ||
+	    (p.replies = calloc(sc->nturns + 1, sizeof(*p.replies))) ==
+	    NULL) {
+		call_fail(r, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sc->nturns; i++)
+		r->turns[i].latency_ms = -1;
+	if (synth_turns(sc, &p, r) != 0 || dial(sc, o, setup, r, &tw) != 0 ||
+	    plan_stream(o, &tw, &p, r) != 0)
+		goto out;
+	session_run(&p, r);
+	if (o->hear)
+		hear(sc, &p, r);
+	fetch_record(sc, o, r);
+	verdict_check(sc, r);
+out:
+	twiml_free(&tw);
+	for (i = 0; i < sc->nturns; i++)
+		if (p.speech)
+			free(p.speech[i]);
+	for (i = 0; p.replies && i <= sc->nturns; i++)
+		free(p.replies[i].pcm);
+	free(p.speech);
+	free(p.speech_n);
+	free(p.replies);
+}
+
+void
+call_result_free(struct call_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nturns; i++)
+		free(r->turns[i].heard);
+	free(r->turns);
+	free(r->greeting);
+	free(r->segs);
+	for (i = 0; i < r->nfail; i++)
+		free(r->failures[i]);
+	free(r->failures);
+	json_decref(r->record);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+call_fail(struct call_result *r, const char *fmt, ...)
+{
+	char **nf, *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	if ((nf = realloc(r->failures, (r->nfail + 1) * sizeof(*nf))) ==
+	    NULL) {
+		free(msg);
+		return;
+	}
+	r->failures = nf;
+	r->failures[r->nfail++] = msg;
+}
+
+void
+call_sid_make(const char *prefix, char out[40])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t rnd[16];
+	size_t i, got = 0;
+	ssize_t n;
+
+	while (got < sizeof(rnd)) {
+		if ((n = getrandom(rnd + got, sizeof(rnd) - got, 0)) <= 0) {
+			/* never on Linux >= 3.17; keep SIDs distinct anyway */
+			uint64_t t = fd_mono_us();
+			for (; got < sizeof(rnd); got++)
+				rnd[got] = (uint8_t)(t >> (got % 8 * 8)) ^
+				    (uint8_t)got;
+			break;
+		}
+		got += (size_t)n;
+	}
+	snprintf(out, 40, "%.2s", prefix);
+	for (i = 0; i < sizeof(rnd); i++) {
+		out[2 + 2 * i] = hex[rnd[i] >> 4];
+		out[3 + 2 * i] = hex[rnd[i] & 15];
+	}
+	out[34] = '\0';
+}
+
+static int
+synth_turns(const struct scenario *sc, struct session_plan *p,
+    struct call_result *r)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sc->nturns; i++) {
+		if (sc->turns[i].kind != TURN_SAY)
+			continue;
+		if (voice_say(sc->voice, sc->turns[i].text, &p->speech[i],
+		    &p->speech_n[i], err, sizeof(err)) != 0) {
+			call_fail(r, "turn %zu: cannot synthesise \"%s\": %s",
+			    i, sc->turns[i].text, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The voice webhook, exactly as Twilio posts it. */
+static int
+dial(const struct scenario *sc, const struct call_opts *o,
+    const struct call_setup *setup, struct call_result *r, struct twiml *tw)
+{
+	const char *from = setup && setup->from ? setup->from : sc->from;
+	const char *to = setup && setup->to ? setup->to : sc->to;
+	const char *dir = setup && setup->direction ? setup->direction :
+	    "inbound";
+	struct fd_form f = { NULL, 0 };
+	struct http_reply hr;
+	char pub[1024], post[1024], sig[64], err[128];
+	int rv = -1;
+
+	if (setup && setup->webhook_url)
+		snprintf(pub, sizeof(pub), "%s", setup->webhook_url);
+	else
+		snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
+	snprintf(post, sizeof(post), "%s%s", o->gateway, call_url_path(pub));
+	if (form_add(&f, "CallSid", r->call_sid) ||
+	    form_add(&f, "AccountSid", r->account_sid) ||
+	    form_add(&f, "From", from) || form_add(&f, "To", to) ||
+	    form_add(&f, "CallStatus", strcmp(dir, "inbound") ? "in-progress" :
+	    "ringing") ||
+	    form_add(&f, "ApiVersion", "2010-04-01") ||
+	    form_add(&f, "Direction", dir) ||
+	    form_add(&f, "Caller", from) || form_add(&f, "Called", to) ||
+	    (sc->now && form_add(&f, "FdNow", sc->now))) {
+		call_fail(r, "out of memory");
+		goto out;
+	}
+	if (o->token)
+		fd_twilio_sign(o->token, pub, &f, sig);
+	if (http_post_form(post, &f, o->token ? sig : NULL, &hr) != 0) {
+		call_fail(r, "voice webhook POST %s: %s", post, hr.err);
+		goto out;
+	}
+	if (hr.status != 200) {
+		call_fail(r, "voice webhook POST %s: HTTP %ld: %.120s", post,
+		    hr.status, hr.body ? hr.body : "");
+		http_reply_free(&hr);
+		goto out;
+	}
+	if (twiml_parse(hr.body, tw, err, sizeof(err)) != 0)
+		call_fail(r, "voice webhook answer: %s: %.120s", err,
+		    hr.body ? hr.body : "");
+	else if (tw->stream_url == NULL)
+		call_fail(r, "voice webhook answer has no <Connect><Stream "
+		    "url>%s: %.120s", tw->hangup ? " (it hangs up)" : "",
+		    hr.body);
+	else
+		rv = 0;
+	if (o->verbose)
+		log_info(r->call_sid, "webhook %s -> %ld %s", post, hr.status,
+		    hr.body ? hr.body : "");
+	http_reply_free(&hr);
+out:
+	fd_form_free(&f);
+	return rv;
+}
+
+/* The <Stream url> is the public wss:// address; locally it is the same
+ * path on the gateway's own host and port, in plain ws://. */
+static int
+plan_stream(const struct call_opts *o, const struct twiml *tw,
+    struct session_plan *p, struct call_result *r)
+{
+	if (strncmp(tw->stream_url, "wss://", 6) != 0)
+		log_warnx(r->call_sid, "<Stream url=\"%s\">: Twilio requires "
+		    "wss://", tw->stream_url);
+	if (split_hostport(o->gateway, p->host, sizeof(p->host),
+	    &p->port) != 0) {
+		call_fail(r, "bad --gateway URL %s", o->gateway);
+		return -1;
+	}
+	snprintf(p->path, sizeof(p->path), "%s", call_url_path(tw->stream_url));
+	if (o->token)
+		fd_twilio_sign(o->token, tw->stream_url, NULL, p->signature);
+	p->params = &tw->params;
+	return 0;
+}
+
+static void
+hear(const struct scenario *sc, struct session_plan *p,
+    struct call_result *r)
+{
+	char text[4096];
+	size_t i;
+
+	if (voice_hear(p->replies[0].pcm, p->replies[0].n, text,
+	    sizeof(text)) == 0)
+		r->greeting = strdup(text);
+	for (i = 0; i < sc->nturns; i++) {
+		if (p->replies[i + 1].n == 0)
+			continue;
+		if (voice_hear(p->replies[i + 1].pcm, p->replies[i + 1].n, text,
+		    sizeof(text)) == 0)
+			r->turns[i].heard = strdup(text);
+	}
+}
+
+/* The agent writes the record as the call ends; give it ~3 s. */
+static void
+fetch_record(const struct scenario *sc, const struct call_opts *o,
+    struct call_result *r)
+{
+	char url[1024];
+	struct http_reply hr;
+	json_t *j, *out;
+	uint64_t until = fd_mono_us() + 3000000;
+	int want = sc->expect.outcome || sc->expect.appts_set;
+
+	snprintf(url, sizeof(url), "%s/api/v1/calls/%s", o->gateway,
+	    r->call_sid);
+	for (;;) {
+		j = NULL;
+		if (http_get(url, o->api_token, &hr) == 0 && hr.status == 200 &&
+		    hr.body)
+			j = json_loads(hr.body, 0, NULL);
+		if (j) {
+			json_decref(r->record);
+			r->record = j;
+			out = json_object_get(j, "outcome");
+			if (!sc->expect.outcome || (json_is_string(out) &&
+			    json_string_length(out) > 0))
+				break;
+		}
+		if (!want || fd_mono_us() > until) {
+			if (r->record == NULL && want && hr.status)
+				call_fail(r, "GET %s: HTTP %ld %.100s", url,
+				    hr.status, hr.body ? hr.body : "");
+			else if (r->record == NULL && want)
+				call_fail(r, "GET %s: %s", url, hr.err);
+			break;
+		}
+		http_reply_free(&hr);
+		fd_sleep_us(250000);
+	}
+	http_reply_free(&hr);
+}
+
+static int
+form_add(struct fd_form *f, const char *k, const char *v)
+{
+	struct fd_kv *nkv;
+
+	if ((nkv = realloc(f->kv, (f->n + 1) * sizeof(*nkv))) == NULL)
+		return -1;
+	f->kv = nkv;
+	nkv[f->n].key = strdup(k);
+	nkv[f->n].val = strdup(v);
+	f->n++;
+	return nkv[f->n - 1].key && nkv[f->n - 1].val ? 0 : -1;
+}
+
+const char *
+call_url_path(const char *url)
+{
+	const char *p = strstr(url, "://"), *slash;
+
+	p = p ? p + 3 : url;
+	slash = strchr(p, '/');
+	return slash ? slash : "/";
+}
+
+static int
+split_hostport(const char *url, char *host, size_t hlen, int *port)
+{
+	const char *p = strstr(url, "://"), *end, *colon;
+	size_t n;
+
+	*port = 80;
+	if (p && strncmp(url, "https", 5) == 0)
+		*port = 443;
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?");
+	colon = memchr(p, ':', (size_t)(end - p));
+	n = (size_t)((colon ? colon : end) - p);
+	if (n == 0 || n >= hlen)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (colon && (*port = atoi(colon + 1)) <= 0)
+		return -1;
+	return 0;
+}

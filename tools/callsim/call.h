@@ -1,0 +1,84 @@
+/*
+ * call.h - one simulated phone call: callsim dials the gateway as Twilio
+ * would (signed voice webhook, then a Media Streams WebSocket), plays the
+ * scenario's caller, listens to the agent, and collects what happened.
+ */
+#ifndef CALLSIM_CALL_H
+#define CALLSIM_CALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "scenario.h"
+
+struct call_opts {
+	const char *gateway;            /* http://127.0.0.1:8080 */
+	const char *public_url;         /* https://frontdesk.example.com */
+	const char *token;              /* Twilio auth token, NULL: unsigned */
+	const char *api_token;          /* FRONTDESK_API_TOKEN or NULL */
+	int timeout_ms;                 /* whole call */
+	int hangup_timeout_ms;          /* after the last turn */
+	int reply_timeout_ms;           /* agent silent after a turn */
+	int send_garbage;               /* malformed Media Streams first */
+	int hear;                       /* transcribe the agent */
+	int verbose;                    /* live per-event log on stderr */
+};
+
+/* How the call is placed: NULL means an inbound call to /twilio/voice. */
+struct call_setup {
+	const char *direction;          /* "outbound-api" */
+	const char *webhook_url;        /* public URL to POST (signed as is) */
+	const char *from, *to;          /* override the scenario's numbers */
+	const char *call_sid;           /* pre-assigned CallSid or NULL */
+};
+
+struct turn_result {
+	char *heard;                    /* what the agent said after it */
+	long latency_ms;                /* -1: no reply measured */
+	long start_ms, end_ms;          /* caller's audio, stream clock */
+	int done;                       /* the turn was carried out */
+};
+
+struct agent_seg {
+	long start_ms, end_ms;          /* agent audio played, stream clock */
+};
+
+struct call_result {
+	char call_sid[40], account_sid[40], stream_sid[40];
+	char hangup_by[8];              /* "agent" | "caller" | "" */
+	char transfer_to[64];
+	int transferred;
+	char *greeting;                 /* heard before the first turn */
+	struct turn_result *turns;      /* one per scenario turn */
+	size_t nturns;
+	struct agent_seg *segs;
+	size_t nsegs;
+	long duration_ms;
+	long answer_ms;                 /* stream start to first agent audio */
+	unsigned media_rx, media_tx, marks_echoed, clears;
+	json_t *record;                 /* GET /api/v1/calls/{sid} or NULL */
+	char **failures;
+	size_t nfail;
+};
+
+/* Run the call to its end; failures (including expectations) land in r.
+ * Thread-safe: calls may run in parallel. */
+void call_run(const struct scenario *sc, const struct call_opts *o,
+    const struct call_setup *setup, struct call_result *r);
+void call_result_free(struct call_result *r);
+void call_fail(struct call_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "/path?query" of an absolute URL ("/" if none). */
+const char *call_url_path(const char *url);
+/* Random "<prefix>" + 32 lowercase hex (Twilio SIDs). */
+void call_sid_make(const char *prefix, char out[40]);
+
+/* Carrier side (carrier.c): end a live call's stream because it was
+ * transferred to number.  0 if the call was found. */
+int call_transfer(const char *call_sid, const char *number);
+/* End a live call's stream (Status=completed).  0 if found. */
+int call_complete(const char *call_sid);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * callsim - our own caller and carrier.  It speaks Twilio's protocol to the
+ * gateway (signed voice webhook, Media Streams WebSocket in real time,
+ * REST for transfers and outbound calls) and plays a scripted caller from
+ * a scenario file, so the whole stack is tested end to end with no Twilio
+ * account.  Talks to: gateway (HTTP + WebSocket), and serves the gateway's
+ * Twilio REST calls with --carrier-port.
+ *
+ *   callsim --scenario F [--json]          one call, exit 1 on a failure
+ *   callsim --dir D [--parallel N] [--report FILE]
+ *   callsim --carrier-port P [--answer-scenario F]   (alone: serve)
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+
+#include "call.h"
+#include "carrier.h"
+#include "clock.h"
+#include "expect.h"
+#include "log.h"
+#include "scenario.h"
+#include "voice.h"
+
+struct job {
+	char *path;
+	struct scenario *sc;
+	char err[512];                  /* scenario did not load */
+	struct call_result r;
+	int ran;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n, next;
+	pthread_mutex_t lock;
+	const struct call_opts *o;
+};
+
+static volatile sig_atomic_t got_signal;
+
+/* --send-garbage alone: malformed messages, then a short normal call. */
+static const char garbage_call[] = "{\"name\":\"malformed Media Streams "
+    "messages, then a short call\",\"caller\":{\"from\":\"+15551230001\"},"
+    "\"turns\":[{\"say\":\"Hello?\"},{\"hangup\":true}]}";
+
+static int run_one(const char *path, const struct call_opts *o, int json);
+static int report_one(struct scenario *sc, const struct call_opts *o,
+    int json);
+static int run_dir(const char *dir, int parallel, const char *report,
+    const struct call_opts *o);
+static void *worker(void *arg);
+static int list_scenarios(const char *dir, char ***paths, size_t *n);
+static void on_signal(int sig);
+static void lws_log(int level, const char *line);
+static const char *default_corpus(void);
+static void usage(FILE *f);
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "parallel", required_argument, NULL, 'P' },
+		{ "report", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "gateway", required_argument, NULL, 'g' },
+		{ "public-url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "hangup-timeout", required_argument, NULL, 'H' },
+		{ "reply-timeout", required_argument, NULL, 'r' },
+		{ "carrier-port", required_argument, NULL, 'c' },
+		{ "answer-scenario", required_argument, NULL, 'a' },
+		{ "corpus", required_argument, NULL, 'C' },
+		{ "no-hear", no_argument, NULL, 'N' },
+		{ "send-garbage", no_argument, NULL, 'G' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct call_opts o = { "http://127.0.0.1:8080",
+		"https://frontdesk.example.com", NULL, NULL, 180000, 30000,
+		15000, 0, 1, 0 };
+	const char *scenario = NULL, *dir = NULL, *report = NULL;
+	const char *answer = NULL, *corpus = NULL;
+	struct scenario *answer_sc = NULL;
+	int c, json = 0, parallel = 1, carrier_port = 0, rc = 0;
+	char err[512];
+	unsigned a, f;
+
+	log_init("callsim", LOG_LVL_WARN);
+	while ((c = getopt_long(argc, argv, "s:D:P:R:jg:u:t:T:H:r:c:a:C:NGvh",
+	    lopts, NULL)) != -1) {
+		switch (c) {
+		case 's': scenario = optarg; break;
+		case 'D': dir = optarg; break;
+		case 'P': parallel = atoi(optarg); break;
+		case 'R': report = optarg; break;
+		case 'j': json = 1; break;
+		case 'g': o.gateway = optarg; break;
+		case 'u': o.public_url = optarg; break;
+		case 't': o.token = optarg; break;
+		case 'T': o.timeout_ms = atoi(optarg) * 1000; break;
+		case 'H': o.hangup_timeout_ms = atoi(optarg) * 1000; break;
+		case 'r': o.reply_timeout_ms = atoi(optarg) * 1000; break;
+		case 'c': carrier_port = atoi(optarg); break;
+		case 'a': answer = optarg; break;
+		case 'C': corpus = optarg; break;
+		case 'N': o.hear = 0; break;
+		case 'G': o.send_garbage = 1; break;
+		case 'v': o.verbose = 1; log_init("callsim", LOG_LVL_INFO);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || (scenario && dir) || (!scenario && !dir &&
+	    !carrier_port && !o.send_garbage) || parallel < 1 || parallel > 64 ||
+	    o.timeout_ms <= 0 || o.hangup_timeout_ms < 0 ||
+	    o.reply_timeout_ms <= 0 || carrier_port < 0 ||
+	    carrier_port > 65535) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.token == NULL)
+		o.token = getenv("TWILIO_AUTH_TOKEN");
+	if (o.token && *o.token == '\0')
+		o.token = NULL;
+	o.api_token = getenv("FRONTDESK_API_TOKEN");
+	if (corpus == NULL)
+		corpus = default_corpus();
+	signal(SIGPIPE, SIG_IGN);
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (voice_init(corpus, err, sizeof(err)) != 0) {
+		fprintf(stderr, "callsim: voice: %s\n", err);
+		return 2;
+	}
+	if (answer && (answer_sc = scenario_load(answer, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "callsim: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	if (carrier_port && carrier_start(carrier_port, answer_sc, &o, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "callsim: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	if (scenario)
+		rc = run_one(scenario, &o, json);
+	else if (dir)
+		rc = run_dir(dir, parallel, report, &o);
+	else if (o.send_garbage)
+		rc = report_one(scenario_parse(garbage_call, err, sizeof(err)),
+		    &o, json);
+	else {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		while (!got_signal)
+			pause();
+	}
+	if (carrier_port) {
+		carrier_stop();
+		carrier_counts(&a, &f);
+		if (a || answer_sc)
+			printf("outbound calls answered: %u, failed: %u\n", a, f);
+		if (f && rc == 0)
+			rc = 1;
+	}
+out:
+	scenario_free(answer_sc);
+	voice_fini();
+	curl_global_cleanup();
+	return rc;
+}
+
+static int
+run_one(const char *path, const struct call_opts *o, int json)
+{
+	struct scenario *sc;
+	char err[512];
+
+	if ((sc = scenario_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "callsim: %s\n", err);
+		return 2;
+	}
+	return report_one(sc, o, json);
+}
+
+/* Run sc (freed here), print its result; 1 if it failed. */
+static int
+report_one(struct scenario *sc, const struct call_opts *o, int json)
+{
+	struct call_result r;
+	char *txt;
+	json_t *j;
+	int rc;
+
+	if (sc == NULL)
+		return 2;
+	call_run(sc, o, NULL, &r);
+	if (json) {
+		j = result_json(sc, &r);
+		txt = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+		printf("%s\n", txt ? txt : "{}");
+		free(txt);
+		json_decref(j);
+	} else
+		result_print(stdout, sc, &r);
+	rc = r.nfail ? 1 : 0;
+	call_result_free(&r);
+	scenario_free(sc);
+	return rc;
+}
+
+static int
+run_dir(const char *dir, int parallel, const char *report,
+    const struct call_opts *o)
+{
+	struct pool pl;
+	pthread_t th[64];
+	char **paths = NULL;
+	size_t n = 0, i, k, passed = 0;
+	int nth, rc;
+	json_t *rep, *arr;
+	FILE *f;
+
+	if (list_scenarios(dir, &paths, &n) != 0 || n == 0) {
+		fprintf(stderr, "callsim: no *.json scenarios in %s\n", dir);
+		return 2;
+	}
+	memset(&pl, 0, sizeof(pl));
+	pthread_mutex_init(&pl.lock, NULL);
+	pl.o = o;
+	pl.n = n;
+	if ((pl.jobs = calloc(n, sizeof(*pl.jobs))) == NULL)
+		return 2;
+	for (i = 0; i < n; i++) {
+		pl.jobs[i].path = paths[i];
+		pl.jobs[i].sc = scenario_load(paths[i], pl.jobs[i].err,
+		    sizeof(pl.jobs[i].err));
+	}
+	nth = parallel < (int)n ? parallel : (int)n;
+	for (k = 0; k < (size_t)nth; k++)
+		if (pthread_create(&th[k], NULL, worker, &pl) != 0)
+			break;
+	nth = (int)k;
+	if (nth == 0)
+		worker(&pl);
+	for (k = 0; k < (size_t)nth; k++)
+		pthread_join(th[k], NULL);
+
+	printf("\n%-34s %-6s %5s %8s %8s  %s\n", "scenario", "result", "turns",
+	    "max-lat", "hangup", "first failure");
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		struct job *jb = &pl.jobs[i];
+		long maxlat = -1;
+		size_t done = 0;
+		const char *name = strrchr(jb->path, '/') ?
+		    strrchr(jb->path, '/') + 1 : jb->path;
+		if (jb->sc == NULL) {
+			printf("%-34.34s %-6s %5s %8s %8s  %s\n", name, "FAIL",
+			    "-", "-", "-", jb->err);
+			json_array_append_new(arr, json_pack("{s:s, s:b, s:[s]}",
+			    "name", name, "passed", 0, "failures", jb->err));
+			continue;
+		}
+		for (k = 0; k < jb->r.nturns; k++) {
+			done += jb->r.turns[k].done;
+			if (jb->r.turns[k].latency_ms > maxlat)
+				maxlat = jb->r.turns[k].latency_ms;
+		}
+		passed += jb->r.nfail == 0;
+		printf("%-34.34s %-6s %2zu/%-2zu %8ld %8s  %s\n", jb->sc->name,
+		    jb->r.nfail ? "FAIL" : "pass", done, jb->r.nturns, maxlat,
+		    jb->r.hangup_by[0] ? jb->r.hangup_by : "-",
+		    jb->r.nfail ? jb->r.failures[0] : "");
+		json_array_append_new(arr, result_json(jb->sc, &jb->r));
+	}
+	printf("scenarios: %zu passed, %zu failed\n", passed, n - passed);
+	rc = passed == n ? 0 : 1;
+	if (report) {
+		rep = json_pack("{s:o, s:I, s:I}", "scenarios", arr, "passed",
+		    (json_int_t)passed, "failed", (json_int_t)(n - passed));
+		if (rep == NULL || (f = fopen(report, "w")) == NULL ||
+		    json_dumpf(rep, f, JSON_INDENT(2)) != 0) {
+			fprintf(stderr, "callsim: cannot write %s\n", report);
+			rc = 2;
+		}
+		if (rep && f) {
+			fputc('\n', f);
+			fclose(f);
+		}
+		json_decref(rep);
+	} else
+		json_decref(arr);
+	for (i = 0; i < n; i++) {
+		if (pl.jobs[i].ran)
+			call_result_free(&pl.jobs[i].r);
+		scenario_free(pl.jobs[i].sc);
+		free(paths[i]);
+	}
+	free(paths);
+	free(pl.jobs);
+	pthread_mutex_destroy(&pl.lock);
+	return rc;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *pl = arg;
+	struct job *jb;
+
+	for (;;) {
+		pthread_mutex_lock(&pl->lock);
+		jb = pl->next < pl->n ? &pl->jobs[pl->next++] : NULL;
+		pthread_mutex_unlock(&pl->lock);
+		if (jb == NULL)
+			return NULL;
+		if (jb->sc == NULL)
+			continue;
+		call_run(jb->sc, pl->o, NULL, &jb->r);
+		jb->ran = 1;
+		pthread_mutex_lock(&pl->lock);
+		fprintf(stderr, "callsim: %s: %s\n", jb->sc->name,
+		    jb->r.nfail ? "FAIL" : "pass");
+		pthread_mutex_unlock(&pl->lock);
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+list_scenarios(const char *dir, char ***paths, size_t *n)
+{
+	DIR *d;
+	struct dirent *e;
+	char **p = NULL, **np;
+	size_t len;
+
+	*n = 0;
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 ||
+		    e->d_name[0] == '.')
+			continue;
+		if ((np = realloc(p, (*n + 1) * sizeof(*np))) == NULL)
+			break;
+		p = np;
+		if (asprintf(&p[*n], "%s/%s", dir, e->d_name) < 0)
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(p, *n, sizeof(*p), cmp_str);
+	*paths = p;
+	return 0;
+}
+
+/* tools/callsim/heard_corpus.txt beside the source, found from the
+ * binary (build/bin/callsim) or the current directory. */
+static const char *
+default_corpus(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%.*s/../../tools/callsim/"
+			    "heard_corpus.txt", PATH_MAX - 64, exe);
+			if (access(path, R_OK) == 0)
+				return path;
+		}
+	}
+	if (access("tools/callsim/heard_corpus.txt", R_OK) == 0)
+		return "tools/callsim/heard_corpus.txt";
+	return NULL;
+}
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void
+lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (n && line[n - 1] == '\n')
+		n--;
+	if (level & LLL_ERR)
+		log_err(NULL, "lws: %.*s", (int)n, line);
+	else
+		log_info(NULL, "lws: %.*s", (int)n, line);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: callsim --scenario FILE [--json] [--send-garbage]\n"
+"       callsim --send-garbage            (built-in short call)\n"
+"       callsim --dir DIR [--parallel N] [--report FILE]\n"
+"       callsim --carrier-port PORT [--answer-scenario FILE]\n"
+"options:\n"
+"  --gateway URL         gateway base URL (http://127.0.0.1:8080)\n"
+"  --public-url URL      URL Twilio would sign (https://frontdesk.example.com)\n"
+"  --token TOKEN         auth token for X-Twilio-Signature ($TWILIO_AUTH_TOKEN)\n"
+"  --timeout S           whole-call limit (180)\n"
+"  --hangup-timeout S    wait for the agent to hang up after the last turn (30)\n"
+"  --reply-timeout S     wait for a reply to each turn (15)\n"
+"  --carrier-port PORT   also serve Twilio REST (transfers, outbound calls)\n"
+"  --answer-scenario F   callee scenario for outbound calls\n"
+"  --corpus FILE         LM corpus for hearing (tools/callsim/heard_corpus.txt)\n"
+"  --no-hear             do not transcribe the agent\n"
+"  --send-garbage        send malformed Media Streams messages first\n"
+"  --verbose             log the call as it happens\n"
+"env: TWILIO_AUTH_TOKEN, FRONTDESK_API_TOKEN (Bearer for /api/v1/calls)\n"
+"exit: 0 all expectations held, 1 a failure, 2 usage or bad scenario\n");
+}

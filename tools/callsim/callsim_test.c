@@ -1,0 +1,418 @@
+/*
+ * callsim_test.c - unit tests for callsim's pure logic: scenario parsing
+ * and rejection, the playout buffer and mark echo rules, heard_contains
+ * matching, TwiML reading and appointment matching.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "call.h"
+#include "expect.h"
+#include "heard.h"
+#include "playout.h"
+#include "scenario.h"
+#include "twiml.h"
+
+/* expect.c reports through call_fail; here it just collects. */
+void
+call_fail(struct call_result *r, const char *fmt, ...)
+{
+	char **nf, *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL || (nf = realloc(r->failures, (r->nfail + 1) *
+	    sizeof(*nf))) == NULL) {
+		free(msg);
+		return;
+	}
+	r->failures = nf;
+	r->failures[r->nfail++] = msg;
+}
+
+static const char good[] =
+    "{\"name\":\"book oil\",\"caller\":{\"from\":\"+15551230001\","
+    "\"voice\":\"slt\"},\"now\":\"2026-11-20T10:00:00\",\"turns\":["
+    "{\"say\":\"I need an oil change\"},{\"say\":\"yes\",\"barge_in\":true},"
+    "{\"dtmf\":\"1#\"},{\"wait_ms\":3000},{\"hangup\":true}],"
+    "\"expect\":{\"outcome\":\"booked\",\"hangup_by\":\"agent\","
+    "\"heard_contains\":[\"assistant\"],\"appointments\":[{\"service\":"
+    "\"oil change\",\"date\":\"2026-11-24\",\"time\":\"10:00\"}],"
+    "\"transferred\":false,\"max_turn_latency_ms\":2500}}";
+
+static void
+test_scenario_good(void **state)
+{
+	char err[256];
+	struct scenario *s = scenario_parse(good, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(s->name, "book oil");
+	assert_string_equal(s->from, "+15551230001");
+	assert_string_equal(s->voice, "slt");
+	assert_string_equal(s->to, "+15555550100");
+	assert_string_equal(s->now, "2026-11-20T10:00:00");
+	assert_int_equal(s->nturns, 5);
+	assert_int_equal(s->turns[0].kind, TURN_SAY);
+	assert_false(s->turns[0].barge_in);
+	assert_true(s->turns[1].barge_in);
+	assert_int_equal(s->turns[2].kind, TURN_DTMF);
+	assert_string_equal(s->turns[2].text, "1#");
+	assert_int_equal(s->turns[3].kind, TURN_WAIT);
+	assert_int_equal(s->turns[3].wait_ms, 3000);
+	assert_int_equal(s->turns[4].kind, TURN_HANGUP);
+	assert_string_equal(s->expect.outcome, "booked");
+	assert_string_equal(s->expect.hangup_by, "agent");
+	assert_int_equal(s->expect.nheard, 1);
+	assert_int_equal(s->expect.nappts, 1);
+	assert_string_equal(s->expect.appts[0].time, "10:00");
+	assert_int_equal(s->expect.transferred, 0);
+	assert_int_equal(s->expect.max_latency_ms, 2500);
+	scenario_free(s);
+}
+
+static void
+test_scenario_defaults(void **state)
+{
+	char err[256];
+	struct scenario *s = scenario_parse("{\"name\":\"n\",\"caller\":"
+	    "{\"from\":\"+1\"},\"turns\":[{\"say\":\"hi\"}]}", err,
+	    sizeof(err));
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(s->voice, "kal");
+	assert_null(s->now);
+	assert_int_equal(s->expect.transferred, -1);
+	assert_int_equal(s->expect.max_latency_ms, -1);
+	scenario_free(s);
+}
+
+static void
+test_scenario_bad(void **state)
+{
+	static const struct { const char *json, *why; } bad[] = {
+		{ "not json", "bad JSON" },
+		{ "[]", "top level" },
+		{ "{\"caller\":{\"from\":\"+1\"},\"turns\":[{\"say\":\"a\"}]}",
+		  "name" },
+		{ "{\"name\":\"n\",\"turns\":[{\"say\":\"a\"}]}", "caller" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":[]}",
+		  "turns" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\",\"dtmf\":\"1\"}]}", "exactly one" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"sya\":\"a\"}]}", "unknown key" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"dtmf\":\"x\"}]}", "DTMF" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"wait_ms\":-5}]}", "wait_ms" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"hangup\":false}]}", "hangup" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"wait_ms\":5,\"barge_in\":true}]}", "barge_in" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\",\"voice\":"
+		  "\"bob\"},\"turns\":[{\"say\":\"a\"}]}", "voice" },
+		{ "{\"name\":\"n\",\"now\":\"tomorrow\",\"caller\":{\"from\":"
+		  "\"+1\"},\"turns\":[{\"say\":\"a\"}]}", "now" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\"}],\"expect\":{\"hangup_by\":\"me\"}}",
+		  "hangup_by" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\"}],\"expect\":{\"appointments\":[{\"date\":"
+		  "\"2026-13-01\"}]}}", "date" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\"}],\"expect\":{\"appointments\":[{\"time\":"
+		  "\"10am\"}]}}", "time" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\"}],\"expect\":{\"heard_contains\":\"x\"}}",
+		  "heard_contains" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\"}],\"expect\":{\"max_turn_latency_ms\":0}}",
+		  "max_turn_latency_ms" },
+		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+		  "[{\"say\":\"a\"}],\"expect\":{\"outcom\":\"booked\"}}",
+		  "unknown key" },
+	};
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_null(scenario_parse(bad[i].json, err, sizeof(err)));
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err,
+			    bad[i].why);
+	}
+	assert_null(scenario_load("/nonexistent/x.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot open"));
+}
+
+static void
+fill(uint8_t *b, size_t n, uint8_t v)
+{
+	memset(b, v, n);
+}
+
+static void
+test_playout_marks(void **state)
+{
+	struct playout p;
+	uint8_t a[400], out[160];
+	char name[64];
+
+	(void)state;
+	playout_init(&p);
+	/* a mark on an idle line is due at once */
+	assert_int_equal(playout_mark(&p, "m0"), 0);
+	assert_true(playout_due_mark(&p, name, sizeof(name)));
+	assert_string_equal(name, "m0");
+	fill(a, sizeof(a), 0x10);
+	assert_int_equal(playout_push(&p, a, 400), 0);
+	assert_int_equal(playout_mark(&p, "m1"), 0);
+	assert_int_equal(playout_push(&p, a, 100), 0);
+	assert_int_equal(playout_mark(&p, "m2"), 0);
+	assert_false(playout_due_mark(&p, name, sizeof(name)));
+	assert_int_equal(playout_play(&p, out), 160);
+	assert_int_equal(playout_play(&p, out), 160);
+	assert_false(playout_due_mark(&p, name, sizeof(name)));
+	assert_int_equal(playout_play(&p, out), 160); /* 480 >= 400 */
+	assert_true(playout_due_mark(&p, name, sizeof(name)));
+	assert_string_equal(name, "m1");
+	assert_false(playout_due_mark(&p, name, sizeof(name)));
+	assert_int_equal(playout_play(&p, out), 20);  /* the last 20 bytes */
+	assert_true(playout_due_mark(&p, name, sizeof(name)));
+	assert_string_equal(name, "m2");
+	assert_int_equal(playout_play(&p, out), 0);
+	playout_free(&p);
+}
+
+static void
+test_playout_clear(void **state)
+{
+	struct playout p;
+	uint8_t a[1000], out[160];
+	char name[64];
+	int n = 0;
+
+	(void)state;
+	playout_init(&p);
+	fill(a, sizeof(a), 0x22);
+	playout_push(&p, a, 1000);
+	playout_mark(&p, "u1s1");
+	playout_push(&p, a, 1000);
+	playout_mark(&p, "u1s2");
+	playout_play(&p, out);
+	assert_false(playout_due_mark(&p, name, sizeof(name)));
+	playout_clear(&p);
+	assert_int_equal(playout_queued(&p), 0);
+	while (playout_due_mark(&p, name, sizeof(name)))
+		n++;
+	assert_int_equal(n, 2);
+	assert_int_equal(playout_play(&p, out), 0);
+	/* audio after a clear plays normally */
+	playout_push(&p, a, 10);
+	playout_mark(&p, "u2s1");
+	assert_false(playout_due_mark(&p, name, sizeof(name)));
+	assert_int_equal(playout_play(&p, out), 10);
+	assert_true(playout_due_mark(&p, name, sizeof(name)));
+	assert_string_equal(name, "u2s1");
+	playout_free(&p);
+}
+
+static void
+test_playout_ring(void **state)
+{
+	struct playout p;
+	uint8_t a[7000], out[160];
+	size_t i, got = 0, k;
+	int ok = 1;
+
+	(void)state;
+	playout_init(&p);
+	for (i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)i;
+	/* push and play interleaved so the ring wraps and grows */
+	for (k = 0; k < 20; k++) {
+		playout_push(&p, a, sizeof(a));
+		for (i = 0; i < 30; i++) {
+			size_t n = playout_play(&p, out), j;
+			for (j = 0; j < n; j++, got++)
+				if (out[j] != (uint8_t)(got % sizeof(a)))
+					ok = 0;
+		}
+	}
+	while ((i = playout_play(&p, out)) > 0) {
+		size_t j;
+		for (j = 0; j < i; j++, got++)
+			if (out[j] != (uint8_t)(got % sizeof(a)))
+				ok = 0;
+	}
+	assert_true(ok);
+	assert_int_equal(got, 20 * sizeof(a));
+	playout_free(&p);
+}
+
+static void
+test_heard_normalise(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = heard_normalise("Your appointment's at 10:00, Tuesday!");
+	assert_string_equal(s, "your appointments at ten tuesday");
+	free(s);
+	s = heard_normalise("9:05am  or 10:30 PM; code AB12");
+	assert_string_equal(s, "nine oh five am or ten thirty pm code ab "
+	    "twelve");
+	free(s);
+	s = heard_normalise("");
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void
+test_heard_contains(void **state)
+{
+	const char *h = "thank you for calling otto's auto this is ava your "
+	    "virtual assistant how can i help";
+
+	(void)state;
+	assert_true(heard_contains(h, "assistant"));
+	assert_true(heard_contains(h, "Virtual Assistant!"));
+	assert_true(heard_contains(h, "how can I help you")); /* 4/5 */
+	assert_false(heard_contains(h, "confirm"));
+	assert_false(heard_contains(h, "help how"));          /* order */
+	assert_false(heard_contains(h, "how may we help you today"));
+	assert_true(heard_contains("booked for tuesday at ten", "10:00"));
+	assert_true(heard_contains("anything", ""));
+	assert_false(heard_contains("", "anything"));
+}
+
+static void
+test_twiml(void **state)
+{
+	struct twiml t;
+	char err[128];
+	const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Response><Connect><Stream url=\"wss://frontdesk.example.com/"
+	    "twilio/media\"><Parameter name=\"From\" value=\"+15551230001\"/>"
+	    "<Parameter name=\"now\" value=\"2026-11-20T10:00:00\" />"
+	    "<Parameter name='q' value=\"a&amp;b\"/></Stream></Connect>"
+	    "</Response>";
+
+	(void)state;
+	assert_int_equal(twiml_parse(doc, &t, err, sizeof(err)), 0);
+	assert_string_equal(t.stream_url,
+	    "wss://frontdesk.example.com/twilio/media");
+	assert_int_equal(t.params.n, 3);
+	assert_string_equal(fd_form_get(&t.params, "From"), "+15551230001");
+	assert_string_equal(fd_form_get(&t.params, "now"),
+	    "2026-11-20T10:00:00");
+	assert_string_equal(fd_form_get(&t.params, "q"), "a&b");
+	assert_null(t.dial);
+	assert_false(t.hangup);
+	twiml_free(&t);
+	assert_int_equal(twiml_parse("<Response><Say>Connecting</Say><Dial "
+	    "callerId=\"+1555\">+15555550111</Dial></Response>", &t, err,
+	    sizeof(err)), 0);
+	assert_null(t.stream_url);
+	assert_string_equal(t.dial, "+15555550111");
+	twiml_free(&t);
+	assert_int_equal(twiml_parse("<Response><Dial><Number>+1999</Number>"
+	    "</Dial><Hangup/></Response>", &t, err, sizeof(err)), 0);
+	assert_string_equal(t.dial, "+1999");
+	assert_true(t.hangup);
+	twiml_free(&t);
+	assert_int_equal(twiml_parse("<html>nope</html>", &t, err,
+	    sizeof(err)), -1);
+}
+
+static void
+test_appt_match(void **state)
+{
+	struct expect_appt want = { "oil change", "2026-11-24", "10:00" };
+	json_t *a = json_pack("{s:s, s:s, s:s}", "service", "Oil Change",
+	    "start", "2026-11-24T10:00:00", "status", "booked");
+
+	(void)state;
+	assert_true(verdict_appt_match(&want, a));
+	want.time = "10:30";
+	assert_false(verdict_appt_match(&want, a));
+	want.time = NULL;
+	want.service = NULL;
+	assert_true(verdict_appt_match(&want, a));
+	{
+		struct expect_appt any = { NULL, NULL, NULL };
+		assert_true(verdict_appt_match(&any, a));
+	}
+	json_object_set_new(a, "status", json_string("cancelled"));
+	assert_false(verdict_appt_match(&want, a));
+	json_decref(a);
+}
+
+static void
+test_verdict_check(void **state)
+{
+	char err[256];
+	struct scenario *s = scenario_parse(good, err, sizeof(err));
+	struct turn_result tr[5];
+	struct call_result r;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	memset(&r, 0, sizeof(r));
+	memset(tr, 0, sizeof(tr));
+	r.turns = tr;
+	r.nturns = 5;
+	for (i = 0; i < 5; i++) {
+		tr[i].done = 1;
+		tr[i].latency_ms = 900;
+	}
+	tr[1].latency_ms = 3000;
+	snprintf(r.hangup_by, sizeof(r.hangup_by), "agent");
+	r.greeting = "thanks for calling this is your virtual assistant";
+	r.record = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "outcome",
+	    "booked", "appointments", "service", "oil change", "start",
+	    "2026-11-24T10:00", "status", "booked");
+	verdict_check(s, &r);
+	assert_int_equal(r.nfail, 1);   /* only the slow turn */
+	assert_non_null(strstr(r.failures[0], "latency"));
+	for (i = 0; i < r.nfail; i++)
+		free(r.failures[i]);
+	free(r.failures);
+	json_decref(r.record);
+	scenario_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scenario_good),
+		cmocka_unit_test(test_scenario_defaults),
+		cmocka_unit_test(test_scenario_bad),
+		cmocka_unit_test(test_playout_marks),
+		cmocka_unit_test(test_playout_clear),
+		cmocka_unit_test(test_playout_ring),
+		cmocka_unit_test(test_heard_normalise),
+		cmocka_unit_test(test_heard_contains),
+		cmocka_unit_test(test_twiml),
+		cmocka_unit_test(test_appt_match),
+		cmocka_unit_test(test_verdict_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
