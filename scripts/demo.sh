@@ -15,19 +15,17 @@ wait_healthy || { echo "demo: gateway not healthy"; deploy/frontdeskctl status; 
 deploy/frontdeskctl status
 echo
 echo "== a caller dials Otto's Auto (callsim speaks Twilio's webhook + Media Streams protocol)"
-$CALLSIM --scenario tests/e2e/booking.json --json >"$FRONTDESK_VAR/demo-call.json" 2>"$FRONTDESK_VAR/demo-call.log"
-rc=$?
-cat "$FRONTDESK_VAR/demo-call.log"
-sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("call_sid",""))' "$FRONTDESK_VAR/demo-call.json" 2>/dev/null)
+$CALLSIM --scenario tests/e2e/booking.json | tee "$FRONTDESK_VAR/demo-call.txt"
+rc=${PIPESTATUS[0]}
+sid=$(grep -o 'CA[0-9a-f]\{32\}' "$FRONTDESK_VAR/demo-call.txt" | head -1)
 echo
 echo "== the appointment as stored in PostgreSQL"
 psqlq "select a.id, s.name as service, to_char(lower(a.during), 'Dy YYYY-MM-DD HH24:MI') as starts,
               a.status, a.confirmation, cu.first_name || ' ' || cu.last_name as customer
          from appointments a join services s on s.id = a.service_id
          join customers cu on cu.id = a.customer_id
-         join calls c on c.id = a.source_call_id
-        where c.call_sid = '$sid'" 2>&1 | sed 's/^/  /'
+        where a.source_call_sid = '$sid'" 2>&1 | sed 's/^/  /'
 echo
-echo "== the call record (GET /api/v1/calls/$sid)"
-curl -fsS "$GW/api/v1/calls/$sid" | python3 -m json.tool 2>/dev/null | head -60
+echo "== the call record (GET /api/v1/calls/$sid), as the dashboard shows it"
+curl -fsS "$GW/api/v1/calls/$sid" | python3 scripts/show-call.py
 exit $rc

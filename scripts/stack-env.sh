@@ -32,7 +32,8 @@ sed -e "s|rundir = \"[^\"]*\"|rundir = \"$FRONTDESK_RUNDIR\"|" \
     -e "s|^gateway: {|gateway: {\n  twilio_api_base = \"http://127.0.0.1:$CARRIER_PORT/2010-04-01\";|" \
     "$top/etc/frontdesk.conf" >"$FRONTDESK_CONFIG"
 CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC --carrier-port $CARRIER_PORT"
-psqlq() { psql -h "$FRONTDESK_RUNDIR" -p "$FRONTDESK_PG_PORT" -U frontdesk -d frontdesk -Atc "$1"; }
+BUSINESS_TZ=$(sed -n 's/^ *timezone = "\(.*\)".*/\1/p' "$FRONTDESK_CONFIG" | head -1)
+psqlq() { PGTZ=${BUSINESS_TZ:-UTC} psql -h "$FRONTDESK_RUNDIR" -p "$FRONTDESK_PG_PORT" -U frontdesk -d frontdesk -Atc "$1"; }
 wait_healthy() {
 	local i
 	for i in $(seq 1 150); do

@@ -60,7 +60,7 @@ fi
 # one booking call over audio, then the appointment must be in PostgreSQL
 if $CALLSIM --scenario tests/e2e/booking.json --json >"$FRONTDESK_VAR/booking.json" 2>"$FRONTDESK_VAR/booking.log"; then
 	sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["call_sid"])' "$FRONTDESK_VAR/booking.json")
-	n=$(psqlq "select count(*) from appointments a join calls c on c.id = a.source_call_id where c.call_sid = '$sid'" 2>&1)
+	n=$(psqlq "select count(*) from appointments where source_call_sid = '$sid' and status = 'booked'" 2>&1)
 	if [ "$n" = 1 ]; then ok "booking call: appointment in PostgreSQL, agent hung up"
 	else bad "booking call: $n appointments for $sid"; fi
 else
