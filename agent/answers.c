@@ -39,12 +39,15 @@ hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)
 {
 	static const char *const todayw[] = { "today", "now", "tonight",
 		"still", NULL };
+	static const char *const tomorroww[] = { "tomorrow", "tomorrows",
+		NULL };
 	const struct fd_hours *h;
 	struct tokens t;
 	time_t now = c->core->now(c->core_arg), today = dt_day_start(now), day;
 	char label[64], open[16], close[16], why[32];
 	struct tpl_var v[] = { { "day", label }, { "open", open },
 		{ "close", close }, { "why", why }, { NULL, NULL } };
+	int weekday = 0;
 
 	txt_tokenize(in->text, &t);
 	if (in->dt.has_date)
@@ -55,15 +58,22 @@ hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)
 		tpl_render(T_HOURS, NULL, buf, len);
 		return;
 	}
-	if (day == today)
+	/* the caller's own words: "today", "tomorrow", or the weekday */
+	if (day == today && txt_find(&t, 0, todayw) >= 0)
 		snprintf(label, sizeof(label), "today");
-	else if (day == dt_add_days(today, 1))
+	else if (day == dt_add_days(today, 1) &&
+	    txt_find(&t, 0, tomorroww) >= 0)
 		snprintf(label, sizeof(label), "tomorrow");
 	else {
-		char d[48];
+		char d[48], *comma;
 
 		dt_say_day(day, d, sizeof(d));
+		/* "Saturday" within the week, "Saturday, November 28" later */
+		if (day < dt_add_days(today, 7) &&
+		    (comma = strchr(d, ',')) != NULL)
+			*comma = '\0';
 		snprintf(label, sizeof(label), "on %s", d);
+		weekday = 1;
 	}
 	h = fd_business_hours(c->biz, day);
 	if (h == NULL || !fd_business_open_day(c->biz, day)) {
@@ -79,6 +89,9 @@ hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)
 	dt_say_time(h->open_min, open, sizeof(open));
 	dt_say_time(h->close_min, close, sizeof(close));
 	why[0] = '\0';
+	/* "we are open Saturday from", "closed on Sunday" */
+	if (weekday)
+		memmove(label, label + 3, strlen(label + 3) + 1);
 	tpl_render(T_HOURS_DAY, v, buf, len);
 }
 
@@ -89,6 +102,7 @@ answers_price(struct brain_call *c, const struct fd_service *s)
 	struct tpl_var v[] = { { "service", s ? s->name : "" }, { "price", p },
 		{ "services", list }, { NULL, NULL } };
 
+	c->st.last_intent = INT_PRICE;
 	if (s == NULL) {
 		services_list(c->biz, list, sizeof(list));
 		say_tpl(c, T_PRICE_WHICH, v, 0);

@@ -252,6 +252,11 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	a = &st->appts[st->appt - 1];
+	if (in->ir.pol == POL_NO && in->ir.best == INT_GOODBYE) {
+		st->appt = 0;
+		goodbye(c);             /* "no, that's all" */
+		return;
+	}
 	if (in->ir.pol == POL_NO && in->ir.best != INT_RESCHEDULE) {
 		tpl_render(T_KEEP_IT, NULL, buf, sizeof(buf));
 		anything_else(c, buf);

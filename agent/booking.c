@@ -290,12 +290,13 @@ ask_service(struct brain_call *c)
 	c->st.asked = ASK_SERVICE;
 }
 
+/* A new customer needs a first and a last name (crm-tools stores both). */
 static int
 need_name(const struct call_state *st)
 {
-	if (identity_owner(st))
+	if (identity_owner(st) || (st->customer_known && !st->caller_denied))
 		return 0;
-	return st->first_name[0] == '\0';
+	return st->first_name[0] == '\0' || st->last_name[0] == '\0';
 }
 
 /* A new customer needs a number: the caller id, unless it is blocked or
@@ -421,9 +422,7 @@ booking_phone_reply(struct brain_call *c, const struct turn_in *in)
 			general(c, in);
 			return;
 		}
-		st->misunderstandings++;
-		say(c, T_PHONE_AGAIN, NULL);
-		call_hint(c, "digits", NULL, 0);
+		identity_phone_again(c, in);
 		return;
 	}
 	booking_plan(c);
@@ -442,7 +441,10 @@ read_back(struct brain_call *c)
 	if (dt_parse_slot(st->chosen, &d, &m) != 0)
 		return;
 	if (need_name(st)) {
-		say(c, T_ASK_NAME, NULL);
+		struct tpl_var nv[] = { { "name", st->first_name },
+			{ NULL, NULL } };
+
+		say(c, st->first_name[0] ? T_ASK_LAST_NAME : T_ASK_NAME, nv);
 		call_hint(c, "name", NULL, 0);
 		ask(c, ASK_NAME);
 		return;
@@ -542,7 +544,8 @@ offer_other_day(struct brain_call *c, time_t asked_day)
 	    words, sizeof(words));
 	say(c, fd_business_open_day(c->biz, asked_day) ? T_DAY_FULL :
 	    T_DAY_CLOSED, v);
-	/* "Monday" closed: the day part of the wish is spent */
+	/* the offered day is the plan now: "at one, please" means on it */
+	st->day = s.day;
 	ask(c, ASK_PICK);
 }
 

@@ -335,6 +335,12 @@ general(struct brain_call *c, const struct turn_in *in)
 		if (answers_side_question(c, &h))
 			return;
 	}
+	/* "which service would you like a price for?" - "the oil change" */
+	if (c->st.last_intent == INT_PRICE && ir->service && in->ndt == 0 &&
+	    (best == INT_BOOK || best == INT_NONE) && ir->score <= 3) {
+		answers_price(c, ir->service);
+		return;
+	}
 	if (best != INT_NONE)
 		c->st.last_intent = best;
 	switch (best) {
@@ -475,7 +481,12 @@ on_change(struct brain_call *c, const struct turn_in *in)
 		booking_ask_vehicle(c);
 		return;
 	}
-	if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
+	if (ir->best == INT_GOODBYE) {
+		booking_reset(st);
+		goodbye(c);             /* "no, that's all" */
+		return;
+	}
+	if (ir->pol == POL_NO) {
 		char ok[128];
 
 		tpl_render(T_KEEP_IT, NULL, ok, sizeof(ok));
@@ -669,18 +680,31 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 			understood = 0;
 		}
 		break;
-	case ASK_NAME:
+	case ASK_NAME: {
+		char first[64], last[64];
+
 		if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
 		    in.ir.score >= 4) {
 			general(c, &in);
-		} else if (parse_name(text, st->first_name,
-		    sizeof(st->first_name), st->last_name,
-		    sizeof(st->last_name))) {
+		} else if (parse_name(text, first, sizeof(first), last,
+		    sizeof(last))) {
+			/* "Smith" after "And your last name?" */
+			if (st->first_name[0] && st->last_name[0] == '\0' &&
+			    last[0] == '\0') {
+				snprintf(st->last_name, sizeof(st->last_name),
+				    "%s", first);
+			} else {
+				snprintf(st->first_name, sizeof(st->first_name),
+				    "%s", first);
+				snprintf(st->last_name, sizeof(st->last_name),
+				    "%s", last);
+			}
 			booking_plan(c);
 		} else {
 			understood = 0;
 		}
 		break;
+	}
 	case ASK_BOOK_PHONE:
 		booking_phone_reply(c, &in);
 		break;

@@ -123,6 +123,8 @@ void identity_who_reply(struct brain_call *c, const struct turn_in *in);
 void identity_phone_reply(struct brain_call *c, const struct turn_in *in);
 void identity_proof_reply(struct brain_call *c, const struct turn_in *in);
 void identity_dtmf(struct brain_call *c, const char *digit);
+/* A phone number did not come through: ask again, up to the limit. */
+void identity_phone_again(struct brain_call *c, const struct turn_in *in);
 /* verify_caller with a name (and the phone given); 1 verified, 0 no,
  * -1 stop (too many attempts or crm-tools failed: already answered). */
 int identity_verify(struct brain_call *c, const char *name,

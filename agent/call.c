@@ -501,8 +501,10 @@ on_call_start(struct call *c, json_t *j)
 	}
 	log_info(id_of(c), "call from %s to %s (%s)%s%s", st->from, st->to,
 	    st->direction, *now ? ", clock pinned to " : "", now);
+	/* a blocked number is no caller id at all (crm-tools would take
+	 * "anonymous" for a phone) */
 	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s}", "from",
-	    st->caller_blocked ? "anonymous" : st->from, "to", st->to, "direction", st->direction, "stream_sid",
+	    st->caller_blocked ? "" : st->from, "to", st->to, "direction", st->direction, "stream_sid",
 	    jstr(j, "stream_sid")));
 	if (!st->caller_blocked) {
 		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",

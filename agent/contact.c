@@ -299,9 +299,7 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 		break;
 	case ASK_MSG_NUMBER:
 		if (!set_number(st, in->text)) {
-			st->misunderstandings++;
-			say_tpl(c, T_PHONE_AGAIN, NULL, 0);
-			call_hint(c, "digits", NULL, 0);
+			identity_phone_again(c, in);
 			return;
 		}
 		break;

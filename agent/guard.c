@@ -8,6 +8,7 @@
  * record, and crm-tools refuses records that are not the call's own with
  * `forbidden`).  Talks to no process.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "brain_local.h"
@@ -63,6 +64,39 @@ any_phrase(const struct tokens *t, const char *const *list)
 	return 0;
 }
 
+/* "john smith phone number", "maria garcia is address" (recognisers drop
+ * the possessive): a phone number or address asked for by a name, not by
+ * "my", "your", "the"... */
+static int
+named_data(const struct tokens *t)
+{
+	static const char *const skip[] = { "is", "s", "at", "to", "for", "of",
+		NULL };
+	static const char *const own[] = { "my", "your", "our", "the", "a",
+		"an", "this", "that", "best", "callback", "same", "new",
+		"different", "cell", "home", "work", "mobile", "other", "right",
+		"correct", "wrong", "me", "what", "whats", "account", "and", "or",
+		"no", "email", "shop", "street", "mailing", "billing", "its",
+		"it", "main", "good", "business", "office", "contact", NULL };
+	int i, j;
+
+	for (i = 1; i < t->n; i++) {
+		if (strcmp(t->w[i], "address") == 0)
+			j = i - 1;
+		else if (strcmp(t->w[i], "phone") == 0 && i + 1 < t->n &&
+		    strcmp(t->w[i + 1], "number") == 0)
+			j = i - 1;
+		else
+			continue;
+		while (j >= 0 && txt_is(t->w[j], skip))
+			j--;
+		if (j >= 0 && strlen(t->w[j]) >= 3 && !txt_is(t->w[j], own) &&
+		    !isdigit((unsigned char)t->w[j][0]))
+			return 1;
+	}
+	return 0;
+}
+
 /* "johns phone number", "his address", "someone elses appointment" */
 static int
 others_data(const struct tokens *t)
@@ -88,6 +122,8 @@ guard_check(const char *text)
 {
 	static const char *const reveal[] = { "read me", "give me", "tell me",
 		"what is", "whats", "look up", "send me", NULL };
+	static const char *const bosses[] = { "manager", "owner", "police",
+		"detective", "administrator", "admin", "supervisor", NULL };
 	struct tokens t;
 
 	txt_tokenize(text ? text : "", &t);
@@ -97,11 +133,11 @@ guard_check(const char *text)
 		return GUARD_INJECTION;
 	if (any_phrase(&t, bulk))
 		return GUARD_BULK;
-	if (others_data(&t))
+	if (others_data(&t) || named_data(&t))
 		return GUARD_OTHERS_DATA;
 	/* authority claims only matter when they come with a request */
-	if (any_phrase(&t, authority) && (any_phrase(&t, reveal) ||
-	    txt_find(&t, 0, data) >= 0))
+	if ((any_phrase(&t, authority) || txt_find(&t, 0, bosses) >= 0) &&
+	    (any_phrase(&t, reveal) || txt_find(&t, 0, data) >= 0))
 		return GUARD_OTHERS_DATA;
 	return GUARD_OK;
 }

@@ -274,8 +274,23 @@ after_verify(struct brain_call *c, int r)
 	resume(c);
 }
 
+void
+identity_phone_again(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+
+	st->keyed[0] = '\0';
+	if (st->misunderstandings + 1 >= st->max_misunderstandings) {
+		not_understood(c, in);  /* the limit: a person or a message */
+		return;
+	}
+	st->misunderstandings++;
+	say_tpl(c, T_PHONE_AGAIN, NULL, 0);
+	call_hint(c, "digits", NULL, 0);
+}
+
 static void
-got_phone(struct brain_call *c, const char *digits)
+got_phone(struct brain_call *c, const char *digits, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 	char name[136];
@@ -283,9 +298,7 @@ got_phone(struct brain_call *c, const char *digits)
 	if (spoken_e164(digits, st->verify_phone, sizeof(st->verify_phone))
 	    != 0) {
 		st->verify_phone[0] = '\0';
-		st->misunderstandings++;
-		say_tpl(c, T_PHONE_AGAIN, NULL, 0);
-		call_hint(c, "digits", NULL, 0);
+		identity_phone_again(c, in);
 		return;
 	}
 	/* the name is already known when they told us who they are */
@@ -314,7 +327,7 @@ identity_phone_reply(struct brain_call *c, const struct turn_in *in)
 		not_understood(c, in);
 		return;
 	}
-	got_phone(c, digits);
+	got_phone(c, digits, in);
 }
 
 void
@@ -348,6 +361,7 @@ identity_dtmf(struct brain_call *c, const char *digit)
 	struct call_state *st = &c->st;
 	size_t n = strlen(st->keyed);
 	char digits[24];
+	struct turn_in in;
 
 	if (digit[0] >= '0' && digit[0] <= '9' && n + 1 < sizeof(st->keyed)) {
 		st->keyed[n++] = digit[0];
@@ -357,14 +371,12 @@ identity_dtmf(struct brain_call *c, const char *digit)
 		return;
 	snprintf(digits, sizeof(digits), "%s", st->keyed);
 	st->keyed[0] = '\0';
+	memset(&in, 0, sizeof(in));
+	in.text = digits;
+	in.confidence = 1.0;
 	if (st->asked == ASK_BOOK_PHONE) {
-		struct turn_in in;
-
-		memset(&in, 0, sizeof(in));
-		in.text = digits;
-		in.confidence = 1.0;
 		booking_phone_reply(c, &in);
 		return;
 	}
-	got_phone(c, digits);
+	got_phone(c, digits, &in);
 }

@@ -71,6 +71,8 @@ static const struct cue cues[] = {
 	{ INT_LIST, "check my appointment", 6 },
 	{ INT_LIST, "confirm my appointment", 5 },
 	{ INT_LEAD, "buy", 4 }, { INT_LEAD, "buying", 4 },
+	/* recognisers write "i want to bye car": not a goodbye */
+	{ INT_LEAD, "want to bye", 7 }, { INT_LEAD, "to buy a", 3 },
 	{ INT_LEAD, "purchase", 4 }, { INT_LEAD, "interested in", 3 },
 	{ INT_LEAD, "quote", 4 }, { INT_LEAD, "estimate", 3 },
 	{ INT_LEAD, "fleet", 5 }, { INT_LEAD, "new car", 4 },

@@ -203,6 +203,10 @@ orders_confirm_reply(struct brain_call *c, const struct turn_in *in)
 	struct tpl_var v[] = { { "order", st->order }, { "refund", refund },
 		{ NULL, NULL } };
 
+	if (in->ir.pol == POL_NO && in->ir.best == INT_GOODBYE) {
+		goodbye(c);             /* "no, that's all" */
+		return;
+	}
 	if (in->ir.pol == POL_NO) {
 		tpl_render(T_KEEP_IT, NULL, buf, sizeof(buf));
 		anything_else(c, buf);

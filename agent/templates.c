@@ -127,6 +127,8 @@ static const struct tpl defaults[T_COUNT] = {
 	[T_READBACK_VEHICLE] = { "readback_vehicle", "{Service} on {day} at "
 	    "{time} for your {vehicle}, shall I book it? If it's for the "
 	    "{others} instead, just say so." },
+	[T_ASK_LAST_NAME] = { "ask_last_name", "Thanks, {name}. And your last "
+	    "name?" },
 	[T_BOOK_PHONE] = { "book_phone", "And what's the best phone number to "
 	    "reach you?" },
 	[T_BOOK_NUMBER_TAKEN] = { "book_number_taken", "That number is already "
@@ -189,7 +191,7 @@ static const struct tpl defaults[T_COUNT] = {
 	    "call you back {when} at {number}." },
 	[T_TEAM_MESSAGE_OFFER] = { "team_message_offer", "Would you like me to "
 	    "take a message so the team can help you with that?" },
-	[T_HOURS_DAY] = { "hours_day", "{Day} we're open from {open} to "
+	[T_HOURS_DAY] = { "hours_day", "We are open {day} from {open} to "
 	    "{close}." },
 	[T_HOURS_CLOSED_DAY] = { "hours_closed_day", "We're closed {day}{why}. "
 	    "We're open {hours}." },
