@@ -7,9 +7,10 @@
  * an existing appointment is being moved, moves it
  * (reschedule_appointment).  A booking never lands on a record the caller
  * has not shown to be theirs: a caller who said they are not the
- * caller-id customer, or whose number is blocked, is verified by phone and
- * name first, and otherwise booked as a new customer under the number they
- * give (or, on someone else's line, offered a message for the team).
+ * caller-id customer (deny_caller_id), or whose number is blocked, is
+ * verified by phone and name first, and otherwise booked as a new
+ * customer under their name and the number they give (book_appointment's
+ * `phone`; crm-tools never gives a denied caller the line's owner).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -725,39 +726,25 @@ moved(struct brain_call *c)
 
 /* A caller who is not the caller-id customer (or has no caller id) books
  * under the number they gave: as themselves if verify_caller knows them,
- * else as a new customer.  0 to go on and book, -1 answered. */
+ * else as a new customer (after deny_caller_id crm-tools never books on
+ * the line's owner).  0 to go on and book, -1 answered. */
 static int
 book_identity(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	char name[136], want[300], day[48], tm[16];
-	time_t d;
-	int m, r;
+	char name[136];
 
 	if (identity_owner(st) || !(st->caller_denied || st->caller_blocked))
 		return 0;
+	if (st->verify_phone[0] == '\0')
+		return 0;       /* no number to check: a new customer */
 	snprintf(name, sizeof(name), "%s%s%s", st->first_name,
 	    st->last_name[0] ? " " : "", st->last_name);
-	if ((r = identity_verify(c, name, NULL)) < 0)
+	if (identity_verify(c, name, NULL) < 0)
 		return -1;
-	if (r == 1 || st->caller_blocked)
-		return 0;
-	/* crm-tools would book on the caller-id customer: never do that */
-	log_info(st->call_id, "booking refused: the line belongs to another "
-	    "customer and the caller is not verified");
-	if (dt_parse_slot(st->chosen, &d, &m) == 0) {
-		dt_say_day(d, day, sizeof(day));
-		dt_say_time(m, tm, sizeof(tm));
-	} else {
-		day[0] = tm[0] = '\0';
-	}
-	snprintf(want, sizeof(want), "Please book a %s for %s on %s at %s, "
-	    "phone %s.", st->service->name, name, day, tm, st->verify_phone);
-	contact_message_for_team(c, want);
-	say(c, T_BOOK_OTHER_LINE, NULL);
-	call_hint(c, "yesno", NULL, 0);
-	ask(c, ASK_MSG_OFFER);
-	return -1;
+	if (!identity_owner(st))
+		log_info(st->call_id, "booking as a new customer");
+	return 0;
 }
 
 void

@@ -404,37 +404,80 @@ test_race_slot_taken_at_booking(void **state)
 	assert_int_equal(count_tool("book_appointment"), 2);
 }
 
-/* "No, I'm not John": nothing of John's is used, and a booking never
- * lands on his record. */
+/* "No, I'm not John": nothing of John's is used, crm-tools is told
+ * (deny_caller_id), and a booking makes a new customer, never John. */
 static void
-test_not_them_cannot_book_on_their_record(void **state)
+test_not_them_books_as_new_customer(void **state)
 {
 	struct brain_call c;
+	int i;
 
 	(void)state;
 	new_call(&c, 1);
 	assert_string_equal(turn(&c, "no"), "Sorry about that. Who am I "
 	    "speaking with, please?");
+	assert_int_equal(count_tool("deny_caller_id"), 1);
+	assert_true(fk.crm.cid_denied);
 	assert_int_equal(c.st.nvehicles, 0);
 	assert_string_equal(c.st.first_name, "");
 	assert_non_null(strstr(turn(&c, "this is Mary Jones"), "Thanks, Mary"));
 	turn(&c, "I'd like an oil change on monday at 11");
 	assert_non_null(strstr(last_say(), "best phone number"));
 	assert_string_equal(fk.hint, "digits");
-	/* her number is not a customer: she cannot be booked from John's line */
 	assert_non_null(strstr(turn(&c, "five five five nine eight seven "
 	    "oh oh oh four"), "Oil change on Monday, November 23 at 11 AM for "
 	    "Mary"));
 	assert_string_equal(c.st.verify_phone, STRANGER);
-	assert_non_null(strstr(turn(&c, "yes"), "take a message"));
-	assert_int_equal(count_tool("book_appointment"), 0);
-	assert_string_equal(jarg("verify_caller", "phone"), STRANGER);
-	assert_non_null(strstr(turn(&c, "yes please"), "passed your message"));
-	assert_string_equal(jarg("take_message", "name"), "Mary Jones");
-	assert_string_equal(jarg("take_message", "callback_number"), STRANGER);
-	assert_non_null(strstr(jarg("take_message", "message"), "oil change"));
-	assert_string_equal(fk.outcome, "message_taken");
+	assert_non_null(strstr(turn(&c, "yes"), "K7Q2M"));
+	assert_int_equal(count_tool("book_appointment"), 1);
+	assert_string_equal(jarg("book_appointment", "first_name"), "Mary");
+	assert_string_equal(jarg("book_appointment", "last_name"), "Jones");
+	assert_string_equal(jarg("book_appointment", "phone"), STRANGER);
+	assert_int_equal(fk.crm.booked_for, 100);
+	assert_string_equal(fk.crm.new_cust_phone, STRANGER);
+	assert_string_equal(fk.outcome, "booked");
+	/* John's record is untouched */
+	for (i = 0; i < fk.crm.nappts; i++)
+		assert_int_not_equal(fk.crm.appts[i].customer, 1);
 	assert_false(said("Smith"));
+}
+
+/* The denied caller gives the line's own number: still a new customer
+ * (crm-tools stores no phone for them), never John. */
+static void
+test_not_them_line_number_still_new_customer(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	new_call(&c, 1);
+	turn(&c, "no, I need an oil change on monday at 11");
+	turn(&c, "Mary Jones");
+	assert_non_null(strstr(turn(&c, "555 123 0001"), "for Mary"));
+	assert_non_null(strstr(turn(&c, "yes"), "K7Q2M"));
+	assert_int_equal(fk.crm.booked_for, 100);
+	assert_string_equal(fk.crm.new_cust_phone, "");
+	assert_false(said("Smith"));
+}
+
+/* crm-tools may answer a customer without a phone (phone: null). */
+static void
+test_customer_with_null_phone(void **state)
+{
+	struct call_state st;
+	json_t *rep;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	rep = json_pack("{s:b, s:{s:b, s:s, s:{s:i, s:s, s:s, s:n, s:n, "
+	    "s:[]}}}", "ok", 1, "result", "found", 1, "identity", "verified",
+	    "customer", "customer_id", 100, "first_name", "Mary", "last_name",
+	    "Jones", "phone", "email", "vehicles");
+	assert_non_null(rep);
+	assert_int_equal(call_read_customer(&st, rep), 1);
+	assert_string_equal(st.customer_id, "100");
+	assert_string_equal(st.first_name, "Mary");
+	json_decref(rep);
 }
 
 static void
@@ -978,7 +1021,9 @@ main(void)
 		cmocka_unit_test(test_time_taken_offers_nearest),
 		cmocka_unit_test(test_thanksgiving_and_after),
 		cmocka_unit_test(test_race_slot_taken_at_booking),
-		cmocka_unit_test(test_not_them_cannot_book_on_their_record),
+		cmocka_unit_test(test_not_them_books_as_new_customer),
+		cmocka_unit_test(test_not_them_line_number_still_new_customer),
+		cmocka_unit_test(test_customer_with_null_phone),
 		cmocka_unit_test(test_not_them_verified_books_as_themselves),
 		cmocka_unit_test(test_blocked_caller_books_with_number),
 		cmocka_unit_test(test_blocked_caller_number_of_someone_else),

@@ -403,12 +403,18 @@ read_customer(struct call *c, json_t *rep)
 	    st->customer_id, st->first_name, st->nvehicles);
 }
 
-/* "anonymous", "restricted", "" or a short code: no number to use */
+/* "anonymous", "restricted", "", a short code or a carrier's placeholder
+ * for a withheld number: no number to use (crm-tools: no caller ID) */
 static int
 blocked_number(const char *from)
 {
-	int digits = 0;
+	static const char *const withheld[] = { "+266696687", "+7378742833",
+		"+86282452253", NULL };
+	int i, digits = 0;
 
+	for (i = 0; withheld[i]; i++)
+		if (strcmp(from, withheld[i]) == 0)
+			return 1;
 	for (; *from; from++) {
 		if (*from >= '0' && *from <= '9')
 			digits++;

@@ -110,6 +110,9 @@ lookup(struct fakecrm *f, json_t *args)
 	const char *phone = str(args, "phone") ? str(args, "phone") : f->from;
 	const struct fcust *c = cust_by_phone(phone);
 
+	if (phone[0] == '\0')
+		return fail("bad_args", "no phone given and no caller ID on the "
+		    "call");
 	if (c == NULL)
 		return ok(json_pack("{s:b, s:s}", "found", 0, "phone", phone));
 	if (c->id != identity(f))
@@ -140,9 +143,15 @@ verify(struct fakecrm *f, json_t *args)
 
 		match = strcasecmp(last, c->last) == 0;
 	}
-	for (i = 0; c && conf && !match && i < f->nappts; i++)
-		match = f->appts[i].customer == c->id &&
-		    strcasecmp(f->appts[i].conf, conf) == 0;
+	for (i = 0; conf && !match && i < f->nappts; i++) {
+		/* a code alone verifies its owner, whatever the caller id */
+		if (strcasecmp(f->appts[i].conf, conf) != 0)
+			continue;
+		if (c == NULL && str(args, "phone") == NULL &&
+		    f->appts[i].customer >= 1 && f->appts[i].customer <= 2)
+			c = &custs[f->appts[i].customer - 1];
+		match = c && f->appts[i].customer == c->id;
+	}
 	if (!match) {
 		f->verify_failures++;
 		return ok(json_pack("{s:b, s:i}", "verified", 0,
@@ -150,6 +159,18 @@ verify(struct fakecrm *f, json_t *args)
 	}
 	f->verified_cust = c->id;
 	return ok(json_pack("{s:b, s:i}", "verified", 1, "customer_id", c->id));
+}
+
+/* The caller is not the caller-id customer: that identity is gone. */
+static json_t *
+deny(struct fakecrm *f)
+{
+	if (f->verified_cust == f->caller_cust)
+		f->verified_cust = 0;
+	f->caller_cust = 0;
+	f->cid_denied = 1;
+	return ok(json_pack("{s:b, s:s}", "caller_id_denied", 1, "identity",
+	    f->verified_cust ? "verified" : "none"));
 }
 
 static int
@@ -210,20 +231,33 @@ book(struct fakecrm *f, json_t *args)
 		    "slot_taken", "error", "taken", "alternatives",
 		    "2026-11-24T16:00");
 	if (cust == 0) {
+		const struct fcust *owner;
+		const char *last = str(args, "last_name");
+
 		if (str(args, "first_name") == NULL && str(args, "name") == NULL)
 			return fail("need_name", "new caller");
 		if (f->from[0] == '\0' && phone == NULL)
-			return fail("bad_args", "no caller ID: pass the phone");
-		if (f->from[0] == '\0' && cust_by_phone(phone))
-			return fail("forbidden", "that number belongs to an "
-			    "existing customer");
-		cust = f->next_cust++;
-		snprintf(f->new_cust_phone, sizeof(f->new_cust_phone), "%s",
-		    f->from[0] ? f->from : phone);
-		if (f->from[0])
-			f->caller_cust = cust;
-		else
-			f->verified_cust = cust;
+			return fail("bad_args", "no caller ID: pass the caller's "
+			    "phone");
+		/* after deny_caller_id the line's own number never matches */
+		if (phone && f->cid_denied && strcmp(phone, f->from) == 0)
+			phone = "";
+		if (phone && (owner = cust_by_phone(phone)) != NULL) {
+			if (last == NULL || strcasecmp(last, owner->last) != 0) {
+				f->verify_failures++;
+				return fail("forbidden", "that number belongs to "
+				    "an existing customer");
+			}
+			cust = f->verified_cust = owner->id;
+		} else {
+			cust = f->next_cust++;
+			snprintf(f->new_cust_phone, sizeof(f->new_cust_phone),
+			    "%s", phone ? phone : f->cid_denied ? "" : f->from);
+			if (f->from[0] && !f->cid_denied && phone == NULL)
+				f->caller_cust = cust;
+			else
+				f->verified_cust = cust;
+		}
 	}
 	if ((v = json_object_get(args, "vehicle_id")) != NULL &&
 	    !((cust == 1 && (json_integer_value(v) == 7 ||
@@ -362,6 +396,8 @@ fakecrm_tool(struct fakecrm *f, const char *tool, json_t *args)
 	}
 	if (strcmp(tool, "lookup_customer") == 0)
 		rep = lookup(f, args);
+	else if (strcmp(tool, "deny_caller_id") == 0)
+		rep = deny(f);
 	else if (strcmp(tool, "verify_caller") == 0)
 		rep = verify(f, args);
 	else if (strcmp(tool, "get_available_slots") == 0)

@@ -31,11 +31,12 @@ struct fakecrm {
 	char from[40];                  /* the caller id */
 	int caller_cust;                /* customer with that phone, 0 none */
 	int verified_cust;
+	int cid_denied;                 /* deny_caller_id was called */
 	int verify_failures;
 	struct fake_appt appts[FAKE_MAX_APPTS];
 	int nappts;
 	int next_cust;                  /* new customers get ids from here */
-	char new_cust_phone[48];        /* last customer created */
+	char new_cust_phone[48];        /* last customer created ("" none) */
 	int booked_for;                 /* customer of the last booking */
 	int order_cancelled;
 	const char *taken[8];           /* extra slots already booked */

@@ -1,11 +1,12 @@
 /*
  * identity.c - who the caller is, for the local brain.  A caller-id match
  * is only a guess until the caller says yes to "Am I speaking with John?";
- * a "no" drops that identity for good (caller_denied): the brain asks who
- * is calling, and anything on a customer record then needs verify_caller
- * (crm-tools) with the account's phone number and the caller's name or a
- * booking's confirmation code.  Callers with an unknown or blocked number
- * verify the same way.  Three failed attempts (crm-tools counts them) end
+ * a "no" drops that identity for good (caller_denied, and deny_caller_id
+ * so crm-tools drops it too): the brain asks who is calling, a booking
+ * then creates a new customer under their name, and anything on a
+ * customer record needs verify_caller (crm-tools) with the account's phone
+ * number and the caller's name or a booking's confirmation code.  Callers
+ * with an unknown or blocked number verify the same way.  Three failed attempts (crm-tools counts them) end
  * in an offer of a message.  Only an established owner ever hears a
  * record's details (identity_owner).
  */
@@ -90,10 +91,20 @@ task_of(const struct intent_result *ir)
 	}
 }
 
-/* Stop using the caller-id customer: nothing of theirs stays. */
+/* Stop using the caller-id customer: nothing of theirs stays, here or in
+ * crm-tools (a booking by name then makes a new customer, never theirs). */
 static void
-drop_identity(struct call_state *st)
+drop_identity(struct brain_call *c)
 {
+	struct call_state *st = &c->st;
+	json_t *rep;
+	const char *k;
+
+	rep = call_tool(c, "deny_caller_id", json_object());
+	if (!tool_ok(rep, &k))
+		log_warnx(st->call_id, "deny_caller_id failed (%s): the caller "
+		    "stays unverified here", k);
+	json_decref(rep);
 	st->identity_confirmed = 0;
 	st->caller_denied = 1;
 	st->customer_id[0] = '\0';
@@ -110,7 +121,7 @@ identity_confirm_reply(struct brain_call *c, const struct turn_in *in)
 	int t;
 
 	if (in->ir.pol == POL_NO) {
-		drop_identity(st);
+		drop_identity(c);
 		/* "no, this is his wife, I need an oil change": keep the ask */
 		if ((t = task_of(&in->ir)) != TASK_NONE) {
 			st->pending_task = t;
@@ -239,8 +250,13 @@ identity_verify(struct brain_call *c, const char *name, const char *code)
 void
 identity_load_customer(struct brain_call *c, const char *phone)
 {
-	json_t *args = json_object(), *rep;
+	json_t *args, *rep;
 
+	/* no number and no caller id (a code alone verified them):
+	 * lookup_customer has nothing to look up */
+	if ((phone == NULL || phone[0] == '\0') && c->st.caller_blocked)
+		return;
+	args = json_object();
 	if (phone && phone[0])
 		json_object_set_new(args, "phone", json_string(phone));
 	rep = call_tool(c, "lookup_customer", args);

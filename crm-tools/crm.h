@@ -63,7 +63,9 @@ struct crm_ctx {
 	const char *spool_key;  /* idempotency key given to a spooled write */
 	/* the call, loaded by crm_call_load() */
 	int call_loaded;
-	char from[40];
+	char from[40];          /* caller ID as E.164; "" when the call has none
+	                         * (anonymous, Restricted, client:alice ...) */
+	int cid_denied;         /* deny_caller_id: caller ID is not the caller */
 	long long caller_cust;  /* 0: none */
 	long long verified_cust;
 	/* failure: code + message (+ extra members such as alternatives) */
@@ -137,6 +139,15 @@ long long crm_identity(struct crm_ctx *c, int *level);
 int crm_require(struct crm_ctx *c, long long owner, int min_level);
 /* Record a caller-ID or explicit verification on the call. */
 int crm_set_identity(struct crm_ctx *c, long long cust, int level);
+/* The caller said they are not the caller-ID customer: drop that identity
+ * for the rest of the call. */
+int crm_deny_caller_id(struct crm_ctx *c);
+/* 1 if the customer's last name (and first, unless "") matches, exactly or
+ * sounding alike; 0 no; -1 error. */
+int crm_name_match(struct crm_ctx *c, long long cust, const char *first,
+    const char *last);
+/* Count a failed proof of identity toward verify_caller's limit. */
+int crm_verify_failed(struct crm_ctx *c);
 
 /* --- args (crm_args.c) --- */
 const char *arg_str(struct crm_ctx *c, const char *key);      /* NULL/"" absent */
@@ -162,6 +173,7 @@ int crm_spool_replay(struct crm_worker *w);
 json_t *tool_lookup_customer(struct crm_ctx *c);
 json_t *tool_search_customers_by_name(struct crm_ctx *c);
 json_t *tool_verify_caller(struct crm_ctx *c);
+json_t *tool_deny_caller_id(struct crm_ctx *c);
 json_t *tool_get_available_slots(struct crm_ctx *c);
 json_t *tool_book_appointment(struct crm_ctx *c);
 json_t *tool_get_upcoming_appointments(struct crm_ctx *c);

@@ -5,6 +5,9 @@
  * level CRM_CALLER_ID) and the customer verify_caller confirmed
  * (verified_customer_id, level CRM_VERIFIED, which wins).  Tools never trust
  * ids from their arguments: they compare the record's owner with this.
+ * A from_number that is no phone ("anonymous", "client:alice") is kept on
+ * the row but means no caller ID; after deny_caller_id (caller_id_denied)
+ * the caller ID never identifies anyone on that call again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,8 @@
 static void
 read_row(struct crm_ctx *c, PGresult *r)
 {
-	snprintf(c->from, sizeof(c->from), "%s", PQgetvalue(r, 0, 0));
+	crm_caller_id(PQgetvalue(r, 0, 0), c->from, sizeof(c->from));
+	c->cid_denied = PQgetvalue(r, 0, 3)[0] == 't';
 	c->caller_cust = PQgetisnull(r, 0, 1) ? 0 :
 	    strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	c->verified_cust = PQgetisnull(r, 0, 2) ? 0 :
@@ -40,7 +44,8 @@ crm_call_load(struct crm_ctx *c)
 	}
 	p[0] = c->call_id;
 	r = crm_q(c, "SELECT coalesce(from_number, ''), caller_customer_id, "
-	    "verified_customer_id FROM calls WHERE call_sid = $1", 1, p);
+	    "verified_customer_id, caller_id_denied FROM calls WHERE "
+	    "call_sid = $1", 1, p);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -52,14 +57,14 @@ crm_call_load(struct crm_ctx *c)
 		    "from_number = coalesce(calls.from_number, "
 		    "EXCLUDED.from_number) RETURNING "
 		    "coalesce(from_number, ''), caller_customer_id, "
-		    "verified_customer_id", 2, p);
+		    "verified_customer_id, caller_id_denied", 2, p);
 		if (r == NULL)
 			return -1;
 	}
 	read_row(c, r);
 	PQclear(r);
 	c->call_loaded = 1;
-	if (c->caller_cust == 0 && c->from[0]) {
+	if (c->caller_cust == 0 && c->from[0] && !c->cid_denied) {
 		p[0] = c->from;
 		switch (crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
 		    1, p, &id)) {
@@ -119,7 +124,7 @@ crm_set_identity(struct crm_ctx *c, long long cust, int level)
 	PGresult *r;
 	char buf[24];
 
-	if (c->call_id[0] == '\0')
+	if (c->call_id[0] == '\0' || (level != CRM_VERIFIED && c->cid_denied))
 		return 0;
 	p[0] = crm_num(buf, cust);
 	p[1] = c->call_id;
@@ -134,5 +139,61 @@ crm_set_identity(struct crm_ctx *c, long long cust, int level)
 		c->verified_cust = cust;
 	else
 		c->caller_cust = cust;
+	return 0;
+}
+
+int
+crm_deny_caller_id(struct crm_ctx *c)
+{
+	const char *p[1];
+	long long v = 0;
+
+	/* a verification of that same customer goes too: the caller has
+	 * just said they are not them */
+	p[0] = c->call_id;
+	if (crm_qll(c, "UPDATE calls SET caller_id_denied = true, "
+	    "caller_customer_id = NULL, verified_customer_id = CASE WHEN "
+	    "verified_customer_id = caller_customer_id THEN NULL ELSE "
+	    "verified_customer_id END WHERE call_sid = $1 RETURNING "
+	    "verified_customer_id", 1, p, &v) < 0)
+		return -1;
+	c->cid_denied = 1;
+	c->caller_cust = 0;
+	c->verified_cust = v;
+	return 0;
+}
+
+int
+crm_name_match(struct crm_ctx *c, long long cust, const char *first,
+    const char *last)
+{
+	const char *p[3];
+	char ib[24];
+	long long n = 0;
+
+	p[0] = crm_num(ib, cust);
+	p[1] = first;
+	p[2] = last;
+	if (crm_qll(c, "SELECT count(*) FROM customers WHERE id = $1 AND "
+	    "(lower(last_name) = lower($3) OR dmetaphone(last_name) = "
+	    "dmetaphone($3)) AND ($2 = '' OR lower(first_name) = lower($2) OR "
+	    "dmetaphone(first_name) = dmetaphone($2))", 3, p, &n) < 0)
+		return -1;
+	return n > 0;
+}
+
+int
+crm_verify_failed(struct crm_ctx *c)
+{
+	const char *p[1];
+	PGresult *r;
+
+	if (c->call_id[0] == '\0')
+		return 0;
+	p[0] = c->call_id;
+	if ((r = crm_q(c, "UPDATE calls SET verify_failures = verify_failures "
+	    "+ 1 WHERE call_sid = $1", 1, p)) == NULL)
+		return -1;
+	PQclear(r);
 	return 0;
 }

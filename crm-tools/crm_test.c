@@ -182,6 +182,16 @@ test_phone(void **state)
 	assert_int_equal(crm_phone_norm("555-CALL-NOW", out, sizeof(out)), -1);
 	assert_int_equal(crm_phone_norm("'; DROP TABLE", out, sizeof(out)), -1);
 	assert_int_equal(crm_phone_norm("+0123456789", out, sizeof(out)), -1);
+	/* caller IDs: only real numbers count */
+	assert_int_equal(crm_caller_id("+15551230001", out, sizeof(out)), 0);
+	assert_string_equal(out, "+15551230001");
+	assert_int_equal(crm_caller_id("anonymous", out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(crm_caller_id("", out, sizeof(out)), -1);
+	assert_int_equal(crm_caller_id("Restricted", out, sizeof(out)), -1);
+	assert_int_equal(crm_caller_id("client:alice", out, sizeof(out)), -1);
+	assert_int_equal(crm_caller_id("+266696687", out, sizeof(out)), -1);
+	assert_int_equal(crm_caller_id(NULL, out, sizeof(out)), -1);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "log.h"
 
 #define S_PHONE "{'type':'string','description':'phone number, E.164 like +15551230001'}"
+#define S_PHONE_NEW "{'type':'string','description':'a new caller own phone number as they said it; needed when there is no caller ID'}"
 #define S_WHEN "local time YYYY-MM-DDTHH:MM"
 
 const struct crm_tool crm_tools[] = {
@@ -38,7 +39,7 @@ const struct crm_tool crm_tools[] = {
 	  "{'description':'Book a service for the caller (a new caller needs first_name and last_name). Returns appointment_id and a 5-letter confirmation code. A taken slot fails with code slot_taken and up to 3 alternatives. Retrying the same request returns the same booking.',"
 	  "'parameters':{'type':'object','properties':{'service':{'type':'string'},'start':{'type':'string','description':'" S_WHEN "'},"
 	  "'vehicle_id':{'type':'integer'},'vehicle':{'type':'string','description':'e.g. 2019 Honda Civic, if not on file'},"
-	  "'first_name':{'type':'string'},'last_name':{'type':'string'},'email':{'type':'string'},'notes':{'type':'string'},"
+	  "'first_name':{'type':'string'},'last_name':{'type':'string'},'phone':" S_PHONE_NEW ",'email':{'type':'string'},'notes':{'type':'string'},"
 	  "'idempotency_key':{'type':'string'}},'required':['service','start']}}" },
 	{ "get_upcoming_appointments", tool_get_upcoming_appointments, T_PUBLIC,
 	  "{'description':'The caller upcoming appointments.',"
@@ -89,6 +90,9 @@ const struct crm_tool crm_tools[] = {
 	  "{'description':'Mark the call verified as a customer when the caller proved it: their name matches the record, or they gave one of its confirmation codes. Customer by customer_id, phone or the caller ID.',"
 	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'},'phone':" S_PHONE ",'name':{'type':'string','description':'full name as said'},"
 	  "'confirmation':{'type':'string'}}}}" },
+	{ "deny_caller_id", tool_deny_caller_id, T_SPOOL,
+	  "{'description':'The caller says they are not the customer whose phone they call from: the caller ID no longer identifies anyone on this call, and a booking creates a new customer.',"
+	  "'parameters':{'type':'object','properties':{}}}" },
 	{ "log_turn", tool_log_turn, T_SPOOL,
 	  "{'description':'Append a transcript turn.',"
 	  "'parameters':{'type':'object','properties':{'role':{'type':'string','enum':['caller','agent','system']},'text':{'type':'string'},'heard':{'type':'boolean'},'at':{'type':'string'}},'required':['role','text']}}" },

@@ -5,7 +5,9 @@
  * lookup (uncached, cached), booking, slot_taken with alternatives,
  * idempotent retry, 50 threads racing for one slot, forbidden access to
  * other customers' records, Redis stopped, PostgreSQL stopped (writes
- * spooled, applied once after restart), and the call record.
+ * spooled, applied once after restart), the call record, callers with no
+ * caller ID, deny_caller_id, verify_caller by code alone, and the
+ * appointments a call booked or changed in get_call.
  * Skips (passing, with a message) only when PostgreSQL cannot be started.
  */
 #include <pthread.h>
@@ -551,6 +553,278 @@ test_pg_down_spool(void **state)
 	json_decref(r);
 }
 
+/* A caller ID that is no phone number is no caller ID: kept on the call
+ * record, but a booking takes the phone the caller says. */
+static void
+test_no_caller_id(void **state)
+{
+	static const char *const froms[] = { "anonymous", "", "Restricted",
+		"client:alice" };
+	static const char *const at[] = { "12:30", "13:30", "15:30", "17:00" };
+	char cid[32], start[32], phone[20];
+	json_t *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(froms) / sizeof(froms[0]); i++) {
+		snprintf(cid, sizeof(cid), "CAnocid%zu", i);
+		snprintf(phone, sizeof(phone), "(555) 771-00%02zu", i);
+		r = call(cid, "call_begin", json_pack("{s:s}", "from",
+		    froms[i]));
+		assert_true(ok(r));
+		assert_true(json_is_false(json_object_get(res(r),
+		    "known_caller")));
+		assert_true(json_is_false(json_object_get(res(r),
+		    "caller_id")));
+		json_decref(r);
+		r = call(cid, "lookup_customer", json_object());
+		assert_string_equal(code(r), "bad_args");
+		json_decref(r);
+		slot(start, sizeof(start), at[i]);
+		r = call(cid, "book_appointment", json_pack("{s:s, s:s, s:s}",
+		    "service", "oil change", "start", start, "name",
+		    "Nora Quinn"));
+		assert_string_equal(code(r), "bad_args");  /* ask the phone */
+		json_decref(r);
+		r = call(cid, "book_appointment", json_pack("{s:s, s:s, s:s, "
+		    "s:s}", "service", "tire rotation", "start", start, "name",
+		    "Nora Quinn", "phone", phone));
+		assert_true(ok(r));
+		json_decref(r);
+		r = call("", "get_call", json_pack("{s:s}", "call_sid", cid));
+		assert_true(ok(r));
+		if (froms[i][0])
+			assert_string_equal(json_string_value(json_object_get(
+			    res(r), "from")), froms[i]);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(res(r), "customer"), "phone")),
+		    i == 0 ? "+15557710000" : i == 1 ? "+15557710001" :
+		    i == 2 ? "+15557710002" : "+15557710003");
+		json_decref(r);
+	}
+	/* a said number that is already a customer's: theirs if the name
+	 * matches too, else forbidden */
+	begin("CAnocid_m", "anonymous");
+	slot(start, sizeof(start), "17:30");
+	r = call("CAnocid_m", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "name",
+	    "Peter Parker", "phone", "+15551230009"));
+	assert_string_equal(code(r), "forbidden");
+	json_decref(r);
+	r = call("CAnocid_m", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "name",
+	    "David Martinez", "phone", "555 123 0009"));
+	assert_true(ok(r));
+	assert_int_equal(json_integer_value(json_object_get(res(r),
+	    "customer_id")), 9);
+	json_decref(r);
+}
+
+/* "No, I'm not John": the caller ID stops counting, a booking makes a new
+ * customer, and only verify_caller gives an identity back. */
+static void
+test_deny_caller_id(void **state)
+{
+	char start[32];
+	json_t *r, *cu;
+	long long mary;
+
+	(void)state;
+	begin("CAdeny", "+15551230001");
+	r = call("CAdeny", "deny_caller_id", json_object());
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "identity")), "none");
+	json_decref(r);
+	r = call("CAdeny", "get_upcoming_appointments", json_object());
+	assert_string_equal(code(r), "forbidden");
+	json_decref(r);
+	r = call("CAdeny", "lookup_customer", json_object());
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "identity")), "none");
+	json_decref(r);
+	slot(start, sizeof(start), "12:00");
+	r = call("CAdeny", "book_appointment", json_pack("{s:s, s:s}",
+	    "service", "oil change", "start", start));
+	assert_string_equal(code(r), "need_name");
+	json_decref(r);
+	/* even John's own name makes a new record on this call */
+	r = call("CAdeny", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "first_name",
+	    "Mary", "last_name", "Smith"));
+	assert_true(ok(r));
+	mary = json_integer_value(json_object_get(res(r), "customer_id"));
+	assert_true(mary != 1);
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAdeny"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r),
+	    "caller_id_denied")));
+	cu = json_object_get(res(r), "customer");
+	assert_int_equal(json_integer_value(json_object_get(cu,
+	    "customer_id")), mary);
+	assert_true(json_is_null(json_object_get(cu, "phone")));
+	json_decref(r);
+	/* call_begin again does not bring John back */
+	begin("CAdeny", "+15551230001");
+	r = call("CAdeny", "vehicle_status", json_object());
+	assert_string_equal(code(r), "not_found");  /* Mary has no order */
+	json_decref(r);
+	/* with a phone of her own, a second caller gets it */
+	begin("CAdeny2", "+15551230001");
+	r = call("CAdeny2", "deny_caller_id", json_object());
+	assert_true(ok(r));
+	json_decref(r);
+	r = call("CAdeny2", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "tire rotation", "start", start, "name",
+	    "Tom Smith", "phone", "+15557720000"));
+	assert_true(ok(r));
+	assert_true(json_integer_value(json_object_get(res(r), "customer_id"))
+	    != 1);
+	json_decref(r);
+	/* the shared phone is John's: given explicitly, still not him */
+	begin("CAdeny3", "+15551230001");
+	json_decref(call("CAdeny3", "deny_caller_id", json_object()));
+	slot(start, sizeof(start), "13:00");
+	r = call("CAdeny3", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "diagnostic", "start", start, "name",
+	    "John Smith", "phone", "+15551230001"));
+	assert_true(ok(r));
+	assert_true(json_integer_value(json_object_get(res(r), "customer_id"))
+	    != 1);
+	json_decref(r);
+	/* verify_caller still works after the denial */
+	r = call("CAdeny3", "verify_caller", json_pack("{s:s, s:s}", "phone",
+	    "+15551230002", "name", "Maria Garcia"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "verified")));
+	json_decref(r);
+}
+
+/* verify_caller with a confirmation code only: the code's owner. */
+static void
+test_verify_by_code(void **state)
+{
+	char start[32], conf[8];
+	json_t *r;
+	long long owner;
+	int i;
+
+	(void)state;
+	begin("CAcode_b", "+15559990020");
+	slot(start, sizeof(start), "13:00");
+	r = call("CAcode_b", "book_appointment", json_pack("{s:s, s:s, s:s}",
+	    "service", "oil change", "start", start, "name", "Gil Ward"));
+	assert_true(ok(r));
+	owner = json_integer_value(json_object_get(res(r), "customer_id"));
+	snprintf(conf, sizeof(conf), "%s", json_string_value(json_object_get(
+	    res(r), "confirmation")));
+	json_decref(r);
+	/* from another phone (a known customer's) and from no caller ID */
+	begin("CAcode_v", "+15551230003");
+	begin("CAcode_a", "anonymous");
+	for (i = 0; i < 2; i++) {
+		const char *cid = i ? "CAcode_a" : "CAcode_v";
+
+		r = call(cid, "verify_caller", json_pack("{s:s}",
+		    "confirmation", conf));
+		assert_true(ok(r));
+		assert_true(json_is_true(json_object_get(res(r), "verified")));
+		assert_int_equal(json_integer_value(json_object_get(res(r),
+		    "customer_id")), owner);
+		json_decref(r);
+		r = call(cid, "get_upcoming_appointments", json_object());
+		assert_true(ok(r));
+		assert_int_equal(json_integer_value(json_object_get(res(r),
+		    "customer_id")), owner);
+		json_decref(r);
+	}
+	/* wrong codes count toward the limit */
+	begin("CAcode_x", "anonymous");
+	for (i = 0; i < 3; i++) {
+		r = call("CAcode_x", "verify_caller", json_pack("{s:s}",
+		    "confirmation", i == 1 ? "nope" : "ZZZZZ"));
+		assert_true(ok(r));
+		assert_true(json_is_false(json_object_get(res(r), "verified")));
+		assert_int_equal(json_integer_value(json_object_get(res(r),
+		    "attempts_left")), 2 - i);
+		json_decref(r);
+	}
+	r = call("CAcode_x", "verify_caller", json_pack("{s:s}",
+	    "confirmation", conf));
+	assert_string_equal(code(r), "too_many_attempts");
+	json_decref(r);
+}
+
+/* get_call lists what the call booked and what it changed. */
+static void
+test_call_appointments(void **state)
+{
+	char start[32], conf[8];
+	json_t *r, *ap, *a;
+	long long id;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	begin("CAtouch_b", "+15559990030");
+	slot(start, sizeof(start), "08:00");
+	r = call("CAtouch_b", "book_appointment", json_pack("{s:s, s:s, s:s}",
+	    "service", "oil change", "start", start, "name", "Hal Ives"));
+	assert_true(ok(r));
+	id = json_integer_value(json_object_get(res(r), "appointment_id"));
+	snprintf(conf, sizeof(conf), "%s", json_string_value(json_object_get(
+	    res(r), "confirmation")));
+	json_decref(r);
+	/* a later call from the same phone moves it, then cancels it */
+	begin("CAtouch_c", "+15559990030");
+	slot(start, sizeof(start), "08:30");
+	r = call("CAtouch_c", "reschedule_appointment", json_pack("{s:s, s:s}",
+	    "confirmation", conf, "new_start", start));
+	assert_true(ok(r));
+	json_decref(r);
+	r = call("CAtouch_c", "cancel_appointment", json_pack("{s:I}",
+	    "appointment_id", (json_int_t)id));
+	assert_true(ok(r));
+	json_decref(r);
+	r = call("CAtouch_c", "cancel_appointment", json_pack("{s:I}",
+	    "appointment_id", (json_int_t)id));
+	assert_true(ok(r));             /* already cancelled: no change */
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAtouch_c"));
+	assert_true(ok(r));
+	ap = json_object_get(res(r), "appointments");
+	assert_int_equal(json_array_size(ap), 1);
+	a = json_array_get(ap, 0);
+	assert_int_equal(json_integer_value(json_object_get(a, "id")), id);
+	assert_string_equal(json_string_value(json_object_get(a, "status")),
+	    "cancelled");
+	assert_string_equal(json_string_value(json_object_get(a, "start")) +
+	    11, "08:30:00");
+	assert_int_equal(json_array_size(json_object_get(a, "on_call")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a,
+	    "on_call"), 0)), "rescheduled");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a,
+	    "on_call"), 1)), "cancelled");
+	json_decref(r);
+	/* the booking call shows it too, with its current state */
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAtouch_b"));
+	ap = json_object_get(res(r), "appointments");
+	for (i = 0; i < json_array_size(ap); i++) {
+		a = json_array_get(ap, i);
+		if (json_integer_value(json_object_get(a, "id")) != id)
+			continue;
+		seen = 1;
+		assert_string_equal(json_string_value(json_object_get(a,
+		    "status")), "cancelled");
+		assert_string_equal(json_string_value(json_array_get(
+		    json_object_get(a, "on_call"), 0)), "booked");
+	}
+	assert_true(seen);
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -563,6 +837,10 @@ main(void)
 		cmocka_unit_test(test_forbidden),
 		cmocka_unit_test(test_cancel_reschedule),
 		cmocka_unit_test(test_notes_and_call_record),
+		cmocka_unit_test(test_no_caller_id),
+		cmocka_unit_test(test_deny_caller_id),
+		cmocka_unit_test(test_verify_by_code),
+		cmocka_unit_test(test_call_appointments),
 		cmocka_unit_test(test_redis_down),
 		cmocka_unit_test(test_pg_down_spool),
 	};

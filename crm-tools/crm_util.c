@@ -43,6 +43,26 @@ crm_phone_norm(const char *in, char *out, size_t len)
 	return -1;
 }
 
+int
+crm_caller_id(const char *from, char *out, size_t len)
+{
+	/* "ANONYMOUS", "RESTRICTED", "UNAVAILABLE" spelled on a keypad */
+	static const char *const withheld[] = { "+266696687", "+7378742833",
+		"+86282452253" };
+	size_t i;
+
+	if (from != NULL && crm_phone_norm(from, out, len) == 0) {
+		for (i = 0; i < sizeof(withheld) / sizeof(withheld[0]); i++)
+			if (strcmp(out, withheld[i]) == 0)
+				break;
+		if (i == sizeof(withheld) / sizeof(withheld[0]))
+			return 0;
+	}
+	if (len > 0)
+		out[0] = '\0';
+	return -1;
+}
+
 void
 crm_conf_code(char out[CRM_CONF_LEN + 1])
 {

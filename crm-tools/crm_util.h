@@ -14,6 +14,10 @@
 /* Normalise a phone number to E.164 ("(555) 123-0001" -> "+15551230001",
  * US numbers without a country code get +1).  0, or -1 if it is not one. */
 int crm_phone_norm(const char *in, char *out, size_t len);
+/* A caller ID usable as a phone: E.164 into out, 0; -1 when the call has
+ * no caller ID ("", "anonymous", "Restricted", "client:alice", and the
+ * placeholder numbers carriers send for withheld numbers). */
+int crm_caller_id(const char *from, char *out, size_t len);
 /* A new random confirmation code: CRM_CONF_LEN characters from an alphabet
  * without look-alikes (no 0/O, 1/I/L, 5/S, 8/B), starting with a letter. */
 void crm_conf_code(char out[CRM_CONF_LEN + 1]);

@@ -302,14 +302,41 @@ tool_get_available_slots(struct crm_ctx *c)
 	return res;
 }
 
-/* The caller as a customer, creating one for a new caller with a name. */
+/* The phone a new customer gets: the one the caller said, else the caller
+ * ID; none after deny_caller_id.  0 (phone[0] may be '\0') or -1. */
+static int
+booking_phone(struct crm_ctx *c, char *phone, size_t len)
+{
+	const char *s = arg_str(c, "phone");
+
+	phone[0] = '\0';
+	if (s != NULL) {
+		if (crm_phone_norm(s, phone, len) == 0)
+			return 0;
+		crm_fail(c, "bad_args", "'%.40s' is not a phone number", s);
+		return -1;
+	}
+	if (c->cid_denied)
+		return 0;
+	if (c->from[0] == '\0') {
+		crm_fail(c, "bad_args", "no caller ID: pass the caller's phone");
+		return -1;
+	}
+	snprintf(phone, len, "%s", c->from);
+	return 0;
+}
+
+/* The caller as a customer, creating one for a new caller with a name.  A
+ * said phone that is already a customer's is that customer when the name
+ * matches too (the proof verify_caller takes); the denied caller-ID
+ * customer's phone is never theirs: the new customer gets no phone. */
 static long long
 booking_customer(struct crm_ctx *c)
 {
 	char first[80], last[80], phone[40], key[64], ib[24];
 	const char *s, *p[4];
-	long long id;
-	int level;
+	long long id, owner;
+	int level, m;
 
 	if ((id = crm_identity(c, &level)) != 0)
 		return id;
@@ -325,14 +352,34 @@ booking_customer(struct crm_ctx *c)
 		    "last name and pass first_name/last_name");
 		return -1;
 	}
-	if (c->from[0]) {
-		snprintf(phone, sizeof(phone), "%s", c->from);
-	} else if ((s = arg_str(c, "phone")) == NULL ||
-	    crm_phone_norm(s, phone, sizeof(phone)) != 0) {
-		crm_fail(c, "bad_args", "no caller ID: pass the caller's phone");
+	if (booking_phone(c, phone, sizeof(phone)) != 0)
 		return -1;
+	if (phone[0]) {
+		p[0] = phone;
+		if ((m = crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
+		    1, p, &owner)) < 0)
+			return -1;
+		if (m == 1 && c->cid_denied && strcmp(phone, c->from) == 0) {
+			phone[0] = '\0';       /* the shared phone stays theirs */
+		} else if (m == 1) {
+			if ((m = crm_name_match(c, owner, first, last)) < 0)
+				return -1;
+			if (m == 0) {
+				if (crm_verify_failed(c) != 0)
+					return -1;
+				crm_fail(c, "forbidden", "that number belongs to "
+				    "an existing customer; verify the caller "
+				    "first");
+				return -1;
+			}
+			if (crm_set_identity(c, owner, CRM_VERIFIED) != 0)
+				return -1;
+			log_info(c->call_id, "booking for customer %lld (phone "
+			    "and name given)", owner);
+			return owner;
+		}
 	}
-	p[0] = phone;
+	p[0] = phone[0] ? phone : NULL;
 	p[1] = first;
 	p[2] = last;
 	p[3] = arg_str(c, "email");
@@ -342,25 +389,47 @@ booking_customer(struct crm_ctx *c)
 	case -1:
 		return -1;
 	case 0:
-		/* the number is a customer already (given, not the caller
-		 * ID): that person has to be verified first */
+		/* somebody took the number a moment ago */
 		crm_fail(c, "forbidden", "that number belongs to an existing "
 		    "customer; verify the caller first");
 		return -1;
 	}
-	crm_cust_key(key, sizeof(key), phone);
-	crm_cache_del(c->w, key);
-	if (c->call_id[0] && crm_set_identity(c, id,
+	if (phone[0]) {
+		crm_cust_key(key, sizeof(key), phone);
+		crm_cache_del(c->w, key);
+	}
+	if (c->call_id[0] && crm_set_identity(c, id, phone[0] &&
 	    strcmp(phone, c->from) == 0 ? CRM_CALLER_ID : CRM_VERIFIED) != 0)
 		return -1;
 	log_info(c->call_id, "new customer %s", crm_num(ib, id));
 	return id;
 }
 
+/* Forget the cached lookup of the customer's phone (their record changed). */
+static void
+drop_cached(struct crm_ctx *c, long long cust)
+{
+	char cb[24], key[64];
+	const char *p[1];
+	PGresult *r;
+
+	p[0] = crm_num(cb, cust);
+	if ((r = crm_q(c, "SELECT phone FROM customers WHERE id = $1 AND "
+	    "phone IS NOT NULL", 1, p)) == NULL) {
+		c->code = NULL;         /* the booking goes on; TTL expires it */
+		return;
+	}
+	if (PQntuples(r) == 1) {
+		crm_cust_key(key, sizeof(key), PQgetvalue(r, 0, 0));
+		crm_cache_del(c->w, key);
+	}
+	PQclear(r);
+}
+
 /* vehicle_id (must be the customer's), a description matched against or
  * added to the customer's vehicles, or their only vehicle; 0 = none. */
 static long long
-booking_vehicle(struct crm_ctx *c, long long cust, const char *phone_key)
+booking_vehicle(struct crm_ctx *c, long long cust)
 {
 	char cb[24], vb[24], year[8], make[40], model[60];
 	const char *desc = arg_str(c, "vehicle"), *p[5];
@@ -413,7 +482,7 @@ booking_vehicle(struct crm_ctx *c, long long cust, const char *phone_key)
 	if (crm_qll(c, "INSERT INTO vehicles (customer_id, make, model, year) "
 	    "VALUES ($1, $2, $3, $4) RETURNING id", 4, p, &vid) < 0)
 		return -1;
-	crm_cache_del(c->w, phone_key);
+	drop_cached(c, cust);
 	return vid;
 }
 
@@ -448,7 +517,7 @@ tool_book_appointment(struct crm_ctx *c)
 	const struct fd_service *svc;
 	const char *service, *start_s, *key, *p[10], *cf;
 	char idem[160], conf[CRM_CONF_LEN + 1], cb[24], vb[24], sb[24], tb[24],
-	    eb[24], phone_key[64], *sp;
+	    eb[24], *sp;
 	long long cust, vid, aid;
 	json_t *appt;
 	time_t start;
@@ -494,8 +563,7 @@ tool_book_appointment(struct crm_ctx *c)
 		return NULL;
 	if ((cust = booking_customer(c)) < 0)
 		return NULL;
-	crm_cust_key(phone_key, sizeof(phone_key), c->from);
-	if ((vid = booking_vehicle(c, cust, phone_key)) < 0)
+	if ((vid = booking_vehicle(c, cust)) < 0)
 		return NULL;
 	cf = c->replay ? arg_str(c, "_confirmation") : NULL;
 	for (attempt = 0; attempt < 8; attempt++) {

@@ -84,8 +84,8 @@ tool_call_begin(struct crm_ctx *c)
 	PQclear(r);
 	if (crm_call_load(c) != 0)
 		return NULL;
-	res = json_pack("{s:s, s:b}", "call_sid", c->call_id, "known_caller",
-	    c->caller_cust != 0);
+	res = json_pack("{s:s, s:b, s:b}", "call_sid", c->call_id,
+	    "known_caller", c->caller_cust != 0, "caller_id", c->from[0] != 0);
 	if (c->caller_cust) {
 		char ib[24];
 		json_t *fn;
@@ -175,6 +175,14 @@ tool_call_end(struct crm_ctx *c)
 	return res;
 }
 
+/* The appointments a call changed, from its audit: successful cancel and
+ * reschedule requests (not a cancel of one already cancelled). */
+#define CHANGES \
+	"(SELECT x.id, x.tool, (x.result->>'appointment_id')::bigint AS appt " \
+	"FROM tool_calls x WHERE x.call_sid = c.call_sid AND x.ok AND x.tool " \
+	"IN ('cancel_appointment', 'reschedule_appointment') AND NOT " \
+	"(x.result ? 'already_cancelled')) m WHERE m.appt IS NOT NULL"
+
 json_t *
 tool_get_call(struct crm_ctx *c)
 {
@@ -196,6 +204,7 @@ tool_get_call(struct crm_ctx *c)
 	    "'identity', CASE WHEN c.verified_customer_id IS NOT NULL THEN "
 	    "'verified' ELSE 'caller_id' END) FROM customers cu WHERE cu.id = "
 	    "coalesce(c.verified_customer_id, c.caller_customer_id)), "
+	    "'caller_id_denied', c.caller_id_denied, "
 	    "'turns', coalesce((SELECT json_agg(json_build_object('role', "
 	    "t.role, 'text', t.text, 'at', fd_local(t.at), 'heard', t.heard) "
 	    "ORDER BY t.at, t.id) FROM call_turns t WHERE t.call_sid = "
@@ -207,9 +216,14 @@ tool_get_call(struct crm_ctx *c)
 	    "NOT IN ('log_turn', 'get_call')), '[]'), 'appointments', "
 	    "coalesce((SELECT json_agg(json_build_object('id', a.id, "
 	    "'service', s.name, 'start', fd_local(lower(a.during)), 'status', "
-	    "a.status, 'confirmation', a.confirmation) ORDER BY a.id) FROM "
-	    "appointments a JOIN services s ON s.id = a.service_id WHERE "
-	    "a.source_call_sid = c.call_sid), '[]')) FROM calls c WHERE "
+	    "a.status, 'confirmation', a.confirmation, 'on_call', "
+	    "(CASE WHEN a.source_call_sid = c.call_sid THEN '[\"booked\"]' "
+	    "ELSE '[]' END)::jsonb || coalesce((SELECT jsonb_agg(CASE m.tool "
+	    "WHEN 'cancel_appointment' THEN 'cancelled' ELSE 'rescheduled' END "
+	    "ORDER BY m.id) FROM " CHANGES " AND m.appt = a.id), '[]')) "
+	    "ORDER BY a.id) FROM appointments a JOIN services s ON s.id = "
+	    "a.service_id WHERE a.source_call_sid = c.call_sid OR a.id IN "
+	    "(SELECT m.appt FROM " CHANGES ")), '[]')) FROM calls c WHERE "
 	    "c.call_sid = $1", 1, p);
 	if (res != NULL && json_is_null(res)) {
 		json_decref(res);

@@ -1,7 +1,8 @@
 /*
  * tool_customer.c - who is calling: lookup_customer (Redis first, then
  * PostgreSQL), search_customers_by_name (trigram + double-metaphone fuzzy
- * match) and verify_caller (name or confirmation code proves identity).
+ * match), verify_caller (name or confirmation code proves identity) and
+ * deny_caller_id (the caller is not the customer whose phone they use).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ tool_lookup_customer(struct crm_ctx *c)
 		return crm_fail(c, "bad_args", "no phone given and no caller "
 		    "ID on the call");
 	}
-	own = c->from[0] && strcmp(phone, c->from) == 0;
+	own = c->from[0] && !c->cid_denied && strcmp(phone, c->from) == 0;
 	crm_cust_key(key, sizeof(key), phone);
 	if ((rec = crm_cache_get(c->w, key)) == NULL) {
 		cached = 0;
@@ -157,19 +158,30 @@ tool_verify_caller(struct crm_ctx *c)
 		p[0] = crm_num(ib, id);
 		found = crm_qll(c, "SELECT id FROM customers WHERE id = $1", 1,
 		    p, &id);
-	} else {
-		if ((s = arg_str(c, "phone")) != NULL) {
-			if (crm_phone_norm(s, phone, sizeof(phone)) != 0)
-				return crm_fail(c, "bad_args", "bad phone");
-		} else if (c->from[0]) {
-			snprintf(phone, sizeof(phone), "%s", c->from);
-		} else {
-			return crm_fail(c, "bad_args", "no customer_id, phone "
-			    "or caller ID");
-		}
+	} else if ((s = arg_str(c, "phone")) != NULL) {
+		if (crm_phone_norm(s, phone, sizeof(phone)) != 0)
+			return crm_fail(c, "bad_args", "bad phone");
 		p[0] = phone;
 		found = crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
 		    1, p, &id);
+	} else {
+		/* a code is proof on its own: its owner, whoever the caller
+		 * ID says; else (or with a name) the caller-ID customer */
+		found = 0;
+		if (conf && crm_conf_valid(conf)) {
+			crm_conf_norm(conf, code);
+			p[0] = code;
+			found = crm_qll(c, "SELECT customer_id FROM appointments "
+			    "WHERE confirmation = $1", 1, p, &id);
+		}
+		if (found == 0 && name != NULL) {
+			if (c->from[0] == '\0')
+				return crm_fail(c, "bad_args", "no customer_id, "
+				    "phone or caller ID");
+			p[0] = c->from;
+			found = crm_qll(c, "SELECT id FROM customers WHERE "
+			    "phone = $1", 1, p, &id);
+		}
 	}
 	if (found < 0)
 		return NULL;
@@ -180,14 +192,7 @@ tool_verify_caller(struct crm_ctx *c)
 			snprintf(last, sizeof(last), "%s", first);
 			first[0] = '\0';
 		}
-		p[0] = crm_num(ib, id);
-		p[1] = first;
-		p[2] = last;
-		if (crm_qll(c, "SELECT count(*) FROM customers WHERE id = $1 "
-		    "AND (lower(last_name) = lower($3) OR dmetaphone(last_name) "
-		    "= dmetaphone($3)) AND ($2 = '' OR lower(first_name) = "
-		    "lower($2) OR dmetaphone(first_name) = dmetaphone($2))", 3,
-		    p, &n) < 0)
+		if ((n = crm_name_match(c, id, first, last)) < 0)
 			return NULL;
 	}
 	if (found && n == 0 && conf && crm_conf_valid(conf)) {
@@ -199,13 +204,8 @@ tool_verify_caller(struct crm_ctx *c)
 			return NULL;
 	}
 	if (!found || n == 0) {
-		PGresult *r;
-
-		p[0] = c->call_id;
-		if ((r = crm_q(c, "UPDATE calls SET verify_failures = "
-		    "verify_failures + 1 WHERE call_sid = $1", 1, p)) == NULL)
+		if (crm_verify_failed(c) != 0)
 			return NULL;
-		PQclear(r);
 		log_info(c->call_id, "verify_caller: no match (%lld failures)",
 		    fails + 1);
 		return json_pack("{s:b, s:I}", "verified", 0, "attempts_left",
@@ -216,4 +216,25 @@ tool_verify_caller(struct crm_ctx *c)
 	log_info(c->call_id, "caller verified as customer %lld", id);
 	return json_pack("{s:b, s:I}", "verified", 1, "customer_id",
 	    (json_int_t)id);
+}
+
+json_t *
+tool_deny_caller_id(struct crm_ctx *c)
+{
+	json_t *res;
+	int level;
+	long long who;
+
+	if (c->call_id[0] == '\0')
+		return crm_fail(c, "bad_request", "deny_caller_id needs a call "
+		    "id");
+	if (crm_call_load(c) != 0 || crm_deny_caller_id(c) != 0)
+		return NULL;
+	log_info(c->call_id, "caller says they are not the caller-ID customer");
+	who = crm_identity(c, &level);
+	res = json_pack("{s:s, s:b, s:s}", "call_sid", c->call_id,
+	    "caller_id_denied", 1, "identity", who ? "verified" : "none");
+	if (who)
+		json_object_set_new(res, "customer_id", json_integer(who));
+	return res;
 }
