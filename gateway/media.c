@@ -8,10 +8,14 @@
  *
  * Our side (us -> Twilio): the bus thread puts tts-worker's AUDIO_OUT and
  * AUDIO_MARK and the agent's CLEAR and HANGUP into the call under gw_lock
- * and wakes lws; on the service thread a per-call lws_sul timer drives the
- * pacer (pacer.c), which emits one 160-byte media message per 20 ms and
- * marks in queue order.  Messages wait in a small per-call tx list until
- * lws says the socket is writable.
+ * and wakes lws (once per batch: only when the pending list was empty);
+ * on the service thread one sweep timer every PACE_SWEEP_US drives the
+ * pacer (pacer.c) of every call that is playing, which emits one 160-byte
+ * media message per 20 ms and marks in queue order.  One timer for all
+ * calls, not one per call: lws polls every socket each time it wakes, so
+ * per-call timers at scattered phases made the cost grow with the square
+ * of the number of calls.  Messages wait in a small per-call tx list
+ * until lws says the socket is writable.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +34,9 @@
 #define MEDIA_START_TIMEOUT_S 15        /* connected socket must start */
 #define CALL_BUCKETS 256
 #define TX_MAX 1000             /* messages waiting for a slow socket */
+#define PACE_SWEEP_US 5000      /* pacer sweep period; the pacer sends a
+				   frame up to 2 ms early, so a frame
+				   leaves within ~3 ms of its slot */
 
 struct txmsg {
 	struct txmsg *next;
@@ -60,7 +67,8 @@ struct gw_call {
 	size_t tx_n;
 	int tx_full_logged;
 	struct gw_call *cnext;          /* closes in one wake */
-	lws_sorted_usec_list_t sul;
+	struct gw_call *pace_next;      /* on the sweep list */
+	int pacing;
 	uint32_t wait_utt;              /* last utterance timed */
 	uint64_t underruns_seen;
 };
@@ -68,6 +76,10 @@ struct gw_call {
 static struct gw_call *buckets[CALL_BUCKETS];
 static struct gw_call *pending_head;
 static int nstreams;                    /* service thread */
+static struct gw_call *pacing_head;     /* service thread: calls playing */
+static lws_sorted_usec_list_t pace_sul;
+static int pace_armed;
+static struct media_msg rx_msg;         /* service thread: one at a time */
 
 static void sink_frame(void *arg, uint32_t utt, const uint8_t *frame,
     uint64_t enq_us);
@@ -87,6 +99,7 @@ static void handle_text(struct gw_call *c, const char *text, size_t len);
 static void end_call(struct gw_call *c, const char *reason);
 static void call_free(struct gw_call *c);
 static void arm(struct gw_call *c);
+static void unpace(struct gw_call *c);
 static void malformed(struct gw_call *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -198,14 +211,19 @@ unregister_locked(struct gw_call *c)
 	}
 }
 
-static void
+/* Queue c for the service thread; 1 if the service thread must be woken
+ * (the list was empty: otherwise a wake is already on its way). */
+static int
 pend_locked(struct gw_call *c)
 {
+	int wake = pending_head == NULL;
+
 	if (c->pending)
-		return;
+		return 0;
 	c->pending = 1;
 	c->pnext = pending_head;
 	pending_head = c;
+	return wake;
 }
 
 int
@@ -237,7 +255,7 @@ media_audio_out(const struct fd_frame *f)
 {
 	uint64_t now = fd_mono_us(), hop = now > f->ts_us ? now - f->ts_us : 0;
 	struct gw_call *c;
-	int rv;
+	int rv, wake = 0;
 
 	GW_STAT_ADD(hop_n, 1);
 	GW_STAT_ADD(hop_sum_us, hop);
@@ -252,7 +270,7 @@ media_audio_out(const struct fd_frame *f)
 	rv = pacer_audio(&c->pacer, f->ref, f->payload, f->payload_len, now);
 	if (rv == 0) {
 		c->want_kick = 1;
-		pend_locked(c);
+		wake = pend_locked(c);
 	}
 	pthread_mutex_unlock(&gw_lock);
 	log_debug(f->call_id, "audio_out utt %u %u bytes, tts->gateway %llu us",
@@ -265,7 +283,7 @@ media_audio_out(const struct fd_frame *f)
 		GW_STAT_ADD(audio_dropped, 1);
 		log_warnx(f->call_id, "audio_out utt %u: queue full, %u bytes "
 		    "dropped", f->ref, f->payload_len);
-	} else
+	} else if (wake)
 		lws_cancel_service(gw_ctx);
 }
 
@@ -275,7 +293,7 @@ media_audio_mark(const struct fd_frame *f)
 	struct gw_call *c;
 	const char *name;
 	json_t *j;
-	int rv = 0;
+	int rv = 0, wake = 0;
 
 	if ((j = fd_frame_json(f)) == NULL)
 		return;
@@ -292,7 +310,7 @@ media_audio_mark(const struct fd_frame *f)
 		    json_is_true(json_object_get(j, "last")), fd_mono_us());
 		if (rv == 0) {
 			c->want_kick = 1;
-			pend_locked(c);
+			wake = pend_locked(c);
 		}
 	}
 	pthread_mutex_unlock(&gw_lock);
@@ -300,7 +318,7 @@ media_audio_mark(const struct fd_frame *f)
 		log_debug(f->call_id, "audio_mark %s: no live stream", name);
 	else if (rv < 0)
 		log_err(f->call_id, "audio_mark %s: out of memory", name);
-	else if (rv == 0)
+	else if (wake)
 		lws_cancel_service(gw_ctx);
 	json_decref(j);
 }
@@ -315,7 +333,7 @@ media_clear(const struct fd_frame *f)
 	if ((c = find_locked(f->call_id)) != NULL) {
 		n = pacer_clear(&c->pacer, f->ref);
 		c->want_clear = 1;
-		pend_locked(c);
+		(void)pend_locked(c);
 	}
 	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
@@ -336,7 +354,7 @@ media_hangup(const struct fd_frame *f)
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) != NULL) {
 		c->want_close = 1;
-		pend_locked(c);
+		(void)pend_locked(c);
 	}
 	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
@@ -386,36 +404,72 @@ media_on_wake(void)
 	}
 }
 
-/* The pacer's timer (service thread). */
+/* The pacing sweep (service thread): tick every playing call whose next
+ * frame is due, drop the ones that went idle. */
 static void
-pace_cb(lws_sorted_usec_list_t *sul)
+pace_sweep(lws_sorted_usec_list_t *sul)
 {
-	struct gw_call *c = lws_container_of(sul, struct gw_call, sul);
-	uint64_t u;
+	struct gw_call *c, **pp;
+	uint64_t now = fd_mono_us(), u;
 	int again;
 
-	pthread_mutex_lock(&gw_lock);
-	again = pacer_tick(&c->pacer, fd_mono_us());
-	u = c->pacer.underruns - c->underruns_seen;
-	c->underruns_seen = c->pacer.underruns;
-	pthread_mutex_unlock(&gw_lock);
-	if (u) {
-		GW_STAT_ADD(underruns, u);
-		log_debug(c->call_id, "underrun: no audio for a tick "
-		    "mid-utterance");
+	(void)sul;
+	pace_armed = 0;
+	for (pp = &pacing_head; (c = *pp) != NULL;) {
+		pthread_mutex_lock(&gw_lock);
+		again = pacer_tick(&c->pacer, now);
+		u = c->pacer.underruns - c->underruns_seen;
+		c->underruns_seen = c->pacer.underruns;
+		pthread_mutex_unlock(&gw_lock);
+		if (u) {
+			GW_STAT_ADD(underruns, u);
+			log_debug(c->call_id, "underrun: no audio for a tick "
+			    "mid-utterance");
+		}
+		if (again) {
+			pp = &c->pace_next;
+			continue;
+		}
+		*pp = c->pace_next;
+		c->pacing = 0;
 	}
-	if (again)
-		arm(c);
+	if (pacing_head && !pace_armed) {
+		pace_armed = 1;
+		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
+		    PACE_SWEEP_US);
+	}
 }
 
-/* Schedule the next tick at its absolute due time. */
+/* c has audio to pace: put it on the sweep list. */
 static void
 arm(struct gw_call *c)
 {
-	uint64_t now = fd_mono_us(), due = pacer_due(&c->pacer);
+	if (!c->pacing) {
+		c->pacing = 1;
+		c->pace_next = pacing_head;
+		pacing_head = c;
+	}
+	if (!pace_armed) {
+		pace_armed = 1;
+		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
+		    PACE_SWEEP_US);
+	}
+}
 
-	lws_sul_schedule(gw_ctx, 0, &c->sul, pace_cb,
-	    due > now ? (lws_usec_t)(due - now) : 0);
+/* c ends: off the sweep list. */
+static void
+unpace(struct gw_call *c)
+{
+	struct gw_call **pp;
+
+	if (!c->pacing)
+		return;
+	for (pp = &pacing_head; *pp; pp = &(*pp)->pace_next)
+		if (*pp == c) {
+			*pp = c->pace_next;
+			break;
+		}
+	c->pacing = 0;
 }
 
 /* Pacer sink: called with gw_lock held.  frame and mark only from the
@@ -524,14 +578,19 @@ static int
 on_writeable(struct gw_call *c)
 {
 	struct txmsg *m;
-	int n;
+	int n, first = 1;
 
 	if (c->closing) {
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL,
 		    (unsigned char *)"hangup", 6);
 		return -1;
 	}
-	while ((m = c->tx_head) != NULL && !lws_send_pipe_choked(c->wsi)) {
+	/* lws_send_pipe_choked() is a poll() syscall: the first message
+	 * needs none (lws just said the socket is writable), so the usual
+	 * one frame per tick costs one send and nothing else */
+	while ((m = c->tx_head) != NULL && (first ||
+	    !lws_send_pipe_choked(c->wsi))) {
+		first = 0;
 		c->tx_head = m->next;
 		if (c->tx_head == NULL)
 			c->tx_tail = NULL;
@@ -683,7 +742,7 @@ on_start(struct gw_call *c, struct media_msg *m)
 static void
 handle_text(struct gw_call *c, const char *text, size_t len)
 {
-	struct media_msg *m;
+	struct media_msg *m = &rx_msg;
 	char err[200];
 	uint32_t utt = 0;
 	int played;
@@ -691,13 +750,8 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 
 	if (c->ended || c->closing)
 		return;         /* after stop/hangup nothing matters */
-	if ((m = malloc(sizeof(*m))) == NULL) {
-		log_err(c->call_id, "media: out of memory, message dropped");
-		return;
-	}
 	if (media_msg_parse(text, len, m, err, sizeof(err)) != 0) {
 		malformed(c, "%s", err);
-		free(m);
 		return;
 	}
 	if (m->event == MEDIA_CONNECTED) {
@@ -759,7 +813,6 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 	}
 out:
 	media_msg_clear(m);
-	free(m);
 }
 
 /* Publish CALL_END once and stop feeding the call. */
@@ -775,7 +828,7 @@ end_call(struct gw_call *c, const char *reason)
 	unregister_locked(c);
 	pacer_free(&c->pacer);
 	pthread_mutex_unlock(&gw_lock);
-	lws_sul_cancel(&c->sul);
+	unpace(c);
 	if ((j = json_pack("{s:s}", "reason", reason)) != NULL) {
 		fd_bus_publish_json(&gw_bus, FD_MSG_CALL_END, c->call_id, 0, j);
 		json_decref(j);
@@ -792,7 +845,7 @@ call_free(struct gw_call *c)
 	unregister_locked(c);
 	pacer_free(&c->pacer);
 	pthread_mutex_unlock(&gw_lock);
-	lws_sul_cancel(&c->sul);
+	unpace(c);
 	for (m = c->tx_head; m; m = nm) {
 		nm = m->next;
 		free(m);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "media_msg.h"
+#include "twilio.h"
 
 static struct media_msg m;
 static char err[256];
@@ -210,6 +211,104 @@ test_malformed(void **state)
 	    &m, err, sizeof(err)), -1);
 }
 
+/* Media messages the scanner takes and ones it hands to jansson must
+ * come out the same; errors must still be errors. */
+static void
+test_fast_path_agrees(void **state)
+{
+	static const struct {
+		const char *msg;
+		int ok, inbound;
+		size_t len;
+	} cases[] = {
+		/* Twilio's shape, with whitespace: fast path */
+		{ "{ \"event\" : \"media\", \"sequenceNumber\": \"3\", \"media\": "
+		  "{\"track\": \"inbound\", \"chunk\": \"1\", \"timestamp\": "
+		  "\"5\", \"payload\": \"/38A\"}, \"streamSid\": \"MZ1\" }\n",
+		  0, 1, 3 },
+		/* no track: inbound */
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/38A\"}}", 0, 1, 3 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"track\":\"outbound\",\"payload\":\"/38A\"}}", 0, 0, 3 },
+		/* an escape, an unknown key, a number: jansson's job, still ok */
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ\\u0031\",\"media\":"
+		  "{\"payload\":\"/38A\"}}", 0, 1, 3 },
+		{ "{\"event\":\"media\",\"extra\":\"x\",\"streamSid\":\"MZ1\","
+		  "\"media\":{\"payload\":\"/38A\"}}", 0, 1, 3 },
+		{ "{\"event\":\"media\",\"sequenceNumber\":3,\"streamSid\":"
+		  "\"MZ1\",\"media\":{\"payload\":\"/38A\"}}", 0, 1, 3 },
+		/* errors either way */
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"streamSid\":"
+		  "\"MZ1\",\"media\":{\"payload\":\"/38A\"}}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/38A\",\"payload\":\"/38A\"}}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ 1\",\"media\":"
+		  "{\"payload\":\"/38A\"}}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/38\"}}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/3=A\"}}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/38*\"}}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/3\\\"A\"}}", -1, 0, 0 },
+		/* an escaped slash is still base64 once unescaped */
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"\\/38A\"}}", 0, 1, 3 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/38A\"}} x", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\",\"media\":"
+		  "{\"payload\":\"/38A\"}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"MZ1\"}", -1, 0, 0 },
+		{ "{\"event\":\"media\",\"media\":{\"payload\":\"/38A\"}}", -1, 0,
+		  0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rv = parse(cases[i].msg);
+		if (rv != cases[i].ok)
+			fail_msg("case %zu: rv %d (%s)", i, rv, err);
+		if (rv != 0)
+			continue;
+		assert_int_equal(m.event, MEDIA_MEDIA);
+		assert_string_equal(m.stream_sid, "MZ1");
+		assert_int_equal(m.inbound, cases[i].inbound);
+		assert_int_equal(m.audio_len, cases[i].len);
+		assert_int_equal(m.audio[0], 0xff);
+		assert_int_equal(m.audio[2], 0x00);
+		media_msg_clear(&m);
+	}
+}
+
+/* The scanner's base64 against common/twilio.c's on every length 0..200
+ * and both paddings. */
+static void
+test_fast_b64(void **state)
+{
+	uint8_t raw[200], want[200];
+	char b64[300], msg[512];
+	size_t n, i;
+	long k;
+
+	(void)state;
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (uint8_t)(i * 37 + 11);
+	for (n = 1; n <= sizeof(raw); n++) {
+		fd_b64_encode(raw, n, b64);
+		k = fd_b64_decode(b64, strlen(b64), want, sizeof(want));
+		assert_int_equal(k, (long)n);
+		snprintf(msg, sizeof(msg), "{\"event\":\"media\",\"streamSid\":"
+		    "\"MZ1\",\"media\":{\"payload\":\"%s\"}}", b64);
+		assert_int_equal(parse(msg), 0);
+		assert_int_equal(m.audio_len, n);
+		assert_memory_equal(m.audio, want, n);
+		media_msg_clear(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -217,6 +316,8 @@ main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_full_frame),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_fast_path_agrees),
+		cmocka_unit_test(test_fast_b64),
 	};
 	return cmocka_run_group_tests_name("gateway_media", tests, NULL, NULL);
 }

@@ -26,22 +26,75 @@ if [ "$smoke" = 1 ]; then
 else
 	run bus "$BIN/busbench"
 fi
-run stt "$BIN/stt-bench" $([ "$smoke" = 1 ] && echo --smoke)
-run tts "$BIN/tts-bench" $([ "$smoke" = 1 ] && echo --smoke)
-[ -x scripts/bench-stack.sh ] && scripts/bench-stack.sh "$TMP" "$smoke"
+run stt "$BIN/stt-bench" $([ "$smoke" = 1 ] && echo -q)
+run tts "$BIN/tts-bench" $([ "$smoke" = 1 ] && echo -n 3)
+run crm "$BIN/crm-bench" $([ "$smoke" = 1 ] && echo -n 200)
+if [ -x scripts/bench-stack.sh ]; then
+	echo "bench: stack" >&2
+	scripts/bench-stack.sh "$TMP" "$smoke" || echo "bench: stack failed" >&2
+fi
 
 python3 - "$TMP" "$OUT" <<'PY'
 import json, os, sys, glob, platform, subprocess
 tmp, out = sys.argv[1], sys.argv[2]
 res = {}
+def num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+def flat(prefix, d):
+    # nested objects of a bench program -> prefix_path_to_key
+    for k, v in d.items():
+        key = f"{prefix}_{k}".replace("/", "_").replace(" ", "_")
+        if isinstance(v, dict):
+            yield from flat(key, v)
+        elif num(v):
+            yield key, v
+raw = {}
 for f in sorted(glob.glob(os.path.join(tmp, "*.json"))):
+    name = os.path.basename(f)[:-5]
     try:
         d = json.load(open(f))
     except Exception as e:
         print(f"bench: {f}: {e}", file=sys.stderr); continue
+    raw[name] = d
     for k, v in d.items():
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if num(v):
             res[k] = v
+        elif isinstance(v, dict):
+            res.update(flat(name if k.startswith(name) else f"{name}_{k}", v))
+# the headline names for numbers that sit deep in a program's JSON
+def get(d, *path):
+    for p in path:
+        if not isinstance(d, dict) or p not in d:
+            return None
+        d = d[p]
+    return d
+stt = raw.get("stt", {})
+fid = get(stt, "flite_in_domain") or {}
+first = next(iter(fid.values()), {}) if fid else {}
+if num(first.get("wer")):
+    res["wer_pct"] = round(100 * first["wer"], 2)
+if num(get(first, "slot_accuracy", "all")):
+    res["slot_accuracy_pct"] = round(100 * first["slot_accuracy"]["all"], 1)
+if num(get(stt, "endpointing", "p50_ms")):
+    res["stt_endpoint_ms_p50"] = round(stt["endpointing"]["p50_ms"], 1)
+tts = raw.get("tts", {})
+voice = "slt"
+try:
+    for l in open(os.environ.get("FRONTDESK_CONFIG", "etc/frontdesk.conf")):
+        l = l.strip()
+        if l.startswith("voice") and "=" in l:
+            voice = l.split("=", 1)[1].strip().strip('";'); break
+except Exception:
+    pass
+for k in ("ttfa_ms_p50", "ttfa_ms_p95"):
+    v = get(tts, "voices", voice, k)
+    if num(v):
+        res["tts_first_frame_ms_" + k[-3:]] = v
+for tool in ("lookup_cached", "lookup_uncached", "slot_search", "book_200_concurrent"):
+    for k in ("p50_ms", "p99_ms"):
+        v = get(raw.get("crm", {}), "crm_tools", tool, k)
+        if num(v):
+            res[f"tool_{tool}_ms_{k[:3]}"] = v
 try:
     commit = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
 except Exception:

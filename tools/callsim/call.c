@@ -65,7 +65,7 @@ call_run(const struct scenario *sc, const struct call_opts *o,
 		goto out;
 	}
 	for (i = 0; i < sc->nturns; i++)
-		r->turns[i].latency_ms = -1;
+		r->turns[i].latency_ms = r->turns[i].bargein_ms = -1;
 	if (synth_turns(sc, &p, r) != 0 || dial(sc, o, setup, r, &tw) != 0 ||
 	    plan_stream(o, &tw, &p, r) != 0)
 		goto out;
@@ -96,6 +96,8 @@ call_result_free(struct call_result *r)
 	free(r->turns);
 	free(r->greeting);
 	free(r->segs);
+	free(r->jitter_us);
+	free(r->track);
 	for (i = 0; i < r->nfail; i++)
 		free(r->failures[i]);
 	free(r->failures);
@@ -161,6 +163,17 @@ synth_turns(const struct scenario *sc, struct session_plan *p,
 	for (i = 0; i < sc->nturns; i++) {
 		if (sc->turns[i].kind != TURN_SAY)
 			continue;
+		if (sc->turns[i].audio) {       /* recorded: send as is */
+			if ((p->speech[i] = malloc(sc->turns[i].audio_n)) ==
+			    NULL) {
+				call_fail(r, "out of memory");
+				return -1;
+			}
+			memcpy(p->speech[i], sc->turns[i].audio,
+			    sc->turns[i].audio_n);
+			p->speech_n[i] = sc->turns[i].audio_n;
+			continue;
+		}
 		if (voice_say(sc->voice, sc->turns[i].text, &p->speech[i],
 		    &p->speech_n[i], err, sizeof(err)) != 0) {
 			call_fail(r, "turn %zu: cannot synthesise \"%s\": %s",

@@ -24,6 +24,10 @@ struct call_opts {
 	int send_garbage;               /* malformed Media Streams first */
 	int hear;                       /* transcribe the agent */
 	int verbose;                    /* live per-event log on stderr */
+	int record_track;               /* keep the caller's track (--record) */
+	int duration_ms;                /* >0: caller hangs up after this long
+					   without failing (--load) */
+	int quiet;                      /* no per-call progress lines */
 };
 
 /* How the call is placed: NULL means an inbound call to /twilio/voice. */
@@ -38,6 +42,10 @@ struct turn_result {
 	char *heard;                    /* what the agent said after it */
 	long latency_ms;                /* -1: no reply measured */
 	long start_ms, end_ms;          /* caller's audio, stream clock */
+	long bargein_ms;                /* barge-in turn: first voiced frame
+					   sent -> Twilio clear, -1 none */
+	unsigned long frame0, frame1;   /* caller track frames [frame0,
+					   frame1) this turn sent */
 	int done;                       /* the turn was carried out */
 };
 
@@ -58,6 +66,17 @@ struct call_result {
 	long duration_ms;
 	long answer_ms;                 /* stream start to first agent audio */
 	unsigned media_rx, media_tx, marks_echoed, clears;
+	/* outbound audio as received (load metrics): a run is the media
+	 * frames between two marks; a gap > UNDERRUN_GAP_US inside a run is
+	 * an underrun; jitter = |inter-arrival - 20 ms| inside a run */
+	unsigned underruns;
+	uint32_t *jitter_us;
+	size_t njitter, jitter_cap;
+	int cut_short;                  /* duration_ms reached: later turns
+					   were not played (not a failure) */
+	uint8_t *track;                 /* caller mu-law as sent, one 160-byte
+					   frame per tick (record_track) */
+	size_t track_n, track_cap;
 	json_t *record;                 /* GET /api/v1/calls/{sid} or NULL */
 	char **failures;
 	size_t nfail;
@@ -68,6 +87,8 @@ struct call_result {
 void call_run(const struct scenario *sc, const struct call_opts *o,
     const struct call_setup *setup, struct call_result *r);
 void call_result_free(struct call_result *r);
+
+#define UNDERRUN_GAP_US 40000   /* media inter-arrival mid-utterance */
 void call_fail(struct call_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "/path?query" of an absolute URL ("/" if none). */

@@ -9,6 +9,10 @@
  *   callsim --scenario F [--json]          one call, exit 1 on a failure
  *   callsim --dir D [--parallel N] [--report FILE]
  *   callsim --carrier-port P [--answer-scenario F]   (alone: serve)
+ *   callsim --replay REC.json|DIR [--record DIR]      a recorded caller again
+ *   callsim --compare A.json B.json                    two runs side by side
+ *   callsim --load N --duration S [--ramp S]           N callers at once
+ *   callsim --streams N --duration S [--ramp S]        N bare Media Streams
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -28,8 +33,11 @@
 #include "carrier.h"
 #include "clock.h"
 #include "expect.h"
+#include "load.h"
 #include "log.h"
+#include "record.h"
 #include "scenario.h"
+#include "eval.h"
 #include "voice.h"
 
 struct job {
@@ -47,6 +55,13 @@ struct pool {
 	const struct call_opts *o;
 };
 
+/* What to do with each call besides checking it. */
+struct run_mode {
+	int replay;                     /* inputs are recordings */
+	const char *record;             /* --record DIR or NULL */
+	const char *report;             /* --report FILE or NULL */
+};
+
 static volatile sig_atomic_t got_signal;
 
 /* --send-garbage alone: malformed messages, then a short normal call. */
@@ -54,11 +69,14 @@ static const char garbage_call[] = "{\"name\":\"malformed Media Streams "
     "messages, then a short call\",\"caller\":{\"from\":\"+15551230001\"},"
     "\"turns\":[{\"say\":\"Hello?\"},{\"hangup\":true}]}";
 
-static int run_one(const char *path, const struct call_opts *o, int json);
-static int report_one(struct scenario *sc, const struct call_opts *o,
-    int json);
-static int run_dir(const char *dir, int parallel, const char *report,
+static int run_one(const char *path, const struct call_opts *o, int json,
+    const struct run_mode *rm);
+static int report_one(struct scenario *sc, json_t *script, const char *path,
+    const struct call_opts *o, int json, const struct run_mode *rm);
+static int run_dir(const char *dir, int parallel, const struct run_mode *rm,
     const struct call_opts *o);
+static void save_call(const struct run_mode *rm, const char *path,
+    json_t *script, const struct scenario *sc, const struct call_result *r);
 static void *worker(void *arg);
 static int list_scenarios(const char *dir, char ***paths, size_t *n);
 static void on_signal(int sig);
@@ -87,13 +105,27 @@ main(int argc, char **argv)
 		{ "no-hear", no_argument, NULL, 'N' },
 		{ "send-garbage", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "record", required_argument, NULL, 'O' },
+		{ "replay", required_argument, NULL, 'Y' },
+		{ "compare", required_argument, NULL, 'K' },
+		{ "load", required_argument, NULL, 'L' },
+		{ "streams", required_argument, NULL, 'M' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "ramp", required_argument, NULL, 'p' },
+		{ "tts-pub", required_argument, NULL, 'b' },
+		{ "no-inbound", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct call_opts o = { "http://127.0.0.1:8080",
 		"https://frontdesk.example.com", NULL, NULL, 180000, 30000,
-		15000, 0, 1, 0 };
-	const char *scenario = NULL, *dir = NULL, *report = NULL;
+		15000, 0, 1, 0, 0, 0, 0 };
+	struct run_mode rm = { 0, NULL, NULL };
+	struct load_opts lo = { 0, 0, 0, NULL, NULL, 1 };
+	const char *scenario = NULL, *dir = NULL, *replay = NULL;
+	const char *compare = NULL;
+	int streams = 0;
+	struct stat st;
 	const char *answer = NULL, *corpus = NULL;
 	struct scenario *answer_sc = NULL;
 	int c, json = 0, parallel = 1, carrier_port = 0, rc = 0;
@@ -101,13 +133,14 @@ main(int argc, char **argv)
 	unsigned a, f;
 
 	log_init("callsim", LOG_LVL_WARN);
-	while ((c = getopt_long(argc, argv, "s:D:P:R:jg:u:t:T:H:r:c:a:C:NGvh",
+	while ((c = getopt_long(argc, argv,
+	    "s:D:P:R:jg:u:t:T:H:r:c:a:C:NGvhO:Y:K:L:M:d:p:b:I",
 	    lopts, NULL)) != -1) {
 		switch (c) {
 		case 's': scenario = optarg; break;
 		case 'D': dir = optarg; break;
 		case 'P': parallel = atoi(optarg); break;
-		case 'R': report = optarg; break;
+		case 'R': rm.report = lo.report = optarg; break;
 		case 'j': json = 1; break;
 		case 'g': o.gateway = optarg; break;
 		case 'u': o.public_url = optarg; break;
@@ -122,11 +155,38 @@ main(int argc, char **argv)
 		case 'G': o.send_garbage = 1; break;
 		case 'v': o.verbose = 1; log_init("callsim", LOG_LVL_INFO);
 			break;
+		case 'O': rm.record = optarg; break;
+		case 'Y': replay = optarg; break;
+		case 'K': compare = optarg; break;
+		case 'L': lo.calls = atoi(optarg); break;
+		case 'M': lo.calls = atoi(optarg); streams = 1; break;
+		case 'd': lo.duration_s = atoi(optarg); break;
+		case 'p': lo.ramp_s = atoi(optarg); break;
+		case 'b': lo.tts_pub = optarg; break;
+		case 'I': lo.inbound = 0; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || (scenario && dir) || (!scenario && !dir &&
+	if (compare) {
+		if (optind + 1 != argc) {
+			usage(stderr);
+			return 2;
+		}
+		if (compare_print(stdout, compare, argv[optind], err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "callsim: %s\n", err);
+			return 2;
+		}
+		return 0;
+	}
+	if (lo.calls && (lo.calls > 5000 || lo.duration_s <= 0 ||
+	    lo.ramp_s < 0 || scenario || dir || replay)) {
+		usage(stderr);
+		return 2;
+	}
+	if (optind != argc || (scenario && dir) || (replay && (scenario ||
+	    dir)) || (!scenario && !dir && !replay && !lo.calls &&
 	    !carrier_port && !o.send_garbage) || parallel < 1 || parallel > 64 ||
 	    o.timeout_ms <= 0 || o.hangup_timeout_ms < 0 ||
 	    o.reply_timeout_ms <= 0 || carrier_port < 0 ||
@@ -139,6 +199,12 @@ main(int argc, char **argv)
 	if (o.token && *o.token == '\0')
 		o.token = NULL;
 	o.api_token = getenv("FRONTDESK_API_TOKEN");
+	o.record_track = rm.record != NULL;
+	if (streams) {
+		signal(SIGPIPE, SIG_IGN);
+		lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+		return streams_run(&o, &lo);
+	}
 	if (corpus == NULL)
 		corpus = default_corpus();
 	signal(SIGPIPE, SIG_IGN);
@@ -160,13 +226,21 @@ main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (scenario)
-		rc = run_one(scenario, &o, json);
+	if (lo.calls)
+		rc = load_run(&o, &lo);
+	else if (scenario)
+		rc = run_one(scenario, &o, json, &rm);
 	else if (dir)
-		rc = run_dir(dir, parallel, report, &o);
-	else if (o.send_garbage)
+		rc = run_dir(dir, parallel, &rm, &o);
+	else if (replay && stat(replay, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rm.replay = 1;
+		rc = run_dir(replay, parallel, &rm, &o);
+	} else if (replay) {
+		rm.replay = 1;
+		rc = run_one(replay, &o, json, &rm);
+	} else if (o.send_garbage)
 		rc = report_one(scenario_parse(garbage_call, err, sizeof(err)),
-		    &o, json);
+		    NULL, NULL, &o, json, &rm);
 	else {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
@@ -189,30 +263,44 @@ out:
 }
 
 static int
-run_one(const char *path, const struct call_opts *o, int json)
+run_one(const char *path, const struct call_opts *o, int json,
+    const struct run_mode *rm)
 {
 	struct scenario *sc;
 	char err[512];
 
-	if ((sc = scenario_load(path, err, sizeof(err))) == NULL) {
+	sc = rm->replay ? replay_load(path, err, sizeof(err)) :
+	    scenario_load(path, err, sizeof(err));
+	if (sc == NULL) {
 		fprintf(stderr, "callsim: %s\n", err);
 		return 2;
 	}
-	return report_one(sc, o, json);
+	return report_one(sc, record_script(path), path, o, json, rm);
 }
 
-/* Run sc (freed here), print its result; 1 if it failed. */
+/* Run sc (freed here, with script), print its result; 1 if it failed. */
 static int
-report_one(struct scenario *sc, const struct call_opts *o, int json)
+report_one(struct scenario *sc, json_t *script, const char *path,
+    const struct call_opts *o, int json, const struct run_mode *rm)
 {
 	struct call_result r;
 	char *txt;
 	json_t *j;
 	int rc;
 
-	if (sc == NULL)
+	if (sc == NULL) {
+		json_decref(script);
 		return 2;
+	}
 	call_run(sc, o, NULL, &r);
+	save_call(rm, path, script, sc, &r);
+	json_decref(script);
+	if (rm->report && (j = result_json(sc, &r)) != NULL) {
+		if (json_dump_file(j, rm->report, JSON_INDENT(2)) != 0)
+			fprintf(stderr, "callsim: cannot write %s\n",
+			    rm->report);
+		json_decref(j);
+	}
 	if (json) {
 		j = result_json(sc, &r);
 		txt = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
@@ -228,16 +316,18 @@ report_one(struct scenario *sc, const struct call_opts *o, int json)
 }
 
 static int
-run_dir(const char *dir, int parallel, const char *report,
+run_dir(const char *dir, int parallel, const struct run_mode *rm,
     const struct call_opts *o)
 {
 	struct pool pl;
 	pthread_t th[64];
 	char **paths = NULL;
 	size_t n = 0, i, k, passed = 0;
+	const struct scenario **scs;
+	const struct call_result **rs;
 	int nth, rc;
-	json_t *rep, *arr;
-	FILE *f;
+	json_t *rep, *arr, *sum, *m;
+	FILE *f = NULL;
 
 	if (list_scenarios(dir, &paths, &n) != 0 || n == 0) {
 		fprintf(stderr, "callsim: no *.json scenarios in %s\n", dir);
@@ -247,11 +337,16 @@ run_dir(const char *dir, int parallel, const char *report,
 	pthread_mutex_init(&pl.lock, NULL);
 	pl.o = o;
 	pl.n = n;
-	if ((pl.jobs = calloc(n, sizeof(*pl.jobs))) == NULL)
+	scs = calloc(n, sizeof(*scs));
+	rs = calloc(n, sizeof(*rs));
+	if ((pl.jobs = calloc(n, sizeof(*pl.jobs))) == NULL || scs == NULL ||
+	    rs == NULL)
 		return 2;
 	for (i = 0; i < n; i++) {
 		pl.jobs[i].path = paths[i];
-		pl.jobs[i].sc = scenario_load(paths[i], pl.jobs[i].err,
+		pl.jobs[i].sc = rm->replay ? replay_load(paths[i],
+		    pl.jobs[i].err, sizeof(pl.jobs[i].err)) :
+		    scenario_load(paths[i], pl.jobs[i].err,
 		    sizeof(pl.jobs[i].err));
 	}
 	nth = parallel < (int)n ? parallel : (int)n;
@@ -264,42 +359,76 @@ run_dir(const char *dir, int parallel, const char *report,
 	for (k = 0; k < (size_t)nth; k++)
 		pthread_join(th[k], NULL);
 
-	printf("\n%-34s %-6s %5s %8s %8s  %s\n", "scenario", "result", "turns",
-	    "max-lat", "hangup", "first failure");
+	printf("\n%-34s %-6s %5s %6s %6s %6s %5s %6s %5s %6s  %s\n", "scenario",
+	    "result", "turns", "v2v50", "v2vmax", "1stwd", "misr", "barge",
+	    "tools", "hangup", "reason");
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		struct job *jb = &pl.jobs[i];
+		double v[256];
+		size_t done = 0, nv = 0;
 		long maxlat = -1;
-		size_t done = 0;
+		char barge[16] = "-";
+		json_t *x;
 		const char *name = strrchr(jb->path, '/') ?
 		    strrchr(jb->path, '/') + 1 : jb->path;
 		if (jb->sc == NULL) {
-			printf("%-34.34s %-6s %5s %8s %8s  %s\n", name, "FAIL",
-			    "-", "-", "-", jb->err);
-			json_array_append_new(arr, json_pack("{s:s, s:b, s:[s]}",
-			    "name", name, "passed", 0, "failures", jb->err));
+			printf("%-34.34s %-6s %5s %6s %6s %6s %5s %6s %5s %6s  %s\n",
+			    name, "FAIL", "-", "-", "-", "-", "-", "-", "-",
+			    "-", jb->err);
+			json_array_append_new(arr, json_pack("{s:s, s:b, s:s, "
+			    "s:[s]}", "name", name, "passed", 0, "reason",
+			    jb->err, "failures", jb->err));
 			continue;
 		}
+		scs[i] = jb->sc;
+		rs[i] = &jb->r;
 		for (k = 0; k < jb->r.nturns; k++) {
 			done += jb->r.turns[k].done;
 			if (jb->r.turns[k].latency_ms > maxlat)
 				maxlat = jb->r.turns[k].latency_ms;
 		}
 		passed += jb->r.nfail == 0;
-		printf("%-34.34s %-6s %2zu/%-2zu %8ld %8s  %s\n", jb->sc->name,
-		    jb->r.nfail ? "FAIL" : "pass", done, jb->r.nturns, maxlat,
-		    jb->r.hangup_by[0] ? jb->r.hangup_by : "-",
-		    jb->r.nfail ? jb->r.failures[0] : "");
+		m = eval_call(jb->sc, &jb->r);
+		json_array_foreach(json_object_get(m, "v2v_ms"), k, x)
+			if (nv < 256)
+				v[nv++] = json_number_value(x);
+		if (json_array_size(json_object_get(m, "bargein_ms")))
+			snprintf(barge, sizeof(barge), "%lld", (long long)
+			    json_integer_value(json_array_get(json_object_get(m,
+			    "bargein_ms"), 0)));
+		else if (json_integer_value(json_object_get(m, "bargeins")))
+			snprintf(barge, sizeof(barge), "none");
+		printf("%-34.34s %-6s %2zu/%-2zu %6.0f %6ld %6ld %5lld %6s %5lld "
+		    "%6s  %s\n", jb->sc->name, jb->r.nfail ? "FAIL" : "pass",
+		    done, jb->r.nturns, eval_pct(v, nv, 50), maxlat,
+		    jb->r.answer_ms, (long long)json_integer_value(
+		    json_object_get(m, "misrecognitions")), barge,
+		    (long long)json_integer_value(json_object_get(m,
+		    "tool_calls")), jb->r.hangup_by[0] ? jb->r.hangup_by : "-",
+		    eval_reason(&jb->r));
+		json_decref(m);
 		json_array_append_new(arr, result_json(jb->sc, &jb->r));
+		if (rm->record) {
+			json_t *script = rm->replay ? record_script(jb->path) :
+			    json_load_file(jb->path, 0, NULL);
+			save_call(rm, jb->path, script, jb->sc, &jb->r);
+			json_decref(script);
+		}
 	}
 	printf("scenarios: %zu passed, %zu failed\n", passed, n - passed);
+	sum = eval_summary(scs, rs, n);
+	if (sum)
+		eval_print(stdout, sum);
 	rc = passed == n ? 0 : 1;
-	if (report) {
-		rep = json_pack("{s:o, s:I, s:I}", "scenarios", arr, "passed",
-		    (json_int_t)passed, "failed", (json_int_t)(n - passed));
-		if (rep == NULL || (f = fopen(report, "w")) == NULL ||
+	if (rm->report) {
+		rep = json_pack("{s:o, s:I, s:I, s:O?}", "scenarios", arr,
+		    "passed", (json_int_t)passed, "failed",
+		    (json_int_t)(n - passed), "summary", sum);
+		if (rep == NULL || (f = fopen(rm->report, "w")) == NULL ||
 		    json_dumpf(rep, f, JSON_INDENT(2)) != 0) {
-			fprintf(stderr, "callsim: cannot write %s\n", report);
+			fprintf(stderr, "callsim: cannot write %s\n",
+			    rm->report);
 			rc = 2;
 		}
 		if (rep && f) {
@@ -309,6 +438,7 @@ run_dir(const char *dir, int parallel, const char *report,
 		json_decref(rep);
 	} else
 		json_decref(arr);
+	json_decref(sum);
 	for (i = 0; i < n; i++) {
 		if (pl.jobs[i].ran)
 			call_result_free(&pl.jobs[i].r);
@@ -317,8 +447,29 @@ run_dir(const char *dir, int parallel, const char *report,
 	}
 	free(paths);
 	free(pl.jobs);
+	free(scs);
+	free(rs);
 	pthread_mutex_destroy(&pl.lock);
 	return rc;
+}
+
+/* --record: the call's caller track and result under rm->record. */
+static void
+save_call(const struct run_mode *rm, const char *path, json_t *script,
+    const struct scenario *sc, const struct call_result *r)
+{
+	char name[256], err[512], *dot;
+	const char *base;
+
+	if (rm->record == NULL)
+		return;
+	base = path ? (strrchr(path, '/') ? strrchr(path, '/') + 1 : path) :
+	    sc->name;
+	snprintf(name, sizeof(name), "%s", base);
+	if ((dot = strrchr(name, '.')) != NULL && strcmp(dot, ".json") == 0)
+		*dot = '\0';
+	if (record_save(rm->record, name, script, sc, r, err, sizeof(err)) != 0)
+		fprintf(stderr, "callsim: record: %s\n", err);
 }
 
 static void *
@@ -337,6 +488,8 @@ worker(void *arg)
 			continue;
 		call_run(jb->sc, pl->o, NULL, &jb->r);
 		jb->ran = 1;
+		if (pl->o->quiet)
+			continue;
 		pthread_mutex_lock(&pl->lock);
 		fprintf(stderr, "callsim: %s: %s\n", jb->sc->name,
 		    jb->r.nfail ? "FAIL" : "pass");
@@ -431,6 +584,11 @@ usage(FILE *f)
 "       callsim --send-garbage            (built-in short call)\n"
 "       callsim --dir DIR [--parallel N] [--report FILE]\n"
 "       callsim --carrier-port PORT [--answer-scenario FILE]\n"
+"       callsim --replay REC.json|DIR [--record DIR] [--json] [--report F]\n"
+"       callsim --compare A.json B.json\n"
+"       callsim --load N --duration S [--ramp S] [--report F]\n"
+"       callsim --streams N --duration S [--ramp S] [--tts-pub ADDR]\n"
+"                [--no-inbound] [--report F]\n"
 "options:\n"
 "  --gateway URL         gateway base URL (http://127.0.0.1:8080)\n"
 "  --public-url URL      URL Twilio would sign (https://frontdesk.example.com)\n"
@@ -444,6 +602,10 @@ usage(FILE *f)
 "  --no-hear             do not transcribe the agent\n"
 "  --send-garbage        send malformed Media Streams messages first\n"
 "  --verbose             log the call as it happens\n"
+"  --record DIR          save each call: DIR/NAME.ulaw (caller track) + .json\n"
+"  --tts-pub ADDR        --streams: publish AUDIO_OUT here (the gateway dials\n"
+"                        the tts-worker's pub: ipc://$FRONTDESK_RUNDIR/tts-worker.pub)\n"
+"  --no-inbound          --streams: send no caller audio\n"
 "env: TWILIO_AUTH_TOKEN, FRONTDESK_API_TOKEN (Bearer for /api/v1/calls)\n"
 "exit: 0 all expectations held, 1 a failure, 2 usage or bad scenario\n");
 }

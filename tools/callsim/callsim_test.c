@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "call.h"
+#include "eval.h"
 #include "expect.h"
 #include "heard.h"
 #include "playout.h"
@@ -397,6 +398,72 @@ test_verdict_check(void **state)
 	scenario_free(s);
 }
 
+static void
+test_eval(void **state)
+{
+	char err[256];
+	struct scenario *s = scenario_parse(good, err, sizeof(err));
+	struct turn_result tr[5];
+	struct call_result r, *rp = &r;
+	const struct scenario *sp;
+	json_t *m, *sum;
+	double v[] = { 5, 1, 4, 2, 3 };
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	sp = s;
+	assert_true(eval_reprompt("Sorry, I didn't catch that. What day?"));
+	assert_true(eval_reprompt("sorry could you say that again"));
+	assert_true(eval_reprompt("Sorry, was that a yes or a no?"));
+	assert_false(eval_reprompt("Sorry, we're closed on Sunday."));
+	assert_false(eval_reprompt("I can repeat the address: 1200 Main"));
+	assert_false(eval_reprompt(NULL));
+	assert_true(eval_pct(v, 5, 50) == 3);
+	assert_true(eval_pct(v, 5, 95) == 5);
+	assert_true(eval_pct(v, 0, 50) == -1);
+
+	memset(&r, 0, sizeof(r));
+	memset(tr, 0, sizeof(tr));
+	r.turns = tr;
+	r.nturns = 5;
+	r.answer_ms = 300;
+	for (i = 0; i < 5; i++) {
+		tr[i].done = 1;
+		tr[i].latency_ms = 500 + 100 * (long)i;
+		tr[i].bargein_ms = -1;
+	}
+	r.record = json_pack("{s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}], "
+	    "s:[{s:s, s:b, s:f}, {s:s, s:b, s:f}]}", "turns",
+	    "role", "agent", "text", "Hi, how can I help?",
+	    "role", "caller", "text", "blah",
+	    "role", "agent", "text", "Sorry, I didn't catch that.",
+	    "tool_calls", "tool", "find_slots", "ok", 1, "latency_ms", 4.0,
+	    "tool", "book", "ok", 0, "latency_ms", 8.0);
+	m = eval_call(s, &r);
+	assert_non_null(m);
+	assert_int_equal(json_integer_value(json_object_get(m,
+	    "misrecognitions")), 1);
+	assert_int_equal(json_integer_value(json_object_get(m,
+	    "agent_replies")), 2);
+	assert_int_equal(json_integer_value(json_object_get(m,
+	    "tool_calls")), 2);
+	assert_int_equal(json_integer_value(json_object_get(m,
+	    "tool_errors")), 1);
+	json_decref(m);
+	sum = eval_summary(&sp, (const struct call_result *const *)&rp, 1);
+	assert_non_null(sum);
+	assert_true(json_number_value(json_object_get(sum,
+	    "task_completion_pct")) == 100.0);
+	assert_int_equal(json_integer_value(json_object_get(sum,
+	    "first_word_ms_p50")), 300);
+	assert_true(json_integer_value(json_object_get(sum, "v2v_ms_p50")) >=
+	    500);
+	json_decref(sum);
+	json_decref(r.record);
+	scenario_free(s);
+}
+
 int
 main(void)
 {
@@ -412,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_twiml),
 		cmocka_unit_test(test_appt_match),
 		cmocka_unit_test(test_verdict_check),
+		cmocka_unit_test(test_eval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

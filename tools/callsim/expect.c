@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eval.h"
 #include "expect.h"
 #include "heard.h"
 
@@ -20,7 +21,7 @@ verdict_check(const struct scenario *sc, struct call_result *r)
 	const struct expect *x = &sc->expect;
 	size_t i;
 
-	for (i = 0; i < sc->nturns; i++) {
+	for (i = 0; i < sc->nturns && !r->cut_short; i++) {
 		if (r->turns[i].done || sc->turns[i].kind == TURN_WAIT ||
 		    sc->turns[i].kind == TURN_HANGUP)
 			continue;
@@ -161,6 +162,8 @@ result_json(const struct scenario *sc, const struct call_result *r)
 	    "clears", (json_int_t)r->clears);
 	if (j == NULL)
 		return NULL;
+	json_object_set_new(j, "reason", json_string(eval_reason(r)));
+	json_object_set_new(j, "metrics", eval_call(sc, r));
 	if (r->transfer_to[0])
 		json_object_set_new(j, "transfer_to",
 		    json_string(r->transfer_to));
@@ -174,6 +177,14 @@ result_json(const struct scenario *sc, const struct call_result *r)
 		    "latency_ms", (json_int_t)r->turns[i].latency_ms,
 		    "start_ms", (json_int_t)r->turns[i].start_ms,
 		    "end_ms", (json_int_t)r->turns[i].end_ms);
+		if (t && st->barge_in) {
+			json_object_set_new(t, "barge_in", json_true());
+			json_object_set_new(t, "bargein_ms", json_integer(
+			    r->turns[i].bargein_ms));
+		}
+		if (t && r->turns[i].heard)
+			json_object_set_new(t, "reprompt", json_boolean(
+			    eval_reprompt(r->turns[i].heard)));
 		if (t == NULL)
 			continue;
 		if (st->text)
@@ -228,9 +239,13 @@ result_print(FILE *f, const struct scenario *sc, const struct call_result *r)
 			    "  (not reached)");
 			break;
 		}
+		if (tr->bargein_ms >= 0)
+			fprintf(f, "   (clear %ld ms after the caller started "
+			    "talking)\n", tr->bargein_ms);
 		if (tr->latency_ms >= 0)
-			fprintf(f, "   agent    %s  [%ld ms]\n", tr->heard ?
-			    tr->heard : "", tr->latency_ms);
+			fprintf(f, "   agent    %s  [%ld ms]%s\n", tr->heard ?
+			    tr->heard : "", tr->latency_ms,
+			    eval_reprompt(tr->heard) ? "  (re-prompt)" : "");
 		else if (tr->done)
 			fprintf(f, "   agent    (no reply)\n");
 	}

@@ -2,14 +2,17 @@
 # Links tts-worker's flite engine (TTS_FLITE_SRCS) for the caller's voice
 # and stt-worker's ps8k decoder (STT_CORE) for hearing the agent.
 CALLSIM_CORE = tools/callsim/scenario.c tools/callsim/playout.c \
-               tools/callsim/heard.c tools/callsim/twiml.c
+               tools/callsim/heard.c tools/callsim/twiml.c \
+               tools/callsim/eval.c
 CALLSIM_VOICE = $(TTS_FLITE_SRCS) $(STT_CORE)
 
 BINS += callsim
 callsim_SRCS = tools/callsim/callsim.c tools/callsim/call.c \
                tools/callsim/session.c tools/callsim/expect.c \
                tools/callsim/http.c tools/callsim/carrier.c \
-               tools/callsim/voice.c $(CALLSIM_CORE) $(CALLSIM_VOICE)
+               tools/callsim/voice.c tools/callsim/record.c \
+               tools/callsim/load.c tools/callsim/streams.c \
+               $(CALLSIM_CORE) $(CALLSIM_VOICE)
 callsim_LIBS = $(LIB_LWS) $(LIB_CURL) $(LIB_PS) $(LIB_FLITE)
 
 TESTS += callsim_test

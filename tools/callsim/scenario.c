@@ -176,8 +176,10 @@ scenario_free(struct scenario *s)
 	free(s->to);
 	free(s->voice);
 	free(s->now);
-	for (i = 0; i < s->nturns; i++)
+	for (i = 0; i < s->nturns; i++) {
 		free(s->turns[i].text);
+		free(s->turns[i].audio);
+	}
 	free(s->turns);
 	free(s->expect.outcome);
 	free(s->expect.hangup_by);

@@ -7,6 +7,7 @@
 #define CALLSIM_SCENARIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum turn_kind { TURN_SAY, TURN_DTMF, TURN_WAIT, TURN_HANGUP };
 
@@ -15,6 +16,10 @@ struct turn {
 	char *text;             /* TURN_SAY: the line; TURN_DTMF: the digits */
 	int barge_in;           /* start ~800 ms into the agent's reply */
 	int wait_ms;            /* TURN_WAIT */
+	uint8_t *audio;         /* TURN_SAY: recorded caller mu-law to send
+				   instead of synthesising text (replay,
+				   load), or NULL */
+	size_t audio_n;
 };
 
 struct expect_appt {

@@ -64,6 +64,11 @@ struct sess {
 	uint64_t last_voiced_rx, last_voiced_play, voiced_in_end;
 	int playing;
 	uint64_t seg_start;
+	uint64_t media_last;            /* arrival of the last media frame */
+	unsigned long run_frames;       /* media frames since the last mark */
+	/* barge-in timing: first voiced frame of a barge-in turn -> clear */
+	long barge_turn;
+	uint64_t barge_at;
 	/* carrier requests, under reg_lock */
 	enum carrier_req req;
 	char req_number[64];
@@ -77,6 +82,8 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len);
 static void on_tick(lws_sorted_usec_list_t *sul);
 static void caller_step(struct sess *s, uint64_t now, uint8_t *frame);
+static void media_timing(struct sess *s, uint64_t now);
+static void track_add(struct sess *s, const uint8_t *frame);
 static void play_step(struct sess *s, uint64_t now);
 static void handle_msg(struct sess *s, const char *txt, size_t len);
 static void q_raw(struct sess *s, const char *txt, size_t len, int binary);
@@ -114,6 +121,7 @@ session_run(const struct session_plan *p, struct call_result *r)
 	s->p = p;
 	s->r = r;
 	s->latency_turn = -1;
+	s->barge_turn = -1;
 	s->awaiting = 1;                /* the agent greets first */
 	s->t_begin = fd_mono_us();
 	playout_init(&s->po);
@@ -313,8 +321,20 @@ on_tick(lws_sorted_usec_list_t *sul)
 		s->tick++;
 		play_step(s, now);
 		memset(frame, FD_ULAW_SILENCE, sizeof(frame));
-		caller_step(s, now, frame);
+		if (s->p->o->duration_ms > 0 && (s->ph == PH_TURN ||
+		    s->ph == PH_AFTER) && !(s->awaiting && s->reply_start ==
+		    0 && now - s->await_since < (uint64_t)
+		    s->p->o->reply_timeout_ms * 1000u) && now - s->t0 >=
+		    (uint64_t)s->p->o->duration_ms * 1000u) {
+			/* load runs: time is up between two turns (a reply
+			 * still owed is waited for, so it is measured) */
+			s->r->cut_short = s->turn < s->p->sc->nturns;
+			hang_up(s, "caller");
+		} else
+			caller_step(s, now, frame);
 		if (!s->closing) {
+			if (s->p->o->record_track)
+				track_add(s, frame);
 			fd_b64_encode(frame, sizeof(frame), b64);
 			s->chunk++;
 			q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
@@ -379,6 +399,7 @@ turn_finished(struct sess *s, uint64_t now)
 
 	s->speech_end = s->last_voiced_sent ? s->last_voiced_sent : now;
 	tr->end_ms = ms_of(s, s->speech_end);
+	tr->frame1 = s->chunk + 1;      /* this tick's frame is the last */
 	tr->done = 1;
 	s->awaiting = 1;
 	s->await_since = now;
@@ -421,6 +442,12 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 		if (!turn_ready(s, t, now))
 			return;
 		s->r->turns[s->turn].start_ms = ms_of(s, now);
+		s->r->turns[s->turn].frame0 = s->r->turns[s->turn].frame1 =
+		    s->chunk;
+		if (t->barge_in) {
+			s->barge_turn = (long)s->turn;
+			s->barge_at = 0;
+		}
 		s->last_voiced_sent = 0;
 		s->pos = 0;
 		if (t->kind == TURN_HANGUP) {
@@ -447,8 +474,11 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 		if (n > FD_FRAME_SAMPLES)
 			n = FD_FRAME_SAMPLES;
 		memcpy(frame, s->p->speech[s->turn] + s->pos, n);
-		if (voice_frame_voiced(frame, FD_FRAME_SAMPLES))
+		if (voice_frame_voiced(frame, FD_FRAME_SAMPLES)) {
 			s->last_voiced_sent = now;
+			if (s->barge_turn == (long)s->turn && s->barge_at == 0)
+				s->barge_at = now;
+		}
 		s->pos += n;
 		if (s->pos >= s->p->speech_n[s->turn])
 			turn_finished(s, now);
@@ -560,6 +590,7 @@ handle_msg(struct sess *s, const char *txt, size_t len)
 			goto out;
 		}
 		s->r->media_rx++;
+		media_timing(s, now);
 		if (playout_push(&s->po, audio, (size_t)n) != 0)
 			log_warnx(s->r->call_sid, "playout: out of memory");
 		for (i = 0; i < (size_t)n && !voiced; i += FD_FRAME_SAMPLES)
@@ -588,15 +619,72 @@ handle_msg(struct sess *s, const char *txt, size_t len)
 		}
 		if (playout_mark(&s->po, name) != 0)
 			log_warnx(s->r->call_sid, "mark: out of memory");
+		s->run_frames = 0;
 		echo_due_marks(s);
 	} else if (strcmp(ev, "clear") == 0) {
 		s->r->clears++;
+		s->run_frames = 0;
+		if (s->barge_turn >= 0 && s->barge_at && now > s->barge_at) {
+			s->r->turns[s->barge_turn].bargein_ms =
+			    (long)((now - s->barge_at) / 1000u);
+			s->barge_turn = -1;
+		}
 		playout_clear(&s->po);
 		echo_due_marks(s);
 	} else
 		proto_fail(s, "gateway sent unknown event \"%s\"", ev);
 out:
 	json_decref(j);
+}
+
+/* Outbound pacing as the caller sees it: frames of one segment (between
+ * marks) should arrive every 20 ms.  The first two of a run come at once
+ * (the gateway's lead) and are not timed for jitter. */
+static void
+media_timing(struct sess *s, uint64_t now)
+{
+	struct call_result *r = s->r;
+	uint64_t gap = now - s->media_last;
+	uint32_t *nj;
+
+	if (s->run_frames > 0 && gap > 1000000)
+		s->run_frames = 0;      /* a new utterance, not a gap */
+	if (s->run_frames > 0 && gap > UNDERRUN_GAP_US)
+		r->underruns++;
+	if (s->run_frames >= 2) {
+		if (r->njitter == r->jitter_cap) {
+			size_t ncap = r->jitter_cap ? r->jitter_cap * 2 : 1024;
+			if ((nj = realloc(r->jitter_us, ncap * sizeof(*nj))) !=
+			    NULL) {
+				r->jitter_us = nj;
+				r->jitter_cap = ncap;
+			}
+		}
+		if (r->njitter < r->jitter_cap)
+			r->jitter_us[r->njitter++] = (uint32_t)(gap > 20000 ?
+			    gap - 20000 : 20000 - gap);
+	}
+	s->run_frames++;
+	s->media_last = now;
+}
+
+/* --record: the caller's side of the line, one frame per tick. */
+static void
+track_add(struct sess *s, const uint8_t *frame)
+{
+	struct call_result *r = s->r;
+	uint8_t *nt;
+	size_t ncap;
+
+	if (r->track_n + FD_FRAME_SAMPLES > r->track_cap) {
+		ncap = r->track_cap ? r->track_cap * 2 : 8000 * 60;
+		if ((nt = realloc(r->track, ncap)) == NULL)
+			return;
+		r->track = nt;
+		r->track_cap = ncap;
+	}
+	memcpy(r->track + r->track_n, frame, FD_FRAME_SAMPLES);
+	r->track_n += FD_FRAME_SAMPLES;
 }
 
 static void
