@@ -582,29 +582,6 @@ dt_parse(const char *text, time_t now, enum dt_expect expect,
 	    out->earliest + out->next_week;
 }
 
-time_t
-dt_day_start(time_t t)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
-time_t
-dt_add_days(time_t day, int n)
-{
-	struct tm tm;
-
-	localtime_r(&day, &tm);
-	tm.tm_mday += n;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
 void
 dt_say_day(time_t day, char *buf, size_t len)
 {

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "clock.h"
+
 enum dt_expect {
 	DT_EXPECT_ANY = 0,      /* free speech */
 	DT_EXPECT_DATE,         /* we just asked "what day?" */
@@ -48,9 +50,18 @@ int dt_parse(const char *text, time_t now, enum dt_expect expect,
     struct dt_result *out);
 
 /* Local midnight of the day holding t. */
-time_t dt_day_start(time_t t);
-/* Add n days to a local midnight (DST safe). */
-time_t dt_add_days(time_t day, int n);
+static inline time_t
+dt_day_start(time_t t)
+{
+	return fd_day_start(t);
+}
+
+/* The local midnight n days after day's (DST safe). */
+static inline time_t
+dt_add_days(time_t day, int n)
+{
+	return fd_day_start(fd_add_days(day, n));
+}
 
 /* Speakable forms: "Tuesday, November 24", "10 AM", "10:30 AM", "noon". */
 void dt_say_day(time_t day, char *buf, size_t len);

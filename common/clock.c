@@ -77,6 +77,28 @@ fd_time_parse(const char *s, time_t *out)
 	return 0;
 }
 
+time_t
+fd_day_start(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+time_t
+fd_add_days(time_t t, int n)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_mday += n;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
 void
 fd_time_fmt(time_t t, char *buf, size_t len)
 {

@@ -22,6 +22,10 @@ struct fd_callclock {
  * at this instant; NULL or "" leaves it on real time.  -1 if unparsable. */
 int fd_callclock_init(struct fd_callclock *c, const char *now);
 time_t fd_callclock_now(const struct fd_callclock *c);
+/* Local midnight of t's day. */
+time_t fd_day_start(time_t t);
+/* t moved by n calendar days, same local time of day (DST-safe). */
+time_t fd_add_days(time_t t, int n);
 /* Format t as local "YYYY-MM-DDTHH:MM:SS". */
 void fd_time_fmt(time_t t, char *buf, size_t len);
 /* Parse local "YYYY-MM-DD[THH:MM[:SS]]"; -1 on error. */

@@ -241,7 +241,7 @@ test_dates(void **state)
 	assert_int_equal(crm_parse_instant("2026-11-23", &d), -1);
 	assert_int_equal(crm_parse_instant("9:30", &d), -1);
 	/* DST: adding days keeps the wall clock */
-	d = slots_add_days(at("2026-10-31T09:00"), 2);
+	d = fd_add_days(at("2026-10-31T09:00"), 2);
 	assert_true(d == at("2026-11-02T09:00"));
 }
 

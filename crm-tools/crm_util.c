@@ -161,11 +161,11 @@ crm_parse_day(const char *s, time_t now, time_t *day)
 	int i, ahead;
 
 	if (strcasecmp(s, "today") == 0) {
-		*day = slots_midnight(now);
+		*day = fd_day_start(now);
 		return 0;
 	}
 	if (strcasecmp(s, "tomorrow") == 0) {
-		*day = slots_add_days(slots_midnight(now), 1);
+		*day = fd_add_days(fd_day_start(now), 1);
 		return 0;
 	}
 	for (i = 0; i < 7; i++)
@@ -175,7 +175,7 @@ crm_parse_day(const char *s, time_t now, time_t *day)
 			ahead = (i - tm.tm_wday + 7) % 7;
 			if (ahead == 0)
 				ahead = 7;
-			*day = slots_add_days(slots_midnight(now), ahead);
+			*day = fd_add_days(fd_day_start(now), ahead);
 			return 0;
 		}
 	if (strlen(s) != 10 || fd_time_parse(s, &t) != 0)

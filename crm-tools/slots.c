@@ -6,28 +6,6 @@
 
 #include "slots.h"
 
-time_t
-slots_midnight(time_t t)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
-time_t
-slots_add_days(time_t t, int n)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_mday += n;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
 int
 slots_day_window(const struct fd_business *b, time_t t, time_t *open,
     time_t *close)

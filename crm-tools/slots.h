@@ -9,6 +9,8 @@
 
 #include <time.h>
 
+#include "clock.h"
+
 #include "business.h"
 
 struct slot_busy {
@@ -20,10 +22,6 @@ struct slot_busy {
  * when the business is closed that day (weekday off or holiday). */
 int slots_day_window(const struct fd_business *b, time_t t, time_t *open,
     time_t *close);
-/* Local midnight of the day containing t. */
-time_t slots_midnight(time_t t);
-/* Same local time-of-day n days later (DST-safe). */
-time_t slots_add_days(time_t t, int n);
 /* Free start times: every step_s from open such that [s, s+dur_s) ends by
  * close, starts at or after not_before, and overlaps no busy interval on at
  * least one of nres resources.  Writes at most max, returns the count. */

@@ -164,9 +164,9 @@ alternatives(struct crm_ctx *c, time_t want, int dur_s, long long except)
 
 	n = day_slots(c, want, dur_s, c->now, except, slots, MAX_SLOTS);
 	m = n > 0 ? slots_nearest(slots, n, want, alt, N_ALTERNATIVES) : 0;
-	day = slots_midnight(want);
+	day = fd_day_start(want);
 	for (d = 1; d <= SEARCH_DAYS && m < N_ALTERNATIVES && n >= 0; d++) {
-		n = day_slots(c, slots_add_days(day, d), dur_s, c->now, except,
+		n = day_slots(c, fd_add_days(day, d), dur_s, c->now, except,
 		    slots, MAX_SLOTS);
 		for (i = 0; i < n && m < N_ALTERNATIVES; i++)
 			alt[m++] = slots[i];
@@ -264,9 +264,9 @@ tool_get_available_slots(struct crm_ctx *c)
 	if (slots_day_window(&crm_biz, day, &open, &close) != 0) {
 		for (i = 1; i <= SEARCH_DAYS; i++)
 			if (fd_business_open_day(&crm_biz,
-			    slots_add_days(day, i)))
+			    fd_add_days(day, i)))
 				break;
-		fd_time_fmt(slots_add_days(day, i), buf, sizeof(buf));
+		fd_time_fmt(fd_add_days(day, i), buf, sizeof(buf));
 		buf[10] = '\0';
 		return json_pack("{s:s, s:s, s:b, s:s, s:[], s:s}", "date", ymd,
 		    "service", svc->name, "closed", 1, "reason",

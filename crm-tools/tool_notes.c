@@ -206,9 +206,9 @@ tool_transfer_to_human(struct crm_ctx *c)
 		return res;
 	}
 	/* when staff will be there next */
-	day = slots_midnight(c->now);
+	day = fd_day_start(c->now);
 	for (i = 0; i <= 14; i++) {
-		if (slots_day_window(&crm_biz, slots_add_days(day, i), &open,
+		if (slots_day_window(&crm_biz, fd_add_days(day, i), &open,
 		    &close) == 0 && open > c->now) {
 			fd_time_fmt(open, next, sizeof(next));
 			json_object_set_new(res, "next_open",
