@@ -182,55 +182,6 @@ parse_mark(json_t *root, struct media_msg *m, char *err, size_t errlen)
 	return 0;
 }
 
-/* base64 digit values, -1 for anything else (the fast path's decoder:
- * a table lookup per character instead of fd_b64_decode's branches). */
-static const signed char b64v[256] = {
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
-	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
-	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-};
-
-/* Strict base64 (whole quads, '=' only as final padding) into out; -1 if
- * not valid or too long, so the full parser can say why. */
-static long
-b64_decode_fast(const char *in, size_t n, uint8_t *out, size_t cap)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	size_t i, o = 0, pad;
-	int a, b, c, d;
-
-	if (n == 0 || n % 4 != 0)
-		return -1;
-	pad = in[n - 1] == '=' ? (in[n - 2] == '=' ? 2 : 1) : 0;
-	if (n / 4 * 3 > cap)
-		return -1;
-	for (i = 0; i < n; i += 4) {
-		a = b64v[p[i]];
-		b = b64v[p[i + 1]];
-		c = i + 4 == n && pad == 2 ? 0 : b64v[p[i + 2]];
-		d = i + 4 == n && pad >= 1 ? 0 : b64v[p[i + 3]];
-		if ((a | b | c | d) < 0)
-			return -1;
-		out[o++] = (uint8_t)(a << 2 | b >> 4);
-		out[o++] = (uint8_t)(b << 4 | c >> 2);
-		out[o++] = (uint8_t)(c << 6 | d);
-	}
-	return (long)(o - pad);
-}
-
 /* The fast path's view of a media message: spans into the text. */
 struct fast_str {
 	const char *p;
@@ -371,7 +322,7 @@ parse_media_fast(const char *text, size_t len, struct media_msg *m)
 	m->stream_sid[fm.sid.n] = '\0';
 	if (!sid_ok(m->stream_sid, sizeof(m->stream_sid)))
 		return 0;
-	n = b64_decode_fast(fm.payload.p, fm.payload.n, m->audio,
+	n = fd_b64_decode(fm.payload.p, fm.payload.n, m->audio,
 	    sizeof(m->audio));
 	if (n <= 0)
 		return 0;
