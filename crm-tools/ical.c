@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "ical.h"
 
 #define FOLD_AT 75              /* octets per line, RFC 5545 3.1 */
@@ -367,17 +368,6 @@ rule_part(const char *rule, const char *key, char *out, size_t len)
 	return 0;
 }
 
-static time_t
-add_days_local(time_t t, int n)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_mday += n;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
 int
 ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
     struct fb_span *out, int max)
@@ -415,7 +405,7 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 	if (strcasecmp(freq, "DAILY") == 0) {
 		for (t = ev->start, step = 0; step < MAX_EXPAND && t < to &&
 		    (count < 0 || seen < count) && (!until || t <= until);
-		    step++, t = add_days_local(ev->start, step * interval)) {
+		    step++, t = fd_add_days(ev->start, step * interval)) {
 			seen++;
 			if (t + len > from && n < max) {
 				out[n].start = t;
@@ -427,11 +417,11 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 	}
 	/* WEEKLY: walk the weeks (from DTSTART's Monday) day by day */
 	localtime_r(&ev->start, &tm);
-	week = add_days_local(ev->start, -((tm.tm_wday + 6) % 7));
+	week = fd_add_days(ev->start, -((tm.tm_wday + 6) % 7));
 	if (!any_day)
 		byday[tm.tm_wday] = 1;
 	for (step = 0; step < MAX_EXPAND; step++) {
-		t = add_days_local(week, (step / 7) * 7 * interval + step % 7);
+		t = fd_add_days(week, (step / 7) * 7 * interval + step % 7);
 		if (t >= to || (count >= 0 && seen >= count) ||
 		    (until && t > until))
 			break;
