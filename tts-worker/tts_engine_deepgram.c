@@ -90,11 +90,10 @@ dg_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
     void *arg, char *err, size_t errlen)
 {
 	struct dg_tts *e = eng;
-	struct curl_slist *hdrs = NULL, *t;
 	const char *model = e->model;
-	char url[512], *body = NULL;
+	char url[512];
 	json_t *j;
-	int rc = -1;
+	int rc;
 
 	if (strlen(text) > MAX_CHARS) {
 		snprintf(err, errlen, "deepgram: text of %zu characters is over "
@@ -107,25 +106,12 @@ dg_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 		model = voice;
 	snprintf(url, sizeof(url), "%s/v1/speak?model=%s&encoding=mulaw"
 	    "&sample_rate=8000&container=none", e->base_url, model);
-	if ((j = json_pack("{s:s}", "text", text)) == NULL ||
-	    (body = json_dumps(j, JSON_COMPACT)) == NULL) {
+	if ((j = json_pack("{s:s}", "text", text)) == NULL) {
 		snprintf(err, errlen, "deepgram: text is not valid UTF-8");
-		goto out;
+		return -1;
 	}
-	if ((t = curl_slist_append(hdrs, e->auth)) == NULL)
-		goto oom;
-	hdrs = t;
-	if ((t = curl_slist_append(hdrs, "Content-Type: application/json")) ==
-	    NULL)
-		goto oom;
-	hdrs = t;
-	rc = tts_http_stream(e->http, url, hdrs, body, cb, arg, err, errlen);
-	goto out;
-oom:
-	snprintf(err, errlen, "out of memory");
-out:
-	curl_slist_free_all(hdrs);
-	free(body);
+	rc = tts_http_post_json(e->http, url, e->auth, j, cb, arg, err,
+	    errlen);
 	json_decref(j);
 	return rc;
 }

@@ -113,9 +113,8 @@ el_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
     void *arg, char *err, size_t errlen)
 {
 	struct el_tts *e = eng;
-	struct curl_slist *hdrs = NULL, *t;
 	const char *vid = e->voice_id;
-	char url[512], lat[48] = "", *body = NULL;
+	char url[512], lat[48] = "";
 	json_t *j;
 	int rc = -1;
 
@@ -130,26 +129,13 @@ el_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 	if ((j = json_pack("{s:s,s:s}", "text", text, "model_id",
 	    e->model_id)) == NULL) {
 		snprintf(err, errlen, "elevenlabs: text is not valid UTF-8");
-		goto out;
+		return -1;
 	}
 	if (e->settings && json_object_set(j, "voice_settings", e->settings))
-		goto oom;
-	if ((body = json_dumps(j, JSON_COMPACT)) == NULL)
-		goto oom;
-	if ((t = curl_slist_append(hdrs, e->auth)) == NULL)
-		goto oom;
-	hdrs = t;
-	if ((t = curl_slist_append(hdrs, "Content-Type: application/json")) ==
-	    NULL)
-		goto oom;
-	hdrs = t;
-	rc = tts_http_stream(e->http, url, hdrs, body, cb, arg, err, errlen);
-	goto out;
-oom:
-	snprintf(err, errlen, "out of memory");
-out:
-	curl_slist_free_all(hdrs);
-	free(body);
+		snprintf(err, errlen, "out of memory");
+	else
+		rc = tts_http_post_json(e->http, url, e->auth, j, cb, arg, err,
+		    errlen);
 	json_decref(j);
 	return rc;
 }

@@ -417,3 +417,28 @@ opt_ms(const config_t *cfg, const char *vendor, const char *key, long def)
 		return v;
 	return def;
 }
+
+int
+tts_http_post_json(struct tts_http *h, const char *url, const char *auth,
+    const json_t *body, tts_pcm_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct curl_slist *hdrs = NULL, *t;
+	char *text;
+	int rc = -1;
+
+	if ((text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((t = curl_slist_append(hdrs, auth)) == NULL ||
+	    (hdrs = t, t = curl_slist_append(hdrs,
+	    "Content-Type: application/json")) == NULL)
+		snprintf(err, errlen, "out of memory");
+	else {
+		hdrs = t;
+		rc = tts_http_stream(h, url, hdrs, text, cb, arg, err, errlen);
+	}
+	curl_slist_free_all(hdrs);
+	free(text);
+	return rc;
+}

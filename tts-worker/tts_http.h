@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <libconfig.h>
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "tts_engine.h"
 
@@ -45,6 +46,11 @@ void tts_http_free(struct tts_http *h);
 int tts_http_stream(struct tts_http *h, const char *url,
     const struct curl_slist *hdrs, const char *body, tts_pcm_cb cb,
     void *arg, char *err, size_t errlen);
+
+/* POST the JSON object body with the vendor's auth header line (e.g.
+ * "Authorization: Token ...") and stream the audio as tts_http_stream. */
+int tts_http_post_json(struct tts_http *h, const char *url, const char *auth,
+    const json_t *body, tts_pcm_cb cb, void *arg, char *err, size_t errlen);
 
 /* Pull the human part out of a vendor's JSON error body into out
  * (err_msg, message, detail.message, detail[0].msg, error...); 0 if found. */
