@@ -109,6 +109,15 @@ count_records(const char *call, const char *tool, const char *key,
 	return n;
 }
 
+/* Wait (up to 5 s) until n agent turns containing text were logged. */
+static void
+wait_records(const char *call, const char *text, int n)
+{
+	for (int w = 0; w < 100 &&
+	    count_records(call, "log_turn", "text", text) < n; w++)
+		fd_sleep_us(50000);
+}
+
 static void
 pub(struct fd_bus *b, int type, const char *call, uint32_t ref,
     const char *fmt, ...)
@@ -183,6 +192,7 @@ static void
 play(const char *call, uint32_t utt)
 {
 	char name[32];
+	int n = count_records(call, "log_turn", "text", "(segment text)");
 
 	snprintf(name, sizeof(name), "u%us0", utt);
 	pub(&tts, FD_MSG_AUDIO_MARK, call, utt,
@@ -190,6 +200,9 @@ play(const char *call, uint32_t utt)
 	    "(segment text)");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"%s\",\"played\":true}",
 	    name);
+	/* the three buses are not ordered against each other: wait until
+	 * the agent logged the utterance as heard before the caller talks */
+	wait_records(call, "(segment text)", n + 1);
 }
 
 static void
@@ -247,6 +260,7 @@ test_booking_call(void **state)
 	    "\"text\":\"Am I speaking with John?\",\"last\":true}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s0\",\"played\":true}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s1\",\"played\":true}");
+	wait_records(call, "Am I speaking with John?", 1);
 
 	t0 = fd_mono_us();
 	caller_says(call, "yes");
