@@ -37,6 +37,8 @@ static const struct fd_cfg_opt opts[] = {
 	    "20000", 500, 600000, NULL },
 	{ "agent.bargein_min_speech_ms", FD_CFG_INT,
 	    &agent_cfg.bargein_min_speech_ms, 0, "250", 0, 10000, NULL },
+	{ "agent.bargein_pause", FD_CFG_BOOL, &agent_cfg.bargein_pause, 0,
+	    "true", 0, 0, NULL },
 	{ "agent.max_misunderstandings", FD_CFG_INT,
 	    &agent_cfg.max_misunderstandings, 0, "3", 1, 20, NULL },
 	{ "agent.session_ttl_s", FD_CFG_INT, &agent_cfg.session_ttl_s, 0,
@@ -122,9 +124,11 @@ main(int argc, char **argv)
 	ctx.biz = &biz;
 	if (calls_start(&ctx, agent_cfg.workers) != 0)
 		fatalx("cannot start workers");
-	log_info(NULL, "ready: brain %s, %d workers, business %s, sessions %s",
+	log_info(NULL, "brain %s, %d workers, business %s, sessions %s",
 	    brain->name, agent_cfg.workers, biz.name, agent_cfg.redis[0] ?
 	    agent_cfg.redis : "in memory");
+	fd_bus_ready_when_connected(&bus, "hearing gateway, stt-worker and "
+	    "tts-worker");
 
 	while (!fd_stop) {
 		if (fd_reload) {

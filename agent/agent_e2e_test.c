@@ -276,9 +276,24 @@ test_booking_call(void **state)
 	    "{\"at_ms\":3100,\"dur_ms\":100}");
 	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"uh-huh\","
 	    "\"final\":true,\"confidence\":0.5,\"speech_end_us\":1}");
+	/* (the audio pauses the moment the caller starts, and plays on) */
+	j = expect(FD_MSG_PAUSE, 1000, &ref, 0);
+	assert_non_null(j);
+	assert_int_equal(ref, 2);
+	json_decref(j);
+	j = expect(FD_MSG_RESUME, 1000, &ref, 0);
+	assert_non_null(j);
+	assert_int_equal(ref, 2);
+	json_decref(j);
 	assert_null(expect(FD_MSG_CLEAR, 500, NULL, 0));
-	/* real speech does: CLEAR then SAY_CANCEL for utt 2 */
+	/* real speech does: PAUSE at once, then CLEAR and SAY_CANCEL for
+	 * utt 2 */
 	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":4000}");
+	j = expect(FD_MSG_PAUSE, 1000, &ref, 0);
+	assert_non_null(j);
+	assert_int_equal(ref, 2);
+	json_decref(j);
+	assert_null(expect(FD_MSG_RESUME, 200, NULL, 0));
 	j = expect(FD_MSG_CLEAR, 1000, &ref, 0);
 	assert_non_null(j);
 	assert_int_equal(ref, 2);
@@ -455,7 +470,8 @@ setup(void **state)
 	const char *a;
 	FILE *f;
 	static const int types[] = { FD_MSG_SAY, FD_MSG_SAY_CANCEL,
-		FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_HANGUP, FD_MSG_TRANSFER };
+		FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE,
+		FD_MSG_RESUME, FD_MSG_HANGUP, FD_MSG_TRANSFER };
 
 	(void)state;
 	log_init("agent_e2e_test", LOG_LVL_WARN);

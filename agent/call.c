@@ -244,6 +244,39 @@ utt_done(struct call *c, struct utt *u)
 	idle_arm(c);
 }
 
+/* The caller started talking over u: stop the audio now (the gateway
+ * keeps what was not heard), decide later whether it was meant. */
+static void
+pause_for(struct call *c, struct utt *u)
+{
+	if (!agent_cfg.bargein_pause || c->paused_utt || u->close)
+		return;
+	c->paused_utt = u->id;
+	c->paused_us = fd_mono_us();
+	publish(c, FD_MSG_PAUSE, u->id, json_object());
+	log_debug(id_of(c), "caller talks over utt %u: paused", u->id);
+}
+
+/* It was a noise or a backchannel: play on from where the caller stopped
+ * hearing, and push every unfinished utterance's deadline by the pause. */
+static void
+resume_play(struct call *c, const char *why)
+{
+	uint64_t d;
+	int i;
+
+	if (c->paused_utt == 0)
+		return;
+	d = fd_mono_us() - c->paused_us;
+	for (i = 0; i < UTT_RING; i++)
+		if (c->utts[i].id && !c->utts[i].done)
+			c->utts[i].est_end_us += d;
+	publish(c, FD_MSG_RESUME, c->paused_utt, json_object());
+	log_info(id_of(c), "false interruption (%s): utt %u resumed after "
+	    "%llu ms", why, c->paused_utt, (unsigned long long)(d / MS));
+	c->paused_utt = 0;
+}
+
 static void
 barge_in(struct call *c, const char *why)
 {
@@ -251,6 +284,7 @@ barge_in(struct call *c, const char *why)
 	int i;
 
 	c->barge_due_us = 0;
+	c->paused_utt = 0;
 	if (u == NULL)
 		return;
 	publish(c, FD_MSG_CLEAR, u->id, json_object());
@@ -546,6 +580,7 @@ on_transcript(struct call *c, json_t *j)
 		log_info(id_of(c), "backchannel \"%s\" while speaking: kept on",
 		    text);
 		c->barge_due_us = 0;
+		resume_play(c, "backchannel");
 		return;
 	}
 	if (u && !u->close)
@@ -663,11 +698,13 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	case FD_MSG_SPEECH_STARTED:
 		c->caller_speaking = 1;
 		c->idle_due_us = 0;
-		if (speaking(c) && c->barge_due_us == 0)
+		if (speaking(c) && c->barge_due_us == 0) {
 			c->barge_due_us = fd_mono_us() + (uint64_t)(
 			    agent_cfg.bargein_min_speech_ms > BACKCHANNEL_MAX_MS ?
 			    agent_cfg.bargein_min_speech_ms : BACKCHANNEL_MAX_MS) *
 			    MS;
+			pause_for(c, speaking(c));
+		}
 		break;
 	case FD_MSG_SPEECH_STOPPED:
 		c->caller_speaking = 0;
@@ -679,9 +716,11 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 			    dur >= BACKCHANNEL_MAX_MS &&
 			    speaking(c) && !speaking(c)->close)
 				barge_in(c, "long enough");
-			else
+			else {
 				log_debug(id_of(c), "short noise (%lld ms), "
 				    "agent keeps talking", (long long)dur);
+				resume_play(c, "short noise");
+			}
 			c->barge_due_us = 0;
 		}
 		idle_arm(c);
@@ -751,6 +790,8 @@ call_handle_tick(struct call *c)
 		u = speaking(c);
 		if (c->caller_speaking && u && !u->close)
 			barge_in(c, "still talking");
+		else
+			resume_play(c, "silence");
 	}
 	if (c->end_due_us && now >= c->end_due_us) {
 		log_warnx(id_of(c), "last utterance not echoed: ending anyway");

@@ -26,6 +26,9 @@ struct agent_cfg {
 	int idle_prompt_ms;             /* silence before "are you there?" */
 	int idle_hangup_ms;             /* silence after the 2nd prompt */
 	int bargein_min_speech_ms;      /* shorter speech never interrupts */
+	int bargein_pause;              /* pause playback the moment the caller
+	                                 * starts talking, resume if it was a
+	                                 * backchannel or a noise */
 	int max_misunderstandings;      /* then offer a message or a person */
 	int session_ttl_s;              /* a call without CALL_END is dropped;
 	                                 * also the session's Redis TTL */
@@ -87,6 +90,8 @@ struct call {
 	struct utt utts[UTT_RING];
 	int caller_speaking;
 	uint64_t barge_due_us;          /* pending barge-in decision */
+	uint32_t paused_utt;            /* playback paused while deciding */
+	uint64_t paused_us;
 	uint64_t idle_due_us;
 	int idle_count;
 	enum end_action end;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,71 @@ fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
 	return 0;
 }
 
+/* nng's pipe events: count the publishers we are connected to. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct fd_bus *b = arg;
+
+	(void)p;
+	__atomic_add_fetch(&b->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1,
+	    __ATOMIC_SEQ_CST);
+}
+
+int
+fd_bus_wait_connected(struct fd_bus *b, int timeout_ms)
+{
+	uint64_t end = fd_mono_us() + (uint64_t)timeout_ms * 1000;
+
+	while (__atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) < b->nsub) {
+		if (fd_mono_us() >= end)
+			return -1;
+		fd_sleep_us(10000);
+	}
+	return 0;
+}
+
+struct ready_arg {
+	struct fd_bus *b;
+	char what[200];
+};
+
+static void *
+ready_main(void *arg)
+{
+	struct ready_arg *ra = arg;
+	const char *e = getenv("FRONTDESK_READY_TIMEOUT_S");
+	int s = e && *e ? atoi(e) : 30;
+
+	if (fd_bus_wait_connected(ra->b, s * 1000) != 0)
+		log_warnx(NULL, "bus: %d of %d publishers connected after %d s",
+		    __atomic_load_n(&ra->b->pipes, __ATOMIC_SEQ_CST),
+		    ra->b->nsub, s);
+	fd_daemon_ready(ra->what);
+	free(ra);
+	return NULL;
+}
+
+void
+fd_bus_ready_when_connected(struct fd_bus *b, const char *what)
+{
+	struct ready_arg *ra;
+	pthread_t t;
+
+	if ((ra = calloc(1, sizeof(*ra))) == NULL) {
+		fd_daemon_ready(what);
+		return;
+	}
+	ra->b = b;
+	snprintf(ra->what, sizeof(ra->what), "%s", what);
+	if (pthread_create(&t, NULL, ready_main, ra) != 0) {
+		free(ra);
+		fd_daemon_ready(what);
+		return;
+	}
+	pthread_detach(t);
+}
+
 int
 fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
     const char *const *sub_addrs, size_t nsub, const int *types,
@@ -121,6 +187,9 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 	nng_setopt_int(b->sub, NNG_OPT_RECVBUF, BUS_QUEUE_MSGS);
 	nng_setopt_ms(b->sub, NNG_OPT_RECONNMINT, 50);
 	nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT, 1000);
+	b->nsub = (int)nsub;
+	nng_pipe_notify(b->sub, NNG_PIPE_EV_ADD_POST, pipe_event, b);
+	nng_pipe_notify(b->sub, NNG_PIPE_EV_REM_POST, pipe_event, b);
 	for (i = 0; i < ntypes; i++) {
 		uint8_t topic[2];
 

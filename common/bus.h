@@ -23,6 +23,8 @@ struct fd_bus {
 	nng_socket sub;
 	int have_pub;
 	int have_sub;
+	int nsub;               /* publishers dialled */
+	int pipes;              /* of them connected now (atomic) */
 	uint32_t seq;           /* updated atomically */
 };
 
@@ -36,6 +38,13 @@ int fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
     const char *const *sub_addrs, size_t nsub, const int *types,
     size_t ntypes);
 void fd_bus_close(struct fd_bus *b);
+/* Wait until every publisher dialled is connected (a daemon is ready only
+ * when it hears everyone it listens to).  0, or -1 after timeout_ms. */
+int fd_bus_wait_connected(struct fd_bus *b, int timeout_ms);
+/* In the background: wait until connected (at most
+ * $FRONTDESK_READY_TIMEOUT_S, default 30 s, then say who is missing), then
+ * fd_daemon_ready(what).  The daemon goes on working meanwhile. */
+void fd_bus_ready_when_connected(struct fd_bus *b, const char *what);
 
 /* Publish a frame; stamps seq and the monotonic time.  Thread-safe. */
 int fd_bus_publish(struct fd_bus *b, int type, const char *call_id,

@@ -184,6 +184,23 @@ opt_size(const struct fd_cfg_opt *o)
 	}
 }
 
+void
+fd_daemon_ready(const char *what)
+{
+	const char *path = getenv("FRONTDESK_READY_FILE");
+	FILE *f;
+
+	log_info(NULL, "ready: %s", what);
+	if (path == NULL || path[0] == '\0')
+		return;
+	if ((f = fopen(path, "w")) == NULL) {
+		log_warn(NULL, "ready file %s", path);
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
 int
 fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 {

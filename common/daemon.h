@@ -59,6 +59,11 @@ void fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
  * cannot (an engine name, a voice); runs after loading, also under -n, and
  * a non-zero return is a bad config (exit 78). */
 extern int (*fd_daemon_validate)(char *err, size_t errlen);
+/* The daemon can do its job now: log it and, when the supervisor asked
+ * for it ($FRONTDESK_READY_FILE, the way s6 asks for a readiness
+ * notification), create that file so `frontdeskctl start` and tests wait
+ * for readiness instead of sleeping.  what: a few words for the log. */
+void fd_daemon_ready(const char *what);
 /* Re-read the config file into the daemon's table (after SIGHUP). */
 int fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts);
 /* The pub address of a daemon, from config or ipc://<rundir>/<name>.pub */

@@ -131,6 +131,8 @@ main(int argc, char **argv)
 	    "calendar %s)", fd_common.crm_rep, crm_cfg.workers,
 	    crm_cfg.database, crm_cfg.redis[0] ? crm_cfg.redis : "none",
 	    cal_identity());
+	fd_daemon_ready(crm_db_ready ? "database up" : "database down, "
+	    "writes are spooled until it returns");
 	if (calsync_start() != 0)
 		log_warnx(NULL, "calendar sync thread not started: queued "
 		    "pushes wait for the next booking change");

@@ -91,6 +91,12 @@ dispatch(const struct fd_frame *f)
 	case FD_MSG_CLEAR:
 		media_clear(f);
 		break;
+	case FD_MSG_PAUSE:
+		media_pause(f);
+		break;
+	case FD_MSG_RESUME:
+		media_resume(f);
+		break;
 	case FD_MSG_HANGUP:
 		log_info(f->call_id, "hangup requested: %.*s",
 		    (int)(f->payload_len > 200 ? 200 : f->payload_len),
@@ -146,7 +152,8 @@ main(int argc, char **argv)
 {
 	static const enum fd_daemon_id from[] = { FD_D_AGENT, FD_D_TTS,
 	    FD_D_SCHEDULER };
-	static const int types[] = { FD_MSG_CLEAR, FD_MSG_HANGUP,
+	static const int types[] = { FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
+	    FD_MSG_HANGUP,
 	    FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
 	    FD_MSG_OUTBOUND_CALL };
 	struct lws_context_creation_info info;
@@ -182,10 +189,12 @@ main(int argc, char **argv)
 		    gw_cfg.listen_port);
 	if (pthread_create(&bus_thr, NULL, bus_main, NULL) != 0)
 		fatalx("cannot start the bus thread");
-	log_info(NULL, "ready on %s:%d, public url %s, signatures %s%s",
+	log_info(NULL, "listening on %s:%d, public url %s, signatures %s%s",
 	    gw_cfg.listen_addr, gw_cfg.listen_port, gw_cfg.public_url,
 	    gw_cfg.validate_signature ? "checked" : "NOT checked",
 	    gw_cfg.allow_test_clock ? ", test clock allowed" : "");
+	fd_bus_ready_when_connected(&gw_bus, "hearing agent, tts-worker and "
+	    "scheduler");
 
 	while (!fd_stop) {
 		if (fd_reload) {

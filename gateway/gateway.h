@@ -44,6 +44,7 @@ struct gw_stats {
 	uint64_t calls_rejected;        /* over max_calls */
 	uint64_t marks_out, marks_echoed, marks_cleared;
 	uint64_t clears;
+	uint64_t pauses;
 	uint64_t stale_audio;           /* AUDIO_OUT for cleared utterances */
 	uint64_t audio_dropped;         /* over the queue limit */
 	uint64_t hop_n, hop_sum_us, hop_max_us;     /* tts -> gateway bus */
@@ -89,6 +90,8 @@ int media_active_calls(void);
 void media_audio_out(const struct fd_frame *f);
 void media_audio_mark(const struct fd_frame *f);
 void media_clear(const struct fd_frame *f);
+void media_pause(const struct fd_frame *f);
+void media_resume(const struct fd_frame *f);
 void media_hangup(const struct fd_frame *f);
 /* 1 if call_id has a live stream (any thread). */
 int media_call_live(const char *call_id);

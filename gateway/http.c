@@ -449,7 +449,7 @@ api_stats(struct http_req *r)
 	json_t *j;
 
 	j = json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 	    "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
 	    "frames_in", (json_int_t)GW_STAT_GET(frames_in),
 	    "frames_out", (json_int_t)GW_STAT_GET(frames_out),
@@ -462,6 +462,7 @@ api_stats(struct http_req *r)
 	    "marks_echoed", (json_int_t)GW_STAT_GET(marks_echoed),
 	    "marks_cleared", (json_int_t)GW_STAT_GET(marks_cleared),
 	    "clears", (json_int_t)GW_STAT_GET(clears),
+	    "pauses", (json_int_t)GW_STAT_GET(pauses),
 	    "stale_audio", (json_int_t)GW_STAT_GET(stale_audio),
 	    "audio_dropped", (json_int_t)GW_STAT_GET(audio_dropped),
 	    "http_requests", (json_int_t)GW_STAT_GET(http_requests),

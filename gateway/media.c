@@ -7,7 +7,8 @@
  * and dropped; a socket that sends MEDIA_MAX_BAD bad messages is closed.
  *
  * Our side (us -> Twilio): the bus thread puts tts-worker's AUDIO_OUT and
- * AUDIO_MARK and the agent's CLEAR and HANGUP into the call under gw_lock
+ * AUDIO_MARK and the agent's CLEAR, PAUSE, RESUME and HANGUP into the call
+ * under gw_lock
  * and wakes lws (once per batch: only when the pending list was empty);
  * on the service thread one sweep timer every PACE_SWEEP_US drives the
  * pacer (pacer.c) of every call that is playing, which emits one 160-byte
@@ -49,7 +50,7 @@ struct gw_call {
 	struct gw_call *hnext;          /* registry bucket */
 	struct gw_call *pnext;          /* pending work list */
 	int registered, pending;
-	int want_kick, want_clear, want_close;
+	int want_kick, want_clear, want_close, want_resume;
 	int transferred;
 	struct pacer pacer;
 	/* set at start, then read-only */
@@ -346,6 +347,52 @@ media_clear(const struct fd_frame *f)
 	lws_cancel_service(gw_ctx);
 }
 
+/* The caller may be barging in: Twilio drops what it buffered, we keep
+ * what the caller has not heard until the agent says clear or resume. */
+void
+media_pause(const struct fd_frame *f)
+{
+	struct gw_call *c;
+	uint32_t utt = 0;
+	size_t n = 0;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) != NULL) {
+		n = pacer_pause(&c->pacer, fd_mono_us(), &utt);
+		c->want_resume = 0;
+		c->want_clear = 1;
+		(void)pend_locked(c);
+	}
+	pthread_mutex_unlock(&gw_lock);
+	if (c == NULL) {
+		log_debug(f->call_id, "pause: no live stream");
+		return;
+	}
+	GW_STAT_ADD(pauses, 1);
+	log_info(f->call_id, "pause (utt %u playing): %zu unheard frames kept",
+	    utt, n);
+	lws_cancel_service(gw_ctx);
+}
+
+void
+media_resume(const struct fd_frame *f)
+{
+	struct gw_call *c;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) != NULL) {
+		c->want_resume = 1;
+		(void)pend_locked(c);
+	}
+	pthread_mutex_unlock(&gw_lock);
+	if (c == NULL) {
+		log_debug(f->call_id, "resume: no live stream");
+		return;
+	}
+	log_info(f->call_id, "resume utt %u", f->ref);
+	lws_cancel_service(gw_ctx);
+}
+
 void
 media_hangup(const struct fd_frame *f)
 {
@@ -384,6 +431,12 @@ media_on_wake(void)
 			    "{\"event\":\"clear\",\"streamSid\":\"%s\"}",
 			    c->stream_sid);
 			tx_text(c, msg, (size_t)n);
+		}
+		if (c->want_resume) {
+			c->want_resume = 0;
+			c->want_kick = 0;
+			if (pacer_resume(&c->pacer, fd_mono_us()))
+				arm(c);
 		}
 		if (c->want_kick) {
 			c->want_kick = 0;
@@ -794,6 +847,12 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 		pthread_mutex_lock(&gw_lock);
 		played = pacer_echo(&c->pacer, m->name, &utt);
 		pthread_mutex_unlock(&gw_lock);
+		if (played == -2) {
+			/* the clear of a pause: the mark is queued again */
+			log_debug(c->call_id, "mark %s echoed by a pause",
+			    m->name);
+			break;
+		}
 		if (played < 0)
 			log_warnx(c->call_id, "media: echo of unknown mark %s",
 			    m->name);

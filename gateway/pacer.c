@@ -145,8 +145,10 @@ pacer_clear(struct pacer *p, uint32_t ref)
 	}
 	/* Twilio echoes every outstanding mark when it gets the clear */
 	for (s = p->sent; s; s = s->next)
-		s->cleared = 1;
+		if (!s->cleared)
+			s->cleared = 1;
 	p->active = 0;
+	p->paused = 0;
 	p->starve = 0;
 	p->cur_open = 0;
 	return n;
@@ -164,7 +166,7 @@ pacer_echo(struct pacer *p, const char *name, uint32_t *utt)
 		*pp = s->next;
 		if (p->sent_tail == s)
 			p->sent_tail = prev;
-		played = !s->cleared;
+		played = s->cleared == 2 ? -2 : !s->cleared;
 		*utt = s->utt;
 		free(s);
 		return played;
@@ -190,6 +192,8 @@ flush_marks(struct pacer *p)
 			s->next = NULL;
 			s->utt = it->utt;
 			s->cleared = 0;
+			s->at = p->frames_out;
+			s->last = it->last;
 			memcpy(s->name, it->name, nl + 1);
 			if (p->sent_tail)
 				p->sent_tail->next = s;
@@ -207,11 +211,18 @@ flush_marks(struct pacer *p)
 
 /* Send one frame from the head (which must be audio). */
 static void
-send_frame(struct pacer *p)
+send_frame(struct pacer *p, uint64_t now)
 {
 	struct pacer_item *it = p->head;
+	struct pacer_hist *h = &p->hist[p->frames_out % PACER_HIST];
 
 	p->sink->frame(p->arg, it->utt, it->data + it->off, it->enq_us);
+	/* the caller hears it once what was sent before it has played */
+	h->utt = it->utt;
+	h->enq_us = it->enq_us;
+	h->play_us = p->play_end_us > now ? p->play_end_us : now;
+	p->play_end_us = h->play_us + PACER_TICK_US;
+	memcpy(h->data, it->data + it->off, PACER_FRAME);
 	p->frames_out++;
 	if (it->utt != p->cur_utt || !p->cur_open) {
 		p->cur_utt = it->utt;
@@ -247,7 +258,7 @@ start(struct pacer *p, uint64_t now)
 		flush_marks(p);
 		if (!has_audio(p))
 			break;
-		send_frame(p);
+		send_frame(p, now);
 	}
 	flush_marks(p);
 }
@@ -255,6 +266,8 @@ start(struct pacer *p, uint64_t now)
 int
 pacer_kick(struct pacer *p, uint64_t now)
 {
+	if (p->paused)
+		return 0;
 	flush_marks(p);
 	if (!has_audio(p))
 		return 0;
@@ -292,7 +305,7 @@ pacer_tick(struct pacer *p, uint64_t now)
 		flush_marks(p);
 		p->ticks++;
 		if (has_audio(p)) {
-			send_frame(p);
+			send_frame(p, now);
 			p->starve = 0;
 			continue;
 		}
@@ -312,4 +325,108 @@ pacer_tick(struct pacer *p, uint64_t now)
 		return 0;
 	}
 	return 1;
+}
+
+/* A new audio item holding one frame from the history. */
+static struct pacer_item *
+hist_item(const struct pacer_hist *h)
+{
+	struct pacer_item *it;
+
+	if ((it = malloc(sizeof(*it) + PACER_FRAME)) == NULL)
+		return NULL;
+	memset(it, 0, sizeof(*it));
+	it->kind = PACER_AUDIO;
+	it->utt = h->utt;
+	it->enq_us = h->enq_us;
+	it->len = PACER_FRAME;
+	memcpy(it->data, h->data, PACER_FRAME);
+	return it;
+}
+
+static void
+queue_after(struct pacer_item **head, struct pacer_item **last,
+    struct pacer_item *it)
+{
+	it->next = NULL;
+	if (*last)
+		(*last)->next = it;
+	else
+		*head = it;
+	*last = it;
+}
+
+/* A mark item again for s (sent, now re-queued). */
+static struct pacer_item *
+mark_item(const struct pacer_sent *s)
+{
+	struct pacer_item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return NULL;
+	if ((it->name = strdup(s->name)) == NULL) {
+		free(it);
+		return NULL;
+	}
+	it->kind = PACER_MARK;
+	it->utt = s->utt;
+	it->last = s->last;
+	return it;
+}
+
+size_t
+pacer_pause(struct pacer *p, uint64_t now, uint32_t *utt)
+{
+	struct pacer_item *head = NULL, *last = NULL, *it;
+	struct pacer_sent *s;
+	uint64_t first, seq;
+	size_t n = 0;
+
+	*utt = p->active ? p->cur_utt : 0;
+	if (p->paused)
+		return 0;
+	p->paused = 1;
+	p->active = 0;
+	p->starve = 0;
+	/* the oldest frame the caller has not finished hearing */
+	first = p->frames_out;
+	while (first > 0 && p->frames_out - first < PACER_HIST &&
+	    p->hist[(first - 1) % PACER_HIST].play_us + PACER_TICK_US > now)
+		first--;
+	for (seq = first; seq < p->frames_out; seq++) {
+		const struct pacer_hist *h = &p->hist[seq % PACER_HIST];
+
+		if (!stale(p, h->utt) && (it = hist_item(h)) != NULL) {
+			queue_after(&head, &last, it);
+			p->queued_bytes += PACER_FRAME;
+			n++;
+		}
+		/* the marks that went out right after this frame */
+		for (s = p->sent; s; s = s->next) {
+			if (s->at != seq + 1 || s->cleared)
+				continue;
+			s->cleared = 2;
+			if ((it = mark_item(s)) != NULL)
+				queue_after(&head, &last, it);
+		}
+	}
+	if (head) {
+		last->next = p->head;
+		if (p->head == NULL)
+			p->tail = last;
+		p->head = head;
+	}
+	p->rewound += n;
+	p->play_end_us = now;
+	p->cur_open = 0;
+	return n;
+}
+
+int
+pacer_resume(struct pacer *p, uint64_t now)
+{
+	if (!p->paused)
+		return 0;
+	p->paused = 0;
+	return pacer_kick(p, now);
 }

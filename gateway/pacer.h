@@ -10,6 +10,13 @@
  * utterance (the first `lead` frames go at once to absorb network jitter)
  * and pacer_tick() sends exactly one 160-byte frame per 20 ms tick against
  * an absolute schedule (t0 + k * 20 ms), so timer lateness never adds up.
+ *
+ * Pause (a caller may be barging in): the gateway sends Twilio a clear, so
+ * what Twilio had buffered is gone; pacer_pause() puts the frames the
+ * caller had not heard yet (modelled as a playout buffer fed by what we
+ * sent) and the marks after them back at the head of the queue and holds
+ * everything.  pacer_resume() plays on from there (a false interruption);
+ * pacer_clear() drops it (a real one).
  */
 #ifndef GW_PACER_H
 #define GW_PACER_H
@@ -21,6 +28,7 @@
 #define PACER_TICK_US 20000
 #define PACER_MAX_CATCHUP 5             /* frames sent at most in one late tick */
 #define PACER_STARVE_MAX 50             /* underrun ticks before going idle */
+#define PACER_HIST 16                   /* frames remembered for a rewind */
 
 struct pacer_sink {
 	/* one 160-byte frame of utterance utt; enq_us: when it was queued */
@@ -49,8 +57,19 @@ struct pacer_item {
 struct pacer_sent {                     /* a mark sent, not yet echoed */
 	struct pacer_sent *next;
 	uint32_t utt;
-	int cleared;                    /* a clear went out after it */
+	int cleared;                    /* 1: a clear went out after it;
+					   2: a pause re-queued it (the echo
+					   means nothing) */
+	uint64_t at;                    /* frames_out when it was sent */
+	int last;                       /* the last mark of its utterance */
 	char name[];
+};
+
+struct pacer_hist {                     /* a frame sent, for a rewind */
+	uint32_t utt;
+	uint64_t play_us;               /* when the caller starts hearing it */
+	uint64_t enq_us;
+	uint8_t data[PACER_FRAME];
 };
 
 struct pacer {
@@ -69,7 +88,11 @@ struct pacer {
 	uint32_t cur_utt;               /* utterance of the last frame sent */
 	int cur_open;                   /* cur_utt's last mark not sent yet */
 	int starve;                     /* consecutive underrun ticks */
+	int paused;                     /* hold everything until resume/clear */
+	uint64_t play_end_us;           /* when the caller has heard all sent */
+	struct pacer_hist hist[PACER_HIST];     /* by frames_out % PACER_HIST */
 	uint64_t frames_out;
+	uint64_t rewound;               /* frames put back by pauses */
 	uint64_t underruns;
 	uint64_t stale;                 /* audio chunks dropped as stale */
 	uint64_t marks_out;
@@ -92,8 +115,15 @@ int pacer_mark(struct pacer *p, uint32_t utt, const char *name, int last,
  * via mark_dropped), flag every outstanding mark as cleared, go idle.
  * The caller sends Twilio a clear.  Returns the number of items dropped. */
 size_t pacer_clear(struct pacer *p, uint32_t ref);
+/* Pause: hold all output and put back what the caller has not heard by
+ * now (the caller sends Twilio a clear).  Returns the frames put back;
+ * *utt gets the utterance playing (0 if none). */
+size_t pacer_pause(struct pacer *p, uint64_t now, uint32_t *utt);
+/* Play on after a pause: 1 if the timer must be armed (as pacer_kick). */
+int pacer_resume(struct pacer *p, uint64_t now);
 /* A mark came back from Twilio: 1 if it was played, 0 if a clear caused
- * the echo, -1 if unknown.  *utt gets its utterance. */
+ * the echo, -2 if a pause re-queued it (ignore the echo), -1 if unknown.
+ * *utt gets its utterance. */
 int pacer_echo(struct pacer *p, const char *name, uint32_t *utt);
 
 /* New items were queued: start an utterance if idle (or re-prime after an

@@ -1,7 +1,8 @@
 /*
  * pacer_test.c - the outbound queue without sockets: audio and marks leave
  * in queue order, one frame per tick on an absolute schedule, the lead at
- * the start of an utterance, clear and stale-frame semantics, underruns.
+ * the start of an utterance, clear and stale-frame semantics, underruns,
+ * pause (what was not heard goes back in the queue) and resume.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -295,6 +296,95 @@ test_underrun(void **state)
 	pacer_free(&p);
 }
 
+static void
+test_pause_resume(void **state)
+{
+	struct pacer p;
+	uint32_t utt, u = 0;
+
+	(void)state;
+	pacer_init(&p, 2, 1 << 20, &sink, NULL);
+	frames(&p, 1, 1, 3);
+	assert_int_equal(pacer_mark(&p, 1, "u1s1", 0, 0), 0);
+	frames(&p, 1, 4, 3);
+	assert_int_equal(pacer_mark(&p, 1, "u1s2", 1, 0), 0);
+	assert_int_equal(pacer_kick(&p, 1000), 1);
+	assert_int_equal(pacer_tick(&p, 1000 + T), 1);
+	assert_int_equal(pacer_tick(&p, 1000 + 2 * T), 1);
+	assert_string_equal(seen, "F1.1 F1.2 F1.3 Mu1s1 F1.4 ");
+	/* 4 ms into frame 2's playout: frames 3 and 4 are still unheard,
+	 * and so is the mark between them */
+	assert_int_equal(pacer_pause(&p, 1000 + 2 * T + 4000, &utt), 2);
+	assert_int_equal(utt, 1);
+	assert_false(p.active);
+	assert_int_equal(pacer_kick(&p, 1000 + 3 * T), 0);
+	assert_int_equal(pacer_tick(&p, 1000 + 3 * T), 0);
+	assert_string_equal(seen, "F1.1 F1.2 F1.3 Mu1s1 F1.4 ");
+	/* the echo the clear provokes means nothing */
+	assert_int_equal(pacer_echo(&p, "u1s1", &u), -2);
+	/* a false interruption: play on from frame 3, mark again */
+	seen[0] = '\0';
+	assert_int_equal(pacer_resume(&p, 10 * T), 1);
+	assert_string_equal(seen, "F1.3 Mu1s1 F1.4 ");
+	assert_int_equal(pacer_tick(&p, 11 * T), 1);
+	assert_int_equal(pacer_tick(&p, 12 * T), 0);
+	assert_string_equal(seen, "F1.3 Mu1s1 F1.4 F1.5 F1.6 Mu1s2 ");
+	assert_int_equal(pacer_echo(&p, "u1s1", &u), 1);
+	assert_int_equal(pacer_echo(&p, "u1s2", &u), 1);
+	assert_int_equal(p.rewound, 2);
+	assert_int_equal(p.queued_bytes, 0);
+	pacer_free(&p);
+}
+
+static void
+test_pause_then_clear(void **state)
+{
+	struct pacer p;
+	uint32_t utt, u = 0;
+
+	(void)state;
+	pacer_init(&p, 2, 1 << 20, &sink, NULL);
+	frames(&p, 1, 1, 2);
+	assert_int_equal(pacer_mark(&p, 1, "u1s1", 1, 0), 0);
+	assert_int_equal(pacer_kick(&p, 0), 1);
+	assert_string_equal(seen, "F1.1 F1.2 Mu1s1 ");
+	assert_int_equal(pacer_pause(&p, 5000, &utt), 2);
+	/* audio of the next utterance waits too */
+	frames(&p, 2, 7, 1);
+	assert_int_equal(pacer_kick(&p, 6000), 0);
+	/* a real interruption: everything of utt 1 goes, the mark re-queued
+	 * by the pause is reported dropped */
+	assert_int_equal(pacer_clear(&p, 1), 3);
+	assert_string_equal(seen, "F1.1 F1.2 Mu1s1 Du1s1 ");
+	assert_int_equal(pacer_echo(&p, "u1s1", &u), -2);
+	assert_int_equal(pacer_kick(&p, 7000), 1);
+	assert_string_equal(seen, "F1.1 F1.2 Mu1s1 Du1s1 F2.7 ");
+	assert_int_equal(p.queued_bytes, 0);
+	pacer_free(&p);
+}
+
+static void
+test_pause_after_playout(void **state)
+{
+	struct pacer p;
+	uint32_t utt, u = 0;
+
+	(void)state;
+	pacer_init(&p, 1, 1 << 20, &sink, NULL);
+	frames(&p, 1, 1, 2);
+	assert_int_equal(pacer_mark(&p, 1, "u1s1", 1, 0), 0);
+	assert_int_equal(pacer_kick(&p, 0), 1);
+	assert_int_equal(pacer_tick(&p, T), 0);
+	/* long after the caller heard it all: nothing to put back, and the
+	 * mark's echo still means played */
+	assert_int_equal(pacer_pause(&p, 10 * T, &utt), 0);
+	assert_int_equal(utt, 0);
+	assert_int_equal(pacer_echo(&p, "u1s1", &u), 1);
+	assert_int_equal(pacer_resume(&p, 11 * T), 0);
+	assert_int_equal(pacer_resume(&p, 11 * T), 0);
+	pacer_free(&p);
+}
+
 int
 main(void)
 {
@@ -306,6 +396,9 @@ main(void)
 		cmocka_unit_test_setup(test_clear, setup),
 		cmocka_unit_test_setup(test_clear_flags_all_outstanding, setup),
 		cmocka_unit_test_setup(test_underrun, setup),
+		cmocka_unit_test_setup(test_pause_resume, setup),
+		cmocka_unit_test_setup(test_pause_then_clear, setup),
+		cmocka_unit_test_setup(test_pause_after_playout, setup),
 	};
 	return cmocka_run_group_tests_name("gateway_pacer", tests, NULL, NULL);
 }

@@ -55,6 +55,9 @@ enum fd_msg_type {
 	FD_MSG_CLEAR = 30,          /* ref=highest utt id to drop: stop playback now (barge-in) */
 	FD_MSG_HANGUP = 31,         /* JSON {reason} close the media stream */
 	FD_MSG_TRANSFER = 32,       /* JSON {to,reason} redirect the call with <Dial> */
+	FD_MSG_PAUSE = 33,          /* ref=utt id. The caller may be barging in: send
+				       Twilio a clear, keep what was not heard queued */
+	FD_MSG_RESUME = 34,         /* ref=utt id. A false interruption: play on */
 	/* scheduler -> gateway */
 	FD_MSG_OUTBOUND_CALL = 40,  /* JSON {to,from,purpose,appointment_id?} place a call */
 	FD_MSG_OUTBOUND_RESULT = 41,/* JSON {to,call_id?,status,error?} */

@@ -63,7 +63,8 @@ main(int argc, char **argv)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
-	log_info(NULL, "ready (tick %ds)", tick_s);
+	log_info(NULL, "tick %ds", tick_s);
+	fd_bus_ready_when_connected(&bus, "hearing the gateway");
 	while (!fd_stop) {
 		if (fd_reload) {
 			fd_reload = 0;

@@ -37,10 +37,9 @@ psqlq() { PGTZ=${BUSINESS_TZ:-UTC} psql -h "$FRONTDESK_RUNDIR" -p "$FRONTDESK_PG
 wait_healthy() {
 	local i
 	for i in $(seq 1 150); do
+		# (frontdeskctl start returned once every daemon said it
+		# is ready and hears its peers)
 		if curl -fsS "$GW/healthz" >/dev/null 2>&1; then
-			# the gateway answers; give the bus subscriptions (which
-			# dial in the background) a moment to connect everywhere
-			sleep 2
 			return 0
 		fi
 		sleep 0.2

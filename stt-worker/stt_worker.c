@@ -121,8 +121,9 @@ main(int argc, char **argv)
 	if ((rv = fd_bus_open(&bus, FD_D_STT, from, FD_CFG_N(from), types,
 	    FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
-	log_info(NULL, "ready: engine %s, publishing on %s", engine->name,
+	log_info(NULL, "engine %s, publishing on %s", engine->name,
 	    fd_pub_addr(FD_D_STT));
+	fd_bus_ready_when_connected(&bus, "hearing the gateway and the agent");
 
 	while (!fd_stop) {
 		rv = fd_bus_recv(&bus, &msg, &f, 500);

@@ -112,6 +112,7 @@ main(int argc, char **argv)
 	}
 	log_info(NULL, "engine %s voice %s, %d workers, %zu pronunciations",
 	    ops->name, voice, nworkers, prons.n);
+	fd_bus_ready_when_connected(&bus, "hearing the gateway and the agent");
 
 	while (!fd_stop) {
 		if (fd_reload) {
