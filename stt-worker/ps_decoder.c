@@ -156,7 +156,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	} else
 		d->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", o->hmm,
 		    "-dict", o->dict, "-lm", o->lm, "-samprate", "16000",
-		    NULL);
+		    "-fwdflat", o->fast_final ? "no" : "yes",
+		    "-bestpath", o->fast_final ? "no" : "yes", NULL);
 	if (d->cfg == NULL) {
 		if (o->front == STT_FRONT_NATIVE8K)
 			model8k_remove(dir8k);

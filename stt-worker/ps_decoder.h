@@ -29,6 +29,9 @@ struct psd_opts {
 	enum stt_front front;
 	double gain;            /* zero insertion scale (2 keeps the level) */
 	int upperf;             /* NATIVE8K filter bank top, Hz */
+	int fast_final;         /* skip the flat-lexicon and lattice passes
+				   at the end of an utterance (-fwdflat no
+				   -bestpath no): the final comes sooner */
 };
 
 struct ps_dec;

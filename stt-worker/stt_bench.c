@@ -9,6 +9,8 @@
  *
  *   stt-bench [-f frontdesk.conf] [-q] [-v]
  *     -q  quick: zero insertion + domain LM only, fewer endpoint runs
+ *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
+ *         stt.fast_final does; the streaming half follows the config
  *     -v  print every hypothesis on stderr
  */
 #include <stdio.h>
@@ -37,6 +39,7 @@ static const char *const voices[] = { "kal", "slt", "awb" };
 #define clip bench_clip
 
 static int verbose;
+static int fast_final;
 
 static struct clip *flite_clips(size_t *n);
 static struct clip *human_clips(size_t *n);
@@ -63,10 +66,13 @@ main(int argc, char **argv)
 	double best = 1;
 
 	log_init("stt-bench", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "f:qv")) != -1) {
+	while ((ch = getopt(argc, argv, "Ff:qv")) != -1) {
 		switch (ch) {
 		case 'f':
 			conf = optarg;
+			break;
+		case 'F':
+			fast_final = 1;
 			break;
 		case 'q':
 			quick = 1;
@@ -75,7 +81,7 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: stt-bench [-qv] [-f config]\n");
+			fprintf(stderr, "usage: stt-bench [-Fqv] [-f config]\n");
 			return 2;
 		}
 	}
@@ -237,6 +243,7 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm)
 	psd_defaults(&o);
 	o.front = front;
 	o.lm = lm;
+	o.fast_final = fast_final;
 	if ((d = psd_open(&o, e, sizeof(e))) == NULL) {
 		fprintf(stderr, "stt-bench: %s\n", e);
 		return json_null();

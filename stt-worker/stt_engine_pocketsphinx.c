@@ -10,6 +10,11 @@
  * Each worker owns one decoder: it takes the oldest waiting segment of a
  * stream nobody serves, decodes it as audio arrives (interim results every
  * interim_ms), finishes at the endpoint with the final, then releases.
+ * Speculative final: when the caller pauses where a turn may end, the
+ * worker runs the decoder's last passes at once (they cost ~100 ms) while
+ * the endpoint silence is still running, and at the endpoint publishes
+ * that result; if the caller goes on instead, the segment is decoded
+ * again from its start (its audio is all kept), so nothing is lost.
  * When every decoder is busy, segments wait with their audio: nothing is
  * dropped.  One mutex guards the queues; decoding runs outside it.
  */
@@ -36,6 +41,9 @@ struct seg {
 	size_t n, cap;
 	size_t done;            /* samples a worker has taken */
 	int ended;              /* endpoint reached: n is final */
+	int paused;             /* the caller paused at a likely end: the
+				   worker may finish the decode early */
+	unsigned gen;           /* bumped when the caller talks again */
 	int discard;            /* too short to be speech */
 	uint32_t start_ms, end_ms;
 	uint64_t speech_end_us;
@@ -54,7 +62,7 @@ struct ps_stream {
 	struct vad vad;
 	int16_t frame[VAD_FRAME];
 	size_t nframe;
-	int expect_long;        /* agent expects digits, a date, a name */
+	enum vad_expect expect; /* what the agent asked for (its hint) */
 	int reported_talking;   /* speech_started sent, speech_stopped not */
 	struct seg *cur;        /* segment being filled, or NULL */
 	/* under eng->mu */
@@ -100,6 +108,7 @@ struct ps_cfg {
 	int decoders;
 	double gain;
 	int upperf;
+	int fast_final;
 	int interim_ms;
 	struct vad_cfg v;
 };
@@ -138,6 +147,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.front = (enum stt_front)f;
 	e->dopts.gain = c.gain;
 	e->dopts.upperf = c.upperf;
+	e->dopts.fast_final = c.fast_final;
 	e->vcfg = c.v;
 	e->interim_ms = c.interim_ms;
 	snprintf(e->extra_file, sizeof(e->extra_file), "%s", c.extra_file);
@@ -294,7 +304,8 @@ open_segment(struct ps_stream *s)
 	g->start_ms = vad_onset_ms(&s->vad);
 	g->opened_us = fd_mono_us();
 	pthread_mutex_lock(&e->mu);
-	s->partial_long = 0;
+	/* nothing heard yet: if an answer was asked for, wait for it */
+	s->partial_long = vad_answer_incomplete(s->expect, "");
 	if (s->tail)
 		s->tail->next = g;
 	else
@@ -365,6 +376,22 @@ append_frame(struct ps_stream *s, const int16_t *pcm, size_t n)
 	pthread_mutex_unlock(&e->mu);
 }
 
+/* The caller paused (1) or went on (0): tell the worker. */
+static void
+set_paused(struct ps_stream *s, int paused)
+{
+	struct ps_engine *e = s->eng;
+
+	if (s->cur == NULL)
+		return;
+	pthread_mutex_lock(&e->mu);
+	if (!paused && s->cur->paused)
+		s->cur->gen++;
+	s->cur->paused = paused;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
 static void
 on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 {
@@ -373,7 +400,7 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 	uint32_t at;
 
 	pthread_mutex_lock(&e->mu);
-	s->vad.long_pause = s->expect_long || s->partial_long;
+	s->vad.long_pause = s->partial_long;
 	pthread_mutex_unlock(&e->mu);
 	ev = vad_frame(&s->vad, pcm, VAD_FRAME, arrival_us);
 	switch (ev) {
@@ -383,6 +410,7 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 		s->ev->speech_started(s->arg, vad_onset_ms(&s->vad));
 		break;
 	case VAD_RESUME:
+		set_paused(s, 0);
 		append_frame(s, pcm, VAD_FRAME);
 		at = (s->vad.frame - (uint32_t)s->vad.cfg.start_frames) *
 		    VAD_FRAME_MS;
@@ -391,6 +419,8 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 		break;
 	case VAD_STOPPED:
 		append_frame(s, pcm, VAD_FRAME);
+		if (!s->vad.long_pause)
+			set_paused(s, 1);
 		s->reported_talking = 0;
 		s->ev->speech_stopped(s->arg, vad_speech_end_ms(&s->vad),
 		    vad_speech_end_ms(&s->vad) - vad_onset_ms(&s->vad));
@@ -431,8 +461,7 @@ ps_hint(void *stream, const char *expect, const char *const *words,
 	int added;
 
 	pthread_mutex_lock(&e->mu);
-	s->expect_long = expect && (strcmp(expect, "digits") == 0 ||
-	    strcmp(expect, "date") == 0 || strcmp(expect, "name") == 0);
+	s->expect = vad_expect_parse(expect);
 	pthread_mutex_unlock(&e->mu);
 	if (words && nwords &&
 	    (added = ps_lm_add_words(e->lm, words, nwords)) > 0)
@@ -511,13 +540,42 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	char text[1024], last[1024] = "";
 	const char *part;
 	double conf;
-	int started = 0, ended;
+	int started = 0, ended, spec = 0;
+	unsigned spec_gen = 0;
 
 	for (;;) {
 		if (s->closing || g->discard || e->stop)
 			break;
+		if (spec && g->gen != spec_gen) {
+			/* the caller went on: decode it all again */
+			spec = 0;
+			g->done = 0;
+			fed = 0;
+			log_debug(s->call_id, "caller went on after a "
+			    "speculative final: decoding again");
+			continue;
+		}
+		if (spec && g->ended) {
+			pthread_mutex_unlock(&e->mu);
+			emit(s, g, text, 1, conf);
+			log_debug(s->call_id, "final (early) \"%s\" conf %.2f "
+			    "(%u-%u ms)", text, conf, g->start_ms, g->end_ms);
+			pthread_mutex_lock(&e->mu);
+			return;
+		}
 		avail = g->n - g->done;
-		if (avail == 0 && !g->ended) {
+		if (!spec && started && avail == 0 && g->paused &&
+		    !g->ended) {
+			/* everything said so far is in: finish now */
+			spec = 1;
+			spec_gen = g->gen;
+			started = 0;
+			pthread_mutex_unlock(&e->mu);
+			psd_end(w->dec, text, sizeof(text), &conf);
+			pthread_mutex_lock(&e->mu);
+			continue;
+		}
+		if (spec || (avail == 0 && !g->ended)) {
 			pthread_cond_wait(&e->cv, &e->mu);
 			continue;
 		}
@@ -558,7 +616,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 				emit(s, g, last, 0, 0);
 			}
 			pthread_mutex_lock(&e->mu);
-			s->partial_long = vad_ends_mid_answer(last);
+			s->partial_long = vad_ends_mid_answer(last) ||
+			    vad_answer_incomplete(s->expect, last);
 			continue;
 		}
 		pthread_mutex_lock(&e->mu);
@@ -650,6 +709,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 		    NULL },
 		{ "stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000,
 		    NULL },
+		{ "stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false",
+		    0, 0, NULL },
 		{ "stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "300", 60,
 		    5000, NULL },
 		{ "stt.vad_start_db", FD_CFG_DOUBLE, &c->v.start_db, 0, "-40",

@@ -338,6 +338,78 @@ test_stream_realtime(void **state)
 	config_destroy(&cfg);
 }
 
+/* The caller pauses (300 ms: past speech_stopped, short of the endpoint)
+ * and goes on.  The worker finishes the decode early during the pause and
+ * must throw that away: one final holding both halves. */
+static void
+test_stream_pause_goes_on(void **state)
+{
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	struct heard h;
+	void *eng, *st;
+	int16_t *a, *b;
+	uint8_t *audio;
+	size_t na, nb, len, off, i, k, gap = 2400;
+	uint64_t t0;
+	config_t cfg;
+	char err[256];
+	struct timespec ts;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, "stt: { decoders = 1; };"),
+	    CONFIG_TRUE);
+	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	memset(&h, 0, sizeof(h));
+	pthread_mutex_init(&h.mu, NULL);
+	pthread_cond_init(&h.cv, NULL);
+	assert_non_null(a = flite_synth_8k("kal", "book an oil change", &na));
+	assert_non_null(b = flite_synth_8k("kal", "next tuesday at ten",
+	    &nb));
+	/* flite ends with its own silence: cut it, the gap is ours */
+	while (na > 0 && abs(a[na - 1]) < 300)
+		na--;
+	for (k = 0; k < nb && abs(b[k]) < 300; k++)
+		;
+	len = 4000 + na + gap + nb + 12000;
+	assert_non_null(audio = malloc(len));
+	memset(audio, FD_ULAW_SILENCE, len);
+	for (i = 0; i < na; i++)
+		audio[4000 + i] = fd_ulaw_encode(a[i]);
+	for (i = k; i < nb; i++)
+		audio[4000 + na + gap + i - k] = fd_ulaw_encode(b[i]);
+	assert_non_null(st = ops->stream_open(eng, "CAgo", &events, &h));
+	t0 = fd_mono_us();
+	for (off = 0; off + FD_FRAME_SAMPLES <= len; off += FD_FRAME_SAMPLES) {
+		uint64_t due = t0 + off * 125, now = fd_mono_us();
+
+		if (due > now)
+			fd_sleep_us(due - now);
+		ops->feed(st, audio + off, FD_FRAME_SAMPLES, fd_mono_us());
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	pthread_mutex_lock(&h.mu);
+	while (h.finals == 0)
+		if (pthread_cond_timedwait(&h.cv, &h.mu, &ts))
+			break;
+	pthread_mutex_unlock(&h.mu);
+	fd_sleep_us(300000);
+	print_message("paused and went on: \"%s\", stopped %d\n", h.text,
+	    h.stopped);
+	assert_int_equal(h.finals, 1);
+	assert_true(h.stopped >= 2);
+	assert_true(slot_found(h.text, "oil change"));
+	assert_true(slot_found(h.text, "tuesday"));
+	ops->stream_close(st);
+	free(audio);
+	free(a);
+	free(b);
+	ops->fini(eng);
+	config_destroy(&cfg);
+}
+
 static void
 test_lm_rebuild(void **state)
 {
@@ -381,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_ps8k_domain),
 		cmocka_unit_test(test_stream_pool),
 		cmocka_unit_test(test_stream_realtime),
+		cmocka_unit_test(test_stream_pause_goes_on),
 		cmocka_unit_test(test_lm_rebuild),
 	};
 

@@ -9,6 +9,7 @@
  * the endpoint timer.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vad.h"
@@ -194,7 +195,9 @@ vad_ends_mid_answer(const char *text)
 {
 	static const char *const tail[] = { "zero", "oh", "one", "two",
 		"three", "four", "five", "six", "seven", "eight", "nine",
-		"double", "and", "uh", "um", "hmm", "ah", "er" };
+		"double", "triple", "and", "uh", "um", "hmm", "ah", "er",
+		"the", "a", "an", "my", "at", "on", "to", "of", "is", "for",
+		"next", "this", "it's", "i'm" };
 	const char *last = strrchr(text, ' ');
 	size_t i;
 
@@ -203,4 +206,91 @@ vad_ends_mid_answer(const char *text)
 		if (strcmp(last, tail[i]) == 0)
 			return 1;
 	return 0;
+}
+
+enum vad_expect
+vad_expect_parse(const char *s)
+{
+	if (s == NULL)
+		return VAD_EXPECT_ANY;
+	if (strcmp(s, "date") == 0)
+		return VAD_EXPECT_DATE;
+	if (strcmp(s, "name") == 0)
+		return VAD_EXPECT_NAME;
+	if (strcmp(s, "digits") == 0)
+		return VAD_EXPECT_DIGITS;
+	return VAD_EXPECT_ANY;
+}
+
+/* How many of the words of text are in list (n entries); for digits,
+ * "double five" counts two and "triple" three. */
+static int
+count_words(const char *text, const char *const *list, size_t n, int digits)
+{
+	char w[32];
+	const char *p = text;
+	int count = 0, times = 1;
+	size_t i, len;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		for (len = 0; p[len] && p[len] != ' '; len++)
+			;
+		if (len == 0)
+			break;
+		snprintf(w, sizeof(w), "%.*s", (int)(len < sizeof(w) ? len :
+		    sizeof(w) - 1), p);
+		p += len;
+		if (digits && strcmp(w, "double") == 0) {
+			times = 2;
+			continue;
+		}
+		if (digits && strcmp(w, "triple") == 0) {
+			times = 3;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(w, list[i]) == 0) {
+				count += times;
+				break;
+			}
+		times = 1;
+	}
+	return count;
+}
+
+int
+vad_answer_incomplete(enum vad_expect e, const char *text)
+{
+	static const char *const dates[] = { "monday", "tuesday",
+		"wednesday", "thursday", "friday", "saturday", "sunday",
+		"today", "tomorrow", "tonight", "weekend", "week", "january",
+		"february", "march", "april", "may", "june", "july", "august",
+		"september", "october", "november", "december", "first",
+		"second", "third", "fourth", "fifth", "sixth", "seventh",
+		"eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth",
+		"fourteenth", "fifteenth", "sixteenth", "seventeenth",
+		"eighteenth", "nineteenth", "twentieth", "thirtieth",
+		"morning", "afternoon", "evening", "asap", "soon", "no", "yes",
+		"anytime", "whenever", "soonest", "earliest", "available" };
+	static const char *const digits[] = { "zero", "oh", "one", "two",
+		"three", "four", "five", "six", "seven", "eight", "nine" };
+	const char *last;
+
+	switch (e) {
+	case VAD_EXPECT_DATE:
+		return count_words(text, dates, sizeof(dates) /
+		    sizeof(dates[0]), 0) == 0;
+	case VAD_EXPECT_NAME:
+		/* "john smith" is whole; "john" or "s m i" may go on */
+		last = strrchr(text, ' ');
+		last = last ? last + 1 : text;
+		return strchr(text, ' ') == NULL || strlen(last) == 1;
+	case VAD_EXPECT_DIGITS:
+		return count_words(text, digits, sizeof(digits) /
+		    sizeof(digits[0]), 1) < 10;
+	default:
+		return 0;
+	}
 }

@@ -74,8 +74,19 @@ enum vad_event vad_force_end(struct vad *v);
 size_t vad_preroll(const struct vad *v, int16_t *out, size_t cap);
 
 /* 1 if a (partial) hypothesis ends where callers pause mid-answer: a
- * digit word, "and", "uh": the engine then sets long_pause. */
+ * digit word, "and", "uh", "on the": the engine then sets long_pause. */
 int vad_ends_mid_answer(const char *text);
+
+/* What the agent's last question asks for (its STT hint). */
+enum vad_expect { VAD_EXPECT_ANY = 0, VAD_EXPECT_DATE, VAD_EXPECT_NAME,
+	VAD_EXPECT_DIGITS };
+enum vad_expect vad_expect_parse(const char *s);
+/* 1 while a (partial) hypothesis does not yet hold what was asked for: no
+ * day or date word for a date, one word for a full name or a spelled
+ * letter last, fewer than ten digits for a number.  Until then a pause is
+ * the caller thinking, so the engine keeps the long endpoint; once the
+ * answer is there the turn ends at the normal one. */
+int vad_answer_incomplete(enum vad_expect e, const char *text);
 
 /* Stream clock helpers, ms. */
 uint32_t vad_onset_ms(const struct vad *v);

@@ -123,6 +123,7 @@ test_digits_pause(void **state)
 	assert_true(vad_ends_mid_answer("it's uh"));
 	assert_false(vad_ends_mid_answer("yes that's right"));
 	assert_false(vad_ends_mid_answer(""));
+	assert_true(vad_ends_mid_answer("book it on the"));
 	v.long_pause = 1;
 	/* a 700 ms pause is not the end when digits are being read */
 	assert_int_equal(feed(&v, quiet_f, 35, &at), VAD_STOPPED);
@@ -259,6 +260,39 @@ test_downsample(void **state)
 	assert_true(fabs(pass / (8000 * 1500 / 2.0) - 1) < 0.05);
 }
 
+static void
+test_answer_incomplete(void **state)
+{
+	(void)state;
+	/* nothing asked: never waits longer for content */
+	assert_false(vad_answer_incomplete(VAD_EXPECT_ANY, ""));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_ANY, "uh well"));
+	/* a date: until a day or date word is there */
+	assert_int_equal(vad_expect_parse("date"), VAD_EXPECT_DATE);
+	assert_true(vad_answer_incomplete(VAD_EXPECT_DATE, ""));
+	assert_true(vad_answer_incomplete(VAD_EXPECT_DATE, "let me think"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE,
+	    "next tuesday at ten"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE,
+	    "december third"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE,
+	    "whatever is soonest"));
+	/* a name: first and last, not mid-spelling */
+	assert_true(vad_answer_incomplete(VAD_EXPECT_NAME, "john"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_NAME, "john smith"));
+	assert_true(vad_answer_incomplete(VAD_EXPECT_NAME, "smith s m"));
+	/* a phone number: ten digits, "double" counting two */
+	assert_int_equal(vad_expect_parse("digits"), VAD_EXPECT_DIGITS);
+	assert_true(vad_answer_incomplete(VAD_EXPECT_DIGITS,
+	    "five five five one two three"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_DIGITS,
+	    "five five five one two three four five six seven"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_DIGITS,
+	    "triple five one two three double four six seven"));
+	assert_int_equal(vad_expect_parse("yesno"), VAD_EXPECT_ANY);
+	assert_int_equal(vad_expect_parse(NULL), VAD_EXPECT_ANY);
+}
+
 int
 main(void)
 {
@@ -266,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_onset_and_endpoint),
 		cmocka_unit_test(test_preroll),
 		cmocka_unit_test(test_digits_pause),
+		cmocka_unit_test(test_answer_incomplete),
 		cmocka_unit_test(test_noise_and_force),
 		cmocka_unit_test(test_noise_floor),
 		cmocka_unit_test(test_upsample),
