@@ -40,6 +40,7 @@ struct crm_worker {
 	PGconn *pg;
 	time_t pg_retry_at;     /* earliest reconnect attempt */
 	int pg_down;            /* logged the outage already */
+	struct crm_stmts *stmts; /* statements prepared on pg (crm_db.c) */
 	redisContext *rc;
 	time_t rc_retry_at;
 	int rc_down;
@@ -132,6 +133,14 @@ void crm_cache_close(struct crm_worker *w);
 
 /* --- crm_auth.c: the call and who the caller is --- */
 int crm_call_load(struct crm_ctx *c);
+/* The columns of calls crm_call_row() reads (a SELECT or RETURNING list):
+ * the last one is the customer whose phone is the stored caller number,
+ * so an unknown caller costs no second query. */
+#define CRM_CALL_COLS "coalesce(from_number, ''), caller_customer_id, " \
+	"verified_customer_id, caller_id_denied, (SELECT cu.id FROM " \
+	"customers cu WHERE cu.phone = calls.from_number)"
+/* Load the call from a one-row result of CRM_CALL_COLS (cleared here). */
+int crm_call_row(struct crm_ctx *c, PGresult *r);
 /* The customer the call acts for (0 none); *level gets enum crm_level. */
 long long crm_identity(struct crm_ctx *c, int *level);
 /* 0 if the call's customer is owner at min_level or better, else -1 with
@@ -161,6 +170,18 @@ int crm_migrate(struct crm_worker *w, char *err, size_t errlen);
 int crm_sync_business(struct crm_worker *w, char *err, size_t errlen);
 int crm_seed(struct crm_worker *w, int only_if_empty, char *err,
     size_t errlen);
+
+/* --- crm_audit.c: tool_calls rows, written by one thread off the reply
+ * path --- */
+int crm_audit_start(void);
+/* Write what is queued (waits up to 5 s for PostgreSQL), then stop. */
+void crm_audit_stop(void);
+/* Queue one row; strings are copied, call_sid/code may be NULL or "". */
+void crm_audit_push(const char *call_sid, const char *tool, const char *args,
+    const char *result, int ok, const char *code, long long latency_us);
+/* Wait until every row queued so far is in the table: 0, or -1 after
+ * timeout_ms. */
+int crm_audit_sync(int timeout_ms);
 
 /* --- crm_spool.c --- */
 int crm_spool_init(const char *dir);

@@ -33,8 +33,6 @@ crm_call_load(struct crm_ctx *c)
 {
 	const char *p[2];
 	PGresult *r;
-	long long id;
-	char buf[24];
 
 	if (c->call_loaded)
 		return 0;
@@ -43,9 +41,8 @@ crm_call_load(struct crm_ctx *c)
 		return 0;
 	}
 	p[0] = c->call_id;
-	r = crm_q(c, "SELECT coalesce(from_number, ''), caller_customer_id, "
-	    "verified_customer_id, caller_id_denied FROM calls WHERE "
-	    "call_sid = $1", 1, p);
+	r = crm_q(c, "SELECT " CRM_CALL_COLS " FROM calls WHERE call_sid = $1",
+	    1, p);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -55,19 +52,36 @@ crm_call_load(struct crm_ctx *c)
 		r = crm_q(c, "INSERT INTO calls (call_sid, from_number) "
 		    "VALUES ($1, $2) ON CONFLICT (call_sid) DO UPDATE SET "
 		    "from_number = coalesce(calls.from_number, "
-		    "EXCLUDED.from_number) RETURNING "
-		    "coalesce(from_number, ''), caller_customer_id, "
-		    "verified_customer_id, caller_id_denied", 2, p);
+		    "EXCLUDED.from_number) RETURNING " CRM_CALL_COLS, 2, p);
 		if (r == NULL)
 			return -1;
 	}
+	return crm_call_row(c, r);
+}
+
+int
+crm_call_row(struct crm_ctx *c, PGresult *r)
+{
+	const char *p[2];
+	long long id = 0;
+	char buf[24];
+	int found = -1;         /* -1: not known from the row */
+
 	read_row(c, r);
+	/* the stored number is the caller ID as is (call_begin normalises
+	 * it): the row already says whose phone it is */
+	if (c->from[0] && strcmp(c->from, PQgetvalue(r, 0, 0)) == 0) {
+		found = !PQgetisnull(r, 0, 4);
+		id = found ? strtoll(PQgetvalue(r, 0, 4), NULL, 10) : 0;
+	}
 	PQclear(r);
 	c->call_loaded = 1;
 	if (c->caller_cust == 0 && c->from[0] && !c->cid_denied) {
 		p[0] = c->from;
-		switch (crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
-		    1, p, &id)) {
+		if (found < 0)
+			found = crm_qll(c, "SELECT id FROM customers WHERE "
+			    "phone = $1", 1, p, &id);
+		switch (found) {
 		case -1:
 			return -1;
 		case 1:

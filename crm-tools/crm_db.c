@@ -1,7 +1,9 @@
 /*
  * crm_db.c - one PostgreSQL connection per crm-tools worker: connect on
  * demand with a short timeout, reconnect at most once a second while the
- * server is down, and run only parameterised queries (PQexecParams).
+ * server is down, and run only parameterised queries.  Each distinct SQL
+ * text is prepared once per connection (PQprepare) and then only bound and
+ * executed: parsing and planning were most of PostgreSQL's work per tool.
  * The session time zone is the business's, so fd_local() renders local time.
  */
 #include <stdarg.h>
@@ -12,6 +14,92 @@
 #include "crm.h"
 #include "daemon.h"
 #include "log.h"
+
+#define STMT_SLOTS 512              /* power of two; distinct SQL texts */
+#define STMT_MAX (STMT_SLOTS / 2)   /* past this, unprepared queries */
+
+/* The statements prepared on a worker's connection, by SQL text. */
+struct crm_stmts {
+	struct stmt {
+		char *sql;              /* NULL: free slot */
+		unsigned hash;
+		int failed;             /* PQprepare refused: exec unprepared */
+	} slot[STMT_SLOTS];
+	int n;
+};
+
+static void
+stmts_clear(struct crm_worker *w)
+{
+	int i;
+
+	if (w->stmts == NULL)
+		return;
+	for (i = 0; i < STMT_SLOTS; i++)
+		free(w->stmts->slot[i].sql);
+	free(w->stmts);
+	w->stmts = NULL;
+}
+
+static unsigned
+sql_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Run sql prepared: its statement name is "s<slot>".  Returns NULL when it
+ * cannot be prepared (the caller runs it unprepared, which reports any
+ * error the usual way). */
+static PGresult *
+exec_prepared(struct crm_worker *w, const char *sql, int n,
+    const char *const *p)
+{
+	unsigned h = sql_hash(sql), i;
+	struct stmt *st;
+	PGresult *r;
+	char name[16];
+	const char *code;
+
+	if (w->stmts == NULL && (w->stmts = calloc(1, sizeof(*w->stmts))) ==
+	    NULL)
+		return NULL;
+	for (i = h & (STMT_SLOTS - 1);; i = (i + 1) & (STMT_SLOTS - 1)) {
+		st = &w->stmts->slot[i];
+		if (st->sql == NULL || (st->hash == h &&
+		    strcmp(st->sql, sql) == 0))
+			break;
+	}
+	if (st->sql != NULL && st->failed)
+		return NULL;
+	snprintf(name, sizeof(name), "s%u", i);
+	if (st->sql == NULL) {
+		if (w->stmts->n >= STMT_MAX || (st->sql = strdup(sql)) == NULL)
+			return NULL;
+		st->hash = h;
+		w->stmts->n++;
+		r = PQprepare(w->pg, name, sql, n, NULL);
+		st->failed = PQresultStatus(r) != PGRES_COMMAND_OK;
+		PQclear(r);
+		if (st->failed)
+			return NULL;
+	}
+	r = PQexecPrepared(w->pg, name, n, p, NULL, NULL, 0);
+	/* a cached plan a schema change invalidated in a way PostgreSQL
+	 * cannot replan: forget it, run this one unprepared */
+	if (PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    PQstatus(w->pg) == CONNECTION_OK &&
+	    (code = PQresultErrorField(r, PG_DIAG_SQLSTATE)) != NULL &&
+	    (strcmp(code, "0A000") == 0 || strcmp(code, "26000") == 0)) {
+		PQclear(r);
+		st->failed = 1;
+		return NULL;
+	}
+	return r;
+}
 
 static void
 set_timezone(PGconn *pg)
@@ -54,6 +142,7 @@ crm_pg_ok(struct crm_worker *w)
 		PQfinish(w->pg);
 		w->pg = NULL;
 	}
+	stmts_clear(w);
 	if (now < w->pg_retry_at)
 		return 0;
 	vals[0] = crm_cfg.database;
@@ -85,6 +174,7 @@ crm_pg_close(struct crm_worker *w)
 	if (w->pg)
 		PQfinish(w->pg);
 	w->pg = NULL;
+	stmts_clear(w);
 }
 
 PGresult *
@@ -101,7 +191,8 @@ crm_q(struct crm_ctx *c, const char *sql, int n, const char *const *p)
 		crm_fail(c, "db_unavailable", "the database is unavailable");
 		return NULL;
 	}
-	r = PQexecParams(w->pg, sql, n, NULL, p, NULL, NULL, 0);
+	if ((r = exec_prepared(w, sql, n, p)) == NULL)
+		r = PQexecParams(w->pg, sql, n, NULL, p, NULL, NULL, 0);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;

@@ -122,6 +122,8 @@ main(int argc, char **argv)
 		fatal("calloc");
 	for (i = 0; i < crm_cfg.workers; i++)
 		ws[i].idx = i;
+	if (crm_audit_start() != 0)
+		fatalx("cannot start the audit writer");
 	if (become_ready(&mainw) != 0)
 		next_try = time(NULL) + 1;
 	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.workers,
@@ -155,6 +157,7 @@ main(int argc, char **argv)
 	log_info(NULL, "stopping");
 	fd_rpc_server_stop(srv);
 	calsync_stop();
+	crm_audit_stop();
 	cal_engine->close();
 	for (i = 0; i < crm_cfg.workers; i++) {
 		crm_pg_close(&ws[i]);

@@ -1,8 +1,9 @@
 /*
  * crm_tools.c - the table of tools and the path every request takes:
  * parse {tool,args,now?,caller?}, find the tool, run it with the worker's
- * connections, spool confirmed writes when PostgreSQL is down, audit the
- * call in tool_calls with its latency, and shape the reply
+ * connections, spool confirmed writes when PostgreSQL is down, queue the
+ * call's tool_calls audit row with its latency (crm_audit.c), and shape
+ * the reply
  *   {ok:true,result} | {ok:false,code,error[,alternatives]}.
  * Requests arrive from the agent, gateway and scheduler over common/rpc.h.
  *
@@ -183,42 +184,24 @@ audit_result(const struct crm_tool *t, json_t *res, struct crm_ctx *c)
 	return json_incref(res);
 }
 
+/* Queue the tool_calls row (crm_audit.c writes it after the reply). */
 static void
 audit(struct crm_ctx *c, const struct crm_tool *t, json_t *res,
     uint64_t latency_us)
 {
-	const char *p[7];
-	char *args, *out, lat[24];
+	char *args, *out;
 	json_t *ar;
-	PGresult *r;
-	const char *code = c->code;
-	char err[sizeof(c->err)];
 
-	if (c->w->pg == NULL || !crm_db_ready)
+	if (!crm_db_ready)
 		return;
-	memcpy(err, c->err, sizeof(err));
 	ar = audit_result(t, res, c);
 	args = json_dumps(c->args, JSON_COMPACT);
 	out = json_dumps(ar, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(ar);
-	p[0] = c->call_id[0] ? c->call_id : NULL;
-	p[1] = c->tool;
-	p[2] = args;
-	p[3] = out;
-	p[4] = res ? "true" : "false";
-	p[5] = res ? NULL : code;
-	p[6] = crm_num(lat, (long long)latency_us);
-	r = crm_q(c, "INSERT INTO tool_calls (call_sid, tool, args, result, "
-	    "ok, code, latency_us) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, "
-	    "$6, $7)", 7, p);
-	if (r == NULL)
-		log_warnx(c->call_id, "audit of %s not written", c->tool);
-	PQclear(r);
+	crm_audit_push(c->call_id, c->tool, args, out, res != NULL,
+	    res ? NULL : c->code, (long long)latency_us);
 	free(args);
 	free(out);
-	/* the audit must not change the tool's answer */
-	c->code = code;
-	memcpy(c->err, err, sizeof(err));
 }
 
 /* PostgreSQL is down and the caller confirmed this write: keep it on disk

@@ -78,11 +78,13 @@ tool_call_begin(struct crm_ctx *c)
 	    "DO UPDATE SET from_number = coalesce(EXCLUDED.from_number, "
 	    "calls.from_number), to_number = coalesce(EXCLUDED.to_number, "
 	    "calls.to_number), direction = EXCLUDED.direction, stream_sid = "
-	    "coalesce(EXCLUDED.stream_sid, calls.stream_sid)", 6, p);
+	    "coalesce(EXCLUDED.stream_sid, calls.stream_sid) RETURNING "
+	    CRM_CALL_COLS, 6, p);
 	if (r == NULL)
 		return NULL;
-	PQclear(r);
-	if (crm_call_load(c) != 0)
+	/* the row just written is the call: no second query to load it */
+	c->call_loaded = 0;
+	if (crm_call_row(c, r) != 0)
 		return NULL;
 	res = json_pack("{s:s, s:b, s:b}", "call_sid", c->call_id,
 	    "known_caller", c->caller_cust != 0, "caller_id", c->from[0] != 0);
@@ -193,6 +195,10 @@ tool_get_call(struct crm_ctx *c)
 		sid = c->call_id[0] ? c->call_id : NULL;
 	if (sid == NULL)
 		return crm_fail(c, "bad_args", "missing argument 'call_sid'");
+	/* the audit rows of this call's earlier tools, written after their
+	 * replies, are in tool_calls before we read it */
+	if (crm_audit_sync(2000) != 0)
+		log_warnx(c->call_id, "get_call: audit rows still pending");
 	p[0] = sid;
 	res = crm_qjson(c, "SELECT json_build_object('call_sid', c.call_sid, "
 	    "'from', c.from_number, 'to', c.to_number, 'direction', "
