@@ -317,6 +317,15 @@ services(struct gen *g, const struct fd_business *b)
 
 	for (i = 0; i < b->nservices; i++) {
 		const struct fd_service *s = &b->services[i];
+		size_t nl = strlen(s->name);
+
+		/* callers ask about a service in general in the plural */
+		if (nl > 0 && s->name[nl - 1] != 's') {
+			emit(g, "do you do %ss", s->name);
+			emit(g, "do you guys do %ss", s->name);
+			emit(g, "how much are %ss", s->name);
+			emit(g, "do you do %ss on saturday", s->name);
+		}
 		for (j = -1; j < s->naliases; j++) {
 			const char *name = j < 0 ? s->name : s->aliases[j];
 			int reps = j < 0 ? 3 : 1;

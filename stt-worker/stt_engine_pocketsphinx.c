@@ -10,9 +10,9 @@
  * Each worker owns one decoder: it takes the oldest waiting segment of a
  * stream nobody serves, decodes it as audio arrives (interim results every
  * interim_ms), finishes at the endpoint with the final, then releases.
- * Speculative final: when the caller pauses where a turn may end, the
- * worker runs the decoder's last passes at once (they cost ~100 ms) while
- * the endpoint silence is still running, and at the endpoint publishes
+ * Speculative final: final_lead_ms before the endpoint that applies (the
+ * short or the long one), the worker runs the decoder's last passes (they
+ * cost ~100 ms) while the endpoint silence is still running, and at the endpoint publishes
  * that result; if the caller goes on instead, the segment is decoded
  * again from its start (its audio is all kept), so nothing is lost.
  * When every decoder is busy, segments wait with their audio: nothing is
@@ -70,6 +70,7 @@ struct ps_stream {
 	struct worker *owner;
 	int closing;
 	int partial_long;       /* the partial ends where callers pause */
+	int cur_spec;           /* bus thread: early final asked for cur */
 	struct ps_stream *next;
 };
 
@@ -87,6 +88,7 @@ struct ps_engine {
 	struct psd_opts dopts;
 	struct vad_cfg vcfg;
 	int interim_ms;
+	int final_lead_ms;      /* early final this long before the endpoint */
 	char extra_file[512];
 	struct ps_lm *lm;
 	pthread_mutex_t mu;
@@ -109,6 +111,7 @@ struct ps_cfg {
 	double gain;
 	int upperf;
 	int fast_final;
+	int final_lead_ms;
 	int interim_ms;
 	struct vad_cfg v;
 };
@@ -150,6 +153,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.fast_final = c.fast_final;
 	e->vcfg = c.v;
 	e->interim_ms = c.interim_ms;
+	e->final_lead_ms = c.final_lead_ms;
 	snprintf(e->extra_file, sizeof(e->extra_file), "%s", c.extra_file);
 
 	lo.kind = c.lm;
@@ -314,6 +318,7 @@ open_segment(struct ps_stream *s)
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 	s->cur = g;
+	s->cur_spec = 0;
 }
 
 static void
@@ -410,6 +415,7 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 		s->ev->speech_started(s->arg, vad_onset_ms(&s->vad));
 		break;
 	case VAD_RESUME:
+		s->cur_spec = 0;
 		set_paused(s, 0);
 		append_frame(s, pcm, VAD_FRAME);
 		at = (s->vad.frame - (uint32_t)s->vad.cfg.start_frames) *
@@ -419,8 +425,6 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 		break;
 	case VAD_STOPPED:
 		append_frame(s, pcm, VAD_FRAME);
-		if (!s->vad.long_pause)
-			set_paused(s, 1);
 		s->reported_talking = 0;
 		s->ev->speech_stopped(s->arg, vad_speech_end_ms(&s->vad),
 		    vad_speech_end_ms(&s->vad) - vad_onset_ms(&s->vad));
@@ -433,6 +437,15 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 		if (s->vad.in_utt)
 			append_frame(s, pcm, VAD_FRAME);
 		break;
+	}
+	/* final_lead_ms before the endpoint that applies now: finish the
+	 * decode early (the long endpoint may have become the short one) */
+	if (s->cur && s->vad.in_utt && !s->vad.talking && !s->cur_spec &&
+	    s->vad.silence_run * VAD_FRAME_MS >= (s->vad.long_pause ?
+	    s->vad.cfg.long_endpoint_ms : s->vad.cfg.endpoint_ms) -
+	    e->final_lead_ms) {
+		s->cur_spec = 1;
+		set_paused(s, 1);
 	}
 }
 
@@ -711,7 +724,9 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 		    NULL },
 		{ "stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false",
 		    0, 0, NULL },
-		{ "stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "300", 60,
+		{ "stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200",
+		    0, 2000, NULL },
+		{ "stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "120", 60,
 		    5000, NULL },
 		{ "stt.vad_start_db", FD_CFG_DOUBLE, &c->v.start_db, 0, "-40",
 		    -90, -1, NULL },
