@@ -52,3 +52,16 @@ call_set_outcome(struct brain_call *c, const char *outcome, const char *notes)
 	    notes ? notes : "");
 	c->core->set_outcome(c->core_arg, outcome, notes);
 }
+
+void
+brain_forget_caller(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+
+	st->identity_confirmed = 0;
+	st->caller_denied = 1;
+	st->customer_id[0] = '\0';
+	st->first_name[0] = st->last_name[0] = '\0';
+	st->nvehicles = 0;
+	st->vehicle = 0;
+}

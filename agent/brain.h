@@ -170,6 +170,9 @@ int call_read_customer(struct call_state *st, json_t *rep);
 /* Convenience wrappers over c->core. */
 void call_say(struct brain_call *c, const char *text, int close);
 json_t *call_tool(struct brain_call *c, const char *tool, json_t *args);
+/* The caller is not the caller-id customer (crm-tools' deny_caller_id
+ * already said so): nothing of that customer stays in the call state. */
+void brain_forget_caller(struct brain_call *c);
 void call_hint(struct brain_call *c, const char *expect,
     const char *const *words, size_t nwords);
 void call_set_outcome(struct brain_call *c, const char *outcome,

@@ -199,6 +199,9 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 		    json_is_true(json_object_get(res, "verified"))) {
 			c->st.identity_confirmed = 1;
 			lc->verified = 1;
+		} else if (t->kind == LLM_T_DENY) {
+			brain_forget_caller(c);
+			lc->verified = 0;
 		}
 		else
 			learn(lc, t->crm_name, args, res);

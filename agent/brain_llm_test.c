@@ -611,6 +611,29 @@ test_verify_identity(void **state)
 	end_call(&c);
 }
 
+/* "I'm not John, I'm his daughter": the model says so with
+ * not_the_customer; crm-tools hears deny_caller_id and the call state no
+ * longer holds John (a booking then makes a new customer). */
+static void
+test_not_the_customer(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	script("[{\"tool_calls\":[{\"id\":\"d1\",\"name\":"
+	    "\"not_the_customer\",\"arguments\":\"{}\"}]},"
+	    "{\"content\":\"No problem. What's your name?\"}]");
+	new_call(&c, 1);
+	assert_string_equal(c.st.first_name, "John");
+	turn(&c, "no I'm his daughter Ann");
+	assert_int_equal(count_tool("deny_caller_id"), 1);
+	assert_true(c.st.caller_denied);
+	assert_false(c.st.identity_confirmed);
+	assert_string_equal(c.st.first_name, "");
+	assert_string_equal(c.st.customer_id, "");
+	end_call(&c);
+}
+
 static void
 test_tool_rounds_capped(void **state)
 {
@@ -898,6 +921,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_arguments_refused),
 		cmocka_unit_test(test_forbidden_passed_back),
 		cmocka_unit_test(test_verify_identity),
+		cmocka_unit_test(test_not_the_customer),
 		cmocka_unit_test(test_tool_rounds_capped),
 		cmocka_unit_test(test_429_and_500_retried),
 		cmocka_unit_test(test_truncated_then_local),

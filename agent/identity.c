@@ -105,12 +105,7 @@ drop_identity(struct brain_call *c)
 		log_warnx(st->call_id, "deny_caller_id failed (%s): the caller "
 		    "stays unverified here", k);
 	json_decref(rep);
-	st->identity_confirmed = 0;
-	st->caller_denied = 1;
-	st->customer_id[0] = '\0';
-	st->first_name[0] = st->last_name[0] = '\0';
-	st->nvehicles = 0;
-	st->vehicle = 0;
+	brain_forget_caller(c);
 }
 
 void

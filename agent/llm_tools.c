@@ -88,6 +88,9 @@ static const struct spec specs[] = {
 	{ "verify_identity", LLM_T_VERIFY, "verify_caller", "", "",
 	  "{'description':'Verify that the caller is the customer on file for their caller ID, with the full name they say or a confirmation code of one of their appointments. Needed before changing or cancelling orders. Limited attempts.',"
 	  "'parameters':{'type':'object','properties':{'name':{'type':'string','description':'full name as the caller said it'},'confirmation':{'type':'string'}}}}" },
+	{ "not_the_customer", LLM_T_DENY, "deny_caller_id", "", "",
+	  "{'description':'The caller says they are not the customer on file for the number they call from (a family member, a new owner of the number). From then on the caller ID identifies nobody on this call: do not use that customer, and a booking needs the caller first and last name and makes a new customer.',"
+	  "'parameters':{'type':'object','properties':{}}}" },
 	{ "end_call", LLM_T_END, NULL, "", "",
 	  "{'description':'Hang up after your goodbye has been heard. Call it once the caller has nothing else, together with your goodbye sentence.',"
 	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },

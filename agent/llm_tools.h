@@ -24,6 +24,8 @@ enum llm_tool_kind {
 	LLM_T_VERIFY,           /* verify_identity: crm-tools' verify_caller
 				 * for the caller ID's customer only */
 	LLM_T_END,              /* end_call: hang up after the goodbye */
+	LLM_T_DENY,             /* not_the_customer: crm-tools' deny_caller_id,
+				 * then the call state forgets that customer */
 };
 
 struct llm_tool {

@@ -213,6 +213,7 @@ json_t *tool_log_turn(struct crm_ctx *c);
 json_t *tool_call_end(struct crm_ctx *c);
 json_t *tool_get_call(struct crm_ctx *c);
 json_t *tool_list_calls(struct crm_ctx *c);
+json_t *tool_vocabulary(struct crm_ctx *c);
 json_t *tool_seed_demo(struct crm_ctx *c);
 json_t *tool_list_tools(struct crm_ctx *c);
 

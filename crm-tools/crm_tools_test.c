@@ -204,6 +204,57 @@ test_booking_and_retry(void **state)
 	json_decref(r);
 }
 
+/* The vocabulary stt-worker asks for: names and vehicles from the CRM,
+ * and a version that moves when they change. */
+static int
+has_word(json_t *rep, const char *w)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(res(rep), "words"), i, v)
+		if (strcmp(json_string_value(v), w) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_vocabulary(void **state)
+{
+	json_t *r, *r2;
+	char v1[64], start[32];
+
+	(void)state;
+	r = call("", "vocabulary", json_object());
+	assert_true(ok(r));
+	assert_true(has_word(r, "John Smith"));
+	assert_true(has_word(r, "Honda Civic"));
+	assert_true(has_word(r, "oil change"));
+	snprintf(v1, sizeof(v1), "%s", json_string_value(json_object_get(
+	    res(r), "version")));
+	json_decref(r);
+	r = call("", "vocabulary", json_object());
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "version")), v1);
+	assert_false(has_word(r, "Zelda Fitzgerald"));
+	json_decref(r);
+	begin("CAvocab1", "+15557770123");
+	slot(start, sizeof(start), "15:00");
+	r2 = call("CAvocab1", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "first_name",
+	    "Zelda", "last_name", "Fitzgerald"));
+	assert_true(ok(r2));
+	json_decref(r2);
+	r = call("", "vocabulary", json_pack("{s:i}", "limit", 3));
+	assert_true(ok(r));
+	/* newest first, and a new version */
+	assert_true(has_word(r, "Zelda Fitzgerald"));
+	assert_int_equal(json_array_size(json_object_get(res(r), "words")), 3);
+	assert_string_not_equal(json_string_value(json_object_get(res(r),
+	    "version")), v1);
+	json_decref(r);
+}
+
 static void
 test_slot_taken(void **state)
 {
@@ -832,6 +883,7 @@ main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_search_and_vin),
 		cmocka_unit_test(test_booking_and_retry),
+		cmocka_unit_test(test_vocabulary),
 		cmocka_unit_test(test_slot_taken),
 		cmocka_unit_test(test_race_50),
 		cmocka_unit_test(test_forbidden),

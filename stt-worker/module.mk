@@ -11,7 +11,7 @@ STT_ENGINE = stt-worker/stt_engine.c stt-worker/stt_engine_pocketsphinx.c \
 STT_TESTSUPPORT = stt-worker/flite_synth.c stt-worker/bench_corpus.c
 
 BINS += stt-worker
-stt-worker_SRCS = stt-worker/stt_worker.c $(STT_ENGINE)
+stt-worker_SRCS = stt-worker/stt_worker.c stt-worker/vocab.c $(STT_ENGINE)
 stt-worker_LIBS = $(LIB_PS) $(LIB_LWS)
 
 BINS += stt-bench

@@ -46,6 +46,9 @@ struct stt_engine_ops {
 	/* Optional: the config changed (SIGHUP); rebuild what depends on it
 	 * (the domain language model).  0 or -1. */
 	int (*reload)(void *eng, const config_t *cfg);
+	/* Optional: words the business's callers will say (customer and
+	 * staff names, vehicles) from the CRM; returns how many were new. */
+	int (*vocabulary)(void *eng, const char *const *words, size_t n);
 };
 
 /*

@@ -500,6 +500,14 @@ ps_reload(void *eng, const config_t *cfg)
 	return ps_lm_reload(e->lm, cfg, e->extra_file);
 }
 
+static int
+ps_vocabulary(void *eng, const char *const *words, size_t n)
+{
+	struct ps_engine *e = eng;
+
+	return ps_lm_add_words(e->lm, words, n);
+}
+
 const struct stt_engine_ops stt_engine_pocketsphinx = {
 	.name = "pocketsphinx",
 	.init = ps_init_engine,
@@ -510,6 +518,7 @@ const struct stt_engine_ops stt_engine_pocketsphinx = {
 	.stream_close = ps_stream_close,
 	.finalize = ps_finalize,
 	.reload = ps_reload,
+	.vocabulary = ps_vocabulary,
 };
 
 /* --- worker side ------------------------------------------------------ */

@@ -5,10 +5,12 @@
  * publishes SPEECH_STARTED, SPEECH_STOPPED and TRANSCRIPT (interim and
  * final) for the agent on its own pub socket.
  *
- * Config (section stt): engine = "pocketsphinx"; idle_timeout_s = 60; the
- * engine's own options (stt_engine_pocketsphinx.c: lm, decoders,
- * extra_words_file, vad_*, endpoint_ms, ...).  SIGHUP re-reads the config
- * and rebuilds the domain language model.
+ * Config (section stt): engine = "pocketsphinx"; idle_timeout_s = 60;
+ * vocabulary_poll_s = 60 (how often to ask crm-tools for the names and
+ * vehicles callers will say, vocab.c; 0 never); the engine's own options
+ * (stt_engine_pocketsphinx.c: lm, decoders, extra_words_file, vad_*,
+ * endpoint_ms, ...).  SIGHUP re-reads the config and rebuilds the domain
+ * language model.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "stt_engine.h"
+#include "vocab.h"
 
 struct call {
 	char id[FD_CALL_ID_LEN];
@@ -31,12 +34,15 @@ struct call {
 
 static char engine_name[32];
 static int idle_timeout_s;
+static int vocabulary_poll_s;      /* 0: do not ask crm-tools */
 
 static const struct fd_cfg_opt opts[] = {
 	{ "stt.engine", FD_CFG_STR, engine_name, sizeof(engine_name),
 	    "pocketsphinx", 0, 0, "FRONTDESK_STT_ENGINE" },
 	{ "stt.idle_timeout_s", FD_CFG_INT, &idle_timeout_s, 0, "60", 1, 86400,
 	    NULL },
+	{ "stt.vocabulary_poll_s", FD_CFG_INT, &vocabulary_poll_s, 0, "60", 0,
+	    86400, NULL },
 };
 
 static struct fd_bus bus;
@@ -124,6 +130,10 @@ main(int argc, char **argv)
 	log_info(NULL, "engine %s, publishing on %s", engine->name,
 	    fd_pub_addr(FD_D_STT));
 	fd_bus_ready_when_connected(&bus, "hearing the gateway and the agent");
+	if (vocabulary_poll_s > 0 && engine->vocabulary &&
+	    vocab_start(fd_common.crm_rep, engine, eng, vocabulary_poll_s) != 0)
+		log_warnx(NULL, "no CRM vocabulary: the language model keeps "
+		    "its built-in names");
 
 	while (!fd_stop) {
 		rv = fd_bus_recv(&bus, &msg, &f, 500);
@@ -148,6 +158,7 @@ main(int argc, char **argv)
 		}
 	}
 	log_info(NULL, "stopping");
+	vocab_stop();
 	while (calls)
 		call_close(calls, "shutdown");
 	engine->fini(eng);
