@@ -85,7 +85,9 @@ vocab_main(void *arg)
 		poll_once();
 		pthread_mutex_lock(&v.mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += v.poll_s;
+		/* until the first list arrives (crm-tools may start after
+		 * us), ask again soon */
+		ts.tv_sec += v.version[0] ? v.poll_s : 2;
 		while (!v.stop && pthread_cond_timedwait(&v.cv, &v.mu,
 		    &ts) == 0)
 			;
