@@ -68,10 +68,19 @@ struct call {
 };
 
 /* One job being synthesised. */
+/* After the first frame of a segment (sent alone, at once), frames go to
+ * the gateway BATCH_FRAMES at a time: the gateway paces them anyway, and
+ * one bus message per 200 ms of audio instead of per 20 ms costs a tenth
+ * of the messages, allocations and wake-ups on both sides. */
+#define BATCH_FRAMES 10
+
 struct run {
 	struct call *c;
 	struct job *j;
 	struct tts_pipe pipe;
+	uint64_t frames;                /* of this segment */
+	size_t nbatch;                  /* bytes waiting in batch */
+	uint8_t batch[BATCH_FRAMES * FD_FRAME_SAMPLES];
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -90,6 +99,7 @@ static void *worker_main(void *arg);
 static void run_job(struct call *c, struct job *j);
 static int on_pcm(void *arg, const int16_t *pcm, size_t n);
 static int on_frame(void *arg, const uint8_t *ulaw, size_t n);
+static void flush_batch(struct run *r);
 static int dead(struct call *c, uint32_t utt);
 static void publish_mark(struct call *c, const struct job *j);
 static void publish_error(struct call *c, const struct job *j,
@@ -373,6 +383,8 @@ run_job(struct call *c, struct job *j)
 		}
 		r->c = c;
 		r->j = j;
+		r->frames = 0;
+		r->nbatch = 0;
 		tts_pipe_init(&r->pipe, on_frame, r);
 		t0 = fd_mono_us();
 		err[0] = '\0';
@@ -380,6 +392,7 @@ run_job(struct call *c, struct job *j)
 		    sizeof(err));
 		if (rc == 0)
 			tts_pipe_finish(&r->pipe);
+		flush_batch(r);
 		c->synth_us += fd_mono_us() - t0;
 		log_debug(c->id, "u%us%d: %llu frames in %.1f ms: %s", j->utt,
 		    j->seg, (unsigned long long)r->pipe.frames,
@@ -408,6 +421,22 @@ on_pcm(void *arg, const int16_t *pcm, size_t n)
 	return tts_pipe_push(&r->pipe, pcm, n);
 }
 
+/* Send what waits in the batch (before the segment's mark). */
+static void
+flush_batch(struct run *r)
+{
+	int rv;
+
+	if (r->nbatch == 0 || dead(r->c, r->j->utt)) {
+		r->nbatch = 0;
+		return;
+	}
+	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, r->c->id, r->j->utt,
+	    r->batch, r->nbatch)) != 0)
+		log_warnx(r->c->id, "publish audio_out: %s", nng_strerror(rv));
+	r->nbatch = 0;
+}
+
 static int
 on_frame(void *arg, const uint8_t *ulaw, size_t n)
 {
@@ -418,9 +447,20 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 
 	if (dead(c, r->j->utt))
 		return 1;
-	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id, r->j->utt, ulaw,
-	    n)) != 0)
-		log_warnx(c->id, "publish audio_out: %s", nng_strerror(rv));
+	if (r->frames++ == 0 || n > sizeof(r->batch)) {
+		/* the first frame leaves alone: it starts playback */
+		if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id,
+		    r->j->utt, ulaw, n)) != 0)
+			log_warnx(c->id, "publish audio_out: %s",
+			    nng_strerror(rv));
+	} else {
+		if (r->nbatch + n > sizeof(r->batch))
+			flush_batch(r);
+		memcpy(r->batch + r->nbatch, ulaw, n);
+		r->nbatch += n;
+		if (r->nbatch == sizeof(r->batch))
+			flush_batch(r);
+	}
 	c->frames++;
 	if (c->ttfa_utt != r->j->utt) {
 		c->ttfa_utt = r->j->utt;
