@@ -97,6 +97,7 @@ static int nstreams;                    /* service thread */
 static struct gw_call *pacing_head;     /* service thread: calls playing */
 static lws_sorted_usec_list_t pace_sul;
 static int pace_armed;
+static uint64_t pace_at;                /* when the next sweep is due */
 static struct media_msg rx_msg;         /* service thread: one at a time */
 
 static void sink_frame(void *arg, uint32_t utt, const uint8_t *frame,
@@ -524,9 +525,15 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 		tx_flush(c);
 	}
 	if (pacing_head && !pace_armed) {
+		/* on a fixed grid, not PACE_SWEEP_US after this one: a call's
+		 * 20 ms slots then keep their place among the sweeps, and its
+		 * frames leave at a steady offset */
+		now = fd_mono_us();
+		while (pace_at <= now)
+			pace_at += PACE_SWEEP_US;
 		pace_armed = 1;
 		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
-		    PACE_SWEEP_US);
+		    (lws_usec_t)(pace_at - now));
 	}
 }
 
@@ -541,6 +548,7 @@ arm(struct gw_call *c)
 	}
 	if (!pace_armed) {
 		pace_armed = 1;
+		pace_at = fd_mono_us() + PACE_SWEEP_US;
 		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
 		    PACE_SWEEP_US);
 	}
