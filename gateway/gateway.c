@@ -36,6 +36,12 @@ uint64_t gw_start_us;
 
 static volatile int bus_quit;
 
+/* lws's loop poll()s every socket each time it wakes.  Under load it would
+ * wake for nearly every arriving Media Streams message, so at most one
+ * poll per SERVICE_MIN_US: each wake then handles everything that came
+ * meanwhile.  Idle, nothing waits; busy, a message waits at most this. */
+#define SERVICE_MIN_US 1000
+
 static const struct fd_cfg_opt opts[] = {
 	{ "gateway.listen_addr", FD_CFG_STR, gw_cfg.listen_addr,
 	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0, NULL },
@@ -158,6 +164,7 @@ main(int argc, char **argv)
 	    FD_MSG_OUTBOUND_CALL };
 	struct lws_context_creation_info info;
 	pthread_t bus_thr;
+	uint64_t polled = 0, now;
 	int rv;
 
 	fd_daemon_start(FD_D_GATEWAY, argc, argv, opts, FD_CFG_N(opts));
@@ -205,6 +212,10 @@ main(int argc, char **argv)
 			log_info(NULL, "listen address, port and max_calls "
 			    "changes need a restart");
 		}
+		now = fd_mono_us();
+		if (now < polled + SERVICE_MIN_US)
+			fd_sleep_us(polled + SERVICE_MIN_US - now);
+		polled = fd_mono_us();
 		if (lws_service(gw_ctx, 0) < 0)
 			break;
 	}

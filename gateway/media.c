@@ -15,8 +15,16 @@
  * media message per 20 ms and marks in queue order.  One timer for all
  * calls, not one per call: lws polls every socket each time it wakes, so
  * per-call timers at scattered phases made the cost grow with the square
- * of the number of calls.  Messages wait in a small per-call tx list
- * until lws says the socket is writable.
+ * of the number of calls.
+ *
+ * The per-frame path allocates nothing and builds no JSON: each call keeps
+ * its media message prefix (streamSid included) and a small ring of
+ * message slots; a frame is the prefix, its base64 written in place and
+ * "}}".  What the sweep produced is written at once, outside gw_lock, on
+ * the service thread: asking lws for a writable callback first cost two
+ * poll-set changes and one more wake per frame.  Only when lws still holds
+ * part of an earlier write (lws_partial_buffered) or a message waits do
+ * messages stay in the ring until lws says the socket is writable.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,15 +42,19 @@
 #define MEDIA_MAX_BAD 50        /* bad messages before we hang up */
 #define MEDIA_START_TIMEOUT_S 15        /* connected socket must start */
 #define CALL_BUCKETS 256
-#define TX_MAX 1000             /* messages waiting for a slow socket */
+#define TX_MAX 1024             /* messages waiting for a slow socket */
+#define TX_SLOT 400             /* message bytes kept inline in a slot (a
+				   media message is about 300) */
+#define TX_RING0 4              /* slots a call starts with */
 #define PACE_SWEEP_US 5000      /* pacer sweep period; the pacer sends a
 				   frame up to 2 ms early, so a frame
 				   leaves within ~3 ms of its slot */
 
-struct txmsg {
-	struct txmsg *next;
+struct txslot {
 	size_t len;
-	unsigned char buf[];    /* LWS_PRE + len */
+	unsigned char *big;     /* a longer message (LWS_PRE + len), or NULL:
+				   it is in buf */
+	unsigned char buf[LWS_PRE + TX_SLOT];
 };
 
 struct gw_call {
@@ -64,10 +76,15 @@ struct gw_call {
 	size_t rx_len, rx_cap;
 	const char *rx_skip;            /* why the message being received is
 					   refused, or NULL */
-	struct txmsg *tx_head, *tx_tail;
-	size_t tx_n;
+	struct txslot *tx;              /* ring of tx_cap slots */
+	size_t tx_cap, tx_head, tx_n;
 	int tx_full_logged;
+	char media_pre[64 + MEDIA_SID_LEN];     /* media message up to the
+						   payload */
+	size_t media_pre_len;
 	struct gw_call *cnext;          /* closes in one wake */
+	struct gw_call *fnext;          /* to flush after a sweep or wake */
+	int flushing;
 	struct gw_call *pace_next;      /* on the sweep list */
 	int pacing;
 	uint32_t wait_utt;              /* last utterance timed */
@@ -80,6 +97,7 @@ static int nstreams;                    /* service thread */
 static struct gw_call *pacing_head;     /* service thread: calls playing */
 static lws_sorted_usec_list_t pace_sul;
 static int pace_armed;
+static uint64_t pace_at;                /* when the next sweep is due */
 static struct media_msg rx_msg;         /* service thread: one at a time */
 
 static void sink_frame(void *arg, uint32_t utt, const uint8_t *frame,
@@ -95,6 +113,9 @@ static const struct pacer_sink call_sink = {
 
 static int on_receive(struct gw_call *c, const char *in, size_t len);
 static void tx_text(struct gw_call *c, const char *text, size_t len);
+static unsigned char *tx_slot(struct gw_call *c, size_t len);
+static void tx_flush(struct gw_call *c);
+static void flush_later(struct gw_call *c, struct gw_call **list);
 static int on_writeable(struct gw_call *c);
 static void handle_text(struct gw_call *c, const char *text, size_t len);
 static void end_call(struct gw_call *c, const char *reason);
@@ -415,7 +436,7 @@ media_hangup(const struct fd_frame *f)
 void
 media_on_wake(void)
 {
-	struct gw_call *c, *next, *closes = NULL;
+	struct gw_call *c, *next, *closes = NULL, *flush = NULL;
 	char msg[160];
 	int n;
 
@@ -423,6 +444,7 @@ media_on_wake(void)
 	for (c = pending_head, pending_head = NULL; c; c = next) {
 		next = c->pnext;
 		c->pending = 0;
+		flush_later(c, &flush);
 		if (c->want_clear) {
 			/* after whatever is already on its way, before any
 			 * audio of a later utterance */
@@ -450,6 +472,11 @@ media_on_wake(void)
 		}
 	}
 	pthread_mutex_unlock(&gw_lock);
+	for (c = flush; c; c = next) {
+		next = c->fnext;
+		c->flushing = 0;
+		tx_flush(c);
+	}
 	for (c = closes; c; c = c->cnext) {
 		end_call(c, "hangup");
 		c->closing = 1;
@@ -462,23 +489,26 @@ media_on_wake(void)
 static void
 pace_sweep(lws_sorted_usec_list_t *sul)
 {
-	struct gw_call *c, **pp;
-	uint64_t now = fd_mono_us(), u;
+	struct gw_call *c, **pp, *flush = NULL, *next;
+	uint64_t now = fd_mono_us(), u, under = 0;
 	int again;
 
 	(void)sul;
 	pace_armed = 0;
+	/* one lock for the whole sweep: a tick that is not due costs a
+	 * compare, and the bus thread waits at most one sweep */
+	pthread_mutex_lock(&gw_lock);
 	for (pp = &pacing_head; (c = *pp) != NULL;) {
-		pthread_mutex_lock(&gw_lock);
 		again = pacer_tick(&c->pacer, now);
 		u = c->pacer.underruns - c->underruns_seen;
 		c->underruns_seen = c->pacer.underruns;
-		pthread_mutex_unlock(&gw_lock);
 		if (u) {
-			GW_STAT_ADD(underruns, u);
+			under += u;
 			log_debug(c->call_id, "underrun: no audio for a tick "
 			    "mid-utterance");
 		}
+		if (c->tx_n > 0)
+			flush_later(c, &flush);
 		if (again) {
 			pp = &c->pace_next;
 			continue;
@@ -486,10 +516,24 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 		*pp = c->pace_next;
 		c->pacing = 0;
 	}
+	pthread_mutex_unlock(&gw_lock);
+	if (under)
+		GW_STAT_ADD(underruns, under);
+	for (c = flush; c; c = next) {
+		next = c->fnext;
+		c->flushing = 0;
+		tx_flush(c);
+	}
 	if (pacing_head && !pace_armed) {
+		/* on a fixed grid, not PACE_SWEEP_US after this one: a call's
+		 * 20 ms slots then keep their place among the sweeps, and its
+		 * frames leave at a steady offset */
+		now = fd_mono_us();
+		while (pace_at <= now)
+			pace_at += PACE_SWEEP_US;
 		pace_armed = 1;
 		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
-		    PACE_SWEEP_US);
+		    (lws_usec_t)(pace_at - now));
 	}
 }
 
@@ -504,6 +548,7 @@ arm(struct gw_call *c)
 	}
 	if (!pace_armed) {
 		pace_armed = 1;
+		pace_at = fd_mono_us() + PACE_SWEEP_US;
 		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
 		    PACE_SWEEP_US);
 	}
@@ -532,15 +577,19 @@ static void
 sink_frame(void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us)
 {
 	struct gw_call *c = arg;
-	char msg[128 + MEDIA_SID_LEN + 4 * PACER_FRAME / 3 + 8];
-	char b64[4 * PACER_FRAME / 3 + 8];
+	unsigned char *p;
+	size_t n;
 	uint64_t wait;
-	int n;
 
-	fd_b64_encode(frame, PACER_FRAME, b64);
-	n = snprintf(msg, sizeof(msg), "{\"event\":\"media\",\"streamSid\":"
-	    "\"%s\",\"media\":{\"payload\":\"%s\"}}", c->stream_sid, b64);
-	tx_text(c, msg, (size_t)n);
+	/* {"event":"media","streamSid":"MZ...","media":{"payload":"..."}} */
+	if ((p = tx_slot(c, c->media_pre_len + 4 * PACER_FRAME / 3 + 8)) !=
+	    NULL) {
+		memcpy(p, c->media_pre, c->media_pre_len);
+		n = c->media_pre_len;
+		n += fd_b64_encode(frame, PACER_FRAME, (char *)p + n);
+		memcpy(p + n, "\"}}", 3);
+		c->tx[(c->tx_head + c->tx_n - 1) % c->tx_cap].len = n + 3;
+	}
 	GW_STAT_ADD(frames_out, 1);
 	if (utt != c->wait_utt) {
 		/* first frame of an utterance: how long it sat queued */
@@ -597,67 +646,116 @@ sink_mark_dropped(void *arg, uint32_t utt, const char *name)
 
 /* Outgoing messages (service thread). */
 
-static void
-tx_text(struct gw_call *c, const char *text, size_t len)
+/* A new slot at the ring's tail for a message of len bytes: where to
+ * write it (LWS_PRE bytes of room before), its len already set.  NULL if
+ * the call is closing or its socket has not drained TX_MAX messages. */
+static unsigned char *
+tx_slot(struct gw_call *c, size_t len)
 {
-	struct txmsg *m;
+	struct txslot *t, *nt;
+	size_t i, ncap;
 
 	if (c->closing || c->ended)
-		return;
+		return NULL;
 	if (c->tx_n >= TX_MAX) {
 		if (!c->tx_full_logged)
 			log_warnx(c->call_id, "media: socket not draining, "
 			    "dropping outgoing messages");
 		c->tx_full_logged = 1;
-		return;
+		return NULL;
 	}
-	if ((m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL) {
+	if (c->tx_n == c->tx_cap) {
+		ncap = c->tx_cap ? c->tx_cap * 2 : TX_RING0;
+		if ((nt = malloc(ncap * sizeof(*nt))) == NULL) {
+			log_err(c->call_id, "media: out of memory, message "
+			    "dropped");
+			return NULL;
+		}
+		for (i = 0; i < c->tx_n; i++)   /* unwrap into the new ring */
+			nt[i] = c->tx[(c->tx_head + i) % c->tx_cap];
+		free(c->tx);
+		c->tx = nt;
+		c->tx_cap = ncap;
+		c->tx_head = 0;
+	}
+	t = &c->tx[(c->tx_head + c->tx_n) % c->tx_cap];
+	t->len = len;
+	t->big = NULL;
+	if (len > TX_SLOT && (t->big = malloc(LWS_PRE + len)) == NULL) {
 		log_err(c->call_id, "media: out of memory, message dropped");
-		return;
+		return NULL;
 	}
-	m->next = NULL;
-	m->len = len;
-	memcpy(m->buf + LWS_PRE, text, len);
-	if (c->tx_tail)
-		c->tx_tail->next = m;
-	else
-		c->tx_head = m;
-	c->tx_tail = m;
 	c->tx_n++;
-	lws_callback_on_writable(c->wsi);
+	return (t->big ? t->big : t->buf) + LWS_PRE;
+}
+
+static void
+tx_pop(struct gw_call *c)
+{
+	free(c->tx[c->tx_head].big);
+	c->tx[c->tx_head].big = NULL;
+	c->tx_head = (c->tx_head + 1) % c->tx_cap;
+	c->tx_n--;
+}
+
+/* Queue one message; it goes out with the next tx_flush. */
+static void
+tx_text(struct gw_call *c, const char *text, size_t len)
+{
+	unsigned char *p;
+
+	if ((p = tx_slot(c, len)) != NULL)
+		memcpy(p, text, len);
+}
+
+/* c has messages queued: flush it once the lock is released. */
+static void
+flush_later(struct gw_call *c, struct gw_call **list)
+{
+	if (c->flushing)
+		return;
+	c->flushing = 1;
+	c->fnext = *list;
+	*list = c;
+}
+
+/* Write what is queued, in order, while lws holds nothing back; what
+ * remains waits for a writable callback.  A failed write closes the
+ * socket from that callback. */
+static void
+tx_flush(struct gw_call *c)
+{
+	struct txslot *t;
+	int n;
+
+	while (c->tx_n > 0 && !c->closing) {
+		if (lws_partial_buffered(c->wsi)) {
+			lws_callback_on_writable(c->wsi);
+			return;
+		}
+		t = &c->tx[c->tx_head];
+		n = lws_write(c->wsi, (t->big ? t->big : t->buf) + LWS_PRE,
+		    t->len, LWS_WRITE_TEXT);
+		tx_pop(c);
+		if (n < 0) {
+			log_warnx(c->call_id, "media: write failed, closing");
+			c->closing = 1;
+			lws_callback_on_writable(c->wsi);
+			return;
+		}
+	}
+	c->tx_full_logged = 0;
 }
 
 static int
 on_writeable(struct gw_call *c)
 {
-	struct txmsg *m;
-	int n, first = 1;
-
 	if (c->closing) {
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL,
 		    (unsigned char *)"hangup", 6);
 		return -1;
 	}
-	/* lws_send_pipe_choked() is a poll() syscall: the first message
-	 * needs none (lws just said the socket is writable), so the usual
-	 * one frame per tick costs one send and nothing else */
-	while ((m = c->tx_head) != NULL && (first ||
-	    !lws_send_pipe_choked(c->wsi))) {
-		first = 0;
-		c->tx_head = m->next;
-		if (c->tx_head == NULL)
-			c->tx_tail = NULL;
-		c->tx_n--;
-		n = lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-		free(m);
-		if (n < 0) {
-			log_warnx(c->call_id, "media: write failed, closing");
-			return -1;
-		}
-	}
-	c->tx_full_logged = 0;
-	if (c->tx_head)
-		lws_callback_on_writable(c->wsi);
+	tx_flush(c);
 	return 0;
 }
 
@@ -741,6 +839,9 @@ on_start(struct gw_call *c, struct media_msg *m)
 		snprintf(c->call_id, sizeof(c->call_id), "%s", m->call_sid);
 		snprintf(c->stream_sid, sizeof(c->stream_sid), "%s",
 		    m->stream_sid);
+		c->media_pre_len = (size_t)snprintf(c->media_pre,
+		    sizeof(c->media_pre), "{\"event\":\"media\",\"streamSid\":"
+		    "\"%s\",\"media\":{\"payload\":\"", c->stream_sid);
 		c->hnext = buckets[bucket_of(c->call_id)];
 		buckets[bucket_of(c->call_id)] = c;
 		c->registered = 1;
@@ -898,17 +999,14 @@ end_call(struct gw_call *c, const char *reason)
 static void
 call_free(struct gw_call *c)
 {
-	struct txmsg *m, *nm;
-
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
 	pacer_free(&c->pacer);
 	pthread_mutex_unlock(&gw_lock);
 	unpace(c);
-	for (m = c->tx_head; m; m = nm) {
-		nm = m->next;
-		free(m);
-	}
+	while (c->tx_n > 0)
+		tx_pop(c);
+	free(c->tx);
 	free(c->rx);
 	free(c);
 }

@@ -1,7 +1,8 @@
 /*
  * callsim_test.c - unit tests for callsim's pure logic: scenario parsing
  * and rejection, the playout buffer and mark echo rules, heard_contains
- * matching, TwiML reading and appointment matching.
+ * matching, TwiML reading and appointment matching, and the WebSocket
+ * framing of --streams.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "playout.h"
 #include "scenario.h"
 #include "twiml.h"
+#include "wsframe.h"
 
 /* expect.c reports through call_fail; here it just collects. */
 void
@@ -464,6 +466,68 @@ test_eval(void **state)
 	scenario_free(s);
 }
 
+/* --streams' WebSocket client: masked frames out, any frame header in. */
+static void
+test_wsframe(void **state)
+{
+	uint8_t out[WS_HDR_MAX + 300], big[300];
+	struct ws_hdr h;
+	char req[512];
+	long n;
+	size_t i;
+
+	(void)state;
+	/* RFC 6455 5.7: "Hello" masked with 37 fa 21 3d */
+	n = ws_frame_masked(out, sizeof(out), WS_OP_TEXT, "Hello", 5,
+	    0x37fa213d);
+	assert_int_equal(n, 11);
+	assert_memory_equal(out, "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d"
+	    "\x51\x58", 11);
+	assert_int_equal(ws_parse_hdr(out, 11, &h), 1);
+	assert_true(h.fin && h.masked);
+	assert_int_equal(h.op, WS_OP_TEXT);
+	assert_int_equal(h.len, 5);
+	assert_int_equal(h.hlen, 6);
+	/* 16-bit length, and the mask undone gives the payload back */
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	n = ws_frame_masked(out, sizeof(out), WS_OP_BIN, big, sizeof(big), 7);
+	assert_int_equal(n, 4 + 4 + 300);
+	assert_int_equal(ws_parse_hdr(out, (size_t)n, &h), 1);
+	assert_int_equal(h.len, 300);
+	assert_int_equal(h.hlen, 8);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(out[8 + i] ^ h.mask[i & 3], big[i]);
+	assert_int_equal(ws_frame_masked(out, 20, WS_OP_TEXT, big, 10, 1), -1);
+	/* server frames: unmasked; partial headers wait for more */
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x81", 1, &h), 0);
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x81\x7e\x01", 3, &h),
+	    0);
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x81\x7e\x01\x2c", 4,
+	    &h), 1);
+	assert_int_equal(h.len, 300);
+	assert_false(h.masked);
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x88\x02", 2, &h), 1);
+	assert_int_equal(h.op, WS_OP_CLOSE);
+	/* refused: reserved bits, a long or fragmented control frame */
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\xc1\x00", 2, &h), -1);
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x89\x7e\x00\x80", 4,
+	    &h), -1);
+	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x09\x00", 2, &h), -1);
+	/* the upgrade */
+	assert_true(ws_upgrade_request(req, sizeof(req), "127.0.0.1", 8080,
+	    "/twilio/media", "dGhlIHNhbXBsZSBub25jZQ==") > 0);
+	assert_non_null(strstr(req, "GET /twilio/media HTTP/1.1\r\n"));
+	assert_non_null(strstr(req, "Sec-WebSocket-Key: "
+	    "dGhlIHNhbXBsZSBub25jZQ==\r\n"));
+	assert_non_null(strstr(req, "\r\n\r\n"));
+	assert_int_equal(ws_upgrade_request(req, 40, "127.0.0.1", 8080,
+	    "/twilio/media", "dGhlIHNhbXBsZSBub25jZQ=="), -1);
+	assert_true(ws_upgrade_ok("HTTP/1.1 101 Switching Protocols\r\n\r\n",
+	    36));
+	assert_false(ws_upgrade_ok("HTTP/1.1 403 Forbidden\r\n\r\n", 28));
+}
+
 int
 main(void)
 {
@@ -480,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_appt_match),
 		cmocka_unit_test(test_verdict_check),
 		cmocka_unit_test(test_eval),
+		cmocka_unit_test(test_wsframe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

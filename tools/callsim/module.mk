@@ -12,12 +12,13 @@ callsim_SRCS = tools/callsim/callsim.c tools/callsim/call.c \
                tools/callsim/http.c tools/callsim/carrier.c \
                tools/callsim/voice.c tools/callsim/record.c \
                tools/callsim/load.c tools/callsim/streams.c \
+               tools/callsim/wsframe.c \
                $(CALLSIM_CORE) $(CALLSIM_VOICE)
 callsim_LIBS = $(LIB_LWS) $(LIB_CURL) $(LIB_PS) $(LIB_FLITE)
 
 TESTS += callsim_test
 callsim_test_SRCS = tools/callsim/callsim_test.c tools/callsim/expect.c \
-                    $(CALLSIM_CORE)
+                    tools/callsim/wsframe.c $(CALLSIM_CORE)
 callsim_test_LIBS =
 
 # a scripted stand-in gateway + agent, for testing callsim alone

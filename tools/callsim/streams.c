@@ -8,89 +8,116 @@
  * AUDIO_OUT.  What comes back is timed per stream: gaps > 40 ms between
  * media frames are underruns, |inter-arrival - 20 ms| is jitter.  Run it
  * against a gateway-only stack (no tts-worker bound to that address).
+ *
+ * The WebSockets are callsim's own small client (wsframe.c) on one epoll
+ * loop, not lws: lws's client polls every socket on each wake and reads
+ * /dev/urandom for every frame's mask, which at a thousand streams on the
+ * same two cores cost about as much as the gateway being measured.  Each
+ * stream sends on its own 20 ms clock from its start, so the phases are
+ * spread as real calls' are; a 20-slot wheel (one slot per millisecond
+ * of phase) finds the streams due without walking all of them.
  */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <jansson.h>
-#include <libwebsockets.h>
 
 #include "bus.h"
 #include "clock.h"
 #include "load.h"
-#include "log.h"
 #include "mulaw.h"
 #include "twilio.h"
+#include "wsframe.h"
 
 #define JIT_BUCKET_US 10                /* histogram resolution */
 #define JIT_BUCKETS 20000               /* up to 200 ms */
 #define AHEAD_MS 600                    /* audio kept queued per call */
 #define CHUNK_MS 200                    /* one AUDIO_OUT */
 #define FEED_DELAY_MS 500               /* after start, before audio */
-#define MSG_MAX 512
+#define FRAME_US 20000
+#define PHASES 20                       /* 1 ms slots of the frame clock */
+#define MAX_CATCHUP 5                   /* frames sent at once when late */
+#define RX_CAP 8192
+#define TX_CAP 4096
+#define MSG_MAX 640
+#define EVENTS 512
+
+enum st_state { ST_IDLE, ST_CONNECTING, ST_UPGRADING, ST_OPEN, ST_CLOSING,
+	ST_DONE };
 
 struct strm {
-	struct lws *wsi;
+	int fd;
+	enum st_state state;
+	int failed;
+	int want_out;                   /* EPOLLOUT registered */
+	int rx_media;                   /* a fragmented media message */
 	char call_sid[40], account_sid[40], stream_sid[40];
-	int state;                      /* 0 idle, 1 connecting, 2 open,
-					   3 closing, 4 done */
-	int sent_hello;                 /* 0 none, 1 connected, 2 start */
-	unsigned media_due;             /* inbound frames owed */
 	unsigned long seq, chunk;
-	uint64_t start_at;              /* start sent (mono us), 0 not yet */
-	uint64_t fed_ms;                /* AUDIO_OUT published (publisher) */
+	uint64_t start_at;              /* start sent (mono us), 0 not yet;
+					   read by the feeder */
+	uint64_t fed_ms;                /* AUDIO_OUT published (feeder) */
+	uint64_t next_tx;               /* next inbound frame due */
 	uint64_t last_rx;
 	unsigned long run;
-	int failed;
+	struct strm *wnext;             /* same wheel slot */
+	uint8_t *rx, *tx;
+	size_t rx_len, tx_len;
 };
 
 struct streams {
-	const struct call_opts *o;
 	const struct load_opts *lo;
-	struct lws_context *ctx;
-	lws_sorted_usec_list_t sul;
 	struct strm *s;
-	int n;
+	int n, ep, next_connect;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
 	char host[256], path[64];
 	int port;
-	uint64_t t0, measure_from, measure_to, end_at, next_tick;
-	int ending, quit;
-	pthread_mutex_t lock;           /* start_at / state for the feeder */
-	/* results (service thread) */
-	uint64_t frames_rx, frames_tx, underruns, jit_n;
+	uint64_t t0, measure_from, measure_to, end_at;
+	uint64_t wheel_ms;              /* last whole ms the wheel passed */
+	struct strm *wheel[PHASES];
+	int ending;                     /* feeder: stop (atomic) */
+	uint32_t rng;
+	double cpu_from, cpu_to;        /* own CPU seconds at the window */
+	/* results */
+	uint64_t frames_rx, frames_tx, underruns, jit_n, jit_over, tx_dropped;
 	uint32_t *hist;
-	uint64_t jit_over;
 	unsigned connect_fail;
 };
 
-static int st_cb(struct lws *wsi, enum lws_callback_reasons reason,
-    void *user, void *in, size_t len);
-static void st_tick(lws_sorted_usec_list_t *sul);
+static void connect_due(struct streams *S, uint64_t now);
+static void send_due(struct streams *S, uint64_t now);
+static void on_event(struct streams *S, struct strm *s, uint32_t ev);
+static void finish(struct streams *S, struct strm *s, int failed);
 static void *feeder(void *arg);
 static double hist_pct(const struct streams *S, double p);
+static double cpu_seconds(void);
 static int hostport(const char *url, char *host, size_t hlen, int *port);
 
-static struct streams *S_;      /* the lws callback's way back */
-
-static const struct lws_protocols st_protocols[] = {
-	{ "callsim-streams", st_cb, 0, 4096, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+static struct streams *S_;      /* the feeder's way in */
 
 int
 streams_run(const struct call_opts *o, const struct load_opts *lo)
 {
-	struct lws_context_creation_info info;
+	struct epoll_event evs[EVENTS];
+	struct addrinfo hints, *ai = NULL;
 	struct streams S;
+	struct fd_bus *bus = NULL;
 	pthread_t fth;
-	char addr[512];
+	char addr[512], port[16];
 	const char *rd;
 	json_t *out;
-	uint64_t expect;
-	int i, rc = 0, connected = 0;
+	uint64_t expect, now;
+	int i, k, rc = 0, connected = 0, live, closing = 0, feeding = 0;
 	FILE *f;
 
 	if (!load_gateway_is_loopback(o->gateway)) {
@@ -99,93 +126,123 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 		return 2;
 	}
 	memset(&S, 0, sizeof(S));
-	S.o = o;
 	S.lo = lo;
 	S.n = lo->calls;
+	S.ep = -1;
 	if (hostport(o->gateway, S.host, sizeof(S.host), &S.port) != 0) {
 		fprintf(stderr, "callsim: bad --gateway %s\n", o->gateway);
 		return 2;
 	}
 	snprintf(S.path, sizeof(S.path), "/twilio/media");
-	if ((S.s = calloc((size_t)S.n, sizeof(*S.s))) == NULL ||
-	    (S.hist = calloc(JIT_BUCKETS, sizeof(*S.hist))) == NULL) {
-		free(S.s);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", S.port);
+	if (getaddrinfo(S.host, port, &hints, &ai) != 0 || ai == NULL ||
+	    ai->ai_addrlen > sizeof(S.addr)) {
+		fprintf(stderr, "callsim: cannot resolve %s\n", S.host);
+		if (ai)
+			freeaddrinfo(ai);
 		return 2;
 	}
+	memcpy(&S.addr, ai->ai_addr, ai->ai_addrlen);
+	S.addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if ((S.s = calloc((size_t)S.n, sizeof(*S.s))) == NULL ||
+	    (S.hist = calloc(JIT_BUCKETS, sizeof(*S.hist))) == NULL ||
+	    (S.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		fprintf(stderr, "callsim: out of memory or descriptors\n");
+		rc = 2;
+		goto out;
+	}
 	for (i = 0; i < S.n; i++) {
+		S.s[i].fd = -1;
 		call_sid_make("CA", S.s[i].call_sid);
 		call_sid_make("AC", S.s[i].account_sid);
 		call_sid_make("MZ", S.s[i].stream_sid);
 	}
+	S.rng = (uint32_t)fd_mono_us() | 1;
 	if (lo->tts_pub == NULL) {
 		rd = getenv("FRONTDESK_RUNDIR");
 		snprintf(addr, sizeof(addr), "ipc://%s/tts-worker.pub", rd ? rd :
 		    "/tmp/frontdesk");
 	} else
 		snprintf(addr, sizeof(addr), "%s", lo->tts_pub);
-	pthread_mutex_init(&S.lock, NULL);
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = st_protocols;
-	info.gid = -1;
-	info.uid = -1;
-	if ((S.ctx = lws_create_context(&info)) == NULL) {
-		fprintf(stderr, "callsim: libwebsockets context failed\n");
-		rc = 2;
-		goto out;
-	}
 	S_ = &S;
 	S.t0 = fd_mono_us();
 	/* measure once every stream is up and its queue has settled */
 	S.measure_from = S.t0 + ((uint64_t)lo->ramp_s + 2) * 1000000;
 	S.measure_to = S.measure_from + (uint64_t)lo->duration_s * 1000000;
 	S.end_at = S.measure_to + 1000000;
-	{
-		struct fd_bus *bus = calloc(1, sizeof(*bus));
-		int rv;
-
-		if (bus == NULL || (rv = fd_bus_open_addrs(bus, addr, NULL, 0,
-		    NULL, 0)) != 0) {
-			fprintf(stderr, "callsim: cannot bind %s (is a "
-			    "tts-worker running on it?)\n", addr);
-			free(bus);
-			rc = 2;
-			goto out;
-		}
-		if (pthread_create(&fth, NULL, feeder, bus) != 0) {
-			fd_bus_close(bus);
-			free(bus);
-			rc = 2;
-			goto out;
-		}
+	S.wheel_ms = S.t0 / 1000;
+	if ((bus = calloc(1, sizeof(*bus))) == NULL ||
+	    fd_bus_open_addrs(bus, addr, NULL, 0, NULL, 0) != 0) {
+		fprintf(stderr, "callsim: cannot bind %s (is a tts-worker "
+		    "running on it?)\n", addr);
+		free(bus);
+		rc = 2;
+		goto out;
 	}
-	S.next_tick = S.t0 + 20000;
-	lws_sul_schedule(S.ctx, 0, &S.sul, st_tick, 20000);
-	while (!S.quit)
-		if (lws_service(S.ctx, 0) < 0)
+	if (pthread_create(&fth, NULL, feeder, bus) != 0) {
+		fd_bus_close(bus);
+		free(bus);
+		rc = 2;
+		goto out;
+	}
+	feeding = 1;
+	for (;;) {
+		now = fd_mono_us();
+		connect_due(&S, now);
+		if (lo->inbound)
+			send_due(&S, now);
+		if (S.cpu_from == 0 && now >= S.measure_from)
+			S.cpu_from = cpu_seconds();
+		if (S.cpu_to == 0 && now >= S.measure_to)
+			S.cpu_to = cpu_seconds();
+		if (now >= S.end_at && !closing) {
+			/* hang up: stop, then a close frame, then wait for
+			 * the gateway's close */
+			closing = 1;
+			for (i = 0; i < S.n; i++)
+				if (S.s[i].state == ST_OPEN)
+					on_event(&S, &S.s[i], 0);
+		}
+		for (i = 0, live = 0; closing && i < S.n; i++)
+			live += S.s[i].state != ST_IDLE &&
+			    S.s[i].state != ST_DONE;
+		if (closing && (live == 0 || now > S.end_at + 10000000))
 			break;
-	pthread_mutex_lock(&S.lock);
-	S.ending = 2;
-	pthread_mutex_unlock(&S.lock);
+		k = epoll_wait(S.ep, evs, EVENTS, 1);
+		for (i = 0; i < k; i++)
+			on_event(&S, evs[i].data.ptr, evs[i].events);
+	}
+	__atomic_store_n(&S.ending, 1, __ATOMIC_RELEASE);
 	pthread_join(fth, NULL);
-	lws_sul_cancel(&S.sul);
-	lws_context_destroy(S.ctx);
-	S.ctx = NULL;
-	for (i = 0; i < S.n; i++)
+	feeding = 0;
+	for (i = 0; i < S.n; i++) {
 		connected += !S.s[i].failed && S.s[i].start_at != 0;
+		if (S.s[i].fd >= 0)
+			close(S.s[i].fd);
+		free(S.s[i].rx);
+		free(S.s[i].tx);
+	}
 	expect = (uint64_t)connected * (uint64_t)lo->duration_s * 50;
-	out = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:f, s:f, s:f, "
-	    "s:f, s:b}",
+	if (S.cpu_to == 0)
+		S.cpu_to = cpu_seconds();
+	out = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:f, s:f, "
+	    "s:f, s:f, s:f, s:b}",
 	    "streams", S.n, "streams_ok", connected,
 	    "streams_failed", S.n - connected, "duration_s", lo->duration_s,
 	    "frames_rx", (json_int_t)S.frames_rx,
 	    "frames_tx", (json_int_t)S.frames_tx,
+	    "frames_tx_dropped", (json_int_t)S.tx_dropped,
 	    "underruns", (json_int_t)S.underruns,
 	    "rx_frames_pct", expect ? 100.0 * (double)S.frames_rx /
 	    (double)expect : 0.0,
 	    "jitter_ms_p50", hist_pct(&S, 50),
 	    "jitter_ms_p99", hist_pct(&S, 99),
 	    "jitter_ms_p999", hist_pct(&S, 99.9),
+	    "callsim_cpu_pct", lo->duration_s > 0 ? 100.0 * (S.cpu_to -
+	    S.cpu_from) / lo->duration_s : 0.0,
 	    "inbound", lo->inbound);
 	f = lo->report ? fopen(lo->report, "w") : stdout;
 	if (out == NULL || f == NULL || json_dumpf(out, f, JSON_INDENT(1))) {
@@ -199,70 +256,202 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	if (rc == 0 && connected < S.n)
 		rc = 1;
 out:
-	if (S.ctx)
-		lws_context_destroy(S.ctx);
-	pthread_mutex_destroy(&S.lock);
+	if (feeding) {
+		__atomic_store_n(&S.ending, 1, __ATOMIC_RELEASE);
+		pthread_join(fth, NULL);
+	}
+	if (S.ep >= 0)
+		close(S.ep);
 	free(S.s);
 	free(S.hist);
 	return rc;
 }
 
-/* Every 20 ms: open the streams whose ramp time has come, owe each open
- * stream one inbound frame, and end everything when time is up. */
+/* Open the streams whose ramp time has come (they start in order). */
 static void
-st_tick(lws_sorted_usec_list_t *sul)
+connect_due(struct streams *S, uint64_t now)
 {
-	struct streams *S = lws_container_of(sul, struct streams, sul);
-	struct lws_client_connect_info cc;
-	uint64_t now = fd_mono_us(), due;
-	int i, live = 0;
+	struct epoll_event ev;
+	struct strm *s;
+	uint64_t due;
+	int one = 1;
 
-	for (i = 0; i < S->n; i++) {
-		struct strm *s = &S->s[i];
+	while (S->next_connect < S->n && now < S->end_at) {
 		due = S->t0 + (S->n > 1 ? (uint64_t)S->lo->ramp_s * 1000000u *
-		    (uint64_t)i / (uint64_t)(S->n - 1) : 0);
-		if (s->state == 0 && now >= due && now < S->end_at) {
-			memset(&cc, 0, sizeof(cc));
-			cc.context = S->ctx;
-			cc.address = S->host;
-			cc.port = S->port;
-			cc.path = S->path;
-			cc.host = S->host;
-			cc.origin = S->host;
-			cc.local_protocol_name = st_protocols[0].name;
-			cc.userdata = s;
-			cc.pwsi = &s->wsi;
-			s->state = 1;
-			if (lws_client_connect_via_info(&cc) == NULL) {
-				s->failed = 1;
-				s->state = 4;
+		    (uint64_t)S->next_connect / (uint64_t)(S->n - 1) : 0);
+		if (now < due)
+			return;
+		s = &S->s[S->next_connect++];
+		s->state = ST_CONNECTING;
+		s->rx = malloc(RX_CAP);
+		s->tx = malloc(TX_CAP);
+		if (s->rx == NULL || s->tx == NULL || (s->fd = socket(
+		    S->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) < 0) {
+			S->connect_fail++;
+			finish(S, s, 1);
+			continue;
+		}
+		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(s->fd, (struct sockaddr *)&S->addr, S->addrlen) !=
+		    0 && errno != EINPROGRESS) {
+			S->connect_fail++;
+			finish(S, s, 1);
+			continue;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLOUT;
+		ev.data.ptr = s;
+		s->want_out = 1;
+		if (epoll_ctl(S->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+			S->connect_fail++;
+			finish(S, s, 1);
+		}
+	}
+}
+
+static void
+want_out(struct streams *S, struct strm *s, int on)
+{
+	struct epoll_event ev;
+
+	if (s->want_out == on || s->fd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | (on ? EPOLLOUT : 0);
+	ev.data.ptr = s;
+	if (epoll_ctl(S->ep, EPOLL_CTL_MOD, s->fd, &ev) == 0)
+		s->want_out = on;
+}
+
+/* Bytes to the socket, the rest kept for EPOLLOUT; -1 if the socket
+ * failed, 1 if the backlog is full and the bytes were dropped. */
+static int
+out_bytes(struct streams *S, struct strm *s, const void *buf, size_t len)
+{
+	ssize_t n = 0;
+
+	if (s->tx_len == 0) {
+		n = send(s->fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n < 0)
+			n = 0;
+		if ((size_t)n == len)
+			return 0;
+	}
+	if (s->tx_len + len - (size_t)n > TX_CAP)
+		return 1;
+	memcpy(s->tx + s->tx_len, (const char *)buf + n, len - (size_t)n);
+	s->tx_len += len - (size_t)n;
+	want_out(S, s, 1);
+	return 0;
+}
+
+/* One masked text message; the close frame when op is WS_OP_CLOSE. */
+static int
+out_msg(struct streams *S, struct strm *s, int op, const char *text,
+    size_t len)
+{
+	uint8_t frame[WS_HDR_MAX + MSG_MAX];
+	long n;
+
+	S->rng ^= S->rng << 13;         /* xorshift32: masks need not be
+					   secret here, only present */
+	S->rng ^= S->rng >> 17;
+	S->rng ^= S->rng << 5;
+	if ((n = ws_frame_masked(frame, sizeof(frame), op, text, len,
+	    S->rng)) < 0)
+		return -1;
+	return out_bytes(S, s, frame, (size_t)n);
+}
+
+static char *
+put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put_ulong(char *p, unsigned long v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
+/* An inbound media frame of silence, as Twilio words it. */
+static int
+send_media(struct streams *S, struct strm *s)
+{
+	static const char silence_b64[] = "////////////////////////////////"
+	    "////////////////////////////////////////////////////////////////"
+	    "////////////////////////////////////////////////////////////////"
+	    "////////////////////////////////////////////////////////////////"
+	    "////////////////////////";   /* 160 x 0xff */
+	char msg[MSG_MAX], *p = msg;
+
+	s->chunk++;
+	p = put_str(p, "{\"event\":\"media\",\"sequenceNumber\":\"");
+	p = put_ulong(p, ++s->seq);
+	p = put_str(p, "\",\"streamSid\":\"");
+	p = put_str(p, s->stream_sid);
+	p = put_str(p, "\",\"media\":{\"track\":\"inbound\",\"chunk\":\"");
+	p = put_ulong(p, s->chunk);
+	p = put_str(p, "\",\"timestamp\":\"");
+	p = put_ulong(p, (s->chunk - 1) * 20);
+	p = put_str(p, "\",\"payload\":\"");
+	p = put_str(p, silence_b64);
+	p = put_str(p, "\"}}");
+	S->frames_tx++;
+	return out_msg(S, s, WS_OP_TEXT, msg, (size_t)(p - msg));
+}
+
+/* Every whole millisecond passed: the streams whose frame clock has that
+ * phase send what is due. */
+static void
+send_due(struct streams *S, uint64_t now)
+{
+	struct strm *s, **pp;
+	uint64_t ms, end_ms = now / 1000;
+	int k, rv = 0;
+
+	if (end_ms > S->wheel_ms + PHASES)
+		S->wheel_ms = end_ms - PHASES;
+	for (ms = S->wheel_ms + 1; ms < end_ms; ms++) {
+		for (pp = &S->wheel[ms % PHASES]; (s = *pp) != NULL;) {
+			if (s->state != ST_OPEN) {
+				*pp = s->wnext;         /* off the wheel */
+				continue;
 			}
+			if (now > s->next_tx + MAX_CATCHUP * FRAME_US)
+				s->next_tx += (now - s->next_tx) / FRAME_US *
+				    FRAME_US - MAX_CATCHUP * FRAME_US;
+			for (k = 0, rv = 0; s->next_tx <= now &&
+			    k < MAX_CATCHUP; k++) {
+				s->next_tx += FRAME_US;
+				if ((rv = send_media(S, s)) < 0)
+					break;
+				S->tx_dropped += rv == 1;
+			}
+			if (rv < 0) {
+				finish(S, s, 1);
+				*pp = s->wnext;
+				continue;
+			}
+			pp = &s->wnext;
 		}
-		if (s->state == 2 && now >= S->end_at) {
-			s->state = 3;
-			lws_callback_on_writable(s->wsi);
-		} else if (s->state == 2 && S->lo->inbound && s->sent_hello == 2) {
-			if (s->media_due < 5)
-				s->media_due++;
-			lws_callback_on_writable(s->wsi);
-		}
-		live += s->state == 1 || s->state == 2 || s->state == 3;
 	}
-	if (now >= S->end_at && live == 0) {
-		S->quit = 1;
-		lws_cancel_service(S->ctx);
-		return;
-	}
-	if (now > S->end_at + 10000000) {       /* stragglers: give up */
-		S->quit = 1;
-		lws_cancel_service(S->ctx);
-		return;
-	}
-	S->next_tick += 20000;
-	if (now > S->next_tick + 200000)
-		S->next_tick = now + 20000;
-	lws_sul_schedule(S->ctx, 0, &S->sul, st_tick, S->next_tick > now ?
-	    (lws_usec_t)(S->next_tick - now) : 0);
+	S->wheel_ms = end_ms - 1;
 }
 
 static void
@@ -289,116 +478,188 @@ rx_media(struct streams *S, struct strm *s, uint64_t now)
 	s->last_rx = now;
 }
 
+/* Upgraded: Twilio's connected and start, and onto the frame clock. */
 static int
-st_write(struct strm *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-st_write(struct strm *s, const char *fmt, ...)
+on_open(struct streams *S, struct strm *s, uint64_t now)
 {
-	unsigned char buf[LWS_PRE + MSG_MAX];
-	va_list ap;
+	char msg[MSG_MAX];
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf((char *)buf + LWS_PRE, MSG_MAX, fmt, ap);
-	va_end(ap);
-	if (n <= 0 || n >= MSG_MAX)
+	s->state = ST_OPEN;
+	n = snprintf(msg, sizeof(msg), "{\"event\":\"connected\",\"protocol\":"
+	    "\"Call\",\"version\":\"1.0.0\"}");
+	if (out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) != 0)
 		return -1;
-	return lws_write(s->wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) <
-	    n ? -1 : 0;
+	n = snprintf(msg, sizeof(msg), "{\"event\":\"start\",\"sequenceNumber\":"
+	    "\"%lu\",\"streamSid\":\"%s\",\"start\":{"
+	    "\"accountSid\":\"%s\",\"streamSid\":\"%s\","
+	    "\"callSid\":\"%s\",\"tracks\":[\"inbound\"],"
+	    "\"customParameters\":{\"From\":\"+15550008888\"},"
+	    "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
+	    "\"sampleRate\":8000,\"channels\":1}}}", ++s->seq,
+	    s->stream_sid, s->account_sid, s->stream_sid, s->call_sid);
+	if (n <= 0 || n >= (int)sizeof(msg) ||
+	    out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) != 0)
+		return -1;
+	__atomic_store_n(&s->start_at, now, __ATOMIC_RELEASE);
+	s->next_tx = now + FRAME_US;
+	s->wnext = S->wheel[(s->next_tx / 1000) % PHASES];
+	S->wheel[(s->next_tx / 1000) % PHASES] = s;
+	return 0;
 }
 
+/* Frames the gateway sent: media are timed, pings answered. */
 static int
-st_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-    void *in, size_t len)
+on_frames(struct streams *S, struct strm *s, uint64_t now)
 {
-	struct streams *S = S_;
-	struct strm *s = user;
-	static const char silence_b64[] = "////////////////////////////////"
-	    "////////////////////////////////////////////////////////////////"
-	    "////////////////////////////////////////////////////////////////"
-	    "////////////////////////////////////////////////////////////////"
-	    "////////////////////////";   /* 160 x 0xff */
+	struct ws_hdr h;
+	size_t off = 0, i;
+	uint8_t *pl;
+	int rv;
 
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		s->state = 2;
-		lws_callback_on_writable(wsi);
-		break;
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		s->failed = 1;
-		s->state = 4;
-		S->connect_fail++;
-		break;
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (len > 20 && memmem(in, len < 40 ? len : 40,
-		    "\"event\":\"media\"", 15) != NULL)
-			rx_media(S, s, fd_mono_us());
-		break;
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (s->state == 3) {
-			st_write(s, "{\"event\":\"stop\",\"sequenceNumber\":"
-			    "\"%lu\",\"streamSid\":\"%s\",\"stop\":{"
-			    "\"accountSid\":\"%s\",\"callSid\":\"%s\"}}",
-			    ++s->seq, s->stream_sid, s->account_sid,
-			    s->call_sid);
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL,
-			    (unsigned char *)"done", 4);
-			return -1;
-		}
-		if (s->sent_hello == 0) {
-			s->sent_hello = 1;
-			if (st_write(s, "{\"event\":\"connected\",\"protocol\":"
-			    "\"Call\",\"version\":\"1.0.0\"}") != 0)
+	while ((rv = ws_parse_hdr(s->rx + off, s->rx_len - off, &h)) == 1) {
+		if (h.hlen + h.len > RX_CAP)
+			return -1;      /* nothing we expect is that big */
+		if (s->rx_len - off < h.hlen + h.len)
+			break;
+		pl = s->rx + off + h.hlen;
+		if (h.masked)
+			for (i = 0; i < h.len; i++)
+				pl[i] ^= h.mask[i & 3];
+		switch (h.op) {
+		case WS_OP_TEXT:
+			s->rx_media = h.len > 20 && memmem(pl, h.len < 40 ?
+			    h.len : 40, "\"event\":\"media\"", 15) != NULL;
+			/* FALLTHROUGH */
+		case WS_OP_CONT:
+			if (h.fin && s->rx_media)
+				rx_media(S, s, now);
+			if (h.fin)
+				s->rx_media = 0;
+			break;
+		case WS_OP_PING:
+			if (s->state == ST_OPEN && out_msg(S, s, WS_OP_PONG,
+			    (const char *)pl, (size_t)h.len) < 0)
 				return -1;
-			lws_callback_on_writable(wsi);
+			break;
+		case WS_OP_CLOSE:
+			return s->state == ST_CLOSING ? 1 : -1;
+		default:
 			break;
 		}
-		if (s->sent_hello == 1) {
-			s->sent_hello = 2;
-			if (st_write(s, "{\"event\":\"start\",\"sequenceNumber\":"
-			    "\"%lu\",\"streamSid\":\"%s\",\"start\":{"
-			    "\"accountSid\":\"%s\",\"streamSid\":\"%s\","
-			    "\"callSid\":\"%s\",\"tracks\":[\"inbound\"],"
-			    "\"customParameters\":{\"From\":\"+15550008888\"},"
-			    "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
-			    "\"sampleRate\":8000,\"channels\":1}}}", ++s->seq,
-			    s->stream_sid, s->account_sid, s->stream_sid,
-			    s->call_sid) != 0)
-				return -1;
-			pthread_mutex_lock(&S->lock);
-			s->start_at = fd_mono_us();
-			pthread_mutex_unlock(&S->lock);
-			break;
-		}
-		if (s->media_due > 0) {
-			s->media_due--;
-			s->chunk++;
-			S->frames_tx++;
-			if (st_write(s, "{\"event\":\"media\",\"sequenceNumber\":"
-			    "\"%lu\",\"streamSid\":\"%s\",\"media\":{\"track\":"
-			    "\"inbound\",\"chunk\":\"%lu\",\"timestamp\":"
-			    "\"%lu\",\"payload\":\"%s\"}}", ++s->seq,
-			    s->stream_sid, s->chunk, (s->chunk - 1) * 20,
-			    silence_b64) != 0)
-				return -1;
-			if (s->media_due)
-				lws_callback_on_writable(wsi);
-		}
-		break;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (s) {
-			if (s->state != 3)
-				s->failed = s->state != 4 ? 1 : s->failed;
-			s->state = 4;
-			s->wsi = NULL;
-		}
-		break;
-	default:
-		break;
+		off += h.hlen + (size_t)h.len;
 	}
+	if (rv < 0)
+		return -1;
+	memmove(s->rx, s->rx + off, s->rx_len - off);
+	s->rx_len -= off;
 	return 0;
+}
+
+/* The upgrade answer: up to the blank line; what follows is frames. */
+static int
+on_upgrade(struct streams *S, struct strm *s, uint64_t now)
+{
+	uint8_t *end = memmem(s->rx, s->rx_len, "\r\n\r\n", 4);
+	size_t head;
+
+	if (end == NULL)
+		return s->rx_len >= RX_CAP ? -1 : 0;
+	head = (size_t)(end + 4 - s->rx);
+	if (!ws_upgrade_ok((const char *)s->rx, head))
+		return -1;
+	memmove(s->rx, s->rx + head, s->rx_len - head);
+	s->rx_len -= head;
+	if (on_open(S, s, now) != 0)
+		return -1;
+	return on_frames(S, s, now);
+}
+
+/* One socket's readiness (ev 0: time to hang up). */
+static void
+on_event(struct streams *S, struct strm *s, uint32_t ev)
+{
+	static const char stop_fmt[] = "{\"event\":\"stop\",\"sequenceNumber\":"
+	    "\"%lu\",\"streamSid\":\"%s\",\"stop\":{\"accountSid\":\"%s\","
+	    "\"callSid\":\"%s\"}}";
+	char req[1024], key[32], msg[MSG_MAX];
+	uint8_t raw[16];
+	uint64_t now;
+	socklen_t sl = sizeof(int);
+	ssize_t n;
+	int err = 0, rv = 0, i;
+
+	if (ev == 0) {
+		n = snprintf(msg, sizeof(msg), stop_fmt, ++s->seq,
+		    s->stream_sid, s->account_sid, s->call_sid);
+		s->state = ST_CLOSING;
+		if (out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) < 0 ||
+		    out_msg(S, s, WS_OP_CLOSE, "\x03\xe8" "done", 6) < 0)
+			finish(S, s, 0);
+		return;
+	}
+	if (s->state == ST_CONNECTING) {
+		if ((ev & (EPOLLERR | EPOLLHUP)) || getsockopt(s->fd,
+		    SOL_SOCKET, SO_ERROR, &err, &sl) != 0 || err != 0) {
+			S->connect_fail++;
+			finish(S, s, 1);
+			return;
+		}
+		for (i = 0; i < 16; i++) {
+			S->rng ^= S->rng << 13;
+			S->rng ^= S->rng >> 17;
+			S->rng ^= S->rng << 5;
+			raw[i] = (uint8_t)S->rng;
+		}
+		fd_b64_encode(raw, sizeof(raw), key);
+		s->state = ST_UPGRADING;
+		want_out(S, s, 0);
+		if ((n = ws_upgrade_request(req, sizeof(req), S->host, S->port,
+		    S->path, key)) < 0 || out_bytes(S, s, req, (size_t)n) != 0)
+			finish(S, s, 1);
+		return;
+	}
+	if ((ev & EPOLLOUT) && s->tx_len > 0) {
+		n = send(s->fd, s->tx, s->tx_len, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			finish(S, s, s->state != ST_CLOSING);
+			return;
+		}
+		if (n > 0) {
+			memmove(s->tx, s->tx + n, s->tx_len - (size_t)n);
+			s->tx_len -= (size_t)n;
+		}
+		if (s->tx_len == 0)
+			want_out(S, s, 0);
+	}
+	if (!(ev & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		return;
+	n = recv(s->fd, s->rx + s->rx_len, RX_CAP - s->rx_len, 0);
+	now = fd_mono_us();
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* the gateway went away: fine only once we hung up */
+		finish(S, s, s->state != ST_CLOSING);
+		return;
+	}
+	s->rx_len += (size_t)n;
+	rv = s->state == ST_UPGRADING ? on_upgrade(S, s, now) :
+	    on_frames(S, s, now);
+	if (rv != 0)
+		finish(S, s, rv < 0 && s->state != ST_CLOSING);
+}
+
+static void
+finish(struct streams *S, struct strm *s, int failed)
+{
+	if (s->fd >= 0) {
+		epoll_ctl(S->ep, EPOLL_CTL_DEL, s->fd, NULL);
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->failed |= failed;
+	s->state = ST_DONE;
 }
 
 /* The stand-in tts-worker: keep AHEAD_MS of audio queued at the gateway
@@ -410,20 +671,18 @@ feeder(void *arg)
 	struct streams *S = S_;
 	uint8_t chunk[CHUNK_MS * 8];
 	uint64_t now, since;
-	int i, ending = 0;
+	int i;
 	size_t k;
 
 	for (k = 0; k < sizeof(chunk); k++)     /* a 500 Hz-ish buzz */
 		chunk[k] = fd_ulaw_encode((int16_t)((k / 8) % 2 ? 6000 :
 		    -6000));
-	while (!ending) {
+	while (!__atomic_load_n(&S->ending, __ATOMIC_ACQUIRE)) {
 		now = fd_mono_us();
 		for (i = 0; i < S->n; i++) {
 			struct strm *s = &S->s[i];
-			pthread_mutex_lock(&S->lock);
-			since = s->start_at;
-			ending = S->ending;
-			pthread_mutex_unlock(&S->lock);
+
+			since = __atomic_load_n(&s->start_at, __ATOMIC_ACQUIRE);
 			if (since == 0 || now < since + FEED_DELAY_MS * 1000u)
 				continue;
 			while (s->fed_ms < (now - since) / 1000 -
@@ -457,6 +716,18 @@ hist_pct(const struct streams *S, double p)
 			return (double)(i * JIT_BUCKET_US) / 1000.0;
 	}
 	return (double)(JIT_BUCKETS * JIT_BUCKET_US) / 1000.0;
+}
+
+/* This process's user + system CPU so far. */
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static int
