@@ -107,7 +107,7 @@ const struct crm_tool crm_tools[] = {
 	  "{'description':'Most recent calls.',"
 	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer'}}}}" },
 	{ "vocabulary", tool_vocabulary, T_QUIET,
-	  "{'description':'Words speech recognition should know: customer and staff names, vehicle makes and models, services; version changes when they do.',"
+	  "{'description':'Words speech recognition should know: customer names, vehicle makes and models; version changes when they do.',"
 	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer','description':'at most this many entries (default 5000)'}}}}" },
 	{ "seed_demo", tool_seed_demo, 0,
 	  "{'description':'Load the demo customers, vehicles, appointments and orders (idempotent).',"

@@ -517,7 +517,7 @@ tool_book_appointment(struct crm_ctx *c)
 	const struct fd_service *svc;
 	const char *service, *start_s, *key, *p[10], *cf;
 	char idem[160], conf[CRM_CONF_LEN + 1], cb[24], vb[24], sb[24], tb[24],
-	    eb[24], *sp;
+	    eb[24], db[24], *sp;
 	long long cust, vid, aid;
 	json_t *appt;
 	time_t start;
@@ -580,22 +580,30 @@ tool_book_appointment(struct crm_ctx *c)
 		p[6] = idem[0] ? idem : NULL;
 		p[7] = conf;
 		p[8] = arg_str(c, "notes");
-		found = crm_qll(c, "INSERT INTO appointments (customer_id, "
+		p[9] = crm_num(db, (long long)(start / 86400));
+		/* Two inserts of overlapping rows can each wait on the other's
+		 * exclusion check (a deadlock PostgreSQL breaks only after
+		 * deadlock_timeout): bookings of one day take a transaction
+		 * advisory lock first, so the second one meets the first one's
+		 * committed row and fails at once with 23P01, then retries. */
+		found = crm_qll(c, "WITH lk AS (SELECT pg_advisory_xact_lock("
+		    "727001, $10::int)) INSERT INTO appointments (customer_id, "
 		    "vehicle_id, service_id, resource_id, during, "
 		    "source_call_sid, idempotency_key, confirmation, notes) "
 		    "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
-		    "to_timestamp($5)), $6, $7, $8, $9 FROM resources r WHERE "
-		    "r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 FROM "
-		    "appointments b WHERE b.resource_id = r.id AND b.status IN "
-		    ACTIVE " AND b.during && tstzrange(to_timestamp($4), "
-		    "to_timestamp($5))) ORDER BY r.id LIMIT 1 RETURNING id", 9,
+		    "to_timestamp($5)), $6, $7, $8, $9 FROM lk, resources r "
+		    "WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
+		    "FROM appointments b WHERE b.resource_id = r.id AND b.status "
+		    "IN " ACTIVE " AND b.during && tstzrange(to_timestamp($4), "
+		    "to_timestamp($5))) ORDER BY r.id LIMIT 1 RETURNING id", 10,
 		    p, &aid);
 		if (found == 1)
 			break;
 		if (found == 0)
 			return fail_with_alternatives(c, "slot_taken", start,
 			    dur_s, 0, "that time was just taken");
-		if (strcmp(c->sqlstate, "23P01") == 0)
+		if (strcmp(c->sqlstate, "23P01") == 0 ||
+		    strcmp(c->sqlstate, "40P01") == 0)
 			continue;       /* another booking won this bay */
 		if (strcmp(c->sqlstate, "23505") == 0 &&
 		    strstr(c->constraint, "idempotency")) {
@@ -717,8 +725,8 @@ tool_cancel_appointment(struct crm_ctx *c)
 json_t *
 tool_reschedule_appointment(struct crm_ctx *c)
 {
-	char ib[24], sb[24], eb[24];
-	const char *ns, *p[3], *st;
+	char ib[24], sb[24], eb[24], db[24];
+	const char *ns, *p[4], *st;
 	time_t start, old_start, old_end;
 	json_t *appt;
 	long long id;
@@ -751,23 +759,27 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		p[0] = crm_num(ib, id);
 		p[1] = crm_num(sb, (long long)start);
 		p[2] = crm_num(eb, (long long)start + dur_s);
-		n = crm_qll(c, "UPDATE appointments a SET during = "
+		p[3] = crm_num(db, (long long)(start / 86400));
+		/* the day's lock, as book_appointment takes it */
+		n = crm_qll(c, "WITH lk AS (SELECT pg_advisory_xact_lock("
+		    "727001, $4::int)) UPDATE appointments a SET during = "
 		    "tstzrange(to_timestamp($2), to_timestamp($3)), resource_id "
-		    "= f.id, updated_at = now() FROM (SELECT r.id FROM resources "
+		    "= f.id, updated_at = now() FROM lk, (SELECT r.id FROM resources "
 		    "r WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
 		    "FROM appointments b WHERE b.resource_id = r.id AND b.id <> "
 		    "$1 AND b.status IN " ACTIVE " AND b.during && "
 		    "tstzrange(to_timestamp($2), to_timestamp($3))) ORDER BY "
 		    "(r.id = (SELECT resource_id FROM appointments WHERE id = "
 		    "$1)) DESC, r.id LIMIT 1) f WHERE a.id = $1 AND a.status IN "
-		    ACTIVE " RETURNING a.id", 3, p, &id);
+		    ACTIVE " RETURNING a.id", 4, p, &id);
 		if (n == 1)
 			break;
 		if (n == 0)
 			return fail_with_alternatives(c, "slot_taken", start,
 			    dur_s, id, "that time is taken");
-		if (strcmp(c->sqlstate, "23P01") != 0)
-			return NULL;
+		if (strcmp(c->sqlstate, "23P01") != 0 &&
+		    strcmp(c->sqlstate, "40P01") != 0)
+			return NULL;    /* not a lost race: a real error */
 	}
 	if (attempt == 8)
 		return fail_with_alternatives(c, "slot_taken", start, dur_s, id,

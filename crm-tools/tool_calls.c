@@ -263,8 +263,9 @@ tool_list_calls(struct crm_ctx *c)
 	return json_pack("{s:o}", "calls", res);
 }
 
-/* Names and vehicles for stt-worker's language model, most recent first,
- * with a version that changes whenever the list does. */
+/* Customer names and vehicles for stt-worker's language model, most
+ * recent first, with a version that changes whenever the list does
+ * (services and staff come from the business config it already reads). */
 json_t *
 tool_vocabulary(struct crm_ctx *c)
 {
@@ -285,9 +286,7 @@ tool_vocabulary(struct crm_ctx *c)
 	    " SELECT trim(first_name || ' ' || last_name) AS w, max(id) AS k "
 	    "  FROM customers GROUP BY 1"
 	    " UNION ALL SELECT trim(coalesce(make, '') || ' ' || "
-	    "  coalesce(model, '')), max(id) FROM vehicles GROUP BY 1"
-	    " UNION ALL SELECT name, 0 FROM resources"
-	    " UNION ALL SELECT name, 0 FROM services) x "
+	    "  coalesce(model, '')), max(id) FROM vehicles GROUP BY 1) x "
 	    "WHERE w <> '' GROUP BY w ORDER BY max(k) DESC, w "
 	    "LIMIT $1::int) y", 1, p);
 	if (res == NULL)

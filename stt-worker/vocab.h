@@ -1,8 +1,8 @@
 /*
  * vocab.h - keeps the recogniser's vocabulary in step with the CRM: a
  * thread in stt-worker asks crm-tools (req/rep, internal tool
- * `vocabulary`) for customer and staff names, vehicle makes and models
- * and services, at start and then every poll_s, and hands a changed list
+ * `vocabulary`) for customer names and vehicle makes and models
+ * at start and then every poll_s, and hands a changed list
  * to the engine (pocketsphinx rebuilds its domain language model).
  */
 #ifndef STT_VOCAB_H
