@@ -312,9 +312,14 @@ services(struct gen *g, const struct fd_business *b)
 		"do you do %s%s", "how much is %s %s", "how much for %s %s",
 		"i need %s %s done", "my car needs %s %s",
 		"can you do %s %s" };
-	int i, j, k;
+	int i, j, k, maxal = 0;
 	char d[64], t[64];
 
+	/* every service gets as many sentences: one with more aliases must
+	 * not make its words likelier than another's ("brake" over "state") */
+	for (i = 0; i < b->nservices; i++)
+		if (b->services[i].naliases > maxal)
+			maxal = b->services[i].naliases;
 	for (i = 0; i < b->nservices; i++) {
 		const struct fd_service *s = &b->services[i];
 		size_t nl = strlen(s->name);
@@ -328,7 +333,7 @@ services(struct gen *g, const struct fd_business *b)
 		}
 		for (j = -1; j < s->naliases; j++) {
 			const char *name = j < 0 ? s->name : s->aliases[j];
-			int reps = j < 0 ? 3 : 1;
+			int reps = j < 0 ? 3 + maxal - s->naliases : 1;
 			for (k = 0; k < reps; k++) {
 				const char *f = PICK(&g->seed, pre);
 				if (strstr(f, "%s%s"))
