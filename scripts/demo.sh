@@ -10,6 +10,9 @@ PROFILE=demo . scripts/stack-env.sh
 
 trap 'deploy/frontdeskctl stop >/dev/null 2>&1' EXIT
 deploy/frontdeskctl stop >/dev/null 2>&1
+# the demo's own private data, fresh each time: the call books the same
+# slot on every run
+deploy/datastore.sh reset >/dev/null || { echo "demo: datastore reset failed"; exit 1; }
 deploy/frontdeskctl start || { echo "demo: stack did not start"; exit 1; }
 wait_healthy || { echo "demo: gateway not healthy"; deploy/frontdeskctl status; exit 1; }
 deploy/frontdeskctl status

@@ -196,7 +196,7 @@ vad_ends_mid_answer(const char *text)
 	static const char *const tail[] = { "zero", "oh", "one", "two",
 		"three", "four", "five", "six", "seven", "eight", "nine",
 		"double", "triple", "and", "uh", "um", "hmm", "ah", "er",
-		"the", "a", "an", "my", "at", "on", "to", "of", "is", "for",
+		"the", "a", "an", "my", "at", "on", "to", "of",
 		"next", "this", "it's", "i'm" };
 	const char *last = strrchr(text, ' ');
 	size_t i;

@@ -124,6 +124,9 @@ test_digits_pause(void **state)
 	assert_false(vad_ends_mid_answer("yes that's right"));
 	assert_false(vad_ends_mid_answer(""));
 	assert_true(vad_ends_mid_answer("book it on the"));
+	/* complete answers that end in a small word */
+	assert_false(vad_ends_mid_answer("yes it is"));
+	assert_false(vad_ends_mid_answer("what is it for"));
 	v.long_pause = 1;
 	/* a 700 ms pause is not the end when digits are being read */
 	assert_int_equal(feed(&v, quiet_f, 35, &at), VAD_STOPPED);
