@@ -56,6 +56,9 @@ jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.ge
 # ---- 1. scenario suite -------------------------------------------------
 stack_stop
 if part suite || part load; then
+# the bench profile's own data, fresh: scenarios book fixed slots, and a
+# previous run's bookings would fail them
+deploy/datastore.sh reset >"$W/reset.log" 2>&1 || { say "datastore reset failed (see $W/reset.log)"; exit 1; }
 deploy/frontdeskctl start >"$W/start.log" 2>&1 && wait_healthy || { say "stack did not start (see $W/start.log)"; exit 1; }
 fi
 if part suite; then
