@@ -31,8 +31,6 @@ static void hear(const struct scenario *sc, struct session_plan *p,
 static void fetch_record(const struct scenario *sc,
     const struct call_opts *o, struct call_result *r);
 static int form_add(struct fd_form *f, const char *k, const char *v);
-static int split_hostport(const char *url, char *host, size_t hlen,
-    int *port);
 
 void
 call_run(const struct scenario *sc, const struct call_opts *o,
@@ -254,7 +252,7 @@ plan_stream(const struct call_opts *o, const struct twiml *tw,
 	if (strncmp(tw->stream_url, "wss://", 6) != 0)
 		log_warnx(r->call_sid, "<Stream url=\"%s\">: Twilio requires "
 		    "wss://", tw->stream_url);
-	if (split_hostport(o->gateway, p->host, sizeof(p->host),
+	if (http_split_hostport(o->gateway, p->host, sizeof(p->host),
 	    &p->port) != 0) {
 		call_fail(r, "bad --gateway URL %s", o->gateway);
 		return -1;
@@ -349,24 +347,3 @@ call_url_path(const char *url)
 	return slash ? slash : "/";
 }
 
-static int
-split_hostport(const char *url, char *host, size_t hlen, int *port)
-{
-	const char *p = strstr(url, "://"), *end, *colon;
-	size_t n;
-
-	*port = 80;
-	if (p && strncmp(url, "https", 5) == 0)
-		*port = 443;
-	p = p ? p + 3 : url;
-	end = p + strcspn(p, "/?");
-	colon = memchr(p, ':', (size_t)(end - p));
-	n = (size_t)((colon ? colon : end) - p);
-	if (n == 0 || n >= hlen)
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (colon && (*port = atoi(colon + 1)) <= 0)
-		return -1;
-	return 0;
-}

@@ -151,3 +151,25 @@ on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 	r->body[r->len] = '\0';
 	return n;
 }
+
+int
+http_split_hostport(const char *url, char *host, size_t hlen, int *port)
+{
+	const char *p = strstr(url, "://"), *end, *colon;
+	size_t n;
+
+	*port = 80;
+	if (p && strncmp(url, "https", 5) == 0)
+		*port = 443;
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?");
+	colon = memchr(p, ':', (size_t)(end - p));
+	n = (size_t)((colon ? colon : end) - p);
+	if (n == 0 || n >= hlen)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (colon && (*port = atoi(colon + 1)) <= 0)
+		return -1;
+	return 0;
+}

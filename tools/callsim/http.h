@@ -25,5 +25,7 @@ int http_get(const char *url, const char *bearer, struct http_reply *r);
 void http_reply_free(struct http_reply *r);
 /* Build an x-www-form-urlencoded body; malloc'd, NULL on out of memory. */
 char *http_form_encode(const struct fd_form *form);
+/* Host and port of url (80, 443 for https:// unless given). 0 or -1. */
+int http_split_hostport(const char *url, char *host, size_t hlen, int *port);
 
 #endif

@@ -34,6 +34,7 @@
 
 #include "bus.h"
 #include "clock.h"
+#include "http.h"
 #include "load.h"
 #include "mulaw.h"
 #include "twilio.h"
@@ -101,7 +102,6 @@ static void finish(struct streams *S, struct strm *s, int failed);
 static void *feeder(void *arg);
 static double hist_pct(const struct streams *S, double p);
 static double cpu_seconds(void);
-static int hostport(const char *url, char *host, size_t hlen, int *port);
 
 static struct streams *S_;      /* the feeder's way in */
 
@@ -129,7 +129,7 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	S.lo = lo;
 	S.n = lo->calls;
 	S.ep = -1;
-	if (hostport(o->gateway, S.host, sizeof(S.host), &S.port) != 0) {
+	if (http_split_hostport(o->gateway, S.host, sizeof(S.host), &S.port) != 0) {
 		fprintf(stderr, "callsim: bad --gateway %s\n", o->gateway);
 		return 2;
 	}
@@ -730,22 +730,3 @@ cpu_seconds(void)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static int
-hostport(const char *url, char *host, size_t hlen, int *port)
-{
-	const char *p = strstr(url, "://"), *end, *colon;
-	size_t n;
-
-	*port = 80;
-	p = p ? p + 3 : url;
-	end = p + strcspn(p, "/?");
-	colon = memchr(p, ':', (size_t)(end - p));
-	n = (size_t)((colon ? colon : end) - p);
-	if (n == 0 || n >= hlen)
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (colon && (*port = atoi(colon + 1)) <= 0)
-		return -1;
-	return 0;
-}
