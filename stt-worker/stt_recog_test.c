@@ -184,6 +184,38 @@ call_audio(const char *voice, const char *text, size_t *n)
 	return u;
 }
 
+/* Feed a call's audio as the gateway would: one 20 ms frame every 20 ms. */
+static void
+feed_realtime(const struct stt_engine_ops *ops, void *st,
+    const uint8_t *audio, size_t len)
+{
+	uint64_t t0 = fd_mono_us(), due, now;
+	size_t off;
+
+	for (off = 0; off + FD_FRAME_SAMPLES <= len; off += FD_FRAME_SAMPLES) {
+		due = t0 + off * 125;   /* 125 us per sample */
+		now = fd_mono_us();
+		if (due > now)
+			fd_sleep_us(due - now);
+		ops->feed(st, audio + off, FD_FRAME_SAMPLES, fd_mono_us());
+	}
+}
+
+/* Wait up to secs for the first final result. */
+static void
+wait_final(struct heard *h, int secs)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += secs;
+	pthread_mutex_lock(&h->mu);
+	while (h->finals == 0)
+		if (pthread_cond_timedwait(&h->cv, &h->mu, &ts))
+			break;
+	pthread_mutex_unlock(&h->mu);
+}
+
 static void
 test_stream_pool(void **state)
 {
@@ -194,7 +226,6 @@ test_stream_pool(void **state)
 	size_t len[3], off, i;
 	config_t cfg;
 	char err[256];
-	struct timespec ts;
 
 	(void)state;
 	assert_non_null(ops);
@@ -230,13 +261,7 @@ test_stream_pool(void **state)
 			break;
 	}
 	for (i = 0; i < 3; i++) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 60;
-		pthread_mutex_lock(&h[i].mu);
-		while (h[i].finals == 0)
-			if (pthread_cond_timedwait(&h[i].cv, &h[i].mu, &ts))
-				break;
-		pthread_mutex_unlock(&h[i].mu);
+		wait_final(&h[i], 60);
 		print_message("stream %zu: \"%s\" (%.2f) started %d at %u ms, "
 		    "stopped %d, %d interim\n", i, h[i].text, h[i].conf,
 		    h[i].started, h[i].started_at, h[i].stopped, h[i].interim);
@@ -258,13 +283,7 @@ test_stream_pool(void **state)
 	for (off = 4000; off < 4000 + 8000; off += FD_FRAME_SAMPLES)
 		ops->feed(st[0], audio[0] + off, FD_FRAME_SAMPLES, fd_mono_us());
 	ops->finalize(st[0]);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 30;
-	pthread_mutex_lock(&h[0].mu);
-	while (h[0].finals == 0)
-		if (pthread_cond_timedwait(&h[0].cv, &h[0].mu, &ts))
-			break;
-	pthread_mutex_unlock(&h[0].mu);
+	wait_final(&h[0], 30);
 	assert_int_equal(h[0].finals, 1);
 
 	/* closing mid-utterance is clean */
@@ -289,11 +308,9 @@ test_stream_realtime(void **state)
 	struct heard h;
 	void *eng, *st;
 	uint8_t *audio;
-	size_t len, off;
-	uint64_t t0;
+	size_t len;
 	config_t cfg;
 	char err[256];
-	struct timespec ts;
 	double delay_ms;
 
 	(void)state;
@@ -308,21 +325,8 @@ test_stream_realtime(void **state)
 	audio = call_audio("slt", "i need to reschedule my appointment to "
 	    "friday", &len);
 	assert_non_null(st = ops->stream_open(eng, "CArt", &events, &h));
-	t0 = fd_mono_us();
-	for (off = 0; off + FD_FRAME_SAMPLES <= len; off += FD_FRAME_SAMPLES) {
-		uint64_t due = t0 + off * 125;  /* 125 us per sample */
-		uint64_t now = fd_mono_us();
-		if (due > now)
-			fd_sleep_us(due - now);
-		ops->feed(st, audio + off, FD_FRAME_SAMPLES, fd_mono_us());
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 10;
-	pthread_mutex_lock(&h.mu);
-	while (h.finals == 0)
-		if (pthread_cond_timedwait(&h.cv, &h.mu, &ts))
-			break;
-	pthread_mutex_unlock(&h.mu);
+	feed_realtime(ops, st, audio, len);
+	wait_final(&h, 10);
 	assert_int_equal(h.finals, 1);
 	delay_ms = (h.final_us - h.speech_end_us) / 1000.0;
 	print_message("realtime: \"%s\" %d interim, final %.0f ms after the "
@@ -349,11 +353,9 @@ test_stream_pause_goes_on(void **state)
 	void *eng, *st;
 	int16_t *a, *b;
 	uint8_t *audio;
-	size_t na, nb, len, off, i, k, gap = 2400;
-	uint64_t t0;
+	size_t na, nb, len, i, k, gap = 2400;
 	config_t cfg;
 	char err[256];
-	struct timespec ts;
 
 	(void)state;
 	config_init(&cfg);
@@ -380,21 +382,8 @@ test_stream_pause_goes_on(void **state)
 	for (i = k; i < nb; i++)
 		audio[4000 + na + gap + i - k] = fd_ulaw_encode(b[i]);
 	assert_non_null(st = ops->stream_open(eng, "CAgo", &events, &h));
-	t0 = fd_mono_us();
-	for (off = 0; off + FD_FRAME_SAMPLES <= len; off += FD_FRAME_SAMPLES) {
-		uint64_t due = t0 + off * 125, now = fd_mono_us();
-
-		if (due > now)
-			fd_sleep_us(due - now);
-		ops->feed(st, audio + off, FD_FRAME_SAMPLES, fd_mono_us());
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 10;
-	pthread_mutex_lock(&h.mu);
-	while (h.finals == 0)
-		if (pthread_cond_timedwait(&h.cv, &h.mu, &ts))
-			break;
-	pthread_mutex_unlock(&h.mu);
+	feed_realtime(ops, st, audio, len);
+	wait_final(&h, 10);
 	fd_sleep_us(300000);
 	print_message("paused and went on: \"%s\", stopped %d\n", h.text,
 	    h.stopped);
