@@ -4,7 +4,6 @@
  * list_calls to read it back (gateway's GET /api/v1/calls/{CallSid}), and
  * seed_demo.  None of these is offered to the LLM.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,33 +270,22 @@ tool_vocabulary(struct crm_ctx *c)
 {
 	long long limit = 5000;
 	const char *p[1];
-	char lb[24], ver[32];
-	json_t *res, *v;
-	size_t i;
-	uint32_t h = 2166136261u;
-	const char *s;
+	char lb[24];
 
 	arg_ll(c, "limit", &limit);
 	if (limit < 1 || limit > 50000)
 		limit = 5000;
 	p[0] = crm_num(lb, limit);
-	res = crm_qjson(c, "SELECT coalesce(json_agg(w), '[]') FROM ("
-	    "SELECT w FROM ("
+	return crm_qjson(c, "SELECT json_build_object("
+	    "'words', coalesce(json_agg(w ORDER BY n), '[]'), "
+	    "'version', count(*) || '-' || left(md5(coalesce(string_agg(w, "
+	    "chr(10) ORDER BY n), '')), 8)) FROM ("
+	    "SELECT w, row_number() OVER (ORDER BY max(k) DESC, w) AS n FROM ("
 	    " SELECT trim(first_name || ' ' || last_name) AS w, max(id) AS k "
 	    "  FROM customers GROUP BY 1"
 	    " UNION ALL SELECT trim(coalesce(make, '') || ' ' || "
 	    "  coalesce(model, '')), max(id) FROM vehicles GROUP BY 1) x "
-	    "WHERE w <> '' GROUP BY w ORDER BY max(k) DESC, w "
-	    "LIMIT $1::int) y", 1, p);
-	if (res == NULL)
-		return NULL;
-	json_array_foreach(res, i, v) {
-		for (s = json_string_value(v); s && *s; s++)
-			h = (h ^ (unsigned char)*s) * 16777619u;
-		h = (h ^ 0xff) * 16777619u;
-	}
-	snprintf(ver, sizeof(ver), "%zu-%08x", json_array_size(res), h);
-	return json_pack("{s:s, s:o}", "version", ver, "words", res);
+	    "WHERE w <> '' GROUP BY w ORDER BY n LIMIT $1::int) y", 1, p);
 }
 
 json_t *
