@@ -168,6 +168,18 @@ expect(int type, int ms, uint32_t *ref, int strict)
 	return NULL;
 }
 
+/* The next frame of type, for utterance want_ref, within ms. */
+static void
+expect_ref(int type, int ms, uint32_t want_ref)
+{
+	uint32_t ref = 0;
+	json_t *j = expect(type, ms, &ref, 0);
+
+	assert_non_null(j);
+	assert_int_equal(ref, want_ref);
+	json_decref(j);
+}
+
 static char said[1024];
 
 /* The next SAY; its text in said[]. */
@@ -244,7 +256,7 @@ static void
 test_booking_call(void **state)
 {
 	const char *call = "CAe2e1";
-	uint32_t ref, u;
+	uint32_t u;
 	uint64_t t0;
 	json_t *j;
 
@@ -277,31 +289,16 @@ test_booking_call(void **state)
 	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"uh-huh\","
 	    "\"final\":true,\"confidence\":0.5,\"speech_end_us\":1}");
 	/* (the audio pauses the moment the caller starts, and plays on) */
-	j = expect(FD_MSG_PAUSE, 1000, &ref, 0);
-	assert_non_null(j);
-	assert_int_equal(ref, 2);
-	json_decref(j);
-	j = expect(FD_MSG_RESUME, 1000, &ref, 0);
-	assert_non_null(j);
-	assert_int_equal(ref, 2);
-	json_decref(j);
+	expect_ref(FD_MSG_PAUSE, 1000, 2);
+	expect_ref(FD_MSG_RESUME, 1000, 2);
 	assert_null(expect(FD_MSG_CLEAR, 500, NULL, 0));
 	/* real speech does: PAUSE at once, then CLEAR and SAY_CANCEL for
 	 * utt 2 */
 	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":4000}");
-	j = expect(FD_MSG_PAUSE, 1000, &ref, 0);
-	assert_non_null(j);
-	assert_int_equal(ref, 2);
-	json_decref(j);
+	expect_ref(FD_MSG_PAUSE, 1000, 2);
 	assert_null(expect(FD_MSG_RESUME, 200, NULL, 0));
-	j = expect(FD_MSG_CLEAR, 1000, &ref, 0);
-	assert_non_null(j);
-	assert_int_equal(ref, 2);
-	json_decref(j);
-	j = expect(FD_MSG_SAY_CANCEL, 500, &ref, 0);
-	assert_non_null(j);
-	assert_int_equal(ref, 2);
-	json_decref(j);
+	expect_ref(FD_MSG_CLEAR, 1000, 2);
+	expect_ref(FD_MSG_SAY_CANCEL, 500, 2);
 	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
 	    "{\"at_ms\":6000,\"dur_ms\":2000}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u2s0\",\"played\":false}");
