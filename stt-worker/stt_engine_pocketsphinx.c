@@ -12,9 +12,9 @@
  * interim_ms), finishes at the endpoint with the final, then releases.
  * Speculative final: final_lead_ms before the endpoint that applies (the
  * short or the long one), the worker runs the decoder's last passes (they
- * cost ~100 ms) while the endpoint silence is still running, and at the endpoint publishes
- * that result; if the caller goes on instead, the segment is decoded
- * again from its start (its audio is all kept), so nothing is lost.
+ * cost ~100 ms) while the endpoint silence is still running, and publishes
+ * that result at the endpoint; if the caller goes on instead, the segment
+ * is decoded again from its start (its audio is all kept): nothing lost.
  * When every decoder is busy, segments wait with their audio: nothing is
  * dropped.  One mutex guards the queues; decoding runs outside it.
  */
