@@ -9,7 +9,8 @@ demo)  off=0 ;;
 e2e)   off=1 ;;
 bench) off=2 ;;
 lead)  off=4 ;;
-*)     off=3 ;;
+*)     # any other profile: its own ports too, so two can run at once
+       off=$((5 + $(printf %s "$PROFILE" | cksum | cut -d' ' -f1) % 40)) ;;
 esac
 export FRONTDESK_BIN=$top/$BUILD/bin
 export FRONTDESK_VAR=$top/$BUILD/$PROFILE/var
@@ -19,7 +20,7 @@ export FRONTDESK_REDIS_PORT=$((6550 + off))
 export FRONTDESK_SEED_ANCHOR=${FRONTDESK_SEED_ANCHOR:-2026-11-20}   # scenarios pin their clock near this day
 export FRONTDESK_VPIC_URL=${FRONTDESK_VPIC_URL:-none}   # offline stacks: no vPIC lookups
 export TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-$PROFILE-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
-export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-AC0000000000000000000000000000000$off}
+export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-AC$(printf %032d "$off")}
 export FRONTDESK_CONFIG=$top/$BUILD/$PROFILE/frontdesk.conf
 GW_PORT=$((18080 + off * 10))
 CARRIER_PORT=$((18085 + off * 10))
