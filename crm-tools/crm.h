@@ -25,6 +25,7 @@ struct crm_cfg {
 	char spool_dir[256];    /* durable queue of writes while PG is down */
 	char calendar[32];      /* builtin | caldav | google (calendar.h) */
 	char seed_anchor[16];   /* YYYY-MM-DD the demo data is dated from; "" = today */
+	int ledger_ttl_ms;      /* how long the bay ledger trusts a day (ledger.h) */
 };
 
 extern struct crm_cfg crm_cfg;
@@ -75,6 +76,7 @@ struct crm_ctx {
 	json_t *extra;
 	char sqlstate[6];
 	char constraint[64];
+	int wrote;              /* a write committed, maybe not yet flushed */
 };
 
 /* A tool: fn returns the result (owned) or NULL after crm_fail(). */
@@ -109,9 +111,13 @@ json_t *crm_fail(struct crm_ctx *c, const char *code, const char *fmt, ...)
 /* --- crm_db.c: PostgreSQL --- */
 int crm_pg_ok(struct crm_worker *w);
 void crm_pg_close(struct crm_worker *w);
-/* Parameterised query; NULL (and c->code db_unavailable|db_error) on error. */
+/* Parameterised query; NULL (and c->code db_unavailable|db_error) on error.
+ * Workers commit asynchronously (their locks and rows free at once); a
+ * request that wrote calls crm_flush() before it answers. */
 PGresult *crm_q(struct crm_ctx *c, const char *sql, int n,
     const char *const *p);
+/* Make every write of this connection durable (WAL flushed).  0 or -1. */
+int crm_flush(struct crm_ctx *c);
 /* First column of the first row parsed as JSON; json_null() if no row or
  * NULL; NULL on error. */
 json_t *crm_qjson(struct crm_ctx *c, const char *sql, int n,

@@ -7,6 +7,7 @@
  *   crm-bench [-a ipc://.../crm-tools.rep] [-n requests] [-j threads]
  *       [-P phase,...]   (only these phases)
  *       [-d days]        (book on the open day this far ahead; default 45)
+ *       [-b N]           (the 200 bookings with N in flight; default 200)
  *     -j: requests in flight for the lookups and slot search (default:
  *     one per CPU, so the numbers are a tool's latency, not a run queue's;
  *     lookup_cached_oversubscribed repeats the cached lookup with four per
@@ -119,6 +120,24 @@ book(struct hx *h, int i, int *ok)
 	return r;
 }
 
+/* A phase runs when -P is absent or one of its comma-separated words is
+ * part of the phase's name. */
+static int
+wanted(const char *only, const char *name)
+{
+	char w[64];
+	size_t n;
+
+	while (only && *only) {
+		n = strcspn(only, ",");
+		snprintf(w, sizeof(w), "%.*s", (int)n, only);
+		if (n && strstr(name, w) != NULL)
+			return 1;
+		only += n + (only[n] == ',');
+	}
+	return only == NULL;
+}
+
 static void *
 phase_thread(void *arg)
 {
@@ -221,12 +240,12 @@ main(int argc, char **argv)
 	struct hx h;
 	char err[256], *s;
 	json_t *out, *res;
-	int ch, n = 1000, i, day_ahead = 45;
+	int ch, n = 1000, i, day_ahead = 45, book_inflight = 200;
 	long j = sysconf(_SC_NPROCESSORS_ONLN);
 
 	setenv("TZ", "America/New_York", 0);
 	tzset();
-	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'n': n = atoi(optarg); break;
@@ -236,9 +255,11 @@ main(int argc, char **argv)
 		case 'N': now = optarg; break;
 		case 'P': only = optarg; break;
 		case 'd': day_ahead = atoi(optarg); break;
+		case 'b': book_inflight = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: crm-bench [-a addr] [-n N] "
-			    "[-j threads] [-P phase,..] [-d days] | -a addr -c "
+			    "[-j threads] [-P phase,..] [-d days] [-b N] | -a "
+			    "addr -c "
 			    "tool "
 			    "[-i call] [-N now] "
 			    "[args-json]\n");
@@ -284,12 +305,13 @@ main(int argc, char **argv)
 	ph[2] = (struct phase){ .name = "slot_search", .n = n / 2,
 		.threads = (int)j, .one = slot_search };
 	ph[3] = (struct phase){ .name = "book_200_concurrent", .n = 200,
-		.threads = 200, .one = book, .setup = book_call };
+		.threads = book_inflight < 1 ? 1 : book_inflight > 200 ? 200 :
+		book_inflight, .one = book, .setup = book_call };
 	ph[4] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
 		.threads = 4 * (int)j, .one = lookup_cached };
 	res = json_object();
 	for (i = 0; i < 5; i++)
-		if (only == NULL || strstr(only, ph[i].name) != NULL)
+		if (wanted(only, ph[i].name))
 			json_object_set_new(res, ph[i].name, run_phase(&h,
 			    &ph[i]));
 	out = json_pack("{s:o}", "crm_tools", res);

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "crm.h"
 #include "daemon.h"
+#include "ledger.h"
 #include "log.h"
 #include "rpc.h"
 #include "vpic.h"
@@ -40,6 +41,8 @@ static const struct fd_cfg_opt crm_opts[] = {
 	    "FRONTDESK_SEED" },
 	{ "crm.seed_anchor", FD_CFG_STR, crm_cfg.seed_anchor,
 	    sizeof(crm_cfg.seed_anchor), "", 0, 0, "FRONTDESK_SEED_ANCHOR" },
+	{ "crm.ledger_ttl_ms", FD_CFG_INT, &crm_cfg.ledger_ttl_ms, 0, "2000", 0,
+	    60000, NULL },
 	{ "crm.spool_dir", FD_CFG_STR, crm_cfg.spool_dir,
 	    sizeof(crm_cfg.spool_dir), "", 0, 0, "FRONTDESK_SPOOL_DIR" },
 	{ "crm.calendar", FD_CFG_STR, crm_cfg.calendar,
@@ -222,6 +225,7 @@ become_ready(struct crm_worker *w)
 		warned = 1;
 		return -1;
 	}
+	ledger_init(crm_cfg.ledger_ttl_ms, crm_nbays);
 	__atomic_store_n(&crm_db_ready, 1, __ATOMIC_RELEASE);
 	log_info(NULL, "database ready: %d services, %d bays",
 	    crm_biz.nservices, crm_nbays);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crm.h"
+#include "ledger.h"
 #include "crm-tools/sql_embed.h"
 #include "log.h"
 
@@ -284,6 +285,7 @@ crm_seed(struct crm_worker *w, int only_if_empty, char *err, size_t errlen)
 		rollback(w->pg);
 		return -1;
 	}
+	ledger_forget_all();
 	log_info(NULL, "schema: demo data loaded");
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "crm-tools/crm_util.h"
 #include "crm-tools/slots.h"
 #include "crm-tools/vin.h"
+#include "crm-tools/ledger.h"
 
 static time_t
 at(const char *s)
@@ -245,6 +246,107 @@ test_dates(void **state)
 	assert_true(d == at("2026-11-02T09:00"));
 }
 
+/* The ledger's loader in the tests: what "PostgreSQL" holds, and how often
+ * it was asked. */
+struct fake_db {
+	struct ledger_slot rows[8];
+	int n, loads;
+};
+
+static int
+fake_load(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
+{
+	struct fake_db *db = arg;
+	int i, n = 0;
+
+	db->loads++;
+	for (i = 0; i < db->n && n < max; i++)
+		if (db->rows[i].start < to && db->rows[i].end > from)
+			out[n++] = db->rows[i];
+	return n;
+}
+
+static void
+test_ledger_claims(void **state)
+{
+	struct fake_db db = { .n = 1, .rows = { { 0, 0, 0, 7, 0, 0 } } };
+	struct ledger_claim a, b, c;
+	struct slot_busy busy[8];
+	time_t t9 = at("2026-12-01T09:00"), t930 = at("2026-12-01T09:30");
+	uint64_t k = ledger_key("call:CA1:1:9");
+
+	(void)state;
+	ledger_init(60000, 3);
+	db.rows[0].start = t9;                  /* bay 0 booked 09:00-09:30 */
+	db.rows[0].end = t930;
+	/* the lowest free bay; a second request the next one; then none */
+	assert_int_equal(ledger_claim(t9, t930, k, fake_load, &db, &a),
+	    LEDGER_CLAIMED);
+	assert_int_equal(a.res, 1);
+	assert_int_equal(ledger_claim(t9, t930, 0, fake_load, &db, &b),
+	    LEDGER_CLAIMED);
+	assert_int_equal(b.res, 2);
+	assert_int_equal(ledger_claim(t9 + 600, t930 + 600, 0, fake_load, &db,
+	    &c), LEDGER_TAKEN);
+	/* the same request again finds its own claim */
+	assert_int_equal(ledger_claim(t9, t930, k, fake_load, &db, &c),
+	    LEDGER_OWN);
+	assert_int_equal(db.loads, 1);          /* the day was loaded once */
+	/* claims in flight are busy for the slot search too */
+	assert_int_equal(ledger_busy(t9 - 3600, t9 + 7200, 0, busy, 8,
+	    fake_load, &db), 3);
+	assert_int_equal(ledger_busy(t9 - 3600, t9 + 7200, 7, busy, 8,
+	    fake_load, &db), 2);                 /* except appointment 7 */
+	/* a dropped claim frees its bay, a settled one stays held */
+	ledger_settle(&b, 0, 0);
+	ledger_settle(&a, 41, 1);
+	assert_int_equal(ledger_claim(t9, t930, 0, fake_load, &db, &b),
+	    LEDGER_CLAIMED);
+	assert_int_equal(b.res, 2);
+	/* a reload (forget) keeps the claim in flight: bay 2 stays held even
+	 * though the database does not show it yet */
+	ledger_forget(t9);
+	assert_int_equal(ledger_claim(t9, t930, 0, fake_load, &db, &c),
+	    LEDGER_CLAIMED);                     /* bay 1: 41 is not in db */
+	assert_int_equal(c.res, 1);
+	assert_int_equal(db.loads, 2);
+	ledger_settle(&b, 0, 0);
+	ledger_settle(&c, 0, 0);
+	/* an adjacent slot does not collide */
+	assert_int_equal(ledger_claim(t930, t930 + 1800, 0, fake_load, &db,
+	    &c), LEDGER_CLAIMED);
+	assert_int_equal(c.res, 0);
+	ledger_settle(&c, 0, 0);
+	ledger_forget_all();
+}
+
+static void
+test_ledger_ttl_and_errors(void **state)
+{
+	struct fake_db db = { .n = 0 };
+	struct ledger_claim a;
+	time_t t9 = at("2026-12-02T09:00");
+
+	(void)state;
+	/* ttl 0: every use reloads, so another writer is seen at once */
+	ledger_init(0, 1);
+	assert_int_equal(ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a),
+	    LEDGER_CLAIMED);
+	ledger_settle(&a, 0, 0);
+	db.rows[0] = (struct ledger_slot){ 0, t9, t9 + 1800, 9, 0, 0 };
+	db.n = 1;
+	assert_int_equal(ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a),
+	    LEDGER_TAKEN);
+	assert_int_equal(db.loads, 2);
+	/* no bays known (database not ready yet): PostgreSQL decides */
+	ledger_init(60000, 0);
+	assert_int_equal(ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a),
+	    LEDGER_ERROR);
+	assert_true(ledger_key("a") != ledger_key("b"));
+	assert_true(ledger_key(NULL) == 0 && ledger_key("") == 0);
+	ledger_init(60000, 2);
+}
+
 int
 main(void)
 {
@@ -258,6 +360,8 @@ main(void)
 		cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_names_and_words),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_ledger_claims),
+		cmocka_unit_test(test_ledger_ttl_and_errors),
 	};
 
 	setenv("TZ", "America/New_York", 1);

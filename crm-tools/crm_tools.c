@@ -291,6 +291,11 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 			    "unavailable");
 		else
 			res = t->fn(&c);
+		/* what it wrote is on disk before anybody hears of it */
+		if (c.wrote && crm_flush(&c) != 0 && res != NULL) {
+			json_decref(res);
+			res = NULL;
+		}
 		if (res == NULL && c.code == NULL)
 			crm_fail(&c, "internal", "tool failed");
 		if (res == NULL && !replay && (t->flags & T_SPOOL) &&

@@ -8,7 +8,7 @@ $(CRM_SQL_C): crm-tools/embed-sql.sh crm-tools/seed.sql $(CRM_MIGRATIONS)
 	@echo "  GEN $@"
 	@sh crm-tools/embed-sql.sh $@ crm-tools/seed.sql $(CRM_MIGRATIONS)
 
-CRM_PURE = crm-tools/slots.c crm-tools/vin.c crm-tools/crm_util.c \
+CRM_PURE = crm-tools/slots.c crm-tools/ledger.c crm-tools/vin.c crm-tools/crm_util.c \
            crm-tools/freebusy.c crm-tools/ical.c crm-tools/vpic_parse.c
 CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/crm_audit.c \

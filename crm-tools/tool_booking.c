@@ -16,6 +16,7 @@
 #include "crm_util.h"
 #include "log.h"
 #include "freebusy.h"
+#include "ledger.h"
 #include "slots.h"
 
 #define MAX_BUSY 512
@@ -59,24 +60,23 @@ find_service(struct crm_ctx *c, const char *name, int *id)
 	return NULL;
 }
 
-/* Busy intervals on the bays overlapping [from, to), without appointment
- * `except`.  Returns the count or -1. */
+/* The ledger's loader: active bookings on the bays overlapping [from, to)
+ * (another bay kind or an inactive bay is not one a booking can take). */
 static int
-load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
-    struct slot_busy *busy, int max)
+db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
 {
-	char a[24], b[24], e[24];
-	const char *p[3];
+	struct crm_ctx *c = arg;
+	char a[24], b[24];
+	const char *p[2];
 	PGresult *r;
 	int i, j, n = 0, id;
 
 	p[0] = crm_num(a, (long long)from);
 	p[1] = crm_num(b, (long long)to);
-	p[2] = crm_num(e, except);
 	r = crm_q(c, "SELECT resource_id, extract(epoch FROM lower(during))::"
-	    "bigint, extract(epoch FROM upper(during))::bigint FROM "
-	    "appointments WHERE status IN " ACTIVE " AND during && "
-	    "tstzrange(to_timestamp($1), to_timestamp($2)) AND id <> $3", 3, p);
+	    "bigint, extract(epoch FROM upper(during))::bigint, id, "
+	    "idempotency_key FROM appointments WHERE status IN " ACTIVE " AND "
+	    "during && tstzrange(to_timestamp($1), to_timestamp($2))", 2, p);
 	if (r == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && n < max; i++) {
@@ -86,12 +86,29 @@ load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
 				break;
 		if (j == crm_nbays)
 			continue;
-		busy[n].res = j;
-		busy[n].start = (time_t)strtoll(PQgetvalue(r, i, 1), NULL, 10);
-		busy[n].end = (time_t)strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].res = j;
+		out[n].start = (time_t)strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		out[n].end = (time_t)strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		out[n].appt = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+		out[n].idem = PQgetisnull(r, i, 4) ? 0 :
+		    ledger_key(PQgetvalue(r, i, 4));
 		n++;
 	}
 	PQclear(r);
+	return n;
+}
+
+/* Busy intervals on the bays overlapping [from, to) (one day), without
+ * appointment `except`, as the ledger knows them.  The count or -1. */
+static int
+load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
+    struct slot_busy *busy, int max)
+{
+	int n = ledger_busy(from, to, except, busy, max, db_busy, c);
+
+	if (n < 0 && c->code == NULL)
+		crm_fail(c, "internal", "the calendar day could not be kept");
 	return n;
 }
 
@@ -326,15 +343,32 @@ booking_phone(struct crm_ctx *c, char *phone, size_t len)
 	return 0;
 }
 
+/* A new customer with this phone ("" for none): 1 with *id, 0 when the
+ * phone is somebody's already, -1 on error. */
+static int
+insert_customer(struct crm_ctx *c, const char *phone, const char *first,
+    const char *last, long long *id)
+{
+	const char *p[4];
+
+	p[0] = phone[0] ? phone : NULL;
+	p[1] = first;
+	p[2] = last;
+	p[3] = arg_str(c, "email");
+	return crm_qll(c, "INSERT INTO customers (phone, first_name, "
+	    "last_name, email) VALUES ($1, $2, $3, $4) ON CONFLICT (phone) DO "
+	    "NOTHING RETURNING id", 4, p, id);
+}
+
 /* The caller as a customer, creating one for a new caller with a name.  A
  * said phone that is already a customer's is that customer when the name
  * matches too (the proof verify_caller takes); the denied caller-ID
  * customer's phone is never theirs: the new customer gets no phone. */
 static long long
-booking_customer(struct crm_ctx *c)
+booking_customer(struct crm_ctx *c, int *fresh)
 {
 	char first[80], last[80], phone[40], key[64], ib[24];
-	const char *s, *p[4];
+	const char *s, *p[1];
 	long long id, owner;
 	int level, m;
 
@@ -354,13 +388,19 @@ booking_customer(struct crm_ctx *c)
 	}
 	if (booking_phone(c, phone, sizeof(phone)) != 0)
 		return -1;
-	if (phone[0]) {
+	/* a new number is the common case: insert first, look only when the
+	 * number turns out to be somebody's */
+	if ((m = insert_customer(c, phone, first, last, &id)) < 0)
+		return -1;
+	if (m == 0) {
 		p[0] = phone;
 		if ((m = crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
 		    1, p, &owner)) < 0)
 			return -1;
 		if (m == 1 && c->cid_denied && strcmp(phone, c->from) == 0) {
 			phone[0] = '\0';       /* the shared phone stays theirs */
+			if ((m = insert_customer(c, phone, first, last, &id)) < 0)
+				return -1;
 		} else if (m == 1) {
 			if ((m = crm_name_match(c, owner, first, last)) < 0)
 				return -1;
@@ -377,23 +417,16 @@ booking_customer(struct crm_ctx *c)
 			log_info(c->call_id, "booking for customer %lld (phone "
 			    "and name given)", owner);
 			return owner;
+		} else {
+			m = 0;  /* gone again: let the caller try once more */
+		}
+		if (m == 0) {
+			crm_fail(c, "forbidden", "that number belongs to an "
+			    "existing customer; verify the caller first");
+			return -1;
 		}
 	}
-	p[0] = phone[0] ? phone : NULL;
-	p[1] = first;
-	p[2] = last;
-	p[3] = arg_str(c, "email");
-	switch (crm_qll(c, "INSERT INTO customers (phone, first_name, "
-	    "last_name, email) VALUES ($1, $2, $3, $4) ON CONFLICT (phone) DO "
-	    "NOTHING RETURNING id", 4, p, &id)) {
-	case -1:
-		return -1;
-	case 0:
-		/* somebody took the number a moment ago */
-		crm_fail(c, "forbidden", "that number belongs to an existing "
-		    "customer; verify the caller first");
-		return -1;
-	}
+	*fresh = 1;
 	if (phone[0]) {
 		crm_cust_key(key, sizeof(key), phone);
 		crm_cache_del(c->w, key);
@@ -427,9 +460,10 @@ drop_cached(struct crm_ctx *c, long long cust)
 }
 
 /* vehicle_id (must be the customer's), a description matched against or
- * added to the customer's vehicles, or their only vehicle; 0 = none. */
+ * added to the customer's vehicles, or their only vehicle; 0 = none.  A
+ * customer created by this request (fresh) has no vehicles yet. */
 static long long
-booking_vehicle(struct crm_ctx *c, long long cust)
+booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 {
 	char cb[24], vb[24], year[8], make[40], model[60];
 	const char *desc = arg_str(c, "vehicle"), *p[5];
@@ -450,6 +484,8 @@ booking_vehicle(struct crm_ctx *c, long long cust)
 		return vid;
 	}
 	if (desc == NULL) {
+		if (fresh)
+			return 0;
 		if (crm_qll(c, "SELECT count(*) FROM vehicles WHERE customer_id "
 		    "= $1", 1, p, &n) < 0)
 			return -1;
@@ -497,6 +533,29 @@ appointment_by(struct crm_ctx *c, const char *where, const char *val)
 	return crm_qjson(c, sql, 1, p);
 }
 
+/* The booking an idempotency key already made, marked duplicate, if it is
+ * the caller's; NULL with c->code unset when there is none. */
+static json_t *
+own_booking(struct crm_ctx *c, const char *idem)
+{
+	json_t *appt;
+
+	if (crm_call_load(c) != 0 ||
+	    (appt = appointment_by(c, "a.idempotency_key = $1", idem)) == NULL)
+		return NULL;
+	if (json_is_null(appt)) {
+		json_decref(appt);
+		return NULL;
+	}
+	if (crm_require(c, json_integer_value(json_object_get(appt,
+	    "customer_id")), CRM_CALLER_ID) != 0) {
+		json_decref(appt);
+		return NULL;
+	}
+	json_object_set_new(appt, "duplicate", json_true());
+	return appt;
+}
+
 /* The booking is in PostgreSQL; now the external calendar (if any).  Its
  * outcome rides along as "calendar"; a failure only queues the push. */
 static json_t *
@@ -511,20 +570,90 @@ with_calendar(struct crm_ctx *c, json_t *appt, long long id)
 	return appt;
 }
 
+/* The advisory locks a change of the bays over [start, end) takes: one
+ * per quarter hour it touches, in order, so two overlapping bookings or
+ * moves queue behind each other (two overlapping inserts would otherwise
+ * each wait on the other's exclusion check, a deadlock PostgreSQL breaks
+ * only after deadlock_timeout) and the second meets the first's committed
+ * row: 23P01 at once, then a retry.  Disjoint times do not wait. */
+#define BAY_LOCKS(first, last) \
+	"SELECT count(pg_advisory_xact_lock(727002, q)) FROM " \
+	"generate_series(" first "::int, " last "::int) q"
+#define LOCK_QUARTER 900
+
+/* Insert the booking on a free bay, bay index `want` first (-1: lowest
+ * free).  1 with *appt (its JSON) and *res (bay index), 0 if no bay is
+ * free, -1 on a database error (c->sqlstate says which). */
+static int
+insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
+    time_t start, int dur_s, const char *idem, const char *conf, int want,
+    json_t **appt, int *res)
+{
+	char cb[24], vb[24], sb[24], tb[24], eb[24], q0[24], q1[24], wb[24];
+	const char *p[12];
+	json_error_t je;
+	PGresult *r;
+	int j, id;
+
+	p[0] = crm_num(cb, cust);
+	p[1] = crm_id(vb, vid);
+	p[2] = crm_num(sb, sid);
+	p[3] = crm_num(tb, (long long)start);
+	p[4] = crm_num(eb, (long long)start + dur_s);
+	p[5] = c->call_id[0] ? c->call_id : NULL;
+	p[6] = idem[0] ? idem : NULL;
+	p[7] = conf;
+	p[8] = arg_str(c, "notes");
+	p[9] = crm_num(q0, (long long)(start / LOCK_QUARTER));
+	p[10] = crm_num(q1, (long long)((start + dur_s - 1) / LOCK_QUARTER));
+	p[11] = crm_num(wb, want >= 0 && want < crm_nbays ?
+	    crm_bay_ids[want] : 0);
+	r = crm_q(c, "WITH lk AS (" BAY_LOCKS("$10", "$11") "), ins AS (INSERT INTO "
+	    "appointments (customer_id, vehicle_id, service_id, resource_id, "
+	    "during, source_call_sid, idempotency_key, confirmation, notes) "
+	    "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
+	    "to_timestamp($5)), $6, $7, $8, $9 FROM lk, resources r WHERE "
+	    "r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 FROM "
+	    "appointments b WHERE b.resource_id = r.id AND b.status IN " ACTIVE
+	    " AND b.during && tstzrange(to_timestamp($4), to_timestamp($5))) "
+	    "ORDER BY (r.id = $12::int) DESC, r.id LIMIT 1 RETURNING *) "
+	    "SELECT " APPT_JSON ", a.resource_id FROM ins a JOIN services s ON "
+	    "s.id = a.service_id JOIN resources r ON r.id = a.resource_id LEFT "
+	    "JOIN vehicles v ON v.id = a.vehicle_id", 12, p);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	*appt = json_loads(PQgetvalue(r, 0, 0), 0, &je);
+	id = atoi(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	for (j = 0; j < crm_nbays && crm_bay_ids[j] != id; j++)
+		;
+	*res = j;
+	if (*appt == NULL) {
+		crm_fail(c, "internal", "booking reply: %s", je.text);
+		return -1;
+	}
+	return 1;
+}
+
 json_t *
 tool_book_appointment(struct crm_ctx *c)
 {
 	const struct fd_service *svc;
-	const char *service, *start_s, *key, *p[10], *cf;
-	char idem[160], conf[CRM_CONF_LEN + 1], cb[24], vb[24], sb[24], tb[24],
-	    eb[24], db[24], *sp;
-	long long cust, vid, aid;
-	json_t *appt;
+	const char *service, *start_s, *key, *cf;
+	char idem[160], conf[CRM_CONF_LEN + 1];
+	struct ledger_claim cl;
+	enum ledger_verdict v;
+	long long cust = -1, vid = -1, aid;
+	json_t *appt = NULL;
 	time_t start;
-	int sid = 0, dur_s, attempt, found;
+	int sid = 0, dur_s, attempt, found, res = -1, fresh = 0;
 
-	if (crm_call_load(c) != 0)
-		return NULL;
+	/* the call is loaded once a bay is claimed: a request that finds the
+	 * time taken is answered without a query */
 	if ((service = arg_need(c, "service", 64)) == NULL ||
 	    (start_s = arg_need(c, "start", 32)) == NULL)
 		return NULL;
@@ -545,87 +674,74 @@ tool_book_appointment(struct crm_ctx *c)
 	} else {
 		idem[0] = '\0';
 	}
-	if (idem[0]) {
-		if ((appt = appointment_by(c, "a.idempotency_key = $1", idem))
-		    == NULL)
-			return NULL;
-		if (!json_is_null(appt)) {
-			if (crm_require(c, json_integer_value(json_object_get(
-			    appt, "customer_id")), CRM_CALLER_ID) != 0) {
-				json_decref(appt);
-				return NULL;
-			}
-			json_object_set_new(appt, "duplicate", json_true());
+	/* a key of the call's own (service + start in it) is found on the
+	 * slot by the ledger; any other is looked up first */
+	if (idem[0] && (key != NULL || c->replay)) {
+		if ((appt = own_booking(c, idem)) != NULL)
 			return appt;
-		}
+		if (c->code != NULL)
+			return NULL;
 	}
 	if (check_start(c, start, dur_s, 0) != 0)
 		return NULL;
-	if ((cust = booking_customer(c)) < 0)
-		return NULL;
-	if ((vid = booking_vehicle(c, cust)) < 0)
-		return NULL;
 	cf = c->replay ? arg_str(c, "_confirmation") : NULL;
 	for (attempt = 0; attempt < 8; attempt++) {
+		v = ledger_claim(start, start + dur_s, ledger_key(idem), db_busy,
+		    c, &cl);
+		if (v == LEDGER_TAKEN)
+			return fail_with_alternatives(c, "slot_taken", start,
+			    dur_s, 0, "that time is taken");
+		if (v == LEDGER_ERROR && c->code != NULL)
+			return NULL;
+		if (v == LEDGER_OWN) {
+			/* booked by this very request before, or still being
+			 * booked by it: PostgreSQL's key decides below */
+			if ((appt = own_booking(c, idem)) != NULL ||
+			    c->code != NULL)
+				return appt;
+		}
+		if (crm_call_load(c) != 0 ||
+		    (cust < 0 && (cust = booking_customer(c, &fresh)) < 0) ||
+		    (vid < 0 && (vid = booking_vehicle(c, cust, fresh)) < 0)) {
+			if (v == LEDGER_CLAIMED)
+				ledger_settle(&cl, 0, 0);
+			return NULL;
+		}
 		if (attempt == 0 && cf && crm_conf_valid(cf))
 			crm_conf_norm(cf, conf);
 		else
 			crm_conf_code(conf);
-		p[0] = crm_num(cb, cust);
-		p[1] = crm_id(vb, vid);
-		p[2] = crm_num(sb, sid);
-		p[3] = crm_num(tb, (long long)start);
-		p[4] = crm_num(eb, (long long)start + dur_s);
-		p[5] = c->call_id[0] ? c->call_id : NULL;
-		p[6] = idem[0] ? idem : NULL;
-		p[7] = conf;
-		p[8] = arg_str(c, "notes");
-		p[9] = crm_num(db, (long long)(start / 86400));
-		/* Two inserts of overlapping rows can each wait on the other's
-		 * exclusion check (a deadlock PostgreSQL breaks only after
-		 * deadlock_timeout): bookings of one day take a transaction
-		 * advisory lock first, so the second one meets the first one's
-		 * committed row and fails at once with 23P01, then retries. */
-		found = crm_qll(c, "WITH lk AS (SELECT pg_advisory_xact_lock("
-		    "727001, $10::int)) INSERT INTO appointments (customer_id, "
-		    "vehicle_id, service_id, resource_id, during, "
-		    "source_call_sid, idempotency_key, confirmation, notes) "
-		    "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
-		    "to_timestamp($5)), $6, $7, $8, $9 FROM lk, resources r "
-		    "WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
-		    "FROM appointments b WHERE b.resource_id = r.id AND b.status "
-		    "IN " ACTIVE " AND b.during && tstzrange(to_timestamp($4), "
-		    "to_timestamp($5))) ORDER BY r.id LIMIT 1 RETURNING id", 10,
-		    p, &aid);
+		found = insert_booking(c, cust, vid, sid, start, dur_s, idem,
+		    conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt, &res);
+		aid = found == 1 ? json_integer_value(json_object_get(appt,
+		    "appointment_id")) : 0;
+		if (v == LEDGER_CLAIMED)
+			ledger_settle(&cl, aid, res);
 		if (found == 1)
 			break;
-		if (found == 0)
-			return fail_with_alternatives(c, "slot_taken", start,
-			    dur_s, 0, "that time was just taken");
-		if (strcmp(c->sqlstate, "23P01") == 0 ||
-		    strcmp(c->sqlstate, "40P01") == 0)
-			continue;       /* another booking won this bay */
-		if (strcmp(c->sqlstate, "23505") == 0 &&
-		    strstr(c->constraint, "idempotency")) {
-			appt = appointment_by(c, "a.idempotency_key = $1", idem);
-			if (appt && !json_is_null(appt))
-				json_object_set_new(appt, "duplicate",
-				    json_true());
-			return appt;
+		/* somebody the ledger did not know of holds the bays */
+		ledger_forget(start);
+		if (found == 0 || strcmp(c->sqlstate, "23P01") == 0 ||
+		    strcmp(c->sqlstate, "40P01") == 0 ||
+		    (strcmp(c->sqlstate, "23505") == 0 &&
+		    strstr(c->constraint, "confirmation"))) {
+			c->code = NULL;
+			continue;
 		}
 		if (strcmp(c->sqlstate, "23505") == 0 &&
-		    strstr(c->constraint, "confirmation"))
-			continue;
+		    strstr(c->constraint, "idempotency")) {
+			c->code = NULL;
+			return own_booking(c, idem);
+		}
 		return NULL;
 	}
 	if (attempt == 8)
 		return fail_with_alternatives(c, "slot_taken", start, dur_s, 0,
 		    "that time was just taken");
 	c->code = NULL;
-	sp = (char *)crm_num(cb, aid);
-	log_info(c->call_id, "booked appointment %s (%s) for customer %lld",
-	    sp, conf, cust);
-	return with_calendar(c, appointment_by(c, "a.id = $1", sp), aid);
+	log_info(c->call_id, "booked appointment %lld (%s) for customer %lld",
+	    aid, conf, cust);
+	return with_calendar(c, appt, aid);
 }
 
 json_t *
@@ -697,6 +813,7 @@ tool_cancel_appointment(struct crm_ctx *c)
 	const char *p[2];
 	json_t *appt;
 	long long id;
+	time_t at;
 	int n;
 
 	if ((appt = own_appointment(c)) == NULL)
@@ -707,6 +824,9 @@ tool_cancel_appointment(struct crm_ctx *c)
 		json_object_set_new(appt, "already_cancelled", json_true());
 		return appt;
 	}
+	if (fd_time_parse(json_string_value(json_object_get(appt, "start")),
+	    &at) != 0)
+		at = 0;
 	json_decref(appt);
 	p[0] = crm_num(ib, id);
 	p[1] = arg_str(c, "reason");
@@ -718,6 +838,10 @@ tool_cancel_appointment(struct crm_ctx *c)
 	if (n == 0)
 		return crm_fail(c, "not_cancellable", "the appointment is no "
 		    "longer active");
+	if (at != 0)
+		ledger_forget(at);
+	else
+		ledger_forget_all();
 	log_info(c->call_id, "cancelled appointment %lld", id);
 	return with_calendar(c, appointment_by(c, "a.id = $1", ib), id);
 }
@@ -725,8 +849,8 @@ tool_cancel_appointment(struct crm_ctx *c)
 json_t *
 tool_reschedule_appointment(struct crm_ctx *c)
 {
-	char ib[24], sb[24], eb[24], db[24];
-	const char *ns, *p[4], *st;
+	char ib[24], sb[24], eb[24], q0[24], q1[24];
+	const char *ns, *p[5], *st;
 	time_t start, old_start, old_end;
 	json_t *appt;
 	long long id;
@@ -759,10 +883,12 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		p[0] = crm_num(ib, id);
 		p[1] = crm_num(sb, (long long)start);
 		p[2] = crm_num(eb, (long long)start + dur_s);
-		p[3] = crm_num(db, (long long)(start / 86400));
-		/* the day's lock, as book_appointment takes it */
-		n = crm_qll(c, "WITH lk AS (SELECT pg_advisory_xact_lock("
-		    "727001, $4::int)) UPDATE appointments a SET during = "
+		p[3] = crm_num(q0, (long long)(start / LOCK_QUARTER));
+		p[4] = crm_num(q1, (long long)((start + dur_s - 1) /
+		    LOCK_QUARTER));
+		/* the quarter-hour locks book_appointment takes */
+		n = crm_qll(c, "WITH lk AS (" BAY_LOCKS("$4", "$5") ") UPDATE appointments "
+		    "a SET during = "
 		    "tstzrange(to_timestamp($2), to_timestamp($3)), resource_id "
 		    "= f.id, updated_at = now() FROM lk, (SELECT r.id FROM resources "
 		    "r WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
@@ -771,7 +897,7 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		    "tstzrange(to_timestamp($2), to_timestamp($3))) ORDER BY "
 		    "(r.id = (SELECT resource_id FROM appointments WHERE id = "
 		    "$1)) DESC, r.id LIMIT 1) f WHERE a.id = $1 AND a.status IN "
-		    ACTIVE " RETURNING a.id", 4, p, &id);
+		    ACTIVE " RETURNING a.id", 5, p, &id);
 		if (n == 1)
 			break;
 		if (n == 0)
@@ -785,6 +911,8 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		return fail_with_alternatives(c, "slot_taken", start, dur_s, id,
 		    "that time is taken");
 	c->code = NULL;
+	ledger_forget(old_start);
+	ledger_forget(start);
 	log_info(c->call_id, "rescheduled appointment %lld", id);
 	if ((appt = appointment_by(c, "a.id = $1", ib)) != NULL &&
 	    !json_is_null(appt)) {
