@@ -154,6 +154,11 @@ long long crm_identity(struct crm_ctx *c, int *level);
 int crm_require(struct crm_ctx *c, long long owner, int min_level);
 /* Record a caller-ID or explicit verification on the call. */
 int crm_set_identity(struct crm_ctx *c, long long cust, int level);
+/* The calls column crm_set_identity() sets for level (NULL: it sets none,
+ * e.g. no call or a denied caller ID), for a statement that sets it along
+ * with something else; then crm_identity_known() records it in c. */
+const char *crm_identity_column(const struct crm_ctx *c, int level);
+void crm_identity_known(struct crm_ctx *c, long long cust, int level);
 /* The caller said they are not the caller-ID customer: drop that identity
  * for the rest of the call. */
 int crm_deny_caller_id(struct crm_ctx *c);

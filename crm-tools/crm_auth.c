@@ -131,6 +131,26 @@ crm_require(struct crm_ctx *c, long long owner, int min_level)
 	return -1;
 }
 
+const char *
+crm_identity_column(const struct crm_ctx *c, int level)
+{
+	if (c->call_id[0] == '\0' || (level != CRM_VERIFIED && c->cid_denied))
+		return NULL;
+	return level == CRM_VERIFIED ? "verified_customer_id" :
+	    "caller_customer_id";
+}
+
+void
+crm_identity_known(struct crm_ctx *c, long long cust, int level)
+{
+	if (crm_identity_column(c, level) == NULL)
+		return;
+	if (level == CRM_VERIFIED)
+		c->verified_cust = cust;
+	else
+		c->caller_cust = cust;
+}
+
 int
 crm_set_identity(struct crm_ctx *c, long long cust, int level)
 {
@@ -138,7 +158,7 @@ crm_set_identity(struct crm_ctx *c, long long cust, int level)
 	PGresult *r;
 	char buf[24];
 
-	if (c->call_id[0] == '\0' || (level != CRM_VERIFIED && c->cid_denied))
+	if (crm_identity_column(c, level) == NULL)
 		return 0;
 	p[0] = crm_num(buf, cust);
 	p[1] = c->call_id;
@@ -149,10 +169,7 @@ crm_set_identity(struct crm_ctx *c, long long cust, int level)
 	if (r == NULL)
 		return -1;
 	PQclear(r);
-	if (level == CRM_VERIFIED)
-		c->verified_cust = cust;
-	else
-		c->caller_cust = cust;
+	crm_identity_known(c, cust, level);
 	return 0;
 }
 

@@ -39,6 +39,8 @@ struct phase {
 };
 
 static char bench_day[16];
+static char distinct_days[5][16];      /* 5 x 40 free slots */
+static char warm_day[16];
 
 static int
 lookup_cached(struct hx *h, int i, int *ok)
@@ -98,8 +100,9 @@ book_call(struct hx *h, int i)
 	    "from", phone, "to", "+15555550100"), NULL));
 }
 
+/* Book slot i of `day`: 20 half-hour starts from 08:00 x 2 bays. */
 static int
-book(struct hx *h, int i, int *ok)
+book_slot(struct hx *h, int i, const char *day, int slot, int *ok)
 {
 	char call[40], start[32];
 	const char *code;
@@ -107,9 +110,8 @@ book(struct hx *h, int i, int *ok)
 	int r;
 
 	snprintf(call, sizeof(call), "CAbench%d_%d", (int)getpid(), i);
-	/* 20 half-hour slots x 2 bays on the bench day: some collide */
-	snprintf(start, sizeof(start), "%sT%02d:%02d", bench_day,
-	    8 + (i % 20) / 2, (i % 2) * 30);
+	snprintf(start, sizeof(start), "%sT%02d:%02d", day, 8 + slot / 2,
+	    (slot % 2) * 30);
 	rep = hx_call(h, call, "book_appointment", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "service", "oil change", "start", start, "first_name",
 	    "Bench", "last_name", "Caller"), NULL);
@@ -118,6 +120,40 @@ book(struct hx *h, int i, int *ok)
 	r = code && strcmp(code, "slot_taken") == 0;
 	json_decref(rep);
 	return r;
+}
+
+/* The race: 200 callers for the 40 bookings of one day (ten per start
+ * time), so 40 win and 160 hear the time is taken, with alternatives. */
+static int
+book(struct hx *h, int i, int *ok)
+{
+	return book_slot(h, i, bench_day, i % 20, ok);
+}
+
+/* 200 callers who all get their booking: a free slot each, five days. */
+static int
+book_distinct(struct hx *h, int i, int *ok)
+{
+	return book_slot(h, 1000 + i, distinct_days[i / 40], (i % 40) / 2, ok);
+}
+
+static void
+book_distinct_call(struct hx *h, int i)
+{
+	book_call(h, 1000 + i);
+}
+
+/* A running crm-tools has its statements prepared on every connection:
+ * book on another day first, eight at a time, untimed. */
+static void
+warm_up(struct hx *h)
+{
+	int i, ok;
+
+	for (i = 0; i < 16; i++) {
+		book_call(h, 2000 + i);
+		book_slot(h, 2000 + i, warm_day, i, &ok);
+	}
 }
 
 /* A phase runs when -P is absent or one of its comma-separated words is
@@ -236,11 +272,11 @@ main(int argc, char **argv)
 {
 	const char *addr = NULL, *tool = NULL, *call = "", *now = NULL;
 	const char *only = NULL;
-	struct phase ph[5];
+	struct phase ph[6];
 	struct hx h;
 	char err[256], *s;
 	json_t *out, *res;
-	int ch, n = 1000, i, day_ahead = 45, book_inflight = 200;
+	int ch, n = 1000, i, k, day_ahead = 45, book_inflight = 200;
 	long j = sysconf(_SC_NPROCESSORS_ONLN);
 
 	setenv("TZ", "America/New_York", 0);
@@ -291,6 +327,13 @@ main(int argc, char **argv)
 		}
 	}
 	hx_open_day(day_ahead, bench_day, sizeof(bench_day));
+	hx_open_day(day_ahead - 3, warm_day, sizeof(warm_day));
+	for (i = 0, k = day_ahead + 1; i < 5; i++) {
+		do
+			hx_open_day(k++, distinct_days[i], 16);
+		while (strcmp(distinct_days[i], i ? distinct_days[i - 1] :
+		    bench_day) == 0);
+	}
 	/* warm the cache for the cached phase */
 	for (i = 0; i < 10; i++) {
 		int ok;
@@ -307,10 +350,15 @@ main(int argc, char **argv)
 	ph[3] = (struct phase){ .name = "book_200_concurrent", .n = 200,
 		.threads = book_inflight < 1 ? 1 : book_inflight > 200 ? 200 :
 		book_inflight, .one = book, .setup = book_call };
-	ph[4] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
+	ph[4] = (struct phase){ .name = "book_200_distinct", .n = 200,
+		.threads = ph[3].threads, .one = book_distinct,
+		.setup = book_distinct_call };
+	ph[5] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
 		.threads = 4 * (int)j, .one = lookup_cached };
+	if (wanted(only, "book_200"))
+		warm_up(&h);
 	res = json_object();
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (wanted(only, ph[i].name))
 			json_object_set_new(res, ph[i].name, run_phase(&h,
 			    &ph[i]));

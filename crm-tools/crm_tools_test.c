@@ -422,6 +422,16 @@ test_forbidden(void **state)
 	assert_int_equal(json_integer_value(json_object_get(res(r),
 	    "refund_cents")), 5000);
 	json_decref(r);
+	/* a name is no proof for an id a name search hands out: with
+	 * customer_id only a confirmation code verifies */
+	begin("CAbyid", "+15559990042");
+	r = call("CAbyid", "verify_caller", json_pack("{s:i, s:s}",
+	    "customer_id", 1, "name", "John Smith"));
+	assert_string_equal(code(r), "bad_args");
+	json_decref(r);
+	r = call("CAbyid", "get_upcoming_appointments", json_object());
+	assert_string_equal(code(r), "forbidden");
+	json_decref(r);
 	/* wrong name: not verified */
 	begin("CAwrong", "+15551230003");
 	r = call("CAwrong", "verify_caller", json_pack("{s:s}", "name",

@@ -343,21 +343,30 @@ booking_phone(struct crm_ctx *c, char *phone, size_t len)
 	return 0;
 }
 
-/* A new customer with this phone ("" for none): 1 with *id, 0 when the
- * phone is somebody's already, -1 on error. */
+/* A new customer with this phone ("" for none), who becomes the call's
+ * identity at `level` in the same statement: 1 with *id, 0 when the phone
+ * is somebody's already, -1 on error. */
 static int
 insert_customer(struct crm_ctx *c, const char *phone, const char *first,
-    const char *last, long long *id)
+    const char *last, int level, long long *id)
 {
-	const char *p[4];
+	const char *col = crm_identity_column(c, level), *p[5];
+	char sql[512];
+	int m;
 
 	p[0] = phone[0] ? phone : NULL;
 	p[1] = first;
 	p[2] = last;
 	p[3] = arg_str(c, "email");
-	return crm_qll(c, "INSERT INTO customers (phone, first_name, "
-	    "last_name, email) VALUES ($1, $2, $3, $4) ON CONFLICT (phone) DO "
-	    "NOTHING RETURNING id", 4, p, id);
+	p[4] = c->call_id;
+	snprintf(sql, sizeof(sql), "WITH nc AS (INSERT INTO customers (phone, "
+	    "first_name, last_name, email) VALUES ($1, $2, $3, $4) ON CONFLICT "
+	    "(phone) DO NOTHING RETURNING id)%s%s%s SELECT id FROM nc",
+	    col ? ", up AS (UPDATE calls SET " : "", col ? col : "",
+	    col ? " = nc.id FROM nc WHERE call_sid = $5)" : "");
+	if ((m = crm_qll(c, sql, col ? 5 : 4, p, id)) == 1)
+		crm_identity_known(c, *id, level);
+	return m;
 }
 
 /* The caller as a customer, creating one for a new caller with a name.  A
@@ -390,7 +399,9 @@ booking_customer(struct crm_ctx *c, int *fresh)
 		return -1;
 	/* a new number is the common case: insert first, look only when the
 	 * number turns out to be somebody's */
-	if ((m = insert_customer(c, phone, first, last, &id)) < 0)
+	level = phone[0] && strcmp(phone, c->from) == 0 ? CRM_CALLER_ID :
+	    CRM_VERIFIED;
+	if ((m = insert_customer(c, phone, first, last, level, &id)) < 0)
 		return -1;
 	if (m == 0) {
 		p[0] = phone;
@@ -399,7 +410,8 @@ booking_customer(struct crm_ctx *c, int *fresh)
 			return -1;
 		if (m == 1 && c->cid_denied && strcmp(phone, c->from) == 0) {
 			phone[0] = '\0';       /* the shared phone stays theirs */
-			if ((m = insert_customer(c, phone, first, last, &id)) < 0)
+			if ((m = insert_customer(c, phone, first, last,
+			    CRM_VERIFIED, &id)) < 0)
 				return -1;
 		} else if (m == 1) {
 			if ((m = crm_name_match(c, owner, first, last)) < 0)
@@ -431,9 +443,6 @@ booking_customer(struct crm_ctx *c, int *fresh)
 		crm_cust_key(key, sizeof(key), phone);
 		crm_cache_del(c->w, key);
 	}
-	if (c->call_id[0] && crm_set_identity(c, id, phone[0] &&
-	    strcmp(phone, c->from) == 0 ? CRM_CALLER_ID : CRM_VERIFIED) != 0)
-		return -1;
 	log_info(c->call_id, "new customer %s", crm_num(ib, id));
 	return id;
 }

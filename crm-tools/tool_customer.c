@@ -155,6 +155,13 @@ tool_verify_caller(struct crm_ctx *c)
 		return crm_fail(c, "too_many_attempts", "verification failed "
 		    "too often on this call; offer a callback or a human");
 	if (arg_ll(c, "customer_id", &id)) {
+		/* ids come out of search_customers_by_name with first names:
+		 * a name is no proof for one, only the customer's own code */
+		if (conf == NULL || !crm_conf_valid(conf))
+			return crm_fail(c, "bad_args", "with customer_id the "
+			    "proof is one of their confirmation codes; to "
+			    "verify by name give the phone number instead");
+		name = NULL;
 		p[0] = crm_num(ib, id);
 		found = crm_qll(c, "SELECT id FROM customers WHERE id = $1", 1,
 		    p, &id);
