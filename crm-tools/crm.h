@@ -179,6 +179,8 @@ const char *arg_need(struct crm_ctx *c, const char *key, size_t maxlen);
 /* --- crm_schema.c --- */
 int crm_migrate(struct crm_worker *w, char *err, size_t errlen);
 int crm_sync_business(struct crm_worker *w, char *err, size_t errlen);
+/* crm.cancel_refund_pct holds percentages (checked by -n too). */
+int crm_refunds_valid(char *err, size_t errlen);
 int crm_seed(struct crm_worker *w, int only_if_empty, char *err,
     size_t errlen);
 

@@ -204,6 +204,8 @@ static int
 validate(char *err, size_t errlen)
 {
 	snprintf(cal_cfg.tz, sizeof(cal_cfg.tz), "%s", fd_common.timezone);
+	if (crm_refunds_valid(err, errlen) != 0)
+		return -1;
 	return cal_select(crm_cfg.calendar, err, errlen);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crm.h"
+#include "daemon.h"
 #include "ledger.h"
 #include "crm-tools/sql_embed.h"
 #include "log.h"
@@ -225,6 +226,87 @@ sync_calendar(PGconn *pg, char *err, size_t errlen)
 	return 0;
 }
 
+/* crm.cancel_refund_pct { stage = percent; ... }: the share of the
+ * deposit an order cancelled in that stage gets back; a stage left out
+ * cannot be cancelled by phone.  Without the setting: full refund until
+ * the parts are ordered, half while waiting for them, none once work
+ * started. */
+static const struct {
+	const char *stage;
+	int pct;
+} default_refunds[] = {
+	{ "received", 100 }, { "diagnosing", 100 }, { "awaiting_parts", 50 },
+};
+
+static int
+sync_refunds(PGconn *pg, char *err, size_t errlen)
+{
+	config_setting_t *g = config_lookup(&fd_config, "crm.cancel_refund_pct");
+	config_setting_t *e;
+	const char *p[2];
+	char pct[16];
+	PGresult *r;
+	int i, n, nrules;
+
+	if (exec_plain(pg, "UPDATE order_stages SET cancellable = false, "
+	    "refund_pct = 0", err, errlen) != 0)
+		return -1;
+	nrules = g ? config_setting_length(g) : (int)(sizeof(default_refunds) /
+	    sizeof(default_refunds[0]));
+	for (i = 0; i < nrules; i++) {
+		if (g != NULL) {
+			e = config_setting_get_elem(g, (unsigned)i);
+			p[0] = config_setting_name(e);
+			n = config_setting_get_int(e);
+		} else {
+			p[0] = default_refunds[i].stage;
+			n = default_refunds[i].pct;
+		}
+		snprintf(pct, sizeof(pct), "%d", n);
+		p[1] = pct;
+		if (exec_params(pg, "UPDATE order_stages SET cancellable = true, "
+		    "refund_pct = $2 WHERE stage = $1 AND stage NOT IN "
+		    "('completed', 'cancelled')", 2, p, &r, err, errlen) != 0)
+			return -1;
+		n = atoi(PQcmdTuples(r));
+		PQclear(r);
+		if (n != 1) {
+			snprintf(err, errlen, "crm.cancel_refund_pct: no stage "
+			    "'%s' that can be cancelled", p[0]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The percentages of crm.cancel_refund_pct, checked with -n too. */
+int
+crm_refunds_valid(char *err, size_t errlen)
+{
+	config_setting_t *g = config_lookup(&fd_config, "crm.cancel_refund_pct");
+	config_setting_t *e;
+	int i, v;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g)) {
+		snprintf(err, errlen, "crm.cancel_refund_pct must be a group "
+		    "{ stage = percent; ... }");
+		return -1;
+	}
+	for (i = 0; (e = config_setting_get_elem(g, (unsigned)i)) != NULL;
+	    i++) {
+		v = config_setting_get_int(e);
+		if (config_setting_type(e) != CONFIG_TYPE_INT || v < 0 ||
+		    v > 100) {
+			snprintf(err, errlen, "crm.cancel_refund_pct.%s must be "
+			    "a percentage 0..100", config_setting_name(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 crm_sync_business(struct crm_worker *w, char *err, size_t errlen)
 {
@@ -237,6 +319,7 @@ crm_sync_business(struct crm_worker *w, char *err, size_t errlen)
 	if (sync_services(w->pg, err, errlen) != 0 ||
 	    sync_bays(w->pg, err, errlen) != 0 ||
 	    sync_calendar(w->pg, err, errlen) != 0 ||
+	    sync_refunds(w->pg, err, errlen) != 0 ||
 	    exec_plain(w->pg, "COMMIT", err, errlen) != 0) {
 		rollback(w->pg);
 		return -1;

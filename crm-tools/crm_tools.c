@@ -56,7 +56,7 @@ const struct crm_tool crm_tools[] = {
 	  "{'description':'Where is my car: stage and expected ready time of a repair order (by order number like RO-1001 or id; default the caller latest open order).',"
 	  "'parameters':{'type':'object','properties':{'order':{'type':'string','description':'order number or id'},'appointment_id':{'type':'integer'}}}}" },
 	{ "cancel_order", tool_cancel_order, T_PUBLIC,
-	  "{'description':'Cancel a repair order. The deposit refund depends on the stage (full before parts are ordered, half while waiting for parts, not possible once work started). Needs a verified caller.',"
+	  "{'description':'Cancel a repair order. The deposit refund depends on the stage the order is in (the shop's rule; vehicle_status tells refund_if_cancelled_cents and whether it can still be cancelled). Needs a verified caller.',"
 	  "'parameters':{'type':'object','properties':{'order':{'type':'string','description':'order number or id'},'reason':{'type':'string'}},'required':['order']}}" },
 	{ "take_message", tool_take_message, T_PUBLIC | T_SPOOL,
 	  "{'description':'Leave a message for the staff.',"

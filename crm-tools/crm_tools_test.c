@@ -886,6 +886,40 @@ test_call_appointments(void **state)
 	json_decref(r);
 }
 
+/* The refund rule comes from the config: crm.cancel_refund_pct. */
+static void
+test_refund_rule_from_config(void **state)
+{
+	json_t *r, *o;
+
+	(void)state;
+	hx_daemon_stop(&H);
+	snprintf(H.crm_extra, sizeof(H.crm_extra), "cancel_refund_pct = { "
+	    "received = 80; in_repair = 10; };");
+	assert_int_equal(hx_daemon_start(&H, 2, 8), 0);
+	begin("CArefund", "+15551230001");
+	r = call("CArefund", "vehicle_status", json_pack("{s:s}", "order",
+	    "RO-1001"));
+	assert_true(ok(r));
+	o = res(r);
+	assert_string_equal(json_string_value(json_object_get(o, "stage")),
+	    "in_repair");
+	assert_true(json_is_true(json_object_get(o, "cancellable")));
+	assert_int_equal(json_integer_value(json_object_get(o,
+	    "refund_if_cancelled_cents")), json_integer_value(
+	    json_object_get(o, "deposit_cents")) / 10);
+	json_decref(r);
+	/* without the setting: the default rule, in repair is too late */
+	hx_daemon_stop(&H);
+	H.crm_extra[0] = '\0';
+	assert_int_equal(hx_daemon_start(&H, 2, 8), 0);
+	r = call("CArefund", "vehicle_status", json_pack("{s:s}", "order",
+	    "RO-1001"));
+	assert_true(ok(r));
+	assert_true(json_is_false(json_object_get(res(r), "cancellable")));
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -905,6 +939,7 @@ main(void)
 		cmocka_unit_test(test_call_appointments),
 		cmocka_unit_test(test_redis_down),
 		cmocka_unit_test(test_pg_down_spool),
+		cmocka_unit_test(test_refund_rule_from_config),
 	};
 	char err[256];
 	time_t t;
