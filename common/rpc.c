@@ -16,38 +16,28 @@
 #include "log.h"
 #include "rpc.h"
 
-/* nng 1.5 has no nng_ctx_sendmsg/recvmsg: do them with a waited aio. */
+/* nng 1.5 has no nng_ctx_sendmsg/recvmsg: do them with a waited aio, one
+ * the caller keeps for the whole exchange (no allocation per message). */
 static int
-ctx_send(nng_ctx ctx, nng_msg *m, int timeout_ms)
+ctx_send(nng_ctx ctx, nng_aio *aio, nng_msg *m, int timeout_ms)
 {
-	nng_aio *aio;
-	int rv;
-
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0)
-		return rv;
 	nng_aio_set_timeout(aio, timeout_ms);
 	nng_aio_set_msg(aio, m);
 	nng_ctx_send(ctx, aio);
 	nng_aio_wait(aio);
-	rv = nng_aio_result(aio);
-	nng_aio_free(aio);
-	return rv;  /* on failure the caller still owns m */
+	return nng_aio_result(aio);  /* on failure the caller still owns m */
 }
 
 static int
-ctx_recv(nng_ctx ctx, nng_msg **m, int timeout_ms)
+ctx_recv(nng_ctx ctx, nng_aio *aio, nng_msg **m, int timeout_ms)
 {
-	nng_aio *aio;
 	int rv;
 
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0)
-		return rv;
 	nng_aio_set_timeout(aio, timeout_ms);
 	nng_ctx_recv(ctx, aio);
 	nng_aio_wait(aio);
 	if ((rv = nng_aio_result(aio)) == 0)
 		*m = nng_aio_get_msg(aio);
-	nng_aio_free(aio);
 	return rv;
 }
 
@@ -87,6 +77,7 @@ fd_rpc_call(struct fd_rpc *r, const char *call_id, const json_t *req,
 	struct fd_frame f;
 	json_error_t je;
 	nng_ctx ctx;
+	nng_aio *aio;
 	nng_msg *m;
 	char *s, err[128];
 	int rv;
@@ -100,20 +91,23 @@ fd_rpc_call(struct fd_rpc *r, const char *call_id, const json_t *req,
 	free(s);
 	if (rv != 0)
 		return rv;
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+		nng_msg_free(m);
+		return rv;
+	}
 	if ((rv = nng_ctx_open(&ctx, r->req)) != 0) {
 		nng_msg_free(m);
+		nng_aio_free(aio);
 		return rv;
 	}
-	if ((rv = ctx_send(ctx, m, timeout_ms)) != 0) {
+	if ((rv = ctx_send(ctx, aio, m, timeout_ms)) != 0)
 		nng_msg_free(m);
-		nng_ctx_close(ctx);
-		return rv;
-	}
-	if ((rv = ctx_recv(ctx, &m, timeout_ms)) != 0) {
-		nng_ctx_close(ctx);
-		return rv;
-	}
+	else
+		rv = ctx_recv(ctx, aio, &m, timeout_ms);
 	nng_ctx_close(ctx);
+	nng_aio_free(aio);
+	if (rv != 0)
+		return rv;
 	if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), &f, err,
 	    sizeof(err)) != 0 || f.type != FD_MSG_TOOL_REP) {
 		log_err(call_id, "rpc: bad reply frame: %s",
@@ -155,6 +149,7 @@ struct rpc_worker {
 	int idx;
 	pthread_t thr;
 	nng_ctx ctx;
+	nng_aio *aio;
 };
 
 struct fd_rpc_server {
@@ -185,7 +180,8 @@ worker_main(void *p)
 	int rv;
 
 	for (;;) {
-		if ((rv = ctx_recv(w->ctx, &m, NNG_DURATION_INFINITE)) != 0) {
+		if ((rv = ctx_recv(w->ctx, w->aio, &m,
+		    NNG_DURATION_INFINITE)) != 0) {
 			if (rv == NNG_ECLOSED)
 				break;
 			continue;
@@ -216,7 +212,7 @@ worker_main(void *p)
 		free(out);
 		if (rv != 0)
 			continue;
-		if ((rv = ctx_send(w->ctx, m, 5000)) != 0) {
+		if ((rv = ctx_send(w->ctx, w->aio, m, 5000)) != 0) {
 			nng_msg_free(m);
 			if (rv == NNG_ECLOSED)
 				break;
@@ -251,7 +247,8 @@ fd_rpc_serve(const char *addr, int nworkers, fd_rpc_handler handler, void *arg)
 	for (i = 0; i < nworkers; i++) {
 		s->w[i].srv = s;
 		s->w[i].idx = i;
-		if (nng_ctx_open(&s->w[i].ctx, s->rep) != 0 ||
+		if (nng_aio_alloc(&s->w[i].aio, NULL, NULL) != 0 ||
+		    nng_ctx_open(&s->w[i].ctx, s->rep) != 0 ||
 		    pthread_create(&s->w[i].thr, NULL, worker_main,
 		    &s->w[i]) != 0)
 			fatalx("rpc: cannot start worker %d", i);
@@ -267,8 +264,10 @@ fd_rpc_server_stop(struct fd_rpc_server *s)
 	if (s == NULL)
 		return;
 	nng_close(s->rep);
-	for (i = 0; i < s->nworkers; i++)
+	for (i = 0; i < s->nworkers; i++) {
 		pthread_join(s->w[i].thr, NULL);
+		nng_aio_free(s->w[i].aio);
+	}
 	free(s->w);
 	free(s);
 }

@@ -56,6 +56,21 @@ lookup_cached(struct hx *h, int i, int *ok)
 	return 0;
 }
 
+/* A tool that touches neither PostgreSQL nor Redis: what the rpc round
+ * trip and the request path cost on their own. */
+static int
+rpc_floor(struct hx *h, int i, int *ok)
+{
+	json_t *rep;
+
+	(void)i;
+	rep = hx_call(h, "", "transfer_to_human", json_pack("{s:s}", "reason",
+	    "bench"), NULL);
+	*ok = json_is_true(json_object_get(rep, "ok"));
+	json_decref(rep);
+	return 0;
+}
+
 static int
 lookup_uncached(struct hx *h, int i, int *ok)
 {
@@ -272,7 +287,7 @@ main(int argc, char **argv)
 {
 	const char *addr = NULL, *tool = NULL, *call = "", *now = NULL;
 	const char *only = NULL;
-	struct phase ph[6];
+	struct phase ph[8];
 	struct hx h;
 	char err[256], *s;
 	json_t *out, *res;
@@ -355,10 +370,14 @@ main(int argc, char **argv)
 		.setup = book_distinct_call };
 	ph[5] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
 		.threads = 4 * (int)j, .one = lookup_cached };
+	ph[6] = (struct phase){ .name = "rpc_floor", .n = n, .threads = (int)j,
+		.one = rpc_floor };
+	ph[7] = (struct phase){ .name = "rpc_floor_200", .n = n, .threads = 200,
+		.one = rpc_floor };
 	if (wanted(only, "book_200"))
 		warm_up(&h);
 	res = json_object();
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 8; i++)
 		if (wanted(only, ph[i].name))
 			json_object_set_new(res, ph[i].name, run_phase(&h,
 			    &ph[i]));
