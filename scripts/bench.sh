@@ -91,7 +91,8 @@ for k in ("ttfa_ms_p50", "ttfa_ms_p95"):
     if num(v):
         res["tts_first_frame_ms_" + k[-3:]] = v
 for tool in ("lookup_cached", "lookup_uncached", "slot_search", "book_200_concurrent",
-             "lookup_cached_oversubscribed"):
+             "book_200_distinct", "lookup_cached_oversubscribed", "rpc_floor",
+             "rpc_floor_200"):
     for k in ("p50_ms", "p99_ms"):
         v = get(raw.get("crm", {}), "crm_tools", tool, k)
         if num(v):
