@@ -19,7 +19,8 @@
 struct crm_cfg {
 	char database[512];     /* libpq conninfo */
 	char redis[256];        /* "unix:/path" or "host:port"; "" = no cache */
-	int workers;            /* rpc threads, one PG + one Redis each */
+	int workers;            /* pooled connections: one PG + one Redis each */
+	int rpc_threads;        /* requests served at once */
 	int cache_ttl_s;        /* lifetime of a cached customer */
 	int seed;               /* load the demo data into an empty database */
 	char spool_dir[256];    /* durable queue of writes while PG is down */
@@ -77,6 +78,7 @@ struct crm_ctx {
 	char sqlstate[6];
 	char constraint[64];
 	int wrote;              /* a write committed, maybe not yet flushed */
+	int pooled;             /* w is borrowed from the pool */
 };
 
 /* A tool: fn returns the result (owned) or NULL after crm_fail(). */
@@ -98,11 +100,19 @@ const struct crm_tool *crm_tool_find(const char *name);
 extern const struct crm_tool crm_tools[];
 extern const int crm_ntools;
 
-/* The rpc handler (crm_tools.c). */
+/* The rpc handler (crm_tools.c): requests run on connections borrowed
+ * from the pool (crm_pool_init), so a request that needs no database --
+ * a booking race lost in the ledger -- never waits behind ones that do. */
 json_t *crm_handle(void *arg, int worker, const char *call_id, json_t *req);
-/* Run one request on worker w (rpc and spool replay share it). */
+/* Run one request on worker w, or (w NULL) on a pooled one taken when the
+ * request first needs PostgreSQL or Redis (rpc and spool replay share it). */
 json_t *crm_run(struct crm_worker *w, const char *call_id, json_t *req,
     int replay, const char *spool_key);
+/* The pool: n connections (workers) that requests borrow. */
+void crm_pool_init(struct crm_worker *ws, int n);
+void crm_pool_free(void);
+/* The request's connections, borrowed from the pool on first use. */
+struct crm_worker *crm_conn(struct crm_ctx *c);
 
 /* crm_fail: set the error of the request; returns NULL for tail calls. */
 json_t *crm_fail(struct crm_ctx *c, const char *code, const char *fmt, ...)

@@ -8,6 +8,7 @@
  *       [-P phase,...]   (only these phases)
  *       [-d days]        (book on the open day this far ahead; default 45)
  *       [-b N]           (the 200 bookings with N in flight; default 200)
+ *       [-w N]           (crm-tools workers of its own instance; default 8)
  *     -j: requests in flight for the lookups and slot search (default:
  *     one per CPU, so the numbers are a tool's latency, not a run queue's;
  *     lookup_cached_oversubscribed repeats the cached lookup with four per
@@ -292,11 +293,12 @@ main(int argc, char **argv)
 	char err[256], *s;
 	json_t *out, *res;
 	int ch, n = 1000, i, k, day_ahead = 45, book_inflight = 200;
+	int workers = 8;
 	long j = sysconf(_SC_NPROCESSORS_ONLN);
 
 	setenv("TZ", "America/New_York", 0);
 	tzset();
-	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:w:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'n': n = atoi(optarg); break;
@@ -307,9 +309,10 @@ main(int argc, char **argv)
 		case 'P': only = optarg; break;
 		case 'd': day_ahead = atoi(optarg); break;
 		case 'b': book_inflight = atoi(optarg); break;
+		case 'w': workers = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: crm-bench [-a addr] [-n N] "
-			    "[-j threads] [-P phase,..] [-d days] [-b N] | -a "
+			    "[-j threads] [-P phase,..] [-d days] [-b N] [-w N] | -a "
 			    "addr -c "
 			    "tool "
 			    "[-i call] [-N now] "
@@ -334,7 +337,7 @@ main(int argc, char **argv)
 			hx_stop(&h, 1);
 			return 1;
 		}
-		if (hx_daemon_start(&h, 2, 8) != 0) {
+		if (hx_daemon_start(&h, 2, workers) != 0) {
 			fprintf(stderr, "crm-bench: crm-tools did not start "
 			    "(see %s)\n", h.log);
 			hx_stop(&h, 1);

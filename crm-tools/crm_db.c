@@ -198,7 +198,7 @@ crm_pg_close(struct crm_worker *w)
 PGresult *
 crm_q(struct crm_ctx *c, const char *sql, int n, const char *const *p)
 {
-	struct crm_worker *w = c->w;
+	struct crm_worker *w = crm_conn(c);
 	ExecStatusType st;
 	PGresult *r;
 	const char *s;

@@ -35,6 +35,8 @@ static const struct fd_cfg_opt crm_opts[] = {
 	{ "crm.redis", FD_CFG_STR, crm_cfg.redis, sizeof(crm_cfg.redis), "",
 	    0, 0, "FRONTDESK_REDIS" },
 	{ "crm.workers", FD_CFG_INT, &crm_cfg.workers, 0, "8", 1, 64, NULL },
+	{ "crm.rpc_threads", FD_CFG_INT, &crm_cfg.rpc_threads, 0, "32", 1, 256,
+	    NULL },
 	{ "crm.cache_ttl_s", FD_CFG_INT, &crm_cfg.cache_ttl_s, 0, "300", 1,
 	    86400, NULL },
 	{ "crm.seed", FD_CFG_BOOL, &crm_cfg.seed, 0, "true", 0, 0,
@@ -129,11 +131,15 @@ main(int argc, char **argv)
 		fatalx("cannot start the audit writer");
 	if (become_ready(&mainw) != 0)
 		next_try = time(NULL) + 1;
-	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.workers,
-	    crm_handle, ws)) == NULL)
+	crm_pool_init(ws, crm_cfg.workers);
+	if (crm_cfg.rpc_threads < crm_cfg.workers)
+		crm_cfg.rpc_threads = crm_cfg.workers;
+	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.rpc_threads,
+	    crm_handle, NULL)) == NULL)
 		fatalx("cannot serve %s", fd_common.crm_rep);
-	log_info(NULL, "serving %s with %d workers (database %s, cache %s, "
-	    "calendar %s)", fd_common.crm_rep, crm_cfg.workers,
+	log_info(NULL, "serving %s with %d threads on %d connections "
+	    "(database %s, cache %s, calendar %s)", fd_common.crm_rep,
+	    crm_cfg.rpc_threads, crm_cfg.workers,
 	    crm_cfg.database, crm_cfg.redis[0] ? crm_cfg.redis : "none",
 	    cal_identity());
 	fd_daemon_ready(crm_db_ready ? "database up" : "database down, "

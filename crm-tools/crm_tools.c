@@ -10,6 +10,7 @@
  * Schemas are JSON written with ' for " so they read well in C; list_tools
  * turns them into the function descriptions an LLM gets.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +252,57 @@ spool(struct crm_ctx *c, json_t *req)
 	return res;
 }
 
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
+static struct crm_worker **pool_free;
+static int pool_n;
+
+void
+crm_pool_init(struct crm_worker *ws, int n)
+{
+	int i;
+
+	if ((pool_free = calloc((size_t)n, sizeof(*pool_free))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < n; i++)
+		pool_free[i] = &ws[i];
+	pool_n = n;
+}
+
+struct crm_worker *
+crm_conn(struct crm_ctx *c)
+{
+	if (c->w != NULL)
+		return c->w;
+	pthread_mutex_lock(&pool_mu);
+	while (pool_n == 0)
+		pthread_cond_wait(&pool_cv, &pool_mu);
+	c->w = pool_free[--pool_n];
+	pthread_mutex_unlock(&pool_mu);
+	c->pooled = 1;
+	return c->w;
+}
+
+static void
+conn_return(struct crm_ctx *c)
+{
+	if (!c->pooled)
+		return;
+	pthread_mutex_lock(&pool_mu);
+	pool_free[pool_n++] = c->w;
+	pthread_cond_signal(&pool_cv);
+	pthread_mutex_unlock(&pool_mu);
+	c->w = NULL;
+	c->pooled = 0;
+}
+
+void
+crm_pool_free(void)
+{
+	free(pool_free);
+	pool_free = NULL;
+}
+
 json_t *
 crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
     const char *spool_key)
@@ -315,6 +367,7 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	}
 	json_decref(c.extra);
 	json_decref(own_args);
+	conn_return(&c);
 	log_debug(c.call_id, "%s %s in %llu us", c.tool, res ? "ok" : c.code,
 	    (unsigned long long)(fd_mono_us() - t0));
 	return rep;
@@ -323,7 +376,8 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 json_t *
 crm_handle(void *arg, int worker, const char *call_id, json_t *req)
 {
-	struct crm_worker *ws = arg;
-
-	return crm_run(&ws[worker], call_id, req, 0, NULL);
+	(void)arg;
+	(void)worker;
+	return crm_run(NULL, call_id, req, 0, NULL);
 }
+

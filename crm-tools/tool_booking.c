@@ -441,7 +441,7 @@ booking_customer(struct crm_ctx *c, int *fresh)
 	*fresh = 1;
 	if (phone[0]) {
 		crm_cust_key(key, sizeof(key), phone);
-		crm_cache_del(c->w, key);
+		crm_cache_del(crm_conn(c), key);
 	}
 	log_info(c->call_id, "new customer %s", crm_num(ib, id));
 	return id;
@@ -463,7 +463,7 @@ drop_cached(struct crm_ctx *c, long long cust)
 	}
 	if (PQntuples(r) == 1) {
 		crm_cust_key(key, sizeof(key), PQgetvalue(r, 0, 0));
-		crm_cache_del(c->w, key);
+		crm_cache_del(crm_conn(c), key);
 	}
 	PQclear(r);
 }

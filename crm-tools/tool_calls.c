@@ -294,7 +294,7 @@ tool_seed_demo(struct crm_ctx *c)
 	char err[256];
 	long long n = 0;
 
-	if (crm_seed(c->w, 0, err, sizeof(err)) != 0)
+	if (crm_seed(crm_conn(c), 0, err, sizeof(err)) != 0)
 		return crm_fail(c, "db_error", "seed failed: %s", err);
 	if (crm_qll(c, "SELECT count(*) FROM customers", 0, NULL, &n) < 0)
 		return NULL;

@@ -46,13 +46,13 @@ tool_lookup_customer(struct crm_ctx *c)
 	}
 	own = c->from[0] && !c->cid_denied && strcmp(phone, c->from) == 0;
 	crm_cust_key(key, sizeof(key), phone);
-	if ((rec = crm_cache_get(c->w, key)) == NULL) {
+	if ((rec = crm_cache_get(crm_conn(c), key)) == NULL) {
 		cached = 0;
 		p[0] = phone;
 		if ((rec = crm_qjson(c, cust_sql, 1, p)) == NULL)
 			return NULL;
 		/* misses are cached too: unknown callers are the common case */
-		crm_cache_set(c->w, key, rec, crm_cfg.cache_ttl_s);
+		crm_cache_set(crm_conn(c), key, rec, crm_cfg.cache_ttl_s);
 	}
 	if (json_is_null(rec)) {
 		json_decref(rec);
