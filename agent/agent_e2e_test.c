@@ -7,7 +7,8 @@
  * SAY_CANCEL only for real speech), hang-up after the goodbye's last
  * mark, the idle prompts, and the call record tools.  With a private
  * redis-server, the agent is killed and restarted mid-call and must
- * resume the call from its session.
+ * resume the call from its session, also with the LLM brain against
+ * tests/peers/openai_peer.py (the conversation goes on with the model).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,16 +22,19 @@
 #include <pthread.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "bus.h"
 #include "clock.h"
 #include "log.h"
 #include "rpc.h"
 
-static char rundir[64], conf_path[128], agent_bin[512];
+static char rundir[64], conf_path[128], llm_conf_path[128], agent_bin[512];
+static const char *agent_conf;          /* the config start_agent uses */
 static struct fd_bus gw, stt, tts, out;
 static struct fd_rpc_server *crm;
-static pid_t agent_pid, redis_pid;
+static pid_t agent_pid, redis_pid, peer_pid;
+static int peer_port;
 static const char *program_path;
 
 static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -373,11 +377,28 @@ test_idle_call(void **state)
 	    "abandoned"), 1);
 }
 
+/* The agent's config at path; brain is the agent settings that differ. */
+static void
+write_conf(const char *path, const char *brain)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "log: { level = \"info\"; };\nbus: { rundir = \"%s\"; };\n"
+	    "business: { name = \"Otto's Auto\"; persona = \"Ava\"; timezone = "
+	    "\"America/New_York\"; services = ( { name = \"oil change\"; "
+	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
+	    "agent: { %s workers = 2; idle_prompt_ms = 1000; "
+	    "idle_hangup_ms = 1000; hangup_safety_ms = 3000; "
+	    "bargein_min_speech_ms = 250; };\n", rundir, brain);
+	fclose(f);
+}
+
 static void
 start_agent(void)
 {
 	if ((agent_pid = fork()) == 0) {
-		execl(agent_bin, "agent", "-f", conf_path, (char *)NULL);
+		execl(agent_bin, "agent", "-f", agent_conf, (char *)NULL);
 		_exit(127);
 	}
 	fd_sleep_us(1000000);   /* both ways subscribed */
@@ -436,6 +457,160 @@ test_restart_resumes_call(void **state)
 	restart_mid_call(SIGTERM);      /* a deploy */
 }
 
+/* ---- the LLM brain across a restart ---- */
+
+struct buf {
+	char *s;
+	size_t n;
+};
+
+static size_t
+grab(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *q = realloc(b->s, b->n + size * n + 1);
+
+	if (q == NULL)
+		return 0;
+	memcpy(q + b->n, p, size * n);
+	b->s = q;
+	b->n += size * n;
+	b->s[b->n] = '\0';
+	return size * n;
+}
+
+/* A control request to openai_peer.py; its JSON answer or NULL. */
+static json_t *
+peer(const char *path, const char *body)
+{
+	CURL *e = curl_easy_init();
+	struct buf b = { NULL, 0 };
+	json_t *j = NULL;
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", peer_port, path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	if (body)
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grab);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(e) == CURLE_OK && b.s)
+		j = json_loads(b.s, 0, NULL);
+	curl_easy_cleanup(e);
+	free(b.s);
+	return j;
+}
+
+/* Start the peer; 0 if it answers on peer_port. */
+static int
+start_peer(void)
+{
+	char path[600], line[64], *slash;
+	int fd[2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", program_path);
+	if ((slash = strstr(path, "build/test/")) != NULL ||
+	    (slash = strstr(path, "build-san/test/")) != NULL)
+		snprintf(slash, sizeof(path) - (size_t)(slash - path),
+		    "tests/peers/openai_peer.py");
+	else
+		snprintf(path, sizeof(path), "tests/peers/openai_peer.py");
+	if (access(path, R_OK) != 0 || pipe(fd) != 0)
+		return -1;
+	if ((peer_pid = fork()) == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execlp("python3", "python3", path, "--port", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	if ((f = fdopen(fd[0], "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "PORT %d", &peer_port) != 1)
+		peer_port = 0;
+	fclose(f);
+	return peer_port > 0 ? 0 : -1;
+}
+
+static void
+switch_agent(const char *conf)
+{
+	int st;
+
+	kill(agent_pid, SIGTERM);
+	waitpid(agent_pid, &st, 0);
+	agent_conf = conf;
+	start_agent();
+}
+
+/* brain = "llm": the agent crashes after the model's first answer; the
+ * new agent sends the model the whole conversation, not the local brain
+ * a caller's words out of context. */
+static void
+test_llm_restart_resumes_call(void **state)
+{
+	const char *call = "CAe2e5";
+	json_t *reqs, *msgs;
+	char *all, brain[256];
+	uint32_t u;
+	int st;
+
+	(void)state;
+	if (redis_pid <= 0 || start_peer() != 0)
+		skip();
+	snprintf(brain, sizeof(brain), "brain = \"llm\"; llm: { base_url = "
+	    "\"http://127.0.0.1:%d/v1\"; model = \"peer-model\"; "
+	    "first_token_filler_ms = 0; breaker_ms = 0; retries = 1; };",
+	    peer_port);
+	write_conf(llm_conf_path, brain);
+	switch_agent(llm_conf_path);
+	json_decref(peer("/_script", "{\"responses\":["
+	    "{\"content\":\"Hi John, what can I do for you?\"},"
+	    "{\"content\":\"Sure, which day suits you for the oil "
+	    "change?\"}]}"));
+	start_call(call, "+15555550123");
+	assert_non_null(strstr(said, "Am I speaking with John?"));
+	play(call, 1);
+	caller_says(call, "yes it is");
+	u = expect_say(5000);
+	assert_int_equal(u, 2);
+	assert_string_equal(said, "Hi John, what can I do for you?");
+	play(call, u);
+	fd_sleep_us(200000);    /* the turn's session is saved after the SAY */
+	kill(agent_pid, SIGKILL);
+	waitpid(agent_pid, &st, 0);
+	start_agent();
+	caller_says(call, "I need an oil change");
+	u = expect_say(5000);
+	assert_int_equal(u, 3);
+	assert_string_equal(said, "Sure, which day suits you for the oil "
+	    "change?");
+	reqs = peer("/_requests", NULL);
+	assert_non_null(reqs);
+	assert_int_equal(json_array_size(json_object_get(reqs, "requests")),
+	    2);
+	msgs = json_object_get(json_object_get(json_array_get(
+	    json_object_get(reqs, "requests"), 1), "body"), "messages");
+	all = json_dumps(msgs, JSON_COMPACT);
+	assert_non_null(all);
+	assert_non_null(strstr(all, "Am I speaking with John?"));
+	assert_non_null(strstr(all, "yes it is"));
+	assert_non_null(strstr(all, "Hi John, what can I do for you?"));
+	assert_non_null(strstr(all, "I need an oil change"));
+	free(all);
+	json_decref(reqs);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+	for (int w = 0; w < 100 &&
+	    count_records(call, "call_end", NULL, NULL) == 0; w++)
+		fd_sleep_us(50000);
+	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
+	assert_int_equal(count_records(call, "call_begin", NULL, NULL), 1);
+	switch_agent(conf_path);
+}
+
 static void
 test_unknown_brain_exits_78(void **state)
 {
@@ -465,7 +640,6 @@ setup(void **state)
 {
 	char addr[160], *slash;
 	const char *a;
-	FILE *f;
 	static const int types[] = { FD_MSG_SAY, FD_MSG_SAY_CANCEL,
 		FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE,
 		FD_MSG_RESUME, FD_MSG_HANGUP, FD_MSG_TRANSFER };
@@ -476,16 +650,10 @@ setup(void **state)
 	snprintf(rundir, sizeof(rundir), "/tmp/fd-agent-XXXXXX");
 	assert_non_null(mkdtemp(rundir));
 	snprintf(conf_path, sizeof(conf_path), "%s/agent.conf", rundir);
-	f = fopen(conf_path, "w");
-	assert_non_null(f);
-	fprintf(f, "log: { level = \"info\"; };\nbus: { rundir = \"%s\"; };\n"
-	    "business: { name = \"Otto's Auto\"; persona = \"Ava\"; timezone = "
-	    "\"America/New_York\"; services = ( { name = \"oil change\"; "
-	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
-	    "agent: { brain = \"local\"; workers = 2; idle_prompt_ms = 1000; "
-	    "idle_hangup_ms = 1000; hangup_safety_ms = 3000; "
-	    "bargein_min_speech_ms = 250; };\n", rundir);
-	fclose(f);
+	write_conf(conf_path, "brain = \"local\";");
+	agent_conf = conf_path;
+	/* the same with the LLM brain is written once openai_peer.py runs */
+	snprintf(llm_conf_path, sizeof(llm_conf_path), "%s/llm.conf", rundir);
 	setenv("TZ", "America/New_York", 1);
 	tzset();
 
@@ -538,6 +706,10 @@ teardown(void **state)
 	(void)state;
 	kill(agent_pid, SIGTERM);
 	waitpid(agent_pid, &st, 0);
+	if (peer_pid > 0) {
+		kill(peer_pid, SIGTERM);
+		waitpid(peer_pid, NULL, 0);
+	}
 	if (redis_pid > 0) {
 		int rst;
 
@@ -563,6 +735,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_booking_call),
 		cmocka_unit_test(test_idle_call),
 		cmocka_unit_test(test_restart_resumes_call),
+		cmocka_unit_test(test_llm_restart_resumes_call),
 		cmocka_unit_test(test_unknown_brain_exits_78),
 	};
 

@@ -2,13 +2,15 @@
  * answers.c - business questions the local brain answers from the
  * business config alone: opening hours (the week, or one day: "are you
  * open tomorrow?", holidays included), the address, the services and
- * their prices.  Asked mid-task, the answer is followed by the question
- * that was pending, so the task goes on.  Talks to no process.
+ * their prices, the languages spoken.  Asked mid-task, the answer is
+ * followed by the question that was pending, so the task goes on.
+ * Talks to no process.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "brain_local.h"
+#include "lang.h"
 #include "text.h"
 
 void
@@ -119,6 +121,43 @@ answers_price(struct brain_call *c, const struct fd_service *s)
 	if (c->st.outcome[0] == '\0')
 		call_set_outcome(c, "info_only", "price");
 	anything_else(c, buf);
+}
+
+/* "Do you speak Spanish?": yes if business.languages lists it, else
+ * which languages we speak; either way a person or a message is offered
+ * (this line itself speaks English). */
+void
+answers_language(struct brain_call *c, const struct turn_in *in)
+{
+	const char *asked = lang_named(in->text);
+	char list[128], buf[512], offer[160];
+	struct tpl_var v[] = { { "language", asked ? asked : "" },
+		{ "languages", list }, { NULL, NULL } };
+	size_t n;
+
+	lang_list(c->biz, list, sizeof(list));
+	if (c->st.outcome[0] == '\0')
+		call_set_outcome(c, "info_only", "language");
+	if (asked && strcmp(asked, "English") == 0) {
+		tpl_render(T_LANG_ENGLISH, v, buf, sizeof(buf));
+		anything_else(c, buf);
+		return;
+	}
+	tpl_render(asked == NULL ? T_LANG_LIST : lang_spoken(c->biz, asked) ?
+	    T_LANG_YES : T_LANG_NO, v, buf, sizeof(buf));
+	n = strlen(buf);
+	if (open_now(c) && c->biz->transfer_number[0]) {
+		tpl_render(T_LANG_OFFER_HUMAN, NULL, offer, sizeof(offer));
+		snprintf(buf + n, sizeof(buf) - n, " %s", offer);
+		call_say(c, buf, 0);
+		ask(c, ASK_HUMAN_OR_MSG);
+	} else {
+		tpl_render(T_LANG_OFFER_MSG, NULL, offer, sizeof(offer));
+		snprintf(buf + n, sizeof(buf) - n, " %s", offer);
+		call_say(c, buf, 0);
+		call_hint(c, "yesno", NULL, 0);
+		ask(c, ASK_MSG_OFFER);
+	}
 }
 
 int

@@ -153,6 +153,14 @@ struct brain_ops {
 	void (*on_dtmf)(struct brain_call *c, const char *digit);
 	/* The caller has been silent: count is 1, 2, 3 in a row. */
 	void (*on_idle)(struct brain_call *c, int count);
+	/* What the brain keeps per call beyond call_state (an LLM's
+	 * conversation), as JSON for the session store (new reference), or
+	 * NULL for nothing.  Called after each turn.  Optional. */
+	json_t *(*save)(struct brain_call *c);
+	/* A restarted agent takes over a call (call_state restored) in place
+	 * of on_start, saying nothing: saved is what save returned before,
+	 * or NULL (an older session, or save failed).  Optional. */
+	void (*on_resume)(struct brain_call *c, json_t *saved);
 	/* Free priv.  Optional. */
 	void (*free)(struct brain_call *c);
 };

@@ -30,6 +30,8 @@
 #include "brain_llm_int.h"
 #include "clock.h"
 #include "config.h"
+#include "datetime.h"
+#include "intent.h"
 #include "llm_history.h"
 #include "llm_prompt.h"
 #include "log.h"
@@ -51,6 +53,11 @@ static const struct fd_cfg_opt opts[] = {
 	    "gpt-4o-mini", 0, 0, "FRONTDESK_LLM_MODEL" },
 	{ "agent.llm.api_key_env", FD_CFG_STR, llm_cfg.api_key_env,
 	    sizeof(llm_cfg.api_key_env), "OPENAI_API_KEY", 0, 0, NULL },
+	{ "agent.llm.api_key_header", FD_CFG_STR, llm_cfg.api_key_header,
+	    sizeof(llm_cfg.api_key_header), "", 0, 0, NULL },
+	{ "agent.llm.api_version", FD_CFG_STR, llm_cfg.api_version,
+	    sizeof(llm_cfg.api_version), "", 0, 0,
+	    "FRONTDESK_LLM_API_VERSION" },
 	{ "agent.llm.filler", FD_CFG_STR, llm_cfg.filler,
 	    sizeof(llm_cfg.filler), "One moment while I check.", 0, 0, NULL },
 	{ "agent.llm.instructions", FD_CFG_STR, llm_cfg.instructions,
@@ -77,7 +84,7 @@ static const struct fd_cfg_opt opts[] = {
 
 static const struct fd_business *biz;
 static char *system_prompt;
-static char url[300];
+static char url[360];
 
 /* The tool catalogue: the built-in one, replaced once by crm-tools'
  * list_tools.  Both live until fini, so a pointer taken stays valid. */
@@ -396,6 +403,7 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 	memset(&req, 0, sizeof(req));
 	req.url = url;
 	req.api_key = llm_cfg.api_key;
+	req.key_header = llm_cfg.api_key_header;
 	req.body = body;
 	req.connect_timeout_ms = llm_cfg.connect_timeout_ms;
 	req.deadline_us = lc->deadline_us;
@@ -525,6 +533,39 @@ breaker_trip(void)
 	pthread_mutex_unlock(&mu);
 }
 
+/* The service, day and time the caller asked for in their own words,
+ * kept in the call state (and so in the state message) where history
+ * trimming cannot drop them. */
+static void
+note_caller(struct brain_call *c, const char *text)
+{
+	struct call_state *st = &c->st;
+	const struct fd_service *svc = intent_service(text, c->biz);
+	struct dt_result dt;
+
+	if (svc)
+		st->service = svc;
+	if (dt_parse(text, c->core->now(c->core_arg), DT_EXPECT_ANY, &dt) <= 0)
+		return;
+	if (dt.has_date) {
+		st->have_day = 1;
+		st->day = dt.day;
+	}
+	if (dt.has_time) {
+		st->have_time = 1;
+		st->minute = dt.minute;
+		st->time_rel = dt.rel;
+		st->ampm_given = dt.ampm_given;
+	}
+	if (dt.part != DT_PART_NONE) {
+		st->part = dt.part;
+		if (!dt.has_time)
+			st->have_time = 0;
+	}
+	if (dt.earliest)
+		st->earliest = 1;
+}
+
 static void
 turn(struct brain_call *c, enum turn_kind kind, const char *text,
     double conf)
@@ -540,6 +581,8 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 		return;
 	}
 	turn_begin(lc);
+	if (kind == TURN_TEXT)
+		note_caller(c, text);
 	if (kind == TURN_DTMF)
 		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
 		    "keypad]", text);
@@ -614,6 +657,7 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 {
 	const char *key;
 	size_t n;
+	int azure;
 
 	if (fd_cfg_apply(cfg, opts, FD_CFG_N(opts), err, errlen) != 0)
 		return -1;
@@ -630,17 +674,37 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 	key = getenv(llm_cfg.api_key_env);
 	snprintf(llm_cfg.api_key, sizeof(llm_cfg.api_key), "%s", key ? key :
 	    "");
-	if (llm_cfg.api_key[0] == '\0' && strstr(llm_cfg.base_url,
-	    "api.openai.com")) {
-		snprintf(err, errlen, "%s is not set (the OpenAI key)",
-		    llm_cfg.api_key_env);
+	azure = strstr(llm_cfg.base_url, ".openai.azure.com") != NULL;
+	if (llm_cfg.api_key[0] == '\0' && (azure ||
+	    strstr(llm_cfg.base_url, "api.openai.com"))) {
+		snprintf(err, errlen, "%s is not set (the %s key)",
+		    llm_cfg.api_key_env, azure ? "Azure OpenAI" : "OpenAI");
+		return -1;
+	}
+	/* Azure OpenAI: base_url .../openai/deployments/<name>, the key in
+	 * an api-key header, the API version in the query */
+	if (azure && llm_cfg.api_key_header[0] == '\0')
+		snprintf(llm_cfg.api_key_header, sizeof(llm_cfg.api_key_header),
+		    "api-key");
+	if (strpbrk(llm_cfg.api_key_header, ": \r\n") ||
+	    strspn(llm_cfg.api_version, "0123456789-abcdefghijklmnopqrstuvwxyz"
+	    ".") != strlen(llm_cfg.api_version)) {
+		snprintf(err, errlen, "agent.llm.api_key_header or api_version "
+		    "has characters a header or query cannot hold");
+		return -1;
+	}
+	if (azure && llm_cfg.api_version[0] == '\0') {
+		snprintf(err, errlen, "agent.llm.api_version is needed for "
+		    "Azure OpenAI (e.g. \"2024-10-21\")");
 		return -1;
 	}
 	snprintf(url, sizeof(url), "%s", llm_cfg.base_url);
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		url[--n] = '\0';
-	snprintf(url + n, sizeof(url) - n, "/chat/completions");
+	snprintf(url + n, sizeof(url) - n, "/chat/completions%s%s",
+	    llm_cfg.api_version[0] ? "?api-version=" : "",
+	    llm_cfg.api_version);
 	if (brain_local.init && brain_local.init(cfg, b, err, errlen) != 0)
 		return -1;
 	biz = b;
@@ -657,8 +721,9 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 	cat_now = &cat_builtin;
 	tools_next_try_us = 0;
 	down_until_us = 0;
-	log_info(NULL, "llm brain: %s at %s, key %s", llm_cfg.model, url,
-	    llm_cfg.api_key[0] ? "set" : "none");
+	log_info(NULL, "llm brain: %s at %s, key %s%s%s", llm_cfg.model, url,
+	    llm_cfg.api_key[0] ? "set" : "none", llm_cfg.api_key_header[0] ?
+	    " in header " : "", llm_cfg.api_key_header);
 	return 0;
 }
 
@@ -676,8 +741,9 @@ llm_fini(void)
 	llm_http_global_fini();
 }
 
-static void
-llm_on_start(struct brain_call *c)
+/* The per-call state, or NULL (logged) when out of memory. */
+static struct llm_call *
+call_new(struct brain_call *c)
 {
 	struct llm_call *lc = calloc(1, sizeof(*lc));
 
@@ -687,15 +753,59 @@ llm_on_start(struct brain_call *c)
 	}
 	if (lc == NULL) {
 		log_err(c->st.call_id, "llm: out of memory, local brain only");
-	} else {
-		lc->bc = c;
-		llm_http_init(&lc->http);
-		llm_sse_init(&lc->sse, on_event, lc);
+		return NULL;
 	}
+	lc->bc = c;
+	llm_http_init(&lc->http);
+	llm_sse_init(&lc->sse, on_event, lc);
+	return lc;
+}
+
+static void
+llm_on_start(struct brain_call *c)
+{
+	struct llm_call *lc = call_new(c);
+
 	c->priv = lc;
 	if (lc)
 		catalog(c);     /* fetch crm-tools' descriptions early */
 	local(c, L_START, NULL, 0, 0);
+}
+
+/* The conversation and what the model established, for the session. */
+static json_t *
+llm_save(struct brain_call *c)
+{
+	struct llm_call *lc = c->priv;
+
+	if (lc == NULL)
+		return NULL;
+	return json_pack("{s:O, s:b, s:b}", "hist", lc->hist, "verified",
+	    lc->verified, "local_last", lc->local_last);
+}
+
+/* A restarted agent: the conversation goes on where it was.  Only
+ * messages with a role are taken back (the store is ours, but a session
+ * from another version may differ). */
+static void
+llm_on_resume(struct brain_call *c, json_t *saved)
+{
+	struct llm_call *lc = call_new(c);
+	json_t *m;
+	size_t i;
+
+	c->priv = lc;
+	if (lc == NULL)
+		return;
+	json_array_foreach(json_object_get(saved, "hist"), i, m)
+		if (json_is_object(m) && json_is_string(json_object_get(m,
+		    "role")))
+			json_array_append(lc->hist, m);
+	lc->verified = json_is_true(json_object_get(saved, "verified"));
+	lc->local_last = json_is_true(json_object_get(saved, "local_last"));
+	log_info(c->st.call_id, "llm: resumed with %zu message(s) of "
+	    "history%s", json_array_size(lc->hist), saved ? "" :
+	    " (none saved)");
 }
 
 static void
@@ -749,5 +859,7 @@ const struct brain_ops brain_llm = {
 	.on_utterance = llm_on_utterance,
 	.on_dtmf = llm_on_dtmf,
 	.on_idle = llm_on_idle,
+	.save = llm_save,
+	.on_resume = llm_on_resume,
 	.free = llm_free,
 };

@@ -9,10 +9,15 @@
  *     temperature = 0.3; max_tokens = 300; turn_timeout_ms = 8000;
  *     first_token_filler_ms = 1200; filler = "One moment while I check.";
  *     history_tokens = 4096; retries = 3; max_tool_rounds = 5;
- *     connect_timeout_ms = 3000; breaker_ms = 15000; instructions = ""; };
+ *     connect_timeout_ms = 3000; breaker_ms = 15000; instructions = "";
+ *     api_key_header = ""; api_version = ""; };
  *   };
  * The key is read from the environment variable named by api_key_env,
- * never from a file.
+ * never from a file, and sent as "Authorization: Bearer <key>", or as
+ * "<api_key_header>: <key>" when that is set.  Azure OpenAI: base_url =
+ * "https://<resource>.openai.azure.com/openai/deployments/<deployment>",
+ * api_version = "2024-10-21" (sent as ?api-version=); api_key_header is
+ * then "api-key" unless set.
  */
 #ifndef AGENT_BRAIN_LLM_H
 #define AGENT_BRAIN_LLM_H

@@ -98,6 +98,16 @@ outcome(struct brain_call *c, const char *what, const char *notes, int weak)
 	call_set_outcome(c, what, notes);
 }
 
+/* Copy the string argument key into buf, if there is one. */
+static void
+keep(char *buf, size_t len, const json_t *args, const char *key)
+{
+	const char *v = json_string_value(json_object_get(args, key));
+
+	if (v)
+		snprintf(buf, len, "%s", v);
+}
+
 /* Remember what a successful crm-tools call established. */
 static void
 learn(struct llm_call *lc, const char *tool, const json_t *args,
@@ -129,7 +139,18 @@ learn(struct llm_call *lc, const char *tool, const json_t *args,
 			st->day = day;
 			st->have_day = 1;
 		}
+		if ((s = json_string_value(json_object_get(args, "after"))) &&
+		    strlen(s) == 5 && s[2] == ':') {
+			st->have_time = 1;
+			st->minute = atoi(s) * 60 + atoi(s + 3);
+			st->time_rel = DT_AFTER;
+		}
 	} else if (strcmp(tool, "book_appointment") == 0) {
+		const struct fd_service *svc = fd_business_service(c->biz,
+		    json_string_value(json_object_get(args, "service")));
+
+		if (svc)
+			st->service = svc;
 		st->bookings++;
 		snprintf(st->chosen, sizeof(st->chosen), "%s",
 		    json_string_value(json_object_get(args, "start")));
@@ -154,19 +175,49 @@ learn(struct llm_call *lc, const char *tool, const json_t *args,
 	} else if (strcmp(tool, "cancel_appointment") == 0) {
 		outcome(c, "cancelled", "appointment cancelled", 0);
 	} else if (strcmp(tool, "take_message") == 0) {
+		keep(st->msg_name, sizeof(st->msg_name), args, "name");
+		keep(st->msg_number, sizeof(st->msg_number), args,
+		    "callback_number");
+		keep(st->msg_text, sizeof(st->msg_text), args, "message");
+		keep(st->msg_urgency, sizeof(st->msg_urgency), args, "urgency");
 		snprintf(notes, sizeof(notes), "message from %.60s: %.160s",
 		    json_string_value(json_object_get(args, "name")),
 		    json_string_value(json_object_get(args, "message")));
 		outcome(c, "message_taken", notes, 0);
 	} else if (strcmp(tool, "request_callback") == 0) {
+		keep(st->msg_number, sizeof(st->msg_number), args, "phone");
 		outcome(c, "callback_requested", json_string_value(
 		    json_object_get(args, "reason")), 0);
 	} else if (strcmp(tool, "qualify_lead") == 0) {
+		keep(st->msg_name, sizeof(st->msg_name), args, "name");
+		keep(st->lead_need, sizeof(st->lead_need), args, "need");
+		keep(st->lead_timeline, sizeof(st->lead_timeline), args,
+		    "timeline");
 		outcome(c, "lead", json_string_value(json_object_get(args,
 		    "need")), 0);
 	} else if (strcmp(tool, "vehicle_status") == 0) {
 		outcome(c, "status_given", "vehicle status", 1);
 	}
+}
+
+/* verify_caller matched: the call is that customer's (for an unknown
+ * caller, the one of the account phone given). */
+static void
+verified(struct llm_call *lc, const json_t *args, const json_t *res)
+{
+	struct call_state *st = &lc->bc->st;
+	const json_t *id = json_object_get(res, "customer_id");
+	const char *phone = json_string_value(json_object_get(args, "phone"));
+
+	st->identity_confirmed = 1;
+	st->verified = 1;
+	lc->verified = 1;
+	if (json_is_integer(id))
+		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
+		    (long long)json_integer_value(id));
+	if (phone)
+		snprintf(st->verify_phone, sizeof(st->verify_phone), "%s",
+		    phone);
 }
 
 static json_t *
@@ -196,14 +247,13 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 			snprintf(lc->transfer_to, sizeof(lc->transfer_to), "%s",
 			    json_string_value(json_object_get(res, "number")));
 		else if (t->kind == LLM_T_VERIFY &&
-		    json_is_true(json_object_get(res, "verified"))) {
-			c->st.identity_confirmed = 1;
-			lc->verified = 1;
-		} else if (t->kind == LLM_T_DENY) {
+		    json_is_true(json_object_get(res, "verified")))
+			verified(lc, args, res);
+		else if (t->kind == LLM_T_DENY) {
 			brain_forget_caller(c);
+			c->st.verified = 0;
 			lc->verified = 0;
-		}
-		else
+		} else
 			learn(lc, t->crm_name, args, res);
 	}
 	json_decref(args);
@@ -256,11 +306,12 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "ending",
 		    1);
 	case LLM_T_VERIFY:
-		/* only name and confirmation reach verify_caller, which
-		 * checks them against the caller ID's customer */
-		rep = json_pack("{s:O*, s:O*}", "name", json_object_get(args,
-		    "name"), "confirmation", json_object_get(args,
-		    "confirmation"));
+		/* only name, phone and confirmation reach verify_caller,
+		 * which checks them against the caller ID's customer, or
+		 * the customer of the account phone given (never an id) */
+		rep = json_pack("{s:O*, s:O*, s:O*}", "name", json_object_get(
+		    args, "name"), "phone", json_object_get(args, "phone"),
+		    "confirmation", json_object_get(args, "confirmation"));
 		json_decref(args);
 		return run_crm(lc, t, rep);
 	default:

@@ -19,6 +19,8 @@ struct llm_cfg {
 	char model[96];
 	char api_key_env[64];
 	char api_key[256];              /* from the environment */
+	char api_key_header[48];        /* "" Bearer; Azure: "api-key" */
+	char api_version[32];           /* Azure: ?api-version=... */
 	char filler[160];
 	char instructions[2048];        /* appended to the system prompt */
 	double temperature;

@@ -8,7 +8,8 @@
  * tool_call_id, bad arguments refused without running anything, internal
  * tools unreachable, 429 and 500 retried, a cut stream retried and then
  * handed to the local brain, the filler, the turn deadline, history
- * trimming, transfer and hang-up.
+ * trimming, transfer and hang-up, and a call resumed by a restarted
+ * agent from its session.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "agent/brain_llm_int.h"
+#include "agent/session.h"
 #include "clock.h"
 
 #define MAX_SAYS 64
@@ -33,7 +35,7 @@ static const char conf_fmt[] =
     "business: {\n"
     "  name = \"Otto's Auto\"; persona = \"Ava\";\n"
     "  address = \"1200 Main Street, Springfield\";\n"
-    "  transfer_number = \"+15555550111\";\n"
+    "  transfer_number = \"+15555550111\"; languages = \"en, es\";\n"
     "  hours = { mon = \"08:00-18:00\"; tue = \"08:00-18:00\";\n"
     "    wed = \"08:00-18:00\"; thu = \"08:00-18:00\"; fri = \"08:00-18:00\";\n"
     "    sat = \"09:00-13:00\"; sun = \"closed\"; };\n"
@@ -42,10 +44,10 @@ static const char conf_fmt[] =
     "    { name = \"tire rotation\"; duration = 30; price = 29.95; }\n"
     "  );\n"
     "};\n"
-    "agent: { llm: { base_url = \"http://127.0.0.1:%d/v1/\";\n"
+    "agent: { llm: { base_url = \"%s\";\n"
     "  model = \"peer-model\"; api_key_env = \"FD_TEST_LLM_KEY\";\n"
     "  retries = 3; turn_timeout_ms = 5000; first_token_filler_ms = 0;\n"
-    "  breaker_ms = 0; history_tokens = 4096; }; };\n";
+    "  breaker_ms = 0; history_tokens = 4096; %s }; };\n";
 
 struct fake {
 	time_t now;
@@ -417,6 +419,10 @@ test_sentences_in_order_and_early(void **state)
 	msgs = json_object_get(b, "messages");
 	assert_non_null(strstr(json_string_value(json_object_get(
 	    json_array_get(msgs, 0), "content")), "AI assistant"));
+	/* business.languages = "en, es" */
+	assert_non_null(strstr(json_string_value(json_object_get(
+	    json_array_get(msgs, 0), "content")), "Languages the team "
+	    "speaks: English and Spanish."));
 	assert_non_null(strstr(json_string_value(json_object_get(
 	    json_array_get(msgs, 1), "content")), "customer John Smith"));
 	assert_non_null(strstr(json_string_value(json_object_get(
@@ -611,6 +617,59 @@ test_verify_identity(void **state)
 	end_call(&c);
 }
 
+/* A caller from a withheld number verifies with the phone on their
+ * account and their name: both reach verify_caller (an id never does),
+ * and the model then knows whose call it is. */
+static void
+test_verify_by_phone(void **state)
+{
+	struct brain_call c;
+	json_t *reqs, *a, *phone = NULL;
+	const char *r, *st;
+	size_t i;
+
+	(void)state;
+	script("[{\"tool_calls\":["
+	    "{\"id\":\"p0\",\"name\":\"verify_identity\",\"arguments\":"
+	    "\"{\\\"phone\\\":\\\"call me\\\",\\\"name\\\":"
+	    "\\\"John Smith\\\"}\"},"
+	    "{\"id\":\"p1\",\"name\":\"verify_identity\",\"arguments\":"
+	    "\"{\\\"phone\\\":\\\"+15555550123\\\",\\\"name\\\":"
+	    "\\\"John Smith\\\"}\"}]},"
+	    "{\"content\":\"Thanks John, you're verified.\"}]");
+	new_call(&c, 0);
+	snprintf(c.st.from, sizeof(c.st.from), "anonymous");
+	c.st.caller_blocked = 1;
+	turn(&c, "I'm John Smith, my number is 555 555 0123");
+	assert_int_equal(count_tool("verify_caller"), 1);
+	a = tool_args("verify_caller");
+	assert_int_equal(json_object_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(a, "phone")),
+	    "+15555550123");
+	assert_string_equal(json_string_value(json_object_get(a, "name")),
+	    "John Smith");
+	assert_true(c.st.verified);
+	assert_string_equal(c.st.customer_id, "42");
+	reqs = peer("/_requests", NULL);
+	assert_non_null(r = tool_result(request_body(reqs, 1), "p0"));
+	assert_non_null(strstr(r, "bad_args"));
+	st = json_string_value(json_object_get(json_array_get(json_object_get(
+	    request_body(reqs, 1), "messages"), 1), "content"));
+	assert_non_null(strstr(st, "verified with verify_identity as "
+	    "customer_id 42, account phone +15555550123"));
+	/* the tool tells the model a phone may be given */
+	json_array_foreach(json_object_get(request_body(reqs, 0), "tools"), i,
+	    a)
+		if (strcmp(json_string_value(json_object_get(json_object_get(a,
+		    "function"), "name")), "verify_identity") == 0)
+			phone = json_object_get(json_object_get(json_object_get(
+			    json_object_get(a, "function"), "parameters"),
+			    "properties"), "phone");
+	assert_non_null(phone);
+	json_decref(reqs);
+	end_call(&c);
+}
+
 /* "I'm not John, I'm his daughter": the model says so with
  * not_the_customer; crm-tools hears deny_caller_id and the call state no
  * longer holds John (a booking then makes a new customer). */
@@ -777,25 +836,43 @@ test_filler_and_deadline(void **state)
 	end_call(&c);
 }
 
+/* Old turns are dropped to fit history_tokens; what they established
+ * (the verified caller, the free times found, the time wanted, a message
+ * being taken) stays in the state message. */
 static void
 test_history_trimmed(void **state)
 {
 	struct brain_call c;
-	char text[600], resp[8192];
+	char text[600], resp[12288];
 	json_t *reqs, *msgs;
+	const char *st;
 	size_t n, i;
 	char *all;
 	int t, o = 0;
 
 	(void)state;
 	llm_cfg.history_tokens = 2200;
-	o += snprintf(resp + o, sizeof(resp) - o, "[");
+	o += snprintf(resp + o, sizeof(resp) - o, "["
+	    "{\"tool_calls\":[{\"id\":\"t_v\",\"name\":\"verify_identity\","
+	    "\"arguments\":\"{\\\"name\\\":\\\"John Smith\\\"}\"},"
+	    "{\"id\":\"t_s\",\"name\":\"get_available_slots\",\"arguments\":"
+	    "\"{\\\"date\\\":\\\"2026-11-24\\\",\\\"service\\\":"
+	    "\\\"oil change\\\",\\\"after\\\":\\\"15:00\\\"}\"}]},"
+	    "{\"content\":\"I have 9, 10 or 10:30 on Tuesday.\"},"
+	    "{\"tool_calls\":[{\"id\":\"t_m\",\"name\":\"take_message\","
+	    "\"arguments\":\"{\\\"name\\\":\\\"Dana Reed\\\","
+	    "\\\"callback_number\\\":\\\"+15555550199\\\","
+	    "\\\"message\\\":\\\"Call me about \\\\\\\"the\\\\\\\" "
+	    "brakes\\\"}\"}]},"
+	    "{\"content\":\"I've passed that on.\"}");
 	for (t = 0; t < 12; t++)
-		o += snprintf(resp + o, sizeof(resp) - o, "%s{\"content\":"
-		    "\"Reply number %d.\",\"piece\":40}", t ? "," : "", t);
+		o += snprintf(resp + o, sizeof(resp) - o, ",{\"content\":"
+		    "\"Reply number %d.\",\"piece\":40}", t);
 	snprintf(resp + o, sizeof(resp) - o, "]");
 	script(resp);
-	new_call(&c, 0);
+	new_call(&c, 1);
+	turn(&c, "this is John Smith, an oil change on Tuesday after 3");
+	turn(&c, "and please pass a message from my wife Dana");
 	for (t = 0; t < 12; t++) {
 		snprintf(text, sizeof(text), "caller turn %d: ", t);
 		for (i = strlen(text); i < 500; i++)
@@ -804,25 +881,57 @@ test_history_trimmed(void **state)
 		brain_llm.on_utterance(&c, text, 0.9);
 	}
 	reqs = peer("/_requests", NULL);
-	assert_int_equal(nrequests(reqs), 12);
-	msgs = json_object_get(request_body(reqs, 11), "messages");
+	assert_int_equal(nrequests(reqs), 16);
+	msgs = json_object_get(request_body(reqs, 15), "messages");
 	n = json_array_size(msgs);
-	assert_true(n < 2 + 1 + 24);    /* something was dropped */
+	assert_true(n < 2 + 1 + 8 + 24);        /* something was dropped */
 	assert_true(n >= 4);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    msgs, 0), "role")), "system");
-	assert_non_null(strstr(json_string_value(json_object_get(
-	    json_array_get(msgs, 1), "content")), "Call state"));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    msgs, 2), "role")), "user");
 	all = json_dumps(msgs, JSON_COMPACT);
+	assert_null(strstr(all, "this is John Smith"));
+	assert_null(strstr(all, "t_s"));
 	assert_null(strstr(all, "caller turn 0:"));
 	assert_non_null(strstr(all, "caller turn 11:"));
 	assert_non_null(strstr(all, "Reply number 10."));
 	free(all);
-	printf("  last request kept %zu of %d messages\n", n - 2, 1 + 23);
+	/* the state message still holds what the dropped turns established */
+	st = json_string_value(json_object_get(json_array_get(msgs, 1),
+	    "content"));
+	printf("%s", st);
+	assert_non_null(strstr(st, "Call state"));
+	assert_non_null(strstr(st, "customer John Smith; identity verified"));
+	assert_non_null(strstr(st, "service oil change; day 2026-11-24; time "
+	    "wanted after 15:00; free times found: 2026-11-24T09:00 "
+	    "2026-11-24T10:00 2026-11-24T10:30;"));
+	assert_non_null(strstr(st, "name \"Dana Reed\"; callback number "
+	    "+15555550199; message \"Call me about 'the' brakes\";"));
+	printf("  last request kept %zu of %d messages\n", n - 2, 1 + 8 + 23);
 	json_decref(reqs);
 	llm_cfg.history_tokens = 4096;
+	end_call(&c);
+}
+
+/* What the caller said is noted in the state before any tool ran. */
+static void
+test_caller_words_in_state(void **state)
+{
+	struct brain_call c;
+	json_t *reqs;
+	const char *st;
+
+	(void)state;
+	script("[{\"content\":\"Sure, let me look.\"}]");
+	new_call(&c, 0);
+	turn(&c, "can I get a tire rotation on the 26th after 3");
+	reqs = peer("/_requests", NULL);
+	st = json_string_value(json_object_get(json_array_get(json_object_get(
+	    request_body(reqs, 0), "messages"), 1), "content"));
+	assert_non_null(strstr(st, "service tire rotation; day 2026-11-26; "
+	    "time wanted after 15:00;"));
+	json_decref(reqs);
 	end_call(&c);
 }
 
@@ -875,13 +984,147 @@ test_dtmf_and_idle(void **state)
 	end_call(&c);
 }
 
+/* An agent restart mid-call: the session (call_state and the brain's
+ * saved conversation) goes through its JSON form to a new brain_call,
+ * which the model keeps answering with the whole conversation. */
+static void
+test_resume_after_restart(void **state)
+{
+	struct brain_call c, r;
+	struct session_core sc = { 3, 0, 0 };
+	json_t *saved, *back = NULL, *reqs, *msgs;
+	char *text, err[128], *all;
+	struct llm_turn_stats s;
+
+	(void)state;
+	script("[{\"tool_calls\":[{\"id\":\"v1\",\"name\":"
+	    "\"verify_identity\",\"arguments\":\"{\\\"name\\\":"
+	    "\\\"John Smith\\\"}\"}]},"
+	    "{\"content\":\"Thanks John. What day suits you?\"},"
+	    "{\"content\":\"Tuesday at 10 it is, shall I book it?\"}]");
+	new_call(&c, 1);
+	turn(&c, "this is John Smith, I want an oil change");
+	assert_non_null(saved = brain_llm.save(&c));
+	assert_non_null(text = session_encode(&c.st, &sc, saved));
+	json_decref(saved);
+	end_call(&c);           /* the old agent is gone */
+
+	memset(&r, 0, sizeof(r));
+	r.core = &fake_ops;
+	r.core_arg = &fk;
+	r.biz = &biz;
+	assert_int_equal(session_decode(text, &biz, &r.st, &sc, &back, err,
+	    sizeof(err)), 0);
+	free(text);
+	brain_llm.on_resume(&r, back);
+	json_decref(back);
+	assert_non_null(r.priv);
+	s = turn(&r, "Tuesday at ten");
+	assert_int_equal(s.fallback, 0);
+	assert_string_equal(fk.says[fk.nsays - 1], "Tuesday at 10 it is, "
+	    "shall I book it?");
+	reqs = peer("/_requests", NULL);
+	assert_int_equal(nrequests(reqs), 3);
+	msgs = json_object_get(request_body(reqs, 2), "messages");
+	all = json_dumps(msgs, JSON_COMPACT);
+	/* the greeting, the first turn, the tool round, and the new turn */
+	assert_non_null(strstr(all, "Am I speaking with John"));
+	assert_non_null(strstr(all, "I want an oil change"));
+	assert_non_null(strstr(all, "\"tool_call_id\":\"v1\""));
+	assert_non_null(strstr(all, "What day suits you?"));
+	assert_non_null(strstr(all, "Tuesday at ten"));
+	free(all);
+	/* and the model still knows the caller was verified */
+	assert_non_null(strstr(json_string_value(json_object_get(
+	    json_array_get(msgs, 1), "content")), "identity verified"));
+	json_decref(reqs);
+	end_call(&r);
+
+	/* a session from before brains saved anything: the model answers,
+	 * with the call state alone */
+	script("[{\"content\":\"Sure, what day?\"}]");
+	memset(&r, 0, sizeof(r));
+	r.core = &fake_ops;
+	r.core_arg = &fk;
+	r.biz = &biz;
+	snprintf(r.st.call_id, sizeof(r.st.call_id), "CAold");
+	brain_llm.on_resume(&r, NULL);
+	s = turn(&r, "an oil change please");
+	assert_int_equal(s.fallback, 0);
+	assert_string_equal(fk.says[fk.nsays - 1], "Sure, what day?");
+	end_call(&r);
+}
+
+/* (Re)start the brain with the test config, base_url (NULL: the peer)
+ * and llm settings extra; 0, or -1 with err. */
+static int
+brain_init(const char *base_url, const char *extra, char *err,
+    size_t errlen)
+{
+	config_t cfg;
+	char conf[sizeof(conf_fmt) + 512], peer_url[64];
+	int rv;
+
+	snprintf(peer_url, sizeof(peer_url), "http://127.0.0.1:%d/v1/",
+	    peer_port);
+	snprintf(conf, sizeof(conf), conf_fmt, base_url ? base_url : peer_url,
+	    extra);
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, conf), CONFIG_TRUE);
+	rv = brain_llm.init(&cfg, &biz, err, errlen);
+	config_destroy(&cfg);
+	return rv;
+}
+
+/* Azure OpenAI: the key in an api-key header, the API version in the
+ * query; and an Azure URL without a version is refused at start. */
+static void
+test_azure_key_and_version(void **state)
+{
+	struct brain_call c;
+	json_t *reqs, *r;
+	char err[256];
+
+	(void)state;
+	brain_llm.fini();
+	if (brain_init(NULL, "api_key_header = \"api-key\"; api_version = "
+	    "\"2024-10-21\";", err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	script("[{\"content\":\"Hello from Azure.\"}]");
+	new_call(&c, 0);
+	turn(&c, "hello");
+	assert_string_equal(fk.says[fk.nsays - 1], "Hello from Azure.");
+	reqs = peer("/_requests", NULL);
+	assert_int_equal(nrequests(reqs), 1);
+	r = json_array_get(json_object_get(reqs, "requests"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "path")),
+	    "/v1/chat/completions");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    r, "query"), "api-version")), "2024-10-21");
+	assert_string_equal(json_string_value(json_object_get(r, "api_key")),
+	    "sk-peer-test");
+	assert_string_equal(json_string_value(json_object_get(r,
+	    "authorization")), "");
+	json_decref(reqs);
+	end_call(&c);
+	brain_llm.fini();
+
+	assert_int_equal(brain_init("https://fd.openai.azure.com/openai/"
+	    "deployments/gpt4o", "", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "api_version"));
+	assert_int_equal(brain_init(NULL, "api_key_header = \"api-key: x\";",
+	    err, sizeof(err)), -1);
+	if (brain_init(NULL, "", err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+}
+
 /* ---- setup ---- */
 
 static int
 setup(void **state)
 {
 	config_t cfg;
-	char err[256], conf[sizeof(conf_fmt) + 16];
+	char err[256], conf[sizeof(conf_fmt) + 32];
 
 	(void)state;
 	setenv("TZ", "America/New_York", 1);
@@ -889,13 +1132,13 @@ setup(void **state)
 	setenv("FD_TEST_LLM_KEY", "sk-peer-test", 1);
 	signal(SIGPIPE, SIG_IGN);
 	start_peer();
-	snprintf(conf, sizeof(conf), conf_fmt, peer_port);
+	snprintf(conf, sizeof(conf), conf_fmt, "http://127.0.0.1/", "");
 	config_init(&cfg);
 	assert_int_equal(config_read_string(&cfg, conf), CONFIG_TRUE);
 	assert_int_equal(fd_business_load(&cfg, &biz, err, sizeof(err)), 0);
-	if (brain_llm.init(&cfg, &biz, err, sizeof(err)) != 0)
-		fail_msg("init: %s", err);
 	config_destroy(&cfg);
+	if (brain_init(NULL, "", err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
 	return 0;
 }
 
@@ -921,14 +1164,18 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_arguments_refused),
 		cmocka_unit_test(test_forbidden_passed_back),
 		cmocka_unit_test(test_verify_identity),
+		cmocka_unit_test(test_verify_by_phone),
 		cmocka_unit_test(test_not_the_customer),
 		cmocka_unit_test(test_tool_rounds_capped),
 		cmocka_unit_test(test_429_and_500_retried),
 		cmocka_unit_test(test_truncated_then_local),
 		cmocka_unit_test(test_filler_and_deadline),
 		cmocka_unit_test(test_history_trimmed),
+		cmocka_unit_test(test_caller_words_in_state),
 		cmocka_unit_test(test_transfer_and_end_call),
 		cmocka_unit_test(test_dtmf_and_idle),
+		cmocka_unit_test(test_resume_after_restart),
+		cmocka_unit_test(test_azure_key_and_version),
 	};
 
 	(void)argc;

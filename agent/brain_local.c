@@ -372,6 +372,9 @@ general(struct brain_call *c, const struct turn_in *in)
 	case INT_HUMAN:
 		contact_human(c);
 		return;
+	case INT_LANGUAGE:
+		answers_language(c, in);
+		return;
 	case INT_GOODBYE:
 		goodbye(c);
 		return;

@@ -180,6 +180,7 @@ void contact_message_for_team(struct brain_call *c, const char *text);
  * answered (spoken, the pending question re-asked or "anything else"). */
 int answers_side_question(struct brain_call *c, const struct turn_in *in);
 void answers_price(struct brain_call *c, const struct fd_service *s);
+void answers_language(struct brain_call *c, const struct turn_in *in);
 
 /* guard.c */
 enum guard { GUARD_OK = 0, GUARD_INJECTION, GUARD_OTHERS_DATA, GUARD_BULK };

@@ -719,6 +719,44 @@ test_questions_and_human(void **state)
 	assert_int_equal(count_tool("transfer_to_human"), 1);
 }
 
+/* "Do you speak Spanish?" is answered from business.languages. */
+static void
+test_languages(void **state)
+{
+	struct brain_call c;
+	char saved[sizeof(biz.languages)];
+
+	(void)state;
+	new_call(&c, 0);
+	/* the default, "en": say so, and offer a person (in hours) */
+	assert_non_null(strstr(turn(&c, "do you speak spanish"),
+	    "I'm sorry, we speak English here. Would you like to speak with "
+	    "a person, or leave a message?"));
+	assert_non_null(strstr(turn(&c, "a message please"), "your name"));
+	new_call(&c, 0);
+	assert_non_null(strstr(turn(&c, "do you speak english"),
+	    "Yes, of course."));
+	snprintf(saved, sizeof(saved), "%s", biz.languages);
+	snprintf(biz.languages, sizeof(biz.languages), "en, es");
+	new_call(&c, 0);
+	assert_non_null(strstr(turn(&c, "habla espanol"),
+	    "Yes, our team speaks Spanish."));
+	assert_non_null(strstr(turn(&c, "yes"), "connect you"));
+	assert_string_equal(fk.transfer_to, "+15555550111");
+	new_call(&c, 0);
+	assert_non_null(strstr(turn(&c, "what languages do you speak"),
+	    "We speak English and Spanish here."));
+	assert_non_null(strstr(turn(&c, "do you have anyone who speaks "
+	    "French"), "we speak English and Spanish"));
+	/* out of hours: a message */
+	fk.now = at(2026, 11, 22, 15, 0);       /* Sunday */
+	assert_non_null(strstr(turn(&c, "do you speak vietnamese"),
+	    "Would you like me to take a message so someone can call you "
+	    "back?"));
+	assert_non_null(strstr(turn(&c, "yes"), "your name"));
+	snprintf(biz.languages, sizeof(biz.languages), "%s", saved);
+}
+
 static void
 test_human_out_of_hours_callback(void **state)
 {
@@ -1034,6 +1072,7 @@ main(void)
 		cmocka_unit_test(test_verification_by_code_and_lockout),
 		cmocka_unit_test(test_order_status_and_cancel_needs_verify),
 		cmocka_unit_test(test_questions_and_human),
+		cmocka_unit_test(test_languages),
 		cmocka_unit_test(test_human_out_of_hours_callback),
 		cmocka_unit_test(test_message_with_number_and_urgency),
 		cmocka_unit_test(test_known_message_and_lead),

@@ -464,6 +464,7 @@ static int
 save_session(struct call *c)
 {
 	struct session_core sc;
+	json_t *brain;
 	char *text;
 	int rv;
 
@@ -472,7 +473,10 @@ save_session(struct call *c)
 	sc.next_utt = c->next_utt;
 	sc.clock_offset_us = c->clock.offset_us;
 	sc.idle_count = c->idle_count;
-	if ((text = session_encode(&c->bc.st, &sc)) == NULL)
+	brain = c->ctx->brain->save ? c->ctx->brain->save(&c->bc) : NULL;
+	text = session_encode(&c->bc.st, &sc, brain);
+	json_decref(brain);
+	if (text == NULL)
 		return -1;
 	rv = session_store_save(id_of(c), text);
 	free(text);
@@ -492,12 +496,13 @@ static int
 resume(struct call *c)
 {
 	struct session_core sc;
+	json_t *brain = NULL;
 	char *text, err[128], id[FD_CALL_ID_LEN];
 
 	snprintf(id, sizeof(id), "%s", id_of(c));
 	if ((text = session_store_load(id)) == NULL)
 		return -1;
-	if (session_decode(text, c->ctx->biz, &c->bc.st, &sc, err,
+	if (session_decode(text, c->ctx->biz, &c->bc.st, &sc, &brain, err,
 	    sizeof(err)) != 0) {
 		log_warnx(id, "session: %s", err);
 		free(text);
@@ -510,6 +515,10 @@ resume(struct call *c)
 	c->next_utt = sc.next_utt;
 	c->idle_count = sc.idle_count;
 	c->started = 1;
+	/* the brain's own per-call data (an LLM's conversation) */
+	if (c->ctx->brain->on_resume)
+		c->ctx->brain->on_resume(&c->bc, brain);
+	json_decref(brain);
 	log_info(id, "resumed from the session store: task %d, asked %d",
 	    c->bc.st.task, c->bc.st.asked);
 	return 0;

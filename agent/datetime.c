@@ -303,6 +303,28 @@ mday_ordinal_ok(const struct tokens *t, int i, int n, enum dt_expect expect)
 	    strcmp(t->w[i - 1], "on") == 0) && strcmp(w, "second") != 0;
 }
 
+/* "later than 3" (and "no earlier than 3"): 1, the time is a lower
+ * bound; "earlier than 3", "no later than 3": -1, an upper bound; 0 if
+ * the words before token i are neither. */
+static int
+than_at(const struct tokens *t, int i)
+{
+	int dir, no;
+
+	if (i < 2 || strcmp(t->w[i - 1], "than") != 0)
+		return 0;
+	if (strcmp(t->w[i - 2], "later") == 0)
+		dir = 1;
+	else if (strcmp(t->w[i - 2], "earlier") == 0 ||
+	    strcmp(t->w[i - 2], "sooner") == 0)
+		dir = -1;
+	else
+		return 0;
+	no = i >= 3 && (strcmp(t->w[i - 3], "no") == 0 ||
+	    strcmp(t->w[i - 3], "not") == 0);
+	return no ? -dir : dir;
+}
+
 static void
 scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 {
@@ -310,7 +332,8 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 
 	for (i = 0; i < t->n; i++) {
 		const char *w = t->w[i];
-		int prev_prep = i > 0 && txt_is(t->w[i - 1], time_preps);
+		int prev_prep = (i > 0 && txt_is(t->w[i - 1], time_preps)) ||
+		    than_at(t, i) != 0;
 
 		if ((n = phrase_at(t, i, "day after tomorrow"))) {
 			f->rel_days = 2;
@@ -345,6 +368,8 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
 			    strcmp(t->w[i - 1], "until") == 0))
 				f->rel = DT_BEFORE;
+			else if (than_at(t, i) != 0)
+				f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
 		} else if (strcmp(w, "midnight") == 0) {
 			f->hour = 0;
 			f->minute = 0;
@@ -366,6 +391,11 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			f->rel_days = strncmp(t->w[i + 1 + n], "week", 4) == 0 ?
 			    7 * v : v;
 			i += n + 1;
+		} else if ((n = phrase_at(t, i, "end of the day")) ||
+		    (n = phrase_at(t, i, "end of day"))) {
+			/* "end of the day Friday": the last hours open */
+			f->part = DT_PART_EVENING;
+			i += n - 1;
 		} else if ((n = phrase_at(t, i, "end of the week")) ||
 		    (n = phrase_at(t, i, "end of this week")) ||
 		    (n = phrase_at(t, i, "end of next week"))) {
@@ -444,6 +474,8 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			    strcmp(t->w[i - 1], "until") == 0 ||
 			    strcmp(t->w[i - 1], "by") == 0))
 				f->rel = DT_BEFORE;
+			else if (than_at(t, i) != 0)
+				f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
 			if (phrase_at(t, i + n, "or later") ||
 			    phrase_at(t, i + n, "or after") ||
 			    phrase_at(t, i + n, "onwards") ||

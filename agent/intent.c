@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "intent.h"
+#include "lang.h"
 #include "text.h"
 
 struct cue {
@@ -64,6 +65,11 @@ static const struct cue cues[] = {
 	{ INT_STATUS, "update on my", 4 }, { INT_STATUS, "pick up my car", 4 },
 	{ INT_STATUS, "pick it up", 3 }, { INT_STATUS, "order", 2 },
 	{ INT_STATUS, "the repair", 2 }, { INT_STATUS, "being repaired", 4 },
+	/* a car already ordered or in the shop: "when will my new car be
+	 * delivered" is a status question, not a sale */
+	{ INT_STATUS, "delivered", 4 }, { INT_STATUS, "be delivered", 3 },
+	{ INT_STATUS, "delivery date", 4 }, { INT_STATUS, "arrived", 4 },
+	{ INT_STATUS, "car arrive", 3 }, { INT_STATUS, "it arrive", 3 },
 	{ INT_LIST, "my appointments", 5 }, { INT_LIST, "upcoming", 4 },
 	{ INT_LIST, "when is my appointment", 6 },
 	{ INT_LIST, "do i have an appointment", 6 },
@@ -82,6 +88,9 @@ static const struct cue cues[] = {
 	{ INT_SERVICES, "services do you", 6 },
 	{ INT_SERVICES, "what kind of work", 5 }, { INT_SERVICES, "do you do", 2 },
 	{ INT_SERVICES, "do you offer", 4 }, { INT_SERVICES, "do you fix", 3 },
+	{ INT_LANGUAGE, "language", 5 }, { INT_LANGUAGE, "languages", 5 },
+	{ INT_LANGUAGE, "habla", 5 }, { INT_LANGUAGE, "hablan", 5 },
+	{ INT_LANGUAGE, "parlez", 5 }, { INT_LANGUAGE, "sprechen", 5 },
 	{ INT_MESSAGE, "pass on", 3 }, { INT_MESSAGE, "tell them", 2 },
 	{ INT_GOODBYE, "bye", 4 }, { INT_GOODBYE, "goodbye", 4 },
 	{ INT_GOODBYE, "thats all", 4 }, { INT_GOODBYE, "thats it", 3 },
@@ -112,7 +121,7 @@ static const char *const backchannels[] = { "huh", "uh", "mhm", "mm", "hmm",
 
 static const char *const names[INT_COUNT] = { "none", "book", "reschedule",
 	"cancel", "hours", "address", "price", "human", "message", "goodbye",
-	"repeat", "callback", "status", "list", "lead", "services" };
+	"repeat", "callback", "status", "list", "lead", "services", "language" };
 
 const char *
 intent_name(enum intent i)
@@ -256,6 +265,12 @@ intent_read(const char *text, const struct fd_business *b,
 	for (i = 0; i < sizeof(cues) / sizeof(cues[0]); i++)
 		if (phrase_in(&t, cues[i].phrase, exact))
 			r->scores[cues[i].in] += cues[i].weight;
+	/* a language's name counts when asked about ("do you speak
+	 * Spanish", "Spanish?"), not in any sentence (Mr French) */
+	if (lang_named(text) && (t.n <= 3 || phrase_in(&t, "speak", NULL) ||
+	    phrase_in(&t, "speaks", NULL) || phrase_in(&t, "speaking", NULL) ||
+	    r->scores[INT_LANGUAGE] > 0))
+		r->scores[INT_LANGUAGE] += 6;
 	r->service = service_in(&t, b);
 	if (r->service) {
 		/* naming a service is asking for it, unless asking its price */

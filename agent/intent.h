@@ -27,6 +27,7 @@ enum intent {
 	INT_LIST,               /* what appointments do I have */
 	INT_LEAD,               /* buying, a quote, fleet: a sales lead */
 	INT_SERVICES,           /* what do you do */
+	INT_LANGUAGE,           /* do you speak Spanish */
 	INT_COUNT
 };
 

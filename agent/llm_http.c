@@ -175,8 +175,12 @@ headers(const struct llm_http_req *req)
 		h = t;
 	}
 	if (req->api_key && req->api_key[0]) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-		    req->api_key);
+		if (req->key_header && req->key_header[0])
+			snprintf(auth, sizeof(auth), "%s: %s", req->key_header,
+			    req->api_key);
+		else
+			snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+			    req->api_key);
 		t = curl_slist_append(h, auth);
 		explicit_bzero(auth, sizeof(auth));
 		if (t == NULL)

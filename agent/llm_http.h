@@ -30,6 +30,9 @@ struct llm_http {
 struct llm_http_req {
 	const char *url;        /* .../chat/completions */
 	const char *api_key;    /* "" for none */
+	const char *key_header; /* NULL or "": Authorization: Bearer <key>;
+				 * else "<key_header>: <key>" (Azure's
+				 * api-key) */
 	const char *body;
 	int connect_timeout_ms;
 	uint64_t deadline_us;   /* fd_mono_us() limit for the whole request */

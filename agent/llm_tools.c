@@ -85,9 +85,9 @@ static const struct spec specs[] = {
 	  "{'description':'Check a VIN (check digit) and decode model year and manufacturer.',"
 	  "'parameters':{'type':'object','properties':{'vin':{'type':'string'}},'required':['vin']}}" },
 	/* answered by the brain */
-	{ "verify_identity", LLM_T_VERIFY, "verify_caller", "", "",
-	  "{'description':'Verify that the caller is the customer on file for their caller ID, with the full name they say or a confirmation code of one of their appointments. Needed before changing or cancelling orders. Limited attempts.',"
-	  "'parameters':{'type':'object','properties':{'name':{'type':'string','description':'full name as the caller said it'},'confirmation':{'type':'string'}}}}" },
+	{ "verify_identity", LLM_T_VERIFY, "verify_caller", "phone=e164", "",
+	  "{'description':'Verify who the caller is: the customer on file for their caller ID by the full name they say; a caller from an unknown or withheld number by the phone number on their account together with their full name; or anyone by a confirmation code of one of their appointments. Needed before changing or cancelling orders. Limited attempts.',"
+	  "'parameters':{'type':'object','properties':{'name':{'type':'string','description':'full name as the caller said it'},'phone':" PHONE ",'confirmation':{'type':'string'}}}}" },
 	{ "not_the_customer", LLM_T_DENY, "deny_caller_id", "", "",
 	  "{'description':'The caller says they are not the customer on file for the number they call from (a family member, a new owner of the number). From then on the caller ID identifies nobody on this call: do not use that customer, and a booking needs the caller first and last name and makes a new customer.',"
 	  "'parameters':{'type':'object','properties':{}}}" },

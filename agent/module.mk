@@ -3,7 +3,7 @@ AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/booking.c \
                    agent/intent.c agent/datetime.c agent/templates.c agent/text.c \
                    agent/customer.c agent/identity.c agent/appts.c \
                    agent/orders.c agent/contact.c agent/answers.c \
-                   agent/guard.c agent/spoken.c
+                   agent/guard.c agent/spoken.c agent/lang.c
 # the LLM brain (agent.brain = "llm"): brain_llm.h
 AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
                  agent/llm_reply.c agent/llm_schema.c agent/llm_tools.c \
@@ -27,7 +27,8 @@ TESTS += agent_datetime_test
 agent_datetime_test_SRCS = agent/datetime_test.c agent/datetime.c agent/text.c
 
 TESTS += agent_intent_test
-agent_intent_test_SRCS = agent/intent_test.c agent/intent.c agent/text.c
+agent_intent_test_SRCS = agent/intent_test.c agent/intent.c agent/text.c \
+                         agent/lang.c
 
 TESTS += agent_brain_test
 agent_brain_test_SRCS = agent/brain_test.c agent/fakecrm.c $(AGENT_BRAIN_SRCS)
@@ -43,9 +44,11 @@ agent_llm_schema_test_SRCS = agent/llm_schema_test.c agent/llm_schema.c \
 
 # starts tests/peers/openai_peer.py (python3, standard library only)
 TESTS += agent_brain_llm_test
-agent_brain_llm_test_SRCS = agent/brain_llm_test.c $(AGENT_BRAIN_SRCS)
+agent_brain_llm_test_SRCS = agent/brain_llm_test.c agent/session.c \
+                            $(AGENT_BRAIN_SRCS)
 agent_brain_llm_test_LIBS = $(LIB_CURL)
 
-# starts build/bin/agent: build that first
+# starts build/bin/agent (build that first) and tests/peers/openai_peer.py
 TESTS += agent_e2e_test
 agent_e2e_test_SRCS = agent/agent_e2e_test.c
+agent_e2e_test_LIBS = $(LIB_CURL)

@@ -3,8 +3,9 @@
  * fields of call_state are described once in a table (name, kind, offset,
  * size), the way Redis describes its config; the arrays (vehicles, slots
  * offered, appointments) and the service (stored by name) are handled
- * beside it.  Unknown keys are ignored so an older agent can read a newer
- * session's common part; a different version is refused.
+ * beside it; the brain's own data is one opaque member ("brain").
+ * Unknown keys are ignored so an older agent can read a newer session's
+ * common part; a different version is refused.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -108,7 +109,8 @@ jstr(json_t *o, const char *key)
 }
 
 char *
-session_encode(const struct call_state *st, const struct session_core *core)
+session_encode(const struct call_state *st, const struct session_core *core,
+    json_t *brain)
 {
 	json_t *o, *a;
 	char *text;
@@ -141,6 +143,8 @@ session_encode(const struct call_state *st, const struct session_core *core)
 	    (json_int_t)core->next_utt, "clock_offset_us",
 	    (json_int_t)core->clock_offset_us, "idle_count",
 	    core->idle_count));
+	if (brain)
+		json_object_set(o, "brain", brain);
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return text;
@@ -148,8 +152,8 @@ session_encode(const struct call_state *st, const struct session_core *core)
 
 int
 session_decode(const char *text, const struct fd_business *b,
-    struct call_state *st, struct session_core *core, char *err,
-    size_t errlen)
+    struct call_state *st, struct session_core *core, json_t **brain,
+    char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *o, *a, *v, *k;
@@ -218,6 +222,10 @@ session_decode(const char *text, const struct fd_business *b,
 	    "clock_offset_us"));
 	core->idle_count = (int)json_integer_value(json_object_get(k,
 	    "idle_count"));
+	if (brain) {
+		*brain = json_object_get(o, "brain");
+		json_incref(*brain);
+	}
 	json_decref(o);
 	return 0;
 }

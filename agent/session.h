@@ -2,7 +2,8 @@
  * session.h - a call's session as JSON, so a restarted agent resumes a
  * call where it was: the brain's call_state (who the caller is, the task,
  * the plan, what was last asked) and the bits of the core a resumed call
- * needs (the next utterance id, the pinned clock, the idle count).
+ * needs (the next utterance id, the pinned clock, the idle count), and
+ * what the brain keeps of its own (the LLM brain's conversation).
  * session_store.c keeps it in Redis (fd:sess:<CallSid>).  Pure data: no
  * process talks to this module.
  */
@@ -22,14 +23,16 @@ struct session_core {
 	int idle_count;
 };
 
-/* The session as a JSON string (malloc'd), or NULL on memory. */
+/* The session as a JSON string (malloc'd), or NULL on memory.  brain
+ * (may be NULL) is the brain's own data (brain_ops.save), kept as is. */
 char *session_encode(const struct call_state *st,
-    const struct session_core *core);
+    const struct session_core *core, json_t *brain);
 /* Fill st and core from text; the service is looked up by name in b.
- * -1 with err if text is not a session of this version. */
+ * If brain is not NULL it gets the brain's data (a new reference) or
+ * NULL.  -1 with err if text is not a session of this version. */
 int session_decode(const char *text, const struct fd_business *b,
-    struct call_state *st, struct session_core *core, char *err,
-    size_t errlen);
+    struct call_state *st, struct session_core *core, json_t **brain,
+    char *err, size_t errlen);
 
 /* session_store.c: Redis, shared by all workers.  Every call is safe
  * when Redis is down (logged once, retried every few seconds). */

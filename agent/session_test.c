@@ -1,9 +1,9 @@
 /*
  * session_test.c - a call's session survives encoding (every field, the
  * service by name, vehicles, offered slots, appointments, the core's
- * counters), bad input is refused, and the Redis store saves, loads and
- * drops sessions on a private redis-server, and degrades to "not saved"
- * without one.
+ * counters, the brain's own data), bad input is refused, and the Redis
+ * store saves, loads and drops sessions on a private redis-server, and
+ * degrades to "not saved" without one.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -69,14 +69,22 @@ test_roundtrip(void **state)
 {
 	struct call_state a, b;
 	struct session_core ca = { 17, -123456789012LL, 2 }, cb;
+	json_t *brain, *back = NULL;
 	char err[128], *text;
 
 	(void)state;
 	fill(&a);
-	assert_non_null(text = session_encode(&a, &ca));
-	assert_int_equal(session_decode(text, &biz, &b, &cb, err, sizeof(err)),
-	    0);
+	/* the brain's own data (an LLM's conversation) rides along as is */
+	brain = json_pack("{s:[{s:s, s:s}], s:b}", "hist", "role", "user",
+	    "content", "when is it \"ready\"?", "verified", 1);
+	assert_non_null(text = session_encode(&a, &ca, brain));
+	assert_int_equal(session_decode(text, &biz, &b, &cb, &back, err,
+	    sizeof(err)), 0);
 	free(text);
+	assert_non_null(back);
+	assert_true(json_equal(brain, back));
+	json_decref(brain);
+	json_decref(back);
 	/* the service pointer is rebuilt from its name */
 	assert_ptr_equal(b.service, &biz.services[1]);
 	b.service = a.service;
@@ -84,6 +92,14 @@ test_roundtrip(void **state)
 	assert_int_equal(cb.next_utt, 17);
 	assert_true(cb.clock_offset_us == -123456789012LL);
 	assert_int_equal(cb.idle_count, 2);
+
+	/* no brain data: none back */
+	assert_non_null(text = session_encode(&a, &ca, NULL));
+	back = json_true();
+	assert_int_equal(session_decode(text, &biz, &b, &cb, &back, err,
+	    sizeof(err)), 0);
+	free(text);
+	assert_null(back);
 }
 
 static void
@@ -94,17 +110,17 @@ test_bad_input(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(session_decode("garbage", &biz, &st, &core, err,
+	assert_int_equal(session_decode("garbage", &biz, &st, &core, NULL,
+	    err, sizeof(err)), -1);
+	assert_int_equal(session_decode("[1]", &biz, &st, &core, NULL, err,
 	    sizeof(err)), -1);
-	assert_int_equal(session_decode("[1]", &biz, &st, &core, err,
-	    sizeof(err)), -1);
-	assert_int_equal(session_decode("{\"v\":99}", &biz, &st, &core, err,
-	    sizeof(err)), -1);
+	assert_int_equal(session_decode("{\"v\":99}", &biz, &st, &core, NULL,
+	    err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "version"));
 	/* out-of-range indexes and an unknown service are cleaned */
 	assert_int_equal(session_decode("{\"v\":1,\"vehicle\":3,\"appt\":2,"
 	    "\"service\":\"teleport\",\"first_name\":\"Ann\",\"extra\":1}",
-	    &biz, &st, &core, err, sizeof(err)), 0);
+	    &biz, &st, &core, NULL, err, sizeof(err)), 0);
 	assert_int_equal(st.vehicle, 0);
 	assert_int_equal(st.appt, 0);
 	assert_null(st.service);

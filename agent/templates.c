@@ -197,6 +197,14 @@ static const struct tpl defaults[T_COUNT] = {
 	    "We're open {hours}." },
 	[T_SERVICES] = { "services", "We do {services}." },
 	[T_REPROMPT] = { "reprompt", "Sorry, I didn't catch that. {question}" },
+	[T_LANG_ENGLISH] = { "lang_english", "Yes, of course." },
+	[T_LANG_YES] = { "lang_yes", "Yes, our team speaks {language}." },
+	[T_LANG_NO] = { "lang_no", "I'm sorry, we speak {languages} here." },
+	[T_LANG_LIST] = { "lang_list", "We speak {languages} here." },
+	[T_LANG_OFFER_HUMAN] = { "lang_offer_human", "Would you like to speak "
+	    "with a person, or leave a message?" },
+	[T_LANG_OFFER_MSG] = { "lang_offer_msg", "Would you like me to take a "
+	    "message so someone can call you back?" },
 	[T_GUARD_INJECTION] = { "guard_injection", "I'm sorry, I can't do "
 	    "that. I can help with your own appointments once I know who you "
 	    "are." },

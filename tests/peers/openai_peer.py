@@ -15,7 +15,9 @@ standard library only.  Used by agent/brain_llm_test.c; handy by hand:
 Control endpoints:
   POST /_script    {"responses":[spec, ...]}  queue of responses, one per
                    completion request in order (replaces the queue)
-  GET  /_requests  {"requests":[{"path","authorization","body"}, ...]}
+  GET  /_requests  {"requests":[{"path","query","authorization","api_key",
+                   "body"}, ...]}: path without the query string, query
+                   as {name: value}, api_key the api-key header (Azure)
   POST /_reset     forget the queue and the recorded requests
 
 A response spec (every key optional):
@@ -45,6 +47,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 LOCK = threading.Lock()
 QUEUE = []
@@ -152,7 +155,8 @@ class Handler(BaseHTTPRequestHandler):
                 REQUESTS[:] = []
             self.reply_json(200, {"ok": True})
             return
-        if not self.path.endswith("/chat/completions"):
+        url = urlsplit(self.path)
+        if not url.path.endswith("/chat/completions"):
             self.reply_json(404, {"error": {"message": "no such endpoint",
                                             "type": "invalid_request_error",
                                             "param": None, "code": None}})
@@ -162,9 +166,11 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             req = None
         with LOCK:
-            REQUESTS.append({"path": self.path,
+            REQUESTS.append({"path": url.path,
+                             "query": dict(parse_qsl(url.query)),
                              "authorization":
                                  self.headers.get("Authorization", ""),
+                             "api_key": self.headers.get("api-key", ""),
                              "body": req})
             spec = QUEUE.pop(0) if QUEUE else {"content": "Okay."}
             SEQ[0] += 1
