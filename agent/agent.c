@@ -60,6 +60,9 @@ static struct fd_rpc rpc;
 static struct fd_business biz;
 static struct agent_ctx ctx;
 
+static int check_config(char *err, size_t errlen);
+static int start_brain(char *err, size_t errlen);
+
 static void
 dispatch(nng_msg *m, const struct fd_frame *f)
 {
@@ -89,22 +92,13 @@ main(int argc, char **argv)
 	const struct brain_ops *brain;
 	struct fd_frame f;
 	nng_msg *m;
-	char err[256];
 	int rv;
 
+	/* -n and a real start both check the brain by starting it */
+	fd_daemon_validate = start_brain;
+	fd_daemon_recheck = check_config;   /* SIGHUP: refuse a bad brain */
 	fd_daemon_start(FD_D_AGENT, argc, argv, opts, FD_CFG_N(opts));
-	if ((brain = brain_find(agent_cfg.brain)) == NULL) {
-		log_err(NULL, "agent.brain: unknown brain '%s'", agent_cfg.brain);
-		exit(FD_EX_CONFIG);
-	}
-	if (fd_business_load(&fd_config, &biz, err, sizeof(err)) != 0) {
-		log_err(NULL, "config: %s", err);
-		exit(FD_EX_CONFIG);
-	}
-	if (brain->init && brain->init(&fd_config, &biz, err, sizeof(err)) != 0) {
-		log_err(NULL, "brain %s: %s", brain->name, err);
-		exit(FD_EX_CONFIG);
-	}
+	brain = brain_find(agent_cfg.brain);    /* start_brain started it */
 	if ((rv = fd_bus_open(&bus, FD_D_AGENT, sources,
 	    sizeof(sources) / sizeof(sources[0]), types,
 	    sizeof(types) / sizeof(types[0]))) != 0)
@@ -153,5 +147,46 @@ main(int argc, char **argv)
 		brain->fini();
 	config_destroy(&fd_config);
 	log_info(NULL, "stopped");
+	return 0;
+}
+
+/* The brain and the business section (also on SIGHUP: only looks). */
+static int
+check_config(char *err, size_t errlen)
+{
+	struct fd_business *tmp;
+	int rv;
+
+	if (brain_find(agent_cfg.brain) == NULL) {
+		snprintf(err, errlen, "agent.brain: unknown brain '%s' (local, "
+		    "llm)", agent_cfg.brain);
+		return -1;
+	}
+	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rv = fd_business_load(&fd_config, tmp, err, errlen);
+	free(tmp);
+	return rv;
+}
+
+/* At start and under -n: the checks above, then the business loaded and
+ * the brain started, so a setting only the brain understands (an LLM
+ * endpoint without its key) fails -n too. */
+static int
+start_brain(char *err, size_t errlen)
+{
+	const struct brain_ops *b;
+	char why[200];
+
+	if (check_config(err, errlen) != 0 ||
+	    fd_business_load(&fd_config, &biz, err, errlen) != 0)
+		return -1;
+	b = brain_find(agent_cfg.brain);
+	if (b->init && b->init(&fd_config, &biz, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "brain %s: %s", b->name, why);
+		return -1;
+	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * common_test.c - mu-law, config tables, business hours, the call clock and
- * a real pub/sub + req/rep round trip over ipc.
+ * common_test.c - mu-law, config tables, business hours, the call clock,
+ * real pub/sub + req/rep round trips over ipc and tcp, and Twilio's
+ * signatures.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "bus.h"
@@ -161,10 +165,10 @@ echo_handler(void *arg, int worker, const char *call_id, json_t *req)
 	    call_id, "req", req);
 }
 
+/* A pub/sub and a req/rep round trip over the given addresses. */
 static void
-test_bus_rpc(void **state)
+bus_rpc_round_trip(const char *pub, const char *rep)
 {
-	char pub[128], rep[128];
 	const char *subs[1];
 	struct fd_bus a, b;
 	struct fd_rpc_server *srv;
@@ -174,9 +178,6 @@ test_bus_rpc(void **state)
 	nng_msg *m;
 	int types[] = { FD_MSG_SAY }, i, rv = -1;
 
-	(void)state;
-	snprintf(pub, sizeof(pub), "ipc:///tmp/fdtest-%d.pub", (int)getpid());
-	snprintf(rep, sizeof(rep), "ipc:///tmp/fdtest-%d.rep", (int)getpid());
 	subs[0] = pub;
 	assert_int_equal(fd_bus_open_addrs(&a, pub, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
@@ -206,11 +207,111 @@ test_bus_rpc(void **state)
 	json_decref(r);
 	fd_rpc_close(&cli);
 	fd_rpc_server_stop(srv);
+}
+
+static void
+test_bus_rpc(void **state)
+{
+	char pub[128], rep[128];
+	struct fd_rpc cli;
+	json_t *r = NULL;
+
+	(void)state;
+	snprintf(pub, sizeof(pub), "ipc:///tmp/fdtest-%d.pub", (int)getpid());
+	snprintf(rep, sizeof(rep), "ipc:///tmp/fdtest-%d.rep", (int)getpid());
+	bus_rpc_round_trip(pub, rep);
 	/* a call to nobody times out instead of hanging */
 	assert_int_equal(fd_rpc_open(&cli, "ipc:///tmp/fdtest-nobody.rep"), 0);
 	assert_int_equal(fd_rpc_tool(&cli, "CA9", "ping", NULL, NULL, &r, 100),
 	    NNG_ETIMEDOUT);
 	fd_rpc_close(&cli);
+}
+
+/* A TCP port on 127.0.0.1 nobody listens on (the kernel's choice). */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* The bus between hosts: tcp:// addresses instead of ipc://. */
+static void
+test_bus_rpc_tcp(void **state)
+{
+	char pub[64], rep[64];
+	int p1 = free_port(), p2;
+
+	(void)state;
+	while ((p2 = free_port()) == p1)
+		;
+	snprintf(pub, sizeof(pub), "tcp://127.0.0.1:%d", p1);
+	snprintf(rep, sizeof(rep), "tcp://127.0.0.1:%d", p2);
+	bus_rpc_round_trip(pub, rep);
+}
+
+/* Webhook URLs whose query lws hands over decoded: each raw URL as
+ * configured at Twilio, and the arguments as the gateway receives them. */
+static void
+test_twilio_decoded(void **state)
+{
+	static const struct {
+		const char *raw;
+		const char *args[2];
+		size_t nargs;
+	} ok[] = {
+		{ "https://fd.example.com/twilio/voice", { NULL, NULL }, 0 },
+		{ "https://fd.example.com/twilio/voice?shop=a,b:c/d&x=1",
+		    { "shop=a,b:c/d", "x=1" }, 2 },
+		{ "https://fd.example.com/twilio/voice?shop=a%2Cb%3Ac%2Fd",
+		    { "shop=a,b:c/d", NULL }, 1 },
+		{ "https://fd.example.com/twilio/voice?q=x+y&to=%2B1555",
+		    { "q=x y", "to=+1555" }, 2 },
+		{ "https://fd.example.com/twilio/voice?q=x%20y",
+		    { "q=x y", NULL }, 1 },
+		{ "https://fd.example.com/twilio/voice?l=%2c&n=O'Brien(1)",
+		    { "l=,", "n=O'Brien(1)" }, 2 },
+		{ "https://fd.example.com:443/twilio/voice?shop=a,b",
+		    { "shop=a,b", NULL }, 1 },
+		{ "https://fd.example.com/twilio/voice?flag&purpose=reminder",
+		    { "flag", "purpose=reminder" }, 2 },
+	};
+	const char *body = "CallSid=CA1234567890ABCDE&From=%2B14158675309";
+	const char *other[] = { "shop=a,c" };
+	struct fd_form f;
+	char sig[64];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fd_form_parse(body, strlen(body), &f), 0);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		fd_twilio_sign("tok", ok[i].raw, &f, sig);
+		if (!fd_twilio_valid_decoded("tok", "https://fd.example.com",
+		    "/twilio/voice", ok[i].args, ok[i].nargs, &f, sig))
+			fail_msg("%s not accepted", ok[i].raw);
+		assert_false(fd_twilio_valid_decoded("kot",
+		    "https://fd.example.com", "/twilio/voice", ok[i].args,
+		    ok[i].nargs, &f, sig));
+	}
+	/* another query, another path: refused */
+	fd_twilio_sign("tok", ok[6].raw, &f, sig);
+	assert_false(fd_twilio_valid_decoded("tok", "https://fd.example.com",
+	    "/twilio/voice", other, 1, &f, sig));
+	assert_false(fd_twilio_valid_decoded("tok", "https://fd.example.com",
+	    "/twilio/status", ok[6].args, 1, &f, sig));
+	fd_form_free(&f);
 }
 
 static void
@@ -261,7 +362,9 @@ main(void)
 		cmocka_unit_test(test_business),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_bus_rpc),
+		cmocka_unit_test(test_bus_rpc_tcp),
 		cmocka_unit_test(test_twilio),
+		cmocka_unit_test(test_twilio_decoded),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

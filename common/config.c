@@ -1,6 +1,7 @@
 /*
  * config.c - table-driven libconfig options with defaults, env overrides
- * and bounds, validated in one place.
+ * and bounds, validated in one place; unknown keys in the sections a
+ * table owns are logged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "log.h"
 
 int
 fd_cfg_open(config_t *cfg, const char *file, char *err, size_t errlen)
@@ -140,6 +142,44 @@ set_from_setting(const struct fd_cfg_opt *o, const config_setting_t *s,
 	return set_from_text(o, buf, err, errlen);
 }
 
+/* Is path ("section.key") one of the table's options? */
+static int
+opt_named(const struct fd_cfg_opt *opts, size_t n, const char *section,
+    const char *key)
+{
+	size_t i, sl = strlen(section);
+
+	for (i = 0; i < n; i++)
+		if (opts[i].type != FD_CFG_SECTION &&
+		    strncmp(opts[i].path, section, sl) == 0 &&
+		    opts[i].path[sl] == '.' &&
+		    strcmp(opts[i].path + sl + 1, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Warn about each key of the owned section that no option names. */
+static void
+warn_unknown(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
+    const char *section)
+{
+	const config_setting_t *g, *s;
+	const char *key;
+	int i;
+
+	if (cfg == NULL || (g = config_lookup(cfg, section)) == NULL ||
+	    !config_setting_is_group(g))
+		return;
+	for (i = 0; i < config_setting_length(g); i++) {
+		s = config_setting_get_elem(g, (unsigned)i);
+		key = config_setting_name(s);
+		if (key && !opt_named(opts, n, section, key))
+			log_warnx(NULL, "config: unknown option %s.%s ignored "
+			    "(line %u)", section, key,
+			    config_setting_source_line(s));
+	}
+}
+
 int
 fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
     char *err, size_t errlen)
@@ -151,6 +191,8 @@ fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
 		const config_setting_t *s;
 		const char *ev;
 
+		if (o->type == FD_CFG_SECTION)
+			continue;
 		if (o->def && set_from_text(o, o->def, err, errlen) != 0)
 			return -1;
 		s = cfg ? config_lookup(cfg, o->path) : NULL;
@@ -160,5 +202,8 @@ fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
 		    set_from_text(o, ev, err, errlen) != 0)
 			return -1;
 	}
+	for (i = 0; i < n; i++)
+		if (opts[i].type == FD_CFG_SECTION)
+			warn_unknown(cfg, opts, n, opts[i].path);
 	return 0;
 }

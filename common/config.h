@@ -13,7 +13,15 @@
 #include <stddef.h>
 #include <libconfig.h>
 
-enum fd_cfg_type { FD_CFG_INT, FD_CFG_BOOL, FD_CFG_DOUBLE, FD_CFG_STR };
+/*
+ * FD_CFG_SECTION is a row that sets nothing: { "gateway", FD_CFG_SECTION }
+ * says this table names every key of that section, so fd_cfg_apply warns
+ * (log_warnx, no failure) about any other key there, a likely typo.  Only
+ * for sections one table owns whole: business, stt or tts are also read
+ * by code outside the tables.
+ */
+enum fd_cfg_type { FD_CFG_INT, FD_CFG_BOOL, FD_CFG_DOUBLE, FD_CFG_STR,
+	FD_CFG_SECTION };
 
 struct fd_cfg_opt {
 	const char *path;       /* "gateway.port" */
@@ -29,7 +37,8 @@ struct fd_cfg_opt {
 
 /* Read file into cfg (config_init is done here).  file NULL: empty config. */
 int fd_cfg_open(config_t *cfg, const char *file, char *err, size_t errlen);
-/* Fill every option of the table; -1 with a message on the first bad one. */
+/* Fill every option of the table; -1 with a message on the first bad one.
+ * Warns about unknown keys in the table's FD_CFG_SECTION sections. */
 int fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
     char *err, size_t errlen);
 

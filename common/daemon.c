@@ -49,10 +49,13 @@ static const struct fd_cfg_opt common_opts[] = {
 	    sizeof(fd_common.crm_rep), "", 0, 0, "FRONTDESK_BUS_CRM_REP" },
 	{ "business.timezone", FD_CFG_STR, fd_common.timezone,
 	    sizeof(fd_common.timezone), "", 0, 0, "FRONTDESK_TZ" },
+	{ "log", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+	{ "bus", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
 };
 
 static enum fd_daemon_id self_id;
 int (*fd_daemon_validate)(char *err, size_t errlen);
+int (*fd_daemon_recheck)(char *err, size_t errlen);
 
 static void
 on_signal(int sig)
@@ -75,20 +78,22 @@ usage(const char *name)
 	exit(FD_EX_CONFIG);
 }
 
+/* Read the config file into cfg and fill the common options and the
+ * daemon's table from it. */
 static int
-load(const struct fd_cfg_opt *opts, size_t nopts, char *err, size_t errlen)
+load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
+    size_t errlen)
 {
 	const char *file = fd_common.config_file[0] ? fd_common.config_file :
 	    NULL;
 	size_t i;
 
-	config_destroy(&fd_config);
-	if (fd_cfg_open(&fd_config, file, err, errlen) != 0)
+	if (fd_cfg_open(cfg, file, err, errlen) != 0)
 		return -1;
-	if (fd_cfg_apply(&fd_config, common_opts, FD_CFG_N(common_opts), err,
+	if (fd_cfg_apply(cfg, common_opts, FD_CFG_N(common_opts), err,
 	    errlen) != 0)
 		return -1;
-	if (opts && fd_cfg_apply(&fd_config, opts, nopts, err, errlen) != 0)
+	if (opts && fd_cfg_apply(cfg, opts, nopts, err, errlen) != 0)
 		return -1;
 	if (log_level_parse(fd_common.log_level) < 0) {
 		snprintf(err, errlen, "log.level: unknown level '%s'",
@@ -103,11 +108,23 @@ load(const struct fd_cfg_opt *opts, size_t nopts, char *err, size_t errlen)
 	if (fd_common.crm_rep[0] == '\0')
 		snprintf(fd_common.crm_rep, sizeof(fd_common.crm_rep),
 		    "ipc://%s/crm-tools.rep", fd_common.rundir);
+	return 0;
+}
+
+static void __attribute__((noreturn))
+bad_config(const char *err)
+{
+	fprintf(stderr, "%s: config: %s\n", fd_daemons[self_id].name, err);
+	exit(FD_EX_CONFIG);
+}
+
+static void
+apply_timezone(void)
+{
 	if (fd_common.timezone[0]) {
 		setenv("TZ", fd_common.timezone, 1);
 		tzset();
 	}
-	return 0;
 }
 
 void
@@ -121,7 +138,6 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 
 	self_id = self;
 	log_init(fd_daemons[self].name, LOG_LVL_INFO);
-	config_init(&fd_config);
 	if ((env = getenv("FRONTDESK_CONFIG")) != NULL)
 		snprintf(fd_common.config_file, sizeof(fd_common.config_file),
 		    "%s", env);
@@ -145,11 +161,11 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 			usage(fd_daemons[self].name);
 		}
 	}
-	if (load(opts, nopts, err, sizeof(err)) != 0 ||
-	    (fd_daemon_validate && fd_daemon_validate(err, sizeof(err)) != 0)) {
-		fprintf(stderr, "%s: config: %s\n", fd_daemons[self].name, err);
-		exit(FD_EX_CONFIG);
-	}
+	if (load(&fd_config, opts, nopts, err, sizeof(err)) != 0)
+		bad_config(err);
+	apply_timezone();
+	if (fd_daemon_validate && fd_daemon_validate(err, sizeof(err)) != 0)
+		bad_config(err);
 	if (check) {
 		printf("%s: config ok\n", fd_daemons[self].name);
 		exit(0);
@@ -179,6 +195,8 @@ opt_size(const struct fd_cfg_opt *o)
 		return o->cap;
 	case FD_CFG_DOUBLE:
 		return sizeof(double);
+	case FD_CFG_SECTION:
+		return 0;
 	default:
 		return sizeof(int);
 	}
@@ -201,28 +219,70 @@ fd_daemon_ready(const char *what)
 	fclose(f);
 }
 
+/* Settings point back at their config_t: fix them after a move. */
+static void
+rebind(config_setting_t *s, config_t *cfg)
+{
+	int i, n;
+
+	s->config = cfg;
+	if (config_setting_is_aggregate(s))
+		for (i = 0, n = config_setting_length(s); i < n; i++)
+			rebind(config_setting_get_elem(s, (unsigned)i), cfg);
+}
+
+static void
+move_config(config_t *to, config_t *from)
+{
+	*to = *from;
+	if (to->root)
+		rebind(to->root, to);
+}
+
 int
 fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 {
 	struct fd_common_cfg saved = fd_common;
 	char err[512], **snap;
+	config_t next, prev;
 	size_t i;
 	int rv = 0;
 
-	/* a refused reload must leave every option as it was */
-	if ((snap = calloc(nopts + 1, sizeof(*snap))) == NULL)
+	/* a refused reload leaves every option and fd_config as they were:
+	 * the file is read into next, which becomes fd_config for the
+	 * daemon's own checks and stays only if they accept it */
+	if ((snap = calloc(nopts + 1, sizeof(*snap))) == NULL) {
+		log_warnx(NULL, "reload refused, keeping old config: out of "
+		    "memory");
 		return -1;
+	}
 	for (i = 0; i < nopts; i++)
-		if ((snap[i] = malloc(opt_size(&opts[i]))) != NULL)
+		if (opt_size(&opts[i]) > 0 &&
+		    (snap[i] = malloc(opt_size(&opts[i]))) != NULL)
 			memcpy(snap[i], opts[i].ptr, opt_size(&opts[i]));
-	if (load(opts, nopts, err, sizeof(err)) != 0) {
+	if (load(&next, opts, nopts, err, sizeof(err)) != 0) {
+		config_destroy(&next);
+		rv = -1;
+	} else {
+		move_config(&prev, &fd_config);
+		move_config(&fd_config, &next);
+		if (fd_daemon_recheck && fd_daemon_recheck(err,
+		    sizeof(err)) != 0) {
+			config_destroy(&fd_config);
+			move_config(&fd_config, &prev);
+			rv = -1;
+		} else
+			config_destroy(&prev);
+	}
+	if (rv != 0) {
 		fd_common = saved;
 		for (i = 0; i < nopts; i++)
 			if (snap[i])
-				memcpy(opts[i].ptr, snap[i], opt_size(&opts[i]));
+				memcpy(opts[i].ptr, snap[i],
+				    opt_size(&opts[i]));
 		log_warnx(NULL, "reload refused, keeping old config: %s", err);
-		rv = -1;
 	} else {
+		apply_timezone();
 		fd_log_level = log_level_parse(fd_common.log_level);
 		log_info(NULL, "config reloaded");
 	}

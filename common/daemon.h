@@ -56,15 +56,24 @@ extern volatile sig_atomic_t fd_reload;
 void fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
     const struct fd_cfg_opt *opts, size_t nopts);
 /* Optional: set before fd_daemon_start to validate what the option table
- * cannot (an engine name, a voice); runs after loading, also under -n, and
- * a non-zero return is a bad config (exit 78). */
+ * cannot (an engine name, a voice, a URL); runs after loading, also under
+ * -n, and a non-zero return is a bad config (exit 78).  Put every check a
+ * daemon makes of its config here, so that -n finds what start would. */
 extern int (*fd_daemon_validate)(char *err, size_t errlen);
+/* Optional: checks fd_daemon_reload runs on the new values (the table
+ * and fd_config already hold them) before keeping them; non-zero refuses
+ * the reload and puts the old ones back.  It must only look, never change
+ * anything (often the same function as fd_daemon_validate). */
+extern int (*fd_daemon_recheck)(char *err, size_t errlen);
 /* The daemon can do its job now: log it and, when the supervisor asked
  * for it ($FRONTDESK_READY_FILE, the way s6 asks for a readiness
  * notification), create that file so `frontdeskctl start` and tests wait
  * for readiness instead of sleeping.  what: a few words for the log. */
 void fd_daemon_ready(const char *what);
-/* Re-read the config file into the daemon's table (after SIGHUP). */
+/* Re-read the config file into the daemon's table and fd_config (after
+ * SIGHUP): logs "config reloaded", or "reload refused" (a bad file, an
+ * option out of bounds, fd_daemon_recheck said no) and then leaves
+ * fd_common, the table and fd_config as they were.  0 or -1. */
 int fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts);
 /* The pub address of a daemon, from config or ipc://<rundir>/<name>.pub */
 const char *fd_pub_addr(enum fd_daemon_id id);

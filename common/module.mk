@@ -1,2 +1,6 @@
 TESTS += common_test
 common_test_SRCS = common/common_test.c
+
+# start-up, reload and -n (runs the daemons of the same build with -n)
+TESTS += common_daemon_test
+common_daemon_test_SRCS = common/daemon_test.c

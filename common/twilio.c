@@ -12,6 +12,8 @@
 
 #include "twilio.h"
 
+#define URL_MAX 4096            /* longest webhook URL we check */
+
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -312,7 +314,7 @@ int
 fd_twilio_valid(const char *token, const char *url,
     const struct fd_form *params, const char *signature)
 {
-	char want[64], alt[2048];
+	char want[64], alt[URL_MAX + 8];
 	size_t sl = strlen(signature);
 	int strip;
 
@@ -328,4 +330,123 @@ fd_twilio_valid(const char *token, const char *url,
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * Webhooks whose URL reached us decoded.  libwebsockets decodes the
+ * request's path and query in place ('+' to space, %XX to the byte) and
+ * keeps no raw copy, while Twilio signs the URL exactly as configured.  So
+ * the query is written back the ways URLs are commonly written: strictly
+ * encoded (RFC 3986 unreserved kept: our own outbound URLs, Python), the
+ * JavaScript way (also !'()* kept), or as typed (every character a query
+ * may carry raw kept, so "a=1,2:3/4" stays); spaces as '+' or %20; hex
+ * digits upper or lower case.  A request is valid if one of these, with
+ * one of the port variants, carries the signature.
+ */
+#define NSTYLES 3
+
+enum { STYLE_STRICT, STYLE_JS, STYLE_LOOSE };
+
+static int
+keep_raw(unsigned char c, int style, int in_path)
+{
+	if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+	    (in_path && c == '/'))
+		return 1;
+	if (c == '\0')
+		return 0;
+	if (style == STYLE_JS)
+		return strchr("!'()*", c) != NULL;
+	if (style == STYLE_LOOSE)
+		return strchr(in_path ? "!$'()*,;=:@" : "!$'()*,=:@/?", c) !=
+		    NULL;
+	return 0;
+}
+
+/* Append s[0..n) encoded in the variant to out at *o; -1 if it is full. */
+static int
+put_enc(char *out, size_t *o, const char *s, size_t n, int variant,
+    int in_path)
+{
+	const char *hex = (variant & 4) ? "0123456789abcdef" :
+	    "0123456789ABCDEF";
+	int style = variant & 3, plus = (variant & 8) != 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (*o + 4 >= URL_MAX)
+			return -1;
+		if (keep_raw(c, style, in_path))
+			out[(*o)++] = (char)c;
+		else if (c == ' ' && plus && !in_path)
+			out[(*o)++] = '+';
+		else {
+			out[(*o)++] = '%';
+			out[(*o)++] = hex[c >> 4];
+			out[(*o)++] = hex[c & 15];
+		}
+	}
+	out[*o] = '\0';
+	return 0;
+}
+
+/* One way of writing the URL back; -1 if it is too long. */
+static int
+build_url(char *out, const char *origin, const char *path,
+    const char *const *args, size_t nargs, int variant)
+{
+	size_t i, o = strlen(origin);
+	const char *eq;
+
+	if (o + 1 >= URL_MAX)
+		return -1;
+	memcpy(out, origin, o + 1);
+	if (put_enc(out, &o, path, strlen(path), variant, 1) != 0)
+		return -1;
+	for (i = 0; i < nargs; i++) {
+		if (o + 2 >= URL_MAX)
+			return -1;
+		out[o++] = i ? '&' : '?';
+		if ((eq = strchr(args[i], '=')) == NULL) {
+			if (put_enc(out, &o, args[i], strlen(args[i]), variant,
+			    0) != 0)
+				return -1;
+			continue;
+		}
+		if (put_enc(out, &o, args[i], (size_t)(eq - args[i]), variant,
+		    0) != 0 || o + 2 >= URL_MAX)
+			return -1;
+		out[o++] = '=';
+		if (put_enc(out, &o, eq + 1, strlen(eq + 1), variant, 0) != 0)
+			return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+fd_twilio_valid_decoded(const char *token, const char *origin,
+    const char *path, const char *const *args, size_t nargs,
+    const struct fd_form *params, const char *signature)
+{
+	char (*url)[URL_MAX];
+	int v, k, n = 0, ok = 0;
+
+	if ((url = malloc(NSTYLES * 4 * sizeof(*url))) == NULL)
+		return 0;
+	/* variant bits: 0-1 style, 2 lower-case hex, 3 space as '+' */
+	for (v = 0; v < 16 && !ok; v++) {
+		if ((v & 3) >= NSTYLES || build_url(url[n], origin, path, args,
+		    nargs, v) != 0)
+			continue;
+		for (k = 0; k < n && strcmp(url[k], url[n]) != 0; k++)
+			;
+		if (k < n)
+			continue;       /* written the same as an earlier one */
+		ok = fd_twilio_valid(token, url[n], params, signature);
+		n++;
+	}
+	free(url);
+	return ok;
 }

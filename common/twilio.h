@@ -44,5 +44,15 @@ void fd_twilio_sign(const char *token, const char *url,
  * 1 if valid. */
 int fd_twilio_valid(const char *token, const char *url,
     const struct fd_form *params, const char *signature);
+/* The same for a request whose path and query arrived decoded (the way
+ * libwebsockets hands them over): origin is the public URL without a
+ * trailing '/' ("https://host[:port][/prefix]"), path the decoded path,
+ * args the decoded query arguments ("name=value") in order.  Tries the
+ * usual ways of writing the URL (strict or loose percent-encoding, '+'
+ * or %20 for spaces, either hex case), each with the port variants.
+ * 1 if valid. */
+int fd_twilio_valid_decoded(const char *token, const char *origin,
+    const char *path, const char *const *args, size_t nargs,
+    const struct fd_form *params, const char *signature);
 
 #endif

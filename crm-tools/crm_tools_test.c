@@ -523,6 +523,20 @@ test_notes_and_call_record(void **state)
 	assert_string_equal(json_string_value(json_object_get(g, "outcome")),
 	    "message_taken");
 	assert_non_null(json_object_get(g, "ended_at"));
+	/* the record's times are instants: ISO 8601 with the offset */
+	{
+		const char *st = json_string_value(json_object_get(g,
+		    "started_at"));
+		const char *at = json_string_value(json_object_get(
+		    json_array_get(json_object_get(g, "turns"), 0), "at"));
+
+		assert_non_null(st);
+		assert_non_null(at);
+		assert_int_equal(strlen(st), 25);
+		assert_true(st[19] == '-' || st[19] == '+');
+		assert_true(st[22] == ':' && st[10] == 'T');
+		assert_int_equal(strlen(at), 25);
+	}
 	json_decref(r);
 	r = call("", "list_calls", json_pack("{s:i}", "limit", 5));
 	assert_true(ok(r));

@@ -84,6 +84,8 @@ queue_job(const struct fd_frame *f)
 	    gw_cfg.auth_token);
 	snprintf(cj->cfg.public_url, sizeof(cj->cfg.public_url), "%s",
 	    gw_cfg.public_url);
+	snprintf(cj->cfg.from, sizeof(cj->cfg.from), "%s",
+	    gw_cfg.business_phone);
 	pthread_mutex_unlock(&gw_lock);
 	if (workq_push(&carrier_q, &cj->j) != 0) {
 		log_err(f->call_id, "carrier: queue full, %s dropped",
@@ -224,7 +226,7 @@ do_outbound(struct carrier_job *cj)
 	int i, rv = -1;
 
 	if (from == NULL || from[0] == '\0')
-		config_lookup_string(&fd_config, "business.phone", &from);
+		from = cj->cfg.from;    /* business.phone when queued */
 	if (to == NULL || to[0] == '\0' || from == NULL || from[0] == '\0') {
 		log_err(NULL, "outbound call: missing 'to' or 'from'");
 		publish_result(cj, NULL, "failed", "missing to or from");

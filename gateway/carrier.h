@@ -17,6 +17,7 @@ struct carrier_cfg {                    /* a snapshot per job */
 	char account_sid[64];
 	char auth_token[128];
 	char public_url[512];
+	char from[64];                  /* default caller id: business.phone */
 };
 
 /* Each op makes one attempt: 0 done, 1 failed but safe to retry, -1 failed

@@ -68,6 +68,10 @@ static const struct fd_cfg_opt opts[] = {
 	    "2", 0, 25, NULL },
 	{ "gateway.max_queue_s", FD_CFG_INT, &gw_cfg.max_queue_s, 0, "120", 5,
 	    3600, NULL },
+	{ "gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+	/* the caller id of outbound calls the scheduler leaves without one */
+	{ "business.phone", FD_CFG_STR, gw_cfg.business_phone,
+	    sizeof(gw_cfg.business_phone), "", 0, 0, NULL },
 };
 
 static int gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -79,7 +83,7 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-static int check_config(void);
+static int check_config(char *err, size_t errlen);
 static void *bus_main(void *arg);
 static void lws_log(int level, const char *line);
 
@@ -167,9 +171,9 @@ main(int argc, char **argv)
 	uint64_t polled = 0, now;
 	int rv;
 
+	fd_daemon_validate = check_config;
+	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_GATEWAY, argc, argv, opts, FD_CFG_N(opts));
-	if (check_config() != 0)
-		exit(FD_EX_CONFIG);
 	gw_start_us = fd_mono_us();
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
@@ -207,10 +211,11 @@ main(int argc, char **argv)
 		if (fd_reload) {
 			fd_reload = 0;
 			pthread_mutex_lock(&gw_lock);
-			fd_daemon_reload(opts, FD_CFG_N(opts));
+			rv = fd_daemon_reload(opts, FD_CFG_N(opts));
 			pthread_mutex_unlock(&gw_lock);
-			log_info(NULL, "listen address, port and max_calls "
-			    "changes need a restart");
+			if (rv == 0)
+				log_info(NULL, "listen address, port and "
+				    "max_calls changes need a restart");
 		}
 		now = fd_mono_us();
 		if (now < polled + SERVICE_MIN_US)
@@ -233,21 +238,22 @@ main(int argc, char **argv)
 	return 0;
 }
 
-/* Refuse to start on a config that cannot work (exit FD_EX_CONFIG). */
+/* Refuse a config that cannot work: at start and under -n (exit
+ * FD_EX_CONFIG), and on SIGHUP (the old config stays). */
 static int
-check_config(void)
+check_config(char *err, size_t errlen)
 {
 	char url[600];
 
 	if (gw_cfg.validate_signature && gw_cfg.auth_token[0] == '\0') {
-		log_err(NULL, "config: gateway.validate_signature is on but no "
-		    "Twilio auth token is set: export TWILIO_AUTH_TOKEN (or set "
-		    "gateway.auth_token), or for local development set "
+		snprintf(err, errlen, "gateway.validate_signature is on but no "
+		    "Twilio auth token is set: export TWILIO_AUTH_TOKEN (or "
+		    "set gateway.auth_token), or for local development set "
 		    "gateway.validate_signature = false");
 		return -1;
 	}
 	if (twiml_stream_url(gw_cfg.public_url, url, sizeof(url)) != 0) {
-		log_err(NULL, "config: gateway.public_url '%s' must be an "
+		snprintf(err, errlen, "gateway.public_url '%s' must be an "
 		    "http:// or https:// URL", gw_cfg.public_url);
 		return -1;
 	}

@@ -33,6 +33,7 @@ struct gw_cfg {
 	char account_sid[64];           /* TWILIO_ACCOUNT_SID */
 	int pace_lead_frames;
 	int max_queue_s;                /* seconds of audio queued per call */
+	char business_phone[64];        /* business.phone: outbound caller id */
 };
 
 struct gw_stats {

@@ -37,10 +37,10 @@ struct http_req {
 	struct lws *wsi;
 	int method;
 	char path[256];
-	char query[1024];               /* args re-encoded, "" if none */
 	struct sbuf body;
 	int body_too_big;
 	int routed;                     /* lws may report an empty body too */
+	int close_after;                /* body of unknown length left unread */
 	struct rpc_job *job;            /* crm-tools call in flight */
 	/* the response */
 	int have_resp;
@@ -74,14 +74,13 @@ static void respond_text(struct http_req *r, unsigned status,
 static void respond_json(struct http_req *r, unsigned status, json_t *j);
 static int write_response(struct http_req *r);
 static void req_release(struct gw_conn *conn);
-static void read_query(struct http_req *r);
+static int body_expected(struct http_req *r);
 
 int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     struct gw_conn *conn, void *in, size_t len)
 {
 	struct http_req *r;
-	char cl[24];
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
@@ -100,16 +99,16 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			r->method = M_POST;
 		else
 			r->method = M_OTHER;
-		read_query(r);
 		GW_STAT_ADD(http_requests, 1);
-		if (r->method == M_POST && (lws_hdr_copy(wsi, cl, sizeof(cl),
-		    WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atol(cl) > 0))
-			return 0;       /* the body follows */
+		if (body_expected(r))
+			return 0;       /* route once it is in */
 		route(r);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		if ((r = conn->req) == NULL)
 			return -1;
+		if (len == 0)
+			return 0;       /* lws may report an empty body */
 		if (r->body.len + len > HTTP_BODY_MAX)
 			r->body_too_big = 1;
 		else
@@ -148,30 +147,30 @@ req_release(struct gw_conn *conn)
 	conn->req = NULL;
 }
 
-/* lws has url-decoded and split the query; put it back together the way
- * we encode URLs ourselves, for the signature check. */
-static void
-read_query(struct http_req *r)
+/*
+ * Wait for a body only when one comes: a POST with a Content-Length above
+ * zero.  A POST without a length (none, or chunked, which we do not take)
+ * is answered at once: 411 where a form is required, else what route()
+ * says (405, 404); that connection is closed after the answer, since its
+ * unread body would otherwise be taken for the next request.
+ */
+static int
+body_expected(struct http_req *r)
 {
-	char frag[512], *eq;
-	struct sbuf q;
-	int i;
+	char cl[24];
 
-	sbuf_init(&q);
-	for (i = 0; i < 32 && lws_hdr_copy_fragment(r->wsi, frag, sizeof(frag),
-	    WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
-		if (i)
-			sbuf_add(&q, "&");
-		if ((eq = strchr(frag, '=')) != NULL)
-			*eq = '\0';
-		sbuf_add_urlenc(&q, frag);
-		if (eq) {
-			sbuf_add(&q, "=");
-			sbuf_add_urlenc(&q, eq + 1);
-		}
+	if (r->method != M_POST)
+		return 0;
+	if (lws_hdr_copy(r->wsi, cl, sizeof(cl),
+	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+		return atol(cl) > 0;
+	r->close_after = 1;
+	if (strcmp(r->path, "/twilio/voice") == 0 ||
+	    strcmp(r->path, "/twilio/status") == 0) {
+		r->routed = 1;
+		respond_text(r, 411, "Content-Length required\n");
 	}
-	snprintf(r->query, sizeof(r->query), "%s", q.p && !q.err ? q.p : "");
-	sbuf_free(&q);
+	return 0;
 }
 
 /* Copy the decoded query argument name ("limit=") into buf; NULL if
@@ -191,12 +190,14 @@ query_arg(struct http_req *r, const char *name, char *buf, size_t len)
 
 /* Webhooks */
 
+#define MAX_QUERY_ARGS 32
+
 static int
 signature_ok(struct http_req *r, const struct fd_form *form)
 {
-	char sig[128];
-	struct sbuf url;
-	size_t ul;
+	char sig[128], origin[sizeof(gw_cfg.public_url)], *args[MAX_QUERY_ARGS];
+	char frag[1024];
+	size_t ol, n = 0, i;
 	int ok;
 
 	if (!gw_cfg.validate_signature)
@@ -206,21 +207,23 @@ signature_ok(struct http_req *r, const struct fd_form *form)
 		log_warnx(NULL, "http: %s without X-Twilio-Signature", r->path);
 		return 0;
 	}
-	ul = strlen(gw_cfg.public_url);
-	while (ul > 0 && gw_cfg.public_url[ul - 1] == '/')
-		ul--;
-	sbuf_init(&url);
-	sbuf_addn(&url, gw_cfg.public_url, ul);
-	sbuf_add(&url, r->path);
-	if (r->query[0]) {
-		sbuf_add(&url, "?");
-		sbuf_add(&url, r->query);
-	}
-	ok = !url.err && fd_twilio_valid(gw_cfg.auth_token, url.p, form, sig);
+	snprintf(origin, sizeof(origin), "%s", gw_cfg.public_url);
+	ol = strlen(origin);
+	while (ol > 0 && origin[ol - 1] == '/')
+		origin[--ol] = '\0';
+	/* lws decoded and split the query; twilio.c writes it back */
+	while (n < MAX_QUERY_ARGS && lws_hdr_copy_fragment(r->wsi, frag,
+	    sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, (int)n) >= 0 &&
+	    (args[n] = strdup(frag)) != NULL)
+		n++;
+	ok = fd_twilio_valid_decoded(gw_cfg.auth_token, origin, r->path,
+	    (const char *const *)args, n, form, sig);
 	if (!ok)
 		log_warnx(fd_form_get(form, "CallSid"), "http: bad "
-		    "X-Twilio-Signature for %s", url.p ? url.p : r->path);
-	sbuf_free(&url);
+		    "X-Twilio-Signature for %s%s (%zu query arguments)",
+		    origin, r->path, n);
+	for (i = 0; i < n; i++)
+		free(args[i]);
 	return ok;
 }
 
@@ -613,6 +616,9 @@ write_response(struct http_req *r)
 		    lws_add_http_header_by_name(r->wsi,
 		    (const unsigned char *)"cache-control:",
 		    (const unsigned char *)"no-store", 8, &p, end) ||
+		    (r->close_after && lws_add_http_header_by_token(r->wsi,
+		    WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+		    &p, end)) ||
 		    lws_finalize_write_http_header(r->wsi, start, &p, end))
 			return -1;
 		r->hdr_sent = 1;
@@ -638,7 +644,7 @@ write_response(struct http_req *r)
 	r->have_resp = 0;
 	free(r->resp);
 	r->resp = NULL;
-	if (lws_http_transaction_completed(r->wsi))
+	if (r->close_after || lws_http_transaction_completed(r->wsi))
 		return -1;
 	return 0;
 }

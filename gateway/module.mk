@@ -11,3 +11,8 @@ TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test
 gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c gateway/sbuf.c
 gateway_media_test_SRCS = gateway/media_msg_test.c gateway/media_msg.c
 gateway_pacer_test_SRCS = gateway/pacer_test.c gateway/pacer.c
+
+# the gateway binary of the same build over raw HTTP (signatures, POSTs
+# without a length, SIGHUP)
+TESTS += gateway_http_test
+gateway_http_test_SRCS = gateway/http_test.c

@@ -24,6 +24,7 @@ static int crm_up = -1;         /* unknown, then 0/1: log changes only */
 
 static const struct fd_cfg_opt opts[] = {
 	{ "scheduler.tick_s", FD_CFG_INT, &tick_s, 0, "30", 1, 3600, NULL },
+	{ "scheduler", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
 };
 
 static void scheduler_tick(void);

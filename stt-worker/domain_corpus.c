@@ -112,6 +112,17 @@ static const char *const requests[] = {
 	"my zip code is", "let me give you my number",
 	"what's the earliest you can take it", "do you have anything sooner",
 	"do you have anything on", "i'm not sure", "let me check",
+	"what services do you offer", "what services do you have",
+	"what kind of services do you offer", "what do you do",
+	"what kind of work do you do", "what can you do for me",
+	"when will my car be delivered", "when will my new car be delivered",
+	"when will it be delivered", "when is my delivery date",
+	"has my car arrived", "has my new car arrived yet",
+	"when does my car arrive", "is my new car here yet",
+	"do you speak spanish", "do you speak french", "do you speak english",
+	"is there someone who speaks spanish",
+	"can i talk to someone in spanish", "i have a confirmation code",
+	"i have my confirmation code", "i don't have the code",
 };
 
 /* xorshift: the same corpus on every start */
@@ -476,6 +487,42 @@ vehicles(struct gen *g)
 	}
 }
 
+/* Confirmation codes (crm-tools' alphabet) read back letter by letter,
+ * sometimes in the radio alphabet. */
+static void
+codes(struct gen *g)
+{
+	static const char alpha[] = "acdefghjkmnpqrtuvwxyz234679";
+	static const char *const radio[26] = { "alpha", "bravo", "charlie",
+		"delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+		"kilo", "lima", "mike", "november", "oscar", "papa", "quebec",
+		"romeo", "sierra", "tango", "uniform", "victor", "whiskey",
+		"x ray", "yankee", "zulu" };
+	static const char *const f[] = { "my confirmation code is %s",
+		"the code is %s", "it's %s", "%s", "confirmation %s",
+		"my code is %s" };
+	char code[160], w[16];
+	size_t n;
+	int i, k, c, nato;
+
+	for (i = 0; i < 120; i++) {
+		nato = i % 4 == 3;
+		code[0] = '\0';
+		for (k = 0, n = 0; k < 5; k++) {
+			c = alpha[rnd(&g->seed) % (sizeof(alpha) - 1)];
+			if (c >= '0' && c <= '9')
+				stt_num_words(c - '0', w, sizeof(w));
+			else if (nato)
+				snprintf(w, sizeof(w), "%s", radio[c - 'a']);
+			else
+				snprintf(w, sizeof(w), "%c", c);
+			n += (size_t)snprintf(code + n, sizeof(code) - n, "%s%s",
+			    k ? " " : "", w);
+		}
+		emit(g, PICK(&g->seed, f), code);
+	}
+}
+
 static void
 hours_prices(struct gen *g, const struct fd_business *b)
 {
@@ -519,6 +566,7 @@ domain_corpus(const struct fd_business *b, const char *const *extra,
 	if (b->has_vehicles)
 		vehicles(&g);
 	hours_prices(&g, b);
+	codes(&g);
 	return g.rv;
 }
 

@@ -29,6 +29,10 @@ struct stt_events {
 struct stt_engine_ops {
 	const char *name;
 	int (*init)(const config_t *cfg, void **eng, char *err, size_t errlen);
+	/* Optional: the checks init makes of the config (values, files,
+	 * keys) without loading anything; stt-worker -n runs them.  0 or -1
+	 * with err set. */
+	int (*check)(const config_t *cfg, char *err, size_t errlen);
 	void (*fini)(void *eng);
 	void *(*stream_open)(void *eng, const char *call_id,
 	    const struct stt_events *ev, void *arg);

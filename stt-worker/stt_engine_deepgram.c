@@ -286,9 +286,31 @@ dg_close(void *stream)
 	lws_cancel_service(e->ctx);
 }
 
+/* What dg_init would refuse, without connecting (-n). */
+static int
+dg_check(const config_t *cfg, char *err, size_t errlen)
+{
+	const char *key = getenv("DEEPGRAM_API_KEY");
+	struct dg_eng *e;
+	int rv;
+
+	if (key == NULL || key[0] == '\0') {
+		snprintf(err, errlen, "deepgram: DEEPGRAM_API_KEY is not set");
+		return -1;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rv = read_config(cfg, e, err, errlen);
+	free(e);
+	return rv;
+}
+
 const struct stt_engine_ops stt_engine_deepgram = {
 	.name = "deepgram",
 	.init = dg_init,
+	.check = dg_check,
 	.fini = dg_fini,
 	.stream_open = dg_open,
 	.feed = dg_feed,

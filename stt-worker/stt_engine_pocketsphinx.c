@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "business.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -117,6 +119,7 @@ struct ps_cfg {
 };
 
 static void ps_fini(void *eng);
+static int ps_check(const config_t *cfg, char *err, size_t errlen);
 static void ps_stream_close(void *stream);
 static void *worker_main(void *arg);
 static int take_config(const config_t *cfg, struct ps_cfg *c, char *err,
@@ -188,6 +191,47 @@ fail:
 	e->dopts.lm = NULL;
 	ps_fini(e);
 	return -1;
+}
+
+/* What init would refuse, found without loading a model (-n). */
+static int
+ps_check(const config_t *cfg, char *err, size_t errlen)
+{
+	struct fd_business *biz;
+	struct ps_cfg c;
+	int rv;
+
+	if (take_config(cfg, &c, err, errlen) != 0)
+		return -1;
+	if (psd_front_parse(c.front) < 0) {
+		snprintf(err, errlen, "stt.front: '%s' is not zero, lowpass or "
+		    "native8k", c.front);
+		return -1;
+	}
+	if (strcmp(c.lm, "domain") != 0 && strcmp(c.lm, "generic") != 0) {
+		snprintf(err, errlen, "stt.lm: '%s' is neither domain nor "
+		    "generic", c.lm);
+		return -1;
+	}
+	if (access(c.model, R_OK) != 0 || access(c.dict, R_OK) != 0 ||
+	    (strcmp(c.lm, "generic") == 0 && access(c.generic_lm, R_OK) != 0)
+	    || (c.extra_file[0] && access(c.extra_file, R_OK) != 0)) {
+		snprintf(err, errlen, "stt: cannot read the model, dictionary, "
+		    "generic_lm or extra_words_file (%s, %s, %s, %s)", c.model,
+		    c.dict, c.generic_lm, c.extra_file[0] ? c.extra_file :
+		    "none");
+		return -1;
+	}
+	if (strcmp(c.lm, "domain") != 0)
+		return 0;
+	/* the domain model is built from the business section */
+	if ((biz = malloc(sizeof(*biz))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rv = fd_business_load(cfg, biz, err, errlen);
+	free(biz);
+	return rv;
 }
 
 static void
@@ -511,6 +555,7 @@ ps_vocabulary(void *eng, const char *const *words, size_t n)
 const struct stt_engine_ops stt_engine_pocketsphinx = {
 	.name = "pocketsphinx",
 	.init = ps_init_engine,
+	.check = ps_check,
 	.fini = ps_fini,
 	.stream_open = ps_stream_open,
 	.feed = ps_feed,

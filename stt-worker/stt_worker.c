@@ -58,6 +58,7 @@ static void sweep(uint64_t now);
 static void on_started(void *arg, uint32_t at_ms);
 static void on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
 static void on_result(void *arg, const struct stt_result *r);
+static int check_config(char *err, size_t errlen);
 
 static const struct stt_events events = { on_started, on_stopped,
 	on_result };
@@ -115,11 +116,10 @@ main(int argc, char **argv)
 	char err[512];
 	int rv;
 
+	fd_daemon_validate = check_config;
+	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_STT, argc, argv, opts, FD_CFG_N(opts));
-	if ((engine = stt_engine_find(engine_name)) == NULL) {
-		log_err(NULL, "stt.engine: unknown engine '%s'", engine_name);
-		exit(FD_EX_CONFIG);
-	}
+	engine = stt_engine_find(engine_name);  /* check_config found it */
 	if (engine->init(&fd_config, &eng, err, sizeof(err)) != 0) {
 		log_err(NULL, "%s: %s", engine->name, err);
 		exit(FD_EX_CONFIG);
@@ -165,6 +165,21 @@ main(int argc, char **argv)
 	fd_bus_close(&bus);
 	config_destroy(&fd_config);
 	return 0;
+}
+
+/* The engine and its options, at start, under -n and on SIGHUP (where
+ * a new engine name is only checked: it takes a restart). */
+static int
+check_config(char *err, size_t errlen)
+{
+	const struct stt_engine_ops *e;
+
+	if ((e = stt_engine_find(engine_name)) == NULL) {
+		snprintf(err, errlen, "stt.engine: unknown engine '%s' "
+		    "(pocketsphinx, deepgram)", engine_name);
+		return -1;
+	}
+	return e->check ? e->check(&fd_config, err, errlen) : 0;
 }
 
 static struct call *

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +27,8 @@
 #include "mulaw.h"
 
 static pid_t daemon_pid;
-static char bin[512], dir[64], conf[128], gw_addr[128], ag_addr[128],
-    stt_addr[128];
+static char bin[512], dir[64], conf[128], ready[128], gw_addr[128],
+    ag_addr[128], stt_addr[128];
 
 static void
 write_conf(const char *engine)
@@ -47,6 +48,9 @@ start(void)
 
 	assert_true(p >= 0);
 	if (p == 0) {
+		/* a test that dies must not leave the daemon behind */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setenv("FRONTDESK_READY_FILE", ready, 1);
 		execl(bin, "stt-worker", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
@@ -150,23 +154,30 @@ test_daemon(void **state)
 	const char *subs[1] = { stt_addr };
 	static const int types[] = { FD_MSG_SPEECH_STARTED,
 		FD_MSG_SPEECH_STOPPED, FD_MSG_TRANSCRIPT };
+	static const char start_json[] =
+	    "{\"call_id\":\"CAe2e\",\"from\":\"+15555550123\"}";
 	struct fd_bus gw, ag, sub;
 	struct got g = { 0 };
 	json_t *hint;
 	pid_t p;
-	int st;
+	int st, i;
 
 	(void)state;
 	write_conf("pocketsphinx");
 	assert_int_equal(fd_bus_open_addrs(&gw, gw_addr, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&ag, ag_addr, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&sub, NULL, subs, 1, types, 3), 0);
+	unlink(ready);
 	p = daemon_pid = start();
-	/* the daemon loads its models, then dials us */
-	fd_sleep_us(5000000);
+	/* the daemon loads its models (4 to 12 s on a busy machine), dials
+	 * us and says it is ready; then our subscriber's redial finds it */
+	for (i = 0; i < 600 && access(ready, F_OK) != 0; i++)
+		fd_sleep_us(100000);
+	assert_int_equal(access(ready, F_OK), 0);
+	fd_sleep_us(500000);
 	assert_int_equal(kill(p, 0), 0);
-	fd_bus_publish(&gw, FD_MSG_CALL_START, "CAe2e", 0,
-	    "{\"call_id\":\"CAe2e\",\"from\":\"+15555550123\"}", 44);
+	fd_bus_publish(&gw, FD_MSG_CALL_START, "CAe2e", 0, start_json,
+	    strlen(start_json));
 	fd_sleep_us(100000);
 	send_audio(&gw, "kal", "book an oil change next tuesday at ten", 1200);
 	drain(&sub, &g, 1, 10000);
@@ -244,11 +255,13 @@ main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "/tmp/stt-e2e-%d", (int)getpid());
 	mkdir(dir, 0700);
 	snprintf(conf, sizeof(conf), "%s/stt.conf", dir);
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
 	snprintf(gw_addr, sizeof(gw_addr), "ipc://%s/gateway.pub", dir);
 	snprintf(ag_addr, sizeof(ag_addr), "ipc://%s/agent.pub", dir);
 	snprintf(stt_addr, sizeof(stt_addr), "ipc://%s/stt-worker.pub", dir);
 	rv = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(conf);
+	unlink(ready);
 	rmdir(dir);
 	return rv;
 }

@@ -43,6 +43,7 @@ static const struct fd_cfg_opt opts[] = {
 static struct fd_bus bus;
 static struct tts_prons prons;
 
+static int check_config(char *err, size_t errlen);
 static void say(const struct fd_frame *f, uint64_t now);
 static void reload(void);
 static void warm_up(const struct tts_engine_ops *ops, void *eng);
@@ -87,11 +88,9 @@ main(int argc, char **argv)
 	void *eng;
 	int rv;
 
+	fd_daemon_validate = check_config;
 	fd_daemon_start(FD_D_TTS, argc, argv, opts, FD_CFG_N(opts));
-	if ((ops = tts_engine_find(engine_name)) == NULL) {
-		log_err(NULL, "tts.engine: unknown engine '%s'", engine_name);
-		exit(FD_EX_CONFIG);
-	}
+	ops = tts_engine_find(engine_name);     /* check_config found it */
 	if (ops->init(&fd_config, &eng, err, sizeof(err)) != 0) {
 		log_err(NULL, "tts engine %s: %s", ops->name, err);
 		exit(FD_EX_CONFIG);
@@ -137,6 +136,29 @@ main(int argc, char **argv)
 	ops->fini(eng);
 	tts_prons_free(&prons);
 	fd_bus_close(&bus);
+	return 0;
+}
+
+/* The engine, its voice and options, the pronunciations: what start
+ * needs, checked at start and under -n with a throw-away engine. */
+static int
+check_config(char *err, size_t errlen)
+{
+	const struct tts_engine_ops *ops;
+	struct tts_prons p;
+	void *eng;
+
+	if ((ops = tts_engine_find(engine_name)) == NULL) {
+		snprintf(err, errlen, "tts.engine: unknown engine '%s' (flite, "
+		    "deepgram, elevenlabs)", engine_name);
+		return -1;
+	}
+	if (ops->init(&fd_config, &eng, err, errlen) != 0)
+		return -1;
+	ops->fini(eng);
+	if (tts_prons_load(&fd_config, &p, err, errlen) != 0)
+		return -1;
+	tts_prons_free(&p);
 	return 0;
 }
 
