@@ -488,32 +488,25 @@ vehicles(struct gen *g)
 }
 
 /* Confirmation codes (crm-tools' alphabet) read back letter by letter,
- * sometimes in the radio alphabet. */
+ * always after "code is", so the letters do not leak into other
+ * sentences: a few, since every one shifts other words a little (with
+ * 120 and the radio alphabet "off" came out as "golf"). */
 static void
 codes(struct gen *g)
 {
 	static const char alpha[] = "acdefghjkmnpqrtuvwxyz234679";
-	static const char *const radio[26] = { "alpha", "bravo", "charlie",
-		"delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
-		"kilo", "lima", "mike", "november", "oscar", "papa", "quebec",
-		"romeo", "sierra", "tango", "uniform", "victor", "whiskey",
-		"x ray", "yankee", "zulu" };
 	static const char *const f[] = { "my confirmation code is %s",
-		"the code is %s", "it's %s", "%s", "confirmation %s",
+		"the code is %s", "the confirmation code is %s",
 		"my code is %s" };
 	char code[160], w[16];
 	size_t n;
-	int i, k, c, nato;
+	int i, k, c;
 
-	for (i = 0; i < 120; i++) {
-		nato = i % 4 == 3;
-		code[0] = '\0';
+	for (i = 0; i < 30; i++) {
 		for (k = 0, n = 0; k < 5; k++) {
 			c = alpha[rnd(&g->seed) % (sizeof(alpha) - 1)];
 			if (c >= '0' && c <= '9')
 				stt_num_words(c - '0', w, sizeof(w));
-			else if (nato)
-				snprintf(w, sizeof(w), "%s", radio[c - 'a']);
 			else
 				snprintf(w, sizeof(w), "%c", c);
 			n += (size_t)snprintf(code + n, sizeof(code) - n, "%s%s",
