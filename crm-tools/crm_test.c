@@ -3,11 +3,13 @@
  * VIN check digit and model year, confirmation codes, phone and name
  * parsing, dates relative to "now", urgency words and lead scores.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -347,6 +349,48 @@ test_ledger_ttl_and_errors(void **state)
 	ledger_init(60000, 2);
 }
 
+/* A slow loader: eight threads wanting the same day at once cause one
+ * load, not eight (the losers of a race all want the next days). */
+static int
+slow_load(void *arg, time_t from, time_t to, struct ledger_slot *out,
+    int max)
+{
+	usleep(50000);
+	return fake_load(arg, from, to, out, max);
+}
+
+static struct fake_db shared_db;
+
+static void *
+want_day(void *arg)
+{
+	struct slot_busy busy[8];
+	time_t t = *(time_t *)arg;
+
+	return (void *)(long)ledger_busy(t, t + 3600, 0, busy, 8, slow_load,
+	    &shared_db);
+}
+
+static void
+test_ledger_loads_once(void **state)
+{
+	pthread_t th[8];
+	time_t t = at("2026-12-03T09:00");
+	void *rv;
+	int i;
+
+	(void)state;
+	ledger_init(60000, 2);
+	memset(&shared_db, 0, sizeof(shared_db));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, want_day, &t), 0);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(th[i], &rv), 0);
+		assert_int_equal((long)rv, 0);
+	}
+	assert_int_equal(shared_db.loads, 1);
+}
+
 int
 main(void)
 {
@@ -362,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_ledger_claims),
 		cmocka_unit_test(test_ledger_ttl_and_errors),
+		cmocka_unit_test(test_ledger_loads_once),
 	};
 
 	setenv("TZ", "America/New_York", 1);

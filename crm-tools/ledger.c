@@ -17,12 +17,14 @@
 struct lday {
 	time_t day;             /* calendar day start; 0: unused */
 	uint64_t loaded_us;     /* 0: must be reloaded */
+	int loading;            /* one thread is loading it: wait for that */
 	uint64_t used;          /* last use, for eviction */
 	struct ledger_slot *s;
 	int n, cap;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t load_done = PTHREAD_COND_INITIALIZER;
 static int ttl_ms, nres;
 static uint64_t next_claim, tick;
 static struct lday days[LEDGER_DAYS];
@@ -89,7 +91,8 @@ victim(void)
 	for (i = 0; i < LEDGER_DAYS; i++) {
 		if (days[i].day == 0)
 			return &days[i];
-		if (!pending(&days[i]) && (v == NULL || days[i].used < v->used))
+		if (!pending(&days[i]) && !days[i].loading &&
+		    (v == NULL || days[i].used < v->used))
 			v = &days[i];
 	}
 	if (v != NULL) {
@@ -134,34 +137,46 @@ install(struct lday *d, const struct ledger_slot *loaded, int n)
 }
 
 /* The fresh day containing t, with the lock held; NULL (lock released)
- * when it cannot be loaded or kept. */
+ * when it cannot be loaded or kept.  One thread loads a day while the
+ * others wait for it: a race's losers all want the next days at once. */
 static struct lday *
 get_day(time_t t, ledger_load_fn load, void *arg)
 {
 	struct ledger_slot *tmp;
 	struct lday *d;
 	time_t day = fd_day_start(t);
-	int n;
+	int n = 0;
 
 	pthread_mutex_lock(&mu);
-	if ((d = find(day)) != NULL && fresh(d)) {
+	for (;;) {
+		if ((d = find(day)) == NULL) {
+			if ((d = victim()) == NULL) {
+				pthread_mutex_unlock(&mu);
+				return NULL;
+			}
+			d->day = day;
+		}
+		if (!d->loading)
+			break;
+		pthread_cond_wait(&load_done, &mu);
+	}
+	if (fresh(d)) {
 		d->used = ++tick;
 		return d;
 	}
+	d->loading = 1;
 	pthread_mutex_unlock(&mu);
-	if ((tmp = malloc(LEDGER_MAX * sizeof(*tmp))) == NULL)
-		return NULL;
-	if ((n = load(arg, day, fd_add_days(day, 1), tmp, LEDGER_MAX)) < 0 ||
-	    n >= LEDGER_MAX) {
+	if ((tmp = malloc(LEDGER_MAX * sizeof(*tmp))) != NULL &&
+	    ((n = load(arg, day, fd_add_days(day, 1), tmp, LEDGER_MAX)) < 0 ||
+	    n >= LEDGER_MAX)) {
 		free(tmp);
-		return NULL;
+		tmp = NULL;
 	}
 	pthread_mutex_lock(&mu);
-	if ((d = find(day)) == NULL && (d = victim()) != NULL)
-		d->day = day;
-	if (d == NULL || (!fresh(d) && install(d, tmp, n) != 0)) {
-		if (d != NULL)
-			d->loaded_us = 0;
+	d->loading = 0;
+	pthread_cond_broadcast(&load_done);
+	if (tmp == NULL || install(d, tmp, n) != 0) {
+		d->loaded_us = 0;
 		pthread_mutex_unlock(&mu);
 		free(tmp);
 		return NULL;
