@@ -5,6 +5,7 @@
  * code here only picks a free bay and retries when a concurrent booking won
  * the race for it.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +61,50 @@ find_service(struct crm_ctx *c, const char *name, int *id)
 	return NULL;
 }
 
-/* The ledger's loader: active bookings on the bays overlapping [from, to)
- * (another bay kind or an inactive bay is not one a booking can take). */
+/* The ledger loads days on a connection of its own when the request holds
+ * none: a race's losers need the next days for their alternatives and
+ * should not queue for the pool behind the winners' inserts. */
+static pthread_mutex_t ledger_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct crm_worker ledger_w = { .idx = -2 };
+
+static int db_busy_on(struct crm_ctx *c, time_t from, time_t to,
+    struct ledger_slot *out, int max);
+
 static int
 db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
 {
-	struct crm_ctx *c = arg;
+	struct crm_ctx *c = arg, lc;
+	int n;
+
+	if (c->w != NULL)
+		return db_busy_on(c, from, to, out, max);
+	memset(&lc, 0, sizeof(lc));
+	lc.w = &ledger_w;
+	lc.call_id = c->call_id;
+	lc.tool = c->tool;
+	pthread_mutex_lock(&ledger_mu);
+	if ((n = db_busy_on(&lc, from, to, out, max)) < 0) {
+		c->code = lc.code;
+		memcpy(c->err, lc.err, sizeof(c->err));
+	}
+	pthread_mutex_unlock(&ledger_mu);
+	return n;
+}
+
+void
+crm_ledger_close(void)
+{
+	pthread_mutex_lock(&ledger_mu);
+	crm_pg_close(&ledger_w);
+	pthread_mutex_unlock(&ledger_mu);
+}
+
+/* Active bookings on the bays overlapping [from, to) (another bay kind or
+ * an inactive bay is not one a booking can take). */
+static int
+db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
+    int max)
+{
 	char a[24], b[24];
 	const char *p[2];
 	PGresult *r;
