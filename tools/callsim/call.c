@@ -77,8 +77,10 @@ out:
 	for (i = 0; i < sc->nturns; i++)
 		if (p.speech)
 			free(p.speech[i]);
-	for (i = 0; p.replies && i <= sc->nturns; i++)
+	for (i = 0; p.replies && i <= sc->nturns; i++) {
 		free(p.replies[i].pcm);
+		free(p.replies[i].cuts);
+	}
 	free(p.speech);
 	free(p.speech_n);
 	free(p.replies);
@@ -271,13 +273,14 @@ hear(const struct scenario *sc, struct session_plan *p,
 	char text[4096];
 	size_t i;
 
-	if (voice_hear(p->replies[0].pcm, p->replies[0].n, text,
-	    sizeof(text)) == 0)
+	if (voice_hear(p->replies[0].pcm, p->replies[0].n, p->replies[0].cuts,
+	    p->replies[0].ncuts, text, sizeof(text)) == 0)
 		r->greeting = strdup(text);
 	for (i = 0; i < sc->nturns; i++) {
 		if (p->replies[i + 1].n == 0)
 			continue;
-		if (voice_hear(p->replies[i + 1].pcm, p->replies[i + 1].n, text,
+		if (voice_hear(p->replies[i + 1].pcm, p->replies[i + 1].n,
+		    p->replies[i + 1].cuts, p->replies[i + 1].ncuts, text,
 		    sizeof(text)) == 0)
 			r->turns[i].heard = strdup(text);
 	}

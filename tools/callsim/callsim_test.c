@@ -1,7 +1,8 @@
 /*
  * callsim_test.c - unit tests for callsim's pure logic: scenario parsing
  * and rejection, the playout buffer and mark echo rules, heard_contains
- * matching, TwiML reading and appointment matching, and the WebSocket
+ * matching (and not matching what the agent says otherwise), the hearing
+ * corpus being in step with the agent's templates, TwiML reading and appointment matching, and the WebSocket
  * framing of --streams.
  */
 #include <stdarg.h>
@@ -13,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "agent_lines.h"
 #include "call.h"
+#include "config.h"
 #include "eval.h"
 #include "expect.h"
 #include "heard.h"
@@ -267,6 +270,35 @@ test_playout_ring(void **state)
 	playout_free(&p);
 }
 
+struct sync_check {
+	char *corpus;           /* "\n" + heard_corpus.txt */
+	int lines, missing;
+};
+
+static void
+sync_segment(void *arg, const char *spoken)
+{
+	struct sync_check *c = arg;
+	char line[2048], want[2056];
+
+	agent_lines_corpus_line(spoken, line, sizeof(line));
+	if (!line[0])
+		return;
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	c->lines++;
+	if (strstr(c->corpus, want) == NULL) {
+		if (c->missing++ < 5)
+			print_message("not in heard_corpus.txt: %s\n", line);
+	}
+}
+
+static void
+sync_line(void *arg, int id, const char *text)
+{
+	(void)id;
+	assert_int_equal(agent_lines_spoken(text, 0, sync_segment, arg), 0);
+}
+
 static void
 test_heard_normalise(void **state)
 {
@@ -301,6 +333,81 @@ test_heard_contains(void **state)
 	assert_true(heard_contains("booked for tuesday at ten", "10:00"));
 	assert_true(heard_contains("anything", ""));
 	assert_false(heard_contains("", "anything"));
+}
+
+/* The phrases scenarios expect, against what the agent says when it does
+ * not say them (and does): the check must still be able to fail. */
+static void
+test_heard_contains_negative(void **state)
+{
+	(void)state;
+	assert_false(heard_contains("is there anything else i can help you "
+	    "with", "still there"));
+	assert_false(heard_contains("there is still a slot", "still there"));
+	assert_true(heard_contains("sorry i can't hear you if you're still "
+	    "there please say something", "still there"));
+	assert_false(heard_contains("thanks and what's your first and last "
+	    "name or the confirmation code of your booking",
+	    "your confirmation code is"));
+	assert_false(heard_contains("done your oil change is now on monday "
+	    "your confirmation code stays k q seven z p",
+	    "your confirmation code is"));
+	assert_false(heard_contains("your code is k q seven", "confirmation "
+	    "code"));
+	assert_true(heard_contains("confirmation the code",
+	    "confirmation code"));          /* an inserted word */
+	assert_false(heard_contains("confirmation of your booking code",
+	    "confirmation code"));          /* too far apart */
+	assert_false(heard_contains("done your confirmation code stays v y w "
+	    "six t is there anything else", "your confirmation code is"));
+	assert_false(heard_contains("code confirmation", "confirmation code"));
+	assert_false(heard_contains("the next opening is friday", "open"));
+	assert_false(heard_contains("we're closed on sunday", "open"));
+	assert_false(heard_contains("sure let me connect you with a member "
+	    "of our team", "take a message"));
+	assert_false(heard_contains("would you like someone to call you",
+	    "call you back"));
+	assert_false(heard_contains("thanks for calling otto's auto",
+	    "thanks for calling today"));   /* 3 of 4 words */
+}
+
+/* heard_corpus.txt is generated from the agent's templates; a template
+ * changed without regenerating it leaves callsim unable to hear it. */
+static void
+test_corpus_in_sync(void **state)
+{
+	struct sync_check c = { NULL, 0, 0 };
+	struct fd_business b;
+	config_t cfg;
+	char err[256];
+	unsigned seed = 1;
+	FILE *f;
+	long n;
+
+	(void)state;
+	assert_int_equal(fd_cfg_open(&cfg, "etc/frontdesk.conf", err,
+	    sizeof(err)), 0);
+	assert_int_equal(agent_lines_init(&cfg, &b, err, sizeof(err)), 0);
+	f = fopen("tools/callsim/heard_corpus.txt", "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	c.corpus = calloc(1, (size_t)n + 2);
+	assert_non_null(c.corpus);
+	c.corpus[0] = '\n';
+	assert_int_equal(fread(c.corpus + 1, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	agent_lines_round(&b, &seed, sync_line, &c);
+	if (c.missing)
+		print_message("%d of %d lines missing: regenerate with "
+		    "build/bin/callsim-hearbench --write-corpus > "
+		    "tools/callsim/heard_corpus.txt\n", c.missing, c.lines);
+	assert_int_equal(c.missing, 0);
+	assert_true(c.lines > 100);
+	free(c.corpus);
+	agent_lines_fini();
+	config_destroy(&cfg);
 }
 
 static void
@@ -540,6 +647,8 @@ main(void)
 		cmocka_unit_test(test_playout_ring),
 		cmocka_unit_test(test_heard_normalise),
 		cmocka_unit_test(test_heard_contains),
+		cmocka_unit_test(test_heard_contains_negative),
+		cmocka_unit_test(test_corpus_in_sync),
 		cmocka_unit_test(test_twiml),
 		cmocka_unit_test(test_appt_match),
 		cmocka_unit_test(test_verdict_check),

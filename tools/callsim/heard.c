@@ -2,7 +2,8 @@
  * heard.c - normalising transcripts and the in-order word match used by
  * expect.heard_contains.  The recogniser drops and swaps short words, so a
  * phrase counts as heard when the longest common subsequence of its words
- * and the heard words covers at least 80% of the phrase.
+ * and a stretch of the heard words (at most HEARD_MAX_GAP longer than the
+ * phrase) covers at least 80% of the phrase.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -137,12 +138,35 @@ split(char *s, char ***words)
 	return n;
 }
 
+/* Longest common subsequence of the phrase and heard[0..nh). */
+static size_t
+lcs(char **hw, size_t nh, char **pw, size_t np, size_t *prev, size_t *cur)
+{
+	size_t i, j, *tmp;
+
+	memset(prev, 0, (np + 1) * sizeof(*prev));
+	memset(cur, 0, (np + 1) * sizeof(*cur));
+	for (i = 0; i < nh; i++) {
+		for (j = 1; j <= np; j++) {
+			if (strcmp(hw[i], pw[j - 1]) == 0)
+				cur[j] = prev[j - 1] + 1;
+			else
+				cur[j] = cur[j - 1] > prev[j] ? cur[j - 1] :
+				    prev[j];
+		}
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	return prev[np];
+}
+
 int
 heard_contains(const char *heard, const char *phrase)
 {
 	char *h = heard_normalise(heard), *p = heard_normalise(phrase);
 	char **hw = NULL, **pw = NULL;
-	size_t nh, np, i, j, *prev = NULL, *cur = NULL, *tmp, lcs;
+	size_t nh, np, i, win, *prev = NULL, *cur = NULL;
 	int match = 0;
 
 	if (h == NULL || p == NULL)
@@ -159,20 +183,14 @@ heard_contains(const char *heard, const char *phrase)
 	cur = calloc(np + 1, sizeof(*cur));
 	if (prev == NULL || cur == NULL)
 		goto out;
-	for (i = 0; i < nh; i++) {
-		for (j = 1; j <= np; j++) {
-			if (strcmp(hw[i], pw[j - 1]) == 0)
-				cur[j] = prev[j - 1] + 1;
-			else
-				cur[j] = cur[j - 1] > prev[j] ? cur[j - 1] :
-				    prev[j];
-		}
-		tmp = prev;
-		prev = cur;
-		cur = tmp;
-	}
-	lcs = prev[np];
-	match = lcs * 5 >= np * 4;
+	/* the words must also be close together: within a window of the
+	 * phrase's length plus HEARD_MAX_GAP words, so "your confirmation
+	 * code stays k q seven z p is there" does not hold "your
+	 * confirmation code is" */
+	win = np + HEARD_MAX_GAP;
+	for (i = 0; i < nh && !match; i++)
+		match = lcs(hw + i, nh - i < win ? nh - i : win, pw, np, prev,
+		    cur) * 5 >= np * 4;
 out:
 	free(prev);
 	free(cur);

@@ -1,10 +1,14 @@
 # callsim: simulated caller + Twilio carrier for end-to-end tests.
 # Links tts-worker's flite engine (TTS_FLITE_SRCS) for the caller's voice
-# and stt-worker's ps8k decoder (STT_CORE) for hearing the agent.
+# and stt-worker's model, front end and LM builder (STT_CORE) under ear.c
+# for hearing the agent.
 CALLSIM_CORE = tools/callsim/scenario.c tools/callsim/playout.c \
                tools/callsim/heard.c tools/callsim/twiml.c \
                tools/callsim/eval.c
-CALLSIM_VOICE = $(TTS_FLITE_SRCS) $(STT_CORE)
+# the agent's sentences from its own templates, as the tts-worker speaks them
+CALLSIM_LINES = tools/callsim/agent_lines.c agent/templates.c \
+                agent/datetime.c agent/text.c $(TTS_TEXT_SRCS)
+CALLSIM_VOICE = tools/callsim/ear.c $(TTS_FLITE_SRCS) $(STT_CORE)
 
 BINS += callsim
 callsim_SRCS = tools/callsim/callsim.c tools/callsim/call.c \
@@ -18,7 +22,7 @@ callsim_LIBS = $(LIB_LWS) $(LIB_CURL) $(LIB_PS) $(LIB_FLITE)
 
 TESTS += callsim_test
 callsim_test_SRCS = tools/callsim/callsim_test.c tools/callsim/expect.c \
-                    tools/callsim/wsframe.c $(CALLSIM_CORE)
+                    tools/callsim/wsframe.c $(CALLSIM_CORE) $(CALLSIM_LINES)
 callsim_test_LIBS =
 
 # a scripted stand-in gateway + agent, for testing callsim alone
@@ -26,3 +30,12 @@ BINS += callsim-fakegw
 callsim-fakegw_SRCS = tools/callsim/fakegw.c tools/callsim/voice.c \
                       $(CALLSIM_VOICE)
 callsim-fakegw_LIBS = $(LIB_LWS) $(LIB_PS) $(LIB_FLITE)
+
+# offline measure of callsim's hearing on the agent's own replies, spoken
+# through the tts-worker's path; also writes heard_corpus.txt
+BINS += callsim-hearbench
+callsim-hearbench_SRCS = tools/callsim/hearbench.c \
+                         tools/callsim/agent_voice.c tools/callsim/heard.c \
+                         tts-worker/tts_pipe.c $(CALLSIM_LINES) \
+                         $(CALLSIM_VOICE)
+callsim-hearbench_LIBS = $(LIB_PS) $(LIB_FLITE)

@@ -94,6 +94,7 @@ static void send_start(struct sess *s);
 static void send_garbage(struct sess *s, int after_start);
 static void send_stop(struct sess *s);
 static void echo_due_marks(struct sess *s);
+static void reply_cut(struct sess *s);
 static void hang_up(struct sess *s, const char *by);
 static void proto_fail(struct sess *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -630,6 +631,7 @@ handle_msg(struct sess *s, const char *txt, size_t len)
 			s->barge_turn = -1;
 		}
 		playout_clear(&s->po);
+		reply_cut(s);
 		echo_due_marks(s);
 	} else
 		proto_fail(s, "gateway sent unknown event \"%s\"", ev);
@@ -694,6 +696,7 @@ echo_due_marks(struct sess *s)
 	json_t *j;
 
 	while (playout_due_mark(&s->po, name, sizeof(name))) {
+		reply_cut(s);
 		s->r->marks_echoed++;
 		snprintf(seq, sizeof(seq), "%lu", ++s->seq);
 		j = json_pack("{s:s, s:s, s:s, s:{s:s}}", "event", "mark",
@@ -702,6 +705,26 @@ echo_due_marks(struct sess *s)
 		if (j)
 			q_json(s, j);
 	}
+}
+
+/* Everything played so far into this reply ends a piece: the next audio
+ * is another TTS segment (or comes after a clear). */
+static void
+reply_cut(struct sess *s)
+{
+	struct reply_audio *ra = &s->p->replies[s->cur_reply];
+	size_t *nc, ncap;
+
+	if (ra->n == 0 || (ra->ncuts && ra->cuts[ra->ncuts - 1] >= ra->n))
+		return;
+	if (ra->ncuts == ra->ccap) {
+		ncap = ra->ccap ? ra->ccap * 2 : 16;
+		if ((nc = realloc(ra->cuts, ncap * sizeof(*nc))) == NULL)
+			return;         /* heard as one piece: still heard */
+		ra->cuts = nc;
+		ra->ccap = ncap;
+	}
+	ra->cuts[ra->ncuts++] = ra->n;
 }
 
 static void

@@ -16,6 +16,10 @@
 struct reply_audio {
 	int16_t *pcm;                   /* agent audio as played, 8 kHz */
 	size_t n, cap;
+	size_t *cuts;                   /* pcm offsets where a TTS segment
+					   ended (its mark came due) or a
+					   clear cut it: heard piece by piece */
+	size_t ncuts, ccap;
 };
 
 struct session_plan {

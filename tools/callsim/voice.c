@@ -1,6 +1,8 @@
 /*
  * voice.c - caller speech (tts-worker's flite engine) and hearing
- * (stt-worker's ps8k decoder), shared by all calls in the process.  The
+ * (ear.c: the local engine's model, each TTS segment heard alone from
+ * the model's own cepstral mean, so what is heard does not depend on
+ * earlier calls), shared by all calls in the process.  The
  * engines are used under a lock: synthesis happens before a call is
  * dialled and decoding after it ends, so no call's 20 ms clock waits here.
  */
@@ -11,7 +13,7 @@
 
 #include "log.h"
 #include "mulaw.h"
-#include "stt-worker/stt_engine.h"
+#include "ear.h"
 #include "tts-worker/tts_engine.h"
 #include "voice.h"
 
@@ -23,7 +25,7 @@ struct pcmbuf {
 static pthread_mutex_t tts_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t stt_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *tts_eng;
-static struct ps8k *decoder;
+static struct ear *decoder;
 static char *corpus_path;
 static int decoder_failed;
 
@@ -48,7 +50,7 @@ voice_fini(void)
 		tts_engine_flite.fini(tts_eng);
 	tts_eng = NULL;
 	if (decoder)
-		ps8k_close(decoder);
+		ear_close(decoder);
 	decoder = NULL;
 	free(corpus_path);
 	corpus_path = NULL;
@@ -89,25 +91,25 @@ voice_say(const char *voice, const char *text, uint8_t **out, size_t *n,
 }
 
 int
-voice_hear(const int16_t *pcm, size_t n, char *text, size_t len)
+voice_hear(const int16_t *pcm, size_t n, const size_t *cuts, size_t ncuts,
+    char *text, size_t len)
 {
 	char err[256];
-	double conf = 0;
 	int r = -1;
 
 	text[0] = '\0';
-	if (n == 0)
+	if (n == 0 || len == 0)
 		return 0;
 	pthread_mutex_lock(&stt_lock);
 	if (decoder == NULL && !decoder_failed) {
-		if ((decoder = ps8k_open(corpus_path, err, sizeof(err))) ==
-		    NULL) {
+		if ((decoder = ear_open(corpus_path, EAR_CMN_RESET, 150,
+		    err, sizeof(err))) == NULL) {
 			log_err(NULL, "hearing disabled: %s", err);
 			decoder_failed = 1;
 		}
 	}
 	if (decoder)
-		r = ps8k_decode(decoder, pcm, n, text, len, &conf);
+		r = ear_hear(decoder, pcm, n, cuts, ncuts, text, len);
 	pthread_mutex_unlock(&stt_lock);
 	return r;
 }
