@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "agent/llm_peer_util.h"
 #include "bus.h"
 #include "clock.h"
 #include "log.h"
@@ -459,80 +460,18 @@ test_restart_resumes_call(void **state)
 
 /* ---- the LLM brain across a restart ---- */
 
-struct buf {
-	char *s;
-	size_t n;
-};
-
-static size_t
-grab(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	char *q = realloc(b->s, b->n + size * n + 1);
-
-	if (q == NULL)
-		return 0;
-	memcpy(q + b->n, p, size * n);
-	b->s = q;
-	b->n += size * n;
-	b->s[b->n] = '\0';
-	return size * n;
-}
-
 /* A control request to openai_peer.py; its JSON answer or NULL. */
 static json_t *
 peer(const char *path, const char *body)
 {
-	CURL *e = curl_easy_init();
-	struct buf b = { NULL, 0 };
-	json_t *j = NULL;
-	char url[128];
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", peer_port, path);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	if (body)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grab);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-	if (curl_easy_perform(e) == CURLE_OK && b.s)
-		j = json_loads(b.s, 0, NULL);
-	curl_easy_cleanup(e);
-	free(b.s);
-	return j;
+	return llm_peer_call(peer_port, path, body);
 }
 
 /* Start the peer; 0 if it answers on peer_port. */
 static int
 start_peer(void)
 {
-	char path[600], line[64], *slash;
-	int fd[2];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s", program_path);
-	if ((slash = strstr(path, "build/test/")) != NULL ||
-	    (slash = strstr(path, "build-san/test/")) != NULL)
-		snprintf(slash, sizeof(path) - (size_t)(slash - path),
-		    "tests/peers/openai_peer.py");
-	else
-		snprintf(path, sizeof(path), "tests/peers/openai_peer.py");
-	if (access(path, R_OK) != 0 || pipe(fd) != 0)
-		return -1;
-	if ((peer_pid = fork()) == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execlp("python3", "python3", path, "--port", "0", (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	if ((f = fdopen(fd[0], "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
-	    sscanf(line, "PORT %d", &peer_port) != 1)
-		peer_port = 0;
-	fclose(f);
-	return peer_port > 0 ? 0 : -1;
+	return llm_peer_start(program_path, &peer_port, &peer_pid);
 }
 
 static void
@@ -707,8 +646,7 @@ teardown(void **state)
 	kill(agent_pid, SIGTERM);
 	waitpid(agent_pid, &st, 0);
 	if (peer_pid > 0) {
-		kill(peer_pid, SIGTERM);
-		waitpid(peer_pid, NULL, 0);
+		llm_peer_stop(peer_pid);
 	}
 	if (redis_pid > 0) {
 		int rst;

@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "agent/brain_llm_int.h"
+#include "agent/llm_peer_util.h"
 #include "agent/session.h"
 #include "clock.h"
 
@@ -166,44 +167,12 @@ static const struct core_ops fake_ops = { f_say, f_tool, f_hint, f_hangup,
 
 /* ---- the peer ---- */
 
-struct buf {
-	char *s;
-	size_t n;
-};
-
-static size_t
-grab(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	char *q = realloc(b->s, b->n + size * n + 1);
-
-	assert_non_null(q);
-	memcpy(q + b->n, p, size * n);
-	b->s = q;
-	b->n += size * n;
-	b->s[b->n] = '\0';
-	return size * n;
-}
-
 /* A control request to the peer; its JSON answer. */
 static json_t *
 peer(const char *path, const char *body)
 {
-	CURL *e = curl_easy_init();
-	struct buf b = { NULL, 0 };
-	char url[128];
-	json_t *j;
+	json_t *j = llm_peer_call(peer_port, path, body);
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", peer_port, path);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	if (body)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grab);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-	assert_int_equal(curl_easy_perform(e), CURLE_OK);
-	curl_easy_cleanup(e);
-	j = json_loads(b.s ? b.s : "", 0, NULL);
-	free(b.s);
 	assert_non_null(j);
 	return j;
 }
@@ -253,35 +222,9 @@ tool_result(json_t *body, const char *id)
 static void
 start_peer(void)
 {
-	char path[600], line[64], *slash;
-	int fd[2];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s", getenv("FD_OPENAI_PEER") ?
-	    getenv("FD_OPENAI_PEER") : "tests/peers/openai_peer.py");
-	if (access(path, R_OK) != 0) {
-		/* build/test/x -> tests/peers/openai_peer.py beside build */
-		snprintf(path, sizeof(path), "%s", program_path);
-		if ((slash = strstr(path, "build/test/")) != NULL ||
-		    (slash = strstr(path, "build-san/test/")) != NULL)
-			snprintf(slash, sizeof(path) - (size_t)(slash - path),
-			    "tests/peers/openai_peer.py");
-	}
-	assert_int_equal(pipe(fd), 0);
-	if ((peer_pid = fork()) == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execlp("python3", "python3", path, "--port", "0", (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	f = fdopen(fd[0], "r");
-	assert_non_null(f);
-	if (fgets(line, sizeof(line), f) == NULL ||
-	    sscanf(line, "PORT %d", &peer_port) != 1)
-		fail_msg("openai_peer did not start (%s)", path);
-	fclose(f);
+	if (llm_peer_start(program_path, &peer_port, &peer_pid) != 0)
+		fail_msg("openai_peer did not start (tests/peers/openai_peer.py"
+		    " beside %s, or $FD_OPENAI_PEER)", program_path);
 }
 
 /* ---- calls ---- */
@@ -1148,10 +1091,7 @@ teardown(void **state)
 	(void)state;
 	reset_fake();
 	brain_llm.fini();
-	if (peer_pid > 0) {
-		kill(peer_pid, SIGTERM);
-		waitpid(peer_pid, NULL, 0);
-	}
+	llm_peer_stop(peer_pid);
 	return 0;
 }
 

@@ -44,11 +44,11 @@ agent_llm_schema_test_SRCS = agent/llm_schema_test.c agent/llm_schema.c \
 
 # starts tests/peers/openai_peer.py (python3, standard library only)
 TESTS += agent_brain_llm_test
-agent_brain_llm_test_SRCS = agent/brain_llm_test.c agent/session.c \
+agent_brain_llm_test_SRCS = agent/brain_llm_test.c agent/llm_peer_util.c agent/session.c \
                             $(AGENT_BRAIN_SRCS)
 agent_brain_llm_test_LIBS = $(LIB_CURL)
 
 # starts build/bin/agent (build that first) and tests/peers/openai_peer.py
 TESTS += agent_e2e_test
-agent_e2e_test_SRCS = agent/agent_e2e_test.c
+agent_e2e_test_SRCS = agent/agent_e2e_test.c agent/llm_peer_util.c
 agent_e2e_test_LIBS = $(LIB_CURL)
