@@ -67,4 +67,9 @@ json_t *fd_frame_json(const struct fd_frame *f);
 int fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
     uint32_t seq, const void *payload, size_t len);
 
+/* A TCP port on 127.0.0.1 that nothing listens on right now (the
+ * kernel's choice), for a private tcp:// address or a test server; 0 if
+ * none could be had. */
+int fd_free_port(void);
+
 #endif

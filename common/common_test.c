@@ -227,35 +227,15 @@ test_bus_rpc(void **state)
 	fd_rpc_close(&cli);
 }
 
-/* A TCP port on 127.0.0.1 nobody listens on (the kernel's choice). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* The bus between hosts: tcp:// addresses instead of ipc://. */
 static void
 test_bus_rpc_tcp(void **state)
 {
 	char pub[64], rep[64];
-	int p1 = free_port(), p2;
+	int p1 = fd_free_port(), p2;
 
 	(void)state;
-	while ((p2 = free_port()) == p1)
+	while ((p2 = fd_free_port()) == p1)
 		;
 	snprintf(pub, sizeof(pub), "tcp://127.0.0.1:%d", p1);
 	snprintf(rep, sizeof(rep), "tcp://127.0.0.1:%d", p2);

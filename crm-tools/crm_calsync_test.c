@@ -34,6 +34,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "bus.h"
 #include "clock.h"
 #include "crm-tools/cal_http.h"
 #include "crm-tools/harness.h"
@@ -131,26 +132,6 @@ peer_start(struct peer *p, const char *name)
 		return -1;
 	}
 	return 0;
-}
-
-/* A port nobody listens on now (Radicale needs one named up front). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd, port = 0;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 /* Radicale with auth none, on its own storage dir (kept across restarts
@@ -441,7 +422,7 @@ test_caldav(void **state)
 	const char *ev_url, *conf;
 	char cbuf[16];
 	json_t *r;
-	int port = free_port();
+	int port = fd_free_port();
 	uint64_t t0;
 
 	(void)state;

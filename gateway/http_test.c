@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bus.h"
 #include "clock.h"
 #include "twilio.h"
 
@@ -38,25 +39,6 @@
 static char conf[64], gwlog[64], rundir[64];
 static int port;
 static pid_t gw;
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd, p;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-		return -1;
-	p = ntohs(sa.sin_port);
-	close(fd);
-	return p;
-}
 
 static void
 write_conf(const char *public_url)
@@ -170,7 +152,7 @@ setup(void **state)
 	exe[n] = '\0';
 	/* <build>/test/gateway_http_test -> <build>/bin/gateway */
 	snprintf(bin, sizeof(bin), "%s/bin/gateway", dirname(dirname(exe)));
-	if ((port = free_port()) < 0)
+	if ((port = fd_free_port()) <= 0)
 		return -1;
 	write_conf("https://fd.example.com");
 	if ((gw = fork()) == 0) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bus.h"
 #include "clock.h"
 #include "tests/peers/deepgram/peer_run.h"
 #include "tts_engine.h"
@@ -145,25 +146,6 @@ log_wait_n(const struct peer *p, int ms, int n, const char *a)
 		usleep(20000);
 	}
 	return got;
-}
-
-/* A port with nothing listening. */
-static int
-dead_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static int
@@ -344,7 +326,7 @@ test_dg_timeouts(void **state)
 	assert_true(fd_mono_us() - t0 < 2600000);
 	ops->fini(eng);
 	/* nobody listening: retried, then a clear message */
-	assert_non_null(eng = engine(ops, &dg, dead_port(), NULL));
+	assert_non_null(eng = engine(ops, &dg, fd_free_port(), NULL));
 	assert_int_equal(say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "deepgram: Couldn't connect to server"));
