@@ -656,11 +656,16 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 	p[10] = crm_num(q1, (long long)((start + dur_s - 1) / LOCK_QUARTER));
 	p[11] = crm_num(wb, want >= 0 && want < crm_nbays ?
 	    crm_bay_ids[want] : 0);
-	r = crm_q(c, "WITH lk AS (" BAY_LOCKS("$10", "$11") "), ins AS (INSERT INTO "
+	/* this commit waits for the WAL flush itself (which covers the
+	 * customer row written before it): the request needs no second
+	 * round trip for crm_flush() */
+	r = crm_q(c, "WITH sc AS (SELECT set_config('synchronous_commit', "
+	    "'on', true)), lk AS (" BAY_LOCKS("$10", "$11") "), ins AS (INSERT "
+	    "INTO "
 	    "appointments (customer_id, vehicle_id, service_id, resource_id, "
 	    "during, source_call_sid, idempotency_key, confirmation, notes) "
 	    "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
-	    "to_timestamp($5)), $6, $7, $8, $9 FROM lk, resources r WHERE "
+	    "to_timestamp($5)), $6, $7, $8, $9 FROM sc, lk, resources r WHERE "
 	    "r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 FROM "
 	    "appointments b WHERE b.resource_id = r.id AND b.status IN " ACTIVE
 	    " AND b.during && tstzrange(to_timestamp($4), to_timestamp($5))) "
@@ -674,6 +679,7 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 		PQclear(r);
 		return 0;
 	}
+	c->wrote = 0;           /* flushed with this commit */
 	*appt = json_loads(PQgetvalue(r, 0, 0), 0, &je);
 	id = atoi(PQgetvalue(r, 0, 1));
 	PQclear(r);
