@@ -123,6 +123,10 @@ static const char *const requests[] = {
 	"is there someone who speaks spanish",
 	"can i talk to someone in spanish", "i have a confirmation code",
 	"i have my confirmation code", "i don't have the code",
+	"i want to cancel my repair order", "i'd like to cancel my repair order",
+	"cancel my repair order", "i want to cancel my order",
+	"can i cancel the repair", "please cancel the repair order",
+	"i want to cancel the repairs", "what's the status of my repair order",
 };
 
 /* xorshift: the same corpus on every start */
