@@ -61,6 +61,18 @@ find_service(struct crm_ctx *c, const char *name, int *id)
 	return NULL;
 }
 
+/* The bay index (crm_bay_ids) of a resources.id; -1 for no active bay. */
+static int
+bay_index(int id)
+{
+	int j;
+
+	for (j = 0; j < crm_nbays; j++)
+		if (crm_bay_ids[j] == id)
+			return j;
+	return -1;
+}
+
 /* The ledger loads days on a connection of its own when the request holds
  * none: a race's losers need the next days for their alternatives and
  * should not queue for the pool behind the winners' inserts. */
@@ -108,7 +120,7 @@ db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
 	char a[24], b[24];
 	const char *p[2];
 	PGresult *r;
-	int i, j, n = 0, id;
+	int i, j, n = 0;
 
 	p[0] = crm_num(a, (long long)from);
 	p[1] = crm_num(b, (long long)to);
@@ -119,11 +131,7 @@ db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
 	if (r == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && n < max; i++) {
-		id = atoi(PQgetvalue(r, i, 0));
-		for (j = 0; j < crm_nbays; j++)
-			if (crm_bay_ids[j] == id)
-				break;
-		if (j == crm_nbays)
+		if ((j = bay_index(atoi(PQgetvalue(r, i, 0)))) < 0)
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].res = j;
@@ -641,7 +649,6 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 	const char *p[12];
 	json_error_t je;
 	PGresult *r;
-	int j, id;
 
 	p[0] = crm_num(cb, cust);
 	p[1] = crm_id(vb, vid);
@@ -681,11 +688,8 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 	}
 	c->wrote = 0;           /* flushed with this commit */
 	*appt = json_loads(PQgetvalue(r, 0, 0), 0, &je);
-	id = atoi(PQgetvalue(r, 0, 1));
+	*res = bay_index(atoi(PQgetvalue(r, 0, 1)));
 	PQclear(r);
-	for (j = 0; j < crm_nbays && crm_bay_ids[j] != id; j++)
-		;
-	*res = j;
 	if (*appt == NULL) {
 		crm_fail(c, "internal", "booking reply: %s", je.text);
 		return -1;
