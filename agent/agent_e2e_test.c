@@ -406,12 +406,24 @@ start_agent(void)
 }
 
 /* Kill the agent mid-call (sig) and start a new one: the call goes on. */
+/* The agent dies (sig) once the last turn's session is saved (just after
+ * its SAY), and a new one starts. */
+static void
+restart_agent(int sig)
+{
+	int st;
+
+	fd_sleep_us(200000);
+	kill(agent_pid, sig);
+	waitpid(agent_pid, &st, 0);
+	start_agent();
+}
+
 static void
 restart_mid_call(int sig)
 {
 	const char *call = sig == SIGKILL ? "CAe2e3" : "CAe2e4";
 	uint32_t u;
-	int st;
 
 	start_call(call, "+15555550123");
 	play(call, 1);
@@ -423,10 +435,7 @@ restart_mid_call(int sig)
 	assert_int_equal(u, 3);
 	assert_non_null(strstr(said, "What day"));
 	play(call, u);
-	fd_sleep_us(200000);    /* the turn's session is saved after the SAY */
-	kill(agent_pid, sig);
-	waitpid(agent_pid, &st, 0);
-	start_agent();
+	restart_agent(sig);
 	/* the new agent knows nothing of the call but its session */
 	caller_says(call, "next tuesday at ten");
 	u = expect_say(3000);
@@ -495,7 +504,6 @@ test_llm_restart_resumes_call(void **state)
 	json_t *reqs, *msgs;
 	char *all, brain[256];
 	uint32_t u;
-	int st;
 
 	(void)state;
 	if (redis_pid <= 0 || start_peer() != 0)
@@ -518,10 +526,7 @@ test_llm_restart_resumes_call(void **state)
 	assert_int_equal(u, 2);
 	assert_string_equal(said, "Hi John, what can I do for you?");
 	play(call, u);
-	fd_sleep_us(200000);    /* the turn's session is saved after the SAY */
-	kill(agent_pid, SIGKILL);
-	waitpid(agent_pid, &st, 0);
-	start_agent();
+	restart_agent(SIGKILL);
 	caller_says(call, "I need an oil change");
 	u = expect_say(5000);
 	assert_int_equal(u, 3);
