@@ -405,7 +405,6 @@ start_agent(void)
 	fd_sleep_us(1000000);   /* both ways subscribed */
 }
 
-/* Kill the agent mid-call (sig) and start a new one: the call goes on. */
 /* The agent dies (sig) once the last turn's session is saved (just after
  * its SAY), and a new one starts. */
 static void
@@ -419,6 +418,7 @@ restart_agent(int sig)
 	start_agent();
 }
 
+/* Kill the agent mid-call (sig) and start a new one: the call goes on. */
 static void
 restart_mid_call(int sig)
 {
