@@ -47,7 +47,7 @@ static const char conf_fmt[] =
     "};\n"
     "agent: { llm: { base_url = \"%s\";\n"
     "  model = \"peer-model\"; api_key_env = \"FD_TEST_LLM_KEY\";\n"
-    "  retries = 3; turn_timeout_ms = 5000; first_token_filler_ms = 0;\n"
+    "  retries = 3; turn_timeout_ms = 30000; first_token_filler_ms = 0;\n"
     "  breaker_ms = 0; history_tokens = 4096; %s }; };\n";
 
 struct fake {
@@ -774,7 +774,7 @@ test_filler_and_deadline(void **state)
 	assert_true(s.filler);
 	assert_int_equal(s.fallback, 1);
 	assert_non_null(strstr(fk.says[fk.nsays - 1], "1200 Main Street"));
-	llm_cfg.turn_timeout_ms = 5000;
+	llm_cfg.turn_timeout_ms = 30000;
 	llm_cfg.first_token_filler_ms = 0;
 	end_call(&c);
 }

@@ -11,7 +11,15 @@ for t in "$@"; do
 	if [ $rc -ne 0 ] && [ "$f" = 0 ]; then f=1; fi
 	pass=$((pass + n)); fail=$((fail + f))
 	if [ $rc -ne 0 ]; then
-		failed+=("$t"); printf '%s\n' "$out" | grep -E 'FAILED|ERROR|error|LINE' | head -20
+		failed+=("$t")
+		# each failed test's own output (its logs say why), last 60 lines
+		printf '%s\n' "$out" | awk '
+			/^\[ RUN      \]/ { n = 0; name = $NF }
+			{ buf[n++ % 60] = $0 }
+			/^\[  FAILED  \]/ && name != "" && $NF == name {
+				for (i = (n > 60 ? n - 60 : 0); i < n; i++)
+					print buf[i % 60]
+				name = "" }' | sed "s/^/  $t| /"
 		printf 'unit %-24s FAIL (%s passed, %s failed)\n' "$t" "$n" "$f"
 	else
 		printf 'unit %-24s ok (%s passed)\n' "$t" "$n"
