@@ -840,7 +840,7 @@ test_vpic(void **state)
 	    "5YJ3E1EA5NF156789"));
 	fprintf(stderr, "  decode_vin with vPIC hanging: %.1f ms\n",
 	    (double)(fd_mono_us() - t0) / 1000.0);
-	assert_true(fd_mono_us() - t0 < 1500000);
+	assert_true(fd_mono_us() - t0 < 2800000);   /* the hang is 3 s */
 	assert_true(ok(r));
 	assert_false(json_is_true(json_object_get(res(r), "online")));
 	assert_true(json_is_true(json_object_get(res(r), "valid")));
@@ -852,7 +852,8 @@ test_vpic(void **state)
 	r = book("CAv1", "+15557772001", "08:00");
 	assert_true(ok(r));
 	json_decref(r);
-	assert_true(fd_mono_us() - t0 < 1000000);
+	/* held up, it would wait out the rest of the 3 s hang (>2.5 s) */
+	assert_true(fd_mono_us() - t0 < 2000000);
 	hx_daemon_stop(&H);
 	peer_stop(v);
 }

@@ -335,7 +335,7 @@ test_stream_realtime(void **state)
 	assert_true(slot_found(h.text, "reschedule"));
 	assert_true(slot_found(h.text, "friday"));
 	/* endpoint 400 ms + the end of decoding; generous for slow hosts */
-	assert_true(delay_ms >= 380 && delay_ms < 1500);
+	assert_true(delay_ms >= 380 && delay_ms < 3000);
 	ops->stream_close(st);
 	free(audio);
 	ops->fini(eng);
