@@ -315,8 +315,23 @@ test_booking_call(void **state)
 	    "for John, shall I book it?");
 	assert_int_equal(count_records(call, "get_available_slots", "date",
 	    "2026-11-24"), 1);
-	play(call, u);
-	caller_says(call, "yes");
+	/* the question played, the agent still talking: a short "yes" now
+	 * answers it (cut, booked), it is not a backchannel to talk over */
+	pub(&tts, FD_MSG_AUDIO_MARK, call, u, "{\"name\":\"u%us0\",\"seg\":0,"
+	    "\"text\":\"%s\",\"last\":false}", u, said);
+	pub(&tts, FD_MSG_AUDIO_MARK, call, u, "{\"name\":\"u%us1\",\"seg\":1,"
+	    "\"text\":\"If it's for the other car, just say so.\","
+	    "\"last\":true}", u);
+	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u%us0\",\"played\":true}",
+	    u);
+	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":9000}");
+	expect_ref(FD_MSG_PAUSE, 1000, u);
+	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
+	    "{\"at_ms\":9300,\"dur_ms\":300}");
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"yes\","
+	    "\"final\":true,\"confidence\":0.3,\"speech_end_us\":%llu}",
+	    (unsigned long long)fd_mono_us());
+	expect_ref(FD_MSG_CLEAR, 1000, u);
 	u = expect_say(2000);
 	assert_non_null(strstr(said, "confirmation code is <spell>KQ7ZP</spell>"));
 	assert_int_equal(count_records(call, "book_appointment", "start",

@@ -257,6 +257,25 @@ pause_for(struct call *c, struct utt *u)
 	log_debug(id_of(c), "caller talks over utt %u: paused", u->id);
 }
 
+/* Has the caller heard a yes/no question of u, or is one playing now?  A
+ * "yes" then answers it (people answer "shall I book it?" while the agent adds
+ * "if it's for the other car, say so", or as the last word fades), it is
+ * not a backchannel to talk over.  Segments are known from AUDIO_MARK; the
+ * first one not yet played back is the one playing. */
+static int
+question_reached(const struct utt *u)
+{
+	int i;
+
+	for (i = 0; i < UTT_MAX_SEG && u->segtext[i]; i++) {
+		if (intent_yes_no_question(u->segtext[i]))
+			return 1;
+		if (u->heard[i] == 0)
+			break;
+	}
+	return 0;
+}
+
 /* It was a noise or a backchannel: play on from where the caller stopped
  * hearing, and push every unfinished utterance's deadline by the pause. */
 static void
@@ -585,7 +604,10 @@ on_transcript(struct call *c, json_t *j)
 		idle_arm(c);
 		return;
 	}
-	if (u && intent_backchannel(text)) {
+	if (u && intent_backchannel(text) && question_reached(u)) {
+		log_info(id_of(c), "\"%s\" over utt %u answers its question",
+		    text, u->id);
+	} else if (u && intent_backchannel(text)) {
 		log_info(id_of(c), "backchannel \"%s\" while speaking: kept on",
 		    text);
 		c->barge_due_us = 0;

@@ -5,7 +5,9 @@
  * wins.  Service names are matched with a small edit budget per phrase so
  * "oil chains" still finds the oil change.
  */
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "intent.h"
 #include "lang.h"
@@ -298,6 +300,37 @@ intent_read(const char *text, const struct fd_business *b,
 		r->best = INT_NONE;
 		r->score = 0;
 	}
+}
+
+/* Does t end with a question one answers yes or no ("Shall I book it?",
+ * "Oil change at 10, shall I book it?"), not "How can I help?"? */
+int
+intent_yes_no_question(const char *t)
+{
+	static const char *const aux[] = { "shall", "should", "would", "will",
+	    "do", "does", "did", "is", "are", "am", "was", "can", "could",
+	    "may", "have", "has", NULL };
+	size_t n = strlen(t), b, w;
+	int i;
+
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '"'))
+		n--;
+	if (n == 0 || t[n - 1] != '?')
+		return 0;
+	/* the question's own sentence: "Great. Shall I book it?" */
+	for (b = n - 1; b > 0 && !strchr(".!?", t[b - 1]); b--)
+		;
+	while (b < n && !isalpha((unsigned char)t[b]))
+		b++;
+	for (w = b; w < n && isalpha((unsigned char)t[w]); w++)
+		;
+	/* "..., shall I book it?" after a comma also asks yes or no */
+	for (i = 0; aux[i]; i++)
+		if (w - b == strlen(aux[i]) && strncasecmp(t + b, aux[i],
+		    w - b) == 0)
+			return 1;
+	return strstr(t + b, ", shall ") || strstr(t + b, ", is that ") ||
+	    strstr(t + b, ", right?") || strstr(t + b, ", correct?");
 }
 
 int

@@ -51,6 +51,7 @@ const struct fd_service *intent_service(const char *text,
 /* 1 if text is only a backchannel or noise ("uh-huh", "okay", "yeah"):
  * said over the agent, it must not interrupt. */
 int intent_backchannel(const char *text);
+int intent_yes_no_question(const char *text);
 /* Number of words in text, fillers not counted. */
 int intent_words(const char *text);
 const char *intent_name(enum intent i);

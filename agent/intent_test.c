@@ -162,6 +162,25 @@ test_backchannel(void **state)
 	assert_false(intent_backchannel("no not tuesday"));
 	assert_false(intent_backchannel("yeah but can we do wednesday"));
 	assert_int_equal(intent_words("uh the uh tuesday"), 2);
+	/* a yes over these answers the agent; over the others it is a
+	 * backchannel */
+	assert_true(intent_yes_no_question("Oil change on Tuesday, November "
+	    "24 at 10 AM for John, shall I book it?"));
+	assert_true(intent_yes_no_question("Thanks for calling. Am I "
+	    "speaking with John?"));
+	assert_true(intent_yes_no_question("Where I have 8 AM or 1 PM. Would "
+	    "one of those work?"));
+	assert_true(intent_yes_no_question("Is there anything else I can help "
+	    "you with? "));
+	assert_true(intent_yes_no_question("You said 555 0100, is that "
+	    "right?"));
+	assert_false(intent_yes_no_question("Hi John! How can I help you "
+	    "today?"));
+	assert_false(intent_yes_no_question("What name should I put it "
+	    "under?"));
+	assert_false(intent_yes_no_question("If it's for the 2003 Honda "
+	    "Accord instead, just say so."));
+	assert_false(intent_yes_no_question(""));
 }
 
 int
