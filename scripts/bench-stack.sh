@@ -177,6 +177,9 @@ PY
 	put "load_${n}_v2v_ms_p95" "$p95"
 	put "load_${n}_underruns" "$und"
 	put "load_${n}_rss_mb_per_call" "$per"
+	# memory per call is measured whether or not the latency held
+	# (a busy host fails the first step's v2v, not its RSS)
+	[ "$rss_pc" = -1 ] && rss_pc=$per
 	[ "$verdict" = ok ] || break
 	best=$n; rss_pc=$per
 	put load_v2v_ms_p50_at_max "$(jget "$W/load-$n.json" v2v_ms_p50)"
