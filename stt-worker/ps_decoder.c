@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 
 #include "ps_decoder.h"
 #include "resample.h"
@@ -27,6 +29,7 @@ struct ps_dec {
 	double gain;
 	int in_utt;
 	int lm_serial;
+	struct psd_cmn cmn0;    /* the model's start value */
 	int16_t *buf;           /* front-end scratch */
 	size_t cap;
 };
@@ -175,6 +178,7 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		free(d);
 		return NULL;
 	}
+	psd_cmn_get(d, &d->cmn0);
 	return d;
 }
 
@@ -210,6 +214,43 @@ psd_set_lm(struct ps_dec *d, const char *path)
 		ps_unset_search(d->ps, name);
 	}
 	return 0;
+}
+
+void
+psd_cmn_get(struct ps_dec *d, struct psd_cmn *out)
+{
+	cmn_t *c = ps_get_feat(d->ps)->cmn_struct;
+	mfcc_t v[PSD_CMN_MAX];
+	int i;
+
+	out->n = 0;
+	if (c == NULL || c->veclen <= 0 || c->veclen > PSD_CMN_MAX)
+		return;
+	cmn_live_get(c, v);
+	for (i = 0; i < c->veclen; i++)
+		out->v[i] = (float)v[i];
+	out->n = c->veclen;
+}
+
+int
+psd_start_from(struct ps_dec *d, const struct psd_cmn *prior)
+{
+	cmn_t *c = ps_get_feat(d->ps)->cmn_struct;
+	mfcc_t v[PSD_CMN_MAX];
+	int i;
+
+	if (d->in_utt) {
+		ps_end_utt(d->ps);
+		d->in_utt = 0;
+	}
+	if (prior == NULL || prior->n == 0)
+		prior = &d->cmn0;
+	if (c != NULL && prior->n == c->veclen) {
+		for (i = 0; i < prior->n; i++)
+			v[i] = (mfcc_t)prior->v[i];
+		cmn_live_set(c, v);
+	}
+	return psd_start(d);
 }
 
 int

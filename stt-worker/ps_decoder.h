@@ -46,7 +46,20 @@ struct ps_dec *psd_open(const struct psd_opts *o, char *err, size_t errlen);
 void psd_close(struct ps_dec *d);
 /* Replace the language model (between utterances). 0 or -1. */
 int psd_set_lm(struct ps_dec *d, const char *path);
+/* Start an utterance.  pocketsphinx's live cepstral mean (the channel
+ * estimate) carries over from whatever this decoder heard last. */
 int psd_start(struct ps_dec *d);
+/* The channel estimate after an utterance, to start the next one of the
+ * same caller from (a pooled decoder serves every call in turn). */
+#define PSD_CMN_MAX 16
+struct psd_cmn {
+	int n;                  /* 0: none yet */
+	float v[PSD_CMN_MAX];
+};
+/* Start from `prior`, or from the model's own start value when NULL. */
+int psd_start_from(struct ps_dec *d, const struct psd_cmn *prior);
+/* The estimate now (after psd_end: updated with that utterance). */
+void psd_cmn_get(struct ps_dec *d, struct psd_cmn *out);
 /* Feed 8 kHz PCM. 0 or -1. */
 int psd_feed(struct ps_dec *d, const int16_t *pcm, size_t n);
 /* The current partial hypothesis ("" if none); valid until the next call. */

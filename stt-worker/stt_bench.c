@@ -11,6 +11,10 @@
  *     -q  quick: zero insertion + domain LM only, fewer endpoint runs
  *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
  *         stt.fast_final does; the streaming half follows the config
+ *     -C  the channel estimate (cepstral mean) each utterance starts
+ *         from: carry (whatever the decoder heard last, the default),
+ *         reset (the model's start value) or caller (carried within one
+ *         voice, reset when the voice changes: what stt-worker does)
  *     -v  print every hypothesis on stderr
  */
 #include <stdio.h>
@@ -40,6 +44,7 @@ static const char *const voices[] = { "kal", "slt", "awb" };
 
 static int verbose;
 static int fast_final;
+static enum { CMN_CARRY, CMN_RESET, CMN_CALLER } cmn_mode;
 
 static struct clip *flite_clips(size_t *n);
 static struct clip *human_clips(size_t *n);
@@ -66,10 +71,21 @@ main(int argc, char **argv)
 	double best = 1;
 
 	log_init("stt-bench", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "Ff:qv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:Ff:qv")) != -1) {
 		switch (ch) {
 		case 'f':
 			conf = optarg;
+			break;
+		case 'C':
+			if (strcmp(optarg, "reset") == 0)
+				cmn_mode = CMN_RESET;
+			else if (strcmp(optarg, "caller") == 0)
+				cmn_mode = CMN_CALLER;
+			else if (strcmp(optarg, "carry") != 0) {
+				fprintf(stderr, "stt-bench: -C carry|reset|"
+				    "caller\n");
+				return 2;
+			}
 			break;
 		case 'F':
 			fast_final = 1;
@@ -81,7 +97,8 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: stt-bench [-Fqv] [-f config]\n");
+			fprintf(stderr, "usage: stt-bench [-Fqv] [-C carry|reset|caller] "
+			    "[-f config]\n");
 			return 2;
 		}
 	}
@@ -232,6 +249,7 @@ static json_t *
 run(const struct clip *c, size_t n, enum stt_front front, const char *lm)
 {
 	struct psd_opts o;
+	struct psd_cmn caller = { 0 };
 	struct ps_dec *d;
 	size_t i, s, err = 0, words = 0, nref, slot_ok[SLOT_MAX] = { 0 },
 	    slot_n[SLOT_MAX] = { 0 }, audio = 0, ok_all = 0, slot_all = 0;
@@ -250,10 +268,18 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm)
 	}
 	for (i = 0; i < n; i++) {
 		t0 = fd_mono_us();
-		psd_start(d);
+		if (cmn_mode == CMN_RESET)
+			psd_start_from(d, NULL);
+		else if (cmn_mode == CMN_CALLER) {
+			if (i == 0 || strcmp(c[i].voice, c[i - 1].voice) != 0)
+				caller.n = 0;
+			psd_start_from(d, &caller);
+		} else
+			psd_start(d);
 		psd_feed(d, c[i].pcm, c[i].n);
 		psd_end(d, text, sizeof(text), &conf);
 		busy += fd_mono_us() - t0;
+		psd_cmn_get(d, &caller);
 		audio += c[i].n;
 		err += wer_errors(c[i].ref, text, &nref);
 		words += nref;
