@@ -220,10 +220,26 @@ pick(const struct call_state *st, const struct turn_in *in)
 	return -1;
 }
 
+/* "No, my repair order": the caller meant the order, not an appointment
+ * (or the first words were heard wrong); 1 if switched. */
+static int
+meant_order(struct brain_call *c, const struct turn_in *in)
+{
+	if (c->st.task != TASK_CANCEL || !about_order(in->text))
+		return 0;
+	c->st.appt = 0;
+	task_start(c, TASK_ORDER_CANCEL, in);
+	return 1;
+}
+
 void
 appts_which_reply(struct brain_call *c, const struct turn_in *in)
 {
-	int i = pick(&c->st, in);
+	int i;
+
+	if (meant_order(c, in))
+		return;
+	i = pick(&c->st, in);
 
 	if (i >= 0) {
 		chosen(c, i);
@@ -251,6 +267,8 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 		anything_else(c, NULL);
 		return;
 	}
+	if (meant_order(c, in))
+		return;
 	a = &st->appts[st->appt - 1];
 	if (in->ir.pol == POL_NO && in->ir.best == INT_GOODBYE) {
 		st->appt = 0;

@@ -257,7 +257,7 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 }
 
 /* "cancel my repair order" is an order, "cancel my appointment" not */
-static int
+int
 about_order(const char *text)
 {
 	static const char *const w[] = { "order", "repair", "repairs", "ro",

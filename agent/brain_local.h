@@ -100,6 +100,8 @@ int open_now(struct brain_call *c);
 void general(struct brain_call *c, const struct turn_in *in);
 /* Start (or restart) task t; 1 if it is one this brain serves. */
 int task_start(struct brain_call *c, int t, const struct turn_in *in);
+/* The words name a repair order ("cancel my repair order"). */
+int about_order(const char *text);
 /* The caller was not understood: re-ask, or after too many in a row
  * offer a person or a message. */
 void not_understood(struct brain_call *c, const struct turn_in *in);

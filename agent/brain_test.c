@@ -683,6 +683,18 @@ test_order_status_and_cancel_needs_verify(void **state)
 	assert_non_null(strstr(turn(&c, "cancel my repair order please"),
 	    "can't be cancelled"));
 	assert_null(last_tool_args("cancel_order"));
+
+	/* "cancel" alone went to her appointment: "no, the repair order"
+	 * turns to the order, and the appointment stays */
+	start_call(&c, MARIA);
+	fakecrm_add_appt(&fk.crm, 2, "oil change", "2026-11-24T10:00",
+	    "K7Q2M");
+	turn(&c, "yes this is maria");
+	assert_non_null(strstr(turn(&c, "I need to cancel"), "Just to "
+	    "confirm, you'd like to cancel your oil change"));
+	assert_string_equal(turn(&c, "no my repair order"), "I can help with "
+	    "that. For security, what's the full name on the order?");
+	assert_null(last_tool_args("cancel_appointment"));
 }
 
 static void
