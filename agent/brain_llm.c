@@ -581,8 +581,14 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 		return;
 	}
 	turn_begin(lc);
-	if (kind == TURN_TEXT)
+	lc->caller_yes = 0;
+	if (kind == TURN_TEXT) {
+		struct intent_result ir;
+
 		note_caller(c, text);
+		intent_read(text, c->biz, &ir);
+		lc->caller_yes = ir.pol == POL_YES;
+	}
 	if (kind == TURN_DTMF)
 		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
 		    "keypad]", text);

@@ -260,6 +260,21 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 	return rep;
 }
 
+/* Tools that change the caller's bookings or orders. */
+static int
+commits(const char *crm_name)
+{
+	static const char *const w[] = { "book_appointment",
+	    "reschedule_appointment", "cancel_appointment", "cancel_order",
+	    NULL };
+	int i;
+
+	for (i = 0; crm_name && w[i]; i++)
+		if (strcmp(crm_name, w[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* One call: the JSON answer for the model. */
 static json_t *
 run_one(struct llm_call *lc, const struct llm_catalog *cat,
@@ -289,6 +304,18 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		lc->stats.tools_refused++;
 		return fail("bad_args", "%s%s; nothing was done, fix the "
 		    "arguments and call again", err, "");
+	}
+	if (!lc->caller_yes && commits(t->crm_name)) {
+		/* the read-back the local brain always does: a booking, a
+		 * move or a cancel runs on the caller's own yes */
+		log_info(c->st.call_id, "llm tool %s refused: the caller has "
+		    "not confirmed (%.200s)", t->name, tc->args);
+		json_decref(args);
+		lc->stats.tools_refused++;
+		return fail("confirm_first", "%s%s", "nothing was done: read "
+		    "the details back to the caller (service, day and time, "
+		    "or which order) and ask them to confirm; call this again "
+		    "once they say yes", "");
 	}
 	strip_nulls(args);
 	lc->stats.tools_run++;
