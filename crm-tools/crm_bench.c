@@ -32,6 +32,8 @@ struct phase {
 	int threads;
 	int (*one)(struct hx *h, int i, int *ok); /* does request i */
 	void (*setup)(struct hx *h, int i);  /* untimed, before the phase */
+	int call_base;          /* its requests ran on calls base + i: read
+				   crm-tools' own audited latency back */
 	uint64_t *lat;          /* per request, us */
 	int next;               /* next request index (atomic) */
 	int ok, failed, taken;
@@ -222,6 +224,49 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The booking's latency inside crm-tools (request parsed to reply
+ * built, as its tool_calls audit has it): the round trip minus the time
+ * spent in the rpc transport and queued for a worker.  Untimed, after the
+ * phase, through get_call. */
+static void
+audited(struct hx *h, struct phase *p, json_t *o)
+{
+	uint64_t *lat = calloc((size_t)p->n, sizeof(uint64_t));
+	char call[40];
+	json_t *rep, *tc, *t;
+	size_t k;
+	int i, n = 0;
+
+	if (lat == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		snprintf(call, sizeof(call), "CAbench%d_%d", (int)getpid(),
+		    p->call_base + i);
+		rep = hx_call(h, "", "get_call", json_pack("{s:s}", "call_sid",
+		    call), NULL);
+		tc = json_object_get(json_object_get(rep, "result"),
+		    "tool_calls");
+		json_array_foreach(tc, k, t)
+			if (strcmp(json_string_value(json_object_get(t, "tool")) ?
+			    json_string_value(json_object_get(t, "tool")) : "",
+			    "book_appointment") == 0) {
+				lat[n++] = (uint64_t)json_integer_value(
+				    json_object_get(t, "latency_us"));
+				break;
+			}
+		json_decref(rep);
+	}
+	if (n > 0) {
+		qsort(lat, (size_t)n, sizeof(uint64_t), cmp_u64);
+		json_object_set_new(o, "in_crm_tools_p50_ms", json_real(
+		    lat[n / 2] / 1000.0));
+		json_object_set_new(o, "in_crm_tools_p99_ms", json_real(
+		    lat[(n * 99) / 100 >= n ? n - 1 : (n * 99) / 100] / 1000.0));
+		json_object_set_new(o, "in_crm_tools_n", json_integer(n));
+	}
+	free(lat);
+}
+
 static json_t *
 run_phase(struct hx *h, struct phase *p)
 {
@@ -253,6 +298,8 @@ run_phase(struct hx *h, struct phase *p)
 	    "rps", p->n / (wall / 1e6), "ok", p->ok, "failed", p->failed);
 	if (p->taken)
 		json_object_set_new(o, "slot_taken", json_integer(p->taken));
+	if (p->setup == book_call || p->setup == book_distinct_call)
+		audited(h, p, o);
 	free(p->lat);
 	free(th);
 	return o;
@@ -369,10 +416,10 @@ main(int argc, char **argv)
 		.threads = (int)j, .one = slot_search };
 	ph[3] = (struct phase){ .name = "book_200_concurrent", .n = 200,
 		.threads = book_inflight < 1 ? 1 : book_inflight > 200 ? 200 :
-		book_inflight, .one = book, .setup = book_call };
+		book_inflight, .one = book, .setup = book_call, .call_base = 0 };
 	ph[4] = (struct phase){ .name = "book_200_distinct", .n = 200,
 		.threads = ph[3].threads, .one = book_distinct,
-		.setup = book_distinct_call };
+		.setup = book_distinct_call, .call_base = 1000 };
 	ph[5] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
 		.threads = 4 * (int)j, .one = lookup_cached };
 	ph[6] = (struct phase){ .name = "rpc_floor", .n = n, .threads = (int)j,
