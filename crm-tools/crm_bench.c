@@ -1,7 +1,8 @@
 /*
  * crm_bench.c - crm-bench: latency of crm-tools' tools as the agent sees
  * them (rpc round trip), printed as JSON: cached and uncached customer
- * lookup, slot search, and booking with 200 requests in flight at once.
+ * lookup, slot search, and booking with 200 requests in flight at once
+ * (those also as crm-tools' audit times them, in_crm_tools_p50/p99_ms).
  * Without -a it starts its own isolated datastore + crm-tools (harness.c).
  *
  *   crm-bench [-a ipc://.../crm-tools.rep] [-n requests] [-j threads]
