@@ -536,15 +536,12 @@ test_commit_needs_callers_yes(void **state)
 	const char *r;
 
 	(void)state;
-	script("["
-	    "{\"tool_calls\":[{\"id\":\"b1\",\"name\":\"book_appointment\","
-	    "\"arguments\":\"{\\\"service\\\":\\\"oil change\\\",\\\"start\\\":"
-	    "\\\"2026-11-24T10:00\\\"}\"}]},"
-	    "{\"content\":\"Oil change on Tuesday at 10 AM, shall I book it?\"},"
-	    "{\"tool_calls\":[{\"id\":\"b2\",\"name\":\"book_appointment\","
-	    "\"arguments\":\"{\\\"service\\\":\\\"oil change\\\",\\\"start\\\":"
-	    "\\\"2026-11-24T10:00\\\"}\"}]},"
-	    "{\"content\":\"You're booked.\"}]");
+#define BOOK(id) "{\"tool_calls\":[{\"id\":\"" id "\",\"name\":" \
+	    "\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil " \
+	    "change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
+	script("[" BOOK("b1") ",{\"content\":\"Oil change on Tuesday at 10 AM, "
+	    "shall I book it?\"}," BOOK("b2") ",{\"content\":\"You're booked.\"}]");
+#undef BOOK
 	new_call(&c, 1);
 	s = turn(&c, "an oil change on Tuesday at 10");
 	assert_int_equal(count_tool("book_appointment"), 0);
