@@ -540,7 +540,8 @@ test_commit_needs_callers_yes(void **state)
 	    "\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil " \
 	    "change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
 	script("[" BOOK("b1") ",{\"content\":\"Oil change on Tuesday at 10 AM, "
-	    "shall I book it?\"}," BOOK("b2") ",{\"content\":\"You're booked.\"}]");
+	    "shall I book it?\"}," BOOK("b2") ",{\"content\":\"You're "
+	    "booked.\"}]");
 #undef BOOK
 	new_call(&c, 1);
 	s = turn(&c, "an oil change on Tuesday at 10");

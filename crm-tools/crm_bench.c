@@ -247,14 +247,16 @@ audited(struct hx *h, struct phase *p, json_t *o)
 		    call), NULL);
 		tc = json_object_get(json_object_get(rep, "result"),
 		    "tool_calls");
-		json_array_foreach(tc, k, t)
-			if (strcmp(json_string_value(json_object_get(t, "tool")) ?
-			    json_string_value(json_object_get(t, "tool")) : "",
-			    "book_appointment") == 0) {
+		json_array_foreach(tc, k, t) {
+			const char *name = json_string_value(json_object_get(t,
+			    "tool"));
+
+			if (name && strcmp(name, "book_appointment") == 0) {
 				lat[n++] = (uint64_t)json_integer_value(
 				    json_object_get(t, "latency_us"));
 				break;
 			}
+		}
 		json_decref(rep);
 	}
 	if (n > 0) {
@@ -262,7 +264,8 @@ audited(struct hx *h, struct phase *p, json_t *o)
 		json_object_set_new(o, "in_crm_tools_p50_ms", json_real(
 		    lat[n / 2] / 1000.0));
 		json_object_set_new(o, "in_crm_tools_p99_ms", json_real(
-		    lat[(n * 99) / 100 >= n ? n - 1 : (n * 99) / 100] / 1000.0));
+		    lat[(n * 99) / 100 >= n ? n - 1 : (n * 99) / 100] /
+		    1000.0));
 		json_object_set_new(o, "in_crm_tools_n", json_integer(n));
 	}
 	free(lat);
@@ -417,7 +420,7 @@ main(int argc, char **argv)
 		.threads = (int)j, .one = slot_search };
 	ph[3] = (struct phase){ .name = "book_200_concurrent", .n = 200,
 		.threads = book_inflight < 1 ? 1 : book_inflight > 200 ? 200 :
-		book_inflight, .one = book, .setup = book_call, .call_base = 0 };
+		book_inflight, .one = book, .setup = book_call };
 	ph[4] = (struct phase){ .name = "book_200_distinct", .n = 200,
 		.threads = ph[3].threads, .one = book_distinct,
 		.setup = book_distinct_call, .call_base = 1000 };

@@ -97,8 +97,8 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: stt-bench [-Fqv] [-C carry|reset|caller] "
-			    "[-f config]\n");
+			fprintf(stderr, "usage: stt-bench [-Fqv] "
+			    "[-C carry|reset|caller] [-f config]\n");
 			return 2;
 		}
 	}
