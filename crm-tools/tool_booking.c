@@ -783,6 +783,9 @@ tool_book_appointment(struct crm_ctx *c)
 		    strcmp(c->sqlstate, "40P01") == 0 ||
 		    (strcmp(c->sqlstate, "23505") == 0 &&
 		    strstr(c->constraint, "confirmation"))) {
+			log_info(c->call_id, "booking %s: %s, the day is read "
+			    "again", start_s, found == 0 ? "no bay free after "
+			    "all" : c->sqlstate);
 			c->code = NULL;
 			continue;
 		}
