@@ -20,6 +20,16 @@ for t in "$@"; do
 				for (i = (n > 60 ? n - 60 : 0); i < n; i++)
 					print buf[i % 60]
 				name = "" }' | sed "s/^/  $t| /"
+		# died without cmocka's summary (abort, exit from a library):
+		# its last lines and how it ended
+		if ! printf '%s\n' "$out" | grep -q '^\[  FAILED  \] [0-9]'; then
+			printf '%s\n' "$out" | tail -40 | sed "s/^/  $t| /"
+			if [ $rc -gt 128 ]; then
+				echo "  $t| (killed by signal $((rc - 128)))"
+			else
+				echo "  $t| (exit status $rc)"
+			fi
+		fi
 		printf 'unit %-24s FAIL (%s passed, %s failed)\n' "$t" "$n" "$f"
 	else
 		printf 'unit %-24s ok (%s passed)\n' "$t" "$n"
