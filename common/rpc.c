@@ -263,11 +263,16 @@ fd_rpc_server_stop(struct fd_rpc_server *s)
 
 	if (s == NULL)
 		return;
-	nng_close(s->rep);
+	/* contexts first: a worker waiting or replying gets NNG_ECLOSED and
+	 * leaves; closing the socket under a worker still in nng_ctx_send
+	 * made nng 1.5 lock the socket's freed mutex and abort */
+	for (i = 0; i < s->nworkers; i++)
+		nng_ctx_close(s->w[i].ctx);
 	for (i = 0; i < s->nworkers; i++) {
 		pthread_join(s->w[i].thr, NULL);
 		nng_aio_free(s->w[i].aio);
 	}
+	nng_close(s->rep);
 	free(s->w);
 	free(s);
 }
