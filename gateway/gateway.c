@@ -275,7 +275,10 @@ bus_main(void *arg)
 			nng_msg_free(m);
 		} else if (rv == NNG_ECLOSED)
 			break;
-		if (fd_stop)
+		/* a signal that lands just before lws enters poll() does not
+		 * interrupt it: wake the service loop for a stop or a reload
+		 * (an idle gateway reloaded only at its next connection) */
+		if (fd_stop || fd_reload)
 			lws_cancel_service(gw_ctx);
 	}
 	return NULL;
