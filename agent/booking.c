@@ -839,12 +839,6 @@ parse_name(const char *text, char *first, size_t flen, char *last,
 		"hi", "hello", "so", "well", "oh", NULL };
 	static const char *const stop[] = { "and", "please", "thanks",
 		"thank", "you", "here", "speaking", NULL };
-	/* words no name starts with: "Mike Jones" heard as "my code" is
-	 * asked again, not booked for "My" */
-	static const char *const not_name[] = { "my", "me", "i", "a", "an",
-		"to", "for", "of", "in", "on", "at", "that", "what", "your",
-		"code", "number", "phone", "no", "not", "sorry", "um", "uh",
-		"can", "do", "need", "want", "book", "yes", "okay", NULL };
 	struct tokens t;
 	int i = 0, k, n, got = 0;
 	size_t o = 0;
@@ -874,8 +868,6 @@ parse_name(const char *text, char *first, size_t flen, char *last,
 			break;
 		if (!isalpha((unsigned char)t.w[i][0]))
 			continue;
-		if (got == 0 && txt_is(t.w[i], not_name))
-			return 0;
 		snprintf(w, sizeof(w), "%s", t.w[i]);
 		w[0] = (char)toupper((unsigned char)w[0]);
 		if (got == 0)
