@@ -537,14 +537,14 @@ breaker_trip(void)
  * kept in the call state (and so in the state message) where history
  * trimming cannot drop them. */
 static void
-note_caller(struct brain_call *c, const char *text)
+note_caller(struct brain_call *c, const char *text,
+    const struct intent_result *ir)
 {
 	struct call_state *st = &c->st;
-	const struct fd_service *svc = intent_service(text, c->biz);
 	struct dt_result dt;
 
-	if (svc)
-		st->service = svc;
+	if (ir->service)
+		st->service = ir->service;
 	if (dt_parse(text, c->core->now(c->core_arg), DT_EXPECT_ANY, &dt) <= 0)
 		return;
 	if (dt.has_date) {
@@ -585,8 +585,8 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 	if (kind == TURN_TEXT) {
 		struct intent_result ir;
 
-		note_caller(c, text);
 		intent_read(text, c->biz, &ir);
+		note_caller(c, text, &ir);
 		lc->caller_yes = ir.pol == POL_YES;
 	}
 	if (kind == TURN_DTMF)
