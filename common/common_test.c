@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,120 @@ test_bus_rpc(void **state)
 	fd_rpc_close(&cli);
 }
 
+/* Asynchronous calls: many in flight, more than the server holds at once. */
+#define ASYNC_N 300
+
+struct async_res {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done, ok, bad, rv[ASYNC_N];
+	json_t *rep[ASYNC_N];
+};
+
+struct async_one {
+	struct async_res *res;
+	int i;
+};
+
+static void
+async_done(void *arg, int rv, json_t *rep)
+{
+	struct async_one *o = arg;
+	struct async_res *r = o->res;
+
+	pthread_mutex_lock(&r->mu);
+	r->rv[o->i] = rv;
+	r->rep[o->i] = rep;
+	r->done++;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void
+async_wait(struct async_res *r, int n)
+{
+	pthread_mutex_lock(&r->mu);
+	while (r->done < n)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static json_t *
+slow_handler(void *arg, int worker, const char *call_id, json_t *req)
+{
+	fd_sleep_us(20000);
+	return echo_handler(arg, worker, call_id, req);
+}
+
+static void
+test_rpc_async(void **state)
+{
+	static struct async_res r;
+	static struct async_one one[ASYNC_N];
+	char rep[128], call[32];
+	struct fd_rpc_server *srv;
+	struct fd_rpc cli;
+	json_t *req, *res;
+	int i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	snprintf(rep, sizeof(rep), "ipc:///tmp/fdtest-async-%d.rep",
+	    (int)getpid());
+	assert_non_null(srv = fd_rpc_serve(rep, 3, echo_handler, NULL));
+	assert_int_equal(fd_rpc_open(&cli, rep), 0);
+	for (i = 0; i < ASYNC_N; i++) {
+		one[i] = (struct async_one){ &r, i };
+		snprintf(call, sizeof(call), "CA%d", i);
+		req = json_pack("{s:s, s:{s:i}}", "tool", "ping", "args", "n",
+		    i);
+		assert_int_equal(fd_rpc_call_async(&cli, call, req, 5000,
+		    async_done, &one[i]), 0);
+		json_decref(req);
+	}
+	async_wait(&r, ASYNC_N);
+	/* every reply came back to its own request */
+	for (i = 0; i < ASYNC_N; i++) {
+		assert_int_equal(r.rv[i], 0);
+		res = json_object_get(r.rep[i], "result");
+		snprintf(call, sizeof(call), "CA%d", i);
+		assert_string_equal(json_string_value(json_object_get(res,
+		    "call")), call);
+		assert_int_equal(json_integer_value(json_object_get(
+		    json_object_get(json_object_get(res, "req"), "args"),
+		    "n")), i);
+		json_decref(r.rep[i]);
+	}
+	fd_rpc_server_stop(srv);
+
+	/* a server stopped with requests queued: the ones it did not answer
+	 * fail, none hangs, nothing leaks */
+	memset(&r.rv, 0, sizeof(r.rv));
+	r.done = 0;
+	assert_non_null(srv = fd_rpc_serve(rep, 1, slow_handler, NULL));
+	req = json_pack("{s:s}", "tool", "ping");
+	for (i = 0; i < 20; i++) {
+		one[i] = (struct async_one){ &r, i };
+		assert_int_equal(fd_rpc_call_async(&cli, "CA1", req, 300,
+		    async_done, &one[i]), 0);
+	}
+	json_decref(req);
+	fd_sleep_us(50000);
+	fd_rpc_server_stop(srv);
+	async_wait(&r, 20);
+	for (i = 0; i < 20; i++)
+		if (r.rv[i] == 0)
+			json_decref(r.rep[i]);
+	/* the last was queued behind 19 x 20 ms: the connection reset or
+	 * the deadline ended it */
+	assert_int_not_equal(r.rv[19], 0);
+	fd_rpc_close(&cli);
+	pthread_cond_destroy(&r.cv);
+	pthread_mutex_destroy(&r.mu);
+}
+
 /* The bus between hosts: tcp:// addresses instead of ipc://. */
 static void
 test_bus_rpc_tcp(void **state)
@@ -343,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_bus_rpc),
 		cmocka_unit_test(test_bus_rpc_tcp),
+		cmocka_unit_test(test_rpc_async),
 		cmocka_unit_test(test_twilio),
 		cmocka_unit_test(test_twilio_decoded),
 	};

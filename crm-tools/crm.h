@@ -115,6 +115,9 @@ void crm_pool_free(void);
 void crm_ledger_close(void);
 /* The request's connections, borrowed from the pool on first use. */
 struct crm_worker *crm_conn(struct crm_ctx *c);
+/* Give a borrowed connection back before the request ends (it waits on
+ * something else); the next crm_conn() borrows one again. */
+void crm_conn_release(struct crm_ctx *c);
 
 /* crm_fail: set the error of the request; returns NULL for tail calls. */
 json_t *crm_fail(struct crm_ctx *c, const char *code, const char *fmt, ...)

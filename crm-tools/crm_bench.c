@@ -27,11 +27,17 @@
 #include "harness.h"
 #include "rpc.h"
 
+/* A phase's request i: the call it is made on and the request object. */
+typedef json_t *(*build_fn)(int i, char *call, size_t len);
+
 struct phase {
 	const char *name;
 	int n;                  /* requests */
-	int threads;
-	int (*one)(struct hx *h, int i, int *ok); /* does request i */
+	int threads;            /* in flight at once */
+	int async;              /* 1: one thread keeps `threads` requests in
+				   flight (as a load generator does); 0: that
+				   many client threads each wait for theirs */
+	build_fn req;
 	void (*setup)(struct hx *h, int i);  /* untimed, before the phase */
 	int call_base;          /* its requests ran on calls base + i: read
 				   crm-tools' own audited latency back */
@@ -40,69 +46,63 @@ struct phase {
 	int ok, failed, taken;
 	struct hx *h;
 	pthread_barrier_t go;   /* every thread starts at once */
+	pthread_mutex_t mu;     /* async: completions */
+	pthread_cond_t cv;
+	int done;
 };
 
 static char bench_day[16];
 static char distinct_days[5][16];      /* 5 x 40 free slots */
 static char warm_day[16];
 
-static int
-lookup_cached(struct hx *h, int i, int *ok)
+static json_t *
+tool_req(const char *tool, json_t *args)
+{
+	return json_pack("{s:s, s:o}", "tool", tool, "args", args);
+}
+
+static json_t *
+lookup_cached(int i, char *call, size_t len)
 {
 	char phone[40];
-	json_t *rep;
 
+	snprintf(call, len, "%s", "");
 	snprintf(phone, sizeof(phone), "+155512300%02d", 1 + i % 10);
-	rep = hx_call(h, "", "lookup_customer", json_pack("{s:s}", "phone",
-	    phone), NULL);
-	*ok = json_is_true(json_object_get(rep, "ok"));
-	json_decref(rep);
-	return 0;
+	return tool_req("lookup_customer", json_pack("{s:s}", "phone", phone));
 }
 
 /* A tool that touches neither PostgreSQL nor Redis: what the rpc round
  * trip and the request path cost on their own. */
-static int
-rpc_floor(struct hx *h, int i, int *ok)
+static json_t *
+rpc_floor(int i, char *call, size_t len)
 {
-	json_t *rep;
-
 	(void)i;
-	rep = hx_call(h, "", "transfer_to_human", json_pack("{s:s}", "reason",
-	    "bench"), NULL);
-	*ok = json_is_true(json_object_get(rep, "ok"));
-	json_decref(rep);
-	return 0;
+	snprintf(call, len, "%s", "");
+	return tool_req("transfer_to_human", json_pack("{s:s}", "reason",
+	    "bench"));
 }
 
-static int
-lookup_uncached(struct hx *h, int i, int *ok)
+static json_t *
+lookup_uncached(int i, char *call, size_t len)
 {
 	char phone[40];
-	json_t *rep;
 
 	/* a number nobody looked up yet: Redis misses, PostgreSQL answers */
+	snprintf(call, len, "%s", "");
 	snprintf(phone, sizeof(phone), "+1555%03d%04d", (int)(getpid() % 900)
 	    + 100, i);
-	rep = hx_call(h, "", "lookup_customer", json_pack("{s:s}", "phone",
-	    phone), NULL);
-	*ok = json_is_true(json_object_get(rep, "ok"));
-	json_decref(rep);
-	return 0;
+	return tool_req("lookup_customer", json_pack("{s:s}", "phone", phone));
 }
 
-static int
-slot_search(struct hx *h, int i, int *ok)
+static json_t *
+slot_search(int i, char *call, size_t len)
 {
 	char day[16];
-	json_t *rep;
 
+	snprintf(call, len, "%s", "");
 	hx_open_day(1 + i % 20, day, sizeof(day));
-	rep = hx_call(h, "", "get_available_slots", json_pack("{s:s, s:s}",
-	    "date", day, "service", i % 2 ? "oil change" : "diagnostic"), NULL);
-	*ok = json_is_true(json_object_get(rep, "ok"));
-	json_decref(rep);
-	return 0;
+	return tool_req("get_available_slots", json_pack("{s:s, s:s}", "date",
+	    day, "service", i % 2 ? "oil change" : "diagnostic"));
 }
 
 /* The calls the bookings happen in were answered before: call_begin is
@@ -119,41 +119,35 @@ book_call(struct hx *h, int i)
 	    "from", phone, "to", "+15555550100"), NULL));
 }
 
-/* Book slot i of `day`: 20 half-hour starts from 08:00 x 2 bays. */
-static int
-book_slot(struct hx *h, int i, const char *day, int slot, int *ok)
+/* Book slot `slot` of `day` (20 half-hour starts from 08:00 x 2 bays) on
+ * call i. */
+static json_t *
+book_slot(int i, const char *day, int slot, char *call, size_t len)
 {
-	char call[40], start[32];
-	const char *code;
-	json_t *rep;
-	int r;
+	char start[32];
 
-	snprintf(call, sizeof(call), "CAbench%d_%d", (int)getpid(), i);
+	snprintf(call, len, "CAbench%d_%d", (int)getpid(), i);
 	snprintf(start, sizeof(start), "%sT%02d:%02d", day, 8 + slot / 2,
 	    (slot % 2) * 30);
-	rep = hx_call(h, call, "book_appointment", json_pack("{s:s, s:s, s:s, "
-	    "s:s}", "service", "oil change", "start", start, "first_name",
-	    "Bench", "last_name", "Caller"), NULL);
-	*ok = json_is_true(json_object_get(rep, "ok"));
-	code = json_string_value(json_object_get(rep, "code"));
-	r = code && strcmp(code, "slot_taken") == 0;
-	json_decref(rep);
-	return r;
+	return tool_req("book_appointment", json_pack("{s:s, s:s, s:s, s:s}",
+	    "service", "oil change", "start", start, "first_name", "Bench",
+	    "last_name", "Caller"));
 }
 
 /* The race: 200 callers for the 40 bookings of one day (ten per start
  * time), so 40 win and 160 hear the time is taken, with alternatives. */
-static int
-book(struct hx *h, int i, int *ok)
+static json_t *
+book(int i, char *call, size_t len)
 {
-	return book_slot(h, i, bench_day, i % 20, ok);
+	return book_slot(i, bench_day, i % 20, call, len);
 }
 
 /* 200 callers who all get their booking: a free slot each, five days. */
-static int
-book_distinct(struct hx *h, int i, int *ok)
+static json_t *
+book_distinct(int i, char *call, size_t len)
 {
-	return book_slot(h, 1000 + i, distinct_days[i / 40], (i % 40) / 2, ok);
+	return book_slot(1000 + i, distinct_days[i / 40], (i % 40) / 2, call,
+	    len);
 }
 
 static void
@@ -165,16 +159,31 @@ book_distinct_call(struct hx *h, int i)
 /* A running crm-tools has its statements prepared on every connection:
  * book on another day first, 16 at a time so every pooled connection
  * serves some, untimed. */
-static int
-warm_book(struct hx *h, int i, int *ok)
+static json_t *
+warm_book(int i, char *call, size_t len)
 {
-	return book_slot(h, 2000 + i, warm_day, i % 20, ok);
+	return book_slot(2000 + i, warm_day, i % 20, call, len);
 }
 
 static void
 warm_call(struct hx *h, int i)
 {
 	book_call(h, 2000 + i);
+}
+
+/* Count request i's reply (NULL: the rpc failed) and its latency. */
+static void
+judged(struct phase *p, int i, uint64_t us, json_t *rep)
+{
+	const char *code = json_string_value(json_object_get(rep, "code"));
+
+	p->lat[i] = us;
+	if (json_is_true(json_object_get(rep, "ok")))
+		__atomic_fetch_add(&p->ok, 1, __ATOMIC_RELAXED);
+	else if (code && strcmp(code, "slot_taken") == 0)
+		__atomic_fetch_add(&p->taken, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&p->failed, 1, __ATOMIC_RELAXED);
 }
 
 /* A phase runs when -P is absent or one of its comma-separated words is
@@ -199,22 +208,91 @@ static void *
 phase_thread(void *arg)
 {
 	struct phase *p = arg;
+	char call[40];
+	json_t *req, *rep;
 	uint64_t t0;
-	int i, ok, taken;
+	int i;
 
 	pthread_barrier_wait(&p->go);
 	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
+		req = p->req(i, call, sizeof(call));
 		t0 = fd_mono_us();
-		taken = p->one(p->h, i, &ok);
-		p->lat[i] = fd_mono_us() - t0;
-		if (ok)
-			__atomic_fetch_add(&p->ok, 1, __ATOMIC_RELAXED);
-		else if (taken)
-			__atomic_fetch_add(&p->taken, 1, __ATOMIC_RELAXED);
-		else
-			__atomic_fetch_add(&p->failed, 1, __ATOMIC_RELAXED);
+		if (fd_rpc_call(&p->h->rpc, call, req, &rep, 10000) != 0)
+			rep = NULL;
+		judged(p, i, fd_mono_us() - t0, rep);
+		json_decref(rep);
+		json_decref(req);
 	}
 	return NULL;
+}
+
+/* The async driver: request i in flight, its reply back on an nng thread
+ * issues the next. */
+struct inflight {
+	struct phase *p;
+	int i;
+	uint64_t t0;
+};
+
+static void issue(struct inflight *f);
+
+static void
+landed(void *arg, int rv, json_t *rep)
+{
+	struct inflight *f = arg;
+	struct phase *p = f->p;
+
+	judged(p, f->i, fd_mono_us() - f->t0, rv == 0 ? rep : NULL);
+	json_decref(rep);
+	pthread_mutex_lock(&p->mu);
+	if (++p->done == p->n)
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	issue(f);
+}
+
+static void
+issue(struct inflight *f)
+{
+	struct phase *p = f->p;
+	char call[40];
+	json_t *req;
+	int rv;
+
+	while ((f->i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) <
+	    p->n) {
+		req = p->req(f->i, call, sizeof(call));
+		f->t0 = fd_mono_us();
+		rv = fd_rpc_call_async(&p->h->rpc, call, req, 10000, landed, f);
+		json_decref(req);
+		if (rv == 0)
+			return;
+		landed(f, rv, NULL);
+		return;
+	}
+}
+
+/* Every request of the phase with p->threads in flight from this thread;
+ * back when all have landed. */
+static void
+run_async(struct phase *p)
+{
+	struct inflight *f = calloc((size_t)p->threads, sizeof(*f));
+	int i;
+
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (i = 0; i < p->threads; i++) {
+		f[i].p = p;
+		issue(&f[i]);
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->done < p->n)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(f);
 }
 
 static int
@@ -271,9 +349,46 @@ audited(struct hx *h, struct phase *p, json_t *o)
 	free(lat);
 }
 
+/* Host CPU time spent (every process: client, crm-tools, PostgreSQL,
+ * Redis) since boot, in ms, from /proc/stat; -1 if unreadable. */
+static double
+host_busy_ms(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return -1;
+	/* user nice system [idle iowait] irq softirq steal */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * 1000.0 /
+	    (double)sysconf(_SC_CLK_TCK);
+}
+
+/* With CRM_BENCH_PERF_CTL naming the control fifo of a `perf record -D -1
+ * --control fifo:...`, perf samples only while a phase runs (not its
+ * untimed setup or audit reads). */
+static void
+perf_ctl(const char *cmd)
+{
+	const char *path = getenv("CRM_BENCH_PERF_CTL");
+	FILE *f;
+
+	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "%s\n", cmd);
+	fclose(f);
+}
+
 static json_t *
 run_phase(struct hx *h, struct phase *p)
 {
+	double cpu0, cpu1;
 	pthread_t *th;
 	uint64_t t0, wall;
 	int i;
@@ -283,15 +398,24 @@ run_phase(struct hx *h, struct phase *p)
 	th = calloc((size_t)p->threads, sizeof(pthread_t));
 	for (i = 0; p->setup && i < p->n; i++)
 		p->setup(h, i);
-	pthread_barrier_init(&p->go, NULL, (unsigned)p->threads + 1);
-	for (i = 0; i < p->threads; i++)
-		pthread_create(&th[i], NULL, phase_thread, p);
-	pthread_barrier_wait(&p->go);
-	t0 = fd_mono_us();
-	for (i = 0; i < p->threads; i++)
-		pthread_join(th[i], NULL);
+	perf_ctl("enable");
+	cpu0 = host_busy_ms();
+	if (p->async) {
+		t0 = fd_mono_us();
+		run_async(p);
+	} else {
+		pthread_barrier_init(&p->go, NULL, (unsigned)p->threads + 1);
+		for (i = 0; i < p->threads; i++)
+			pthread_create(&th[i], NULL, phase_thread, p);
+		pthread_barrier_wait(&p->go);
+		t0 = fd_mono_us();
+		for (i = 0; i < p->threads; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&p->go);
+	}
 	wall = fd_mono_us() - t0;
-	pthread_barrier_destroy(&p->go);
+	cpu1 = host_busy_ms();
+	perf_ctl("disable");
 	qsort(p->lat, (size_t)p->n, sizeof(uint64_t), cmp_u64);
 	json_t *o = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i}",
 	    "n", p->n, "concurrency", p->threads,
@@ -300,6 +424,13 @@ run_phase(struct hx *h, struct phase *p)
 	    (p->n * 99) / 100] / 1000.0,
 	    "max_ms", p->lat[p->n - 1] / 1000.0,
 	    "rps", p->n / (wall / 1e6), "ok", p->ok, "failed", p->failed);
+	json_object_set_new(o, "client", json_string(p->async ? "async" :
+	    "threads"));
+	/* what one request costs the whole host (jiffy resolution: a short
+	 * phase reads coarse) */
+	if (cpu0 >= 0 && cpu1 >= cpu0)
+		json_object_set_new(o, "host_cpu_us_per_request", json_real(
+		    (cpu1 - cpu0) * 1000.0 / p->n));
 	if (p->taken)
 		json_object_set_new(o, "slot_taken", json_integer(p->taken));
 	if (p->setup == book_call || p->setup == book_distinct_call)
@@ -341,7 +472,7 @@ main(int argc, char **argv)
 {
 	const char *addr = NULL, *tool = NULL, *call = "", *now = NULL;
 	const char *only = NULL;
-	struct phase ph[8];
+	struct phase ph[9];
 	struct hx h;
 	char err[256], *s;
 	json_t *out, *res;
@@ -407,37 +538,42 @@ main(int argc, char **argv)
 	}
 	/* warm the cache for the cached phase */
 	for (i = 0; i < 10; i++) {
-		int ok;
+		char c[40];
+		json_t *req = lookup_cached(i, c, sizeof(c)), *rep = NULL;
 
-		lookup_cached(&h, i, &ok);
+		if (fd_rpc_call(&h.rpc, c, req, &rep, 10000) == 0)
+			json_decref(rep);
+		json_decref(req);
 	}
 	memset(ph, 0, sizeof(ph));
 	ph[0] = (struct phase){ .name = "lookup_cached", .n = n,
-		.threads = (int)j, .one = lookup_cached };
+		.threads = (int)j, .req = lookup_cached };
 	ph[1] = (struct phase){ .name = "lookup_uncached", .n = n,
-		.threads = (int)j, .one = lookup_uncached };
+		.threads = (int)j, .req = lookup_uncached };
 	ph[2] = (struct phase){ .name = "slot_search", .n = n / 2,
-		.threads = (int)j, .one = slot_search };
+		.threads = (int)j, .req = slot_search };
 	ph[3] = (struct phase){ .name = "book_200_concurrent", .n = 200,
 		.threads = book_inflight < 1 ? 1 : book_inflight > 200 ? 200 :
-		book_inflight, .one = book, .setup = book_call };
+		book_inflight, .async = 1, .req = book, .setup = book_call };
 	ph[4] = (struct phase){ .name = "book_200_distinct", .n = 200,
-		.threads = ph[3].threads, .one = book_distinct,
+		.threads = ph[3].threads, .async = 1, .req = book_distinct,
 		.setup = book_distinct_call, .call_base = 1000 };
 	ph[5] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
-		.threads = 4 * (int)j, .one = lookup_cached };
+		.threads = 4 * (int)j, .req = lookup_cached };
 	ph[6] = (struct phase){ .name = "rpc_floor", .n = n, .threads = (int)j,
-		.one = rpc_floor };
+		.req = rpc_floor };
 	ph[7] = (struct phase){ .name = "rpc_floor_200", .n = n, .threads = 200,
-		.one = rpc_floor };
+		.async = 1, .req = rpc_floor };
+	ph[8] = (struct phase){ .name = "rpc_floor_200_threads", .n = n,
+		.threads = 200, .req = rpc_floor };
 	if (wanted(only, "book_200")) {
 		struct phase w = { .name = "warm", .n = 40, .threads = 16,
-			.one = warm_book, .setup = warm_call };
+			.req = warm_book, .setup = warm_call };
 
 		json_decref(run_phase(&h, &w));
 	}
 	res = json_object();
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 9; i++)
 		if (wanted(only, ph[i].name))
 			json_object_set_new(res, ph[i].name, run_phase(&h,
 			    &ph[i]));

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "crm.h"
 #include "daemon.h"
+#include "booking.h"
 #include "ledger.h"
 #include "log.h"
 #include "rpc.h"
@@ -168,6 +169,8 @@ main(int argc, char **argv)
 	calsync_stop();
 	crm_audit_stop();
 	cal_engine->close();
+	crm_ledger_close();
+	book_batch_close();
 	for (i = 0; i < crm_cfg.workers; i++) {
 		crm_pg_close(&ws[i]);
 		crm_cache_close(&ws[i]);

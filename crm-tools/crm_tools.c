@@ -283,8 +283,8 @@ crm_conn(struct crm_ctx *c)
 	return c->w;
 }
 
-static void
-conn_return(struct crm_ctx *c)
+void
+crm_conn_release(struct crm_ctx *c)
 {
 	if (!c->pooled)
 		return;
@@ -367,7 +367,7 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	}
 	json_decref(c.extra);
 	json_decref(own_args);
-	conn_return(&c);
+	crm_conn_release(&c);
 	log_debug(c.call_id, "%s %s in %llu us", c.tool, res ? "ok" : c.code,
 	    (unsigned long long)(fd_mono_us() - t0));
 	return rep;

@@ -391,6 +391,107 @@ test_race_50(void **state)
 	assert_int_equal(taken, 49);
 }
 
+
+/* 40 callers confirm 40 different times at once: the bookings are written
+ * in groups (booking_batch.c), every one lands on a bay of its own, and
+ * none is lost or doubled. */
+static char GD[16];
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (n < 0 || (buf = calloc(1, (size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void *
+group_one(void *arg)
+{
+	struct racer *rc = arg;
+	char cid[32], start[32];
+	json_t *r;
+
+	snprintf(cid, sizeof(cid), "CAgrp%d", rc->i);
+	snprintf(start, sizeof(start), "%sT%02d:%02d", GD, 8 + rc->i / 4,
+	    (rc->i / 2 % 2) * 30);
+	r = hx_call(&H, cid, "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "first_name",
+	    "Group", "last_name", "Caller"), NULL);
+	rc->ok = ok(r);
+	rc->taken = rc->ok ? (int)json_integer_value(json_object_get(res(r),
+	    "appointment_id")) : 0;
+	json_decref(r);
+	return NULL;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct racer rc[40];
+	pthread_t th[40];
+	char cid[32], phone[20], *log = NULL;
+	json_t *r;
+	size_t i, k;
+	int oks = 0, round, grouped = 0, ids[40];
+
+	(void)state;
+	/* the 20 half hours of the day from 08:00, two bays each; a round on
+	 * a day of its own until some bookings were written as a group (40
+	 * threads on two cores all but always overlap; three tries) */
+	for (round = 0; round < 3 && !grouped; round++) {
+		hx_open_day(30 + round, GD, sizeof(GD));
+		for (i = 0; i < 40; i++) {
+			snprintf(cid, sizeof(cid), "CAgrp%zu", i + 100 * round);
+			snprintf(phone, sizeof(phone), "+1555444%04zu", i + 100 *
+			    round);
+			begin(cid, phone);
+		}
+		for (i = 0; i < 40; i++) {
+			rc[i].i = (int)i + 100 * round;
+			pthread_create(&th[i], NULL, group_one, &rc[i]);
+		}
+		for (i = 0, oks = 0; i < 40; i++) {
+			pthread_join(th[i], NULL);
+			oks += rc[i].ok;
+			ids[i] = rc[i].taken;
+		}
+		assert_int_equal(oks, 40);
+		/* 40 different appointments, two per start on two bays */
+		for (i = 0; i < 40; i++)
+			for (k = i + 1; k < 40; k++)
+				assert_int_not_equal(ids[i], ids[k]);
+		/* and the day is full: both bays, every half hour */
+		r = call("", "get_available_slots", json_pack("{s:s, s:s}",
+		    "date", GD, "service", "oil change"));
+		assert_true(ok(r));
+		assert_int_equal(json_integer_value(json_object_get(res(r),
+		    "total_free")), 0);
+		json_decref(r);
+		fprintf(stderr, "  group round %d: 40 booked, the day full\n",
+		    round);
+		free(log);
+		log = slurp(H.log);
+		grouped = log && strstr(log, "booking group of") != NULL;
+	}
+	free(log);
+	assert_true(grouped);
+}
+
 static void
 test_forbidden(void **state)
 {
@@ -984,6 +1085,7 @@ main(void)
 		cmocka_unit_test(test_vocabulary),
 		cmocka_unit_test(test_slot_taken),
 		cmocka_unit_test(test_race_50),
+		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_forbidden),
 		cmocka_unit_test(test_cancel_reschedule),
 		cmocka_unit_test(test_notes_and_call_record),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "booking.h"
 #include "calendar.h"
 #include "calsync.h"
 #include "clock.h"
@@ -25,20 +26,6 @@
 #define N_ALTERNATIVES 3
 #define SEARCH_DAYS 14
 #define MAX_EXT_BUSY 128
-
-/* One appointment as the tools return it. */
-#define APPT_JSON \
-	"json_build_object('appointment_id', a.id, 'confirmation', " \
-	"a.confirmation, 'service', s.name, 'start', fd_local(lower(a.during)), " \
-	"'end', fd_local(upper(a.during)), 'status', a.status, 'customer_id', " \
-	"a.customer_id, 'vehicle_id', a.vehicle_id, 'vehicle', CASE WHEN v.id " \
-	"IS NULL THEN NULL ELSE concat_ws(' ', v.year, v.make, v.model) END, " \
-	"'resource', r.name, 'notes', a.notes)"
-#define APPT_FROM \
-	" FROM appointments a JOIN services s ON s.id = a.service_id " \
-	"JOIN resources r ON r.id = a.resource_id " \
-	"LEFT JOIN vehicles v ON v.id = a.vehicle_id "
-#define ACTIVE "('booked', 'confirmed')"
 
 static const struct fd_service *
 find_service(struct crm_ctx *c, const char *name, int *id)
@@ -626,17 +613,6 @@ with_calendar(struct crm_ctx *c, json_t *appt, long long id)
 	return appt;
 }
 
-/* The advisory locks a change of the bays over [start, end) takes: one
- * per quarter hour it touches, in order, so two overlapping bookings or
- * moves queue behind each other (two overlapping inserts would otherwise
- * each wait on the other's exclusion check, a deadlock PostgreSQL breaks
- * only after deadlock_timeout) and the second meets the first's committed
- * row: 23P01 at once, then a retry.  Disjoint times do not wait. */
-#define BAY_LOCKS(first, last) \
-	"SELECT count(pg_advisory_xact_lock(727002, q)) FROM " \
-	"generate_series(" first "::int, " last "::int) q"
-#define LOCK_QUARTER 900
-
 /* Insert the booking on a free bay, bay index `want` first (-1: lowest
  * free).  1 with *appt (its JSON) and *res (bay index), 0 if no bay is
  * free, -1 on a database error (c->sqlstate says which). */
@@ -695,6 +671,34 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 		return -1;
 	}
 	return 1;
+}
+
+/* insert_booking in a group with others (booking_batch.c): 1, 0 (retry
+ * alone), -1 (the group failed: do it alone now). */
+static int
+group_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
+    time_t start, int dur_s, const char *idem, const char *conf, int want,
+    json_t **appt, int *res)
+{
+	struct book_job j;
+	int found;
+
+	memset(&j, 0, sizeof(j));
+	j.cust = cust;
+	j.vid = vid;
+	j.sid = sid;
+	j.start = start;
+	j.dur_s = dur_s;
+	j.call_id = c->call_id;
+	j.idem = idem;
+	j.conf = conf;
+	j.notes = arg_str(c, "notes");
+	j.want = want >= 0 && want < crm_nbays ? crm_bay_ids[want] : 0;
+	if ((found = book_batch(c, &j)) == 1) {
+		*appt = j.appt;
+		*res = bay_index(j.res);
+	}
+	return found;
 }
 
 json_t *
@@ -769,8 +773,16 @@ tool_book_appointment(struct crm_ctx *c)
 			crm_conf_norm(cf, conf);
 		else
 			crm_conf_code(conf);
-		found = insert_booking(c, cust, vid, sid, start, dur_s, idem,
-		    conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt, &res);
+		/* the first try joins the group commit; a retry (its bay
+		 * or code was taken) or a failed group goes alone, where
+		 * PostgreSQL's answer says what happened */
+		found = attempt == 0 ? group_booking(c, cust, vid, sid, start,
+		    dur_s, idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt,
+		    &res) : -1;
+		if (found < 0)
+			found = insert_booking(c, cust, vid, sid, start, dur_s,
+			    idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt,
+			    &res);
 		aid = found == 1 ? json_integer_value(json_object_get(appt,
 		    "appointment_id")) : 0;
 		if (v == LEDGER_CLAIMED)

@@ -1,0 +1,67 @@
+/*
+ * booking.h - what tool_booking.c and booking_batch.c share: the SQL of an
+ * appointment as the tools return it, and the group commit of bookings.
+ */
+#ifndef BOOKING_H
+#define BOOKING_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "crm.h"
+
+/* One appointment as the tools return it. */
+#define APPT_JSON \
+	"json_build_object('appointment_id', a.id, 'confirmation', " \
+	"a.confirmation, 'service', s.name, 'start', fd_local(lower(a.during)), " \
+	"'end', fd_local(upper(a.during)), 'status', a.status, 'customer_id', " \
+	"a.customer_id, 'vehicle_id', a.vehicle_id, 'vehicle', CASE WHEN v.id " \
+	"IS NULL THEN NULL ELSE concat_ws(' ', v.year, v.make, v.model) END, " \
+	"'resource', r.name, 'notes', a.notes)"
+#define APPT_FROM \
+	" FROM appointments a JOIN services s ON s.id = a.service_id " \
+	"JOIN resources r ON r.id = a.resource_id " \
+	"LEFT JOIN vehicles v ON v.id = a.vehicle_id "
+#define ACTIVE "('booked', 'confirmed')"
+
+/* The advisory locks a change of the bays over [start, end) takes: one
+ * per quarter hour it touches, in order, so two overlapping bookings or
+ * moves queue behind each other (two overlapping inserts would otherwise
+ * each wait on the other's exclusion check, a deadlock PostgreSQL breaks
+ * only after deadlock_timeout) and the second meets the first's committed
+ * row: 23P01 at once, then a retry.  Disjoint times do not wait. */
+#define BAY_LOCK_KEY "727002"
+#define BAY_LOCKS(first, last) \
+	"SELECT count(pg_advisory_xact_lock(" BAY_LOCK_KEY ", q)) FROM " \
+	"generate_series(" first "::int, " last "::int) q"
+#define LOCK_QUARTER 900
+#define LOCK_QUARTER_S "900"
+
+/* A booking the ledger gave a bay, ready to be written. */
+struct book_job {
+	/* in */
+	long long cust, vid;    /* vid 0: no vehicle */
+	int sid;
+	time_t start;
+	int dur_s;
+	const char *call_id, *idem, *conf, *notes; /* "" or NULL: none */
+	int want;               /* resources.id of the bay to take first; 0 */
+	/* out */
+	json_t *appt;           /* APPT_JSON of the row, when written */
+	int res;                /* its resources.id */
+	/* the group's */
+	int state;
+	struct book_job *next;
+};
+
+/* Write the booking together with the others that arrive while a group is
+ * being written: one statement and one durable commit for all of them.
+ * 1 written (j->appt, j->res), 0 not written (its bay, key or code was
+ * taken meanwhile: retry the single way), -1 the group failed (do it the
+ * single way, which tells why).  Blocks; holds no pooled connection. */
+int book_batch(struct crm_ctx *c, struct book_job *j);
+/* The group's own connection, closed at stop. */
+void book_batch_close(void);
+
+#endif
