@@ -228,8 +228,9 @@ tool_get_call(struct crm_ctx *c)
 	    "WHEN 'cancel_appointment' THEN 'cancelled' ELSE 'rescheduled' END "
 	    "ORDER BY m.id) FROM " CHANGES " AND m.appt = a.id), '[]')) "
 	    "ORDER BY a.id) FROM appointments a JOIN services s ON s.id = "
-	    "a.service_id WHERE a.source_call_sid = c.call_sid OR a.id IN "
-	    "(SELECT m.appt FROM " CHANGES ")), '[]')) FROM calls c WHERE "
+	    "a.service_id WHERE a.id IN (SELECT b.id FROM appointments b "
+	    "WHERE b.source_call_sid = c.call_sid UNION SELECT m.appt FROM "
+	    CHANGES ")), '[]')) FROM calls c WHERE "
 	    "c.call_sid = $1", 1, p);
 	if (res != NULL && json_is_null(res)) {
 		json_decref(res);
