@@ -510,7 +510,7 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 {
 	char cb[24], vb[24], year[8], make[40], model[60];
 	const char *desc = arg_str(c, "vehicle"), *p[5];
-	long long vid, owner, n;
+	long long vid, owner;
 	int y = 0, off = 0;
 
 	p[0] = crm_num(cb, cust);
@@ -529,13 +529,16 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 	if (desc == NULL) {
 		if (fresh)
 			return 0;
-		if (crm_qll(c, "SELECT count(*) FROM vehicles WHERE customer_id "
-		    "= $1", 1, p, &n) < 0)
+		/* their only vehicle, in one query: the id when there is
+		 * exactly one */
+		switch (crm_qll(c, "SELECT min(id) FROM vehicles WHERE "
+		    "customer_id = $1 HAVING count(*) = 1", 1, p, &vid)) {
+		case -1:
 			return -1;
-		if (n != 1)
-			return 0;
-		return crm_qll(c, "SELECT id FROM vehicles WHERE customer_id = "
-		    "$1", 1, p, &vid) < 0 ? -1 : vid;
+		case 1:
+			return vid;
+		}
+		return 0;
 	}
 	p[1] = desc;
 	switch (crm_qll(c, "SELECT id FROM vehicles WHERE customer_id = $1 "
