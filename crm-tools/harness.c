@@ -192,24 +192,35 @@ hx_daemon_start(struct hx *h, int bays, int workers)
 	return -1;
 }
 
-void
+int
 hx_daemon_stop(struct hx *h)
 {
-	int i;
+	int i, st = 0;
 
 	if (h->daemon <= 0)
-		return;
+		return 0;
 	kill(h->daemon, SIGTERM);
 	for (i = 0; i < 100; i++) {
-		if (waitpid(h->daemon, NULL, WNOHANG) == h->daemon) {
-			h->daemon = 0;
-			return;
-		}
+		if (waitpid(h->daemon, &st, WNOHANG) == h->daemon)
+			break;
 		fd_sleep_us(50000);
 	}
-	kill(h->daemon, SIGKILL);
-	waitpid(h->daemon, NULL, 0);
+	if (i == 100) {
+		kill(h->daemon, SIGKILL);
+		waitpid(h->daemon, &st, 0);
+		fprintf(stderr, "crm-tools did not stop in 5 s (log: %s)\n",
+		    h->log);
+		h->daemon = 0;
+		return -1;
+	}
 	h->daemon = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* a sanitizer's report (leak, bad access) at exit lands here */
+	fprintf(stderr, "crm-tools stopped with %s %d (log: %s)\n",
+	    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ?
+	    WEXITSTATUS(st) : WTERMSIG(st), h->log);
+	return -1;
 }
 
 void

@@ -39,7 +39,8 @@ int hx_datastore(struct hx *h, const char *args);
 /* Write a config with `bays` bays and start crm-tools; wait until it
  * answers with the database ready.  0 or -1. */
 int hx_daemon_start(struct hx *h, int bays, int workers);
-void hx_daemon_stop(struct hx *h);
+/* SIGTERM and wait: 0 when it exited with status 0, else -1 (said why). */
+int hx_daemon_stop(struct hx *h);
 /* Stop everything and remove the instance's files. */
 void hx_stop(struct hx *h, int keep_files);
 /* One tool call; args is stolen; returns the reply (never NULL: rpc

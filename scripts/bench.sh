@@ -92,7 +92,7 @@ for k in ("ttfa_ms_p50", "ttfa_ms_p95"):
         res["tts_first_frame_ms_" + k[-3:]] = v
 for tool in ("lookup_cached", "lookup_uncached", "slot_search", "book_200_concurrent",
              "book_200_distinct", "lookup_cached_oversubscribed", "rpc_floor",
-             "rpc_floor_200"):
+             "rpc_floor_200", "rpc_floor_200_threads"):
     for k in ("p50_ms", "p99_ms"):
         v = get(raw.get("crm", {}), "crm_tools", tool, k)
         if num(v):
@@ -102,6 +102,10 @@ for tool in ("lookup_cached", "lookup_uncached", "slot_search", "book_200_concur
         v = get(raw.get("crm", {}), "crm_tools", tool, "in_crm_tools_" + k)
         if num(v):
             res[f"tool_{tool}_in_crm_tools_ms_{k[:3]}"] = v
+    # the whole host's CPU (client, crm-tools, PostgreSQL) per request
+    v = get(raw.get("crm", {}), "crm_tools", tool, "host_cpu_us_per_request")
+    if num(v):
+        res[f"tool_{tool}_host_cpu_us"] = v
 try:
     commit = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
 except Exception:
