@@ -1,9 +1,7 @@
 /*
  * crm_audit.c - the tool_calls audit, written off the reply path.  A worker
  * queues one row per invocation and answers at once; one writer thread with
- * its own PostgreSQL connection inserts the queue in batches (a row waits up
- * to AUDIT_LINGER_MS for others, so a burst of 200 tool calls costs
- * PostgreSQL a few INSERTs instead of one per call, each with its commit).  That
+ * its own PostgreSQL connection inserts the queue in batches.  That
  * connection alone runs with synchronous_commit=off (an audit row may be
  * lost with the last fraction of a second before an OS crash; bookings,
  * messages and the call record keep committing durably on the workers).
@@ -25,9 +23,6 @@
 #include "log.h"
 
 #define AUDIT_BATCH 128                 /* rows per INSERT */
-#define AUDIT_LINGER_MS 5               /* a lone row waits this long for
-					   company: a burst of tool calls is a
-					   few INSERTs, not one per call */
 #define AUDIT_MAX_QUEUED 50000          /* rows kept while PG is down */
 #define AUDIT_RETRY_US 1000000
 #define AUDIT_STOP_DRAIN_S 5            /* how long stop waits for PG */
@@ -49,7 +44,6 @@ static struct {
 	unsigned long long written_seq; /* rows written or given up on */
 	unsigned long long dropped;     /* dropped since the last report */
 	int running, stop;
-	int waiters;                    /* in crm_audit_sync: do not linger */
 	pthread_t thr;
 	PGconn *pg;
 	char prepared[AUDIT_BATCH + 1]; /* INSERT of n rows prepared as "a<n>" */
@@ -148,8 +142,9 @@ crm_audit_push(const char *call_sid, const char *tool, const char *args,
 	q.tail = r;
 	q.queued++;
 	q.pushed_seq++;
-	/* the writer waits for a first row, or lingers for a full batch */
-	if (q.queued == 1 || q.queued == AUDIT_BATCH)
+	/* the writer sleeps only on an empty queue (rows queued while it
+	 * writes are taken with the next batch): wake it for the first row */
+	if (q.queued == 1)
 		pthread_cond_signal(&q.more);
 	pthread_mutex_unlock(&q.mu);
 }
@@ -170,33 +165,11 @@ crm_audit_sync(int timeout_ms)
 	}
 	pthread_mutex_lock(&q.mu);
 	want = q.pushed_seq;
-	q.waiters++;
-	pthread_cond_signal(&q.more);   /* write now, do not linger */
 	while (q.running && q.written_seq < want && rv == 0)
 		rv = pthread_cond_timedwait(&q.done, &q.mu, &ts);
-	q.waiters--;
 	rv = q.written_seq >= want ? 0 : -1;
 	pthread_mutex_unlock(&q.mu);
 	return rv;
-}
-
-/* Rows are queued: give more a few ms to join them (q.mu held). */
-static void
-linger(void)
-{
-	struct timespec ts;
-
-	if (q.stop || q.waiters || q.queued >= AUDIT_BATCH)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += AUDIT_LINGER_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	while (!q.stop && !q.waiters && q.queued < AUDIT_BATCH &&
-	    pthread_cond_timedwait(&q.more, &q.mu, &ts) == 0)
-		;
 }
 
 static void *
@@ -211,7 +184,6 @@ writer_main(void *arg)
 		pthread_mutex_lock(&q.mu);
 		while (q.head == NULL && !q.stop)
 			pthread_cond_wait(&q.more, &q.mu);
-		linger();
 		stopping = q.stop;
 		if (q.head == NULL) {
 			pthread_mutex_unlock(&q.mu);

@@ -10,6 +10,7 @@
  *       [-d days]        (book on the open day this far ahead; default 45)
  *       [-b N]           (the 200 bookings with N in flight; default 200)
  *       [-w N]           (crm-tools workers of its own instance; default 8)
+ *       [-t N]           (its rpc threads; default crm.rpc_threads, 32)
  *     -j: requests in flight for the lookups and slot search (default:
  *     one per CPU, so the numbers are a tool's latency, not a run queue's;
  *     lookup_cached_oversubscribed repeats the cached lookup with four per
@@ -477,12 +478,12 @@ main(int argc, char **argv)
 	char err[256], *s;
 	json_t *out, *res;
 	int ch, n = 1000, i, k, day_ahead = 45, book_inflight = 200;
-	int workers = 8;
+	int workers = 8, rpc_threads = 0;
 	long j = sysconf(_SC_NPROCESSORS_ONLN);
 
 	setenv("TZ", "America/New_York", 0);
 	tzset();
-	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:w:t:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'n': n = atoi(optarg); break;
@@ -494,9 +495,10 @@ main(int argc, char **argv)
 		case 'd': day_ahead = atoi(optarg); break;
 		case 'b': book_inflight = atoi(optarg); break;
 		case 'w': workers = atoi(optarg); break;
+		case 't': rpc_threads = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: crm-bench [-a addr] [-n N] "
-			    "[-j threads] [-P phase,..] [-d days] [-b N] [-w N] | -a "
+			    "[-j threads] [-P phase,..] [-d days] [-b N] [-w N] [-t N] | -a "
 			    "addr -c "
 			    "tool "
 			    "[-i call] [-N now] "
@@ -521,6 +523,9 @@ main(int argc, char **argv)
 			hx_stop(&h, 1);
 			return 1;
 		}
+		if (rpc_threads > 0)
+			snprintf(h.crm_extra, sizeof(h.crm_extra),
+			    "rpc_threads = %d;", rpc_threads);
 		if (hx_daemon_start(&h, 2, workers) != 0) {
 			fprintf(stderr, "crm-bench: crm-tools did not start "
 			    "(see %s)\n", h.log);
