@@ -114,8 +114,13 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 			continue;
 		g[i]->appt = json_loads(PQgetvalue(r, k, 1), 0, &je);
 		g[i]->res = atoi(PQgetvalue(r, k, 2));
-		if (g[i]->appt == NULL)
-			g[i]->res = -1; /* (cannot happen) alone it is found */
+		if (g[i]->appt == NULL) {
+			/* out of memory: the row is in; the single way meets
+			 * its key (23505) and returns it as the booking */
+			log_err(owner->call_id, "booking group: reply of %s: "
+			    "%s", g[i]->conf, je.text);
+			g[i]->res = -1;
+		}
 	}
 	PQclear(r);
 	if (n > 1)
