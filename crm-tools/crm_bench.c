@@ -3,7 +3,10 @@
  * them (rpc round trip), printed as JSON: cached and uncached customer
  * lookup, slot search, and booking with 200 requests in flight at once
  * (those also as crm-tools' audit times them, in_crm_tools_p50/p99_ms).
- * Without -a it starts its own isolated datastore + crm-tools (harness.c).
+ * Without -a it starts its own isolated datastore + crm-tools (harness.c)
+ * and also reports book_200_db_floor: PostgreSQL alone writing the rows of
+ * the 200 bookings, one statement per CPU (bench_floor.c), the least any
+ * request path on this host can take for the burst.
  *
  *   crm-bench [-a ipc://.../crm-tools.rep] [-n requests] [-j threads]
  *       [-P phase,...]   (only these phases)
@@ -22,8 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "bench_floor.h"
 #include "clock.h"
 #include "harness.h"
 #include "rpc.h"
@@ -571,7 +576,9 @@ main(int argc, char **argv)
 		.async = 1, .req = rpc_floor };
 	ph[8] = (struct phase){ .name = "rpc_floor_200_threads", .n = n,
 		.threads = 200, .req = rpc_floor };
-	if (wanted(only, "book_200")) {
+	/* either booking phase alone runs on warmed connections too */
+	if (wanted(only, "book_200_concurrent") ||
+	    wanted(only, "book_200_distinct")) {
 		struct phase w = { .name = "warm", .n = 40, .threads = 16,
 			.req = warm_book, .setup = warm_call };
 
@@ -582,6 +589,20 @@ main(int argc, char **argv)
 		if (wanted(only, ph[i].name))
 			json_object_set_new(res, ph[i].name, run_phase(&h,
 			    &ph[i]));
+	/* what PostgreSQL alone needs for the 200 bookings' rows (its own
+	 * datastore only: it writes, then rolls back) */
+	if (addr == NULL && wanted(only, "book_200_distinct")) {
+		char ci[512];
+		long long day = (long long)(time(NULL) / 86400 + 400) * 86400;
+
+		snprintf(ci, sizeof(ci), "host=%s port=%d dbname=frontdesk "
+		    "user=frontdesk", h.rundir, h.pg_port);
+		json_object_set_new(res, "book_200_db_floor_1conn",
+		    bench_db_floor(ci, 200, 1, 5, day));
+		json_object_set_new(res, "book_200_db_floor",
+		    bench_db_floor(ci, 200, j > FLOOR_MAX_CONNS ?
+		    FLOOR_MAX_CONNS : (int)j, 5, day));
+	}
 	out = json_pack("{s:o}", "crm_tools", res);
 	s = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(4));
 	printf("%s\n", s);

@@ -26,8 +26,8 @@ crm-tools_SRCS = crm-tools/crm_main.c $(CRM_CORE)
 crm-tools_LIBS = $(LIB_PQ) $(LIB_REDIS) $(LIB_CURL) -lpthread
 
 BINS += crm-bench
-crm-bench_SRCS = crm-tools/crm_bench.c crm-tools/harness.c
-crm-bench_LIBS = $(LIB_REDIS)
+crm-bench_SRCS = crm-tools/crm_bench.c crm-tools/bench_floor.c crm-tools/harness.c
+crm-bench_LIBS = $(LIB_PQ) $(LIB_REDIS) -lpthread
 
 TESTS += crm_test
 crm_test_SRCS = crm-tools/crm_test.c $(CRM_PURE)

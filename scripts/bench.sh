@@ -106,6 +106,13 @@ for tool in ("lookup_cached", "lookup_uncached", "slot_search", "book_200_concur
     v = get(raw.get("crm", {}), "crm_tools", tool, "host_cpu_us_per_request")
     if num(v):
         res[f"tool_{tool}_host_cpu_us"] = v
+# PostgreSQL alone writing the 200 bookings' rows, one statement per
+# connection: no request path on this host can answer the burst sooner
+for fl in ("book_200_db_floor", "book_200_db_floor_1conn"):
+    for k in ("min_ms", "median_ms"):
+        v = get(raw.get("crm", {}), "crm_tools", fl, k)
+        if num(v):
+            res[f"tool_{fl}_ms_{k[:-3]}"] = v
 try:
     commit = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
 except Exception:
