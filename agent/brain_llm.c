@@ -270,10 +270,33 @@ catalog(struct brain_call *c)
 
 /* ---- streaming one response ---- */
 
+/* A sentence of the model that asks the caller to say it again. */
+static int
+asks_again(const char *s)
+{
+	static const char *const p[] = { "didn't catch", "did not catch",
+		"didn't quite catch", "didn't quite get", "didn't get that",
+		"didn't understand", "did not understand", "couldn't understand",
+		"could not understand", "didn't hear", "did not hear",
+		"could you repeat", "can you repeat", "please repeat",
+		"could you say that again", "can you say that again",
+		"say that one more time", "could you rephrase",
+		"not sure what you mean", "not sure i understood", NULL };
+	int i;
+
+	for (i = 0; p[i]; i++)
+		if (strcasestr(s, p[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 static void
 on_sentence(void *arg, const char *s)
 {
 	struct llm_call *lc = arg;
+
+	if (asks_again(s))
+		lc->asked_again = 1;
 
 	if (lc->stats.first_say_us == 0)
 		lc->stats.first_say_us = fd_mono_us();
@@ -485,9 +508,47 @@ turn_begin(struct llm_call *lc)
 	lc->filler_due_us = now + (uint64_t)llm_cfg.first_token_filler_ms * MS;
 	lc->deadline_us = now + (uint64_t)llm_cfg.turn_timeout_ms * MS;
 	lc->said = 0;
+	lc->asked_again = 0;
 	lc->content = 0;
 	lc->end_call = 0;
 	lc->transfer_to[0] = '\0';
+}
+
+/* As the local brain counts (the same call state counter): a turn that
+ * asked the caller to say it again is a misunderstanding, and after
+ * agent.max_misunderstandings of them in a row the caller is offered a
+ * person or a message rather than yet another "pardon?".  A turn that ran
+ * a tool or said anything else starts the count again. */
+static void
+count_misunderstanding(struct brain_call *c, struct llm_call *lc)
+{
+	struct call_state *st = &c->st;
+	enum tpl_id id;
+	char buf[512];
+
+	if (lc->end_call || lc->transfer_to[0])
+		return;
+	if (!lc->asked_again || lc->stats.tools_run > 0) {
+		if (lc->said > 0 || lc->stats.tools_run > 0)
+			st->misunderstandings = 0;
+		return;
+	}
+	if (st->max_misunderstandings <= 0 ||
+	    ++st->misunderstandings < st->max_misunderstandings)
+		return;
+	st->misunderstandings = 0;
+	id = fd_business_open_at(c->biz, c->core->now(c->core_arg)) &&
+	    c->biz->transfer_number[0] ? T_TOO_MANY_OPEN : T_TOO_MANY_CLOSED;
+	tpl_render(id, NULL, buf, sizeof(buf));
+	call_say(c, buf, 0);
+	/* the model answers the caller's choice: it must know the offer */
+	llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
+	    "assistant", "content", buf));
+	if (id == T_TOO_MANY_CLOSED)
+		call_hint(c, "yesno", NULL, 0);
+	log_info(st->call_id, "llm: %d misunderstandings in a row: %s offered",
+	    st->max_misunderstandings, id == T_TOO_MANY_OPEN ? "a person or "
+	    "a message" : "a message");
 }
 
 /* The call ends or moves on after what was said. */
@@ -642,8 +703,11 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 			    "right now. Could you say that again?", 0);
 	} else if (lc->said == 0 && !lc->end_call && !lc->transfer_to[0]) {
 		say_tpl(c, T_SAY_AGAIN, 0);
+		lc->asked_again = 1;
 	}
 	lc->local_last = 0;
+	if (!failed)
+		count_misunderstanding(c, lc);
 	turn_close(c, lc);
 	log_info(c->st.call_id, "llm turn: %d round(s), %d attempt(s), %d "
 	    "tool(s) run, %d refused, %d sentence(s), first token %lld ms, "

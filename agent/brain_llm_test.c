@@ -784,6 +784,50 @@ test_truncated_then_local(void **state)
 	end_call(&c);
 }
 
+/* A model that keeps asking the caller to say it again: the third time in
+ * a row (agent.max_misunderstandings, counted as the local brain counts)
+ * the caller is offered a person or a message, and the model sees the
+ * offer; an understood turn in between starts the count again. */
+static void
+test_misunderstandings_offer_a_person(void **state)
+{
+	struct brain_call c;
+	json_t *reqs;
+	char *all;
+	int i, before;
+
+	(void)state;
+	script("[{\"content\":\"Sorry, I didn't catch that. Could you repeat "
+	    "it?\"},{\"content\":\"Sorry, could you say that again?\"},"
+	    "{\"content\":\"We're open until 1 PM today.\"},"
+	    "{\"content\":\"Sorry, I didn't understand. Could you repeat "
+	    "that?\"},{\"content\":\"I'm not sure what you mean.\"}]");
+	new_call(&c, 1);
+	turn(&c, "uh the the");
+	turn(&c, "mm hm fine");
+	turn(&c, "are you open today");
+	turn(&c, "so so the");
+	turn(&c, "the um");
+	for (i = 0; i < fk.nsays; i++)
+		assert_null(strstr(fk.says[i], "trouble understanding"));
+	script("[{\"content\":\"Sorry, I didn't catch that.\"},"
+	    "{\"content\":\"Sure, one moment.\"}]");
+	before = fk.nsays;
+	turn(&c, "um um");
+	assert_int_equal(fk.nsays, before + 2);
+	assert_string_equal(fk.says[before], "Sorry, I didn't catch that.");
+	assert_non_null(strstr(fk.says[before + 1], "I'm having trouble "
+	    "understanding. I can connect you with a member of our team, or "
+	    "take a message."));
+	turn(&c, "a person please");
+	reqs = peer("/_requests", NULL);
+	all = json_dumps(request_body(reqs, 1), JSON_COMPACT);
+	assert_non_null(strstr(all, "connect you with a member of our team"));
+	free(all);
+	json_decref(reqs);
+	end_call(&c);
+}
+
 static void
 test_filler_and_deadline(void **state)
 {
@@ -1152,6 +1196,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_filler_and_deadline),
 		cmocka_unit_test(test_history_trimmed),
 		cmocka_unit_test(test_caller_words_in_state),
+		cmocka_unit_test(test_misunderstandings_offer_a_person),
 		cmocka_unit_test(test_transfer_and_end_call),
 		cmocka_unit_test(test_dtmf_and_idle),
 		cmocka_unit_test(test_resume_after_restart),
