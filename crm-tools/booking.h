@@ -41,25 +41,36 @@
 /* A booking the ledger gave a bay, ready to be written. */
 struct book_job {
 	/* in */
-	long long cust, vid;    /* vid 0: no vehicle */
+	long long cust, vid;    /* vid 0: no vehicle; cust 0: a new caller's
+				   customer, made by the group (below) */
 	int sid;
 	time_t start;
 	int dur_s;
 	const char *call_id, *idem, *conf, *notes; /* "" or NULL: none */
 	int want;               /* resources.id of the bay to take first; 0 */
+	/* cust 0: the customer to create (its phone is nobody's yet, or it is
+	 * not created and the booking not written) and the call's identity
+	 * column it becomes (BOOK_ID_*) */
+	const char *nphone, *nfirst, *nlast, *nemail;
+	int ncol;
 	/* out */
 	json_t *appt;           /* APPT_JSON of the row, when written */
 	int res;                /* its resources.id */
+	long long new_cust;     /* cust 0: the customer created, 0 if not */
 	/* the group's */
 	int state;
 	struct book_job *next;
 };
 
+enum { BOOK_ID_NONE, BOOK_ID_CALLER, BOOK_ID_VERIFIED };
+
 /* Write the booking together with the others that arrive while a group is
  * being written: one statement and one durable commit for all of them.
  * 1 written (j->appt, j->res), 0 not written (its bay, key or code was
  * taken meanwhile: retry the single way), -1 the group failed (do it the
- * single way, which tells why).  Blocks; holds no pooled connection. */
+ * single way, which tells why).  With cust 0, j->new_cust says whether
+ * the customer was made (even when the booking was not).  Blocks; holds
+ * no pooled connection. */
 int book_batch(struct crm_ctx *c, struct book_job *j);
 /* The group's own connection, closed at stop. */
 void book_batch_close(void);

@@ -30,33 +30,103 @@ static struct book_job *head, *tail;
 static int writing;             /* a group is being written */
 static struct crm_worker batch_w = { .idx = -3 };
 
+/* A new caller's customer (cust null) is created first, ON CONFLICT DO
+ * NOTHING: a row whose phone is somebody's by now gets no customer, no
+ * call identity and no booking (cid null), and is done the single way.
+ * Every row comes back, with its customer and, when written, its
+ * booking. */
 static const char batch_sql[] =
     "WITH sc AS (SELECT set_config('synchronous_commit', 'on', true)), "
     "j AS (SELECT * FROM json_to_recordset($1::json) AS j(ord int, cust "
     "bigint, vid bigint, sid int, st bigint, en bigint, call text, idem text, "
-    "conf text, notes text, want int)), "
+    "conf text, notes text, want int, nphone text, nfirst text, nlast text, "
+    "nemail text, ncol int)), "
+    "nc AS (INSERT INTO customers (phone, first_name, last_name, email) "
+    "SELECT nphone, nfirst, nlast, nemail FROM j WHERE cust IS NULL ORDER BY "
+    "ord ON CONFLICT (phone) DO NOTHING RETURNING id, phone), "
+    "jc AS (SELECT j.*, coalesce(j.cust, nc.id) AS cid FROM j LEFT JOIN nc "
+    "ON j.cust IS NULL AND nc.phone = j.nphone), "
+    "up AS (UPDATE calls SET caller_customer_id = CASE WHEN jc.ncol = 1 THEN "
+    "jc.cid ELSE calls.caller_customer_id END, verified_customer_id = CASE "
+    "WHEN jc.ncol = 2 THEN jc.cid ELSE calls.verified_customer_id END FROM "
+    "jc WHERE jc.cust IS NULL AND jc.cid IS NOT NULL AND jc.ncol > 0 AND "
+    "calls.call_sid = jc.call), "
     /* every quarter any row touches, in order (as BAY_LOCKS) */
     "lk AS (SELECT count(pg_advisory_xact_lock(" BAY_LOCK_KEY ", q)) FROM "
     "(SELECT DISTINCT generate_series((st / " LOCK_QUARTER_S ")::int, ((en - "
     "1) / " LOCK_QUARTER_S ")::int) q FROM j ORDER BY 1) qs), "
     "ins AS (INSERT INTO appointments (customer_id, vehicle_id, service_id, "
     "resource_id, during, source_call_sid, idempotency_key, confirmation, "
-    "notes) SELECT j.cust, j.vid, j.sid, b.id, tstzrange(to_timestamp(j.st), "
-    "to_timestamp(j.en)), j.call, j.idem, j.conf, j.notes FROM sc, lk, j "
+    "notes) SELECT j.cid, j.vid, j.sid, b.id, tstzrange(to_timestamp(j.st), "
+    "to_timestamp(j.en)), j.call, j.idem, j.conf, j.notes FROM sc, lk, jc j "
     "CROSS JOIN LATERAL (SELECT r.id FROM resources r WHERE r.active AND "
     "r.kind = 'bay' AND NOT EXISTS (SELECT 1 FROM appointments b WHERE "
     "b.resource_id = r.id AND b.status IN " ACTIVE " AND b.during && "
     "tstzrange(to_timestamp(j.st), to_timestamp(j.en))) ORDER BY (r.id = "
-    "j.want) DESC, r.id LIMIT 1) b ORDER BY j.ord ON CONFLICT DO NOTHING "
-    "RETURNING *) "
-    "SELECT a.confirmation, " APPT_JSON ", a.resource_id FROM ins a JOIN "
-    "services s ON s.id = a.service_id JOIN resources r ON r.id = "
-    "a.resource_id LEFT JOIN vehicles v ON v.id = a.vehicle_id";
+    "j.want) DESC, r.id LIMIT 1) b WHERE j.cid IS NOT NULL ORDER BY j.ord "
+    "ON CONFLICT DO NOTHING RETURNING *) "
+    "SELECT jc.ord, jc.cid, CASE WHEN a.id IS NULL THEN NULL ELSE "
+    APPT_JSON " END, a.resource_id FROM jc LEFT JOIN ins a ON "
+    "a.confirmation = jc.conf AND a.customer_id = jc.cid LEFT JOIN services "
+    "s ON s.id = a.service_id LEFT JOIN resources r ON r.id = a.resource_id "
+    "LEFT JOIN vehicles v ON v.id = a.vehicle_id";
 
 static json_t *
 opt_str(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return a && b && *a && strcmp(a, b) == 0;
+}
+
+/* 1 if job i cannot go in the group with the jobs before it: two new
+ * customers with one phone or on one call (each is somebody else's
+ * customer or identity: the single way sorts them out), or a confirmation
+ * code twice. */
+static int
+clashes(struct book_job **g, int i)
+{
+	int k;
+
+	for (k = 0; k < i; k++) {
+		if (strcmp(g[k]->conf, g[i]->conf) == 0)
+			return 1;
+		if (g[i]->cust == 0 && g[k]->cust == 0 &&
+		    (same(g[k]->nphone, g[i]->nphone) ||
+		    same(g[k]->call_id, g[i]->call_id)))
+			return 1;
+	}
+	return 0;
+}
+
+static json_t *
+job_row(struct book_job *b, int i)
+{
+	json_t *row, *nc;
+
+	row = json_pack("{s:i, s:o, s:o, s:i, s:I, s:I, s:o, s:o, s:s, s:o, "
+	    "s:i}", "ord", i, "cust", b->cust > 0 ? json_integer(b->cust) :
+	    json_null(), "vid", b->vid > 0 ? json_integer(b->vid) :
+	    json_null(), "sid", b->sid, "st", (json_int_t)b->start, "en",
+	    (json_int_t)(b->start + b->dur_s), "call", opt_str(b->call_id),
+	    "idem", opt_str(b->idem), "conf", b->conf, "notes",
+	    opt_str(b->notes), "want", b->want);
+	if (row == NULL || b->cust > 0)
+		return row;
+	nc = json_pack("{s:s?, s:s?, s:s?, s:o, s:i}", "nphone", b->nphone,
+	    "nfirst", b->nfirst, "nlast", b->nlast, "nemail",
+	    opt_str(b->nemail), "ncol", b->ncol);
+	if (nc == NULL || json_object_update(row, nc) != 0) {
+		json_decref(nc);
+		json_decref(row);
+		return NULL;
+	}
+	json_decref(nc);
+	return row;
 }
 
 /* Write the group g (n jobs) on the group's connection; every job ends
@@ -71,21 +141,16 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 	const char *p[1];
 	PGresult *r;
 	char *js;
-	int i, k, written;
+	int i, k, written, made;
 
-	for (i = 0; i < n; i++)
-		g[i]->res = -1;
 	rows = json_array();
 	for (i = 0; i < n; i++) {
-		row = json_pack("{s:i, s:I, s:o, s:i, s:I, s:I, s:o, s:o, s:s, "
-		    "s:o, s:i}", "ord", i, "cust", (json_int_t)g[i]->cust,
-		    "vid", g[i]->vid > 0 ? json_integer(g[i]->vid) :
-		    json_null(), "sid", g[i]->sid, "st",
-		    (json_int_t)g[i]->start, "en", (json_int_t)(g[i]->start +
-		    g[i]->dur_s), "call", opt_str(g[i]->call_id), "idem",
-		    opt_str(g[i]->idem), "conf", g[i]->conf, "notes",
-		    opt_str(g[i]->notes), "want", g[i]->want);
-		json_array_append_new(rows, row);
+		g[i]->res = -1;
+		g[i]->new_cust = 0;
+		if (clashes(g, i))
+			g[i]->res = 0;  /* not in the group: the single way */
+		else if ((row = job_row(g[i], i)) != NULL)
+			json_array_append_new(rows, row);
 	}
 	js = json_dumps(rows, JSON_COMPACT);
 	json_decref(rows);
@@ -104,16 +169,20 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 	}
 	for (i = 0; i < n; i++)
 		g[i]->res = 0;          /* not written unless returned */
-	written = PQntuples(r);
-	for (k = 0; k < written; k++) {
-		for (i = 0; i < n; i++)
-			if (g[i]->appt == NULL &&
-			    strcmp(g[i]->conf, PQgetvalue(r, k, 0)) == 0)
-				break;
-		if (i == n)
+	written = made = 0;
+	for (k = 0; k < PQntuples(r); k++) {
+		i = atoi(PQgetvalue(r, k, 0));
+		if (i < 0 || i >= n || g[i]->appt != NULL)
 			continue;
-		g[i]->appt = json_loads(PQgetvalue(r, k, 1), 0, &je);
-		g[i]->res = atoi(PQgetvalue(r, k, 2));
+		if (g[i]->cust == 0 && !PQgetisnull(r, k, 1)) {
+			g[i]->new_cust = strtoll(PQgetvalue(r, k, 1), NULL, 10);
+			made++;
+		}
+		if (PQgetisnull(r, k, 2))
+			continue;
+		written++;
+		g[i]->appt = json_loads(PQgetvalue(r, k, 2), 0, &je);
+		g[i]->res = atoi(PQgetvalue(r, k, 3));
 		if (g[i]->appt == NULL) {
 			/* out of memory: the row is in; the single way meets
 			 * its key (23505) and returns it as the booking */
@@ -124,8 +193,8 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 	}
 	PQclear(r);
 	if (n > 1)
-		log_info(owner->call_id, "booking group of %d: %d written", n,
-		    written);
+		log_info(owner->call_id, "booking group of %d: %d written, %d "
+		    "new customers", n, written, made);
 }
 
 int

@@ -333,7 +333,7 @@ test_writer_ledger_does_not_know(void **state)
 
 struct racer {
 	int i;
-	int ok, taken;
+	int ok, taken, cust;
 };
 
 static void *
@@ -427,16 +427,48 @@ group_one(void *arg)
 	json_t *r;
 
 	snprintf(cid, sizeof(cid), "CAgrp%d", rc->i);
-	snprintf(start, sizeof(start), "%sT%02d:%02d", GD, 8 + rc->i / 4,
-	    (rc->i / 2 % 2) * 30);
+	snprintf(start, sizeof(start), "%sT%02d:%02d", GD, 8 + rc->i % 100 / 4,
+	    (rc->i % 100 / 2 % 2) * 30);
 	r = hx_call(&H, cid, "book_appointment", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "service", "oil change", "start", start, "first_name",
 	    "Group", "last_name", "Caller"), NULL);
 	rc->ok = ok(r);
 	rc->taken = rc->ok ? (int)json_integer_value(json_object_get(res(r),
 	    "appointment_id")) : 0;
+	rc->cust = rc->ok ? (int)json_integer_value(json_object_get(res(r),
+	    "customer_id")) : 0;
 	json_decref(r);
 	return NULL;
+}
+
+/* Caller i of the group test is a new customer: their call knows them by
+ * caller ID, and a lookup of their number (a miss cached before the
+ * booking) finds them. */
+static void
+group_customer(int i, int cust)
+{
+	char cid[32], phone[20];
+	json_t *r, *cu;
+
+	snprintf(cid, sizeof(cid), "CAgrp%d", i);
+	snprintf(phone, sizeof(phone), "+1555444%04d", i);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", cid));
+	assert_true(ok(r));
+	cu = json_object_get(res(r), "customer");
+	assert_int_equal(json_integer_value(json_object_get(cu,
+	    "customer_id")), cust);
+	assert_string_equal(json_string_value(json_object_get(cu,
+	    "identity")), "caller_id");
+	assert_string_equal(json_string_value(json_object_get(cu, "phone")),
+	    phone);
+	json_decref(r);
+	r = call("", "lookup_customer", json_pack("{s:s}", "phone", phone));
+	assert_true(ok(r));
+	assert_int_equal(json_integer_value(json_object_get(res(r),
+	    "customer_id")), cust);
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "first_name")), "Group");
+	json_decref(r);
 }
 
 static void
@@ -447,7 +479,7 @@ test_group_commit(void **state)
 	char cid[32], phone[20], *log = NULL;
 	json_t *r;
 	size_t i, k;
-	int oks = 0, round, grouped = 0, ids[40];
+	int oks = 0, round, grouped = 0, ids[40], custs[40];
 
 	(void)state;
 	/* the 20 half hours of the day from 08:00, two bays each; a round on
@@ -460,6 +492,13 @@ test_group_commit(void **state)
 			snprintf(phone, sizeof(phone), "+1555444%04zu", i + 100 *
 			    round);
 			begin(cid, phone);
+			/* nobody has the number yet (the miss is cached) */
+			r = call("", "lookup_customer", json_pack("{s:s}",
+			    "phone", phone));
+			assert_true(ok(r));
+			assert_true(json_is_false(json_object_get(res(r),
+			    "found")));
+			json_decref(r);
 		}
 		for (i = 0; i < 40; i++) {
 			rc[i].i = (int)i + 100 * round;
@@ -469,12 +508,18 @@ test_group_commit(void **state)
 			pthread_join(th[i], NULL);
 			oks += rc[i].ok;
 			ids[i] = rc[i].taken;
+			custs[i] = rc[i].cust;
 		}
 		assert_int_equal(oks, 40);
-		/* 40 different appointments, two per start on two bays */
-		for (i = 0; i < 40; i++)
-			for (k = i + 1; k < 40; k++)
+		/* 40 different appointments, two per start on two bays, for
+		 * 40 new customers, each their own call's caller */
+		for (i = 0; i < 40; i++) {
+			for (k = i + 1; k < 40; k++) {
 				assert_int_not_equal(ids[i], ids[k]);
+				assert_int_not_equal(custs[i], custs[k]);
+			}
+			group_customer((int)i + 100 * round, custs[i]);
+		}
 		/* and the day is full: both bays, every half hour */
 		r = call("", "get_available_slots", json_pack("{s:s, s:s}",
 		    "date", GD, "service", "oil change"));
@@ -488,8 +533,83 @@ test_group_commit(void **state)
 		log = slurp(H.log);
 		grouped = log && strstr(log, "booking group of") != NULL;
 	}
-	free(log);
 	assert_true(grouped);
+	/* new callers' customers were made by the groups, with the bookings */
+	{
+		const char *at = log;
+		int n, w, m, made = 0;
+
+		while ((at = strstr(at, "booking group of ")) != NULL) {
+			if (sscanf(at, "booking group of %d: %d written, %d new",
+			    &n, &w, &m) == 3)
+				made += m;
+			at++;
+		}
+		assert_true(made > 0);
+	}
+	free(log);
+}
+
+/* Two new callers on two calls give the same phone at the same moment:
+ * one gets a new customer with it, the other is told the number is
+ * somebody's (their name differs), whether or not they met in a group. */
+static char CD[16];
+
+static void *
+clash_one(void *arg)
+{
+	struct racer *rc = arg;
+	char cid[32], start[32], phone[20];
+	json_t *r;
+
+	snprintf(cid, sizeof(cid), "CAclash%d", rc->i);
+	snprintf(phone, sizeof(phone), "+1555446%04d", rc->i / 2);
+	snprintf(start, sizeof(start), "%sT%02d:%02d", CD, 8 + rc->i / 4,
+	    (rc->i / 2 % 2) * 30);
+	r = hx_call(&H, cid, "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s, s:s}", "service", "oil change", "start", start, "first_name",
+	    rc->i % 2 ? "Sam" : "Pat", "last_name", "Clash", "phone", phone),
+	    NULL);
+	rc->ok = ok(r);
+	rc->taken = !rc->ok && strcmp(code(r), "forbidden") == 0;
+	json_decref(r);
+	return NULL;
+}
+
+static void
+test_new_callers_one_phone(void **state)
+{
+	struct racer rc[20];
+	pthread_t th[20];
+	char cid[32], from[20], phone[20];
+	json_t *r;
+	int i, won;
+
+	(void)state;
+	hx_open_day(33, CD, sizeof(CD));
+	for (i = 0; i < 20; i++) {
+		snprintf(cid, sizeof(cid), "CAclash%d", i);
+		snprintf(from, sizeof(from), "+1555447%04d", i);
+		begin(cid, from);
+		rc[i].i = i;
+	}
+	for (i = 0; i < 20; i++)
+		pthread_create(&th[i], NULL, clash_one, &rc[i]);
+	for (i = 0; i < 20; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 20; i += 2) {
+		/* one of the pair booked, the other was refused */
+		assert_int_equal(rc[i].ok + rc[i + 1].ok, 1);
+		assert_int_equal(rc[i].taken + rc[i + 1].taken, 1);
+		won = rc[i].ok ? i : i + 1;
+		snprintf(phone, sizeof(phone), "+1555446%04d", i / 2);
+		r = call("", "lookup_customer", json_pack("{s:s}", "phone",
+		    phone));
+		assert_true(ok(r));
+		assert_string_equal(json_string_value(json_object_get(res(r),
+		    "first_name")), won % 2 ? "Sam" : "Pat");
+		json_decref(r);
+	}
 }
 
 static void
@@ -1086,6 +1206,7 @@ main(void)
 		cmocka_unit_test(test_slot_taken),
 		cmocka_unit_test(test_race_50),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_new_callers_one_phone),
 		cmocka_unit_test(test_forbidden),
 		cmocka_unit_test(test_cancel_reschedule),
 		cmocka_unit_test(test_notes_and_call_record),

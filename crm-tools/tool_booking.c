@@ -403,14 +403,40 @@ insert_customer(struct crm_ctx *c, const char *phone, const char *first,
 	return m;
 }
 
+/* A new caller's customer the booking group creates with the booking. */
+struct new_cust {
+	int pending;            /* to be created by the group */
+	char phone[40], first[80], last[80];
+	int level;
+	long long made;         /* the customer created, 0 if not */
+};
+
+/* A new customer id was made with this phone: forget the cached lookup
+ * of their number. */
+static long long
+customer_made(struct crm_ctx *c, long long id, const char *phone, int *fresh)
+{
+	char key[64], ib[24];
+
+	*fresh = 1;
+	if (phone[0]) {
+		crm_cust_key(key, sizeof(key), phone);
+		crm_cache_del(crm_conn(c), key);
+	}
+	log_info(c->call_id, "new customer %s", crm_num(ib, id));
+	return id;
+}
+
 /* The caller as a customer, creating one for a new caller with a name.  A
  * said phone that is already a customer's is that customer when the name
  * matches too (the proof verify_caller takes); the denied caller-ID
- * customer's phone is never theirs: the new customer gets no phone. */
+ * customer's phone is never theirs: the new customer gets no phone.  With
+ * `defer`, a new customer with a phone is left to the booking group
+ * (0, defer->pending). */
 static long long
-booking_customer(struct crm_ctx *c, int *fresh)
+booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 {
-	char first[80], last[80], phone[40], key[64], ib[24];
+	char first[80], last[80], phone[40], norm[40];
 	const char *s, *p[1];
 	long long id, owner;
 	int level, m;
@@ -435,6 +461,16 @@ booking_customer(struct crm_ctx *c, int *fresh)
 	 * number turns out to be somebody's */
 	level = phone[0] && strcmp(phone, c->from) == 0 ? CRM_CALLER_ID :
 	    CRM_VERIFIED;
+	if (defer != NULL && phone[0] && crm_phone_norm(phone, norm,
+	    sizeof(norm)) == 0 && strcmp(norm, phone) == 0) {
+		snprintf(defer->phone, sizeof(defer->phone), "%s", phone);
+		snprintf(defer->first, sizeof(defer->first), "%s", first);
+		snprintf(defer->last, sizeof(defer->last), "%s", last);
+		defer->level = level;
+		defer->made = 0;
+		defer->pending = 1;
+		return 0;
+	}
 	if ((m = insert_customer(c, phone, first, last, level, &id)) < 0)
 		return -1;
 	if (m == 0) {
@@ -472,13 +508,7 @@ booking_customer(struct crm_ctx *c, int *fresh)
 			return -1;
 		}
 	}
-	*fresh = 1;
-	if (phone[0]) {
-		crm_cust_key(key, sizeof(key), phone);
-		crm_cache_del(crm_conn(c), key);
-	}
-	log_info(c->call_id, "new customer %s", crm_num(ib, id));
-	return id;
+	return customer_made(c, id, phone, fresh);
 }
 
 /* Forget the cached lookup of the customer's phone (their record changed). */
@@ -681,12 +711,22 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 static int
 group_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
     time_t start, int dur_s, const char *idem, const char *conf, int want,
-    json_t **appt, int *res)
+    struct new_cust *nc, json_t **appt, int *res)
 {
 	struct book_job j;
+	const char *col;
 	int found;
 
 	memset(&j, 0, sizeof(j));
+	if (nc->pending) {
+		j.nphone = nc->phone;
+		j.nfirst = nc->first;
+		j.nlast = nc->last;
+		j.nemail = arg_str(c, "email");
+		col = crm_identity_column(c, nc->level);
+		j.ncol = col == NULL ? BOOK_ID_NONE : nc->level ==
+		    CRM_VERIFIED ? BOOK_ID_VERIFIED : BOOK_ID_CALLER;
+	}
 	j.cust = cust;
 	j.vid = vid;
 	j.sid = sid;
@@ -701,6 +741,7 @@ group_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 		*appt = j.appt;
 		*res = bay_index(j.res);
 	}
+	nc->made = j.new_cust;
 	return found;
 }
 
@@ -713,9 +754,10 @@ tool_book_appointment(struct crm_ctx *c)
 	struct ledger_claim cl;
 	enum ledger_verdict v;
 	long long cust = -1, vid = -1, aid;
+	struct new_cust nc;
 	json_t *appt = NULL;
 	time_t start;
-	int sid = 0, dur_s, attempt, found, res = -1, fresh = 0;
+	int sid = 0, dur_s, attempt, found, res = -1, fresh = 0, defer;
 
 	/* the call is loaded once a bay is claimed: a request that finds the
 	 * time taken is answered without a query */
@@ -750,6 +792,13 @@ tool_book_appointment(struct crm_ctx *c)
 	if (check_start(c, start, dur_s, 0) != 0)
 		return NULL;
 	cf = c->replay ? arg_str(c, "_confirmation") : NULL;
+	/* a new caller's customer is made in the group with the booking,
+	 * unless a vehicle of theirs is to be found or added first, or this
+	 * replays a spooled booking (its promised code is good on the first
+	 * attempt only: no extra retry for it) */
+	memset(&nc, 0, sizeof(nc));
+	defer = !c->replay && arg_str(c, "vehicle") == NULL &&
+	    json_object_get(c->args, "vehicle_id") == NULL;
 	for (attempt = 0; attempt < 8; attempt++) {
 		v = ledger_claim(start, start + dur_s, ledger_key(idem), db_busy,
 		    c, &cl);
@@ -766,8 +815,10 @@ tool_book_appointment(struct crm_ctx *c)
 				return appt;
 		}
 		if (crm_call_load(c) != 0 ||
-		    (cust < 0 && (cust = booking_customer(c, &fresh)) < 0) ||
-		    (vid < 0 && (vid = booking_vehicle(c, cust, fresh)) < 0)) {
+		    (cust < 0 && (cust = booking_customer(c, &fresh,
+		    attempt == 0 && defer ? &nc : NULL)) < 0) ||
+		    (vid < 0 && (vid = booking_vehicle(c, cust, fresh ||
+		    nc.pending)) < 0)) {
 			if (v == LEDGER_CLAIMED)
 				ledger_settle(&cl, 0, 0);
 			return NULL;
@@ -780,8 +831,31 @@ tool_book_appointment(struct crm_ctx *c)
 		 * or code was taken) or a failed group goes alone, where
 		 * PostgreSQL's answer says what happened */
 		found = attempt == 0 ? group_booking(c, cust, vid, sid, start,
-		    dur_s, idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt,
-		    &res) : -1;
+		    dur_s, idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &nc,
+		    &appt, &res) : -1;
+		if (nc.pending) {
+			nc.pending = 0;
+			if (nc.made > 0) {
+				/* the group made it the call's identity too */
+				crm_identity_known(c, nc.made, nc.level);
+				cust = customer_made(c, nc.made, nc.phone,
+				    &fresh);
+			} else if (found >= 0) {
+				/* the number became somebody's meanwhile (or
+				 * another new caller of the group had it):
+				 * the single way decides whose it is */
+				if (v == LEDGER_CLAIMED)
+					ledger_settle(&cl, 0, 0);
+				cust = -1;
+				c->code = NULL;
+				continue;
+			} else if ((cust = booking_customer(c, &fresh,
+			    NULL)) < 0) {
+				if (v == LEDGER_CLAIMED)
+					ledger_settle(&cl, 0, 0);
+				return NULL;
+			}
+		}
 		if (found < 0)
 			found = insert_booking(c, cust, vid, sid, start, dur_s,
 			    idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt,
