@@ -111,6 +111,23 @@ decode_reply(const char *call_id, nng_msg *m, json_t **rep)
 	return 0;
 }
 
+/* The context and aio of one exchange (cb NULL: the caller waits on it);
+ * nothing is left open on failure. */
+static int
+exchange_open(struct fd_rpc *r, nng_ctx *ctx, nng_aio **aio,
+    void (*cb)(void *), void *arg)
+{
+	int rv;
+
+	if ((rv = nng_aio_alloc(aio, cb, arg)) != 0)
+		return rv;
+	if ((rv = nng_ctx_open(ctx, r->req)) != 0) {
+		nng_aio_free(*aio);
+		*aio = NULL;
+	}
+	return rv;
+}
+
 int
 fd_rpc_call(struct fd_rpc *r, const char *call_id, const json_t *req,
     json_t **rep, int timeout_ms)
@@ -125,13 +142,8 @@ fd_rpc_call(struct fd_rpc *r, const char *call_id, const json_t *req,
 		return NNG_ECLOSED;
 	if ((rv = request_msg(call_id, req, &m)) != 0)
 		return rv;
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+	if ((rv = exchange_open(r, &ctx, &aio, NULL, NULL)) != 0) {
 		nng_msg_free(m);
-		return rv;
-	}
-	if ((rv = nng_ctx_open(&ctx, r->req)) != 0) {
-		nng_msg_free(m);
-		nng_aio_free(aio);
 		return rv;
 	}
 	if ((rv = ctx_send(ctx, aio, m, timeout_ms)) != 0)
@@ -206,14 +218,8 @@ fd_rpc_call_async(struct fd_rpc *r, const char *call_id, const json_t *req,
 	p->timeout_ms = timeout_ms;
 	snprintf(p->call_id, sizeof(p->call_id), "%s", call_id ? call_id :
 	    "");
-	if ((rv = nng_aio_alloc(&p->aio, pending_cb, p)) != 0) {
+	if ((rv = exchange_open(r, &p->ctx, &p->aio, pending_cb, p)) != 0) {
 		nng_msg_free(m);
-		free(p);
-		return rv;
-	}
-	if ((rv = nng_ctx_open(&p->ctx, r->req)) != 0) {
-		nng_msg_free(m);
-		nng_aio_free(p->aio);
 		free(p);
 		return rv;
 	}
