@@ -167,13 +167,19 @@ struct rpc_pending {
 	char call_id[FD_CALL_ID_LEN];
 };
 
+/* The context is closed before the caller hears of the end: `done` may be
+ * what lets the caller close the socket, and a context closed after its
+ * socket makes nng panic on the socket's freed lock. */
 static void
 pending_end(struct rpc_pending *p, int rv, json_t *rep)
 {
-	p->done(p->arg, rv, rep);
+	fd_rpc_done done = p->done;
+	void *arg = p->arg;
+
 	nng_ctx_close(p->ctx);
 	nng_aio_reap(p->aio);           /* this is its callback: free later */
 	free(p);
+	done(arg, rv, rep);
 }
 
 static void
