@@ -32,6 +32,11 @@ struct psd_opts {
 	int fast_final;         /* skip the flat-lexicon and lattice passes
 				   at the end of an utterance (-fwdflat no
 				   -bestpath no): the final comes sooner */
+	const char *cmn_start;  /* the channel estimate (cepstral mean) a
+				   caller's first utterance starts from:
+				   NULL or "" the telephone value measured
+				   for the front end, "model" the model's
+				   own (wideband), or 13 numbers "a,b,..." */
 };
 
 struct ps_dec;
@@ -56,10 +61,16 @@ struct psd_cmn {
 	int n;                  /* 0: none yet */
 	float v[PSD_CMN_MAX];
 };
-/* Start from `prior`, or from the model's own start value when NULL. */
+/* Start an utterance as a new stream (pocketsphinx's noise estimate
+ * restarts) whose channel estimate is `prior`, or the decoder's start
+ * value (cmn_start) when NULL or empty: what the decoder heard before
+ * plays no part. */
 int psd_start_from(struct ps_dec *d, const struct psd_cmn *prior);
 /* The estimate now (after psd_end: updated with that utterance). */
 void psd_cmn_get(struct ps_dec *d, struct psd_cmn *out);
+/* Parse a cmn_start value into out (out->n 0: the telephone default).
+ * 0, or -1 if it is neither empty, "model" nor a list of numbers. */
+int psd_cmn_parse(const char *s, struct psd_cmn *out, int *model);
 /* Feed 8 kHz PCM. 0 or -1. */
 int psd_feed(struct ps_dec *d, const int16_t *pcm, size_t n);
 /* The current partial hypothesis ("" if none); valid until the next call. */

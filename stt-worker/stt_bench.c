@@ -12,9 +12,13 @@
  *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
  *         stt.fast_final does; the streaming half follows the config
  *     -C  the channel estimate (cepstral mean) each utterance starts
- *         from: carry (whatever the decoder heard last, the default),
- *         reset (the model's start value) or caller (carried within one
- *         voice, reset when the voice changes: what stt-worker does)
+ *         from: caller (the default, what stt-worker does: a voice's
+ *         first utterance starts from the telephone start value, the next
+ *         ones from the estimate the last one left), reset (every
+ *         utterance from the start value) or carry (whatever the decoder
+ *         heard last, across voices); -C model makes the start value the
+ *         model's own wideband one; -C learn measures the telephone start
+ *         value of each front end first and decodes from it
  *     -v  print every hypothesis on stderr
  */
 #include <stdio.h>
@@ -44,12 +48,17 @@ static const char *const voices[] = { "kal", "slt", "awb" };
 
 static int verbose;
 static int fast_final;
-static enum { CMN_CARRY, CMN_RESET, CMN_CALLER } cmn_mode;
+static enum { CMN_CALLER, CMN_CARRY, CMN_RESET } cmn_mode;
+static const char *cmn_start;   /* NULL: the telephone start value */
+static int cmn_learn;
 
 static struct clip *flite_clips(size_t *n);
 static struct clip *human_clips(size_t *n);
 static json_t *run(const struct clip *c, size_t n, enum stt_front front,
-    const char *lm);
+    const char *lm, const char *start);
+static json_t *learn(const struct clip *fc, size_t nf, const struct clip *hc,
+    size_t nh, enum stt_front front, const char *lm, char *start,
+    size_t len);
 static int16_t *read_audio16k(const char *path, size_t *n);
 
 int
@@ -66,7 +75,9 @@ main(int argc, char **argv)
 	size_t nf, nh, i;
 	config_t cfg;
 	char err[256], lm[] = "/tmp/stt-bench-lm-XXXXXX", key[64];
-	json_t *out, *fl, *hu, *r;
+	json_t *out, *fl, *hu, *r, *le;
+	const char *start;
+	char learned[512];
 	int ch, quick = 0, fd;
 	double best = 1;
 
@@ -81,9 +92,15 @@ main(int argc, char **argv)
 				cmn_mode = CMN_RESET;
 			else if (strcmp(optarg, "caller") == 0)
 				cmn_mode = CMN_CALLER;
-			else if (strcmp(optarg, "carry") != 0) {
-				fprintf(stderr, "stt-bench: -C carry|reset|"
-				    "caller\n");
+			else if (strcmp(optarg, "carry") == 0)
+				cmn_mode = CMN_CARRY;
+			else if (strcmp(optarg, "model") == 0)
+				cmn_start = "model";
+			else if (strcmp(optarg, "learn") == 0)
+				cmn_learn = 1;
+			else if (strcmp(optarg, "caller") != 0) {
+				fprintf(stderr, "stt-bench: -C caller|carry|"
+				    "reset|model|learn\n");
 				return 2;
 			}
 			break;
@@ -98,7 +115,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: stt-bench [-Fqv] "
-			    "[-C carry|reset|caller] [-f config]\n");
+			    "[-C caller|carry|reset|model|learn] [-f config]\n");
 			return 2;
 		}
 	}
@@ -130,12 +147,20 @@ main(int argc, char **argv)
 	    "skipped_tokens", (int)info.skipped));
 	fl = json_object();
 	hu = json_object();
+	le = cmn_learn ? json_object() : NULL;
 	for (i = 0; i < sizeof(fronts) / sizeof(fronts[0]); i++) {
 		if (quick && fronts[i] != STT_FRONT_ZERO)
 			continue;
+		start = cmn_start;
+		if (cmn_learn) {
+			json_object_set_new(le, psd_front_name(fronts[i]),
+			    learn(fc, nf, hc, nh, fronts[i], o.lm, learned,
+			    sizeof(learned)));
+			start = learned;
+		}
 		snprintf(key, sizeof(key), "%s/domain",
 		    psd_front_name(fronts[i]));
-		r = run(fc, nf, fronts[i], lm);
+		r = run(fc, nf, fronts[i], lm, start);
 		if (fronts[i] == STT_FRONT_ZERO)
 			best = json_real_value(json_object_get(r, "wer"));
 		json_object_set_new(fl, key, r);
@@ -143,9 +168,15 @@ main(int argc, char **argv)
 			continue;
 		snprintf(key, sizeof(key), "%s/generic",
 		    psd_front_name(fronts[i]));
-		json_object_set_new(fl, key, run(fc, nf, fronts[i], o.lm));
-		json_object_set_new(hu, key, run(hc, nh, fronts[i], o.lm));
+		json_object_set_new(fl, key, run(fc, nf, fronts[i], o.lm,
+		    start));
+		json_object_set_new(hu, key, run(hc, nh, fronts[i], o.lm,
+		    start));
 	}
+	json_object_set_new(out, "cmn", json_string(cmn_learn ? "learned" :
+	    cmn_start ? cmn_start : "telephone"));
+	if (le)
+		json_object_set_new(out, "cmn_learned", le);
 	json_object_set_new(out, "flite_in_domain", fl);
 	json_object_set_new(out, "flite_utterances", json_integer((int)nf));
 	json_object_set_new(out, "human_testdata", hu);
@@ -245,8 +276,64 @@ human_clips(size_t *n)
 	return c;
 }
 
+/* The channel estimate a telephone caller settles at through this front
+ * end: the mean, over every voice of both clip sets, of the estimates
+ * after each of its clips but the first two, each voice carried from the
+ * model's own start value (the human clips, several speakers, count as
+ * one).  As a JSON array, and as cmn_start text. */
 static json_t *
-run(const struct clip *c, size_t n, enum stt_front front, const char *lm)
+learn(const struct clip *fc, size_t nf, const struct clip *hc, size_t nh,
+    enum stt_front front, const char *lm, char *start, size_t len)
+{
+	const struct clip *set[2] = { fc, hc }, *c;
+	size_t setn[2] = { nf, nh }, i, k = 0, m = 0, off = 0;
+	struct psd_cmn e = { 0 };
+	struct psd_opts o;
+	struct ps_dec *d;
+	double sum[PSD_CMN_MAX] = { 0 }, conf;
+	char text[512], err[256];
+	json_t *a = json_array();
+	int j, s, n = 0;
+
+	psd_defaults(&o);
+	o.front = front;
+	o.lm = lm;
+	o.cmn_start = "model";
+	if ((d = psd_open(&o, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "stt-bench: %s\n", err);
+		exit(1);
+	}
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < setn[s]; i++) {
+			c = &set[s][i];
+			if (i == 0 || strcmp(c->voice, c[-1].voice) != 0) {
+				e.n = 0;
+				m = 0;
+			}
+			psd_start_from(d, &e);
+			psd_feed(d, c->pcm, c->n);
+			psd_end(d, text, sizeof(text), &conf);
+			psd_cmn_get(d, &e);
+			if (++m <= 2)
+				continue;
+			for (j = 0; j < e.n; j++)
+				sum[j] += e.v[j];
+			n = e.n;
+			k++;
+		}
+	psd_close(d);
+	start[0] = '\0';
+	for (j = 0; j < n; j++) {
+		json_array_append_new(a, json_real(sum[j] / (double)k));
+		off += (size_t)snprintf(start + off, len - off, "%s%.2f",
+		    j ? "," : "", sum[j] / (double)k);
+	}
+	return a;
+}
+
+static json_t *
+run(const struct clip *c, size_t n, enum stt_front front, const char *lm,
+    const char *start)
 {
 	struct psd_opts o;
 	struct psd_cmn caller = { 0 };
@@ -262,6 +349,7 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm)
 	o.front = front;
 	o.lm = lm;
 	o.fast_final = fast_final;
+	o.cmn_start = start;
 	if ((d = psd_open(&o, e, sizeof(e))) == NULL) {
 		fprintf(stderr, "stt-bench: %s\n", e);
 		return json_null();

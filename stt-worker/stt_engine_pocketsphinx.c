@@ -73,6 +73,10 @@ struct ps_stream {
 	int closing;
 	int partial_long;       /* the partial ends where callers pause */
 	int cur_spec;           /* bus thread: early final asked for cur */
+	/* the owning worker only: this caller's channel estimate, carried
+	 * from one utterance to the next on whichever decoder serves it (n
+	 * 0: the decoder's telephone start value) */
+	struct psd_cmn cmn;
 	struct ps_stream *next;
 };
 
@@ -109,6 +113,7 @@ struct ps_cfg {
 	char dict[256];
 	char generic_lm[256];
 	char extra_file[512];
+	char cmn_start[256];
 	int decoders;
 	double gain;
 	int upperf;
@@ -154,6 +159,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.gain = c.gain;
 	e->dopts.upperf = c.upperf;
 	e->dopts.fast_final = c.fast_final;
+	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
 	e->vcfg = c.v;
 	e->interim_ms = c.interim_ms;
 	e->final_lead_ms = c.final_lead_ms;
@@ -198,14 +204,20 @@ static int
 ps_check(const config_t *cfg, char *err, size_t errlen)
 {
 	struct fd_business *biz;
+	struct psd_cmn cmn;
 	struct ps_cfg c;
-	int rv;
+	int rv, model;
 
 	if (take_config(cfg, &c, err, errlen) != 0)
 		return -1;
 	if (psd_front_parse(c.front) < 0) {
 		snprintf(err, errlen, "stt.front: '%s' is not zero, lowpass or "
 		    "native8k", c.front);
+		return -1;
+	}
+	if (psd_cmn_parse(c.cmn_start, &cmn, &model) != 0) {
+		snprintf(err, errlen, "stt.cmn_start: '%s' is not \"model\" "
+		    "or a list of numbers", c.cmn_start);
 		return -1;
 	}
 	if (strcmp(c.lm, "domain") != 0 && strcmp(c.lm, "generic") != 0) {
@@ -256,6 +268,7 @@ ps_fini(void *eng)
 	ps_lm_free(e->lm);
 	free((char *)e->dopts.hmm);
 	free((char *)e->dopts.dict);
+	free((char *)e->dopts.cmn_start);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
 	free(e);
@@ -624,6 +637,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		}
 		if (spec && g->ended) {
 			pthread_mutex_unlock(&e->mu);
+			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf);
 			log_debug(s->call_id, "final (early) \"%s\" conf %.2f "
 			    "(%u-%u ms)", text, conf, g->start_ms, g->end_ms);
@@ -661,7 +675,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		ended = g->ended && g->done == g->n;
 		pthread_mutex_unlock(&e->mu);
 
-		if (!started && psd_start(w->dec) != 0)
+		if (!started && psd_start_from(w->dec, &s->cmn) != 0)
 			log_warnx(s->call_id, "decoder %d: cannot start", w->id);
 		started = 1;
 		if (avail && psd_feed(w->dec, w->buf, avail) != 0)
@@ -669,6 +683,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		fed += avail;
 		if (ended) {
 			psd_end(w->dec, text, sizeof(text), &conf);
+			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf);
 			log_debug(s->call_id, "final \"%s\" conf %.2f (%u-%u ms)",
 			    text, conf, g->start_ms, g->end_ms);
@@ -776,6 +791,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 		    NULL },
 		{ "stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000,
 		    NULL },
+		{ "stt.cmn_start", FD_CFG_STR, c->cmn_start,
+		    sizeof(c->cmn_start), "", 0, 0, NULL },
 		{ "stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false",
 		    0, 0, NULL },
 		{ "stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200",

@@ -399,6 +399,67 @@ test_stream_pause_goes_on(void **state)
 	config_destroy(&cfg);
 }
 
+/* One call on the engine: its first final.  The audio goes in as fast as
+ * the engine takes it (the VAD and decoder see the same samples either
+ * way). */
+static void
+one_call(const struct stt_engine_ops *ops, void *eng, const char *voice,
+    const char *text, char *out, size_t len, double *conf)
+{
+	struct heard h;
+	uint8_t *audio;
+	size_t n, off;
+	void *st;
+
+	memset(&h, 0, sizeof(h));
+	pthread_mutex_init(&h.mu, NULL);
+	pthread_cond_init(&h.cv, NULL);
+	audio = call_audio(voice, text, &n);
+	assert_non_null(st = ops->stream_open(eng, "CAchannel", &events, &h));
+	for (off = 0; off + FD_FRAME_SAMPLES <= n; off += FD_FRAME_SAMPLES)
+		ops->feed(st, audio + off, FD_FRAME_SAMPLES, fd_mono_us());
+	wait_final(&h, 60);
+	assert_int_equal(h.finals, 1);
+	snprintf(out, len, "%s", h.text);
+	*conf = h.conf;
+	ops->stream_close(st);
+	free(audio);
+	pthread_mutex_destroy(&h.mu);
+	pthread_cond_destroy(&h.cv);
+}
+
+/* A caller is heard the same whoever the shared decoder served before:
+ * each call's channel estimate starts from the telephone value, not from
+ * the last caller's (nor, for the first call after a start, from the
+ * model's wideband value). */
+static void
+test_stream_caller_channel(void **state)
+{
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	char first[512], after[512], again[512], err[256];
+	double c1, c2, c3;
+	config_t cfg;
+	void *eng;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg,
+	    "stt: { decoders = 1; };"), CONFIG_TRUE);
+	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	one_call(ops, eng, "kal", utts[0].text, first, sizeof(first), &c1);
+	one_call(ops, eng, "awb", "i need a brake inspection for my "
+	    "truck on friday afternoon please", after, sizeof(after), &c2);
+	one_call(ops, eng, "kal", utts[0].text, again, sizeof(again), &c3);
+	print_message("first \"%s\" (%.4f), after another caller \"%s\" "
+	    "(%.4f)\n", first, c1, again, c3);
+	assert_true(slot_found(first, "tuesday"));
+	assert_string_equal(first, again);
+	assert_true(c1 == c3);
+	ops->fini(eng);
+	config_destroy(&cfg);
+}
+
 static void
 test_lm_rebuild(void **state)
 {
@@ -443,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_stream_pool),
 		cmocka_unit_test(test_stream_realtime),
 		cmocka_unit_test(test_stream_pause_goes_on),
+		cmocka_unit_test(test_stream_caller_channel),
 		cmocka_unit_test(test_lm_rebuild),
 	};
 
