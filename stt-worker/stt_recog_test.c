@@ -334,8 +334,12 @@ test_stream_realtime(void **state)
 	assert_true(h.interim >= 2);
 	assert_true(slot_found(h.text, "reschedule"));
 	assert_true(slot_found(h.text, "friday"));
-	/* endpoint 400 ms + the end of decoding; generous for slow hosts */
-	assert_true(delay_ms >= 380 && delay_ms < 3000);
+	/* endpoint 400 ms + the end of decoding; generous for slow hosts.
+	 * Below: not at speech_stopped (200 ms), with room for a feeder
+	 * that was late at the last voiced frame and caught up after it
+	 * (the wall clock between them then runs short of the 400 ms of
+	 * audio; seen at 380 ms with the other core busy) */
+	assert_true(delay_ms >= 300 && delay_ms < 3000);
 	ops->stream_close(st);
 	free(audio);
 	ops->fini(eng);
