@@ -336,22 +336,29 @@ struct racer {
 	int ok, taken, cust;
 };
 
+/* One racer's booking on call cid: booked, or refused with `refused`. */
+static void
+race_book(struct racer *rc, const char *cid, json_t *args,
+    const char *refused)
+{
+	json_t *r = hx_call(&H, cid, "book_appointment", args, NULL);
+
+	rc->ok = json_is_true(json_object_get(r, "ok"));
+	rc->taken = !rc->ok && strcmp(code(r), refused) == 0;
+	json_decref(r);
+}
+
 static void *
 race_one(void *arg)
 {
 	struct racer *rc = arg;
-	char cid[32], phone[20], start[32];
-	json_t *r;
+	char cid[32], start[32];
 
 	snprintf(cid, sizeof(cid), "CArace%d", rc->i);
-	snprintf(phone, sizeof(phone), "+1555888%04d", rc->i);
 	slot(start, sizeof(start), "14:00");
-	r = hx_call(&H, cid, "book_appointment", json_pack("{s:s, s:s, s:s, "
-	    "s:s}", "service", "oil change", "start", start, "first_name",
-	    "Racer", "last_name", "X"), NULL);
-	rc->ok = json_is_true(json_object_get(r, "ok"));
-	rc->taken = strcmp(code(r), "slot_taken") == 0;
-	json_decref(r);
+	race_book(rc, cid, json_pack("{s:s, s:s, s:s, s:s}", "service",
+	    "oil change", "start", start, "first_name", "Racer", "last_name",
+	    "X"), "slot_taken");
 	return NULL;
 }
 
@@ -560,19 +567,14 @@ clash_one(void *arg)
 {
 	struct racer *rc = arg;
 	char cid[32], start[32], phone[20];
-	json_t *r;
 
 	snprintf(cid, sizeof(cid), "CAclash%d", rc->i);
 	snprintf(phone, sizeof(phone), "+1555446%04d", rc->i / 2);
 	snprintf(start, sizeof(start), "%sT%02d:%02d", CD, 8 + rc->i / 4,
 	    (rc->i / 2 % 2) * 30);
-	r = hx_call(&H, cid, "book_appointment", json_pack("{s:s, s:s, s:s, "
-	    "s:s, s:s}", "service", "oil change", "start", start, "first_name",
-	    rc->i % 2 ? "Sam" : "Pat", "last_name", "Clash", "phone", phone),
-	    NULL);
-	rc->ok = ok(r);
-	rc->taken = !rc->ok && strcmp(code(r), "forbidden") == 0;
-	json_decref(r);
+	race_book(rc, cid, json_pack("{s:s, s:s, s:s, s:s, s:s}", "service",
+	    "oil change", "start", start, "first_name", rc->i % 2 ? "Sam" :
+	    "Pat", "last_name", "Clash", "phone", phone), "forbidden");
 	return NULL;
 }
 
