@@ -250,11 +250,13 @@ landed(void *arg, int rv, json_t *rep)
 
 	judged(p, f->i, fd_mono_us() - f->t0, rv == 0 ? rep : NULL);
 	json_decref(rep);
+	/* the next request before this one counts as done: once the last
+	 * is counted, run_async frees f and the phase may end */
+	issue(f);
 	pthread_mutex_lock(&p->mu);
 	if (++p->done == p->n)
 		pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	issue(f);
 }
 
 static void
