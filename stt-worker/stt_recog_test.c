@@ -216,6 +216,30 @@ wait_final(struct heard *h, int secs)
 	pthread_mutex_unlock(&h->mu);
 }
 
+/* A listener that has heard nothing yet. */
+static void
+heard_init(struct heard *h)
+{
+	memset(h, 0, sizeof(*h));
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+}
+
+/* The engine on the configuration `text` (the test fails if it does not
+ * start). */
+static void *
+engine_on(const struct stt_engine_ops *ops, config_t *cfg, const char *text)
+{
+	char err[256];
+	void *eng;
+
+	config_init(cfg);
+	assert_int_equal(config_read_string(cfg, text), CONFIG_TRUE);
+	if (ops->init(cfg, &eng, err, sizeof(err)) != 0)
+		fail_msg("init: %s", err);
+	return eng;
+}
+
 static void
 test_stream_pool(void **state)
 {
@@ -225,20 +249,13 @@ test_stream_pool(void **state)
 	uint8_t *audio[3];
 	size_t len[3], off, i;
 	config_t cfg;
-	char err[256];
 
 	(void)state;
 	assert_non_null(ops);
 	assert_null(stt_engine_find("nope"));
-	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg,
-	    "stt: { decoders = 1; interim_ms = 200; };"), CONFIG_TRUE);
-	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
-		fail_msg("init: %s", err);
+	eng = engine_on(ops, &cfg, "stt: { decoders = 1; interim_ms = 200; };");
 	for (i = 0; i < 3; i++) {
-		memset(&h[i], 0, sizeof(h[i]));
-		pthread_mutex_init(&h[i].mu, NULL);
-		pthread_cond_init(&h[i].cv, NULL);
+		heard_init(&h[i]);
 		audio[i] = call_audio(voices[i], utts[i == 2 ? 3 : i].text,
 		    &len[i]);
 		st[i] = ops->stream_open(eng, "CAtest", &events, &h[i]);
@@ -310,18 +327,11 @@ test_stream_realtime(void **state)
 	uint8_t *audio;
 	size_t len;
 	config_t cfg;
-	char err[256];
 	double delay_ms;
 
 	(void)state;
-	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg, "stt: { decoders = 1; };"),
-	    CONFIG_TRUE);
-	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
-		fail_msg("init: %s", err);
-	memset(&h, 0, sizeof(h));
-	pthread_mutex_init(&h.mu, NULL);
-	pthread_cond_init(&h.cv, NULL);
+	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
+	heard_init(&h);
 	audio = call_audio("slt", "i need to reschedule my appointment to "
 	    "friday", &len);
 	assert_non_null(st = ops->stream_open(eng, "CArt", &events, &h));
@@ -359,17 +369,10 @@ test_stream_pause_goes_on(void **state)
 	uint8_t *audio;
 	size_t na, nb, len, i, k, gap = 2400;
 	config_t cfg;
-	char err[256];
 
 	(void)state;
-	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg, "stt: { decoders = 1; };"),
-	    CONFIG_TRUE);
-	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
-		fail_msg("init: %s", err);
-	memset(&h, 0, sizeof(h));
-	pthread_mutex_init(&h.mu, NULL);
-	pthread_cond_init(&h.cv, NULL);
+	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
+	heard_init(&h);
 	assert_non_null(a = flite_synth_8k("kal", "book an oil change", &na));
 	assert_non_null(b = flite_synth_8k("kal", "next tuesday at ten",
 	    &nb));
@@ -415,9 +418,7 @@ one_call(const struct stt_engine_ops *ops, void *eng, const char *voice,
 	size_t n, off;
 	void *st;
 
-	memset(&h, 0, sizeof(h));
-	pthread_mutex_init(&h.mu, NULL);
-	pthread_cond_init(&h.cv, NULL);
+	heard_init(&h);
 	audio = call_audio(voice, text, &n);
 	assert_non_null(st = ops->stream_open(eng, "CAchannel", &events, &h));
 	for (off = 0; off + FD_FRAME_SAMPLES <= n; off += FD_FRAME_SAMPLES)
@@ -440,17 +441,13 @@ static void
 test_stream_caller_channel(void **state)
 {
 	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
-	char first[512], after[512], again[512], err[256];
+	char first[512], after[512], again[512];
 	double c1, c2, c3;
 	config_t cfg;
 	void *eng;
 
 	(void)state;
-	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg,
-	    "stt: { decoders = 1; };"), CONFIG_TRUE);
-	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
-		fail_msg("init: %s", err);
+	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
 	one_call(ops, eng, "kal", utts[0].text, first, sizeof(first), &c1);
 	one_call(ops, eng, "awb", "i need a brake inspection for my "
 	    "truck on friday afternoon please", after, sizeof(after), &c2);
