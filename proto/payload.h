@@ -1,0 +1,182 @@
+/*
+ * payload.h - the typed JSON payload of every message type in proto.h.
+ *
+ * Each JSON message type has one struct here and one entry in the field
+ * table of payload.c, which is the only place that names its JSON keys.
+ * fd_pl_read() checks a received object against the table (a missing
+ * required field or a field of the wrong JSON type is one clear error that
+ * names the message and the field) and fills the struct; fd_pl_json() builds
+ * the object to publish from a struct.  Typed wrappers (fd_pl_read_dtmf(),
+ * fd_pl_json_dtmf(), ...) keep callers from passing the wrong struct.
+ *
+ * Strings and JSON values in a read struct point into the object that was
+ * read: they live as long as the caller holds it.  An absent optional
+ * string reads as "" and an absent optional number as 0; an absent
+ * optional object or array reads as NULL.  On write, optional strings that
+ * are NULL or empty, and optional JSON values that are NULL, are left out.
+ */
+#ifndef FD_PAYLOAD_H
+#define FD_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+struct fd_pl_call_start {            /* FD_MSG_CALL_START */
+	const char *call_id;
+	const char *stream_sid;
+	const char *from;                /* caller's number, from the signed webhook */
+	const char *to;
+	const char *direction;           /* inbound | outbound-api | ... */
+	const char *now;                 /* optional: pinned call clock (tests) */
+	json_t *params;                  /* optional: the stream's custom parameters */
+};
+
+struct fd_pl_call_end {              /* FD_MSG_CALL_END */
+	const char *reason;              /* stop, hangup, transfer, error, ... */
+};
+
+struct fd_pl_dtmf {                  /* FD_MSG_DTMF */
+	const char *digit;
+};
+
+struct fd_pl_mark {                  /* FD_MSG_MARK */
+	const char *name;
+	int played;                      /* 0: cleared by barge-in, never heard */
+};
+
+struct fd_pl_speech_started {        /* FD_MSG_SPEECH_STARTED */
+	int64_t at_ms;                   /* since call start, caller audio clock */
+};
+
+struct fd_pl_speech_stopped {        /* FD_MSG_SPEECH_STOPPED */
+	int64_t at_ms;
+	int64_t dur_ms;
+};
+
+struct fd_pl_transcript {            /* FD_MSG_TRANSCRIPT */
+	const char *text;
+	int final;
+	double confidence;
+	int64_t start_ms;
+	int64_t end_ms;
+	int64_t speech_end_us;           /* fd_mono_us() at the end of speech */
+};
+
+struct fd_pl_stt_hint {              /* FD_MSG_STT_HINT */
+	const char *expect;              /* any|date|time|digits|name|yesno|service */
+	json_t *words;                   /* optional array of strings */
+};
+
+struct fd_pl_say {                   /* FD_MSG_SAY (ref = utterance id) */
+	const char *text;
+	int last;                        /* no more text for this utterance */
+	const char *voice;               /* optional */
+};
+
+struct fd_pl_audio_mark {            /* FD_MSG_AUDIO_MARK (ref = utterance id) */
+	const char *name;                /* "u<utt>s<seg>" */
+	int64_t seg;
+	const char *text;                /* optional: the segment's words */
+	int last;                        /* the utterance's final segment */
+};
+
+struct fd_pl_tts_error {             /* FD_MSG_TTS_ERROR (ref = utterance id) */
+	const char *error;
+};
+
+struct fd_pl_hangup {                /* FD_MSG_HANGUP */
+	const char *reason;              /* optional */
+};
+
+struct fd_pl_transfer {              /* FD_MSG_TRANSFER */
+	const char *to;
+	const char *reason;              /* optional */
+};
+
+struct fd_pl_outbound_call {         /* FD_MSG_OUTBOUND_CALL */
+	const char *to;
+	const char *from;                /* optional: the business's number */
+	const char *purpose;             /* optional */
+	int64_t appointment_id;          /* optional */
+};
+
+struct fd_pl_outbound_result {       /* FD_MSG_OUTBOUND_RESULT */
+	const char *to;
+	const char *call_id;             /* optional: the carrier's CallSid */
+	const char *status;
+	const char *error;               /* optional */
+	const char *purpose;             /* optional: as requested */
+	int64_t appointment_id;          /* optional: as requested */
+};
+
+struct fd_pl_tool_req {              /* FD_MSG_TOOL_REQ */
+	const char *tool;
+	json_t *args;                    /* optional object */
+	const char *now;                 /* optional: the call's local time */
+	const char *caller;              /* optional */
+};
+
+struct fd_pl_tool_rep {              /* FD_MSG_TOOL_REP */
+	int ok;
+	json_t *result;                  /* optional: any JSON value */
+	const char *code;                /* optional: error code when !ok */
+	const char *error;               /* optional: error text when !ok */
+};
+
+/* 1 if the type carries a JSON payload described here. */
+int fd_pl_known(int type);
+
+/* Fill *out (the struct of `type`) from j.  Returns 0, or -1 with
+ * "<message>: <field> missing" / "... must be a string" etc. in err. */
+int fd_pl_read(int type, json_t *j, void *out, char *err, size_t errlen);
+
+/* A new object from *in, or NULL (out of memory, or a required string
+ * field is NULL: err says which). */
+json_t *fd_pl_json(int type, const void *in, char *err, size_t errlen);
+
+/* Decode a frame's payload as JSON and read it: returns the object the
+ * struct points into (the caller decrefs it), or NULL with err set. */
+json_t *fd_pl_frame(const struct fd_frame *f, void *out, char *err,
+    size_t errlen);
+
+#define FD_PL_TYPED(name, TYPE)                                              \
+	static inline int fd_pl_read_##name(json_t *j,                       \
+	    struct fd_pl_##name *m, char *err, size_t errlen)                \
+	{                                                                    \
+		return fd_pl_read(TYPE, j, m, err, errlen);                  \
+	}                                                                    \
+	static inline json_t *fd_pl_json_##name(                             \
+	    const struct fd_pl_##name *m, char *err, size_t errlen)          \
+	{                                                                    \
+		return fd_pl_json(TYPE, m, err, errlen);                     \
+	}                                                                    \
+	static inline json_t *fd_pl_frame_##name(const struct fd_frame *f,   \
+	    struct fd_pl_##name *m, char *err, size_t errlen)                \
+	{                                                                    \
+		return f->type == TYPE ? fd_pl_frame(f, m, err, errlen) :    \
+		    NULL;                                                    \
+	}
+
+FD_PL_TYPED(call_start, FD_MSG_CALL_START)
+FD_PL_TYPED(call_end, FD_MSG_CALL_END)
+FD_PL_TYPED(dtmf, FD_MSG_DTMF)
+FD_PL_TYPED(mark, FD_MSG_MARK)
+FD_PL_TYPED(speech_started, FD_MSG_SPEECH_STARTED)
+FD_PL_TYPED(speech_stopped, FD_MSG_SPEECH_STOPPED)
+FD_PL_TYPED(transcript, FD_MSG_TRANSCRIPT)
+FD_PL_TYPED(stt_hint, FD_MSG_STT_HINT)
+FD_PL_TYPED(say, FD_MSG_SAY)
+FD_PL_TYPED(audio_mark, FD_MSG_AUDIO_MARK)
+FD_PL_TYPED(tts_error, FD_MSG_TTS_ERROR)
+FD_PL_TYPED(hangup, FD_MSG_HANGUP)
+FD_PL_TYPED(transfer, FD_MSG_TRANSFER)
+FD_PL_TYPED(outbound_call, FD_MSG_OUTBOUND_CALL)
+FD_PL_TYPED(outbound_result, FD_MSG_OUTBOUND_RESULT)
+FD_PL_TYPED(tool_req, FD_MSG_TOOL_REQ)
+FD_PL_TYPED(tool_rep, FD_MSG_TOOL_REP)
+
+#endif
