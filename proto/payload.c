@@ -158,36 +158,14 @@ type_ok(enum pl_ftype t, const json_t *v)
 	return 0;
 }
 
-static void
-set_default(const struct pl_field *fl, char *base)
-{
-	switch (fl->type) {
-	case PL_STR:
-		*(const char **)(base + fl->off) = "";
-		break;
-	case PL_INT:
-		*(int64_t *)(base + fl->off) = 0;
-		break;
-	case PL_BOOL:
-		*(int *)(base + fl->off) = 0;
-		break;
-	case PL_REAL:
-		*(double *)(base + fl->off) = 0;
-		break;
-	case PL_OBJ:
-	case PL_ARR:
-	case PL_ANY:
-		*(json_t **)(base + fl->off) = NULL;
-		break;
-	}
-}
-
+/* Store v (NULL: the field is absent) into its place in the struct;
+ * jansson's getters read NULL as 0. */
 static void
 set_value(const struct pl_field *fl, char *base, json_t *v)
 {
 	switch (fl->type) {
 	case PL_STR:
-		*(const char **)(base + fl->off) = json_string_value(v);
+		*(const char **)(base + fl->off) = v ? json_string_value(v) : "";
 		break;
 	case PL_INT:
 		*(int64_t *)(base + fl->off) = json_integer_value(v);
@@ -235,7 +213,7 @@ fd_pl_read(int type, json_t *j, void *out, char *err, size_t errlen)
 				    fd_msg_name(type), fl->key);
 				return -1;
 			}
-			set_default(fl, base);
+			set_value(fl, base, NULL);
 			continue;
 		}
 		if (!type_ok(fl->type, v)) {
