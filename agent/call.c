@@ -571,9 +571,11 @@ on_call_start(struct call *c, json_t *j)
 	    st->direction, *now ? ", clock pinned to " : "", now);
 	/* a blocked number is no caller id at all (crm-tools would take
 	 * "anonymous" for a phone) */
-	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s}", "from",
-	    st->caller_blocked ? "" : st->from, "to", st->to, "direction", st->direction, "stream_sid",
-	    jstr(j, "stream_sid")));
+	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "from", st->caller_blocked ? "" : st->from, "to", st->to,
+	    "direction", st->direction, "stream_sid", jstr(j, "stream_sid"),
+	    "gateway", jstr(j, "gateway"), "gateway_boot",
+	    jstr(j, "gateway_boot")));
 	if (!st->caller_blocked) {
 		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",
 		    st->from));
@@ -894,6 +896,17 @@ finish(struct call *c, const char *reason)
 			utt_log(c, &c->utts[i]);
 		}
 	log_caller_turn(c);
+	/* the caller was cut off with the gateway, whatever was reached */
+	if (strcmp(reason, "gateway_restart") == 0) {
+		char notes[128];
+
+		snprintf(notes, sizeof(notes), "cut off: the gateway restarted "
+		    "during the call%s%.31s%s", st->outcome[0] ? " (outcome so "
+		    "far: " : "", st->outcome, st->outcome[0] ? ")" : "");
+		snprintf(st->outcome, sizeof(st->outcome), "failed");
+		snprintf(st->outcome_notes, sizeof(st->outcome_notes), "%s",
+		    notes);
+	}
 	if (st->outcome[0])
 		tool_log(c, "log_call_outcome", json_pack("{s:s, s:s}",
 		    "outcome", st->outcome, "notes", st->outcome_notes));

@@ -216,7 +216,15 @@ int crm_spool_init(const char *dir);
 int crm_spool_append(const char *call_id, const json_t *req, char *key,
     size_t keylen);
 int crm_spool_pending(void);
+/* 1 if call_id has writes in the spool not yet applied (call_id NULL:
+ * any call has). */
+int crm_spool_call_pending(const char *call_id);
 int crm_spool_replay(struct crm_worker *w);
+/* The record of a call assembled from its spooled writes (get_call's
+ * shape, with "pending": true); NULL when the spool holds none. */
+json_t *crm_spool_call(const char *call_id);
+/* Summaries of the calls with spooled writes, most recent first. */
+json_t *crm_spool_calls(int limit);
 
 /* --- tools, one file per concern --- */
 json_t *tool_lookup_customer(struct crm_ctx *c);
@@ -239,6 +247,7 @@ json_t *tool_decode_vin(struct crm_ctx *c);
 json_t *tool_call_begin(struct crm_ctx *c);
 json_t *tool_log_turn(struct crm_ctx *c);
 json_t *tool_call_end(struct crm_ctx *c);
+json_t *tool_gateway_restarted(struct crm_ctx *c);
 json_t *tool_get_call(struct crm_ctx *c);
 json_t *tool_list_calls(struct crm_ctx *c);
 json_t *tool_vocabulary(struct crm_ctx *c);

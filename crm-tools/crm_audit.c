@@ -44,6 +44,7 @@ static struct {
 	unsigned long long written_seq; /* rows written or given up on */
 	unsigned long long dropped;     /* dropped since the last report */
 	int running, stop;
+	int down;                       /* the writer cannot reach PostgreSQL */
 	pthread_t thr;
 	PGconn *pg;
 	char prepared[AUDIT_BATCH + 1]; /* INSERT of n rows prepared as "a<n>" */
@@ -165,7 +166,8 @@ crm_audit_sync(int timeout_ms)
 	}
 	pthread_mutex_lock(&q.mu);
 	want = q.pushed_seq;
-	while (q.running && q.written_seq < want && rv == 0)
+	/* while PostgreSQL is down nothing will be written: no waiting */
+	while (q.running && q.written_seq < want && rv == 0 && !q.down)
 		rv = pthread_cond_timedwait(&q.done, &q.mu, &ts);
 	rv = q.written_seq >= want ? 0 : -1;
 	pthread_mutex_unlock(&q.mu);
@@ -201,6 +203,7 @@ writer_main(void *arg)
 		for (i = 0; i < done; i++)
 			free(batch[i]);
 		pthread_mutex_lock(&q.mu);
+		q.down = done < n;
 		q.queued -= done;
 		q.written_seq += (unsigned long long)done;
 		if (q.dropped && q.queued < AUDIT_MAX_QUEUED / 2) {

@@ -74,7 +74,7 @@ const struct crm_tool crm_tools[] = {
 	{ "transfer_to_human", tool_transfer_to_human, T_PUBLIC | T_NODB,
 	  "{'description':'Check whether a person can take the call now (business hours). If available is true, the agent transfers to number.',"
 	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
-	{ "log_call_outcome", tool_log_call_outcome, T_PUBLIC,
+	{ "log_call_outcome", tool_log_call_outcome, T_PUBLIC | T_SPOOL,
 	  "{'description':'Record how the call ended.',"
 	  "'parameters':{'type':'object','properties':{'outcome':{'type':'string','enum':['booked','rescheduled','cancelled','status_given','message_taken','callback_requested','lead','transferred','info_only','abandoned','other']},"
 	  "'notes':{'type':'string'}},'required':['outcome']}}" },
@@ -87,7 +87,8 @@ const struct crm_tool crm_tools[] = {
 	/* internal: agent, gateway, scheduler and tests */
 	{ "call_begin", tool_call_begin, T_SPOOL,
 	  "{'description':'Open the call record; matches the caller ID to a customer.',"
-	  "'parameters':{'type':'object','properties':{'from':" S_PHONE ",'to':" S_PHONE ",'direction':{'type':'string','enum':['inbound','outbound']},'stream_sid':{'type':'string'}},'required':['from']}}" },
+	  "'parameters':{'type':'object','properties':{'from':" S_PHONE ",'to':" S_PHONE ",'direction':{'type':'string','enum':['inbound','outbound']},'stream_sid':{'type':'string'},"
+	  "'gateway':{'type':'string','description':'the gateway instance that answered'},'gateway_boot':{'type':'string','description':'that gateway run id'}},'required':['from']}}" },
 	{ "verify_caller", tool_verify_caller, 0,
 	  "{'description':'Mark the call verified as a customer when the caller proved it: their name matches the record, or they gave one of its confirmation codes. Customer by customer_id, phone or the caller ID.',"
 	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'},'phone':" S_PHONE ",'name':{'type':'string','description':'full name as said'},"
@@ -101,6 +102,9 @@ const struct crm_tool crm_tools[] = {
 	{ "call_end", tool_call_end, T_SPOOL,
 	  "{'description':'Close the call record.',"
 	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
+	{ "gateway_restarted", tool_gateway_restarted, 0,
+	  "{'description':'A gateway started: close, as failed, the calls its earlier runs left open (they were cut off at the carrier). Returns their call_sids.',"
+	  "'parameters':{'type':'object','properties':{'gateway':{'type':'string','description':'the gateway instance name'},'boot':{'type':'string','description':'the id of this run'}},'required':['gateway','boot']}}" },
 	{ "get_call", tool_get_call, T_QUIET,
 	  "{'description':'The whole record of a call: turns, tool calls, appointments.',"
 	  "'parameters':{'type':'object','properties':{'call_sid':{'type':'string'}},'required':['call_sid']}}" },
@@ -242,8 +246,7 @@ spool(struct crm_ctx *c, json_t *req)
 		    "unavailable and the write could not be queued");
 	}
 	json_decref(copy);
-	log_info(c->call_id, "%s spooled as %s (database down)", c->tool,
-	    key);
+	log_info(c->call_id, "%s spooled as %s", c->tool, key);
 	res = json_pack("{s:b, s:s, s:s}", "spooled", 1, "spool_id", key,
 	    "status", "pending");
 	if (code[0])
@@ -310,7 +313,7 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	const struct crm_tool *t = NULL;
 	struct crm_ctx c;
 	uint64_t t0 = fd_mono_us();
-	json_t *res = NULL, *rep, *v, *own_args = NULL;
+	json_t *res = NULL, *rep, *v, *own_args = NULL, *spooled = NULL;
 	const char *s;
 
 	memset(&c, 0, sizeof(c));
@@ -341,8 +344,15 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 		if (!(t->flags & T_NODB) && !crm_db_ready)
 			crm_fail(&c, "db_unavailable", "the database is "
 			    "unavailable");
-		else
+		else if ((t->flags & T_SPOOL) && !replay &&
+		    crm_spool_call_pending(c.call_id) &&
+		    (res = spooled = spool(&c, req)) != NULL)
+			;       /* the call's earlier writes wait in the spool:
+			         * this one goes after them, not past them */
+		else {
+			c.code = NULL;
 			res = t->fn(&c);
+		}
 		/* what it wrote is on disk before anybody hears of it */
 		if (c.wrote && crm_flush(&c) != 0 && res != NULL) {
 			json_decref(res);
@@ -352,9 +362,10 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 			crm_fail(&c, "internal", "tool failed");
 		if (res == NULL && !replay && (t->flags & T_SPOOL) &&
 		    strcmp(c.code, "db_unavailable") == 0)
-			res = spool(&c, req);
+			res = spooled = spool(&c, req);
 	}
-	if (t != NULL && !(res == NULL && c.code &&
+	/* a spooled request is audited once, when it is applied */
+	if (t != NULL && spooled == NULL && !(res == NULL && c.code &&
 	    strcmp(c.code, "db_unavailable") == 0))
 		audit(&c, t, res, fd_mono_us() - t0);
 	if (res != NULL) {

@@ -7,16 +7,22 @@
  * other customers' records, Redis stopped, PostgreSQL stopped (writes
  * spooled, applied once after restart), the call record, callers with no
  * caller ID, deny_caller_id, verify_caller by code alone, and the
- * appointments a call booked or changed in get_call.
+ * appointments a call booked or changed in get_call; the call's outcome
+ * spooled with its turns and end (in the row after replay, once, also after
+ * crm-tools is killed while spooled), the call record answered from the
+ * spool while PostgreSQL is down, and a restarted gateway's earlier calls
+ * closed as failed.
  * Skips (passing, with a message) only when PostgreSQL cannot be started.
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -1163,6 +1169,240 @@ test_call_appointments(void **state)
 	json_decref(r);
 }
 
+/* How many audit rows of tool a call record lists. */
+static int
+audited(json_t *g, const char *tool)
+{
+	json_t *tc = json_object_get(g, "tool_calls");
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < json_array_size(tc); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(tc,
+		    i), "tool")), tool) == 0)
+			n++;
+	return n;
+}
+
+/* The end of a call while PostgreSQL is down: turn, outcome and end go to
+ * the spool, one after the other. */
+static void
+end_spooled(const char *cid, const char *outcome)
+{
+	json_t *r;
+
+	r = call(cid, "log_turn", json_pack("{s:s, s:s}", "role", "caller",
+	    "text", "that's all, bye"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "spooled")));
+	json_decref(r);
+	r = call(cid, "log_call_outcome", json_pack("{s:s, s:s}", "outcome",
+	    outcome, "notes", "said while the database was down"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "spooled")));
+	json_decref(r);
+	r = call(cid, "call_end", json_pack("{s:s}", "reason", "hangup"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "spooled")));
+	json_decref(r);
+}
+
+/* Poll get_call until the outcome is in the database record (not
+ * pending); returns the record (owned) or NULL after 10 s. */
+static json_t *
+wait_written(const char *cid, const char *outcome)
+{
+	json_t *r;
+	const char *o;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		r = call("", "get_call", json_pack("{s:s}", "call_sid", cid));
+		o = json_string_value(json_object_get(res(r), "outcome"));
+		if (ok(r) && o && strcmp(o, outcome) == 0 &&
+		    json_object_get(res(r), "pending") == NULL &&
+		    json_object_get(res(r), "ended_at") != NULL &&
+		    audited(res(r), "log_call_outcome") > 0)
+			return r;
+		json_decref(r);
+		fd_sleep_us(100000);
+	}
+	return NULL;
+}
+
+static void
+test_pg_down_outcome(void **state)
+{
+	json_t *r, *g, *calls;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	begin("CAoutc", "+15551230004");
+	assert_int_equal(hx_datastore(&H, "stop pg"), 0);
+	end_spooled("CAoutc", "message_taken");
+	/* a call that began during the outage: all of it is in the spool */
+	r = call("CAoutc2", "call_begin", json_pack("{s:s, s:s}", "from",
+	    "+15551239911", "to", "+15555550100"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "spooled")));
+	json_decref(r);
+	end_spooled("CAoutc2", "info_only");
+
+	/* the record during the outage: what crm-tools holds, pending */
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAoutc"));
+	assert_true(ok(r));
+	g = res(r);
+	assert_true(json_is_true(json_object_get(g, "pending")));
+	assert_string_equal(json_string_value(json_object_get(g, "outcome")),
+	    "message_taken");
+	assert_string_equal(json_string_value(json_object_get(g,
+	    "end_reason")), "hangup");
+	assert_int_equal(json_array_size(json_object_get(g, "turns")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(g, "turns"), 0), "text")), "that's all, bye");
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAoutc2"));
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r), "from")),
+	    "+15551239911");
+	assert_non_null(json_string_value(json_object_get(res(r),
+	    "started_at")));
+	json_decref(r);
+	/* nothing known about it: a clear db_unavailable */
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAnever"));
+	assert_string_equal(code(r), "db_unavailable");
+	json_decref(r);
+	r = call("", "list_calls", json_pack("{s:i}", "limit", 10));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "pending")));
+	calls = json_object_get(res(r), "calls");
+	for (i = 0; i < json_array_size(calls); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(
+		    calls, i), "call_sid")), "CAoutc2") == 0)
+			seen = 1;
+	assert_true(seen);
+	json_decref(r);
+
+	assert_int_equal(hx_datastore(&H, "start"), 0);
+	/* the call's next write goes after its spooled ones, whether or not
+	 * the replay has run yet */
+	r = call("CAoutc2", "log_turn", json_pack("{s:s, s:s}", "role",
+	    "system", "text", "after the outage"));
+	assert_true(ok(r));
+	json_decref(r);
+	r = wait_written("CAoutc", "message_taken");
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(res(r), "notes")),
+	    "said while the database was down");
+	json_decref(r);
+	r = wait_written("CAoutc2", "info_only");
+	assert_non_null(r);
+	assert_int_equal(json_array_size(json_object_get(res(r), "turns")), 2);
+	json_decref(r);
+	/* exactly once: no second replay adds a turn or an audit row */
+	fd_sleep_us(1500000);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAoutc"));
+	g = res(r);
+	assert_int_equal(json_array_size(json_object_get(g, "turns")), 1);
+	assert_int_equal(audited(g, "log_call_outcome"), 1);
+	assert_int_equal(audited(g, "call_end"), 1);
+	json_decref(r);
+}
+
+/* crm-tools dies with the writes in its spool: the next one applies them. */
+static void
+test_spool_survives_kill(void **state)
+{
+	json_t *r, *g;
+
+	(void)state;
+	begin("CAkilled", "+15551230005");
+	assert_int_equal(hx_datastore(&H, "stop pg"), 0);
+	end_spooled("CAkilled", "callback_requested");
+	kill(H.daemon, SIGKILL);
+	assert_int_equal(waitpid(H.daemon, NULL, 0), H.daemon);
+	H.daemon = 0;
+	assert_int_equal(hx_datastore(&H, "start"), 0);
+	assert_int_equal(hx_daemon_start(&H, 2, 8), 0);
+	r = wait_written("CAkilled", "callback_requested");
+	assert_non_null(r);
+	json_decref(r);
+	fd_sleep_us(1500000);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAkilled"));
+	assert_true(ok(r));
+	g = res(r);
+	assert_int_equal(json_array_size(json_object_get(g, "turns")), 1);
+	assert_int_equal(audited(g, "log_call_outcome"), 1);
+	assert_string_equal(json_string_value(json_object_get(g,
+	    "end_reason")), "hangup");
+	json_decref(r);
+}
+
+static void
+begin_on(const char *cid, const char *gw, const char *boot)
+{
+	json_t *r = call(cid, "call_begin", json_pack("{s:s, s:s, s:s, s:s}",
+	    "from", "+15551230006", "to", "+15555550100", "gateway", gw,
+	    "gateway_boot", boot));
+
+	assert_true(ok(r));
+	json_decref(r);
+}
+
+/* A gateway restarted: its earlier run's open calls close as failed with
+ * what was said; its new run's calls, ended calls and other gateways'
+ * calls are left alone. */
+static void
+test_gateway_restarted(void **state)
+{
+	json_t *r, *g, *closed;
+
+	(void)state;
+	begin_on("CAgwold", "gw-a", "run1");
+	begin_on("CAgwdone", "gw-a", "run1");
+	begin_on("CAgwnew", "gw-a", "run2");
+	begin_on("CAgwother", "gw-b", "run1");
+	r = call("CAgwold", "log_turn", json_pack("{s:s, s:s}", "role",
+	    "caller", "text", "I need new brakes"));
+	json_decref(r);
+	r = call("CAgwdone", "call_end", json_pack("{s:s}", "reason",
+	    "hangup"));
+	json_decref(r);
+	r = call("", "gateway_restarted", json_pack("{s:s, s:s}", "gateway",
+	    "gw-a", "boot", "run2"));
+	assert_true(ok(r));
+	closed = json_object_get(res(r), "closed");
+	assert_int_equal(json_array_size(closed), 1);
+	assert_string_equal(json_string_value(json_array_get(closed, 0)),
+	    "CAgwold");
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAgwold"));
+	g = res(r);
+	assert_string_equal(json_string_value(json_object_get(g, "outcome")),
+	    "failed");
+	assert_string_equal(json_string_value(json_object_get(g,
+	    "end_reason")), "gateway_restart");
+	assert_true(json_is_string(json_object_get(g, "ended_at")));
+	assert_int_equal(json_array_size(json_object_get(g, "turns")), 1);
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAgwnew"));
+	assert_true(json_is_null(json_object_get(res(r), "ended_at")));
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAgwother"));
+	assert_true(json_is_null(json_object_get(res(r), "ended_at")));
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAgwdone"));
+	assert_true(json_is_null(json_object_get(res(r), "outcome")));
+	json_decref(r);
+	/* asked again (the gateway retrying): nothing more to close */
+	r = call("", "gateway_restarted", json_pack("{s:s, s:s}", "gateway",
+	    "gw-a", "boot", "run2"));
+	assert_true(ok(r));
+	assert_int_equal(json_array_size(json_object_get(res(r), "closed")), 0);
+	json_decref(r);
+}
+
 /* The refund rule comes from the config: crm.cancel_refund_pct. */
 static void
 test_refund_rule_from_config(void **state)
@@ -1219,6 +1459,9 @@ main(void)
 		cmocka_unit_test(test_redis_down),
 		cmocka_unit_test(test_writer_ledger_does_not_know),
 		cmocka_unit_test(test_pg_down_spool),
+		cmocka_unit_test(test_pg_down_outcome),
+		cmocka_unit_test(test_spool_survives_kill),
+		cmocka_unit_test(test_gateway_restarted),
 		cmocka_unit_test(test_refund_rule_from_config),
 	};
 	char err[256];

@@ -1,8 +1,12 @@
 /*
  * tool_calls.c - the call record crm-tools keeps for the agent and the
  * gateway: call_begin / log_turn / call_end while a call runs, get_call and
- * list_calls to read it back (gateway's GET /api/v1/calls/{CallSid}), and
- * seed_demo.  None of these is offered to the LLM.
+ * list_calls to read it back (gateway's GET /api/v1/calls/{CallSid}),
+ * gateway_restarted to close the calls a gateway's earlier run left open,
+ * and seed_demo.  None of these is offered to the LLM.
+ *
+ * While PostgreSQL is down, get_call and list_calls answer from the spool
+ * (crm_spool.c): what crm-tools holds for the call, marked "pending".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +57,7 @@ json_t *
 tool_call_begin(struct crm_ctx *c)
 {
 	char from[40], to[40], tb[24];
-	const char *dir, *p[6];
+	const char *dir, *p[8];
 	PGresult *r;
 	json_t *res;
 
@@ -72,14 +76,19 @@ tool_call_begin(struct crm_ctx *c)
 	p[3] = strncmp(dir, "outbound", 8) == 0 ? "outbound" : "inbound";
 	p[4] = arg_str(c, "stream_sid");
 	p[5] = replay_at(c, tb);
+	p[6] = arg_str(c, "gateway");
+	p[7] = arg_str(c, "gateway_boot");
 	r = crm_q(c, "INSERT INTO calls (call_sid, from_number, to_number, "
-	    "direction, stream_sid, started_at) VALUES ($1, $2, $3, $4, $5, "
-	    "coalesce(to_timestamp($6::bigint), now())) ON CONFLICT (call_sid) "
+	    "direction, stream_sid, started_at, gateway, gateway_boot) VALUES "
+	    "($1, $2, $3, $4, $5, coalesce(to_timestamp($6::bigint), now()), "
+	    "$7, $8) ON CONFLICT (call_sid) "
 	    "DO UPDATE SET from_number = coalesce(EXCLUDED.from_number, "
 	    "calls.from_number), to_number = coalesce(EXCLUDED.to_number, "
 	    "calls.to_number), direction = EXCLUDED.direction, stream_sid = "
-	    "coalesce(EXCLUDED.stream_sid, calls.stream_sid) RETURNING "
-	    CRM_CALL_COLS, 6, p);
+	    "coalesce(EXCLUDED.stream_sid, calls.stream_sid), gateway = "
+	    "coalesce(EXCLUDED.gateway, calls.gateway), gateway_boot = "
+	    "coalesce(EXCLUDED.gateway_boot, calls.gateway_boot) RETURNING "
+	    CRM_CALL_COLS, 8, p);
 	if (r == NULL)
 		return NULL;
 	/* the row just written is the call: no second query to load it */
@@ -177,6 +186,44 @@ tool_call_end(struct crm_ctx *c)
 	return res;
 }
 
+/* A gateway started with a new run id: its earlier runs' calls still open
+ * were cut off at the carrier with it.  They are closed as failed, keeping
+ * what was said; the gateway tells the other daemons (CALL_END).  Refused
+ * while the spool still holds writes, which may open such a call. */
+json_t *
+tool_gateway_restarted(struct crm_ctx *c)
+{
+	const char *gw, *boot, *p[2];
+	PGresult *r;
+	json_t *sids;
+	int i;
+
+	if ((gw = arg_need(c, "gateway", 128)) == NULL ||
+	    (boot = arg_need(c, "boot", 64)) == NULL)
+		return NULL;
+	if (crm_spool_call_pending(NULL))
+		return crm_fail(c, "db_unavailable", "writes taken while the "
+		    "database was down are not all applied yet");
+	p[0] = gw;
+	p[1] = boot;
+	r = crm_q(c, "UPDATE calls SET ended_at = now(), end_reason = "
+	    "'gateway_restart', outcome = 'failed', notes = 'cut off: the "
+	    "gateway restarted during the call' || coalesce(' (outcome so "
+	    "far: ' || outcome || ')', '') || coalesce('; ' || notes, '') "
+	    "WHERE gateway = $1 AND gateway_boot IS DISTINCT FROM $2 AND "
+	    "ended_at IS NULL RETURNING call_sid", 2, p);
+	if (r == NULL)
+		return NULL;
+	sids = json_array();
+	for (i = 0; i < PQntuples(r); i++) {
+		json_array_append_new(sids, json_string(PQgetvalue(r, i, 0)));
+		log_info(PQgetvalue(r, i, 0), "closed as failed: gateway %s "
+		    "restarted", gw);
+	}
+	PQclear(r);
+	return json_pack("{s:o}", "closed", sids);
+}
+
 /* The appointments a call changed, from its audit: successful cancel and
  * reschedule requests (not a cancel of one already cancelled). */
 #define CHANGES \
@@ -184,6 +231,20 @@ tool_call_end(struct crm_ctx *c)
 	"FROM tool_calls x WHERE x.call_sid = c.call_sid AND x.ok AND x.tool " \
 	"IN ('cancel_appointment', 'reschedule_appointment') AND NOT " \
 	"(x.result ? 'already_cancelled')) m WHERE m.appt IS NOT NULL"
+
+/* PostgreSQL is down: the call as the spool knows it, or db_unavailable. */
+static json_t *
+pending_call(struct crm_ctx *c, const char *sid)
+{
+	json_t *res;
+
+	if ((res = crm_spool_call(sid)) == NULL)
+		return crm_fail(c, "db_unavailable", "the database is "
+		    "unavailable and no write of call %.40s is waiting for it",
+		    sid);
+	c->code = NULL;
+	return res;
+}
 
 json_t *
 tool_get_call(struct crm_ctx *c)
@@ -232,10 +293,18 @@ tool_get_call(struct crm_ctx *c)
 	    "WHERE b.source_call_sid = c.call_sid UNION SELECT m.appt FROM "
 	    CHANGES ")), '[]')) FROM calls c WHERE "
 	    "c.call_sid = $1", 1, p);
+	if (res == NULL && c->code && strcmp(c->code, "db_unavailable") == 0)
+		return pending_call(c, sid);
 	if (res != NULL && json_is_null(res)) {
 		json_decref(res);
+		/* its call_begin may still wait in the spool */
+		if ((res = crm_spool_call(sid)) != NULL)
+			return res;
 		return crm_fail(c, "not_found", "no call %.40s", sid);
 	}
+	/* more of it is on the way to the database */
+	if (res != NULL && crm_spool_call_pending(sid))
+		json_object_set_new(res, "pending", json_true());
 	return res;
 }
 
@@ -258,6 +327,18 @@ tool_list_calls(struct crm_ctx *c)
 	    "coalesce(verified_customer_id, caller_customer_id)) ORDER BY "
 	    "started_at DESC), '[]') FROM (SELECT * FROM calls ORDER BY "
 	    "started_at DESC LIMIT $1::int) x", 1, p);
+	if (res == NULL && c->code && strcmp(c->code, "db_unavailable") == 0) {
+		/* only what waits in the spool is known */
+		res = crm_spool_calls((int)limit);
+		if (json_array_size(res) == 0) {
+			json_decref(res);
+			return NULL;
+		}
+		c->code = NULL;
+		return json_pack("{s:o, s:b, s:b, s:s}", "calls", res, "pending",
+		    1, "complete", 0, "status", "the database is unavailable: "
+		    "only calls with writes not yet written to it are listed");
+	}
 	if (res == NULL)
 		return NULL;
 	return json_pack("{s:o}", "calls", res);

@@ -9,11 +9,13 @@
  * API (carrier.c) to transfer and place calls.
  *
  * This file: config, the bus thread and its dispatch, the lws context and
- * the service loop.
+ * the service loop, and at start the close of the calls an earlier run of
+ * this gateway left open (restart_main).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -33,8 +35,18 @@ struct fd_rpc gw_crm;
 struct lws_context *gw_ctx;
 pthread_mutex_t gw_lock = PTHREAD_MUTEX_INITIALIZER;
 uint64_t gw_start_us;
+char gw_instance[128];
+char gw_boot[48];
 
 static volatile int bus_quit;
+
+/* The calls an earlier run left open, closed at start (restart_main): their
+ * CALL_END is published again to each subscriber that connects in the
+ * first RESTART_RESEND_S, as a daemon may still be redialling our new pub
+ * socket when the first one goes out. */
+#define RESTART_RESEND_S 30
+static json_t *restart_closed;          /* call ids; restart thread only */
+static volatile int pub_pipes_added;    /* subscribers connected, ever */
 
 /* lws's loop poll()s every socket each time it wakes.  Under load it would
  * wake for nearly every arriving Media Streams message, so at most one
@@ -68,6 +80,9 @@ static const struct fd_cfg_opt opts[] = {
 	    "2", 0, 25, NULL },
 	{ "gateway.max_queue_s", FD_CFG_INT, &gw_cfg.max_queue_s, 0, "120", 5,
 	    3600, NULL },
+	/* "" = <hostname>:<listen_port>; name each gateway that shares both */
+	{ "gateway.instance", FD_CFG_STR, gw_cfg.instance,
+	    sizeof(gw_cfg.instance), "", 0, 0, "FRONTDESK_GATEWAY_INSTANCE" },
 	{ "gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
 	/* the caller id of outbound calls the scheduler leaves without one */
 	{ "business.phone", FD_CFG_STR, gw_cfg.business_phone,
@@ -85,6 +100,9 @@ static const struct lws_protocols protocols[] = {
 
 static int check_config(char *err, size_t errlen);
 static void *bus_main(void *arg);
+static void *restart_main(void *arg);
+static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
+static void name_this_run(void);
 static void lws_log(int level, const char *line);
 
 /* Frames from agent, tts-worker and scheduler (bus thread). */
@@ -167,7 +185,7 @@ main(int argc, char **argv)
 	    FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
 	    FD_MSG_OUTBOUND_CALL };
 	struct lws_context_creation_info info;
-	pthread_t bus_thr;
+	pthread_t bus_thr, restart_thr;
 	uint64_t polled = 0, now;
 	int rv;
 
@@ -177,9 +195,12 @@ main(int argc, char **argv)
 	gw_start_us = fd_mono_us();
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
+	name_this_run();
 	if ((rv = fd_bus_open(&gw_bus, FD_D_GATEWAY, from, FD_CFG_N(from),
 	    types, FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
+	nng_pipe_notify(gw_bus.pub, NNG_PIPE_EV_ADD_POST, pub_pipe_added,
+	    NULL);
 	if ((rv = fd_rpc_open(&gw_crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
 	if (http_start() != 0 || carrier_start() != 0)
@@ -200,6 +221,8 @@ main(int argc, char **argv)
 		    gw_cfg.listen_port);
 	if (pthread_create(&bus_thr, NULL, bus_main, NULL) != 0)
 		fatalx("cannot start the bus thread");
+	if (pthread_create(&restart_thr, NULL, restart_main, NULL) != 0)
+		fatalx("cannot start the restart thread");
 	log_info(NULL, "listening on %s:%d, public url %s, signatures %s%s",
 	    gw_cfg.listen_addr, gw_cfg.listen_port, gw_cfg.public_url,
 	    gw_cfg.validate_signature ? "checked" : "NOT checked",
@@ -228,6 +251,7 @@ main(int argc, char **argv)
 	log_info(NULL, "stopping");
 	bus_quit = 1;
 	pthread_join(bus_thr, NULL);
+	pthread_join(restart_thr, NULL);
 	http_stop();
 	carrier_stop();
 	lws_context_destroy(gw_ctx);
@@ -281,6 +305,115 @@ bus_main(void *arg)
 		if (fd_stop || fd_reload)
 			lws_cancel_service(gw_ctx);
 	}
+	return NULL;
+}
+
+/* This gateway's name (stable across restarts) and this run's id (new at
+ * every start): CALL_START carries both into the call record. */
+static void
+name_this_run(void)
+{
+	char host[64];
+
+	if (gw_cfg.instance[0]) {
+		snprintf(gw_instance, sizeof(gw_instance), "%s",
+		    gw_cfg.instance);
+	} else {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(gw_instance, sizeof(gw_instance), "%s:%d", host,
+		    gw_cfg.listen_port);
+	}
+	snprintf(gw_boot, sizeof(gw_boot), "%lld-%d", (long long)fd_wall_us(),
+	    (int)getpid());
+	log_info(NULL, "gateway instance %s, run %s", gw_instance, gw_boot);
+}
+
+static void
+pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)p;
+	(void)ev;
+	(void)arg;
+	__atomic_add_fetch(&pub_pipes_added, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+publish_restart_ends(void)
+{
+	json_t *end;
+	size_t i;
+
+	end = json_pack("{s:s}", "reason", "gateway_restart");
+	for (i = 0; end && i < json_array_size(restart_closed); i++)
+		fd_bus_publish_json(&gw_bus, FD_MSG_CALL_END, json_string_value(
+		    json_array_get(restart_closed, i)), 0, end);
+	json_decref(end);
+}
+
+/* Sleep up to us, in steps, unless the gateway is stopping: 0 if it is. */
+static int
+nap(uint64_t us)
+{
+	uint64_t end = fd_mono_us() + us;
+
+	while (!bus_quit && !fd_stop && fd_mono_us() < end)
+		fd_sleep_us(50000);
+	return !(bus_quit || fd_stop);
+}
+
+/* The calls in progress on this gateway's earlier run died with it at the
+ * carrier.  crm-tools closes their records as failed with what was said so
+ * far (gateway_restarted: only calls of this instance, and not this run's
+ * own); it is asked until it can answer, PostgreSQL and its spool being
+ * needed.  Then CALL_END tells the agent, stt-worker and tts-worker, which
+ * still hold those calls, to let them go. */
+static void *
+restart_main(void *arg)
+{
+	json_t *rep = NULL, *closed;
+	int rv, warned = 0, seen;
+
+	(void)arg;
+	for (;;) {
+		rv = fd_rpc_tool(&gw_crm, NULL, "gateway_restarted", json_pack(
+		    "{s:s, s:s}", "gateway", gw_instance, "boot", gw_boot), NULL,
+		    &rep, 2000);
+		if (rv == 0 && json_is_true(json_object_get(rep, "ok")))
+			break;
+		if (!warned)
+			log_warnx(NULL, "restart: the calls of this gateway's "
+			    "earlier run cannot be closed yet (%s); retrying",
+			    rv ? nng_strerror(rv) : json_string_value(
+			    json_object_get(rep, "code")));
+		warned = 1;
+		json_decref(rep);
+		rep = NULL;
+		if (!nap(1000000))
+			return NULL;
+	}
+	closed = json_object_get(json_object_get(rep, "result"), "closed");
+	restart_closed = json_is_array(closed) ? json_incref(closed) :
+	    json_array();
+	json_decref(rep);
+	if (json_array_size(restart_closed) == 0) {
+		json_decref(restart_closed);
+		return NULL;
+	}
+	log_info(NULL, "restart: %zu calls of the earlier run closed as "
+	    "failed", json_array_size(restart_closed));
+	seen = __atomic_load_n(&pub_pipes_added, __ATOMIC_SEQ_CST);
+	publish_restart_ends();
+	while ((fd_mono_us() - gw_start_us) < RESTART_RESEND_S * 1000000ull &&
+	    nap(100000)) {
+		rv = __atomic_load_n(&pub_pipes_added, __ATOMIC_SEQ_CST);
+		if (rv != seen) {
+			seen = rv;
+			publish_restart_ends();
+		}
+	}
+	json_decref(restart_closed);
 	return NULL;
 }
 

@@ -34,6 +34,7 @@ struct gw_cfg {
 	int pace_lead_frames;
 	int max_queue_s;                /* seconds of audio queued per call */
 	char business_phone[64];        /* business.phone: outbound caller id */
+	char instance[128];             /* this gateway's name among several */
 };
 
 struct gw_stats {
@@ -66,6 +67,10 @@ extern struct fd_rpc gw_crm;
 extern struct lws_context *gw_ctx;
 extern pthread_mutex_t gw_lock;         /* calls, their queues, gw_cfg */
 extern uint64_t gw_start_us;
+/* Which gateway answered a call and which run of it (CALL_START, the call
+ * record): set once at start, read by any thread. */
+extern char gw_instance[128];
+extern char gw_boot[48];
 
 /* Per-connection user data of the one lws protocol. */
 struct http_req;

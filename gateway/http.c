@@ -28,6 +28,8 @@
 #define HTTP_BODY_MAX (64 * 1024)
 #define RPC_TIMEOUT_MS 2000
 #define HTTP_CHUNK 16384
+/* when to ask again after a 503 for crm-tools or its database */
+#define RETRY_AFTER_S 5
 
 enum { M_GET = 1, M_POST, M_OTHER };
 
@@ -49,6 +51,7 @@ struct http_req {
 	char *resp;
 	size_t resp_len, resp_off;
 	int hdr_sent;
+	int retry_after_s;              /* > 0: a Retry-After header */
 };
 
 struct rpc_job {
@@ -418,8 +421,10 @@ http_on_wake(void)
 			GW_STAT_ADD(rpc_timeouts, 1);
 			log_warnx(NULL, "api: crm-tools %s: %s", rj->tool,
 			    nng_strerror(rj->rv));
-			respond_json(r, 503, json_pack("{s:s}", "error",
-			    "crm-tools did not answer"));
+			r->retry_after_s = RETRY_AFTER_S;
+			respond_json(r, 503, json_pack("{s:s, s:s}", "error",
+			    "crm-tools did not answer", "code",
+			    "crm_unavailable"));
 		} else if (json_is_true(json_object_get(rj->rep, "ok"))) {
 			res = json_object_get(rj->rep, "result");
 			respond_json(r, 200, res ? json_incref(res) :
@@ -435,7 +440,11 @@ http_on_wake(void)
 			    strcmp(code, "bad_request") == 0 ||
 			    strcmp(code, "invalid") == 0))
 				st = 400;
-			else
+			else if (code && strcmp(code, "db_unavailable") == 0) {
+				/* nothing about it waits in crm-tools either */
+				st = 503;
+				r->retry_after_s = RETRY_AFTER_S;
+			} else
 				st = 502;
 			respond_json(r, st, json_pack("{s:s, s:s}", "error",
 			    err ? err : "crm-tools error", "code",
@@ -607,15 +616,20 @@ write_response(struct http_req *r)
 {
 	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
 	unsigned char *end = hdr + sizeof(hdr) - 1;
+	char ra[16];
 	size_t n;
 	int last;
 
 	if (!r->hdr_sent) {
+		snprintf(ra, sizeof(ra), "%d", r->retry_after_s);
 		if (lws_add_http_common_headers(r->wsi, r->status, r->ctype,
 		    r->resp_len, &p, end) ||
 		    lws_add_http_header_by_name(r->wsi,
 		    (const unsigned char *)"cache-control:",
 		    (const unsigned char *)"no-store", 8, &p, end) ||
+		    (r->retry_after_s > 0 && lws_add_http_header_by_name(r->wsi,
+		    (const unsigned char *)"retry-after:",
+		    (const unsigned char *)ra, (int)strlen(ra), &p, end)) ||
 		    (r->close_after && lws_add_http_header_by_token(r->wsi,
 		    WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
 		    &p, end)) ||

@@ -867,9 +867,10 @@ on_start(struct gw_call *c, struct media_msg *m)
 		to = ci.to;
 	if (dir == NULL || dir[0] == '\0')
 		dir = ci.direction[0] ? ci.direction : "inbound";
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "call_id", c->call_id,
-	    "stream_sid", c->stream_sid, "from", from, "to", to, "direction",
-	    dir, "params", m->params);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "call_id",
+	    c->call_id, "stream_sid", c->stream_sid, "from", from, "to", to,
+	    "direction", dir, "params", m->params, "gateway", gw_instance,
+	    "gateway_boot", gw_boot);
 	if (j == NULL) {
 		log_err(c->call_id, "media: out of memory for call_start");
 		return;

@@ -99,6 +99,47 @@ if [ -n "$apid" ]; then
 	[ -n "$new" ] && [ "$new" != "$apid" ] && ok "supervisor restarted a killed agent" || bad "agent not restarted"
 fi
 
+# a gateway restart: the call it carried is lost at the carrier, and its
+# record is closed as failed (end reason gateway_restart) within seconds
+gpid=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
+if [ -n "$gpid" ]; then
+	$CALLSIM --scenario tests/e2e/booking.json >"$FRONTDESK_VAR/gwrestart.log" 2>&1 &
+	simpid=$!
+	sid=""
+	for i in $(seq 1 100); do
+		sid=$(psqlq "select call_sid from calls where ended_at is null and gateway is not null order by started_at desc limit 1" 2>/dev/null)
+		[ -n "$sid" ] && break
+		sleep 0.1
+	done
+	if [ -z "$sid" ]; then
+		bad "gateway restart: no call in progress to cut off"
+	else
+		kill -KILL "$gpid"
+		t0=$(date +%s.%N)
+		new=""
+		for i in $(seq 1 100); do
+			sleep 0.1
+			new=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
+			[ -n "$new" ] && [ "$new" != "$gpid" ] && kill -0 "$new" 2>/dev/null && break
+		done
+		row=""
+		for i in $(seq 1 100); do
+			row=$(psqlq "select outcome || ' ' || end_reason from calls where call_sid = '$sid' and ended_at is not null" 2>/dev/null)
+			[ -n "$row" ] && break
+			sleep 0.1
+		done
+		took=$(python3 -c "import sys,time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$t0")
+		if [ "$row" = "failed gateway_restart" ]; then
+			ok "gateway restart: the cut-off call's record closed as failed ${took}s after the kill"
+		else
+			bad "gateway restart: call $sid record '$row' ${took}s after the kill"
+		fi
+		wait_healthy && ok "gateway answers again after its restart" || bad "gateway not back after its restart"
+	fi
+	kill "$simpid" 2>/dev/null
+	wait "$simpid" 2>/dev/null
+fi
+
 if [ $fail -gt 0 ]; then
 	for l in "$FRONTDESK_VAR"/log/*.log; do echo "--- $l"; tail -15 "$l"; done
 fi
