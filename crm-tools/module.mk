@@ -46,3 +46,8 @@ TESTS += crm_calsync_test
 crm_calsync_test_SRCS = crm-tools/crm_calsync_test.c crm-tools/harness.c \
                         crm-tools/cal_http.c
 crm_calsync_test_LIBS = $(LIB_CURL) $(LIB_PQ)
+
+# integration: outbound jobs (tool_jobs.c, migration 010) on the real daemon
+TESTS += crm_jobs_test
+crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c crm-tools/harness.c
+crm_jobs_test_LIBS = $(LIB_PQ)
