@@ -99,7 +99,9 @@ static const struct spec specs[] = {
 
 static const char *const internal[] = {
 	"call_begin", "verify_caller", "log_turn", "call_end", "get_call",
-	"list_calls", "seed_demo", "list_tools", NULL,
+	"list_calls", "seed_demo", "list_tools", "jobs_claim", "job_dialed",
+	"job_result", "job_cancel", "jobs_list", "job_get", "callback_done",
+	NULL,
 };
 
 int

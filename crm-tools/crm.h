@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "business.h"
+#include "outbound.h"
 
 struct crm_cfg {
 	char database[512];     /* libpq conninfo */
@@ -31,6 +32,7 @@ struct crm_cfg {
 
 extern struct crm_cfg crm_cfg;
 extern struct fd_business crm_biz;
+extern struct fd_outbound crm_out;          /* the outbound section */
 extern int crm_service_ids[FD_MAX_SERVICES]; /* services.id per crm_biz entry */
 extern volatile int crm_db_ready;            /* schema migrated, ids loaded */
 #define CRM_MAX_BAYS 100
@@ -253,6 +255,27 @@ json_t *tool_list_calls(struct crm_ctx *c);
 json_t *tool_vocabulary(struct crm_ctx *c);
 json_t *tool_seed_demo(struct crm_ctx *c);
 json_t *tool_list_tools(struct crm_ctx *c);
+json_t *tool_jobs_claim(struct crm_ctx *c);
+json_t *tool_job_dialed(struct crm_ctx *c);
+json_t *tool_job_result(struct crm_ctx *c);
+json_t *tool_job_cancel(struct crm_ctx *c);
+json_t *tool_jobs_list(struct crm_ctx *c);
+json_t *tool_job_get(struct crm_ctx *c);
+json_t *tool_callback_done(struct crm_ctx *c);
+
+/* --- tool_jobs.c: outbound jobs --- */
+/* Copy the outbound settings the database's triggers use (reminder lead,
+ * texts on) into outbound_settings.  0 or -1 with err. */
+int crm_jobs_sync(struct crm_worker *w, char *err, size_t errlen);
+/* The outbound job a note asks for (kind callback or lead_followup; ref_col
+ * message_id, callback_id or lead_id names the note), due at want or now,
+ * whichever is later, moved to when the business is next open inside the
+ * calling window.  No phone: no job.  Returns the job id, 0 when none was
+ * made (no phone, or the note has one already), -1 on a database error
+ * (logged; the note itself stands). */
+long long crm_job_note(struct crm_ctx *c, const char *kind,
+    const char *ref_col, long long ref, long long cust, const char *phone,
+    time_t want, const char *detail);
 
 /* Redis key of a cached customer lookup. */
 void crm_cust_key(char *buf, size_t len, const char *phone);

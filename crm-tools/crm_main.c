@@ -213,7 +213,8 @@ static int
 validate(char *err, size_t errlen)
 {
 	snprintf(cal_cfg.tz, sizeof(cal_cfg.tz), "%s", fd_common.timezone);
-	if (crm_refunds_valid(err, errlen) != 0)
+	if (crm_refunds_valid(err, errlen) != 0 ||
+	    fd_outbound_load(&fd_config, &crm_out, err, errlen) != 0)
 		return -1;
 	return cal_select(crm_cfg.calendar, err, errlen);
 }
@@ -226,6 +227,7 @@ become_ready(struct crm_worker *w)
 	char err[512];
 
 	if (crm_migrate(w, err, sizeof(err)) != 0 ||
+	    crm_jobs_sync(w, err, sizeof(err)) != 0 ||
 	    crm_sync_business(w, err, sizeof(err)) != 0 ||
 	    calsync_setup(w, err, sizeof(err)) != 0 ||
 	    (crm_cfg.seed && crm_seed(w, 1, err, sizeof(err)) != 0)) {

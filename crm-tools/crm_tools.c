@@ -62,7 +62,7 @@ const struct crm_tool crm_tools[] = {
 	{ "take_message", tool_take_message, T_PUBLIC | T_SPOOL,
 	  "{'description':'Leave a message for the staff.',"
 	  "'parameters':{'type':'object','properties':{'name':{'type':'string'},'callback_number':" S_PHONE ",'message':{'type':'string'},"
-	  "'urgency':{'type':'string','enum':['low','normal','high']}},'required':['name','message']}}" },
+	  "'urgency':{'type':'string','enum':['low','normal','high']},'call_back':{'type':'boolean','description':'the caller asked to be called back'}},'required':['name','message']}}" },
 	{ "qualify_lead", tool_qualify_lead, T_PUBLIC | T_SPOOL,
 	  "{'description':'Record a sales lead (someone interested in buying or a large job).',"
 	  "'parameters':{'type':'object','properties':{'name':{'type':'string'},'contact':{'type':'string','description':'phone or email'},"
@@ -114,6 +114,30 @@ const struct crm_tool crm_tools[] = {
 	{ "vocabulary", tool_vocabulary, T_QUIET,
 	  "{'description':'Words speech recognition should know: customer names, vehicle makes and models; version changes when they do.',"
 	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer','description':'at most this many entries (default 5000)'}}}}" },
+	/* outbound jobs (tool_jobs.c): scheduler, agent, staff API */
+	{ "jobs_claim", tool_jobs_claim, T_QUIET,
+	  "{'description':'Claim due outbound jobs for owner (a lease of lease_s seconds): calls only inside the calling window, at most outbound.max_concurrent in flight, each with its dial slot (dial_at) in the call pacing; texts any time. A job whose lease ran out is claimed again with the same attempt and idempotency key.',"
+	  "'parameters':{'type':'object','properties':{'owner':{'type':'string'},'limit':{'type':'integer'},'lease_s':{'type':'integer'}},'required':['owner']}}" },
+	{ "job_dialed", tool_job_dialed, 0,
+	  "{'description':'The carrier took this attempt of a job (its call sid): the lease becomes outbound.call_timeout_s. Idempotent.',"
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},'call_sid':{'type':'string'}},'required':['job_id','attempt']}}" },
+	{ "job_result", tool_job_result, 0,
+	  "{'description':'How an attempt ended; once per attempt (a repeat returns duplicate:true), except that answered may later become the conversation outcome. busy and no_answer retry after the backoff until outbound.max_attempts; a confirmed reminder confirms its appointment.',"
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},"
+	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','answered','busy','no_answer','failed','sent']},"
+	  "'call_sid':{'type':'string'},'detail':{'type':'string'}},'required':['job_id','attempt','outcome']}}" },
+	{ "job_cancel", tool_job_cancel, 0,
+	  "{'description':'Cancel a job that is not being placed (pending or claimed).',"
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'reason':{'type':'string'}},'required':['job_id']}}" },
+	{ "jobs_list", tool_jobs_list, T_QUIET,
+	  "{'description':'Outbound jobs by due time, filtered by status, kind or appointment.',"
+	  "'parameters':{'type':'object','properties':{'status':{'type':'string'},'kind':{'type':'string'},'appointment_id':{'type':'integer'},'limit':{'type':'integer'}}}}" },
+	{ "job_get", tool_job_get, T_QUIET,
+	  "{'description':'One outbound job with its attempts.',"
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'}},'required':['job_id']}}" },
+	{ "callback_done", tool_callback_done, 0,
+	  "{'description':'Staff returned the call: cancel the callback job (by job_id) or the jobs of a callback request or message.',"
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'callback_id':{'type':'integer'},'message_id':{'type':'integer'},'note':{'type':'string'}}}}" },
 	{ "seed_demo", tool_seed_demo, 0,
 	  "{'description':'Load the demo customers, vehicles, appointments and orders (idempotent).',"
 	  "'parameters':{'type':'object','properties':{}}}" },

@@ -140,10 +140,10 @@ write_conf(struct hx *h, int bays, int workers)
 	    "};\n"
 	    "crm: { database = \"host=%s port=%d dbname=frontdesk "
 	    "user=frontdesk\"; redis = \"unix:%s/redis.sock\"; workers = %d; "
-	    "spool_dir = \"%s/spool\"; seed = true;\n  %s\n  %s\n};\n",
+	    "spool_dir = \"%s/spool\"; seed = true;\n  %s\n  %s\n};\n%s\n",
 	    h->rundir, bays, h->rundir, h->pg_port, h->rundir, workers, h->var,
 	    strstr(h->crm_extra, "vpic") ? "" : "vpic = { base_url = \"none\"; };",
-	    h->crm_extra);
+	    h->crm_extra, h->conf_extra);
 	fclose(f);
 	return 0;
 }

@@ -27,6 +27,8 @@ struct hx {
 	/* more settings for the crm section ("calendar = \"caldav\"; ..."),
 	 * written by hx_daemon_start; vPIC is off unless it names vpic */
 	char crm_extra[2048];
+	/* more top-level sections ("outbound: { ... };") */
+	char conf_extra[1024];
 	/* environment for the daemon ("NAME=value"), e.g. secrets */
 	const char *env[8];
 };

@@ -15,7 +15,7 @@ CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/crm_auth.c crm-tools/crm_args.c crm-tools/crm_schema.c \
            crm-tools/crm_spool.c crm-tools/tool_customer.c \
            crm-tools/tool_booking.c crm-tools/booking_batch.c crm-tools/tool_orders.c \
-           crm-tools/tool_notes.c crm-tools/tool_calls.c \
+           crm-tools/tool_notes.c crm-tools/tool_calls.c crm-tools/tool_jobs.c \
            crm-tools/calendar.c crm-tools/calsync.c crm-tools/cal_http.c \
            crm-tools/cal_builtin.c crm-tools/cal_caldav.c \
            crm-tools/cal_google.c crm-tools/vpic.c \
@@ -46,3 +46,8 @@ TESTS += crm_calsync_test
 crm_calsync_test_SRCS = crm-tools/crm_calsync_test.c crm-tools/harness.c \
                         crm-tools/cal_http.c
 crm_calsync_test_LIBS = $(LIB_CURL) $(LIB_PQ)
+
+# integration: outbound jobs (tool_jobs.c, migration 010) on the real daemon
+TESTS += crm_jobs_test
+crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c crm-tools/harness.c
+crm_jobs_test_LIBS = $(LIB_PQ)

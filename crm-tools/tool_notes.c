@@ -101,6 +101,8 @@ tool_take_message(struct crm_ctx *c)
 	    "RETURNING id", 7, p, p[6], &id) != 1)
 		return c->code ? NULL : crm_fail(c, "internal", "not stored");
 	log_info(c->call_id, "message %lld taken (%s)", id, urg);
+	if (arg_bool(c, "call_back", 0))
+		crm_job_note(c, "callback", "message_id", id, who, p[3], 0, msg);
 	return json_pack("{s:I, s:s, s:s?}", "message_id", (json_int_t)id,
 	    "urgency", urg, "callback_number", p[3]);
 }
@@ -108,7 +110,7 @@ tool_take_message(struct crm_ctx *c)
 json_t *
 tool_qualify_lead(struct crm_ctx *c)
 {
-	char kb[96], cb[24];
+	char kb[96], cb[24], phone[40];
 	const char *name, *need, *contact, *timeline, *urg, *score, *p[9];
 	long long id, who;
 	int level;
@@ -142,6 +144,9 @@ tool_qualify_lead(struct crm_ctx *c)
 	    "NOTHING RETURNING id", 9, p, p[8], &id) != 1)
 		return c->code ? NULL : crm_fail(c, "internal", "not stored");
 	log_info(c->call_id, "lead %lld (%s)", id, score);
+	if (crm_phone_norm(contact, phone, sizeof(phone)) == 0)
+		crm_job_note(c, "lead_followup", "lead_id", id, who, phone, 0,
+		    need);
 	return json_pack("{s:I, s:s}", "lead_id", (json_int_t)id, "score",
 	    score);
 }
@@ -180,6 +185,7 @@ tool_request_callback(struct crm_ctx *c)
 	    "(idem_key) DO NOTHING RETURNING id", 7, p, p[6], &id) != 1)
 		return c->code ? NULL : crm_fail(c, "internal", "not stored");
 	log_info(c->call_id, "callback %lld requested", id);
+	crm_job_note(c, "callback", "callback_id", id, who, phone, due, reason);
 	due_s[0] = '\0';
 	if (due)
 		fd_time_fmt(due, due_s, sizeof(due_s));

@@ -206,6 +206,14 @@ publish_result(struct carrier_job *cj, const char *sid, const char *status,
 		json_object_set(r, "purpose", purpose);
 	if (appt)
 		json_object_set(r, "appointment_id", appt);
+	/* the scheduler matches the result to its job's attempt */
+	if (json_is_integer(json_object_get(cj->req, "job_id"))) {
+		json_object_set(r, "job_id", json_object_get(cj->req, "job_id"));
+		json_object_set(r, "attempt", json_object_get(cj->req,
+		    "attempt"));
+		json_object_set(r, "idempotency_key", json_object_get(cj->req,
+		    "idempotency_key"));
+	}
 	fd_bus_publish_json(&gw_bus, FD_MSG_OUTBOUND_RESULT,
 	    (sid && fd_call_id_valid(sid)) ? sid : "", cj->ref, r);
 	json_decref(r);

@@ -78,12 +78,24 @@ static const struct pl_field f_outbound_call[] = {
 	REQ(outbound_call, to, PL_STR), OPT(outbound_call, from, PL_STR),
 	OPT(outbound_call, purpose, PL_STR),
 	OPT(outbound_call, appointment_id, PL_INT),
+	OPT(outbound_call, job_id, PL_INT), OPT(outbound_call, attempt, PL_INT),
+	OPT(outbound_call, idempotency_key, PL_STR),
+	OPT(outbound_call, kind, PL_STR),
+};
+static const struct pl_field f_outbound_sms[] = {
+	REQ(outbound_sms, to, PL_STR), OPT(outbound_sms, from, PL_STR),
+	REQ(outbound_sms, text, PL_STR), REQ(outbound_sms, job_id, PL_INT),
+	REQ(outbound_sms, attempt, PL_INT),
+	REQ(outbound_sms, idempotency_key, PL_STR),
 };
 static const struct pl_field f_outbound_result[] = {
 	REQ(outbound_result, to, PL_STR), OPT(outbound_result, call_id, PL_STR),
 	REQ(outbound_result, status, PL_STR), OPT(outbound_result, error, PL_STR),
 	OPT(outbound_result, purpose, PL_STR),
 	OPT(outbound_result, appointment_id, PL_INT),
+	OPT(outbound_result, job_id, PL_INT),
+	OPT(outbound_result, attempt, PL_INT),
+	OPT(outbound_result, idempotency_key, PL_STR),
 };
 static const struct pl_field f_tool_req[] = {
 	REQ(tool_req, tool, PL_STR), OPT(tool_req, args, PL_OBJ),
@@ -110,6 +122,7 @@ static const struct pl_desc descs[FD_MSG_TYPE_MAX] = {
 	D(FD_MSG_HANGUP, f_hangup),
 	D(FD_MSG_TRANSFER, f_transfer),
 	D(FD_MSG_OUTBOUND_CALL, f_outbound_call),
+	D(FD_MSG_OUTBOUND_SMS, f_outbound_sms),
 	D(FD_MSG_OUTBOUND_RESULT, f_outbound_result),
 	D(FD_MSG_TOOL_REQ, f_tool_req),
 	D(FD_MSG_TOOL_REP, f_tool_rep),

@@ -100,17 +100,34 @@ struct fd_pl_transfer {              /* FD_MSG_TRANSFER */
 struct fd_pl_outbound_call {         /* FD_MSG_OUTBOUND_CALL */
 	const char *to;
 	const char *from;                /* optional: the business's number */
-	const char *purpose;             /* optional */
+	const char *purpose;             /* optional: the job's kind for TwiML */
 	int64_t appointment_id;          /* optional */
+	int64_t job_id;                  /* optional: crm-tools' job (tool_jobs.c) */
+	int64_t attempt;                 /* optional: the job's attempt, 1.. */
+	const char *idempotency_key;     /* optional: one carrier request per key */
+	const char *kind;                /* optional: reminder|callback|lead_followup */
+};
+
+struct fd_pl_outbound_sms {          /* FD_MSG_OUTBOUND_SMS */
+	const char *to;
+	const char *from;                /* optional: the business's number */
+	const char *text;
+	int64_t job_id;
+	int64_t attempt;
+	const char *idempotency_key;
 };
 
 struct fd_pl_outbound_result {       /* FD_MSG_OUTBOUND_RESULT */
 	const char *to;
 	const char *call_id;             /* optional: the carrier's CallSid */
-	const char *status;
+	const char *status;              /* queued|ringing|duplicate|busy|
+					    no-answer|failed|completed|sent.. */
 	const char *error;               /* optional */
 	const char *purpose;             /* optional: as requested */
 	int64_t appointment_id;          /* optional: as requested */
+	int64_t job_id;                  /* optional: as requested */
+	int64_t attempt;                 /* optional: as requested */
+	const char *idempotency_key;     /* optional: as requested */
 };
 
 struct fd_pl_tool_req {              /* FD_MSG_TOOL_REQ */
@@ -175,6 +192,7 @@ FD_PL_TYPED(tts_error, FD_MSG_TTS_ERROR)
 FD_PL_TYPED(hangup, FD_MSG_HANGUP)
 FD_PL_TYPED(transfer, FD_MSG_TRANSFER)
 FD_PL_TYPED(outbound_call, FD_MSG_OUTBOUND_CALL)
+FD_PL_TYPED(outbound_sms, FD_MSG_OUTBOUND_SMS)
 FD_PL_TYPED(outbound_result, FD_MSG_OUTBOUND_RESULT)
 FD_PL_TYPED(tool_req, FD_MSG_TOOL_REQ)
 FD_PL_TYPED(tool_rep, FD_MSG_TOOL_REP)

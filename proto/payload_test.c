@@ -37,10 +37,16 @@ static const struct {
 	{ FD_MSG_HANGUP, "{\"reason\":\"done\"}" },
 	{ FD_MSG_TRANSFER, "{\"to\":\"+15555550199\",\"reason\":\"asked\"}" },
 	{ FD_MSG_OUTBOUND_CALL, "{\"to\":\"+15551230001\",\"from\":"
-	    "\"+15555550100\",\"purpose\":\"reminder\",\"appointment_id\":7}" },
+	    "\"+15555550100\",\"purpose\":\"reminder\",\"appointment_id\":7,"
+	    "\"job_id\":12,\"attempt\":2,\"idempotency_key\":\"job-12-2\","
+	    "\"kind\":\"reminder\"}" },
+	{ FD_MSG_OUTBOUND_SMS, "{\"to\":\"+15551230001\",\"from\":"
+	    "\"+15555550100\",\"text\":\"Booked.\",\"job_id\":13,\"attempt\":1,"
+	    "\"idempotency_key\":\"job-13-1\"}" },
 	{ FD_MSG_OUTBOUND_RESULT, "{\"to\":\"+15551230001\",\"call_id\":\"CA2\","
 	    "\"status\":\"queued\",\"error\":\"x\",\"purpose\":\"reminder\","
-	    "\"appointment_id\":7}" },
+	    "\"appointment_id\":7,\"job_id\":12,\"attempt\":2,"
+	    "\"idempotency_key\":\"job-12-2\"}" },
 	{ FD_MSG_TOOL_REQ, "{\"tool\":\"lookup_customer\",\"args\":{\"phone\":"
 	    "\"+15551230001\"},\"now\":\"2026-11-20T09:00:00\",\"caller\":"
 	    "\"+15551230001\"}" },

@@ -32,6 +32,7 @@ static const char *const msg_names[FD_MSG_TYPE_MAX] = {
 	[FD_MSG_RESUME] = "resume",
 	[FD_MSG_OUTBOUND_CALL] = "outbound_call",
 	[FD_MSG_OUTBOUND_RESULT] = "outbound_result",
+	[FD_MSG_OUTBOUND_SMS] = "outbound_sms",
 	[FD_MSG_TOOL_REQ] = "tool_req",
 	[FD_MSG_TOOL_REP] = "tool_rep",
 };

@@ -59,8 +59,11 @@ enum fd_msg_type {
 				       Twilio a clear, keep what was not heard queued */
 	FD_MSG_RESUME = 34,         /* ref=utt id. A false interruption: play on */
 	/* scheduler -> gateway */
-	FD_MSG_OUTBOUND_CALL = 40,  /* JSON {to,from,purpose,appointment_id?} place a call */
-	FD_MSG_OUTBOUND_RESULT = 41,/* JSON {to,call_id?,status,error?} */
+	FD_MSG_OUTBOUND_CALL = 40,  /* JSON {to,from?,purpose?,appointment_id?,job_id?,
+				       attempt?,idempotency_key?,kind?} place a call */
+	FD_MSG_OUTBOUND_RESULT = 41,/* JSON {to,call_id?,status,error?,job_id?,attempt?,..}
+				       gateway -> scheduler, echoes the request */
+	FD_MSG_OUTBOUND_SMS = 42,   /* JSON {to,from?,text,job_id,attempt,idempotency_key} */
 	/* req/rep with crm-tools */
 	FD_MSG_TOOL_REQ = 50,       /* JSON {tool,args{},now?,caller?} */
 	FD_MSG_TOOL_REP = 51,       /* JSON {ok,result?|error?} */
