@@ -8,7 +8,7 @@ Plays Twilio (and an impostor) against a running stack:
                its TwiML carried
   forged-from  a signed webhook from FROM, then a stream with the right
                token whose customParameters.From names FORGED; the stream
-               plays a few seconds of silence and stops
+               plays silence until the agent's greeting has played
   replay       the token of a stream that already ran, on a second stream
 
 Prints one JSON line: {"call_sid", "closed", "close_code", "marks", "token"}.
@@ -82,8 +82,12 @@ async def stream(a, call_sid, params, seconds):
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         chunk = 0
+        last_heard = None
         try:
-            while loop.time() - t0 < seconds:
+            # until the agent has spoken and gone quiet (its greeting
+            # played: a mark came, then 3 s without audio), or seconds
+            while loop.time() - t0 < seconds and (
+                    marks == 0 or loop.time() - last_heard < 3.0):
                 chunk += 1
                 await ws.send(json.dumps({
                     "event": "media", "sequenceNumber": nxt(),
@@ -102,6 +106,7 @@ async def stream(a, call_sid, params, seconds):
                     except asyncio.TimeoutError:
                         break
                     m = json.loads(msg)
+                    last_heard = loop.time()
                     if m.get("event") == "mark":
                         marks += 1
                         await ws.send(json.dumps({
@@ -126,7 +131,7 @@ def main():
     ap.add_argument("--forged", default="+15551230010")
     ap.add_argument("--call-sid", help="replay: the call whose token ...")
     ap.add_argument("--stream-token", help="replay: ... this was")
-    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--now")
     a = ap.parse_args()
     a.token = os.environ["TWILIO_AUTH_TOKEN"]
