@@ -254,10 +254,10 @@ webhook_form(struct http_req *r, struct fd_form *form)
 static void
 twilio_voice(struct http_req *r)
 {
-	struct twiml_param p[6];
+	struct twiml_param p[7];
 	struct fd_form form;
 	const char *sid, *from, *to, *dir, *now = NULL;
-	char surl[600], purpose[64], appt[32];
+	char surl[600], purpose[64], appt[32], token[CALLINFO_TOKEN_LEN];
 	char *xml;
 	size_t n = 0;
 
@@ -280,6 +280,15 @@ twilio_voice(struct http_req *r)
 	dir = fd_form_get(&form, "Direction");
 	if (gw_cfg.allow_test_clock)
 		now = fd_form_get(&form, "FdNow");
+	/* the stream must bring this back in its start: only a call we
+	 * answered here gets one, and the caller's identity stays here */
+	if (callinfo_put(sid, from, to, dir, fd_mono_us(), token) != 0) {
+		log_err(sid, "voice webhook: no random bytes for the stream "
+		    "token");
+		respond_text(r, 500, "cannot answer the call\n");
+		goto out;
+	}
+	p[n++] = (struct twiml_param){ CALLINFO_PARAM, token };
 	p[n++] = (struct twiml_param){ "From", from ? from : "" };
 	p[n++] = (struct twiml_param){ "To", to ? to : "" };
 	p[n++] = (struct twiml_param){ "Direction", dir ? dir : "inbound" };
@@ -293,7 +302,6 @@ twilio_voice(struct http_req *r)
 		respond_text(r, 500, "out of memory\n");
 		goto out;
 	}
-	callinfo_put(sid, from, to, dir, fd_mono_us());
 	log_info(sid, "voice webhook: %s call from %s to %s, streaming to %s",
 	    dir ? dir : "inbound", from ? from : "?", to ? to : "?", surl);
 	respond(r, 200, "text/xml", xml);

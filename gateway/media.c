@@ -71,6 +71,7 @@ struct gw_call {
 	struct lws *wsi;
 	/* service thread only */
 	int started, ended, closing;
+	int refused;                    /* start without a valid token */
 	unsigned bad;
 	char *rx;
 	size_t rx_len, rx_cap;
@@ -799,6 +800,11 @@ on_receive(struct gw_call *c, const char *in, size_t len)
 		c->rx_len = 0;
 		c->rx_skip = NULL;
 	}
+	if (c->refused) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+		    (unsigned char *)"unauthorized", 12);
+		return -1;
+	}
 	if (c->bad >= MEDIA_MAX_BAD) {
 		log_err(c->call_id, "media: %u malformed messages, closing the "
 		    "stream", c->bad);
@@ -825,15 +831,31 @@ malformed(struct gw_call *c, const char *fmt, ...)
 	    c->bad, why);
 }
 
+/*
+ * The stream must be one the voice webhook answered: its start brings the
+ * one-time token the TwiML carried, which is checked and used up here.
+ * Anything else is refused (c->refused: on_receive closes the socket)
+ * before a daemon hears of it.  Who calls, to whom and which way is what
+ * the signed webhook said; customParameters cannot change it.
+ */
 static void
 on_start(struct gw_call *c, struct media_msg *m)
 {
-	const char *from, *to, *dir, *now;
+	const char *token, *from, *to, *dir, *now;
+	enum callinfo_refusal why;
 	struct callinfo ci;
 	time_t t;
-	json_t *j;
+	json_t *j, *params;
 	int dup, pinned = 0;
 
+	token = json_string_value(json_object_get(m->params, CALLINFO_PARAM));
+	if ((why = callinfo_take(m->call_sid, token, &ci, fd_mono_us())) !=
+	    CALLINFO_OK) {
+		log_warnx(m->call_sid, "media: stream %s refused: %s",
+		    m->stream_sid, callinfo_refusal_str(why));
+		c->refused = 1;
+		return;
+	}
 	pthread_mutex_lock(&gw_lock);
 	if ((dup = find_locked(m->call_sid) != NULL) == 0) {
 		snprintf(c->call_id, sizeof(c->call_id), "%s", m->call_sid);
@@ -855,21 +877,21 @@ on_start(struct gw_call *c, struct media_msg *m)
 	c->started = 1;
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	GW_STAT_ADD(calls_total, 1);
-	memset(&ci, 0, sizeof(ci));
-	callinfo_take(c->call_id, &ci, fd_mono_us());
-	from = json_string_value(json_object_get(m->params, "From"));
-	to = json_string_value(json_object_get(m->params, "To"));
-	dir = json_string_value(json_object_get(m->params, "Direction"));
+	from = ci.from;
+	to = ci.to;
+	dir = ci.direction[0] ? ci.direction : "inbound";
 	now = json_string_value(json_object_get(m->params, "now"));
-	if (from == NULL || from[0] == '\0')
-		from = ci.from;
-	if (to == NULL || to[0] == '\0')
-		to = ci.to;
-	if (dir == NULL || dir[0] == '\0')
-		dir = ci.direction[0] ? ci.direction : "inbound";
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "call_id",
+	/* params as Twilio delivered them, less the token, with the
+	 * webhook's identity in place of whatever the stream claimed */
+	if ((params = json_deep_copy(m->params)) != NULL) {
+		json_object_del(params, CALLINFO_PARAM);
+		json_object_set_new(params, "From", json_string(from));
+		json_object_set_new(params, "To", json_string(to));
+		json_object_set_new(params, "Direction", json_string(dir));
+	}
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "call_id",
 	    c->call_id, "stream_sid", c->stream_sid, "from", from, "to", to,
-	    "direction", dir, "params", m->params, "gateway", gw_instance,
+	    "direction", dir, "params", params, "gateway", gw_instance,
 	    "gateway_boot", gw_boot);
 	if (j == NULL) {
 		log_err(c->call_id, "media: out of memory for call_start");
@@ -903,7 +925,7 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 	int played;
 	json_t *j;
 
-	if (c->ended || c->closing)
+	if (c->ended || c->closing || c->refused)
 		return;         /* after stop/hangup nothing matters */
 	if (media_msg_parse(text, len, m, err, sizeof(err)) != 0) {
 		malformed(c, "%s", err);

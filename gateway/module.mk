@@ -7,10 +7,12 @@ gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
 # the page is pulled in with .incbin, which -MMD does not see
 $(BUILD)/obj/gateway/dashboard.o: gateway/dashboard.html
 
-TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test
+TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test \
+         gateway_callinfo_test
 gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c gateway/sbuf.c
 gateway_media_test_SRCS = gateway/media_msg_test.c gateway/media_msg.c
 gateway_pacer_test_SRCS = gateway/pacer_test.c gateway/pacer.c
+gateway_callinfo_test_SRCS = gateway/callinfo_test.c gateway/callinfo.c
 
 # the gateway binary of the same build over raw HTTP (signatures, POSTs
 # without a length, SIGHUP)

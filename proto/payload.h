@@ -33,6 +33,8 @@ struct fd_pl_call_start {            /* FD_MSG_CALL_START */
 	const char *direction;           /* inbound | outbound-api | ... */
 	const char *now;                 /* optional: pinned call clock (tests) */
 	json_t *params;                  /* optional: the stream's custom parameters */
+	const char *gateway;             /* optional: the answering gateway instance */
+	const char *gateway_boot;        /* optional: that gateway's run id */
 };
 
 struct fd_pl_call_end {              /* FD_MSG_CALL_END */

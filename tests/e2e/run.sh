@@ -60,6 +60,78 @@ else
 	bad "gateway after malformed messages (see $FRONTDESK_VAR/garbage.log)"
 fi
 
+# a Media Stream must belong to a call the gateway answered (the one-time
+# stream token of its TwiML), and the caller is who the signed webhook said
+PY=python3; $PY -c 'import websockets' 2>/dev/null || PY=/usr/bin/python3
+SA="$PY tests/e2e/stream_auth.py --gateway $GW --public $PUBLIC"
+LOGS=$FRONTDESK_VAR/log
+apiget() { curl -s ${FRONTDESK_API_TOKEN:+-H "Authorization: Bearer $FRONTDESK_API_TOKEN"} -w '\n%{http_code}' "$GW/api/v1/calls/$1"; }
+jget() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# no daemon may have heard of a refused call: the gateway logged its one
+# refusal line, nothing else in any log names it, and it has no record
+refused_quietly() { # SID WHAT
+	local n other rec
+	sleep 1
+	n=$(grep -c "$1.*refused" "$LOGS/gateway.log")
+	other=$(grep -l "$1" "$LOGS"/*.log | grep -v '/gateway.log$')
+	rec=$(apiget "$1" | tail -n1)
+	if [ "$n" = 1 ] && [ -z "$other" ] && ! grep "$1" "$LOGS/gateway.log" | grep -q 'started' && [ "$rec" = 404 ]; then
+		ok "$2: socket closed, no CALL_START, no call record"
+	else
+		bad "$2: refusal lines $n, other logs naming it: ${other:-none}, record HTTP $rec"
+	fi
+}
+gwpid=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
+if out=$($SA unannounced 2>"$FRONTDESK_VAR/stream-auth.log"); then
+	refused_quietly "$(jget call_sid <<<"$out")" "stream for a CallSid no webhook announced"
+else
+	bad "stream for an unannounced CallSid was not closed: $out"
+fi
+if curl -fsS "$GW/healthz" >/dev/null && [ "$gwpid" = "$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)" ]; then
+	ok "gateway keeps serving after refusing a stream"
+else
+	bad "gateway after a refused stream"
+fi
+if out=$($SA wrong-token 2>>"$FRONTDESK_VAR/stream-auth.log"); then
+	refused_quietly "$(jget call_sid <<<"$out")" "stream with another token than its TwiML's"
+else
+	bad "stream with a wrong token was not closed: $out"
+fi
+# John Smith's webhook, Susan Anderson's number in customParameters.From
+if out=$($SA forged-from --from +15551230001 --forged +15551230010 --now 2026-11-20T10:00:00 2>>"$FRONTDESK_VAR/stream-auth.log"); then
+	fsid=$(jget call_sid <<<"$out"); ftok=$(jget token <<<"$out")
+	rec=""
+	for i in $(seq 1 30); do
+		rec=$(apiget "$fsid")
+		[ "$(tail -n1 <<<"$rec")" = 200 ] && python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if any(t["role"] == "agent" for t in r["turns"]) else 1)' "$(head -n -1 <<<"$rec")" && break
+		sleep 0.5
+	done
+	if python3 - "$(head -n -1 <<<"$rec")" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+said = " ".join(t["text"] for t in r["turns"] if t["role"] == "agent")
+cu = r.get("customer") or {}
+ok = (r["from"] == "+15551230001" and cu.get("first_name") == "John"
+      and "John" in said and "Susan" not in said and "Anderson" not in said)
+print("from %s, customer %s, agent said: %s" % (r["from"], cu.get("first_name"), said[:200]), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+	then
+		ok "stream forging customParameters.From is greeted as the signed webhook's caller"
+	else
+		bad "forged From: record ${rec:0:400}"
+	fi
+	if $SA replay --call-sid "$fsid" --stream-token "$ftok" >>"$FRONTDESK_VAR/stream-auth.log" 2>&1 &&
+	    [ "$(grep -c "$fsid.*refused" "$LOGS/gateway.log")" = 1 ] &&
+	    [ "$(grep "$fsid" "$LOGS/gateway.log" | grep -c 'started')" = 1 ]; then
+		ok "a replayed stream token is refused"
+	else
+		bad "replayed stream token (see $FRONTDESK_VAR/stream-auth.log)"
+	fi
+else
+	bad "stream with the right token and a forged From was refused: $out"
+fi
+
 # one booking call over audio, then the appointment must be in PostgreSQL
 if $CALLSIM --scenario tests/e2e/booking.json --json >"$FRONTDESK_VAR/booking.json" 2>"$FRONTDESK_VAR/booking.log"; then
 	sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["call_sid"])' "$FRONTDESK_VAR/booking.json")

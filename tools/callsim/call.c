@@ -30,7 +30,6 @@ static void hear(const struct scenario *sc, struct session_plan *p,
     struct call_result *r);
 static void fetch_record(const struct scenario *sc,
     const struct call_opts *o, struct call_result *r);
-static int form_add(struct fd_form *f, const char *k, const char *v);
 
 void
 call_run(const struct scenario *sc, const struct call_opts *o,
@@ -194,54 +193,76 @@ dial(const struct scenario *sc, const struct call_opts *o,
 	const char *dir = setup && setup->direction ? setup->direction :
 	    "inbound";
 	struct fd_form f = { NULL, 0 };
-	struct http_reply hr;
-	char pub[1024], post[1024], sig[64], err[128];
+	char pub[1024], err[512];
 	int rv = -1;
 
 	if (setup && setup->webhook_url)
 		snprintf(pub, sizeof(pub), "%s", setup->webhook_url);
 	else
 		snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
-	snprintf(post, sizeof(post), "%s%s", o->gateway, call_url_path(pub));
-	if (form_add(&f, "CallSid", r->call_sid) ||
-	    form_add(&f, "AccountSid", r->account_sid) ||
-	    form_add(&f, "From", from) || form_add(&f, "To", to) ||
-	    form_add(&f, "CallStatus", strcmp(dir, "inbound") ? "in-progress" :
-	    "ringing") ||
-	    form_add(&f, "ApiVersion", "2010-04-01") ||
-	    form_add(&f, "Direction", dir) ||
-	    form_add(&f, "Caller", from) || form_add(&f, "Called", to) ||
-	    (sc->now && form_add(&f, "FdNow", sc->now))) {
+	if (call_form_voice(&f, r->call_sid, r->account_sid, from, to, dir) ||
+	    (sc->now && call_form_add(&f, "FdNow", sc->now))) {
 		call_fail(r, "out of memory");
 		goto out;
 	}
+	if (call_webhook(o, pub, &f, tw, err, sizeof(err)) != 0)
+		call_fail(r, "%s", err);
+	else
+		rv = 0;
+out:
+	fd_form_free(&f);
+	return rv;
+}
+
+int
+call_form_voice(struct fd_form *f, const char *call_sid,
+    const char *account_sid, const char *from, const char *to,
+    const char *dir)
+{
+	return call_form_add(f, "CallSid", call_sid) ||
+	    call_form_add(f, "AccountSid", account_sid) ||
+	    call_form_add(f, "From", from) || call_form_add(f, "To", to) ||
+	    call_form_add(f, "CallStatus", strcmp(dir, "inbound") ?
+	    "in-progress" : "ringing") ||
+	    call_form_add(f, "ApiVersion", "2010-04-01") ||
+	    call_form_add(f, "Direction", dir) ||
+	    call_form_add(f, "Caller", from) || call_form_add(f, "Called", to) ?
+	    -1 : 0;
+}
+
+int
+call_webhook(const struct call_opts *o, const char *pub,
+    const struct fd_form *f, struct twiml *tw, char *err, size_t errlen)
+{
+	struct http_reply hr;
+	char post[1024], sig[64], perr[128];
+	int rv = -1;
+
+	memset(tw, 0, sizeof(*tw));
+	snprintf(post, sizeof(post), "%s%s", o->gateway, call_url_path(pub));
 	if (o->token)
-		fd_twilio_sign(o->token, pub, &f, sig);
-	if (http_post_form(post, &f, o->token ? sig : NULL, &hr) != 0) {
-		call_fail(r, "voice webhook POST %s: %s", post, hr.err);
-		goto out;
+		fd_twilio_sign(o->token, pub, f, sig);
+	if (http_post_form(post, f, o->token ? sig : NULL, &hr) != 0) {
+		snprintf(err, errlen, "voice webhook POST %s: %s", post,
+		    hr.err);
+		return -1;
 	}
-	if (hr.status != 200) {
-		call_fail(r, "voice webhook POST %s: HTTP %ld: %.120s", post,
-		    hr.status, hr.body ? hr.body : "");
-		http_reply_free(&hr);
-		goto out;
-	}
-	if (twiml_parse(hr.body, tw, err, sizeof(err)) != 0)
-		call_fail(r, "voice webhook answer: %s: %.120s", err,
+	if (hr.status != 200)
+		snprintf(err, errlen, "voice webhook POST %s: HTTP %ld: %.120s",
+		    post, hr.status, hr.body ? hr.body : "");
+	else if (twiml_parse(hr.body, tw, perr, sizeof(perr)) != 0)
+		snprintf(err, errlen, "voice webhook answer: %s: %.120s", perr,
 		    hr.body ? hr.body : "");
 	else if (tw->stream_url == NULL)
-		call_fail(r, "voice webhook answer has no <Connect><Stream "
-		    "url>%s: %.120s", tw->hangup ? " (it hangs up)" : "",
-		    hr.body);
+		snprintf(err, errlen, "voice webhook answer has no <Connect>"
+		    "<Stream url>%s: %.120s", tw->hangup ? " (it hangs up)" :
+		    "", hr.body);
 	else
 		rv = 0;
 	if (o->verbose)
-		log_info(r->call_sid, "webhook %s -> %ld %s", post, hr.status,
-		    hr.body ? hr.body : "");
+		log_info(fd_form_get(f, "CallSid"), "webhook %s -> %ld %s",
+		    post, hr.status, hr.body ? hr.body : "");
 	http_reply_free(&hr);
-out:
-	fd_form_free(&f);
 	return rv;
 }
 
@@ -326,8 +347,8 @@ fetch_record(const struct scenario *sc, const struct call_opts *o,
 	http_reply_free(&hr);
 }
 
-static int
-form_add(struct fd_form *f, const char *k, const char *v)
+int
+call_form_add(struct fd_form *f, const char *k, const char *v)
 {
 	struct fd_kv *nkv;
 

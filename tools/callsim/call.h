@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "scenario.h"
+#include "twilio.h"
 
 struct call_opts {
 	const char *gateway;            /* http://127.0.0.1:8080 */
@@ -91,6 +92,18 @@ void call_result_free(struct call_result *r);
 #define UNDERRUN_GAP_US 40000   /* media inter-arrival mid-utterance */
 void call_fail(struct call_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append k=v to a webhook form; 0 or -1 (out of memory). */
+int call_form_add(struct fd_form *f, const char *k, const char *v);
+/* The voice webhook's form as Twilio fills it for a call; 0 or -1. */
+int call_form_voice(struct fd_form *f, const char *call_sid,
+    const char *account_sid, const char *from, const char *to,
+    const char *dir);
+/* POST form to the gateway as the webhook of public URL pub, signed with
+ * o->token, and read the TwiML answer (twiml_free it).  0 if it is a
+ * <Connect><Stream>, -1 with err otherwise. */
+struct twiml;
+int call_webhook(const struct call_opts *o, const char *pub,
+    const struct fd_form *f, struct twiml *tw, char *err, size_t errlen);
 /* "/path?query" of an absolute URL ("/" if none). */
 const char *call_url_path(const char *url);
 /* Random "<prefix>" + 32 lowercase hex (Twilio SIDs). */

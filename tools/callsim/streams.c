@@ -9,6 +9,12 @@
  * media frames are underruns, |inter-arrival - 20 ms| is jitter.  Run it
  * against a gateway-only stack (no tts-worker bound to that address).
  *
+ * Each stream is a call the gateway answered: before the clock starts,
+ * callsim posts every stream's signed voice webhook, and each start
+ * carries the <Parameter>s of its TwiML (the one-time stream token among
+ * them) as customParameters, as Twilio does.  The tokens expire, so the
+ * ramp is bounded (STREAMS_MAX_RAMP_S).
+ *
  * The WebSockets are callsim's own small client (wsframe.c) on one epoll
  * loop, not lws: lws's client polls every socket on each wake and reads
  * /dev/urandom for every frame's mask, which at a thousand streams on the
@@ -38,6 +44,7 @@
 #include "load.h"
 #include "mulaw.h"
 #include "twilio.h"
+#include "twiml.h"
 #include "wsframe.h"
 
 #define JIT_BUCKET_US 10                /* histogram resolution */
@@ -50,7 +57,9 @@
 #define MAX_CATCHUP 5                   /* frames sent at once when late */
 #define RX_CAP 8192
 #define TX_CAP 4096
-#define MSG_MAX 640
+#define MSG_MAX 1024
+#define STREAMS_MAX_RAMP_S 60           /* the gateway's stream tokens
+					   live 90 s from the webhook */
 #define EVENTS 512
 
 enum st_state { ST_IDLE, ST_CONNECTING, ST_UPGRADING, ST_OPEN, ST_CLOSING,
@@ -63,6 +72,8 @@ struct strm {
 	int want_out;                   /* EPOLLOUT registered */
 	int rx_media;                   /* a fragmented media message */
 	char call_sid[40], account_sid[40], stream_sid[40];
+	char *params;                   /* customParameters JSON (the
+					   webhook's <Parameter>s) */
 	unsigned long seq, chunk;
 	uint64_t start_at;              /* start sent (mono us), 0 not yet;
 					   read by the feeder */
@@ -102,6 +113,7 @@ static void finish(struct streams *S, struct strm *s, int failed);
 static void *feeder(void *arg);
 static double hist_pct(const struct streams *S, double p);
 static double cpu_seconds(void);
+static int announce(const struct call_opts *o, struct strm *s);
 
 static struct streams *S_;      /* the feeder's way in */
 
@@ -123,6 +135,11 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	if (!load_gateway_is_loopback(o->gateway)) {
 		fprintf(stderr, "callsim: --streams only connects to a gateway "
 		    "on a loopback address, not %s\n", o->gateway);
+		return 2;
+	}
+	if (lo->ramp_s > STREAMS_MAX_RAMP_S) {
+		fprintf(stderr, "callsim: --streams takes --ramp up to %d s "
+		    "(stream tokens expire)\n", STREAMS_MAX_RAMP_S);
 		return 2;
 	}
 	memset(&S, 0, sizeof(S));
@@ -160,6 +177,11 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 		call_sid_make("AC", S.s[i].account_sid);
 		call_sid_make("MZ", S.s[i].stream_sid);
 	}
+	for (i = 0; i < S.n; i++)
+		if (announce(o, &S.s[i]) != 0) {
+			rc = 2;
+			goto out;
+		}
 	S.rng = (uint32_t)fd_mono_us() | 1;
 	if (lo->tts_pub == NULL) {
 		rd = getenv("FRONTDESK_RUNDIR");
@@ -224,6 +246,8 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 			close(S.s[i].fd);
 		free(S.s[i].rx);
 		free(S.s[i].tx);
+		free(S.s[i].params);
+		S.s[i].params = NULL;
 	}
 	expect = (uint64_t)connected * (uint64_t)lo->duration_s * 50;
 	if (S.cpu_to == 0)
@@ -262,6 +286,8 @@ out:
 	}
 	if (S.ep >= 0)
 		close(S.ep);
+	for (i = 0; S.s && i < S.n; i++)
+		free(S.s[i].params);
 	free(S.s);
 	free(S.hist);
 	return rc;
@@ -494,10 +520,11 @@ on_open(struct streams *S, struct strm *s, uint64_t now)
 	    "\"%lu\",\"streamSid\":\"%s\",\"start\":{"
 	    "\"accountSid\":\"%s\",\"streamSid\":\"%s\","
 	    "\"callSid\":\"%s\",\"tracks\":[\"inbound\"],"
-	    "\"customParameters\":{\"From\":\"+15550008888\"},"
+	    "\"customParameters\":%s,"
 	    "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
 	    "\"sampleRate\":8000,\"channels\":1}}}", ++s->seq,
-	    s->stream_sid, s->account_sid, s->stream_sid, s->call_sid);
+	    s->stream_sid, s->account_sid, s->stream_sid, s->call_sid,
+	    s->params);
 	if (n <= 0 || n >= (int)sizeof(msg) ||
 	    out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) != 0)
 		return -1;
@@ -730,3 +757,45 @@ cpu_seconds(void)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+
+/* The stream's call, as Twilio places it: the signed voice webhook, and
+ * the TwiML's <Parameter>s kept for the start message. */
+static int
+announce(const struct call_opts *o, struct strm *s)
+{
+	struct fd_form f = { NULL, 0 };
+	struct twiml tw;
+	char pub[1024], err[512];
+	json_t *cp = NULL;
+	size_t i;
+	int rv = -1;
+
+	snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
+	memset(&tw, 0, sizeof(tw));
+	if (call_form_voice(&f, s->call_sid, s->account_sid, "+15550008888",
+	    "+15555550100", "inbound") != 0) {
+		fprintf(stderr, "callsim: out of memory\n");
+		goto out;
+	}
+	if (call_webhook(o, pub, &f, &tw, err, sizeof(err)) != 0) {
+		fprintf(stderr, "callsim: %s\n", err);
+		goto out;
+	}
+	if ((cp = json_object()) == NULL)
+		goto out;
+	for (i = 0; i < tw.params.n; i++)
+		json_object_set_new(cp, tw.params.kv[i].key,
+		    json_string(tw.params.kv[i].val));
+	if ((s->params = json_dumps(cp, JSON_COMPACT)) == NULL ||
+	    strlen(s->params) > MSG_MAX / 2) {
+		fprintf(stderr, "callsim: the webhook's <Parameter>s do not "
+		    "fit a start message\n");
+		goto out;
+	}
+	rv = 0;
+out:
+	json_decref(cp);
+	twiml_free(&tw);
+	fd_form_free(&f);
+	return rv;
+}
