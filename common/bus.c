@@ -245,11 +245,14 @@ watchdog(struct fd_bus *b, uint64_t now)
 		struct fd_bus_peer *pe = &b->peer[i];
 
 		pthread_mutex_lock(&b->mu);
+		/* the times move under other threads: compare to a fresh
+		 * clock and never subtract a later time from an earlier */
+		now = fd_mono_us();
 		if (pe->pipe == 0)
-			redial = pe->lost_us && now - pe->lost_us > silent;
+			redial = pe->lost_us && now > pe->lost_us + silent;
 		else
-			redial = now - pe->heard_us > silent &&
-			    drained && now - drained < silent / 4;
+			redial = now > pe->heard_us + silent && drained &&
+			    now < drained + silent / 4;
 		if (redial) {
 			pe->redials++;
 			/* a publisher that is down is re-dialled every

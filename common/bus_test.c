@@ -154,7 +154,11 @@ test_watchdog_redials(void **state)
 	assert_int_equal(fd_bus_open_addrs(&pub, addr, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
 	assert_int_equal(fd_bus_wait_connected(&b, 5000), 0);
+	/* a live publisher's heartbeats keep its dialer: no re-dial */
+	assert_int_equal(next_frame(&b, FD_BUS_SILENT_MS * 5 / 2), -1);
 	fd_bus_peer_get(&b, 0, &p);
+	assert_int_equal(p.redials, 0);
+	assert_true(p.pipe != 0 && p.instance != 0);
 	nng_dialer_close(p.dialer);
 	while (fd_bus_peer_get(&b, 0, &p) == 0 && p.pipe != 0)
 		fd_sleep_us(5000);
