@@ -261,6 +261,7 @@ watchdog(struct fd_bus *b, uint64_t now)
 				log_warnx(NULL, "bus: %s silent for %.1f s: "
 				    "new dialer", pe->addr, (now - (pe->pipe ?
 				    pe->heard_us : pe->lost_us)) / 1e6);
+			pe->told = pe->pipe == 0;
 		}
 		pthread_mutex_unlock(&b->mu);
 		if (redial && peer_dial(b, i) != 0)
