@@ -4,6 +4,7 @@
 #   make SAN=1      the same with ASan+UBSan (into build-san/)
 #   make test       unit tests, then end-to-end tests against the real stack
 #   make bench      benchmarks -> build/bench.json
+#   make faults     kill -9 every publisher 20x: subscribers hear it again
 #   make demo       a whole stack answering one simulated booking call
 
 CC      ?= cc
@@ -45,7 +46,7 @@ include $(sort $(wildcard */module.mk tools/*/module.mk))
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all test unit e2e bench demo clean deps format
+.PHONY: all test unit e2e faults bench demo clean deps format
 all: $(addprefix $(BUILD)/bin/,$(BINS))
 
 $(BUILD)/obj/%.o: %.c
@@ -86,6 +87,9 @@ e2e: all
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@BUILD=$(BUILD) scripts/test.sh $(TESTS)
+
+faults: all
+	@BUILD=$(BUILD) tests/faults/reconnect.sh
 
 unit-bins: $(addprefix $(BUILD)/test/,$(TESTS))
 

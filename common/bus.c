@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <nng/nng.h>
@@ -65,6 +66,17 @@ thread_aio(void)
 	return a;
 }
 
+/* A bus instance id: random, never 0, new at every open. */
+static uint64_t
+bus_instance(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = fd_mono_us() ^ ((uint64_t)getpid() << 32);
+	return v ? v : 1;
+}
+
 int
 fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
     uint32_t seq, const void *payload, size_t len)
@@ -95,15 +107,254 @@ fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
 	return 0;
 }
 
-/* nng's pipe events: count the publishers we are connected to. */
+/* The publisher a pipe of our sub socket belongs to, or -1 (a pipe of a
+ * dialer the watchdog already replaced).  Under b->mu. */
+static int
+peer_of_pipe(struct fd_bus *b, nng_pipe p)
+{
+	nng_dialer d = nng_pipe_dialer(p);
+	int i;
+
+	for (i = 0; i < b->nsub; i++)
+		if (nng_dialer_id(b->peer[i].dialer) == nng_dialer_id(d))
+			return i;
+	return -1;
+}
+
+/* nng's pipe events on the sub socket: which publishers we are connected
+ * to.  A pipe removed before its ADD_POST ran (it died at once) must not
+ * count as connected when that ADD_POST comes late. */
 static void
-pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+sub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct fd_bus *b = arg;
+	struct fd_bus_peer *pe;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+	uint64_t now = fd_mono_us(), was;
+	int i;
+
+	pthread_mutex_lock(&b->mu);
+	if ((i = peer_of_pipe(b, p)) < 0) {
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	pe = &b->peer[i];
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		if (pe->pipe == 0 && id != pe->dead_pipe) {
+			pe->pipe = id;
+			was = pe->lost_us;
+			pe->lost_us = 0;
+			pe->heard_us = now;
+			__atomic_add_fetch(&b->pipes, 1, __ATOMIC_SEQ_CST);
+			if (pe->ever)
+				log_info(NULL, "bus: %s back after %.0f ms",
+				    pe->addr, was ? (now - was) / 1000.0 : 0.0);
+			else
+				log_debug(NULL, "bus: connected to %s",
+				    pe->addr);
+			pe->ever = 1;
+			pe->told = 0;
+		}
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		if (pe->pipe == id) {
+			pe->pipe = 0;
+			pe->lost_us = now;
+			__atomic_sub_fetch(&b->pipes, 1, __ATOMIC_SEQ_CST);
+			if (!__atomic_load_n(&b->quit, __ATOMIC_SEQ_CST))
+				log_warnx(NULL, "bus: lost %s (re-dialling)",
+				    pe->addr);
+		} else
+			pe->dead_pipe = id;
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* The pub socket's pipe events: how many subscribers hear us. */
+static void
+pub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct fd_bus *b = arg;
 
 	(void)p;
-	__atomic_add_fetch(&b->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1,
+	__atomic_add_fetch(&b->subs, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1,
 	    __ATOMIC_SEQ_CST);
+}
+
+/* Dial publisher i anew (at open, and when the watchdog gives up on its
+ * dialer).  The old dialer's pipes no longer count. */
+static int
+peer_dial(struct fd_bus *b, int i)
+{
+	struct fd_bus_peer *pe = &b->peer[i];
+	nng_dialer old, d;
+	int rv, had;
+
+	pthread_mutex_lock(&b->mu);
+	old = pe->dialer;
+	had = nng_dialer_id(old) > 0;
+	pe->dialer = (nng_dialer)NNG_DIALER_INITIALIZER;
+	if (pe->pipe) {
+		pe->pipe = 0;
+		__atomic_sub_fetch(&b->pipes, 1, __ATOMIC_SEQ_CST);
+	}
+	pe->lost_us = pe->heard_us = fd_mono_us();
+	pthread_mutex_unlock(&b->mu);
+	if (had)
+		nng_dialer_close(old);
+	if ((rv = nng_dialer_create(&d, b->sub, pe->addr)) != 0)
+		return rv;
+	pthread_mutex_lock(&b->mu);
+	pe->dialer = d;
+	pthread_mutex_unlock(&b->mu);
+	/* non-blocking: a refused first attempt keeps retrying */
+	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+		pthread_mutex_lock(&b->mu);
+		pe->dialer = (nng_dialer)NNG_DIALER_INITIALIZER;
+		pthread_mutex_unlock(&b->mu);
+		nng_dialer_close(d);
+	}
+	return rv;
+}
+
+static void
+heartbeat(struct fd_bus *b)
+{
+	char js[128];
+	int n;
+
+	n = snprintf(js, sizeof(js),
+	    "{\"instance\":\"%016llx\",\"hears\":%s,\"subs\":%d}",
+	    (unsigned long long)b->instance,
+	    __atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) >= b->nsub ?
+	    "true" : "false", __atomic_load_n(&b->subs, __ATOMIC_SEQ_CST));
+	fd_bus_publish(b, FD_MSG_HEARTBEAT, NULL, 0, js, (size_t)n);
+}
+
+/* The watchdog: a publisher silent for FD_BUS_SILENT_MS gets a new
+ * dialer.  Silence while connected counts only when the daemon keeps up
+ * with its queue (fd_bus_recv found it empty lately): a busy daemon has
+ * not read the heartbeats that did come. */
+static void
+watchdog(struct fd_bus *b, uint64_t now)
+{
+	uint64_t silent = (uint64_t)FD_BUS_SILENT_MS * 1000, drained;
+	int i, redial;
+
+	drained = __atomic_load_n(&b->drained_us, __ATOMIC_RELAXED);
+	for (i = 0; i < b->nsub; i++) {
+		struct fd_bus_peer *pe = &b->peer[i];
+
+		pthread_mutex_lock(&b->mu);
+		/* the times move under other threads: compare to a fresh
+		 * clock and never subtract a later time from an earlier */
+		now = fd_mono_us();
+		if (pe->pipe == 0)
+			redial = pe->lost_us && now > pe->lost_us + silent;
+		else
+			redial = now > pe->heard_us + silent && drained &&
+			    now < drained + silent / 4;
+		if (redial) {
+			pe->redials++;
+			/* a publisher that is down is re-dialled every
+			 * FD_BUS_SILENT_MS: say so once per outage */
+			if (pe->pipe || !pe->told)
+				log_warnx(NULL, "bus: %s silent for %.1f s: "
+				    "new dialer", pe->addr, (now - (pe->pipe ?
+				    pe->heard_us : pe->lost_us)) / 1e6);
+			pe->told = pe->pipe == 0;
+		}
+		pthread_mutex_unlock(&b->mu);
+		if (redial && peer_dial(b, i) != 0)
+			log_warnx(NULL, "bus: cannot re-dial %s", pe->addr);
+	}
+}
+
+static void *
+watch_main(void *arg)
+{
+	struct fd_bus *b = arg;
+	uint64_t next_hb = 0, now;
+
+	while (!__atomic_load_n(&b->quit, __ATOMIC_SEQ_CST)) {
+		now = fd_mono_us();
+		if (b->have_pub && now >= next_hb) {
+			heartbeat(b);
+			next_hb = now + FD_BUS_HEARTBEAT_MS * 1000;
+		}
+		if (b->nsub > 0)
+			watchdog(b, now);
+		fd_sleep_us(50000);
+	}
+	return NULL;
+}
+
+void
+fd_bus_on_peer(struct fd_bus *b, fd_bus_peer_fn fn, void *arg)
+{
+	pthread_mutex_lock(&b->mu);
+	b->on_peer = fn;
+	b->on_peer_arg = arg;
+	pthread_mutex_unlock(&b->mu);
+}
+
+int
+fd_bus_peer_get(struct fd_bus *b, int i, struct fd_bus_peer *out)
+{
+	if (i < 0 || i >= b->nsub)
+		return -1;
+	pthread_mutex_lock(&b->mu);
+	*out = b->peer[i];
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+/* Any frame from a publisher shows it alive; a heartbeat also says
+ * which instance it is.  Returns 1 if f was a heartbeat (consumed). */
+static int
+peer_heard(struct fd_bus *b, nng_msg *m, const struct fd_frame *f)
+{
+	struct fd_bus_peer copy;
+	fd_bus_peer_fn fn = NULL;
+	uint64_t inst = 0, old = 0;
+	json_t *j = NULL, *v;
+	int i, hears = 0, subs = 0, changed = 0;
+	void *arg = NULL;
+
+	if (f->type == FD_MSG_HEARTBEAT) {
+		if ((j = fd_frame_json(f)) == NULL)
+			return 1;
+		if ((v = json_object_get(j, "instance")) && json_is_string(v))
+			inst = strtoull(json_string_value(v), NULL, 16);
+		hears = json_is_true(json_object_get(j, "hears"));
+		if ((v = json_object_get(j, "subs")) && json_is_integer(v))
+			subs = (int)json_integer_value(v);
+		json_decref(j);
+	}
+	pthread_mutex_lock(&b->mu);
+	if ((i = peer_of_pipe(b, nng_msg_get_pipe(m))) >= 0) {
+		struct fd_bus_peer *pe = &b->peer[i];
+
+		pe->heard_us = fd_mono_us();
+		if (f->type == FD_MSG_HEARTBEAT && inst != 0) {
+			old = pe->instance;
+			changed = inst != pe->instance || hears != pe->hears ||
+			    subs != pe->subs;
+			if (old && inst != old)
+				log_info(NULL, "bus: %s restarted (instance "
+				    "%016llx)", pe->addr,
+				    (unsigned long long)inst);
+			pe->instance = inst;
+			pe->hears = hears;
+			pe->subs = subs;
+			copy = *pe;
+			fn = b->on_peer;
+			arg = b->on_peer_arg;
+		}
+	}
+	pthread_mutex_unlock(&b->mu);
+	if (changed && fn)
+		fn(arg, b, i, &copy, old);
+	return f->type == FD_MSG_HEARTBEAT;
 }
 
 int
@@ -165,15 +416,24 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
     const char *const *sub_addrs, size_t nsub, const int *types,
     size_t ntypes)
 {
+	uint8_t topic[2];
 	size_t i;
 	int rv;
 
 	memset(b, 0, sizeof(*b));
+	if (nsub > FD_BUS_MAX_PEERS)
+		return NNG_EINVAL;
+	pthread_mutex_init(&b->mu, NULL);
+	b->instance = bus_instance();
 	if (pub_addr) {
 		if ((rv = nng_pub0_open(&b->pub)) != 0)
 			return rv;
 		b->have_pub = 1;
 		nng_setopt_int(b->pub, NNG_OPT_SENDBUF, BUS_QUEUE_MSGS);
+		nng_pipe_notify(b->pub, NNG_PIPE_EV_ADD_POST, pub_pipe_event,
+		    b);
+		nng_pipe_notify(b->pub, NNG_PIPE_EV_REM_POST, pub_pipe_event,
+		    b);
 		if ((rv = nng_listen(b->pub, pub_addr, NULL, 0)) != 0) {
 			log_warnx(NULL, "bus: listen %s: %s", pub_addr,
 			    nng_strerror(rv));
@@ -181,38 +441,50 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 			return rv;
 		}
 	}
-	if (nsub == 0)
-		return 0;
-	if ((rv = nng_sub0_open(&b->sub)) != 0) {
+	if (nsub > 0) {
+		if ((rv = nng_sub0_open(&b->sub)) != 0) {
+			fd_bus_close(b);
+			return rv;
+		}
+		b->have_sub = 1;
+		nng_setopt_int(b->sub, NNG_OPT_RECVBUF, BUS_QUEUE_MSGS);
+		/* a restarted publisher is heard again at most this long
+		 * after it listens (a refused dial to a local socket is
+		 * cheap, so trying often costs nothing) */
+		nng_setopt_ms(b->sub, NNG_OPT_RECONNMINT, 10);
+		nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT,
+		    FD_BUS_RECONN_MAX_MS);
+		b->nsub = (int)nsub;
+		nng_pipe_notify(b->sub, NNG_PIPE_EV_ADD_POST, sub_pipe_event,
+		    b);
+		nng_pipe_notify(b->sub, NNG_PIPE_EV_REM_POST, sub_pipe_event,
+		    b);
+		for (i = 0; i <= ntypes; i++) {
+			/* every subscriber hears heartbeats */
+			fd_topic(i < ntypes ? types[i] : FD_MSG_HEARTBEAT,
+			    topic);
+			if ((rv = nng_setopt(b->sub, NNG_OPT_SUB_SUBSCRIBE,
+			    topic, sizeof(topic))) != 0) {
+				fd_bus_close(b);
+				return rv;
+			}
+		}
+		for (i = 0; i < nsub; i++) {
+			snprintf(b->peer[i].addr, sizeof(b->peer[i].addr), "%s",
+			    sub_addrs[i]);
+			if ((rv = peer_dial(b, (int)i)) != 0) {
+				log_warnx(NULL, "bus: dial %s: %s", sub_addrs[i],
+				    nng_strerror(rv));
+				fd_bus_close(b);
+				return rv;
+			}
+		}
+	}
+	if (pthread_create(&b->watch, NULL, watch_main, b) != 0) {
 		fd_bus_close(b);
-		return rv;
+		return NNG_ENOMEM;
 	}
-	b->have_sub = 1;
-	nng_setopt_int(b->sub, NNG_OPT_RECVBUF, BUS_QUEUE_MSGS);
-	nng_setopt_ms(b->sub, NNG_OPT_RECONNMINT, 50);
-	nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT, 1000);
-	b->nsub = (int)nsub;
-	nng_pipe_notify(b->sub, NNG_PIPE_EV_ADD_POST, pipe_event, b);
-	nng_pipe_notify(b->sub, NNG_PIPE_EV_REM_POST, pipe_event, b);
-	for (i = 0; i < ntypes; i++) {
-		uint8_t topic[2];
-
-		fd_topic(types[i], topic);
-		if ((rv = nng_setopt(b->sub, NNG_OPT_SUB_SUBSCRIBE, topic,
-		    sizeof(topic))) != 0) {
-			fd_bus_close(b);
-			return rv;
-		}
-	}
-	for (i = 0; i < nsub; i++) {
-		if ((rv = nng_dial(b->sub, sub_addrs[i], NULL,
-		    NNG_FLAG_NONBLOCK)) != 0) {
-			log_warnx(NULL, "bus: dial %s: %s", sub_addrs[i],
-			    nng_strerror(rv));
-			fd_bus_close(b);
-			return rv;
-		}
-	}
+	b->have_watch = 1;
 	return 0;
 }
 
@@ -233,6 +505,11 @@ fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
 void
 fd_bus_close(struct fd_bus *b)
 {
+	if (b->have_watch) {
+		__atomic_store_n(&b->quit, 1, __ATOMIC_SEQ_CST);
+		pthread_join(b->watch, NULL);
+		b->have_watch = 0;
+	}
 	if (b->have_pub)
 		nng_close(b->pub);
 	if (b->have_sub)
@@ -283,38 +560,66 @@ fd_bus_publish_json(struct fd_bus *b, int type, const char *call_id,
 	return rv;
 }
 
-int
-fd_bus_recv(struct fd_bus *b, nng_msg **msgp, struct fd_frame *f,
-    int timeout_ms)
+/* One message from the sub socket within timeout_ms (-1 forever). */
+static int
+recv_one(struct fd_bus *b, nng_msg **mp, int timeout_ms)
 {
-	char err[128];
-	nng_msg *m;
 	nng_aio *a;
 	int rv;
 
 	if ((a = thread_aio()) == NULL) {
 		nng_setopt_ms(b->sub, NNG_OPT_RECVTIMEO,
 		    timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
-		if ((rv = nng_recvmsg(b->sub, &m, 0)) != 0)
-			return rv;
-	} else {
-		nng_aio_set_timeout(a, timeout_ms < 0 ? NNG_DURATION_INFINITE :
-		    timeout_ms);
-		nng_recv_aio(b->sub, a);
-		nng_aio_wait(a);
-		if ((rv = nng_aio_result(a)) != 0)
-			return rv;
-		m = nng_aio_get_msg(a);
+		return nng_recvmsg(b->sub, mp, 0);
 	}
-	if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), f, err,
-	    sizeof(err)) != 0) {
-		/* our own processes sent this: a decode failure is a bug */
-		log_err(NULL, "bus: dropping undecodable frame: %s", err);
-		nng_msg_free(m);
-		return EPROTO;
-	}
-	*msgp = m;
+	nng_aio_set_timeout(a, timeout_ms < 0 ? NNG_DURATION_INFINITE :
+	    timeout_ms == 0 ? NNG_DURATION_ZERO : timeout_ms);
+	nng_recv_aio(b->sub, a);
+	nng_aio_wait(a);
+	if ((rv = nng_aio_result(a)) != 0)
+		return rv;
+	*mp = nng_aio_get_msg(a);
 	return 0;
+}
+
+int
+fd_bus_recv(struct fd_bus *b, nng_msg **msgp, struct fd_frame *f,
+    int timeout_ms)
+{
+	uint64_t end = timeout_ms < 0 ? 0 : fd_mono_us() +
+	    (uint64_t)timeout_ms * 1000, now;
+	char err[128];
+	nng_msg *m;
+	int rv, left = timeout_ms;
+
+	for (;;) {
+		if ((rv = recv_one(b, &m, left)) != 0) {
+			if (rv == NNG_ETIMEDOUT)
+				__atomic_store_n(&b->drained_us, fd_mono_us(),
+				    __ATOMIC_RELAXED);
+			return rv;
+		}
+		if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), f, err,
+		    sizeof(err)) != 0) {
+			/* our own processes sent this: a decode failure is
+			 * a bug */
+			log_err(NULL, "bus: dropping undecodable frame: %s",
+			    err);
+			nng_msg_free(m);
+			return EPROTO;
+		}
+		if (!peer_heard(b, m, f)) {
+			*msgp = m;
+			return 0;
+		}
+		nng_msg_free(m);
+		if (timeout_ms >= 0) {
+			if ((now = fd_mono_us()) >= end)
+				left = 0;
+			else
+				left = (int)((end - now) / 1000);
+		}
+	}
 }
 
 json_t *

@@ -6,10 +6,21 @@
  * (topic = version+type, the first two bytes of a frame).  Dials retry in
  * the background, so daemons can start in any order.  Addresses are ipc://
  * by default; tcp:// works the same so a worker can live on another host.
+ *
+ * A publisher that restarts (a crash, kill -9, a deploy) is re-dialled
+ * within FD_BUS_RECONN_MAX_MS of listening again.  Every publisher sends
+ * a FD_MSG_HEARTBEAT every FD_BUS_HEARTBEAT_MS with an instance id new at
+ * each start; fd_bus_recv consumes them, so a subscriber knows each
+ * publisher's instance, and a watchdog thread re-creates the dialer of a
+ * publisher not heard for FD_BUS_SILENT_MS (nng's own redial is the first
+ * line; the watchdog covers a dialer that stopped trying or a connection
+ * that stays open but carries nothing).  One log line when a publisher is
+ * lost and one when it is back.
  */
 #ifndef FD_BUS_H
 #define FD_BUS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -18,6 +29,36 @@
 #include "daemon.h"
 #include "proto/proto.h"
 
+#define FD_BUS_MAX_PEERS 8
+#define FD_BUS_HEARTBEAT_MS 200   /* a publisher's heartbeat period */
+#define FD_BUS_SILENT_MS 2000     /* then the watchdog re-dials it */
+#define FD_BUS_RECONN_MAX_MS 100  /* nng's redial backoff ceiling */
+
+struct fd_bus;
+
+/* A publisher dialled (guarded by the bus's mutex unless said). */
+struct fd_bus_peer {
+	char addr[256];
+	nng_dialer dialer;
+	uint32_t pipe;          /* its connected pipe's id, 0 none */
+	uint32_t dead_pipe;     /* last pipe removed (its late ADD ignored) */
+	int ever;               /* was connected once */
+	uint64_t lost_us;       /* when the connection went (or the dial
+	                         * began); 0 while connected */
+	uint64_t heard_us;      /* last frame or connection from it */
+	uint64_t instance;      /* from its heartbeat, 0 not heard yet */
+	int hears;              /* its last heartbeat: it hears everyone */
+	int subs;               /* its last heartbeat: its subscribers */
+	int redials;            /* dialers the watchdog re-created */
+	int told;               /* this outage's re-dial was logged */
+};
+
+/* Called from fd_bus_recv's thread when a publisher's heartbeat says
+ * something changed: a new instance (restarted: old is the previous
+ * instance, 0 for the first one heard), or its hears/subs. */
+typedef void (*fd_bus_peer_fn)(void *arg, struct fd_bus *b, int peer,
+    const struct fd_bus_peer *p, uint64_t old_instance);
+
 struct fd_bus {
 	nng_socket pub;
 	nng_socket sub;
@@ -25,7 +66,17 @@ struct fd_bus {
 	int have_sub;
 	int nsub;               /* publishers dialled */
 	int pipes;              /* of them connected now (atomic) */
+	int subs;               /* subscribers of our pub now (atomic) */
 	uint32_t seq;           /* updated atomically */
+	uint64_t instance;      /* this process's bus instance id */
+	uint64_t drained_us;    /* fd_bus_recv last found its queue empty */
+	struct fd_bus_peer peer[FD_BUS_MAX_PEERS];
+	pthread_mutex_t mu;
+	pthread_t watch;
+	int have_watch;
+	int quit;               /* atomic: stop the watch thread */
+	fd_bus_peer_fn on_peer;
+	void *on_peer_arg;
 };
 
 /* Bind self's pub socket (unless self is FD_D_MAX) and subscribe to types
@@ -45,6 +96,12 @@ int fd_bus_wait_connected(struct fd_bus *b, int timeout_ms);
  * $FRONTDESK_READY_TIMEOUT_S, default 30 s, then say who is missing), then
  * fd_daemon_ready(what).  The daemon goes on working meanwhile. */
 void fd_bus_ready_when_connected(struct fd_bus *b, const char *what);
+
+/* Call fn (from fd_bus_recv's thread) when a publisher's heartbeat shows
+ * a change (see fd_bus_peer_fn).  Set it right after opening. */
+void fd_bus_on_peer(struct fd_bus *b, fd_bus_peer_fn fn, void *arg);
+/* A copy of publisher i's state (0..nsub-1); 0, or -1 if no such. */
+int fd_bus_peer_get(struct fd_bus *b, int i, struct fd_bus_peer *out);
 
 /* Publish a frame; stamps seq and the monotonic time.  Thread-safe. */
 int fd_bus_publish(struct fd_bus *b, int type, const char *call_id,

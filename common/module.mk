@@ -4,3 +4,7 @@ common_test_SRCS = common/common_test.c
 # start-up, reload and -n (runs the daemons of the same build with -n)
 TESTS += common_daemon_test
 common_daemon_test_SRCS = common/daemon_test.c
+
+# a subscriber hears a killed-and-restarted publisher again (20x)
+TESTS += common_bus_test
+common_bus_test_SRCS = common/bus_test.c

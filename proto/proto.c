@@ -35,6 +35,7 @@ static const char *const msg_names[FD_MSG_TYPE_MAX] = {
 	[FD_MSG_OUTBOUND_SMS] = "outbound_sms",
 	[FD_MSG_TOOL_REQ] = "tool_req",
 	[FD_MSG_TOOL_REP] = "tool_rep",
+	[FD_MSG_HEARTBEAT] = "heartbeat",
 };
 
 const char *

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FD_PROTO_VERSION 1
+#define FD_PROTO_VERSION 2
 #define FD_HDR_LEN 64
 #define FD_CALL_ID_LEN 40             /* incl. the terminating NUL */
 #define FD_MAX_PAYLOAD (4u << 20)     /* 4 MiB */
@@ -67,6 +67,12 @@ enum fd_msg_type {
 	/* req/rep with crm-tools */
 	FD_MSG_TOOL_REQ = 50,       /* JSON {tool,args{},now?,caller?} */
 	FD_MSG_TOOL_REP = 51,       /* JSON {ok,result?|error?} */
+	/* every publisher -> its subscribers, every FD_BUS_HEARTBEAT_MS
+	 * (common/bus.c consumes it) */
+	FD_MSG_HEARTBEAT = 60,      /* JSON {instance,hears,subs}: instance is new
+	                             * per process start; hears: it is connected
+	                             * to every publisher it dials; subs: peers
+	                             * subscribed to it now */
 	FD_MSG_TYPE_MAX
 };
 

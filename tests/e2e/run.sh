@@ -158,6 +158,14 @@ if [ -d tests/scenarios ] && ls tests/scenarios/*.json >/dev/null 2>&1; then
 	fi
 fi
 
+# every subscriber hears a restarted publisher again (make faults runs
+# 20 restarts per daemon; 3 here)
+if RESTARTS=3 tests/faults/reconnect.sh --running >"$FRONTDESK_VAR/faults.log" 2>&1; then
+	ok "subscribers reconnect to every publisher after kill -9 (3x each)"
+else
+	bad "subscribers after publisher restarts (see $FRONTDESK_VAR/faults.log)"; cat "$FRONTDESK_VAR/faults.log"
+fi
+
 # the supervisor restarts a crashed daemon
 apid=$(cat "$FRONTDESK_VAR/sv/agent.pid" 2>/dev/null)
 if [ -n "$apid" ]; then

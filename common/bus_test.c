@@ -1,0 +1,191 @@
+/*
+ * bus_test.c - a subscriber hears a publisher again after the publisher's
+ * process is killed (SIGKILL, so its ipc socket file stays behind) and
+ * started anew, twenty times over ipc and five over tcp; and the
+ * watchdog re-creates a dialer that stopped trying.  The publishers are
+ * this program run again with "--pub ADDR": real processes, as the
+ * daemons are.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "bus.h"
+#include "clock.h"
+
+extern char **environ;
+
+/* --pub ADDR: publish a TRANSCRIPT every 20 ms until killed. */
+static int
+publisher_main(const char *addr)
+{
+	struct fd_bus b;
+
+	if (fd_bus_open_addrs(&b, addr, NULL, 0, NULL, 0) != 0)
+		return 1;
+	for (;;) {
+		fd_bus_publish(&b, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2);
+		fd_sleep_us(20000);
+	}
+}
+
+static pid_t
+spawn_publisher(const char *addr)
+{
+	char *argv[] = { "bus_test", "--pub", (char *)addr, NULL };
+	pid_t pid;
+
+	assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv,
+	    environ), 0);
+	return pid;
+}
+
+/* The next non-heartbeat frame within ms, its type, or -1. */
+static int
+next_frame(struct fd_bus *b, int ms)
+{
+	uint64_t end = fd_mono_us() + (uint64_t)ms * 1000;
+	struct fd_frame f;
+	nng_msg *m;
+	int type;
+
+	while (fd_mono_us() < end) {
+		if (fd_bus_recv(b, &m, &f, 100) == 0) {
+			type = f.type;
+			nng_msg_free(m);
+			return type;
+		}
+	}
+	return -1;
+}
+
+/* Drain what the killed publisher left queued. */
+static void
+drain(struct fd_bus *b)
+{
+	struct fd_frame f;
+	nng_msg *m;
+
+	while (fd_bus_recv(b, &m, &f, 0) == 0)
+		nng_msg_free(m);
+}
+
+static void
+restarts(const char *addr, int n)
+{
+	static const int types[] = { FD_MSG_TRANSCRIPT };
+	const char *subs[] = { addr };
+	struct fd_bus_peer p;
+	uint64_t inst = 0;
+	struct fd_bus b;
+	pid_t pid;
+	int i, status;
+
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
+	for (i = 0; i < n; i++) {
+		pid = spawn_publisher(addr);
+		assert_int_equal(next_frame(&b, 10000), FD_MSG_TRANSCRIPT);
+		/* its heartbeat says a new instance each time */
+		while (fd_bus_peer_get(&b, 0, &p) == 0 && p.instance == inst)
+			assert_int_equal(next_frame(&b, 1000),
+			    FD_MSG_TRANSCRIPT);
+		assert_true(p.instance != 0 && p.instance != inst);
+		inst = p.instance;
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		/* the socket went with the process: no peer until the
+		 * next one listens */
+		while (fd_bus_peer_get(&b, 0, &p) == 0 && p.pipe != 0)
+			fd_sleep_us(5000);
+		drain(&b);
+		/* half the time the new one starts before nng's next
+		 * attempt, half the time after a few refused ones */
+		if (i % 2)
+			fd_sleep_us(300000);
+	}
+	fd_bus_close(&b);
+}
+
+static void
+test_restart_ipc(void **state)
+{
+	char addr[128];
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "ipc:///tmp/fd-bus-test-%d.pub",
+	    (int)getpid());
+	restarts(addr, 20);
+	unlink(addr + 6);
+}
+
+static void
+test_restart_tcp(void **state)
+{
+	char addr[64];
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", fd_free_port());
+	restarts(addr, 5);
+}
+
+/* A dialer that gave up (closed under the bus, as nng would leave it if
+ * it stopped retrying) is replaced by the watchdog. */
+static void
+test_watchdog_redials(void **state)
+{
+	static const int types[] = { FD_MSG_TRANSCRIPT };
+	char addr[128];
+	const char *subs[] = { addr };
+	struct fd_bus_peer p;
+	struct fd_bus pub, b;
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "ipc:///tmp/fd-bus-wd-%d.pub",
+	    (int)getpid());
+	assert_int_equal(fd_bus_open_addrs(&pub, addr, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
+	assert_int_equal(fd_bus_wait_connected(&b, 5000), 0);
+	/* a live publisher's heartbeats keep its dialer: no re-dial */
+	assert_int_equal(next_frame(&b, FD_BUS_SILENT_MS * 5 / 2), -1);
+	fd_bus_peer_get(&b, 0, &p);
+	assert_int_equal(p.redials, 0);
+	assert_true(p.pipe != 0 && p.instance != 0);
+	nng_dialer_close(p.dialer);
+	while (fd_bus_peer_get(&b, 0, &p) == 0 && p.pipe != 0)
+		fd_sleep_us(5000);
+	drain(&b);
+	assert_int_equal(fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}",
+	    2), 0);
+	assert_int_equal(next_frame(&b, 300), -1);      /* deaf now */
+	assert_int_equal(fd_bus_wait_connected(&b, FD_BUS_SILENT_MS * 5), 0);
+	fd_bus_peer_get(&b, 0, &p);
+	assert_int_equal(p.redials, 1);
+	assert_int_equal(fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}",
+	    2), 0);
+	assert_int_equal(next_frame(&b, 2000), FD_MSG_TRANSCRIPT);
+	fd_bus_close(&b);
+	fd_bus_close(&pub);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restart_ipc),
+		cmocka_unit_test(test_restart_tcp),
+		cmocka_unit_test(test_watchdog_redials),
+	};
+
+	if (argc == 3 && strcmp(argv[1], "--pub") == 0)
+		return publisher_main(argv[2]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

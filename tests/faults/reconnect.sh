@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Every subscriber hears a restarted publisher again: for each daemon with
+# subscribers, RESTARTS times (20): kill -9 it, have its supervisor start
+# it at once, wait for its ready file, then require every subscriber it
+# had before to be connected to its pub socket again within 5 s
+# (connections counted on the socket file with ss).  Prints
+# "faults: N passed, N failed".
+#   tests/faults/reconnect.sh             a private stack (PROFILE, "faults")
+#   tests/faults/reconnect.sh --running   the stack the caller started
+#                                         (stack-env.sh already sourced)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+RESTARTS=${RESTARTS:-20}
+own=1
+if [ "${1:-}" = --running ]; then
+	own=0
+else
+	PROFILE=${PROFILE:-faults} . scripts/stack-env.sh
+	trap 'deploy/frontdeskctl stop >/dev/null 2>&1' EXIT
+	deploy/frontdeskctl stop >/dev/null 2>&1
+	deploy/frontdeskctl start >/dev/null || { echo "faults: stack start failed"; exit 1; }
+fi
+SV=$FRONTDESK_VAR/sv
+pass=0; fail=0
+
+peers() { ss -xH state established src "$FRONTDESK_RUNDIR/$1.pub" 2>/dev/null | wc -l; }
+
+# restart_one NAME: kill -9, immediate restart, wait ready + subscribers.
+restart_one() {
+	local name=$1 want=$2 old new i
+	old=$(cat "$SV/$name.pid")
+	kill -KILL "$old"
+	# the supervisor restarts at once on USR1 instead of backing off
+	kill -USR1 "$(cat "$SV/$name.sv")"
+	for i in $(seq 1 600); do
+		new=$(cat "$SV/$name.pid" 2>/dev/null)
+		[ -n "$new" ] && [ "$new" != "$old" ] && [ -f "$SV/$name.ready" ] &&
+		    [ "$(cat "$SV/$name.pid" 2>/dev/null)" = "$new" ] && break
+		sleep 0.1
+	done
+	[ -f "$SV/$name.ready" ] || { echo "  $name not ready again after 60 s"; return 1; }
+	for i in $(seq 1 50); do
+		[ "$(peers "$name")" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "  $name: $(peers "$name") of $want subscribers back after 5 s"
+	return 1
+}
+
+for name in $("$FRONTDESK_BIN/scheduler" -D); do
+	want=$(peers "$name")
+	[ "$want" -gt 0 ] || continue
+	bad=0
+	for r in $(seq 1 "$RESTARTS"); do
+		restart_one "$name" "$want" || bad=$((bad + 1))
+	done
+	if [ $bad = 0 ]; then
+		pass=$((pass + 1)); echo "faults ok   $name: $want subscriber(s) back after each of $RESTARTS kill -9"
+	else
+		fail=$((fail + 1)); echo "faults FAIL $name: $bad of $RESTARTS restarts left subscribers deaf"
+	fi
+done
+echo "faults: $pass passed, $fail failed"
+[ $fail -eq 0 ]
