@@ -21,10 +21,10 @@
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
 
-
 #include "bus.h"
 #include "clock.h"
 #include "log.h"
+#include "proto/payload.h"
 
 /* Streams are bursty (a reply's audio arrives faster than real time), so
  * queues are deep enough to hold several seconds of audio per daemon. */
@@ -316,18 +316,22 @@ peer_heard(struct fd_bus *b, nng_msg *m, const struct fd_frame *f)
 	struct fd_bus_peer copy;
 	fd_bus_peer_fn fn = NULL;
 	uint64_t inst = 0, old = 0;
-	json_t *j = NULL, *v;
+	json_t *j = NULL;
 	int i, hears = 0, subs = 0, changed = 0;
 	void *arg = NULL;
 
 	if (f->type == FD_MSG_HEARTBEAT) {
-		if ((j = fd_frame_json(f)) == NULL)
+		struct fd_pl_heartbeat hb;
+		char err[128];
+
+		if ((j = fd_pl_frame_heartbeat(f, &hb, err, sizeof(err))) ==
+		    NULL) {
+			log_warnx(NULL, "bus: %s", err);
 			return 1;
-		if ((v = json_object_get(j, "instance")) && json_is_string(v))
-			inst = strtoull(json_string_value(v), NULL, 16);
-		hears = json_is_true(json_object_get(j, "hears"));
-		if ((v = json_object_get(j, "subs")) && json_is_integer(v))
-			subs = (int)json_integer_value(v);
+		}
+		inst = strtoull(hb.instance, NULL, 16);
+		hears = hb.hears;
+		subs = (int)hb.subs;
 		json_decref(j);
 	}
 	pthread_mutex_lock(&b->mu);

@@ -107,6 +107,11 @@ static const struct pl_field f_tool_rep[] = {
 	OPT(tool_rep, code, PL_STR), OPT(tool_rep, error, PL_STR),
 };
 
+static const struct pl_field f_heartbeat[] = {
+	REQ(heartbeat, instance, PL_STR), REQ(heartbeat, hears, PL_BOOL),
+	REQ(heartbeat, subs, PL_INT),
+};
+
 #define D(t, f) [t] = { f, sizeof(f) / sizeof(f[0]) }
 static const struct pl_desc descs[FD_MSG_TYPE_MAX] = {
 	D(FD_MSG_CALL_START, f_call_start),
@@ -127,6 +132,7 @@ static const struct pl_desc descs[FD_MSG_TYPE_MAX] = {
 	D(FD_MSG_OUTBOUND_RESULT, f_outbound_result),
 	D(FD_MSG_TOOL_REQ, f_tool_req),
 	D(FD_MSG_TOOL_REP, f_tool_rep),
+	D(FD_MSG_HEARTBEAT, f_heartbeat),
 };
 
 static const char *const type_names[] = {

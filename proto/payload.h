@@ -146,6 +146,12 @@ struct fd_pl_tool_rep {              /* FD_MSG_TOOL_REP */
 	const char *error;               /* optional: error text when !ok */
 };
 
+struct fd_pl_heartbeat {             /* FD_MSG_HEARTBEAT */
+	const char *instance;            /* hex id, new at every process start */
+	int hears;                       /* connected to every publisher it dials */
+	int64_t subs;                    /* subscribers connected to it now */
+};
+
 /* 1 if the type carries a JSON payload described here. */
 int fd_pl_known(int type);
 
@@ -198,5 +204,6 @@ FD_PL_TYPED(outbound_sms, FD_MSG_OUTBOUND_SMS)
 FD_PL_TYPED(outbound_result, FD_MSG_OUTBOUND_RESULT)
 FD_PL_TYPED(tool_req, FD_MSG_TOOL_REQ)
 FD_PL_TYPED(tool_rep, FD_MSG_TOOL_REP)
+FD_PL_TYPED(heartbeat, FD_MSG_HEARTBEAT)
 
 #endif

@@ -53,6 +53,8 @@ static const struct {
 	    "\"+15551230001\"}" },
 	{ FD_MSG_TOOL_REP, "{\"ok\":false,\"result\":null,\"code\":\"bad_args\","
 	    "\"error\":\"phone missing\"}" },
+	{ FD_MSG_HEARTBEAT, "{\"instance\":\"00ff00ff00ff00ff\",\"hears\":true,"
+	    "\"subs\":3}" },
 };
 
 /* A struct big enough for any payload struct, suitably aligned. */
