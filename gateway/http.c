@@ -752,7 +752,7 @@ route(struct http_req *r)
 	if (strcmp(p, "/login") == 0 || strcmp(p, "/logout") == 0) {
 		if (r->method != M_POST)
 			respond_text(r, 405, "POST only\n");
-		else if (p[3] == 'g')
+		else if (strcmp(p, "/login") == 0)
 			login(r);
 		else
 			logout(r);
