@@ -447,7 +447,6 @@ static void
 test_limits(void **state)
 {
 	char out[4096], raw[16384];
-	double ms;
 	int fd, i;
 
 	(void)state;
@@ -486,7 +485,6 @@ test_limits(void **state)
 		raw[i > 0 ? i : 0] = '\0';
 		_exit(strncmp(raw, "HTTP/1.1 408", 12) == 0 ? 0 : 2);
 	}
-	(void)ms;
 	assert_true(fd > 0);
 	assert_int_equal(waitpid(fd, &i, 0), fd);
 	assert_true(WIFEXITED(i));
