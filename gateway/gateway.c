@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "gateway.h"
+#include "http_auth.h"
 #include "log.h"
 #include "rpc.h"
 #include "twiml.h"
@@ -69,6 +70,8 @@ static const struct fd_cfg_opt opts[] = {
 	    "false", 0, 0, NULL },
 	{ "gateway.api_token", FD_CFG_STR, gw_cfg.api_token,
 	    sizeof(gw_cfg.api_token), "", 0, 0, "FRONTDESK_API_TOKEN" },
+	{ "gateway.api_tokens", FD_CFG_STR, gw_cfg.api_tokens,
+	    sizeof(gw_cfg.api_tokens), "", 0, 0, "FRONTDESK_API_TOKENS" },
 	{ "gateway.max_calls", FD_CFG_INT, &gw_cfg.max_calls, 0, "1000", 1,
 	    100000, NULL },
 	{ "gateway.twilio_api_base", FD_CFG_STR, gw_cfg.twilio_api_base,
@@ -99,6 +102,7 @@ static const struct lws_protocols protocols[] = {
 };
 
 static int check_config(char *err, size_t errlen);
+static void warn_closed_api(void);
 static void *bus_main(void *arg);
 static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
@@ -163,6 +167,7 @@ gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_TIMER:        /* only http.c sets timers */
 		return http_callback(wsi, reason, conn, in, len);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:
@@ -212,7 +217,9 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.gid = -1;
 	info.uid = -1;
-	info.max_http_header_data = 8192;
+	/* http.c answers 431 past its own, smaller budget: lws drops a
+	 * request that overflows this buffer without a callback */
+	info.max_http_header_data = 32768;
 	info.timeout_secs = 20;
 	if (strchr(gw_cfg.listen_addr, '.') != NULL)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
@@ -227,6 +234,7 @@ main(int argc, char **argv)
 	    gw_cfg.listen_addr, gw_cfg.listen_port, gw_cfg.public_url,
 	    gw_cfg.validate_signature ? "checked" : "NOT checked",
 	    gw_cfg.allow_test_clock ? ", test clock allowed" : "");
+	warn_closed_api();
 	fd_bus_ready_when_connected(&gw_bus, "hearing agent, tts-worker and "
 	    "scheduler");
 
@@ -236,9 +244,11 @@ main(int argc, char **argv)
 			pthread_mutex_lock(&gw_lock);
 			rv = fd_daemon_reload(opts, FD_CFG_N(opts));
 			pthread_mutex_unlock(&gw_lock);
-			if (rv == 0)
+			if (rv == 0) {
 				log_info(NULL, "listen address, port and "
 				    "max_calls changes need a restart");
+				warn_closed_api();
+			}
 		}
 		now = fd_mono_us();
 		if (now < polled + SERVICE_MIN_US)
@@ -281,7 +291,21 @@ check_config(char *err, size_t errlen)
 		    "http:// or https:// URL", gw_cfg.public_url);
 		return -1;
 	}
-	return 0;
+	/* last: it takes the new tokens only if the rest was accepted */
+	return auth_configure(gw_cfg.api_token, gw_cfg.api_tokens, err,
+	    errlen);
+}
+
+/* The API and dashboard are closed without a token: say so at start. */
+static void
+warn_closed_api(void)
+{
+	if (auth_ntokens() == 0)
+		log_warnx(NULL, "admin API closed: set FRONTDESK_API_TOKEN "
+		    "(or FRONTDESK_API_TOKENS, role:token items) to use the "
+		    "dashboard and /api/v1; they answer 401 until then");
+	else
+		log_info(NULL, "admin API: %d token(s)", auth_ntokens());
 }
 
 static void *

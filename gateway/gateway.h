@@ -27,7 +27,8 @@ struct gw_cfg {
 	char auth_token[128];           /* TWILIO_AUTH_TOKEN */
 	int validate_signature;
 	int allow_test_clock;           /* honour FdNow -> <Parameter now> */
-	char api_token[128];            /* FRONTDESK_API_TOKEN, "" = open */
+	char api_token[272];            /* FRONTDESK_API_TOKEN (admin) */
+	char api_tokens[2048];          /* FRONTDESK_API_TOKENS role:token */
 	int max_calls;
 	char twilio_api_base[256];
 	char account_sid[64];           /* TWILIO_ACCOUNT_SID */

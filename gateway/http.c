@@ -5,10 +5,22 @@
  * and counters, the call-record API (answered by crm-tools over req/rep)
  * and a small dashboard page.
  *
+ * The dashboard and /api/v1/... need credentials (http_auth.c): a Bearer
+ * token, or the session cookie the login form (POST /login) sets.  Without
+ * them the dashboard answers 401 with that form.  Only /healthz and the
+ * Twilio endpoints (which carry signatures) are open.
+ *
+ * Request limits, answered rather than dropped: a request header larger
+ * than HTTP_HEADER_MAX is answered 431, a Content-Length above
+ * HTTP_BODY_MAX 413 before any of the body is read, and a body that has
+ * not all come HTTP_BODY_TIMEOUT_S after the headers 408; each of these
+ * closes the connection.
+ *
  * The rpc calls to crm-tools run on worker threads; when one finishes the
  * worker wakes lws and the service thread writes the response, so a slow
  * database never holds up the audio of live calls.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +31,7 @@
 #include "callinfo.h"
 #include "clock.h"
 #include "gateway.h"
+#include "http_auth.h"
 #include "log.h"
 #include "sbuf.h"
 #include "twilio.h"
@@ -26,6 +39,11 @@
 #include "workq.h"
 
 #define HTTP_BODY_MAX (64 * 1024)
+#define HTTP_BODY_TIMEOUT_S 10
+/* Our own budget for request headers; lws's buffer (gateway.c) is larger
+ * so that a request between the two is still parsed and answered 431. */
+#define HTTP_HEADER_MAX 8192
+#define HTTP_XHDRS 3
 #define RPC_TIMEOUT_MS 2000
 #define HTTP_CHUNK 16384
 /* when to ask again after a 503 for crm-tools or its database */
@@ -51,7 +69,11 @@ struct http_req {
 	char *resp;
 	size_t resp_len, resp_off;
 	int hdr_sent;
-	int retry_after_s;              /* > 0: a Retry-After header */
+	struct {
+		const char *name;       /* "location:" */
+		char value[200];
+	} xh[HTTP_XHDRS];               /* more response headers */
+	int nxh;
 };
 
 struct rpc_job {
@@ -78,12 +100,17 @@ static void respond_json(struct http_req *r, unsigned status, json_t *j);
 static int write_response(struct http_req *r);
 static void req_release(struct gw_conn *conn);
 static int body_expected(struct http_req *r);
+static void add_header(struct http_req *r, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int limits_exceeded(struct http_req *r);
+static int authorized(struct http_req *r);
 
 int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     struct gw_conn *conn, void *in, size_t len)
 {
 	struct http_req *r;
+	char addr[64];
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
@@ -103,9 +130,27 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		else
 			r->method = M_OTHER;
 		GW_STAT_ADD(http_requests, 1);
-		if (body_expected(r))
+		if (limits_exceeded(r))
+			return 0;       /* answered; closed after */
+		if (body_expected(r)) {
+			/* lws re-arms its own timeout at every piece of
+			 * the body: this one bounds the whole body */
+			lws_set_timer_usecs(wsi, (lws_usec_t)
+			    HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
 			return 0;       /* route once it is in */
+		}
 		route(r);
+		return 0;
+	case LWS_CALLBACK_TIMER:
+		if ((r = conn->req) == NULL || r->routed)
+			return 0;
+		r->routed = 1;
+		r->close_after = 1;
+		auth_peer(wsi, addr, sizeof(addr));
+		log_warnx(NULL, "http: %s %s: body not in after %d s (%zu "
+		    "bytes): 408", addr, r->path, HTTP_BODY_TIMEOUT_S,
+		    r->body.len);
+		respond_text(r, 408, "request body too slow\n");
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		if ((r = conn->req) == NULL)
@@ -120,6 +165,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if ((r = conn->req) == NULL)
 			return -1;
+		lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
 		route(r);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -169,9 +215,55 @@ body_expected(struct http_req *r)
 		return atol(cl) > 0;
 	r->close_after = 1;
 	if (strcmp(r->path, "/twilio/voice") == 0 ||
-	    strcmp(r->path, "/twilio/status") == 0) {
+	    strcmp(r->path, "/twilio/status") == 0 ||
+	    strcmp(r->path, "/login") == 0) {
 		r->routed = 1;
 		respond_text(r, 411, "Content-Length required\n");
+	}
+	return 0;
+}
+
+/*
+ * Headers over our budget: 431.  A Content-Length over HTTP_BODY_MAX: 413
+ * before any of the body is read.  Both close the connection after the
+ * answer (the rest of the request is never read).  lws keeps the headers
+ * it knows by name, so those are what is counted; an unknown header only
+ * counts against lws's own, larger buffer.
+ */
+static int
+limits_exceeded(struct http_req *r)
+{
+	char cl[24], addr[64], *end;
+	long long n;
+	size_t hb = 0;
+	int t;
+
+	for (t = 0; t < WSI_TOKEN_COUNT; t++)
+		hb += (size_t)lws_hdr_total_length(r->wsi,
+		    (enum lws_token_indexes)t);
+	if (hb > HTTP_HEADER_MAX) {
+		auth_peer(r->wsi, addr, sizeof(addr));
+		log_warnx(NULL, "http: %s: request headers of %zu bytes "
+		    "(limit %d): 431", addr, hb, HTTP_HEADER_MAX);
+		r->routed = 1;
+		r->close_after = 1;
+		respond_text(r, 431, "request headers too large\n");
+		return 1;
+	}
+	if (r->method == M_POST && lws_hdr_copy(r->wsi, cl, sizeof(cl),
+	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+		n = strtoll(cl, &end, 10);
+		if (n > HTTP_BODY_MAX || n < 0 || *end != '\0') {
+			auth_peer(r->wsi, addr, sizeof(addr));
+			log_warnx(NULL, "http: %s %s: Content-Length %.20s "
+			    "(limit %d): 413", addr, r->path, cl,
+			    HTTP_BODY_MAX);
+			r->routed = 1;
+			r->close_after = 1;
+			r->body_too_big = 1;
+			respond_text(r, 413, "body too large\n");
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -327,23 +419,148 @@ twilio_status(struct http_req *r)
 	fd_form_free(&form);
 }
 
-/* API */
+/* Credentials */
 
-static int
-api_authorized(struct http_req *r)
+static const char *
+method_name(const struct http_req *r)
 {
-	char h[300];
-	size_t tl = strlen(gw_cfg.api_token);
-	int n;
-
-	if (tl == 0)
-		return 1;
-	n = lws_hdr_copy(r->wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (n < 8 || strncasecmp(h, "Bearer ", 7) != 0)
-		return 0;
-	return strlen(h + 7) == tl && CRYPTO_memcmp(h + 7, gw_cfg.api_token,
-	    tl) == 0;
+	return r->method == M_GET ? "GET" : r->method == M_POST ? "POST" :
+	    "other";
 }
+
+/* The login form; msg is plain text. */
+static char *
+login_page(const char *msg)
+{
+	static const char fmt[] =
+	    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"><title>frontdesk - sign in</title></head>\n"
+	    "<body style=\"font: 15px system-ui, sans-serif; margin: 3em\">\n"
+	    "<h1 style=\"font-size: 19px\">frontdesk calls</h1>\n<p>%s</p>\n"
+	    "<form method=\"post\" action=\"/login\">\n"
+	    "<input name=\"token\" type=\"password\" autocomplete="
+	    "\"current-password\" placeholder=\"API token\" autofocus "
+	    "required>\n<button>Sign in</button>\n</form>\n</body></html>\n";
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_printf(&b, fmt, msg);
+	return sbuf_done(&b);
+}
+
+static void
+respond_unauthorized(struct http_req *r, int page, const char *msg)
+{
+	add_header(r, "www-authenticate:", "Bearer realm=\"frontdesk\"");
+	if (page)
+		respond(r, 401, "text/html; charset=utf-8", login_page(msg));
+	else
+		respond_json(r, 401, json_pack("{s:s}", "error", msg));
+}
+
+static void
+respond_throttled(struct http_req *r, unsigned retry_after)
+{
+	add_header(r, "retry-after:", "%u", retry_after);
+	respond_json(r, 429, json_pack("{s:s, s:i}", "error",
+	    "too many wrong credentials from this address", "retry_after_s",
+	    (int)retry_after));
+}
+
+/*
+ * The dashboard and the API: 1 if the request may go on; else the answer
+ * is sent (401 with the login form for the page, 401 JSON for the API,
+ * 429 while the address is locked out, 403 for a viewer's non-GET).
+ */
+static int
+authorized(struct http_req *r)
+{
+	struct auth_result a;
+	int page = strncmp(r->path, "/api/", 5) != 0;
+
+	auth_request(r->wsi, method_name(r), r->path, &a);
+	switch (a.verdict) {
+	case AUTH_OK:
+		if (a.role != AUTH_ROLE_ADMIN && r->method != M_GET) {
+			respond_json(r, 403, json_pack("{s:s}", "error",
+			    "this token may only read"));
+			return 0;
+		}
+		return 1;
+	case AUTH_THROTTLED:
+		respond_throttled(r, a.retry_after);
+		return 0;
+	case AUTH_WRONG:
+		respond_unauthorized(r, page, page ? "Wrong or expired "
+		    "credentials: sign in with an API token." :
+		    "wrong credentials");
+		return 0;
+	case AUTH_MISSING:
+	default:
+		respond_unauthorized(r, page, page ? (auth_ntokens() ? "Sign "
+		    "in with an API token (FRONTDESK_API_TOKEN)." : "The "
+		    "dashboard is closed: no API token is configured. Set "
+		    "FRONTDESK_API_TOKEN and restart the gateway.") :
+		    "missing bearer token");
+		return 0;
+	}
+}
+
+/* The dashboard cookie is sent only to this site (SameSite=Strict), never
+ * to scripts (HttpOnly), and only over TLS when the public URL is https
+ * (browsers treat http://localhost as secure too). */
+static void
+session_cookie(struct http_req *r, const char *value, int max_age)
+{
+	add_header(r, "set-cookie:", AUTH_COOKIE "=%s; Path=/; HttpOnly; "
+	    "SameSite=Strict; Max-Age=%d%s", value, max_age,
+	    strncmp(gw_cfg.public_url, "https:", 6) == 0 ? "; Secure" : "");
+}
+
+/* POST /login, form token=...: the cookie and back to the dashboard. */
+static void
+login(struct http_req *r)
+{
+	struct auth_result a;
+	struct fd_form form;
+
+	if (r->body_too_big) {
+		respond_text(r, 413, "body too large\n");
+		return;
+	}
+	if (fd_form_parse(r->body.p ? r->body.p : "", r->body.len, &form) !=
+	    0) {
+		respond_text(r, 400, "malformed form body\n");
+		return;
+	}
+	auth_token(r->wsi, fd_form_get(&form, "token"), r->path, &a);
+	fd_form_free(&form);
+	if (r->body.p)
+		OPENSSL_cleanse(r->body.p, r->body.len);
+	if (a.verdict == AUTH_THROTTLED) {
+		respond_throttled(r, a.retry_after);
+		return;
+	}
+	if (a.verdict != AUTH_OK) {
+		respond_unauthorized(r, 1, "Wrong token.");
+		return;
+	}
+	session_cookie(r, a.session, 12 * 3600);
+	add_header(r, "location:", "/");
+	respond_text(r, 303, "signed in\n");
+}
+
+/* POST /logout: the cookie goes. */
+static void
+logout(struct http_req *r)
+{
+	session_cookie(r, "", 0);
+	add_header(r, "location:", "/");
+	respond_text(r, 303, "signed out\n");
+}
+
+/* API */
 
 static void
 rpc_run(struct workq_job *j)
@@ -429,7 +646,7 @@ http_on_wake(void)
 			GW_STAT_ADD(rpc_timeouts, 1);
 			log_warnx(NULL, "api: crm-tools %s: %s", rj->tool,
 			    nng_strerror(rj->rv));
-			r->retry_after_s = RETRY_AFTER_S;
+			add_header(r, "retry-after:", "%d", RETRY_AFTER_S);
 			respond_json(r, 503, json_pack("{s:s, s:s}", "error",
 			    "crm-tools did not answer", "code",
 			    "crm_unavailable"));
@@ -451,7 +668,8 @@ http_on_wake(void)
 			else if (code && strcmp(code, "db_unavailable") == 0) {
 				/* nothing about it waits in crm-tools either */
 				st = 503;
-				r->retry_after_s = RETRY_AFTER_S;
+				add_header(r, "retry-after:", "%d",
+				    RETRY_AFTER_S);
 			} else
 				st = 502;
 			respond_json(r, st, json_pack("{s:s, s:s}", "error",
@@ -548,6 +766,19 @@ route(struct http_req *r)
 			twilio_status(r);
 		return;
 	}
+	if (strcmp(p, "/login") == 0 || strcmp(p, "/logout") == 0) {
+		if (r->method != M_POST)
+			respond_text(r, 405, "POST only\n");
+		else if (strcmp(p, "/login") == 0)
+			login(r);
+		else
+			logout(r);
+		return;
+	}
+	/* everything that shows call data: credentials before anything */
+	if ((strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0 ||
+	    strncmp(p, "/api/", 5) == 0) && !authorized(r))
+		return;
 	if (r->method != M_GET) {
 		respond_text(r, strncmp(p, "/api/", 5) == 0 ||
 		    strcmp(p, "/healthz") == 0 || strcmp(p, "/") == 0 ? 405 :
@@ -562,9 +793,6 @@ route(struct http_req *r)
 	} else if (strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0) {
 		respond(r, 200, "text/html; charset=utf-8",
 		    strdup(gw_dashboard_html));
-	} else if (strncmp(p, "/api/", 5) == 0 && !api_authorized(r)) {
-		respond_json(r, 401, json_pack("{s:s}", "error",
-		    "missing or wrong bearer token"));
 	} else if (strcmp(p, "/api/v1/stats") == 0)
 		api_stats(r);
 	else if (strcmp(p, "/api/v1/calls") == 0)
@@ -576,6 +804,20 @@ route(struct http_req *r)
 }
 
 /* Responses */
+
+static void
+add_header(struct http_req *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nxh >= HTTP_XHDRS)
+		return;
+	r->xh[r->nxh].name = name;
+	va_start(ap, fmt);
+	vsnprintf(r->xh[r->nxh].value, sizeof(r->xh[r->nxh].value), fmt, ap);
+	va_end(ap);
+	r->nxh++;
+}
 
 static void
 respond(struct http_req *r, unsigned status, const char *ctype, char *body)
@@ -624,20 +866,22 @@ write_response(struct http_req *r)
 {
 	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
 	unsigned char *end = hdr + sizeof(hdr) - 1;
-	char ra[16];
 	size_t n;
-	int last;
+	int last, i;
 
 	if (!r->hdr_sent) {
-		snprintf(ra, sizeof(ra), "%d", r->retry_after_s);
 		if (lws_add_http_common_headers(r->wsi, r->status, r->ctype,
-		    r->resp_len, &p, end) ||
-		    lws_add_http_header_by_name(r->wsi,
+		    r->resp_len, &p, end))
+			return -1;
+		for (i = 0; i < r->nxh; i++)
+			if (lws_add_http_header_by_name(r->wsi,
+			    (const unsigned char *)r->xh[i].name,
+			    (const unsigned char *)r->xh[i].value,
+			    (int)strlen(r->xh[i].value), &p, end))
+				return -1;
+		if (lws_add_http_header_by_name(r->wsi,
 		    (const unsigned char *)"cache-control:",
 		    (const unsigned char *)"no-store", 8, &p, end) ||
-		    (r->retry_after_s > 0 && lws_add_http_header_by_name(r->wsi,
-		    (const unsigned char *)"retry-after:",
-		    (const unsigned char *)ra, (int)strlen(ra), &p, end)) ||
 		    (r->close_after && lws_add_http_header_by_token(r->wsi,
 		    WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
 		    &p, end)) ||

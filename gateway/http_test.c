@@ -5,6 +5,12 @@
  * or %2C (lws decodes the query, the gateway writes it back), a POST
  * with neither body nor Content-Length answered at once (405, 411), and
  * a SIGHUP reload that takes a new public_url and refuses a broken file.
+ * Credentials: the dashboard and /api/v1 answer 401 without them (and with
+ * no token configured at all), admin and viewer tokens, the sign-in
+ * cookie, wrong ones logged and throttled per client address (the client
+ * binds other 127/8 addresses to be another client).  Request limits:
+ * 413 on a large Content-Length before any body, 431 on large headers,
+ * 408 for a body that trickles in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,12 +39,15 @@
 #include "twilio.h"
 
 #define TOKEN "http-test-token"
+#define ADMIN "admin-0123456789abcdef"
+#define VIEWER "viewer-0123456789abcdef"
 #define BODY "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15551230000" \
 	"&To=%2B15555550100"
 
 static char conf[64], gwlog[64], rundir[64];
 static int port;
 static pid_t gw;
+static int with_tokens = 1;
 
 static void
 write_conf(const char *public_url)
@@ -47,8 +56,9 @@ write_conf(const char *public_url)
 
 	assert_non_null(f);
 	fprintf(f, "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
-	    "public_url = \"%s\"; validate_signature = true; };\n", rundir,
-	    port, public_url);
+	    "public_url = \"%s\"; validate_signature = true;\n%s };\n", rundir,
+	    port, public_url, with_tokens ? "api_token = \"" ADMIN "\"; "
+	    "api_tokens = \"viewer:" VIEWER "\";" : "");
 	fclose(f);
 }
 
@@ -116,6 +126,69 @@ webhook(const char *path_query, const char *signed_url)
 	    "X-Twilio-Signature: %s\r\nContent-Length: %zu\r\n\r\n%s",
 	    path_query, sig, strlen(BODY), BODY);
 	return request(raw, NULL);
+}
+
+/* One request from source address src with "Connection: close": the
+ * status code (0 if none within timeout_s), the whole answer in out. */
+static int
+xchg(const char *src, const char *raw, char *out, size_t outlen,
+    int timeout_s, double *ms)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = { timeout_s, 0 };
+	uint64_t t0;
+	size_t got = 0;
+	ssize_t n;
+	int fd, code = 0;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, &sa.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	t0 = fd_mono_us();
+	assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
+	while (got < outlen - 1 && (n = read(fd, out + got, outlen - 1 -
+	    got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd);
+	if (ms)
+		*ms = (fd_mono_us() - t0) / 1e3;
+	if (sscanf(out, "HTTP/1.%*d %d", &code) != 1)
+		code = 0;
+	return code;
+}
+
+/* GET path from src with an optional extra header line ("" for none). */
+static int
+get(const char *src, const char *path, const char *hdr, char *out,
+    size_t outlen)
+{
+	char raw[1024];
+
+	snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s"
+	    "Connection: close\r\n\r\n", path, hdr, hdr[0] ? "\r\n" : "");
+	return xchg(src, raw, out, outlen, 5, NULL);
+}
+
+static int
+log_count(const char *what)
+{
+	char line[4096];
+	FILE *f = fopen(gwlog, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
 }
 
 static int
@@ -236,9 +309,236 @@ test_post_without_length(void **state)
 	    411);
 	assert_true(ms < 1000);
 	assert_int_equal(request("POST /api/v1/calls HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer " ADMIN "\r\n"
 	    "Content-Length: 3\r\n\r\nx=1", &ms), 405);
 	assert_int_equal(request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
 	    &ms), 200);
+}
+
+static void
+test_auth_tokens(void **state)
+{
+	char out[8192];
+
+	(void)state;
+	/* call data: nothing without credentials */
+	assert_int_equal(get("127.0.0.1", "/api/v1/calls", "", out,
+	    sizeof(out)), 401);
+	assert_non_null(strstr(out, "www-authenticate: Bearer"));
+	assert_int_equal(get("127.0.0.1", "/api/v1/calls/CA0123456789abcdef"
+	    "0123456789abcdef", "", out, sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "", out,
+	    sizeof(out)), 401);
+	/* the dashboard: the sign-in form, not the page */
+	assert_int_equal(get("127.0.0.1", "/", "", out, sizeof(out)), 401);
+	assert_non_null(strstr(out, "action=\"/login\""));
+	assert_null(strstr(out, "/api/v1/calls"));
+	assert_int_equal(get("127.0.0.1", "/index.html", "", out,
+	    sizeof(out)), 401);
+	assert_true(log_has("auth: 401 for 127.0.0.1 GET /api/v1/calls: no "
+	    "credentials"));
+	/* open: health and the Twilio side */
+	assert_int_equal(get("127.0.0.1", "/healthz", "", out, sizeof(out)),
+	    200);
+	/* admin, any case of "Bearer"; viewer reads */
+	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "\"frames_in\""));
+	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "Authorization: "
+	    "bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "Authorization: "
+	    "Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/", "Authorization: Bearer " VIEWER,
+	    out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "/api/v1/calls"));
+	/* a viewer only reads: 403 before the method is looked at; admin
+	 * gets as far as the method (405) */
+	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
+	    "Host: x\r\nAuthorization: Bearer " VIEWER "\r\nConnection: "
+	    "close\r\nContent-Length: 3\r\n\r\nx=1", out, sizeof(out), 5,
+	    NULL), 403);
+	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
+	    "Host: x\r\nAuthorization: Bearer " ADMIN "\r\nConnection: "
+	    "close\r\nContent-Length: 3\r\n\r\nx=1", out, sizeof(out), 5,
+	    NULL), 405);
+}
+
+static void
+test_auth_cookie(void **state)
+{
+	char out[8192], raw[512], cookie[128], *c;
+	size_t n;
+
+	(void)state;
+	/* a wrong token in the form: 401 with the form again */
+	assert_int_equal(xchg("127.0.0.4", "POST /login HTTP/1.1\r\nHost: x"
+	    "\r\nConnection: close\r\nContent-Length: 12\r\n\r\n"
+	    "token=wrong1", out, sizeof(out), 5, NULL), 401);
+	assert_null(strstr(out, "set-cookie"));
+	assert_non_null(strstr(out, "action=\"/login\""));
+	snprintf(raw, sizeof(raw), "POST /login HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\nContent-Type: application/x-www-form-"
+	    "urlencoded\r\nContent-Length: %zu\r\n\r\ntoken=%s",
+	    strlen("token=" VIEWER), VIEWER);
+	assert_int_equal(xchg("127.0.0.4", raw, out, sizeof(out), 5, NULL),
+	    303);
+	assert_non_null(strstr(out, "location: /\r\n"));
+	assert_non_null(c = strstr(out, "set-cookie: fd_session="));
+	assert_non_null(strstr(c, "HttpOnly"));
+	assert_non_null(strstr(c, "SameSite=Strict"));
+	assert_non_null(strstr(c, "Secure"));   /* public_url is https */
+	c += strlen("set-cookie: ");
+	n = strcspn(c, ";");
+	assert_true(n < sizeof(cookie) - 8);
+	/* the cookie is not the token */
+	assert_null(strstr(c, VIEWER));
+	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)n, c);
+	assert_int_equal(get("127.0.0.4", "/", cookie, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "frontdesk calls"));
+	assert_int_equal(get("127.0.0.4", "/api/v1/stats", cookie, out,
+	    sizeof(out)), 200);
+	/* a forged cookie is a wrong credential */
+	assert_int_equal(get("127.0.0.4", "/api/v1/stats", "Cookie: "
+	    "fd_session=0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef", out, sizeof(out)), 401);
+	assert_true(log_has("auth: 401 for 127.0.0.4 GET /api/v1/stats: "
+	    "stale or wrong session cookie"));
+	/* signing out clears it */
+	assert_int_equal(xchg("127.0.0.4", "POST /logout HTTP/1.1\r\nHost: x"
+	    "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", out,
+	    sizeof(out), 5, NULL), 303);
+	assert_non_null(strstr(out, "set-cookie: fd_session=; "));
+	assert_non_null(strstr(out, "Max-Age=0"));
+}
+
+static void
+test_auth_throttle(void **state)
+{
+	char out[8192];
+	int i, before = log_count("auth: 401 for 127.0.0.3 GET "
+	    "/api/v1/calls: wrong token");
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(get("127.0.0.3", "/api/v1/calls",
+		    "Authorization: Bearer guess-number-00000000", out,
+		    sizeof(out)), 401);
+	/* one line per attempt; the guess itself is never logged */
+	assert_int_equal(log_count("auth: 401 for 127.0.0.3 GET "
+	    "/api/v1/calls: wrong token"), before + 5);
+	assert_false(log_has("guess-number"));
+	assert_true(log_has("auth: 127.0.0.3 locked out for 30 s"));
+	/* locked out: even the right token is not looked at */
+	assert_int_equal(get("127.0.0.3", "/api/v1/stats", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 429);
+	assert_non_null(strstr(out, "retry-after: "));
+	assert_true(atoi(strstr(out, "retry-after: ") + 13) >= 25);
+	assert_int_equal(xchg("127.0.0.3", "POST /login HTTP/1.1\r\nHost: x"
+	    "\r\nConnection: close\r\nContent-Length: 28\r\n\r\n"
+	    "token=" ADMIN, out, sizeof(out), 5, NULL), 429);
+	/* another address is not affected, nor open endpoints */
+	assert_int_equal(get("127.0.0.5", "/api/v1/stats", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.3", "/healthz", "", out, sizeof(out)),
+	    200);
+}
+
+static void
+test_limits(void **state)
+{
+	char out[4096], raw[16384];
+	int fd, i;
+
+	(void)state;
+	/* 413 on the length alone: no body is sent at all */
+	assert_int_equal(xchg("127.0.0.1", "POST /twilio/voice HTTP/1.1\r\n"
+	    "Host: x\r\nContent-Length: 10485760\r\n\r\n", out, sizeof(out),
+	    5, NULL), 413);
+	assert_int_equal(xchg("127.0.0.1", "POST /login HTTP/1.1\r\n"
+	    "Host: x\r\nContent-Length: 99999999999999999999\r\n\r\n", out,
+	    sizeof(out), 5, NULL), 413);
+	/* 431 for headers over the budget (a long User-Agent) */
+	i = snprintf(raw, sizeof(raw), "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	    "User-Agent: ");
+	memset(raw + i, 'a', 12000);
+	snprintf(raw + i + 12000, sizeof(raw) - (size_t)i - 12000,
+	    "\r\n\r\n");
+	assert_int_equal(xchg("127.0.0.1", raw, out, sizeof(out), 5, NULL),
+	    431);
+	/* a body trickling in, a byte a second: 408 once 10 s are up,
+	 * though lws saw data all along */
+	if ((fd = fork()) == 0) {
+		struct sockaddr_in sa;
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			_exit(1);
+		dprintf(s, "POST /twilio/status HTTP/1.1\r\nHost: x\r\n"
+		    "Content-Length: 100\r\n\r\n");
+		for (i = 0; i < 30 && write(s, "a", 1) == 1; i++)
+			fd_sleep_us(1000000);
+		i = read(s, raw, sizeof(raw) - 1);
+		raw[i > 0 ? i : 0] = '\0';
+		_exit(strncmp(raw, "HTTP/1.1 408", 12) == 0 ? 0 : 2);
+	}
+	assert_true(fd > 0);
+	assert_int_equal(waitpid(fd, &i, 0), fd);
+	assert_true(WIFEXITED(i));
+	assert_int_equal(WEXITSTATUS(i), 0);
+	assert_true(log_has("/twilio/status: body not in after 10 s"));
+	assert_int_equal(get("127.0.0.1", "/healthz", "", out, sizeof(out)),
+	    200);
+}
+
+/* No token at all: closed, and said so; then the tokens come back. */
+static void
+test_no_token(void **state)
+{
+	char out[8192];
+	FILE *f;
+	int i, n = log_count("config reloaded");
+
+	(void)state;
+	with_tokens = 0;
+	write_conf("https://fd.example.com");
+	kill(gw, SIGHUP);
+	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
+		fd_sleep_us(100000);
+	assert_true(log_has("admin API closed: set FRONTDESK_API_TOKEN"));
+	assert_int_equal(get("127.0.0.6", "/api/v1/calls", "", out,
+	    sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.6", "/", "", out, sizeof(out)), 401);
+	assert_non_null(strstr(out, "no API token is configured"));
+	/* the token that worked before does not now */
+	assert_int_equal(get("127.0.0.6", "/api/v1/stats", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 401);
+	with_tokens = 1;
+	write_conf("https://fd.example.com");
+	n = log_count("config reloaded");
+	kill(gw, SIGHUP);
+	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
+		fd_sleep_us(100000);
+	assert_int_equal(get("127.0.0.6", "/api/v1/stats", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	/* a short token is refused: the old ones stay */
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
+	    "public_url = \"https://fd.example.com\"; api_tokens = "
+	    "\"viewer:short\"; };\n", rundir, port);
+	fclose(f);
+	n = log_count("reload refused");
+	kill(gw, SIGHUP);
+	for (i = 0; i < 50 && log_count("reload refused") == n; i++)
+		fd_sleep_us(100000);
+	assert_true(log_has("an API token (viewer) has 5 characters"));
+	assert_int_equal(get("127.0.0.6", "/api/v1/stats", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	write_conf("https://fd.example.com");
 }
 
 static void
@@ -275,6 +575,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature_query),
 		cmocka_unit_test(test_post_without_length),
+		cmocka_unit_test(test_auth_tokens),
+		cmocka_unit_test(test_auth_cookie),
+		cmocka_unit_test(test_auth_throttle),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_no_token),
 		cmocka_unit_test(test_reload),
 	};
 

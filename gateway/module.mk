@@ -1,5 +1,6 @@
 BINS += gateway
-gateway_SRCS = gateway/gateway.c gateway/http.c gateway/media.c \
+gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
+               gateway/media.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/callinfo.c gateway/workq.c \
                gateway/sbuf.c gateway/dashboard.c

@@ -30,5 +30,5 @@ psqlq "select a.id, s.name as service, to_char(lower(a.during), 'Dy YYYY-MM-DD H
         where a.source_call_sid = '$sid'" 2>&1 | sed 's/^/  /'
 echo
 echo "== the call record (GET /api/v1/calls/$sid), as the dashboard shows it"
-curl -fsS "$GW/api/v1/calls/$sid" | python3 scripts/show-call.py
+apicurl -fsS "$GW/api/v1/calls/$sid" | python3 scripts/show-call.py
 exit $rc

@@ -20,6 +20,9 @@ export FRONTDESK_REDIS_PORT=$((6550 + off))
 export FRONTDESK_SEED_ANCHOR=${FRONTDESK_SEED_ANCHOR:-2026-11-20}   # scenarios pin their clock near this day
 export FRONTDESK_VPIC_URL=${FRONTDESK_VPIC_URL:-none}   # offline stacks: no vPIC lookups
 export TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-$PROFILE-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
+# the dashboard and /api/v1 are closed without a token: every private
+# stack has its own, used by callsim, the demo and the e2e checks
+export FRONTDESK_API_TOKEN=${FRONTDESK_API_TOKEN:-$PROFILE-api-$(od -An -N16 -tx8 /dev/urandom | tr -d ' ')}
 export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-AC$(printf %032d "$off")}
 export FRONTDESK_CONFIG=$top/$BUILD/$PROFILE/frontdesk.conf
 GW_PORT=$((18080 + off * 10))
@@ -34,6 +37,8 @@ sed -e "s|rundir = \"[^\"]*\"|rundir = \"$FRONTDESK_RUNDIR\"|" \
     "$top/etc/frontdesk.conf" >"$FRONTDESK_CONFIG"
 CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC --carrier-port $CARRIER_PORT"
 BUSINESS_TZ=$(sed -n 's/^ *timezone = "\(.*\)".*/\1/p' "$FRONTDESK_CONFIG" | head -1)
+# curl against the admin API with this stack's token
+apicurl() { curl -H "Authorization: Bearer $FRONTDESK_API_TOKEN" "$@"; }
 psqlq() { PGTZ=${BUSINESS_TZ:-UTC} psql -h "$FRONTDESK_RUNDIR" -p "$FRONTDESK_PG_PORT" -U frontdesk -d frontdesk -Atc "$1"; }
 wait_healthy() {
 	local i

@@ -51,6 +51,26 @@ else
 	bad "signed webhook: $out"
 fi
 
+# call data is closed without credentials; the stack's token opens it
+for path in /api/v1/calls /; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$GW$path")
+	[ "$code" = 401 ] && ok "GET $path without a token: 401" || bad "GET $path without a token answered $code, want 401"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong-$FRONTDESK_API_TOKEN" "$GW/api/v1/calls")
+[ "$code" = 401 ] && ok "GET /api/v1/calls with a wrong token: 401" || bad "wrong token answered $code, want 401"
+for path in "/api/v1/calls?limit=5" /; do
+	code=$(apicurl -s -o /dev/null -w '%{http_code}' "$GW$path")
+	[ "$code" = 200 ] && ok "GET $path with the token: 200" || bad "GET $path with the token answered $code, want 200"
+done
+# request limits: answered, not dropped or held
+host=${GW#http://}
+read -r code ms < <(python3 tests/e2e/slow_http.py "${host%:*}" "${host##*:}" bigcl)
+[ "$code" = 413 ] && ok "POST announcing 10 MB: 413 before the body ($ms ms)" || bad "POST announcing 10 MB answered '$code', want 413"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "User-Agent: $(head -c 12000 /dev/zero | tr '\0' a)" "$GW/healthz")
+[ "$code" = 431 ] && ok "12 KB request header: 431" || bad "12 KB request header answered $code, want 431"
+read -r code ms < <(python3 tests/e2e/slow_http.py "${host%:*}" "${host##*:}" slow)
+[ "$code" = 408 ] && [ "$ms" -lt 15000 ] && ok "body a byte a second: 408 after $ms ms" || bad "slow body answered '$code' after $ms ms, want 408 within 15 s"
+
 # malformed Media Streams traffic must not take the gateway down
 gwpid=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
 $CALLSIM --send-garbage >"$FRONTDESK_VAR/garbage.log" 2>&1
@@ -140,6 +160,30 @@ if $CALLSIM --scenario tests/e2e/booking.json --json >"$FRONTDESK_VAR/booking.js
 	else bad "booking call: $n appointments for $sid"; fi
 else
 	bad "booking call (see $FRONTDESK_VAR/booking.log)"; tail -20 "$FRONTDESK_VAR/booking.log"
+fi
+
+# a real call goes through while SLOW_CLIENTS slow POSTs hold connections
+flag=$FRONTDESK_VAR/slow-clients.on
+touch "$flag"
+python3 tests/e2e/slow_http.py "${host%:*}" "${host##*:}" hold "${SLOW_CLIENTS:-20}" "$flag" >"$FRONTDESK_VAR/slow-clients.txt" 2>&1 &
+slowpid=$!
+t0=$SECONDS
+sleep 1
+if $CALLSIM --scenario tests/scenarios/41-address-and-price.json >"$FRONTDESK_VAR/slow-call.log" 2>&1; then
+	callok=1
+else
+	callok=0
+fi
+# long enough for the first slow clients to have been answered 408
+[ $((SECONDS - t0)) -lt 13 ] && sleep $((13 - (SECONDS - t0)))
+rm -f "$flag"
+wait $slowpid
+read -r n408 nother <"$FRONTDESK_VAR/slow-clients.txt"
+if [ "$callok" = 1 ] && [ "${n408:-0}" -gt 0 ]; then
+	ok "call completed while ${SLOW_CLIENTS:-20} slow clients held connections ($n408 answered 408, $nother otherwise)"
+else
+	bad "call under slow clients: call ok=$callok, slow clients answered 408: ${n408:-?} (see $FRONTDESK_VAR/slow-call.log)"
+	tail -20 "$FRONTDESK_VAR/slow-call.log"
 fi
 
 # the scenario suite
