@@ -1,7 +1,7 @@
 # Sourced: a private stack for working on the agent's scenarios without
 # colliding with the e2e, demo or callsim stacks (ports offset 5: PG 5555,
 # Redis 6555, gateway 18130, carrier 18135; rundir /tmp/fd-brain).
-#   . agent/scenario-stack.sh; deploy/frontdeskctl start
+#   . scripts/scenario-stack.sh; deploy/frontdeskctl start
 #   $CALLSIM --carrier-port $CARRIER_PORT --dir tests/scenarios --parallel 4
 top=${top:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 export TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-brain-scenarios-token}
