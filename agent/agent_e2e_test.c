@@ -24,7 +24,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "agent/llm_peer_util.h"
+#include "tests/harness/llm_peer_util.h"
 #include "bus.h"
 #include "clock.h"
 #include "log.h"

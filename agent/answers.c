@@ -11,7 +11,7 @@
 
 #include "brain_local.h"
 #include "lang.h"
-#include "text.h"
+#include "speech/text.h"
 
 void
 money_words(int cents, char *buf, size_t len)

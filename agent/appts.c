@@ -13,7 +13,7 @@
 
 #include "brain_local.h"
 #include "log.h"
-#include "text.h"
+#include "speech/text.h"
 
 void
 appts_describe(const struct call_appt *a, char *buf, size_t len)

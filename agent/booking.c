@@ -19,7 +19,7 @@
 
 #include "brain_local.h"
 #include "log.h"
-#include "text.h"
+#include "speech/text.h"
 
 #define MAX_SLOTS 64
 #define SEARCH_DAYS 14

@@ -30,12 +30,12 @@
 #include "brain_llm_int.h"
 #include "clock.h"
 #include "config.h"
-#include "datetime.h"
+#include "speech/datetime.h"
 #include "intent.h"
 #include "llm_history.h"
 #include "llm_prompt.h"
 #include "log.h"
-#include "templates.h"
+#include "speech/templates.h"
 
 #define MS 1000ull
 #define TOOLS_RETRY_US (60000 * MS)     /* list_tools again after a miss */

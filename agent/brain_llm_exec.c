@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "brain_llm_int.h"
-#include "datetime.h"
+#include "speech/datetime.h"
 #include "llm_history.h"
 #include "llm_schema.h"
 #include "log.h"

@@ -26,7 +26,7 @@
 #include <curl/curl.h>
 
 #include "agent/brain_llm_int.h"
-#include "agent/llm_peer_util.h"
+#include "tests/harness/llm_peer_util.h"
 #include "agent/session.h"
 #include "clock.h"
 

@@ -20,7 +20,7 @@
 
 #include "brain_local.h"
 #include "log.h"
-#include "text.h"
+#include "speech/text.h"
 
 struct ask_info {
 	const char *name;

@@ -15,9 +15,9 @@
 #define AGENT_BRAIN_LOCAL_H
 
 #include "brain.h"
-#include "datetime.h"
+#include "speech/datetime.h"
 #include "intent.h"
-#include "templates.h"
+#include "speech/templates.h"
 
 enum phase {
 	PH_GREETING = 0,        /* greeted, waiting for the caller */

@@ -19,8 +19,8 @@
 
 #include "agent/brain.h"
 #include "agent/brain_local.h"
-#include "agent/datetime.h"
-#include "agent/fakecrm.h"
+#include "speech/datetime.h"
+#include "tests/fakes/fakecrm.h"
 #include "clock.h"
 
 #define MAX_SAYS 64

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "brain_local.h"
-#include "text.h"
+#include "speech/text.h"
 
 static void next(struct brain_call *);
 

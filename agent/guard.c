@@ -13,7 +13,7 @@
 
 #include "brain_local.h"
 #include "log.h"
-#include "text.h"
+#include "speech/text.h"
 
 static const char *const injection[] = { "ignore your instructions",
 	"ignore all previous", "ignore previous instructions",

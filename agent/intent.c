@@ -11,7 +11,7 @@
 
 #include "intent.h"
 #include "lang.h"
-#include "text.h"
+#include "speech/text.h"
 
 struct cue {
 	enum intent in;

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "lang.h"
-#include "text.h"
+#include "speech/text.h"
 
 struct lang {
 	const char *code;

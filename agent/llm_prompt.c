@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datetime.h"
+#include "speech/datetime.h"
 #include "lang.h"
 #include "llm_prompt.h"
-#include "templates.h"
+#include "speech/templates.h"
 
 struct sb {
 	char *s;

@@ -1,6 +1,6 @@
 # agent: per-call dialogue and orchestration with a pluggable brain
 AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/booking.c \
-                   agent/intent.c agent/datetime.c agent/templates.c agent/text.c \
+                   agent/intent.c $(SPEECH_LINES) \
                    agent/customer.c agent/identity.c agent/appts.c \
                    agent/orders.c agent/contact.c agent/answers.c \
                    agent/guard.c agent/spoken.c agent/lang.c
@@ -21,17 +21,15 @@ agent_session_test_SRCS = agent/session_test.c agent/session.c \
 agent_session_test_LIBS = $(LIB_REDIS)
 
 TESTS += agent_spoken_test
-agent_spoken_test_SRCS = agent/spoken_test.c agent/spoken.c agent/text.c
-
-TESTS += agent_datetime_test
-agent_datetime_test_SRCS = agent/datetime_test.c agent/datetime.c agent/text.c
+agent_spoken_test_SRCS = agent/spoken_test.c agent/spoken.c speech/text.c
 
 TESTS += agent_intent_test
-agent_intent_test_SRCS = agent/intent_test.c agent/intent.c agent/text.c \
+agent_intent_test_SRCS = agent/intent_test.c agent/intent.c speech/text.c \
                          agent/lang.c
 
 TESTS += agent_brain_test
-agent_brain_test_SRCS = agent/brain_test.c agent/fakecrm.c $(AGENT_BRAIN_SRCS)
+agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fakecrm.c \
+                        $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
 TESTS += agent_llm_stream_test
@@ -44,11 +42,13 @@ agent_llm_schema_test_SRCS = agent/llm_schema_test.c agent/llm_schema.c \
 
 # starts tests/peers/openai_peer.py (python3, standard library only)
 TESTS += agent_brain_llm_test
-agent_brain_llm_test_SRCS = agent/brain_llm_test.c agent/llm_peer_util.c agent/session.c \
-                            $(AGENT_BRAIN_SRCS)
+agent_brain_llm_test_SRCS = agent/brain_llm_test.c \
+                            tests/harness/llm_peer_util.c \
+                            agent/session.c $(AGENT_BRAIN_SRCS)
 agent_brain_llm_test_LIBS = $(LIB_CURL)
 
 # starts build/bin/agent (build that first) and tests/peers/openai_peer.py
 TESTS += agent_e2e_test
-agent_e2e_test_SRCS = agent/agent_e2e_test.c agent/llm_peer_util.c
+agent_e2e_test_SRCS = agent/agent_e2e_test.c \
+                      tests/harness/llm_peer_util.c
 agent_e2e_test_LIBS = $(LIB_CURL)

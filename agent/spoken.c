@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "brain_local.h"
-#include "text.h"
+#include "speech/text.h"
 
 static const char *const digit_words[] = { "zero", "one", "two", "three",
 	"four", "five", "six", "seven", "eight", "nine", NULL };

@@ -2,9 +2,9 @@
  * crm_calsync_test.c - integration test of crm-tools' external calendars
  * and online VIN decoding, each against a real peer on 127.0.0.1:
  *   - CalDAV: a real Radicale server (its own config, temp storage);
- *   - Google Calendar v3 + OAuth: crm-tools/tests/peers/google/peer.py,
+ *   - Google Calendar v3 + OAuth: tests/peers/google/peer.py,
  *     which injects 401 (expired token), 429, 500, lost replies and hangs;
- *   - NHTSA vPIC: crm-tools/tests/peers/vpic/peer.py.
+ *   - NHTSA vPIC: tests/peers/vpic/peer.py.
  * crm-tools runs as a real daemon on an isolated PostgreSQL + Redis (the
  * harness), driven over rpc; the queue and event ids are read back from
  * PostgreSQL.  Checks: staff busy time removes slots and refuses bookings;
@@ -37,7 +37,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "crm-tools/cal_http.h"
-#include "crm-tools/harness.h"
+#include "tests/harness/crm_harness.h"
 
 static struct hx H;
 static int have_ds;
@@ -107,7 +107,7 @@ python(void)
 	    "python3";
 }
 
-/* A python peer from crm-tools/tests/peers/<name>/peer.py. */
+/* A python peer from tests/peers/<name>/peer.py. */
 static int
 peer_start(struct peer *p, const char *name)
 {
@@ -117,7 +117,7 @@ peer_start(struct peer *p, const char *name)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "%s/%s", H.base, name);
 	mkdir(p->dir, 0755);
-	snprintf(script, sizeof(script), "%s/crm-tools/tests/peers/%s/peer.py",
+	snprintf(script, sizeof(script), "%s/tests/peers/%s/peer.py",
 	    root, name);
 	snprintf(portfile, sizeof(portfile), "%s/port", p->dir);
 	snprintf(log, sizeof(log), "%s/log", p->dir);

@@ -27,7 +27,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
-#include "crm-tools/harness.h"
+#include "tests/harness/crm_harness.h"
 
 static struct hx H;
 static char D[16];              /* an open weekday three weeks ahead */

@@ -1,5 +1,6 @@
-# crm-tools: the CRM/calendar daemon, its unit and integration tests, and
-# its benchmark.  The SQL (migrations + seed) is embedded at build time.
+# crm-tools: the CRM/calendar daemon and its unit and integration tests
+# (crm-bench is in bench/).  The SQL (migrations + seed) is embedded at
+# build time.
 CRM_MIGRATIONS = $(sort $(wildcard crm-tools/migrations/*.sql))
 CRM_SQL_C = $(BUILD)/gen/crm-tools/crm_sql.c
 
@@ -25,15 +26,12 @@ BINS += crm-tools
 crm-tools_SRCS = crm-tools/crm_main.c $(CRM_CORE)
 crm-tools_LIBS = $(LIB_PQ) $(LIB_REDIS) $(LIB_CURL) -lpthread
 
-BINS += crm-bench
-crm-bench_SRCS = crm-tools/crm_bench.c crm-tools/bench_floor.c crm-tools/harness.c
-crm-bench_LIBS = $(LIB_PQ) $(LIB_REDIS) -lpthread
-
 TESTS += crm_test
 crm_test_SRCS = crm-tools/crm_test.c $(CRM_PURE)
 
 TESTS += crm_tools_test
-crm_tools_test_SRCS = crm-tools/crm_tools_test.c crm-tools/harness.c
+crm_tools_test_SRCS = crm-tools/crm_tools_test.c \
+                      tests/harness/crm_harness.c
 
 # unit: iCalendar text, free/busy merging, RFC 3339, vPIC and Google JSON
 TESTS += crm_calendar_test
@@ -41,10 +39,10 @@ crm_calendar_test_SRCS = crm-tools/calendar_test.c $(CRM_PURE)
 crm_calendar_test_LIBS =
 
 # integration: Radicale (CalDAV), the Google and vPIC peers in
-# crm-tools/tests/peers/, an isolated PostgreSQL + Redis, the real daemon
+# tests/peers/, an isolated PostgreSQL + Redis, the real daemon
 TESTS += crm_calsync_test
-crm_calsync_test_SRCS = crm-tools/crm_calsync_test.c crm-tools/harness.c \
-                        crm-tools/cal_http.c
+crm_calsync_test_SRCS = crm-tools/crm_calsync_test.c \
+                        tests/harness/crm_harness.c crm-tools/cal_http.c
 crm_calsync_test_LIBS = $(LIB_CURL) $(LIB_PQ)
 
 # integration: outbound jobs (tool_jobs.c, migration 010) on the real daemon

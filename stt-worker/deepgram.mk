@@ -8,7 +8,7 @@ STT_DEEPGRAM_SRCS = stt-worker/stt_engine_deepgram.c \
 
 TESTS += stt_deepgram_test
 stt_deepgram_test_SRCS = stt-worker/stt_deepgram_test.c $(STT_DEEPGRAM_SRCS) \
-                         tests/peers/deepgram/peer_run.c
+                         tests/harness/peer_run.c
 stt_deepgram_test_LIBS = $(LIB_LWS)
 
 ifdef test_rule

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "domain_lm.h"
-#include "ps_decoder.h"
+#include "speech/domain_lm.h"
+#include "speech/ps_decoder.h"
 #include "stt_engine.h"
 
 struct ps8k {

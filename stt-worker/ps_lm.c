@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "business.h"
-#include "dict_words.h"
-#include "domain_corpus.h"
-#include "domain_lm.h"
+#include "speech/dict_words.h"
+#include "speech/domain_corpus.h"
+#include "speech/domain_lm.h"
 #include "log.h"
 #include "ps_lm.h"
 

@@ -25,7 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "stt_engine.h"
-#include "tests/peers/deepgram/peer_run.h"
+#include "tests/harness/peer_run.h"
 
 extern const struct stt_engine_ops stt_engine_deepgram;
 

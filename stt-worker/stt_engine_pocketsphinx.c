@@ -31,7 +31,7 @@
 #include "log.h"
 #include "mulaw.h"
 #include "proto/proto.h"
-#include "ps_decoder.h"
+#include "speech/ps_decoder.h"
 #include "ps_lm.h"
 #include "stt_engine.h"
 #include "vad.h"

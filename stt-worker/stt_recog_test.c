@@ -17,11 +17,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bench_corpus.h"
+#include "bench/bench_corpus.h"
 #include "business.h"
 #include "clock.h"
-#include "domain_corpus.h"
-#include "flite_synth.h"
+#include "speech/domain_corpus.h"
+#include "tests/harness/flite_synth.h"
 #include "log.h"
 #include "mulaw.h"
 #include "ps_lm.h"

@@ -22,7 +22,7 @@
 
 #include "bus.h"
 #include "clock.h"
-#include "flite_synth.h"
+#include "tests/harness/flite_synth.h"
 #include "log.h"
 #include "mulaw.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "resample.h"
+#include "speech/resample.h"
 #include "vad.h"
 
 static int16_t tone_f[VAD_FRAME], quiet_f[VAD_FRAME];

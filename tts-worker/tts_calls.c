@@ -23,8 +23,8 @@
 #include "log.h"
 #include "mulaw.h"
 #include "tts_calls.h"
-#include "tts_pipe.h"
-#include "tts_split.h"
+#include "speech/tts_pipe.h"
+#include "speech/tts_split.h"
 
 #define VOICE_LEN 32
 #define TTFA_KEEP 128           /* per-call first-audio times kept for stats */

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "bus.h"
-#include "tts_engine.h"
-#include "tts_normalize.h"
+#include "speech/tts_engine.h"
+#include "speech/tts_normalize.h"
 
 /* Start nworkers threads synthesising with ops/eng and publishing on bus.
  * prons is used (not copied) until tts_calls_set_prons or stop. */

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "tts_engine.h"
+#include "speech/tts_engine.h"
 #include "tts_http.h"
 
 static const struct tts_engine_ops *const engines[] = {

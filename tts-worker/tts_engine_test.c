@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
-#include "tts_engine.h"
+#include "speech/tts_engine.h"
 
 #define MAX_SAMPLES (8000 * 30)
 #define SHORT "Thank you for calling Otto's Auto."

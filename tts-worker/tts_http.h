@@ -11,7 +11,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "tts_engine.h"
+#include "speech/tts_engine.h"
 
 extern const struct tts_engine_ops tts_engine_deepgram;
 extern const struct tts_engine_ops tts_engine_elevenlabs;

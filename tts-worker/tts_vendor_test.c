@@ -23,8 +23,8 @@
 
 #include "bus.h"
 #include "clock.h"
-#include "tests/peers/deepgram/peer_run.h"
-#include "tts_engine.h"
+#include "tests/harness/peer_run.h"
+#include "speech/tts_engine.h"
 #include "tts_http.h"
 
 #define KEY "test-key-123"

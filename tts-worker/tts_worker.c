@@ -20,8 +20,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "tts_calls.h"
-#include "tts_engine.h"
-#include "tts_normalize.h"
+#include "speech/tts_engine.h"
+#include "speech/tts_normalize.h"
 
 static char engine_name[32];
 static char voice[32];

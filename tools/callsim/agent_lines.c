@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/datetime.h"
-#include "agent/templates.h"
+#include "speech/datetime.h"
+#include "speech/templates.h"
 #include "agent_lines.h"
-#include "tts-worker/tts_normalize.h"
-#include "tts-worker/tts_split.h"
+#include "speech/tts_normalize.h"
+#include "speech/tts_split.h"
 
 /* crm-tools/crm_util.c: the first character is one of the first 21 */
 static const char conf_alphabet[] = "ACDEFGHJKMNPQRTUVWXYZ234679";

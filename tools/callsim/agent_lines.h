@@ -1,6 +1,6 @@
 /*
  * agent_lines.h - what the agent can say: every template of the local
- * brain (agent/templates.c, with the business's overrides) rendered with
+ * brain (speech/templates.c, with the business's overrides) rendered with
  * sampled values (codes, names, days, times, slots, prices, numbers), and
  * the replies the brain builds by joining two ("... Is there anything
  * else I can help you with?").  The source of the hearing corpus and of

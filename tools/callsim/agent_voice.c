@@ -10,8 +10,8 @@
 
 #include "agent_lines.h"
 #include "agent_voice.h"
-#include "tts-worker/tts_engine.h"
-#include "tts-worker/tts_pipe.h"
+#include "speech/tts_engine.h"
+#include "speech/tts_pipe.h"
 
 static void *eng;
 

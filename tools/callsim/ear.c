@@ -19,9 +19,9 @@
 #include <sphinxbase/feat.h>
 
 #include "ear.h"
-#include "stt-worker/domain_lm.h"
-#include "stt-worker/ps_decoder.h"
-#include "stt-worker/resample.h"
+#include "speech/domain_lm.h"
+#include "speech/ps_decoder.h"
+#include "speech/resample.h"
 
 #define MIN_PIECE 1600           /* 200 ms at 8 kHz */
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/templates.h"
+#include "speech/templates.h"
 #include "agent_lines.h"
 #include "agent_voice.h"
 #include "config.h"

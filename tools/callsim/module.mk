@@ -1,14 +1,13 @@
 # callsim: simulated caller + Twilio carrier for end-to-end tests.
-# Links tts-worker's flite engine (TTS_FLITE_SRCS) for the caller's voice
-# and stt-worker's model, front end and LM builder (STT_CORE) under ear.c
-# for hearing the agent.
+# Links speech/: the flite engine (SPEECH_TTS) for the caller's voice, the
+# decoder and LM builder (SPEECH_STT) under ear.c for hearing the agent,
+# and the agent's templates (SPEECH_LINES) for what it expects to hear.
 CALLSIM_CORE = tools/callsim/scenario.c tools/callsim/playout.c \
                tools/callsim/heard.c tools/callsim/twiml.c \
                tools/callsim/eval.c
 # the agent's sentences from its own templates, as the tts-worker speaks them
-CALLSIM_LINES = tools/callsim/agent_lines.c agent/templates.c \
-                agent/datetime.c agent/text.c $(TTS_TEXT_SRCS)
-CALLSIM_VOICE = tools/callsim/ear.c $(TTS_FLITE_SRCS) $(STT_CORE)
+CALLSIM_LINES = tools/callsim/agent_lines.c $(SPEECH_LINES) $(SPEECH_TEXT)
+CALLSIM_VOICE = tools/callsim/ear.c $(SPEECH_TTS) $(SPEECH_STT)
 
 BINS += callsim
 callsim_SRCS = tools/callsim/callsim.c tools/callsim/call.c \
@@ -36,6 +35,6 @@ callsim-fakegw_LIBS = $(LIB_LWS) $(LIB_PS) $(LIB_FLITE)
 BINS += callsim-hearbench
 callsim-hearbench_SRCS = tools/callsim/hearbench.c \
                          tools/callsim/agent_voice.c tools/callsim/heard.c \
-                         tts-worker/tts_pipe.c $(CALLSIM_LINES) \
+                         speech/tts_pipe.c $(CALLSIM_LINES) \
                          $(CALLSIM_VOICE)
 callsim-hearbench_LIBS = $(LIB_PS) $(LIB_FLITE)

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "mulaw.h"
 #include "ear.h"
-#include "tts-worker/tts_engine.h"
+#include "speech/tts_engine.h"
 #include "voice.h"
 
 struct pcmbuf {

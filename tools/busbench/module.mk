@@ -1,2 +1,0 @@
-BINS += busbench
-busbench_SRCS = tools/busbench/busbench.c
