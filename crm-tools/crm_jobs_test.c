@@ -1,6 +1,6 @@
 /*
  * crm_jobs_test.c - outbound jobs on the real crm-tools with a private
- * PostgreSQL + Redis (harness.c): a booking makes one reminder at start
+ * PostgreSQL + Redis (tests/harness/crm_harness.c): a booking makes one reminder at start
  * minus the lead time, a move moves it, a cancel cancels it; a message
  * asking for a call back after hours is due at the next opening; the
  * calling window and consent are respected; two claimers racing never get
@@ -23,7 +23,7 @@
 #include <libpq-fe.h>
 
 #include "clock.h"
-#include "crm-tools/harness.h"
+#include "tests/harness/crm_harness.h"
 
 static struct hx H;
 static PGconn *pg;

@@ -47,5 +47,5 @@ crm_calsync_test_LIBS = $(LIB_CURL) $(LIB_PQ)
 
 # integration: outbound jobs (tool_jobs.c, migration 010) on the real daemon
 TESTS += crm_jobs_test
-crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c crm-tools/harness.c
+crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c tests/harness/crm_harness.c
 crm_jobs_test_LIBS = $(LIB_PQ)
