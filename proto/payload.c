@@ -42,7 +42,9 @@ static const struct pl_field f_call_start[] = {
 	REQ(call_start, from, PL_STR), REQ(call_start, to, PL_STR),
 	REQ(call_start, direction, PL_STR), OPT(call_start, now, PL_STR),
 	OPT(call_start, params, PL_OBJ), OPT(call_start, gateway, PL_STR),
-	OPT(call_start, gateway_boot, PL_STR),
+	OPT(call_start, gateway_boot, PL_STR), OPT(call_start, job_id, PL_INT),
+	OPT(call_start, attempt, PL_INT), OPT(call_start, kind, PL_STR),
+	OPT(call_start, answered_by, PL_STR),
 };
 static const struct pl_field f_call_end[] = { OPT(call_end, reason, PL_STR) };
 static const struct pl_field f_dtmf[] = { REQ(dtmf, digit, PL_STR) };

@@ -35,6 +35,12 @@ struct fd_pl_call_start {            /* FD_MSG_CALL_START */
 	json_t *params;                  /* optional: the stream's custom parameters */
 	const char *gateway;             /* optional: the answering gateway instance */
 	const char *gateway_boot;        /* optional: that gateway's run id */
+	/* outbound calls (direction outbound-api), from the signed webhook:
+	 * the customer is `to`; the job says why we called */
+	int64_t job_id;                  /* optional: crm-tools job */
+	int64_t attempt;                 /* optional: the job's attempt */
+	const char *kind;                /* optional: reminder|callback|lead_followup */
+	const char *answered_by;         /* optional: Twilio AMD: human, machine_end_beep, ... */
 };
 
 struct fd_pl_call_end {              /* FD_MSG_CALL_END */

@@ -21,7 +21,8 @@ static const struct {
 	{ FD_MSG_CALL_START, "{\"call_id\":\"CA1\",\"stream_sid\":\"MZ1\","
 	    "\"from\":\"+15551230001\",\"to\":\"+15555550100\",\"direction\":"
 	    "\"inbound\",\"now\":\"2026-11-20T09:00:00\",\"params\":{\"a\":\"b\"},"
-	    "\"gateway\":\"gw1:8080\",\"gateway_boot\":\"b1\"}" },
+	    "\"gateway\":\"gw1:8080\",\"gateway_boot\":\"b1\",\"job_id\":4,"
+	    "\"attempt\":1,\"kind\":\"reminder\",\"answered_by\":\"human\"}" },
 	{ FD_MSG_CALL_END, "{\"reason\":\"hangup\"}" },
 	{ FD_MSG_DTMF, "{\"digit\":\"5\"}" },
 	{ FD_MSG_MARK, "{\"name\":\"u1s0\",\"played\":true}" },

@@ -33,7 +33,7 @@
 enum fd_msg_type {
 	FD_MSG_NONE = 0,
 	/* gateway -> all: call lifecycle and caller input */
-	FD_MSG_CALL_START = 1,   /* JSON {call_id,stream_sid,from,to,direction,now?,params{}} */
+	FD_MSG_CALL_START = 1,   /* JSON: proto/payload.h struct fd_pl_call_start */
 	FD_MSG_CALL_END = 2,     /* JSON {reason} */
 	FD_MSG_AUDIO_IN = 3,     /* raw mu-law from the caller (usually 160 bytes) */
 	FD_MSG_DTMF = 4,         /* JSON {digit} */
