@@ -133,9 +133,9 @@ model8k_remove(const char *dir)
 /*
  * Where a caller's channel estimate starts.  The model's own start value
  * (its feat.params -cmninit) is that of wideband speech; telephone audio
- * through each front end settles far from it, and the first utterances of
- * a call were decoded against the wrong channel (WER 15.5 % when every
- * utterance starts there, against 6.9 % carried).  These are the means of
+ * through each front end settles far from it, so a call's first
+ * utterances would be decoded against the wrong channel (stt-bench -q
+ * shows the cost).  These are the means of
  * the estimates the decoder settles at over stt-bench's clips (three
  * flite voices and the recorded human speech, 8 kHz mu-law, gain 2),
  * each voice carried from the model's value and counted after its second

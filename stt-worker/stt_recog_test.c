@@ -348,7 +348,7 @@ test_stream_realtime(void **state)
 	 * Below: not at speech_stopped (200 ms), with room for a feeder
 	 * that was late at the last voiced frame and caught up after it
 	 * (the wall clock between them then runs short of the 400 ms of
-	 * audio; seen at 380 ms with the other core busy) */
+	 * audio) */
 	assert_true(delay_ms >= 300 && delay_ms < 3000);
 	ops->stream_close(st);
 	free(audio);
