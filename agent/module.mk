@@ -31,7 +31,8 @@ agent_intent_test_SRCS = agent/intent_test.c agent/intent.c agent/text.c \
                          agent/lang.c
 
 TESTS += agent_brain_test
-agent_brain_test_SRCS = agent/brain_test.c agent/fakecrm.c $(AGENT_BRAIN_SRCS)
+agent_brain_test_SRCS = agent/brain_test.c agent/fakecrm.c crm-tools/slots.c \
+                        $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
 TESTS += agent_llm_stream_test
