@@ -1,8 +1,10 @@
 /*
  * slots.h - the builtin calendar's arithmetic: which start times of a day
  * are free on at least one resource, and which free slots lie nearest to a
- * wanted time.  Pure functions over plain arrays; crm-tools loads the busy
- * intervals from PostgreSQL and the hours from the business config.
+ * wanted time, and the search over a window of days find_slots runs (the
+ * agent's brain tests run it too, over their fake bookings).  Pure
+ * functions over plain arrays; crm-tools loads the busy intervals from
+ * PostgreSQL and the hours from the business config.
  */
 #ifndef CRM_SLOTS_H
 #define CRM_SLOTS_H
