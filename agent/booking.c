@@ -2,8 +2,9 @@
  * booking.c - the local brain's booking planner.  It keeps the plan in the
  * call state (service, vehicle, day, time wish, offered slots, chosen
  * slot), asks for what is missing, asks crm-tools for real free slots
- * (get_available_slots), offers the nearest ones when the wish cannot be
- * met, reads the booking back and books it (book_appointment) or, when
+ * in one request (find_slots: the day wished for or the next one with
+ * room, the part of the day, after/before, the nearest to a time), offers
+ * them or the nearest ones when the wish cannot be met, reads the booking back and books it (book_appointment) or, when
  * an existing appointment is being moved, moves it
  * (reschedule_appointment).  A booking never lands on a record the caller
  * has not shown to be theirs: a caller who said they are not the
@@ -22,7 +23,8 @@
 #include "speech/text.h"
 
 #define MAX_SLOTS 64
-#define SEARCH_DAYS 14
+#define SEARCH_DAYS 14          /* from today when no day was said */
+#define OFFER 3                 /* starts offered at once */
 
 struct slots {
 	time_t day;
@@ -131,21 +133,52 @@ booking_pick(struct call_state *st, const char *text,
 	return 1;
 }
 
-/* get_available_slots for one day; -1 if crm-tools failed. */
+/* One find_slots search for the wish: from the day said (that day and
+ * the SEARCH_DAYS after it) or from now, the starts of the first day that
+ * has room: the OFFER nearest to an "at" time, else OFFER spread over the
+ * day's starts that fit the part of the day and after/before (any of the
+ * day's starts when none fit).  -1 if crm-tools failed; s->n 0: no room
+ * in the window. */
 static int
-fetch_slots(struct brain_call *c, time_t day, struct slots *s)
+find_slots(struct brain_call *c, struct slots *s)
 {
-	json_t *rep, *res, *arr, *v;
-	char date[16];
+	const struct call_state *st = &c->st;
+	static const char *const parts[] = { [DT_PART_NONE] = "any",
+		[DT_PART_MORNING] = "morning", [DT_PART_AFTERNOON] = "afternoon",
+		[DT_PART_EVENING] = "evening" };
+	json_t *args, *rep, *res, *v;
+	char date[16], hm[8];
+	const char *str;
 	size_t i;
-	time_t d;
+	time_t d, day = 0;
 	int m;
 
-	s->day = day;
+	s->day = 0;
 	s->n = 0;
-	dt_fmt_date(day, date, sizeof(date));
-	rep = call_tool(c, "get_available_slots", json_pack("{s:s, s:s, s:i}",
-	    "date", date, "service", c->st.service->name, "limit", MAX_SLOTS));
+	args = json_pack("{s:s, s:i, s:i, s:b}", "service", st->service->name,
+	    "days", st->have_day ? SEARCH_DAYS + 1 : SEARCH_DAYS, "count",
+	    OFFER, "relax", 1);
+	if (args == NULL)
+		return -1;
+	if (st->have_day) {
+		dt_fmt_date(st->day, date, sizeof(date));
+		json_object_set_new(args, "day", json_string(date));
+	}
+	snprintf(hm, sizeof(hm), "%02d:%02d", st->minute / 60 % 24,
+	    st->minute % 60);
+	if (st->have_time && st->time_rel == DT_AT) {
+		/* an exact time: the day's nearest, whatever the part */
+		json_object_set_new(args, "pick", json_string("nearest"));
+		json_object_set_new(args, "near", json_string(hm));
+	} else {
+		json_object_set_new(args, "pick", json_string("spread"));
+		json_object_set_new(args, "part_of_day", json_string(
+		    parts[st->part]));
+		if (st->have_time)
+			json_object_set_new(args, st->time_rel == DT_AFTER ?
+			    "after" : "before", json_string(hm));
+	}
+	rep = call_tool(c, "find_slots", args);
 	if (rep == NULL)
 		return -1;
 	if (!json_is_true(json_object_get(rep, "ok"))) {
@@ -153,53 +186,18 @@ fetch_slots(struct brain_call *c, time_t day, struct slots *s)
 		return -1;
 	}
 	res = json_object_get(rep, "result");
-	arr = json_is_array(res) ? res : json_object_get(res, "slots");
-	json_array_foreach(arr, i, v) {
-		const char *str = json_is_string(v) ? json_string_value(v) :
+	json_array_foreach(json_object_get(res, "slots"), i, v) {
+		str = json_is_string(v) ? json_string_value(v) :
 		    json_string_value(json_object_get(v, "start"));
-
 		if (s->n < MAX_SLOTS && dt_parse_slot(str, &d, &m) == 0 &&
-		    d == day)
+		    (s->n == 0 || d == day)) {
+			day = d;
 			s->min[s->n++] = m;
+		}
 	}
+	s->day = day;
 	json_decref(rep);
 	return 0;
-}
-
-static int
-in_part(int part, int m)
-{
-	switch (part) {
-	case DT_PART_MORNING:
-		return m < 720;
-	case DT_PART_AFTERNOON:
-		return m >= 720 && m < 1020;
-	case DT_PART_EVENING:
-		return m >= 1020;
-	default:
-		return 1;
-	}
-}
-
-/* Keep the slots that fit the wish (part of day, after/before). */
-static void
-filter(const struct call_state *st, const struct slots *in, struct slots *out)
-{
-	int i, m;
-
-	*out = *in;
-	out->n = 0;
-	for (i = 0; i < in->n; i++) {
-		m = in->min[i];
-		if (!in_part(st->part, m))
-			continue;
-		if (st->have_time && st->time_rel == DT_AFTER && m < st->minute)
-			continue;
-		if (st->have_time && st->time_rel == DT_BEFORE &&
-		    m >= st->minute)
-			continue;
-		out->min[out->n++] = m;
-	}
 }
 
 static void
@@ -494,59 +492,23 @@ read_back(struct brain_call *c)
 	ask(c, ASK_CONFIRM_BOOK);
 }
 
-/* The first day from `from` on with free slots that fit; -1 on error,
- * 0 if none within SEARCH_DAYS. */
-static int
-next_day_with_slots(struct brain_call *c, time_t from, struct slots *out)
-{
-	struct slots all;
-	int i;
-
-	for (i = 0; i < SEARCH_DAYS; i++) {
-		time_t d = dt_add_days(from, i);
-
-		if (!fd_business_open_day(c->biz, d))
-			continue;
-		if (fetch_slots(c, d, &all) != 0)
-			return -1;
-		filter(&c->st, &all, out);
-		if (out->n == 0)
-			*out = all;     /* the wish does not fit: any time */
-		if (out->n > 0)
-			return 1;
-	}
-	return 0;
-}
-
+/* The asked day has no room (closed or full): the next day's starts. */
 static void
-offer_other_day(struct brain_call *c, time_t asked_day)
+offer_other_day(struct brain_call *c, time_t asked_day, const struct slots *s)
 {
 	struct call_state *st = &c->st;
-	struct slots s;
 	char day[48], day2[48], words[128];
 	struct tpl_var v[] = { { "day", day }, { "day2", day2 },
 		{ "slots", words }, { "service", st->service->name },
 		{ NULL, NULL } };
-	int r;
 
-	r = next_day_with_slots(c, dt_add_days(asked_day, 1), &s);
-	if (r < 0) {
-		tool_failed(c);
-		return;
-	}
-	if (r == 0) {
-		say(c, T_NO_SLOTS_SOON, v);
-		ask(c, ASK_MSG_OFFER);
-		return;
-	}
 	dt_say_day(asked_day, day, sizeof(day));
-	dt_say_day(s.day, day2, sizeof(day2));
-	offer(st, &s, st->have_time && st->time_rel == DT_AT ? st->minute : -1,
-	    words, sizeof(words));
+	dt_say_day(s->day, day2, sizeof(day2));
+	offer(st, s, -1, words, sizeof(words));
 	say(c, fd_business_open_day(c->biz, asked_day) ? T_DAY_FULL :
 	    T_DAY_CLOSED, v);
 	/* the offered day is the plan now: "at one, please" means on it */
-	st->day = s.day;
+	st->day = s->day;
 	ask(c, ASK_PICK);
 }
 
@@ -554,14 +516,14 @@ void
 booking_plan(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	struct slots all, fit;
+	struct slots s;
 	char day[48], tm[16], words[128];
 	struct tpl_var v[] = { { "day", day }, { "time", tm },
 		{ "slots", words }, { "service", st->service ?
 		    st->service->name : "" }, { NULL, NULL } };
 	static const char *const days[] = { "monday", "tuesday", "wednesday",
 		"thursday", "friday", "saturday", "tomorrow", "today", "next" };
-	int i, r;
+	int i, r, had_day = st->have_day;
 
 	if (st->service == NULL) {
 		ask_service(c);
@@ -571,59 +533,53 @@ booking_plan(struct brain_call *c)
 		read_back(c);
 		return;
 	}
-	if (!st->have_day) {
-		if (!(st->earliest || st->have_time)) {
-			say(c, T_ASK_DAY, v);
-			call_hint(c, "date", days, sizeof(days) / sizeof(days[0]));
-			ask(c, ASK_DAY);
-			return;
-		}
-		r = next_day_with_slots(c, dt_day_start(c->core->now(
-		    c->core_arg)), &fit);
-		if (r <= 0) {
-			if (r < 0)
-				tool_failed(c);
-			else
-				say(c, T_NO_SLOTS_SOON, v);
-			ask(c, ASK_MSG_OFFER);
-			return;
-		}
-		st->have_day = 1;
-		st->day = fit.day;
-	}
-	if (fetch_slots(c, st->day, &all) != 0) {
-		tool_failed(c);
+	if (!st->have_day && !(st->earliest || st->have_time)) {
+		say(c, T_ASK_DAY, v);
+		call_hint(c, "date", days, sizeof(days) / sizeof(days[0]));
+		ask(c, ASK_DAY);
 		return;
 	}
-	if (all.n == 0) {
-		offer_other_day(c, st->day);
+	if ((r = find_slots(c, &s)) != 0 || s.n == 0) {
+		if (r != 0)
+			tool_failed(c);
+		else
+			say(c, T_NO_SLOTS_SOON, v);
+		if (r == 0 || !had_day)
+			ask(c, ASK_MSG_OFFER);
+		return;
+	}
+	if (!had_day) {
+		/* "the earliest" or a time alone: the first day with room */
+		st->have_day = 1;
+		st->day = s.day;
+	}
+	if (s.day != st->day) {
+		offer_other_day(c, st->day, &s);
 		return;
 	}
 	dt_say_day(st->day, day, sizeof(day));
-	filter(st, &all, &fit);
 	if (st->have_time && st->time_rel == DT_AT) {
-		for (i = 0; i < all.n; i++)
-			if (same_minute(st->minute, st->ampm_given, all.min[i])) {
-				dt_fmt_slot(st->day, all.min[i], st->chosen,
+		for (i = 0; i < s.n; i++)
+			if (same_minute(st->minute, st->ampm_given, s.min[i])) {
+				dt_fmt_slot(st->day, s.min[i], st->chosen,
 				    sizeof(st->chosen));
 				read_back(c);
 				return;
 			}
 		dt_say_time(st->minute, tm, sizeof(tm));
-		offer(st, &all, st->minute, words, sizeof(words));
+		offer(st, &s, -1, words, sizeof(words));
 		say(c, T_TIME_TAKEN, v);
 		call_hint(c, "time", NULL, 0);
 		ask(c, ASK_PICK);
 		return;
 	}
-	if (fit.n == 0)
-		fit = all;              /* nothing fits the wish: show the day */
 	if (st->earliest) {
-		dt_fmt_slot(st->day, fit.min[0], st->chosen, sizeof(st->chosen));
+		/* the spread starts with the day's first start that fits */
+		dt_fmt_slot(st->day, s.min[0], st->chosen, sizeof(st->chosen));
 		read_back(c);
 		return;
 	}
-	offer(st, &fit, -1, words, sizeof(words));
+	offer(st, &s, -1, words, sizeof(words));
 	say(c, T_OFFER_SLOTS, v);
 	call_hint(c, "time", NULL, 0);
 	ask(c, ASK_PICK);

@@ -122,18 +122,24 @@ learn(struct llm_call *lc, const char *tool, const json_t *args,
 	time_t day;
 	int minute;
 
-	if (strcmp(tool, "get_available_slots") == 0) {
+	if (strcmp(tool, "get_available_slots") == 0 ||
+	    strcmp(tool, "find_slots") == 0) {
 		const struct fd_service *svc = fd_business_service(c->biz,
 		    json_string_value(json_object_get(args, "service")));
 
 		if (svc)
 			st->service = svc;
 		st->noffered = 0;
-		json_array_foreach(json_object_get(res, "slots"), i, v)
-			if (json_is_string(v) && st->noffered < CALL_MAX_OFFER)
+		/* get_available_slots lists strings, find_slots {start,end} */
+		json_array_foreach(json_object_get(res, "slots"), i, v) {
+			const char *sl = json_is_string(v) ?
+			    json_string_value(v) : json_string_value(
+			    json_object_get(v, "start"));
+
+			if (sl && st->noffered < CALL_MAX_OFFER)
 				snprintf(st->offered[st->noffered++],
-				    sizeof(st->offered[0]), "%s",
-				    json_string_value(v));
+				    sizeof(st->offered[0]), "%s", sl);
+		}
 		if (st->noffered > 0 && dt_parse_slot(st->offered[0], &day,
 		    &minute) == 0) {
 			st->day = day;

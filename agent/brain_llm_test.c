@@ -102,6 +102,11 @@ f_tool(void *core, const char *tool, json_t *args)
 		rep = json_pack("{s:b, s:{s:[s,s,s]}}", "ok", 1, "result",
 		    "slots", "2026-11-24T09:00", "2026-11-24T10:00",
 		    "2026-11-24T10:30");
+	else if (strcmp(tool, "find_slots") == 0)
+		rep = json_pack("{s:b, s:{s:s, s:[{s:s}, {s:s}, {s:s}], s:[]}}",
+		    "ok", 1, "result", "date", "2026-11-24", "slots", "start",
+		    "2026-11-24T09:00", "start", "2026-11-24T10:00", "start",
+		    "2026-11-24T10:30", "closed_days");
 	else if (strcmp(tool, "book_appointment") == 0)
 		rep = json_pack("{s:b, s:{s:i, s:s, s:O}}", "ok", 1, "result",
 		    "appointment_id", 101, "confirmation", "K7Q2P", "start",
@@ -406,9 +411,9 @@ test_booking_tool_round_trip(void **state)
 	(void)state;
 	script("["
 	    "{\"content\":\"Let me check Tuesday. \",\"tool_calls\":[{\"id\":"
-	    "\"call_slots\",\"name\":\"get_available_slots\",\"arguments\":"
-	    "\"{\\\"date\\\":\\\"2026-11-24\\\",\\\"service\\\":\\\"oil "
-	    "change\\\"}\"}],\"arg_piece\":3},"
+	    "\"call_slots\",\"name\":\"find_slots\",\"arguments\":"
+	    "\"{\\\"day\\\":\\\"2026-11-24\\\",\\\"near\\\":\\\"10:00\\\","
+	    "\\\"service\\\":\\\"oil change\\\"}\"}],\"arg_piece\":3},"
 	    "{\"content\":\"I have 9, 10 or 10:30 AM on Tuesday. Which works?\"},"
 	    "{\"tool_calls\":[{\"id\":\"call_book\",\"name\":\"book_appointment\","
 	    "\"arguments\":\"{\\\"service\\\":\\\"oil change\\\",\\\"start\\\":"
@@ -419,8 +424,11 @@ test_booking_tool_round_trip(void **state)
 	turn(&c, "I need an oil change on Tuesday");
 	assert_string_equal(fk.says[1], "Let me check Tuesday.");
 	assert_string_equal(fk.says[2], "I have 9, 10 or 10:30 AM on Tuesday.");
-	assert_int_equal(count_tool("get_available_slots"), 1);
+	/* one search, the slots it offered learned from {start,end} */
+	assert_int_equal(count_tool("find_slots"), 1);
+	assert_int_equal(count_tool("get_available_slots"), 0);
 	assert_int_equal(c.st.noffered, 3);
+	assert_string_equal(c.st.offered[1], "2026-11-24T10:00");
 	assert_string_equal(c.st.service->name, "oil change");
 	turn(&c, "ten please, book it");
 	assert_int_equal(count_tool("book_appointment"), 1);

@@ -260,9 +260,14 @@ test_known_customer_booking(void **state)
 	    "Oil change on Tuesday, November 24 at 10 AM for your 2019 Honda "
 	    "Civic, shall I book it? If it's for the 2003 Honda Accord "
 	    "instead, just say so.");
-	a = last_tool_args("get_available_slots");
-	assert_string_equal(json_string_value(json_object_get(a, "date")),
+	/* one search for the slots */
+	assert_int_equal(count_tool("find_slots"), 1);
+	assert_int_equal(count_tool("get_available_slots"), 0);
+	a = last_tool_args("find_slots");
+	assert_string_equal(json_string_value(json_object_get(a, "day")),
 	    "2026-11-24");
+	assert_string_equal(json_string_value(json_object_get(a, "near")),
+	    "10:00");
 	assert_string_equal(json_string_value(json_object_get(a, "service")),
 	    "oil change");
 	assert_int_equal(count_tool("book_appointment"), 0);
@@ -383,6 +388,9 @@ test_thanksgiving_and_after(void **state)
 	    "3"), "Sorry, we're closed on Thursday, November 26. The next opening is "
 	    "Friday, November 27, where I have 3 PM, 4:30 PM or 5:30 PM. Would "
 	    "one of those work?");
+	/* the closed day and the next one's starts: one search */
+	assert_int_equal(count_tool("find_slots"), 1);
+	assert_string_equal(jarg("find_slots", "after"), "15:00");
 	assert_non_null(strstr(turn(&c, "the last one"), "5:30 PM for your"));
 }
 

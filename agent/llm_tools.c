@@ -30,6 +30,21 @@ static const struct spec specs[] = {
 	  "",
 	  "{'description':'Fuzzy search customers by name (misspellings ok). Returns candidate ids and first names only; confirm identity with the caller before using one.',"
 	  "'parameters':{'type':'object','properties':{'first':{'type':'string'},'last':{'type':'string'}}}}" },
+	{ "find_slots", LLM_T_CRM, "find_slots",
+	  "day=day,from=datetime,after=time,before=time,near=time", "",
+	  "{'description':'The next free appointment starts for a service in one search over up to 60 days: opening hours, holidays, bays, bookings and the shop calendar taken into account, none in the past. Prefer it to get_available_slots. Returns slots [{start,end}] in time order, the date they are on, and the closed_days and full_days passed over on the way (say we are closed that day, then offer the next).',"
+	  "'parameters':{'type':'object','properties':{'service':{'type':'string','description':'service name, e.g. oil change'},"
+	  "'day':{'type':'string','description':'start the search on this day: YYYY-MM-DD, today, tomorrow or a weekday name'},"
+	  "'from':{'type':'string','description':'start the search at this " WHEN " (default now)'},"
+	  "'days':{'type':'integer','description':'days to search, 1..60 (default 1 with day, else 14)'},"
+	  "'part_of_day':{'type':'string','enum':['morning','afternoon','evening','any']},"
+	  "'after':{'type':'string','description':'starts at or after HH:MM'},'before':{'type':'string','description':'starts before HH:MM'},"
+	  "'near':{'type':'string','description':'HH:MM: the starts nearest this time, on the first day that has any'},"
+	  "'pick':{'type':'string','enum':['earliest','nearest','spread'],'description':'earliest (default; across days), nearest (to near) or spread over the first day with free starts'},"
+	  "'count':{'type':'integer','description':'how many starts, 1..10 (default 3)'},"
+	  "'relax':{'type':'boolean','description':'on a day where nothing fits part_of_day/after/before, give its other free starts (relaxed true)'},"
+	  "'exclude':{'type':'array','items':{'type':'string'},'description':'starts " WHEN " not to offer again'},"
+	  "'duration':{'type':'integer','description':'minutes, overrides the service length'}},'required':['service']}}" },
 	{ "get_available_slots", LLM_T_CRM, "get_available_slots",
 	  "date=day,after=time", "",
 	  "{'description':'Free appointment start times on a day for a service, taking opening hours, holidays, bays and existing bookings into account. No slots in the past.',"

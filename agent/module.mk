@@ -28,7 +28,7 @@ agent_intent_test_SRCS = agent/intent_test.c agent/intent.c speech/text.c \
                          agent/lang.c
 
 TESTS += agent_brain_test
-agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fakecrm.c \
+agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fakecrm.c crm-tools/slots.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "crm.h"
+#include "ledger.h"
 
 /* One appointment as the tools return it. */
 #define APPT_JSON \
@@ -63,6 +64,15 @@ struct book_job {
 };
 
 enum { BOOK_ID_NONE, BOOK_ID_CALLER, BOOK_ID_VERIFIED };
+
+/* The service a name or alias means, with its services.id in *id; NULL
+ * after crm_fail(unknown_service) listing the offered ones. */
+const struct fd_service *find_service(struct crm_ctx *c, const char *name,
+    int *id);
+/* The bay ledger's loader (ledger_load_fn; arg is the request): active
+ * bookings on the bays overlapping [from, to), in one query. */
+int db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out,
+    int max);
 
 /* Write the booking together with the others that arrive while a group is
  * being written: one statement and one durable commit for all of them.

@@ -80,6 +80,7 @@ struct crm_ctx {
 	char sqlstate[6];
 	char constraint[64];
 	int wrote;              /* a write committed, maybe not yet flushed */
+	int queries;            /* statements sent to PostgreSQL for it */
 	int pooled;             /* w is borrowed from the pool */
 };
 
@@ -234,6 +235,7 @@ json_t *tool_search_customers_by_name(struct crm_ctx *c);
 json_t *tool_verify_caller(struct crm_ctx *c);
 json_t *tool_deny_caller_id(struct crm_ctx *c);
 json_t *tool_get_available_slots(struct crm_ctx *c);
+json_t *tool_find_slots(struct crm_ctx *c);
 json_t *tool_book_appointment(struct crm_ctx *c);
 json_t *tool_get_upcoming_appointments(struct crm_ctx *c);
 json_t *tool_cancel_appointment(struct crm_ctx *c);

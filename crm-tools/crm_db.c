@@ -209,6 +209,7 @@ crm_q(struct crm_ctx *c, const char *sql, int n, const char *const *p)
 		crm_fail(c, "db_unavailable", "the database is unavailable");
 		return NULL;
 	}
+	c->queries++;
 	if ((r = exec_prepared(w, sql, n, p)) == NULL)
 		r = PQexecParams(w->pg, sql, n, NULL, p, NULL, NULL, 0);
 	st = PQresultStatus(r);

@@ -391,6 +391,71 @@ test_ledger_loads_once(void **state)
 	assert_int_equal(shared_db.loads, 1);
 }
 
+/* A window of days in memory: the full morning is passed over, the
+ * holiday and Sunday reported, the later start wins a tie. */
+static void
+test_slots_search(void **state)
+{
+	struct fd_business b;
+	struct slots_query q;
+	struct slots_found f;
+	char err[128];
+	struct slot_busy busy[] = {
+		{ 0, at("2026-11-23T08:00"), at("2026-11-23T09:00") },
+		{ 1, at("2026-11-23T08:00"), at("2026-11-23T09:00") },
+		{ 0, at("2026-11-23T10:00"), at("2026-11-23T10:30") },
+		{ 1, at("2026-11-23T10:00"), at("2026-11-23T10:30") },
+	};
+
+	(void)state;
+	assert_int_equal(fd_business_load(NULL, &b, err, sizeof(err)), 0);
+	snprintf(b.holidays[0], 11, "2026-11-26");
+	b.nholidays = 1;
+	memset(&q, 0, sizeof(q));
+	q.from = at("2026-11-23T00:00");
+	q.days = 2;
+	q.dur_s = q.step_s = 1800;
+	q.nres = 2;
+	q.after_min = 0;
+	q.before_min = 540;
+	q.count = 5;
+	assert_int_equal(slots_search(&b, &q, busy, 4, &f), 0);
+	assert_int_equal(f.nfull, 1);
+	assert_true(f.full[0] == at("2026-11-23T00:00"));
+	assert_int_equal(f.n, 2);
+	assert_true(f.start[0] == at("2026-11-24T08:00"));
+	assert_true(f.start[1] == at("2026-11-24T08:30"));
+	/* relaxed: the day's other starts */
+	q.relax = 1;
+	q.count = 2;
+	assert_int_equal(slots_search(&b, &q, busy, 4, &f), 0);
+	assert_int_equal(f.relaxed, 1);
+	assert_true(f.start[0] == at("2026-11-23T09:00"));
+	assert_true(f.start[1] == at("2026-11-23T09:30"));
+	/* nearest a taken 10:00 */
+	q.relax = 0;
+	q.before_min = 1440;
+	q.pick = SLOTS_NEAREST;
+	q.near_min = 600;
+	q.count = 3;
+	assert_int_equal(slots_search(&b, &q, busy, 4, &f), 0);
+	assert_int_equal(f.n, 3);
+	assert_true(f.start[0] == at("2026-11-23T09:30"));
+	assert_true(f.start[1] == at("2026-11-23T10:30"));
+	assert_true(f.start[2] == at("2026-11-23T11:00"));
+	/* from Thursday the holiday: it and Sunday closed, spread on Friday */
+	q.from = at("2026-11-26T10:00");
+	q.days = 7;
+	q.pick = SLOTS_SPREAD;
+	assert_int_equal(slots_search(&b, &q, busy, 4, &f), 0);
+	assert_int_equal(f.nclosed, 1);
+	assert_true(f.closed[0] == at("2026-11-26T00:00"));
+	assert_true(f.start[0] == at("2026-11-27T08:00"));
+	assert_true(f.start[1] == at("2026-11-27T13:00"));
+	assert_true(f.start[2] == at("2026-11-27T17:30"));
+	assert_int_equal(f.day_total, 20);
+}
+
 int
 main(void)
 {
@@ -407,6 +472,7 @@ main(void)
 		cmocka_unit_test(test_ledger_claims),
 		cmocka_unit_test(test_ledger_ttl_and_errors),
 		cmocka_unit_test(test_ledger_loads_once),
+		cmocka_unit_test(test_slots_search),
 	};
 
 	setenv("TZ", "America/New_York", 1);

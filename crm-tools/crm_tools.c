@@ -37,6 +37,20 @@ const struct crm_tool crm_tools[] = {
 	  "'parameters':{'type':'object','properties':{'date':{'type':'string','description':'YYYY-MM-DD, today, tomorrow or a weekday name'},"
 	  "'service':{'type':'string','description':'service name, e.g. oil change'},'duration':{'type':'integer','description':'minutes, overrides the service length'},"
 	  "'after':{'type':'string','description':'earliest time of day HH:MM'},'limit':{'type':'integer','description':'at most this many slots (default 12)'}},'required':['date','service']}}" },
+	{ "find_slots", tool_find_slots, T_PUBLIC,
+	  "{'description':'The next free appointment starts for a service in one search over up to 60 days: opening hours, holidays, bays, bookings and the shop calendar taken into account, none in the past. Prefer it to get_available_slots. Returns slots [{start,end}] in time order, the date they are on, and the closed_days and full_days passed over on the way (say we are closed that day, then offer the next).',"
+	  "'parameters':{'type':'object','properties':{'service':{'type':'string','description':'service name, e.g. oil change'},"
+	  "'day':{'type':'string','description':'start the search on this day: YYYY-MM-DD, today, tomorrow or a weekday name'},"
+	  "'from':{'type':'string','description':'start the search at this " S_WHEN " (default now)'},"
+	  "'days':{'type':'integer','description':'days to search, 1..60 (default 1 with day, else 14)'},"
+	  "'part_of_day':{'type':'string','enum':['morning','afternoon','evening','any']},"
+	  "'after':{'type':'string','description':'starts at or after HH:MM'},'before':{'type':'string','description':'starts before HH:MM'},"
+	  "'near':{'type':'string','description':'HH:MM: the starts nearest this time, on the first day that has any'},"
+	  "'pick':{'type':'string','enum':['earliest','nearest','spread'],'description':'earliest (default; across days), nearest (to near) or spread over the first day with free starts'},"
+	  "'count':{'type':'integer','description':'how many starts, 1..10 (default 3)'},"
+	  "'relax':{'type':'boolean','description':'on a day where nothing fits part_of_day/after/before, give its other free starts (relaxed true)'},"
+	  "'exclude':{'type':'array','items':{'type':'string'},'description':'starts " S_WHEN " not to offer again'},"
+	  "'duration':{'type':'integer','description':'minutes, overrides the service length'}},'required':['service']}}" },
 	{ "book_appointment", tool_book_appointment, T_PUBLIC | T_SPOOL,
 	  "{'description':'Book a service for the caller (a new caller needs first_name and last_name). Returns appointment_id and a 5-letter confirmation code. A taken slot fails with code slot_taken and up to 3 alternatives. Retrying the same request returns the same booking.',"
 	  "'parameters':{'type':'object','properties':{'service':{'type':'string'},'start':{'type':'string','description':'" S_WHEN "'},"

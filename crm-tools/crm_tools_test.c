@@ -1437,6 +1437,225 @@ test_refund_rule_from_config(void **state)
 	json_decref(r);
 }
 
+/* find_slots at a pinned clock before the other tests' days (and the
+ * demo data's): Wednesday 2026-11-25 07:00; Thursday is Thanksgiving,
+ * Saturday opens 09:00-13:00, Sunday is closed. */
+#define FS_NOW "2026-11-25T07:00:00"
+
+static json_t *
+fs(json_t *args)
+{
+	return hx_call(&H, "", "find_slots", args, FS_NOW);
+}
+
+/* The starts of a find_slots result joined by spaces, "HH:MM" each
+ * prefixed by its day "MM-DD". */
+static const char *
+starts(json_t *r)
+{
+	static char buf[256];
+	json_t *v;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(res(r), "slots"), i, v) {
+		const char *s = json_string_value(json_object_get(v, "start"));
+
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%.5s %.5s",
+		    i ? " " : "", s + 5, s + 11);
+	}
+	return buf;
+}
+
+/* The last find_slots log line says how many queries it sent. */
+static int
+last_search_queries(void)
+{
+	char line[512], last[512] = "";
+	const char *q;
+	FILE *f = fopen(H.log, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "find_slots "))
+			snprintf(last, sizeof(last), "%s", line);
+	fclose(f);
+	q = strstr(last, " queries");
+	assert_non_null(q);
+	while (q > last && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	return atoi(q);
+}
+
+static void
+fs_bad(json_t *args, const char *want)
+{
+	json_t *r = fs(args);
+
+	assert_string_equal(code(r), want);
+	json_decref(r);
+}
+
+static void
+fs_book(const char *cid, const char *service, const char *start)
+{
+	json_t *r = hx_call(&H, cid, "book_appointment", json_pack("{s:s, s:s, "
+	    "s:s, s:s}", "service", service, "start", start, "first_name",
+	    "Slot", "last_name", "Filler"), FS_NOW);
+
+	assert_true(ok(r));
+	json_decref(r);
+}
+
+static void
+test_find_slots(void **state)
+{
+	json_t *r, *cd;
+	uint64_t t0, one_us, per_day_us;
+	int i;
+
+	(void)state;
+	/* the first search over days nobody read: one query for all 14 */
+	r = fs(json_pack("{s:s}", "service", "oil change"));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "11-25 08:00 11-25 08:30 11-25 09:00");
+	assert_string_equal(json_string_value(json_object_get(res(r), "date")),
+	    "2026-11-25");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(res(r), "slots"), 0), "end")), "2026-11-25T08:30:00");
+	json_decref(r);
+	assert_int_equal(last_search_queries(), 1);
+	/* from the holiday: passed over, with the reason */
+	r = fs(json_pack("{s:s, s:s, s:i, s:i}", "service", "oil", "day",
+	    "2026-11-26", "days", 2, "count", 1));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "11-27 08:00");
+	cd = json_object_get(res(r), "closed_days");
+	assert_int_equal(json_array_size(cd), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cd,
+	    0), "date")), "2026-11-26");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cd,
+	    0), "reason")), "holiday");
+	json_decref(r);
+	/* Saturday's short afternoon, closed Sunday, then Monday */
+	r = fs(json_pack("{s:s, s:s, s:i, s:s}", "service", "oil change", "day",
+	    "2026-11-28", "days", 3, "part_of_day", "afternoon"));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "11-28 12:00 11-28 12:30 11-30 12:00");
+	cd = json_object_get(res(r), "closed_days");
+	assert_int_equal(json_array_size(cd), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cd,
+	    0), "reason")), "closed_weekday");
+	json_decref(r);
+	assert_true(last_search_queries() <= 1);
+	/* Monday before 09:00 fully booked (two bays), 10:00 too */
+	begin("CAfs1", "+15559990071");
+	fs_book("CAfs1", "oil change", "2026-11-30T08:00");
+	fs_book("CAfs1", "tire rotation", "2026-11-30T08:00");
+	fs_book("CAfs1", "oil change", "2026-11-30T08:30");
+	fs_book("CAfs1", "tire rotation", "2026-11-30T08:30");
+	fs_book("CAfs1", "oil change", "2026-11-30T10:00");
+	fs_book("CAfs1", "tire rotation", "2026-11-30T10:00");
+	r = fs(json_pack("{s:s, s:s, s:i, s:s, s:i}", "service", "oil change",
+	    "day", "monday", "days", 2, "before", "09:00", "count", 5));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "12-01 08:00 12-01 08:30");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    res(r), "full_days"), 0)), "2026-11-30");
+	json_decref(r);
+	/* relaxed: the full morning gives way to the day's other starts */
+	r = fs(json_pack("{s:s, s:s, s:s, s:b}", "service", "oil change",
+	    "day", "2026-11-30", "before", "09:00", "relax", 1));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "11-30 09:00 11-30 09:30 11-30 10:30");
+	assert_true(json_is_true(json_object_get(res(r), "relaxed")));
+	json_decref(r);
+	/* nearest to a taken 10:00: ties go to the later start */
+	r = fs(json_pack("{s:s, s:s, s:s}", "service", "oil change", "day",
+	    "2026-11-30", "near", "10:00"));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "11-30 09:30 11-30 10:30 11-30 11:00");
+	json_decref(r);
+	/* a 60-minute service needs both halves free */
+	r = fs(json_pack("{s:s, s:s, s:s, s:i}", "service", "diagnostic",
+	    "day", "2026-11-30", "after", "09:00", "count", 2));
+	assert_true(ok(r));
+	assert_string_equal(starts(r), "11-30 09:00 11-30 10:30");
+	json_decref(r);
+	/* spread over a free day; count; exclude; after */
+	r = fs(json_pack("{s:s, s:s, s:s}", "service", "oil change", "day",
+	    "2026-12-01", "pick", "spread"));
+	assert_string_equal(starts(r), "12-01 08:00 12-01 13:00 12-01 17:30");
+	json_decref(r);
+	r = fs(json_pack("{s:s, s:s, s:i, s:[s]}", "service", "oil change",
+	    "day", "2026-12-01", "count", 2, "exclude", "2026-12-01T08:00"));
+	assert_string_equal(starts(r), "12-01 08:30 12-01 09:00");
+	json_decref(r);
+	r = fs(json_pack("{s:s, s:s, s:s, s:i}", "service", "oil change",
+	    "day", "2026-12-01", "after", "16:00", "count", 10));
+	assert_string_equal(starts(r), "12-01 16:00 12-01 16:30 12-01 17:00 "
+	    "12-01 17:30");
+	json_decref(r);
+	r = fs(json_pack("{s:s, s:s, s:i, s:i}", "service", "oil change",
+	    "from", "2026-12-01T17:00", "days", 2, "count", 4));
+	assert_string_equal(starts(r), "12-01 17:00 12-01 17:30 12-02 08:00 "
+	    "12-02 08:30");
+	json_decref(r);
+	/* bad arguments */
+	fs_bad(json_object(), "bad_args");
+	fs_bad(json_pack("{s:s}", "service", "car wash"), "unknown_service");
+	fs_bad(json_pack("{s:s, s:s}", "service", "oil", "part_of_day",
+	    "noon"), "bad_args");
+	fs_bad(json_pack("{s:s, s:s}", "service", "oil", "after", "25:00"),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:s}", "service", "oil", "near", "9"),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:s, s:s}", "service", "oil", "after", "15:00",
+	    "before", "14:00"), "bad_args");
+	fs_bad(json_pack("{s:s, s:i}", "service", "oil", "count", 0),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:i}", "service", "oil", "count", 11),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:i}", "service", "oil", "days", 61),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:s, s:s}", "service", "oil", "day", "monday",
+	    "from", "2027-01-04T09:00"), "bad_args");
+	fs_bad(json_pack("{s:s, s:s}", "service", "oil", "day", "someday"),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:s}", "service", "oil", "pick", "nearest"),
+	    "bad_args");
+	fs_bad(json_pack("{s:s, s:s}", "service", "oil", "exclude",
+	    "2026-12-01T08:00"), "bad_args");
+	fs_bad(json_pack("{s:s, s:[s]}", "service", "oil", "exclude",
+	    "tomorrow"), "bad_args");
+	/* what the search replaces: a day at a time over a fortnight
+	 * (printed, not asserted: timings belong to make bench) */
+	t0 = fd_mono_us();
+	r = fs(json_pack("{s:s, s:s, s:i, s:s}", "service", "oil", "day",
+	    "2027-01-11", "days", 14, "after", "17:30"));
+	one_us = fd_mono_us() - t0;
+	assert_true(ok(r));
+	json_decref(r);
+	t0 = fd_mono_us();
+	for (i = 0; i < 14; i++) {
+		char day[16];
+		time_t d;
+
+		fd_time_parse("2027-01-25", &d);
+		fd_time_fmt(fd_add_days(d, i), day, sizeof(day));
+		day[10] = '\0';
+		r = hx_call(&H, "", "get_available_slots", json_pack("{s:s, "
+		    "s:s, s:s}", "service", "oil", "date", day, "after",
+		    "17:30"), FS_NOW);
+		assert_true(ok(r));
+		json_decref(r);
+	}
+	per_day_us = fd_mono_us() - t0;
+	printf("  find_slots over 14 days: 1 rpc, %llu us; get_available_slots "
+	    "a day at a time: 14 rpcs, %llu us\n", (unsigned long long)one_us,
+	    (unsigned long long)per_day_us);
+}
+
 int
 main(void)
 {
@@ -1463,6 +1682,7 @@ main(void)
 		cmocka_unit_test(test_spool_survives_kill),
 		cmocka_unit_test(test_gateway_restarted),
 		cmocka_unit_test(test_refund_rule_from_config),
+		cmocka_unit_test(test_find_slots),
 	};
 	char err[256];
 	time_t t;

@@ -210,6 +210,128 @@ ledger_busy(time_t from, time_t to, long long except, struct slot_busy *busy,
 	return n;
 }
 
+/* Append d's slots overlapping [from, to) (without except) to *busy. */
+static int
+copy_out(const struct lday *d, time_t from, time_t to, long long except,
+    struct slot_busy **busy, int *n, int *cap)
+{
+	struct slot_busy *nb;
+	int i, c;
+
+	for (i = 0; i < d->n; i++) {
+		const struct ledger_slot *s = &d->s[i];
+
+		if (s->end <= from || s->start >= to ||
+		    (except && s->appt == except))
+			continue;
+		if (*n == *cap) {
+			c = *cap ? *cap * 2 : 64;
+			if ((nb = realloc(*busy, (size_t)c * sizeof(*nb))) ==
+			    NULL)
+				return -1;
+			*busy = nb;
+			*cap = c;
+		}
+		(*busy)[*n].res = s->res;
+		(*busy)[*n].start = s->start;
+		(*busy)[*n].end = s->end;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* With the lock held: 1 if every day of [day0, end) is known and fresh. */
+static int
+window_fresh(time_t day0, time_t end)
+{
+	struct lday *d;
+	time_t day;
+
+	for (day = day0; day < end; day = fd_day_start(fd_add_days(day, 1)))
+		if ((d = find(day)) == NULL || d->loading || !fresh(d))
+			return 0;
+	return 1;
+}
+
+int
+ledger_busy_window(time_t from, time_t to, long long except,
+    struct slot_busy **busy, ledger_load_fn load, void *arg)
+{
+	struct ledger_slot *tmp = NULL, *ns;
+	struct lday *d, one;
+	time_t day0 = fd_day_start(from), end, day, next, lo, hi;
+	uint64_t t0;
+	int n = 0, cap = 0, nl = 0, lcap = 4096, i, rv = 0;
+
+	*busy = NULL;
+	end = fd_day_start(to - 1);
+	end = fd_day_start(fd_add_days(end, 1));
+	pthread_mutex_lock(&mu);
+	if (!window_fresh(day0, end)) {
+		pthread_mutex_unlock(&mu);
+		t0 = fd_mono_us();
+		/* one read of the window; a bigger buffer only when the
+		 * window holds more than it */
+		for (;;) {
+			if ((ns = realloc(tmp, (size_t)lcap * sizeof(*ns))) ==
+			    NULL || (nl = load(arg, day0, end, ns, lcap)) < 0) {
+				free(ns ? ns : tmp);
+				return -1;
+			}
+			tmp = ns;
+			if (nl < lcap)
+				break;
+			lcap *= 2;
+		}
+		pthread_mutex_lock(&mu);
+	} else {
+		t0 = 0;
+	}
+	for (day = day0; day < end && rv == 0; day = next) {
+		next = fd_day_start(fd_add_days(day, 1));
+		lo = from < day ? day : from;
+		hi = to < next ? to : next;
+		d = find(day);
+		if (tmp == NULL || (d != NULL && !d->loading &&
+		    d->loaded_us >= t0)) {
+			/* fresh, or loaded by another thread since the read */
+			d->used = ++tick;
+			rv = copy_out(d, lo, hi, except, busy, &n, &cap);
+			continue;
+		}
+		memset(&one, 0, sizeof(one));
+		for (i = 0; i < nl && rv == 0; i++)
+			if (tmp[i].start < next && day < tmp[i].end)
+				rv = append(&one, &tmp[i]);
+		if (rv == 0 && d == NULL && (d = victim()) != NULL)
+			d->day = day;
+		if (rv == 0 && d != NULL && !d->loading) {
+			/* the read is the newest copy of the day: keep it,
+			 * with the claims in flight */
+			if (install(d, one.s, one.n) != 0) {
+				d->loaded_us = 0;
+				rv = -1;
+			} else {
+				d->used = ++tick;
+				rv = copy_out(d, lo, hi, except, busy, &n, &cap);
+			}
+		} else if (rv == 0) {
+			/* no room, or another thread is loading the day: what
+			 * was read is right for this search all the same */
+			rv = copy_out(&one, lo, hi, except, busy, &n, &cap);
+		}
+		free(one.s);
+	}
+	pthread_mutex_unlock(&mu);
+	free(tmp);
+	if (rv != 0) {
+		free(*busy);
+		*busy = NULL;
+		return -1;
+	}
+	return n;
+}
+
 enum ledger_verdict
 ledger_claim(time_t start, time_t end, uint64_t idem, ledger_load_fn load,
     void *arg, struct ledger_claim *cl)

@@ -52,6 +52,14 @@ void ledger_init(int ttl_ms, int nres);
  * slot arithmetic wants them, without appointment `except`. */
 int ledger_busy(time_t from, time_t to, long long except,
     struct slot_busy *busy, int max, ledger_load_fn load, void *arg);
+/* Busy intervals of the whole days from the one containing from to the
+ * one containing to - 1, clipped to [from, to), without appointment
+ * `except`, into *busy (allocated; the caller frees it).  Days the ledger
+ * holds fresh are answered from memory; otherwise the window is read with
+ * ONE call of load and its days installed (claims in flight kept), so a
+ * slot search over weeks costs one query.  The count or -1. */
+int ledger_busy_window(time_t from, time_t to, long long except,
+    struct slot_busy **busy, ledger_load_fn load, void *arg);
 /* Claim the lowest free bay for [start, end).  LEDGER_ERROR also when
  * there are no bays or more than 64: then PostgreSQL alone decides. */
 enum ledger_verdict ledger_claim(time_t start, time_t end, uint64_t idem,

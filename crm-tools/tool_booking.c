@@ -27,7 +27,7 @@
 #define SEARCH_DAYS 14
 #define MAX_EXT_BUSY 128
 
-static const struct fd_service *
+const struct fd_service *
 find_service(struct crm_ctx *c, const char *name, int *id)
 {
 	const struct fd_service *s = fd_business_service(&crm_biz, name);
@@ -69,7 +69,7 @@ static struct crm_worker ledger_w = { .idx = -2 };
 static int db_busy_on(struct crm_ctx *c, time_t from, time_t to,
     struct ledger_slot *out, int max);
 
-static int
+int
 db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
 {
 	struct crm_ctx *c = arg, lc;
@@ -86,6 +86,7 @@ db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
 		c->code = lc.code;
 		memcpy(c->err, lc.err, sizeof(c->err));
 	}
+	c->queries += lc.queries;
 	pthread_mutex_unlock(&ledger_mu);
 	return n;
 }

@@ -3,6 +3,8 @@
  * 1 John Smith +15551230001 (2019 Honda Civic, 2003 Honda Accord; order
  * RO-1001 in repair), 2 Maria Garcia +15551230002 (2020 Toyota Camry;
  * order RO-1002 awaiting parts, 50% of a 200 dollar deposit back).
+ * One bay, 30-minute slots; find_slots runs crm-tools' own search
+ * (crm-tools/slots.c) over the taken slots.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "speech/datetime.h"
 #include "tests/fakes/fakecrm.h"
 #include "clock.h"
+#include "crm-tools/slots.h"
 
 struct fcust {
 	int id;
@@ -211,6 +214,86 @@ slots(struct fakecrm *f, json_t *args)
 	return ok(json_pack("{s:b, s:o}", "closed", 0, "slots", arr));
 }
 
+static int
+hhmm(json_t *args, const char *key, int def)
+{
+	const char *s = str(args, key);
+	int h, m;
+
+	if (s == NULL || sscanf(s, "%d:%d", &h, &m) != 2)
+		return def;
+	return h * 60 + m;
+}
+
+/* Add [start, start + 30 min) of a "YYYY-MM-DDTHH:MM" as busy. */
+static void
+busy_add(const char *slot, struct slot_busy *b, int *n, int max)
+{
+	time_t t;
+
+	if (*n < max && fd_time_parse(slot, &t) == 0) {
+		b[*n].res = 0;
+		b[*n].start = t;
+		b[*n].end = t + 1800;
+		(*n)++;
+	}
+}
+
+/* find_slots as crm-tools answers it (TOOLS.md), with one bay. */
+static json_t *
+find(struct fakecrm *f, json_t *args)
+{
+	struct slot_busy busy[8 + FAKE_MAX_APPTS];
+	const char *part = str(args, "part_of_day"), *pick = str(args, "pick");
+	struct slots_query q;
+	struct slots_found r;
+	json_t *arr = json_array();
+	char s[32], e[32];
+	time_t day = f->now;
+	int i, nb = 0;
+
+	if (str(args, "service") == NULL)
+		return fail("bad_args", "service");
+	if (str(args, "day") && fd_time_parse(str(args, "day"), &day) != 0)
+		return fail("bad_args", "day");
+	for (i = 0; i < 8 && f->taken[i]; i++)
+		busy_add(f->taken[i], busy, &nb, 8 + FAKE_MAX_APPTS);
+	for (i = 0; i < f->nappts; i++)
+		if (!f->appts[i].cancelled)
+			busy_add(f->appts[i].start, busy, &nb,
+			    8 + FAKE_MAX_APPTS);
+	memset(&q, 0, sizeof(q));
+	/* none at the current minute itself, as before */
+	q.from = day > f->now ? day : f->now + 1;
+	q.days = json_is_integer(json_object_get(args, "days")) ?
+	    (int)json_integer_value(json_object_get(args, "days")) : 14;
+	q.dur_s = q.step_s = 1800;
+	q.nres = 1;
+	q.after_min = part && strcmp(part, "afternoon") == 0 ? 720 :
+	    part && strcmp(part, "evening") == 0 ? 1020 : 0;
+	q.before_min = part && strcmp(part, "morning") == 0 ? 720 :
+	    part && strcmp(part, "afternoon") == 0 ? 1020 : 1440;
+	if (hhmm(args, "after", 0) > q.after_min)
+		q.after_min = hhmm(args, "after", 0);
+	if (hhmm(args, "before", 1440) < q.before_min)
+		q.before_min = hhmm(args, "before", 1440);
+	q.near_min = hhmm(args, "near", -1);
+	q.pick = pick && strcmp(pick, "spread") == 0 ? SLOTS_SPREAD :
+	    q.near_min >= 0 ? SLOTS_NEAREST : SLOTS_EARLIEST;
+	q.count = json_is_integer(json_object_get(args, "count")) ?
+	    (int)json_integer_value(json_object_get(args, "count")) : 3;
+	q.relax = json_is_true(json_object_get(args, "relax"));
+	if (slots_search(f->biz, &q, busy, nb, &r) != 0)
+		return fail("internal", "out of memory");
+	for (i = 0; i < r.n; i++) {
+		fd_time_fmt(r.start[i], s, sizeof(s));
+		fd_time_fmt(r.start[i] + 1800, e, sizeof(e));
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "start", s,
+		    "end", e));
+	}
+	return ok(json_pack("{s:o}", "slots", arr));
+}
+
 static json_t *
 book(struct fakecrm *f, json_t *args)
 {
@@ -402,6 +485,8 @@ fakecrm_tool(struct fakecrm *f, const char *tool, json_t *args)
 		rep = verify(f, args);
 	else if (strcmp(tool, "get_available_slots") == 0)
 		rep = slots(f, args);
+	else if (strcmp(tool, "find_slots") == 0)
+		rep = find(f, args);
 	else if (strcmp(tool, "book_appointment") == 0)
 		rep = book(f, args);
 	else if (strcmp(tool, "get_upcoming_appointments") == 0)
