@@ -235,7 +235,8 @@ orders_confirm_reply(struct brain_call *c, const struct turn_in *in)
 
 			tpl_render(T_ORDER_NOT_CANCELLABLE, nv, buf, sizeof(buf));
 			anything_else(c, buf);
-		} else if (strcmp(k, "forbidden") == 0) {
+		} else if (strcmp(k, "forbidden") == 0 ||
+		    strcmp(k, "verification_required") == 0) {
 			tpl_render(T_GUARD_PRIVACY, NULL, buf, sizeof(buf));
 			anything_else(c, buf);
 		} else {
