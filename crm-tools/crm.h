@@ -157,8 +157,9 @@ void crm_cache_close(struct crm_worker *w);
 /* --- crm_auth.c: the call and who the caller is --- */
 int crm_call_load(struct crm_ctx *c);
 /* The columns of calls crm_call_row() reads (a SELECT or RETURNING list):
- * the last one is the customer whose phone is the stored caller number,
- * so an unknown caller costs no second query. */
+ * the fifth is the customer whose phone is the stored caller number, so
+ * an unknown caller costs no second query; the sixth the customer the
+ * caller's phone + name identified (no second factor). */
 #define CRM_CALL_COLS "coalesce(from_number, ''), caller_customer_id, " \
 	"verified_customer_id, caller_id_denied, (SELECT cu.id FROM " \
 	"customers cu WHERE cu.phone = calls.from_number), " \
