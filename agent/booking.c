@@ -689,6 +689,7 @@ book_identity(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
 	char name[136];
+	int r;
 
 	if (identity_owner(st) || !(st->caller_denied || st->caller_blocked))
 		return 0;
@@ -696,8 +697,14 @@ book_identity(struct brain_call *c)
 		return 0;       /* no number to check: a new customer */
 	snprintf(name, sizeof(name), "%s%s%s", st->first_name,
 	    st->last_name[0] ? " " : "", st->last_name);
-	if (identity_verify(c, name, NULL) < 0)
+	if ((r = identity_verify(c, name, NULL)) < 0)
 		return -1;
+	if (r == 2) {
+		/* their number and name: their record needs a second factor */
+		st->pending_task = TASK_BOOK;
+		identity_ask_factor(c, T_VERIFY_FACTOR);
+		return -1;
+	}
 	if (!identity_owner(st))
 		log_info(st->call_id, "booking as a new customer");
 	return 0;
@@ -745,7 +752,10 @@ booking_book(struct brain_call *c)
 		    json_integer(atoll(st->vehicles[0].id)));
 	rep = call_tool(c, "book_appointment", args);
 	if (!tool_ok(rep, &k)) {
-		if (strcmp(k, "forbidden") == 0) {
+		if (strcmp(k, "verification_required") == 0) {
+			st->pending_task = TASK_BOOK;
+			identity_ask_factor(c, T_VERIFY_FACTOR);
+		} else if (strcmp(k, "forbidden") == 0) {
 			say(c, T_BOOK_NUMBER_TAKEN, NULL);
 			call_hint(c, "yesno", NULL, 0);
 			ask(c, ASK_MSG_OFFER);

@@ -50,6 +50,7 @@ struct call_state {
 	int identity_confirmed;         /* said yes to "Am I speaking with X?" */
 	int caller_denied;              /* said no: not the caller-id customer */
 	int verified;                   /* verify_caller matched */
+	int identified;                 /* phone + name only: no 2nd factor */
 	int verify_failed;              /* verify_caller no-matches so far */
 	char verify_phone[24];          /* the account phone the caller gave */
 	char customer_id[48];

@@ -226,6 +226,24 @@ verified(struct llm_call *lc, const json_t *args, const json_t *res)
 		    phone);
 }
 
+/* verify_caller matched the name and account phone but had no second
+ * factor: the prompt says what the caller may hear until they give one. */
+static void
+identified(struct llm_call *lc, const json_t *args, const json_t *res)
+{
+	struct call_state *st = &lc->bc->st;
+	const json_t *id = json_object_get(res, "customer_id");
+	const char *phone = json_string_value(json_object_get(args, "phone"));
+
+	st->identified = 1;
+	if (json_is_integer(id))
+		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
+		    (long long)json_integer_value(id));
+	if (phone)
+		snprintf(st->verify_phone, sizeof(st->verify_phone), "%s",
+		    phone);
+}
+
 static json_t *
 run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 {
@@ -255,6 +273,9 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 		else if (t->kind == LLM_T_VERIFY &&
 		    json_is_true(json_object_get(res, "verified")))
 			verified(lc, args, res);
+		else if (t->kind == LLM_T_VERIFY &&
+		    json_is_true(json_object_get(res, "identified")))
+			identified(lc, args, res);
 		else if (t->kind == LLM_T_DENY) {
 			brain_forget_caller(c);
 			c->st.verified = 0;
@@ -339,12 +360,15 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "ending",
 		    1);
 	case LLM_T_VERIFY:
-		/* only name, phone and confirmation reach verify_caller,
-		 * which checks them against the caller ID's customer, or
-		 * the customer of the account phone given (never an id) */
-		rep = json_pack("{s:O*, s:O*, s:O*}", "name", json_object_get(
-		    args, "name"), "phone", json_object_get(args, "phone"),
-		    "confirmation", json_object_get(args, "confirmation"));
+		/* only name, phone, confirmation and VIN digits reach
+		 * verify_caller, which checks them against the caller ID's
+		 * customer, or the customer of the account phone given
+		 * (never an id) */
+		rep = json_pack("{s:O*, s:O*, s:O*, s:O*}", "name",
+		    json_object_get(args, "name"), "phone", json_object_get(
+		    args, "phone"), "confirmation", json_object_get(args,
+		    "confirmation"), "vin_last", json_object_get(args,
+		    "vin_last"));
 		json_decref(args);
 		return run_crm(lc, t, rep);
 	default:

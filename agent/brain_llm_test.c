@@ -114,6 +114,14 @@ f_tool(void *core, const char *tool, json_t *args)
 	else if (strcmp(tool, "cancel_order") == 0)
 		rep = json_pack("{s:b, s:s, s:s}", "ok", 0, "code", "forbidden",
 		    "error", "the caller must be verified first (verify_caller)");
+	else if (strcmp(tool, "verify_caller") == 0 &&
+	    json_object_get(args, "phone") != NULL &&
+	    json_object_get(args, "vin_last") == NULL &&
+	    json_object_get(args, "confirmation") == NULL)
+		/* crm-tools' rule: another number's phone + name identify */
+		rep = json_pack("{s:b, s:{s:b, s:b, s:i, s:s}}", "ok", 1,
+		    "result", "verified", 0, "identified", 1, "customer_id", 42,
+		    "need", "second_factor");
 	else if (strcmp(tool, "verify_caller") == 0)
 		rep = json_pack("{s:b, s:{s:b, s:i}}", "ok", 1, "result",
 		    "verified", 1, "customer_id", 42);
@@ -308,6 +316,17 @@ tool_args(const char *tool)
 	int i;
 
 	for (i = 0; i < fk.ntools; i++)
+		if (strcmp(fk.tools[i], tool) == 0)
+			return fk.args[i];
+	return NULL;
+}
+
+static json_t *
+last_tool_args(const char *tool)
+{
+	int i;
+
+	for (i = fk.ntools - 1; i >= 0; i--)
 		if (strcmp(fk.tools[i], tool) == 0)
 			return fk.args[i];
 	return NULL;
@@ -605,9 +624,10 @@ test_verify_identity(void **state)
 	end_call(&c);
 }
 
-/* A caller from a withheld number verifies with the phone on their
- * account and their name: both reach verify_caller (an id never does),
- * and the model then knows whose call it is. */
+/* A caller from a withheld number gives the phone on their account and
+ * their name: both reach verify_caller (an id never does), which only
+ * identifies them; the last digits of their VIN verify them, and the
+ * model then knows whose call it is. */
 static void
 test_verify_by_phone(void **state)
 {
@@ -624,6 +644,12 @@ test_verify_by_phone(void **state)
 	    "{\"id\":\"p1\",\"name\":\"verify_identity\",\"arguments\":"
 	    "\"{\\\"phone\\\":\\\"+15555550123\\\",\\\"name\\\":"
 	    "\\\"John Smith\\\"}\"}]},"
+	    "{\"content\":\"For your security, what are the last four digits "
+	    "of your car's VIN?\"},"
+	    "{\"tool_calls\":["
+	    "{\"id\":\"p2\",\"name\":\"verify_identity\",\"arguments\":"
+	    "\"{\\\"phone\\\":\\\"+15555550123\\\",\\\"name\\\":"
+	    "\\\"John Smith\\\",\\\"vin_last\\\":\\\"4352\\\"}\"}]},"
 	    "{\"content\":\"Thanks John, you're verified.\"}]");
 	new_call(&c, 0);
 	snprintf(c.st.from, sizeof(c.st.from), "anonymous");
@@ -636,13 +662,29 @@ test_verify_by_phone(void **state)
 	    "+15555550123");
 	assert_string_equal(json_string_value(json_object_get(a, "name")),
 	    "John Smith");
-	assert_true(c.st.verified);
-	assert_string_equal(c.st.customer_id, "42");
+	/* a number and a name: identified, not verified */
+	assert_false(c.st.verified);
+	assert_true(c.st.identified);
 	reqs = peer("/_requests", NULL);
 	assert_non_null(r = tool_result(request_body(reqs, 1), "p0"));
 	assert_non_null(strstr(r, "bad_args"));
+	assert_non_null(r = tool_result(request_body(reqs, 1), "p1"));
+	assert_non_null(strstr(r, "second_factor"));
 	st = json_string_value(json_object_get(json_array_get(json_object_get(
 	    request_body(reqs, 1), "messages"), 1), "content"));
+	assert_non_null(strstr(st, "identified by account phone and name as "
+	    "customer_id 42, NOT verified"));
+	json_decref(reqs);
+	turn(&c, "four three five two");
+	assert_int_equal(count_tool("verify_caller"), 2);
+	a = last_tool_args("verify_caller");
+	assert_string_equal(json_string_value(json_object_get(a, "vin_last")),
+	    "4352");
+	assert_true(c.st.verified);
+	assert_string_equal(c.st.customer_id, "42");
+	reqs = peer("/_requests", NULL);
+	st = json_string_value(json_object_get(json_array_get(json_object_get(
+	    request_body(reqs, 3), "messages"), 1), "content"));
 	assert_non_null(strstr(st, "verified with verify_identity as "
 	    "customer_id 42, account phone +15555550123"));
 	/* the tool tells the model a phone may be given */

@@ -38,6 +38,8 @@ static const struct ask_info asks[ASK_COUNT] = {
 	    "number on your account? You can also key it in." },
 	[ASK_VERIFY_PROOF] = { "verify_proof", PH_VERIFY, "What's your first "
 	    "and last name?" },
+	[ASK_VERIFY_FACTOR] = { "verify_factor", PH_VERIFY, "What are the "
+	    "last four digits of your car's VIN? You can also key them in." },
 	[ASK_SERVICE] = { "service", PH_SLOTS, "Which service do you need?" },
 	[ASK_DAY] = { "day", PH_SLOTS, "What day would you like?" },
 	[ASK_PICK] = { "pick", PH_SLOTS, "Which time works for you?" },
@@ -643,6 +645,9 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	case ASK_VERIFY_PROOF:
 		identity_proof_reply(c, &in);
 		break;
+	case ASK_VERIFY_FACTOR:
+		identity_factor_reply(c, &in);
+		break;
 	case ASK_SERVICE:
 		if (in.ir.service) {
 			st->service = in.ir.service;
@@ -766,7 +771,8 @@ local_on_dtmf(struct brain_call *c, const char *digit)
 {
 	int a = c->st.asked;
 
-	if (a == ASK_VERIFY_PHONE || a == ASK_BOOK_PHONE) {
+	if (a == ASK_VERIFY_PHONE || a == ASK_BOOK_PHONE ||
+	    a == ASK_VERIFY_FACTOR) {
 		identity_dtmf(c, digit);
 		return;
 	}

@@ -73,6 +73,7 @@ enum ask {                      /* stored in call_state.asked */
 	ASK_CALLBACK_WHEN,
 	ASK_HUMAN_OR_MSG,       /* too many misunderstandings, in hours */
 	ASK_DONE,               /* said goodbye */
+	ASK_VERIFY_FACTOR,      /* VIN's last four digits or a code */
 	ASK_COUNT
 };
 
@@ -124,13 +125,21 @@ void identity_confirm_reply(struct brain_call *c, const struct turn_in *in);
 void identity_who_reply(struct brain_call *c, const struct turn_in *in);
 void identity_phone_reply(struct brain_call *c, const struct turn_in *in);
 void identity_proof_reply(struct brain_call *c, const struct turn_in *in);
+void identity_factor_reply(struct brain_call *c, const struct turn_in *in);
 void identity_dtmf(struct brain_call *c, const char *digit);
+/* Ask an identified caller for a second factor (template id). */
+void identity_ask_factor(struct brain_call *c, enum tpl_id id);
 /* A phone number did not come through: ask again, up to the limit. */
 void identity_phone_again(struct brain_call *c, const struct turn_in *in);
-/* verify_caller with a name (and the phone given); 1 verified, 0 no,
- * -1 stop (too many attempts or crm-tools failed: already answered). */
+/* verify_caller with a name (and the phone given); 1 verified, 2 only
+ * identified (phone + name, a second factor is needed), 0 no, -1 stop
+ * (too many attempts or crm-tools failed: already answered). */
 int identity_verify(struct brain_call *c, const char *name,
     const char *code);
+/* The same with a second factor (a code or a VIN's last digits): a wrong
+ * one is 0, and counts toward the attempts. */
+int identity_verify_factor(struct brain_call *c, const char *name,
+    const char *code, const char *vin);
 /* lookup_customer for the verified caller: names and vehicles. */
 void identity_load_customer(struct brain_call *c, const char *phone);
 

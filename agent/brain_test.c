@@ -500,9 +500,90 @@ test_not_them_verified_books_as_themselves(void **state)
 	turn(&c, "friday at 9");
 	assert_non_null(strstr(turn(&c, "my number is 555 123 0002"),
 	    "for Maria"));
-	assert_non_null(strstr(turn(&c, "yes"), "K7Q2M"));
+	/* her number and name are no proof: nothing booked on her record
+	 * until the second factor */
+	assert_non_null(strstr(turn(&c, "yes"), "last four digits of your "
+	    "car's VIN"));
+	assert_null(last_tool_args("book_appointment"));
+	assert_int_equal(fk.crm.verified_cust, 0);
+	assert_int_equal(fk.crm.identified_cust, 2);
+	turn(&c, "three four five six");
 	assert_int_equal(fk.crm.verified_cust, 2);
+	assert_non_null(strstr(last_say(), "shall I book it?"));
+	assert_non_null(strstr(turn(&c, "yes"), "K7Q2M"));
 	assert_int_equal(fk.crm.booked_for, 2);
+}
+
+/* From a number not on file, John's number and name identify the caller
+ * but cancel nothing: no appointment is read or changed without a second
+ * factor, and a caller without one is offered a message. */
+static void
+test_other_number_name_alone_cannot_cancel(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, STRANGER);
+	fakecrm_add_appt(&fk.crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
+	turn(&c, "I need to cancel my appointment");
+	turn(&c, "555 123 0001");
+	assert_non_null(strstr(turn(&c, "john smith"), "last four digits of "
+	    "your car's VIN"));
+	assert_int_equal(fk.crm.identified_cust, 1);
+	assert_int_equal(fk.crm.verified_cust, 0);
+	assert_null(last_tool_args("get_upcoming_appointments"));
+	assert_non_null(strstr(turn(&c, "I don't have it"), "take a message"));
+	assert_null(last_tool_args("cancel_appointment"));
+	assert_false(fk.crm.appts[0].cancelled);
+	assert_false(said("oil change"));
+	/* the authority refuses too, whatever a brain asks */
+	json_decref(fakecrm_tool(&fk.crm, "cancel_appointment",
+	    json_pack("{s:s}", "confirmation", "JSDG7")));
+	assert_false(fk.crm.appts[0].cancelled);
+}
+
+/* A wrong VIN counts toward the lockout; the right one, keyed, lets the
+ * cancel go on. */
+static void
+test_other_number_vin_factor_cancels(void **state)
+{
+	struct brain_call c;
+	const char *d;
+
+	(void)state;
+	start_call(&c, STRANGER);
+	fakecrm_add_appt(&fk.crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
+	turn(&c, "I need to cancel my appointment");
+	turn(&c, "555 123 0001");
+	turn(&c, "john smith");
+	assert_non_null(strstr(turn(&c, "one one one one"), "doesn't match"));
+	assert_int_equal(fk.crm.verify_failures, 1);
+	assert_int_equal(fk.crm.verified_cust, 0);
+	assert_null(last_tool_args("get_upcoming_appointments"));
+	for (d = "4352"; *d; d++) {
+		char k[2] = { *d, '\0' };
+		brain_local.on_dtmf(&c, k);
+	}
+	assert_int_equal(fk.crm.verified_cust, 1);
+	assert_string_equal(json_string_value(json_object_get(last_tool_args(
+	    "verify_caller"), "vin_last")), "4352");
+	assert_non_null(strstr(last_say(), "Just to confirm, you'd like to "
+	    "cancel your oil change"));
+	turn(&c, "yes");
+	assert_true(fk.crm.appts[0].cancelled);
+
+	/* three wrong factors: locked, nothing read */
+	start_call(&c, STRANGER);
+	fakecrm_add_appt(&fk.crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
+	turn(&c, "what appointments do I have");
+	turn(&c, "555 123 0001");
+	turn(&c, "john smith");
+	turn(&c, "one one one one");
+	turn(&c, "two two two two");
+	assert_non_null(strstr(turn(&c, "three three three three"),
+	    "wasn't able to verify"));
+	assert_null(last_tool_args("get_upcoming_appointments"));
+	assert_false(said("oil change"));
 }
 
 static void
@@ -1083,6 +1164,8 @@ main(void)
 		cmocka_unit_test(test_not_them_line_number_still_new_customer),
 		cmocka_unit_test(test_customer_with_null_phone),
 		cmocka_unit_test(test_not_them_verified_books_as_themselves),
+		cmocka_unit_test(test_other_number_name_alone_cannot_cancel),
+		cmocka_unit_test(test_other_number_vin_factor_cancels),
 		cmocka_unit_test(test_blocked_caller_books_with_number),
 		cmocka_unit_test(test_blocked_caller_number_of_someone_else),
 		cmocka_unit_test(test_reschedule_own_appointment),

@@ -6,10 +6,17 @@
  * then creates a new customer under their name, and anything on a
  * customer record needs verify_caller (crm-tools) with the account's phone
  * number and the caller's name or a booking's confirmation code.  Callers
- * with an unknown or blocked number verify the same way.  Three failed attempts (crm-tools counts them) end
- * in an offer of a message.  Only an established owner ever hears a
- * record's details (identity_owner).
+ * with an unknown or blocked number verify the same way, but their phone
+ * number and name only identify them (anyone may know both): that is
+ * enough to hear whether their car is ready, and for anything else the
+ * brain asks for a second factor, the last four digits of a VIN on file
+ * (keyed or said) or a confirmation code.  A caller without one gets the
+ * offer of a message, and no details.  Three failed attempts (crm-tools
+ * counts them, wrong second factors too) end in an offer of a message.
+ * Only an established owner ever hears a record's details
+ * (identity_owner); crm-tools enforces the same levels on every tool.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +48,14 @@ identity_ready(struct brain_call *c, int t)
 
 	if (identity_owner(st))
 		return 1;
+	/* phone + name: a repair's stage, nothing more without a factor */
+	if (st->identified && t == TASK_STATUS)
+		return 1;
+	if (st->identified) {
+		st->pending_task = t;
+		identity_ask_factor(c, T_VERIFY_FACTOR);
+		return 0;
+	}
 	/* a booking needs no more than crm-tools' caller-id level: a known
 	 * caller who goes straight to it is booked (nothing from the record
 	 * is read out until they confirm who they are) */
@@ -57,6 +72,15 @@ identity_ready(struct brain_call *c, int t)
 	st->pending_task = t;
 	ask_phone(c, T_VERIFY_PHONE);
 	return 0;
+}
+
+void
+identity_ask_factor(struct brain_call *c, enum tpl_id id)
+{
+	c->st.keyed[0] = '\0';
+	say_tpl(c, id, NULL, 0);
+	call_hint(c, "digits", NULL, 0);
+	ask(c, ASK_VERIFY_FACTOR);
 }
 
 static void
@@ -183,12 +207,37 @@ identity_who_reply(struct brain_call *c, const struct turn_in *in)
 	ask(c, ASK_OPEN);
 }
 
+/* The name as said, kept for an identified caller (no record is read). */
+static void
+said_name(struct call_state *st, const char *name)
+{
+	const char *sp;
+
+	if (name == NULL || name[0] == '\0' || st->first_name[0])
+		return;
+	if ((sp = strchr(name, ' ')) == NULL) {
+		snprintf(st->last_name, sizeof(st->last_name), "%s", name);
+		return;
+	}
+	snprintf(st->first_name, sizeof(st->first_name), "%.*s",
+	    (int)(sp - name), name);
+	snprintf(st->last_name, sizeof(st->last_name), "%s", sp + 1);
+}
+
 int
 identity_verify(struct brain_call *c, const char *name, const char *code)
+{
+	return identity_verify_factor(c, name, code, NULL);
+}
+
+int
+identity_verify_factor(struct brain_call *c, const char *name,
+    const char *code, const char *vin)
 {
 	struct call_state *st = &c->st;
 	json_t *args, *rep, *res;
 	const char *k;
+	int factor = (code && code[0]) || (vin && vin[0]);
 
 	args = json_object();
 	if (st->verify_phone[0])
@@ -197,6 +246,8 @@ identity_verify(struct brain_call *c, const char *name, const char *code)
 		json_object_set_new(args, "name", json_string(name));
 	if (code && code[0])
 		json_object_set_new(args, "confirmation", json_string(code));
+	if (vin && vin[0])
+		json_object_set_new(args, "vin_last", json_string(vin));
 	rep = call_tool(c, "verify_caller", args);
 	if (!tool_ok(rep, &k)) {
 		json_decref(rep);
@@ -212,6 +263,18 @@ identity_verify(struct brain_call *c, const char *name, const char *code)
 		return -1;
 	}
 	res = json_object_get(rep, "result");
+	if (!factor && json_is_true(json_object_get(res, "identified"))) {
+		st->identified = 1;
+		if (json_is_integer(json_object_get(res, "customer_id")))
+			snprintf(st->customer_id, sizeof(st->customer_id),
+			    "%lld", (long long)json_integer_value(
+			    json_object_get(res, "customer_id")));
+		said_name(st, name);
+		json_decref(rep);
+		log_info(st->call_id, "caller identified as customer %s (no "
+		    "second factor yet)", st->customer_id);
+		return 2;
+	}
 	if (!json_is_true(json_object_get(res, "verified"))) {
 		json_t *left = json_object_get(res, "attempts_left");
 		int none_left = json_is_integer(left) &&
@@ -232,6 +295,7 @@ identity_verify(struct brain_call *c, const char *name, const char *code)
 		return 0;
 	}
 	st->verified = 1;
+	st->identified = 0;
 	if (json_is_integer(json_object_get(res, "customer_id")))
 		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
 		    (long long)json_integer_value(json_object_get(res,
@@ -281,9 +345,69 @@ after_verify(struct brain_call *c, int r)
 		ask_phone(c, T_VERIFY_FAILED);
 		return;
 	}
+	if (r == 2 && st->pending_task != TASK_STATUS) {
+		identity_ask_factor(c, T_VERIFY_FACTOR);
+		return;
+	}
 	say_tpl(c, T_VERIFIED, v, 0);
 	resume(c);
 }
+
+/* "I don't have it": no details, and the team can call them back. */
+static void
+no_factor(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+
+	log_info(st->call_id, "caller has no second factor");
+	st->task = TASK_NONE;
+	st->pending_task = TASK_NONE;
+	say_tpl(c, T_VERIFY_NO_FACTOR, NULL, 0);
+	call_hint(c, "yesno", NULL, 0);
+	ask(c, ASK_MSG_OFFER);
+}
+
+void
+identity_factor_reply(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	char digits[24], code[16], name[136];
+	size_t i;
+	int n, r, alpha = 0;
+
+	n = spoken_digits(in->text, digits, sizeof(digits));
+	if (spoken_code(in->text, code, sizeof(code)))
+		for (i = 0; code[i]; i++)
+			alpha |= !isdigit((unsigned char)code[i]);
+	full_name(st, name, sizeof(name));
+	if (alpha) {
+		/* letters in it: a booking's confirmation code */
+		r = identity_verify_factor(c, name, code, NULL);
+	} else if (n >= 4 && n <= 17) {
+		r = identity_verify_factor(c, name, NULL, digits);
+	} else if (in->ir.pol == POL_NO || strstr(in->text, "don't") ||
+	    strstr(in->text, "do not") || strstr(in->text, "not sure")) {
+		no_factor(c);
+		return;
+	} else if (in->ir.best != INT_NONE && in->ir.score >= 4) {
+		st->pending_task = TASK_NONE;
+		general(c, in);
+		return;
+	} else {
+		not_understood(c, in);
+		return;
+	}
+	if (r < 0)
+		return;
+	if (r != 1) {
+		identity_ask_factor(c, T_VERIFY_FACTOR_BAD);
+		return;
+	}
+	say_tpl(c, T_VERIFIED, v, 0);
+	resume(c);
+}
+
 
 void
 identity_phone_again(struct brain_call *c, const struct turn_in *in)
@@ -378,8 +502,14 @@ identity_dtmf(struct brain_call *c, const char *digit)
 		st->keyed[n++] = digit[0];
 		st->keyed[n] = '\0';
 	}
-	if (digit[0] != '#' && !(n == 10 && st->keyed[0] != '1') && n != 11)
+	if (st->asked == ASK_VERIFY_FACTOR) {
+		/* the VIN's last four digits, or more ended by '#' */
+		if (digit[0] != '#' && n != 4)
+			return;
+	} else if (digit[0] != '#' && !(n == 10 && st->keyed[0] != '1') &&
+	    n != 11) {
 		return;
+	}
 	snprintf(digits, sizeof(digits), "%s", st->keyed);
 	st->keyed[0] = '\0';
 	memset(&in, 0, sizeof(in));
@@ -387,6 +517,10 @@ identity_dtmf(struct brain_call *c, const char *digit)
 	in.confidence = 1.0;
 	if (st->asked == ASK_BOOK_PHONE) {
 		booking_phone_reply(c, &in);
+		return;
+	}
+	if (st->asked == ASK_VERIFY_FACTOR) {
+		identity_factor_reply(c, &in);
 		return;
 	}
 	got_phone(c, digits, &in);

@@ -101,8 +101,9 @@ static const struct spec specs[] = {
 	  "'parameters':{'type':'object','properties':{'vin':{'type':'string'}},'required':['vin']}}" },
 	/* answered by the brain */
 	{ "verify_identity", LLM_T_VERIFY, "verify_caller", "phone=e164", "",
-	  "{'description':'Verify who the caller is: the customer on file for their caller ID by the full name they say; a caller from an unknown or withheld number by the phone number on their account together with their full name; or anyone by a confirmation code of one of their appointments. Needed before changing or cancelling orders. Limited attempts.',"
-	  "'parameters':{'type':'object','properties':{'name':{'type':'string','description':'full name as the caller said it'},'phone':" PHONE ",'confirmation':{'type':'string'}}}}" },
+	  "{'description':'Verify who the caller is: the customer on file for their caller ID by the full name they say; a caller from an unknown or withheld number by the phone number on their account, their full name and a second factor: the last 4 digits of a VIN on file (vin_last) or a confirmation code. The phone number and name alone only identify them (identified:true, verified:false): then say only whether their car is ready, and ask for the second factor before reading, booking, moving or cancelling anything. Anyone is verified by a confirmation code of one of their appointments. Wrong answers count toward a limit of attempts.',"
+	  "'parameters':{'type':'object','properties':{'name':{'type':'string','description':'full name as the caller said it'},'phone':" PHONE ",'confirmation':{'type':'string'},"
+	  "'vin_last':{'type':'string','description':'last 4 digits of a VIN on file, as the caller said or keyed them'}}}}" },
 	{ "not_the_customer", LLM_T_DENY, "deny_caller_id", "", "",
 	  "{'description':'The caller says they are not the customer on file for the number they call from (a family member, a new owner of the number). From then on the caller ID identifies nobody on this call: do not use that customer, and a booking needs the caller first and last name and makes a new customer.',"
 	  "'parameters':{'type':'object','properties':{}}}" },

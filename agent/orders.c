@@ -185,6 +185,12 @@ orders_name_reply(struct brain_call *c, const struct turn_in *in)
 	    last);
 	if ((r = identity_verify(c, name, NULL)) < 0)
 		return;
+	if (r == 2) {
+		/* a name is no proof without the caller ID: a second factor */
+		st->pending_task = TASK_ORDER_CANCEL;
+		identity_ask_factor(c, T_VERIFY_FACTOR);
+		return;
+	}
 	if (r == 0) {
 		say_tpl(c, T_ORDER_NAME_BAD, NULL, 0);
 		call_hint(c, "name", NULL, 0);
@@ -229,7 +235,8 @@ orders_confirm_reply(struct brain_call *c, const struct turn_in *in)
 
 			tpl_render(T_ORDER_NOT_CANCELLABLE, nv, buf, sizeof(buf));
 			anything_else(c, buf);
-		} else if (strcmp(k, "forbidden") == 0) {
+		} else if (strcmp(k, "forbidden") == 0 ||
+		    strcmp(k, "verification_required") == 0) {
 			tpl_render(T_GUARD_PRIVACY, NULL, buf, sizeof(buf));
 			anything_else(c, buf);
 		} else {

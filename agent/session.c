@@ -32,6 +32,7 @@ static const struct field fields[] = {
 	FS(call_id), FS(from), FS(to), FS(direction),
 	FI(max_misunderstandings), FI(caller_blocked), FI(customer_known),
 	FI(identity_confirmed), FI(caller_denied), FI(verified),
+	FI(identified),
 	FI(verify_failed), FS(verify_phone), FS(customer_id), FS(first_name),
 	FS(last_name), FI(vehicle), FS(keyed), FI(task), FI(pending_task),
 	FI(have_day), FT(day), FI(have_time), FI(minute), FI(time_rel),

@@ -52,8 +52,9 @@ struct crm_worker {
 
 enum crm_level {
 	CRM_ANON = 0,           /* nobody identified */
-	CRM_CALLER_ID = 1,      /* caller ID equals the customer's phone */
-	CRM_VERIFIED = 2,       /* verify_caller matched name or code */
+	CRM_IDENTIFIED = 1,     /* another number: their phone + name only */
+	CRM_CALLER_ID = 2,      /* caller ID equals the customer's phone */
+	CRM_VERIFIED = 3,       /* caller ID + name, or a second factor */
 };
 
 /* One request, as a tool sees it. */
@@ -73,6 +74,7 @@ struct crm_ctx {
 	int cid_denied;         /* deny_caller_id: caller ID is not the caller */
 	long long caller_cust;  /* 0: none */
 	long long verified_cust;
+	long long identified_cust; /* phone + name, no second factor */
 	/* failure: code + message (+ extra members such as alternatives) */
 	const char *code;
 	char err[256];
@@ -158,17 +160,19 @@ void crm_cache_close(struct crm_worker *w);
 /* --- crm_auth.c: the call and who the caller is --- */
 int crm_call_load(struct crm_ctx *c);
 /* The columns of calls crm_call_row() reads (a SELECT or RETURNING list):
- * the last one is the customer whose phone is the stored caller number,
- * so an unknown caller costs no second query. */
+ * the fifth is the customer whose phone is the stored caller number, so
+ * an unknown caller costs no second query; the sixth the customer the
+ * caller's phone + name identified (no second factor). */
 #define CRM_CALL_COLS "coalesce(from_number, ''), caller_customer_id, " \
 	"verified_customer_id, caller_id_denied, (SELECT cu.id FROM " \
-	"customers cu WHERE cu.phone = calls.from_number)"
+	"customers cu WHERE cu.phone = calls.from_number), " \
+	"identified_customer_id"
 /* Load the call from a one-row result of CRM_CALL_COLS (cleared here). */
 int crm_call_row(struct crm_ctx *c, PGresult *r);
 /* The customer the call acts for (0 none); *level gets enum crm_level. */
 long long crm_identity(struct crm_ctx *c, int *level);
 /* 0 if the call's customer is owner at min_level or better, else -1 with
- * code forbidden. */
+ * code verification_required (owner, too low a level) or forbidden. */
 int crm_require(struct crm_ctx *c, long long owner, int min_level);
 /* Record a caller-ID or explicit verification on the call. */
 int crm_set_identity(struct crm_ctx *c, long long cust, int level);
@@ -184,6 +188,10 @@ int crm_deny_caller_id(struct crm_ctx *c);
  * sounding alike; 0 no; -1 error. */
 int crm_name_match(struct crm_ctx *c, long long cust, const char *first,
     const char *last);
+/* 1 if one of the customer's vehicles has a VIN ending in `tail` (4 to
+ * 17 letters or digits, spaces and dashes ignored), 0 no (or a malformed
+ * tail), -1 error. */
+int crm_vin_match(struct crm_ctx *c, long long cust, const char *tail);
 /* Count a failed proof of identity toward verify_caller's limit. */
 int crm_verify_failed(struct crm_ctx *c);
 

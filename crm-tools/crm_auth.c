@@ -3,12 +3,18 @@
  * by the call id in the frame header; its row in `calls` holds the caller's
  * number, the customer whose phone equals that caller ID (caller_customer_id,
  * level CRM_CALLER_ID) and the customer verify_caller confirmed
- * (verified_customer_id, level CRM_VERIFIED, which wins).  Tools never trust
- * ids from their arguments: they compare the record's owner with this.
+ * (verified_customer_id, level CRM_VERIFIED, which wins).  A caller from
+ * another number who gave a customer's phone and name is only identified
+ * as them (identified_customer_id, level CRM_IDENTIFIED): a name and a
+ * number are no proof, so that level reads a car's repair stage and no
+ * more; the rest needs caller ID or a second factor (crm_require answers
+ * verification_required).  Tools never trust ids from their arguments:
+ * they compare the record's owner with this.
  * A from_number that is no phone ("anonymous", "client:alice") is kept on
  * the row but means no caller ID; after deny_caller_id (caller_id_denied)
  * the caller ID never identifies anyone on that call again.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,8 @@ read_row(struct crm_ctx *c, PGresult *r)
 	    strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	c->verified_cust = PQgetisnull(r, 0, 2) ? 0 :
 	    strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	c->identified_cust = PQgetisnull(r, 0, 5) ? 0 :
+	    strtoll(PQgetvalue(r, 0, 5), NULL, 10);
 }
 
 int
@@ -105,6 +113,11 @@ crm_identity(struct crm_ctx *c, int *level)
 		*level = CRM_VERIFIED;
 		return c->verified_cust;
 	}
+	/* they said who they are: that wins over whose phone it is */
+	if (c->identified_cust) {
+		*level = CRM_IDENTIFIED;
+		return c->identified_cust;
+	}
 	if (c->caller_cust) {
 		*level = CRM_CALLER_ID;
 		return c->caller_cust;
@@ -123,8 +136,10 @@ crm_require(struct crm_ctx *c, long long owner, int min_level)
 	if (who != 0 && who == owner && level >= min_level)
 		return 0;
 	if (who == owner && who != 0)
-		crm_fail(c, "forbidden", "the caller must be verified first "
-		    "(verify_caller)");
+		crm_fail(c, "verification_required", "the caller must be "
+		    "verified first: verify_caller with their name and a "
+		    "second factor (the last 4 digits of a VIN on file, "
+		    "vin_last, or a confirmation code)");
 	else
 		crm_fail(c, "forbidden", "this record does not belong to the "
 		    "caller");
@@ -134,10 +149,17 @@ crm_require(struct crm_ctx *c, long long owner, int min_level)
 const char *
 crm_identity_column(const struct crm_ctx *c, int level)
 {
-	if (c->call_id[0] == '\0' || (level != CRM_VERIFIED && c->cid_denied))
+	if (c->call_id[0] == '\0')
 		return NULL;
-	return level == CRM_VERIFIED ? "verified_customer_id" :
-	    "caller_customer_id";
+	switch (level) {
+	case CRM_VERIFIED:
+		return "verified_customer_id";
+	case CRM_IDENTIFIED:
+		return "identified_customer_id";
+	case CRM_CALLER_ID:
+		return c->cid_denied ? NULL : "caller_customer_id";
+	}
+	return NULL;
 }
 
 void
@@ -147,6 +169,8 @@ crm_identity_known(struct crm_ctx *c, long long cust, int level)
 		return;
 	if (level == CRM_VERIFIED)
 		c->verified_cust = cust;
+	else if (level == CRM_IDENTIFIED)
+		c->identified_cust = cust;
 	else
 		c->caller_cust = cust;
 }
@@ -164,6 +188,8 @@ crm_set_identity(struct crm_ctx *c, long long cust, int level)
 	p[1] = c->call_id;
 	r = crm_q(c, level == CRM_VERIFIED ?
 	    "UPDATE calls SET verified_customer_id = $1 WHERE call_sid = $2" :
+	    level == CRM_IDENTIFIED ?
+	    "UPDATE calls SET identified_customer_id = $1 WHERE call_sid = $2" :
 	    "UPDATE calls SET caller_customer_id = $1 WHERE call_sid = $2",
 	    2, p);
 	if (r == NULL)
@@ -209,6 +235,32 @@ crm_name_match(struct crm_ctx *c, long long cust, const char *first,
 	    "(lower(last_name) = lower($3) OR dmetaphone(last_name) = "
 	    "dmetaphone($3)) AND ($2 = '' OR lower(first_name) = lower($2) OR "
 	    "dmetaphone(first_name) = dmetaphone($2))", 3, p, &n) < 0)
+		return -1;
+	return n > 0;
+}
+
+int
+crm_vin_match(struct crm_ctx *c, long long cust, const char *tail)
+{
+	const char *p[2];
+	char ib[24], t[18];
+	long long n = 0;
+	size_t i, k = 0;
+
+	for (i = 0; tail[i] != '\0'; i++) {
+		if (tail[i] == ' ' || tail[i] == '-')
+			continue;
+		if (!isalnum((unsigned char)tail[i]) || k + 1 >= sizeof(t))
+			return 0;
+		t[k++] = toupper((unsigned char)tail[i]);
+	}
+	t[k] = '\0';
+	if (k < 4)
+		return 0;
+	p[0] = crm_num(ib, cust);
+	p[1] = t;
+	if (crm_qll(c, "SELECT count(*) FROM vehicles WHERE customer_id = $1 "
+	    "AND right(upper(vin), length($2)) = $2", 2, p, &n) < 0)
 		return -1;
 	return n > 0;
 }

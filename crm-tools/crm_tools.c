@@ -104,9 +104,9 @@ const struct crm_tool crm_tools[] = {
 	  "'parameters':{'type':'object','properties':{'from':" S_PHONE ",'to':" S_PHONE ",'direction':{'type':'string','enum':['inbound','outbound']},'stream_sid':{'type':'string'},"
 	  "'gateway':{'type':'string','description':'the gateway instance that answered'},'gateway_boot':{'type':'string','description':'that gateway run id'}},'required':['from']}}" },
 	{ "verify_caller", tool_verify_caller, 0,
-	  "{'description':'Mark the call verified as a customer when the caller proved it: their name matches the record, or they gave one of its confirmation codes. Customer by customer_id, phone or the caller ID.',"
+	  "{'description':'Verify the caller as a customer (by customer_id, phone or the caller ID). Verified: the name with the caller ID on file, or a second factor (one of their confirmation codes, or the name with the last 4 or more characters of a VIN on file). A phone number and name from another number only identify the caller (identified:true): enough to say whether their car is ready, not to read, book, move or cancel appointments.',"
 	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'},'phone':" S_PHONE ",'name':{'type':'string','description':'full name as said'},"
-	  "'confirmation':{'type':'string'}}}}" },
+	  "'confirmation':{'type':'string'},'vin_last':{'type':'string','description':'last 4 or more characters of a VIN on file, as said or keyed'}}}}" },
 	{ "deny_caller_id", tool_deny_caller_id, T_SPOOL,
 	  "{'description':'The caller says they are not the customer whose phone they call from: the caller ID no longer identifies anyone on this call, and a booking creates a new customer.',"
 	  "'parameters':{'type':'object','properties':{}}}" },

@@ -668,7 +668,7 @@ test_forbidden(void **state)
 	json_decref(r);
 	r = call("CAjohn", "cancel_order", json_pack("{s:s}", "order",
 	    "RO-1001"));
-	assert_string_equal(code(r), "forbidden");
+	assert_string_equal(code(r), "verification_required");
 	json_decref(r);
 	r = call("CAjohn", "verify_caller", json_pack("{s:s}", "name",
 	    "John Smith"));
@@ -946,14 +946,25 @@ test_no_caller_id(void **state)
 		    i == 2 ? "+15557710002" : "+15557710003");
 		json_decref(r);
 	}
-	/* a said number that is already a customer's: theirs if the name
-	 * matches too, else forbidden */
+	/* a said number that is already a customer's: with the wrong name
+	 * forbidden; with the right one the call is identified as them, and
+	 * their record takes a second factor */
 	begin("CAnocid_m", "anonymous");
 	slot(start, sizeof(start), "17:30");
 	r = call("CAnocid_m", "book_appointment", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "service", "oil change", "start", start, "name",
 	    "Peter Parker", "phone", "+15551230009"));
 	assert_string_equal(code(r), "forbidden");
+	json_decref(r);
+	r = call("CAnocid_m", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", start, "name",
+	    "David Martinez", "phone", "555 123 0009"));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	r = call("CAnocid_m", "verify_caller", json_pack("{s:s, s:s, s:s}",
+	    "phone", "555 123 0009", "name", "David Martinez", "vin_last",
+	    "090123"));
+	assert_true(json_is_true(json_object_get(res(r), "verified")));
 	json_decref(r);
 	r = call("CAnocid_m", "book_appointment", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "service", "oil change", "start", start, "name",
@@ -1038,11 +1049,163 @@ test_deny_caller_id(void **state)
 	assert_true(json_integer_value(json_object_get(res(r), "customer_id"))
 	    != 1);
 	json_decref(r);
-	/* verify_caller still works after the denial */
+	/* verify_caller still works after the denial: her number and
+	 * name identify her, the last digits of her VIN verify */
 	r = call("CAdeny3", "verify_caller", json_pack("{s:s, s:s}", "phone",
 	    "+15551230002", "name", "Maria Garcia"));
 	assert_true(ok(r));
+	assert_true(json_is_false(json_object_get(res(r), "verified")));
+	assert_true(json_is_true(json_object_get(res(r), "identified")));
+	json_decref(r);
+	r = call("CAdeny3", "verify_caller", json_pack("{s:s, s:s, s:s}",
+	    "phone", "+15551230002", "name", "Maria Garcia", "vin_last",
+	    "3456"));
+	assert_true(ok(r));
 	assert_true(json_is_true(json_object_get(res(r), "verified")));
+	json_decref(r);
+}
+
+/* From another number a customer's phone and name only identify the
+ * caller: the repair stage, and no more.  Listing, cancelling, moving
+ * and booking on the record need a second factor (a VIN's last digits or
+ * a confirmation code); a wrong one counts toward the lockout; the caller
+ * ID on file is enough. */
+static void
+test_identified_needs_second_factor(void **state)
+{
+	char start[32], moved[32];
+	json_t *r, *cust;
+	long long appt;
+	int i;
+
+	(void)state;
+	begin("CAjs_own", "+15551230001");
+	slot(start, sizeof(start), "11:30");
+	slot(moved, sizeof(moved), "12:30");
+	r = call("CAjs_own", "book_appointment", json_pack("{s:s, s:s, s:s}",
+	    "service", "diagnostic", "start", start, "vehicle",
+	    "2003 Honda Accord"));
+	if (strcmp(code(r), "slot_taken") == 0) {
+		/* earlier tests filled the day: the nearest free start */
+		snprintf(start, sizeof(start), "%s", json_string_value(
+		    json_array_get(json_object_get(r, "alternatives"), 0)));
+		json_decref(r);
+		r = call("CAjs_own", "book_appointment", json_pack("{s:s, s:s, "
+		    "s:s}", "service", "diagnostic", "start", start, "vehicle",
+		    "2003 Honda Accord"));
+	}
+	assert_true(ok(r));
+	appt = json_integer_value(json_object_get(res(r), "appointment_id"));
+	json_decref(r);
+	/* the caller ID on file is enough to list them */
+	r = call("CAjs_own", "get_upcoming_appointments", json_object());
+	assert_true(ok(r));
+	json_decref(r);
+
+	begin("CAjs_other", "+15559990077");
+	r = call("CAjs_other", "verify_caller", json_pack("{s:s, s:s}",
+	    "phone", "555-123-0001", "name", "John Smith"));
+	assert_true(ok(r));
+	assert_true(json_is_false(json_object_get(res(r), "verified")));
+	assert_true(json_is_true(json_object_get(res(r), "identified")));
+	assert_null(json_object_get(res(r), "attempts_left"));
+	json_decref(r);
+	r = call("CAjs_other", "cancel_appointment", json_pack("{s:I}",
+	    "appointment_id", (json_int_t)appt));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	r = call("CAjs_other", "cancel_appointment", json_pack("{s:s}",
+	    "confirmation", "JSDG7"));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	r = call("CAjs_other", "reschedule_appointment", json_pack("{s:I, s:s}",
+	    "appointment_id", (json_int_t)appt, "new_start", moved));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	r = call("CAjs_other", "get_upcoming_appointments", json_object());
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	r = call("CAjs_other", "book_appointment", json_pack("{s:s, s:s}",
+	    "service", "oil change", "start", moved));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	/* his record (VINs among it) stays closed */
+	r = call("CAjs_other", "lookup_customer", json_pack("{s:s}", "phone",
+	    "+15551230001"));
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "identity")), "identified");
+	assert_null(json_object_get(res(r), "customer"));
+	json_decref(r);
+	/* whether the car is ready: yes; plate and money: no */
+	r = call("CAjs_other", "vehicle_status", json_object());
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "number")), "RO-1001");
+	assert_non_null(json_object_get(res(r), "stage_label"));
+	assert_null(json_object_get(res(r), "plate"));
+	assert_null(json_object_get(res(r), "price_cents"));
+	json_decref(r);
+	/* a wrong factor counts */
+	r = call("CAjs_other", "verify_caller", json_pack("{s:s, s:s, s:s}",
+	    "phone", "+15551230001", "name", "John Smith", "vin_last", "1111"));
+	assert_true(ok(r));
+	assert_true(json_is_false(json_object_get(res(r), "verified")));
+	assert_int_equal(json_integer_value(json_object_get(res(r),
+	    "attempts_left")), 2);
+	json_decref(r);
+	r = call("CAjs_other", "cancel_appointment", json_pack("{s:I}",
+	    "appointment_id", (json_int_t)appt));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	/* a VIN's digits alone are no proof: they go with the name */
+	r = call("CAjs_other", "verify_caller", json_pack("{s:s, s:s}",
+	    "phone", "+15551230001", "vin_last", "4352"));
+	assert_string_equal(code(r), "bad_args");
+	json_decref(r);
+	/* the Accord's last four digits, as keyed */
+	r = call("CAjs_other", "verify_caller", json_pack("{s:s, s:s, s:s}",
+	    "phone", "+15551230001", "name", "John Smith", "vin_last", "4352"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "verified")));
+	json_decref(r);
+	r = call("CAjs_other", "lookup_customer", json_pack("{s:s}", "phone",
+	    "+15551230001"));
+	assert_non_null(cust = json_object_get(res(r), "customer"));
+	assert_int_equal(json_array_size(json_object_get(cust, "vehicles")), 2);
+	json_decref(r);
+	r = call("CAjs_other", "cancel_appointment", json_pack("{s:I}",
+	    "appointment_id", (json_int_t)appt));
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "status")), "cancelled");
+	json_decref(r);
+
+	/* a booking with his phone and name is no proof either */
+	begin("CAjs_book", "+15559990078");
+	r = call("CAjs_book", "book_appointment", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "service", "oil change", "start", moved, "name",
+	    "John Smith", "phone", "+15551230001"));
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+	r = call("CAjs_book", "get_upcoming_appointments", json_object());
+	assert_string_equal(code(r), "verification_required");
+	json_decref(r);
+
+	/* three wrong factors lock verification, the right one too after */
+	begin("CAjs_lock", "+15559990079");
+	for (i = 0; i < 3; i++) {
+		r = call("CAjs_lock", "verify_caller", json_pack("{s:s, s:s, "
+		    "s:s}", "phone", "+15551230001", "name", "John Smith",
+		    "vin_last", "0000"));
+		assert_true(ok(r));
+		assert_int_equal(json_integer_value(json_object_get(res(r),
+		    "attempts_left")), 2 - i);
+		json_decref(r);
+	}
+	r = call("CAjs_lock", "verify_caller", json_pack("{s:s, s:s, s:s}",
+	    "phone", "+15551230001", "name", "John Smith", "vin_last", "4352"));
+	assert_string_equal(code(r), "too_many_attempts");
 	json_decref(r);
 }
 
@@ -1674,6 +1837,7 @@ main(void)
 		cmocka_unit_test(test_no_caller_id),
 		cmocka_unit_test(test_deny_caller_id),
 		cmocka_unit_test(test_verify_by_code),
+		cmocka_unit_test(test_identified_needs_second_factor),
 		cmocka_unit_test(test_call_appointments),
 		cmocka_unit_test(test_redis_down),
 		cmocka_unit_test(test_writer_ledger_does_not_know),

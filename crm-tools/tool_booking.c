@@ -429,8 +429,10 @@ customer_made(struct crm_ctx *c, long long id, const char *phone, int *fresh)
 }
 
 /* The caller as a customer, creating one for a new caller with a name.  A
- * said phone that is already a customer's is that customer when the name
- * matches too (the proof verify_caller takes); the denied caller-ID
+ * said phone that is already a customer's is no proof, even with the
+ * right name: the call is identified as them and the booking refused
+ * (verification_required) until verify_caller takes a second factor; an
+ * identified-only caller is refused the same way; the denied caller-ID
  * customer's phone is never theirs: the new customer gets no phone.  With
  * `defer`, a new customer with a phone is left to the booking group
  * (0, defer->pending). */
@@ -442,8 +444,14 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 	long long id, owner;
 	int level, m;
 
-	if ((id = crm_identity(c, &level)) != 0)
-		return id;
+	if ((id = crm_identity(c, &level)) != 0) {
+		if (level >= CRM_CALLER_ID)
+			return id;
+		crm_fail(c, "verification_required", "booking on an existing "
+		    "customer's record needs them verified: verify_caller "
+		    "with a second factor (vin_last or a confirmation code)");
+		return -1;
+	}
 	first[0] = last[0] = '\0';
 	if ((s = arg_str(c, "first_name")) != NULL)
 		snprintf(first, sizeof(first), "%s", s);
@@ -495,11 +503,17 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 				    "first");
 				return -1;
 			}
-			if (crm_set_identity(c, owner, CRM_VERIFIED) != 0)
+			/* a number and a name are no proof: identified,
+			 * and their record needs a second factor */
+			if (crm_set_identity(c, owner, CRM_IDENTIFIED) != 0)
 				return -1;
-			log_info(c->call_id, "booking for customer %lld (phone "
-			    "and name given)", owner);
-			return owner;
+			log_info(c->call_id, "booking refused: customer %lld's "
+			    "phone and name given, not verified", owner);
+			crm_fail(c, "verification_required", "that number is an "
+			    "existing customer's: verify_caller with their name "
+			    "and a second factor (vin_last or a confirmation "
+			    "code) before booking on their record");
+			return -1;
 		} else {
 			m = 0;  /* gone again: let the caller try once more */
 		}
@@ -913,6 +927,10 @@ tool_get_upcoming_appointments(struct crm_ctx *c)
 	if (arg_ll(c, "customer_id", &want) && want != who)
 		return crm_fail(c, "forbidden", "this record does not belong "
 		    "to the caller");
+	if (level < CRM_CALLER_ID)
+		return crm_fail(c, "verification_required", "appointments "
+		    "are read only to a verified caller: verify_caller with a "
+		    "second factor (vin_last or a confirmation code)");
 	p[0] = crm_num(cb, who);
 	p[1] = crm_num(nb, (long long)c->now);
 	list = crm_qjson(c, "SELECT coalesce(json_agg(" APPT_JSON

@@ -1,7 +1,8 @@
 /*
  * tool_customer.c - who is calling: lookup_customer (Redis first, then
  * PostgreSQL), search_customers_by_name (trigram + double-metaphone fuzzy
- * match), verify_caller (name or confirmation code proves identity) and
+ * match), verify_caller (caller ID or a second factor proves identity; a
+ * phone number and a name only identify) and
  * deny_caller_id (the caller is not the customer whose phone they use).
  */
 #include <stdio.h>
@@ -66,7 +67,13 @@ tool_lookup_customer(struct crm_ctx *c)
 		return NULL;
 	}
 	who = crm_identity(c, &level);
-	if (who == id) {
+	if (who == id && level == CRM_IDENTIFIED) {
+		/* phone + name only: the record (VINs, codes) stays closed */
+		res = json_pack("{s:b, s:b, s:s, s:I, s:O}", "found", 1,
+		    "cached", cached, "identity", "identified", "customer_id",
+		    (json_int_t)id, "first_name",
+		    json_object_get(rec, "first_name"));
+	} else if (who == id) {
 		res = json_pack("{s:b, s:b, s:s, s:O}", "found", 1, "cached",
 		    cached, "identity", level == CRM_VERIFIED ? "verified" :
 		    "caller_id", "customer", rec);
@@ -130,14 +137,44 @@ tool_search_customers_by_name(struct crm_ctx *c)
 	    "ids and first names only until the caller is verified");
 }
 
+/* verify_caller's answer when the name matched but no second factor did:
+ * the call is identified as the customer (stage of a repair only). */
+static json_t *
+identified(struct crm_ctx *c, long long id, int wrong, long long fails)
+{
+	json_t *res;
+
+	if (wrong && crm_verify_failed(c) != 0)
+		return NULL;
+	if (crm_set_identity(c, id, CRM_IDENTIFIED) != 0)
+		return NULL;
+	log_info(c->call_id, "caller identified as customer %lld, %s", id,
+	    wrong ? "wrong second factor" : "no second factor yet");
+	res = json_pack("{s:b, s:b, s:I, s:s, s:s}", "verified", 0,
+	    "identified", 1, "customer_id", (json_int_t)id, "need",
+	    "second_factor", "note", "a name and a number are no proof: ask "
+	    "for the last 4 digits of a VIN on file (vin_last) or a "
+	    "confirmation code; until then only the repair stage may be "
+	    "told, nothing else on the record");
+	if (wrong)
+		json_object_set_new(res, "attempts_left", json_integer(
+		    MAX_VERIFY_FAILURES - fails - 1));
+	return res;
+}
+
+/* Full verification needs something only the customer has: the caller ID
+ * on file (with their name), or a second factor (one of their confirmation
+ * codes, or the last characters of one of their VINs with their name).
+ * Their phone number and name alone only identify them. */
 json_t *
 tool_verify_caller(struct crm_ctx *c)
 {
 	const char *name = arg_str(c, "name"), *conf = arg_str(c, "confirmation");
+	const char *vin = arg_str(c, "vin_last");
 	const char *s, *p[3];
 	char phone[40], first[80], last[80], code[CRM_CONF_LEN + 1], ib[24];
 	long long id = 0, n, fails = 0;
-	int found;
+	int found, own = 0, name_ok = 0, code_ok = 0, vin_ok = 0;
 
 	if (c->call_id[0] == '\0')
 		return crm_fail(c, "bad_request", "verify_caller needs a call "
@@ -147,6 +184,9 @@ tool_verify_caller(struct crm_ctx *c)
 	if (name == NULL && conf == NULL)
 		return crm_fail(c, "bad_args", "give the caller's name or a "
 		    "confirmation code as proof");
+	if (vin != NULL && name == NULL)
+		return crm_fail(c, "bad_args", "vin_last is a second factor: "
+		    "give the caller's name with it");
 	p[0] = c->call_id;
 	if (crm_qll(c, "SELECT verify_failures FROM calls WHERE call_sid = $1",
 	    1, p, &fails) < 0)
@@ -162,12 +202,15 @@ tool_verify_caller(struct crm_ctx *c)
 			    "proof is one of their confirmation codes; to "
 			    "verify by name give the phone number instead");
 		name = NULL;
+		vin = NULL;
 		p[0] = crm_num(ib, id);
 		found = crm_qll(c, "SELECT id FROM customers WHERE id = $1", 1,
 		    p, &id);
 	} else if ((s = arg_str(c, "phone")) != NULL) {
 		if (crm_phone_norm(s, phone, sizeof(phone)) != 0)
 			return crm_fail(c, "bad_args", "bad phone");
+		/* their own phone calling is the caller ID on file */
+		own = c->from[0] && !c->cid_denied && strcmp(phone, c->from) == 0;
 		p[0] = phone;
 		found = crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
 		    1, p, &id);
@@ -185,6 +228,7 @@ tool_verify_caller(struct crm_ctx *c)
 			if (c->from[0] == '\0')
 				return crm_fail(c, "bad_args", "no customer_id, "
 				    "phone or caller ID");
+			own = !c->cid_denied;
 			p[0] = c->from;
 			found = crm_qll(c, "SELECT id FROM customers WHERE "
 			    "phone = $1", 1, p, &id);
@@ -192,25 +236,31 @@ tool_verify_caller(struct crm_ctx *c)
 	}
 	if (found < 0)
 		return NULL;
-	n = 0;
 	if (found && name) {
 		crm_name_split(name, first, sizeof(first), last, sizeof(last));
 		if (last[0] == '\0') {  /* one word: take it as the last name */
 			snprintf(last, sizeof(last), "%s", first);
 			first[0] = '\0';
 		}
-		if ((n = crm_name_match(c, id, first, last)) < 0)
+		if ((name_ok = crm_name_match(c, id, first, last)) < 0)
 			return NULL;
 	}
-	if (found && n == 0 && conf && crm_conf_valid(conf)) {
+	if (found && conf && crm_conf_valid(conf)) {
 		crm_conf_norm(conf, code);
 		p[0] = crm_num(ib, id);
 		p[1] = code;
+		n = 0;
 		if (crm_qll(c, "SELECT count(*) FROM appointments WHERE "
 		    "customer_id = $1 AND confirmation = $2", 2, p, &n) < 0)
 			return NULL;
+		code_ok = n > 0;
 	}
-	if (!found || n == 0) {
+	if (name_ok && vin != NULL && (vin_ok = crm_vin_match(c, id, vin)) < 0)
+		return NULL;
+	if (!code_ok && !(name_ok && (vin_ok || own))) {
+		if (name_ok)
+			return identified(c, id, conf != NULL || vin != NULL,
+			    fails);
 		if (crm_verify_failed(c) != 0)
 			return NULL;
 		log_info(c->call_id, "verify_caller: no match (%lld failures)",
@@ -220,7 +270,8 @@ tool_verify_caller(struct crm_ctx *c)
 	}
 	if (crm_set_identity(c, id, CRM_VERIFIED) != 0)
 		return NULL;
-	log_info(c->call_id, "caller verified as customer %lld", id);
+	log_info(c->call_id, "caller verified as customer %lld (%s)", id,
+	    code_ok ? "confirmation code" : vin_ok ? "VIN" : "caller ID");
 	return json_pack("{s:b, s:I}", "verified", 1, "customer_id",
 	    (json_int_t)id);
 }

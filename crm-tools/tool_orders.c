@@ -96,12 +96,27 @@ own_order(struct crm_ctx *c, int min_level)
 json_t *
 tool_vehicle_status(struct crm_ctx *c)
 {
+	static const char *const closed[] = { "plate", "description",
+	    "price_cents", "deposit_cents", "balance_cents", "refund_cents",
+	    "cancellable", "refund_if_cancelled_cents" };
 	json_t *o;
+	size_t i;
+	int level;
 
 	if (crm_call_load(c) != 0)
 		return NULL;
-	if ((o = own_order(c, CRM_CALLER_ID)) == NULL)
+	if ((o = own_order(c, CRM_IDENTIFIED)) == NULL)
 		return NULL;
+	(void)crm_identity(c, &level);
+	if (level < CRM_CALLER_ID) {
+		/* identified by phone and name only: whether the car is
+		 * ready, nothing that needs proof (plate, work, money) */
+		for (i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
+			json_object_del(o, closed[i]);
+		json_object_set_new(o, "limited", json_string("identified by "
+		    "phone and name only: verify with a second factor for "
+		    "the rest"));
+	}
 	return o;
 }
 

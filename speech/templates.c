@@ -122,6 +122,17 @@ static const struct tpl defaults[T_COUNT] = {
 	    "account." },
 	[T_PHONE_AGAIN] = { "phone_again", "Sorry, I didn't get the whole "
 	    "number. Could you say it again digit by digit, or key it in?" },
+	[T_VERIFY_FACTOR] = { "verify_factor", "Thanks. For your security, "
+	    "please key in or say the last four digits of your car's VIN, or "
+	    "tell me the confirmation code of one of your bookings. If you "
+	    "don't have them, just say so." },
+	[T_VERIFY_FACTOR_BAD] = { "verify_factor_bad", "Sorry, that doesn't "
+	    "match what we have on file. Could you try again? The last four "
+	    "digits of the VIN, or a confirmation code." },
+	[T_VERIFY_NO_FACTOR] = { "verify_no_factor", "No problem. Without it "
+	    "I can't give details or make changes on the account, but the team "
+	    "can call you back at the number on file. Would you like me to "
+	    "take a message for them?" },
 	[T_ASK_VEHICLE] = { "ask_vehicle", "Which vehicle is this for, "
 	    "{vehicles}?" },
 	[T_READBACK_VEHICLE] = { "readback_vehicle", "{Service} on {day} at "

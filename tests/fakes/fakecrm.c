@@ -1,10 +1,11 @@
 /*
  * fakecrm.c - the brain tests' crm-tools (see fakecrm.h).  Customers:
- * 1 John Smith +15551230001 (2019 Honda Civic, 2003 Honda Accord; order
- * RO-1001 in repair), 2 Maria Garcia +15551230002 (2020 Toyota Camry;
- * order RO-1002 awaiting parts, 50% of a 200 dollar deposit back).
- * One bay, 30-minute slots; find_slots runs crm-tools' own search
- * (crm-tools/slots.c) over the taken slots.
+ * 1 John Smith +15551230001 (2019 Honda Civic VIN ...2345, 2003 Honda
+ * Accord VIN ...4352; order RO-1001 in repair), 2 Maria Garcia
+ * +15551230002 (2020 Toyota Camry VIN ...3456; order RO-1002 awaiting
+ * parts, 50% of a 200 dollar deposit back).  One bay, 30-minute slots;
+ * find_slots runs crm-tools' own search (crm-tools/slots.c) over the
+ * taken slots.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,12 @@
 struct fcust {
 	int id;
 	const char *first, *last, *phone;
+	const char *vin[2];     /* last four characters of their VINs */
 };
 
 static const struct fcust custs[] = {
-	{ 1, "John", "Smith", "+15551230001" },
-	{ 2, "Maria", "Garcia", "+15551230002" },
+	{ 1, "John", "Smith", "+15551230001", { "2345", "4352" } },
+	{ 2, "Maria", "Garcia", "+15551230002", { "3456", NULL } },
 };
 
 static const struct fcust *
@@ -68,11 +70,22 @@ fakecrm_add_appt(struct fakecrm *f, int cust, const char *service,
 	snprintf(a->conf, sizeof(a->conf), "%s", conf);
 }
 
+/* crm-tools' levels: verified 3, caller ID 2, identified 1, none 0 */
+static int
+level(const struct fakecrm *f)
+{
+	return f->verified_cust ? 3 : f->identified_cust ? 1 :
+	    f->caller_cust ? 2 : 0;
+}
+
 static int
 identity(const struct fakecrm *f)
 {
-	return f->verified_cust ? f->verified_cust : f->caller_cust;
+	return f->verified_cust ? f->verified_cust : f->identified_cust ?
+	    f->identified_cust : f->caller_cust;
 }
+
+static json_t *need_factor(void);
 
 static json_t *
 ok(json_t *res)
@@ -118,10 +131,10 @@ lookup(struct fakecrm *f, json_t *args)
 		    "call");
 	if (c == NULL)
 		return ok(json_pack("{s:b, s:s}", "found", 0, "phone", phone));
-	if (c->id != identity(f))
+	if (c->id != identity(f) || level(f) == 1)
 		return ok(json_pack("{s:b, s:s, s:i, s:s}", "found", 1,
-		    "identity", "none", "customer_id", c->id, "first_name",
-		    c->first));
+		    "identity", c->id == identity(f) ? "identified" : "none",
+		    "customer_id", c->id, "first_name", c->first));
 	return ok(json_pack("{s:b, s:s, s:{s:i, s:s, s:s, s:s, s:o}}", "found",
 	    1, "identity", f->verified_cust ? "verified" : "caller_id",
 	    "customer", "customer_id", c->id, "first_name", c->first,
@@ -134,8 +147,10 @@ verify(struct fakecrm *f, json_t *args)
 {
 	const char *phone = str(args, "phone") ? str(args, "phone") : f->from;
 	const char *name = str(args, "name"), *conf = str(args, "confirmation");
+	const char *vin = str(args, "vin_last");
 	const struct fcust *c = cust_by_phone(phone);
-	int i, match = 0;
+	int i, match = 0, code = 0, own, named = 0;
+	size_t n;
 
 	if (f->verify_failures >= 3)
 		return fail("too_many_attempts", "verification failed too "
@@ -144,16 +159,30 @@ verify(struct fakecrm *f, json_t *args)
 		const char *sp = strrchr(name, ' ');
 		const char *last = sp ? sp + 1 : name;
 
-		match = strcasecmp(last, c->last) == 0;
+		named = strcasecmp(last, c->last) == 0;
 	}
-	for (i = 0; conf && !match && i < f->nappts; i++) {
+	own = !f->cid_denied && strcmp(phone, f->from) == 0;
+	for (i = 0; conf && !code && i < f->nappts; i++) {
 		/* a code alone verifies its owner, whatever the caller id */
 		if (strcasecmp(f->appts[i].conf, conf) != 0)
 			continue;
 		if (c == NULL && str(args, "phone") == NULL &&
 		    f->appts[i].customer >= 1 && f->appts[i].customer <= 2)
 			c = &custs[f->appts[i].customer - 1];
-		match = c && f->appts[i].customer == c->id;
+		code = c && f->appts[i].customer == c->id;
+	}
+	match = code || (named && own);
+	for (i = 0; named && vin && !match && i < 2; i++)
+		match = c->vin[i] && (n = strlen(vin)) >= 4 &&
+		    strcmp(c->vin[i], vin + n - 4) == 0;
+	if (!match && named) {
+		/* phone + name only identify; a wrong factor counts */
+		if (conf || vin)
+			f->verify_failures++;
+		f->identified_cust = c->id;
+		return ok(json_pack("{s:b, s:b, s:i, s:s, s:i}", "verified", 0,
+		    "identified", 1, "customer_id", c->id, "need",
+		    "second_factor", "attempts_left", 3 - f->verify_failures));
 	}
 	if (!match) {
 		f->verify_failures++;
@@ -170,6 +199,8 @@ deny(struct fakecrm *f)
 {
 	if (f->verified_cust == f->caller_cust)
 		f->verified_cust = 0;
+	if (f->identified_cust == f->caller_cust)
+		f->identified_cust = 0;
 	f->caller_cust = 0;
 	f->cid_denied = 1;
 	return ok(json_pack("{s:b, s:s}", "caller_id_denied", 1, "identity",
@@ -313,6 +344,8 @@ book(struct fakecrm *f, json_t *args)
 		return json_pack("{s:b, s:s, s:s, s:[s]}", "ok", 0, "code",
 		    "slot_taken", "error", "taken", "alternatives",
 		    "2026-11-24T16:00");
+	if (cust != 0 && level(f) < 2)
+		return need_factor();
 	if (cust == 0) {
 		const struct fcust *owner;
 		const char *last = str(args, "last_name");
@@ -331,7 +364,9 @@ book(struct fakecrm *f, json_t *args)
 				return fail("forbidden", "that number belongs to "
 				    "an existing customer");
 			}
-			cust = f->verified_cust = owner->id;
+			/* a number and a name are no proof */
+			f->identified_cust = owner->id;
+			return need_factor();
 		} else {
 			cust = f->next_cust++;
 			snprintf(f->new_cust_phone, sizeof(f->new_cust_phone),
@@ -389,6 +424,8 @@ upcoming(struct fakecrm *f)
 
 	if (identity(f) == 0)
 		return fail("forbidden", "no customer for this call");
+	if (level(f) < 2)
+		return need_factor();
 	for (i = 0; i < f->nappts; i++)
 		if (f->appts[i].customer == identity(f) && !f->appts[i].cancelled)
 			json_array_append_new(arr, appt_json(&f->appts[i]));
@@ -407,6 +444,8 @@ change(struct fakecrm *f, const char *tool, json_t *args)
 	if (a->customer != identity(f))
 		return fail("forbidden", "this record does not belong to the "
 		    "caller");
+	if (level(f) < 2)
+		return need_factor();
 	if (strcmp(tool, "cancel_appointment") == 0) {
 		a->cancelled = 1;
 		return ok(appt_json(a));
@@ -439,8 +478,7 @@ order(struct fakecrm *f, int cancel)
 	if (who == 2) {
 		if (cancel) {
 			if (f->verified_cust != 2)
-				return fail("forbidden", "the caller must be "
-				    "verified first (verify_caller)");
+				return need_factor();
 			f->order_cancelled = 1;
 			return ok(json_pack("{s:i, s:s, s:b, s:s, s:i, s:i}",
 			    "order_id", 2, "number", "RO-1002", "cancelled", 1,
@@ -455,6 +493,13 @@ order(struct fakecrm *f, int cancel)
 		    "refund_if_cancelled_cents", 10000));
 	}
 	return fail("not_found", "no open order");
+}
+
+static json_t *
+need_factor(void)
+{
+	return fail("verification_required", "the caller must be verified "
+	    "first: verify_caller with a second factor");
 }
 
 static json_t *

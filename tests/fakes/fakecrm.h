@@ -1,7 +1,9 @@
 /*
  * fakecrm.h - an in-memory crm-tools for the brain tests: two customers
  * with vehicles, appointments and repair orders, the call's identity
- * (caller id, verify_caller) and the same authorisation rules as
+ * (caller id, verify_caller with its levels: phone + name from another
+ * number only identifies, a VIN's last digits or a code verify) and the
+ * same authorisation rules as
  * crm-tools (TOOLS.md), so a test can check that nothing lands on, or is
  * read from, a record that is not the caller's.  Test support only.
  */
@@ -31,6 +33,7 @@ struct fakecrm {
 	char from[40];                  /* the caller id */
 	int caller_cust;                /* customer with that phone, 0 none */
 	int verified_cust;
+	int identified_cust;            /* phone + name, no second factor */
 	int cid_denied;                 /* deny_caller_id was called */
 	int verify_failures;
 	struct fake_appt appts[FAKE_MAX_APPTS];
