@@ -69,19 +69,34 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "found",
 		    0);
 	}
-	if (t && strcmp(t, "get_available_slots") == 0) {
-		const char *d = json_string_value(json_object_get(args, "date"));
+	if (t && strcmp(t, "find_slots") == 0) {
+		/* half-hour starts 08:00-18:00 on the day asked: the `count`
+		 * nearest to `near`, or the first `count` */
+		const char *d = json_string_value(json_object_get(args, "day"));
+		const char *near = json_string_value(json_object_get(args,
+		    "near"));
+		int count = (int)json_integer_value(json_object_get(args,
+		    "count"));
+		int hh, mm, at = -1, m, n = 0, lo, hi;
 		json_t *slots = json_array();
 		char s[32];
-		int m;
 
-		for (m = 8 * 60; d && m < 18 * 60; m += 30) {
+		if (count <= 0)
+			count = 3;
+		if (near && sscanf(near, "%d:%d", &hh, &mm) == 2)
+			at = hh * 60 + mm;
+		lo = at < 0 ? 8 * 60 : at - (count / 2) * 30;
+		if (lo < 8 * 60)
+			lo = 8 * 60;
+		hi = 18 * 60;
+		for (m = lo; d && m < hi && n < count; m += 30, n++) {
 			snprintf(s, sizeof(s), "%sT%02d:%02d:00", d, m / 60,
 			    m % 60);
-			json_array_append_new(slots, json_string(s));
+			json_array_append_new(slots, json_pack("{s:s}",
+			    "start", s));
 		}
-		return json_pack("{s:b, s:{s:o}}", "ok", 1, "result", "slots",
-		    slots);
+		return json_pack("{s:b, s:{s:o, s:s?}}", "ok", 1, "result",
+		    "slots", slots, "date", d);
 	}
 	if (t && strcmp(t, "book_appointment") == 0)
 		return json_pack("{s:b, s:{s:i, s:s}}", "ok", 1, "result",
@@ -313,7 +328,7 @@ test_booking_call(void **state)
 	assert_int_equal(u, 3);
 	assert_string_equal(said, "Oil change on Tuesday, November 24 at 10 AM "
 	    "for John, shall I book it?");
-	assert_int_equal(count_records(call, "get_available_slots", "date",
+	assert_int_equal(count_records(call, "find_slots", "day",
 	    "2026-11-24"), 1);
 	/* the question played, the agent still talking: a short "yes" now
 	 * answers it (cut, booked), it is not a backchannel to talk over */
