@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define CRING_FRAME 160         /* bytes of mu-law per frame (20 ms) */
-#define CRING_FRAMES 500        /* 10 s of audio */
+#define CRING_FRAMES 1000       /* 20 s of audio */
 
 struct cring_slot {
 	uint64_t ts_us;         /* arrival, fd_mono_us() */

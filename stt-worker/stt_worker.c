@@ -42,7 +42,7 @@
 #define HOLD_US (2 * 1000000ull)
 #define HOLD_FRAMES 150
 /* a replayed frame's arrival is believed if this recent (the gateway
- * keeps 10 s; a live frame's must be within 5 s) */
+ * keeps 20 s; a live frame's must be within 5 s) */
 #define REPLAY_MAX_AGE_US (60 * 1000000ull)
 
 /* A live frame waiting for its call's replay. */
@@ -127,7 +127,8 @@ dispatch(const struct fd_frame *f, uint64_t now)
 		if (c == NULL) {
 			if ((c = call_open(f->call_id)) == NULL)
 				break;
-			if (!(f->flags & FD_F_REPLAY) && f->ref &&
+			/* frame 1 is a call's first: nothing came before */
+			if (!(f->flags & FD_F_REPLAY) && f->ref > 1 &&
 			    now - started_us < YOUNG_US &&
 			    (c->hold = calloc(1, sizeof(*c->hold))) != NULL)
 				c->hold->since_us = now;
@@ -383,7 +384,9 @@ sweep(uint64_t now)
 
 	for (c = calls; c; c = next) {
 		next = c->next;
-		if (now - c->last_audio_us > (uint64_t)idle_timeout_s * 1000000)
+		/* (a call opened after now was read is not idle) */
+		if (now > c->last_audio_us && now - c->last_audio_us >
+		    (uint64_t)idle_timeout_s * 1000000)
 			call_close(c, "no audio");
 	}
 }
