@@ -10,14 +10,15 @@
 # Prints "stt-restart: ok ..." or "stt-restart: FAIL ...".
 #   tests/e2e/stt_restart.sh             a private stack (PROFILE, "sttrestart")
 #   tests/e2e/stt_restart.sh --running   the stack the caller started
-#                                        (stack-env.sh already sourced)
+#                                        with the same PROFILE
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 KILL_TURN=${KILL_TURN:-1}
 KILL_AFTER_S=${KILL_AFTER_S:-1.5}
+# (--running: the same PROFILE as the stack's, for its ports and callsim)
+PROFILE=${PROFILE:-sttrestart} . scripts/stack-env.sh
 if [ "${1:-}" != --running ]; then
-	PROFILE=${PROFILE:-sttrestart} . scripts/stack-env.sh
 	trap 'deploy/frontdeskctl stop >/dev/null 2>&1' EXIT
 	deploy/frontdeskctl stop >/dev/null 2>&1
 	deploy/datastore.sh reset >/dev/null || { echo "stt-restart: FAIL datastore reset"; exit 1; }
