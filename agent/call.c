@@ -16,6 +16,12 @@
  * (idle timer, hang-up after the goodbye), and whether the caller is
  * talking over the agent (barge-in).
  *
+ * Silence is not the caller's while stt-worker is down or just restarted:
+ * the idle timer does not count it (no "are you there?", no hang-up), and
+ * if the wait spanned a restart and still nothing was heard (the
+ * gateway's replay could not bring it), the caller is asked to say it
+ * again.
+ *
  * Sessions: after every turn the call's state is saved to Redis
  * (session.h); a frame for a call this agent does not know (it was
  * restarted mid-call) loads it back and the call goes on where it was.
@@ -37,9 +43,13 @@
 /* speech shorter than this over the agent may be a backchannel ("yes",
  * "please", "uh-huh"): its words decide, when the transcript comes */
 #define BACKCHANNEL_MAX_MS 700
+/* stt-worker not heard this long (its heartbeat is every 200 ms) is down */
+#define STT_SILENT_US (1000 * MS)
+#define SAY_AGAIN "Sorry, I missed that. Could you say that again?"
 
 static void finish(struct call *c, const char *reason);
 static void idle_arm(struct call *c);
+static void core_say(void *arg, const char *text, int close);
 
 static const char *
 id_of(const struct call *c)
@@ -221,13 +231,60 @@ do_end(struct call *c)
 	}
 }
 
+/* The stt-worker instance this agent hears now, 0 if it is down (not
+ * connected, or silent past STT_SILENT_US). */
+static uint64_t
+stt_instance(const struct call *c)
+{
+	struct fd_bus_peer p;
+	const char *addr = fd_pub_addr(FD_D_STT);
+	uint64_t now = fd_mono_us();
+	int i;
+
+	for (i = 0; fd_bus_peer_get(c->ctx->bus, i, &p) == 0; i++)
+		if (strcmp(p.addr, addr) == 0)
+			return p.pipe && p.heard_us + STT_SILENT_US > now ?
+			    p.instance : 0;
+	return 0;
+}
+
 /* Start waiting for the caller once nobody is talking. */
 static void
 idle_arm(struct call *c)
 {
-	if (speaking(c) == NULL && !c->caller_speaking && c->end == END_NONE)
+	if (speaking(c) == NULL && !c->caller_speaking && c->end == END_NONE) {
 		c->idle_due_us = fd_mono_us() + (uint64_t)(c->idle_count >= 2 ?
 		    agent_cfg.idle_hangup_ms : agent_cfg.idle_prompt_ms) * MS;
+		c->idle_stt = stt_instance(c);
+	}
+}
+
+/* The idle timer ran out: 1 if the silence was stt-worker's, not the
+ * caller's (it was handled here), 0 if the caller is silent. */
+static int
+idle_stt_outage(struct call *c)
+{
+	uint64_t inst = stt_instance(c);
+
+	if (inst == 0) {
+		/* nobody can hear the caller: wait for stt-worker */
+		log_info(id_of(c), "silence while stt-worker is down: not the "
+		    "caller's, waiting");
+		c->idle_due_us = fd_mono_us() + (uint64_t)
+		    agent_cfg.idle_prompt_ms * MS;
+		c->idle_stt = 0;
+		return 1;
+	}
+	if (c->idle_stt == inst)
+		return 0;
+	/* stt-worker restarted while the caller had the turn and nothing
+	 * came of it, not even from the gateway's replay: what the caller
+	 * said may be lost, so ask again (the brain still waits for it) */
+	log_warnx(id_of(c), "stt-worker restarted while the caller had the "
+	    "turn and nothing was heard: asking to repeat");
+	c->idle_stt = inst;
+	core_say(c, SAY_AGAIN, 0);
+	return 1;
 }
 
 static void
@@ -833,7 +890,7 @@ call_handle_tick(struct call *c)
 	if (c->idle_due_us && now >= c->idle_due_us) {
 		c->idle_due_us = 0;
 		if (speaking(c) == NULL && !c->caller_speaking &&
-		    c->end == END_NONE) {
+		    c->end == END_NONE && !idle_stt_outage(c)) {
 			c->idle_count++;
 			log_info(id_of(c), "caller silent (%d)", c->idle_count);
 			c->ctx->brain->on_idle(&c->bc, c->idle_count);

@@ -93,6 +93,8 @@ struct call {
 	uint32_t paused_utt;            /* playback paused while deciding */
 	uint64_t paused_us;
 	uint64_t idle_due_us;
+	uint64_t idle_stt;              /* stt-worker instance when the wait
+	                                 * began, 0 it was down */
 	int idle_count;
 	enum end_action end;
 	char end_to[40], end_reason[48];

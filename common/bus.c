@@ -77,25 +77,18 @@ bus_instance(void)
 	return v ? v : 1;
 }
 
-int
-fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
-    uint32_t seq, const void *payload, size_t len)
+/* An nng message holding h's frame; h->ts_us 0 is stamped now. */
+static int
+frame_msg_hdr(nng_msg **msgp, const struct fd_frame *hdr, const void *payload,
+    size_t len)
 {
-	struct fd_frame h;
+	struct fd_frame h = *hdr;
 	nng_msg *m;
 	long n;
 	int rv;
 
-	memset(&h, 0, sizeof(h));
-	h.type = (uint8_t)type;
-	h.seq = seq;
-	h.ref = ref;
-	h.ts_us = fd_mono_us();
-	if (call_id) {
-		if (strlen(call_id) >= sizeof(h.call_id))
-			return NNG_EINVAL;
-		strcpy(h.call_id, call_id);
-	}
+	if (h.ts_us == 0)
+		h.ts_us = fd_mono_us();
 	if ((rv = nng_msg_alloc(&m, fd_frame_size(len))) != 0)
 		return rv;
 	n = fd_frame_encode(nng_msg_body(m), nng_msg_len(m), &h, payload, len);
@@ -105,6 +98,24 @@ fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
 	}
 	*msgp = m;
 	return 0;
+}
+
+int
+fd_frame_msg(nng_msg **msgp, int type, const char *call_id, uint32_t ref,
+    uint32_t seq, const void *payload, size_t len)
+{
+	struct fd_frame h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = (uint8_t)type;
+	h.seq = seq;
+	h.ref = ref;
+	if (call_id) {
+		if (strlen(call_id) >= sizeof(h.call_id))
+			return NNG_EINVAL;
+		strcpy(h.call_id, call_id);
+	}
+	return frame_msg_hdr(msgp, &h, payload, len);
 }
 
 /* The publisher a pipe of our sub socket belongs to, or -1 (a pipe of a
@@ -521,20 +532,13 @@ fd_bus_close(struct fd_bus *b)
 	b->have_pub = b->have_sub = 0;
 }
 
-int
-fd_bus_publish(struct fd_bus *b, int type, const char *call_id, uint32_t ref,
-    const void *payload, size_t len)
+/* Send m on the pub socket (consumed). */
+static int
+pub_send(struct fd_bus *b, nng_msg *m)
 {
-	nng_msg *m;
 	nng_aio *a;
-	uint32_t seq;
 	int rv;
 
-	if (!b->have_pub)
-		return NNG_ECLOSED;
-	seq = __atomic_add_fetch(&b->seq, 1, __ATOMIC_RELAXED);
-	if ((rv = fd_frame_msg(&m, type, call_id, ref, seq, payload, len)) != 0)
-		return rv;
 	if ((a = thread_aio()) == NULL) {
 		if ((rv = nng_sendmsg(b->pub, m, 0)) != 0)
 			nng_msg_free(m);
@@ -548,6 +552,38 @@ fd_bus_publish(struct fd_bus *b, int type, const char *call_id, uint32_t ref,
 	if ((rv = nng_aio_result(a)) != 0)
 		nng_msg_free(m);
 	return rv;
+}
+
+int
+fd_bus_publish(struct fd_bus *b, int type, const char *call_id, uint32_t ref,
+    const void *payload, size_t len)
+{
+	nng_msg *m;
+	uint32_t seq;
+	int rv;
+
+	if (!b->have_pub)
+		return NNG_ECLOSED;
+	seq = __atomic_add_fetch(&b->seq, 1, __ATOMIC_RELAXED);
+	if ((rv = fd_frame_msg(&m, type, call_id, ref, seq, payload, len)) != 0)
+		return rv;
+	return pub_send(b, m);
+}
+
+int
+fd_bus_publish_hdr(struct fd_bus *b, const struct fd_frame *hdr,
+    const void *payload, size_t len)
+{
+	struct fd_frame h = *hdr;
+	nng_msg *m;
+	int rv;
+
+	if (!b->have_pub)
+		return NNG_ECLOSED;
+	h.seq = __atomic_add_fetch(&b->seq, 1, __ATOMIC_RELAXED);
+	if ((rv = frame_msg_hdr(&m, &h, payload, len)) != 0)
+		return rv;
+	return pub_send(b, m);
 }
 
 int

@@ -106,6 +106,10 @@ int fd_bus_peer_get(struct fd_bus *b, int i, struct fd_bus_peer *out);
 /* Publish a frame; stamps seq and the monotonic time.  Thread-safe. */
 int fd_bus_publish(struct fd_bus *b, int type, const char *call_id,
     uint32_t ref, const void *payload, size_t len);
+/* Publish a frame whose header fields the caller chose: type, call_id,
+ * ref, flags and ts_us (0: now) from h; seq is stamped.  Thread-safe. */
+int fd_bus_publish_hdr(struct fd_bus *b, const struct fd_frame *h,
+    const void *payload, size_t len);
 /* Publish a JSON object (not consumed). */
 int fd_bus_publish_json(struct fd_bus *b, int type, const char *call_id,
     uint32_t ref, const json_t *obj);

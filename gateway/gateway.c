@@ -4,7 +4,9 @@
  * (http.c) and the Media Streams WebSocket (media.c).  It publishes caller
  * events (CALL_START, AUDIO_IN, DTMF, MARK, CALL_END) to stt-worker, agent
  * and tts-worker, subscribes to the agent (CLEAR, HANGUP, TRANSFER),
- * tts-worker (AUDIO_OUT, AUDIO_MARK) and scheduler (OUTBOUND_CALL), asks
+ * tts-worker (AUDIO_OUT, AUDIO_MARK), scheduler (OUTBOUND_CALL) and
+ * stt-worker (final TRANSCRIPTs and heartbeats: what to replay to a
+ * restarted stt-worker, media.c), asks
  * crm-tools over req/rep for call records, and calls the carrier's REST
  * API (carrier.c) to transfer and place calls.
  *
@@ -108,6 +110,19 @@ static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
 static void lws_log(int level, const char *line);
+static void on_peer(void *arg, struct fd_bus *b, int peer,
+    const struct fd_bus_peer *p, uint64_t old_instance);
+
+/* The publishers the gateway dials, in order: on_peer knows stt-worker by
+ * its place. */
+static const enum fd_daemon_id from[] = { FD_D_AGENT, FD_D_TTS,
+    FD_D_SCHEDULER, FD_D_STT };
+#define PEER_STT 3
+/* stt-worker's subscribers (agent, gateway): a new instance is sent the
+ * calls' audio again only when all of them hear it, or its transcripts
+ * would reach nobody */
+#define STT_SUBSCRIBERS 2
+static uint64_t stt_caught_up;          /* bus thread: instance replayed to */
 
 /* Frames from agent, tts-worker and scheduler (bus thread). */
 static void
@@ -140,6 +155,9 @@ dispatch(const struct fd_frame *f)
 		break;
 	case FD_MSG_OUTBOUND_CALL:
 		carrier_outbound(f);
+		break;
+	case FD_MSG_TRANSCRIPT:
+		media_stt_transcript(f);
 		break;
 	default:
 		log_err(f->call_id, "unexpected message %s",
@@ -183,12 +201,10 @@ gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 int
 main(int argc, char **argv)
 {
-	static const enum fd_daemon_id from[] = { FD_D_AGENT, FD_D_TTS,
-	    FD_D_SCHEDULER };
 	static const int types[] = { FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
 	    FD_MSG_HANGUP,
 	    FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
-	    FD_MSG_OUTBOUND_CALL };
+	    FD_MSG_OUTBOUND_CALL, FD_MSG_TRANSCRIPT };
 	struct lws_context_creation_info info;
 	pthread_t bus_thr, restart_thr;
 	uint64_t polled = 0, now;
@@ -204,6 +220,7 @@ main(int argc, char **argv)
 	if ((rv = fd_bus_open(&gw_bus, FD_D_GATEWAY, from, FD_CFG_N(from),
 	    types, FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
+	fd_bus_on_peer(&gw_bus, on_peer, NULL);
 	nng_pipe_notify(gw_bus.pub, NNG_PIPE_EV_ADD_POST, pub_pipe_added,
 	    NULL);
 	if ((rv = fd_rpc_open(&gw_crm, fd_common.crm_rep)) != 0)
@@ -235,8 +252,8 @@ main(int argc, char **argv)
 	    gw_cfg.validate_signature ? "checked" : "NOT checked",
 	    gw_cfg.allow_test_clock ? ", test clock allowed" : "");
 	warn_closed_api();
-	fd_bus_ready_when_connected(&gw_bus, "hearing agent, tts-worker and "
-	    "scheduler");
+	fd_bus_ready_when_connected(&gw_bus, "hearing agent, tts-worker, "
+	    "scheduler and stt-worker");
 
 	while (!fd_stop) {
 		if (fd_reload) {
@@ -330,6 +347,26 @@ bus_main(void *arg)
 			lws_cancel_service(gw_ctx);
 	}
 	return NULL;
+}
+
+/* A publisher's heartbeat changed (bus thread).  A stt-worker instance
+ * not caught up yet that hears the gateway and the agent and is heard by
+ * both: the live calls send it what it missed (media_stt_ready). */
+static void
+on_peer(void *arg, struct fd_bus *b, int peer, const struct fd_bus_peer *p,
+    uint64_t old_instance)
+{
+	(void)arg;
+	(void)b;
+	if (peer != PEER_STT || p->instance == stt_caught_up || !p->hears ||
+	    p->subs < STT_SUBSCRIBERS)
+		return;
+	if (stt_caught_up != 0 || old_instance != 0)
+		log_info(NULL, "stt-worker instance %016llx hears everyone: "
+		    "live calls replay what it missed",
+		    (unsigned long long)p->instance);
+	stt_caught_up = p->instance;
+	media_stt_ready();
 }
 
 /* This gateway's name (stable across restarts) and this run's id (new at

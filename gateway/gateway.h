@@ -100,6 +100,12 @@ void media_clear(const struct fd_frame *f);
 void media_pause(const struct fd_frame *f);
 void media_resume(const struct fd_frame *f);
 void media_hangup(const struct fd_frame *f);
+/* A new stt-worker instance hears the gateway and the agent (bus
+ * thread): every live call sends it again what it missed. */
+void media_stt_ready(void);
+/* stt-worker's TRANSCRIPT (bus thread): a final settles the caller's
+ * audio up to its speech end. */
+void media_stt_transcript(const struct fd_frame *f);
 /* 1 if call_id has a live stream (any thread). */
 int media_call_live(const char *call_id);
 /* A transfer succeeded: the coming stop ends the call as "transfer". */

@@ -25,12 +25,20 @@
  * poll-set changes and one more wake per frame.  Only when lws still holds
  * part of an earlier write (lws_partial_buffered) or a message waits do
  * messages stay in the ring until lws says the socket is writable.
+ *
+ * Nothing the caller says is lost when stt-worker restarts: each call
+ * keeps its last seconds of caller audio, numbered (caller_ring.c), and
+ * knows from stt-worker's final transcripts up to when its audio is
+ * settled.  When a new stt-worker instance hears everyone (gateway.c,
+ * media_stt_ready), each call, on this thread and before its next live
+ * frame, sends again what came after that point, marked FD_F_REPLAY.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "caller_ring.h"
 #include "callinfo.h"
 #include "clock.h"
 #include "gateway.h"
@@ -46,6 +54,7 @@
 #define TX_SLOT 400             /* message bytes kept inline in a slot (a
 				   media message is about 300) */
 #define TX_RING0 4              /* slots a call starts with */
+#define REPLAY_RUN 25            /* frames per replayed AUDIO_IN (0.5 s) */
 #define PACE_SWEEP_US 5000      /* pacer sweep period; the pacer sends a
 				   frame up to 2 ms early, so a frame
 				   leaves within ~3 ms of its slot */
@@ -64,6 +73,9 @@ struct gw_call {
 	int registered, pending;
 	int want_kick, want_clear, want_close, want_resume;
 	int transferred;
+	uint64_t stt_settled_us;        /* arrival time up to which stt-worker
+					   finished the caller's speech (its
+					   last final's speech_end_us) */
 	struct pacer pacer;
 	/* set at start, then read-only */
 	char call_id[FD_CALL_ID_LEN];
@@ -90,6 +102,8 @@ struct gw_call {
 	int pacing;
 	uint32_t wait_utt;              /* last utterance timed */
 	uint64_t underruns_seen;
+	unsigned replayed_gen;          /* stt-worker instance caught up */
+	struct cring ring;              /* recent caller audio, numbered */
 };
 
 static struct gw_call *buckets[CALL_BUCKETS];
@@ -100,6 +114,8 @@ static lws_sorted_usec_list_t pace_sul;
 static int pace_armed;
 static uint64_t pace_at;                /* when the next sweep is due */
 static struct media_msg rx_msg;         /* service thread: one at a time */
+/* bumped (atomic) each time a new stt-worker instance hears everyone */
+static unsigned stt_gen;
 
 static void sink_frame(void *arg, uint32_t utt, const uint8_t *frame,
     uint64_t enq_us);
@@ -120,6 +136,8 @@ static void flush_later(struct gw_call *c, struct gw_call **list);
 static int on_writeable(struct gw_call *c);
 static void handle_text(struct gw_call *c, const char *text, size_t len);
 static void end_call(struct gw_call *c, const char *reason);
+static void audio_in(struct gw_call *c, const uint8_t *audio, size_t len);
+static void replay(struct gw_call *c);
 static void call_free(struct gw_call *c);
 static void arm(struct gw_call *c);
 static void unpace(struct gw_call *c);
@@ -154,6 +172,7 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return -1;
 		}
 		c->wsi = wsi;
+		cring_init(&c->ring);
 		pacer_init(&c->pacer, gw_cfg.pace_lead_frames,
 		    (size_t)gw_cfg.max_queue_s * 8000, &call_sink, c);
 		conn->call = c;
@@ -268,6 +287,36 @@ media_mark_transferred(const char *call_id)
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(call_id)) != NULL)
 		c->transferred = 1;
+	pthread_mutex_unlock(&gw_lock);
+}
+
+void
+media_stt_ready(void)
+{
+	__atomic_add_fetch(&stt_gen, 1, __ATOMIC_RELEASE);
+}
+
+void
+media_stt_transcript(const struct fd_frame *f)
+{
+	struct gw_call *c;
+	json_int_t end;
+	json_t *j, *v;
+
+	/* interim results change nothing: read only the finals */
+	if (memmem(f->payload, f->payload_len, "\"final\":true", 12) == NULL)
+		return;
+	if ((j = fd_frame_json(f)) == NULL)
+		return;
+	v = json_object_get(j, "speech_end_us");
+	end = json_is_integer(v) ? json_integer_value(v) : 0;
+	json_decref(j);
+	if (end <= 0)
+		return;
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(f->call_id)) != NULL &&
+	    (uint64_t)end > c->stt_settled_us)
+		c->stt_settled_us = (uint64_t)end;
 	pthread_mutex_unlock(&gw_lock);
 }
 
@@ -875,6 +924,8 @@ on_start(struct gw_call *c, struct media_msg *m)
 		return;
 	}
 	c->started = 1;
+	/* the stt-worker of now hears this CALL_START: nothing to catch up */
+	c->replayed_gen = __atomic_load_n(&stt_gen, __ATOMIC_ACQUIRE);
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	GW_STAT_ADD(calls_total, 1);
 	from = ci.from;
@@ -956,8 +1007,10 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 		if (!m->inbound)
 			break;          /* our own audio echoed: not for stt */
 		GW_STAT_ADD(frames_in, 1);
-		fd_bus_publish(&gw_bus, FD_MSG_AUDIO_IN, c->call_id, 0,
-		    m->audio, m->audio_len);
+		if (c->replayed_gen != __atomic_load_n(&stt_gen,
+		    __ATOMIC_ACQUIRE))
+			replay(c);
+		audio_in(c, m->audio, m->audio_len);
 		break;
 	case MEDIA_DTMF:
 		if ((j = json_pack("{s:s}", "digit", m->digit)) != NULL) {
@@ -996,6 +1049,64 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 	}
 out:
 	media_msg_clear(m);
+}
+
+/* Publish the caller's audio as AUDIO_IN, CRING_FRAME bytes a frame, each
+ * numbered and kept in the call's ring. */
+static void
+audio_in(struct gw_call *c, const uint8_t *audio, size_t len)
+{
+	struct fd_frame h;
+	size_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.type = FD_MSG_AUDIO_IN;
+	memcpy(h.call_id, c->call_id, sizeof(h.call_id));
+	for (; len > 0; audio += n, len -= n) {
+		n = len < CRING_FRAME ? len : CRING_FRAME;
+		h.ts_us = fd_mono_us();
+		h.ref = cring_push(&c->ring, audio, n, h.ts_us);
+		fd_bus_publish_hdr(&gw_bus, &h, audio, n);
+	}
+}
+
+/* A new stt-worker instance hears everyone: send it again, ahead of the
+ * next live frame, the caller audio its predecessor had not finished
+ * (every frame after the last final transcript's speech end), in runs
+ * marked FD_F_REPLAY with their original numbers and arrival times.
+ * stt-worker drops the frames it already has. */
+static void
+replay(struct gw_call *c)
+{
+	uint8_t buf[REPLAY_RUN * CRING_FRAME];
+	const struct cring_slot *first;
+	struct fd_frame h;
+	uint64_t after, now = fd_mono_us();
+	size_t pos, start, n;
+	int gap;
+
+	c->replayed_gen = __atomic_load_n(&stt_gen, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&gw_lock);
+	after = c->stt_settled_us;
+	pthread_mutex_unlock(&gw_lock);
+	start = pos = cring_since(&c->ring, after, &gap);
+	if ((first = cring_at(&c->ring, pos)) == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.type = FD_MSG_AUDIO_IN;
+	h.flags = FD_F_REPLAY;
+	memcpy(h.call_id, c->call_id, sizeof(h.call_id));
+	while ((n = cring_run(&c->ring, &pos, REPLAY_RUN, buf, &h.ref,
+	    &h.ts_us)) > 0)
+		fd_bus_publish_hdr(&gw_bus, &h, buf, n);
+	log_info(c->call_id, "replay to the new stt-worker: frames %u-%u "
+	    "(%.1f s, from %.1f s ago)", first->ref,
+	    cring_at(&c->ring, pos - 1)->ref, (pos - start) * 0.02,
+	    (now - first->ts_us) / 1e6);
+	if (gap)
+		log_warnx(c->call_id, "replay: caller audio older than %d s "
+		    "is gone, stt-worker may have missed some",
+		    CRING_FRAMES / 50);
 }
 
 /* Publish CALL_END once and stop feeding the call. */

@@ -1,6 +1,6 @@
 BINS += gateway
 gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
-               gateway/media.c \
+               gateway/media.c gateway/caller_ring.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/callinfo.c gateway/workq.c \
                gateway/sbuf.c gateway/dashboard.c
@@ -9,11 +9,13 @@ gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
 $(BUILD)/obj/gateway/dashboard.o: gateway/dashboard.html
 
 TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test \
-         gateway_callinfo_test
+         gateway_callinfo_test gateway_caller_ring_test
 gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c gateway/sbuf.c
 gateway_media_test_SRCS = gateway/media_msg_test.c gateway/media_msg.c
 gateway_pacer_test_SRCS = gateway/pacer_test.c gateway/pacer.c
 gateway_callinfo_test_SRCS = gateway/callinfo_test.c gateway/callinfo.c
+gateway_caller_ring_test_SRCS = gateway/caller_ring_test.c \
+                                gateway/caller_ring.c
 
 # the gateway binary of the same build over raw HTTP (signatures, POSTs
 # without a length, SIGHUP)

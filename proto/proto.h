@@ -35,7 +35,9 @@ enum fd_msg_type {
 	/* gateway -> all: call lifecycle and caller input */
 	FD_MSG_CALL_START = 1,   /* JSON: proto/payload.h struct fd_pl_call_start */
 	FD_MSG_CALL_END = 2,     /* JSON {reason} */
-	FD_MSG_AUDIO_IN = 3,     /* raw mu-law from the caller (usually 160 bytes) */
+	FD_MSG_AUDIO_IN = 3,     /* raw mu-law from the caller (usually 160 bytes);
+				    ref = the call's frame number (from 1, one
+				    per 160 bytes), ts_us = arrival */
 	FD_MSG_DTMF = 4,         /* JSON {digit} */
 	FD_MSG_MARK = 5,         /* JSON {name,played}: a mark echoed (played) or cleared */
 	/* stt-worker -> agent */
@@ -78,6 +80,10 @@ enum fd_msg_type {
 
 enum fd_frame_flags {
 	FD_F_TEST = 1u << 0,        /* produced by a test harness */
+	FD_F_REPLAY = 1u << 1,      /* AUDIO_IN sent again to a restarted
+				       stt-worker: ts_us is the first 160
+				       bytes' original arrival, each next 160
+				       bytes arrived 20 ms later */
 };
 
 struct fd_frame {

@@ -11,6 +11,15 @@
  * (stt_engine_pocketsphinx.c: lm, decoders, extra_words_file, vad_*,
  * endpoint_ms, ...).  SIGHUP re-reads the config and rebuilds the domain
  * language model.
+ *
+ * A restart loses nothing the caller said: the gateway numbers each
+ * call's AUDIO_IN frames (ref) and, once this instance hears everyone,
+ * sends again what the previous instance had not finished (FD_F_REPLAY,
+ * with the frames' original arrival times, fed as fast as they come).
+ * CALL_START is not needed for that: a stream opens on the first audio of
+ * a call this instance does not know.  Live frames of such a call that
+ * come before its replay wait for it (at most HOLD_US); frames with a
+ * number already fed are dropped, so replay and live audio join in order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +34,39 @@
 #include "stt_engine.h"
 #include "vocab.h"
 
+#define FRAME_BYTES 160                 /* AUDIO_IN frame numbering unit */
+#define FRAME_US 20000
+/* An instance this young may have missed the start of a call: it holds a
+ * call's live frames until its replay comes, at most HOLD_US. */
+#define YOUNG_US (30 * 1000000ull)
+#define HOLD_US (2 * 1000000ull)
+#define HOLD_FRAMES 150
+/* a replayed frame's arrival is believed if this recent (the gateway
+ * keeps 20 s; a live frame's must be within 5 s) */
+#define REPLAY_MAX_AGE_US (60 * 1000000ull)
+
+/* A live frame waiting for its call's replay. */
+struct held {
+	uint32_t ref;
+	uint16_t len;
+	uint64_t ts_us;
+	uint8_t audio[FRAME_BYTES];
+};
+
+struct hold {
+	uint64_t since_us;
+	int got_replay;         /* the replay began: next live frame flushes */
+	size_t n;
+	struct held f[HOLD_FRAMES];
+};
+
 struct call {
 	char id[FD_CALL_ID_LEN];
 	void *stream;
 	uint64_t last_audio_us;
+	uint32_t next_ref;      /* first frame number not fed yet, 0 none */
+	int replaying;          /* the last frame fed was a replayed one */
+	struct hold *hold;      /* live frames waiting for a replay, or NULL */
 	struct call *next;
 };
 
@@ -49,10 +87,15 @@ static struct fd_bus bus;
 static const struct stt_engine_ops *engine;
 static void *eng;
 static struct call *calls;
+static uint64_t started_us;
 
 static struct call *call_find(const char *id);
 static struct call *call_open(const char *id);
 static void call_close(struct call *c, const char *why);
+static void audio(struct call *c, const struct fd_frame *f, uint64_t now);
+static void feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref,
+    uint64_t ts_us, int replay, uint64_t now);
+static void hold_flush(struct call *c, uint64_t now);
 static void hint(struct call *c, const struct fd_frame *f);
 static void sweep(uint64_t now);
 static void on_started(void *arg, uint32_t at_ms);
@@ -79,15 +122,19 @@ dispatch(const struct fd_frame *f, uint64_t now)
 			call_close(c, "call end");
 		break;
 	case FD_MSG_AUDIO_IN:
-		/* audio of a call that started before we did */
-		if (c == NULL && (c = call_open(f->call_id)) == NULL)
-			break;
+		/* audio of a call that started before we did: its replay
+		 * is coming if the gateway saw us start */
+		if (c == NULL) {
+			if ((c = call_open(f->call_id)) == NULL)
+				break;
+			/* frame 1 is a call's first: nothing came before */
+			if (!(f->flags & FD_F_REPLAY) && f->ref > 1 &&
+			    now - started_us < YOUNG_US &&
+			    (c->hold = calloc(1, sizeof(*c->hold))) != NULL)
+				c->hold->since_us = now;
+		}
 		c->last_audio_us = now;
-		/* the gateway stamps arrival on the same monotonic clock;
-		 * a stamp from another host's clock is replaced by ours */
-		engine->feed(c->stream, f->payload, f->payload_len,
-		    f->ts_us && f->ts_us <= now && now - f->ts_us < 5000000 ?
-		    f->ts_us : now);
+		audio(c, f, now);
 		break;
 	case FD_MSG_DTMF:
 		if (c && engine->finalize)
@@ -119,6 +166,7 @@ main(int argc, char **argv)
 	fd_daemon_validate = check_config;
 	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_STT, argc, argv, opts, FD_CFG_N(opts));
+	started_us = fd_mono_us();
 	engine = stt_engine_find(engine_name);  /* check_config found it */
 	if (engine->init(&fd_config, &eng, err, sizeof(err)) != 0) {
 		log_err(NULL, "%s: %s", engine->name, err);
@@ -232,7 +280,79 @@ call_close(struct call *c, const char *why)
 		}
 	engine->stream_close(c->stream);
 	log_info(c->id, "stream closed (%s)", why);
+	free(c->hold);
 	free(c);
+}
+
+/* An AUDIO_IN frame: fed, or held while the call's replay is awaited. */
+static void
+audio(struct call *c, const struct fd_frame *f, uint64_t now)
+{
+	struct hold *h = c->hold;
+	struct held *e;
+
+	if (h && (f->flags & FD_F_REPLAY))
+		h->got_replay = 1;
+	else if (h && !h->got_replay && h->n < HOLD_FRAMES &&
+	    now - h->since_us < HOLD_US && f->payload_len <= FRAME_BYTES) {
+		e = &h->f[h->n++];
+		e->ref = f->ref;
+		e->ts_us = f->ts_us;
+		e->len = (uint16_t)f->payload_len;
+		memcpy(e->audio, f->payload, f->payload_len);
+		return;
+	} else if (h)
+		hold_flush(c, now);
+	feed(c, f->payload, f->payload_len, f->ref, f->ts_us,
+	    (f->flags & FD_F_REPLAY) != 0, now);
+}
+
+/* The live frames held for the replay follow it (those it did not
+ * already bring). */
+static void
+hold_flush(struct call *c, uint64_t now)
+{
+	struct hold *h = c->hold;
+	size_t i;
+
+	c->hold = NULL;
+	if (!h->got_replay)
+		log_warnx(c->id, "no replay came in %.1f s: transcribing "
+		    "from the first live frame", (now - h->since_us) / 1e6);
+	for (i = 0; i < h->n; i++)
+		feed(c, h->f[i].audio, h->f[i].len, h->f[i].ref,
+		    h->f[i].ts_us, 0, now);
+	free(h);
+}
+
+/* Feed len bytes numbered from ref (0: unnumbered), FRAME_BYTES a frame;
+ * a frame already fed is dropped.  A replayed run's frames arrived
+ * FRAME_US apart from ts_us. */
+static void
+feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref,
+    uint64_t ts_us, int replay, uint64_t now)
+{
+	uint64_t max_age = replay ? REPLAY_MAX_AGE_US : 5000000, at;
+	size_t n, i;
+
+	for (i = 0; len > 0; i++, a += n, len -= n) {
+		n = len < FRAME_BYTES ? len : FRAME_BYTES;
+		if (ref) {
+			if (ref + i < c->next_ref)
+				continue;
+			c->next_ref = ref + (uint32_t)i + 1;
+		}
+		if (replay && !c->replaying)
+			log_info(c->id, "catching up from frame %u (%.1f s "
+			    "ago)", ref + (uint32_t)i, ts_us && ts_us <= now ?
+			    (now - ts_us) / 1e6 : 0.0);
+		c->replaying = replay;
+		/* the gateway stamps arrival on the same monotonic clock;
+		 * a stamp from another host's clock is replaced by ours */
+		at = ts_us ? ts_us + (replay ? i * FRAME_US : 0) : 0;
+		engine->feed(c->stream, a, n, at && at <= now &&
+		    now - at < max_age ? at : now);
+	}
 }
 
 static void
@@ -264,7 +384,9 @@ sweep(uint64_t now)
 
 	for (c = calls; c; c = next) {
 		next = c->next;
-		if (now - c->last_audio_us > (uint64_t)idle_timeout_s * 1000000)
+		/* (a call opened after now was read is not idle) */
+		if (now > c->last_audio_us && now - c->last_audio_us >
+		    (uint64_t)idle_timeout_s * 1000000)
 			call_close(c, "no audio");
 	}
 }

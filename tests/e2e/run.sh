@@ -210,6 +210,14 @@ else
 	bad "subscribers after publisher restarts (see $FRONTDESK_VAR/faults.log)"; cat "$FRONTDESK_VAR/faults.log"
 fi
 
+# nothing the caller says is lost to an stt-worker crash: killed -9 while
+# the caller says the service, day and time, the call still books
+if out=$(PROFILE=${E2E_PROFILE:-e2e} tests/e2e/stt_restart.sh --running 2>&1); then
+	ok "${out#stt-restart: ok }"
+else
+	bad "booking through an stt-worker crash: $out"
+fi
+
 # the supervisor restarts a crashed daemon
 apid=$(cat "$FRONTDESK_VAR/sv/agent.pid" 2>/dev/null)
 if [ -n "$apid" ]; then
