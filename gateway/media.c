@@ -909,6 +909,16 @@ on_start(struct gw_call *c, struct media_msg *m)
 			pinned = 1;
 		}
 	}
+	/* the job of an outbound call, as the signed webhook named it */
+	if (ci.job_id > 0) {
+		json_object_set_new(j, "job_id", json_integer(ci.job_id));
+		json_object_set_new(j, "attempt", json_integer(ci.attempt));
+		if (ci.kind[0])
+			json_object_set_new(j, "kind", json_string(ci.kind));
+		if (ci.answered_by[0])
+			json_object_set_new(j, "answered_by",
+			    json_string(ci.answered_by));
+	}
 	fd_bus_publish_json(&gw_bus, FD_MSG_CALL_START, c->call_id, 0, j);
 	json_decref(j);
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
