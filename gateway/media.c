@@ -924,6 +924,11 @@ on_start(struct gw_call *c, struct media_msg *m)
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
 	    c->stream_sid, dir, from[0] ? from : "?", to[0] ? to : "?",
 	    pinned ? ", clock pinned to " : "", pinned ? now : "");
+	if (ci.job_id > 0)
+		log_info(c->call_id, "outbound call of job %lld attempt %lld "
+		    "(%s), answered by %s", (long long)ci.job_id,
+		    (long long)ci.attempt, ci.kind[0] ? ci.kind : "?",
+		    ci.answered_by[0] ? ci.answered_by : "?");
 }
 
 static void
