@@ -33,6 +33,7 @@ struct fd_outbound {
 	int max_claims;         /* claims of one attempt before it fails */
 	int batch;              /* jobs claimed per request */
 	int tick_ms;            /* the scheduler asks for due jobs this often */
+	int ring_timeout_s;     /* the carrier rings a callee this long */
 };
 
 /* Fill o from cfg's `outbound` section (defaults for what is missing);

@@ -82,6 +82,29 @@ callinfo_put(const char *sid, const char *from, const char *to,
 	return 0;
 }
 
+int
+callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
+    const char *kind, const char *answered_by)
+{
+	unsigned i;
+
+	if (sid == NULL || sid[0] == '\0')
+		return -1;
+	for (i = 0; i < CALLINFO_SLOTS; i++) {
+		struct callinfo *ci = &table[i];
+
+		if (ci->sid[0] == '\0' || strcmp(ci->sid, sid) != 0)
+			continue;
+		ci->job_id = job_id;
+		ci->attempt = attempt;
+		snprintf(ci->kind, sizeof(ci->kind), "%s", kind ? kind : "");
+		snprintf(ci->answered_by, sizeof(ci->answered_by), "%s",
+		    answered_by ? answered_by : "");
+		return 0;
+	}
+	return -1;
+}
+
 enum callinfo_refusal
 callinfo_take(const char *sid, const char *token, struct callinfo *out,
     uint64_t now_us)

@@ -28,6 +28,12 @@ struct callinfo {
 	char from[64];
 	char to[64];
 	char direction[32];
+	/* an outbound call of a crm-tools job (job_id 0: none), from the
+	 * signed webhook's query (job_id, attempt, kind) and AnsweredBy */
+	int64_t job_id;
+	int64_t attempt;
+	char kind[32];
+	char answered_by[32];
 	char token[CALLINFO_TOKEN_LEN];         /* lowercase hex */
 	uint64_t at_us;                         /* when the webhook came */
 };
@@ -46,6 +52,11 @@ enum callinfo_refusal {
  * random bytes could be had (token left empty, nothing stored). */
 int callinfo_put(const char *sid, const char *from, const char *to,
     const char *direction, uint64_t now_us, char *token);
+/* The job of the outbound call sid (just put): stored with its entry and
+ * handed to the stream's start with the rest.  0, or -1 if sid has no
+ * entry. */
+int callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
+    const char *kind, const char *answered_by);
 /* A stream's start for sid presented token (NULL: none).  If sid has an
  * entry younger than CALLINFO_TTL_US whose token matches, copy it to out
  * and forget it: the token works once.  A wrong token leaves the entry

@@ -1,8 +1,16 @@
 /*
- * carrier.c - Twilio REST with libcurl: update a live call (transfer) and
- * create outbound calls.  Talks to the carrier over HTTPS and publishes
- * FD_MSG_OUTBOUND_RESULT for the scheduler.  Each job runs on a worker
- * thread with up to 3 attempts and a growing pause between them.
+ * carrier.c - Twilio REST with libcurl: update a live call (transfer),
+ * create outbound calls and send texts.  Talks to the carrier over HTTPS
+ * and publishes FD_MSG_OUTBOUND_RESULT for the scheduler.  Each job runs on
+ * a worker thread; a transfer is tried up to 3 times with a growing pause,
+ * a new call or text only again when the request surely never arrived.
+ *
+ * A call or text of a crm-tools job is placed at most once per attempt:
+ * its idempotency key must be new to this gateway run (dialout.c) and
+ * crm-tools must not have the attempt dialed already (job_get; that
+ * survives restarts), else the answer is OUTBOUND_RESULT `duplicate`.
+ * Once the carrier took it, the gateway records it itself (job_dialed), so
+ * a scheduler that died after publishing does not make it placeable again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +21,10 @@
 
 #include "carrier.h"
 #include "clock.h"
+#include "dialout.h"
 #include "gateway.h"
 #include "log.h"
+#include "proto/payload.h"
 #include "sbuf.h"
 #include "twiml.h"
 #include "workq.h"
@@ -24,7 +34,7 @@
 
 struct carrier_job {
 	struct workq_job j;
-	int type;                       /* FD_MSG_TRANSFER / OUTBOUND_CALL */
+	int type;                       /* TRANSFER, OUTBOUND_CALL / _SMS */
 	uint32_t ref;
 	char call_id[FD_CALL_ID_LEN];
 	struct carrier_cfg cfg;
@@ -102,6 +112,12 @@ carrier_transfer(const struct fd_frame *f)
 
 void
 carrier_outbound(const struct fd_frame *f)
+{
+	queue_job(f);
+}
+
+void
+carrier_sms(const struct fd_frame *f)
 {
 	queue_job(f);
 }
@@ -186,106 +202,266 @@ do_transfer(struct carrier_job *cj)
 	media_mark_transferred(cj->call_id);
 }
 
+/* The REST reply's result for a request of the scheduler. */
 static void
-publish_result(struct carrier_job *cj, const char *sid, const char *status,
-    const char *error)
+publish_request_result(const struct fd_pl_outbound_call *q, const char *sid,
+    const char *status, const char *error)
 {
-	json_t *r;
-	json_t *to = json_object_get(cj->req, "to");
-	json_t *purpose = json_object_get(cj->req, "purpose");
-	json_t *appt = json_object_get(cj->req, "appointment_id");
+	struct dialout_result r = { 0 };
 
-	r = json_pack("{s:O?, s:s}", "to", to, "status", status);
-	if (r == NULL)
-		return;
-	if (sid && sid[0])
-		json_object_set_new(r, "call_id", json_string(sid));
-	if (error)
-		json_object_set_new(r, "error", json_string(error));
-	if (purpose)
-		json_object_set(r, "purpose", purpose);
-	if (appt)
-		json_object_set(r, "appointment_id", appt);
-	/* the scheduler matches the result to its job's attempt */
-	if (json_is_integer(json_object_get(cj->req, "job_id"))) {
-		json_object_set(r, "job_id", json_object_get(cj->req, "job_id"));
-		json_object_set(r, "attempt", json_object_get(cj->req,
-		    "attempt"));
-		json_object_set(r, "idempotency_key", json_object_get(cj->req,
-		    "idempotency_key"));
+	r.to = q->to;
+	r.call_sid = sid;
+	r.status = status;
+	r.error = error;
+	r.purpose = q->purpose;
+	r.appointment_id = q->appointment_id;
+	r.job_id = q->job_id;
+	r.attempt = q->attempt;
+	r.idempotency_key = q->idempotency_key;
+	dialout_publish(&r);
+}
+
+/*
+ * 1 if crm-tools has this job's attempt dialed (a carrier request was
+ * taken for it, by this gateway run or an earlier one), 0 if not, -1 if
+ * crm-tools could not say.
+ */
+static int
+attempt_dialed(int64_t job_id, int64_t attempt, char *sid, size_t sidlen)
+{
+	json_t *rep = NULL, *atts, *a;
+	size_t i;
+	int rv, dialed = 0;
+
+	rv = fd_rpc_tool(&gw_crm, NULL, "job_get", json_pack("{s:I}",
+	    "job_id", (json_int_t)job_id), NULL, &rep, 3000);
+	if (rv != 0 || !json_is_true(json_object_get(rep, "ok"))) {
+		json_decref(rep);
+		return -1;
 	}
-	fd_bus_publish_json(&gw_bus, FD_MSG_OUTBOUND_RESULT,
-	    (sid && fd_call_id_valid(sid)) ? sid : "", cj->ref, r);
-	json_decref(r);
+	atts = json_object_get(json_object_get(rep, "result"), "attempts");
+	json_array_foreach(atts, i, a) {
+		if (json_integer_value(json_object_get(a, "attempt")) !=
+		    attempt)
+			continue;
+		if (json_is_string(json_object_get(a, "call_sid")) ||
+		    json_is_string(json_object_get(a, "dialed_at"))) {
+			dialed = 1;
+			snprintf(sid, sidlen, "%s", json_string_value(
+			    json_object_get(a, "call_sid")) ?: "");
+		}
+	}
+	json_decref(rep);
+	return dialed;
+}
+
+/* Record the carrier's call (or text) for the job's attempt now, before
+ * the scheduler hears of it. */
+static void
+record_dialed(int64_t job_id, int64_t attempt, const char *sid)
+{
+	json_t *rep = NULL;
+	int rv;
+
+	rv = fd_rpc_tool(&gw_crm, sid, "job_dialed", json_pack("{s:I, s:I, "
+	    "s:s}", "job_id", (json_int_t)job_id, "attempt",
+	    (json_int_t)attempt, "call_sid", sid), NULL, &rep, 3000);
+	if (rv != 0 || !json_is_true(json_object_get(rep, "ok")))
+		log_warnx(sid, "job %lld attempt %lld: dial not recorded (%s); "
+		    "the scheduler records it from the result",
+		    (long long)job_id, (long long)attempt, rv ?
+		    nng_strerror(rv) : json_string_value(json_object_get(rep,
+		    "error")) ?: "?");
+	json_decref(rep);
+}
+
+/*
+ * Whether a job's request may go to the carrier: 1 yes (the key is now
+ * this run's), 0 no (the result is published).  Requests without a job
+ * (no key) always may.
+ */
+static int
+may_place(const struct fd_pl_outbound_call *q)
+{
+	char sid[FD_CALL_ID_LEN] = "";
+	int d;
+
+	if (q->job_id <= 0 || q->idempotency_key[0] == '\0')
+		return 1;
+	if (dialout_key_begin(q->idempotency_key, fd_mono_us())) {
+		log_warnx(NULL, "job %lld attempt %lld: key %s already placed "
+		    "by this gateway: not placed again", (long long)q->job_id,
+		    (long long)q->attempt, q->idempotency_key);
+		publish_request_result(q, NULL, "duplicate", NULL);
+		return 0;
+	}
+	if ((d = attempt_dialed(q->job_id, q->attempt, sid, sizeof(sid))) ==
+	    1) {
+		log_warnx(sid[0] ? sid : NULL, "job %lld attempt %lld: "
+		    "crm-tools has it dialed: key %s not placed again",
+		    (long long)q->job_id, (long long)q->attempt,
+		    q->idempotency_key);
+		publish_request_result(q, sid, "duplicate", NULL);
+		return 0;
+	}
+	if (d < 0) {
+		/* not knowing is no licence to dial twice: the claim's
+		 * lease runs out and the job comes again */
+		log_err(NULL, "job %lld attempt %lld: crm-tools cannot say "
+		    "whether it was dialed: not placed now",
+		    (long long)q->job_id, (long long)q->attempt);
+		dialout_key_abandon(q->idempotency_key);
+		return 0;
+	}
+	return 1;
+}
+
+/* "{base}/twilio/{path}?job_id=N&attempt=K[&kind=..][&appointment_id=..]"
+ * ("...?purpose=.." for a request without a job). */
+static char *
+job_url(const char *base, const char *path,
+    const struct fd_pl_outbound_call *q, int with_kind)
+{
+	struct sbuf b;
+	const char *kind = q->kind[0] ? q->kind : q->purpose;
+	char sep = '?';
+
+	sbuf_init(&b);
+	sbuf_printf(&b, "%s/twilio/%s", base, path);
+	if (q->job_id > 0) {
+		sbuf_printf(&b, "?job_id=%lld&attempt=%lld",
+		    (long long)q->job_id, (long long)q->attempt);
+		sep = '&';
+	}
+	if (with_kind && kind[0]) {
+		sbuf_printf(&b, "%c%s=", sep, q->job_id > 0 ? "kind" :
+		    "purpose");
+		sbuf_add_urlenc(&b, kind);
+		sep = '&';
+	}
+	if (with_kind && q->appointment_id > 0)
+		sbuf_printf(&b, "%cappointment_id=%lld", sep,
+		    (long long)q->appointment_id);
+	return sbuf_done(&b);
 }
 
 static void
 do_outbound(struct carrier_job *cj)
 {
-	const char *to = json_string_value(json_object_get(cj->req, "to"));
-	const char *from = json_string_value(json_object_get(cj->req, "from"));
-	const char *purpose = json_string_value(json_object_get(cj->req,
-	    "purpose"));
-	json_t *appt = json_object_get(cj->req, "appointment_id");
+	struct fd_pl_outbound_call q;
+	struct carrier_call call = { 0 };
 	char sid[FD_CALL_ID_LEN] = "", status[32] = "", err[256] = "";
-	char *url, *status_cb, apptbuf[32];
-	struct sbuf b;
+	char *url = NULL, *status_cb = NULL;
 	uint64_t pause_us = 500000;
 	int i, rv = -1;
 
-	if (from == NULL || from[0] == '\0')
-		from = cj->cfg.from;    /* business.phone when queued */
-	if (to == NULL || to[0] == '\0' || from == NULL || from[0] == '\0') {
+	if (fd_pl_read_outbound_call(cj->req, &q, err, sizeof(err)) != 0) {
+		log_err(NULL, "outbound call: %s", err);
+		return;
+	}
+	call.to = q.to;
+	call.from = q.from[0] ? q.from : cj->cfg.from;
+	if (q.to[0] == '\0' || call.from[0] == '\0' || strlen(q.to) > 64) {
 		log_err(NULL, "outbound call: missing 'to' or 'from'");
-		publish_result(cj, NULL, "failed", "missing to or from");
+		publish_request_result(&q, NULL, "failed",
+		    "missing to or from");
 		return;
 	}
-	sbuf_init(&b);
-	sbuf_printf(&b, "%s/twilio/voice", cj->cfg.public_url);
-	if (purpose && purpose[0]) {
-		sbuf_add(&b, "?purpose=");
-		sbuf_add_urlenc(&b, purpose);
-	}
-	if (json_is_integer(appt) || json_is_string(appt)) {
-		if (json_is_integer(appt))
-			snprintf(apptbuf, sizeof(apptbuf), "%lld",
-			    (long long)json_integer_value(appt));
-		else
-			snprintf(apptbuf, sizeof(apptbuf), "%s",
-			    json_string_value(appt));
-		sbuf_add(&b, purpose && purpose[0] ? "&" : "?");
-		sbuf_add(&b, "appointment_id=");
-		sbuf_add_urlenc(&b, apptbuf);
-	}
-	url = sbuf_done(&b);
-	sbuf_init(&b);
-	sbuf_printf(&b, "%s/twilio/status", cj->cfg.public_url);
-	status_cb = sbuf_done(&b);
+	if (!may_place(&q))
+		return;
+	url = job_url(cj->cfg.public_url, "voice", &q, 1);
+	status_cb = job_url(cj->cfg.public_url, "status", &q, 0);
 	if (url == NULL || status_cb == NULL) {
-		publish_result(cj, NULL, "failed", "out of memory");
-		free(url);
-		free(status_cb);
-		return;
+		publish_request_result(&q, NULL, "failed", "out of memory");
+		dialout_key_abandon(q.idempotency_key);
+		goto out;
 	}
+	call.url = url;
+	call.status_cb = status_cb;
+	call.ring_timeout_s = dialout_ring_timeout_s();
+	call.idempotency_key = q.idempotency_key;
 	for (i = 1; i <= CARRIER_ATTEMPTS && !fd_stop; i++) {
-		rv = carrier->create_call(&cj->cfg, to, from, url, status_cb,
-		    sid, sizeof(sid), status, sizeof(status), err, sizeof(err));
+		dialout_pace();
+		rv = carrier->create_call(&cj->cfg, &call, sid, sizeof(sid),
+		    status, sizeof(status), err, sizeof(err));
 		if (rv == 0)
 			break;
-		log_warnx(NULL, "outbound call to %s attempt %d/%d: %s", to, i,
-		    CARRIER_ATTEMPTS, err);
+		log_warnx(NULL, "outbound call to %s (job %lld attempt %lld) "
+		    "try %d/%d: %s", q.to, (long long)q.job_id,
+		    (long long)q.attempt, i, CARRIER_ATTEMPTS, err);
 		if (rv < 0 || i == CARRIER_ATTEMPTS)
 			break;
 		fd_sleep_us(pause_us);
 		pause_us *= 3;
 	}
-	if (rv == 0) {
-		log_info(sid, "outbound call to %s placed (%s, purpose %s)", to,
-		    status[0] ? status : "queued", purpose ? purpose : "-");
-		publish_result(cj, sid, status[0] ? status : "queued", NULL);
-	} else
-		publish_result(cj, NULL, "failed", err[0] ? err : "stopped");
+	if (rv != 0) {
+		/* refused or never arrived: this attempt is over, a retry
+		 * is a new attempt with a new key */
+		publish_request_result(&q, NULL, "failed", err[0] ? err :
+		    "stopped");
+		goto out;
+	}
+	log_info(sid, "outbound call to %s placed (%s, job %lld attempt %lld, "
+	    "%s)", q.to, status[0] ? status : "queued", (long long)q.job_id,
+	    (long long)q.attempt, q.kind[0] ? q.kind : q.purpose[0] ?
+	    q.purpose : "-");
+	if (q.job_id > 0)
+		record_dialed(q.job_id, q.attempt, sid);
+	publish_request_result(&q, sid, status[0] ? status : "queued", NULL);
+out:
 	free(url);
+	free(status_cb);
+}
+
+static void
+do_sms(struct carrier_job *cj)
+{
+	struct fd_pl_outbound_sms m;
+	struct fd_pl_outbound_call q = { 0 };
+	char sid[FD_CALL_ID_LEN] = "", err[256] = "", *status_cb = NULL;
+	const char *from;
+	int rv;
+
+	if (fd_pl_read_outbound_sms(cj->req, &m, err, sizeof(err)) != 0) {
+		log_err(NULL, "outbound text: %s", err);
+		return;
+	}
+	/* the same bookkeeping as a call's */
+	q.to = m.to;
+	q.from = m.from;
+	q.purpose = "";
+	q.kind = "";
+	q.job_id = m.job_id;
+	q.attempt = m.attempt;
+	q.idempotency_key = m.idempotency_key;
+	from = m.from[0] ? m.from : cj->cfg.from;
+	if (m.to[0] == '\0' || from[0] == '\0' || m.text[0] == '\0' ||
+	    strlen(m.text) > 1600) {
+		publish_request_result(&q, NULL, "failed", "missing to, from or "
+		    "text, or text over 1600 characters");
+		return;
+	}
+	if (!may_place(&q))
+		return;
+	if ((status_cb = job_url(cj->cfg.public_url, "sms-status", &q, 0)) ==
+	    NULL) {
+		publish_request_result(&q, NULL, "failed", "out of memory");
+		dialout_key_abandon(q.idempotency_key);
+		return;
+	}
+	rv = carrier->send_sms(&cj->cfg, m.to, from, m.text, status_cb, sid,
+	    sizeof(sid), err, sizeof(err));
+	if (rv != 0) {
+		log_warnx(NULL, "text to %s (job %lld attempt %lld): %s", m.to,
+		    (long long)m.job_id, (long long)m.attempt, err);
+		publish_request_result(&q, NULL, "failed", err);
+	} else {
+		log_info(NULL, "text %s to %s sent (job %lld attempt %lld)", sid,
+		    m.to, (long long)m.job_id, (long long)m.attempt);
+		/* the carrier took it: sent; its later status callbacks
+		 * cannot change a result already recorded for the attempt */
+		publish_request_result(&q, sid, "sent", NULL);
+	}
 	free(status_cb);
 }
 
@@ -296,6 +472,8 @@ run_job(struct workq_job *j)
 
 	if (cj->type == FD_MSG_TRANSFER)
 		do_transfer(cj);
+	else if (cj->type == FD_MSG_OUTBOUND_SMS)
+		do_sms(cj);
 	else
 		do_outbound(cj);
 	job_free(cj);
@@ -422,15 +600,18 @@ out:
 }
 
 static int
-twilio_create_call(const struct carrier_cfg *c, const char *to,
-    const char *from, const char *url, const char *status_cb, char *sid,
-    size_t sidlen, char *status, size_t statuslen, char *err, size_t errlen)
+twilio_create_call(const struct carrier_cfg *c, const struct carrier_call *call,
+    char *sid, size_t sidlen, char *status, size_t statuslen, char *err,
+    size_t errlen)
 {
+	static const char *const events[] = { "initiated", "ringing",
+	    "answered", "completed" };
 	struct sbuf u, form, resp;
 	json_error_t je;
 	json_t *j;
 	CURLcode cc;
 	long http;
+	size_t i;
 	int rv;
 
 	if (c->account_sid[0] == '\0' || c->auth_token[0] == '\0') {
@@ -444,13 +625,20 @@ twilio_create_call(const struct carrier_cfg *c, const char *to,
 	sbuf_add_urlenc(&u, c->account_sid);
 	sbuf_add(&u, "/Calls.json");
 	sbuf_add(&form, "To=");
-	sbuf_add_urlenc(&form, to);
+	sbuf_add_urlenc(&form, call->to);
 	sbuf_add(&form, "&From=");
-	sbuf_add_urlenc(&form, from);
+	sbuf_add_urlenc(&form, call->from);
 	sbuf_add(&form, "&Url=");
-	sbuf_add_urlenc(&form, url);
+	sbuf_add_urlenc(&form, call->url);
 	sbuf_add(&form, "&StatusCallback=");
-	sbuf_add_urlenc(&form, status_cb);
+	sbuf_add_urlenc(&form, call->status_cb);
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		sbuf_printf(&form, "&StatusCallbackEvent=%s", events[i]);
+	/* the webhook comes once a human spoke or a mailbox's greeting
+	 * ended, with AnsweredBy saying which */
+	sbuf_add(&form, "&MachineDetection=DetectMessageEnd");
+	sbuf_printf(&form, "&Timeout=%d", call->ring_timeout_s > 0 ?
+	    call->ring_timeout_s : 25);
 	if (u.err || form.err) {
 		snprintf(err, errlen, "out of memory");
 		rv = -1;
@@ -467,7 +655,8 @@ twilio_create_call(const struct carrier_cfg *c, const char *to,
 	}
 	if (http < 200 || http >= 300) {
 		rest_error(http, &resp, err, errlen);
-		rv = (http == 429 || http == 503) ? 1 : -1;
+		/* 429: refused for the rate, so surely not placed */
+		rv = http == 429 ? 1 : -1;
 		goto out;
 	}
 	j = resp.p ? json_loads(resp.p, 0, &je) : NULL;
@@ -490,8 +679,71 @@ out:
 	return rv;
 }
 
+static int
+twilio_send_sms(const struct carrier_cfg *c, const char *to, const char *from,
+    const char *body, const char *status_cb, char *sid, size_t sidlen,
+    char *err, size_t errlen)
+{
+	struct sbuf u, form, resp;
+	json_error_t je;
+	json_t *j;
+	CURLcode cc;
+	long http;
+	int rv = -1;
+
+	if (c->account_sid[0] == '\0' || c->auth_token[0] == '\0') {
+		snprintf(err, errlen, "account_sid or auth_token not set");
+		return -1;
+	}
+	sbuf_init(&u);
+	sbuf_init(&form);
+	sbuf_init(&resp);
+	sbuf_printf(&u, "%s/Accounts/", c->api_base);
+	sbuf_add_urlenc(&u, c->account_sid);
+	sbuf_add(&u, "/Messages.json");
+	sbuf_add(&form, "To=");
+	sbuf_add_urlenc(&form, to);
+	sbuf_add(&form, "&From=");
+	sbuf_add_urlenc(&form, from);
+	sbuf_add(&form, "&Body=");
+	sbuf_add_urlenc(&form, body);
+	sbuf_add(&form, "&StatusCallback=");
+	sbuf_add_urlenc(&form, status_cb);
+	if (u.err || form.err) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* a text is never sent twice: no repeat after any failure */
+	cc = post_form(c, u.p, form.p, &http, &resp);
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+		goto out;
+	}
+	if (http < 200 || http >= 300) {
+		rest_error(http, &resp, err, errlen);
+		goto out;
+	}
+	j = resp.p ? json_loads(resp.p, 0, &je) : NULL;
+	if (json_string_value(json_object_get(j, "sid")) == NULL) {
+		snprintf(err, errlen, "HTTP %ld but no message sid in reply",
+		    http);
+		json_decref(j);
+		goto out;
+	}
+	snprintf(sid, sidlen, "%s", json_string_value(json_object_get(j,
+	    "sid")));
+	json_decref(j);
+	rv = 0;
+out:
+	sbuf_free(&u);
+	sbuf_free(&form);
+	sbuf_free(&resp);
+	return rv;
+}
+
 const struct carrier_ops carrier_twilio = {
 	.name = "twilio",
 	.update_call = twilio_update_call,
 	.create_call = twilio_create_call,
+	.send_sms = twilio_send_sms,
 };

@@ -1,7 +1,7 @@
 /*
  * carrier.h - call control through the telephony carrier's REST API:
- * transfer a live call (replace its TwiML with <Dial>) and place outbound
- * calls for the scheduler.  The carrier is an ops table so another vendor
+ * transfer a live call (replace its TwiML with <Dial>), place outbound
+ * calls and send texts for the scheduler.  The carrier is an ops table so another vendor
  * is a new table; Twilio's is the one we have (callsim serves the same
  * endpoints locally).  The REST calls run on worker threads.
  */
@@ -20,16 +20,29 @@ struct carrier_cfg {                    /* a snapshot per job */
 	char from[64];                  /* default caller id: business.phone */
 };
 
+/* One outbound call as the carrier is asked for it. */
+struct carrier_call {
+	const char *to, *from;
+	const char *url;                /* voice webhook, with the job query */
+	const char *status_cb;          /* status callback, with the job query */
+	int ring_timeout_s;             /* Timeout */
+	const char *idempotency_key;    /* "" when the request has none */
+};
+
 /* Each op makes one attempt: 0 done, 1 failed but safe to retry, -1 failed
  * for good; err says why. */
 struct carrier_ops {
 	const char *name;
 	int (*update_call)(const struct carrier_cfg *c, const char *call_sid,
 	    const char *twiml, char *err, size_t errlen);
-	int (*create_call)(const struct carrier_cfg *c, const char *to,
-	    const char *from, const char *url, const char *status_cb,
-	    char *sid, size_t sidlen, char *status, size_t statuslen,
-	    char *err, size_t errlen);
+	/* Place a call answered by machine detection (the webhook comes
+	 * after a mailbox's greeting) with progress callbacks. */
+	int (*create_call)(const struct carrier_cfg *c,
+	    const struct carrier_call *call, char *sid, size_t sidlen,
+	    char *status, size_t statuslen, char *err, size_t errlen);
+	int (*send_sms)(const struct carrier_cfg *c, const char *to,
+	    const char *from, const char *body, const char *status_cb,
+	    char *sid, size_t sidlen, char *err, size_t errlen);
 };
 
 extern const struct carrier_ops carrier_twilio;
@@ -39,5 +52,6 @@ void carrier_stop(void);
 /* From the bus thread: queue the REST work for these frames. */
 void carrier_transfer(const struct fd_frame *f);
 void carrier_outbound(const struct fd_frame *f);
+void carrier_sms(const struct fd_frame *f);
 
 #endif

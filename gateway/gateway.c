@@ -4,11 +4,11 @@
  * (http.c) and the Media Streams WebSocket (media.c).  It publishes caller
  * events (CALL_START, AUDIO_IN, DTMF, MARK, CALL_END) to stt-worker, agent
  * and tts-worker, subscribes to the agent (CLEAR, HANGUP, TRANSFER),
- * tts-worker (AUDIO_OUT, AUDIO_MARK), scheduler (OUTBOUND_CALL) and
- * stt-worker (final TRANSCRIPTs and heartbeats: what to replay to a
- * restarted stt-worker, media.c), asks
- * crm-tools over req/rep for call records, and calls the carrier's REST
- * API (carrier.c) to transfer and place calls.
+ * tts-worker (AUDIO_OUT, AUDIO_MARK), scheduler (OUTBOUND_CALL,
+ * OUTBOUND_SMS) and stt-worker (final TRANSCRIPTs and heartbeats: what to
+ * replay to a restarted stt-worker, media.c), asks crm-tools over req/rep
+ * for call records, and calls the carrier's REST API (carrier.c) to
+ * transfer and place calls and send texts.
  *
  * This file: config, the bus thread and its dispatch, the lws context and
  * the service loop, and at start the close of the calls an earlier run of
@@ -25,9 +25,11 @@
 #include "carrier.h"
 #include "clock.h"
 #include "daemon.h"
+#include "dialout.h"
 #include "gateway.h"
 #include "http_auth.h"
 #include "log.h"
+#include "outbound.h"
 #include "rpc.h"
 #include "twiml.h"
 
@@ -159,6 +161,9 @@ dispatch(const struct fd_frame *f)
 	case FD_MSG_TRANSCRIPT:
 		media_stt_transcript(f);
 		break;
+	case FD_MSG_OUTBOUND_SMS:
+		carrier_sms(f);
+		break;
 	default:
 		log_err(f->call_id, "unexpected message %s",
 		    fd_msg_name(f->type));
@@ -204,7 +209,7 @@ main(int argc, char **argv)
 	static const int types[] = { FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
 	    FD_MSG_HANGUP,
 	    FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
-	    FD_MSG_OUTBOUND_CALL, FD_MSG_TRANSCRIPT };
+	    FD_MSG_OUTBOUND_CALL, FD_MSG_OUTBOUND_SMS, FD_MSG_TRANSCRIPT };
 	struct lws_context_creation_info info;
 	pthread_t bus_thr, restart_thr;
 	uint64_t polled = 0, now;
@@ -294,6 +299,7 @@ main(int argc, char **argv)
 static int
 check_config(char *err, size_t errlen)
 {
+	struct fd_outbound out;
 	char url[600];
 
 	if (gw_cfg.validate_signature && gw_cfg.auth_token[0] == '\0') {
@@ -308,6 +314,9 @@ check_config(char *err, size_t errlen)
 		    "http:// or https:// URL", gw_cfg.public_url);
 		return -1;
 	}
+	if (fd_outbound_load(&fd_config, &out, err, errlen) != 0)
+		return -1;
+	dialout_configure(out.calls_per_s, out.ring_timeout_s);
 	/* last: it takes the new tokens only if the rest was accepted */
 	return auth_configure(gw_cfg.api_token, gw_cfg.api_tokens, err,
 	    errlen);

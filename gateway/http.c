@@ -1,7 +1,9 @@
 /*
  * http.c - the gateway's HTTP side on the same port as the Media Stream:
  * Twilio's webhooks (POST /twilio/voice answers TwiML that connects the
- * call to /twilio/media; POST /twilio/status logs call progress), health
+ * call to /twilio/media; POST /twilio/status and /twilio/sms-status log
+ * the progress of calls and texts and, for the scheduler's jobs named in
+ * their query, publish OUTBOUND_RESULT), health
  * and counters, the call-record API (answered by crm-tools over req/rep)
  * and a small dashboard page.
  *
@@ -30,6 +32,7 @@
 
 #include "callinfo.h"
 #include "clock.h"
+#include "dialout.h"
 #include "gateway.h"
 #include "http_auth.h"
 #include "log.h"
@@ -216,6 +219,7 @@ body_expected(struct http_req *r)
 	r->close_after = 1;
 	if (strcmp(r->path, "/twilio/voice") == 0 ||
 	    strcmp(r->path, "/twilio/status") == 0 ||
+	    strcmp(r->path, "/twilio/sms-status") == 0 ||
 	    strcmp(r->path, "/login") == 0) {
 		r->routed = 1;
 		respond_text(r, 411, "Content-Length required\n");
@@ -343,6 +347,62 @@ webhook_form(struct http_req *r, struct fd_form *form)
 	return 0;
 }
 
+/* A job's number from the query ("job_id=", ...); 0 if absent or bad. */
+static int64_t
+query_int(struct http_req *r, const char *name)
+{
+	char buf[32], *end;
+	long long v;
+
+	if (query_arg(r, name, buf, sizeof(buf)) == NULL)
+		return 0;
+	v = strtoll(buf, &end, 10);
+	return (*end != '\0' || v < 0) ? 0 : (int64_t)v;
+}
+
+/*
+ * The voice webhook of a call we placed: keep its job (query job_id,
+ * attempt, kind) and AnsweredBy with the call's stream token, for
+ * CALL_START.  A mailbox still gets the stream (the agent leaves a short
+ * message); a fax or an answer AMD could not tell is hung up and the
+ * attempt reported failed.  0 to go on, -1 with the reply sent.
+ */
+static int
+outbound_webhook(struct http_req *r, const struct fd_form *form,
+    const char *sid, const char *to)
+{
+	struct dialout_result res = { 0 };
+	const char *by = fd_form_get(form, "AnsweredBy");
+	char kind[32] = "", *xml;
+
+	res.job_id = query_int(r, "job_id=");
+	res.attempt = query_int(r, "attempt=");
+	query_arg(r, "kind=", kind, sizeof(kind));
+	if (!dialout_answered_by_nobody(by)) {
+		if (res.job_id > 0)
+			callinfo_set_job(sid, res.job_id, res.attempt, kind, by);
+		return 0;
+	}
+	log_warnx(sid, "voice webhook: outbound call to %s answered by %s: "
+	    "hanging up (job %lld attempt %lld)", to ? to : "?", by,
+	    (long long)res.job_id, (long long)res.attempt);
+	if (res.job_id > 0) {
+		res.to = to;
+		res.call_sid = sid;
+		res.status = "failed";
+		res.error = strcmp(by, "fax") == 0 ? "answered by a fax" :
+		    "answered by something AMD could not tell";
+		res.answered_by = by;
+		dialout_publish(&res);
+	}
+	if ((xml = strdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Response><Hangup/></Response>")) == NULL)
+		respond_text(r, 500, "out of memory\n");
+	else
+		respond(r, 200, "text/xml", xml);
+	return -1;
+}
+
 static void
 twilio_voice(struct http_req *r)
 {
@@ -380,6 +440,9 @@ twilio_voice(struct http_req *r)
 		respond_text(r, 500, "cannot answer the call\n");
 		goto out;
 	}
+	if (dir && strcmp(dir, "outbound-api") == 0 &&
+	    outbound_webhook(r, &form, sid, to) != 0)
+		goto out;
 	p[n++] = (struct twiml_param){ CALLINFO_PARAM, token };
 	p[n++] = (struct twiml_param){ "From", from ? from : "" };
 	p[n++] = (struct twiml_param){ "To", to ? to : "" };
@@ -401,20 +464,77 @@ out:
 	fd_form_free(&form);
 }
 
+/*
+ * The carrier's call progress.  For a call of a job (query job_id,
+ * attempt) it becomes OUTBOUND_RESULT: initiated/ringing/in-progress (the
+ * scheduler records the dial), busy, no-answer, failed, canceled,
+ * completed with its duration and AnsweredBy (a fax or an answer AMD
+ * could not tell is failed).  Out-of-order callbacks are harmless: the
+ * first ending recorded for an attempt is the one that stays.
+ */
 static void
 twilio_status(struct http_req *r)
 {
+	struct dialout_result res = { 0 };
 	struct fd_form form;
-	const char *sid, *st, *dur;
+	const char *sid, *st, *dur, *by;
 
 	if (webhook_form(r, &form) != 0)
 		return;
 	sid = fd_form_get(&form, "CallSid");
 	st = fd_form_get(&form, "CallStatus");
 	dur = fd_form_get(&form, "CallDuration");
-	log_info(sid && fd_call_id_valid(sid) ? sid : NULL,
-	    "status callback: %s%s%s", st ? st : "?", dur ? ", duration s " :
-	    "", dur ? dur : "");
+	by = fd_form_get(&form, "AnsweredBy");
+	if (sid && !fd_call_id_valid(sid))
+		sid = NULL;
+	res.job_id = query_int(r, "job_id=");
+	res.attempt = query_int(r, "attempt=");
+	log_info(sid, "status callback: %s%s%s%s%s", st ? st : "?",
+	    dur ? ", duration s " : "", dur ? dur : "", by ? ", answered by " :
+	    "", by ? by : "");
+	if (res.job_id > 0 && res.attempt > 0 && st && st[0]) {
+		res.to = fd_form_get(&form, "To");
+		res.call_sid = sid;
+		res.status = st;
+		res.answered_by = by;
+		res.duration_s = dur ? atoll(dur) : 0;
+		if (strcmp(st, "completed") == 0 &&
+		    dialout_answered_by_nobody(by)) {
+			res.status = "failed";
+			res.error = "answered by a fax or an unknown machine";
+		}
+		dialout_publish(&res);
+	}
+	respond(r, 204, "text/plain", NULL);
+	fd_form_free(&form);
+}
+
+/* A text's progress: sent, delivered, undelivered, failed. */
+static void
+twilio_sms_status(struct http_req *r)
+{
+	struct dialout_result res = { 0 };
+	struct fd_form form;
+	const char *sid, *st, *code;
+
+	if (webhook_form(r, &form) != 0)
+		return;
+	sid = fd_form_get(&form, "MessageSid");
+	st = fd_form_get(&form, "MessageStatus");
+	code = fd_form_get(&form, "ErrorCode");
+	res.job_id = query_int(r, "job_id=");
+	res.attempt = query_int(r, "attempt=");
+	log_info(NULL, "text status callback: %s %s%s%s (job %lld attempt "
+	    "%lld)", sid ? sid : "?", st ? st : "?", code ? ", error " : "",
+	    code ? code : "", (long long)res.job_id, (long long)res.attempt);
+	if (res.job_id > 0 && res.attempt > 0 && st && (strcmp(st,
+	    "delivered") == 0 || strcmp(st, "undelivered") == 0 ||
+	    strcmp(st, "failed") == 0)) {
+		res.to = fd_form_get(&form, "To");
+		res.status = st;
+		res.error = code;
+		dialout_publish(&res);
+	}
 	respond(r, 204, "text/plain", NULL);
 	fd_form_free(&form);
 }
@@ -757,11 +877,13 @@ route(struct http_req *r)
 		return;
 	r->routed = 1;
 	if (strcmp(p, "/twilio/voice") == 0 || strcmp(p, "/twilio/status") ==
-	    0) {
+	    0 || strcmp(p, "/twilio/sms-status") == 0) {
 		if (r->method != M_POST)
 			respond_text(r, 405, "POST only\n");
 		else if (p[8] == 'v')
 			twilio_voice(r);
+		else if (p[8] == 's' && p[9] == 'm')
+			twilio_sms_status(r);
 		else
 			twilio_status(r);
 		return;

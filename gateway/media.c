@@ -960,11 +960,26 @@ on_start(struct gw_call *c, struct media_msg *m)
 			pinned = 1;
 		}
 	}
+	/* the job of an outbound call, as the signed webhook named it */
+	if (ci.job_id > 0) {
+		json_object_set_new(j, "job_id", json_integer(ci.job_id));
+		json_object_set_new(j, "attempt", json_integer(ci.attempt));
+		if (ci.kind[0])
+			json_object_set_new(j, "kind", json_string(ci.kind));
+		if (ci.answered_by[0])
+			json_object_set_new(j, "answered_by",
+			    json_string(ci.answered_by));
+	}
 	fd_bus_publish_json(&gw_bus, FD_MSG_CALL_START, c->call_id, 0, j);
 	json_decref(j);
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
 	    c->stream_sid, dir, from[0] ? from : "?", to[0] ? to : "?",
 	    pinned ? ", clock pinned to " : "", pinned ? now : "");
+	if (ci.job_id > 0)
+		log_info(c->call_id, "outbound call of job %lld attempt %lld "
+		    "(%s), answered by %s", (long long)ci.job_id,
+		    (long long)ci.attempt, ci.kind[0] ? ci.kind : "?",
+		    ci.answered_by[0] ? ci.answered_by : "?");
 }
 
 static void

@@ -99,6 +99,8 @@ static const struct pl_field f_outbound_result[] = {
 	OPT(outbound_result, job_id, PL_INT),
 	OPT(outbound_result, attempt, PL_INT),
 	OPT(outbound_result, idempotency_key, PL_STR),
+	OPT(outbound_result, answered_by, PL_STR),
+	OPT(outbound_result, duration_s, PL_INT),
 };
 static const struct pl_field f_tool_req[] = {
 	REQ(tool_req, tool, PL_STR), OPT(tool_req, args, PL_OBJ),

@@ -136,6 +136,8 @@ struct fd_pl_outbound_result {       /* FD_MSG_OUTBOUND_RESULT */
 	int64_t job_id;                  /* optional: as requested */
 	int64_t attempt;                 /* optional: as requested */
 	const char *idempotency_key;     /* optional: as requested */
+	const char *answered_by;         /* optional: Twilio AMD (calls) */
+	int64_t duration_s;              /* optional: CallDuration of an ended call */
 };
 
 struct fd_pl_tool_req {              /* FD_MSG_TOOL_REQ */

@@ -380,6 +380,14 @@ on_result(const struct fd_frame *f)
 		if (r.error[0])
 			json_object_set_new(args, "detail",
 			    json_string(r.error));
+		else if (r.answered_by[0] || r.duration_s > 0) {
+			char d[96];
+
+			snprintf(d, sizeof(d), "answered by %s, %lld s",
+			    r.answered_by[0] ? r.answered_by : "?",
+			    (long long)r.duration_s);
+			json_object_set_new(args, "detail", json_string(d));
+		}
 	}
 	now_text(now, sizeof(now));
 	rv = fd_rpc_tool(&crm, f->call_id, outc ? "job_result" : "job_dialed",

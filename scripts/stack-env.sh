@@ -35,6 +35,23 @@ sed -e "s|rundir = \"[^\"]*\"|rundir = \"$FRONTDESK_RUNDIR\"|" \
     -e "s|allow_test_clock = false|allow_test_clock = true|" \
     -e "s|^gateway: {|gateway: {\n  twilio_api_base = \"http://127.0.0.1:$CARRIER_PORT/2010-04-01\";|" \
     "$top/etc/frontdesk.conf" >"$FRONTDESK_CONFIG"
+# OUTBOUND=1: the scheduler places calls (tests/e2e/outbound.sh, the
+# outbound bench): calls and texts at any hour and day, retries after
+# seconds, short leases
+if [ "${OUTBOUND:-0}" = 1 ]; then
+	sed -i -e '/^outbound: {/,/^};/{' \
+	    -e 's|^  enabled = false;|  enabled = true;|' \
+	    -e 's|sms_enabled = false;|sms_enabled = true; |' \
+	    -e 's|call_from = "[^"]*"|call_from = "00:00"|' \
+	    -e 's|call_until = "[^"]*"|call_until = "23:59"|' \
+	    -e 's|call_closed_days = false|call_closed_days = true|' \
+	    -e 's|retry_backoff_min = \[[^]]*\];|retry_backoff_s = [ 2 ];|' \
+	    -e "s|max_concurrent = [0-9]*|max_concurrent = ${OUTBOUND_CONCURRENT:-4}|" \
+	    -e 's|lease_s = [0-9]*|lease_s = 5|' \
+	    -e 's|call_timeout_s = [0-9]*;|call_timeout_s = 120;|' \
+	    -e '/call_timeout_s/a\  ring_timeout_s = 5;' \
+	    -e '}' "$FRONTDESK_CONFIG"
+fi
 CALLSIM="$FRONTDESK_BIN/callsim --gateway $GW --public-url $PUBLIC --carrier-port $CARRIER_PORT"
 BUSINESS_TZ=$(sed -n 's/^ *timezone = "\(.*\)".*/\1/p' "$FRONTDESK_CONFIG" | head -1)
 # curl against the admin API with this stack's token

@@ -201,7 +201,9 @@ dial(const struct scenario *sc, const struct call_opts *o,
 	else
 		snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
 	if (call_form_voice(&f, r->call_sid, r->account_sid, from, to, dir) ||
-	    (sc->now && call_form_add(&f, "FdNow", sc->now))) {
+	    (sc->now && call_form_add(&f, "FdNow", sc->now)) ||
+	    (setup && setup->answered_by && call_form_add(&f, "AnsweredBy",
+	    setup->answered_by))) {
 		call_fail(r, "out of memory");
 		goto out;
 	}

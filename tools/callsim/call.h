@@ -37,6 +37,7 @@ struct call_setup {
 	const char *webhook_url;        /* public URL to POST (signed as is) */
 	const char *from, *to;          /* override the scenario's numbers */
 	const char *call_sid;           /* pre-assigned CallSid or NULL */
+	const char *answered_by;        /* AMD's AnsweredBy or NULL */
 };
 
 struct turn_result {

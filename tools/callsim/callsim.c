@@ -101,6 +101,8 @@ main(int argc, char **argv)
 		{ "reply-timeout", required_argument, NULL, 'r' },
 		{ "carrier-port", required_argument, NULL, 'c' },
 		{ "answer-scenario", required_argument, NULL, 'a' },
+		{ "callees", required_argument, NULL, 'E' },
+		{ "carrier-log", required_argument, NULL, 'W' },
 		{ "corpus", required_argument, NULL, 'C' },
 		{ "no-hear", no_argument, NULL, 'N' },
 		{ "send-garbage", no_argument, NULL, 'G' },
@@ -126,15 +128,16 @@ main(int argc, char **argv)
 	const char *compare = NULL;
 	int streams = 0;
 	struct stat st;
-	const char *answer = NULL, *corpus = NULL;
+	const char *answer = NULL, *corpus = NULL, *callees = NULL;
+	const char *carrier_log = NULL;
 	struct scenario *answer_sc = NULL;
 	int c, json = 0, parallel = 1, carrier_port = 0, rc = 0;
 	char err[512];
-	unsigned a, f;
+	unsigned a, f, nreq, ndup, ntext;
 
 	log_init("callsim", LOG_LVL_WARN);
 	while ((c = getopt_long(argc, argv,
-	    "s:D:P:R:jg:u:t:T:H:r:c:a:C:NGvhO:Y:K:L:M:d:p:b:I",
+	    "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:I",
 	    lopts, NULL)) != -1) {
 		switch (c) {
 		case 's': scenario = optarg; break;
@@ -150,6 +153,8 @@ main(int argc, char **argv)
 		case 'r': o.reply_timeout_ms = atoi(optarg) * 1000; break;
 		case 'c': carrier_port = atoi(optarg); break;
 		case 'a': answer = optarg; break;
+		case 'E': callees = optarg; break;
+		case 'W': carrier_log = optarg; break;
 		case 'C': corpus = optarg; break;
 		case 'N': o.hear = 0; break;
 		case 'G': o.send_garbage = 1; break;
@@ -220,8 +225,9 @@ main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (carrier_port && carrier_start(carrier_port, answer_sc, &o, err,
-	    sizeof(err)) != 0) {
+	if (carrier_port && (carrier_callees(callees, carrier_log, err,
+	    sizeof(err)) != 0 || carrier_start(carrier_port, answer_sc, &o,
+	    err, sizeof(err)) != 0)) {
 		fprintf(stderr, "callsim: %s\n", err);
 		rc = 2;
 		goto out;
@@ -252,6 +258,12 @@ main(int argc, char **argv)
 		carrier_counts(&a, &f);
 		if (a || answer_sc)
 			printf("outbound calls answered: %u, failed: %u\n", a, f);
+		carrier_keys(&nreq, &ndup, &ntext);
+		if (nreq || ntext)
+			printf("outbound call requests: %u, keys requested more "
+			    "than once: %u, texts: %u\n", nreq, ndup, ntext);
+		if (ndup && rc == 0)
+			rc = 1;
 		if (f && rc == 0)
 			rc = 1;
 	}
@@ -598,6 +610,10 @@ usage(FILE *f)
 "  --reply-timeout S     wait for a reply to each turn (15)\n"
 "  --carrier-port PORT   also serve Twilio REST (transfers, outbound calls)\n"
 "  --answer-scenario F   callee scenario for outbound calls\n"
+"  --callees FILE        callee per number: JSON number -> {answer: human|\n"
+"                        machine|busy|no-answer|fail|fax, scenario, greeting_ms,\n"
+"                        ring_ms, answer_after}; \"*\" for any other number\n"
+"  --carrier-log FILE    one JSON line per REST request and per call's end\n"
 "  --corpus FILE         LM corpus for hearing (tools/callsim/heard_corpus.txt)\n"
 "  --no-hear             do not transcribe the agent\n"
 "  --send-garbage        send malformed Media Streams messages first\n"

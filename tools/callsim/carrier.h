@@ -1,8 +1,9 @@
 /*
- * carrier.h - the two Twilio REST endpoints the stack calls, served
- * locally: update a live call (transfer by <Dial>, hang up) and create an
- * outbound call, which callsim then places towards the gateway and answers
- * with a callee scenario.
+ * carrier.h - the Twilio REST endpoints the stack calls, served locally:
+ * update a live call (transfer by <Dial>, hang up), create an outbound
+ * call, which callsim then places towards the gateway and answers as the
+ * callee of its number would (human with a scenario, answering machine,
+ * busy, no answer, failure, fax), and send a text.
  */
 #ifndef CALLSIM_CARRIER_H
 #define CALLSIM_CARRIER_H
@@ -12,6 +13,14 @@
 #include "call.h"
 #include "scenario.h"
 
+/* Before carrier_start: callees from a JSON file (NULL: none), number ->
+ * {answer: human|machine|busy|no-answer|fail|fax, scenario?: a human's
+ * turns, greeting_ms?: a machine's greeting (2000), ring_ms?: (300),
+ * answer_after?: busy for this many calls first}, "*" for any other
+ * number; and a file (NULL: none) that gets one JSON line per request and
+ * per call's end.  0, or -1 with err. */
+int carrier_callees(const char *path, const char *log_path, char *err,
+    size_t errlen);
 /* Serve on 127.0.0.1:port in a background thread.  answer may be NULL
  * (outbound calls are then accepted but never answered).  0 or -1. */
 int carrier_start(int port, const struct scenario *answer,
@@ -20,5 +29,7 @@ int carrier_start(int port, const struct scenario *answer,
 void carrier_stop(void);
 /* Outbound calls answered so far and how many of them failed. */
 void carrier_counts(unsigned *answered, unsigned *failed);
+/* Calls requested, idempotency keys requested more than once, texts. */
+void carrier_keys(unsigned *requests, unsigned *dup_keys, unsigned *texts);
 
 #endif
