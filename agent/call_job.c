@@ -42,7 +42,9 @@ call_read_job(struct call_state *st, json_t *rep)
 
 	if (!json_is_true(json_object_get(rep, "ok")) || !json_is_object(j))
 		return -1;
-	copy_str(j, "kind", st->job_kind, sizeof(st->job_kind));
+	/* CALL_START named the kind already; the job's own wins if given */
+	if (json_is_string(json_object_get(j, "kind")))
+		copy_str(j, "kind", st->job_kind, sizeof(st->job_kind));
 	copy_str(j, "service", st->job_service, sizeof(st->job_service));
 	/* "2026-11-24T09:00:00" -> "2026-11-24T09:00" */
 	copy_str(j, "start", st->job_start, sizeof(st->job_start));
