@@ -101,6 +101,13 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 	if (t && strcmp(t, "book_appointment") == 0)
 		return json_pack("{s:b, s:{s:i, s:s}}", "ok", 1, "result",
 		    "appointment_id", 9, "confirmation", "KQ7ZP");
+	if (t && strcmp(t, "job_get") == 0)
+		return json_pack("{s:b, s:{s:I, s:s, s:s, s:s, s:s, s:i, s:s}}",
+		    "ok", 1, "result", "job_id", json_integer_value(
+		    json_object_get(args, "job_id")), "kind", "reminder", "to",
+		    "+15555550123", "first_name", "John", "service",
+		    "oil change", "appointment_id", 9, "start",
+		    "2026-11-22T09:00:00");
 	return json_pack("{s:b, s:{}}", "ok", 1, "result");
 }
 
@@ -408,6 +415,56 @@ test_idle_call(void **state)
 	    "abandoned"), 1);
 }
 
+/* A reminder call a machine answered: the core reads the job, the
+ * message is left once the greeting ended, the call hangs up, and the
+ * core reports job_result voicemail beside the call's outcome. */
+static void
+test_outbound_voicemail(void **state)
+{
+	const char *call = "CAe2eob";
+	uint32_t ref = 0;
+	json_t *j = NULL;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20 && j == NULL; i++) {
+		pub(&gw, FD_MSG_CALL_START, call, 0, "{\"call_id\":\"%s\","
+		    "\"stream_sid\":\"MZ2\",\"from\":\"+15555550100\",\"to\":"
+		    "\"+15555550123\",\"direction\":\"outbound-api\",\"now\":"
+		    "\"2026-11-21T10:00:00\",\"params\":{},\"job_id\":41,"
+		    "\"attempt\":2,\"kind\":\"reminder\",\"answered_by\":"
+		    "\"machine_end_beep\"}", call);
+		j = expect(FD_MSG_SAY, 500, &ref, 0);
+	}
+	assert_non_null(j);
+	snprintf(said, sizeof(said), "%s", json_string_value(json_object_get(j,
+	    "text")));
+	json_decref(j);
+	printf("  agent (utt %u): %s\n", ref, said);
+	assert_non_null(strstr(said, "Hi John, this is Ava from Otto's Auto "
+	    "with a reminder about your oil change tomorrow at 9 AM."));
+	/* the customer is the number we rang */
+	assert_int_equal(count_records(call, "lookup_customer", "phone",
+	    "+15555550123"), 1);
+	assert_int_equal(count_records(call, "call_begin", "direction",
+	    "outbound-api"), 1);
+	assert_int_equal(count_records(call, "job_get", NULL, NULL), 1);
+	play(call, ref);
+	j = expect(FD_MSG_HANGUP, 1000, NULL, 0);
+	assert_non_null(j);
+	json_decref(j);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+	for (int w = 0; w < 100 &&
+	    count_records(call, "call_end", NULL, NULL) == 0; w++)
+		fd_sleep_us(50000);
+	assert_int_equal(count_records(call, "job_result", "outcome",
+	    "voicemail"), 1);
+	assert_int_equal(count_records(call, "job_result", "call_sid",
+	    call), 1);
+	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
+	    "voicemail_left"), 1);
+}
+
 /* The agent's config at path; brain is the agent settings that differ. */
 static void
 write_conf(const char *path, const char *brain)
@@ -707,6 +764,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_booking_call),
 		cmocka_unit_test(test_idle_call),
+		cmocka_unit_test(test_outbound_voicemail),
 		cmocka_unit_test(test_restart_resumes_call),
 		cmocka_unit_test(test_llm_restart_resumes_call),
 		cmocka_unit_test(test_unknown_brain_exits_78),

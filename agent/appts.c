@@ -102,8 +102,8 @@ fetch(struct brain_call *c)
 	return 0;
 }
 
-static void
-chosen(struct brain_call *c, int i)
+void
+appts_choose(struct brain_call *c, int i)
 {
 	struct call_state *st = &c->st;
 	char appt[200];
@@ -165,7 +165,7 @@ appts_start(struct brain_call *c, int task)
 		return;
 	}
 	if (st->nappts == 1) {
-		chosen(c, 0);
+		appts_choose(c, 0);
 		return;
 	}
 	say_tpl(c, T_APPT_WHICH, v, 0);
@@ -242,7 +242,7 @@ appts_which_reply(struct brain_call *c, const struct turn_in *in)
 	i = pick(&c->st, in);
 
 	if (i >= 0) {
-		chosen(c, i);
+		appts_choose(c, i);
 		return;
 	}
 	if (in->ir.best != INT_NONE && in->ir.best != INT_CANCEL &&
@@ -285,7 +285,7 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 		/* "actually, can I move it instead?" */
 		st->task = TASK_RESCHEDULE;
 		booking_apply(st, &in->dt);
-		chosen(c, st->appt - 1);
+		appts_choose(c, st->appt - 1);
 		return;
 	}
 	if (in->ir.pol != POL_YES) {

@@ -108,6 +108,21 @@ struct call_state {
 	char last_said[1024];           /* for "say that again" */
 	char outcome[32];               /* booked, message, transferred, info.. */
 	char outcome_notes[256];
+
+	/* an outbound call: the job that placed it (CALL_START, then
+	 * job_get) and what the conversation made of it (job_result when
+	 * the call ends, call_job.c) */
+	char job_id[24];                /* "" on an inbound call */
+	int job_attempt;
+	char job_kind[16];              /* reminder, callback, lead_followup */
+	char answered_by[24];           /* carrier's AMD: human, machine_..., "" */
+	char job_service[64];           /* reminder: the appointment */
+	char job_start[20];             /* "YYYY-MM-DDTHH:MM" */
+	char job_appt_id[24];
+	char job_confirmation[12];
+	char job_detail[256];           /* callback/follow-up: what about */
+	char job_outcome[16];           /* confirmed, voicemail, wrong_person.. */
+	char job_notes[128];
 };
 
 /* What a brain can make the core do.  core is the core's opaque handle. */
@@ -186,5 +201,30 @@ void call_hint(struct brain_call *c, const char *expect,
     const char *const *words, size_t nwords);
 void call_set_outcome(struct brain_call *c, const char *outcome,
     const char *notes);
+
+/* call_job.c: the job behind an outbound call, for both brains. */
+/* 1 if the call was placed by us for a job. */
+int call_outbound(const struct call_state *st);
+/* The other party's number: the caller, or whom an outbound call rang. */
+const char *call_party(const struct call_state *st);
+/* Fill the job fields from a job_get reply; 0, or -1 if it held none. */
+int call_read_job(struct call_state *st, json_t *rep);
+/* What the conversation made of the job (job_result's outcome); a later
+ * call replaces an earlier one (confirmed, then moved after all). */
+void call_job_outcome(struct brain_call *c, const char *outcome,
+    const char *notes);
+/* The job_result arguments for the end of the call (new reference), or
+ * NULL when the conversation decided nothing: the carrier's result
+ * (answered) stands. */
+json_t *call_job_result(const struct call_state *st, const char *call_sid);
+/* outbound.c (the local brain): 1 if the local brain takes this turn of
+ * an outbound call (the "is this Maria?" answer, a machine's greeting, a
+ * plain yes to a reminder), so the LLM brain hands it over; a reminder
+ * answered any other way is the model's from then on. */
+int outbound_local_turn(struct brain_call *c, const char *text);
+/* "tomorrow at 9 AM", "on Tuesday, November 24 at 10 AM" for the job's
+ * appointment seen from now. */
+void call_job_when(const struct call_state *st, time_t now, char *buf,
+    size_t len);
 
 #endif

@@ -641,6 +641,16 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 		local(c, kind == TURN_DTMF ? L_DTMF : L_TEXT, text, conf, 0);
 		return;
 	}
+	/* the opening of a call we placed is the local brain's: who
+	 * answered, a machine's greeting, a plain yes to a reminder */
+	if (outbound_local_turn(c, kind == TURN_TEXT ? text : "")) {
+		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
+		    "keypad]", text);
+		llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
+		    "user", "content", kind == TURN_DTMF ? buf : text));
+		local(c, kind == TURN_DTMF ? L_DTMF : L_TEXT, text, conf, 0);
+		return;
+	}
 	turn_begin(lc);
 	lc->caller_yes = 0;
 	if (kind == TURN_TEXT) {

@@ -280,6 +280,10 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 			brain_forget_caller(c);
 			c->st.verified = 0;
 			lc->verified = 0;
+			/* on a call we placed: nobody to talk to about it */
+			if (call_outbound(&c->st))
+				call_job_outcome(c, "wrong_person", "not the "
+				    "customer (model)");
 		} else
 			learn(lc, t->crm_name, args, res);
 	}

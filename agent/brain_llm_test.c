@@ -1228,6 +1228,165 @@ teardown(void **state)
 	return 0;
 }
 
+/* ---- outbound calls ---- */
+
+/* What the core has done for a reminder call to Maria (job 41, attempt
+ * 2) before on_start: lookup_customer on the number we rang, job_get. */
+static void
+new_outbound(struct brain_call *c)
+{
+	reset_fake();
+	fk.now = at(2026, 11, 23, 10, 0);       /* Monday */
+	memset(c, 0, sizeof(*c));
+	c->core = &fake_ops;
+	c->core_arg = &fk;
+	c->biz = &biz;
+	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAout");
+	snprintf(c->st.from, sizeof(c->st.from), "+15555550100");
+	snprintf(c->st.to, sizeof(c->st.to), "+15551230002");
+	snprintf(c->st.direction, sizeof(c->st.direction), "outbound-api");
+	c->st.max_misunderstandings = 3;
+	c->st.customer_known = 1;
+	snprintf(c->st.customer_id, sizeof(c->st.customer_id), "2");
+	snprintf(c->st.first_name, sizeof(c->st.first_name), "Maria");
+	snprintf(c->st.job_id, sizeof(c->st.job_id), "41");
+	c->st.job_attempt = 2;
+	snprintf(c->st.job_kind, sizeof(c->st.job_kind), "reminder");
+	snprintf(c->st.answered_by, sizeof(c->st.answered_by), "human");
+	snprintf(c->st.job_service, sizeof(c->st.job_service), "oil change");
+	snprintf(c->st.job_start, sizeof(c->st.job_start), "2026-11-24T09:00");
+	snprintf(c->st.job_appt_id, sizeof(c->st.job_appt_id), "501");
+	snprintf(c->st.job_confirmation, sizeof(c->st.job_confirmation),
+	    "MGA22");
+	brain_llm.on_start(c);
+	assert_int_equal(fk.nsays, 1);
+	assert_string_equal(fk.says[0], "Hi, this is Ava, an AI assistant "
+	    "calling from Otto's Auto. May I speak with Maria?");
+}
+
+/* The call state message (the last system message) of request i. */
+static const char *
+state_of(json_t *reqs, size_t i)
+{
+	const char *found = NULL;
+	json_t *m;
+	size_t k;
+
+	json_array_foreach(json_object_get(request_body(reqs, i), "messages"),
+	    k, m) {
+		const char *t = json_string_value(json_object_get(m, "content"));
+
+		if (t && strstr(t, "Call state"))
+			found = t;
+	}
+	return found;
+}
+
+static void
+test_outbound_reminder_confirmed(void **state)
+{
+	struct brain_call c;
+	json_t *reqs, *res, *saved;
+	const char *st;
+
+	(void)state;
+	script("[{\"content\":\"We're open Saturday from 9 AM to 1 PM.\"}]");
+	new_outbound(&c);
+	/* who answered and the plain yes: the local brain's, no model */
+	turn(&c, "yes this is maria");
+	assert_string_equal(fk.says[1], "Thanks, Maria. I'm calling to remind "
+	    "you of your oil change tomorrow at 9 AM. Can you still make it?");
+	turn(&c, "yes I'll be there");
+	assert_non_null(strstr(fk.says[2], "Great, you're all set for "
+	    "tomorrow at 9 AM."));
+	assert_string_equal(fk.outcome, "confirmed");
+	reqs = peer("/_requests", NULL);
+	assert_int_equal(nrequests(reqs), 0);
+	json_decref(reqs);
+	/* the model carries on, knowing what was said and why we called */
+	turn(&c, "are you open on saturday");
+	assert_string_equal(fk.says[3], "We're open Saturday from 9 AM to 1 "
+	    "PM.");
+	reqs = peer("/_requests", NULL);
+	assert_int_equal(nrequests(reqs), 1);
+	assert_non_null(st = state_of(reqs, 0));
+	assert_non_null(strstr(st, "Outbound call: we called +15551230002 "
+	    "about a reminder (job 41)"));
+	assert_non_null(strstr(st, "appointment_id 501"));
+	json_decref(reqs);
+	saved = brain_llm.save(&c);
+	assert_true(json_array_size(json_object_get(saved, "hist")) >= 6);
+	json_decref(saved);
+	/* the agent code reports the job, not the model */
+	assert_int_equal(count_tool("job_result"), 0);
+	res = call_job_result(&c.st, "CAout");
+	assert_non_null(res);
+	assert_string_equal(json_string_value(json_object_get(res, "outcome")),
+	    "confirmed");
+	assert_int_equal(json_integer_value(json_object_get(res, "job_id")),
+	    41);
+	assert_int_equal(json_integer_value(json_object_get(res, "attempt")),
+	    2);
+	json_decref(res);
+	end_call(&c);
+}
+
+static void
+test_outbound_reminder_moved_by_model(void **state)
+{
+	struct brain_call c;
+	json_t *reqs, *a, *res;
+	const char *st;
+
+	(void)state;
+	script("["
+	    "{\"content\":\"I can move your oil change to Wednesday, November "
+	    "25 at 10 AM. Shall I go ahead?\"},"
+	    "{\"tool_calls\":[{\"id\":\"r1\",\"name\":"
+	    "\"reschedule_appointment\",\"arguments\":\"{\\\"appointment_id"
+	    "\\\":501,\\\"new_start\\\":\\\"2026-11-25T10:00\\\"}\"}]},"
+	    "{\"content\":\"Done, see you Wednesday at 10 AM.\"}"
+	    "]");
+	new_outbound(&c);
+	/* before they say who they are, the model is never asked */
+	turn(&c, "yes");
+	turn(&c, "no, can we move it to wednesday at 10");
+	assert_non_null(strstr(fk.says[fk.nsays - 1], "Shall I go ahead?"));
+	reqs = peer("/_requests", NULL);
+	assert_int_equal(nrequests(reqs), 1);
+	assert_non_null(st = state_of(reqs, 0));
+	assert_non_null(strstr(st, "The reminder: their oil change tomorrow "
+	    "at 9 AM (start 2026-11-24T09:00, appointment_id 501"));
+	json_decref(reqs);
+	turn(&c, "yes please");
+	assert_int_equal(count_tool("reschedule_appointment"), 1);
+	a = tool_args("reschedule_appointment");
+	assert_string_equal(json_string_value(json_object_get(a, "new_start")),
+	    "2026-11-25T10:00");
+	assert_string_equal(fk.outcome, "rescheduled");
+	res = call_job_result(&c.st, "CAout");
+	assert_string_equal(json_string_value(json_object_get(res, "outcome")),
+	    "rescheduled");
+	json_decref(res);
+	end_call(&c);
+
+	/* a wrong person: the local brain ends it, the model never hears */
+	script("[]");
+	new_outbound(&c);
+	turn(&c, "no, wrong number");
+	assert_true(fk.close[fk.nsays - 1]);
+	assert_null(strstr(fk.says[fk.nsays - 1], "oil"));
+	assert_int_equal(count_tool("deny_caller_id"), 1);
+	reqs = peer("/_requests", NULL);
+	assert_int_equal(nrequests(reqs), 0);
+	json_decref(reqs);
+	res = call_job_result(&c.st, "CAout");
+	assert_string_equal(json_string_value(json_object_get(res, "outcome")),
+	    "wrong_person");
+	json_decref(res);
+	end_call(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1251,6 +1410,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_dtmf_and_idle),
 		cmocka_unit_test(test_resume_after_restart),
 		cmocka_unit_test(test_azure_key_and_version),
+		cmocka_unit_test(test_outbound_reminder_confirmed),
+		cmocka_unit_test(test_outbound_reminder_moved_by_model),
 	};
 
 	(void)argc;

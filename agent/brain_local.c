@@ -84,6 +84,13 @@ static const struct ask_info asks[ASK_COUNT] = {
 	[ASK_HUMAN_OR_MSG] = { "human_or_msg", PH_CLOSE, "Would you like to "
 	    "speak with a person, or leave a message?" },
 	[ASK_DONE] = { "done", PH_CLOSE, NULL },
+	[ASK_OB_WHO] = { "ob_who", PH_GREETING, "Am I speaking with {name}? "
+	    "Please say yes or no." },
+	[ASK_OB_REMIND] = { "ob_remind", PH_CONFIRM, "Can you still make it "
+	    "to your appointment? Please say yes or no." },
+	[ASK_OB_CHANGE] = { "ob_change", PH_SLOTS, "Would you like to move the "
+	    "appointment, or cancel it?" },
+	[ASK_OB_VM_WAIT] = { "ob_vm_wait", PH_GREETING, NULL },
 };
 
 static const char *const phase_names[] = { "greeting", "verification",
@@ -555,6 +562,8 @@ local_on_start(struct brain_call *c)
 	struct call_state *st = &c->st;
 	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
 
+	if (outbound_start(c))
+		return;
 	if (st->customer_known && st->first_name[0]) {
 		say_tpl(c, T_GREETING_KNOWN, v, 0);
 		call_hint(c, "yesno", NULL, 0);
@@ -605,7 +614,9 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	enum guard g;
 	int asked = st->asked, understood = 1, before = st->misunderstandings;
 
-	if (asked == ASK_DONE || (!free_text(asked) && fragment(text, asked)))
+	/* an answering machine's greeting is no conversation */
+	if (asked == ASK_DONE || asked == ASK_OB_VM_WAIT ||
+	    (!free_text(asked) && fragment(text, asked)))
 		return;
 	memset(&in, 0, sizeof(in));
 	in.text = text;
@@ -635,6 +646,15 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	switch (asked) {
 	case ASK_CONFIRM_ID:
 		identity_confirm_reply(c, &in);
+		break;
+	case ASK_OB_WHO:
+		outbound_who_reply(c, &in);
+		break;
+	case ASK_OB_REMIND:
+		outbound_remind_reply(c, &in);
+		break;
+	case ASK_OB_CHANGE:
+		outbound_change_reply(c, &in);
 		break;
 	case ASK_WHO:
 		identity_who_reply(c, &in);
@@ -795,6 +815,10 @@ local_on_idle(struct brain_call *c, int count)
 {
 	if (c->st.asked == ASK_DONE)
 		return;
+	if (c->st.asked == ASK_OB_VM_WAIT) {
+		outbound_voicemail(c);
+		return;
+	}
 	if (count <= 1) {
 		say_tpl(c, T_IDLE_1, NULL, 0);
 	} else if (count == 2) {

@@ -9,7 +9,8 @@
  * cancels orders; contact.c takes messages, leads and callbacks and hands
  * calls to people; answers.c answers questions from the business config;
  * guard.c refuses injection and social engineering; spoken.c reads phone
- * numbers and codes.  Not for other modules.
+ * numbers and codes; outbound.c opens the calls we place (reminders,
+ * callbacks, follow-ups, voicemail).  Not for other modules.
  */
 #ifndef AGENT_BRAIN_LOCAL_H
 #define AGENT_BRAIN_LOCAL_H
@@ -74,6 +75,11 @@ enum ask {                      /* stored in call_state.asked */
 	ASK_HUMAN_OR_MSG,       /* too many misunderstandings, in hours */
 	ASK_DONE,               /* said goodbye */
 	ASK_VERIFY_FACTOR,      /* VIN's last four digits or a code */
+	/* outbound calls (outbound.c) */
+	ASK_OB_WHO,             /* "May I speak with Maria?" */
+	ASK_OB_REMIND,          /* "... tomorrow at 9 AM. Can you make it?" */
+	ASK_OB_CHANGE,          /* "move it to another day, or cancel it?" */
+	ASK_OB_VM_WAIT,         /* a machine answered: its greeting plays */
 	ASK_COUNT
 };
 
@@ -167,6 +173,9 @@ int parse_name(const char *text, char *first, size_t flen, char *last,
 
 /* appts.c */
 void appts_start(struct brain_call *c, int task);
+/* Appointment i of st->appts is the one to change (st->task says how):
+ * ask to confirm a cancel, or plan the move. */
+void appts_choose(struct brain_call *c, int i);
 void appts_which_reply(struct brain_call *c, const struct turn_in *in);
 void appts_cancel_reply(struct brain_call *c, const struct turn_in *in);
 /* "your oil change on Tuesday, November 24 at 10 AM" */
@@ -185,6 +194,16 @@ void contact_dtmf(struct brain_call *c, const char *digit);
 void contact_human(struct brain_call *c);
 /* Auto message for the team (booking it could not make). */
 void contact_message_for_team(struct brain_call *c, const char *text);
+
+/* outbound.c */
+/* On an outbound call: open it (ask for the customer, or leave a
+ * voicemail); 1 if it was one. */
+int outbound_start(struct brain_call *c);
+void outbound_who_reply(struct brain_call *c, const struct turn_in *in);
+void outbound_remind_reply(struct brain_call *c, const struct turn_in *in);
+void outbound_change_reply(struct brain_call *c, const struct turn_in *in);
+/* A machine's greeting went quiet: leave the message. */
+void outbound_voicemail(struct brain_call *c);
 
 /* answers.c */
 /* Answer a business question (hours, address, services, price); 1 if

@@ -29,6 +29,7 @@ static const char conf[] =
     "business: {\n"
     "  name = \"Otto's Auto\"; persona = \"Ava\";\n"
     "  address = \"1200 Main Street, Springfield\";\n"
+    "  phone = \"+15555550100\";\n"
     "  transfer_number = \"+15555550111\";\n"
     "  hours = { mon = \"08:00-18:00\"; tue = \"08:00-18:00\";\n"
     "    wed = \"08:00-18:00\"; thu = \"08:00-18:00\"; fri = \"08:00-18:00\";\n"
@@ -1150,6 +1151,268 @@ teardown(void **state)
 	return 0;
 }
 
+/* ---- outbound calls (outbound.c, call_job.c) ---- */
+
+#define SHOP "+15555550100"
+
+/* What the core does for a CALL_START with a job: the number we rang is
+ * the caller-ID equivalent, job_get fills the job; then on_start. */
+static void
+start_outbound(struct brain_call *c, const char *kind, int cust,
+    const char *detail, const char *answered_by)
+{
+	const char *to = cust == 2 ? MARIA : cust == 1 ? JOHN : STRANGER;
+	json_t *rep;
+	int i;
+
+	for (i = 0; i < fk.ntools; i++)
+		json_decref(fk.args[i]);
+	memset(&fk, 0, sizeof(fk));
+	fk.now = at(2026, 11, 23, 10, 0);       /* Monday */
+	fakecrm_init(&fk.crm, &biz, fk.now, to);
+	fakecrm_add_appt(&fk.crm, 2, "oil change", "2026-11-24T09:00", "MGA22");
+	fakecrm_add_job(&fk.crm, 41, kind, cust, strcmp(kind, "reminder") ==
+	    0 ? 501 : 0, detail);
+	memset(c, 0, sizeof(*c));
+	c->core = &fake_ops;
+	c->core_arg = &fk;
+	c->biz = &biz;
+	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAtest");
+	snprintf(c->st.from, sizeof(c->st.from), "%s", SHOP);
+	snprintf(c->st.to, sizeof(c->st.to), "%s", to);
+	snprintf(c->st.direction, sizeof(c->st.direction), "outbound-api");
+	snprintf(c->st.job_id, sizeof(c->st.job_id), "41");
+	c->st.job_attempt = 1;
+	snprintf(c->st.job_kind, sizeof(c->st.job_kind), "%s", kind);
+	snprintf(c->st.answered_by, sizeof(c->st.answered_by), "%s",
+	    answered_by);
+	c->st.max_misunderstandings = 3;
+	assert_string_equal(call_party(&c->st), to);
+	rep = fakecrm_tool(&fk.crm, "lookup_customer", json_pack("{s:s}",
+	    "phone", call_party(&c->st)));
+	c->st.customer_known = call_read_customer(&c->st, rep);
+	json_decref(rep);
+	rep = fakecrm_tool(&fk.crm, "job_get", json_pack("{s:i}", "job_id",
+	    41));
+	assert_int_equal(call_read_job(&c->st, rep), 0);
+	json_decref(rep);
+	brain_local.on_start(c);
+}
+
+/* What the core does at the end of the call: job_result, if anything
+ * came of the job; the outcome it reported, or "". */
+static const char *
+end_outbound(struct brain_call *c)
+{
+	json_t *args = call_job_result(&c->st, "CAtest"), *rep;
+
+	if (args == NULL)
+		return "";
+	rep = fakecrm_tool(&fk.crm, "job_result", args);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	return fk.crm.job.outcome;
+}
+
+/* Nothing about the appointment or the message before the person says
+ * who they are. */
+static void
+assert_no_details(void)
+{
+	int i;
+
+	for (i = 0; i < fk.nsays; i++) {
+		assert_null(strstr(fk.says[i], "oil change"));
+		assert_null(strstr(fk.says[i], "9 AM"));
+		assert_null(strstr(fk.says[i], "brakes"));
+		assert_null(strstr(fk.says[i], "MGA22"));
+	}
+}
+
+static void
+test_outbound_reminder_confirm(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_outbound(&c, "reminder", 2, NULL, "human");
+	assert_string_equal(last_say(), "Hi, this is Ava, an AI assistant "
+	    "calling from Otto's Auto. May I speak with Maria?");
+	assert_no_details();
+	assert_string_equal(fk.hint, "yesno");
+	/* "Hello?" over the opening: who we are, and the question again */
+	assert_non_null(strstr(turn(&c, "hello?"), "Am I speaking with "
+	    "Maria?"));
+	assert_no_details();
+	assert_string_equal(turn(&c, "yes this is maria"), "Thanks, Maria. "
+	    "I'm calling to remind you of your oil change tomorrow at 9 AM. "
+	    "Can you still make it?");
+	assert_true(c.st.identity_confirmed);
+	assert_non_null(strstr(turn(&c, "yes I'll be there"), "Great, you're "
+	    "all set for tomorrow at 9 AM."));
+	assert_non_null(strstr(last_say(), "anything else"));
+	assert_string_equal(fk.outcome, "confirmed");
+	assert_non_null(strstr(turn(&c, "no that's all thanks"), "goodbye"));
+	assert_true(fk.close[fk.nsays - 1]);
+	assert_int_equal(count_tool("reschedule_appointment"), 0);
+	assert_int_equal(count_tool("cancel_appointment"), 0);
+	assert_string_equal(end_outbound(&c), "confirmed");
+	assert_true(fk.crm.appts[0].confirmed);
+	/* a second report of the same attempt changes nothing */
+	assert_string_equal(end_outbound(&c), "confirmed");
+	assert_int_equal(fk.crm.job.results, 2);
+}
+
+static void
+test_outbound_reminder_move(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_outbound(&c, "reminder", 2, NULL, "human");
+	turn(&c, "speaking");
+	assert_non_null(strstr(turn(&c, "no I can't, can we move it to "
+	    "wednesday"), "Wednesday, November 25"));
+	/* the same read-back as an inbound move before anything changes */
+	turn(&c, "10 am");
+	assert_non_null(strstr(last_say(), "I'll move your oil change on "
+	    "Tuesday, November 24 at 9 AM to Wednesday, November 25 at 10 AM. "
+	    "Shall I go ahead?"));
+	assert_int_equal(count_tool("reschedule_appointment"), 0);
+	assert_non_null(strstr(turn(&c, "yes"), "Your confirmation code stays"));
+	assert_string_equal(jarg("reschedule_appointment", "new_start"),
+	    "2026-11-25T10:00");
+	assert_string_equal(fk.crm.appts[0].start, "2026-11-25T10:00");
+	assert_string_equal(fk.outcome, "rescheduled");
+	assert_string_equal(end_outbound(&c), "rescheduled");
+	assert_false(fk.crm.appts[0].confirmed);
+}
+
+static void
+test_outbound_reminder_cancel(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_outbound(&c, "reminder", 2, NULL, "human");
+	turn(&c, "yes");
+	assert_string_equal(turn(&c, "no"), "No problem. Would you like to move "
+	    "it to another day, or cancel it?");
+	assert_non_null(strstr(turn(&c, "just cancel it please"), "Just to "
+	    "confirm, you'd like to cancel your oil change on Tuesday, "
+	    "November 24 at 9 AM?"));
+	assert_int_equal(count_tool("cancel_appointment"), 0);
+	assert_non_null(strstr(turn(&c, "yes"), "is cancelled"));
+	assert_true(fk.crm.appts[0].cancelled);
+	assert_string_equal(end_outbound(&c), "cancelled");
+}
+
+static void
+test_outbound_wrong_person(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_outbound(&c, "reminder", 2, NULL, "human");
+	assert_non_null(strstr(turn(&c, "no, this is her husband"),
+	    "Sorry to have bothered you"));
+	assert_true(fk.close[fk.nsays - 1]);
+	assert_no_details();
+	assert_int_equal(count_tool("deny_caller_id"), 1);
+	assert_true(fk.crm.cid_denied);
+	assert_false(c.st.identity_confirmed);
+	assert_string_equal(c.st.first_name, "");
+	assert_string_equal(fk.outcome, "wrong_person");
+	assert_string_equal(end_outbound(&c), "wrong_person");
+	assert_false(fk.crm.appts[0].confirmed);
+
+	start_outbound(&c, "callback", 2, "squeaking brakes", "human");
+	turn(&c, "I think you have the wrong number");
+	assert_no_details();
+	assert_string_equal(end_outbound(&c), "wrong_person");
+}
+
+static void
+test_outbound_voicemail(void **state)
+{
+	struct brain_call c;
+	int i;
+
+	(void)state;
+	/* the greeting has ended: the message at once, then hang up */
+	start_outbound(&c, "reminder", 2, NULL, "machine_end_beep");
+	assert_int_equal(fk.nsays, 1);
+	assert_string_equal(last_say(), "Hi Maria, this is Ava from Otto's Auto "
+	    "with a reminder about your oil change tomorrow at 9 AM. To "
+	    "change it, please call us at <spell>555-555-0100</spell>. Goodbye.");
+	assert_true(fk.close[0]);
+	assert_null(strstr(last_say(), "MGA22"));
+	assert_null(strstr(last_say(), "Garcia"));
+	assert_string_equal(fk.outcome, "voicemail_left");
+	assert_string_equal(end_outbound(&c), "voicemail");
+	assert_false(fk.crm.appts[0].confirmed);
+
+	/* machine_start: silent while the greeting plays, the message
+	 * when it goes quiet */
+	start_outbound(&c, "reminder", 2, NULL, "machine_start");
+	assert_int_equal(fk.nsays, 0);
+	brain_local.on_utterance(&c, "hi you've reached maria please leave a "
+	    "message", 0.8);
+	assert_int_equal(fk.nsays, 0);
+	brain_local.on_idle(&c, 1);
+	assert_int_equal(fk.nsays, 1);
+	assert_non_null(strstr(last_say(), "reminder about your oil change"));
+	assert_true(fk.close[0]);
+	brain_local.on_idle(&c, 2);
+	assert_int_equal(fk.nsays, 1);
+	assert_string_equal(end_outbound(&c), "voicemail");
+
+	/* a callback's voicemail says nothing of the message */
+	start_outbound(&c, "callback", 2, "squeaking brakes", "machine_end_"
+	    "silence");
+	assert_string_equal(last_say(), "Hi Maria, this is Ava from Otto's "
+	    "Auto, returning your call. Please call us back at "
+	    "<spell>555-555-0100</spell> when it suits you. Goodbye.");
+	for (i = 0; i < fk.ntools; i++)
+		assert_string_not_equal(fk.tools[i], "deny_caller_id");
+	assert_string_equal(end_outbound(&c), "voicemail");
+}
+
+static void
+test_outbound_callback_opening(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_outbound(&c, "callback", 2, "squeaking brakes", "human");
+	assert_no_details();
+	assert_string_equal(turn(&c, "yes"), "Thanks, Maria. I'm returning "
+	    "your call: you left us a message about squeaking brakes. How can "
+	    "I help?");
+	/* then as an inbound call: the brakes get booked */
+	turn(&c, "can you check the brakes on wednesday at 10");
+	assert_non_null(strstr(last_say(), "Brake inspection on Wednesday, "
+	    "November 25 at 10 AM"));
+	turn(&c, "yes");
+	assert_int_equal(count_tool("book_appointment"), 1);
+	assert_int_equal(fk.crm.booked_for, 2);
+	assert_string_equal(end_outbound(&c), "talked");
+
+	start_outbound(&c, "lead_followup", 2, "a quote for four new tires",
+	    "");
+	turn(&c, "yes it's me");
+	assert_string_equal(last_say(), "Thanks, Maria. I'm following up on "
+	    "your enquiry about a quote for four new tires. How can I help "
+	    "with that?");
+
+	/* a number left with no name: nothing private, just who we are */
+	start_outbound(&c, "callback", 0, "squeaking brakes", "human");
+	assert_string_equal(last_say(), "Hi, this is Ava, an AI assistant "
+	    "calling from Otto's Auto, returning a call from this number. How "
+	    "can I help?");
+	assert_no_details();
+}
+
 int
 main(void)
 {
@@ -1186,6 +1449,12 @@ main(void)
 		cmocka_unit_test(test_dtmf_and_repeat),
 		cmocka_unit_test(test_skipped_confirmation_asked_before_record),
 		cmocka_unit_test(test_yes_to_offers_takes_the_wished_time),
+		cmocka_unit_test(test_outbound_reminder_confirm),
+		cmocka_unit_test(test_outbound_reminder_move),
+		cmocka_unit_test(test_outbound_reminder_cancel),
+		cmocka_unit_test(test_outbound_wrong_person),
+		cmocka_unit_test(test_outbound_voicemail),
+		cmocka_unit_test(test_outbound_callback_opening),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

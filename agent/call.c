@@ -615,10 +615,21 @@ on_call_start(struct call *c, json_t *j)
 	bind_core(c);
 	st->max_misunderstandings = agent_cfg.max_misunderstandings;
 	snprintf(st->from, sizeof(st->from), "%s", jstr(j, "from"));
-	st->caller_blocked = blocked_number(st->from);
 	snprintf(st->to, sizeof(st->to), "%s", jstr(j, "to"));
 	snprintf(st->direction, sizeof(st->direction), "%s",
 	    *jstr(j, "direction") ? jstr(j, "direction") : "inbound");
+	/* an outbound call rang the customer: `to` is their number */
+	st->caller_blocked = blocked_number(call_party(st));
+	if (json_integer_value(json_object_get(j, "job_id")) > 0) {
+		snprintf(st->job_id, sizeof(st->job_id), "%lld", (long long)
+		    json_integer_value(json_object_get(j, "job_id")));
+		st->job_attempt = (int)json_integer_value(json_object_get(j,
+		    "attempt"));
+		snprintf(st->job_kind, sizeof(st->job_kind), "%s",
+		    jstr(j, "kind"));
+		snprintf(st->answered_by, sizeof(st->answered_by), "%s",
+		    jstr(j, "answered_by"));
+	}
 	if (fd_callclock_init(&c->clock, now) != 0) {
 		log_warnx(id_of(c), "call_start now '%s' unparsable: real time",
 		    now);
@@ -629,18 +640,35 @@ on_call_start(struct call *c, json_t *j)
 	/* a blocked number is no caller id at all (crm-tools would take
 	 * "anonymous" for a phone) */
 	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "from", st->caller_blocked ? "" : st->from, "to", st->to,
+	    "from", st->caller_blocked && !call_outbound(st) ? "" : st->from,
+	    "to", st->to,
 	    "direction", st->direction, "stream_sid", jstr(j, "stream_sid"),
 	    "gateway", jstr(j, "gateway"), "gateway_boot",
 	    jstr(j, "gateway_boot")));
 	if (!st->caller_blocked) {
 		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",
-		    st->from));
+		    call_party(st)));
 		if (rep)
 			read_customer(c, rep);
 		json_decref(rep);
 	}
+	if (call_outbound(st)) {
+		rep = tool(c, "job_get", json_pack("{s:I}", "job_id",
+		    (json_int_t)strtoll(st->job_id, NULL, 10)));
+		if (call_read_job(st, rep) != 0)
+			log_warnx(id_of(c), "job %s: job_get failed, calling "
+			    "without its details", st->job_id);
+		else
+			log_info(id_of(c), "outbound %s job %s attempt %d, "
+			    "answered by %s", st->job_kind, st->job_id,
+			    st->job_attempt, st->answered_by[0] ?
+			    st->answered_by : "?");
+		json_decref(rep);
+	}
 	c->ctx->brain->on_start(&c->bc);
+	/* a brain that waits for the other side first (an answering
+	 * machine's greeting) hears of the silence */
+	idle_arm(c);
 }
 
 static void
@@ -930,6 +958,7 @@ static void
 finish(struct call *c, const char *reason)
 {
 	struct call_state *st = &c->bc.st;
+	json_t *args;
 	int i;
 
 	if (c->finished)
@@ -967,6 +996,13 @@ finish(struct call *c, const char *reason)
 	if (st->outcome[0])
 		tool_log(c, "log_call_outcome", json_pack("{s:s, s:s}",
 		    "outcome", st->outcome, "notes", st->outcome_notes));
+	/* what the conversation made of the job behind an outbound call */
+	if ((args = call_job_result(st, id_of(c))) != NULL) {
+		log_info(id_of(c), "job %s attempt %d: %s", st->job_id,
+		    st->job_attempt, json_string_value(json_object_get(args,
+		    "outcome")));
+		tool_log(c, "job_result", args);
+	}
 	tool_log(c, "call_end", json_pack("{s:s}", "reason", reason));
 	session_store_drop(id_of(c));
 	log_info(id_of(c), "call ended (%s), outcome %s", reason,

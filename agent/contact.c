@@ -19,7 +19,7 @@ static void next(struct brain_call *);
 static int
 line_usable(const struct call_state *st)
 {
-	return !st->caller_blocked && st->from[0] == '+';
+	return !st->caller_blocked && call_party(st)[0] == '+';
 }
 
 static void
@@ -197,7 +197,7 @@ next(struct brain_call *c)
 	if (st->msg_number[0] == '\0') {
 		st->keyed[0] = '\0';
 		if (line_usable(st)) {
-			spoken_phone(st->from, num, sizeof(num));
+			spoken_phone(call_party(st), num, sizeof(num));
 			say_tpl(c, T_MSG_NUMBER_OK, v, 0);
 			call_hint(c, "yesno", NULL, 0);
 			ask(c, ASK_MSG_NUMBER_OK);
@@ -285,7 +285,7 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 			break;
 		if (in->ir.pol == POL_YES) {
 			snprintf(st->msg_number, sizeof(st->msg_number), "%.23s",
-			    st->from);
+			    call_party(st));
 		} else if (in->ir.pol == POL_NO) {
 			st->keyed[0] = '\0';
 			say_tpl(c, T_MSG_ASK_NUMBER, NULL, 0);

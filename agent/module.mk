@@ -3,7 +3,8 @@ AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/booking.c \
                    agent/intent.c $(SPEECH_LINES) \
                    agent/customer.c agent/identity.c agent/appts.c \
                    agent/orders.c agent/contact.c agent/answers.c \
-                   agent/guard.c agent/spoken.c agent/lang.c
+                   agent/guard.c agent/spoken.c agent/lang.c \
+                   agent/call_job.c agent/outbound.c
 # the LLM brain (agent.brain = "llm"): brain_llm.h
 AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
                  agent/llm_reply.c agent/llm_schema.c agent/llm_tools.c \

@@ -42,7 +42,9 @@ static const struct field fields[] = {
 	FS(msg_number), FS(msg_text), FS(msg_urgency), FS(lead_need),
 	FS(lead_timeline), FI(asked), FI(misunderstandings),
 	FI(guard_refusals), FI(last_intent), FS(last_said), FS(outcome),
-	FS(outcome_notes),
+	FS(outcome_notes), FS(job_id), FI(job_attempt), FS(job_kind),
+	FS(answered_by), FS(job_service), FS(job_start), FS(job_appt_id),
+	FS(job_confirmation), FS(job_detail), FS(job_outcome), FS(job_notes),
 };
 
 static void

@@ -160,13 +160,16 @@ void crm_cache_close(struct crm_worker *w);
 /* --- crm_auth.c: the call and who the caller is --- */
 int crm_call_load(struct crm_ctx *c);
 /* The columns of calls crm_call_row() reads (a SELECT or RETURNING list):
- * the fifth is the customer whose phone is the stored caller number, so
- * an unknown caller costs no second query; the sixth the customer the
+ * the first is the other party's number (the caller; on an outbound call
+ * the number we called, `to`), the fifth the customer whose phone that is,
+ * so an unknown caller costs no second query; the sixth the customer the
  * caller's phone + name identified (no second factor). */
-#define CRM_CALL_COLS "coalesce(from_number, ''), caller_customer_id, " \
-	"verified_customer_id, caller_id_denied, (SELECT cu.id FROM " \
-	"customers cu WHERE cu.phone = calls.from_number), " \
-	"identified_customer_id"
+#define CRM_CALL_PARTY "(CASE WHEN calls.direction = 'outbound' THEN " \
+	"calls.to_number ELSE calls.from_number END)"
+#define CRM_CALL_COLS "coalesce(" CRM_CALL_PARTY ", ''), " \
+	"caller_customer_id, verified_customer_id, caller_id_denied, " \
+	"(SELECT cu.id FROM customers cu WHERE cu.phone = " CRM_CALL_PARTY \
+	"), identified_customer_id"
 /* Load the call from a one-row result of CRM_CALL_COLS (cleared here). */
 int crm_call_row(struct crm_ctx *c, PGresult *r);
 /* The customer the call acts for (0 none); *level gets enum crm_level. */

@@ -12,7 +12,12 @@
  * they compare the record's owner with this.
  * A from_number that is no phone ("anonymous", "client:alice") is kept on
  * the row but means no caller ID; after deny_caller_id (caller_id_denied)
- * the caller ID never identifies anyone on that call again.
+ * the caller ID never identifies anyone on that call again.  On an
+ * outbound call (direction outbound, placed by the gateway for a job) the
+ * number we called, to_number, stands in for the caller ID: the customer
+ * whose phone it is has the caller-ID level, and the agent must still hear
+ * them say who they are before telling them anything (a wrong person may
+ * answer; deny_caller_id drops it as on an inbound call).
  */
 #include <ctype.h>
 #include <stdio.h>

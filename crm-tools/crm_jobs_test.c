@@ -330,6 +330,17 @@ test_window_consent_and_confirm(void **state)
 	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "outcome"),
 	    "confirmed");
 	json_decref(rep);
+	/* the agent's outcomes are known ones (a repeat: a duplicate); an
+	 * unknown outcome is refused */
+	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
+	    (json_int_t)jid, "attempt", 1, "outcome", "wrong_person"));
+	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
+	json_decref(rep);
+	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
+	    (json_int_t)jid, "attempt", 1, "outcome", "maybe"));
+	assert_false(json_is_true(json_object_get(rep, "ok")));
+	assert_string_equal(js(rep, "code"), "bad_args");
+	json_decref(rep);
 	/* texts once the customer consents: a move sends one */
 	sql("UPDATE customers SET consent_sms = true WHERE phone = "
 	    "'+15557770002'");

@@ -90,7 +90,7 @@ const struct crm_tool crm_tools[] = {
 	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
 	{ "log_call_outcome", tool_log_call_outcome, T_PUBLIC | T_SPOOL,
 	  "{'description':'Record how the call ended.',"
-	  "'parameters':{'type':'object','properties':{'outcome':{'type':'string','enum':['booked','rescheduled','cancelled','status_given','message_taken','callback_requested','lead','transferred','info_only','abandoned','other']},"
+	  "'parameters':{'type':'object','properties':{'outcome':{'type':'string','enum':['booked','rescheduled','cancelled','confirmed','voicemail_left','wrong_person','status_given','message_taken','callback_requested','lead','transferred','info_only','abandoned','other']},"
 	  "'notes':{'type':'string'}},'required':['outcome']}}" },
 	{ "decode_vin", tool_decode_vin, T_PUBLIC | T_NODB,
 	  "{'description':'Check a VIN (check digit) and decode model year and manufacturer; when online also make and model (online:false means only the offline check was possible).',"
@@ -138,7 +138,7 @@ const struct crm_tool crm_tools[] = {
 	{ "job_result", tool_job_result, 0,
 	  "{'description':'How an attempt ended; once per attempt (a repeat returns duplicate:true), except that answered may later become the conversation outcome. busy and no_answer retry after the backoff until outbound.max_attempts; a confirmed reminder confirms its appointment.',"
 	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},"
-	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','answered','busy','no_answer','failed','sent']},"
+	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','wrong_person','talked','answered','busy','no_answer','failed','sent']},"
 	  "'call_sid':{'type':'string'},'detail':{'type':'string'}},'required':['job_id','attempt','outcome']}}" },
 	{ "job_cancel", tool_job_cancel, 0,
 	  "{'description':'Cancel a job that is not being placed (pending or claimed).',"

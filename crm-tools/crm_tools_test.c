@@ -1819,6 +1819,72 @@ test_find_slots(void **state)
 	    (unsigned long long)per_day_us);
 }
 
+/* A call we placed: the number we rang stands in for the caller ID (the
+ * business's own number, `from`, identifies nobody); deny_caller_id drops
+ * it as on an inbound call; inbound calls still go by `from`. */
+static void
+test_outbound_callee_identity(void **state)
+{
+	json_t *r, *c;
+
+	(void)state;
+	r = call("CAob1", "call_begin", json_pack("{s:s, s:s, s:s}", "from",
+	    "+15555550100", "to", "+15551230001", "direction", "outbound-api"));
+	assert_true(ok(r));
+	assert_true(json_is_true(json_object_get(res(r), "known_caller")));
+	assert_int_equal(json_integer_value(json_object_get(res(r),
+	    "customer_id")), 1);
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "first_name")), "John");
+	json_decref(r);
+	r = call("CAob1", "lookup_customer", json_object());
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "identity")), "caller_id");
+	c = json_object_get(res(r), "customer");
+	assert_string_equal(json_string_value(json_object_get(c, "last_name")),
+	    "Smith");
+	json_decref(r);
+	r = call("CAob1", "get_upcoming_appointments", json_object());
+	assert_true(ok(r));
+	assert_int_equal(json_integer_value(json_object_get(res(r),
+	    "customer_id")), 1);
+	json_decref(r);
+	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAob1"));
+	assert_true(ok(r));
+	assert_string_equal(json_string_value(json_object_get(res(r),
+	    "direction")), "outbound");
+	assert_string_equal(json_string_value(json_object_get(res(r), "from")),
+	    "+15555550100");
+	json_decref(r);
+	/* someone else answered */
+	r = call("CAob1", "deny_caller_id", json_object());
+	assert_true(ok(r));
+	json_decref(r);
+	r = call("CAob1", "get_upcoming_appointments", json_object());
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	r = call("CAob1", "lookup_customer", json_pack("{s:s}", "phone",
+	    "+15551230001"));
+	assert_true(ok(r));
+	assert_null(json_object_get(res(r), "customer"));
+	json_decref(r);
+
+	/* inbound from Maria to John's number: Maria, as before */
+	r = call("CAob2", "call_begin", json_pack("{s:s, s:s}", "from",
+	    "+15551230002", "to", "+15551230001"));
+	assert_true(ok(r));
+	assert_int_equal(json_integer_value(json_object_get(res(r),
+	    "customer_id")), 2);
+	json_decref(r);
+	/* an outbound call to a number nobody has: nobody */
+	r = call("CAob3", "call_begin", json_pack("{s:s, s:s, s:s}", "from",
+	    "+15551230001", "to", "+15559990000", "direction", "outbound-api"));
+	assert_true(ok(r));
+	assert_true(json_is_false(json_object_get(res(r), "known_caller")));
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -1847,6 +1913,7 @@ main(void)
 		cmocka_unit_test(test_gateway_restarted),
 		cmocka_unit_test(test_refund_rule_from_config),
 		cmocka_unit_test(test_find_slots),
+		cmocka_unit_test(test_outbound_callee_identity),
 	};
 	char err[256];
 	time_t t;

@@ -224,6 +224,32 @@ static const struct tpl defaults[T_COUNT] = {
 	    "its owner." },
 	[T_GUARD_BULK] = { "guard_bulk", "I'm sorry, I can't do that. I can "
 	    "only change your own appointments, one at a time." },
+	[T_OB_ASK_FOR] = { "ob_ask_for", "Hi, this is {persona}, an AI "
+	    "assistant calling from {business}. May I speak with {name}?" },
+	[T_OB_ASK_FOR_AGAIN] = { "ob_ask_for_again", "Hi! This is {persona}, "
+	    "an AI assistant from {business}. Am I speaking with {name}? "
+	    "Please say yes or no." },
+	[T_OB_WRONG_PERSON] = { "ob_wrong_person", "Sorry to have bothered "
+	    "you. Have a good day, goodbye!" },
+	[T_OB_REMIND] = { "ob_remind", "Thanks, {name}. I'm calling to remind "
+	    "you of your {service} {when}. Can you still make it?" },
+	[T_OB_CONFIRMED] = { "ob_confirmed", "Great, you're all set for {when}. "
+	    "See you then!" },
+	[T_OB_CHANGE] = { "ob_change", "No problem. Would you like to move it "
+	    "to another day, or cancel it?" },
+	[T_OB_CALLBACK] = { "ob_callback", "Thanks, {name}. I'm returning your "
+	    "call: you left us a message about {detail}. How can I help?" },
+	[T_OB_CALLBACK_ANON] = { "ob_callback_anon", "Hi, this is {persona}, "
+	    "an AI assistant calling from {business}, returning a call from "
+	    "this number. How can I help?" },
+	[T_OB_LEAD] = { "ob_lead", "Thanks, {name}. I'm following up on your "
+	    "enquiry about {detail}. How can I help with that?" },
+	[T_OB_VOICEMAIL] = { "ob_voicemail", "Hi {name}, this is {persona} from "
+	    "{business} with a reminder about your {service} {when}. To change "
+	    "it, please call us at {phone}. Goodbye." },
+	[T_OB_VOICEMAIL_CALLBACK] = { "ob_voicemail_callback", "Hi{sp_name}, "
+	    "this is {persona} from {business}, returning your call. Please "
+	    "call us back at {phone} when it suits you. Goodbye." },
 };
 
 static const struct fd_business *biz;

@@ -6,6 +6,7 @@
  * parts, 50% of a 200 dollar deposit back).  One bay, 30-minute slots;
  * find_slots runs crm-tools' own search (crm-tools/slots.c) over the
  * taken slots.
+ * One outbound job at a time (job_get, job_result once per attempt).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,6 +514,98 @@ transfer(struct fakecrm *f)
 	    "request_callback"));
 }
 
+void
+fakecrm_add_job(struct fakecrm *f, int id, const char *kind, int cust,
+    int appt, const char *detail)
+{
+	struct fake_job *j = &f->job;
+
+	memset(j, 0, sizeof(*j));
+	j->id = id;
+	snprintf(j->kind, sizeof(j->kind), "%s", kind);
+	j->customer = cust;
+	j->appt = appt;
+	snprintf(j->detail, sizeof(j->detail), "%s", detail ? detail : "");
+	j->attempt = 1;
+}
+
+static const struct fcust *
+cust_by_id(int id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(custs) / sizeof(custs[0]); i++)
+		if (custs[i].id == id)
+			return &custs[i];
+	return NULL;
+}
+
+/* As crm-tools' fd_job_json (TOOLS.md "A job"). */
+static json_t *
+job_get(struct fakecrm *f, json_t *args)
+{
+	const struct fcust *cu;
+	json_t *j, *a;
+	int i;
+
+	if (f->job.id == 0 || json_integer_value(json_object_get(args,
+	    "job_id")) != f->job.id)
+		return fail("not_found", "no such job");
+	cu = cust_by_id(f->job.customer);
+	j = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s*}", "job_id", f->job.id,
+	    "kind", f->job.kind, "status", "dialing", "attempt",
+	    f->job.attempt, "to", cu ? cu->phone : f->from, "detail",
+	    f->job.detail[0] ? f->job.detail : NULL);
+	if (cu) {
+		json_object_set_new(j, "customer_id", json_integer(cu->id));
+		json_object_set_new(j, "first_name", json_string(cu->first));
+	}
+	for (i = 0; i < f->nappts; i++) {
+		if (f->appts[i].id != f->job.appt)
+			continue;
+		a = appt_json(&f->appts[i]);
+		json_object_update(j, a);
+		json_object_set(j, "appointment_status", json_object_get(a,
+		    "status"));
+		json_object_del(j, "status");
+		json_object_set_new(j, "status", json_string("dialing"));
+		json_decref(a);
+	}
+	json_object_set_new(j, "attempts", json_array());
+	return ok(j);
+}
+
+static json_t *
+job_result(struct fakecrm *f, json_t *args)
+{
+	static const char *const outcomes[] = { "confirmed", "rescheduled",
+		"cancelled", "voicemail", "answered", "busy", "no_answer",
+		"failed", "sent", "wrong_person", "talked", NULL };
+	const char *o = str(args, "outcome");
+	int i, valid = 0;
+
+	f->job.results++;
+	for (i = 0; o && outcomes[i]; i++)
+		valid |= strcmp(o, outcomes[i]) == 0;
+	if (!valid)
+		return fail("bad_args", "outcome");
+	if (f->job.id == 0 || json_integer_value(json_object_get(args,
+	    "job_id")) != f->job.id)
+		return fail("not_found", "no such job");
+	if (json_integer_value(json_object_get(args, "attempt")) !=
+	    f->job.attempt)
+		return fail("not_found", "no such attempt");
+	if (f->job.outcome[0])
+		return ok(json_pack("{s:b}", "duplicate", 1));
+	snprintf(f->job.outcome, sizeof(f->job.outcome), "%s", o);
+	if (strcmp(f->job.kind, "reminder") == 0 && strcmp(o, "confirmed") == 0)
+		for (i = 0; i < f->nappts; i++)
+			if (f->appts[i].id == f->job.appt &&
+			    !f->appts[i].cancelled)
+				f->appts[i].confirmed = 1;
+	return ok(json_pack("{s:b}", "duplicate", 0));
+}
+
 json_t *
 fakecrm_tool(struct fakecrm *f, const char *tool, json_t *args)
 {
@@ -551,6 +644,10 @@ fakecrm_tool(struct fakecrm *f, const char *tool, json_t *args)
 		rep = ok(json_pack("{s:i, s:s}", "lead_id", 1, "score", "hot"));
 	else if (strcmp(tool, "request_callback") == 0)
 		rep = ok(json_pack("{s:i}", "callback_id", 1));
+	else if (strcmp(tool, "job_get") == 0)
+		rep = job_get(f, args);
+	else if (strcmp(tool, "job_result") == 0)
+		rep = job_result(f, args);
 	else
 		rep = fail("unknown_tool", tool);
 	json_decref(args);

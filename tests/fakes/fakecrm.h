@@ -24,7 +24,19 @@ struct fake_appt {
 	char start[20];         /* YYYY-MM-DDTHH:MM */
 	char conf[8];
 	int cancelled;
+	int confirmed;          /* a confirmed reminder's job_result */
 	int vehicle;
+};
+
+struct fake_job {                       /* one outbound job (job_get) */
+	int id;                         /* 0: none */
+	char kind[16];                  /* reminder, callback, lead_followup */
+	int customer;
+	int appt;                       /* appointment id, 0 none */
+	char detail[128];
+	int attempt;
+	char outcome[16];               /* job_result's, "" none yet */
+	int results;                    /* job_result calls (repeats too) */
 };
 
 struct fakecrm {
@@ -44,6 +56,7 @@ struct fakecrm {
 	int order_cancelled;
 	const char *taken[8];           /* extra slots already booked */
 	int race;                       /* book_appointment: slot_taken once */
+	struct fake_job job;
 	int down;                       /* no answer at all */
 };
 
@@ -54,5 +67,9 @@ json_t *fakecrm_tool(struct fakecrm *f, const char *tool, json_t *args);
 /* Add an appointment for customer cust. */
 void fakecrm_add_appt(struct fakecrm *f, int cust, const char *service,
     const char *start, const char *conf);
+
+/* The job behind an outbound call (crm-tools' job_get / job_result). */
+void fakecrm_add_job(struct fakecrm *f, int id, const char *kind, int cust,
+    int appt, const char *detail);
 
 #endif
