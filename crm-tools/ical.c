@@ -197,6 +197,10 @@ ical_parse_time(const char *value, const char *params, time_t *t,
 	return *t == (time_t)-1 ? -1 : 0;
 }
 
+/* Longer durations are refused: nothing a shop's calendar holds lasts ten
+ * years, and the cap keeps the sums far from overflowing a long. */
+#define ICAL_DURATION_MAX (10L * 366 * 86400)
+
 int
 ical_parse_duration(const char *s, long *secs)
 {
@@ -214,6 +218,8 @@ ical_parse_duration(const char *s, long *secs)
 		}
 		if (isdigit((unsigned char)*s)) {
 			v = v * 10 + (*s - '0');
+			if (v > ICAL_DURATION_MAX)
+				return -1;
 			continue;
 		}
 		switch (*s) {
@@ -224,6 +230,8 @@ ical_parse_duration(const char *s, long *secs)
 		case 'S': if (!in_time) return -1; total += v; break;
 		default: return -1;
 		}
+		if (total > ICAL_DURATION_MAX)
+			return -1;
 		v = 0;
 		any = 1;
 	}

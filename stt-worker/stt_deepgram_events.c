@@ -118,6 +118,10 @@ on_results(struct dg_stream *s, json_t *j)
 	if (text[0]) {
 		double end_s = wend >= 0 ? wend : start + dur;
 		s->utt_end_ms = conn_ms(s, end_s);
+		/* words timed before the result's start (a vendor slip) must
+		 * not make an interim that ends before it begins */
+		if (s->utt_end_ms < s->utt_start_ms)
+			s->utt_end_ms = s->utt_start_ms;
 		s->utt_end_off = s->conn_base + (uint64_t)(end_s * RATE + 0.5);
 	}
 	if (!is_final) {
