@@ -235,6 +235,16 @@ test_occurrences(void **state)
 	    at("2026-12-01T00:00:00"), o, 16);
 	assert_int_equal(n, 6);         /* Oct 30 .. Nov 4 */
 	assert_true(o[5].start == at("2026-11-04T09:00:00"));
+	/* an interval past any window: only the first occurrence, no overflow */
+	snprintf(ev.rrule, sizeof(ev.rrule), "FREQ=DAILY;INTERVAL=2147483647");
+	n = ical_occurrences(&ev, at("2026-10-01T00:00:00"),
+	    at("2026-12-01T00:00:00"), o, 16);
+	assert_int_equal(n, 1);
+	assert_true(o[0].start == at("2026-10-30T09:00:00"));
+	snprintf(ev.rrule, sizeof(ev.rrule),
+	    "FREQ=WEEKLY;INTERVAL=99999999999999999999");
+	assert_int_equal(ical_occurrences(&ev, at("2026-10-01T00:00:00"),
+	    at("2026-12-01T00:00:00"), o, 16), 1);
 	/* not repeating */
 	ev.rrule[0] = '\0';
 	assert_int_equal(ical_occurrences(&ev, at("2026-10-30T09:15:00"),

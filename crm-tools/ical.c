@@ -376,6 +376,10 @@ rule_part(const char *rule, const char *key, char *out, size_t len)
 	return 0;
 }
 
+/* A longer INTERVAL repeats past any window asked (ten years of days or
+ * weeks) and is read as this, which keeps the day sums within an int. */
+#define ICAL_INTERVAL_MAX 3660
+
 int
 ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
     struct fb_span *out, int max)
@@ -384,7 +388,7 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 		"FR", "SA" };
 	char freq[16], v[64];
 	time_t len = ev->end - ev->start, until = 0, t, week;
-	long count = -1, seen = 0;
+	long count = -1, seen = 0, l;
 	int interval = 1, byday[7] = { 0 }, any_day = 0, i, step, n = 0;
 	struct tm tm;
 
@@ -399,8 +403,9 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 		}
 		return 0;
 	}
-	if (rule_part(ev->rrule, "INTERVAL", v, sizeof(v)) && atoi(v) > 0)
-		interval = atoi(v);
+	if (rule_part(ev->rrule, "INTERVAL", v, sizeof(v)) &&
+	    (l = strtol(v, NULL, 10)) > 0)
+		interval = l > ICAL_INTERVAL_MAX ? ICAL_INTERVAL_MAX : (int)l;
 	if (rule_part(ev->rrule, "COUNT", v, sizeof(v)))
 		count = atol(v);
 	if (rule_part(ev->rrule, "UNTIL", v, sizeof(v)) &&
