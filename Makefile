@@ -4,7 +4,9 @@
 #   make SAN=1      the same with ASan+UBSan (into build-san/)
 #   make test       unit tests, then end-to-end tests against the real stack
 #   make bench      benchmarks -> build/bench.json
-#   make faults     kill -9 every publisher 20x: subscribers hear it again
+#   make faults     kill -9 every publisher 20x: subscribers hear it again;
+#                   every fuzz target FUZZ_SECONDS (60); -> build/faults.json
+#   make fuzz       the libFuzzer targets (clang) into build-fuzz/
 #   make demo       a whole stack answering one simulated booking call
 
 CC      ?= cc
@@ -46,7 +48,7 @@ include $(sort $(wildcard */module.mk tools/*/module.mk))
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all test unit e2e faults bench demo clean deps format
+.PHONY: all test unit e2e faults fuzz bench demo clean deps format
 all: $(addprefix $(BUILD)/bin/,$(BINS))
 
 $(BUILD)/obj/%.o: %.c
@@ -89,7 +91,11 @@ test: deps
 	@BUILD=$(BUILD) scripts/test.sh $(TESTS)
 
 faults: all
-	@BUILD=$(BUILD) tests/faults/reconnect.sh
+	@BUILD=$(BUILD) tests/faults/run.sh
+
+# clang with libFuzzer, ASan and UBSan; the gcc build is not involved
+fuzz:
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 
 unit-bins: $(addprefix $(BUILD)/test/,$(TESTS))
 
@@ -105,6 +111,6 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

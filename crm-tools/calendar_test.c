@@ -147,6 +147,29 @@ test_parse_time(void **state)
 }
 
 static void
+test_parse_duration(void **state)
+{
+	long secs;
+
+	(void)state;
+	assert_int_equal(ical_parse_duration("PT1H30M", &secs), 0);
+	assert_int_equal(secs, 5400);
+	assert_int_equal(ical_parse_duration("-PT15M", &secs), 0);
+	assert_int_equal(secs, -900);
+	assert_int_equal(ical_parse_duration("P1W2D", &secs), 0);
+	assert_int_equal(secs, 9 * 86400);
+	assert_int_equal(ical_parse_duration("P1H", &secs), -1);
+	assert_int_equal(ical_parse_duration("PT", &secs), -1);
+	/* absurd lengths are refused rather than overflowing */
+	assert_int_equal(ical_parse_duration("P6666666666666666666D", &secs),
+	    -1);
+	assert_int_equal(ical_parse_duration("P9999999W9999999W9999999W", &secs),
+	    -1);
+	assert_int_equal(ical_parse_duration("P3650D", &secs), 0);
+	assert_int_equal(secs, 3650L * 86400);
+}
+
+static void
 test_parse_events(void **state)
 {
 	/* LF line ends (as Radicale returns), folding, an alarm, all-day,
@@ -212,6 +235,16 @@ test_occurrences(void **state)
 	    at("2026-12-01T00:00:00"), o, 16);
 	assert_int_equal(n, 6);         /* Oct 30 .. Nov 4 */
 	assert_true(o[5].start == at("2026-11-04T09:00:00"));
+	/* an interval past any window: only the first occurrence, no overflow */
+	snprintf(ev.rrule, sizeof(ev.rrule), "FREQ=DAILY;INTERVAL=2147483647");
+	n = ical_occurrences(&ev, at("2026-10-01T00:00:00"),
+	    at("2026-12-01T00:00:00"), o, 16);
+	assert_int_equal(n, 1);
+	assert_true(o[0].start == at("2026-10-30T09:00:00"));
+	snprintf(ev.rrule, sizeof(ev.rrule),
+	    "FREQ=WEEKLY;INTERVAL=99999999999999999999");
+	assert_int_equal(ical_occurrences(&ev, at("2026-10-01T00:00:00"),
+	    at("2026-12-01T00:00:00"), o, 16), 1);
 	/* not repeating */
 	ev.rrule[0] = '\0';
 	assert_int_equal(ical_occurrences(&ev, at("2026-10-30T09:15:00"),
@@ -369,6 +402,7 @@ main(void)
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_build_and_parse_roundtrip),
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_events),
 		cmocka_unit_test(test_occurrences),
 		cmocka_unit_test(test_rfc3339),

@@ -30,7 +30,13 @@ arg_ll(struct crm_ctx *c, const char *key, long long *out)
 		return 1;
 	}
 	if (json_is_real(v)) {
-		*out = (long long)json_real_value(v);
+		/* a number past long long's range (2e164) is not an id or a
+		 * count: treat it as absent rather than convert it */
+		double d = json_real_value(v);
+
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return 0;
+		*out = (long long)d;
 		return 1;
 	}
 	if (json_is_string(v) && *(s = json_string_value(v))) {

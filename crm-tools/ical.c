@@ -197,6 +197,10 @@ ical_parse_time(const char *value, const char *params, time_t *t,
 	return *t == (time_t)-1 ? -1 : 0;
 }
 
+/* Longer durations are refused: nothing a shop's calendar holds lasts ten
+ * years, and the cap keeps the sums far from overflowing a long. */
+#define ICAL_DURATION_MAX (10L * 366 * 86400)
+
 int
 ical_parse_duration(const char *s, long *secs)
 {
@@ -214,6 +218,8 @@ ical_parse_duration(const char *s, long *secs)
 		}
 		if (isdigit((unsigned char)*s)) {
 			v = v * 10 + (*s - '0');
+			if (v > ICAL_DURATION_MAX)
+				return -1;
 			continue;
 		}
 		switch (*s) {
@@ -224,6 +230,8 @@ ical_parse_duration(const char *s, long *secs)
 		case 'S': if (!in_time) return -1; total += v; break;
 		default: return -1;
 		}
+		if (total > ICAL_DURATION_MAX)
+			return -1;
 		v = 0;
 		any = 1;
 	}
@@ -368,6 +376,10 @@ rule_part(const char *rule, const char *key, char *out, size_t len)
 	return 0;
 }
 
+/* A longer INTERVAL repeats past any window asked (ten years of days or
+ * weeks) and is read as this, which keeps the day sums within an int. */
+#define ICAL_INTERVAL_MAX 3660
+
 int
 ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
     struct fb_span *out, int max)
@@ -376,7 +388,7 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 		"FR", "SA" };
 	char freq[16], v[64];
 	time_t len = ev->end - ev->start, until = 0, t, week;
-	long count = -1, seen = 0;
+	long count = -1, seen = 0, l;
 	int interval = 1, byday[7] = { 0 }, any_day = 0, i, step, n = 0;
 	struct tm tm;
 
@@ -391,8 +403,9 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 		}
 		return 0;
 	}
-	if (rule_part(ev->rrule, "INTERVAL", v, sizeof(v)) && atoi(v) > 0)
-		interval = atoi(v);
+	if (rule_part(ev->rrule, "INTERVAL", v, sizeof(v)) &&
+	    (l = strtol(v, NULL, 10)) > 0)
+		interval = l > ICAL_INTERVAL_MAX ? ICAL_INTERVAL_MAX : (int)l;
 	if (rule_part(ev->rrule, "COUNT", v, sizeof(v)))
 		count = atol(v);
 	if (rule_part(ev->rrule, "UNTIL", v, sizeof(v)) &&

@@ -38,7 +38,15 @@ then
 else
 	bf=1; echo "bench smoke FAIL (see $BUILD/bench-smoke.log)"; tail -20 "$BUILD/bench-smoke.log"
 fi
-p=$(( ${up:-0} + ${ep:-0} + bp )); f=$(( ${uf:-0} + ${ef:-0} + bf ))
+# every fuzz target briefly from its seed corpus (make faults runs them
+# longer): passes iff none crashes
+zp=0; zf=0
+if tests/fuzz/run.sh "${FUZZ_SECONDS:-10}" >"$BUILD/fuzz-smoke.log" 2>&1; then
+	zp=1; echo "fuzz smoke ok    $(tail -1 "$BUILD/fuzz-smoke.log")"
+else
+	zf=1; echo "fuzz smoke FAIL (see $BUILD/fuzz-smoke.log)"; tail -20 "$BUILD/fuzz-smoke.log"
+fi
+p=$(( ${up:-0} + ${ep:-0} + bp + zp )); f=$(( ${uf:-0} + ${ef:-0} + bf + zf ))
 [ $urc -ne 0 ] && [ $f = 0 ] && f=1
 echo "$p passed, $f failed"
 [ $f -eq 0 ]

@@ -664,8 +664,8 @@ dt_parse_slot(const char *s, time_t *day, int *minute)
 	int y, mo, d, h, mi;
 
 	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h,
-	    &mi) != 5 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59)
+	    &mi) != 5 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59)
 		return -1;
 	*day = make_day(y, mo, d);
 	*minute = h * 60 + mi;

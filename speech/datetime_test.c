@@ -452,6 +452,9 @@ test_speakable(void **state)
 	assert_string_equal(buf, "2026-11-24T10:15");
 	assert_int_equal(dt_parse_slot("2026-13-01T10:00", &day, &m), -1);
 	assert_int_equal(dt_parse_slot("garbage", &day, &m), -1);
+	/* sscanf reads signed numbers: a negative hour or minute is refused */
+	assert_int_equal(dt_parse_slot("2026-04-04T-4:04", &day, &m), -1);
+	assert_int_equal(dt_parse_slot("2026-04-04T10:-5", &day, &m), -1);
 }
 
 int

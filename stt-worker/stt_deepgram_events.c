@@ -27,6 +27,7 @@ static void push(struct dg_stream *s, enum qtype t, uint32_t a, uint32_t b,
     const struct stt_result *r);
 static uint64_t arrival_at(struct dg_stream *s, uint64_t off);
 static uint32_t conn_ms(const struct dg_stream *s, double sec);
+static double dg_secs(const json_t *v);
 
 void
 dg_on_message(struct dg_stream *s, const char *buf, size_t len)
@@ -50,7 +51,7 @@ dg_on_message(struct dg_stream *s, const char *buf, size_t len)
 	} else if (strcmp(type, "Results") == 0) {
 		on_results(s, j);
 	} else if (strcmp(type, "SpeechStarted") == 0) {
-		ts = json_number_value(json_object_get(j, "timestamp"));
+		ts = dg_secs(json_object_get(j, "timestamp"));
 		if (!s->utt_open) {
 			s->utt_open = 1;
 			s->utt_start_ms = conn_ms(s, ts);
@@ -89,8 +90,8 @@ on_results(struct dg_stream *s, json_t *j)
 	alt = json_array_get(json_object_get(json_object_get(j, "channel"),
 	    "alternatives"), 0);
 	text = json_string_value(json_object_get(alt, "transcript"));
-	start = json_number_value(json_object_get(j, "start"));
-	dur = json_number_value(json_object_get(j, "duration"));
+	start = dg_secs(json_object_get(j, "start"));
+	dur = dg_secs(json_object_get(j, "duration"));
 	if (alt == NULL || text == NULL || start < 0 || dur < 0) {
 		log_warnx(s->call, "deepgram: Results without channel."
 		    "alternatives[0].transcript ignored");
@@ -102,10 +103,10 @@ on_results(struct dg_stream *s, json_t *j)
 	from_fin = json_is_true(json_object_get(j, "from_finalize"));
 	words = json_object_get(alt, "words");
 	if ((nw = json_array_size(words)) > 0) {
-		wstart = json_number_value(json_object_get(
-		    json_array_get(words, 0), "start"));
+		wstart = dg_secs(json_object_get(json_array_get(words, 0),
+		    "start"));
 		w = json_array_get(words, nw - 1);
-		wend = json_number_value(json_object_get(w, "end"));
+		wend = dg_secs(json_object_get(w, "end"));
 	}
 	if (text[0] && !s->utt_open) {
 		/* words without a SpeechStarted (vad_events missed it) */
@@ -118,6 +119,10 @@ on_results(struct dg_stream *s, json_t *j)
 	if (text[0]) {
 		double end_s = wend >= 0 ? wend : start + dur;
 		s->utt_end_ms = conn_ms(s, end_s);
+		/* words timed before the result's start (a vendor slip) must
+		 * not make an interim that ends before it begins */
+		if (s->utt_end_ms < s->utt_start_ms)
+			s->utt_end_ms = s->utt_start_ms;
 		s->utt_end_off = s->conn_base + (uint64_t)(end_s * RATE + 0.5);
 	}
 	if (!is_final) {
@@ -357,4 +362,17 @@ conn_ms(const struct dg_stream *s, double sec)
 		sec = 0;
 	return (uint32_t)(s->conn_base * 1000 / RATE) +
 	    (uint32_t)(sec * 1000 + 0.5);
+}
+
+/* A time from Deepgram in seconds, at most DG_MAX_SEC: a larger one (a
+ * vendor slip) would overflow the milliseconds and stream offsets made
+ * from it.  Negative values are kept: the callers refuse or clamp them. */
+#define DG_MAX_SEC 86400.0
+
+static double
+dg_secs(const json_t *v)
+{
+	double sec = json_number_value(v);
+
+	return sec > DG_MAX_SEC ? DG_MAX_SEC : sec;
 }
