@@ -116,7 +116,7 @@ json_t *crm_run(struct crm_worker *w, const char *call_id, json_t *req,
 /* The pool: n connections (workers) that requests borrow. */
 void crm_pool_init(struct crm_worker *ws, int n);
 void crm_pool_free(void);
-/* The bay ledger's own connection (tool_booking.c), closed at stop. */
+/* The bay ledger's own connection (tool_availability.c), closed at stop. */
 void crm_ledger_close(void);
 /* The request's connections, borrowed from the pool on first use. */
 struct crm_worker *crm_conn(struct crm_ctx *c);
