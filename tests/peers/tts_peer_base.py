@@ -89,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.record(status=status, sent=0, outcome="error", **(rec or {}))
 
-    def request(self):
+    def read_request(self):
         """The request's path and query, its body read, and the log record
         begun: (path, query, raw body, rec)."""
         url = urlsplit(self.path)

@@ -45,7 +45,7 @@ class Handler(tts_peer_base.Handler):
 
     def do_POST(self):
         opts = self.server.opts
-        path, q, raw, rec = self.request()
+        path, q, raw, rec = self.read_request()
         if path != "/v1/speak":
             return self.error(404, "Not found: " + path, rec)
         try:

@@ -51,7 +51,7 @@ class Handler(tts_peer_base.Handler):
 
     def do_POST(self):
         opts = self.server.opts
-        path, q, raw, rec = self.request()
+        path, q, raw, rec = self.read_request()
         m = VOICE.match(path)
         if not m:
             return self.error(404, "Not found: " + path, rec)
