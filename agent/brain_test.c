@@ -22,6 +22,7 @@
 #include "speech/datetime.h"
 #include "tests/fakes/fakecrm.h"
 #include "clock.h"
+#include "tests/harness/unit.h"
 
 #define MAX_SAYS 64
 
@@ -1150,43 +1151,37 @@ teardown(void **state)
 	return 0;
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_customer_booking),
-		cmocka_unit_test(test_vehicle_by_model_and_change),
-		cmocka_unit_test(test_unknown_caller_with_correction),
-		cmocka_unit_test(test_time_taken_offers_nearest),
-		cmocka_unit_test(test_thanksgiving_and_after),
-		cmocka_unit_test(test_race_slot_taken_at_booking),
-		cmocka_unit_test(test_not_them_books_as_new_customer),
-		cmocka_unit_test(test_not_them_line_number_still_new_customer),
-		cmocka_unit_test(test_customer_with_null_phone),
-		cmocka_unit_test(test_not_them_verified_books_as_themselves),
-		cmocka_unit_test(test_other_number_name_alone_cannot_cancel),
-		cmocka_unit_test(test_other_number_vin_factor_cancels),
-		cmocka_unit_test(test_blocked_caller_books_with_number),
-		cmocka_unit_test(test_blocked_caller_number_of_someone_else),
-		cmocka_unit_test(test_reschedule_own_appointment),
-		cmocka_unit_test(test_cancel_one_of_two),
-		cmocka_unit_test(test_list_upcoming),
-		cmocka_unit_test(test_unknown_caller_verifies_for_status),
-		cmocka_unit_test(test_verification_by_code_and_lockout),
-		cmocka_unit_test(test_order_status_and_cancel_needs_verify),
-		cmocka_unit_test(test_questions_and_human),
-		cmocka_unit_test(test_languages),
-		cmocka_unit_test(test_human_out_of_hours_callback),
-		cmocka_unit_test(test_message_with_number_and_urgency),
-		cmocka_unit_test(test_known_message_and_lead),
-		cmocka_unit_test(test_guardrails),
-		cmocka_unit_test(test_guard_phrasings),
-		cmocka_unit_test(test_misunderstandings),
-		cmocka_unit_test(test_idle_and_crm_down),
-		cmocka_unit_test(test_dtmf_and_repeat),
-		cmocka_unit_test(test_skipped_confirmation_asked_before_record),
-		cmocka_unit_test(test_yes_to_offers_takes_the_wished_time),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_known_customer_booking),
+	cmocka_unit_test(test_vehicle_by_model_and_change),
+	cmocka_unit_test(test_unknown_caller_with_correction),
+	cmocka_unit_test(test_time_taken_offers_nearest),
+	cmocka_unit_test(test_thanksgiving_and_after),
+	cmocka_unit_test(test_race_slot_taken_at_booking),
+	cmocka_unit_test(test_not_them_books_as_new_customer),
+	cmocka_unit_test(test_not_them_line_number_still_new_customer),
+	cmocka_unit_test(test_customer_with_null_phone),
+	cmocka_unit_test(test_not_them_verified_books_as_themselves),
+	cmocka_unit_test(test_other_number_name_alone_cannot_cancel),
+	cmocka_unit_test(test_other_number_vin_factor_cancels),
+	cmocka_unit_test(test_blocked_caller_books_with_number),
+	cmocka_unit_test(test_blocked_caller_number_of_someone_else),
+	cmocka_unit_test(test_reschedule_own_appointment),
+	cmocka_unit_test(test_cancel_one_of_two),
+	cmocka_unit_test(test_list_upcoming),
+	cmocka_unit_test(test_unknown_caller_verifies_for_status),
+	cmocka_unit_test(test_verification_by_code_and_lockout),
+	cmocka_unit_test(test_order_status_and_cancel_needs_verify),
+	cmocka_unit_test(test_questions_and_human),
+	cmocka_unit_test(test_languages),
+	cmocka_unit_test(test_human_out_of_hours_callback),
+	cmocka_unit_test(test_message_with_number_and_urgency),
+	cmocka_unit_test(test_known_message_and_lead),
+	cmocka_unit_test(test_guardrails),
+	cmocka_unit_test(test_guard_phrasings),
+	cmocka_unit_test(test_misunderstandings),
+	cmocka_unit_test(test_idle_and_crm_down),
+	cmocka_unit_test(test_dtmf_and_repeat),
+	cmocka_unit_test(test_skipped_confirmation_asked_before_record),
+	cmocka_unit_test(test_yes_to_offers_takes_the_wished_time),
+)

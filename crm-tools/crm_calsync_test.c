@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "crm-tools/cal_http.h"
 #include "tests/harness/crm_harness.h"
+#include "tests/harness/unit.h"
 
 static struct hx H;
 static int have_ds;
@@ -905,14 +906,8 @@ teardown(void **state)
 	return 0;
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_caldav),
-		cmocka_unit_test(test_google),
-		cmocka_unit_test(test_vpic),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_caldav),
+	cmocka_unit_test(test_google),
+	cmocka_unit_test(test_vpic),
+)
