@@ -96,16 +96,7 @@ own_appointment(struct crm_ctx *c)
 	} else
 		return crm_fail(c, "bad_args", "give appointment_id or "
 		    "confirmation");
-	if (appt == NULL)
-		return NULL;
-	if (json_is_null(appt))
-		return crm_fail(c, "not_found", "no such appointment");
-	if (crm_require(c, json_integer_value(json_object_get(appt,
-	    "customer_id")), CRM_CALLER_ID) != 0) {
-		json_decref(appt);
-		return NULL;
-	}
-	return appt;
+	return crm_own_record(c, appt, CRM_CALLER_ID, "no such appointment");
 }
 
 json_t *

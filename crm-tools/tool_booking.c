@@ -286,18 +286,12 @@ own_booking(struct crm_ctx *c, const char *idem)
 {
 	json_t *appt;
 
-	if (crm_call_load(c) != 0 ||
-	    (appt = appointment_by(c, "a.idempotency_key = $1", idem)) == NULL)
+	if (crm_call_load(c) != 0 || (appt = crm_own_record(c,
+	    appointment_by(c, "a.idempotency_key = $1", idem), CRM_CALLER_ID,
+	    NULL)) == NULL)
 		return NULL;
-	if (json_is_null(appt)) {
-		json_decref(appt);
+	if (json_is_null(appt))
 		return NULL;
-	}
-	if (crm_require(c, json_integer_value(json_object_get(appt,
-	    "customer_id")), CRM_CALLER_ID) != 0) {
-		json_decref(appt);
-		return NULL;
-	}
 	json_object_set_new(appt, "duplicate", json_true());
 	return appt;
 }
