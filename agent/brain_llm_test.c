@@ -28,9 +28,9 @@
 #include "agent/brain_llm_int.h"
 #include "tests/harness/llm_peer_util.h"
 #include "agent/session.h"
+#include "tests/fakes/fake_core.h"
 #include "clock.h"
 
-#define MAX_SAYS 64
 
 static const char conf_fmt[] =
     "business: {\n"
@@ -50,54 +50,24 @@ static const char conf_fmt[] =
     "  retries = 3; turn_timeout_ms = 30000; first_token_filler_ms = 0;\n"
     "  breaker_ms = 0; history_tokens = 4096; %s }; };\n";
 
-struct fake {
-	time_t now;
-	char says[MAX_SAYS][512];
-	uint64_t say_us[MAX_SAYS];
-	int close[MAX_SAYS];
-	int nsays;
-	char tools[MAX_SAYS][64];
-	json_t *args[MAX_SAYS];
-	int ntools;
-	char transfer_to[40];
-	char hangup[40];
-	char outcome[32];
-};
-
 static struct fd_business biz;
-static struct fake fk;
+static struct fake_core fk;
 static pid_t peer_pid;
 static int peer_port;
 static const char *program_path;
 
 /* ---- the fake core ---- */
 
-static void
-f_say(void *core, const char *text, int close)
-{
-	struct fake *f = core;
-
-	if (f->nsays < MAX_SAYS) {
-		snprintf(f->says[f->nsays], sizeof(f->says[0]), "%s", text);
-		f->say_us[f->nsays] = fd_mono_us();
-		f->close[f->nsays++] = close;
-	}
-}
-
 static json_t *
 f_tool(void *core, const char *tool, json_t *args)
 {
-	struct fake *f = core;
 	json_t *rep;
 
 	if (strcmp(tool, "list_tools") == 0) {
 		json_decref(args);
 		return NULL;            /* crm-tools down: built-in copy */
 	}
-	if (f->ntools < MAX_SAYS) {
-		snprintf(f->tools[f->ntools], sizeof(f->tools[0]), "%s", tool);
-		f->args[f->ntools++] = json_incref(args);
-	}
+	fake_core_tool(core, tool, args);
 	if (strcmp(tool, "get_available_slots") == 0)
 		rep = json_pack("{s:b, s:{s:[s,s,s]}}", "ok", 1, "result",
 		    "slots", "2026-11-24T09:00", "2026-11-24T10:00",
@@ -134,49 +104,9 @@ f_tool(void *core, const char *tool, json_t *args)
 	return rep;
 }
 
-static void
-f_hint(void *core, const char *expect, const char *const *w, size_t n)
-{
-	(void)core;
-	(void)expect;
-	(void)w;
-	(void)n;
-}
-
-static void
-f_hangup(void *core, const char *reason)
-{
-	struct fake *f = core;
-
-	snprintf(f->hangup, sizeof(f->hangup), "%s", reason);
-}
-
-static void
-f_transfer(void *core, const char *to, const char *reason)
-{
-	struct fake *f = core;
-
-	(void)reason;
-	snprintf(f->transfer_to, sizeof(f->transfer_to), "%s", to);
-}
-
-static void
-f_outcome(void *core, const char *outcome, const char *notes)
-{
-	struct fake *f = core;
-
-	(void)notes;
-	snprintf(f->outcome, sizeof(f->outcome), "%s", outcome);
-}
-
-static time_t
-f_now(void *core)
-{
-	return ((struct fake *)core)->now;
-}
-
-static const struct core_ops fake_ops = { f_say, f_tool, f_hint, f_hangup,
-	f_transfer, f_outcome, f_now };
+static const struct core_ops fake_ops = { fake_core_say, f_tool,
+	fake_core_hint, fake_core_hangup, fake_core_transfer,
+	fake_core_outcome, fake_core_now };
 
 /* ---- the peer ---- */
 
@@ -242,29 +172,10 @@ start_peer(void)
 
 /* ---- calls ---- */
 
-static time_t
-at(int y, int mo, int d, int h, int mi)
-{
-	struct tm tm = { 0 };
-
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
 static void
 reset_fake(void)
 {
-	int i;
-
-	for (i = 0; i < fk.ntools; i++)
-		json_decref(fk.args[i]);
-	memset(&fk, 0, sizeof(fk));
-	fk.now = at(2026, 11, 21, 10, 0);
+	fake_core_reset(&fk, fake_core_at(2026, 11, 21, 10, 0));
 }
 
 static void
@@ -1236,7 +1147,7 @@ static void
 new_outbound(struct brain_call *c)
 {
 	reset_fake();
-	fk.now = at(2026, 11, 23, 10, 0);       /* Monday */
+	fk.now = fake_core_at(2026, 11, 23, 10, 0);      /* Monday */
 	memset(c, 0, sizeof(*c));
 	c->core = &fake_ops;
 	c->core_arg = &fk;

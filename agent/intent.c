@@ -167,33 +167,18 @@ phrase_in(const struct tokens *t, const char *phrase, const char *exact)
 	return 0;
 }
 
-/* Exact phrase (cue lists of yes/no are short words: no fuzz). */
-static int
-exact_at(const struct tokens *t, int i, const char *phrase)
-{
-	struct tokens p;
-	int j;
-
-	txt_tokenize(phrase, &p);
-	if (p.n == 0 || i + p.n > t->n)
-		return 0;
-	for (j = 0; j < p.n; j++)
-		if (strcmp(t->w[i + j], p.w[j]) != 0)
-			return 0;
-	return 1;
-}
-
 static enum polarity
 polarity(const struct tokens *t)
 {
 	int i, k;
 
+	/* exact words: cue lists of yes/no are short words, no fuzz */
 	for (i = 0; i < t->n; i++) {
 		for (k = 0; no_cues[k]; k++)
-			if (exact_at(t, i, no_cues[k]))
+			if (txt_phrase_at(t, i, no_cues[k]))
 				return POL_NO;
 		for (k = 0; yes_cues[k]; k++)
-			if (exact_at(t, i, yes_cues[k]))
+			if (txt_phrase_at(t, i, yes_cues[k]))
 				return POL_YES;
 	}
 	return POL_NONE;

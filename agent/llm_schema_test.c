@@ -16,6 +16,7 @@
 #include "agent/llm_history.h"
 #include "agent/llm_schema.h"
 #include "agent/llm_tools.h"
+#include "tests/harness/unit.h"
 
 static struct fd_business biz;
 static struct llm_catalog cat;
@@ -386,18 +387,12 @@ teardown(void **state)
 	return 0;
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_formats),
-		cmocka_unit_test(test_catalog),
-		cmocka_unit_test(test_catalog_from_list),
-		cmocka_unit_test(test_history_trim),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_parse),
+	cmocka_unit_test(test_valid),
+	cmocka_unit_test(test_invalid),
+	cmocka_unit_test(test_formats),
+	cmocka_unit_test(test_catalog),
+	cmocka_unit_test(test_catalog_from_list),
+	cmocka_unit_test(test_history_trim),
+)

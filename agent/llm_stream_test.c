@@ -14,6 +14,7 @@
 
 #include "agent/llm_reply.h"
 #include "agent/llm_sse.h"
+#include "tests/harness/unit.h"
 
 #define MAXEV 32
 
@@ -340,18 +341,12 @@ test_odd_chunks(void **state)
 	llm_reply_free(&r);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sse_every_split),
-		cmocka_unit_test(test_sse_stop_and_reset),
-		cmocka_unit_test(test_sentences),
-		cmocka_unit_test(test_sentence_delivered_early),
-		cmocka_unit_test(test_tool_calls_direct),
-		cmocka_unit_test(test_tool_calls_through_sse),
-		cmocka_unit_test(test_odd_chunks),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_sse_every_split),
+	cmocka_unit_test(test_sse_stop_and_reset),
+	cmocka_unit_test(test_sentences),
+	cmocka_unit_test(test_sentence_delivered_early),
+	cmocka_unit_test(test_tool_calls_direct),
+	cmocka_unit_test(test_tool_calls_through_sse),
+	cmocka_unit_test(test_odd_chunks),
+)

@@ -29,7 +29,8 @@ agent_intent_test_SRCS = agent/intent_test.c agent/intent.c speech/text.c \
                          agent/lang.c
 
 TESTS += agent_brain_test
-agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fakecrm.c crm-tools/slots.c \
+agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fake_core.c \
+                        tests/fakes/fakecrm.c crm-tools/slots.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
@@ -43,7 +44,7 @@ agent_llm_schema_test_SRCS = agent/llm_schema_test.c agent/llm_schema.c \
 
 # starts tests/peers/openai_peer.py (python3, standard library only)
 TESTS += agent_brain_llm_test
-agent_brain_llm_test_SRCS = agent/brain_llm_test.c \
+agent_brain_llm_test_SRCS = agent/brain_llm_test.c tests/fakes/fake_core.c \
                             tests/harness/llm_peer_util.c \
                             agent/session.c $(AGENT_BRAIN_SRCS)
 agent_brain_llm_test_LIBS = $(LIB_CURL)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "agent/brain_local.h"
+#include "tests/harness/unit.h"
 
 static void
 test_digits(void **state)
@@ -96,14 +97,8 @@ test_forms(void **state)
 	assert_int_equal(spoken_e164("0551230001", out, sizeof(out)), -1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_digits),
-		cmocka_unit_test(test_codes),
-		cmocka_unit_test(test_forms),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_digits),
+	cmocka_unit_test(test_codes),
+	cmocka_unit_test(test_forms),
+)

@@ -1,6 +1,8 @@
 /*
- * booking.h - what tool_booking.c and booking_batch.c share: the SQL of an
- * appointment as the tools return it, and the group commit of bookings.
+ * booking.h - what the builtin calendar's tools share (tool_availability.c,
+ * tool_booking.c, tool_appointments.c, tool_slots.c, booking_batch.c): the
+ * SQL of an appointment as the tools return it, the checks of a wanted
+ * start, and the group commit of bookings.
  */
 #ifndef BOOKING_H
 #define BOOKING_H
@@ -73,6 +75,25 @@ const struct fd_service *find_service(struct crm_ctx *c, const char *name,
  * bookings on the bays overlapping [from, to), in one query. */
 int db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out,
     int max);
+/* The bay index (crm_bay_ids) of a resources.id; -1 for no active bay. */
+int bay_index(int id);
+/* Check a wanted start of dur_s seconds (appointment `except` moving):
+ * not past, inside the hours of an open day, not blocked in the shop's
+ * calendar.  0, or -1 after fail_with_alternatives. */
+int check_start(struct crm_ctx *c, time_t start, int dur_s, long long except);
+/* crm_fail(code, msg) with the free starts nearest to `want` as
+ * "alternatives" in c->extra.  Returns NULL. */
+json_t *fail_with_alternatives(struct crm_ctx *c, const char *code,
+    time_t want, int dur_s, long long except, const char *msg);
+
+/* The appointment (APPT_JSON) matching `where` (SQL on a, with $1 = val):
+ * its JSON, JSON null when there is none, NULL on error. */
+json_t *appointment_by(struct crm_ctx *c, const char *where,
+    const char *val);
+/* The booking is in PostgreSQL; now the external calendar (if any).  Its
+ * outcome rides along in appt as "calendar"; a failure only queues the
+ * push.  Returns appt. */
+json_t *with_calendar(struct crm_ctx *c, json_t *appt, long long id);
 
 /* Write the booking together with the others that arrive while a group is
  * being written: one statement and one durable commit for all of them.

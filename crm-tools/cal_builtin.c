@@ -1,7 +1,7 @@
 /*
  * cal_builtin.c - the builtin calendar engine: PostgreSQL is the calendar.
  * The appointments table already holds every booking per bay, and
- * tool_booking.c reads that per-bay availability itself (a free/busy list
+ * tool_availability.c reads that per-bay availability itself (a free/busy list
  * cannot say which bay is free), so this engine adds no busy time and its
  * events are the appointment rows: create/update/remove have nothing more
  * to do.

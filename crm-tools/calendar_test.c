@@ -20,6 +20,7 @@
 #include "crm-tools/ical.h"
 #include "crm-tools/slots.h"
 #include "crm-tools/vpic.h"
+#include "tests/harness/unit.h"
 
 static time_t
 at(const char *s)
@@ -394,25 +395,17 @@ test_vpic_parse(void **state)
 	assert_int_equal(vpic_parse("<html>", &v), -1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_fold),
-		cmocka_unit_test(test_build_and_parse_roundtrip),
-		cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_parse_duration),
-		cmocka_unit_test(test_parse_events),
-		cmocka_unit_test(test_occurrences),
-		cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_xml_each),
-		cmocka_unit_test(test_freebusy_merge),
-		cmocka_unit_test(test_freebusy_blocks_slots),
-		cmocka_unit_test(test_vpic_parse),
-	};
-
-	setenv("TZ", "America/New_York", 1);
-	tzset();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(unit_tz_new_york, NULL,
+	cmocka_unit_test(test_escape),
+	cmocka_unit_test(test_fold),
+	cmocka_unit_test(test_build_and_parse_roundtrip),
+	cmocka_unit_test(test_parse_time),
+	cmocka_unit_test(test_parse_duration),
+	cmocka_unit_test(test_parse_events),
+	cmocka_unit_test(test_occurrences),
+	cmocka_unit_test(test_rfc3339),
+	cmocka_unit_test(test_xml_each),
+	cmocka_unit_test(test_freebusy_merge),
+	cmocka_unit_test(test_freebusy_blocks_slots),
+	cmocka_unit_test(test_vpic_parse),
+)

@@ -116,7 +116,7 @@ json_t *crm_run(struct crm_worker *w, const char *call_id, json_t *req,
 /* The pool: n connections (workers) that requests borrow. */
 void crm_pool_init(struct crm_worker *ws, int n);
 void crm_pool_free(void);
-/* The bay ledger's own connection (tool_booking.c), closed at stop. */
+/* The bay ledger's own connection (tool_availability.c), closed at stop. */
 void crm_ledger_close(void);
 /* The request's connections, borrowed from the pool on first use. */
 struct crm_worker *crm_conn(struct crm_ctx *c);
@@ -177,6 +177,13 @@ long long crm_identity(struct crm_ctx *c, int *level);
 /* 0 if the call's customer is owner at min_level or better, else -1 with
  * code verification_required (owner, too low a level) or forbidden. */
 int crm_require(struct crm_ctx *c, long long owner, int min_level);
+/* A record a tool looked up (its JSON, with customer_id), given back when
+ * it is the caller's at min_level or better; somebody else's is freed:
+ * NULL after crm_require's error.  NULL (the lookup failed) stays NULL;
+ * JSON null (no such record) is crm_fail(not_found, missing), or given
+ * back as it is when missing is NULL. */
+json_t *crm_own_record(struct crm_ctx *c, json_t *rec, int min_level,
+    const char *missing);
 /* Record a caller-ID or explicit verification on the call. */
 int crm_set_identity(struct crm_ctx *c, long long cust, int level);
 /* The calls column crm_set_identity() sets for level (NULL: it sets none,

@@ -151,6 +151,22 @@ crm_require(struct crm_ctx *c, long long owner, int min_level)
 	return -1;
 }
 
+json_t *
+crm_own_record(struct crm_ctx *c, json_t *rec, int min_level,
+    const char *missing)
+{
+	if (rec == NULL)
+		return NULL;
+	if (json_is_null(rec))
+		return missing ? crm_fail(c, "not_found", "%s", missing) : rec;
+	if (crm_require(c, json_integer_value(json_object_get(rec,
+	    "customer_id")), min_level) != 0) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
 const char *
 crm_identity_column(const struct crm_ctx *c, int level)
 {

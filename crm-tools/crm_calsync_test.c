@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "crm-tools/cal_http.h"
 #include "tests/harness/crm_harness.h"
+#include "tests/harness/unit.h"
 
 static struct hx H;
 static int have_ds;
@@ -322,31 +323,32 @@ has_slot(json_t *r, const char *hhmm)
 	return 0;
 }
 
-/* "20260701T150000Z" of local D hh:mm. */
+/* Local D hh:mm in UTC, as strftime's fmt has it. */
+static void
+utc_fmt(const char *hhmm, const char *fmt, char *out, size_t len)
+{
+	char s[32];
+	time_t t;
+	struct tm tm;
+
+	slot(s, sizeof(s), hhmm);
+	fd_time_parse(s, &t);
+	gmtime_r(&t, &tm);
+	strftime(out, len, fmt, &tm);
+}
+
+/* "20260701T150000Z" (iCalendar) of local D hh:mm. */
 static void
 utc_of(const char *hhmm, char *out, size_t len)
 {
-	char s[32];
-	time_t t;
-	struct tm tm;
-
-	slot(s, sizeof(s), hhmm);
-	fd_time_parse(s, &t);
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y%m%dT%H%M%SZ", &tm);
+	utc_fmt(hhmm, "%Y%m%dT%H%M%SZ", out, len);
 }
 
+/* "2026-07-01T15:00:00Z" (RFC 3339) of local D hh:mm. */
 static void
 rfc_of(const char *hhmm, char *out, size_t len)
 {
-	char s[32];
-	time_t t;
-	struct tm tm;
-
-	slot(s, sizeof(s), hhmm);
-	fd_time_parse(s, &t);
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	utc_fmt(hhmm, "%Y-%m-%dT%H:%M:%SZ", out, len);
 }
 
 static json_t *
@@ -369,6 +371,27 @@ daemon_up(const char *extra)
 	hx_daemon_stop(&H);
 	snprintf(H.crm_extra, sizeof(H.crm_extra), "%s", extra);
 	return hx_daemon_start(&H, 2, 4);
+}
+
+/* The daemon up with an external calendar (extra), once its sync thread
+ * has pushed the seeded appointments. */
+static void
+daemon_synced(const char *extra)
+{
+	assert_int_equal(daemon_up(extra), 0);
+	assert_true(wait_sql("0", 15, "SELECT count(*) FROM calendar_sync "
+	    "WHERE status <> 'done'"));
+}
+
+/* Every free start for an oil change on D (get_available_slots), ok. */
+static json_t *
+day_slots(void)
+{
+	json_t *r = call("", "get_available_slots", json_pack("{s:s, s:s, "
+	    "s:i}", "date", D, "service", "oil change", "limit", 100));
+
+	assert_true(ok(r));
+	return r;
 }
 
 #define NEED_DS() do { if (!have_ds) skip(); } while (0)
@@ -457,15 +480,9 @@ test_caldav(void **state)
 	    "calendar_backoff_ms = 50; calendar_retry_s = 1; "
 	    "calendar_freebusy_cache_s = 0;", base);
 	H.env[0] = "FRONTDESK_CALDAV_PASSWORD=x";
-	assert_int_equal(daemon_up(extra), 0);
+	daemon_synced(extra);
 
-	/* the seeded appointments are pushed by the sync thread */
-	assert_true(wait_sql("0", 15, "SELECT count(*) FROM calendar_sync "
-	    "WHERE status <> 'done'"));
-
-	r = call("", "get_available_slots", json_pack("{s:s, s:s, s:i}",
-	    "date", D, "service", "oil change", "limit", 100));
-	assert_true(ok(r));
+	r = day_slots();
 	assert_true(has_slot(r, "09:30"));
 	assert_false(has_slot(r, "10:00"));
 	assert_false(has_slot(r, "10:30"));
@@ -666,14 +683,10 @@ test_google(void **state)
 	    gbase);
 	H.env[0] = "FRONTDESK_GOOGLE_CLIENT_SECRET=secret";
 	H.env[1] = "FRONTDESK_GOOGLE_REFRESH_TOKEN=rt-test";
-	assert_int_equal(daemon_up(extra), 0);
-	assert_true(wait_sql("0", 15, "SELECT count(*) FROM calendar_sync "
-	    "WHERE status <> 'done'"));
+	daemon_synced(extra);
 
 	/* staff's busy hour removes slots, and one token serves all calls */
-	r = call("", "get_available_slots", json_pack("{s:s, s:s, s:i}",
-	    "date", D, "service", "oil change", "limit", 100));
-	assert_true(ok(r));
+	r = day_slots();
 	assert_true(has_slot(r, "08:30"));
 	assert_false(has_slot(r, "09:00"));
 	assert_false(has_slot(r, "09:30"));
@@ -905,14 +918,8 @@ teardown(void **state)
 	return 0;
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_caldav),
-		cmocka_unit_test(test_google),
-		cmocka_unit_test(test_vpic),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_caldav),
+	cmocka_unit_test(test_google),
+	cmocka_unit_test(test_vpic),
+)

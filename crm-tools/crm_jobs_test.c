@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "tests/harness/crm_harness.h"
+#include "tests/harness/unit.h"
 
 static struct hx H;
 static PGconn *pg;
@@ -577,16 +578,10 @@ test_lease_and_retries(void **state)
 	json_decref(rep);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reminder_follows_the_appointment),
-		cmocka_unit_test(test_window_consent_and_confirm),
-		cmocka_unit_test(test_callback_after_hours),
-		cmocka_unit_test(test_two_claimers),
-		cmocka_unit_test(test_lease_and_retries),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_reminder_follows_the_appointment),
+	cmocka_unit_test(test_window_consent_and_confirm),
+	cmocka_unit_test(test_callback_after_hours),
+	cmocka_unit_test(test_two_claimers),
+	cmocka_unit_test(test_lease_and_retries),
+)

@@ -19,6 +19,7 @@
 #include "crm-tools/slots.h"
 #include "crm-tools/vin.h"
 #include "crm-tools/ledger.h"
+#include "tests/harness/unit.h"
 
 static time_t
 at(const char *s)
@@ -456,26 +457,18 @@ test_slots_search(void **state)
 	assert_int_equal(f.day_total, 20);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slots_free_basic),
-		cmocka_unit_test(test_slots_adjacent_not_overlapping),
-		cmocka_unit_test(test_slots_nearest),
-		cmocka_unit_test(test_day_window),
-		cmocka_unit_test(test_vin),
-		cmocka_unit_test(test_conf_codes),
-		cmocka_unit_test(test_phone),
-		cmocka_unit_test(test_names_and_words),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_ledger_claims),
-		cmocka_unit_test(test_ledger_ttl_and_errors),
-		cmocka_unit_test(test_ledger_loads_once),
-		cmocka_unit_test(test_slots_search),
-	};
-
-	setenv("TZ", "America/New_York", 1);
-	tzset();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(unit_tz_new_york, NULL,
+	cmocka_unit_test(test_slots_free_basic),
+	cmocka_unit_test(test_slots_adjacent_not_overlapping),
+	cmocka_unit_test(test_slots_nearest),
+	cmocka_unit_test(test_day_window),
+	cmocka_unit_test(test_vin),
+	cmocka_unit_test(test_conf_codes),
+	cmocka_unit_test(test_phone),
+	cmocka_unit_test(test_names_and_words),
+	cmocka_unit_test(test_dates),
+	cmocka_unit_test(test_ledger_claims),
+	cmocka_unit_test(test_ledger_ttl_and_errors),
+	cmocka_unit_test(test_ledger_loads_once),
+	cmocka_unit_test(test_slots_search),
+)

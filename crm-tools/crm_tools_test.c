@@ -81,6 +81,30 @@ slot(char *buf, size_t len, const char *hhmm)
 	snprintf(buf, len, "%sT%s", D, hhmm);
 }
 
+/* A new call cid from `from` in which a new caller, `name`, books an oil
+ * change at hhmm on the test's day: the booking's reply, asserted ok, its
+ * appointment id in *id and its code in conf (either may be NULL). */
+static json_t *
+book_new(const char *cid, const char *from, const char *hhmm,
+    const char *name, long long *id, char conf[8])
+{
+	char start[32];
+	json_t *r;
+
+	begin(cid, from);
+	slot(start, sizeof(start), hhmm);
+	r = call(cid, "book_appointment", json_pack("{s:s, s:s, s:s}",
+	    "service", "oil change", "start", start, "name", name));
+	assert_true(ok(r));
+	if (id != NULL)
+		*id = json_integer_value(json_object_get(res(r),
+		    "appointment_id"));
+	if (conf != NULL)
+		snprintf(conf, 8, "%s", json_string_value(json_object_get(
+		    res(r), "confirmation")));
+	return r;
+}
+
 static void
 test_lookup(void **state)
 {
@@ -374,17 +398,13 @@ test_race_50(void **state)
 	struct racer rc[50];
 	pthread_t th[50];
 	char start[32], cid[32], phone[20];
-	json_t *r;
 	int i, oks = 0, taken = 0;
 
 	(void)state;
 	/* one of the two bays at 14:00 is taken first: one slot left */
-	begin("CArace_pre", "+15558889999");
+	json_decref(book_new("CArace_pre", "+15558889999", "14:00",
+	    "Pre Booked", NULL, NULL));
 	slot(start, sizeof(start), "14:00");
-	r = call("CArace_pre", "book_appointment", json_pack("{s:s, s:s, s:s}",
-	    "service", "oil change", "start", start, "name", "Pre Booked"));
-	assert_true(ok(r));
-	json_decref(r);
 	for (i = 0; i < 50; i++) {
 		snprintf(cid, sizeof(cid), "CArace%d", i);
 		snprintf(phone, sizeof(phone), "+1555888%04d", i);
@@ -1213,20 +1233,15 @@ test_identified_needs_second_factor(void **state)
 static void
 test_verify_by_code(void **state)
 {
-	char start[32], conf[8];
+	char conf[8];
 	json_t *r;
 	long long owner;
 	int i;
 
 	(void)state;
-	begin("CAcode_b", "+15559990020");
-	slot(start, sizeof(start), "13:00");
-	r = call("CAcode_b", "book_appointment", json_pack("{s:s, s:s, s:s}",
-	    "service", "oil change", "start", start, "name", "Gil Ward"));
-	assert_true(ok(r));
+	r = book_new("CAcode_b", "+15559990020", "13:00", "Gil Ward", NULL,
+	    conf);
 	owner = json_integer_value(json_object_get(res(r), "customer_id"));
-	snprintf(conf, sizeof(conf), "%s", json_string_value(json_object_get(
-	    res(r), "confirmation")));
 	json_decref(r);
 	/* from another phone (a known customer's) and from no caller ID */
 	begin("CAcode_v", "+15551230003");
@@ -1275,15 +1290,8 @@ test_call_appointments(void **state)
 	int seen = 0;
 
 	(void)state;
-	begin("CAtouch_b", "+15559990030");
-	slot(start, sizeof(start), "08:00");
-	r = call("CAtouch_b", "book_appointment", json_pack("{s:s, s:s, s:s}",
-	    "service", "oil change", "start", start, "name", "Hal Ives"));
-	assert_true(ok(r));
-	id = json_integer_value(json_object_get(res(r), "appointment_id"));
-	snprintf(conf, sizeof(conf), "%s", json_string_value(json_object_get(
-	    res(r), "confirmation")));
-	json_decref(r);
+	json_decref(book_new("CAtouch_b", "+15559990030", "08:00", "Hal Ives",
+	    &id, conf));
 	/* a later call from the same phone moves it, then cancels it */
 	begin("CAtouch_c", "+15559990030");
 	slot(start, sizeof(start), "08:30");

@@ -15,7 +15,9 @@ CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/crm_audit.c \
            crm-tools/crm_auth.c crm-tools/crm_args.c crm-tools/crm_schema.c \
            crm-tools/crm_spool.c crm-tools/tool_customer.c \
-           crm-tools/tool_booking.c crm-tools/tool_slots.c crm-tools/booking_batch.c \
+           crm-tools/tool_availability.c crm-tools/tool_booking.c \
+           crm-tools/tool_appointments.c crm-tools/tool_slots.c \
+           crm-tools/booking_batch.c \
            crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c \
            crm-tools/tool_jobs.c \
            crm-tools/calendar.c crm-tools/calsync.c crm-tools/cal_http.c \

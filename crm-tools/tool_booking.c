@@ -1,358 +1,24 @@
 /*
- * tool_booking.c - the builtin calendar: free slots, booking, upcoming
- * appointments, cancel and reschedule.  Double booking is impossible in
- * PostgreSQL itself (the appointments_no_overlap exclusion constraint); the
- * code here only picks a free bay and retries when a concurrent booking won
- * the race for it.
+ * tool_booking.c - book_appointment: the caller as a customer (a new
+ * caller's record made with the booking), their vehicle, and the booking
+ * on a free bay.  Double booking is impossible in PostgreSQL itself (the
+ * appointments_no_overlap exclusion constraint); the code here only picks
+ * a free bay through the ledger and retries when a concurrent booking won
+ * the race for it.  The first try joins the group commit of
+ * booking_batch.c.  Runs in crm-tools; writes PostgreSQL, drops cached
+ * customer lookups in Redis and pushes the booking to the external
+ * calendar (calsync).
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "booking.h"
-#include "calendar.h"
-#include "calsync.h"
 #include "clock.h"
 #include "crm.h"
 #include "crm_util.h"
 #include "log.h"
-#include "freebusy.h"
 #include "ledger.h"
-#include "slots.h"
-
-#define MAX_BUSY 512
-#define MAX_SLOTS 300
-#define N_ALTERNATIVES 3
-#define SEARCH_DAYS 14
-#define MAX_EXT_BUSY 128
-
-const struct fd_service *
-find_service(struct crm_ctx *c, const char *name, int *id)
-{
-	const struct fd_service *s = fd_business_service(&crm_biz, name);
-	char known[512];
-	size_t n = 0;
-	int i;
-
-	if (s != NULL) {
-		*id = crm_service_ids[s - crm_biz.services];
-		return s;
-	}
-	known[0] = '\0';
-	for (i = 0; i < crm_biz.nservices && n < sizeof(known) - 70; i++)
-		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
-		    i ? ", " : "", crm_biz.services[i].name);
-	crm_fail(c, "unknown_service", "no service '%.60s'; offered: %s",
-	    name, known);
-	return NULL;
-}
-
-/* The bay index (crm_bay_ids) of a resources.id; -1 for no active bay. */
-static int
-bay_index(int id)
-{
-	int j;
-
-	for (j = 0; j < crm_nbays; j++)
-		if (crm_bay_ids[j] == id)
-			return j;
-	return -1;
-}
-
-/* The ledger loads days on a connection of its own when the request holds
- * none: a race's losers need the next days for their alternatives and
- * should not queue for the pool behind the winners' inserts. */
-static pthread_mutex_t ledger_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct crm_worker ledger_w = { .idx = -2 };
-
-static int db_busy_on(struct crm_ctx *c, time_t from, time_t to,
-    struct ledger_slot *out, int max);
-
-int
-db_busy(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
-{
-	struct crm_ctx *c = arg, lc;
-	int n;
-
-	if (c->w != NULL)
-		return db_busy_on(c, from, to, out, max);
-	memset(&lc, 0, sizeof(lc));
-	lc.w = &ledger_w;
-	lc.call_id = c->call_id;
-	lc.tool = c->tool;
-	pthread_mutex_lock(&ledger_mu);
-	if ((n = db_busy_on(&lc, from, to, out, max)) < 0) {
-		c->code = lc.code;
-		memcpy(c->err, lc.err, sizeof(c->err));
-	}
-	c->queries += lc.queries;
-	pthread_mutex_unlock(&ledger_mu);
-	return n;
-}
-
-void
-crm_ledger_close(void)
-{
-	pthread_mutex_lock(&ledger_mu);
-	crm_pg_close(&ledger_w);
-	pthread_mutex_unlock(&ledger_mu);
-}
-
-/* Active bookings on the bays overlapping [from, to) (another bay kind or
- * an inactive bay is not one a booking can take). */
-static int
-db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
-    int max)
-{
-	char a[24], b[24];
-	const char *p[2];
-	PGresult *r;
-	int i, j, n = 0;
-
-	p[0] = crm_num(a, (long long)from);
-	p[1] = crm_num(b, (long long)to);
-	r = crm_q(c, "SELECT resource_id, extract(epoch FROM lower(during))::"
-	    "bigint, extract(epoch FROM upper(during))::bigint, id, "
-	    "idempotency_key FROM appointments WHERE status IN " ACTIVE " AND "
-	    "during && tstzrange(to_timestamp($1), to_timestamp($2))", 2, p);
-	if (r == NULL)
-		return -1;
-	for (i = 0; i < PQntuples(r) && n < max; i++) {
-		if ((j = bay_index(atoi(PQgetvalue(r, i, 0)))) < 0)
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		out[n].res = j;
-		out[n].start = (time_t)strtoll(PQgetvalue(r, i, 1), NULL, 10);
-		out[n].end = (time_t)strtoll(PQgetvalue(r, i, 2), NULL, 10);
-		out[n].appt = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-		out[n].idem = PQgetisnull(r, i, 4) ? 0 :
-		    ledger_key(PQgetvalue(r, i, 4));
-		n++;
-	}
-	PQclear(r);
-	return n;
-}
-
-/* Busy intervals on the bays overlapping [from, to) (one day), without
- * appointment `except`, as the ledger knows them.  The count or -1. */
-static int
-load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
-    struct slot_busy *busy, int max)
-{
-	int n = ledger_busy(from, to, except, busy, max, db_busy, c);
-
-	if (n < 0 && c->code == NULL)
-		crm_fail(c, "internal", "the calendar day could not be kept");
-	return n;
-}
-
-/* Time blocked in the shop's external calendar over [from, to) added as
- * busy on every bay; 0 when there is none or it cannot be read. */
-static int
-external_busy(time_t from, time_t to, struct slot_busy *busy, int nb,
-    int max)
-{
-	struct fb_span ext[MAX_EXT_BUSY];
-	int n;
-
-	if (!cal_external() || (n = cal_busy(from, to, ext, MAX_EXT_BUSY)) <= 0)
-		return 0;
-	return fb_block_all(ext, n, crm_nbays, busy, nb, max);
-}
-
-/* 1 if staff blocked [start, start+dur_s) in the external calendar. */
-static int
-external_blocked(time_t start, int dur_s)
-{
-	struct fb_span ext[MAX_EXT_BUSY];
-	time_t open, close;
-	int n;
-
-	if (!cal_external() ||
-	    slots_day_window(&crm_biz, start, &open, &close) != 0 ||
-	    (n = cal_busy(open, close, ext, MAX_EXT_BUSY)) <= 0)
-		return 0;
-	return fb_overlaps(ext, n, start, start + dur_s);
-}
-
-/* Free starts of the day containing `day`; -1 on error, 0 if closed. */
-static int
-day_slots(struct crm_ctx *c, time_t day, int dur_s, time_t not_before,
-    long long except, time_t *out, int max)
-{
-	struct slot_busy *busy;
-	time_t open, close;
-	int nb, n;
-
-	if (slots_day_window(&crm_biz, day, &open, &close) != 0)
-		return 0;
-	if (close <= not_before)
-		return 0;
-	if ((busy = calloc(MAX_BUSY, sizeof(*busy))) == NULL) {
-		crm_fail(c, "internal", "out of memory");
-		return -1;
-	}
-	if ((nb = load_busy(c, open, close, except, busy, MAX_BUSY)) < 0) {
-		free(busy);
-		return -1;
-	}
-	nb += external_busy(open, close, busy, nb, MAX_BUSY);
-	n = slots_free(open, close, crm_biz.slot_step_min * 60, dur_s,
-	    crm_nbays, busy, nb, not_before, out, max);
-	free(busy);
-	return n;
-}
-
-/* Up to N_ALTERNATIVES free starts nearest to want: its own day first,
- * then the earliest ones of the following open days. */
-static json_t *
-alternatives(struct crm_ctx *c, time_t want, int dur_s, long long except)
-{
-	time_t slots[MAX_SLOTS], alt[N_ALTERNATIVES], day;
-	json_t *list = json_array();
-	char buf[32];
-	int n, m, d, i;
-
-	n = day_slots(c, want, dur_s, c->now, except, slots, MAX_SLOTS);
-	m = n > 0 ? slots_nearest(slots, n, want, alt, N_ALTERNATIVES) : 0;
-	day = fd_day_start(want);
-	for (d = 1; d <= SEARCH_DAYS && m < N_ALTERNATIVES && n >= 0; d++) {
-		n = day_slots(c, fd_add_days(day, d), dur_s, c->now, except,
-		    slots, MAX_SLOTS);
-		for (i = 0; i < n && m < N_ALTERNATIVES; i++)
-			alt[m++] = slots[i];
-	}
-	for (i = 0; i < m; i++) {
-		fd_time_fmt(alt[i], buf, sizeof(buf));
-		json_array_append_new(list, json_string(buf));
-	}
-	return list;
-}
-
-static json_t *
-fail_with_alternatives(struct crm_ctx *c, const char *code, time_t want,
-    int dur_s, long long except, const char *msg)
-{
-	const char *saved = c->code;
-	json_t *alt;
-
-	alt = alternatives(c, want, dur_s, except);
-	c->code = saved;
-	crm_fail(c, code, "%s", msg);
-	json_decref(c->extra);
-	c->extra = json_pack("{s:o}", "alternatives", alt);
-	return NULL;
-}
-
-/* Check a wanted start: not past, inside the hours of an open day. */
-static int
-check_start(struct crm_ctx *c, time_t start, int dur_s, long long except)
-{
-	time_t open, close;
-
-	if (start < c->now) {
-		fail_with_alternatives(c, "in_past", c->now, dur_s, except,
-		    "that time has already passed");
-		return -1;
-	}
-	if (slots_day_window(&crm_biz, start, &open, &close) != 0) {
-		fail_with_alternatives(c, "closed", start, dur_s, except,
-		    "we are closed that day");
-		return -1;
-	}
-	if (start < open || start + dur_s > close) {
-		fail_with_alternatives(c, "outside_hours", start, dur_s, except,
-		    "that is outside our opening hours");
-		return -1;
-	}
-	if (external_blocked(start, dur_s)) {
-		fail_with_alternatives(c, "slot_taken", start, dur_s, except,
-		    "that time is blocked in the shop's calendar");
-		return -1;
-	}
-	return 0;
-}
-
-static const char *
-closed_reason(time_t day)
-{
-	struct tm tm;
-
-	localtime_r(&day, &tm);
-	return crm_biz.week[tm.tm_wday].open_min < 0 ? "closed_weekday" :
-	    "holiday";
-}
-
-json_t *
-tool_get_available_slots(struct crm_ctx *c)
-{
-	const char *date, *service, *after;
-	const struct fd_service *svc;
-	const struct fd_hours *h;
-	time_t day, open, close, not_before, slots[MAX_SLOTS], t;
-	long long dur_min, limit = 12;
-	json_t *list, *res;
-	char buf[32], ymd[16];
-	int sid, n, i, hh, mm;
-
-	if ((date = arg_need(c, "date", 32)) == NULL ||
-	    (service = arg_need(c, "service", 64)) == NULL)
-		return NULL;
-	if (crm_parse_day(date, c->now, &day) != 0)
-		return crm_fail(c, "bad_args", "date '%.32s' is not "
-		    "YYYY-MM-DD, today, tomorrow or a weekday", date);
-	if ((svc = find_service(c, service, &sid)) == NULL)
-		return NULL;
-	dur_min = svc->duration_min;
-	if (arg_ll(c, "duration", &dur_min) && (dur_min < 5 || dur_min > 600))
-		return crm_fail(c, "bad_args", "duration must be 5..600 "
-		    "minutes");
-	arg_ll(c, "limit", &limit);
-	if (limit < 1 || limit > MAX_SLOTS)
-		limit = MAX_SLOTS;
-	fd_time_fmt(day, ymd, sizeof(ymd));
-	ymd[10] = '\0';
-	if (slots_day_window(&crm_biz, day, &open, &close) != 0) {
-		for (i = 1; i <= SEARCH_DAYS; i++)
-			if (fd_business_open_day(&crm_biz,
-			    fd_add_days(day, i)))
-				break;
-		fd_time_fmt(fd_add_days(day, i), buf, sizeof(buf));
-		buf[10] = '\0';
-		return json_pack("{s:s, s:s, s:b, s:s, s:[], s:s}", "date", ymd,
-		    "service", svc->name, "closed", 1, "reason",
-		    closed_reason(day), "slots", "next_open_date", buf);
-	}
-	not_before = c->now;
-	if ((after = arg_str(c, "after")) != NULL &&
-	    sscanf(after, "%d:%d", &hh, &mm) == 2 && hh >= 0 && hh < 24 &&
-	    mm >= 0 && mm < 60) {
-		t = day + hh * 3600 + mm * 60;
-		if (t > not_before)
-			not_before = t;
-	}
-	n = day_slots(c, day, (int)dur_min * 60, not_before, 0, slots,
-	    MAX_SLOTS);
-	if (n < 0)
-		return NULL;
-	list = json_array();
-	for (i = 0; i < n && i < limit; i++) {
-		fd_time_fmt(slots[i], buf, sizeof(buf));
-		json_array_append_new(list, json_string(buf));
-	}
-	h = fd_business_hours(&crm_biz, day);
-	res = json_pack("{s:s, s:s, s:I, s:b, s:o, s:i}", "date", ymd,
-	    "service", svc->name, "duration_min", (json_int_t)dur_min,
-	    "closed", 0, "slots", list, "total_free", n);
-	snprintf(buf, sizeof(buf), "%02d:%02d", h->open_min / 60,
-	    h->open_min % 60);
-	json_object_set_new(res, "open", json_string(buf));
-	snprintf(buf, sizeof(buf), "%02d:%02d", h->close_min / 60,
-	    h->close_min % 60);
-	json_object_set_new(res, "close", json_string(buf));
-	return res;
-}
 
 /* The phone a new customer gets: the one the caller said, else the caller
  * ID; none after deny_caller_id.  0 (phone[0] may be '\0') or -1. */
@@ -613,17 +279,6 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 	return vid;
 }
 
-static json_t *
-appointment_by(struct crm_ctx *c, const char *where, const char *val)
-{
-	char sql[1024];
-	const char *p[1] = { val };
-
-	snprintf(sql, sizeof(sql), "SELECT " APPT_JSON APPT_FROM "WHERE %s",
-	    where);
-	return crm_qjson(c, sql, 1, p);
-}
-
 /* The booking an idempotency key already made, marked duplicate, if it is
  * the caller's; NULL with c->code unset when there is none. */
 static json_t *
@@ -631,33 +286,13 @@ own_booking(struct crm_ctx *c, const char *idem)
 {
 	json_t *appt;
 
-	if (crm_call_load(c) != 0 ||
-	    (appt = appointment_by(c, "a.idempotency_key = $1", idem)) == NULL)
+	if (crm_call_load(c) != 0 || (appt = crm_own_record(c,
+	    appointment_by(c, "a.idempotency_key = $1", idem), CRM_CALLER_ID,
+	    NULL)) == NULL)
 		return NULL;
-	if (json_is_null(appt)) {
-		json_decref(appt);
+	if (json_is_null(appt))
 		return NULL;
-	}
-	if (crm_require(c, json_integer_value(json_object_get(appt,
-	    "customer_id")), CRM_CALLER_ID) != 0) {
-		json_decref(appt);
-		return NULL;
-	}
 	json_object_set_new(appt, "duplicate", json_true());
-	return appt;
-}
-
-/* The booking is in PostgreSQL; now the external calendar (if any).  Its
- * outcome rides along as "calendar"; a failure only queues the push. */
-static json_t *
-with_calendar(struct crm_ctx *c, json_t *appt, long long id)
-{
-	json_t *cal;
-
-	if (appt == NULL || json_is_null(appt) ||
-	    (cal = calsync_now(c, id)) == NULL)
-		return appt;
-	json_object_set_new(appt, "calendar", cal);
 	return appt;
 }
 
@@ -760,6 +395,63 @@ group_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 	return found;
 }
 
+/* The idempotency key of a booking, so that the same request again
+ * returns the booking it made: the caller's key, else the call's own
+ * (service and start in it), else the spool entry's of a replay; "" for
+ * none. */
+static void
+booking_key(struct crm_ctx *c, const char *key, int sid, time_t start,
+    char *idem, size_t len)
+{
+	if (key != NULL)
+		snprintf(idem, len, "key:%.150s", key);
+	else if (c->call_id[0])
+		snprintf(idem, len, "call:%s:%d:%lld", c->call_id, sid,
+		    (long long)start);
+	else if (c->replay && c->spool_key)
+		snprintf(idem, len, "spool:%s", c->spool_key);
+	else
+		idem[0] = '\0';
+}
+
+/* After the group's try: the new caller's customer it was to make.  0 with
+ * *cust, 1 to try again without the group, -1 on error. */
+static int
+group_customer(struct crm_ctx *c, struct new_cust *nc, int found,
+    long long *cust, int *fresh)
+{
+	nc->pending = 0;
+	if (nc->made > 0) {
+		/* the group made it the call's identity too */
+		crm_identity_known(c, nc->made, nc->level);
+		*cust = customer_made(c, nc->made, nc->phone, fresh);
+		return 0;
+	}
+	if (found >= 0) {
+		/* the number became somebody's meanwhile (or another new
+		 * caller of the group had it): the single way decides whose
+		 * it is */
+		*cust = -1;
+		c->code = NULL;
+		return 1;
+	}
+	if ((*cust = booking_customer(c, fresh, NULL)) < 0)
+		return -1;
+	return 0;
+}
+
+/* 1 when a booking was not written because a concurrent one won the race
+ * (no bay free after all, an overlap, a deadlock, or its confirmation
+ * code): the day is read again and the booking retried. */
+static int
+lost_race(struct crm_ctx *c, int found)
+{
+	return found == 0 || strcmp(c->sqlstate, "23P01") == 0 ||
+	    strcmp(c->sqlstate, "40P01") == 0 ||
+	    (strcmp(c->sqlstate, "23505") == 0 &&
+	    strstr(c->constraint, "confirmation"));
+}
+
 json_t *
 tool_book_appointment(struct crm_ctx *c)
 {
@@ -772,7 +464,7 @@ tool_book_appointment(struct crm_ctx *c)
 	struct new_cust nc;
 	json_t *appt = NULL;
 	time_t start;
-	int sid = 0, dur_s, attempt, found, res = -1, fresh = 0, defer;
+	int sid = 0, dur_s, attempt, found, res = -1, fresh = 0, defer, m;
 
 	/* the call is loaded once a bay is claimed: a request that finds the
 	 * time taken is answered without a query */
@@ -785,17 +477,8 @@ tool_book_appointment(struct crm_ctx *c)
 	if ((svc = find_service(c, service, &sid)) == NULL)
 		return NULL;
 	dur_s = svc->duration_min * 60;
-	/* the same request again returns the booking it made */
-	if ((key = arg_str(c, "idempotency_key")) != NULL) {
-		snprintf(idem, sizeof(idem), "key:%.150s", key);
-	} else if (c->call_id[0]) {
-		snprintf(idem, sizeof(idem), "call:%s:%d:%lld", c->call_id, sid,
-		    (long long)start);
-	} else if (c->replay && c->spool_key) {
-		snprintf(idem, sizeof(idem), "spool:%s", c->spool_key);
-	} else {
-		idem[0] = '\0';
-	}
+	key = arg_str(c, "idempotency_key");
+	booking_key(c, key, sid, start, idem, sizeof(idem));
 	/* a key of the call's own (service + start in it) is found on the
 	 * slot by the ledger; any other is looked up first */
 	if (idem[0] && (key != NULL || c->replay)) {
@@ -848,28 +531,13 @@ tool_book_appointment(struct crm_ctx *c)
 		found = attempt == 0 ? group_booking(c, cust, vid, sid, start,
 		    dur_s, idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &nc,
 		    &appt, &res) : -1;
-		if (nc.pending) {
-			nc.pending = 0;
-			if (nc.made > 0) {
-				/* the group made it the call's identity too */
-				crm_identity_known(c, nc.made, nc.level);
-				cust = customer_made(c, nc.made, nc.phone,
-				    &fresh);
-			} else if (found >= 0) {
-				/* the number became somebody's meanwhile (or
-				 * another new caller of the group had it):
-				 * the single way decides whose it is */
-				if (v == LEDGER_CLAIMED)
-					ledger_settle(&cl, 0, 0);
-				cust = -1;
-				c->code = NULL;
-				continue;
-			} else if ((cust = booking_customer(c, &fresh,
-			    NULL)) < 0) {
-				if (v == LEDGER_CLAIMED)
-					ledger_settle(&cl, 0, 0);
+		if (nc.pending && (m = group_customer(c, &nc, found, &cust,
+		    &fresh)) != 0) {
+			if (v == LEDGER_CLAIMED)
+				ledger_settle(&cl, 0, 0);
+			if (m < 0)
 				return NULL;
-			}
+			continue;
 		}
 		if (found < 0)
 			found = insert_booking(c, cust, vid, sid, start, dur_s,
@@ -883,10 +551,7 @@ tool_book_appointment(struct crm_ctx *c)
 			break;
 		/* somebody the ledger did not know of holds the bays */
 		ledger_forget(start);
-		if (found == 0 || strcmp(c->sqlstate, "23P01") == 0 ||
-		    strcmp(c->sqlstate, "40P01") == 0 ||
-		    (strcmp(c->sqlstate, "23505") == 0 &&
-		    strstr(c->constraint, "confirmation"))) {
+		if (lost_race(c, found)) {
 			log_info(c->call_id, "booking %s: %s, the day is read "
 			    "again", start_s, found == 0 ? "no bay free after "
 			    "all" : c->sqlstate);
@@ -909,186 +574,3 @@ tool_book_appointment(struct crm_ctx *c)
 	return with_calendar(c, appt, aid);
 }
 
-json_t *
-tool_get_upcoming_appointments(struct crm_ctx *c)
-{
-	char cb[24], nb[24];
-	const char *p[2];
-	long long who, want;
-	json_t *list;
-	int level;
-
-	if (crm_call_load(c) != 0)
-		return NULL;
-	who = crm_identity(c, &level);
-	if (who == 0)
-		return crm_fail(c, "forbidden", "the caller is not identified: "
-		    "lookup_customer or verify_caller first");
-	if (arg_ll(c, "customer_id", &want) && want != who)
-		return crm_fail(c, "forbidden", "this record does not belong "
-		    "to the caller");
-	if (level < CRM_CALLER_ID)
-		return crm_fail(c, "verification_required", "appointments "
-		    "are read only to a verified caller: verify_caller with a "
-		    "second factor (vin_last or a confirmation code)");
-	p[0] = crm_num(cb, who);
-	p[1] = crm_num(nb, (long long)c->now);
-	list = crm_qjson(c, "SELECT coalesce(json_agg(" APPT_JSON
-	    " ORDER BY lower(a.during)), '[]')" APPT_FROM "WHERE a.customer_id "
-	    "= $1 AND a.status IN " ACTIVE " AND upper(a.during) > "
-	    "to_timestamp($2)", 2, p);
-	if (list == NULL)
-		return NULL;
-	return json_pack("{s:I, s:o}", "customer_id", (json_int_t)who,
-	    "appointments", list);
-}
-
-/* The appointment an argument names (id or confirmation), checked to be
- * the caller's.  Returns its JSON or NULL. */
-static json_t *
-own_appointment(struct crm_ctx *c)
-{
-	char ib[24], code[CRM_CONF_LEN + 1];
-	const char *conf = arg_str(c, "confirmation");
-	long long id;
-	json_t *appt;
-
-	if (crm_call_load(c) != 0)
-		return NULL;
-	if (arg_ll(c, "appointment_id", &id))
-		appt = appointment_by(c, "a.id = $1", crm_num(ib, id));
-	else if (conf && crm_conf_valid(conf)) {
-		crm_conf_norm(conf, code);
-		appt = appointment_by(c, "a.confirmation = $1", code);
-	} else
-		return crm_fail(c, "bad_args", "give appointment_id or "
-		    "confirmation");
-	if (appt == NULL)
-		return NULL;
-	if (json_is_null(appt))
-		return crm_fail(c, "not_found", "no such appointment");
-	if (crm_require(c, json_integer_value(json_object_get(appt,
-	    "customer_id")), CRM_CALLER_ID) != 0) {
-		json_decref(appt);
-		return NULL;
-	}
-	return appt;
-}
-
-json_t *
-tool_cancel_appointment(struct crm_ctx *c)
-{
-	char ib[24];
-	const char *p[2];
-	json_t *appt;
-	long long id;
-	time_t at;
-	int n;
-
-	if ((appt = own_appointment(c)) == NULL)
-		return NULL;
-	id = json_integer_value(json_object_get(appt, "appointment_id"));
-	if (strcmp(json_string_value(json_object_get(appt, "status")),
-	    "cancelled") == 0) {
-		json_object_set_new(appt, "already_cancelled", json_true());
-		return appt;
-	}
-	if (fd_time_parse(json_string_value(json_object_get(appt, "start")),
-	    &at) != 0)
-		at = 0;
-	json_decref(appt);
-	p[0] = crm_num(ib, id);
-	p[1] = arg_str(c, "reason");
-	n = crm_qll(c, "UPDATE appointments SET status = 'cancelled', "
-	    "cancel_reason = $2, updated_at = now() WHERE id = $1 AND status "
-	    "IN " ACTIVE " RETURNING id", 2, p, &id);
-	if (n < 0)
-		return NULL;
-	if (n == 0)
-		return crm_fail(c, "not_cancellable", "the appointment is no "
-		    "longer active");
-	if (at != 0)
-		ledger_forget(at);
-	else
-		ledger_forget_all();
-	log_info(c->call_id, "cancelled appointment %lld", id);
-	return with_calendar(c, appointment_by(c, "a.id = $1", ib), id);
-}
-
-json_t *
-tool_reschedule_appointment(struct crm_ctx *c)
-{
-	char ib[24], sb[24], eb[24], q0[24], q1[24];
-	const char *ns, *p[5], *st;
-	time_t start, old_start, old_end;
-	json_t *appt;
-	long long id;
-	int dur_s, attempt, n;
-
-	if ((ns = arg_need(c, "new_start", 32)) == NULL)
-		return NULL;
-	if (crm_parse_instant(ns, &start) != 0)
-		return crm_fail(c, "bad_args", "new_start '%.32s' is not "
-		    "YYYY-MM-DDTHH:MM", ns);
-	if ((appt = own_appointment(c)) == NULL)
-		return NULL;
-	id = json_integer_value(json_object_get(appt, "appointment_id"));
-	st = json_string_value(json_object_get(appt, "status"));
-	if (strcmp(st, "booked") != 0 && strcmp(st, "confirmed") != 0) {
-		json_decref(appt);
-		return crm_fail(c, "not_active", "the appointment is %s", st);
-	}
-	if (fd_time_parse(json_string_value(json_object_get(appt, "start")),
-	    &old_start) != 0 || fd_time_parse(json_string_value(
-	    json_object_get(appt, "end")), &old_end) != 0) {
-		json_decref(appt);
-		return crm_fail(c, "internal", "bad stored time");
-	}
-	json_decref(appt);
-	dur_s = (int)(old_end - old_start);
-	if (check_start(c, start, dur_s, id) != 0)
-		return NULL;
-	for (attempt = 0; attempt < 8; attempt++) {
-		p[0] = crm_num(ib, id);
-		p[1] = crm_num(sb, (long long)start);
-		p[2] = crm_num(eb, (long long)start + dur_s);
-		p[3] = crm_num(q0, (long long)(start / LOCK_QUARTER));
-		p[4] = crm_num(q1, (long long)((start + dur_s - 1) /
-		    LOCK_QUARTER));
-		/* the quarter-hour locks book_appointment takes */
-		n = crm_qll(c, "WITH lk AS (" BAY_LOCKS("$4", "$5") ") UPDATE appointments "
-		    "a SET during = "
-		    "tstzrange(to_timestamp($2), to_timestamp($3)), resource_id "
-		    "= f.id, updated_at = now() FROM lk, (SELECT r.id FROM resources "
-		    "r WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
-		    "FROM appointments b WHERE b.resource_id = r.id AND b.id <> "
-		    "$1 AND b.status IN " ACTIVE " AND b.during && "
-		    "tstzrange(to_timestamp($2), to_timestamp($3))) ORDER BY "
-		    "(r.id = (SELECT resource_id FROM appointments WHERE id = "
-		    "$1)) DESC, r.id LIMIT 1) f WHERE a.id = $1 AND a.status IN "
-		    ACTIVE " RETURNING a.id", 5, p, &id);
-		if (n == 1)
-			break;
-		if (n == 0)
-			return fail_with_alternatives(c, "slot_taken", start,
-			    dur_s, id, "that time is taken");
-		if (strcmp(c->sqlstate, "23P01") != 0 &&
-		    strcmp(c->sqlstate, "40P01") != 0)
-			return NULL;    /* not a lost race: a real error */
-	}
-	if (attempt == 8)
-		return fail_with_alternatives(c, "slot_taken", start, dur_s, id,
-		    "that time is taken");
-	c->code = NULL;
-	ledger_forget(old_start);
-	ledger_forget(start);
-	log_info(c->call_id, "rescheduled appointment %lld", id);
-	if ((appt = appointment_by(c, "a.id = $1", ib)) != NULL &&
-	    !json_is_null(appt)) {
-		char was[32];
-
-		fd_time_fmt(old_start, was, sizeof(was));
-		json_object_set_new(appt, "previous_start", json_string(was));
-	}
-	return with_calendar(c, appt, id);
-}

@@ -81,16 +81,7 @@ own_order(struct crm_ctx *c, int min_level)
 		    "o.customer_id = $1 ORDER BY (o.stage IN ('completed', "
 		    "'cancelled')), o.created_at DESC LIMIT 1", 1, p);
 	}
-	if (o == NULL)
-		return NULL;
-	if (json_is_null(o))
-		return crm_fail(c, "not_found", "no such repair order");
-	if (crm_require(c, json_integer_value(json_object_get(o,
-	    "customer_id")), min_level) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return crm_own_record(c, o, min_level, "no such repair order");
 }
 
 json_t *

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "callinfo.h"
+#include "tests/harness/unit.h"
 
 #define SEC 1000000ull
 /* each test starts far after the last one, so what it left has expired */
@@ -211,18 +212,12 @@ test_full_table(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mint),
-		cmocka_unit_test(test_take_once),
-		cmocka_unit_test(test_wrong_token),
-		cmocka_unit_test(test_wrong_call),
-		cmocka_unit_test(test_expiry),
-		cmocka_unit_test(test_second_webhook_replaces),
-		cmocka_unit_test(test_full_table),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_mint),
+	cmocka_unit_test(test_take_once),
+	cmocka_unit_test(test_wrong_token),
+	cmocka_unit_test(test_wrong_call),
+	cmocka_unit_test(test_expiry),
+	cmocka_unit_test(test_second_webhook_replaces),
+	cmocka_unit_test(test_full_table),
+)

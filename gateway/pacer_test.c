@@ -67,6 +67,17 @@ frames(struct pacer *p, uint32_t utt, int first, int n)
 	    0);
 }
 
+/* The pause tests' start: utterance 1, two frames and its last mark
+ * u1s1, playing with `lead` frames ahead of the caller. */
+static void
+play_utt1(struct pacer *p, int lead)
+{
+	pacer_init(p, lead, 1 << 20, &sink, NULL);
+	frames(p, 1, 1, 2);
+	assert_int_equal(pacer_mark(p, 1, "u1s1", 1, 0), 0);
+	assert_int_equal(pacer_kick(p, 0), 1);
+}
+
 static int
 setup(void **state)
 {
@@ -343,10 +354,7 @@ test_pause_then_clear(void **state)
 	uint32_t utt, u = 0;
 
 	(void)state;
-	pacer_init(&p, 2, 1 << 20, &sink, NULL);
-	frames(&p, 1, 1, 2);
-	assert_int_equal(pacer_mark(&p, 1, "u1s1", 1, 0), 0);
-	assert_int_equal(pacer_kick(&p, 0), 1);
+	play_utt1(&p, 2);
 	assert_string_equal(seen, "F1.1 F1.2 Mu1s1 ");
 	assert_int_equal(pacer_pause(&p, 5000, &utt), 2);
 	/* audio of the next utterance waits too */
@@ -370,10 +378,7 @@ test_pause_after_playout(void **state)
 	uint32_t utt, u = 0;
 
 	(void)state;
-	pacer_init(&p, 1, 1 << 20, &sink, NULL);
-	frames(&p, 1, 1, 2);
-	assert_int_equal(pacer_mark(&p, 1, "u1s1", 1, 0), 0);
-	assert_int_equal(pacer_kick(&p, 0), 1);
+	play_utt1(&p, 1);
 	assert_int_equal(pacer_tick(&p, T), 0);
 	/* long after the caller heard it all: nothing to put back, and the
 	 * mark's echo still means played */

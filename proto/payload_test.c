@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "payload.h"
+#include "tests/harness/unit.h"
 
 /* One good payload per JSON message type, every field present. */
 static const struct {
@@ -314,18 +315,12 @@ test_write_required(void **state)
 	json_decref(j);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_type_has_a_sample),
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_missing_fields),
-		cmocka_unit_test(test_optional_defaults),
-		cmocka_unit_test(test_mistyped_fields),
-		cmocka_unit_test(test_frame),
-		cmocka_unit_test(test_write_required),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_every_type_has_a_sample),
+	cmocka_unit_test(test_roundtrip),
+	cmocka_unit_test(test_missing_fields),
+	cmocka_unit_test(test_optional_defaults),
+	cmocka_unit_test(test_mistyped_fields),
+	cmocka_unit_test(test_frame),
+	cmocka_unit_test(test_write_required),
+)

@@ -17,6 +17,7 @@
 #include "speech/arpa_lm.h"
 #include "business.h"
 #include "speech/domain_corpus.h"
+#include "tests/harness/unit.h"
 
 /* A tiny ARPA reader: enough to query the model back. */
 struct entry {
@@ -299,16 +300,10 @@ test_domain_corpus(void **state)
 	assert_int_equal(c.upper, 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normalises),
-		cmocka_unit_test(test_backoff_weights),
-		cmocka_unit_test(test_unknown_skipped),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_domain_corpus),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_normalises),
+	cmocka_unit_test(test_backoff_weights),
+	cmocka_unit_test(test_unknown_skipped),
+	cmocka_unit_test(test_numbers),
+	cmocka_unit_test(test_domain_corpus),
+)

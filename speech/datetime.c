@@ -55,21 +55,6 @@ static const char *const time_preps[] = { "at", "around", "about", "by",
 static const char *const pickers[] = { "the", "that", "this", "which",
 	"last", "later", "earlier", "other", "either", NULL };
 
-static int
-phrase_at(const struct tokens *t, int i, const char *phrase)
-{
-	struct tokens p;
-	int j;
-
-	txt_tokenize(phrase, &p);
-	if (p.n == 0 || i + p.n > t->n)
-		return 0;
-	for (j = 0; j < p.n; j++)
-		if (strcmp(t->w[i + j], p.w[j]) != 0)
-			return 0;
-	return p.n;
-}
-
 /* A weekday at t->w[i]: returns tokens used, *wd the day. */
 static int
 weekday_at(const struct tokens *t, int i, int *wd)
@@ -78,7 +63,7 @@ weekday_at(const struct tokens *t, int i, int *wd)
 
 	for (d = 0; d < 7; d++) {
 		for (k = 0; wday_heard[d][k]; k++)
-			if ((n = phrase_at(t, i, wday_heard[d][k])) > 0) {
+			if ((n = txt_phrase_at(t, i, wday_heard[d][k])) > 0) {
 				*wd = d;
 				return n;
 			}
@@ -152,19 +137,19 @@ ampm_at(const struct tokens *t, int i, struct found *f)
 		f->ampm = 2;
 		return 1;
 	}
-	if ((n = phrase_at(t, i, "a m")))
+	if ((n = txt_phrase_at(t, i, "a m")))
 		f->ampm = 1;
-	else if ((n = phrase_at(t, i, "p m")))
+	else if ((n = txt_phrase_at(t, i, "p m")))
 		f->ampm = 2;
-	else if ((n = phrase_at(t, i, "in the morning")) ||
-	    (n = phrase_at(t, i, "this morning")))
+	else if ((n = txt_phrase_at(t, i, "in the morning")) ||
+	    (n = txt_phrase_at(t, i, "this morning")))
 		f->ampm = 1, f->part = DT_PART_MORNING;
-	else if ((n = phrase_at(t, i, "in the afternoon")) ||
-	    (n = phrase_at(t, i, "this afternoon")))
+	else if ((n = txt_phrase_at(t, i, "in the afternoon")) ||
+	    (n = txt_phrase_at(t, i, "this afternoon")))
 		f->ampm = 2, f->part = DT_PART_AFTERNOON;
-	else if ((n = phrase_at(t, i, "in the evening")) ||
-	    (n = phrase_at(t, i, "at night")) ||
-	    (n = phrase_at(t, i, "this evening")))
+	else if ((n = txt_phrase_at(t, i, "in the evening")) ||
+	    (n = txt_phrase_at(t, i, "at night")) ||
+	    (n = txt_phrase_at(t, i, "this evening")))
 		f->ampm = 2, f->part = DT_PART_EVENING;
 	return n;
 }
@@ -258,8 +243,8 @@ suffix:
 		k += v;
 		strong = 1;
 	}
-	if (phrase_at(t, k, "or later") || phrase_at(t, k, "or after") ||
-	    phrase_at(t, k, "onwards"))
+	if (txt_phrase_at(t, k, "or later") || txt_phrase_at(t, k, "or after") ||
+	    txt_phrase_at(t, k, "onwards"))
 		strong = 1;
 	if (!strong && n == 1 && m == 0 && strchr(t->w[i], ':') == NULL)
 		return 0;
@@ -335,7 +320,7 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 		int prev_prep = (i > 0 && txt_is(t->w[i - 1], time_preps)) ||
 		    than_at(t, i) != 0;
 
-		if ((n = phrase_at(t, i, "day after tomorrow"))) {
+		if ((n = txt_phrase_at(t, i, "day after tomorrow"))) {
 			f->rel_days = 2;
 			i += n - 1;
 		} else if (strcmp(w, "today") == 0 || strcmp(w, "tonight") == 0) {
@@ -344,10 +329,10 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 		} else if (txt_fuzzy_eq(w, "tomorrow") || strcmp(w, "tmrw") == 0 ||
 		    strcmp(w, "tomorrows") == 0) {
 			f->rel_days = 1;
-		} else if ((n = phrase_at(t, i, "as soon as possible")) ||
-		    (n = phrase_at(t, i, "first thing")) ||
-		    (n = phrase_at(t, i, "first available")) ||
-		    (n = phrase_at(t, i, "next available"))) {
+		} else if ((n = txt_phrase_at(t, i, "as soon as possible")) ||
+		    (n = txt_phrase_at(t, i, "first thing")) ||
+		    (n = txt_phrase_at(t, i, "first available")) ||
+		    (n = txt_phrase_at(t, i, "next available"))) {
 			f->earliest = 1;
 			if (n == 2 && strcmp(w, "first") == 0 &&
 			    strcmp(t->w[i + 1], "thing") == 0)
@@ -358,7 +343,7 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			f->earliest = 1;
 		} else if (strcmp(w, "noon") == 0 || strcmp(w, "midday") == 0 ||
 		    strcmp(w, "lunchtime") == 0 ||
-		    (strcmp(w, "lunch") == 0 && !phrase_at(t, i, "lunch break"))) {
+		    (strcmp(w, "lunch") == 0 && !txt_phrase_at(t, i, "lunch break"))) {
 			f->hour = 12;
 			f->minute = 0;
 			f->ampm = 2;
@@ -379,9 +364,9 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 		    (strcmp(t->w[i - 1], "next") == 0 ||
 		    strcmp(t->w[i - 1], "following") == 0)) {
 			f->week_ahead = 1;
-		} else if ((n = phrase_at(t, i, "in a week")) ||
-		    (n = phrase_at(t, i, "a week from today")) ||
-		    (n = phrase_at(t, i, "one week from today"))) {
+		} else if ((n = txt_phrase_at(t, i, "in a week")) ||
+		    (n = txt_phrase_at(t, i, "a week from today")) ||
+		    (n = txt_phrase_at(t, i, "one week from today"))) {
 			f->rel_days = 7;
 			i += n - 1;
 		} else if (strcmp(w, "in") == 0 &&
@@ -391,14 +376,14 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 			f->rel_days = strncmp(t->w[i + 1 + n], "week", 4) == 0 ?
 			    7 * v : v;
 			i += n + 1;
-		} else if ((n = phrase_at(t, i, "end of the day")) ||
-		    (n = phrase_at(t, i, "end of day"))) {
+		} else if ((n = txt_phrase_at(t, i, "end of the day")) ||
+		    (n = txt_phrase_at(t, i, "end of day"))) {
 			/* "end of the day Friday": the last hours open */
 			f->part = DT_PART_EVENING;
 			i += n - 1;
-		} else if ((n = phrase_at(t, i, "end of the week")) ||
-		    (n = phrase_at(t, i, "end of this week")) ||
-		    (n = phrase_at(t, i, "end of next week"))) {
+		} else if ((n = txt_phrase_at(t, i, "end of the week")) ||
+		    (n = txt_phrase_at(t, i, "end of this week")) ||
+		    (n = txt_phrase_at(t, i, "end of next week"))) {
 			/* the last weekday: Friday */
 			f->wday = 5;
 			f->wday_mod = 1;
@@ -416,7 +401,7 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 				f->wday_mod = 2;
 			else if (i > 0 && strcmp(t->w[i - 1], "this") == 0)
 				f->wday_mod = 1;
-			if (phrase_at(t, i + n, "after next"))
+			if (txt_phrase_at(t, i + n, "after next"))
 				f->wday_mod = 3;
 			/* "a week from tuesday": the tuesday after next */
 			if (i >= 2 && strcmp(t->w[i - 1], "from") == 0 &&
@@ -476,10 +461,10 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 				f->rel = DT_BEFORE;
 			else if (than_at(t, i) != 0)
 				f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
-			if (phrase_at(t, i + n, "or later") ||
-			    phrase_at(t, i + n, "or after") ||
-			    phrase_at(t, i + n, "onwards") ||
-			    (i + n + 1 == t->n && phrase_at(t, i + n, "on")))
+			if (txt_phrase_at(t, i + n, "or later") ||
+			    txt_phrase_at(t, i + n, "or after") ||
+			    txt_phrase_at(t, i + n, "onwards") ||
+			    (i + n + 1 == t->n && txt_phrase_at(t, i + n, "on")))
 				f->rel = DT_AFTER;
 			i += n - 1;
 		} else if (expect == DT_EXPECT_DATE &&

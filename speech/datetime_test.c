@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "speech/datetime.h"
+#include "tests/harness/unit.h"
 
 #define A DT_AT
 #define AF DT_AFTER
@@ -457,16 +458,8 @@ test_speakable(void **state)
 	assert_int_equal(dt_parse_slot("2026-04-04T10:-5", &day, &m), -1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_phrasings),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_speakable),
-	};
-
-	setenv("TZ", "America/New_York", 1);
-	tzset();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(unit_tz_new_york, NULL,
+	cmocka_unit_test(test_phrasings),
+	cmocka_unit_test(test_flags),
+	cmocka_unit_test(test_speakable),
+)

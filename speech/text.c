@@ -238,3 +238,18 @@ txt_has_phrase(const struct tokens *t, const char *phrase)
 	}
 	return 0;
 }
+
+int
+txt_phrase_at(const struct tokens *t, int i, const char *phrase)
+{
+	struct tokens p;
+	int j;
+
+	txt_tokenize(phrase, &p);
+	if (p.n == 0 || i + p.n > t->n)
+		return 0;
+	for (j = 0; j < p.n; j++)
+		if (strcmp(t->w[i + j], p.w[j]) != 0)
+			return 0;
+	return p.n;
+}

@@ -36,5 +36,8 @@ int txt_is(const char *w, const char *const *list);
 int txt_find(const struct tokens *t, int from, const char *const *list);
 /* 1 if the phrase (space separated words) appears in t, fuzzily per word. */
 int txt_has_phrase(const struct tokens *t, const char *phrase);
+/* The phrase's words exactly at t->w[i] on: returns tokens used (0: not
+ * there). */
+int txt_phrase_at(const struct tokens *t, int i, const char *phrase);
 
 #endif

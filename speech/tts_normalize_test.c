@@ -13,6 +13,7 @@
 
 #include "speech/tts_normalize.h"
 #include "speech/tts_words.h"
+#include "tests/harness/unit.h"
 
 static const struct { const char *in, *want; } cases[] = {
 	/* times */
@@ -211,17 +212,11 @@ test_abbrev_is(void **state)
 	assert_false(tts_abbrev_is("Hello", 5));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_prons),
-		cmocka_unit_test(test_prons_config),
-		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_words),
-		cmocka_unit_test(test_abbrev_is),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_cases),
+	cmocka_unit_test(test_prons),
+	cmocka_unit_test(test_prons_config),
+	cmocka_unit_test(test_truncation),
+	cmocka_unit_test(test_words),
+	cmocka_unit_test(test_abbrev_is),
+)

@@ -14,6 +14,7 @@
 
 #include "speech/tts_pipe.h"
 #include "speech/tts_resample.h"
+#include "tests/harness/unit.h"
 
 #define IN_RATE 16000
 #define N_IN 16000
@@ -201,18 +202,12 @@ test_pipe_all_quiet(void **state)
 	assert_int_equal(s.frames, 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_passband),
-		cmocka_unit_test(test_stopband),
-		cmocka_unit_test(test_alignment),
-		cmocka_unit_test(test_bad_rates),
-		cmocka_unit_test(test_pipe_trim),
-		cmocka_unit_test(test_pipe_stop),
-		cmocka_unit_test(test_pipe_all_quiet),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_passband),
+	cmocka_unit_test(test_stopband),
+	cmocka_unit_test(test_alignment),
+	cmocka_unit_test(test_bad_rates),
+	cmocka_unit_test(test_pipe_trim),
+	cmocka_unit_test(test_pipe_stop),
+	cmocka_unit_test(test_pipe_all_quiet),
+)

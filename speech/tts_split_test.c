@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "speech/tts_split.h"
+#include "tests/harness/unit.h"
 
 /* Feed the fragments (NULL-terminated), the last one final; collect the
  * segments joined by '|'. */
@@ -144,16 +145,10 @@ test_no_boundary(void **state)
 	tts_split_free(&s);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole),
-		cmocka_unit_test(test_clauses),
-		cmocka_unit_test(test_fragments),
-		cmocka_unit_test(test_early_segment),
-		cmocka_unit_test(test_no_boundary),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_whole),
+	cmocka_unit_test(test_clauses),
+	cmocka_unit_test(test_fragments),
+	cmocka_unit_test(test_early_segment),
+	cmocka_unit_test(test_no_boundary),
+)

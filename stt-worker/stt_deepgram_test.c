@@ -26,6 +26,7 @@
 #include "log.h"
 #include "stt_engine.h"
 #include "tests/harness/peer_run.h"
+#include "tests/harness/unit.h"
 
 extern const struct stt_engine_ops stt_engine_deepgram;
 
@@ -556,17 +557,11 @@ test_bad_auth(void **state)
 	free(line);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_results),
-		cmocka_unit_test(test_pieces_and_finalize),
-		cmocka_unit_test(test_reconnect),
-		cmocka_unit_test(test_keepalive),
-		cmocka_unit_test(test_malformed_slow),
-		cmocka_unit_test(test_bad_auth),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_results),
+	cmocka_unit_test(test_pieces_and_finalize),
+	cmocka_unit_test(test_reconnect),
+	cmocka_unit_test(test_keepalive),
+	cmocka_unit_test(test_malformed_slow),
+	cmocka_unit_test(test_bad_auth),
+)

@@ -16,6 +16,7 @@
 
 #include "speech/resample.h"
 #include "vad.h"
+#include "tests/harness/unit.h"
 
 static int16_t tone_f[VAD_FRAME], quiet_f[VAD_FRAME];
 
@@ -296,19 +297,13 @@ test_answer_incomplete(void **state)
 	assert_int_equal(vad_expect_parse(NULL), VAD_EXPECT_ANY);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_onset_and_endpoint),
-		cmocka_unit_test(test_preroll),
-		cmocka_unit_test(test_digits_pause),
-		cmocka_unit_test(test_answer_incomplete),
-		cmocka_unit_test(test_noise_and_force),
-		cmocka_unit_test(test_noise_floor),
-		cmocka_unit_test(test_upsample),
-		cmocka_unit_test(test_downsample),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_onset_and_endpoint),
+	cmocka_unit_test(test_preroll),
+	cmocka_unit_test(test_digits_pause),
+	cmocka_unit_test(test_answer_incomplete),
+	cmocka_unit_test(test_noise_and_force),
+	cmocka_unit_test(test_noise_floor),
+	cmocka_unit_test(test_upsample),
+	cmocka_unit_test(test_downsample),
+)

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "log.h"
 #include "tts_calls.h"
+#include "tests/harness/unit.h"
 
 #define ADDR "inproc://tts-calls-test"
 
@@ -265,15 +266,9 @@ test_parallel_and_end(void **state)
 	assert_int_equal(tts_calls_count(), 1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_segments),
-		cmocka_unit_test(test_fragments),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_parallel_and_end),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_segments),
+	cmocka_unit_test(test_fragments),
+	cmocka_unit_test(test_cancel),
+	cmocka_unit_test(test_parallel_and_end),
+)

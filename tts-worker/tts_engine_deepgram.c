@@ -33,29 +33,19 @@ dg_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 {
 	struct dg_tts *e;
 	const char *s, *key;
-	size_t l;
 
-	if ((key = getenv("DEEPGRAM_API_KEY")) == NULL || key[0] == '\0') {
-		snprintf(err, errlen, "deepgram: DEEPGRAM_API_KEY is not set");
+	if ((key = tts_http_api_key("deepgram", "DEEPGRAM_API_KEY", err,
+	    errlen)) == NULL)
 		return -1;
-	}
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(e->base_url, sizeof(e->base_url), "https://api.deepgram.com");
 	snprintf(e->model, sizeof(e->model), "aura-asteria-en");
-	if (cfg && config_lookup_string(cfg, "tts.deepgram.base_url", &s))
-		snprintf(e->base_url, sizeof(e->base_url), "%s", s);
 	if (cfg && config_lookup_string(cfg, "tts.deepgram.model", &s))
 		snprintf(e->model, sizeof(e->model), "%s", s);
-	l = strlen(e->base_url);
-	while (l > 0 && e->base_url[l - 1] == '/')
-		e->base_url[--l] = '\0';
-	if (strncmp(e->base_url, "https://", 8) != 0 &&
-	    strncmp(e->base_url, "http://", 7) != 0) {
-		snprintf(err, errlen, "tts.deepgram.base_url must start with "
-		    "https://");
+	if (tts_http_base_url(cfg, "deepgram", "https://api.deepgram.com",
+	    e->base_url, sizeof(e->base_url), err, errlen) != 0) {
 		free(e);
 		return -1;
 	}

@@ -43,35 +43,24 @@ el_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 {
 	struct el_tts *e;
 	const char *s, *key;
-	size_t l;
 
-	if ((key = getenv("ELEVENLABS_API_KEY")) == NULL || key[0] == '\0') {
-		snprintf(err, errlen, "elevenlabs: ELEVENLABS_API_KEY is not set");
+	if ((key = tts_http_api_key("elevenlabs", "ELEVENLABS_API_KEY", err,
+	    errlen)) == NULL)
 		return -1;
-	}
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	e->latency = -1;
-	snprintf(e->base_url, sizeof(e->base_url), "https://api.elevenlabs.io");
 	snprintf(e->voice_id, sizeof(e->voice_id), "21m00Tcm4TlvDq8ikWAM");
 	snprintf(e->model_id, sizeof(e->model_id), "eleven_flash_v2_5");
-	if (cfg && config_lookup_string(cfg, "tts.elevenlabs.base_url", &s))
-		snprintf(e->base_url, sizeof(e->base_url), "%s", s);
 	if (cfg && config_lookup_string(cfg, "tts.elevenlabs.voice_id", &s))
 		snprintf(e->voice_id, sizeof(e->voice_id), "%s", s);
 	if (cfg && config_lookup_string(cfg, "tts.elevenlabs.model_id", &s))
 		snprintf(e->model_id, sizeof(e->model_id), "%s", s);
-	l = strlen(e->base_url);
-	while (l > 0 && e->base_url[l - 1] == '/')
-		e->base_url[--l] = '\0';
-	if (strncmp(e->base_url, "https://", 8) != 0 &&
-	    strncmp(e->base_url, "http://", 7) != 0) {
-		snprintf(err, errlen, "tts.elevenlabs.base_url must start with "
-		    "https://");
+	if (tts_http_base_url(cfg, "elevenlabs", "https://api.elevenlabs.io",
+	    e->base_url, sizeof(e->base_url), err, errlen) != 0)
 		goto fail;
-	}
 	if (e->voice_id[0] == '\0' ||
 	    strspn(e->voice_id, ID_CHARS) != strlen(e->voice_id)) {
 		snprintf(err, errlen, "tts.elevenlabs.voice_id '%s' is not a "

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "speech/tts_engine.h"
+#include "tests/harness/unit.h"
 
 #define MAX_SAMPLES (8000 * 30)
 #define SHORT "Thank you for calling Otto's Auto."
@@ -297,17 +298,11 @@ test_threads(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_voices),
-		cmocka_unit_test(test_streams),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_rate),
-		cmocka_unit_test(test_threads),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_voices),
+	cmocka_unit_test(test_streams),
+	cmocka_unit_test(test_cancel),
+	cmocka_unit_test(test_errors),
+	cmocka_unit_test(test_rate),
+	cmocka_unit_test(test_threads),
+)

@@ -442,3 +442,39 @@ tts_http_post_json(struct tts_http *h, const char *url, const char *auth,
 	free(text);
 	return rc;
 }
+
+const char *
+tts_http_api_key(const char *vendor, const char *env, char *err,
+    size_t errlen)
+{
+	const char *key = getenv(env);
+
+	if (key == NULL || key[0] == '\0') {
+		snprintf(err, errlen, "%s: %s is not set", vendor, env);
+		return NULL;
+	}
+	return key;
+}
+
+int
+tts_http_base_url(const config_t *cfg, const char *vendor, const char *def,
+    char *out, size_t len, char *err, size_t errlen)
+{
+	char path[64];
+	const char *s;
+	size_t l;
+
+	snprintf(path, sizeof(path), "tts.%s.base_url", vendor);
+	if (cfg == NULL || !config_lookup_string(cfg, path, &s))
+		s = def;
+	snprintf(out, len, "%s", s);
+	l = strlen(out);
+	while (l > 0 && out[l - 1] == '/')
+		out[--l] = '\0';
+	if (strncmp(out, "https://", 8) != 0 &&
+	    strncmp(out, "http://", 7) != 0) {
+		snprintf(err, errlen, "%s must start with https://", path);
+		return -1;
+	}
+	return 0;
+}

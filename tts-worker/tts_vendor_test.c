@@ -26,6 +26,7 @@
 #include "tests/harness/peer_run.h"
 #include "speech/tts_engine.h"
 #include "tts_http.h"
+#include "tests/harness/unit.h"
 
 #define KEY "test-key-123"
 
@@ -461,20 +462,14 @@ test_error_text(void **state)
 	assert_int_equal(tts_http_error_text("{\"x\":1}", out, sizeof(out)), -1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_error_text),
-		cmocka_unit_test(test_init_errors),
-		cmocka_unit_test(test_dg_streams),
-		cmocka_unit_test(test_dg_cancel),
-		cmocka_unit_test(test_dg_errors),
-		cmocka_unit_test(test_dg_timeouts),
-		cmocka_unit_test(test_el_streams),
-		cmocka_unit_test(test_el_errors),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+	cmocka_unit_test(test_find),
+	cmocka_unit_test(test_error_text),
+	cmocka_unit_test(test_init_errors),
+	cmocka_unit_test(test_dg_streams),
+	cmocka_unit_test(test_dg_cancel),
+	cmocka_unit_test(test_dg_errors),
+	cmocka_unit_test(test_dg_timeouts),
+	cmocka_unit_test(test_el_streams),
+	cmocka_unit_test(test_el_errors),
+)

@@ -24,6 +24,7 @@
 #include "scenario.h"
 #include "twiml.h"
 #include "wsframe.h"
+#include "tests/harness/unit.h"
 
 /* expect.c reports through call_fail; here it just collects. */
 void
@@ -635,26 +636,20 @@ test_wsframe(void **state)
 	assert_false(ws_upgrade_ok("HTTP/1.1 403 Forbidden\r\n\r\n", 28));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scenario_good),
-		cmocka_unit_test(test_scenario_defaults),
-		cmocka_unit_test(test_scenario_bad),
-		cmocka_unit_test(test_playout_marks),
-		cmocka_unit_test(test_playout_clear),
-		cmocka_unit_test(test_playout_ring),
-		cmocka_unit_test(test_heard_normalise),
-		cmocka_unit_test(test_heard_contains),
-		cmocka_unit_test(test_heard_contains_negative),
-		cmocka_unit_test(test_corpus_in_sync),
-		cmocka_unit_test(test_twiml),
-		cmocka_unit_test(test_appt_match),
-		cmocka_unit_test(test_verdict_check),
-		cmocka_unit_test(test_eval),
-		cmocka_unit_test(test_wsframe),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_scenario_good),
+	cmocka_unit_test(test_scenario_defaults),
+	cmocka_unit_test(test_scenario_bad),
+	cmocka_unit_test(test_playout_marks),
+	cmocka_unit_test(test_playout_clear),
+	cmocka_unit_test(test_playout_ring),
+	cmocka_unit_test(test_heard_normalise),
+	cmocka_unit_test(test_heard_contains),
+	cmocka_unit_test(test_heard_contains_negative),
+	cmocka_unit_test(test_corpus_in_sync),
+	cmocka_unit_test(test_twiml),
+	cmocka_unit_test(test_appt_match),
+	cmocka_unit_test(test_verdict_check),
+	cmocka_unit_test(test_eval),
+	cmocka_unit_test(test_wsframe),
+)

@@ -1,0 +1,98 @@
+/*
+ * fake_core.c - the recording agent core of the brain tests (see
+ * fake_core.h).  Test support only; no process talks to it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "tests/fakes/fake_core.h"
+
+time_t
+fake_core_at(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+void
+fake_core_reset(struct fake_core *f, time_t now)
+{
+	int i;
+
+	for (i = 0; i < f->ntools; i++)
+		json_decref(f->args[i]);
+	memset(f, 0, sizeof(*f));
+	f->now = now;
+}
+
+void
+fake_core_tool(struct fake_core *f, const char *tool, json_t *args)
+{
+	if (f->ntools < FAKE_MAX_SAYS) {
+		snprintf(f->tools[f->ntools], sizeof(f->tools[0]), "%s", tool);
+		f->args[f->ntools++] = json_incref(args);
+	}
+}
+
+void
+fake_core_say(void *core, const char *text, int close)
+{
+	struct fake_core *f = core;
+
+	if (f->nsays < FAKE_MAX_SAYS) {
+		snprintf(f->says[f->nsays], sizeof(f->says[0]), "%s", text);
+		f->say_us[f->nsays] = fd_mono_us();
+		f->close[f->nsays++] = close;
+	}
+}
+
+void
+fake_core_hint(void *core, const char *expect, const char *const *w,
+    size_t n)
+{
+	struct fake_core *f = core;
+
+	(void)w;
+	(void)n;
+	snprintf(f->hint, sizeof(f->hint), "%s", expect);
+}
+
+void
+fake_core_hangup(void *core, const char *reason)
+{
+	struct fake_core *f = core;
+
+	snprintf(f->hangup, sizeof(f->hangup), "%s", reason);
+}
+
+void
+fake_core_transfer(void *core, const char *to, const char *reason)
+{
+	struct fake_core *f = core;
+
+	(void)reason;
+	snprintf(f->transfer_to, sizeof(f->transfer_to), "%s", to);
+}
+
+void
+fake_core_outcome(void *core, const char *outcome, const char *notes)
+{
+	struct fake_core *f = core;
+
+	(void)notes;
+	snprintf(f->outcome, sizeof(f->outcome), "%s", outcome);
+}
+
+time_t
+fake_core_now(void *core)
+{
+	return ((struct fake_core *)core)->now;
+}
