@@ -68,7 +68,7 @@ struct fd_pl_speech_stopped {        /* FD_MSG_SPEECH_STOPPED */
 struct fd_pl_transcript {            /* FD_MSG_TRANSCRIPT */
 	const char *text;
 	int final;
-	double confidence;
+	double confidence;               /* 0..1 */
 	int64_t start_ms;
 	int64_t end_ms;
 	int64_t speech_end_us;           /* fd_mono_us() at the end of speech */
@@ -94,6 +94,7 @@ struct fd_pl_audio_mark {            /* FD_MSG_AUDIO_MARK (ref = utterance id) *
 
 struct fd_pl_tts_error {             /* FD_MSG_TTS_ERROR (ref = utterance id) */
 	const char *error;
+	int64_t seg;                     /* optional: the segment that failed */
 };
 
 struct fd_pl_hangup {                /* FD_MSG_HANGUP */
