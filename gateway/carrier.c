@@ -28,7 +28,10 @@ struct carrier_job {
 	uint32_t ref;
 	char call_id[FD_CALL_ID_LEN];
 	struct carrier_cfg cfg;
-	json_t *req;                    /* the frame's payload */
+	json_t *req;                    /* the frame's payload, which
+					   tr / oc point into */
+	struct fd_pl_transfer tr;       /* FD_MSG_TRANSFER */
+	struct fd_pl_outbound_call oc;  /* FD_MSG_OUTBOUND_CALL */
 };
 
 static const struct carrier_ops *carrier = &carrier_twilio;
@@ -59,21 +62,24 @@ static void
 queue_job(const struct fd_frame *f)
 {
 	struct carrier_job *cj;
-	json_t *req;
 
-	if ((req = fd_frame_json(f)) == NULL)
-		return;
 	if ((cj = calloc(1, sizeof(*cj))) == NULL) {
 		log_err(f->call_id, "carrier: out of memory, %s dropped",
 		    fd_msg_name(f->type));
-		json_decref(req);
+		return;
+	}
+	if (f->type == FD_MSG_TRANSFER)
+		cj->req = fd_bus_read_transfer(f, &cj->tr);
+	else
+		cj->req = fd_bus_read_outbound_call(f, &cj->oc);
+	if (cj->req == NULL) {
+		free(cj);
 		return;
 	}
 	cj->j.run = run_job;
 	cj->j.discard = job_discard;
 	cj->type = f->type;
 	cj->ref = f->ref;
-	cj->req = req;
 	snprintf(cj->call_id, sizeof(cj->call_id), "%s", f->call_id);
 	pthread_mutex_lock(&gw_lock);
 	snprintf(cj->cfg.api_base, sizeof(cj->cfg.api_base), "%s",
@@ -147,11 +153,10 @@ retry_loop(struct carrier_job *cj, const char *what,
 static int
 attempt_transfer(struct carrier_job *cj, char *err, size_t errlen)
 {
-	const char *to = json_string_value(json_object_get(cj->req, "to"));
 	char *twiml;
 	int rv;
 
-	if ((twiml = twiml_dial(to)) == NULL) {
+	if ((twiml = twiml_dial(cj->tr.to)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
@@ -163,10 +168,10 @@ attempt_transfer(struct carrier_job *cj, char *err, size_t errlen)
 static void
 do_transfer(struct carrier_job *cj)
 {
-	const char *to = json_string_value(json_object_get(cj->req, "to"));
+	const char *to = cj->tr.to;
 	char err[256];
 
-	if (to == NULL || to[0] == '\0' || strlen(to) > 64) {
+	if (to[0] == '\0' || strlen(to) > 64) {
 		log_err(cj->call_id, "transfer: missing or bad 'to'");
 		return;
 	}
@@ -190,70 +195,46 @@ static void
 publish_result(struct carrier_job *cj, const char *sid, const char *status,
     const char *error)
 {
-	json_t *r;
-	json_t *to = json_object_get(cj->req, "to");
-	json_t *purpose = json_object_get(cj->req, "purpose");
-	json_t *appt = json_object_get(cj->req, "appointment_id");
+	/* the request's fields are echoed: the scheduler matches the
+	 * result to its job's attempt */
+	struct fd_pl_outbound_result r = { .to = cj->oc.to, .call_id = sid,
+	    .status = status, .error = error, .purpose = cj->oc.purpose,
+	    .appointment_id = cj->oc.appointment_id, .job_id = cj->oc.job_id,
+	    .attempt = cj->oc.attempt,
+	    .idempotency_key = cj->oc.idempotency_key };
 
-	r = json_pack("{s:O?, s:s}", "to", to, "status", status);
-	if (r == NULL)
-		return;
-	if (sid && sid[0])
-		json_object_set_new(r, "call_id", json_string(sid));
-	if (error)
-		json_object_set_new(r, "error", json_string(error));
-	if (purpose)
-		json_object_set(r, "purpose", purpose);
-	if (appt)
-		json_object_set(r, "appointment_id", appt);
-	/* the scheduler matches the result to its job's attempt */
-	if (json_is_integer(json_object_get(cj->req, "job_id"))) {
-		json_object_set(r, "job_id", json_object_get(cj->req, "job_id"));
-		json_object_set(r, "attempt", json_object_get(cj->req,
-		    "attempt"));
-		json_object_set(r, "idempotency_key", json_object_get(cj->req,
-		    "idempotency_key"));
-	}
-	fd_bus_publish_json(&gw_bus, FD_MSG_OUTBOUND_RESULT,
-	    (sid && fd_call_id_valid(sid)) ? sid : "", cj->ref, r);
-	json_decref(r);
+	fd_bus_publish_outbound_result(&gw_bus,
+	    (sid && fd_call_id_valid(sid)) ? sid : "", cj->ref, &r);
 }
 
 static void
 do_outbound(struct carrier_job *cj)
 {
-	const char *to = json_string_value(json_object_get(cj->req, "to"));
-	const char *from = json_string_value(json_object_get(cj->req, "from"));
-	const char *purpose = json_string_value(json_object_get(cj->req,
-	    "purpose"));
-	json_t *appt = json_object_get(cj->req, "appointment_id");
+	const char *to = cj->oc.to, *from = cj->oc.from;
+	const char *purpose = cj->oc.purpose;
 	char sid[FD_CALL_ID_LEN] = "", status[32] = "", err[256] = "";
 	char *url, *status_cb, apptbuf[32];
 	struct sbuf b;
 	uint64_t pause_us = 500000;
 	int i, rv = -1;
 
-	if (from == NULL || from[0] == '\0')
+	if (from[0] == '\0')
 		from = cj->cfg.from;    /* business.phone when queued */
-	if (to == NULL || to[0] == '\0' || from == NULL || from[0] == '\0') {
+	if (to[0] == '\0' || from[0] == '\0') {
 		log_err(NULL, "outbound call: missing 'to' or 'from'");
 		publish_result(cj, NULL, "failed", "missing to or from");
 		return;
 	}
 	sbuf_init(&b);
 	sbuf_printf(&b, "%s/twilio/voice", cj->cfg.public_url);
-	if (purpose && purpose[0]) {
+	if (purpose[0]) {
 		sbuf_add(&b, "?purpose=");
 		sbuf_add_urlenc(&b, purpose);
 	}
-	if (json_is_integer(appt) || json_is_string(appt)) {
-		if (json_is_integer(appt))
-			snprintf(apptbuf, sizeof(apptbuf), "%lld",
-			    (long long)json_integer_value(appt));
-		else
-			snprintf(apptbuf, sizeof(apptbuf), "%s",
-			    json_string_value(appt));
-		sbuf_add(&b, purpose && purpose[0] ? "&" : "?");
+	if (cj->oc.appointment_id != 0) {
+		snprintf(apptbuf, sizeof(apptbuf), "%lld",
+		    (long long)cj->oc.appointment_id);
+		sbuf_add(&b, purpose[0] ? "&" : "?");
 		sbuf_add(&b, "appointment_id=");
 		sbuf_add_urlenc(&b, apptbuf);
 	}
@@ -281,7 +262,7 @@ do_outbound(struct carrier_job *cj)
 	}
 	if (rv == 0) {
 		log_info(sid, "outbound call to %s placed (%s, purpose %s)", to,
-		    status[0] ? status : "queued", purpose ? purpose : "-");
+		    status[0] ? status : "queued", purpose[0] ? purpose : "-");
 		publish_result(cj, sid, status[0] ? status : "queued", NULL);
 	} else
 		publish_result(cj, NULL, "failed", err[0] ? err : "stopped");
