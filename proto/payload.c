@@ -355,3 +355,11 @@ fd_pl_frame(const struct fd_frame *f, void *out, char *err, size_t errlen)
 	}
 	return j;
 }
+
+const char *
+fd_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}

@@ -175,6 +175,11 @@ json_t *fd_pl_json(int type, const void *in, char *err, size_t errlen);
 json_t *fd_pl_frame(const struct fd_frame *f, void *out, char *err,
     size_t errlen);
 
+/* A string member of a JSON object that has no struct here (a tool's
+ * result, a stored session): "" when o is not an object, or the key is
+ * absent or not a string. */
+const char *fd_jstr(const json_t *o, const char *key);
+
 #define FD_PL_TYPED(name, TYPE)                                              \
 	static inline int fd_pl_read_##name(json_t *j,                       \
 	    struct fd_pl_##name *m, char *err, size_t errlen)                \
