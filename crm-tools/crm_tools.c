@@ -22,6 +22,7 @@
 #include "crm.h"
 #include "crm_util.h"
 #include "log.h"
+#include "proto/payload.h"
 #include "proto/tool_schema.h"
 
 const struct crm_tool crm_tools[] = {
@@ -245,11 +246,12 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 {
 	const struct crm_tool *t = NULL;
 	const struct fd_tool_schema *ts;
+	struct fd_pl_tool_req q;
 	struct crm_ctx c;
 	uint64_t t0 = fd_mono_us();
-	json_t *res = NULL, *rep, *v, *own_args = NULL, *spooled = NULL;
-	const char *s;
+	json_t *res = NULL, *rep, *own_args = NULL, *spooled = NULL;
 	char err[200];
+	int bad;
 
 	memset(&c, 0, sizeof(c));
 	c.w = w;
@@ -257,28 +259,25 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	c.replay = replay;
 	c.spool_key = spool_key;
 	c.now = time(NULL);
-	c.tool = json_string_value(json_object_get(req, "tool"));
-	c.args = json_object_get(req, "args");
-	if (c.args == NULL || json_is_null(c.args))
-		c.args = own_args = json_object();
-	if (c.tool == NULL) {
-		c.tool = "?";
-		crm_fail(&c, "bad_request", "no tool named");
+	/* the envelope {tool, args?, now?, caller?} (proto/payload.h) */
+	if ((bad = fd_pl_read_tool_req(req, &q, err, sizeof(err))) != 0)
+		q = (struct fd_pl_tool_req){ .tool = "?", .now = "",
+		    .caller = "" };
+	c.tool = q.tool;
+	c.args = q.args ? q.args : (own_args = json_object());
+	if (bad) {
+		crm_fail(&c, "bad_request", "%s", err);
 	} else if ((t = crm_tool_find(c.tool)) == NULL) {
 		crm_fail(&c, "unknown_tool", "no tool '%.64s'", c.tool);
-	} else if (!json_is_object(c.args)) {
-		crm_fail(&c, "bad_args", "args must be an object");
 	} else if ((ts = fd_tool_schema_find(c.tool)) == NULL) {
 		crm_fail(&c, "internal", "tool '%s' has no schema", c.tool);
 	} else if (fd_tool_args_check(ts, c.args, err, sizeof(err)) != 0) {
 		crm_fail(&c, "bad_args", "%s: %s", c.tool, err);
-	} else if ((v = json_object_get(req, "now")) != NULL &&
-	    (!json_is_string(v) || (*(s = json_string_value(v)) &&
-	    fd_time_parse(s, &c.now) != 0))) {
+	} else if (q.now[0] && fd_time_parse(q.now, &c.now) != 0) {
 		crm_fail(&c, "bad_args", "now must be YYYY-MM-DDTHH:MM:SS");
 	} else {
-		if ((s = json_string_value(json_object_get(req, "caller")))
-		    && crm_phone_norm(s, c.caller, sizeof(c.caller)) != 0)
+		if (q.caller[0] && crm_phone_norm(q.caller, c.caller,
+		    sizeof(c.caller)) != 0)
 			c.caller[0] = '\0';
 		if (!(t->flags & T_NODB) && !crm_db_ready)
 			crm_fail(&c, "db_unavailable", "the database is "
