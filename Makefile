@@ -36,7 +36,8 @@ LIB_SSL  = $(call pc,libssl libcrypto)
 CFLAGS  += $(shell pkg-config --cflags pocketsphinx sphinxbase libpq 2>/dev/null)
 
 # the library every program links: proto + common
-COMMON_SRCS = proto/proto.c proto/payload.c common/log.c common/config.c common/daemon.c \
+COMMON_SRCS = proto/proto.c proto/payload.c proto/tool_schema.c \
+              common/log.c common/config.c common/daemon.c \
               common/bus.c common/rpc.c common/clock.c common/mulaw.c common/business.c common/twilio.c \
               common/outbound.c
 COMMON_LIB  = $(BUILD)/lib/libfdcommon.a

@@ -600,10 +600,10 @@ offer_alternatives(struct brain_call *c, json_t *alts)
 	s.n = 0;
 	s.day = 0;
 	json_array_foreach(alts, i, x) {
-		const char *str = json_is_string(x) ? json_string_value(x) :
-		    json_string_value(json_object_get(x, "start"));
+		const char *str = json_string_value(x);
 
-		if (s.n < MAX_SLOTS && dt_parse_slot(str, &d, &m) == 0 &&
+		if (str && s.n < MAX_SLOTS &&
+		    dt_parse_slot(str, &d, &m) == 0 &&
 		    (s.n == 0 || d == s.day)) {
 			s.day = d;
 			s.min[s.n++] = m;
@@ -620,15 +620,14 @@ offer_alternatives(struct brain_call *c, json_t *alts)
 	ask(c, ASK_PICK);
 }
 
-/* Book or move failed with alternatives, or for good; 1 if answered. */
+/* Book or move failed with alternatives, or for good; 1 if answered.
+ * crm-tools puts the alternatives, an array of start times, at the top
+ * of a failed reply (crm-tools/TOOLS.md). */
 static int
 refused(struct brain_call *c, json_t *rep)
 {
 	json_t *alts = json_object_get(rep, "alternatives");
 
-	if (alts == NULL)
-		alts = json_object_get(json_object_get(rep, "result"),
-		    "alternatives");
 	/* slot_taken, closed, outside_hours, in_past: all come with the
 	 * nearest free starts */
 	if (json_array_size(alts) > 0) {

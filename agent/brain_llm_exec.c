@@ -18,7 +18,7 @@
 #include "brain_llm_int.h"
 #include "speech/datetime.h"
 #include "llm_history.h"
-#include "llm_schema.h"
+#include "proto/tool_schema.h"
 #include "log.h"
 
 #define RESULT_MAX 8000         /* characters of a tool result sent back */
@@ -327,8 +327,8 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		lc->stats.tools_refused++;
 		return fail("bad_args", "%s%sarguments too long", "", "");
 	}
-	if ((args = llm_args_parse(tc->args, err, sizeof(err))) == NULL ||
-	    llm_schema_check(t->check, args, err, sizeof(err)) != 0) {
+	if ((args = fd_args_parse(tc->args, err, sizeof(err))) == NULL ||
+	    fd_schema_check(t->check, args, err, sizeof(err)) != 0) {
 		log_info(c->st.call_id, "llm tool %s refused: %s (%.200s)",
 		    t->name, err, tc->args);
 		json_decref(args);

@@ -57,20 +57,21 @@ id_of(const struct call *c)
 	return c->bc.st.call_id;
 }
 
+/* Publish the typed payload pl of `type` (proto/payload.h); a type
+ * without a payload (PAUSE, RESUME, CLEAR, SAY_CANCEL: the ref says it
+ * all) goes as an empty object. */
 static void
-publish(struct call *c, int type, uint32_t ref, json_t *obj)
+publish(struct call *c, int type, uint32_t ref, const void *pl)
 {
 	int rv;
 
-	if (obj == NULL) {
-		log_err(id_of(c), "%s: out of memory", fd_msg_name(type));
-		return;
-	}
-	if ((rv = fd_bus_publish_json(c->ctx->bus, type, id_of(c), ref,
-	    obj)) != 0)
+	if (pl != NULL)
+		rv = fd_bus_publish_pl(c->ctx->bus, type, id_of(c), ref, pl);
+	else
+		rv = fd_bus_publish(c->ctx->bus, type, id_of(c), ref, "{}", 2);
+	if (rv != 0)
 		log_warnx(id_of(c), "publish %s: %s", fd_msg_name(type),
 		    nng_strerror(rv));
-	json_decref(obj);
 }
 
 static void
@@ -220,13 +221,16 @@ do_end(struct call *c)
 	c->ended_us = fd_mono_us();
 	c->end_due_us = 0;
 	if (c->end == END_TRANSFER) {
-		publish(c, FD_MSG_TRANSFER, 0, json_pack("{s:s, s:s}", "to",
-		    c->end_to, "reason", c->end_reason));
+		struct fd_pl_transfer m = { .to = c->end_to,
+		    .reason = c->end_reason };
+
+		publish(c, FD_MSG_TRANSFER, 0, &m);
 		log_info(id_of(c), "transfer to %s (%s)", c->end_to,
 		    c->end_reason);
 	} else {
-		publish(c, FD_MSG_HANGUP, 0, json_pack("{s:s}", "reason",
-		    c->end_reason));
+		struct fd_pl_hangup m = { .reason = c->end_reason };
+
+		publish(c, FD_MSG_HANGUP, 0, &m);
 		log_info(id_of(c), "hangup (%s)", c->end_reason);
 	}
 }
@@ -310,7 +314,7 @@ pause_for(struct call *c, struct utt *u)
 		return;
 	c->paused_utt = u->id;
 	c->paused_us = fd_mono_us();
-	publish(c, FD_MSG_PAUSE, u->id, json_object());
+	publish(c, FD_MSG_PAUSE, u->id, NULL);
 	log_debug(id_of(c), "caller talks over utt %u: paused", u->id);
 }
 
@@ -347,7 +351,7 @@ resume_play(struct call *c, const char *why)
 	for (i = 0; i < UTT_RING; i++)
 		if (c->utts[i].id && !c->utts[i].done)
 			c->utts[i].est_end_us += d;
-	publish(c, FD_MSG_RESUME, c->paused_utt, json_object());
+	publish(c, FD_MSG_RESUME, c->paused_utt, NULL);
 	log_info(id_of(c), "false interruption (%s): utt %u resumed after "
 	    "%llu ms", why, c->paused_utt, (unsigned long long)(d / MS));
 	c->paused_utt = 0;
@@ -363,8 +367,8 @@ barge_in(struct call *c, const char *why)
 	c->paused_utt = 0;
 	if (u == NULL)
 		return;
-	publish(c, FD_MSG_CLEAR, u->id, json_object());
-	publish(c, FD_MSG_SAY_CANCEL, u->id, json_object());
+	publish(c, FD_MSG_CLEAR, u->id, NULL);
+	publish(c, FD_MSG_SAY_CANCEL, u->id, NULL);
 	log_info(id_of(c), "barge-in (%s): utt %u cut", why, u->id);
 	for (i = 0; i < UTT_RING; i++)
 		if (c->utts[i].id && !c->utts[i].done &&
@@ -380,6 +384,7 @@ static void
 core_say(void *arg, const char *text, int close)
 {
 	struct call *c = arg;
+	struct fd_pl_say m = { .text = text, .last = 1 };
 	struct utt *u;
 	uint32_t id;
 
@@ -400,8 +405,7 @@ core_say(void *arg, const char *text, int close)
 	/* ~14 characters a second, then slack for lost marks */
 	u->est_end_us = u->sent_us + (uint64_t)strlen(text) * 70 * MS +
 	    UTT_SLACK_US;
-	publish(c, FD_MSG_SAY, id, json_pack("{s:s, s:b}", "text", text,
-	    "last", 1));
+	publish(c, FD_MSG_SAY, id, &m);
 	if (c->latency_from_us) {
 		log_info(id_of(c), "turn latency %.1f ms (speech end to say)",
 		    (double)(int64_t)(u->sent_us - c->latency_from_us) / 1000.0);
@@ -433,13 +437,13 @@ static void
 core_hint(void *arg, const char *expect, const char *const *words, size_t n)
 {
 	struct call *c = arg;
-	json_t *w = json_array();
+	struct fd_pl_stt_hint m = { .expect = expect, .words = json_array() };
 	size_t i;
 
 	for (i = 0; words && i < n; i++)
-		json_array_append_new(w, json_string(words[i]));
-	publish(c, FD_MSG_STT_HINT, 0, json_pack("{s:s, s:o}", "expect",
-	    expect, "words", w));
+		json_array_append_new(m.words, json_string(words[i]));
+	publish(c, FD_MSG_STT_HINT, 0, &m);
+	json_decref(m.words);
 }
 
 static void
@@ -493,13 +497,19 @@ static const struct core_ops core = {
 
 /* ---- events ---- */
 
-static const char *
-jstr(json_t *j, const char *key)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-
-	return s ? s : "";
-}
+/* The typed payload of each frame the agent handles; the member for a
+ * frame's type is filled by fd_bus_read_pl. */
+union frame_pl {
+	struct fd_pl_call_start call_start;
+	struct fd_pl_call_end call_end;
+	struct fd_pl_dtmf dtmf;
+	struct fd_pl_mark mark;
+	struct fd_pl_speech_started speech_started;
+	struct fd_pl_speech_stopped speech_stopped;
+	struct fd_pl_transcript transcript;
+	struct fd_pl_audio_mark audio_mark;
+	struct fd_pl_tts_error tts_error;
+};
 
 static void
 read_customer(struct call *c, json_t *rep)
@@ -601,10 +611,10 @@ resume(struct call *c)
 }
 
 static void
-on_call_start(struct call *c, json_t *j)
+on_call_start(struct call *c, const struct fd_pl_call_start *m)
 {
 	struct call_state *st = &c->bc.st;
-	const char *now = jstr(j, "now");
+	const char *now = m->now;
 	json_t *rep;
 
 	if (c->started) {
@@ -614,21 +624,19 @@ on_call_start(struct call *c, json_t *j)
 	c->started = 1;
 	bind_core(c);
 	st->max_misunderstandings = agent_cfg.max_misunderstandings;
-	snprintf(st->from, sizeof(st->from), "%s", jstr(j, "from"));
-	snprintf(st->to, sizeof(st->to), "%s", jstr(j, "to"));
+	snprintf(st->from, sizeof(st->from), "%s", m->from);
+	snprintf(st->to, sizeof(st->to), "%s", m->to);
 	snprintf(st->direction, sizeof(st->direction), "%s",
-	    *jstr(j, "direction") ? jstr(j, "direction") : "inbound");
+	    *m->direction ? m->direction : "inbound");
 	/* an outbound call rang the customer: `to` is their number */
 	st->caller_blocked = blocked_number(call_party(st));
-	if (json_integer_value(json_object_get(j, "job_id")) > 0) {
-		snprintf(st->job_id, sizeof(st->job_id), "%lld", (long long)
-		    json_integer_value(json_object_get(j, "job_id")));
-		st->job_attempt = (int)json_integer_value(json_object_get(j,
-		    "attempt"));
-		snprintf(st->job_kind, sizeof(st->job_kind), "%s",
-		    jstr(j, "kind"));
+	if (m->job_id > 0) {
+		snprintf(st->job_id, sizeof(st->job_id), "%lld",
+		    (long long)m->job_id);
+		st->job_attempt = (int)m->attempt;
+		snprintf(st->job_kind, sizeof(st->job_kind), "%s", m->kind);
 		snprintf(st->answered_by, sizeof(st->answered_by), "%s",
-		    jstr(j, "answered_by"));
+		    m->answered_by);
 	}
 	if (fd_callclock_init(&c->clock, now) != 0) {
 		log_warnx(id_of(c), "call_start now '%s' unparsable: real time",
@@ -641,10 +649,9 @@ on_call_start(struct call *c, json_t *j)
 	 * "anonymous" for a phone) */
 	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "from", st->caller_blocked && !call_outbound(st) ? "" : st->from,
-	    "to", st->to,
-	    "direction", st->direction, "stream_sid", jstr(j, "stream_sid"),
-	    "gateway", jstr(j, "gateway"), "gateway_boot",
-	    jstr(j, "gateway_boot")));
+	    "to", st->to, "direction", st->direction, "stream_sid",
+	    m->stream_sid, "gateway", m->gateway, "gateway_boot",
+	    m->gateway_boot));
 	if (!st->caller_blocked) {
 		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",
 		    call_party(st)));
@@ -672,13 +679,13 @@ on_call_start(struct call *c, json_t *j)
 }
 
 static void
-on_transcript(struct call *c, json_t *j)
+on_transcript(struct call *c, const struct fd_pl_transcript *m)
 {
-	const char *text = jstr(j, "text");
+	const char *text = m->text;
 	struct utt *u = speaking(c);
-	double conf;
+	double conf = m->confidence;
 
-	if (!json_is_true(json_object_get(j, "final"))) {
+	if (!m->final) {
 		/* two real words over the agent: the caller means it */
 		if (c->barge_due_us && u && !u->close &&
 		    intent_words(text) >= 2 && !intent_backchannel(text))
@@ -707,11 +714,7 @@ on_transcript(struct call *c, json_t *j)
 		log_info(id_of(c), "caller: \"%s\" (after the close)", text);
 		return;
 	}
-	conf = json_number_value(json_object_get(j, "confidence"));
-	if (json_object_get(j, "confidence") == NULL)
-		conf = 1.0;
-	c->latency_from_us = (uint64_t)json_integer_value(json_object_get(j,
-	    "speech_end_us"));
+	c->latency_from_us = (uint64_t)m->speech_end_us;
 	if (c->latency_from_us == 0)
 		c->latency_from_us = fd_mono_us();
 	c->idle_count = 0;
@@ -730,14 +733,14 @@ on_transcript(struct call *c, json_t *j)
 }
 
 static void
-on_mark(struct call *c, json_t *j)
+on_mark(struct call *c, const struct fd_pl_mark *m)
 {
 	unsigned utt, seg;
 	struct utt *u;
-	int played = json_is_true(json_object_get(j, "played"));
+	int played = m->played;
 
-	if (sscanf(jstr(j, "name"), "u%us%u", &utt, &seg) != 2) {
-		log_warnx(id_of(c), "mark '%s' is not ours", jstr(j, "name"));
+	if (sscanf(m->name, "u%us%u", &utt, &seg) != 2) {
+		log_warnx(id_of(c), "mark '%s' is not ours", m->name);
 		return;
 	}
 	if ((u = utt_find(c, utt)) == NULL || seg >= UTT_MAX_SEG)
@@ -749,16 +752,16 @@ on_mark(struct call *c, json_t *j)
 }
 
 static void
-on_audio_mark(struct call *c, uint32_t ref, json_t *j)
+on_audio_mark(struct call *c, uint32_t ref, const struct fd_pl_audio_mark *m)
 {
 	struct utt *u = utt_find(c, ref);
-	json_int_t seg = json_integer_value(json_object_get(j, "seg"));
+	int64_t seg = m->seg;
 
 	if (u == NULL || seg < 0 || seg >= UTT_MAX_SEG)
 		return;
 	free(u->segtext[seg]);
-	u->segtext[seg] = strdup(jstr(j, "text"));
-	if (json_is_true(json_object_get(j, "last"))) {
+	u->segtext[seg] = strdup(m->text);
+	if (m->last) {
 		u->last_seg = (int)seg;
 		if (u->heard[seg] != 0 && !u->done)     /* echo came first */
 			utt_done(c, u);
@@ -768,9 +771,11 @@ on_audio_mark(struct call *c, uint32_t ref, json_t *j)
 void
 call_handle_frame(struct call *c, const struct fd_frame *f)
 {
+	union frame_pl pl;
 	json_t *j;
 
-	if ((j = fd_frame_json(f)) == NULL)
+	/* a frame that does not decode is logged and dropped */
+	if ((j = fd_bus_read_pl(f, &pl)) == NULL)
 		return;
 	if (!c->started && c->resuming && f->type != FD_MSG_CALL_START) {
 		c->resuming = 0;
@@ -790,10 +795,10 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	}
 	switch (f->type) {
 	case FD_MSG_CALL_START:
-		on_call_start(c, j);
+		on_call_start(c, &pl.call_start);
 		break;
 	case FD_MSG_CALL_END:
-		finish(c, *jstr(j, "reason") ? jstr(j, "reason") : "stop");
+		finish(c, *pl.call_end.reason ? pl.call_end.reason : "stop");
 		break;
 	case FD_MSG_DTMF:
 		c->idle_count = 0;
@@ -801,17 +806,17 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		if (c->end == END_NONE) {
 			char turn[32];
 
-			snprintf(turn, sizeof(turn), "[DTMF %.8s]", jstr(j,
-			    "digit"));
+			snprintf(turn, sizeof(turn), "[DTMF %.8s]",
+			    pl.dtmf.digit);
 			free(c->caller_turn);
 			c->caller_turn = strdup(turn);
 			c->latency_from_us = 0;
-			c->ctx->brain->on_dtmf(&c->bc, jstr(j, "digit"));
+			c->ctx->brain->on_dtmf(&c->bc, pl.dtmf.digit);
 			log_caller_turn(c);
 		}
 		break;
 	case FD_MSG_MARK:
-		on_mark(c, j);
+		on_mark(c, &pl.mark);
 		break;
 	case FD_MSG_SPEECH_STARTED:
 		c->caller_speaking = 1;
@@ -827,8 +832,7 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	case FD_MSG_SPEECH_STOPPED:
 		c->caller_speaking = 0;
 		if (c->barge_due_us) {
-			json_int_t dur = json_integer_value(json_object_get(j,
-			    "dur_ms"));
+			int64_t dur = pl.speech_stopped.dur_ms;
 
 			if (dur >= agent_cfg.bargein_min_speech_ms &&
 			    dur >= BACKCHANNEL_MAX_MS &&
@@ -844,17 +848,17 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		idle_arm(c);
 		break;
 	case FD_MSG_TRANSCRIPT:
-		on_transcript(c, j);
+		on_transcript(c, &pl.transcript);
 		break;
 	case FD_MSG_AUDIO_MARK:
-		on_audio_mark(c, f->ref, j);
+		on_audio_mark(c, f->ref, &pl.audio_mark);
 		break;
 	case FD_MSG_TTS_ERROR: {
 		struct utt *u = utt_find(c, f->ref);
 
 
 		log_warnx(id_of(c), "tts failed utt %u: %s", f->ref,
-		    jstr(j, "error"));
+		    pl.tts_error.error);
 		if (u) {
 			u->interrupted = 1;
 			utt_done(c, u);

@@ -7,14 +7,7 @@
 #include <string.h>
 
 #include "brain.h"
-
-static const char *
-jstr(json_t *j, const char *key)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-
-	return s ? s : "";
-}
+#include "proto/payload.h"
 
 static void
 id_str(json_t *v, char *buf, size_t len)
@@ -40,9 +33,9 @@ call_read_customer(struct call_state *st, json_t *rep)
 	id_str(json_object_get(cust, "customer_id"), st->customer_id,
 	    sizeof(st->customer_id));
 	snprintf(st->first_name, sizeof(st->first_name), "%s",
-	    jstr(cust, "first_name"));
+	    fd_jstr(cust, "first_name"));
 	snprintf(st->last_name, sizeof(st->last_name), "%s",
-	    jstr(cust, "last_name"));
+	    fd_jstr(cust, "last_name"));
 	st->nvehicles = 0;
 	st->vehicle = 0;
 	veh = json_object_get(cust, "vehicles");
@@ -57,11 +50,11 @@ call_read_customer(struct call_state *st, json_t *rep)
 		    sizeof(cv->id));
 		if (json_is_integer(year))
 			snprintf(cv->desc, sizeof(cv->desc), "%lld %s %s",
-			    (long long)json_integer_value(year), jstr(v, "make"),
-			    jstr(v, "model"));
+			    (long long)json_integer_value(year),
+			    fd_jstr(v, "make"), fd_jstr(v, "model"));
 		else
 			snprintf(cv->desc, sizeof(cv->desc), "%s %s",
-			    jstr(v, "make"), jstr(v, "model"));
+			    fd_jstr(v, "make"), fd_jstr(v, "model"));
 	}
 	return 1;
 }

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "agent/llm_history.h"
-#include "agent/llm_schema.h"
+#include "proto/tool_schema.h"
 #include "agent/llm_tools.h"
 #include "tests/harness/unit.h"
 
@@ -38,9 +38,9 @@ check(const char *tool, const char *args)
 
 	assert_non_null(t);
 	err[0] = '\0';
-	if ((a = llm_args_parse(args, err, sizeof(err))) == NULL)
+	if ((a = fd_args_parse(args, err, sizeof(err))) == NULL)
 		return -1;
-	rv = llm_schema_check(t->check, a, err, sizeof(err));
+	rv = fd_schema_check(t->check, a, err, sizeof(err));
 	json_decref(a);
 	return rv;
 }
@@ -60,19 +60,19 @@ test_parse(void **state)
 	json_t *j;
 
 	(void)state;
-	j = llm_args_parse("", err, sizeof(err));
+	j = fd_args_parse("", err, sizeof(err));
 	assert_true(json_is_object(j) && json_object_size(j) == 0);
 	json_decref(j);
-	j = llm_args_parse("  {\"a\": 1} ", err, sizeof(err));
+	j = fd_args_parse("  {\"a\": 1} ", err, sizeof(err));
 	assert_non_null(j);
 	json_decref(j);
-	assert_null(llm_args_parse("{\"a\":", err, sizeof(err)));
+	assert_null(fd_args_parse("{\"a\":", err, sizeof(err)));
 	assert_non_null(strstr(err, "not valid JSON"));
-	assert_null(llm_args_parse("[1,2]", err, sizeof(err)));
+	assert_null(fd_args_parse("[1,2]", err, sizeof(err)));
 	assert_non_null(strstr(err, "object"));
-	assert_null(llm_args_parse("\"x\"", err, sizeof(err)));
-	assert_null(llm_args_parse("{\"a\":1,\"a\":2}", err, sizeof(err)));
-	assert_null(llm_args_parse("{\"a\":1} trailing", err, sizeof(err)));
+	assert_null(fd_args_parse("\"x\"", err, sizeof(err)));
+	assert_null(fd_args_parse("{\"a\":1,\"a\":2}", err, sizeof(err)));
+	assert_null(fd_args_parse("{\"a\":1} trailing", err, sizeof(err)));
 }
 
 static void
@@ -172,17 +172,17 @@ static void
 test_formats(void **state)
 {
 	(void)state;
-	assert_int_equal(llm_format_check("date", "2024-02-29"), 0);
-	assert_int_equal(llm_format_check("date", "2100-02-29"), -1);
-	assert_int_equal(llm_format_check("date", "2026-1-05"), -1);
-	assert_int_equal(llm_format_check("time", "23:59"), 0);
-	assert_int_equal(llm_format_check("time", "7:30"), -1);
-	assert_int_equal(llm_format_check("e164", "+442071234567"), 0);
-	assert_int_equal(llm_format_check("e164", "+1"), -1);
-	assert_int_equal(llm_format_check("e164", "+1555abc4567"), -1);
-	assert_int_equal(llm_format_check("email", "a@b.co"), 0);
-	assert_int_equal(llm_format_check("email", "@b.co"), -1);
-	assert_int_equal(llm_format_check("nonesuch", "x"), 1);
+	assert_int_equal(fd_format_check("date", "2024-02-29"), 0);
+	assert_int_equal(fd_format_check("date", "2100-02-29"), -1);
+	assert_int_equal(fd_format_check("date", "2026-1-05"), -1);
+	assert_int_equal(fd_format_check("time", "23:59"), 0);
+	assert_int_equal(fd_format_check("time", "7:30"), -1);
+	assert_int_equal(fd_format_check("e164", "+442071234567"), 0);
+	assert_int_equal(fd_format_check("e164", "+1"), -1);
+	assert_int_equal(fd_format_check("e164", "+1555abc4567"), -1);
+	assert_int_equal(fd_format_check("email", "a@b.co"), 0);
+	assert_int_equal(fd_format_check("email", "@b.co"), -1);
+	assert_int_equal(fd_format_check("nonesuch", "x"), 1);
 }
 
 static void

@@ -1,104 +1,58 @@
 /*
- * llm_tools.c - the LLM's tool catalogue (see llm_tools.h).  The built-in
- * descriptions restate crm-tools' public tools (crm-tools/crm_tools.c) so
- * the brain works when crm-tools is not up yet at the first call; schemas
- * are JSON written with ' for ", as there.
+ * llm_tools.c - the LLM's tool catalogue (see llm_tools.h).  The tools
+ * crm-tools runs are described by crm-tools' own table, linked in
+ * (proto/tool_schema.c), so the brain works when crm-tools is not up yet
+ * at the first call; the brain's own tools (verify_identity,
+ * not_the_customer, end_call) are described here, in JSON written with '
+ * for ", as there.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "llm_tools.h"
+#include "proto/tool_schema.h"
 
 #define PHONE "{'type':'string','description':'phone number, E.164 like +15551230001'}"
-#define WHEN "local time YYYY-MM-DDTHH:MM"
 
+/* A tool the model may call.  One that crm-tools runs takes its
+ * description, schema, formats and hidden fields from crm-tools' table
+ * (proto/tool_schema.c); the brain's own tools carry theirs here. */
 struct spec {
 	const char *name;
 	enum llm_tool_kind kind;
 	const char *crm_name;
-	const char *formats;    /* "field=format,..." */
-	const char *hidden;     /* fields the model may not set */
-	const char *schema;     /* built-in {description, parameters} */
+	const char *formats;    /* own tools: "field=format,..." */
+	const char *hidden;     /* own tools: fields the model may not set */
+	const char *schema;     /* own tools: {description, parameters} */
 };
 
 static const struct spec specs[] = {
-	{ "lookup_customer", LLM_T_CRM, "lookup_customer", "phone=e164", "",
-	  "{'description':'Find the customer record for a phone number (default: the caller ID). For the caller own number it returns the record with vehicles; for any other number only the id and first name.',"
-	  "'parameters':{'type':'object','properties':{'phone':" PHONE "}}}" },
-	{ "search_customers_by_name", LLM_T_CRM, "search_customers_by_name", "",
-	  "",
-	  "{'description':'Fuzzy search customers by name (misspellings ok). Returns candidate ids and first names only; confirm identity with the caller before using one.',"
-	  "'parameters':{'type':'object','properties':{'first':{'type':'string'},'last':{'type':'string'}}}}" },
-	{ "find_slots", LLM_T_CRM, "find_slots",
-	  "day=day,from=datetime,after=time,before=time,near=time", "",
-	  "{'description':'The next free appointment starts for a service in one search over up to 60 days: opening hours, holidays, bays, bookings and the shop calendar taken into account, none in the past. Prefer it to get_available_slots. Returns slots [{start,end}] in time order, the date they are on, and the closed_days and full_days passed over on the way (say we are closed that day, then offer the next).',"
-	  "'parameters':{'type':'object','properties':{'service':{'type':'string','description':'service name, e.g. oil change'},"
-	  "'day':{'type':'string','description':'start the search on this day: YYYY-MM-DD, today, tomorrow or a weekday name'},"
-	  "'from':{'type':'string','description':'start the search at this " WHEN " (default now)'},"
-	  "'days':{'type':'integer','description':'days to search, 1..60 (default 1 with day, else 14)'},"
-	  "'part_of_day':{'type':'string','enum':['morning','afternoon','evening','any']},"
-	  "'after':{'type':'string','description':'starts at or after HH:MM'},'before':{'type':'string','description':'starts before HH:MM'},"
-	  "'near':{'type':'string','description':'HH:MM: the starts nearest this time, on the first day that has any'},"
-	  "'pick':{'type':'string','enum':['earliest','nearest','spread'],'description':'earliest (default; across days), nearest (to near) or spread over the first day with free starts'},"
-	  "'count':{'type':'integer','description':'how many starts, 1..10 (default 3)'},"
-	  "'relax':{'type':'boolean','description':'on a day where nothing fits part_of_day/after/before, give its other free starts (relaxed true)'},"
-	  "'exclude':{'type':'array','items':{'type':'string'},'description':'starts " WHEN " not to offer again'},"
-	  "'duration':{'type':'integer','description':'minutes, overrides the service length'}},'required':['service']}}" },
-	{ "get_available_slots", LLM_T_CRM, "get_available_slots",
-	  "date=day,after=time", "",
-	  "{'description':'Free appointment start times on a day for a service, taking opening hours, holidays, bays and existing bookings into account. No slots in the past.',"
-	  "'parameters':{'type':'object','properties':{'date':{'type':'string','description':'YYYY-MM-DD, today, tomorrow or a weekday name'},"
-	  "'service':{'type':'string','description':'service name, e.g. oil change'},'duration':{'type':'integer','description':'minutes, overrides the service length'},"
-	  "'after':{'type':'string','description':'earliest time of day HH:MM'},'limit':{'type':'integer','description':'at most this many slots (default 12)'}},'required':['date','service']}}" },
-	{ "book_appointment", LLM_T_CRM, "book_appointment",
-	  "start=datetime,email=email", "idempotency_key",
-	  "{'description':'Book a service for the caller (a new caller needs first_name and last_name). Returns appointment_id and a 5-letter confirmation code. A taken slot fails with code slot_taken and up to 3 alternatives. Retrying the same request returns the same booking.',"
-	  "'parameters':{'type':'object','properties':{'service':{'type':'string'},'start':{'type':'string','description':'" WHEN "'},"
-	  "'vehicle_id':{'type':'integer'},'vehicle':{'type':'string','description':'e.g. 2019 Honda Civic, if not on file'},"
-	  "'first_name':{'type':'string'},'last_name':{'type':'string'},'email':{'type':'string'},'notes':{'type':'string'},"
-	  "'idempotency_key':{'type':'string'}},'required':['service','start']}}" },
+	{ "lookup_customer", LLM_T_CRM, "lookup_customer", NULL, NULL, NULL },
+	{ "search_customers_by_name", LLM_T_CRM, "search_customers_by_name",
+	  NULL, NULL, NULL },
+	{ "find_slots", LLM_T_CRM, "find_slots", NULL, NULL, NULL },
+	{ "get_available_slots", LLM_T_CRM, "get_available_slots", NULL, NULL,
+	  NULL },
+	{ "book_appointment", LLM_T_CRM, "book_appointment", NULL, NULL,
+	  NULL },
 	{ "get_upcoming_appointments", LLM_T_CRM, "get_upcoming_appointments",
-	  "", "customer_id",
-	  "{'description':'The caller upcoming appointments.',"
-	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'}}}}" },
-	{ "cancel_appointment", LLM_T_CRM, "cancel_appointment", "", "",
-	  "{'description':'Cancel one of the caller appointments, by appointment_id or confirmation code.',"
-	  "'parameters':{'type':'object','properties':{'appointment_id':{'type':'integer'},'confirmation':{'type':'string'},'reason':{'type':'string'}}}}" },
-	{ "reschedule_appointment", LLM_T_CRM, "reschedule_appointment",
-	  "new_start=datetime", "",
-	  "{'description':'Move one of the caller appointments to a new start time; keeps the confirmation code. A taken slot fails with slot_taken and alternatives.',"
-	  "'parameters':{'type':'object','properties':{'appointment_id':{'type':'integer'},'confirmation':{'type':'string'},"
-	  "'new_start':{'type':'string','description':'" WHEN "'}},'required':['new_start']}}" },
-	{ "vehicle_status", LLM_T_CRM, "vehicle_status", "", "",
-	  "{'description':'Where is my car: stage and expected ready time of a repair order (by order number like RO-1001 or id; default the caller latest open order).',"
-	  "'parameters':{'type':'object','properties':{'order':{'type':'string','description':'order number or id'},'appointment_id':{'type':'integer'}}}}" },
-	{ "cancel_order", LLM_T_CRM, "cancel_order", "", "",
-	  "{'description':'Cancel a repair order. The deposit refund depends on the stage (full before parts are ordered, half while waiting for parts, not possible once work started). Needs a verified caller.',"
-	  "'parameters':{'type':'object','properties':{'order':{'type':'string','description':'order number or id'},'reason':{'type':'string'}},'required':['order']}}" },
-	{ "take_message", LLM_T_CRM, "take_message", "callback_number=e164",
-	  "idempotency_key",
-	  "{'description':'Leave a message for the staff.',"
-	  "'parameters':{'type':'object','properties':{'name':{'type':'string'},'callback_number':" PHONE ",'message':{'type':'string'},"
-	  "'urgency':{'type':'string','enum':['low','normal','high']}},'required':['name','message']}}" },
-	{ "qualify_lead", LLM_T_CRM, "qualify_lead", "", "",
-	  "{'description':'Record a sales lead (someone interested in buying or a large job).',"
-	  "'parameters':{'type':'object','properties':{'name':{'type':'string'},'contact':{'type':'string','description':'phone or email'},"
-	  "'need':{'type':'string'},'timeline':{'type':'string'},'urgency':{'type':'string','enum':['low','normal','high']}},'required':['name','need']}}" },
-	{ "request_callback", LLM_T_CRM, "request_callback", "phone=e164", "",
-	  "{'description':'Ask staff to call the caller back.',"
-	  "'parameters':{'type':'object','properties':{'phone':" PHONE ",'when':{'type':'string','description':'" WHEN " or words like tomorrow morning'},"
-	  "'reason':{'type':'string'}},'required':['reason']}}" },
-	{ "transfer_to_human", LLM_T_TRANSFER, "transfer_to_human", "", "",
-	  "{'description':'Connect the caller with a person if staff are available now (business hours): when the result has available true the call is transferred after what you say. Otherwise offer take_message or request_callback.',"
-	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
-	{ "log_call_outcome", LLM_T_OUTCOME, NULL, "", "",
-	  "{'description':'Record how the call ended.',"
-	  "'parameters':{'type':'object','properties':{'outcome':{'type':'string','enum':['booked','rescheduled','cancelled','status_given','message_taken','callback_requested','lead','transferred','info_only','abandoned','other']},"
-	  "'notes':{'type':'string'}},'required':['outcome']}}" },
-	{ "decode_vin", LLM_T_CRM, "decode_vin", "", "",
-	  "{'description':'Check a VIN (check digit) and decode model year and manufacturer.',"
-	  "'parameters':{'type':'object','properties':{'vin':{'type':'string'}},'required':['vin']}}" },
+	  NULL, NULL, NULL },
+	{ "cancel_appointment", LLM_T_CRM, "cancel_appointment", NULL, NULL,
+	  NULL },
+	{ "reschedule_appointment", LLM_T_CRM, "reschedule_appointment", NULL,
+	  NULL, NULL },
+	{ "vehicle_status", LLM_T_CRM, "vehicle_status", NULL, NULL, NULL },
+	{ "cancel_order", LLM_T_CRM, "cancel_order", NULL, NULL, NULL },
+	{ "take_message", LLM_T_CRM, "take_message", NULL, NULL, NULL },
+	{ "qualify_lead", LLM_T_CRM, "qualify_lead", NULL, NULL, NULL },
+	{ "request_callback", LLM_T_CRM, "request_callback", NULL, NULL,
+	  NULL },
+	{ "transfer_to_human", LLM_T_TRANSFER, "transfer_to_human", NULL, NULL,
+	  NULL },
+	/* the core records it (crm-tools' log_call_outcome, at the end) */
+	{ "log_call_outcome", LLM_T_OUTCOME, NULL, NULL, NULL, NULL },
+	{ "decode_vin", LLM_T_CRM, "decode_vin", NULL, NULL, NULL },
 	/* answered by the brain */
 	{ "verify_identity", LLM_T_VERIFY, "verify_caller", "phone=e164", "",
 	  "{'description':'Verify who the caller is: the customer on file for their caller ID by the full name they say; a caller from an unknown or withheld number by the phone number on their account, their full name and a second factor: the last 4 digits of a VIN on file (vin_last) or a confirmation code. The phone number and name alone only identify them (identified:true, verified:false): then say only whether their car is ready, and ask for the second factor before reading, booking, moving or cancelling anything. Anyone is verified by a confirmation code of one of their appointments. Wrong answers count toward a limit of attempts.',"
@@ -113,22 +67,12 @@ static const struct spec specs[] = {
 };
 #define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
 
-static const char *const internal[] = {
-	"call_begin", "verify_caller", "log_turn", "call_end", "get_call",
-	"list_calls", "seed_demo", "list_tools", "jobs_claim", "job_dialed",
-	"job_result", "job_cancel", "jobs_list", "job_get", "callback_done",
-	NULL,
-};
-
 int
 llm_tool_internal(const char *crm_name)
 {
-	int i;
+	const struct fd_tool_schema *t = fd_tool_schema_find(crm_name);
 
-	for (i = 0; internal[i]; i++)
-		if (strcmp(internal[i], crm_name) == 0)
-			return 1;
-	return 0;
+	return t != NULL && t->internal;
 }
 
 static json_t *
@@ -224,12 +168,22 @@ add_tool(struct llm_catalog *cat, const struct spec *s, const json_t *list,
     json_t *services)
 {
 	struct llm_tool *t = &cat->tools[cat->ntools];
+	const struct fd_tool_schema *ts = NULL;
+	const char *hidden = s->hidden, *formats = s->formats;
 	json_t *d = NULL, *params;
 
-	if (list && s->crm_name && s->kind != LLM_T_VERIFY)
-		d = from_list(list, s->crm_name);
+	if (s->schema == NULL) {
+		/* crm-tools' tool: its entry in the one table */
+		if ((ts = fd_tool_schema_find(s->crm_name ? s->crm_name :
+		    s->name)) == NULL)
+			return -1;
+		hidden = ts->hidden;
+		formats = ts->formats;
+	}
+	if (list && ts != NULL)
+		d = from_list(list, ts->name);
 	if (d == NULL)
-		d = builtin(s->schema);
+		d = ts ? fd_tool_schema_json(ts) : builtin(s->schema);
 	if (d == NULL)
 		return -1;
 	params = json_object_get(d, "parameters");
@@ -240,14 +194,14 @@ add_tool(struct llm_catalog *cat, const struct spec *s, const json_t *list,
 	}
 	if (!json_is_object(json_object_get(params, "properties")))
 		json_object_set_new(params, "properties", json_object());
-	drop_hidden(params, s->hidden);
+	drop_hidden(params, hidden);
 	add_formats(params, "", services);       /* the model sees the enum */
 	t->name = s->name;
 	t->kind = s->kind;
 	t->crm_name = s->crm_name;
 	t->desc = d;
 	t->check = json_deep_copy(params);
-	add_formats(t->check, s->formats, NULL);
+	add_formats(t->check, formats, NULL);
 	cat->ntools++;
 	return t->check ? 0 : -1;
 }

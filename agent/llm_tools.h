@@ -1,9 +1,10 @@
 /*
  * llm_tools.h - the tools the LLM may call, and nothing else.  The list
  * of names is fixed here (crm-tools' public tools plus two the brain
- * answers itself); the descriptions and parameters come from crm-tools'
- * list_tools when it answers, else from the copy below, which follows
- * crm-tools/crm_tools.c.  Internal tools (call_begin, log_turn, get_call,
+ * answers itself); the descriptions and parameters of crm-tools' tools
+ * come from the one table crm-tools validates against
+ * (proto/tool_schema.c; crm-tools' list_tools answers from the same
+ * table).  Internal tools (call_begin, log_turn, get_call,
  * verify_caller, seed_demo, list_calls, list_tools) are never offered and
  * a call to one is refused as unknown.  Each tool also carries what the
  * model must not set (idempotency keys, customer ids: the brain or

@@ -7,7 +7,7 @@ AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/booking.c \
                    agent/call_job.c agent/outbound.c
 # the LLM brain (agent.brain = "llm"): brain_llm.h
 AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
-                 agent/llm_reply.c agent/llm_schema.c agent/llm_tools.c \
+                 agent/llm_reply.c agent/llm_tools.c \
                  agent/llm_history.c agent/llm_http.c agent/llm_prompt.c
 AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 
@@ -39,7 +39,7 @@ agent_llm_stream_test_SRCS = agent/llm_stream_test.c agent/llm_sse.c \
                              agent/llm_reply.c
 
 TESTS += agent_llm_schema_test
-agent_llm_schema_test_SRCS = agent/llm_schema_test.c agent/llm_schema.c \
+agent_llm_schema_test_SRCS = agent/llm_schema_test.c \
                              agent/llm_tools.c agent/llm_history.c
 
 # starts tests/peers/openai_peer.py (python3, standard library only)

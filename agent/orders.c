@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "brain_local.h"
-
-static const char *
-jstr(json_t *j, const char *key)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-
-	return s ? s : "";
-}
+#include "proto/payload.h"
 
 /* "RO-1001", "order 1001", "one zero zero one": the order's number. */
 static int
@@ -100,12 +93,12 @@ orders_status(struct brain_call *c, const struct turn_in *in)
 	if ((rep = status(c, in)) == NULL)
 		return;
 	res = json_object_get(rep, "result");
-	snprintf(st->order, sizeof(st->order), "%s", jstr(res, "number"));
-	v[0].val = *jstr(res, "vehicle") ? jstr(res, "vehicle") : "car";
-	v[1].val = *jstr(res, "stage_label") ? jstr(res, "stage_label") :
-	    jstr(res, "stage");
-	stage = jstr(res, "stage");
-	when_words(c, jstr(res, "expected_ready"), when, sizeof(when));
+	snprintf(st->order, sizeof(st->order), "%s", fd_jstr(res, "number"));
+	v[0].val = *fd_jstr(res, "vehicle") ? fd_jstr(res, "vehicle") : "car";
+	v[1].val = *fd_jstr(res, "stage_label") ? fd_jstr(res, "stage_label") :
+	    fd_jstr(res, "stage");
+	stage = fd_jstr(res, "stage");
+	when_words(c, fd_jstr(res, "expected_ready"), when, sizeof(when));
 	tpl_render(when[0] && strcmp(stage, "ready") != 0 &&
 	    strcmp(stage, "completed") != 0 && strcmp(stage, "cancelled") != 0 ?
 	    T_STATUS_READY_BY : T_STATUS, v, buf, sizeof(buf));
@@ -144,9 +137,9 @@ orders_cancel_start(struct brain_call *c, const struct turn_in *in)
 	if ((rep = status(c, in)) == NULL)
 		return;
 	res = json_object_get(rep, "result");
-	snprintf(st->order, sizeof(st->order), "%s", jstr(res, "number"));
-	v[0].val = *jstr(res, "vehicle") ? jstr(res, "vehicle") : "car";
-	v[1].val = jstr(res, "stage_label");
+	snprintf(st->order, sizeof(st->order), "%s", fd_jstr(res, "number"));
+	v[0].val = *fd_jstr(res, "vehicle") ? fd_jstr(res, "vehicle") : "car";
+	v[1].val = fd_jstr(res, "stage_label");
 	if (!json_is_true(json_object_get(res, "cancellable"))) {
 		tpl_render(T_ORDER_NOT_CANCELLABLE, v, buf, sizeof(buf));
 		json_decref(rep);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "proto/payload.h"
 
 enum fkind { F_INT, F_STR, F_TIME };
 
@@ -103,14 +104,6 @@ get_fields(json_t *o, struct call_state *st)
 	}
 }
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 char *
 session_encode(const struct call_state *st, const struct session_core *core,
     json_t *brain)
@@ -179,15 +172,15 @@ session_decode(const char *text, const struct fd_business *b,
 	memset(core, 0, sizeof(*core));
 	get_fields(o, st);
 	if (json_is_string(json_object_get(o, "service")))
-		st->service = fd_business_service(b, jstr(o, "service"));
+		st->service = fd_business_service(b, fd_jstr(o, "service"));
 	a = json_object_get(o, "vehicles");
 	json_array_foreach(a, i, v) {
 		if (st->nvehicles >= CALL_MAX_VEHICLES)
 			break;
 		snprintf(st->vehicles[st->nvehicles].id,
-		    sizeof(st->vehicles[0].id), "%s", jstr(v, "id"));
+		    sizeof(st->vehicles[0].id), "%s", fd_jstr(v, "id"));
 		snprintf(st->vehicles[st->nvehicles].desc,
-		    sizeof(st->vehicles[0].desc), "%s", jstr(v, "desc"));
+		    sizeof(st->vehicles[0].desc), "%s", fd_jstr(v, "desc"));
 		st->nvehicles++;
 	}
 	a = json_object_get(o, "offered");
@@ -205,14 +198,14 @@ session_decode(const char *text, const struct fd_business *b,
 		if (st->nappts >= CALL_MAX_APPTS)
 			break;
 		x = &st->appts[st->nappts++];
-		snprintf(x->id, sizeof(x->id), "%s", jstr(v, "id"));
+		snprintf(x->id, sizeof(x->id), "%s", fd_jstr(v, "id"));
 		snprintf(x->service, sizeof(x->service), "%s",
-		    jstr(v, "service"));
-		snprintf(x->start, sizeof(x->start), "%s", jstr(v, "start"));
+		    fd_jstr(v, "service"));
+		snprintf(x->start, sizeof(x->start), "%s", fd_jstr(v, "start"));
 		snprintf(x->confirmation, sizeof(x->confirmation), "%s",
-		    jstr(v, "confirmation"));
+		    fd_jstr(v, "confirmation"));
 		snprintf(x->vehicle, sizeof(x->vehicle), "%s",
-		    jstr(v, "vehicle"));
+		    fd_jstr(v, "vehicle"));
 	}
 	if (st->vehicle > st->nvehicles)
 		st->vehicle = 0;

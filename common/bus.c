@@ -230,15 +230,15 @@ peer_dial(struct fd_bus *b, int i)
 static void
 heartbeat(struct fd_bus *b)
 {
-	char js[128];
-	int n;
+	struct fd_pl_heartbeat hb;
+	char inst[17];
 
-	n = snprintf(js, sizeof(js),
-	    "{\"instance\":\"%016llx\",\"hears\":%s,\"subs\":%d}",
-	    (unsigned long long)b->instance,
-	    __atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) >= b->nsub ?
-	    "true" : "false", __atomic_load_n(&b->subs, __ATOMIC_SEQ_CST));
-	fd_bus_publish(b, FD_MSG_HEARTBEAT, NULL, 0, js, (size_t)n);
+	snprintf(inst, sizeof(inst), "%016llx",
+	    (unsigned long long)b->instance);
+	hb.instance = inst;
+	hb.hears = __atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) >= b->nsub;
+	hb.subs = __atomic_load_n(&b->subs, __ATOMIC_SEQ_CST);
+	fd_bus_publish_pl(b, FD_MSG_HEARTBEAT, NULL, 0, &hb);
 }
 
 /* The watchdog: a publisher silent for FD_BUS_SILENT_MS gets a new
@@ -598,6 +598,34 @@ fd_bus_publish_json(struct fd_bus *b, int type, const char *call_id,
 	rv = fd_bus_publish(b, type, call_id, ref, s, strlen(s));
 	free(s);
 	return rv;
+}
+
+int
+fd_bus_publish_pl(struct fd_bus *b, int type, const char *call_id,
+    uint32_t ref, const void *pl)
+{
+	char err[160];
+	json_t *j;
+	int rv;
+
+	if ((j = fd_pl_json(type, pl, err, sizeof(err))) == NULL) {
+		log_err(call_id, "bus: not sent: %s", err);
+		return NNG_EINVAL;
+	}
+	rv = fd_bus_publish_json(b, type, call_id, ref, j);
+	json_decref(j);
+	return rv;
+}
+
+json_t *
+fd_bus_read_pl(const struct fd_frame *f, void *out)
+{
+	char err[160];
+	json_t *j;
+
+	if ((j = fd_pl_frame(f, out, err, sizeof(err))) == NULL)
+		log_err(f->call_id, "bus: dropped from a peer: %s", err);
+	return j;
 }
 
 /* One message from the sub socket within timeout_ms (-1 forever). */

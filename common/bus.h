@@ -27,6 +27,7 @@
 #include <nng/nng.h>
 
 #include "daemon.h"
+#include "proto/payload.h"
 #include "proto/proto.h"
 
 #define FD_BUS_MAX_PEERS 8
@@ -113,6 +114,52 @@ int fd_bus_publish_hdr(struct fd_bus *b, const struct fd_frame *h,
 /* Publish a JSON object (not consumed). */
 int fd_bus_publish_json(struct fd_bus *b, int type, const char *call_id,
     uint32_t ref, const json_t *obj);
+
+/* Publish the typed payload *pl of `type` (the struct proto/payload.h
+ * gives that type).  A payload the field table refuses (a required field
+ * missing) is a bug in the caller: logged with the call id, not sent, and
+ * reported as NNG_EINVAL. */
+int fd_bus_publish_pl(struct fd_bus *b, int type, const char *call_id,
+    uint32_t ref, const void *pl);
+
+/* Read a received frame's typed payload into *out (the struct of
+ * f->type).  Returns the JSON object *out points into (the caller decrefs
+ * it), or NULL when the payload does not decode: frames come from our own
+ * daemons, so that is a sender's bug, logged loudly with the call id and
+ * the field at fault; the caller drops the frame. */
+json_t *fd_bus_read_pl(const struct fd_frame *f, void *out);
+
+/* Typed forms: fd_bus_publish_dtmf(b, call_id, ref, &m),
+ * fd_bus_read_dtmf(f, &m), ... so a handler cannot pass the wrong struct. */
+#define FD_BUS_TYPED(name, TYPE)                                             \
+	static inline int fd_bus_publish_##name(struct fd_bus *b,            \
+	    const char *call_id, uint32_t ref,                               \
+	    const struct fd_pl_##name *m)                                    \
+	{                                                                    \
+		return fd_bus_publish_pl(b, TYPE, call_id, ref, m);          \
+	}                                                                    \
+	static inline json_t *fd_bus_read_##name(const struct fd_frame *f,   \
+	    struct fd_pl_##name *m)                                          \
+	{                                                                    \
+		return fd_bus_read_pl(f, m);                                 \
+	}
+
+FD_BUS_TYPED(call_start, FD_MSG_CALL_START)
+FD_BUS_TYPED(call_end, FD_MSG_CALL_END)
+FD_BUS_TYPED(dtmf, FD_MSG_DTMF)
+FD_BUS_TYPED(mark, FD_MSG_MARK)
+FD_BUS_TYPED(speech_started, FD_MSG_SPEECH_STARTED)
+FD_BUS_TYPED(speech_stopped, FD_MSG_SPEECH_STOPPED)
+FD_BUS_TYPED(transcript, FD_MSG_TRANSCRIPT)
+FD_BUS_TYPED(stt_hint, FD_MSG_STT_HINT)
+FD_BUS_TYPED(say, FD_MSG_SAY)
+FD_BUS_TYPED(audio_mark, FD_MSG_AUDIO_MARK)
+FD_BUS_TYPED(tts_error, FD_MSG_TTS_ERROR)
+FD_BUS_TYPED(hangup, FD_MSG_HANGUP)
+FD_BUS_TYPED(transfer, FD_MSG_TRANSFER)
+FD_BUS_TYPED(outbound_call, FD_MSG_OUTBOUND_CALL)
+FD_BUS_TYPED(outbound_sms, FD_MSG_OUTBOUND_SMS)
+FD_BUS_TYPED(outbound_result, FD_MSG_OUTBOUND_RESULT)
 
 /* Receive and decode one frame.  On 0, *msgp owns the buffer f points into
  * (nng_msg_free it when done).  NNG_ETIMEDOUT after timeout_ms (-1 waits);

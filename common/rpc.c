@@ -15,6 +15,7 @@
 #include "bus.h"
 #include "log.h"
 #include "rpc.h"
+#include "proto/payload.h"
 
 /* nng 1.5 has no nng_ctx_sendmsg/recvmsg: do them with a waited aio, one
  * the caller keeps for the whole exchange (no allocation per message). */
@@ -88,6 +89,7 @@ request_msg(const char *call_id, const json_t *req, nng_msg **m)
 static int
 decode_reply(const char *call_id, nng_msg *m, json_t **rep)
 {
+	struct fd_pl_tool_rep r;
 	struct fd_frame f;
 	json_error_t je;
 	char err[128];
@@ -102,8 +104,13 @@ decode_reply(const char *call_id, nng_msg *m, json_t **rep)
 	}
 	*rep = json_loadb((const char *)f.payload, f.payload_len, 0, &je);
 	nng_msg_free(m);
-	if (*rep == NULL || !json_is_object(*rep)) {
-		log_err(call_id, "rpc: reply is not a JSON object");
+	if (*rep == NULL) {
+		log_err(call_id, "rpc: reply is not JSON: %s", je.text);
+		return EPROTO;
+	}
+	/* the envelope {ok, result?, code?, error?} (proto/payload.h) */
+	if (fd_pl_read_tool_rep(*rep, &r, err, sizeof(err)) != 0) {
+		log_err(call_id, "rpc: bad reply: %s", err);
 		json_decref(*rep);
 		*rep = NULL;
 		return EPROTO;
@@ -239,15 +246,18 @@ int
 fd_rpc_tool(struct fd_rpc *r, const char *call_id, const char *tool,
     json_t *args, const char *now, json_t **rep, int timeout_ms)
 {
+	struct fd_pl_tool_req q = { .tool = tool, .now = now };
+	char err[128];
 	json_t *req;
 	int rv;
 
-	req = json_pack("{s:s, s:o}", "tool", tool, "args",
-	    args ? args : json_object());
-	if (req == NULL)
+	q.args = args ? args : json_object();
+	req = fd_pl_json_tool_req(&q, err, sizeof(err));
+	json_decref(q.args);
+	if (req == NULL) {
+		log_err(call_id, "rpc: %s", err);
 		return NNG_ENOMEM;
-	if (now && *now)
-		json_object_set_new(req, "now", json_string(now));
+	}
 	rv = fd_rpc_call(r, call_id, req, rep, timeout_ms);
 	json_decref(req);
 	return rv;
@@ -294,8 +304,10 @@ struct fd_rpc_server {
 static json_t *
 error_reply(const char *code, const char *msg)
 {
-	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error",
-	    msg);
+	struct fd_pl_tool_rep r = { .ok = 0, .code = code, .error = msg };
+	char err[128];
+
+	return fd_pl_json_tool_rep(&r, err, sizeof(err));
 }
 
 static void

@@ -86,9 +86,10 @@ struct crm_ctx {
 	int pooled;             /* w is borrowed from the pool */
 };
 
-/* A tool: fn returns the result (owned) or NULL after crm_fail(). */
+/* A tool: fn returns the result (owned) or NULL after crm_fail().  Its
+ * description and argument schema, and whether it is internal, are its
+ * entry in proto/tool_schema.c. */
 enum crm_tool_flags {
-	T_PUBLIC = 1 << 0,      /* offered to the LLM by list_tools */
 	T_SPOOL = 1 << 1,       /* spooled when PostgreSQL is down */
 	T_NODB = 1 << 2,        /* works without PostgreSQL */
 	T_QUIET = 1 << 3,       /* result too large to audit in full */
@@ -98,7 +99,6 @@ struct crm_tool {
 	const char *name;
 	json_t *(*fn)(struct crm_ctx *c);
 	int flags;
-	const char *schema;     /* JSON with ' for ", see crm_tools.c */
 };
 
 const struct crm_tool *crm_tool_find(const char *name);

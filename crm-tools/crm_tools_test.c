@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "proto/tool_schema.h"
 #include "tests/harness/crm_harness.h"
 
 static struct hx H;
@@ -638,6 +639,67 @@ test_new_callers_one_phone(void **state)
 		    "first_name")), won % 2 ? "Sam" : "Pat");
 		json_decref(r);
 	}
+}
+
+/* One table of schemas (proto/tool_schema.c): every tool crm-tools runs
+ * has an entry that parses, every entry is a tool crm-tools runs, and a
+ * request missing a required field or with a field of the wrong type is
+ * refused with bad_args naming the field before the tool runs. */
+static void
+test_tool_schemas(void **state)
+{
+	json_t *r, *t;
+	size_t i;
+	int n = 0;
+
+	(void)state;
+	begin("CAschema", "+15551230001");
+	r = call("CAschema", "list_tools", json_pack("{s:b}", "all", 1));
+	assert_true(ok(r));
+	json_array_foreach(json_object_get(res(r), "tools"), i, t) {
+		const char *name = json_string_value(json_object_get(t,
+		    "name"));
+
+		if (fd_tool_schema_find(name) == NULL ||
+		    !json_is_object(json_object_get(t, "parameters")))
+			fail_msg("crm-tools runs %s without a schema", name);
+		n++;
+	}
+	json_decref(r);
+	assert_int_equal(n, fd_ntool_schemas);
+	for (i = 0; i < (size_t)fd_ntool_schemas; i++) {
+		json_t *d = fd_tool_schema_json(&fd_tool_schemas[i]);
+
+		if (!json_is_object(json_object_get(d, "parameters")))
+			fail_msg("%s: schema is not JSON with parameters",
+			    fd_tool_schemas[i].name);
+		json_decref(d);
+	}
+	/* missing: book_appointment's start */
+	r = call("CAschema", "book_appointment", json_pack("{s:s}", "service",
+	    "oil change"));
+	assert_string_equal(code(r), "bad_args");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")),
+	    "'start'"));
+	json_decref(r);
+	/* mistyped: a vehicle_id that is not an integer, a boolean count */
+	r = call("CAschema", "book_appointment", json_pack("{s:s, s:s, s:[]}",
+	    "service", "oil change", "start", "2030-01-07T10:00",
+	    "vehicle_id"));
+	assert_string_equal(code(r), "bad_args");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")),
+	    "'vehicle_id' must be an integer"));
+	json_decref(r);
+	r = call("CAschema", "find_slots", json_pack("{s:s, s:b}", "service",
+	    "oil change", "count", 1));
+	assert_string_equal(code(r), "bad_args");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")),
+	    "'count'"));
+	json_decref(r);
+	/* nothing was booked by the refused requests */
+	r = call("CAschema", "get_upcoming_appointments", json_object());
+	assert_true(ok(r));
+	json_decref(r);
 }
 
 static void
@@ -1898,6 +1960,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_tool_schemas),
 		cmocka_unit_test(test_search_and_vin),
 		cmocka_unit_test(test_booking_and_retry),
 		cmocka_unit_test(test_vocabulary),

@@ -130,6 +130,9 @@ static uint64_t stt_caught_up;          /* bus thread: instance replayed to */
 static void
 dispatch(const struct fd_frame *f)
 {
+	struct fd_pl_hangup hu;
+	json_t *j;
+
 	switch (f->type) {
 	case FD_MSG_AUDIO_OUT:
 		media_audio_out(f);
@@ -147,9 +150,10 @@ dispatch(const struct fd_frame *f)
 		media_resume(f);
 		break;
 	case FD_MSG_HANGUP:
-		log_info(f->call_id, "hangup requested: %.*s",
-		    (int)(f->payload_len > 200 ? 200 : f->payload_len),
-		    (const char *)f->payload);
+		if ((j = fd_bus_read_hangup(f, &hu)) == NULL)
+			break;
+		log_info(f->call_id, "hangup requested: %.200s", hu.reason);
+		json_decref(j);
 		media_hangup(f);
 		break;
 	case FD_MSG_TRANSFER:
@@ -412,14 +416,12 @@ pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 static void
 publish_restart_ends(void)
 {
-	json_t *end;
+	struct fd_pl_call_end end = { .reason = "gateway_restart" };
 	size_t i;
 
-	end = json_pack("{s:s}", "reason", "gateway_restart");
-	for (i = 0; end && i < json_array_size(restart_closed); i++)
-		fd_bus_publish_json(&gw_bus, FD_MSG_CALL_END, json_string_value(
-		    json_array_get(restart_closed, i)), 0, end);
-	json_decref(end);
+	for (i = 0; i < json_array_size(restart_closed); i++)
+		fd_bus_publish_call_end(&gw_bus, json_string_value(
+		    json_array_get(restart_closed, i)), 0, &end);
 }
 
 /* Sleep up to us, in steps, unless the gateway is stopping: 0 if it is. */

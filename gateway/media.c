@@ -362,15 +362,16 @@ media_audio_out(const struct fd_frame *f)
 void
 media_audio_mark(const struct fd_frame *f)
 {
+	struct fd_pl_audio_mark am;
 	struct gw_call *c;
 	const char *name;
 	json_t *j;
 	int rv = 0, wake = 0;
 
-	if ((j = fd_frame_json(f)) == NULL)
+	if ((j = fd_bus_read_audio_mark(f, &am)) == NULL)
 		return;
-	name = json_string_value(json_object_get(j, "name"));
-	if (name == NULL || name[0] == '\0' || strlen(name) >= 100) {
+	name = am.name;
+	if (name[0] == '\0' || strlen(name) >= 100) {
 		log_err(f->call_id, "audio_mark utt %u without a usable name",
 		    f->ref);
 		json_decref(j);
@@ -378,8 +379,8 @@ media_audio_mark(const struct fd_frame *f)
 	}
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) != NULL) {
-		rv = pacer_mark(&c->pacer, f->ref, name,
-		    json_is_true(json_object_get(j, "last")), fd_mono_us());
+		rv = pacer_mark(&c->pacer, f->ref, name, am.last,
+		    fd_mono_us());
 		if (rv == 0) {
 			c->want_kick = 1;
 			wake = pend_locked(c);
@@ -677,12 +678,9 @@ sink_mark(void *arg, uint32_t utt, const char *name)
 static void
 publish_mark(const char *call_id, uint32_t utt, const char *name, int played)
 {
-	json_t *j = json_pack("{s:s, s:b}", "name", name, "played", played);
+	struct fd_pl_mark m = { .name = name, .played = played };
 
-	if (j == NULL)
-		return;
-	fd_bus_publish_json(&gw_bus, FD_MSG_MARK, call_id, utt, j);
-	json_decref(j);
+	fd_bus_publish_mark(&gw_bus, call_id, utt, &m);
 }
 
 static void
@@ -892,9 +890,10 @@ on_start(struct gw_call *c, struct media_msg *m)
 {
 	const char *token, *from, *to, *dir, *now;
 	enum callinfo_refusal why;
+	struct fd_pl_call_start cs;
 	struct callinfo ci;
 	time_t t;
-	json_t *j, *params;
+	json_t *params;
 	int dup, pinned = 0;
 
 	token = json_string_value(json_object_get(m->params, CALLINFO_PARAM));
@@ -940,14 +939,14 @@ on_start(struct gw_call *c, struct media_msg *m)
 		json_object_set_new(params, "To", json_string(to));
 		json_object_set_new(params, "Direction", json_string(dir));
 	}
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "call_id",
-	    c->call_id, "stream_sid", c->stream_sid, "from", from, "to", to,
-	    "direction", dir, "params", params, "gateway", gw_instance,
-	    "gateway_boot", gw_boot);
-	if (j == NULL) {
+	if (params == NULL) {
 		log_err(c->call_id, "media: out of memory for call_start");
 		return;
 	}
+	cs = (struct fd_pl_call_start){ .call_id = c->call_id,
+	    .stream_sid = c->stream_sid, .from = from, .to = to,
+	    .direction = dir, .params = params, .gateway = gw_instance,
+	    .gateway_boot = gw_boot };
 	if (now && now[0]) {
 		if (!gw_cfg.allow_test_clock)
 			log_warnx(c->call_id, "media: 'now' parameter ignored "
@@ -956,22 +955,19 @@ on_start(struct gw_call *c, struct media_msg *m)
 			log_warnx(c->call_id, "media: bad 'now' parameter "
 			    "'%.40s' ignored", now);
 		else {
-			json_object_set_new(j, "now", json_string(now));
+			cs.now = now;
 			pinned = 1;
 		}
 	}
 	/* the job of an outbound call, as the signed webhook named it */
 	if (ci.job_id > 0) {
-		json_object_set_new(j, "job_id", json_integer(ci.job_id));
-		json_object_set_new(j, "attempt", json_integer(ci.attempt));
-		if (ci.kind[0])
-			json_object_set_new(j, "kind", json_string(ci.kind));
-		if (ci.answered_by[0])
-			json_object_set_new(j, "answered_by",
-			    json_string(ci.answered_by));
+		cs.job_id = ci.job_id;
+		cs.attempt = ci.attempt;
+		cs.kind = ci.kind;
+		cs.answered_by = ci.answered_by;
 	}
-	fd_bus_publish_json(&gw_bus, FD_MSG_CALL_START, c->call_id, 0, j);
-	json_decref(j);
+	fd_bus_publish_call_start(&gw_bus, c->call_id, 0, &cs);
+	json_decref(params);
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
 	    c->stream_sid, dir, from[0] ? from : "?", to[0] ? to : "?",
 	    pinned ? ", clock pinned to " : "", pinned ? now : "");
@@ -989,7 +985,6 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 	char err[200];
 	uint32_t utt = 0;
 	int played;
-	json_t *j;
 
 	if (c->ended || c->closing || c->refused)
 		return;         /* after stop/hangup nothing matters */
@@ -1028,11 +1023,8 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 		audio_in(c, m->audio, m->audio_len);
 		break;
 	case MEDIA_DTMF:
-		if ((j = json_pack("{s:s}", "digit", m->digit)) != NULL) {
-			fd_bus_publish_json(&gw_bus, FD_MSG_DTMF, c->call_id, 0,
-			    j);
-			json_decref(j);
-		}
+		fd_bus_publish_dtmf(&gw_bus, c->call_id, 0,
+		    &(struct fd_pl_dtmf){ .digit = m->digit });
 		log_info(c->call_id, "dtmf %s", m->digit);
 		break;
 	case MEDIA_MARK:
@@ -1128,8 +1120,6 @@ replay(struct gw_call *c)
 static void
 end_call(struct gw_call *c, const char *reason)
 {
-	json_t *j;
-
 	if (!c->started || c->ended)
 		return;
 	c->ended = 1;
@@ -1138,10 +1128,8 @@ end_call(struct gw_call *c, const char *reason)
 	pacer_free(&c->pacer);
 	pthread_mutex_unlock(&gw_lock);
 	unpace(c);
-	if ((j = json_pack("{s:s}", "reason", reason)) != NULL) {
-		fd_bus_publish_json(&gw_bus, FD_MSG_CALL_END, c->call_id, 0, j);
-		json_decref(j);
-	}
+	fd_bus_publish_call_end(&gw_bus, c->call_id, 0,
+	    &(struct fd_pl_call_end){ .reason = reason });
 	log_info(c->call_id, "call ended (%s)", reason);
 }
 

@@ -59,7 +59,7 @@ static const struct pl_field f_speech_stopped[] = {
 };
 static const struct pl_field f_transcript[] = {
 	REQ(transcript, text, PL_STR), REQ(transcript, final, PL_BOOL),
-	OPT(transcript, confidence, PL_REAL), OPT(transcript, start_ms, PL_INT),
+	REQ(transcript, confidence, PL_REAL), OPT(transcript, start_ms, PL_INT),
 	OPT(transcript, end_ms, PL_INT), OPT(transcript, speech_end_us, PL_INT),
 };
 static const struct pl_field f_stt_hint[] = {
@@ -72,7 +72,9 @@ static const struct pl_field f_audio_mark[] = {
 	REQ(audio_mark, name, PL_STR), REQ(audio_mark, seg, PL_INT),
 	OPT(audio_mark, text, PL_STR), OPT(audio_mark, last, PL_BOOL),
 };
-static const struct pl_field f_tts_error[] = { REQ(tts_error, error, PL_STR) };
+static const struct pl_field f_tts_error[] = {
+	REQ(tts_error, error, PL_STR), OPT(tts_error, seg, PL_INT),
+};
 static const struct pl_field f_hangup[] = { OPT(hangup, reason, PL_STR) };
 static const struct pl_field f_transfer[] = {
 	REQ(transfer, to, PL_STR), OPT(transfer, reason, PL_STR),
@@ -265,7 +267,9 @@ field_json(const struct pl_field *fl, const char *base, int *missing)
 			*missing = fl->required;
 			return NULL;
 		}
-		return json_string(s);
+		if ((v = json_string(s)) == NULL)
+			*missing = -1;  /* not UTF-8 (or out of memory) */
+		return v;
 	case PL_INT:
 		if (!fl->required && *(const int64_t *)(base + fl->off) == 0)
 			return NULL;
@@ -305,8 +309,9 @@ fd_pl_json(int type, const void *in, char *err, size_t errlen)
 	for (i = 0; i < d->n; i++) {
 		v = field_json(&d->fields[i], base, &missing);
 		if (missing) {
-			snprintf(err, errlen, "%s: %s missing",
-			    fd_msg_name(type), d->fields[i].key);
+			snprintf(err, errlen, missing < 0 ? "%s: %s is not "
+			    "UTF-8" : "%s: %s missing", fd_msg_name(type),
+			    d->fields[i].key);
 			json_decref(j);
 			return NULL;
 		}
@@ -351,4 +356,12 @@ fd_pl_frame(const struct fd_frame *f, void *out, char *err, size_t errlen)
 		return NULL;
 	}
 	return j;
+}
+
+const char *
+fd_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
 }

@@ -68,7 +68,7 @@ struct fd_pl_speech_stopped {        /* FD_MSG_SPEECH_STOPPED */
 struct fd_pl_transcript {            /* FD_MSG_TRANSCRIPT */
 	const char *text;
 	int final;
-	double confidence;
+	double confidence;               /* 0..1 */
 	int64_t start_ms;
 	int64_t end_ms;
 	int64_t speech_end_us;           /* fd_mono_us() at the end of speech */
@@ -94,6 +94,7 @@ struct fd_pl_audio_mark {            /* FD_MSG_AUDIO_MARK (ref = utterance id) *
 
 struct fd_pl_tts_error {             /* FD_MSG_TTS_ERROR (ref = utterance id) */
 	const char *error;
+	int64_t seg;                     /* optional: the segment that failed */
 };
 
 struct fd_pl_hangup {                /* FD_MSG_HANGUP */
@@ -175,6 +176,11 @@ json_t *fd_pl_json(int type, const void *in, char *err, size_t errlen);
  * struct points into (the caller decrefs it), or NULL with err set. */
 json_t *fd_pl_frame(const struct fd_frame *f, void *out, char *err,
     size_t errlen);
+
+/* A string member of a JSON object that has no struct here (a tool's
+ * result, a stored session): "" when o is not an object, or the key is
+ * absent or not a string. */
+const char *fd_jstr(const json_t *o, const char *key);
 
 #define FD_PL_TYPED(name, TYPE)                                              \
 	static inline int fd_pl_read_##name(json_t *j,                       \

@@ -358,21 +358,20 @@ feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref,
 static void
 hint(struct call *c, const struct fd_frame *f)
 {
-	const char *words[64], *expect = NULL;
-	json_t *j, *w, *v;
+	struct fd_pl_stt_hint h;
+	const char *words[64];
+	json_t *j, *v;
 	size_t n = 0, i;
 
-	if ((j = fd_frame_json(f)) == NULL)
+	if ((j = fd_bus_read_stt_hint(f, &h)) == NULL)
 		return;
-	if ((v = json_object_get(j, "expect")) != NULL && json_is_string(v))
-		expect = json_string_value(v);
-	w = json_object_get(j, "words");
-	json_array_foreach(w, i, v) {
+	json_array_foreach(h.words, i, v) {
 		if (json_is_string(v) && n < sizeof(words) / sizeof(words[0]))
 			words[n++] = json_string_value(v);
 	}
-	log_debug(c->id, "hint expect=%s words=%zu", expect ? expect : "-", n);
-	engine->hint(c->stream, expect ? expect : "any", n ? words : NULL, n);
+	log_debug(c->id, "hint expect=%s words=%zu", h.expect, n);
+	engine->hint(c->stream, h.expect[0] ? h.expect : "any",
+	    n ? words : NULL, n);
 	json_decref(j);
 }
 
@@ -395,43 +394,35 @@ static void
 on_started(void *arg, uint32_t at_ms)
 {
 	struct call *c = arg;
-	json_t *j = json_pack("{s:I}", "at_ms", (json_int_t)at_ms);
+	struct fd_pl_speech_started m = { .at_ms = at_ms };
 
 	log_debug(c->id, "speech started at %u ms", at_ms);
-	fd_bus_publish_json(&bus, FD_MSG_SPEECH_STARTED, c->id, 0, j);
-	json_decref(j);
+	fd_bus_publish_speech_started(&bus, c->id, 0, &m);
 }
 
 static void
 on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms)
 {
 	struct call *c = arg;
-	json_t *j = json_pack("{s:I,s:I}", "at_ms", (json_int_t)at_ms,
-	    "dur_ms", (json_int_t)dur_ms);
+	struct fd_pl_speech_stopped m = { .at_ms = at_ms, .dur_ms = dur_ms };
 
 	log_debug(c->id, "speech stopped at %u ms (%u ms)", at_ms, dur_ms);
-	fd_bus_publish_json(&bus, FD_MSG_SPEECH_STOPPED, c->id, 0, j);
-	json_decref(j);
+	fd_bus_publish_speech_stopped(&bus, c->id, 0, &m);
 }
 
 static void
 on_result(void *arg, const struct stt_result *r)
 {
 	struct call *c = arg;
-	json_t *j = json_pack("{s:s,s:b,s:f,s:I,s:I,s:I}", "text", r->text,
-	    "final", r->final, "confidence", r->confidence, "start_ms",
-	    (json_int_t)r->start_ms, "end_ms", (json_int_t)r->end_ms,
-	    "speech_end_us", (json_int_t)r->speech_end_us);
+	struct fd_pl_transcript m = { .text = r->text, .final = r->final,
+	    .confidence = r->confidence, .start_ms = r->start_ms,
+	    .end_ms = r->end_ms, .speech_end_us = (int64_t)r->speech_end_us };
 
 	if (r->final)
 		log_info(c->id, "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
 		    "speech end)", r->text, r->confidence, r->start_ms,
 		    r->end_ms, r->speech_end_us ? (fd_mono_us() -
 		    r->speech_end_us) / 1000.0 : 0.0);
-	if (j == NULL) {
-		log_warnx(c->id, "transcript not sent: bad text");
-		return;
-	}
-	fd_bus_publish_json(&bus, FD_MSG_TRANSCRIPT, c->id, 0, j);
-	json_decref(j);
+	/* text that is not UTF-8 is refused by the writer, and logged */
+	fd_bus_publish_transcript(&bus, c->id, 0, &m);
 }

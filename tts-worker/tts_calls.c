@@ -482,34 +482,24 @@ dead(struct call *c, uint32_t utt)
 static void
 publish_mark(struct call *c, const struct job *j)
 {
+	struct fd_pl_audio_mark m = { .seg = j->seg, .text = j->text,
+	    .last = j->last };
 	char name[32];
-	json_t *o;
 	int rv;
 
 	snprintf(name, sizeof(name), "u%us%d", j->utt, j->seg);
-	o = json_pack("{s:s,s:i,s:s,s:b}", "name", name, "seg", j->seg,
-	    "text", j->text ? j->text : "", "last", j->last);
-	if (o == NULL) {
-		log_err(c->id, "%s: cannot build the mark", name);
-		return;
-	}
-	if ((rv = fd_bus_publish_json(bus, FD_MSG_AUDIO_MARK, c->id, j->utt, o))
-	    != 0)
+	m.name = name;
+	if ((rv = fd_bus_publish_audio_mark(bus, c->id, j->utt, &m)) != 0)
 		log_warnx(c->id, "publish audio_mark: %s", nng_strerror(rv));
-	json_decref(o);
 }
 
 static void
 publish_error(struct call *c, const struct job *j, const char *error)
 {
-	json_t *o;
+	struct fd_pl_tts_error m = { .error = error[0] ? error :
+	    "synthesis failed", .seg = j->seg };
 
-	o = json_pack("{s:s,s:i}", "error", error[0] ? error : "synthesis failed",
-	    "seg", j->seg);
-	if (o == NULL)
-		return;
-	fd_bus_publish_json(bus, FD_MSG_TTS_ERROR, c->id, j->utt, o);
-	json_decref(o);
+	fd_bus_publish_tts_error(bus, c->id, j->utt, &m);
 }
 
 /* ---- calls and queues ---- */

@@ -63,13 +63,13 @@ collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
 			if (f.ref < 16)
 				s->frames_of[f.ref] += (int)f.payload_len / 160;
 		} else if (f.type == FD_MSG_AUDIO_MARK && s->marks < 32) {
-			j = fd_frame_json(&f);
+			struct fd_pl_audio_mark am;
+
+			j = fd_bus_read_audio_mark(&f, &am);
 			assert_non_null(j);
-			snprintf(s->names[s->marks], 16, "%s",
-			    json_string_value(json_object_get(j, "name")));
-			snprintf(s->texts[s->marks], 128, "%s",
-			    json_string_value(json_object_get(j, "text")));
-			s->lasts[s->marks] = json_is_true(json_object_get(j, "last"));
+			snprintf(s->names[s->marks], 16, "%s", am.name);
+			snprintf(s->texts[s->marks], 128, "%s", am.text);
+			s->lasts[s->marks] = am.last;
 			s->frames_before[s->marks] = f.ref < 16 ?
 			    s->frames_of[f.ref] : 0;
 			s->marks++;

@@ -52,6 +52,7 @@ static int discard(void *arg, const int16_t *pcm, size_t n);
 static void
 dispatch(const struct fd_frame *f, uint64_t now)
 {
+	struct fd_pl_call_end ce;
 	json_t *j;
 
 	switch (f->type) {
@@ -59,9 +60,9 @@ dispatch(const struct fd_frame *f, uint64_t now)
 		tts_call_start(f->call_id);
 		break;
 	case FD_MSG_CALL_END:
-		j = fd_frame_json(f);
-		tts_call_end(f->call_id,
-		    j ? json_string_value(json_object_get(j, "reason")) : NULL);
+		/* the call ends even if its reason does not decode */
+		j = fd_bus_read_call_end(f, &ce);
+		tts_call_end(f->call_id, j && ce.reason[0] ? ce.reason : NULL);
 		json_decref(j);
 		break;
 	case FD_MSG_SAY:
@@ -165,17 +166,13 @@ check_config(char *err, size_t errlen)
 static void
 say(const struct fd_frame *f, uint64_t now)
 {
-	json_t *j, *text, *v;
+	struct fd_pl_say m;
+	json_t *j;
 
-	if ((j = fd_frame_json(f)) == NULL)
+	if ((j = fd_bus_read_say(f, &m)) == NULL)
 		return;
-	text = json_object_get(j, "text");
-	v = json_object_get(j, "voice");
-	if (text && !json_is_string(text))
-		log_warnx(f->call_id, "say %u: text is not a string", f->ref);
-	tts_say(f->call_id, f->ref, json_is_string(text) ?
-	    json_string_value(text) : "", json_is_true(json_object_get(j,
-	    "last")), json_is_string(v) ? json_string_value(v) : NULL, now);
+	tts_say(f->call_id, f->ref, m.text, m.last, m.voice[0] ? m.voice :
+	    NULL, now);
 	json_decref(j);
 }
 

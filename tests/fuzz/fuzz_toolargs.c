@@ -1,7 +1,7 @@
 /*
  * fuzz_toolargs.c - a model's tool arguments as they are checked before a
  * tool runs: the LLM brain's parse and schema check against the tool
- * catalogue (agent/llm_schema.c llm_args_parse + llm_schema_check on
+ * catalogue (proto/tool_schema.c fd_args_parse + fd_schema_check on
  * agent/llm_tools.c's schemas), then crm-tools' argument accessors
  * (crm-tools/crm_args.c) on every member, as a tool reads them.  The
  * first byte chooses the tool; the rest is the arguments' JSON text.
@@ -13,7 +13,7 @@
 
 #include <libconfig.h>
 
-#include "agent/llm_schema.h"
+#include "proto/tool_schema.h"
 #include "agent/llm_tools.h"
 #include "crm-tools/crm.h"
 #include "fuzz.h"
@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((text = fuzz_cstr(data + 1, size - 1)) == NULL)
 		return 0;
 	err[0] = '\0';
-	if ((args = llm_args_parse(text, err, sizeof(err))) == NULL) {
+	if ((args = fd_args_parse(text, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0')
 			abort();        /* a refusal always says why */
 		free(text);
@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!json_is_object(args))
 		abort();
 	err[0] = '\0';
-	if (llm_schema_check(t->check, args, err, sizeof(err)) != 0 &&
+	if (fd_schema_check(t->check, args, err, sizeof(err)) != 0 &&
 	    err[0] == '\0')
 		abort();
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -101,13 +101,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)arg_str(c, key);
 		(void)arg_ll(c, key, &ll);
 		(void)arg_bool(c, key, 0);
-		if (arg_need(c, key, LLM_MAX_STRING) == NULL && c->code == NULL)
+		if (arg_need(c, key, FD_MAX_STRING) == NULL && c->code == NULL)
 			abort();
 		c->code = NULL;
 		if ((s = json_string_value(v)) != NULL)
 			for (i = 0; i < sizeof(formats) / sizeof(formats[0]);
 			    i++)
-				(void)llm_format_check(formats[i], s);
+				(void)fd_format_check(formats[i], s);
 	}
 	free(c);
 	json_decref(args);
