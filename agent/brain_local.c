@@ -4,15 +4,17 @@
  *
  * greeting -> verification -> intent -> slot filling -> action ->
  * confirmation -> close.  The state is what the brain last asked
- * (call_state.asked, one row of the table below: its phase and the short
- * question to repeat when the caller is not understood) and the task it
- * serves (call_state.task).  Each caller utterance is read once (intent
+ * (call_state.asked, one row of the table in dlg.c: its phase and the
+ * short question to repeat when the caller is not understood) and the
+ * task it serves (call_state.task).  Each caller utterance is read once (intent
  * scorer, date/time parser), checked by the guard, then handled by the
  * state it arrives in; anything the state does not expect is routed as
  * free speech, so a caller can change their mind at any point.  Too many
  * misunderstandings in a row end in an offer of a person or a message.
  * The brain acts only through the core's operations (brain.h); everything
  * it learns lives in call_state so a restarted agent can resume the call.
+ * This file is the top layer: it routes to the task modules (task_*.c)
+ * and registers the routes by which they hand the caller back (dlg.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,256 +24,21 @@
 #include "log.h"
 #include "speech/text.h"
 
-struct ask_info {
-	const char *name;
-	enum phase phase;
-	const char *again;      /* re-prompt question; NULL: T_SAY_AGAIN */
-};
-
-static const struct ask_info asks[ASK_COUNT] = {
-	[ASK_OPEN] = { "open", PH_INTENT, NULL },
-	[ASK_CONFIRM_ID] = { "confirm_id", PH_GREETING, "Am I speaking with "
-	    "{name}? Please say yes or no." },
-	[ASK_WHO] = { "who", PH_VERIFY, "May I have your first and last "
-	    "name?" },
-	[ASK_VERIFY_PHONE] = { "verify_phone", PH_VERIFY, "What's the phone "
-	    "number on your account? You can also key it in." },
-	[ASK_VERIFY_PROOF] = { "verify_proof", PH_VERIFY, "What's your first "
-	    "and last name?" },
-	[ASK_VERIFY_FACTOR] = { "verify_factor", PH_VERIFY, "What are the "
-	    "last four digits of your car's VIN? You can also key them in." },
-	[ASK_SERVICE] = { "service", PH_SLOTS, "Which service do you need?" },
-	[ASK_DAY] = { "day", PH_SLOTS, "What day would you like?" },
-	[ASK_PICK] = { "pick", PH_SLOTS, "Which time works for you?" },
-	[ASK_NAME] = { "name", PH_SLOTS, "Can I get your first and last "
-	    "name?" },
-	[ASK_BOOK_PHONE] = { "book_phone", PH_SLOTS, "What's the best phone "
-	    "number to reach you?" },
-	[ASK_VEHICLE] = { "vehicle", PH_SLOTS, "Which vehicle is it for?" },
-	[ASK_CONFIRM_BOOK] = { "confirm_book", PH_CONFIRM, "Shall I go ahead? "
-	    "Please say yes or no." },
-	[ASK_CHANGE] = { "change", PH_SLOTS, "What would you like to change, "
-	    "the day, the time or the service?" },
-	[ASK_APPT_WHICH] = { "appt_which", PH_SLOTS, "Which appointment do you "
-	    "mean?" },
-	[ASK_CONFIRM_CANCEL] = { "confirm_cancel", PH_CONFIRM, "Shall I cancel "
-	    "it? Please say yes or no." },
-	[ASK_ORDER_NAME] = { "order_name", PH_VERIFY, "What's the full name on "
-	    "the order?" },
-	[ASK_CONFIRM_ORDER] = { "confirm_order", PH_CONFIRM, "Shall I cancel "
-	    "the order? Please say yes or no." },
-	[ASK_ANYTHING_ELSE] = { "anything_else", PH_CLOSE, "Is there anything "
-	    "else I can help you with?" },
-	[ASK_MSG_OFFER] = { "msg_offer", PH_CLOSE, "Would you like me to take "
-	    "a message? Please say yes or no." },
-	[ASK_MSG_NAME] = { "msg_name", PH_SLOTS, "May I have your name?" },
-	[ASK_MSG_NUMBER_OK] = { "msg_number_ok", PH_SLOTS, "Is this the best "
-	    "number to call you back on? Please say yes or no." },
-	[ASK_MSG_NUMBER] = { "msg_number", PH_SLOTS, "What number should we "
-	    "call you back on? You can also key it in." },
-	[ASK_MSG_TEXT] = { "msg_text", PH_SLOTS, "What message would you like "
-	    "me to pass on?" },
-	[ASK_MSG_URGENCY] = { "msg_urgency", PH_SLOTS, "Is it urgent? Please "
-	    "say yes or no." },
-	[ASK_LEAD_NEED] = { "lead_need", PH_SLOTS, "What are you looking "
-	    "for?" },
-	[ASK_LEAD_TIMELINE] = { "lead_timeline", PH_SLOTS, "When are you "
-	    "hoping to do this?" },
-	[ASK_CALLBACK_OFFER] = { "callback_offer", PH_CLOSE, "Would you like "
-	    "someone to call you back? Please say yes or no." },
-	[ASK_CALLBACK_WHEN] = { "callback_when", PH_SLOTS, "When is a good "
-	    "time to call you?" },
-	[ASK_HUMAN_OR_MSG] = { "human_or_msg", PH_CLOSE, "Would you like to "
-	    "speak with a person, or leave a message?" },
-	[ASK_DONE] = { "done", PH_CLOSE, NULL },
-};
-
-static const char *const phase_names[] = { "greeting", "verification",
-	"intent", "slot filling", "confirmation", "close" };
-static const char *const task_names[TASK_COUNT] = { "none", "book",
-	"reschedule", "cancel", "list", "status", "order_cancel", "message",
-	"lead", "callback" };
 static const struct turn_in no_turn;
 
 static void local_on_utterance(struct brain_call *, const char *, double);
+static void local_general(struct brain_call *, const struct turn_in *);
+static int local_task_start(struct brain_call *, int, const struct turn_in *);
+static void local_task_keep(struct brain_call *, int, const struct turn_in *);
 
-enum phase
-ask_phase(int a)
-{
-	return a >= 0 && a < ASK_COUNT ? asks[a].phase : PH_INTENT;
-}
+static const struct dlg_routes local_routes = {
+	.general = local_general,
+	.task_start = local_task_start,
+	.task_keep = local_task_keep,
+};
 
-const char *
-ask_name(int a)
-{
-	return a >= 0 && a < ASK_COUNT && asks[a].name ? asks[a].name : "?";
-}
-
-const char *
-task_name(int t)
-{
-	return t >= 0 && t < TASK_COUNT ? task_names[t] : "?";
-}
-
-void
-say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
-    int close)
-{
-	char buf[1024];
-
-	tpl_render(id, v, buf, sizeof(buf));
-	call_say(c, buf, close);
-}
-
-void
-ask(struct brain_call *c, int a)
-{
-	struct call_state *st = &c->st;
-
-	if (ask_phase(a) != ask_phase(st->asked) || a != st->asked)
-		log_debug(st->call_id, "state %s -> %s (%s, task %s)",
-		    ask_name(st->asked), ask_name(a),
-		    phase_names[ask_phase(a)], task_name(st->task));
-	st->asked = a;
-}
-
-int
-open_now(struct brain_call *c)
-{
-	return fd_business_open_at(c->biz, c->core->now(c->core_arg));
-}
-
-int
-tool_ok(json_t *rep, const char **code)
-{
-	const char *k;
-
-	if (rep == NULL) {
-		*code = "no_reply";
-		return 0;
-	}
-	if (json_is_true(json_object_get(rep, "ok"))) {
-		*code = "";
-		return 1;
-	}
-	k = json_string_value(json_object_get(rep, "code"));
-	*code = k ? k : "failed";
-	return 0;
-}
-
-void
-tool_failed(struct brain_call *c)
-{
-	say_tpl(c, T_TOOL_ERROR, NULL, 0);
-	call_hint(c, "yesno", NULL, 0);
-	c->st.task = TASK_NONE;
-	ask(c, ASK_MSG_OFFER);
-}
-
-void
-goodbye(struct brain_call *c)
-{
-	if (c->st.outcome[0] == '\0')
-		call_set_outcome(c, "info_only", "caller ended the call");
-	say_tpl(c, T_GOODBYE, NULL, 1);
-	ask(c, ASK_DONE);
-}
-
-void
-anything_else(struct brain_call *c, const char *before)
-{
-	char buf[1024], tail[256];
-
-	tpl_render(T_ANYTHING_ELSE, NULL, tail, sizeof(tail));
-	snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before : "",
-	    before && before[0] ? " " : "", tail);
-	call_say(c, buf, 0);
-	call_hint(c, "yesno", NULL, 0);
-	c->st.task = TASK_NONE;
-	ask(c, ASK_ANYTHING_ELSE);
-}
-
-/* The pending question, short, with the caller's {name} filled in. */
-static const char *
-question(const struct call_state *st, char *q, size_t len)
-{
-	const char *again, *p;
-
-	again = st->asked >= 0 && st->asked < ASK_COUNT ?
-	    asks[st->asked].again : NULL;
-	if (again == NULL)
-		return NULL;
-	if ((p = strstr(again, "{name}")) != NULL)
-		snprintf(q, len, "%.*s%s%s", (int)(p - again), again,
-		    st->first_name, p + 6);
-	else
-		snprintf(q, len, "%s", again);
-	return q;
-}
-
-void
-reask(struct brain_call *c, const char *before)
-{
-	char q[256], buf[1024];
-
-	if (question(&c->st, q, sizeof(q)) == NULL)
-		tpl_render(T_HOW_HELP, NULL, q, sizeof(q));
-	snprintf(buf, sizeof(buf), "%.700s%s%s", before ? before : "",
-	    before && before[0] ? " " : "", q);
-	call_say(c, buf, 0);
-}
-
-void
-not_understood(struct brain_call *c, const struct turn_in *in)
-{
-	struct call_state *st = &c->st;
-	char q[256], buf[512];
-	struct tpl_var v[] = { { "question", q }, { NULL, NULL } };
-
-	st->misunderstandings++;
-	if (st->misunderstandings >= st->max_misunderstandings &&
-	    st->max_misunderstandings > 0) {
-		st->misunderstandings = 0;
-		st->task = TASK_NONE;
-		st->pending_task = TASK_NONE;
-		if (open_now(c) && c->biz->transfer_number[0]) {
-			say_tpl(c, T_TOO_MANY_OPEN, NULL, 0);
-			ask(c, ASK_HUMAN_OR_MSG);
-		} else {
-			say_tpl(c, T_TOO_MANY_CLOSED, NULL, 0);
-			call_hint(c, "yesno", NULL, 0);
-			ask(c, ASK_MSG_OFFER);
-		}
-		return;
-	}
-	if (st->asked == ASK_OPEN) {
-		say_tpl(c, T_NOT_UNDERSTOOD, NULL, 0);
-		return;
-	}
-	/* a mumble first gets a short "say that again" */
-	if (question(st, q, sizeof(q)) == NULL || (in && in->confidence < 0.4 &&
-	    st->misunderstandings == 1)) {
-		say_tpl(c, T_SAY_AGAIN, NULL, 0);
-		return;
-	}
-	tpl_render(T_REPROMPT, v, buf, sizeof(buf));
-	call_say(c, buf, 0);
-}
-
-/* "cancel my repair order" is an order, "cancel my appointment" not */
-int
-about_order(const char *text)
-{
-	static const char *const w[] = { "order", "repair", "repairs", "ro",
-		"work", "job", NULL };
-	struct tokens t;
-
-	txt_tokenize(text, &t);
-	return txt_find(&t, 0, w) >= 0;
-}
-
-int
-task_start(struct brain_call *c, int t, const struct turn_in *in)
+static int
+local_task_start(struct brain_call *c, int t, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 
@@ -318,8 +85,15 @@ task_start(struct brain_call *c, int t, const struct turn_in *in)
 	}
 }
 
-void
-general(struct brain_call *c, const struct turn_in *in)
+static void
+local_task_keep(struct brain_call *c, int t, const struct turn_in *in)
+{
+	if (t == TASK_BOOK)
+		booking_keep(&c->st, in);
+}
+
+static void
+local_general(struct brain_call *c, const struct turn_in *in)
 {
 	const struct intent_result *ir = &in->ir;
 	enum intent best = ir->best;
@@ -347,29 +121,29 @@ general(struct brain_call *c, const struct turn_in *in)
 		c->st.last_intent = best;
 	switch (best) {
 	case INT_BOOK:
-		task_start(c, TASK_BOOK, in);
+		local_task_start(c, TASK_BOOK, in);
 		return;
 	case INT_RESCHEDULE:
-		task_start(c, TASK_RESCHEDULE, in);
+		local_task_start(c, TASK_RESCHEDULE, in);
 		return;
 	case INT_CANCEL:
-		task_start(c, about_order(in->text) ? TASK_ORDER_CANCEL :
+		local_task_start(c, about_order(in->text) ? TASK_ORDER_CANCEL :
 		    TASK_CANCEL, in);
 		return;
 	case INT_LIST:
-		task_start(c, TASK_LIST, in);
+		local_task_start(c, TASK_LIST, in);
 		return;
 	case INT_STATUS:
-		task_start(c, TASK_STATUS, in);
+		local_task_start(c, TASK_STATUS, in);
 		return;
 	case INT_MESSAGE:
-		task_start(c, TASK_MESSAGE, in);
+		local_task_start(c, TASK_MESSAGE, in);
 		return;
 	case INT_CALLBACK:
-		task_start(c, TASK_CALLBACK, in);
+		local_task_start(c, TASK_CALLBACK, in);
 		return;
 	case INT_LEAD:
-		task_start(c, TASK_LEAD, in);
+		local_task_start(c, TASK_LEAD, in);
 		return;
 	case INT_HUMAN:
 		contact_human(c);
@@ -387,7 +161,7 @@ general(struct brain_call *c, const struct turn_in *in)
 		return;
 	/* a day or time on its own: they want to come in */
 	if (in->ndt > 0) {
-		task_start(c, TASK_BOOK, in);
+		local_task_start(c, TASK_BOOK, in);
 		return;
 	}
 	not_understood(c, in);
@@ -432,7 +206,7 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 	}
 	if (ir->best != INT_NONE && ir->best != INT_BOOK &&
 	    ir->best != INT_RESCHEDULE) {
-		general(c, in);
+		local_general(c, in);
 		return;
 	}
 	say_tpl(c, T_YES_OR_NO, NULL, 0);
@@ -500,7 +274,7 @@ on_change(struct brain_call *c, const struct turn_in *in)
 		    "Okay, I won't book it.");
 		return;
 	}
-	general(c, in);
+	local_general(c, in);
 }
 
 static void
@@ -516,7 +290,7 @@ on_anything_else(struct brain_call *c, const struct turn_in *in)
 	} else if (ir->best == INT_NONE && in->ndt == 0 && ir->thanks) {
 		goodbye(c);
 	} else {
-		general(c, in);
+		local_general(c, in);
 	}
 }
 
@@ -537,7 +311,7 @@ on_offer(struct brain_call *c, const struct turn_in *in)
 	    (ir->pol == POL_YES && ir->best == INT_NONE))) {
 		contact_human(c);
 	} else if (ir->best != INT_NONE && ir->best != INT_GOODBYE) {
-		general(c, in);
+		local_general(c, in);
 	} else if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
 		char ok[64];
 
@@ -654,7 +428,7 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 			booking_apply(st, &in.dt);
 			booking_plan(c);
 		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK) {
-			general(c, &in);
+			local_general(c, &in);
 		} else {
 			understood = 0;
 		}
@@ -673,7 +447,7 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 			booking_plan(c);
 		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
 		    in.ir.best != INT_RESCHEDULE) {
-			general(c, &in);
+			local_general(c, &in);
 		} else if (in.ir.pol == POL_NO && asked == ASK_PICK) {
 			st->have_time = 0;
 			st->have_day = 0;
@@ -693,7 +467,7 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 
 		if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
 		    in.ir.score >= 4) {
-			general(c, &in);
+			local_general(c, &in);
 		} else if (parse_name(text, first, sizeof(first), last,
 		    sizeof(last))) {
 			/* "Smith" after "And your last name?" */
@@ -756,7 +530,7 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		contact_reply(c, &in);
 		break;
 	default:
-		general(c, &in);
+		local_general(c, &in);
 		break;
 	}
 	if (!understood)
@@ -771,8 +545,11 @@ local_on_dtmf(struct brain_call *c, const char *digit)
 {
 	int a = c->st.asked;
 
-	if (a == ASK_VERIFY_PHONE || a == ASK_BOOK_PHONE ||
-	    a == ASK_VERIFY_FACTOR) {
+	if (a == ASK_BOOK_PHONE) {
+		booking_dtmf(c, digit);
+		return;
+	}
+	if (a == ASK_VERIFY_PHONE || a == ASK_VERIFY_FACTOR) {
 		identity_dtmf(c, digit);
 		return;
 	}
@@ -811,6 +588,7 @@ static int
 local_init(const config_t *cfg, const struct fd_business *b, char *err,
     size_t errlen)
 {
+	dlg_set_routes(&local_routes);
 	return tpl_init(b, cfg, err, errlen);
 }
 

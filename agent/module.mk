@@ -3,7 +3,8 @@ AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/task_booking.c \
                    agent/intent.c $(SPEECH_LINES) \
                    agent/customer.c agent/task_identity.c agent/task_appts.c \
                    agent/task_orders.c agent/task_contact.c agent/task_answers.c \
-                   agent/task_guard.c agent/spoken.c agent/lang.c
+                   agent/task_guard.c agent/dlg.c agent/spoken.c \
+                   agent/lang.c
 # the LLM brain (agent.brain = "llm"): brain_llm.h
 AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
                  agent/llm_reply.c agent/llm_schema.c agent/llm_tools.c \

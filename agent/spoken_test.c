@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/brain_local.h"
+#include "agent/spoken.h"
 
 static void
 test_digits(void **state)
