@@ -371,154 +371,192 @@ fragment(const char *text, int asked)
 	return nthanks == 0 || asked != ASK_ANYTHING_ELSE;
 }
 
+/* Read an utterance once: intent scores and the dates and times in it,
+ * read as the pending question expects them. */
 static void
-local_on_utterance(struct brain_call *c, const char *text, double confidence)
+read_turn(struct brain_call *c, const char *text, double confidence,
+    int asked, struct turn_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->text = text;
+	in->confidence = confidence;
+	intent_read(text, c->biz, &in->ir);
+	in->ndt = dt_parse(text, c->core->now(c->core_arg), asked == ASK_DAY ?
+	    DT_EXPECT_DATE : asked == ASK_PICK ? DT_EXPECT_TIME :
+	    DT_EXPECT_ANY, &in->dt);
+}
+
+/* What wins in any state: the guard, "a person please", "say that
+ * again".  1 if one of them answered the turn. */
+static int
+overrides(struct brain_call *c, const struct turn_in *in, int asked)
 {
 	struct call_state *st = &c->st;
-	struct turn_in in;
 	enum guard g;
-	int asked = st->asked, understood = 1, before = st->misunderstandings;
 
-	if (asked == ASK_DONE || (!free_text(asked) && fragment(text, asked)))
-		return;
-	memset(&in, 0, sizeof(in));
-	in.text = text;
-	in.confidence = confidence;
-	intent_read(text, c->biz, &in.ir);
-	in.ndt = dt_parse(text, c->core->now(c->core_arg), asked == ASK_DAY ?
-	    DT_EXPECT_DATE : asked == ASK_PICK ? DT_EXPECT_TIME :
-	    DT_EXPECT_ANY, &in.dt);
 	/* no instruction in speech outranks the rules below */
-	if ((g = guard_check(text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
+	if ((g = guard_check(in->text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
 		guard_refuse(c, g);
-		return;
+		return 1;
 	}
-	/* wherever we are, these win */
-	if (in.ir.best == INT_HUMAN && in.ir.score >= 3 && !free_text(asked)) {
+	if (in->ir.best == INT_HUMAN && in->ir.score >= 3 &&
+	    !free_text(asked)) {
 		st->misunderstandings = 0;
 		contact_human(c);
-		return;
+		return 1;
 	}
-	if (in.ir.best == INT_REPEAT && in.ir.score >= 4 && st->last_said[0]) {
+	if (in->ir.best == INT_REPEAT && in->ir.score >= 4 &&
+	    st->last_said[0]) {
 		char again[1024];
 
 		snprintf(again, sizeof(again), "%s", st->last_said);
 		call_say(c, again, 0);
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+/* "Which service do you need?"  0: not understood. */
+static int
+on_service(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+
+	if (in->ir.service) {
+		st->service = in->ir.service;
+		booking_apply(st, &in->dt);
+		booking_plan(c);
+	} else if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK) {
+		local_general(c, in);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* "What day?" or slots offered / "what time?".  0: not understood. */
+static int
+on_day_or_pick(struct brain_call *c, const struct turn_in *in, int asked)
+{
+	struct call_state *st = &c->st;
+
+	if (in->ir.service && in->ir.service != st->service &&
+	    st->task == TASK_BOOK)
+		st->service = in->ir.service;
+	if (asked == ASK_PICK && booking_pick(st, in->text, &in->dt,
+	    in->ir.pol == POL_YES)) {
+		booking_plan(c);
+	} else if (in->ndt > 0 || (in->ir.service && st->task == TASK_BOOK)) {
+		booking_apply(st, &in->dt);
+		booking_plan(c);
+	} else if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
+	    in->ir.best != INT_RESCHEDULE) {
+		local_general(c, in);
+	} else if (in->ir.pol == POL_NO && asked == ASK_PICK) {
+		st->have_time = 0;
+		st->have_day = 0;
+		st->noffered = 0;
+		call_say(c, "No problem. What other day would work for you?",
+		    0);
+		ask(c, ASK_DAY);
+	} else if (in->ir.pol == POL_YES && asked == ASK_PICK &&
+	    st->noffered > 1) {
+		call_say(c, "Which time would you like?", 0);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* The name for a booking.  0: not understood. */
+static int
+on_name(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char first[64], last[64];
+
+	if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
+	    in->ir.score >= 4) {
+		local_general(c, in);
+	} else if (parse_name(in->text, first, sizeof(first), last,
+	    sizeof(last))) {
+		/* "Smith" after "And your last name?" */
+		if (st->first_name[0] && st->last_name[0] == '\0' &&
+		    last[0] == '\0') {
+			snprintf(st->last_name, sizeof(st->last_name), "%s",
+			    first);
+		} else {
+			snprintf(st->first_name, sizeof(st->first_name), "%s",
+			    first);
+			snprintf(st->last_name, sizeof(st->last_name), "%s",
+			    last);
+		}
+		booking_plan(c);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Hand the turn to whatever the pending question belongs to.  0: the
+ * caller was not understood. */
+static int
+reply(struct brain_call *c, const struct turn_in *in, int asked)
+{
 	switch (asked) {
 	case ASK_CONFIRM_ID:
-		identity_confirm_reply(c, &in);
+		identity_confirm_reply(c, in);
 		break;
 	case ASK_WHO:
-		identity_who_reply(c, &in);
+		identity_who_reply(c, in);
 		break;
 	case ASK_VERIFY_PHONE:
-		identity_phone_reply(c, &in);
+		identity_phone_reply(c, in);
 		break;
 	case ASK_VERIFY_PROOF:
-		identity_proof_reply(c, &in);
+		identity_proof_reply(c, in);
 		break;
 	case ASK_VERIFY_FACTOR:
-		identity_factor_reply(c, &in);
+		identity_factor_reply(c, in);
 		break;
 	case ASK_SERVICE:
-		if (in.ir.service) {
-			st->service = in.ir.service;
-			booking_apply(st, &in.dt);
-			booking_plan(c);
-		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK) {
-			local_general(c, &in);
-		} else {
-			understood = 0;
-		}
-		break;
+		return on_service(c, in);
 	case ASK_DAY:
 	case ASK_PICK:
-		if (in.ir.service && in.ir.service != st->service &&
-		    st->task == TASK_BOOK)
-			st->service = in.ir.service;
-		if (asked == ASK_PICK && booking_pick(st, text, &in.dt,
-		    in.ir.pol == POL_YES)) {
-			booking_plan(c);
-		} else if (in.ndt > 0 || (in.ir.service &&
-		    st->task == TASK_BOOK)) {
-			booking_apply(st, &in.dt);
-			booking_plan(c);
-		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
-		    in.ir.best != INT_RESCHEDULE) {
-			local_general(c, &in);
-		} else if (in.ir.pol == POL_NO && asked == ASK_PICK) {
-			st->have_time = 0;
-			st->have_day = 0;
-			st->noffered = 0;
-			call_say(c, "No problem. What other day would work "
-			    "for you?", 0);
-			ask(c, ASK_DAY);
-		} else if (in.ir.pol == POL_YES && asked == ASK_PICK &&
-		    st->noffered > 1) {
-			call_say(c, "Which time would you like?", 0);
-		} else {
-			understood = 0;
-		}
-		break;
-	case ASK_NAME: {
-		char first[64], last[64];
-
-		if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
-		    in.ir.score >= 4) {
-			local_general(c, &in);
-		} else if (parse_name(text, first, sizeof(first), last,
-		    sizeof(last))) {
-			/* "Smith" after "And your last name?" */
-			if (st->first_name[0] && st->last_name[0] == '\0' &&
-			    last[0] == '\0') {
-				snprintf(st->last_name, sizeof(st->last_name),
-				    "%s", first);
-			} else {
-				snprintf(st->first_name, sizeof(st->first_name),
-				    "%s", first);
-				snprintf(st->last_name, sizeof(st->last_name),
-				    "%s", last);
-			}
-			booking_plan(c);
-		} else {
-			understood = 0;
-		}
-		break;
-	}
+		return on_day_or_pick(c, in, asked);
+	case ASK_NAME:
+		return on_name(c, in);
 	case ASK_BOOK_PHONE:
-		booking_phone_reply(c, &in);
+		booking_phone_reply(c, in);
 		break;
 	case ASK_VEHICLE:
-		booking_vehicle_reply(c, &in);
+		booking_vehicle_reply(c, in);
 		break;
 	case ASK_CONFIRM_BOOK:
-		on_confirm_book(c, &in);
+		on_confirm_book(c, in);
 		break;
 	case ASK_CHANGE:
-		on_change(c, &in);
+		on_change(c, in);
 		break;
 	case ASK_APPT_WHICH:
-		appts_which_reply(c, &in);
+		appts_which_reply(c, in);
 		break;
 	case ASK_CONFIRM_CANCEL:
-		appts_cancel_reply(c, &in);
+		appts_cancel_reply(c, in);
 		break;
 	case ASK_ORDER_NAME:
-		orders_name_reply(c, &in);
+		orders_name_reply(c, in);
 		break;
 	case ASK_CONFIRM_ORDER:
-		orders_confirm_reply(c, &in);
+		orders_confirm_reply(c, in);
 		break;
 	case ASK_ANYTHING_ELSE:
-		on_anything_else(c, &in);
+		on_anything_else(c, in);
 		break;
 	case ASK_MSG_OFFER:
 	case ASK_HUMAN_OR_MSG:
 	case ASK_CALLBACK_OFFER:
-		understood = on_offer(c, &in);
-		break;
+		return on_offer(c, in);
 	case ASK_MSG_NAME:
 	case ASK_MSG_NUMBER_OK:
 	case ASK_MSG_NUMBER:
@@ -527,13 +565,28 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	case ASK_LEAD_NEED:
 	case ASK_LEAD_TIMELINE:
 	case ASK_CALLBACK_WHEN:
-		contact_reply(c, &in);
+		contact_reply(c, in);
 		break;
 	default:
-		local_general(c, &in);
+		local_general(c, in);
 		break;
 	}
-	if (!understood)
+	return 1;
+}
+
+static void
+local_on_utterance(struct brain_call *c, const char *text, double confidence)
+{
+	struct call_state *st = &c->st;
+	struct turn_in in;
+	int asked = st->asked, before = st->misunderstandings;
+
+	if (asked == ASK_DONE || (!free_text(asked) && fragment(text, asked)))
+		return;
+	read_turn(c, text, confidence, asked, &in);
+	if (overrides(c, &in, asked))
+		return;
+	if (!reply(c, &in, asked))
 		not_understood(c, &in);
 	else if (st->misunderstandings == before && (st->asked != ASK_OPEN ||
 	    asked != ASK_OPEN))
