@@ -49,7 +49,7 @@ include $(sort $(wildcard */module.mk tools/*/module.mk))
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all test unit e2e faults fuzz bench demo clean deps format
+.PHONY: all test unit check-layers e2e faults fuzz bench demo clean deps format
 all: $(addprefix $(BUILD)/bin/,$(BINS))
 
 $(BUILD)/obj/%.o: %.c
@@ -82,7 +82,11 @@ deps:
 	@scripts/deps.sh
 
 unit: all $(addprefix $(BUILD)/test/,$(TESTS))
+	@scripts/check-layers.sh
 	@scripts/run-unit.sh $(BUILD) $(TESTS)
+
+check-layers:
+	@scripts/check-layers.sh
 
 e2e: all
 	@BUILD=$(BUILD) tests/e2e/run.sh

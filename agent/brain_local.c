@@ -4,15 +4,17 @@
  *
  * greeting -> verification -> intent -> slot filling -> action ->
  * confirmation -> close.  The state is what the brain last asked
- * (call_state.asked, one row of the table below: its phase and the short
- * question to repeat when the caller is not understood) and the task it
- * serves (call_state.task).  Each caller utterance is read once (intent
+ * (call_state.asked, one row of the table in dlg.c: its phase and the
+ * short question to repeat when the caller is not understood) and the
+ * task it serves (call_state.task).  Each caller utterance is read once (intent
  * scorer, date/time parser), checked by the guard, then handled by the
  * state it arrives in; anything the state does not expect is routed as
  * free speech, so a caller can change their mind at any point.  Too many
  * misunderstandings in a row end in an offer of a person or a message.
  * The brain acts only through the core's operations (brain.h); everything
  * it learns lives in call_state so a restarted agent can resume the call.
+ * This file is the top layer: it routes to the task modules (task_*.c)
+ * and registers the routes by which they hand the caller back (dlg.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,263 +24,21 @@
 #include "log.h"
 #include "speech/text.h"
 
-struct ask_info {
-	const char *name;
-	enum phase phase;
-	const char *again;      /* re-prompt question; NULL: T_SAY_AGAIN */
-};
-
-static const struct ask_info asks[ASK_COUNT] = {
-	[ASK_OPEN] = { "open", PH_INTENT, NULL },
-	[ASK_CONFIRM_ID] = { "confirm_id", PH_GREETING, "Am I speaking with "
-	    "{name}? Please say yes or no." },
-	[ASK_WHO] = { "who", PH_VERIFY, "May I have your first and last "
-	    "name?" },
-	[ASK_VERIFY_PHONE] = { "verify_phone", PH_VERIFY, "What's the phone "
-	    "number on your account? You can also key it in." },
-	[ASK_VERIFY_PROOF] = { "verify_proof", PH_VERIFY, "What's your first "
-	    "and last name?" },
-	[ASK_VERIFY_FACTOR] = { "verify_factor", PH_VERIFY, "What are the "
-	    "last four digits of your car's VIN? You can also key them in." },
-	[ASK_SERVICE] = { "service", PH_SLOTS, "Which service do you need?" },
-	[ASK_DAY] = { "day", PH_SLOTS, "What day would you like?" },
-	[ASK_PICK] = { "pick", PH_SLOTS, "Which time works for you?" },
-	[ASK_NAME] = { "name", PH_SLOTS, "Can I get your first and last "
-	    "name?" },
-	[ASK_BOOK_PHONE] = { "book_phone", PH_SLOTS, "What's the best phone "
-	    "number to reach you?" },
-	[ASK_VEHICLE] = { "vehicle", PH_SLOTS, "Which vehicle is it for?" },
-	[ASK_CONFIRM_BOOK] = { "confirm_book", PH_CONFIRM, "Shall I go ahead? "
-	    "Please say yes or no." },
-	[ASK_CHANGE] = { "change", PH_SLOTS, "What would you like to change, "
-	    "the day, the time or the service?" },
-	[ASK_APPT_WHICH] = { "appt_which", PH_SLOTS, "Which appointment do you "
-	    "mean?" },
-	[ASK_CONFIRM_CANCEL] = { "confirm_cancel", PH_CONFIRM, "Shall I cancel "
-	    "it? Please say yes or no." },
-	[ASK_ORDER_NAME] = { "order_name", PH_VERIFY, "What's the full name on "
-	    "the order?" },
-	[ASK_CONFIRM_ORDER] = { "confirm_order", PH_CONFIRM, "Shall I cancel "
-	    "the order? Please say yes or no." },
-	[ASK_ANYTHING_ELSE] = { "anything_else", PH_CLOSE, "Is there anything "
-	    "else I can help you with?" },
-	[ASK_MSG_OFFER] = { "msg_offer", PH_CLOSE, "Would you like me to take "
-	    "a message? Please say yes or no." },
-	[ASK_MSG_NAME] = { "msg_name", PH_SLOTS, "May I have your name?" },
-	[ASK_MSG_NUMBER_OK] = { "msg_number_ok", PH_SLOTS, "Is this the best "
-	    "number to call you back on? Please say yes or no." },
-	[ASK_MSG_NUMBER] = { "msg_number", PH_SLOTS, "What number should we "
-	    "call you back on? You can also key it in." },
-	[ASK_MSG_TEXT] = { "msg_text", PH_SLOTS, "What message would you like "
-	    "me to pass on?" },
-	[ASK_MSG_URGENCY] = { "msg_urgency", PH_SLOTS, "Is it urgent? Please "
-	    "say yes or no." },
-	[ASK_LEAD_NEED] = { "lead_need", PH_SLOTS, "What are you looking "
-	    "for?" },
-	[ASK_LEAD_TIMELINE] = { "lead_timeline", PH_SLOTS, "When are you "
-	    "hoping to do this?" },
-	[ASK_CALLBACK_OFFER] = { "callback_offer", PH_CLOSE, "Would you like "
-	    "someone to call you back? Please say yes or no." },
-	[ASK_CALLBACK_WHEN] = { "callback_when", PH_SLOTS, "When is a good "
-	    "time to call you?" },
-	[ASK_HUMAN_OR_MSG] = { "human_or_msg", PH_CLOSE, "Would you like to "
-	    "speak with a person, or leave a message?" },
-	[ASK_DONE] = { "done", PH_CLOSE, NULL },
-	[ASK_OB_WHO] = { "ob_who", PH_GREETING, "Am I speaking with {name}? "
-	    "Please say yes or no." },
-	[ASK_OB_REMIND] = { "ob_remind", PH_CONFIRM, "Can you still make it "
-	    "to your appointment? Please say yes or no." },
-	[ASK_OB_CHANGE] = { "ob_change", PH_SLOTS, "Would you like to move the "
-	    "appointment, or cancel it?" },
-	[ASK_OB_VM_WAIT] = { "ob_vm_wait", PH_GREETING, NULL },
-};
-
-static const char *const phase_names[] = { "greeting", "verification",
-	"intent", "slot filling", "confirmation", "close" };
-static const char *const task_names[TASK_COUNT] = { "none", "book",
-	"reschedule", "cancel", "list", "status", "order_cancel", "message",
-	"lead", "callback" };
 static const struct turn_in no_turn;
 
 static void local_on_utterance(struct brain_call *, const char *, double);
+static void local_general(struct brain_call *, const struct turn_in *);
+static int local_task_start(struct brain_call *, int, const struct turn_in *);
+static void local_task_keep(struct brain_call *, int, const struct turn_in *);
 
-enum phase
-ask_phase(int a)
-{
-	return a >= 0 && a < ASK_COUNT ? asks[a].phase : PH_INTENT;
-}
+static const struct dlg_routes local_routes = {
+	.general = local_general,
+	.task_start = local_task_start,
+	.task_keep = local_task_keep,
+};
 
-const char *
-ask_name(int a)
-{
-	return a >= 0 && a < ASK_COUNT && asks[a].name ? asks[a].name : "?";
-}
-
-const char *
-task_name(int t)
-{
-	return t >= 0 && t < TASK_COUNT ? task_names[t] : "?";
-}
-
-void
-say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
-    int close)
-{
-	char buf[1024];
-
-	tpl_render(id, v, buf, sizeof(buf));
-	call_say(c, buf, close);
-}
-
-void
-ask(struct brain_call *c, int a)
-{
-	struct call_state *st = &c->st;
-
-	if (ask_phase(a) != ask_phase(st->asked) || a != st->asked)
-		log_debug(st->call_id, "state %s -> %s (%s, task %s)",
-		    ask_name(st->asked), ask_name(a),
-		    phase_names[ask_phase(a)], task_name(st->task));
-	st->asked = a;
-}
-
-int
-open_now(struct brain_call *c)
-{
-	return fd_business_open_at(c->biz, c->core->now(c->core_arg));
-}
-
-int
-tool_ok(json_t *rep, const char **code)
-{
-	const char *k;
-
-	if (rep == NULL) {
-		*code = "no_reply";
-		return 0;
-	}
-	if (json_is_true(json_object_get(rep, "ok"))) {
-		*code = "";
-		return 1;
-	}
-	k = json_string_value(json_object_get(rep, "code"));
-	*code = k ? k : "failed";
-	return 0;
-}
-
-void
-tool_failed(struct brain_call *c)
-{
-	say_tpl(c, T_TOOL_ERROR, NULL, 0);
-	call_hint(c, "yesno", NULL, 0);
-	c->st.task = TASK_NONE;
-	ask(c, ASK_MSG_OFFER);
-}
-
-void
-goodbye(struct brain_call *c)
-{
-	if (c->st.outcome[0] == '\0')
-		call_set_outcome(c, "info_only", "caller ended the call");
-	say_tpl(c, T_GOODBYE, NULL, 1);
-	ask(c, ASK_DONE);
-}
-
-void
-anything_else(struct brain_call *c, const char *before)
-{
-	char buf[1024], tail[256];
-
-	tpl_render(T_ANYTHING_ELSE, NULL, tail, sizeof(tail));
-	snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before : "",
-	    before && before[0] ? " " : "", tail);
-	call_say(c, buf, 0);
-	call_hint(c, "yesno", NULL, 0);
-	c->st.task = TASK_NONE;
-	ask(c, ASK_ANYTHING_ELSE);
-}
-
-/* The pending question, short, with the caller's {name} filled in. */
-static const char *
-question(const struct call_state *st, char *q, size_t len)
-{
-	const char *again, *p;
-
-	again = st->asked >= 0 && st->asked < ASK_COUNT ?
-	    asks[st->asked].again : NULL;
-	if (again == NULL)
-		return NULL;
-	if ((p = strstr(again, "{name}")) != NULL)
-		snprintf(q, len, "%.*s%s%s", (int)(p - again), again,
-		    st->first_name, p + 6);
-	else
-		snprintf(q, len, "%s", again);
-	return q;
-}
-
-void
-reask(struct brain_call *c, const char *before)
-{
-	char q[256], buf[1024];
-
-	if (question(&c->st, q, sizeof(q)) == NULL)
-		tpl_render(T_HOW_HELP, NULL, q, sizeof(q));
-	snprintf(buf, sizeof(buf), "%.700s%s%s", before ? before : "",
-	    before && before[0] ? " " : "", q);
-	call_say(c, buf, 0);
-}
-
-void
-not_understood(struct brain_call *c, const struct turn_in *in)
-{
-	struct call_state *st = &c->st;
-	char q[256], buf[512];
-	struct tpl_var v[] = { { "question", q }, { NULL, NULL } };
-
-	st->misunderstandings++;
-	if (st->misunderstandings >= st->max_misunderstandings &&
-	    st->max_misunderstandings > 0) {
-		st->misunderstandings = 0;
-		st->task = TASK_NONE;
-		st->pending_task = TASK_NONE;
-		if (open_now(c) && c->biz->transfer_number[0]) {
-			say_tpl(c, T_TOO_MANY_OPEN, NULL, 0);
-			ask(c, ASK_HUMAN_OR_MSG);
-		} else {
-			say_tpl(c, T_TOO_MANY_CLOSED, NULL, 0);
-			call_hint(c, "yesno", NULL, 0);
-			ask(c, ASK_MSG_OFFER);
-		}
-		return;
-	}
-	if (st->asked == ASK_OPEN) {
-		say_tpl(c, T_NOT_UNDERSTOOD, NULL, 0);
-		return;
-	}
-	/* a mumble first gets a short "say that again" */
-	if (question(st, q, sizeof(q)) == NULL || (in && in->confidence < 0.4 &&
-	    st->misunderstandings == 1)) {
-		say_tpl(c, T_SAY_AGAIN, NULL, 0);
-		return;
-	}
-	tpl_render(T_REPROMPT, v, buf, sizeof(buf));
-	call_say(c, buf, 0);
-}
-
-/* "cancel my repair order" is an order, "cancel my appointment" not */
-int
-about_order(const char *text)
-{
-	static const char *const w[] = { "order", "repair", "repairs", "ro",
-		"work", "job", NULL };
-	struct tokens t;
-
-	txt_tokenize(text, &t);
-	return txt_find(&t, 0, w) >= 0;
-}
-
-int
-task_start(struct brain_call *c, int t, const struct turn_in *in)
+static int
+local_task_start(struct brain_call *c, int t, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 
@@ -325,8 +85,15 @@ task_start(struct brain_call *c, int t, const struct turn_in *in)
 	}
 }
 
-void
-general(struct brain_call *c, const struct turn_in *in)
+static void
+local_task_keep(struct brain_call *c, int t, const struct turn_in *in)
+{
+	if (t == TASK_BOOK)
+		booking_keep(&c->st, in);
+}
+
+static void
+local_general(struct brain_call *c, const struct turn_in *in)
 {
 	const struct intent_result *ir = &in->ir;
 	enum intent best = ir->best;
@@ -354,29 +121,29 @@ general(struct brain_call *c, const struct turn_in *in)
 		c->st.last_intent = best;
 	switch (best) {
 	case INT_BOOK:
-		task_start(c, TASK_BOOK, in);
+		local_task_start(c, TASK_BOOK, in);
 		return;
 	case INT_RESCHEDULE:
-		task_start(c, TASK_RESCHEDULE, in);
+		local_task_start(c, TASK_RESCHEDULE, in);
 		return;
 	case INT_CANCEL:
-		task_start(c, about_order(in->text) ? TASK_ORDER_CANCEL :
+		local_task_start(c, about_order(in->text) ? TASK_ORDER_CANCEL :
 		    TASK_CANCEL, in);
 		return;
 	case INT_LIST:
-		task_start(c, TASK_LIST, in);
+		local_task_start(c, TASK_LIST, in);
 		return;
 	case INT_STATUS:
-		task_start(c, TASK_STATUS, in);
+		local_task_start(c, TASK_STATUS, in);
 		return;
 	case INT_MESSAGE:
-		task_start(c, TASK_MESSAGE, in);
+		local_task_start(c, TASK_MESSAGE, in);
 		return;
 	case INT_CALLBACK:
-		task_start(c, TASK_CALLBACK, in);
+		local_task_start(c, TASK_CALLBACK, in);
 		return;
 	case INT_LEAD:
-		task_start(c, TASK_LEAD, in);
+		local_task_start(c, TASK_LEAD, in);
 		return;
 	case INT_HUMAN:
 		contact_human(c);
@@ -394,7 +161,7 @@ general(struct brain_call *c, const struct turn_in *in)
 		return;
 	/* a day or time on its own: they want to come in */
 	if (in->ndt > 0) {
-		task_start(c, TASK_BOOK, in);
+		local_task_start(c, TASK_BOOK, in);
 		return;
 	}
 	not_understood(c, in);
@@ -439,7 +206,7 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 	}
 	if (ir->best != INT_NONE && ir->best != INT_BOOK &&
 	    ir->best != INT_RESCHEDULE) {
-		general(c, in);
+		local_general(c, in);
 		return;
 	}
 	say_tpl(c, T_YES_OR_NO, NULL, 0);
@@ -507,7 +274,7 @@ on_change(struct brain_call *c, const struct turn_in *in)
 		    "Okay, I won't book it.");
 		return;
 	}
-	general(c, in);
+	local_general(c, in);
 }
 
 static void
@@ -523,7 +290,7 @@ on_anything_else(struct brain_call *c, const struct turn_in *in)
 	} else if (ir->best == INT_NONE && in->ndt == 0 && ir->thanks) {
 		goodbye(c);
 	} else {
-		general(c, in);
+		local_general(c, in);
 	}
 }
 
@@ -544,7 +311,7 @@ on_offer(struct brain_call *c, const struct turn_in *in)
 	    (ir->pol == POL_YES && ir->best == INT_NONE))) {
 		contact_human(c);
 	} else if (ir->best != INT_NONE && ir->best != INT_GOODBYE) {
-		general(c, in);
+		local_general(c, in);
 	} else if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
 		char ok[64];
 
@@ -606,165 +373,201 @@ fragment(const char *text, int asked)
 	return nthanks == 0 || asked != ASK_ANYTHING_ELSE;
 }
 
+/* Read an utterance once: intent scores and the dates and times in it,
+ * read as the pending question expects them. */
 static void
-local_on_utterance(struct brain_call *c, const char *text, double confidence)
+read_turn(struct brain_call *c, const char *text, double confidence,
+    int asked, struct turn_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->text = text;
+	in->confidence = confidence;
+	intent_read(text, c->biz, &in->ir);
+	in->ndt = dt_parse(text, c->core->now(c->core_arg), asked == ASK_DAY ?
+	    DT_EXPECT_DATE : asked == ASK_PICK ? DT_EXPECT_TIME :
+	    DT_EXPECT_ANY, &in->dt);
+}
+
+/* What wins in any state: the guard, "a person please", "say that
+ * again".  1 if one of them answered the turn. */
+static int
+overrides(struct brain_call *c, const struct turn_in *in, int asked)
 {
 	struct call_state *st = &c->st;
-	struct turn_in in;
 	enum guard g;
-	int asked = st->asked, understood = 1, before = st->misunderstandings;
 
-	/* an answering machine's greeting is no conversation */
-	if (asked == ASK_DONE || asked == ASK_OB_VM_WAIT ||
-	    (!free_text(asked) && fragment(text, asked)))
-		return;
-	memset(&in, 0, sizeof(in));
-	in.text = text;
-	in.confidence = confidence;
-	intent_read(text, c->biz, &in.ir);
-	in.ndt = dt_parse(text, c->core->now(c->core_arg), asked == ASK_DAY ?
-	    DT_EXPECT_DATE : asked == ASK_PICK ? DT_EXPECT_TIME :
-	    DT_EXPECT_ANY, &in.dt);
 	/* no instruction in speech outranks the rules below */
-	if ((g = guard_check(text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
+	if ((g = guard_check(in->text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
 		guard_refuse(c, g);
-		return;
+		return 1;
 	}
-	/* wherever we are, these win */
-	if (in.ir.best == INT_HUMAN && in.ir.score >= 3 && !free_text(asked)) {
+	if (in->ir.best == INT_HUMAN && in->ir.score >= 3 &&
+	    !free_text(asked)) {
 		st->misunderstandings = 0;
 		contact_human(c);
-		return;
+		return 1;
 	}
-	if (in.ir.best == INT_REPEAT && in.ir.score >= 4 && st->last_said[0]) {
+	if (in->ir.best == INT_REPEAT && in->ir.score >= 4 &&
+	    st->last_said[0]) {
 		char again[1024];
 
 		snprintf(again, sizeof(again), "%s", st->last_said);
 		call_say(c, again, 0);
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+/* "Which service do you need?"  0: not understood. */
+static int
+on_service(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+
+	if (in->ir.service) {
+		st->service = in->ir.service;
+		booking_apply(st, &in->dt);
+		booking_plan(c);
+	} else if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK) {
+		local_general(c, in);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* "What day?" or slots offered / "what time?".  0: not understood. */
+static int
+on_day_or_pick(struct brain_call *c, const struct turn_in *in, int asked)
+{
+	struct call_state *st = &c->st;
+
+	if (in->ir.service && in->ir.service != st->service &&
+	    st->task == TASK_BOOK)
+		st->service = in->ir.service;
+	if (asked == ASK_PICK && booking_pick(st, in->text, &in->dt,
+	    in->ir.pol == POL_YES)) {
+		booking_plan(c);
+	} else if (in->ndt > 0 || (in->ir.service && st->task == TASK_BOOK)) {
+		booking_apply(st, &in->dt);
+		booking_plan(c);
+	} else if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
+	    in->ir.best != INT_RESCHEDULE) {
+		local_general(c, in);
+	} else if (in->ir.pol == POL_NO && asked == ASK_PICK) {
+		st->have_time = 0;
+		st->have_day = 0;
+		st->noffered = 0;
+		call_say(c, "No problem. What other day would work for you?",
+		    0);
+		ask(c, ASK_DAY);
+	} else if (in->ir.pol == POL_YES && asked == ASK_PICK &&
+	    st->noffered > 1) {
+		call_say(c, "Which time would you like?", 0);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* The name for a booking.  0: not understood. */
+static int
+on_name(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char first[64], last[64];
+
+	if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
+	    in->ir.score >= 4) {
+		local_general(c, in);
+	} else if (parse_name(in->text, first, sizeof(first), last,
+	    sizeof(last))) {
+		/* "Smith" after "And your last name?" */
+		if (st->first_name[0] && st->last_name[0] == '\0' &&
+		    last[0] == '\0') {
+			snprintf(st->last_name, sizeof(st->last_name), "%s",
+			    first);
+		} else {
+			snprintf(st->first_name, sizeof(st->first_name), "%s",
+			    first);
+			snprintf(st->last_name, sizeof(st->last_name), "%s",
+			    last);
+		}
+		booking_plan(c);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Hand the turn to whatever the pending question belongs to.  0: the
+ * caller was not understood. */
+static int
+reply(struct brain_call *c, const struct turn_in *in, int asked)
+{
 	switch (asked) {
 	case ASK_CONFIRM_ID:
-		identity_confirm_reply(c, &in);
+		identity_confirm_reply(c, in);
 		break;
 	case ASK_OB_WHO:
-		outbound_who_reply(c, &in);
+		outbound_who_reply(c, in);
 		break;
 	case ASK_OB_REMIND:
-		outbound_remind_reply(c, &in);
+		outbound_remind_reply(c, in);
 		break;
 	case ASK_OB_CHANGE:
-		outbound_change_reply(c, &in);
+		outbound_change_reply(c, in);
 		break;
 	case ASK_WHO:
-		identity_who_reply(c, &in);
+		identity_who_reply(c, in);
 		break;
 	case ASK_VERIFY_PHONE:
-		identity_phone_reply(c, &in);
+		identity_phone_reply(c, in);
 		break;
 	case ASK_VERIFY_PROOF:
-		identity_proof_reply(c, &in);
+		identity_proof_reply(c, in);
 		break;
 	case ASK_VERIFY_FACTOR:
-		identity_factor_reply(c, &in);
+		identity_factor_reply(c, in);
 		break;
 	case ASK_SERVICE:
-		if (in.ir.service) {
-			st->service = in.ir.service;
-			booking_apply(st, &in.dt);
-			booking_plan(c);
-		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK) {
-			general(c, &in);
-		} else {
-			understood = 0;
-		}
-		break;
+		return on_service(c, in);
 	case ASK_DAY:
 	case ASK_PICK:
-		if (in.ir.service && in.ir.service != st->service &&
-		    st->task == TASK_BOOK)
-			st->service = in.ir.service;
-		if (asked == ASK_PICK && booking_pick(st, text, &in.dt,
-		    in.ir.pol == POL_YES)) {
-			booking_plan(c);
-		} else if (in.ndt > 0 || (in.ir.service &&
-		    st->task == TASK_BOOK)) {
-			booking_apply(st, &in.dt);
-			booking_plan(c);
-		} else if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
-		    in.ir.best != INT_RESCHEDULE) {
-			general(c, &in);
-		} else if (in.ir.pol == POL_NO && asked == ASK_PICK) {
-			st->have_time = 0;
-			st->have_day = 0;
-			st->noffered = 0;
-			call_say(c, "No problem. What other day would work "
-			    "for you?", 0);
-			ask(c, ASK_DAY);
-		} else if (in.ir.pol == POL_YES && asked == ASK_PICK &&
-		    st->noffered > 1) {
-			call_say(c, "Which time would you like?", 0);
-		} else {
-			understood = 0;
-		}
-		break;
-	case ASK_NAME: {
-		char first[64], last[64];
-
-		if (in.ir.best != INT_NONE && in.ir.best != INT_BOOK &&
-		    in.ir.score >= 4) {
-			general(c, &in);
-		} else if (parse_name(text, first, sizeof(first), last,
-		    sizeof(last))) {
-			/* "Smith" after "And your last name?" */
-			if (st->first_name[0] && st->last_name[0] == '\0' &&
-			    last[0] == '\0') {
-				snprintf(st->last_name, sizeof(st->last_name),
-				    "%s", first);
-			} else {
-				snprintf(st->first_name, sizeof(st->first_name),
-				    "%s", first);
-				snprintf(st->last_name, sizeof(st->last_name),
-				    "%s", last);
-			}
-			booking_plan(c);
-		} else {
-			understood = 0;
-		}
-		break;
-	}
+		return on_day_or_pick(c, in, asked);
+	case ASK_NAME:
+		return on_name(c, in);
 	case ASK_BOOK_PHONE:
-		booking_phone_reply(c, &in);
+		booking_phone_reply(c, in);
 		break;
 	case ASK_VEHICLE:
-		booking_vehicle_reply(c, &in);
+		booking_vehicle_reply(c, in);
 		break;
 	case ASK_CONFIRM_BOOK:
-		on_confirm_book(c, &in);
+		on_confirm_book(c, in);
 		break;
 	case ASK_CHANGE:
-		on_change(c, &in);
+		on_change(c, in);
 		break;
 	case ASK_APPT_WHICH:
-		appts_which_reply(c, &in);
+		appts_which_reply(c, in);
 		break;
 	case ASK_CONFIRM_CANCEL:
-		appts_cancel_reply(c, &in);
+		appts_cancel_reply(c, in);
 		break;
 	case ASK_ORDER_NAME:
-		orders_name_reply(c, &in);
+		orders_name_reply(c, in);
 		break;
 	case ASK_CONFIRM_ORDER:
-		orders_confirm_reply(c, &in);
+		orders_confirm_reply(c, in);
 		break;
 	case ASK_ANYTHING_ELSE:
-		on_anything_else(c, &in);
+		on_anything_else(c, in);
 		break;
 	case ASK_MSG_OFFER:
 	case ASK_HUMAN_OR_MSG:
 	case ASK_CALLBACK_OFFER:
-		understood = on_offer(c, &in);
-		break;
+		return on_offer(c, in);
 	case ASK_MSG_NAME:
 	case ASK_MSG_NUMBER_OK:
 	case ASK_MSG_NUMBER:
@@ -773,13 +576,30 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	case ASK_LEAD_NEED:
 	case ASK_LEAD_TIMELINE:
 	case ASK_CALLBACK_WHEN:
-		contact_reply(c, &in);
+		contact_reply(c, in);
 		break;
 	default:
-		general(c, &in);
+		local_general(c, in);
 		break;
 	}
-	if (!understood)
+	return 1;
+}
+
+static void
+local_on_utterance(struct brain_call *c, const char *text, double confidence)
+{
+	struct call_state *st = &c->st;
+	struct turn_in in;
+	int asked = st->asked, before = st->misunderstandings;
+
+	/* an answering machine's greeting is no conversation */
+	if (asked == ASK_DONE || asked == ASK_OB_VM_WAIT ||
+	    (!free_text(asked) && fragment(text, asked)))
+		return;
+	read_turn(c, text, confidence, asked, &in);
+	if (overrides(c, &in, asked))
+		return;
+	if (!reply(c, &in, asked))
 		not_understood(c, &in);
 	else if (st->misunderstandings == before && (st->asked != ASK_OPEN ||
 	    asked != ASK_OPEN))
@@ -791,8 +611,11 @@ local_on_dtmf(struct brain_call *c, const char *digit)
 {
 	int a = c->st.asked;
 
-	if (a == ASK_VERIFY_PHONE || a == ASK_BOOK_PHONE ||
-	    a == ASK_VERIFY_FACTOR) {
+	if (a == ASK_BOOK_PHONE) {
+		booking_dtmf(c, digit);
+		return;
+	}
+	if (a == ASK_VERIFY_PHONE || a == ASK_VERIFY_FACTOR) {
 		identity_dtmf(c, digit);
 		return;
 	}
@@ -835,6 +658,7 @@ static int
 local_init(const config_t *cfg, const struct fd_business *b, char *err,
     size_t errlen)
 {
+	dlg_set_routes(&local_routes);
 	return tpl_init(b, cfg, err, errlen);
 }
 

@@ -1,10 +1,11 @@
 # agent: per-call dialogue and orchestration with a pluggable brain
-AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/booking.c \
+AGENT_BRAIN_SRCS = agent/brain.c agent/brain_local.c agent/task_booking.c \
                    agent/intent.c $(SPEECH_LINES) \
-                   agent/customer.c agent/identity.c agent/appts.c \
-                   agent/orders.c agent/contact.c agent/answers.c \
-                   agent/guard.c agent/spoken.c agent/lang.c \
-                   agent/call_job.c agent/outbound.c
+                   agent/customer.c agent/task_identity.c agent/task_appts.c \
+                   agent/task_orders.c agent/task_contact.c agent/task_answers.c \
+                   agent/task_guard.c agent/dlg.c agent/spoken.c \
+                   agent/lang.c \
+                   agent/call_job.c agent/task_outbound.c
 # the LLM brain (agent.brain = "llm"): brain_llm.h
 AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
                  agent/llm_reply.c agent/llm_tools.c \

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "spoken.h"
 #include "speech/text.h"
 
 static const char *const digit_words[] = { "zero", "one", "two", "three",

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/brain_local.h"
+#include "agent/spoken.h"
 #include "tests/harness/unit.h"
 
 static void

@@ -2,10 +2,13 @@
 # make test: unit tests beside the code, then end-to-end tests that start
 # the real stack (PostgreSQL, Redis and the six daemons) and call it with
 # callsim over Twilio's protocol.  Ends with "N passed, N failed".
+# First, the local brain's includes must point down (check-layers.sh).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 cd "$top"
+lp=0; lf=0
+if scripts/check-layers.sh; then lp=1; else lf=1; fi
 scripts/run-unit.sh "$BUILD" "$@" | tee "$BUILD/unit.log"
 urc=${PIPESTATUS[0]}
 up=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$BUILD/unit.log")
@@ -46,7 +49,7 @@ if tests/fuzz/run.sh "${FUZZ_SECONDS:-10}" >"$BUILD/fuzz-smoke.log" 2>&1; then
 else
 	zf=1; echo "fuzz smoke FAIL (see $BUILD/fuzz-smoke.log)"; tail -20 "$BUILD/fuzz-smoke.log"
 fi
-p=$(( ${up:-0} + ${ep:-0} + bp + zp )); f=$(( ${uf:-0} + ${ef:-0} + bf + zf ))
+p=$(( lp + ${up:-0} + ${ep:-0} + bp + zp )); f=$(( lf + ${uf:-0} + ${ef:-0} + bf + zf ))
 [ $urc -ne 0 ] && [ $f = 0 ] && f=1
 echo "$p passed, $f failed"
 [ $f -eq 0 ]

@@ -310,168 +310,303 @@ than_at(const struct tokens *t, int i)
 	return no ? -dir : dir;
 }
 
+/*
+ * The recognisers scan() tries at each token, in this order.  Each looks
+ * at token i and, if its kind of words start there, records them in f
+ * and returns how many tokens it used (at least 1); else it returns 0
+ * and the next one is tried.
+ */
+
+/* "today", "tonight", "tomorrow", "the day after tomorrow" */
+static int
+rel_day_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	const char *w = t->w[i];
+	int n;
+
+	(void)expect;
+	if ((n = txt_phrase_at(t, i, "day after tomorrow"))) {
+		f->rel_days = 2;
+		return n;
+	}
+	if (strcmp(w, "today") == 0 || strcmp(w, "tonight") == 0) {
+		f->rel_days = 0;
+		part_word(t, i, f);
+		return 1;
+	}
+	if (txt_fuzzy_eq(w, "tomorrow") || strcmp(w, "tmrw") == 0 ||
+	    strcmp(w, "tomorrows") == 0) {
+		f->rel_days = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* "as soon as possible", "first thing", "asap", "earliest" */
+static int
+earliest_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	const char *w = t->w[i];
+	int n;
+
+	(void)expect;
+	if ((n = txt_phrase_at(t, i, "as soon as possible")) ||
+	    (n = txt_phrase_at(t, i, "first thing")) ||
+	    (n = txt_phrase_at(t, i, "first available")) ||
+	    (n = txt_phrase_at(t, i, "next available"))) {
+		f->earliest = 1;
+		if (n == 2 && strcmp(w, "first") == 0 &&
+		    strcmp(t->w[i + 1], "thing") == 0)
+			f->part = DT_PART_MORNING;
+		return n;
+	}
+	if (strcmp(w, "asap") == 0 || strcmp(w, "earliest") == 0 ||
+	    strcmp(w, "soonest") == 0) {
+		f->earliest = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* "noon", "after lunch", "midnight": an hour with no am/pm to infer */
+static int
+noon_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	const char *w = t->w[i];
+
+	(void)expect;
+	if (strcmp(w, "noon") == 0 || strcmp(w, "midday") == 0 ||
+	    strcmp(w, "lunchtime") == 0 ||
+	    (strcmp(w, "lunch") == 0 && !txt_phrase_at(t, i, "lunch break"))) {
+		f->hour = 12;
+		f->minute = 0;
+		f->ampm = 2;
+		f->noonish = 1;
+		if (i > 0 && strcmp(t->w[i - 1], "after") == 0)
+			f->rel = DT_AFTER;
+		else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
+		    strcmp(t->w[i - 1], "until") == 0))
+			f->rel = DT_BEFORE;
+		else if (than_at(t, i) != 0)
+			f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
+		return 1;
+	}
+	if (strcmp(w, "midnight") == 0) {
+		f->hour = 0;
+		f->minute = 0;
+		f->ampm = 1;
+		f->noonish = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* "next week", "in a week", "in 3 days", "end of the day", "end of the
+ * week", "weekend" */
+static int
+span_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	const char *w = t->w[i];
+	int n, v;
+
+	(void)expect;
+	if (strcmp(w, "week") == 0 && i > 0 &&
+	    (strcmp(t->w[i - 1], "next") == 0 ||
+	    strcmp(t->w[i - 1], "following") == 0)) {
+		f->week_ahead = 1;
+		return 1;
+	}
+	if ((n = txt_phrase_at(t, i, "in a week")) ||
+	    (n = txt_phrase_at(t, i, "a week from today")) ||
+	    (n = txt_phrase_at(t, i, "one week from today"))) {
+		f->rel_days = 7;
+		return n;
+	}
+	if (strcmp(w, "in") == 0 &&
+	    (n = txt_cardinal_at(t, i + 1, &v)) > 0 && i + 1 + n < t->n &&
+	    v < 60 && (strncmp(t->w[i + 1 + n], "day", 3) == 0 ||
+	    strncmp(t->w[i + 1 + n], "week", 4) == 0)) {
+		f->rel_days = strncmp(t->w[i + 1 + n], "week", 4) == 0 ?
+		    7 * v : v;
+		return n + 2;
+	}
+	if ((n = txt_phrase_at(t, i, "end of the day")) ||
+	    (n = txt_phrase_at(t, i, "end of day"))) {
+		/* "end of the day Friday": the last hours open */
+		f->part = DT_PART_EVENING;
+		return n;
+	}
+	if ((n = txt_phrase_at(t, i, "end of the week")) ||
+	    (n = txt_phrase_at(t, i, "end of this week")) ||
+	    (n = txt_phrase_at(t, i, "end of next week"))) {
+		/* the last weekday: Friday */
+		f->wday = 5;
+		f->wday_mod = 1;
+		if (strcmp(t->w[i + 2], "next") == 0)
+			f->week_ahead = 1;
+		return n;
+	}
+	if (strcmp(w, "weekend") == 0) {
+		f->wday = 6;
+		if (i > 0 && strcmp(t->w[i - 1], "next") == 0)
+			f->wday_mod = 2;
+		return 1;
+	}
+	return 0;
+}
+
+/* "tuesday", "next tuesday", "tuesday after next", "tuesday at ten" */
+static int
+wday_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	int n, wd;
+
+	if ((n = weekday_at(t, i, &wd)) == 0)
+		return 0;
+	f->wday = wd;
+	if (i > 0 && (strcmp(t->w[i - 1], "next") == 0 ||
+	    strcmp(t->w[i - 1], "coming") == 0))
+		f->wday_mod = 2;
+	else if (i > 0 && strcmp(t->w[i - 1], "this") == 0)
+		f->wday_mod = 1;
+	if (txt_phrase_at(t, i + n, "after next"))
+		f->wday_mod = 3;
+	/* "a week from tuesday": the tuesday after next */
+	if (i >= 2 && strcmp(t->w[i - 1], "from") == 0 &&
+	    strcmp(t->w[i - 2], "week") == 0)
+		f->wday_mod = 3;
+	/* "tuesday at ten": a bare hour right after a day */
+	if (expect != DT_EXPECT_DATE && i + n < t->n &&
+	    !txt_is(t->w[i + n], time_preps))
+		n += time_at(t, i + n, 1, f);
+	return n;
+}
+
+/* "november 24th", "11/24", "the 24th of november" */
+static int
+date_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	const char *w = t->w[i];
+	int n, v, m;
+
+	if (month_at(t, i, &m)) {
+		f->month = m;
+		if ((n = txt_ordinal_at(t, i + 1, &v)) > 0 ||
+		    ((n = txt_cardinal_at(t, i + 1, &v)) > 0 &&
+		    !(i + 1 + n < t->n && (strcmp(t->w[i + 1 + n], "am") == 0 ||
+		    strcmp(t->w[i + 1 + n], "pm") == 0)))) {
+			if (v >= 1 && v <= 31) {
+				f->mday = v;
+				return 1 + n;
+			}
+		}
+		return 1;
+	}
+	if (strchr(w, '/') != NULL) {
+		int mo, d;
+
+		if (sscanf(w, "%d/%d", &mo, &d) == 2 && mo >= 1 &&
+		    mo <= 12 && d >= 1 && d <= 31) {
+			f->month = mo;
+			f->mday = d;
+		}
+		return 1;
+	}
+	if ((n = txt_ordinal_at(t, i, &v)) > 0 &&
+	    mday_ordinal_ok(t, i, n, expect)) {
+		f->mday = v;
+		if (i + n + 1 < t->n && strcmp(t->w[i + n], "of") == 0 &&
+		    month_at(t, i + n + 1, &m)) {
+			f->month = m;
+			n += 2;
+		}
+		return n;
+	}
+	return 0;
+}
+
+/* "morning", "afternoons", "evening", "early morning" */
+static int
+part_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	const char *w = t->w[i];
+
+	(void)expect;
+	if (strcmp(w, "morning") == 0 || strcmp(w, "mornings") == 0 ||
+	    strcmp(w, "afternoon") == 0 || strcmp(w, "afternoons") == 0 ||
+	    strcmp(w, "evening") == 0 || strcmp(w, "night") == 0) {
+		part_word(t, i, f);
+		return 1;
+	}
+	if (strcmp(w, "early") == 0 && i + 1 < t->n &&
+	    strcmp(t->w[i + 1], "morning") == 0) {
+		f->earliest = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* A clock time ("at ten", "3:30 pm or later", "before 5"), or a bare
+ * number that is the day of the month when a date was asked. */
+static int
+clock_at(const struct tokens *t, int i, enum dt_expect expect,
+    struct found *f)
+{
+	int prev_prep = (i > 0 && txt_is(t->w[i - 1], time_preps)) ||
+	    than_at(t, i) != 0;
+	int n, v;
+
+	if (strcmp(t->w[i], "one") == 0 && i > 0 &&
+	    (txt_is(t->w[i - 1], pickers) || txt_ordinal_at(t, i - 1, &v)))
+		return 1;       /* "the first one" picks, it is no hour */
+	if ((n = time_at(t, i, prev_prep || expect == DT_EXPECT_TIME ||
+	    t->n <= 2, f)) > 0) {
+		if (i > 0 && strcmp(t->w[i - 1], "after") == 0)
+			f->rel = DT_AFTER;
+		else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
+		    strcmp(t->w[i - 1], "until") == 0 ||
+		    strcmp(t->w[i - 1], "by") == 0))
+			f->rel = DT_BEFORE;
+		else if (than_at(t, i) != 0)
+			f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
+		if (txt_phrase_at(t, i + n, "or later") ||
+		    txt_phrase_at(t, i + n, "or after") ||
+		    txt_phrase_at(t, i + n, "onwards") ||
+		    (i + n + 1 == t->n && txt_phrase_at(t, i + n, "on")))
+			f->rel = DT_AFTER;
+		return n;
+	}
+	if (expect == DT_EXPECT_DATE && txt_cardinal_at(t, i, &v) == 1 &&
+	    v >= 1 && v <= 31 && f->mday == 0) {
+		f->mday = v;
+		return 1;
+	}
+	return 0;
+}
+
+static int (*const recognisers[])(const struct tokens *, int, enum dt_expect,
+    struct found *) = { rel_day_at, earliest_at, noon_at, span_at, wday_at,
+	date_at, part_at, clock_at };
+
+/* Every recogniser in turn at each token; a token none takes is skipped. */
 static void
 scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 {
-	int i, n, v, wd, m;
+	size_t k;
+	int i, n;
 
-	for (i = 0; i < t->n; i++) {
-		const char *w = t->w[i];
-		int prev_prep = (i > 0 && txt_is(t->w[i - 1], time_preps)) ||
-		    than_at(t, i) != 0;
-
-		if ((n = txt_phrase_at(t, i, "day after tomorrow"))) {
-			f->rel_days = 2;
-			i += n - 1;
-		} else if (strcmp(w, "today") == 0 || strcmp(w, "tonight") == 0) {
-			f->rel_days = 0;
-			part_word(t, i, f);
-		} else if (txt_fuzzy_eq(w, "tomorrow") || strcmp(w, "tmrw") == 0 ||
-		    strcmp(w, "tomorrows") == 0) {
-			f->rel_days = 1;
-		} else if ((n = txt_phrase_at(t, i, "as soon as possible")) ||
-		    (n = txt_phrase_at(t, i, "first thing")) ||
-		    (n = txt_phrase_at(t, i, "first available")) ||
-		    (n = txt_phrase_at(t, i, "next available"))) {
-			f->earliest = 1;
-			if (n == 2 && strcmp(w, "first") == 0 &&
-			    strcmp(t->w[i + 1], "thing") == 0)
-				f->part = DT_PART_MORNING;
-			i += n - 1;
-		} else if (strcmp(w, "asap") == 0 || strcmp(w, "earliest") == 0 ||
-		    strcmp(w, "soonest") == 0) {
-			f->earliest = 1;
-		} else if (strcmp(w, "noon") == 0 || strcmp(w, "midday") == 0 ||
-		    strcmp(w, "lunchtime") == 0 ||
-		    (strcmp(w, "lunch") == 0 && !txt_phrase_at(t, i, "lunch break"))) {
-			f->hour = 12;
-			f->minute = 0;
-			f->ampm = 2;
-			f->noonish = 1;
-			if (i > 0 && strcmp(t->w[i - 1], "after") == 0)
-				f->rel = DT_AFTER;
-			else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
-			    strcmp(t->w[i - 1], "until") == 0))
-				f->rel = DT_BEFORE;
-			else if (than_at(t, i) != 0)
-				f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
-		} else if (strcmp(w, "midnight") == 0) {
-			f->hour = 0;
-			f->minute = 0;
-			f->ampm = 1;
-			f->noonish = 1;
-		} else if (strcmp(w, "week") == 0 && i > 0 &&
-		    (strcmp(t->w[i - 1], "next") == 0 ||
-		    strcmp(t->w[i - 1], "following") == 0)) {
-			f->week_ahead = 1;
-		} else if ((n = txt_phrase_at(t, i, "in a week")) ||
-		    (n = txt_phrase_at(t, i, "a week from today")) ||
-		    (n = txt_phrase_at(t, i, "one week from today"))) {
-			f->rel_days = 7;
-			i += n - 1;
-		} else if (strcmp(w, "in") == 0 &&
-		    (n = txt_cardinal_at(t, i + 1, &v)) > 0 && i + 1 + n < t->n &&
-		    v < 60 && (strncmp(t->w[i + 1 + n], "day", 3) == 0 ||
-		    strncmp(t->w[i + 1 + n], "week", 4) == 0)) {
-			f->rel_days = strncmp(t->w[i + 1 + n], "week", 4) == 0 ?
-			    7 * v : v;
-			i += n + 1;
-		} else if ((n = txt_phrase_at(t, i, "end of the day")) ||
-		    (n = txt_phrase_at(t, i, "end of day"))) {
-			/* "end of the day Friday": the last hours open */
-			f->part = DT_PART_EVENING;
-			i += n - 1;
-		} else if ((n = txt_phrase_at(t, i, "end of the week")) ||
-		    (n = txt_phrase_at(t, i, "end of this week")) ||
-		    (n = txt_phrase_at(t, i, "end of next week"))) {
-			/* the last weekday: Friday */
-			f->wday = 5;
-			f->wday_mod = 1;
-			if (strcmp(t->w[i + 2], "next") == 0)
-				f->week_ahead = 1;
-			i += n - 1;
-		} else if (strcmp(w, "weekend") == 0) {
-			f->wday = 6;
-			if (i > 0 && strcmp(t->w[i - 1], "next") == 0)
-				f->wday_mod = 2;
-		} else if ((n = weekday_at(t, i, &wd)) > 0) {
-			f->wday = wd;
-			if (i > 0 && (strcmp(t->w[i - 1], "next") == 0 ||
-			    strcmp(t->w[i - 1], "coming") == 0))
-				f->wday_mod = 2;
-			else if (i > 0 && strcmp(t->w[i - 1], "this") == 0)
-				f->wday_mod = 1;
-			if (txt_phrase_at(t, i + n, "after next"))
-				f->wday_mod = 3;
-			/* "a week from tuesday": the tuesday after next */
-			if (i >= 2 && strcmp(t->w[i - 1], "from") == 0 &&
-			    strcmp(t->w[i - 2], "week") == 0)
-				f->wday_mod = 3;
-			/* "tuesday at ten": a bare hour right after a day */
-			if (expect != DT_EXPECT_DATE && i + n < t->n &&
-			    !txt_is(t->w[i + n], time_preps))
-				n += time_at(t, i + n, 1, f);
-			i += n - 1;
-		} else if (month_at(t, i, &m)) {
-			f->month = m;
-			if ((n = txt_ordinal_at(t, i + 1, &v)) > 0 ||
-			    ((n = txt_cardinal_at(t, i + 1, &v)) > 0 &&
-			    !(i + 1 + n < t->n && (strcmp(t->w[i + 1 + n], "am") == 0 ||
-			    strcmp(t->w[i + 1 + n], "pm") == 0)))) {
-				if (v >= 1 && v <= 31) {
-					f->mday = v;
-					i += n;
-				}
-			}
-		} else if (strchr(w, '/') != NULL) {
-			int mo, d;
-
-			if (sscanf(w, "%d/%d", &mo, &d) == 2 && mo >= 1 &&
-			    mo <= 12 && d >= 1 && d <= 31) {
-				f->month = mo;
-				f->mday = d;
-			}
-		} else if ((n = txt_ordinal_at(t, i, &v)) > 0 &&
-		    mday_ordinal_ok(t, i, n, expect)) {
-			f->mday = v;
-			if (i + n + 1 < t->n && strcmp(t->w[i + n], "of") == 0 &&
-			    month_at(t, i + n + 1, &m)) {
-				f->month = m;
-				n += 2;
-			}
-			i += n - 1;
-		} else if (strcmp(w, "morning") == 0 || strcmp(w, "mornings") == 0 ||
-		    strcmp(w, "afternoon") == 0 || strcmp(w, "afternoons") == 0 ||
-		    strcmp(w, "evening") == 0 || strcmp(w, "night") == 0) {
-			part_word(t, i, f);
-		} else if (strcmp(w, "early") == 0 && i + 1 < t->n &&
-		    strcmp(t->w[i + 1], "morning") == 0) {
-			f->earliest = 1;
-		} else if (strcmp(w, "one") == 0 && i > 0 &&
-		    (txt_is(t->w[i - 1], pickers) ||
-		    txt_ordinal_at(t, i - 1, &v))) {
-			continue;       /* "the first one" picks, it is no hour */
-		} else if ((n = time_at(t, i, prev_prep ||
-		    expect == DT_EXPECT_TIME || t->n <= 2, f)) > 0) {
-			if (i > 0 && strcmp(t->w[i - 1], "after") == 0)
-				f->rel = DT_AFTER;
-			else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
-			    strcmp(t->w[i - 1], "until") == 0 ||
-			    strcmp(t->w[i - 1], "by") == 0))
-				f->rel = DT_BEFORE;
-			else if (than_at(t, i) != 0)
-				f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
-			if (txt_phrase_at(t, i + n, "or later") ||
-			    txt_phrase_at(t, i + n, "or after") ||
-			    txt_phrase_at(t, i + n, "onwards") ||
-			    (i + n + 1 == t->n && txt_phrase_at(t, i + n, "on")))
-				f->rel = DT_AFTER;
-			i += n - 1;
-		} else if (expect == DT_EXPECT_DATE &&
-		    txt_cardinal_at(t, i, &v) == 1 && v >= 1 && v <= 31 &&
-		    f->mday == 0) {
-			f->mday = v;
-		}
+	for (i = 0; i < t->n; i += n > 0 ? n : 1) {
+		n = 0;
+		for (k = 0; n == 0 &&
+		    k < sizeof(recognisers) / sizeof(recognisers[0]); k++)
+			n = recognisers[k](t, i, expect, f);
 	}
 }
 

@@ -1,5 +1,5 @@
 /*
- * identity.c - who the caller is, for the local brain.  A caller-id match
+ * task_identity.c - who the caller is, for the local brain.  A caller-id match
  * is only a guess until the caller says yes to "Am I speaking with John?";
  * a "no" drops that identity for good (caller_denied, and deny_caller_id
  * so crm-tools drops it too): the brain asks who is calling, a booking
@@ -21,8 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_identity.h"
 #include "log.h"
+#include "spoken.h"
 
 int
 identity_owner(const struct call_state *st)
@@ -144,13 +145,7 @@ identity_confirm_reply(struct brain_call *c, const struct turn_in *in)
 		/* "no, this is his wife, I need an oil change": keep the ask */
 		if ((t = task_of(&in->ir)) != TASK_NONE) {
 			st->pending_task = t;
-			if (t == TASK_BOOK) {
-				booking_reset(st);
-				st->task = TASK_BOOK;
-				if (in->ir.service)
-					st->service = in->ir.service;
-				booking_apply(st, &in->dt);
-			}
+			task_keep(c, t, in);
 		}
 		log_info(st->call_id, "caller is not the caller-id customer");
 		say_tpl(c, T_ASK_WHO, NULL, 0);
@@ -493,33 +488,12 @@ identity_proof_reply(struct brain_call *c, const struct turn_in *in)
 void
 identity_dtmf(struct brain_call *c, const char *digit)
 {
-	struct call_state *st = &c->st;
-	size_t n = strlen(st->keyed);
 	char digits[24];
 	struct turn_in in;
 
-	if (digit[0] >= '0' && digit[0] <= '9' && n + 1 < sizeof(st->keyed)) {
-		st->keyed[n++] = digit[0];
-		st->keyed[n] = '\0';
-	}
-	if (st->asked == ASK_VERIFY_FACTOR) {
-		/* the VIN's last four digits, or more ended by '#' */
-		if (digit[0] != '#' && n != 4)
-			return;
-	} else if (digit[0] != '#' && !(n == 10 && st->keyed[0] != '1') &&
-	    n != 11) {
+	if (!keyed_turn(c, digit, digits, sizeof(digits), &in))
 		return;
-	}
-	snprintf(digits, sizeof(digits), "%s", st->keyed);
-	st->keyed[0] = '\0';
-	memset(&in, 0, sizeof(in));
-	in.text = digits;
-	in.confidence = 1.0;
-	if (st->asked == ASK_BOOK_PHONE) {
-		booking_phone_reply(c, &in);
-		return;
-	}
-	if (st->asked == ASK_VERIFY_FACTOR) {
+	if (c->st.asked == ASK_VERIFY_FACTOR) {
 		identity_factor_reply(c, &in);
 		return;
 	}

@@ -1,5 +1,5 @@
 /*
- * answers.c - business questions the local brain answers from the
+ * task_answers.c - business questions the local brain answers from the
  * business config alone: opening hours (the week, or one day: "are you
  * open tomorrow?", holidays included), the address, the services and
  * their prices, the languages spoken.  Asked mid-task, the answer is
@@ -9,18 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_answers.h"
 #include "lang.h"
 #include "speech/text.h"
-
-void
-money_words(int cents, char *buf, size_t len)
-{
-	if (cents % 100)
-		snprintf(buf, len, "%d dollars %d", cents / 100, cents % 100);
-	else
-		snprintf(buf, len, "%d dollars", cents / 100);
-}
+#include "task_booking.h"
 
 static void
 services_list(const struct fd_business *b, char *buf, size_t len)

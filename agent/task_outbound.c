@@ -1,5 +1,5 @@
 /*
- * outbound.c - the local brain on the calls we place: appointment
+ * task_outbound.c - the local brain on the calls we place: appointment
  * reminders, callbacks and lead follow-ups (the job is in call_state,
  * read by the core with job_get; call_job.c).
  *
@@ -12,7 +12,7 @@
  * asks whether they can still make it: yes confirms (job_result confirmed
  * at the end of the call, which confirms the appointment), a move or a
  * cancel goes through the same flows and read-backs as an inbound caller
- * (appts.c, booking.c).  A callback or follow-up says why we are calling
+ * (task_appts.c, task_booking.c).  A callback or follow-up says why we are calling
  * and goes on as an inbound call would.
  *
  * An answering machine (the carrier's AMD verdict on CALL_START) gets one
@@ -25,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_outbound.h"
+#include "spoken.h"
+#include "task_booking.h"
+#include "task_appts.h"
 #include "log.h"
 #include "speech/text.h"
 

@@ -1,5 +1,5 @@
 /*
- * contact.c - the local brain's ways of getting a person to the caller:
+ * task_contact.c - the local brain's ways of getting a person to the caller:
  * a message (take_message: name, callback number - the caller id offered
  * first and confirmed - the message and its urgency), a sales lead
  * (qualify_lead: name, need, timeline, contact, urgency), a callback
@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_contact.h"
 #include "speech/text.h"
+#include "spoken.h"
+#include "task_identity.h"
 
 static void next(struct brain_call *);
 

@@ -1,5 +1,5 @@
 /*
- * booking.c - the local brain's booking planner.  It keeps the plan in the
+ * task_booking.c - the local brain's booking planner.  It keeps the plan in the
  * call state (service, vehicle, day, time wish, offered slots, chosen
  * slot), asks for what is missing, asks crm-tools for real free slots
  * in one request (find_slots: the day wished for or the next one with
@@ -18,9 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_booking.h"
 #include "log.h"
 #include "speech/text.h"
+#include "spoken.h"
+#include "task_identity.h"
 
 #define MAX_SLOTS 64
 #define SEARCH_DAYS 14          /* from today when no day was said */
@@ -321,6 +323,16 @@ booking_reset(struct call_state *st)
 }
 
 void
+booking_keep(struct call_state *st, const struct turn_in *in)
+{
+	booking_reset(st);
+	st->task = TASK_BOOK;
+	if (in->ir.service)
+		st->service = in->ir.service;
+	booking_apply(st, &in->dt);
+}
+
+void
 booking_ask_vehicle(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
@@ -425,6 +437,16 @@ booking_phone_reply(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	booking_plan(c);
+}
+
+void
+booking_dtmf(struct brain_call *c, const char *digit)
+{
+	char digits[24];
+	struct turn_in in;
+
+	if (keyed_turn(c, digit, digits, sizeof(digits), &in))
+		booking_phone_reply(c, &in);
 }
 
 static void
@@ -792,55 +814,4 @@ booking_book(struct brain_call *c)
 	/* the next booking on this call starts from scratch */
 	booking_reset(st);
 	anything_else(c, buf);
-}
-
-int
-parse_name(const char *text, char *first, size_t flen, char *last,
-    size_t llen)
-{
-	static const char *const lead[] = { "my name is", "my names",
-		"my name", "name is", "this is", "it is", "its", "im", "i am",
-		"yes", "yeah", "sure", "ok", "okay", "it", "is", "the", "name",
-		"hi", "hello", "so", "well", "oh", NULL };
-	static const char *const stop[] = { "and", "please", "thanks",
-		"thank", "you", "here", "speaking", NULL };
-	struct tokens t;
-	int i = 0, k, n, got = 0;
-	size_t o = 0;
-
-	first[0] = last[0] = '\0';
-	txt_tokenize(text, &t);
-	for (;;) {
-		for (k = 0; lead[k]; k++) {
-			struct tokens p;
-
-			txt_tokenize(lead[k], &p);
-			for (n = 0; n < p.n && i + n < t.n &&
-			    strcmp(t.w[i + n], p.w[n]) == 0; n++)
-				;
-			if (n == p.n && i + n < t.n) {
-				i += n;
-				break;
-			}
-		}
-		if (lead[k] == NULL)
-			break;
-	}
-	for (; i < t.n && got < 3; i++) {
-		char w[TXT_TOK_LEN];
-
-		if (txt_is(t.w[i], stop))
-			break;
-		if (!isalpha((unsigned char)t.w[i][0]))
-			continue;
-		snprintf(w, sizeof(w), "%s", t.w[i]);
-		w[0] = (char)toupper((unsigned char)w[0]);
-		if (got == 0)
-			snprintf(first, flen, "%s", w);
-		else
-			o += (size_t)snprintf(last + o, o < llen ? llen - o : 0,
-			    "%s%s", o ? " " : "", w);
-		got++;
-	}
-	return got > 0;
 }

@@ -1,5 +1,5 @@
 /*
- * orders.c - repair orders for the local brain: "where is my car", "when
+ * task_orders.c - repair orders for the local brain: "where is my car", "when
  * will it be ready" (vehicle_status on crm-tools) and cancelling an order
  * with its refund (cancel_order).  Status is read out only to the
  * established owner; a cancellation moves money, so crm-tools needs
@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_orders.h"
+#include "spoken.h"
+#include "task_identity.h"
 #include "proto/payload.h"
 
 /* "RO-1001", "order 1001", "one zero zero one": the order's number. */

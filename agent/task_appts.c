@@ -1,5 +1,5 @@
 /*
- * appts.c - the caller's own upcoming appointments for the local brain:
+ * task_appts.c - the caller's own upcoming appointments for the local brain:
  * listing them, choosing the one to change, cancelling it
  * (get_upcoming_appointments, cancel_appointment on crm-tools) and
  * handing it to the booking planner to move.  crm-tools only ever returns
@@ -11,25 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain_local.h"
+#include "task_appts.h"
 #include "log.h"
 #include "speech/text.h"
-
-void
-appts_describe(const struct call_appt *a, char *buf, size_t len)
-{
-	char day[48], tm[16];
-	time_t d;
-	int m;
-
-	if (dt_parse_slot(a->start, &d, &m) != 0) {
-		snprintf(buf, len, "your %s", a->service);
-		return;
-	}
-	dt_say_day(d, day, sizeof(day));
-	dt_say_time(m, tm, sizeof(tm));
-	snprintf(buf, len, "your %s on %s at %s", a->service, day, tm);
-}
+#include "spoken.h"
+#include "task_booking.h"
+#include "task_identity.h"
 
 static void
 list_words(const struct call_state *st, char *buf, size_t len)

@@ -1,0 +1,405 @@
+/*
+ * dlg.c - the dialogue primitives of the local brain (dlg.h): the table
+ * of states (what each question is called, its phase, and the short
+ * question repeated when the caller is not understood), saying and
+ * asking, the misunderstanding count and its way out (a person or a
+ * message), crm-tools reply checks, keyed digits, and the words the tasks
+ * share (names, money, an appointment).  Routing back up to the
+ * dispatcher goes through the routes it registered.  Talks to no process
+ * itself; everything is said through the core's operations (brain.h).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dlg.h"
+#include "log.h"
+#include "speech/text.h"
+
+struct ask_info {
+	const char *name;
+	enum phase phase;
+	const char *again;      /* re-prompt question; NULL: T_SAY_AGAIN */
+};
+
+static const struct ask_info asks[ASK_COUNT] = {
+	[ASK_OPEN] = { "open", PH_INTENT, NULL },
+	[ASK_CONFIRM_ID] = { "confirm_id", PH_GREETING, "Am I speaking with "
+	    "{name}? Please say yes or no." },
+	[ASK_WHO] = { "who", PH_VERIFY, "May I have your first and last "
+	    "name?" },
+	[ASK_VERIFY_PHONE] = { "verify_phone", PH_VERIFY, "What's the phone "
+	    "number on your account? You can also key it in." },
+	[ASK_VERIFY_PROOF] = { "verify_proof", PH_VERIFY, "What's your first "
+	    "and last name?" },
+	[ASK_VERIFY_FACTOR] = { "verify_factor", PH_VERIFY, "What are the "
+	    "last four digits of your car's VIN? You can also key them in." },
+	[ASK_SERVICE] = { "service", PH_SLOTS, "Which service do you need?" },
+	[ASK_DAY] = { "day", PH_SLOTS, "What day would you like?" },
+	[ASK_PICK] = { "pick", PH_SLOTS, "Which time works for you?" },
+	[ASK_NAME] = { "name", PH_SLOTS, "Can I get your first and last "
+	    "name?" },
+	[ASK_BOOK_PHONE] = { "book_phone", PH_SLOTS, "What's the best phone "
+	    "number to reach you?" },
+	[ASK_VEHICLE] = { "vehicle", PH_SLOTS, "Which vehicle is it for?" },
+	[ASK_CONFIRM_BOOK] = { "confirm_book", PH_CONFIRM, "Shall I go ahead? "
+	    "Please say yes or no." },
+	[ASK_CHANGE] = { "change", PH_SLOTS, "What would you like to change, "
+	    "the day, the time or the service?" },
+	[ASK_APPT_WHICH] = { "appt_which", PH_SLOTS, "Which appointment do you "
+	    "mean?" },
+	[ASK_CONFIRM_CANCEL] = { "confirm_cancel", PH_CONFIRM, "Shall I cancel "
+	    "it? Please say yes or no." },
+	[ASK_ORDER_NAME] = { "order_name", PH_VERIFY, "What's the full name on "
+	    "the order?" },
+	[ASK_CONFIRM_ORDER] = { "confirm_order", PH_CONFIRM, "Shall I cancel "
+	    "the order? Please say yes or no." },
+	[ASK_ANYTHING_ELSE] = { "anything_else", PH_CLOSE, "Is there anything "
+	    "else I can help you with?" },
+	[ASK_MSG_OFFER] = { "msg_offer", PH_CLOSE, "Would you like me to take "
+	    "a message? Please say yes or no." },
+	[ASK_MSG_NAME] = { "msg_name", PH_SLOTS, "May I have your name?" },
+	[ASK_MSG_NUMBER_OK] = { "msg_number_ok", PH_SLOTS, "Is this the best "
+	    "number to call you back on? Please say yes or no." },
+	[ASK_MSG_NUMBER] = { "msg_number", PH_SLOTS, "What number should we "
+	    "call you back on? You can also key it in." },
+	[ASK_MSG_TEXT] = { "msg_text", PH_SLOTS, "What message would you like "
+	    "me to pass on?" },
+	[ASK_MSG_URGENCY] = { "msg_urgency", PH_SLOTS, "Is it urgent? Please "
+	    "say yes or no." },
+	[ASK_LEAD_NEED] = { "lead_need", PH_SLOTS, "What are you looking "
+	    "for?" },
+	[ASK_LEAD_TIMELINE] = { "lead_timeline", PH_SLOTS, "When are you "
+	    "hoping to do this?" },
+	[ASK_CALLBACK_OFFER] = { "callback_offer", PH_CLOSE, "Would you like "
+	    "someone to call you back? Please say yes or no." },
+	[ASK_CALLBACK_WHEN] = { "callback_when", PH_SLOTS, "When is a good "
+	    "time to call you?" },
+	[ASK_HUMAN_OR_MSG] = { "human_or_msg", PH_CLOSE, "Would you like to "
+	    "speak with a person, or leave a message?" },
+	[ASK_DONE] = { "done", PH_CLOSE, NULL },
+	[ASK_OB_WHO] = { "ob_who", PH_GREETING, "Am I speaking with {name}? "
+	    "Please say yes or no." },
+	[ASK_OB_REMIND] = { "ob_remind", PH_CONFIRM, "Can you still make it "
+	    "to your appointment? Please say yes or no." },
+	[ASK_OB_CHANGE] = { "ob_change", PH_SLOTS, "Would you like to move the "
+	    "appointment, or cancel it?" },
+	[ASK_OB_VM_WAIT] = { "ob_vm_wait", PH_GREETING, NULL },
+};
+
+static const char *const phase_names[] = { "greeting", "verification",
+	"intent", "slot filling", "confirmation", "close" };
+static const char *const task_names[TASK_COUNT] = { "none", "book",
+	"reschedule", "cancel", "list", "status", "order_cancel", "message",
+	"lead", "callback" };
+
+static const struct dlg_routes *routes;
+
+void
+dlg_set_routes(const struct dlg_routes *r)
+{
+	routes = r;
+}
+
+void
+general(struct brain_call *c, const struct turn_in *in)
+{
+	if (routes == NULL)
+		fatalx("dlg: no routes (the local brain was not initialised)");
+	routes->general(c, in);
+}
+
+int
+task_start(struct brain_call *c, int t, const struct turn_in *in)
+{
+	if (routes == NULL)
+		fatalx("dlg: no routes (the local brain was not initialised)");
+	return routes->task_start(c, t, in);
+}
+
+void
+task_keep(struct brain_call *c, int t, const struct turn_in *in)
+{
+	if (routes == NULL)
+		fatalx("dlg: no routes (the local brain was not initialised)");
+	routes->task_keep(c, t, in);
+}
+
+enum phase
+ask_phase(int a)
+{
+	return a >= 0 && a < ASK_COUNT ? asks[a].phase : PH_INTENT;
+}
+
+const char *
+ask_name(int a)
+{
+	return a >= 0 && a < ASK_COUNT && asks[a].name ? asks[a].name : "?";
+}
+
+const char *
+task_name(int t)
+{
+	return t >= 0 && t < TASK_COUNT ? task_names[t] : "?";
+}
+
+void
+say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
+    int close)
+{
+	char buf[1024];
+
+	tpl_render(id, v, buf, sizeof(buf));
+	call_say(c, buf, close);
+}
+
+void
+ask(struct brain_call *c, int a)
+{
+	struct call_state *st = &c->st;
+
+	if (ask_phase(a) != ask_phase(st->asked) || a != st->asked)
+		log_debug(st->call_id, "state %s -> %s (%s, task %s)",
+		    ask_name(st->asked), ask_name(a),
+		    phase_names[ask_phase(a)], task_name(st->task));
+	st->asked = a;
+}
+
+int
+open_now(struct brain_call *c)
+{
+	return fd_business_open_at(c->biz, c->core->now(c->core_arg));
+}
+
+int
+tool_ok(json_t *rep, const char **code)
+{
+	const char *k;
+
+	if (rep == NULL) {
+		*code = "no_reply";
+		return 0;
+	}
+	if (json_is_true(json_object_get(rep, "ok"))) {
+		*code = "";
+		return 1;
+	}
+	k = json_string_value(json_object_get(rep, "code"));
+	*code = k ? k : "failed";
+	return 0;
+}
+
+void
+tool_failed(struct brain_call *c)
+{
+	say_tpl(c, T_TOOL_ERROR, NULL, 0);
+	call_hint(c, "yesno", NULL, 0);
+	c->st.task = TASK_NONE;
+	ask(c, ASK_MSG_OFFER);
+}
+
+void
+goodbye(struct brain_call *c)
+{
+	if (c->st.outcome[0] == '\0')
+		call_set_outcome(c, "info_only", "caller ended the call");
+	say_tpl(c, T_GOODBYE, NULL, 1);
+	ask(c, ASK_DONE);
+}
+
+void
+anything_else(struct brain_call *c, const char *before)
+{
+	char buf[1024], tail[256];
+
+	tpl_render(T_ANYTHING_ELSE, NULL, tail, sizeof(tail));
+	snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before : "",
+	    before && before[0] ? " " : "", tail);
+	call_say(c, buf, 0);
+	call_hint(c, "yesno", NULL, 0);
+	c->st.task = TASK_NONE;
+	ask(c, ASK_ANYTHING_ELSE);
+}
+
+/* The pending question, short, with the caller's {name} filled in. */
+static const char *
+question(const struct call_state *st, char *q, size_t len)
+{
+	const char *again, *p;
+
+	again = st->asked >= 0 && st->asked < ASK_COUNT ?
+	    asks[st->asked].again : NULL;
+	if (again == NULL)
+		return NULL;
+	if ((p = strstr(again, "{name}")) != NULL)
+		snprintf(q, len, "%.*s%s%s", (int)(p - again), again,
+		    st->first_name, p + 6);
+	else
+		snprintf(q, len, "%s", again);
+	return q;
+}
+
+void
+reask(struct brain_call *c, const char *before)
+{
+	char q[256], buf[1024];
+
+	if (question(&c->st, q, sizeof(q)) == NULL)
+		tpl_render(T_HOW_HELP, NULL, q, sizeof(q));
+	snprintf(buf, sizeof(buf), "%.700s%s%s", before ? before : "",
+	    before && before[0] ? " " : "", q);
+	call_say(c, buf, 0);
+}
+
+void
+not_understood(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char q[256], buf[512];
+	struct tpl_var v[] = { { "question", q }, { NULL, NULL } };
+
+	st->misunderstandings++;
+	if (st->misunderstandings >= st->max_misunderstandings &&
+	    st->max_misunderstandings > 0) {
+		st->misunderstandings = 0;
+		st->task = TASK_NONE;
+		st->pending_task = TASK_NONE;
+		if (open_now(c) && c->biz->transfer_number[0]) {
+			say_tpl(c, T_TOO_MANY_OPEN, NULL, 0);
+			ask(c, ASK_HUMAN_OR_MSG);
+		} else {
+			say_tpl(c, T_TOO_MANY_CLOSED, NULL, 0);
+			call_hint(c, "yesno", NULL, 0);
+			ask(c, ASK_MSG_OFFER);
+		}
+		return;
+	}
+	if (st->asked == ASK_OPEN) {
+		say_tpl(c, T_NOT_UNDERSTOOD, NULL, 0);
+		return;
+	}
+	/* a mumble first gets a short "say that again" */
+	if (question(st, q, sizeof(q)) == NULL || (in && in->confidence < 0.4 &&
+	    st->misunderstandings == 1)) {
+		say_tpl(c, T_SAY_AGAIN, NULL, 0);
+		return;
+	}
+	tpl_render(T_REPROMPT, v, buf, sizeof(buf));
+	call_say(c, buf, 0);
+}
+
+/* "cancel my repair order" is an order, "cancel my appointment" not */
+int
+about_order(const char *text)
+{
+	static const char *const w[] = { "order", "repair", "repairs", "ro",
+		"work", "job", NULL };
+	struct tokens t;
+
+	txt_tokenize(text, &t);
+	return txt_find(&t, 0, w) >= 0;
+}
+
+
+int
+keyed_turn(struct brain_call *c, const char *digit, char *digits, size_t len,
+    struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	size_t n = strlen(st->keyed);
+
+	if (digit[0] >= '0' && digit[0] <= '9' && n + 1 < sizeof(st->keyed)) {
+		st->keyed[n++] = digit[0];
+		st->keyed[n] = '\0';
+	}
+	if (st->asked == ASK_VERIFY_FACTOR) {
+		/* the VIN's last four digits, or more ended by '#' */
+		if (digit[0] != '#' && n != 4)
+			return 0;
+	} else if (digit[0] != '#' && !(n == 10 && st->keyed[0] != '1') &&
+	    n != 11) {
+		return 0;
+	}
+	snprintf(digits, len, "%s", st->keyed);
+	st->keyed[0] = '\0';
+	memset(in, 0, sizeof(*in));
+	in->text = digits;
+	in->confidence = 1.0;
+	return 1;
+}
+
+void
+money_words(int cents, char *buf, size_t len)
+{
+	if (cents % 100)
+		snprintf(buf, len, "%d dollars %d", cents / 100, cents % 100);
+	else
+		snprintf(buf, len, "%d dollars", cents / 100);
+}
+
+int
+parse_name(const char *text, char *first, size_t flen, char *last,
+    size_t llen)
+{
+	static const char *const lead[] = { "my name is", "my names",
+		"my name", "name is", "this is", "it is", "its", "im", "i am",
+		"yes", "yeah", "sure", "ok", "okay", "it", "is", "the", "name",
+		"hi", "hello", "so", "well", "oh", NULL };
+	static const char *const stop[] = { "and", "please", "thanks",
+		"thank", "you", "here", "speaking", NULL };
+	struct tokens t;
+	int i = 0, k, n, got = 0;
+	size_t o = 0;
+
+	first[0] = last[0] = '\0';
+	txt_tokenize(text, &t);
+	for (;;) {
+		for (k = 0; lead[k]; k++) {
+			struct tokens p;
+
+			txt_tokenize(lead[k], &p);
+			for (n = 0; n < p.n && i + n < t.n &&
+			    strcmp(t.w[i + n], p.w[n]) == 0; n++)
+				;
+			if (n == p.n && i + n < t.n) {
+				i += n;
+				break;
+			}
+		}
+		if (lead[k] == NULL)
+			break;
+	}
+	for (; i < t.n && got < 3; i++) {
+		char w[TXT_TOK_LEN];
+
+		if (txt_is(t.w[i], stop))
+			break;
+		if (!isalpha((unsigned char)t.w[i][0]))
+			continue;
+		snprintf(w, sizeof(w), "%s", t.w[i]);
+		w[0] = (char)toupper((unsigned char)w[0]);
+		if (got == 0)
+			snprintf(first, flen, "%s", w);
+		else
+			o += (size_t)snprintf(last + o, o < llen ? llen - o : 0,
+			    "%s%s", o ? " " : "", w);
+		got++;
+	}
+	return got > 0;
+}
+
+void
+appts_describe(const struct call_appt *a, char *buf, size_t len)
+{
+	char day[48], tm[16];
+	time_t d;
+	int m;
+
+	if (dt_parse_slot(a->start, &d, &m) != 0) {
+		snprintf(buf, len, "your %s", a->service);
+		return;
+	}
+	dt_say_day(d, day, sizeof(day));
+	dt_say_time(m, tm, sizeof(tm));
+	snprintf(buf, len, "your %s on %s at %s", a->service, day, tm);
+}
