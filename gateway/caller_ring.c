@@ -1,6 +1,6 @@
 /*
  * caller_ring.c - a call's recent caller audio, numbered (caller_ring.h).
- * media.c pushes every frame it publishes as AUDIO_IN and, when a new
+ * media_replay.c pushes every frame it publishes as AUDIO_IN and, when a new
  * stt-worker instance appears, reads back the frames it may have missed.
  */
 #include <string.h>

@@ -1,12 +1,13 @@
 /*
  * caller_ring.h - the last seconds of one call's caller audio, numbered.
  *
- * media.c keeps one ring per call: every AUDIO_IN frame it publishes is
- * kept here with its frame number (the AUDIO_IN ref) and arrival time, so
- * that a restarted stt-worker can be sent again what the caller said
- * while it was down (FD_F_REPLAY, docs/ARCHITECTURE.md).  The ring is one
- * fixed allocation: a call keeps at most CRING_FRAMES frames, the oldest
- * overwritten first.  Owned by one thread (the lws service thread).
+ * media_replay.c keeps one ring per call: every AUDIO_IN frame it
+ * publishes is kept here with its frame number (the AUDIO_IN ref) and
+ * arrival time, so that a restarted stt-worker can be sent again what the
+ * caller said while it was down (FD_F_REPLAY, docs/ARCHITECTURE.md).
+ * The ring is one fixed allocation: a call keeps at most CRING_FRAMES
+ * frames, the oldest overwritten first.  Owned by one thread (the lws
+ * service thread).
  */
 #ifndef GW_CALLER_RING_H
 #define GW_CALLER_RING_H

@@ -6,9 +6,9 @@
  * and tts-worker, subscribes to the agent (CLEAR, HANGUP, TRANSFER),
  * tts-worker (AUDIO_OUT, AUDIO_MARK), scheduler (OUTBOUND_CALL,
  * OUTBOUND_SMS) and stt-worker (final TRANSCRIPTs and heartbeats: what to
- * replay to a restarted stt-worker, media.c), asks crm-tools over req/rep
- * for call records, and calls the carrier's REST API (carrier.c) to
- * transfer and place calls and send texts.
+ * replay to a restarted stt-worker, media_replay.c), asks crm-tools over
+ * req/rep for call records, and calls the carrier's REST API (carrier.c)
+ * to transfer and place calls and send texts.
  *
  * This file: config, the bus thread and its dispatch, the lws context and
  * the service loop, and at start the close of the calls an earlier run of

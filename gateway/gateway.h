@@ -88,7 +88,8 @@ void http_on_wake(void);
 int http_start(void);
 void http_stop(void);
 
-/* media.c */
+/* media.c (the stream and its call), media_play.c (our side: audio,
+ * marks, clear, pause, resume, hangup), media_replay.c (caller audio) */
 int media_callback(struct lws *wsi, enum lws_callback_reasons reason,
     struct gw_conn *conn, void *in, size_t len);
 void media_on_wake(void);

@@ -1,6 +1,7 @@
 BINS += gateway
 gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
-               gateway/media.c gateway/caller_ring.c \
+               gateway/media.c gateway/media_play.c \
+               gateway/media_replay.c gateway/caller_ring.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/dialout.c gateway/callinfo.c gateway/workq.c \
                gateway/sbuf.c gateway/dashboard.c
