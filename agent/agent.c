@@ -6,7 +6,7 @@
  * TTS_ERROR); publishes SAY, SAY_CANCEL, STT_HINT, CLEAR, HANGUP and
  * TRANSFER; calls crm-tools over req/rep.  The main thread only receives
  * frames and hands them to their call (calls.c); worker threads run the
- * calls (call.c) and the brain chosen by agent.brain (brain.h).
+ * calls (agent_call.c) and the brain chosen by agent.brain (brain.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,12 +16,12 @@
 #include "brain.h"
 #include "business.h"
 #include "bus.h"
-#include "call.h"
+#include "agent_call.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "rpc.h"
-#include "session.h"
+#include "agent_session.h"
 
 struct agent_cfg agent_cfg;
 

@@ -1,7 +1,7 @@
 /*
  * brain.h - the contract between the agent core and a brain.
  *
- * The core (agent.c, call.c) owns the call: the bus, the per-call clock,
+ * The core (agent.c, agent_call.c) owns the call: the bus, the per-call clock,
  * speech tracking, timers and the session state below.  A brain decides
  * what to say and do, and acts only through the core's operations table,
  * so a test can drive a brain with a fake core and canned tool replies,

@@ -27,7 +27,7 @@
 
 #include "agent/brain_llm_int.h"
 #include "tests/harness/llm_peer_util.h"
-#include "agent/session.h"
+#include "agent/agent_session.h"
 #include "tests/fakes/fake_core.h"
 #include "clock.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
+#include "agent_call.h"
 #include "log.h"
 
 struct event {

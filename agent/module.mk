@@ -13,12 +13,12 @@ AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
 AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 
 BINS += agent
-agent_SRCS = agent/agent.c agent/calls.c agent/call.c agent/session.c \
+agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_session.c \
              agent/session_store.c $(AGENT_BRAIN_SRCS)
 agent_LIBS = $(LIB_CURL) $(LIB_REDIS)
 
 TESTS += agent_session_test
-agent_session_test_SRCS = agent/session_test.c agent/session.c \
+agent_session_test_SRCS = agent/agent_session_test.c agent/agent_session.c \
                           agent/session_store.c
 agent_session_test_LIBS = $(LIB_REDIS)
 
@@ -47,7 +47,7 @@ agent_llm_schema_test_SRCS = agent/llm_schema_test.c \
 TESTS += agent_brain_llm_test
 agent_brain_llm_test_SRCS = agent/brain_llm_test.c tests/fakes/fake_core.c \
                             tests/harness/llm_peer_util.c \
-                            agent/session.c $(AGENT_BRAIN_SRCS)
+                            agent/agent_session.c $(AGENT_BRAIN_SRCS)
 agent_brain_llm_test_LIBS = $(LIB_CURL)
 
 # starts build/bin/agent (build that first) and tests/peers/openai_peer.py

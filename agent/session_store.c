@@ -15,7 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
-#include "session.h"
+#include "agent_session.h"
 
 #define TIMEOUT_MS 250
 #define RETRY_US (5 * 1000000ull)

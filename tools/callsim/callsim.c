@@ -29,8 +29,8 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
-#include "call.h"
-#include "carrier.h"
+#include "cs_call.h"
+#include "cs_carrier.h"
 #include "clock.h"
 #include "expect.h"
 #include "load.h"

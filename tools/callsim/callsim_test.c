@@ -15,14 +15,14 @@
 #include <cmocka.h>
 
 #include "agent_lines.h"
-#include "call.h"
+#include "cs_call.h"
 #include "config.h"
 #include "eval.h"
 #include "expect.h"
 #include "heard.h"
 #include "playout.h"
 #include "scenario.h"
-#include "twiml.h"
+#include "cs_twiml.h"
 #include "wsframe.h"
 #include "tests/harness/unit.h"
 

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "call.h"
+#include "cs_call.h"
 #include "scenario.h"
 
 /* 1 if an agent reply is a re-prompt: the agent says it did not

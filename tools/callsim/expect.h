@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "call.h"
+#include "cs_call.h"
 #include "scenario.h"
 
 /* Append a failure to r for every expectation that does not hold. */

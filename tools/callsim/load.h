@@ -8,7 +8,7 @@
 #ifndef CALLSIM_LOAD_H
 #define CALLSIM_LOAD_H
 
-#include "call.h"
+#include "cs_call.h"
 
 struct load_opts {
 	int calls;                      /* concurrent calls / streams */

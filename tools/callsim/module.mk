@@ -3,16 +3,16 @@
 # decoder and LM builder (SPEECH_STT) under ear.c for hearing the agent,
 # and the agent's templates (SPEECH_LINES) for what it expects to hear.
 CALLSIM_CORE = tools/callsim/scenario.c tools/callsim/playout.c \
-               tools/callsim/heard.c tools/callsim/twiml.c \
+               tools/callsim/heard.c tools/callsim/cs_twiml.c \
                tools/callsim/eval.c
 # the agent's sentences from its own templates, as the tts-worker speaks them
 CALLSIM_LINES = tools/callsim/agent_lines.c $(SPEECH_LINES) $(SPEECH_TEXT)
 CALLSIM_VOICE = tools/callsim/ear.c $(SPEECH_TTS) $(SPEECH_STT)
 
 BINS += callsim
-callsim_SRCS = tools/callsim/callsim.c tools/callsim/call.c \
-               tools/callsim/session.c tools/callsim/expect.c \
-               tools/callsim/http.c tools/callsim/carrier.c \
+callsim_SRCS = tools/callsim/callsim.c tools/callsim/cs_call.c \
+               tools/callsim/cs_session.c tools/callsim/expect.c \
+               tools/callsim/cs_http.c tools/callsim/cs_carrier.c \
                tools/callsim/voice.c tools/callsim/record.c \
                tools/callsim/load.c tools/callsim/streams.c \
                tools/callsim/wsframe.c \

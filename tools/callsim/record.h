@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "call.h"
+#include "cs_call.h"
 #include "scenario.h"
 
 /* Save one call under dir as <base>.json / <base>.ulaw; base is made of

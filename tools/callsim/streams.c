@@ -40,11 +40,11 @@
 
 #include "bus.h"
 #include "clock.h"
-#include "http.h"
+#include "cs_http.h"
 #include "load.h"
 #include "mulaw.h"
 #include "twilio.h"
-#include "twiml.h"
+#include "cs_twiml.h"
 #include "wsframe.h"
 
 #define JIT_BUCKET_US 10                /* histogram resolution */

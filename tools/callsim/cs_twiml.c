@@ -1,5 +1,5 @@
 /*
- * twiml.c - a small, tolerant reader for the TwiML subset callsim acts on.
+ * cs_twiml.c - a small, tolerant reader for the TwiML subset callsim acts on.
  * It scans tags rather than building a tree: the documents are a few
  * hundred bytes and only <Stream>, <Parameter>, <Dial> and <Hangup> matter.
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "twiml.h"
+#include "cs_twiml.h"
 
 static char *attr(const char *tag, size_t taglen, const char *name);
 static const char *find_tag(const char *s, const char *name, size_t *len);

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/session.h"
+#include "agent/agent_session.h"
 
 static struct fd_business biz;
 

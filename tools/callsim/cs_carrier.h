@@ -1,5 +1,5 @@
 /*
- * carrier.h - the Twilio REST endpoints the stack calls, served locally:
+ * cs_carrier.h - the Twilio REST endpoints the stack calls, served locally:
  * update a live call (transfer by <Dial>, hang up), create an outbound
  * call, which callsim then places towards the gateway and answers as the
  * callee of its number would (human with a scenario, answering machine,
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "call.h"
+#include "cs_call.h"
 #include "scenario.h"
 
 /* Before carrier_start: callees from a JSON file (NULL: none), number ->

@@ -1,5 +1,5 @@
 /*
- * session.h - a call's session as JSON, so a restarted agent resumes a
+ * agent_session.h - a call's session as JSON, so a restarted agent resumes a
  * call where it was: the brain's call_state (who the caller is, the task,
  * the plan, what was last asked) and the bits of the core a resumed call
  * needs (the next utterance id, the pinned clock, the idle count), and

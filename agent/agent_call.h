@@ -1,9 +1,9 @@
 /*
- * call.h - the agent core's calls: a table of sessions, each with its own
+ * agent_call.h - the agent core's calls: a table of sessions, each with its own
  * queue of events processed in order by one worker at a time (actor
  * style), so a tool call that blocks one call never delays another.
  * agent.c receives frames from the gateway, stt-worker and tts-worker and
- * posts them here; call.c handles them (speech tracking, barge-in,
+ * posts them here; agent_call.c handles them (speech tracking, barge-in,
  * timers, the brain) and publishes SAY, SAY_CANCEL, CLEAR, HANGUP,
  * TRANSFER and STT_HINT; tools go to crm-tools over req/rep.
  */
@@ -115,7 +115,7 @@ void calls_post(nng_msg *m, const struct fd_frame *f);
 void calls_tick(void);
 int calls_count(void);
 
-/* call.c: handle one event on the worker. */
+/* agent_call.c: handle one event on the worker. */
 void call_handle_frame(struct call *c, const struct fd_frame *f);
 void call_handle_tick(struct call *c);
 uint64_t call_next_due(const struct call *c);

@@ -1,5 +1,5 @@
 /*
- * twiml.h - reads the TwiML the gateway answers the voice webhook with:
+ * cs_twiml.h - reads the TwiML the gateway answers the voice webhook with:
  * the <Connect><Stream url> to open and its <Parameter>s, or what else the
  * document does (<Say>, <Hangup>, <Dial>).  Pure logic.
  */

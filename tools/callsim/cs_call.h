@@ -1,5 +1,5 @@
 /*
- * call.h - one simulated phone call: callsim dials the gateway as Twilio
+ * cs_call.h - one simulated phone call: callsim dials the gateway as Twilio
  * would (signed voice webhook, then a Media Streams WebSocket), plays the
  * scenario's caller, listens to the agent, and collects what happened.
  */
@@ -110,7 +110,7 @@ const char *call_url_path(const char *url);
 /* Random "<prefix>" + 32 lowercase hex (Twilio SIDs). */
 void call_sid_make(const char *prefix, char out[40]);
 
-/* Carrier side (carrier.c): end a live call's stream because it was
+/* Carrier side (cs_carrier.c): end a live call's stream because it was
  * transferred to number.  0 if the call was found. */
 int call_transfer(const char *call_sid, const char *number);
 /* End a live call's stream (Status=completed).  0 if found. */

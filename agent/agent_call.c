@@ -1,5 +1,5 @@
 /*
- * call.c - one call in the agent core, run by one worker at a time.
+ * agent_call.c - one call in the agent core, run by one worker at a time.
  *
  * In: CALL_START/CALL_END/DTMF/MARK from the gateway, SPEECH_STARTED/
  * SPEECH_STOPPED/TRANSCRIPT from stt-worker, AUDIO_MARK/TTS_ERROR from
@@ -23,17 +23,17 @@
  * again.
  *
  * Sessions: after every turn the call's state is saved to Redis
- * (session.h); a frame for a call this agent does not know (it was
+ * (agent_session.h); a frame for a call this agent does not know (it was
  * restarted mid-call) loads it back and the call goes on where it was.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
+#include "agent_call.h"
 #include "intent.h"
 #include "log.h"
-#include "session.h"
+#include "agent_session.h"
 
 #define MS 1000ull
 /* marks lost or never sent: an utterance counts as finished this long

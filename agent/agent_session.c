@@ -1,5 +1,5 @@
 /*
- * session.c - encode and decode a call's session (session.h).  The plain
+ * agent_session.c - encode and decode a call's session (agent_session.h).  The plain
  * fields of call_state are described once in a table (name, kind, offset,
  * size), the way Redis describes its config; the arrays (vehicles, slots
  * offered, appointments) and the service (stored by name) are handled
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "agent_session.h"
 #include "proto/payload.h"
 
 enum fkind { F_INT, F_STR, F_TIME };

@@ -1,5 +1,5 @@
 /*
- * carrier.c - a tiny HTTP/1.1 server speaking Twilio's REST API for calls
+ * cs_carrier.c - a tiny HTTP/1.1 server speaking Twilio's REST API for calls
  * and texts (protocols.md section 5): the gateway posts here instead of to
  * api.twilio.com.  Updating a call with <Dial> TwiML records the transfer
  * and ends that call's Media Stream the way Twilio does (stop, close).
@@ -31,12 +31,12 @@
 
 #include <jansson.h>
 
-#include "carrier.h"
+#include "cs_carrier.h"
 #include "clock.h"
 #include "expect.h"
-#include "http.h"
+#include "cs_http.h"
 #include "log.h"
-#include "twiml.h"
+#include "cs_twiml.h"
 
 #define REQ_MAX 65536
 

@@ -1,5 +1,5 @@
 /*
- * session.h - the Media Streams WebSocket of one call, from the carrier's
+ * cs_session.h - the Media Streams WebSocket of one call, from the carrier's
  * side: a libwebsockets client on a drift-free 20 ms clock that sends the
  * caller's audio, plays the agent's audio out, echoes marks and runs the
  * scenario's turn-taking.  Talks only to the gateway's /twilio/media.
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "call.h"
+#include "cs_call.h"
 #include "twilio.h"
 
 struct reply_audio {

@@ -1,7 +1,7 @@
 /*
- * call.c - one call from dial to verdict: make Twilio-shaped SIDs, pre-
+ * cs_call.c - one call from dial to verdict: make Twilio-shaped SIDs, pre-
  * synthesise the caller's lines, POST the signed voice webhook to the
- * gateway, follow its TwiML onto the Media Stream (session.c), then
+ * gateway, follow its TwiML onto the Media Stream (cs_session.c), then
  * transcribe what the agent said, fetch the call record from the
  * gateway's API and check the scenario's expectations (expect.c).
  */
@@ -13,10 +13,10 @@
 
 #include "clock.h"
 #include "expect.h"
-#include "http.h"
+#include "cs_http.h"
 #include "log.h"
-#include "session.h"
-#include "twiml.h"
+#include "cs_session.h"
+#include "cs_twiml.h"
 #include "voice.h"
 
 static int synth_turns(const struct scenario *sc, struct session_plan *p,

@@ -1,5 +1,5 @@
 /*
- * http.h - the carrier's outgoing HTTP (libcurl): the signed voice webhook
+ * cs_http.h - the carrier's outgoing HTTP (libcurl): the signed voice webhook
  * POST to the gateway and the GET of a call record from its API.
  */
 #ifndef CALLSIM_HTTP_H

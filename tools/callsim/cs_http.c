@@ -1,5 +1,5 @@
 /*
- * http.c - libcurl wrappers for the two requests callsim makes as the
+ * cs_http.c - libcurl wrappers for the two requests callsim makes as the
  * carrier and as a test harness.  Short timeouts: a hung gateway must fail
  * the scenario, not hang it.
  */
@@ -9,7 +9,7 @@
 
 #include <curl/curl.h>
 
-#include "http.h"
+#include "cs_http.h"
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg);
 static int perform(CURL *c, struct curl_slist *hdrs, struct http_reply *r);

@@ -1,11 +1,11 @@
 /*
- * session.c - one Media Streams WebSocket as Twilio runs it, towards the
+ * cs_session.c - one Media Streams WebSocket as Twilio runs it, towards the
  * gateway's /twilio/media.  Everything happens on a 20 ms tick scheduled
  * on an absolute timeline (t0 + k * 20 ms), so the caller's audio and the
  * agent's playout keep real time without drift: each tick sends one
  * inbound `media` frame (speech or line silence), plays 160 bytes of the
  * agent's audio, echoes the marks that became due, and advances the
- * caller's turn-taking.  The carrier REST side (carrier.c) reaches a live
+ * caller's turn-taking.  The carrier REST side (cs_carrier.c) reaches a live
  * session through the registry at the bottom of this file.
  */
 #include <pthread.h>
@@ -21,7 +21,7 @@
 #include "log.h"
 #include "mulaw.h"
 #include "playout.h"
-#include "session.h"
+#include "cs_session.h"
 #include "voice.h"
 
 #define MAX_REPLY_SAMPLES (8000 * 180)  /* keep at most 3 min per reply */
