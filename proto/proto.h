@@ -29,52 +29,51 @@
 #define FD_CALL_ID_LEN 40             /* incl. the terminating NUL */
 #define FD_MAX_PAYLOAD (4u << 20)     /* 4 MiB */
 
-/* Bump FD_PROTO_VERSION when a type changes meaning or payload shape. */
+/* Bump FD_PROTO_VERSION when a type changes meaning or payload shape.
+ * A JSON payload's fields are declared once, in proto/payload.h (struct
+ * fd_pl_<name>, read and written only through it); `ref` is the frame
+ * header field. */
 enum fd_msg_type {
 	FD_MSG_NONE = 0,
 	/* gateway -> all: call lifecycle and caller input */
-	FD_MSG_CALL_START = 1,   /* JSON: proto/payload.h struct fd_pl_call_start */
-	FD_MSG_CALL_END = 2,     /* JSON {reason} */
-	FD_MSG_AUDIO_IN = 3,     /* raw mu-law from the caller (usually 160 bytes);
-				    ref = the call's frame number (from 1, one
-				    per 160 bytes), ts_us = arrival */
-	FD_MSG_DTMF = 4,         /* JSON {digit} */
-	FD_MSG_MARK = 5,         /* JSON {name,played}: a mark echoed (played) or cleared */
-	/* stt-worker -> agent */
-	FD_MSG_SPEECH_STARTED = 10, /* JSON {at_ms} caller started talking */
-	FD_MSG_SPEECH_STOPPED = 11, /* JSON {at_ms,dur_ms} caller stopped (before endpoint) */
-	FD_MSG_TRANSCRIPT = 12,     /* JSON {text,final,confidence,start_ms,end_ms,speech_end_us} */
+	FD_MSG_CALL_START = 1,      /* JSON call_start */
+	FD_MSG_CALL_END = 2,        /* JSON call_end */
+	FD_MSG_AUDIO_IN = 3,        /* raw mu-law from the caller (usually 160
+				       bytes); ref = the call's frame number
+				       (from 1, one per 160 bytes), ts_us =
+				       arrival; FD_F_REPLAY: sent again */
+	FD_MSG_DTMF = 4,            /* JSON dtmf */
+	FD_MSG_MARK = 5,            /* JSON mark: echoed (played) or cleared */
+	/* stt-worker -> agent (and gateway: finals, for the replay) */
+	FD_MSG_SPEECH_STARTED = 10, /* JSON speech_started */
+	FD_MSG_SPEECH_STOPPED = 11, /* JSON speech_stopped (before the endpoint) */
+	FD_MSG_TRANSCRIPT = 12,     /* JSON transcript */
 	/* agent -> stt-worker */
-	FD_MSG_STT_HINT = 13,       /* JSON {expect:"date|time|digits|name|yesno|any",words:[]} */
+	FD_MSG_STT_HINT = 13,       /* JSON stt_hint: what the next turn holds */
 	/* agent -> tts-worker */
-	FD_MSG_SAY = 20,            /* ref=utt id. JSON {text,last,voice?} (last: no more text for utt) */
-	FD_MSG_SAY_CANCEL = 21,     /* ref=utt id: cancel this and every earlier utterance */
+	FD_MSG_SAY = 20,            /* ref = utterance id. JSON say */
+	FD_MSG_SAY_CANCEL = 21,     /* ref = utt id: cancel it and every earlier one */
 	/* tts-worker -> gateway, agent */
-	FD_MSG_AUDIO_OUT = 22,      /* ref=utt id. raw mu-law to play to the caller */
-	FD_MSG_AUDIO_MARK = 23,     /* ref=utt id. JSON {name,seg,text,last}: segment boundary */
-	FD_MSG_TTS_ERROR = 24,      /* ref=utt id. JSON {error} */
+	FD_MSG_AUDIO_OUT = 22,      /* ref = utt id. raw mu-law to play */
+	FD_MSG_AUDIO_MARK = 23,     /* ref = utt id. JSON audio_mark: a segment's end */
+	FD_MSG_TTS_ERROR = 24,      /* ref = utt id. JSON tts_error */
 	/* agent -> gateway: call control */
-	FD_MSG_CLEAR = 30,          /* ref=highest utt id to drop: stop playback now (barge-in) */
-	FD_MSG_HANGUP = 31,         /* JSON {reason} close the media stream */
-	FD_MSG_TRANSFER = 32,       /* JSON {to,reason} redirect the call with <Dial> */
-	FD_MSG_PAUSE = 33,          /* ref=utt id. The caller may be barging in: send
-				       Twilio a clear, keep what was not heard queued */
-	FD_MSG_RESUME = 34,         /* ref=utt id. A false interruption: play on */
-	/* scheduler -> gateway */
-	FD_MSG_OUTBOUND_CALL = 40,  /* JSON {to,from?,purpose?,appointment_id?,job_id?,
-				       attempt?,idempotency_key?,kind?} place a call */
-	FD_MSG_OUTBOUND_RESULT = 41,/* JSON {to,call_id?,status,error?,job_id?,attempt?,..}
-				       gateway -> scheduler, echoes the request */
-	FD_MSG_OUTBOUND_SMS = 42,   /* JSON {to,from?,text,job_id,attempt,idempotency_key} */
+	FD_MSG_CLEAR = 30,          /* ref = highest utt id to drop: stop now */
+	FD_MSG_HANGUP = 31,         /* JSON hangup: close the media stream */
+	FD_MSG_TRANSFER = 32,       /* JSON transfer: redirect with <Dial> */
+	FD_MSG_PAUSE = 33,          /* ref = utt id. The caller may be barging in:
+				       send Twilio a clear, keep the unheard rest */
+	FD_MSG_RESUME = 34,         /* ref = utt id. A false interruption: play on */
+	/* scheduler <-> gateway */
+	FD_MSG_OUTBOUND_CALL = 40,  /* JSON outbound_call: place a call */
+	FD_MSG_OUTBOUND_RESULT = 41,/* JSON outbound_result: the request echoed */
+	FD_MSG_OUTBOUND_SMS = 42,   /* JSON outbound_sms: send a text */
 	/* req/rep with crm-tools */
-	FD_MSG_TOOL_REQ = 50,       /* JSON {tool,args{},now?,caller?} */
-	FD_MSG_TOOL_REP = 51,       /* JSON {ok,result?|error?} */
+	FD_MSG_TOOL_REQ = 50,       /* JSON tool_req (args: proto/tool_schema.h) */
+	FD_MSG_TOOL_REP = 51,       /* JSON tool_rep */
 	/* every publisher -> its subscribers, every FD_BUS_HEARTBEAT_MS
 	 * (common/bus.c consumes it) */
-	FD_MSG_HEARTBEAT = 60,      /* JSON {instance,hears,subs}: instance is new
-	                             * per process start; hears: it is connected
-	                             * to every publisher it dials; subs: peers
-	                             * subscribed to it now */
+	FD_MSG_HEARTBEAT = 60,      /* JSON heartbeat */
 	FD_MSG_TYPE_MAX
 };
 
