@@ -244,6 +244,24 @@ play(const char *call, uint32_t utt)
 	wait_records(call, "(segment text)", n + 1);
 }
 
+/* The agent's last utterance u plays to the end: it hangs up, the call
+ * ends, and its closing rpc calls land (asynchronously: a loaded machine
+ * can take longer than a moment). */
+static void
+hung_up(const char *call, uint32_t u)
+{
+	json_t *j;
+
+	play(call, u);
+	j = expect(FD_MSG_HANGUP, 1000, NULL, 0);
+	assert_non_null(j);
+	json_decref(j);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+	for (int w = 0; w < 100 &&
+	    count_records(call, "call_end", NULL, NULL) == 0; w++)
+		fd_sleep_us(50000);
+}
+
 static void
 caller_says(const char *call, const char *text)
 {
@@ -285,7 +303,6 @@ test_booking_call(void **state)
 	const char *call = "CAe2e1";
 	uint32_t u;
 	uint64_t t0;
-	json_t *j;
 
 	(void)state;
 	start_call(call, "+15555550123");
@@ -364,16 +381,7 @@ test_booking_call(void **state)
 	assert_non_null(strstr(said, "goodbye"));
 	/* no hang-up before the goodbye is heard */
 	assert_null(expect(FD_MSG_HANGUP, 300, NULL, 0));
-	play(call, u);
-	j = expect(FD_MSG_HANGUP, 1000, NULL, 0);
-	assert_non_null(j);
-	json_decref(j);
-	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
-	/* the agent's closing rpc calls land asynchronously: wait for the
-	 * last of them (a loaded machine can take longer than a moment) */
-	for (int w = 0; w < 100 &&
-	    count_records(call, "call_end", NULL, NULL) == 0; w++)
-		fd_sleep_us(50000);
+	hung_up(call, u);
 	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
 	    "booked"), 1);
 	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
@@ -449,14 +457,7 @@ test_outbound_voicemail(void **state)
 	assert_int_equal(count_records(call, "call_begin", "direction",
 	    "outbound-api"), 1);
 	assert_int_equal(count_records(call, "job_get", NULL, NULL), 1);
-	play(call, ref);
-	j = expect(FD_MSG_HANGUP, 1000, NULL, 0);
-	assert_non_null(j);
-	json_decref(j);
-	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
-	for (int w = 0; w < 100 &&
-	    count_records(call, "call_end", NULL, NULL) == 0; w++)
-		fd_sleep_us(50000);
+	hung_up(call, ref);
 	assert_int_equal(count_records(call, "job_result", "outcome",
 	    "voicemail"), 1);
 	assert_int_equal(count_records(call, "job_result", "call_sid",

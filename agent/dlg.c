@@ -403,3 +403,16 @@ appts_describe(const struct call_appt *a, char *buf, size_t len)
 	dt_say_time(m, tm, sizeof(tm));
 	snprintf(buf, len, "your %s on %s at %s", a->service, day, tm);
 }
+
+void
+services_list(const struct fd_business *b, char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < b->nservices; i++)
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
+		    i == 0 ? "" : i == b->nservices - 1 ? " and " : ", ",
+		    b->services[i].name);
+}

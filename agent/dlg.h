@@ -146,6 +146,9 @@ int keyed_turn(struct brain_call *c, const char *digit, char *digits,
 int about_order(const char *text);
 /* "49 dollars 95" */
 void money_words(int cents, char *buf, size_t len);
+/* The business's services as spoken: "oil change, tire rotation and
+ * brake inspection". */
+void services_list(const struct fd_business *b, char *buf, size_t len);
 /* First and last name from "my name is John Smith"; 1 if found. */
 int parse_name(const char *text, char *first, size_t flen, char *last,
     size_t llen);

@@ -14,19 +14,6 @@
 #include "speech/text.h"
 #include "task_booking.h"
 
-static void
-services_list(const struct fd_business *b, char *buf, size_t len)
-{
-	size_t o = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < b->nservices; i++)
-		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-		    i == 0 ? "" : i == b->nservices - 1 ? " and " : ", ",
-		    b->services[i].name);
-}
-
 /* Opening hours of one day, or of the week when no day was named. */
 static void
 hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)

@@ -263,19 +263,6 @@ say(struct brain_call *c, enum tpl_id id, const struct tpl_var *v)
 }
 
 static void
-services_list(const struct fd_business *b, char *buf, size_t len)
-{
-	size_t o = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < b->nservices; i++)
-		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-		    i == 0 ? "" : i == b->nservices - 1 ? " and " : ", ",
-		    b->services[i].name);
-}
-
-static void
 ask_service(struct brain_call *c)
 {
 	const char *words[FD_MAX_SERVICES];
