@@ -416,3 +416,25 @@ services_list(const struct fd_business *b, char *buf, size_t len)
 		    i == 0 ? "" : i == b->nservices - 1 ? " and " : ", ",
 		    b->services[i].name);
 }
+
+int
+when_words(struct brain_call *c, const char *iso, char *buf, size_t len)
+{
+	char day[48], tm[16];
+	time_t d, today = dt_day_start(c->core->now(c->core_arg));
+	int m;
+
+	buf[0] = '\0';
+	if (dt_parse_slot(iso, &d, &m) != 0)
+		return -1;
+	dt_say_time(m, tm, sizeof(tm));
+	if (d == today)
+		snprintf(buf, len, "today at %s", tm);
+	else if (d == dt_add_days(today, 1))
+		snprintf(buf, len, "tomorrow at %s", tm);
+	else {
+		dt_say_day(d, day, sizeof(day));
+		snprintf(buf, len, "on %s at %s", day, tm);
+	}
+	return 0;
+}

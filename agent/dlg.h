@@ -146,6 +146,9 @@ int keyed_turn(struct brain_call *c, const char *digit, char *digits,
 int about_order(const char *text);
 /* "49 dollars 95" */
 void money_words(int cents, char *buf, size_t len);
+/* "today at 5 PM", "tomorrow at 5 PM", "on Tuesday, November 24 at 5 PM"
+ * from "2026-11-24T17:00:00"; -1 (buf empty) if iso is no time. */
+int when_words(struct brain_call *c, const char *iso, char *buf, size_t len);
 /* The business's services as spoken: "oil change, tire rotation and
  * brake inspection". */
 void services_list(const struct fd_business *b, char *buf, size_t len);

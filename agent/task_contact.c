@@ -373,23 +373,8 @@ contact_message_for_team(struct brain_call *c, const char *text)
 static void
 next_open_words(struct brain_call *c, const char *iso, char *buf, size_t len)
 {
-	char day[48], tm[16];
-	time_t d, today = dt_day_start(c->core->now(c->core_arg));
-	int m;
-
-	if (iso == NULL || dt_parse_slot(iso, &d, &m) != 0) {
+	if (iso == NULL || when_words(c, iso, buf, len) != 0)
 		tpl_render(T_HOURS, NULL, buf, len);
-		return;
-	}
-	dt_say_time(m, tm, sizeof(tm));
-	if (d == today)
-		snprintf(buf, len, "today at %s", tm);
-	else if (d == dt_add_days(today, 1))
-		snprintf(buf, len, "tomorrow at %s", tm);
-	else {
-		dt_say_day(d, day, sizeof(day));
-		snprintf(buf, len, "on %s at %s", day, tm);
-	}
 }
 
 void

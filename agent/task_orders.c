@@ -27,29 +27,6 @@ order_in(const char *text, char *out, size_t len)
 	return 1;
 }
 
-/* "today at 5 PM", "tomorrow at 5 PM", "on Tuesday, November 24 at 5 PM" */
-static void
-when_words(struct brain_call *c, const char *iso, char *buf, size_t len)
-{
-	char day[48], tm[16];
-	time_t d, today = dt_day_start(c->core->now(c->core_arg));
-	int m;
-
-	if (dt_parse_slot(iso, &d, &m) != 0) {
-		buf[0] = '\0';
-		return;
-	}
-	dt_say_time(m, tm, sizeof(tm));
-	if (d == today)
-		snprintf(buf, len, "today at %s", tm);
-	else if (d == dt_add_days(today, 1))
-		snprintf(buf, len, "tomorrow at %s", tm);
-	else {
-		dt_say_day(d, day, sizeof(day));
-		snprintf(buf, len, "on %s at %s", day, tm);
-	}
-}
-
 /* vehicle_status; NULL (already answered) unless ok. */
 static json_t *
 status(struct brain_call *c, const struct turn_in *in)
