@@ -10,6 +10,10 @@
 # records_lost, duplicates, max_restart_ms) and prints one line per kill.
 #   tests/faults/kill_midcall.sh [DAEMON...]   (default: all of KILLS)
 #   KILL_ROUNDS (1)   calls per daemon
+#   SIGNAL (KILL)     TERM: the drain check instead (tests/faults/sigterm.sh):
+#                     the same call assertions, and the daemon must exit 0
+#                     (the supervisor's "exited (0)" in its log); written
+#                     to $BUILD/faults/sigterm.json as sigterm_*
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -21,6 +25,7 @@ cd "$top"
 # written, the scheduler anywhere
 KILLS="agent:2:0.8 stt-worker:1:1.5 tts-worker:1:4.5 crm-tools:2:0.9 scheduler:1:1.0"
 ROUNDS=${KILL_ROUNDS:-1}
+SIG=${SIGNAL:-KILL}
 # ready again within 1 s; stt-worker's bound is its model load (one
 # pocketsphinx decoder with the whole dictionary: seconds on a loaded
 # machine), the gateway replays the audio it missed
@@ -43,7 +48,7 @@ for k in $KILLS; do
 			continue
 		fi
 		sleep "$after"
-		kill_and_time "$name" KILL
+		kill_and_time "$name" "$SIG"
 		injected=$((injected + 1)); affected=$((affected + 1))
 		[ "$restart_ms" -gt "$maxms" ] && maxms=$restart_ms
 		wait "$simpid"; rc=$?
@@ -59,18 +64,31 @@ for k in $KILLS; do
 		: "${appt:=0}" "${miss:=9}" "${dup:=0}"
 		lost=$((lost + miss + (appt == 0 ? 1 : 0) + (${#outcome} == 0 ? 1 : 0)))
 		dups=$((dups + dup + (appt > 1 ? appt - 1 : 0)))
-		what="turn $turn +${after}s: back in ${restart_ms} ms, callsim exit $rc, appointment rows $appt, outcome '$outcome', caller turns missing $miss, twice $dup"
-		if [ -n "$new_pid" ] && [ "$restart_ms" -le "$(limit "$name")" ] && [ "$rc" = 0 ] &&
+		exitok=1 exited=""
+		if [ "$SIG" = TERM ]; then
+			exited=$(grep -o "frontdeskctl: $name exited ([0-9]*)" "$LOGS/$name.log" | tail -1 | tr -dc 0-9)
+			[ "$exited" = 0 ] || exitok=0
+			exited=" exit status ${exited:-none},"
+		fi
+		what="turn $turn +${after}s:$exited back in ${restart_ms} ms, callsim exit $rc, appointment rows $appt, outcome '$outcome', caller turns missing $miss, twice $dup"
+		if [ "$exitok" = 1 ] && [ -n "$new_pid" ] && [ "$restart_ms" -le "$(limit "$name")" ] && [ "$rc" = 0 ] &&
 		    [ "$appt" = 1 ] && [ "$outcome" = booked ] && [ "$miss" = 0 ] && [ "$dup" = 0 ]; then
-			pass=$((pass + 1)); echo "kill ok   $name: $what"
+			pass=$((pass + 1)); echo "$SIG ok   $name: $what"
 		else
-			fail=$((fail + 1)); echo "kill FAIL $name: $what (see $out.log, $LOGS/$name.log)"
+			fail=$((fail + 1)); echo "$SIG FAIL $name: $what (see $out.log, $LOGS/$name.log)"
 		fi
 	done
 done
-cat >"$FAULTS_OUT/kill_midcall.json" <<EOF
+if [ "$SIG" = TERM ]; then
+	cat >"$FAULTS_OUT/sigterm.json" <<EOF
+{"sigterm_daemons": $injected, "sigterm_failed": $fail, "sigterm_records_lost": $lost,
+ "sigterm_duplicates": $dups}
+EOF
+else
+	cat >"$FAULTS_OUT/kill_midcall.json" <<EOF
 {"faults_injected": $injected, "calls_affected": $affected, "records_lost": $lost,
  "duplicates": $dups, "max_restart_ms": $maxms}
 EOF
-echo "kill-midcall: $pass passed, $fail failed"
+fi
+echo "kill-midcall ($SIG): $pass passed, $fail failed"
 [ $fail -eq 0 ]
