@@ -40,8 +40,8 @@ for k in $KILLS; do
 	for r in $(seq 1 "$ROUNDS"); do
 		week=$((week + 1))
 		out=$FAULTS_OUT/kill-$name-$r
-		booking_scenario "$week" "$out.scenario.json"
-		call_start "$out.scenario.json" "$out"
+		booking_scenario "$week" "$out.scenario"
+		call_start "$out.scenario" "$out"
 		if ! wait_turn "$out" "$turn"; then
 			wait "$simpid"
 			fail=$((fail + 1)); echo "kill FAIL $name: the call never reached turn $turn (see $out.log)"
@@ -60,7 +60,7 @@ for k in $KILLS; do
 		fi
 		appt=$(psqlq "select count(*) from appointments where source_call_sid = '$sid' and status = 'booked'")
 		outcome=$(psqlq "select coalesce(outcome, '') from calls where call_sid = '$sid'")
-		read -r miss dup <<<"$(check_turns "$sid" "$out.scenario.json")"
+		read -r miss dup <<<"$(check_turns "$sid" "$out.scenario")"
 		: "${appt:=0}" "${miss:=9}" "${dup:=0}"
 		lost=$((lost + miss + (appt == 0 ? 1 : 0) + (${#outcome} == 0 ? 1 : 0)))
 		dups=$((dups + dup + (appt > 1 ? appt - 1 : 0)))

@@ -40,9 +40,10 @@ PY
 }
 
 # call_start SCENARIO OUT: callsim in the background (pid in $simpid),
-# its JSON in OUT.json and its log in OUT.log.
+# its JSON in OUT.result (not .json: report.py reads every
+# $FAULTS_OUT/*.json as a part) and its log in OUT.log.
 call_start() {
-	$CALLSIM --verbose --json --scenario "$1" >"$2.json" 2>"$2.log" &
+	$CALLSIM --verbose --json --scenario "$1" >"$2.result" 2>"$2.log" &
 	simpid=$!
 }
 
@@ -82,7 +83,7 @@ kill_and_time() {
 
 # call_sid OUT: the call's sid from callsim's JSON.
 call_sid() {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["call_sid"])' "$1.json" 2>/dev/null
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["call_sid"])' "$1.result" 2>/dev/null
 }
 
 # check_turns SID SCENARIO: compares the call's caller turns in PostgreSQL

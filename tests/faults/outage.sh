@@ -26,8 +26,8 @@ bad() { fail=$((fail + 1)); echo "outage FAIL $*"; }
 
 case_redis() {
 	local out=$FAULTS_OUT/outage-redis sid appt miss dup rc keys
-	booking_scenario 20 "$out.scenario.json"
-	call_start "$out.scenario.json" "$out"
+	booking_scenario 20 "$out.scenario"
+	call_start "$out.scenario" "$out"
 	wait_turn "$out" 1 || { wait "$simpid"; bad "redis: the call never reached turn 1"; return; }
 	sleep 1
 	deploy/datastore.sh stop redis >/dev/null
@@ -42,7 +42,7 @@ case_redis() {
 	sid=$(call_sid "$out")
 	[ -n "$sid" ] || { lost=$((lost + 1)); bad "redis: no call sid (exit $rc, see $out.log)"; return; }
 	appt=$(psqlq "select count(*) from appointments where source_call_sid = '$sid' and status = 'booked'")
-	read -r miss dup <<<"$(check_turns "$sid" "$out.scenario.json")"
+	read -r miss dup <<<"$(check_turns "$sid" "$out.scenario")"
 	: "${appt:=0}" "${miss:=9}" "${dup:=0}"
 	lost=$((lost + miss + (appt == 0 ? 1 : 0)))
 	dups=$((dups + dup + (appt > 1 ? appt - 1 : 0)))

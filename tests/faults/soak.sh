@@ -31,7 +31,7 @@ rss() {
 ok=0 bad=0
 out=$FAULTS_OUT/soak
 for i in $(seq 1 "$N"); do
-	if $CALLSIM --json --scenario tests/faults/scenarios/soak-hours.json >"$out.call.json" 2>"$out.call.log"; then
+	if $CALLSIM --json --scenario tests/faults/scenarios/soak-hours.json >"$out.call.result" 2>"$out.call.log"; then
 		ok=$((ok + 1))
 	else
 		bad=$((bad + 1))
