@@ -5,7 +5,9 @@
 #   make test       unit tests, then end-to-end tests against the real stack
 #   make bench      benchmarks -> build/bench.json
 #   make faults     kill -9 every publisher 20x: subscribers hear it again;
-#                   every fuzz target FUZZ_SECONDS (60); -> build/faults.json
+#                   kill -9 and SIGTERM of each daemon mid-call, Redis and
+#                   PostgreSQL outages, a SOAK_CALLS (1000) call soak, every
+#                   fuzz target FUZZ_SECONDS (60); -> build/faults.json
 #   make fuzz       the libFuzzer targets (clang) into build-fuzz/
 #   make demo       a whole stack answering one simulated booking call
 

@@ -49,7 +49,16 @@ if tests/fuzz/run.sh "${FUZZ_SECONDS:-10}" >"$BUILD/fuzz-smoke.log" 2>&1; then
 else
 	zf=1; echo "fuzz smoke FAIL (see $BUILD/fuzz-smoke.log)"; tail -20 "$BUILD/fuzz-smoke.log"
 fi
-p=$(( lp + ${up:-0} + ${ep:-0} + bp + zp )); f=$(( lf + ${uf:-0} + ${ef:-0} + bf + zf ))
+# the fault suite's short version (make faults runs it all): kills
+# mid-call, a PostgreSQL outage, a short soak; passes iff every part does
+# and its report has nothing lost or duplicated
+fp=0; ff=0
+if tests/faults/run.sh --short >"$BUILD/faults-smoke.log" 2>&1; then
+	fp=1; echo "faults smoke ok  $(grep -c ' ok ' "$BUILD/faults-smoke.log") checks, $BUILD/faults.json"
+else
+	ff=1; echo "faults smoke FAIL (see $BUILD/faults-smoke.log)"; tail -20 "$BUILD/faults-smoke.log"
+fi
+p=$(( lp + ${up:-0} + ${ep:-0} + bp + zp + fp )); f=$(( lf + ${uf:-0} + ${ef:-0} + bf + zf + ff ))
 [ $urc -ne 0 ] && [ $f = 0 ] && f=1
 echo "$p passed, $f failed"
 [ $f -eq 0 ]

@@ -171,14 +171,24 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	lo.extra_file = c.extra_file;
 	if ((e->lm = ps_lm_new(cfg, &lo, err, errlen)) == NULL)
 		goto fail;
+	/*
+	 * The first decoder is opened here, so a configuration that cannot
+	 * load fails the start; the others open on their own threads and join
+	 * the pool when loaded.  A restarted worker is thus ready (and catching
+	 * up on the calls it missed) after one model load, not all of them.
+	 */
 	for (i = 0; i < c.decoders; i++) {
 		struct worker *w = &e->workers[i];
 		w->eng = e;
 		w->id = i;
-		w->lm_gen = ps_lm_current(e->lm, path, sizeof(path));
-		e->dopts.lm = path;
-		if ((w->dec = psd_open(&e->dopts, err, errlen)) == NULL)
-			goto fail;
+		if (i == 0) {
+			w->lm_gen = ps_lm_current(e->lm, path, sizeof(path));
+			e->dopts.lm = path;
+			w->dec = psd_open(&e->dopts, err, errlen);
+			e->dopts.lm = NULL;
+			if (w->dec == NULL)
+				goto fail;
+		}
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 			psd_close(w->dec);
 			w->dec = NULL;
@@ -187,7 +197,6 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 		}
 		e->nworkers++;
 	}
-	e->dopts.lm = NULL;
 	log_info(NULL, "pocketsphinx: %d decoders, lm %s, front %s", c.decoders,
 	    c.lm, c.front);
 	*engp = e;
@@ -732,6 +741,25 @@ refresh_lm(struct worker *w)
 	w->lm_gen = g;
 }
 
+/* A decoder past the first, opened on its worker's thread: the engine's
+ * options are read only, the model path is this thread's own. */
+static int
+open_late(struct worker *w)
+{
+	struct psd_opts o = w->eng->dopts;
+	char path[700], err[256];
+
+	w->lm_gen = ps_lm_current(w->eng->lm, path, sizeof(path));
+	o.lm = path;
+	if ((w->dec = psd_open(&o, err, sizeof(err))) == NULL) {
+		log_warnx(NULL, "decoder %d: %s (serving with fewer decoders)",
+		    w->id, err);
+		return -1;
+	}
+	log_info(NULL, "decoder %d loaded", w->id);
+	return 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -740,6 +768,8 @@ worker_main(void *arg)
 	struct ps_stream *s;
 	struct seg *g;
 
+	if (w->dec == NULL && open_late(w) != 0)
+		return NULL;
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop) {
 		if ((s = next_stream(e)) == NULL) {

@@ -4,7 +4,16 @@
 # merges them into $BUILD/faults.json and prints the table.  A part that
 # fails still lets the others run; the exit status is nonzero if any part
 # or the report failed.
-#   FUZZ_SECONDS  seconds per fuzz target (default 60)
+#   tests/faults/run.sh           everything: reconnect, kill -9 and SIGTERM
+#                                 of each daemon mid-call, the Redis and
+#                                 PostgreSQL outages, the soak (SOAK_CALLS,
+#                                 1000), the fuzz targets (FUZZ_SECONDS, 60)
+#   tests/faults/run.sh --short   the CI version (make test, ~5 min): kill -9
+#                                 of the agent and crm-tools mid-call, the
+#                                 PostgreSQL outage with a crm-tools crash
+#                                 while spooled, a SOAK_CALLS (4) soak (a call lasts ~25 s), on
+#                                 one stack; no fuzzing (make test has its
+#                                 own fuzz smoke)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -12,7 +21,22 @@ export BUILD=${BUILD:-build}
 rm -rf "$BUILD/faults"
 mkdir -p "$BUILD/faults"
 rc=0
-tests/faults/reconnect.sh || rc=1
-tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" || rc=1
+if [ "${1:-}" = --short ]; then
+	. tests/faults/lib.sh
+	stack_up || exit 1
+	export FAULTS_RUNNING=1
+	tests/faults/kill_midcall.sh agent crm-tools || rc=1
+	tests/faults/outage.sh pg || rc=1
+	# the soak's growth bound needs hundreds of calls to mean anything:
+	# the short run checks that calls keep passing and no daemon restarts
+	SOAK_MAX_GROWTH_PCT=${SOAK_MAX_GROWTH_PCT:-100} tests/faults/soak.sh "${SOAK_CALLS:-4}" || rc=1
+else
+	tests/faults/reconnect.sh || rc=1
+	tests/faults/kill_midcall.sh || rc=1
+	tests/faults/sigterm.sh || rc=1
+	tests/faults/outage.sh || rc=1
+	tests/faults/soak.sh "${SOAK_CALLS:-1000}" || rc=1
+	tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" || rc=1
+fi
 tests/faults/report.py "$BUILD" || rc=1
 exit $rc

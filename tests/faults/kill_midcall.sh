@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# kill -9 of each daemon in the middle of a booking call: the supervisor
+# brings it back (ready again within 1 s, stt-worker excepted: see limit), the call completes (callsim's
+# expectations hold: booked, the appointment, the agent's goodbye), exactly
+# one appointment row carries the call, every line the caller said is one
+# caller turn of the call's record (none missing, none twice) and the
+# call's outcome is set.  Each daemon is killed at the moment of the call
+# it matters most (KILLS below: daemon, callsim turn, seconds into it).
+# Writes $BUILD/faults/kill_midcall.json (faults_injected, calls_affected,
+# records_lost, duplicates, max_restart_ms) and prints one line per kill.
+#   tests/faults/kill_midcall.sh [DAEMON...]   (default: all of KILLS)
+#   KILL_ROUNDS (1)   calls per daemon
+#   SIGNAL (KILL)     TERM: the drain check instead (tests/faults/sigterm.sh):
+#                     the same call assertions, and the daemon must exit 0
+#                     (the supervisor's "exited (0)" in its log); written
+#                     to $BUILD/faults/sigterm.json as sigterm_*
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+. tests/faults/lib.sh
+
+# daemon turn seconds: the agent while it books (just after "yes
+# please"), stt-worker while the caller says the booking line, tts-worker
+# while the agent reads the booking back, crm-tools while the booking is
+# written, the scheduler anywhere
+KILLS="agent:2:0.8 stt-worker:1:1.5 tts-worker:1:4.5 crm-tools:2:0.9 scheduler:1:1.0"
+ROUNDS=${KILL_ROUNDS:-1}
+SIG=${SIGNAL:-KILL}
+# ready again within 1 s; stt-worker's bound is its model load (one
+# pocketsphinx decoder with the whole dictionary: seconds on a loaded
+# machine), the gateway replays the audio it missed
+limit() { [ "$1" = stt-worker ] && echo "${STT_RESTART_MS:-6000}" || echo 1000; }
+want=" $* "
+stack_up || exit 1
+
+injected=0 affected=0 lost=0 dups=0 maxms=0 pass=0 fail=0 week=0
+for k in $KILLS; do
+	IFS=: read -r name turn after <<<"$k"
+	[ $# -gt 0 ] && [ "${want/ $name /}" = "$want" ] && continue
+	for r in $(seq 1 "$ROUNDS"); do
+		week=$((week + 1))
+		out=$FAULTS_OUT/kill-$name-$r
+		booking_scenario "$week" "$out.scenario"
+		call_start "$out.scenario" "$out"
+		if ! wait_turn "$out" "$turn"; then
+			wait "$simpid"
+			fail=$((fail + 1)); echo "kill FAIL $name: the call never reached turn $turn (see $out.log)"
+			continue
+		fi
+		sleep "$after"
+		kill_and_time "$name" "$SIG"
+		injected=$((injected + 1)); affected=$((affected + 1))
+		[ "$restart_ms" -gt "$maxms" ] && maxms=$restart_ms
+		wait "$simpid"; rc=$?
+		sid=$(call_sid "$out")
+		if [ -z "$sid" ]; then
+			fail=$((fail + 1)); lost=$((lost + 1))
+			echo "kill FAIL $name: no call sid from callsim (exit $rc, see $out.log)"
+			continue
+		fi
+		appt=$(psqlq "select count(*) from appointments where source_call_sid = '$sid' and status = 'booked'")
+		outcome=$(psqlq "select coalesce(outcome, '') from calls where call_sid = '$sid'")
+		read -r miss dup <<<"$(check_turns "$sid" "$out.scenario")"
+		: "${appt:=0}" "${miss:=9}" "${dup:=0}"
+		lost=$((lost + miss + (appt == 0 ? 1 : 0) + (${#outcome} == 0 ? 1 : 0)))
+		dups=$((dups + dup + (appt > 1 ? appt - 1 : 0)))
+		exitok=1 exited=""
+		if [ "$SIG" = TERM ]; then
+			exited=$(grep -o "frontdeskctl: $name exited ([0-9]*)" "$LOGS/$name.log" | tail -1 | tr -dc 0-9)
+			[ "$exited" = 0 ] || exitok=0
+			exited=" exit status ${exited:-none},"
+		fi
+		what="turn $turn +${after}s:$exited back in ${restart_ms} ms, callsim exit $rc, appointment rows $appt, outcome '$outcome', caller turns missing $miss, twice $dup"
+		if [ "$exitok" = 1 ] && [ -n "$new_pid" ] && [ "$restart_ms" -le "$(limit "$name")" ] && [ "$rc" = 0 ] &&
+		    [ "$appt" = 1 ] && [ "$outcome" = booked ] && [ "$miss" = 0 ] && [ "$dup" = 0 ]; then
+			pass=$((pass + 1)); echo "$SIG ok   $name: $what"
+		else
+			fail=$((fail + 1)); echo "$SIG FAIL $name: $what (see $out.log, $LOGS/$name.log)"
+		fi
+	done
+done
+if [ "$SIG" = TERM ]; then
+	cat >"$FAULTS_OUT/sigterm.json" <<EOF
+{"sigterm_daemons": $injected, "sigterm_failed": $fail, "sigterm_records_lost": $lost,
+ "sigterm_duplicates": $dups}
+EOF
+else
+	cat >"$FAULTS_OUT/kill_midcall.json" <<EOF
+{"faults_injected": $injected, "calls_affected": $affected, "records_lost": $lost,
+ "duplicates": $dups, "max_restart_ms": $maxms}
+EOF
+fi
+echo "kill-midcall ($SIG): $pass passed, $fail failed"
+[ $fail -eq 0 ]
