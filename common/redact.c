@@ -6,7 +6,8 @@
  * alone (not part of "1HGCM826", "10:30", "12/25" or "3.5"), or a spoken
  * digit word, "double five" / "triple oh" counting two or three.  Items are
  * joined by up to three spaces, dashes or commas.  A run is masked whole
- * when its digits are a card number or an SSN; anything else is copied as
+ * when its digits are a card number (Luhn-valid, or spoken, or after
+ * "card": recognisers garble digits) or an SSN; anything else is copied as
  * it was, so phone numbers (10-11 digits), codes and VINs (letters break
  * the run) and dates stay readable.  Talks to no process.
  */
@@ -176,12 +177,10 @@ item_at(const char *s, size_t i, struct run *r)
 	return j;
 }
 
-/* Does the text just before a nine-digit run talk about an SSN? */
+/* Does the text just before a run name one of cues? */
 static int
-ssn_context(const char *s, size_t start)
+cue_before(const char *s, size_t start, const char *const *cues)
 {
-	static const char *const cues[] = { "social", "ssn", "s s n",
-		"security number", "s.s.n", NULL };
 	char win[64];
 	size_t from = start > sizeof(win) - 1 ? start - (sizeof(win) - 1) : 0;
 	int i;
@@ -194,13 +193,34 @@ ssn_context(const char *s, size_t start)
 	return 0;
 }
 
+static int
+ssn_context(const char *s, size_t start)
+{
+	static const char *const cues[] = { "social", "ssn", "s s n",
+		"security number", "s.s.n", NULL };
+
+	return cue_before(s, start, cues);
+}
+
+static int
+card_context(const char *s, size_t start)
+{
+	static const char *const cues[] = { "card", "visa", "mastercard",
+		"amex", "credit", "debit", NULL };
+
+	return cue_before(s, start, cues);
+}
+
 /* The replacement for a run, or NULL to keep it. */
 static const char *
 verdict(const char *s, const struct run *r, char *buf, size_t len)
 {
 	if (r->over)
 		return NULL;
-	if (r->nd >= 13 && r->nd <= 19 && redact_luhn(r->dig, (size_t)r->nd)) {
+	/* a recogniser drops and repeats digits, so a spoken run of card
+	 * length, or one said after "card", is a card even if Luhn fails */
+	if (r->nd >= 13 && r->nd <= 19 && (redact_luhn(r->dig,
+	    (size_t)r->nd) || r->spoken || card_context(s, r->start))) {
 		snprintf(buf, len, "[card ending %.4s]", r->dig + r->nd - 4);
 		return buf;
 	}

@@ -1,7 +1,8 @@
 /*
  * redact.h - masking of personal data in call text before it is stored or
- * logged: card numbers (13-19 digits passing the Luhn check, the last four
- * kept), SSN-like numbers (3-2-4 groups, or nine digits after "social" /
+ * logged: card numbers (13-19 digits passing the Luhn check, or spoken, or
+ * said after "card"/"visa"/"credit"..., since a recogniser garbles digits;
+ * the last four kept), SSN-like numbers (3-2-4 groups, or nine digits after "social" /
  * "SSN"), and the POSIX regexes of privacy.redact_patterns.  Digits may be
  * written ("4111 1111-1111 1111") or spoken as recognisers write them
  * ("four one one one ... double one").  Phone numbers, confirmation codes,

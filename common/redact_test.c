@@ -73,10 +73,15 @@ test_cards(void **state)
 	/* two cards in one line */
 	assert_string_equal(masked("4111111111111111 or 5555555555554444", 2),
 	    "[card ending 1111] or [card ending 4444]");
-	/* Luhn fails: not a card number */
+	/* Luhn fails: written without a card cue, not a card number */
 	untouched("ref 4111111111111112 please");
-	untouched("four one one one one one one one one one one one one one "
-	    "one two");
+	/* ... but spoken (a digit misheard or dropped) or after "card" it
+	 * still is one */
+	assert_string_equal(masked("my car number is four one one one one one "
+	    "one one one one one one one one lot", 1),
+	    "my car number is [card ending 1111] lot");
+	assert_string_equal(masked("Visa: 4111 1111 1111 1112", 1),
+	    "Visa: [card ending 1112]");
 	/* too short, too long */
 	untouched("424242424242");
 	untouched("41111111111111111111111");
@@ -187,8 +192,7 @@ test_json(void **state)
 	    "message", "card 4111 1111 1111 1111 exp 12/27",
 	    "card", (json_int_t)4111111111111111LL,
 	    "list", "ssn 123-45-6789", "555-123-0001",
-	    "nested", "text", "five five five five five five five five five "
-	    "five five five five five five four four four four",
+	    "nested", "text", "five five five, one two three, oh oh four two",
 	    "callback_number", "+15551230001",
 	    "customer_id", (json_int_t)42);
 	assert_int_equal(redact_json(j), 3);
@@ -197,12 +201,11 @@ test_json(void **state)
 	    "\"card\":\"[card ending 1111]\",\"customer_id\":42,"
 	    "\"list\":[\"ssn [ssn]\",\"555-123-0001\"],"
 	    "\"message\":\"card [card ending 1111] exp 12/27\","
-	    "\"nested\":{\"text\":\"five five five five five five five five "
-	    "five five five five five five five four four four four\"}}");
+	    "\"nested\":{\"text\":\"five five five, one two three, oh oh "
+	    "four two\"}}");
 	free(s);
 	json_decref(j);
-	/* 5555 5555 5555 5554 444 fails Luhn as 19 digits: checked above
-	 * as untouched; a valid spoken one inside an array is masked */
+	/* a spoken one inside an array */
 	j = json_pack("[s]", "five five five five five five five five five "
 	    "five five five four four four four");
 	assert_int_equal(redact_json(j), 1);
