@@ -8,29 +8,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "redact.h"
 #include "spoken.h"
 #include "speech/text.h"
 
-static const char *const digit_words[] = { "zero", "one", "two", "three",
-	"four", "five", "six", "seven", "eight", "nine", NULL };
-
-/* One spoken digit word ("oh" is zero); -1 if not one. */
+/* One spoken digit word ("oh" is zero; "to", "for" are 2 and 4 here, the
+ * caller decides when they count); -1 if not one. */
 static int
 digit_word(const char *w)
 {
-	int i;
-
-	if (strcmp(w, "oh") == 0 || strcmp(w, "o") == 0 ||
-	    strcmp(w, "nought") == 0)
-		return 0;
 	if (strcmp(w, "to") == 0 || strcmp(w, "too") == 0)
 		return 2;
 	if (strcmp(w, "for") == 0)
 		return 4;
-	for (i = 0; digit_words[i]; i++)
-		if (strcmp(w, digit_words[i]) == 0)
-			return i;
-	return -1;
+	return fd_digit_word(w, strlen(w));
 }
 
 static void

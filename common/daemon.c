@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "redact.h"
 
 const struct fd_daemon_info fd_daemons[FD_D_MAX] = {
 	{ FD_D_GATEWAY, "gateway", 0 },
@@ -162,6 +163,9 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 		}
 	}
 	if (load(&fd_config, opts, nopts, err, sizeof(err)) != 0)
+		bad_config(err);
+	/* privacy.* is read once: a reload while threads log keeps it */
+	if (redact_load(&fd_config, err, sizeof(err)) != 0)
 		bad_config(err);
 	apply_timezone();
 	if (fd_daemon_validate && fd_daemon_validate(err, sizeof(err)) != 0)

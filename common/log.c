@@ -1,6 +1,8 @@
 /*
  * log.c - stderr logging with timestamp, daemon name, pid, level and call id.
  * Each line is written with one write(2) so lines from threads never mix.
+ * The message text goes through redact.h first: a caller's card number
+ * read out in "caller: ..." or "heard ..." never reaches a log file.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "redact.h"
 
 int fd_log_level = LOG_LVL_INFO;
 static char log_name[32] = "frontdesk";
@@ -54,9 +57,20 @@ vlog(int lvl, const char *call, int with_errno, const char *fmt, va_list ap)
 	if (r > 0)
 		n += (size_t)r;
 	if (n < sizeof(line)) {
+		size_t msg = n;
+
 		r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 		if (r > 0)
 			n += (size_t)r;
+		if (n > sizeof(line) - 1)
+			n = sizeof(line) - 1;
+		if (redact_enabled()) {
+			char masked[sizeof(line)];
+
+			redact_buf(line + msg, masked, sizeof(line) - msg);
+			n = msg + strlen(masked);
+			memcpy(line + msg, masked, n - msg);
+		}
 	}
 	if (n >= sizeof(line) - 80)
 		n = sizeof(line) - 80;

@@ -8,3 +8,8 @@ common_daemon_test_SRCS = common/daemon_test.c
 # a subscriber hears a killed-and-restarted publisher again (20x)
 TESTS += common_bus_test
 common_bus_test_SRCS = common/bus_test.c
+
+# card numbers, SSNs and configured patterns masked; phone numbers, codes,
+# VINs, times and dates left alone; in text, JSON and log lines
+TESTS += common_redact_test
+common_redact_test_SRCS = common/redact_test.c

@@ -274,6 +274,7 @@ json_t *tool_get_call(struct crm_ctx *c);
 json_t *tool_list_calls(struct crm_ctx *c);
 json_t *tool_vocabulary(struct crm_ctx *c);
 json_t *tool_seed_demo(struct crm_ctx *c);
+json_t *tool_retention_sweep(struct crm_ctx *c);
 json_t *tool_list_tools(struct crm_ctx *c);
 json_t *tool_jobs_claim(struct crm_ctx *c);
 json_t *tool_job_dialed(struct crm_ctx *c);

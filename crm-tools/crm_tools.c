@@ -5,7 +5,9 @@
  * call's tool_calls audit row with its latency (crm_audit.c), and shape
  * the reply
  *   {ok:true,result} | {ok:false,code,error[,alternatives]}.
- * Requests arrive from the agent, gateway and scheduler over common/rpc.h.
+ * String arguments are masked by common/redact.h before the tool runs, so
+ * transcripts, messages, notes, the spool and the audit never hold a card
+ * number.  Requests arrive from the agent, gateway and scheduler over common/rpc.h.
  *
  * Every tool's description and argument schema are its entry in
  * proto/tool_schema.c, the table the LLM brain builds its catalogue from:
@@ -22,6 +24,7 @@
 #include "crm.h"
 #include "crm_util.h"
 #include "log.h"
+#include "redact.h"
 #include "proto/payload.h"
 #include "proto/tool_schema.h"
 
@@ -62,6 +65,7 @@ const struct crm_tool crm_tools[] = {
 	{ "job_get", tool_job_get, T_QUIET },
 	{ "callback_done", tool_callback_done, 0 },
 	{ "seed_demo", tool_seed_demo, 0 },
+	{ "retention_sweep", tool_retention_sweep, 0 },
 };
 const int crm_ntools = (int)(sizeof(crm_tools) / sizeof(crm_tools[0]));
 
@@ -132,14 +136,18 @@ audit(struct crm_ctx *c, const struct crm_tool *t, json_t *res,
     uint64_t latency_us)
 {
 	char *args, *out;
-	json_t *ar;
+	json_t *ar, *kept;
 
 	if (!crm_db_ready)
 		return;
 	ar = audit_result(t, res, c);
-	args = json_dumps(c->args, JSON_COMPACT);
-	out = json_dumps(ar, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* the reply keeps what the tool said; the stored copy is masked */
+	if ((kept = json_deep_copy(ar)) != NULL)
+		redact_json(kept);
 	json_decref(ar);
+	args = json_dumps(c->args, JSON_COMPACT);
+	out = kept ? json_dumps(kept, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(kept);
 	crm_audit_push(c->call_id, c->tool, args, out, res != NULL,
 	    res ? NULL : c->code, (long long)latency_us);
 	free(args);
@@ -276,6 +284,9 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	} else if (q.now[0] && fd_time_parse(q.now, &c.now) != 0) {
 		crm_fail(&c, "bad_args", "now must be YYYY-MM-DDTHH:MM:SS");
 	} else {
+		/* nothing a tool stores, spools or audits holds a card
+		 * number: mask the request's text before any of it runs */
+		redact_json(c.args);
 		if (q.caller[0] && crm_phone_norm(q.caller, c.caller,
 		    sizeof(c.caller)) != 0)
 			c.caller[0] = '\0';

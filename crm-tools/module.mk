@@ -18,7 +18,7 @@ CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/tool_availability.c crm-tools/tool_booking.c \
            crm-tools/tool_appointments.c crm-tools/tool_slots.c \
            crm-tools/booking_batch.c \
-           crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c \
+           crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c crm-tools/tool_retention.c \
            crm-tools/tool_jobs.c \
            crm-tools/calendar.c crm-tools/calsync.c crm-tools/cal_http.c \
            crm-tools/cal_builtin.c crm-tools/cal_caldav.c \
@@ -49,6 +49,13 @@ crm_calsync_test_SRCS = crm-tools/crm_calsync_test.c \
 crm_calsync_test_LIBS = $(LIB_CURL) $(LIB_PQ)
 
 # integration: outbound jobs (tool_jobs.c, migration 010) on the real daemon
+# a card number is stored masked (turns, messages, notes, audit, log);
+# retention_sweep deletes old calls with their turns, audit and recording
+TESTS += crm_privacy_test
+crm_privacy_test_SRCS = crm-tools/crm_privacy_test.c \
+                        tests/harness/crm_harness.c
+crm_privacy_test_LIBS = $(LIB_PQ)
+
 TESTS += crm_jobs_test
 crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c tests/harness/crm_harness.c
 crm_jobs_test_LIBS = $(LIB_PQ)

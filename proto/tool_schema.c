@@ -150,6 +150,9 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	{ "seed_demo", 1, "", "",
 	  "{'description':'Load the demo customers, vehicles, appointments and orders (idempotent).',"
 	  "'parameters':{'type':'object','properties':{}}}" },
+	{ "retention_sweep", 1, "", "",
+	  "{'description':'Delete the call records started before a cutoff: each call with its turns, tool-call audit rows and recording file. Returns the counts.',"
+	  "'parameters':{'type':'object','properties':{'before':{'type':'string','description':'YYYY-MM-DDTHH:MM:SS, local time'},'batch':{'type':'integer','description':'calls per statement (default 500)'}},'required':['before']}}" },
 };
 const int fd_ntool_schemas =
     (int)(sizeof(fd_tool_schemas) / sizeof(fd_tool_schemas[0]));

@@ -38,6 +38,8 @@ struct sched_job {
 };
 
 static int tick_s;
+static int retention_days;
+static uint64_t next_sweep;     /* fd_mono_us() of the next retention sweep */
 static char test_now[32];
 static struct fd_bus bus;
 static struct fd_rpc crm;
@@ -55,9 +57,12 @@ static const struct fd_cfg_opt opts[] = {
 	{ "scheduler.test_now", FD_CFG_STR, test_now, sizeof(test_now), "", 0,
 	    0, "FRONTDESK_SCHEDULER_NOW" },
 	{ "scheduler", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+	{ "privacy.retention_days", FD_CFG_INT, &retention_days, 0, "90", 0,
+	    36500, NULL },
 };
 
 static void scheduler_tick(void);
+static void retention_sweep(void);
 static void claim(void);
 static void publish_due(void);
 static void on_result(const struct fd_frame *f);
@@ -189,6 +194,28 @@ scheduler_tick(void)
 		log_info(NULL, "crm-tools %s", up ? "reachable" :
 		    "not answering");
 	crm_up = up;
+	json_decref(rep);
+	if (up)
+		retention_sweep();
+}
+
+/* Hourly (and at the first tick crm-tools answers): crm-tools deletes the
+ * call records older than privacy.retention_days (0 keeps them). */
+static void
+retention_sweep(void)
+{
+	char before[32];
+	json_t *rep = NULL;
+	uint64_t now = fd_mono_us();
+
+	if (retention_days <= 0 || now < next_sweep)
+		return;
+	next_sweep = now + 3600ull * 1000000u;
+	fd_time_fmt(sched_now() - (time_t)retention_days * 86400, before,
+	    sizeof(before));
+	if (fd_rpc_tool(&crm, NULL, "retention_sweep", json_pack("{s:s}",
+	    "before", before), NULL, &rep, 60000) != 0)
+		log_warnx(NULL, "retention sweep before %s: no answer", before);
 	json_decref(rep);
 }
 

@@ -112,6 +112,18 @@ check_record(const struct scenario *sc, struct call_result *r)
 		    "/ appointments");
 		return;
 	}
+	/* the whole record as stored: turns, tool calls' args and results */
+	if ((got = json_dumps(r->record, JSON_COMPACT)) != NULL) {
+		for (k = 0; k < x->nrec_has; k++)
+			if (strcasestr(got, x->rec_has[k]) == NULL)
+				call_fail(r, "record_contains: \"%s\" not in "
+				    "the call record", x->rec_has[k]);
+		for (k = 0; k < x->nrec_not; k++)
+			if (strcasestr(got, x->rec_not[k]) != NULL)
+				call_fail(r, "record_excludes: \"%s\" is in "
+				    "the call record", x->rec_not[k]);
+		free(got);
+	}
 	out = json_string_value(json_object_get(r->record, "outcome"));
 	if (x->outcome && (out == NULL || strcasecmp(out, x->outcome) != 0))
 		call_fail(r, "outcome: expected %s, got %s", x->outcome,

@@ -33,7 +33,7 @@ static const char *const turn_keys[] = { "say", "dtmf", "wait_ms", "hangup",
 	"barge_in", "comment", NULL };
 static const char *const expect_keys[] = { "outcome", "hangup_by",
 	"heard_contains", "appointments", "transferred", "max_turn_latency_ms",
-	NULL };
+	"record_contains", "record_excludes", NULL };
 static const char *const appt_keys[] = { "service", "date", "time", NULL };
 static const char *const voices[] = { "kal", "slt", "awb", "rms", NULL };
 
@@ -186,6 +186,12 @@ scenario_free(struct scenario *s)
 	for (i = 0; i < s->expect.nheard; i++)
 		free(s->expect.heard[i]);
 	free(s->expect.heard);
+	for (i = 0; i < s->expect.nrec_has; i++)
+		free(s->expect.rec_has[i]);
+	free(s->expect.rec_has);
+	for (i = 0; i < s->expect.nrec_not; i++)
+		free(s->expect.rec_not[i]);
+	free(s->expect.rec_not);
 	for (i = 0; i < s->expect.nappts; i++) {
 		free(s->expect.appts[i].service);
 		free(s->expect.appts[i].date);
@@ -290,6 +296,32 @@ valid_hhmm(const char *s)
 	    atoi(s) < 24 && atoi(s + 3) < 60;
 }
 
+/* expect.<key>: an optional array of non-empty strings into *out. */
+static int
+get_strs(json_t *e, const char *key, char ***out, size_t *n, char *err,
+    size_t errlen)
+{
+	json_t *v, *a;
+	size_t i;
+
+	if ((v = json_object_get(e, key)) == NULL)
+		return 0;
+	if (!json_is_array(v))
+		return seterr(err, errlen, "expect.%s: want an array of "
+		    "strings", key);
+	*n = json_array_size(v);
+	if (*n && (*out = calloc(*n, sizeof(**out))) == NULL)
+		return seterr(err, errlen, "out of memory");
+	json_array_foreach(v, i, a) {
+		if (!json_is_string(a) || json_string_length(a) == 0)
+			return seterr(err, errlen, "expect.%s[%zu]: want a "
+			    "non-empty string", key, i);
+		if (((*out)[i] = strdup(json_string_value(a))) == NULL)
+			return seterr(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
 static int
 parse_expect(json_t *e, struct expect *x, char *err, size_t errlen)
 {
@@ -319,6 +351,10 @@ parse_expect(json_t *e, struct expect *x, char *err, size_t errlen)
 			    "want a positive integer");
 		x->max_latency_ms = (long)json_integer_value(v);
 	}
+	if (get_strs(e, "record_contains", &x->rec_has, &x->nrec_has, err,
+	    errlen) != 0 || get_strs(e, "record_excludes", &x->rec_not,
+	    &x->nrec_not, err, errlen) != 0)
+		return -1;
 	if ((v = json_object_get(e, "heard_contains")) != NULL) {
 		if (!json_is_array(v))
 			return seterr(err, errlen, "expect.heard_contains: want "

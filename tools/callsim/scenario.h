@@ -38,6 +38,10 @@ struct expect {
 	int appts_set;          /* "appointments" given ([] = none booked) */
 	int transferred;        /* -1 not checked, else 0/1 */
 	long max_latency_ms;    /* -1 not checked */
+	char **rec_has;         /* record_contains: in the call record */
+	size_t nrec_has;
+	char **rec_not;         /* record_excludes: nowhere in it */
+	size_t nrec_not;
 };
 
 struct scenario {
