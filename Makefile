@@ -5,6 +5,7 @@
 #   make test       unit tests, then end-to-end tests against the real stack
 #   make bench      benchmarks -> build/bench.json
 #   make faults     kill -9 every publisher 20x: subscribers hear it again;
+#                   a USR1 storm: the supervisor lives and restarts;
 #                   every fuzz target FUZZ_SECONDS (60); -> build/faults.json
 #   make fuzz       the libFuzzer targets (clang) into build-fuzz/
 #   make demo       a whole stack answering one simulated booking call

@@ -13,6 +13,7 @@ rm -rf "$BUILD/faults"
 mkdir -p "$BUILD/faults"
 rc=0
 tests/faults/reconnect.sh || rc=1
+tests/faults/supervisor.sh || rc=1
 tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" || rc=1
 tests/faults/report.py "$BUILD" || rc=1
 exit $rc
