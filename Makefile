@@ -6,8 +6,8 @@
 #   make bench      benchmarks -> build/bench.json
 #   make faults     kill -9 every publisher 20x: subscribers hear it again;
 #                   kill -9 and SIGTERM of each daemon mid-call, Redis and
-#                   PostgreSQL outages, a SOAK_CALLS (1000) call soak, every
-#                   fuzz target FUZZ_SECONDS (60); -> build/faults.json
+#                   PostgreSQL outages, a SOAK_CALLS (1000) call soak, a
+#                   USR1 storm on a supervisor, every fuzz target FUZZ_SECONDS (60); -> build/faults.json
 #   make fuzz       the libFuzzer targets (clang) into build-fuzz/
 #   make demo       a whole stack answering one simulated booking call
 

@@ -26,20 +26,39 @@ pass=0; fail=0
 
 peers() { ss -xH state established src "$FRONTDESK_RUNDIR/$1.pub" 2>/dev/null | wc -l; }
 
+# readpid FILE: the pid in FILE, nothing if there is none
+readpid() {
+	local p=""
+	[ -f "$1" ] && read -r p <"$1" 2>/dev/null
+	case $p in '' | *[!0-9]*) ;; *) echo "$p" ;; esac
+}
+
 # restart_one NAME: kill -9, immediate restart, wait ready + subscribers.
 restart_one() {
-	local name=$1 want=$2 old new i
-	old=$(cat "$SV/$name.pid")
+	local name=$1 want=$2 sv old="" new i
+	sv=$(readpid "$SV/$name.sv")
+	if [ -z "$sv" ] || ! kill -0 "$sv" 2>/dev/null; then
+		echo "  $name: its supervisor is gone"; return 1
+	fi
+	# the daemon that runs now (after a restart its pid file may still
+	# be on its way)
+	for i in $(seq 1 50); do
+		old=$(readpid "$SV/$name.pid")
+		[ -n "$old" ] && kill -0 "$old" 2>/dev/null && break
+		old=""; sleep 0.1
+	done
+	[ -n "$old" ] || { echo "  $name: no daemon running to kill"; return 1; }
 	kill -KILL "$old"
 	# the supervisor restarts at once on USR1 instead of backing off
-	kill -USR1 "$(cat "$SV/$name.sv")"
+	kill -USR1 "$sv" 2>/dev/null || { echo "  $name: its supervisor is gone"; return 1; }
 	for i in $(seq 1 600); do
-		new=$(cat "$SV/$name.pid" 2>/dev/null)
+		new=$(readpid "$SV/$name.pid")
 		[ -n "$new" ] && [ "$new" != "$old" ] && [ -f "$SV/$name.ready" ] &&
-		    [ "$(cat "$SV/$name.pid" 2>/dev/null)" = "$new" ] && break
-		sleep 0.1
+		    [ "$(readpid "$SV/$name.pid")" = "$new" ] && break
+		kill -0 "$sv" 2>/dev/null || { echo "  $name: its supervisor died"; return 1; }
+		new=""; sleep 0.1
 	done
-	[ -f "$SV/$name.ready" ] || { echo "  $name not ready again after 60 s"; return 1; }
+	[ -n "$new" ] || { echo "  $name not ready again after 60 s"; return 1; }
 	for i in $(seq 1 50); do
 		[ "$(peers "$name")" -ge "$want" ] && return 0
 		sleep 0.1

@@ -32,6 +32,7 @@ if [ "${1:-}" = --short ]; then
 	SOAK_MAX_GROWTH_PCT=${SOAK_MAX_GROWTH_PCT:-100} tests/faults/soak.sh "${SOAK_CALLS:-4}" || rc=1
 else
 	tests/faults/reconnect.sh || rc=1
+	tests/faults/supervisor.sh || rc=1
 	tests/faults/kill_midcall.sh || rc=1
 	tests/faults/sigterm.sh || rc=1
 	tests/faults/outage.sh || rc=1
