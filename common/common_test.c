@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "config.h"
 #include "mulaw.h"
+#include "outbound.h"
 #include "rpc.h"
 #include "twilio.h"
 
@@ -448,6 +449,31 @@ test_twilio(void **state)
 	assert_string_equal(enc, "%2B1%20555");
 }
 
+/* The carrier's words as job outcomes: endings map, progress does not,
+ * and the detail says what the carrier said. */
+static void
+test_outbound_outcome(void **state)
+{
+	char d[96];
+
+	(void)state;
+	assert_string_equal(fd_outbound_outcome("busy"), "busy");
+	assert_string_equal(fd_outbound_outcome("no-answer"), "no_answer");
+	assert_string_equal(fd_outbound_outcome("completed"), "answered");
+	assert_string_equal(fd_outbound_outcome("canceled"), "failed");
+	assert_string_equal(fd_outbound_outcome("delivered"), "sent");
+	assert_null(fd_outbound_outcome("ringing"));
+	assert_null(fd_outbound_outcome("in-progress"));
+	assert_null(fd_outbound_outcome("duplicate"));
+	assert_null(fd_outbound_outcome(NULL));
+	fd_outbound_detail("answered by a fax", "fax", 2, d, sizeof(d));
+	assert_string_equal(d, "answered by a fax");
+	fd_outbound_detail(NULL, "human", 38, d, sizeof(d));
+	assert_string_equal(d, "answered by human, 38 s");
+	fd_outbound_detail("", NULL, 0, d, sizeof(d));
+	assert_string_equal(d, "");
+}
+
 int
 main(void)
 {
@@ -461,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_rpc_async),
 		cmocka_unit_test(test_twilio),
 		cmocka_unit_test(test_twilio_decoded),
+		cmocka_unit_test(test_outbound_outcome),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

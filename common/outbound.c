@@ -231,3 +231,38 @@ fd_outbound_next_open(const struct fd_outbound *o,
 	}
 	return t;
 }
+
+const char *
+fd_outbound_outcome(const char *status)
+{
+	static const struct {
+		const char *status, *outcome;
+	} map[] = {
+		{ "busy", "busy" }, { "no-answer", "no_answer" },
+		{ "no_answer", "no_answer" }, { "failed", "failed" },
+		{ "canceled", "failed" }, { "undelivered", "failed" },
+		{ "completed", "answered" }, { "sent", "sent" },
+		{ "delivered", "sent" }, { "voicemail", "voicemail" },
+	};
+	size_t i;
+
+	if (status == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].status, status) == 0)
+			return map[i].outcome;
+	return NULL;
+}
+
+void
+fd_outbound_detail(const char *error, const char *answered_by,
+    long long duration_s, char *buf, size_t len)
+{
+	if (error && error[0])
+		snprintf(buf, len, "%s", error);
+	else if ((answered_by && answered_by[0]) || duration_s > 0)
+		snprintf(buf, len, "answered by %s, %lld s", answered_by &&
+		    answered_by[0] ? answered_by : "?", duration_s);
+	else if (len > 0)
+		buf[0] = '\0';
+}

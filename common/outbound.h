@@ -50,4 +50,14 @@ int fd_outbound_may_call(const struct fd_outbound *o,
 time_t fd_outbound_next_open(const struct fd_outbound *o,
     const struct fd_business *b, time_t t);
 
+/* The carrier's word for how a call or text ended (OUTBOUND_RESULT's
+ * status: busy, no-answer, completed, delivered, ..) as a job_result
+ * outcome; NULL while the attempt is still under way (queued, ringing,
+ * in-progress, duplicate: job_dialed). */
+const char *fd_outbound_outcome(const char *status);
+/* job_result's detail for an ending: the error, else "answered by A, N s"
+ * when either is known, else "". */
+void fd_outbound_detail(const char *error, const char *answered_by,
+    long long duration_s, char *buf, size_t len);
+
 #endif

@@ -11,6 +11,12 @@
  * survives restarts), else the answer is OUTBOUND_RESULT `duplicate`.
  * Once the carrier took it, the gateway records it itself (job_dialed), so
  * a scheduler that died after publishing does not make it placeable again.
+ * How the attempt ended (busy, no-answer, failed, completed, a text's
+ * delivery) is recorded here too (job_result, on a worker thread), beside
+ * the OUTBOUND_RESULT the scheduler records the same way: an ending that
+ * arrives while no scheduler runs still ends the attempt and schedules its
+ * retry.  job_result is idempotent per attempt, so the second of the two
+ * records changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,7 @@
 #include "dialout.h"
 #include "gateway.h"
 #include "log.h"
+#include "outbound.h"
 #include "proto/payload.h"
 #include "sbuf.h"
 #include "twiml.h"
@@ -39,6 +46,15 @@ struct carrier_job {
 	char call_id[FD_CALL_ID_LEN];
 	struct carrier_cfg cfg;
 	json_t *req;                    /* the frame's payload */
+};
+
+/* An attempt's ending, to be recorded with job_result. */
+struct result_job {
+	struct workq_job j;
+	int64_t job_id, attempt;
+	char call_sid[FD_CALL_ID_LEN];
+	char outcome[16];
+	char detail[160];
 };
 
 static const struct carrier_ops *carrier = &carrier_twilio;
@@ -101,6 +117,52 @@ queue_job(const struct fd_frame *f)
 		log_err(f->call_id, "carrier: queue full, %s dropped",
 		    fd_msg_name(f->type));
 		job_free(cj);
+	}
+}
+
+static void
+result_discard(struct workq_job *j)
+{
+	struct result_job *rj = (struct result_job *)j;
+
+	log_warnx(rj->call_sid[0] ? rj->call_sid : NULL, "job %lld attempt "
+	    "%lld: %s left to the scheduler (shutting down)", (long long)
+	    rj->job_id, (long long)rj->attempt, rj->outcome);
+	free(rj);
+}
+
+static void run_result(struct workq_job *j);
+
+void
+carrier_result(const struct dialout_result *r)
+{
+	const char *outc = fd_outbound_outcome(r->status);
+	const char *sid = r->call_sid && fd_call_id_valid(r->call_sid) ?
+	    r->call_sid : "";
+	struct result_job *rj;
+
+	dialout_publish(r);
+	if (outc == NULL || r->job_id <= 0 || r->attempt <= 0)
+		return;
+	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
+		log_err(sid[0] ? sid : NULL, "job %lld attempt %lld: out of "
+		    "memory, %s left to the scheduler", (long long)r->job_id,
+		    (long long)r->attempt, outc);
+		return;
+	}
+	rj->j.run = run_result;
+	rj->j.discard = result_discard;
+	rj->job_id = r->job_id;
+	rj->attempt = r->attempt;
+	snprintf(rj->call_sid, sizeof(rj->call_sid), "%s", sid);
+	snprintf(rj->outcome, sizeof(rj->outcome), "%s", outc);
+	fd_outbound_detail(r->error, r->answered_by, (long long)r->duration_s,
+	    rj->detail, sizeof(rj->detail));
+	if (workq_push(&carrier_q, &rj->j) != 0) {
+		log_err(sid[0] ? sid : NULL, "job %lld attempt %lld: queue "
+		    "full, %s left to the scheduler", (long long)r->job_id,
+		    (long long)r->attempt, outc);
+		free(rj);
 	}
 }
 
@@ -218,7 +280,38 @@ publish_request_result(const struct fd_pl_outbound_call *q, const char *sid,
 	r.job_id = q->job_id;
 	r.attempt = q->attempt;
 	r.idempotency_key = q->idempotency_key;
-	dialout_publish(&r);
+	carrier_result(&r);
+}
+
+/* Record an attempt's ending with crm-tools (see carrier_result). */
+static void
+run_result(struct workq_job *j)
+{
+	struct result_job *rj = (struct result_job *)j;
+	const char *sid = rj->call_sid[0] ? rj->call_sid : NULL;
+	json_t *args, *rep = NULL;
+	int rv;
+
+	args = json_pack("{s:I, s:I, s:s}", "job_id", (json_int_t)rj->job_id,
+	    "attempt", (json_int_t)rj->attempt, "outcome", rj->outcome);
+	if (args && sid)
+		json_object_set_new(args, "call_sid", json_string(sid));
+	if (args && rj->detail[0])
+		json_object_set_new(args, "detail", json_string(rj->detail));
+	rv = fd_rpc_tool(&gw_crm, sid, "job_result", args, NULL, &rep, 3000);
+	if (rv != 0 || !json_is_true(json_object_get(rep, "ok")))
+		log_warnx(sid, "job %lld attempt %lld %s: not recorded (%s); "
+		    "the scheduler records it from the result", (long long)
+		    rj->job_id, (long long)rj->attempt, rj->outcome, rv ?
+		    nng_strerror(rv) : json_string_value(json_object_get(rep,
+		    "error")) ?: "?");
+	else
+		log_info(sid, "job %lld attempt %lld: %s recorded%s",
+		    (long long)rj->job_id, (long long)rj->attempt, rj->outcome,
+		    json_is_true(json_object_get(json_object_get(rep, "result"),
+		    "duplicate")) ? " (already)" : "");
+	json_decref(rep);
+	free(rj);
 }
 
 /*

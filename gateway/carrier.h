@@ -53,5 +53,10 @@ void carrier_stop(void);
 void carrier_transfer(const struct fd_frame *f);
 void carrier_outbound(const struct fd_frame *f);
 void carrier_sms(const struct fd_frame *f);
+/* Publish a call's or text's progress (OUTBOUND_RESULT) and, when it is
+ * an attempt's ending, queue its job_result for crm-tools (never blocks:
+ * any thread, the lws service thread included). */
+struct dialout_result;
+void carrier_result(const struct dialout_result *r);
 
 #endif

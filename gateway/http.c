@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 
 #include "callinfo.h"
+#include "carrier.h"
 #include "clock.h"
 #include "dialout.h"
 #include "gateway.h"
@@ -393,7 +394,7 @@ outbound_webhook(struct http_req *r, const struct fd_form *form,
 		res.error = strcmp(by, "fax") == 0 ? "answered by a fax" :
 		    "answered by something AMD could not tell";
 		res.answered_by = by;
-		dialout_publish(&res);
+		carrier_result(&res);
 	}
 	if ((xml = strdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Response><Hangup/></Response>")) == NULL)
@@ -503,7 +504,7 @@ twilio_status(struct http_req *r)
 			res.status = "failed";
 			res.error = "answered by a fax or an unknown machine";
 		}
-		dialout_publish(&res);
+		carrier_result(&res);
 	}
 	respond(r, 204, "text/plain", NULL);
 	fd_form_free(&form);
@@ -533,7 +534,7 @@ twilio_sms_status(struct http_req *r)
 		res.to = fd_form_get(&form, "To");
 		res.status = st;
 		res.error = code;
-		dialout_publish(&res);
+		carrier_result(&res);
 	}
 	respond(r, 204, "text/plain", NULL);
 	fd_form_free(&form);

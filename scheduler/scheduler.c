@@ -93,12 +93,12 @@ main(int argc, char **argv)
 	int rv, i, wait_ms;
 
 	fd_daemon_validate = validate;
+	fd_daemon_recheck = validate;
 	fd_daemon_start(FD_D_SCHEDULER, argc, argv, opts, FD_CFG_N(opts));
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
-	clock_mono = fd_mono_us();
 	if ((rv = fd_bus_open(&bus, FD_D_SCHEDULER, from, 1, types, 1)) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&crm, fd_common.crm_rep)) != 0)
@@ -150,19 +150,45 @@ main(int argc, char **argv)
 	return 0;
 }
 
+/* At start and on reload (SIGHUP): the outbound and business sections
+ * and the test clock, taken only when all of them are good. */
 static int
 validate(char *err, size_t errlen)
 {
-	if (fd_outbound_load(&fd_config, &out, err, errlen) != 0 ||
-	    fd_business_load(&fd_config, &biz, err, errlen) != 0)
+	static struct fd_outbound o;
+	static struct fd_business b;
+	time_t base = 0;
+	int allow = 0;
+
+	if (fd_outbound_load(&fd_config, &o, err, errlen) != 0 ||
+	    fd_business_load(&fd_config, &b, err, errlen) != 0)
 		return -1;
-	if (test_now[0] && fd_time_parse(test_now, &clock_base) != 0) {
-		snprintf(err, errlen, "scheduler.test_now must be "
-		    "YYYY-MM-DDTHH:MM:SS");
-		return -1;
+	if (test_now[0]) {
+		/* a test clock is a test's: the same switch as callsim's
+		 * FdNow on calls */
+		if (config_lookup_bool(&fd_config, "gateway.allow_test_clock",
+		    &allow) != CONFIG_TRUE || !allow) {
+			snprintf(err, errlen, "scheduler.test_now needs "
+			    "gateway.allow_test_clock");
+			return -1;
+		}
+		if (fd_time_parse(test_now, &base) != 0) {
+			snprintf(err, errlen, "scheduler.test_now must be "
+			    "YYYY-MM-DDTHH:MM:SS");
+			return -1;
+		}
 	}
-	if (!test_now[0])
-		clock_base = 0;
+	out = o;
+	biz = b;
+	/* a new test_now starts running from the moment it is read */
+	if (base != clock_base) {
+		clock_base = base;
+		clock_mono = fd_mono_us();
+		if (base)
+			log_info(NULL, "test clock: %s, running on", test_now);
+		else
+			log_info(NULL, "wall clock again");
+	}
 	return 0;
 }
 
@@ -355,28 +381,6 @@ publish_due(void)
 	nqueued = k;
 }
 
-/* The carrier's word for a call or text, as a job_result outcome; NULL
- * when the attempt is still under way (job_dialed). */
-static const char *
-outcome_of(const char *status)
-{
-	static const struct {
-		const char *status, *outcome;
-	} map[] = {
-		{ "busy", "busy" }, { "no-answer", "no_answer" },
-		{ "no_answer", "no_answer" }, { "failed", "failed" },
-		{ "canceled", "failed" }, { "undelivered", "failed" },
-		{ "completed", "answered" }, { "sent", "sent" },
-		{ "delivered", "sent" }, { "voicemail", "voicemail" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].status, status) == 0)
-			return map[i].outcome;
-	return NULL;
-}
-
 static void
 on_result(const struct fd_frame *f)
 {
@@ -397,24 +401,19 @@ on_result(const struct fd_frame *f)
 		json_decref(j);
 		return;
 	}
-	outc = outcome_of(r.status);
+	outc = fd_outbound_outcome(r.status);
 	args = json_pack("{s:I, s:I}", "job_id", (json_int_t)r.job_id,
 	    "attempt", (json_int_t)r.attempt);
 	if (r.call_id[0])
 		json_object_set_new(args, "call_sid", json_string(r.call_id));
 	if (outc) {
-		json_object_set_new(args, "outcome", json_string(outc));
-		if (r.error[0])
-			json_object_set_new(args, "detail",
-			    json_string(r.error));
-		else if (r.answered_by[0] || r.duration_s > 0) {
-			char d[96];
+		char d[160];
 
-			snprintf(d, sizeof(d), "answered by %s, %lld s",
-			    r.answered_by[0] ? r.answered_by : "?",
-			    (long long)r.duration_s);
+		json_object_set_new(args, "outcome", json_string(outc));
+		fd_outbound_detail(r.error, r.answered_by,
+		    (long long)r.duration_s, d, sizeof(d));
+		if (d[0])
 			json_object_set_new(args, "detail", json_string(d));
-		}
 	}
 	now_text(now, sizeof(now));
 	rv = fd_rpc_tool(&crm, f->call_id, outc ? "job_result" : "job_dialed",

@@ -33,6 +33,10 @@ if [ -x scripts/bench-stack.sh ]; then
 	echo "bench: stack" >&2
 	scripts/bench-stack.sh "$TMP" "$smoke" || echo "bench: stack failed" >&2
 fi
+if [ -x scripts/bench-outbound.sh ]; then
+	echo "bench: outbound" >&2
+	scripts/bench-outbound.sh "$TMP" "$smoke" || echo "bench: outbound failed" >&2
+fi
 
 python3 - "$TMP" "$OUT" <<'PY'
 import json, os, sys, glob, platform, subprocess

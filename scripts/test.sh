@@ -26,12 +26,16 @@ if BENCH_SMOKE=1 scripts/bench.sh >"$BUILD/bench-smoke.log" 2>&1 &&
 import json, sys
 d = json.load(open(sys.argv[1]))
 want = ["v2v_ms_p50", "v2v_ms_p95", "first_word_ms_p50", "hop_us_p50", "hop_us_p99",
-        "wer_pct", "task_completion_pct", "rss_mb_per_call", "media_streams_max"]
+        "wer_pct", "task_completion_pct", "rss_mb_per_call", "media_streams_max",
+        "outbound_calls_per_min", "outbound_claim_to_dial_ms_p50", "outbound_duplicate_calls"]
 # -1 means "not measured"; a per-call memory delta slightly below zero is
 # measurement noise (RSS of the whole stack moves by a few hundred kB)
 floor = {"rss_mb_per_call": -0.5}
 bad = [k for k in want
        if not isinstance(d.get(k), (int, float)) or d[k] < floor.get(k, 0)]
+# an idempotency key placed twice is a bug, not a slow run
+if d.get("outbound_duplicate_calls", 0) != 0:
+    bad.append("outbound_duplicate_calls = %s (must be 0)" % d["outbound_duplicate_calls"])
 if bad:
     print("bench smoke: missing or invalid:", ", ".join(bad))
     sys.exit(1)

@@ -2,11 +2,15 @@
 # Outbound end to end: the real stack with outbound on (OUTBOUND=1 in
 # scripts/stack-env.sh) and callsim as the carrier, its callees per number
 # from tests/e2e/outbound-callees.json.  Reminders 24 h out are seeded in
-# PostgreSQL and made due; the checks read callsim's carrier log (one JSON
-# line per REST request and per call's end), the jobs in crm-tools and the
-# gateway's log.  Then safety: the scheduler killed -9 while it holds
+# PostgreSQL and made due; the people among the callees play the scripts
+# of tests/scenarios/outbound/ (confirm, move, cancel, someone else).  The
+# checks read callsim's carrier log (one JSON line per REST request and
+# per call's end, with what callsim heard), the jobs, appointments and
+# call records in PostgreSQL and the gateway's log.  Then: an ending while
+# no scheduler runs; safety (the scheduler killed -9 while it holds
 # claims, and two schedulers at once, must never make the carrier see one
-# idempotency key twice.  Prints "outbound: N passed, N failed".
+# idempotency key twice); last, a callback asked for after hours placed at
+# the next opening.  Prints "outbound: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -49,7 +53,8 @@ elif what == "dupkeys":         # keys requested more than once
     c = Counter(e.get("key") for e in evs if e["event"] == "call_request" and e.get("key"))
     print(" ".join("%s:%d" % (k, n) for k, n in c.items() if n > 1))
 elif what == "end":             # NUMBER FIELD -> that field of each call's end, in order
-    print(" ".join(str(e.get(sys.argv[4], "")) for e in evs if e["event"] == "call_end" and e["to"] == sys.argv[3]))
+    print(" ".join(json.dumps(v) if isinstance(v, list) else str(v)
+                   for v in (e.get(sys.argv[4], "") for e in evs if e["event"] == "call_end" and e["to"] == sys.argv[3])))
 elif what == "wellformed":      # every call request as protocols.md 5.1 wants it
     badr = [e for e in evs if e["event"] == "call_request" and not (
         e.get("machine_detection") == "DetectMessageEnd" and e.get("timeout")
@@ -60,6 +65,8 @@ elif what == "wellformed":      # every call request as protocols.md 5.1 wants i
 elif what == "gaps":            # smallest gap between two call requests, ms
     t = sorted(e["t_ms"] for e in evs if e["event"] == "call_request")
     print(min((b - a for a, b in zip(t, t[1:])), default=99999))
+elif what == "ends":            # NUMBER... -> how many of them have a call's end
+    print(sum(1 for n in sys.argv[3:] if any(e["event"] == "call_end" and e["to"] == n for e in evs)))
 elif what == "texts":           # NUMBER -> bodies of its texts
     print(" || ".join(e["body"] for e in evs if e["event"] == "sms" and e["to"] == sys.argv[3]))
 PY
@@ -95,11 +102,29 @@ wait_final() { # SECONDS NUMBER... -> 0 when every number's reminder is final
 	return 1
 }
 
-# --- reminders to five callees
+# --- reminders to eight callees: the four people of
+# tests/scenarios/outbound/ (Maria, each on a number of her own), busy
+# then answered, never answered, a mailbox, a fax (the Marias of 25 and
+# 26 are for the after-hours callback and the stopped scheduler)
+psqlq "insert into customers (phone, first_name, last_name, consent_sms) values
+  ('+15551230021', 'Maria', 'Garcia', true), ('+15551230022', 'Maria', 'Lopez', true),
+  ('+15551230023', 'Maria', 'Rossi', true), ('+15551230024', 'Maria', 'Novak', true),
+  ('+15551230025', 'Maria', 'Keller', false), ('+15551230026', 'Maria', 'Weber', false)" >/dev/null ||
+	bad "insert the callees' customers"
 psqlq "update customers set consent_calls = true" >/dev/null
-seed 0 +15551230001 +15551230002 +15551230003 +15551230004 +15551230005
+seed 0 +15551230021 +15551230002 +15551230003 +15551230004 +15551230005 +15551230022 +15551230023 +15551230024
 n=$(psqlq "select count(*) from jobs where kind = 'reminder' and status = 'pending' and due_at <= now()")
-[ "$n" = 5 ] && ok "5 reminders due" || bad "$n reminders due, want 5"
+[ "$n" = 8 ] && ok "8 reminders due" || bad "$n reminders due, want 8"
+# the reminder that was called for appointment outbound-test:TAG:I:
+# "status outcome attempt / attempt 1's outcome"
+ajob() {
+	psqlq "select j.status || ' ' || coalesce(j.outcome, '-') || ' ' || j.attempt || ' / ' ||
+	         coalesce((select a.outcome from job_attempts a where a.job_id = j.id order by a.attempt desc limit 1), '-')
+	       from jobs j join appointments ap on ap.id = j.appointment_id
+	       where ap.idempotency_key = 'outbound-test:$1' and j.kind = 'reminder' and j.attempt > 0
+	       order by j.id limit 1"
+}
+appt() { psqlq "select status from appointments where idempotency_key = 'outbound-test:$1'"; }
 if wait_final 150 +15551230002 +15551230003 +15551230004 +15551230005; then
 	ok "busy-then-answer, never-answers, voicemail and fax reminders all final"
 else
@@ -129,11 +154,17 @@ if [ "$(clog requests +15551230004)" = 1 ] && [ "$by" = machine_end_beep ] && [ 
 else
 	bad "voicemail callee: requests $(clog requests +15551230004), answered_by '$by', streamed '$sm', job $(job +15551230004)"
 fi
-# the agent's outbound dialogue reports voicemail itself (agent/): checked when it does
-case $(job +15551230004) in
-"done voicemail"*) ok "voicemail reported by the agent" ;;
-*) echo "outbound skip voicemail outcome: job $(job +15551230004) (the agent's outbound dialogue reports 'voicemail'; not checked without it)" ;;
-esac
+# the message itself, as the mailbox recorded it after the beep; the
+# agent reports voicemail and the call record says voicemail_left
+heard4=$(clog end +15551230004 heard)
+vrec=$(psqlq "select outcome from calls where call_sid = '$sid4'")
+if [[ "$(job +15551230004)" == "done voicemail 1" ]] && [ "$vrec" = voicemail_left ] &&
+    grep -q "reminder about your" <<<"$heard4" && grep -q "call us at" <<<"$heard4" &&
+    grep -q "goodbye" <<<"$heard4" && [ "$(clog end +15551230004 hangup_by)" = agent ]; then
+	ok "voicemail left: message heard after the beep, agent hung up, job voicemail, call record voicemail_left"
+else
+	bad "voicemail: job $(job +15551230004), call record '$vrec', hung up by '$(clog end +15551230004 hangup_by)', heard '$heard4'"
+fi
 # a fax: the webhook is answered <Hangup/>, the job failed, no stream
 if [ "$(clog requests +15551230005)" = 1 ] && [ "$(clog end +15551230005 webhook)" = hangup ] &&
     [ "$(job +15551230005)" = "failed failed 1" ]; then
@@ -141,35 +172,107 @@ if [ "$(clog requests +15551230005)" = 1 ] && [ "$(clog end +15551230005 webhook
 else
 	bad "fax callee: requests $(clog requests +15551230005), webhook '$(clog end +15551230005 webhook)', job $(job +15551230005)"
 fi
-# a human: placed once, streamed with the job's typed fields
-wait_final 120 +15551230001 || true
-sid1=$(clog end +15551230001 sid)
-if [ "$(clog requests +15551230001)" = 1 ] && [ "$(clog end +15551230001 streamed)" = True ] &&
+# the people: each placed once and streamed with the job; callsim's
+# verdict on the scenario (what it heard, who hung up) has no failure
+wait_final 150 +15551230021 || true
+for _ in $(seq 1 240); do
+	[ "$(clog ends +15551230021 +15551230022 +15551230023 +15551230024)" = 4 ] && break
+	sleep 0.5
+done
+sid1=$(clog end +15551230021 sid)
+if [ "$(clog requests +15551230021)" = 1 ] && [ "$(clog end +15551230021 streamed)" = True ] &&
     grep -q "$sid1.*outbound call of job [0-9]* attempt 1 (reminder), answered by human" "$LOGS/gateway.log"; then
-	ok "human callee: placed once, stream opened with job, attempt, kind and answered_by (job $(job +15551230001))"
+	ok "human callee: placed once, stream opened with job, attempt, kind and answered_by"
 else
-	bad "human callee: requests $(clog requests +15551230001), streamed '$(clog end +15551230001 streamed)', job $(job +15551230001)"
+	bad "human callee: requests $(clog requests +15551230021), streamed '$(clog end +15551230021 streamed)'"
 fi
-# HOOK (agent's outbound dialogue): the callee confirms -> job confirmed,
-# appointment confirmed.  Checked only when the agent reports outcomes.
-case $(job +15551230001) in
-"done confirmed"*)
-	a=$(psqlq "select status from appointments where idempotency_key = 'outbound-test:0:0'")
-	[ "$a" = confirmed ] && ok "human callee confirmed: appointment confirmed" || bad "job confirmed but appointment '$a'" ;;
-*) echo "outbound skip confirm outcome: job $(job +15551230001) (needs the agent's outbound dialogue)" ;;
-esac
+person() { # NUMBER WHAT -> 0 when callsim's scenario held
+	local f
+	f=$(clog end "$1" failures)
+	[ "$(clog requests "$1")" = 1 ] && [ "$f" = "[]" ] && return 0
+	echo "outbound      $2: requests $(clog requests "$1"), scenario failures $f; heard: $(clog end "$1" heard)"
+	return 1
+}
+# confirms: the job confirmed, and so the appointment
+j=$(ajob 0:0); a=$(appt 0:0)
+if person +15551230021 confirm && [[ "$j" == "done confirmed 1 / confirmed" ]] && [ "$a" = confirmed ]; then
+	ok "callee confirmed: job $j, appointment confirmed"
+else
+	bad "confirm: job '$j', appointment '$a'"
+fi
+# moves it to Wednesday at ten: the appointment there, the job rescheduled
+j=$(ajob 0:5); a=$(appt 0:5)
+at=$(psqlq "select to_char(lower(during), 'ID HH24:MI') from appointments where idempotency_key = 'outbound-test:0:5'")
+if person +15551230022 move && [[ "$j" == *" rescheduled 1 / rescheduled" ]] && [ "$a" = booked ] && [ "$at" = "3 10:00" ]; then
+	ok "callee moved it: appointment now Wednesday 10:00, job $j"
+else
+	bad "move: job '$j', appointment '$a' at '$at' (want ISO day 3 10:00)"
+fi
+# cancels: the appointment cancelled, the job cancelled
+j=$(ajob 0:6); a=$(appt 0:6)
+if person +15551230023 cancel && [[ "$j" == *" cancelled 1 / cancelled" || "$j" == "cancelled "*" / cancelled" ]] && [ "$a" = cancelled ]; then
+	ok "callee cancelled: appointment cancelled, job $j"
+else
+	bad "cancel: job '$j', appointment '$a'"
+fi
+# someone else: asked for Maria, told nothing of the appointment
+# (what callsim heard, and the agent's own words in the call record)
+j=$(ajob 0:7); h=$(clog end +15551230024 heard)
+svc=$(psqlq "select name from services where id = (select min(id) from services)")
+said=$(psqlq "select string_agg(t.text, ' | ' order by t.id) from call_turns t where t.role = 'agent' and t.call_sid = '$(clog end +15551230024 sid)'")
+if person +15551230024 "wrong person" && [[ "$j" == "done wrong_person 1 / wrong_person" ]] && [ -n "$said" ] &&
+    ! grep -Eq "remind|appointment|${svc,,}|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\<[ap] m\>" <<<"$h" &&
+    ! grep -Eqi "remind|appointment|$svc|OB07|\<[0-9]{1,2}(:[0-9]{2})? ?[AP]M\>|(mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow" <<<"$said"; then
+	ok "someone else answered: nothing about the appointment said or heard ('$said'), job wrong_person"
+else
+	bad "wrong person: job '$j', said '$said', heard '$h'"
+fi
 g=$(clog gaps)
 [ "$g" -ge 900 ] && ok "call requests paced: smallest gap $g ms (1 call/s)" || bad "call requests $g ms apart (want >= ~1000)"
 # confirmation texts of the bookings (customers with consent_sms)
-tx=$(clog texts +15551230001)
+tx=$(clog texts +15551230021)
 if grep -q "OB00" <<<"$tx" && grep -qi "stop" <<<"$tx"; then
 	ok "booking text sent through Messages.json: ${tx:0:90}"
 else
-	bad "booking text for +15551230001: '$tx'"
+	bad "booking text for +15551230021: '$tx'"
 fi
 [ -z "$(clog texts +15551230003)" ] && ok "no text to a customer without SMS consent" || bad "texted +15551230003 without consent"
 ts=$(psqlq "select string_agg(distinct status || '/' || coalesce(outcome, '-'), ' ') from jobs where kind = 'confirmation_sms' and appointment_id in (select id from appointments where idempotency_key like 'outbound-test:0:%')")
 [ "$ts" = "done/sent" ] && ok "text jobs done/sent" || bad "text jobs: $ts"
+
+# --- an ending while no scheduler runs: the gateway records it itself.
+# The scheduler is stopped (its supervisor too, so nothing restarts it)
+# once it has published a call to a callee who is busy after 3 s of
+# ringing; the job still gets busy and, once a scheduler runs again, its
+# retry (a mailbox answers).
+seed 3 +15551230026
+for _ in $(seq 1 200); do
+	[ "$(clog requests +15551230026)" = 1 ] && break
+	sleep 0.05
+done
+svpid=$(cat "$FRONTDESK_VAR/sv/scheduler.sv")
+kill -TERM "$svpid"
+for _ in $(seq 1 40); do kill -0 "$svpid" 2>/dev/null || break; sleep 0.05; done
+up=$([ -f "$FRONTDESK_VAR/sv/scheduler.pid" ] && echo "still running" || echo stopped)
+for _ in $(seq 1 40); do
+	[ "$(clog ends +15551230026)" = 1 ] && break
+	sleep 0.25
+done
+sleep 1
+b=$(psqlq "select j.status || ' ' || j.attempt || ' / ' || coalesce(a.outcome, '-') from jobs j join job_attempts a on a.job_id = j.id and a.attempt = 1
+           where j.kind = 'reminder' and j.customer_id = (select id from customers where phone = '+15551230026')")
+if [ "$up" = stopped ] && [ "$(clog end +15551230026 status)" = busy ] && [[ "$b" == "pending 1 / busy" ]]; then
+	ok "busy ended while no scheduler ran: recorded by the gateway (job $b)"
+else
+	bad "busy while the scheduler was stopped ($up): call ends '$(clog end +15551230026 status)', job '$b' (want pending 1 / busy)"
+fi
+deploy/frontdeskctl restart scheduler
+if wait_final 60 +15551230026 && [ "$(job +15551230026)" = "done voicemail 2" ] && [ "$(clog requests +15551230026)" = 2 ]; then
+	ok "its retry placed once a scheduler ran again: job $(job +15551230026)"
+else
+	bad "retry after the stopped scheduler: job $(job +15551230026), $(clog requests +15551230026) requests"
+fi
+for _ in $(seq 1 100); do [ -f "$FRONTDESK_VAR/sv/scheduler.pid" ] && break; sleep 0.1; done
 
 # --- the scheduler killed -9 while it holds claims
 spid=$(cat "$FRONTDESK_VAR/sv/scheduler.pid")
@@ -182,16 +285,15 @@ for _ in $(seq 1 400); do
 	sleep 0.02
 done
 [ $killed = 1 ] && ok "scheduler killed -9 holding claims" || bad "never saw a claim to kill the scheduler on"
-# A call that ended while no scheduler listened leaves its job dialing
-# until outbound.call_timeout_s (its result went to nobody); every other
-# job must be final, and each was requested once.
+# A call that ended while no scheduler listened is recorded by the
+# gateway: every job must be final, and each was requested once.
 wait_final 40 +15551230006 +15551230007 +15551230008 +15551230009
-nf=0; nd=0
+nf=0
 for p in +15551230006 +15551230007 +15551230008 +15551230009; do
-	case $(job $p) in done*|failed*) ;; dialing*) [ "$(clog requests $p)" = 1 ] && nd=$((nd + 1)) || nf=$((nf + 1)) ;; *) nf=$((nf + 1)) ;; esac
+	case $(job $p) in done*|failed*) ;; *) nf=$((nf + 1)) ;; esac
 done
 if [ $nf = 0 ]; then
-	ok "jobs of the killed scheduler placed after its restart and lease expiry ($nd left dialing: ended while no scheduler listened)"
+	ok "jobs of the killed scheduler final after its restart and lease expiry"
 else
 	bad "after the kill: $(job +15551230006) / $(job +15551230007) / $(job +15551230008) / $(job +15551230009)"
 fi
@@ -213,6 +315,49 @@ fi
 d=$(clog dupkeys)
 [ -z "$d" ] && ok "two schedulers: no idempotency key placed twice ($(grep -c call_request "$CLOG") requests in all)" || bad "two schedulers: keys placed twice: $d"
 kill "$sched2" 2>/dev/null; wait "$sched2" 2>/dev/null; sched2=""
+
+# --- a callback asked for after hours (the call's clock pinned at 20:30
+# today) is placed at the next opening: the scheduler's clock
+# (scheduler.test_now, reloaded) is moved to just before it.  Last: the
+# pacing slots claimed on that clock lie hours ahead of the wall clock.
+day=$(TZ=$BUSINESS_TZ date +%F)
+sed "s/2026-11-23T20:30:00/${day}T20:30:00/" tests/e2e/outbound-after-hours.json >"$FRONTDESK_VAR/after-hours.json"
+$FRONTDESK_BIN/callsim --gateway "$GW" --public-url "$PUBLIC" --scenario "$FRONTDESK_VAR/after-hours.json" >"$FRONTDESK_VAR/after-hours.out" 2>&1 ||
+	bad "after-hours caller: $(grep -m3 -iE 'fail|expected' "$FRONTDESK_VAR/after-hours.out" | tr '\n' ' ')"
+# the next opening after DAY 20:30: Mon-Fri 08:00, Sat 09:00, not Sun or a holiday
+want=""
+for k in 1 2 3 4; do
+	d=$(date -d "$day + $k day" +%F)
+	grep -q "\"$d\"" "$FRONTDESK_CONFIG" && continue
+	case $(date -d "$d" +%u) in 7) continue ;; 6) want="$d 09:00" ;; *) want="$d 08:00" ;; esac
+	break
+done
+cb=$(psqlq "select status || ' ' || to_char(due_at, 'YYYY-MM-DD HH24:MI') from jobs where kind = 'callback' and phone = '+15551230025'")
+sleep 2
+if [ "$cb" = "pending $want" ] && [ "$(clog requests +15551230025)" = 0 ]; then
+	ok "callback asked for at $day 20:30: job due at the next opening ($want), not placed before"
+else
+	bad "after-hours callback: job '$cb' (want 'pending $want'), $(clog requests +15551230025) requests"
+fi
+due=$(psqlq "select to_char(due_at - interval '5 seconds', 'YYYY-MM-DD\"T\"HH24:MI:SS') from jobs where kind = 'callback' and phone = '+15551230025'")
+spid=$(cat "$FRONTDESK_VAR/sv/scheduler.pid")
+printf 'scheduler: { test_now = "%s"; };\n' "$due" >>"$FRONTDESK_CONFIG"
+t_hup=$(date +%s%3N)
+kill -HUP "$spid"
+for _ in $(seq 1 240); do
+	[ "$(clog ends +15551230025)" = 1 ] && break
+	sleep 0.5
+done
+sed -i '/^scheduler: { test_now/d' "$FRONTDESK_CONFIG"
+kill -HUP "$spid"
+t_req=$(python3 -c 'import json,sys; print(min([json.loads(l)["t_ms"] for l in open(sys.argv[1]) if "call_request" in l and "+15551230025" in l] or [0]))' "$CLOG")
+cbj=$(psqlq "select status || ' ' || coalesce(outcome, '-') || ' ' || attempt from jobs where kind = 'callback' and phone = '+15551230025'")
+if [ "$(clog requests +15551230025)" = 1 ] && [ $((t_req - t_hup)) -ge 4000 ] && person +15551230025 callback &&
+    [ "$cbj" = "done talked 1" ]; then
+	ok "callback placed once the scheduler's clock reached the opening ($((t_req - t_hup)) ms after 5 s before it), opened with why we call, job $cbj"
+else
+	bad "callback at opening: $(clog requests +15551230025) requests, $((t_req - t_hup)) ms after the clock was set 5 s before the opening, job '$cbj'"
+fi
 
 if [ $fail -gt 0 ]; then
 	for l in "$LOGS"/gateway.log "$LOGS"/scheduler.log; do echo "--- $l"; tail -25 "$l"; done

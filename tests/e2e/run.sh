@@ -275,5 +275,19 @@ fi
 if [ $fail -gt 0 ]; then
 	for l in "$FRONTDESK_VAR"/log/*.log; do echo "--- $l"; tail -15 "$l"; done
 fi
+
+# outbound calls on a stack of their own (outbound on, callsim as the
+# carrier); each of its checks counts here
+deploy/frontdeskctl stop >/dev/null 2>&1
+OUTBOUND_PROFILE=${E2E_PROFILE:-e2e}-outbound tests/e2e/outbound.sh >"$FRONTDESK_VAR/outbound.log" 2>&1
+grep -E '^outbound (ok|FAIL)' "$FRONTDESK_VAR/outbound.log" | sed 's/^outbound /e2e outbound /'
+op=$(sed -n 's/^outbound: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/outbound.log")
+of=$(sed -n 's/^outbound: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/outbound.log")
+if [ -z "$op" ]; then
+	bad "outbound e2e did not finish (see $FRONTDESK_VAR/outbound.log)"; tail -20 "$FRONTDESK_VAR/outbound.log"
+else
+	pass=$((pass + op)); fail=$((fail + of))
+	[ "${of:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/outbound.log"
+fi
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

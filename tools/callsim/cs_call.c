@@ -183,7 +183,9 @@ synth_turns(const struct scenario *sc, struct session_plan *p,
 	return 0;
 }
 
-/* The voice webhook, exactly as Twilio posts it. */
+/* The voice webhook, exactly as Twilio posts it.  A call the stack
+ * placed (setup) runs on the stack's clock: its callee's scenario pins no
+ * FdNow. */
 static int
 dial(const struct scenario *sc, const struct call_opts *o,
     const struct call_setup *setup, struct call_result *r, struct twiml *tw)
@@ -201,7 +203,8 @@ dial(const struct scenario *sc, const struct call_opts *o,
 	else
 		snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
 	if (call_form_voice(&f, r->call_sid, r->account_sid, from, to, dir) ||
-	    (sc->now && call_form_add(&f, "FdNow", sc->now)) ||
+	    (sc->now && setup == NULL && call_form_add(&f, "FdNow",
+	    sc->now)) ||
 	    (setup && setup->answered_by && call_form_add(&f, "AnsweredBy",
 	    setup->answered_by))) {
 		call_fail(r, "out of memory");
