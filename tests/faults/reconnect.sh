@@ -67,9 +67,19 @@ restart_one() {
 	return 1
 }
 
+# how many daemons subscribe to each publisher (docs/ARCHITECTURE.md, "Who
+# dials whom").  A fixed count, not the connections seen before the first
+# kill: a publisher that stalled under load can hold connections of
+# dialers its subscribers already replaced, until it next writes to them.
+declare -A subscribers=([gateway]=4 [stt-worker]=2 [agent]=3
+	[tts-worker]=2 [scheduler]=1)
 for name in $("$FRONTDESK_BIN/scheduler" -D); do
-	want=$(peers "$name")
+	want=${subscribers[$name]:-0}
 	[ "$want" -gt 0 ] || continue
+	if [ "$(peers "$name")" -lt "$want" ]; then
+		fail=$((fail + 1)); echo "faults FAIL $name: $(peers "$name") of $want subscribers before any kill"
+		continue
+	fi
 	bad=0
 	for r in $(seq 1 "$RESTARTS"); do
 		restart_one "$name" "$want" || bad=$((bad + 1))
