@@ -48,7 +48,7 @@ fi
 # every fuzz target briefly from its seed corpus (make faults runs them
 # longer): passes iff none crashes
 zp=0; zf=0
-if tests/fuzz/run.sh "${FUZZ_SECONDS:-10}" >"$BUILD/fuzz-smoke.log" 2>&1; then
+if tests/fuzz/run.sh "${FUZZ_SECONDS:-6}" >"$BUILD/fuzz-smoke.log" 2>&1; then
 	zp=1; echo "fuzz smoke ok    $(tail -1 "$BUILD/fuzz-smoke.log")"
 else
 	zf=1; echo "fuzz smoke FAIL (see $BUILD/fuzz-smoke.log)"; tail -20 "$BUILD/fuzz-smoke.log"
