@@ -29,10 +29,48 @@ struct ps_dec {
 	double gain;
 	int in_utt;
 	int lm_serial;
+	char lm_name[32];       /* the language model's search */
+	int grammars;           /* 1: the hint grammars are loaded */
 	struct psd_cmn cmn0;    /* a caller's start value (cmn_start) */
 	int16_t *buf;           /* front-end scratch */
 	size_t cap;
 };
+
+/* The answers to a yes/no question (psd_hint "yesno"): a yes or a no
+ * with the words callers put around it.  Every answer comes out as one
+ * of these, also one that is neither ("can I do Thursday instead"):
+ * hence stt.hint_grammars, off by default. */
+static const char yesno_jsgf[] =
+    "#JSGF V1.0;\n"
+    "grammar yesno;\n"
+    "public <answer> = [<lead>] (<yes> | <no>) [<tail>];\n"
+    "<lead> = uh | um | oh | well;\n"
+    "<yes> = yes | yeah | yep | yup | sure | correct | right | okay |"
+    " absolutely | definitely | of course | sounds good | perfect |"
+    " that's right | that's correct | that's fine | it is | go ahead |"
+    " uh-huh | mhm;\n"
+    "<no> = no | nope | nah | not really | incorrect | that's not right |"
+    " that's wrong | it isn't | not at all;\n"
+    "<tail> = please | thanks | thank you | that's right |"
+    " that's correct | that's fine | that's wrong | it is | it isn't |"
+    " that's not right | go ahead | sounds good;\n";
+
+/* Digits said one by one (psd_hint "digits"): the numbers the agent asks
+ * for come in known lengths (a phone number 3-3-4, with a leading one or
+ * without the area code, the last four of a VIN or a phone), and holding
+ * the decoder to them keeps it from doubling a stretched digit.  A
+ * number of another length comes out as the nearest of these, which the
+ * agent reads back before it keeps it. */
+static const char digits_jsgf[] =
+    "#JSGF V1.0;\n"
+    "grammar digits;\n"
+    "public <answer> = [<lead>] (<phone> | <d> <d> <d> <d>);\n"
+    "<phone> = [one] <d> <d> <d> <d> <d> <d> <d> <d> <d> <d> |"
+    " <d> <d> <d> <d> <d> <d> <d>;\n"
+    "<lead> = uh | um | it's | it is | my number is | the number is |"
+    " the last four are;\n"
+    "<d> = zero | oh | one | two | three | four | five | six | seven |"
+    " eight | nine;\n";
 
 void
 psd_defaults(struct psd_opts *o)
@@ -254,6 +292,10 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		free(d);
 		return NULL;
 	}
+	snprintf(d->lm_name, sizeof(d->lm_name), "%s", ps_get_search(d->ps));
+	d->grammars = ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
+	    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0;
+	ps_set_search(d->ps, d->lm_name);
 	psd_cmn_get(d, &d->cmn0);
 	if (start.n > 0 && start.n != d->cmn0.n) {
 		snprintf(err, errlen, "cmn_start has %d numbers, the model's "
@@ -282,6 +324,21 @@ psd_close(struct ps_dec *d)
 }
 
 int
+psd_hint(struct ps_dec *d, const char *expect)
+{
+	const char *search = d->lm_name;
+
+	if (d->in_utt)
+		return -1;
+	if (d->grammars && expect && (strcmp(expect, "yesno") == 0 ||
+	    strcmp(expect, "digits") == 0))
+		search = expect;
+	if (strcmp(ps_get_search(d->ps), search) == 0)
+		return 0;
+	return ps_set_search(d->ps, search);
+}
+
+int
 psd_set_lm(struct ps_dec *d, const char *path)
 {
 	char name[32];
@@ -295,6 +352,7 @@ psd_set_lm(struct ps_dec *d, const char *path)
 		return -1;
 	if (ps_set_search(d->ps, name) != 0)
 		return -1;
+	snprintf(d->lm_name, sizeof(d->lm_name), "%s", name);
 	if (d->lm_serial > 1) {
 		snprintf(name, sizeof(name), "lm%d", d->lm_serial - 1);
 		ps_unset_search(d->ps, name);

@@ -51,6 +51,10 @@ struct ps_dec *psd_open(const struct psd_opts *o, char *err, size_t errlen);
 void psd_close(struct ps_dec *d);
 /* Replace the language model (between utterances). 0 or -1. */
 int psd_set_lm(struct ps_dec *d, const char *path);
+/* Search the next utterances for what the agent's question asks (its
+ * STT_HINT expect): "yesno" and "digits" a grammar of those answers, any
+ * other (or NULL) the language model.  Between utterances; 0 or -1. */
+int psd_hint(struct ps_dec *d, const char *expect);
 /* Start an utterance.  pocketsphinx's live cepstral mean (the channel
  * estimate) carries over from whatever this decoder heard last. */
 int psd_start(struct ps_dec *d);
