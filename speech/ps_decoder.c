@@ -46,14 +46,14 @@ static const char yesno_jsgf[] =
     "public <answer> = [<lead>] (<yes> | <no>) [<tail>];\n"
     "<lead> = uh | um | oh | well;\n"
     "<yes> = yes | yeah | yep | yup | sure | correct | right | okay |"
-    " absolutely | definitely | of course | sounds good | perfect |"
-    " that's right | that's correct | that's fine | it is | go ahead |"
+    " absolutely | definitely | of course | sounds good |"
+    " that's right | that's correct | that's fine | it is |"
     " uh-huh | mhm;\n"
     "<no> = no | nope | nah | not really | incorrect | that's not right |"
     " that's wrong | it isn't | not at all;\n"
     "<tail> = please | thanks | thank you | that's right |"
     " that's correct | that's fine | that's wrong | it is | it isn't |"
-    " that's not right | go ahead | sounds good;\n";
+    " that's not right | sounds good;\n";
 
 /* Digits said one by one (psd_hint "digits"): the numbers the agent asks
  * for come in known lengths (a phone number 3-3-4, with a leading one or
