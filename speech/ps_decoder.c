@@ -31,6 +31,7 @@ struct ps_dec {
 	int lm_serial;
 	char lm_name[32];       /* the language model's search */
 	int grammars;           /* 1: the hint grammars are loaded */
+	int name_grammar;       /* 1: so is the name lists' */
 	struct psd_cmn cmn0;    /* a caller's start value (cmn_start) */
 	int16_t *buf;           /* front-end scratch */
 	size_t cap;
@@ -48,7 +49,7 @@ static const char yesno_jsgf[] =
     "<yes> = yes | yeah | yep | yup | sure | correct | right | okay |"
     " absolutely | definitely | of course | sounds good |"
     " that's right | that's correct | that's fine | it is |"
-    " uh-huh | mhm;\n"
+    " mhm;\n"
     "<no> = no | nope | nah | not really | incorrect | that's not right |"
     " that's wrong | it isn't | not at all;\n"
     "<tail> = please | thanks | thank you | that's right |"
@@ -71,6 +72,74 @@ static const char digits_jsgf[] =
     " the last four are;\n"
     "<d> = zero | oh | one | two | three | four | five | six | seven |"
     " eight | nine;\n";
+
+/* " | name" for each name of the list at path the dictionary knows;
+ * appended to *g (malloc'd, grown).  0 or -1. */
+static int
+name_alts(struct ps_dec *d, const char *path, char **g, size_t *len,
+    size_t *cap)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *nb, *pron;
+	size_t lcap = 0, wl;
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (getline(&line, &lcap, f) > 0) {
+		wl = strcspn(line, " \t\r\n");
+		line[wl] = '\0';
+		if (wl == 0 || line[0] == '#' || strspn(line,
+		    "abcdefghijklmnopqrstuvwxyz'-") != wl)
+			continue;
+		if ((pron = ps_lookup_word(d->ps, line)) == NULL)
+			continue;
+		ckd_free(pron);
+		if (*len + wl + 8 > *cap) {
+			if ((nb = realloc(*g, *cap * 2 + wl + 8)) == NULL)
+				break;
+			*g = nb;
+			*cap = *cap * 2 + wl + 8;
+		}
+		*len += (size_t)snprintf(*g + *len, *cap - *len, "%s%s",
+		    n++ ? " | " : "", line);
+	}
+	free(line);
+	fclose(f);
+	return n ? 0 : -1;
+}
+
+/* The "name" hint's grammar: a given name and a surname from the lists,
+ * with the words callers put before them.  0 or -1. */
+static int
+name_grammar(struct ps_dec *d, const char *first, const char *last)
+{
+	static const char head[] =
+	    "#JSGF V1.0;\n"
+	    "grammar name;\n"
+	    "public <answer> = [<lead>] <first> <last>;\n"
+	    "<lead> = uh | um | it's | it is | this is | my name is |"
+	    " i'm | yes it's;\n"
+	    "<first> = ";
+	size_t cap = 16384, len;
+	char *g = malloc(cap);
+	int rc;
+
+	if (g == NULL)
+		return -1;
+	len = (size_t)snprintf(g, cap, "%s", head);
+	rc = name_alts(d, first, &g, &len, &cap);
+	if (rc == 0 && len + 16 < cap)
+		len += (size_t)snprintf(g + len, cap - len, ";\n<last> = ");
+	if (rc == 0)
+		rc = name_alts(d, last, &g, &len, &cap);
+	if (rc == 0 && len + 4 < cap) {
+		snprintf(g + len, cap - len, ";\n");
+		rc = ps_set_jsgf_string(d->ps, "name", g);
+	}
+	free(g);
+	return rc;
+}
 
 void
 psd_defaults(struct psd_opts *o)
@@ -295,6 +364,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	snprintf(d->lm_name, sizeof(d->lm_name), "%s", ps_get_search(d->ps));
 	d->grammars = ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
 	    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0;
+	d->name_grammar = o->names_first && o->names_last &&
+	    name_grammar(d, o->names_first, o->names_last) == 0;
 	ps_set_search(d->ps, d->lm_name);
 	psd_cmn_get(d, &d->cmn0);
 	if (start.n > 0 && start.n != d->cmn0.n) {
@@ -332,6 +403,8 @@ psd_hint(struct ps_dec *d, const char *expect)
 		return -1;
 	if (d->grammars && expect && (strcmp(expect, "yesno") == 0 ||
 	    strcmp(expect, "digits") == 0))
+		search = expect;
+	if (d->name_grammar && expect && strcmp(expect, "name") == 0)
 		search = expect;
 	if (strcmp(ps_get_search(d->ps), search) == 0)
 		return 0;

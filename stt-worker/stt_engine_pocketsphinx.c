@@ -117,6 +117,7 @@ struct ps_cfg {
 	char generic_lm[256];
 	char extra_file[512];
 	char cmn_start[256];
+	char names_first[512], names_last[512];
 	int decoders;
 	double gain;
 	int upperf;
@@ -165,6 +166,10 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.fast_final = c.fast_final;
 	e->hint_grammars = c.hint_grammars;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
+	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
+		e->dopts.names_first = strdup(c.names_first);
+		e->dopts.names_last = strdup(c.names_last);
+	}
 	e->vcfg = c.v;
 	e->interim_ms = c.interim_ms;
 	e->final_lead_ms = c.final_lead_ms;
@@ -274,6 +279,8 @@ ps_fini(void *eng)
 	free((char *)e->dopts.hmm);
 	free((char *)e->dopts.dict);
 	free((char *)e->dopts.cmn_start);
+	free((char *)e->dopts.names_first);
+	free((char *)e->dopts.names_last);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
 	free(e);
@@ -802,6 +809,10 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 		    NULL },
 		{ "stt.cmn_start", FD_CFG_STR, c->cmn_start,
 		    sizeof(c->cmn_start), "", 0, 0, NULL },
+		{ "stt.names_first", FD_CFG_STR, c->names_first,
+		    sizeof(c->names_first), "", 0, 0, NULL },
+		{ "stt.names_last", FD_CFG_STR, c->names_last,
+		    sizeof(c->names_last), "", 0, 0, NULL },
 		{ "stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false",
 		    0, 0, NULL },
 		{ "stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0,
