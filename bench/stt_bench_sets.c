@@ -339,6 +339,7 @@ bench_sets(const struct bench_sets_opts *o)
 	psd_defaults(&po);
 	po.lm = o->lm;
 	if (o->hints) {
+		po.grammars = 1;
 		po.names_first = FIRST_NAMES;
 		po.names_last = SURNAMES;
 	}

@@ -30,6 +30,8 @@ struct ps_dec {
 	int in_utt;
 	int lm_serial;
 	char lm_name[32];       /* the language model's search */
+	char search[32];        /* the search now active (ps_get_search
+				   leaks an iterator on every call) */
 	int grammars;           /* 1: the hint grammars are loaded */
 	int name_grammar;       /* 1: so is the name lists' */
 	struct psd_cmn cmn0;    /* a caller's start value (cmn_start) */
@@ -361,12 +363,18 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		free(d);
 		return NULL;
 	}
-	snprintf(d->lm_name, sizeof(d->lm_name), "%s", ps_get_search(d->ps));
-	d->grammars = ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
-	    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0;
-	d->name_grammar = o->names_first && o->names_last &&
-	    name_grammar(d, o->names_first, o->names_last) == 0;
-	ps_set_search(d->ps, d->lm_name);
+	/* pocketsphinx names the -lm search "_default"; without it no
+	 * grammar, as the way back to the model would be unknown */
+	snprintf(d->lm_name, sizeof(d->lm_name), "_default");
+	snprintf(d->search, sizeof(d->search), "%s", d->lm_name);
+	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
+		d->grammars = ps_set_jsgf_string(d->ps, "yesno",
+		    yesno_jsgf) == 0 && ps_set_jsgf_string(d->ps, "digits",
+		    digits_jsgf) == 0;
+		d->name_grammar = o->names_first && o->names_last &&
+		    name_grammar(d, o->names_first, o->names_last) == 0;
+		ps_set_search(d->ps, d->lm_name);
+	}
 	psd_cmn_get(d, &d->cmn0);
 	if (start.n > 0 && start.n != d->cmn0.n) {
 		snprintf(err, errlen, "cmn_start has %d numbers, the model's "
@@ -406,9 +414,12 @@ psd_hint(struct ps_dec *d, const char *expect)
 		search = expect;
 	if (d->name_grammar && expect && strcmp(expect, "name") == 0)
 		search = expect;
-	if (strcmp(ps_get_search(d->ps), search) == 0)
+	if (strcmp(d->search, search) == 0)
 		return 0;
-	return ps_set_search(d->ps, search);
+	if (ps_set_search(d->ps, search) != 0)
+		return -1;
+	snprintf(d->search, sizeof(d->search), "%s", search);
+	return 0;
 }
 
 int
@@ -426,6 +437,7 @@ psd_set_lm(struct ps_dec *d, const char *path)
 	if (ps_set_search(d->ps, name) != 0)
 		return -1;
 	snprintf(d->lm_name, sizeof(d->lm_name), "%s", name);
+	snprintf(d->search, sizeof(d->search), "%s", name);
 	if (d->lm_serial > 1) {
 		snprintf(name, sizeof(name), "lm%d", d->lm_serial - 1);
 		ps_unset_search(d->ps, name);

@@ -32,6 +32,9 @@ struct psd_opts {
 	int fast_final;         /* skip the flat-lexicon and lattice passes
 				   at the end of an utterance (-fwdflat no
 				   -bestpath no): the final comes sooner */
+	int grammars;           /* 1: load the hint grammars (psd_hint);
+				   sphinxbase's JSGF parser keeps ~88 bytes
+				   of each for good, once per decoder */
 	const char *names_first, *names_last;   /* given names and surnames,
 				   one a line ('#' comments): the "name"
 				   hint's grammar; NULL for none */

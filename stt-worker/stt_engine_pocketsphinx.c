@@ -165,6 +165,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.upperf = c.upperf;
 	e->dopts.fast_final = c.fast_final;
 	e->hint_grammars = c.hint_grammars;
+	e->dopts.grammars = c.hint_grammars;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
 	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
 		e->dopts.names_first = strdup(c.names_first);

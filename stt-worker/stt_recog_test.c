@@ -171,6 +171,7 @@ test_hint_grammars(void **state)
 		fail_msg("lm: %s", err);
 	unlink(corpus);
 	o.lm = lm;
+	o.grammars = 1;
 	if ((d = psd_open(&o, err, sizeof(err))) == NULL)
 		fail_msg("psd_open: %s", err);
 	for (v = 0; v < 3; v++) {
