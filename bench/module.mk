@@ -14,8 +14,9 @@ crm-bench_LIBS = $(LIB_PQ) $(LIB_REDIS) -lpthread
 # stt-worker's streaming engine
 BINS += stt-bench
 stt-bench_SRCS = bench/stt_bench.c bench/stt_bench_stream.c \
-                 bench/bench_corpus.c tests/harness/flite_synth.c \
-                 $(STT_ENGINE)
+                 bench/stt_bench_sets.c bench/bench_corpus.c \
+                 tests/harness/flite_synth.c agent/intent.c agent/lang.c \
+                 agent/spoken.c speech/text.c $(STT_ENGINE)
 stt-bench_LIBS = $(LIB_PS) $(LIB_LWS) $(LIB_FLITE)
 
 BINS += tts-bench

@@ -8,7 +8,11 @@
  * the streaming engine, paced in real time.  Talks to no daemon.
  *
  *   stt-bench [-f frontdesk.conf] [-q] [-v]
- *     -q  quick: zero insertion + domain LM only, fewer endpoint runs
+ *     -q  quick: zero insertion + domain LM only, fewer endpoint runs,
+ *         a few held-out items of each hinted answer set
+ *     -H  decode the hinted answer sets (yes/no, digits, names:
+ *         stt_bench_sets.h) on the domain LM, ignoring the hint
+ *     -S  the hinted answer sets only
  *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
  *         stt.fast_final does; the streaming half follows the config
  *     -C  the channel estimate (cepstral mean) each utterance starts
@@ -37,6 +41,7 @@
 #include "tests/harness/flite_synth.h"
 #include "log.h"
 #include "speech/ps_decoder.h"
+#include "bench/stt_bench_sets.h"
 #include "bench/stt_bench_stream.h"
 
 #define TESTDATA "/usr/share/pocketsphinx/test/data"
@@ -78,11 +83,12 @@ main(int argc, char **argv)
 	json_t *out, *fl, *hu, *r, *le;
 	const char *start;
 	char learned[512];
-	int ch, quick = 0, fd;
+	struct bench_sets_opts so = { 0 };
+	int ch, quick = 0, fd, hints = 1, sets_only = 0;
 	double best = 1;
 
 	log_init("stt-bench", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "C:Ff:qv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:FHSf:qv")) != -1) {
 		switch (ch) {
 		case 'f':
 			conf = optarg;
@@ -107,6 +113,12 @@ main(int argc, char **argv)
 		case 'F':
 			fast_final = 1;
 			break;
+		case 'H':
+			hints = 0;
+			break;
+		case 'S':
+			sets_only = 1;
+			break;
 		case 'q':
 			quick = 1;
 			break;
@@ -114,7 +126,7 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: stt-bench [-Fqv] "
+			fprintf(stderr, "usage: stt-bench [-FHSqv] "
 			    "[-C caller|carry|reset|model|learn] [-f config]\n");
 			return 2;
 		}
@@ -149,6 +161,8 @@ main(int argc, char **argv)
 	hu = json_object();
 	le = cmn_learn ? json_object() : NULL;
 	for (i = 0; i < sizeof(fronts) / sizeof(fronts[0]); i++) {
+		if (sets_only)
+			break;
 		if (quick && fronts[i] != STT_FRONT_ZERO)
 			continue;
 		start = cmn_start;
@@ -181,8 +195,14 @@ main(int argc, char **argv)
 	json_object_set_new(out, "flite_utterances", json_integer((int)nf));
 	json_object_set_new(out, "human_testdata", hu);
 	json_object_set_new(out, "human_utterances", json_integer((int)nh));
-	json_object_set_new(out, "endpointing", bench_stream(&cfg, fc,
-	    quick ? 6 : 15));
+	so.lm = lm;
+	so.quick = quick;
+	so.hints = hints;
+	so.verbose = verbose;
+	json_object_set_new(out, "hinted_sets", bench_sets(&so));
+	if (!sets_only)
+		json_object_set_new(out, "endpointing", bench_stream(&cfg, fc,
+		    quick ? 6 : 15));
 	json_object_set_new(out, "target_wer", json_real(0.15));
 	json_object_set_new(out, "target_met", json_boolean(best <= 0.15));
 	json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -79,6 +79,11 @@ if num(first.get("wer")):
     res["wer_pct"] = round(100 * first["wer"], 2)
 if num(get(first, "slot_accuracy", "all")):
     res["slot_accuracy_pct"] = round(100 * first["slot_accuracy"]["all"], 1)
+# hinted answers, held-out split: how the agent reads yes/no, digits, names
+for k in ("yesno", "digits", "name"):
+    v = get(stt, "hinted_sets", "heldout", k, "accuracy")
+    if num(v):
+        res[f"stt_{k}_accuracy_pct"] = round(100 * v, 1)
 if num(get(stt, "endpointing", "p50_ms")):
     res["stt_endpoint_ms_p50"] = round(stt["endpointing"]["p50_ms"], 1)
 tts = raw.get("tts", {})

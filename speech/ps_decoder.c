@@ -29,10 +29,119 @@ struct ps_dec {
 	double gain;
 	int in_utt;
 	int lm_serial;
+	char lm_name[32];       /* the language model's search */
+	char search[32];        /* the search now active (ps_get_search
+				   leaks an iterator on every call) */
+	int grammars;           /* 1: the hint grammars are loaded */
+	int name_grammar;       /* 1: so is the name lists' */
 	struct psd_cmn cmn0;    /* a caller's start value (cmn_start) */
 	int16_t *buf;           /* front-end scratch */
 	size_t cap;
 };
+
+/* The answers to a yes/no question (psd_hint "yesno"): a yes or a no
+ * with the words callers put around it.  Every answer comes out as one
+ * of these, also one that is neither ("can I do Thursday instead"):
+ * hence stt.hint_grammars, off by default. */
+static const char yesno_jsgf[] =
+    "#JSGF V1.0;\n"
+    "grammar yesno;\n"
+    "public <answer> = [<lead>] (<yes> | <no>) [<tail>];\n"
+    "<lead> = uh | um | oh | well;\n"
+    "<yes> = yes | yeah | yep | yup | sure | correct | right | okay |"
+    " absolutely | definitely | of course | sounds good |"
+    " that's right | that's correct | that's fine | it is |"
+    " mhm;\n"
+    "<no> = no | nope | nah | not really | incorrect | that's not right |"
+    " that's wrong | it isn't | not at all;\n"
+    "<tail> = please | thanks | thank you | that's right |"
+    " that's correct | that's fine | that's wrong | it is | it isn't |"
+    " that's not right | sounds good;\n";
+
+/* Digits said one by one (psd_hint "digits"): the numbers the agent asks
+ * for come in known lengths (a phone number 3-3-4, with a leading one or
+ * without the area code, the last four of a VIN or a phone), and holding
+ * the decoder to them keeps it from doubling a stretched digit.  A
+ * number of another length comes out as the nearest of these, which the
+ * agent reads back before it keeps it. */
+static const char digits_jsgf[] =
+    "#JSGF V1.0;\n"
+    "grammar digits;\n"
+    "public <answer> = [<lead>] (<phone> | <d> <d> <d> <d>);\n"
+    "<phone> = [one] <d> <d> <d> <d> <d> <d> <d> <d> <d> <d> |"
+    " <d> <d> <d> <d> <d> <d> <d>;\n"
+    "<lead> = uh | um | it's | it is | my number is | the number is |"
+    " the last four are;\n"
+    "<d> = zero | oh | one | two | three | four | five | six | seven |"
+    " eight | nine;\n";
+
+/* " | name" for each name of the list at path the dictionary knows;
+ * appended to *g (malloc'd, grown).  0 or -1. */
+static int
+name_alts(struct ps_dec *d, const char *path, char **g, size_t *len,
+    size_t *cap)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *nb, *pron;
+	size_t lcap = 0, wl;
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (getline(&line, &lcap, f) > 0) {
+		wl = strcspn(line, " \t\r\n");
+		line[wl] = '\0';
+		if (wl == 0 || line[0] == '#' || strspn(line,
+		    "abcdefghijklmnopqrstuvwxyz'-") != wl)
+			continue;
+		if ((pron = ps_lookup_word(d->ps, line)) == NULL)
+			continue;
+		ckd_free(pron);
+		if (*len + wl + 8 > *cap) {
+			if ((nb = realloc(*g, *cap * 2 + wl + 8)) == NULL)
+				break;
+			*g = nb;
+			*cap = *cap * 2 + wl + 8;
+		}
+		*len += (size_t)snprintf(*g + *len, *cap - *len, "%s%s",
+		    n++ ? " | " : "", line);
+	}
+	free(line);
+	fclose(f);
+	return n ? 0 : -1;
+}
+
+/* The "name" hint's grammar: a given name and a surname from the lists,
+ * with the words callers put before them.  0 or -1. */
+static int
+name_grammar(struct ps_dec *d, const char *first, const char *last)
+{
+	static const char head[] =
+	    "#JSGF V1.0;\n"
+	    "grammar name;\n"
+	    "public <answer> = [<lead>] <first> <last>;\n"
+	    "<lead> = uh | um | it's | it is | this is | my name is |"
+	    " i'm | yes it's;\n"
+	    "<first> = ";
+	size_t cap = 16384, len;
+	char *g = malloc(cap);
+	int rc;
+
+	if (g == NULL)
+		return -1;
+	len = (size_t)snprintf(g, cap, "%s", head);
+	rc = name_alts(d, first, &g, &len, &cap);
+	if (rc == 0 && len + 16 < cap)
+		len += (size_t)snprintf(g + len, cap - len, ";\n<last> = ");
+	if (rc == 0)
+		rc = name_alts(d, last, &g, &len, &cap);
+	if (rc == 0 && len + 4 < cap) {
+		snprintf(g + len, cap - len, ";\n");
+		rc = ps_set_jsgf_string(d->ps, "name", g);
+	}
+	free(g);
+	return rc;
+}
 
 void
 psd_defaults(struct psd_opts *o)
@@ -254,6 +363,18 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		free(d);
 		return NULL;
 	}
+	/* pocketsphinx names the -lm search "_default"; without it no
+	 * grammar, as the way back to the model would be unknown */
+	snprintf(d->lm_name, sizeof(d->lm_name), "_default");
+	snprintf(d->search, sizeof(d->search), "%s", d->lm_name);
+	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
+		d->grammars = ps_set_jsgf_string(d->ps, "yesno",
+		    yesno_jsgf) == 0 && ps_set_jsgf_string(d->ps, "digits",
+		    digits_jsgf) == 0;
+		d->name_grammar = o->names_first && o->names_last &&
+		    name_grammar(d, o->names_first, o->names_last) == 0;
+		ps_set_search(d->ps, d->lm_name);
+	}
 	psd_cmn_get(d, &d->cmn0);
 	if (start.n > 0 && start.n != d->cmn0.n) {
 		snprintf(err, errlen, "cmn_start has %d numbers, the model's "
@@ -282,6 +403,26 @@ psd_close(struct ps_dec *d)
 }
 
 int
+psd_hint(struct ps_dec *d, const char *expect)
+{
+	const char *search = d->lm_name;
+
+	if (d->in_utt)
+		return -1;
+	if (d->grammars && expect && (strcmp(expect, "yesno") == 0 ||
+	    strcmp(expect, "digits") == 0))
+		search = expect;
+	if (d->name_grammar && expect && strcmp(expect, "name") == 0)
+		search = expect;
+	if (strcmp(d->search, search) == 0)
+		return 0;
+	if (ps_set_search(d->ps, search) != 0)
+		return -1;
+	snprintf(d->search, sizeof(d->search), "%s", search);
+	return 0;
+}
+
+int
 psd_set_lm(struct ps_dec *d, const char *path)
 {
 	char name[32];
@@ -295,6 +436,8 @@ psd_set_lm(struct ps_dec *d, const char *path)
 		return -1;
 	if (ps_set_search(d->ps, name) != 0)
 		return -1;
+	snprintf(d->lm_name, sizeof(d->lm_name), "%s", name);
+	snprintf(d->search, sizeof(d->search), "%s", name);
 	if (d->lm_serial > 1) {
 		snprintf(name, sizeof(name), "lm%d", d->lm_serial - 1);
 		ps_unset_search(d->ps, name);

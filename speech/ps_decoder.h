@@ -32,6 +32,12 @@ struct psd_opts {
 	int fast_final;         /* skip the flat-lexicon and lattice passes
 				   at the end of an utterance (-fwdflat no
 				   -bestpath no): the final comes sooner */
+	int grammars;           /* 1: load the hint grammars (psd_hint);
+				   sphinxbase's JSGF parser keeps ~88 bytes
+				   of each for good, once per decoder */
+	const char *names_first, *names_last;   /* given names and surnames,
+				   one a line ('#' comments): the "name"
+				   hint's grammar; NULL for none */
 	const char *cmn_start;  /* the channel estimate (cepstral mean) a
 				   caller's first utterance starts from:
 				   NULL or "" the telephone value measured
@@ -51,6 +57,11 @@ struct ps_dec *psd_open(const struct psd_opts *o, char *err, size_t errlen);
 void psd_close(struct ps_dec *d);
 /* Replace the language model (between utterances). 0 or -1. */
 int psd_set_lm(struct ps_dec *d, const char *path);
+/* Search the next utterances for what the agent's question asks (its
+ * STT_HINT expect): "yesno" and "digits" a grammar of those answers,
+ * "name" one of a given name and a surname from the name lists (when
+ * psd_opts has them), any other (or NULL) the language model.  Between utterances; 0 or -1. */
+int psd_hint(struct ps_dec *d, const char *expect);
 /* Start an utterance.  pocketsphinx's live cepstral mean (the channel
  * estimate) carries over from whatever this decoder heard last. */
 int psd_start(struct ps_dec *d);

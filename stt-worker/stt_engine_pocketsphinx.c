@@ -46,6 +46,7 @@ struct seg {
 	int paused;             /* the caller paused at a likely end: the
 				   worker may finish the decode early */
 	unsigned gen;           /* bumped when the caller talks again */
+	enum vad_expect expect; /* the hint when the caller began */
 	int discard;            /* too short to be speech */
 	uint32_t start_ms, end_ms;
 	uint64_t speech_end_us;
@@ -94,6 +95,8 @@ struct ps_engine {
 	struct psd_opts dopts;
 	struct vad_cfg vcfg;
 	int interim_ms;
+	int hint_grammars;      /* search a yes/no or digits answer with its
+				   grammar (psd_hint) */
 	int final_lead_ms;      /* early final this long before the endpoint */
 	char extra_file[512];
 	struct ps_lm *lm;
@@ -114,10 +117,12 @@ struct ps_cfg {
 	char generic_lm[256];
 	char extra_file[512];
 	char cmn_start[256];
+	char names_first[512], names_last[512];
 	int decoders;
 	double gain;
 	int upperf;
 	int fast_final;
+	int hint_grammars;
 	int final_lead_ms;
 	int interim_ms;
 	struct vad_cfg v;
@@ -159,7 +164,13 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.gain = c.gain;
 	e->dopts.upperf = c.upperf;
 	e->dopts.fast_final = c.fast_final;
+	e->hint_grammars = c.hint_grammars;
+	e->dopts.grammars = c.hint_grammars;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
+	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
+		e->dopts.names_first = strdup(c.names_first);
+		e->dopts.names_last = strdup(c.names_last);
+	}
 	e->vcfg = c.v;
 	e->interim_ms = c.interim_ms;
 	e->final_lead_ms = c.final_lead_ms;
@@ -278,6 +289,8 @@ ps_fini(void *eng)
 	free((char *)e->dopts.hmm);
 	free((char *)e->dopts.dict);
 	free((char *)e->dopts.cmn_start);
+	free((char *)e->dopts.names_first);
+	free((char *)e->dopts.names_last);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
 	free(e);
@@ -376,6 +389,7 @@ open_segment(struct ps_stream *s)
 	pthread_mutex_lock(&e->mu);
 	/* nothing heard yet: if an answer was asked for, wait for it */
 	s->partial_long = vad_answer_incomplete(s->expect, "");
+	g->expect = s->expect;
 	if (s->tail)
 		s->tail->next = g;
 	else
@@ -684,6 +698,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		ended = g->ended && g->done == g->n;
 		pthread_mutex_unlock(&e->mu);
 
+		if (!started)
+			psd_hint(w->dec, e->hint_grammars ?
+			    vad_expect_name(g->expect) : NULL);
 		if (!started && psd_start_from(w->dec, &s->cmn) != 0)
 			log_warnx(s->call_id, "decoder %d: cannot start", w->id);
 		started = 1;
@@ -823,8 +840,14 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 		    NULL },
 		{ "stt.cmn_start", FD_CFG_STR, c->cmn_start,
 		    sizeof(c->cmn_start), "", 0, 0, NULL },
+		{ "stt.names_first", FD_CFG_STR, c->names_first,
+		    sizeof(c->names_first), "", 0, 0, NULL },
+		{ "stt.names_last", FD_CFG_STR, c->names_last,
+		    sizeof(c->names_last), "", 0, 0, NULL },
 		{ "stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false",
 		    0, 0, NULL },
+		{ "stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0,
+		    "false", 0, 0, NULL },
 		{ "stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200",
 		    0, 2000, NULL },
 		{ "stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "120", 60,

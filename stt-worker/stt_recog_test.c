@@ -21,6 +21,8 @@
 #include "business.h"
 #include "clock.h"
 #include "speech/domain_corpus.h"
+#include "speech/domain_lm.h"
+#include "speech/ps_decoder.h"
 #include "tests/harness/flite_synth.h"
 #include "log.h"
 #include "mulaw.h"
@@ -106,6 +108,101 @@ test_ps8k_domain(void **state)
 		assert_true(conf < good);
 	}
 	ps8k_close(d);
+}
+
+/* Decode one flite utterance on d; the hypothesis into text. */
+static void
+hear(struct ps_dec *d, const char *voice, const char *said, char *text,
+    size_t len)
+{
+	int16_t *pcm;
+	double conf;
+	size_t n;
+
+	assert_non_null(pcm = flite_synth_8k(voice, said, &n));
+	assert_int_equal(psd_start_from(d, NULL), 0);
+	assert_int_equal(psd_feed(d, pcm, n), 0);
+	assert_int_equal(psd_end(d, text, len, &conf), 0);
+	free(pcm);
+	print_message("%s: \"%s\" -> \"%s\"\n", voice, said, text);
+}
+
+/* 1 if text's first word is one of list (NULL-terminated). */
+static int
+first_word_in(const char *text, const char *const *list)
+{
+	size_t len = strcspn(text, " ");
+
+	for (; *list; list++)
+		if (strlen(*list) == len && strncmp(text, *list, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* psd_hint: a yes/no or digits question is searched with its grammar
+ * (only its phrases come out, a phone number has ten digits), anything
+ * else with the language model, and a model swap goes back to it. */
+static void
+test_hint_grammars(void **state)
+{
+	struct fd_business b;
+	char corpus[] = "/tmp/stt-recog-corpus-XXXXXX", lm[] =
+	    "/tmp/stt-recog-lm-XXXXXX", err[256], text[512];
+	struct psd_opts o;
+	static const char *const yes[] = { "yes", "yeah", "yep", "yup",
+		NULL };
+	static const char *const no[] = { "no", "nope", "nah", NULL };
+	struct ps_dec *d;
+	size_t v, nd, exact = 0;
+	const char *p;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_int_equal(fd_business_load(NULL, &b, err, sizeof(err)), 0);
+	assert_true((fd = mkstemp(corpus)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_int_equal(domain_corpus(&b, NULL, 0, write_line, f), 0);
+	fclose(f);
+	assert_true((fd = mkstemp(lm)) >= 0);
+	close(fd);
+	psd_defaults(&o);
+	if (corpus_lm_build(corpus, o.dict, lm, NULL, err, sizeof(err)) != 0)
+		fail_msg("lm: %s", err);
+	unlink(corpus);
+	o.lm = lm;
+	o.grammars = 1;
+	if ((d = psd_open(&o, err, sizeof(err))) == NULL)
+		fail_msg("psd_open: %s", err);
+	for (v = 0; v < 3; v++) {
+		assert_int_equal(psd_hint(d, "yesno"), 0);
+		hear(d, voices[v], "no thank you", text, sizeof(text));
+		assert_true(first_word_in(text, no));
+		hear(d, voices[v], "yes please", text, sizeof(text));
+		assert_true(first_word_in(text, yes));
+		assert_int_equal(psd_hint(d, "digits"), 0);
+		hear(d, voices[v], "two oh one, five five five, one two three "
+		    "four", text, sizeof(text));
+		for (nd = 0, p = text; *p; p++)
+			nd += *p == ' ';
+		assert_int_equal(nd + 1, 10);
+		exact += strcmp(text, "two oh one five five five one two "
+		    "three four") == 0;
+		/* the question is over: the language model again */
+		assert_int_equal(psd_hint(d, "any"), 0);
+		hear(d, voices[v], "book an oil change next tuesday at ten",
+		    text, sizeof(text));
+		assert_true(slot_found(text, "oil change"));
+	}
+	assert_true(exact >= 2);
+	/* a rebuilt model while a grammar is searched: the model wins */
+	assert_int_equal(psd_hint(d, "yesno"), 0);
+	assert_int_equal(psd_set_lm(d, lm), 0);
+	hear(d, "kal", "book an oil change next tuesday at ten", text,
+	    sizeof(text));
+	assert_true(slot_found(text, "oil change"));
+	psd_close(d);
+	unlink(lm);
 }
 
 /* --- the streaming engine ----------------------------------------------*/
@@ -502,6 +599,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ps8k_domain),
+		cmocka_unit_test(test_hint_grammars),
 		cmocka_unit_test(test_stream_pool),
 		cmocka_unit_test(test_stream_realtime),
 		cmocka_unit_test(test_stream_pause_goes_on),

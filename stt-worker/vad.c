@@ -219,7 +219,26 @@ vad_expect_parse(const char *s)
 		return VAD_EXPECT_NAME;
 	if (strcmp(s, "digits") == 0)
 		return VAD_EXPECT_DIGITS;
+	if (strcmp(s, "yesno") == 0)
+		return VAD_EXPECT_YESNO;
 	return VAD_EXPECT_ANY;
+}
+
+const char *
+vad_expect_name(enum vad_expect e)
+{
+	switch (e) {
+	case VAD_EXPECT_DATE:
+		return "date";
+	case VAD_EXPECT_NAME:
+		return "name";
+	case VAD_EXPECT_DIGITS:
+		return "digits";
+	case VAD_EXPECT_YESNO:
+		return "yesno";
+	default:
+		return "any";
+	}
 }
 
 /* How many of the words of text are in list (n entries); for digits,

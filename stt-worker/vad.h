@@ -79,8 +79,10 @@ int vad_ends_mid_answer(const char *text);
 
 /* What the agent's last question asks for (its STT hint). */
 enum vad_expect { VAD_EXPECT_ANY = 0, VAD_EXPECT_DATE, VAD_EXPECT_NAME,
-	VAD_EXPECT_DIGITS };
+	VAD_EXPECT_DIGITS, VAD_EXPECT_YESNO };
 enum vad_expect vad_expect_parse(const char *s);
+/* The hint's name as the decoder takes it (psd_hint): "any", "date"... */
+const char *vad_expect_name(enum vad_expect e);
 /* 1 while a (partial) hypothesis does not yet hold what was asked for: no
  * day or date word for a date, one word for a full name or a spelled
  * letter last, fewer than ten digits for a number.  Until then a pause is

@@ -293,7 +293,15 @@ test_answer_incomplete(void **state)
 	    "five five five one two three four five six seven"));
 	assert_false(vad_answer_incomplete(VAD_EXPECT_DIGITS,
 	    "triple five one two three double four six seven"));
-	assert_int_equal(vad_expect_parse("yesno"), VAD_EXPECT_ANY);
+	/* a yes or no: one word is the whole answer (the decoder's search
+	 * follows it, psd_hint, by its name) */
+	assert_int_equal(vad_expect_parse("yesno"), VAD_EXPECT_YESNO);
+	assert_false(vad_answer_incomplete(VAD_EXPECT_YESNO, ""));
+	assert_string_equal(vad_expect_name(VAD_EXPECT_YESNO), "yesno");
+	assert_string_equal(vad_expect_name(vad_expect_parse("digits")),
+	    "digits");
+	assert_string_equal(vad_expect_name(vad_expect_parse("service")),
+	    "any");
 	assert_int_equal(vad_expect_parse(NULL), VAD_EXPECT_ANY);
 }
 

@@ -61,13 +61,26 @@ telephone_from_16k(const int16_t *pcm, size_t n, size_t *nout)
 int16_t *
 flite_synth_8k(const char *name, const char *text, size_t *n)
 {
+	return flite_synth_8k_at(name, text, 1.0, n);
+}
+
+int16_t *
+flite_synth_8k_at(const char *name, const char *text, double stretch,
+    size_t *n)
+{
 	cst_voice *v = voice(name);
 	cst_wave *w;
 	int16_t *out = NULL;
 	size_t len;
 
 	*n = 0;
-	if (v == NULL || (w = flite_text_to_wave(text, v)) == NULL)
+	if (v == NULL)
+		return NULL;
+	/* the voice is shared: set the rate for this text only */
+	feat_set_float(v->features, "duration_stretch", (float)stretch);
+	w = flite_text_to_wave(text, v);
+	feat_set_float(v->features, "duration_stretch", 1.0f);
+	if (w == NULL)
 		return NULL;
 	if (w->sample_rate != 8000 && w->sample_rate != 16000)
 		cst_wave_resample(w, 16000);

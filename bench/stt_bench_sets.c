@@ -1,0 +1,368 @@
+/*
+ * stt_bench_sets.c - hinted answer sets (see stt_bench_sets.h).
+ *
+ * Every item is drawn from a seeded generator, so a split is the same on
+ * every run: seed 1 is the dev split (tune on it), seed 2 the held-out
+ * split (report it).  Names split by list position too: the dev split
+ * draws the even entries of each list, the held-out split the odd ones,
+ * so no held-out name was ever heard while tuning.  Each item gets one of
+ * the four voices and one of two rates and is decoded twice: clean and
+ * with white line noise at 20 dB SNR, both through mu-law.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/intent.h"
+#include "agent/spoken.h"
+#include "bench/bench_corpus.h"
+#include "bench/stt_bench_sets.h"
+#include "speech/ps_decoder.h"
+#include "tests/harness/flite_synth.h"
+
+#define FIRST_NAMES "bench/data/first_names.txt"
+#define SURNAMES "bench/data/surnames.txt"
+#define SNR_DB 20.0
+#define NAMES_MAX 400
+
+static const char *const voices[] = { "kal", "slt", "awb", "rms" };
+static const double rates[] = { 1.0, 1.2 };
+
+/* The answers callers give to a yes/no question, and what each means. */
+static const struct { const char *text; enum polarity pol; } yesno[] = {
+	{ "yes", POL_YES }, { "yeah", POL_YES }, { "yes please", POL_YES },
+	{ "yep", POL_YES }, { "that's right", POL_YES },
+	{ "correct", POL_YES }, { "yes it is", POL_YES }, { "sure", POL_YES },
+	{ "yeah that's fine", POL_YES }, { "yes that's correct", POL_YES },
+	{ "absolutely", POL_YES }, { "sounds good", POL_YES },
+	{ "no", POL_NO }, { "nope", POL_NO }, { "no thanks", POL_NO },
+	{ "no thank you", POL_NO }, { "no that's wrong", POL_NO },
+	{ "not really", POL_NO }, { "no it isn't", POL_NO },
+	{ "that's not right", POL_NO }, { "nah", POL_NO },
+	{ "incorrect", POL_NO },
+};
+#define NYESNO (sizeof(yesno) / sizeof(yesno[0]))
+
+static const char *const digit_words[] = { "zero", "one", "two", "three",
+	"four", "five", "six", "seven", "eight", "nine" };
+
+struct rng {
+	uint64_t s;
+};
+
+static uint32_t
+rnd(struct rng *r, uint32_t n)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (uint32_t)(z % n);
+}
+
+/* Standard normal deviate (Box-Muller). */
+static double
+gauss(struct rng *r)
+{
+	double u = (rnd(r, 1u << 30) + 1.0) / (double)(1u << 30);
+	double v = rnd(r, 1u << 30) / (double)(1u << 30);
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+/* White noise at SNR_DB below the speech: the power of the 20 ms frames
+ * within 30 dB of the loudest, so the pauses flite leaves do not dilute
+ * it; then the line's mu-law again. */
+static void
+add_noise(int16_t *pcm, size_t n, struct rng *r)
+{
+	double fp, maxp = 0, sp = 0, sd, v;
+	size_t i, j, f, nf = n / 160, k = 0;
+
+	for (f = 0; f < nf; f++) {
+		for (fp = 0, j = 0; j < 160; j++)
+			fp += (double)pcm[f * 160 + j] * pcm[f * 160 + j];
+		if (fp > maxp)
+			maxp = fp;
+	}
+	for (f = 0; f < nf; f++) {
+		for (fp = 0, j = 0; j < 160; j++)
+			fp += (double)pcm[f * 160 + j] * pcm[f * 160 + j];
+		if (fp >= maxp / 1000.0) {
+			sp += fp / 160.0;
+			k++;
+		}
+	}
+	if (k == 0)
+		return;
+	sd = sqrt(sp / k / pow(10.0, SNR_DB / 10.0));
+	for (i = 0; i < n; i++) {
+		v = pcm[i] + sd * gauss(r);
+		pcm[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	telephone_ulaw(pcm, n);
+}
+
+struct names {
+	char *w[NAMES_MAX];
+	size_t n;
+};
+
+static int
+names_load(const char *path, struct names *l)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, len;
+
+	l->n = 0;
+	if (f == NULL)
+		return -1;
+	while (getline(&line, &cap, f) > 0 && l->n < NAMES_MAX) {
+		len = strcspn(line, " \t\r\n");
+		line[len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		l->w[l->n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return l->n ? 0 : -1;
+}
+
+static void
+names_free(struct names *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->w[i]);
+	l->n = 0;
+}
+
+enum set { SET_YESNO, SET_DIGITS, SET_NAME, SET_MAX };
+static const char *const set_names[SET_MAX] = { "yesno", "digits", "name" };
+/* the STT_HINT expect the agent sends before each question */
+static const char *const set_hint[SET_MAX] = { "yesno", "digits", "name" };
+
+/* One item: the words spoken and the answer the agent must get out. */
+struct item {
+	char text[160];
+	char want[64];          /* "yes"/"no", the digits, "first last" */
+};
+
+static void
+gen_item(enum set s, struct rng *r, const struct names *first,
+    const struct names *last, int parity, struct item *it)
+{
+	size_t i, nd, off = 0, k;
+	int d;
+
+	switch (s) {
+	case SET_YESNO:
+		k = rnd(r, NYESNO);
+		snprintf(it->text, sizeof(it->text), "%s", yesno[k].text);
+		snprintf(it->want, sizeof(it->want), "%s",
+		    yesno[k].pol == POL_YES ? "yes" : "no");
+		break;
+	case SET_DIGITS:
+		/* a 10-digit phone number in its 3-3-4 groups, or the last
+		 * four of a VIN; zero said "oh" half the time */
+		nd = rnd(r, 3) == 0 ? 4 : 10;
+		it->text[0] = '\0';
+		for (i = 0; i < nd; i++) {
+			d = (nd == 10 && i == 0) ? 2 + (int)rnd(r, 8) :
+			    (int)rnd(r, 10);
+			it->want[i] = (char)('0' + d);
+			off += (size_t)snprintf(it->text + off,
+			    sizeof(it->text) - off, "%s%s%s", i ? " " : "",
+			    d == 0 && rnd(r, 2) ? "oh" : digit_words[d],
+			    nd == 10 && (i == 2 || i == 5) ? "," : "");
+		}
+		it->want[nd] = '\0';
+		break;
+	default:
+		k = rnd(r, (uint32_t)(first->n / 2)) * 2 + (size_t)parity;
+		i = rnd(r, (uint32_t)(last->n / 2)) * 2 + (size_t)parity;
+		snprintf(it->text, sizeof(it->text), "%s %s",
+		    first->w[k % first->n], last->w[i % last->n]);
+		snprintf(it->want, sizeof(it->want), "%s", it->text);
+		break;
+	}
+}
+
+/* 1 if the agent, reading hyp, gets the answer the item wants. */
+static int
+score(enum set s, const struct item *it, const char *hyp)
+{
+	struct intent_result ir;
+	char got[64];
+
+	switch (s) {
+	case SET_YESNO:
+		intent_read(hyp, NULL, &ir);
+		return ir.pol == (strcmp(it->want, "yes") == 0 ? POL_YES :
+		    POL_NO);
+	case SET_DIGITS:
+		spoken_digits(hyp, got, sizeof(got));
+		return strcmp(got, it->want) == 0;
+	default:
+		return slot_found(hyp, it->want);
+	}
+}
+
+static const size_t full_n[SET_MAX] = { 60, 40, 60 };
+static const size_t quick_n[SET_MAX] = { 6, 3, 4 };
+
+static json_t *
+run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
+    int parity, const struct names *first, const struct names *last)
+{
+	json_t *out = json_object(), *js;
+	struct rng r = { seed * 0x1000193ULL }, nr = { seed };
+	struct item it;
+	char hyp[512];
+	double conf;
+	size_t i, n, ok[2], tot[2], words[2], werr[2], nref;
+	int16_t *pcm;
+	size_t npcm;
+	int s, noisy, hit;
+	const char *voice;
+	double rate;
+
+	for (s = 0; s < SET_MAX; s++) {
+		n = o->quick ? quick_n[s] : full_n[s];
+		memset(ok, 0, sizeof(ok));
+		memset(tot, 0, sizeof(tot));
+		memset(words, 0, sizeof(words));
+		memset(werr, 0, sizeof(werr));
+		for (i = 0; i < n; i++) {
+			gen_item((enum set)s, &r, first, last, parity, &it);
+			voice = voices[rnd(&r, 4)];
+			rate = rates[rnd(&r, 2)];
+			for (noisy = 0; noisy < 2; noisy++) {
+				pcm = flite_synth_8k_at(voice, it.text, rate,
+				    &npcm);
+				if (pcm == NULL)
+					continue;
+				if (noisy)
+					add_noise(pcm, npcm, &nr);
+				psd_hint(d, o->hints ? set_hint[s] : NULL);
+				psd_start_from(d, NULL);
+				psd_feed(d, pcm, npcm);
+				psd_end(d, hyp, sizeof(hyp), &conf);
+				free(pcm);
+				hit = score((enum set)s, &it, hyp);
+				ok[noisy] += (size_t)hit;
+				tot[noisy]++;
+				werr[noisy] += wer_errors(it.text, hyp, &nref);
+				words[noisy] += nref;
+				if (o->verbose)
+					fprintf(stderr, "[%s %s %.1f %s] %s -> "
+					    "%s (%.2f)%s\n", set_names[s],
+					    voice, rate, noisy ? "noise" :
+					    "clean", it.text, hyp, conf,
+					    hit ? "" : "  WRONG");
+			}
+		}
+		js = json_pack("{s:f,s:f,s:f,s:i,s:f}", "accuracy",
+		    tot[0] + tot[1] ? (double)(ok[0] + ok[1]) /
+		    (double)(tot[0] + tot[1]) : 0.0, "clean", tot[0] ?
+		    (double)ok[0] / (double)tot[0] : 0.0, "noise_20db",
+		    tot[1] ? (double)ok[1] / (double)tot[1] : 0.0, "clips",
+		    (int)(tot[0] + tot[1]), "wer", words[0] + words[1] ?
+		    (double)(werr[0] + werr[1]) /
+		    (double)(words[0] + words[1]) : 0.0);
+		json_object_set_new(out, set_names[s], js);
+	}
+	return out;
+}
+
+/* Answers that are neither yes nor no ("can I do Thursday instead"),
+ * decoded with the yes/no hint: the share the agent would read as a yes or
+ * a no.  A grammar that forces every answer into its phrases shows here. */
+static json_t *
+run_off_grammar(struct ps_dec *d, const struct bench_sets_opts *o)
+{
+	struct intent_result ir;
+	char hyp[512];
+	double conf;
+	size_t i, n = 0, forced = 0, npcm;
+	int16_t *pcm;
+
+	for (i = 0; i < bench_nutts; i++) {
+		intent_read(bench_utts[i].text, NULL, &ir);
+		if (ir.pol != POL_NONE)
+			continue;
+		if (o->quick && n >= 4)
+			break;
+		pcm = flite_synth_8k_at(voices[i % 4], bench_utts[i].text, 1.0,
+		    &npcm);
+		if (pcm == NULL)
+			continue;
+		psd_hint(d, o->hints ? "yesno" : NULL);
+		psd_start_from(d, NULL);
+		psd_feed(d, pcm, npcm);
+		psd_end(d, hyp, sizeof(hyp), &conf);
+		free(pcm);
+		intent_read(hyp, NULL, &ir);
+		n++;
+		forced += ir.pol != POL_NONE;
+		if (o->verbose)
+			fprintf(stderr, "[off-yesno %s] %s -> %s%s\n",
+			    voices[i % 4], bench_utts[i].text, hyp,
+			    ir.pol != POL_NONE ? "  FORCED" : "");
+	}
+	return json_pack("{s:i,s:f}", "clips", (int)n, "read_as_yesno",
+	    n ? (double)forced / (double)n : 0.0);
+}
+
+json_t *
+bench_sets(const struct bench_sets_opts *o)
+{
+	struct names first, last;
+	struct psd_opts po;
+	struct ps_dec *d;
+	char err[256];
+	json_t *out;
+	int part;
+
+	if (names_load(FIRST_NAMES, &first) != 0 ||
+	    names_load(SURNAMES, &last) != 0) {
+		fprintf(stderr, "stt-bench: cannot read %s / %s\n",
+		    FIRST_NAMES, SURNAMES);
+		return json_null();
+	}
+	psd_defaults(&po);
+	po.lm = o->lm;
+	if (o->hints) {
+		po.grammars = 1;
+		po.names_first = FIRST_NAMES;
+		po.names_last = SURNAMES;
+	}
+	/* a fresh decoder for each part: what it heard before (the noise
+	 * estimate among others) plays no part in a split's numbers */
+	out = json_object();
+	json_object_set_new(out, "hint_search", json_boolean(o->hints));
+	json_object_set_new(out, "snr_db", json_real(SNR_DB));
+	for (part = o->quick ? 1 : 0; part < 3; part++) {
+		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "stt-bench: %s\n", err);
+			break;
+		}
+		if (part < 2)
+			json_object_set_new(out, part ? "heldout" : "dev",
+			    run_split(d, o, (uint64_t)part + 1, part, &first,
+			    &last));
+		else
+			json_object_set_new(out, "off_grammar_yesno",
+			    run_off_grammar(d, o));
+		psd_close(d);
+	}
+	names_free(&first);
+	names_free(&last);
+	return out;
+}

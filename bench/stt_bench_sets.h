@@ -1,0 +1,24 @@
+/*
+ * stt_bench_sets.h - the bench's hinted answer sets: yes/no answers,
+ * digit strings and full names, spoken by the four flite voices at two
+ * rates through 8 kHz mu-law, clean and with line noise, each decoded
+ * with the hint the agent sends for that question and scored the way the
+ * agent reads the answer.
+ */
+#ifndef STT_BENCH_SETS_H
+#define STT_BENCH_SETS_H
+
+#include <jansson.h>
+
+struct bench_sets_opts {
+	const char *lm;         /* the domain LM file */
+	int quick;              /* a few items of the held-out split only */
+	int hints;              /* 0: decode every set on the LM alone */
+	int verbose;            /* every hypothesis on stderr */
+};
+
+/* Decode both splits (seed 1 dev, seed 2 held-out); returns
+ * {"dev": {...}, "heldout": {...}} with per-set accuracy. */
+json_t *bench_sets(const struct bench_sets_opts *o);
+
+#endif
