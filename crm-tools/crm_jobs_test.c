@@ -39,13 +39,8 @@ call_at(const char *now, const char *tool, json_t *args)
 static json_t *
 ok_res(json_t *rep)
 {
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		char *s = json_dumps(rep, JSON_COMPACT);
-
-		fprintf(stderr, "  reply: %s\n", s);
-		free(s);
+	if (!hx_ok(rep))
 		fail();
-	}
 	return json_object_get(rep, "result");
 }
 

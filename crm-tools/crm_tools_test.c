@@ -43,13 +43,7 @@ call(const char *cid, const char *tool, json_t *args)
 static int
 ok(json_t *rep)
 {
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		char *s = json_dumps(rep, JSON_COMPACT);
-		fprintf(stderr, "  reply: %s\n", s);
-		free(s);
-		return 0;
-	}
-	return 1;
+	return hx_ok(rep);
 }
 
 static const char *

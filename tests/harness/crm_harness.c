@@ -275,3 +275,16 @@ hx_open_day(int days, char *out, size_t len)
 			return;
 	}
 }
+
+int
+hx_ok(const json_t *rep)
+{
+	char *s;
+
+	if (json_is_true(json_object_get(rep, "ok")))
+		return 1;
+	s = json_dumps(rep, JSON_COMPACT);
+	fprintf(stderr, "  reply: %s\n", s ? s : "(none)");
+	free(s);
+	return 0;
+}

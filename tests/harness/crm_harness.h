@@ -47,6 +47,9 @@ int hx_daemon_stop(struct hx *h);
 void hx_stop(struct hx *h, int keep_files);
 /* One tool call; args is stolen; returns the reply (never NULL: rpc
  * failures come back as {ok:false,code:"rpc"}). */
+/* 1 if rep is {ok:true,...}; otherwise prints the reply to stderr (so
+ * a failing test shows what crm-tools said) and returns 0. */
+int hx_ok(const json_t *rep);
 json_t *hx_call(struct hx *h, const char *call_id, const char *tool,
     json_t *args, const char *now);
 /* A weekday at least `days` ahead that the default business is open
