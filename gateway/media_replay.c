@@ -32,17 +32,15 @@ media_stt_ready(void)
 void
 media_stt_transcript(const struct fd_frame *f)
 {
+	struct fd_pl_transcript t;
 	struct gw_call *c;
-	json_int_t end;
-	json_t *j, *v;
+	int64_t end;
+	json_t *j;
 
-	/* interim results change nothing: read only the finals */
-	if (memmem(f->payload, f->payload_len, "\"final\":true", 12) == NULL)
+	if ((j = fd_bus_read_transcript(f, &t)) == NULL)
 		return;
-	if ((j = fd_frame_json(f)) == NULL)
-		return;
-	v = json_object_get(j, "speech_end_us");
-	end = json_is_integer(v) ? json_integer_value(v) : 0;
+	/* interim results change nothing */
+	end = t.final ? t.speech_end_us : 0;
 	json_decref(j);
 	if (end <= 0)
 		return;
