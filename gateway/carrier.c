@@ -692,6 +692,66 @@ out:
 	return rv;
 }
 
+/*
+ * POST form to {api_base}/Accounts/{AccountSid}/{resource} and read the
+ * sid (and status, if wanted) of what it created.  0 on a 2xx reply with
+ * a sid; -1 otherwise, err set, *cc and *http saying how it failed so the
+ * caller can tell whether a repeat is safe.
+ */
+static int
+rest_create(const struct carrier_cfg *c, const char *resource,
+    const struct sbuf *form, const char *what, char *sid, size_t sidlen,
+    char *status, size_t statuslen, CURLcode *cc, long *http, char *err,
+    size_t errlen)
+{
+	struct sbuf u, resp;
+	json_error_t je;
+	json_t *j;
+	int rv = -1;
+
+	*cc = CURLE_OK;
+	*http = 0;
+	if (c->account_sid[0] == '\0' || c->auth_token[0] == '\0') {
+		snprintf(err, errlen, "account_sid or auth_token not set");
+		return -1;
+	}
+	sbuf_init(&u);
+	sbuf_init(&resp);
+	sbuf_printf(&u, "%s/Accounts/", c->api_base);
+	sbuf_add_urlenc(&u, c->account_sid);
+	sbuf_printf(&u, "/%s", resource);
+	if (u.err || form->err) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((*cc = post_form(c, u.p, form->p, http, &resp)) != CURLE_OK) {
+		snprintf(err, errlen, "%s", curl_easy_strerror(*cc));
+		goto out;
+	}
+	if (*http < 200 || *http >= 300) {
+		rest_error(*http, &resp, err, errlen);
+		goto out;
+	}
+	j = resp.p ? json_loads(resp.p, 0, &je) : NULL;
+	if (json_string_value(json_object_get(j, "sid")) == NULL) {
+		snprintf(err, errlen, "HTTP %ld but no %s sid in reply", *http,
+		    what);
+		json_decref(j);
+		goto out;
+	}
+	snprintf(sid, sidlen, "%s", json_string_value(json_object_get(j,
+	    "sid")));
+	if (status != NULL)
+		snprintf(status, statuslen, "%s",
+		    json_string_value(json_object_get(j, "status")) ?: "queued");
+	json_decref(j);
+	rv = 0;
+out:
+	sbuf_free(&u);
+	sbuf_free(&resp);
+	return rv;
+}
+
 static int
 twilio_create_call(const struct carrier_cfg *c, const struct carrier_call *call,
     char *sid, size_t sidlen, char *status, size_t statuslen, char *err,
@@ -699,24 +759,13 @@ twilio_create_call(const struct carrier_cfg *c, const struct carrier_call *call,
 {
 	static const char *const events[] = { "initiated", "ringing",
 	    "answered", "completed" };
-	struct sbuf u, form, resp;
-	json_error_t je;
-	json_t *j;
+	struct sbuf form;
 	CURLcode cc;
 	long http;
 	size_t i;
 	int rv;
 
-	if (c->account_sid[0] == '\0' || c->auth_token[0] == '\0') {
-		snprintf(err, errlen, "account_sid or auth_token not set");
-		return -1;
-	}
-	sbuf_init(&u);
 	sbuf_init(&form);
-	sbuf_init(&resp);
-	sbuf_printf(&u, "%s/Accounts/", c->api_base);
-	sbuf_add_urlenc(&u, c->account_sid);
-	sbuf_add(&u, "/Calls.json");
 	sbuf_add(&form, "To=");
 	sbuf_add_urlenc(&form, call->to);
 	sbuf_add(&form, "&From=");
@@ -732,43 +781,14 @@ twilio_create_call(const struct carrier_cfg *c, const struct carrier_call *call,
 	sbuf_add(&form, "&MachineDetection=DetectMessageEnd");
 	sbuf_printf(&form, "&Timeout=%d", call->ring_timeout_s > 0 ?
 	    call->ring_timeout_s : 25);
-	if (u.err || form.err) {
-		snprintf(err, errlen, "out of memory");
-		rv = -1;
-		goto out;
-	}
-	cc = post_form(c, u.p, form.p, &http, &resp);
-	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
-		/* repeat only if the request surely never arrived: a timeout
-		 * may have placed the call already */
-		rv = (cc == CURLE_COULDNT_CONNECT ||
-		    cc == CURLE_COULDNT_RESOLVE_HOST) ? 1 : -1;
-		goto out;
-	}
-	if (http < 200 || http >= 300) {
-		rest_error(http, &resp, err, errlen);
-		/* 429: refused for the rate, so surely not placed */
-		rv = http == 429 ? 1 : -1;
-		goto out;
-	}
-	j = resp.p ? json_loads(resp.p, 0, &je) : NULL;
-	if (json_string_value(json_object_get(j, "sid")) == NULL) {
-		snprintf(err, errlen, "HTTP %ld but no call sid in reply", http);
-		json_decref(j);
-		rv = -1;
-		goto out;
-	}
-	snprintf(sid, sidlen, "%s", json_string_value(json_object_get(j,
-	    "sid")));
-	snprintf(status, statuslen, "%s",
-	    json_string_value(json_object_get(j, "status")) ?: "queued");
-	json_decref(j);
-	rv = 0;
-out:
-	sbuf_free(&u);
+	rv = rest_create(c, "Calls.json", &form, "call", sid, sidlen, status,
+	    statuslen, &cc, &http, err, errlen);
 	sbuf_free(&form);
-	sbuf_free(&resp);
+	/* repeat only if the request surely never arrived (a timeout may
+	 * have placed the call already) or was refused for the rate (429) */
+	if (rv != 0 && (cc == CURLE_COULDNT_CONNECT ||
+	    cc == CURLE_COULDNT_RESOLVE_HOST || http == 429))
+		rv = 1;
 	return rv;
 }
 
@@ -777,23 +797,12 @@ twilio_send_sms(const struct carrier_cfg *c, const char *to, const char *from,
     const char *body, const char *status_cb, char *sid, size_t sidlen,
     char *err, size_t errlen)
 {
-	struct sbuf u, form, resp;
-	json_error_t je;
-	json_t *j;
+	struct sbuf form;
 	CURLcode cc;
 	long http;
-	int rv = -1;
+	int rv;
 
-	if (c->account_sid[0] == '\0' || c->auth_token[0] == '\0') {
-		snprintf(err, errlen, "account_sid or auth_token not set");
-		return -1;
-	}
-	sbuf_init(&u);
 	sbuf_init(&form);
-	sbuf_init(&resp);
-	sbuf_printf(&u, "%s/Accounts/", c->api_base);
-	sbuf_add_urlenc(&u, c->account_sid);
-	sbuf_add(&u, "/Messages.json");
 	sbuf_add(&form, "To=");
 	sbuf_add_urlenc(&form, to);
 	sbuf_add(&form, "&From=");
@@ -802,35 +811,10 @@ twilio_send_sms(const struct carrier_cfg *c, const char *to, const char *from,
 	sbuf_add_urlenc(&form, body);
 	sbuf_add(&form, "&StatusCallback=");
 	sbuf_add_urlenc(&form, status_cb);
-	if (u.err || form.err) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
 	/* a text is never sent twice: no repeat after any failure */
-	cc = post_form(c, u.p, form.p, &http, &resp);
-	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
-		goto out;
-	}
-	if (http < 200 || http >= 300) {
-		rest_error(http, &resp, err, errlen);
-		goto out;
-	}
-	j = resp.p ? json_loads(resp.p, 0, &je) : NULL;
-	if (json_string_value(json_object_get(j, "sid")) == NULL) {
-		snprintf(err, errlen, "HTTP %ld but no message sid in reply",
-		    http);
-		json_decref(j);
-		goto out;
-	}
-	snprintf(sid, sidlen, "%s", json_string_value(json_object_get(j,
-	    "sid")));
-	json_decref(j);
-	rv = 0;
-out:
-	sbuf_free(&u);
+	rv = rest_create(c, "Messages.json", &form, "message", sid, sidlen,
+	    NULL, 0, &cc, &http, err, errlen);
 	sbuf_free(&form);
-	sbuf_free(&resp);
 	return rv;
 }
 
