@@ -2,13 +2,15 @@
 # make test: unit tests beside the code, then end-to-end tests that start
 # the real stack (PostgreSQL, Redis and the six daemons) and call it with
 # callsim over Twilio's protocol.  Ends with "N passed, N failed".
-# First, the local brain's includes must point down (check-layers.sh).
+# First, the local brain's includes must point down (check-layers.sh) and
+# every C file must be as clang-format writes it (format-check.sh).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 cd "$top"
 lp=0; lf=0
 if scripts/check-layers.sh; then lp=1; else lf=1; fi
+if scripts/format-check.sh; then lp=$((lp + 1)); else lf=$((lf + 1)); fi
 scripts/run-unit.sh "$BUILD" "$@" | tee "$BUILD/unit.log"
 urc=${PIPESTATUS[0]}
 up=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$BUILD/unit.log")
