@@ -20,6 +20,7 @@
 #include "eval.h"
 #include "expect.h"
 #include "heard.h"
+#include "persona.h"
 #include "playout.h"
 #include "scenario.h"
 #include "cs_twiml.h"
@@ -636,6 +637,120 @@ test_wsframe(void **state)
 	assert_false(ws_upgrade_ok("HTTP/1.1 403 Forbidden\r\n\r\n", 28));
 }
 
+/* What the agent asks, from its replies as the ear writes them. */
+static void
+test_persona_ask(void **state)
+{
+	(void)state;
+	assert_int_equal(persona_ask("thanks for calling otto's auto this is "
+	    "ava an ai assistant how can i help you today"), ASK_OPEN);
+	assert_int_equal(persona_ask("sure which service do you need we do "
+	    "oil changes brakes and tires"), ASK_SERVICE);
+	assert_int_equal(persona_ask("i have tuesday at ten a m for the oil "
+	    "change shall i book it"), ASK_CONFIRM);
+	assert_int_equal(persona_ask("may i have your name"), ASK_NAME);
+	assert_int_equal(persona_ask("what time works for you on tuesday"),
+	    ASK_TIME);
+	assert_int_equal(persona_ask("you're booked is there anything else "
+	    "i can help you with"), ASK_ANYTHING_ELSE);
+	assert_int_equal(persona_ask("thanks for calling goodbye"), ASK_BYE);
+	assert_int_equal(persona_ask("the weather is nice"), ASK_UNKNOWN);
+	/* word boundaries: "we do" is not in "we don't" */
+	assert_int_equal(persona_ask("we don't"), ASK_UNKNOWN);
+}
+
+/* Every question the agent's templates ask, rendered and normalised as
+ * the corpus has them, is recognised as some ask. */
+static void
+cb_question(void *arg, int id, const char *text)
+{
+	size_t *n = arg;
+	char line[1024];
+
+	(void)id;
+	if (strchr(text, '?') == NULL)
+		return;
+	agent_lines_corpus_line(text, line, sizeof(line));
+	n[0]++;
+	if (persona_ask(line) == ASK_UNKNOWN) {
+		n[1]++;
+		print_message("unrecognised: %s\n", line);
+	}
+}
+
+static void
+test_persona_knows_agent_questions(void **state)
+{
+	struct fd_business b;
+	char err[256];
+	unsigned seed = 7;
+	size_t n[2] = { 0, 0 };
+
+	(void)state;
+	assert_int_equal(agent_lines_init(NULL, &b, err, sizeof(err)), 0);
+	agent_lines_round(&b, &seed, cb_question, n);
+	agent_lines_fini();
+	print_message("%zu questions, %zu unrecognised\n", n[0], n[1]);
+	assert_true(n[0] > 40);
+	assert_true(n[1] * 20 <= n[0]);         /* >= 95 % recognised */
+}
+
+static void
+test_persona_next(void **state)
+{
+	const char *json = "{\"name\":\"p\",\"caller\":{\"from\":"
+	    "\"+15550001111\"},\"line\":{\"snr_db\":20,\"speed\":1.1},"
+	    "\"persona\":{\"class\":\"book\",\"correct_once\":true,"
+	    "\"lines\":{\"open\":\"I need an oil change\",\"name\":"
+	    "\"Dana Whitfield\",\"day\":\"Tuesday\",\"yes\":\"Yes\","
+	    "\"correct\":\"No, at two\",\"done\":\"No thanks, bye\"}},"
+	    "\"expect\":{\"outcome\":\"booked\"}}";
+	struct persona_state st;
+	struct scenario *sc;
+	char err[256], line[512];
+
+	(void)state;
+	assert_non_null(sc = scenario_parse(json, err, sizeof(err)));
+	assert_non_null(sc->persona);
+	assert_string_equal(sc->klass, "book");
+	assert_int_equal(sc->nturns, PERSONA_MAX_TURNS);
+	assert_true(sc->line.snr_db == 20 && sc->line.speed == 1.1);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(persona_next(sc->persona, &st, "how can i help you "
+	    "today", line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "I need an oil change");
+	assert_int_equal(persona_next(sc->persona, &st, "what day would you "
+	    "like", line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "Tuesday");
+	assert_int_equal(persona_next(sc->persona, &st, "may i have your name",
+	    line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "Dana Whitfield");
+	assert_int_equal(persona_next(sc->persona, &st, "tuesday at ten shall "
+	    "i book it", line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "No, at two");
+	assert_int_equal(persona_next(sc->persona, &st, "tuesday at two "
+	    "shall i book it", line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "Yes");
+	assert_int_equal(persona_next(sc->persona, &st, "are you still there",
+	    line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "Yes");
+	assert_int_equal(persona_next(sc->persona, &st, "anything else",
+	    line, sizeof(line)), PA_SAY);
+	assert_string_equal(line, "No thanks, bye");
+	assert_int_equal(persona_next(sc->persona, &st, "goodbye", line,
+	    sizeof(line)), PA_WAIT);
+	scenario_free(sc);
+	/* a bad persona is refused with the field named */
+	assert_null(scenario_parse("{\"name\":\"p\",\"caller\":{\"from\":"
+	    "\"+1\"},\"persona\":{\"lines\":{\"open\":\"hi\",\"nmae\":"
+	    "\"x\"}}}", err, sizeof(err)));
+	assert_non_null(strstr(err, "persona.lines.nmae"));
+	assert_null(scenario_parse("{\"name\":\"p\",\"caller\":{\"from\":"
+	    "\"+1\"},\"line\":{\"speed\":3},\"persona\":{\"lines\":"
+	    "{\"open\":\"hi\"}}}", err, sizeof(err)));
+	assert_non_null(strstr(err, "line.speed"));
+}
+
 UNIT_MAIN(NULL, NULL,
 	cmocka_unit_test(test_scenario_good),
 	cmocka_unit_test(test_scenario_defaults),
@@ -652,4 +767,7 @@ UNIT_MAIN(NULL, NULL,
 	cmocka_unit_test(test_verdict_check),
 	cmocka_unit_test(test_eval),
 	cmocka_unit_test(test_wsframe),
+	cmocka_unit_test(test_persona_ask),
+	cmocka_unit_test(test_persona_knows_agent_questions),
+	cmocka_unit_test(test_persona_next),
 )

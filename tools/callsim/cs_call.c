@@ -90,8 +90,11 @@ call_result_free(struct call_result *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nturns; i++)
+	for (i = 0; i < r->nturns; i++) {
 		free(r->turns[i].heard);
+		free(r->turns[i].said);
+		free(r->turns[i].cue);
+	}
 	free(r->turns);
 	free(r->greeting);
 	free(r->segs);
@@ -152,6 +155,19 @@ call_sid_make(const char *prefix, char out[40])
 	out[34] = '\0';
 }
 
+/* The line noise and lost frames of a scenario's turn i: the same on
+ * every run of the scenario. */
+unsigned
+call_seed(const struct scenario *sc, size_t i)
+{
+	unsigned h = 2166136261u;
+	const char *c;
+
+	for (c = sc->name; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	return h ^ (unsigned)(i * 2654435761u);
+}
+
 static int
 synth_turns(const struct scenario *sc, struct session_plan *p,
     struct call_result *r)
@@ -173,10 +189,17 @@ synth_turns(const struct scenario *sc, struct session_plan *p,
 			p->speech_n[i] = sc->turns[i].audio_n;
 			continue;
 		}
+		if (sc->turns[i].text == NULL)  /* a persona's: said live */
+			continue;
 		if (voice_say(sc->voice, sc->turns[i].text, &p->speech[i],
 		    &p->speech_n[i], err, sizeof(err)) != 0) {
 			call_fail(r, "turn %zu: cannot synthesise \"%s\": %s",
 			    i, sc->turns[i].text, err);
+			return -1;
+		}
+		if (voice_line(&sc->line, call_seed(sc, i), &p->speech[i],
+		    &p->speech_n[i]) != 0) {
+			call_fail(r, "out of memory");
 			return -1;
 		}
 	}

@@ -49,6 +49,10 @@ struct turn_result {
 	unsigned long frame0, frame1;   /* caller track frames [frame0,
 					   frame1) this turn sent */
 	int done;                       /* the turn was carried out */
+	char *said;                     /* a persona's line (NULL: the
+					   scenario's text) */
+	char *cue;                      /* what the persona heard and
+					   answered, and the ask it saw */
 };
 
 struct agent_seg {
@@ -107,6 +111,8 @@ int call_webhook(const struct call_opts *o, const char *pub,
     const struct fd_form *f, struct twiml *tw, char *err, size_t errlen);
 /* "/path?query" of an absolute URL ("/" if none). */
 const char *call_url_path(const char *url);
+/* Seed of scenario turn i's line impairments. */
+unsigned call_seed(const struct scenario *sc, size_t i);
 /* Random "<prefix>" + 32 lowercase hex (Twilio SIDs). */
 void call_sid_make(const char *prefix, char out[40]);
 

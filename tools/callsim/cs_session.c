@@ -9,6 +9,7 @@
  * session through the registry at the bottom of this file.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include "mulaw.h"
 #include "playout.h"
 #include "cs_session.h"
+#include "persona.h"
+#include "scenario.h"
 #include "voice.h"
 
 #define MAX_REPLY_SAMPLES (8000 * 180)  /* keep at most 3 min per reply */
@@ -69,10 +72,28 @@ struct sess {
 	/* barge-in timing: first voiced frame of a barge-in turn -> clear */
 	long barge_turn;
 	uint64_t barge_at;
+	/* a persona: the next line is worked out (hear the reply, choose,
+	 * synthesise) on a thread of its own, off the 20 ms clock; the
+	 * caller sends line silence meanwhile, as a person thinking */
+	struct persona_state pst;
+	struct thought *th;
 	/* carrier requests, under reg_lock */
 	enum carrier_req req;
 	char req_number[64];
 	struct sess *next;
+};
+
+struct thought {
+	const struct scenario *sc;
+	struct persona_state *pst;
+	size_t turn;
+	struct reply_audio reply;       /* a copy of the agent's reply */
+	pthread_t th;
+	atomic_int done;
+	enum persona_act act;
+	char heard[2048], line[512], err[256];
+	uint8_t *audio;
+	size_t audio_n;
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -99,6 +120,8 @@ static void hang_up(struct sess *s, const char *by);
 static void proto_fail(struct sess *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static long ms_of(const struct sess *s, uint64_t t);
+static int persona_turn(struct sess *s, uint64_t now);
+static void thought_end(struct sess *s);
 static void reg_add(struct sess *s);
 static void reg_del(struct sess *s);
 
@@ -159,6 +182,7 @@ session_run(const struct session_plan *p, struct call_result *r)
 		if (lws_service(s->ctx, 0) < 0)
 			break;
 	reg_del(s);
+	thought_end(s);
 	lws_sul_cancel(&s->sul);
 	lws_context_destroy(s->ctx);
 	if (s->playing) {
@@ -442,6 +466,8 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 		}
 		if (!turn_ready(s, t, now))
 			return;
+		if (sc->persona && persona_turn(s, now) != 1)
+			return;
 		s->r->turns[s->turn].start_ms = ms_of(s, now);
 		s->r->turns[s->turn].frame0 = s->r->turns[s->turn].frame1 =
 		    s->chunk;
@@ -461,7 +487,8 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 		s->cur_reply = s->turn + 1;
 		if (s->p->o->verbose)
 			log_info(s->r->call_sid, "turn %zu %s: %s", s->turn,
-			    turn_kind_name(t->kind), t->text);
+			    turn_kind_name(t->kind), t->text ? t->text :
+			    s->r->turns[s->turn].said);
 		if (t->kind == TURN_DTMF) {
 			s->ph = PH_DTMF;
 			s->until = now;
@@ -937,4 +964,125 @@ int
 call_complete(const char *call_sid)
 {
 	return carrier_request(call_sid, REQ_COMPLETE, NULL);
+}
+
+static void *
+think(void *arg)
+{
+	struct thought *t = arg;
+
+	voice_hear(t->reply.pcm, t->reply.n, t->reply.cuts, t->reply.ncuts,
+	    t->heard, sizeof(t->heard));
+	t->act = persona_next(t->sc->persona, t->pst, t->heard, t->line,
+	    sizeof(t->line));
+	if (t->act == PA_SAY && (voice_say(t->sc->voice, t->line, &t->audio,
+	    &t->audio_n, t->err, sizeof(t->err)) != 0 ||
+	    voice_line(&t->sc->line, call_seed(t->sc, t->turn), &t->audio,
+	    &t->audio_n) != 0)) {
+		free(t->audio);
+		t->audio = NULL;
+	}
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+static void
+thought_end(struct sess *s)
+{
+	struct thought *t = s->th;
+
+	if (t == NULL)
+		return;
+	pthread_join(t->th, NULL);
+	free(t->reply.pcm);
+	free(t->reply.cuts);
+	free(t->audio);
+	free(t);
+	s->th = NULL;
+}
+
+/* A persona's turn, once the agent has finished its reply: 0 while the
+ * caller is still thinking, 1 when the turn's speech is ready to send, 2
+ * when the caller is done (hung up, or waits for the agent to end). */
+static int
+persona_turn(struct sess *s, uint64_t now)
+{
+	const struct reply_audio *ra = &s->p->replies[s->turn];
+	struct turn_result *tr = &s->r->turns[s->turn];
+	struct thought *t = s->th;
+	char cue[2200];
+
+	if (t == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL ||
+		    (ra->n && (t->reply.pcm = malloc(ra->n *
+		    sizeof(*ra->pcm))) == NULL) ||
+		    (ra->ncuts && (t->reply.cuts = malloc(ra->ncuts *
+		    sizeof(*ra->cuts))) == NULL)) {
+			if (t)
+				free(t->reply.pcm);
+			free(t);
+			call_fail(s->r, "out of memory");
+			hang_up(s, "caller");
+			return 2;
+		}
+		if (ra->n)
+			memcpy(t->reply.pcm, ra->pcm, ra->n * sizeof(*ra->pcm));
+		if (ra->ncuts)
+			memcpy(t->reply.cuts, ra->cuts, ra->ncuts *
+			    sizeof(*ra->cuts));
+		t->reply.n = ra->n;
+		t->reply.ncuts = ra->ncuts;
+		t->sc = s->p->sc;
+		t->pst = &s->pst;
+		t->turn = s->turn;
+		if (pthread_create(&t->th, NULL, think, t) != 0) {
+			free(t->reply.pcm);
+			free(t->reply.cuts);
+			free(t);
+			call_fail(s->r, "persona: no thread");
+			hang_up(s, "caller");
+			return 2;
+		}
+		s->th = t;
+		return 0;
+	}
+	if (!atomic_load(&t->done))
+		return 0;
+	snprintf(cue, sizeof(cue), "[%s] %s",
+	    persona_ask_name(persona_ask(t->heard)), t->heard);
+	free(tr->cue);
+	tr->cue = strdup(cue);
+	switch (t->act) {
+	case PA_SAY:
+		if (t->audio == NULL) {
+			call_fail(s->r, "persona: cannot say \"%s\": %s",
+			    t->line, t->err);
+			thought_end(s);
+			hang_up(s, "caller");
+			return 2;
+		}
+		free(s->p->speech[s->turn]);
+		s->p->speech[s->turn] = t->audio;
+		s->p->speech_n[s->turn] = t->audio_n;
+		t->audio = NULL;
+		free(tr->said);
+		tr->said = strdup(t->line);
+		thought_end(s);
+		return 1;
+	case PA_HANGUP:
+		thought_end(s);
+		tr->done = 1;
+		tr->start_ms = tr->end_ms = ms_of(s, now);
+		free(tr->said);
+		tr->said = strdup("(hangs up)");
+		s->turn++;
+		hang_up(s, "caller");
+		return 2;
+	case PA_WAIT:
+	default:
+		thought_end(s);
+		s->ph = PH_AFTER;
+		s->until = now + (uint64_t)s->p->o->hangup_timeout_ms * 1000u;
+		return 2;
+	}
 }

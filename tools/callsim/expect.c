@@ -21,7 +21,8 @@ verdict_check(const struct scenario *sc, struct call_result *r)
 	const struct expect *x = &sc->expect;
 	size_t i;
 
-	for (i = 0; i < sc->nturns && !r->cut_short; i++) {
+	/* a persona says as many lines as the agent asks for */
+	for (i = 0; i < sc->nturns && !r->cut_short && !sc->persona; i++) {
 		if (r->turns[i].done || sc->turns[i].kind == TURN_WAIT ||
 		    sc->turns[i].kind == TURN_HANGUP)
 			continue;
@@ -199,8 +200,12 @@ result_json(const struct scenario *sc, const struct call_result *r)
 			    eval_reprompt(r->turns[i].heard)));
 		if (t == NULL)
 			continue;
-		if (st->text)
-			json_object_set_new(t, "said", json_string(st->text));
+		if (st->text || r->turns[i].said)
+			json_object_set_new(t, "said", json_string(st->text ?
+			    st->text : r->turns[i].said));
+		if (r->turns[i].cue)
+			json_object_set_new(t, "cue", json_string(
+			    r->turns[i].cue));
 		json_object_set_new(t, "heard", json_string(r->turns[i].heard ?
 		    r->turns[i].heard : ""));
 		json_array_append_new(turns, t);
@@ -246,9 +251,11 @@ result_print(FILE *f, const struct scenario *sc, const struct call_result *r)
 			    tr->done ? "" : "  (not reached)");
 			break;
 		case TURN_SAY:
+			if (st->text == NULL && tr->said == NULL)
+				continue;       /* a persona's unused turn */
 			fprintf(f, "   caller   %s%s%s\n", st->barge_in ?
-			    "(barge-in) " : "", st->text, tr->done ? "" :
-			    "  (not reached)");
+			    "(barge-in) " : "", st->text ? st->text :
+			    tr->said, tr->done ? "" : "  (not reached)");
 			break;
 		}
 		if (tr->bargein_ms >= 0)

@@ -2,7 +2,8 @@
 # Links speech/: the flite engine (SPEECH_TTS) for the caller's voice, the
 # decoder and LM builder (SPEECH_STT) under ear.c for hearing the agent,
 # and the agent's templates (SPEECH_LINES) for what it expects to hear.
-CALLSIM_CORE = tools/callsim/scenario.c tools/callsim/playout.c \
+CALLSIM_CORE = tools/callsim/scenario.c tools/callsim/persona.c \
+               tools/callsim/playout.c \
                tools/callsim/heard.c tools/callsim/cs_twiml.c \
                tools/callsim/eval.c
 # the agent's sentences from its own templates, as the tts-worker speaks them

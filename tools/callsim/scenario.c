@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "clock.h"
+#include "persona.h"
 #include "scenario.h"
 
 static int only_keys(json_t *o, const char *const *keys, const char *where,
@@ -23,11 +24,15 @@ static int parse_turn(json_t *t, size_t i, struct turn *out, char *err,
     size_t errlen);
 static int parse_expect(json_t *e, struct expect *x, char *err,
     size_t errlen);
+static int parse_line(json_t *o, struct line_cond *l, char *err,
+    size_t errlen);
 static int seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static const char *const top_keys[] = { "name", "description", "caller",
-	"to", "now", "turns", "expect", NULL };
+	"to", "now", "turns", "expect", "persona", "line", NULL };
+static const char *const line_keys[] = { "snr_db", "loss_every", "gain_db",
+	"speed", NULL };
 static const char *const caller_keys[] = { "from", "voice", NULL };
 static const char *const turn_keys[] = { "say", "dtmf", "wait_ms", "hangup",
 	"barge_in", "comment", NULL };
@@ -95,6 +100,29 @@ scenario_parse(const char *text, char *err, size_t errlen)
 		goto oom;
 	if (s->to == NULL && (s->to = strdup("+15555550100")) == NULL)
 		goto oom;
+	s->line.speed = 1.0;
+	if ((t = json_object_get(root, "line")) != NULL &&
+	    parse_line(t, &s->line, err, errlen))
+		goto out;
+	if ((t = json_object_get(root, "persona")) != NULL) {
+		if (json_object_get(root, "turns")) {
+			seterr(err, errlen, "give turns or a persona, not both");
+			goto out;
+		}
+		if ((s->persona = persona_parse(t, err, errlen)) == NULL)
+			goto out;
+		if (json_is_string(json_object_get(t, "class")) && (s->klass =
+		    strdup(json_string_value(json_object_get(t, "class")))) ==
+		    NULL)
+			goto oom;
+		s->nturns = PERSONA_MAX_TURNS;
+		if ((s->turns = calloc(s->nturns, sizeof(*s->turns))) == NULL)
+			goto oom;
+		for (i = 0; i < s->nturns; i++)
+			s->turns[i].barge_in = (long)i ==
+			    s->persona->barge_turn;
+		goto expect;
+	}
 	turns = json_object_get(root, "turns");
 	if (!json_is_array(turns) || json_array_size(turns) == 0) {
 		seterr(err, errlen, "turns: missing or empty");
@@ -107,6 +135,7 @@ scenario_parse(const char *text, char *err, size_t errlen)
 		if (parse_turn(t, i, &s->turns[i], err, errlen))
 			goto out;
 	}
+expect:
 	if ((t = json_object_get(root, "expect")) != NULL &&
 	    parse_expect(t, &s->expect, err, errlen))
 		goto out;
@@ -176,6 +205,8 @@ scenario_free(struct scenario *s)
 	free(s->to);
 	free(s->voice);
 	free(s->now);
+	persona_free(s->persona);
+	free(s->klass);
 	for (i = 0; i < s->nturns; i++) {
 		free(s->turns[i].text);
 		free(s->turns[i].audio);
@@ -454,4 +485,43 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* "line": {"snr_db", "loss_every", "gain_db", "speed"}, each optional. */
+static int
+parse_line(json_t *o, struct line_cond *l, char *err, size_t errlen)
+{
+	json_t *v;
+
+	if (!json_is_object(o))
+		return seterr(err, errlen, "line: not an object");
+	if (only_keys(o, line_keys, "line", err, errlen))
+		return -1;
+	if ((v = json_object_get(o, "snr_db")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0)
+			return seterr(err, errlen, "line.snr_db: want a "
+			    "number >= 0");
+		l->snr_db = json_number_value(v);
+	}
+	if ((v = json_object_get(o, "loss_every")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return seterr(err, errlen, "line.loss_every: want an "
+			    "integer >= 0");
+		l->loss_every = (int)json_integer_value(v);
+	}
+	if ((v = json_object_get(o, "gain_db")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < -20 ||
+		    json_number_value(v) > 20)
+			return seterr(err, errlen, "line.gain_db: want a "
+			    "number in -20..20");
+		l->gain_db = json_number_value(v);
+	}
+	if ((v = json_object_get(o, "speed")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0.7 ||
+		    json_number_value(v) > 1.3)
+			return seterr(err, errlen, "line.speed: want a "
+			    "number in 0.7..1.3");
+		l->speed = json_number_value(v);
+	}
+	return 0;
 }

@@ -44,6 +44,20 @@ struct expect {
 	size_t nrec_not;
 };
 
+/* Telephone line impairments applied to the caller's audio. */
+struct line_cond {
+	double snr_db;          /* white noise at this SNR, 0: none */
+	int loss_every;         /* drop one 20 ms frame in this many, 0: none */
+	double gain_db;         /* level change */
+	double speed;           /* speaking rate (resampled), 1: as made */
+};
+
+struct persona;
+
+/* A persona call's turns: filled as the call goes (text NULL until the
+ * caller decides what to say). */
+#define PERSONA_MAX_TURNS 16
+
 struct scenario {
 	char *name;
 	char *from;
@@ -53,6 +67,10 @@ struct scenario {
 	struct turn *turns;
 	size_t nturns;
 	struct expect expect;
+	struct persona *persona;        /* a listening caller, or NULL */
+	char *klass;                    /* persona.class: the population's
+					   class of this call, or NULL */
+	struct line_cond line;
 };
 
 /* Parse a scenario from JSON text / a file.  NULL on error with the reason

@@ -6,6 +6,7 @@
  * engines are used under a lock: synthesis happens before a call is
  * dialled and decoding after it ends, so no call's 20 ms clock waits here.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "mulaw.h"
 #include "ear.h"
 #include "speech/tts_engine.h"
+#include "scenario.h"
 #include "voice.h"
 
 struct pcmbuf {
@@ -147,5 +149,69 @@ collect(void *arg, const int16_t *pcm, size_t n)
 	}
 	memcpy(b->s + b->n, pcm, n * sizeof(*pcm));
 	b->n += n;
+	return 0;
+}
+
+int
+voice_line(const struct line_cond *l, unsigned seed, uint8_t **u, size_t *n)
+{
+	size_t i, m, frames, lost0;
+	double g, sig = 0, rms, sd, pos, f, u1, u2, x;
+	long nvoiced = 0;
+	int16_t *in, *out;
+	uint8_t *enc;
+
+	if (l->snr_db == 0 && l->loss_every == 0 && l->gain_db == 0 &&
+	    l->speed == 1.0)
+		return 0;
+	if ((in = malloc(*n * sizeof(*in))) == NULL)
+		return -1;
+	for (i = 0; i < *n; i++)
+		in[i] = fd_ulaw_decode((*u)[i]);
+	m = l->speed > 0 ? (size_t)((double)*n / l->speed) : *n;
+	frames = (m + FD_FRAME_SAMPLES - 1) / FD_FRAME_SAMPLES;
+	if ((out = calloc(frames * FD_FRAME_SAMPLES, sizeof(*out))) == NULL ||
+	    (enc = malloc(frames * FD_FRAME_SAMPLES)) == NULL) {
+		free(in);
+		free(out);
+		return -1;
+	}
+	g = pow(10.0, l->gain_db / 20.0);
+	for (i = 0; i < m; i++) {       /* rate by linear interpolation */
+		pos = (double)i * l->speed;
+		f = pos - floor(pos);
+		x = (size_t)pos + 1 < *n ? in[(size_t)pos] * (1 - f) +
+		    in[(size_t)pos + 1] * f : in[*n - 1];
+		x *= g;
+		out[i] = (int16_t)(x > 32767 ? 32767 : x < -32768 ? -32768 : x);
+		if (abs(out[i]) > 300) {
+			sig += (double)out[i] * out[i];
+			nvoiced++;
+		}
+	}
+	free(in);
+	if (l->snr_db > 0 && nvoiced > 0) {
+		rms = sqrt(sig / (double)nvoiced);
+		sd = rms / pow(10.0, l->snr_db / 20.0);
+		for (i = 0; i < frames * FD_FRAME_SAMPLES; i++) {
+			u1 = (rand_r(&seed) + 1.0) / ((double)RAND_MAX + 2.0);
+			u2 = (rand_r(&seed) + 1.0) / ((double)RAND_MAX + 2.0);
+			x = out[i] + sd * sqrt(-2 * log(u1)) *
+			    cos(2 * M_PI * u2);
+			out[i] = (int16_t)(x > 32767 ? 32767 :
+			    x < -32768 ? -32768 : x);
+		}
+	}
+	fd_ulaw_encode_buf(out, enc, frames * FD_FRAME_SAMPLES);
+	if (l->loss_every > 0) {
+		lost0 = (size_t)rand_r(&seed) % (size_t)l->loss_every;
+		for (i = lost0; i < frames; i += (size_t)l->loss_every)
+			memset(enc + i * FD_FRAME_SAMPLES, FD_ULAW_SILENCE,
+			    FD_FRAME_SAMPLES);
+	}
+	free(out);
+	free(*u);
+	*u = enc;
+	*n = frames * FD_FRAME_SAMPLES;
 	return 0;
 }
