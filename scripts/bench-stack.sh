@@ -9,14 +9,20 @@
 #     pipeline overhead = v2v - agent "speech end to say" (STT endpoint +
 #     decode + brain + tools) - tts-worker "first audio after say", per
 #     turn, from the daemons' logs (docs: tools/callsim/README.md).
+#  1b. the generated population (tools/population/gen.py, seed 1,
+#     POPULATION_CALLS of them, 300 by default; 3 in SMOKE): listening
+#     callers by class and behaviour, four voices, line impairments;
+#     task completion overall and per class, items the caller gave that
+#     the record lost, actions the caller did not agree to.
 #  2. callsim --load N, N stepped up: the most calls held with v2v p95 <=
 #     1.5 s, no failed call and underruns <= BENCH_UNDERRUN_PCT of frames;
 #     daemons' RSS idle vs. loaded -> rss_mb_per_call.
 #  3. gateway-only stack + callsim --streams N (callsim publishes the
 #     AUDIO_OUT): the most Media Streams with outbound jitter p99 <= 20 ms,
 #     no failed stream and >= 99% of frames delivered.
-# SMOKE=1: four scenarios, two load steps, two stream steps (~2 min).
-# BENCH_PARTS="suite load streams" (default all) runs a subset;
+# SMOKE=1: four scenarios, three generated callers, two load steps, two
+# stream steps (~3 min).
+# BENCH_PARTS="suite population load streams" (default all) runs a subset;
 # BENCH_UNDERRUN_PCT (0.5) is the underrun share tolerated in step 2: on a
 # shared 2-core machine other processes steal the CPU for > 40 ms now and
 # then, so zero is not a measurement of frontdesk.
@@ -48,14 +54,14 @@ rss_kb() {
 	echo $s
 }
 cpu_ticks() { awk '{print $14 + $15}' /proc/"$1"/stat 2>/dev/null || echo 0; }
-parts=${BENCH_PARTS:-suite load streams}
+parts=${BENCH_PARTS:-suite population load streams}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 export BENCH_UNDERRUN_PCT=${BENCH_UNDERRUN_PCT:-0.5}
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get(sys.argv[2], -1))' "$1" "$2" 2>/dev/null || echo -1; }
 
 # ---- 1. scenario suite -------------------------------------------------
 stack_stop
-if part suite || part load; then
+if part suite || part population || part load; then
 # the bench profile's own data, fresh: scenarios book fixed slots, and a
 # previous run's bookings would fail them
 deploy/datastore.sh reset >"$W/reset.log" 2>&1 || { say "datastore reset failed (see $W/reset.log)"; exit 1; }
@@ -144,6 +150,35 @@ print("turn_stt_endpoint_ms_p50", pct(comp_stt, 50))
 print("turn_tts_first_audio_ms_p50", pct(comp_tts, 50))
 PY
 say "suite: $(grep '^scenarios:' "$W/suite.log")"
+fi
+
+# ---- 1b. generated population ------------------------------------------
+if part population; then
+pn=${POPULATION_CALLS:-300}; ppar=${POPULATION_PARALLEL:-6}
+[ "$smoke" = 1 ] && { pn=3; ppar=3; }
+python3 tools/population/gen.py --seed 1 --count "$pn" --out "$W/population" >&2
+say "population: $pn calls, parallel $ppar, load $(loadavg)"
+t0=$(date +%s)
+$CALLSIM --dir "$W/population" --parallel "$ppar" --report "$W/population.json" \
+    --timeout 240 >"$W/population.log" 2>&1
+put population_wall_s $(( $(date +%s) - t0 ))
+python3 - "$W/population.json" >>"$RES" <<'PY'
+import json, sys
+s = (json.load(open(sys.argv[1])).get("summary") or {})
+cls = s.get("classes") or {}
+print("population_calls", s.get("calls", 0))
+print("population_task_completion_pct", round(s.get("task_completion_pct", 0), 1))
+pct = [100.0 * c["passed"] / c["calls"] for c in cls.values() if c.get("calls")]
+print("population_min_class_pct", round(min(pct), 1) if pct else -1)
+for k, c in sorted(cls.items()):
+    if c.get("calls"):
+        print(f"population_class_{k}_pct", round(100.0 * c["passed"] / c["calls"], 1))
+print("population_lost_items", s.get("lost_items", -1))
+print("population_unconfirmed_actions", s.get("unconfirmed_actions", -1))
+for k in ("v2v_ms_p50", "v2v_ms_p95", "misrecognition_pct"):
+    if k in s:
+        print(f"population_{k}", s[k])
+PY
 fi
 
 # ---- 2. concurrent calls through the whole stack ------------------------

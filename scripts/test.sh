@@ -29,13 +29,18 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 want = ["v2v_ms_p50", "v2v_ms_p95", "first_word_ms_p50", "hop_us_p50", "hop_us_p99",
         "wer_pct", "task_completion_pct", "rss_mb_per_call", "media_streams_max",
-        "outbound_calls_per_min", "outbound_claim_to_dial_ms_p50", "outbound_duplicate_calls"]
+        "outbound_calls_per_min", "outbound_claim_to_dial_ms_p50", "outbound_duplicate_calls",
+        "population_calls", "population_task_completion_pct", "population_lost_items",
+        "population_unconfirmed_actions"]
 # -1 means "not measured"; a per-call memory delta slightly below zero is
 # measurement noise (RSS of the whole stack moves by a few hundred kB)
 floor = {"rss_mb_per_call": -0.5}
 bad = [k for k in want
        if not isinstance(d.get(k), (int, float)) or d[k] < floor.get(k, 0)]
 # an idempotency key placed twice is a bug, not a slow run
+# a booking or transfer the caller did not agree to is a bug, not a miss
+if d.get("population_unconfirmed_actions", 0) != 0:
+    bad.append("population_unconfirmed_actions = %s (must be 0)" % d["population_unconfirmed_actions"])
 if d.get("outbound_duplicate_calls", 0) != 0:
     bad.append("outbound_duplicate_calls = %s (must be 0)" % d["outbound_duplicate_calls"])
 if bad:

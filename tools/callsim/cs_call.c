@@ -15,10 +15,13 @@
 #include "expect.h"
 #include "cs_http.h"
 #include "log.h"
+#include "persona.h"
 #include "cs_session.h"
 #include "cs_twiml.h"
 #include "voice.h"
 
+static int synth_lines(const struct scenario *sc, struct session_plan *p,
+    struct call_result *r);
 static int synth_turns(const struct scenario *sc, struct session_plan *p,
     struct call_result *r);
 static int dial(const struct scenario *sc, const struct call_opts *o,
@@ -80,6 +83,9 @@ out:
 		free(p.replies[i].pcm);
 		free(p.replies[i].cuts);
 	}
+	for (i = 0; i < p.nlines; i++)
+		free(p.lines[i].audio);
+	free(p.lines);
 	free(p.speech);
 	free(p.speech_n);
 	free(p.replies);
@@ -168,6 +174,40 @@ call_seed(const struct scenario *sc, size_t i)
 	return h ^ (unsigned)(i * 2654435761u);
 }
 
+/* A persona's lines, each synthesised and put through the line once,
+ * so the caller only has to choose while the call runs. */
+static int
+synth_lines(const struct scenario *sc, struct session_plan *p,
+    struct call_result *r)
+{
+	json_t *lines = persona_lines(sc->persona), *v;
+	struct said_line *l;
+	const char *k;
+	char err[256];
+
+	if ((p->lines = calloc(json_object_size(lines), sizeof(*p->lines))) ==
+	    NULL) {
+		call_fail(r, "out of memory");
+		return -1;
+	}
+	json_object_foreach(lines, k, v) {
+		l = &p->lines[p->nlines++];
+		l->text = json_string_value(v);
+		if (voice_say(sc->voice, l->text, &l->audio, &l->n, err,
+		    sizeof(err)) != 0) {
+			call_fail(r, "persona line %s: cannot synthesise "
+			    "\"%s\": %s", k, l->text, err);
+			return -1;
+		}
+		if (voice_line(&sc->line, call_seed(sc, 100 + p->nlines),
+		    &l->audio, &l->n) != 0) {
+			call_fail(r, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 synth_turns(const struct scenario *sc, struct session_plan *p,
     struct call_result *r)
@@ -175,6 +215,8 @@ synth_turns(const struct scenario *sc, struct session_plan *p,
 	char err[256];
 	size_t i;
 
+	if (sc->persona && synth_lines(sc, p, r) != 0)
+		return -1;
 	for (i = 0; i < sc->nturns; i++) {
 		if (sc->turns[i].kind != TURN_SAY)
 			continue;

@@ -91,9 +91,7 @@ struct thought {
 	pthread_t th;
 	atomic_int done;
 	enum persona_act act;
-	char heard[2048], line[512], err[256];
-	uint8_t *audio;
-	size_t audio_n;
+	char heard[2048], line[512];
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -975,13 +973,6 @@ think(void *arg)
 	    t->heard, sizeof(t->heard));
 	t->act = persona_next(t->sc->persona, t->pst, t->heard, t->line,
 	    sizeof(t->line));
-	if (t->act == PA_SAY && (voice_say(t->sc->voice, t->line, &t->audio,
-	    &t->audio_n, t->err, sizeof(t->err)) != 0 ||
-	    voice_line(&t->sc->line, call_seed(t->sc, t->turn), &t->audio,
-	    &t->audio_n) != 0)) {
-		free(t->audio);
-		t->audio = NULL;
-	}
 	atomic_store(&t->done, 1);
 	return NULL;
 }
@@ -996,7 +987,6 @@ thought_end(struct sess *s)
 	pthread_join(t->th, NULL);
 	free(t->reply.pcm);
 	free(t->reply.cuts);
-	free(t->audio);
 	free(t);
 	s->th = NULL;
 }
@@ -1011,6 +1001,8 @@ persona_turn(struct sess *s, uint64_t now)
 	struct turn_result *tr = &s->r->turns[s->turn];
 	struct thought *t = s->th;
 	char cue[2200];
+	uint8_t *a;
+	size_t i;
 
 	if (t == NULL) {
 		if ((t = calloc(1, sizeof(*t))) == NULL ||
@@ -1054,17 +1046,20 @@ persona_turn(struct sess *s, uint64_t now)
 	tr->cue = strdup(cue);
 	switch (t->act) {
 	case PA_SAY:
-		if (t->audio == NULL) {
-			call_fail(s->r, "persona: cannot say \"%s\": %s",
-			    t->line, t->err);
+		for (i = 0; i < s->p->nlines &&
+		    strcmp(s->p->lines[i].text, t->line); i++)
+			;
+		if (i == s->p->nlines || (a = malloc(s->p->lines[i].n)) ==
+		    NULL) {
+			call_fail(s->r, "persona: cannot say \"%s\"", t->line);
 			thought_end(s);
 			hang_up(s, "caller");
 			return 2;
 		}
+		memcpy(a, s->p->lines[i].audio, s->p->lines[i].n);
 		free(s->p->speech[s->turn]);
-		s->p->speech[s->turn] = t->audio;
-		s->p->speech_n[s->turn] = t->audio_n;
-		t->audio = NULL;
+		s->p->speech[s->turn] = a;
+		s->p->speech_n[s->turn] = s->p->lines[i].n;
 		free(tr->said);
 		tr->said = strdup(t->line);
 		thought_end(s);

@@ -33,6 +33,15 @@ struct session_plan {
 	char signature[64];             /* X-Twilio-Signature of the upgrade */
 	const struct fd_form *params;   /* <Parameter>s -> customParameters */
 	struct reply_audio *replies;    /* [0] greeting, [i+1] after turn i */
+	struct said_line *lines;        /* a persona's lines, spoken */
+	size_t nlines;
+};
+
+/* One of a persona's lines, synthesised before the call is dialled. */
+struct said_line {
+	const char *text;
+	uint8_t *audio;
+	size_t n;
 };
 
 /* Run the stream until either side ends it. */

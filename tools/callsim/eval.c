@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eval.h"
 #include "heard.h"
@@ -147,6 +148,79 @@ eval_call(const struct scenario *sc, const struct call_result *r)
 	return j;
 }
 
+/* The caller said yes to a read-back of a booking. */
+static int
+agreed_booking(const struct call_result *r)
+{
+	size_t k;
+
+	for (k = 0; k + 1 < r->nturns; k++)
+		if (r->turns[k + 1].cue && r->turns[k + 1].said &&
+		    strncmp(r->turns[k + 1].cue, "[confirm]", 9) == 0 &&
+		    strstr(r->turns[k + 1].cue, "book") &&
+		    strncasecmp(r->turns[k + 1].said, "yes", 3) == 0)
+			return 1;
+	return 0;
+}
+
+/* The caller said one of the words the record must contain. */
+static int
+said_any(const struct scenario *sc, const struct call_result *r)
+{
+	size_t k, w;
+
+	for (k = 0; k < r->nturns; k++)
+		for (w = 0; r->turns[k].said && w < sc->expect.nrec_has; w++)
+			if (strcasestr(r->turns[k].said, sc->expect.rec_has[w]))
+				return 1;
+	return 0;
+}
+
+/* A generated population's figures: calls and passes per class
+ * (persona.class), what the caller gave that the record does not hold
+ * (a booking they said yes to, not booked; a message they said, not
+ * kept), and actions
+ * taken that the caller did not agree to (a booking or a transfer the
+ * scenario says must not happen). */
+static void
+population(const struct scenario *const *sc,
+    const struct call_result *const *r, size_t n, json_t **classes,
+    json_int_t *lost, json_int_t *unconfirmed)
+{
+	json_t *c;
+	size_t i, k;
+	const char *f;
+
+	*classes = json_object();
+	*lost = *unconfirmed = 0;
+	for (i = 0; i < n; i++) {
+		if (sc[i] == NULL || r[i] == NULL || sc[i]->klass == NULL ||
+		    *classes == NULL)
+			continue;
+		if ((c = json_object_get(*classes, sc[i]->klass)) == NULL) {
+			c = json_pack("{s:i, s:i}", "calls", 0, "passed", 0);
+			json_object_set_new(*classes, sc[i]->klass, c);
+		}
+		json_object_set_new(c, "calls", json_integer(
+		    json_integer_value(json_object_get(c, "calls")) + 1));
+		json_object_set_new(c, "passed", json_integer(
+		    json_integer_value(json_object_get(c, "passed")) +
+		    (r[i]->nfail == 0)));
+		for (k = 0; k < r[i]->nfail; k++) {
+			f = r[i]->failures[k];
+			if ((strncmp(f, "appointment ", 12) == 0 &&
+			    agreed_booking(r[i])) ||
+			    (strncmp(f, "record_contains", 15) == 0 &&
+			    said_any(sc[i], r[i])))
+				(*lost)++;
+			else if (strncmp(f, "appointments: expected none", 27)
+			    == 0 || strncmp(f, "transferred: expected false",
+			    27) == 0)
+				(*unconfirmed)++;
+		}
+	}
+}
+
 json_t *
 eval_summary(const struct scenario *const *sc,
     const struct call_result *const *r, size_t n)
@@ -156,7 +230,8 @@ eval_summary(const struct scenario *const *sc,
 	unsigned long passed = 0, misses = 0, replies = 0, bargeins = 0;
 	unsigned long tcalls = 0, terr = 0, clears = 0, underruns = 0;
 	unsigned long turns = 0, noreply = 0, frames_rx = 0;
-	json_t *m, *x, *out;
+	json_t *m, *x, *out, *classes;
+	json_int_t lost, unconfirmed;
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
@@ -194,6 +269,7 @@ eval_summary(const struct scenario *const *sc,
 		frames_rx += r[i]->media_rx;
 		json_decref(m);
 	}
+	population(sc, r, n, &classes, &lost, &unconfirmed);
 	out = json_pack("{s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I}",
 	    "calls", (json_int_t)n, "passed", (json_int_t)passed,
@@ -209,8 +285,17 @@ eval_summary(const struct scenario *const *sc,
 	    "tool_errors", (json_int_t)terr,
 	    "underruns", (json_int_t)underruns,
 	    "v2v_samples", (json_int_t)v2v.n);
-	if (out == NULL)
+	if (out == NULL) {
+		json_decref(classes);
 		goto done;
+	}
+	if (json_object_size(classes)) {
+		json_object_set_new(out, "classes", classes);
+		json_object_set_new(out, "lost_items", json_integer(lost));
+		json_object_set_new(out, "unconfirmed_actions",
+		    json_integer(unconfirmed));
+	} else
+		json_decref(classes);
 	json_object_set_new(out, "frames_rx", json_integer((json_int_t)
 	    frames_rx));
 	json_object_set_new(out, "misrecognition_pct", json_real(replies ?

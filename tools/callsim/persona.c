@@ -24,6 +24,7 @@ static const struct cue cues[] = {
 	{ ASK_OPEN, "help you today" },
 	{ ASK_OPEN, "help you with that" },
 	{ ASK_OPEN, "which would you like" },
+	{ ASK_OPEN, "which would you prefer" },
 	{ ASK_OPEN, "would you like to change" },
 	{ ASK_OPEN, "person or leave a message" },
 	{ ASK_NAME, "your name" },
@@ -79,13 +80,16 @@ static const struct cue cues[] = {
 	{ ASK_CONFIRM, "would you like me to" },
 	{ ASK_CONFIRM, "do you want me to" },
 	{ ASK_CONFIRM, "is it urgent" },
-	{ ASK_CONFIRM, "which would you prefer" },
 	{ ASK_CONFIRM, "go ahead" },
 	{ ASK_CONFIRM, "just to confirm" },
+	{ ASK_CONFIRM, "book it" },
+	{ ASK_CONFIRM, "book that" },
 	{ ASK_CONFIRM, "may i speak with" },
 	{ ASK_ANYTHING_ELSE, "anything else" },
 	{ ASK_REPEAT, "still there" },
 	{ ASK_REPEAT, "say that again" },
+	{ ASK_REPEAT, "that again" },
+	{ ASK_REPEAT, "come again" },
 	{ ASK_BYE, "goodbye" },
 	{ ASK_BYE, "have a great day" },
 	{ ASK_BYE, "have a good day" },
@@ -204,6 +208,12 @@ last_cue(const struct cue *c, size_t nc, const char *heard)
 		}
 	}
 	return best;
+}
+
+json_t *
+persona_lines(const struct persona *p)
+{
+	return p->lines;
 }
 
 enum ask

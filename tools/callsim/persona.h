@@ -61,6 +61,8 @@ enum persona_act {
 /* Parse a "persona" object.  NULL with err on a bad field. */
 struct persona *persona_parse(json_t *o, char *err, size_t errlen);
 void persona_free(struct persona *p);
+/* The persona's lines: ask name -> text (borrowed). */
+json_t *persona_lines(const struct persona *p);
 
 /* The ask in a heard agent reply (lower-case words, as the ear writes
  * them): the one whose cue stands last in the reply, since a reply ends
