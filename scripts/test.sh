@@ -9,17 +9,23 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 cd "$top"
 lp=0; lf=0
+# how long each part took, on stderr and in $BUILD/test-times.txt, so the
+# CI budget can be watched part by part
+t_last=$(date +%s); : >"$BUILD/test-times.txt"
+took() { local now; now=$(date +%s); echo "test: $1 took $((now - t_last)) s" | tee -a "$BUILD/test-times.txt" >&2; t_last=$now; }
 if scripts/check-layers.sh; then lp=1; else lf=1; fi
 if scripts/format-check.sh; then lp=$((lp + 1)); else lf=$((lf + 1)); fi
 scripts/run-unit.sh "$BUILD" "$@" | tee "$BUILD/unit.log"
 urc=${PIPESTATUS[0]}
 up=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$BUILD/unit.log")
 uf=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$BUILD/unit.log")
+took unit
 tests/e2e/run.sh | tee "$BUILD/e2e.log"
 erc=${PIPESTATUS[0]}
 ep=$(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$BUILD/e2e.log")
 ef=$(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$BUILD/e2e.log")
 [ $erc -ne 0 ] && [ "${ef:-0}" = 0 ] && ef=1
+took e2e
 # the benchmarks are too slow and noisy for a test, but a reduced run keeps
 # them working: it must produce every headline metric as a number
 bp=0; bf=0
@@ -52,6 +58,7 @@ then
 else
 	bf=1; echo "bench smoke FAIL (see $BUILD/bench-smoke.log)"; tail -20 "$BUILD/bench-smoke.log"
 fi
+took "bench smoke"
 # every fuzz target briefly from its seed corpus (make faults runs them
 # longer): passes iff none crashes
 zp=0; zf=0
@@ -60,6 +67,7 @@ if tests/fuzz/run.sh "${FUZZ_SECONDS:-6}" >"$BUILD/fuzz-smoke.log" 2>&1; then
 else
 	zf=1; echo "fuzz smoke FAIL (see $BUILD/fuzz-smoke.log)"; tail -20 "$BUILD/fuzz-smoke.log"
 fi
+took "fuzz smoke"
 # the fault suite's short version (make faults runs it all): kills
 # mid-call, a PostgreSQL outage, a short soak; passes iff every part does
 # and its report has nothing lost or duplicated
@@ -69,6 +77,7 @@ if tests/faults/run.sh --short >"$BUILD/faults-smoke.log" 2>&1; then
 else
 	ff=1; echo "faults smoke FAIL (see $BUILD/faults-smoke.log)"; tail -20 "$BUILD/faults-smoke.log"
 fi
+took "faults smoke"
 p=$(( lp + ${up:-0} + ${ep:-0} + bp + zp + fp )); f=$(( lf + ${uf:-0} + ${ef:-0} + bf + zf + ff ))
 [ $urc -ne 0 ] && [ $f = 0 ] && f=1
 echo "$p passed, $f failed"
