@@ -31,6 +31,7 @@
 #include "log.h"
 #include "outbound.h"
 #include "rpc.h"
+#include "recording.h"
 #include "twiml.h"
 
 struct gw_cfg gw_cfg;
@@ -91,6 +92,14 @@ static const struct fd_cfg_opt opts[] = {
 	{ "gateway.instance", FD_CFG_STR, gw_cfg.instance,
 	    sizeof(gw_cfg.instance), "", 0, 0, "FRONTDESK_GATEWAY_INSTANCE" },
 	{ "gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+	/* call recordings (recording.c); recording.disclosure is the
+	 * agent's */
+	{ "recording.enabled", FD_CFG_BOOL, &gw_cfg.recording, 0, "true", 0, 0,
+	    NULL },
+	{ "recording.keep_audio", FD_CFG_BOOL, &gw_cfg.keep_audio, 0, "true",
+	    0, 0, NULL },
+	{ "recording.dir", FD_CFG_STR, gw_cfg.recording_dir,
+	    sizeof(gw_cfg.recording_dir), "", 0, 0, "FRONTDESK_RECORDING_DIR" },
 	/* the caller id of outbound calls the scheduler leaves without one */
 	{ "business.phone", FD_CFG_STR, gw_cfg.business_phone,
 	    sizeof(gw_cfg.business_phone), "", 0, 0, NULL },
@@ -111,6 +120,7 @@ static void *bus_main(void *arg);
 static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
+static void start_recording(void);
 static void lws_log(int level, const char *line);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
     const struct fd_bus_peer *p, uint64_t old_instance);
@@ -236,6 +246,7 @@ main(int argc, char **argv)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
 	if (http_start() != 0 || carrier_start() != 0)
 		fatalx("cannot start worker threads");
+	start_recording();
 
 	memset(&info, 0, sizeof(info));
 	info.port = gw_cfg.listen_port;
@@ -290,6 +301,7 @@ main(int argc, char **argv)
 	pthread_join(restart_thr, NULL);
 	http_stop();
 	carrier_stop();
+	rec_stop();
 	lws_context_destroy(gw_ctx);
 	gw_ctx = NULL;
 	fd_rpc_close(&gw_crm);
@@ -510,4 +522,28 @@ lws_log(int level, const char *line)
 		log_err(NULL, "lws: %.*s", (int)n, line);
 	else
 		log_warnx(NULL, "lws: %.*s", (int)n, line);
+}
+
+/* Recording on (and its audio kept): open recording.dir, recover what a
+ * crashed run left open.  A directory that cannot be used leaves calls
+ * unrecorded rather than refusing them. */
+static void
+start_recording(void)
+{
+	char dir[600], err[700];
+	const char *var;
+
+	if (!gw_cfg.recording || !gw_cfg.keep_audio) {
+		log_info(NULL, "recording %s", gw_cfg.recording ? "on, audio not "
+		    "kept (transcripts only)" : "off");
+		return;
+	}
+	if (gw_cfg.recording_dir[0])
+		snprintf(dir, sizeof(dir), "%s", gw_cfg.recording_dir);
+	else if ((var = getenv("FRONTDESK_VAR")) != NULL && *var)
+		snprintf(dir, sizeof(dir), "%s/recordings", var);
+	else
+		snprintf(dir, sizeof(dir), "/var/lib/frontdesk/recordings");
+	if (rec_start(dir, gw_instance, err, sizeof(err)) != 0)
+		log_err(NULL, "calls are not recorded: %s", err);
 }
