@@ -121,6 +121,8 @@ static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
 static void start_recording(void);
+static void report_recording(const char *call_id, const char *path,
+    double dur, long long bytes);
 static void lws_log(int level, const char *line);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
     const struct fd_bus_peer *p, uint64_t old_instance);
@@ -524,6 +526,41 @@ lws_log(int level, const char *line)
 		log_warnx(NULL, "lws: %.*s", (int)n, line);
 }
 
+/* A closed recording goes on the call record (crm-tools call_recording,
+ * spooled there while PostgreSQL is down); retried while crm-tools does
+ * not answer (the recording thread waits, the calls do not). */
+static void
+report_recording(const char *call_id, const char *path, double dur,
+    long long bytes)
+{
+	const char *code;
+	json_t *rep;
+	int i, rv;
+
+	for (i = 0; i < 6; i++) {
+		rep = NULL;
+		rv = fd_rpc_tool(&gw_crm, call_id, "call_recording",
+		    json_pack("{s:s, s:f, s:I}", "path", path, "duration_s", dur,
+		    "bytes", (json_int_t)bytes), NULL, &rep, 3000);
+		code = rv == 0 ? json_string_value(json_object_get(rep,
+		    "code")) : NULL;
+		if (rv == 0 && (json_is_true(json_object_get(rep, "ok")) ||
+		    (code && strcmp(code, "not_found") == 0 && i >= 2) ||
+		    (code && strcmp(code, "bad_args") == 0))) {
+			if (!json_is_true(json_object_get(rep, "ok")))
+				log_warnx(call_id, "recording %s not on the call "
+				    "record: %s", path, code);
+			json_decref(rep);
+			return;
+		}
+		json_decref(rep);
+		if (fd_stop)
+			break;
+		sleep(1u << i);
+	}
+	log_err(call_id, "recording %s: crm-tools did not take it", path);
+}
+
 /* Recording on (and its audio kept): open recording.dir, recover what a
  * crashed run left open.  A directory that cannot be used leaves calls
  * unrecorded rather than refusing them. */
@@ -544,6 +581,7 @@ start_recording(void)
 		snprintf(dir, sizeof(dir), "%s/recordings", var);
 	else
 		snprintf(dir, sizeof(dir), "/var/lib/frontdesk/recordings");
-	if (rec_start(dir, gw_instance, err, sizeof(err)) != 0)
+	if (rec_start(dir, gw_instance, report_recording, err,
+	    sizeof(err)) != 0)
 		log_err(NULL, "calls are not recorded: %s", err);
 }

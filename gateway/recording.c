@@ -1,8 +1,8 @@
 /*
  * recording.c - call recordings (see recording.h): the per-call window of
  * 20 ms slots on the media threads, the writer thread that owns the
- * files, and the report to crm-tools (call_recording) on a thread of its
- * own, since crm-tools may be slow.
+ * files, and the report of each closed recording on a thread of its own
+ * (the gateway's tells crm-tools, which may be slow).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gateway.h"
 #include "log.h"
+#include "proto/proto.h"
 #include "mulaw.h"
 #include "recording.h"
 #include "workq.h"
@@ -26,8 +26,6 @@
 				   a cut and caller audio arriving late */
 #define REC_CHUNK 25            /* slots per write (0.5 s) */
 #define REC_QUEUE 8192          /* chunks waiting for the writer */
-#define REPORT_TRIES 5
-#define REPORT_TIMEOUT_MS 3000
 
 #define HAS_IN 1
 #define HAS_OUT 2
@@ -74,6 +72,7 @@ struct rec {
 
 static struct workq write_q, report_q;
 static int started;
+static rec_report_fn report_fn;
 #define REC_DIR_MAX 400          /* room for a file name after the dir */
 static char rec_dir_path[REC_DIR_MAX];
 static char open_dir[REC_DIR_MAX + 20];
@@ -105,7 +104,8 @@ mkdir_p(const char *path)
 }
 
 int
-rec_start(const char *dir, const char *instance, char *err, size_t errlen)
+rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
+    char *err, size_t errlen)
 {
 	char real[PATH_MAX];
 	unsigned h = 2166136261u;
@@ -137,6 +137,7 @@ rec_start(const char *dir, const char *instance, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the recording threads");
 		return -1;
 	}
+	report_fn = report_cb;
 	started = 1;
 	recover();
 	log_info(NULL, "recording calls into %s", rec_dir_path);
@@ -146,11 +147,21 @@ rec_start(const char *dir, const char *instance, char *err, size_t errlen)
 void
 rec_stop(void)
 {
+	int i, busy = 1;
+
 	if (!started)
 		return;
+	/* the queued writes first: workq_stop drops what waits */
+	for (i = 0; i < 500 && busy; i++) {
+		pthread_mutex_lock(&write_q.mu);
+		busy = write_q.n > 0;
+		pthread_mutex_unlock(&write_q.mu);
+		if (busy)
+			usleep(10000);
+	}
+	started = 0;
 	workq_stop(&write_q);
 	workq_stop(&report_q);
-	started = 0;
 }
 
 int
@@ -571,36 +582,9 @@ static void
 report_run(struct workq_job *wj)
 {
 	struct report_job *j = (struct report_job *)wj;
-	const char *code;
-	json_t *rep;
-	int i, rv;
 
-	for (i = 0; i < REPORT_TRIES; i++) {
-		rep = NULL;
-		rv = fd_rpc_tool(&gw_crm, j->call_id, "call_recording",
-		    json_pack("{s:s, s:f, s:I}", "path", j->path, "duration_s",
-		    j->duration_s, "bytes", (json_int_t)j->bytes), NULL, &rep,
-		    REPORT_TIMEOUT_MS);
-		if (rv == 0 && json_is_true(json_object_get(rep, "ok"))) {
-			json_decref(rep);
-			free(j);
-			return;
-		}
-		code = rv == 0 ? json_string_value(json_object_get(rep,
-		    "code")) : NULL;
-		if (code && strcmp(code, "not_found") == 0 && i >= 2) {
-			/* no call record to hang it on (the agent never
-			 * opened one): the file stays, unreferenced */
-			log_warnx(j->call_id, "recording: no call record for "
-			    "%s", j->path);
-			json_decref(rep);
-			free(j);
-			return;
-		}
-		json_decref(rep);
-		sleep(1u << i);
-	}
-	log_err(j->call_id, "recording: crm-tools did not take %s", j->path);
+	if (report_fn)
+		report_fn(j->call_id, j->path, j->duration_s, j->bytes);
 	free(j);
 }
 

@@ -32,11 +32,16 @@
 
 struct rec;
 
+/* A closed recording (path: the stereo WAV), told to whoever keeps the
+ * call record; runs on a thread of its own and may block. */
+typedef void (*rec_report_fn)(const char *call_id, const char *path,
+    double duration_s, long long bytes);
+
 /* Open (creating) dir, start the writer and recover what a crashed run of
  * this gateway instance left open.  0, or -1 with err filled. */
-int rec_start(const char *dir, const char *instance, char *err,
-    size_t errlen);
-/* Write what is queued, then stop the writer. */
+int rec_start(const char *dir, const char *instance, rec_report_fn report,
+    char *err, size_t errlen);
+/* Write what is queued (up to 5 s), then stop the writer. */
 void rec_stop(void);
 /* The final path of a call's recording (mixed: the mono track): 0, or -1
  * for a call id that is not one (no path is made from it). */
