@@ -238,22 +238,25 @@ tool_call_end(struct crm_ctx *c)
 	p[6] = r[1];
 	p[7] = r[2];
 	p[8] = r[3];
-	res = crm_qjson(c, "WITH e AS (UPDATE calls SET ended_at = "
-	    "coalesce(ended_at, to_timestamp($3::bigint), now()), end_reason = "
-	    "coalesce(end_reason, $2) WHERE call_sid = $1 RETURNING call_sid, "
-	    "greatest(extract(epoch FROM ended_at - started_at), 0) AS d, "
-	    "telephony_min), u AS (SELECT call_sid, d, ceil(d / 60.0) AS tm, "
-	    "round(d::numeric, 1) AS ss FROM e WHERE telephony_min IS NULL), "
-	    "p AS (SELECT call_sid, tm, ss, tm * $6::float8 AS tu, ss / 60.0 * "
-	    "$7::float8 AS su, $4::bigint / 1000.0 * $8::float8 AS xu, "
-	    "$5::bigint / 1000.0 * $9::float8 AS lu FROM u), w AS (UPDATE calls "
-	    "x SET telephony_min = p.tm, stt_s = p.ss, tts_chars = $4::bigint, "
-	    "llm_tokens = $5::bigint, telephony_usd = p.tu, stt_usd = p.su, "
-	    "tts_usd = p.xu, llm_usd = p.lu, cost_usd = p.tu + p.su + p.xu + "
-	    "p.lu FROM p WHERE x.call_sid = p.call_sid RETURNING 1) "
-	    "SELECT json_build_object('call_sid', call_sid, 'duration_s', "
-	    "round(d)::int, 'priced', (SELECT count(*) FROM w) > 0) FROM e",
-	    9, p);
+	/* one UPDATE: two of one row in a statement would lose one */
+	res = crm_qjson(c, "UPDATE calls c SET ended_at = coalesce(c.ended_at, "
+	    "to_timestamp($3::bigint), now()), end_reason = coalesce("
+	    "c.end_reason, $2), telephony_min = coalesce(c.telephony_min, "
+	    "x.tm), stt_s = coalesce(c.stt_s, round(x.d, 1)), tts_chars = "
+	    "coalesce(c.tts_chars, $4::bigint), llm_tokens = coalesce("
+	    "c.llm_tokens, $5::bigint), telephony_usd = coalesce("
+	    "c.telephony_usd, x.tm * $6::numeric), stt_usd = coalesce("
+	    "c.stt_usd, x.d / 60 * $7::numeric), tts_usd = coalesce(c.tts_usd, "
+	    "$4::bigint / 1000.0 * $8::numeric), llm_usd = coalesce(c.llm_usd, "
+	    "$5::bigint / 1000.0 * $9::numeric), cost_usd = coalesce("
+	    "c.cost_usd, x.tm * $6::numeric + x.d / 60 * $7::numeric + "
+	    "$4::bigint / 1000.0 * $8::numeric + $5::bigint / 1000.0 * "
+	    "$9::numeric) FROM (SELECT call_sid, d, ceil(d / 60) AS tm FROM "
+	    "(SELECT call_sid, greatest(extract(epoch FROM coalesce(ended_at, "
+	    "to_timestamp($3::bigint), now()) - started_at), 0)::numeric AS d "
+	    "FROM calls WHERE call_sid = $1) y) x WHERE c.call_sid = x.call_sid "
+	    "RETURNING json_build_object('call_sid', c.call_sid, 'duration_s', "
+	    "round(x.d)::int, 'cost_usd', round(c.cost_usd, 4))", 9, p);
 	return res;
 }
 
