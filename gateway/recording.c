@@ -411,9 +411,19 @@ rec_close(struct rec *r, uint64_t end_us)
 	flush_chunk(r);
 	pthread_mutex_unlock(&r->mu);
 	if ((j = job_new(JOB_CLOSE, r->f, 0)) == NULL || push(&j->j) != 0) {
-		/* the files stay open/ and are recovered at the next start */
-		log_err(r->f->call_id, "recording: cannot queue its close");
+		/* the files stay in open/ and are recovered at the next start */
+		if (started)
+			log_err(r->f->call_id, "recording: cannot queue its "
+			    "close");
 		free(j);
+		if (!started) {
+			/* stopped: no job of the writer refers to it any more */
+			if (r->f->fd[0] >= 0)
+				close(r->f->fd[0]);
+			if (r->f->fd[1] >= 0)
+				close(r->f->fd[1]);
+			free(r->f);
+		}
 	}
 	pthread_mutex_destroy(&r->mu);
 	free(r);
