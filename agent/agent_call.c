@@ -417,9 +417,11 @@ core_say(void *arg, const char *text, int close)
 		log_warnx(id_of(c), "say after the call was ended: \"%s\"", text);
 		return;
 	}
-	/* recording disclosed before anything else is said (both brains'
-	 * greetings come through here) */
-	if (!c->disclosed && agent_cfg.recording && agent_cfg.disclosure[0]) {
+	/* recording disclosed before anything else is said on the call
+	 * (both brains' greetings come through here; a call a restarted
+	 * agent resumed has said things already) */
+	if (!c->disclosed && c->next_utt == 0 && agent_cfg.recording &&
+	    agent_cfg.disclosure[0]) {
 		char *both;
 
 		c->disclosed = 1;

@@ -34,6 +34,8 @@ static char rundir[64], conf_path[128], llm_conf_path[128], agent_bin[512];
 static const char *agent_conf;          /* the config start_agent uses */
 static struct fd_bus gw, stt, tts, out;
 static struct fd_rpc_server *crm;
+/* recording.disclosure in the agent's config */
+#define DISCLOSURE "This call is recorded."
 static pid_t agent_pid, redis_pid, peer_pid;
 static int peer_port;
 static const char *program_path;
@@ -310,6 +312,8 @@ test_booking_call(void **state)
 	(void)state;
 	start_call(call, "+15555550123");
 	assert_non_null(strstr(said, "Am I speaking with John?"));
+	/* the call is recorded: the greeting says so first */
+	assert_true(strncmp(said, DISCLOSURE " ", strlen(DISCLOSURE) + 1) == 0);
 	assert_int_equal(count_records(call, "call_begin", "from",
 	    "+15555550123"), 1);
 	/* two segments, both heard */
@@ -485,7 +489,8 @@ write_conf(const char *path, const char *brain)
 	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
 	    "agent: { %s workers = 2; idle_prompt_ms = 1000; "
 	    "idle_hangup_ms = 1000; hangup_safety_ms = 3000; "
-	    "bargein_min_speech_ms = 250; };\n", rundir, brain);
+	    "bargein_min_speech_ms = 250; };\n"
+	    "recording: { disclosure = \"" DISCLOSURE "\"; };\n", rundir, brain);
 	fclose(f);
 }
 

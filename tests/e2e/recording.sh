@@ -4,7 +4,9 @@
 # has a recording whose WAV lasts as long as the call, fetched with Range
 # requests as a browser's player does (206, Content-Range, 416), both
 # tracks; its turns carry times (and the caller's a confidence), the
-# call a cost; without the token the recording is 401.  Then one more call
+# call a cost; without the token the recording is 401.  A call whose
+# gateway is killed mid-call gets its recording at the gateway's restart
+# (recovered from the open files).  Then one more call
 # is aged past privacy.retention_days and the scheduler restarted (it
 # sweeps at start): that record answers 404 and its files are gone.
 # Prints "recording ok|FAIL ..." lines and "recording: P passed, F failed".
@@ -126,6 +128,52 @@ PY
 else
 	bad "turns/cost: $out"
 fi
+
+# a gateway killed mid-call: the next run repairs the open files and puts
+# the recording (up to the last half second written) on the record
+gpid=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
+$CALLSIM --scenario tests/e2e/booking.json >"$T/cut.log" 2>&1 &
+simpid=$!
+cut=""
+for i in $(seq 1 100); do
+	cut=$(psqlq "select call_sid from calls where ended_at is null and gateway is not null order by started_at desc limit 1" 2>/dev/null)
+	[ -n "$cut" ] && break
+	sleep 0.1
+done
+if [ -n "$cut" ] && [ -n "$gpid" ]; then
+	sleep 4
+	kill -KILL "$gpid"
+	for i in $(seq 1 100); do
+		sleep 0.1
+		new=$(cat "$FRONTDESK_VAR/sv/gateway.pid" 2>/dev/null)
+		[ -n "$new" ] && [ "$new" != "$gpid" ] && kill -0 "$new" 2>/dev/null && break
+	done
+	wait_healthy
+	for i in $(seq 1 100); do
+		apicurl -s "$GW/api/v1/calls/$cut" >"$T/cut.json"
+		python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("recording") else 1)' "$T/cut.json" 2>/dev/null && break
+		sleep 0.2
+	done
+	if out=$(apicurl -s "$GW/api/v1/calls/$cut/recording.wav" | python3 -c '
+import json, struct, sys
+h = sys.stdin.buffer.read()
+rec = json.load(open(sys.argv[1]))["recording"]
+assert rec, "no recording on the record"
+assert h[:4] == b"RIFF" and h[8:12] == b"WAVE", h[:12]
+data = struct.unpack("<I", h[40:44])[0]
+assert len(h) == 44 + data and struct.unpack("<I", h[4:8])[0] == 36 + data, (len(h), data)
+secs = data / 32000
+assert 2.0 <= secs <= 8 and abs(secs - rec["duration_s"]) < 0.05, (secs, rec)
+print(round(secs, 1))' "$T/cut.json"); then
+		ok "gateway killed mid-call: its recording recovered at restart, a valid WAV of $out s on the record"
+	else
+		bad "gateway killed mid-call: $out"
+	fi
+else
+	bad "gateway kill: no call in progress"
+fi
+kill "$simpid" 2>/dev/null
+wait "$simpid" 2>/dev/null
 
 # retention: a call older than privacy.retention_days goes with its files
 if $CALLSIM --scenario tests/scenarios/41-address-and-price.json --json >"$T/old.json" 2>"$T/old.log"; then
