@@ -121,7 +121,7 @@ static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
 static void start_recording(void);
-static void report_recording(const char *call_id, const char *path,
+static int report_recording(const char *call_id, const char *path,
     double dur, long long bytes);
 static void lws_log(int level, const char *line);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
@@ -528,8 +528,9 @@ lws_log(int level, const char *line)
 
 /* A closed recording goes on the call record (crm-tools call_recording,
  * spooled there while PostgreSQL is down); retried while crm-tools does
- * not answer (the recording thread waits, the calls do not). */
-static void
+ * not answer (the recording thread waits, the calls do not), and at the
+ * next start if it never does. */
+static int
 report_recording(const char *call_id, const char *path, double dur,
     long long bytes)
 {
@@ -551,7 +552,7 @@ report_recording(const char *call_id, const char *path, double dur,
 				log_warnx(call_id, "recording %s not on the call "
 				    "record: %s", path, code);
 			json_decref(rep);
-			return;
+			return 0;
 		}
 		json_decref(rep);
 		if (fd_stop)
@@ -559,6 +560,7 @@ report_recording(const char *call_id, const char *path, double dur,
 		sleep(1u << i);
 	}
 	log_err(call_id, "recording %s: crm-tools did not take it", path);
+	return -1;
 }
 
 /* Recording on (and its audio kept): open recording.dir, recover what a

@@ -71,6 +71,7 @@ struct rec {
 };
 
 static struct workq write_q, report_q;
+static int16_t ulaw_pcm[256];           /* mu-law byte -> sample */
 static int started;
 static rec_report_fn report_fn;
 #define REC_DIR_MAX 400          /* room for a file name after the dir */
@@ -110,7 +111,12 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
 	char real[PATH_MAX];
 	unsigned h = 2166136261u;
 	const char *s;
+	int i;
 
+	if (started) {
+		snprintf(err, errlen, "recording already started");
+		return -1;
+	}
 	if (mkdir_p(dir) != 0 || realpath(dir, real) == NULL) {
 		snprintf(err, errlen, "recording.dir %s: %s", dir,
 		    strerror(errno));
@@ -137,6 +143,8 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
 		snprintf(err, errlen, "cannot start the recording threads");
 		return -1;
 	}
+	for (i = 0; i < 256; i++)
+		ulaw_pcm[i] = fd_ulaw_decode((uint8_t)i);
 	report_fn = report_cb;
 	started = 1;
 	recover();
@@ -144,23 +152,32 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
 	return 0;
 }
 
-void
-rec_stop(void)
+/* Wait (up to 5 s) until q has nothing waiting. */
+static void
+drain(struct workq *q)
 {
 	int i, busy = 1;
 
-	if (!started)
-		return;
-	/* the queued writes first: workq_stop drops what waits */
 	for (i = 0; i < 500 && busy; i++) {
-		pthread_mutex_lock(&write_q.mu);
-		busy = write_q.n > 0;
-		pthread_mutex_unlock(&write_q.mu);
+		pthread_mutex_lock(&q->mu);
+		busy = q->n > 0;
+		pthread_mutex_unlock(&q->mu);
 		if (busy)
 			usleep(10000);
 	}
+}
+
+void
+rec_stop(void)
+{
+	if (!started)
+		return;
+	/* what waits first (up to 5 s each): workq_stop drops it; the
+	 * writer's last closes queue their reports */
+	drain(&write_q);
 	started = 0;
 	workq_stop(&write_q);
+	drain(&report_q);
 	workq_stop(&report_q);
 }
 
@@ -297,9 +314,8 @@ commit_to(struct rec *r, uint64_t upto)
 		mx = r->chunk->pcm + REC_CHUNK * 2 * REC_FRAME +
 		    r->chunk->slots * REC_FRAME;
 		for (i = 0; i < REC_FRAME; i++) {
-			a = r->has[k] & HAS_IN ? fd_ulaw_decode(r->in[k][i]) : 0;
-			b = r->has[k] & HAS_OUT ? fd_ulaw_decode(r->out[k][i]) :
-			    0;
+			a = r->has[k] & HAS_IN ? ulaw_pcm[r->in[k][i]] : 0;
+			b = r->has[k] & HAS_OUT ? ulaw_pcm[r->out[k][i]] : 0;
 			st[2 * i] = a;
 			st[2 * i + 1] = b;
 			sum = a + b;
@@ -447,8 +463,9 @@ patch_header(struct rec_file *f, int i)
 	uint8_t h[REC_WAV_HDR];
 
 	rec_wav_header(h, i == 0 ? 2 : 1, f->data[i]);
-	if (f->fd[i] >= 0 && (pwrite(f->fd[i], h + 4, 4, 4) != 4 ||
-	    pwrite(f->fd[i], h + 40, 4, 40) != 4))
+	/* both sizes in one write: bytes 4 (RIFF) to 43 (data) */
+	if (f->fd[i] >= 0 && pwrite(f->fd[i], h + 4, REC_WAV_HDR - 4, 4) !=
+	    REC_WAV_HDR - 4)
 		file_fail(f, i, "header write failed");
 }
 
@@ -588,23 +605,43 @@ report(const char *call_id, const char *path, double dur, long long bytes)
 		report_discard(&j->j);
 }
 
+/* A report that could not be made: the files go back to open/, so the
+ * next start reports them. */
+static void
+report_later(struct report_job *j, const char *why)
+{
+	char final[PATH_MAX], part[PATH_MAX];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (rec_path(j->call_id, i, final, sizeof(final)) == 0) {
+			part_path(j->call_id, i, part, sizeof(part));
+			if (rename(final, part) != 0 && errno != ENOENT)
+				log_warn(j->call_id, "recording: %s", final);
+		}
+	log_warnx(j->call_id, "recording %s not reported (%s): the next start "
+	    "reports it", j->path, why);
+	free(j);
+}
+
 static void
 report_run(struct workq_job *wj)
 {
 	struct report_job *j = (struct report_job *)wj;
 
-	if (report_fn)
-		report_fn(j->call_id, j->path, j->duration_s, j->bytes);
+	if (report_fn && report_fn(j->call_id, j->path, j->duration_s,
+	    j->bytes) != 0) {
+		report_later(j, "not taken");
+		return;
+	}
 	free(j);
 }
 
+/* Stopping before it was reported. */
 static void
 report_discard(struct workq_job *wj)
 {
-	struct report_job *j = (struct report_job *)wj;
-
-	log_warnx(j->call_id, "recording %s not reported (stopping)", j->path);
-	free(j);
+	report_later((struct report_job *)wj, "stopping");
 }
 
 /* Recovery: a crashed run's open files */

@@ -33,8 +33,9 @@
 struct rec;
 
 /* A closed recording (path: the stereo WAV), told to whoever keeps the
- * call record; runs on a thread of its own and may block. */
-typedef void (*rec_report_fn)(const char *call_id, const char *path,
+ * call record; runs on a thread of its own and may block.  0 when done
+ * with it, -1 to report it again at the next start. */
+typedef int (*rec_report_fn)(const char *call_id, const char *path,
     double duration_s, long long bytes);
 
 /* Open (creating) dir, start the writer and recover what a crashed run of
