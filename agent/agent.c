@@ -47,6 +47,11 @@ static const struct fd_cfg_opt opts[] = {
 	    "", 0, 0, "FRONTDESK_AGENT_REDIS" },
 	{ "agent.hangup_safety_ms", FD_CFG_INT, &agent_cfg.hangup_safety_ms, 0,
 	    "10000", 100, 120000, NULL },
+	/* the gateway records calls; the greeting may have to say so */
+	{ "recording.enabled", FD_CFG_BOOL, &agent_cfg.recording, 0, "true", 0,
+	    0, NULL },
+	{ "recording.disclosure", FD_CFG_STR, agent_cfg.disclosure,
+	    sizeof(agent_cfg.disclosure), "", 0, 0, NULL },
 };
 
 static const enum fd_daemon_id sources[] = { FD_D_GATEWAY, FD_D_STT,

@@ -116,13 +116,30 @@ tool_log(struct call *c, const char *name, json_t *args)
 	json_decref(tool(c, name, args));
 }
 
+/* ms since the call started, on the agent's clock */
+static int64_t
+call_ms(const struct call *c)
+{
+	uint64_t now = fd_mono_us();
+
+	return now > c->created_us ? (int64_t)((now - c->created_us) / 1000) :
+	    0;
+}
+
 static void
 log_caller_turn(struct call *c)
 {
+	json_t *args;
+
 	if (c->caller_turn == NULL)
 		return;
-	tool_log(c, "log_turn", json_pack("{s:s, s:s}", "role", "caller",
-	    "text", c->caller_turn));
+	args = json_pack("{s:s, s:s, s:I, s:I}", "role", "caller", "text",
+	    c->caller_turn, "start_ms", (json_int_t)c->ct.start_ms, "end_ms",
+	    (json_int_t)c->ct.end_ms);
+	if (args && c->ct.confidence >= 0)
+		json_object_set_new(args, "confidence",
+		    json_real(c->ct.confidence));
+	tool_log(c, "log_turn", args);
 	free(c->caller_turn);
 	c->caller_turn = NULL;
 }
@@ -205,9 +222,17 @@ utt_log(struct call *c, struct utt *u)
 	u->logged = 1;
 	if ((text = heard_text(u, &all)) == NULL)
 		return;
+	/* text: what the agent said; heard_text: what the caller heard of
+	 * it before the end or a barge-in.  From when it was sent (speech
+	 * starts within a synthesis step) to now: its last mark's echo, or
+	 * the cut */
 	if (text[0])
-		tool_log(c, "log_turn", json_pack("{s:s, s:s, s:b}", "role",
-		    "agent", "text", text, "heard", all));
+		tool_log(c, "log_turn", json_pack("{s:s, s:s, s:b, s:I, s:I, "
+		    "s:b, s:s}", "role", "agent", "text", u->text ? u->text :
+		    text, "heard", all, "start_ms", (json_int_t)(u->sent_us >
+		    c->created_us ? (u->sent_us - c->created_us) / 1000 : 0),
+		    "end_ms", (json_int_t)call_ms(c), "barged_in",
+		    u->interrupted || !all, "heard_text", text));
 	log_info(id_of(c), "agent utt %u %s: \"%s\"", u->id, u->interrupted ?
 	    "cut" : all ? "heard" : "partly heard", text);
 	free(text);
@@ -392,6 +417,22 @@ core_say(void *arg, const char *text, int close)
 		log_warnx(id_of(c), "say after the call was ended: \"%s\"", text);
 		return;
 	}
+	/* recording disclosed before anything else is said on the call
+	 * (both brains' greetings come through here; a call a restarted
+	 * agent resumed has said things already) */
+	if (!c->disclosed && c->next_utt == 0 && agent_cfg.recording &&
+	    agent_cfg.disclosure[0]) {
+		char *both;
+
+		c->disclosed = 1;
+		if (asprintf(&both, "%s %s", agent_cfg.disclosure, text) > 0) {
+			core_say(arg, both, close);
+			free(both);
+			return;
+		}
+	}
+	c->disclosed = 1;
+	c->tts_chars += (long long)strlen(text);
 	id = ++c->next_utt;
 	u = &c->utts[id % UTT_RING];
 	if (u->id && !u->logged)
@@ -722,6 +763,9 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	log_info(id_of(c), "caller: \"%s\" (%.2f)", text, conf);
 	free(c->caller_turn);
 	c->caller_turn = strdup(text);
+	c->ct.start_ms = m->start_ms;
+	c->ct.end_ms = m->end_ms;
+	c->ct.confidence = conf >= 0 && conf <= 1 ? conf : -1;
 	c->ctx->brain->on_utterance(&c->bc, text, conf);
 	c->brain_ran = 1;
 	log_caller_turn(c);
@@ -810,6 +854,8 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 			    pl.dtmf.digit);
 			free(c->caller_turn);
 			c->caller_turn = strdup(turn);
+			c->ct.start_ms = c->ct.end_ms = call_ms(c);
+			c->ct.confidence = -1;
 			c->latency_from_us = 0;
 			c->ctx->brain->on_dtmf(&c->bc, pl.dtmf.digit);
 			log_caller_turn(c);
@@ -1007,7 +1053,10 @@ finish(struct call *c, const char *reason)
 		    "outcome")));
 		tool_log(c, "job_result", args);
 	}
-	tool_log(c, "call_end", json_pack("{s:s}", "reason", reason));
+	/* what the call used of synthesis and the LLM: crm-tools prices it */
+	tool_log(c, "call_end", json_pack("{s:s, s:I, s:I}", "reason", reason,
+	    "tts_chars", (json_int_t)c->tts_chars, "llm_tokens",
+	    (json_int_t)st->llm_tokens));
 	session_store_drop(id_of(c));
 	log_info(id_of(c), "call ended (%s), outcome %s", reason,
 	    st->outcome[0] ? st->outcome : "none");

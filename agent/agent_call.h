@@ -34,6 +34,10 @@ struct agent_cfg {
 	                                 * also the session's Redis TTL */
 	char redis[256];                /* agent.redis: session store */
 	int hangup_safety_ms;           /* hang up even if no mark echoes */
+	int recording;                  /* recording.enabled */
+	char disclosure[512];           /* recording.disclosure: said before
+					   the greeting when recording ("" =
+					   nothing) */
 };
 
 extern struct agent_cfg agent_cfg;
@@ -61,6 +65,13 @@ struct utt {
 	int logged;                     /* log_turn sent */
 	uint64_t sent_us;
 	uint64_t est_end_us;            /* when it should have been heard */
+};
+
+/* The caller turn waiting for log_turn: when it was said (ms since the
+ * call started) and the recogniser's confidence (-1: none, DTMF). */
+struct caller_turn_info {
+	int64_t start_ms, end_ms;
+	double confidence;
 };
 
 enum end_action { END_NONE = 0, END_HANGUP, END_TRANSFER };
@@ -103,6 +114,9 @@ struct call {
 	uint64_t ended_us;              /* HANGUP/TRANSFER sent */
 	uint64_t latency_from_us;       /* speech_end_us of the caller turn */
 	char *caller_turn;              /* to log_turn after the reply */
+	struct caller_turn_info ct;
+	long long tts_chars;            /* characters sent to synthesis */
+	int disclosed;                  /* the recording disclosure was said */
 	uint64_t created_us;
 };
 

@@ -34,6 +34,8 @@ static char rundir[64], conf_path[128], llm_conf_path[128], agent_bin[512];
 static const char *agent_conf;          /* the config start_agent uses */
 static struct fd_bus gw, stt, tts, out;
 static struct fd_rpc_server *crm;
+/* recording.disclosure in the agent's config */
+#define DISCLOSURE "This call is recorded."
 static pid_t agent_pid, redis_pid, peer_pid;
 static int peer_port;
 static const char *program_path;
@@ -136,12 +138,14 @@ count_records(const char *call, const char *tool, const char *key,
 	return n;
 }
 
-/* Wait (up to 5 s) until n agent turns containing text were logged. */
+/* Wait (up to 5 s) until n turns whose key (text: what was said,
+ * heard_text: what of an agent turn the caller heard) holds text were
+ * logged. */
 static void
-wait_records(const char *call, const char *text, int n)
+wait_records(const char *call, const char *key, const char *text, int n)
 {
 	for (int w = 0; w < 100 &&
-	    count_records(call, "log_turn", "text", text) < n; w++)
+	    count_records(call, "log_turn", key, text) < n; w++)
 		fd_sleep_us(50000);
 }
 
@@ -231,7 +235,8 @@ static void
 play(const char *call, uint32_t utt)
 {
 	char name[32];
-	int n = count_records(call, "log_turn", "text", "(segment text)");
+	int n = count_records(call, "log_turn", "heard_text",
+	    "(segment text)");
 
 	snprintf(name, sizeof(name), "u%us0", utt);
 	pub(&tts, FD_MSG_AUDIO_MARK, call, utt,
@@ -241,7 +246,7 @@ play(const char *call, uint32_t utt)
 	    name);
 	/* the three buses are not ordered against each other: wait until
 	 * the agent logged the utterance as heard before the caller talks */
-	wait_records(call, "(segment text)", n + 1);
+	wait_records(call, "heard_text", "(segment text)", n + 1);
 }
 
 /* The agent's last utterance u plays to the end: it hangs up, the call
@@ -307,6 +312,8 @@ test_booking_call(void **state)
 	(void)state;
 	start_call(call, "+15555550123");
 	assert_non_null(strstr(said, "Am I speaking with John?"));
+	/* the call is recorded: the greeting says so first */
+	assert_true(strncmp(said, DISCLOSURE " ", strlen(DISCLOSURE) + 1) == 0);
 	assert_int_equal(count_records(call, "call_begin", "from",
 	    "+15555550123"), 1);
 	/* two segments, both heard */
@@ -316,7 +323,7 @@ test_booking_call(void **state)
 	    "\"text\":\"Am I speaking with John?\",\"last\":true}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s0\",\"played\":true}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s1\",\"played\":true}");
-	wait_records(call, "Am I speaking with John?", 1);
+	wait_records(call, "heard_text", "Am I speaking with John?", 1);
 
 	t0 = fd_mono_us();
 	caller_says(call, "yes");
@@ -387,8 +394,11 @@ test_booking_call(void **state)
 	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
 	/* the transcript holds what was heard, the caller turns, and not
 	 * the utterance that was cut before any of it played */
-	assert_int_equal(count_records(call, "log_turn", "text",
+	assert_int_equal(count_records(call, "log_turn", "heard_text",
 	    "Thanks for calling. Am I speaking with John?"), 1);
+	/* each agent turn: what it said, and whether the caller cut it */
+	assert_int_equal(count_records(call, "log_turn", "text",
+	    "Thanks for calling Otto's Auto, this is Ava"), 1);
 	assert_int_equal(count_records(call, "log_turn", "text", "Hi John"), 0);
 	assert_int_equal(count_records(call, "log_turn", "text",
 	    "next to say at ten"), 1);
@@ -479,7 +489,8 @@ write_conf(const char *path, const char *brain)
 	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
 	    "agent: { %s workers = 2; idle_prompt_ms = 1000; "
 	    "idle_hangup_ms = 1000; hangup_safety_ms = 3000; "
-	    "bargein_min_speech_ms = 250; };\n", rundir, brain);
+	    "bargein_min_speech_ms = 250; };\n"
+	    "recording: { disclosure = \"" DISCLOSURE "\"; };\n", rundir, brain);
 	fclose(f);
 }
 

@@ -43,6 +43,8 @@ struct call_state {
 	char call_id[FD_CALL_ID_LEN];
 	char from[40], to[40], direction[16];
 	int max_misunderstandings;      /* agent.max_misunderstandings */
+	long long llm_tokens;           /* LLM prompt + completion tokens used
+					   (the call's cost) */
 
 	/* who is calling: lookup_customer on the caller id, then the caller */
 	int caller_blocked;             /* no usable caller id ("anonymous") */

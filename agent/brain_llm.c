@@ -446,6 +446,8 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 			break;
 		}
 		lc->cur = NULL;
+		/* every attempt's tokens are billed */
+		lc->bc->st.llm_tokens += r->prompt_tokens + r->completion_tokens;
 		if (res.st == LLM_HTTP_OK && llm_reply_complete(r) &&
 		    r->error[0] == '\0') {
 			free(body);

@@ -22,3 +22,8 @@ stt-bench_LIBS = $(LIB_PS) $(LIB_LWS) $(LIB_FLITE)
 BINS += tts-bench
 tts-bench_SRCS = bench/tts_bench.c $(TTS_CORE_SRCS)
 tts-bench_LIBS = $(LIB_FLITE) $(LIB_CURL)
+
+# the gateway's call recorder alone (gateway/recording.c), as
+# scripts/bench-recording.sh weighs it against the gateway per call
+BINS += rec-bench
+rec-bench_SRCS = bench/rec_bench.c gateway/recording.c gateway/workq.c

@@ -28,6 +28,12 @@ struct crm_cfg {
 	char calendar[32];      /* builtin | caldav | google (calendar.h) */
 	char seed_anchor[16];   /* YYYY-MM-DD the demo data is dated from; "" = today */
 	int ledger_ttl_ms;      /* how long the bay ledger trusts a day (ledger.h) */
+	/* pricing.*: what a call's use of each service costs (call_end) */
+	double price_telephony_min;     /* per minute, billed by the minute */
+	double price_stt_min;           /* per minute of audio, vendor STT */
+	double price_tts_1k;            /* per 1000 characters, vendor TTS */
+	double price_llm_1k;            /* per 1000 tokens, the LLM brain */
+	char stt_engine[32], tts_engine[32], brain[32];  /* local ones: free */
 };
 
 extern struct crm_cfg crm_cfg;
@@ -209,6 +215,7 @@ int crm_verify_failed(struct crm_ctx *c);
 const char *arg_str(struct crm_ctx *c, const char *key);      /* NULL/"" absent */
 int arg_ll(struct crm_ctx *c, const char *key, long long *v); /* 1 if present */
 int arg_bool(struct crm_ctx *c, const char *key, int def);
+int arg_num(struct crm_ctx *c, const char *key, double *v);   /* 1 if present */
 /* A required string; NULL after crm_fail(bad_args). */
 const char *arg_need(struct crm_ctx *c, const char *key, size_t maxlen);
 
@@ -269,6 +276,7 @@ json_t *tool_decode_vin(struct crm_ctx *c);
 json_t *tool_call_begin(struct crm_ctx *c);
 json_t *tool_log_turn(struct crm_ctx *c);
 json_t *tool_call_end(struct crm_ctx *c);
+json_t *tool_call_recording(struct crm_ctx *c);
 json_t *tool_gateway_restarted(struct crm_ctx *c);
 json_t *tool_get_call(struct crm_ctx *c);
 json_t *tool_list_calls(struct crm_ctx *c);

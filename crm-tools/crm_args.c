@@ -58,6 +58,28 @@ arg_bool(struct crm_ctx *c, const char *key, int def)
 	return def;
 }
 
+int
+arg_num(struct crm_ctx *c, const char *key, double *out)
+{
+	json_t *v = json_object_get(c->args, key);
+	const char *s;
+	char *end;
+	double d;
+
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 1;
+	}
+	if (json_is_string(v) && *(s = json_string_value(v))) {
+		d = strtod(s, &end);
+		if (*end == '\0') {
+			*out = d;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 const char *
 arg_need(struct crm_ctx *c, const char *key, size_t maxlen)
 {

@@ -95,6 +95,22 @@ static const struct fd_cfg_opt crm_opts[] = {
 	    100, 30000, NULL },
 	{ "crm.vpic.cache_days", FD_CFG_INT, &vpic_cfg.cache_days, 0, "90", 1,
 	    3650, NULL },
+	/* what a call costs (call_end); the engines say which are local */
+	{ "pricing.telephony_per_min", FD_CFG_DOUBLE,
+	    &crm_cfg.price_telephony_min, 0, "0", 0, 100, NULL },
+	{ "pricing.stt_per_min", FD_CFG_DOUBLE, &crm_cfg.price_stt_min, 0, "0",
+	    0, 100, NULL },
+	{ "pricing.tts_per_1k_chars", FD_CFG_DOUBLE, &crm_cfg.price_tts_1k, 0,
+	    "0", 0, 100, NULL },
+	{ "pricing.llm_per_1k_tokens", FD_CFG_DOUBLE, &crm_cfg.price_llm_1k, 0,
+	    "0", 0, 100, NULL },
+	{ "pricing", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+	{ "stt.engine", FD_CFG_STR, crm_cfg.stt_engine,
+	    sizeof(crm_cfg.stt_engine), "pocketsphinx", 0, 0, NULL },
+	{ "tts.engine", FD_CFG_STR, crm_cfg.tts_engine,
+	    sizeof(crm_cfg.tts_engine), "flite", 0, 0, NULL },
+	{ "agent.brain", FD_CFG_STR, crm_cfg.brain, sizeof(crm_cfg.brain),
+	    "local", 0, 0, NULL },
 };
 
 static void derive_defaults(void);

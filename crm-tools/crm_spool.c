@@ -430,10 +430,15 @@ fold(json_t *rec, const char *tool, const json_t *args, const char *id)
 		else if (role && strcmp(role, "assistant") == 0)
 			role = "agent";
 		turns = json_object_get(rec, "turns");
-		json_array_append_new(turns, json_pack("{s:s?, s:O?, s:o, s:b}",
+		json_array_append_new(turns, json_pack("{s:s?, s:O?, s:o, s:b, "
+		    "s:O?, s:O?, s:O?, s:b, s:O?}",
 		    "role", role, "text", json_object_get(args, "text"), "at",
 		    stamp(args), "heard", !json_is_false(json_object_get(args,
-		    "heard"))));
+		    "heard")), "start_ms", json_object_get(args, "start_ms"),
+		    "end_ms", json_object_get(args, "end_ms"), "confidence",
+		    json_object_get(args, "confidence"), "barged_in",
+		    json_is_true(json_object_get(args, "barged_in")),
+		    "heard_text", json_object_get(args, "heard_text")));
 	} else if (strcmp(tool, "log_call_outcome") == 0) {
 		set_arg(rec, "outcome", args, "outcome");
 		set_arg(rec, "notes", args, "notes");

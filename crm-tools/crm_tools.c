@@ -52,6 +52,7 @@ const struct crm_tool crm_tools[] = {
 	{ "deny_caller_id", tool_deny_caller_id, T_SPOOL },
 	{ "log_turn", tool_log_turn, T_SPOOL },
 	{ "call_end", tool_call_end, T_SPOOL },
+	{ "call_recording", tool_call_recording, T_SPOOL },
 	{ "gateway_restarted", tool_gateway_restarted, 0 },
 	{ "get_call", tool_get_call, T_QUIET },
 	{ "list_calls", tool_list_calls, T_QUIET },

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1664,6 +1665,133 @@ test_refund_rule_from_config(void **state)
 	json_decref(r);
 }
 
+/* A call's record beyond its words: each turn's times, confidence and
+ * barge-in with what was heard; the recording the gateway reports (not
+ * for a path that is not an absolute .wav, nor for a call with no
+ * record); the cost at the configured prices, vendor engines priced and
+ * local ones free, fixed by the first call_end. */
+static void
+test_call_cost_and_recording(void **state)
+{
+	json_t *r, *g, *t, *cost, *rec;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		const char *cid = i == 0 ? "CAcost1" : "CAcost2";
+
+		assert_int_equal(hx_daemon_stop(&H), 0);
+		/* first vendor STT and the LLM brain, then all local */
+		snprintf(H.conf_extra, sizeof(H.conf_extra), "pricing = { "
+		    "telephony_per_min = 0.01; stt_per_min = 0.006; "
+		    "tts_per_1k_chars = 0.03; llm_per_1k_tokens = 0.002; };\n"
+		    "%s", i == 0 ? "stt = { engine = \"deepgram\"; };\n"
+		    "agent = { brain = \"llm\"; };" : "");
+		assert_int_equal(hx_daemon_start(&H, 2, 8), 0);
+		begin(cid, "+15551230077");
+		r = call(cid, "log_turn", json_pack("{s:s, s:s, s:i, s:i, s:f}",
+		    "role", "caller", "text", "When are you open?", "start_ms",
+		    1200, "end_ms", 2300, "confidence", 0.82));
+		assert_true(ok(r));
+		json_decref(r);
+		r = call(cid, "log_turn", json_pack("{s:s, s:s, s:b, s:i, s:i, "
+		    "s:b, s:s}", "role", "agent", "text", "We are open eight to "
+		    "six. Saturdays nine to one.", "heard", 0, "start_ms", 2900,
+		    "end_ms", 4100, "barged_in", 1, "heard_text", "We are open "
+		    "eight to six."));
+		assert_true(ok(r));
+		json_decref(r);
+		r = call(cid, "call_recording", json_pack("{s:s, s:f, s:I}",
+		    "path", "/tmp/../etc/x.wav", "duration_s", 3.0, "bytes",
+		    (json_int_t)1000));
+		assert_string_equal(code(r), "bad_args");
+		json_decref(r);
+		r = call("CAnosuchcall", "call_recording", json_pack("{s:s, s:f, "
+		    "s:I}", "path", "/var/rec/CAnosuchcall.wav", "duration_s",
+		    3.0, "bytes", (json_int_t)1000));
+		assert_string_equal(code(r), "not_found");
+		json_decref(r);
+		r = call(cid, "call_recording", json_pack("{s:s, s:f, s:I}",
+		    "path", "/var/rec/x.wav", "duration_s", 95.5, "bytes",
+		    (json_int_t)3056044));
+		assert_true(ok(r));
+		json_decref(r);
+		r = call(cid, "call_end", json_pack("{s:s, s:i, s:i}", "reason",
+		    "hangup", "tts_chars", 2000, "llm_tokens", 5000));
+		assert_true(ok(r));
+		json_decref(r);
+		/* a second call_end changes nothing */
+		r = call(cid, "call_end", json_pack("{s:s, s:i, s:i}", "reason",
+		    "hangup", "tts_chars", 9999, "llm_tokens", 9999));
+		json_decref(r);
+		r = call("", "get_call", json_pack("{s:s}", "call_sid", cid));
+		assert_true(ok(r));
+		g = res(r);
+		t = json_object_get(g, "turns");
+		assert_int_equal(json_array_size(t), 2);
+		assert_int_equal(json_integer_value(json_object_get(
+		    json_array_get(t, 0), "start_ms")), 1200);
+		assert_int_equal(json_integer_value(json_object_get(
+		    json_array_get(t, 0), "end_ms")), 2300);
+		assert_true(json_real_value(json_object_get(json_array_get(t, 0),
+		    "confidence")) > 0.819);
+		assert_true(json_is_null(json_object_get(json_array_get(t, 0),
+		    "heard_text")));
+		assert_true(json_is_true(json_object_get(json_array_get(t, 1),
+		    "barged_in")));
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(t, 1), "heard_text")), "We are open eight "
+		    "to six.");
+		assert_true(json_is_null(json_object_get(json_array_get(t, 1),
+		    "confidence")));
+		rec = json_object_get(g, "recording");
+		assert_string_equal(json_string_value(json_object_get(rec,
+		    "url")), i == 0 ? "/api/v1/calls/CAcost1/recording.wav" :
+		    "/api/v1/calls/CAcost2/recording.wav");
+		assert_int_equal(json_integer_value(json_object_get(rec,
+		    "bytes")), 3056044);
+		assert_true(json_number_value(json_object_get(rec,
+		    "duration_s")) == 95.5);
+		/* call_recording is not one of the call's tool calls */
+		cost = json_object_get(g, "cost");
+		assert_non_null(cost);
+		assert_int_equal((int)json_number_value(json_object_get(cost,
+		    "tts_chars")), 2000);
+		assert_int_equal((int)json_number_value(json_object_get(cost,
+		    "llm_tokens")), 5000);
+		/* the call lasted under a minute: one telephony minute */
+		assert_true(json_number_value(json_object_get(cost,
+		    "telephony_min")) == 1);
+		assert_true(json_number_value(json_object_get(cost,
+		    "telephony_usd")) == 0.01);
+		/* TTS stays flite (local) in both: free */
+		assert_true(json_number_value(json_object_get(cost,
+		    "tts_usd")) == 0);
+		if (i == 0) {
+			assert_true(json_number_value(json_object_get(cost,
+			    "llm_usd")) == 0.01);
+			/* deepgram: by the seconds of the call */
+			assert_true(fabs(json_number_value(json_object_get(cost,
+			    "stt_usd")) - json_number_value(json_object_get(
+			    cost, "stt_s")) / 60 * 0.006) < 0.0001);
+		} else {
+			assert_true(json_number_value(json_object_get(cost,
+			    "llm_usd")) == 0);
+			assert_true(json_number_value(json_object_get(cost,
+			    "stt_usd")) == 0);
+		}
+		assert_true(fabs(json_number_value(json_object_get(cost,
+		    "total_usd")) - json_number_value(json_object_get(cost,
+		    "telephony_usd")) - json_number_value(json_object_get(cost,
+		    "stt_usd")) - json_number_value(json_object_get(cost,
+		    "llm_usd"))) < 0.0002);
+		json_decref(r);
+	}
+	assert_int_equal(hx_daemon_stop(&H), 0);
+	H.conf_extra[0] = '\0';
+	assert_int_equal(hx_daemon_start(&H, 2, 8), 0);
+}
+
 /* find_slots at a pinned clock before the other tests' days (and the
  * demo data's): Wednesday 2026-11-25 07:00; Thursday is Thanksgiving,
  * Saturday opens 09:00-13:00, Sunday is closed. */
@@ -1977,6 +2105,7 @@ main(void)
 		cmocka_unit_test(test_spool_survives_kill),
 		cmocka_unit_test(test_gateway_restarted),
 		cmocka_unit_test(test_refund_rule_from_config),
+		cmocka_unit_test(test_call_cost_and_recording),
 		cmocka_unit_test(test_find_slots),
 		cmocka_unit_test(test_outbound_callee_identity),
 	};

@@ -116,11 +116,31 @@ tool_call_begin(struct crm_ctx *c)
 	return res;
 }
 
+/* A number argument as text for a parameter, or NULL when absent or out
+ * of [lo, hi]. */
+static const char *
+num_param(struct crm_ctx *c, const char *key, double lo, double hi,
+    char *buf, size_t len)
+{
+	double d;
+
+	if (!arg_num(c, key, &d) || !(d >= lo && d <= hi))
+		return NULL;
+	snprintf(buf, len, "%.6g", d);
+	return buf;
+}
+
+/*
+ * A transcript turn.  start_ms / end_ms: when it was said, ms since the
+ * call started; confidence: the recogniser's (caller turns); barged_in:
+ * the caller cut this agent turn off; heard_text: what of it the caller
+ * heard (text is what the agent said).
+ */
 json_t *
 tool_log_turn(struct crm_ctx *c)
 {
-	char kb[96], tb[24];
-	const char *role, *text, *at, *p[6];
+	char kb[96], tb[24], sb[32], eb[32], cb[32];
+	const char *role, *text, *at, *p[11];
 	long long id;
 	time_t t = 0;
 
@@ -152,10 +172,17 @@ tool_log_turn(struct crm_ctx *c)
 	} else {
 		p[5] = NULL;
 	}
+	p[6] = num_param(c, "start_ms", 0, 864e5, sb, sizeof(sb));
+	p[7] = num_param(c, "end_ms", 0, 864e5, eb, sizeof(eb));
+	p[8] = num_param(c, "confidence", 0, 1, cb, sizeof(cb));
+	p[9] = arg_bool(c, "barged_in", 0) ? "true" : "false";
+	p[10] = json_is_string(json_object_get(c->args, "heard_text")) ?
+	    json_string_value(json_object_get(c->args, "heard_text")) : NULL;
 	switch (crm_qll(c, "INSERT INTO call_turns (call_sid, role, text, heard, "
-	    "at, idem_key) VALUES ($1, $2, $3, $4, coalesce(to_timestamp("
-	    "$5::bigint), now()), $6) ON CONFLICT (idem_key) DO NOTHING "
-	    "RETURNING id", 6, p, &id)) {
+	    "at, idem_key, start_ms, end_ms, confidence, barged_in, heard_text) "
+	    "VALUES ($1, $2, $3, $4, coalesce(to_timestamp($5::bigint), now()), "
+	    "$6, round($7::float8), round($8::float8), $9::real, $10, $11) "
+	    "ON CONFLICT (idem_key) DO NOTHING RETURNING id", 11, p, &id)) {
 	case -1:
 		return NULL;
 	case 0:
@@ -164,26 +191,116 @@ tool_log_turn(struct crm_ctx *c)
 	return json_pack("{s:I}", "turn_id", (json_int_t)id);
 }
 
+/* A local engine costs nothing whatever pricing.* says. */
+static int
+local_engine(const char *name)
+{
+	return strcmp(name, "pocketsphinx") == 0 || strcmp(name, "flite") == 0
+	    || strcmp(name, "local") == 0 || name[0] == '\0';
+}
+
+/*
+ * Close the record and price the call: telephony by the started minute
+ * (as carriers bill), STT by the seconds of the call (a streaming
+ * recogniser hears all of it), TTS by the characters the agent sent to
+ * synthesis and the LLM by its tokens, both counted by the agent
+ * (tts_chars, llm_tokens).  A call ended twice keeps its first figures.
+ */
 json_t *
 tool_call_end(struct crm_ctx *c)
 {
-	const char *p[3];
-	char tb[24];
+	const char *p[9];
+	char tb[24], cb[24], lb[24], r[4][32];
+	long long tts = 0, llm = 0;
 	json_t *res;
 
 	if (need_call(c) != 0)
 		return NULL;
 	if (crm_call_load(c) != 0)
 		return NULL;
+	if (arg_ll(c, "tts_chars", &tts) && (tts < 0 || tts > 100000000))
+		tts = 0;
+	if (arg_ll(c, "llm_tokens", &llm) && (llm < 0 || llm > 1000000000))
+		llm = 0;
 	p[0] = c->call_id;
 	p[1] = arg_str(c, "reason");
 	p[2] = replay_at(c, tb);
-	res = crm_qjson(c, "UPDATE calls SET ended_at = coalesce(ended_at, "
-	    "to_timestamp($3::bigint), now()), end_reason = "
-	    "coalesce(end_reason, $2) WHERE call_sid = $1 RETURNING "
-	    "json_build_object('call_sid', call_sid, 'duration_s', "
-	    "round(extract(epoch FROM ended_at - started_at))::int)", 3, p);
+	p[3] = crm_num(cb, tts);
+	p[4] = crm_num(lb, llm);
+	snprintf(r[0], sizeof(r[0]), "%.9g", crm_cfg.price_telephony_min);
+	snprintf(r[1], sizeof(r[1]), "%.9g", local_engine(crm_cfg.stt_engine) ?
+	    0 : crm_cfg.price_stt_min);
+	snprintf(r[2], sizeof(r[2]), "%.9g", local_engine(crm_cfg.tts_engine) ?
+	    0 : crm_cfg.price_tts_1k);
+	snprintf(r[3], sizeof(r[3]), "%.9g", local_engine(crm_cfg.brain) ?
+	    0 : crm_cfg.price_llm_1k);
+	p[5] = r[0];
+	p[6] = r[1];
+	p[7] = r[2];
+	p[8] = r[3];
+	/* one UPDATE: two of one row in a statement would lose one */
+	res = crm_qjson(c, "UPDATE calls c SET ended_at = coalesce(c.ended_at, "
+	    "to_timestamp($3::bigint), now()), end_reason = coalesce("
+	    "c.end_reason, $2), telephony_min = coalesce(c.telephony_min, "
+	    "x.tm), stt_s = coalesce(c.stt_s, round(x.d, 1)), tts_chars = "
+	    "coalesce(c.tts_chars, $4::bigint), llm_tokens = coalesce("
+	    "c.llm_tokens, $5::bigint), telephony_usd = coalesce("
+	    "c.telephony_usd, x.tm * $6::numeric), stt_usd = coalesce("
+	    "c.stt_usd, x.d / 60 * $7::numeric), tts_usd = coalesce(c.tts_usd, "
+	    "$4::bigint / 1000.0 * $8::numeric), llm_usd = coalesce(c.llm_usd, "
+	    "$5::bigint / 1000.0 * $9::numeric), cost_usd = coalesce("
+	    "c.cost_usd, x.tm * $6::numeric + x.d / 60 * $7::numeric + "
+	    "$4::bigint / 1000.0 * $8::numeric + $5::bigint / 1000.0 * "
+	    "$9::numeric) FROM (SELECT call_sid, d, ceil(d / 60) AS tm FROM "
+	    "(SELECT call_sid, greatest(extract(epoch FROM coalesce(ended_at, "
+	    "to_timestamp($3::bigint), now()) - started_at), 0)::numeric AS d "
+	    "FROM calls WHERE call_sid = $1) y) x WHERE c.call_sid = x.call_sid "
+	    "RETURNING json_build_object('call_sid', c.call_sid, 'duration_s', "
+	    "round(x.d)::int, 'cost_usd', round(c.cost_usd, 4))", 9, p);
 	return res;
+}
+
+/*
+ * The gateway's recording of the call, when it closed it: the stereo
+ * WAV's path (the mixed track beside it, .mixed.wav), its length and
+ * size.  Refused for a path that is not an absolute .wav name.
+ */
+json_t *
+tool_call_recording(struct crm_ctx *c)
+{
+	const char *path, *p[4];
+	char db[32], bb[32];
+	size_t n;
+	long long bytes = 0;
+	double dur = 0;
+
+	if (need_call(c) != 0)
+		return NULL;
+	if ((path = arg_need(c, "path", 1024)) == NULL)
+		return NULL;
+	n = strlen(path);
+	if (path[0] != '/' || n < 5 || strcmp(path + n - 4, ".wav") != 0 ||
+	    strstr(path, "/../") != NULL)
+		return crm_fail(c, "bad_args", "path is an absolute .wav file");
+	if (!arg_num(c, "duration_s", &dur) || !(dur >= 0 && dur < 864e3))
+		return crm_fail(c, "bad_args", "duration_s is 0 or more seconds");
+	if (!arg_ll(c, "bytes", &bytes) || bytes < 0)
+		return crm_fail(c, "bad_args", "bytes is 0 or more");
+	p[0] = c->call_id;
+	p[1] = path;
+	snprintf(db, sizeof(db), "%.3f", dur);
+	p[2] = db;
+	p[3] = crm_num(bb, bytes);
+	switch (crm_qll(c, "WITH u AS (UPDATE calls SET recording_path = $2, "
+	    "recording_duration_s = $3::float8, recording_bytes = $4::bigint "
+	    "WHERE call_sid = $1 RETURNING 1) SELECT count(*) FROM u", 4, p,
+	    &bytes)) {
+	case -1:
+		return NULL;
+	}
+	if (bytes == 0)
+		return crm_fail(c, "not_found", "no call %.40s", c->call_id);
+	return json_pack("{s:s, s:s}", "call_sid", c->call_id, "path", path);
 }
 
 /* A gateway started with a new run id: its earlier runs' calls still open
@@ -272,15 +389,29 @@ tool_get_call(struct crm_ctx *c)
 	    "'verified' ELSE 'caller_id' END) FROM customers cu WHERE cu.id = "
 	    "coalesce(c.verified_customer_id, c.caller_customer_id)), "
 	    "'caller_id_denied', c.caller_id_denied, "
+	    "'recording', CASE WHEN c.recording_path IS NOT NULL THEN "
+	    "json_build_object('url', '/api/v1/calls/' || c.call_sid || "
+	    "'/recording.wav', 'duration_s', round(c.recording_duration_s::"
+	    "numeric, 2), 'bytes', c.recording_bytes) END, "
+	    "'cost', CASE WHEN c.cost_usd IS NOT NULL THEN json_build_object("
+	    "'total_usd', round(c.cost_usd, 4), 'telephony_usd', "
+	    "round(c.telephony_usd, 4), 'stt_usd', round(c.stt_usd, 4), "
+	    "'tts_usd', round(c.tts_usd, 4), 'llm_usd', round(c.llm_usd, 4), "
+	    "'telephony_min', c.telephony_min, 'stt_s', c.stt_s, 'tts_chars', "
+	    "c.tts_chars, 'llm_tokens', c.llm_tokens) END, "
 	    "'turns', coalesce((SELECT json_agg(json_build_object('role', "
-	    "t.role, 'text', t.text, 'at', fd_stamp(t.at), 'heard', t.heard) "
+	    "t.role, 'text', t.text, 'at', fd_stamp(t.at), 'heard', t.heard, "
+	    "'start_ms', t.start_ms, 'end_ms', t.end_ms, 'confidence', "
+	    "round(t.confidence::numeric, 3), 'barged_in', t.barged_in, "
+	    "'heard_text', CASE WHEN t.role = 'agent' THEN coalesce("
+	    "t.heard_text, t.text) END) "
 	    "ORDER BY t.at, t.id) FROM call_turns t WHERE t.call_sid = "
 	    "c.call_sid), '[]'), 'tool_calls', coalesce((SELECT "
 	    "json_agg(json_build_object('tool', x.tool, 'args', x.args, "
 	    "'result', x.result, 'ok', x.ok, 'code', x.code, 'latency_us', x.latency_us, 'latency_ms', "
 	    "round(x.latency_us / 1000.0, 3), 'at', fd_stamp(x.at)) ORDER BY "
 	    "x.id) FROM tool_calls x WHERE x.call_sid = c.call_sid AND x.tool "
-	    "NOT IN ('log_turn', 'get_call')), '[]'), 'appointments', "
+	    "NOT IN ('log_turn', 'get_call', 'call_recording')), '[]'), 'appointments', "
 	    "coalesce((SELECT json_agg(json_build_object('id', a.id, "
 	    "'service', s.name, 'start', fd_local(lower(a.during)), 'status', "
 	    "a.status, 'confirmation', a.confirmation, 'on_call', "

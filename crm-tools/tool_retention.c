@@ -2,12 +2,14 @@
  * tool_retention.c - retention_sweep: delete the call records older than a
  * cutoff (privacy.retention_days, sent by the scheduler): each call with
  * its transcript turns and tool_calls audit rows, the recording file its
- * calls.recording_path names when that column exists, and audit rows of
+ * calls.recording_path names when that column exists (and the mixed
+ * track beside it), and audit rows of
  * no call from before the cutoff.  Batches of `batch` calls, each one
  * statement (its own transaction), so a large backlog never holds long
  * locks.  Messages, leads and callbacks are the shop's work and stay.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,20 @@
 #include "log.h"
 
 #define SWEEP_MAX_BATCHES 1000
+
+/* The gateway's mixed track beside a stereo recording: NAME.mixed.wav. */
+static void
+unlink_mixed(const char *path)
+{
+	char m[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n < 4 || strcmp(path + n - 4, ".wav") != 0 || n + 7 >= sizeof(m))
+		return;
+	snprintf(m, sizeof(m), "%.*s.mixed.wav", (int)(n - 4), path);
+	if (unlink(m) != 0 && errno != ENOENT)
+		log_warn(NULL, "retention: recording %s", m);
+}
 
 /* One batch; the number of calls deleted (0 when none are left), -1 on a
  * database error.  Adds to the counts and unlinks the recordings. */
@@ -64,6 +80,7 @@ sweep_batch(struct crm_ctx *c, const char *cut, const char *batch,
 			(*files)++;
 		else if (errno != ENOENT)
 			log_warn(NULL, "retention: recording %s", path);
+		unlink_mixed(path);
 	}
 	PQclear(r);
 	return n;

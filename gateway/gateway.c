@@ -31,6 +31,7 @@
 #include "log.h"
 #include "outbound.h"
 #include "rpc.h"
+#include "recording.h"
 #include "twiml.h"
 
 struct gw_cfg gw_cfg;
@@ -91,6 +92,14 @@ static const struct fd_cfg_opt opts[] = {
 	{ "gateway.instance", FD_CFG_STR, gw_cfg.instance,
 	    sizeof(gw_cfg.instance), "", 0, 0, "FRONTDESK_GATEWAY_INSTANCE" },
 	{ "gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+	/* call recordings (recording.c); recording.disclosure is the
+	 * agent's */
+	{ "recording.enabled", FD_CFG_BOOL, &gw_cfg.recording, 0, "true", 0, 0,
+	    NULL },
+	{ "recording.keep_audio", FD_CFG_BOOL, &gw_cfg.keep_audio, 0, "true",
+	    0, 0, NULL },
+	{ "recording.dir", FD_CFG_STR, gw_cfg.recording_dir,
+	    sizeof(gw_cfg.recording_dir), "", 0, 0, "FRONTDESK_RECORDING_DIR" },
 	/* the caller id of outbound calls the scheduler leaves without one */
 	{ "business.phone", FD_CFG_STR, gw_cfg.business_phone,
 	    sizeof(gw_cfg.business_phone), "", 0, 0, NULL },
@@ -111,6 +120,9 @@ static void *bus_main(void *arg);
 static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
+static void start_recording(void);
+static int report_recording(const char *call_id, const char *path,
+    double dur, long long bytes);
 static void lws_log(int level, const char *line);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
     const struct fd_bus_peer *p, uint64_t old_instance);
@@ -236,6 +248,7 @@ main(int argc, char **argv)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
 	if (http_start() != 0 || carrier_start() != 0)
 		fatalx("cannot start worker threads");
+	start_recording();
 
 	memset(&info, 0, sizeof(info));
 	info.port = gw_cfg.listen_port;
@@ -290,6 +303,7 @@ main(int argc, char **argv)
 	pthread_join(restart_thr, NULL);
 	http_stop();
 	carrier_stop();
+	rec_stop();
 	lws_context_destroy(gw_ctx);
 	gw_ctx = NULL;
 	fd_rpc_close(&gw_crm);
@@ -510,4 +524,66 @@ lws_log(int level, const char *line)
 		log_err(NULL, "lws: %.*s", (int)n, line);
 	else
 		log_warnx(NULL, "lws: %.*s", (int)n, line);
+}
+
+/* A closed recording goes on the call record (crm-tools call_recording,
+ * spooled there while PostgreSQL is down); retried while crm-tools does
+ * not answer (the recording thread waits, the calls do not), and at the
+ * next start if it never does. */
+static int
+report_recording(const char *call_id, const char *path, double dur,
+    long long bytes)
+{
+	const char *code;
+	json_t *rep;
+	int i, rv;
+
+	for (i = 0; i < 6; i++) {
+		rep = NULL;
+		rv = fd_rpc_tool(&gw_crm, call_id, "call_recording",
+		    json_pack("{s:s, s:f, s:I}", "path", path, "duration_s", dur,
+		    "bytes", (json_int_t)bytes), NULL, &rep, 3000);
+		code = rv == 0 ? json_string_value(json_object_get(rep,
+		    "code")) : NULL;
+		if (rv == 0 && (json_is_true(json_object_get(rep, "ok")) ||
+		    (code && strcmp(code, "not_found") == 0 && i >= 2) ||
+		    (code && strcmp(code, "bad_args") == 0))) {
+			if (!json_is_true(json_object_get(rep, "ok")))
+				log_warnx(call_id, "recording %s not on the call "
+				    "record: %s", path, code);
+			json_decref(rep);
+			return 0;
+		}
+		json_decref(rep);
+		if (fd_stop)
+			break;
+		sleep(1u << i);
+	}
+	log_err(call_id, "recording %s: crm-tools did not take it", path);
+	return -1;
+}
+
+/* Recording on (and its audio kept): open recording.dir, recover what a
+ * crashed run left open.  A directory that cannot be used leaves calls
+ * unrecorded rather than refusing them. */
+static void
+start_recording(void)
+{
+	char dir[600], err[700];
+	const char *var;
+
+	if (!gw_cfg.recording || !gw_cfg.keep_audio) {
+		log_info(NULL, "recording %s", gw_cfg.recording ? "on, audio not "
+		    "kept (transcripts only)" : "off");
+		return;
+	}
+	if (gw_cfg.recording_dir[0])
+		snprintf(dir, sizeof(dir), "%s", gw_cfg.recording_dir);
+	else if ((var = getenv("FRONTDESK_VAR")) != NULL && *var)
+		snprintf(dir, sizeof(dir), "%s/recordings", var);
+	else
+		snprintf(dir, sizeof(dir), "/var/lib/frontdesk/recordings");
+	if (rec_start(dir, gw_instance, report_recording, err,
+	    sizeof(err)) != 0)
+		log_err(NULL, "calls are not recorded: %s", err);
 }

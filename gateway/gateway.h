@@ -36,6 +36,12 @@ struct gw_cfg {
 	int max_queue_s;                /* seconds of audio queued per call */
 	char business_phone[64];        /* business.phone: outbound caller id */
 	char instance[128];             /* this gateway's name among several */
+	int recording;                  /* recording.enabled: record calls */
+	int keep_audio;                 /* recording.keep_audio: keep the WAVs
+					   (off: transcripts only, no audio on
+					   disk at all) */
+	char recording_dir[512];        /* recording.dir ("" = $FRONTDESK_VAR/
+					   recordings); read at start */
 };
 
 struct gw_stats {

@@ -22,11 +22,14 @@
  * worker wakes lws and the service thread writes the response, so a slow
  * database never holds up the audio of live calls.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -36,7 +39,9 @@
 #include "dialout.h"
 #include "gateway.h"
 #include "http_auth.h"
+#include "http_range.h"
 #include "log.h"
+#include "recording.h"
 #include "sbuf.h"
 #include "twilio.h"
 #include "twiml.h"
@@ -73,6 +78,8 @@ struct http_req {
 	char *resp;
 	size_t resp_len, resp_off;
 	int hdr_sent;
+	int file_fd;                    /* the body is this file's bytes
+					   [resp_off, resp_len) when >= 0 */
 	struct {
 		const char *name;       /* "location:" */
 		char value[200];
@@ -85,6 +92,8 @@ struct rpc_job {
 	struct rpc_job *dnext;          /* done list */
 	struct http_req *req;           /* NULL once the client is gone */
 	char tool[32];
+	/* what to make of a good answer (NULL: send its result as JSON) */
+	void (*done)(struct http_req *r, json_t *result);
 	json_t *args;
 	int rv;
 	json_t *rep;
@@ -101,6 +110,8 @@ static void respond(struct http_req *r, unsigned status, const char *ctype,
 static void respond_text(struct http_req *r, unsigned status,
     const char *text);
 static void respond_json(struct http_req *r, unsigned status, json_t *j);
+static void respond_file(struct http_req *r, unsigned status, int fd,
+    uint64_t off, uint64_t end);
 static int write_response(struct http_req *r);
 static void req_release(struct gw_conn *conn);
 static int body_expected(struct http_req *r);
@@ -125,6 +136,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		conn->req = r;
 		r->wsi = wsi;
+		r->file_fd = -1;
 		sbuf_init(&r->body);
 		snprintf(r->path, sizeof(r->path), "%s", (const char *)in);
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
@@ -196,6 +208,8 @@ req_release(struct gw_conn *conn)
 		r->job->req = NULL;     /* its answer will find nobody */
 	sbuf_free(&r->body);
 	free(r->resp);
+	if (r->file_fd >= 0)
+		close(r->file_fd);
 	free(r);
 	conn->req = NULL;
 }
@@ -771,6 +785,9 @@ http_on_wake(void)
 			respond_json(r, 503, json_pack("{s:s, s:s}", "error",
 			    "crm-tools did not answer", "code",
 			    "crm_unavailable"));
+		} else if (json_is_true(json_object_get(rj->rep, "ok")) &&
+		    rj->done) {
+			rj->done(r, json_object_get(rj->rep, "result"));
 		} else if (json_is_true(json_object_get(rj->rep, "ok"))) {
 			res = json_object_get(rj->rep, "result");
 			respond_json(r, 200, res ? json_incref(res) :
@@ -867,6 +884,83 @@ api_call(struct http_req *r, const char *sid)
 	ask_crm(r, "get_call", json_pack("{s:s}", "call_sid", sid));
 }
 
+/*
+ * GET /api/v1/calls/{sid}/recording.wav[?track=stereo|mixed]: the call's
+ * recording (stereo: caller left, agent right, the default; mixed: one
+ * track), with Range for a browser's player.  The record is asked first:
+ * a call it does not have (deleted by retention) or without a recording
+ * is 404 whatever is on disk.  The file's name comes from the validated
+ * call id, never from the request or the database.
+ */
+static void
+recording_answer(struct http_req *r, json_t *call)
+{
+	const char *sid = json_string_value(json_object_get(call, "call_sid"));
+	char path[512], track[16] = "", range[128];
+	const char *rv = NULL;
+	uint64_t first = 0, last = 0;
+	struct stat st;
+	int fd, mixed;
+
+	mixed = query_arg(r, "track=", track, sizeof(track)) != NULL &&
+	    strcmp(track, "mixed") == 0;
+	if (sid == NULL || json_is_null(json_object_get(call, "recording")) ||
+	    json_object_get(call, "recording") == NULL ||
+	    rec_path(sid, mixed, path, sizeof(path)) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		respond_json(r, 404, json_pack("{s:s}", "error",
+		    "no recording of this call"));
+		return;
+	}
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		respond_text(r, 500, "recording unreadable\n");
+		return;
+	}
+	if (lws_hdr_copy(r->wsi, range, sizeof(range), WSI_TOKEN_HTTP_RANGE) >
+	    0)
+		rv = range;
+	add_header(r, "accept-ranges:", "bytes");
+	switch (http_range_parse(rv, (uint64_t)st.st_size, &first, &last)) {
+	case HTTP_RANGE_BAD:
+		close(fd);
+		add_header(r, "content-range:", "bytes */%lld",
+		    (long long)st.st_size);
+		respond_text(r, 416, "range not satisfiable\n");
+		return;
+	case HTTP_RANGE_OK:
+		add_header(r, "content-range:", "bytes %llu-%llu/%lld",
+		    (unsigned long long)first, (unsigned long long)last,
+		    (long long)st.st_size);
+		respond_file(r, 206, fd, first, last + 1);
+		break;
+	case HTTP_RANGE_NONE:
+		respond_file(r, 200, fd, 0, (uint64_t)st.st_size);
+		break;
+	}
+}
+
+static void
+api_recording(struct http_req *r, const char *sid)
+{
+	char track[16];
+
+	if (sid[0] == '\0' || !fd_call_id_valid(sid)) {
+		respond_json(r, 400, json_pack("{s:s}", "error",
+		    "bad call id"));
+		return;
+	}
+	if (query_arg(r, "track=", track, sizeof(track)) != NULL &&
+	    strcmp(track, "mixed") != 0 && strcmp(track, "stereo") != 0) {
+		respond_json(r, 400, json_pack("{s:s}", "error",
+		    "track is stereo or mixed"));
+		return;
+	}
+	ask_crm(r, "get_call", json_pack("{s:s}", "call_sid", sid));
+	if (r->job)
+		r->job->done = recording_answer;
+}
+
 /* Which handler a request goes to. */
 static void
 route(struct http_req *r)
@@ -920,7 +1014,16 @@ route(struct http_req *r)
 		api_stats(r);
 	else if (strcmp(p, "/api/v1/calls") == 0)
 		api_calls(r);
-	else if (strncmp(p, "/api/v1/calls/", 14) == 0)
+	else if (strncmp(p, "/api/v1/calls/", 14) == 0 &&
+	    strlen(p) > 14 + 14 &&
+	    strcmp(p + strlen(p) - 14, "/recording.wav") == 0) {
+		char sid[FD_CALL_ID_LEN];
+		size_t n = strlen(p) - 28;
+
+		snprintf(sid, sizeof(sid), "%.*s", n < sizeof(sid) ? (int)n : 0,
+		    p + 14);
+		api_recording(r, n < sizeof(sid) ? sid : "");
+	} else if (strncmp(p, "/api/v1/calls/", 14) == 0)
 		api_call(r, p + 14);
 	else
 		respond_json(r, 404, json_pack("{s:s}", "error", "not found"));
@@ -960,6 +1063,19 @@ respond(struct http_req *r, unsigned status, const char *ctype, char *body)
 	lws_callback_on_writable(r->wsi);
 }
 
+/* The bytes [off, end) of the file fd (taken) as audio/wav. */
+static void
+respond_file(struct http_req *r, unsigned status, int fd, uint64_t off,
+    uint64_t end)
+{
+	respond(r, status, "audio/wav", strdup(""));
+	free(r->resp);
+	r->resp = NULL;
+	r->file_fd = fd;
+	r->resp_off = (size_t)off;
+	r->resp_len = (size_t)end;
+}
+
 static void
 respond_text(struct http_req *r, unsigned status, const char *text)
 {
@@ -994,7 +1110,7 @@ write_response(struct http_req *r)
 
 	if (!r->hdr_sent) {
 		if (lws_add_http_common_headers(r->wsi, r->status, r->ctype,
-		    r->resp_len, &p, end))
+		    r->resp_len - r->resp_off, &p, end))
 			return -1;
 		for (i = 0; i < r->nxh; i++)
 			if (lws_add_http_header_by_name(r->wsi,
@@ -1011,7 +1127,7 @@ write_response(struct http_req *r)
 		    lws_finalize_write_http_header(r->wsi, start, &p, end))
 			return -1;
 		r->hdr_sent = 1;
-		if (r->resp_len > 0) {
+		if (r->resp_len > r->resp_off) {
 			lws_callback_on_writable(r->wsi);
 			return 0;
 		}
@@ -1020,7 +1136,12 @@ write_response(struct http_req *r)
 		if (n > HTTP_CHUNK)
 			n = HTTP_CHUNK;
 		last = r->resp_off + n >= r->resp_len;
-		memcpy(wbuf + LWS_PRE, r->resp + r->resp_off, n);
+		/* a recording: read from the page cache a chunk at a time */
+		if (r->file_fd >= 0 && pread(r->file_fd, wbuf + LWS_PRE, n,
+		    (off_t)r->resp_off) != (ssize_t)n)
+			return -1;
+		if (r->file_fd < 0)
+			memcpy(wbuf + LWS_PRE, r->resp + r->resp_off, n);
 		if (lws_write(r->wsi, wbuf + LWS_PRE, n, last ?
 		    LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 			return -1;
@@ -1033,6 +1154,9 @@ write_response(struct http_req *r)
 	r->have_resp = 0;
 	free(r->resp);
 	r->resp = NULL;
+	if (r->file_fd >= 0)
+		close(r->file_fd);
+	r->file_fd = -1;
 	if (r->close_after || lws_http_transaction_completed(r->wsi))
 		return -1;
 	return 0;

@@ -10,7 +10,11 @@
  * cookie, wrong ones logged and throttled per client address (the client
  * binds other 127/8 addresses to be another client).  Request limits:
  * 413 on a large Content-Length before any body, 431 on large headers,
- * 408 for a body that trickles in.
+ * 408 for a body that trickles in.  The recording download: this test
+ * plays crm-tools (get_call) on the gateway's rpc address; a file with a
+ * record is served whole (200) or by Range (206, Content-Range), a range
+ * past its end is 416, a call without a recording or without a record is
+ * 404 whatever is on disk, a bad call id or track 400, no token 401.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +40,7 @@
 
 #include "bus.h"
 #include "clock.h"
+#include "rpc.h"
 #include "twilio.h"
 
 #define TOKEN "http-test-token"
@@ -44,7 +49,7 @@
 #define BODY "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15551230000" \
 	"&To=%2B15555550100"
 
-static char conf[64], gwlog[64], rundir[64];
+static char conf[64], gwlog[64], rundir[64], recdir[64];
 static int port;
 static pid_t gw;
 static int with_tokens = 1;
@@ -56,9 +61,10 @@ write_conf(const char *public_url)
 
 	assert_non_null(f);
 	fprintf(f, "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
-	    "public_url = \"%s\"; validate_signature = true;\n%s };\n", rundir,
+	    "public_url = \"%s\"; validate_signature = true;\n%s };\n"
+	    "recording: { dir = \"%s\"; };\n", rundir,
 	    port, public_url, with_tokens ? "api_token = \"" ADMIN "\"; "
-	    "api_tokens = \"viewer:" VIEWER "\";" : "");
+	    "api_tokens = \"viewer:" VIEWER "\";" : "", recdir);
 	fclose(f);
 }
 
@@ -218,6 +224,7 @@ setup(void **state)
 	snprintf(conf, sizeof(conf), "/tmp/fdgw-conf-XXXXXX");
 	snprintf(gwlog, sizeof(gwlog), "/tmp/fdgw-log-XXXXXX");
 	snprintf(rundir, sizeof(rundir), "/tmp/fdgw-run-%d", (int)getpid());
+	snprintf(recdir, sizeof(recdir), "/tmp/fdgw-rec-%d", (int)getpid());
 	if ((fd = mkstemp(conf)) < 0 || close(fd) != 0 ||
 	    (fd = mkstemp(gwlog)) < 0 || close(fd) != 0)
 		return -1;
@@ -265,6 +272,13 @@ teardown(void **state)
 	unlink(conf);
 	unlink(gwlog);
 	rmdir(rundir);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", recdir);
+		if (system(cmd) != 0)
+			st = 1;
+	}
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
@@ -569,6 +583,147 @@ test_reload(void **state)
 	    NULL), 200);
 }
 
+
+/* crm-tools' get_call as far as the recording route needs it: CArec1
+ * has a recording, CAnorec a record without one, any other call none. */
+static json_t *
+fake_crm(void *arg, int worker, const char *call_id, json_t *req)
+{
+	const char *sid = json_string_value(json_object_get(json_object_get(req,
+	    "args"), "call_sid"));
+
+	(void)arg;
+	(void)worker;
+	(void)call_id;
+	if (sid && strcmp(sid, "CArec1") == 0)
+		return json_pack("{s:b, s:{s:s, s:{s:s, s:f, s:i}}}", "ok", 1,
+		    "result", "call_sid", sid, "recording", "url",
+		    "/api/v1/calls/CArec1/recording.wav", "duration_s", 0.3,
+		    "bytes", 10044);
+	if (sid && strcmp(sid, "CAnorec") == 0)
+		return json_pack("{s:b, s:{s:s, s:n}}", "ok", 1, "result",
+		    "call_sid", sid, "recording");
+	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", "not_found",
+	    "error", "no such call");
+}
+
+/* GET path (with the admin token unless auth is 0, and an extra header
+ * line): the status; headers in hdr, the body's bytes in body/blen. */
+static int
+fetch(const char *path, int auth, const char *extra, char *hdr, size_t hlen,
+    unsigned char *body, size_t cap, size_t *blen)
+{
+	static char out[65536];
+	char raw[1024];
+	const char *end;
+	size_t got;
+	int code;
+
+	snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%s%s"
+	    "Connection: close\r\n\r\n", path, auth ? "Authorization: Bearer "
+	    ADMIN "\r\n" : "", extra, extra[0] ? "\r\n" : "", "");
+	memset(out, 0, sizeof(out));
+	code = xchg("127.0.0.1", raw, out, sizeof(out), 5, NULL);
+	/* xchg NUL-terminates what it read: the body may hold NULs, so
+	 * the length is what Content-Length says it is */
+	end = strstr(out, "\r\n\r\n");
+	assert_non_null(end);
+	snprintf(hdr, hlen, "%.*s", (int)(end - out), out);
+	got = 0;
+	{
+		const char *cl = strcasestr(hdr, "content-length:");
+
+		if (cl)
+			got = (size_t)atol(cl + 15);
+	}
+	assert_true(got <= cap);
+	memcpy(body, end + 4, got);
+	*blen = got;
+	return code;
+}
+
+static void
+test_recording_range(void **state)
+{
+	unsigned char file[10044], body[16384];
+	char path[128], hdr[2048];
+	struct fd_rpc_server *srv;
+	char addr[128];
+	size_t i, n;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof(file); i++)
+		file[i] = (unsigned char)(i % 251);
+	snprintf(path, sizeof(path), "%s/CArec1.wav", recdir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(file, 1, sizeof(file), f), sizeof(file));
+	fclose(f);
+	/* a file of a call without a recording on its record is not served */
+	snprintf(path, sizeof(path), "%s/CAnorec.wav", recdir);
+	assert_non_null(f = fopen(path, "wb"));
+	fclose(f);
+	snprintf(addr, sizeof(addr), "ipc://%s/crm-tools.rep", rundir);
+	assert_non_null(srv = fd_rpc_serve(addr, 1, fake_crm, NULL));
+
+	/* the gateway's rpc socket redials: the first answer may be a 503 */
+	for (i = 0; i < 50; i++) {
+		if (fetch("/api/v1/calls/CArec1/recording.wav", 1, "", hdr,
+		    sizeof(hdr), body, sizeof(body), &n) == 200)
+			break;
+		fd_sleep_us(100000);
+	}
+	assert_int_equal(n, sizeof(file));
+	assert_memory_equal(body, file, n);
+	assert_non_null(strcasestr(hdr, "accept-ranges: bytes"));
+	assert_non_null(strcasestr(hdr, "content-type: audio/wav"));
+
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
+	    "Range: bytes=100-199", hdr, sizeof(hdr), body, sizeof(body), &n),
+	    206);
+	assert_non_null(strcasestr(hdr, "content-range: bytes 100-199/10044"));
+	assert_int_equal(n, 100);
+	assert_memory_equal(body, file + 100, 100);
+
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
+	    "Range: bytes=-10", hdr, sizeof(hdr), body, sizeof(body), &n), 206);
+	assert_non_null(strcasestr(hdr, "content-range: bytes 10034-10043/"
+	    "10044"));
+	assert_memory_equal(body, file + 10034, 10);
+
+	/* a seek to the middle and on to the end, as a player does */
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav?track="
+	    "stereo", 1, "Range: bytes=5000-", hdr, sizeof(hdr), body,
+	    sizeof(body), &n), 206);
+	assert_int_equal(n, 5044);
+	assert_memory_equal(body, file + 5000, 5044);
+
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
+	    "Range: bytes=10044-", hdr, sizeof(hdr), body, sizeof(body), &n),
+	    416);
+	assert_non_null(strcasestr(hdr, "content-range: bytes */10044"));
+	/* a Range we do not take (several) is the whole file */
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
+	    "Range: bytes=0-1,5-6", hdr, sizeof(hdr), body, sizeof(body), &n),
+	    200);
+	assert_int_equal(n, sizeof(file));
+
+	/* no mixed track on disk, no recording on the record, no record */
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav?track=mixed",
+	    1, "", hdr, sizeof(hdr), body, sizeof(body), &n), 404);
+	assert_int_equal(fetch("/api/v1/calls/CAnorec/recording.wav", 1, "",
+	    hdr, sizeof(hdr), body, sizeof(body), &n), 404);
+	assert_int_equal(fetch("/api/v1/calls/CAgone/recording.wav", 1, "",
+	    hdr, sizeof(hdr), body, sizeof(body), &n), 404);
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav?track=left",
+	    1, "", hdr, sizeof(hdr), body, sizeof(body), &n), 400);
+	assert_int_equal(fetch("/api/v1/calls/a.b/recording.wav", 1, "", hdr,
+	    sizeof(hdr), body, sizeof(body), &n), 400);
+	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 0, "", hdr,
+	    sizeof(hdr), body, sizeof(body), &n), 401);
+	fd_rpc_server_stop(srv);
+}
+
 int
 main(void)
 {
@@ -581,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_no_token),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_recording_range),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -292,6 +292,8 @@ on_start(struct gw_call *c, struct media_msg *m)
 		c->media_pre_len = (size_t)snprintf(c->media_pre,
 		    sizeof(c->media_pre), "{\"event\":\"media\",\"streamSid\":"
 		    "\"%s\",\"media\":{\"payload\":\"", c->stream_sid);
+		if (gw_cfg.recording && gw_cfg.keep_audio)
+			c->rec = rec_open(c->call_id, fd_mono_us());
 		c->hnext = buckets[bucket_of(c->call_id)];
 		buckets[bucket_of(c->call_id)] = c;
 		c->registered = 1;
@@ -442,13 +444,18 @@ out:
 void
 end_call(struct gw_call *c, const char *reason)
 {
+	struct rec *rec;
+
 	if (!c->started || c->ended)
 		return;
 	c->ended = 1;
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
 	pacer_free(&c->pacer);
+	rec = c->rec;
+	c->rec = NULL;
 	pthread_mutex_unlock(&gw_lock);
+	rec_close(rec, fd_mono_us());
 	unpace(c);
 	fd_bus_publish_call_end(&gw_bus, c->call_id, 0,
 	    &(struct fd_pl_call_end){ .reason = reason });

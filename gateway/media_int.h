@@ -20,6 +20,7 @@
 #include "media_msg.h"
 #include "pacer.h"
 #include "proto/proto.h"
+#include "recording.h"
 
 struct txslot;                          /* a queued message (media_play.c) */
 
@@ -34,6 +35,7 @@ struct gw_call {
 					   finished the caller's speech (its
 					   last final's speech_end_us) */
 	struct pacer pacer;
+	struct rec *rec;                /* the call's recording, or NULL */
 	/* set at start, then read-only */
 	char call_id[FD_CALL_ID_LEN];
 	char stream_sid[MEDIA_SID_LEN];

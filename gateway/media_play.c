@@ -154,6 +154,7 @@ media_clear(const struct fd_frame *f)
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) != NULL) {
 		n = pacer_clear(&c->pacer, f->ref);
+		rec_cut(c->rec, fd_mono_us());
 		c->want_clear = 1;
 		(void)pend_locked(c);
 	}
@@ -179,7 +180,10 @@ media_pause(const struct fd_frame *f)
 
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) != NULL) {
-		n = pacer_pause(&c->pacer, fd_mono_us(), &utt);
+		uint64_t now = fd_mono_us();
+
+		n = pacer_pause(&c->pacer, now, &utt);
+		rec_cut(c->rec, now);
 		c->want_resume = 0;
 		c->want_clear = 1;
 		(void)pend_locked(c);
@@ -379,7 +383,7 @@ sink_frame(void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us)
 	struct gw_call *c = arg;
 	unsigned char *p;
 	size_t n;
-	uint64_t wait;
+	uint64_t wait, now = fd_mono_us();
 
 	/* {"event":"media","streamSid":"MZ...","media":{"payload":"..."}} */
 	if ((p = tx_slot(c, c->media_pre_len + 4 * PACER_FRAME / 3 + 8)) !=
@@ -391,10 +395,14 @@ sink_frame(void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us)
 		c->tx[(c->tx_head + c->tx_n - 1) % c->tx_cap].len = n + 3;
 	}
 	GW_STAT_ADD(frames_out, 1);
+	/* the caller hears it once what went before it has played (the
+	 * pacer's model, updated after this call) */
+	rec_agent(c->rec, c->pacer.play_end_us > now ? c->pacer.play_end_us :
+	    now, frame, now);
 	if (utt != c->wait_utt) {
 		/* first frame of an utterance: how long it sat queued */
 		c->wait_utt = utt;
-		wait = fd_mono_us() - enq_us;
+		wait = now - enq_us;
 		GW_STAT_ADD(wait_n, 1);
 		GW_STAT_ADD(wait_sum_us, wait);
 		gw_stat_max(&gw_stats.wait_max_us, wait);

@@ -66,6 +66,7 @@ audio_in(struct gw_call *c, const uint8_t *audio, size_t len)
 		n = len < CRING_FRAME ? len : CRING_FRAME;
 		h.ts_us = fd_mono_us();
 		h.ref = cring_push(&c->ring, audio, n, h.ts_us);
+		rec_caller(c->rec, h.ref, audio, n, h.ts_us);
 		fd_bus_publish_hdr(&gw_bus, &h, audio, n);
 	}
 }

@@ -4,13 +4,18 @@ gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
                gateway/media_replay.c gateway/caller_ring.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/dialout.c gateway/callinfo.c gateway/workq.c \
-               gateway/sbuf.c gateway/dashboard.c
+               gateway/sbuf.c gateway/dashboard.c gateway/recording.c \
+               gateway/http_range.c
 gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
 # the page is pulled in with .incbin, which -MMD does not see
 $(BUILD)/obj/gateway/dashboard.o: gateway/dashboard.html
 
 TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test \
-         gateway_callinfo_test gateway_caller_ring_test
+         gateway_callinfo_test gateway_caller_ring_test \
+         gateway_http_range_test gateway_recording_test
+gateway_http_range_test_SRCS = gateway/http_range_test.c gateway/http_range.c
+gateway_recording_test_SRCS = gateway/recording_test.c gateway/recording.c \
+                              gateway/workq.c
 gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c gateway/sbuf.c
 gateway_media_test_SRCS = gateway/media_msg_test.c gateway/media_msg.c
 gateway_pacer_test_SRCS = gateway/pacer_test.c gateway/pacer.c

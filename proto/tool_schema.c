@@ -108,10 +108,15 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	  "'parameters':{'type':'object','properties':{}}}" },
 	{ "log_turn", 1, "", "",
 	  "{'description':'Append a transcript turn.',"
-	  "'parameters':{'type':'object','properties':{'role':{'type':'string','enum':['caller','agent','system']},'text':{'type':'string'},'heard':{'type':'boolean'},'at':{'type':'string'}},'required':['role','text']}}" },
+	  "'parameters':{'type':'object','properties':{'role':{'type':'string','enum':['caller','agent','system']},'text':{'type':'string'},'heard':{'type':'boolean'},'at':{'type':'string'},"
+	  "'start_ms':{'type':'number','description':'ms since the call started'},'end_ms':{'type':'number'},'confidence':{'type':'number','description':'recogniser confidence 0..1'},"
+	  "'barged_in':{'type':'boolean','description':'the caller cut this agent turn off'},'heard_text':{'type':'string','description':'what of an agent turn the caller heard'}},'required':['role','text']}}" },
 	{ "call_end", 1, "", "",
-	  "{'description':'Close the call record.',"
-	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'}}}}" },
+	  "{'description':'Close the call record and price the call (pricing.*).',"
+	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'},'tts_chars':{'type':'integer','description':'characters sent to synthesis'},'llm_tokens':{'type':'integer','description':'LLM prompt + completion tokens'}}}}" },
+	{ "call_recording", 1, "", "",
+	  "{'description':'The gateway closed the call recording: the stereo WAV (the mixed track is beside it as .mixed.wav), its length and size.',"
+	  "'parameters':{'type':'object','properties':{'path':{'type':'string'},'duration_s':{'type':'number'},'bytes':{'type':'integer'}},'required':['path','duration_s','bytes']}}" },
 	{ "gateway_restarted", 1, "", "",
 	  "{'description':'A gateway started: close, as failed, the calls its earlier runs left open (they were cut off at the carrier). Returns their call_sids.',"
 	  "'parameters':{'type':'object','properties':{'gateway':{'type':'string','description':'the gateway instance name'},'boot':{'type':'string','description':'the id of this run'}},'required':['gateway','boot']}}" },

@@ -33,6 +33,10 @@ if [ -x scripts/bench-stack.sh ]; then
 	echo "bench: stack" >&2
 	scripts/bench-stack.sh "$TMP" "$smoke" || echo "bench: stack failed" >&2
 fi
+if [ -x scripts/bench-recording.sh ]; then
+	echo "bench: recording" >&2
+	scripts/bench-recording.sh "$TMP" "$smoke" || echo "bench: recording failed" >&2
+fi
 if [ -x scripts/bench-outbound.sh ]; then
 	echo "bench: outbound" >&2
 	scripts/bench-outbound.sh "$TMP" "$smoke" || echo "bench: outbound failed" >&2

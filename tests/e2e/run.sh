@@ -162,6 +162,14 @@ else
 	bad "booking call (see $FRONTDESK_VAR/booking.log)"; tail -20 "$FRONTDESK_VAR/booking.log"
 fi
 
+# that call's recording, turns and cost; retention of an aged call
+if [ -n "${sid:-}" ]; then
+	PROFILE=${E2E_PROFILE:-e2e} tests/e2e/recording.sh "$sid" >"$FRONTDESK_VAR/recording.log" 2>&1
+	grep -E '^recording (ok|FAIL)' "$FRONTDESK_VAR/recording.log" | sed 's/^recording /e2e recording /'
+	pass=$((pass + $(grep -c '^recording ok' "$FRONTDESK_VAR/recording.log")))
+	fail=$((fail + $(grep -c '^recording FAIL' "$FRONTDESK_VAR/recording.log")))
+fi
+
 # a real call goes through while SLOW_CLIENTS slow POSTs hold connections
 flag=$FRONTDESK_VAR/slow-clients.on
 touch "$flag"
