@@ -170,6 +170,11 @@ int crm_call_load(struct crm_ctx *c);
 	"caller_customer_id, verified_customer_id, caller_id_denied, " \
 	"(SELECT cu.id FROM customers cu WHERE cu.phone = " CRM_CALL_PARTY \
 	"), identified_customer_id"
+/* What the call row t cost in US dollars: calls.cost_usd when a migration
+ * has added it (read through the row's JSON, so the SQL holds with or
+ * without the column), else 0. */
+#define CRM_CALL_COST(t) "coalesce((to_jsonb(" t ") ->> 'cost_usd')" \
+	"::numeric, 0)"
 /* Load the call from a one-row result of CRM_CALL_COLS (cleared here). */
 int crm_call_row(struct crm_ctx *c, PGresult *r);
 /* The customer the call acts for (0 none); *level gets enum crm_level. */
@@ -209,6 +214,9 @@ int crm_verify_failed(struct crm_ctx *c);
 const char *arg_str(struct crm_ctx *c, const char *key);      /* NULL/"" absent */
 int arg_ll(struct crm_ctx *c, const char *key, long long *v); /* 1 if present */
 int arg_bool(struct crm_ctx *c, const char *key, int def);
+/* An optional day argument YYYY-MM-DD (a real day): 0 with *out the
+ * text or NULL when absent, -1 after crm_fail(bad_args). */
+int crm_arg_day(struct crm_ctx *c, const char *key, const char **out);
 /* A required string; NULL after crm_fail(bad_args). */
 const char *arg_need(struct crm_ctx *c, const char *key, size_t maxlen);
 
@@ -272,6 +280,8 @@ json_t *tool_call_end(struct crm_ctx *c);
 json_t *tool_gateway_restarted(struct crm_ctx *c);
 json_t *tool_get_call(struct crm_ctx *c);
 json_t *tool_list_calls(struct crm_ctx *c);
+json_t *tool_call_stats(struct crm_ctx *c);
+json_t *tool_job_create(struct crm_ctx *c);
 json_t *tool_vocabulary(struct crm_ctx *c);
 json_t *tool_seed_demo(struct crm_ctx *c);
 json_t *tool_retention_sweep(struct crm_ctx *c);

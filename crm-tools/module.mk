@@ -18,7 +18,7 @@ CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/tool_availability.c crm-tools/tool_booking.c \
            crm-tools/tool_appointments.c crm-tools/tool_slots.c \
            crm-tools/booking_batch.c \
-           crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c crm-tools/tool_retention.c \
+           crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c crm-tools/tool_stats.c crm-tools/tool_retention.c \
            crm-tools/tool_jobs.c \
            crm-tools/calendar.c crm-tools/calsync.c crm-tools/cal_http.c \
            crm-tools/cal_builtin.c crm-tools/cal_caldav.c \
