@@ -59,3 +59,9 @@ crm_privacy_test_LIBS = $(LIB_PQ)
 TESTS += crm_jobs_test
 crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c tests/harness/crm_harness.c
 crm_jobs_test_LIBS = $(LIB_PQ)
+
+# integration: the admin API's reads and writes (call_stats adds up,
+# list_calls filters and pages, get_call drill-down, job_create)
+TESTS += crm_api_test
+crm_api_test_SRCS = crm-tools/crm_api_test.c tests/harness/crm_harness.c
+crm_api_test_LIBS = $(LIB_PQ)
