@@ -448,7 +448,7 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 
 	if (dead(c, r->j->utt))
 		return 1;
-	if (r->frames == 0 && r->j->seg == 0 && r->j->say_us &&
+	if (r->frames == 0 && r->j->seg == 1 && r->j->say_us &&
 	    fd_mono_us() >= r->j->say_us)
 		fd_metrics_observe(FD_H_TTS, (fd_mono_us() - r->j->say_us) /
 		    1e6);

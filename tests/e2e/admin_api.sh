@@ -22,6 +22,8 @@ PROFILE=${ADMIN_PROFILE:-admin} OUTBOUND=1 . scripts/stack-env.sh
 
 pass=0; fail=0
 ok()   { pass=$((pass + 1)); echo "admin_api ok   $*"; }
+# callsid FILE: the call of callsim's --json report (a summary line follows it)
+callsid() { python3 -c 'import json,sys; print(json.JSONDecoder().raw_decode(open(sys.argv[1]).read())[0].get("call_sid",""))' "$1" 2>/dev/null; }
 bad()  { fail=$((fail + 1)); echo "admin_api FAIL $*"; }
 
 V=$FRONTDESK_VAR
@@ -37,9 +39,6 @@ trap cleanup EXIT
 deploy/frontdeskctl stop >/dev/null 2>&1
 rm -rf "$V/log" "$CLOG" "$V/settings.conf"
 deploy/datastore.sh reset >/dev/null || { echo "admin_api: datastore reset failed"; exit 1; }
-$CALLSIM --callees tests/e2e/outbound-callees.json --carrier-log "$CLOG" \
-	>"$V/carrier.out" 2>"$V/carrier.err" &
-simpid=$!
 if ! deploy/frontdeskctl start; then
 	bad "stack start"; echo "admin_api: $pass passed, $fail failed"; exit 1
 fi
@@ -53,8 +52,8 @@ today=$(TZ=$BUSINESS_TZ date +%F)
 # --- a call, the CLI and the drill-down
 sid=""
 if $CALLSIM --scenario tests/e2e/booking.json --json >"$V/booking.json" 2>"$V/booking.log"; then
-	sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["call_sid"])' "$V/booking.json")
-	ok "booking call $sid"
+	sid=$(callsid "$V/booking.json")
+	[ -n "$sid" ] && ok "booking call $sid" || bad "booking call: no call sid in $V/booking.json"
 else
 	bad "booking call (see $V/booking.log)"
 	sid=$(psqlq "select call_sid from calls order by started_at desc limit 1")
@@ -165,14 +164,22 @@ done
 rs=$(cat "$FRONTDESK_VAR"/sv/*.restarts 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 [ "${rs:-0}" = 0 ] && ok "no daemon restarted" || bad "restarts: $rs"
 $CALLSIM --scenario tests/scenarios/41-address-and-price.json --json >"$V/greet.json" 2>"$V/greet.log"
-gsid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("call_sid",""))' "$V/greet.json" 2>/dev/null)
+gsid=$(callsid "$V/greet.json")
 greet=$(psqlq "select text from call_turns where call_sid = '$gsid' and role = 'agent' order by at, id limit 1")
 case $greet in
 *"Zed's Garage"*Mia*) ok "the next call is greeted with the new name: \"$greet\"" ;;
 *) bad "greeting after PUT: \"$greet\" (call $gsid)" ;;
 esac
 
-# --- placing calls through the scheduler's jobs
+# --- placing calls through the scheduler's jobs (callsim the carrier
+# from here on: the calls above were callsim callers on the same port)
+$CALLSIM --callees tests/e2e/outbound-callees.json --carrier-log "$CLOG" \
+	>"$V/carrier.out" 2>"$V/carrier.err" &
+simpid=$!
+for _ in $(seq 1 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$CARRIER_PORT") 2>/dev/null && break
+	sleep 0.1
+done
 appt=$(psqlq "insert into appointments (customer_id, service_id, resource_id, during, status, confirmation, idempotency_key)
   select c.id, (select min(id) from services where active), (select min(id) from resources where kind = 'bay' and active),
          tstzrange(date_trunc('hour', now()) + interval '30 hours', date_trunc('hour', now()) + interval '31 hours'),
