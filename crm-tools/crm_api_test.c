@@ -105,6 +105,9 @@ setup(void **state)
 		fprintf(stderr, "SKIP crm_api_test: %s\n", err);
 		return -1;
 	}
+	/* job_create refuses while nothing would place the call */
+	snprintf(H.conf_extra, sizeof(H.conf_extra), "outbound: { enabled = "
+	    "true; };\n");
 	if (hx_daemon_start(&H, 2, 4) != 0) {
 		fprintf(stderr, "crm-tools did not start (see %s)\n", H.log);
 		return -1;

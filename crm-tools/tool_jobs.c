@@ -378,7 +378,7 @@ tool_callback_done(struct crm_ctx *c)
  * and custom are callback jobs (the agent returns the call, detail =
  * text).  The scheduler claims it like any due job, inside the calling
  * window.  Returns the job (and created: false when a live reminder was
- * moved up instead).
+ * moved up instead); outbound_disabled while outbound.enabled is off.
  */
 json_t *
 tool_job_create(struct crm_ctx *c)
@@ -391,6 +391,9 @@ tool_job_create(struct crm_ctx *c)
 
 	if ((purpose = arg_need(c, "purpose", 16)) == NULL)
 		return NULL;
+	if (!crm_out.enabled)
+		return crm_fail(c, "outbound_disabled", "outbound calls are off "
+		    "(outbound.enabled = false): nothing would place this call");
 	text = arg_str(c, "text");
 	if (text && strlen(text) > 500)
 		return crm_fail(c, "bad_args", "text is at most 500 characters");

@@ -808,6 +808,8 @@ http_on_wake(void)
 			    strcmp(code, "bad_request") == 0 ||
 			    strcmp(code, "invalid") == 0))
 				st = 400;
+			else if (code && strcmp(code, "outbound_disabled") == 0)
+				st = 409;
 			else if (code && strcmp(code, "db_unavailable") == 0) {
 				/* nothing about it waits in crm-tools either */
 				st = 503;
