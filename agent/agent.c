@@ -63,10 +63,12 @@ static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
 static struct fd_bus bus;
 static struct fd_rpc rpc;
 static struct fd_business biz;
+static int biz_stale;                   /* reloaded: apply between calls */
 static struct agent_ctx ctx;
 
 static int check_config(char *err, size_t errlen);
 static int start_brain(char *err, size_t errlen);
+static void apply_business(const struct brain_ops *b);
 
 static void
 dispatch(nng_msg *m, const struct fd_frame *f)
@@ -132,9 +134,14 @@ main(int argc, char **argv)
 	while (!fd_stop) {
 		if (fd_reload) {
 			fd_reload = 0;
-			/* timers and limits apply at once; the business and
-			 * the brain are read at start only */
-			fd_daemon_reload(opts, FD_CFG_N(opts));
+			/* timers and limits apply at once; the business (and
+			 * the brain built on it) once no call is live */
+			if (fd_daemon_reload(opts, FD_CFG_N(opts)) == 0)
+				biz_stale = 1;
+		}
+		if (biz_stale && calls_count() == 0) {
+			biz_stale = 0;
+			apply_business(brain);
 		}
 		rv = fd_bus_recv(&bus, &m, &f, 20);
 		if (rv == 0)
@@ -153,6 +160,44 @@ main(int argc, char **argv)
 	config_destroy(&fd_config);
 	log_info(NULL, "stopped");
 	return 0;
+}
+
+/*
+ * After a reload, with no call live (so no worker reads the business or
+ * the brain): the business section and the brain again, so the next call
+ * greets with the new name, persona, greeting and services.  A call in
+ * progress keeps what it started with.  A brain that will not start on
+ * the new business gets the old one back.
+ */
+static void
+apply_business(const struct brain_ops *b)
+{
+	struct fd_business *old;
+	char err[256];
+
+	if ((old = malloc(sizeof(*old))) == NULL) {
+		log_warnx(NULL, "business not reloaded: out of memory");
+		return;
+	}
+	*old = biz;
+	if (fd_business_load(&fd_config, &biz, err, sizeof(err)) != 0) {
+		biz = *old;
+		free(old);
+		log_warnx(NULL, "business not reloaded: %s", err);
+		return;
+	}
+	if (b->fini)
+		b->fini();
+	if (b->init && b->init(&fd_config, &biz, err, sizeof(err)) != 0) {
+		log_err(NULL, "brain %s on the new business: %s; keeping the "
+		    "old one", b->name, err);
+		biz = *old;
+		if (b->init(&fd_config, &biz, err, sizeof(err)) != 0)
+			log_err(NULL, "brain %s: %s", b->name, err);
+	} else
+		log_info(NULL, "business %s (persona %s) applied", biz.name,
+		    biz.persona);
+	free(old);
 }
 
 /* The brain and the business section (also on SIGHUP: only looks). */

@@ -447,9 +447,14 @@ core_say(void *arg, const char *text, int close)
 	u->est_end_us = u->sent_us + (uint64_t)strlen(text) * 70 * MS +
 	    UTT_SLACK_US;
 	publish(c, FD_MSG_SAY, id, &m);
+	if (id == 1 && c->created_us && u->sent_us >= c->created_us)
+		c->first_word_ms = (int)((u->sent_us - c->created_us) / 1000);
 	if (c->latency_from_us) {
 		log_info(id_of(c), "turn latency %.1f ms (speech end to say)",
 		    (double)(int64_t)(u->sent_us - c->latency_from_us) / 1000.0);
+		if (c->nv2v < CALL_V2V_MAX && u->sent_us >= c->latency_from_us)
+			c->v2v_ms[c->nv2v++] = (int)((u->sent_us -
+			    c->latency_from_us) / 1000);
 		c->latency_from_us = 0;
 	}
 	log_info(id_of(c), "say utt %u%s: \"%s\"", id, close ? " (last)" : "",
@@ -1053,10 +1058,22 @@ finish(struct call *c, const char *reason)
 		    "outcome")));
 		tool_log(c, "job_result", args);
 	}
-	/* what the call used of synthesis and the LLM: crm-tools prices it */
-	tool_log(c, "call_end", json_pack("{s:s, s:I, s:I}", "reason", reason,
-	    "tts_chars", (json_int_t)c->tts_chars, "llm_tokens",
-	    (json_int_t)st->llm_tokens));
+	/* what the call used of synthesis and the LLM (crm-tools prices
+	 * it) and how fast the agent answered */
+	args = json_pack("{s:s, s:I, s:I}", "reason", reason, "tts_chars",
+	    (json_int_t)c->tts_chars, "llm_tokens", (json_int_t)st->llm_tokens);
+	if (args && c->first_word_ms >= 0 && c->next_utt > 0)
+		json_object_set_new(args, "first_word_ms",
+		    json_integer(c->first_word_ms));
+	if (args && c->nv2v > 0) {
+		json_t *v = json_array();
+		int k;
+
+		for (k = 0; k < c->nv2v; k++)
+			json_array_append_new(v, json_integer(c->v2v_ms[k]));
+		json_object_set_new(args, "v2v_ms", v);
+	}
+	tool_log(c, "call_end", args);
 	session_store_drop(id_of(c));
 	log_info(id_of(c), "call ended (%s), outcome %s", reason,
 	    st->outcome[0] ? st->outcome : "none");

@@ -52,6 +52,7 @@ struct agent_ctx {
 
 #define UTT_RING 8
 #define UTT_MAX_SEG 24
+#define CALL_V2V_MAX 64         /* reply latencies kept per call (call_end) */
 
 struct utt {
 	uint32_t id;                    /* 0: slot unused */
@@ -113,6 +114,9 @@ struct call {
 	uint64_t end_due_us;            /* safety */
 	uint64_t ended_us;              /* HANGUP/TRANSFER sent */
 	uint64_t latency_from_us;       /* speech_end_us of the caller turn */
+	int first_word_ms;              /* created to the first SAY; -1 none */
+	int v2v_ms[CALL_V2V_MAX];       /* each reply: speech end to SAY */
+	int nv2v;
 	char *caller_turn;              /* to log_turn after the reply */
 	struct caller_turn_info ct;
 	long long tts_chars;            /* characters sent to synthesis */

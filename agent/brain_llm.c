@@ -35,6 +35,7 @@
 #include "llm_history.h"
 #include "llm_prompt.h"
 #include "log.h"
+#include "metrics.h"
 #include "speech/templates.h"
 
 #define MS 1000ull
@@ -414,7 +415,7 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 	const char *id = lc->bc->st.call_id;
 	struct llm_http_req req;
 	struct llm_http_res res;
-	uint64_t delay;
+	uint64_t delay, t0;
 	char *body;
 	int attempt, retry;
 
@@ -440,11 +441,15 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 		lc->cur = r;
 		lc->attempt_said = 0;
 		lc->stats.attempts++;
+		t0 = fd_mono_us();
 		if (llm_http_post(&lc->http, &req, &lc->sse, tick, lc, &res)
 		    != 0) {
 			snprintf(why, whylen, "cannot start a request");
 			break;
 		}
+		fd_metrics_observe(FD_H_LLM, (fd_mono_us() - t0) / 1e6);
+		if (res.st != LLM_HTTP_OK)
+			fd_metrics_error("llm_request", 1);
 		lc->cur = NULL;
 		/* every attempt's tokens are billed */
 		lc->bc->st.llm_tokens += r->prompt_tokens + r->completion_tokens;

@@ -102,6 +102,7 @@ create(const char *call_id)
 	c->ctx = shared;
 	snprintf(c->bc.st.call_id, sizeof(c->bc.st.call_id), "%s", call_id);
 	c->created_us = fd_mono_us();
+	c->first_word_ms = -1;
 	c->next = table;
 	table = c;
 	ncalls++;

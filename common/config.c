@@ -207,3 +207,91 @@ fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
 			warn_unknown(cfg, opts, n, opts[i].path);
 	return 0;
 }
+
+/* Copy src's value (and, for an aggregate, its members) into dst, a
+ * setting of the same type. */
+static int
+copy_value(config_setting_t *dst, const config_setting_t *src)
+{
+	config_setting_t *e, *d;
+	int i, n, type;
+
+	switch (config_setting_type(src)) {
+	case CONFIG_TYPE_INT:
+		return config_setting_set_int(dst, config_setting_get_int(src))
+		    == CONFIG_TRUE ? 0 : -1;
+	case CONFIG_TYPE_INT64:
+		return config_setting_set_int64(dst,
+		    config_setting_get_int64(src)) == CONFIG_TRUE ? 0 : -1;
+	case CONFIG_TYPE_FLOAT:
+		return config_setting_set_float(dst,
+		    config_setting_get_float(src)) == CONFIG_TRUE ? 0 : -1;
+	case CONFIG_TYPE_BOOL:
+		return config_setting_set_bool(dst,
+		    config_setting_get_bool(src)) == CONFIG_TRUE ? 0 : -1;
+	case CONFIG_TYPE_STRING:
+		return config_setting_set_string(dst,
+		    config_setting_get_string(src)) == CONFIG_TRUE ? 0 : -1;
+	default:
+		break;
+	}
+	n = config_setting_length(src);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(src, (unsigned)i);
+		type = config_setting_type(e);
+		if ((d = config_setting_add(dst, config_setting_type(dst) ==
+		    CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, type)) ==
+		    NULL || copy_value(d, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Lay group src over group dst: a member group is merged, any other
+ * member replaces dst's of that name. */
+static int
+merge_group(config_setting_t *dst, const config_setting_t *src)
+{
+	config_setting_t *e, *d;
+	const char *name;
+	int i, n = config_setting_length(src);
+
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(src, (unsigned)i);
+		name = config_setting_name(e);
+		d = config_setting_get_member(dst, name);
+		if (d && config_setting_type(e) == CONFIG_TYPE_GROUP &&
+		    config_setting_type(d) == CONFIG_TYPE_GROUP) {
+			if (merge_group(d, e) != 0)
+				return -1;
+			continue;
+		}
+		if (d && config_setting_remove(dst, name) != CONFIG_TRUE)
+			return -1;
+		if ((d = config_setting_add(dst, name,
+		    config_setting_type(e))) == NULL || copy_value(d, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+fd_cfg_merge_file(config_t *cfg, const char *file, char *err, size_t errlen)
+{
+	config_t over;
+	int rv;
+
+	config_init(&over);
+	if (config_read_file(&over, file) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", config_error_file(&over) ?
+		    config_error_file(&over) : file, config_error_line(&over),
+		    config_error_text(&over));
+		config_destroy(&over);
+		return -1;
+	}
+	rv = merge_group(config_root_setting(cfg), config_root_setting(&over));
+	if (rv != 0)
+		snprintf(err, errlen, "%s: cannot merge into the config", file);
+	config_destroy(&over);
+	return rv;
+}

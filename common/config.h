@@ -37,6 +37,12 @@ struct fd_cfg_opt {
 
 /* Read file into cfg (config_init is done here).  file NULL: empty config. */
 int fd_cfg_open(config_t *cfg, const char *file, char *err, size_t errlen);
+/* Lay the settings in file over cfg (the owner's settings the admin API
+ * writes over the installer's config): a group is merged member by
+ * member, any other setting replaces the one of that name.  0, or -1
+ * with a message (cfg may then be partly merged: discard it). */
+int fd_cfg_merge_file(config_t *cfg, const char *file, char *err,
+    size_t errlen);
 /* Fill every option of the table; -1 with a message on the first bad one.
  * Warns about unknown keys in the table's FD_CFG_SECTION sections. */
 int fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,

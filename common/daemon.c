@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "redact.h"
 
 const struct fd_daemon_info fd_daemons[FD_D_MAX] = {
@@ -55,6 +58,8 @@ static const struct fd_cfg_opt common_opts[] = {
 };
 
 static enum fd_daemon_id self_id;
+static pthread_t house_thr;
+static void *housekeeping(void *arg);
 int (*fd_daemon_validate)(char *err, size_t errlen);
 int (*fd_daemon_recheck)(char *err, size_t errlen);
 
@@ -79,8 +84,51 @@ usage(const char *name)
 	exit(FD_EX_CONFIG);
 }
 
-/* Read the config file into cfg and fill the common options and the
- * daemon's table from it. */
+static char settings_file[512];
+
+const char *
+fd_settings_path(void)
+{
+	return settings_file;
+}
+
+/* Where the owner's settings are: $FRONTDESK_SETTINGS, the config's
+ * top-level settings_file, or $FRONTDESK_VAR/settings.conf; "" none. */
+static void
+find_settings(const config_t *cfg)
+{
+	const char *s;
+
+	if ((s = getenv("FRONTDESK_SETTINGS")) != NULL && s[0])
+		snprintf(settings_file, sizeof(settings_file), "%s", s);
+	else if (config_lookup_string(cfg, "settings_file", &s) ==
+	    CONFIG_TRUE && s[0])
+		snprintf(settings_file, sizeof(settings_file), "%s", s);
+	else if ((s = getenv("FRONTDESK_VAR")) != NULL && s[0])
+		snprintf(settings_file, sizeof(settings_file),
+		    "%s/settings.conf", s);
+	else
+		settings_file[0] = '\0';
+}
+
+int
+fd_config_read(config_t *cfg, char *err, size_t errlen)
+{
+	if (fd_cfg_open(cfg, fd_common.config_file[0] ? fd_common.config_file :
+	    NULL, err, errlen) != 0)
+		return -1;
+	find_settings(cfg);
+	if (settings_file[0] && access(settings_file, F_OK) == 0 &&
+	    fd_cfg_merge_file(cfg, settings_file, err, errlen) != 0) {
+		config_destroy(cfg);
+		config_init(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the config file into cfg, lay the owner's settings over it, and
+ * fill the common options and the daemon's table from it. */
 static int
 load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
     size_t errlen)
@@ -90,6 +138,10 @@ load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
 	size_t i;
 
 	if (fd_cfg_open(cfg, file, err, errlen) != 0)
+		return -1;
+	find_settings(cfg);
+	if (settings_file[0] && access(settings_file, F_OK) == 0 &&
+	    fd_cfg_merge_file(cfg, settings_file, err, errlen) != 0)
 		return -1;
 	if (fd_cfg_apply(cfg, common_opts, FD_CFG_N(common_opts), err,
 	    errlen) != 0)
@@ -187,8 +239,56 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info(NULL, "starting (config %s)",
-	    fd_common.config_file[0] ? fd_common.config_file : "defaults");
+	log_info(NULL, "starting (config %s%s%s)",
+	    fd_common.config_file[0] ? fd_common.config_file : "defaults",
+	    settings_file[0] ? ", settings " : "", settings_file);
+	if (pthread_create(&house_thr, NULL, housekeeping, NULL) != 0)
+		log_warn(NULL, "housekeeping thread: no settings watch, no "
+		    "metrics file");
+	else
+		pthread_detach(house_thr);
+}
+
+/* What identifies a version of the settings file (0s: none). */
+static void
+settings_stamp(struct stat *st)
+{
+	if (settings_file[0] == '\0' || stat(settings_file, st) != 0)
+		memset(st, 0, sizeof(*st));
+}
+
+/*
+ * The daemon's background chores: every FD_METRICS_PERIOD_MS its metrics
+ * file for the gateway's /metrics; every 250 ms a look at the settings
+ * file, and when another version is there (the admin API wrote it) a
+ * reload, as SIGHUP asks for one.
+ */
+static void *
+housekeeping(void *arg)
+{
+	struct stat last, now;
+	char dir[300];
+	uint64_t t = 0;
+
+	(void)arg;
+	settings_stamp(&last);
+	snprintf(dir, sizeof(dir), "%s/metrics", fd_common.rundir);
+	for (;;) {
+		settings_stamp(&now);
+		if (now.st_ino != last.st_ino || now.st_size != last.st_size ||
+		    now.st_mtim.tv_sec != last.st_mtim.tv_sec ||
+		    now.st_mtim.tv_nsec != last.st_mtim.tv_nsec) {
+			last = now;
+			fd_reload = 1;
+		}
+		if (t % FD_METRICS_PERIOD_MS == 0 &&
+		    fd_metrics_write(dir, fd_daemons[self_id].name) != 0 &&
+		    t == 0)
+			log_warn(NULL, "metrics file in %s", dir);
+		fd_sleep_us(250000);
+		t += 250;
+	}
+	return NULL;
 }
 
 static size_t

@@ -60,6 +60,16 @@ void fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
  * -n, and a non-zero return is a bad config (exit 78).  Put every check a
  * daemon makes of its config here, so that -n finds what start would. */
 extern int (*fd_daemon_validate)(char *err, size_t errlen);
+/* The owner's settings file laid over the config (written by the admin
+ * API, gateway/gw_settings.c): $FRONTDESK_SETTINGS, the config's
+ * top-level settings_file, or $FRONTDESK_VAR/settings.conf; "" none.
+ * Every daemon reloads (as on SIGHUP) when another version of it
+ * appears. */
+const char *fd_settings_path(void);
+/* The config file with the settings laid over it, into cfg (initialised
+ * here; the caller destroys it), without applying any option: for a
+ * daemon that re-reads one section on reload.  0, or -1 with err. */
+int fd_config_read(config_t *cfg, char *err, size_t errlen);
 /* Optional: checks fd_daemon_reload runs on the new values (the table
  * and fd_config already hold them) before keeping them; non-zero refuses
  * the reload and puts the old ones back.  It must only look, never change

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "redact.h"
 
 int fd_log_level = LOG_LVL_INFO;
@@ -48,6 +49,10 @@ vlog(int lvl, const char *call, int with_errno, const char *fmt, va_list ap)
 	size_t n;
 	int r, saved = errno;
 
+	if (lvl == LOG_LVL_ERR)
+		fd_metrics_error("logged_error", 1);
+	else if (lvl == LOG_LVL_WARN)
+		fd_metrics_error("logged_warning", 1);
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -13,3 +13,7 @@ common_bus_test_SRCS = common/bus_test.c
 # VINs, times and dates left alone; in text, JSON and log lines
 TESTS += common_redact_test
 common_redact_test_SRCS = common/redact_test.c
+
+# metrics text and merge; the settings file laid over a config
+TESTS += common_metrics_test
+common_metrics_test_SRCS = common/metrics_test.c

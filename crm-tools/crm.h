@@ -176,6 +176,8 @@ int crm_call_load(struct crm_ctx *c);
 	"caller_customer_id, verified_customer_id, caller_id_denied, " \
 	"(SELECT cu.id FROM customers cu WHERE cu.phone = " CRM_CALL_PARTY \
 	"), identified_customer_id"
+/* What the call row t cost in US dollars (0 while it is not priced). */
+#define CRM_CALL_COST(t) "coalesce(" t ".cost_usd, 0)"
 /* Load the call from a one-row result of CRM_CALL_COLS (cleared here). */
 int crm_call_row(struct crm_ctx *c, PGresult *r);
 /* The customer the call acts for (0 none); *level gets enum crm_level. */
@@ -216,6 +218,9 @@ const char *arg_str(struct crm_ctx *c, const char *key);      /* NULL/"" absent 
 int arg_ll(struct crm_ctx *c, const char *key, long long *v); /* 1 if present */
 int arg_bool(struct crm_ctx *c, const char *key, int def);
 int arg_num(struct crm_ctx *c, const char *key, double *v);   /* 1 if present */
+/* An optional day argument YYYY-MM-DD (a real day): 0 with *out the
+ * text or NULL when absent, -1 after crm_fail(bad_args). */
+int crm_arg_day(struct crm_ctx *c, const char *key, const char **out);
 /* A required string; NULL after crm_fail(bad_args). */
 const char *arg_need(struct crm_ctx *c, const char *key, size_t maxlen);
 
@@ -280,6 +285,8 @@ json_t *tool_call_recording(struct crm_ctx *c);
 json_t *tool_gateway_restarted(struct crm_ctx *c);
 json_t *tool_get_call(struct crm_ctx *c);
 json_t *tool_list_calls(struct crm_ctx *c);
+json_t *tool_call_stats(struct crm_ctx *c);
+json_t *tool_job_create(struct crm_ctx *c);
 json_t *tool_vocabulary(struct crm_ctx *c);
 json_t *tool_seed_demo(struct crm_ctx *c);
 json_t *tool_retention_sweep(struct crm_ctx *c);

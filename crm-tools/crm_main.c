@@ -115,6 +115,7 @@ static const struct fd_cfg_opt crm_opts[] = {
 
 static void derive_defaults(void);
 static int become_ready(struct crm_worker *w);
+static void reload_business(struct crm_worker *w);
 static int validate(char *err, size_t errlen);
 
 int
@@ -169,8 +170,7 @@ main(int argc, char **argv)
 		fd_sleep_us(200000);
 		if (fd_reload) {
 			fd_reload = 0;
-			log_info(NULL, "reload: restart crm-tools to apply "
-			    "database or business changes");
+			reload_business(&mainw);
 		}
 		now = time(NULL);
 		if (!crm_db_ready && now >= next_try &&
@@ -236,6 +236,59 @@ validate(char *err, size_t errlen)
 }
 
 /* Schema, business tables and seed; crm_db_ready once all succeeded. */
+/*
+ * SIGHUP or new owner's settings: the business section (services, hours,
+ * holidays, bays) and the SMS switch, copied into the database as at
+ * start.  The database, pool and calendar options need a restart.  The
+ * tools read crm_biz without a lock: a request running while it is
+ * replaced may see part of the old business, as it would have a moment
+ * earlier.
+ */
+static void
+reload_business(struct crm_worker *w)
+{
+	struct fd_business *nb;
+	char err[512];
+	config_t cfg;
+	int sms = crm_out.sms_enabled;
+
+	if ((nb = malloc(sizeof(*nb))) == NULL) {
+		log_warnx(NULL, "reload: out of memory");
+		return;
+	}
+	if (fd_config_read(&cfg, err, sizeof(err)) != 0 ||
+	    fd_business_load(&cfg, nb, err, sizeof(err)) != 0) {
+		log_warnx(NULL, "reload refused, keeping the business: %s", err);
+		config_destroy(&cfg);
+		free(nb);
+		return;
+	}
+	config_lookup_bool(&cfg, "outbound.sms_enabled", &sms);
+	config_destroy(&cfg);
+	if (memcmp(nb, &crm_biz, sizeof(*nb)) == 0 &&
+	    sms == crm_out.sms_enabled) {
+		log_info(NULL, "reload: business and outbound unchanged");
+		free(nb);
+		return;
+	}
+	crm_biz = *nb;
+	crm_out.sms_enabled = sms;
+	free(nb);
+	if (!crm_db_ready) {
+		log_info(NULL, "reload: business %s kept for when the database "
+		    "is up", crm_biz.name);
+		return;
+	}
+	if (crm_sync_business(w, err, sizeof(err)) != 0 ||
+	    crm_jobs_sync(w, err, sizeof(err)) != 0)
+		log_warnx(NULL, "reload: business not written to the database "
+		    "(%s): restart crm-tools once it is up", err);
+	else
+		log_info(NULL, "reload: business %s applied: %d services, %d "
+		    "bays, sms %s", crm_biz.name, crm_biz.nservices, crm_nbays,
+		    sms ? "on" : "off");
+}
+
 static int
 become_ready(struct crm_worker *w)
 {

@@ -24,6 +24,7 @@
 #include "crm.h"
 #include "crm_util.h"
 #include "log.h"
+#include "metrics.h"
 #include "redact.h"
 #include "proto/payload.h"
 #include "proto/tool_schema.h"
@@ -56,12 +57,14 @@ const struct crm_tool crm_tools[] = {
 	{ "gateway_restarted", tool_gateway_restarted, 0 },
 	{ "get_call", tool_get_call, T_QUIET },
 	{ "list_calls", tool_list_calls, T_QUIET },
+	{ "call_stats", tool_call_stats, T_QUIET },
 	{ "vocabulary", tool_vocabulary, T_QUIET },
 	/* outbound jobs (tool_jobs.c): scheduler, agent, staff API */
 	{ "jobs_claim", tool_jobs_claim, T_QUIET },
 	{ "job_dialed", tool_job_dialed, 0 },
 	{ "job_result", tool_job_result, 0 },
 	{ "job_cancel", tool_job_cancel, 0 },
+	{ "job_create", tool_job_create, 0 },
 	{ "jobs_list", tool_jobs_list, T_QUIET },
 	{ "job_get", tool_job_get, T_QUIET },
 	{ "callback_done", tool_callback_done, 0 },
@@ -318,6 +321,8 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	if (t != NULL && spooled == NULL && !(res == NULL && c.code &&
 	    strcmp(c.code, "db_unavailable") == 0))
 		audit(&c, t, res, fd_mono_us() - t0);
+	if (t)
+		fd_metrics_observe(FD_H_TOOL, (fd_mono_us() - t0) / 1e6);
 	if (res != NULL) {
 		rep = json_pack("{s:b, s:o}", "ok", 1, "result", res);
 	} else {

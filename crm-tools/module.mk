@@ -18,7 +18,7 @@ CRM_CORE = crm-tools/crm_tools.c crm-tools/crm_db.c crm-tools/crm_cache.c \
            crm-tools/tool_availability.c crm-tools/tool_booking.c \
            crm-tools/tool_appointments.c crm-tools/tool_slots.c \
            crm-tools/booking_batch.c \
-           crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c crm-tools/tool_retention.c \
+           crm-tools/tool_orders.c crm-tools/tool_notes.c crm-tools/tool_calls.c crm-tools/tool_stats.c crm-tools/tool_retention.c \
            crm-tools/tool_jobs.c \
            crm-tools/calendar.c crm-tools/calsync.c crm-tools/cal_http.c \
            crm-tools/cal_builtin.c crm-tools/cal_caldav.c \
@@ -59,3 +59,9 @@ crm_privacy_test_LIBS = $(LIB_PQ)
 TESTS += crm_jobs_test
 crm_jobs_test_SRCS = crm-tools/crm_jobs_test.c tests/harness/crm_harness.c
 crm_jobs_test_LIBS = $(LIB_PQ)
+
+# integration: the admin API's reads and writes (call_stats adds up,
+# list_calls filters and pages, get_call drill-down, job_create)
+TESTS += crm_api_test
+crm_api_test_SRCS = crm-tools/crm_api_test.c tests/harness/crm_harness.c
+crm_api_test_LIBS = $(LIB_PQ)

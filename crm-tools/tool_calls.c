@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "crm.h"
@@ -199,6 +200,38 @@ local_engine(const char *name)
 	    || strcmp(name, "local") == 0 || name[0] == '\0';
 }
 
+/* call_end's latencies as a PostgreSQL int[] literal ("{830,912}"), or
+ * NULL when none were given; -1 after crm_fail for a bad one. */
+static int
+v2v_literal(struct crm_ctx *c, char *buf, size_t len, const char **out)
+{
+	json_t *a = json_object_get(c->args, "v2v_ms"), *v;
+	size_t i, o = 0;
+
+	*out = NULL;
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > 200) {
+		crm_fail(c, "bad_args", "v2v_ms is an array of at most 200 "
+		    "latencies in ms");
+		return -1;
+	}
+	o += (size_t)snprintf(buf, len, "{");
+	json_array_foreach(a, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 600000) {
+			crm_fail(c, "bad_args", "v2v_ms[%zu] is not a latency "
+			    "in ms (0..600000)", i);
+			return -1;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? "," : "",
+		    (long long)json_integer_value(v));
+	}
+	snprintf(buf + o, len - o, "}");
+	*out = buf;
+	return 0;
+}
+
 /*
  * Close the record and price the call: telephony by the started minute
  * (as carriers bill), STT by the seconds of the call (a streaming
@@ -209,12 +242,16 @@ local_engine(const char *name)
 json_t *
 tool_call_end(struct crm_ctx *c)
 {
-	const char *p[9];
-	char tb[24], cb[24], lb[24], r[4][32];
-	long long tts = 0, llm = 0;
+	const char *p[11];
+	char tb[24], cb[24], lb[24], fb[24], r[4][32], vb[200 * 8 + 4];
+	long long tts = 0, llm = 0, fw;
 	json_t *res;
 
 	if (need_call(c) != 0)
+		return NULL;
+	if (arg_ll(c, "first_word_ms", &fw) && (fw < 0 || fw > 600000))
+		return crm_fail(c, "bad_args", "first_word_ms is 0..600000");
+	if (v2v_literal(c, vb, sizeof(vb), &p[10]) != 0)
 		return NULL;
 	if (crm_call_load(c) != 0)
 		return NULL;
@@ -238,13 +275,16 @@ tool_call_end(struct crm_ctx *c)
 	p[6] = r[1];
 	p[7] = r[2];
 	p[8] = r[3];
+	p[9] = arg_ll(c, "first_word_ms", &fw) ? crm_num(fb, fw) : NULL;
 	/* one UPDATE: two of one row in a statement would lose one */
 	res = crm_qjson(c, "UPDATE calls c SET ended_at = coalesce(c.ended_at, "
 	    "to_timestamp($3::bigint), now()), end_reason = coalesce("
 	    "c.end_reason, $2), telephony_min = coalesce(c.telephony_min, "
 	    "x.tm), stt_s = coalesce(c.stt_s, round(x.d, 1)), tts_chars = "
 	    "coalesce(c.tts_chars, $4::bigint), llm_tokens = coalesce("
-	    "c.llm_tokens, $5::bigint), telephony_usd = coalesce("
+	    "c.llm_tokens, $5::bigint), first_word_ms = coalesce($10::int, "
+	    "c.first_word_ms), v2v_ms = coalesce($11::int[], c.v2v_ms), "
+	    "telephony_usd = coalesce("
 	    "c.telephony_usd, x.tm * $6::numeric), stt_usd = coalesce("
 	    "c.stt_usd, x.d / 60 * $7::numeric), tts_usd = coalesce(c.tts_usd, "
 	    "$4::bigint / 1000.0 * $8::numeric), llm_usd = coalesce(c.llm_usd, "
@@ -256,7 +296,7 @@ tool_call_end(struct crm_ctx *c)
 	    "to_timestamp($3::bigint), now()) - started_at), 0)::numeric AS d "
 	    "FROM calls WHERE call_sid = $1) y) x WHERE c.call_sid = x.call_sid "
 	    "RETURNING json_build_object('call_sid', c.call_sid, 'duration_s', "
-	    "round(x.d)::int, 'cost_usd', round(c.cost_usd, 4))", 9, p);
+	    "round(x.d)::int, 'cost_usd', round(c.cost_usd, 4))", 11, p);
 	return res;
 }
 
@@ -398,7 +438,37 @@ tool_get_call(struct crm_ctx *c)
 	    "round(c.telephony_usd, 4), 'stt_usd', round(c.stt_usd, 4), "
 	    "'tts_usd', round(c.tts_usd, 4), 'llm_usd', round(c.llm_usd, 4), "
 	    "'telephony_min', c.telephony_min, 'stt_s', c.stt_s, 'tts_chars', "
-	    "c.tts_chars, 'llm_tokens', c.llm_tokens) END, "
+	    "c.tts_chars, 'llm_tokens', c.llm_tokens) END, 'duration_s', "
+	    "round(extract(epoch FROM c.ended_at - c.started_at))::int, "
+	    "'first_word_ms', c.first_word_ms, 'v2v_ms', "
+	    "coalesce(to_json(c.v2v_ms), '[]'), 'cost_usd', " CRM_CALL_COST("c") ", "
+	    "'messages', coalesce((SELECT json_agg(json_build_object('id', "
+	    "m.id, 'name', m.name, 'callback_number', m.callback_number, "
+	    "'body', m.body, 'urgency', m.urgency, 'status', m.status, "
+	    "'created_at', fd_stamp(m.created_at)) ORDER BY m.id) FROM "
+	    "messages m WHERE m.call_sid = c.call_sid), '[]'), 'callbacks', "
+	    "coalesce((SELECT json_agg(json_build_object('id', b.id, 'phone', "
+	    "b.phone, 'when', b.when_text, 'due_at', fd_stamp(b.due_at), "
+	    "'reason', b.reason, 'status', b.status) ORDER BY b.id) FROM "
+	    "callbacks b WHERE b.call_sid = c.call_sid), '[]'), 'leads', "
+	    "coalesce((SELECT json_agg(json_build_object('id', l.id, 'name', "
+	    "l.name, 'contact', l.contact, 'need', l.need, 'timeline', "
+	    "l.timeline, 'score', l.score) ORDER BY l.id) FROM leads l WHERE "
+	    "l.call_sid = c.call_sid), '[]'), 'jobs', coalesce((SELECT "
+	    "json_agg(json_build_object('job_id', j.id, 'kind', j.kind, "
+	    "'status', j.status, 'due_at', fd_stamp(j.due_at), 'attempt', "
+	    "j.attempt, 'outcome', j.outcome, 'appointment_id', "
+	    "j.appointment_id, 'placed_this_call', j.call_sid = c.call_sid OR "
+	    "EXISTS (SELECT 1 FROM job_attempts ja WHERE ja.job_id = j.id AND "
+	    "ja.call_sid = c.call_sid)) ORDER BY j.id) FROM jobs j WHERE "
+	    "j.call_sid = c.call_sid OR j.id IN (SELECT ja.job_id FROM "
+	    "job_attempts ja WHERE ja.call_sid = c.call_sid) OR j.message_id "
+	    "IN (SELECT m.id FROM messages m WHERE m.call_sid = c.call_sid) "
+	    "OR j.callback_id IN (SELECT b.id FROM callbacks b WHERE "
+	    "b.call_sid = c.call_sid) OR j.lead_id IN (SELECT l.id FROM leads "
+	    "l WHERE l.call_sid = c.call_sid) OR j.appointment_id IN (SELECT "
+	    "a.id FROM appointments a WHERE a.source_call_sid = "
+	    "c.call_sid)), '[]'), "
 	    "'turns', coalesce((SELECT json_agg(json_build_object('role', "
 	    "t.role, 'text', t.text, 'at', fd_stamp(t.at), 'heard', t.heard, "
 	    "'start_ms', t.start_ms, 'end_ms', t.end_ms, 'confidence', "
@@ -413,8 +483,10 @@ tool_get_call(struct crm_ctx *c)
 	    "x.id) FROM tool_calls x WHERE x.call_sid = c.call_sid AND x.tool "
 	    "NOT IN ('log_turn', 'get_call', 'call_recording')), '[]'), 'appointments', "
 	    "coalesce((SELECT json_agg(json_build_object('id', a.id, "
-	    "'service', s.name, 'start', fd_local(lower(a.during)), 'status', "
-	    "a.status, 'confirmation', a.confirmation, 'on_call', "
+	    "'service', s.name, 'start', fd_local(lower(a.during)), 'end', "
+	    "fd_local(upper(a.during)), 'status', a.status, 'confirmation', "
+	    "a.confirmation, 'customer_id', a.customer_id, 'vehicle_id', "
+	    "a.vehicle_id, 'source_call_sid', a.source_call_sid, 'on_call', "
 	    "(CASE WHEN a.source_call_sid = c.call_sid THEN '[\"booked\"]' "
 	    "ELSE '[]' END)::jsonb || coalesce((SELECT jsonb_agg(CASE m.tool "
 	    "WHEN 'cancel_appointment' THEN 'cancelled' ELSE 'rescheduled' END "
@@ -439,26 +511,90 @@ tool_get_call(struct crm_ctx *c)
 	return res;
 }
 
+/* A day of the call list's or the stats' range: YYYY-MM-DD, checked
+ * here so a bad one is a clear bad_args, not a database error. */
+int
+crm_arg_day(struct crm_ctx *c, const char *key, const char **out)
+{
+	const char *s = arg_str(c, key);
+	struct tm tm, norm;
+	char *end;
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(s) != 10 || (end = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
+	    *end != '\0') {
+		crm_fail(c, "bad_args", "%s must be a date YYYY-MM-DD", key);
+		return -1;
+	}
+	tm.tm_hour = 12;
+	norm = tm;
+	if (mktime(&norm) == (time_t)-1 || norm.tm_mday != tm.tm_mday) {
+		crm_fail(c, "bad_args", "%s: no such day %s", key, s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * The call list, newest first: filters from/to (local days, inclusive),
+ * outcome, direction and q (a number's digits, or part of the caller's
+ * name), a page of limit from offset.  total counts every match; next is
+ * the offset of the next page, null on the last.
+ */
 json_t *
 tool_list_calls(struct crm_ctx *c)
 {
-	long long limit = 20;
-	const char *p[1];
-	char lb[24];
+	long long limit = 20, offset = 0, total = 0;
+	const char *p[8], *dir, *q;
+	char lb[24], ob[24], digits[64];
 	json_t *res;
+	size_t i, n = 0;
+	int rv;
 
-	arg_ll(c, "limit", &limit);
-	if (limit < 1 || limit > 500)
-		limit = 20;
-	p[0] = crm_num(lb, limit);
-	res = crm_qjson(c, "SELECT coalesce(json_agg(json_build_object("
-	    "'call_sid', call_sid, 'from', from_number, 'to', to_number, "
-	    "'direction', direction, 'started_at', fd_stamp(started_at), "
-	    "'ended_at', fd_stamp(ended_at), 'outcome', outcome, 'customer_id', "
-	    "coalesce(verified_customer_id, caller_customer_id)) ORDER BY "
-	    "started_at DESC), '[]') FROM (SELECT * FROM calls ORDER BY "
-	    "started_at DESC LIMIT $1::int) x", 1, p);
-	if (res == NULL && c->code && strcmp(c->code, "db_unavailable") == 0) {
+	if (arg_ll(c, "limit", &limit) && (limit < 1 || limit > 500))
+		return crm_fail(c, "bad_args", "limit is 1..500");
+	if (arg_ll(c, "offset", &offset) && (offset < 0 || offset > 1000000))
+		return crm_fail(c, "bad_args", "offset is 0..1000000");
+	if (crm_arg_day(c, "from", &p[0]) != 0 ||
+	    crm_arg_day(c, "to", &p[1]) != 0)
+		return NULL;
+	if (p[0] && p[1] && strcmp(p[0], p[1]) > 0)
+		return crm_fail(c, "bad_args", "from is after to");
+	p[2] = arg_str(c, "outcome");
+	if ((dir = arg_str(c, "direction")) != NULL &&
+	    strcmp(dir, "inbound") != 0 && strcmp(dir, "outbound") != 0)
+		return crm_fail(c, "bad_args", "direction is inbound or "
+		    "outbound");
+	p[3] = dir;
+	q = arg_str(c, "q");
+	if (q && strlen(q) > 100)
+		return crm_fail(c, "bad_args", "q is at most 100 characters");
+	for (i = 0; q && q[i] && n + 1 < sizeof(digits); i++)
+		if (q[i] >= '0' && q[i] <= '9')
+			digits[n++] = q[i];
+	digits[n] = '\0';
+	p[4] = q;
+	p[5] = n >= 3 ? digits : NULL;  /* fewer digits match nearly all */
+	p[6] = crm_num(lb, limit);
+	p[7] = crm_num(ob, offset);
+#define LIST_WHERE \
+	"WHERE ($1::date IS NULL OR c.started_at >= $1::date) AND " \
+	"($2::date IS NULL OR c.started_at < $2::date + 1) AND " \
+	"($3::text IS NULL OR c.outcome = $3) AND " \
+	"($4::text IS NULL OR c.direction = $4) AND ($5::text IS NULL OR " \
+	"($6::text IS NOT NULL AND strpos(regexp_replace(coalesce(" \
+	"c.from_number, '') || ' ' || coalesce(c.to_number, ''), '[^0-9 ]', " \
+	"'', 'g'), $6) > 0) OR EXISTS (SELECT 1 FROM customers cu WHERE " \
+	"cu.id IN (c.caller_customer_id, c.verified_customer_id, " \
+	"c.identified_customer_id) AND strpos(lower(cu.first_name || ' ' || " \
+	"cu.last_name), lower($5)) > 0))"
+	rv = crm_qll(c, "SELECT count(*) FROM calls c " LIST_WHERE, 6, p,
+	    &total);
+	if (rv < 0 && c->code && strcmp(c->code, "db_unavailable") == 0) {
 		/* only what waits in the spool is known */
 		res = crm_spool_calls((int)limit);
 		if (json_array_size(res) == 0) {
@@ -470,9 +606,29 @@ tool_list_calls(struct crm_ctx *c)
 		    1, "complete", 0, "status", "the database is unavailable: "
 		    "only calls with writes not yet written to it are listed");
 	}
+	if (rv < 0)
+		return NULL;
+	res = crm_qjson(c, "SELECT coalesce(json_agg(json_build_object("
+	    "'call_sid', x.call_sid, 'from', x.from_number, 'to', "
+	    "x.to_number, 'direction', x.direction, 'started_at', "
+	    "fd_stamp(x.started_at), 'ended_at', fd_stamp(x.ended_at), "
+	    "'duration_s', round(extract(epoch FROM x.ended_at - "
+	    "x.started_at))::int, 'outcome', x.outcome, 'customer_id', "
+	    "coalesce(x.verified_customer_id, x.caller_customer_id), "
+	    "'customer_name', (SELECT nullif(trim(cu.first_name || ' ' || "
+	    "cu.last_name), '') FROM customers cu WHERE cu.id = coalesce("
+	    "x.verified_customer_id, x.identified_customer_id, "
+	    "x.caller_customer_id))) ORDER BY x.started_at DESC, x.call_sid), "
+	    "'[]') FROM (SELECT c.* FROM calls c " LIST_WHERE " ORDER BY "
+	    "c.started_at DESC, c.call_sid LIMIT $7::int OFFSET $8::int) x",
+	    8, p);
+#undef LIST_WHERE
 	if (res == NULL)
 		return NULL;
-	return json_pack("{s:o}", "calls", res);
+	return json_pack("{s:o, s:I, s:I, s:I, s:o}", "calls", res, "total",
+	    (json_int_t)total, "limit", (json_int_t)limit, "offset",
+	    (json_int_t)offset, "next", offset + limit < total ?
+	    json_integer(offset + limit) : json_null());
 }
 
 /* Customer names and vehicles for stt-worker's language model, most

@@ -369,3 +369,94 @@ tool_callback_done(struct crm_ctx *c)
 	    "cancelled)", col, id, json_array_size(list));
 	return json_pack("{s:o}", "cancelled", list);
 }
+
+/*
+ * Staff place a call now (the admin API's POST /api/v1/calls): purpose
+ * "reminder" of appointment_id (its live reminder job is made due now, or
+ * a new one made), "callback" to phone (text: what about, optional) or
+ * "custom" to phone with text, the purpose the agent speaks of.  Callback
+ * and custom are callback jobs (the agent returns the call, detail =
+ * text).  The scheduler claims it like any due job, inside the calling
+ * window.  Returns the job (and created: false when a live reminder was
+ * moved up instead); outbound_disabled while outbound.enabled is off.
+ */
+json_t *
+tool_job_create(struct crm_ctx *c)
+{
+	char ab[24], nb[24], ph[40];
+	const char *purpose, *text, *phone, *p[3];
+	long long appt = 0, id = 0;
+	int created = 1, n;
+	json_t *j;
+
+	if ((purpose = arg_need(c, "purpose", 16)) == NULL)
+		return NULL;
+	if (!crm_out.enabled)
+		return crm_fail(c, "outbound_disabled", "outbound calls are off "
+		    "(outbound.enabled = false): nothing would place this call");
+	text = arg_str(c, "text");
+	if (text && strlen(text) > 500)
+		return crm_fail(c, "bad_args", "text is at most 500 characters");
+	p[1] = crm_num(nb, (long long)c->now);
+	if (strcmp(purpose, "reminder") == 0) {
+		if (need_id(c, "appointment_id", &appt) != 0)
+			return NULL;
+		p[0] = crm_num(ab, appt);
+		if ((n = crm_qll(c, "SELECT CASE WHEN status NOT IN ('booked', "
+		    "'confirmed') THEN -1 WHEN lower(during) <= to_timestamp($2) "
+		    "THEN -2 ELSE 1 END FROM appointments WHERE id = $1", 2, p,
+		    &id)) < 0)
+			return NULL;
+		if (n == 0)
+			return crm_fail(c, "not_found", "no appointment %lld",
+			    appt);
+		if (id < 0)
+			return crm_fail(c, "bad_args", "appointment %lld is %s",
+			    appt, id == -1 ? "not booked (cancelled or done)" :
+			    "in the past");
+		/* the trigger's reminder, if still waiting, is placed now */
+		if ((n = crm_qll(c, "UPDATE jobs SET due_at = to_timestamp($2), "
+		    "updated_at = now() WHERE appointment_id = $1 AND kind = "
+		    "'reminder' AND status = 'pending' RETURNING id", 2, p,
+		    &id)) < 0)
+			return NULL;
+		if (n == 0 && (n = crm_qll(c, "SELECT id FROM jobs WHERE "
+		    "appointment_id = $1 AND kind = 'reminder' AND status IN "
+		    "('claimed', 'dialing') AND $2::bigint > 0", 2, p, &id)) < 0)
+			return NULL;
+		if (n == 1)
+			created = 0;
+		else if (crm_qll(c, "INSERT INTO jobs (kind, due_at, expires_at, "
+		    "customer_id, appointment_id, detail) SELECT 'reminder', "
+		    "to_timestamp($2), lower(a.during), a.customer_id, a.id, "
+		    "'placed by staff' FROM appointments a WHERE a.id = $1 "
+		    "RETURNING id", 2, p, &id) != 1)
+			return NULL;
+	} else if (strcmp(purpose, "callback") == 0 ||
+	    strcmp(purpose, "custom") == 0) {
+		if ((phone = arg_need(c, "phone", 40)) == NULL)
+			return NULL;
+		if (crm_phone_norm(phone, ph, sizeof(ph)) != 0)
+			return crm_fail(c, "bad_args", "phone is not a phone "
+			    "number: %.40s", phone);
+		if (strcmp(purpose, "custom") == 0 && text == NULL)
+			return crm_fail(c, "bad_args", "a custom call needs text: "
+			    "what the call is about");
+		p[0] = ph;
+		p[2] = text ? text : "returning your call";
+		if (crm_qll(c, "INSERT INTO jobs (kind, due_at, expires_at, "
+		    "customer_id, phone, detail) VALUES ('callback', "
+		    "to_timestamp($2), to_timestamp($2) + interval '1 day', "
+		    "(SELECT id FROM customers WHERE phone = $1 LIMIT 1), $1, "
+		    "$3) RETURNING id", 3, p, &id) != 1)
+			return NULL;
+	} else
+		return crm_fail(c, "bad_args", "purpose is reminder, callback or "
+		    "custom");
+	log_info(c->call_id, "staff placed a %s call: job %lld%s", purpose, id,
+	    created ? "" : " (the appointment's reminder, moved up)");
+	if ((j = job_by_id(c, id)) == NULL)
+		return NULL;
+	json_object_set_new(j, "created", json_boolean(created));
+	return j;
+}

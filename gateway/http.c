@@ -36,8 +36,11 @@
 #include "callinfo.h"
 #include "carrier.h"
 #include "clock.h"
+#include "daemon.h"
 #include "dialout.h"
 #include "gateway.h"
+#include "gw_metrics.h"
+#include "gw_settings.h"
 #include "http_auth.h"
 #include "http_range.h"
 #include "log.h"
@@ -58,7 +61,7 @@
 /* when to ask again after a 503 for crm-tools or its database */
 #define RETRY_AFTER_S 5
 
-enum { M_GET = 1, M_POST, M_OTHER };
+enum { M_GET = 1, M_POST, M_PUT, M_OTHER };
 
 struct rpc_job;
 
@@ -70,6 +73,7 @@ struct http_req {
 	int body_too_big;
 	int routed;                     /* lws may report an empty body too */
 	int close_after;                /* body of unknown length left unread */
+	int admin;                      /* credentials of the admin role */
 	struct rpc_job *job;            /* crm-tools call in flight */
 	/* the response */
 	int have_resp;
@@ -94,6 +98,7 @@ struct rpc_job {
 	char tool[32];
 	/* what to make of a good answer (NULL: send its result as JSON) */
 	void (*done)(struct http_req *r, json_t *result);
+	unsigned ok_status;             /* the answer's status when ok */
 	json_t *args;
 	int rv;
 	json_t *rep;
@@ -143,6 +148,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			r->method = M_GET;
 		else if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
 			r->method = M_POST;
+		else if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
+			r->method = M_PUT;
 		else
 			r->method = M_OTHER;
 		GW_STAT_ADD(http_requests, 1);
@@ -226,7 +233,7 @@ body_expected(struct http_req *r)
 {
 	char cl[24];
 
-	if (r->method != M_POST)
+	if (r->method != M_POST && r->method != M_PUT)
 		return 0;
 	if (lws_hdr_copy(r->wsi, cl, sizeof(cl),
 	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
@@ -269,7 +276,8 @@ limits_exceeded(struct http_req *r)
 		respond_text(r, 431, "request headers too large\n");
 		return 1;
 	}
-	if (r->method == M_POST && lws_hdr_copy(r->wsi, cl, sizeof(cl),
+	if ((r->method == M_POST || r->method == M_PUT) &&
+	    lws_hdr_copy(r->wsi, cl, sizeof(cl),
 	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
 		n = strtoll(cl, &end, 10);
 		if (n > HTTP_BODY_MAX || n < 0 || *end != '\0') {
@@ -560,7 +568,7 @@ static const char *
 method_name(const struct http_req *r)
 {
 	return r->method == M_GET ? "GET" : r->method == M_POST ? "POST" :
-	    "other";
+	    r->method == M_PUT ? "PUT" : "other";
 }
 
 /* The login form; msg is plain text. */
@@ -617,6 +625,7 @@ authorized(struct http_req *r)
 	auth_request(r->wsi, method_name(r), r->path, &a);
 	switch (a.verdict) {
 	case AUTH_OK:
+		r->admin = a.role == AUTH_ROLE_ADMIN;
 		if (a.role != AUTH_ROLE_ADMIN && r->method != M_GET) {
 			respond_json(r, 403, json_pack("{s:s}", "error",
 			    "this token may only read"));
@@ -731,17 +740,24 @@ rpc_discard(struct workq_job *j)
 	rpc_free(rj);
 }
 
-/* Ask crm-tools; the response is written when the answer comes. */
+/* Ask crm-tools; the response (ok_status, 0 for 200, when it succeeds)
+ * is written when the answer comes. */
 static void
-ask_crm(struct http_req *r, const char *tool, json_t *args)
+ask_crm_status(struct http_req *r, const char *tool, json_t *args,
+    unsigned ok_status)
 {
 	struct rpc_job *rj;
 
+	if (args == NULL) {
+		respond_text(r, 500, "out of memory\n");
+		return;
+	}
 	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
 		json_decref(args);
 		respond_text(r, 500, "out of memory\n");
 		return;
 	}
+	rj->ok_status = ok_status;
 	rj->j.run = rpc_run;
 	rj->j.discard = rpc_discard;
 	snprintf(rj->tool, sizeof(rj->tool), "%s", tool);
@@ -754,6 +770,12 @@ ask_crm(struct http_req *r, const char *tool, json_t *args)
 		return;
 	}
 	r->job = rj;
+}
+
+static void
+ask_crm(struct http_req *r, const char *tool, json_t *args)
+{
+	ask_crm_status(r, tool, args, 0);
 }
 
 /* Service thread: turn finished crm-tools calls into responses. */
@@ -790,8 +812,8 @@ http_on_wake(void)
 			rj->done(r, json_object_get(rj->rep, "result"));
 		} else if (json_is_true(json_object_get(rj->rep, "ok"))) {
 			res = json_object_get(rj->rep, "result");
-			respond_json(r, 200, res ? json_incref(res) :
-			    json_null());
+			respond_json(r, rj->ok_status ? rj->ok_status : 200,
+			    res ? json_incref(res) : json_null());
 		} else {
 			code = json_string_value(json_object_get(rj->rep,
 			    "code"));
@@ -803,6 +825,8 @@ http_on_wake(void)
 			    strcmp(code, "bad_request") == 0 ||
 			    strcmp(code, "invalid") == 0))
 				st = 400;
+			else if (code && strcmp(code, "outbound_disabled") == 0)
+				st = 409;
 			else if (code && strcmp(code, "db_unavailable") == 0) {
 				/* nothing about it waits in crm-tools either */
 				st = 503;
@@ -818,8 +842,9 @@ http_on_wake(void)
 	}
 }
 
+/* GET /api/v1/gateway: the gateway's own counters, as JSON. */
 static void
-api_stats(struct http_req *r)
+api_gateway(struct http_req *r)
 {
 	uint64_t hn = GW_STAT_GET(hop_n), wn = GW_STAT_GET(wait_n);
 	json_t *j;
@@ -855,22 +880,245 @@ api_stats(struct http_req *r)
 	respond_json(r, 200, j);
 }
 
+/* A 400 naming the query parameter or body field and what is wrong. */
+static void
+respond_bad(struct http_req *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+respond_bad(struct http_req *r, const char *field, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	respond_json(r, 400, json_pack("{s:s, s:s, s:s}", "error", msg,
+	    "field", field, "code", "bad_request"));
+}
+
+/* The names a query may carry ("from,to,"); 0, or -1 with a 400 sent for
+ * the first other one (a misspelt filter is an error, not ignored). */
+static int
+query_names_ok(struct http_req *r, const char *allowed)
+{
+	char frag[600], name[64], *eq;
+	int i;
+
+	for (i = 0; i < MAX_QUERY_ARGS && lws_hdr_copy_fragment(r->wsi, frag,
+	    sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
+		if ((eq = strchr(frag, '=')) != NULL)
+			*eq = '\0';
+		snprintf(name, sizeof(name), ",%.60s,", frag);
+		if (frag[0] == '\0' || strstr(allowed, name) == NULL) {
+			respond_bad(r, frag, "unknown query parameter '%.60s' "
+			    "(known: %.*s)", frag, (int)strlen(allowed) - 2,
+			    allowed + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A day parameter YYYY-MM-DD into args; 0, or -1 with the 400 sent. */
+static int
+query_day(struct http_req *r, const char *name, json_t *args)
+{
+	char key[16], buf[64];
+	int y, m, d, n = 0;
+
+	snprintf(key, sizeof(key), "%s=", name);
+	if (query_arg(r, key, buf, sizeof(buf)) == NULL)
+		return 0;
+	if (strlen(buf) != 10 || sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d,
+	    &n) != 3 || n != 10 || m < 1 || m > 12 || d < 1 || d > 31 ||
+	    y < 2000 || y > 2999) {
+		respond_bad(r, name, "%s must be a date YYYY-MM-DD, not "
+		    "'%.20s'", name, buf);
+		return -1;
+	}
+	json_object_set_new(args, name, json_string(buf));
+	return 0;
+}
+
+/* A whole-number parameter in lo..hi into args; 0, or -1 with the 400. */
+static int
+query_num(struct http_req *r, const char *name, long lo, long hi,
+    json_t *args)
+{
+	char key[16], buf[32], *end;
+	long v;
+
+	snprintf(key, sizeof(key), "%s=", name);
+	if (query_arg(r, key, buf, sizeof(buf)) == NULL)
+		return 0;
+	v = strtol(buf, &end, 10);
+	if (buf[0] == '\0' || *end != '\0' || v < lo || v > hi) {
+		respond_bad(r, name, "%s must be a whole number %ld..%ld", name,
+		    lo, hi);
+		return -1;
+	}
+	json_object_set_new(args, name, json_integer(v));
+	return 0;
+}
+
+/*
+ * GET /api/v1/calls?from=&to=&outcome=&direction=&q=&limit=&offset=:
+ * checked here (400 naming the parameter), answered by crm-tools
+ * list_calls: {calls, total, limit, offset, next}.
+ */
 static void
 api_calls(struct http_req *r)
 {
-	char buf[16], *end;
-	long limit = 50;
+	char buf[128];
+	size_t i;
+	json_t *a;
 
-	if (query_arg(r, "limit=", buf, sizeof(buf))) {
-		limit = strtol(buf, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > 500) {
-			respond_json(r, 400, json_pack("{s:s}", "error",
-			    "limit must be 1..500"));
-			return;
+	if (query_names_ok(r, ",from,to,outcome,direction,q,limit,offset,") !=
+	    0)
+		return;
+	if ((a = json_object()) == NULL) {
+		respond_text(r, 500, "out of memory\n");
+		return;
+	}
+	if (query_day(r, "from", a) != 0 || query_day(r, "to", a) != 0 ||
+	    query_num(r, "limit", 1, 500, a) != 0 ||
+	    query_num(r, "offset", 0, 1000000, a) != 0)
+		goto bad;
+	if (json_object_get(a, "from") && json_object_get(a, "to") &&
+	    strcmp(json_string_value(json_object_get(a, "from")),
+	    json_string_value(json_object_get(a, "to"))) > 0) {
+		respond_bad(r, "from", "from is after to");
+		goto bad;
+	}
+	if (query_arg(r, "outcome=", buf, sizeof(buf))) {
+		for (i = 0; buf[i]; i++)
+			if (!((buf[i] >= 'a' && buf[i] <= 'z') || buf[i] == '_'))
+				break;
+		if (buf[0] == '\0' || buf[i] || i > 40) {
+			respond_bad(r, "outcome", "outcome is a word of a-z and "
+			    "_ (booked, message_taken, transferred, ...)");
+			goto bad;
+		}
+		json_object_set_new(a, "outcome", json_string(buf));
+	}
+	if (query_arg(r, "direction=", buf, sizeof(buf))) {
+		if (strcmp(buf, "inbound") != 0 && strcmp(buf, "outbound") !=
+		    0) {
+			respond_bad(r, "direction", "direction is inbound or "
+			    "outbound");
+			goto bad;
+		}
+		json_object_set_new(a, "direction", json_string(buf));
+	}
+	if (query_arg(r, "q=", buf, sizeof(buf))) {
+		if (strlen(buf) > 100) {
+			respond_bad(r, "q", "q is at most 100 characters");
+			goto bad;
+		}
+		if (buf[0])
+			json_object_set_new(a, "q", json_string(buf));
+	}
+	if (json_object_get(a, "limit") == NULL)
+		json_object_set_new(a, "limit", json_integer(50));
+	ask_crm(r, "list_calls", a);
+	return;
+bad:
+	json_decref(a);
+}
+
+/* GET /api/v1/stats?from=&to=: crm-tools call_stats. */
+static void
+api_stats(struct http_req *r)
+{
+	json_t *a;
+
+	if (query_names_ok(r, ",from,to,") != 0)
+		return;
+	if ((a = json_object()) == NULL) {
+		respond_text(r, 500, "out of memory\n");
+		return;
+	}
+	if (query_day(r, "from", a) != 0 || query_day(r, "to", a) != 0) {
+		json_decref(a);
+		return;
+	}
+	if (json_object_get(a, "to") && !json_object_get(a, "from")) {
+		json_decref(a);
+		respond_bad(r, "from", "from is needed with to");
+		return;
+	}
+	ask_crm(r, "call_stats", a);
+}
+
+/*
+ * POST /api/v1/calls (admin), a JSON body: place a call now through a
+ * crm-tools job the scheduler claims -- {"purpose": "reminder",
+ * "appointment_id": N} | {"purpose": "callback", "phone": "+1...",
+ * "text"?} | {"purpose": "custom", "phone", "text"}.  202 with the job.
+ */
+static void
+api_place_call(struct http_req *r)
+{
+	json_error_t je;
+	json_t *b, *a, *v;
+	const char *purpose, *k;
+
+	if (r->body_too_big) {
+		respond_text(r, 413, "body too large\n");
+		return;
+	}
+	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0,
+	    &je)) == NULL || !json_is_object(b)) {
+		json_decref(b);
+		respond_bad(r, "", "the body is a JSON object: {\"purpose\": "
+		    "\"reminder\"|\"callback\"|\"custom\", ...}");
+		return;
+	}
+	json_object_foreach(b, k, v) {
+		if (strcmp(k, "purpose") != 0 && strcmp(k, "appointment_id") !=
+		    0 && strcmp(k, "phone") != 0 && strcmp(k, "text") != 0) {
+			respond_bad(r, k, "unknown field '%.40s' (purpose, "
+			    "appointment_id, phone, text)", k);
+			goto out;
 		}
 	}
-	ask_crm(r, "list_calls", json_pack("{s:I}", "limit",
-	    (json_int_t)limit));
+	purpose = json_string_value(json_object_get(b, "purpose"));
+	if (purpose == NULL || (strcmp(purpose, "reminder") != 0 &&
+	    strcmp(purpose, "callback") != 0 && strcmp(purpose, "custom") !=
+	    0)) {
+		respond_bad(r, "purpose", "purpose is reminder, callback or "
+		    "custom");
+		goto out;
+	}
+	v = json_object_get(b, "appointment_id");
+	if (strcmp(purpose, "reminder") == 0 && (!json_is_integer(v) ||
+	    json_integer_value(v) <= 0)) {
+		respond_bad(r, "appointment_id", "a reminder needs "
+		    "appointment_id, a positive integer");
+		goto out;
+	}
+	v = json_object_get(b, "phone");
+	if (strcmp(purpose, "reminder") != 0 && (!json_is_string(v) ||
+	    json_string_length(v) < 3 || json_string_length(v) > 40)) {
+		respond_bad(r, "phone", "a %s call needs phone, the number to "
+		    "call", purpose);
+		goto out;
+	}
+	v = json_object_get(b, "text");
+	if ((v && !json_is_string(v)) || (v && json_string_length(v) > 500) ||
+	    (strcmp(purpose, "custom") == 0 && (v == NULL ||
+	    json_string_length(v) == 0))) {
+		respond_bad(r, "text", "text is a string of at most 500 "
+		    "characters%s", strcmp(purpose, "custom") == 0 ?
+		    ", required: what the call is about" : "");
+		goto out;
+	}
+	a = json_deep_copy(b);
+	ask_crm_status(r, "job_create", a, 202);
+out:
+	json_decref(b);
 }
 
 static void
@@ -961,6 +1209,65 @@ api_recording(struct http_req *r, const char *sid)
 		r->job->done = recording_answer;
 }
 
+/*
+ * GET/PUT /api/v1/config, admin only (a viewer gets 403 for reading it
+ * too: it names the transfer number and the switches): the owner's
+ * settings (gw_settings.c).  A PUT is checked whole (400 with every
+ * error, each a field path and a reason), written to the settings file
+ * and applied by every daemon as a SIGHUP reload would.
+ */
+static void
+api_config(struct http_req *r)
+{
+	json_error_t je;
+	json_t *b, *errs, *cur;
+	char err[256];
+
+	if (!r->admin) {
+		respond_json(r, 403, json_pack("{s:s}", "error", "the settings "
+		    "are for the admin role"));
+		return;
+	}
+	if (r->method == M_GET) {
+		if ((cur = settings_current(err, sizeof(err))) == NULL)
+			respond_json(r, 500, json_pack("{s:s}", "error", err));
+		else
+			respond_json(r, 200, cur);
+		return;
+	}
+	if (r->method != M_PUT) {
+		respond_text(r, 405, "GET or PUT\n");
+		return;
+	}
+	if (r->body_too_big) {
+		respond_text(r, 413, "body too large\n");
+		return;
+	}
+	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0,
+	    &je)) == NULL || !json_is_object(b)) {
+		json_decref(b);
+		respond_bad(r, "", "the body is a JSON object of settings "
+		    "(GET /api/v1/config shows them)");
+		return;
+	}
+	errs = json_array();
+	if (settings_put(b, errs, &cur, err, sizeof(err)) != 0) {
+		if (json_array_size(errs) > 0)
+			respond_json(r, 400, json_pack("{s:s, s:s, s:O}",
+			    "error", "invalid settings", "code", "bad_request",
+			    "errors", errs));
+		else
+			respond_json(r, 500, json_pack("{s:s}", "error", err));
+	} else {
+		log_info(NULL, "api: settings changed (%s): every daemon "
+		    "reloads", settings_path());
+		fd_reload = 1;
+		respond_json(r, 200, cur);
+	}
+	json_decref(errs);
+	json_decref(b);
+}
+
 /* Which handler a request goes to. */
 static void
 route(struct http_req *r)
@@ -994,8 +1301,17 @@ route(struct http_req *r)
 	}
 	/* everything that shows call data: credentials before anything */
 	if ((strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0 ||
-	    strncmp(p, "/api/", 5) == 0) && !authorized(r))
+	    strncmp(p, "/api/", 5) == 0 || strcmp(p, "/metrics") == 0) &&
+	    !authorized(r))
 		return;
+	if (strcmp(p, "/api/v1/calls") == 0 && r->method == M_POST) {
+		api_place_call(r);
+		return;
+	}
+	if (strcmp(p, "/api/v1/config") == 0) {
+		api_config(r);
+		return;
+	}
 	if (r->method != M_GET) {
 		respond_text(r, strncmp(p, "/api/", 5) == 0 ||
 		    strcmp(p, "/healthz") == 0 || strcmp(p, "/") == 0 ? 405 :
@@ -1012,6 +1328,11 @@ route(struct http_req *r)
 		    strdup(gw_dashboard_html));
 	} else if (strcmp(p, "/api/v1/stats") == 0)
 		api_stats(r);
+	else if (strcmp(p, "/api/v1/gateway") == 0)
+		api_gateway(r);
+	else if (strcmp(p, "/metrics") == 0)
+		respond(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    metrics_render());
 	else if (strcmp(p, "/api/v1/calls") == 0)
 		api_calls(r);
 	else if (strncmp(p, "/api/v1/calls/", 14) == 0 &&

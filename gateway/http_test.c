@@ -49,7 +49,7 @@
 #define BODY "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15551230000" \
 	"&To=%2B15555550100"
 
-static char conf[64], gwlog[64], rundir[64], recdir[64];
+static char conf[64], gwlog[64], rundir[64], recdir[64], settings[96];
 static int port;
 static pid_t gw;
 static int with_tokens = 1;
@@ -225,6 +225,9 @@ setup(void **state)
 	snprintf(gwlog, sizeof(gwlog), "/tmp/fdgw-log-XXXXXX");
 	snprintf(rundir, sizeof(rundir), "/tmp/fdgw-run-%d", (int)getpid());
 	snprintf(recdir, sizeof(recdir), "/tmp/fdgw-rec-%d", (int)getpid());
+	snprintf(settings, sizeof(settings), "/tmp/fdgw-settings-%d.conf",
+	    (int)getpid());
+	unlink(settings);
 	if ((fd = mkstemp(conf)) < 0 || close(fd) != 0 ||
 	    (fd = mkstemp(gwlog)) < 0 || close(fd) != 0)
 		return -1;
@@ -239,6 +242,7 @@ setup(void **state)
 	if ((gw = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* if this test dies */
 		setenv("TWILIO_AUTH_TOKEN", TOKEN, 1);
+		setenv("FRONTDESK_SETTINGS", settings, 1);
 		unsetenv("FRONTDESK_CONFIG");
 		if ((fd = open(gwlog, O_WRONLY | O_TRUNC)) >= 0) {
 			dup2(fd, 2);
@@ -264,6 +268,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	char path[128];
 	int st;
 
 	(void)state;
@@ -271,6 +276,11 @@ teardown(void **state)
 	waitpid(gw, &st, 0);
 	unlink(conf);
 	unlink(gwlog);
+	unlink(settings);
+	snprintf(path, sizeof(path), "%s/metrics/gateway.prom", rundir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/metrics", rundir);
+	rmdir(path);
 	rmdir(rundir);
 	{
 		char cmd[128];
@@ -322,7 +332,7 @@ test_post_without_length(void **state)
 	    "Transfer-Encoding: chunked\r\n\r\n5\r\nx=1&y\r\n0\r\n\r\n", &ms),
 	    411);
 	assert_true(ms < 1000);
-	assert_int_equal(request("POST /api/v1/calls HTTP/1.1\r\nHost: x\r\n"
+	assert_int_equal(request("POST /api/v1/stats HTTP/1.1\r\nHost: x\r\n"
 	    "Authorization: Bearer " ADMIN "\r\n"
 	    "Content-Length: 3\r\n\r\nx=1", &ms), 405);
 	assert_int_equal(request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -341,7 +351,13 @@ test_auth_tokens(void **state)
 	assert_non_null(strstr(out, "www-authenticate: Bearer"));
 	assert_int_equal(get("127.0.0.1", "/api/v1/calls/CA0123456789abcdef"
 	    "0123456789abcdef", "", out, sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "", out,
+	    sizeof(out)), 401);
 	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "", out,
+	    sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.1", "/metrics", "", out, sizeof(out)),
+	    401);
+	assert_int_equal(get("127.0.0.1", "/api/v1/config", "", out,
 	    sizeof(out)), 401);
 	/* the dashboard: the sign-in form, not the page */
 	assert_int_equal(get("127.0.0.1", "/", "", out, sizeof(out)), 401);
@@ -355,18 +371,18 @@ test_auth_tokens(void **state)
 	assert_int_equal(get("127.0.0.1", "/healthz", "", out, sizeof(out)),
 	    200);
 	/* admin, any case of "Bearer"; viewer reads */
-	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "Authorization: "
 	    "Bearer " ADMIN, out, sizeof(out)), 200);
 	assert_non_null(strstr(out, "\"frames_in\""));
-	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "Authorization: "
 	    "bearer " ADMIN, out, sizeof(out)), 200);
-	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "Authorization: "
 	    "Bearer " VIEWER, out, sizeof(out)), 200);
 	assert_int_equal(get("127.0.0.1", "/", "Authorization: Bearer " VIEWER,
 	    out, sizeof(out)), 200);
 	assert_non_null(strstr(out, "/api/v1/calls"));
 	/* a viewer only reads: 403 before the method is looked at; admin
-	 * gets as far as the method (405) */
+	 * gets as far as the body (not JSON: 400) */
 	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
 	    "Host: x\r\nAuthorization: Bearer " VIEWER "\r\nConnection: "
 	    "close\r\nContent-Length: 3\r\n\r\nx=1", out, sizeof(out), 5,
@@ -374,7 +390,7 @@ test_auth_tokens(void **state)
 	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
 	    "Host: x\r\nAuthorization: Bearer " ADMIN "\r\nConnection: "
 	    "close\r\nContent-Length: 3\r\n\r\nx=1", out, sizeof(out), 5,
-	    NULL), 405);
+	    NULL), 400);
 }
 
 static void
@@ -409,13 +425,13 @@ test_auth_cookie(void **state)
 	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)n, c);
 	assert_int_equal(get("127.0.0.4", "/", cookie, out, sizeof(out)), 200);
 	assert_non_null(strstr(out, "frontdesk calls"));
-	assert_int_equal(get("127.0.0.4", "/api/v1/stats", cookie, out,
+	assert_int_equal(get("127.0.0.4", "/api/v1/gateway", cookie, out,
 	    sizeof(out)), 200);
 	/* a forged cookie is a wrong credential */
-	assert_int_equal(get("127.0.0.4", "/api/v1/stats", "Cookie: "
+	assert_int_equal(get("127.0.0.4", "/api/v1/gateway", "Cookie: "
 	    "fd_session=0123456789abcdef0123456789abcdef0123456789abcdef"
 	    "0123456789abcdef", out, sizeof(out)), 401);
-	assert_true(log_has("auth: 401 for 127.0.0.4 GET /api/v1/stats: "
+	assert_true(log_has("auth: 401 for 127.0.0.4 GET /api/v1/gateway: "
 	    "stale or wrong session cookie"));
 	/* signing out clears it */
 	assert_int_equal(xchg("127.0.0.4", "POST /logout HTTP/1.1\r\nHost: x"
@@ -443,7 +459,7 @@ test_auth_throttle(void **state)
 	assert_false(log_has("guess-number"));
 	assert_true(log_has("auth: 127.0.0.3 locked out for 30 s"));
 	/* locked out: even the right token is not looked at */
-	assert_int_equal(get("127.0.0.3", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.3", "/api/v1/gateway", "Authorization: "
 	    "Bearer " ADMIN, out, sizeof(out)), 429);
 	assert_non_null(strstr(out, "retry-after: "));
 	assert_true(atoi(strstr(out, "retry-after: ") + 13) >= 25);
@@ -451,7 +467,7 @@ test_auth_throttle(void **state)
 	    "\r\nConnection: close\r\nContent-Length: 28\r\n\r\n"
 	    "token=" ADMIN, out, sizeof(out), 5, NULL), 429);
 	/* another address is not affected, nor open endpoints */
-	assert_int_equal(get("127.0.0.5", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.5", "/api/v1/gateway", "Authorization: "
 	    "Bearer " ADMIN, out, sizeof(out)), 200);
 	assert_int_equal(get("127.0.0.3", "/healthz", "", out, sizeof(out)),
 	    200);
@@ -528,7 +544,7 @@ test_no_token(void **state)
 	assert_int_equal(get("127.0.0.6", "/", "", out, sizeof(out)), 401);
 	assert_non_null(strstr(out, "no API token is configured"));
 	/* the token that worked before does not now */
-	assert_int_equal(get("127.0.0.6", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.6", "/api/v1/gateway", "Authorization: "
 	    "Bearer " ADMIN, out, sizeof(out)), 401);
 	with_tokens = 1;
 	write_conf("https://fd.example.com");
@@ -536,7 +552,7 @@ test_no_token(void **state)
 	kill(gw, SIGHUP);
 	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
 		fd_sleep_us(100000);
-	assert_int_equal(get("127.0.0.6", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.6", "/api/v1/gateway", "Authorization: "
 	    "Bearer " ADMIN, out, sizeof(out)), 200);
 	/* a short token is refused: the old ones stay */
 	f = fopen(conf, "w");
@@ -550,9 +566,178 @@ test_no_token(void **state)
 	for (i = 0; i < 50 && log_count("reload refused") == n; i++)
 		fd_sleep_us(100000);
 	assert_true(log_has("an API token (viewer) has 5 characters"));
-	assert_int_equal(get("127.0.0.6", "/api/v1/stats", "Authorization: "
+	assert_int_equal(get("127.0.0.6", "/api/v1/gateway", "Authorization: "
 	    "Bearer " ADMIN, out, sizeof(out)), 200);
 	write_conf("https://fd.example.com");
+}
+
+/* A request with a JSON body; the status code, the answer in out. */
+static int
+send_json(const char *method, const char *path, const char *token,
+    const char *body, char *out, size_t outlen)
+{
+	char raw[4096];
+
+	snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer %s\r\nConnection: close\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n"
+	    "%s", method, path, token, strlen(body), body);
+	return xchg("127.0.0.1", raw, out, outlen, 5, NULL);
+}
+
+/* The call list's filters are checked before crm-tools is asked: each
+ * bad one is a 400 naming the parameter (crm-tools does not run here, so
+ * a good request gets as far as 503). */
+static void
+test_calls_query(void **state)
+{
+	static const struct {
+		const char *query, *field;
+	} bad[] = {
+		{ "limit=0", "\"field\":\"limit\"" },
+		{ "limit=501", "\"field\":\"limit\"" },
+		{ "limit=ten", "\"field\":\"limit\"" },
+		{ "offset=-1", "\"field\":\"offset\"" },
+		{ "from=2026-13-01", "\"field\":\"from\"" },
+		{ "to=yesterday", "\"field\":\"to\"" },
+		{ "from=2026-11-21&to=2026-11-20", "from is after to" },
+		{ "direction=sideways", "\"field\":\"direction\"" },
+		{ "outcome=DROP%20TABLE", "\"field\":\"outcome\"" },
+		{ "colour=red", "unknown query parameter 'colour'" },
+	};
+	char out[8192], path[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "/api/v1/calls?%s", bad[i].query);
+		assert_int_equal(get("127.0.0.1", path, "Authorization: Bearer "
+		    VIEWER, out, sizeof(out)), 400);
+		if (strstr(out, bad[i].field) == NULL)
+			fail_msg("%s: %s", bad[i].query, out);
+	}
+	assert_int_equal(get("127.0.0.1", "/api/v1/stats?from=2026-02-30x",
+	    "Authorization: Bearer " VIEWER, out, sizeof(out)), 400);
+	assert_int_equal(get("127.0.0.1", "/api/v1/stats?to=2026-11-20",
+	    "Authorization: Bearer " VIEWER, out, sizeof(out)), 400);
+	assert_non_null(strstr(out, "from is needed with to"));
+	assert_int_equal(get("127.0.0.1", "/api/v1/calls?from=2026-11-01&to="
+	    "2026-11-30&direction=inbound&outcome=booked&q=555&limit=10&"
+	    "offset=10", "Authorization: Bearer " VIEWER, out, sizeof(out)),
+	    503);
+	assert_non_null(strstr(out, "crm_unavailable"));
+	/* placing a call: admin only, the body checked field by field */
+	assert_int_equal(send_json("POST", "/api/v1/calls", VIEWER,
+	    "{\"purpose\":\"callback\",\"phone\":\"+15551230000\"}", out,
+	    sizeof(out)), 403);
+	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
+	    "{\"purpose\":\"party\"}", out, sizeof(out)), 400);
+	assert_non_null(strstr(out, "\"field\":\"purpose\""));
+	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
+	    "{\"purpose\":\"reminder\"}", out, sizeof(out)), 400);
+	assert_non_null(strstr(out, "\"field\":\"appointment_id\""));
+	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
+	    "{\"purpose\":\"custom\",\"phone\":\"+15551230000\"}", out,
+	    sizeof(out)), 400);
+	assert_non_null(strstr(out, "\"field\":\"text\""));
+	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
+	    "{\"purpose\":\"callback\",\"phone\":\"+15551230000\","
+	    "\"when\":1}", out, sizeof(out)), 400);
+	assert_non_null(strstr(out, "unknown field 'when'"));
+}
+
+/* /metrics: the token's, in the Prometheus text format, each family
+ * once (the other daemons do not run: they are reported down). */
+static void
+test_metrics(void **state)
+{
+	char out[65536], *p;
+
+	(void)state;
+	assert_int_equal(get("127.0.0.1", "/metrics", "Authorization: Bearer "
+	    VIEWER, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "text/plain; version=0.0.4"));
+	assert_non_null(strstr(out, "# TYPE frontdesk_active_calls gauge\n"
+	    "frontdesk_active_calls{daemon=\"gateway\"} 0\n"));
+	assert_non_null(strstr(out, "frontdesk_frames_in_total{daemon="
+	    "\"gateway\"}"));
+	assert_non_null(strstr(out, "frontdesk_up{daemon=\"gateway\"} 1\n"));
+	assert_non_null(strstr(out, "frontdesk_up{daemon=\"agent\"} 0\n"));
+	assert_non_null(strstr(out, "frontdesk_errors_total{daemon=\"gateway\","
+	    "kind=\"malformed_media\"}"));
+	/* one HELP per family */
+	p = strstr(out, "# HELP frontdesk_errors_total");
+	assert_non_null(p);
+	assert_null(strstr(p + 1, "# HELP frontdesk_errors_total"));
+	p = strstr(out, "# HELP frontdesk_up ");
+	assert_non_null(p);
+	assert_null(strstr(p + 1, "# HELP frontdesk_up "));
+}
+
+/* The owner's settings: admin only; a bad PUT is refused whole with each
+ * field and reason; a good one is in the settings file and in force
+ * after the gateway's reload. */
+static void
+test_config(void **state)
+{
+	char out[16384];
+	FILE *f;
+	int i, n;
+
+	(void)state;
+	assert_int_equal(get("127.0.0.1", "/api/v1/config", "Authorization: "
+	    "Bearer " VIEWER, out, sizeof(out)), 403);
+	assert_int_equal(get("127.0.0.1", "/api/v1/config", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "\"name\":\"Otto's Auto\""));
+	assert_non_null(strstr(out, "\"mon\":\"08:00-18:00\""));
+	assert_int_equal(send_json("PUT", "/api/v1/config", VIEWER,
+	    "{\"business\":{\"name\":\"X\"}}", out, sizeof(out)), 403);
+	assert_int_equal(send_json("PUT", "/api/v1/config", ADMIN,
+	    "{\"business\":{\"name\":\"\",\"hours\":{\"mon\":\"18:00-08:00\","
+	    "\"funday\":\"closed\"},\"holidays\":[\"2026-02-30\"],"
+	    "\"services\":[{\"name\":\"oil\",\"duration\":2,\"price\":-1}],"
+	    "\"transfer_number\":\"555\",\"greeting\":\"Hi {caller}\"},"
+	    "\"sms\":{\"enabled\":\"yes\"},\"colour\":1}", out,
+	    sizeof(out)), 400);
+	for (i = 0; i < 11; i++) {
+		static const char *const want[] = { "business.name",
+		    "business.hours.mon", "business.hours.funday",
+		    "business.holidays[0]", "business.services[0].duration",
+		    "business.services[0].price", "business.transfer_number",
+		    "business.greeting", "sms.enabled", "\"colour\"",
+		    "opens at or after it closes" };
+
+		if (strstr(out, want[i]) == NULL)
+			fail_msg("no %s in %s", want[i], out);
+	}
+	assert_int_equal(access(settings, F_OK), -1);
+	n = log_count("config reloaded");
+	assert_int_equal(send_json("PUT", "/api/v1/config", ADMIN,
+	    "{\"business\":{\"name\":\"Bob's \\\"Best\\\" Garage\","
+	    "\"hours\":{\"sat\":\"closed\"},\"services\":[{\"name\":"
+	    "\"oil change\",\"duration\":45,\"price\":59.5,\"aliases\":"
+	    "[\"oil\"]}],\"greeting\":\"Hello, {business} here.\"},"
+	    "\"recording\":{\"enabled\":false}}", out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "\"name\":\"Bob's \\\"Best\\\" Garage\""));
+	assert_non_null(strstr(out, "\"sat\":\"closed\""));
+	assert_non_null(strstr(out, "\"mon\":\"08:00-18:00\""));
+	assert_non_null(strstr(out, "\"duration\":45"));
+	assert_non_null(strstr(out, "\"greeting\":\"Hello, {business} here.\""));
+	assert_non_null(strstr(out, "\"recording\":{\"enabled\":false}"));
+	assert_int_equal(access(settings, F_OK), 0);
+	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
+		fd_sleep_us(100000);
+	assert_true(log_count("config reloaded") > n);
+	/* what a daemon starting now reads */
+	assert_non_null(f = fopen(settings, "r"));
+	assert_true(fread(out, 1, sizeof(out) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(out, "name = \"Bob's \\\"Best\\\" Garage\";"));
+	assert_int_equal(get("127.0.0.1", "/api/v1/config", "Authorization: "
+	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "Garage"));
+	unlink(settings);
 }
 
 static void
@@ -735,6 +920,9 @@ main(void)
 		cmocka_unit_test(test_auth_throttle),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_no_token),
+		cmocka_unit_test(test_calls_query),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_recording_range),
 	};

@@ -5,7 +5,7 @@ gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/dialout.c gateway/callinfo.c gateway/workq.c \
                gateway/sbuf.c gateway/dashboard.c gateway/recording.c \
-               gateway/http_range.c
+               gateway/http_range.c gateway/gw_settings.c gateway/gw_metrics.c
 gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
 # the page is pulled in with .incbin, which -MMD does not see
 $(BUILD)/obj/gateway/dashboard.o: gateway/dashboard.html

@@ -112,8 +112,8 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	  "'start_ms':{'type':'number','description':'ms since the call started'},'end_ms':{'type':'number'},'confidence':{'type':'number','description':'recogniser confidence 0..1'},"
 	  "'barged_in':{'type':'boolean','description':'the caller cut this agent turn off'},'heard_text':{'type':'string','description':'what of an agent turn the caller heard'}},'required':['role','text']}}" },
 	{ "call_end", 1, "", "",
-	  "{'description':'Close the call record and price the call (pricing.*).',"
-	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'},'tts_chars':{'type':'integer','description':'characters sent to synthesis'},'llm_tokens':{'type':'integer','description':'LLM prompt + completion tokens'}}}}" },
+	  "{'description':'Close the call record and price the call (pricing.*), with the latencies the agent measured: first_word_ms (call start to the greeting sent) and v2v_ms (each reply: the caller stopped speaking to the reply sent).',"
+	  "'parameters':{'type':'object','properties':{'reason':{'type':'string'},'tts_chars':{'type':'integer','description':'characters sent to synthesis'},'llm_tokens':{'type':'integer','description':'LLM prompt + completion tokens'},'first_word_ms':{'type':'integer'},'v2v_ms':{'type':'array','items':{'type':'integer'}}}}}" },
 	{ "call_recording", 1, "", "",
 	  "{'description':'The gateway closed the call recording: the stereo WAV (the mixed track is beside it as .mixed.wav), its length and size.',"
 	  "'parameters':{'type':'object','properties':{'path':{'type':'string'},'duration_s':{'type':'number'},'bytes':{'type':'integer'}},'required':['path','duration_s','bytes']}}" },
@@ -124,8 +124,11 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	  "{'description':'The whole record of a call: turns, tool calls, appointments.',"
 	  "'parameters':{'type':'object','properties':{'call_sid':{'type':'string'}},'required':['call_sid']}}" },
 	{ "list_calls", 1, "", "",
-	  "{'description':'Most recent calls.',"
-	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer'}}}}" },
+	  "{'description':'Calls, newest first: a page of limit (1..500, default 20) from offset, filtered by local days from/to (YYYY-MM-DD, inclusive), outcome, direction (inbound, outbound) and q (digits of a number, or part of the caller name). Returns calls, total, limit, offset and next (the next page offset, or null).',"
+	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer'},'offset':{'type':'integer'},'from':{'type':'string'},'to':{'type':'string'},'outcome':{'type':'string'},'direction':{'type':'string'},'q':{'type':'string'}}}}" },
+	{ "call_stats", 1, "", "",
+	  "{'description':'Figures of the calls started on local days from..to (YYYY-MM-DD, inclusive; default the last 7 days): calls per day, inbound/outbound, outcome mix, average duration, bookings, leads, messages, transfers, first-word and voice-to-voice latency p50/p95, cost.',"
+	  "'parameters':{'type':'object','properties':{'from':{'type':'string'},'to':{'type':'string'}}}}" },
 	{ "vocabulary", 1, "", "",
 	  "{'description':'Words speech recognition should know: customer names, vehicle makes and models; version changes when they do.',"
 	  "'parameters':{'type':'object','properties':{'limit':{'type':'integer','description':'at most this many entries (default 5000)'}}}}" },
@@ -149,6 +152,9 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	{ "job_get", 1, "", "",
 	  "{'description':'One outbound job with its attempts.',"
 	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'}},'required':['job_id']}}" },
+	{ "job_create", 1, "", "",
+	  "{'description':'Staff place a call now: purpose reminder (of appointment_id; its waiting reminder is moved up), callback (to phone; text says what about) or custom (to phone; text is the purpose). Returns the job with created.',"
+	  "'parameters':{'type':'object','properties':{'purpose':{'type':'string','enum':['reminder','callback','custom']},'appointment_id':{'type':'integer'},'phone':{'type':'string'},'text':{'type':'string'}},'required':['purpose']}}" },
 	{ "callback_done", 1, "", "",
 	  "{'description':'Staff returned the call: cancel the callback job (by job_id) or the jobs of a callback request or message.',"
 	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'callback_id':{'type':'integer'},'message_id':{'type':'integer'},'note':{'type':'string'}}}}" },

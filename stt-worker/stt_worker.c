@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "stt_engine.h"
 #include "vocab.h"
 
@@ -418,6 +419,9 @@ on_result(void *arg, const struct stt_result *r)
 	    .confidence = r->confidence, .start_ms = r->start_ms,
 	    .end_ms = r->end_ms, .speech_end_us = (int64_t)r->speech_end_us };
 
+	if (r->final && r->speech_end_us && fd_mono_us() >= r->speech_end_us)
+		fd_metrics_observe(FD_H_STT, (fd_mono_us() - r->speech_end_us) /
+		    1e6);
 	if (r->final)
 		log_info(c->id, "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
 		    "speech end)", r->text, r->confidence, r->start_ms,

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "mulaw.h"
 #include "tts_calls.h"
 #include "speech/tts_pipe.h"
@@ -447,6 +448,10 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 
 	if (dead(c, r->j->utt))
 		return 1;
+	if (r->frames == 0 && r->j->seg == 1 && r->j->say_us &&
+	    fd_mono_us() >= r->j->say_us)
+		fd_metrics_observe(FD_H_TTS, (fd_mono_us() - r->j->say_us) /
+		    1e6);
 	if (r->frames++ == 0 || n > sizeof(r->batch)) {
 		/* the first frame leaves alone: it starts playback */
 		if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id,

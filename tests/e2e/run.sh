@@ -297,5 +297,17 @@ else
 	pass=$((pass + op)); fail=$((fail + of))
 	[ "${of:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/outbound.log"
 fi
+# the admin API and frontdeskctl's call commands, on a stack of their own
+# (its settings change the business name)
+deploy/frontdeskctl stop >/dev/null 2>&1
+ADMIN_PROFILE=${E2E_PROFILE:-e2e}-admin tests/e2e/admin_api.sh >"$FRONTDESK_VAR/admin_api.log" 2>&1
+grep -E '^admin_api (ok|FAIL)' "$FRONTDESK_VAR/admin_api.log" | sed 's/^admin_api /e2e admin_api /'
+ap=$(sed -n 's/^admin_api: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/admin_api.log")
+af=$(sed -n 's/^admin_api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/admin_api.log")
+if [ -z "$ap" ]; then
+	bad "admin API e2e did not finish (see $FRONTDESK_VAR/admin_api.log)"; tail -20 "$FRONTDESK_VAR/admin_api.log"
+else
+	pass=$((pass + ap)); fail=$((fail + af))
+fi
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
