@@ -561,7 +561,8 @@ login_page(const char *msg)
 	static const char fmt[] =
 	    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
-	    "initial-scale=1\"><title>frontdesk - sign in</title></head>\n"
+	    "initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
+	    "<title>frontdesk - sign in</title></head>\n"
 	    "<body style=\"font: 15px system-ui, sans-serif; margin: 3em\">\n"
 	    "<h1 style=\"font-size: 19px\">frontdesk calls</h1>\n<p>%s</p>\n"
 	    "<form method=\"post\" action=\"/login\">\n"

@@ -116,6 +116,10 @@ function fmtDay(key) {
   return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short",
     day: "numeric", month: "short" }).format(new Date(key + "T12:00:00Z"));
 }
+function fmtShortDay(key) {
+  return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", day: "numeric",
+    month: "short" }).format(new Date(key + "T12:00:00Z"));
+}
 function fmtTime(d, secs) {
   return new Intl.DateTimeFormat("en-US", { timeZone: state.tz, hour: "numeric",
     minute: "2-digit", second: secs ? "2-digit" : undefined }).format(d);
@@ -299,8 +303,8 @@ function showOverview() {
       el("a", { href: "#/calls", class: "small", text: "all calls \u2192" })), liveBox),
     el("section", { class: "card" },
       el("div", { class: "row" }, el("h3", { text: "Trends" }), rangeSel), chartsMsg,
-      el("div", { class: "grid2" },
-        el("div", {}, el("div", { class: "muted small", text: "Calls per day" }),
+      el("div", { class: "charts" },
+        el("div", { class: "wide" }, el("div", { class: "muted small", text: "Calls per day" }),
           el("div", { class: "chart-box" }, canvases.perDay)),
         el("div", {}, el("div", { class: "muted small", text: "How calls ended" }),
           el("div", { class: "chart-box round" }, canvases.outcomes)),
@@ -353,7 +357,7 @@ function drawCharts(cv, msg, s, from, to) {
   const byDate = new Map((perDay || []).map((d) => [d.date, d]));
   const keys = [];
   for (let k = from; k <= to; k = addDays(k, 1)) keys.push(k);
-  const labels = keys.map(fmtDay);
+  const labels = keys.map(fmtShortDay);
   const col = (name, zero) => keys.map((k) => {
     const d = byDate.get(k);
     return d && isNum(d[name]) ? d[name] : zero ? 0 : null;
