@@ -25,7 +25,7 @@ const OUTCOMES = ["booked", "rescheduled", "cancelled", "confirmed", "message_ta
   "voicemail_left", "wrong_person", "abandoned", "failed", "other"];
 
 const state = {
-  tz: undefined,          /* the business's time zone once the config says */
+  offsetMin: null,        /* the business's UTC offset, from the API's stamps */
   live: null,             /* calls in progress (healthz) */
   timers: [],             /* the current page's polls */
   charts: [],
@@ -92,20 +92,38 @@ function fmtOffset(ms) {
   return Math.floor(s / 60) + ":" + pad2(s % 60);
 }
 
-/* ---- dates: stamps are ISO with an offset; days are YYYY-MM-DD in the
- * business's zone (the browser's until the config says) ---- */
+/* ---- dates.  The API's stamps are the business's local time with its
+ * offset ("2026-11-20T10:02:15-05:00"): the page shows that wall-clock time
+ * as written, whatever zone the browser is in, and its days ("today", the
+ * stats' from/to) are the business's days, by the offset of the newest
+ * call.  A "wall" Date holds a wall-clock time in its UTC fields and is
+ * only ever formatted in UTC. ---- */
 
+const STAMP = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(Z|[+-]\d\d(?::?\d\d)?)?$/;
 function parseStamp(s) {
   if (!has(s)) return null;
   const d = new Date(s);
   return isNaN(d.getTime()) ? null : d;
 }
-function dayKey(d) {
-  /* en-CA writes dates as YYYY-MM-DD */
-  return new Intl.DateTimeFormat("en-CA", { timeZone: state.tz, year: "numeric",
-    month: "2-digit", day: "2-digit" }).format(d);
+function wall(s) {
+  const m = has(s) ? STAMP.exec(String(s)) : null;
+  if (!m) return null;
+  return new Date(Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)));
 }
-function todayKey() { return dayKey(new Date()); }
+/* the business's offset from UTC in minutes, from a stamp that has one */
+function learnOffset(s) {
+  const m = has(s) ? STAMP.exec(String(s)) : null;
+  if (!m || !m[7]) return;
+  if (m[7] === "Z") { state.offsetMin = 0; return; }
+  const z = m[7].replace(":", "");
+  state.offsetMin = (z[0] === "-" ? -1 : 1) * (+z.slice(1, 3) * 60 + +(z.slice(3, 5) || 0));
+}
+function wallNow() {
+  const off = state.offsetMin !== null ? state.offsetMin : -new Date().getTimezoneOffset();
+  return new Date(Date.now() + off * 60000);
+}
+function dayKey(w) { return w.toISOString().slice(0, 10); }
+function todayKey() { return dayKey(wallNow()); }
 function addDays(key, n) {
   const d = new Date(key + "T12:00:00Z");
   d.setUTCDate(d.getUTCDate() + n);
@@ -120,32 +138,31 @@ function fmtShortDay(key) {
   return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", day: "numeric",
     month: "short" }).format(new Date(key + "T12:00:00Z"));
 }
-function fmtTime(d, secs) {
-  return new Intl.DateTimeFormat("en-US", { timeZone: state.tz, hour: "numeric",
-    minute: "2-digit", second: secs ? "2-digit" : undefined }).format(d);
+function fmtTime(w, secs) {
+  return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", hour: "numeric",
+    minute: "2-digit", second: secs ? "2-digit" : undefined }).format(w);
 }
 /* "Today 10:02 AM", "Yesterday ...", "Fri, Nov 20, 10:02 AM" */
 function fmtWhen(s) {
-  const d = parseStamp(s);
-  if (!d) return has(s) ? String(s) : DASH;
-  const k = dayKey(d), t = todayKey();
-  if (k === t) return "Today " + fmtTime(d);
-  if (k === addDays(t, -1)) return "Yesterday " + fmtTime(d);
-  const opts = { timeZone: state.tz, weekday: "short", month: "short", day: "numeric",
+  const w = wall(s);
+  if (!w) return has(s) ? String(s) : DASH;
+  const k = dayKey(w), t = todayKey();
+  if (k === t) return "Today " + fmtTime(w);
+  if (k === addDays(t, -1)) return "Yesterday " + fmtTime(w);
+  const opts = { timeZone: "UTC", weekday: "short", month: "short", day: "numeric",
     hour: "numeric", minute: "2-digit" };
   if (k.slice(0, 4) !== t.slice(0, 4)) opts.year = "numeric";
-  return new Intl.DateTimeFormat("en-US", opts).format(d);
+  return new Intl.DateTimeFormat("en-US", opts).format(w);
 }
-/* An appointment's start: local wall time ("2026-11-24T10:00:00") or a stamp. */
+/* An appointment's start, "Tue, Nov 24, 2026, 10:00 AM". */
 function fmtWall(s) {
-  if (!has(s)) return DASH;
-  const m = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(:\d\d)?$/.exec(String(s));
-  if (!m) return fmtWhen(s);
-  const d = new Date(Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5]));
+  const w = wall(s);
+  if (!w) return has(s) ? String(s) : DASH;
   return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short",
     month: "short", day: "numeric", year: "numeric", hour: "numeric",
-    minute: "2-digit" }).format(d);
+    minute: "2-digit" }).format(w);
 }
+
 function durationOf(c) {
   if (isNum(c.duration_s)) return c.duration_s;
   const a = parseStamp(c.started_at), b = parseStamp(c.ended_at);
@@ -433,7 +450,7 @@ function callTable(calls, compact) {
 function filterHere(calls, f) {
   const q = (f.q || "").toLowerCase();
   return calls.filter((c) => {
-    const d = parseStamp(c.started_at), k = d ? dayKey(d) : "";
+    const w = wall(c.started_at), k = w ? dayKey(w) : "";
     if (f.from && k < f.from) return false;
     if (f.to && k > f.to) return false;
     if (f.outcome && c.outcome !== f.outcome) return false;
@@ -702,7 +719,7 @@ function showCall(sid) {
           el("section", { class: "card" }, el("h3", { text: "Cost" }), costView(c)))),
       el("section", { class: "card" }, el("h3", { text: "Transcript" }),
         el("div", { class: "transcript", id: "transcript" }, turns.length ?
-          turns.map((t) => turnView(t, start)) : el("p", { class: "muted", text: "Nothing was said." }))),
+          turns.map((t) => turnView(t, wall(c.started_at))) : el("p", { class: "muted", text: "Nothing was said." }))),
       el("section", { class: "card" }, el("h3", { text: "What the agent looked up and did" }),
         toolRows(c, start)));
   }
@@ -851,25 +868,17 @@ function settingsForm(cfg) {
     el("section", { class: "card" }, form), el("div", { class: "savebar" }, save, toggle, status));
 }
 
-/* the business name in the header and its time zone for every date */
+/* the business name in the header, once the settings have been read */
 function applyConfig(cfg) {
   const c = cfg && cfg.config && typeof cfg.config === "object" ? cfg.config : cfg;
-  const b = c && c.business && typeof c.business === "object" ? c.business : c || {};
+  const b = c && c.business && typeof c.business === "object" ? c.business : {};
   if (has(b.name)) document.getElementById("business").textContent = b.name;
-  const tz = b.timezone || (c && c.timezone);
-  if (has(tz)) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: tz });
-      state.tz = tz;
-    } catch (e) { /* an unknown zone: the browser's */ }
-  }
 }
 
 async function start() {
-  /* an admin sees the business name and its zone; a viewer gets 403 and
-   * the browser's zone */
-  const r = await api("/api/v1/config");
-  if (r.status === 200) applyConfig(r.body);
+  /* the business's offset from the newest call (none yet: the browser's) */
+  const r = await api("/api/v1/calls?limit=1");
+  if (r.body && Array.isArray(r.body.calls) && r.body.calls.length) learnOffset(r.body.calls[0].started_at);
   window.addEventListener("hashchange", go);
   go();
   pollLive();

@@ -64,9 +64,18 @@ function expectedTurns(call) {
   }
   return out;
 }
-function dayIn(tz, d) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit",
-    day: "2-digit" }).format(d || new Date());
+/* the business's day now, by the UTC offset its stamps carry */
+function businessToday(stamp) {
+  const m = /([+-])(\d\d):?(\d\d)?$|Z$/.exec(stamp || "");
+  const off = !m ? -new Date().getTimezoneOffset() : m[0] === "Z" ? 0 :
+    (m[1] === "-" ? -1 : 1) * (+m[2] * 60 + +(m[3] || 0));
+  return new Date(Date.now() + off * 60000).toISOString().slice(0, 10);
+}
+/* "5:37 AM" for "2026-12-07T05:37:12-05:00": the wall clock as stamped */
+function wallClock(stamp) {
+  const m = /T(\d\d):(\d\d)/.exec(stamp);
+  return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", hour: "numeric", minute: "2-digit" })
+    .format(new Date(Date.UTC(2000, 0, 1, +m[1], +m[2])));
 }
 function addDays(key, n) {
   const d = new Date(key + "T12:00:00Z");
@@ -99,8 +108,6 @@ async function main() {
   const cfg = await apiGet("/api/v1/config");
   if (cfg.status === 404) { notBuilt.add("/api/v1/config"); note("GET /api/v1/config: 404, not in this build: the settings page says so"); }
   const cfgBody = cfg.status === 200 && cfg.body ? (cfg.body.config || cfg.body) : null;
-  const tz = (cfgBody && cfgBody.business && cfgBody.business.timezone) ||
-    Intl.DateTimeFormat().resolvedOptions().timeZone;
 
   const list = await apiGet("/api/v1/calls?limit=200");
   const calls = list.body && Array.isArray(list.body.calls) ? list.body.calls : [];
@@ -124,7 +131,9 @@ async function main() {
 
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
     args: ["--autoplay-policy=no-user-gesture-required", "--no-sandbox"] });
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: tz });
+  /* a browser far from the business: the page shows the business's times
+   * and days, not the browser's */
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "Pacific/Kiritimati" });
   const page = await ctx.newPage();
   const errors = [];
   page.on("console", (m) => {
@@ -160,12 +169,12 @@ async function main() {
     await page.waitForFunction(() => [...document.querySelectorAll("[data-stat]")].every((e) => e.dataset.raw !== undefined),
       null, { timeout: 15000 });
     await page.waitForFunction(() => window.fdDash && window.fdDash.charts.length === 3, null, { timeout: 15000 });
-    const today = dayIn(tz);
+    const today = businessToday(calls[0].started_at);
     const monday = addDays(today, -((new Date(today + "T12:00:00Z").getUTCDay() + 6) % 7));
     for (const [id, from] of [["today", today], ["week", monday]]) {
       const card = page.locator("#" + id);
       const shown = { from: await card.getAttribute("data-from"), to: await card.getAttribute("data-to") };
-      check(shown.from === from && shown.to === today, id + " covers " + from + ".." + today + " in " + tz,
+      check(shown.from === from && shown.to === today, id + " covers " + from + ".." + today + " (the business's days)",
         "page says " + shown.from + ".." + shown.to);
       const figs = await card.locator("[data-stat]").evaluateAll((es) => es.map((e) =>
         ({ key: e.dataset.stat, text: e.textContent, raw: JSON.parse(e.dataset.raw) })));
@@ -266,8 +275,9 @@ async function main() {
     check(mainTurns.length > 0 && !diff, "call page shows the record's transcript (" + mainTurns.length + " turns)", diff);
     const body = await page.locator("main").textContent();
     check(!/<spell>|<\/?[a-z]+>|\[DTMF/.test(body), "no speech markup or raw key turns on the call page");
-    check(mainTurns.every((t) => !/\d{4}-\d\d-\d\dT/.test(t.meta)) && !/\d{4}-\d\d-\d\dT/.test(await page.locator("#call-when").textContent()),
-      "call page times are local and readable", await page.locator("#call-when").textContent());
+    const whenText = await page.locator("#call-when").textContent();
+    check(mainTurns.every((t) => !/\d{4}-\d\d-\d\dT/.test(t.meta)) && whenText.endsWith(" " + wallClock(main.started_at)),
+      "call page times are the business's local time, readable (" + whenText + " for " + main.started_at + ")", whenText);
     const appts = [].concat(main.appointment ? [main.appointment] : [], main.appointments || []);
     let apptOk = appts.length > 0;
     for (const a of appts) apptOk = apptOk && await page.locator('[data-appointment="' + a.id + '"]').count() === 1;
