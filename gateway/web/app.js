@@ -383,10 +383,11 @@ function drawCharts(cv, msg, s, from, to) {
     plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } } };
   state.charts.push(new Chart(cv.perDay, {
     data: { labels, datasets: [
-      { type: "bar", label: "Inbound", data: col("inbound", true), backgroundColor: "#2f6fde", stack: "c" },
-      { type: "bar", label: "Outbound", data: col("outbound", true), backgroundColor: "#9bb8ee", stack: "c" },
+      { type: "bar", label: "Inbound", data: col("inbound", true), backgroundColor: "#2f6fde", stack: "c", order: 1 },
+      { type: "bar", label: "Outbound", data: col("outbound", true), backgroundColor: "#9bb8ee", stack: "c", order: 1 },
+      /* drawn over the bars (the lowest order is on top) */
       { type: "line", label: "Bookings", data: col("bookings", true), borderColor: "#1f8a4c",
-        backgroundColor: "#1f8a4c", tension: 0.25 },
+        backgroundColor: "#1f8a4c", tension: 0.25, order: 0 },
     ] },
     options: Object.assign({}, common, { scales: { x: { stacked: true },
       y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }),

@@ -244,8 +244,11 @@ async function main() {
     await page.goto(BASE + "/#/calls?q=" + encodeURIComponent(main.from));
     await page.waitForFunction(() => document.querySelector("#call-list tr.call, #call-list .empty"));
     await sleep(300);
-    const found = await page.locator("#call-list tr.call").evaluateAll((es) => es.map((e) => e.dataset.sid));
-    check(found.includes(main.call_sid), "search by the caller's number finds the call", found.length + " rows");
+    const found = await page.locator("#call-list tr.call").evaluateAll((es) => es.map((e) =>
+      ({ sid: e.dataset.sid, who: e.children[1].textContent })));
+    check(found.length > 0 && found.every((f) => f.who.includes(main.from)) &&
+      (found.some((f) => f.sid === main.call_sid) || found.length === 25),
+      "search by the caller's number lists that caller's calls", found.length + " rows: " + found.map((f) => f.who).slice(0, 3).join(", "));
     noErrors("call list");
 
     /* ---- a call page ---- */
