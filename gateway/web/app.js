@@ -214,6 +214,7 @@ function go() {
   if (path === "/" || path === "") showOverview();
   else if (path === "/calls") { nav = "calls"; showCalls(params); }
   else if (path.startsWith("/call/")) { nav = "calls"; showCall(decodeURIComponent(path.slice(6))); }
+  else if (/^CA[0-9a-fA-F]{32}$/.test(path)) { nav = "calls"; showCall(path); }   /* old links: /#CA... */
   else if (path === "/settings") { nav = "settings"; showSettings(); }
   else page().replaceChildren(el("p", { class: "err", text: "No page " + path }));
   for (const a of document.querySelectorAll("header nav a"))
