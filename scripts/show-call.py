@@ -74,7 +74,8 @@ def turns_of(c):
             u["text"] = "keyed " + m.group(1)
         else:
             u["text"] = plain(t.get("text"))
-            u["barged"] = t.get("barged_in") is True or (role == "agent" and t.get("heard") is False)
+            u["barged"] = t.get("barged_in") is True if "barged_in" in t else \
+                (role == "agent" and t.get("heard") is False)
         out.append(u)
     return out
 

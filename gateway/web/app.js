@@ -571,11 +571,16 @@ function buildTurns(c) {
       continue;
     }
     const turn = { role, at, end: isNum(t.end_ms) ? t.end_ms : null,
-      confidence: isNum(t.confidence) ? t.confidence : null };
+      confidence: isNum(t.confidence) ? t.confidence : null, reply: null };
+    /* how long the caller waited: their turn's end to the agent's start */
+    if (role === "agent" && prevT && prevT.role === "caller" && isNum(t.start_ms) && prevT.end !== null)
+      turn.reply = t.start_ms - prevT.end;
     if (m) turn.keys = m[1];
     else {
       turn.text = plain(t.text);
-      turn.barged = t.barged_in === true || (role === "agent" && t.heard === false);
+      /* barged_in where the record has it; before, an agent turn the
+       * caller did not hear whole was one they cut off */
+      turn.barged = "barged_in" in t ? t.barged_in === true : role === "agent" && t.heard === false;
       turn.heard = has(t.heard_text) ? plain(t.heard_text) : null;
     }
     out.push(turn);
@@ -592,6 +597,8 @@ function turnView(t, start) {
   }
   if (t.role === "caller" && t.confidence !== null)
     meta.append(el("span", { text: Math.round(t.confidence * 100) + "% sure" }));
+  if (t.reply !== null && t.reply >= 0)
+    meta.append(el("span", { title: "from the caller's last word to the agent's first", text: "replied in " + fmtMs(t.reply) }));
   if (t.keys !== undefined)
     return el("div", { class: "turn caller keys", "data-role": "caller" }, meta,
       el("div", { text: "keyed " + t.keys }));
@@ -657,15 +664,20 @@ function recordingView(c) {
       " \u00b7 ", el("a", { href: rec.url, download: (c.call_sid || "call") + ".wav", text: "download" })));
 }
 
+const COST_LABELS = { telephony_usd: "Phone line", stt_usd: "Speech recognition",
+  tts_usd: "Voice", llm_usd: "Language model", telephony_min: "Phone minutes",
+  stt_s: "Seconds recognised", tts_chars: "Characters spoken", llm_tokens: "Language model tokens" };
 function costView(c) {
   const cost = c.cost;
   if (!cost || typeof cost !== "object") return el("p", { class: "muted", text: DASH });
-  const rows = Object.entries(cost).filter(([k]) => k !== "total_usd");
+  const rows = Object.entries(cost).filter(([k, v]) => k !== "total_usd" && v !== null);
+  const val = (k, v) => !isNum(v) ? (typeof v === "object" ? JSON.stringify(v) : String(v)) :
+    /_usd$/.test(k) ? fmtUsd(v) : Number.isInteger(v) ? fmtCount(v) :
+      v.toLocaleString("en-US", { maximumFractionDigits: 2 });
   return el("div", {}, el("div", { class: "fig" }, el("div", { class: "label", text: "Total" }),
     el("div", { class: "value", id: "cost-total", text: fmtUsd(cost.total_usd) })),
-  rows.length ? el("dl", { class: "kv small" }, rows.flatMap(([k, v]) => [el("dt", { text: human(k) }),
-    el("dd", { text: isNum(v) ? (/_usd$/.test(k) ? fmtUsd(v) : fmtCount(v)) :
-      typeof v === "object" ? JSON.stringify(v) : String(v) })])) : null);
+  rows.length ? el("dl", { class: "kv small" }, rows.flatMap(([k, v]) => [
+    el("dt", { text: COST_LABELS[k] || human(k) }), el("dd", { text: val(k, v) })])) : null);
 }
 
 function showCall(sid) {

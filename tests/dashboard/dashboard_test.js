@@ -60,7 +60,7 @@ function expectedTurns(call) {
     if (m && last && last.keys !== undefined) { last.keys += m[1]; last.text = "keyed " + last.keys; continue; }
     if (m) out.push({ role: "caller", keys: m[1], text: "keyed " + m[1] });
     else out.push({ role: t.role === "agent" || t.role === "caller" ? t.role : "system", text: plain(t.text),
-      barged: t.barged_in === true || (t.role === "agent" && t.heard === false) });
+      barged: "barged_in" in t ? t.barged_in === true : t.role === "agent" && t.heard === false });
   }
   return out;
 }
@@ -340,7 +340,7 @@ async function main() {
       const d3 = sameTranscript(shown, marked);
       check(!d3, "speech markup is dropped from the agent's words (" + marked.call_sid + ")", d3);
     } else note("no call whose agent turns have speech markup");
-    const barged = await findCall((d) => (d.turns || []).some((t) => t.barged_in === true || (t.role === "agent" && t.heard === false)));
+    const barged = await findCall((d) => expectedTurns(d).some((t) => t.barged));
     if (barged) {
       const shown = await openCall(barged, "call-barge-in.png");
       const d4 = sameTranscript(shown, barged);
