@@ -28,6 +28,7 @@ const state = {
   offsetMin: null,        /* the business's UTC offset, from the API's stamps */
   live: null,             /* calls in progress (healthz) */
   timers: [],             /* the current page's polls */
+  onShow: [],             /* and what they run, again when the tab shows */
   charts: [],
   onLive: null,           /* the current page's reaction to a new live count */
   gen: 0,                 /* bumped per page: late answers of a left page are dropped */
@@ -192,10 +193,18 @@ async function api(path, opts) {
 
 /* ---- page plumbing ---- */
 
-function every(ms, fn) { state.timers.push(setInterval(fn, ms)); }
+/* polls skip while the tab is hidden and catch up when it shows again */
+function every(ms, fn) {
+  state.timers.push(setInterval(() => { if (!document.hidden) fn(); }, ms));
+  state.onShow.push(fn);
+}
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) for (const fn of state.onShow) fn();
+});
 function leavePage() {
   for (const t of state.timers) clearInterval(t);
   state.timers = [];
+  state.onShow = [];
   for (const c of state.charts) c.destroy();
   state.charts = [];
   state.onLive = null;
@@ -489,7 +498,7 @@ function showCalls(params) {
   for (const k of Object.keys(inputs)) {
     inputs[k].addEventListener(k === "q" ? "input" : "change", () => {
       clearTimeout(typing);
-      typing = setTimeout(() => apply(0), k === "q" ? 400 : 0);
+      typing = setTimeout(() => { state.typingQ = k === "q"; apply(0); }, k === "q" ? 400 : 0);
     });
   }
   const list = el("div", { id: "call-list" }, el("p", { class: "muted", text: "loading\u2026" }));
@@ -506,6 +515,12 @@ function showCalls(params) {
       location.hash = "#/calls"; } }))),
     el("section", { class: "card" }, list, el("div", { class: "pager" }, info, prev, next)));
 
+  /* the list is redrawn as the search is typed: keep typing */
+  if (state.typingQ) {
+    state.typingQ = false;
+    inputs.q.focus();
+    inputs.q.setSelectionRange(inputs.q.value.length, inputs.q.value.length);
+  }
   let last = "", nextOffset = null;
   prev.addEventListener("click", () => apply(Math.max(0, f.offset - PAGE_SIZE)));
   next.addEventListener("click", () => { if (nextOffset !== null) apply(nextOffset); });
