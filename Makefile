@@ -10,6 +10,8 @@
 #                   USR1 storm on a supervisor, every fuzz target FUZZ_SECONDS (60); -> build/faults.json
 #   make fuzz       the libFuzzer targets (clang) into build-fuzz/
 #   make demo       a whole stack answering one simulated booking call
+#   make dashboard  the dashboard in headless Chromium against a stack of
+#                   its own after three simulated calls (screenshots in build/dashboard/)
 
 CC      ?= cc
 BUILD   ?= $(if $(filter 1,$(SAN)),build-san,build)
@@ -51,7 +53,7 @@ include $(sort $(wildcard */module.mk tools/*/module.mk))
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all test unit check-layers e2e faults fuzz bench demo clean deps format format-check
+.PHONY: all test unit check-layers e2e faults fuzz bench demo dashboard clean deps format format-check
 all: $(addprefix $(BUILD)/bin/,$(BINS))
 
 $(BUILD)/obj/%.o: %.c
@@ -113,6 +115,10 @@ bench: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+dashboard: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/dashboard/run.sh
 
 # clang-format settles some long string concatenations only on a second
 # pass, so format runs it twice; format-check fails on any file that differs

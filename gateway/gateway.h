@@ -118,7 +118,15 @@ int media_call_live(const char *call_id);
 /* A transfer succeeded: the coming stop ends the call as "transfer". */
 void media_mark_transferred(const char *call_id);
 
-/* dashboard.c */
-extern const char gw_dashboard_html[];
+/* dashboard.c: the dashboard's files, linked in at build time */
+struct dashboard_file {
+	const char *ctype;
+	const char *body;       /* read-only data: never freed */
+	size_t len;
+};
+/* 0 and the file served at path ("/", "/static/app.js"), or -1. */
+int dashboard_file(const char *path, struct dashboard_file *f);
+/* 1 if path is the dashboard's (the page or /static/...). */
+int dashboard_path(const char *path);
 
 #endif

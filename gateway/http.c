@@ -5,7 +5,8 @@
  * the progress of calls and texts and, for the scheduler's jobs named in
  * their query, publish OUTBOUND_RESULT), health
  * and counters, the call-record API (answered by crm-tools over req/rep)
- * and a small dashboard page.
+ * and the dashboard (its page and /static/ files, linked in by
+ * dashboard.c and served from there).
  *
  * The dashboard and /api/v1/... need credentials (http_auth.c): a Bearer
  * token, or the session cookie the login form (POST /login) sets.  Without
@@ -81,6 +82,7 @@ struct http_req {
 	const char *ctype;
 	char *resp;
 	size_t resp_len, resp_off;
+	int resp_static;                /* resp is read-only data, not ours */
 	int hdr_sent;
 	int file_fd;                    /* the body is this file's bytes
 					   [resp_off, resp_len) when >= 0 */
@@ -112,6 +114,8 @@ static unsigned char wbuf[LWS_PRE + HTTP_CHUNK];
 static void route(struct http_req *r);
 static void respond(struct http_req *r, unsigned status, const char *ctype,
     char *body);
+static void respond_static(struct http_req *r, unsigned status,
+    const char *ctype, const char *body, size_t len);
 static void respond_text(struct http_req *r, unsigned status,
     const char *text);
 static void respond_json(struct http_req *r, unsigned status, json_t *j);
@@ -214,7 +218,8 @@ req_release(struct gw_conn *conn)
 	if (r->job)
 		r->job->req = NULL;     /* its answer will find nobody */
 	sbuf_free(&r->body);
-	free(r->resp);
+	if (!r->resp_static)
+		free(r->resp);
 	if (r->file_fd >= 0)
 		close(r->file_fd);
 	free(r);
@@ -578,7 +583,8 @@ login_page(const char *msg)
 	static const char fmt[] =
 	    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
-	    "initial-scale=1\"><title>frontdesk - sign in</title></head>\n"
+	    "initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
+	    "<title>frontdesk - sign in</title></head>\n"
 	    "<body style=\"font: 15px system-ui, sans-serif; margin: 3em\">\n"
 	    "<h1 style=\"font-size: 19px\">frontdesk calls</h1>\n<p>%s</p>\n"
 	    "<form method=\"post\" action=\"/login\">\n"
@@ -1268,6 +1274,24 @@ api_config(struct http_req *r)
 	json_decref(b);
 }
 
+/* The dashboard's page and files; the page may run only its own scripts
+ * and styles, so text from a call can never become code. */
+static void
+dashboard(struct http_req *r, const char *p)
+{
+	struct dashboard_file f;
+
+	if (dashboard_file(p, &f) != 0) {
+		respond_text(r, 404, "not here\n");
+		return;
+	}
+	if (f.ctype[5] == 'h')
+		add_header(r, "content-security-policy:", "default-src 'self'; "
+		    "img-src 'self' data:; media-src 'self'; frame-ancestors "
+		    "'none'; form-action 'self'");
+	respond_static(r, 200, f.ctype, f.body, f.len);
+}
+
 /* Which handler a request goes to. */
 static void
 route(struct http_req *r)
@@ -1300,8 +1324,8 @@ route(struct http_req *r)
 		return;
 	}
 	/* everything that shows call data: credentials before anything */
-	if ((strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0 ||
-	    strncmp(p, "/api/", 5) == 0 || strcmp(p, "/metrics") == 0) &&
+	if ((dashboard_path(p) || strncmp(p, "/api/", 5) == 0 ||
+	    strcmp(p, "/metrics") == 0) &&
 	    !authorized(r))
 		return;
 	if (strcmp(p, "/api/v1/calls") == 0 && r->method == M_POST) {
@@ -1314,7 +1338,7 @@ route(struct http_req *r)
 	}
 	if (r->method != M_GET) {
 		respond_text(r, strncmp(p, "/api/", 5) == 0 ||
-		    strcmp(p, "/healthz") == 0 || strcmp(p, "/") == 0 ? 405 :
+		    strcmp(p, "/healthz") == 0 || dashboard_path(p) ? 405 :
 		    404, "not here\n");
 		return;
 	}
@@ -1323,10 +1347,9 @@ route(struct http_req *r)
 		    media_active_calls(), "uptime_s",
 		    (json_int_t)((fd_mono_us() - gw_start_us) / 1000000));
 		respond_json(r, 200, j);
-	} else if (strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0) {
-		respond(r, 200, "text/html; charset=utf-8",
-		    strdup(gw_dashboard_html));
-	} else if (strcmp(p, "/api/v1/stats") == 0)
+	} else if (dashboard_path(p))
+		dashboard(r, p);
+	else if (strcmp(p, "/api/v1/stats") == 0)
 		api_stats(r);
 	else if (strcmp(p, "/api/v1/gateway") == 0)
 		api_gateway(r);
@@ -1378,6 +1401,23 @@ respond(struct http_req *r, unsigned status, const char *ctype, char *body)
 	r->ctype = ctype;
 	r->resp = body;
 	r->resp_len = body ? strlen(body) : 0;
+	r->resp_static = 0;
+	r->resp_off = 0;
+	r->hdr_sent = 0;
+	r->have_resp = 1;
+	lws_callback_on_writable(r->wsi);
+}
+
+/* body is read-only data that outlives the request (dashboard.c). */
+static void
+respond_static(struct http_req *r, unsigned status, const char *ctype,
+    const char *body, size_t len)
+{
+	r->status = status;
+	r->ctype = ctype;
+	r->resp = (char *)body;
+	r->resp_len = len;
+	r->resp_static = 1;
 	r->resp_off = 0;
 	r->hdr_sent = 0;
 	r->have_resp = 1;
@@ -1473,11 +1513,13 @@ write_response(struct http_req *r)
 		}
 	}
 	r->have_resp = 0;
-	free(r->resp);
+	if (!r->resp_static)
+		free(r->resp);
 	r->resp = NULL;
 	if (r->file_fd >= 0)
 		close(r->file_fd);
 	r->file_fd = -1;
+	r->resp_static = 0;
 	if (r->close_after || lws_http_transaction_completed(r->wsi))
 		return -1;
 	return 0;

@@ -380,7 +380,24 @@ test_auth_tokens(void **state)
 	    "Bearer " VIEWER, out, sizeof(out)), 200);
 	assert_int_equal(get("127.0.0.1", "/", "Authorization: Bearer " VIEWER,
 	    out, sizeof(out)), 200);
-	assert_non_null(strstr(out, "/api/v1/calls"));
+	assert_non_null(strstr(out, "<script src=\"/static/app.js\">"));
+	assert_non_null(strstr(out, "content-security-policy: default-src "
+	    "'self'"));
+	/* the page's files: closed like the page, served whole when open */
+	assert_int_equal(get("127.0.0.1", "/static/app.js", "", out,
+	    sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.1", "/static/app.js", "Authorization: "
+	    "Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "content-type: text/javascript"));
+	assert_non_null(strstr(out, "\r\n\r\n/*\n * app.js - the frontdesk "
+	    "dashboard"));
+	assert_int_equal(get("127.0.0.1", "/static/app.css", "Authorization: "
+	    "Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/static/chart.umd.min.js",
+	    "Authorization: Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "Chart"));
+	assert_int_equal(get("127.0.0.1", "/static/none.js", "Authorization: "
+	    "Bearer " VIEWER, out, sizeof(out)), 404);
 	/* a viewer only reads: 403 before the method is looked at; admin
 	 * gets as far as the body (not JSON: 400) */
 	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
@@ -424,7 +441,9 @@ test_auth_cookie(void **state)
 	assert_null(strstr(c, VIEWER));
 	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)n, c);
 	assert_int_equal(get("127.0.0.4", "/", cookie, out, sizeof(out)), 200);
-	assert_non_null(strstr(out, "frontdesk calls"));
+	assert_non_null(strstr(out, "<script src=\"/static/app.js\">"));
+	assert_int_equal(get("127.0.0.4", "/static/app.js", cookie, out,
+	    sizeof(out)), 200);
 	assert_int_equal(get("127.0.0.4", "/api/v1/gateway", cookie, out,
 	    sizeof(out)), 200);
 	/* a forged cookie is a wrong credential */

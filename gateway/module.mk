@@ -7,8 +7,24 @@ gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
                gateway/sbuf.c gateway/dashboard.c gateway/recording.c \
                gateway/http_range.c gateway/gw_settings.c gateway/gw_metrics.c
 gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
-# the page is pulled in with .incbin, which -MMD does not see
-$(BUILD)/obj/gateway/dashboard.o: gateway/dashboard.html
+# the dashboard's files are pulled in with .incbin, which -MMD does not
+# see; its chart library comes from npm at build time (the versions and
+# hashes pinned by gateway/web/package-lock.json) into $(BUILD)/web/
+GW_WEB_VENDOR := $(BUILD)/web/chart.umd.min.js
+$(BUILD)/obj/gateway/dashboard.o: gateway/web/index.html gateway/web/app.js \
+                                  gateway/web/app.css $(GW_WEB_VENDOR)
+$(BUILD)/obj/gateway/dashboard.o: CFLAGS += -DGW_WEB_VENDOR='"$(GW_WEB_VENDOR)"'
+$(GW_WEB_VENDOR): gateway/web/package.json gateway/web/package-lock.json
+	@mkdir -p $(BUILD)/web/npm
+	@echo "  NPM $@"
+	@cp gateway/web/package.json gateway/web/package-lock.json $(BUILD)/web/npm/
+	@cd $(BUILD)/web/npm && npm ci --ignore-scripts --no-audit --no-fund \
+	    --loglevel=error >npm.log 2>&1 || { cat npm.log; echo "gateway: npm \
+	    ci failed: the dashboard's chart library comes from the npm registry \
+	    (scripts/deps.sh installs npm)"; exit 1; }
+	@sed '/^\/\/# sourceMappingURL=/d' \
+	    $(BUILD)/web/npm/node_modules/chart.js/dist/chart.umd.min.js >$@.tmp
+	@mv $@.tmp $@
 
 TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test \
          gateway_callinfo_test gateway_caller_ring_test \

@@ -7,11 +7,14 @@ PKGS=(build-essential pkg-config libnng-dev libwebsockets-dev libcurl4-openssl-d
       libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata flite1-dev
       libcmocka-dev postgresql redis-server radicale python3 curl ca-certificates
       procps psmisc openssl python3-websockets clang clang-format libclang-rt-14-dev
-      prometheus)   # promtool: the /metrics check in the e2e suite (Debian 12's only package with it)
+      chromium prometheus)   # promtool: the /metrics check in the e2e suite (Debian 12's only package with it)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm installs the dashboard's chart library at build time and the browser
+# test's driver (playwright-core); a Node.js that brings its own npm counts
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${missing[*]}" >&2

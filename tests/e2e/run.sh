@@ -210,6 +210,19 @@ if [ -d tests/scenarios ] && ls tests/scenarios/*.json >/dev/null 2>&1; then
 	fi
 fi
 
+# the dashboard in headless Chromium after the calls above: every page,
+# the overview's figures against /api/v1/stats, the booking call's page and
+# recording, a call appearing live; each of its checks counts here
+DASH_CALL_SID=${sid:-} GW=$GW CALLSIM=$CALLSIM tests/dashboard/run.sh --running >"$FRONTDESK_VAR/dashboard.log" 2>&1
+grep -E '^dashboard (ok|FAIL|note)' "$FRONTDESK_VAR/dashboard.log" | sed 's/^dashboard /e2e dashboard /'
+dp=$(sed -n 's/^dashboard: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$FRONTDESK_VAR/dashboard.log")
+df=$(sed -n 's/^dashboard: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$FRONTDESK_VAR/dashboard.log")
+if [ -z "$dp" ]; then
+	bad "dashboard test did not finish (see $FRONTDESK_VAR/dashboard.log)"; tail -20 "$FRONTDESK_VAR/dashboard.log"
+else
+	pass=$((pass + dp)); fail=$((fail + df))
+fi
+
 # every subscriber hears a restarted publisher again (make faults runs
 # 20 restarts per daemon; 3 here)
 if RESTARTS=3 tests/faults/reconnect.sh --running >"$FRONTDESK_VAR/faults.log" 2>&1; then
