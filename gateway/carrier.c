@@ -28,6 +28,7 @@
 #include "carrier.h"
 #include "clock.h"
 #include "dialout.h"
+#include "fallthrough.h"
 #include "gateway.h"
 #include "log.h"
 #include "outbound.h"
@@ -226,10 +227,12 @@ static int
 attempt_transfer(struct carrier_job *cj, char *err, size_t errlen)
 {
 	const char *to = json_string_value(json_object_get(cj->req, "to"));
+	const char *summary = json_string_value(json_object_get(cj->req,
+	    "summary"));
 	char *twiml;
 	int rv;
 
-	if ((twiml = twiml_dial(to)) == NULL) {
+	if ((twiml = fall_transfer_twiml(cj->call_id, to, summary)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}

@@ -36,6 +36,11 @@ struct gw_cfg {
 	int max_queue_s;                /* seconds of audio queued per call */
 	char business_phone[64];        /* business.phone: outbound caller id */
 	char instance[128];             /* this gateway's name among several */
+	int warm_transfer;              /* the staff member hears a summary and
+	                                 * takes or declines the call */
+	int transfer_ring_s;            /* <Dial timeout> of a transfer */
+	int voicemail_box;              /* every inbound call records a message */
+	int voicemail_max_s;            /* <Record maxLength> */
 };
 
 struct gw_stats {
