@@ -103,6 +103,8 @@ struct call {
 	uint64_t ended_us;              /* HANGUP/TRANSFER sent */
 	uint64_t latency_from_us;       /* speech_end_us of the caller turn */
 	char *caller_turn;              /* to log_turn after the reply */
+	char heard_last[200];           /* the caller's last words: why they
+	                                 * want a person (transfer summary) */
 	uint64_t created_us;
 };
 

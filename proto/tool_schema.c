@@ -98,7 +98,7 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	{ "call_begin", 1, "", "",
 	  "{'description':'Open the call record; matches the caller ID to a customer.',"
 	  "'parameters':{'type':'object','properties':{'from':" S_PHONE ",'to':" S_PHONE ",'direction':{'type':'string','enum':['inbound','outbound']},'stream_sid':{'type':'string'},"
-	  "'gateway':{'type':'string','description':'the gateway instance that answered'},'gateway_boot':{'type':'string','description':'that gateway run id'}},'required':['from']}}" },
+	  "'gateway':{'type':'string','description':'the gateway instance that answered'},'gateway_boot':{'type':'string','description':'that gateway run id'},'reopen':{'type':'boolean','description':'the call came back from a transfer nobody took: open its record again'}},'required':['from']}}" },
 	{ "verify_caller", 1, "", "",
 	  "{'description':'Verify the caller as a customer (by customer_id, phone or the caller ID). Verified: the name with the caller ID on file, or a second factor (one of their confirmation codes, or the name with the last 4 or more characters of a VIN on file). A phone number and name from another number only identify the caller (identified:true): enough to say whether their car is ready, not to read, book, move or cancel appointments.',"
 	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'},'phone':" S_PHONE ",'name':{'type':'string','description':'full name as said'},"

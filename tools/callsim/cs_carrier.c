@@ -69,7 +69,17 @@ struct text_msg {
 static const char *const answer_names[] = { "human", "machine", "busy",
 	"no-answer", "fail", "fax" };
 
+/* A recording the voicemail box made (cs_fall.c), served by sid. */
+struct recording {
+	struct recording *next;
+	char sid[40];
+	unsigned char *wav;
+	size_t len;
+};
+
 static int lfd = -1;
+static int rest_port;
+static struct recording *recordings;
 static volatile int stopping;
 static pthread_t srv_thread;
 static const struct scenario *answer_sc;
@@ -116,6 +126,7 @@ carrier_start(int port, const struct scenario *answer,
 
 	answer_sc = answer;
 	copts = o;
+	rest_port = port;
 	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
@@ -159,6 +170,13 @@ carrier_stop(void)
 		fclose(carrier_log_f);
 	carrier_log_f = NULL;
 	pthread_mutex_unlock(&out_lock);
+	while (recordings) {
+		struct recording *rec = recordings;
+
+		recordings = rec->next;
+		free(rec->wav);
+		free(rec);
+	}
 	while (ncallee_sc > 0)
 		scenario_free(callee_sc[--ncallee_sc]);
 	scenario_free(machine_sc);
@@ -345,6 +363,57 @@ handle(int fd)
 	free(rq.body);
 }
 
+int
+carrier_recording_put(const char *acct, unsigned char *wav, size_t len,
+    char sid[40], char *url, size_t urllen)
+{
+	struct recording *rec;
+
+	if (lfd < 0 || (rec = calloc(1, sizeof(*rec))) == NULL)
+		return -1;
+	call_sid_make("RE", rec->sid);
+	rec->wav = wav;
+	rec->len = len;
+	snprintf(sid, 40, "%s", rec->sid);
+	snprintf(url, urllen, "http://127.0.0.1:%d/2010-04-01/Accounts/%s/"
+	    "Recordings/%s", rest_port, acct, rec->sid);
+	pthread_mutex_lock(&out_lock);
+	rec->next = recordings;
+	recordings = rec;
+	pthread_mutex_unlock(&out_lock);
+	log_event(json_pack("{s:s, s:s, s:I}", "event", "recording", "sid",
+	    rec->sid, "bytes", (json_int_t)len));
+	return 0;
+}
+
+/* GET .../Recordings/{sid}[.wav]: the WAV file (with the account's
+ * credentials, as Twilio may require them). */
+static void
+get_recording(int fd, const char *sid)
+{
+	struct recording *rec;
+	char hdr[200];
+	int n;
+
+	pthread_mutex_lock(&out_lock);
+	for (rec = recordings; rec; rec = rec->next)
+		if (strcmp(rec->sid, sid) == 0)
+			break;
+	pthread_mutex_unlock(&out_lock);
+	if (rec == NULL) {
+		reply_err(fd, 404, 20404, "The requested resource was not "
+		    "found");
+		return;
+	}
+	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "audio/x-wav\r\nContent-Length: %zu\r\nConnection: close\r\n"
+	    "\r\n", rec->len);
+	if (write(fd, hdr, (size_t)n) < 0 || write(fd, rec->wav, rec->len) < 0)
+		log_warn(NULL, "carrier: recording reply");
+	log_event(json_pack("{s:s, s:s}", "event", "recording_fetch", "sid",
+	    sid));
+}
+
 static void
 route(int fd, struct req *rq)
 {
@@ -354,6 +423,13 @@ route(int fd, struct req *rq)
 
 	if (!authorised(rq)) {
 		reply_err(fd, 401, 20003, "Authenticate");
+		return;
+	}
+	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
+	    "/2010-04-01/Accounts/%63[^/]/Recordings/%39[^.]%n", acct, sid,
+	    &n) == 2 && n > 0 && (rq->path[n] == '\0' ||
+	    strcmp(rq->path + n, ".wav") == 0)) {
+		get_recording(fd, sid);
 		return;
 	}
 	if (strcmp(rq->method, "POST") != 0) {
@@ -398,7 +474,7 @@ update_call(int fd, const char *acct, const char *sid, struct fd_form *f)
 		}
 		if (tw.dial) {
 			log_info(sid, "carrier: transfer to %s", tw.dial);
-			found = call_transfer(sid, tw.dial);
+			found = call_transfer(sid, tw.dial, twiml);
 		} else
 			found = call_complete(sid);
 		twiml_free(&tw);

@@ -33,6 +33,8 @@ struct session_plan {
 	char signature[64];             /* X-Twilio-Signature of the upgrade */
 	const struct fd_form *params;   /* <Parameter>s -> customParameters */
 	struct reply_audio *replies;    /* [0] greeting, [i+1] after turn i */
+	size_t start_turn;              /* the first turn to play (a call back
+					   from a transfer: the turns left) */
 };
 
 /* Run the stream until either side ends it. */
