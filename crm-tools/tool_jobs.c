@@ -26,6 +26,7 @@ struct fd_outbound crm_out;
 static const char *const outcomes[] = {
 	"confirmed", "rescheduled", "cancelled", "voicemail", "answered",
 	"busy", "no_answer", "failed", "sent", "wrong_person", "talked",
+	"delivered", "undelivered",
 };
 
 static int
@@ -206,7 +207,8 @@ tool_job_result(struct crm_ctx *c)
 	if (!outcome_valid(outc))
 		return crm_fail(c, "bad_args", "outcome is confirmed, "
 		    "rescheduled, cancelled, voicemail, wrong_person, talked, "
-		    "answered, busy, no_answer, failed or sent");
+		    "answered, busy, no_answer, failed, sent, delivered or "
+		    "undelivered");
 	o += (size_t)snprintf(bo, sizeof(bo), "{");
 	for (i = 0; i < crm_out.nbackoff && o < sizeof(bo); i++)
 		o += (size_t)snprintf(bo + o, sizeof(bo) - o, "%s%d", i ? "," :

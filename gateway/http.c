@@ -598,7 +598,10 @@ twilio_sms_status(struct http_req *r)
 	    "delivered") == 0 || strcmp(st, "undelivered") == 0 ||
 	    strcmp(st, "failed") == 0)) {
 		res.to = fd_form_get(&form, "To");
-		res.status = st;
+		/* a text's failure is its delivery report, never a call's
+		 * ending: crm-tools applies it to text jobs only */
+		res.status = strcmp(st, "delivered") == 0 ? "delivered" :
+		    "undelivered";
 		res.error = code;
 		carrier_result(&res);
 	}

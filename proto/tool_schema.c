@@ -133,7 +133,7 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	{ "job_result", 1, "", "",
 	  "{'description':'How an attempt ended; once per attempt (a repeat returns duplicate:true), except that answered may later become the conversation outcome. busy and no_answer retry after the backoff until outbound.max_attempts; a confirmed reminder confirms its appointment.',"
 	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},"
-	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','wrong_person','talked','answered','busy','no_answer','failed','sent']},"
+	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','wrong_person','talked','answered','busy','no_answer','failed','sent','delivered','undelivered']},"
 	  "'call_sid':{'type':'string'},'detail':{'type':'string'}},'required':['job_id','attempt','outcome']}}" },
 	{ "job_cancel", 1, "", "",
 	  "{'description':'Cancel a job that is not being placed (pending or claimed).',"
