@@ -178,6 +178,20 @@ tool_job_dialed(struct crm_ctx *c)
 		return NULL;
 	p[0] = crm_num(ib, id);
 	p[1] = crm_num(ab, att);
+	if (arg_bool(c, "placing", 0)) {
+		/* the carrier request is about to go (see 014) */
+		j = crm_qjson(c, "UPDATE job_attempts SET placing_at = "
+		    "coalesce(placing_at, now()) WHERE job_id = $1 AND attempt "
+		    "= $2 RETURNING json_build_object('placing_at', extract("
+		    "epoch FROM placing_at)::bigint, 'call_sid', call_sid)", 2,
+		    p);
+		if (j != NULL && json_is_null(j)) {
+			json_decref(j);
+			return crm_fail(c, "not_found", "no attempt %lld of job "
+			    "%lld", att, id);
+		}
+		return j;
+	}
 	p[2] = arg_str(c, "call_sid");
 	p[3] = crm_num(tb, (long long)c->now);
 	p[4] = crm_num(ob, crm_out.call_timeout_s);
@@ -311,7 +325,8 @@ tool_job_get(struct crm_ctx *c)
 	att = crm_qjson(c, "SELECT coalesce(json_agg(json_build_object("
 	    "'attempt', attempt, 'claimed_by', claimed_by, 'claimed_at', "
 	    "fd_local(claimed_at), 'call_sid', call_sid, 'dialed_at', "
-	    "fd_local(dialed_at), 'outcome', outcome, 'detail', detail, "
+	    "fd_local(dialed_at), 'placing_at', extract(epoch FROM placing_at)"
+	    "::bigint, 'outcome', outcome, 'detail', detail, "
 	    "'finished_at', fd_local(finished_at)) ORDER BY attempt), '[]') "
 	    "FROM job_attempts WHERE job_id = $1", 1, p);
 	if (att == NULL) {

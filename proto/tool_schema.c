@@ -129,7 +129,7 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	  "'parameters':{'type':'object','properties':{'owner':{'type':'string'},'limit':{'type':'integer'},'lease_s':{'type':'integer'}},'required':['owner']}}" },
 	{ "job_dialed", 1, "", "",
 	  "{'description':'The carrier took this attempt of a job (its call sid): the lease becomes outbound.call_timeout_s. Idempotent.',"
-	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},'call_sid':{'type':'string'}},'required':['job_id','attempt']}}" },
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},'call_sid':{'type':'string'},'placing':{'type':'boolean','description':'not dialed yet: the carrier request is about to be sent (answers placing_at, epoch seconds)'}},'required':['job_id','attempt']}}" },
 	{ "job_result", 1, "", "",
 	  "{'description':'How an attempt ended; once per attempt (a repeat returns duplicate:true), except that answered may later become the conversation outcome. busy and no_answer retry after the backoff until outbound.max_attempts; a confirmed reminder confirms its appointment.',"
 	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},"

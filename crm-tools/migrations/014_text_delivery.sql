@@ -67,3 +67,11 @@ BEGIN
     END IF;
     RETURN json_build_object('job', fd_job_json(j), 'duplicate', false);
 END $$;
+
+-- The gateway's crash window: it records that it is about to send an
+-- attempt's carrier request (placing_at) before the request, and the
+-- carrier's call sid (fd_job_dialed) after the 201.  An attempt that comes
+-- back with placing_at but no call sid may have reached the carrier: the
+-- gateway asks the carrier for a call to that number since placing_at
+-- before it sends the request again.
+ALTER TABLE job_attempts ADD COLUMN placing_at timestamptz;

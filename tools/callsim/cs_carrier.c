@@ -59,6 +59,8 @@ struct outbound {
 	const struct scenario *sc;      /* human: the callee's turns */
 	int greeting_ms;                /* machine: until the beep */
 	int ring_ms;                    /* ringing before the answer */
+	int reply_delay_ms;             /* the 201 held back this long (the
+					   number's first call) */
 	int timeout_s;                  /* the request's Timeout */
 };
 
@@ -90,6 +92,7 @@ static unsigned running, answered, answered_failed;
 static json_t *callees;                 /* number -> callee, "*" default */
 static json_t *per_number;              /* number -> calls requested */
 static json_t *per_key;                 /* key -> requests */
+static json_t *created;                 /* every call created, newest last */
 static struct scenario *callee_sc[64];  /* loaded callee scenarios */
 static size_t ncallee_sc;
 static struct scenario *machine_sc;     /* listens to the message */
@@ -105,6 +108,7 @@ static void update_call(int fd, const char *acct, const char *sid,
 static void status_callback(const struct outbound *ob, const char *status,
     int seq, long duration_s, const char *answered_by);
 static void send_text(int fd, const char *acct, struct fd_form *f);
+static void list_calls(int fd, const char *acct, const char *query);
 static void *text_callbacks(void *arg);
 static void log_event(json_t *ev);
 static void callee_for(const char *to, struct outbound *ob);
@@ -184,7 +188,8 @@ carrier_stop(void)
 	json_decref(callees);
 	json_decref(per_number);
 	json_decref(per_key);
-	callees = per_number = per_key = NULL;
+	json_decref(created);
+	callees = per_number = per_key = created = NULL;
 }
 
 void
@@ -213,6 +218,7 @@ carrier_callees(const char *path, const char *log_path, char *err,
 		return -1;
 	per_number = json_object();
 	per_key = json_object();
+	created = json_array();
 	if (log_path && (carrier_log_f = fopen(log_path, "a")) == NULL) {
 		snprintf(err, errlen, "%s: %s", log_path, strerror(errno));
 		return -1;
@@ -317,6 +323,9 @@ callee_for(const char *to, struct outbound *ob)
 	if (json_is_integer(json_object_get(c, "ring_ms")))
 		ob->ring_ms = (int)json_integer_value(json_object_get(c,
 		    "ring_ms"));
+	if (n == 1 && json_is_integer(json_object_get(c, "reply_delay_ms")))
+		ob->reply_delay_ms = (int)json_integer_value(json_object_get(c,
+		    "reply_delay_ms"));
 	/* busy for the first answer_after calls, then the answer */
 	after = json_integer_value(json_object_get(c, "answer_after"));
 	if (n <= after)
@@ -361,6 +370,48 @@ handle(int fd)
 	else
 		route(fd, &rq);
 	free(rq.body);
+}
+
+/* A query argument's decoded value ("" if absent). */
+static void
+query_get(const char *q, const char *name, char *out, size_t len)
+{
+	struct fd_form f = { NULL, 0 };
+	const char *v;
+
+	out[0] = '\0';
+	if (q[0] == '?' && fd_form_parse(q + 1, strlen(q + 1), &f) == 0 &&
+	    (v = fd_form_get(&f, name)) != NULL)
+		snprintf(out, len, "%s", v);
+	fd_form_free(&f);
+}
+
+/* GET .../Calls.json?To=&From=: the calls created, newest first, as
+ * Twilio lists them ({"calls": [...]}); a gateway that died between its
+ * request and our 201 asks this. */
+static void
+list_calls(int fd, const char *acct, const char *query)
+{
+	char to[64], from[64];
+	json_t *out = json_array(), *c;
+	size_t i;
+
+	query_get(query, "To", to, sizeof(to));
+	query_get(query, "From", from, sizeof(from));
+	pthread_mutex_lock(&out_lock);
+	for (i = json_array_size(created); i-- > 0;) {
+		c = json_array_get(created, i);
+		if ((to[0] == '\0' || strcmp(to, json_string_value(
+		    json_object_get(c, "to"))) == 0) && (from[0] == '\0' ||
+		    strcmp(from, json_string_value(json_object_get(c,
+		    "from"))) == 0))
+			json_array_append(out, c);
+	}
+	pthread_mutex_unlock(&out_lock);
+	log_event(json_pack("{s:s, s:s, s:s, s:I}", "event", "call_list",
+	    "to", to, "from", from, "found", (json_int_t)json_array_size(out)));
+	reply(fd, 200, json_pack("{s:o, s:i, s:i, s:s}", "calls", out, "page",
+	    0, "page_size", 50, "uri", acct));
 }
 
 int
@@ -423,6 +474,12 @@ route(int fd, struct req *rq)
 
 	if (!authorised(rq)) {
 		reply_err(fd, 401, 20003, "Authenticate");
+		return;
+	}
+	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
+	    "/2010-04-01/Accounts/%63[^/]/Calls.json%n", acct, &n) == 1 &&
+	    n > 0 && (rq->path[n] == '\0' || rq->path[n] == '?')) {
+		list_calls(fd, acct, rq->path + n);
 		return;
 	}
 	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
@@ -522,7 +579,7 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	const char *amd = fd_form_get(f, "MachineDetection");
 	const char *tmo = fd_form_get(f, "Timeout");
 	struct outbound *ob;
-	json_t *ev, *events;
+	json_t *ev, *events, *res;
 	json_int_t nkey = 0;
 	pthread_t th;
 	pthread_attr_t at;
@@ -566,8 +623,10 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	if (nkey > 1)
 		log_warnx(ob->sid, "carrier: request %lld for key %s",
 		    (long long)nkey, ob->key);
-	reply(fd, 201, call_resource(ob->sid, acct, from, to, "queued",
-	    "outbound-api"));
+	res = call_resource(ob->sid, acct, from, to, "queued", "outbound-api");
+	pthread_mutex_lock(&out_lock);
+	json_array_append(created, res);
+	pthread_mutex_unlock(&out_lock);
 	events = json_array();
 	for (i = 0; i < f->n; i++)
 		if (strcmp(f->kv[i].key, "StatusCallbackEvent") == 0)
@@ -583,6 +642,10 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	log_event(ev);
 	log_info(ob->sid, "carrier: outbound call %s -> %s (%s%s%s)", from, to,
 	    answer_names[ob->answer], ob->key[0] ? ", " : "", ob->key);
+	/* the call exists from here; the answer may be slow to leave */
+	if (ob->reply_delay_ms > 0)
+		fd_sleep_us((uint64_t)ob->reply_delay_ms * 1000u);
+	reply(fd, 201, res);
 	pthread_mutex_lock(&out_lock);
 	running++;
 	pthread_mutex_unlock(&out_lock);
