@@ -323,8 +323,9 @@ d=$(clog dupkeys)
 kill "$sched2" 2>/dev/null; wait "$sched2" 2>/dev/null; sched2=""
 
 # --- the gateway killed -9 between its carrier request and the 201 (the
-# carrier holds its answer 4 s): the call exists at the carrier, the
-# gateway never learnt its sid.  The lease runs out, the attempt comes
+# carrier holds its answer 4 s, and the call's status callbacks are lost
+# as they would be with the gateway down): the call exists at the
+# carrier, the gateway never learnt its sid.  The lease runs out, the attempt comes
 # again with the same key; the restarted gateway finds the call at the
 # carrier (Calls.json?To=) and records it instead of placing it again.
 psqlq "insert into customers (phone, first_name, last_name, consent_calls) values ('+15551230027', 'Maria', 'Sato', true)" >/dev/null

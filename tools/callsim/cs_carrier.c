@@ -61,6 +61,8 @@ struct outbound {
 	int ring_ms;                    /* ringing before the answer */
 	int reply_delay_ms;             /* the 201 held back this long (the
 					   number's first call) */
+	int callbacks_lost;             /* its status callbacks never reach
+					   the gateway (it was down) */
 	int timeout_s;                  /* the request's Timeout */
 };
 
@@ -326,6 +328,8 @@ callee_for(const char *to, struct outbound *ob)
 	if (n == 1 && json_is_integer(json_object_get(c, "reply_delay_ms")))
 		ob->reply_delay_ms = (int)json_integer_value(json_object_get(c,
 		    "reply_delay_ms"));
+	ob->callbacks_lost = n == 1 && json_is_true(json_object_get(c,
+	    "callbacks_lost"));
 	/* busy for the first answer_after calls, then the answer */
 	after = json_integer_value(json_object_get(c, "answer_after"));
 	if (n <= after)
@@ -823,7 +827,7 @@ status_callback(const struct outbound *ob, const char *status, int seq,
 	struct tm tm;
 	size_t n = 0;
 
-	if (ob->status_cb[0] == '\0')
+	if (ob->status_cb[0] == '\0' || ob->callbacks_lost)
 		return;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%a, %d %b %Y %H:%M:%S +0000", &tm);
