@@ -50,7 +50,7 @@
 #define VM_WAIT_MAX_US 30000000
 #define VM_SLOTS 8
 /* agent, stt-worker or tts-worker not heard this long: nobody can answer */
-#define PEER_SILENT_US 3000000
+#define PEER_SILENT_US 5000000
 
 struct xfer {
 	char sid[FD_CALL_ID_LEN];       /* the caller's call, "" free */

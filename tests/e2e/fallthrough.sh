@@ -113,7 +113,7 @@ sed -i '/^  voicemail_box = true;$/d' "$FRONTDESK_CONFIG"
 kill -HUP "$(cat "$FRONTDESK_VAR/sv/gateway.pid")"
 stopped=$(cat "$FRONTDESK_VAR/sv/agent.pid")
 kill -STOP "$stopped"
-sleep 4
+sleep 6
 sed 's/+15559871104/+15559871105/; s/voicemail box: the caller/voicemail box, agent down: the caller/' \
     "$SC/voicemail.json" >"$FRONTDESK_VAR/voicemail-degraded.json"
 $CALLSIM --carrier-log "$CLOG" --scenario "$FRONTDESK_VAR/voicemail-degraded.json" >"$FRONTDESK_VAR/degraded.out" 2>&1
