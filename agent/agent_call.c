@@ -238,6 +238,31 @@ utt_log(struct call *c, struct utt *u)
 	free(text);
 }
 
+/* What the staff member hears before taking a transfer: who calls (as
+ * far as the call has established it) and, in their words, why. */
+static void
+transfer_summary(const struct call *c, char *buf, size_t len)
+{
+	const struct call_state *st = &c->bc.st;
+	const char *num = call_party(st);
+	int n;
+
+	if (st->first_name[0] && (st->identity_confirmed || st->verified ||
+	    st->identified || !st->customer_known))
+		n = snprintf(buf, len, "Call from %s%s%s%s", st->first_name,
+		    st->last_name[0] ? " " : "", st->last_name,
+		    st->customer_known ? ", a customer" : "");
+	else
+		n = snprintf(buf, len, "Call from a caller who did not give a "
+		    "name");
+	if (n > 0 && (size_t)n < len && !st->caller_blocked && num[0])
+		n += snprintf(buf + n, len - (size_t)n, ", number %s", num);
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ". %s%s%s", c->heard_last[0] ?
+		    "They said: " : "They asked for a person.",
+		    c->heard_last, c->heard_last[0] ? "." : "");
+}
+
 static void
 do_end(struct call *c)
 {
@@ -248,7 +273,10 @@ do_end(struct call *c)
 	if (c->end == END_TRANSFER) {
 		struct fd_pl_transfer m = { .to = c->end_to,
 		    .reason = c->end_reason };
+		char summary[400];
 
+		transfer_summary(c, summary, sizeof(summary));
+		m.summary = summary;
 		publish(c, FD_MSG_TRANSFER, 0, &m);
 		log_info(id_of(c), "transfer to %s (%s)", c->end_to,
 		    c->end_reason);
@@ -656,17 +684,51 @@ resume(struct call *c)
 	return 0;
 }
 
+/* A new stream of a call that went to a transfer nobody took: resume it
+ * from its session, open its record again, and let the brain offer a
+ * message.  0 if resumed, -1 (no session) to start it afresh. */
+static int
+transfer_back(struct call *c, const struct fd_pl_call_start *m,
+    const char *result)
+{
+	struct call_state *st = &c->bc.st;
+
+	if (resume(c) != 0) {
+		log_warnx(id_of(c), "back from a transfer (%s) without a "
+		    "session: starting afresh", result);
+		return -1;
+	}
+	log_info(id_of(c), "back from the transfer (%s): offering a message",
+	    result);
+	c->end = END_NONE;
+	c->ended_us = 0;
+	c->end_due_us = 0;
+	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:b}", "from", st->caller_blocked ? "" : st->from, "to", st->to,
+	    "direction", st->direction, "stream_sid", m->stream_sid,
+	    "gateway", m->gateway, "gateway_boot", m->gateway_boot, "reopen",
+	    1));
+	if (c->ctx->brain->on_transfer_back)
+		c->ctx->brain->on_transfer_back(&c->bc, result);
+	idle_arm(c);
+	return 0;
+}
+
 static void
 on_call_start(struct call *c, const struct fd_pl_call_start *m)
 {
 	struct call_state *st = &c->bc.st;
-	const char *now = m->now;
+	const char *now = m->now, *xfer;
 	json_t *rep;
 
 	if (c->started) {
 		log_warnx(id_of(c), "duplicate call_start ignored");
 		return;
 	}
+	xfer = json_string_value(json_object_get(m->params,
+	    "transfer_result"));
+	if (xfer && xfer[0] && transfer_back(c, m, xfer) == 0)
+		return;
 	c->started = 1;
 	bind_core(c);
 	st->max_misunderstandings = agent_cfg.max_misunderstandings;
@@ -718,6 +780,11 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 			    st->answered_by : "?");
 		json_decref(rep);
 	}
+	if (xfer && xfer[0] && c->ctx->brain->on_transfer_back) {
+		/* no session to resume: still offer the message */
+		c->ctx->brain->on_transfer_back(&c->bc, xfer);
+		return;
+	}
 	c->ctx->brain->on_start(&c->bc);
 	/* a brain that waits for the other side first (an answering
 	 * machine's greeting) hears of the silence */
@@ -760,6 +827,7 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 		log_info(id_of(c), "caller: \"%s\" (after the close)", text);
 		return;
 	}
+	snprintf(c->heard_last, sizeof(c->heard_last), "%s", text);
 	c->latency_from_us = (uint64_t)m->speech_end_us;
 	if (c->latency_from_us == 0)
 		c->latency_from_us = fd_mono_us();
@@ -1014,7 +1082,7 @@ finish(struct call *c, const char *reason)
 {
 	struct call_state *st = &c->bc.st;
 	json_t *args;
-	int i;
+	int i, keep;
 
 	if (c->finished)
 		return;
@@ -1027,6 +1095,10 @@ finish(struct call *c, const char *reason)
 		calls_unlink(c);
 		return;
 	}
+	/* a transfer may come back (nobody took it): the next stream of
+	 * this call resumes from the session */
+	keep = strcmp(reason, "transfer") == 0 && c->started &&
+	    save_session(c) == 0;
 	calls_unlink(c);
 	if (!c->started)
 		return;
@@ -1074,7 +1146,8 @@ finish(struct call *c, const char *reason)
 		json_object_set_new(args, "v2v_ms", v);
 	}
 	tool_log(c, "call_end", args);
-	session_store_drop(id_of(c));
+	if (!keep)
+		session_store_drop(id_of(c));
 	log_info(id_of(c), "call ended (%s), outcome %s", reason,
 	    st->outcome[0] ? st->outcome : "none");
 }

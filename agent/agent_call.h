@@ -121,6 +121,8 @@ struct call {
 	struct caller_turn_info ct;
 	long long tts_chars;            /* characters sent to synthesis */
 	int disclosed;                  /* the recording disclosure was said */
+	char heard_last[200];           /* the caller's last words: why they
+	                                 * want a person (transfer summary) */
 	uint64_t created_us;
 };
 

@@ -179,6 +179,10 @@ struct brain_ops {
 	 * of on_start, saying nothing: saved is what save returned before,
 	 * or NULL (an older session, or save failed).  Optional. */
 	void (*on_resume)(struct brain_call *c, json_t *saved);
+	/* The call came back from a transfer nobody took (result: declined,
+	 * no-answer, busy, failed, canceled), on a new stream, after
+	 * on_resume: say so and offer to take a message.  Optional. */
+	void (*on_transfer_back)(struct brain_call *c, const char *result);
 	/* Free priv.  Optional. */
 	void (*free)(struct brain_call *c);
 };

@@ -170,7 +170,7 @@ px_now(void *a)
 static const struct core_ops proxy_ops = { px_say, px_tool, px_hint,
 	px_hangup, px_transfer, px_outcome, px_now };
 
-enum local_what { L_START, L_TEXT, L_DTMF, L_IDLE };
+enum local_what { L_START, L_TEXT, L_DTMF, L_IDLE, L_XFER };
 
 static void
 local(struct brain_call *c, enum local_what what, const char *text,
@@ -182,6 +182,8 @@ local(struct brain_call *c, enum local_what what, const char *text,
 	if (lc == NULL) {               /* no memory for our state at all */
 		if (what == L_START)
 			brain_local.on_start(c);
+		else if (what == L_XFER)
+			brain_local.on_transfer_back(c, text);
 		else if (what == L_TEXT)
 			brain_local.on_utterance(c, text, conf);
 		else if (what == L_DTMF)
@@ -197,6 +199,8 @@ local(struct brain_call *c, enum local_what what, const char *text,
 	c->core_arg = &p;
 	if (what == L_START)
 		brain_local.on_start(c);
+	else if (what == L_XFER)
+		brain_local.on_transfer_back(c, text);
 	else if (what == L_TEXT)
 		brain_local.on_utterance(c, text, conf);
 	else if (what == L_DTMF)
@@ -938,6 +942,15 @@ brain_llm_stats(const struct brain_call *c, struct llm_turn_stats *out)
 	return 0;
 }
 
+/* Back from a transfer nobody took: the local brain says so and asks for
+ * the message's first detail (into the model's history through the
+ * proxy); the model takes the message from there. */
+static void
+llm_on_transfer_back(struct brain_call *c, const char *result)
+{
+	local(c, L_XFER, result, 0, 0);
+}
+
 const struct brain_ops brain_llm = {
 	.name = "llm",
 	.init = llm_init,
@@ -948,5 +961,6 @@ const struct brain_ops brain_llm = {
 	.on_idle = llm_on_idle,
 	.save = llm_save,
 	.on_resume = llm_on_resume,
+	.on_transfer_back = llm_on_transfer_back,
 	.free = llm_free,
 };

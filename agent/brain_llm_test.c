@@ -948,6 +948,42 @@ test_transfer_and_end_call(void **state)
 	end_call(&c);
 }
 
+/* A transfer nobody took: the local brain says so and asks for the
+ * caller's name (into the model's history), then the model takes the
+ * message with take_message. */
+static void
+test_transfer_back(void **state)
+{
+	struct brain_call c;
+	json_t *reqs;
+	char *all;
+
+	(void)state;
+	script("[{\"tool_calls\":[{\"id\":\"t1\",\"name\":\"transfer_to_human\","
+	    "\"arguments\":\"{\\\"reason\\\":\\\"asked\\\"}\"}]},"
+	    "{\"content\":\"Thanks Dana. What message shall I pass on?\"}]");
+	new_call(&c, 0);
+	turn(&c, "let me talk to a person");
+	assert_string_equal(fk.transfer_to, "+15555550111");
+	brain_llm.on_transfer_back(&c, "no-answer");
+	assert_non_null(strstr(fk.says[fk.nsays - 2], "nobody on the team "
+	    "could answer just now"));
+	assert_non_null(strstr(fk.says[fk.nsays - 1], "May I have your name?"));
+	assert_string_equal(fk.outcome, "other");
+	turn(&c, "Dana Wu");
+	assert_string_equal(fk.says[fk.nsays - 2], "Thanks Dana.");
+	assert_string_equal(fk.says[fk.nsays - 1], "What message shall I pass "
+	    "on?");
+	reqs = peer("/_requests", NULL);
+	all = json_dumps(request_body(reqs, 1), JSON_COMPACT);
+	/* the model saw what the agent said after the transfer */
+	assert_non_null(strstr(all, "nobody on the team could answer"));
+	assert_non_null(strstr(all, "Dana Wu"));
+	free(all);
+	json_decref(reqs);
+	end_call(&c);
+}
+
 static void
 test_dtmf_and_idle(void **state)
 {
@@ -1318,6 +1354,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_caller_words_in_state),
 		cmocka_unit_test(test_misunderstandings_offer_a_person),
 		cmocka_unit_test(test_transfer_and_end_call),
+		cmocka_unit_test(test_transfer_back),
 		cmocka_unit_test(test_dtmf_and_idle),
 		cmocka_unit_test(test_resume_after_restart),
 		cmocka_unit_test(test_azure_key_and_version),

@@ -676,5 +676,6 @@ const struct brain_ops brain_local = {
 	.on_utterance = local_on_utterance,
 	.on_dtmf = local_on_dtmf,
 	.on_idle = local_on_idle,
+	.on_transfer_back = contact_transfer_back,
 	.free = NULL,
 };

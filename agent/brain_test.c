@@ -209,6 +209,38 @@ test_known_customer_booking(void **state)
 	assert_int_equal(count_tool("book_appointment"), 1);
 }
 
+/* A transfer nobody took comes back: the agent says so, then takes a
+ * message with the same questions as any other. */
+static void
+test_transfer_back(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, STRANGER);
+	turn(&c, "I want to speak to a real person");
+	assert_string_equal(fk.transfer_to, "+15555550111");
+	assert_string_equal(fk.outcome, "transferred");
+	brain_local.on_transfer_back(&c, "declined");
+	assert_true(said("the team can't take your call right now"));
+	assert_non_null(strstr(last_say(), "May I have your name?"));
+	assert_string_equal(fk.outcome, "other");
+	assert_non_null(strstr(turn(&c, "Dana Wu"), "call you back at"));
+	turn(&c, "yes");
+	assert_non_null(strstr(turn(&c, "my brakes are squeaking, it is "
+	    "urgent"), "passed your message on"));
+	assert_string_equal(jarg("take_message", "name"), "Dana Wu");
+	assert_string_equal(jarg("take_message", "callback_number"), STRANGER);
+	assert_string_equal(jarg("take_message", "urgency"), "high");
+	assert_string_equal(fk.outcome, "message_taken");
+	/* nobody answered: said so */
+	start_call(&c, STRANGER);
+	turn(&c, "can I talk to a person please");
+	brain_local.on_transfer_back(&c, "no-answer");
+	assert_true(said("nobody on the team could answer just now"));
+	assert_non_null(strstr(last_say(), "May I have your name?"));
+}
+
 static void
 test_vehicle_by_model_and_change(void **state)
 {
@@ -1329,6 +1361,7 @@ test_outbound_callback_opening(void **state)
 
 UNIT_MAIN(setup, teardown,
 	cmocka_unit_test(test_known_customer_booking),
+	cmocka_unit_test(test_transfer_back),
 	cmocka_unit_test(test_vehicle_by_model_and_change),
 	cmocka_unit_test(test_unknown_caller_with_correction),
 	cmocka_unit_test(test_time_taken_offers_nearest),

@@ -416,3 +416,17 @@ contact_human(struct brain_call *c)
 	st->task = TASK_NONE;
 	ask(c, ASK_CALLBACK_OFFER);
 }
+
+void
+contact_transfer_back(struct brain_call *c, const char *result)
+{
+	struct call_state *st = &c->st;
+	char notes[96];
+
+	snprintf(notes, sizeof(notes), "transfer not taken (%s)", result);
+	call_set_outcome(c, "other", notes);
+	say_tpl(c, strcmp(result, "declined") == 0 ? T_XFER_DECLINED :
+	    T_XFER_NO_ANSWER, NULL, 0);
+	st->misunderstandings = 0;
+	contact_start(c, TASK_MESSAGE, NULL);
+}

@@ -461,7 +461,9 @@ test_outbound_outcome(void **state)
 	assert_string_equal(fd_outbound_outcome("no-answer"), "no_answer");
 	assert_string_equal(fd_outbound_outcome("completed"), "answered");
 	assert_string_equal(fd_outbound_outcome("canceled"), "failed");
-	assert_string_equal(fd_outbound_outcome("delivered"), "sent");
+	/* a text's delivery report, told apart from a call's ending */
+	assert_string_equal(fd_outbound_outcome("delivered"), "delivered");
+	assert_string_equal(fd_outbound_outcome("undelivered"), "undelivered");
 	assert_null(fd_outbound_outcome("ringing"));
 	assert_null(fd_outbound_outcome("in-progress"));
 	assert_null(fd_outbound_outcome("duplicate"));

@@ -240,9 +240,9 @@ fd_outbound_outcome(const char *status)
 	} map[] = {
 		{ "busy", "busy" }, { "no-answer", "no_answer" },
 		{ "no_answer", "no_answer" }, { "failed", "failed" },
-		{ "canceled", "failed" }, { "undelivered", "failed" },
+		{ "canceled", "failed" }, { "undelivered", "undelivered" },
 		{ "completed", "answered" }, { "sent", "sent" },
-		{ "delivered", "sent" }, { "voicemail", "voicemail" },
+		{ "delivered", "delivered" }, { "voicemail", "voicemail" },
 	};
 	size_t i;
 

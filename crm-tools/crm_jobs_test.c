@@ -268,7 +268,7 @@ test_window_consent_and_confirm(void **state)
 {
 	char start[32], now[32], q[256];
 	json_t *l, *j, *rep;
-	long long a1, a2, jid;
+	long long a1, a2, jid, sms;
 
 	(void)state;
 	clear_jobs();
@@ -347,7 +347,50 @@ test_window_consent_and_confirm(void **state)
 	    (json_int_t)a1, "kind", "confirmation_sms"));
 	assert_int_equal(json_array_size(l), 1);
 	assert_string_equal(js(json_array_get(l, 0), "event"), "moved");
+	sms = ji(json_array_get(l, 0), "job_id");
 	json_decref(l);
+	/* the text goes out (sent), then its delivery report replaces it */
+	snprintf(q, sizeof(q), "UPDATE jobs SET status = 'dialing', attempt = 1 "
+	    "WHERE id = %lld; INSERT INTO job_attempts (job_id, attempt) "
+	    "VALUES (%lld, 1)", sms, sms);
+	sql(q);
+	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
+	    (json_int_t)sms, "attempt", 1, "outcome", "sent"));
+	j = json_object_get(ok_res(rep), "job");
+	assert_string_equal(js(j, "status"), "done");
+	assert_string_equal(js(j, "outcome"), "sent");
+	json_decref(rep);
+	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s, s:s}",
+	    "job_id", (json_int_t)sms, "attempt", 1, "outcome", "undelivered",
+	    "detail", "30003"));
+	assert_false(json_is_true(json_object_get(ok_res(rep), "duplicate")));
+	j = json_object_get(ok_res(rep), "job");
+	assert_string_equal(js(j, "status"), "failed");
+	assert_string_equal(js(j, "outcome"), "undelivered");
+	json_decref(rep);
+	/* a late report after the first changes nothing */
+	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
+	    (json_int_t)sms, "attempt", 1, "outcome", "delivered"));
+	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
+	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "outcome"),
+	    "undelivered");
+	json_decref(rep);
+	/* a delivery report naming the call job leaves the call's outcome */
+	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
+	    (json_int_t)jid, "attempt", 1, "outcome", "undelivered"));
+	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
+	j = json_object_get(ok_res(rep), "job");
+	assert_string_equal(js(j, "outcome"), "confirmed");
+	assert_string_equal(js(j, "status"), "done");
+	json_decref(rep);
+	snprintf(q, sizeof(q), "SELECT 1 FROM job_attempts WHERE job_id = %lld "
+	    "AND attempt = 1 AND outcome = 'confirmed'", jid);
+	{
+		PGresult *r = PQexec(pg, q);
+
+		assert_int_equal(PQntuples(r), 1);
+		PQclear(r);
+	}
 }
 
 static void

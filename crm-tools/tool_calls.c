@@ -58,7 +58,7 @@ json_t *
 tool_call_begin(struct crm_ctx *c)
 {
 	char from[40], to[40], tb[24];
-	const char *dir, *p[8];
+	const char *dir, *p[9];
 	PGresult *r;
 	json_t *res;
 
@@ -79,6 +79,8 @@ tool_call_begin(struct crm_ctx *c)
 	p[5] = replay_at(c, tb);
 	p[6] = arg_str(c, "gateway");
 	p[7] = arg_str(c, "gateway_boot");
+	/* back from a transfer nobody took: the call goes on */
+	p[8] = arg_bool(c, "reopen", 0) ? "true" : "false";
 	r = crm_q(c, "INSERT INTO calls (call_sid, from_number, to_number, "
 	    "direction, stream_sid, started_at, gateway, gateway_boot) VALUES "
 	    "($1, $2, $3, $4, $5, coalesce(to_timestamp($6::bigint), now()), "
@@ -88,8 +90,10 @@ tool_call_begin(struct crm_ctx *c)
 	    "calls.to_number), direction = EXCLUDED.direction, stream_sid = "
 	    "coalesce(EXCLUDED.stream_sid, calls.stream_sid), gateway = "
 	    "coalesce(EXCLUDED.gateway, calls.gateway), gateway_boot = "
-	    "coalesce(EXCLUDED.gateway_boot, calls.gateway_boot) RETURNING "
-	    CRM_CALL_COLS, 8, p);
+	    "coalesce(EXCLUDED.gateway_boot, calls.gateway_boot), ended_at = "
+	    "CASE WHEN $9::boolean THEN NULL ELSE calls.ended_at END, "
+	    "end_reason = CASE WHEN $9::boolean THEN NULL ELSE "
+	    "calls.end_reason END RETURNING " CRM_CALL_COLS, 9, p);
 	if (r == NULL)
 		return NULL;
 	/* the row just written is the call: no second query to load it */

@@ -26,6 +26,7 @@ struct fd_outbound crm_out;
 static const char *const outcomes[] = {
 	"confirmed", "rescheduled", "cancelled", "voicemail", "answered",
 	"busy", "no_answer", "failed", "sent", "wrong_person", "talked",
+	"delivered", "undelivered",
 };
 
 static int
@@ -177,6 +178,20 @@ tool_job_dialed(struct crm_ctx *c)
 		return NULL;
 	p[0] = crm_num(ib, id);
 	p[1] = crm_num(ab, att);
+	if (arg_bool(c, "placing", 0)) {
+		/* the carrier request is about to go (see 014) */
+		j = crm_qjson(c, "UPDATE job_attempts SET placing_at = "
+		    "coalesce(placing_at, now()) WHERE job_id = $1 AND attempt "
+		    "= $2 RETURNING json_build_object('placing_at', extract("
+		    "epoch FROM placing_at)::bigint, 'call_sid', call_sid)", 2,
+		    p);
+		if (j != NULL && json_is_null(j)) {
+			json_decref(j);
+			return crm_fail(c, "not_found", "no attempt %lld of job "
+			    "%lld", att, id);
+		}
+		return j;
+	}
 	p[2] = arg_str(c, "call_sid");
 	p[3] = crm_num(tb, (long long)c->now);
 	p[4] = crm_num(ob, crm_out.call_timeout_s);
@@ -206,7 +221,8 @@ tool_job_result(struct crm_ctx *c)
 	if (!outcome_valid(outc))
 		return crm_fail(c, "bad_args", "outcome is confirmed, "
 		    "rescheduled, cancelled, voicemail, wrong_person, talked, "
-		    "answered, busy, no_answer, failed or sent");
+		    "answered, busy, no_answer, failed, sent, delivered or "
+		    "undelivered");
 	o += (size_t)snprintf(bo, sizeof(bo), "{");
 	for (i = 0; i < crm_out.nbackoff && o < sizeof(bo); i++)
 		o += (size_t)snprintf(bo + o, sizeof(bo) - o, "%s%d", i ? "," :
@@ -309,7 +325,8 @@ tool_job_get(struct crm_ctx *c)
 	att = crm_qjson(c, "SELECT coalesce(json_agg(json_build_object("
 	    "'attempt', attempt, 'claimed_by', claimed_by, 'claimed_at', "
 	    "fd_local(claimed_at), 'call_sid', call_sid, 'dialed_at', "
-	    "fd_local(dialed_at), 'outcome', outcome, 'detail', detail, "
+	    "fd_local(dialed_at), 'placing_at', extract(epoch FROM placing_at)"
+	    "::bigint, 'outcome', outcome, 'detail', detail, "
 	    "'finished_at', fd_local(finished_at)) ORDER BY attempt), '[]') "
 	    "FROM job_attempts WHERE job_id = $1", 1, p);
 	if (att == NULL) {

@@ -28,6 +28,7 @@
 #include "carrier.h"
 #include "clock.h"
 #include "dialout.h"
+#include "fallthrough.h"
 #include "gateway.h"
 #include "log.h"
 #include "outbound.h"
@@ -226,10 +227,12 @@ static int
 attempt_transfer(struct carrier_job *cj, char *err, size_t errlen)
 {
 	const char *to = json_string_value(json_object_get(cj->req, "to"));
+	const char *summary = json_string_value(json_object_get(cj->req,
+	    "summary"));
 	char *twiml;
 	int rv;
 
-	if ((twiml = twiml_dial(to)) == NULL) {
+	if ((twiml = fall_transfer_twiml(cj->call_id, to, summary)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
@@ -320,7 +323,8 @@ run_result(struct workq_job *j)
  * crm-tools could not say.
  */
 static int
-attempt_dialed(int64_t job_id, int64_t attempt, char *sid, size_t sidlen)
+attempt_dialed(int64_t job_id, int64_t attempt, char *sid, size_t sidlen,
+    long long *placing_at)
 {
 	json_t *rep = NULL, *atts, *a;
 	size_t i;
@@ -332,11 +336,14 @@ attempt_dialed(int64_t job_id, int64_t attempt, char *sid, size_t sidlen)
 		json_decref(rep);
 		return -1;
 	}
+	*placing_at = 0;
 	atts = json_object_get(json_object_get(rep, "result"), "attempts");
 	json_array_foreach(atts, i, a) {
 		if (json_integer_value(json_object_get(a, "attempt")) !=
 		    attempt)
 			continue;
+		*placing_at = json_integer_value(json_object_get(a,
+		    "placing_at"));
 		if (json_is_string(json_object_get(a, "call_sid")) ||
 		    json_is_string(json_object_get(a, "dialed_at"))) {
 			dialed = 1;
@@ -368,16 +375,43 @@ record_dialed(int64_t job_id, int64_t attempt, const char *sid)
 	json_decref(rep);
 }
 
+/* Record that this attempt's carrier request is about to go; 0, or -1
+ * if crm-tools did not take it (then it must not go). */
+static int
+record_placing(int64_t job_id, int64_t attempt)
+{
+	json_t *rep = NULL;
+	int rv;
+
+	rv = fd_rpc_tool(&gw_crm, NULL, "job_dialed", json_pack("{s:I, s:I, "
+	    "s:b}", "job_id", (json_int_t)job_id, "attempt",
+	    (json_int_t)attempt, "placing", 1), NULL, &rep, 3000);
+	rv = rv != 0 || !json_is_true(json_object_get(rep, "ok")) ? -1 : 0;
+	json_decref(rep);
+	return rv;
+}
+
 /*
  * Whether a job's request may go to the carrier: 1 yes (the key is now
- * this run's), 0 no (the result is published).  Requests without a job
- * (no key) always may.
+ * this run's and crm-tools knows the request is going), 0 no (the result
+ * is published).  Requests without a job (no key) always may.
+ *
+ * The crash window: a gateway killed after its request reached the
+ * carrier but before it recorded the call (job_dialed) leaves the attempt
+ * with placing_at and no call sid; its lease runs out and the attempt
+ * comes again with the same key.  Then the carrier is asked (find_call)
+ * for a call to that number since placing_at: one found is that
+ * attempt's call (recorded now, answered duplicate); none means the
+ * request never arrived, and it may go again.  A text is never sent
+ * twice: one whose request may have gone is reported failed.
  */
 static int
-may_place(const struct fd_pl_outbound_call *q)
+may_place(struct carrier_job *cj, const struct fd_pl_outbound_call *q,
+    int is_text)
 {
-	char sid[FD_CALL_ID_LEN] = "";
-	int d;
+	char sid[FD_CALL_ID_LEN] = "", err[256] = "";
+	long long placing_at = 0;
+	int d, f;
 
 	if (q->job_id <= 0 || q->idempotency_key[0] == '\0')
 		return 1;
@@ -388,8 +422,8 @@ may_place(const struct fd_pl_outbound_call *q)
 		publish_request_result(q, NULL, "duplicate", NULL);
 		return 0;
 	}
-	if ((d = attempt_dialed(q->job_id, q->attempt, sid, sizeof(sid))) ==
-	    1) {
+	if ((d = attempt_dialed(q->job_id, q->attempt, sid, sizeof(sid),
+	    &placing_at)) == 1) {
 		log_warnx(sid[0] ? sid : NULL, "job %lld attempt %lld: "
 		    "crm-tools has it dialed: key %s not placed again",
 		    (long long)q->job_id, (long long)q->attempt,
@@ -403,6 +437,47 @@ may_place(const struct fd_pl_outbound_call *q)
 		log_err(NULL, "job %lld attempt %lld: crm-tools cannot say "
 		    "whether it was dialed: not placed now",
 		    (long long)q->job_id, (long long)q->attempt);
+		dialout_key_abandon(q->idempotency_key);
+		return 0;
+	}
+	if (placing_at > 0 && is_text) {
+		log_err(NULL, "job %lld attempt %lld: a gateway stopped while "
+		    "sending this text; it is not sent twice",
+		    (long long)q->job_id, (long long)q->attempt);
+		publish_request_result(q, NULL, "failed", "the gateway stopped "
+		    "while sending; not sent again");
+		return 0;
+	}
+	if (placing_at > 0) {
+		f = carrier->find_call(&cj->cfg, q->to, q->from[0] ? q->from :
+		    cj->cfg.from, placing_at - 5, sid, sizeof(sid), err,
+		    sizeof(err));
+		if (f < 0) {
+			log_err(NULL, "job %lld attempt %lld: its request may "
+			    "have reached the carrier, which cannot say (%s): "
+			    "not placed now", (long long)q->job_id,
+			    (long long)q->attempt, err);
+			dialout_key_abandon(q->idempotency_key);
+			return 0;
+		}
+		if (f == 1) {
+			log_warnx(sid, "job %lld attempt %lld: the carrier has "
+			    "the call of key %s (a gateway stopped before "
+			    "recording it): recorded, not placed again",
+			    (long long)q->job_id, (long long)q->attempt,
+			    q->idempotency_key);
+			record_dialed(q->job_id, q->attempt, sid);
+			publish_request_result(q, sid, "duplicate", NULL);
+			return 0;
+		}
+		log_info(NULL, "job %lld attempt %lld: its earlier request never "
+		    "reached the carrier: placing it", (long long)q->job_id,
+		    (long long)q->attempt);
+	}
+	if (record_placing(q->job_id, q->attempt) != 0) {
+		log_err(NULL, "job %lld attempt %lld: crm-tools did not record "
+		    "the request: not placed now", (long long)q->job_id,
+		    (long long)q->attempt);
 		dialout_key_abandon(q->idempotency_key);
 		return 0;
 	}
@@ -460,7 +535,7 @@ do_outbound(struct carrier_job *cj)
 		    "missing to or from");
 		return;
 	}
-	if (!may_place(&q))
+	if (!may_place(cj, &q, 0))
 		return;
 	url = job_url(cj->cfg.public_url, "voice", &q, 1);
 	status_cb = job_url(cj->cfg.public_url, "status", &q, 0);
@@ -534,7 +609,7 @@ do_sms(struct carrier_job *cj)
 		    "text, or text over 1600 characters");
 		return;
 	}
-	if (!may_place(&q))
+	if (!may_place(cj, &q, 1))
 		return;
 	if ((status_cb = job_url(cj->cfg.public_url, "sms-status", &q, 0)) ==
 	    NULL) {
@@ -818,9 +893,101 @@ twilio_send_sms(const struct carrier_cfg *c, const char *to, const char *from,
 	return rv;
 }
 
+/* RFC 2822 "Mon, 07 Dec 2026 06:01:00 +0000" -> epoch s, -1 if not. */
+static long long
+rfc2822_time(const char *s)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm)) ==
+	    NULL)
+		return -1;
+	return (long long)timegm(&tm);
+}
+
+/* GET Calls.json?To=..&From=.. (newest first) for one created since. */
+static int
+twilio_find_call(const struct carrier_cfg *c, const char *to,
+    const char *from, long long since, char *sid, size_t sidlen, char *err,
+    size_t errlen)
+{
+	struct curl_slist *hdrs = NULL;
+	struct sbuf u, resp;
+	json_error_t je;
+	json_t *j = NULL, *calls, *e;
+	long http = 0;
+	CURLcode cc;
+	CURL *h;
+	size_t i;
+	int rv = -1;
+
+	sbuf_init(&u);
+	sbuf_init(&resp);
+	sbuf_printf(&u, "%s/Accounts/", c->api_base);
+	sbuf_add_urlenc(&u, c->account_sid);
+	sbuf_add(&u, "/Calls.json?To=");
+	sbuf_add_urlenc(&u, to);
+	sbuf_add(&u, "&From=");
+	sbuf_add_urlenc(&u, from);
+	sbuf_add(&u, "&PageSize=50");
+	if (u.err || (h = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	curl_easy_setopt(h, CURLOPT_URL, u.p);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(h, CURLOPT_USERNAME, c->account_sid);
+	curl_easy_setopt(h, CURLOPT_PASSWORD, c->auth_token);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "frontdesk-gateway");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	cc = curl_easy_perform(h);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+		goto out;
+	}
+	if (http != 200) {
+		rest_error(http, &resp, err, errlen);
+		goto out;
+	}
+	j = resp.p ? json_loads(resp.p, 0, &je) : NULL;
+	if (!json_is_array(calls = json_object_get(j, "calls"))) {
+		snprintf(err, errlen, "call list without \"calls\"");
+		goto out;
+	}
+	rv = 0;
+	json_array_foreach(calls, i, e) {
+		const char *s = json_string_value(json_object_get(e, "sid"));
+
+		if (s && rfc2822_time(json_string_value(json_object_get(e,
+		    "date_created"))) >= since) {
+			snprintf(sid, sidlen, "%s", s);
+			rv = 1;
+			break;
+		}
+	}
+out:
+	json_decref(j);
+	sbuf_free(&u);
+	sbuf_free(&resp);
+	return rv;
+}
+
 const struct carrier_ops carrier_twilio = {
 	.name = "twilio",
 	.update_call = twilio_update_call,
 	.create_call = twilio_create_call,
 	.send_sms = twilio_send_sms,
+	.find_call = twilio_find_call,
 };

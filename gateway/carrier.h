@@ -43,6 +43,13 @@ struct carrier_ops {
 	int (*send_sms)(const struct carrier_cfg *c, const char *to,
 	    const char *from, const char *body, const char *status_cb,
 	    char *sid, size_t sidlen, char *err, size_t errlen);
+	/* A call from `from` to `to` created at or after since (epoch s):
+	 * 1 with its sid, 0 none, -1 the carrier could not say.  How a
+	 * gateway that died between its request and the answer finds out
+	 * whether the call was placed. */
+	int (*find_call)(const struct carrier_cfg *c, const char *to,
+	    const char *from, long long since, char *sid, size_t sidlen,
+	    char *err, size_t errlen);
 };
 
 extern const struct carrier_ops carrier_twilio;

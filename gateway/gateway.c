@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "dialout.h"
+#include "fallthrough.h"
 #include "gateway.h"
 #include "http_auth.h"
 #include "log.h"
@@ -91,6 +92,14 @@ static const struct fd_cfg_opt opts[] = {
 	/* "" = <hostname>:<listen_port>; name each gateway that shares both */
 	{ "gateway.instance", FD_CFG_STR, gw_cfg.instance,
 	    sizeof(gw_cfg.instance), "", 0, 0, "FRONTDESK_GATEWAY_INSTANCE" },
+	{ "gateway.warm_transfer", FD_CFG_BOOL, &gw_cfg.warm_transfer, 0,
+	    "true", 0, 0, NULL },
+	{ "gateway.transfer_ring_s", FD_CFG_INT, &gw_cfg.transfer_ring_s, 0,
+	    "20", 5, 120, NULL },
+	{ "gateway.voicemail_box", FD_CFG_BOOL, &gw_cfg.voicemail_box, 0,
+	    "false", 0, 0, NULL },
+	{ "gateway.voicemail_max_s", FD_CFG_INT, &gw_cfg.voicemail_max_s, 0,
+	    "120", 10, 600, NULL },
 	{ "gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
 	/* call recordings (recording.c); recording.disclosure is the
 	 * agent's */
@@ -176,6 +185,7 @@ dispatch(const struct fd_frame *f)
 		break;
 	case FD_MSG_TRANSCRIPT:
 		media_stt_transcript(f);
+		fall_transcript(f);
 		break;
 	case FD_MSG_OUTBOUND_SMS:
 		carrier_sms(f);
@@ -246,7 +256,7 @@ main(int argc, char **argv)
 	    NULL);
 	if ((rv = fd_rpc_open(&gw_crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
-	if (http_start() != 0 || carrier_start() != 0)
+	if (http_start() != 0 || carrier_start() != 0 || fall_start() != 0)
 		fatalx("cannot start worker threads");
 	start_recording();
 
@@ -302,6 +312,7 @@ main(int argc, char **argv)
 	pthread_join(bus_thr, NULL);
 	pthread_join(restart_thr, NULL);
 	http_stop();
+	fall_stop();
 	carrier_stop();
 	rec_stop();
 	lws_context_destroy(gw_ctx);

@@ -42,6 +42,11 @@ struct gw_cfg {
 					   disk at all) */
 	char recording_dir[512];        /* recording.dir ("" = $FRONTDESK_VAR/
 					   recordings); read at start */
+	int warm_transfer;              /* the staff member hears a summary and
+	                                 * takes or declines the call */
+	int transfer_ring_s;            /* <Dial timeout> of a transfer */
+	int voicemail_box;              /* every inbound call records a message */
+	int voicemail_max_s;            /* <Record maxLength> */
 };
 
 struct gw_stats {

@@ -39,6 +39,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "dialout.h"
+#include "fallthrough.h"
 #include "gateway.h"
 #include "gw_metrics.h"
 #include "gw_settings.h"
@@ -226,6 +227,17 @@ req_release(struct gw_conn *conn)
 	conn->req = NULL;
 }
 
+/* The fall-through webhooks (twilio_fall). */
+static int
+fall_path(const char *p)
+{
+	return strcmp(p, "/twilio/whisper") == 0 ||
+	    strcmp(p, "/twilio/whisper-key") == 0 ||
+	    strcmp(p, "/twilio/dial-action") == 0 ||
+	    strcmp(p, "/twilio/record-done") == 0 ||
+	    strcmp(p, "/twilio/recording") == 0;
+}
+
 /*
  * Wait for a body only when one comes: a POST with a Content-Length above
  * zero.  A POST without a length (none, or chunked, which we do not take)
@@ -246,7 +258,7 @@ body_expected(struct http_req *r)
 	r->close_after = 1;
 	if (strcmp(r->path, "/twilio/voice") == 0 ||
 	    strcmp(r->path, "/twilio/status") == 0 ||
-	    strcmp(r->path, "/twilio/sms-status") == 0 ||
+	    strcmp(r->path, "/twilio/sms-status") == 0 || fall_path(r->path) ||
 	    strcmp(r->path, "/login") == 0) {
 		r->routed = 1;
 		respond_text(r, 411, "Content-Length required\n");
@@ -431,9 +443,58 @@ outbound_webhook(struct http_req *r, const struct fd_form *form,
 	return -1;
 }
 
+/* A fall-through handler's answer (fallthrough.h). */
+static void
+fall_respond(struct http_req *r, struct fall_reply *fr)
+{
+	if (fr->xml)
+		respond(r, fr->status, "text/xml", fr->xml);
+	else if (fr->status == 204)
+		respond(r, 204, "text/plain", NULL);
+	else
+		respond_text(r, fr->status == 200 ? 500 : fr->status,
+		    fr->status == 400 ? "bad request\n" : "cannot answer\n");
+	fr->xml = NULL;
+}
+
+/*
+ * The webhooks of calls that fall through the agent (fallthrough.c):
+ * /twilio/whisper and /twilio/whisper-key (the staff leg of a warm
+ * transfer, ?parent= the caller's call), /twilio/dial-action (how the
+ * transfer ended), /twilio/record-done and /twilio/recording (the
+ * voicemail box; ?from=&to= the caller's numbers).  All signed, query
+ * included.
+ */
+static void
+twilio_fall(struct http_req *r)
+{
+	struct fall_reply fr = { NULL, 200 };
+	struct fd_form form;
+	const char *w = r->path + 8;
+	char a[80], b[80];
+
+	if (webhook_form(r, &form) != 0)
+		return;
+	if (strcmp(w, "whisper") == 0)
+		fall_whisper(&form, query_arg(r, "parent=", a, sizeof(a)), &fr);
+	else if (strcmp(w, "whisper-key") == 0)
+		fall_whisper_key(&form, query_arg(r, "parent=", a, sizeof(a)),
+		    &fr);
+	else if (strcmp(w, "dial-action") == 0)
+		fall_dial_action(&form, &fr);
+	else if (strcmp(w, "record-done") == 0)
+		fall_record_done(&form, &fr);
+	else
+		fall_recording(&form, query_arg(r, "from=", a, sizeof(a)),
+		    query_arg(r, "to=", b, sizeof(b)), &fr);
+	fall_respond(r, &fr);
+	fd_form_free(&form);
+}
+
 static void
 twilio_voice(struct http_req *r)
 {
+	struct fall_reply fr;
 	struct twiml_param p[7];
 	struct fd_form form;
 	const char *sid, *from, *to, *dir, *now = NULL;
@@ -460,6 +521,11 @@ twilio_voice(struct http_req *r)
 	dir = fd_form_get(&form, "Direction");
 	if (gw_cfg.allow_test_clock)
 		now = fd_form_get(&form, "FdNow");
+	if ((dir == NULL || strcmp(dir, "inbound") == 0) &&
+	    fall_voicemail_box(&form, &fr)) {
+		fall_respond(r, &fr);
+		goto out;
+	}
 	/* the stream must bring this back in its start: only a call we
 	 * answered here gets one, and the caller's identity stays here */
 	if (callinfo_put(sid, from, to, dir, fd_mono_us(), token) != 0) {
@@ -559,7 +625,10 @@ twilio_sms_status(struct http_req *r)
 	    "delivered") == 0 || strcmp(st, "undelivered") == 0 ||
 	    strcmp(st, "failed") == 0)) {
 		res.to = fd_form_get(&form, "To");
-		res.status = st;
+		/* a text's failure is its delivery report, never a call's
+		 * ending: crm-tools applies it to text jobs only */
+		res.status = strcmp(st, "delivered") == 0 ? "delivered" :
+		    "undelivered";
 		res.error = code;
 		carrier_result(&res);
 	}
@@ -1312,6 +1381,13 @@ route(struct http_req *r)
 			twilio_sms_status(r);
 		else
 			twilio_status(r);
+		return;
+	}
+	if (fall_path(p)) {
+		if (r->method != M_POST)
+			respond_text(r, 405, "POST only\n");
+		else
+			twilio_fall(r);
 		return;
 	}
 	if (strcmp(p, "/login") == 0 || strcmp(p, "/logout") == 0) {

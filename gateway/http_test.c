@@ -316,6 +316,93 @@ test_signature_query(void **state)
 	    "https://evil.example.com/twilio/voice"), 403);
 }
 
+/* POST body to path_query signed over https://fd.example.com + path_query
+ * (sign 0: unsigned); the status, the answer in out. */
+static int
+signed_post(const char *path_query, const char *body, int sign, char *out,
+    size_t outlen)
+{
+	char raw[4096], sig[64] = "", url[512];
+	struct fd_form f;
+
+	snprintf(url, sizeof(url), "https://fd.example.com%s", path_query);
+	assert_int_equal(fd_form_parse(body, strlen(body), &f), 0);
+	fd_twilio_sign(TOKEN, url, &f, sig);
+	fd_form_free(&f);
+	snprintf(raw, sizeof(raw), "POST %s HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "%s%s%sConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+	    path_query, sign ? "X-Twilio-Signature: " : "", sign ? sig : "",
+	    sign ? "\r\n" : "", strlen(body), body);
+	return xchg("127.0.0.1", raw, out, outlen, 5, NULL);
+}
+
+/*
+ * The fall-through webhooks on a gateway alone: no agent, stt-worker or
+ * tts-worker is heard, so an inbound call goes to the voicemail box; the
+ * whisper and its key; the <Dial action> streams a call nobody took back,
+ * with its result, and hangs up a bridged one.
+ */
+static void
+test_fallthrough(void **state)
+{
+	char out[8192];
+
+	(void)state;
+	assert_int_equal(signed_post("/twilio/voice", BODY "&Direction=inbound",
+	    1, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "<Record maxLength=\"120\""));
+	assert_non_null(strstr(out, "recordingStatusCallback=\"https://"
+	    "fd.example.com/twilio/recording?from=%2B15551230000&amp;to="
+	    "%2B15555550100\""));
+	assert_null(strstr(out, "<Connect>"));
+	assert_true(log_has("to the voicemail box (the stack cannot answer)"));
+	/* the whisper of a transfer this gateway did not start */
+	assert_int_equal(signed_post("/twilio/whisper?parent="
+	    "CA0123456789abcdef0123456789abcdef", "CallSid=CAffff0123456789"
+	    "abcdef0123456789ab&To=%2B15555550111", 1, out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "<Gather numDigits=\"1\" action=\"https://"
+	    "fd.example.com/twilio/whisper-key?parent=CA0123456789abcdef"
+	    "0123456789abcdef\""));
+	assert_non_null(strstr(out, "A caller asked for a person. Press 1"));
+	assert_int_equal(signed_post("/twilio/whisper-key?parent="
+	    "CA0123456789abcdef0123456789abcdef", "Digits=2", 1, out,
+	    sizeof(out)), 200);
+	assert_non_null(strstr(out, "<Hangup/>"));
+	assert_int_equal(signed_post("/twilio/whisper-key?parent="
+	    "CA0123456789abcdef0123456789abcdef", "Digits=1", 1, out,
+	    sizeof(out)), 200);
+	assert_null(strstr(out, "<Hangup/>"));
+	/* no parent, unsigned, GET */
+	assert_int_equal(signed_post("/twilio/whisper", "Digits=1", 1, out,
+	    sizeof(out)), 400);
+	assert_int_equal(signed_post("/twilio/dial-action", BODY
+	    "&DialCallStatus=no-answer", 0, out, sizeof(out)), 403);
+	assert_int_equal(get("127.0.0.1", "/twilio/dial-action", "", out,
+	    sizeof(out)), 405);
+	/* nobody answered: a new stream of the call, with the result */
+	assert_int_equal(signed_post("/twilio/dial-action", BODY
+	    "&Direction=inbound&DialCallStatus=no-answer", 1, out,
+	    sizeof(out)), 200);
+	assert_non_null(strstr(out, "<Connect><Stream url=\"wss://"
+	    "fd.example.com/twilio/media\">"));
+	assert_non_null(strstr(out, "<Parameter name=\"stream_token\""));
+	assert_non_null(strstr(out, "<Parameter name=\"transfer_result\" "
+	    "value=\"no-answer\"/>"));
+	/* bridged, or answered and not bridged */
+	assert_int_equal(signed_post("/twilio/dial-action", BODY
+	    "&DialCallStatus=completed&DialBridged=true", 1, out, sizeof(out)),
+	    200);
+	assert_non_null(strstr(out, "<Response><Hangup/></Response>"));
+	assert_int_equal(signed_post("/twilio/dial-action", BODY
+	    "&DialCallStatus=completed&DialBridged=false", 1, out,
+	    sizeof(out)), 200);
+	assert_non_null(strstr(out, "value=\"declined\"/>"));
+	/* the recording callback needs its call and recording */
+	assert_int_equal(signed_post("/twilio/recording?from=%2B1555",
+	    "RecordingStatus=completed", 1, out, sizeof(out)), 400);
+}
+
 static void
 test_post_without_length(void **state)
 {
@@ -934,6 +1021,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature_query),
 		cmocka_unit_test(test_post_without_length),
+		cmocka_unit_test(test_fallthrough),
 		cmocka_unit_test(test_auth_tokens),
 		cmocka_unit_test(test_auth_cookie),
 		cmocka_unit_test(test_auth_throttle),

@@ -3,7 +3,7 @@ gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
                gateway/media.c gateway/media_play.c \
                gateway/media_replay.c gateway/caller_ring.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
-               gateway/carrier.c gateway/dialout.c gateway/callinfo.c gateway/workq.c \
+               gateway/carrier.c gateway/dialout.c gateway/fallthrough.c gateway/fall_parse.c gateway/callinfo.c gateway/workq.c \
                gateway/sbuf.c gateway/dashboard.c gateway/recording.c \
                gateway/http_range.c gateway/gw_settings.c gateway/gw_metrics.c
 gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
@@ -43,3 +43,6 @@ gateway_caller_ring_test_SRCS = gateway/caller_ring_test.c \
 # without a length, SIGHUP)
 TESTS += gateway_http_test
 gateway_http_test_SRCS = gateway/http_test.c
+
+TESTS += gateway_fall_parse_test
+gateway_fall_parse_test_SRCS = gateway/fall_parse_test.c gateway/fall_parse.c

@@ -1,5 +1,7 @@
 /*
- * twiml.c - TwiML building and XML escaping for the gateway's webhooks.
+ * twiml.c - TwiML building and XML escaping for the gateway's webhooks:
+ * the Media Stream, the warm transfer (<Dial> with a whisper to the staff
+ * member), and the voicemail box (<Record>).
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,13 +59,84 @@ twiml_connect_stream(const char *stream_url, const struct twiml_param *params,
 }
 
 char *
-twiml_dial(const char *to)
+twiml_dial(const char *to, int timeout_s, const char *action,
+    const char *whisper_url)
 {
 	struct sbuf b;
 
 	sbuf_init(&b);
-	sbuf_add(&b, "<Response><Dial>");
+	sbuf_add(&b, "<Response><Dial");
+	if (timeout_s > 0)
+		sbuf_printf(&b, " timeout=\"%d\"", timeout_s);
+	if (action) {
+		sbuf_add(&b, " action=\"");
+		sbuf_add_xml(&b, action);
+		sbuf_add(&b, "\" method=\"POST\"");
+	}
+	sbuf_add(&b, "><Number");
+	if (whisper_url) {
+		sbuf_add(&b, " url=\"");
+		sbuf_add_xml(&b, whisper_url);
+		sbuf_add(&b, "\" method=\"POST\"");
+	}
+	sbuf_add(&b, ">");
 	sbuf_add_xml(&b, to);
-	sbuf_add(&b, "</Dial></Response>");
+	sbuf_add(&b, "</Number></Dial></Response>");
+	return sbuf_done(&b);
+}
+
+char *
+twiml_whisper(const char *summary, const char *key_action, int timeout_s)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Response><Gather numDigits=\"1\" action=\"");
+	sbuf_add_xml(&b, key_action);
+	sbuf_printf(&b, "\" method=\"POST\" timeout=\"%d\"><Say>", timeout_s);
+	sbuf_add_xml(&b, summary);
+	sbuf_add(&b, " Press 1 to take the call, or any other key to "
+	    "decline.</Say></Gather><Say>No answer, the caller will be "
+	    "offered a message.</Say><Hangup/></Response>");
+	return sbuf_done(&b);
+}
+
+char *
+twiml_say(const char *text, int hangup)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
+	if (text && text[0]) {
+		sbuf_add(&b, "<Say>");
+		sbuf_add_xml(&b, text);
+		sbuf_add(&b, "</Say>");
+	}
+	if (hangup)
+		sbuf_add(&b, "<Hangup/>");
+	sbuf_add(&b, "</Response>");
+	return sbuf_done(&b);
+}
+
+char *
+twiml_record(const char *prompt, int max_len_s, const char *action,
+    const char *status_cb)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+	    "<Say>");
+	sbuf_add_xml(&b, prompt);
+	sbuf_printf(&b, "</Say><Record maxLength=\"%d\" timeout=\"5\" "
+	    "playBeep=\"true\" finishOnKey=\"#\" action=\"", max_len_s);
+	sbuf_add_xml(&b, action);
+	sbuf_add(&b, "\" method=\"POST\" recordingStatusCallback=\"");
+	sbuf_add_xml(&b, status_cb);
+	sbuf_add(&b, "\" recordingStatusCallbackEvent=\"completed\" "
+	    "recordingStatusCallbackMethod=\"POST\"/><Say>We did not get a "
+	    "message. Goodbye.</Say><Hangup/></Response>");
 	return sbuf_done(&b);
 }

@@ -83,9 +83,9 @@ test_escaping(void **state)
 	assert_non_null(strstr(x, "value=\"ctl\ttab\nnl\""));
 	free(x);
 
-	x = twiml_dial("+1 (555) <0111> & co");
-	assert_string_equal(x, "<Response><Dial>+1 (555) &lt;0111&gt; &amp; co"
-	    "</Dial></Response>");
+	x = twiml_dial("+1 (555) <0111> & co", 0, NULL, NULL);
+	assert_string_equal(x, "<Response><Dial><Number>+1 (555) &lt;0111&gt; "
+	    "&amp; co</Number></Dial></Response>");
 	free(x);
 
 	sbuf_init(&b);
@@ -99,6 +99,61 @@ test_escaping(void **state)
 	free(x);
 }
 
+/* The warm transfer: the <Dial> with its action and whisper, the
+ * whisper's <Gather>, and the short answers. */
+static void
+test_warm_transfer(void **state)
+{
+	char *x;
+
+	(void)state;
+	x = twiml_dial("+15555550111", 20, "https://h/twilio/dial-action",
+	    "https://h/twilio/whisper?parent=CA1&x=2");
+	assert_string_equal(x, "<Response><Dial timeout=\"20\" action=\""
+	    "https://h/twilio/dial-action\" method=\"POST\"><Number url=\""
+	    "https://h/twilio/whisper?parent=CA1&amp;x=2\" method=\"POST\">"
+	    "+15555550111</Number></Dial></Response>");
+	free(x);
+	x = twiml_whisper("Call from Maria <Lopez> about brakes.",
+	    "https://h/twilio/whisper-key?parent=CA1", 6);
+	assert_non_null(x);
+	assert_non_null(strstr(x, "<Gather numDigits=\"1\" action=\""
+	    "https://h/twilio/whisper-key?parent=CA1\" method=\"POST\" "
+	    "timeout=\"6\"><Say>Call from Maria &lt;Lopez&gt; about brakes. "
+	    "Press 1 to take the call"));
+	/* no key: the staff leg hangs up, the caller is not bridged */
+	assert_non_null(strstr(x, "</Gather><Say>"));
+	assert_non_null(strstr(x, "<Hangup/></Response>"));
+	free(x);
+	x = twiml_say(NULL, 0);
+	assert_string_equal(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Response></Response>");
+	free(x);
+	x = twiml_say("Bye & thanks", 1);
+	assert_non_null(strstr(x, "<Response><Say>Bye &amp; thanks</Say>"
+	    "<Hangup/></Response>"));
+	free(x);
+}
+
+static void
+test_record(void **state)
+{
+	char *x;
+
+	(void)state;
+	x = twiml_record("Leave a message.", 120, "https://h/twilio/"
+	    "record-done", "https://h/twilio/recording?a=1&b=2");
+	assert_non_null(x);
+	assert_non_null(strstr(x, "<Say>Leave a message.</Say><Record "
+	    "maxLength=\"120\" timeout=\"5\" playBeep=\"true\" "
+	    "finishOnKey=\"#\" action=\"https://h/twilio/record-done\" "
+	    "method=\"POST\" recordingStatusCallback=\"https://h/twilio/"
+	    "recording?a=1&amp;b=2\" recordingStatusCallbackEvent=\""
+	    "completed\""));
+	assert_non_null(strstr(x, "<Hangup/></Response>"));
+	free(x);
+}
+
 int
 main(void)
 {
@@ -106,6 +161,8 @@ main(void)
 		cmocka_unit_test(test_stream_url),
 		cmocka_unit_test(test_connect_stream),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_warm_transfer),
+		cmocka_unit_test(test_record),
 	};
 	return cmocka_run_group_tests_name("gateway_twiml", tests, NULL, NULL);
 }

@@ -78,6 +78,7 @@ static const struct pl_field f_tts_error[] = {
 static const struct pl_field f_hangup[] = { OPT(hangup, reason, PL_STR) };
 static const struct pl_field f_transfer[] = {
 	REQ(transfer, to, PL_STR), OPT(transfer, reason, PL_STR),
+	OPT(transfer, summary, PL_STR),
 };
 static const struct pl_field f_outbound_call[] = {
 	REQ(outbound_call, to, PL_STR), OPT(outbound_call, from, PL_STR),

@@ -104,6 +104,8 @@ struct fd_pl_hangup {                /* FD_MSG_HANGUP */
 struct fd_pl_transfer {              /* FD_MSG_TRANSFER */
 	const char *to;
 	const char *reason;              /* optional */
+	const char *summary;             /* optional: who calls and why, for
+	                                  * the staff member's whisper */
 };
 
 struct fd_pl_outbound_call {         /* FD_MSG_OUTBOUND_CALL */

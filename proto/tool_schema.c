@@ -98,7 +98,7 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	{ "call_begin", 1, "", "",
 	  "{'description':'Open the call record; matches the caller ID to a customer.',"
 	  "'parameters':{'type':'object','properties':{'from':" S_PHONE ",'to':" S_PHONE ",'direction':{'type':'string','enum':['inbound','outbound']},'stream_sid':{'type':'string'},"
-	  "'gateway':{'type':'string','description':'the gateway instance that answered'},'gateway_boot':{'type':'string','description':'that gateway run id'}},'required':['from']}}" },
+	  "'gateway':{'type':'string','description':'the gateway instance that answered'},'gateway_boot':{'type':'string','description':'that gateway run id'},'reopen':{'type':'boolean','description':'the call came back from a transfer nobody took: open its record again'}},'required':['from']}}" },
 	{ "verify_caller", 1, "", "",
 	  "{'description':'Verify the caller as a customer (by customer_id, phone or the caller ID). Verified: the name with the caller ID on file, or a second factor (one of their confirmation codes, or the name with the last 4 or more characters of a VIN on file). A phone number and name from another number only identify the caller (identified:true): enough to say whether their car is ready, not to read, book, move or cancel appointments.',"
 	  "'parameters':{'type':'object','properties':{'customer_id':{'type':'integer'},'phone':" S_PHONE ",'name':{'type':'string','description':'full name as said'},"
@@ -137,11 +137,11 @@ const struct fd_tool_schema fd_tool_schemas[] = {
 	  "'parameters':{'type':'object','properties':{'owner':{'type':'string'},'limit':{'type':'integer'},'lease_s':{'type':'integer'}},'required':['owner']}}" },
 	{ "job_dialed", 1, "", "",
 	  "{'description':'The carrier took this attempt of a job (its call sid): the lease becomes outbound.call_timeout_s. Idempotent.',"
-	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},'call_sid':{'type':'string'}},'required':['job_id','attempt']}}" },
+	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},'call_sid':{'type':'string'},'placing':{'type':'boolean','description':'not dialed yet: the carrier request is about to be sent (answers placing_at, epoch seconds)'}},'required':['job_id','attempt']}}" },
 	{ "job_result", 1, "", "",
 	  "{'description':'How an attempt ended; once per attempt (a repeat returns duplicate:true), except that answered may later become the conversation outcome. busy and no_answer retry after the backoff until outbound.max_attempts; a confirmed reminder confirms its appointment.',"
 	  "'parameters':{'type':'object','properties':{'job_id':{'type':'integer'},'attempt':{'type':'integer'},"
-	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','wrong_person','talked','answered','busy','no_answer','failed','sent']},"
+	  "'outcome':{'type':'string','enum':['confirmed','rescheduled','cancelled','voicemail','wrong_person','talked','answered','busy','no_answer','failed','sent','delivered','undelivered']},"
 	  "'call_sid':{'type':'string'},'detail':{'type':'string'}},'required':['job_id','attempt','outcome']}}" },
 	{ "job_cancel", 1, "", "",
 	  "{'description':'Cancel a job that is not being placed (pending or claimed).',"

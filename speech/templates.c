@@ -200,6 +200,10 @@ static const struct tpl defaults[T_COUNT] = {
 	    "call you?" },
 	[T_CALLBACK_DONE] = { "callback_done", "Okay, I've asked the team to "
 	    "call you back {when} at {number}." },
+	[T_XFER_DECLINED] = { "xfer_declined", "I'm sorry, the team can't "
+	    "take your call right now." },
+	[T_XFER_NO_ANSWER] = { "xfer_no_answer", "I'm sorry, nobody on the "
+	    "team could answer just now." },
 	[T_TEAM_MESSAGE_OFFER] = { "team_message_offer", "Would you like me to "
 	    "take a message so the team can help you with that?" },
 	[T_HOURS_DAY] = { "hours_day", "We are open {day} from {open} to "

@@ -322,5 +322,18 @@ if [ -z "$ap" ]; then
 else
 	pass=$((pass + ap)); fail=$((fail + af))
 fi
+# inbound calls that fall through the agent (warm transfer, a transfer
+# nobody takes, the voicemail box) on a stack of their own
+deploy/frontdeskctl stop >/dev/null 2>&1
+FALL_PROFILE=${E2E_PROFILE:-e2e}-fall tests/e2e/fallthrough.sh >"$FRONTDESK_VAR/fallthrough.log" 2>&1
+grep -E '^fallthrough (ok|FAIL)' "$FRONTDESK_VAR/fallthrough.log" | sed 's/^fallthrough /e2e fallthrough /'
+fp=$(sed -n 's/^fallthrough: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/fallthrough.log")
+ff=$(sed -n 's/^fallthrough: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/fallthrough.log")
+if [ -z "$fp" ]; then
+	bad "fallthrough e2e did not finish (see $FRONTDESK_VAR/fallthrough.log)"; tail -20 "$FRONTDESK_VAR/fallthrough.log"
+else
+	pass=$((pass + fp)); fail=$((fail + ff))
+	[ "${ff:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/fallthrough.log"
+fi
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

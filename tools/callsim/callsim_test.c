@@ -449,6 +449,43 @@ test_twiml(void **state)
 	twiml_free(&t);
 	assert_int_equal(twiml_parse("<html>nope</html>", &t, err,
 	    sizeof(err)), -1);
+	/* the warm transfer: <Dial timeout action><Number url> */
+	assert_int_equal(twiml_parse("<Response><Dial timeout=\"20\" action="
+	    "\"https://h/twilio/dial-action\" method=\"POST\"><Number url=\""
+	    "https://h/twilio/whisper?parent=CA1&amp;x=2\">+15555550111"
+	    "</Number></Dial></Response>", &t, err, sizeof(err)), 0);
+	assert_string_equal(t.dial, "+15555550111");
+	assert_int_equal(t.dial_timeout_s, 20);
+	assert_string_equal(t.dial_action, "https://h/twilio/dial-action");
+	assert_string_equal(t.number_url, "https://h/twilio/whisper?parent="
+	    "CA1&x=2");
+	assert_null(t.gather_action);
+	twiml_free(&t);
+	/* the whisper: <Gather action> around the summary, then a hang-up */
+	assert_int_equal(twiml_parse("<Response><Gather numDigits=\"1\" "
+	    "action=\"https://h/twilio/whisper-key?parent=CA1\"><Say>Call "
+	    "from Dana &amp; co.</Say></Gather><Say>No answer.</Say><Hangup/>"
+	    "</Response>", &t, err, sizeof(err)), 0);
+	assert_string_equal(t.gather_action, "https://h/twilio/whisper-key?"
+	    "parent=CA1");
+	assert_string_equal(t.say, "Call from Dana & co. No answer.");
+	assert_true(t.hangup);
+	assert_null(t.dial);
+	assert_int_equal(t.dial_timeout_s, 0);
+	twiml_free(&t);
+	/* the voicemail box */
+	assert_int_equal(twiml_parse("<Response><Say>Leave a message.</Say>"
+	    "<Record maxLength=\"120\" action=\"https://h/twilio/record-done"
+	    "\" recordingStatusCallback=\"https://h/twilio/recording?from="
+	    "%2B1555&amp;to=%2B1666\"/><Hangup/></Response>", &t, err,
+	    sizeof(err)), 0);
+	assert_true(t.record);
+	assert_int_equal(t.record_max_s, 120);
+	assert_string_equal(t.record_action, "https://h/twilio/record-done");
+	assert_string_equal(t.record_cb, "https://h/twilio/recording?from="
+	    "%2B1555&to=%2B1666");
+	assert_null(t.stream_url);
+	twiml_free(&t);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "persona.h"
 #include "cs_session.h"
+#include "cs_fall.h"
 #include "cs_twiml.h"
 #include "voice.h"
 
@@ -27,12 +28,11 @@ static int synth_turns(const struct scenario *sc, struct session_plan *p,
 static int dial(const struct scenario *sc, const struct call_opts *o,
     const struct call_setup *setup, struct call_result *r,
     struct twiml *tw);
-static int plan_stream(const struct call_opts *o, const struct twiml *tw,
-    struct session_plan *p, struct call_result *r);
 static void hear(const struct scenario *sc, struct session_plan *p,
     struct call_result *r);
 static void fetch_record(const struct scenario *sc,
     const struct call_opts *o, struct call_result *r);
+
 
 void
 call_run(const struct scenario *sc, const struct call_opts *o,
@@ -66,10 +66,20 @@ call_run(const struct scenario *sc, const struct call_opts *o,
 	}
 	for (i = 0; i < sc->nturns; i++)
 		r->turns[i].latency_ms = r->turns[i].bargein_ms = -1;
-	if (synth_turns(sc, &p, r) != 0 || dial(sc, o, setup, r, &tw) != 0 ||
-	    plan_stream(o, &tw, &p, r) != 0)
+	if (synth_turns(sc, &p, r) != 0 || dial(sc, o, setup, r, &tw) != 0)
+		goto out;
+	if (tw.record) {
+		/* the voicemail box: no stream, the caller leaves a message */
+		fall_record(sc, o, &p, r, &tw);
+		fetch_record(sc, o, r);
+		verdict_check(sc, r);
+		goto out;
+	}
+	if (call_plan_stream(o, &tw, &p, r) != 0)
 		goto out;
 	session_run(&p, r);
+	if (r->transferred && r->dial_twiml)
+		fall_dial(sc, o, &p, r);
 	if (o->hear)
 		hear(sc, &p, r);
 	fetch_record(sc, o, r);
@@ -103,6 +113,8 @@ call_result_free(struct call_result *r)
 	}
 	free(r->turns);
 	free(r->greeting);
+	free(r->dial_twiml);
+	free(r->whisper);
 	free(r->segs);
 	free(r->jitter_us);
 	free(r->track);
@@ -304,6 +316,20 @@ int
 call_webhook(const struct call_opts *o, const char *pub,
     const struct fd_form *f, struct twiml *tw, char *err, size_t errlen)
 {
+	if (call_post_twiml(o, pub, f, tw, err, errlen) != 0)
+		return -1;
+	if (tw->stream_url == NULL && !tw->record) {
+		snprintf(err, errlen, "voice webhook answer has no <Connect>"
+		    "<Stream url>%s", tw->hangup ? " (it hangs up)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+call_post_twiml(const struct call_opts *o, const char *pub,
+    const struct fd_form *f, struct twiml *tw, char *err, size_t errlen)
+{
 	struct http_reply hr;
 	char post[1024], sig[64], perr[128];
 	int rv = -1;
@@ -321,12 +347,8 @@ call_webhook(const struct call_opts *o, const char *pub,
 		snprintf(err, errlen, "voice webhook POST %s: HTTP %ld: %.120s",
 		    post, hr.status, hr.body ? hr.body : "");
 	else if (twiml_parse(hr.body, tw, perr, sizeof(perr)) != 0)
-		snprintf(err, errlen, "voice webhook answer: %s: %.120s", perr,
-		    hr.body ? hr.body : "");
-	else if (tw->stream_url == NULL)
-		snprintf(err, errlen, "voice webhook answer has no <Connect>"
-		    "<Stream url>%s: %.120s", tw->hangup ? " (it hangs up)" :
-		    "", hr.body);
+		snprintf(err, errlen, "webhook %s answer: %s: %.120s", pub,
+		    perr, hr.body ? hr.body : "");
 	else
 		rv = 0;
 	if (o->verbose)
@@ -338,8 +360,8 @@ call_webhook(const struct call_opts *o, const char *pub,
 
 /* The <Stream url> is the public wss:// address; locally it is the same
  * path on the gateway's own host and port, in plain ws://. */
-static int
-plan_stream(const struct call_opts *o, const struct twiml *tw,
+int
+call_plan_stream(const struct call_opts *o, const struct twiml *tw,
     struct session_plan *p, struct call_result *r)
 {
 	if (strncmp(tw->stream_url, "wss://", 6) != 0)
@@ -385,7 +407,8 @@ fetch_record(const struct scenario *sc, const struct call_opts *o,
 	char url[1024];
 	struct http_reply hr;
 	json_t *j, *out;
-	uint64_t until = fd_mono_us() + 3000000;
+	/* a voicemail is fetched and transcribed first */
+	uint64_t until = fd_mono_us() + (r->recorded ? 60000000 : 3000000);
 	int want = sc->expect.outcome || sc->expect.appts_set;
 
 	snprintf(url, sizeof(url), "%s/api/v1/calls/%s", o->gateway,

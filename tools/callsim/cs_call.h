@@ -84,6 +84,14 @@ struct call_result {
 					   frame per tick (record_track) */
 	size_t track_n, track_cap;
 	json_t *record;                 /* GET /api/v1/calls/{sid} or NULL */
+	/* a transfer: the <Dial> TwiML the call was updated with, what the
+	 * staff member heard, how it ended (bridged, declined, no-answer,
+	 * busy, failed) and whether the call came back on a new stream */
+	char *dial_twiml;
+	char *whisper;
+	char transfer_result[16];
+	int resumed;
+	int recorded;                   /* answered with <Record> */
 	char **failures;
 	size_t nfail;
 };
@@ -109,6 +117,11 @@ int call_form_voice(struct fd_form *f, const char *call_sid,
 struct twiml;
 int call_webhook(const struct call_opts *o, const char *pub,
     const struct fd_form *f, struct twiml *tw, char *err, size_t errlen);
+/* POST a signed webhook form to the gateway as the public URL pub and
+ * read the TwiML answer, whatever it does (twiml_free it); 0, or -1 with
+ * err. */
+int call_post_twiml(const struct call_opts *o, const char *pub,
+    const struct fd_form *f, struct twiml *tw, char *err, size_t errlen);
 /* "/path?query" of an absolute URL ("/" if none). */
 const char *call_url_path(const char *url);
 /* Seed of scenario turn i's line impairments. */
@@ -117,8 +130,10 @@ unsigned call_seed(const struct scenario *sc, size_t i);
 void call_sid_make(const char *prefix, char out[40]);
 
 /* Carrier side (cs_carrier.c): end a live call's stream because it was
- * transferred to number.  0 if the call was found. */
-int call_transfer(const char *call_sid, const char *number);
+ * transferred to number by the TwiML document twiml (kept for the <Dial>
+ * that follows).  0 if the call was found. */
+int call_transfer(const char *call_sid, const char *number,
+    const char *twiml);
 /* End a live call's stream (Status=completed).  0 if found. */
 int call_complete(const char *call_sid);
 

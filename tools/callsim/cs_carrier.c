@@ -59,6 +59,10 @@ struct outbound {
 	const struct scenario *sc;      /* human: the callee's turns */
 	int greeting_ms;                /* machine: until the beep */
 	int ring_ms;                    /* ringing before the answer */
+	int reply_delay_ms;             /* the 201 held back this long (the
+					   number's first call) */
+	int callbacks_lost;             /* its status callbacks never reach
+					   the gateway (it was down) */
 	int timeout_s;                  /* the request's Timeout */
 };
 
@@ -69,7 +73,17 @@ struct text_msg {
 static const char *const answer_names[] = { "human", "machine", "busy",
 	"no-answer", "fail", "fax" };
 
+/* A recording the voicemail box made (cs_fall.c), served by sid. */
+struct recording {
+	struct recording *next;
+	char sid[40];
+	unsigned char *wav;
+	size_t len;
+};
+
 static int lfd = -1;
+static int rest_port;
+static struct recording *recordings;
 static volatile int stopping;
 static pthread_t srv_thread;
 static const struct scenario *answer_sc;
@@ -80,6 +94,7 @@ static unsigned running, answered, answered_failed;
 static json_t *callees;                 /* number -> callee, "*" default */
 static json_t *per_number;              /* number -> calls requested */
 static json_t *per_key;                 /* key -> requests */
+static json_t *created;                 /* every call created, newest last */
 static struct scenario *callee_sc[64];  /* loaded callee scenarios */
 static size_t ncallee_sc;
 static struct scenario *machine_sc;     /* listens to the message */
@@ -95,6 +110,7 @@ static void update_call(int fd, const char *acct, const char *sid,
 static void status_callback(const struct outbound *ob, const char *status,
     int seq, long duration_s, const char *answered_by);
 static void send_text(int fd, const char *acct, struct fd_form *f);
+static void list_calls(int fd, const char *acct, const char *query);
 static void *text_callbacks(void *arg);
 static void log_event(json_t *ev);
 static void callee_for(const char *to, struct outbound *ob);
@@ -116,6 +132,7 @@ carrier_start(int port, const struct scenario *answer,
 
 	answer_sc = answer;
 	copts = o;
+	rest_port = port;
 	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
@@ -159,6 +176,13 @@ carrier_stop(void)
 		fclose(carrier_log_f);
 	carrier_log_f = NULL;
 	pthread_mutex_unlock(&out_lock);
+	while (recordings) {
+		struct recording *rec = recordings;
+
+		recordings = rec->next;
+		free(rec->wav);
+		free(rec);
+	}
 	while (ncallee_sc > 0)
 		scenario_free(callee_sc[--ncallee_sc]);
 	scenario_free(machine_sc);
@@ -166,7 +190,8 @@ carrier_stop(void)
 	json_decref(callees);
 	json_decref(per_number);
 	json_decref(per_key);
-	callees = per_number = per_key = NULL;
+	json_decref(created);
+	callees = per_number = per_key = created = NULL;
 }
 
 void
@@ -195,6 +220,7 @@ carrier_callees(const char *path, const char *log_path, char *err,
 		return -1;
 	per_number = json_object();
 	per_key = json_object();
+	created = json_array();
 	if (log_path && (carrier_log_f = fopen(log_path, "a")) == NULL) {
 		snprintf(err, errlen, "%s: %s", log_path, strerror(errno));
 		return -1;
@@ -299,6 +325,11 @@ callee_for(const char *to, struct outbound *ob)
 	if (json_is_integer(json_object_get(c, "ring_ms")))
 		ob->ring_ms = (int)json_integer_value(json_object_get(c,
 		    "ring_ms"));
+	if (n == 1 && json_is_integer(json_object_get(c, "reply_delay_ms")))
+		ob->reply_delay_ms = (int)json_integer_value(json_object_get(c,
+		    "reply_delay_ms"));
+	ob->callbacks_lost = n == 1 && json_is_true(json_object_get(c,
+	    "callbacks_lost"));
 	/* busy for the first answer_after calls, then the answer */
 	after = json_integer_value(json_object_get(c, "answer_after"));
 	if (n <= after)
@@ -345,6 +376,99 @@ handle(int fd)
 	free(rq.body);
 }
 
+/* A query argument's decoded value ("" if absent). */
+static void
+query_get(const char *q, const char *name, char *out, size_t len)
+{
+	struct fd_form f = { NULL, 0 };
+	const char *v;
+
+	out[0] = '\0';
+	if (q[0] == '?' && fd_form_parse(q + 1, strlen(q + 1), &f) == 0 &&
+	    (v = fd_form_get(&f, name)) != NULL)
+		snprintf(out, len, "%s", v);
+	fd_form_free(&f);
+}
+
+/* GET .../Calls.json?To=&From=: the calls created, newest first, as
+ * Twilio lists them ({"calls": [...]}); a gateway that died between its
+ * request and our 201 asks this. */
+static void
+list_calls(int fd, const char *acct, const char *query)
+{
+	char to[64], from[64];
+	json_t *out = json_array(), *c;
+	size_t i;
+
+	query_get(query, "To", to, sizeof(to));
+	query_get(query, "From", from, sizeof(from));
+	pthread_mutex_lock(&out_lock);
+	for (i = json_array_size(created); i-- > 0;) {
+		c = json_array_get(created, i);
+		if ((to[0] == '\0' || strcmp(to, json_string_value(
+		    json_object_get(c, "to"))) == 0) && (from[0] == '\0' ||
+		    strcmp(from, json_string_value(json_object_get(c,
+		    "from"))) == 0))
+			json_array_append(out, c);
+	}
+	pthread_mutex_unlock(&out_lock);
+	log_event(json_pack("{s:s, s:s, s:s, s:I}", "event", "call_list",
+	    "to", to, "from", from, "found", (json_int_t)json_array_size(out)));
+	reply(fd, 200, json_pack("{s:o, s:i, s:i, s:s}", "calls", out, "page",
+	    0, "page_size", 50, "uri", acct));
+}
+
+int
+carrier_recording_put(const char *acct, unsigned char *wav, size_t len,
+    char sid[40], char *url, size_t urllen)
+{
+	struct recording *rec;
+
+	if (lfd < 0 || (rec = calloc(1, sizeof(*rec))) == NULL)
+		return -1;
+	call_sid_make("RE", rec->sid);
+	rec->wav = wav;
+	rec->len = len;
+	snprintf(sid, 40, "%s", rec->sid);
+	snprintf(url, urllen, "http://127.0.0.1:%d/2010-04-01/Accounts/%s/"
+	    "Recordings/%s", rest_port, acct, rec->sid);
+	pthread_mutex_lock(&out_lock);
+	rec->next = recordings;
+	recordings = rec;
+	pthread_mutex_unlock(&out_lock);
+	log_event(json_pack("{s:s, s:s, s:I}", "event", "recording", "sid",
+	    rec->sid, "bytes", (json_int_t)len));
+	return 0;
+}
+
+/* GET .../Recordings/{sid}[.wav]: the WAV file (with the account's
+ * credentials, as Twilio may require them). */
+static void
+get_recording(int fd, const char *sid)
+{
+	struct recording *rec;
+	char hdr[200];
+	int n;
+
+	pthread_mutex_lock(&out_lock);
+	for (rec = recordings; rec; rec = rec->next)
+		if (strcmp(rec->sid, sid) == 0)
+			break;
+	pthread_mutex_unlock(&out_lock);
+	if (rec == NULL) {
+		reply_err(fd, 404, 20404, "The requested resource was not "
+		    "found");
+		return;
+	}
+	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "audio/x-wav\r\nContent-Length: %zu\r\nConnection: close\r\n"
+	    "\r\n", rec->len);
+	if (write(fd, hdr, (size_t)n) < 0 || write(fd, rec->wav, rec->len) < 0)
+		log_warn(NULL, "carrier: recording reply");
+	log_event(json_pack("{s:s, s:s}", "event", "recording_fetch", "sid",
+	    sid));
+}
+
 static void
 route(int fd, struct req *rq)
 {
@@ -354,6 +478,19 @@ route(int fd, struct req *rq)
 
 	if (!authorised(rq)) {
 		reply_err(fd, 401, 20003, "Authenticate");
+		return;
+	}
+	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
+	    "/2010-04-01/Accounts/%63[^/]/Calls.json%n", acct, &n) == 1 &&
+	    n > 0 && (rq->path[n] == '\0' || rq->path[n] == '?')) {
+		list_calls(fd, acct, rq->path + n);
+		return;
+	}
+	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
+	    "/2010-04-01/Accounts/%63[^/]/Recordings/%39[^.]%n", acct, sid,
+	    &n) == 2 && n > 0 && (rq->path[n] == '\0' ||
+	    strcmp(rq->path + n, ".wav") == 0)) {
+		get_recording(fd, sid);
 		return;
 	}
 	if (strcmp(rq->method, "POST") != 0) {
@@ -398,7 +535,7 @@ update_call(int fd, const char *acct, const char *sid, struct fd_form *f)
 		}
 		if (tw.dial) {
 			log_info(sid, "carrier: transfer to %s", tw.dial);
-			found = call_transfer(sid, tw.dial);
+			found = call_transfer(sid, tw.dial, twiml);
 		} else
 			found = call_complete(sid);
 		twiml_free(&tw);
@@ -446,7 +583,7 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	const char *amd = fd_form_get(f, "MachineDetection");
 	const char *tmo = fd_form_get(f, "Timeout");
 	struct outbound *ob;
-	json_t *ev, *events;
+	json_t *ev, *events, *res;
 	json_int_t nkey = 0;
 	pthread_t th;
 	pthread_attr_t at;
@@ -490,8 +627,10 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	if (nkey > 1)
 		log_warnx(ob->sid, "carrier: request %lld for key %s",
 		    (long long)nkey, ob->key);
-	reply(fd, 201, call_resource(ob->sid, acct, from, to, "queued",
-	    "outbound-api"));
+	res = call_resource(ob->sid, acct, from, to, "queued", "outbound-api");
+	pthread_mutex_lock(&out_lock);
+	json_array_append(created, res);
+	pthread_mutex_unlock(&out_lock);
 	events = json_array();
 	for (i = 0; i < f->n; i++)
 		if (strcmp(f->kv[i].key, "StatusCallbackEvent") == 0)
@@ -507,6 +646,10 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	log_event(ev);
 	log_info(ob->sid, "carrier: outbound call %s -> %s (%s%s%s)", from, to,
 	    answer_names[ob->answer], ob->key[0] ? ", " : "", ob->key);
+	/* the call exists from here; the answer may be slow to leave */
+	if (ob->reply_delay_ms > 0)
+		fd_sleep_us((uint64_t)ob->reply_delay_ms * 1000u);
+	reply(fd, 201, res);
 	pthread_mutex_lock(&out_lock);
 	running++;
 	pthread_mutex_unlock(&out_lock);
@@ -684,7 +827,7 @@ status_callback(const struct outbound *ob, const char *status, int seq,
 	struct tm tm;
 	size_t n = 0;
 
-	if (ob->status_cb[0] == '\0')
+	if (ob->status_cb[0] == '\0' || ob->callbacks_lost)
 		return;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%a, %d %b %Y %H:%M:%S +0000", &tm);

@@ -27,6 +27,11 @@ int carrier_start(int port, const struct scenario *answer,
     const struct call_opts *o, char *err, size_t errlen);
 /* Stop serving and wait for outbound calls still running. */
 void carrier_stop(void);
+/* Keep a recording (a WAV file, taken) for GET .../Recordings/{sid}[.wav]
+ * on the REST port; fills its new sid (RE...) and RecordingUrl (no
+ * extension, as Twilio gives it).  0, or -1 if the port is not serving. */
+int carrier_recording_put(const char *acct, unsigned char *wav, size_t len,
+    char sid[40], char *url, size_t urllen);
 /* Outbound calls answered so far and how many of them failed. */
 void carrier_counts(unsigned *answered, unsigned *failed);
 /* Calls requested, idempotency keys requested more than once, texts. */

@@ -80,6 +80,7 @@ struct sess {
 	/* carrier requests, under reg_lock */
 	enum carrier_req req;
 	char req_number[64];
+	char *req_twiml;
 	struct sess *next;
 };
 
@@ -145,6 +146,9 @@ session_run(const struct session_plan *p, struct call_result *r)
 	s->latency_turn = -1;
 	s->barge_turn = -1;
 	s->awaiting = 1;                /* the agent greets first */
+	/* a call back from a transfer goes on with the turns left */
+	s->turn = p->start_turn;
+	s->cur_reply = p->start_turn;
 	s->t_begin = fd_mono_us();
 	playout_init(&s->po);
 	memset(&info, 0, sizeof(info));
@@ -200,6 +204,7 @@ session_run(const struct session_plan *p, struct call_result *r)
 	}
 	playout_free(&s->po);
 	free(s->rx);
+	free(s->req_twiml);
 	free(s);
 }
 
@@ -336,6 +341,11 @@ on_tick(lws_sorted_usec_list_t *sul)
 			s->r->transferred = 1;
 			snprintf(s->r->transfer_to, sizeof(s->r->transfer_to),
 			    "%s", s->req_number);
+			pthread_mutex_lock(&reg_lock);
+			free(s->r->dial_twiml);
+			s->r->dial_twiml = s->req_twiml;
+			s->req_twiml = NULL;
+			pthread_mutex_unlock(&reg_lock);
 		}
 		if (req != REQ_NONE)    /* Twilio ends the stream: stop, close */
 			hang_up(s, "agent");
@@ -934,7 +944,7 @@ reg_del(struct sess *s)
 
 static int
 carrier_request(const char *call_sid, enum carrier_req req,
-    const char *number)
+    const char *number, const char *twiml)
 {
 	struct sess *s;
 	int found = -1;
@@ -945,6 +955,8 @@ carrier_request(const char *call_sid, enum carrier_req req,
 			s->req = req;
 			snprintf(s->req_number, sizeof(s->req_number), "%s",
 			    number ? number : "");
+			free(s->req_twiml);
+			s->req_twiml = twiml ? strdup(twiml) : NULL;
 			found = 0;
 			break;
 		}
@@ -953,15 +965,15 @@ carrier_request(const char *call_sid, enum carrier_req req,
 }
 
 int
-call_transfer(const char *call_sid, const char *number)
+call_transfer(const char *call_sid, const char *number, const char *twiml)
 {
-	return carrier_request(call_sid, REQ_TRANSFER, number);
+	return carrier_request(call_sid, REQ_TRANSFER, number, twiml);
 }
 
 int
 call_complete(const char *call_sid)
 {
-	return carrier_request(call_sid, REQ_COMPLETE, NULL);
+	return carrier_request(call_sid, REQ_COMPLETE, NULL, NULL);
 }
 
 static void *

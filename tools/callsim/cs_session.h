@@ -35,6 +35,8 @@ struct session_plan {
 	struct reply_audio *replies;    /* [0] greeting, [i+1] after turn i */
 	struct said_line *lines;        /* a persona's lines, spoken */
 	size_t nlines;
+	size_t start_turn;              /* the first turn to play (a call back
+					   from a transfer: the turns left) */
 };
 
 /* One of a persona's lines, synthesised before the call is dialled. */

@@ -1,7 +1,8 @@
 /*
  * cs_twiml.c - a small, tolerant reader for the TwiML subset callsim acts on.
  * It scans tags rather than building a tree: the documents are a few
- * hundred bytes and only <Stream>, <Parameter>, <Dial> and <Hangup> matter.
+ * hundred bytes and only <Stream>, <Parameter>, <Dial>, <Number>, <Gather>,
+ * <Say>, <Record> and <Hangup> matter.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 static char *attr(const char *tag, size_t taglen, const char *name);
 static const char *find_tag(const char *s, const char *name, size_t *len);
+static void say_texts(const char *body, struct twiml *t);
 
 int
 twiml_parse(const char *body, struct twiml *t, char *err, size_t errlen)
@@ -56,8 +58,55 @@ twiml_parse(const char *body, struct twiml *t, char *err, size_t errlen)
 		if ((t->dial = strndup(n0, (size_t)(q - n0))) != NULL)
 			xml_unescape(t->dial);
 	}
+	if ((p = find_tag(body, "Dial", &len)) != NULL) {
+		char *v = attr(p, len, "timeout");
+
+		t->dial_action = attr(p, len, "action");
+		t->dial_timeout_s = v ? atoi(v) : 30;
+		free(v);
+	}
+	if ((p = find_tag(body, "Number", &len)) != NULL)
+		t->number_url = attr(p, len, "url");
+	if ((p = find_tag(body, "Gather", &len)) != NULL)
+		t->gather_action = attr(p, len, "action");
+	if ((p = find_tag(body, "Record", &len)) != NULL) {
+		char *v = attr(p, len, "maxLength");
+
+		t->record = 1;
+		t->record_action = attr(p, len, "action");
+		t->record_cb = attr(p, len, "recordingStatusCallback");
+		t->record_max_s = v ? atoi(v) : 3600;
+		free(v);
+	}
+	say_texts(body, t);
 	t->hangup = find_tag(body, "Hangup", &len) != NULL;
 	return 0;
+}
+
+/* Every <Say>text</Say>, unescaped and joined. */
+static void
+say_texts(const char *body, struct twiml *t)
+{
+	const char *p, *end;
+	size_t len, have = 0, n;
+	char *s;
+
+	for (p = body; (p = find_tag(p, "Say", &len)) != NULL; p = end) {
+		p += len;
+		if ((end = strstr(p, "</Say>")) == NULL)
+			break;
+		n = (size_t)(end - p);
+		if ((s = realloc(t->say, have + n + 2)) == NULL)
+			break;
+		t->say = s;
+		if (have)
+			s[have++] = ' ';
+		memcpy(s + have, p, n);
+		have += n;
+		s[have] = '\0';
+	}
+	if (t->say)
+		xml_unescape(t->say);
 }
 
 void
@@ -65,6 +114,12 @@ twiml_free(struct twiml *t)
 {
 	free(t->stream_url);
 	free(t->dial);
+	free(t->dial_action);
+	free(t->number_url);
+	free(t->gather_action);
+	free(t->say);
+	free(t->record_action);
+	free(t->record_cb);
 	fd_form_free(&t->params);
 	memset(t, 0, sizeof(*t));
 }

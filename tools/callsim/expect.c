@@ -37,6 +37,20 @@ verdict_check(const struct scenario *sc, struct call_result *r)
 		call_fail(r, "transferred: expected %s, got %s",
 		    x->transferred ? "true" : "false",
 		    r->transferred ? "true" : "false");
+	if (x->transfer_result && strcmp(x->transfer_result,
+	    r->transfer_result) != 0)
+		call_fail(r, "transfer_result: expected %s, got %s",
+		    x->transfer_result, r->transfer_result[0] ?
+		    r->transfer_result : "none");
+	for (i = 0; i < x->nwhisper_has; i++)
+		if (r->whisper == NULL || strcasestr(r->whisper,
+		    x->whisper_has[i]) == NULL)
+			call_fail(r, "whisper_contains \"%s\": the staff member "
+			    "heard \"%s\"", x->whisper_has[i], r->whisper ?
+			    r->whisper : "nothing");
+	if (x->recorded >= 0 && x->recorded != r->recorded)
+		call_fail(r, "recorded: expected %s, got %s", x->recorded ?
+		    "true" : "false", r->recorded ? "true" : "false");
 	if (x->max_latency_ms > 0)
 		for (i = 0; i < r->nturns; i++)
 			if (r->turns[i].latency_ms > x->max_latency_ms)
@@ -180,6 +194,15 @@ result_json(const struct scenario *sc, const struct call_result *r)
 	if (r->transfer_to[0])
 		json_object_set_new(j, "transfer_to",
 		    json_string(r->transfer_to));
+	if (r->transfer_result[0])
+		json_object_set_new(j, "transfer_result",
+		    json_string(r->transfer_result));
+	if (r->whisper)
+		json_object_set_new(j, "whisper", json_string(r->whisper));
+	if (r->resumed)
+		json_object_set_new(j, "resumed", json_true());
+	if (r->recorded)
+		json_object_set_new(j, "recorded", json_true());
 	json_object_set_new(j, "greeting", json_string(r->greeting ?
 	    r->greeting : ""));
 	turns = json_array();

@@ -11,7 +11,7 @@ CALLSIM_LINES = tools/callsim/agent_lines.c $(SPEECH_LINES) $(SPEECH_TEXT)
 CALLSIM_VOICE = tools/callsim/ear.c $(SPEECH_TTS) $(SPEECH_STT)
 
 BINS += callsim
-callsim_SRCS = tools/callsim/callsim.c tools/callsim/cs_call.c \
+callsim_SRCS = tools/callsim/callsim.c tools/callsim/cs_call.c tools/callsim/cs_fall.c \
                tools/callsim/cs_session.c tools/callsim/expect.c \
                tools/callsim/cs_http.c tools/callsim/cs_carrier.c \
                tools/callsim/voice.c tools/callsim/record.c \

@@ -30,15 +30,18 @@ static int seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static const char *const top_keys[] = { "name", "description", "caller",
-	"to", "now", "turns", "expect", "persona", "line", NULL };
+	"to", "now", "turns", "expect", "persona", "line", "staff", NULL };
 static const char *const line_keys[] = { "snr_db", "loss_every", "gain_db",
 	"speed", NULL };
+static const char *const staff_answers[] = { "accept", "decline", "no-key",
+	"no-answer", "busy", "fail", NULL };
 static const char *const caller_keys[] = { "from", "voice", NULL };
 static const char *const turn_keys[] = { "say", "dtmf", "wait_ms", "hangup",
 	"barge_in", "comment", NULL };
 static const char *const expect_keys[] = { "outcome", "hangup_by",
 	"heard_contains", "appointments", "transferred", "max_turn_latency_ms",
-	"record_contains", "record_excludes", NULL };
+	"record_contains", "record_excludes", "transfer_result",
+	"whisper_contains", "recorded", NULL };
 static const char *const appt_keys[] = { "service", "date", "time", NULL };
 static const char *const voices[] = { "kal", "slt", "awb", "rms", NULL };
 
@@ -62,6 +65,7 @@ scenario_parse(const char *text, char *err, size_t errlen)
 	}
 	s->expect.transferred = -1;
 	s->expect.max_latency_ms = -1;
+	s->expect.recorded = -1;
 	if (!json_is_object(root)) {
 		seterr(err, errlen, "top level must be an object");
 		goto out;
@@ -69,8 +73,19 @@ scenario_parse(const char *text, char *err, size_t errlen)
 	if (only_keys(root, top_keys, "scenario", err, errlen) ||
 	    get_str(root, "name", 1, &s->name, "scenario", err, errlen) ||
 	    get_str(root, "to", 0, &s->to, "scenario", err, errlen) ||
-	    get_str(root, "now", 0, &s->now, "scenario", err, errlen))
+	    get_str(root, "now", 0, &s->now, "scenario", err, errlen) ||
+	    get_str(root, "staff", 0, &s->staff, "scenario", err, errlen))
 		goto out;
+	if (s->staff) {
+		for (i = 0; staff_answers[i] && strcmp(staff_answers[i],
+		    s->staff); i++)
+			;
+		if (staff_answers[i] == NULL) {
+			seterr(err, errlen, "staff: \"%s\" is not one of accept, "
+			    "decline, no-key, no-answer, busy, fail", s->staff);
+			goto out;
+		}
+	}
 	if (s->now) {
 		time_t tt;
 		if (fd_time_parse(s->now, &tt) != 0 || strlen(s->now) < 16) {
@@ -207,6 +222,11 @@ scenario_free(struct scenario *s)
 	free(s->now);
 	persona_free(s->persona);
 	free(s->klass);
+	free(s->staff);
+	free(s->expect.transfer_result);
+	for (i = 0; i < s->expect.nwhisper_has; i++)
+		free(s->expect.whisper_has[i]);
+	free(s->expect.whisper_has);
 	for (i = 0; i < s->nturns; i++) {
 		free(s->turns[i].text);
 		free(s->turns[i].audio);
@@ -384,8 +404,17 @@ parse_expect(json_t *e, struct expect *x, char *err, size_t errlen)
 	}
 	if (get_strs(e, "record_contains", &x->rec_has, &x->nrec_has, err,
 	    errlen) != 0 || get_strs(e, "record_excludes", &x->rec_not,
-	    &x->nrec_not, err, errlen) != 0)
+	    &x->nrec_not, err, errlen) != 0 || get_strs(e, "whisper_contains",
+	    &x->whisper_has, &x->nwhisper_has, err, errlen) != 0 ||
+	    get_str(e, "transfer_result", 0, &x->transfer_result, "expect",
+	    err, errlen))
 		return -1;
+	if ((v = json_object_get(e, "recorded")) != NULL) {
+		if (!json_is_boolean(v))
+			return seterr(err, errlen, "expect.recorded: want true "
+			    "or false");
+		x->recorded = json_is_true(v);
+	}
 	if ((v = json_object_get(e, "heard_contains")) != NULL) {
 		if (!json_is_array(v))
 			return seterr(err, errlen, "expect.heard_contains: want "

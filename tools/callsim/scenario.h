@@ -42,6 +42,10 @@ struct expect {
 	size_t nrec_has;
 	char **rec_not;         /* record_excludes: nowhere in it */
 	size_t nrec_not;
+	char *transfer_result;  /* bridged, declined, no-answer, busy, failed */
+	char **whisper_has;     /* whisper_contains: the staff member heard */
+	size_t nwhisper_has;
+	int recorded;           /* -1 not checked: sent to the voicemail box */
 };
 
 /* Telephone line impairments applied to the caller's audio. */
@@ -64,6 +68,9 @@ struct scenario {
 	char *to;               /* default +15555550100 */
 	char *voice;            /* kal | slt | awb | rms */
 	char *now;              /* "YYYY-MM-DDTHH:MM:SS" or NULL */
+	char *staff;            /* the staff member a transfer rings: accept
+				   (presses 1), decline (presses 2), no-key,
+				   no-answer, busy, fail; NULL = accept */
 	struct turn *turns;
 	size_t nturns;
 	struct expect expect;
