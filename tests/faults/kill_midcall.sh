@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kill -9 of each daemon in the middle of a booking call: the supervisor
-# brings it back (ready again within 1 s, stt-worker excepted: see limit), the call completes (callsim's
+# brings it back (ready again within 1 s), the call completes (callsim's
 # expectations hold: booked, the appointment, the agent's goodbye), exactly
 # one appointment row carries the call, every line the caller said is one
 # caller turn of the call's record (none missing, none twice) and the
@@ -29,10 +29,9 @@ cd "$top"
 KILLS="agent:2:0.8 stt-worker:1:1.5 tts-worker:1:4.5 crm-tools:2:0.9 scheduler:1:1.0"
 ROUNDS=${KILL_ROUNDS:-1}
 SIG=${SIGNAL:-KILL}
-# ready again within 1 s; stt-worker's bound is its model load (one
-# pocketsphinx decoder with the whole dictionary: seconds on a loaded
-# machine), the gateway replays the audio it missed
-limit() { [ "$1" = stt-worker ] && echo "${STT_RESTART_MS:-6000}" || echo 1000; }
+# ready again within 1 s (RESTART_MS); the gateway replays the caller
+# audio stt-worker missed meanwhile
+limit() { echo "${RESTART_MS:-1000}"; }
 want=" $* "
 stack_up || exit 1
 
