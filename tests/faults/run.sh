@@ -7,7 +7,8 @@
 #   tests/faults/run.sh           everything: reconnect, kill -9 and SIGTERM
 #                                 of each daemon mid-call, the Redis and
 #                                 PostgreSQL outages (a message and a
-#                                 booking spooled), the soak (SOAK_CALLS,
+#                                 booking spooled), a vendor (the LLM)
+#                                 failing every turn, the soak (SOAK_CALLS,
 #                                 1000, SOAK_PARALLEL at a time), valgrind
 #                                 memcheck on 3 calls, the fuzz targets
 #                                 (FUZZ_SECONDS, 60)
@@ -39,6 +40,7 @@ else
 	tests/faults/kill_midcall.sh || rc=1
 	tests/faults/sigterm.sh || rc=1
 	tests/faults/outage.sh || rc=1
+	tests/faults/vendors.sh || rc=1
 	tests/faults/soak.sh "${SOAK_CALLS:-1000}" || rc=1
 	tests/faults/valgrind.sh || rc=1
 	tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" || rc=1

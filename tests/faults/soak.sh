@@ -6,10 +6,9 @@
 # record must hold both lines and the outcome), about 8 s of wall time,
 # each from its own number.  callsim does not transcribe the agent
 # (--no-hear): the record is the check, and the soak's CPU goes to the
-# daemons.  Every daemon's RSS is read after the warm-up (the first N/10
-# calls, at least 1) and after the last call, both with the stack idle; a
-# daemon that restarted meanwhile fails the soak (its RSS would say
-# nothing).  Writes $BUILD/faults/soak.json: soak_calls (calls that
+# daemons.  The calls go in tenths; every daemon's RSS is read after each
+# (the stack idle), the first tenth being the warm-up; a daemon that
+# restarted meanwhile fails the soak (its RSS would say nothing).  Writes $BUILD/faults/soak.json: soak_calls (calls that
 # passed), soak_calls_failed, soak_seconds, soak_rss_growth_pct (the
 # largest growth of any daemon) and soak_rss_kb_<daemon> (warm, end).
 # Fails if a call failed, a daemon restarted or RSS grew more than
@@ -54,18 +53,28 @@ batch() {
 }
 
 t0=$(date +%s)
-ok=$(batch 1 "$warm")
-rss >"$out.warm"
-if [ "$N" -gt "$warm" ]; then
-	ok=$((ok + $(batch $((warm + 1)) "$N")))
-fi
-rss >"$out.end"
+# the calls in tenths (the first is the warm-up), RSS read after each
+ok=0 first=1 k=0
+rm -f "$out".rss-*
+while [ "$first" -le "$N" ]; do
+	k=$((k + 1))
+	last=$(( k == 10 ? N : first + warm - 1 ))
+	[ "$last" -gt "$N" ] && last=$N
+	ok=$((ok + $(batch "$first" "$last")))
+	rss >"$out.rss-$(printf %02d "$k")"
+	first=$((last + 1))
+done
+cp "$out.rss-01" "$out.warm"
+cp "$(ls "$out".rss-* | tail -1)" "$out.end"
 bad=$((N - ok))
-python3 - "$out.warm" "$out.end" "$ok" "$bad" "$MAXG" "$FAULTS_OUT/soak.json" "$(( $(date +%s) - t0 ))" <<'PY'
+python3 - "$out.warm" "$out.end" "$ok" "$bad" "$MAXG" "$FAULTS_OUT/soak.json" "$(( $(date +%s) - t0 ))" "$out".rss-* <<'PY'
 import json, sys
 warm, end = ({l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open(f)}
              for f in sys.argv[1:3])
 ok, bad, maxg = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+series = [{l.split()[0]: int(l.split()[2]) for l in open(f)} for f in sys.argv[8:]]
+for n in sorted(warm):
+    print("soak %-11s rss kB after each tenth: %s" % (n, " ".join(str(s.get(n, 0)) for s in series)))
 out, worst, restarted = {"soak_calls": ok, "soak_calls_failed": bad,
                          "soak_seconds": int(sys.argv[7])}, 0.0, []
 for n, (pid, kb) in sorted(warm.items()):
