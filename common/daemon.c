@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "daemon.h"
 #include "log.h"
 #include "redact.h"
@@ -204,6 +206,12 @@ opt_size(const struct fd_cfg_opt *o)
 	default:
 		return sizeof(int);
 	}
+}
+
+void
+fd_daemon_stopped(void)
+{
+	nng_fini();
 }
 
 void

@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	ops->fini(eng);
 	tts_prons_free(&prons);
 	fd_bus_close(&bus);
+	fd_daemon_stopped();
 	return 0;
 }
 
