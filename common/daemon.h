@@ -74,7 +74,8 @@ void fd_daemon_ready(const char *what);
  * and every thread that used one is joined: waits until nng has freed
  * what its sockets held (nng_close hands listeners, dialers and pipes to
  * a reaper thread and returns), so the process exits with nothing of
- * them left and memory checkers see only real leaks. */
+ * them left and memory checkers see only real leaks.  Waits a second at
+ * most. */
 void fd_daemon_stopped(void);
 /* Re-read the config file into the daemon's table and fd_config (after
  * SIGHUP): logs "config reloaded", or "reload refused" (a bad file, an

@@ -98,6 +98,8 @@ static int nthreads;
 static struct fd_bus *bus;
 static const struct tts_engine_ops *ops;
 static void *eng;
+static const struct tts_engine_ops *fb_ops;    /* NULL: no fallback */
+static void *fb_eng;
 static const struct tts_prons *prons;   /* main thread */
 
 static void *worker_main(void *arg);
@@ -194,6 +196,13 @@ tts_calls_stop(void)
 		call_free(c);
 	}
 	ready_head = ready_tail = NULL;
+}
+
+void
+tts_calls_set_fallback(const struct tts_engine_ops *o, void *e)
+{
+	fb_ops = o;
+	fb_eng = e;
 }
 
 void
@@ -424,6 +433,16 @@ run_job(struct call *c, struct job *j)
 		err[0] = '\0';
 		rc = ops->synth(eng, j->voice, j->speak, on_pcm, r, err,
 		    sizeof(err));
+		/* the vendor failed before the caller heard any of the
+		 * segment: the local engine says it, in this turn */
+		if (rc < 0 && fb_ops && r->frames == 0 && !dead(c, j->utt)) {
+			log_warnx(c->id, "u%us%d: %s failed (%s), spoken with "
+			    "%s", j->utt, j->seg, ops->name, err, fb_ops->name);
+			tts_pipe_init(&r->pipe, on_frame, r);
+			err[0] = '\0';
+			rc = fb_ops->synth(fb_eng, NULL, j->speak, on_pcm, r,
+			    err, sizeof(err));
+		}
 		if (rc == 0)
 			tts_pipe_finish(&r->pipe);
 		flush_batch(r);

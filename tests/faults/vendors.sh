@@ -12,14 +12,19 @@
 #    turn once, the outcome set, and the peer saw every kind of failure.
 # Writes $BUILD/faults/vendors.json (vendor_faults, vendor_calls_failed,
 # vendor_records_lost, vendor_duplicates) and prints one line per case.
-#   tests/faults/vendors.sh [llm...]   (default all)
+#  tts: tts-worker speaks with ElevenLabs, which is down (nothing listens
+#    at its base_url): every segment fails before any audio and flite says
+#    it instead, in the same turn; the booking call passes as with flite
+#    (callsim hears and checks it), one appointment row, every caller turn
+#    once.
+#   tests/faults/vendors.sh [llm|tts...]   (default all)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 export PROFILE=${PROFILE:-faults-suite}-vendor
 unset FAULTS_RUNNING            # never the stack run.sh started
 . tests/faults/lib.sh
-cases=${*:-llm}
+cases=${*:-llm tts}
 faults=0 failed=0 lost=0 dups=0 pass=0 fail=0
 peer_pid=""
 finish() {
@@ -100,7 +105,33 @@ PY
 	fi
 }
 
-for c in $cases; do "case_$c"; done
+case_tts() {
+	local out=$FAULTS_OUT/vendor-tts rc sid fellback
+	export ELEVENLABS_API_KEY=faults-test-key
+	# ElevenLabs down: nothing listens where its API should be
+	sed -i '/^tts: {/,/^};/s|^  engine = "flite";|  engine = "elevenlabs";\n  elevenlabs = { base_url = "https://127.0.0.1:9"; retries = 0; connect_ms = 500; };|' \
+	    "$FRONTDESK_CONFIG"
+	grep -q 'engine = "elevenlabs"' "$FRONTDESK_CONFIG" || { bad "tts: cannot configure elevenlabs"; return; }
+	stack_up || { bad "tts: the stack did not start"; return; }
+	trap finish EXIT
+	faults=$((faults + 1))
+	booking_scenario 41 "$out.scenario"
+	call_start "$out.scenario" "$out"
+	wait "$simpid"; rc=$?
+	sid=$(call_sid "$out")
+	fellback=$(grep -c "call=$sid .*elevenlabs failed .*spoken with flite" "$LOGS/tts-worker.log")
+	if check_call "$out" "$out.scenario" "$rc" && [ "$fellback" -ge 3 ]; then
+		ok "tts: $fellback segments spoken by flite instead; $what"
+	else
+		bad "tts: $fellback segments spoken by flite; $what (see $out.log, $LOGS/tts-worker.log)"
+	fi
+}
+
+for c in $cases; do
+	# each case's own config, from the stock one
+	. scripts/stack-env.sh
+	"case_$c"
+done
 cat >"$FAULTS_OUT/vendors.json" <<EOF
 {"vendor_faults": $faults, "vendor_calls_failed": $failed, "vendor_records_lost": $lost,
  "vendor_duplicates": $dups}
