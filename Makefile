@@ -7,7 +7,8 @@
 #   make faults     kill -9 every publisher 20x: subscribers hear it again;
 #                   kill -9 and SIGTERM of each daemon mid-call, Redis and
 #                   PostgreSQL outages, a SOAK_CALLS (1000) call soak, a
-#                   USR1 storm on a supervisor, every fuzz target FUZZ_SECONDS (60); -> build/faults.json
+#                   USR1 storm on a supervisor, valgrind memcheck on a short
+#                   run, every fuzz target FUZZ_SECONDS (60); -> build/faults.json
 #   make fuzz       the libFuzzer targets (clang) into build-fuzz/
 #   make demo       a whole stack answering one simulated booking call
 #   make dashboard  the dashboard in headless Chromium against a stack of

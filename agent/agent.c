@@ -159,6 +159,7 @@ main(int argc, char **argv)
 		brain->fini();
 	config_destroy(&fd_config);
 	log_info(NULL, "stopped");
+	fd_daemon_stopped();
 	return 0;
 }
 

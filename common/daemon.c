@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -304,6 +306,48 @@ opt_size(const struct fd_cfg_opt *o)
 	default:
 		return sizeof(int);
 	}
+}
+
+#define NNG_FINI_WAIT_S 1           /* how long a stop waits for nng */
+
+static pthread_mutex_t fini_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fini_cv = PTHREAD_COND_INITIALIZER;
+static int fini_done;
+
+static void *
+fini_main(void *arg)
+{
+	(void)arg;
+	nng_fini();
+	pthread_mutex_lock(&fini_mu);
+	fini_done = 1;
+	pthread_cond_signal(&fini_cv);
+	pthread_mutex_unlock(&fini_mu);
+	return NULL;
+}
+
+/* nng_fini waits for every pipe to be reaped; a pipe nng cannot close
+ * (a peer that never lets go) would hold the exit for ever, so the stop
+ * waits a bounded time and exits anyway. */
+void
+fd_daemon_stopped(void)
+{
+	struct timespec until;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, fini_main, NULL) != 0)
+		return;
+	pthread_detach(t);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += NNG_FINI_WAIT_S;
+	pthread_mutex_lock(&fini_mu);
+	while (!fini_done && pthread_cond_timedwait(&fini_cv, &fini_mu,
+	    &until) == 0)
+		;
+	if (!fini_done)
+		log_warnx(NULL, "nng still closing after %d s, exiting anyway",
+		    NNG_FINI_WAIT_S);
+	pthread_mutex_unlock(&fini_mu);
 }
 
 void

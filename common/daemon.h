@@ -80,6 +80,13 @@ extern int (*fd_daemon_recheck)(char *err, size_t errlen);
  * notification), create that file so `frontdeskctl start` and tests wait
  * for readiness instead of sleeping.  what: a few words for the log. */
 void fd_daemon_ready(const char *what);
+/* The last call of a clean stop, once every bus and rpc socket is closed
+ * and every thread that used one is joined: waits until nng has freed
+ * what its sockets held (nng_close hands listeners, dialers and pipes to
+ * a reaper thread and returns), so the process exits with nothing of
+ * them left and memory checkers see only real leaks.  Waits a second at
+ * most. */
+void fd_daemon_stopped(void);
 /* Re-read the config file into the daemon's table and fd_config (after
  * SIGHUP): logs "config reloaded", or "reload refused" (a bad file, an
  * option out of bounds, fd_daemon_recheck said no) and then leaves

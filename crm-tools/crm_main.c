@@ -195,6 +195,7 @@ main(int argc, char **argv)
 	crm_cache_close(&mainw);
 	free(ws);
 	config_destroy(&fd_config);
+	fd_daemon_stopped();
 	return 0;
 }
 

@@ -320,6 +320,7 @@ main(int argc, char **argv)
 	fd_rpc_close(&gw_crm);
 	fd_bus_close(&gw_bus);
 	config_destroy(&fd_config);
+	fd_daemon_stopped();
 	return 0;
 }
 

@@ -147,6 +147,7 @@ main(int argc, char **argv)
 	fd_rpc_close(&crm);
 	fd_bus_close(&bus);
 	config_destroy(&fd_config);
+	fd_daemon_stopped();
 	return 0;
 }
 

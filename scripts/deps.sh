@@ -7,7 +7,7 @@ PKGS=(build-essential pkg-config libnng-dev libwebsockets-dev libcurl4-openssl-d
       libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata flite1-dev
       libcmocka-dev postgresql redis-server radicale python3 curl ca-certificates
       procps psmisc openssl python3-websockets clang clang-format libclang-rt-14-dev
-      chromium prometheus)   # promtool: the /metrics check in the e2e suite (Debian 12's only package with it)
+      chromium prometheus valgrind)   # promtool: the /metrics check in the e2e suite (Debian 12's only package with it)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -52,36 +52,91 @@ grow(struct dict_words *d)
 }
 
 struct dict_words *
+dict_words_new(void)
+{
+	struct dict_words *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->slot = calloc(d->cap = 1 << 16, sizeof(char *))) == NULL) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+int
+dict_words_add(struct dict_words *d, const char *word)
+{
+	char **s;
+
+	if ((d->n + 1) * 2 > d->cap && grow(d) != 0)
+		return -1;
+	s = find(d, word);
+	if (*s == NULL) {
+		if ((*s = strdup(word)) == NULL)
+			return -1;
+		d->n++;
+	}
+	return 0;
+}
+
+/* The head word of a dictionary line, cut in place ("word(2)  PH ..." ->
+ * "word"); NULL for a line without one. */
+static char *
+head_word(char *line)
+{
+	char *e = line;
+
+	while (*e && !isspace((unsigned char)*e) && *e != '(')
+		e++;
+	if (e == line)
+		return NULL;
+	*e = '\0';
+	return line;
+}
+
+struct dict_words *
 dict_words_load(const char *path)
 {
 	struct dict_words *d;
-	char line[512];
+	char line[512], *w;
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
-	if ((d = calloc(1, sizeof(*d))) == NULL ||
-	    (d->slot = calloc(d->cap = 1 << 16, sizeof(char *))) == NULL) {
-		free(d);
+	if ((d = dict_words_new()) == NULL) {
 		fclose(f);
 		return NULL;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *e = line, **s;
-
-		while (*e && !isspace((unsigned char)*e) && *e != '(')
-			e++;
-		if (e == line)
-			continue;
-		*e = '\0';
-		if ((d->n + 1) * 2 > d->cap && grow(d) != 0)
+	while (fgets(line, sizeof(line), f))
+		if ((w = head_word(line)) != NULL && dict_words_add(d, w) != 0)
 			break;
-		s = find(d, line);
-		if (*s == NULL && (*s = strdup(line)) != NULL)
-			d->n++;
-	}
 	fclose(f);
 	return d;
+}
+
+int
+dict_words_filter(const char *src, const struct dict_words *keep,
+    const char *dst)
+{
+	char line[512], head[512], *w;
+	FILE *in, *out;
+	int rv;
+
+	if ((in = fopen(src, "r")) == NULL)
+		return -1;
+	if ((out = fopen(dst, "w")) == NULL) {
+		fclose(in);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		memcpy(head, line, sizeof(head));
+		if ((w = head_word(head)) != NULL && *find(keep, w) != NULL)
+			fputs(line, out);
+	}
+	rv = ferror(in) ? -1 : 0;
+	fclose(in);
+	return fclose(out) == 0 ? rv : -1;
 }
 
 void

@@ -445,6 +445,34 @@ psd_set_lm(struct ps_dec *d, const char *path)
 	return 0;
 }
 
+int
+psd_add_dict(struct ps_dec *d, const char *path)
+{
+	char line[512], *w, *ph;
+	FILE *f;
+	int rv = 0;
+
+	if (d->in_utt)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		w = line;
+		if ((ph = strpbrk(w, " \t")) == NULL)
+			continue;
+		*ph++ = '\0';
+		ph += strspn(ph, " \t");
+		if (*ph == '\0' || psd_knows(d, w))
+			continue;
+		/* no search update: the next psd_set_lm builds its own */
+		if (ps_add_word(d->ps, w, ph, FALSE) < 0)
+			rv = -1;
+	}
+	fclose(f);
+	return rv;
+}
+
 void
 psd_cmn_get(struct ps_dec *d, struct psd_cmn *out)
 {

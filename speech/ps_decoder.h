@@ -57,6 +57,10 @@ struct ps_dec *psd_open(const struct psd_opts *o, char *err, size_t errlen);
 void psd_close(struct ps_dec *d);
 /* Replace the language model (between utterances). 0 or -1. */
 int psd_set_lm(struct ps_dec *d, const char *path);
+/* Add the words of dictionary file path the decoder does not know yet
+ * (between utterances, before the psd_set_lm of a model that has them).
+ * 0, or -1 if the file is unreadable or a word could not be added. */
+int psd_add_dict(struct ps_dec *d, const char *path);
 /* Search the next utterances for what the agent's question asks (its
  * STT_HINT expect): "yesno" and "digits" a grammar of those answers,
  * "name" one of a given name and a surname from the name lists (when

@@ -25,6 +25,7 @@ struct ps_lm {
 	int domain;                     /* 0: generic file, no rebuilds */
 	char generic[512];
 	char dir[64];                   /* temporary directory */
+	char dict_path[512];            /* the whole dictionary */
 	struct dict_words *dict;
 
 	pthread_mutex_t mu;
@@ -41,6 +42,7 @@ struct ps_lm {
 };
 
 static int build(struct ps_lm *lm, char *err, size_t errlen);
+static int write_dict(struct ps_lm *lm, const char *arpa, const char *dict);
 static void *builder_main(void *arg);
 
 struct ps_lm *
@@ -68,6 +70,7 @@ ps_lm_new(const config_t *cfg, const struct ps_lm_opts *o, char *err,
 		goto fail;
 	}
 	lm->domain = 1;
+	snprintf(lm->dict_path, sizeof(lm->dict_path), "%s", o->dict);
 	if (fd_business_load(cfg, &lm->biz, err, errlen) != 0)
 		goto fail;
 	if ((lm->dict = dict_words_load(o->dict)) == NULL) {
@@ -128,6 +131,9 @@ ps_lm_free(struct ps_lm *lm)
 			snprintf(path, sizeof(path), "%s/domain-%u.arpa",
 			    lm->dir, g);
 			unlink(path);
+			snprintf(path, sizeof(path), "%s/domain-%u.dict",
+			    lm->dir, g);
+			unlink(path);
 		}
 		rmdir(lm->dir);
 	}
@@ -150,6 +156,18 @@ ps_lm_current(struct ps_lm *lm, char *path, size_t len)
 	g = lm->gen;
 	pthread_mutex_unlock(&lm->mu);
 	return g;
+}
+
+int
+ps_lm_dict(struct ps_lm *lm, const char *lm_path, char *dict, size_t len)
+{
+	size_t n = strlen(lm_path);
+
+	if (!lm->domain || n < 5 || strcmp(lm_path + n - 5, ".arpa") != 0 ||
+	    n + 1 > len)
+		return -1;
+	snprintf(dict, len, "%.*s.dict", (int)(n - 5), lm_path);
+	return 0;
 }
 
 /* 1 if every word of the phrase is pronounceable. */
@@ -243,7 +261,7 @@ build(struct ps_lm *lm, char *err, size_t errlen)
 {
 	struct domain_lm_info info;
 	struct fd_business b;
-	char path[700], old[700], **extra;
+	char path[700], old[700], dict[700], **extra;
 	size_t n, i;
 	unsigned g;
 	int rv;
@@ -269,6 +287,11 @@ build(struct ps_lm *lm, char *err, size_t errlen)
 	free(extra);
 	if (rv != 0)
 		return -1;
+	ps_lm_dict(lm, path, dict, sizeof(dict));
+	if (write_dict(lm, path, dict) != 0) {
+		snprintf(err, errlen, "cannot write %s", dict);
+		return -1;
+	}
 	pthread_mutex_lock(&lm->mu);
 	snprintf(lm->path, sizeof(lm->path), "%s", path);
 	lm->gen = g;
@@ -276,6 +299,8 @@ build(struct ps_lm *lm, char *err, size_t errlen)
 	/* two generations back nobody can still be loading */
 	if (g > 2) {
 		snprintf(old, sizeof(old), "%s/domain-%u.arpa", lm->dir, g - 2);
+		unlink(old);
+		snprintf(old, sizeof(old), "%s/domain-%u.dict", lm->dir, g - 2);
 		unlink(old);
 	}
 	log_info(NULL, "domain lm %u: %zu sentences, %zu words, %zu extra, "
@@ -304,4 +329,49 @@ builder_main(void *arg)
 	}
 	pthread_mutex_unlock(&lm->mu);
 	return NULL;
+}
+
+/*
+ * The dictionary beside a model: the lines of the whole dictionary for the
+ * words of the model's unigrams.  A decoder loaded with it starts in a
+ * fraction of the time: pocketsphinx maps every dictionary word into the
+ * model's word table (a hash sized for the model's few hundred words), so
+ * a decoder with the whole dictionary spends most of its load on 134,000
+ * inserts into a table of a few hundred buckets, and the n-gram search
+ * can only ever recognise the model's words anyway.
+ */
+static int
+write_dict(struct ps_lm *lm, const char *arpa, const char *dict)
+{
+	struct dict_words *keep;
+	char line[512], *w, *e;
+	int in1 = 0, rv = -1;
+	FILE *f;
+
+	if ((f = fopen(arpa, "r")) == NULL)
+		return -1;
+	if ((keep = dict_words_new()) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	/* "\1-grams:" then "logprob word [backoff]" lines up to "\2-grams:"
+	 * or "\end\" */
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '\\') {
+			if (in1)
+				break;
+			in1 = strncmp(line, "\\1-grams:", 9) == 0;
+			continue;
+		}
+		if (!in1 || strtok_r(line, " \t\n", &e) == NULL ||
+		    (w = strtok_r(NULL, " \t\n", &e)) == NULL)
+			continue;
+		if (dict_words_add(keep, w) != 0)
+			goto out;
+	}
+	rv = dict_words_filter(lm->dict_path, keep, dict);
+out:
+	fclose(f);
+	dict_words_free(keep);
+	return rv;
 }

@@ -26,6 +26,10 @@ struct ps_lm *ps_lm_new(const config_t *cfg, const struct ps_lm_opts *o,
 void ps_lm_free(struct ps_lm *lm);
 /* Copy the current model's path; returns its generation. */
 unsigned ps_lm_current(struct ps_lm *lm, char *path, size_t len);
+/* The dictionary beside domain model lm_path: the whole dictionary's
+ * lines for that model's words, for a decoder that loads fast.  0, or -1
+ * for the generic model (decoders use the whole dictionary). */
+int ps_lm_dict(struct ps_lm *lm, const char *lm_path, char *dict, size_t len);
 /* Words the agent expects (names, makes): schedules a rebuild when one is
  * new and pronounceable.  Returns how many were new. */
 int ps_lm_add_words(struct ps_lm *lm, const char *const *words, size_t n);

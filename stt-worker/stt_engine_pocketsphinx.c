@@ -132,6 +132,8 @@ static void ps_fini(void *eng);
 static int ps_check(const config_t *cfg, char *err, size_t errlen);
 static void ps_stream_close(void *stream);
 static void *worker_main(void *arg);
+static struct ps_dec *open_decoder(struct ps_engine *e, const char *lm_path,
+    char *err, size_t errlen);
 static int take_config(const config_t *cfg, struct ps_cfg *c, char *err,
     size_t errlen);
 
@@ -194,10 +196,8 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 		w->id = i;
 		if (i == 0) {
 			w->lm_gen = ps_lm_current(e->lm, path, sizeof(path));
-			e->dopts.lm = path;
-			w->dec = psd_open(&e->dopts, err, errlen);
-			e->dopts.lm = NULL;
-			if (w->dec == NULL)
+			if ((w->dec = open_decoder(e, path, err, errlen)) ==
+			    NULL)
 				goto fail;
 		}
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
@@ -743,15 +743,38 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	}
 }
 
-/* Between utterances: pick up a rebuilt language model. mu not held. */
+/* A decoder for model lm_path.  A domain model's decoder loads the
+ * dictionary beside it (its words only: it loads in a fraction of the
+ * time), unless the hint grammars, whose words need not be the model's,
+ * are on. */
+static struct ps_dec *
+open_decoder(struct ps_engine *e, const char *lm_path, char *err,
+    size_t errlen)
+{
+	struct psd_opts o = e->dopts;
+	char dict[700];
+
+	o.lm = lm_path;
+	if (!o.grammars && ps_lm_dict(e->lm, lm_path, dict, sizeof(dict)) == 0)
+		o.dict = dict;
+	return psd_open(&o, err, errlen);
+}
+
+/* Between utterances: pick up a rebuilt language model (and the words of
+ * it a decoder with a model's own dictionary lacks). mu not held. */
 static void
 refresh_lm(struct worker *w)
 {
-	char path[700];
+	char path[700], dict[700];
 	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
 
 	if (g == w->lm_gen)
 		return;
+	if (!w->eng->dopts.grammars &&
+	    ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
+	    psd_add_dict(w->dec, dict) != 0)
+		log_warnx(NULL, "decoder %d: cannot add the words of %s",
+		    w->id, dict);
 	if (psd_set_lm(w->dec, path) != 0)
 		log_warnx(NULL, "decoder %d: cannot load %s, keeping the old "
 		    "model", w->id, path);
@@ -763,12 +786,10 @@ refresh_lm(struct worker *w)
 static int
 open_late(struct worker *w)
 {
-	struct psd_opts o = w->eng->dopts;
 	char path[700], err[256];
 
 	w->lm_gen = ps_lm_current(w->eng->lm, path, sizeof(path));
-	o.lm = path;
-	if ((w->dec = psd_open(&o, err, sizeof(err))) == NULL) {
+	if ((w->dec = open_decoder(w->eng, path, err, sizeof(err))) == NULL) {
 		log_warnx(NULL, "decoder %d: %s (serving with fewer decoders)",
 		    w->id, err);
 		return -1;

@@ -567,7 +567,9 @@ test_lm_rebuild(void **state)
 		"/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict",
 		"/usr/share/pocketsphinx/model/en-us/en-us.lm.bin", "" };
 	struct ps_lm *lm;
-	char err[256], path[700], line[256];
+	struct psd_opts po;
+	struct ps_dec *d;
+	char err[256], path[700], dict[700], line[256];
 	unsigned g0, g;
 	int i, found = 0;
 	FILE *f;
@@ -575,6 +577,15 @@ test_lm_rebuild(void **state)
 	(void)state;
 	assert_non_null(lm = ps_lm_new(NULL, &o, err, sizeof(err)));
 	g0 = ps_lm_current(lm, path, sizeof(path));
+	/* a decoder on the model's own dictionary: its words only */
+	psd_defaults(&po);
+	assert_int_equal(ps_lm_dict(lm, path, dict, sizeof(dict)), 0);
+	po.dict = dict;
+	po.lm = path;
+	assert_non_null(d = psd_open(&po, err, sizeof(err)));
+	assert_true(psd_knows(d, "oil"));
+	assert_false(psd_knows(d, "fitzgerald"));
+	assert_false(psd_knows(d, "aardvark"));
 	/* the unpronounceable one and the repeat are not new */
 	assert_int_equal(ps_lm_add_words(lm, words, 3), 1);
 	for (i = 0; i < 100; i++) {
@@ -588,6 +599,14 @@ test_lm_rebuild(void **state)
 		found |= strstr(line, "fitzgerald") != NULL;
 	fclose(f);
 	assert_true(found);
+	/* the new model's dictionary brings its new words to the decoder */
+	assert_int_equal(ps_lm_dict(lm, path, dict, sizeof(dict)), 0);
+	assert_int_equal(psd_add_dict(d, dict), 0);
+	assert_int_equal(psd_set_lm(d, path), 0);
+	assert_true(psd_knows(d, "fitzgerald"));
+	assert_true(psd_knows(d, "zelda"));
+	assert_false(psd_knows(d, "aardvark"));
+	psd_close(d);
 	ps_lm_free(lm);
 
 	o.kind = "bogus";

@@ -213,6 +213,7 @@ main(int argc, char **argv)
 	engine->fini(eng);
 	fd_bus_close(&bus);
 	config_destroy(&fd_config);
+	fd_daemon_stopped();
 	return 0;
 }
 

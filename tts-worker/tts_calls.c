@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -30,6 +31,7 @@
 #define VOICE_LEN 32
 #define TTFA_KEEP 128           /* per-call first-audio times kept for stats */
 #define MAX_QUEUED 256          /* segments queued per call before refusing */
+#define DRAIN_S 2               /* stop lets queued segments finish this long */
 
 struct job {
 	struct job *next;
@@ -88,12 +90,17 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct call *calls;              /* main thread */
 static struct call *ready_head, *ready_tail;
-static int stopping;
+static int stopping;                    /* workers leave at once */
+static int draining;                    /* workers finish what is queued */
+static int nrunning;                    /* workers not yet left, under mu */
+static unsigned ndrained;               /* segments finished while draining */
 static pthread_t *threads;
 static int nthreads;
 static struct fd_bus *bus;
 static const struct tts_engine_ops *ops;
 static void *eng;
+static const struct tts_engine_ops *fb_ops;    /* NULL: no fallback */
+static void *fb_eng;
 static const struct tts_prons *prons;   /* main thread */
 
 static void *worker_main(void *arg);
@@ -125,13 +132,20 @@ tts_calls_start(struct fd_bus *b, const struct tts_engine_ops *o, void *e,
 	ops = o;
 	eng = e;
 	prons = p;
-	stopping = 0;
+	stopping = draining = 0;
+	ndrained = 0;
 	if ((threads = calloc((size_t)nworkers, sizeof(*threads))) == NULL)
 		return -1;
 	for (i = 0; i < nworkers; i++) {
+		pthread_mutex_lock(&mu);
+		nrunning++;
+		pthread_mutex_unlock(&mu);
 		if ((rv = pthread_create(&threads[i], NULL, worker_main, NULL))
 		    != 0) {
 			log_err(NULL, "worker thread: %s", strerror(rv));
+			pthread_mutex_lock(&mu);
+			nrunning--;
+			pthread_mutex_unlock(&mu);
 			break;
 		}
 		nthreads++;
@@ -143,14 +157,30 @@ void
 tts_calls_stop(void)
 {
 	struct call *c;
+	struct timespec until;
+	unsigned cut = 0;
 	int i;
 
+	/* the sentences already sent to us are finished and published with
+	 * their marks, so the caller hears them out and the agent sees where
+	 * the utterance ended; only what is still queued after DRAIN_S is
+	 * cut */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DRAIN_S;
 	pthread_mutex_lock(&mu);
+	draining = 1;
+	pthread_cond_broadcast(&cv);
+	while (nrunning > 0 && pthread_cond_timedwait(&cv, &mu, &until) == 0)
+		;
 	stopping = 1;
-	for (c = calls; c; c = c->next)
+	for (c = calls; c; c = c->next) {
+		cut += (unsigned)c->nqueued + (unsigned)c->busy;
 		atomic_store(&c->gone, 1);
+	}
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
+	log_info(NULL, "stopping: %u segment(s) finished while draining, %u "
+	    "cut", ndrained, cut);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
@@ -167,6 +197,13 @@ tts_calls_stop(void)
 		call_free(c);
 	}
 	ready_head = ready_tail = NULL;
+}
+
+void
+tts_calls_set_fallback(const struct tts_engine_ops *o, void *e)
+{
+	fb_ops = o;
+	fb_eng = e;
 }
 
 void
@@ -331,9 +368,11 @@ worker_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&mu);
 	for (;;) {
-		while (!stopping && ready_head == NULL)
+		while (!stopping && !draining && ready_head == NULL)
 			pthread_cond_wait(&cv, &mu);
-		if (stopping)
+		/* draining: leave once nothing is ready (a call another
+		 * worker holds comes back to that worker) */
+		if (stopping || ready_head == NULL)
 			break;
 		c = ready_head;
 		ready_head = c->rnext;
@@ -358,11 +397,15 @@ worker_main(void *arg)
 
 		pthread_mutex_lock(&mu);
 		c->busy = 0;
+		if (draining)
+			ndrained++;
 		if (c->ended)
 			call_free(c);
 		else if (c->head)
 			ready_push(c);
 	}
+	nrunning--;
+	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
 	return NULL;
 }
@@ -391,6 +434,16 @@ run_job(struct call *c, struct job *j)
 		err[0] = '\0';
 		rc = ops->synth(eng, j->voice, j->speak, on_pcm, r, err,
 		    sizeof(err));
+		/* the vendor failed before the caller heard any of the
+		 * segment: the local engine says it, in this turn */
+		if (rc < 0 && fb_ops && r->frames == 0 && !dead(c, j->utt)) {
+			log_warnx(c->id, "u%us%d: %s failed (%s), spoken with "
+			    "%s", j->utt, j->seg, ops->name, err, fb_ops->name);
+			tts_pipe_init(&r->pipe, on_frame, r);
+			err[0] = '\0';
+			rc = fb_ops->synth(fb_eng, NULL, j->speak, on_pcm, r,
+			    err, sizeof(err));
+		}
 		if (rc == 0)
 			tts_pipe_finish(&r->pipe);
 		flush_batch(r);

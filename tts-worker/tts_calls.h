@@ -18,9 +18,13 @@
  * prons is used (not copied) until tts_calls_set_prons or stop. */
 int tts_calls_start(struct fd_bus *bus, const struct tts_engine_ops *ops,
     void *eng, int nworkers, const struct tts_prons *prons);
-/* Cancel everything, join the workers, free every call. */
+/* Let the workers finish the segments queued (up to a few seconds),
+ * cancel the rest, join the workers, free every call. */
 void tts_calls_stop(void);
 void tts_calls_set_prons(const struct tts_prons *prons);
+/* An engine that speaks a segment the main engine failed on before any of
+ * its audio left (a vendor down, refusing or timing out), or NULL. */
+void tts_calls_set_fallback(const struct tts_engine_ops *ops, void *eng);
 
 void tts_call_start(const char *call_id);
 void tts_call_end(const char *call_id, const char *reason);

@@ -1,8 +1,8 @@
 /*
  * tts_calls_test.c - tts-worker's call handling end to end over an
  * in-process bus with the real flite engine: segment order and marks,
- * fragments, an empty final SAY, cancel mid-sentence, parallel calls and
- * a call ending while it speaks.
+ * fragments, an empty final SAY, cancel mid-sentence, parallel calls, a
+ * call ending while it speaks, and stop finishing what it was sent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -266,9 +266,34 @@ test_parallel_and_end(void **state)
 	assert_int_equal(tts_calls_count(), 1);
 }
 
+/* Stop (SIGTERM) right after a SAY: both segments of the line are still
+ * synthesised and marked, the last one included, before the workers go. */
+static void
+test_stop_drains(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	tts_call_start("CA7");
+	tts_say("CA7", 1, "Your oil change is booked for Tuesday at ten. We "
+	    "will see you then.", 1, NULL, fd_mono_us());
+	tts_calls_stop();
+	collect("CA7", &s, 5000, 1);
+	assert_int_equal(s.marks, 2);
+	assert_string_equal(s.names[1], "u1s2");
+	assert_int_equal(s.lasts[1], 1);
+	assert_true(s.frames_before[1] > s.frames_before[0] + 20);
+	assert_int_equal(s.errors, 0);
+	assert_int_equal(tts_calls_count(), 0);
+	assert_int_equal(tts_calls_start(&out, &tts_engine_flite, eng, 2,
+	    NULL), 0);
+}
+
 UNIT_MAIN(setup, teardown,
 	cmocka_unit_test(test_segments),
 	cmocka_unit_test(test_fragments),
 	cmocka_unit_test(test_cancel),
 	cmocka_unit_test(test_parallel_and_end),
+	cmocka_unit_test(test_stop_drains),
 )

@@ -7,6 +7,7 @@
  *
  * Config (section tts): engine = "flite"; voice = "slt"; rate = 1.0;
  * duration_stretch (overrides rate); workers = 2; flite_serialise = false;
+ * fallback = true (a vendor engine's failed segment is spoken by flite);
  * pronunciations = ( { text = "Otto's"; say = "Ottos"; }, ... ).
  */
 #include <stdio.h>
@@ -26,7 +27,7 @@
 static char engine_name[32];
 static char voice[32];
 static double rate, stretch;
-static int nworkers, serialise;
+static int nworkers, serialise, fallback;
 
 static const struct fd_cfg_opt opts[] = {
 	{ "tts.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "flite",
@@ -38,6 +39,7 @@ static const struct fd_cfg_opt opts[] = {
 	{ "tts.workers", FD_CFG_INT, &nworkers, 0, "2", 1, 32, NULL },
 	{ "tts.flite_serialise", FD_CFG_BOOL, &serialise, 0, "false", 0, 0,
 	    NULL },
+	{ "tts.fallback", FD_CFG_BOOL, &fallback, 0, "true", 0, 0, NULL },
 };
 
 static struct fd_bus bus;
@@ -86,7 +88,7 @@ main(int argc, char **argv)
 	struct fd_frame f;
 	nng_msg *m;
 	char err[256];
-	void *eng;
+	void *eng, *fb_eng = NULL;
 	int rv;
 
 	fd_daemon_validate = check_config;
@@ -105,6 +107,13 @@ main(int argc, char **argv)
 	    sizeof(types) / sizeof(types[0]))) != 0) {
 		log_err(NULL, "bus: %s", nng_strerror(rv));
 		exit(1);
+	}
+	/* a vendor's engine falls back to flite, segment by segment */
+	if (fallback && ops != &tts_engine_flite) {
+		if (tts_engine_flite.init(NULL, &fb_eng, err, sizeof(err)) != 0)
+			log_warnx(NULL, "no flite fallback: %s", err);
+		else
+			tts_calls_set_fallback(&tts_engine_flite, fb_eng);
 	}
 	if (tts_calls_start(&bus, ops, eng, nworkers, &prons) != 0) {
 		log_err(NULL, "cannot start the worker threads");
@@ -135,8 +144,11 @@ main(int argc, char **argv)
 	log_info(NULL, "stopping");
 	tts_calls_stop();
 	ops->fini(eng);
+	if (fb_eng)
+		tts_engine_flite.fini(fb_eng);
 	tts_prons_free(&prons);
 	fd_bus_close(&bus);
+	fd_daemon_stopped();
 	return 0;
 }
 

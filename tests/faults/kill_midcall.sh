@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kill -9 of each daemon in the middle of a booking call: the supervisor
-# brings it back (ready again within 1 s, stt-worker excepted: see limit), the call completes (callsim's
+# brings it back (ready again within 1 s), the call completes (callsim's
 # expectations hold: booked, the appointment, the agent's goodbye), exactly
 # one appointment row carries the call, every line the caller said is one
 # caller turn of the call's record (none missing, none twice) and the
@@ -11,8 +11,11 @@
 #   tests/faults/kill_midcall.sh [DAEMON...]   (default: all of KILLS)
 #   KILL_ROUNDS (1)   calls per daemon
 #   SIGNAL (KILL)     TERM: the drain check instead (tests/faults/sigterm.sh):
-#                     the same call assertions, and the daemon must exit 0
-#                     (the supervisor's "exited (0)" in its log); written
+#                     the same call assertions, the daemon must exit 0
+#                     (the supervisor's "exited (0)" in its log), the
+#                     agent's line being spoken at the signal must be
+#                     heard to its end (not cut) and a tts-worker must cut
+#                     none of the segments it was sent; written
 #                     to $BUILD/faults/sigterm.json as sigterm_*
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,10 +29,9 @@ cd "$top"
 KILLS="agent:2:0.8 stt-worker:1:1.5 tts-worker:1:4.5 crm-tools:2:0.9 scheduler:1:1.0"
 ROUNDS=${KILL_ROUNDS:-1}
 SIG=${SIGNAL:-KILL}
-# ready again within 1 s; stt-worker's bound is its model load (one
-# pocketsphinx decoder with the whole dictionary: seconds on a loaded
-# machine), the gateway replays the audio it missed
-limit() { [ "$1" = stt-worker ] && echo "${STT_RESTART_MS:-6000}" || echo 1000; }
+# ready again within 1 s (RESTART_MS); the gateway replays the caller
+# audio stt-worker missed meanwhile
+limit() { echo "${RESTART_MS:-1000}"; }
 want=" $* "
 stack_up || exit 1
 
@@ -48,6 +50,7 @@ for k in $KILLS; do
 			continue
 		fi
 		sleep "$after"
+		tk=$(date +%s%N)
 		kill_and_time "$name" "$SIG"
 		injected=$((injected + 1)); affected=$((affected + 1))
 		[ "$restart_ms" -gt "$maxms" ] && maxms=$restart_ms
@@ -68,7 +71,18 @@ for k in $KILLS; do
 		if [ "$SIG" = TERM ]; then
 			exited=$(grep -o "frontdeskctl: $name exited ([0-9]*)" "$LOGS/$name.log" | tail -1 | tr -dc 0-9)
 			[ "$exited" = 0 ] || exitok=0
-			exited=" exit status ${exited:-none},"
+			# the line being spoken when the signal landed is
+			# heard to its end (the agent's log says so), and the
+			# tts-worker cut nothing it had been sent
+			sent=$(sentence_at "$sid" "$tk")
+			case $sent in none | *heard) ;; *) exitok=0 ;; esac
+			cut=""
+			if [ "$name" = tts-worker ]; then
+				cut=$(grep "stopping: .* cut" "$LOGS/$name.log" | tail -1 | sed -n 's/.* \([0-9]*\) cut$/\1/p')
+				[ "$cut" = 0 ] || exitok=0
+				cut=" tts segments cut ${cut:-?},"
+			fi
+			exited=" exit status ${exited:-none}, utterance being spoken: $sent,$cut"
 		fi
 		what="turn $turn +${after}s:$exited back in ${restart_ms} ms, callsim exit $rc, appointment rows $appt, outcome '$outcome', caller turns missing $miss, twice $dup"
 		if [ "$exitok" = 1 ] && [ -n "$new_pid" ] && [ "$restart_ms" -le "$(limit "$name")" ] && [ "$rc" = 0 ] &&

@@ -126,3 +126,34 @@ dups += sum(1 for i in range(m) if i not in used and
 print(missing, dups)
 ' "$2"
 }
+
+# sentence_at SID T0: what became of the agent's utterance that was being
+# spoken at T0 (date +%s%N) on call SID, from the agent's log: "N heard"
+# (played to its last mark), "N cut" (cut short: a barge-in or a lost
+# sentence) or "none" (nothing was being said then).  The agent logs
+# "say utt N" when it sends a line, and "agent utt N heard" or "agent utt
+# N cut" when the gateway's marks tell it how the line ended.
+sentence_at() {
+	python3 - "$1" "$2" "$LOGS/agent.log" <<'PY'
+import datetime, re, sys
+sid, t0, log = sys.argv[1], int(sys.argv[2]) / 1e9, sys.argv[3]
+def when(line):
+    ts = line.split(" ", 1)[0].rstrip("Z")
+    return datetime.datetime.fromisoformat(ts).replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+said, ended = None, {}
+for line in open(log, errors="replace"):
+    if "call=" + sid + " " not in line:
+        continue
+    m = re.search(r" say utt (\d+)", line)
+    if m and when(line) <= t0:
+        said = m.group(1)
+    m = re.search(r" agent utt (\d+) (heard|cut)", line)
+    if m:
+        ended[m.group(1)] = (m.group(2), when(line))
+if said is None or (said in ended and ended[said][1] <= t0):
+    print("none")
+else:
+    print(said, ended.get(said, ("cut",))[0])
+PY
+}

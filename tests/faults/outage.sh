@@ -12,12 +12,14 @@
 #    caller turn are applied exactly once.
 # Writes $BUILD/faults/outage.json (outage_faults, outage_records_lost,
 # outage_duplicates) and prints one line per case.
-#   tests/faults/outage.sh [redis|pg...]   (default both)
+#  pgbook: the same with a booking the caller confirms as PostgreSQL
+#    goes (see case_pgbook).
+#   tests/faults/outage.sh [redis|pg|pgbook...]   (default all three)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 . tests/faults/lib.sh
-cases=${*:-redis pg}
+cases=${*:-redis pg pgbook}
 stack_up || exit 1
 faults=0 lost=0 dups=0 pass=0 fail=0
 
@@ -89,6 +91,58 @@ case_pg() {
 		ok "pg: $what"
 	else
 		bad "pg: $what (see $out.log)"
+	fi
+}
+
+# pgbook: PostgreSQL stopped as the caller confirms the slot the agent
+# offered: the booking spools with its confirmation code, crm-tools is
+# killed -9 with it spooled, PostgreSQL comes back: one appointment row
+# for the call (the confirmed slot), the call's outcome booked and every
+# caller turn once.  callsim cannot read the record while PostgreSQL is
+# down, so the appointment and the outcome are checked here afterwards.
+case_pgbook() {
+	local out=$FAULTS_OUT/outage-pgbook sid rc appt slot outcome miss dup spooled i old
+	booking_scenario 30 "$out.scenario"
+	python3 - "$out.scenario" "$out.call" <<'PY'
+import json, sys
+sc = json.load(open(sys.argv[1]))
+for k in ("appointments", "outcome"):
+    sc["expect"].pop(k, None)
+json.dump(sc, open(sys.argv[2], "w"), indent=1)
+PY
+	call_start "$out.call" "$out"
+	wait_turn "$out" 2 || { wait "$simpid"; bad "pgbook: the call never reached turn 2"; return; }
+	deploy/datastore.sh stop pg >/dev/null
+	faults=$((faults + 1))
+	wait "$simpid"; rc=$?
+	sid=$(call_sid "$out")
+	[ -n "$sid" ] || { lost=$((lost + 1)); bad "pgbook: no call sid (exit $rc, see $out.log)"; deploy/datastore.sh start pg >/dev/null; return; }
+	spooled=$(grep -c "call=$sid book_appointment spooled as" "$LOGS/crm-tools.log")
+	old=$(cat "$SV/crm-tools.pid")
+	kill -KILL "$old"
+	faults=$((faults + 1))
+	deploy/datastore.sh start pg >/dev/null
+	for i in $(seq 1 600); do
+		[ -n "$(psqlq "select outcome from calls where call_sid = '$sid' and ended_at is not null" 2>/dev/null)" ] &&
+		    [ "$(cat "$SV/crm-tools.pid" 2>/dev/null)" != "$old" ] && [ -f "$SV/crm-tools.ready" ] && break
+		sleep 0.1
+	done
+	sleep 2
+	appt=$(psqlq "select count(*) from appointments where source_call_sid = '$sid' and status = 'booked'")
+	slot=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["expect"]["appointments"][0]; print(a["date"], a["time"])' "$out.scenario")
+	local got
+	got=$(psqlq "select to_char(lower(during), 'YYYY-MM-DD HH24:MI') from appointments where source_call_sid = '$sid' and status = 'booked'")
+	outcome=$(psqlq "select coalesce(outcome, '') from calls where call_sid = '$sid'")
+	read -r miss dup <<<"$(check_turns "$sid" "$out.scenario")"
+	: "${appt:=0}" "${miss:=9}" "${dup:=0}"
+	lost=$((lost + miss + (appt == 0 ? 1 : 0) + (${#outcome} == 0 ? 1 : 0)))
+	dups=$((dups + dup + (appt > 1 ? appt - 1 : 0)))
+	local what="callsim exit $rc, booking spooled $spooled, appointment rows $appt at '$got' (offered $slot), outcome '$outcome', caller turns missing $miss, twice $dup"
+	if [ "$rc" = 0 ] && [ "$spooled" -ge 1 ] && [ "$appt" = 1 ] && [ "$got" = "$slot" ] &&
+	    [ "$outcome" = booked ] && [ "$miss" = 0 ] && [ "$dup" = 0 ]; then
+		ok "pgbook: $what"
+	else
+		bad "pgbook: $what (see $out.log)"
 	fi
 }
 

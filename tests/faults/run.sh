@@ -6,8 +6,12 @@
 # or the report failed.
 #   tests/faults/run.sh           everything: reconnect, kill -9 and SIGTERM
 #                                 of each daemon mid-call, the Redis and
-#                                 PostgreSQL outages, the soak (SOAK_CALLS,
-#                                 1000), the fuzz targets (FUZZ_SECONDS, 60)
+#                                 PostgreSQL outages (a message and a
+#                                 booking spooled), a vendor (the LLM)
+#                                 failing every turn, the soak (SOAK_CALLS,
+#                                 1000, SOAK_PARALLEL at a time), valgrind
+#                                 memcheck on 3 calls, the fuzz targets
+#                                 (FUZZ_SECONDS, 60)
 #   tests/faults/run.sh --short   the CI version (make test, ~3 min): kill -9
 #                                 of the agent mid-call, the PostgreSQL
 #                                 outage with a crm-tools crash while
@@ -36,7 +40,9 @@ else
 	tests/faults/kill_midcall.sh || rc=1
 	tests/faults/sigterm.sh || rc=1
 	tests/faults/outage.sh || rc=1
+	tests/faults/vendors.sh || rc=1
 	tests/faults/soak.sh "${SOAK_CALLS:-1000}" || rc=1
+	tests/faults/valgrind.sh || rc=1
 	tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" || rc=1
 fi
 tests/faults/report.py "$BUILD" || rc=1

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Soak: N (1000) short calls one after another (tests/faults/scenarios/
-# soak-hours.json: the hours, then goodbye) on a private stack.  Every
-# daemon's RSS is read after the warm-up (call N/10, at least 1) and after
-# the last call; a daemon that restarted meanwhile fails the soak (its RSS
-# would say nothing).  Writes $BUILD/faults/soak.json: soak_calls (calls
-# that passed), soak_calls_failed, soak_rss_growth_pct (the largest
-# growth of any daemon) and soak_rss_kb_<daemon> (warm, end).
+# Soak: N (1000) short calls on a private stack, SOAK_PARALLEL (10) at a
+# time, each lane placing its calls one after another.  A call is
+# tests/faults/scenarios/soak-short.json (the caller asks the hours over
+# the greeting and says goodbye over the answer; the agent hangs up; the
+# record must hold both lines and the outcome), about 8 s of wall time,
+# each from its own number.  callsim does not transcribe the agent
+# (--no-hear): the record is the check, and the soak's CPU goes to the
+# daemons.  The calls go in tenths; every daemon's RSS is read after each
+# (the stack idle), the first tenth being the warm-up; a daemon that
+# restarted meanwhile fails the soak (its RSS would say nothing).  Writes $BUILD/faults/soak.json: soak_calls (calls that
+# passed), soak_calls_failed, soak_seconds, soak_rss_growth_pct (the
+# largest growth of any daemon) and soak_rss_kb_<daemon> (warm, end).
 # Fails if a call failed, a daemon restarted or RSS grew more than
 # SOAK_MAX_GROWTH_PCT (1).
 #   tests/faults/soak.sh [N]
@@ -14,6 +19,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 . tests/faults/lib.sh
 N=${1:-1000}
+P=${SOAK_PARALLEL:-10}
 warm=$(( N / 10 > 0 ? N / 10 : 1 ))
 MAXG=${SOAK_MAX_GROWTH_PCT:-1}
 stack_up || exit 1
@@ -28,24 +34,49 @@ rss() {
 	done
 }
 
-ok=0 bad=0
 out=$FAULTS_OUT/soak
-for i in $(seq 1 "$N"); do
-	if $CALLSIM --json --scenario tests/faults/scenarios/soak-hours.json >"$out.call.result" 2>"$out.call.log"; then
-		ok=$((ok + 1))
-	else
-		bad=$((bad + 1))
-		cp "$out.call.log" "$out.failed-$i.log"
-	fi
-	[ "$i" = "$warm" ] && rss >"$out.warm"
+# batch FIRST LAST: calls FIRST..LAST, P at a time, in one callsim;
+# prints how many passed
+batch() {
+	local i dir=$out.calls
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for i in $(seq "$1" "$2"); do
+		sed -e "s/+15559870002/+1555$(printf %07d "$i")/" \
+		    -e "s/goodbye over the answer/goodbye over the answer #$i/" \
+		    tests/faults/scenarios/soak-short.json >"$dir/$(printf %05d "$i").json"
+	done
+	$CALLSIM --no-hear --dir "$dir" --parallel "$P" --report "$out.batch.json" \
+	    >"$out.batch-$1.log" 2>&1
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["passed"])' \
+	    "$out.batch.json" 2>/dev/null || echo 0
+}
+
+t0=$(date +%s)
+# the calls in tenths (the first is the warm-up), RSS read after each
+ok=0 first=1 k=0
+rm -f "$out".rss-*
+while [ "$first" -le "$N" ]; do
+	k=$((k + 1))
+	last=$(( k == 10 ? N : first + warm - 1 ))
+	[ "$last" -gt "$N" ] && last=$N
+	ok=$((ok + $(batch "$first" "$last")))
+	rss >"$out.rss-$(printf %02d "$k")"
+	first=$((last + 1))
 done
-rss >"$out.end"
-python3 - "$out.warm" "$out.end" "$ok" "$bad" "$MAXG" "$FAULTS_OUT/soak.json" <<'PY'
+cp "$out.rss-01" "$out.warm"
+cp "$(ls "$out".rss-* | tail -1)" "$out.end"
+bad=$((N - ok))
+python3 - "$out.warm" "$out.end" "$ok" "$bad" "$MAXG" "$FAULTS_OUT/soak.json" "$(( $(date +%s) - t0 ))" "$out".rss-* <<'PY'
 import json, sys
 warm, end = ({l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open(f)}
              for f in sys.argv[1:3])
 ok, bad, maxg = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-out, worst, restarted = {"soak_calls": ok, "soak_calls_failed": bad}, 0.0, []
+series = [{l.split()[0]: int(l.split()[2]) for l in open(f)} for f in sys.argv[8:]]
+for n in sorted(warm):
+    print("soak %-11s rss kB after each tenth: %s" % (n, " ".join(str(s.get(n, 0)) for s in series)))
+out, worst, restarted = {"soak_calls": ok, "soak_calls_failed": bad,
+                         "soak_seconds": int(sys.argv[7])}, 0.0, []
 for n, (pid, kb) in sorted(warm.items()):
     pid2, kb2 = end.get(n, ("0", 0))
     if pid != pid2:
@@ -64,7 +95,7 @@ if restarted:
     fails.append("restarted during the soak: " + " ".join(restarted))
 if worst > maxg:
     fails.append("RSS grew %.2f %% (> %g %%)" % (worst, maxg))
-print("soak: %d calls, %d failed, RSS growth %.2f %%%s" % (ok + bad, bad, worst,
+print("soak: %d calls in %s s, %d failed, RSS growth %.2f %%%s" % (ok + bad, sys.argv[7], bad, worst,
       ": FAIL " + "; ".join(fails) if fails else ""))
 sys.exit(1 if fails else 0)
 PY
