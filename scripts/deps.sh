@@ -6,7 +6,8 @@ PKGS=(build-essential pkg-config libnng-dev libwebsockets-dev libcurl4-openssl-d
       libpq-dev libhiredis-dev libjansson-dev libconfig-dev libssl-dev
       libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata flite1-dev
       libcmocka-dev postgresql redis-server radicale python3 curl ca-certificates
-      procps psmisc openssl python3-websockets clang libclang-rt-14-dev)
+      procps psmisc openssl python3-websockets clang libclang-rt-14-dev
+      nginx docker-compose logrotate systemd)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

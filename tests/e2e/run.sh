@@ -289,5 +289,18 @@ else
 	pass=$((pass + op)); fail=$((fail + of))
 	[ "${of:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/outbound.log"
 fi
+
+# nginx in front (deploy/nginx/frontdesk.conf, TLS with a test CA) on a
+# stack of its own; each of its checks counts here
+NGINX_PROFILE=${E2E_PROFILE:-e2e}-nginx tests/e2e/nginx.sh >"$FRONTDESK_VAR/nginx.log" 2>&1
+grep -E '^nginx (ok|FAIL)' "$FRONTDESK_VAR/nginx.log" | sed 's/^nginx /e2e nginx /'
+np=$(sed -n 's/^nginx: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/nginx.log")
+nf=$(sed -n 's/^nginx: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/nginx.log")
+if [ -z "$np" ]; then
+	bad "nginx e2e did not finish (see $FRONTDESK_VAR/nginx.log)"; tail -20 "$FRONTDESK_VAR/nginx.log"
+else
+	pass=$((pass + np)); fail=$((fail + nf))
+	[ "${nf:-0}" -gt 0 ] && tail -40 "$FRONTDESK_VAR/nginx.log"
+fi
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
