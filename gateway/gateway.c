@@ -61,11 +61,13 @@ static volatile int pub_pipes_added;    /* subscribers connected, ever */
 
 static const struct fd_cfg_opt opts[] = {
 	{ "gateway.listen_addr", FD_CFG_STR, gw_cfg.listen_addr,
-	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0, NULL },
+	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0,
+	    "FRONTDESK_LISTEN_ADDR" },
 	{ "gateway.listen_port", FD_CFG_INT, &gw_cfg.listen_port, 0, "8080", 1,
 	    65535, NULL },
 	{ "gateway.public_url", FD_CFG_STR, gw_cfg.public_url,
-	    sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0, NULL },
+	    sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0,
+	    "FRONTDESK_PUBLIC_URL" },
 	{ "gateway.auth_token", FD_CFG_STR, gw_cfg.auth_token,
 	    sizeof(gw_cfg.auth_token), "", 0, 0, "TWILIO_AUTH_TOKEN" },
 	{ "gateway.validate_signature", FD_CFG_BOOL,
