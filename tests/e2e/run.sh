@@ -302,5 +302,17 @@ else
 	pass=$((pass + np)); fail=$((fail + nf))
 	[ "${nf:-0}" -gt 0 ] && tail -40 "$FRONTDESK_VAR/nginx.log"
 fi
+
+# the deployment checks (supervisor, systemd units, compose, the
+# going-live configs); each counts here
+SUPERVISOR_PROFILE=${E2E_PROFILE:-e2e}-sv tests/deploy/run.sh >"$FRONTDESK_VAR/deploy.log" 2>&1
+grep -E '^[a-z]+ (ok|FAIL)' "$FRONTDESK_VAR/deploy.log" | sed 's/^/e2e deploy /'
+dp=$(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/deploy.log")
+df=$(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/deploy.log")
+if [ -z "$dp" ]; then
+	bad "deploy checks did not finish (see $FRONTDESK_VAR/deploy.log)"; tail -20 "$FRONTDESK_VAR/deploy.log"
+else
+	pass=$((pass + dp)); fail=$((fail + df))
+fi
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
