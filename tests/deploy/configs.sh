@@ -46,6 +46,11 @@ for conf in etc/examples/frontdesk-local.conf etc/examples/frontdesk-vendor.conf
 	[ "$okd" = " $(tr '\n' ' ' <<<"$daemons" | sed 's/ $//')" ] && ok "$conf: -n passes for$okd"
 done
 
+# a live shop's database gets no demo data
+for conf in etc/examples/frontdesk-local.conf etc/examples/frontdesk-vendor.conf; do
+	grep -qE '^ *seed = false;' "$conf" && ok "$conf: crm.seed = false (no demo customers)" || bad "$conf seeds the demo data"
+done
+
 # vendor engines without their keys: refused at the check, naming the key
 v=etc/examples/frontdesk-vendor.conf
 nokeys=()
