@@ -40,8 +40,10 @@ deploy/frontdeskctl stop >/dev/null 2>&1
 rm -rf "$D" "$FRONTDESK_VAR/log"
 mkdir -p "$D/tmp"
 
-# Twilio signs the URL configured at Twilio: nginx's
-sed -i "s|public_url = \"[^\"]*\"|public_url = \"$PUBLIC\"|" "$FRONTDESK_CONFIG"
+# Twilio signs the URL configured at Twilio: nginx's; nginx's X-Real-IP
+# is the client's address
+sed -i -e "s|public_url = \"[^\"]*\"|public_url = \"$PUBLIC\"|" \
+    -e 's|^gateway: {|gateway: {\n  trusted_proxies = "127.0.0.1";|' "$FRONTDESK_CONFIG"
 grep -q "public_url = \"$PUBLIC\"" "$FRONTDESK_CONFIG" || { bad "public_url not set in $FRONTDESK_CONFIG"; finish; }
 
 # a CA of our own and a server certificate for 127.0.0.1 signed by it
@@ -190,6 +192,28 @@ elif grep -qi 'certificate' "$D/untrusted.log"; then
 	ok "callsim without the CA refuses the server's certificate"
 else
 	bad "callsim without the CA failed otherwise: $(tail -2 "$D/untrusted.log")"
+fi
+
+# the client's address behind nginx: nginx's X-Real-IP, never the client's
+ncurl -o /dev/null -H "X-Real-IP: 203.0.113.77" -H "Authorization: Bearer wrong-0123456789abcdef" "$NGURL/api/v1/calls"
+sleep 0.3
+if grep -q 'auth: 401 for 127.0.0.1 GET /api/v1/calls: wrong token' "$FRONTDESK_VAR/log/gateway.log" &&
+   ! grep -q '203.0.113.77' "$FRONTDESK_VAR/log/gateway.log"; then
+	ok "a client's own X-Real-IP does not pass nginx: the gateway logs nginx's \$remote_addr"
+else
+	bad "X-Real-IP through nginx: $(grep 'auth: 401' "$FRONTDESK_VAR/log/gateway.log" | tail -2)"
+fi
+# from the trusted proxy's address the gateway believes X-Real-IP: one
+# guesser is locked out, another client is not
+codes=""
+for _ in 1 2 3 4 5 6; do
+	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 203.0.113.9' -H 'Authorization: Bearer wrong-0123456789abcdef' "$GW/api/v1/calls")"
+done
+other=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 198.51.100.7' -H "Authorization: Bearer $FRONTDESK_API_TOKEN" "$GW/api/v1/calls")
+if [ "$codes" = " 401 401 401 401 401 429" ] && [ "$other" = 200 ] && grep -q 'auth: 203.0.113.9 locked out' "$FRONTDESK_VAR/log/gateway.log"; then
+	ok "per-client throttle behind the proxy: 203.0.113.9 locked out after 5 wrong tokens, 198.51.100.7 still served"
+else
+	bad "per-client throttle behind the proxy: guesser got$codes, another client $other"
 fi
 
 if [ $fail -gt 0 ]; then
