@@ -48,6 +48,9 @@ COMMON_SRCS = proto/proto.c proto/payload.c proto/tool_schema.c \
 COMMON_LIB  = $(BUILD)/lib/libfdcommon.a
 COMMON_LIBS = $(LIB_NNG) $(LIB_JSON) $(LIB_CONF) $(LIB_SSL) -lm
 
+# `make` alone builds every program (the modules define rules first)
+.DEFAULT_GOAL := all
+
 BINS  :=
 TESTS :=
 include $(sort $(wildcard */module.mk tools/*/module.mk))

@@ -63,11 +63,16 @@ static volatile int pub_pipes_added;    /* subscribers connected, ever */
 
 static const struct fd_cfg_opt opts[] = {
 	{ "gateway.listen_addr", FD_CFG_STR, gw_cfg.listen_addr,
-	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0, NULL },
+	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0,
+	    "FRONTDESK_LISTEN_ADDR" },
 	{ "gateway.listen_port", FD_CFG_INT, &gw_cfg.listen_port, 0, "8080", 1,
 	    65535, NULL },
 	{ "gateway.public_url", FD_CFG_STR, gw_cfg.public_url,
-	    sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0, NULL },
+	    sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0,
+	    "FRONTDESK_PUBLIC_URL" },
+	{ "gateway.trusted_proxies", FD_CFG_STR, gw_cfg.trusted_proxies,
+	    sizeof(gw_cfg.trusted_proxies), "", 0, 0,
+	    "FRONTDESK_TRUSTED_PROXIES" },
 	{ "gateway.auth_token", FD_CFG_STR, gw_cfg.auth_token,
 	    sizeof(gw_cfg.auth_token), "", 0, 0, "TWILIO_AUTH_TOKEN" },
 	{ "gateway.validate_signature", FD_CFG_BOOL,
@@ -347,6 +352,8 @@ check_config(char *err, size_t errlen)
 	if (fd_outbound_load(&fd_config, &out, err, errlen) != 0)
 		return -1;
 	dialout_configure(out.calls_per_s, out.ring_timeout_s);
+	if (auth_trust_proxies(gw_cfg.trusted_proxies, err, errlen) != 0)
+		return -1;
 	/* last: it takes the new tokens only if the rest was accepted */
 	return auth_configure(gw_cfg.api_token, gw_cfg.api_tokens, err,
 	    errlen);

@@ -24,6 +24,7 @@ struct gw_cfg {
 	char listen_addr[64];
 	int listen_port;
 	char public_url[512];           /* as configured at Twilio */
+	char trusted_proxies[512];      /* their X-Real-IP is the client */
 	char auth_token[128];           /* TWILIO_AUTH_TOKEN */
 	int validate_signature;
 	int allow_test_clock;           /* honour FdNow -> <Parameter now> */

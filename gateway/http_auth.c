@@ -18,7 +18,13 @@
  * as the one before, up to AUTH_LOCK_MAX_S.  A locked-out address is
  * answered 429 without looking at its credentials, so guessing runs at a
  * handful of tries a minute; other addresses are not affected.
+ *
+ * Behind a reverse proxy every request comes from the proxy's address.
+ * For a peer named in gateway.trusted_proxies the address is the one the
+ * proxy puts in X-Real-IP (nginx: $remote_addr, which a client cannot
+ * choose); any other peer's X-Real-IP is ignored.
  */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +68,8 @@ struct auth_peer {
 static struct auth_token tokens[AUTH_MAX_TOKENS];
 static int ntokens;
 static struct auth_peer peers[AUTH_SLOTS];
+static char proxies[AUTH_MAX_PROXIES][48];      /* gateway.trusted_proxies */
+static int nproxies;
 
 static int token_add(struct auth_token *t, int *n, enum auth_role role,
     const char *tok, size_t len, char *err, size_t errlen);
@@ -128,11 +136,61 @@ auth_role_name(enum auth_role role)
 	    "viewer" : "none";
 }
 
+int
+auth_trust_proxies(const char *list, char *err, size_t errlen)
+{
+	char next[AUTH_MAX_PROXIES][48], one[48];
+	unsigned char bin[16];
+	const char *p = list, *end;
+	int n = 0;
+
+	while (*p) {
+		p += strspn(p, " \t\n,");
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, " \t\n,");
+		if ((size_t)(end - p) >= sizeof(one) || n == AUTH_MAX_PROXIES) {
+			snprintf(err, errlen, "gateway.trusted_proxies: at most "
+			    "%d addresses", AUTH_MAX_PROXIES);
+			return -1;
+		}
+		snprintf(one, sizeof(one), "%.*s", (int)(end - p), p);
+		if (inet_pton(AF_INET, one, bin) != 1 &&
+		    inet_pton(AF_INET6, one, bin) != 1) {
+			snprintf(err, errlen, "gateway.trusted_proxies: '%s' is "
+			    "not an IP address", one);
+			return -1;
+		}
+		snprintf(next[n++], sizeof(next[0]), "%s", one);
+		p = end;
+	}
+	memcpy(proxies, next, sizeof(proxies));
+	nproxies = n;
+	return 0;
+}
+
 void
 auth_peer(struct lws *wsi, char *buf, size_t len)
 {
-	if (lws_get_peer_simple(wsi, buf, len) == NULL || buf[0] == '\0')
+	char real[48];
+	unsigned char bin[16];
+	const char *a;
+	int i;
+
+	if (lws_get_peer_simple(wsi, buf, len) == NULL || buf[0] == '\0') {
 		snprintf(buf, len, "?");
+		return;
+	}
+	a = strncmp(buf, "::ffff:", 7) == 0 ? buf + 7 : buf;
+	for (i = 0; i < nproxies && strcmp(proxies[i], a) != 0; i++)
+		;
+	/* lws knows X-Real-IP by name (not as a custom header) */
+	if (i == nproxies || lws_hdr_copy(wsi, real, sizeof(real),
+	    WSI_TOKEN_HTTP_X_REAL_IP) <= 0)
+		return;
+	if (inet_pton(AF_INET, real, bin) == 1 ||
+	    inet_pton(AF_INET6, real, bin) == 1)
+		snprintf(buf, len, "%s", real);
 }
 
 void

@@ -45,7 +45,12 @@ void auth_request(struct lws *wsi, const char *method, const char *path,
 void auth_token(struct lws *wsi, const char *token, const char *path,
     struct auth_result *res);
 const char *auth_role_name(enum auth_role role);
-/* The peer's address, for logs and the throttle. */
+/* The peer's address, for logs and the throttle: a trusted proxy's
+ * X-Real-IP, else the socket's peer. */
 void auth_peer(struct lws *wsi, char *buf, size_t len);
+/* The proxies whose X-Real-IP is believed: IP addresses separated by
+ * spaces or commas.  0, or -1 with err (the list is left as it was). */
+#define AUTH_MAX_PROXIES 8
+int auth_trust_proxies(const char *list, char *err, size_t errlen);
 
 #endif

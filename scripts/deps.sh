@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Install frontdesk's build and run dependencies from Debian 12 packages.
 # Idempotent and quiet when everything is already there.
+#   scripts/deps.sh           everything: build, run, test and deploy tools
+#   scripts/deps.sh --build   only what `make all` needs (the image's build stage)
 set -euo pipefail
-PKGS=(build-essential pkg-config libnng-dev libwebsockets-dev libcurl4-openssl-dev
+BUILD_PKGS=(build-essential pkg-config libnng-dev libwebsockets-dev libcurl4-openssl-dev
       libpq-dev libhiredis-dev libjansson-dev libconfig-dev libssl-dev
-      libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata flite1-dev
-      libcmocka-dev postgresql redis-server radicale python3 curl ca-certificates
+      libpocketsphinx-dev pocketsphinx-en-us flite1-dev ca-certificates)
+PKGS=("${BUILD_PKGS[@]}" pocketsphinx-testdata
+      libcmocka-dev postgresql redis-server radicale python3 curl
       procps psmisc openssl python3-websockets clang clang-format libclang-rt-14-dev
-      chromium prometheus valgrind)   # promtool: the /metrics check in the e2e suite (Debian 12's only package with it)
+      chromium valgrind nginx docker-compose logrotate systemd
+      prometheus)   # promtool: the /metrics check in the e2e suite (Debian 12's only package with it)
+[ "${1:-}" = --build ] && PKGS=("${BUILD_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

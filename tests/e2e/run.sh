@@ -335,5 +335,30 @@ else
 	pass=$((pass + fp)); fail=$((fail + ff))
 	[ "${ff:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/fallthrough.log"
 fi
+
+# nginx in front (deploy/nginx/frontdesk.conf, TLS with a test CA) on a
+# stack of its own; each of its checks counts here
+NGINX_PROFILE=${E2E_PROFILE:-e2e}-nginx tests/e2e/nginx.sh >"$FRONTDESK_VAR/nginx.log" 2>&1
+grep -E '^nginx (ok|FAIL)' "$FRONTDESK_VAR/nginx.log" | sed 's/^nginx /e2e nginx /'
+np=$(sed -n 's/^nginx: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/nginx.log")
+nf=$(sed -n 's/^nginx: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/nginx.log")
+if [ -z "$np" ]; then
+	bad "nginx e2e did not finish (see $FRONTDESK_VAR/nginx.log)"; tail -20 "$FRONTDESK_VAR/nginx.log"
+else
+	pass=$((pass + np)); fail=$((fail + nf))
+	[ "${nf:-0}" -gt 0 ] && tail -40 "$FRONTDESK_VAR/nginx.log"
+fi
+
+# the deployment checks (supervisor, systemd units, compose, the
+# going-live configs); each counts here
+SUPERVISOR_PROFILE=${E2E_PROFILE:-e2e}-sv tests/deploy/run.sh >"$FRONTDESK_VAR/deploy.log" 2>&1
+grep -E '^[a-z]+ (ok|FAIL)' "$FRONTDESK_VAR/deploy.log" | sed 's/^/e2e deploy /'
+dp=$(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/deploy.log")
+df=$(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/deploy.log")
+if [ -z "$dp" ]; then
+	bad "deploy checks did not finish (see $FRONTDESK_VAR/deploy.log)"; tail -20 "$FRONTDESK_VAR/deploy.log"
+else
+	pass=$((pass + dp)); fail=$((fail + df))
+fi
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

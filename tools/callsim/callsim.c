@@ -31,6 +31,7 @@
 
 #include "cs_call.h"
 #include "cs_carrier.h"
+#include "cs_http.h"
 #include "clock.h"
 #include "expect.h"
 #include "load.h"
@@ -116,12 +117,13 @@ main(int argc, char **argv)
 		{ "ramp", required_argument, NULL, 'p' },
 		{ "tts-pub", required_argument, NULL, 'b' },
 		{ "no-inbound", no_argument, NULL, 'I' },
+		{ "cacert", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct call_opts o = { "http://127.0.0.1:8080",
 		"https://frontdesk.example.com", NULL, NULL, 180000, 30000,
-		15000, 0, 1, 0, 0, 0, 0 };
+		15000, 0, 1, 0, 0, 0, 0, NULL };
 	struct run_mode rm = { 0, NULL, NULL };
 	struct load_opts lo = { 0, 0, 0, NULL, NULL, 1 };
 	const char *scenario = NULL, *dir = NULL, *replay = NULL;
@@ -137,7 +139,7 @@ main(int argc, char **argv)
 
 	log_init("callsim", LOG_LVL_WARN);
 	while ((c = getopt_long(argc, argv,
-	    "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:I",
+	    "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:IA:",
 	    lopts, NULL)) != -1) {
 		switch (c) {
 		case 's': scenario = optarg; break;
@@ -169,6 +171,7 @@ main(int argc, char **argv)
 		case 'p': lo.ramp_s = atoi(optarg); break;
 		case 'b': lo.tts_pub = optarg; break;
 		case 'I': lo.inbound = 0; break;
+		case 'A': o.cacert = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -204,6 +207,10 @@ main(int argc, char **argv)
 	if (o.token && *o.token == '\0')
 		o.token = NULL;
 	o.api_token = getenv("FRONTDESK_API_TOKEN");
+	if (o.cacert == NULL && (o.cacert = getenv("CALLSIM_CACERT")) != NULL &&
+	    *o.cacert == '\0')
+		o.cacert = NULL;
+	http_set_cacert(o.cacert);
 	o.record_track = rm.record != NULL;
 	if (streams) {
 		signal(SIGPIPE, SIG_IGN);
@@ -611,7 +618,9 @@ usage(FILE *f)
 "       callsim --streams N --duration S [--ramp S] [--tts-pub ADDR]\n"
 "                [--no-inbound] [--report F]\n"
 "options:\n"
-"  --gateway URL         gateway base URL (http://127.0.0.1:8080)\n"
+"  --gateway URL         gateway base URL (http://127.0.0.1:8080); https://\n"
+"                        (a TLS terminator in front) streams over wss://\n"
+"  --cacert FILE         trust these CAs (PEM) for https/wss ($CALLSIM_CACERT)\n"
 "  --public-url URL      URL Twilio would sign (https://frontdesk.example.com)\n"
 "  --token TOKEN         auth token for X-Twilio-Signature ($TWILIO_AUTH_TOKEN)\n"
 "  --timeout S           whole-call limit (180)\n"

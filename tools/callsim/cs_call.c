@@ -358,8 +358,9 @@ call_post_twiml(const struct call_opts *o, const char *pub,
 	return rv;
 }
 
-/* The <Stream url> is the public wss:// address; locally it is the same
- * path on the gateway's own host and port, in plain ws://. */
+/* The <Stream url> is the public wss:// address; callsim opens the same
+ * path on --gateway's host and port: plain ws:// to a gateway, wss:// to
+ * a TLS terminator (an https:// --gateway). */
 int
 call_plan_stream(const struct call_opts *o, const struct twiml *tw,
     struct session_plan *p, struct call_result *r)
@@ -372,6 +373,7 @@ call_plan_stream(const struct call_opts *o, const struct twiml *tw,
 		call_fail(r, "bad --gateway URL %s", o->gateway);
 		return -1;
 	}
+	p->tls = strncmp(o->gateway, "https://", 8) == 0;
 	snprintf(p->path, sizeof(p->path), "%s", call_url_path(tw->stream_url));
 	if (o->token)
 		fd_twilio_sign(o->token, tw->stream_url, NULL, p->signature);

@@ -29,6 +29,8 @@ struct call_opts {
 	int duration_ms;                /* >0: caller hangs up after this long
 					   without failing (--load) */
 	int quiet;                      /* no per-call progress lines */
+	const char *cacert;             /* CA file for an https:// gateway
+					   (NULL: the system's) */
 };
 
 /* How the call is placed: NULL means an inbound call to /twilio/voice. */

@@ -11,6 +11,8 @@
 
 #include "cs_http.h"
 
+static const char *ca_file;     /* http_set_cacert; NULL: the system's */
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg);
 static int perform(CURL *c, struct curl_slist *hdrs, struct http_reply *r);
 
@@ -71,6 +73,12 @@ http_get(const char *url, const char *bearer, struct http_reply *r)
 }
 
 void
+http_set_cacert(const char *path)
+{
+	ca_file = path;
+}
+
+void
 http_reply_free(struct http_reply *r)
 {
 	free(r->body);
@@ -124,6 +132,8 @@ perform(CURL *c, struct curl_slist *hdrs, struct http_reply *r)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK)
 		snprintf(r->err, sizeof(r->err), "%s", curl_easy_strerror(rc));

@@ -22,6 +22,9 @@ int http_post_form(const char *url, const struct fd_form *form,
     const char *sig, struct http_reply *r);
 /* GET url with "Authorization: Bearer bearer" when bearer is set. */
 int http_get(const char *url, const char *bearer, struct http_reply *r);
+/* Trust the CAs in path (PEM) for https:// instead of the system's; the
+ * string must outlive every request. */
+void http_set_cacert(const char *path);
 void http_reply_free(struct http_reply *r);
 /* Build an x-www-form-urlencoded body; malloc'd, NULL on out of memory. */
 char *http_form_encode(const struct fd_form *form);

@@ -156,6 +156,10 @@ session_run(const struct session_plan *p, struct call_result *r)
 	info.protocols = protocols;
 	info.gid = -1;
 	info.uid = -1;
+	if (p->tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = p->o->cacert;
+	}
 	if ((s->ctx = lws_create_context(&info)) == NULL) {
 		call_fail(r, "libwebsockets context failed");
 		free(s);
@@ -168,13 +172,14 @@ session_run(const struct session_plan *p, struct call_result *r)
 	cc.path = p->path;
 	cc.host = p->host;
 	cc.origin = p->host;
+	cc.ssl_connection = p->tls ? LCCSCF_USE_SSL : 0;
 	cc.local_protocol_name = protocols[0].name;
 	cc.userdata = s;
 	cc.pwsi = &s->wsi;
 	reg_add(s);
 	if (lws_client_connect_via_info(&cc) == NULL) {
-		call_fail(r, "websocket connect to ws://%s:%d%s failed",
-		    p->host, p->port, p->path);
+		call_fail(r, "websocket connect to %s://%s:%d%s failed",
+		    p->tls ? "wss" : "ws", p->host, p->port, p->path);
 		s->done = 1;
 	}
 	/* a tick even before the upgrade completes enforces the timeout */
@@ -245,8 +250,8 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		lws_sul_schedule(s->ctx, 0, &s->sul, on_tick, 20000);
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		call_fail(s->r, "websocket connect to ws://%s:%d%s failed: %s",
-		    s->p->host, s->p->port, s->p->path,
+		call_fail(s->r, "websocket connect to %s://%s:%d%s failed: %s",
+		    s->p->tls ? "wss" : "ws", s->p->host, s->p->port, s->p->path,
 		    in ? (const char *)in : "unknown error");
 		s->done = 1;
 		break;

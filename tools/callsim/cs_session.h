@@ -29,6 +29,7 @@ struct session_plan {
 	size_t *speech_n;
 	char host[256];                 /* gateway WebSocket endpoint */
 	int port;
+	int tls;                        /* wss:// (an https:// --gateway) */
 	char path[512];
 	char signature[64];             /* X-Twilio-Signature of the upgrade */
 	const struct fd_form *params;   /* <Parameter>s -> customParameters */
