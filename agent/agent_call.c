@@ -986,6 +986,9 @@ finish(struct call *c, const char *reason)
 			utt_log(c, &c->utts[i]);
 		}
 	log_caller_turn(c);
+	/* whatever the caller said towards a message is kept */
+	if (c->ctx->brain->on_end)
+		c->ctx->brain->on_end(&c->bc, reason);
 	/* the caller was cut off with the gateway, whatever was reached */
 	if (strcmp(reason, "gateway_restart") == 0) {
 		char notes[128];

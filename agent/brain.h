@@ -106,6 +106,20 @@ struct call_state {
 	int guard_refusals;             /* injection / social engineering */
 	int last_intent;                /* the brain's last topic (enum intent) */
 	char last_said[1024];           /* for "say that again" */
+	int leaving;                    /* said goodbye inside an answer: what
+					   was agreed is finished, then the call
+					   closes instead of "anything else?" */
+	int move_checked;               /* this booking was checked against
+					   the caller's appointments */
+	int name_weak;                  /* the name was heard with low
+					   confidence: spelled back or asked */
+	int spell_for;                  /* the ask a spelled name answers */
+	char task_words[256];           /* what the caller said asking for the
+					   booking kept while they are verified
+					   ("for my Accord": vehicles come with
+					   the verification) */
+	int after_human;                /* the ask to go back to when "a
+					   person?" is answered no */
 	char outcome[32];               /* booked, message, transferred, info.. */
 	char outcome_notes[256];
 
@@ -177,6 +191,10 @@ struct brain_ops {
 	 * of on_start, saying nothing: saved is what save returned before,
 	 * or NULL (an older session, or save failed).  Optional. */
 	void (*on_resume)(struct brain_call *c, json_t *saved);
+	/* The call is over (the caller hung up, or it was cut off) before
+	 * the brain closed it: save what the caller said towards a message
+	 * or callback.  Tools still work; nothing can be said.  Optional. */
+	void (*on_end)(struct brain_call *c, const char *reason);
 	/* Free priv.  Optional. */
 	void (*free)(struct brain_call *c);
 };

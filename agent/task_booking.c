@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "task_booking.h"
 #include "log.h"
@@ -307,6 +308,8 @@ booking_reset(struct call_state *st)
 	st->noffered = 0;
 	st->appt = 0;
 	st->vehicle = 0;
+	st->move_checked = 0;
+	st->task_words[0] = '\0';
 }
 
 void
@@ -317,6 +320,11 @@ booking_keep(struct call_state *st, const struct turn_in *in)
 	if (in->ir.service)
 		st->service = in->ir.service;
 	booking_apply(st, &in->dt);
+	if (in->text) {
+		booking_note_vehicle(st, in->text);
+		snprintf(st->task_words, sizeof(st->task_words), "%s",
+		    in->text);
+	}
 }
 
 void
@@ -440,7 +448,7 @@ static void
 read_back(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	char day[48], tm[16];
+	char day[48], tm[16], spelled[256];
 	time_t d;
 	int m;
 	struct tpl_var v[] = { { "service", st->service->name }, { "day", day },
@@ -466,6 +474,13 @@ read_back(struct brain_call *c)
 	}
 	dt_say_day(d, day, sizeof(day));
 	dt_say_time(m, tm, sizeof(tm));
+	/* a new customer's name heard weakly is spelled back, so a wrong
+	 * one is heard before it is booked */
+	if (!identity_owner(st) && st->name_weak && st->last_name[0]) {
+		snprintf(spelled, sizeof(spelled), "%.60s %.60s, spelled <spell>%.60s"
+		    "</spell>", st->first_name, st->last_name, st->last_name);
+		v[3].val = spelled;
+	}
 	if (st->task == TASK_RESCHEDULE && st->appt > 0) {
 		char appt[200];
 		struct tpl_var mv[] = { { "appt", appt }, { "day", day },
@@ -521,6 +536,36 @@ offer_other_day(struct brain_call *c, time_t asked_day, const struct slots *s)
 	ask(c, ASK_PICK);
 }
 
+/* A customer who has this service booked already is asked whether to
+ * move that appointment or book another, so a "move" the recogniser
+ * lost does not end in two.  1 if asked. */
+static int
+already_booked(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	char appt[200], buf[512];
+	int i;
+
+	if (st->task != TASK_BOOK || st->move_checked || !identity_owner(st))
+		return 0;
+	st->move_checked = 1;
+	if (appts_fetch(c) != 0)
+		return 0;
+	for (i = 0; i < st->nappts; i++)
+		if (strcasecmp(st->appts[i].service, st->service->name) == 0)
+			break;
+	if (i == st->nappts)
+		return 0;
+	st->appt = i + 1;
+	appts_describe(&st->appts[i], appt, sizeof(appt));
+	snprintf(buf, sizeof(buf), "I see you already have %s. Would you like "
+	    "to move that one, or book another %s?", appt, st->service->name);
+	call_say(c, buf, 0);
+	call_hint(c, "any", NULL, 0);
+	ask(c, ASK_MOVE_OR_ADD);
+	return 1;
+}
+
 void
 booking_plan(struct brain_call *c)
 {
@@ -538,6 +583,8 @@ booking_plan(struct brain_call *c)
 		ask_service(c);
 		return;
 	}
+	if (already_booked(c))
+		return;
 	if (st->chosen[0]) {
 		read_back(c);
 		return;
