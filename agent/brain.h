@@ -114,6 +114,7 @@ struct call_state {
 	int name_weak;                  /* the name was heard with low
 					   confidence: spelled back or asked */
 	int spell_for;                  /* the ask a spelled name answers */
+	int name_spelled;               /* the last name was spelled to us */
 	char task_words[256];           /* what the caller said asking for the
 					   booking kept while they are verified
 					   ("for my Accord": vehicles come with

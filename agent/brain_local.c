@@ -384,6 +384,23 @@ fragment(const char *text, int asked)
 	return nthanks == 0 || asked != ASK_ANYTHING_ELSE;
 }
 
+/* "never mind", "no, forget it": said with a goodbye, nothing to keep. */
+static int
+dismissal(const char *text)
+{
+	static const char *const w[] = { "oh", "never", "mind", "forget",
+		"it", "no", "nothing", "nope", "actually", "thats", "that",
+		"fine", "ok", "okay", "all", "well", "um", "uh", "sorry", NULL };
+	struct tokens t;
+	int i;
+
+	txt_tokenize(text, &t);
+	for (i = 0; i < t.n; i++)
+		if (!txt_is(t.w[i], w))
+			return 0;
+	return 1;
+}
+
 /* Read an utterance once: intent scores and the dates and times in it,
  * read as the pending question expects them. */
 static void
@@ -421,6 +438,18 @@ weak_human(const struct turn_in *in, int asked)
 	    asked == ASK_CONFIRM_HUMAN)
 		return 0;
 	return in->ir.score <= 4 && in->confidence < WEAK_CONFIDENCE;
+}
+
+/* A name where one is asked ("Mary a human"): the name's question
+ * takes it, whatever words came with it. */
+static int
+gives_name(const struct turn_in *in, int asked)
+{
+	char first[64], last[64];
+
+	return name_answer(asked) && asked != ASK_SPELL_LAST &&
+	    parse_name(in->text, first, sizeof(first), last, sizeof(last)) &&
+	    !name_implausible(first, NULL);
 }
 
 static void
@@ -474,7 +503,7 @@ overrides(struct brain_call *c, const struct turn_in *in, int asked)
 		return 1;
 	}
 	if (in->ir.best == INT_HUMAN && in->ir.score >= 3 &&
-	    !free_text(asked)) {
+	    !free_text(asked) && !gives_name(in, asked)) {
 		st->misunderstandings = 0;
 		if (weak_human(in, asked)) {
 			confirm_human(c, asked);
@@ -558,8 +587,9 @@ on_name(struct brain_call *c, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	char first[64], last[64];
 
+	/* "a human" in a name is no request: the override asked that */
 	if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
-	    in->ir.score >= 4) {
+	    in->ir.best != INT_HUMAN && in->ir.score >= 4) {
 		local_general(c, in);
 	} else if (parse_name(in->text, first, sizeof(first), last,
 	    sizeof(last))) {
@@ -643,6 +673,7 @@ on_spell(struct brain_call *c, const struct turn_in *in)
 	}
 	log_info(st->call_id, "last name spelled: %s", last);
 	st->name_weak = 0;
+	st->name_spelled = 1;
 	snprintf(st->last_name, sizeof(st->last_name), "%s", last);
 	if (back == ASK_CONFIRM_BOOK || back == ASK_CHANGE ||
 	    st->first_name[0] == '\0') {
@@ -786,6 +817,7 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		log_info(st->call_id, "goodbye in passing; the answer: \"%s\"",
 		    rest);
 		if (intent_words(rest) == 0 || fragment(rest, ASK_OPEN) ||
+		    dismissal(rest) ||
 		    (asked == ASK_ANYTHING_ELSE && !contact_pending(c))) {
 			leave(c);
 			return;

@@ -373,7 +373,8 @@ name_implausible(const char *first, const char *last)
 		"have", "has", "had", "do", "does", "speak", "talk", "can",
 		"could", "would", "want", "need", "get", "like", "just",
 		"okay", "ok", "sorry", "hello", "hi", "um", "uh", "agent",
-		"someone", "somebody", "operator", "representative", NULL };
+		"someone", "somebody", "operator", "representative", "i",
+		"im", "please", "thanks", NULL };
 	struct tokens t;
 	char both[160];
 	int i;

@@ -477,8 +477,13 @@ read_back(struct brain_call *c)
 	/* a new customer's name heard weakly is spelled back, so a wrong
 	 * one is heard before it is booked */
 	if (!identity_owner(st) && st->name_weak && st->last_name[0]) {
-		snprintf(spelled, sizeof(spelled), "%.60s %.60s, spelled <spell>%.60s"
-		    "</spell>", st->first_name, st->last_name, st->last_name);
+		snprintf(spelled, sizeof(spelled), "%.60s %.60s, spelled <spell>"
+		    "%.60s</spell>", st->first_name, st->last_name,
+		    st->last_name);
+		v[3].val = spelled;
+	} else if (!identity_owner(st) && st->name_spelled) {
+		snprintf(spelled, sizeof(spelled), "%.60s %.60s", st->first_name,
+		    st->last_name);
 		v[3].val = spelled;
 	}
 	if (st->task == TASK_RESCHEDULE && st->appt > 0) {

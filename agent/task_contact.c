@@ -265,7 +265,7 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 	case ASK_MSG_NAME:
 		if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
 		    in->ir.best != INT_MESSAGE && in->ir.best != INT_LEAD &&
-		    in->ir.best != INT_CALLBACK) {
+		    in->ir.best != INT_CALLBACK && in->ir.best != INT_HUMAN) {
 			general(c, in);
 			return;
 		}

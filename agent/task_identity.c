@@ -184,7 +184,7 @@ identity_who_reply(struct brain_call *c, const struct turn_in *in)
 	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
 
 	if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
-	    in->ir.best != INT_BOOK) {
+	    in->ir.best != INT_BOOK && in->ir.best != INT_HUMAN) {
 		general(c, in);
 		return;
 	}
