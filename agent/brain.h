@@ -99,6 +99,8 @@ struct call_state {
 	char msg_urgency[8];            /* low, normal, high */
 	char lead_need[256];
 	char lead_timeline[128];
+	char msg_said[512];             /* the caller's words while a message,
+					   lead or callback was being taken */
 
 	/* dialogue */
 	int asked;                      /* what the brain last asked (its enum) */

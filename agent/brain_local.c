@@ -498,7 +498,9 @@ overrides(struct brain_call *c, const struct turn_in *in, int asked)
 	enum guard g;
 
 	/* no instruction in speech outranks the rules below */
-	if ((g = guard_check(in->text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
+	/* a message said with the name goes to the team as said */
+	if ((g = guard_check(in->text)) != GUARD_OK && asked != ASK_MSG_TEXT &&
+	    !(asked == ASK_MSG_NAME && st->task == TASK_MESSAGE)) {
 		guard_refuse(c, g);
 		return 1;
 	}
@@ -627,7 +629,10 @@ on_move_or_add(struct brain_call *c, const struct turn_in *in)
 	int i = st->appt - 1;
 
 	txt_tokenize(in->text, &t);
-	booking_apply(st, &in->dt);
+	/* "move it to Friday" changes the plan; a time alone ("move at
+	 * one", a misheard "move that one") only when none was asked */
+	if (in->dt.has_date || !st->have_time)
+		booking_apply(st, &in->dt);
 	if (txt_find(&t, 0, addw) >= 0 && in->ir.best != INT_RESCHEDULE) {
 		log_info(st->call_id, "books another %s", st->service ?
 		    st->service->name : "?");
@@ -826,6 +831,9 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	}
 	if (!free_text(asked) && fragment(text, asked))
 		return;
+	/* what is said towards a message is kept, whatever it fills */
+	if (contact_pending(c))
+		contact_heard(c, text);
 	read_turn(c, text, confidence, asked, &in);
 	if (overrides(c, &in, asked))
 		return;

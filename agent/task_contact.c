@@ -64,6 +64,7 @@ contact_start(struct brain_call *c, int task, const struct turn_in *in)
 	struct call_state *st = &c->st;
 
 	if (st->task != task) {
+		st->msg_said[0] = '\0';
 		st->msg_name[0] = st->msg_number[0] = st->msg_text[0] = '\0';
 		st->msg_urgency[0] = '\0';
 		st->lead_need[0] = st->lead_timeline[0] = '\0';
@@ -341,6 +342,17 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 	next(c);
 }
 
+void
+contact_heard(struct brain_call *c, const char *text)
+{
+	struct call_state *st = &c->st;
+	size_t n = strlen(st->msg_said);
+
+	if (n + 2 < sizeof(st->msg_said))
+		snprintf(st->msg_said + n, sizeof(st->msg_said) - n, "%s%s",
+		    n ? " / " : "", text);
+}
+
 int
 contact_pending(struct brain_call *c)
 {
@@ -355,7 +367,7 @@ static int
 save_incomplete(struct brain_call *c, const char *why)
 {
 	struct call_state *st = &c->st;
-	char name[128], text[900], key[96], notes[256];
+	char name[128], text[1400], key[96], notes[256];
 	const char *num = st->msg_number;
 	json_t *args, *rep;
 	const char *k;
@@ -370,11 +382,12 @@ save_incomplete(struct brain_call *c, const char *why)
 	if (num[0] == '\0' && line_usable(st))
 		num = call_party(st);
 	snprintf(text, sizeof(text), "INCOMPLETE (%s) %s%s%.300s%s%.120s%s"
-	    "%.120s", why, st->task == TASK_CALLBACK ? "asked for a callback" :
-	    st->task == TASK_LEAD ? "sales enquiry" : "message",
-	    st->msg_text[0] ? ": " : "", st->msg_text,
+	    "%.120s%s%.300s", why, st->task == TASK_CALLBACK ?
+	    "asked for a callback" : st->task == TASK_LEAD ? "sales enquiry" :
+	    "message", st->msg_text[0] ? ": " : "", st->msg_text,
 	    st->lead_need[0] ? "; needs: " : "", st->lead_need,
-	    st->lead_timeline[0] ? "; when: " : "", st->lead_timeline);
+	    st->lead_timeline[0] ? "; when: " : "", st->lead_timeline,
+	    st->msg_said[0] ? "; the caller said: " : "", st->msg_said);
 	snprintf(key, sizeof(key), "%s-msg", st->call_id);
 	args = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "message", text,
 	    "urgency", st->msg_urgency[0] ? st->msg_urgency : "normal",

@@ -12,6 +12,9 @@ void contact_start(struct brain_call *c, int task, const struct turn_in *in);
 void contact_reply(struct brain_call *c, const struct turn_in *in);
 void contact_dtmf(struct brain_call *c, const char *digit);
 void contact_human(struct brain_call *c);
+/* Keep what the caller said while a message, lead or callback is taken
+ * (for a message that ends early). */
+void contact_heard(struct brain_call *c, const char *text);
 /* 1 if a message, lead or callback is being taken. */
 int contact_pending(struct brain_call *c);
 /* The caller said goodbye: a message or callback with all it needs is

@@ -75,6 +75,20 @@ static const char digits_jsgf[] =
     "<d> = zero | oh | one | two | three | four | five | six | seven |"
     " eight | nine;\n";
 
+/* A name spelled (psd_hint "spell"): letters, said as letters or in the
+ * NATO alphabet, "double" before a doubled one. */
+static const char spell_jsgf[] =
+    "#JSGF V1.0;\n"
+    "grammar spell;\n"
+    "public <answer> = [<lead>] <l> <l> <l>*;\n"
+    "<lead> = it's | it is | that's | that is | um | uh;\n"
+    "<l> = [double] (a | b | c | d | e | f | g | h | i | j | k | l | m |"
+    " n | o | p | q | r | s | t | u | v | w | x | y | z | alpha | bravo |"
+    " charlie | delta | echo | foxtrot | golf | hotel | india | juliet |"
+    " kilo | lima | mike | november | oscar | papa | quebec | romeo |"
+    " sierra | tango | uniform | victor | whiskey | x-ray | yankee |"
+    " zulu);\n";
+
 /* " | name" for each name of the list at path the dictionary knows;
  * appended to *g (malloc'd, grown).  0 or -1. */
 static int
@@ -370,7 +384,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
 		d->grammars = ps_set_jsgf_string(d->ps, "yesno",
 		    yesno_jsgf) == 0 && ps_set_jsgf_string(d->ps, "digits",
-		    digits_jsgf) == 0;
+		    digits_jsgf) == 0 && ps_set_jsgf_string(d->ps, "spell",
+		    spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_grammar(d, o->names_first, o->names_last) == 0;
 		ps_set_search(d->ps, d->lm_name);
@@ -410,7 +425,7 @@ psd_hint(struct ps_dec *d, const char *expect)
 	if (d->in_utt)
 		return -1;
 	if (d->grammars && expect && (strcmp(expect, "yesno") == 0 ||
-	    strcmp(expect, "digits") == 0))
+	    strcmp(expect, "digits") == 0 || strcmp(expect, "spell") == 0))
 		search = expect;
 	if (d->name_grammar && expect && strcmp(expect, "name") == 0)
 		search = expect;

@@ -58,7 +58,8 @@ void psd_close(struct ps_dec *d);
 /* Replace the language model (between utterances). 0 or -1. */
 int psd_set_lm(struct ps_dec *d, const char *path);
 /* Search the next utterances for what the agent's question asks (its
- * STT_HINT expect): "yesno" and "digits" a grammar of those answers,
+ * STT_HINT expect): "yesno", "digits" and "spell" (letters, NATO
+ * alphabet) a grammar of those answers,
  * "name" one of a given name and a surname from the name lists (when
  * psd_opts has them), any other (or NULL) the language model.  Between utterances; 0 or -1. */
 int psd_hint(struct ps_dec *d, const char *expect);
