@@ -722,7 +722,10 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	log_info(id_of(c), "caller: \"%s\" (%.2f)", text, conf);
 	free(c->caller_turn);
 	c->caller_turn = strdup(text);
+	c->bc.nbest = m->nbest;
+	c->bc.words = m->words;
 	c->ctx->brain->on_utterance(&c->bc, text, conf);
+	c->bc.nbest = c->bc.words = NULL;
 	c->brain_ran = 1;
 	log_caller_turn(c);
 	if (c->latency_from_us) {

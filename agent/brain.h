@@ -170,7 +170,21 @@ struct brain_call {
 	const struct fd_business *biz;
 	struct call_state st;
 	void *priv;                     /* the brain's own per-call data */
+	/* during on_utterance: the recogniser's alternatives and word
+	 * confidences (struct fd_pl_transcript's nbest and words, checked),
+	 * or NULL when it sent none */
+	const json_t *nbest;
+	const json_t *words;
 };
+
+/* The confidence the recogniser gave word in the utterance being read
+ * (its lowest, if said twice), or -1 when it gave none.  brain.c. */
+double call_word_confidence(const struct brain_call *c, const char *word);
+/* The recognition of the utterance being read, for a model: "" when the
+ * recogniser sent nothing beyond the text, else one line naming the
+ * confidence, the other hearings and the unsure words. */
+void call_recog_note(const struct brain_call *c, double conf, char *buf,
+    size_t len);
 
 struct brain_ops {
 	const char *name;

@@ -425,6 +425,53 @@ test_weak_transfer_confirmed(void **state)
 	assert_int_equal(count_tool("transfer_to_human"), 1);
 }
 
+/* The recogniser's word confidences and alternatives steer the same
+ * decisions: an unsure "person" is confirmed, an unsure surname spelled
+ * back, and a model is told what else was heard. */
+static void
+test_recognition_metadata(void **state)
+{
+	struct brain_call c;
+	json_t *words, *nbest;
+	char note[300];
+
+	(void)state;
+	words = json_pack("[{s:s, s:f}, {s:s, s:f}]", "word", "real",
+	    "confidence", 0.8, "word", "person", "confidence", 0.1);
+	start_call(&c, NEWCOMER);
+	c.words = words;
+	assert_non_null(strstr(heard(&c, "can i talk to a real person please",
+	    0.9), "connect you with a person"));
+	assert_int_equal(count_tool("transfer_to_human"), 0);
+	c.words = NULL;
+	json_decref(words);
+
+	words = json_pack("[{s:s, s:f}, {s:s, s:f}]", "word", "karen",
+	    "confidence", 0.9, "word", "white", "confidence", 0.2);
+	start_call(&c, NEWCOMER);
+	turn(&c, "I need an oil change on wednesday at ten");
+	c.words = words;
+	assert_non_null(strstr(heard(&c, "karen white", 0.9), "spelled "
+	    "<spell>White</spell>"));
+	c.words = NULL;
+
+	nbest = json_pack("[{s:s, s:f}, {s:s, s:f}]", "text", "karen white",
+	    "confidence", 0.9, "text", "karen wyatt", "confidence", 0.4);
+	c.nbest = nbest;
+	c.words = words;
+	call_recog_note(&c, 0.9, note, sizeof(note));
+	assert_string_equal(note, "[speech recognition: confidence 0.90; it "
+	    "may also have been \"karen wyatt\" (0.40); unsure words: white "
+	    "(0.20)]");
+	assert_true(call_word_confidence(&c, "White") < 0.3);
+	assert_true(call_word_confidence(&c, "smith") < 0);
+	c.nbest = c.words = NULL;
+	call_recog_note(&c, 0.9, note, sizeof(note));
+	assert_string_equal(note, "");
+	json_decref(words);
+	json_decref(nbest);
+}
+
 static int
 setup(void **state)
 {
@@ -465,4 +512,5 @@ UNIT_MAIN(setup, teardown,
 	cmocka_unit_test(test_name_with_a_human_is_spelled),
 	cmocka_unit_test(test_weak_name_spelled_back),
 	cmocka_unit_test(test_weak_transfer_confirmed),
+	cmocka_unit_test(test_recognition_metadata),
 )

@@ -663,8 +663,22 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 	if (kind == TURN_DTMF)
 		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
 		    "keypad]", text);
-	llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role", "user",
-	    "content", kind == TURN_DTMF ? buf : text));
+	if (kind == TURN_TEXT) {
+		/* what the recogniser was unsure of, for the model to weigh
+		 * (prompt: confirm before acting on a weak hearing) */
+		char note[600];
+
+		call_recog_note(c, conf, note, sizeof(note));
+		if (note[0])
+			llm_history_add(lc->hist, json_pack("{s:s, s:s++}",
+			    "role", "user", "content", text, "\n", note));
+		else
+			llm_history_add(lc->hist, json_pack("{s:s, s:s}",
+			    "role", "user", "content", text));
+	} else {
+		llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
+		    "user", "content", buf));
+	}
 	if (breaker_open()) {
 		fallback(c, kind, text, conf, "the model failed recently");
 		return;

@@ -430,13 +430,24 @@ name_answer(int asked)
  * ("human", "person") heard with low confidence where no person was
  * offered.  It is confirmed before anyone is called. */
 static int
-weak_human(const struct turn_in *in, int asked)
+weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 {
+	static const char *const cue[] = { "human", "person", "someone",
+		"somebody", "representative", "operator", "agent", "manager",
+		"receptionist", NULL };
+	double wc;
+	int i;
+
 	if (name_answer(asked))
 		return 1;
 	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER ||
 	    asked == ASK_CONFIRM_HUMAN)
 		return 0;
+	/* the word that asks for a person, heard unsure */
+	for (i = 0; cue[i]; i++)
+		if ((wc = call_word_confidence(c, cue[i])) >= 0 &&
+		    wc < WEAK_CONFIDENCE)
+			return 1;
 	return in->ir.score <= 4 && in->confidence < WEAK_CONFIDENCE;
 }
 
@@ -507,7 +518,7 @@ overrides(struct brain_call *c, const struct turn_in *in, int asked)
 	if (in->ir.best == INT_HUMAN && in->ir.score >= 3 &&
 	    !free_text(asked) && !gives_name(in, asked)) {
 		st->misunderstandings = 0;
-		if (weak_human(in, asked)) {
+		if (weak_human(c, in, asked)) {
 			confirm_human(c, asked);
 			return 1;
 		}

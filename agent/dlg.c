@@ -405,6 +405,22 @@ ask_spell(struct brain_call *c, const char *before)
 	ask(c, ASK_SPELL_LAST);
 }
 
+/* A word of the name heard below NAME_CONFIDENCE by the recogniser. */
+static int
+words_weak(const struct brain_call *c, const char *name)
+{
+	struct tokens t;
+	double wc;
+	int i;
+
+	txt_tokenize(name, &t);
+	for (i = 0; i < t.n; i++)
+		if ((wc = call_word_confidence(c, t.w[i])) >= 0 &&
+		    wc < NAME_CONFIDENCE)
+			return 1;
+	return 0;
+}
+
 int
 name_check(struct brain_call *c, const struct turn_in *in, const char *first,
     const char *last)
@@ -426,7 +442,8 @@ name_check(struct brain_call *c, const struct turn_in *in, const char *first,
 		ask_spell(c, buf);
 		return 0;
 	}
-	st->name_weak = in->confidence < NAME_CONFIDENCE;
+	st->name_weak = in->confidence < NAME_CONFIDENCE ||
+	    words_weak(c, first) || words_weak(c, last);
 	return 1;
 }
 
