@@ -347,6 +347,39 @@ test_vehicle_named_is_read_back(void **state)
 	    last_args("book_appointment"), "vehicle_id")), 8);
 }
 
+/* A compound first turn: the name, the service, the day and time and
+ * a question about the hours, all used. */
+static void
+test_compound_first_turn(void **state)
+{
+	struct brain_call c;
+	char first[64], last[64];
+	int n;
+
+	(void)state;
+	assert_true(name_in_turn("hi this is dana reed i need an oil change",
+	    first, sizeof(first), last, sizeof(last)));
+	assert_string_equal(first, "Dana");
+	assert_string_equal(last, "Reed");
+	assert_true(name_in_turn("my name is dana and i need", first,
+	    sizeof(first), last, sizeof(last)));
+	assert_string_equal(last, "");
+	assert_false(name_in_turn("this is about my car", first,
+	    sizeof(first), last, sizeof(last)));
+
+	start_call(&c, NEWCOMER);
+	n = fk.nsays;
+	/* no "what's your name?": straight to the read-back */
+	assert_non_null(strstr(turn(&c, "hi this is dana reed, what are your "
+	    "hours, and can I book an oil change on wednesday at ten"),
+	    "Oil change on Wednesday, November 25 at 10 AM for Dana"));
+	assert_int_equal(fk.nsays, n + 2);
+	assert_non_null(strstr(fk.says[n], "open"));
+	turn(&c, "yes");
+	assert_string_equal(jarg("book_appointment", "first_name"), "Dana");
+	assert_string_equal(jarg("book_appointment", "last_name"), "Reed");
+}
+
 /* "Mary a human" is a misheard name: no transfer, the last name is
  * spelled (NATO alphabet) and booked. */
 static void
@@ -509,6 +542,7 @@ UNIT_MAIN(setup, teardown,
 	cmocka_unit_test(test_message_kept_when_call_ends),
 	cmocka_unit_test(test_existing_appointment_move_or_add),
 	cmocka_unit_test(test_vehicle_named_is_read_back),
+	cmocka_unit_test(test_compound_first_turn),
 	cmocka_unit_test(test_name_with_a_human_is_spelled),
 	cmocka_unit_test(test_weak_name_spelled_back),
 	cmocka_unit_test(test_weak_transfer_confirmed),

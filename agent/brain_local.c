@@ -92,6 +92,37 @@ local_task_keep(struct brain_call *c, int t, const struct turn_in *in)
 		booking_keep(&c->st, in);
 }
 
+/* A first turn that carries more than its intent: a new caller's name
+ * ("hi, this is Dana Reed, I need ..."), kept for the booking or the
+ * message; the hours or the address asked beside a task, answered before
+ * the task goes on. */
+static void
+compound(struct brain_call *c, const struct turn_in *in, enum intent best)
+{
+	struct call_state *st = &c->st;
+	const struct intent_result *ir = &in->ir;
+	char first[64], last[64], buf[512];
+
+	if (!identity_owner(st) && (!st->customer_known || st->caller_denied) &&
+	    st->first_name[0] == '\0' && name_in_turn(in->text, first,
+	    sizeof(first), last, sizeof(last))) {
+		snprintf(st->first_name, sizeof(st->first_name), "%s", first);
+		snprintf(st->last_name, sizeof(st->last_name), "%s", last);
+		st->name_weak = in->confidence < NAME_CONFIDENCE;
+		log_info(st->call_id, "caller introduced themselves in passing");
+	}
+	if (best == INT_HOURS || best == INT_ADDRESS || best == INT_NONE ||
+	    best == INT_PRICE || best == INT_GOODBYE || best == INT_REPEAT)
+		return;
+	if (ir->scores[INT_HOURS] >= 4) {
+		tpl_render(T_HOURS, NULL, buf, sizeof(buf));
+		call_say(c, buf, 0);
+	} else if (ir->scores[INT_ADDRESS] >= 5) {
+		tpl_render(T_ADDRESS, NULL, buf, sizeof(buf));
+		call_say(c, buf, 0);
+	}
+}
+
 static void
 local_general(struct brain_call *c, const struct turn_in *in)
 {
@@ -119,6 +150,7 @@ local_general(struct brain_call *c, const struct turn_in *in)
 	}
 	if (best != INT_NONE)
 		c->st.last_intent = best;
+	compound(c, in, best);
 	switch (best) {
 	case INT_BOOK:
 		local_task_start(c, TASK_BOOK, in);

@@ -364,6 +364,40 @@ goodbye_split(const char *text, char *rest, size_t len)
 }
 
 int
+name_in_turn(const char *text, char *first, size_t flen, char *last,
+    size_t llen)
+{
+	static const char *const intro[] = { "my name is", "this is",
+		"my names", "the name is", "name is", NULL };
+	struct tokens t;
+	int i, k, n = 0, at = -1;
+
+	first[0] = last[0] = '\0';
+	txt_tokenize(text, &t);
+	for (i = 0; i < t.n && at < 0; i++)
+		for (k = 0; intro[k]; k++)
+			if ((n = txt_phrase_at(&t, i, intro[k])) > 0) {
+				at = i + n;
+				break;
+			}
+	if (at < 0 || at >= t.n || name_implausible(t.w[at], NULL) ||
+	    !isalpha((unsigned char)t.w[at][0]))
+		return 0;
+	snprintf(first, flen, "%s", t.w[at]);
+	first[0] = (char)toupper((unsigned char)first[0]);
+	/* a surname only when the next word is no common word ("this is
+	 * Dana and I need", "this is Dana Reed") */
+	if (at + 1 < t.n && isalpha((unsigned char)t.w[at + 1][0]) &&
+	    strlen(t.w[at + 1]) > 1 && !name_implausible(NULL, t.w[at + 1]) &&
+	    !txt_phrase_at(&t, at + 1, "and") &&
+	    !txt_phrase_at(&t, at + 1, "calling")) {
+		snprintf(last, llen, "%s", t.w[at + 1]);
+		last[0] = (char)toupper((unsigned char)last[0]);
+	}
+	return 1;
+}
+
+int
 name_implausible(const char *first, const char *last)
 {
 	static const char *const common[] = { "a", "an", "the", "that", "this",
@@ -374,7 +408,9 @@ name_implausible(const char *first, const char *last)
 		"could", "would", "want", "need", "get", "like", "just",
 		"okay", "ok", "sorry", "hello", "hi", "um", "uh", "agent",
 		"someone", "somebody", "operator", "representative", "i",
-		"im", "please", "thanks", NULL };
+		"im", "please", "thanks", "and", "calling", "from", "about",
+		"id", "ill", "ive", "just", "also", "so", "oh", "well", "but",
+		"here", "again", "because", "regarding", "wondering", NULL };
 	struct tokens t;
 	char both[160];
 	int i;

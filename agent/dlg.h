@@ -157,6 +157,11 @@ int about_order(const char *text);
  * without the goodbye and the thanks beside it ("yes", or "" when the
  * turn was only a farewell). */
 int goodbye_split(const char *text, char *rest, size_t len);
+/* A name introduced in passing ("hi, this is Dana Reed, I need an oil
+ * change", "my name is Dana"): first (and last, may be "") from the
+ * words after the introduction; 1 if found. */
+int name_in_turn(const char *text, char *first, size_t flen, char *last,
+    size_t llen);
 /* A name as heard that cannot be one ("a human", "that", "the"): a word
  * of everyday speech stands where the name should be. */
 int name_implausible(const char *first, const char *last);
