@@ -459,8 +459,9 @@ name_answer(int asked)
 }
 
 /* A transfer asked for on a weak match: in a name's place, or one word
- * ("human", "person") heard with low confidence where no person was
- * offered.  It is confirmed before anyone is called. */
+ * ("human", "a person") heard with low confidence (the utterance's or
+ * the word's own) where no person was offered.  It is confirmed before
+ * anyone is called. */
 static int
 weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 {
@@ -475,12 +476,15 @@ weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER ||
 	    asked == ASK_CONFIRM_HUMAN)
 		return 0;
-	/* the word that asks for a person, heard unsure */
+	/* a request as plain as "can I speak to a person" stands */
+	if (in->ir.score > 4)
+		return 0;
+	/* one word asking for a person, heard unsure */
 	for (i = 0; cue[i]; i++)
 		if ((wc = call_word_confidence(c, cue[i])) >= 0 &&
 		    wc < WEAK_CONFIDENCE)
 			return 1;
-	return in->ir.score <= 4 && in->confidence < WEAK_CONFIDENCE;
+	return in->confidence < WEAK_CONFIDENCE;
 }
 
 /* A name where one is asked ("Mary a human"): the name's question

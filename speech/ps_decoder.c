@@ -583,6 +583,9 @@ psd_end(struct ps_dec *d, char *text, size_t len, double *conf)
 	return 0;
 }
 
+/* Longer utterances get no n-best search. */
+#define PSD_NBEST_WORDS 8
+
 /* A word of a segmentation that was said: no silence, noise or sentence
  * marks; "word(2)" (an alternate pronunciation) as "word". */
 static int
@@ -629,8 +632,11 @@ psd_detail(struct ps_dec *d, double conf, struct psd_detail *out)
 		out->nwords++;
 	}
 	/* a few distinct alternatives from the lattice, scored against the
-	 * best path: a bounded search, the final must not wait for it */
-	if (!d->has_lattice || (nb = ps_nbest(d->ps)) == NULL)
+	 * best path: a bounded search, and only of short answers (a name, a
+	 * yes, a few digits), whose lattices are small: the final must not
+	 * wait for it */
+	if (!d->has_lattice || out->nwords > PSD_NBEST_WORDS ||
+	    (nb = ps_nbest(d->ps)) == NULL)
 		goto done;
 	for (tries = 0; nb && tries < 12 && out->nalts < PSD_NBEST; tries++) {
 		if ((nb = ps_nbest_next(nb)) == NULL)
