@@ -173,17 +173,41 @@ letter_of(const char *w)
 	return 0;
 }
 
+/* 1 if w is a word of the radio alphabet. */
+static int
+radio_word(const char *w)
+{
+	int k;
+
+	if (strcmp(w, "india") == 0 || strcmp(w, "oscar") == 0 ||
+	    strcmp(w, "alfa") == 0 || strcmp(w, "juliett") == 0 ||
+	    strcmp(w, "whisky") == 0)
+		return 1;
+	for (k = 0; letters[k].word && strcmp(letters[k].word, "see") != 0;
+	    k++)
+		if (strcmp(w, letters[k].word) == 0)
+			return 1;
+	return 0;
+}
+
 int
 spoken_letters(const char *text, char *out, size_t len)
 {
 	struct tokens t;
 	char buf[64], ch;
 	size_t o = 0;
-	int i, twice = 0;
+	int i, twice = 0, radio = 0;
 
 	txt_tokenize(text ? text : "", &t);
+	for (i = 0; i < t.n; i++)
+		radio += radio_word(t.w[i]);
 	for (i = 0; i < t.n; i++) {
 		const char *w = t.w[i];
+
+		/* spelled in the radio alphabet, a lone letter between two
+		 * words is the tail of one ("bravo o romeo") */
+		if (radio >= 2 && !radio_word(w) && strcmp(w, "double") != 0)
+			continue;
 
 		/* "S as in Sam": the letter before counts, the example not */
 		if (strcmp(w, "as") == 0 && i + 1 < t.n &&

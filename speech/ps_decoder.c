@@ -77,18 +77,20 @@ static const char digits_jsgf[] =
     " eight | nine;\n";
 
 /* A name spelled (psd_hint "spell"): letters, said as letters or in the
- * NATO alphabet, "double" before a doubled one. */
+ * NATO alphabet, "double" before a doubled one.  The radio words weigh
+ * more: a bare letter ("o") otherwise fits the pause between two. */
 static const char spell_jsgf[] =
     "#JSGF V1.0;\n"
     "grammar spell;\n"
     "public <answer> = [<lead>] <l> <l> <l>*;\n"
     "<lead> = it's | it is | that's | that is | um | uh;\n"
-    "<l> = [double] (a | b | c | d | e | f | g | h | i | j | k | l | m |"
-    " n | o | p | q | r | s | t | u | v | w | x | y | z | alpha | bravo |"
-    " charlie | delta | echo | foxtrot | golf | hotel | india | juliet |"
-    " kilo | lima | mike | november | oscar | papa | quebec | romeo |"
-    " sierra | tango | uniform | victor | whiskey | x-ray | yankee |"
-    " zulu);\n";
+    "<l> = [double] (/1/ <letter> | /8/ <nato>);\n"
+    "<letter> = a | b | c | d | e | f | g | h | i | j | k | l | m | n |"
+    " o | p | q | r | s | t | u | v | w | x | y | z;\n"
+    "<nato> = alpha | bravo | charlie | delta | echo | foxtrot | golf |"
+    " hotel | india | juliet | kilo | lima | mike | november | oscar |"
+    " papa | quebec | romeo | sierra | tango | uniform | victor |"
+    " whiskey | x-ray | yankee | zulu;\n";
 
 /* " | name" for each name of the list at path the dictionary knows;
  * appended to *g (malloc'd, grown).  0 or -1. */
