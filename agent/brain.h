@@ -113,6 +113,8 @@ struct call_state {
 					   closes instead of "anything else?" */
 	int move_checked;               /* this booking was checked against
 					   the caller's appointments */
+	int same_appt;                  /* one of those of the same service
+					   + 1 (read back, "say move"), 0 */
 	int name_weak;                  /* the name was heard with low
 					   confidence: spelled back or asked */
 	int spell_for;                  /* the ask a spelled name answers */

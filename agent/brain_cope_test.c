@@ -284,8 +284,9 @@ test_message_kept_when_call_ends(void **state)
 	assert_int_equal(count_tool("take_message"), 0);
 }
 
-/* A known caller with an oil change booked asks for an oil change:
- * asked whether to move it or book another. */
+/* A known caller with an oil change booked asks for an oil change: the
+ * read-back says so and a "move" moves that one instead of booking a
+ * second. */
 static void
 test_existing_appointment_move_or_add(void **state)
 {
@@ -296,31 +297,45 @@ test_existing_appointment_move_or_add(void **state)
 	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-23T09:00", "AB12C");
 	turn(&c, "yes it is");
 	assert_non_null(strstr(turn(&c, "I need an oil change on wednesday at "
-	    "ten"), "already have your oil change on Monday, November 23 at "
-	    "9 AM"));
-	assert_int_equal(c.st.asked, ASK_MOVE_OR_ADD);
+	    "ten"), "shall I book it? If it's for the 2003 Honda Accord "
+	    "instead, just say so. You already have your oil change on "
+	    "Monday, November 23 at 9 AM; if you'd rather move that one, just "
+	    "say move."));
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
 	/* move it: the day and time asked for stand */
-	assert_non_null(strstr(turn(&c, "move that one please"), "Wednesday"));
+	assert_non_null(strstr(turn(&c, "oh move that one please"),
+	    "move your oil change on Monday, November 23 at 9 AM to "
+	    "Wednesday, November 25 at 10 AM"));
 	assert_int_equal(c.st.task, TASK_RESCHEDULE);
 	turn(&c, "yes");
 	assert_int_equal(count_tool("book_appointment"), 0);
 	assert_int_equal(count_tool("reschedule_appointment"), 1);
 
+	/* moved to another day than the one asked */
 	start_call(&c, JOHN);
 	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-23T09:00", "AB12C");
 	turn(&c, "yes it is");
 	turn(&c, "I need an oil change on wednesday at ten");
-	assert_non_null(strstr(turn(&c, "book another one"), "Wednesday"));
-	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	assert_non_null(strstr(turn(&c, "no move it to friday at ten"),
+	    "to Friday, November 27 at 10 AM"));
+	turn(&c, "yes");
+	assert_int_equal(count_tool("reschedule_appointment"), 1);
+
+	/* a yes books another */
+	start_call(&c, JOHN);
+	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-23T09:00", "AB12C");
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change on wednesday at ten");
 	turn(&c, "yes");
 	assert_int_equal(count_tool("book_appointment"), 1);
 	assert_int_equal(count_tool("reschedule_appointment"), 0);
 
-	/* another service: no question */
+	/* another service: nothing said of the oil change */
 	start_call(&c, JOHN);
 	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-23T09:00", "AB12C");
 	turn(&c, "yes it is");
-	turn(&c, "I need a tire rotation on wednesday at ten");
+	assert_null(strstr(turn(&c, "I need a tire rotation on wednesday at "
+	    "ten"), "already have"));
 	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
 }
 

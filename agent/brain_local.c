@@ -205,6 +205,9 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	const struct intent_result *ir = &in->ir;
 
+	/* "move that one (to Friday)": the one booked already moves */
+	if (booking_move_instead(c, in))
+		return;
 	/* "no, make it Wednesday": a correction re-plans */
 	if (in->ndt > 0 || (ir->service && ir->service != st->service &&
 	    st->task == TASK_BOOK)) {
@@ -642,7 +645,7 @@ on_name(struct brain_call *c, const struct turn_in *in)
 		local_general(c, in);
 	} else if (parse_name(in->text, first, sizeof(first), last,
 	    sizeof(last))) {
-		if (!name_check(c, in, first, last))
+		if (!name_check(c, in, first, last, 1))
 			return 1;
 		/* "Smith" after "And your last name?" */
 		if (st->first_name[0] && st->last_name[0] == '\0' &&
@@ -660,46 +663,6 @@ on_name(struct brain_call *c, const struct turn_in *in)
 		return 0;
 	}
 	return 1;
-}
-
-/* "Would you like to move that one, or book another?"  0: not
- * understood. */
-static int
-on_move_or_add(struct brain_call *c, const struct turn_in *in)
-{
-	static const char *const movew[] = { "move", "moving", "change",
-		"reschedule", "instead", "switch", "that", NULL };
-	static const char *const addw[] = { "another", "new", "add", "second",
-		"both", "additional", "also", "more", "extra", "keep", NULL };
-	struct call_state *st = &c->st;
-	struct tokens t;
-	int i = st->appt - 1;
-
-	txt_tokenize(in->text, &t);
-	/* "move it to Friday" changes the plan; a time alone ("move at
-	 * one", a misheard "move that one") only when none was asked */
-	if (in->dt.has_date || !st->have_time)
-		booking_apply(st, &in->dt);
-	if (txt_find(&t, 0, addw) >= 0 && in->ir.best != INT_RESCHEDULE) {
-		log_info(st->call_id, "books another %s", st->service ?
-		    st->service->name : "?");
-		st->appt = 0;
-		booking_plan(c);
-		return 1;
-	}
-	if ((in->ir.best == INT_RESCHEDULE || txt_find(&t, 0, movew) >= 0) &&
-	    i >= 0 && i < st->nappts) {
-		st->task = TASK_RESCHEDULE;
-		st->chosen[0] = '\0';
-		appts_choose(c, i);
-		return 1;
-	}
-	if (in->ir.best == INT_CANCEL || (in->ir.best != INT_NONE &&
-	    in->ir.best != INT_BOOK && in->ir.score >= 4)) {
-		local_general(c, in);
-		return 1;
-	}
-	return 0;
 }
 
 /* "Could you spell your last name for me?": the spelling answers the
@@ -808,8 +771,6 @@ reply(struct brain_call *c, const struct turn_in *in, int asked)
 	case ASK_CONFIRM_HUMAN:
 		on_confirm_human(c, in);
 		break;
-	case ASK_MOVE_OR_ADD:
-		return on_move_or_add(c, in);
 	case ASK_SPELL_LAST:
 		return on_spell(c, in);
 	case ASK_MSG_OFFER:

@@ -87,8 +87,6 @@ static const struct ask_info asks[ASK_COUNT] = {
 	[ASK_OB_VM_WAIT] = { "ob_vm_wait", PH_GREETING, NULL },
 	[ASK_CONFIRM_HUMAN] = { "confirm_human", PH_CONFIRM, "Would you like "
 	    "me to connect you with a person? Please say yes or no." },
-	[ASK_MOVE_OR_ADD] = { "move_or_add", PH_SLOTS, "Would you like to move "
-	    "your appointment, or book another one?" },
 	[ASK_SPELL_LAST] = { "spell_last", PH_SLOTS, "Could you spell your "
 	    "last name for me, letter by letter?" },
 };
@@ -459,17 +457,18 @@ words_weak(const struct brain_call *c, const char *name)
 
 int
 name_check(struct brain_call *c, const struct turn_in *in, const char *first,
-    const char *last)
+    const char *last, int strict)
 {
 	struct call_state *st = &c->st;
 	char buf[128];
 
-	if (name_implausible(first, NULL)) {
+	if (strict && name_implausible(first, NULL)) {
 		log_info(st->call_id, "heard no name in \"%s\"", in->text);
 		not_understood(c, in);
 		return 0;
 	}
-	if (last[0] && name_implausible(NULL, last)) {
+	if (last[0] && name_implausible(NULL, last) &&
+	    !name_implausible(first, NULL)) {
 		log_info(st->call_id, "last name \"%s\" is no name: spell it",
 		    last);
 		snprintf(st->first_name, sizeof(st->first_name), "%s", first);

@@ -94,7 +94,6 @@ enum ask {                      /* stored in call_state.asked */
 	ASK_OB_CHANGE,          /* "move it to another day, or cancel it?" */
 	ASK_OB_VM_WAIT,         /* a machine answered: its greeting plays */
 	ASK_CONFIRM_HUMAN,      /* "a person?" heard weakly: yes or no */
-	ASK_MOVE_OR_ADD,        /* has one already: move it or book another */
 	ASK_SPELL_LAST,         /* "Could you spell your last name for me?" */
 	ASK_COUNT
 };
@@ -168,9 +167,11 @@ int name_implausible(const char *first, const char *last);
 /* A name the caller gave (parse_name) at the pending question: 1 to take
  * it (call_state.name_weak set when heard weakly, so it is spelled back);
  * 0 when it cannot be a name and the caller was asked to spell the last
- * name (first name kept) or to say it again. */
+ * name (first name kept) or to say it again.  Not strict (a message's
+ * name, a name checked against the record anyway): only a last name that
+ * cannot be one is asked to be spelled. */
 int name_check(struct brain_call *c, const struct turn_in *in,
-    const char *first, const char *last);
+    const char *first, const char *last, int strict);
 /* Ask the caller to spell their last name; the spelling answers the
  * pending question (call_state.spell_for). */
 void ask_spell(struct brain_call *c, const char *before);

@@ -280,7 +280,7 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 		    intent_words(in->text) >= 8)
 			snprintf(st->msg_text, sizeof(st->msg_text), "%s",
 			    in->text);
-		if (!name_check(c, in, first, last))
+		if (!name_check(c, in, first, last, 0))
 			return;
 		if (st->first_name[0] == '\0' || !identity_owner(st)) {
 			snprintf(st->first_name, sizeof(st->first_name), "%s",

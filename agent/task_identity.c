@@ -192,7 +192,7 @@ identity_who_reply(struct brain_call *c, const struct turn_in *in)
 		not_understood(c, in);
 		return;
 	}
-	if (!name_check(c, in, first, last))
+	if (!name_check(c, in, first, last, 0))
 		return;
 	snprintf(st->first_name, sizeof(st->first_name), "%s", first);
 	snprintf(st->last_name, sizeof(st->last_name), "%s", last);
