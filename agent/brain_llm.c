@@ -969,7 +969,7 @@ llm_on_end(struct brain_call *c, const char *reason)
 	snprintf(name, sizeof(name), "%s%s%s", st->first_name[0] ?
 	    st->first_name : "unknown caller", st->last_name[0] ? " " : "",
 	    st->last_name);
-	snprintf(key, sizeof(key), "%s-msg", st->call_id);
+	snprintf(key, sizeof(key), "%s-msg-incomplete", st->call_id);
 	args = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "message", text,
 	    "urgency", "normal", "idempotency_key", key);
 	num = call_party(st);

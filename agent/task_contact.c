@@ -388,7 +388,8 @@ save_incomplete(struct brain_call *c, const char *why)
 	    st->lead_need[0] ? "; needs: " : "", st->lead_need,
 	    st->lead_timeline[0] ? "; when: " : "", st->lead_timeline,
 	    st->msg_said[0] ? "; the caller said: " : "", st->msg_said);
-	snprintf(key, sizeof(key), "%s-msg", st->call_id);
+	/* its own key: a message finished earlier on the call has "-msg" */
+	snprintf(key, sizeof(key), "%s-msg-incomplete", st->call_id);
 	args = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "message", text,
 	    "urgency", st->msg_urgency[0] ? st->msg_urgency : "normal",
 	    "idempotency_key", key);
@@ -400,12 +401,12 @@ save_incomplete(struct brain_call *c, const char *why)
 		json_object_set_new(args, "call_back", json_true());
 	rep = call_tool(c, "take_message", args);
 	ok = tool_ok(rep, &k);
-	json_decref(rep);
-	if (!ok) {
+	if (!ok)
 		log_warnx(st->call_id, "incomplete %s not saved: %s",
 		    task_name(st->task), k);
+	json_decref(rep);
+	if (!ok)
 		return -1;
-	}
 	log_info(st->call_id, "incomplete %s saved as a message (%s)",
 	    task_name(st->task), why);
 	snprintf(notes, sizeof(notes), "incomplete %s from %.60s: %.150s",
