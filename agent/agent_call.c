@@ -839,7 +839,10 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	c->ct.start_ms = m->start_ms;
 	c->ct.end_ms = m->end_ms;
 	c->ct.confidence = conf >= 0 && conf <= 1 ? conf : -1;
+	c->bc.nbest = m->nbest;
+	c->bc.words = m->words;
 	c->ctx->brain->on_utterance(&c->bc, text, conf);
+	c->bc.nbest = c->bc.words = NULL;
 	c->brain_ran = 1;
 	log_caller_turn(c);
 	if (c->latency_from_us) {
@@ -1109,6 +1112,9 @@ finish(struct call *c, const char *reason)
 			utt_log(c, &c->utts[i]);
 		}
 	log_caller_turn(c);
+	/* whatever the caller said towards a message is kept */
+	if (c->ctx->brain->on_end)
+		c->ctx->brain->on_end(&c->bc, reason);
 	/* the caller was cut off with the gateway, whatever was reached */
 	if (strcmp(reason, "gateway_restart") == 0) {
 		char notes[128];

@@ -46,6 +46,8 @@ static const struct field fields[] = {
 	FS(outcome_notes), FS(job_id), FI(job_attempt), FS(job_kind),
 	FS(answered_by), FS(job_service), FS(job_start), FS(job_appt_id),
 	FS(job_confirmation), FS(job_detail), FS(job_outcome), FS(job_notes),
+	FI(leaving), FI(move_checked), FI(same_appt), FI(name_weak), FI(spell_for),
+	FI(name_spelled), FS(task_words), FI(after_human), FS(msg_said),
 };
 
 static void

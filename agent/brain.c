@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "brain.h"
 #include "brain_llm.h"
@@ -64,4 +65,58 @@ brain_forget_caller(struct brain_call *c)
 	st->first_name[0] = st->last_name[0] = '\0';
 	st->nvehicles = 0;
 	st->vehicle = 0;
+}
+
+double
+call_word_confidence(const struct brain_call *c, const char *word)
+{
+	const json_t *e;
+	double best = -1, v;
+	size_t i;
+
+	json_array_foreach(c->words, i, e) {
+		if (strcasecmp(json_string_value(json_object_get(e, "word")),
+		    word) != 0)
+			continue;
+		v = json_number_value(json_object_get(e, "confidence"));
+		if (best < 0 || v < best)
+			best = v;
+	}
+	return best;
+}
+
+void
+call_recog_note(const struct brain_call *c, double conf, char *buf,
+    size_t len)
+{
+	const json_t *e;
+	size_t i, o = 0, nunsure = 0;
+
+	buf[0] = '\0';
+	if (json_array_size(c->nbest) < 2 && json_array_size(c->words) == 0)
+		return;
+	o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+	    "[speech recognition: confidence %.2f", conf);
+	json_array_foreach(c->nbest, i, e) {
+		if (i == 0)
+			continue;
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s\"%.80s"
+		    "\" (%.2f)", i == 1 ? "; it may also have been " : ", ",
+		    json_string_value(json_object_get(e, "text")),
+		    json_number_value(json_object_get(e, "confidence")));
+	}
+	json_array_foreach(c->words, i, e) {
+		if (json_number_value(json_object_get(e, "confidence")) >= 0.5)
+			continue;
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+		    "%s%.30s (%.2f)", nunsure++ ? ", " : "; unsure words: ",
+		    json_string_value(json_object_get(e, "word")),
+		    json_number_value(json_object_get(e, "confidence")));
+	}
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+	if (o + 1 >= len && len > 2) {
+		buf[len - 2] = ']';
+		buf[len - 1] = '\0';
+	}
 }

@@ -101,6 +101,8 @@ struct call_state {
 	char msg_urgency[8];            /* low, normal, high */
 	char lead_need[256];
 	char lead_timeline[128];
+	char msg_said[512];             /* the caller's words while a message,
+					   lead or callback was being taken */
 
 	/* dialogue */
 	int asked;                      /* what the brain last asked (its enum) */
@@ -108,6 +110,23 @@ struct call_state {
 	int guard_refusals;             /* injection / social engineering */
 	int last_intent;                /* the brain's last topic (enum intent) */
 	char last_said[1024];           /* for "say that again" */
+	int leaving;                    /* said goodbye inside an answer: what
+					   was agreed is finished, then the call
+					   closes instead of "anything else?" */
+	int move_checked;               /* this booking was checked against
+					   the caller's appointments */
+	int same_appt;                  /* one of those of the same service
+					   + 1 (read back, "say move"), 0 */
+	int name_weak;                  /* the name was heard with low
+					   confidence: spelled back or asked */
+	int spell_for;                  /* the ask a spelled name answers */
+	int name_spelled;               /* the last name was spelled to us */
+	char task_words[256];           /* what the caller said asking for the
+					   booking kept while they are verified
+					   ("for my Accord": vehicles come with
+					   the verification) */
+	int after_human;                /* the ask to go back to when "a
+					   person?" is answered no */
 	char outcome[32];               /* booked, message, transferred, info.. */
 	char outcome_notes[256];
 
@@ -155,7 +174,21 @@ struct brain_call {
 	const struct fd_business *biz;
 	struct call_state st;
 	void *priv;                     /* the brain's own per-call data */
+	/* during on_utterance: the recogniser's alternatives and word
+	 * confidences (struct fd_pl_transcript's nbest and words, checked),
+	 * or NULL when it sent none */
+	const json_t *nbest;
+	const json_t *words;
 };
+
+/* The confidence the recogniser gave word in the utterance being read
+ * (its lowest, if said twice), or -1 when it gave none.  brain.c. */
+double call_word_confidence(const struct brain_call *c, const char *word);
+/* The recognition of the utterance being read, for a model: "" when the
+ * recogniser sent nothing beyond the text, else one line naming the
+ * confidence, the other hearings and the unsure words. */
+void call_recog_note(const struct brain_call *c, double conf, char *buf,
+    size_t len);
 
 struct brain_ops {
 	const char *name;
@@ -183,6 +216,10 @@ struct brain_ops {
 	 * no-answer, busy, failed, canceled), on a new stream, after
 	 * on_resume: say so and offer to take a message.  Optional. */
 	void (*on_transfer_back)(struct brain_call *c, const char *result);
+	/* The call is over (the caller hung up, or it was cut off) before
+	 * the brain closed it: save what the caller said towards a message
+	 * or callback.  Tools still work; nothing can be said.  Optional. */
+	void (*on_end)(struct brain_call *c, const char *reason);
 	/* Free priv.  Optional. */
 	void (*free)(struct brain_call *c);
 };

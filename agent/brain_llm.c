@@ -674,8 +674,22 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 	if (kind == TURN_DTMF)
 		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
 		    "keypad]", text);
-	llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role", "user",
-	    "content", kind == TURN_DTMF ? buf : text));
+	if (kind == TURN_TEXT) {
+		/* what the recogniser was unsure of, for the model to weigh
+		 * (prompt: confirm before acting on a weak hearing) */
+		char note[600];
+
+		call_recog_note(c, conf, note, sizeof(note));
+		if (note[0])
+			llm_history_add(lc->hist, json_pack("{s:s, s:s++}",
+			    "role", "user", "content", text, "\n", note));
+		else
+			llm_history_add(lc->hist, json_pack("{s:s, s:s}",
+			    "role", "user", "content", text));
+	} else {
+		llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
+		    "user", "content", buf));
+	}
 	if (breaker_open()) {
 		fallback(c, kind, text, conf, "the model failed recently");
 		return;
@@ -917,6 +931,72 @@ llm_on_idle(struct brain_call *c, int count)
 	local(c, L_IDLE, NULL, 0, count);
 }
 
+/* The call ended before the model closed it.  A message, callback or
+ * lead under way (the model asked about one and none was recorded) is
+ * saved as a message marked incomplete with the caller's words, so a
+ * person sees it; what the local brain was taking when it had the call
+ * is its own to save. */
+static void
+llm_on_end(struct brain_call *c, const char *reason)
+{
+	struct llm_call *lc = c->priv;
+	struct call_state *st = &c->st;
+	char said[700], text[900], key[96], name[140];
+	const char *role, *content, *num;
+	size_t i, o = 0;
+	int about = 0, nsaid = 0;
+	json_t *m, *args, *rep;
+
+	if (brain_local.on_end)
+		brain_local.on_end(c, reason);
+	if (lc == NULL || lc->end_call || lc->transfer_to[0] ||
+	    strcmp(st->outcome, "message_taken") == 0 ||
+	    strcmp(st->outcome, "callback_requested") == 0 ||
+	    strcmp(st->outcome, "lead") == 0)
+		return;
+	said[0] = '\0';
+	json_array_foreach(lc->hist, i, m) {
+		role = json_string_value(json_object_get(m, "role"));
+		content = json_string_value(json_object_get(m, "content"));
+		if (role == NULL || content == NULL)
+			continue;
+		if (strcmp(role, "assistant") == 0 && (strstr(content,
+		    "message") || strstr(content, "call you back") ||
+		    strstr(content, "callback")))
+			about = 1;
+		else if (strcmp(role, "user") == 0 && about && o + 4 <
+		    sizeof(said)) {
+			o += (size_t)snprintf(said + o, sizeof(said) - o, "%s%.*s",
+			    nsaid++ ? " / " : "", (int)strcspn(content, "\n"),
+			    content);
+		}
+	}
+	if (!about)
+		return;
+	snprintf(text, sizeof(text), "INCOMPLETE (the call ended before it "
+	    "was finished: %.40s) the caller was leaving a message or asking "
+	    "for a callback%s%.700s", reason, said[0] ? "; they said: " : "",
+	    said);
+	snprintf(name, sizeof(name), "%s%s%s", st->first_name[0] ?
+	    st->first_name : "unknown caller", st->last_name[0] ? " " : "",
+	    st->last_name);
+	snprintf(key, sizeof(key), "%s-msg-incomplete", st->call_id);
+	args = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "message", text,
+	    "urgency", "normal", "idempotency_key", key);
+	num = call_party(st);
+	if (args && num[0] == '+' && !st->caller_blocked)
+		json_object_set_new(args, "callback_number", json_string(num));
+	rep = call_tool(c, "take_message", args);
+	if (json_is_true(json_object_get(rep, "ok"))) {
+		log_info(st->call_id, "llm: incomplete message saved (%s)",
+		    reason);
+		call_set_outcome(c, "message_taken", "incomplete message");
+	} else {
+		log_warnx(st->call_id, "llm: incomplete message not saved");
+	}
+	json_decref(rep);
+}
+
 static void
 llm_free(struct brain_call *c)
 {
@@ -962,5 +1042,6 @@ const struct brain_ops brain_llm = {
 	.save = llm_save,
 	.on_resume = llm_on_resume,
 	.on_transfer_back = llm_on_transfer_back,
+	.on_end = llm_on_end,
 	.free = llm_free,
 };

@@ -922,6 +922,62 @@ test_caller_words_in_state(void **state)
 	end_call(&c);
 }
 
+/* The recogniser's alternatives and unsure words reach the model with
+ * the caller's words; a message the model was taking when the caller
+ * hung up is saved, marked incomplete. */
+static void
+test_recognition_note_and_hangup(void **state)
+{
+	struct brain_call c;
+	json_t *reqs, *msgs, *nbest, *words, *a;
+	const char *last;
+
+	(void)state;
+	script("[{\"content\":\"Sure. What message would you like me to pass "
+	    "on?\"},{\"content\":\"Got it. Is it urgent?\"}]");
+	new_call(&c, 0);
+	turn(&c, "I'd like to leave a message");
+	nbest = json_pack("[{s:s, s:f}, {s:s, s:f}]", "text", "my brakes are "
+	    "grinding", "confidence", 0.4, "text", "my breaks are grinding",
+	    "confidence", 0.2);
+	words = json_pack("[{s:s, s:f}, {s:s, s:f}]", "word", "brakes",
+	    "confidence", 0.3, "word", "grinding", "confidence", 0.9);
+	c.nbest = nbest;
+	c.words = words;
+	turn(&c, "my brakes are grinding");
+	c.nbest = c.words = NULL;
+	reqs = peer("/_requests", NULL);
+	msgs = json_object_get(request_body(reqs, nrequests(reqs) - 1),
+	    "messages");
+	last = json_string_value(json_object_get(json_array_get(msgs,
+	    json_array_size(msgs) - 1), "content"));
+	assert_non_null(last);
+	assert_non_null(strstr(last, "my brakes are grinding\n[speech "
+	    "recognition: confidence 0.90; it may also have been \"my breaks "
+	    "are grinding\" (0.20); unsure words: brakes (0.30)]"));
+	json_decref(reqs);
+	json_decref(nbest);
+	json_decref(words);
+	assert_int_equal(count_tool("take_message"), 0);
+	brain_llm.on_end(&c, "hangup");
+	assert_int_equal(count_tool("take_message"), 1);
+	a = last_tool_args("take_message");
+	assert_non_null(strstr(json_string_value(json_object_get(a, "message")),
+	    "INCOMPLETE"));
+	assert_non_null(strstr(json_string_value(json_object_get(a, "message")),
+	    "my brakes are grinding"));
+	assert_string_equal(fk.outcome, "message_taken");
+	end_call(&c);
+
+	/* an information call ended by the caller leaves no message */
+	script("[{\"content\":\"We're open 8 to 6.\"}]");
+	new_call(&c, 0);
+	turn(&c, "what are your hours");
+	brain_llm.on_end(&c, "hangup");
+	assert_int_equal(count_tool("take_message"), 0);
+	end_call(&c);
+}
+
 static void
 test_transfer_and_end_call(void **state)
 {
@@ -1353,6 +1409,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_history_trimmed),
 		cmocka_unit_test(test_caller_words_in_state),
 		cmocka_unit_test(test_misunderstandings_offer_a_person),
+		cmocka_unit_test(test_recognition_note_and_hangup),
 		cmocka_unit_test(test_transfer_and_end_call),
 		cmocka_unit_test(test_transfer_back),
 		cmocka_unit_test(test_dtmf_and_idle),

@@ -53,7 +53,7 @@ local_task_start(struct brain_call *c, int t, const struct turn_in *in)
 		if (in->ir.service)
 			st->service = in->ir.service;
 		booking_apply(st, &in->dt);
-		booking_note_vehicle(st, in->text);
+		booking_note_vehicle(st, in->text ? in->text : st->task_words);
 		if (!identity_ready(c, TASK_BOOK))
 			return 1;
 		booking_plan(c);
@@ -92,6 +92,37 @@ local_task_keep(struct brain_call *c, int t, const struct turn_in *in)
 		booking_keep(&c->st, in);
 }
 
+/* A first turn that carries more than its intent: a new caller's name
+ * ("hi, this is Dana Reed, I need ..."), kept for the booking or the
+ * message; the hours or the address asked beside a task, answered before
+ * the task goes on. */
+static void
+compound(struct brain_call *c, const struct turn_in *in, enum intent best)
+{
+	struct call_state *st = &c->st;
+	const struct intent_result *ir = &in->ir;
+	char first[64], last[64], buf[512];
+
+	if (!identity_owner(st) && (!st->customer_known || st->caller_denied) &&
+	    st->first_name[0] == '\0' && name_in_turn(in->text, first,
+	    sizeof(first), last, sizeof(last))) {
+		snprintf(st->first_name, sizeof(st->first_name), "%s", first);
+		snprintf(st->last_name, sizeof(st->last_name), "%s", last);
+		st->name_weak = in->confidence < NAME_CONFIDENCE;
+		log_info(st->call_id, "caller introduced themselves in passing");
+	}
+	if (best == INT_HOURS || best == INT_ADDRESS || best == INT_NONE ||
+	    best == INT_PRICE || best == INT_GOODBYE || best == INT_REPEAT)
+		return;
+	if (ir->scores[INT_HOURS] >= 4) {
+		tpl_render(T_HOURS, NULL, buf, sizeof(buf));
+		call_say(c, buf, 0);
+	} else if (ir->scores[INT_ADDRESS] >= 5) {
+		tpl_render(T_ADDRESS, NULL, buf, sizeof(buf));
+		call_say(c, buf, 0);
+	}
+}
+
 static void
 local_general(struct brain_call *c, const struct turn_in *in)
 {
@@ -119,6 +150,7 @@ local_general(struct brain_call *c, const struct turn_in *in)
 	}
 	if (best != INT_NONE)
 		c->st.last_intent = best;
+	compound(c, in, best);
 	switch (best) {
 	case INT_BOOK:
 		local_task_start(c, TASK_BOOK, in);
@@ -173,6 +205,9 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	const struct intent_result *ir = &in->ir;
 
+	/* "move that one (to Friday)": the one booked already moves */
+	if (booking_move_instead(c, in))
+		return;
 	/* "no, make it Wednesday": a correction re-plans */
 	if (in->ndt > 0 || (ir->service && ir->service != st->service &&
 	    st->task == TASK_BOOK)) {
@@ -187,6 +222,11 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 	if (st->task == TASK_BOOK && booking_note_vehicle(st, in->text) &&
 	    ir->pol != POL_YES) {
 		booking_plan(c);
+		return;
+	}
+	/* "no, the name is wrong": spelled, then read back again */
+	if (ir->pol != POL_YES && !identity_owner(st) && about_name(in->text)) {
+		ask_spell(c, "Sorry about that.");
 		return;
 	}
 	if (ir->pol == POL_YES) {
@@ -226,6 +266,12 @@ on_change(struct brain_call *c, const struct turn_in *in)
 
 	txt_tokenize(in->text, &t);
 	st->chosen[0] = '\0';
+	if (st->task == TASK_BOOK && !identity_owner(st) &&
+	    about_name(in->text)) {
+		st->spell_for = ASK_CONFIRM_BOOK;
+		ask_spell(c, NULL);
+		return;
+	}
 	if (st->task == TASK_BOOK && identity_owner(st) &&
 	    booking_note_vehicle(st, in->text)) {
 		booking_plan(c);
@@ -373,6 +419,23 @@ fragment(const char *text, int asked)
 	return nthanks == 0 || asked != ASK_ANYTHING_ELSE;
 }
 
+/* "never mind", "no, forget it": said with a goodbye, nothing to keep. */
+static int
+dismissal(const char *text)
+{
+	static const char *const w[] = { "oh", "never", "mind", "forget",
+		"it", "no", "nothing", "nope", "actually", "thats", "that",
+		"fine", "ok", "okay", "all", "well", "um", "uh", "sorry", NULL };
+	struct tokens t;
+	int i;
+
+	txt_tokenize(text, &t);
+	for (i = 0; i < t.n; i++)
+		if (!txt_is(t.w[i], w))
+			return 0;
+	return 1;
+}
+
 /* Read an utterance once: intent scores and the dates and times in it,
  * read as the pending question expects them. */
 static void
@@ -388,6 +451,94 @@ read_turn(struct brain_call *c, const char *text, double confidence,
 	    DT_EXPECT_ANY, &in->dt);
 }
 
+/* States whose answer is a name: a name heard as "a human" is no
+ * request for one. */
+static int
+name_answer(int asked)
+{
+	return asked == ASK_WHO || asked == ASK_NAME || asked == ASK_MSG_NAME ||
+	    asked == ASK_VERIFY_PROOF || asked == ASK_ORDER_NAME ||
+	    asked == ASK_SPELL_LAST;
+}
+
+/* A transfer asked for on a weak match: in a name's place, or one word
+ * ("human", "a person") heard with low confidence (the utterance's or
+ * the word's own) where no person was offered.  It is confirmed before
+ * anyone is called. */
+static int
+weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
+{
+	static const char *const cue[] = { "human", "person", "someone",
+		"somebody", "representative", "operator", "agent", "manager",
+		"receptionist", NULL };
+	double wc;
+	int i;
+
+	if (name_answer(asked))
+		return 1;
+	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER ||
+	    asked == ASK_CONFIRM_HUMAN)
+		return 0;
+	/* a request as plain as "can I speak to a person" stands */
+	if (in->ir.score > 4)
+		return 0;
+	/* one word asking for a person, heard unsure */
+	for (i = 0; cue[i]; i++)
+		if ((wc = call_word_confidence(c, cue[i])) >= 0 &&
+		    wc < WEAK_CONFIDENCE)
+			return 1;
+	return in->confidence < WEAK_CONFIDENCE;
+}
+
+/* A name where one is asked ("Mary a human"): the name's question
+ * takes it, whatever words came with it. */
+static int
+gives_name(const struct turn_in *in, int asked)
+{
+	char first[64], last[64];
+
+	return name_answer(asked) && asked != ASK_SPELL_LAST &&
+	    parse_name(in->text, first, sizeof(first), last, sizeof(last)) &&
+	    !name_implausible(first, NULL);
+}
+
+static void
+confirm_human(struct brain_call *c, int asked)
+{
+	c->st.after_human = asked;
+	call_say(c, "Just to check, would you like me to connect you with a "
+	    "person? Please say yes or no.", 0);
+	call_hint(c, "yesno", NULL, 0);
+	ask(c, ASK_CONFIRM_HUMAN);
+}
+
+/* "Would you like me to connect you with a person?" */
+static void
+on_confirm_human(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+
+	if (in->ir.pol == POL_YES || (in->ir.best == INT_HUMAN &&
+	    in->ir.pol != POL_NO)) {
+		contact_human(c);
+		return;
+	}
+	if (in->ir.pol == POL_NO) {
+		ask(c, st->after_human);
+		if (name_answer(st->after_human))
+			call_hint(c, "name", NULL, 0);
+		reask(c, "Okay.");
+		return;
+	}
+	if (in->ir.best != INT_NONE) {
+		ask(c, st->after_human);
+		local_general(c, in);
+		return;
+	}
+	say_tpl(c, T_YES_OR_NO, NULL, 0);
+	call_hint(c, "yesno", NULL, 0);
+}
+
 /* What wins in any state: the guard, "a person please", "say that
  * again".  1 if one of them answered the turn. */
 static int
@@ -397,13 +548,19 @@ overrides(struct brain_call *c, const struct turn_in *in, int asked)
 	enum guard g;
 
 	/* no instruction in speech outranks the rules below */
-	if ((g = guard_check(in->text)) != GUARD_OK && asked != ASK_MSG_TEXT) {
+	/* a message said with the name goes to the team as said */
+	if ((g = guard_check(in->text)) != GUARD_OK && asked != ASK_MSG_TEXT &&
+	    !(asked == ASK_MSG_NAME && st->task == TASK_MESSAGE)) {
 		guard_refuse(c, g);
 		return 1;
 	}
 	if (in->ir.best == INT_HUMAN && in->ir.score >= 3 &&
-	    !free_text(asked)) {
+	    !free_text(asked) && !gives_name(in, asked)) {
 		st->misunderstandings = 0;
+		if (weak_human(c, in, asked)) {
+			confirm_human(c, asked);
+			return 1;
+		}
 		contact_human(c);
 		return 1;
 	}
@@ -427,6 +584,8 @@ on_service(struct brain_call *c, const struct turn_in *in)
 	if (in->ir.service) {
 		st->service = in->ir.service;
 		booking_apply(st, &in->dt);
+		if (identity_owner(st))
+			booking_note_vehicle(st, in->text);
 		booking_plan(c);
 	} else if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK) {
 		local_general(c, in);
@@ -445,6 +604,9 @@ on_day_or_pick(struct brain_call *c, const struct turn_in *in, int asked)
 	if (in->ir.service && in->ir.service != st->service &&
 	    st->task == TASK_BOOK)
 		st->service = in->ir.service;
+	/* "Monday at ten, for the Accord" */
+	if (st->task == TASK_BOOK && identity_owner(st))
+		booking_note_vehicle(st, in->text);
 	if (asked == ASK_PICK && booking_pick(st, in->text, &in->dt,
 	    in->ir.pol == POL_YES)) {
 		booking_plan(c);
@@ -477,11 +639,14 @@ on_name(struct brain_call *c, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	char first[64], last[64];
 
+	/* "a human" in a name is no request: the override asked that */
 	if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
-	    in->ir.score >= 4) {
+	    in->ir.best != INT_HUMAN && in->ir.score >= 4) {
 		local_general(c, in);
 	} else if (parse_name(in->text, first, sizeof(first), last,
 	    sizeof(last))) {
+		if (!name_check(c, in, first, last, 1))
+			return 1;
 		/* "Smith" after "And your last name?" */
 		if (st->first_name[0] && st->last_name[0] == '\0' &&
 		    last[0] == '\0') {
@@ -498,6 +663,45 @@ on_name(struct brain_call *c, const struct turn_in *in)
 		return 0;
 	}
 	return 1;
+}
+
+/* "Could you spell your last name for me?": the spelling answers the
+ * question the name was asked for.  0: not understood. */
+static int
+reply(struct brain_call *c, const struct turn_in *in, int asked);
+
+static int
+on_spell(struct brain_call *c, const struct turn_in *in)
+{
+	struct call_state *st = &c->st;
+	char last[64], name[160];
+	struct turn_in again;
+	int back = st->spell_for;
+
+	if (spoken_letters(in->text, last, sizeof(last)) < 2) {
+		if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
+		    in->ir.best != INT_BOOK) {
+			local_general(c, in);
+			return 1;
+		}
+		return 0;
+	}
+	log_info(st->call_id, "last name spelled: %s", last);
+	st->name_weak = 0;
+	st->name_spelled = 1;
+	snprintf(st->last_name, sizeof(st->last_name), "%s", last);
+	if (back == ASK_CONFIRM_BOOK || back == ASK_CHANGE ||
+	    st->first_name[0] == '\0') {
+		booking_plan(c);
+		return 1;
+	}
+	/* the question the name answers, as if said whole */
+	snprintf(name, sizeof(name), "%s %s", st->first_name, last);
+	memset(&again, 0, sizeof(again));
+	again.text = name;
+	again.confidence = 1.0;
+	ask(c, back);
+	return reply(c, &again, back);
 }
 
 /* Hand the turn to whatever the pending question belongs to.  0: the
@@ -564,6 +768,11 @@ reply(struct brain_call *c, const struct turn_in *in, int asked)
 	case ASK_ANYTHING_ELSE:
 		on_anything_else(c, in);
 		break;
+	case ASK_CONFIRM_HUMAN:
+		on_confirm_human(c, in);
+		break;
+	case ASK_SPELL_LAST:
+		return on_spell(c, in);
 	case ASK_MSG_OFFER:
 	case ASK_HUMAN_OR_MSG:
 	case ASK_CALLBACK_OFFER:
@@ -585,17 +794,54 @@ reply(struct brain_call *c, const struct turn_in *in, int asked)
 	return 1;
 }
 
+/* The caller said goodbye and nothing else: a message or callback under
+ * way is finished with what it has (or saved as incomplete); a read-back
+ * not yet agreed to is not booked. */
+static void
+leave(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+
+	if (contact_leave(c))
+		return;
+	if (st->asked == ASK_CONFIRM_BOOK && st->task == TASK_BOOK) {
+		booking_reset(st);
+		anything_else(c, "Okay, I haven't booked anything.");
+		return;
+	}
+	goodbye(c);
+}
+
 static void
 local_on_utterance(struct brain_call *c, const char *text, double confidence)
 {
 	struct call_state *st = &c->st;
 	struct turn_in in;
 	int asked = st->asked, before = st->misunderstandings;
+	char rest[512];
 
 	/* an answering machine's greeting is no conversation */
-	if (asked == ASK_DONE || asked == ASK_OB_VM_WAIT ||
-	    (!free_text(asked) && fragment(text, asked)))
+	if (asked == ASK_DONE || asked == ASK_OB_VM_WAIT)
 		return;
+	/* "yes ... bye", "thanks, bye": the goodbye is no part of the
+	 * answer; what the answer agrees to is done, then the call ends */
+	if (goodbye_split(text, rest, sizeof(rest))) {
+		st->leaving = 1;
+		log_info(st->call_id, "goodbye in passing; the answer: \"%s\"",
+		    rest);
+		if (intent_words(rest) == 0 || fragment(rest, ASK_OPEN) ||
+		    dismissal(rest) ||
+		    (asked == ASK_ANYTHING_ELSE && !contact_pending(c))) {
+			leave(c);
+			return;
+		}
+		text = rest;
+	}
+	if (!free_text(asked) && fragment(text, asked))
+		return;
+	/* what is said towards a message is kept, whatever it fills */
+	if (contact_pending(c))
+		contact_heard(c, text);
 	read_turn(c, text, confidence, asked, &in);
 	if (overrides(c, &in, asked))
 		return;
@@ -604,6 +850,15 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 	else if (st->misunderstandings == before && (st->asked != ASK_OPEN ||
 	    asked != ASK_OPEN))
 		st->misunderstandings = 0;
+}
+
+/* The caller hung up (or was cut off) before the call was closed. */
+static void
+local_on_end(struct brain_call *c, const char *reason)
+{
+	if (c->st.asked == ASK_DONE)
+		return;
+	contact_salvage(c, reason);
 }
 
 static void
@@ -677,5 +932,6 @@ const struct brain_ops brain_local = {
 	.on_dtmf = local_on_dtmf,
 	.on_idle = local_on_idle,
 	.on_transfer_back = contact_transfer_back,
+	.on_end = local_on_end,
 	.free = NULL,
 };

@@ -85,6 +85,10 @@ static const struct ask_info asks[ASK_COUNT] = {
 	[ASK_OB_CHANGE] = { "ob_change", PH_SLOTS, "Would you like to move the "
 	    "appointment, or cancel it?" },
 	[ASK_OB_VM_WAIT] = { "ob_vm_wait", PH_GREETING, NULL },
+	[ASK_CONFIRM_HUMAN] = { "confirm_human", PH_CONFIRM, "Would you like "
+	    "me to connect you with a person? Please say yes or no." },
+	[ASK_SPELL_LAST] = { "spell_last", PH_SLOTS, "Could you spell your "
+	    "last name for me, letter by letter?" },
 };
 
 static const char *const phase_names[] = { "greeting", "verification",
@@ -212,6 +216,18 @@ anything_else(struct brain_call *c, const char *before)
 {
 	char buf[1024], tail[256];
 
+	/* the caller already said goodbye: what they asked for is done */
+	if (c->st.leaving) {
+		if (c->st.outcome[0] == '\0')
+			call_set_outcome(c, "info_only", "caller ended the call");
+		tpl_render(T_GOODBYE, NULL, tail, sizeof(tail));
+		snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before :
+		    "", before && before[0] ? " " : "", tail);
+		call_say(c, buf, 1);
+		c->st.task = TASK_NONE;
+		ask(c, ASK_DONE);
+		return;
+	}
 	tpl_render(T_ANYTHING_ELSE, NULL, tail, sizeof(tail));
 	snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before : "",
 	    before && before[0] ? " " : "", tail);
@@ -286,6 +302,246 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 	}
 	tpl_render(T_REPROMPT, v, buf, sizeof(buf));
 	call_say(c, buf, 0);
+}
+
+/* The farewell proper ("bye", "goodbye", "have a good day"); returns the
+ * tokens it spans at t->w[i], 0 if none starts there. */
+static int
+farewell_at(const struct tokens *t, int i)
+{
+	static const char *const phrases[] = { "good bye", "bye bye",
+		"have a good day", "have a good one", "have a nice day",
+		"have a good night", "have a good weekend", "have a great day",
+		"talk to you later", "see you later", "take care", NULL };
+	int k, n;
+
+	for (k = 0; phrases[k]; k++)
+		if ((n = txt_phrase_at(t, i, phrases[k])) > 0)
+			return n;
+	if (strcmp(t->w[i], "goodbye") == 0 || strcmp(t->w[i], "byebye") == 0)
+		return 1;
+	/* "i want to bye car" is a recogniser's "buy" */
+	if (strcmp(t->w[i], "bye") == 0 && (i == 0 || (strcmp(t->w[i - 1],
+	    "to") != 0 && strcmp(t->w[i - 1], "a") != 0)))
+		return 1;
+	return 0;
+}
+
+int
+goodbye_split(const char *text, char *rest, size_t len)
+{
+	static const char *const polite[] = { "thanks", "thank", "you", "ok",
+		"okay", "alright", "so", "then", "and", "well", "cheers",
+		"great", "bye", "goodbye", "very", "much", "oh", "um", "uh",
+		NULL };
+	struct tokens t;
+	int i, g = -1, n = 0, end, o = 0;
+
+	if (len)
+		rest[0] = '\0';
+	txt_tokenize(text ? text : "", &t);
+	for (i = 0; i < t.n && g < 0; i++)
+		if ((n = farewell_at(&t, i)) > 0)
+			g = i;
+	if (g < 0)
+		return 0;
+	/* the words before it, without the thanks that lead into it */
+	for (end = g; end > 0 && txt_is(t.w[end - 1], polite); end--)
+		;
+	for (i = 0; i < end; i++)
+		o += snprintf(rest + o, (size_t)o < len ? len - (size_t)o : 0,
+		    "%s%s", o ? " " : "", t.w[i]);
+	/* and what follows it that is more than politeness */
+	for (i = g + n; i < t.n; i++) {
+		if (txt_is(t.w[i], polite) || farewell_at(&t, i) > 0)
+			continue;
+		o += snprintf(rest + o, (size_t)o < len ? len - (size_t)o : 0,
+		    "%s%s", o ? " " : "", t.w[i]);
+	}
+	return 1;
+}
+
+int
+name_in_turn(const char *text, char *first, size_t flen, char *last,
+    size_t llen)
+{
+	static const char *const intro[] = { "my name is", "this is",
+		"my names", "the name is", "name is", NULL };
+	struct tokens t;
+	int i, k, n = 0, at = -1;
+
+	first[0] = last[0] = '\0';
+	txt_tokenize(text, &t);
+	for (i = 0; i < t.n && at < 0; i++)
+		for (k = 0; intro[k]; k++)
+			if ((n = txt_phrase_at(&t, i, intro[k])) > 0) {
+				at = i + n;
+				break;
+			}
+	if (at < 0 || at >= t.n || name_implausible(t.w[at], NULL) ||
+	    !isalpha((unsigned char)t.w[at][0]))
+		return 0;
+	snprintf(first, flen, "%s", t.w[at]);
+	first[0] = (char)toupper((unsigned char)first[0]);
+	/* a surname only when the next word is no common word ("this is
+	 * Dana and I need", "this is Dana Reed") */
+	if (at + 1 < t.n && isalpha((unsigned char)t.w[at + 1][0]) &&
+	    strlen(t.w[at + 1]) > 1 && !name_implausible(NULL, t.w[at + 1]) &&
+	    !txt_phrase_at(&t, at + 1, "and") &&
+	    !txt_phrase_at(&t, at + 1, "calling")) {
+		snprintf(last, llen, "%s", t.w[at + 1]);
+		last[0] = (char)toupper((unsigned char)last[0]);
+	}
+	return 1;
+}
+
+int
+name_implausible(const char *first, const char *last)
+{
+	static const char *const common[] = { "a", "an", "the", "that", "this",
+		"human", "person", "to", "of", "is", "it", "in", "on", "for",
+		"with", "what", "yes", "no", "not", "my", "your", "me", "you",
+		"we", "they", "there", "here", "at", "be", "was", "are",
+		"have", "has", "had", "do", "does", "speak", "talk", "can",
+		"could", "would", "want", "need", "get", "like", "just",
+		"okay", "ok", "sorry", "hello", "hi", "um", "uh", "agent",
+		"someone", "somebody", "operator", "representative", "i",
+		"im", "please", "thanks", "and", "calling", "from", "about",
+		"id", "ill", "ive", "just", "also", "so", "oh", "well", "but",
+		"here", "again", "because", "regarding", "wondering", NULL };
+	struct tokens t;
+	char both[160];
+	int i;
+
+	snprintf(both, sizeof(both), "%s %s", first ? first : "",
+	    last ? last : "");
+	txt_tokenize(both, &t);
+	if (t.n == 0)
+		return 1;
+	for (i = 0; i < t.n; i++)
+		if (txt_is(t.w[i], common))
+			return 1;
+	return 0;
+}
+
+void
+ask_spell(struct brain_call *c, const char *before)
+{
+	struct call_state *st = &c->st;
+	char buf[512];
+
+	if (st->asked != ASK_SPELL_LAST)
+		st->spell_for = st->asked;
+	snprintf(buf, sizeof(buf), "%.300s%sCould you spell your last name "
+	    "for me?", before ? before : "", before && before[0] ? " " : "");
+	call_say(c, buf, 0);
+	call_hint(c, "spell", NULL, 0);
+	ask(c, ASK_SPELL_LAST);
+}
+
+/* A word of the name heard below NAME_CONFIDENCE by the recogniser. */
+static int
+words_weak(const struct brain_call *c, const char *name)
+{
+	struct tokens t;
+	double wc;
+	int i;
+
+	txt_tokenize(name, &t);
+	for (i = 0; i < t.n; i++)
+		if ((wc = call_word_confidence(c, t.w[i])) >= 0 &&
+		    wc < NAME_CONFIDENCE)
+			return 1;
+	return 0;
+}
+
+int
+name_check(struct brain_call *c, const struct turn_in *in, const char *first,
+    const char *last, int strict)
+{
+	struct call_state *st = &c->st;
+	char buf[128];
+
+	if (strict && name_implausible(first, NULL)) {
+		log_info(st->call_id, "heard no name in \"%s\"", in->text);
+		not_understood(c, in);
+		return 0;
+	}
+	if (last[0] && name_implausible(NULL, last) &&
+	    !name_implausible(first, NULL)) {
+		log_info(st->call_id, "last name \"%s\" is no name: spell it",
+		    last);
+		snprintf(st->first_name, sizeof(st->first_name), "%s", first);
+		st->last_name[0] = '\0';
+		snprintf(buf, sizeof(buf), "Thanks, %s.", first);
+		ask_spell(c, buf);
+		return 0;
+	}
+	st->name_weak = in->confidence < NAME_CONFIDENCE ||
+	    words_weak(c, first) || words_weak(c, last);
+	return 1;
+}
+
+int
+about_name(const char *text)
+{
+	static const char *const w[] = { "name", "spell", "spelled",
+		"spelling", "spelt", "surname", NULL };
+	struct tokens t;
+
+	txt_tokenize(text, &t);
+	return txt_find(&t, 0, w) >= 0;
+}
+
+static void
+copy_id(json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(buf, len, "%s", json_is_string(v) ?
+		    json_string_value(v) : "");
+}
+
+int
+appts_fetch(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	json_t *rep, *arr, *a;
+	const char *k;
+	size_t i;
+
+	rep = call_tool(c, "get_upcoming_appointments", json_object());
+	if (!tool_ok(rep, &k)) {
+		json_decref(rep);
+		return -1;
+	}
+	st->nappts = 0;
+	st->appt = 0;
+	arr = json_object_get(json_object_get(rep, "result"), "appointments");
+	json_array_foreach(arr, i, a) {
+		struct call_appt *x;
+		const char *s;
+
+		if (st->nappts >= CALL_MAX_APPTS)
+			break;
+		x = &st->appts[st->nappts++];
+		memset(x, 0, sizeof(*x));
+		copy_id(json_object_get(a, "appointment_id"), x->id,
+		    sizeof(x->id));
+		s = json_string_value(json_object_get(a, "service"));
+		snprintf(x->service, sizeof(x->service), "%s", s ? s : "");
+		s = json_string_value(json_object_get(a, "start"));
+		/* "2026-11-24T10:00:00" -> "2026-11-24T10:00" */
+		snprintf(x->start, sizeof(x->start), "%.16s", s ? s : "");
+		s = json_string_value(json_object_get(a, "confirmation"));
+		snprintf(x->confirmation, sizeof(x->confirmation), "%s",
+		    s ? s : "");
+		s = json_string_value(json_object_get(a, "vehicle"));
+		snprintf(x->vehicle, sizeof(x->vehicle), "%s", s ? s : "");
+	}
+	json_decref(rep);
+	return 0;
 }
 
 /* "cancel my repair order" is an order, "cancel my appointment" not */

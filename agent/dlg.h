@@ -28,6 +28,11 @@
 #include "intent.h"
 #include "speech/templates.h"
 
+/* Below this utterance confidence a one-word request for a person is
+ * confirmed first; below NAME_CONFIDENCE a name is spelled back. */
+#define WEAK_CONFIDENCE 0.3
+#define NAME_CONFIDENCE 0.5
+
 enum phase {
 	PH_GREETING = 0,        /* greeted, waiting for the caller */
 	PH_VERIFY,              /* establishing who the caller is */
@@ -88,6 +93,8 @@ enum ask {                      /* stored in call_state.asked */
 	ASK_OB_REMIND,          /* "... tomorrow at 9 AM. Can you make it?" */
 	ASK_OB_CHANGE,          /* "move it to another day, or cancel it?" */
 	ASK_OB_VM_WAIT,         /* a machine answered: its greeting plays */
+	ASK_CONFIRM_HUMAN,      /* "a person?" heard weakly: yes or no */
+	ASK_SPELL_LAST,         /* "Could you spell your last name for me?" */
 	ASK_COUNT
 };
 
@@ -144,6 +151,36 @@ int keyed_turn(struct brain_call *c, const char *digit, char *digits,
 
 /* The words name a repair order ("cancel my repair order"). */
 int about_order(const char *text);
+/* A goodbye said in passing ("yes ... bye", "thanks, bye", "the car is
+ * ready? ok bye"): 1 if text holds one; rest gets the words around it
+ * without the goodbye and the thanks beside it ("yes", or "" when the
+ * turn was only a farewell). */
+int goodbye_split(const char *text, char *rest, size_t len);
+/* A name introduced in passing ("hi, this is Dana Reed, I need an oil
+ * change", "my name is Dana"): first (and last, may be "") from the
+ * words after the introduction; 1 if found. */
+int name_in_turn(const char *text, char *first, size_t flen, char *last,
+    size_t llen);
+/* A name as heard that cannot be one ("a human", "that", "the"): a word
+ * of everyday speech stands where the name should be. */
+int name_implausible(const char *first, const char *last);
+/* A name the caller gave (parse_name) at the pending question: 1 to take
+ * it (call_state.name_weak set when heard weakly, so it is spelled back);
+ * 0 when it cannot be a name and the caller was asked to spell the last
+ * name (first name kept) or to say it again.  Not strict (a message's
+ * name, a name checked against the record anyway): only a last name that
+ * cannot be one is asked to be spelled. */
+int name_check(struct brain_call *c, const struct turn_in *in,
+    const char *first, const char *last, int strict);
+/* Ask the caller to spell their last name; the spelling answers the
+ * pending question (call_state.spell_for). */
+void ask_spell(struct brain_call *c, const char *before);
+/* The words ask about the name ("no, the name is wrong", "let me spell
+ * it"). */
+int about_name(const char *text);
+/* get_upcoming_appointments into call_state.appts; -1 if crm-tools
+ * failed or refused. */
+int appts_fetch(struct brain_call *c);
 /* "49 dollars 95" */
 void money_words(int cents, char *buf, size_t len);
 /* "today at 5 PM", "tomorrow at 5 PM", "on Tuesday, November 24 at 5 PM"

@@ -35,6 +35,12 @@ agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fake_core.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
+TESTS += agent_brain_cope_test
+agent_brain_cope_test_SRCS = agent/brain_cope_test.c tests/fakes/fake_core.c \
+                             tests/fakes/fakecrm.c crm-tools/slots.c \
+                             $(AGENT_BRAIN_SRCS)
+agent_brain_cope_test_LIBS = $(LIB_CURL)
+
 TESTS += agent_llm_stream_test
 agent_llm_stream_test_SRCS = agent/llm_stream_test.c agent/llm_sse.c \
                              agent/llm_reply.c

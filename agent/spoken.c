@@ -147,6 +147,103 @@ spoken_code(const char *text, char *out, size_t len)
 	return 1;
 }
 
+/* Letter names only said when spelling: a plain "a", "i", "oh" or
+ * "india" is a letter here, not in a confirmation code. */
+static const struct letter spelling[] = {
+	{ "india", 'I' }, { "oscar", 'O' }, { "eye", 'I' }, { "oh", 'O' },
+	{ "o", 'O' }, { "ay", 'A' }, { "eh", 'A' }, { "el", 'L' },
+	{ "ell", 'L' }, { "ess", 'S' }, { "es", 'S' }, { "alfa", 'A' },
+	{ "juliett", 'J' }, { "x", 'X' }, { "whisky", 'W' }, { "be", 'B' },
+	{ "wye", 'Y' }, { "tee", 'T' }, { NULL, 0 },
+};
+
+static char
+letter_of(const char *w)
+{
+	int k;
+
+	if (strlen(w) == 1 && isalpha((unsigned char)w[0]))
+		return (char)toupper((unsigned char)w[0]);
+	for (k = 0; letters[k].word; k++)
+		if (strcmp(w, letters[k].word) == 0)
+			return letters[k].ch;
+	for (k = 0; spelling[k].word; k++)
+		if (strcmp(w, spelling[k].word) == 0)
+			return spelling[k].ch;
+	return 0;
+}
+
+/* 1 if w is a word of the radio alphabet. */
+static int
+radio_word(const char *w)
+{
+	int k;
+
+	if (strcmp(w, "india") == 0 || strcmp(w, "oscar") == 0 ||
+	    strcmp(w, "alfa") == 0 || strcmp(w, "juliett") == 0 ||
+	    strcmp(w, "whisky") == 0)
+		return 1;
+	for (k = 0; letters[k].word && strcmp(letters[k].word, "see") != 0;
+	    k++)
+		if (strcmp(w, letters[k].word) == 0)
+			return 1;
+	return 0;
+}
+
+int
+spoken_letters(const char *text, char *out, size_t len)
+{
+	struct tokens t;
+	char buf[64], ch;
+	size_t o = 0;
+	int i, twice = 0, radio = 0;
+
+	txt_tokenize(text ? text : "", &t);
+	for (i = 0; i < t.n; i++)
+		radio += radio_word(t.w[i]);
+	for (i = 0; i < t.n; i++) {
+		const char *w = t.w[i];
+
+		/* spelled in the radio alphabet, a lone letter between two
+		 * words is the tail of one ("bravo o romeo") */
+		if (radio >= 2 && !radio_word(w) && strcmp(w, "double") != 0)
+			continue;
+
+		/* "S as in Sam": the letter before counts, the example not */
+		if (strcmp(w, "as") == 0 && i + 1 < t.n &&
+		    strcmp(t.w[i + 1], "in") == 0) {
+			i += 2;
+			continue;
+		}
+		if (strcmp(w, "double") == 0) {
+			/* "double you" is W, "double T" two Ts */
+			if (i + 1 < t.n && strcmp(t.w[i + 1], "you") == 0) {
+				put(buf, sizeof(buf), &o, 'W');
+				i++;
+			} else {
+				twice = 1;
+			}
+			continue;
+		}
+		if ((ch = letter_of(w)) == 0)
+			continue;
+		put(buf, sizeof(buf), &o, ch);
+		if (twice)
+			put(buf, sizeof(buf), &o, ch);
+		twice = 0;
+	}
+	buf[o] = '\0';
+	if (o == 0) {
+		if (len)
+			out[0] = '\0';
+		return 0;
+	}
+	for (i = 1; buf[i]; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+	snprintf(out, len, "%s", buf);
+	return (int)o;
+}
+
 void
 spoken_phone(const char *digits, char *out, size_t len)
 {

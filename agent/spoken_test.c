@@ -97,7 +97,33 @@ test_forms(void **state)
 	assert_int_equal(spoken_e164("0551230001", out, sizeof(out)), -1);
 }
 
+/* A surname spelled: letters, letter names, the radio alphabet, "as
+ * in", "double". */
+static void
+test_letters(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(spoken_letters("s m i t h", out, sizeof(out)), 5);
+	assert_string_equal(out, "Smith");
+	assert_int_equal(spoken_letters("bravo romeo oscar whiskey november",
+	    out, sizeof(out)), 5);
+	assert_string_equal(out, "Brown");
+	/* a stretched vowel heard as a letter between radio words */
+	spoken_letters("bravo o romeo o oscar whiskey november", out,
+	    sizeof(out));
+	assert_string_equal(out, "Brown");
+	spoken_letters("it's w as in william y double t", out, sizeof(out));
+	assert_string_equal(out, "Wytt");
+	spoken_letters("double you aitch eye tee ee", out, sizeof(out));
+	assert_string_equal(out, "White");
+	assert_int_equal(spoken_letters("no thanks", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
 UNIT_MAIN(NULL, NULL,
+	cmocka_unit_test(test_letters),
 	cmocka_unit_test(test_digits),
 	cmocka_unit_test(test_codes),
 	cmocka_unit_test(test_forms),

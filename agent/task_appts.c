@@ -37,58 +37,6 @@ list_words(const struct call_state *st, char *buf, size_t len)
 	}
 }
 
-static void
-copy_id(json_t *v, char *buf, size_t len)
-{
-	if (json_is_integer(v))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	else
-		snprintf(buf, len, "%s", json_is_string(v) ?
-		    json_string_value(v) : "");
-}
-
-/* get_upcoming_appointments into st->appts; -1 if crm-tools failed. */
-static int
-fetch(struct brain_call *c)
-{
-	struct call_state *st = &c->st;
-	json_t *rep, *arr, *a;
-	const char *k;
-	size_t i;
-
-	rep = call_tool(c, "get_upcoming_appointments", json_object());
-	if (!tool_ok(rep, &k)) {
-		json_decref(rep);
-		return -1;
-	}
-	st->nappts = 0;
-	st->appt = 0;
-	arr = json_object_get(json_object_get(rep, "result"), "appointments");
-	json_array_foreach(arr, i, a) {
-		struct call_appt *x;
-		const char *s;
-
-		if (st->nappts >= CALL_MAX_APPTS)
-			break;
-		x = &st->appts[st->nappts++];
-		memset(x, 0, sizeof(*x));
-		copy_id(json_object_get(a, "appointment_id"), x->id,
-		    sizeof(x->id));
-		s = json_string_value(json_object_get(a, "service"));
-		snprintf(x->service, sizeof(x->service), "%s", s ? s : "");
-		s = json_string_value(json_object_get(a, "start"));
-		/* "2026-11-24T10:00:00" -> "2026-11-24T10:00" */
-		snprintf(x->start, sizeof(x->start), "%.16s", s ? s : "");
-		s = json_string_value(json_object_get(a, "confirmation"));
-		snprintf(x->confirmation, sizeof(x->confirmation), "%s",
-		    s ? s : "");
-		s = json_string_value(json_object_get(a, "vehicle"));
-		snprintf(x->vehicle, sizeof(x->vehicle), "%s", s ? s : "");
-	}
-	json_decref(rep);
-	return 0;
-}
-
 void
 appts_choose(struct brain_call *c, int i)
 {
@@ -134,7 +82,7 @@ appts_start(struct brain_call *c, int task)
 	st->task = task;
 	if (!identity_ready(c, task))
 		return;
-	if (fetch(c) != 0) {
+	if (appts_fetch(c) != 0) {
 		tool_failed(c);
 		return;
 	}

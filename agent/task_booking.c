@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "task_booking.h"
 #include "log.h"
@@ -307,6 +308,9 @@ booking_reset(struct call_state *st)
 	st->noffered = 0;
 	st->appt = 0;
 	st->vehicle = 0;
+	st->move_checked = 0;
+	st->same_appt = 0;
+	st->task_words[0] = '\0';
 }
 
 void
@@ -317,6 +321,11 @@ booking_keep(struct call_state *st, const struct turn_in *in)
 	if (in->ir.service)
 		st->service = in->ir.service;
 	booking_apply(st, &in->dt);
+	if (in->text) {
+		booking_note_vehicle(st, in->text);
+		snprintf(st->task_words, sizeof(st->task_words), "%s",
+		    in->text);
+	}
 }
 
 void
@@ -436,11 +445,32 @@ booking_dtmf(struct brain_call *c, const char *digit)
 		booking_phone_reply(c, &in);
 }
 
+/* A booking's read-back, with what the customer has booked already of
+ * the same service. */
+static void
+say_also(struct brain_call *c, enum tpl_id id, const struct tpl_var *v)
+{
+	struct call_state *st = &c->st;
+	char buf[1024], appt[200];
+	size_t n;
+
+	tpl_render(id, v, buf, sizeof(buf));
+	if (st->task == TASK_BOOK && st->same_appt > 0 &&
+	    st->same_appt <= st->nappts) {
+		appts_describe(&st->appts[st->same_appt - 1], appt,
+		    sizeof(appt));
+		n = strlen(buf);
+		snprintf(buf + n, sizeof(buf) - n, " You already have %s; if "
+		    "you'd rather move that one, just say move.", appt);
+	}
+	call_say(c, buf, 0);
+}
+
 static void
 read_back(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	char day[48], tm[16];
+	char day[48], tm[16], spelled[256];
 	time_t d;
 	int m;
 	struct tpl_var v[] = { { "service", st->service->name }, { "day", day },
@@ -466,6 +496,18 @@ read_back(struct brain_call *c)
 	}
 	dt_say_day(d, day, sizeof(day));
 	dt_say_time(m, tm, sizeof(tm));
+	/* a new customer's name heard weakly is spelled back, so a wrong
+	 * one is heard before it is booked */
+	if (!identity_owner(st) && st->name_weak && st->last_name[0]) {
+		snprintf(spelled, sizeof(spelled), "%.60s %.60s, spelled <spell>"
+		    "%.60s</spell>", st->first_name, st->last_name,
+		    st->last_name);
+		v[3].val = spelled;
+	} else if (!identity_owner(st) && st->name_spelled) {
+		snprintf(spelled, sizeof(spelled), "%.60s %.60s", st->first_name,
+		    st->last_name);
+		v[3].val = spelled;
+	}
 	if (st->task == TASK_RESCHEDULE && st->appt > 0) {
 		char appt[200];
 		struct tpl_var mv[] = { { "appt", appt }, { "day", day },
@@ -493,12 +535,38 @@ read_back(struct brain_call *c)
 				o += (size_t)snprintf(others + o, o < sizeof(others)
 				    ? sizeof(others) - o : 0, "%s%s", o ?
 				    " or the " : "", st->vehicles[i].desc);
-		say(c, T_READBACK_VEHICLE, vv);
+		say_also(c, T_READBACK_VEHICLE, vv);
 	} else {
-		say(c, T_READBACK, v);
+		say_also(c, T_READBACK, v);
 	}
 	call_hint(c, "yesno", NULL, 0);
 	ask(c, ASK_CONFIRM_BOOK);
+}
+
+int
+booking_move_instead(struct brain_call *c, const struct turn_in *in)
+{
+	static const char *const movew[] = { "move", "moving", "reschedule",
+		"instead", NULL };
+	struct call_state *st = &c->st;
+	struct tokens t;
+
+	if (st->task != TASK_BOOK || st->same_appt < 1 ||
+	    st->same_appt > st->nappts)
+		return 0;
+	txt_tokenize(in->text, &t);
+	if (txt_find(&t, 0, movew) < 0 && in->ir.best != INT_RESCHEDULE)
+		return 0;
+	/* "move it to Friday instead" */
+	if (in->ndt > 0 && booking_apply(st, &in->dt))
+		st->chosen[0] = '\0';
+	log_info(st->call_id, "moves the %s booked already instead",
+	    st->service ? st->service->name : "?");
+	st->task = TASK_RESCHEDULE;
+	st->appt = st->same_appt;
+	st->same_appt = 0;
+	booking_plan(c);
+	return 1;
 }
 
 /* The asked day has no room (closed or full): the next day's starts. */
@@ -521,6 +589,29 @@ offer_other_day(struct brain_call *c, time_t asked_day, const struct slots *s)
 	ask(c, ASK_PICK);
 }
 
+/* A customer who has this service booked already: the read-back says
+ * so and offers to move that one instead, so a "move" the recogniser
+ * lost does not end in two unnoticed (call_state.same_appt). */
+static void
+already_booked(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	int i;
+
+	if (st->task != TASK_BOOK || st->move_checked || !identity_owner(st))
+		return;
+	st->move_checked = 1;
+	if (appts_fetch(c) != 0)
+		return;
+	for (i = 0; i < st->nappts; i++)
+		if (strcasecmp(st->appts[i].service, st->service->name) == 0) {
+			st->same_appt = i + 1;
+			log_info(st->call_id, "has a %s booked already",
+			    st->service->name);
+			return;
+		}
+}
+
 void
 booking_plan(struct brain_call *c)
 {
@@ -538,6 +629,7 @@ booking_plan(struct brain_call *c)
 		ask_service(c);
 		return;
 	}
+	already_booked(c);
 	if (st->chosen[0]) {
 		read_back(c);
 		return;

@@ -18,6 +18,10 @@ int booking_pick(struct call_state *st, const char *text,
 void booking_plan(struct brain_call *c);
 /* Book (or move) the read-back slot and speak the result. */
 void booking_book(struct brain_call *c);
+/* At a booking's read-back, the customer with this service booked
+ * already says to move that one ("move it"): the plan moves it instead
+ * (read back again).  1 if so. */
+int booking_move_instead(struct brain_call *c, const struct turn_in *in);
 /* Forget the plan (service, day, time, offers). */
 void booking_reset(struct call_state *st);
 /* A new plan from what the caller asked for (service, day, time), kept

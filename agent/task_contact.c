@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "task_contact.h"
+#include "log.h"
 #include "speech/text.h"
 #include "spoken.h"
 #include "task_identity.h"
@@ -63,6 +64,7 @@ contact_start(struct brain_call *c, int task, const struct turn_in *in)
 	struct call_state *st = &c->st;
 
 	if (st->task != task) {
+		st->msg_said[0] = '\0';
 		st->msg_name[0] = st->msg_number[0] = st->msg_text[0] = '\0';
 		st->msg_urgency[0] = '\0';
 		st->lead_need[0] = st->lead_timeline[0] = '\0';
@@ -264,7 +266,7 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 	case ASK_MSG_NAME:
 		if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
 		    in->ir.best != INT_MESSAGE && in->ir.best != INT_LEAD &&
-		    in->ir.best != INT_CALLBACK) {
+		    in->ir.best != INT_CALLBACK && in->ir.best != INT_HUMAN) {
 			general(c, in);
 			return;
 		}
@@ -273,6 +275,13 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 			not_understood(c, in);
 			return;
 		}
+		/* the whole message in the same breath as the name */
+		if (st->task == TASK_MESSAGE && st->msg_text[0] == '\0' &&
+		    intent_words(in->text) >= 8)
+			snprintf(st->msg_text, sizeof(st->msg_text), "%s",
+			    in->text);
+		if (!name_check(c, in, first, last, 0))
+			return;
 		if (st->first_name[0] == '\0' || !identity_owner(st)) {
 			snprintf(st->first_name, sizeof(st->first_name), "%s",
 			    first);
@@ -331,6 +340,125 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 		break;
 	}
 	next(c);
+}
+
+void
+contact_heard(struct brain_call *c, const char *text)
+{
+	struct call_state *st = &c->st;
+	size_t n = strlen(st->msg_said);
+
+	if (n + 2 < sizeof(st->msg_said))
+		snprintf(st->msg_said + n, sizeof(st->msg_said) - n, "%s%s",
+		    n ? " / " : "", text);
+}
+
+int
+contact_pending(struct brain_call *c)
+{
+	int t = c->st.task;
+
+	return t == TASK_MESSAGE || t == TASK_LEAD || t == TASK_CALLBACK;
+}
+
+/* take_message with what a message, lead or callback had reached, marked
+ * incomplete for the person who reads it; 0 on success. */
+static int
+save_incomplete(struct brain_call *c, const char *why)
+{
+	struct call_state *st = &c->st;
+	char name[128], text[1400], key[96], notes[256];
+	const char *num = st->msg_number;
+	json_t *args, *rep;
+	const char *k;
+	int ok;
+
+	if (st->msg_name[0])
+		snprintf(name, sizeof(name), "%s", st->msg_name);
+	else if (st->first_name[0])
+		full_name(st, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "unknown caller");
+	if (num[0] == '\0' && line_usable(st))
+		num = call_party(st);
+	snprintf(text, sizeof(text), "INCOMPLETE (%s) %s%s%.300s%s%.120s%s"
+	    "%.120s%s%.300s", why, st->task == TASK_CALLBACK ?
+	    "asked for a callback" : st->task == TASK_LEAD ? "sales enquiry" :
+	    "message", st->msg_text[0] ? ": " : "", st->msg_text,
+	    st->lead_need[0] ? "; needs: " : "", st->lead_need,
+	    st->lead_timeline[0] ? "; when: " : "", st->lead_timeline,
+	    st->msg_said[0] ? "; the caller said: " : "", st->msg_said);
+	/* its own key: a message finished earlier on the call has "-msg" */
+	snprintf(key, sizeof(key), "%s-msg-incomplete", st->call_id);
+	args = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "message", text,
+	    "urgency", st->msg_urgency[0] ? st->msg_urgency : "normal",
+	    "idempotency_key", key);
+	if (args == NULL)
+		return -1;
+	if (num[0] == '+')
+		json_object_set_new(args, "callback_number", json_string(num));
+	if (st->task == TASK_CALLBACK)
+		json_object_set_new(args, "call_back", json_true());
+	rep = call_tool(c, "take_message", args);
+	ok = tool_ok(rep, &k);
+	if (!ok)
+		log_warnx(st->call_id, "incomplete %s not saved: %s",
+		    task_name(st->task), k);
+	json_decref(rep);
+	if (!ok)
+		return -1;
+	log_info(st->call_id, "incomplete %s saved as a message (%s)",
+	    task_name(st->task), why);
+	snprintf(notes, sizeof(notes), "incomplete %s from %.60s: %.150s",
+	    task_name(st->task), name, text);
+	call_set_outcome(c, "message_taken", notes);
+	st->task = TASK_NONE;
+	return 0;
+}
+
+int
+contact_leave(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+
+	if (!contact_pending(c))
+		return 0;
+	if (st->msg_number[0] == '\0' && line_usable(st) &&
+	    st->msg_name[0] && st->asked != ASK_MSG_NUMBER)
+		snprintf(st->msg_number, sizeof(st->msg_number), "%.23s",
+		    call_party(st));
+	if (st->msg_name[0] && st->msg_number[0]) {
+		if (st->task == TASK_MESSAGE && st->msg_text[0]) {
+			if (st->msg_urgency[0] == '\0')
+				snprintf(st->msg_urgency,
+				    sizeof(st->msg_urgency), "normal");
+			act_message(c);
+			return 1;
+		}
+		if (st->task == TASK_CALLBACK) {
+			act_callback(c);
+			return 1;
+		}
+		if (st->task == TASK_LEAD && st->lead_need[0]) {
+			act_lead(c);
+			return 1;
+		}
+	}
+	save_incomplete(c, "the caller said goodbye before it was finished");
+	goodbye(c);
+	return 1;
+}
+
+int
+contact_salvage(struct brain_call *c, const char *reason)
+{
+	char why[96];
+
+	if (!contact_pending(c))
+		return 0;
+	snprintf(why, sizeof(why), "the call ended before it was finished: "
+	    "%.40s", reason);
+	return save_incomplete(c, why) == 0;
 }
 
 void

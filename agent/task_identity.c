@@ -184,7 +184,7 @@ identity_who_reply(struct brain_call *c, const struct turn_in *in)
 	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
 
 	if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
-	    in->ir.best != INT_BOOK) {
+	    in->ir.best != INT_BOOK && in->ir.best != INT_HUMAN) {
 		general(c, in);
 		return;
 	}
@@ -192,6 +192,8 @@ identity_who_reply(struct brain_call *c, const struct turn_in *in)
 		not_understood(c, in);
 		return;
 	}
+	if (!name_check(c, in, first, last, 0))
+		return;
 	snprintf(st->first_name, sizeof(st->first_name), "%s", first);
 	snprintf(st->last_name, sizeof(st->last_name), "%s", last);
 	if (st->pending_task != TASK_NONE) {

@@ -13,6 +13,8 @@
  *     -H  decode the hinted answer sets (yes/no, digits, names:
  *         stt_bench_sets.h) on the domain LM, ignoring the hint
  *     -S  the hinted answer sets only
+ *     -N first:last  the name lists the "name" grammar is built from
+ *         (default: the sets' own lists, bench/data)
  *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
  *         stt.fast_final does; the streaming half follows the config
  *     -C  the channel estimate (cepstral mean) each utterance starts
@@ -85,11 +87,22 @@ main(int argc, char **argv)
 	char learned[512];
 	struct bench_sets_opts so = { 0 };
 	int ch, quick = 0, fd, hints = 1, sets_only = 0;
+	char *names_sep;
 	double best = 1;
 
 	log_init("stt-bench", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "C:FHSf:qv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:FHN:Sf:qv")) != -1) {
 		switch (ch) {
+		case 'N':
+			/* the name grammar's lists: FIRST:LAST */
+			if ((names_sep = strchr(optarg, ':')) == NULL) {
+				fprintf(stderr, "stt-bench: -N first:last\n");
+				return 2;
+			}
+			*names_sep = '\0';
+			so.names_first = optarg;
+			so.names_last = names_sep + 1;
+			break;
 		case 'f':
 			conf = optarg;
 			break;
@@ -126,7 +139,7 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: stt-bench [-FHSqv] "
+			fprintf(stderr, "usage: stt-bench [-FHSqv] [-N first:last] "
 			    "[-C caller|carry|reset|model|learn] [-f config]\n");
 			return 2;
 		}

@@ -340,13 +340,16 @@ bench_sets(const struct bench_sets_opts *o)
 	po.lm = o->lm;
 	if (o->hints) {
 		po.grammars = 1;
-		po.names_first = FIRST_NAMES;
-		po.names_last = SURNAMES;
+		po.names_first = o->names_first ? o->names_first : FIRST_NAMES;
+		po.names_last = o->names_last ? o->names_last : SURNAMES;
 	}
 	/* a fresh decoder for each part: what it heard before (the noise
 	 * estimate among others) plays no part in a split's numbers */
 	out = json_object();
 	json_object_set_new(out, "hint_search", json_boolean(o->hints));
+	json_object_set_new(out, "name_lists", json_pack("[s, s]",
+	    po.names_first ? po.names_first : "", po.names_last ?
+	    po.names_last : ""));
 	json_object_set_new(out, "snr_db", json_real(SNR_DB));
 	for (part = o->quick ? 1 : 0; part < 3; part++) {
 		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {

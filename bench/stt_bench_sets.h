@@ -15,6 +15,9 @@ struct bench_sets_opts {
 	int quick;              /* a few items of the held-out split only */
 	int hints;              /* 0: decode every set on the LM alone */
 	int verbose;            /* every hypothesis on stderr */
+	/* the "name" grammar's lists (NULL: the bench's own name lists,
+	 * which hold every name the sets say) */
+	const char *names_first, *names_last;
 };
 
 /* Decode both splits (seed 1 dev, seed 2 held-out); returns

@@ -32,7 +32,60 @@ struct pl_field {
 struct pl_desc {
 	const struct pl_field *fields;
 	size_t n;
+	/* optional: what the field types cannot say (the members of an
+	 * array); 0, or -1 with err naming the message and the member */
+	int (*check)(const void *m, char *err, size_t errlen);
 };
+
+/* Every member of arr (at most max) an object with a string under key and
+ * a number in 0..1 under "confidence". */
+static int
+check_scored(const char *field, const json_t *arr, size_t max,
+    const char *key, char *err, size_t errlen)
+{
+	const json_t *e, *v;
+	size_t i;
+
+	if (arr == NULL)
+		return 0;
+	if (json_array_size(arr) > max) {
+		snprintf(err, errlen, "transcript: %s has more than %zu members",
+		    field, max);
+		return -1;
+	}
+	json_array_foreach(arr, i, e) {
+		if (!json_is_object(e)) {
+			snprintf(err, errlen, "transcript: %s[%zu] must be an "
+			    "object", field, i);
+			return -1;
+		}
+		if (!json_is_string(json_object_get(e, key))) {
+			snprintf(err, errlen, "transcript: %s[%zu].%s must be a "
+			    "string", field, i, key);
+			return -1;
+		}
+		v = json_object_get(e, "confidence");
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 1) {
+			snprintf(err, errlen, "transcript: %s[%zu].confidence "
+			    "must be a number from 0 to 1", field, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_transcript(const void *m, char *err, size_t errlen)
+{
+	const struct fd_pl_transcript *t = m;
+
+	if (check_scored("nbest", t->nbest, FD_PL_NBEST_MAX, "text", err,
+	    errlen) != 0)
+		return -1;
+	return check_scored("words", t->words, FD_PL_WORDS_MAX, "word", err,
+	    errlen);
+}
 
 #define REQ(S, k, t) { #k, t, 1, offsetof(struct fd_pl_##S, k) }
 #define OPT(S, k, t) { #k, t, 0, offsetof(struct fd_pl_##S, k) }
@@ -61,6 +114,7 @@ static const struct pl_field f_transcript[] = {
 	REQ(transcript, text, PL_STR), REQ(transcript, final, PL_BOOL),
 	REQ(transcript, confidence, PL_REAL), OPT(transcript, start_ms, PL_INT),
 	OPT(transcript, end_ms, PL_INT), OPT(transcript, speech_end_us, PL_INT),
+	OPT(transcript, nbest, PL_ARR), OPT(transcript, words, PL_ARR),
 };
 static const struct pl_field f_stt_hint[] = {
 	REQ(stt_hint, expect, PL_STR), OPT(stt_hint, words, PL_ARR),
@@ -119,7 +173,8 @@ static const struct pl_field f_heartbeat[] = {
 	REQ(heartbeat, subs, PL_INT),
 };
 
-#define D(t, f) [t] = { f, sizeof(f) / sizeof(f[0]) }
+#define D(t, f) [t] = { f, sizeof(f) / sizeof(f[0]), NULL }
+#define DC(t, f, c) [t] = { f, sizeof(f) / sizeof(f[0]), c }
 static const struct pl_desc descs[FD_MSG_TYPE_MAX] = {
 	D(FD_MSG_CALL_START, f_call_start),
 	D(FD_MSG_CALL_END, f_call_end),
@@ -127,7 +182,7 @@ static const struct pl_desc descs[FD_MSG_TYPE_MAX] = {
 	D(FD_MSG_MARK, f_mark),
 	D(FD_MSG_SPEECH_STARTED, f_speech_started),
 	D(FD_MSG_SPEECH_STOPPED, f_speech_stopped),
-	D(FD_MSG_TRANSCRIPT, f_transcript),
+	DC(FD_MSG_TRANSCRIPT, f_transcript, check_transcript),
 	D(FD_MSG_STT_HINT, f_stt_hint),
 	D(FD_MSG_SAY, f_say),
 	D(FD_MSG_AUDIO_MARK, f_audio_mark),
@@ -250,7 +305,7 @@ fd_pl_read(int type, json_t *j, void *out, char *err, size_t errlen)
 		}
 		set_value(fl, base, v);
 	}
-	return 0;
+	return d->check ? d->check(out, err, errlen) : 0;
 }
 
 /* The JSON value of one field, NULL when an optional one is left out. */
@@ -305,6 +360,8 @@ fd_pl_json(int type, const void *in, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no JSON payload", fd_msg_name(type));
 		return NULL;
 	}
+	if (d->check && d->check(in, err, errlen) != 0)
+		return NULL;
 	if ((j = json_object()) == NULL)
 		goto oom;
 	for (i = 0; i < d->n; i++) {

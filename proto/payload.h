@@ -72,7 +72,16 @@ struct fd_pl_transcript {            /* FD_MSG_TRANSCRIPT */
 	int64_t start_ms;
 	int64_t end_ms;
 	int64_t speech_end_us;           /* fd_mono_us() at the end of speech */
+	/* optional: what else the recogniser heard, best first (text is the
+	 * first): up to FD_PL_NBEST_MAX of {"text": string, "confidence":
+	 * number 0..1} */
+	json_t *nbest;
+	/* optional: the words of text with their own confidence: up to
+	 * FD_PL_WORDS_MAX of {"word": string, "confidence": number 0..1} */
+	json_t *words;
 };
+#define FD_PL_NBEST_MAX 3
+#define FD_PL_WORDS_MAX 64
 
 struct fd_pl_stt_hint {              /* FD_MSG_STT_HINT */
 	const char *expect;              /* any|date|time|digits|name|yesno|service */

@@ -31,7 +31,10 @@ static const struct {
 	{ FD_MSG_SPEECH_STOPPED, "{\"at_ms\":1500,\"dur_ms\":500}" },
 	{ FD_MSG_TRANSCRIPT, "{\"text\":\"yes please\",\"final\":true,"
 	    "\"confidence\":0.5,\"start_ms\":100,\"end_ms\":900,"
-	    "\"speech_end_us\":123456789}" },
+	    "\"speech_end_us\":123456789,\"nbest\":[{\"text\":\"yes please\","
+	    "\"confidence\":0.5},{\"text\":\"yes peas\",\"confidence\":0.25}],"
+	    "\"words\":[{\"word\":\"yes\",\"confidence\":0.75},{\"word\":"
+	    "\"please\",\"confidence\":0.5}]}" },
 	{ FD_MSG_STT_HINT, "{\"expect\":\"yesno\",\"words\":[\"yes\",\"no\"]}" },
 	{ FD_MSG_SAY, "{\"text\":\"Hello.\",\"last\":true,\"voice\":\"slt\"}" },
 	{ FD_MSG_AUDIO_MARK, "{\"name\":\"u1s0\",\"seg\":0,\"text\":\"Hello.\","
@@ -263,6 +266,65 @@ test_mistyped_fields(void **state)
 	json_decref(j);
 }
 
+/* The n-best list and the word confidences: each member checked, on
+ * read and on write. */
+static void
+test_transcript_members(void **state)
+{
+	static const struct {
+		const char *extra;
+		const char *err;
+	} bad[] = {
+		{ "\"nbest\":[7]", "transcript: nbest[0] must be an object" },
+		{ "\"nbest\":[{\"confidence\":0.5}]",
+		  "transcript: nbest[0].text must be a string" },
+		{ "\"nbest\":[{\"text\":\"a\",\"confidence\":0.5},{\"text\":"
+		  "7,\"confidence\":0.5}]",
+		  "transcript: nbest[1].text must be a string" },
+		{ "\"nbest\":[{\"text\":\"a\"}]",
+		  "transcript: nbest[0].confidence must be a number from 0 to 1" },
+		{ "\"nbest\":[{\"text\":\"a\",\"confidence\":\"high\"}]",
+		  "transcript: nbest[0].confidence must be a number from 0 to 1" },
+		{ "\"words\":[{\"word\":\"a\",\"confidence\":1.5}]",
+		  "transcript: words[0].confidence must be a number from 0 to 1" },
+		{ "\"words\":[{\"text\":\"a\",\"confidence\":0.5}]",
+		  "transcript: words[0].word must be a string" },
+		{ "\"nbest\":[{\"text\":\"a\",\"confidence\":0.5},{\"text\":"
+		  "\"b\",\"confidence\":0.5},{\"text\":\"c\",\"confidence\":"
+		  "0.5},{\"text\":\"d\",\"confidence\":0.5}]",
+		  "transcript: nbest has more than 3 members" },
+	};
+	struct fd_pl_transcript t;
+	char buf[512], err[128];
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "{\"text\":\"a\",\"final\":true,"
+		    "\"confidence\":0.5,%s}", bad[i].extra);
+		j = load(buf);
+		err[0] = '\0';
+		assert_int_equal(fd_pl_read_transcript(j, &t, err, sizeof(err)),
+		    -1);
+		assert_string_equal(err, bad[i].err);
+		json_decref(j);
+	}
+	/* absent: NULL; a writer cannot send a bad member either */
+	j = load("{\"text\":\"a\",\"final\":true,\"confidence\":0.5}");
+	assert_int_equal(fd_pl_read_transcript(j, &t, err, sizeof(err)), 0);
+	assert_null(t.nbest);
+	assert_null(t.words);
+	json_decref(j);
+	memset(&t, 0, sizeof(t));
+	t.text = "a";
+	t.words = load("[{\"word\":\"a\",\"confidence\":-1}]");
+	assert_null(fd_pl_json_transcript(&t, err, sizeof(err)));
+	assert_string_equal(err, "transcript: words[0].confidence must be a "
+	    "number from 0 to 1");
+	json_decref(t.words);
+}
+
 /* A frame's payload read in one call; bad JSON and wrong types fail. */
 static void
 test_frame(void **state)
@@ -321,6 +383,7 @@ UNIT_MAIN(NULL, NULL,
 	cmocka_unit_test(test_missing_fields),
 	cmocka_unit_test(test_optional_defaults),
 	cmocka_unit_test(test_mistyped_fields),
+	cmocka_unit_test(test_transcript_members),
 	cmocka_unit_test(test_frame),
 	cmocka_unit_test(test_write_required),
 )

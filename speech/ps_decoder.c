@@ -34,6 +34,7 @@ struct ps_dec {
 				   leaks an iterator on every call) */
 	int grammars;           /* 1: the hint grammars are loaded */
 	int name_grammar;       /* 1: so is the name lists' */
+	int has_lattice;        /* the final pass keeps a lattice (n-best) */
 	struct psd_cmn cmn0;    /* a caller's start value (cmn_start) */
 	int16_t *buf;           /* front-end scratch */
 	size_t cap;
@@ -74,6 +75,22 @@ static const char digits_jsgf[] =
     " the last four are;\n"
     "<d> = zero | oh | one | two | three | four | five | six | seven |"
     " eight | nine;\n";
+
+/* A name spelled (psd_hint "spell"): letters, said as letters or in the
+ * NATO alphabet, "double" before a doubled one.  The radio words weigh
+ * more: a bare letter ("o") otherwise fits the pause between two. */
+static const char spell_jsgf[] =
+    "#JSGF V1.0;\n"
+    "grammar spell;\n"
+    "public <answer> = [<lead>] <l> <l> <l>*;\n"
+    "<lead> = it's | it is | that's | that is | um | uh;\n"
+    "<l> = [double] (/1/ <letter> | /8/ <nato>);\n"
+    "<letter> = a | b | c | d | e | f | g | h | i | j | k | l | m | n |"
+    " o | p | q | r | s | t | u | v | w | x | y | z;\n"
+    "<nato> = alpha | bravo | charlie | delta | echo | foxtrot | golf |"
+    " hotel | india | juliet | kilo | lima | mike | november | oscar |"
+    " papa | quebec | romeo | sierra | tango | uniform | victor |"
+    " whiskey | x-ray | yankee | zulu;\n";
 
 /* " | name" for each name of the list at path the dictionary knows;
  * appended to *g (malloc'd, grown).  0 or -1. */
@@ -329,6 +346,7 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	}
 	d->front = o->front;
 	d->gain = o->gain > 0 ? o->gain : 2.0;
+	d->has_lattice = !o->fast_final;
 	snprintf(upper, sizeof(upper), "%d", o->upperf > 0 ? o->upperf : 3500);
 	if (o->front == STT_FRONT_NATIVE8K) {
 		if (model8k_dir(o->hmm, o->upperf > 0 ? o->upperf : 3500,
@@ -370,7 +388,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
 		d->grammars = ps_set_jsgf_string(d->ps, "yesno",
 		    yesno_jsgf) == 0 && ps_set_jsgf_string(d->ps, "digits",
-		    digits_jsgf) == 0;
+		    digits_jsgf) == 0 && ps_set_jsgf_string(d->ps, "spell",
+		    spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_grammar(d, o->names_first, o->names_last) == 0;
 		ps_set_search(d->ps, d->lm_name);
@@ -410,7 +429,7 @@ psd_hint(struct ps_dec *d, const char *expect)
 	if (d->in_utt)
 		return -1;
 	if (d->grammars && expect && (strcmp(expect, "yesno") == 0 ||
-	    strcmp(expect, "digits") == 0))
+	    strcmp(expect, "digits") == 0 || strcmp(expect, "spell") == 0))
 		search = expect;
 	if (d->name_grammar && expect && strcmp(expect, "name") == 0)
 		search = expect;
@@ -592,6 +611,89 @@ psd_end(struct ps_dec *d, char *text, size_t len, double *conf)
 			*conf = 0;
 	}
 	return 0;
+}
+
+/* Longer utterances get no n-best search. */
+#define PSD_NBEST_WORDS 8
+
+/* A word of a segmentation that was said: no silence, noise or sentence
+ * marks; "word(2)" (an alternate pronunciation) as "word". */
+static int
+said_word(const char *w, char *out, size_t len)
+{
+	size_t n;
+
+	if (w == NULL || w[0] == '<' || w[0] == '[' || w[0] == '+')
+		return 0;
+	n = strcspn(w, "(");
+	snprintf(out, len, "%.*s", (int)n, w);
+	return out[0] != '\0';
+}
+
+void
+psd_detail(struct ps_dec *d, double conf, struct psd_detail *out)
+{
+	logmath_t *lm = ps_get_logmath(d->ps);
+	const char *h;
+	ps_seg_t *seg;
+	ps_nbest_t *nb;
+	int32 score, best = 0, a, l, b;
+	int i, tries;
+	char w[32];
+
+	out->nalts = out->nwords = 0;
+	if ((h = ps_get_hyp(d->ps, &score)) == NULL || h[0] == '\0')
+		return;
+	snprintf(out->alt[0], sizeof(out->alt[0]), "%s", h);
+	out->alt_conf[0] = conf;
+	out->nalts = 1;
+	for (seg = ps_seg_iter(d->ps); seg; seg = ps_seg_next(seg)) {
+		if (!said_word(ps_seg_word(seg), w, sizeof(w)))
+			continue;
+		if (out->nwords == PSD_WORDS) {
+			ps_seg_free(seg);
+			break;
+		}
+		snprintf(out->word[out->nwords], sizeof(out->word[0]), "%s", w);
+		out->word_conf[out->nwords] = logmath_exp(lm,
+		    ps_seg_prob(seg, &a, &l, &b));
+		if (out->word_conf[out->nwords] > 1)
+			out->word_conf[out->nwords] = 1;
+		out->nwords++;
+	}
+	/* a few distinct alternatives from the lattice, scored against the
+	 * best path: a bounded search, and only of short answers (a name, a
+	 * yes, a few digits), whose lattices are small: the final must not
+	 * wait for it */
+	if (!d->has_lattice || out->nwords > PSD_NBEST_WORDS ||
+	    (nb = ps_nbest(d->ps)) == NULL)
+		goto done;
+	for (tries = 0; nb && tries < 12 && out->nalts < PSD_NBEST; tries++) {
+		if ((nb = ps_nbest_next(nb)) == NULL)
+			break;
+		if ((h = ps_nbest_hyp(nb, &score)) == NULL || h[0] == '\0')
+			continue;
+		if (tries == 0 || best == 0)
+			best = score;
+		for (i = 0; i < out->nalts; i++)
+			if (strcmp(out->alt[i], h) == 0)
+				break;
+		if (i < out->nalts)
+			continue;
+		snprintf(out->alt[out->nalts], sizeof(out->alt[0]), "%s", h);
+		out->alt_conf[out->nalts] = conf * logmath_exp(lm, score -
+		    best);
+		if (out->alt_conf[out->nalts] > conf)
+			out->alt_conf[out->nalts] = conf;
+		out->nalts++;
+	}
+	if (nb)
+		ps_nbest_free(nb);
+done:
+	for (i = 0; i < out->nalts; i++)
+		out->alt_p[i] = out->alt[i];
+	for (i = 0; i < out->nwords; i++)
+		out->word_p[i] = out->word[i];
 }
 
 void

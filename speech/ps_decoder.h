@@ -62,7 +62,8 @@ int psd_set_lm(struct ps_dec *d, const char *path);
  * 0, or -1 if the file is unreadable or a word could not be added. */
 int psd_add_dict(struct ps_dec *d, const char *path);
 /* Search the next utterances for what the agent's question asks (its
- * STT_HINT expect): "yesno" and "digits" a grammar of those answers,
+ * STT_HINT expect): "yesno", "digits" and "spell" (letters, NATO
+ * alphabet) a grammar of those answers,
  * "name" one of a given name and a surname from the name lists (when
  * psd_opts has them), any other (or NULL) the language model.  Between utterances; 0 or -1. */
 int psd_hint(struct ps_dec *d, const char *expect);
@@ -92,6 +93,23 @@ int psd_feed(struct ps_dec *d, const int16_t *pcm, size_t n);
 const char *psd_partial(struct ps_dec *d);
 /* End the utterance; text gets the hypothesis, conf 0..1. 0 or -1. */
 int psd_end(struct ps_dec *d, char *text, size_t len, double *conf);
+/* What else the last utterance could have been, and how sure each word
+ * of the best hypothesis is (lattice posteriors).  Read after psd_end. */
+#define PSD_NBEST 3
+#define PSD_WORDS 32
+struct psd_detail {
+	int nalts;                      /* alternatives, best (the text) first */
+	char alt[PSD_NBEST][256];
+	const char *alt_p[PSD_NBEST];   /* alt[i], for arrays of strings */
+	double alt_conf[PSD_NBEST];     /* 0..1 */
+	int nwords;
+	char word[PSD_WORDS][32];
+	const char *word_p[PSD_WORDS];
+	double word_conf[PSD_WORDS];    /* 0..1 */
+};
+/* Fill out from the utterance psd_end just ended (best's conf is its
+ * utterance confidence); nothing when there was no hypothesis. */
+void psd_detail(struct ps_dec *d, double conf, struct psd_detail *out);
 /* End the utterance and throw the result away (call ended). */
 void psd_abort(struct ps_dec *d);
 /* 1 if word has a pronunciation. */

@@ -18,6 +18,14 @@ struct stt_result {
 	uint32_t start_ms;      /* stream audio clock */
 	uint32_t end_ms;
 	uint64_t speech_end_us; /* fd_mono_us() when speech ended (finals) */
+	/* finals, when the engine knows them (0: none): alternatives, best
+	 * (text) first, and the words of text, each with a confidence 0..1 */
+	size_t nalts;
+	const char *const *alts;
+	const double *alt_conf;
+	size_t nwords;
+	const char *const *words;
+	const double *word_conf;
 };
 
 struct stt_events {

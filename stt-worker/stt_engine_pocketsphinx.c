@@ -89,6 +89,7 @@ struct worker {
 	unsigned lm_gen;
 	int16_t *buf;
 	size_t cap;
+	struct psd_detail det;  /* the last final's alternatives and words */
 };
 
 struct ps_engine {
@@ -620,11 +621,19 @@ next_stream(struct ps_engine *e)
 
 static void
 emit(struct ps_stream *s, struct seg *g, const char *text, int final,
-    double conf)
+    double conf, const struct psd_detail *det)
 {
 	struct stt_result r;
 
 	memset(&r, 0, sizeof(r));
+	if (final && det) {
+		r.nalts = (size_t)det->nalts;
+		r.alts = det->alt_p;
+		r.alt_conf = det->alt_conf;
+		r.nwords = (size_t)det->nwords;
+		r.words = det->word_p;
+		r.word_conf = det->word_conf;
+	}
 	r.text = text;
 	r.final = final;
 	r.confidence = conf;
@@ -661,7 +670,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		if (spec && g->ended) {
 			pthread_mutex_unlock(&e->mu);
 			psd_cmn_get(w->dec, &s->cmn);
-			emit(s, g, text, 1, conf);
+			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id, "final (early) \"%s\" conf %.2f "
 			    "(%u-%u ms)", text, conf, g->start_ms, g->end_ms);
 			pthread_mutex_lock(&e->mu);
@@ -676,6 +685,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			started = 0;
 			pthread_mutex_unlock(&e->mu);
 			psd_end(w->dec, text, sizeof(text), &conf);
+			psd_detail(w->dec, conf, &w->det);
 			pthread_mutex_lock(&e->mu);
 			continue;
 		}
@@ -709,8 +719,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		fed += avail;
 		if (ended) {
 			psd_end(w->dec, text, sizeof(text), &conf);
+			psd_detail(w->dec, conf, &w->det);
 			psd_cmn_get(w->dec, &s->cmn);
-			emit(s, g, text, 1, conf);
+			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id, "final \"%s\" conf %.2f (%u-%u ms)",
 			    text, conf, g->start_ms, g->end_ms);
 			pthread_mutex_lock(&e->mu);
@@ -721,7 +732,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			part = psd_partial(w->dec);
 			if (*part && strcmp(part, last) != 0) {
 				snprintf(last, sizeof(last), "%s", part);
-				emit(s, g, last, 0, 0);
+				emit(s, g, last, 0, 0, NULL);
 			}
 			pthread_mutex_lock(&e->mu);
 			s->partial_long = vad_ends_mid_answer(last) ||
@@ -738,7 +749,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	}
 	if (g->discard && !s->closing) {
 		pthread_mutex_unlock(&e->mu);
-		emit(s, g, "", 1, 0);
+		emit(s, g, "", 1, 0, NULL);
 		pthread_mutex_lock(&e->mu);
 	}
 }

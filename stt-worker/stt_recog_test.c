@@ -205,6 +205,65 @@ test_hint_grammars(void **state)
 	unlink(lm);
 }
 
+/* psd_detail: the best hypothesis first among the alternatives, every
+ * word of it with a confidence; psd_hint "spell": letters in the NATO
+ * alphabet come out as those words. */
+static void
+test_detail_and_spell(void **state)
+{
+	char err[256], text[512];
+	struct psd_detail det;
+	struct psd_opts o;
+	struct ps_dec *d;
+	int16_t *pcm;
+	double conf;
+	size_t n, words;
+	const char *p;
+	int i;
+
+	(void)state;
+	psd_defaults(&o);
+	o.grammars = 1;
+	if ((d = psd_open(&o, err, sizeof(err))) == NULL)
+		fail_msg("psd_open: %s", err);
+	assert_non_null(pcm = flite_synth_8k("kal", "yes please", &n));
+	assert_int_equal(psd_start_from(d, NULL), 0);
+	assert_int_equal(psd_feed(d, pcm, n), 0);
+	assert_int_equal(psd_end(d, text, sizeof(text), &conf), 0);
+	free(pcm);
+	psd_detail(d, conf, &det);
+	print_message("\"%s\" (%.2f): %d alternative(s), %d word(s)\n", text,
+	    conf, det.nalts, det.nwords);
+	assert_true(text[0] != '\0');
+	assert_true(det.nalts >= 1 && det.nalts <= PSD_NBEST);
+	assert_string_equal(det.alt[0], text);
+	assert_string_equal(det.alt_p[0], text);
+	for (words = 1, p = text; *p; p++)
+		words += *p == ' ';
+	assert_int_equal((size_t)det.nwords, words);
+	for (i = 0; i < det.nwords; i++) {
+		assert_non_null(strstr(text, det.word_p[i]));
+		assert_true(det.word_conf[i] >= 0 && det.word_conf[i] <= 1);
+	}
+	for (i = 1; i < det.nalts; i++) {
+		assert_string_not_equal(det.alt[i], text);
+		assert_true(det.alt_conf[i] <= conf);
+	}
+	assert_int_equal(psd_hint(d, "spell"), 0);
+	hear(d, "kal", "bravo, romeo, oscar, whiskey, november", text,
+	    sizeof(text));
+	/* the radio words in order (a stretched "o" may come out as a
+	 * letter of its own: the agent reads the radio words alone then) */
+	for (p = text, i = 0; i < 5; i++) {
+		static const char *const nato[] = { "bravo", "romeo", "oscar",
+			"whiskey", "november" };
+
+		assert_non_null(p = strstr(p, nato[i]));
+		p += strlen(nato[i]);
+	}
+	psd_close(d);
+}
+
 /* --- the streaming engine ----------------------------------------------*/
 
 struct heard {
@@ -619,6 +678,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ps8k_domain),
 		cmocka_unit_test(test_hint_grammars),
+		cmocka_unit_test(test_detail_and_spell),
 		cmocka_unit_test(test_stream_pool),
 		cmocka_unit_test(test_stream_realtime),
 		cmocka_unit_test(test_stream_pause_goes_on),

@@ -412,6 +412,12 @@ on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms)
 	fd_bus_publish_speech_stopped(&bus, c->id, 0, &m);
 }
 
+static double
+conf01(double v)
+{
+	return v < 0 || v != v ? 0 : v > 1 ? 1 : v;
+}
+
 static void
 on_result(void *arg, const struct stt_result *r)
 {
@@ -419,6 +425,23 @@ on_result(void *arg, const struct stt_result *r)
 	struct fd_pl_transcript m = { .text = r->text, .final = r->final,
 	    .confidence = r->confidence, .start_ms = r->start_ms,
 	    .end_ms = r->end_ms, .speech_end_us = (int64_t)r->speech_end_us };
+	size_t i;
+
+	/* the alternatives and word confidences, bounded as the payload */
+	if (r->final && r->nalts > 0) {
+		m.nbest = json_array();
+		for (i = 0; i < r->nalts && i < FD_PL_NBEST_MAX; i++)
+			json_array_append_new(m.nbest, json_pack("{s:s, s:f}",
+			    "text", r->alts[i], "confidence",
+			    conf01(r->alt_conf[i])));
+	}
+	if (r->final && r->nwords > 0) {
+		m.words = json_array();
+		for (i = 0; i < r->nwords && i < FD_PL_WORDS_MAX; i++)
+			json_array_append_new(m.words, json_pack("{s:s, s:f}",
+			    "word", r->words[i], "confidence",
+			    conf01(r->word_conf[i])));
+	}
 
 	if (r->final && r->speech_end_us && fd_mono_us() >= r->speech_end_us)
 		fd_metrics_observe(FD_H_STT, (fd_mono_us() - r->speech_end_us) /
@@ -430,4 +453,6 @@ on_result(void *arg, const struct stt_result *r)
 		    r->speech_end_us) / 1000.0 : 0.0);
 	/* text that is not UTF-8 is refused by the writer, and logged */
 	fd_bus_publish_transcript(&bus, c->id, 0, &m);
+	json_decref(m.nbest);
+	json_decref(m.words);
 }

@@ -221,6 +221,8 @@ vad_expect_parse(const char *s)
 		return VAD_EXPECT_DIGITS;
 	if (strcmp(s, "yesno") == 0)
 		return VAD_EXPECT_YESNO;
+	if (strcmp(s, "spell") == 0)
+		return VAD_EXPECT_SPELL;
 	return VAD_EXPECT_ANY;
 }
 
@@ -236,6 +238,8 @@ vad_expect_name(enum vad_expect e)
 		return "digits";
 	case VAD_EXPECT_YESNO:
 		return "yesno";
+	case VAD_EXPECT_SPELL:
+		return "spell";
 	default:
 		return "any";
 	}
@@ -309,6 +313,11 @@ vad_answer_incomplete(enum vad_expect e, const char *text)
 	case VAD_EXPECT_DIGITS:
 		return count_words(text, digits, sizeof(digits) /
 		    sizeof(digits[0]), 1) < 10;
+	case VAD_EXPECT_SPELL:
+		/* letters come with pauses between them: a short run may
+		 * go on */
+		return strchr(text, ' ') == NULL || strchr(strchr(text, ' ') +
+		    1, ' ') == NULL;
 	default:
 		return 0;
 	}

@@ -79,7 +79,7 @@ int vad_ends_mid_answer(const char *text);
 
 /* What the agent's last question asks for (its STT hint). */
 enum vad_expect { VAD_EXPECT_ANY = 0, VAD_EXPECT_DATE, VAD_EXPECT_NAME,
-	VAD_EXPECT_DIGITS, VAD_EXPECT_YESNO };
+	VAD_EXPECT_DIGITS, VAD_EXPECT_YESNO, VAD_EXPECT_SPELL };
 enum vad_expect vad_expect_parse(const char *s);
 /* The hint's name as the decoder takes it (psd_hint): "any", "date"... */
 const char *vad_expect_name(enum vad_expect e);
