@@ -148,6 +148,7 @@ calls_post(nng_msg *m, const struct fd_frame *f)
 		return;
 	}
 	e->msg = m;
+	e->rt = NULL;
 	e->f = *f;
 	pthread_mutex_lock(&c->mu);
 	enqueue(c, e);

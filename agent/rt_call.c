@@ -78,7 +78,8 @@ struct rt_utt {
 	int audio_done;                 /* its last mark sent */
 	int state;                      /* 0 playing, 1 heard, 2 cut */
 	int resp_done;
-	char *text;                     /* transcript */
+	char *text;                     /* transcript (so far) */
+	int final_text;                 /* text is the whole transcript */
 	int logged;
 };
 
@@ -422,7 +423,7 @@ utt_log(struct call *c, struct rt_utt *u, int force)
 	char *text;
 
 	if (u->id == 0 || u->logged || (!force && (u->state == 0 ||
-	    (u->text == NULL && !u->resp_done))))
+	    (!u->final_text && !u->resp_done))))
 		return;
 	u->logged = 1;
 	if (force && u->state == 0)
@@ -430,7 +431,7 @@ utt_log(struct call *c, struct rt_utt *u, int force)
 	if ((text = heard_words(u)) == NULL)
 		return;
 	if (text[0])
-		call_rpc_log(c, "log_turn", json_pack("{s:s, s:s, s:s, s:b}",
+		call_rpc_log(c, "log_turn", json_pack("{s:s, s:s, s:b}",
 		    "role", "agent", "text", text,
 		    "heard", u->state == 1));
 	log_info(id_of(c), "agent utt %u %s (%u of %zu ms): \"%s\"", u->id,
@@ -529,6 +530,31 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 	free(pcm);
 }
 
+/* The words of the utterance so far: a cut response has no final
+ * transcript, only what streamed with its audio. */
+static void
+on_transcript_delta(struct call *c, const char *item_id, const char *d)
+{
+	struct rt_call *r = c->rt;
+	struct rt_utt *u = NULL;
+	size_t have, add;
+	char *nt;
+	int i;
+
+	for (i = 0; item_id && d && i < RT_UTTS; i++)
+		if (r->utts[i].id && strcmp(r->utts[i].item_id, item_id) == 0)
+			u = &r->utts[i];
+	if (u == NULL || u->final_text)
+		return;
+	have = u->text ? strlen(u->text) : 0;
+	add = strlen(d);
+	if (have + add > 4096 || (nt = realloc(u->text, have + add + 1)) ==
+	    NULL)
+		return;
+	memcpy(nt + have, d, add + 1);
+	u->text = nt;
+}
+
 /* The caller talks over the agent: stop the audio where it is and make
  * the model forget what was not heard. */
 static void
@@ -548,6 +574,7 @@ barge_in(struct call *c)
 		return;
 	call_publish(c, FD_MSG_CLEAR, u->id, NULL);
 	u->state = 2;
+	u->resp_done = 1;       /* no more of it will be heard */
 	audio_end(c, u);
 	send_json(c, json_pack("{s:s, s:s, s:i, s:i}", "type",
 	    "conversation.item.truncate", "item_id", u->item_id,
@@ -607,13 +634,12 @@ on_caller_text(struct call *c, const char *text)
 	struct rt_call *r = c->rt;
 	struct intent_result ir;
 
-	r->answered_us = fd_mono_us();
 	if (text == NULL || intent_words(text) == 0)
 		return;
 	intent_read(text, c->bc.biz, &ir);
 	r->lc.caller_yes = ir.pol == POL_YES;
 	log_info(id_of(c), "caller: \"%s\" (realtime)", text);
-	call_rpc_log(c, "log_turn", json_pack("{s:s, s:s, s:s}", "role",
+	call_rpc_log(c, "log_turn", json_pack("{s:s, s:s}", "role",
 	    "caller", "text", text));
 }
 
@@ -932,10 +958,17 @@ rt_call_event(struct call *c, char *text)
 
 		for (i = 0; t && item && i < RT_UTTS; i++)
 			if (r->utts[i].id && strcmp(r->utts[i].item_id, item) ==
-			    0 && r->utts[i].text == NULL) {
+			    0 && !r->utts[i].final_text) {
+				free(r->utts[i].text);
 				r->utts[i].text = strdup(t);
+				r->utts[i].final_text = 1;
 				utt_log(c, &r->utts[i], 0);
 			}
+	} else if (strcmp(type, "response.audio_transcript.delta") == 0 ||
+	    strcmp(type, "response.output_audio_transcript.delta") == 0) {
+		on_transcript_delta(c, json_string_value(json_object_get(ev,
+		    "item_id")), json_string_value(json_object_get(ev,
+		    "delta")));
 	} else if (strcmp(type, "response.audio.done") == 0 ||
 	    strcmp(type, "response.output_audio.done") == 0) {
 		audio_end(c, r->cur);

@@ -315,6 +315,7 @@ dial(struct rt_conn *k)
 	ci.local_protocol_name = "openai-realtime";
 	ci.ietf_version_or_minus_one = -1;
 	ci.opaque_user_data = k;
+	log_debug(k->call, "realtime: connecting to %s:%d", cl.host, cl.port);
 	wsi = lws_client_connect_via_info(&ci);
 	pthread_mutex_lock(&cl.mu);
 	if (wsi != NULL)
@@ -385,6 +386,8 @@ lost(struct rt_conn *k, const char *why)
 	tell = !k->told && !k->closing;
 	k->told = 1;
 	pthread_mutex_unlock(&cl.mu);
+	log_debug(k->call, "realtime: connection gone: %s%s", why,
+	    tell ? "" : " (not told)");
 	if (!tell)
 		return;
 	snprintf(ev, sizeof(ev), "{\"type\":\"fd.closed\",\"reason\":\"%s\"}",
