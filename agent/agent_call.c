@@ -767,7 +767,7 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 }
 
 void
-call_fallback(struct call *c, const char *pending)
+call_fallback(struct call *c, const char *pending, int logged)
 {
 	struct fd_pl_transcript t;
 
@@ -775,7 +775,13 @@ call_fallback(struct call *c, const char *pending)
 	 * an agent restart */
 	if (c->ctx->brain->on_resume)
 		c->ctx->brain->on_resume(&c->bc, NULL);
-	if (pending != NULL && c->end == END_NONE) {
+	if (pending != NULL && logged && c->end == END_NONE) {
+		log_info(id_of(c), "caller: \"%s\" (heard by the model, "
+		    "answered here)", pending);
+		c->ctx->brain->on_utterance(&c->bc, pending, 0.8);
+		if (speaking(c) == NULL)
+			idle_arm(c);
+	} else if (pending != NULL && c->end == END_NONE) {
 		memset(&t, 0, sizeof(t));
 		t.text = pending;
 		t.final = 1;

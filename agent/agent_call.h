@@ -145,8 +145,9 @@ void call_publish(struct call *c, int type, uint32_t ref, const void *pl);
 void call_end_now(struct call *c, enum end_action a, const char *to,
     const char *reason);
 /* The engine gave up: the brain on the local pipeline takes the call
- * from its state; pending is a final transcript nobody answered, else
- * the caller is asked to say it again. */
-void call_fallback(struct call *c, const char *pending);
+ * from its state; pending is a final transcript nobody answered (logged:
+ * the record has it already), else the caller is asked to say it
+ * again. */
+void call_fallback(struct call *c, const char *pending, int logged);
 
 #endif

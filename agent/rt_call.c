@@ -111,6 +111,7 @@ struct rt_call {
 	char *stt_text;
 	uint64_t stt_end_us;
 	uint64_t answered_us;
+	uint64_t heard_us;              /* the model's last caller transcript */
 	/* usage */
 	long long tok_audio_in, tok_audio_out, tok_text_in, tok_text_out;
 	int responses;
@@ -119,6 +120,7 @@ struct rt_call {
 };
 
 static void fail_over(struct call *c, const char *why);
+static void maybe_end(struct call *c);
 
 /* ---- config ---- */
 
@@ -603,6 +605,8 @@ rt_call_mark(struct call *c, const struct fd_pl_mark *m)
 	    u->state == 0) {
 		u->state = 1;
 		utt_log(c, u, 0);
+		if (r->active)
+			maybe_end(c);   /* the goodbye was heard */
 	}
 	return 1;
 }
@@ -634,6 +638,7 @@ on_caller_text(struct call *c, const char *text)
 	struct rt_call *r = c->rt;
 	struct intent_result ir;
 
+	r->heard_us = fd_mono_us();
 	if (text == NULL || intent_words(text) == 0)
 		return;
 	intent_read(text, c->bc.biz, &ir);
@@ -697,7 +702,8 @@ run_tools(struct call *c)
 	r->defer_until_us = 0;
 	if (r->lc.end_call || r->lc.transfer_to[0])
 		r->end_pending = 1;
-	if (want_more) {
+	/* after end_call the goodbye was said: no more turns */
+	if (want_more && !r->lc.end_call) {
 		session_update(c, 0);   /* the call state the tools changed */
 		send_json(c, json_pack("{s:s}", "type", "response.create"));
 		r->resp_due_us = fd_mono_us() + (uint64_t)rcfg.response_timeout_ms
@@ -1066,10 +1072,11 @@ fail_over(struct call *c, const char *why)
 		r->conn = NULL;
 	}
 	/* stt-worker heard the caller finish a turn the model never
-	 * answered: the pipeline answers it */
+	 * answered: the pipeline answers it (the record has it already if
+	 * the model transcribed it) */
 	if (r->stt_text && r->stt_end_us > r->answered_us)
 		pending = r->stt_text;
-	call_fallback(c, pending);
+	call_fallback(c, pending, pending && r->heard_us > r->stt_end_us);
 }
 
 static void
