@@ -22,3 +22,9 @@ stt-bench_LIBS = $(LIB_PS) $(LIB_LWS) $(LIB_FLITE)
 BINS += tts-bench
 tts-bench_SRCS = bench/tts_bench.c $(TTS_CORE_SRCS)
 tts-bench_LIBS = $(LIB_FLITE) $(LIB_CURL)
+
+# the Realtime engine's own share of a turn: build/bin/agent against
+# tests/peers/openai/realtime_peer.py (tests/harness/rt_harness.c)
+BINS += rt-bench
+rt-bench_SRCS = bench/rt_bench.c tests/harness/rt_harness.c \
+                tests/harness/peer_run.c

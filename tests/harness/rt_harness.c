@@ -136,6 +136,7 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 	h->records = json_array();
 	h->held = json_array();
 	h->echo = 1;
+	h->pace_us = 2000;
 	if ((h->frames = calloc(RTH_MAX_FRAMES, sizeof(*h->frames))) == NULL)
 		return -1;
 	snprintf(h->rundir, sizeof(h->rundir), "/tmp/fd-rt-XXXXXX");
@@ -281,7 +282,7 @@ rth_speak(struct rth *h, const char *call, int speech_ms, int quiet_ms,
 		fd_bus_publish_hdr(&h->gw, &hd, frame, sizeof(frame));
 		if (trigger_us && i == nspeech + silence_ms / 20 - 1)
 			*trigger_us = fd_mono_us();
-		fd_sleep_us(2000);
+		fd_sleep_us((uint64_t)h->pace_us);
 	}
 }
 
@@ -353,7 +354,7 @@ rth_wait_frame(struct rth *h, int type, uint32_t ref, int from,
 				return i;
 			}
 		pthread_mutex_unlock(&h->mu);
-		fd_sleep_us(2000);
+		fd_sleep_us((uint64_t)h->pace_us);
 	} while (fd_mono_us() < end);
 	return -1;
 }

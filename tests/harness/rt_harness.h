@@ -47,6 +47,8 @@ struct rth {
 	int echo;                       /* echo marks: 1 played, 0 hold them */
 	json_t *held;                   /* marks not echoed yet (names) */
 	uint32_t frame_no;              /* AUDIO_IN numbering */
+	int pace_us;                    /* between AUDIO_IN frames (2000;
+	                                 * 20000 is the line's own pace) */
 };
 
 /* Write the peer's script, start the peer (extra args NULL-terminated,
