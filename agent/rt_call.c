@@ -632,6 +632,22 @@ maybe_end(struct call *c)
 		call_end_now(c, END_HANGUP, NULL, "completed");
 }
 
+/* 1 if the agent's last utterance was heard at least two thirds
+ * through (or there was none). */
+static int
+last_heard(const struct rt_call *r)
+{
+	const struct rt_utt *u = NULL;
+	int i;
+
+	for (i = 0; i < RT_UTTS; i++)
+		if (r->utts[i].id && (u == NULL || r->utts[i].id > u->id))
+			u = &r->utts[i];
+	if (u == NULL || u->state != 2)
+		return 1;
+	return (size_t)u->played_ms * 3 >= u->bytes / 8 * 2;
+}
+
 static void
 on_caller_text(struct call *c, const char *text)
 {
@@ -642,7 +658,12 @@ on_caller_text(struct call *c, const char *text)
 	if (text == NULL || intent_words(text) == 0)
 		return;
 	intent_read(text, c->bc.biz, &ir);
-	r->lc.caller_yes = ir.pol == POL_YES;
+	/* a yes confirms the read-back only if the caller heard it (most
+	 * of it: people answer as the question ends) */
+	r->lc.caller_yes = ir.pol == POL_YES && last_heard(r);
+	if (ir.pol == POL_YES && !r->lc.caller_yes)
+		log_info(id_of(c), "a yes over an utterance the caller barely "
+		    "heard: it confirms nothing");
 	log_info(id_of(c), "caller: \"%s\" (realtime)", text);
 	call_rpc_log(c, "log_turn", json_pack("{s:s, s:s}", "role",
 	    "caller", "text", text));
