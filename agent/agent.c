@@ -22,6 +22,7 @@
 #include "log.h"
 #include "rpc.h"
 #include "agent_session.h"
+#include "rt_call.h"
 
 struct agent_cfg agent_cfg;
 
@@ -52,13 +53,17 @@ static const struct fd_cfg_opt opts[] = {
 	    0, NULL },
 	{ "recording.disclosure", FD_CFG_STR, agent_cfg.disclosure,
 	    sizeof(agent_cfg.disclosure), "", 0, 0, NULL },
+	{ "agent.engine", FD_CFG_STR, agent_cfg.engine, sizeof(agent_cfg.engine),
+	    "pipeline", 0, 0, "FRONTDESK_AGENT_ENGINE" },
 };
 
 static const enum fd_daemon_id sources[] = { FD_D_GATEWAY, FD_D_STT,
 	FD_D_TTS };
+/* AUDIO_IN last: only the Realtime engine hears the caller's audio */
 static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
 	FD_MSG_DTMF, FD_MSG_MARK, FD_MSG_SPEECH_STARTED, FD_MSG_SPEECH_STOPPED,
-	FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR };
+	FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR,
+	FD_MSG_AUDIO_IN };
 
 static struct fd_bus bus;
 static struct fd_rpc rpc;
@@ -83,6 +88,7 @@ dispatch(nng_msg *m, const struct fd_frame *f)
 	case FD_MSG_TRANSCRIPT:
 	case FD_MSG_AUDIO_MARK:
 	case FD_MSG_TTS_ERROR:
+	case FD_MSG_AUDIO_IN:
 		calls_post(m, f);       /* takes m */
 		return;
 	default:
@@ -99,16 +105,21 @@ main(int argc, char **argv)
 	const struct brain_ops *brain;
 	struct fd_frame f;
 	nng_msg *m;
-	int rv;
+	char why[256];
+	int rv, realtime;
 
 	/* -n and a real start both check the brain by starting it */
 	fd_daemon_validate = start_brain;
 	fd_daemon_recheck = check_config;   /* SIGHUP: refuse a bad brain */
 	fd_daemon_start(FD_D_AGENT, argc, argv, opts, FD_CFG_N(opts));
 	brain = brain_find(agent_cfg.brain);    /* start_brain started it */
+	realtime = strcmp(agent_cfg.engine, "realtime") == 0;
+	/* check_config looked at agent.realtime; this starts its client */
+	if (realtime && rt_engine_init(&fd_config, &biz, why, sizeof(why)) != 0)
+		fatalx("%s", why);
 	if ((rv = fd_bus_open(&bus, FD_D_AGENT, sources,
 	    sizeof(sources) / sizeof(sources[0]), types,
-	    sizeof(types) / sizeof(types[0]))) != 0)
+	    sizeof(types) / sizeof(types[0]) - (realtime ? 0 : 1))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&rpc, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
@@ -125,8 +136,8 @@ main(int argc, char **argv)
 	ctx.biz = &biz;
 	if (calls_start(&ctx, agent_cfg.workers) != 0)
 		fatalx("cannot start workers");
-	log_info(NULL, "brain %s, %d workers, business %s, sessions %s",
-	    brain->name, agent_cfg.workers, biz.name, agent_cfg.redis[0] ?
+	log_info(NULL, "engine %s, brain %s, %d workers, business %s, "
+	    "sessions %s", agent_cfg.engine, brain->name, agent_cfg.workers, biz.name, agent_cfg.redis[0] ?
 	    agent_cfg.redis : "in memory");
 	fd_bus_ready_when_connected(&bus, "hearing gateway, stt-worker and "
 	    "tts-worker");
@@ -155,6 +166,7 @@ main(int argc, char **argv)
 	fd_bus_close(&bus);
 	fd_rpc_close(&rpc);
 	session_store_fini();
+	rt_engine_fini();
 	if (brain->fini)
 		brain->fini();
 	config_destroy(&fd_config);
@@ -213,6 +225,15 @@ check_config(char *err, size_t errlen)
 		    "llm)", agent_cfg.brain);
 		return -1;
 	}
+	if (strcmp(agent_cfg.engine, "pipeline") != 0 &&
+	    strcmp(agent_cfg.engine, "realtime") != 0) {
+		snprintf(err, errlen, "agent.engine: unknown engine '%s' "
+		    "(pipeline, realtime)", agent_cfg.engine);
+		return -1;
+	}
+	if (strcmp(agent_cfg.engine, "realtime") == 0 &&
+	    rt_engine_check(&fd_config, err, errlen) != 0)
+		return -1;
 	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -34,6 +34,7 @@
 #include "intent.h"
 #include "log.h"
 #include "agent_session.h"
+#include "rt_call.h"
 
 #define MS 1000ull
 /* marks lost or never sent: an utterance counts as finished this long
@@ -569,6 +570,36 @@ static const struct core_ops core = {
 	core_set_outcome, core_now,
 };
 
+/* ---- what an engine that speaks itself uses (rt_call.c) ---- */
+
+json_t *
+call_rpc_tool(struct call *c, const char *name, json_t *args)
+{
+	return tool(c, name, args);
+}
+
+void
+call_rpc_log(struct call *c, const char *name, json_t *args)
+{
+	tool_log(c, name, args);
+}
+
+void
+call_publish(struct call *c, int type, uint32_t ref, const void *pl)
+{
+	publish(c, type, ref, pl);
+}
+
+void
+call_end_now(struct call *c, enum end_action a, const char *to,
+    const char *reason)
+{
+	c->end = a;
+	snprintf(c->end_to, sizeof(c->end_to), "%s", to ? to : "");
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	do_end(c);
+}
+
 /* ---- events ---- */
 
 /* The typed payload of each frame the agent handles; the member for a
@@ -785,6 +816,9 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 		c->ctx->brain->on_transfer_back(&c->bc, xfer);
 		return;
 	}
+	/* agent.engine = "realtime": the model greets and runs the call */
+	if (strcmp(agent_cfg.engine, "realtime") == 0 && rt_call_start(c) == 0)
+		return;
 	c->ctx->brain->on_start(&c->bc);
 	/* a brain that waits for the other side first (an answering
 	 * machine's greeting) hears of the silence */
@@ -852,6 +886,34 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	}
 }
 
+void
+call_fallback(struct call *c, const char *pending, int logged)
+{
+	struct fd_pl_transcript t;
+
+	/* the brain starts from the call state the engine kept, as after
+	 * an agent restart */
+	if (c->ctx->brain->on_resume)
+		c->ctx->brain->on_resume(&c->bc, NULL);
+	if (pending != NULL && logged && c->end == END_NONE) {
+		log_info(id_of(c), "caller: \"%s\" (heard by the model, "
+		    "answered here)", pending);
+		c->ctx->brain->on_utterance(&c->bc, pending, 0.8);
+		if (speaking(c) == NULL)
+			idle_arm(c);
+	} else if (pending != NULL && c->end == END_NONE) {
+		memset(&t, 0, sizeof(t));
+		t.text = pending;
+		t.final = 1;
+		t.confidence = 0.8;
+		t.speech_end_us = (int64_t)fd_mono_us();
+		on_transcript(c, &t);
+	} else if (c->end == END_NONE) {
+		core_say(c, SAY_AGAIN, 0);
+	}
+	save_session(c);
+}
+
 static void
 on_mark(struct call *c, const struct fd_pl_mark *m)
 {
@@ -894,6 +956,12 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	union frame_pl pl;
 	json_t *j;
 
+	/* caller audio is the Realtime engine's, raw mu-law */
+	if (f->type == FD_MSG_AUDIO_IN) {
+		if (c->started)
+			rt_call_audio(c, f);
+		return;
+	}
 	/* a frame that does not decode is logged and dropped */
 	if ((j = fd_bus_read_pl(f, &pl)) == NULL)
 		return;
@@ -912,6 +980,30 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	    f->type != FD_MSG_CALL_END) {
 		json_decref(j);
 		return;
+	}
+	/* while the Realtime engine runs the call, the vendor's VAD and
+	 * transcripts are the caller's turns; stt-worker's finals are kept
+	 * for a fallback */
+	if (rt_call_active(c)) {
+		switch (f->type) {
+		case FD_MSG_SPEECH_STARTED:
+		case FD_MSG_SPEECH_STOPPED:
+		case FD_MSG_AUDIO_MARK:
+		case FD_MSG_TTS_ERROR:
+			json_decref(j);
+			return;
+		case FD_MSG_TRANSCRIPT:
+			if (pl.transcript.final)
+				rt_call_stt_final(c, &pl.transcript);
+			json_decref(j);
+			return;
+		case FD_MSG_DTMF:
+			rt_call_dtmf(c, pl.dtmf.digit);
+			json_decref(j);
+			return;
+		default:
+			break;
+		}
 	}
 	switch (f->type) {
 	case FD_MSG_CALL_START:
@@ -938,7 +1030,8 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		}
 		break;
 	case FD_MSG_MARK:
-		on_mark(c, &pl.mark);
+		if (!rt_call_mark(c, &pl.mark))
+			on_mark(c, &pl.mark);
 		break;
 	case FD_MSG_SPEECH_STARTED:
 		c->caller_speaking = 1;
@@ -1029,6 +1122,12 @@ call_handle_tick(struct call *c)
 			utt_done(c, u);
 		}
 	}
+	if (rt_call_active(c)) {
+		rt_call_tick(c);
+		if (c->end_due_us && now >= c->end_due_us)
+			do_end(c);
+		return;
+	}
 	if (c->barge_due_us && now >= c->barge_due_us) {
 		c->barge_due_us = 0;
 		u = speaking(c);
@@ -1065,6 +1164,7 @@ call_next_due(const struct call *c)
 	uint64_t d = 0;
 	int i;
 
+	d = min_due(d, rt_call_due(c));
 	d = min_due(d, c->barge_due_us);
 	d = min_due(d, c->idle_due_us);
 	d = min_due(d, c->end_due_us);
@@ -1115,6 +1215,7 @@ finish(struct call *c, const char *reason)
 	/* whatever the caller said towards a message is kept */
 	if (c->ctx->brain->on_end)
 		c->ctx->brain->on_end(&c->bc, reason);
+	rt_call_end(c);
 	/* the caller was cut off with the gateway, whatever was reached */
 	if (strcmp(reason, "gateway_restart") == 0) {
 		char notes[128];
@@ -1165,6 +1266,7 @@ call_free(struct call *c)
 
 	if (c->started && c->ctx->brain->free)
 		c->ctx->brain->free(&c->bc);
+	rt_call_free(c);
 	for (i = 0; i < UTT_RING; i++)
 		utt_clear(&c->utts[i]);
 	free(c->caller_turn);

@@ -38,6 +38,9 @@ struct agent_cfg {
 	char disclosure[512];           /* recording.disclosure: said before
 					   the greeting when recording ("" =
 					   nothing) */
+	char engine[16];                /* agent.engine: "pipeline" (stt-worker,
+	                                 * brain, tts-worker) or "realtime"
+	                                 * (rt_call.h) */
 };
 
 extern struct agent_cfg agent_cfg;
@@ -78,6 +81,7 @@ struct caller_turn_info {
 enum end_action { END_NONE = 0, END_HANGUP, END_TRANSFER };
 
 struct event;
+struct rt_call;
 
 struct call {
 	struct call *next;              /* table chain */
@@ -124,6 +128,7 @@ struct call {
 	char heard_last[200];           /* the caller's last words: why they
 	                                 * want a person (transfer summary) */
 	uint64_t created_us;
+	struct rt_call *rt;             /* the Realtime engine's, or NULL */
 };
 
 int calls_start(struct agent_ctx *ctx, int nworkers);
@@ -141,8 +146,28 @@ void call_handle_tick(struct call *c);
 uint64_t call_next_due(const struct call *c);
 /* calls.c: take the call out of the table (no more events will come). */
 void calls_unlink(struct call *c);
+/* A Realtime event for a call (rt_client.h); takes text.  Dropped if the
+ * call is not live. */
+void calls_post_rt(const char *call_id, char *text);
 /* Unlink a call that never started and drop later frames for its id. */
 void calls_forget(struct call *c);
 void call_free(struct call *c);
+
+/* agent_call.c: what the core does for an engine that speaks itself
+ * (rt_call.c). */
+/* A crm-tools tool on the call's clock; the reply or NULL. */
+json_t *call_rpc_tool(struct call *c, const char *name, json_t *args);
+/* The same, for a tool whose reply only matters if it failed. */
+void call_rpc_log(struct call *c, const char *name, json_t *args);
+/* Publish pl (NULL: a type with no payload fields). */
+void call_publish(struct call *c, int type, uint32_t ref, const void *pl);
+/* Hang up or transfer now (what was said has been heard). */
+void call_end_now(struct call *c, enum end_action a, const char *to,
+    const char *reason);
+/* The engine gave up: the brain on the local pipeline takes the call
+ * from its state; pending is a final transcript nobody answered (logged:
+ * the record has it already), else the caller is asked to say it
+ * again. */
+void call_fallback(struct call *c, const char *pending, int logged);
 
 #endif

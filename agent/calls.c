@@ -11,10 +11,12 @@
 
 #include "agent_call.h"
 #include "log.h"
+#include "rt_call.h"
 
 struct event {
 	struct event *next;
-	nng_msg *msg;                   /* NULL: a timer tick */
+	nng_msg *msg;                   /* NULL: a timer tick or rt */
+	char *rt;                       /* a Realtime event (rt_call.h) */
 	struct fd_frame f;
 };
 
@@ -147,7 +149,28 @@ calls_post(nng_msg *m, const struct fd_frame *f)
 		return;
 	}
 	e->msg = m;
+	e->rt = NULL;
 	e->f = *f;
+	pthread_mutex_lock(&c->mu);
+	enqueue(c, e);
+	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&table_mu);
+}
+
+void
+calls_post_rt(const char *call_id, char *text)
+{
+	struct event *e;
+	struct call *c;
+
+	pthread_mutex_lock(&table_mu);
+	if ((c = find(call_id)) == NULL ||
+	    (e = calloc(1, sizeof(*e))) == NULL) {
+		pthread_mutex_unlock(&table_mu);
+		free(text);
+		return;
+	}
+	e->rt = text;
 	pthread_mutex_lock(&c->mu);
 	enqueue(c, e);
 	pthread_mutex_unlock(&c->mu);
@@ -214,6 +237,7 @@ event_free(struct event *e)
 {
 	if (e->msg)
 		nng_msg_free(e->msg);
+	free(e->rt);
 	free(e);
 }
 
@@ -229,14 +253,17 @@ run_one(struct call *c)
 		c->qhead = e->next;
 		if (c->qhead == NULL)
 			c->qtail = NULL;
-		if (e->msg == NULL)
+		if (e->msg == NULL && e->rt == NULL)
 			c->tick_pending = 0;
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (e) {
 		if (e->msg)
 			call_handle_frame(c, &e->f);
-		else
+		else if (e->rt) {
+			rt_call_event(c, e->rt);        /* takes it */
+			e->rt = NULL;
+		} else
 			call_handle_tick(c);
 		event_free(e);
 	}

@@ -12,10 +12,13 @@ AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
                  agent/llm_history.c agent/llm_http.c agent/llm_prompt.c
 AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 
+# the Realtime engine (agent.engine = "realtime"): rt_call.h
+AGENT_RT_SRCS = agent/rt_call.c agent/rt_client.c
+
 BINS += agent
 agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_session.c \
-             agent/session_store.c $(AGENT_BRAIN_SRCS)
-agent_LIBS = $(LIB_CURL) $(LIB_REDIS)
+             agent/session_store.c $(AGENT_BRAIN_SRCS) $(AGENT_RT_SRCS)
+agent_LIBS = $(LIB_CURL) $(LIB_REDIS) $(LIB_LWS)
 
 TESTS += agent_session_test
 agent_session_test_SRCS = agent/agent_session_test.c agent/agent_session.c \
@@ -61,3 +64,9 @@ TESTS += agent_e2e_test
 agent_e2e_test_SRCS = agent/agent_e2e_test.c \
                       tests/harness/llm_peer_util.c
 agent_e2e_test_LIBS = $(LIB_CURL)
+
+# starts build/bin/agent (build that first) with agent.engine = "realtime"
+# and tests/peers/openai/realtime_peer.py (python3-websockets)
+TESTS += agent_rt_engine_test
+agent_rt_engine_test_SRCS = agent/rt_engine_test.c tests/harness/rt_harness.c \
+                            tests/harness/peer_run.c

@@ -27,3 +27,9 @@ tts-bench_LIBS = $(LIB_FLITE) $(LIB_CURL)
 # scripts/bench-recording.sh weighs it against the gateway per call
 BINS += rec-bench
 rec-bench_SRCS = bench/rec_bench.c gateway/recording.c gateway/workq.c
+
+# the Realtime engine's own share of a turn: build/bin/agent against
+# tests/peers/openai/realtime_peer.py (tests/harness/rt_harness.c)
+BINS += rt-bench
+rt-bench_SRCS = bench/rt_bench.c tests/harness/rt_harness.c \
+                tests/harness/peer_run.c

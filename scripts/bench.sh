@@ -29,6 +29,7 @@ fi
 run stt "$BIN/stt-bench" $([ "$smoke" = 1 ] && echo -q)
 run tts "$BIN/tts-bench" $([ "$smoke" = 1 ] && echo -n 3)
 run crm "$BIN/crm-bench" $([ "$smoke" = 1 ] && echo -n 200)
+run realtime "$BIN/rt-bench" $([ "$smoke" = 1 ] && echo -n 5)
 if [ -x scripts/bench-stack.sh ]; then
 	echo "bench: stack" >&2
 	scripts/bench-stack.sh "$TMP" "$smoke" || echo "bench: stack failed" >&2
