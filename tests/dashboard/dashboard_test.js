@@ -90,6 +90,7 @@ async function main() {
     return;
   }
   fs.mkdirSync(OUT, { recursive: true });
+  fs.rmSync(path.join(OUT, "failure.png"), { force: true });   /* an earlier run's */
 
   /* ---- closed without the token ---- */
   const closed = [];
