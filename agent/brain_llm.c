@@ -172,31 +172,11 @@ static const struct core_ops proxy_ops = { px_say, px_tool, px_hint,
 
 enum local_what { L_START, L_TEXT, L_DTMF, L_IDLE, L_XFER };
 
+/* The local brain's entry point for what. */
 static void
-local(struct brain_call *c, enum local_what what, const char *text,
+local_run(struct brain_call *c, enum local_what what, const char *text,
     double conf, int count)
 {
-	struct llm_call *lc = c->priv;
-	struct proxy p;
-
-	if (lc == NULL) {               /* no memory for our state at all */
-		if (what == L_START)
-			brain_local.on_start(c);
-		else if (what == L_XFER)
-			brain_local.on_transfer_back(c, text);
-		else if (what == L_TEXT)
-			brain_local.on_utterance(c, text, conf);
-		else if (what == L_DTMF)
-			brain_local.on_dtmf(c, text);
-		else
-			brain_local.on_idle(c, count);
-		return;
-	}
-	p.real = c->core;
-	p.arg = c->core_arg;
-	p.lc = lc;
-	c->core = &proxy_ops;
-	c->core_arg = &p;
 	if (what == L_START)
 		brain_local.on_start(c);
 	else if (what == L_XFER)
@@ -207,6 +187,25 @@ local(struct brain_call *c, enum local_what what, const char *text,
 		brain_local.on_dtmf(c, text);
 	else
 		brain_local.on_idle(c, count);
+}
+
+static void
+local(struct brain_call *c, enum local_what what, const char *text,
+    double conf, int count)
+{
+	struct llm_call *lc = c->priv;
+	struct proxy p;
+
+	if (lc == NULL) {               /* no memory for our state at all */
+		local_run(c, what, text, conf, count);
+		return;
+	}
+	p.real = c->core;
+	p.arg = c->core_arg;
+	p.lc = lc;
+	c->core = &proxy_ops;
+	c->core_arg = &p;
+	local_run(c, what, text, conf, count);
 	c->core = p.real;
 	c->core_arg = p.arg;
 	lc->local_last = 1;
