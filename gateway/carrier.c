@@ -672,6 +672,19 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return fd_stop ? 1 : 0;     /* abort transfers on shutdown */
 }
 
+void
+carrier_curl_auth(CURL *h, const char *account_sid, const char *auth_token,
+    long timeout_ms)
+{
+	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(h, CURLOPT_USERNAME, account_sid);
+	curl_easy_setopt(h, CURLOPT_PASSWORD, auth_token);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "frontdesk-gateway");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+}
+
 /* POST form to url.  Returns the curl code; *http gets the status and resp
  * the body. */
 static CURLcode
@@ -689,13 +702,7 @@ post_form(const struct carrier_cfg *c, const char *url, const char *form,
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(h, CURLOPT_USERNAME, c->account_sid);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, c->auth_token);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "frontdesk-gateway");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	carrier_curl_auth(h, c->account_sid, c->auth_token, 10000L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -939,13 +946,7 @@ twilio_find_call(const struct carrier_cfg *c, const char *to,
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	curl_easy_setopt(h, CURLOPT_URL, u.p);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(h, CURLOPT_USERNAME, c->account_sid);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, c->auth_token);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "frontdesk-gateway");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	carrier_curl_auth(h, c->account_sid, c->auth_token, 10000L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
 	cc = curl_easy_perform(h);

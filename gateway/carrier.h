@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "proto/proto.h"
 
 struct carrier_cfg {                    /* a snapshot per job */
@@ -53,6 +55,11 @@ struct carrier_ops {
 };
 
 extern const struct carrier_ops carrier_twilio;
+
+/* Twilio's REST API as the account on curl handle h: basic auth, our
+ * user agent, no signals, 3 s to connect, timeout_ms in all. */
+void carrier_curl_auth(CURL *h, const char *account_sid,
+    const char *auth_token, long timeout_ms);
 
 int carrier_start(void);
 void carrier_stop(void);

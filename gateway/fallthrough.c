@@ -28,6 +28,7 @@
 
 #include "bus.h"
 #include "callinfo.h"
+#include "carrier.h"
 #include "clock.h"
 #include "daemon.h"
 #include "fallthrough.h"
@@ -495,13 +496,7 @@ vm_fetch(const struct vm_job *v, struct sbuf *body, char *err, size_t errlen)
 		return -1;
 	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(h, CURLOPT_USERNAME, v->account_sid);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, v->auth_token);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "frontdesk-gateway");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 20000L);
+	carrier_curl_auth(h, v->account_sid, v->auth_token, 20000L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
 	cc = curl_easy_perform(h);
