@@ -36,6 +36,15 @@ call_at(const char *now, const char *tool, json_t *args)
 	return hx_call(&H, "", tool, args, now);
 }
 
+/* job_result for attempt of job: outcome, as the gateway or agent reports. */
+static json_t *
+job_result(const char *now, long long job, int attempt, const char *outcome)
+{
+	return call_at(now, "job_result", json_pack("{s:I, s:i, s:s}",
+	    "job_id", (json_int_t)job, "attempt", attempt, "outcome",
+	    outcome));
+}
+
 static json_t *
 ok_res(json_t *rep)
 {
@@ -312,28 +321,24 @@ test_window_consent_and_confirm(void **state)
 	    (json_int_t)jid, "attempt", 1, "call_sid", "CAjob1"));
 	assert_string_equal(js(ok_res(rep), "status"), "dialing");
 	json_decref(rep);
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "confirmed"));
+	rep = job_result(now, jid, 1, "confirmed");
 	j = json_object_get(ok_res(rep), "job");
 	assert_string_equal(js(j, "status"), "done");
 	assert_string_equal(js(j, "outcome"), "confirmed");
 	assert_string_equal(js(j, "appointment_status"), "confirmed");
 	json_decref(rep);
 	/* the carrier's "completed" after it changes nothing */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "answered"));
+	rep = job_result(now, jid, 1, "answered");
 	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
 	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "outcome"),
 	    "confirmed");
 	json_decref(rep);
 	/* the agent's outcomes are known ones (a repeat: a duplicate); an
 	 * unknown outcome is refused */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "wrong_person"));
+	rep = job_result(now, jid, 1, "wrong_person");
 	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
 	json_decref(rep);
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "maybe"));
+	rep = job_result(now, jid, 1, "maybe");
 	assert_false(json_is_true(json_object_get(rep, "ok")));
 	assert_string_equal(js(rep, "code"), "bad_args");
 	json_decref(rep);
@@ -354,8 +359,7 @@ test_window_consent_and_confirm(void **state)
 	    "WHERE id = %lld; INSERT INTO job_attempts (job_id, attempt) "
 	    "VALUES (%lld, 1)", sms, sms);
 	sql(q);
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)sms, "attempt", 1, "outcome", "sent"));
+	rep = job_result(now, sms, 1, "sent");
 	j = json_object_get(ok_res(rep), "job");
 	assert_string_equal(js(j, "status"), "done");
 	assert_string_equal(js(j, "outcome"), "sent");
@@ -369,15 +373,13 @@ test_window_consent_and_confirm(void **state)
 	assert_string_equal(js(j, "outcome"), "undelivered");
 	json_decref(rep);
 	/* a late report after the first changes nothing */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)sms, "attempt", 1, "outcome", "delivered"));
+	rep = job_result(now, sms, 1, "delivered");
 	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
 	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "outcome"),
 	    "undelivered");
 	json_decref(rep);
 	/* a delivery report naming the call job leaves the call's outcome */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "undelivered"));
+	rep = job_result(now, jid, 1, "undelivered");
 	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
 	j = json_object_get(ok_res(rep), "job");
 	assert_string_equal(js(j, "outcome"), "confirmed");
@@ -552,14 +554,12 @@ test_lease_and_retries(void **state)
 	assert_string_equal(js(j, "claimed_by"), "alive");
 	json_decref(l);
 	/* busy: pending again 10 minutes later, attempt 2 */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "busy"));
+	rep = job_result(now, jid, 1, "busy");
 	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "status"),
 	    "pending");
 	json_decref(rep);
 	/* the same result again: a duplicate, nothing changes */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "outcome", "busy"));
+	rep = job_result(now, jid, 1, "busy");
 	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
 	assert_int_equal(ji(json_object_get(ok_res(rep), "job"), "attempt"), 1);
 	json_decref(rep);
@@ -574,8 +574,7 @@ test_lease_and_retries(void **state)
 	snprintf(key, sizeof(key), "job-%lld-2", jid);
 	assert_string_equal(js(json_array_get(l, 0), "idempotency_key"), key);
 	json_decref(l);
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 2, "outcome", "no_answer"));
+	rep = job_result(now, jid, 2, "no_answer");
 	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "status"),
 	    "pending");
 	json_decref(rep);
@@ -590,8 +589,7 @@ test_lease_and_retries(void **state)
 	assert_int_equal(ji(json_array_get(l, 0), "attempt"), 3);
 	json_decref(l);
 	/* the third and last attempt busy: final */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 3, "outcome", "busy"));
+	rep = job_result(now, jid, 3, "busy");
 	j = json_object_get(ok_res(rep), "job");
 	assert_string_equal(js(j, "status"), "done");
 	assert_string_equal(js(j, "outcome"), "busy");
@@ -606,12 +604,10 @@ test_lease_and_retries(void **state)
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
 	/* bad input is refused clearly */
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 3, "outcome", "maybe"));
+	rep = job_result(now, jid, 3, "maybe");
 	assert_string_equal(js(rep, "code"), "bad_args");
 	json_decref(rep);
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 9, "outcome", "busy"));
+	rep = job_result(now, jid, 9, "busy");
 	assert_string_equal(js(rep, "code"), "not_found");
 	json_decref(rep);
 }
