@@ -26,47 +26,70 @@ check(const char *v, uint64_t size, enum http_range want, uint64_t f,
 	}
 }
 
+/* Range value, body size, what it is, and the bytes it names. */
+static const struct range_case {
+	const char *v;
+	uint64_t size;
+	enum http_range want;
+	uint64_t first, last;
+} forms[] = {
+	{ NULL, 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=0-", 1000, HTTP_RANGE_OK, 0, 999 },
+	{ "bytes=0-499", 1000, HTTP_RANGE_OK, 0, 499 },
+	{ "bytes=500-", 1000, HTTP_RANGE_OK, 500, 999 },
+	{ "bytes=-200", 1000, HTTP_RANGE_OK, 800, 999 },
+	{ "bytes=999-999", 1000, HTTP_RANGE_OK, 999, 999 },
+	{ "Bytes= 10-20 ", 1000, HTTP_RANGE_OK, 10, 20 },
+}, edges[] = {
+	/* a last past the end is the end; a suffix longer than the body
+	 * is all of it */
+	{ "bytes=900-5000", 1000, HTTP_RANGE_OK, 900, 999 },
+	{ "bytes=-5000", 1000, HTTP_RANGE_OK, 0, 999 },
+	/* nothing of the body there: 416 */
+	{ "bytes=1000-", 1000, HTTP_RANGE_BAD, 0, 0 },
+	{ "bytes=1000-2000", 1000, HTTP_RANGE_BAD, 0, 0 },
+	{ "bytes=-0", 1000, HTTP_RANGE_BAD, 0, 0 },
+	{ "bytes=0-", 0, HTTP_RANGE_BAD, 0, 0 },
+	{ "bytes=-10", 0, HTTP_RANGE_BAD, 0, 0 },
+}, ignored[] = {
+	{ "items=0-10", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=0-10,20-30", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=20-10", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=-", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=abc-", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=1-2x", 1000, HTTP_RANGE_NONE, 0, 0 },
+	{ "bytes=99999999999999999999999-", 1000, HTTP_RANGE_NONE, 0, 0 },
+};
+
+static void
+check_all(const struct range_case *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		check(c[i].v, c[i].size, c[i].want, c[i].first, c[i].last);
+}
+
 static void
 test_forms(void **state)
 {
 	(void)state;
-	check(NULL, 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=0-", 1000, HTTP_RANGE_OK, 0, 999);
-	check("bytes=0-499", 1000, HTTP_RANGE_OK, 0, 499);
-	check("bytes=500-", 1000, HTTP_RANGE_OK, 500, 999);
-	check("bytes=-200", 1000, HTTP_RANGE_OK, 800, 999);
-	check("bytes=999-999", 1000, HTTP_RANGE_OK, 999, 999);
-	check("Bytes= 10-20 ", 1000, HTTP_RANGE_OK, 10, 20);
+	check_all(forms, sizeof(forms) / sizeof(forms[0]));
 }
 
 static void
 test_edges(void **state)
 {
 	(void)state;
-	/* a last past the end is the end; a suffix longer than the body
-	 * is all of it */
-	check("bytes=900-5000", 1000, HTTP_RANGE_OK, 900, 999);
-	check("bytes=-5000", 1000, HTTP_RANGE_OK, 0, 999);
-	/* nothing of the body there: 416 */
-	check("bytes=1000-", 1000, HTTP_RANGE_BAD, 0, 0);
-	check("bytes=1000-2000", 1000, HTTP_RANGE_BAD, 0, 0);
-	check("bytes=-0", 1000, HTTP_RANGE_BAD, 0, 0);
-	check("bytes=0-", 0, HTTP_RANGE_BAD, 0, 0);
-	check("bytes=-10", 0, HTTP_RANGE_BAD, 0, 0);
+	check_all(edges, sizeof(edges) / sizeof(edges[0]));
 }
 
 static void
 test_ignored(void **state)
 {
 	(void)state;
-	check("items=0-10", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=0-10,20-30", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=20-10", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=-", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=abc-", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=1-2x", 1000, HTTP_RANGE_NONE, 0, 0);
-	check("bytes=99999999999999999999999-", 1000, HTTP_RANGE_NONE, 0, 0);
+	check_all(ignored, sizeof(ignored) / sizeof(ignored[0]));
 }
 
 int
