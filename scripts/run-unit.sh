@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # Run each unit test binary; print one summary line per binary and a total.
 # Usage: run-unit.sh BUILD_DIR test...
+# UNIT_JOBS binaries run at once (2: one a core on the CI box); the
+# summaries still come in the given order.
 build=$1; shift
 pass=0; fail=0; failed=()
+jobs=${UNIT_JOBS:-2}
+out_dir=$(mktemp -d /tmp/fd-unit-XXXXXX)
+trap 'rm -rf "$out_dir"' EXIT
+printf '%s\n' "$@" | xargs -P "$jobs" -I{} sh -c \
+    '"$1/test/$2" >"$3/$2.out" 2>&1; echo $? >"$3/$2.tmp"; mv "$3/$2.tmp" "$3/$2.rc"' _ "$build" {} "$out_dir" &
+runner=$!
 for t in "$@"; do
-	out=$("$build/test/$t" 2>&1); rc=$?
+	while [ ! -f "$out_dir/$t.rc" ]; do
+		kill -0 $runner 2>/dev/null || break
+		sleep 0.2
+	done
+	out=$(cat "$out_dir/$t.out" 2>/dev/null); rc=$(cat "$out_dir/$t.rc" 2>/dev/null || echo 127)
 	n=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 	n=${n:-0}; f=${f:-0}
@@ -35,5 +47,6 @@ for t in "$@"; do
 		printf 'unit %-24s ok (%s passed)\n' "$t" "$n"
 	fi
 done
+wait $runner
 echo "unit: $pass passed, $fail failed"
 [ $fail -eq 0 ]
