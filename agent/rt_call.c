@@ -519,8 +519,17 @@ run_tools(struct call *c)
 		json_array_remove(r->lc.hist, (size_t)k - 1);
 	r->nfc = 0;
 	r->defer_until_us = 0;
-	if (r->lc.end_call || r->lc.transfer_to[0])
+	if ((r->lc.end_call || r->lc.transfer_to[0]) && !r->end_pending) {
 		r->end_pending = 1;
+		/* if the goodbye's marks never echo, end anyway */
+		c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
+		snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
+		snprintf(c->end_reason, sizeof(c->end_reason), "%s",
+		    r->lc.transfer_to[0] ? "caller asked for a person" :
+		    "completed");
+		c->end_due_us = fd_mono_us() + (uint64_t)(
+		    agent_cfg.hangup_safety_ms + 15000) * MS;
+	}
 	/* after end_call the goodbye was said: no more turns */
 	if (want_more && !r->lc.end_call) {
 		session_update(c, 0);   /* the call state the tools changed */
