@@ -40,7 +40,7 @@ start_peer() { # SCRIPT: the peer on $port, logging to $dir/peer.log
 }
 
 # the engine on, against the peer (the key is the peer's)
-sed -i -e '/^agent: {/,/^};/{/^  engine = /d}' -e "s|^agent: {|agent: {\n  engine = \"realtime\";\n  realtime: { url = \"wss://localhost:$port/v1/realtime?model=gpt-4o-realtime-preview\"; ca_file = \"$dir/cert.pem\"; response_timeout_ms = 6000; };|" "$FRONTDESK_CONFIG"
+sed -i -e '/^agent: {/,/^};/{/^  engine = /d}' -e "s|^agent: {|agent: {\n  engine = \"realtime\";\n  realtime: { url = \"wss://localhost:$port/v1/realtime?model=gpt-4o-realtime-preview\"; ca_file = \"$dir/cert.pem\"; response_timeout_ms = 6000; silence_duration_ms = 800; };|" "$FRONTDESK_CONFIG"
 export OPENAI_API_KEY=test-key
 
 deploy/frontdeskctl stop >/dev/null 2>&1
