@@ -891,6 +891,14 @@ call_fallback(struct call *c, const char *pending, int logged)
 {
 	struct fd_pl_transcript t;
 
+	/* nothing was said yet (the model never answered): the brain
+	 * opens the call as it would have */
+	if (c->next_utt == 0 && pending == NULL) {
+		c->ctx->brain->on_start(&c->bc);
+		idle_arm(c);
+		save_session(c);
+		return;
+	}
 	/* the brain starts from the call state the engine kept, as after
 	 * an agent restart */
 	if (c->ctx->brain->on_resume)

@@ -13,7 +13,7 @@ AGENT_LLM_SRCS = agent/brain_llm.c agent/brain_llm_exec.c agent/llm_sse.c \
 AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 
 # the Realtime engine (agent.engine = "realtime"): rt_call.h
-AGENT_RT_SRCS = agent/rt_call.c agent/rt_client.c
+AGENT_RT_SRCS = agent/rt_call.c agent/rt_engine.c agent/rt_client.c
 
 BINS += agent
 agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_session.c \

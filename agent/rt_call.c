@@ -38,35 +38,13 @@
 #include "log.h"
 #include "rt_call.h"
 #include "rt_client.h"
+#include "rt_int.h"
 
 #define MS 1000ull
 #define RT_UTTS 4               /* utterances whose marks may still echo */
 #define RT_MAX_CALLS 8          /* function calls in one response */
 #define DEFER_US (3000 * MS)    /* a commit tool waits this long for the
                                  * transcript of the caller's turn */
-
-struct rt_cfg {
-	char url[512];
-	char api_key_env[64];
-	int beta;
-	char ca_file[256];
-	char voice[32];
-	char transcribe_model[64];
-	char instructions[2048];
-	double vad_threshold;
-	int prefix_ms, silence_ms;
-	int connect_timeout_ms;
-	int response_timeout_ms;
-	int mark_ms;
-	double price_audio_in, price_audio_out;        /* USD / 1M tokens */
-	double price_text_in, price_text_out;
-};
-
-static struct rt_cfg rcfg;
-static struct llm_catalog cat;
-static json_t *rt_tools;        /* the session's "tools" array */
-static char *system_prompt;
-static int started;
 
 struct rt_utt {
 	uint32_t id;                    /* 0: unused */
@@ -122,186 +100,6 @@ struct rt_call {
 static void fail_over(struct call *c, const char *why);
 static void maybe_end(struct call *c);
 
-/* ---- config ---- */
-
-static const char *
-cfg_s(const config_t *cfg, const char *key, const char *def)
-{
-	const char *v;
-	char path[96];
-
-	snprintf(path, sizeof(path), "agent.realtime.%s", key);
-	return config_lookup_string(cfg, path, &v) == CONFIG_TRUE ? v : def;
-}
-
-static int
-cfg_i(const config_t *cfg, const char *key, int def)
-{
-	int v;
-	char path[96];
-
-	snprintf(path, sizeof(path), "agent.realtime.%s", key);
-	return config_lookup_int(cfg, path, &v) == CONFIG_TRUE ? v : def;
-}
-
-static double
-cfg_d(const config_t *cfg, const char *key, double def)
-{
-	double v;
-	int i;
-	char path[96];
-
-	snprintf(path, sizeof(path), "agent.realtime.%s", key);
-	if (config_lookup_float(cfg, path, &v) == CONFIG_TRUE)
-		return v;
-	return config_lookup_int(cfg, path, &i) == CONFIG_TRUE ? i : def;
-}
-
-static int
-read_cfg(const config_t *cfg, struct rt_cfg *r, char *err, size_t errlen)
-{
-	char host[256], path[512];
-	int port, tls, b;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->url, sizeof(r->url), "%s", cfg_s(cfg, "url",
-	    "wss://api.openai.com/v1/realtime?model=gpt-4o-realtime-preview"));
-	snprintf(r->api_key_env, sizeof(r->api_key_env), "%s", cfg_s(cfg,
-	    "api_key_env", "OPENAI_API_KEY"));
-	r->beta = config_lookup_bool(cfg, "agent.realtime.beta", &b) ==
-	    CONFIG_TRUE ? b : 1;
-	snprintf(r->ca_file, sizeof(r->ca_file), "%s", cfg_s(cfg, "ca_file",
-	    ""));
-	snprintf(r->voice, sizeof(r->voice), "%s", cfg_s(cfg, "voice",
-	    "alloy"));
-	snprintf(r->transcribe_model, sizeof(r->transcribe_model), "%s",
-	    cfg_s(cfg, "transcribe_model", "whisper-1"));
-	snprintf(r->instructions, sizeof(r->instructions), "%s", cfg_s(cfg,
-	    "instructions", ""));
-	r->vad_threshold = cfg_d(cfg, "vad_threshold", 0.5);
-	r->prefix_ms = cfg_i(cfg, "prefix_padding_ms", 300);
-	r->silence_ms = cfg_i(cfg, "silence_duration_ms", 500);
-	r->connect_timeout_ms = cfg_i(cfg, "connect_timeout_ms", 3000);
-	r->response_timeout_ms = cfg_i(cfg, "response_timeout_ms", 8000);
-	r->mark_ms = cfg_i(cfg, "mark_ms", 400);
-	r->price_audio_in = cfg_d(cfg, "price_audio_in", 40.0);
-	r->price_audio_out = cfg_d(cfg, "price_audio_out", 80.0);
-	r->price_text_in = cfg_d(cfg, "price_text_in", 5.0);
-	r->price_text_out = cfg_d(cfg, "price_text_out", 20.0);
-	if (rt_url_parse(r->url, host, sizeof(host), &port, path,
-	    sizeof(path), &tls, err, errlen) != 0)
-		return -1;
-	if (r->vad_threshold < 0 || r->vad_threshold > 1 ||
-	    r->prefix_ms < 0 || r->prefix_ms > 5000 || r->silence_ms < 100 ||
-	    r->silence_ms > 10000 || r->connect_timeout_ms < 100 ||
-	    r->connect_timeout_ms > 60000 || r->response_timeout_ms < 500 ||
-	    r->response_timeout_ms > 120000 || r->mark_ms < 100 ||
-	    r->mark_ms > 5000 || r->price_audio_in < 0 ||
-	    r->price_audio_out < 0 || r->price_text_in < 0 ||
-	    r->price_text_out < 0) {
-		snprintf(err, errlen, "agent.realtime: a value is out of range "
-		    "(vad_threshold 0..1, silence_duration_ms 100..10000, "
-		    "response_timeout_ms 500..120000, mark_ms 100..5000, "
-		    "prices >= 0)");
-		return -1;
-	}
-	if (strspn(r->voice, "abcdefghijklmnopqrstuvwxyz") != strlen(r->voice)) {
-		snprintf(err, errlen, "agent.realtime.voice: bad voice name");
-		return -1;
-	}
-	return 0;
-}
-
-int
-rt_engine_check(const config_t *cfg, char *err, size_t errlen)
-{
-	struct rt_cfg r;
-	const char *key;
-
-	if (read_cfg(cfg, &r, err, errlen) != 0)
-		return -1;
-	if ((key = getenv(r.api_key_env)) == NULL || key[0] == '\0') {
-		snprintf(err, errlen, "agent.realtime: %s is not set",
-		    r.api_key_env);
-		return -1;
-	}
-	return 0;
-}
-
-static void on_client_event(const char *call_id, char *text, size_t len);
-
-int
-rt_engine_init(const config_t *cfg, const struct fd_business *b, char *err,
-    size_t errlen)
-{
-	struct rt_client_cfg cc;
-	const char *key;
-	const struct llm_tool *t;
-	int i;
-
-	if (rt_engine_check(cfg, err, errlen) != 0 ||
-	    read_cfg(cfg, &rcfg, err, errlen) != 0)
-		return -1;
-	key = getenv(rcfg.api_key_env);
-	memset(&cc, 0, sizeof(cc));
-	snprintf(cc.url, sizeof(cc.url), "%s", rcfg.url);
-	if ((size_t)snprintf(cc.auth, sizeof(cc.auth), "Bearer %s", key) >=
-	    sizeof(cc.auth)) {
-		snprintf(err, errlen, "agent.realtime: %s is too long",
-		    rcfg.api_key_env);
-		return -1;
-	}
-	cc.beta = rcfg.beta;
-	snprintf(cc.ca_file, sizeof(cc.ca_file), "%s", rcfg.ca_file);
-	cc.connect_timeout_ms = rcfg.connect_timeout_ms;
-	if ((system_prompt = llm_prompt_system(b, rcfg.instructions)) == NULL ||
-	    llm_catalog_build(&cat, NULL, b) != 0 ||
-	    (rt_tools = json_array()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		explicit_bzero(cc.auth, sizeof(cc.auth));
-		return -1;
-	}
-	/* Realtime's tools are flat: name beside type */
-	for (i = 0; i < cat.ntools; i++) {
-		t = &cat.tools[i];
-		json_array_append_new(rt_tools, json_pack("{s:s, s:s, s:O, s:O}",
-		    "type", "function", "name", t->name, "description",
-		    json_object_get(t->desc, "description"), "parameters",
-		    json_object_get(t->desc, "parameters")));
-	}
-	if (rt_client_init(&cc, on_client_event, err, errlen) != 0) {
-		explicit_bzero(cc.auth, sizeof(cc.auth));
-		return -1;
-	}
-	explicit_bzero(cc.auth, sizeof(cc.auth));
-	started = 1;
-	log_info(NULL, "realtime engine: %s, voice %s, %d tools", rcfg.url,
-	    rcfg.voice, cat.ntools);
-	return 0;
-}
-
-void
-rt_engine_fini(void)
-{
-	if (!started)
-		return;
-	rt_client_fini();
-	llm_catalog_free(&cat);
-	json_decref(rt_tools);
-	rt_tools = NULL;
-	free(system_prompt);
-	system_prompt = NULL;
-	started = 0;
-}
-
-/* The client's thread: hand the event to the call's queue. */
-static void
-on_client_event(const char *call_id, char *text, size_t len)
-{
-	(void)len;
-	calls_post_rt(call_id, text);
-}
-
 /* ---- sending ---- */
 
 static const char *
@@ -335,11 +133,11 @@ instructions(struct call *c)
 
 	st = llm_prompt_state(&c->bc.st, c->bc.biz, c->bc.core->now(
 	    c->bc.core_arg), c->rt->lc.verified);
-	n = strlen(system_prompt) + (st ? strlen(st) : 0) + 256;
+	n = strlen(rt_system_prompt) + (st ? strlen(st) : 0) + 256;
 	if ((all = malloc(n)) != NULL)
 		snprintf(all, n, "%s\n\nYou are speaking on the phone: keep "
 		    "each reply to one or two short sentences.\n\n%s",
-		    system_prompt, st ? st : "");
+		    rt_system_prompt, st ? st : "");
 	free(st);
 	return all;
 }
@@ -672,7 +470,7 @@ on_caller_text(struct call *c, const char *text)
 static int
 commit_tool(const char *name)
 {
-	const struct llm_tool *t = llm_catalog_find(&cat, name);
+	const struct llm_tool *t = llm_catalog_find(&rt_cat, name);
 	static const char *const w[] = { "book_appointment",
 	    "reschedule_appointment", "cancel_appointment", "cancel_order",
 	    NULL };
@@ -704,7 +502,7 @@ run_tools(struct call *c)
 		    r->fc[i].name);
 		rep.calls[0].args = r->fc[i].args;
 		rep.calls[0].args_len = strlen(r->fc[i].args);
-		llm_exec_calls(&r->lc, &cat, &rep);
+		llm_exec_calls(&r->lc, &rt_cat, &rep);
 		msg = json_array_get(r->lc.hist, json_array_size(r->lc.hist) -
 		    1);
 		out = json_string_value(json_object_get(msg, "content"));
@@ -721,8 +519,17 @@ run_tools(struct call *c)
 		json_array_remove(r->lc.hist, (size_t)k - 1);
 	r->nfc = 0;
 	r->defer_until_us = 0;
-	if (r->lc.end_call || r->lc.transfer_to[0])
+	if ((r->lc.end_call || r->lc.transfer_to[0]) && !r->end_pending) {
 		r->end_pending = 1;
+		/* if the goodbye's marks never echo, end anyway */
+		c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
+		snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
+		snprintf(c->end_reason, sizeof(c->end_reason), "%s",
+		    r->lc.transfer_to[0] ? "caller asked for a person" :
+		    "completed");
+		c->end_due_us = fd_mono_us() + (uint64_t)(
+		    agent_cfg.hangup_safety_ms + 15000) * MS;
+	}
 	/* after end_call the goodbye was said: no more turns */
 	if (want_more && !r->lc.end_call) {
 		session_update(c, 0);   /* the call state the tools changed */
@@ -835,7 +642,7 @@ rt_call_start(struct call *c)
 {
 	struct rt_call *r;
 
-	if (!started || call_outbound(&c->bc.st))
+	if (!rt_started || call_outbound(&c->bc.st))
 		return -1;      /* a call we placed: the pipeline's opening */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->lc.hist = json_array()) == NULL) {

@@ -5,7 +5,8 @@
  * (tests/harness/rt_harness.h).  A booking call with a broken tool call
  * and a booking tried before the read-back (both refused, the model told
  * why), barge-in (CLEAR, response.cancel or not, truncate at the audio the
- * marks say was heard, the record holding the heard part), and the
+ * marks say was heard, the record holding the heard part), a yes over
+ * a read-back the caller barely heard (no booking), and the
  * fallbacks: a dropped socket, an error event and a silent model each
  * hand the call to the local brain on the pipeline within the turn.
  */
@@ -236,6 +237,59 @@ test_barge_in(void **state)
 	    5000), 1);
 }
 
+/* A yes said over a read-back the caller barely heard confirms
+ * nothing: the booking the model then tries is refused. */
+static void
+test_yes_over_readback(void **state)
+{
+	static const char script[] = "{\"transcripts\": [\"book an oil "
+	    "change Tuesday at ten\", \"Yes.\"], \"responses\": ["
+	    "{\"say\": \"Hi, how can I help?\"},"
+	    "{\"say\": \"Oil change on Tuesday, November 24 at 10 AM for "
+	    "your 2019 Honda Civic. Shall I book it?\"},"
+	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": \""
+	    BOOK_ARGS "\"}]},"
+	    "{\"say\": \"Sorry, let me read that back again.\"}]}";
+	const char *call = "CArt6";
+	char m[64], *outs;
+	int i, n;
+
+	(void)state;
+	up(script, "");
+	assert_int_equal(rth_call(&h, call, "+15555550123", 8000), 0);
+	assert_true(rth_wait_count(&h, call, "log_turn", "text",
+	    "how can I help", 1, 5000) == 1);
+	/* the read-back: only its first mark (400 ms) is heard */
+	pthread_mutex_lock(&h.mu);
+	h.echo = 0;
+	pthread_mutex_unlock(&h.mu);
+	rth_speak(&h, call, 600, 600, 300, NULL);
+	for (i = 0, n = 0; i < 150 && n < 4; i++) {
+		pthread_mutex_lock(&h.mu);
+		n = (int)json_array_size(h.held);
+		pthread_mutex_unlock(&h.mu);
+		fd_sleep_us(20000);
+	}
+	snprintf(m, sizeof(m), "{\"name\":\"u2s0\",\"played\":true}");
+	fd_bus_publish(&h.gw, FD_MSG_MARK, call, 0, m, strlen(m));
+	fd_sleep_us(200000);
+	rth_speak(&h, call, 400, 600, 300, NULL);
+	assert_true(rth_wait_frame(&h, FD_MSG_CLEAR, 2, 0, 3000) >= 0);
+	pthread_mutex_lock(&h.mu);
+	json_array_remove(h.held, 0);
+	pthread_mutex_unlock(&h.mu);
+	rth_release_marks(&h, call, 0);
+	assert_true(rth_wait_count(&h, call, "log_turn", "text",
+	    "read that back again", 1, 8000) == 1);
+	assert_int_equal(rth_count(&h, call, "book_appointment", NULL, NULL), 0);
+	outs = tool_outputs(&h);
+	assert_non_null(strstr(outs, "confirm_first"));
+	free(outs);
+	rth_call_end(&h, call);
+	assert_int_equal(rth_wait_count(&h, call, "call_end", NULL, NULL, 1,
+	    5000), 1);
+}
+
 /* The model fails on the caller's first turn (how: the script's second
  * response); stt-worker heard the caller (stt_text, or NULL).  The local
  * brain answers within the turn. */
@@ -345,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_config_checked),
 		cmocka_unit_test_teardown(test_booking, down),
 		cmocka_unit_test_teardown(test_barge_in, down),
+		cmocka_unit_test_teardown(test_yes_over_readback, down),
 		cmocka_unit_test_teardown(test_fallback_drop, down),
 		cmocka_unit_test_teardown(test_fallback_error, down),
 		cmocka_unit_test_teardown(test_fallback_silent, down),

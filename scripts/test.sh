@@ -37,7 +37,8 @@ want = ["v2v_ms_p50", "v2v_ms_p95", "first_word_ms_p50", "hop_us_p50", "hop_us_p
         "wer_pct", "task_completion_pct", "rss_mb_per_call", "media_streams_max",
         "outbound_calls_per_min", "outbound_claim_to_dial_ms_p50", "outbound_duplicate_calls",
         "population_calls", "population_task_completion_pct", "population_lost_items",
-        "population_unconfirmed_actions"]
+        "population_unconfirmed_actions",
+        "realtime_overhead_ms_p50", "realtime_overhead_ms_p95"]
 # -1 means "not measured"; a per-call memory delta slightly below zero is
 # measurement noise (RSS of the whole stack moves by a few hundred kB)
 floor = {"rss_mb_per_call": -0.5}

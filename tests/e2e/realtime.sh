@@ -30,22 +30,22 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert
 	{ bad "openssl could not make the peer's certificate"; echo "realtime: $pass passed, $((fail)) failed"; exit 1; }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-start_peer() { # SCRIPT: the peer on $port, logging to $dir/peer.log
-	: >"$dir/peer.log"
+start_peer() { # SCRIPT NAME: the peer on $port, logging to $dir/NAME-peer.log
+	: >"$dir/$2-peer.log"
 	/usr/bin/python3 tests/peers/openai/realtime_peer.py --cert "$dir/cert.pem" --key "$dir/key.pem" \
-	    --log "$dir/peer.log" --script "$1" --port "$port" >"$dir/peer.out" 2>&1 &
+	    --log "$dir/$2-peer.log" --script "$1" --port "$port" >"$dir/peer.out" 2>&1 &
 	peer_pid=$!
 	for i in $(seq 1 100); do grep -q '^PORT' "$dir/peer.out" && return 0; sleep 0.05; done
 	return 1
 }
 
 # the engine on, against the peer (the key is the peer's)
-sed -i -e '/^agent: {/,/^};/{/^  engine = /d}' -e "s|^agent: {|agent: {\n  engine = \"realtime\";\n  realtime: { url = \"wss://localhost:$port/v1/realtime?model=gpt-4o-realtime-preview\"; ca_file = \"$dir/cert.pem\"; response_timeout_ms = 6000; };|" "$FRONTDESK_CONFIG"
+sed -i -e '/^agent: {/,/^};/{/^  engine = /d}' -e "s|^agent: {|agent: {\n  engine = \"realtime\";\n  realtime: { url = \"wss://localhost:$port/v1/realtime?model=gpt-4o-realtime-preview\"; ca_file = \"$dir/cert.pem\"; response_timeout_ms = 6000; silence_duration_ms = 800; };|" "$FRONTDESK_CONFIG"
 export OPENAI_API_KEY=test-key
 
 deploy/frontdeskctl stop >/dev/null 2>&1
 deploy/datastore.sh reset >/dev/null || { bad "datastore reset"; echo "realtime: $pass passed, $fail failed"; exit 1; }
-start_peer tests/e2e/realtime/booking_peer.json || bad "peer did not start"
+start_peer tests/e2e/realtime/booking_peer.json booking || bad "peer did not start"
 deploy/frontdeskctl start >/dev/null || { bad "stack start"; echo "realtime: $pass passed, $fail failed"; exit 1; }
 
 # one call: callsim's expectations, then the record
@@ -71,7 +71,7 @@ fi
 
 # the model fails on the caller's first turn: the pipeline finishes the call
 stop_peer
-start_peer tests/e2e/realtime/fallback_peer.json || bad "peer did not start again"
+start_peer tests/e2e/realtime/fallback_peer.json fallback || bad "peer did not start again"
 call fallback tests/e2e/realtime/booking.json
 if [ -n "$sid" ]; then
 	grep -q "$sid.*the local pipeline takes the call" "$FRONTDESK_VAR/log/agent.log" && ok "fallback: the pipeline took the call" || bad "fallback: no fallback in the agent log"

@@ -174,13 +174,16 @@ class Conn:
             frame = data[i:i + FRAME]
             energy = sum(abs(DECODE[b]) for b in frame) / FRAME
             self.audio_ms += 20
-            if energy > 500:
+            # the threshold (0..1, default 0.5) scales the level that
+            # counts as speech: 0.5 -> a mean level of 1500
+            if energy > 3000 * td.get("threshold", 0.5):
                 self.speech_ms += 20
                 self.silence_ms = 0
-                if not self.in_speech and self.speech_ms >= 60:
+                if not self.in_speech and self.speech_ms >= 100:
                     self.in_speech = True
                     self.speech_start_ms = self.audio_ms - self.speech_ms
-                    self.log(ev="speech_started", at_ms=self.speech_start_ms)
+                    self.log(ev="speech_started", at_ms=self.speech_start_ms,
+                             level=int(energy))
                     await self.send({"type": "input_audio_buffer.speech_started",
                                      "audio_start_ms": self.speech_start_ms,
                                      "item_id": "item_u%d" % self.audio_ms})
