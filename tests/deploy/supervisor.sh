@@ -135,7 +135,8 @@ fi
 curl -fsS "$GW/healthz" >/dev/null && ok "the other daemons serve on (gateway healthy)" || bad "gateway after agent's crash loop"
 
 # logs -f follows; a restart out of the crash loop
-ctl logs agent -f >"$FRONTDESK_VAR/follow.out" 2>&1 &
+# run directly (not through ctl()): its pid is then the tail itself
+deploy/frontdeskctl logs agent -f >"$FRONTDESK_VAR/follow.out" 2>&1 &
 tailpid=$!
 sleep 0.3
 ctl restart agent
@@ -151,8 +152,8 @@ else
 	bad "restart agent after the crash loop: $(ctl status | awk '$1 == "agent"')"
 fi
 if grep -q 'frontdeskctl: starting agent' "$FRONTDESK_VAR/follow.out" && grep -q ' ready: ' "$FRONTDESK_VAR/follow.out" &&
-   grep -q 'not restarting' "$FRONTDESK_VAR/follow.out"; then
-	ok "logs agent -f: showed the log and followed the restart as it happened"
+   grep -q 'not restarting' "$FRONTDESK_VAR/follow.out" && ! pgrep -f "tail -f $LOGS/agent.log" >/dev/null; then
+	ok "logs agent -f: showed the log, followed the restart as it happened, gone when stopped"
 else
 	bad "logs agent -f: $(tail -3 "$FRONTDESK_VAR/follow.out")"
 fi
