@@ -57,7 +57,7 @@ include $(sort $(wildcard */module.mk tools/*/module.mk))
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all test unit check-layers e2e faults fuzz bench demo dashboard clean deps format format-check
+.PHONY: all test unit check-layers e2e faults fuzz bench demo dashboard realtime clean deps format format-check
 all: $(addprefix $(BUILD)/bin/,$(BINS))
 
 $(BUILD)/obj/%.o: %.c
@@ -119,6 +119,10 @@ bench: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# the Realtime engine's calls end to end against the local peer
+realtime: all
+	@BUILD=$(BUILD) tests/e2e/realtime.sh
 
 dashboard: deps
 	@$(MAKE) --no-print-directory all

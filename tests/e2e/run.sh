@@ -297,81 +297,38 @@ if [ $fail -gt 0 ]; then
 	for l in "$FRONTDESK_VAR"/log/*.log; do echo "--- $l"; tail -15 "$l"; done
 fi
 
-# outbound calls on a stack of their own (outbound on, callsim as the
-# carrier); each of its checks counts here
-deploy/frontdeskctl stop >/dev/null 2>&1
-OUTBOUND_PROFILE=${E2E_PROFILE:-e2e}-outbound tests/e2e/outbound.sh >"$FRONTDESK_VAR/outbound.log" 2>&1
-grep -E '^outbound (ok|FAIL)' "$FRONTDESK_VAR/outbound.log" | sed 's/^outbound /e2e outbound /'
-op=$(sed -n 's/^outbound: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/outbound.log")
-of=$(sed -n 's/^outbound: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/outbound.log")
-if [ -z "$op" ]; then
-	bad "outbound e2e did not finish (see $FRONTDESK_VAR/outbound.log)"; tail -20 "$FRONTDESK_VAR/outbound.log"
-else
-	pass=$((pass + op)); fail=$((fail + of))
-	[ "${of:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/outbound.log"
-fi
-# the admin API and frontdeskctl's call commands, on a stack of their own
-# (its settings change the business name)
-deploy/frontdeskctl stop >/dev/null 2>&1
-ADMIN_PROFILE=${E2E_PROFILE:-e2e}-admin tests/e2e/admin_api.sh >"$FRONTDESK_VAR/admin_api.log" 2>&1
-grep -E '^admin_api (ok|FAIL)' "$FRONTDESK_VAR/admin_api.log" | sed 's/^admin_api /e2e admin_api /'
-ap=$(sed -n 's/^admin_api: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/admin_api.log")
-af=$(sed -n 's/^admin_api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/admin_api.log")
-if [ -z "$ap" ]; then
-	bad "admin API e2e did not finish (see $FRONTDESK_VAR/admin_api.log)"; tail -20 "$FRONTDESK_VAR/admin_api.log"
-else
-	pass=$((pass + ap)); fail=$((fail + af))
-fi
+# sub_suite NAME CMD...: a suite on a stack of its own (this one is
+# stopped first); its "... ok|FAIL ..." lines are printed as e2e NAME's and
+# each of its checks ("NAME: N passed, N failed") counts here
+sub_suite() {
+	local name=$1 log="$FRONTDESK_VAR/$1.log" sp sf; shift
+	deploy/frontdeskctl stop >/dev/null 2>&1
+	"$@" >"$log" 2>&1
+	grep -E '^[a-z_]+ (ok|FAIL)' "$log" | sed -E "s/^($name )?/e2e $name /"
+	sp=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p" "$log")
+	sf=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p" "$log")
+	if [ -z "$sp" ]; then
+		bad "$name e2e did not finish (see $log)"; tail -20 "$log"
+	else
+		pass=$((pass + sp)); fail=$((fail + sf))
+		[ "${sf:-0}" -gt 0 ] && tail -60 "$log"
+	fi
+}
+p=${E2E_PROFILE:-e2e}
+# outbound calls (outbound on, callsim as the carrier)
+sub_suite outbound env OUTBOUND_PROFILE=$p-outbound tests/e2e/outbound.sh
+# the admin API and frontdeskctl's call commands (its settings change the
+# business name)
+sub_suite admin_api env ADMIN_PROFILE=$p-admin tests/e2e/admin_api.sh
 # inbound calls that fall through the agent (warm transfer, a transfer
-# nobody takes, the voicemail box) on a stack of their own
-deploy/frontdeskctl stop >/dev/null 2>&1
-FALL_PROFILE=${E2E_PROFILE:-e2e}-fall tests/e2e/fallthrough.sh >"$FRONTDESK_VAR/fallthrough.log" 2>&1
-grep -E '^fallthrough (ok|FAIL)' "$FRONTDESK_VAR/fallthrough.log" | sed 's/^fallthrough /e2e fallthrough /'
-fp=$(sed -n 's/^fallthrough: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/fallthrough.log")
-ff=$(sed -n 's/^fallthrough: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/fallthrough.log")
-if [ -z "$fp" ]; then
-	bad "fallthrough e2e did not finish (see $FRONTDESK_VAR/fallthrough.log)"; tail -20 "$FRONTDESK_VAR/fallthrough.log"
-else
-	pass=$((pass + fp)); fail=$((fail + ff))
-	[ "${ff:-0}" -gt 0 ] && tail -60 "$FRONTDESK_VAR/fallthrough.log"
-fi
-
-# nginx in front (deploy/nginx/frontdesk.conf, TLS with a test CA) on a
-# stack of its own; each of its checks counts here
-NGINX_PROFILE=${E2E_PROFILE:-e2e}-nginx tests/e2e/nginx.sh >"$FRONTDESK_VAR/nginx.log" 2>&1
-grep -E '^nginx (ok|FAIL)' "$FRONTDESK_VAR/nginx.log" | sed 's/^nginx /e2e nginx /'
-np=$(sed -n 's/^nginx: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/nginx.log")
-nf=$(sed -n 's/^nginx: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/nginx.log")
-if [ -z "$np" ]; then
-	bad "nginx e2e did not finish (see $FRONTDESK_VAR/nginx.log)"; tail -20 "$FRONTDESK_VAR/nginx.log"
-else
-	pass=$((pass + np)); fail=$((fail + nf))
-	[ "${nf:-0}" -gt 0 ] && tail -40 "$FRONTDESK_VAR/nginx.log"
-fi
-
+# nobody takes, the voicemail box)
+sub_suite fallthrough env FALL_PROFILE=$p-fall tests/e2e/fallthrough.sh
+# nginx in front (deploy/nginx/frontdesk.conf, TLS with a test CA)
+sub_suite nginx env NGINX_PROFILE=$p-nginx tests/e2e/nginx.sh
 # the deployment checks (supervisor, systemd units, compose, the
-# going-live configs); each counts here
-SUPERVISOR_PROFILE=${E2E_PROFILE:-e2e}-sv tests/deploy/run.sh >"$FRONTDESK_VAR/deploy.log" 2>&1
-grep -E '^[a-z]+ (ok|FAIL)' "$FRONTDESK_VAR/deploy.log" | sed 's/^/e2e deploy /'
-dp=$(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/deploy.log")
-df=$(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/deploy.log")
-if [ -z "$dp" ]; then
-	bad "deploy checks did not finish (see $FRONTDESK_VAR/deploy.log)"; tail -20 "$FRONTDESK_VAR/deploy.log"
-else
-	pass=$((pass + dp)); fail=$((fail + df))
-fi
-
-# the Realtime engine on a stack of its own against the local peer: a
-# booking call and a fallback call; each of its checks counts here
-deploy/frontdeskctl stop >/dev/null 2>&1
-PROFILE=${E2E_PROFILE:-e2e}-realtime tests/e2e/realtime.sh >"$FRONTDESK_VAR/realtime.log" 2>&1
-grep -E '^realtime (ok|FAIL)' "$FRONTDESK_VAR/realtime.log" | sed 's/^realtime /e2e realtime /'
-rp=$(sed -n 's/^realtime: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$FRONTDESK_VAR/realtime.log")
-rf=$(sed -n 's/^realtime: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$FRONTDESK_VAR/realtime.log")
-if [ -z "$rp" ]; then
-	bad "realtime e2e did not finish (see $FRONTDESK_VAR/realtime.log)"; tail -20 "$FRONTDESK_VAR/realtime.log"
-else
-	pass=$((pass + rp)); fail=$((fail + rf))
-fi
+# going-live configs)
+sub_suite deploy env SUPERVISOR_PROFILE=$p-sv tests/deploy/run.sh
+# (the Realtime engine's calls end to end: make realtime; its engine test
+# against the peer is a unit test)
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
