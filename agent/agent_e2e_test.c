@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "log.h"
 #include "rpc.h"
+#include "tests/harness/fake_customer.h"
 
 static char rundir[64], conf_path[128], llm_conf_path[128], agent_bin[512];
 static const char *agent_conf;          /* the config start_agent uses */
@@ -58,19 +59,8 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 	    json_string_value(json_object_get(req, "now")) : "", "call",
 	    call_id));
 	pthread_mutex_unlock(&rec_mu);
-	if (t && strcmp(t, "lookup_customer") == 0) {
-		const char *ph = json_string_value(json_object_get(args, "phone"));
-
-		if (ph && strcmp(ph, "+15555550123") == 0)
-			return json_pack("{s:b, s:{s:b, s:s, s:{s:i, s:s, s:s, "
-			    "s:[{s:i, s:i, s:s, s:s}]}}}", "ok", 1, "result",
-			    "found", 1, "identity", "caller_id", "customer",
-			    "customer_id", 42, "first_name", "John",
-			    "last_name", "Smith", "vehicles", "vehicle_id", 7,
-			    "year", 2019, "make", "Honda", "model", "Civic");
-		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "found",
-		    0);
-	}
+	if (t && strcmp(t, "lookup_customer") == 0)
+		return fake_lookup_customer(args);
 	if (t && strcmp(t, "find_slots") == 0) {
 		/* half-hour starts 08:00-18:00 on the day asked: the `count`
 		 * nearest to `near`, or the first `count` */

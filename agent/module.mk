@@ -62,11 +62,12 @@ agent_brain_llm_test_LIBS = $(LIB_CURL)
 # starts build/bin/agent (build that first) and tests/peers/openai_peer.py
 TESTS += agent_e2e_test
 agent_e2e_test_SRCS = agent/agent_e2e_test.c \
-                      tests/harness/llm_peer_util.c
+                      tests/harness/llm_peer_util.c \
+                      tests/harness/fake_customer.c
 agent_e2e_test_LIBS = $(LIB_CURL)
 
 # starts build/bin/agent (build that first) with agent.engine = "realtime"
 # and tests/peers/openai/realtime_peer.py (python3-websockets)
 TESTS += agent_rt_engine_test
 agent_rt_engine_test_SRCS = agent/rt_engine_test.c tests/harness/rt_harness.c \
-                            tests/harness/peer_run.c
+                            tests/harness/peer_run.c tests/harness/fake_customer.c

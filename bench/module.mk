@@ -32,4 +32,4 @@ rec-bench_SRCS = bench/rec_bench.c gateway/recording.c gateway/workq.c
 # tests/peers/openai/realtime_peer.py (tests/harness/rt_harness.c)
 BINS += rt-bench
 rt-bench_SRCS = bench/rt_bench.c tests/harness/rt_harness.c \
-                tests/harness/peer_run.c
+                tests/harness/peer_run.c tests/harness/fake_customer.c

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "tests/harness/rt_harness.h"
+#include "tests/harness/fake_customer.h"
 
 static json_t *
 crm_handler(void *arg, int worker, const char *call_id, json_t *req)
@@ -26,19 +27,8 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 	json_array_append_new(h->records, json_pack("{s:s, s:O, s:s}", "tool",
 	    t ? t : "", "args", args, "call", call_id));
 	pthread_mutex_unlock(&h->mu);
-	if (t && strcmp(t, "lookup_customer") == 0) {
-		const char *ph = json_string_value(json_object_get(args, "phone"));
-
-		if (ph && strcmp(ph, "+15555550123") == 0)
-			return json_pack("{s:b, s:{s:b, s:s, s:{s:i, s:s, s:s, "
-			    "s:[{s:i, s:i, s:s, s:s}]}}}", "ok", 1, "result",
-			    "found", 1, "identity", "caller_id", "customer",
-			    "customer_id", 42, "first_name", "John",
-			    "last_name", "Smith", "vehicles", "vehicle_id", 7,
-			    "year", 2019, "make", "Honda", "model", "Civic");
-		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "found",
-		    0);
-	}
+	if (t && strcmp(t, "lookup_customer") == 0)
+		return fake_lookup_customer(args);
 	if (t && strcmp(t, "find_slots") == 0)
 		return json_pack("{s:b, s:{s:[{s:s}, {s:s}]}}", "ok", 1, "result",
 		    "slots", "start", "2026-11-24T10:00:00", "start",
