@@ -192,6 +192,21 @@ js(json_t *j, const char *k)
 	return s ? s : "";
 }
 
+/* rep (freed here) is an ok job_result whose job has status (NULL: any)
+ * and outcome, and that was (1) or was not (0) a duplicate report. */
+static void
+job_is(json_t *rep, int duplicate, const char *status, const char *outcome)
+{
+	json_t *j = json_object_get(ok_res(rep), "job");
+
+	assert_int_equal(json_is_true(json_object_get(ok_res(rep),
+	    "duplicate")), duplicate);
+	if (status)
+		assert_string_equal(js(j, "status"), status);
+	assert_string_equal(js(j, "outcome"), outcome);
+	json_decref(rep);
+}
+
 static long long
 ji(json_t *j, const char *k)
 {
@@ -322,17 +337,11 @@ test_window_consent_and_confirm(void **state)
 	assert_string_equal(js(ok_res(rep), "status"), "dialing");
 	json_decref(rep);
 	rep = job_result(now, jid, 1, "confirmed");
-	j = json_object_get(ok_res(rep), "job");
-	assert_string_equal(js(j, "status"), "done");
-	assert_string_equal(js(j, "outcome"), "confirmed");
-	assert_string_equal(js(j, "appointment_status"), "confirmed");
-	json_decref(rep);
+	assert_string_equal(js(json_object_get(ok_res(rep), "job"),
+	    "appointment_status"), "confirmed");
+	job_is(rep, 0, "done", "confirmed");
 	/* the carrier's "completed" after it changes nothing */
-	rep = job_result(now, jid, 1, "answered");
-	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
-	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "outcome"),
-	    "confirmed");
-	json_decref(rep);
+	job_is(job_result(now, jid, 1, "answered"), 1, NULL, "confirmed");
 	/* the agent's outcomes are known ones (a repeat: a duplicate); an
 	 * unknown outcome is refused */
 	rep = job_result(now, jid, 1, "wrong_person");
@@ -359,32 +368,14 @@ test_window_consent_and_confirm(void **state)
 	    "WHERE id = %lld; INSERT INTO job_attempts (job_id, attempt) "
 	    "VALUES (%lld, 1)", sms, sms);
 	sql(q);
-	rep = job_result(now, sms, 1, "sent");
-	j = json_object_get(ok_res(rep), "job");
-	assert_string_equal(js(j, "status"), "done");
-	assert_string_equal(js(j, "outcome"), "sent");
-	json_decref(rep);
-	rep = call_at(now, "job_result", json_pack("{s:I, s:i, s:s, s:s}",
+	job_is(job_result(now, sms, 1, "sent"), 0, "done", "sent");
+	job_is(call_at(now, "job_result", json_pack("{s:I, s:i, s:s, s:s}",
 	    "job_id", (json_int_t)sms, "attempt", 1, "outcome", "undelivered",
-	    "detail", "30003"));
-	assert_false(json_is_true(json_object_get(ok_res(rep), "duplicate")));
-	j = json_object_get(ok_res(rep), "job");
-	assert_string_equal(js(j, "status"), "failed");
-	assert_string_equal(js(j, "outcome"), "undelivered");
-	json_decref(rep);
+	    "detail", "30003")), 0, "failed", "undelivered");
 	/* a late report after the first changes nothing */
-	rep = job_result(now, sms, 1, "delivered");
-	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
-	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "outcome"),
-	    "undelivered");
-	json_decref(rep);
+	job_is(job_result(now, sms, 1, "delivered"), 1, NULL, "undelivered");
 	/* a delivery report naming the call job leaves the call's outcome */
-	rep = job_result(now, jid, 1, "undelivered");
-	assert_true(json_is_true(json_object_get(ok_res(rep), "duplicate")));
-	j = json_object_get(ok_res(rep), "job");
-	assert_string_equal(js(j, "outcome"), "confirmed");
-	assert_string_equal(js(j, "status"), "done");
-	json_decref(rep);
+	job_is(job_result(now, jid, 1, "undelivered"), 1, "done", "confirmed");
 	snprintf(q, sizeof(q), "SELECT 1 FROM job_attempts WHERE job_id = %lld "
 	    "AND attempt = 1 AND outcome = 'confirmed'", jid);
 	{
