@@ -455,6 +455,18 @@ words_weak(const struct brain_call *c, const char *name)
 	return 0;
 }
 
+/* The words that ask for a person, in a name's place. */
+static int
+name_asks_person(const char *name)
+{
+	static const char *const w[] = { "human", "person", "agent",
+		"operator", "representative", "someone", "somebody", NULL };
+	struct tokens t;
+
+	txt_tokenize(name, &t);
+	return txt_find(&t, 0, w) >= 0;
+}
+
 int
 name_check(struct brain_call *c, const struct turn_in *in, const char *first,
     const char *last, int strict)
@@ -462,12 +474,15 @@ name_check(struct brain_call *c, const struct turn_in *in, const char *first,
 	struct call_state *st = &c->st;
 	char buf[128];
 
-	if (strict && name_implausible(first, NULL)) {
+	/* a person asked for where the name was ("Mary, a human"): heard
+	 * again or spelled; any other word that is no name is spelled back
+	 * in the read-back (name_weak) */
+	if (strict && name_asks_person(first)) {
 		log_info(st->call_id, "heard no name in \"%s\"", in->text);
 		not_understood(c, in);
 		return 0;
 	}
-	if (last[0] && name_implausible(NULL, last) &&
+	if (last[0] && name_asks_person(last) &&
 	    !name_implausible(first, NULL)) {
 		log_info(st->call_id, "last name \"%s\" is no name: spell it",
 		    last);
@@ -478,7 +493,8 @@ name_check(struct brain_call *c, const struct turn_in *in, const char *first,
 		return 0;
 	}
 	st->name_weak = in->confidence < NAME_CONFIDENCE ||
-	    words_weak(c, first) || words_weak(c, last);
+	    words_weak(c, first) || words_weak(c, last) ||
+	    name_implausible(first, last);
 	return 1;
 }
 
