@@ -1073,30 +1073,16 @@ test_yes_to_offers_takes_the_wished_time(void **state)
 static int
 setup(void **state)
 {
-	config_t cfg;
-	char err[256];
-
 	(void)state;
-	setenv("TZ", "America/New_York", 1);
-	tzset();
-	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg, conf), CONFIG_TRUE);
-	assert_int_equal(fd_business_load(&cfg, &biz, err, sizeof(err)), 0);
-	assert_int_equal(brain_local.init(&cfg, &biz, err, sizeof(err)), 0);
-	config_destroy(&cfg);
+	fake_brain_setup(conf, &biz);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	int i;
-
 	(void)state;
-	for (i = 0; i < fk.ntools; i++)
-		json_decref(fk.args[i]);
-	fk.ntools = 0;
-	brain_local.fini();
+	fake_brain_teardown(&fk);
 	return 0;
 }
 

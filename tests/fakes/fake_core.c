@@ -2,9 +2,17 @@
  * fake_core.c - the recording agent core of the brain tests (see
  * fake_core.h).  Test support only; no process talks to it.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
+#include <libconfig.h>
 
+#include "agent/brain_local.h"
+#include "business.h"
 #include "clock.h"
 #include "tests/fakes/fake_core.h"
 
@@ -95,4 +103,30 @@ time_t
 fake_core_now(void *core)
 {
 	return ((struct fake_core *)core)->now;
+}
+
+void
+fake_brain_setup(const char *conf, struct fd_business *biz)
+{
+	config_t cfg;
+	char err[256];
+
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, conf), CONFIG_TRUE);
+	assert_int_equal(fd_business_load(&cfg, biz, err, sizeof(err)), 0);
+	assert_int_equal(brain_local.init(&cfg, biz, err, sizeof(err)), 0);
+	config_destroy(&cfg);
+}
+
+void
+fake_brain_teardown(struct fake_core *f)
+{
+	int i;
+
+	for (i = 0; i < f->ntools; i++)
+		json_decref(f->args[i]);
+	f->ntools = 0;
+	brain_local.fini();
 }

@@ -46,4 +46,12 @@ void fake_core_transfer(void *core, const char *to, const char *reason);
 void fake_core_outcome(void *core, const char *outcome, const char *notes);
 time_t fake_core_now(void *core);
 
+/* A brain test's group setup: TZ America/New_York, the business read from
+ * the libconfig text conf into biz, the local brain initialised (failing
+ * the test on any error). */
+struct fd_business;
+void fake_brain_setup(const char *conf, struct fd_business *biz);
+/* Its teardown: f's recorded tool arguments freed, the local brain done. */
+void fake_brain_teardown(struct fake_core *f);
+
 #endif
