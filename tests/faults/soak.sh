@@ -35,7 +35,8 @@ rss() {
 }
 
 out=$FAULTS_OUT/soak
-# batch FIRST LAST: calls FIRST..LAST, P at a time, in one callsim;
+# batch FIRST LAST: calls FIRST..LAST, P at a time, in one callsim (its
+# report is not *.json: report.py reads every $FAULTS_OUT/*.json as a part);
 # prints how many passed
 batch() {
 	local i dir=$out.calls
@@ -46,10 +47,10 @@ batch() {
 		    -e "s/goodbye over the answer/goodbye over the answer #$i/" \
 		    tests/faults/scenarios/soak-short.json >"$dir/$(printf %05d "$i").json"
 	done
-	$CALLSIM --no-hear --dir "$dir" --parallel "$P" --report "$out.batch.json" \
+	$CALLSIM --no-hear --dir "$dir" --parallel "$P" --report "$out.batch.report" \
 	    >"$out.batch-$1.log" 2>&1
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["passed"])' \
-	    "$out.batch.json" 2>/dev/null || echo 0
+	    "$out.batch.report" 2>/dev/null || echo 0
 }
 
 t0=$(date +%s)
