@@ -449,6 +449,16 @@ fold(json_t *rec, const char *tool, const json_t *args, const char *id)
 			set_arg(rec, "end_reason", args, "reason");
 	} else if (strcmp(tool, "deny_caller_id") == 0) {
 		json_object_set_new(rec, "caller_id_denied", json_true());
+	} else if (strcmp(tool, "call_recording") == 0) {
+		/* as get_call shows it: the API's url, not the path */
+		char url[128];
+
+		snprintf(url, sizeof(url), "/api/v1/calls/%s/recording.wav",
+		    json_string_value(json_object_get(rec, "call_sid")));
+		json_object_set_new(rec, "recording", json_pack("{s:s, s:O?, "
+		    "s:O?}", "url", url, "duration_s", json_object_get(args,
+		    "duration_s"), "bytes", json_object_get(args, "bytes")));
+		return;
 	}
 	if (strcmp(tool, "log_turn") != 0) {
 		tcs = json_object_get(rec, "tool_calls");
@@ -463,9 +473,10 @@ static json_t *
 new_record(const char *sid)
 {
 	return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:b, "
-	    "s:[], s:[], s:[], s:b, s:s}", "call_sid", sid, "from", "to",
-	    "direction", "started_at", "ended_at", "end_reason", "outcome",
-	    "notes", "caller_id_denied", 0, "turns", "tool_calls",
+	    "s:n, s:n, s:[], s:[], s:[], s:b, s:s}", "call_sid", sid, "from",
+	    "to", "direction", "started_at", "ended_at", "end_reason",
+	    "outcome", "notes", "caller_id_denied", 0, "recording", "cost",
+	    "turns", "tool_calls",
 	    "appointments", "pending", 1, "status", "not yet written to the "
 	    "database: the writes crm-tools holds for this call");
 }

@@ -1505,12 +1505,15 @@ static void
 respond_file(struct http_req *r, unsigned status, int fd, uint64_t off,
     uint64_t end)
 {
-	respond(r, status, "audio/wav", strdup(""));
-	free(r->resp);
+	r->status = status;
+	r->ctype = "audio/wav";
 	r->resp = NULL;
 	r->file_fd = fd;
 	r->resp_off = (size_t)off;
 	r->resp_len = (size_t)end;
+	r->hdr_sent = 0;
+	r->have_resp = 1;
+	lws_callback_on_writable(r->wsi);
 }
 
 static void
