@@ -51,9 +51,9 @@ deploy/frontdeskctl start >/dev/null || { echo "valgrind: stack start failed (se
 ok=0
 for i in $(seq 1 "$CALLS"); do
 	sed "s/+15559870002/+1555988$(printf %04d "$i")/" tests/faults/scenarios/soak-short.json \
-	    >"$FAULTS_OUT/valgrind-call.json"
+	    >"$FAULTS_OUT/valgrind-call.scenario"
 	if $CALLSIM --no-hear --timeout 120 --reply-timeout 60 --hangup-timeout 60 \
-	    --scenario "$FAULTS_OUT/valgrind-call.json" >"$FAULTS_OUT/valgrind-call-$i.log" 2>&1; then
+	    --scenario "$FAULTS_OUT/valgrind-call.scenario" >"$FAULTS_OUT/valgrind-call-$i.log" 2>&1; then
 		ok=$((ok + 1))
 	fi
 done
