@@ -27,48 +27,46 @@
 struct agent_cfg agent_cfg;
 
 static const struct fd_cfg_opt opts[] = {
-	{ "agent.brain", FD_CFG_STR, agent_cfg.brain, sizeof(agent_cfg.brain),
-	    "local", 0, 0, "FRONTDESK_AGENT_BRAIN" },
-	{ "agent.workers", FD_CFG_INT, &agent_cfg.workers, 0, "4", 1, 64, NULL },
-	{ "agent.tool_timeout_ms", FD_CFG_INT, &agent_cfg.tool_timeout_ms, 0,
-	    "3000", 100, 60000, NULL },
-	{ "agent.idle_prompt_ms", FD_CFG_INT, &agent_cfg.idle_prompt_ms, 0,
-	    "8000", 500, 600000, NULL },
-	{ "agent.idle_hangup_ms", FD_CFG_INT, &agent_cfg.idle_hangup_ms, 0,
-	    "20000", 500, 600000, NULL },
-	{ "agent.bargein_min_speech_ms", FD_CFG_INT,
-	    &agent_cfg.bargein_min_speech_ms, 0, "250", 0, 10000, NULL },
-	{ "agent.bargein_pause", FD_CFG_BOOL, &agent_cfg.bargein_pause, 0,
-	    "true", 0, 0, NULL },
-	{ "agent.max_misunderstandings", FD_CFG_INT,
-	    &agent_cfg.max_misunderstandings, 0, "3", 1, 20, NULL },
-	{ "agent.session_ttl_s", FD_CFG_INT, &agent_cfg.session_ttl_s, 0,
-	    "3600", 10, 86400, NULL },
-	{ "agent.redis", FD_CFG_STR, agent_cfg.redis, sizeof(agent_cfg.redis),
-	    "", 0, 0, "FRONTDESK_AGENT_REDIS" },
-	{ "agent.hangup_safety_ms", FD_CFG_INT, &agent_cfg.hangup_safety_ms, 0,
-	    "10000", 100, 120000, NULL },
-	/* the gateway records calls; the greeting may have to say so */
-	{ "recording.enabled", FD_CFG_BOOL, &agent_cfg.recording, 0, "true", 0,
-	    0, NULL },
-	{ "recording.disclosure", FD_CFG_STR, agent_cfg.disclosure,
-	    sizeof(agent_cfg.disclosure), "", 0, 0, NULL },
-	{ "agent.engine", FD_CFG_STR, agent_cfg.engine, sizeof(agent_cfg.engine),
-	    "pipeline", 0, 0, "FRONTDESK_AGENT_ENGINE" },
+    {"agent.brain", FD_CFG_STR, agent_cfg.brain, sizeof(agent_cfg.brain),
+        "local", 0, 0, "FRONTDESK_AGENT_BRAIN"},
+    {"agent.workers", FD_CFG_INT, &agent_cfg.workers, 0, "4", 1, 64, NULL},
+    {"agent.tool_timeout_ms", FD_CFG_INT, &agent_cfg.tool_timeout_ms, 0, "3000",
+        100, 60000, NULL},
+    {"agent.idle_prompt_ms", FD_CFG_INT, &agent_cfg.idle_prompt_ms, 0, "8000",
+        500, 600000, NULL},
+    {"agent.idle_hangup_ms", FD_CFG_INT, &agent_cfg.idle_hangup_ms, 0, "20000",
+        500, 600000, NULL},
+    {"agent.bargein_min_speech_ms", FD_CFG_INT,
+        &agent_cfg.bargein_min_speech_ms, 0, "250", 0, 10000, NULL},
+    {"agent.bargein_pause", FD_CFG_BOOL, &agent_cfg.bargein_pause, 0, "true", 0,
+        0, NULL},
+    {"agent.max_misunderstandings", FD_CFG_INT,
+        &agent_cfg.max_misunderstandings, 0, "3", 1, 20, NULL},
+    {"agent.session_ttl_s", FD_CFG_INT, &agent_cfg.session_ttl_s, 0, "3600", 10,
+        86400, NULL},
+    {"agent.redis", FD_CFG_STR, agent_cfg.redis, sizeof(agent_cfg.redis), "", 0,
+        0, "FRONTDESK_AGENT_REDIS"},
+    {"agent.hangup_safety_ms", FD_CFG_INT, &agent_cfg.hangup_safety_ms, 0,
+        "10000", 100, 120000, NULL},
+    /* the gateway records calls; the greeting may have to say so */
+    {"recording.enabled", FD_CFG_BOOL, &agent_cfg.recording, 0, "true", 0, 0,
+        NULL},
+    {"recording.disclosure", FD_CFG_STR, agent_cfg.disclosure,
+        sizeof(agent_cfg.disclosure), "", 0, 0, NULL},
+    {"agent.engine", FD_CFG_STR, agent_cfg.engine, sizeof(agent_cfg.engine),
+        "pipeline", 0, 0, "FRONTDESK_AGENT_ENGINE"},
 };
 
-static const enum fd_daemon_id sources[] = { FD_D_GATEWAY, FD_D_STT,
-	FD_D_TTS };
+static const enum fd_daemon_id sources[] = {FD_D_GATEWAY, FD_D_STT, FD_D_TTS};
 /* AUDIO_IN last: only the Realtime engine hears the caller's audio */
-static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
-	FD_MSG_DTMF, FD_MSG_MARK, FD_MSG_SPEECH_STARTED, FD_MSG_SPEECH_STOPPED,
-	FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR,
-	FD_MSG_AUDIO_IN };
+static const int types[] = {FD_MSG_CALL_START, FD_MSG_CALL_END, FD_MSG_DTMF,
+    FD_MSG_MARK, FD_MSG_SPEECH_STARTED, FD_MSG_SPEECH_STOPPED,
+    FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR, FD_MSG_AUDIO_IN};
 
 static struct fd_bus bus;
 static struct fd_rpc rpc;
 static struct fd_business biz;
-static int biz_stale;                   /* reloaded: apply between calls */
+static int biz_stale; /* reloaded: apply between calls */
 static struct agent_ctx ctx;
 
 static int check_config(char *err, size_t errlen);
@@ -89,11 +87,11 @@ dispatch(nng_msg *m, const struct fd_frame *f)
 	case FD_MSG_AUDIO_MARK:
 	case FD_MSG_TTS_ERROR:
 	case FD_MSG_AUDIO_IN:
-		calls_post(m, f);       /* takes m */
+		calls_post(m, f); /* takes m */
 		return;
 	default:
-		log_err(f->call_id, "unexpected message %s",
-		    fd_msg_name(f->type));
+		log_err(
+		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
 		nng_msg_free(m);
 		return;
 	}
@@ -110,16 +108,16 @@ main(int argc, char **argv)
 
 	/* -n and a real start both check the brain by starting it */
 	fd_daemon_validate = start_brain;
-	fd_daemon_recheck = check_config;   /* SIGHUP: refuse a bad brain */
+	fd_daemon_recheck = check_config; /* SIGHUP: refuse a bad brain */
 	fd_daemon_start(FD_D_AGENT, argc, argv, opts, FD_CFG_N(opts));
-	brain = brain_find(agent_cfg.brain);    /* start_brain started it */
+	brain = brain_find(agent_cfg.brain); /* start_brain started it */
 	realtime = strcmp(agent_cfg.engine, "realtime") == 0;
 	/* check_config looked at agent.realtime; this starts its client */
 	if (realtime && rt_engine_init(&fd_config, &biz, why, sizeof(why)) != 0)
 		fatalx("%s", why);
 	if ((rv = fd_bus_open(&bus, FD_D_AGENT, sources,
-	    sizeof(sources) / sizeof(sources[0]), types,
-	    sizeof(types) / sizeof(types[0]) - (realtime ? 0 : 1))) != 0)
+	         sizeof(sources) / sizeof(sources[0]), types,
+	         sizeof(types) / sizeof(types[0]) - (realtime ? 0 : 1))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&rpc, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
@@ -136,10 +134,13 @@ main(int argc, char **argv)
 	ctx.biz = &biz;
 	if (calls_start(&ctx, agent_cfg.workers) != 0)
 		fatalx("cannot start workers");
-	log_info(NULL, "engine %s, brain %s, %d workers, business %s, "
-	    "sessions %s", agent_cfg.engine, brain->name, agent_cfg.workers, biz.name, agent_cfg.redis[0] ?
-	    agent_cfg.redis : "in memory");
-	fd_bus_ready_when_connected(&bus, "hearing gateway, stt-worker and "
+	log_info(NULL,
+	    "engine %s, brain %s, %d workers, business %s, "
+	    "sessions %s",
+	    agent_cfg.engine, brain->name, agent_cfg.workers, biz.name,
+	    agent_cfg.redis[0] ? agent_cfg.redis : "in memory");
+	fd_bus_ready_when_connected(&bus,
+	    "hearing gateway, stt-worker and "
 	    "tts-worker");
 
 	while (!fd_stop) {
@@ -202,8 +203,10 @@ apply_business(const struct brain_ops *b)
 	if (b->fini)
 		b->fini();
 	if (b->init && b->init(&fd_config, &biz, err, sizeof(err)) != 0) {
-		log_err(NULL, "brain %s on the new business: %s; keeping the "
-		    "old one", b->name, err);
+		log_err(NULL,
+		    "brain %s on the new business: %s; keeping the "
+		    "old one",
+		    b->name, err);
 		biz = *old;
 		if (b->init(&fd_config, &biz, err, sizeof(err)) != 0)
 			log_err(NULL, "brain %s: %s", b->name, err);
@@ -221,14 +224,18 @@ check_config(char *err, size_t errlen)
 	int rv;
 
 	if (brain_find(agent_cfg.brain) == NULL) {
-		snprintf(err, errlen, "agent.brain: unknown brain '%s' (local, "
-		    "llm)", agent_cfg.brain);
+		snprintf(err, errlen,
+		    "agent.brain: unknown brain '%s' (local, "
+		    "llm)",
+		    agent_cfg.brain);
 		return -1;
 	}
 	if (strcmp(agent_cfg.engine, "pipeline") != 0 &&
 	    strcmp(agent_cfg.engine, "realtime") != 0) {
-		snprintf(err, errlen, "agent.engine: unknown engine '%s' "
-		    "(pipeline, realtime)", agent_cfg.engine);
+		snprintf(err, errlen,
+		    "agent.engine: unknown engine '%s' "
+		    "(pipeline, realtime)",
+		    agent_cfg.engine);
 		return -1;
 	}
 	if (strcmp(agent_cfg.engine, "realtime") == 0 &&

@@ -99,10 +99,12 @@ tool(struct call *c, const char *name, json_t *args)
 	}
 	if (!json_is_true(json_object_get(rep, "ok")))
 		log_info(id_of(c), "tool %s: %s (%s) in %llu ms", name,
-		    json_string_value(json_object_get(rep, "code")) ?
-		    json_string_value(json_object_get(rep, "code")) : "failed",
-		    json_string_value(json_object_get(rep, "error")) ?
-		    json_string_value(json_object_get(rep, "error")) : "",
+		    json_string_value(json_object_get(rep, "code"))
+		        ? json_string_value(json_object_get(rep, "code"))
+		        : "failed",
+		    json_string_value(json_object_get(rep, "error"))
+		        ? json_string_value(json_object_get(rep, "error"))
+		        : "",
 		    (unsigned long long)((fd_mono_us() - t0) / 1000));
 	else
 		log_debug(id_of(c), "tool %s ok in %llu ms", name,
@@ -123,8 +125,8 @@ call_ms(const struct call *c)
 {
 	uint64_t now = fd_mono_us();
 
-	return now > c->created_us ? (int64_t)((now - c->created_us) / 1000) :
-	    0;
+	return now > c->created_us ? (int64_t)((now - c->created_us) / 1000)
+	                           : 0;
 }
 
 static void
@@ -138,8 +140,8 @@ log_caller_turn(struct call *c)
 	    c->caller_turn, "start_ms", (json_int_t)c->ct.start_ms, "end_ms",
 	    (json_int_t)c->ct.end_ms);
 	if (args && c->ct.confidence >= 0)
-		json_object_set_new(args, "confidence",
-		    json_real(c->ct.confidence));
+		json_object_set_new(
+		    args, "confidence", json_real(c->ct.confidence));
 	tool_log(c, "log_turn", args);
 	free(c->caller_turn);
 	c->caller_turn = NULL;
@@ -206,8 +208,8 @@ heard_text(const struct utt *u, int *all)
 		return NULL;
 	for (i = 0; i < UTT_MAX_SEG; i++)
 		if (u->segtext[i] && u->heard[i] == 1)
-			o += (size_t)snprintf(s + o, len - o, "%s%s", o ? " " : "",
-			    u->segtext[i]);
+			o += (size_t)snprintf(s + o, len - o, "%s%s",
+			    o ? " " : "", u->segtext[i]);
 	s[o] = '\0';
 	return s;
 }
@@ -228,14 +230,21 @@ utt_log(struct call *c, struct utt *u)
 	 * starts within a synthesis step) to now: its last mark's echo, or
 	 * the cut */
 	if (text[0])
-		tool_log(c, "log_turn", json_pack("{s:s, s:s, s:b, s:I, s:I, "
-		    "s:b, s:s}", "role", "agent", "text", u->text ? u->text :
-		    text, "heard", all, "start_ms", (json_int_t)(u->sent_us >
-		    c->created_us ? (u->sent_us - c->created_us) / 1000 : 0),
-		    "end_ms", (json_int_t)call_ms(c), "barged_in",
-		    u->interrupted || !all, "heard_text", text));
-	log_info(id_of(c), "agent utt %u %s: \"%s\"", u->id, u->interrupted ?
-	    "cut" : all ? "heard" : "partly heard", text);
+		tool_log(c, "log_turn",
+		    json_pack("{s:s, s:s, s:b, s:I, s:I, "
+		              "s:b, s:s}",
+		        "role", "agent", "text", u->text ? u->text : text,
+		        "heard", all, "start_ms",
+		        (json_int_t)(u->sent_us > c->created_us
+		                ? (u->sent_us - c->created_us) / 1000
+		                : 0),
+		        "end_ms", (json_int_t)call_ms(c), "barged_in",
+		        u->interrupted || !all, "heard_text", text));
+	log_info(id_of(c), "agent utt %u %s: \"%s\"", u->id,
+	    u->interrupted ? "cut"
+	        : all      ? "heard"
+	                   : "partly heard",
+	    text);
 	free(text);
 }
 
@@ -248,19 +257,22 @@ transfer_summary(const struct call *c, char *buf, size_t len)
 	const char *num = call_party(st);
 	int n;
 
-	if (st->first_name[0] && (st->identity_confirmed || st->verified ||
-	    st->identified || !st->customer_known))
+	if (st->first_name[0] &&
+	    (st->identity_confirmed || st->verified || st->identified ||
+	        !st->customer_known))
 		n = snprintf(buf, len, "Call from %s%s%s%s", st->first_name,
 		    st->last_name[0] ? " " : "", st->last_name,
 		    st->customer_known ? ", a customer" : "");
 	else
-		n = snprintf(buf, len, "Call from a caller who did not give a "
+		n = snprintf(buf, len,
+		    "Call from a caller who did not give a "
 		    "name");
 	if (n > 0 && (size_t)n < len && !st->caller_blocked && num[0])
 		n += snprintf(buf + n, len - (size_t)n, ", number %s", num);
 	if (n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, ". %s%s%s", c->heard_last[0] ?
-		    "They said: " : "They asked for a person.",
+		snprintf(buf + n, len - (size_t)n, ". %s%s%s",
+		    c->heard_last[0] ? "They said: "
+		                     : "They asked for a person.",
 		    c->heard_last, c->heard_last[0] ? "." : "");
 }
 
@@ -272,17 +284,17 @@ do_end(struct call *c)
 	c->ended_us = fd_mono_us();
 	c->end_due_us = 0;
 	if (c->end == END_TRANSFER) {
-		struct fd_pl_transfer m = { .to = c->end_to,
-		    .reason = c->end_reason };
+		struct fd_pl_transfer m = {
+		    .to = c->end_to, .reason = c->end_reason};
 		char summary[400];
 
 		transfer_summary(c, summary, sizeof(summary));
 		m.summary = summary;
 		publish(c, FD_MSG_TRANSFER, 0, &m);
-		log_info(id_of(c), "transfer to %s (%s)", c->end_to,
-		    c->end_reason);
+		log_info(
+		    id_of(c), "transfer to %s (%s)", c->end_to, c->end_reason);
 	} else {
-		struct fd_pl_hangup m = { .reason = c->end_reason };
+		struct fd_pl_hangup m = {.reason = c->end_reason};
 
 		publish(c, FD_MSG_HANGUP, 0, &m);
 		log_info(id_of(c), "hangup (%s)", c->end_reason);
@@ -301,8 +313,9 @@ stt_instance(const struct call *c)
 
 	for (i = 0; fd_bus_peer_get(c->ctx->bus, i, &p) == 0; i++)
 		if (strcmp(p.addr, addr) == 0)
-			return p.pipe && p.heard_us + STT_SILENT_US > now ?
-			    p.instance : 0;
+			return p.pipe && p.heard_us + STT_SILENT_US > now
+			    ? p.instance
+			    : 0;
 	return 0;
 }
 
@@ -311,8 +324,10 @@ static void
 idle_arm(struct call *c)
 {
 	if (speaking(c) == NULL && !c->caller_speaking && c->end == END_NONE) {
-		c->idle_due_us = fd_mono_us() + (uint64_t)(c->idle_count >= 2 ?
-		    agent_cfg.idle_hangup_ms : agent_cfg.idle_prompt_ms) * MS;
+		c->idle_due_us = fd_mono_us() +
+		    (uint64_t)(c->idle_count >= 2 ? agent_cfg.idle_hangup_ms
+		                                  : agent_cfg.idle_prompt_ms) *
+		        MS;
 		c->idle_stt = stt_instance(c);
 	}
 }
@@ -326,10 +341,11 @@ idle_stt_outage(struct call *c)
 
 	if (inst == 0) {
 		/* nobody can hear the caller: wait for stt-worker */
-		log_info(id_of(c), "silence while stt-worker is down: not the "
+		log_info(id_of(c),
+		    "silence while stt-worker is down: not the "
 		    "caller's, waiting");
-		c->idle_due_us = fd_mono_us() + (uint64_t)
-		    agent_cfg.idle_prompt_ms * MS;
+		c->idle_due_us =
+		    fd_mono_us() + (uint64_t)agent_cfg.idle_prompt_ms * MS;
 		c->idle_stt = 0;
 		return 1;
 	}
@@ -338,7 +354,8 @@ idle_stt_outage(struct call *c)
 	/* stt-worker restarted while the caller had the turn and nothing
 	 * came of it, not even from the gateway's replay: what the caller
 	 * said may be lost, so ask again (the brain still waits for it) */
-	log_warnx(id_of(c), "stt-worker restarted while the caller had the "
+	log_warnx(id_of(c),
+	    "stt-worker restarted while the caller had the "
 	    "turn and nothing was heard: asking to repeat");
 	c->idle_stt = inst;
 	core_say(c, SAY_AGAIN, 0);
@@ -406,8 +423,10 @@ resume_play(struct call *c, const char *why)
 		if (c->utts[i].id && !c->utts[i].done)
 			c->utts[i].est_end_us += d;
 	publish(c, FD_MSG_RESUME, c->paused_utt, NULL);
-	log_info(id_of(c), "false interruption (%s): utt %u resumed after "
-	    "%llu ms", why, c->paused_utt, (unsigned long long)(d / MS));
+	log_info(id_of(c),
+	    "false interruption (%s): utt %u resumed after "
+	    "%llu ms",
+	    why, c->paused_utt, (unsigned long long)(d / MS));
 	c->paused_utt = 0;
 }
 
@@ -438,12 +457,13 @@ static void
 core_say(void *arg, const char *text, int close)
 {
 	struct call *c = arg;
-	struct fd_pl_say m = { .text = text, .last = 1 };
+	struct fd_pl_say m = {.text = text, .last = 1};
 	struct utt *u;
 	uint32_t id;
 
 	if (c->ended_us) {
-		log_warnx(id_of(c), "say after the call was ended: \"%s\"", text);
+		log_warnx(
+		    id_of(c), "say after the call was ended: \"%s\"", text);
 		return;
 	}
 	/* recording disclosed before anything else is said on the call
@@ -473,28 +493,29 @@ core_say(void *arg, const char *text, int close)
 	u->last_seg = -1;
 	u->sent_us = fd_mono_us();
 	/* ~14 characters a second, then slack for lost marks */
-	u->est_end_us = u->sent_us + (uint64_t)strlen(text) * 70 * MS +
-	    UTT_SLACK_US;
+	u->est_end_us =
+	    u->sent_us + (uint64_t)strlen(text) * 70 * MS + UTT_SLACK_US;
 	publish(c, FD_MSG_SAY, id, &m);
 	if (id == 1 && c->created_us && u->sent_us >= c->created_us)
 		c->first_word_ms = (int)((u->sent_us - c->created_us) / 1000);
 	if (c->latency_from_us) {
 		log_info(id_of(c), "turn latency %.1f ms (speech end to say)",
-		    (double)(int64_t)(u->sent_us - c->latency_from_us) / 1000.0);
+		    (double)(int64_t)(u->sent_us - c->latency_from_us) /
+		        1000.0);
 		if (c->nv2v < CALL_V2V_MAX && u->sent_us >= c->latency_from_us)
-			c->v2v_ms[c->nv2v++] = (int)((u->sent_us -
-			    c->latency_from_us) / 1000);
+			c->v2v_ms[c->nv2v++] =
+			    (int)((u->sent_us - c->latency_from_us) / 1000);
 		c->latency_from_us = 0;
 	}
-	log_info(id_of(c), "say utt %u%s: \"%s\"", id, close ? " (last)" : "",
-	    text);
+	log_info(
+	    id_of(c), "say utt %u%s: \"%s\"", id, close ? " (last)" : "", text);
 	c->idle_due_us = 0;
 	if (close) {
 		c->end = END_HANGUP;
 		c->end_utt = id;
 		snprintf(c->end_reason, sizeof(c->end_reason), "completed");
-		c->end_due_us = u->est_end_us + (uint64_t)agent_cfg.hangup_safety_ms
-		    * MS - UTT_SLACK_US;
+		c->end_due_us = u->est_end_us +
+		    (uint64_t)agent_cfg.hangup_safety_ms * MS - UTT_SLACK_US;
 	}
 	log_caller_turn(c);
 }
@@ -512,7 +533,7 @@ static void
 core_hint(void *arg, const char *expect, const char *const *words, size_t n)
 {
 	struct call *c = arg;
-	struct fd_pl_stt_hint m = { .expect = expect, .words = json_array() };
+	struct fd_pl_stt_hint m = {.expect = expect, .words = json_array()};
 	size_t i;
 
 	for (i = 0; words && i < n; i++)
@@ -522,8 +543,7 @@ core_hint(void *arg, const char *expect, const char *const *words, size_t n)
 }
 
 static void
-end_after(struct call *c, enum end_action a, const char *to,
-    const char *reason)
+end_after(struct call *c, enum end_action a, const char *to, const char *reason)
 {
 	struct utt *u = speaking(c);
 
@@ -535,8 +555,8 @@ end_after(struct call *c, enum end_action a, const char *to,
 		return;
 	}
 	c->end_utt = u->id;
-	c->end_due_us = u->est_end_us + (uint64_t)agent_cfg.hangup_safety_ms *
-	    MS - UTT_SLACK_US;
+	c->end_due_us = u->est_end_us +
+	    (uint64_t)agent_cfg.hangup_safety_ms * MS - UTT_SLACK_US;
 }
 
 static void
@@ -566,8 +586,13 @@ core_now(void *arg)
 }
 
 static const struct core_ops core = {
-	core_say, core_tool, core_hint, core_hangup_after, core_transfer,
-	core_set_outcome, core_now,
+    core_say,
+    core_tool,
+    core_hint,
+    core_hangup_after,
+    core_transfer,
+    core_set_outcome,
+    core_now,
 };
 
 /* ---- what an engine that speaks itself uses (rt_call.c) ---- */
@@ -591,8 +616,8 @@ call_publish(struct call *c, int type, uint32_t ref, const void *pl)
 }
 
 void
-call_end_now(struct call *c, enum end_action a, const char *to,
-    const char *reason)
+call_end_now(
+    struct call *c, enum end_action a, const char *to, const char *reason)
 {
 	c->end = a;
 	snprintf(c->end_to, sizeof(c->end_to), "%s", to ? to : "");
@@ -633,8 +658,8 @@ read_customer(struct call *c, json_t *rep)
 static int
 blocked_number(const char *from)
 {
-	static const char *const withheld[] = { "+266696687", "+7378742833",
-		"+86282452253", NULL };
+	static const char *const withheld[] = {
+	    "+266696687", "+7378742833", "+86282452253", NULL};
 	int i, digits = 0;
 
 	for (i = 0; withheld[i]; i++)
@@ -694,7 +719,7 @@ resume(struct call *c)
 	if ((text = session_store_load(id)) == NULL)
 		return -1;
 	if (session_decode(text, c->ctx->biz, &c->bc.st, &sc, &brain, err,
-	    sizeof(err)) != 0) {
+	        sizeof(err)) != 0) {
 		log_warnx(id, "session: %s", err);
 		free(text);
 		return -1;
@@ -719,14 +744,16 @@ resume(struct call *c)
  * from its session, open its record again, and let the brain offer a
  * message.  0 if resumed, -1 (no session) to start it afresh. */
 static int
-transfer_back(struct call *c, const struct fd_pl_call_start *m,
-    const char *result)
+transfer_back(
+    struct call *c, const struct fd_pl_call_start *m, const char *result)
 {
 	struct call_state *st = &c->bc.st;
 
 	if (resume(c) != 0) {
-		log_warnx(id_of(c), "back from a transfer (%s) without a "
-		    "session: starting afresh", result);
+		log_warnx(id_of(c),
+		    "back from a transfer (%s) without a "
+		    "session: starting afresh",
+		    result);
 		return -1;
 	}
 	log_info(id_of(c), "back from the transfer (%s): offering a message",
@@ -734,11 +761,13 @@ transfer_back(struct call *c, const struct fd_pl_call_start *m,
 	c->end = END_NONE;
 	c->ended_us = 0;
 	c->end_due_us = 0;
-	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:b}", "from", st->caller_blocked ? "" : st->from, "to", st->to,
-	    "direction", st->direction, "stream_sid", m->stream_sid,
-	    "gateway", m->gateway, "gateway_boot", m->gateway_boot, "reopen",
-	    1));
+	tool_log(c, "call_begin",
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, "
+	              "s:b}",
+	        "from", st->caller_blocked ? "" : st->from, "to", st->to,
+	        "direction", st->direction, "stream_sid", m->stream_sid,
+	        "gateway", m->gateway, "gateway_boot", m->gateway_boot,
+	        "reopen", 1));
 	if (c->ctx->brain->on_transfer_back)
 		c->ctx->brain->on_transfer_back(&c->bc, result);
 	idle_arm(c);
@@ -756,8 +785,7 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 		log_warnx(id_of(c), "duplicate call_start ignored");
 		return;
 	}
-	xfer = json_string_value(json_object_get(m->params,
-	    "transfer_result"));
+	xfer = json_string_value(json_object_get(m->params, "transfer_result"));
 	if (xfer && xfer[0] && transfer_back(c, m, xfer) == 0)
 		return;
 	c->started = 1;
@@ -778,37 +806,41 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 		    m->answered_by);
 	}
 	if (fd_callclock_init(&c->clock, now) != 0) {
-		log_warnx(id_of(c), "call_start now '%s' unparsable: real time",
-		    now);
+		log_warnx(
+		    id_of(c), "call_start now '%s' unparsable: real time", now);
 		fd_callclock_init(&c->clock, NULL);
 	}
 	log_info(id_of(c), "call from %s to %s (%s)%s%s", st->from, st->to,
 	    st->direction, *now ? ", clock pinned to " : "", now);
 	/* a blocked number is no caller id at all (crm-tools would take
 	 * "anonymous" for a phone) */
-	tool_log(c, "call_begin", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "from", st->caller_blocked && !call_outbound(st) ? "" : st->from,
-	    "to", st->to, "direction", st->direction, "stream_sid",
-	    m->stream_sid, "gateway", m->gateway, "gateway_boot",
-	    m->gateway_boot));
+	tool_log(c, "call_begin",
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "from",
+	        st->caller_blocked && !call_outbound(st) ? "" : st->from, "to",
+	        st->to, "direction", st->direction, "stream_sid", m->stream_sid,
+	        "gateway", m->gateway, "gateway_boot", m->gateway_boot));
 	if (!st->caller_blocked) {
-		rep = tool(c, "lookup_customer", json_pack("{s:s}", "phone",
-		    call_party(st)));
+		rep = tool(c, "lookup_customer",
+		    json_pack("{s:s}", "phone", call_party(st)));
 		if (rep)
 			read_customer(c, rep);
 		json_decref(rep);
 	}
 	if (call_outbound(st)) {
-		rep = tool(c, "job_get", json_pack("{s:I}", "job_id",
-		    (json_int_t)strtoll(st->job_id, NULL, 10)));
+		rep = tool(c, "job_get",
+		    json_pack("{s:I}", "job_id",
+		        (json_int_t)strtoll(st->job_id, NULL, 10)));
 		if (call_read_job(st, rep) != 0)
-			log_warnx(id_of(c), "job %s: job_get failed, calling "
-			    "without its details", st->job_id);
+			log_warnx(id_of(c),
+			    "job %s: job_get failed, calling "
+			    "without its details",
+			    st->job_id);
 		else
-			log_info(id_of(c), "outbound %s job %s attempt %d, "
-			    "answered by %s", st->job_kind, st->job_id,
-			    st->job_attempt, st->answered_by[0] ?
-			    st->answered_by : "?");
+			log_info(id_of(c),
+			    "outbound %s job %s attempt %d, "
+			    "answered by %s",
+			    st->job_kind, st->job_id, st->job_attempt,
+			    st->answered_by[0] ? st->answered_by : "?");
 		json_decref(rep);
 	}
 	if (xfer && xfer[0] && c->ctx->brain->on_transfer_back) {
@@ -882,7 +914,7 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	if (c->latency_from_us) {
 		log_info(id_of(c), "turn gave no reply");
 		c->latency_from_us = 0;
-		idle_arm(c);            /* still waiting for the caller */
+		idle_arm(c); /* still waiting for the caller */
 	}
 }
 
@@ -904,8 +936,10 @@ call_fallback(struct call *c, const char *pending, int logged)
 	if (c->ctx->brain->on_resume)
 		c->ctx->brain->on_resume(&c->bc, NULL);
 	if (pending != NULL && logged && c->end == END_NONE) {
-		log_info(id_of(c), "caller: \"%s\" (heard by the model, "
-		    "answered here)", pending);
+		log_info(id_of(c),
+		    "caller: \"%s\" (heard by the model, "
+		    "answered here)",
+		    pending);
 		c->ctx->brain->on_utterance(&c->bc, pending, 0.8);
 		if (speaking(c) == NULL)
 			idle_arm(c);
@@ -953,7 +987,7 @@ on_audio_mark(struct call *c, uint32_t ref, const struct fd_pl_audio_mark *m)
 	u->segtext[seg] = strdup(m->text);
 	if (m->last) {
 		u->last_seg = (int)seg;
-		if (u->heard[seg] != 0 && !u->done)     /* echo came first */
+		if (u->heard[seg] != 0 && !u->done) /* echo came first */
 			utt_done(c, u);
 	}
 }
@@ -976,8 +1010,10 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	if (!c->started && c->resuming && f->type != FD_MSG_CALL_START) {
 		c->resuming = 0;
 		if (resume(c) != 0) {
-			log_debug(id_of(c), "%s for an unknown call, no session: "
-			    "dropped", fd_msg_name(f->type));
+			log_debug(id_of(c),
+			    "%s for an unknown call, no session: "
+			    "dropped",
+			    fd_msg_name(f->type));
 			calls_forget(c);
 			json_decref(j);
 			return;
@@ -1026,8 +1062,8 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		if (c->end == END_NONE) {
 			char turn[32];
 
-			snprintf(turn, sizeof(turn), "[DTMF %.8s]",
-			    pl.dtmf.digit);
+			snprintf(
+			    turn, sizeof(turn), "[DTMF %.8s]", pl.dtmf.digit);
 			free(c->caller_turn);
 			c->caller_turn = strdup(turn);
 			c->ct.start_ms = c->ct.end_ms = call_ms(c);
@@ -1045,10 +1081,12 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		c->caller_speaking = 1;
 		c->idle_due_us = 0;
 		if (speaking(c) && c->barge_due_us == 0) {
-			c->barge_due_us = fd_mono_us() + (uint64_t)(
-			    agent_cfg.bargein_min_speech_ms > BACKCHANNEL_MAX_MS ?
-			    agent_cfg.bargein_min_speech_ms : BACKCHANNEL_MAX_MS) *
-			    MS;
+			c->barge_due_us = fd_mono_us() +
+			    (uint64_t)(agent_cfg.bargein_min_speech_ms >
+			                BACKCHANNEL_MAX_MS
+			            ? agent_cfg.bargein_min_speech_ms
+			            : BACKCHANNEL_MAX_MS) *
+			        MS;
 			pause_for(c, speaking(c));
 		}
 		break;
@@ -1058,12 +1096,14 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 			int64_t dur = pl.speech_stopped.dur_ms;
 
 			if (dur >= agent_cfg.bargein_min_speech_ms &&
-			    dur >= BACKCHANNEL_MAX_MS &&
-			    speaking(c) && !speaking(c)->close)
+			    dur >= BACKCHANNEL_MAX_MS && speaking(c) &&
+			    !speaking(c)->close)
 				barge_in(c, "long enough");
 			else {
-				log_debug(id_of(c), "short noise (%lld ms), "
-				    "agent keeps talking", (long long)dur);
+				log_debug(id_of(c),
+				    "short noise (%lld ms), "
+				    "agent keeps talking",
+				    (long long)dur);
 				resume_play(c, "short noise");
 			}
 			c->barge_due_us = 0;
@@ -1079,7 +1119,6 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	case FD_MSG_TTS_ERROR: {
 		struct utt *u = utt_find(c, f->ref);
 
-
 		log_warnx(id_of(c), "tts failed utt %u: %s", f->ref,
 		    pl.tts_error.error);
 		if (u) {
@@ -1089,7 +1128,8 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		break;
 	}
 	default:
-		log_err(id_of(c), "unexpected message %s", fd_msg_name(f->type));
+		log_err(
+		    id_of(c), "unexpected message %s", fd_msg_name(f->type));
 		break;
 	}
 	json_decref(j);
@@ -1112,7 +1152,8 @@ call_handle_tick(struct call *c)
 			finish(c, "no_start");
 		return;
 	}
-	if (now - c->created_us > (uint64_t)agent_cfg.session_ttl_s * 1000000u) {
+	if (now - c->created_us >
+	    (uint64_t)agent_cfg.session_ttl_s * 1000000u) {
 		log_warnx(id_of(c), "session ttl reached without call_end");
 		finish(c, "ttl");
 		return;
@@ -1125,8 +1166,10 @@ call_handle_tick(struct call *c)
 	for (i = 0; i < UTT_RING; i++) {
 		u = &c->utts[i];
 		if (u->id && !u->done && now >= u->est_end_us) {
-			log_warnx(id_of(c), "utt %u: no final mark, assumed "
-			    "played", u->id);
+			log_warnx(id_of(c),
+			    "utt %u: no final mark, assumed "
+			    "played",
+			    u->id);
 			utt_done(c, u);
 		}
 	}
@@ -1201,7 +1244,8 @@ finish(struct call *c, const char *reason)
 	 * from the session store, so the record stays open */
 	if (strcmp(reason, "agent_shutdown") == 0 && c->ended_us == 0 &&
 	    save_session(c) == 0) {
-		log_info(id_of(c), "left in the session store for the next "
+		log_info(id_of(c),
+		    "left in the session store for the next "
 		    "agent");
 		calls_unlink(c);
 		return;
@@ -1228,21 +1272,26 @@ finish(struct call *c, const char *reason)
 	if (strcmp(reason, "gateway_restart") == 0) {
 		char notes[128];
 
-		snprintf(notes, sizeof(notes), "cut off: the gateway restarted "
-		    "during the call%s%.31s%s", st->outcome[0] ? " (outcome so "
-		    "far: " : "", st->outcome, st->outcome[0] ? ")" : "");
+		snprintf(notes, sizeof(notes),
+		    "cut off: the gateway restarted "
+		    "during the call%s%.31s%s",
+		    st->outcome[0] ? " (outcome so "
+		                     "far: "
+		                   : "",
+		    st->outcome, st->outcome[0] ? ")" : "");
 		snprintf(st->outcome, sizeof(st->outcome), "failed");
-		snprintf(st->outcome_notes, sizeof(st->outcome_notes), "%s",
-		    notes);
+		snprintf(
+		    st->outcome_notes, sizeof(st->outcome_notes), "%s", notes);
 	}
 	if (st->outcome[0])
-		tool_log(c, "log_call_outcome", json_pack("{s:s, s:s}",
-		    "outcome", st->outcome, "notes", st->outcome_notes));
+		tool_log(c, "log_call_outcome",
+		    json_pack("{s:s, s:s}", "outcome", st->outcome, "notes",
+		        st->outcome_notes));
 	/* what the conversation made of the job behind an outbound call */
 	if ((args = call_job_result(st, id_of(c))) != NULL) {
 		log_info(id_of(c), "job %s attempt %d: %s", st->job_id,
-		    st->job_attempt, json_string_value(json_object_get(args,
-		    "outcome")));
+		    st->job_attempt,
+		    json_string_value(json_object_get(args, "outcome")));
 		tool_log(c, "job_result", args);
 	}
 	/* what the call used of synthesis and the LLM (crm-tools prices
@@ -1250,8 +1299,8 @@ finish(struct call *c, const char *reason)
 	args = json_pack("{s:s, s:I, s:I}", "reason", reason, "tts_chars",
 	    (json_int_t)c->tts_chars, "llm_tokens", (json_int_t)st->llm_tokens);
 	if (args && c->first_word_ms >= 0 && c->next_utt > 0)
-		json_object_set_new(args, "first_word_ms",
-		    json_integer(c->first_word_ms));
+		json_object_set_new(
+		    args, "first_word_ms", json_integer(c->first_word_ms));
 	if (args && c->nv2v > 0) {
 		json_t *v = json_array();
 		int k;

@@ -32,7 +32,7 @@
 #include "tests/harness/fake_customer.h"
 
 static char rundir[64], conf_path[128], llm_conf_path[128], agent_bin[512];
-static const char *agent_conf;          /* the config start_agent uses */
+static const char *agent_conf; /* the config start_agent uses */
 static struct fd_bus gw, stt, tts, out;
 static struct fd_rpc_server *crm;
 /* recording.disclosure in the agent's config */
@@ -42,7 +42,7 @@ static int peer_port;
 static const char *program_path;
 
 static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
-static json_t *records;         /* [{tool,args,now,call}] */
+static json_t *records; /* [{tool,args,now,call}] */
 
 static json_t *
 crm_handler(void *arg, int worker, const char *call_id, json_t *req)
@@ -53,11 +53,13 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 	(void)arg;
 	(void)worker;
 	pthread_mutex_lock(&rec_mu);
-	json_array_append_new(records, json_pack("{s:s, s:O, s:s, s:s}",
-	    "tool", t ? t : "", "args", args, "now",
-	    json_string_value(json_object_get(req, "now")) ?
-	    json_string_value(json_object_get(req, "now")) : "", "call",
-	    call_id));
+	json_array_append_new(records,
+	    json_pack("{s:s, s:O, s:s, s:s}", "tool", t ? t : "", "args", args,
+	        "now",
+	        json_string_value(json_object_get(req, "now"))
+	            ? json_string_value(json_object_get(req, "now"))
+	            : "",
+	        "call", call_id));
 	pthread_mutex_unlock(&rec_mu);
 	if (t && strcmp(t, "lookup_customer") == 0)
 		return fake_lookup_customer(args);
@@ -65,10 +67,10 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 		/* half-hour starts 08:00-18:00 on the day asked: the `count`
 		 * nearest to `near`, or the first `count` */
 		const char *d = json_string_value(json_object_get(args, "day"));
-		const char *near = json_string_value(json_object_get(args,
-		    "near"));
-		int count = (int)json_integer_value(json_object_get(args,
-		    "count"));
+		const char *near =
+		    json_string_value(json_object_get(args, "near"));
+		int count =
+		    (int)json_integer_value(json_object_get(args, "count"));
 		int hh, mm, at = -1, m, n = 0, lo, hi;
 		json_t *slots = json_array();
 		char s[32];
@@ -82,10 +84,10 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 			lo = 8 * 60;
 		hi = 18 * 60;
 		for (m = lo; d && m < hi && n < count; m += 30, n++) {
-			snprintf(s, sizeof(s), "%sT%02d:%02d:00", d, m / 60,
-			    m % 60);
-			json_array_append_new(slots, json_pack("{s:s}",
-			    "start", s));
+			snprintf(
+			    s, sizeof(s), "%sT%02d:%02d:00", d, m / 60, m % 60);
+			json_array_append_new(
+			    slots, json_pack("{s:s}", "start", s));
 		}
 		return json_pack("{s:b, s:{s:o, s:s?}}", "ok", 1, "result",
 		    "slots", slots, "date", d);
@@ -95,32 +97,35 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 		    "appointment_id", 9, "confirmation", "KQ7ZP");
 	if (t && strcmp(t, "job_get") == 0)
 		return json_pack("{s:b, s:{s:I, s:s, s:s, s:s, s:s, s:i, s:s}}",
-		    "ok", 1, "result", "job_id", json_integer_value(
-		    json_object_get(args, "job_id")), "kind", "reminder", "to",
-		    "+15555550123", "first_name", "John", "service",
-		    "oil change", "appointment_id", 9, "start",
+		    "ok", 1, "result", "job_id",
+		    json_integer_value(json_object_get(args, "job_id")), "kind",
+		    "reminder", "to", "+15555550123", "first_name", "John",
+		    "service", "oil change", "appointment_id", 9, "start",
 		    "2026-11-22T09:00:00");
 	return json_pack("{s:b, s:{}}", "ok", 1, "result");
 }
 
 /* Tool calls recorded for a call, optionally of one tool. */
 static int
-count_records(const char *call, const char *tool, const char *key,
-    const char *val)
+count_records(
+    const char *call, const char *tool, const char *key, const char *val)
 {
 	json_t *r;
 	size_t i;
 	int n = 0;
 
 	pthread_mutex_lock(&rec_mu);
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		const char *v;
 
-		if (strcmp(json_string_value(json_object_get(r, "call")), call) ||
+		if (strcmp(
+		        json_string_value(json_object_get(r, "call")), call) ||
 		    strcmp(json_string_value(json_object_get(r, "tool")), tool))
 			continue;
-		v = key ? json_string_value(json_object_get(json_object_get(r,
-		    "args"), key)) : NULL;
+		v = key ? json_string_value(
+		              json_object_get(json_object_get(r, "args"), key))
+		        : NULL;
 		if (key == NULL || (v && strstr(v, val)))
 			n++;
 	}
@@ -134,14 +139,14 @@ count_records(const char *call, const char *tool, const char *key,
 static void
 wait_records(const char *call, const char *key, const char *text, int n)
 {
-	for (int w = 0; w < 100 &&
-	    count_records(call, "log_turn", key, text) < n; w++)
+	for (int w = 0;
+	     w < 100 && count_records(call, "log_turn", key, text) < n; w++)
 		fd_sleep_us(50000);
 }
 
 static void
-pub(struct fd_bus *b, int type, const char *call, uint32_t ref,
-    const char *fmt, ...)
+pub(struct fd_bus *b, int type, const char *call, uint32_t ref, const char *fmt,
+    ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -149,8 +154,8 @@ pub(struct fd_bus *b, int type, const char *call, uint32_t ref,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	assert_int_equal(fd_bus_publish(b, type, call, ref, buf, strlen(buf)),
-	    0);
+	assert_int_equal(
+	    fd_bus_publish(b, type, call, ref, buf, strlen(buf)), 0);
 }
 
 /* Next frame of type from the agent within ms; other types are skipped
@@ -211,8 +216,8 @@ expect_say(int ms)
 	json_t *j = expect(FD_MSG_SAY, ms, &ref, 0);
 
 	assert_non_null(j);
-	snprintf(said, sizeof(said), "%s", json_string_value(json_object_get(j,
-	    "text")));
+	snprintf(said, sizeof(said), "%s",
+	    json_string_value(json_object_get(j, "text")));
 	assert_true(json_is_true(json_object_get(j, "last")));
 	json_decref(j);
 	printf("  agent (utt %u): %s\n", ref, said);
@@ -225,8 +230,7 @@ static void
 play(const char *call, uint32_t utt)
 {
 	char name[32];
-	int n = count_records(call, "log_turn", "heard_text",
-	    "(segment text)");
+	int n = count_records(call, "log_turn", "heard_text", "(segment text)");
 
 	snprintf(name, sizeof(name), "u%us0", utt);
 	pub(&tts, FD_MSG_AUDIO_MARK, call, utt,
@@ -252,8 +256,8 @@ hung_up(const char *call, uint32_t u)
 	assert_non_null(j);
 	json_decref(j);
 	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
-	for (int w = 0; w < 100 &&
-	    count_records(call, "call_end", NULL, NULL) == 0; w++)
+	for (int w = 0;
+	     w < 100 && count_records(call, "call_end", NULL, NULL) == 0; w++)
 		fd_sleep_us(50000);
 }
 
@@ -264,9 +268,11 @@ caller_says(const char *call, const char *text)
 	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":1000}");
 	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
 	    "{\"at_ms\":2000,\"dur_ms\":1000}");
-	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"%s\",\"final\":true,"
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"%s\",\"final\":true,"
 	    "\"confidence\":0.9,\"start_ms\":1000,\"end_ms\":2000,"
-	    "\"speech_end_us\":%llu}", text, (unsigned long long)fd_mono_us());
+	    "\"speech_end_us\":%llu}",
+	    text, (unsigned long long)fd_mono_us());
 }
 
 static void
@@ -278,16 +284,18 @@ start_call(const char *call, const char *from)
 
 	/* the subscription may take a moment: repeat until greeted */
 	for (i = 0; i < 20 && j == NULL; i++) {
-		pub(&gw, FD_MSG_CALL_START, call, 0, "{\"call_id\":\"%s\","
+		pub(&gw, FD_MSG_CALL_START, call, 0,
+		    "{\"call_id\":\"%s\","
 		    "\"stream_sid\":\"MZ1\",\"from\":\"%s\",\"to\":"
 		    "\"+15555550100\",\"direction\":\"inbound\",\"now\":"
-		    "\"2026-11-21T10:00:00\",\"params\":{}}", call, from);
+		    "\"2026-11-21T10:00:00\",\"params\":{}}",
+		    call, from);
 		j = expect(FD_MSG_SAY, 500, &ref, 0);
 	}
 	assert_non_null(j);
 	assert_int_equal(ref, 1);
-	snprintf(said, sizeof(said), "%s", json_string_value(json_object_get(j,
-	    "text")));
+	snprintf(said, sizeof(said), "%s",
+	    json_string_value(json_object_get(j, "text")));
 	printf("  agent (utt 1): %s\n", said);
 	json_decref(j);
 }
@@ -304,12 +312,14 @@ test_booking_call(void **state)
 	assert_non_null(strstr(said, "Am I speaking with John?"));
 	/* the call is recorded: the greeting says so first */
 	assert_true(strncmp(said, DISCLOSURE " ", strlen(DISCLOSURE) + 1) == 0);
-	assert_int_equal(count_records(call, "call_begin", "from",
-	    "+15555550123"), 1);
+	assert_int_equal(
+	    count_records(call, "call_begin", "from", "+15555550123"), 1);
 	/* two segments, both heard */
-	pub(&tts, FD_MSG_AUDIO_MARK, call, 1, "{\"name\":\"u1s0\",\"seg\":0,"
+	pub(&tts, FD_MSG_AUDIO_MARK, call, 1,
+	    "{\"name\":\"u1s0\",\"seg\":0,"
 	    "\"text\":\"Thanks for calling.\",\"last\":false}");
-	pub(&tts, FD_MSG_AUDIO_MARK, call, 1, "{\"name\":\"u1s1\",\"seg\":1,"
+	pub(&tts, FD_MSG_AUDIO_MARK, call, 1,
+	    "{\"name\":\"u1s1\",\"seg\":1,"
 	    "\"text\":\"Am I speaking with John?\",\"last\":true}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s0\",\"played\":true}");
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u1s1\",\"played\":true}");
@@ -318,8 +328,8 @@ test_booking_call(void **state)
 	t0 = fd_mono_us();
 	caller_says(call, "yes");
 	u = expect_say(2000);
-	printf("  reply after %llu us\n", (unsigned long long)(fd_mono_us() -
-	    t0));
+	printf(
+	    "  reply after %llu us\n", (unsigned long long)(fd_mono_us() - t0));
 	assert_int_equal(u, 2);
 	assert_non_null(strstr(said, "Hi John"));
 
@@ -327,7 +337,8 @@ test_booking_call(void **state)
 	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":3000}");
 	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
 	    "{\"at_ms\":3100,\"dur_ms\":100}");
-	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"uh-huh\","
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"uh-huh\","
 	    "\"final\":true,\"confidence\":0.5,\"speech_end_us\":1}");
 	/* (the audio pauses the moment the caller starts, and plays on) */
 	expect_ref(FD_MSG_PAUSE, 1000, 2);
@@ -347,31 +358,39 @@ test_booking_call(void **state)
 	caller_says(call, "book an oil change next to say at ten");
 	u = expect_say(2000);
 	assert_int_equal(u, 3);
-	assert_string_equal(said, "Oil change on Tuesday, November 24 at 10 AM "
+	assert_string_equal(said,
+	    "Oil change on Tuesday, November 24 at 10 AM "
 	    "for John, shall I book it?");
-	assert_int_equal(count_records(call, "find_slots", "day",
-	    "2026-11-24"), 1);
+	assert_int_equal(
+	    count_records(call, "find_slots", "day", "2026-11-24"), 1);
 	/* the question played, the agent still talking: a short "yes" now
 	 * answers it (cut, booked), it is not a backchannel to talk over */
-	pub(&tts, FD_MSG_AUDIO_MARK, call, u, "{\"name\":\"u%us0\",\"seg\":0,"
-	    "\"text\":\"%s\",\"last\":false}", u, said);
-	pub(&tts, FD_MSG_AUDIO_MARK, call, u, "{\"name\":\"u%us1\",\"seg\":1,"
+	pub(&tts, FD_MSG_AUDIO_MARK, call, u,
+	    "{\"name\":\"u%us0\",\"seg\":0,"
+	    "\"text\":\"%s\",\"last\":false}",
+	    u, said);
+	pub(&tts, FD_MSG_AUDIO_MARK, call, u,
+	    "{\"name\":\"u%us1\",\"seg\":1,"
 	    "\"text\":\"If it's for the other car, just say so.\","
-	    "\"last\":true}", u);
+	    "\"last\":true}",
+	    u);
 	pub(&gw, FD_MSG_MARK, call, 0, "{\"name\":\"u%us0\",\"played\":true}",
 	    u);
 	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":9000}");
 	expect_ref(FD_MSG_PAUSE, 1000, u);
 	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
 	    "{\"at_ms\":9300,\"dur_ms\":300}");
-	pub(&stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"yes\","
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"yes\","
 	    "\"final\":true,\"confidence\":0.3,\"speech_end_us\":%llu}",
 	    (unsigned long long)fd_mono_us());
 	expect_ref(FD_MSG_CLEAR, 1000, u);
 	u = expect_say(2000);
-	assert_non_null(strstr(said, "confirmation code is <spell>KQ7ZP</spell>"));
+	assert_non_null(
+	    strstr(said, "confirmation code is <spell>KQ7ZP</spell>"));
 	assert_int_equal(count_records(call, "book_appointment", "start",
-	    "2026-11-24T10:00"), 1);
+	                     "2026-11-24T10:00"),
+	    1);
 	play(call, u);
 	caller_says(call, "no thanks");
 	u = expect_say(2000);
@@ -379,19 +398,21 @@ test_booking_call(void **state)
 	/* no hang-up before the goodbye is heard */
 	assert_null(expect(FD_MSG_HANGUP, 300, NULL, 0));
 	hung_up(call, u);
-	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
-	    "booked"), 1);
+	assert_int_equal(
+	    count_records(call, "log_call_outcome", "outcome", "booked"), 1);
 	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
 	/* the transcript holds what was heard, the caller turns, and not
 	 * the utterance that was cut before any of it played */
 	assert_int_equal(count_records(call, "log_turn", "heard_text",
-	    "Thanks for calling. Am I speaking with John?"), 1);
+	                     "Thanks for calling. Am I speaking with John?"),
+	    1);
 	/* each agent turn: what it said, and whether the caller cut it */
 	assert_int_equal(count_records(call, "log_turn", "text",
-	    "Thanks for calling Otto's Auto, this is Ava"), 1);
+	                     "Thanks for calling Otto's Auto, this is Ava"),
+	    1);
 	assert_int_equal(count_records(call, "log_turn", "text", "Hi John"), 0);
-	assert_int_equal(count_records(call, "log_turn", "text",
-	    "next to say at ten"), 1);
+	assert_int_equal(
+	    count_records(call, "log_turn", "text", "next to say at ten"), 1);
 }
 
 static void
@@ -419,8 +440,8 @@ test_idle_call(void **state)
 	json_decref(j);
 	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
 	fd_sleep_us(300000);
-	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
-	    "abandoned"), 1);
+	assert_int_equal(
+	    count_records(call, "log_call_outcome", "outcome", "abandoned"), 1);
 }
 
 /* A reminder call a machine answered: the core reads the job, the
@@ -436,34 +457,38 @@ test_outbound_voicemail(void **state)
 
 	(void)state;
 	for (i = 0; i < 20 && j == NULL; i++) {
-		pub(&gw, FD_MSG_CALL_START, call, 0, "{\"call_id\":\"%s\","
+		pub(&gw, FD_MSG_CALL_START, call, 0,
+		    "{\"call_id\":\"%s\","
 		    "\"stream_sid\":\"MZ2\",\"from\":\"+15555550100\",\"to\":"
 		    "\"+15555550123\",\"direction\":\"outbound-api\",\"now\":"
 		    "\"2026-11-21T10:00:00\",\"params\":{},\"job_id\":41,"
 		    "\"attempt\":2,\"kind\":\"reminder\",\"answered_by\":"
-		    "\"machine_end_beep\"}", call);
+		    "\"machine_end_beep\"}",
+		    call);
 		j = expect(FD_MSG_SAY, 500, &ref, 0);
 	}
 	assert_non_null(j);
-	snprintf(said, sizeof(said), "%s", json_string_value(json_object_get(j,
-	    "text")));
+	snprintf(said, sizeof(said), "%s",
+	    json_string_value(json_object_get(j, "text")));
 	json_decref(j);
 	printf("  agent (utt %u): %s\n", ref, said);
-	assert_non_null(strstr(said, "Hi John, this is Ava from Otto's Auto "
+	assert_non_null(strstr(said,
+	    "Hi John, this is Ava from Otto's Auto "
 	    "with a reminder about your oil change tomorrow at 9 AM."));
 	/* the customer is the number we rang */
-	assert_int_equal(count_records(call, "lookup_customer", "phone",
-	    "+15555550123"), 1);
-	assert_int_equal(count_records(call, "call_begin", "direction",
-	    "outbound-api"), 1);
+	assert_int_equal(
+	    count_records(call, "lookup_customer", "phone", "+15555550123"), 1);
+	assert_int_equal(
+	    count_records(call, "call_begin", "direction", "outbound-api"), 1);
 	assert_int_equal(count_records(call, "job_get", NULL, NULL), 1);
 	hung_up(call, ref);
-	assert_int_equal(count_records(call, "job_result", "outcome",
-	    "voicemail"), 1);
-	assert_int_equal(count_records(call, "job_result", "call_sid",
-	    call), 1);
+	assert_int_equal(
+	    count_records(call, "job_result", "outcome", "voicemail"), 1);
+	assert_int_equal(
+	    count_records(call, "job_result", "call_sid", call), 1);
 	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
-	    "voicemail_left"), 1);
+	                     "voicemail_left"),
+	    1);
 }
 
 /* The agent's config at path; brain is the agent settings that differ. */
@@ -473,14 +498,16 @@ write_conf(const char *path, const char *brain)
 	FILE *f = fopen(path, "w");
 
 	assert_non_null(f);
-	fprintf(f, "log: { level = \"info\"; };\nbus: { rundir = \"%s\"; };\n"
+	fprintf(f,
+	    "log: { level = \"info\"; };\nbus: { rundir = \"%s\"; };\n"
 	    "business: { name = \"Otto's Auto\"; persona = \"Ava\"; timezone = "
 	    "\"America/New_York\"; services = ( { name = \"oil change\"; "
 	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
 	    "agent: { %s workers = 2; idle_prompt_ms = 1000; "
 	    "idle_hangup_ms = 1000; hangup_safety_ms = 3000; "
 	    "bargein_min_speech_ms = 250; };\n"
-	    "recording: { disclosure = \"" DISCLOSURE "\"; };\n", rundir, brain);
+	    "recording: { disclosure = \"" DISCLOSURE "\"; };\n",
+	    rundir, brain);
 	fclose(f);
 }
 
@@ -491,7 +518,7 @@ start_agent(void)
 		execl(agent_bin, "agent", "-f", agent_conf, (char *)NULL);
 		_exit(127);
 	}
-	fd_sleep_us(1000000);   /* both ways subscribed */
+	fd_sleep_us(1000000); /* both ways subscribed */
 }
 
 /* The agent dies (sig) once the last turn's session is saved (just after
@@ -529,19 +556,21 @@ restart_mid_call(int sig)
 	caller_says(call, "next tuesday at ten");
 	u = expect_say(3000);
 	assert_int_equal(u, 4);
-	assert_string_equal(said, "Oil change on Tuesday, November 24 at 10 AM "
+	assert_string_equal(said,
+	    "Oil change on Tuesday, November 24 at 10 AM "
 	    "for John, shall I book it?");
 	play(call, u);
 	caller_says(call, "yes");
 	u = expect_say(2000);
 	assert_non_null(strstr(said, "<spell>KQ7ZP</spell>"));
 	assert_int_equal(count_records(call, "book_appointment", "start",
-	    "2026-11-24T10:00"), 1);
+	                     "2026-11-24T10:00"),
+	    1);
 	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
 	fd_sleep_us(300000);
 	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
-	assert_int_equal(count_records(call, "log_call_outcome", "outcome",
-	    "booked"), 1);
+	assert_int_equal(
+	    count_records(call, "log_call_outcome", "outcome", "booked"), 1);
 	/* only one call_begin: the resumed call is the same call */
 	assert_int_equal(count_records(call, "call_begin", NULL, NULL), 1);
 }
@@ -552,8 +581,8 @@ test_restart_resumes_call(void **state)
 	(void)state;
 	if (redis_pid <= 0)
 		skip();
-	restart_mid_call(SIGKILL);      /* a crash */
-	restart_mid_call(SIGTERM);      /* a deploy */
+	restart_mid_call(SIGKILL); /* a crash */
+	restart_mid_call(SIGTERM); /* a deploy */
 }
 
 /* ---- the LLM brain across a restart ---- */
@@ -597,13 +626,15 @@ test_llm_restart_resumes_call(void **state)
 	(void)state;
 	if (redis_pid <= 0 || start_peer() != 0)
 		skip();
-	snprintf(brain, sizeof(brain), "brain = \"llm\"; llm: { base_url = "
+	snprintf(brain, sizeof(brain),
+	    "brain = \"llm\"; llm: { base_url = "
 	    "\"http://127.0.0.1:%d/v1\"; model = \"peer-model\"; "
 	    "first_token_filler_ms = 0; breaker_ms = 0; retries = 1; };",
 	    peer_port);
 	write_conf(llm_conf_path, brain);
 	switch_agent(llm_conf_path);
-	json_decref(peer("/_script", "{\"responses\":["
+	json_decref(peer("/_script",
+	    "{\"responses\":["
 	    "{\"content\":\"Hi John, what can I do for you?\"},"
 	    "{\"content\":\"Sure, which day suits you for the oil "
 	    "change?\"}]}"));
@@ -619,14 +650,16 @@ test_llm_restart_resumes_call(void **state)
 	caller_says(call, "I need an oil change");
 	u = expect_say(5000);
 	assert_int_equal(u, 3);
-	assert_string_equal(said, "Sure, which day suits you for the oil "
+	assert_string_equal(said,
+	    "Sure, which day suits you for the oil "
 	    "change?");
 	reqs = peer("/_requests", NULL);
 	assert_non_null(reqs);
-	assert_int_equal(json_array_size(json_object_get(reqs, "requests")),
-	    2);
-	msgs = json_object_get(json_object_get(json_array_get(
-	    json_object_get(reqs, "requests"), 1), "body"), "messages");
+	assert_int_equal(json_array_size(json_object_get(reqs, "requests")), 2);
+	msgs = json_object_get(
+	    json_object_get(
+	        json_array_get(json_object_get(reqs, "requests"), 1), "body"),
+	    "messages");
 	all = json_dumps(msgs, JSON_COMPACT);
 	assert_non_null(all);
 	assert_non_null(strstr(all, "Am I speaking with John?"));
@@ -636,8 +669,8 @@ test_llm_restart_resumes_call(void **state)
 	free(all);
 	json_decref(reqs);
 	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
-	for (int w = 0; w < 100 &&
-	    count_records(call, "call_end", NULL, NULL) == 0; w++)
+	for (int w = 0;
+	     w < 100 && count_records(call, "call_end", NULL, NULL) == 0; w++)
 		fd_sleep_us(50000);
 	assert_int_equal(count_records(call, "call_end", NULL, NULL), 1);
 	assert_int_equal(count_records(call, "call_begin", NULL, NULL), 1);
@@ -656,8 +689,10 @@ test_unknown_brain_exits_78(void **state)
 	snprintf(path, sizeof(path), "%s/bad.conf", rundir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "bus: { rundir = \"%s/bad\"; };\nagent: { brain = "
-	    "\"nope\"; };\n", rundir);
+	fprintf(f,
+	    "bus: { rundir = \"%s/bad\"; };\nagent: { brain = "
+	    "\"nope\"; };\n",
+	    rundir);
 	fclose(f);
 	if ((p = fork()) == 0) {
 		execl(agent_bin, "agent", "-f", path, (char *)NULL);
@@ -673,9 +708,9 @@ setup(void **state)
 {
 	char addr[160], *slash;
 	const char *a;
-	static const int types[] = { FD_MSG_SAY, FD_MSG_SAY_CANCEL,
-		FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE,
-		FD_MSG_RESUME, FD_MSG_HANGUP, FD_MSG_TRANSFER };
+	static const int types[] = {FD_MSG_SAY, FD_MSG_SAY_CANCEL,
+	    FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
+	    FD_MSG_HANGUP, FD_MSG_TRANSFER};
 
 	(void)state;
 	log_init("agent_e2e_test", LOG_LVL_WARN);
@@ -701,7 +736,8 @@ setup(void **state)
 	snprintf(addr, sizeof(addr), "ipc://%s/agent.pub", rundir);
 	a = addr;
 	assert_int_equal(fd_bus_open_addrs(&out, NULL, &a, 1, types,
-	    sizeof(types) / sizeof(types[0])), 0);
+	                     sizeof(types) / sizeof(types[0])),
+	    0);
 
 	/* build/test/agent_e2e_test -> build/bin/agent */
 	if ((a = getenv("AGENT_BIN")) != NULL) {
@@ -709,8 +745,9 @@ setup(void **state)
 	} else {
 		snprintf(agent_bin, sizeof(agent_bin), "%s", program_path);
 		if ((slash = strstr(agent_bin, "/test/")) != NULL)
-			snprintf(slash, sizeof(agent_bin) - (size_t)(slash -
-			    agent_bin), "/bin/agent");
+			snprintf(slash,
+			    sizeof(agent_bin) - (size_t)(slash - agent_bin),
+			    "/bin/agent");
 	}
 	/* a private Redis for the sessions, when there is one */
 	if (access("/usr/bin/redis-server", X_OK) == 0 &&
@@ -764,12 +801,12 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_booking_call),
-		cmocka_unit_test(test_idle_call),
-		cmocka_unit_test(test_outbound_voicemail),
-		cmocka_unit_test(test_restart_resumes_call),
-		cmocka_unit_test(test_llm_restart_resumes_call),
-		cmocka_unit_test(test_unknown_brain_exits_78),
+	    cmocka_unit_test(test_booking_call),
+	    cmocka_unit_test(test_idle_call),
+	    cmocka_unit_test(test_outbound_voicemail),
+	    cmocka_unit_test(test_restart_resumes_call),
+	    cmocka_unit_test(test_llm_restart_resumes_call),
+	    cmocka_unit_test(test_unknown_brain_exits_78),
 	};
 
 	(void)argc;

@@ -21,33 +21,94 @@ struct field {
 	const char *name;
 	enum fkind kind;
 	size_t off;
-	size_t size;            /* F_STR: buffer size */
+	size_t size; /* F_STR: buffer size */
 };
 
-#define FI(n) { #n, F_INT, offsetof(struct call_state, n), 0 }
-#define FS(n) { #n, F_STR, offsetof(struct call_state, n), \
-	sizeof(((struct call_state *)0)->n) }
-#define FT(n) { #n, F_TIME, offsetof(struct call_state, n), 0 }
+#define FI(n)                                                                  \
+	{                                                                      \
+#n, F_INT, offsetof(struct call_state, n), 0                   \
+	}
+#define FS(n)                                                                  \
+	{                                                                      \
+#n, F_STR, offsetof(struct call_state, n),                     \
+		    sizeof(((struct call_state *)0)->n)                        \
+	}
+#define FT(n)                                                                  \
+	{                                                                      \
+#n, F_TIME, offsetof(struct call_state, n), 0                  \
+	}
 
 static const struct field fields[] = {
-	FS(call_id), FS(from), FS(to), FS(direction),
-	FI(max_misunderstandings), FI(caller_blocked), FI(customer_known),
-	FI(identity_confirmed), FI(caller_denied), FI(verified),
-	FI(identified),
-	FI(verify_failed), FS(verify_phone), FS(customer_id), FS(first_name),
-	FS(last_name), FI(vehicle), FS(keyed), FI(task), FI(pending_task),
-	FI(have_day), FT(day), FI(have_time), FI(minute), FI(time_rel),
-	FI(ampm_given), FI(part), FI(earliest), FI(noffered), FS(chosen),
-	FI(bookings), FS(appointment_id), FS(confirmation), FI(appt),
-	FS(order), FS(order_vehicle), FI(order_refund_cents), FS(msg_name),
-	FS(msg_number), FS(msg_text), FS(msg_urgency), FS(lead_need),
-	FS(lead_timeline), FI(asked), FI(misunderstandings),
-	FI(guard_refusals), FI(last_intent), FS(last_said), FS(outcome),
-	FS(outcome_notes), FS(job_id), FI(job_attempt), FS(job_kind),
-	FS(answered_by), FS(job_service), FS(job_start), FS(job_appt_id),
-	FS(job_confirmation), FS(job_detail), FS(job_outcome), FS(job_notes),
-	FI(leaving), FI(move_checked), FI(same_appt), FI(name_weak), FI(spell_for),
-	FI(name_spelled), FS(task_words), FI(after_human), FS(msg_said),
+    FS(call_id),
+    FS(from),
+    FS(to),
+    FS(direction),
+    FI(max_misunderstandings),
+    FI(caller_blocked),
+    FI(customer_known),
+    FI(identity_confirmed),
+    FI(caller_denied),
+    FI(verified),
+    FI(identified),
+    FI(verify_failed),
+    FS(verify_phone),
+    FS(customer_id),
+    FS(first_name),
+    FS(last_name),
+    FI(vehicle),
+    FS(keyed),
+    FI(task),
+    FI(pending_task),
+    FI(have_day),
+    FT(day),
+    FI(have_time),
+    FI(minute),
+    FI(time_rel),
+    FI(ampm_given),
+    FI(part),
+    FI(earliest),
+    FI(noffered),
+    FS(chosen),
+    FI(bookings),
+    FS(appointment_id),
+    FS(confirmation),
+    FI(appt),
+    FS(order),
+    FS(order_vehicle),
+    FI(order_refund_cents),
+    FS(msg_name),
+    FS(msg_number),
+    FS(msg_text),
+    FS(msg_urgency),
+    FS(lead_need),
+    FS(lead_timeline),
+    FI(asked),
+    FI(misunderstandings),
+    FI(guard_refusals),
+    FI(last_intent),
+    FS(last_said),
+    FS(outcome),
+    FS(outcome_notes),
+    FS(job_id),
+    FI(job_attempt),
+    FS(job_kind),
+    FS(answered_by),
+    FS(job_service),
+    FS(job_start),
+    FS(job_appt_id),
+    FS(job_confirmation),
+    FS(job_detail),
+    FS(job_outcome),
+    FS(job_notes),
+    FI(leaving),
+    FI(move_checked),
+    FI(same_appt),
+    FI(name_weak),
+    FI(spell_for),
+    FI(name_spelled),
+    FS(task_words),
+    FI(after_human),
+    FS(msg_said),
 };
 
 static void
@@ -65,8 +126,8 @@ put_fields(json_t *o, const struct call_state *st)
 			v = json_integer(*(const int *)(base + f->off));
 			break;
 		case F_TIME:
-			v = json_integer((json_int_t)*(const time_t *)(base +
-			    f->off));
+			v = json_integer(
+			    (json_int_t) * (const time_t *)(base + f->off));
 			break;
 		case F_STR:
 			v = json_string(base + f->off);
@@ -107,8 +168,8 @@ get_fields(json_t *o, struct call_state *st)
 }
 
 char *
-session_encode(const struct call_state *st, const struct session_core *core,
-    json_t *brain)
+session_encode(
+    const struct call_state *st, const struct session_core *core, json_t *brain)
 {
 	json_t *o, *a;
 	char *text;
@@ -118,12 +179,13 @@ session_encode(const struct call_state *st, const struct session_core *core,
 		return NULL;
 	json_object_set_new(o, "v", json_integer(SESSION_VERSION));
 	put_fields(o, st);
-	json_object_set_new(o, "service", st->service ?
-	    json_string(st->service->name) : json_null());
+	json_object_set_new(o, "service",
+	    st->service ? json_string(st->service->name) : json_null());
 	a = json_array();
 	for (i = 0; i < st->nvehicles && i < CALL_MAX_VEHICLES; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "id",
-		    st->vehicles[i].id, "desc", st->vehicles[i].desc));
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s}", "id", st->vehicles[i].id, "desc",
+		        st->vehicles[i].desc));
 	json_object_set_new(o, "vehicles", a);
 	a = json_array();
 	for (i = 0; i < st->noffered && i < CALL_MAX_OFFER; i++)
@@ -131,16 +193,17 @@ session_encode(const struct call_state *st, const struct session_core *core,
 	json_object_set_new(o, "offered", a);
 	a = json_array();
 	for (i = 0; i < st->nappts && i < CALL_MAX_APPTS; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-		    "id", st->appts[i].id, "service", st->appts[i].service,
-		    "start", st->appts[i].start, "confirmation",
-		    st->appts[i].confirmation, "vehicle",
-		    st->appts[i].vehicle));
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
+		        st->appts[i].id, "service", st->appts[i].service,
+		        "start", st->appts[i].start, "confirmation",
+		        st->appts[i].confirmation, "vehicle",
+		        st->appts[i].vehicle));
 	json_object_set_new(o, "appts", a);
-	json_object_set_new(o, "core", json_pack("{s:I, s:I, s:i}", "next_utt",
-	    (json_int_t)core->next_utt, "clock_offset_us",
-	    (json_int_t)core->clock_offset_us, "idle_count",
-	    core->idle_count));
+	json_object_set_new(o, "core",
+	    json_pack("{s:I, s:I, s:i}", "next_utt", (json_int_t)core->next_utt,
+	        "clock_offset_us", (json_int_t)core->clock_offset_us,
+	        "idle_count", core->idle_count));
 	if (brain)
 		json_object_set(o, "brain", brain);
 	text = json_dumps(o, JSON_COMPACT);
@@ -150,16 +213,16 @@ session_encode(const struct call_state *st, const struct session_core *core,
 
 int
 session_decode(const char *text, const struct fd_business *b,
-    struct call_state *st, struct session_core *core, json_t **brain,
-    char *err, size_t errlen)
+    struct call_state *st, struct session_core *core, json_t **brain, char *err,
+    size_t errlen)
 {
 	json_error_t je;
 	json_t *o, *a, *v, *k;
 	size_t i;
 
 	if ((o = json_loads(text, 0, &je)) == NULL || !json_is_object(o)) {
-		snprintf(err, errlen, "not a session: %s", o ? "not an object" :
-		    je.text);
+		snprintf(err, errlen, "not a session: %s",
+		    o ? "not an object" : je.text);
 		json_decref(o);
 		return -1;
 	}
@@ -176,7 +239,8 @@ session_decode(const char *text, const struct fd_business *b,
 	if (json_is_string(json_object_get(o, "service")))
 		st->service = fd_business_service(b, fd_jstr(o, "service"));
 	a = json_object_get(o, "vehicles");
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (st->nvehicles >= CALL_MAX_VEHICLES)
 			break;
 		snprintf(st->vehicles[st->nvehicles].id,
@@ -187,14 +251,16 @@ session_decode(const char *text, const struct fd_business *b,
 	}
 	a = json_object_get(o, "offered");
 	st->noffered = 0;
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (st->noffered >= CALL_MAX_OFFER || !json_is_string(v))
 			break;
 		snprintf(st->offered[st->noffered++], sizeof(st->offered[0]),
 		    "%s", json_string_value(v));
 	}
 	a = json_object_get(o, "appts");
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		struct call_appt *x;
 
 		if (st->nappts >= CALL_MAX_APPTS)
@@ -214,12 +280,12 @@ session_decode(const char *text, const struct fd_business *b,
 	if (st->appt > st->nappts)
 		st->appt = 0;
 	k = json_object_get(o, "core");
-	core->next_utt = (uint32_t)json_integer_value(json_object_get(k,
-	    "next_utt"));
-	core->clock_offset_us = (int64_t)json_integer_value(json_object_get(k,
-	    "clock_offset_us"));
-	core->idle_count = (int)json_integer_value(json_object_get(k,
-	    "idle_count"));
+	core->next_utt =
+	    (uint32_t)json_integer_value(json_object_get(k, "next_utt"));
+	core->clock_offset_us =
+	    (int64_t)json_integer_value(json_object_get(k, "clock_offset_us"));
+	core->idle_count =
+	    (int)json_integer_value(json_object_get(k, "idle_count"));
 	if (brain) {
 		*brain = json_object_get(o, "brain");
 		json_incref(*brain);

@@ -18,8 +18,8 @@
 #define SESSION_VERSION 1
 
 struct session_core {
-	uint32_t next_utt;              /* last utterance id used */
-	int64_t clock_offset_us;        /* fd_callclock offset */
+	uint32_t next_utt; /* last utterance id used */
+	int64_t clock_offset_us; /* fd_callclock offset */
 	int idle_count;
 };
 
@@ -31,8 +31,8 @@ char *session_encode(const struct call_state *st,
  * If brain is not NULL it gets the brain's data (a new reference) or
  * NULL.  -1 with err if text is not a session of this version. */
 int session_decode(const char *text, const struct fd_business *b,
-    struct call_state *st, struct session_core *core, json_t **brain,
-    char *err, size_t errlen);
+    struct call_state *st, struct session_core *core, json_t **brain, char *err,
+    size_t errlen);
 
 /* session_store.c: Redis, shared by all workers.  Every call is safe
  * when Redis is down (logged once, retried every few seconds). */

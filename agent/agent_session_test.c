@@ -68,7 +68,7 @@ static void
 test_roundtrip(void **state)
 {
 	struct call_state a, b;
-	struct session_core ca = { 17, -123456789012LL, 2 }, cb;
+	struct session_core ca = {17, -123456789012LL, 2}, cb;
 	json_t *brain, *back = NULL;
 	char err[128], *text;
 
@@ -78,8 +78,8 @@ test_roundtrip(void **state)
 	brain = json_pack("{s:[{s:s, s:s}], s:b}", "hist", "role", "user",
 	    "content", "when is it \"ready\"?", "verified", 1);
 	assert_non_null(text = session_encode(&a, &ca, brain));
-	assert_int_equal(session_decode(text, &biz, &b, &cb, &back, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    session_decode(text, &biz, &b, &cb, &back, err, sizeof(err)), 0);
 	free(text);
 	assert_non_null(back);
 	assert_true(json_equal(brain, back));
@@ -96,8 +96,8 @@ test_roundtrip(void **state)
 	/* no brain data: none back */
 	assert_non_null(text = session_encode(&a, &ca, NULL));
 	back = json_true();
-	assert_int_equal(session_decode(text, &biz, &b, &cb, &back, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    session_decode(text, &biz, &b, &cb, &back, err, sizeof(err)), 0);
 	free(text);
 	assert_null(back);
 }
@@ -110,17 +110,23 @@ test_bad_input(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(session_decode("garbage", &biz, &st, &core, NULL,
-	    err, sizeof(err)), -1);
-	assert_int_equal(session_decode("[1]", &biz, &st, &core, NULL, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    session_decode("garbage", &biz, &st, &core, NULL, err, sizeof(err)),
+	    -1);
+	assert_int_equal(
+	    session_decode("[1]", &biz, &st, &core, NULL, err, sizeof(err)),
+	    -1);
 	assert_int_equal(session_decode("{\"v\":99}", &biz, &st, &core, NULL,
-	    err, sizeof(err)), -1);
+	                     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "version"));
 	/* out-of-range indexes and an unknown service are cleaned */
-	assert_int_equal(session_decode("{\"v\":1,\"vehicle\":3,\"appt\":2,"
-	    "\"service\":\"teleport\",\"first_name\":\"Ann\",\"extra\":1}",
-	    &biz, &st, &core, NULL, err, sizeof(err)), 0);
+	assert_int_equal(
+	    session_decode(
+	        "{\"v\":1,\"vehicle\":3,\"appt\":2,"
+	        "\"service\":\"teleport\",\"first_name\":\"Ann\",\"extra\":1}",
+	        &biz, &st, &core, NULL, err, sizeof(err)),
+	    0);
 	assert_int_equal(st.vehicle, 0);
 	assert_int_equal(st.appt, 0);
 	assert_null(st.service);
@@ -136,7 +142,7 @@ test_store_down(void **state)
 	assert_null(session_store_load("CAdown"));
 	session_store_drop("CAdown");
 	session_store_fini();
-	session_store_init("", 60);             /* disabled */
+	session_store_init("", 60); /* disabled */
 	assert_int_equal(session_store_save("CAdown", "{}"), -1);
 	session_store_fini();
 }
@@ -189,17 +195,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_store_down),
-		cmocka_unit_test(test_store_redis),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_store_down),
+	    cmocka_unit_test(test_store_redis),
 	};
 	config_t cfg;
 	char err[128];
 
-	signal(SIGPIPE, SIG_IGN);       /* as the daemon does */
+	signal(SIGPIPE, SIG_IGN); /* as the daemon does */
 	config_init(&cfg);
-	config_read_string(&cfg, "business: { services = ("
+	config_read_string(&cfg,
+	    "business: { services = ("
 	    "{ name = \"oil change\"; }, { name = \"tire rotation\"; }); };");
 	if (fd_business_load(&cfg, &biz, err, sizeof(err)) != 0) {
 		fprintf(stderr, "business: %s\n", err);

@@ -10,8 +10,8 @@
 #include "brain_llm.h"
 
 static const struct brain_ops *const brains[] = {
-	&brain_local,
-	&brain_llm,
+    &brain_local,
+    &brain_llm,
 };
 
 const struct brain_ops *
@@ -74,9 +74,10 @@ call_word_confidence(const struct brain_call *c, const char *word)
 	double best = -1, v;
 	size_t i;
 
-	json_array_foreach(c->words, i, e) {
+	json_array_foreach(c->words, i, e)
+	{
 		if (strcasecmp(json_string_value(json_object_get(e, "word")),
-		    word) != 0)
+		        word) != 0)
 			continue;
 		v = json_number_value(json_object_get(e, "confidence"));
 		if (best < 0 || v < best)
@@ -86,8 +87,7 @@ call_word_confidence(const struct brain_call *c, const char *word)
 }
 
 void
-call_recog_note(const struct brain_call *c, double conf, char *buf,
-    size_t len)
+call_recog_note(const struct brain_call *c, double conf, char *buf, size_t len)
 {
 	const json_t *e;
 	size_t i, o = 0, nunsure = 0;
@@ -97,15 +97,19 @@ call_recog_note(const struct brain_call *c, double conf, char *buf,
 		return;
 	o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
 	    "[speech recognition: confidence %.2f", conf);
-	json_array_foreach(c->nbest, i, e) {
+	json_array_foreach(c->nbest, i, e)
+	{
 		if (i == 0)
 			continue;
-		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s\"%.80s"
-		    "\" (%.2f)", i == 1 ? "; it may also have been " : ", ",
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+		    "%s\"%.80s"
+		    "\" (%.2f)",
+		    i == 1 ? "; it may also have been " : ", ",
 		    json_string_value(json_object_get(e, "text")),
 		    json_number_value(json_object_get(e, "confidence")));
 	}
-	json_array_foreach(c->words, i, e) {
+	json_array_foreach(c->words, i, e)
+	{
 		if (json_number_value(json_object_get(e, "confidence")) >= 0.5)
 			continue;
 		o += (size_t)snprintf(buf + o, o < len ? len - o : 0,

@@ -26,15 +26,15 @@
 
 struct call_vehicle {
 	char id[48];
-	char desc[96];                  /* "2019 Honda Civic" */
+	char desc[96]; /* "2019 Honda Civic" */
 };
 
 #define CALL_MAX_APPTS 4
 
-struct call_appt {                      /* one of the caller's upcoming */
-	char id[24];                    /* appointment_id */
+struct call_appt { /* one of the caller's upcoming */
+	char id[24]; /* appointment_id */
 	char service[64];
-	char start[20];                 /* "YYYY-MM-DDTHH:MM" */
+	char start[20]; /* "YYYY-MM-DDTHH:MM" */
 	char confirmation[12];
 	char vehicle[64];
 };
@@ -42,25 +42,25 @@ struct call_appt {                      /* one of the caller's upcoming */
 struct call_state {
 	char call_id[FD_CALL_ID_LEN];
 	char from[40], to[40], direction[16];
-	int max_misunderstandings;      /* agent.max_misunderstandings */
-	long long llm_tokens;           /* LLM prompt + completion tokens used
+	int max_misunderstandings; /* agent.max_misunderstandings */
+	long long llm_tokens; /* LLM prompt + completion tokens used
 					   (the call's cost) */
 
 	/* who is calling: lookup_customer on the caller id, then the caller */
-	int caller_blocked;             /* no usable caller id ("anonymous") */
-	int customer_known;             /* the caller id is a customer */
-	int identity_confirmed;         /* said yes to "Am I speaking with X?" */
-	int caller_denied;              /* said no: not the caller-id customer */
-	int verified;                   /* verify_caller matched */
-	int identified;                 /* phone + name only: no 2nd factor */
-	int verify_failed;              /* verify_caller no-matches so far */
-	char verify_phone[24];          /* the account phone the caller gave */
+	int caller_blocked; /* no usable caller id ("anonymous") */
+	int customer_known; /* the caller id is a customer */
+	int identity_confirmed; /* said yes to "Am I speaking with X?" */
+	int caller_denied; /* said no: not the caller-id customer */
+	int verified; /* verify_caller matched */
+	int identified; /* phone + name only: no 2nd factor */
+	int verify_failed; /* verify_caller no-matches so far */
+	char verify_phone[24]; /* the account phone the caller gave */
 	char customer_id[48];
 	char first_name[64], last_name[64];
 	struct call_vehicle vehicles[CALL_MAX_VEHICLES];
 	int nvehicles;
-	int vehicle;                    /* chosen vehicle + 1, 0 none yet */
-	char keyed[24];                 /* DTMF digits being keyed */
+	int vehicle; /* chosen vehicle + 1, 0 none yet */
+	char keyed[24]; /* DTMF digits being keyed */
 
 	/* the task being served (the local brain's enum task) and the one
 	 * waiting for verification */
@@ -70,79 +70,79 @@ struct call_state {
 	/* the booking being planned */
 	const struct fd_service *service;
 	int have_day;
-	time_t day;                     /* local midnight */
+	time_t day; /* local midnight */
 	int have_time;
-	int minute;                     /* minutes after midnight */
-	int time_rel;                   /* enum dt_rel */
+	int minute; /* minutes after midnight */
+	int time_rel; /* enum dt_rel */
 	int ampm_given;
-	int part;                       /* enum dt_part */
+	int part; /* enum dt_part */
 	int earliest;
-	char offered[CALL_MAX_OFFER][20];       /* slots just offered */
+	char offered[CALL_MAX_OFFER][20]; /* slots just offered */
 	int noffered;
-	char chosen[20];                /* slot read back, "YYYY-MM-DDTHH:MM" */
-	int bookings;                   /* made on this call (idempotency keys) */
+	char chosen[20]; /* slot read back, "YYYY-MM-DDTHH:MM" */
+	int bookings; /* made on this call (idempotency keys) */
 	char appointment_id[48];
 	char confirmation[48];
 
 	/* existing appointments (reschedule, cancel, list) */
 	struct call_appt appts[CALL_MAX_APPTS];
 	int nappts;
-	int appt;                       /* the one being changed + 1, 0 none */
+	int appt; /* the one being changed + 1, 0 none */
 
 	/* a repair order (status, cancel) */
-	char order[24];                 /* "RO-1001" */
-	char order_vehicle[64];         /* "2019 Honda Civic" */
+	char order[24]; /* "RO-1001" */
+	char order_vehicle[64]; /* "2019 Honda Civic" */
 	int order_refund_cents;
 
 	/* a message, lead or callback being taken */
 	char msg_name[128];
-	char msg_number[24];            /* callback number, E.164 or digits */
+	char msg_number[24]; /* callback number, E.164 or digits */
 	char msg_text[512];
-	char msg_urgency[8];            /* low, normal, high */
+	char msg_urgency[8]; /* low, normal, high */
 	char lead_need[256];
 	char lead_timeline[128];
-	char msg_said[512];             /* the caller's words while a message,
+	char msg_said[512]; /* the caller's words while a message,
 					   lead or callback was being taken */
 
 	/* dialogue */
-	int asked;                      /* what the brain last asked (its enum) */
-	int misunderstandings;          /* in a row */
-	int guard_refusals;             /* injection / social engineering */
-	int last_intent;                /* the brain's last topic (enum intent) */
-	char last_said[1024];           /* for "say that again" */
-	int leaving;                    /* said goodbye inside an answer: what
+	int asked; /* what the brain last asked (its enum) */
+	int misunderstandings; /* in a row */
+	int guard_refusals; /* injection / social engineering */
+	int last_intent; /* the brain's last topic (enum intent) */
+	char last_said[1024]; /* for "say that again" */
+	int leaving; /* said goodbye inside an answer: what
 					   was agreed is finished, then the call
 					   closes instead of "anything else?" */
-	int move_checked;               /* this booking was checked against
+	int move_checked; /* this booking was checked against
 					   the caller's appointments */
-	int same_appt;                  /* one of those of the same service
+	int same_appt; /* one of those of the same service
 					   + 1 (read back, "say move"), 0 */
-	int name_weak;                  /* the name was heard with low
+	int name_weak; /* the name was heard with low
 					   confidence: spelled back or asked */
-	int spell_for;                  /* the ask a spelled name answers */
-	int name_spelled;               /* the last name was spelled to us */
-	char task_words[256];           /* what the caller said asking for the
+	int spell_for; /* the ask a spelled name answers */
+	int name_spelled; /* the last name was spelled to us */
+	char task_words[256]; /* what the caller said asking for the
 					   booking kept while they are verified
 					   ("for my Accord": vehicles come with
 					   the verification) */
-	int after_human;                /* the ask to go back to when "a
+	int after_human; /* the ask to go back to when "a
 					   person?" is answered no */
-	char outcome[32];               /* booked, message, transferred, info.. */
+	char outcome[32]; /* booked, message, transferred, info.. */
 	char outcome_notes[256];
 
 	/* an outbound call: the job that placed it (CALL_START, then
 	 * job_get) and what the conversation made of it (job_result when
 	 * the call ends, call_job.c) */
-	char job_id[24];                /* "" on an inbound call */
+	char job_id[24]; /* "" on an inbound call */
 	int job_attempt;
-	char job_kind[16];              /* reminder, callback, lead_followup */
-	char answered_by[24];           /* carrier's AMD: human, machine_..., "" */
-	char job_service[64];           /* reminder: the appointment */
-	char job_start[20];             /* "YYYY-MM-DDTHH:MM" */
+	char job_kind[16]; /* reminder, callback, lead_followup */
+	char answered_by[24]; /* carrier's AMD: human, machine_..., "" */
+	char job_service[64]; /* reminder: the appointment */
+	char job_start[20]; /* "YYYY-MM-DDTHH:MM" */
 	char job_appt_id[24];
 	char job_confirmation[12];
-	char job_detail[256];           /* callback/follow-up: what about */
-	char job_outcome[16];           /* confirmed, voicemail, wrong_person.. */
+	char job_detail[256]; /* callback/follow-up: what about */
+	char job_outcome[16]; /* confirmed, voicemail, wrong_person.. */
 	char job_notes[128];
 };
 
@@ -173,7 +173,7 @@ struct brain_call {
 	void *core_arg;
 	const struct fd_business *biz;
 	struct call_state st;
-	void *priv;                     /* the brain's own per-call data */
+	void *priv; /* the brain's own per-call data */
 	/* during on_utterance: the recogniser's alternatives and word
 	 * confidences (struct fd_pl_transcript's nbest and words, checked),
 	 * or NULL when it sent none */
@@ -187,20 +187,20 @@ double call_word_confidence(const struct brain_call *c, const char *word);
 /* The recognition of the utterance being read, for a model: "" when the
  * recogniser sent nothing beyond the text, else one line naming the
  * confidence, the other hearings and the unsure words. */
-void call_recog_note(const struct brain_call *c, double conf, char *buf,
-    size_t len);
+void call_recog_note(
+    const struct brain_call *c, double conf, char *buf, size_t len);
 
 struct brain_ops {
 	const char *name;
 	/* Once at start (and reload); cfg is the whole config.  Optional. */
-	int (*init)(const config_t *cfg, const struct fd_business *b,
-	    char *err, size_t errlen);
+	int (*init)(const config_t *cfg, const struct fd_business *b, char *err,
+	    size_t errlen);
 	void (*fini)(void);
 	/* A call begins: the customer lookup is done; greet. */
 	void (*on_start)(struct brain_call *c);
 	/* A final transcript. confidence in [0,1]. */
-	void (*on_utterance)(struct brain_call *c, const char *text,
-	    double confidence);
+	void (*on_utterance)(
+	    struct brain_call *c, const char *text, double confidence);
 	void (*on_dtmf)(struct brain_call *c, const char *digit);
 	/* The caller has been silent: count is 1, 2, 3 in a row. */
 	void (*on_idle)(struct brain_call *c, int count);
@@ -242,8 +242,8 @@ json_t *call_tool(struct brain_call *c, const char *tool, json_t *args);
 void brain_forget_caller(struct brain_call *c);
 void call_hint(struct brain_call *c, const char *expect,
     const char *const *words, size_t nwords);
-void call_set_outcome(struct brain_call *c, const char *outcome,
-    const char *notes);
+void call_set_outcome(
+    struct brain_call *c, const char *outcome, const char *notes);
 
 /* call_job.c: the job behind an outbound call, for both brains. */
 /* 1 if the call was placed by us for a job. */
@@ -254,8 +254,8 @@ const char *call_party(const struct call_state *st);
 int call_read_job(struct call_state *st, json_t *rep);
 /* What the conversation made of the job (job_result's outcome); a later
  * call replaces an earlier one (confirmed, then moved after all). */
-void call_job_outcome(struct brain_call *c, const char *outcome,
-    const char *notes);
+void call_job_outcome(
+    struct brain_call *c, const char *outcome, const char *notes);
 /* The job_result arguments for the end of the call (new reference), or
  * NULL when the conversation decided nothing: the carrier's result
  * (answered) stands. */
@@ -267,7 +267,7 @@ json_t *call_job_result(const struct call_state *st, const char *call_sid);
 int outbound_local_turn(struct brain_call *c, const char *text);
 /* "tomorrow at 9 AM", "on Tuesday, November 24 at 10 AM" for the job's
  * appointment seen from now. */
-void call_job_when(const struct call_state *st, time_t now, char *buf,
-    size_t len);
+void call_job_when(
+    const struct call_state *st, time_t now, char *buf, size_t len);
 
 #endif

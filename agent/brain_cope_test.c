@@ -54,9 +54,8 @@ f_tool(void *core, const char *tool, json_t *args)
 	return fakecrm_tool(&crm, tool, args);
 }
 
-static const struct core_ops fake_ops = { fake_core_say, f_tool,
-	fake_core_hint, fake_core_hangup, fake_core_transfer,
-	fake_core_outcome, fake_core_now };
+static const struct core_ops fake_ops = {fake_core_say, f_tool, fake_core_hint,
+    fake_core_hangup, fake_core_transfer, fake_core_outcome, fake_core_now};
 
 #define JOHN "+15551230001"
 #define NEWCOMER "+15555550123"
@@ -129,8 +128,8 @@ jarg(const char *tool, const char *key)
 
 	for (i = fk.ntools - 1; i >= 0; i--)
 		if (strcmp(fk.tools[i], tool) == 0)
-			return json_string_value(json_object_get(fk.args[i],
-			    key));
+			return json_string_value(
+			    json_object_get(fk.args[i], key));
 	return NULL;
 }
 
@@ -155,11 +154,11 @@ test_goodbye_split(void **state)
 	assert_string_equal(rest, "yes please");
 	assert_true(goodbye_split("Thanks, bye!", rest, sizeof(rest)));
 	assert_string_equal(rest, "");
-	assert_true(goodbye_split("okay great thank you goodbye", rest,
-	    sizeof(rest)));
+	assert_true(
+	    goodbye_split("okay great thank you goodbye", rest, sizeof(rest)));
 	assert_string_equal(rest, "");
-	assert_true(goodbye_split("tomorrow morning, have a good day", rest,
-	    sizeof(rest)));
+	assert_true(goodbye_split(
+	    "tomorrow morning, have a good day", rest, sizeof(rest)));
 	assert_string_equal(rest, "tomorrow morning");
 	/* a recogniser's "buy" is no goodbye */
 	assert_false(goodbye_split("i want to bye a car", rest, sizeof(rest)));
@@ -225,8 +224,8 @@ test_callback_time_is_not_a_goodbye(void **state)
 	turn(&c, "Dana Reed");
 	turn(&c, "yes");
 	turn(&c, "tomorrow morning thanks bye");
-	assert_string_equal(jarg("request_callback", "when"),
-	    "tomorrow morning");
+	assert_string_equal(
+	    jarg("request_callback", "when"), "tomorrow morning");
 	assert_true(last_closes());
 }
 
@@ -241,7 +240,8 @@ test_message_kept_when_call_ends(void **state)
 	(void)state;
 	start_call(&c, NEWCOMER);
 	turn(&c, "I'd like to leave a message");
-	turn(&c, "this is Dana Reed please tell Mike the car is making a "
+	turn(&c,
+	    "this is Dana Reed please tell Mike the car is making a "
 	    "grinding noise");
 	assert_string_equal(c.st.msg_name, "Dana Reed");
 	turn(&c, "yes");
@@ -296,8 +296,10 @@ test_existing_appointment_move_or_add(void **state)
 	start_call(&c, JOHN);
 	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-23T09:00", "AB12C");
 	turn(&c, "yes it is");
-	assert_non_null(strstr(turn(&c, "I need an oil change on wednesday at "
-	    "ten"), "shall I book it? If it's for the 2003 Honda Accord "
+	assert_non_null(strstr(turn(&c,
+	                           "I need an oil change on wednesday at "
+	                           "ten"),
+	    "shall I book it? If it's for the 2003 Honda Accord "
 	    "instead, just say so. You already have your oil change on "
 	    "Monday, November 23 at 9 AM; if you'd rather move that one, just "
 	    "say move."));
@@ -334,8 +336,10 @@ test_existing_appointment_move_or_add(void **state)
 	start_call(&c, JOHN);
 	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-23T09:00", "AB12C");
 	turn(&c, "yes it is");
-	assert_null(strstr(turn(&c, "I need a tire rotation on wednesday at "
-	    "ten"), "already have"));
+	assert_null(strstr(turn(&c,
+	                       "I need a tire rotation on wednesday at "
+	                       "ten"),
+	    "already have"));
 	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
 }
 
@@ -348,18 +352,21 @@ test_vehicle_named_is_read_back(void **state)
 	(void)state;
 	start_call(&c, JOHN);
 	/* named in the first breath, with the confirmation */
-	assert_non_null(strstr(turn(&c, "yes this is John, I need an oil "
-	    "change for the Accord on wednesday at ten"), "for your 2003 "
+	assert_non_null(strstr(turn(&c,
+	                           "yes this is John, I need an oil "
+	                           "change for the Accord on wednesday at ten"),
+	    "for your 2003 "
 	    "Honda Accord"));
 	start_call(&c, JOHN);
 	turn(&c, "yes it is");
 	turn(&c, "I need an oil change");
 	/* named with the day */
-	assert_non_null(strstr(turn(&c, "wednesday at ten for the accord"),
-	    "2003 Honda Accord"));
+	assert_non_null(strstr(
+	    turn(&c, "wednesday at ten for the accord"), "2003 Honda Accord"));
 	turn(&c, "yes");
 	assert_int_equal(json_integer_value(json_object_get(
-	    last_args("book_appointment"), "vehicle_id")), 8);
+	                     last_args("book_appointment"), "vehicle_id")),
+	    8);
 }
 
 /* A compound first turn: the name, the service, the day and time and
@@ -379,14 +386,16 @@ test_compound_first_turn(void **state)
 	assert_true(name_in_turn("my name is dana and i need", first,
 	    sizeof(first), last, sizeof(last)));
 	assert_string_equal(last, "");
-	assert_false(name_in_turn("this is about my car", first,
-	    sizeof(first), last, sizeof(last)));
+	assert_false(name_in_turn(
+	    "this is about my car", first, sizeof(first), last, sizeof(last)));
 
 	start_call(&c, NEWCOMER);
 	n = fk.nsays;
 	/* no "what's your name?": straight to the read-back */
-	assert_non_null(strstr(turn(&c, "hi this is dana reed, what are your "
-	    "hours, and can I book an oil change on wednesday at ten"),
+	assert_non_null(strstr(
+	    turn(&c,
+	        "hi this is dana reed, what are your "
+	        "hours, and can I book an oil change on wednesday at ten"),
 	    "Oil change on Wednesday, November 25 at 10 AM for Dana"));
 	assert_int_equal(fk.nsays, n + 2);
 	assert_non_null(strstr(fk.says[n], "open"));
@@ -406,12 +415,12 @@ test_name_with_a_human_is_spelled(void **state)
 	start_call(&c, NEWCOMER);
 	turn(&c, "I need an oil change on wednesday at ten");
 	assert_int_equal(c.st.asked, ASK_NAME);
-	assert_non_null(strstr(heard(&c, "mary a human", 0.2),
-	    "spell your last name"));
+	assert_non_null(
+	    strstr(heard(&c, "mary a human", 0.2), "spell your last name"));
 	assert_int_equal(count_tool("transfer_to_human"), 0);
 	assert_string_equal(fk.transfer_to, "");
-	assert_non_null(strstr(turn(&c, "bravo romeo oscar whiskey november"),
-	    "Mary Brown"));
+	assert_non_null(strstr(
+	    turn(&c, "bravo romeo oscar whiskey november"), "Mary Brown"));
 	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
 	turn(&c, "yes");
 	assert_string_equal(jarg("book_appointment", "last_name"), "Brown");
@@ -420,8 +429,8 @@ test_name_with_a_human_is_spelled(void **state)
 	/* "I want a human" where a name is asked: confirmed first */
 	start_call(&c, NEWCOMER);
 	turn(&c, "I need an oil change on wednesday at ten");
-	assert_non_null(strstr(heard(&c, "i want a human", 0.6),
-	    "connect you with a person"));
+	assert_non_null(strstr(
+	    heard(&c, "i want a human", 0.6), "connect you with a person"));
 	assert_int_equal(count_tool("transfer_to_human"), 0);
 	assert_non_null(strstr(turn(&c, "no"), "name"));
 	assert_int_equal(c.st.asked, ASK_NAME);
@@ -439,10 +448,11 @@ test_weak_name_spelled_back(void **state)
 	(void)state;
 	start_call(&c, NEWCOMER);
 	turn(&c, "I need an oil change on wednesday at ten");
-	assert_non_null(strstr(heard(&c, "karen white", 0.2), "Karen White, "
+	assert_non_null(strstr(heard(&c, "karen white", 0.2),
+	    "Karen White, "
 	    "spelled <spell>White</spell>"));
-	assert_non_null(strstr(turn(&c, "no the last name is wrong"),
-	    "spell your last name"));
+	assert_non_null(strstr(
+	    turn(&c, "no the last name is wrong"), "spell your last name"));
 	assert_non_null(strstr(turn(&c, "w y double t"), "for Karen Wytt,"));
 	turn(&c, "yes");
 	assert_string_equal(jarg("book_appointment", "last_name"), "Wytt");
@@ -462,8 +472,8 @@ test_weak_transfer_confirmed(void **state)
 
 	(void)state;
 	start_call(&c, NEWCOMER);
-	assert_non_null(strstr(heard(&c, "human", 0.1),
-	    "connect you with a person"));
+	assert_non_null(
+	    strstr(heard(&c, "human", 0.1), "connect you with a person"));
 	assert_int_equal(count_tool("transfer_to_human"), 0);
 	turn(&c, "yes please");
 	assert_int_equal(count_tool("transfer_to_human"), 1);
@@ -484,12 +494,12 @@ test_recognition_metadata(void **state)
 	char note[300];
 
 	(void)state;
-	words = json_pack("[{s:s, s:f}, {s:s, s:f}]", "word", "a",
-	    "confidence", 0.8, "word", "person", "confidence", 0.1);
+	words = json_pack("[{s:s, s:f}, {s:s, s:f}]", "word", "a", "confidence",
+	    0.8, "word", "person", "confidence", 0.1);
 	start_call(&c, NEWCOMER);
 	c.words = words;
-	assert_non_null(strstr(heard(&c, "a person", 0.9),
-	    "connect you with a person"));
+	assert_non_null(
+	    strstr(heard(&c, "a person", 0.9), "connect you with a person"));
 	assert_int_equal(count_tool("transfer_to_human"), 0);
 	/* asked for in so many words, it stands */
 	start_call(&c, NEWCOMER);
@@ -504,7 +514,8 @@ test_recognition_metadata(void **state)
 	start_call(&c, NEWCOMER);
 	turn(&c, "I need an oil change on wednesday at ten");
 	c.words = words;
-	assert_non_null(strstr(heard(&c, "karen white", 0.9), "spelled "
+	assert_non_null(strstr(heard(&c, "karen white", 0.9),
+	    "spelled "
 	    "<spell>White</spell>"));
 	c.words = NULL;
 
@@ -513,7 +524,8 @@ test_recognition_metadata(void **state)
 	c.nbest = nbest;
 	c.words = words;
 	call_recog_note(&c, 0.9, note, sizeof(note));
-	assert_string_equal(note, "[speech recognition: confidence 0.90; it "
+	assert_string_equal(note,
+	    "[speech recognition: confidence 0.90; it "
 	    "may also have been \"karen wyatt\" (0.40); unsure words: white "
 	    "(0.20)]");
 	assert_true(call_word_confidence(&c, "White") < 0.3);
@@ -541,16 +553,14 @@ teardown(void **state)
 	return 0;
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_goodbye_split),
-	cmocka_unit_test(test_yes_bye_books_and_closes),
-	cmocka_unit_test(test_callback_time_is_not_a_goodbye),
-	cmocka_unit_test(test_message_kept_when_call_ends),
-	cmocka_unit_test(test_existing_appointment_move_or_add),
-	cmocka_unit_test(test_vehicle_named_is_read_back),
-	cmocka_unit_test(test_compound_first_turn),
-	cmocka_unit_test(test_name_with_a_human_is_spelled),
-	cmocka_unit_test(test_weak_name_spelled_back),
-	cmocka_unit_test(test_weak_transfer_confirmed),
-	cmocka_unit_test(test_recognition_metadata),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_goodbye_split),
+    cmocka_unit_test(test_yes_bye_books_and_closes),
+    cmocka_unit_test(test_callback_time_is_not_a_goodbye),
+    cmocka_unit_test(test_message_kept_when_call_ends),
+    cmocka_unit_test(test_existing_appointment_move_or_add),
+    cmocka_unit_test(test_vehicle_named_is_read_back),
+    cmocka_unit_test(test_compound_first_turn),
+    cmocka_unit_test(test_name_with_a_human_is_spelled),
+    cmocka_unit_test(test_weak_name_spelled_back),
+    cmocka_unit_test(test_weak_transfer_confirmed),
+    cmocka_unit_test(test_recognition_metadata), )

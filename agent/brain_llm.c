@@ -39,7 +39,7 @@
 #include "speech/templates.h"
 
 #define MS 1000ull
-#define TOOLS_RETRY_US (60000 * MS)     /* list_tools again after a miss */
+#define TOOLS_RETRY_US (60000 * MS) /* list_tools again after a miss */
 #define BACKOFF_BASE_MS 250
 #define BACKOFF_MAX_MS 4000
 #define RETRY_AFTER_MAX_S 120.0
@@ -47,40 +47,38 @@
 struct llm_cfg llm_cfg;
 
 static const struct fd_cfg_opt opts[] = {
-	{ "agent.llm.base_url", FD_CFG_STR, llm_cfg.base_url,
-	    sizeof(llm_cfg.base_url), "https://api.openai.com/v1", 0, 0,
-	    "FRONTDESK_LLM_BASE_URL" },
-	{ "agent.llm.model", FD_CFG_STR, llm_cfg.model, sizeof(llm_cfg.model),
-	    "gpt-4o-mini", 0, 0, "FRONTDESK_LLM_MODEL" },
-	{ "agent.llm.api_key_env", FD_CFG_STR, llm_cfg.api_key_env,
-	    sizeof(llm_cfg.api_key_env), "OPENAI_API_KEY", 0, 0, NULL },
-	{ "agent.llm.api_key_header", FD_CFG_STR, llm_cfg.api_key_header,
-	    sizeof(llm_cfg.api_key_header), "", 0, 0, NULL },
-	{ "agent.llm.api_version", FD_CFG_STR, llm_cfg.api_version,
-	    sizeof(llm_cfg.api_version), "", 0, 0,
-	    "FRONTDESK_LLM_API_VERSION" },
-	{ "agent.llm.filler", FD_CFG_STR, llm_cfg.filler,
-	    sizeof(llm_cfg.filler), "One moment while I check.", 0, 0, NULL },
-	{ "agent.llm.instructions", FD_CFG_STR, llm_cfg.instructions,
-	    sizeof(llm_cfg.instructions), "", 0, 0, NULL },
-	{ "agent.llm.temperature", FD_CFG_DOUBLE, &llm_cfg.temperature, 0,
-	    "0.3", 0, 2, NULL },
-	{ "agent.llm.max_tokens", FD_CFG_INT, &llm_cfg.max_tokens, 0, "300",
-	    16, 4096, NULL },
-	{ "agent.llm.turn_timeout_ms", FD_CFG_INT, &llm_cfg.turn_timeout_ms, 0,
-	    "8000", 500, 120000, NULL },
-	{ "agent.llm.first_token_filler_ms", FD_CFG_INT,
-	    &llm_cfg.first_token_filler_ms, 0, "1200", 0, 60000, NULL },
-	{ "agent.llm.history_tokens", FD_CFG_INT, &llm_cfg.history_tokens, 0,
-	    "4096", 256, 1000000, NULL },
-	{ "agent.llm.retries", FD_CFG_INT, &llm_cfg.retries, 0, "3", 0, 10,
-	    NULL },
-	{ "agent.llm.max_tool_rounds", FD_CFG_INT, &llm_cfg.max_tool_rounds, 0,
-	    "5", 1, 10, NULL },
-	{ "agent.llm.connect_timeout_ms", FD_CFG_INT,
-	    &llm_cfg.connect_timeout_ms, 0, "3000", 100, 60000, NULL },
-	{ "agent.llm.breaker_ms", FD_CFG_INT, &llm_cfg.breaker_ms, 0, "15000",
-	    0, 600000, NULL },
+    {"agent.llm.base_url", FD_CFG_STR, llm_cfg.base_url,
+        sizeof(llm_cfg.base_url), "https://api.openai.com/v1", 0, 0,
+        "FRONTDESK_LLM_BASE_URL"},
+    {"agent.llm.model", FD_CFG_STR, llm_cfg.model, sizeof(llm_cfg.model),
+        "gpt-4o-mini", 0, 0, "FRONTDESK_LLM_MODEL"},
+    {"agent.llm.api_key_env", FD_CFG_STR, llm_cfg.api_key_env,
+        sizeof(llm_cfg.api_key_env), "OPENAI_API_KEY", 0, 0, NULL},
+    {"agent.llm.api_key_header", FD_CFG_STR, llm_cfg.api_key_header,
+        sizeof(llm_cfg.api_key_header), "", 0, 0, NULL},
+    {"agent.llm.api_version", FD_CFG_STR, llm_cfg.api_version,
+        sizeof(llm_cfg.api_version), "", 0, 0, "FRONTDESK_LLM_API_VERSION"},
+    {"agent.llm.filler", FD_CFG_STR, llm_cfg.filler, sizeof(llm_cfg.filler),
+        "One moment while I check.", 0, 0, NULL},
+    {"agent.llm.instructions", FD_CFG_STR, llm_cfg.instructions,
+        sizeof(llm_cfg.instructions), "", 0, 0, NULL},
+    {"agent.llm.temperature", FD_CFG_DOUBLE, &llm_cfg.temperature, 0, "0.3", 0,
+        2, NULL},
+    {"agent.llm.max_tokens", FD_CFG_INT, &llm_cfg.max_tokens, 0, "300", 16,
+        4096, NULL},
+    {"agent.llm.turn_timeout_ms", FD_CFG_INT, &llm_cfg.turn_timeout_ms, 0,
+        "8000", 500, 120000, NULL},
+    {"agent.llm.first_token_filler_ms", FD_CFG_INT,
+        &llm_cfg.first_token_filler_ms, 0, "1200", 0, 60000, NULL},
+    {"agent.llm.history_tokens", FD_CFG_INT, &llm_cfg.history_tokens, 0, "4096",
+        256, 1000000, NULL},
+    {"agent.llm.retries", FD_CFG_INT, &llm_cfg.retries, 0, "3", 0, 10, NULL},
+    {"agent.llm.max_tool_rounds", FD_CFG_INT, &llm_cfg.max_tool_rounds, 0, "5",
+        1, 10, NULL},
+    {"agent.llm.connect_timeout_ms", FD_CFG_INT, &llm_cfg.connect_timeout_ms, 0,
+        "3000", 100, 60000, NULL},
+    {"agent.llm.breaker_ms", FD_CFG_INT, &llm_cfg.breaker_ms, 0, "15000", 0,
+        600000, NULL},
 };
 
 static const struct fd_business *biz;
@@ -94,7 +92,7 @@ static struct llm_catalog cat_builtin, cat_crm;
 static const struct llm_catalog *cat_now;
 static uint64_t tools_next_try_us;
 static int tools_fetching;
-static uint64_t down_until_us;          /* breaker, under mu */
+static uint64_t down_until_us; /* breaker, under mu */
 
 enum turn_kind { TURN_TEXT, TURN_DTMF };
 
@@ -113,8 +111,8 @@ px_say(void *a, const char *text, int close)
 {
 	struct proxy *p = a;
 
-	llm_history_add(p->lc->hist, json_pack("{s:s, s:s}", "role",
-	    "assistant", "content", text));
+	llm_history_add(p->lc->hist,
+	    json_pack("{s:s, s:s}", "role", "assistant", "content", text));
 	p->lc->said++;
 	p->real->say(p->arg, text, close);
 }
@@ -167,8 +165,8 @@ px_now(void *a)
 	return p->real->now(p->arg);
 }
 
-static const struct core_ops proxy_ops = { px_say, px_tool, px_hint,
-	px_hangup, px_transfer, px_outcome, px_now };
+static const struct core_ops proxy_ops = {
+    px_say, px_tool, px_hint, px_hangup, px_transfer, px_outcome, px_now};
 
 enum local_what { L_START, L_TEXT, L_DTMF, L_IDLE, L_XFER };
 
@@ -190,13 +188,13 @@ local_run(struct brain_call *c, enum local_what what, const char *text,
 }
 
 static void
-local(struct brain_call *c, enum local_what what, const char *text,
-    double conf, int count)
+local(struct brain_call *c, enum local_what what, const char *text, double conf,
+    int count)
 {
 	struct llm_call *lc = c->priv;
 	struct proxy p;
 
-	if (lc == NULL) {               /* no memory for our state at all */
+	if (lc == NULL) { /* no memory for our state at all */
 		local_run(c, what, text, conf, count);
 		return;
 	}
@@ -219,8 +217,10 @@ fallback(struct brain_call *c, enum turn_kind kind, const char *text,
 	struct llm_call *lc = c->priv;
 
 	if (!lc->fallback_logged) {
-		log_warnx(c->st.call_id, "llm: %s; the local brain answers "
-		    "(logged once per call)", why);
+		log_warnx(c->st.call_id,
+		    "llm: %s; the local brain answers "
+		    "(logged once per call)",
+		    why);
 		lc->fallback_logged = 1;
 	} else {
 		log_debug(c->st.call_id, "llm: %s; local brain", why);
@@ -254,9 +254,9 @@ catalog(struct brain_call *c)
 		return cat;
 	rep = call_tool(c, "list_tools", json_object());
 	if (rep && json_is_true(json_object_get(rep, "ok")) &&
-	    json_array_size(json_object_get(json_object_get(rep, "result"),
-	    "tools")) > 0 && llm_catalog_build(&fresh, json_object_get(rep,
-	    "result"), biz) == 0)
+	    json_array_size(
+	        json_object_get(json_object_get(rep, "result"), "tools")) > 0 &&
+	    llm_catalog_build(&fresh, json_object_get(rep, "result"), biz) == 0)
 		ok = 1;
 	json_decref(rep);
 	pthread_mutex_lock(&mu);
@@ -264,8 +264,10 @@ catalog(struct brain_call *c)
 	if (ok) {
 		cat_crm = fresh;
 		cat_now = &cat_crm;
-		log_info(c->st.call_id, "llm: tool descriptions from crm-tools "
-		    "(%d tools)", cat_crm.ntools);
+		log_info(c->st.call_id,
+		    "llm: tool descriptions from crm-tools "
+		    "(%d tools)",
+		    cat_crm.ntools);
 	}
 	cat = cat_now;
 	pthread_mutex_unlock(&mu);
@@ -278,14 +280,14 @@ catalog(struct brain_call *c)
 static int
 asks_again(const char *s)
 {
-	static const char *const p[] = { "didn't catch", "did not catch",
-		"didn't quite catch", "didn't quite get", "didn't get that",
-		"didn't understand", "did not understand", "couldn't understand",
-		"could not understand", "didn't hear", "did not hear",
-		"could you repeat", "can you repeat", "please repeat",
-		"could you say that again", "can you say that again",
-		"say that one more time", "could you rephrase",
-		"not sure what you mean", "not sure i understood", NULL };
+	static const char *const p[] = {"didn't catch", "did not catch",
+	    "didn't quite catch", "didn't quite get", "didn't get that",
+	    "didn't understand", "did not understand", "couldn't understand",
+	    "could not understand", "didn't hear", "did not hear",
+	    "could you repeat", "can you repeat", "please repeat",
+	    "could you say that again", "can you say that again",
+	    "say that one more time", "could you rephrase",
+	    "not sure what you mean", "not sure i understood", NULL};
 	int i;
 
 	for (i = 0; p[i]; i++)
@@ -336,8 +338,10 @@ tick(void *arg)
 	    llm_cfg.first_token_filler_ms > 0 && now >= lc->filler_due_us &&
 	    llm_cfg.filler[0]) {
 		lc->stats.filler = 1;
-		log_info(lc->bc->st.call_id, "llm: no words after %d ms, "
-		    "filler", llm_cfg.first_token_filler_ms);
+		log_info(lc->bc->st.call_id,
+		    "llm: no words after %d ms, "
+		    "filler",
+		    llm_cfg.first_token_filler_ms);
 		call_say(lc->bc, llm_cfg.filler, 0);
 	}
 	return now >= lc->deadline_us;
@@ -365,17 +369,19 @@ request_body(struct llm_call *lc, const struct llm_catalog *cat, int final)
 	size_t dropped, fixed;
 
 	if ((st = llm_prompt_state(&c->st, c->biz, c->core->now(c->core_arg),
-	    lc->verified)) == NULL)
+	         lc->verified)) == NULL)
 		return NULL;
-	sys = json_pack("{s:s, s:s}", "role", "system", "content",
-	    system_prompt);
+	sys =
+	    json_pack("{s:s, s:s}", "role", "system", "content", system_prompt);
 	state = json_pack("{s:s, s:s}", "role", "system", "content", st);
 	free(st);
 	fixed = llm_tokens_estimate(sys) + llm_tokens_estimate(state);
-	if ((dropped = llm_history_trim(lc->hist, (size_t)
-	    llm_cfg.history_tokens, fixed)) > 0)
-		log_info(c->st.call_id, "llm: history trimmed by %zu "
-		    "message(s)", dropped);
+	if ((dropped = llm_history_trim(
+	         lc->hist, (size_t)llm_cfg.history_tokens, fixed)) > 0)
+		log_info(c->st.call_id,
+		    "llm: history trimmed by %zu "
+		    "message(s)",
+		    dropped);
 	msgs = json_array();
 	json_array_append_new(msgs, sys);
 	json_array_append_new(msgs, state);
@@ -445,8 +451,8 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 		lc->attempt_said = 0;
 		lc->stats.attempts++;
 		t0 = fd_mono_us();
-		if (llm_http_post(&lc->http, &req, &lc->sse, tick, lc, &res)
-		    != 0) {
+		if (llm_http_post(&lc->http, &req, &lc->sse, tick, lc, &res) !=
+		    0) {
 			snprintf(why, whylen, "cannot start a request");
 			break;
 		}
@@ -455,7 +461,8 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 			fd_metrics_error("llm_request", 1);
 		lc->cur = NULL;
 		/* every attempt's tokens are billed */
-		lc->bc->st.llm_tokens += r->prompt_tokens + r->completion_tokens;
+		lc->bc->st.llm_tokens +=
+		    r->prompt_tokens + r->completion_tokens;
 		if (res.st == LLM_HTTP_OK && llm_reply_complete(r) &&
 		    r->error[0] == '\0') {
 			free(body);
@@ -464,8 +471,10 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 		if (r->error[0])
 			snprintf(why, whylen, "error in stream: %s", r->error);
 		else if (res.st == LLM_HTTP_OK)
-			snprintf(why, whylen, "stream ended without finishing "
-			    "(%zu bytes)", res.body_bytes);
+			snprintf(why, whylen,
+			    "stream ended without finishing "
+			    "(%zu bytes)",
+			    res.body_bytes);
 		else
 			snprintf(why, whylen, "%s", res.error);
 		retry = res.st == LLM_HTTP_OK || llm_http_retryable(&res);
@@ -479,8 +488,8 @@ stream(struct llm_call *lc, const struct llm_catalog *cat, int final,
 			    attempt + 1, why);
 			break;
 		}
-		delay = backoff_us(attempt, res.status ? res.retry_after_s :
-		    -1);
+		delay =
+		    backoff_us(attempt, res.status ? res.retry_after_s : -1);
 		log_info(id, "llm: attempt %d failed (%s), retry in %llu ms",
 		    attempt + 1, why, (unsigned long long)(delay / MS));
 		if (fd_mono_us() + delay >= lc->deadline_us) {
@@ -548,17 +557,21 @@ count_misunderstanding(struct brain_call *c, struct llm_call *lc)
 		return;
 	st->misunderstandings = 0;
 	id = fd_business_open_at(c->biz, c->core->now(c->core_arg)) &&
-	    c->biz->transfer_number[0] ? T_TOO_MANY_OPEN : T_TOO_MANY_CLOSED;
+	        c->biz->transfer_number[0]
+	    ? T_TOO_MANY_OPEN
+	    : T_TOO_MANY_CLOSED;
 	tpl_render(id, NULL, buf, sizeof(buf));
 	call_say(c, buf, 0);
 	/* the model answers the caller's choice: it must know the offer */
-	llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
-	    "assistant", "content", buf));
+	llm_history_add(lc->hist,
+	    json_pack("{s:s, s:s}", "role", "assistant", "content", buf));
 	if (id == T_TOO_MANY_CLOSED)
 		call_hint(c, "yesno", NULL, 0);
 	log_info(st->call_id, "llm: %d misunderstandings in a row: %s offered",
-	    st->max_misunderstandings, id == T_TOO_MANY_OPEN ? "a person or "
-	    "a message" : "a message");
+	    st->max_misunderstandings,
+	    id == T_TOO_MANY_OPEN ? "a person or "
+	                            "a message"
+	                          : "a message");
 }
 
 /* The call ends or moves on after what was said. */
@@ -569,13 +582,14 @@ turn_close(struct brain_call *c, struct llm_call *lc)
 		if (lc->said == 0)
 			say_tpl(c, T_TRANSFER, 0);
 		call_set_outcome(c, "transferred", "caller asked for a person");
-		c->core->transfer(c->core_arg, lc->transfer_to,
-		    "caller_request");
+		c->core->transfer(
+		    c->core_arg, lc->transfer_to, "caller_request");
 		return;
 	}
 	if (lc->end_call) {
 		if (c->st.outcome[0] == '\0')
-			call_set_outcome(c, "info_only", "caller ended the call");
+			call_set_outcome(
+			    c, "info_only", "caller ended the call");
 		if (lc->said == 0)
 			say_tpl(c, T_GOODBYE, 1);
 		else
@@ -608,8 +622,8 @@ breaker_trip(void)
  * kept in the call state (and so in the state message) where history
  * trimming cannot drop them. */
 static void
-note_caller(struct brain_call *c, const char *text,
-    const struct intent_result *ir)
+note_caller(
+    struct brain_call *c, const char *text, const struct intent_result *ir)
 {
 	struct call_state *st = &c->st;
 	struct dt_result dt;
@@ -638,8 +652,7 @@ note_caller(struct brain_call *c, const char *text,
 }
 
 static void
-turn(struct brain_call *c, enum turn_kind kind, const char *text,
-    double conf)
+turn(struct brain_call *c, enum turn_kind kind, const char *text, double conf)
 {
 	struct llm_call *lc = c->priv;
 	const struct llm_catalog *cat;
@@ -654,10 +667,13 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 	/* the opening of a call we placed is the local brain's: who
 	 * answered, a machine's greeting, a plain yes to a reminder */
 	if (outbound_local_turn(c, kind == TURN_TEXT ? text : "")) {
-		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
-		    "keypad]", text);
-		llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
-		    "user", "content", kind == TURN_DTMF ? buf : text));
+		snprintf(buf, sizeof(buf),
+		    "[the caller pressed %.8s on the "
+		    "keypad]",
+		    text);
+		llm_history_add(lc->hist,
+		    json_pack("{s:s, s:s}", "role", "user", "content",
+		        kind == TURN_DTMF ? buf : text));
 		local(c, kind == TURN_DTMF ? L_DTMF : L_TEXT, text, conf, 0);
 		return;
 	}
@@ -671,8 +687,10 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 		lc->caller_yes = ir.pol == POL_YES;
 	}
 	if (kind == TURN_DTMF)
-		snprintf(buf, sizeof(buf), "[the caller pressed %.8s on the "
-		    "keypad]", text);
+		snprintf(buf, sizeof(buf),
+		    "[the caller pressed %.8s on the "
+		    "keypad]",
+		    text);
 	if (kind == TURN_TEXT) {
 		/* what the recogniser was unsure of, for the model to weigh
 		 * (prompt: confirm before acting on a weak hearing) */
@@ -680,14 +698,16 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 
 		call_recog_note(c, conf, note, sizeof(note));
 		if (note[0])
-			llm_history_add(lc->hist, json_pack("{s:s, s:s++}",
-			    "role", "user", "content", text, "\n", note));
+			llm_history_add(lc->hist,
+			    json_pack("{s:s, s:s++}", "role", "user", "content",
+			        text, "\n", note));
 		else
-			llm_history_add(lc->hist, json_pack("{s:s, s:s}",
-			    "role", "user", "content", text));
+			llm_history_add(lc->hist,
+			    json_pack(
+			        "{s:s, s:s}", "role", "user", "content", text));
 	} else {
-		llm_history_add(lc->hist, json_pack("{s:s, s:s}", "role",
-		    "user", "content", buf));
+		llm_history_add(lc->hist,
+		    json_pack("{s:s, s:s}", "role", "user", "content", buf));
 	}
 	if (breaker_open()) {
 		fallback(c, kind, text, conf, "the model failed recently");
@@ -698,29 +718,32 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 		final = round == llm_cfg.max_tool_rounds;
 		lc->stats.rounds++;
 		if (stream(lc, cat, final, &r, why, sizeof(why)) != 0) {
-			if (r.sentences > 0)    /* what the caller heard */
-				llm_history_add(lc->hist, json_pack("{s:s, s:s%}",
-				    "role", "assistant", "content", r.text,
-				    r.cut));
+			if (r.sentences > 0) /* what the caller heard */
+				llm_history_add(lc->hist,
+				    json_pack("{s:s, s:s%}", "role",
+				        "assistant", "content", r.text, r.cut));
 			llm_reply_free(&r);
 			failed = 1;
 			break;
 		}
 		llm_reply_flush(&r);
 		if (r.ncalls > 0 && final) {
-			log_warnx(c->st.call_id, "llm: tool calls after %d "
-			    "rounds ignored", round);
+			log_warnx(c->st.call_id,
+			    "llm: tool calls after %d "
+			    "rounds ignored",
+			    round);
 			r.ncalls = 0;
 		}
 		if (r.ncalls == 0) {
 			if (r.len > 0)
-				llm_history_add(lc->hist, llm_assistant_msg(&r));
+				llm_history_add(
+				    lc->hist, llm_assistant_msg(&r));
 			if (strcmp(r.finish, "content_filter") == 0)
 				log_warnx(c->st.call_id, "llm: content filter");
 			llm_reply_free(&r);
 			break;
 		}
-		tick(lc);       /* the filler before slow tools */
+		tick(lc); /* the filler before slow tools */
 		llm_exec_calls(lc, cat, &r);
 		llm_reply_free(&r);
 		if (lc->end_call || lc->transfer_to[0])
@@ -733,8 +756,10 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 			return;
 		}
 		if (lc->said == 0)
-			call_say(c, "Sorry, I'm having trouble with our system "
-			    "right now. Could you say that again?", 0);
+			call_say(c,
+			    "Sorry, I'm having trouble with our system "
+			    "right now. Could you say that again?",
+			    0);
 	} else if (lc->said == 0 && !lc->end_call && !lc->transfer_to[0]) {
 		say_tpl(c, T_SAY_AGAIN, 0);
 		lc->asked_again = 1;
@@ -743,21 +768,26 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text,
 	if (!failed)
 		count_misunderstanding(c, lc);
 	turn_close(c, lc);
-	log_info(c->st.call_id, "llm turn: %d round(s), %d attempt(s), %d "
+	log_info(c->st.call_id,
+	    "llm turn: %d round(s), %d attempt(s), %d "
 	    "tool(s) run, %d refused, %d sentence(s), first token %lld ms, "
-	    "first say %lld ms%s", lc->stats.rounds, lc->stats.attempts,
-	    lc->stats.tools_run, lc->stats.tools_refused, lc->stats.sentences,
-	    lc->stats.first_token_us ? (long long)(lc->stats.first_token_us -
-	    lc->stats.t0_us) / 1000 : -1LL, lc->stats.first_say_us ?
-	    (long long)(lc->stats.first_say_us - lc->stats.t0_us) / 1000 : -1LL,
+	    "first say %lld ms%s",
+	    lc->stats.rounds, lc->stats.attempts, lc->stats.tools_run,
+	    lc->stats.tools_refused, lc->stats.sentences,
+	    lc->stats.first_token_us
+	        ? (long long)(lc->stats.first_token_us - lc->stats.t0_us) / 1000
+	        : -1LL,
+	    lc->stats.first_say_us
+	        ? (long long)(lc->stats.first_say_us - lc->stats.t0_us) / 1000
+	        : -1LL,
 	    lc->stats.filler ? ", filler" : "");
 }
 
 /* ---- the brain's operations ---- */
 
 static int
-llm_init(const config_t *cfg, const struct fd_business *b, char *err,
-    size_t errlen)
+llm_init(
+    const config_t *cfg, const struct fd_business *b, char *err, size_t errlen)
 {
 	const char *key;
 	size_t n;
@@ -767,7 +797,8 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 		return -1;
 	if (strncmp(llm_cfg.base_url, "http://", 7) != 0 &&
 	    strncmp(llm_cfg.base_url, "https://", 8) != 0) {
-		snprintf(err, errlen, "agent.llm.base_url must be an http(s) "
+		snprintf(err, errlen,
+		    "agent.llm.base_url must be an http(s) "
 		    "URL");
 		return -1;
 	}
@@ -776,11 +807,11 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 		return -1;
 	}
 	key = getenv(llm_cfg.api_key_env);
-	snprintf(llm_cfg.api_key, sizeof(llm_cfg.api_key), "%s", key ? key :
-	    "");
+	snprintf(
+	    llm_cfg.api_key, sizeof(llm_cfg.api_key), "%s", key ? key : "");
 	azure = strstr(llm_cfg.base_url, ".openai.azure.com") != NULL;
-	if (llm_cfg.api_key[0] == '\0' && (azure ||
-	    strstr(llm_cfg.base_url, "api.openai.com"))) {
+	if (llm_cfg.api_key[0] == '\0' &&
+	    (azure || strstr(llm_cfg.base_url, "api.openai.com"))) {
 		snprintf(err, errlen, "%s is not set (the %s key)",
 		    llm_cfg.api_key_env, azure ? "Azure OpenAI" : "OpenAI");
 		return -1;
@@ -791,14 +822,17 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 		snprintf(llm_cfg.api_key_header, sizeof(llm_cfg.api_key_header),
 		    "api-key");
 	if (strpbrk(llm_cfg.api_key_header, ": \r\n") ||
-	    strspn(llm_cfg.api_version, "0123456789-abcdefghijklmnopqrstuvwxyz"
-	    ".") != strlen(llm_cfg.api_version)) {
-		snprintf(err, errlen, "agent.llm.api_key_header or api_version "
+	    strspn(llm_cfg.api_version,
+	        "0123456789-abcdefghijklmnopqrstuvwxyz"
+	        ".") != strlen(llm_cfg.api_version)) {
+		snprintf(err, errlen,
+		    "agent.llm.api_key_header or api_version "
 		    "has characters a header or query cannot hold");
 		return -1;
 	}
 	if (azure && llm_cfg.api_version[0] == '\0') {
-		snprintf(err, errlen, "agent.llm.api_version is needed for "
+		snprintf(err, errlen,
+		    "agent.llm.api_version is needed for "
 		    "Azure OpenAI (e.g. \"2024-10-21\")");
 		return -1;
 	}
@@ -807,8 +841,7 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 	while (n > 0 && url[n - 1] == '/')
 		url[--n] = '\0';
 	snprintf(url + n, sizeof(url) - n, "/chat/completions%s%s",
-	    llm_cfg.api_version[0] ? "?api-version=" : "",
-	    llm_cfg.api_version);
+	    llm_cfg.api_version[0] ? "?api-version=" : "", llm_cfg.api_version);
 	if (brain_local.init && brain_local.init(cfg, b, err, errlen) != 0)
 		return -1;
 	biz = b;
@@ -818,7 +851,8 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 	}
 	free(system_prompt);
 	if ((system_prompt = llm_prompt_system(b, llm_cfg.instructions)) ==
-	    NULL || llm_catalog_build(&cat_builtin, NULL, b) != 0) {
+	        NULL ||
+	    llm_catalog_build(&cat_builtin, NULL, b) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -826,8 +860,9 @@ llm_init(const config_t *cfg, const struct fd_business *b, char *err,
 	tools_next_try_us = 0;
 	down_until_us = 0;
 	log_info(NULL, "llm brain: %s at %s, key %s%s%s", llm_cfg.model, url,
-	    llm_cfg.api_key[0] ? "set" : "none", llm_cfg.api_key_header[0] ?
-	    " in header " : "", llm_cfg.api_key_header);
+	    llm_cfg.api_key[0] ? "set" : "none",
+	    llm_cfg.api_key_header[0] ? " in header " : "",
+	    llm_cfg.api_key_header);
 	return 0;
 }
 
@@ -872,7 +907,7 @@ llm_on_start(struct brain_call *c)
 
 	c->priv = lc;
 	if (lc)
-		catalog(c);     /* fetch crm-tools' descriptions early */
+		catalog(c); /* fetch crm-tools' descriptions early */
 	local(c, L_START, NULL, 0, 0);
 }
 
@@ -901,15 +936,16 @@ llm_on_resume(struct brain_call *c, json_t *saved)
 	c->priv = lc;
 	if (lc == NULL)
 		return;
-	json_array_foreach(json_object_get(saved, "hist"), i, m)
-		if (json_is_object(m) && json_is_string(json_object_get(m,
-		    "role")))
-			json_array_append(lc->hist, m);
+	json_array_foreach(
+	    json_object_get(saved, "hist"), i, m) if (json_is_object(m) &&
+	    json_is_string(json_object_get(m, "role")))
+	    json_array_append(lc->hist, m);
 	lc->verified = json_is_true(json_object_get(saved, "verified"));
 	lc->local_last = json_is_true(json_object_get(saved, "local_last"));
-	log_info(c->st.call_id, "llm: resumed with %zu message(s) of "
-	    "history%s", json_array_size(lc->hist), saved ? "" :
-	    " (none saved)");
+	log_info(c->st.call_id,
+	    "llm: resumed with %zu message(s) of "
+	    "history%s",
+	    json_array_size(lc->hist), saved ? "" : " (none saved)");
 }
 
 static void
@@ -954,31 +990,34 @@ llm_on_end(struct brain_call *c, const char *reason)
 	    strcmp(st->outcome, "lead") == 0)
 		return;
 	said[0] = '\0';
-	json_array_foreach(lc->hist, i, m) {
+	json_array_foreach(lc->hist, i, m)
+	{
 		role = json_string_value(json_object_get(m, "role"));
 		content = json_string_value(json_object_get(m, "content"));
 		if (role == NULL || content == NULL)
 			continue;
-		if (strcmp(role, "assistant") == 0 && (strstr(content,
-		    "message") || strstr(content, "call you back") ||
-		    strstr(content, "callback")))
+		if (strcmp(role, "assistant") == 0 &&
+		    (strstr(content, "message") ||
+		        strstr(content, "call you back") ||
+		        strstr(content, "callback")))
 			about = 1;
-		else if (strcmp(role, "user") == 0 && about && o + 4 <
-		    sizeof(said)) {
-			o += (size_t)snprintf(said + o, sizeof(said) - o, "%s%.*s",
-			    nsaid++ ? " / " : "", (int)strcspn(content, "\n"),
-			    content);
+		else if (strcmp(role, "user") == 0 && about &&
+		    o + 4 < sizeof(said)) {
+			o += (size_t)snprintf(said + o, sizeof(said) - o,
+			    "%s%.*s", nsaid++ ? " / " : "",
+			    (int)strcspn(content, "\n"), content);
 		}
 	}
 	if (!about)
 		return;
-	snprintf(text, sizeof(text), "INCOMPLETE (the call ended before it "
+	snprintf(text, sizeof(text),
+	    "INCOMPLETE (the call ended before it "
 	    "was finished: %.40s) the caller was leaving a message or asking "
-	    "for a callback%s%.700s", reason, said[0] ? "; they said: " : "",
-	    said);
-	snprintf(name, sizeof(name), "%s%s%s", st->first_name[0] ?
-	    st->first_name : "unknown caller", st->last_name[0] ? " " : "",
-	    st->last_name);
+	    "for a callback%s%.700s",
+	    reason, said[0] ? "; they said: " : "", said);
+	snprintf(name, sizeof(name), "%s%s%s",
+	    st->first_name[0] ? st->first_name : "unknown caller",
+	    st->last_name[0] ? " " : "", st->last_name);
 	snprintf(key, sizeof(key), "%s-msg-incomplete", st->call_id);
 	args = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "message", text,
 	    "urgency", "normal", "idempotency_key", key);
@@ -987,8 +1026,8 @@ llm_on_end(struct brain_call *c, const char *reason)
 		json_object_set_new(args, "callback_number", json_string(num));
 	rep = call_tool(c, "take_message", args);
 	if (json_is_true(json_object_get(rep, "ok"))) {
-		log_info(st->call_id, "llm: incomplete message saved (%s)",
-		    reason);
+		log_info(
+		    st->call_id, "llm: incomplete message saved (%s)", reason);
 		call_set_outcome(c, "message_taken", "incomplete message");
 	} else {
 		log_warnx(st->call_id, "llm: incomplete message not saved");
@@ -1031,16 +1070,16 @@ llm_on_transfer_back(struct brain_call *c, const char *result)
 }
 
 const struct brain_ops brain_llm = {
-	.name = "llm",
-	.init = llm_init,
-	.fini = llm_fini,
-	.on_start = llm_on_start,
-	.on_utterance = llm_on_utterance,
-	.on_dtmf = llm_on_dtmf,
-	.on_idle = llm_on_idle,
-	.save = llm_save,
-	.on_resume = llm_on_resume,
-	.on_transfer_back = llm_on_transfer_back,
-	.on_end = llm_on_end,
-	.free = llm_free,
+    .name = "llm",
+    .init = llm_init,
+    .fini = llm_fini,
+    .on_start = llm_on_start,
+    .on_utterance = llm_on_utterance,
+    .on_dtmf = llm_on_dtmf,
+    .on_idle = llm_on_idle,
+    .save = llm_save,
+    .on_resume = llm_on_resume,
+    .on_transfer_back = llm_on_transfer_back,
+    .on_end = llm_on_end,
+    .free = llm_free,
 };

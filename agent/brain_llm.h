@@ -30,16 +30,16 @@ extern const struct brain_ops brain_llm;
 
 /* How the last turn of a call went (tests, logs). */
 struct llm_turn_stats {
-	int attempts;           /* HTTP requests made */
-	int rounds;             /* model responses used (tool rounds + 1) */
-	int tools_run;          /* tool calls executed */
-	int tools_refused;      /* tool calls answered with a validation error */
-	int sentences;          /* said from the model */
-	int filler;             /* the filler was said */
-	int fallback;           /* the local brain answered */
-	uint64_t t0_us;         /* turn start, fd_mono_us() */
-	uint64_t first_token_us;        /* first content delta, 0 none */
-	uint64_t first_say_us;          /* first sentence said, 0 none */
+	int attempts; /* HTTP requests made */
+	int rounds; /* model responses used (tool rounds + 1) */
+	int tools_run; /* tool calls executed */
+	int tools_refused; /* tool calls answered with a validation error */
+	int sentences; /* said from the model */
+	int filler; /* the filler was said */
+	int fallback; /* the local brain answered */
+	uint64_t t0_us; /* turn start, fd_mono_us() */
+	uint64_t first_token_us; /* first content delta, 0 none */
+	uint64_t first_say_us; /* first sentence said, 0 none */
 };
 
 /* The stats of c's last turn; -1 if c is not an LLM brain call. */

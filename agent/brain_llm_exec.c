@@ -21,7 +21,7 @@
 #include "proto/tool_schema.h"
 #include "log.h"
 
-#define RESULT_MAX 8000         /* characters of a tool result sent back */
+#define RESULT_MAX 8000 /* characters of a tool result sent back */
 
 json_t *
 llm_assistant_msg(const struct llm_reply *r)
@@ -33,7 +33,8 @@ llm_assistant_msg(const struct llm_reply *r)
 	if (m == NULL)
 		return NULL;
 	if (r->len > 0)
-		json_object_set_new(m, "content", json_stringn(r->text, r->len));
+		json_object_set_new(
+		    m, "content", json_stringn(r->text, r->len));
 	else
 		json_object_set_new(m, "content", json_null());
 	if (r->ncalls == 0)
@@ -42,10 +43,12 @@ llm_assistant_msg(const struct llm_reply *r)
 	for (i = 0; i < r->ncalls; i++) {
 		const struct llm_toolcall *tc = &r->calls[i];
 
-		json_array_append_new(calls, json_pack("{s:s, s:s, s:{s:s, "
-		    "s:s}}", "id", tc->id, "type", "function", "function",
-		    "name", tc->name[0] ? tc->name : "unnamed", "arguments",
-		    tc->too_long ? "{}" : tc->args));
+		json_array_append_new(calls,
+		    json_pack("{s:s, s:s, s:{s:s, "
+		              "s:s}}",
+		        "id", tc->id, "type", "function", "function", "name",
+		        tc->name[0] ? tc->name : "unnamed", "arguments",
+		        tc->too_long ? "{}" : tc->args));
 	}
 	json_object_set_new(m, "tool_calls", calls);
 	return m;
@@ -57,15 +60,15 @@ fail(const char *code, const char *fmt, const char *a, const char *b)
 	char err[512];
 
 	snprintf(err, sizeof(err), fmt, a, b);
-	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error",
-	    err);
+	return json_pack(
+	    "{s:b, s:s, s:s}", "ok", 0, "code", code, "error", err);
 }
 
 /* The idempotency key of a write: the same arguments on this call give
  * the same key, so a repeated call cannot book twice. */
 static void
-idem_key(const char *call_id, const char *tool, const json_t *args,
-    char *out, size_t len)
+idem_key(const char *call_id, const char *tool, const json_t *args, char *out,
+    size_t len)
 {
 	char *s = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
 	uint64_t h = 1469598103934665603ull;
@@ -74,8 +77,8 @@ idem_key(const char *call_id, const char *tool, const json_t *args,
 	for (p = s ? s : ""; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	free(s);
-	snprintf(out, len, "%s-%s-%016llx", call_id, tool,
-	    (unsigned long long)h);
+	snprintf(
+	    out, len, "%s-%s-%016llx", call_id, tool, (unsigned long long)h);
 }
 
 static void
@@ -85,9 +88,8 @@ strip_nulls(json_t *args)
 	json_t *v;
 	void *tmp;
 
-	json_object_foreach_safe(args, tmp, key, v)
-		if (json_is_null(v))
-			json_object_del(args, key);
+	json_object_foreach_safe(args, tmp, key, v) if (json_is_null(v))
+	    json_object_del(args, key);
 }
 
 static void
@@ -131,17 +133,18 @@ learn(struct llm_call *lc, const char *tool, const json_t *args,
 			st->service = svc;
 		st->noffered = 0;
 		/* get_available_slots lists strings, find_slots {start,end} */
-		json_array_foreach(json_object_get(res, "slots"), i, v) {
-			const char *sl = json_is_string(v) ?
-			    json_string_value(v) : json_string_value(
-			    json_object_get(v, "start"));
+		json_array_foreach(json_object_get(res, "slots"), i, v)
+		{
+			const char *sl = json_is_string(v)
+			    ? json_string_value(v)
+			    : json_string_value(json_object_get(v, "start"));
 
 			if (sl && st->noffered < CALL_MAX_OFFER)
 				snprintf(st->offered[st->noffered++],
 				    sizeof(st->offered[0]), "%s", sl);
 		}
-		if (st->noffered > 0 && dt_parse_slot(st->offered[0], &day,
-		    &minute) == 0) {
+		if (st->noffered > 0 &&
+		    dt_parse_slot(st->offered[0], &day, &minute) == 0) {
 			st->day = day;
 			st->have_day = 1;
 		}
@@ -167,17 +170,17 @@ learn(struct llm_call *lc, const char *tool, const json_t *args,
 		else if (json_is_string(v))
 			snprintf(st->appointment_id, sizeof(st->appointment_id),
 			    "%s", json_string_value(v));
-		if ((s = json_string_value(json_object_get(res,
-		    "confirmation"))) != NULL)
-			snprintf(st->confirmation, sizeof(st->confirmation), "%s",
-			    s);
+		if ((s = json_string_value(
+		         json_object_get(res, "confirmation"))) != NULL)
+			snprintf(st->confirmation, sizeof(st->confirmation),
+			    "%s", s);
 		snprintf(notes, sizeof(notes), "%.60s at %.20s",
 		    json_string_value(json_object_get(args, "service")),
 		    st->chosen);
 		outcome(c, "booked", notes, 0);
 	} else if (strcmp(tool, "reschedule_appointment") == 0) {
-		outcome(c, "rescheduled", json_string_value(json_object_get(args,
-		    "new_start")), 0);
+		outcome(c, "rescheduled",
+		    json_string_value(json_object_get(args, "new_start")), 0);
 	} else if (strcmp(tool, "cancel_appointment") == 0) {
 		outcome(c, "cancelled", "appointment cancelled", 0);
 	} else if (strcmp(tool, "take_message") == 0) {
@@ -192,15 +195,15 @@ learn(struct llm_call *lc, const char *tool, const json_t *args,
 		outcome(c, "message_taken", notes, 0);
 	} else if (strcmp(tool, "request_callback") == 0) {
 		keep(st->msg_number, sizeof(st->msg_number), args, "phone");
-		outcome(c, "callback_requested", json_string_value(
-		    json_object_get(args, "reason")), 0);
+		outcome(c, "callback_requested",
+		    json_string_value(json_object_get(args, "reason")), 0);
 	} else if (strcmp(tool, "qualify_lead") == 0) {
 		keep(st->msg_name, sizeof(st->msg_name), args, "name");
 		keep(st->lead_need, sizeof(st->lead_need), args, "need");
 		keep(st->lead_timeline, sizeof(st->lead_timeline), args,
 		    "timeline");
-		outcome(c, "lead", json_string_value(json_object_get(args,
-		    "need")), 0);
+		outcome(c, "lead",
+		    json_string_value(json_object_get(args, "need")), 0);
 	} else if (strcmp(tool, "vehicle_status") == 0) {
 		outcome(c, "status_given", "vehicle status", 1);
 	}
@@ -222,8 +225,8 @@ verified(struct llm_call *lc, const json_t *args, const json_t *res)
 		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
 		    (long long)json_integer_value(id));
 	if (phone)
-		snprintf(st->verify_phone, sizeof(st->verify_phone), "%s",
-		    phone);
+		snprintf(
+		    st->verify_phone, sizeof(st->verify_phone), "%s", phone);
 }
 
 /* verify_caller matched the name and account phone but had no second
@@ -240,8 +243,8 @@ identified(struct llm_call *lc, const json_t *args, const json_t *res)
 		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
 		    (long long)json_integer_value(id));
 	if (phone)
-		snprintf(st->verify_phone, sizeof(st->verify_phone), "%s",
-		    phone);
+		snprintf(
+		    st->verify_phone, sizeof(st->verify_phone), "%s", phone);
 }
 
 static json_t *
@@ -260,8 +263,10 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 	rep = call_tool(c, t->crm_name, args);
 	if (rep == NULL) {
 		json_decref(args);
-		return fail("unavailable", "%s%sthe system did not answer; "
-		    "tell the caller and offer to take a message", "", "");
+		return fail("unavailable",
+		    "%s%sthe system did not answer; "
+		    "tell the caller and offer to take a message",
+		    "", "");
 	}
 	res = json_object_get(rep, "result");
 	if (json_is_true(json_object_get(rep, "ok"))) {
@@ -282,7 +287,8 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 			lc->verified = 0;
 			/* on a call we placed: nobody to talk to about it */
 			if (call_outbound(&c->st))
-				call_job_outcome(c, "wrong_person", "not the "
+				call_job_outcome(c, "wrong_person",
+				    "not the "
 				    "customer (model)");
 		} else
 			learn(lc, t->crm_name, args, res);
@@ -295,9 +301,9 @@ run_crm(struct llm_call *lc, const struct llm_tool *t, json_t *args)
 static int
 commits(const char *crm_name)
 {
-	static const char *const w[] = { "book_appointment",
+	static const char *const w[] = {"book_appointment",
 	    "reschedule_appointment", "cancel_appointment", "cancel_order",
-	    NULL };
+	    NULL};
 	int i;
 
 	for (i = 0; crm_name && w[i]; i++)
@@ -317,8 +323,8 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 	char err[384];
 
 	if ((t = llm_catalog_find(cat, tc->name)) == NULL) {
-		log_warnx(c->st.call_id, "llm called unknown tool '%.64s'",
-		    tc->name);
+		log_warnx(
+		    c->st.call_id, "llm called unknown tool '%.64s'", tc->name);
 		lc->stats.tools_refused++;
 		return fail("unknown_tool", "there is no tool named '%.64s'%s",
 		    tc->name, "; use only the tools provided");
@@ -333,46 +339,52 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		    t->name, err, tc->args);
 		json_decref(args);
 		lc->stats.tools_refused++;
-		return fail("bad_args", "%s%s; nothing was done, fix the "
-		    "arguments and call again", err, "");
+		return fail("bad_args",
+		    "%s%s; nothing was done, fix the "
+		    "arguments and call again",
+		    err, "");
 	}
 	if (!lc->caller_yes && commits(t->crm_name)) {
 		/* the read-back the local brain always does: a booking, a
 		 * move or a cancel runs on the caller's own yes */
-		log_info(c->st.call_id, "llm tool %s refused: the caller has "
-		    "not confirmed (%.200s)", t->name, tc->args);
+		log_info(c->st.call_id,
+		    "llm tool %s refused: the caller has "
+		    "not confirmed (%.200s)",
+		    t->name, tc->args);
 		json_decref(args);
 		lc->stats.tools_refused++;
-		return fail("confirm_first", "%s%s", "nothing was done: read "
+		return fail("confirm_first", "%s%s",
+		    "nothing was done: read "
 		    "the details back to the caller (service, day and time, "
 		    "or which order) and ask them to confirm; call this again "
-		    "once they say yes", "");
+		    "once they say yes",
+		    "");
 	}
 	strip_nulls(args);
 	lc->stats.tools_run++;
 	log_info(c->st.call_id, "llm tool %s %.300s", t->name, tc->args);
 	switch (t->kind) {
 	case LLM_T_OUTCOME:
-		call_set_outcome(c, json_string_value(json_object_get(args,
-		    "outcome")), json_string_value(json_object_get(args,
-		    "notes")));
+		call_set_outcome(c,
+		    json_string_value(json_object_get(args, "outcome")),
+		    json_string_value(json_object_get(args, "notes")));
 		json_decref(args);
 		return json_pack("{s:b, s:{}}", "ok", 1, "result");
 	case LLM_T_END:
 		lc->end_call = 1;
 		json_decref(args);
-		return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "ending",
-		    1);
+		return json_pack(
+		    "{s:b, s:{s:b}}", "ok", 1, "result", "ending", 1);
 	case LLM_T_VERIFY:
 		/* only name, phone, confirmation and VIN digits reach
 		 * verify_caller, which checks them against the caller ID's
 		 * customer, or the customer of the account phone given
 		 * (never an id) */
 		rep = json_pack("{s:O*, s:O*, s:O*, s:O*}", "name",
-		    json_object_get(args, "name"), "phone", json_object_get(
-		    args, "phone"), "confirmation", json_object_get(args,
-		    "confirmation"), "vin_last", json_object_get(args,
-		    "vin_last"));
+		    json_object_get(args, "name"), "phone",
+		    json_object_get(args, "phone"), "confirmation",
+		    json_object_get(args, "confirmation"), "vin_last",
+		    json_object_get(args, "vin_last"));
 		json_decref(args);
 		return run_crm(lc, t, rep);
 	default:
@@ -389,7 +401,8 @@ tool_msg(const char *id, json_t *ans)
 	if (s == NULL) {
 		json_decref(ans);
 		return json_pack("{s:s, s:s, s:s}", "role", "tool",
-		    "tool_call_id", id, "content", "{\"ok\":false,\"code\":"
+		    "tool_call_id", id, "content",
+		    "{\"ok\":false,\"code\":"
 		    "\"internal\",\"error\":\"no result\"}");
 	}
 	if (strlen(s) > RESULT_MAX) {
@@ -399,10 +412,11 @@ tool_msg(const char *id, json_t *ans)
 		size_t k = RESULT_MAX;
 
 		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
-			k--;    /* not inside a UTF-8 sequence */
+			k--; /* not inside a UTF-8 sequence */
 		s[k] = '\0';
-		t = json_pack("{s:b, s:b, s:s}", "ok", json_is_true(
-		    json_object_get(ans, "ok")), "truncated", 1, "partial", big);
+		t = json_pack("{s:b, s:b, s:s}", "ok",
+		    json_is_true(json_object_get(ans, "ok")), "truncated", 1,
+		    "partial", big);
 		s = t ? json_dumps(t, JSON_COMPACT) : NULL;
 		json_decref(t);
 		free(big);
@@ -415,8 +429,8 @@ tool_msg(const char *id, json_t *ans)
 }
 
 void
-llm_exec_calls(struct llm_call *lc, const struct llm_catalog *cat,
-    struct llm_reply *r)
+llm_exec_calls(
+    struct llm_call *lc, const struct llm_catalog *cat, struct llm_reply *r)
 {
 	int i;
 
@@ -426,6 +440,6 @@ llm_exec_calls(struct llm_call *lc, const struct llm_catalog *cat,
 			    "call_fd%d_%d", lc->stats.rounds, i);
 	llm_history_add(lc->hist, llm_assistant_msg(r));
 	for (i = 0; i < r->ncalls; i++)
-		llm_history_add(lc->hist, tool_msg(r->calls[i].id, run_one(lc,
-		    cat, &r->calls[i])));
+		llm_history_add(lc->hist,
+		    tool_msg(r->calls[i].id, run_one(lc, cat, &r->calls[i])));
 }

@@ -32,9 +32,9 @@ static int local_task_start(struct brain_call *, int, const struct turn_in *);
 static void local_task_keep(struct brain_call *, int, const struct turn_in *);
 
 static const struct dlg_routes local_routes = {
-	.general = local_general,
-	.task_start = local_task_start,
-	.task_keep = local_task_keep,
+    .general = local_general,
+    .task_start = local_task_start,
+    .task_keep = local_task_keep,
 };
 
 static int
@@ -104,12 +104,13 @@ compound(struct brain_call *c, const struct turn_in *in, enum intent best)
 	char first[64], last[64], buf[512];
 
 	if (!identity_owner(st) && (!st->customer_known || st->caller_denied) &&
-	    st->first_name[0] == '\0' && name_in_turn(in->text, first,
-	    sizeof(first), last, sizeof(last))) {
+	    st->first_name[0] == '\0' &&
+	    name_in_turn(in->text, first, sizeof(first), last, sizeof(last))) {
 		snprintf(st->first_name, sizeof(st->first_name), "%s", first);
 		snprintf(st->last_name, sizeof(st->last_name), "%s", last);
 		st->name_weak = in->confidence < NAME_CONFIDENCE;
-		log_info(st->call_id, "caller introduced themselves in passing");
+		log_info(
+		    st->call_id, "caller introduced themselves in passing");
 	}
 	if (best == INT_HOURS || best == INT_ADDRESS || best == INT_NONE ||
 	    best == INT_PRICE || best == INT_GOODBYE || best == INT_REPEAT)
@@ -130,8 +131,8 @@ local_general(struct brain_call *c, const struct turn_in *in)
 	enum intent best = ir->best;
 
 	/* "cancel" outweighs the order words that come with it */
-	if (ir->scores[INT_CANCEL] >= 5 && (best == INT_STATUS ||
-	    best == INT_LIST))
+	if (ir->scores[INT_CANCEL] >= 5 &&
+	    (best == INT_STATUS || best == INT_LIST))
 		best = INT_CANCEL;
 	/* "what about the 26th?" right after the hours */
 	if (best == INT_NONE && in->ndt > 0 && in->dt.has_date &&
@@ -159,8 +160,9 @@ local_general(struct brain_call *c, const struct turn_in *in)
 		local_task_start(c, TASK_RESCHEDULE, in);
 		return;
 	case INT_CANCEL:
-		local_task_start(c, about_order(in->text) ? TASK_ORDER_CANCEL :
-		    TASK_CANCEL, in);
+		local_task_start(c,
+		    about_order(in->text) ? TASK_ORDER_CANCEL : TASK_CANCEL,
+		    in);
 		return;
 	case INT_LIST:
 		local_task_start(c, TASK_LIST, in);
@@ -209,8 +211,9 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 	if (booking_move_instead(c, in))
 		return;
 	/* "no, make it Wednesday": a correction re-plans */
-	if (in->ndt > 0 || (ir->service && ir->service != st->service &&
-	    st->task == TASK_BOOK)) {
+	if (in->ndt > 0 ||
+	    (ir->service && ir->service != st->service &&
+	        st->task == TASK_BOOK)) {
 		if (ir->service && st->task == TASK_BOOK)
 			st->service = ir->service;
 		booking_apply(st, &in->dt);
@@ -259,10 +262,10 @@ on_change(struct brain_call *c, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	const struct intent_result *ir = &in->ir;
 	struct tokens t;
-	static const char *const dayw[] = { "day", "date", NULL };
-	static const char *const timew[] = { "time", "hour", NULL };
-	static const char *const servw[] = { "service", NULL };
-	static const char *const carw[] = { "car", "vehicle", "truck", NULL };
+	static const char *const dayw[] = {"day", "date", NULL};
+	static const char *const timew[] = {"time", "hour", NULL};
+	static const char *const servw[] = {"service", NULL};
+	static const char *const carw[] = {"car", "vehicle", "truck", NULL};
 
 	txt_tokenize(in->text, &t);
 	st->chosen[0] = '\0';
@@ -308,7 +311,7 @@ on_change(struct brain_call *c, const struct turn_in *in)
 	}
 	if (ir->best == INT_GOODBYE) {
 		booking_reset(st);
-		goodbye(c);             /* "no, that's all" */
+		goodbye(c); /* "no, that's all" */
 		return;
 	}
 	if (ir->pol == POL_NO) {
@@ -316,8 +319,9 @@ on_change(struct brain_call *c, const struct turn_in *in)
 
 		tpl_render(T_KEEP_IT, NULL, ok, sizeof(ok));
 		booking_reset(st);
-		anything_else(c, st->task == TASK_RESCHEDULE ? ok :
-		    "Okay, I won't book it.");
+		anything_else(c,
+		    st->task == TASK_RESCHEDULE ? ok
+		                                : "Okay, I won't book it.");
 		return;
 	}
 	local_general(c, in);
@@ -347,14 +351,16 @@ on_offer(struct brain_call *c, const struct turn_in *in)
 	const struct intent_result *ir = &in->ir;
 	int a = c->st.asked;
 
-	if (a == ASK_CALLBACK_OFFER && (ir->pol == POL_YES ||
-	    ir->best == INT_CALLBACK)) {
+	if (a == ASK_CALLBACK_OFFER &&
+	    (ir->pol == POL_YES || ir->best == INT_CALLBACK)) {
 		contact_start(c, TASK_CALLBACK, in);
-	} else if (ir->best == INT_MESSAGE || ((a == ASK_MSG_OFFER) &&
-	    ir->pol == POL_YES && ir->best == INT_NONE)) {
+	} else if (ir->best == INT_MESSAGE ||
+	    ((a == ASK_MSG_OFFER) && ir->pol == POL_YES &&
+	        ir->best == INT_NONE)) {
 		contact_start(c, TASK_MESSAGE, in);
-	} else if (a == ASK_HUMAN_OR_MSG && (ir->best == INT_HUMAN ||
-	    (ir->pol == POL_YES && ir->best == INT_NONE))) {
+	} else if (a == ASK_HUMAN_OR_MSG &&
+	    (ir->best == INT_HUMAN ||
+	        (ir->pol == POL_YES && ir->best == INT_NONE))) {
 		contact_human(c);
 	} else if (ir->best != INT_NONE && ir->best != INT_GOODBYE) {
 		local_general(c, in);
@@ -373,7 +379,7 @@ static void
 local_on_start(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 
 	if (outbound_start(c))
 		return;
@@ -400,9 +406,9 @@ free_text(int a)
 static int
 fragment(const char *text, int asked)
 {
-	static const char *const fill[] = { "please", "so", "and", "then",
-		"well", "oh", "hmm", "um", "uh", "er", NULL };
-	static const char *const thanks[] = { "thanks", "thank", "you", NULL };
+	static const char *const fill[] = {"please", "so", "and", "then",
+	    "well", "oh", "hmm", "um", "uh", "er", NULL};
+	static const char *const thanks[] = {"thanks", "thank", "you", NULL};
 	struct tokens t;
 	int i, nthanks = 0;
 
@@ -423,9 +429,9 @@ fragment(const char *text, int asked)
 static int
 dismissal(const char *text)
 {
-	static const char *const w[] = { "oh", "never", "mind", "forget",
-		"it", "no", "nothing", "nope", "actually", "thats", "that",
-		"fine", "ok", "okay", "all", "well", "um", "uh", "sorry", NULL };
+	static const char *const w[] = {"oh", "never", "mind", "forget", "it",
+	    "no", "nothing", "nope", "actually", "thats", "that", "fine", "ok",
+	    "okay", "all", "well", "um", "uh", "sorry", NULL};
 	struct tokens t;
 	int i;
 
@@ -439,16 +445,18 @@ dismissal(const char *text)
 /* Read an utterance once: intent scores and the dates and times in it,
  * read as the pending question expects them. */
 static void
-read_turn(struct brain_call *c, const char *text, double confidence,
-    int asked, struct turn_in *in)
+read_turn(struct brain_call *c, const char *text, double confidence, int asked,
+    struct turn_in *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->text = text;
 	in->confidence = confidence;
 	intent_read(text, c->biz, &in->ir);
-	in->ndt = dt_parse(text, c->core->now(c->core_arg), asked == ASK_DAY ?
-	    DT_EXPECT_DATE : asked == ASK_PICK ? DT_EXPECT_TIME :
-	    DT_EXPECT_ANY, &in->dt);
+	in->ndt = dt_parse(text, c->core->now(c->core_arg),
+	    asked == ASK_DAY        ? DT_EXPECT_DATE
+	        : asked == ASK_PICK ? DT_EXPECT_TIME
+	                            : DT_EXPECT_ANY,
+	    &in->dt);
 }
 
 /* States whose answer is a name: a name heard as "a human" is no
@@ -468,9 +476,9 @@ name_answer(int asked)
 static int
 weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 {
-	static const char *const cue[] = { "human", "person", "someone",
-		"somebody", "representative", "operator", "agent", "manager",
-		"receptionist", NULL };
+	static const char *const cue[] = {"human", "person", "someone",
+	    "somebody", "representative", "operator", "agent", "manager",
+	    "receptionist", NULL};
 	double wc;
 	int i;
 
@@ -506,8 +514,10 @@ static void
 confirm_human(struct brain_call *c, int asked)
 {
 	c->st.after_human = asked;
-	call_say(c, "Just to check, would you like me to connect you with a "
-	    "person? Please say yes or no.", 0);
+	call_say(c,
+	    "Just to check, would you like me to connect you with a "
+	    "person? Please say yes or no.",
+	    0);
 	call_hint(c, "yesno", NULL, 0);
 	ask(c, ASK_CONFIRM_HUMAN);
 }
@@ -518,8 +528,8 @@ on_confirm_human(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 
-	if (in->ir.pol == POL_YES || (in->ir.best == INT_HUMAN &&
-	    in->ir.pol != POL_NO)) {
+	if (in->ir.pol == POL_YES ||
+	    (in->ir.best == INT_HUMAN && in->ir.pol != POL_NO)) {
 		contact_human(c);
 		return;
 	}
@@ -607,8 +617,8 @@ on_day_or_pick(struct brain_call *c, const struct turn_in *in, int asked)
 	/* "Monday at ten, for the Accord" */
 	if (st->task == TASK_BOOK && identity_owner(st))
 		booking_note_vehicle(st, in->text);
-	if (asked == ASK_PICK && booking_pick(st, in->text, &in->dt,
-	    in->ir.pol == POL_YES)) {
+	if (asked == ASK_PICK &&
+	    booking_pick(st, in->text, &in->dt, in->ir.pol == POL_YES)) {
 		booking_plan(c);
 	} else if (in->ndt > 0 || (in->ir.service && st->task == TASK_BOOK)) {
 		booking_apply(st, &in->dt);
@@ -620,8 +630,8 @@ on_day_or_pick(struct brain_call *c, const struct turn_in *in, int asked)
 		st->have_time = 0;
 		st->have_day = 0;
 		st->noffered = 0;
-		call_say(c, "No problem. What other day would work for you?",
-		    0);
+		call_say(
+		    c, "No problem. What other day would work for you?", 0);
 		ask(c, ASK_DAY);
 	} else if (in->ir.pol == POL_YES && asked == ASK_PICK &&
 	    st->noffered > 1) {
@@ -643,20 +653,20 @@ on_name(struct brain_call *c, const struct turn_in *in)
 	if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
 	    in->ir.best != INT_HUMAN && in->ir.score >= 4) {
 		local_general(c, in);
-	} else if (parse_name(in->text, first, sizeof(first), last,
-	    sizeof(last))) {
+	} else if (parse_name(
+	               in->text, first, sizeof(first), last, sizeof(last))) {
 		if (!name_check(c, in, first, last, 1))
 			return 1;
 		/* "Smith" after "And your last name?" */
 		if (st->first_name[0] && st->last_name[0] == '\0' &&
 		    last[0] == '\0') {
-			snprintf(st->last_name, sizeof(st->last_name), "%s",
-			    first);
+			snprintf(
+			    st->last_name, sizeof(st->last_name), "%s", first);
 		} else {
 			snprintf(st->first_name, sizeof(st->first_name), "%s",
 			    first);
-			snprintf(st->last_name, sizeof(st->last_name), "%s",
-			    last);
+			snprintf(
+			    st->last_name, sizeof(st->last_name), "%s", last);
 		}
 		booking_plan(c);
 	} else {
@@ -667,8 +677,7 @@ on_name(struct brain_call *c, const struct turn_in *in)
 
 /* "Could you spell your last name for me?": the spelling answers the
  * question the name was asked for.  0: not understood. */
-static int
-reply(struct brain_call *c, const struct turn_in *in, int asked);
+static int reply(struct brain_call *c, const struct turn_in *in, int asked);
 
 static int
 on_spell(struct brain_call *c, const struct turn_in *in)
@@ -847,8 +856,8 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		return;
 	if (!reply(c, &in, asked))
 		not_understood(c, &in);
-	else if (st->misunderstandings == before && (st->asked != ASK_OPEN ||
-	    asked != ASK_OPEN))
+	else if (st->misunderstandings == before &&
+	    (st->asked != ASK_OPEN || asked != ASK_OPEN))
 		st->misunderstandings = 0;
 }
 
@@ -910,8 +919,8 @@ local_on_idle(struct brain_call *c, int count)
 }
 
 static int
-local_init(const config_t *cfg, const struct fd_business *b, char *err,
-    size_t errlen)
+local_init(
+    const config_t *cfg, const struct fd_business *b, char *err, size_t errlen)
 {
 	dlg_set_routes(&local_routes);
 	return tpl_init(b, cfg, err, errlen);
@@ -924,14 +933,14 @@ local_fini(void)
 }
 
 const struct brain_ops brain_local = {
-	.name = "local",
-	.init = local_init,
-	.fini = local_fini,
-	.on_start = local_on_start,
-	.on_utterance = local_on_utterance,
-	.on_dtmf = local_on_dtmf,
-	.on_idle = local_on_idle,
-	.on_transfer_back = contact_transfer_back,
-	.on_end = local_on_end,
-	.free = NULL,
+    .name = "local",
+    .init = local_init,
+    .fini = local_fini,
+    .on_start = local_on_start,
+    .on_utterance = local_on_utterance,
+    .on_dtmf = local_on_dtmf,
+    .on_idle = local_on_idle,
+    .on_transfer_back = contact_transfer_back,
+    .on_end = local_on_end,
+    .free = NULL,
 };

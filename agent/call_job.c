@@ -58,8 +58,8 @@ call_read_job(struct call_state *st, json_t *rep)
 		    (long long)json_integer_value(v));
 	/* the name to ask for when the call_begin match gave none */
 	if (st->first_name[0] == '\0')
-		copy_str(j, "first_name", st->first_name,
-		    sizeof(st->first_name));
+		copy_str(
+		    j, "first_name", st->first_name, sizeof(st->first_name));
 	return 0;
 }
 
@@ -69,8 +69,8 @@ call_job_outcome(struct brain_call *c, const char *outcome, const char *notes)
 	struct call_state *st = &c->st;
 
 	snprintf(st->job_outcome, sizeof(st->job_outcome), "%s", outcome);
-	snprintf(st->job_notes, sizeof(st->job_notes), "%s", notes ? notes :
-	    "");
+	snprintf(
+	    st->job_notes, sizeof(st->job_notes), "%s", notes ? notes : "");
 }
 
 json_t *
@@ -85,7 +85,7 @@ call_job_result(const struct call_state *st, const char *call_sid)
 	if (strcmp(st->job_kind, "reminder") == 0 &&
 	    strcmp(o, "voicemail") != 0 && strcmp(o, "wrong_person") != 0 &&
 	    (strcmp(st->outcome, "rescheduled") == 0 ||
-	    strcmp(st->outcome, "cancelled") == 0)) {
+	        strcmp(st->outcome, "cancelled") == 0)) {
 		o = st->outcome;
 		notes = st->outcome_notes;
 	}

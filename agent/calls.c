@@ -15,8 +15,8 @@
 
 struct event {
 	struct event *next;
-	nng_msg *msg;                   /* NULL: a timer tick or rt */
-	char *rt;                       /* a Realtime event (rt_call.h) */
+	nng_msg *msg; /* NULL: a timer tick or rt */
+	char *rt; /* a Realtime event (rt_call.h) */
 	struct fd_frame f;
 };
 
@@ -30,7 +30,7 @@ static struct call *run_head, *run_tail;
 static int stopping;
 
 #define GONE_RING 256
-static char gone[GONE_RING][FD_CALL_ID_LEN];    /* under table_mu */
+static char gone[GONE_RING][FD_CALL_ID_LEN]; /* under table_mu */
 static unsigned gone_next;
 
 static pthread_t *workers;
@@ -261,7 +261,7 @@ run_one(struct call *c)
 		if (e->msg)
 			call_handle_frame(c, &e->f);
 		else if (e->rt) {
-			rt_call_event(c, e->rt);        /* takes it */
+			rt_call_event(c, e->rt); /* takes it */
 			e->rt = NULL;
 		} else
 			call_handle_tick(c);
@@ -348,10 +348,10 @@ calls_stop(void)
 		char err[64];
 
 		if (fd_frame_msg(&m, FD_MSG_CALL_END, ids[i], 0, 0, end,
-		    sizeof(end) - 1) != 0)
+		        sizeof(end) - 1) != 0)
 			continue;
 		if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), &f, err,
-		    sizeof(err)) != 0) {
+		        sizeof(err)) != 0) {
 			nng_msg_free(m);
 			continue;
 		}

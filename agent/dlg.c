@@ -19,83 +19,111 @@
 struct ask_info {
 	const char *name;
 	enum phase phase;
-	const char *again;      /* re-prompt question; NULL: T_SAY_AGAIN */
+	const char *again; /* re-prompt question; NULL: T_SAY_AGAIN */
 };
 
 static const struct ask_info asks[ASK_COUNT] = {
-	[ASK_OPEN] = { "open", PH_INTENT, NULL },
-	[ASK_CONFIRM_ID] = { "confirm_id", PH_GREETING, "Am I speaking with "
-	    "{name}? Please say yes or no." },
-	[ASK_WHO] = { "who", PH_VERIFY, "May I have your first and last "
-	    "name?" },
-	[ASK_VERIFY_PHONE] = { "verify_phone", PH_VERIFY, "What's the phone "
-	    "number on your account? You can also key it in." },
-	[ASK_VERIFY_PROOF] = { "verify_proof", PH_VERIFY, "What's your first "
-	    "and last name?" },
-	[ASK_VERIFY_FACTOR] = { "verify_factor", PH_VERIFY, "What are the "
-	    "last four digits of your car's VIN? You can also key them in." },
-	[ASK_SERVICE] = { "service", PH_SLOTS, "Which service do you need?" },
-	[ASK_DAY] = { "day", PH_SLOTS, "What day would you like?" },
-	[ASK_PICK] = { "pick", PH_SLOTS, "Which time works for you?" },
-	[ASK_NAME] = { "name", PH_SLOTS, "Can I get your first and last "
-	    "name?" },
-	[ASK_BOOK_PHONE] = { "book_phone", PH_SLOTS, "What's the best phone "
-	    "number to reach you?" },
-	[ASK_VEHICLE] = { "vehicle", PH_SLOTS, "Which vehicle is it for?" },
-	[ASK_CONFIRM_BOOK] = { "confirm_book", PH_CONFIRM, "Shall I go ahead? "
-	    "Please say yes or no." },
-	[ASK_CHANGE] = { "change", PH_SLOTS, "What would you like to change, "
-	    "the day, the time or the service?" },
-	[ASK_APPT_WHICH] = { "appt_which", PH_SLOTS, "Which appointment do you "
-	    "mean?" },
-	[ASK_CONFIRM_CANCEL] = { "confirm_cancel", PH_CONFIRM, "Shall I cancel "
-	    "it? Please say yes or no." },
-	[ASK_ORDER_NAME] = { "order_name", PH_VERIFY, "What's the full name on "
-	    "the order?" },
-	[ASK_CONFIRM_ORDER] = { "confirm_order", PH_CONFIRM, "Shall I cancel "
-	    "the order? Please say yes or no." },
-	[ASK_ANYTHING_ELSE] = { "anything_else", PH_CLOSE, "Is there anything "
-	    "else I can help you with?" },
-	[ASK_MSG_OFFER] = { "msg_offer", PH_CLOSE, "Would you like me to take "
-	    "a message? Please say yes or no." },
-	[ASK_MSG_NAME] = { "msg_name", PH_SLOTS, "May I have your name?" },
-	[ASK_MSG_NUMBER_OK] = { "msg_number_ok", PH_SLOTS, "Is this the best "
-	    "number to call you back on? Please say yes or no." },
-	[ASK_MSG_NUMBER] = { "msg_number", PH_SLOTS, "What number should we "
-	    "call you back on? You can also key it in." },
-	[ASK_MSG_TEXT] = { "msg_text", PH_SLOTS, "What message would you like "
-	    "me to pass on?" },
-	[ASK_MSG_URGENCY] = { "msg_urgency", PH_SLOTS, "Is it urgent? Please "
-	    "say yes or no." },
-	[ASK_LEAD_NEED] = { "lead_need", PH_SLOTS, "What are you looking "
-	    "for?" },
-	[ASK_LEAD_TIMELINE] = { "lead_timeline", PH_SLOTS, "When are you "
-	    "hoping to do this?" },
-	[ASK_CALLBACK_OFFER] = { "callback_offer", PH_CLOSE, "Would you like "
-	    "someone to call you back? Please say yes or no." },
-	[ASK_CALLBACK_WHEN] = { "callback_when", PH_SLOTS, "When is a good "
-	    "time to call you?" },
-	[ASK_HUMAN_OR_MSG] = { "human_or_msg", PH_CLOSE, "Would you like to "
-	    "speak with a person, or leave a message?" },
-	[ASK_DONE] = { "done", PH_CLOSE, NULL },
-	[ASK_OB_WHO] = { "ob_who", PH_GREETING, "Am I speaking with {name}? "
-	    "Please say yes or no." },
-	[ASK_OB_REMIND] = { "ob_remind", PH_CONFIRM, "Can you still make it "
-	    "to your appointment? Please say yes or no." },
-	[ASK_OB_CHANGE] = { "ob_change", PH_SLOTS, "Would you like to move the "
-	    "appointment, or cancel it?" },
-	[ASK_OB_VM_WAIT] = { "ob_vm_wait", PH_GREETING, NULL },
-	[ASK_CONFIRM_HUMAN] = { "confirm_human", PH_CONFIRM, "Would you like "
-	    "me to connect you with a person? Please say yes or no." },
-	[ASK_SPELL_LAST] = { "spell_last", PH_SLOTS, "Could you spell your "
-	    "last name for me, letter by letter?" },
+    [ASK_OPEN] = {"open", PH_INTENT, NULL},
+    [ASK_CONFIRM_ID] = {"confirm_id", PH_GREETING,
+        "Am I speaking with "
+        "{name}? Please say yes or no."},
+    [ASK_WHO] = {"who", PH_VERIFY,
+        "May I have your first and last "
+        "name?"},
+    [ASK_VERIFY_PHONE] = {"verify_phone", PH_VERIFY,
+        "What's the phone "
+        "number on your account? You can also key it in."},
+    [ASK_VERIFY_PROOF] = {"verify_proof", PH_VERIFY,
+        "What's your first "
+        "and last name?"},
+    [ASK_VERIFY_FACTOR] = {"verify_factor", PH_VERIFY,
+        "What are the "
+        "last four digits of your car's VIN? You can also key them in."},
+    [ASK_SERVICE] = {"service", PH_SLOTS, "Which service do you need?"},
+    [ASK_DAY] = {"day", PH_SLOTS, "What day would you like?"},
+    [ASK_PICK] = {"pick", PH_SLOTS, "Which time works for you?"},
+    [ASK_NAME] = {"name", PH_SLOTS,
+        "Can I get your first and last "
+        "name?"},
+    [ASK_BOOK_PHONE] = {"book_phone", PH_SLOTS,
+        "What's the best phone "
+        "number to reach you?"},
+    [ASK_VEHICLE] = {"vehicle", PH_SLOTS, "Which vehicle is it for?"},
+    [ASK_CONFIRM_BOOK] = {"confirm_book", PH_CONFIRM,
+        "Shall I go ahead? "
+        "Please say yes or no."},
+    [ASK_CHANGE] = {"change", PH_SLOTS,
+        "What would you like to change, "
+        "the day, the time or the service?"},
+    [ASK_APPT_WHICH] = {"appt_which", PH_SLOTS,
+        "Which appointment do you "
+        "mean?"},
+    [ASK_CONFIRM_CANCEL] = {"confirm_cancel", PH_CONFIRM,
+        "Shall I cancel "
+        "it? Please say yes or no."},
+    [ASK_ORDER_NAME] = {"order_name", PH_VERIFY,
+        "What's the full name on "
+        "the order?"},
+    [ASK_CONFIRM_ORDER] = {"confirm_order", PH_CONFIRM,
+        "Shall I cancel "
+        "the order? Please say yes or no."},
+    [ASK_ANYTHING_ELSE] = {"anything_else", PH_CLOSE,
+        "Is there anything "
+        "else I can help you with?"},
+    [ASK_MSG_OFFER] = {"msg_offer", PH_CLOSE,
+        "Would you like me to take "
+        "a message? Please say yes or no."},
+    [ASK_MSG_NAME] = {"msg_name", PH_SLOTS, "May I have your name?"},
+    [ASK_MSG_NUMBER_OK] = {"msg_number_ok", PH_SLOTS,
+        "Is this the best "
+        "number to call you back on? Please say yes or no."},
+    [ASK_MSG_NUMBER] = {"msg_number", PH_SLOTS,
+        "What number should we "
+        "call you back on? You can also key it in."},
+    [ASK_MSG_TEXT] = {"msg_text", PH_SLOTS,
+        "What message would you like "
+        "me to pass on?"},
+    [ASK_MSG_URGENCY] = {"msg_urgency", PH_SLOTS,
+        "Is it urgent? Please "
+        "say yes or no."},
+    [ASK_LEAD_NEED] = {"lead_need", PH_SLOTS,
+        "What are you looking "
+        "for?"},
+    [ASK_LEAD_TIMELINE] = {"lead_timeline", PH_SLOTS,
+        "When are you "
+        "hoping to do this?"},
+    [ASK_CALLBACK_OFFER] = {"callback_offer", PH_CLOSE,
+        "Would you like "
+        "someone to call you back? Please say yes or no."},
+    [ASK_CALLBACK_WHEN] = {"callback_when", PH_SLOTS,
+        "When is a good "
+        "time to call you?"},
+    [ASK_HUMAN_OR_MSG] = {"human_or_msg", PH_CLOSE,
+        "Would you like to "
+        "speak with a person, or leave a message?"},
+    [ASK_DONE] = {"done", PH_CLOSE, NULL},
+    [ASK_OB_WHO] = {"ob_who", PH_GREETING,
+        "Am I speaking with {name}? "
+        "Please say yes or no."},
+    [ASK_OB_REMIND] = {"ob_remind", PH_CONFIRM,
+        "Can you still make it "
+        "to your appointment? Please say yes or no."},
+    [ASK_OB_CHANGE] = {"ob_change", PH_SLOTS,
+        "Would you like to move the "
+        "appointment, or cancel it?"},
+    [ASK_OB_VM_WAIT] = {"ob_vm_wait", PH_GREETING, NULL},
+    [ASK_CONFIRM_HUMAN] = {"confirm_human", PH_CONFIRM,
+        "Would you like "
+        "me to connect you with a person? Please say yes or no."},
+    [ASK_SPELL_LAST] = {"spell_last", PH_SLOTS,
+        "Could you spell your "
+        "last name for me, letter by letter?"},
 };
 
-static const char *const phase_names[] = { "greeting", "verification",
-	"intent", "slot filling", "confirmation", "close" };
-static const char *const task_names[TASK_COUNT] = { "none", "book",
-	"reschedule", "cancel", "list", "status", "order_cancel", "message",
-	"lead", "callback" };
+static const char *const phase_names[] = {"greeting", "verification", "intent",
+    "slot filling", "confirmation", "close"};
+static const char *const task_names[TASK_COUNT] = {"none", "book", "reschedule",
+    "cancel", "list", "status", "order_cancel", "message", "lead", "callback"};
 
 static const struct dlg_routes *routes;
 
@@ -148,8 +176,8 @@ task_name(int t)
 }
 
 void
-say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
-    int close)
+say_tpl(
+    struct brain_call *c, enum tpl_id id, const struct tpl_var *v, int close)
 {
 	char buf[1024];
 
@@ -164,8 +192,8 @@ ask(struct brain_call *c, int a)
 
 	if (ask_phase(a) != ask_phase(st->asked) || a != st->asked)
 		log_debug(st->call_id, "state %s -> %s (%s, task %s)",
-		    ask_name(st->asked), ask_name(a),
-		    phase_names[ask_phase(a)], task_name(st->task));
+		    ask_name(st->asked), ask_name(a), phase_names[ask_phase(a)],
+		    task_name(st->task));
 	st->asked = a;
 }
 
@@ -219,10 +247,11 @@ anything_else(struct brain_call *c, const char *before)
 	/* the caller already said goodbye: what they asked for is done */
 	if (c->st.leaving) {
 		if (c->st.outcome[0] == '\0')
-			call_set_outcome(c, "info_only", "caller ended the call");
+			call_set_outcome(
+			    c, "info_only", "caller ended the call");
 		tpl_render(T_GOODBYE, NULL, tail, sizeof(tail));
-		snprintf(buf, sizeof(buf), "%.700s%s%.300s", before ? before :
-		    "", before && before[0] ? " " : "", tail);
+		snprintf(buf, sizeof(buf), "%.700s%s%.300s",
+		    before ? before : "", before && before[0] ? " " : "", tail);
 		call_say(c, buf, 1);
 		c->st.task = TASK_NONE;
 		ask(c, ASK_DONE);
@@ -243,8 +272,8 @@ question(const struct call_state *st, char *q, size_t len)
 {
 	const char *again, *p;
 
-	again = st->asked >= 0 && st->asked < ASK_COUNT ?
-	    asks[st->asked].again : NULL;
+	again = st->asked >= 0 && st->asked < ASK_COUNT ? asks[st->asked].again
+	                                                : NULL;
 	if (again == NULL)
 		return NULL;
 	if ((p = strstr(again, "{name}")) != NULL)
@@ -272,7 +301,7 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 	char q[256], buf[512];
-	struct tpl_var v[] = { { "question", q }, { NULL, NULL } };
+	struct tpl_var v[] = {{"question", q}, {NULL, NULL}};
 
 	st->misunderstandings++;
 	if (st->misunderstandings >= st->max_misunderstandings &&
@@ -295,8 +324,8 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	/* a mumble first gets a short "say that again" */
-	if (question(st, q, sizeof(q)) == NULL || (in && in->confidence < 0.4 &&
-	    st->misunderstandings == 1)) {
+	if (question(st, q, sizeof(q)) == NULL ||
+	    (in && in->confidence < 0.4 && st->misunderstandings == 1)) {
 		say_tpl(c, T_SAY_AGAIN, NULL, 0);
 		return;
 	}
@@ -309,10 +338,10 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 static int
 farewell_at(const struct tokens *t, int i)
 {
-	static const char *const phrases[] = { "good bye", "bye bye",
-		"have a good day", "have a good one", "have a nice day",
-		"have a good night", "have a good weekend", "have a great day",
-		"talk to you later", "see you later", "take care", NULL };
+	static const char *const phrases[] = {"good bye", "bye bye",
+	    "have a good day", "have a good one", "have a nice day",
+	    "have a good night", "have a good weekend", "have a great day",
+	    "talk to you later", "see you later", "take care", NULL};
 	int k, n;
 
 	for (k = 0; phrases[k]; k++)
@@ -321,8 +350,10 @@ farewell_at(const struct tokens *t, int i)
 	if (strcmp(t->w[i], "goodbye") == 0 || strcmp(t->w[i], "byebye") == 0)
 		return 1;
 	/* "i want to bye car" is a recogniser's "buy" */
-	if (strcmp(t->w[i], "bye") == 0 && (i == 0 || (strcmp(t->w[i - 1],
-	    "to") != 0 && strcmp(t->w[i - 1], "a") != 0)))
+	if (strcmp(t->w[i], "bye") == 0 &&
+	    (i == 0 ||
+	        (strcmp(t->w[i - 1], "to") != 0 &&
+	            strcmp(t->w[i - 1], "a") != 0)))
 		return 1;
 	return 0;
 }
@@ -330,10 +361,9 @@ farewell_at(const struct tokens *t, int i)
 int
 goodbye_split(const char *text, char *rest, size_t len)
 {
-	static const char *const polite[] = { "thanks", "thank", "you", "ok",
-		"okay", "alright", "so", "then", "and", "well", "cheers",
-		"great", "bye", "goodbye", "very", "much", "oh", "um", "uh",
-		NULL };
+	static const char *const polite[] = {"thanks", "thank", "you", "ok",
+	    "okay", "alright", "so", "then", "and", "well", "cheers", "great",
+	    "bye", "goodbye", "very", "much", "oh", "um", "uh", NULL};
 	struct tokens t;
 	int i, g = -1, n = 0, end, o = 0;
 
@@ -362,11 +392,11 @@ goodbye_split(const char *text, char *rest, size_t len)
 }
 
 int
-name_in_turn(const char *text, char *first, size_t flen, char *last,
-    size_t llen)
+name_in_turn(
+    const char *text, char *first, size_t flen, char *last, size_t llen)
 {
-	static const char *const intro[] = { "my name is", "this is",
-		"my names", "the name is", "name is", NULL };
+	static const char *const intro[] = {"my name is", "this is", "my names",
+	    "the name is", "name is", NULL};
 	struct tokens t;
 	int i, k, n = 0, at = -1;
 
@@ -398,23 +428,23 @@ name_in_turn(const char *text, char *first, size_t flen, char *last,
 int
 name_implausible(const char *first, const char *last)
 {
-	static const char *const common[] = { "a", "an", "the", "that", "this",
-		"human", "person", "to", "of", "is", "it", "in", "on", "for",
-		"with", "what", "yes", "no", "not", "my", "your", "me", "you",
-		"we", "they", "there", "here", "at", "be", "was", "are",
-		"have", "has", "had", "do", "does", "speak", "talk", "can",
-		"could", "would", "want", "need", "get", "like", "just",
-		"okay", "ok", "sorry", "hello", "hi", "um", "uh", "agent",
-		"someone", "somebody", "operator", "representative", "i",
-		"im", "please", "thanks", "and", "calling", "from", "about",
-		"id", "ill", "ive", "just", "also", "so", "oh", "well", "but",
-		"here", "again", "because", "regarding", "wondering", NULL };
+	static const char *const common[] = {"a", "an", "the", "that", "this",
+	    "human", "person", "to", "of", "is", "it", "in", "on", "for",
+	    "with", "what", "yes", "no", "not", "my", "your", "me", "you", "we",
+	    "they", "there", "here", "at", "be", "was", "are", "have", "has",
+	    "had", "do", "does", "speak", "talk", "can", "could", "would",
+	    "want", "need", "get", "like", "just", "okay", "ok", "sorry",
+	    "hello", "hi", "um", "uh", "agent", "someone", "somebody",
+	    "operator", "representative", "i", "im", "please", "thanks", "and",
+	    "calling", "from", "about", "id", "ill", "ive", "just", "also",
+	    "so", "oh", "well", "but", "here", "again", "because", "regarding",
+	    "wondering", NULL};
 	struct tokens t;
 	char both[160];
 	int i;
 
-	snprintf(both, sizeof(both), "%s %s", first ? first : "",
-	    last ? last : "");
+	snprintf(
+	    both, sizeof(both), "%s %s", first ? first : "", last ? last : "");
 	txt_tokenize(both, &t);
 	if (t.n == 0)
 		return 1;
@@ -432,8 +462,10 @@ ask_spell(struct brain_call *c, const char *before)
 
 	if (st->asked != ASK_SPELL_LAST)
 		st->spell_for = st->asked;
-	snprintf(buf, sizeof(buf), "%.300s%sCould you spell your last name "
-	    "for me?", before ? before : "", before && before[0] ? " " : "");
+	snprintf(buf, sizeof(buf),
+	    "%.300s%sCould you spell your last name "
+	    "for me?",
+	    before ? before : "", before && before[0] ? " " : "");
 	call_say(c, buf, 0);
 	call_hint(c, "spell", NULL, 0);
 	ask(c, ASK_SPELL_LAST);
@@ -459,8 +491,8 @@ words_weak(const struct brain_call *c, const char *name)
 static int
 name_asks_person(const char *name)
 {
-	static const char *const w[] = { "human", "person", "agent",
-		"operator", "representative", "someone", "somebody", NULL };
+	static const char *const w[] = {"human", "person", "agent", "operator",
+	    "representative", "someone", "somebody", NULL};
 	struct tokens t;
 
 	txt_tokenize(name, &t);
@@ -484,8 +516,8 @@ name_check(struct brain_call *c, const struct turn_in *in, const char *first,
 	}
 	if (last[0] && name_asks_person(last) &&
 	    !name_implausible(first, NULL)) {
-		log_info(st->call_id, "last name \"%s\" is no name: spell it",
-		    last);
+		log_info(
+		    st->call_id, "last name \"%s\" is no name: spell it", last);
 		snprintf(st->first_name, sizeof(st->first_name), "%s", first);
 		st->last_name[0] = '\0';
 		snprintf(buf, sizeof(buf), "Thanks, %s.", first);
@@ -501,8 +533,8 @@ name_check(struct brain_call *c, const struct turn_in *in, const char *first,
 int
 about_name(const char *text)
 {
-	static const char *const w[] = { "name", "spell", "spelled",
-		"spelling", "spelt", "surname", NULL };
+	static const char *const w[] = {
+	    "name", "spell", "spelled", "spelling", "spelt", "surname", NULL};
 	struct tokens t;
 
 	txt_tokenize(text, &t);
@@ -515,8 +547,8 @@ copy_id(json_t *v, char *buf, size_t len)
 	if (json_is_integer(v))
 		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
 	else
-		snprintf(buf, len, "%s", json_is_string(v) ?
-		    json_string_value(v) : "");
+		snprintf(buf, len, "%s",
+		    json_is_string(v) ? json_string_value(v) : "");
 }
 
 int
@@ -535,7 +567,8 @@ appts_fetch(struct brain_call *c)
 	st->nappts = 0;
 	st->appt = 0;
 	arr = json_object_get(json_object_get(rep, "result"), "appointments");
-	json_array_foreach(arr, i, a) {
+	json_array_foreach(arr, i, a)
+	{
 		struct call_appt *x;
 		const char *s;
 
@@ -543,16 +576,16 @@ appts_fetch(struct brain_call *c)
 			break;
 		x = &st->appts[st->nappts++];
 		memset(x, 0, sizeof(*x));
-		copy_id(json_object_get(a, "appointment_id"), x->id,
-		    sizeof(x->id));
+		copy_id(
+		    json_object_get(a, "appointment_id"), x->id, sizeof(x->id));
 		s = json_string_value(json_object_get(a, "service"));
 		snprintf(x->service, sizeof(x->service), "%s", s ? s : "");
 		s = json_string_value(json_object_get(a, "start"));
 		/* "2026-11-24T10:00:00" -> "2026-11-24T10:00" */
 		snprintf(x->start, sizeof(x->start), "%.16s", s ? s : "");
 		s = json_string_value(json_object_get(a, "confirmation"));
-		snprintf(x->confirmation, sizeof(x->confirmation), "%s",
-		    s ? s : "");
+		snprintf(
+		    x->confirmation, sizeof(x->confirmation), "%s", s ? s : "");
 		s = json_string_value(json_object_get(a, "vehicle"));
 		snprintf(x->vehicle, sizeof(x->vehicle), "%s", s ? s : "");
 	}
@@ -564,14 +597,13 @@ appts_fetch(struct brain_call *c)
 int
 about_order(const char *text)
 {
-	static const char *const w[] = { "order", "repair", "repairs", "ro",
-		"work", "job", NULL };
+	static const char *const w[] = {
+	    "order", "repair", "repairs", "ro", "work", "job", NULL};
 	struct tokens t;
 
 	txt_tokenize(text, &t);
 	return txt_find(&t, 0, w) >= 0;
 }
-
 
 int
 keyed_turn(struct brain_call *c, const char *digit, char *digits, size_t len,
@@ -610,15 +642,14 @@ money_words(int cents, char *buf, size_t len)
 }
 
 int
-parse_name(const char *text, char *first, size_t flen, char *last,
-    size_t llen)
+parse_name(const char *text, char *first, size_t flen, char *last, size_t llen)
 {
-	static const char *const lead[] = { "my name is", "my names",
-		"my name", "name is", "this is", "it is", "its", "im", "i am",
-		"yes", "yeah", "sure", "ok", "okay", "it", "is", "the", "name",
-		"hi", "hello", "so", "well", "oh", NULL };
-	static const char *const stop[] = { "and", "please", "thanks",
-		"thank", "you", "here", "speaking", NULL };
+	static const char *const lead[] = {"my name is", "my names", "my name",
+	    "name is", "this is", "it is", "its", "im", "i am", "yes", "yeah",
+	    "sure", "ok", "okay", "it", "is", "the", "name", "hi", "hello",
+	    "so", "well", "oh", NULL};
+	static const char *const stop[] = {"and", "please", "thanks", "thank",
+	    "you", "here", "speaking", NULL};
 	struct tokens t;
 	int i = 0, k, n, got = 0;
 	size_t o = 0;
@@ -631,7 +662,8 @@ parse_name(const char *text, char *first, size_t flen, char *last,
 
 			txt_tokenize(lead[k], &p);
 			for (n = 0; n < p.n && i + n < t.n &&
-			    strcmp(t.w[i + n], p.w[n]) == 0; n++)
+			     strcmp(t.w[i + n], p.w[n]) == 0;
+			     n++)
 				;
 			if (n == p.n && i + n < t.n) {
 				i += n;
@@ -685,7 +717,9 @@ services_list(const struct fd_business *b, char *buf, size_t len)
 	buf[0] = '\0';
 	for (i = 0; i < b->nservices; i++)
 		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-		    i == 0 ? "" : i == b->nservices - 1 ? " and " : ", ",
+		    i == 0                      ? ""
+		        : i == b->nservices - 1 ? " and "
+		                                : ", ",
 		    b->services[i].name);
 }
 

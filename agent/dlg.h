@@ -34,15 +34,15 @@
 #define NAME_CONFIDENCE 0.5
 
 enum phase {
-	PH_GREETING = 0,        /* greeted, waiting for the caller */
-	PH_VERIFY,              /* establishing who the caller is */
-	PH_INTENT,              /* what do they want */
-	PH_SLOTS,               /* filling what the task needs */
-	PH_CONFIRM,             /* read back, waiting for yes */
-	PH_CLOSE,               /* anything else / goodbye */
+	PH_GREETING = 0, /* greeted, waiting for the caller */
+	PH_VERIFY, /* establishing who the caller is */
+	PH_INTENT, /* what do they want */
+	PH_SLOTS, /* filling what the task needs */
+	PH_CONFIRM, /* read back, waiting for yes */
+	PH_CLOSE, /* anything else / goodbye */
 };
 
-enum task {                     /* stored in call_state.task */
+enum task { /* stored in call_state.task */
 	TASK_NONE = 0,
 	TASK_BOOK,
 	TASK_RESCHEDULE,
@@ -56,45 +56,45 @@ enum task {                     /* stored in call_state.task */
 	TASK_COUNT
 };
 
-enum ask {                      /* stored in call_state.asked */
-	ASK_OPEN = 0,           /* "how can I help" */
-	ASK_CONFIRM_ID,         /* "Am I speaking with John?" */
-	ASK_WHO,                /* "who am I speaking with?" */
-	ASK_VERIFY_PHONE,       /* the phone number on the account */
-	ASK_VERIFY_PROOF,       /* name or confirmation code */
+enum ask { /* stored in call_state.asked */
+	ASK_OPEN = 0, /* "how can I help" */
+	ASK_CONFIRM_ID, /* "Am I speaking with John?" */
+	ASK_WHO, /* "who am I speaking with?" */
+	ASK_VERIFY_PHONE, /* the phone number on the account */
+	ASK_VERIFY_PROOF, /* name or confirmation code */
 	ASK_SERVICE,
 	ASK_DAY,
-	ASK_PICK,               /* slots offered, or a time asked */
-	ASK_NAME,               /* name for the booking */
-	ASK_BOOK_PHONE,         /* no usable caller id: number to book under */
-	ASK_VEHICLE,            /* which of the customer's vehicles */
-	ASK_CONFIRM_BOOK,       /* read back, "shall I book it?" */
-	ASK_CHANGE,             /* "what would you like to change?" */
-	ASK_APPT_WHICH,         /* which of their appointments */
-	ASK_CONFIRM_CANCEL,     /* "cancel your oil change on ...?" */
-	ASK_ORDER_NAME,         /* name on the order, to verify */
-	ASK_CONFIRM_ORDER,      /* "cancel the order, refund X?" */
+	ASK_PICK, /* slots offered, or a time asked */
+	ASK_NAME, /* name for the booking */
+	ASK_BOOK_PHONE, /* no usable caller id: number to book under */
+	ASK_VEHICLE, /* which of the customer's vehicles */
+	ASK_CONFIRM_BOOK, /* read back, "shall I book it?" */
+	ASK_CHANGE, /* "what would you like to change?" */
+	ASK_APPT_WHICH, /* which of their appointments */
+	ASK_CONFIRM_CANCEL, /* "cancel your oil change on ...?" */
+	ASK_ORDER_NAME, /* name on the order, to verify */
+	ASK_CONFIRM_ORDER, /* "cancel the order, refund X?" */
 	ASK_ANYTHING_ELSE,
-	ASK_MSG_OFFER,          /* "would you like me to take a message?" */
-	ASK_MSG_NAME,           /* name for a message, lead or callback */
-	ASK_MSG_NUMBER_OK,      /* "call you back at 555...?" */
+	ASK_MSG_OFFER, /* "would you like me to take a message?" */
+	ASK_MSG_NAME, /* name for a message, lead or callback */
+	ASK_MSG_NUMBER_OK, /* "call you back at 555...?" */
 	ASK_MSG_NUMBER,
 	ASK_MSG_TEXT,
 	ASK_MSG_URGENCY,
 	ASK_LEAD_NEED,
 	ASK_LEAD_TIMELINE,
-	ASK_CALLBACK_OFFER,     /* out of hours: "shall someone call you?" */
+	ASK_CALLBACK_OFFER, /* out of hours: "shall someone call you?" */
 	ASK_CALLBACK_WHEN,
-	ASK_HUMAN_OR_MSG,       /* too many misunderstandings, in hours */
-	ASK_DONE,               /* said goodbye */
-	ASK_VERIFY_FACTOR,      /* VIN's last four digits or a code */
+	ASK_HUMAN_OR_MSG, /* too many misunderstandings, in hours */
+	ASK_DONE, /* said goodbye */
+	ASK_VERIFY_FACTOR, /* VIN's last four digits or a code */
 	/* outbound calls (task_outbound.c) */
-	ASK_OB_WHO,             /* "May I speak with Maria?" */
-	ASK_OB_REMIND,          /* "... tomorrow at 9 AM. Can you make it?" */
-	ASK_OB_CHANGE,          /* "move it to another day, or cancel it?" */
-	ASK_OB_VM_WAIT,         /* a machine answered: its greeting plays */
-	ASK_CONFIRM_HUMAN,      /* "a person?" heard weakly: yes or no */
-	ASK_SPELL_LAST,         /* "Could you spell your last name for me?" */
+	ASK_OB_WHO, /* "May I speak with Maria?" */
+	ASK_OB_REMIND, /* "... tomorrow at 9 AM. Can you make it?" */
+	ASK_OB_CHANGE, /* "move it to another day, or cancel it?" */
+	ASK_OB_VM_WAIT, /* a machine answered: its greeting plays */
+	ASK_CONFIRM_HUMAN, /* "a person?" heard weakly: yes or no */
+	ASK_SPELL_LAST, /* "Could you spell your last name for me?" */
 	ASK_COUNT
 };
 
@@ -112,10 +112,12 @@ struct dlg_routes {
 	/* Route free speech to a task or an answer. */
 	void (*general)(struct brain_call *c, const struct turn_in *in);
 	/* Start (or restart) task t; 1 if it is one the brain serves. */
-	int (*task_start)(struct brain_call *c, int t, const struct turn_in *in);
+	int (*task_start)(
+	    struct brain_call *c, int t, const struct turn_in *in);
 	/* Keep what the caller asked for task t (pending_task), to start
 	 * it once they are verified. */
-	void (*task_keep)(struct brain_call *c, int t, const struct turn_in *in);
+	void (*task_keep)(
+	    struct brain_call *c, int t, const struct turn_in *in);
 };
 void dlg_set_routes(const struct dlg_routes *r);
 /* The registered routes. */
@@ -126,11 +128,11 @@ void task_keep(struct brain_call *c, int t, const struct turn_in *in);
 enum phase ask_phase(int asked);
 const char *ask_name(int asked);
 const char *task_name(int task);
-void say_tpl(struct brain_call *c, enum tpl_id id, const struct tpl_var *v,
-    int close);
+void say_tpl(
+    struct brain_call *c, enum tpl_id id, const struct tpl_var *v, int close);
 /* Say before (may be NULL) and ask whether there is anything else. */
 void anything_else(struct brain_call *c, const char *before);
-void ask(struct brain_call *c, int asked);    /* set state, log phase */
+void ask(struct brain_call *c, int asked); /* set state, log phase */
 void goodbye(struct brain_call *c);
 int open_now(struct brain_call *c);
 /* The caller was not understood: re-ask, or after too many in a row
@@ -159,8 +161,8 @@ int goodbye_split(const char *text, char *rest, size_t len);
 /* A name introduced in passing ("hi, this is Dana Reed, I need an oil
  * change", "my name is Dana"): first (and last, may be "") from the
  * words after the introduction; 1 if found. */
-int name_in_turn(const char *text, char *first, size_t flen, char *last,
-    size_t llen);
+int name_in_turn(
+    const char *text, char *first, size_t flen, char *last, size_t llen);
 /* A name as heard that cannot be one ("a human", "that", "the"): a word
  * of everyday speech stands where the name should be. */
 int name_implausible(const char *first, const char *last);
@@ -190,8 +192,8 @@ int when_words(struct brain_call *c, const char *iso, char *buf, size_t len);
  * brake inspection". */
 void services_list(const struct fd_business *b, char *buf, size_t len);
 /* First and last name from "my name is John Smith"; 1 if found. */
-int parse_name(const char *text, char *first, size_t flen, char *last,
-    size_t llen);
+int parse_name(
+    const char *text, char *first, size_t flen, char *last, size_t llen);
 /* "your oil change on Tuesday, November 24 at 10 AM" */
 void appts_describe(const struct call_appt *a, char *buf, size_t len);
 

@@ -13,26 +13,26 @@
 struct lang {
 	const char *code;
 	const char *name;
-	const char *words;      /* space separated, lower case */
+	const char *words; /* space separated, lower case */
 };
 
 static const struct lang langs[] = {
-	{ "en", "English", "english" },
-	{ "es", "Spanish", "spanish espanol castellano" },
-	{ "fr", "French", "french francais" },
-	{ "de", "German", "german deutsch" },
-	{ "it", "Italian", "italian italiano" },
-	{ "pt", "Portuguese", "portuguese portugues" },
-	{ "zh", "Chinese", "chinese mandarin cantonese" },
-	{ "vi", "Vietnamese", "vietnamese" },
-	{ "ko", "Korean", "korean" },
-	{ "ja", "Japanese", "japanese" },
-	{ "tl", "Tagalog", "tagalog filipino" },
-	{ "ar", "Arabic", "arabic" },
-	{ "ru", "Russian", "russian" },
-	{ "pl", "Polish", "polish" },
-	{ "hi", "Hindi", "hindi" },
-	{ "ht", "Haitian Creole", "creole" },
+    {"en", "English", "english"},
+    {"es", "Spanish", "spanish espanol castellano"},
+    {"fr", "French", "french francais"},
+    {"de", "German", "german deutsch"},
+    {"it", "Italian", "italian italiano"},
+    {"pt", "Portuguese", "portuguese portugues"},
+    {"zh", "Chinese", "chinese mandarin cantonese"},
+    {"vi", "Vietnamese", "vietnamese"},
+    {"ko", "Korean", "korean"},
+    {"ja", "Japanese", "japanese"},
+    {"tl", "Tagalog", "tagalog filipino"},
+    {"ar", "Arabic", "arabic"},
+    {"ru", "Russian", "russian"},
+    {"pl", "Polish", "polish"},
+    {"hi", "Hindi", "hindi"},
+    {"ht", "Haitian Creole", "creole"},
 };
 #define NLANGS (sizeof(langs) / sizeof(langs[0]))
 
@@ -43,8 +43,8 @@ has_word(const char *words, const char *w)
 	const char *p = words;
 
 	while ((p = strstr(p, w)) != NULL) {
-		if ((p == words || p[-1] == ' ') && (p[n] == ' ' ||
-		    p[n] == '\0'))
+		if ((p == words || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
 			return 1;
 		p += n;
 	}
@@ -89,7 +89,7 @@ listed(const struct fd_business *b, const struct lang **out, int max)
 
 	snprintf(buf, sizeof(buf), "%s", b->languages);
 	for (item = strtok_r(buf, ", ;/", &save); item && n < max;
-	    item = strtok_r(NULL, ", ;/", &save)) {
+	     item = strtok_r(NULL, ", ;/", &save)) {
 		if ((l = lang_of(item)) == NULL)
 			continue;
 		for (i = 0; i < n && out[i] != l; i++)
@@ -106,7 +106,7 @@ lang_spoken(const struct fd_business *b, const char *name)
 	const struct lang *l[NLANGS];
 	int i, n = listed(b, l, (int)NLANGS);
 
-	if (n == 0)             /* nothing we know: this line is English */
+	if (n == 0) /* nothing we know: this line is English */
 		return name && strcmp(name, "English") == 0;
 	for (i = 0; i < n; i++)
 		if (name && strcmp(l[i]->name, name) == 0)
@@ -129,6 +129,9 @@ lang_list(const struct fd_business *b, char *buf, size_t len)
 		return;
 	}
 	for (i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i == 0 ? "" :
-		    i == n - 1 ? " and " : ", ", l[i]->name);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+		    i == 0           ? ""
+		        : i == n - 1 ? " and "
+		                     : ", ",
+		    l[i]->name);
 }

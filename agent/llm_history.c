@@ -67,7 +67,7 @@ llm_history_trim(json_t *hist, size_t budget, size_t fixed)
 	while (total > budget) {
 		cut = second_turn(hist);
 		if (cut >= json_array_size(hist))
-			break;          /* only the current turn is left */
+			break; /* only the current turn is left */
 		for (i = 0; i < cut; i++) {
 			total -= llm_tokens_estimate(json_array_get(hist, 0));
 			json_array_remove(hist, 0);
@@ -75,10 +75,12 @@ llm_history_trim(json_t *hist, size_t budget, size_t fixed)
 		}
 	}
 	/* a history must not start with tool results */
-	while (json_array_size(hist) > 0 && !is_user(json_array_get(hist, 0))
-	    && json_string_value(json_object_get(json_array_get(hist, 0),
-	    "role")) && strcmp(json_string_value(json_object_get(
-	    json_array_get(hist, 0), "role")), "tool") == 0) {
+	while (json_array_size(hist) > 0 && !is_user(json_array_get(hist, 0)) &&
+	    json_string_value(
+	        json_object_get(json_array_get(hist, 0), "role")) &&
+	    strcmp(json_string_value(
+	               json_object_get(json_array_get(hist, 0), "role")),
+	        "tool") == 0) {
 		json_array_remove(hist, 0);
 		dropped++;
 	}

@@ -108,13 +108,14 @@ on_header(char *buf, size_t size, size_t n, void *arg)
 	} else if (strcasecmp(line, "retry-after") == 0) {
 		/* retry-after-ms wins when both are sent */
 		if (x->res->retry_after_s < 0)
-			x->res->retry_after_s = llm_retry_after_parse(v,
-			    time(NULL));
+			x->res->retry_after_s =
+			    llm_retry_after_parse(v, time(NULL));
 	} else if (strcasecmp(line, "x-should-retry") == 0) {
 		while (isspace((unsigned char)*v))
 			v++;
-		x->res->should_retry = strcasecmp(v, "true") == 0 ? 1 :
-		    strcasecmp(v, "false") == 0 ? 0 : -1;
+		x->res->should_retry = strcasecmp(v, "true") == 0 ? 1
+		    : strcasecmp(v, "false") == 0                 ? 0
+		                                                  : -1;
 	}
 	return len;
 }
@@ -133,7 +134,7 @@ on_body(char *buf, size_t size, size_t n, void *arg)
 		x->res->body_bytes += len;
 		if (llm_sse_feed(x->sse, buf, len) != 0) {
 			x->sse_stopped = 1;
-			return 0;       /* aborts the transfer */
+			return 0; /* aborts the transfer */
 		}
 		return len;
 	}
@@ -151,11 +152,13 @@ static void
 error_message(const struct xfer *x, char *out, size_t outlen)
 {
 	json_t *j = json_loadb(x->errbody, x->errlen, 0, NULL);
-	const char *m = json_string_value(json_object_get(json_object_get(j,
-	    "error"), "message"));
+	const char *m = json_string_value(
+	    json_object_get(json_object_get(j, "error"), "message"));
 
-	snprintf(out, outlen, "HTTP %ld: %.200s", x->status, m ? m :
-	    x->errlen ? x->errbody : "no body");
+	snprintf(out, outlen, "HTTP %ld: %.200s", x->status,
+	    m               ? m
+	        : x->errlen ? x->errbody
+	                    : "no body");
 	json_decref(j);
 }
 
@@ -165,8 +168,8 @@ headers(const struct llm_http_req *req)
 	struct curl_slist *h = NULL, *t;
 	char auth[512];
 
-	const char *fixed[] = { "Content-Type: application/json",
-		"Accept: text/event-stream", "Expect:", NULL };
+	const char *fixed[] = {"Content-Type: application/json",
+	    "Accept: text/event-stream", "Expect:", NULL};
 	int i;
 
 	for (i = 0; fixed[i]; i++) {
@@ -229,8 +232,8 @@ llm_http_post(struct llm_http *h, const struct llm_http_req *req,
 	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)req->connect_timeout_ms);
+	curl_easy_setopt(
+	    h->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
 	curl_easy_setopt(h->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "frontdesk-agent/1");
 	if (curl_multi_add_handle(h->multi, h->easy) != CURLM_OK) {
@@ -264,11 +267,13 @@ llm_http_post(struct llm_http *h, const struct llm_http_req *req,
 	res->status = x.status;
 	if (stop) {
 		res->st = LLM_HTTP_TIMEOUT;
-		snprintf(res->error, sizeof(res->error), "turn deadline "
+		snprintf(res->error, sizeof(res->error),
+		    "turn deadline "
 		    "reached");
 	} else if (x.sse_stopped) {
 		res->st = LLM_HTTP_ABORTED;
-		snprintf(res->error, sizeof(res->error), "stream consumer "
+		snprintf(res->error, sizeof(res->error),
+		    "stream consumer "
 		    "stopped");
 	} else if (cc == CURLE_OK && x.status >= 200 && x.status < 300) {
 		res->st = LLM_HTTP_OK;

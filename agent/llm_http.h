@@ -22,38 +22,38 @@
 typedef int (*llm_tick_fn)(void *arg);
 
 struct llm_http {
-	void *easy;             /* CURL *, kept per call to reuse the
+	void *easy; /* CURL *, kept per call to reuse the
 				 * connection between turns */
-	void *multi;            /* CURLM * */
+	void *multi; /* CURLM * */
 };
 
 struct llm_http_req {
-	const char *url;        /* .../chat/completions */
-	const char *api_key;    /* "" for none */
+	const char *url; /* .../chat/completions */
+	const char *api_key; /* "" for none */
 	const char *key_header; /* NULL or "": Authorization: Bearer <key>;
 				 * else "<key_header>: <key>" (Azure's
 				 * api-key) */
 	const char *body;
 	int connect_timeout_ms;
-	uint64_t deadline_us;   /* fd_mono_us() limit for the whole request */
-	const char *call_id;    /* for logs */
+	uint64_t deadline_us; /* fd_mono_us() limit for the whole request */
+	const char *call_id; /* for logs */
 };
 
 enum llm_http_status {
-	LLM_HTTP_OK,            /* 2xx and the transfer ended cleanly */
-	LLM_HTTP_STATUS,        /* non-2xx status: see status */
-	LLM_HTTP_TRANSPORT,     /* connect failure, reset, cut transfer */
-	LLM_HTTP_TIMEOUT,       /* the deadline passed (or the tick said so) */
-	LLM_HTTP_ABORTED,       /* the SSE consumer stopped it */
+	LLM_HTTP_OK, /* 2xx and the transfer ended cleanly */
+	LLM_HTTP_STATUS, /* non-2xx status: see status */
+	LLM_HTTP_TRANSPORT, /* connect failure, reset, cut transfer */
+	LLM_HTTP_TIMEOUT, /* the deadline passed (or the tick said so) */
+	LLM_HTTP_ABORTED, /* the SSE consumer stopped it */
 };
 
 struct llm_http_res {
 	enum llm_http_status st;
-	long status;            /* HTTP status, 0 if none */
-	double retry_after_s;   /* hint from retry-after(-ms), -1 if none */
-	int should_retry;       /* x-should-retry: 1 true, 0 false, -1 none */
-	char error[256];        /* transport error or the error body's message */
-	size_t body_bytes;      /* bytes of the 2xx body received */
+	long status; /* HTTP status, 0 if none */
+	double retry_after_s; /* hint from retry-after(-ms), -1 if none */
+	int should_retry; /* x-should-retry: 1 true, 0 false, -1 none */
+	char error[256]; /* transport error or the error body's message */
+	size_t body_bytes; /* bytes of the 2xx body received */
 	uint64_t first_byte_us; /* fd_mono_us() of the first body byte */
 };
 

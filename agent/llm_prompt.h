@@ -18,7 +18,7 @@
 /* The system prompt for business b with extra (config, may be ""). */
 char *llm_prompt_system(const struct fd_business *b, const char *extra);
 /* The call state at now, as text; verified: verify_caller succeeded. */
-char *llm_prompt_state(const struct call_state *st,
-    const struct fd_business *b, time_t now, int verified);
+char *llm_prompt_state(const struct call_state *st, const struct fd_business *b,
+    time_t now, int verified);
 
 #endif

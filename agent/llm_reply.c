@@ -19,8 +19,27 @@
 #include "llm_reply.h"
 
 static const char *const titles[] = {
-	"mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "no", "approx",
-	"ave", "blvd", "rd", "e.g", "i.e", "a.m", "p.m", "mt", "ft", NULL,
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "jr",
+    "sr",
+    "vs",
+    "etc",
+    "no",
+    "approx",
+    "ave",
+    "blvd",
+    "rd",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
+    "mt",
+    "ft",
+    NULL,
 };
 
 void
@@ -98,17 +117,17 @@ llm_sentence_end(const char *s, size_t len, int more)
 		if (ch != '.' && ch != '!' && ch != '?')
 			continue;
 		j = i + 1;
-		while (j < len && (s[j] == '.' || s[j] == '!' || s[j] == '?' ||
-		    closer(s[j])))
+		while (j < len &&
+		    (s[j] == '.' || s[j] == '!' || s[j] == '?' || closer(s[j])))
 			j++;
 		if (j == len)
 			return more ? 0 : j;
 		if (!isspace((unsigned char)s[j]))
-			continue;               /* 49.95, a.m, 3.5 */
+			continue; /* 49.95, a.m, 3.5 */
 		for (k = j; k < len && isspace((unsigned char)s[k]); k++)
 			;
 		if (ch == '.' && k < len && islower((unsigned char)s[k]))
-			continue;               /* "approx. five" */
+			continue; /* "approx. five" */
 		if (ch == '.' && after_title(s, i)) {
 			/* "Dr. Lee", but "at 10 a.m. Does" ends */
 			if (k == len || !isupper((unsigned char)s[k]) ||
@@ -190,8 +209,8 @@ llm_reply_text(struct llm_reply *r, const char *s, size_t n)
 	r->len += n;
 	r->text[r->len] = '\0';
 	r->first_content = 1;
-	while ((end = llm_sentence_end(r->text + r->cut, r->len - r->cut, 1))
-	    > 0)
+	while (
+	    (end = llm_sentence_end(r->text + r->cut, r->len - r->cut, 1)) > 0)
 		deliver(r, r->cut + end);
 	return 0;
 }
@@ -201,8 +220,8 @@ llm_reply_flush(struct llm_reply *r)
 {
 	size_t end;
 
-	while (r->cut < r->len && (end = llm_sentence_end(r->text + r->cut,
-	    r->len - r->cut, 0)) > 0)
+	while (r->cut < r->len &&
+	    (end = llm_sentence_end(r->text + r->cut, r->len - r->cut, 0)) > 0)
 		deliver(r, r->cut + end);
 	if (r->cut < r->len)
 		deliver(r, r->len);
@@ -250,10 +269,10 @@ tool_fragment(struct llm_reply *r, json_t *frag, size_t pos)
 	size_t n;
 	char *p;
 
-	tc = call_slot(r, json_is_integer(idx) ? (int)json_integer_value(idx) :
-	    (int)pos);
+	tc = call_slot(
+	    r, json_is_integer(idx) ? (int)json_integer_value(idx) : (int)pos);
 	if (tc == NULL)
-		return 0;               /* too many calls: ignored */
+		return 0; /* too many calls: ignored */
 	if (id && id[0] && tc->id[0] == '\0')
 		snprintf(tc->id, sizeof(tc->id), "%s", id);
 	/* the name comes whole in the first fragment; some servers repeat
@@ -286,7 +305,8 @@ llm_reply_feed(struct llm_reply *r, const char *data, size_t len)
 		r->done = 1;
 		return 0;
 	}
-	if ((j = json_loadb(data, len, 0, NULL)) == NULL || !json_is_object(j)) {
+	if ((j = json_loadb(data, len, 0, NULL)) == NULL ||
+	    !json_is_object(j)) {
 		json_decref(j);
 		r->bad_chunks++;
 		return 0;
@@ -294,13 +314,15 @@ llm_reply_feed(struct llm_reply *r, const char *data, size_t len)
 	r->chunks++;
 	if ((err = json_object_get(j, "error")) != NULL && !json_is_null(err)) {
 		s = json_string_value(json_object_get(err, "message"));
-		snprintf(r->error, sizeof(r->error), "%s", s ? s :
-		    json_is_string(err) ? json_string_value(err) : "error");
+		snprintf(r->error, sizeof(r->error), "%s",
+		    s                         ? s
+		        : json_is_string(err) ? json_string_value(err)
+		                              : "error");
 	}
 	if ((usage = json_object_get(j, "usage")) != NULL &&
 	    json_is_object(usage)) {
-		r->prompt_tokens = (long)json_integer_value(json_object_get(usage,
-		    "prompt_tokens"));
+		r->prompt_tokens = (long)json_integer_value(
+		    json_object_get(usage, "prompt_tokens"));
 		r->completion_tokens = (long)json_integer_value(
 		    json_object_get(usage, "completion_tokens"));
 	}
@@ -309,9 +331,8 @@ llm_reply_feed(struct llm_reply *r, const char *data, size_t len)
 	if ((s = json_string_value(json_object_get(delta, "content"))) != NULL)
 		rv = llm_reply_text(r, s, strlen(s));
 	tcs = json_object_get(delta, "tool_calls");
-	json_array_foreach(tcs, i, frag)
-		if (rv == 0 && json_is_object(frag))
-			rv = tool_fragment(r, frag, i);
+	json_array_foreach(tcs, i, frag) if (rv == 0 && json_is_object(frag))
+	    rv = tool_fragment(r, frag, i);
 	if ((s = json_string_value(json_object_get(ch, "finish_reason"))) !=
 	    NULL)
 		snprintf(r->finish, sizeof(r->finish), "%s", s);

@@ -11,35 +11,35 @@
 
 #include <stddef.h>
 
-#define LLM_MAX_CALLS 8                 /* tool calls in one response */
-#define LLM_MAX_ARGS (64 * 1024)        /* arguments of one call */
-#define LLM_SENTENCE_SOFT 160           /* then cut at a comma */
+#define LLM_MAX_CALLS 8 /* tool calls in one response */
+#define LLM_MAX_ARGS (64 * 1024) /* arguments of one call */
+#define LLM_SENTENCE_SOFT 160 /* then cut at a comma */
 
 struct llm_toolcall {
-	int index;                      /* the stream's index */
+	int index; /* the stream's index */
 	char id[96];
 	char name[72];
-	char *args;                     /* concatenated, NUL-terminated */
+	char *args; /* concatenated, NUL-terminated */
 	size_t args_len;
-	int too_long;                   /* args over LLM_MAX_ARGS: dropped */
+	int too_long; /* args over LLM_MAX_ARGS: dropped */
 };
 
 /* A complete sentence, trimmed and cleaned for speech. */
 typedef void (*llm_sentence_fn)(void *arg, const char *sentence);
 
 struct llm_reply {
-	char *text;                     /* all content so far */
+	char *text; /* all content so far */
 	size_t len, cap;
-	size_t cut;                     /* text before this was sentenced */
+	size_t cut; /* text before this was sentenced */
 	struct llm_toolcall calls[LLM_MAX_CALLS];
 	int ncalls;
-	char finish[24];                /* finish_reason, "" until given */
-	int done;                       /* data: [DONE] */
-	int chunks;                     /* chunks parsed */
-	int bad_chunks;                 /* data that was not a chunk */
-	int sentences;                  /* delivered */
-	int first_content;              /* some content has arrived */
-	char error[256];                /* an error object in the stream */
+	char finish[24]; /* finish_reason, "" until given */
+	int done; /* data: [DONE] */
+	int chunks; /* chunks parsed */
+	int bad_chunks; /* data that was not a chunk */
+	int sentences; /* delivered */
+	int first_content; /* some content has arrived */
+	char error[256]; /* an error object in the stream */
 	long prompt_tokens, completion_tokens;
 	llm_sentence_fn on_sentence;
 	void *arg;

@@ -50,8 +50,8 @@ bad(const char *tool, const char *args, const char *want)
 {
 	assert_int_equal(check(tool, args), -1);
 	if (strstr(err, want) == NULL)
-		fail_msg("%s %s: error \"%s\" lacks \"%s\"", tool, args, err,
-		    want);
+		fail_msg(
+		    "%s %s: error \"%s\" lacks \"%s\"", tool, args, err, want);
 }
 
 static void
@@ -79,25 +79,38 @@ static void
 test_valid(void **state)
 {
 	(void)state;
-	assert_int_equal(check("book_appointment", "{\"service\":\"oil change\","
-	    "\"start\":\"2026-11-24T10:00\"}"), 0);
-	assert_int_equal(check("book_appointment", "{\"service\":\"tire "
-	    "rotation\",\"start\":\"2028-02-29T08:30\",\"vehicle_id\":7,"
-	    "\"first_name\":\"Maria\",\"last_name\":\"Lopez\",\"email\":"
-	    "\"maria@example.com\",\"notes\":null}"), 0);
-	assert_int_equal(check("get_available_slots", "{\"date\":\"tomorrow\","
-	    "\"service\":\"oil change\"}"), 0);
-	assert_int_equal(check("get_available_slots", "{\"date\":\"Tuesday\","
-	    "\"service\":\"oil change\",\"after\":\"13:30\",\"limit\":3}"), 0);
-	assert_int_equal(check("take_message", "{\"name\":\"Dana Reed\","
-	    "\"message\":\"call me\",\"callback_number\":\"+15555550123\","
-	    "\"urgency\":\"high\"}"), 0);
-	assert_int_equal(check("log_call_outcome", "{\"outcome\":\"lead\"}"),
+	assert_int_equal(check("book_appointment",
+	                     "{\"service\":\"oil change\","
+	                     "\"start\":\"2026-11-24T10:00\"}"),
 	    0);
+	assert_int_equal(
+	    check("book_appointment",
+	        "{\"service\":\"tire "
+	        "rotation\",\"start\":\"2028-02-29T08:30\",\"vehicle_id\":7,"
+	        "\"first_name\":\"Maria\",\"last_name\":\"Lopez\",\"email\":"
+	        "\"maria@example.com\",\"notes\":null}"),
+	    0);
+	assert_int_equal(check("get_available_slots",
+	                     "{\"date\":\"tomorrow\","
+	                     "\"service\":\"oil change\"}"),
+	    0);
+	assert_int_equal(
+	    check("get_available_slots",
+	        "{\"date\":\"Tuesday\","
+	        "\"service\":\"oil change\",\"after\":\"13:30\",\"limit\":3}"),
+	    0);
+	assert_int_equal(
+	    check("take_message",
+	        "{\"name\":\"Dana Reed\","
+	        "\"message\":\"call me\",\"callback_number\":\"+15555550123\","
+	        "\"urgency\":\"high\"}"),
+	    0);
+	assert_int_equal(
+	    check("log_call_outcome", "{\"outcome\":\"lead\"}"), 0);
 	assert_int_equal(check("end_call", ""), 0);
 	assert_int_equal(check("transfer_to_human", "{}"), 0);
-	assert_int_equal(check("verify_identity", "{\"name\":\"John Smith\"}"),
-	    0);
+	assert_int_equal(
+	    check("verify_identity", "{\"name\":\"John Smith\"}"), 0);
 }
 
 static void
@@ -112,59 +125,97 @@ test_invalid(void **state)
 	    "missing required argument 'start'");
 	bad("book_appointment", "{\"service\":\"oil change\",\"start\":null}",
 	    "missing required");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2026-11-24 10:00\"}", "YYYY-MM-DDTHH:MM");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"tomorrow at 10\"}", "YYYY-MM-DDTHH:MM");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2026-02-30T10:00\"}", "'start'");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2027-02-29T10:00\"}", "'start'");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2026-11-24T24:00\"}", "'start'");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2026-11-24T10:00:00\"}", "'start'");
-	bad("book_appointment", "{\"service\":\"oil\",\"start\":"
-	    "\"2026-11-24T10:00\"}", "one of the allowed values: oil change, "
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2026-11-24 10:00\"}",
+	    "YYYY-MM-DDTHH:MM");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"tomorrow at 10\"}",
+	    "YYYY-MM-DDTHH:MM");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2026-02-30T10:00\"}",
+	    "'start'");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2027-02-29T10:00\"}",
+	    "'start'");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2026-11-24T24:00\"}",
+	    "'start'");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2026-11-24T10:00:00\"}",
+	    "'start'");
+	bad("book_appointment",
+	    "{\"service\":\"oil\",\"start\":"
+	    "\"2026-11-24T10:00\"}",
+	    "one of the allowed values: oil change, "
 	    "tire rotation");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
 	    "\"2026-11-24T10:00\",\"vehicle_id\":\"7\"}",
 	    "'vehicle_id' must be an integer");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2026-11-24T10:00\",\"vehicle_id\":7.5}", "integer");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2026-11-24T10:00\",\"vehicle_id\":7.5}",
+	    "integer");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
 	    "\"2026-11-24T10:00\",\"customer_id\":5}",
 	    "unknown argument 'customer_id'");
 	/* the key is the brain's, not the model's */
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
 	    "\"2026-11-24T10:00\",\"idempotency_key\":\"k\"}",
 	    "unknown argument 'idempotency_key'");
-	bad("book_appointment", "{\"service\":\"oil change\",\"start\":"
-	    "\"2026-11-24T10:00\",\"email\":\"bob at home\"}", "email");
-	bad("book_appointment", "{\"service\":[\"oil change\"],\"start\":"
-	    "\"2026-11-24T10:00\"}", "'service' must be a string");
+	bad("book_appointment",
+	    "{\"service\":\"oil change\",\"start\":"
+	    "\"2026-11-24T10:00\",\"email\":\"bob at home\"}",
+	    "email");
+	bad("book_appointment",
+	    "{\"service\":[\"oil change\"],\"start\":"
+	    "\"2026-11-24T10:00\"}",
+	    "'service' must be a string");
 	memset(longs, 'a', sizeof(longs));
 	memcpy(longs, "{\"name\":\"x\",\"message\":\"", 23);
 	memcpy(longs + sizeof(longs) - 3, "\"}", 3);
 	bad("take_message", longs, "too long");
-	bad("take_message", "{\"name\":\"Dana\",\"message\":\"hi\","
-	    "\"callback_number\":\"555-1234\"}", "E.164");
-	bad("take_message", "{\"name\":\"Dana\",\"message\":\"hi\","
-	    "\"callback_number\":\"+05551234567\"}", "E.164");
-	bad("take_message", "{\"name\":\"Dana\",\"message\":\"hi\","
-	    "\"urgency\":\"urgent\"}", "low, normal, high");
+	bad("take_message",
+	    "{\"name\":\"Dana\",\"message\":\"hi\","
+	    "\"callback_number\":\"555-1234\"}",
+	    "E.164");
+	bad("take_message",
+	    "{\"name\":\"Dana\",\"message\":\"hi\","
+	    "\"callback_number\":\"+05551234567\"}",
+	    "E.164");
+	bad("take_message",
+	    "{\"name\":\"Dana\",\"message\":\"hi\","
+	    "\"urgency\":\"urgent\"}",
+	    "low, normal, high");
 	bad("take_message", "{\"name\":\"Dana\"}", "'message'");
-	bad("get_available_slots", "{\"date\":\"next week sometime\","
-	    "\"service\":\"oil change\"}", "weekday");
-	bad("get_available_slots", "{\"date\":\"2026-13-01\","
-	    "\"service\":\"oil change\"}", "'date'");
-	bad("get_available_slots", "{\"date\":\"today\",\"service\":"
-	    "\"oil change\",\"after\":\"9am\"}", "HH:MM");
-	bad("get_available_slots", "{\"date\":\"today\",\"service\":"
-	    "\"oil change\",\"limit\":\"3\"}", "integer");
+	bad("get_available_slots",
+	    "{\"date\":\"next week sometime\","
+	    "\"service\":\"oil change\"}",
+	    "weekday");
+	bad("get_available_slots",
+	    "{\"date\":\"2026-13-01\","
+	    "\"service\":\"oil change\"}",
+	    "'date'");
+	bad("get_available_slots",
+	    "{\"date\":\"today\",\"service\":"
+	    "\"oil change\",\"after\":\"9am\"}",
+	    "HH:MM");
+	bad("get_available_slots",
+	    "{\"date\":\"today\",\"service\":"
+	    "\"oil change\",\"limit\":\"3\"}",
+	    "integer");
 	bad("log_call_outcome", "{\"outcome\":\"won\"}", "allowed values");
 	bad("cancel_order", "{}", "'order'");
-	bad("book_appointment", "{\"service\":\"oil change\"", "not valid JSON");
+	bad("book_appointment", "{\"service\":\"oil change\"",
+	    "not valid JSON");
 	bad("book_appointment", "[]", "object");
 }
 
@@ -188,9 +239,9 @@ test_formats(void **state)
 static void
 test_catalog(void **state)
 {
-	static const char *const internal[] = { "call_begin", "verify_caller",
-		"log_turn", "call_end", "get_call", "list_calls", "seed_demo",
-		"list_tools", NULL };
+	static const char *const internal[] = {"call_begin", "verify_caller",
+	    "log_turn", "call_end", "get_call", "list_calls", "seed_demo",
+	    "list_tools", NULL};
 	char *all;
 	int i;
 
@@ -208,8 +259,9 @@ test_catalog(void **state)
 		assert_null(strstr(all, q));
 	}
 	assert_null(strstr(all, "idempotency_key"));
-	assert_null(strstr(all, "\"format\""));  /* ours, not sent */
-	assert_non_null(strstr(all, "\"enum\":[\"oil change\",\"tire "
+	assert_null(strstr(all, "\"format\"")); /* ours, not sent */
+	assert_non_null(strstr(all,
+	    "\"enum\":[\"oil change\",\"tire "
 	    "rotation\"]"));
 	assert_non_null(strstr(all, "\"name\":\"end_call\""));
 	free(all);
@@ -224,29 +276,36 @@ test_catalog_from_list(void **state)
 	const struct llm_tool *t;
 
 	(void)state;
-	list = json_loads("{\"tools\":["
+	list = json_loads(
+	    "{\"tools\":["
 	    "{\"name\":\"book_appointment\",\"description\":\"NEW DESC\","
 	    "\"parameters\":{\"type\":\"object\",\"properties\":{\"service\":"
 	    "{\"type\":\"string\"},\"start\":{\"type\":\"string\"},"
 	    "\"idempotency_key\":{\"type\":\"string\"}},\"required\":"
 	    "[\"service\",\"start\",\"idempotency_key\"]}},"
 	    "{\"name\":\"seed_demo\",\"internal\":true,\"parameters\":"
-	    "{\"type\":\"object\",\"properties\":{}}}]}", 0, NULL);
+	    "{\"type\":\"object\",\"properties\":{}}}]}",
+	    0, NULL);
 	assert_non_null(list);
 	assert_int_equal(llm_catalog_build(&c2, list, &biz), 0);
 	assert_true(c2.from_crm);
 	t = llm_catalog_find(&c2, "book_appointment");
-	assert_string_equal(json_string_value(json_object_get(t->desc,
-	    "description")), "NEW DESC");
+	assert_string_equal(
+	    json_string_value(json_object_get(t->desc, "description")),
+	    "NEW DESC");
 	/* the hidden key is out of the required list too */
-	assert_int_equal(json_array_size(json_object_get(json_object_get(
-	    t->desc, "parameters"), "required")), 2);
+	assert_int_equal(
+	    json_array_size(json_object_get(
+	        json_object_get(t->desc, "parameters"), "required")),
+	    2);
 	assert_null(llm_catalog_find(&c2, "seed_demo"));
 	/* tools the list lacks keep the built-in text */
 	assert_non_null(llm_catalog_find(&c2, "get_available_slots"));
 	json_decref(list);
-	assert_int_equal(check("book_appointment", "{\"service\":\"oil change\","
-	    "\"start\":\"2026-11-24T10:00\"}"), 0);
+	assert_int_equal(check("book_appointment",
+	                     "{\"service\":\"oil change\","
+	                     "\"start\":\"2026-11-24T10:00\"}"),
+	    0);
 	llm_catalog_free(&c2);
 }
 
@@ -262,17 +321,18 @@ static json_t *
 call_msg(const char *id1, const char *id2)
 {
 	return json_pack("{s:s, s:n, s:[{s:s, s:s, s:{s:s, s:s}}, {s:s, s:s, "
-	    "s:{s:s, s:s}}]}", "role", "assistant", "content", "tool_calls",
-	    "id", id1, "type", "function", "function", "name", "a",
-	    "arguments", "{}", "id", id2, "type", "function", "function",
-	    "name", "b", "arguments", "{}");
+	                 "s:{s:s, s:s}}]}",
+	    "role", "assistant", "content", "tool_calls", "id", id1, "type",
+	    "function", "function", "name", "a", "arguments", "{}", "id", id2,
+	    "type", "function", "function", "name", "b", "arguments", "{}");
 }
 
 static json_t *
 tool_msg(const char *id)
 {
 	return json_pack("{s:s, s:s, s:s}", "role", "tool", "tool_call_id", id,
-	    "content", "{\"ok\":true,\"result\":{\"padding\":\"xxxxxxxxxxxxxxxx"
+	    "content",
+	    "{\"ok\":true,\"result\":{\"padding\":\"xxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}}");
 }
 
@@ -296,11 +356,13 @@ assert_paired(const json_t *h)
 			const json_t *t = json_array_get(h, i + 1 + k);
 
 			assert_non_null(t);
-			assert_string_equal(json_string_value(json_object_get(t,
-			    "role")), "tool");
-			assert_string_equal(json_string_value(json_object_get(t,
-			    "tool_call_id")), json_string_value(json_object_get(
-			    json_array_get(calls, k), "id")));
+			assert_string_equal(
+			    json_string_value(json_object_get(t, "role")),
+			    "tool");
+			assert_string_equal(json_string_value(json_object_get(
+			                        t, "tool_call_id")),
+			    json_string_value(json_object_get(
+			        json_array_get(calls, k), "id")));
 		}
 	}
 }
@@ -312,8 +374,10 @@ conversation(int turns)
 	char id1[16], id2[16], text[64];
 	int t;
 
-	llm_history_add(h, msg("assistant", "Thanks for calling, how can I "
-	    "help?"));
+	llm_history_add(h,
+	    msg("assistant",
+	        "Thanks for calling, how can I "
+	        "help?"));
 	for (t = 0; t < turns; t++) {
 		snprintf(text, sizeof(text), "caller turn %d", t);
 		llm_history_add(h, msg("user", text));
@@ -343,16 +407,20 @@ test_history_trim(void **state)
 	assert_int_equal(json_array_size(h) + dropped, before);
 	assert_true(llm_history_tokens(h) + 100 <= budget);
 	/* whole turns went: the history starts at a caller turn */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-	    h, 0), "role")), "user");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-	    h, json_array_size(h) - 5), "content")), "caller turn 9");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(h, 0), "role")),
+	    "user");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(h, json_array_size(h) - 5), "content")),
+	    "caller turn 9");
 	assert_paired(h);
 	/* a budget below one turn keeps the last turn whole */
 	llm_history_trim(h, 10, 100);
 	assert_int_equal(json_array_size(h), 5);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-	    h, 0), "content")), "caller turn 9");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(h, 0), "content")),
+	    "caller turn 9");
 	assert_paired(h);
 	json_decref(h);
 
@@ -387,12 +455,8 @@ teardown(void **state)
 	return 0;
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_parse),
-	cmocka_unit_test(test_valid),
-	cmocka_unit_test(test_invalid),
-	cmocka_unit_test(test_formats),
-	cmocka_unit_test(test_catalog),
-	cmocka_unit_test(test_catalog_from_list),
-	cmocka_unit_test(test_history_trim),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_parse),
+    cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
+    cmocka_unit_test(test_formats), cmocka_unit_test(test_catalog),
+    cmocka_unit_test(test_catalog_from_list),
+    cmocka_unit_test(test_history_trim), )

@@ -62,7 +62,7 @@ static int
 dispatch(struct llm_sse *p)
 {
 	if (p->have_data && !p->overflow) {
-		if (p->datalen > 0)     /* the last data line's "\n" */
+		if (p->datalen > 0) /* the last data line's "\n" */
 			p->datalen--;
 		p->data[p->datalen] = '\0';
 		p->events++;
@@ -97,7 +97,7 @@ line(struct llm_sse *p)
 		v = p->line + p->linelen;
 	}
 	if (strcmp(p->line, "data") != 0)
-		return 0;               /* event, id, retry: not used */
+		return 0; /* event, id, retry: not used */
 	vlen = strlen(v);
 	p->have_data = 1;
 	if (p->overflow || p->datalen + vlen + 2 > LLM_SSE_MAX_EVENT) {
@@ -138,7 +138,7 @@ llm_sse_feed(struct llm_sse *p, const char *buf, size_t len)
 			continue;
 		}
 		if (p->linelen + 2 > LLM_SSE_MAX_EVENT) {
-			p->overflow = 1;        /* keep reading to the line end */
+			p->overflow = 1; /* keep reading to the line end */
 			continue;
 		}
 		if (grow(&p->line, &p->linecap, p->linelen + 2) != 0)

@@ -11,22 +11,22 @@
 
 #include <stddef.h>
 
-#define LLM_SSE_MAX_EVENT (1u << 20)    /* a longer event is dropped */
+#define LLM_SSE_MAX_EVENT (1u << 20) /* a longer event is dropped */
 
 /* One complete event's data (NUL-terminated, len without the NUL).
  * Returns 0 to go on, nonzero to stop the parser (sticky). */
 typedef int (*llm_sse_event_fn)(void *arg, const char *data, size_t len);
 
 struct llm_sse {
-	char *line;             /* the line being received */
+	char *line; /* the line being received */
 	size_t linelen, linecap;
-	char *data;             /* data of the event being received */
+	char *data; /* data of the event being received */
 	size_t datalen, datacap;
-	int have_data;          /* a data: field was seen (even empty) */
-	int skip_lf;            /* last byte was CR: a following LF ends nothing */
-	int overflow;           /* current event too long: being dropped */
-	int stopped;            /* the callback asked to stop */
-	unsigned long events;   /* delivered */
+	int have_data; /* a data: field was seen (even empty) */
+	int skip_lf; /* last byte was CR: a following LF ends nothing */
+	int overflow; /* current event too long: being dropped */
+	int stopped; /* the callback asked to stop */
+	unsigned long events; /* delivered */
 	unsigned long comments; /* keep-alives seen */
 	llm_sse_event_fn fn;
 	void *arg;

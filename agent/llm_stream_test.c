@@ -34,23 +34,22 @@ collect(void *arg, const char *data, size_t len)
 	return 0;
 }
 
-static const char stream1[] =
-    ": keep-alive\r\n"
-    "\r\n"
-    "data: {\"a\":1}\r\n"
-    "\r\n"
-    "event: ignored\n"
-    "id: 7\n"
-    "data:{\"b\":2}\n"
-    "\n"
-    "data: line one\n"
-    "data: line two\n"
-    "\n"
-    ": ping\r"
-    "\r"
-    "data: [DONE]\n"
-    "\n"
-    "data: cut off";
+static const char stream1[] = ": keep-alive\r\n"
+                              "\r\n"
+                              "data: {\"a\":1}\r\n"
+                              "\r\n"
+                              "event: ignored\n"
+                              "id: 7\n"
+                              "data:{\"b\":2}\n"
+                              "\n"
+                              "data: line one\n"
+                              "data: line two\n"
+                              "\n"
+                              ": ping\r"
+                              "\r"
+                              "data: [DONE]\n"
+                              "\n"
+                              "data: cut off";
 
 static void
 check_stream1(const struct events *e, const struct llm_sse *p)
@@ -76,8 +75,10 @@ test_sse_every_split(void **state)
 			memset(&e, 0, sizeof(e));
 			llm_sse_init(&p, collect, &e);
 			assert_int_equal(llm_sse_feed(&p, stream1, k), 0);
-			assert_int_equal(llm_sse_feed(&p, stream1 + k, m - k), 0);
-			assert_int_equal(llm_sse_feed(&p, stream1 + m, n - m), 0);
+			assert_int_equal(
+			    llm_sse_feed(&p, stream1 + k, m - k), 0);
+			assert_int_equal(
+			    llm_sse_feed(&p, stream1 + m, n - m), 0);
 			check_stream1(&e, &p);
 			llm_sse_free(&p);
 		}
@@ -109,12 +110,12 @@ test_sse_stop_and_reset(void **state)
 
 	(void)state;
 	llm_sse_init(&p, stop_at_second, &n);
-	assert_int_equal(llm_sse_feed(&p, "data: 1\n\ndata: 2\n\ndata: 3\n\n",
-	    27), -1);
+	assert_int_equal(
+	    llm_sse_feed(&p, "data: 1\n\ndata: 2\n\ndata: 3\n\n", 27), -1);
 	assert_int_equal(n, 2);
 	llm_sse_reset(&p);
 	assert_int_equal(llm_sse_feed(&p, "data: x", 7), 0);
-	llm_sse_reset(&p);              /* the half event is forgotten */
+	llm_sse_reset(&p); /* the half event is forgotten */
 	assert_int_equal(llm_sse_feed(&p, "\n\n", 2), 0);
 	assert_int_equal(n, 2);
 	llm_sse_free(&p);
@@ -158,8 +159,10 @@ test_sentences(void **state)
 
 	(void)state;
 	for (piece = 1; piece <= 9; piece++) {
-		split_text("Sure! Dr. Lee can see you at 10 a.m. Does that work? "
-		    "An oil change is $49.95. See you then", piece, &sd);
+		split_text(
+		    "Sure! Dr. Lee can see you at 10 a.m. Does that work? "
+		    "An oil change is $49.95. See you then",
+		    piece, &sd);
 		assert_int_equal(sd.n, 5);
 		assert_string_equal(sd.s[0], "Sure!");
 		assert_string_equal(sd.s[1], "Dr. Lee can see you at 10 a.m.");
@@ -187,9 +190,9 @@ test_sentence_delivered_early(void **state)
 	llm_reply_init(&r, on_sentence, &sd);
 	llm_reply_text(&r, "Let me check", 12);
 	llm_reply_text(&r, " that.", 6);
-	assert_int_equal(sd.n, 0);      /* "that." may be "that.5" */
+	assert_int_equal(sd.n, 0); /* "that." may be "that.5" */
 	llm_reply_text(&r, " ", 1);
-	assert_int_equal(sd.n, 1);      /* spoken before the rest arrives */
+	assert_int_equal(sd.n, 1); /* spoken before the rest arrives */
 	assert_string_equal(sd.s[0], "Let me check that.");
 	llm_reply_text(&r, "One", 3);
 	llm_reply_flush(&r);
@@ -200,7 +203,8 @@ test_sentence_delivered_early(void **state)
 	memset(&sd, 0, sizeof(sd));
 	llm_reply_init(&r, on_sentence, &sd);
 	{
-		const char *longs = "We have openings on Monday at eight, nine "
+		const char *longs =
+		    "We have openings on Monday at eight, nine "
 		    "thirty, eleven, one fifteen and two, and on Tuesday at "
 		    "eight thirty, ten, noon, one thirty, three and four "
 		    "fifteen, and Wednesday";
@@ -208,37 +212,36 @@ test_sentence_delivered_early(void **state)
 		llm_reply_text(&r, longs, strlen(longs));
 	}
 	assert_true(sd.n >= 1);
-	assert_true(strlen(sd.s[0]) > 0 && sd.s[0][strlen(sd.s[0]) - 1] ==
-	    ',');
+	assert_true(strlen(sd.s[0]) > 0 && sd.s[0][strlen(sd.s[0]) - 1] == ',');
 	llm_reply_free(&r);
 }
 
 /* ---- chunks and tool calls ---- */
 
 static const char *const chunks[] = {
-	"{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
-	    "\"content\":\"\"},\"finish_reason\":null}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me \"}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"look. \"}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
-	    "\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":"
-	    "\"get_available_slots\",\"arguments\":\"\"}}]}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
-	    "\"function\":{\"arguments\":\"{\\\"date\\\":\\\"2026-\"}}]}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,"
-	    "\"id\":\"call_B\",\"type\":\"function\",\"function\":{\"name\":"
-	    "\"decode_vin\",\"arguments\":\"{\\\"vin\\\":\"}}]}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
-	    "\"function\":{\"arguments\":\"11-24\\\",\\\"service\\\":\\\"oil "
-	    "change\\\"}\"}}]}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,"
-	    "\"function\":{\"arguments\":\"\\\"1HGCM82633A004352\\\"}\"}}]}}]}",
-	"{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
-	    "\"tool_calls\"}]}",
-	"{\"choices\":[],\"usage\":{\"prompt_tokens\":321,"
-	    "\"completion_tokens\":12,\"total_tokens\":333}}",
-	"[DONE]",
-	NULL,
+    "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+    "\"content\":\"\"},\"finish_reason\":null}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me \"}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"look. \"}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+    "\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":"
+    "\"get_available_slots\",\"arguments\":\"\"}}]}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+    "\"function\":{\"arguments\":\"{\\\"date\\\":\\\"2026-\"}}]}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,"
+    "\"id\":\"call_B\",\"type\":\"function\",\"function\":{\"name\":"
+    "\"decode_vin\",\"arguments\":\"{\\\"vin\\\":\"}}]}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+    "\"function\":{\"arguments\":\"11-24\\\",\\\"service\\\":\\\"oil "
+    "change\\\"}\"}}]}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,"
+    "\"function\":{\"arguments\":\"\\\"1HGCM82633A004352\\\"}\"}}]}}]}",
+    "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
+    "\"tool_calls\"}]}",
+    "{\"choices\":[],\"usage\":{\"prompt_tokens\":321,"
+    "\"completion_tokens\":12,\"total_tokens\":333}}",
+    "[DONE]",
+    NULL,
 };
 
 static void
@@ -249,12 +252,13 @@ check_tools(const struct llm_reply *r, const struct said *sd)
 	assert_int_equal(r->ncalls, 2);
 	assert_string_equal(r->calls[0].id, "call_A");
 	assert_string_equal(r->calls[0].name, "get_available_slots");
-	assert_string_equal(r->calls[0].args, "{\"date\":\"2026-11-24\","
+	assert_string_equal(r->calls[0].args,
+	    "{\"date\":\"2026-11-24\","
 	    "\"service\":\"oil change\"}");
 	assert_string_equal(r->calls[1].id, "call_B");
 	assert_string_equal(r->calls[1].name, "decode_vin");
-	assert_string_equal(r->calls[1].args,
-	    "{\"vin\":\"1HGCM82633A004352\"}");
+	assert_string_equal(
+	    r->calls[1].args, "{\"vin\":\"1HGCM82633A004352\"}");
 	assert_string_equal(r->finish, "tool_calls");
 	assert_true(r->done);
 	assert_true(llm_reply_complete(r));
@@ -272,8 +276,8 @@ test_tool_calls_direct(void **state)
 	memset(&sd, 0, sizeof(sd));
 	llm_reply_init(&r, on_sentence, &sd);
 	for (i = 0; chunks[i]; i++)
-		assert_int_equal(llm_reply_feed(&r, chunks[i],
-		    strlen(chunks[i])), 0);
+		assert_int_equal(
+		    llm_reply_feed(&r, chunks[i], strlen(chunks[i])), 0);
 	llm_reply_flush(&r);
 	check_tools(&r, &sd);
 	llm_reply_free(&r);
@@ -298,8 +302,8 @@ test_tool_calls_through_sse(void **state)
 
 	(void)state;
 	for (i = 0; chunks[i]; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "data: %s\r\n\r\n",
-		    chunks[i]);
+		n += (size_t)snprintf(
+		    buf + n, sizeof(buf) - n, "data: %s\r\n\r\n", chunks[i]);
 	for (k = 0; k <= n; k++) {
 		memset(&sd, 0, sizeof(sd));
 		llm_reply_init(&r, on_sentence, &sd);
@@ -318,8 +322,9 @@ test_odd_chunks(void **state)
 {
 	struct llm_reply r;
 	const char *e1 = "{\"error\":{\"message\":\"overloaded\",\"type\":"
-	    "\"server_error\",\"param\":null,\"code\":null}}";
-	const char *noindex = "{\"choices\":[{\"delta\":{\"tool_calls\":[{"
+	                 "\"server_error\",\"param\":null,\"code\":null}}";
+	const char *noindex =
+	    "{\"choices\":[{\"delta\":{\"tool_calls\":[{"
 	    "\"id\":\"x1\",\"function\":{\"name\":\"end_call\",\"arguments\":"
 	    "\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}";
 
@@ -341,12 +346,9 @@ test_odd_chunks(void **state)
 	llm_reply_free(&r);
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_sse_every_split),
-	cmocka_unit_test(test_sse_stop_and_reset),
-	cmocka_unit_test(test_sentences),
-	cmocka_unit_test(test_sentence_delivered_early),
-	cmocka_unit_test(test_tool_calls_direct),
-	cmocka_unit_test(test_tool_calls_through_sse),
-	cmocka_unit_test(test_odd_chunks),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_sse_every_split),
+    cmocka_unit_test(test_sse_stop_and_reset), cmocka_unit_test(test_sentences),
+    cmocka_unit_test(test_sentence_delivered_early),
+    cmocka_unit_test(test_tool_calls_direct),
+    cmocka_unit_test(test_tool_calls_through_sse),
+    cmocka_unit_test(test_odd_chunks), )

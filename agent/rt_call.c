@@ -41,23 +41,24 @@
 #include "rt_int.h"
 
 #define MS 1000ull
-#define RT_UTTS 4               /* utterances whose marks may still echo */
-#define RT_MAX_CALLS 8          /* function calls in one response */
-#define DEFER_US (3000 * MS)    /* a commit tool waits this long for the
+#define RT_UTTS 4 /* utterances whose marks may still echo */
+#define RT_MAX_CALLS 8 /* function calls in one response */
+#define DEFER_US                                                               \
+	(3000 * MS) /* a commit tool waits this long for the
                                  * transcript of the caller's turn */
 
 struct rt_utt {
-	uint32_t id;                    /* 0: unused */
+	uint32_t id; /* 0: unused */
 	char item_id[64];
-	size_t bytes;                   /* audio sent */
-	int nseg;                       /* marks sent */
+	size_t bytes; /* audio sent */
+	int nseg; /* marks sent */
 	uint32_t seg_end_ms[UTT_MAX_SEG];
-	uint32_t played_ms;             /* up to the last mark heard */
-	int audio_done;                 /* its last mark sent */
-	int state;                      /* 0 playing, 1 heard, 2 cut */
+	uint32_t played_ms; /* up to the last mark heard */
+	int audio_done; /* its last mark sent */
+	int state; /* 0 playing, 1 heard, 2 cut */
 	int resp_done;
-	char *text;                     /* transcript (so far) */
-	int final_text;                 /* text is the whole transcript */
+	char *text; /* transcript (so far) */
+	int final_text; /* text is the whole transcript */
 	int logged;
 };
 
@@ -71,17 +72,17 @@ struct rt_call {
 	struct rt_conn *conn;
 	int active;
 	int open;
-	struct llm_call lc;             /* the tool executor's view */
+	struct llm_call lc; /* the tool executor's view */
 	/* the response in flight */
 	int responding;
 	char resp_id[64];
 	struct rt_utt utts[RT_UTTS];
-	struct rt_utt *cur;             /* the response's audio utterance */
+	struct rt_utt *cur; /* the response's audio utterance */
 	struct rt_fcall fc[RT_MAX_CALLS];
 	int nfc;
-	uint64_t defer_until_us;        /* tools wait for a transcript */
-	int transcripts_due;            /* committed turns not transcribed */
-	uint64_t resp_due_us;           /* a response must start by then */
+	uint64_t defer_until_us; /* tools wait for a transcript */
+	int transcripts_due; /* committed turns not transcribed */
+	uint64_t resp_due_us; /* a response must start by then */
 	/* the end of the call the model asked for */
 	int end_pending;
 	/* fallback: the last stt-worker final the model may not have
@@ -89,12 +90,12 @@ struct rt_call {
 	char *stt_text;
 	uint64_t stt_end_us;
 	uint64_t answered_us;
-	uint64_t heard_us;              /* the model's last caller transcript */
+	uint64_t heard_us; /* the model's last caller transcript */
 	/* usage */
 	long long tok_audio_in, tok_audio_out, tok_text_in, tok_text_out;
 	int responses;
 	/* latency */
-	uint64_t turn_end_us;           /* speech_stopped seen */
+	uint64_t turn_end_us; /* speech_stopped seen */
 };
 
 static void fail_over(struct call *c, const char *why);
@@ -131,11 +132,12 @@ instructions(struct call *c)
 	char *st, *all;
 	size_t n;
 
-	st = llm_prompt_state(&c->bc.st, c->bc.biz, c->bc.core->now(
-	    c->bc.core_arg), c->rt->lc.verified);
+	st = llm_prompt_state(&c->bc.st, c->bc.biz,
+	    c->bc.core->now(c->bc.core_arg), c->rt->lc.verified);
 	n = strlen(rt_system_prompt) + (st ? strlen(st) : 0) + 256;
 	if ((all = malloc(n)) != NULL)
-		snprintf(all, n, "%s\n\nYou are speaking on the phone: keep "
+		snprintf(all, n,
+		    "%s\n\nYou are speaking on the phone: keep "
 		    "each reply to one or two short sentences.\n\n%s",
 		    rt_system_prompt, st ? st : "");
 	free(st);
@@ -151,13 +153,14 @@ session_update(struct call *c, int full)
 	if (ins == NULL)
 		return;
 	if (!full) {
-		send_json(c, json_pack("{s:s, s:{s:s}}", "type",
-		    "session.update", "session", "instructions", ins));
+		send_json(c,
+		    json_pack("{s:s, s:{s:s}}", "type", "session.update",
+		        "session", "instructions", ins));
 		free(ins);
 		return;
 	}
 	s = json_pack("{s:[s,s], s:s, s:s, s:s, s:s, s:{s:s}, "
-	    "s:{s:s, s:f, s:i, s:i, s:b, s:b}, s:O, s:s}",
+	              "s:{s:s, s:f, s:i, s:i, s:b, s:b}, s:O, s:s}",
 	    "modalities", "text", "audio", "instructions", ins, "voice",
 	    rcfg.voice, "input_audio_format", "g711_ulaw",
 	    "output_audio_format", "g711_ulaw", "input_audio_transcription",
@@ -167,8 +170,8 @@ session_update(struct call *c, int full)
 	    "create_response", 1, "interrupt_response", 1, "tools", rt_tools,
 	    "tool_choice", "auto");
 	free(ins);
-	send_json(c, json_pack("{s:s, s:o}", "type", "session.update",
-	    "session", s));
+	send_json(
+	    c, json_pack("{s:s, s:o}", "type", "session.update", "session", s));
 }
 
 /* ---- utterances ---- */
@@ -222,8 +225,8 @@ utt_log(struct call *c, struct rt_utt *u, int force)
 {
 	char *text;
 
-	if (u->id == 0 || u->logged || (!force && (u->state == 0 ||
-	    (!u->final_text && !u->resp_done))))
+	if (u->id == 0 || u->logged ||
+	    (!force && (u->state == 0 || (!u->final_text && !u->resp_done))))
 		return;
 	u->logged = 1;
 	if (force && u->state == 0)
@@ -231,12 +234,13 @@ utt_log(struct call *c, struct rt_utt *u, int force)
 	if ((text = heard_words(u)) == NULL)
 		return;
 	if (text[0])
-		call_rpc_log(c, "log_turn", json_pack("{s:s, s:s, s:b}",
-		    "role", "agent", "text", text,
-		    "heard", u->state == 1));
+		call_rpc_log(c, "log_turn",
+		    json_pack("{s:s, s:s, s:b}", "role", "agent", "text", text,
+		        "heard", u->state == 1));
 	log_info(id_of(c), "agent utt %u %s (%u of %zu ms): \"%s\"", u->id,
-	    u->state == 1 ? "heard" : "cut", u->state == 1 ?
-	    (unsigned)(u->bytes / 8) : u->played_ms, u->bytes / 8, text);
+	    u->state == 1 ? "heard" : "cut",
+	    u->state == 1 ? (unsigned)(u->bytes / 8) : u->played_ms,
+	    u->bytes / 8, text);
 	free(text);
 }
 
@@ -272,7 +276,7 @@ audio_end(struct call *c, struct rt_utt *u)
 		return;
 	u->audio_done = 1;
 	if (u->nseg >= UTT_MAX_SEG)
-		u->nseg = UTT_MAX_SEG - 1;      /* the last one is kept free */
+		u->nseg = UTT_MAX_SEG - 1; /* the last one is kept free */
 	mark(c, u, 1);
 }
 
@@ -286,7 +290,7 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 	int n, i;
 
 	if (!r->responding)
-		return;         /* a cancelled response's late audio */
+		return; /* a cancelled response's late audio */
 	if (u == NULL) {
 		u = &r->utts[++c->next_utt % RT_UTTS];
 		utt_log(c, u, 1);
@@ -295,16 +299,17 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 		snprintf(u->item_id, sizeof(u->item_id), "%s", item_id);
 		r->cur = u;
 		if (r->turn_end_us)
-			log_info(id_of(c), "turn latency %.1f ms (speech end to "
-			    "audio)", (double)(fd_mono_us() - r->turn_end_us) /
-			    1000.0);
+			log_info(id_of(c),
+			    "turn latency %.1f ms (speech end to "
+			    "audio)",
+			    (double)(fd_mono_us() - r->turn_end_us) / 1000.0);
 		r->turn_end_us = 0;
 		c->idle_due_us = 0;
 	}
 	if ((pcm = malloc(inlen * 3 / 4 + 4)) == NULL)
 		return;
-	n = lws_b64_decode_string_len(b64, (int)inlen, pcm,
-	    (int)(inlen * 3 / 4 + 4));
+	n = lws_b64_decode_string_len(
+	    b64, (int)inlen, pcm, (int)(inlen * 3 / 4 + 4));
 	if (n <= 0) {
 		log_warnx(id_of(c), "realtime: audio delta is not base64");
 		free(pcm);
@@ -313,8 +318,9 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 	/* marks fall on mark_ms boundaries inside the delta */
 	for (i = 0; i < n;) {
 		size_t next = ((u->bytes / step) + 1) * step;
-		int take = (int)(next - u->bytes) < n - i ? (int)(next -
-		    u->bytes) : n - i;
+		int take = (int)(next - u->bytes) < n - i
+		    ? (int)(next - u->bytes)
+		    : n - i;
 		struct fd_frame h;
 
 		memset(&h, 0, sizeof(h));
@@ -348,8 +354,8 @@ on_transcript_delta(struct call *c, const char *item_id, const char *d)
 		return;
 	have = u->text ? strlen(u->text) : 0;
 	add = strlen(d);
-	if (have + add > 4096 || (nt = realloc(u->text, have + add + 1)) ==
-	    NULL)
+	if (have + add > 4096 ||
+	    (nt = realloc(u->text, have + add + 1)) == NULL)
 		return;
 	memcpy(nt + have, d, add + 1);
 	u->text = nt;
@@ -365,8 +371,8 @@ barge_in(struct call *c)
 	int i;
 
 	for (i = 0; i < RT_UTTS; i++)
-		if (r->utts[i].id && r->utts[i].state == 0 && (u == NULL ||
-		    r->utts[i].id > u->id))
+		if (r->utts[i].id && r->utts[i].state == 0 &&
+		    (u == NULL || r->utts[i].id > u->id))
 			u = &r->utts[i];
 	if (r->responding)
 		send_json(c, json_pack("{s:s}", "type", "response.cancel"));
@@ -374,11 +380,12 @@ barge_in(struct call *c)
 		return;
 	call_publish(c, FD_MSG_CLEAR, u->id, NULL);
 	u->state = 2;
-	u->resp_done = 1;       /* no more of it will be heard */
+	u->resp_done = 1; /* no more of it will be heard */
 	audio_end(c, u);
-	send_json(c, json_pack("{s:s, s:s, s:i, s:i}", "type",
-	    "conversation.item.truncate", "item_id", u->item_id,
-	    "content_index", 0, "audio_end_ms", (int)u->played_ms));
+	send_json(c,
+	    json_pack("{s:s, s:s, s:i, s:i}", "type",
+	        "conversation.item.truncate", "item_id", u->item_id,
+	        "content_index", 0, "audio_end_ms", (int)u->played_ms));
 	log_info(id_of(c), "barge-in: utt %u cut at %u of %zu ms", u->id,
 	    u->played_ms, u->bytes / 8);
 	if (r->cur == u)
@@ -404,7 +411,7 @@ rt_call_mark(struct call *c, const struct fd_pl_mark *m)
 		u->state = 1;
 		utt_log(c, u, 0);
 		if (r->active)
-			maybe_end(c);   /* the goodbye was heard */
+			maybe_end(c); /* the goodbye was heard */
 	}
 	return 1;
 }
@@ -421,7 +428,7 @@ maybe_end(struct call *c)
 		return;
 	for (i = 0; i < RT_UTTS; i++)
 		if (r->utts[i].id && r->utts[i].state == 0)
-			return;         /* the goodbye is still playing */
+			return; /* the goodbye is still playing */
 	r->end_pending = 0;
 	if (r->lc.transfer_to[0])
 		call_end_now(c, END_TRANSFER, r->lc.transfer_to,
@@ -460,20 +467,21 @@ on_caller_text(struct call *c, const char *text)
 	 * of it: people answer as the question ends) */
 	r->lc.caller_yes = ir.pol == POL_YES && last_heard(r);
 	if (ir.pol == POL_YES && !r->lc.caller_yes)
-		log_info(id_of(c), "a yes over an utterance the caller barely "
+		log_info(id_of(c),
+		    "a yes over an utterance the caller barely "
 		    "heard: it confirms nothing");
 	log_info(id_of(c), "caller: \"%s\" (realtime)", text);
-	call_rpc_log(c, "log_turn", json_pack("{s:s, s:s}", "role",
-	    "caller", "text", text));
+	call_rpc_log(c, "log_turn",
+	    json_pack("{s:s, s:s}", "role", "caller", "text", text));
 }
 
 static int
 commit_tool(const char *name)
 {
 	const struct llm_tool *t = llm_catalog_find(&rt_cat, name);
-	static const char *const w[] = { "book_appointment",
+	static const char *const w[] = {"book_appointment",
 	    "reschedule_appointment", "cancel_appointment", "cancel_order",
-	    NULL };
+	    NULL};
 	int i;
 
 	for (i = 0; t && t->crm_name && w[i]; i++)
@@ -503,13 +511,14 @@ run_tools(struct call *c)
 		rep.calls[0].args = r->fc[i].args;
 		rep.calls[0].args_len = strlen(r->fc[i].args);
 		llm_exec_calls(&r->lc, &rt_cat, &rep);
-		msg = json_array_get(r->lc.hist, json_array_size(r->lc.hist) -
-		    1);
+		msg =
+		    json_array_get(r->lc.hist, json_array_size(r->lc.hist) - 1);
 		out = json_string_value(json_object_get(msg, "content"));
-		send_json(c, json_pack("{s:s, s:{s:s, s:s, s:s}}", "type",
-		    "conversation.item.create", "item", "type",
-		    "function_call_output", "call_id", r->fc[i].call_id,
-		    "output", out ? out : "{}"));
+		send_json(c,
+		    json_pack("{s:s, s:{s:s, s:s, s:s}}", "type",
+		        "conversation.item.create", "item", "type",
+		        "function_call_output", "call_id", r->fc[i].call_id,
+		        "output", out ? out : "{}"));
 		want_more = 1;
 		free(r->fc[i].args);
 		r->fc[i].args = NULL;
@@ -525,17 +534,17 @@ run_tools(struct call *c)
 		c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
 		snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
 		snprintf(c->end_reason, sizeof(c->end_reason), "%s",
-		    r->lc.transfer_to[0] ? "caller asked for a person" :
-		    "completed");
-		c->end_due_us = fd_mono_us() + (uint64_t)(
-		    agent_cfg.hangup_safety_ms + 15000) * MS;
+		    r->lc.transfer_to[0] ? "caller asked for a person"
+		                         : "completed");
+		c->end_due_us = fd_mono_us() +
+		    (uint64_t)(agent_cfg.hangup_safety_ms + 15000) * MS;
 	}
 	/* after end_call the goodbye was said: no more turns */
 	if (want_more && !r->lc.end_call) {
-		session_update(c, 0);   /* the call state the tools changed */
+		session_update(c, 0); /* the call state the tools changed */
 		send_json(c, json_pack("{s:s}", "type", "response.create"));
-		r->resp_due_us = fd_mono_us() + (uint64_t)rcfg.response_timeout_ms
-		    * MS;
+		r->resp_due_us =
+		    fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
 	}
 }
 
@@ -556,7 +565,8 @@ tools_due(struct call *c)
 			r->defer_until_us = fd_mono_us() + DEFER_US;
 		if (fd_mono_us() < r->defer_until_us)
 			return;
-		log_warnx(id_of(c), "realtime: no transcript of the caller's "
+		log_warnx(id_of(c),
+		    "realtime: no transcript of the caller's "
 		    "turn: tools run without its yes");
 	}
 	run_tools(c);
@@ -572,13 +582,16 @@ on_function_call(struct call *c, json_t *ev)
 	struct rt_fcall *f;
 
 	if (id == NULL || name == NULL) {
-		log_warnx(id_of(c), "realtime: function call without call_id "
+		log_warnx(id_of(c),
+		    "realtime: function call without call_id "
 		    "or name, ignored");
 		return;
 	}
 	if (r->nfc >= RT_MAX_CALLS) {
-		log_warnx(id_of(c), "realtime: over %d function calls in one "
-		    "response, %s ignored", RT_MAX_CALLS, name);
+		log_warnx(id_of(c),
+		    "realtime: over %d function calls in one "
+		    "response, %s ignored",
+		    RT_MAX_CALLS, name);
 		return;
 	}
 	f = &r->fc[r->nfc++];
@@ -597,14 +610,14 @@ on_usage(struct call *c, json_t *resp)
 
 	if (!json_is_object(u))
 		return;
-	r->tok_audio_in += json_integer_value(json_object_get(in,
-	    "audio_tokens"));
-	r->tok_text_in += json_integer_value(json_object_get(in,
-	    "text_tokens"));
-	r->tok_audio_out += json_integer_value(json_object_get(out,
-	    "audio_tokens"));
-	r->tok_text_out += json_integer_value(json_object_get(out,
-	    "text_tokens"));
+	r->tok_audio_in +=
+	    json_integer_value(json_object_get(in, "audio_tokens"));
+	r->tok_text_in +=
+	    json_integer_value(json_object_get(in, "text_tokens"));
+	r->tok_audio_out +=
+	    json_integer_value(json_object_get(out, "audio_tokens"));
+	r->tok_text_out +=
+	    json_integer_value(json_object_get(out, "text_tokens"));
 }
 
 static void
@@ -643,7 +656,7 @@ rt_call_start(struct call *c)
 	struct rt_call *r;
 
 	if (!rt_started || call_outbound(&c->bc.st))
-		return -1;      /* a call we placed: the pipeline's opening */
+		return -1; /* a call we placed: the pipeline's opening */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->lc.hist = json_array()) == NULL) {
 		free(r);
@@ -662,8 +675,8 @@ rt_call_start(struct call *c)
 	session_update(c, 1);
 	/* the model greets first */
 	send_json(c, json_pack("{s:s}", "type", "response.create"));
-	r->resp_due_us = fd_mono_us() + (uint64_t)(rcfg.connect_timeout_ms +
-	    rcfg.response_timeout_ms) * MS;
+	r->resp_due_us = fd_mono_us() +
+	    (uint64_t)(rcfg.connect_timeout_ms + rcfg.response_timeout_ms) * MS;
 	log_info(id_of(c), "realtime engine takes the call");
 	return 0;
 }
@@ -681,15 +694,17 @@ rt_call_audio(struct call *c, const struct fd_frame *f)
 	char ev[600];
 	int n;
 
-	if (!rt_call_active(c) || f->payload_len == 0 ||
-	    f->payload_len > 360 || (f->flags & FD_F_REPLAY))
+	if (!rt_call_active(c) || f->payload_len == 0 || f->payload_len > 360 ||
+	    (f->flags & FD_F_REPLAY))
 		return;
-	n = lws_b64_encode_string((const char *)f->payload, (int)f->payload_len, b64,
-	    (int)sizeof(b64));
+	n = lws_b64_encode_string((const char *)f->payload, (int)f->payload_len,
+	    b64, (int)sizeof(b64));
 	if (n <= 0)
 		return;
-	n = snprintf(ev, sizeof(ev), "{\"type\":\"input_audio_buffer.append\","
-	    "\"audio\":\"%s\"}", b64);
+	n = snprintf(ev, sizeof(ev),
+	    "{\"type\":\"input_audio_buffer.append\","
+	    "\"audio\":\"%s\"}",
+	    b64);
 	if (rt_conn_send(c->rt->conn, ev, (size_t)n) != 0 && c->rt->open)
 		fail_over(c, "audio could not be queued");
 }
@@ -701,11 +716,12 @@ rt_call_dtmf(struct call *c, const char *digit)
 
 	snprintf(text, sizeof(text), "[the caller pressed %.8s on the keypad]",
 	    digit);
-	call_rpc_log(c, "log_turn", json_pack("{s:s, s:s}", "role", "caller",
-	    "text", text));
-	send_json(c, json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}]}}", "type",
-	    "conversation.item.create", "item", "type", "message", "role",
-	    "user", "content", "type", "input_text", "text", text));
+	call_rpc_log(c, "log_turn",
+	    json_pack("{s:s, s:s}", "role", "caller", "text", text));
+	send_json(c,
+	    json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}]}}", "type",
+	        "conversation.item.create", "item", "type", "message", "role",
+	        "user", "content", "type", "input_text", "text", text));
 	send_json(c, json_pack("{s:s}", "type", "response.create"));
 }
 
@@ -718,8 +734,8 @@ rt_call_stt_final(struct call *c, const struct fd_pl_transcript *m)
 		return;
 	free(r->stt_text);
 	r->stt_text = strdup(m->text);
-	r->stt_end_us = m->speech_end_us ? (uint64_t)m->speech_end_us :
-	    fd_mono_us();
+	r->stt_end_us =
+	    m->speech_end_us ? (uint64_t)m->speech_end_us : fd_mono_us();
 }
 
 void
@@ -732,13 +748,14 @@ rt_call_event(struct call *c, char *text)
 
 	if (r == NULL || !r->active) {
 		free(text);
-		return;         /* the engine let the call go */
+		return; /* the engine let the call go */
 	}
 	ev = json_loads(text, 0, &jerr);
 	free(text);
-	if (!json_is_object(ev) || (type = json_string_value(json_object_get(
-	    ev, "type"))) == NULL) {
-		log_warnx(id_of(c), "realtime: event is not a JSON object with "
+	if (!json_is_object(ev) ||
+	    (type = json_string_value(json_object_get(ev, "type"))) == NULL) {
+		log_warnx(id_of(c),
+		    "realtime: event is not a JSON object with "
 		    "a type, ignored");
 		json_decref(ev);
 		return;
@@ -746,8 +763,8 @@ rt_call_event(struct call *c, char *text)
 	if (strcmp(type, "response.audio.delta") == 0 ||
 	    strcmp(type, "response.output_audio.delta") == 0) {
 		const char *d = json_string_value(json_object_get(ev, "delta"));
-		const char *item = json_string_value(json_object_get(ev,
-		    "item_id"));
+		const char *item =
+		    json_string_value(json_object_get(ev, "item_id"));
 
 		if (d)
 			on_audio_delta(c, item ? item : "", d);
@@ -755,8 +772,8 @@ rt_call_event(struct call *c, char *text)
 		r->open = 1;
 		log_info(id_of(c), "realtime: connected");
 	} else if (strcmp(type, "fd.closed") == 0) {
-		const char *why = json_string_value(json_object_get(ev,
-		    "reason"));
+		const char *why =
+		    json_string_value(json_object_get(ev, "reason"));
 
 		r->open = 0;
 		rt_conn_close(r->conn);
@@ -764,35 +781,39 @@ rt_call_event(struct call *c, char *text)
 		fail_over(c, why ? why : "connection closed");
 	} else if (strcmp(type, "error") == 0) {
 		json_t *e = json_object_get(ev, "error");
-		const char *msg = json_string_value(json_object_get(e,
-		    "message"));
-		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *msg =
+		    json_string_value(json_object_get(e, "message"));
+		const char *code =
+		    json_string_value(json_object_get(e, "code"));
 
 		log_warnx(id_of(c), "realtime: error event %s: %.200s",
 		    code ? code : "?", msg ? msg : "");
 		/* a truncate past the audio's end or a cancel with nothing to
 		 * cancel is ours to ignore; anything else ends the engine */
-		if (code == NULL || (strcmp(code, "response_cancel_not_active") &&
-		    strcmp(code, "invalid_value")))
+		if (code == NULL ||
+		    (strcmp(code, "response_cancel_not_active") &&
+		        strcmp(code, "invalid_value")))
 			fail_over(c, "error event");
 	} else if (strcmp(type, "response.created") == 0) {
 		r->responding = 1;
 		r->resp_due_us = 0;
 		r->answered_us = fd_mono_us();
 		snprintf(r->resp_id, sizeof(r->resp_id), "%s",
-		    json_string_value(json_object_get(json_object_get(ev,
-		    "response"), "id")) ?: "");
+		    json_string_value(
+		        json_object_get(json_object_get(ev, "response"), "id"))
+		        ?: "");
 	} else if (strcmp(type, "response.audio_transcript.done") == 0 ||
 	    strcmp(type, "response.output_audio_transcript.done") == 0) {
-		const char *t = json_string_value(json_object_get(ev,
-		    "transcript"));
-		const char *item = json_string_value(json_object_get(ev,
-		    "item_id"));
+		const char *t =
+		    json_string_value(json_object_get(ev, "transcript"));
+		const char *item =
+		    json_string_value(json_object_get(ev, "item_id"));
 		int i;
 
 		for (i = 0; t && item && i < RT_UTTS; i++)
-			if (r->utts[i].id && strcmp(r->utts[i].item_id, item) ==
-			    0 && !r->utts[i].final_text) {
+			if (r->utts[i].id &&
+			    strcmp(r->utts[i].item_id, item) == 0 &&
+			    !r->utts[i].final_text) {
 				free(r->utts[i].text);
 				r->utts[i].text = strdup(t);
 				r->utts[i].final_text = 1;
@@ -800,14 +821,13 @@ rt_call_event(struct call *c, char *text)
 			}
 	} else if (strcmp(type, "response.audio_transcript.delta") == 0 ||
 	    strcmp(type, "response.output_audio_transcript.delta") == 0) {
-		on_transcript_delta(c, json_string_value(json_object_get(ev,
-		    "item_id")), json_string_value(json_object_get(ev,
-		    "delta")));
+		on_transcript_delta(c,
+		    json_string_value(json_object_get(ev, "item_id")),
+		    json_string_value(json_object_get(ev, "delta")));
 	} else if (strcmp(type, "response.audio.done") == 0 ||
 	    strcmp(type, "response.output_audio.done") == 0) {
 		audio_end(c, r->cur);
-	} else if (strcmp(type, "response.function_call_arguments.done") ==
-	    0) {
+	} else if (strcmp(type, "response.function_call_arguments.done") == 0) {
 		on_function_call(c, ev);
 	} else if (strcmp(type, "response.done") == 0) {
 		on_response_done(c, ev);
@@ -816,22 +836,25 @@ rt_call_event(struct call *c, char *text)
 		barge_in(c);
 	} else if (strcmp(type, "input_audio_buffer.speech_stopped") == 0) {
 		r->turn_end_us = fd_mono_us();
-		r->resp_due_us = fd_mono_us() + (uint64_t)rcfg.response_timeout_ms
-		    * MS;
+		r->resp_due_us =
+		    fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
 	} else if (strcmp(type, "input_audio_buffer.committed") == 0) {
 		r->transcripts_due++;
 	} else if (strcmp(type,
-	    "conversation.item.input_audio_transcription.completed") == 0) {
+	               "conversation.item.input_audio_transcription."
+	               "completed") == 0) {
 		if (r->transcripts_due > 0)
 			r->transcripts_due--;
-		on_caller_text(c, json_string_value(json_object_get(ev,
-		    "transcript")));
+		on_caller_text(
+		    c, json_string_value(json_object_get(ev, "transcript")));
 		tools_due(c);
 	} else if (strcmp(type,
-	    "conversation.item.input_audio_transcription.failed") == 0) {
+	               "conversation.item.input_audio_transcription.failed") ==
+	    0) {
 		if (r->transcripts_due > 0)
 			r->transcripts_due--;
-		log_warnx(id_of(c), "realtime: the caller's turn was not "
+		log_warnx(id_of(c),
+		    "realtime: the caller's turn was not "
 		    "transcribed");
 		tools_due(c);
 	}
@@ -883,8 +906,8 @@ fail_over(struct call *c, const char *why)
 	if (!r->active)
 		return;
 	r->active = 0;
-	log_warnx(id_of(c), "realtime: %s: the local pipeline takes the call",
-	    why);
+	log_warnx(
+	    id_of(c), "realtime: %s: the local pipeline takes the call", why);
 	/* what is playing stops; it is logged as far as it was heard */
 	for (i = 0; i < RT_UTTS; i++)
 		if (r->utts[i].id && r->utts[i].state == 0) {
@@ -916,16 +939,20 @@ usage_log(struct call *c)
 
 	if (r->responses == 0)
 		return;
-	cost = (r->tok_audio_in * rcfg.price_audio_in + r->tok_audio_out *
-	    rcfg.price_audio_out + r->tok_text_in * rcfg.price_text_in +
-	    r->tok_text_out * rcfg.price_text_out) / 1e6;
-	snprintf(text, sizeof(text), "realtime usage: %d responses, audio "
+	cost = (r->tok_audio_in * rcfg.price_audio_in +
+	           r->tok_audio_out * rcfg.price_audio_out +
+	           r->tok_text_in * rcfg.price_text_in +
+	           r->tok_text_out * rcfg.price_text_out) /
+	    1e6;
+	snprintf(text, sizeof(text),
+	    "realtime usage: %d responses, audio "
 	    "tokens in %lld out %lld, text tokens in %lld out %lld, cost "
-	    "USD %.4f", r->responses, r->tok_audio_in, r->tok_audio_out,
-	    r->tok_text_in, r->tok_text_out, cost);
+	    "USD %.4f",
+	    r->responses, r->tok_audio_in, r->tok_audio_out, r->tok_text_in,
+	    r->tok_text_out, cost);
 	log_info(id_of(c), "%s", text);
-	call_rpc_log(c, "log_turn", json_pack("{s:s, s:s}", "role", "system",
-	    "text", text));
+	call_rpc_log(c, "log_turn",
+	    json_pack("{s:s, s:s}", "role", "system", "text", text));
 }
 
 void

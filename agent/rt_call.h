@@ -24,8 +24,8 @@
 #include "agent_call.h"
 
 /* Read agent.realtime and start the client; 0, or -1 with err. */
-int rt_engine_init(const config_t *cfg, const struct fd_business *b,
-    char *err, size_t errlen);
+int rt_engine_init(
+    const config_t *cfg, const struct fd_business *b, char *err, size_t errlen);
 /* Only check agent.realtime (-n, SIGHUP). */
 int rt_engine_check(const config_t *cfg, char *err, size_t errlen);
 void rt_engine_fini(void);

@@ -24,8 +24,8 @@
 #include "rt_client.h"
 
 #define SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
-#define RX_MAX (1 << 20)        /* one server event, bytes */
-#define TX_CAP (4 << 20)        /* queued bytes per connection */
+#define RX_MAX (1 << 20) /* one server event, bytes */
+#define TX_CAP (4 << 20) /* queued bytes per connection */
 #define TICK_US 50000
 
 enum rt_state { RS_IDLE, RS_CONNECTING, RS_OPEN, RS_DONE };
@@ -33,7 +33,7 @@ enum rt_state { RS_IDLE, RS_CONNECTING, RS_OPEN, RS_DONE };
 struct txmsg {
 	struct txmsg *next;
 	size_t len;
-	unsigned char buf[];    /* LWS_PRE bytes, then the text */
+	unsigned char buf[]; /* LWS_PRE bytes, then the text */
 };
 
 struct rt_conn {
@@ -44,10 +44,10 @@ struct rt_conn {
 	struct lws *wsi;
 	struct txmsg *qh, *qt;
 	size_t queued;
-	int closing;            /* rt_conn_close: free once the socket is gone */
-	int abort;              /* rt_conn_abort: drop the socket now */
-	int told;               /* fd.closed delivered */
-	uint64_t dial_by_us;    /* connect timeout */
+	int closing; /* rt_conn_close: free once the socket is gone */
+	int abort; /* rt_conn_abort: drop the socket now */
+	int told; /* fd.closed delivered */
+	uint64_t dial_by_us; /* connect timeout */
 	/* service thread only */
 	char *rx;
 	size_t nrx;
@@ -68,20 +68,19 @@ static struct {
 	lws_sorted_usec_list_t tick;
 } cl;
 
-static int on_lws(struct lws *wsi, enum lws_callback_reasons reason,
-    void *user, void *in, size_t len);
+static int on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len);
 static void *service_main(void *arg);
 static void sweep(void);
 static void lost(struct rt_conn *k, const char *why);
 
 static const struct lws_protocols protocols[] = {
-	{ "openai-realtime", on_lws, 0, 65536, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+    {"openai-realtime", on_lws, 0, 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 int
-rt_url_parse(const char *url, char *host, size_t hostlen, int *port,
-    char *path, size_t pathlen, int *tls, char *err, size_t errlen)
+rt_url_parse(const char *url, char *host, size_t hostlen, int *port, char *path,
+    size_t pathlen, int *tls, char *err, size_t errlen)
 {
 	const char *h, *slash, *colon;
 	size_t hl;
@@ -105,8 +104,8 @@ rt_url_parse(const char *url, char *host, size_t hostlen, int *port,
 		hl = (size_t)(colon - h);
 	}
 	if (hl == 0 || hl >= hostlen || *port <= 0 || *port > 65535) {
-		snprintf(err, errlen, "realtime url: bad host or port in '%s'",
-		    url);
+		snprintf(
+		    err, errlen, "realtime url: bad host or port in '%s'", url);
 		return -1;
 	}
 	memcpy(host, h, hl);
@@ -123,8 +122,8 @@ lws_to_log(int level, const char *line)
 }
 
 int
-rt_client_init(const struct rt_client_cfg *cfg, rt_event_fn fn, char *err,
-    size_t errlen)
+rt_client_init(
+    const struct rt_client_cfg *cfg, rt_event_fn fn, char *err, size_t errlen)
 {
 	struct lws_context_creation_info info;
 	int rv;
@@ -132,8 +131,8 @@ rt_client_init(const struct rt_client_cfg *cfg, rt_event_fn fn, char *err,
 	memset(&cl, 0, sizeof(cl));
 	cl.cfg = *cfg;
 	cl.fn = fn;
-	if (rt_url_parse(cfg->url, cl.host, sizeof(cl.host), &cl.port,
-	    cl.path, sizeof(cl.path), &cl.tls, err, errlen) != 0)
+	if (rt_url_parse(cfg->url, cl.host, sizeof(cl.host), &cl.port, cl.path,
+	        sizeof(cl.path), &cl.tls, err, errlen) != 0)
 		return -1;
 	pthread_mutex_init(&cl.mu, NULL);
 	lws_set_log_level(LLL_ERR, lws_to_log);
@@ -148,14 +147,15 @@ rt_client_init(const struct rt_client_cfg *cfg, rt_event_fn fn, char *err,
 	else if (access(SYSTEM_CA, R_OK) == 0)
 		info.client_ssl_ca_filepath = SYSTEM_CA;
 	if ((cl.ctx = lws_create_context(&info)) == NULL) {
-		snprintf(err, errlen, "realtime: cannot create the WebSocket "
+		snprintf(err, errlen,
+		    "realtime: cannot create the WebSocket "
 		    "client context");
 		pthread_mutex_destroy(&cl.mu);
 		return -1;
 	}
 	if ((rv = pthread_create(&cl.thr, NULL, service_main, NULL)) != 0) {
-		snprintf(err, errlen, "realtime: pthread_create: %s",
-		    strerror(rv));
+		snprintf(
+		    err, errlen, "realtime: pthread_create: %s", strerror(rv));
 		lws_context_destroy(cl.ctx);
 		cl.ctx = NULL;
 		pthread_mutex_destroy(&cl.mu);
@@ -350,8 +350,8 @@ sweep(void)
 		}
 		if (k->st == RS_IDLE && !k->closing && nd < 64) {
 			k->st = RS_CONNECTING;
-			k->dial_by_us = now + (uint64_t)cl.cfg.connect_timeout_ms *
-			    1000;
+			k->dial_by_us =
+			    now + (uint64_t)cl.cfg.connect_timeout_ms * 1000;
 			todial[nd++] = k;
 		} else if (k->st == RS_CONNECTING && k->wsi &&
 		    now > k->dial_by_us && nk < 64) {
@@ -390,8 +390,8 @@ lost(struct rt_conn *k, const char *why)
 	    tell ? "" : " (not told)");
 	if (!tell)
 		return;
-	snprintf(ev, sizeof(ev), "{\"type\":\"fd.closed\",\"reason\":\"%s\"}",
-	    why);
+	snprintf(
+	    ev, sizeof(ev), "{\"type\":\"fd.closed\",\"reason\":\"%s\"}", why);
 	deliver(k, ev, strlen(ev));
 }
 
@@ -439,8 +439,10 @@ received(struct rt_conn *k, struct lws *wsi, const void *in, size_t len)
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 		return;
 	if (k->rx_over)
-		log_warnx(k->call, "realtime: server event over %d bytes "
-		    "dropped", RX_MAX);
+		log_warnx(k->call,
+		    "realtime: server event over %d bytes "
+		    "dropped",
+		    RX_MAX);
 	else if (!lws_frame_is_binary(wsi))
 		deliver(k, k->rx, k->nrx);
 	k->nrx = 0;
@@ -448,8 +450,8 @@ received(struct rt_conn *k, struct lws *wsi, const void *in, size_t len)
 }
 
 static int
-on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-    void *in, size_t len)
+on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+    size_t len)
 {
 	struct rt_conn *k = lws_get_opaque_user_data(wsi);
 	unsigned char **p, *end;
@@ -468,13 +470,14 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p = (unsigned char **)in;
 		end = *p + len;
 		if (lws_add_http_header_by_name(wsi,
-		    (const unsigned char *)"authorization:",
-		    (const unsigned char *)cl.cfg.auth,
-		    (int)strlen(cl.cfg.auth), p, end))
+		        (const unsigned char *)"authorization:",
+		        (const unsigned char *)cl.cfg.auth,
+		        (int)strlen(cl.cfg.auth), p, end))
 			return -1;
-		if (cl.cfg.beta && lws_add_http_header_by_name(wsi,
-		    (const unsigned char *)"openai-beta:",
-		    (const unsigned char *)"realtime=v1", 11, p, end))
+		if (cl.cfg.beta &&
+		    lws_add_http_header_by_name(wsi,
+		        (const unsigned char *)"openai-beta:",
+		        (const unsigned char *)"realtime=v1", 11, p, end))
 			return -1;
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -495,8 +498,10 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		status = (int)lws_http_client_http_response(wsi);
 		if (status >= 400)
 			snprintf(why, sizeof(why), "refused with HTTP %d%s",
-			    status, status == 401 || status == 403 ?
-			    " (check the API key)" : "");
+			    status,
+			    status == 401 || status == 403
+			        ? " (check the API key)"
+			        : "");
 		else
 			snprintf(why, sizeof(why), "cannot connect: %.200s",
 			    in ? (const char *)in : "unknown error");
@@ -518,15 +523,19 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return stop ? -1 : write_next(k);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		if (k != NULL && len >= 2)
-			log_info(k->call, "realtime: closed by the server: %u "
-			    "%.*s", ((const unsigned char *)in)[0] << 8 |
-			    ((const unsigned char *)in)[1], (int)(len - 2) > 200 ?
-			    200 : (int)(len - 2), (const char *)in + 2);
+			log_info(k->call,
+			    "realtime: closed by the server: %u "
+			    "%.*s",
+			    ((const unsigned char *)in)[0] << 8 |
+			        ((const unsigned char *)in)[1],
+			    (int)(len - 2) > 200 ? 200 : (int)(len - 2),
+			    (const char *)in + 2);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (k != NULL)
-			lost(k, k->abort ? "connection aborted" :
-			    "connection closed");
+			lost(k,
+			    k->abort ? "connection aborted"
+			             : "connection closed");
 		return 0;
 	default:
 		return 0;

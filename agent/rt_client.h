@@ -17,10 +17,10 @@
 #include <stddef.h>
 
 struct rt_client_cfg {
-	char url[512];          /* wss://host[:port]/path?query */
-	char auth[300];         /* "Bearer <key>" */
-	int beta;               /* send OpenAI-Beta: realtime=v1 */
-	char ca_file[256];      /* "" the system store (tests: the peer's) */
+	char url[512]; /* wss://host[:port]/path?query */
+	char auth[300]; /* "Bearer <key>" */
+	int beta; /* send OpenAI-Beta: realtime=v1 */
+	char ca_file[256]; /* "" the system store (tests: the peer's) */
 	int connect_timeout_ms;
 };
 
@@ -31,8 +31,8 @@ typedef void (*rt_event_fn)(const char *call_id, char *text, size_t len);
 struct rt_conn;
 
 /* Start the context and its thread; 0, or -1 with err. */
-int rt_client_init(const struct rt_client_cfg *cfg, rt_event_fn fn,
-    char *err, size_t errlen);
+int rt_client_init(
+    const struct rt_client_cfg *cfg, rt_event_fn fn, char *err, size_t errlen);
 /* Close every connection and stop the thread. */
 void rt_client_fini(void);
 /* Split url into host, port, path and TLS; 0, or -1 with err. */

@@ -63,20 +63,24 @@ read_cfg(const config_t *cfg, struct rt_cfg *r, char *err, size_t errlen)
 	int port, tls, b;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->url, sizeof(r->url), "%s", cfg_s(cfg, "url",
-	    "wss://api.openai.com/v1/realtime?model=gpt-4o-realtime-preview"));
-	snprintf(r->api_key_env, sizeof(r->api_key_env), "%s", cfg_s(cfg,
-	    "api_key_env", "OPENAI_API_KEY"));
-	r->beta = config_lookup_bool(cfg, "agent.realtime.beta", &b) ==
-	    CONFIG_TRUE ? b : 1;
-	snprintf(r->ca_file, sizeof(r->ca_file), "%s", cfg_s(cfg, "ca_file",
-	    ""));
-	snprintf(r->voice, sizeof(r->voice), "%s", cfg_s(cfg, "voice",
-	    "alloy"));
+	snprintf(r->url, sizeof(r->url), "%s",
+	    cfg_s(cfg, "url",
+	        "wss://api.openai.com/v1/"
+	        "realtime?model=gpt-4o-realtime-preview"));
+	snprintf(r->api_key_env, sizeof(r->api_key_env), "%s",
+	    cfg_s(cfg, "api_key_env", "OPENAI_API_KEY"));
+	r->beta =
+	    config_lookup_bool(cfg, "agent.realtime.beta", &b) == CONFIG_TRUE
+	    ? b
+	    : 1;
+	snprintf(
+	    r->ca_file, sizeof(r->ca_file), "%s", cfg_s(cfg, "ca_file", ""));
+	snprintf(
+	    r->voice, sizeof(r->voice), "%s", cfg_s(cfg, "voice", "alloy"));
 	snprintf(r->transcribe_model, sizeof(r->transcribe_model), "%s",
 	    cfg_s(cfg, "transcribe_model", "whisper-1"));
-	snprintf(r->instructions, sizeof(r->instructions), "%s", cfg_s(cfg,
-	    "instructions", ""));
+	snprintf(r->instructions, sizeof(r->instructions), "%s",
+	    cfg_s(cfg, "instructions", ""));
 	r->vad_threshold = cfg_d(cfg, "vad_threshold", 0.5);
 	r->prefix_ms = cfg_i(cfg, "prefix_padding_ms", 300);
 	r->silence_ms = cfg_i(cfg, "silence_duration_ms", 500);
@@ -87,24 +91,26 @@ read_cfg(const config_t *cfg, struct rt_cfg *r, char *err, size_t errlen)
 	r->price_audio_out = cfg_d(cfg, "price_audio_out", 80.0);
 	r->price_text_in = cfg_d(cfg, "price_text_in", 5.0);
 	r->price_text_out = cfg_d(cfg, "price_text_out", 20.0);
-	if (rt_url_parse(r->url, host, sizeof(host), &port, path,
-	    sizeof(path), &tls, err, errlen) != 0)
+	if (rt_url_parse(r->url, host, sizeof(host), &port, path, sizeof(path),
+	        &tls, err, errlen) != 0)
 		return -1;
-	if (r->vad_threshold < 0 || r->vad_threshold > 1 ||
-	    r->prefix_ms < 0 || r->prefix_ms > 5000 || r->silence_ms < 100 ||
+	if (r->vad_threshold < 0 || r->vad_threshold > 1 || r->prefix_ms < 0 ||
+	    r->prefix_ms > 5000 || r->silence_ms < 100 ||
 	    r->silence_ms > 10000 || r->connect_timeout_ms < 100 ||
 	    r->connect_timeout_ms > 60000 || r->response_timeout_ms < 500 ||
 	    r->response_timeout_ms > 120000 || r->mark_ms < 100 ||
 	    r->mark_ms > 5000 || r->price_audio_in < 0 ||
 	    r->price_audio_out < 0 || r->price_text_in < 0 ||
 	    r->price_text_out < 0) {
-		snprintf(err, errlen, "agent.realtime: a value is out of range "
+		snprintf(err, errlen,
+		    "agent.realtime: a value is out of range "
 		    "(vad_threshold 0..1, silence_duration_ms 100..10000, "
 		    "response_timeout_ms 500..120000, mark_ms 100..5000, "
 		    "prices >= 0)");
 		return -1;
 	}
-	if (strspn(r->voice, "abcdefghijklmnopqrstuvwxyz") != strlen(r->voice)) {
+	if (strspn(r->voice, "abcdefghijklmnopqrstuvwxyz") !=
+	    strlen(r->voice)) {
 		snprintf(err, errlen, "agent.realtime.voice: bad voice name");
 		return -1;
 	}
@@ -130,8 +136,8 @@ rt_engine_check(const config_t *cfg, char *err, size_t errlen)
 static void on_client_event(const char *call_id, char *text, size_t len);
 
 int
-rt_engine_init(const config_t *cfg, const struct fd_business *b, char *err,
-    size_t errlen)
+rt_engine_init(
+    const config_t *cfg, const struct fd_business *b, char *err, size_t errlen)
 {
 	struct rt_client_cfg cc;
 	const char *key;
@@ -153,7 +159,8 @@ rt_engine_init(const config_t *cfg, const struct fd_business *b, char *err,
 	cc.beta = rcfg.beta;
 	snprintf(cc.ca_file, sizeof(cc.ca_file), "%s", rcfg.ca_file);
 	cc.connect_timeout_ms = rcfg.connect_timeout_ms;
-	if ((rt_system_prompt = llm_prompt_system(b, rcfg.instructions)) == NULL ||
+	if ((rt_system_prompt = llm_prompt_system(b, rcfg.instructions)) ==
+	        NULL ||
 	    llm_catalog_build(&rt_cat, NULL, b) != 0 ||
 	    (rt_tools = json_array()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -163,10 +170,11 @@ rt_engine_init(const config_t *cfg, const struct fd_business *b, char *err,
 	/* Realtime's tools are flat: name beside type */
 	for (i = 0; i < rt_cat.ntools; i++) {
 		t = &rt_cat.tools[i];
-		json_array_append_new(rt_tools, json_pack("{s:s, s:s, s:O, s:O}",
-		    "type", "function", "name", t->name, "description",
-		    json_object_get(t->desc, "description"), "parameters",
-		    json_object_get(t->desc, "parameters")));
+		json_array_append_new(rt_tools,
+		    json_pack("{s:s, s:s, s:O, s:O}", "type", "function",
+		        "name", t->name, "description",
+		        json_object_get(t->desc, "description"), "parameters",
+		        json_object_get(t->desc, "parameters")));
 	}
 	if (rt_client_init(&cc, on_client_event, err, errlen) != 0) {
 		explicit_bzero(cc.auth, sizeof(cc.auth));
@@ -200,4 +208,3 @@ on_client_event(const char *call_id, char *text, size_t len)
 	(void)len;
 	calls_post_rt(call_id, text);
 }
-

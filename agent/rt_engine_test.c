@@ -26,7 +26,8 @@
 #include "log.h"
 #include "tests/harness/rt_harness.h"
 
-#define BOOK_ARGS "{\\\"service\\\":\\\"oil change\\\",\\\"start\\\":" \
+#define BOOK_ARGS                                                              \
+	"{\\\"service\\\":\\\"oil change\\\",\\\"start\\\":"                   \
 	"\\\"2026-11-24T10:00\\\"}"
 
 static struct rth h;
@@ -59,13 +60,18 @@ tool_outputs(struct rth *hh)
 	size_t i, len = 1;
 	char *s;
 
-	json_array_foreach(ev, i, e)
-		len += strlen(json_string_value(json_object_get(e, "output")) ?
-		    json_string_value(json_object_get(e, "output")) : "?") + 1;
+	json_array_foreach(ev, i, e) len +=
+	    strlen(json_string_value(json_object_get(e, "output"))
+	            ? json_string_value(json_object_get(e, "output"))
+	            : "?") +
+	    1;
 	s = calloc(1, len);
-	json_array_foreach(ev, i, e) {
-		strcat(s, json_string_value(json_object_get(e, "output")) ?
-		    json_string_value(json_object_get(e, "output")) : "?");
+	json_array_foreach(ev, i, e)
+	{
+		strcat(s,
+		    json_string_value(json_object_get(e, "output"))
+		        ? json_string_value(json_object_get(e, "output"))
+		        : "?");
 		strcat(s, "\n");
 	}
 	json_decref(ev);
@@ -82,19 +88,21 @@ turn_has(const char *call, const char *role, const char *text)
 static void
 test_booking(void **state)
 {
-	static const char script[] = "{\"transcripts\": ["
+	static const char script[] =
+	    "{\"transcripts\": ["
 	    "\"I'd like an oil change on Tuesday at ten\", \"Yes, please.\"],"
 	    "\"responses\": ["
-	    "{\"say\": \"Thanks for calling Otto's Auto, this is Ava. How can I "
+	    "{\"say\": \"Thanks for calling Otto's Auto, this is Ava. How can "
+	    "I "
 	    "help?\"},"
 	    "{\"calls\": [{\"name\": \"find_slots\", \"arguments\": "
 	    "\"{\\\"service\\\": \\\"oil change\\\", \\\"day\\\": \"}]},"
-	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": \""
-	    BOOK_ARGS "\"}]},"
+	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": "
+	    "\"" BOOK_ARGS "\"}]},"
 	    "{\"say\": \"Oil change on Tuesday, November 24 at 10 AM. Shall I "
 	    "book it?\"},"
-	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": \""
-	    BOOK_ARGS "\"}]},"
+	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": "
+	    "\"" BOOK_ARGS "\"}]},"
 	    "{\"say\": \"You are booked, your code is KQ7ZP. Goodbye!\", "
 	    "\"calls\": [{\"name\": \"end_call\", \"arguments\": \"{}\"}]}]}";
 	const char *call = "CArt1";
@@ -107,35 +115,37 @@ test_booking(void **state)
 	assert_int_equal(rth_call(&h, call, "+15555550123", 8000), 0);
 	/* the greeting: audio for utterance 1 with marks, heard whole */
 	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "How can I help?", 1, 5000) == 1);
+	                "How can I help?", 1, 5000) == 1);
 	assert_true(rth_audio_bytes(&h, 1) > 8000);
 	/* the session the model was given: flat tools from the schema
 	 * table, the caller's state in the instructions */
 	ev = rth_peer_events(&h, "session.update");
 	assert_true(json_array_size(ev) >= 1);
 	assert_true(json_is_true(json_object_get(json_array_get(ev, 0), "ok")));
-	assert_true(json_array_size(json_object_get(json_array_get(ev, 0),
-	    "tools")) > 10);
+	assert_true(json_array_size(
+	                json_object_get(json_array_get(ev, 0), "tools")) > 10);
 	json_decref(ev);
 
 	rth_speak(&h, call, 800, 600, 300, NULL);
 	/* broken arguments, then a booking before any read-back: refused,
 	 * the model told why; then the read-back, the yes, the booking */
 	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "Shall I book it?", 1, 8000) == 1);
-	assert_int_equal(rth_count(&h, call, "book_appointment", NULL, NULL), 0);
+	                "Shall I book it?", 1, 8000) == 1);
+	assert_int_equal(
+	    rth_count(&h, call, "book_appointment", NULL, NULL), 0);
 	assert_int_equal(rth_count(&h, call, "find_slots", NULL, NULL), 0);
 	rth_speak(&h, call, 600, 600, 300, NULL);
 	assert_int_equal(rth_wait_count(&h, call, "book_appointment", "start",
-	    "2026-11-24T10:00", 1, 8000), 1);
+	                     "2026-11-24T10:00", 1, 8000),
+	    1);
 	/* the goodbye plays, then the agent hangs up */
 	for (i = 0; i < 200 && rth_wait_frame(&h, FD_MSG_HANGUP, 0, 0, 50) < 0;
-	    i++)
+	     i++)
 		;
 	assert_true(rth_wait_frame(&h, FD_MSG_HANGUP, 0, 0, 100) >= 0);
 	rth_call_end(&h, call);
-	assert_int_equal(rth_wait_count(&h, call, "call_end", NULL, NULL, 1,
-	    5000), 1);
+	assert_int_equal(
+	    rth_wait_count(&h, call, "call_end", NULL, NULL, 1, 5000), 1);
 	outs = tool_outputs(&h);
 	printf("  tool outputs:\n%s", outs);
 	assert_non_null(strstr(outs, "bad_args"));
@@ -144,17 +154,17 @@ test_booking(void **state)
 	free(outs);
 	/* the record: caller turns from the model's transcription, the
 	 * agent's from its transcripts, the outcome, the cost */
-	assert_true(turn_has(call, "caller",
-	    "oil change on Tuesday at ten"));
+	assert_true(turn_has(call, "caller", "oil change on Tuesday at ten"));
 	assert_true(turn_has(call, "caller", "Yes, please."));
+	assert_int_equal(
+	    rth_count(&h, call, "log_turn", "text", "your code is KQ7ZP"), 1);
+	assert_int_equal(
+	    rth_count(&h, call, "log_call_outcome", "outcome", "booked"), 1);
 	assert_int_equal(rth_count(&h, call, "log_turn", "text",
-	    "your code is KQ7ZP"), 1);
-	assert_int_equal(rth_count(&h, call, "log_call_outcome", "outcome",
-	    "booked"), 1);
-	assert_int_equal(rth_count(&h, call, "log_turn", "text",
-	    "realtime usage: 6 responses"), 1);
-	assert_int_equal(rth_count(&h, call, "log_turn", "text", "cost USD"),
+	                     "realtime usage: 6 responses"),
 	    1);
+	assert_int_equal(
+	    rth_count(&h, call, "log_turn", "text", "cost USD"), 1);
 	/* nothing went to tts-worker: the model spoke */
 	assert_int_equal(rth_wait_frame(&h, FD_MSG_SAY, 0, 0, 0), -1);
 }
@@ -162,7 +172,8 @@ test_booking(void **state)
 static void
 test_barge_in(void **state)
 {
-	static const char script[] = "{\"transcripts\": [\"wait, what are "
+	static const char script[] =
+	    "{\"transcripts\": [\"wait, what are "
 	    "your hours\"], \"responses\": ["
 	    "{\"say\": \"Thanks for calling Otto's Auto. We do oil changes, "
 	    "brakes, tires, alignments, diagnostics and inspections, and we "
@@ -190,8 +201,8 @@ test_barge_in(void **state)
 		fd_sleep_us(20000);
 	}
 	for (i = 0; i < 2; i++) {
-		snprintf(m, sizeof(m), "{\"name\":\"u1s%d\",\"played\":true}",
-		    i);
+		snprintf(
+		    m, sizeof(m), "{\"name\":\"u1s%d\",\"played\":true}", i);
 		fd_bus_publish(&h.gw, FD_MSG_MARK, call, 0, m, strlen(m));
 	}
 	fd_sleep_us(200000);
@@ -216,25 +227,26 @@ test_barge_in(void **state)
 	}
 	assert_non_null(ev);
 	t = json_array_get(ev, 0);
-	assert_int_equal(json_integer_value(json_object_get(t,
-	    "audio_end_ms")), 800);
+	assert_int_equal(
+	    json_integer_value(json_object_get(t, "audio_end_ms")), 800);
 	assert_true(json_integer_value(json_object_get(t, "audio_ms")) > 800);
 	json_decref(ev);
 	/* the record: only the part heard, marked as not heard whole */
 	/* (800 of 11 600 ms: 2 of its 27 words) */
-	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "Thanks for", 1, 3000) == 1);
-	assert_int_equal(rth_count(&h, call, "log_turn", "text",
-	    "Thanks for calling"), 0);
-	assert_int_equal(rth_count(&h, call, "log_turn", "text",
-	    "loaners for longer jobs"), 0);
+	assert_true(rth_wait_count(&h, call, "log_turn", "text", "Thanks for",
+	                1, 3000) == 1);
+	assert_int_equal(
+	    rth_count(&h, call, "log_turn", "text", "Thanks for calling"), 0);
+	assert_int_equal(
+	    rth_count(&h, call, "log_turn", "text", "loaners for longer jobs"),
+	    0);
 	/* and the answer to what the caller said instead */
-	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "eight to six", 1, 5000) == 1);
+	assert_true(rth_wait_count(&h, call, "log_turn", "text", "eight to six",
+	                1, 5000) == 1);
 	assert_true(turn_has(call, "caller", "what are your hours"));
 	rth_call_end(&h, call);
-	assert_int_equal(rth_wait_count(&h, call, "call_end", NULL, NULL, 1,
-	    5000), 1);
+	assert_int_equal(
+	    rth_wait_count(&h, call, "call_end", NULL, NULL, 1, 5000), 1);
 }
 
 /* A yes said over a read-back the caller barely heard confirms
@@ -242,13 +254,14 @@ test_barge_in(void **state)
 static void
 test_yes_over_readback(void **state)
 {
-	static const char script[] = "{\"transcripts\": [\"book an oil "
+	static const char script[] =
+	    "{\"transcripts\": [\"book an oil "
 	    "change Tuesday at ten\", \"Yes.\"], \"responses\": ["
 	    "{\"say\": \"Hi, how can I help?\"},"
 	    "{\"say\": \"Oil change on Tuesday, November 24 at 10 AM for "
 	    "your 2019 Honda Civic. Shall I book it?\"},"
-	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": \""
-	    BOOK_ARGS "\"}]},"
+	    "{\"calls\": [{\"name\": \"book_appointment\", \"arguments\": "
+	    "\"" BOOK_ARGS "\"}]},"
 	    "{\"say\": \"Sorry, let me read that back again.\"}]}";
 	const char *call = "CArt6";
 	char m[64], *outs;
@@ -258,7 +271,7 @@ test_yes_over_readback(void **state)
 	up(script, "");
 	assert_int_equal(rth_call(&h, call, "+15555550123", 8000), 0);
 	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "how can I help", 1, 5000) == 1);
+	                "how can I help", 1, 5000) == 1);
 	/* the read-back: only its first mark (400 ms) is heard */
 	pthread_mutex_lock(&h.mu);
 	h.echo = 0;
@@ -280,35 +293,38 @@ test_yes_over_readback(void **state)
 	pthread_mutex_unlock(&h.mu);
 	rth_release_marks(&h, call, 0);
 	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "read that back again", 1, 8000) == 1);
-	assert_int_equal(rth_count(&h, call, "book_appointment", NULL, NULL), 0);
+	                "read that back again", 1, 8000) == 1);
+	assert_int_equal(
+	    rth_count(&h, call, "book_appointment", NULL, NULL), 0);
 	outs = tool_outputs(&h);
 	assert_non_null(strstr(outs, "confirm_first"));
 	free(outs);
 	rth_call_end(&h, call);
-	assert_int_equal(rth_wait_count(&h, call, "call_end", NULL, NULL, 1,
-	    5000), 1);
+	assert_int_equal(
+	    rth_wait_count(&h, call, "call_end", NULL, NULL, 1, 5000), 1);
 }
 
 /* The model fails on the caller's first turn (how: the script's second
  * response); stt-worker heard the caller (stt_text, or NULL).  The local
  * brain answers within the turn. */
 static void
-fallback(const char *how, const char *call, const char *stt_text,
-    const char *want)
+fallback(
+    const char *how, const char *call, const char *stt_text, const char *want)
 {
 	char script[512];
 	int say;
 	struct rth_frame f;
 	uint64_t t0;
 
-	snprintf(script, sizeof(script), "{\"transcripts\": [\"what are your "
+	snprintf(script, sizeof(script),
+	    "{\"transcripts\": [\"what are your "
 	    "hours\"], \"responses\": [{\"say\": \"Thanks for calling, how "
-	    "can I help?\"}, %s]}", how);
+	    "can I help?\"}, %s]}",
+	    how);
 	up(script, "");
 	assert_int_equal(rth_call(&h, call, "+15555550999", 8000), 0);
 	assert_true(rth_wait_count(&h, call, "log_turn", "text",
-	    "how can I help", 1, 5000) == 1);
+	                "how can I help", 1, 5000) == 1);
 	if (stt_text)
 		rth_stt_final(&h, call, stt_text);
 	t0 = fd_mono_us();
@@ -319,17 +335,16 @@ fallback(const char *how, const char *call, const char *stt_text,
 	printf("  %s: the pipeline says after %llu ms: %s\n", how,
 	    (unsigned long long)((f.at_us - t0) / 1000),
 	    json_string_value(json_object_get(f.json, "text")));
-	assert_non_null(strstr(json_string_value(json_object_get(f.json,
-	    "text")), want));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(f.json, "text")), want));
 	/* the model's audio stopped: nothing after the pipeline took over */
-	assert_int_equal(rth_wait_frame(&h, FD_MSG_AUDIO_OUT, 0, say, 300),
-	    -1);
+	assert_int_equal(rth_wait_frame(&h, FD_MSG_AUDIO_OUT, 0, say, 300), -1);
 	rth_call_end(&h, call);
-	assert_int_equal(rth_wait_count(&h, call, "call_end", NULL, NULL, 1,
-	    5000), 1);
+	assert_int_equal(
+	    rth_wait_count(&h, call, "call_end", NULL, NULL, 1, 5000), 1);
 	if (stt_text)
-		assert_int_equal(rth_count(&h, call, "log_turn", "text",
-		    stt_text), 1);
+		assert_int_equal(
+		    rth_count(&h, call, "log_turn", "text", stt_text), 1);
 }
 
 static void
@@ -377,8 +392,10 @@ test_config_checked(void **state)
 	snprintf(s, sizeof(exe) - (size_t)(s - exe), "/bin/agent");
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "bus: { rundir = \"%s\"; };\nagent: { engine = "
-	    "\"realtime\"; realtime: { url = \"http://x\"; }; };\n", dir);
+	fprintf(f,
+	    "bus: { rundir = \"%s\"; };\nagent: { engine = "
+	    "\"realtime\"; realtime: { url = \"http://x\"; }; };\n",
+	    dir);
 	fclose(f);
 	if ((p = fork()) == 0) {
 		setenv("OPENAI_API_KEY", "k", 1);
@@ -396,17 +413,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_checked),
-		cmocka_unit_test_teardown(test_booking, down),
-		cmocka_unit_test_teardown(test_barge_in, down),
-		cmocka_unit_test_teardown(test_yes_over_readback, down),
-		cmocka_unit_test_teardown(test_fallback_drop, down),
-		cmocka_unit_test_teardown(test_fallback_error, down),
-		cmocka_unit_test_teardown(test_fallback_silent, down),
+	    cmocka_unit_test(test_config_checked),
+	    cmocka_unit_test_teardown(test_booking, down),
+	    cmocka_unit_test_teardown(test_barge_in, down),
+	    cmocka_unit_test_teardown(test_yes_over_readback, down),
+	    cmocka_unit_test_teardown(test_fallback_drop, down),
+	    cmocka_unit_test_teardown(test_fallback_error, down),
+	    cmocka_unit_test_teardown(test_fallback_silent, down),
 	};
 
 	log_init("rt_engine_test", LOG_LVL_WARN);
-	if (getenv("RT_TEST_ONLY"))     /* one test by name, while debugging */
+	if (getenv("RT_TEST_ONLY")) /* one test by name, while debugging */
 		cmocka_set_test_filter(getenv("RT_TEST_ONLY"));
 	setenv("TZ", "America/New_York", 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,15 +23,14 @@ struct rt_cfg {
 	int connect_timeout_ms;
 	int response_timeout_ms;
 	int mark_ms;
-	double price_audio_in, price_audio_out;        /* USD / 1M tokens */
+	double price_audio_in, price_audio_out; /* USD / 1M tokens */
 	double price_text_in, price_text_out;
 };
 
-
 extern struct rt_cfg rcfg;
-extern struct llm_catalog rt_cat;       /* the LLM brain's tools */
-extern json_t *rt_tools;                /* the session's "tools" array */
+extern struct llm_catalog rt_cat; /* the LLM brain's tools */
+extern json_t *rt_tools; /* the session's "tools" array */
 extern char *rt_system_prompt;
-extern int rt_started;                  /* rt_engine_init succeeded */
+extern int rt_started; /* rt_engine_init succeeded */
 
 #endif

@@ -24,7 +24,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static redisContext *rc;
 static char addr[256];
 static int ttl;
-static int down;                /* the outage was logged */
+static int down; /* the outage was logged */
 static uint64_t next_try_us;
 
 void
@@ -52,9 +52,11 @@ static void
 lost(const char *what)
 {
 	if (!down)
-		log_warnx(NULL, "session store: redis %s %s: %s; sessions are "
-		    "kept in memory only", addr, what, rc && rc->errstr[0] ?
-		    rc->errstr : "unavailable");
+		log_warnx(NULL,
+		    "session store: redis %s %s: %s; sessions are "
+		    "kept in memory only",
+		    addr, what,
+		    rc && rc->errstr[0] ? rc->errstr : "unavailable");
 	down = 1;
 	if (rc)
 		redisFree(rc);
@@ -66,7 +68,7 @@ lost(const char *what)
 static redisContext *
 conn(void)
 {
-	struct timeval tv = { 0, TIMEOUT_MS * 1000 };
+	struct timeval tv = {0, TIMEOUT_MS * 1000};
 	char host[200];
 	const char *colon;
 
@@ -103,8 +105,8 @@ session_store_save(const char *call_id, const char *text)
 
 	pthread_mutex_lock(&mu);
 	if (conn() != NULL) {
-		r = redisCommand(rc, "SET fd:sess:%s %s EX %d", call_id, text,
-		    ttl);
+		r = redisCommand(
+		    rc, "SET fd:sess:%s %s EX %d", call_id, text, ttl);
 		if (r == NULL)
 			lost("set");
 		else if (r->type == REDIS_REPLY_ERROR)

@@ -44,9 +44,11 @@ spoken_digits(const char *text, char *out, size_t len)
 	for (i = 0; i < t.n; i++) {
 		const char *w = t.w[i];
 
-		rep = strcmp(w, "double") == 0 ? 2 : strcmp(w, "triple") == 0 ?
-		    3 : 1;
-		if (rep > 1 && i + 1 < t.n && (d = digit_word(t.w[i + 1])) >= 0) {
+		rep = strcmp(w, "double") == 0 ? 2
+		    : strcmp(w, "triple") == 0 ? 3
+		                               : 1;
+		if (rep > 1 && i + 1 < t.n &&
+		    (d = digit_word(t.w[i + 1])) >= 0) {
 			for (k = 0; k < rep; k++)
 				put(out, len, &o, (char)('0' + d));
 			i++;
@@ -59,10 +61,10 @@ spoken_digits(const char *text, char *out, size_t len)
 			continue;
 		}
 		/* "to"/"for" only count between other digits */
-		if ((d = digit_word(w)) >= 0 && (strlen(w) > 3 ||
-		    strcmp(w, "one") == 0 || strcmp(w, "two") == 0 ||
-		    strcmp(w, "six") == 0 || strcmp(w, "oh") == 0 ||
-		    (o > 0 && i + 1 < t.n))) {
+		if ((d = digit_word(w)) >= 0 &&
+		    (strlen(w) > 3 || strcmp(w, "one") == 0 ||
+		        strcmp(w, "two") == 0 || strcmp(w, "six") == 0 ||
+		        strcmp(w, "oh") == 0 || (o > 0 && i + 1 < t.n))) {
 			put(out, len, &o, (char)('0' + d));
 			continue;
 		}
@@ -84,20 +86,57 @@ struct letter {
 
 /* Letter names and what recognisers write for them. */
 static const struct letter letters[] = {
-	{ "alpha", 'A' }, { "bravo", 'B' }, { "charlie", 'C' }, { "delta", 'D' },
-	{ "echo", 'E' }, { "foxtrot", 'F' }, { "golf", 'G' }, { "hotel", 'H' },
-	{ "juliet", 'J' }, { "kilo", 'K' }, { "lima", 'L' }, { "mike", 'M' },
-	{ "november", 'N' }, { "papa", 'P' }, { "quebec", 'Q' },
-	{ "romeo", 'R' }, { "sierra", 'S' }, { "tango", 'T' },
-	{ "uniform", 'U' }, { "victor", 'V' }, { "whiskey", 'W' },
-	{ "xray", 'X' }, { "yankee", 'Y' }, { "zulu", 'Z' },
-	{ "see", 'C' }, { "sea", 'C' }, { "cee", 'C' }, { "dee", 'D' },
-	{ "ee", 'E' }, { "eff", 'F' }, { "gee", 'G' }, { "aitch", 'H' },
-	{ "jay", 'J' }, { "kay", 'K' }, { "em", 'M' }, { "en", 'N' },
-	{ "pea", 'P' }, { "pee", 'P' }, { "queue", 'Q' }, { "cue", 'Q' },
-	{ "are", 'R' }, { "tea", 'T' }, { "tee", 'T' }, { "you", 'U' },
-	{ "vee", 'V' }, { "ex", 'X' }, { "why", 'Y' }, { "zee", 'Z' },
-	{ "zed", 'Z' }, { "bee", 'B' }, { NULL, 0 },
+    {"alpha", 'A'},
+    {"bravo", 'B'},
+    {"charlie", 'C'},
+    {"delta", 'D'},
+    {"echo", 'E'},
+    {"foxtrot", 'F'},
+    {"golf", 'G'},
+    {"hotel", 'H'},
+    {"juliet", 'J'},
+    {"kilo", 'K'},
+    {"lima", 'L'},
+    {"mike", 'M'},
+    {"november", 'N'},
+    {"papa", 'P'},
+    {"quebec", 'Q'},
+    {"romeo", 'R'},
+    {"sierra", 'S'},
+    {"tango", 'T'},
+    {"uniform", 'U'},
+    {"victor", 'V'},
+    {"whiskey", 'W'},
+    {"xray", 'X'},
+    {"yankee", 'Y'},
+    {"zulu", 'Z'},
+    {"see", 'C'},
+    {"sea", 'C'},
+    {"cee", 'C'},
+    {"dee", 'D'},
+    {"ee", 'E'},
+    {"eff", 'F'},
+    {"gee", 'G'},
+    {"aitch", 'H'},
+    {"jay", 'J'},
+    {"kay", 'K'},
+    {"em", 'M'},
+    {"en", 'N'},
+    {"pea", 'P'},
+    {"pee", 'P'},
+    {"queue", 'Q'},
+    {"cue", 'Q'},
+    {"are", 'R'},
+    {"tea", 'T'},
+    {"tee", 'T'},
+    {"you", 'U'},
+    {"vee", 'V'},
+    {"ex", 'X'},
+    {"why", 'Y'},
+    {"zee", 'Z'},
+    {"zed", 'Z'},
+    {"bee", 'B'},
+    {NULL, 0},
 };
 
 int
@@ -114,12 +153,12 @@ spoken_code(const char *text, char *out, size_t len)
 
 		n = strlen(w);
 		if (n == 1 && isalpha((unsigned char)w[0]) && w[0] != 'i') {
-			put(buf, sizeof(buf), &o, (char)toupper((unsigned char)
-			    w[0]));
+			put(buf, sizeof(buf), &o,
+			    (char)toupper((unsigned char)w[0]));
 			continue;
 		}
-		if (isdigit((unsigned char)w[0]) || (n <= 5 && n >= 2 &&
-		    strpbrk(w, "0123456789"))) {
+		if (isdigit((unsigned char)w[0]) ||
+		    (n <= 5 && n >= 2 && strpbrk(w, "0123456789"))) {
 			for (; *w; w++)
 				if (isalnum((unsigned char)*w))
 					put(buf, sizeof(buf), &o,
@@ -137,7 +176,7 @@ spoken_code(const char *text, char *out, size_t len)
 				break;
 			}
 		if (letters[k].word == NULL && o > 0 && o < 5)
-			o = 0;          /* a word between: not one code */
+			o = 0; /* a word between: not one code */
 	}
 	buf[o] = '\0';
 	if (o < 5)
@@ -150,11 +189,25 @@ spoken_code(const char *text, char *out, size_t len)
 /* Letter names only said when spelling: a plain "a", "i", "oh" or
  * "india" is a letter here, not in a confirmation code. */
 static const struct letter spelling[] = {
-	{ "india", 'I' }, { "oscar", 'O' }, { "eye", 'I' }, { "oh", 'O' },
-	{ "o", 'O' }, { "ay", 'A' }, { "eh", 'A' }, { "el", 'L' },
-	{ "ell", 'L' }, { "ess", 'S' }, { "es", 'S' }, { "alfa", 'A' },
-	{ "juliett", 'J' }, { "x", 'X' }, { "whisky", 'W' }, { "be", 'B' },
-	{ "wye", 'Y' }, { "tee", 'T' }, { NULL, 0 },
+    {"india", 'I'},
+    {"oscar", 'O'},
+    {"eye", 'I'},
+    {"oh", 'O'},
+    {"o", 'O'},
+    {"ay", 'A'},
+    {"eh", 'A'},
+    {"el", 'L'},
+    {"ell", 'L'},
+    {"ess", 'S'},
+    {"es", 'S'},
+    {"alfa", 'A'},
+    {"juliett", 'J'},
+    {"x", 'X'},
+    {"whisky", 'W'},
+    {"be", 'B'},
+    {"wye", 'Y'},
+    {"tee", 'T'},
+    {NULL, 0},
 };
 
 static char
@@ -183,8 +236,7 @@ radio_word(const char *w)
 	    strcmp(w, "alfa") == 0 || strcmp(w, "juliett") == 0 ||
 	    strcmp(w, "whisky") == 0)
 		return 1;
-	for (k = 0; letters[k].word && strcmp(letters[k].word, "see") != 0;
-	    k++)
+	for (k = 0; letters[k].word && strcmp(letters[k].word, "see") != 0; k++)
 		if (strcmp(w, letters[k].word) == 0)
 			return 1;
 	return 0;
@@ -261,8 +313,8 @@ spoken_phone(const char *digits, char *out, size_t len)
 		n--;
 	}
 	if (n == 10)
-		snprintf(out, len, "<spell>%.3s-%.3s-%.4s</spell>", p, p + 3,
-		    p + 6);
+		snprintf(
+		    out, len, "<spell>%.3s-%.3s-%.4s</spell>", p, p + 3, p + 6);
 	else
 		snprintf(out, len, "<spell>%s</spell>", p);
 }

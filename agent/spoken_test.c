@@ -16,23 +16,22 @@
 static void
 test_digits(void **state)
 {
-	static const struct { const char *in, *out; } cases[] = {
-		{ "five five five one two three zero zero zero one",
-		  "5551230001" },
-		{ "555-123-0001", "5551230001" },
-		{ "(555) 123 0001", "5551230001" },
-		{ "my number is 555 123 oh oh oh one", "5551230001" },
-		{ "five five five double two three four four four four",
-		  "5552234444" },
-		{ "triple five one two three four five six seven",
-		  "5551234567" },
-		{ "five fifty five one two three", "555123" },
-		{ "it's two one two five five five oh one nine nine",
-		  "2125550199" },
-		{ "order one zero zero one", "1001" },
-		{ "RO-1002", "1002" },
-		{ "I don't know it", "" },
-		{ "", "" },
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"five five five one two three zero zero zero one", "5551230001"},
+	    {"555-123-0001", "5551230001"},
+	    {"(555) 123 0001", "5551230001"},
+	    {"my number is 555 123 oh oh oh one", "5551230001"},
+	    {"five five five double two three four four four four",
+	        "5552234444"},
+	    {"triple five one two three four five six seven", "5551234567"},
+	    {"five fifty five one two three", "555123"},
+	    {"it's two one two five five five oh one nine nine", "2125550199"},
+	    {"order one zero zero one", "1001"},
+	    {"RO-1002", "1002"},
+	    {"I don't know it", ""},
+	    {"", ""},
 	};
 	char out[24];
 	size_t i;
@@ -46,21 +45,23 @@ test_digits(void **state)
 		assert_string_equal(out, cases[i].out);
 	}
 	/* never past the buffer */
-	assert_int_equal(spoken_digits("1234567890123456789012345678", out, 8),
-	    7);
+	assert_int_equal(
+	    spoken_digits("1234567890123456789012345678", out, 8), 7);
 }
 
 static void
 test_codes(void **state)
 {
-	static const struct { const char *in, *out; } cases[] = {
-		{ "K7Q2M", "K7Q2M" },
-		{ "k 7 q 2 m", "K7Q2M" },
-		{ "it's k seven q two m", "K7Q2M" },
-		{ "kilo seven quebec two mike", "K7Q2M" },
-		{ "kay seven queue two em", "K7Q2M" },
-		{ "my code is a c d 3 4", "ACD34" },
-		{ "the code is h x four t r", "HX4TR" },
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"K7Q2M", "K7Q2M"},
+	    {"k 7 q 2 m", "K7Q2M"},
+	    {"it's k seven q two m", "K7Q2M"},
+	    {"kilo seven quebec two mike", "K7Q2M"},
+	    {"kay seven queue two em", "K7Q2M"},
+	    {"my code is a c d 3 4", "ACD34"},
+	    {"the code is h x four t r", "HX4TR"},
 	};
 	char out[16];
 	size_t i;
@@ -108,11 +109,12 @@ test_letters(void **state)
 	assert_int_equal(spoken_letters("s m i t h", out, sizeof(out)), 5);
 	assert_string_equal(out, "Smith");
 	assert_int_equal(spoken_letters("bravo romeo oscar whiskey november",
-	    out, sizeof(out)), 5);
+	                     out, sizeof(out)),
+	    5);
 	assert_string_equal(out, "Brown");
 	/* a stretched vowel heard as a letter between radio words */
-	spoken_letters("bravo o romeo o oscar whiskey november", out,
-	    sizeof(out));
+	spoken_letters(
+	    "bravo o romeo o oscar whiskey november", out, sizeof(out));
 	assert_string_equal(out, "Brown");
 	spoken_letters("it's w as in william y double t", out, sizeof(out));
 	assert_string_equal(out, "Wytt");
@@ -122,9 +124,6 @@ test_letters(void **state)
 	assert_string_equal(out, "");
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_letters),
-	cmocka_unit_test(test_digits),
-	cmocka_unit_test(test_codes),
-	cmocka_unit_test(test_forms),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_letters),
+    cmocka_unit_test(test_digits), cmocka_unit_test(test_codes),
+    cmocka_unit_test(test_forms), )

@@ -18,16 +18,15 @@
 static void
 hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)
 {
-	static const char *const todayw[] = { "today", "now", "tonight",
-		"still", NULL };
-	static const char *const tomorroww[] = { "tomorrow", "tomorrows",
-		NULL };
+	static const char *const todayw[] = {
+	    "today", "now", "tonight", "still", NULL};
+	static const char *const tomorroww[] = {"tomorrow", "tomorrows", NULL};
 	const struct fd_hours *h;
 	struct tokens t;
 	time_t now = c->core->now(c->core_arg), today = dt_day_start(now), day;
 	char label[64], open[16], close[16], why[32];
-	struct tpl_var v[] = { { "day", label }, { "open", open },
-		{ "close", close }, { "why", why }, { NULL, NULL } };
+	struct tpl_var v[] = {{"day", label}, {"open", open}, {"close", close},
+	    {"why", why}, {NULL, NULL}};
 	int weekday = 0;
 
 	txt_tokenize(in->text, &t);
@@ -62,8 +61,9 @@ hours(struct brain_call *c, const struct turn_in *in, char *buf, size_t len)
 
 		localtime_r(&day, &tm);
 		/* a weekday we open on, but not this one: a holiday */
-		snprintf(why, sizeof(why), "%s", c->biz->week[tm.tm_wday].
-		    open_min >= 0 ? " for the holiday" : "");
+		snprintf(why, sizeof(why), "%s",
+		    c->biz->week[tm.tm_wday].open_min >= 0 ? " for the holiday"
+		                                           : "");
 		tpl_render(T_HOURS_CLOSED_DAY, v, buf, len);
 		return;
 	}
@@ -80,8 +80,8 @@ void
 answers_price(struct brain_call *c, const struct fd_service *s)
 {
 	char p[32], buf[1024], list[512];
-	struct tpl_var v[] = { { "service", s ? s->name : "" }, { "price", p },
-		{ "services", list }, { NULL, NULL } };
+	struct tpl_var v[] = {{"service", s ? s->name : ""}, {"price", p},
+	    {"services", list}, {NULL, NULL}};
 
 	c->st.last_intent = INT_PRICE;
 	if (s == NULL) {
@@ -110,8 +110,8 @@ answers_language(struct brain_call *c, const struct turn_in *in)
 {
 	const char *asked = lang_named(in->text);
 	char list[128], buf[512], offer[160];
-	struct tpl_var v[] = { { "language", asked ? asked : "" },
-		{ "languages", list }, { NULL, NULL } };
+	struct tpl_var v[] = {{"language", asked ? asked : ""},
+	    {"languages", list}, {NULL, NULL}};
 	size_t n;
 
 	lang_list(c->biz, list, sizeof(list));
@@ -122,8 +122,10 @@ answers_language(struct brain_call *c, const struct turn_in *in)
 		anything_else(c, buf);
 		return;
 	}
-	tpl_render(asked == NULL ? T_LANG_LIST : lang_spoken(c->biz, asked) ?
-	    T_LANG_YES : T_LANG_NO, v, buf, sizeof(buf));
+	tpl_render(asked == NULL             ? T_LANG_LIST
+	        : lang_spoken(c->biz, asked) ? T_LANG_YES
+	                                     : T_LANG_NO,
+	    v, buf, sizeof(buf));
 	n = strlen(buf);
 	if (open_now(c) && c->biz->transfer_number[0]) {
 		tpl_render(T_LANG_OFFER_HUMAN, NULL, offer, sizeof(offer));
@@ -144,7 +146,7 @@ answers_side_question(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 	char buf[512], list[400];
-	struct tpl_var v[] = { { "services", list }, { NULL, NULL } };
+	struct tpl_var v[] = {{"services", list}, {NULL, NULL}};
 	int resume = st->asked;
 
 	switch (in->ir.best) {
@@ -161,20 +163,21 @@ answers_side_question(struct brain_call *c, const struct turn_in *in)
 	case INT_PRICE:
 		if (resume == ASK_OPEN || resume == ASK_ANYTHING_ELSE ||
 		    resume == ASK_CONFIRM_ID || in->ir.service) {
-			answers_price(c, in->ir.service ? in->ir.service :
-			    st->service);
+			answers_price(
+			    c, in->ir.service ? in->ir.service : st->service);
 			return 1;
 		}
 		if (st->service == NULL)
 			return 0;
 		{
 			char p[32];
-			struct tpl_var pv[] = { { "service", st->service->name },
-				{ "price", p }, { NULL, NULL } };
+			struct tpl_var pv[] = {{"service", st->service->name},
+			    {"price", p}, {NULL, NULL}};
 
 			money_words(st->service->price_cents, p, sizeof(p));
-			tpl_render(st->service->price_cents > 0 ? T_PRICE :
-			    T_PRICE_QUOTE, pv, buf, sizeof(buf));
+			tpl_render(st->service->price_cents > 0 ? T_PRICE
+			                                        : T_PRICE_QUOTE,
+			    pv, buf, sizeof(buf));
 		}
 		break;
 	default:
@@ -183,17 +186,16 @@ answers_side_question(struct brain_call *c, const struct turn_in *in)
 	if (resume == ASK_OPEN || resume == ASK_ANYTHING_ELSE ||
 	    resume == ASK_CONFIRM_ID || st->task == TASK_NONE) {
 		if (st->outcome[0] == '\0')
-			call_set_outcome(c, "info_only",
-			    intent_name(in->ir.best));
+			call_set_outcome(
+			    c, "info_only", intent_name(in->ir.best));
 		anything_else(c, buf);
 		return 1;
 	}
 	/* mid-task: answer, then ask the pending question again */
-	if (st->service && (st->task == TASK_BOOK ||
-	    st->task == TASK_RESCHEDULE) && (resume == ASK_DAY ||
-	    resume == ASK_PICK || resume == ASK_SERVICE ||
-	    resume == ASK_CONFIRM_BOOK || resume == ASK_VEHICLE))
-	{
+	if (st->service &&
+	    (st->task == TASK_BOOK || st->task == TASK_RESCHEDULE) &&
+	    (resume == ASK_DAY || resume == ASK_PICK || resume == ASK_SERVICE ||
+	        resume == ASK_CONFIRM_BOOK || resume == ASK_VEHICLE)) {
 		call_say(c, buf, 0);
 		booking_plan(c);
 	} else {

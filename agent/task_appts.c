@@ -30,10 +30,13 @@ list_words(const struct call_state *st, char *buf, size_t len)
 		appts_describe(&st->appts[i], one, sizeof(one));
 		/* "your oil change on ..." reads as "an oil change on ..." */
 		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s%s",
-		    i == 0 ? "" : i == st->nappts - 1 ? " and " : ", ",
-		    strncmp(one, "your ", 5) == 0 ? (strchr("aeiou",
-		    one[5]) ? "an " : "a ") : "", strncmp(one, "your ", 5) ==
-		    0 ? one + 5 : one);
+		    i == 0                    ? ""
+		        : i == st->nappts - 1 ? " and "
+		                              : ", ",
+		    strncmp(one, "your ", 5) == 0
+		        ? (strchr("aeiou", one[5]) ? "an " : "a ")
+		        : "",
+		    strncmp(one, "your ", 5) == 0 ? one + 5 : one);
 	}
 }
 
@@ -42,9 +45,9 @@ appts_choose(struct brain_call *c, int i)
 {
 	struct call_state *st = &c->st;
 	char appt[200];
-	struct tpl_var v[] = { { "appt", appt }, { NULL, NULL } };
-	static const char *const days[] = { "monday", "tuesday", "wednesday",
-		"thursday", "friday", "saturday", "tomorrow", "next" };
+	struct tpl_var v[] = {{"appt", appt}, {NULL, NULL}};
+	static const char *const days[] = {"monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday", "tomorrow", "next"};
 
 	st->appt = i + 1;
 	appts_describe(&st->appts[i], appt, sizeof(appt));
@@ -76,8 +79,8 @@ appts_start(struct brain_call *c, int task)
 {
 	struct call_state *st = &c->st;
 	char list[600], buf[700];
-	struct tpl_var v[] = { { "list", list }, { "verb", task == TASK_CANCEL ?
-		"cancel" : "move" }, { NULL, NULL } };
+	struct tpl_var v[] = {{"list", list},
+	    {"verb", task == TASK_CANCEL ? "cancel" : "move"}, {NULL, NULL}};
 
 	st->task = task;
 	if (!identity_ready(c, task))
@@ -95,7 +98,8 @@ appts_start(struct brain_call *c, int task)
 	if (task == TASK_LIST) {
 		tpl_render(T_APPTS_LIST, v, buf, sizeof(buf));
 		if (st->outcome[0] == '\0')
-			call_set_outcome(c, "info_only", "upcoming appointments");
+			call_set_outcome(
+			    c, "info_only", "upcoming appointments");
 		anything_else(c, buf);
 		return;
 	}
@@ -110,11 +114,11 @@ appts_start(struct brain_call *c, int task)
 static int
 pick(const struct call_state *st, const struct turn_in *in)
 {
-	static const char *const first[] = { "first", "1st", "earlier",
-		"earliest", NULL };
-	static const char *const second[] = { "second", "2nd", NULL };
-	static const char *const last[] = { "last", "later", "latest", "third",
-		NULL };
+	static const char *const first[] = {
+	    "first", "1st", "earlier", "earliest", NULL};
+	static const char *const second[] = {"second", "2nd", NULL};
+	static const char *const last[] = {
+	    "last", "later", "latest", "third", NULL};
 	struct tokens t;
 	char code[16];
 	time_t d;
@@ -129,16 +133,16 @@ pick(const struct call_state *st, const struct turn_in *in)
 
 		if (dt_parse_slot(st->appts[i].start, &d, &m) != 0)
 			continue;
-		if (in->ir.service && strcmp(in->ir.service->name,
-		    st->appts[i].service) != 0)
+		if (in->ir.service &&
+		    strcmp(in->ir.service->name, st->appts[i].service) != 0)
 			ok = 0;
 		if (in->dt.has_date && in->dt.day != d)
 			ok = 0;
 		if (in->dt.has_time && in->dt.minute != m &&
 		    in->dt.minute + 720 != m)
 			ok = 0;
-		if (ok && (in->ir.service || in->dt.has_date ||
-		    in->dt.has_time)) {
+		if (ok &&
+		    (in->ir.service || in->dt.has_date || in->dt.has_time)) {
 			hit = i;
 			n++;
 		}
@@ -196,7 +200,7 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 	json_t *rep, *args;
 	const char *k;
 	char appt[200], buf[300], notes[256];
-	struct tpl_var v[] = { { "appt", appt }, { NULL, NULL } };
+	struct tpl_var v[] = {{"appt", appt}, {NULL, NULL}};
 
 	if (st->appt <= 0 || st->appt > st->nappts) {
 		anything_else(c, NULL);
@@ -207,7 +211,7 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 	a = &st->appts[st->appt - 1];
 	if (in->ir.pol == POL_NO && in->ir.best == INT_GOODBYE) {
 		st->appt = 0;
-		goodbye(c);             /* "no, that's all" */
+		goodbye(c); /* "no, that's all" */
 		return;
 	}
 	if (in->ir.pol == POL_NO && in->ir.best != INT_RESCHEDULE) {
@@ -215,8 +219,8 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 		anything_else(c, buf);
 		return;
 	}
-	if (in->ir.best == INT_RESCHEDULE || (in->ndt > 0 &&
-	    in->ir.pol != POL_YES)) {
+	if (in->ir.best == INT_RESCHEDULE ||
+	    (in->ndt > 0 && in->ir.pol != POL_YES)) {
 		/* "actually, can I move it instead?" */
 		st->task = TASK_RESCHEDULE;
 		booking_apply(st, &in->dt);
@@ -232,13 +236,14 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 	}
 	args = json_object();
 	if (a->id[0] && strspn(a->id, "0123456789") == strlen(a->id))
-		json_object_set_new(args, "appointment_id",
-		    json_integer(atoll(a->id)));
+		json_object_set_new(
+		    args, "appointment_id", json_integer(atoll(a->id)));
 	else
-		json_object_set_new(args, "confirmation",
-		    json_string(a->confirmation));
-	json_object_set_new(args, "reason", json_string("caller cancelled by "
-	    "phone"));
+		json_object_set_new(
+		    args, "confirmation", json_string(a->confirmation));
+	json_object_set_new(args, "reason",
+	    json_string("caller cancelled by "
+	                "phone"));
 	rep = call_tool(c, "cancel_appointment", args);
 	if (!tool_ok(rep, &k)) {
 		json_decref(rep);

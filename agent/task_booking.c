@@ -26,8 +26,8 @@
 #include "task_identity.h"
 
 #define MAX_SLOTS 64
-#define SEARCH_DAYS 14          /* from today when no day was said */
-#define OFFER 3                 /* starts offered at once */
+#define SEARCH_DAYS 14 /* from today when no day was said */
+#define OFFER 3 /* starts offered at once */
 
 struct slots {
 	time_t day;
@@ -82,11 +82,11 @@ int
 booking_pick(struct call_state *st, const char *text,
     const struct dt_result *dt, int yes)
 {
-	static const char *const first[] = { "first", "earliest", "earlier",
-		"1st", NULL };
-	static const char *const second[] = { "second", "middle", "2nd", NULL };
-	static const char *const last[] = { "last", "latest", "later", "third",
-		"3rd", NULL };
+	static const char *const first[] = {
+	    "first", "earliest", "earlier", "1st", NULL};
+	static const char *const second[] = {"second", "middle", "2nd", NULL};
+	static const char *const last[] = {
+	    "last", "latest", "later", "third", "3rd", NULL};
 	struct tokens t;
 	time_t day;
 	int i, m, pick = -1;
@@ -117,7 +117,8 @@ booking_pick(struct call_state *st, const char *text,
 		else if (yes && st->have_time && st->time_rel == DT_AT)
 			/* "yes" to "9:30, 10 or 10:30?" after asking for 10 */
 			for (i = 0; i < st->noffered; i++)
-				if (dt_parse_slot(st->offered[i], &day, &m) == 0 &&
+				if (dt_parse_slot(st->offered[i], &day, &m) ==
+				        0 &&
 				    m == st->minute) {
 					pick = i;
 					break;
@@ -146,9 +147,10 @@ static int
 find_slots(struct brain_call *c, struct slots *s)
 {
 	const struct call_state *st = &c->st;
-	static const char *const parts[] = { [DT_PART_NONE] = "any",
-		[DT_PART_MORNING] = "morning", [DT_PART_AFTERNOON] = "afternoon",
-		[DT_PART_EVENING] = "evening" };
+	static const char *const parts[] = {[DT_PART_NONE] = "any",
+	    [DT_PART_MORNING] = "morning",
+	    [DT_PART_AFTERNOON] = "afternoon",
+	    [DT_PART_EVENING] = "evening"};
 	json_t *args, *rep, *res, *v;
 	char date[16], hm[8];
 	const char *str;
@@ -167,19 +169,20 @@ find_slots(struct brain_call *c, struct slots *s)
 		dt_fmt_date(st->day, date, sizeof(date));
 		json_object_set_new(args, "day", json_string(date));
 	}
-	snprintf(hm, sizeof(hm), "%02d:%02d", st->minute / 60 % 24,
-	    st->minute % 60);
+	snprintf(
+	    hm, sizeof(hm), "%02d:%02d", st->minute / 60 % 24, st->minute % 60);
 	if (st->have_time && st->time_rel == DT_AT) {
 		/* an exact time: the day's nearest, whatever the part */
 		json_object_set_new(args, "pick", json_string("nearest"));
 		json_object_set_new(args, "near", json_string(hm));
 	} else {
 		json_object_set_new(args, "pick", json_string("spread"));
-		json_object_set_new(args, "part_of_day", json_string(
-		    parts[st->part]));
+		json_object_set_new(
+		    args, "part_of_day", json_string(parts[st->part]));
 		if (st->have_time)
-			json_object_set_new(args, st->time_rel == DT_AFTER ?
-			    "after" : "before", json_string(hm));
+			json_object_set_new(args,
+			    st->time_rel == DT_AFTER ? "after" : "before",
+			    json_string(hm));
 	}
 	rep = call_tool(c, "find_slots", args);
 	if (rep == NULL)
@@ -189,9 +192,11 @@ find_slots(struct brain_call *c, struct slots *s)
 		return -1;
 	}
 	res = json_object_get(rep, "result");
-	json_array_foreach(json_object_get(res, "slots"), i, v) {
-		str = json_is_string(v) ? json_string_value(v) :
-		    json_string_value(json_object_get(v, "start"));
+	json_array_foreach(json_object_get(res, "slots"), i, v)
+	{
+		str = json_is_string(v)
+		    ? json_string_value(v)
+		    : json_string_value(json_object_get(v, "start"));
 		if (s->n < MAX_SLOTS && dt_parse_slot(str, &d, &m) == 0 &&
 		    (s->n == 0 || d == day)) {
 			day = d;
@@ -222,19 +227,21 @@ offer(struct call_state *st, const struct slots *s, int near, char *words,
 
 	st->noffered = 0;
 	if (near >= 0) {
-		int used[MAX_SLOTS] = { 0 };
+		int used[MAX_SLOTS] = {0};
 
 		for (k = 0; k < 3 && k < s->n; k++) {
 			int best = -1;
 
 			for (i = 0; i < s->n; i++)
-				if (!used[i] && (best < 0 || abs(s->min[i] -
-				    near) <= abs(s->min[best] - near)))
-					best = i;       /* ties: the later one */
+				if (!used[i] &&
+				    (best < 0 ||
+				        abs(s->min[i] - near) <=
+				            abs(s->min[best] - near)))
+					best = i; /* ties: the later one */
 			used[best] = 1;
 			idx[n++] = best;
 		}
-		for (i = 0; i < n; i++)         /* in time order */
+		for (i = 0; i < n; i++) /* in time order */
 			for (j = i + 1; j < n; j++)
 				if (idx[j] < idx[i]) {
 					k = idx[i];
@@ -253,7 +260,10 @@ offer(struct call_state *st, const struct slots *s, int near, char *words,
 		offer_add(st, s->day, s->min[idx[i]]);
 		dt_say_time(s->min[idx[i]], tm, sizeof(tm));
 		o += (size_t)snprintf(words + o, o < len ? len - o : 0, "%s%s",
-		    i == 0 ? "" : i == n - 1 ? " or " : ", ", tm);
+		    i == 0           ? ""
+		        : i == n - 1 ? " or "
+		                     : ", ",
+		    tm);
 	}
 }
 
@@ -268,7 +278,7 @@ ask_service(struct brain_call *c)
 {
 	const char *words[FD_MAX_SERVICES];
 	char list[512];
-	struct tpl_var v[] = { { "services", list }, { NULL, NULL } };
+	struct tpl_var v[] = {{"services", list}, {NULL, NULL}};
 	int i;
 
 	services_list(c->biz, list, sizeof(list));
@@ -293,8 +303,9 @@ need_name(const struct call_state *st)
 static int
 need_phone(const struct call_state *st)
 {
-	return !identity_owner(st) && (st->caller_blocked ||
-	    st->caller_denied) && st->verify_phone[0] == '\0';
+	return !identity_owner(st) &&
+	    (st->caller_blocked || st->caller_denied) &&
+	    st->verify_phone[0] == '\0';
 }
 
 void
@@ -323,8 +334,8 @@ booking_keep(struct call_state *st, const struct turn_in *in)
 	booking_apply(st, &in->dt);
 	if (in->text) {
 		booking_note_vehicle(st, in->text);
-		snprintf(st->task_words, sizeof(st->task_words), "%s",
-		    in->text);
+		snprintf(
+		    st->task_words, sizeof(st->task_words), "%s", in->text);
 	}
 }
 
@@ -333,15 +344,17 @@ booking_ask_vehicle(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
 	char list[300];
-	struct tpl_var v[] = { { "vehicles", list }, { NULL, NULL } };
+	struct tpl_var v[] = {{"vehicles", list}, {NULL, NULL}};
 	size_t o = 0;
 	int i;
 
 	list[0] = '\0';
 	for (i = 0; i < st->nvehicles; i++) {
-		o += (size_t)snprintf(list + o, o < sizeof(list) ?
-		    sizeof(list) - o : 0, "%s%s", i == 0 ? "the " :
-		    i == st->nvehicles - 1 ? " or the " : ", the ",
+		o += (size_t)snprintf(list + o,
+		    o < sizeof(list) ? sizeof(list) - o : 0, "%s%s",
+		    i == 0                       ? "the "
+		        : i == st->nvehicles - 1 ? " or the "
+		                                 : ", the ",
 		    st->vehicles[i].desc);
 	}
 	say(c, T_ASK_VEHICLE, v);
@@ -352,8 +365,8 @@ booking_ask_vehicle(struct brain_call *c)
 static int
 vehicle_match(const struct call_state *st, const char *text)
 {
-	static const char *const first[] = { "first", "1st", NULL };
-	static const char *const second[] = { "second", "2nd", "other", NULL };
+	static const char *const first[] = {"first", "1st", NULL};
+	static const char *const second[] = {"second", "2nd", "other", NULL};
 	struct tokens t, d;
 	int i, j, k, score, best = -1, best_score = 0;
 
@@ -364,8 +377,10 @@ vehicle_match(const struct call_state *st, const char *text)
 		for (j = 0; j < d.n; j++)
 			for (k = 0; k < t.n; k++)
 				if (txt_fuzzy_eq(t.w[k], d.w[j]))
-					score += isdigit((unsigned char)
-					    d.w[j][0]) ? 1 : 2;
+					score +=
+					    isdigit((unsigned char)d.w[j][0])
+					    ? 1
+					    : 2;
 		/* the make alone is shared by two Hondas: model wins */
 		if (score > best_score) {
 			best = i;
@@ -422,8 +437,8 @@ booking_phone_reply(struct brain_call *c, const struct turn_in *in)
 	char digits[24];
 
 	if (spoken_digits(in->text, digits, sizeof(digits)) == 0 ||
-	    spoken_e164(digits, st->verify_phone,
-	    sizeof(st->verify_phone)) != 0) {
+	    spoken_e164(digits, st->verify_phone, sizeof(st->verify_phone)) !=
+	        0) {
 		st->verify_phone[0] = '\0';
 		if (in->ir.best != INT_NONE && in->ir.score >= 4) {
 			general(c, in);
@@ -457,11 +472,13 @@ say_also(struct brain_call *c, enum tpl_id id, const struct tpl_var *v)
 	tpl_render(id, v, buf, sizeof(buf));
 	if (st->task == TASK_BOOK && st->same_appt > 0 &&
 	    st->same_appt <= st->nappts) {
-		appts_describe(&st->appts[st->same_appt - 1], appt,
-		    sizeof(appt));
+		appts_describe(
+		    &st->appts[st->same_appt - 1], appt, sizeof(appt));
 		n = strlen(buf);
-		snprintf(buf + n, sizeof(buf) - n, " You already have %s; if "
-		    "you'd rather move that one, just say move.", appt);
+		snprintf(buf + n, sizeof(buf) - n,
+		    " You already have %s; if "
+		    "you'd rather move that one, just say move.",
+		    appt);
 	}
 	call_say(c, buf, 0);
 }
@@ -473,14 +490,13 @@ read_back(struct brain_call *c)
 	char day[48], tm[16], spelled[256];
 	time_t d;
 	int m;
-	struct tpl_var v[] = { { "service", st->service->name }, { "day", day },
-		{ "time", tm }, { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"service", st->service->name}, {"day", day},
+	    {"time", tm}, {"name", st->first_name}, {NULL, NULL}};
 
 	if (dt_parse_slot(st->chosen, &d, &m) != 0)
 		return;
 	if (need_name(st)) {
-		struct tpl_var nv[] = { { "name", st->first_name },
-			{ NULL, NULL } };
+		struct tpl_var nv[] = {{"name", st->first_name}, {NULL, NULL}};
 
 		say(c, st->first_name[0] ? T_ASK_LAST_NAME : T_ASK_NAME, nv);
 		call_hint(c, "name", NULL, 0);
@@ -499,19 +515,20 @@ read_back(struct brain_call *c)
 	/* a new customer's name heard weakly is spelled back, so a wrong
 	 * one is heard before it is booked */
 	if (!identity_owner(st) && st->name_weak && st->last_name[0]) {
-		snprintf(spelled, sizeof(spelled), "%.60s %.60s, spelled <spell>"
-		    "%.60s</spell>", st->first_name, st->last_name,
-		    st->last_name);
+		snprintf(spelled, sizeof(spelled),
+		    "%.60s %.60s, spelled <spell>"
+		    "%.60s</spell>",
+		    st->first_name, st->last_name, st->last_name);
 		v[3].val = spelled;
 	} else if (!identity_owner(st) && st->name_spelled) {
-		snprintf(spelled, sizeof(spelled), "%.60s %.60s", st->first_name,
-		    st->last_name);
+		snprintf(spelled, sizeof(spelled), "%.60s %.60s",
+		    st->first_name, st->last_name);
 		v[3].val = spelled;
 	}
 	if (st->task == TASK_RESCHEDULE && st->appt > 0) {
 		char appt[200];
-		struct tpl_var mv[] = { { "appt", appt }, { "day", day },
-			{ "time", tm }, { NULL, NULL } };
+		struct tpl_var mv[] = {
+		    {"appt", appt}, {"day", day}, {"time", tm}, {NULL, NULL}};
 
 		appts_describe(&st->appts[st->appt - 1], appt, sizeof(appt));
 		say(c, T_READBACK_MOVE, mv);
@@ -522,9 +539,9 @@ read_back(struct brain_call *c)
 		char others[300];
 		size_t o = 0;
 		int i;
-		struct tpl_var vv[] = { { "service", st->service->name },
-			{ "day", day }, { "time", tm }, { "vehicle", "" },
-			{ "others", others }, { NULL, NULL } };
+		struct tpl_var vv[] = {{"service", st->service->name},
+		    {"day", day}, {"time", tm}, {"vehicle", ""},
+		    {"others", others}, {NULL, NULL}};
 
 		if (st->vehicle == 0)
 			st->vehicle = 1;
@@ -532,9 +549,10 @@ read_back(struct brain_call *c)
 		others[0] = '\0';
 		for (i = 0; i < st->nvehicles; i++)
 			if (i != st->vehicle - 1)
-				o += (size_t)snprintf(others + o, o < sizeof(others)
-				    ? sizeof(others) - o : 0, "%s%s", o ?
-				    " or the " : "", st->vehicles[i].desc);
+				o += (size_t)snprintf(others + o,
+				    o < sizeof(others) ? sizeof(others) - o : 0,
+				    "%s%s", o ? " or the " : "",
+				    st->vehicles[i].desc);
 		say_also(c, T_READBACK_VEHICLE, vv);
 	} else {
 		say_also(c, T_READBACK, v);
@@ -546,8 +564,8 @@ read_back(struct brain_call *c)
 int
 booking_move_instead(struct brain_call *c, const struct turn_in *in)
 {
-	static const char *const movew[] = { "move", "moving", "reschedule",
-		"instead", NULL };
+	static const char *const movew[] = {
+	    "move", "moving", "reschedule", "instead", NULL};
 	struct call_state *st = &c->st;
 	struct tokens t;
 
@@ -575,15 +593,15 @@ offer_other_day(struct brain_call *c, time_t asked_day, const struct slots *s)
 {
 	struct call_state *st = &c->st;
 	char day[48], day2[48], words[128];
-	struct tpl_var v[] = { { "day", day }, { "day2", day2 },
-		{ "slots", words }, { "service", st->service->name },
-		{ NULL, NULL } };
+	struct tpl_var v[] = {{"day", day}, {"day2", day2}, {"slots", words},
+	    {"service", st->service->name}, {NULL, NULL}};
 
 	dt_say_day(asked_day, day, sizeof(day));
 	dt_say_day(s->day, day2, sizeof(day2));
 	offer(st, s, -1, words, sizeof(words));
-	say(c, fd_business_open_day(c->biz, asked_day) ? T_DAY_FULL :
-	    T_DAY_CLOSED, v);
+	say(c,
+	    fd_business_open_day(c->biz, asked_day) ? T_DAY_FULL : T_DAY_CLOSED,
+	    v);
 	/* the offered day is the plan now: "at one, please" means on it */
 	st->day = s->day;
 	ask(c, ASK_PICK);
@@ -618,11 +636,10 @@ booking_plan(struct brain_call *c)
 	struct call_state *st = &c->st;
 	struct slots s;
 	char day[48], tm[16], words[128];
-	struct tpl_var v[] = { { "day", day }, { "time", tm },
-		{ "slots", words }, { "service", st->service ?
-		    st->service->name : "" }, { NULL, NULL } };
-	static const char *const days[] = { "monday", "tuesday", "wednesday",
-		"thursday", "friday", "saturday", "tomorrow", "today", "next" };
+	struct tpl_var v[] = {{"day", day}, {"time", tm}, {"slots", words},
+	    {"service", st->service ? st->service->name : ""}, {NULL, NULL}};
+	static const char *const days[] = {"monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday", "tomorrow", "today", "next"};
 	int i, r, had_day = st->have_day;
 
 	if (st->service == NULL) {
@@ -692,7 +709,7 @@ offer_alternatives(struct brain_call *c, json_t *alts)
 	struct call_state *st = &c->st;
 	struct slots s;
 	char words[128];
-	struct tpl_var v[] = { { "slots", words }, { NULL, NULL } };
+	struct tpl_var v[] = {{"slots", words}, {NULL, NULL}};
 	json_t *x;
 	size_t i;
 	time_t d;
@@ -700,11 +717,11 @@ offer_alternatives(struct brain_call *c, json_t *alts)
 
 	s.n = 0;
 	s.day = 0;
-	json_array_foreach(alts, i, x) {
+	json_array_foreach(alts, i, x)
+	{
 		const char *str = json_string_value(x);
 
-		if (str && s.n < MAX_SLOTS &&
-		    dt_parse_slot(str, &d, &m) == 0 &&
+		if (str && s.n < MAX_SLOTS && dt_parse_slot(str, &d, &m) == 0 &&
 		    (s.n == 0 || d == s.day)) {
 			s.day = d;
 			s.min[s.n++] = m;
@@ -746,18 +763,18 @@ moved(struct brain_call *c)
 	json_t *rep, *args;
 	const char *k;
 	char day[48], tm[16], spelled[32], buf[512], notes[256];
-	struct tpl_var v[] = { { "service", a->service }, { "day", day },
-		{ "time", tm }, { "code", spelled }, { NULL, NULL } };
+	struct tpl_var v[] = {{"service", a->service}, {"day", day},
+	    {"time", tm}, {"code", spelled}, {NULL, NULL}};
 	time_t d;
 	int m;
 
 	args = json_pack("{s:s}", "new_start", st->chosen);
 	if (a->id[0] && strspn(a->id, "0123456789") == strlen(a->id))
-		json_object_set_new(args, "appointment_id",
-		    json_integer(atoll(a->id)));
+		json_object_set_new(
+		    args, "appointment_id", json_integer(atoll(a->id)));
 	else
-		json_object_set_new(args, "confirmation",
-		    json_string(a->confirmation));
+		json_object_set_new(
+		    args, "confirmation", json_string(a->confirmation));
 	rep = call_tool(c, "reschedule_appointment", args);
 	if (!tool_ok(rep, &k)) {
 		if (rep == NULL || !refused(c, rep))
@@ -772,8 +789,8 @@ moved(struct brain_call *c)
 	dt_say_time(m, tm, sizeof(tm));
 	snprintf(spelled, sizeof(spelled), "%s", a->confirmation);
 	tpl_render(T_MOVED, v, buf, sizeof(buf));
-	snprintf(notes, sizeof(notes), "%s from %s to %s", a->service,
-	    a->start, st->chosen);
+	snprintf(notes, sizeof(notes), "%s from %s to %s", a->service, a->start,
+	    st->chosen);
 	call_set_outcome(c, "rescheduled", notes);
 	snprintf(a->start, sizeof(a->start), "%s", st->chosen);
 	booking_reset(st);
@@ -794,7 +811,7 @@ book_identity(struct brain_call *c)
 	if (identity_owner(st) || !(st->caller_denied || st->caller_blocked))
 		return 0;
 	if (st->verify_phone[0] == '\0')
-		return 0;       /* no number to check: a new customer */
+		return 0; /* no number to check: a new customer */
 	snprintf(name, sizeof(name), "%s%s%s", st->first_name,
 	    st->last_name[0] ? " " : "", st->last_name);
 	if ((r = identity_verify(c, name, NULL)) < 0)
@@ -817,7 +834,7 @@ booking_book(struct brain_call *c)
 	json_t *args, *rep, *res;
 	const char *code, *id, *k;
 	char key[96], spelled[64], notes[256], buf[512];
-	struct tpl_var v[] = { { "code", spelled }, { NULL, NULL } };
+	struct tpl_var v[] = {{"code", spelled}, {NULL, NULL}};
 
 	if (st->task == TASK_RESCHEDULE && st->appt > 0) {
 		moved(c);
@@ -834,19 +851,19 @@ booking_book(struct brain_call *c)
 		/* a new customer: their name, and a number when the line
 		 * cannot be used */
 		if (st->first_name[0])
-			json_object_set_new(args, "first_name",
-			    json_string(st->first_name));
+			json_object_set_new(
+			    args, "first_name", json_string(st->first_name));
 		if (st->last_name[0])
-			json_object_set_new(args, "last_name",
-			    json_string(st->last_name));
+			json_object_set_new(
+			    args, "last_name", json_string(st->last_name));
 		if (st->verify_phone[0])
-			json_object_set_new(args, "phone",
-			    json_string(st->verify_phone));
+			json_object_set_new(
+			    args, "phone", json_string(st->verify_phone));
 	}
 	if (identity_owner(st) && st->vehicle > 0 &&
 	    st->vehicle <= st->nvehicles)
-		json_object_set_new(args, "vehicle_id", json_integer(atoll(
-		    st->vehicles[st->vehicle - 1].id)));
+		json_object_set_new(args, "vehicle_id",
+		    json_integer(atoll(st->vehicles[st->vehicle - 1].id)));
 	else if (identity_owner(st) && st->nvehicles == 1)
 		json_object_set_new(args, "vehicle_id",
 		    json_integer(atoll(st->vehicles[0].id)));
@@ -872,11 +889,11 @@ booking_book(struct brain_call *c)
 	st->bookings++;
 	code = json_string_value(json_object_get(res, "confirmation"));
 	id = json_string_value(json_object_get(res, "appointment_id"));
-	if (id == NULL && json_is_integer(json_object_get(res,
-	    "appointment_id"))) {
+	if (id == NULL &&
+	    json_is_integer(json_object_get(res, "appointment_id"))) {
 		snprintf(st->appointment_id, sizeof(st->appointment_id), "%lld",
-		    (long long)json_integer_value(json_object_get(res,
-		    "appointment_id")));
+		    (long long)json_integer_value(
+		        json_object_get(res, "appointment_id")));
 	} else {
 		snprintf(st->appointment_id, sizeof(st->appointment_id), "%s",
 		    id ? id : "");

@@ -28,19 +28,19 @@ line_usable(const struct call_state *st)
 static void
 full_name(const struct call_state *st, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s", st->first_name, st->last_name[0] ? " " :
-	    "", st->last_name);
+	snprintf(buf, len, "%s%s%s", st->first_name,
+	    st->last_name[0] ? " " : "", st->last_name);
 }
 
 /* "urgent", "asap", "emergency" -> high; "no rush", "whenever" -> low */
 static const char *
 urgency_of(const char *text, const struct intent_result *ir)
 {
-	static const char *const high[] = { "urgent", "urgently", "asap",
-		"emergency", "immediately", "right away", "today", "very",
-		"quickly", "soon", "stranded", "this week", NULL };
-	static const char *const low[] = { "no rush", "whenever", "not urgent",
-		"no hurry", "not really", "can wait", "next month", NULL };
+	static const char *const high[] = {"urgent", "urgently", "asap",
+	    "emergency", "immediately", "right away", "today", "very",
+	    "quickly", "soon", "stranded", "this week", NULL};
+	static const char *const low[] = {"no rush", "whenever", "not urgent",
+	    "no hurry", "not really", "can wait", "next month", NULL};
 	struct tokens t;
 	int i;
 
@@ -87,17 +87,21 @@ act_message(struct brain_call *c)
 	json_t *rep;
 	const char *k;
 	char key[96], notes[256], num[64], buf[400];
-	struct tpl_var v[] = { { "number", num }, { NULL, NULL } };
+	struct tpl_var v[] = {{"number", num}, {NULL, NULL}};
 
 	snprintf(key, sizeof(key), "%s-msg", st->call_id);
-	rep = call_tool(c, "take_message", json_pack("{s:s, s:s, s:s, s:s, "
-	    "s:s}", "name", st->msg_name, "callback_number", st->msg_number,
-	    "message", st->msg_text, "urgency", st->msg_urgency[0] ?
-	    st->msg_urgency : "normal", "idempotency_key", key));
+	rep = call_tool(c, "take_message",
+	    json_pack("{s:s, s:s, s:s, s:s, "
+	              "s:s}",
+	        "name", st->msg_name, "callback_number", st->msg_number,
+	        "message", st->msg_text, "urgency",
+	        st->msg_urgency[0] ? st->msg_urgency : "normal",
+	        "idempotency_key", key));
 	if (!tool_ok(rep, &k)) {
 		json_decref(rep);
 		/* nothing else to fall back on: say so */
-		anything_else(c, "Sorry, I couldn't save your message just "
+		anything_else(c,
+		    "Sorry, I couldn't save your message just "
 		    "now. Please call back during business hours.");
 		return;
 	}
@@ -117,22 +121,27 @@ act_lead(struct brain_call *c)
 	json_t *rep;
 	const char *k, *urg;
 	char notes[256], num[64], buf[400];
-	struct tpl_var v[] = { { "number", num }, { NULL, NULL } };
+	struct tpl_var v[] = {{"number", num}, {NULL, NULL}};
 
 	urg = urgency_of(st->lead_timeline, NULL);
-	rep = call_tool(c, "qualify_lead", json_pack("{s:s, s:s, s:s, s:s, "
-	    "s:s}", "name", st->msg_name, "need", st->lead_need, "contact",
-	    st->msg_number, "timeline", st->lead_timeline, "urgency",
-	    urg ? urg : "normal"));
+	rep = call_tool(c, "qualify_lead",
+	    json_pack("{s:s, s:s, s:s, s:s, "
+	              "s:s}",
+	        "name", st->msg_name, "need", st->lead_need, "contact",
+	        st->msg_number, "timeline", st->lead_timeline, "urgency",
+	        urg ? urg : "normal"));
 	if (!tool_ok(rep, &k)) {
 		json_decref(rep);
 		tool_failed(c);
 		return;
 	}
-	snprintf(notes, sizeof(notes), "lead %.60s (%s): %.120s",
-	    st->msg_name, json_string_value(json_object_get(json_object_get(
-	    rep, "result"), "score")) ? json_string_value(json_object_get(
-	    json_object_get(rep, "result"), "score")) : "?", st->lead_need);
+	snprintf(notes, sizeof(notes), "lead %.60s (%s): %.120s", st->msg_name,
+	    json_string_value(
+	        json_object_get(json_object_get(rep, "result"), "score"))
+	        ? json_string_value(
+	              json_object_get(json_object_get(rep, "result"), "score"))
+	        : "?",
+	    st->lead_need);
 	json_decref(rep);
 	call_set_outcome(c, "lead", notes);
 	spoken_phone(st->msg_number, num, sizeof(num));
@@ -147,12 +156,14 @@ act_callback(struct brain_call *c)
 	json_t *rep;
 	const char *k;
 	char notes[256], num[64], when[140], buf[400];
-	struct tpl_var v[] = { { "number", num }, { "when", when },
-		{ NULL, NULL } };
+	struct tpl_var v[] = {{"number", num}, {"when", when}, {NULL, NULL}};
 
-	rep = call_tool(c, "request_callback", json_pack("{s:s, s:s, s:s}",
-	    "reason", st->msg_text[0] ? st->msg_text : "caller asked for a "
-	    "callback", "phone", st->msg_number, "when", st->lead_timeline));
+	rep = call_tool(c, "request_callback",
+	    json_pack("{s:s, s:s, s:s}", "reason",
+	        st->msg_text[0] ? st->msg_text
+	                        : "caller asked for a "
+	                          "callback",
+	        "phone", st->msg_number, "when", st->lead_timeline));
 	if (!tool_ok(rep, &k)) {
 		json_decref(rep);
 		tool_failed(c);
@@ -164,8 +175,8 @@ act_callback(struct brain_call *c)
 	call_set_outcome(c, "callback_requested", notes);
 	spoken_phone(st->msg_number, num, sizeof(num));
 	/* the caller's words, trimmed: "tomorrow morning" */
-	snprintf(when, sizeof(when), "%s", st->lead_timeline[0] ?
-	    st->lead_timeline : "as soon as they can");
+	snprintf(when, sizeof(when), "%s",
+	    st->lead_timeline[0] ? st->lead_timeline : "as soon as they can");
 	tpl_render(T_CALLBACK_DONE, v, buf, sizeof(buf));
 	anything_else(c, buf);
 }
@@ -176,14 +187,16 @@ next(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
 	char num[64], comma[80];
-	struct tpl_var v[] = { { "number", num }, { "comma_name", comma },
-		{ NULL, NULL } };
+	struct tpl_var v[] = {
+	    {"number", num}, {"comma_name", comma}, {NULL, NULL}};
 
-	snprintf(comma, sizeof(comma), "%s%s", st->first_name[0] &&
-	    st->msg_name[0] ? ", " : "", st->msg_name[0] ? st->first_name : "");
+	snprintf(comma, sizeof(comma), "%s%s",
+	    st->first_name[0] && st->msg_name[0] ? ", " : "",
+	    st->msg_name[0] ? st->first_name : "");
 	if (st->msg_name[0] == '\0') {
-		say_tpl(c, st->task == TASK_LEAD ? T_LEAD_ASK_NAME :
-		    T_MSG_ASK_NAME, NULL, 0);
+		say_tpl(c,
+		    st->task == TASK_LEAD ? T_LEAD_ASK_NAME : T_MSG_ASK_NAME,
+		    NULL, 0);
 		call_hint(c, "name", NULL, 0);
 		ask(c, ASK_MSG_NAME);
 		return;
@@ -270,23 +283,23 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 			general(c, in);
 			return;
 		}
-		if (!parse_name(in->text, first, sizeof(first), last,
-		    sizeof(last))) {
+		if (!parse_name(
+		        in->text, first, sizeof(first), last, sizeof(last))) {
 			not_understood(c, in);
 			return;
 		}
 		/* the whole message in the same breath as the name */
 		if (st->task == TASK_MESSAGE && st->msg_text[0] == '\0' &&
 		    intent_words(in->text) >= 8)
-			snprintf(st->msg_text, sizeof(st->msg_text), "%s",
-			    in->text);
+			snprintf(
+			    st->msg_text, sizeof(st->msg_text), "%s", in->text);
 		if (!name_check(c, in, first, last, 0))
 			return;
 		if (st->first_name[0] == '\0' || !identity_owner(st)) {
 			snprintf(st->first_name, sizeof(st->first_name), "%s",
 			    first);
-			snprintf(st->last_name, sizeof(st->last_name), "%s",
-			    last);
+			snprintf(
+			    st->last_name, sizeof(st->last_name), "%s", last);
 		}
 		snprintf(st->msg_name, sizeof(st->msg_name), "%s%s%s", first,
 		    last[0] ? " " : "", last);
@@ -295,8 +308,8 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 		if (set_number(st, in->text))
 			break;
 		if (in->ir.pol == POL_YES) {
-			snprintf(st->msg_number, sizeof(st->msg_number), "%.23s",
-			    call_party(st));
+			snprintf(st->msg_number, sizeof(st->msg_number),
+			    "%.23s", call_party(st));
 		} else if (in->ir.pol == POL_NO) {
 			st->keyed[0] = '\0';
 			say_tpl(c, T_MSG_ASK_NUMBER, NULL, 0);
@@ -318,8 +331,8 @@ contact_reply(struct brain_call *c, const struct turn_in *in)
 		snprintf(st->msg_text, sizeof(st->msg_text), "%s", in->text);
 		/* "it's urgent" said in the message needs no question */
 		if ((u = urgency_of(in->text, NULL)) != NULL)
-			snprintf(st->msg_urgency, sizeof(st->msg_urgency), "%s",
-			    u);
+			snprintf(
+			    st->msg_urgency, sizeof(st->msg_urgency), "%s", u);
 		break;
 	case ASK_MSG_URGENCY:
 		if ((u = urgency_of(in->text, &in->ir)) == NULL) {
@@ -381,10 +394,14 @@ save_incomplete(struct brain_call *c, const char *why)
 		snprintf(name, sizeof(name), "unknown caller");
 	if (num[0] == '\0' && line_usable(st))
 		num = call_party(st);
-	snprintf(text, sizeof(text), "INCOMPLETE (%s) %s%s%.300s%s%.120s%s"
-	    "%.120s%s%.300s", why, st->task == TASK_CALLBACK ?
-	    "asked for a callback" : st->task == TASK_LEAD ? "sales enquiry" :
-	    "message", st->msg_text[0] ? ": " : "", st->msg_text,
+	snprintf(text, sizeof(text),
+	    "INCOMPLETE (%s) %s%s%.300s%s%.120s%s"
+	    "%.120s%s%.300s",
+	    why,
+	    st->task == TASK_CALLBACK   ? "asked for a callback"
+	        : st->task == TASK_LEAD ? "sales enquiry"
+	                                : "message",
+	    st->msg_text[0] ? ": " : "", st->msg_text,
 	    st->lead_need[0] ? "; needs: " : "", st->lead_need,
 	    st->lead_timeline[0] ? "; when: " : "", st->lead_timeline,
 	    st->msg_said[0] ? "; the caller said: " : "", st->msg_said);
@@ -423,8 +440,8 @@ contact_leave(struct brain_call *c)
 
 	if (!contact_pending(c))
 		return 0;
-	if (st->msg_number[0] == '\0' && line_usable(st) &&
-	    st->msg_name[0] && st->asked != ASK_MSG_NUMBER)
+	if (st->msg_number[0] == '\0' && line_usable(st) && st->msg_name[0] &&
+	    st->asked != ASK_MSG_NUMBER)
 		snprintf(st->msg_number, sizeof(st->msg_number), "%.23s",
 		    call_party(st));
 	if (st->msg_name[0] && st->msg_number[0]) {
@@ -456,8 +473,10 @@ contact_salvage(struct brain_call *c, const char *reason)
 
 	if (!contact_pending(c))
 		return 0;
-	snprintf(why, sizeof(why), "the call ended before it was finished: "
-	    "%.40s", reason);
+	snprintf(why, sizeof(why),
+	    "the call ended before it was finished: "
+	    "%.40s",
+	    reason);
 	return save_incomplete(c, why) == 0;
 }
 
@@ -473,8 +492,8 @@ contact_dtmf(struct brain_call *c, const char *digit)
 	}
 	if (digit[0] != '#' && !(n == 10 && st->keyed[0] != '1') && n != 11)
 		return;
-	if (spoken_e164(st->keyed, st->msg_number, sizeof(st->msg_number))
-	    != 0) {
+	if (spoken_e164(st->keyed, st->msg_number, sizeof(st->msg_number)) !=
+	    0) {
 		st->msg_number[0] = '\0';
 		st->keyed[0] = '\0';
 		say_tpl(c, T_PHONE_AGAIN, NULL, 0);
@@ -492,8 +511,8 @@ contact_message_for_team(struct brain_call *c, const char *text)
 	st->task = TASK_MESSAGE;
 	full_name(st, st->msg_name, sizeof(st->msg_name));
 	snprintf(st->msg_text, sizeof(st->msg_text), "%s", text);
-	snprintf(st->msg_number, sizeof(st->msg_number), "%s",
-	    st->verify_phone);
+	snprintf(
+	    st->msg_number, sizeof(st->msg_number), "%s", st->verify_phone);
 	snprintf(st->msg_urgency, sizeof(st->msg_urgency), "normal");
 }
 
@@ -512,12 +531,14 @@ contact_human(struct brain_call *c)
 	json_t *rep, *res;
 	const char *k, *num = NULL;
 	char next_s[128];
-	struct tpl_var v[] = { { "next", next_s }, { NULL, NULL } };
+	struct tpl_var v[] = {{"next", next_s}, {NULL, NULL}};
 	int avail;
 
 	st->misunderstandings = 0;
-	rep = call_tool(c, "transfer_to_human", json_pack("{s:s}", "reason",
-	    st->task != TASK_NONE ? task_name(st->task) : "caller request"));
+	rep = call_tool(c, "transfer_to_human",
+	    json_pack("{s:s}", "reason",
+	        st->task != TASK_NONE ? task_name(st->task)
+	                              : "caller request"));
 	res = json_object_get(rep, "result");
 	if (tool_ok(rep, &k)) {
 		avail = json_is_true(json_object_get(res, "available"));
@@ -536,8 +557,8 @@ contact_human(struct brain_call *c)
 		ask(c, ASK_DONE);
 		return;
 	}
-	next_open_words(c, json_string_value(json_object_get(res,
-	    "next_open")), next_s, sizeof(next_s));
+	next_open_words(c, json_string_value(json_object_get(res, "next_open")),
+	    next_s, sizeof(next_s));
 	json_decref(rep);
 	say_tpl(c, T_CALLBACK_OFFER, v, 0);
 	call_hint(c, "yesno", NULL, 0);
@@ -553,8 +574,10 @@ contact_transfer_back(struct brain_call *c, const char *result)
 
 	snprintf(notes, sizeof(notes), "transfer not taken (%s)", result);
 	call_set_outcome(c, "other", notes);
-	say_tpl(c, strcmp(result, "declined") == 0 ? T_XFER_DECLINED :
-	    T_XFER_NO_ANSWER, NULL, 0);
+	say_tpl(c,
+	    strcmp(result, "declined") == 0 ? T_XFER_DECLINED
+	                                    : T_XFER_NO_ANSWER,
+	    NULL, 0);
 	st->misunderstandings = 0;
 	contact_start(c, TASK_MESSAGE, NULL);
 }

@@ -28,8 +28,9 @@
 int
 identity_owner(const struct call_state *st)
 {
-	return st->verified || (st->customer_known && st->identity_confirmed &&
-	    !st->caller_denied);
+	return st->verified ||
+	    (st->customer_known && st->identity_confirmed &&
+	        !st->caller_denied);
 }
 
 static void
@@ -45,7 +46,7 @@ int
 identity_ready(struct brain_call *c, int t)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 
 	if (identity_owner(st))
 		return 1;
@@ -127,8 +128,10 @@ drop_identity(struct brain_call *c)
 
 	rep = call_tool(c, "deny_caller_id", json_object());
 	if (!tool_ok(rep, &k))
-		log_warnx(st->call_id, "deny_caller_id failed (%s): the caller "
-		    "stays unverified here", k);
+		log_warnx(st->call_id,
+		    "deny_caller_id failed (%s): the caller "
+		    "stays unverified here",
+		    k);
 	json_decref(rep);
 	brain_forget_caller(c);
 }
@@ -137,7 +140,7 @@ void
 identity_confirm_reply(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 	int t;
 
 	if (in->ir.pol == POL_NO) {
@@ -181,7 +184,7 @@ identity_who_reply(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 	char first[64], last[64];
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 
 	if (in->ir.best != INT_NONE && in->ir.score >= 4 &&
 	    in->ir.best != INT_BOOK && in->ir.best != INT_HUMAN) {
@@ -228,8 +231,8 @@ identity_verify(struct brain_call *c, const char *name, const char *code)
 }
 
 int
-identity_verify_factor(struct brain_call *c, const char *name,
-    const char *code, const char *vin)
+identity_verify_factor(
+    struct brain_call *c, const char *name, const char *code, const char *vin)
 {
 	struct call_state *st = &c->st;
 	json_t *args, *rep, *res;
@@ -238,7 +241,8 @@ identity_verify_factor(struct brain_call *c, const char *name,
 
 	args = json_object();
 	if (st->verify_phone[0])
-		json_object_set_new(args, "phone", json_string(st->verify_phone));
+		json_object_set_new(
+		    args, "phone", json_string(st->verify_phone));
 	if (name && name[0])
 		json_object_set_new(args, "name", json_string(name));
 	if (code && code[0])
@@ -264,18 +268,21 @@ identity_verify_factor(struct brain_call *c, const char *name,
 		st->identified = 1;
 		if (json_is_integer(json_object_get(res, "customer_id")))
 			snprintf(st->customer_id, sizeof(st->customer_id),
-			    "%lld", (long long)json_integer_value(
-			    json_object_get(res, "customer_id")));
+			    "%lld",
+			    (long long)json_integer_value(
+			        json_object_get(res, "customer_id")));
 		said_name(st, name);
 		json_decref(rep);
-		log_info(st->call_id, "caller identified as customer %s (no "
-		    "second factor yet)", st->customer_id);
+		log_info(st->call_id,
+		    "caller identified as customer %s (no "
+		    "second factor yet)",
+		    st->customer_id);
 		return 2;
 	}
 	if (!json_is_true(json_object_get(res, "verified"))) {
 		json_t *left = json_object_get(res, "attempts_left");
-		int none_left = json_is_integer(left) &&
-		    json_integer_value(left) <= 0;
+		int none_left =
+		    json_is_integer(left) && json_integer_value(left) <= 0;
 
 		st->verify_failed++;
 		json_decref(rep);
@@ -295,10 +302,11 @@ identity_verify_factor(struct brain_call *c, const char *name,
 	st->identified = 0;
 	if (json_is_integer(json_object_get(res, "customer_id")))
 		snprintf(st->customer_id, sizeof(st->customer_id), "%lld",
-		    (long long)json_integer_value(json_object_get(res,
-		    "customer_id")));
+		    (long long)json_integer_value(
+		        json_object_get(res, "customer_id")));
 	json_decref(rep);
-	log_info(st->call_id, "caller verified as customer %s", st->customer_id);
+	log_info(
+	    st->call_id, "caller verified as customer %s", st->customer_id);
 	identity_load_customer(c, st->verify_phone);
 	return 1;
 }
@@ -324,8 +332,8 @@ identity_load_customer(struct brain_call *c, const char *phone)
 static void
 full_name(const struct call_state *st, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s", st->first_name, st->last_name[0] ? " " :
-	    "", st->last_name);
+	snprintf(buf, len, "%s%s%s", st->first_name,
+	    st->last_name[0] ? " " : "", st->last_name);
 }
 
 /* After a verification attempt: go on, ask again, or stop. */
@@ -333,7 +341,7 @@ static void
 after_verify(struct brain_call *c, int r)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 
 	if (r < 0)
 		return;
@@ -368,7 +376,7 @@ void
 identity_factor_reply(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 	char digits[24], code[16], name[136];
 	size_t i;
 	int n, r, alpha = 0;
@@ -405,7 +413,6 @@ identity_factor_reply(struct brain_call *c, const struct turn_in *in)
 	resume(c);
 }
 
-
 void
 identity_phone_again(struct brain_call *c, const struct turn_in *in)
 {
@@ -413,7 +420,7 @@ identity_phone_again(struct brain_call *c, const struct turn_in *in)
 
 	st->keyed[0] = '\0';
 	if (st->misunderstandings + 1 >= st->max_misunderstandings) {
-		not_understood(c, in);  /* the limit: a person or a message */
+		not_understood(c, in); /* the limit: a person or a message */
 		return;
 	}
 	st->misunderstandings++;
@@ -427,8 +434,8 @@ got_phone(struct brain_call *c, const char *digits, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	char name[136];
 
-	if (spoken_e164(digits, st->verify_phone, sizeof(st->verify_phone))
-	    != 0) {
+	if (spoken_e164(digits, st->verify_phone, sizeof(st->verify_phone)) !=
+	    0) {
 		st->verify_phone[0] = '\0';
 		identity_phone_again(c, in);
 		return;
@@ -481,8 +488,7 @@ identity_proof_reply(struct brain_call *c, const struct turn_in *in)
 		not_understood(c, in);
 		return;
 	}
-	snprintf(name, sizeof(name), "%s%s%s", first, last[0] ? " " : "",
-	    last);
+	snprintf(name, sizeof(name), "%s%s%s", first, last[0] ? " " : "", last);
 	after_verify(c, identity_verify(c, name, NULL));
 }
 

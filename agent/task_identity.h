@@ -27,12 +27,11 @@ void identity_phone_again(struct brain_call *c, const struct turn_in *in);
 /* verify_caller with a name (and the phone given); 1 verified, 2 only
  * identified (phone + name, a second factor is needed), 0 no, -1 stop
  * (too many attempts or crm-tools failed: already answered). */
-int identity_verify(struct brain_call *c, const char *name,
-    const char *code);
+int identity_verify(struct brain_call *c, const char *name, const char *code);
 /* The same with a second factor (a code or a VIN's last digits): a wrong
  * one is 0, and counts toward the attempts. */
-int identity_verify_factor(struct brain_call *c, const char *name,
-    const char *code, const char *vin);
+int identity_verify_factor(
+    struct brain_call *c, const char *name, const char *code, const char *vin);
 /* lookup_customer for the verified caller: names and vehicles. */
 void identity_load_customer(struct brain_call *c, const char *phone);
 

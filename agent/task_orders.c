@@ -63,8 +63,8 @@ orders_status(struct brain_call *c, const struct turn_in *in)
 	json_t *rep, *res;
 	char when[96], buf[512], notes[256];
 	const char *stage;
-	struct tpl_var v[] = { { "vehicle", "" }, { "stage", "" },
-		{ "when", when }, { NULL, NULL } };
+	struct tpl_var v[] = {
+	    {"vehicle", ""}, {"stage", ""}, {"when", when}, {NULL, NULL}};
 
 	st->task = TASK_STATUS;
 	if (!identity_ready(c, TASK_STATUS))
@@ -74,13 +74,16 @@ orders_status(struct brain_call *c, const struct turn_in *in)
 	res = json_object_get(rep, "result");
 	snprintf(st->order, sizeof(st->order), "%s", fd_jstr(res, "number"));
 	v[0].val = *fd_jstr(res, "vehicle") ? fd_jstr(res, "vehicle") : "car";
-	v[1].val = *fd_jstr(res, "stage_label") ? fd_jstr(res, "stage_label") :
-	    fd_jstr(res, "stage");
+	v[1].val = *fd_jstr(res, "stage_label") ? fd_jstr(res, "stage_label")
+	                                        : fd_jstr(res, "stage");
 	stage = fd_jstr(res, "stage");
 	when_words(c, fd_jstr(res, "expected_ready"), when, sizeof(when));
 	tpl_render(when[0] && strcmp(stage, "ready") != 0 &&
-	    strcmp(stage, "completed") != 0 && strcmp(stage, "cancelled") != 0 ?
-	    T_STATUS_READY_BY : T_STATUS, v, buf, sizeof(buf));
+	            strcmp(stage, "completed") != 0 &&
+	            strcmp(stage, "cancelled") != 0
+	        ? T_STATUS_READY_BY
+	        : T_STATUS,
+	    v, buf, sizeof(buf));
 	snprintf(notes, sizeof(notes), "%s: %s", st->order, stage);
 	call_set_outcome(c, "status_given", notes);
 	json_decref(rep);
@@ -92,8 +95,8 @@ confirm(struct brain_call *c, const char *vehicle)
 {
 	struct call_state *st = &c->st;
 	char refund[48];
-	struct tpl_var v[] = { { "order", st->order }, { "vehicle", vehicle },
-		{ "refund", refund }, { NULL, NULL } };
+	struct tpl_var v[] = {{"order", st->order}, {"vehicle", vehicle},
+	    {"refund", refund}, {NULL, NULL}};
 
 	money_words(st->order_refund_cents, refund, sizeof(refund));
 	say_tpl(c, T_ORDER_CONFIRM, v, 0);
@@ -107,8 +110,7 @@ orders_cancel_start(struct brain_call *c, const struct turn_in *in)
 	struct call_state *st = &c->st;
 	json_t *rep, *res;
 	char buf[512];
-	struct tpl_var v[] = { { "vehicle", "" }, { "stage", "" },
-		{ NULL, NULL } };
+	struct tpl_var v[] = {{"vehicle", ""}, {"stage", ""}, {NULL, NULL}};
 
 	st->task = TASK_ORDER_CANCEL;
 	if (!identity_ready(c, TASK_ORDER_CANCEL))
@@ -125,8 +127,8 @@ orders_cancel_start(struct brain_call *c, const struct turn_in *in)
 		anything_else(c, buf);
 		return;
 	}
-	st->order_refund_cents = (int)json_integer_value(json_object_get(res,
-	    "refund_if_cancelled_cents"));
+	st->order_refund_cents = (int)json_integer_value(
+	    json_object_get(res, "refund_if_cancelled_cents"));
 	snprintf(st->order_vehicle, sizeof(st->order_vehicle), "%s", v[0].val);
 	json_decref(rep);
 	if (!st->verified) {
@@ -153,8 +155,7 @@ orders_name_reply(struct brain_call *c, const struct turn_in *in)
 		not_understood(c, in);
 		return;
 	}
-	snprintf(name, sizeof(name), "%s%s%s", first, last[0] ? " " : "",
-	    last);
+	snprintf(name, sizeof(name), "%s%s%s", first, last[0] ? " " : "", last);
 	if ((r = identity_verify(c, name, NULL)) < 0)
 		return;
 	if (r == 2) {
@@ -178,11 +179,11 @@ orders_confirm_reply(struct brain_call *c, const struct turn_in *in)
 	json_t *rep, *res;
 	const char *k;
 	char refund[48], buf[400], notes[256];
-	struct tpl_var v[] = { { "order", st->order }, { "refund", refund },
-		{ NULL, NULL } };
+	struct tpl_var v[] = {
+	    {"order", st->order}, {"refund", refund}, {NULL, NULL}};
 
 	if (in->ir.pol == POL_NO && in->ir.best == INT_GOODBYE) {
-		goodbye(c);             /* "no, that's all" */
+		goodbye(c); /* "no, that's all" */
 		return;
 	}
 	if (in->ir.pol == POL_NO) {
@@ -197,15 +198,17 @@ orders_confirm_reply(struct brain_call *c, const struct turn_in *in)
 			not_understood(c, in);
 		return;
 	}
-	rep = call_tool(c, "cancel_order", json_pack("{s:s, s:s}", "order",
-	    st->order, "reason", "caller cancelled by phone"));
+	rep = call_tool(c, "cancel_order",
+	    json_pack("{s:s, s:s}", "order", st->order, "reason",
+	        "caller cancelled by phone"));
 	if (!tool_ok(rep, &k)) {
 		json_decref(rep);
 		if (strcmp(k, "not_cancellable") == 0) {
-			struct tpl_var nv[] = { { "vehicle", st->order_vehicle },
-				{ "stage", "too far along" }, { NULL, NULL } };
+			struct tpl_var nv[] = {{"vehicle", st->order_vehicle},
+			    {"stage", "too far along"}, {NULL, NULL}};
 
-			tpl_render(T_ORDER_NOT_CANCELLABLE, nv, buf, sizeof(buf));
+			tpl_render(
+			    T_ORDER_NOT_CANCELLABLE, nv, buf, sizeof(buf));
 			anything_else(c, buf);
 		} else if (strcmp(k, "forbidden") == 0 ||
 		    strcmp(k, "verification_required") == 0) {
@@ -217,8 +220,9 @@ orders_confirm_reply(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	res = json_object_get(rep, "result");
-	money_words((int)json_integer_value(json_object_get(res,
-	    "refund_cents")), refund, sizeof(refund));
+	money_words(
+	    (int)json_integer_value(json_object_get(res, "refund_cents")),
+	    refund, sizeof(refund));
 	tpl_render(T_ORDER_CANCELLED, v, buf, sizeof(buf));
 	snprintf(notes, sizeof(notes), "order %s cancelled, refund %s",
 	    st->order, refund);

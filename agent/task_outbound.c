@@ -59,9 +59,9 @@ outbound_voicemail(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
 	char when[96], phone[48], sp[72];
-	struct tpl_var v[] = { { "name", st->first_name }, { "service",
-		st->job_service }, { "when", when }, { "phone", phone },
-		{ "sp_name", sp }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name},
+	    {"service", st->job_service}, {"when", when}, {"phone", phone},
+	    {"sp_name", sp}, {NULL, NULL}};
 
 	call_job_when(st, c->core->now(c->core_arg), when, sizeof(when));
 	business_phone(c, phone, sizeof(phone));
@@ -104,7 +104,7 @@ int
 outbound_start(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
 
 	if (!call_outbound(st))
 		return 0;
@@ -114,8 +114,10 @@ outbound_start(struct brain_call *c)
 	}
 	if (strncmp(st->answered_by, "machine", 7) == 0) {
 		/* the greeting is still playing: speak once it stops */
-		log_info(st->call_id, "%s job %s: %s, waiting for the greeting "
-		    "to end", st->job_kind, st->job_id, st->answered_by);
+		log_info(st->call_id,
+		    "%s job %s: %s, waiting for the greeting "
+		    "to end",
+		    st->job_kind, st->job_id, st->answered_by);
 		ask(c, ASK_OB_VM_WAIT);
 		return 1;
 	}
@@ -146,13 +148,13 @@ purpose(struct brain_call *c)
 {
 	struct call_state *st = &c->st;
 	char when[96], detail[256];
-	struct tpl_var v[] = { { "name", st->first_name }, { "service",
-		st->job_service }, { "when", when }, { "detail", detail },
-		{ NULL, NULL } };
+	struct tpl_var v[] = {{"name", st->first_name},
+	    {"service", st->job_service}, {"when", when}, {"detail", detail},
+	    {NULL, NULL}};
 
 	call_job_when(st, c->core->now(c->core_arg), when, sizeof(when));
-	snprintf(detail, sizeof(detail), "%s", st->job_detail[0] ?
-	    st->job_detail : "your enquiry");
+	snprintf(detail, sizeof(detail), "%s",
+	    st->job_detail[0] ? st->job_detail : "your enquiry");
 	if (is_kind(st, "reminder") && st->job_service[0] && st->job_start[0]) {
 		say_tpl(c, T_OB_REMIND, v, 0);
 		call_hint(c, "yesno", NULL, 0);
@@ -182,9 +184,9 @@ void
 outbound_who_reply(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
-	struct tpl_var v[] = { { "name", st->first_name }, { NULL, NULL } };
-	static const char *const wrong[] = { "wrong", NULL };
-	static const char *const me[] = { "speaking", "me", NULL };
+	struct tpl_var v[] = {{"name", st->first_name}, {NULL, NULL}};
+	static const char *const wrong[] = {"wrong", NULL};
+	static const char *const me[] = {"speaking", "me", NULL};
 
 	if (said_any(in->text, wrong)) {
 		wrong_person(c, "wrong number");
@@ -204,9 +206,12 @@ outbound_who_reply(struct brain_call *c, const struct turn_in *in)
 	/* "Hello?", "Who's calling?": say who we are and ask again */
 	if (++st->misunderstandings >= st->max_misunderstandings &&
 	    st->max_misunderstandings > 0) {
-		log_info(st->call_id, "%s job %s: the callee never said who "
-		    "they are", st->job_kind, st->job_id);
-		call_set_outcome(c, "abandoned", "callee did not say who they "
+		log_info(st->call_id,
+		    "%s job %s: the callee never said who "
+		    "they are",
+		    st->job_kind, st->job_id);
+		call_set_outcome(c, "abandoned",
+		    "callee did not say who they "
 		    "are");
 		say_tpl(c, T_OB_WRONG_PERSON, NULL, 1);
 		ask(c, ASK_DONE);
@@ -240,8 +245,8 @@ take_appt(struct brain_call *c, int task, const struct turn_in *in)
 static int
 wants_move(const struct turn_in *in)
 {
-	static const char *const move[] = { "move", "change", "another",
-		"different", "reschedule", "later", "earlier", NULL };
+	static const char *const move[] = {"move", "change", "another",
+	    "different", "reschedule", "later", "earlier", NULL};
 
 	return in->ir.best == INT_RESCHEDULE || in->ndt > 0 ||
 	    said_any(in->text, move);
@@ -252,7 +257,7 @@ outbound_remind_reply(struct brain_call *c, const struct turn_in *in)
 {
 	struct call_state *st = &c->st;
 	char when[96], buf[256], notes[128];
-	struct tpl_var v[] = { { "when", when }, { NULL, NULL } };
+	struct tpl_var v[] = {{"when", when}, {NULL, NULL}};
 
 	if (in->ir.best == INT_CANCEL) {
 		take_appt(c, TASK_CANCEL, in);
@@ -263,8 +268,8 @@ outbound_remind_reply(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	if (in->ir.pol == POL_YES) {
-		call_job_when(st, c->core->now(c->core_arg), when,
-		    sizeof(when));
+		call_job_when(
+		    st, c->core->now(c->core_arg), when, sizeof(when));
 		snprintf(notes, sizeof(notes), "%s at %s confirmed (%s)",
 		    st->job_service, st->job_start, st->job_confirmation);
 		call_job_outcome(c, "confirmed", notes);
@@ -288,7 +293,7 @@ outbound_remind_reply(struct brain_call *c, const struct turn_in *in)
 void
 outbound_change_reply(struct brain_call *c, const struct turn_in *in)
 {
-	static const char *const keep[] = { "keep", "leave", NULL };
+	static const char *const keep[] = {"keep", "leave", NULL};
 	char buf[128];
 
 	if (in->ir.best == INT_CANCEL) {
@@ -300,7 +305,8 @@ outbound_change_reply(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	if (said_any(in->text, keep) || in->ir.pol == POL_NO) {
-		call_job_outcome(c, "talked", "kept the appointment unconfirmed");
+		call_job_outcome(
+		    c, "talked", "kept the appointment unconfirmed");
 		tpl_render(T_KEEP_IT, NULL, buf, sizeof(buf));
 		anything_else(c, buf);
 		return;
@@ -328,8 +334,8 @@ outbound_local_turn(struct brain_call *c, const char *text)
 		return 0;
 	intent_read(text, c->biz, &ir);
 	if (st->asked == ASK_OB_REMIND && ir.pol == POL_YES &&
-	    ir.best == INT_NONE && dt_parse(text, c->core->now(c->core_arg),
-	    DT_EXPECT_ANY, &dt) == 0)
+	    ir.best == INT_NONE &&
+	    dt_parse(text, c->core->now(c->core_arg), DT_EXPECT_ANY, &dt) == 0)
 		return 1;
 	/* a move, a cancel or anything else: the model's, with the job in
 	 * its call state */

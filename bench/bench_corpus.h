@@ -9,12 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum bench_slot { SLOT_SERVICE, SLOT_DATE, SLOT_TIME, SLOT_DIGITS, SLOT_NAME,
-	SLOT_MAX };
+enum bench_slot {
+	SLOT_SERVICE,
+	SLOT_DATE,
+	SLOT_TIME,
+	SLOT_DIGITS,
+	SLOT_NAME,
+	SLOT_MAX
+};
 
 struct bench_utt {
 	const char *text;
-	const char *slot[SLOT_MAX];     /* words that must appear, or NULL */
+	const char *slot[SLOT_MAX]; /* words that must appear, or NULL */
 };
 
 /* One spoken utterance: 8 kHz telephone PCM and what was said. */
@@ -22,7 +28,7 @@ struct bench_clip {
 	int16_t *pcm;
 	size_t n;
 	const char *ref;
-	const struct bench_utt *utt;    /* NULL for human clips */
+	const struct bench_utt *utt; /* NULL for human clips */
 	const char *voice;
 };
 

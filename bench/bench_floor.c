@@ -37,7 +37,7 @@ static const char floor_sql[] =
 
 struct floor_conn {
 	PGconn *pg;
-	long long day;          /* first day of its rows, epoch */
+	long long day; /* first day of its rows, epoch */
 	int rows, tag;
 	pthread_barrier_t *go;
 	int ok;
@@ -61,7 +61,7 @@ floor_run(void *arg)
 {
 	struct floor_conn *f = arg;
 	char day[24], rows[16], tag[16];
-	const char *p[3] = { day, rows, tag };
+	const char *p[3] = {day, rows, tag};
 	PGresult *r;
 
 	snprintf(day, sizeof(day), "%lld", f->day);
@@ -126,8 +126,7 @@ floor_once(struct floor_conn *fc, int conns, int n, long long day, int rep,
 }
 
 json_t *
-bench_db_floor(const char *conninfo, int n, int conns, int reps,
-    long long day)
+bench_db_floor(const char *conninfo, int n, int conns, int reps, long long day)
 {
 	struct floor_conn fc[FLOOR_MAX_CONNS];
 	double ms[16];
@@ -141,8 +140,8 @@ bench_db_floor(const char *conninfo, int n, int conns, int reps,
 	for (i = 0; i < conns; i++) {
 		fc[i].pg = PQconnectdb(conninfo);
 		if (PQstatus(fc[i].pg) != CONNECTION_OK) {
-			snprintf(err, sizeof(err), "%s",
-			    PQerrorMessage(fc[i].pg));
+			snprintf(
+			    err, sizeof(err), "%s", PQerrorMessage(fc[i].pg));
 			goto out;
 		}
 	}
@@ -150,8 +149,8 @@ bench_db_floor(const char *conninfo, int n, int conns, int reps,
 	if (floor_once(fc, conns, n, day, 0, err, sizeof(err)) < 0)
 		goto out;
 	for (k = 0; k < reps; k++)
-		if ((ms[k] = floor_once(fc, conns, n, day, k + 1, err,
-		    sizeof(err))) < 0)
+		if ((ms[k] = floor_once(
+		         fc, conns, n, day, k + 1, err, sizeof(err))) < 0)
 			break;
 out:
 	for (i = 0; i < conns; i++)
@@ -159,8 +158,7 @@ out:
 	if (k < reps)
 		return json_pack("{s:s}", "error", err);
 	qsort(ms, (size_t)reps, sizeof(double), cmp_d);
-	o = json_pack("{s:i, s:i, s:i, s:f, s:f}", "bookings", n,
-	    "connections", conns, "runs", reps, "min_ms", ms[0],
-	    "median_ms", ms[reps / 2]);
+	o = json_pack("{s:i, s:i, s:i, s:f, s:f}", "bookings", n, "connections",
+	    conns, "runs", reps, "min_ms", ms[0], "median_ms", ms[reps / 2]);
 	return o;
 }

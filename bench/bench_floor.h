@@ -14,7 +14,7 @@
  * moment, rolled back; `reps` bursts timed after one warm-up, from day
  * `day` (epoch) on.  {bookings, connections, runs, min_ms, median_ms} or
  * {error}; NULL on bad arguments. */
-json_t *bench_db_floor(const char *conninfo, int n, int conns, int reps,
-    long long day);
+json_t *bench_db_floor(
+    const char *conninfo, int n, int conns, int reps, long long day);
 
 #endif

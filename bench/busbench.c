@@ -59,7 +59,7 @@ main(int argc, char **argv)
 {
 	char addr[256];
 	const char *subs[1];
-	int types[] = { FD_MSG_AUDIO_OUT, FD_MSG_TRANSCRIPT, FD_MSG_CALL_END };
+	int types[] = {FD_MSG_AUDIO_OUT, FD_MSG_TRANSCRIPT, FD_MSG_CALL_END};
 	struct fd_bus sub;
 	struct fd_frame f;
 	pthread_t thr;
@@ -67,8 +67,8 @@ main(int argc, char **argv)
 	nng_msg *m;
 	int ch, got = 0, i;
 
-	snprintf(addr, sizeof(addr), "ipc:///tmp/busbench-%d.pub",
-	    (int)getpid());
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/busbench-%d.pub", (int)getpid());
 	while ((ch = getopt(argc, argv, "a:n:r:")) != -1) {
 		switch (ch) {
 		case 'a':
@@ -81,7 +81,8 @@ main(int argc, char **argv)
 			rate_hz = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: busbench [-a addr] [-n frames] "
+			fprintf(stderr,
+			    "usage: busbench [-a addr] [-n frames] "
 			    "[-r rate_hz]\n");
 			return 2;
 		}
@@ -113,7 +114,7 @@ main(int argc, char **argv)
 	pthread_join(thr, NULL);
 	qsort(lat, (size_t)got, sizeof(*lat), cmp_u64);
 	printf("{\"hop_us_p50\": %llu, \"hop_us_p99\": %llu, "
-	    "\"hop_us_max\": %llu, \"hop_frames\": %d, \"hop_lost\": %d}\n",
+	       "\"hop_us_max\": %llu, \"hop_frames\": %d, \"hop_lost\": %d}\n",
 	    got ? (unsigned long long)lat[got / 2] : 0,
 	    got ? (unsigned long long)lat[(size_t)got * 99 / 100] : 0,
 	    got ? (unsigned long long)lat[got - 1] : 0, got, nframes - got);

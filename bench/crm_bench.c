@@ -39,27 +39,27 @@ typedef json_t *(*build_fn)(int i, char *call, size_t len);
 
 struct phase {
 	const char *name;
-	int n;                  /* requests */
-	int threads;            /* in flight at once */
-	int async;              /* 1: one thread keeps `threads` requests in
+	int n; /* requests */
+	int threads; /* in flight at once */
+	int async; /* 1: one thread keeps `threads` requests in
 				   flight (as a load generator does); 0: that
 				   many client threads each wait for theirs */
 	build_fn req;
-	void (*setup)(struct hx *h, int i);  /* untimed, before the phase */
-	int call_base;          /* its requests ran on calls base + i: read
+	void (*setup)(struct hx *h, int i); /* untimed, before the phase */
+	int call_base; /* its requests ran on calls base + i: read
 				   crm-tools' own audited latency back */
-	uint64_t *lat;          /* per request, us */
-	int next;               /* next request index (atomic) */
+	uint64_t *lat; /* per request, us */
+	int next; /* next request index (atomic) */
 	int ok, failed, taken;
 	struct hx *h;
-	pthread_barrier_t go;   /* every thread starts at once */
-	pthread_mutex_t mu;     /* async: completions */
+	pthread_barrier_t go; /* every thread starts at once */
+	pthread_mutex_t mu; /* async: completions */
 	pthread_cond_t cv;
 	int done;
 };
 
 static char bench_day[16];
-static char distinct_days[5][16];      /* 5 x 40 free slots */
+static char distinct_days[5][16]; /* 5 x 40 free slots */
 static char warm_day[16];
 
 static json_t *
@@ -85,8 +85,8 @@ rpc_floor(int i, char *call, size_t len)
 {
 	(void)i;
 	snprintf(call, len, "%s", "");
-	return tool_req("transfer_to_human", json_pack("{s:s}", "reason",
-	    "bench"));
+	return tool_req(
+	    "transfer_to_human", json_pack("{s:s}", "reason", "bench"));
 }
 
 static json_t *
@@ -96,8 +96,8 @@ lookup_uncached(int i, char *call, size_t len)
 
 	/* a number nobody looked up yet: Redis misses, PostgreSQL answers */
 	snprintf(call, len, "%s", "");
-	snprintf(phone, sizeof(phone), "+1555%03d%04d", (int)(getpid() % 900)
-	    + 100, i);
+	snprintf(phone, sizeof(phone), "+1555%03d%04d",
+	    (int)(getpid() % 900) + 100, i);
 	return tool_req("lookup_customer", json_pack("{s:s}", "phone", phone));
 }
 
@@ -108,8 +108,9 @@ slot_search(int i, char *call, size_t len)
 
 	snprintf(call, len, "%s", "");
 	hx_open_day(1 + i % 20, day, sizeof(day));
-	return tool_req("get_available_slots", json_pack("{s:s, s:s}", "date",
-	    day, "service", i % 2 ? "oil change" : "diagnostic"));
+	return tool_req("get_available_slots",
+	    json_pack("{s:s, s:s}", "date", day, "service",
+	        i % 2 ? "oil change" : "diagnostic"));
 }
 
 /* The calls the bookings happen in were answered before: call_begin is
@@ -120,10 +121,11 @@ book_call(struct hx *h, int i)
 	char call[40], phone[40];
 
 	snprintf(call, sizeof(call), "CAbench%d_%d", (int)getpid(), i);
-	snprintf(phone, sizeof(phone), "+1555%03d%04d", (int)(getpid() % 900)
-	    + 100, 5000 + i);
-	json_decref(hx_call(h, call, "call_begin", json_pack("{s:s, s:s}",
-	    "from", phone, "to", "+15555550100"), NULL));
+	snprintf(phone, sizeof(phone), "+1555%03d%04d",
+	    (int)(getpid() % 900) + 100, 5000 + i);
+	json_decref(hx_call(h, call, "call_begin",
+	    json_pack("{s:s, s:s}", "from", phone, "to", "+15555550100"),
+	    NULL));
 }
 
 /* Book slot `slot` of `day` (20 half-hour starts from 08:00 x 2 bays) on
@@ -136,9 +138,9 @@ book_slot(int i, const char *day, int slot, char *call, size_t len)
 	snprintf(call, len, "CAbench%d_%d", (int)getpid(), i);
 	snprintf(start, sizeof(start), "%sT%02d:%02d", day, 8 + slot / 2,
 	    (slot % 2) * 30);
-	return tool_req("book_appointment", json_pack("{s:s, s:s, s:s, s:s}",
-	    "service", "oil change", "start", start, "first_name", "Bench",
-	    "last_name", "Caller"));
+	return tool_req("book_appointment",
+	    json_pack("{s:s, s:s, s:s, s:s}", "service", "oil change", "start",
+	        start, "first_name", "Bench", "last_name", "Caller"));
 }
 
 /* The race: 200 callers for the 40 bookings of one day (ten per start
@@ -153,8 +155,8 @@ book(int i, char *call, size_t len)
 static json_t *
 book_distinct(int i, char *call, size_t len)
 {
-	return book_slot(1000 + i, distinct_days[i / 40], (i % 40) / 2, call,
-	    len);
+	return book_slot(
+	    1000 + i, distinct_days[i / 40], (i % 40) / 2, call, len);
 }
 
 static void
@@ -268,8 +270,8 @@ issue(struct inflight *f)
 	json_t *req;
 	int rv;
 
-	while ((f->i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) <
-	    p->n) {
+	while (
+	    (f->i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
 		req = p->req(f->i, call, sizeof(call));
 		f->t0 = fd_mono_us();
 		rv = fd_rpc_call_async(&p->h->rpc, call, req, 10000, landed, f);
@@ -330,13 +332,14 @@ audited(struct hx *h, struct phase *p, json_t *o)
 	for (i = 0; i < p->n; i++) {
 		snprintf(call, sizeof(call), "CAbench%d_%d", (int)getpid(),
 		    p->call_base + i);
-		rep = hx_call(h, "", "get_call", json_pack("{s:s}", "call_sid",
-		    call), NULL);
-		tc = json_object_get(json_object_get(rep, "result"),
-		    "tool_calls");
-		json_array_foreach(tc, k, t) {
-			const char *name = json_string_value(json_object_get(t,
-			    "tool"));
+		rep = hx_call(h, "", "get_call",
+		    json_pack("{s:s}", "call_sid", call), NULL);
+		tc = json_object_get(
+		    json_object_get(rep, "result"), "tool_calls");
+		json_array_foreach(tc, k, t)
+		{
+			const char *name =
+			    json_string_value(json_object_get(t, "tool"));
 
 			if (name && strcmp(name, "book_appointment") == 0) {
 				lat[n++] = (uint64_t)json_integer_value(
@@ -348,11 +351,12 @@ audited(struct hx *h, struct phase *p, json_t *o)
 	}
 	if (n > 0) {
 		qsort(lat, (size_t)n, sizeof(uint64_t), cmp_u64);
-		json_object_set_new(o, "in_crm_tools_p50_ms", json_real(
-		    lat[n / 2] / 1000.0));
-		json_object_set_new(o, "in_crm_tools_p99_ms", json_real(
-		    lat[(n * 99) / 100 >= n ? n - 1 : (n * 99) / 100] /
-		    1000.0));
+		json_object_set_new(
+		    o, "in_crm_tools_p50_ms", json_real(lat[n / 2] / 1000.0));
+		json_object_set_new(o, "in_crm_tools_p99_ms",
+		    json_real(
+		        lat[(n * 99) / 100 >= n ? n - 1 : (n * 99) / 100] /
+		        1000.0));
 		json_object_set_new(o, "in_crm_tools_n", json_integer(n));
 	}
 	free(lat);
@@ -363,7 +367,7 @@ audited(struct hx *h, struct phase *p, json_t *o)
 static double
 host_busy_ms(void)
 {
-	unsigned long long v[8] = { 0 };
+	unsigned long long v[8] = {0};
 	FILE *f = fopen("/proc/stat", "r");
 	int n;
 
@@ -426,20 +430,20 @@ run_phase(struct hx *h, struct phase *p)
 	cpu1 = host_busy_ms();
 	perf_ctl("disable");
 	qsort(p->lat, (size_t)p->n, sizeof(uint64_t), cmp_u64);
-	json_t *o = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i}",
-	    "n", p->n, "concurrency", p->threads,
-	    "p50_ms", p->lat[p->n / 2] / 1000.0,
-	    "p99_ms", p->lat[(p->n * 99) / 100 >= p->n ? p->n - 1 :
-	    (p->n * 99) / 100] / 1000.0,
-	    "max_ms", p->lat[p->n - 1] / 1000.0,
-	    "rps", p->n / (wall / 1e6), "ok", p->ok, "failed", p->failed);
-	json_object_set_new(o, "client", json_string(p->async ? "async" :
-	    "threads"));
+	json_t *o = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i}", "n",
+	    p->n, "concurrency", p->threads, "p50_ms",
+	    p->lat[p->n / 2] / 1000.0, "p99_ms",
+	    p->lat[(p->n * 99) / 100 >= p->n ? p->n - 1 : (p->n * 99) / 100] /
+	        1000.0,
+	    "max_ms", p->lat[p->n - 1] / 1000.0, "rps", p->n / (wall / 1e6),
+	    "ok", p->ok, "failed", p->failed);
+	json_object_set_new(
+	    o, "client", json_string(p->async ? "async" : "threads"));
 	/* what one request costs the whole host (jiffy resolution: a short
 	 * phase reads coarse) */
 	if (cpu0 >= 0 && cpu1 >= cpu0)
-		json_object_set_new(o, "host_cpu_us_per_request", json_real(
-		    (cpu1 - cpu0) * 1000.0 / p->n));
+		json_object_set_new(o, "host_cpu_us_per_request",
+		    json_real((cpu1 - cpu0) * 1000.0 / p->n));
 	if (p->taken)
 		json_object_set_new(o, "slot_taken", json_integer(p->taken));
 	if (p->setup == book_call || p->setup == book_distinct_call)
@@ -450,8 +454,8 @@ run_phase(struct hx *h, struct phase *p)
 }
 
 static int
-one_call(const char *addr, const char *call, const char *tool,
-    const char *args, const char *now)
+one_call(const char *addr, const char *call, const char *tool, const char *args,
+    const char *now)
 {
 	struct hx h;
 	json_error_t je;
@@ -493,20 +497,44 @@ main(int argc, char **argv)
 	tzset();
 	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:w:t:")) != -1) {
 		switch (ch) {
-		case 'a': addr = optarg; break;
-		case 'n': n = atoi(optarg); break;
-		case 'j': j = atol(optarg); break;
-		case 'c': tool = optarg; break;
-		case 'i': call = optarg; break;
-		case 'N': now = optarg; break;
-		case 'P': only = optarg; break;
-		case 'd': day_ahead = atoi(optarg); break;
-		case 'b': book_inflight = atoi(optarg); break;
-		case 'w': workers = atoi(optarg); break;
-		case 't': rpc_threads = atoi(optarg); break;
+		case 'a':
+			addr = optarg;
+			break;
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'j':
+			j = atol(optarg);
+			break;
+		case 'c':
+			tool = optarg;
+			break;
+		case 'i':
+			call = optarg;
+			break;
+		case 'N':
+			now = optarg;
+			break;
+		case 'P':
+			only = optarg;
+			break;
+		case 'd':
+			day_ahead = atoi(optarg);
+			break;
+		case 'b':
+			book_inflight = atoi(optarg);
+			break;
+		case 'w':
+			workers = atoi(optarg);
+			break;
+		case 't':
+			rpc_threads = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: crm-bench [-a addr] [-n N] "
-			    "[-j threads] [-P phase,..] [-d days] [-b N] [-w N] [-t N] | -a "
+			fprintf(stderr,
+			    "usage: crm-bench [-a addr] [-n N] "
+			    "[-j threads] [-P phase,..] [-d days] [-b N] [-w "
+			    "N] [-t N] | -a "
 			    "addr -c "
 			    "tool "
 			    "[-i call] [-N now] "
@@ -515,8 +543,9 @@ main(int argc, char **argv)
 		}
 	}
 	if (tool)
-		return one_call(addr ? addr : "ipc:///tmp/frontdesk/crm-tools.rep",
-		    call, tool, optind < argc ? argv[optind] : NULL, now);
+		return one_call(
+		    addr ? addr : "ipc:///tmp/frontdesk/crm-tools.rep", call,
+		    tool, optind < argc ? argv[optind] : NULL, now);
 	if (n < 10)
 		n = 10;
 	if (j < 1)
@@ -535,8 +564,10 @@ main(int argc, char **argv)
 			snprintf(h.crm_extra, sizeof(h.crm_extra),
 			    "rpc_threads = %d;", rpc_threads);
 		if (hx_daemon_start(&h, 2, workers) != 0) {
-			fprintf(stderr, "crm-bench: crm-tools did not start "
-			    "(see %s)\n", h.log);
+			fprintf(stderr,
+			    "crm-bench: crm-tools did not start "
+			    "(see %s)\n",
+			    h.log);
 			hx_stop(&h, 1);
 			return 1;
 		}
@@ -546,8 +577,8 @@ main(int argc, char **argv)
 	for (i = 0, k = day_ahead + 1; i < 5; i++) {
 		do
 			hx_open_day(k++, distinct_days[i], 16);
-		while (strcmp(distinct_days[i], i ? distinct_days[i - 1] :
-		    bench_day) == 0);
+		while (strcmp(distinct_days[i],
+		           i ? distinct_days[i - 1] : bench_day) == 0);
 	}
 	/* warm the cache for the cached phase */
 	for (i = 0; i < 10; i++) {
@@ -559,52 +590,80 @@ main(int argc, char **argv)
 		json_decref(req);
 	}
 	memset(ph, 0, sizeof(ph));
-	ph[0] = (struct phase){ .name = "lookup_cached", .n = n,
-		.threads = (int)j, .req = lookup_cached };
-	ph[1] = (struct phase){ .name = "lookup_uncached", .n = n,
-		.threads = (int)j, .req = lookup_uncached };
-	ph[2] = (struct phase){ .name = "slot_search", .n = n / 2,
-		.threads = (int)j, .req = slot_search };
-	ph[3] = (struct phase){ .name = "book_200_concurrent", .n = 200,
-		.threads = book_inflight < 1 ? 1 : book_inflight > 200 ? 200 :
-		book_inflight, .async = 1, .req = book, .setup = book_call };
-	ph[4] = (struct phase){ .name = "book_200_distinct", .n = 200,
-		.threads = ph[3].threads, .async = 1, .req = book_distinct,
-		.setup = book_distinct_call, .call_base = 1000 };
-	ph[5] = (struct phase){ .name = "lookup_cached_oversubscribed", .n = n,
-		.threads = 4 * (int)j, .req = lookup_cached };
-	ph[6] = (struct phase){ .name = "rpc_floor", .n = n, .threads = (int)j,
-		.req = rpc_floor };
-	ph[7] = (struct phase){ .name = "rpc_floor_200", .n = n, .threads = 200,
-		.async = 1, .req = rpc_floor };
-	ph[8] = (struct phase){ .name = "rpc_floor_200_threads", .n = n,
-		.threads = 200, .req = rpc_floor };
+	ph[0] = (struct phase){.name = "lookup_cached",
+	    .n = n,
+	    .threads = (int)j,
+	    .req = lookup_cached};
+	ph[1] = (struct phase){.name = "lookup_uncached",
+	    .n = n,
+	    .threads = (int)j,
+	    .req = lookup_uncached};
+	ph[2] = (struct phase){.name = "slot_search",
+	    .n = n / 2,
+	    .threads = (int)j,
+	    .req = slot_search};
+	ph[3] = (struct phase){.name = "book_200_concurrent",
+	    .n = 200,
+	    .threads = book_inflight < 1 ? 1
+	        : book_inflight > 200    ? 200
+	                                 : book_inflight,
+	    .async = 1,
+	    .req = book,
+	    .setup = book_call};
+	ph[4] = (struct phase){.name = "book_200_distinct",
+	    .n = 200,
+	    .threads = ph[3].threads,
+	    .async = 1,
+	    .req = book_distinct,
+	    .setup = book_distinct_call,
+	    .call_base = 1000};
+	ph[5] = (struct phase){.name = "lookup_cached_oversubscribed",
+	    .n = n,
+	    .threads = 4 * (int)j,
+	    .req = lookup_cached};
+	ph[6] = (struct phase){
+	    .name = "rpc_floor", .n = n, .threads = (int)j, .req = rpc_floor};
+	ph[7] = (struct phase){.name = "rpc_floor_200",
+	    .n = n,
+	    .threads = 200,
+	    .async = 1,
+	    .req = rpc_floor};
+	ph[8] = (struct phase){.name = "rpc_floor_200_threads",
+	    .n = n,
+	    .threads = 200,
+	    .req = rpc_floor};
 	/* either booking phase alone runs on warmed connections too */
 	if (wanted(only, "book_200_concurrent") ||
 	    wanted(only, "book_200_distinct")) {
-		struct phase w = { .name = "warm", .n = 40, .threads = 16,
-			.req = warm_book, .setup = warm_call };
+		struct phase w = {.name = "warm",
+		    .n = 40,
+		    .threads = 16,
+		    .req = warm_book,
+		    .setup = warm_call};
 
 		json_decref(run_phase(&h, &w));
 	}
 	res = json_object();
 	for (i = 0; i < 9; i++)
 		if (wanted(only, ph[i].name))
-			json_object_set_new(res, ph[i].name, run_phase(&h,
-			    &ph[i]));
+			json_object_set_new(
+			    res, ph[i].name, run_phase(&h, &ph[i]));
 	/* what PostgreSQL alone needs for the 200 bookings' rows (its own
 	 * datastore only: it writes, then rolls back) */
 	if (addr == NULL && wanted(only, "book_200_distinct")) {
 		char ci[512];
 		long long day = (long long)(time(NULL) / 86400 + 400) * 86400;
 
-		snprintf(ci, sizeof(ci), "host=%s port=%d dbname=frontdesk "
-		    "user=frontdesk", h.rundir, h.pg_port);
+		snprintf(ci, sizeof(ci),
+		    "host=%s port=%d dbname=frontdesk "
+		    "user=frontdesk",
+		    h.rundir, h.pg_port);
 		json_object_set_new(res, "book_200_db_floor_1conn",
 		    bench_db_floor(ci, 200, 1, 5, day));
 		json_object_set_new(res, "book_200_db_floor",
-		    bench_db_floor(ci, 200, j > FLOOR_MAX_CONNS ?
-		    FLOOR_MAX_CONNS : (int)j, 5, day));
+		    bench_db_floor(ci, 200,
+		        j > FLOOR_MAX_CONNS ? FLOOR_MAX_CONNS : (int)j, 5,
+		        day));
 	}
 	out = json_pack("{s:o}", "crm_tools", res);
 	s = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(4));

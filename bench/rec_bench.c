@@ -67,13 +67,14 @@ main(int argc, char **argv)
 		else if (ch == 'o')
 			snprintf(dir, sizeof(dir), "%s", optarg);
 		else {
-			fprintf(stderr, "usage: rec-bench [-n calls] "
+			fprintf(stderr,
+			    "usage: rec-bench [-n calls] "
 			    "[-d seconds] [-o dir]\n");
 			return 2;
 		}
 	}
-	if (ncalls < 1 || secs < 2 || (calls = calloc((size_t)ncalls,
-	    sizeof(*calls))) == NULL)
+	if (ncalls < 1 || secs < 2 ||
+	    (calls = calloc((size_t)ncalls, sizeof(*calls))) == NULL)
 		return 2;
 	for (i = 0; i < REC_FRAME; i++) {
 		in[i] = (uint8_t)(0x80 + (i * 7) % 60);
@@ -103,9 +104,9 @@ main(int argc, char **argv)
 	c1 = cpu_s();
 	rmdir(dir);
 	printf("{\"rec_bench_calls\": %d, \"rec_bench_call_s\": %d, "
-	    "\"recording_cpu_ms_per_call_min\": %.3f, "
-	    "\"rec_bench_kb_per_min\": %.1f}\n", ncalls, secs,
-	    (c1 - c0) * 1000 / (ncalls * secs / 60.0),
+	       "\"recording_cpu_ms_per_call_min\": %.3f, "
+	       "\"rec_bench_kb_per_min\": %.1f}\n",
+	    ncalls, secs, (c1 - c0) * 1000 / (ncalls * secs / 60.0),
 	    written / 1024.0 / (ncalls * secs / 60.0));
 	free(calls);
 	return 0;

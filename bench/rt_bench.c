@@ -55,7 +55,8 @@ main(int argc, char **argv)
 		else if (c == 'd')
 			d = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: rt-bench [-n turns] "
+			fprintf(stderr,
+			    "usage: rt-bench [-n turns] "
 			    "[-d peer_delay_ms]\n");
 			return 2;
 		}
@@ -67,10 +68,12 @@ main(int argc, char **argv)
 	if ((script = malloc(len)) == NULL ||
 	    (over = calloc((size_t)n, sizeof(*over))) == NULL)
 		return 1;
-	o = (size_t)snprintf(script, len, "{\"transcripts\": [], "
+	o = (size_t)snprintf(script, len,
+	    "{\"transcripts\": [], "
 	    "\"responses\": [{\"say\": \"Hello, how can I help?\"}");
 	for (i = 0; i < n; i++)
-		o += (size_t)snprintf(script + o, len - o, ", {\"say\": "
+		o += (size_t)snprintf(script + o, len - o,
+		    ", {\"say\": "
 		    "\"Sure, one moment.\"}");
 	snprintf(script + o, len - o, "]}");
 	snprintf(delay, sizeof(delay), "%d", d);
@@ -79,7 +82,8 @@ main(int argc, char **argv)
 	pa[2] = NULL;
 	if (rth_start(&h, script, (const char *const *)pa, "") != 0 ||
 	    rth_call(&h, call, "+15555550999", 10000) != 0) {
-		fprintf(stderr, "rt-bench: the agent or the peer did not "
+		fprintf(stderr,
+		    "rt-bench: the agent or the peer did not "
 		    "start\n");
 		rth_stop(&h);
 		return 1;
@@ -91,24 +95,26 @@ main(int argc, char **argv)
 		int from = rth_nframes(&h);
 
 		rth_speak(&h, call, 400, 400, 300, &trig);
-		at = rth_wait_frame(&h, FD_MSG_AUDIO_OUT, (uint32_t)(k + 2),
-		    from, 5000);
+		at = rth_wait_frame(
+		    &h, FD_MSG_AUDIO_OUT, (uint32_t)(k + 2), from, 5000);
 		if (at < 0) {
-			fprintf(stderr, "rt-bench: turn %d: no answer\n", k + 1);
+			fprintf(
+			    stderr, "rt-bench: turn %d: no answer\n", k + 1);
 			continue;
 		}
 		over[k] = (double)(rth_frame_at(&h, at).at_us - trig) / 1000.0;
-		fd_sleep_us(300000);    /* the answer's deltas go by */
+		fd_sleep_us(300000); /* the answer's deltas go by */
 	}
 	/* take the peer's own time out of each turn */
 	resp = rth_peer_events(&h, "response");
-	json_array_foreach(resp, o, r) {
+	json_array_foreach(resp, o, r)
+	{
 		int rn = (int)json_integer_value(json_object_get(r, "n"));
 		double t0 = json_real_value(json_object_get(r, "trigger_mono"));
-		double t1 = json_real_value(json_object_get(r,
-		    "first_delta_mono"));
+		double t1 =
+		    json_real_value(json_object_get(r, "first_delta_mono"));
 
-		k = rn - 2;     /* response 1 is the greeting */
+		k = rn - 2; /* response 1 is the greeting */
 		if (k < 0 || k >= n || over[k] == 0 || t0 == 0 || t1 == 0)
 			continue;
 		over[got++] = over[k] - (t1 - t0) * 1000.0;
@@ -118,7 +124,8 @@ main(int argc, char **argv)
 	fd_sleep_us(200000);
 	rth_stop(&h);
 	qsort(over, (size_t)got, sizeof(*over), cmp_dbl);
-	printf("{\"realtime_overhead_ms_p50\": %.2f, "
+	printf(
+	    "{\"realtime_overhead_ms_p50\": %.2f, "
 	    "\"realtime_overhead_ms_p95\": %.2f, \"realtime_overhead_ms_max\": "
 	    "%.2f, \"realtime_turns\": %d, \"realtime_peer_delay_ms\": %d}\n",
 	    pct(over, got, 0.5), pct(over, got, 0.95), got ? over[got - 1] : 0,

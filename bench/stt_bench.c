@@ -48,7 +48,7 @@
 
 #define TESTDATA "/usr/share/pocketsphinx/test/data"
 
-static const char *const voices[] = { "kal", "slt", "awb" };
+static const char *const voices[] = {"kal", "slt", "awb"};
 #define NVOICES (sizeof(voices) / sizeof(voices[0]))
 
 #define clip bench_clip
@@ -56,7 +56,7 @@ static const char *const voices[] = { "kal", "slt", "awb" };
 static int verbose;
 static int fast_final;
 static enum { CMN_CALLER, CMN_CARRY, CMN_RESET } cmn_mode;
-static const char *cmn_start;   /* NULL: the telephone start value */
+static const char *cmn_start; /* NULL: the telephone start value */
 static int cmn_learn;
 
 static struct clip *flite_clips(size_t *n);
@@ -64,15 +64,14 @@ static struct clip *human_clips(size_t *n);
 static json_t *run(const struct clip *c, size_t n, enum stt_front front,
     const char *lm, const char *start);
 static json_t *learn(const struct clip *fc, size_t nf, const struct clip *hc,
-    size_t nh, enum stt_front front, const char *lm, char *start,
-    size_t len);
+    size_t nh, enum stt_front front, const char *lm, char *start, size_t len);
 static int16_t *read_audio16k(const char *path, size_t *n);
 
 int
 main(int argc, char **argv)
 {
-	static const enum stt_front fronts[] = { STT_FRONT_ZERO,
-		STT_FRONT_LOWPASS, STT_FRONT_NATIVE8K };
+	static const enum stt_front fronts[] = {
+	    STT_FRONT_ZERO, STT_FRONT_LOWPASS, STT_FRONT_NATIVE8K};
 	const char *conf = "etc/frontdesk.conf";
 	struct fd_business biz;
 	struct domain_lm_info info;
@@ -85,7 +84,7 @@ main(int argc, char **argv)
 	json_t *out, *fl, *hu, *r, *le;
 	const char *start;
 	char learned[512];
-	struct bench_sets_opts so = { 0 };
+	struct bench_sets_opts so = {0};
 	int ch, quick = 0, fd, hints = 1, sets_only = 0;
 	char *names_sep;
 	double best = 1;
@@ -118,7 +117,8 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "learn") == 0)
 				cmn_learn = 1;
 			else if (strcmp(optarg, "caller") != 0) {
-				fprintf(stderr, "stt-bench: -C caller|carry|"
+				fprintf(stderr,
+				    "stt-bench: -C caller|carry|"
 				    "reset|model|learn\n");
 				return 2;
 			}
@@ -139,14 +139,16 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: stt-bench [-FHSqv] [-N first:last] "
-			    "[-C caller|carry|reset|model|learn] [-f config]\n");
+			fprintf(stderr,
+			    "usage: stt-bench [-FHSqv] [-N first:last] "
+			    "[-C caller|carry|reset|model|learn] [-f "
+			    "config]\n");
 			return 2;
 		}
 	}
 	if (fd_cfg_open(&cfg, access(conf, R_OK) == 0 ? conf : NULL, err,
-	    sizeof(err)) != 0 || fd_business_load(&cfg, &biz, err,
-	    sizeof(err)) != 0) {
+	        sizeof(err)) != 0 ||
+	    fd_business_load(&cfg, &biz, err, sizeof(err)) != 0) {
 		fprintf(stderr, "stt-bench: %s\n", err);
 		return 1;
 	}
@@ -157,8 +159,8 @@ main(int argc, char **argv)
 	}
 	close(fd);
 	if ((dict = dict_words_load(o.dict)) == NULL ||
-	    domain_lm_build(&biz, NULL, 0, NULL, dict, lm, &info, err,
-	    sizeof(err)) != 0) {
+	    domain_lm_build(
+	        &biz, NULL, 0, NULL, dict, lm, &info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "stt-bench: domain lm: %s\n", err);
 		return 1;
 	}
@@ -167,9 +169,9 @@ main(int argc, char **argv)
 	hc = human_clips(&nh);
 
 	out = json_object();
-	json_object_set_new(out, "domain_lm", json_pack("{s:i,s:i,s:i}",
-	    "sentences", (int)info.sentences, "vocab", (int)info.vocab,
-	    "skipped_tokens", (int)info.skipped));
+	json_object_set_new(out, "domain_lm",
+	    json_pack("{s:i,s:i,s:i}", "sentences", (int)info.sentences,
+	        "vocab", (int)info.vocab, "skipped_tokens", (int)info.skipped));
 	fl = json_object();
 	hu = json_object();
 	le = cmn_learn ? json_object() : NULL;
@@ -182,26 +184,28 @@ main(int argc, char **argv)
 		if (cmn_learn) {
 			json_object_set_new(le, psd_front_name(fronts[i]),
 			    learn(fc, nf, hc, nh, fronts[i], o.lm, learned,
-			    sizeof(learned)));
+			        sizeof(learned)));
 			start = learned;
 		}
-		snprintf(key, sizeof(key), "%s/domain",
-		    psd_front_name(fronts[i]));
+		snprintf(
+		    key, sizeof(key), "%s/domain", psd_front_name(fronts[i]));
 		r = run(fc, nf, fronts[i], lm, start);
 		if (fronts[i] == STT_FRONT_ZERO)
 			best = json_real_value(json_object_get(r, "wer"));
 		json_object_set_new(fl, key, r);
 		if (quick)
 			continue;
-		snprintf(key, sizeof(key), "%s/generic",
-		    psd_front_name(fronts[i]));
-		json_object_set_new(fl, key, run(fc, nf, fronts[i], o.lm,
-		    start));
-		json_object_set_new(hu, key, run(hc, nh, fronts[i], o.lm,
-		    start));
+		snprintf(
+		    key, sizeof(key), "%s/generic", psd_front_name(fronts[i]));
+		json_object_set_new(
+		    fl, key, run(fc, nf, fronts[i], o.lm, start));
+		json_object_set_new(
+		    hu, key, run(hc, nh, fronts[i], o.lm, start));
 	}
-	json_object_set_new(out, "cmn", json_string(cmn_learn ? "learned" :
-	    cmn_start ? cmn_start : "telephone"));
+	json_object_set_new(out, "cmn",
+	    json_string(cmn_learn ? "learned"
+	            : cmn_start   ? cmn_start
+	                          : "telephone"));
 	if (le)
 		json_object_set_new(out, "cmn_learned", le);
 	json_object_set_new(out, "flite_in_domain", fl);
@@ -214,8 +218,8 @@ main(int argc, char **argv)
 	so.verbose = verbose;
 	json_object_set_new(out, "hinted_sets", bench_sets(&so));
 	if (!sets_only)
-		json_object_set_new(out, "endpointing", bench_stream(&cfg, fc,
-		    quick ? 6 : 15));
+		json_object_set_new(
+		    out, "endpointing", bench_stream(&cfg, fc, quick ? 6 : 15));
 	json_object_set_new(out, "target_wer", json_real(0.15));
 	json_object_set_new(out, "target_met", json_boolean(best <= 0.15));
 	json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -243,8 +247,8 @@ flite_clips(size_t *n)
 		exit(1);
 	for (v = 0; v < NVOICES; v++)
 		for (i = 0; i < bench_nutts; i++) {
-			c[k].pcm = flite_synth_8k(voices[v], bench_utts[i].text,
-			    &c[k].n);
+			c[k].pcm = flite_synth_8k(
+			    voices[v], bench_utts[i].text, &c[k].n);
 			if (c[k].pcm == NULL) {
 				fprintf(stderr, "flite failed: %s\n",
 				    bench_utts[i].text);
@@ -263,28 +267,31 @@ flite_clips(size_t *n)
 static struct clip *
 human_clips(size_t *n)
 {
-	static const struct { const char *file, *ref; } h[] = {
-		{ "cards/001.wav", "ten of clubs" },
-		{ "cards/002.wav", "four queen of clubs" },
-		{ "cards/003.wav", "seven of clubs" },
-		{ "cards/004.wav", "five five" },
-		{ "cards/005.wav", "eight of spades four of clubs seven of "
-		    "hearts" },
-		{ "goforward.raw", "go forward ten meters" },
-		{ "librivox/sense_and_sensibility_01_austen_64kb-0870.wav",
-		    "and mister john dashwood had then leisure to consider how "
-		    "much there might be prudently in his power to do for "
-		    "them" },
-		{ "librivox/sense_and_sensibility_01_austen_64kb-0880.wav",
-		    "he was not an ill disposed young man" },
-		{ "librivox/sense_and_sensibility_01_austen_64kb-0890.wav",
-		    "unless to be rather cold hearted and rather selfish is to "
-		    "be ill disposed" },
-		{ "librivox/sense_and_sensibility_01_austen_64kb-0920.wav",
-		    "had he married a more a amiable woman he might have been "
-		    "made still more respectable than he was" },
-		{ "librivox/sense_and_sensibility_01_austen_64kb-0930.wav",
-		    "he might even have been made amiable himself" },
+	static const struct {
+		const char *file, *ref;
+	} h[] = {
+	    {"cards/001.wav", "ten of clubs"},
+	    {"cards/002.wav", "four queen of clubs"},
+	    {"cards/003.wav", "seven of clubs"},
+	    {"cards/004.wav", "five five"},
+	    {"cards/005.wav",
+	        "eight of spades four of clubs seven of "
+	        "hearts"},
+	    {"goforward.raw", "go forward ten meters"},
+	    {"librivox/sense_and_sensibility_01_austen_64kb-0870.wav",
+	        "and mister john dashwood had then leisure to consider how "
+	        "much there might be prudently in his power to do for "
+	        "them"},
+	    {"librivox/sense_and_sensibility_01_austen_64kb-0880.wav",
+	        "he was not an ill disposed young man"},
+	    {"librivox/sense_and_sensibility_01_austen_64kb-0890.wav",
+	        "unless to be rather cold hearted and rather selfish is to "
+	        "be ill disposed"},
+	    {"librivox/sense_and_sensibility_01_austen_64kb-0920.wav",
+	        "had he married a more a amiable woman he might have been "
+	        "made still more respectable than he was"},
+	    {"librivox/sense_and_sensibility_01_austen_64kb-0930.wav",
+	        "he might even have been made amiable himself"},
 	};
 	struct clip *c = calloc(sizeof(h) / sizeof(h[0]), sizeof(*c));
 	size_t i, k = 0, n16;
@@ -318,12 +325,12 @@ static json_t *
 learn(const struct clip *fc, size_t nf, const struct clip *hc, size_t nh,
     enum stt_front front, const char *lm, char *start, size_t len)
 {
-	const struct clip *set[2] = { fc, hc }, *c;
-	size_t setn[2] = { nf, nh }, i, k = 0, m = 0, off = 0;
-	struct psd_cmn e = { 0 };
+	const struct clip *set[2] = {fc, hc}, *c;
+	size_t setn[2] = {nf, nh}, i, k = 0, m = 0, off = 0;
+	struct psd_cmn e = {0};
 	struct psd_opts o;
 	struct ps_dec *d;
-	double sum[PSD_CMN_MAX] = { 0 }, conf;
+	double sum[PSD_CMN_MAX] = {0}, conf;
 	char text[512], err[256];
 	json_t *a = json_array();
 	int j, s, n = 0;
@@ -369,10 +376,11 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm,
     const char *start)
 {
 	struct psd_opts o;
-	struct psd_cmn caller = { 0 };
+	struct psd_cmn caller = {0};
 	struct ps_dec *d;
-	size_t i, s, err = 0, words = 0, nref, slot_ok[SLOT_MAX] = { 0 },
-	    slot_n[SLOT_MAX] = { 0 }, audio = 0, ok_all = 0, slot_all = 0;
+	size_t i, s, err = 0, words = 0, nref, slot_ok[SLOT_MAX] = {0},
+	             slot_n[SLOT_MAX] = {0}, audio = 0, ok_all = 0,
+	             slot_all = 0;
 	uint64_t t0, busy = 0;
 	char text[512], e[256];
 	double conf;
@@ -420,17 +428,17 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm,
 		}
 	}
 	psd_close(d);
-	r = json_pack("{s:f,s:i,s:i,s:f}", "wer", words ? (double)err /
-	    words : 0.0, "errors", (int)err, "words", (int)words, "rtf",
-	    audio ? busy / 1e6 / (audio / 8000.0) : 0.0);
+	r = json_pack("{s:f,s:i,s:i,s:f}", "wer",
+	    words ? (double)err / words : 0.0, "errors", (int)err, "words",
+	    (int)words, "rtf", audio ? busy / 1e6 / (audio / 8000.0) : 0.0);
 	if (slot_all) {
 		sl = json_object();
 		for (s = 0; s < SLOT_MAX; s++)
 			if (slot_n[s])
 				json_object_set_new(sl, bench_slot_names[s],
 				    json_real((double)slot_ok[s] / slot_n[s]));
-		json_object_set_new(sl, "all", json_real((double)ok_all /
-		    slot_all));
+		json_object_set_new(
+		    sl, "all", json_real((double)ok_all / slot_all));
 		json_object_set_new(r, "slot_accuracy", sl);
 	}
 	return r;

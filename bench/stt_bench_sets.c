@@ -27,26 +27,41 @@
 #define SNR_DB 20.0
 #define NAMES_MAX 400
 
-static const char *const voices[] = { "kal", "slt", "awb", "rms" };
-static const double rates[] = { 1.0, 1.2 };
+static const char *const voices[] = {"kal", "slt", "awb", "rms"};
+static const double rates[] = {1.0, 1.2};
 
 /* The answers callers give to a yes/no question, and what each means. */
-static const struct { const char *text; enum polarity pol; } yesno[] = {
-	{ "yes", POL_YES }, { "yeah", POL_YES }, { "yes please", POL_YES },
-	{ "yep", POL_YES }, { "that's right", POL_YES },
-	{ "correct", POL_YES }, { "yes it is", POL_YES }, { "sure", POL_YES },
-	{ "yeah that's fine", POL_YES }, { "yes that's correct", POL_YES },
-	{ "absolutely", POL_YES }, { "sounds good", POL_YES },
-	{ "no", POL_NO }, { "nope", POL_NO }, { "no thanks", POL_NO },
-	{ "no thank you", POL_NO }, { "no that's wrong", POL_NO },
-	{ "not really", POL_NO }, { "no it isn't", POL_NO },
-	{ "that's not right", POL_NO }, { "nah", POL_NO },
-	{ "incorrect", POL_NO },
+static const struct {
+	const char *text;
+	enum polarity pol;
+} yesno[] = {
+    {"yes", POL_YES},
+    {"yeah", POL_YES},
+    {"yes please", POL_YES},
+    {"yep", POL_YES},
+    {"that's right", POL_YES},
+    {"correct", POL_YES},
+    {"yes it is", POL_YES},
+    {"sure", POL_YES},
+    {"yeah that's fine", POL_YES},
+    {"yes that's correct", POL_YES},
+    {"absolutely", POL_YES},
+    {"sounds good", POL_YES},
+    {"no", POL_NO},
+    {"nope", POL_NO},
+    {"no thanks", POL_NO},
+    {"no thank you", POL_NO},
+    {"no that's wrong", POL_NO},
+    {"not really", POL_NO},
+    {"no it isn't", POL_NO},
+    {"that's not right", POL_NO},
+    {"nah", POL_NO},
+    {"incorrect", POL_NO},
 };
 #define NYESNO (sizeof(yesno) / sizeof(yesno[0]))
 
-static const char *const digit_words[] = { "zero", "one", "two", "three",
-	"four", "five", "six", "seven", "eight", "nine" };
+static const char *const digit_words[] = {"zero", "one", "two", "three", "four",
+    "five", "six", "seven", "eight", "nine"};
 
 struct rng {
 	uint64_t s;
@@ -144,14 +159,14 @@ names_free(struct names *l)
 }
 
 enum set { SET_YESNO, SET_DIGITS, SET_NAME, SET_MAX };
-static const char *const set_names[SET_MAX] = { "yesno", "digits", "name" };
+static const char *const set_names[SET_MAX] = {"yesno", "digits", "name"};
 /* the STT_HINT expect the agent sends before each question */
-static const char *const set_hint[SET_MAX] = { "yesno", "digits", "name" };
+static const char *const set_hint[SET_MAX] = {"yesno", "digits", "name"};
 
 /* One item: the words spoken and the answer the agent must get out. */
 struct item {
 	char text[160];
-	char want[64];          /* "yes"/"no", the digits, "first last" */
+	char want[64]; /* "yes"/"no", the digits, "first last" */
 };
 
 static void
@@ -174,8 +189,8 @@ gen_item(enum set s, struct rng *r, const struct names *first,
 		nd = rnd(r, 3) == 0 ? 4 : 10;
 		it->text[0] = '\0';
 		for (i = 0; i < nd; i++) {
-			d = (nd == 10 && i == 0) ? 2 + (int)rnd(r, 8) :
-			    (int)rnd(r, 10);
+			d = (nd == 10 && i == 0) ? 2 + (int)rnd(r, 8)
+			                         : (int)rnd(r, 10);
 			it->want[i] = (char)('0' + d);
 			off += (size_t)snprintf(it->text + off,
 			    sizeof(it->text) - off, "%s%s%s", i ? " " : "",
@@ -204,8 +219,8 @@ score(enum set s, const struct item *it, const char *hyp)
 	switch (s) {
 	case SET_YESNO:
 		intent_read(hyp, NULL, &ir);
-		return ir.pol == (strcmp(it->want, "yes") == 0 ? POL_YES :
-		    POL_NO);
+		return ir.pol ==
+		    (strcmp(it->want, "yes") == 0 ? POL_YES : POL_NO);
 	case SET_DIGITS:
 		spoken_digits(hyp, got, sizeof(got));
 		return strcmp(got, it->want) == 0;
@@ -214,15 +229,15 @@ score(enum set s, const struct item *it, const char *hyp)
 	}
 }
 
-static const size_t full_n[SET_MAX] = { 60, 40, 60 };
-static const size_t quick_n[SET_MAX] = { 6, 3, 4 };
+static const size_t full_n[SET_MAX] = {60, 40, 60};
+static const size_t quick_n[SET_MAX] = {6, 3, 4};
 
 static json_t *
 run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
     int parity, const struct names *first, const struct names *last)
 {
 	json_t *out = json_object(), *js;
-	struct rng r = { seed * 0x1000193ULL }, nr = { seed };
+	struct rng r = {seed * 0x1000193ULL}, nr = {seed};
 	struct item it;
 	char hyp[512];
 	double conf;
@@ -244,8 +259,8 @@ run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
 			voice = voices[rnd(&r, 4)];
 			rate = rates[rnd(&r, 2)];
 			for (noisy = 0; noisy < 2; noisy++) {
-				pcm = flite_synth_8k_at(voice, it.text, rate,
-				    &npcm);
+				pcm = flite_synth_8k_at(
+				    voice, it.text, rate, &npcm);
 				if (pcm == NULL)
 					continue;
 				if (noisy)
@@ -261,21 +276,24 @@ run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
 				werr[noisy] += wer_errors(it.text, hyp, &nref);
 				words[noisy] += nref;
 				if (o->verbose)
-					fprintf(stderr, "[%s %s %.1f %s] %s -> "
-					    "%s (%.2f)%s\n", set_names[s],
-					    voice, rate, noisy ? "noise" :
-					    "clean", it.text, hyp, conf,
-					    hit ? "" : "  WRONG");
+					fprintf(stderr,
+					    "[%s %s %.1f %s] %s -> "
+					    "%s (%.2f)%s\n",
+					    set_names[s], voice, rate,
+					    noisy ? "noise" : "clean", it.text,
+					    hyp, conf, hit ? "" : "  WRONG");
 			}
 		}
 		js = json_pack("{s:f,s:f,s:f,s:i,s:f}", "accuracy",
-		    tot[0] + tot[1] ? (double)(ok[0] + ok[1]) /
-		    (double)(tot[0] + tot[1]) : 0.0, "clean", tot[0] ?
-		    (double)ok[0] / (double)tot[0] : 0.0, "noise_20db",
-		    tot[1] ? (double)ok[1] / (double)tot[1] : 0.0, "clips",
-		    (int)(tot[0] + tot[1]), "wer", words[0] + words[1] ?
-		    (double)(werr[0] + werr[1]) /
-		    (double)(words[0] + words[1]) : 0.0);
+		    tot[0] + tot[1]
+		        ? (double)(ok[0] + ok[1]) / (double)(tot[0] + tot[1])
+		        : 0.0,
+		    "clean", tot[0] ? (double)ok[0] / (double)tot[0] : 0.0,
+		    "noise_20db", tot[1] ? (double)ok[1] / (double)tot[1] : 0.0,
+		    "clips", (int)(tot[0] + tot[1]), "wer",
+		    words[0] + words[1] ? (double)(werr[0] + werr[1]) /
+		            (double)(words[0] + words[1])
+		                        : 0.0);
 		json_object_set_new(out, set_names[s], js);
 	}
 	return out;
@@ -299,8 +317,8 @@ run_off_grammar(struct ps_dec *d, const struct bench_sets_opts *o)
 			continue;
 		if (o->quick && n >= 4)
 			break;
-		pcm = flite_synth_8k_at(voices[i % 4], bench_utts[i].text, 1.0,
-		    &npcm);
+		pcm = flite_synth_8k_at(
+		    voices[i % 4], bench_utts[i].text, 1.0, &npcm);
 		if (pcm == NULL)
 			continue;
 		psd_hint(d, o->hints ? "yesno" : NULL);
@@ -332,8 +350,8 @@ bench_sets(const struct bench_sets_opts *o)
 
 	if (names_load(FIRST_NAMES, &first) != 0 ||
 	    names_load(SURNAMES, &last) != 0) {
-		fprintf(stderr, "stt-bench: cannot read %s / %s\n",
-		    FIRST_NAMES, SURNAMES);
+		fprintf(stderr, "stt-bench: cannot read %s / %s\n", FIRST_NAMES,
+		    SURNAMES);
 		return json_null();
 	}
 	psd_defaults(&po);
@@ -347,9 +365,9 @@ bench_sets(const struct bench_sets_opts *o)
 	 * estimate among others) plays no part in a split's numbers */
 	out = json_object();
 	json_object_set_new(out, "hint_search", json_boolean(o->hints));
-	json_object_set_new(out, "name_lists", json_pack("[s, s]",
-	    po.names_first ? po.names_first : "", po.names_last ?
-	    po.names_last : ""));
+	json_object_set_new(out, "name_lists",
+	    json_pack("[s, s]", po.names_first ? po.names_first : "",
+	        po.names_last ? po.names_last : ""));
 	json_object_set_new(out, "snr_db", json_real(SNR_DB));
 	for (part = o->quick ? 1 : 0; part < 3; part++) {
 		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {
@@ -358,11 +376,11 @@ bench_sets(const struct bench_sets_opts *o)
 		}
 		if (part < 2)
 			json_object_set_new(out, part ? "heldout" : "dev",
-			    run_split(d, o, (uint64_t)part + 1, part, &first,
-			    &last));
+			    run_split(
+			        d, o, (uint64_t)part + 1, part, &first, &last));
 		else
-			json_object_set_new(out, "off_grammar_yesno",
-			    run_off_grammar(d, o));
+			json_object_set_new(
+			    out, "off_grammar_yesno", run_off_grammar(d, o));
 		psd_close(d);
 	}
 	names_free(&first);

@@ -11,10 +11,10 @@
 #include <jansson.h>
 
 struct bench_sets_opts {
-	const char *lm;         /* the domain LM file */
-	int quick;              /* a few items of the held-out split only */
-	int hints;              /* 0: decode every set on the LM alone */
-	int verbose;            /* every hypothesis on stderr */
+	const char *lm; /* the domain LM file */
+	int quick; /* a few items of the held-out split only */
+	int hints; /* 0: decode every set on the LM alone */
+	int verbose; /* every hypothesis on stderr */
 	/* the "name" grammar's lists (NULL: the bench's own name lists,
 	 * which hold every name the sets say) */
 	const char *names_first, *names_last;

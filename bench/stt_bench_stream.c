@@ -62,7 +62,7 @@ result(void *arg, const struct stt_result *r)
 	pthread_mutex_unlock(&w->mu);
 }
 
-static const struct stt_events events = { started, stopped, result };
+static const struct stt_events events = {started, stopped, result};
 
 static int
 cmp_double(const void *a, const void *b)
@@ -86,8 +86,8 @@ bench_stream(const config_t *cfg, const struct bench_clip *clips, size_t n)
 		return json_pack("{s:s}", "error", err);
 	}
 	for (i = 0; i < n; i++) {
-		size_t lead = 2400, tail = 12000, total = lead + clips[i].n +
-		    tail, off;
+		size_t lead = 2400, tail = 12000,
+		       total = lead + clips[i].n + tail, off;
 		uint8_t *u = malloc(total);
 		struct waiter w;
 		struct timespec ts;
@@ -105,7 +105,7 @@ bench_stream(const config_t *cfg, const struct bench_clip *clips, size_t n)
 		st = ops->stream_open(eng, "CAbench", &events, &w);
 		t0 = fd_mono_us();
 		for (off = 0; off + FD_FRAME_SAMPLES <= total && st;
-		    off += FD_FRAME_SAMPLES) {
+		     off += FD_FRAME_SAMPLES) {
 			uint64_t due = t0 + off * 125, now = fd_mono_us();
 			if (due > now)
 				fd_sleep_us(due - now);
@@ -142,12 +142,13 @@ bench_stream(const config_t *cfg, const struct bench_clip *clips, size_t n)
 	qsort(delay, done, sizeof(double), cmp_double);
 	{
 		json_t *r = json_pack("{s:i,s:f,s:f,s:f,s:f,s:f}", "utterances",
-		    (int)done, "final_after_speech_end_ms_mean", done ? sum /
-		    done : 0.0, "p50_ms", done ? delay[done / 2] : 0.0,
-		    "max_ms", done ? delay[done - 1] : 0.0, "streamed_wer",
+		    (int)done, "final_after_speech_end_ms_mean",
+		    done ? sum / done : 0.0, "p50_ms",
+		    done ? delay[done / 2] : 0.0, "max_ms",
+		    done ? delay[done - 1] : 0.0, "streamed_wer",
 		    words ? (double)errs / words : 0.0,
-		    "speech_started_after_onset_frame_ms", done ? onset / done :
-		    0.0);
+		    "speech_started_after_onset_frame_ms",
+		    done ? onset / done : 0.0);
 		free(delay);
 		return r;
 	}

@@ -19,14 +19,16 @@
 #include "speech/tts_split.h"
 
 #define SHORT "Thank you for calling Otto's Auto."
-#define LONG "Sure, I can help with that. We have an opening on " \
-	"2026-11-24 at 10:30 am with Dr. Smith, and the oil change is $49.95. " \
-	"If anything changes, call us at 555-555-0100 and give your " \
+#define LONG                                                                   \
+	"Sure, I can help with that. We have an opening on "                   \
+	"2026-11-24 at 10:30 am with Dr. Smith, and the oil change is "        \
+	"$49.95. "                                                             \
+	"If anything changes, call us at 555-555-0100 and give your "          \
 	"confirmation code FD-7K2Q."
 
 struct timing {
 	uint64_t t0;
-	uint64_t first_us;      /* first frame, relative to t0 */
+	uint64_t first_us; /* first frame, relative to t0 */
 	uint64_t frames;
 };
 
@@ -68,7 +70,7 @@ speak(const struct tts_engine_ops *ops, void *eng, const char *voice,
 		free(seg);
 		tts_pipe_init(&pipe, on_frame, t);
 		if ((rc = ops->synth(eng, voice, norm, on_pcm, &pipe, err,
-		    sizeof(err))) == 0)
+		         sizeof(err))) == 0)
 			tts_pipe_finish(&pipe);
 		else
 			fprintf(stderr, "tts-bench: %s\n", err);
@@ -88,7 +90,7 @@ cmp_u64(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	static const char *const voices[] = { "slt", "kal", "awb", "rms" };
+	static const char *const voices[] = {"slt", "kal", "awb", "rms"};
 	const struct tts_engine_ops *ops;
 	const char *engine = "flite", *file = NULL;
 	struct timing t;
@@ -111,7 +113,8 @@ main(int argc, char **argv)
 			file = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: tts-bench [-n runs] [-e engine] "
+			fprintf(stderr,
+			    "usage: tts-bench [-n runs] [-e engine] "
 			    "[-f config]\n");
 			return 64;
 		}
@@ -132,7 +135,7 @@ main(int argc, char **argv)
 	printf("{\"engine\":\"%s\",\"runs\":%d,\"short\":\"%s\",\"voices\":{",
 	    ops->name, runs, SHORT);
 	for (v = 0; v < sizeof(voices) / sizeof(voices[0]); v++) {
-		speak(ops, eng, voices[v], SHORT, &t);     /* warm up */
+		speak(ops, eng, voices[v], SHORT, &t); /* warm up */
 		for (i = 0; i < runs; i++) {
 			if (speak(ops, eng, voices[v], SHORT, &t) != 0)
 				return 1;
@@ -143,12 +146,14 @@ main(int argc, char **argv)
 			return 1;
 		t1 = fd_mono_us();
 		printf("%s\"%s\":{\"ttfa_ms_p50\":%.1f,\"ttfa_ms_p95\":%.1f,"
-		    "\"ttfa_ms_max\":%.1f,\"long_audio_s\":%.2f,"
-		    "\"long_synth_ms\":%.1f,\"rtf\":%.4f}", v ? "," : "",
-		    voices[v], ttfa[runs / 2] / 1e3,
-		    ttfa[(runs * 95) / 100 < runs ? (runs * 95) / 100 : runs - 1] /
-		    1e3, ttfa[runs - 1] / 1e3, t.frames * 0.02,
-		    (t1 - t.t0) / 1e3, (t1 - t.t0) / 1e6 / (t.frames * 0.02));
+		       "\"ttfa_ms_max\":%.1f,\"long_audio_s\":%.2f,"
+		       "\"long_synth_ms\":%.1f,\"rtf\":%.4f}",
+		    v ? "," : "", voices[v], ttfa[runs / 2] / 1e3,
+		    ttfa[(runs * 95) / 100 < runs ? (runs * 95) / 100
+		                                  : runs - 1] /
+		        1e3,
+		    ttfa[runs - 1] / 1e3, t.frames * 0.02, (t1 - t.t0) / 1e3,
+		    (t1 - t.t0) / 1e6 / (t.frames * 0.02));
 		fflush(stdout);
 	}
 	printf("},\"target_ttfa_ms\":50}\n");

@@ -79,8 +79,8 @@ bus_instance(void)
 
 /* An nng message holding h's frame; h->ts_us 0 is stamped now. */
 static int
-frame_msg_hdr(nng_msg **msgp, const struct fd_frame *hdr, const void *payload,
-    size_t len)
+frame_msg_hdr(
+    nng_msg **msgp, const struct fd_frame *hdr, const void *payload, size_t len)
 {
 	struct fd_frame h = *hdr;
 	nng_msg *m;
@@ -161,8 +161,8 @@ sub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 				log_info(NULL, "bus: %s back after %.0f ms",
 				    pe->addr, was ? (now - was) / 1000.0 : 0.0);
 			else
-				log_debug(NULL, "bus: connected to %s",
-				    pe->addr);
+				log_debug(
+				    NULL, "bus: connected to %s", pe->addr);
 			pe->ever = 1;
 			pe->told = 0;
 		}
@@ -187,8 +187,8 @@ pub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	struct fd_bus *b = arg;
 
 	(void)p;
-	__atomic_add_fetch(&b->subs, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1,
-	    __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(
+	    &b->subs, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1, __ATOMIC_SEQ_CST);
 }
 
 /* Dial publisher i anew (at open, and when the watchdog gives up on its
@@ -233,8 +233,8 @@ heartbeat(struct fd_bus *b)
 	struct fd_pl_heartbeat hb;
 	char inst[17];
 
-	snprintf(inst, sizeof(inst), "%016llx",
-	    (unsigned long long)b->instance);
+	snprintf(
+	    inst, sizeof(inst), "%016llx", (unsigned long long)b->instance);
 	hb.instance = inst;
 	hb.hears = __atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) >= b->nsub;
 	hb.subs = __atomic_load_n(&b->subs, __ATOMIC_SEQ_CST);
@@ -269,9 +269,14 @@ watchdog(struct fd_bus *b, uint64_t now)
 			/* a publisher that is down is re-dialled every
 			 * FD_BUS_SILENT_MS: say so once per outage */
 			if (pe->pipe || !pe->told)
-				log_warnx(NULL, "bus: %s silent for %.1f s: "
-				    "new dialer", pe->addr, (now - (pe->pipe ?
-				    pe->heard_us : pe->lost_us)) / 1e6);
+				log_warnx(NULL,
+				    "bus: %s silent for %.1f s: "
+				    "new dialer",
+				    pe->addr,
+				    (now -
+				        (pe->pipe ? pe->heard_us
+				                  : pe->lost_us)) /
+				        1e6);
 			pe->told = pe->pipe == 0;
 		}
 		pthread_mutex_unlock(&b->mu);
@@ -355,9 +360,10 @@ peer_heard(struct fd_bus *b, nng_msg *m, const struct fd_frame *f)
 			changed = inst != pe->instance || hears != pe->hears ||
 			    subs != pe->subs;
 			if (old && inst != old)
-				log_info(NULL, "bus: %s restarted (instance "
-				    "%016llx)", pe->addr,
-				    (unsigned long long)inst);
+				log_info(NULL,
+				    "bus: %s restarted (instance "
+				    "%016llx)",
+				    pe->addr, (unsigned long long)inst);
 			pe->instance = inst;
 			pe->hears = hears;
 			pe->subs = subs;
@@ -428,8 +434,7 @@ fd_bus_ready_when_connected(struct fd_bus *b, const char *what)
 
 int
 fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
-    const char *const *sub_addrs, size_t nsub, const int *types,
-    size_t ntypes)
+    const char *const *sub_addrs, size_t nsub, const int *types, size_t ntypes)
 {
 	uint8_t topic[2];
 	size_t i;
@@ -445,10 +450,10 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 			return rv;
 		b->have_pub = 1;
 		nng_setopt_int(b->pub, NNG_OPT_SENDBUF, BUS_QUEUE_MSGS);
-		nng_pipe_notify(b->pub, NNG_PIPE_EV_ADD_POST, pub_pipe_event,
-		    b);
-		nng_pipe_notify(b->pub, NNG_PIPE_EV_REM_POST, pub_pipe_event,
-		    b);
+		nng_pipe_notify(
+		    b->pub, NNG_PIPE_EV_ADD_POST, pub_pipe_event, b);
+		nng_pipe_notify(
+		    b->pub, NNG_PIPE_EV_REM_POST, pub_pipe_event, b);
 		if ((rv = nng_listen(b->pub, pub_addr, NULL, 0)) != 0) {
 			log_warnx(NULL, "bus: listen %s: %s", pub_addr,
 			    nng_strerror(rv));
@@ -467,19 +472,18 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 		 * after it listens (a refused dial to a local socket is
 		 * cheap, so trying often costs nothing) */
 		nng_setopt_ms(b->sub, NNG_OPT_RECONNMINT, 10);
-		nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT,
-		    FD_BUS_RECONN_MAX_MS);
+		nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT, FD_BUS_RECONN_MAX_MS);
 		b->nsub = (int)nsub;
-		nng_pipe_notify(b->sub, NNG_PIPE_EV_ADD_POST, sub_pipe_event,
-		    b);
-		nng_pipe_notify(b->sub, NNG_PIPE_EV_REM_POST, sub_pipe_event,
-		    b);
+		nng_pipe_notify(
+		    b->sub, NNG_PIPE_EV_ADD_POST, sub_pipe_event, b);
+		nng_pipe_notify(
+		    b->sub, NNG_PIPE_EV_REM_POST, sub_pipe_event, b);
 		for (i = 0; i <= ntypes; i++) {
 			/* every subscriber hears heartbeats */
-			fd_topic(i < ntypes ? types[i] : FD_MSG_HEARTBEAT,
-			    topic);
+			fd_topic(
+			    i < ntypes ? types[i] : FD_MSG_HEARTBEAT, topic);
 			if ((rv = nng_setopt(b->sub, NNG_OPT_SUB_SUBSCRIBE,
-			    topic, sizeof(topic))) != 0) {
+			         topic, sizeof(topic))) != 0) {
 				fd_bus_close(b);
 				return rv;
 			}
@@ -488,8 +492,8 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 			snprintf(b->peer[i].addr, sizeof(b->peer[i].addr), "%s",
 			    sub_addrs[i]);
 			if ((rv = peer_dial(b, (int)i)) != 0) {
-				log_warnx(NULL, "bus: dial %s: %s", sub_addrs[i],
-				    nng_strerror(rv));
+				log_warnx(NULL, "bus: dial %s: %s",
+				    sub_addrs[i], nng_strerror(rv));
 				fd_bus_close(b);
 				return rv;
 			}
@@ -601,8 +605,8 @@ fd_bus_publish_json(struct fd_bus *b, int type, const char *call_id,
 }
 
 int
-fd_bus_publish_pl(struct fd_bus *b, int type, const char *call_id,
-    uint32_t ref, const void *pl)
+fd_bus_publish_pl(struct fd_bus *b, int type, const char *call_id, uint32_t ref,
+    const void *pl)
 {
 	char err[160];
 	json_t *j;
@@ -640,8 +644,10 @@ recv_one(struct fd_bus *b, nng_msg **mp, int timeout_ms)
 		    timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
 		return nng_recvmsg(b->sub, mp, 0);
 	}
-	nng_aio_set_timeout(a, timeout_ms < 0 ? NNG_DURATION_INFINITE :
-	    timeout_ms == 0 ? NNG_DURATION_ZERO : timeout_ms);
+	nng_aio_set_timeout(a,
+	    timeout_ms < 0        ? NNG_DURATION_INFINITE
+	        : timeout_ms == 0 ? NNG_DURATION_ZERO
+	                          : timeout_ms);
 	nng_recv_aio(b->sub, a);
 	nng_aio_wait(a);
 	if ((rv = nng_aio_result(a)) != 0)
@@ -651,11 +657,13 @@ recv_one(struct fd_bus *b, nng_msg **mp, int timeout_ms)
 }
 
 int
-fd_bus_recv(struct fd_bus *b, nng_msg **msgp, struct fd_frame *f,
-    int timeout_ms)
+fd_bus_recv(
+    struct fd_bus *b, nng_msg **msgp, struct fd_frame *f, int timeout_ms)
 {
-	uint64_t end = timeout_ms < 0 ? 0 : fd_mono_us() +
-	    (uint64_t)timeout_ms * 1000, now;
+	uint64_t end = timeout_ms < 0
+	    ? 0
+	    : fd_mono_us() + (uint64_t)timeout_ms * 1000,
+	         now;
 	char err[128];
 	nng_msg *m;
 	int rv, left = timeout_ms;
@@ -668,11 +676,11 @@ fd_bus_recv(struct fd_bus *b, nng_msg **msgp, struct fd_frame *f,
 			return rv;
 		}
 		if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), f, err,
-		    sizeof(err)) != 0) {
+		        sizeof(err)) != 0) {
 			/* our own processes sent this: a decode failure is
 			 * a bug */
-			log_err(NULL, "bus: dropping undecodable frame: %s",
-			    err);
+			log_err(
+			    NULL, "bus: dropping undecodable frame: %s", err);
 			nng_msg_free(m);
 			return EPROTO;
 		}

@@ -31,9 +31,9 @@
 #include "proto/proto.h"
 
 #define FD_BUS_MAX_PEERS 8
-#define FD_BUS_HEARTBEAT_MS 200   /* a publisher's heartbeat period */
-#define FD_BUS_SILENT_MS 2000     /* then the watchdog re-dials it */
-#define FD_BUS_RECONN_MAX_MS 100  /* nng's redial backoff ceiling */
+#define FD_BUS_HEARTBEAT_MS 200 /* a publisher's heartbeat period */
+#define FD_BUS_SILENT_MS 2000 /* then the watchdog re-dials it */
+#define FD_BUS_RECONN_MAX_MS 100 /* nng's redial backoff ceiling */
 
 struct fd_bus;
 
@@ -41,17 +41,17 @@ struct fd_bus;
 struct fd_bus_peer {
 	char addr[256];
 	nng_dialer dialer;
-	uint32_t pipe;          /* its connected pipe's id, 0 none */
-	uint32_t dead_pipe;     /* last pipe removed (its late ADD ignored) */
-	int ever;               /* was connected once */
-	uint64_t lost_us;       /* when the connection went (or the dial
+	uint32_t pipe; /* its connected pipe's id, 0 none */
+	uint32_t dead_pipe; /* last pipe removed (its late ADD ignored) */
+	int ever; /* was connected once */
+	uint64_t lost_us; /* when the connection went (or the dial
 	                         * began); 0 while connected */
-	uint64_t heard_us;      /* last frame or connection from it */
-	uint64_t instance;      /* from its heartbeat, 0 not heard yet */
-	int hears;              /* its last heartbeat: it hears everyone */
-	int subs;               /* its last heartbeat: its subscribers */
-	int redials;            /* dialers the watchdog re-created */
-	int told;               /* this outage's re-dial was logged */
+	uint64_t heard_us; /* last frame or connection from it */
+	uint64_t instance; /* from its heartbeat, 0 not heard yet */
+	int hears; /* its last heartbeat: it hears everyone */
+	int subs; /* its last heartbeat: its subscribers */
+	int redials; /* dialers the watchdog re-created */
+	int told; /* this outage's re-dial was logged */
 };
 
 /* Called from fd_bus_recv's thread when a publisher's heartbeat says
@@ -65,17 +65,17 @@ struct fd_bus {
 	nng_socket sub;
 	int have_pub;
 	int have_sub;
-	int nsub;               /* publishers dialled */
-	int pipes;              /* of them connected now (atomic) */
-	int subs;               /* subscribers of our pub now (atomic) */
-	uint32_t seq;           /* updated atomically */
-	uint64_t instance;      /* this process's bus instance id */
-	uint64_t drained_us;    /* fd_bus_recv last found its queue empty */
+	int nsub; /* publishers dialled */
+	int pipes; /* of them connected now (atomic) */
+	int subs; /* subscribers of our pub now (atomic) */
+	uint32_t seq; /* updated atomically */
+	uint64_t instance; /* this process's bus instance id */
+	uint64_t drained_us; /* fd_bus_recv last found its queue empty */
 	struct fd_bus_peer peer[FD_BUS_MAX_PEERS];
 	pthread_mutex_t mu;
 	pthread_t watch;
 	int have_watch;
-	int quit;               /* atomic: stop the watch thread */
+	int quit; /* atomic: stop the watch thread */
 	fd_bus_peer_fn on_peer;
 	void *on_peer_arg;
 };
@@ -87,8 +87,7 @@ int fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
     size_t ntypes);
 /* Same, with explicit addresses (tests, callsim). pub_addr may be NULL. */
 int fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
-    const char *const *sub_addrs, size_t nsub, const int *types,
-    size_t ntypes);
+    const char *const *sub_addrs, size_t nsub, const int *types, size_t ntypes);
 void fd_bus_close(struct fd_bus *b);
 /* Wait until every publisher dialled is connected (a daemon is ready only
  * when it hears everyone it listens to).  0, or -1 after timeout_ms. */
@@ -131,17 +130,16 @@ json_t *fd_bus_read_pl(const struct fd_frame *f, void *out);
 
 /* Typed forms: fd_bus_publish_dtmf(b, call_id, ref, &m),
  * fd_bus_read_dtmf(f, &m), ... so a handler cannot pass the wrong struct. */
-#define FD_BUS_TYPED(name, TYPE)                                             \
-	static inline int fd_bus_publish_##name(struct fd_bus *b,            \
-	    const char *call_id, uint32_t ref,                               \
-	    const struct fd_pl_##name *m)                                    \
-	{                                                                    \
-		return fd_bus_publish_pl(b, TYPE, call_id, ref, m);          \
-	}                                                                    \
-	static inline json_t *fd_bus_read_##name(const struct fd_frame *f,   \
-	    struct fd_pl_##name *m)                                          \
-	{                                                                    \
-		return fd_bus_read_pl(f, m);                                 \
+#define FD_BUS_TYPED(name, TYPE)                                               \
+	static inline int fd_bus_publish_##name(struct fd_bus *b,              \
+	    const char *call_id, uint32_t ref, const struct fd_pl_##name *m)   \
+	{                                                                      \
+		return fd_bus_publish_pl(b, TYPE, call_id, ref, m);            \
+	}                                                                      \
+	static inline json_t *fd_bus_read_##name(                              \
+	    const struct fd_frame *f, struct fd_pl_##name *m)                  \
+	{                                                                      \
+		return fd_bus_read_pl(f, m);                                   \
 	}
 
 FD_BUS_TYPED(call_start, FD_MSG_CALL_START)
@@ -164,8 +162,8 @@ FD_BUS_TYPED(outbound_result, FD_MSG_OUTBOUND_RESULT)
 /* Receive and decode one frame.  On 0, *msgp owns the buffer f points into
  * (nng_msg_free it when done).  NNG_ETIMEDOUT after timeout_ms (-1 waits);
  * a frame that fails to decode is logged, dropped and reported as EPROTO. */
-int fd_bus_recv(struct fd_bus *b, nng_msg **msgp, struct fd_frame *f,
-    int timeout_ms);
+int fd_bus_recv(
+    struct fd_bus *b, nng_msg **msgp, struct fd_frame *f, int timeout_ms);
 
 /* Parse a frame's JSON payload; NULL (and a log line) if it is not an
  * object. */

@@ -41,11 +41,11 @@ publisher_main(const char *addr)
 static pid_t
 spawn_publisher(const char *addr)
 {
-	char *argv[] = { "bus_test", "--pub", (char *)addr, NULL };
+	char *argv[] = {"bus_test", "--pub", (char *)addr, NULL};
 	pid_t pid;
 
-	assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv,
-	    environ), 0);
+	assert_int_equal(
+	    posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
 	return pid;
 }
 
@@ -82,8 +82,8 @@ drain(struct fd_bus *b)
 static void
 restarts(const char *addr, int n)
 {
-	static const int types[] = { FD_MSG_TRANSCRIPT };
-	const char *subs[] = { addr };
+	static const int types[] = {FD_MSG_TRANSCRIPT};
+	const char *subs[] = {addr};
 	struct fd_bus_peer p;
 	uint64_t inst = 0;
 	struct fd_bus b;
@@ -96,8 +96,8 @@ restarts(const char *addr, int n)
 		assert_int_equal(next_frame(&b, 10000), FD_MSG_TRANSCRIPT);
 		/* its heartbeat says a new instance each time */
 		while (fd_bus_peer_get(&b, 0, &p) == 0 && p.instance == inst)
-			assert_int_equal(next_frame(&b, 1000),
-			    FD_MSG_TRANSCRIPT);
+			assert_int_equal(
+			    next_frame(&b, 1000), FD_MSG_TRANSCRIPT);
 		assert_true(p.instance != 0 && p.instance != inst);
 		inst = p.instance;
 		assert_int_equal(kill(pid, SIGKILL), 0);
@@ -121,8 +121,8 @@ test_restart_ipc(void **state)
 	char addr[128];
 
 	(void)state;
-	snprintf(addr, sizeof(addr), "ipc:///tmp/fd-bus-test-%d.pub",
-	    (int)getpid());
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/fd-bus-test-%d.pub", (int)getpid());
 	restarts(addr, 20);
 	unlink(addr + 6);
 }
@@ -142,15 +142,15 @@ test_restart_tcp(void **state)
 static void
 test_watchdog_redials(void **state)
 {
-	static const int types[] = { FD_MSG_TRANSCRIPT };
+	static const int types[] = {FD_MSG_TRANSCRIPT};
 	char addr[128];
-	const char *subs[] = { addr };
+	const char *subs[] = {addr};
 	struct fd_bus_peer p;
 	struct fd_bus pub, b;
 
 	(void)state;
-	snprintf(addr, sizeof(addr), "ipc:///tmp/fd-bus-wd-%d.pub",
-	    (int)getpid());
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/fd-bus-wd-%d.pub", (int)getpid());
 	assert_int_equal(fd_bus_open_addrs(&pub, addr, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
 	assert_int_equal(fd_bus_wait_connected(&b, 5000), 0);
@@ -163,14 +163,14 @@ test_watchdog_redials(void **state)
 	while (fd_bus_peer_get(&b, 0, &p) == 0 && p.pipe != 0)
 		fd_sleep_us(5000);
 	drain(&b);
-	assert_int_equal(fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}",
-	    2), 0);
-	assert_int_equal(next_frame(&b, 300), -1);      /* deaf now */
+	assert_int_equal(
+	    fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2), 0);
+	assert_int_equal(next_frame(&b, 300), -1); /* deaf now */
 	assert_int_equal(fd_bus_wait_connected(&b, FD_BUS_SILENT_MS * 5), 0);
 	fd_bus_peer_get(&b, 0, &p);
 	assert_int_equal(p.redials, 1);
-	assert_int_equal(fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}",
-	    2), 0);
+	assert_int_equal(
+	    fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2), 0);
 	assert_int_equal(next_frame(&b, 2000), FD_MSG_TRANSCRIPT);
 	fd_bus_close(&b);
 	fd_bus_close(&pub);
@@ -180,9 +180,9 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_restart_ipc),
-		cmocka_unit_test(test_restart_tcp),
-		cmocka_unit_test(test_watchdog_redials),
+	    cmocka_unit_test(test_restart_ipc),
+	    cmocka_unit_test(test_restart_tcp),
+	    cmocka_unit_test(test_watchdog_redials),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--pub") == 0)

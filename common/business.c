@@ -7,8 +7,8 @@
 
 #include "business.h"
 
-static const char *const day_keys[7] = { "sun", "mon", "tue", "wed", "thu",
-	"fri", "sat" };
+static const char *const day_keys[7] = {
+    "sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 static void
 get_str(const config_setting_t *s, const char *key, char *dst, size_t len,
@@ -56,8 +56,8 @@ num(const config_setting_t *s)
 }
 
 int
-fd_business_load(const config_t *cfg, struct fd_business *b, char *err,
-    size_t errlen)
+fd_business_load(
+    const config_t *cfg, struct fd_business *b, char *err, size_t errlen)
 {
 	const config_setting_t *s, *h, *l, *e, *a;
 	int i, j, n, ival;
@@ -68,8 +68,7 @@ fd_business_load(const config_t *cfg, struct fd_business *b, char *err,
 	get_str(s, "name", b->name, sizeof(b->name), "Otto's Auto");
 	get_str(s, "persona", b->persona, sizeof(b->persona), "Ava");
 	get_str(s, "kind", b->kind, sizeof(b->kind), "dealership");
-	get_str(s, "address", b->address, sizeof(b->address),
-	    "12 Main Street");
+	get_str(s, "address", b->address, sizeof(b->address), "12 Main Street");
 	get_str(s, "phone", b->phone, sizeof(b->phone), "+15555550100");
 	get_str(s, "transfer_number", b->transfer_number,
 	    sizeof(b->transfer_number), "+15555550111");
@@ -98,15 +97,18 @@ fd_business_load(const config_t *cfg, struct fd_business *b, char *err,
 	}
 	h = s ? config_setting_get_member(s, "hours") : NULL;
 	for (i = 0; i < 7; i++) {
-		const char *def = (i == 0) ? "closed" : (i == 6) ?
-		    "09:00-13:00" : "08:00-18:00";
+		const char *def = (i == 0) ? "closed"
+		    : (i == 6)             ? "09:00-13:00"
+		                           : "08:00-18:00";
 		if (h == NULL ||
 		    config_setting_lookup_string(h, day_keys[i], &v) !=
-		    CONFIG_TRUE)
+		        CONFIG_TRUE)
 			v = def;
 		if (parse_hours(v, &b->week[i]) != 0) {
-			snprintf(err, errlen, "business.hours.%s: '%s' is not "
-			    "HH:MM-HH:MM or closed", day_keys[i], v);
+			snprintf(err, errlen,
+			    "business.hours.%s: '%s' is not "
+			    "HH:MM-HH:MM or closed",
+			    day_keys[i], v);
 			return -1;
 		}
 	}
@@ -117,8 +119,10 @@ fd_business_load(const config_t *cfg, struct fd_business *b, char *err,
 		v = config_setting_get_string_elem(l, i);
 		if (v == NULL || sscanf(v, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
 		    strlen(v) != 10) {
-			snprintf(err, errlen, "business.holidays[%d]: not "
-			    "YYYY-MM-DD", i);
+			snprintf(err, errlen,
+			    "business.holidays[%d]: not "
+			    "YYYY-MM-DD",
+			    i);
 			return -1;
 		}
 		snprintf(b->holidays[b->nholidays++], 11, "%s", v);
@@ -130,9 +134,10 @@ fd_business_load(const config_t *cfg, struct fd_business *b, char *err,
 		double price = 0;
 
 		e = config_setting_get_elem(l, (unsigned)i);
-		if (config_setting_lookup_string(e, "name", &v) != CONFIG_TRUE) {
-			snprintf(err, errlen, "business.services[%d]: no name",
-			    i);
+		if (config_setting_lookup_string(e, "name", &v) !=
+		    CONFIG_TRUE) {
+			snprintf(
+			    err, errlen, "business.services[%d]: no name", i);
 			return -1;
 		}
 		snprintf(sv->name, sizeof(sv->name), "%s", v);
@@ -141,32 +146,41 @@ fd_business_load(const config_t *cfg, struct fd_business *b, char *err,
 		    CONFIG_TRUE)
 			sv->duration_min = ival;
 		if (sv->duration_min < 5 || sv->duration_min > 600) {
-			snprintf(err, errlen, "business.services[%d].duration: "
-			    "out of range [5,600]", i);
+			snprintf(err, errlen,
+			    "business.services[%d].duration: "
+			    "out of range [5,600]",
+			    i);
 			return -1;
 		}
 		if ((a = config_setting_get_member(e, "price")) != NULL &&
 		    (price = num(a)) < 0) {
-			snprintf(err, errlen, "business.services[%d].price: "
-			    "not a number", i);
+			snprintf(err, errlen,
+			    "business.services[%d].price: "
+			    "not a number",
+			    i);
 			return -1;
 		}
 		sv->price_cents = (int)(price * 100 + 0.5);
 		a = config_setting_get_member(e, "aliases");
 		for (j = 0; a && j < config_setting_length(a) &&
-		    sv->naliases < FD_MAX_ALIASES; j++)
+		     sv->naliases < FD_MAX_ALIASES;
+		     j++)
 			if ((v = config_setting_get_string_elem(a, j)) != NULL)
-				snprintf(sv->aliases[sv->naliases++], 48, "%s",
-				    v);
+				snprintf(
+				    sv->aliases[sv->naliases++], 48, "%s", v);
 		b->nservices++;
 	}
 	if (b->nservices == 0) {
-		static const struct { const char *n; int d; int p; } defs[] = {
-			{ "oil change", 30, 4995 },
-			{ "tire rotation", 30, 2995 },
-			{ "brake inspection", 60, 0 },
-			{ "state inspection", 60, 3500 },
-			{ "diagnostic", 60, 12000 },
+		static const struct {
+			const char *n;
+			int d;
+			int p;
+		} defs[] = {
+		    {"oil change", 30, 4995},
+		    {"tire rotation", 30, 2995},
+		    {"brake inspection", 60, 0},
+		    {"state inspection", 60, 3500},
+		    {"diagnostic", 60, 12000},
 		};
 		for (i = 0; i < (int)(sizeof(defs) / sizeof(defs[0])); i++) {
 			snprintf(b->services[i].name, 64, "%s", defs[i].n);

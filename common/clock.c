@@ -29,8 +29,8 @@ fd_wall_us(void)
 void
 fd_sleep_us(uint64_t us)
 {
-	struct timespec ts = { (time_t)(us / 1000000u),
-		(long)(us % 1000000u) * 1000 };
+	struct timespec ts = {
+	    (time_t)(us / 1000000u), (long)(us % 1000000u) * 1000};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -71,7 +71,7 @@ fd_time_parse(const char *s, time_t *out)
 	tm.tm_isdst = -1;
 	if ((t = mktime(&tm)) == (time_t)-1)
 		return -1;
-	if (tm.tm_mday != d)        /* 2026-02-31 normalised away */
+	if (tm.tm_mday != d) /* 2026-02-31 normalised away */
 		return -1;
 	*out = t;
 	return 0;

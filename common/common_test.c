@@ -41,10 +41,10 @@ test_mulaw(void **state)
 			tol = 700; /* clipped: top segment centre is 32124 */
 		assert_true(err <= tol);
 	}
-	for (v = 0; v < 256; v++)      /* decode/encode is the identity */
-		if (v != 0x7f)             /* -0 encodes as +0 */
-			assert_int_equal(fd_ulaw_encode(fd_ulaw_decode(
-			    (uint8_t)v)), v);
+	for (v = 0; v < 256; v++) /* decode/encode is the identity */
+		if (v != 0x7f) /* -0 encodes as +0 */
+			assert_int_equal(
+			    fd_ulaw_encode(fd_ulaw_decode((uint8_t)v)), v);
 }
 
 static void
@@ -57,11 +57,10 @@ test_config(void **state)
 	FILE *fp;
 	int fd;
 	struct fd_cfg_opt opts[] = {
-		{ "a.port", FD_CFG_INT, &port, 0, "80", 1, 65535, NULL },
-		{ "a.on", FD_CFG_BOOL, &on, 0, "false", 0, 0, NULL },
-		{ "a.ratio", FD_CFG_DOUBLE, &d, 0, "0.5", 0, 1, NULL },
-		{ "a.name", FD_CFG_STR, s, sizeof(s), "dflt", 0, 0,
-		    "FD_TEST_NAME" },
+	    {"a.port", FD_CFG_INT, &port, 0, "80", 1, 65535, NULL},
+	    {"a.on", FD_CFG_BOOL, &on, 0, "false", 0, 0, NULL},
+	    {"a.ratio", FD_CFG_DOUBLE, &d, 0, "0.5", 0, 1, NULL},
+	    {"a.name", FD_CFG_STR, s, sizeof(s), "dflt", 0, 0, "FD_TEST_NAME"},
 	};
 
 	(void)state;
@@ -110,11 +109,14 @@ test_business(void **state)
 
 	(void)state;
 	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg,
-	    "business: { name = \"Test Shop\"; hours = { sat = \"closed\"; "
-	    "mon = \"09:00-17:30\"; }; holidays = [\"2026-12-25\"]; "
-	    "services = ({ name = \"oil change\"; duration = 30; price = 49.95;"
-	    " aliases = [\"oil\"]; }); };"), CONFIG_TRUE);
+	assert_int_equal(
+	    config_read_string(&cfg,
+	        "business: { name = \"Test Shop\"; hours = { sat = \"closed\"; "
+	        "mon = \"09:00-17:30\"; }; holidays = [\"2026-12-25\"]; "
+	        "services = ({ name = \"oil change\"; duration = 30; price = "
+	        "49.95;"
+	        " aliases = [\"oil\"]; }); };"),
+	    CONFIG_TRUE);
 	assert_int_equal(fd_business_load(&cfg, &b, err, sizeof(err)), 0);
 	assert_string_equal(b.name, "Test Shop");
 	assert_int_equal(b.services[0].price_cents, 4995);
@@ -134,7 +136,8 @@ test_business(void **state)
 
 	config_init(&cfg);
 	assert_int_equal(config_read_string(&cfg,
-	    "business: { hours = { mon = \"9-5\"; }; };"), CONFIG_TRUE);
+	                     "business: { hours = { mon = \"9-5\"; }; };"),
+	    CONFIG_TRUE);
 	assert_int_equal(fd_business_load(&cfg, &b, err, sizeof(err)), -1);
 	config_destroy(&cfg);
 }
@@ -178,16 +181,17 @@ bus_rpc_round_trip(const char *pub, const char *rep)
 	struct fd_rpc cli;
 	json_t *r = NULL, *args;
 	nng_msg *m;
-	int types[] = { FD_MSG_SAY }, i, rv = -1;
+	int types[] = {FD_MSG_SAY}, i, rv = -1;
 
 	subs[0] = pub;
 	assert_int_equal(fd_bus_open_addrs(&a, pub, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
 	/* pub/sub drops until the dial completes: retry until one arrives */
 	for (i = 0; i < 100 && rv != 0; i++) {
-		fd_bus_publish(&a, FD_MSG_DTMF, "CA1", 0, "{}", 2); /* filtered */
-		fd_bus_publish(&a, FD_MSG_SAY, "CA1", 5, "{\"text\":\"x\"}",
-		    12);
+		fd_bus_publish(
+		    &a, FD_MSG_DTMF, "CA1", 0, "{}", 2); /* filtered */
+		fd_bus_publish(
+		    &a, FD_MSG_SAY, "CA1", 5, "{\"text\":\"x\"}", 12);
 		rv = fd_bus_recv(&b, &m, &f, 20);
 	}
 	assert_int_equal(rv, 0);
@@ -202,10 +206,11 @@ bus_rpc_round_trip(const char *pub, const char *rep)
 	assert_non_null(srv);
 	assert_int_equal(fd_rpc_open(&cli, rep), 0);
 	args = json_pack("{s:i}", "n", 3);
-	assert_int_equal(fd_rpc_tool(&cli, "CA9", "ping", args, NULL, &r,
-	    2000), 0);
+	assert_int_equal(
+	    fd_rpc_tool(&cli, "CA9", "ping", args, NULL, &r, 2000), 0);
 	assert_string_equal(json_string_value(json_object_get(
-	    json_object_get(r, "result"), "call")), "CA9");
+	                        json_object_get(r, "result"), "call")),
+	    "CA9");
 	json_decref(r);
 	fd_rpc_close(&cli);
 	fd_rpc_server_stop(srv);
@@ -289,17 +294,18 @@ test_rpc_async(void **state)
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv, NULL);
-	snprintf(rep, sizeof(rep), "ipc:///tmp/fdtest-async-%d.rep",
-	    (int)getpid());
+	snprintf(
+	    rep, sizeof(rep), "ipc:///tmp/fdtest-async-%d.rep", (int)getpid());
 	assert_non_null(srv = fd_rpc_serve(rep, 3, echo_handler, NULL));
 	assert_int_equal(fd_rpc_open(&cli, rep), 0);
 	for (i = 0; i < ASYNC_N; i++) {
-		one[i] = (struct async_one){ &r, i };
+		one[i] = (struct async_one){&r, i};
 		snprintf(call, sizeof(call), "CA%d", i);
-		req = json_pack("{s:s, s:{s:i}}", "tool", "ping", "args", "n",
-		    i);
+		req =
+		    json_pack("{s:s, s:{s:i}}", "tool", "ping", "args", "n", i);
 		assert_int_equal(fd_rpc_call_async(&cli, call, req, 5000,
-		    async_done, &one[i]), 0);
+		                     async_done, &one[i]),
+		    0);
 		json_decref(req);
 	}
 	async_wait(&r, ASYNC_N);
@@ -308,11 +314,13 @@ test_rpc_async(void **state)
 		assert_int_equal(r.rv[i], 0);
 		res = json_object_get(r.rep[i], "result");
 		snprintf(call, sizeof(call), "CA%d", i);
-		assert_string_equal(json_string_value(json_object_get(res,
-		    "call")), call);
-		assert_int_equal(json_integer_value(json_object_get(
-		    json_object_get(json_object_get(res, "req"), "args"),
-		    "n")), i);
+		assert_string_equal(
+		    json_string_value(json_object_get(res, "call")), call);
+		assert_int_equal(
+		    json_integer_value(json_object_get(
+		        json_object_get(json_object_get(res, "req"), "args"),
+		        "n")),
+		    i);
 		json_decref(r.rep[i]);
 	}
 	fd_rpc_server_stop(srv);
@@ -324,9 +332,10 @@ test_rpc_async(void **state)
 	assert_non_null(srv = fd_rpc_serve(rep, 1, slow_handler, NULL));
 	req = json_pack("{s:s}", "tool", "ping");
 	for (i = 0; i < 20; i++) {
-		one[i] = (struct async_one){ &r, i };
+		one[i] = (struct async_one){&r, i};
 		assert_int_equal(fd_rpc_call_async(&cli, "CA1", req, 300,
-		    async_done, &one[i]), 0);
+		                     async_done, &one[i]),
+		    0);
 	}
 	json_decref(req);
 	fd_sleep_us(50000);
@@ -368,24 +377,23 @@ test_twilio_decoded(void **state)
 		const char *args[2];
 		size_t nargs;
 	} ok[] = {
-		{ "https://fd.example.com/twilio/voice", { NULL, NULL }, 0 },
-		{ "https://fd.example.com/twilio/voice?shop=a,b:c/d&x=1",
-		    { "shop=a,b:c/d", "x=1" }, 2 },
-		{ "https://fd.example.com/twilio/voice?shop=a%2Cb%3Ac%2Fd",
-		    { "shop=a,b:c/d", NULL }, 1 },
-		{ "https://fd.example.com/twilio/voice?q=x+y&to=%2B1555",
-		    { "q=x y", "to=+1555" }, 2 },
-		{ "https://fd.example.com/twilio/voice?q=x%20y",
-		    { "q=x y", NULL }, 1 },
-		{ "https://fd.example.com/twilio/voice?l=%2c&n=O'Brien(1)",
-		    { "l=,", "n=O'Brien(1)" }, 2 },
-		{ "https://fd.example.com:443/twilio/voice?shop=a,b",
-		    { "shop=a,b", NULL }, 1 },
-		{ "https://fd.example.com/twilio/voice?flag&purpose=reminder",
-		    { "flag", "purpose=reminder" }, 2 },
+	    {"https://fd.example.com/twilio/voice", {NULL, NULL}, 0},
+	    {"https://fd.example.com/twilio/voice?shop=a,b:c/d&x=1",
+	        {"shop=a,b:c/d", "x=1"}, 2},
+	    {"https://fd.example.com/twilio/voice?shop=a%2Cb%3Ac%2Fd",
+	        {"shop=a,b:c/d", NULL}, 1},
+	    {"https://fd.example.com/twilio/voice?q=x+y&to=%2B1555",
+	        {"q=x y", "to=+1555"}, 2},
+	    {"https://fd.example.com/twilio/voice?q=x%20y", {"q=x y", NULL}, 1},
+	    {"https://fd.example.com/twilio/voice?l=%2c&n=O'Brien(1)",
+	        {"l=,", "n=O'Brien(1)"}, 2},
+	    {"https://fd.example.com:443/twilio/voice?shop=a,b",
+	        {"shop=a,b", NULL}, 1},
+	    {"https://fd.example.com/twilio/voice?flag&purpose=reminder",
+	        {"flag", "purpose=reminder"}, 2},
 	};
 	const char *body = "CallSid=CA1234567890ABCDE&From=%2B14158675309";
-	const char *other[] = { "shop=a,c" };
+	const char *other[] = {"shop=a,c"};
 	struct fd_form f;
 	char sig[64];
 	size_t i;
@@ -395,11 +403,11 @@ test_twilio_decoded(void **state)
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		fd_twilio_sign("tok", ok[i].raw, &f, sig);
 		if (!fd_twilio_valid_decoded("tok", "https://fd.example.com",
-		    "/twilio/voice", ok[i].args, ok[i].nargs, &f, sig))
+		        "/twilio/voice", ok[i].args, ok[i].nargs, &f, sig))
 			fail_msg("%s not accepted", ok[i].raw);
-		assert_false(fd_twilio_valid_decoded("kot",
-		    "https://fd.example.com", "/twilio/voice", ok[i].args,
-		    ok[i].nargs, &f, sig));
+		assert_false(
+		    fd_twilio_valid_decoded("kot", "https://fd.example.com",
+		        "/twilio/voice", ok[i].args, ok[i].nargs, &f, sig));
 	}
 	/* another query, another path: refused */
 	fd_twilio_sign("tok", ok[6].raw, &f, sig);
@@ -415,7 +423,7 @@ test_twilio(void **state)
 {
 	/* the request-validator vector from Twilio's SDK tests */
 	const char *body = "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&"
-	    "Digits=1234&From=%2B14158675309&To=%2B18005551212";
+	                   "Digits=1234&From=%2B14158675309&To=%2B18005551212";
 	const char *url = "https://mycompany.com/myapp.php?foo=1&bar=2";
 	uint8_t raw[16];
 	struct fd_form f;
@@ -428,11 +436,12 @@ test_twilio(void **state)
 	assert_string_equal(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
 	assert_true(fd_twilio_valid("12345", url, &f, sig));
 	/* the port quirk: signed with :443, validated against the bare URL */
-	fd_twilio_sign("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2",
-	    &f, sig);
+	fd_twilio_sign("12345",
+	    "https://mycompany.com:443/myapp.php?foo=1&bar=2", &f, sig);
 	assert_true(fd_twilio_valid("12345", url, &f, sig));
 	assert_false(fd_twilio_valid("54321", url, &f, sig));
-	assert_false(fd_twilio_valid("12345", url, &f, "RSOYDt4T1cUTdK1PDd93/VVr8B8"));
+	assert_false(
+	    fd_twilio_valid("12345", url, &f, "RSOYDt4T1cUTdK1PDd93/VVr8B8"));
 	fd_form_free(&f);
 	assert_int_equal(fd_form_parse("a=%zz", 5, &f), -1);
 	assert_int_equal(fd_form_parse("a=%2", 4, &f), -1);
@@ -480,16 +489,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mulaw),
-		cmocka_unit_test(test_config),
-		cmocka_unit_test(test_business),
-		cmocka_unit_test(test_clock),
-		cmocka_unit_test(test_bus_rpc),
-		cmocka_unit_test(test_bus_rpc_tcp),
-		cmocka_unit_test(test_rpc_async),
-		cmocka_unit_test(test_twilio),
-		cmocka_unit_test(test_twilio_decoded),
-		cmocka_unit_test(test_outbound_outcome),
+	    cmocka_unit_test(test_mulaw),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_business),
+	    cmocka_unit_test(test_clock),
+	    cmocka_unit_test(test_bus_rpc),
+	    cmocka_unit_test(test_bus_rpc_tcp),
+	    cmocka_unit_test(test_rpc_async),
+	    cmocka_unit_test(test_twilio),
+	    cmocka_unit_test(test_twilio_decoded),
+	    cmocka_unit_test(test_outbound_outcome),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

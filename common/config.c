@@ -32,8 +32,8 @@ fd_cfg_open(config_t *cfg, const char *file, char *err, size_t errlen)
 static int
 parse_bool(const char *s, int *out)
 {
-	if (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "yes")
-	    || !strcasecmp(s, "on"))
+	if (!strcasecmp(s, "true") || !strcmp(s, "1") ||
+	    !strcasecmp(s, "yes") || !strcasecmp(s, "on"))
 		*out = 1;
 	else if (!strcasecmp(s, "false") || !strcmp(s, "0") ||
 	    !strcasecmp(s, "no") || !strcasecmp(s, "off"))
@@ -44,8 +44,8 @@ parse_bool(const char *s, int *out)
 }
 
 static int
-set_from_text(const struct fd_cfg_opt *o, const char *s, char *err,
-    size_t errlen)
+set_from_text(
+    const struct fd_cfg_opt *o, const char *s, char *err, size_t errlen)
 {
 	char *end;
 	double d;
@@ -54,8 +54,8 @@ set_from_text(const struct fd_cfg_opt *o, const char *s, char *err,
 	switch (o->type) {
 	case FD_CFG_STR:
 		if (strlen(s) >= o->cap) {
-			snprintf(err, errlen, "%s: value longer than %zu", o->path,
-			    o->cap - 1);
+			snprintf(err, errlen, "%s: value longer than %zu",
+			    o->path, o->cap - 1);
 			return -1;
 		}
 		strcpy((char *)o->ptr, s);
@@ -82,8 +82,8 @@ set_from_text(const struct fd_cfg_opt *o, const char *s, char *err,
 		errno = 0;
 		d = strtod(s, &end);
 		if (errno || end == s || *end) {
-			snprintf(err, errlen, "%s: '%s' is not a number", o->path,
-			    s);
+			snprintf(err, errlen, "%s: '%s' is not a number",
+			    o->path, s);
 			return -1;
 		}
 		*(double *)o->ptr = d;
@@ -93,8 +93,8 @@ set_from_text(const struct fd_cfg_opt *o, const char *s, char *err,
 		return -1;
 	}
 	if ((o->min != 0 || o->max != 0) && (d < o->min || d > o->max)) {
-		snprintf(err, errlen, "%s: %g out of range [%g, %g]", o->path, d,
-		    o->min, o->max);
+		snprintf(err, errlen, "%s: %g out of range [%g, %g]", o->path,
+		    d, o->min, o->max);
 		return -1;
 	}
 	return 0;
@@ -109,23 +109,22 @@ set_from_setting(const struct fd_cfg_opt *o, const config_setting_t *s,
 
 	switch (t) {
 	case CONFIG_TYPE_STRING:
-		return set_from_text(o, config_setting_get_string(s), err,
-		    errlen);
+		return set_from_text(
+		    o, config_setting_get_string(s), err, errlen);
 	case CONFIG_TYPE_INT:
 		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
 		break;
 	case CONFIG_TYPE_INT64:
-		snprintf(buf, sizeof(buf), "%lld",
-		    config_setting_get_int64(s));
+		snprintf(buf, sizeof(buf), "%lld", config_setting_get_int64(s));
 		break;
 	case CONFIG_TYPE_FLOAT:
 		if (o->type == FD_CFG_INT) {
-			snprintf(err, errlen, "%s: expected an integer",
-			    o->path);
+			snprintf(
+			    err, errlen, "%s: expected an integer", o->path);
 			return -1;
 		}
-		snprintf(buf, sizeof(buf), "%.17g",
-		    config_setting_get_float(s));
+		snprintf(
+		    buf, sizeof(buf), "%.17g", config_setting_get_float(s));
 		break;
 	case CONFIG_TYPE_BOOL:
 		snprintf(buf, sizeof(buf), "%s",
@@ -174,9 +173,10 @@ warn_unknown(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,
 		s = config_setting_get_elem(g, (unsigned)i);
 		key = config_setting_name(s);
 		if (key && !opt_named(opts, n, section, key))
-			log_warnx(NULL, "config: unknown option %s.%s ignored "
-			    "(line %u)", section, key,
-			    config_setting_source_line(s));
+			log_warnx(NULL,
+			    "config: unknown option %s.%s ignored "
+			    "(line %u)",
+			    section, key, config_setting_source_line(s));
 	}
 }
 
@@ -218,20 +218,30 @@ copy_value(config_setting_t *dst, const config_setting_t *src)
 
 	switch (config_setting_type(src)) {
 	case CONFIG_TYPE_INT:
-		return config_setting_set_int(dst, config_setting_get_int(src))
-		    == CONFIG_TRUE ? 0 : -1;
+		return config_setting_set_int(
+		           dst, config_setting_get_int(src)) == CONFIG_TRUE
+		    ? 0
+		    : -1;
 	case CONFIG_TYPE_INT64:
-		return config_setting_set_int64(dst,
-		    config_setting_get_int64(src)) == CONFIG_TRUE ? 0 : -1;
+		return config_setting_set_int64(
+		           dst, config_setting_get_int64(src)) == CONFIG_TRUE
+		    ? 0
+		    : -1;
 	case CONFIG_TYPE_FLOAT:
-		return config_setting_set_float(dst,
-		    config_setting_get_float(src)) == CONFIG_TRUE ? 0 : -1;
+		return config_setting_set_float(
+		           dst, config_setting_get_float(src)) == CONFIG_TRUE
+		    ? 0
+		    : -1;
 	case CONFIG_TYPE_BOOL:
-		return config_setting_set_bool(dst,
-		    config_setting_get_bool(src)) == CONFIG_TRUE ? 0 : -1;
+		return config_setting_set_bool(
+		           dst, config_setting_get_bool(src)) == CONFIG_TRUE
+		    ? 0
+		    : -1;
 	case CONFIG_TYPE_STRING:
-		return config_setting_set_string(dst,
-		    config_setting_get_string(src)) == CONFIG_TRUE ? 0 : -1;
+		return config_setting_set_string(
+		           dst, config_setting_get_string(src)) == CONFIG_TRUE
+		    ? 0
+		    : -1;
 	default:
 		break;
 	}
@@ -239,9 +249,12 @@ copy_value(config_setting_t *dst, const config_setting_t *src)
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(src, (unsigned)i);
 		type = config_setting_type(e);
-		if ((d = config_setting_add(dst, config_setting_type(dst) ==
-		    CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, type)) ==
-		    NULL || copy_value(d, e) != 0)
+		if ((d = config_setting_add(dst,
+		         config_setting_type(dst) == CONFIG_TYPE_GROUP
+		             ? config_setting_name(e)
+		             : NULL,
+		         type)) == NULL ||
+		    copy_value(d, e) != 0)
 			return -1;
 	}
 	return 0;
@@ -268,8 +281,9 @@ merge_group(config_setting_t *dst, const config_setting_t *src)
 		}
 		if (d && config_setting_remove(dst, name) != CONFIG_TRUE)
 			return -1;
-		if ((d = config_setting_add(dst, name,
-		    config_setting_type(e))) == NULL || copy_value(d, e) != 0)
+		if ((d = config_setting_add(
+		         dst, name, config_setting_type(e))) == NULL ||
+		    copy_value(d, e) != 0)
 			return -1;
 	}
 	return 0;
@@ -283,9 +297,9 @@ fd_cfg_merge_file(config_t *cfg, const char *file, char *err, size_t errlen)
 
 	config_init(&over);
 	if (config_read_file(&over, file) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s", config_error_file(&over) ?
-		    config_error_file(&over) : file, config_error_line(&over),
-		    config_error_text(&over));
+		snprintf(err, errlen, "%s:%d: %s",
+		    config_error_file(&over) ? config_error_file(&over) : file,
+		    config_error_line(&over), config_error_text(&over));
 		config_destroy(&over);
 		return -1;
 	}

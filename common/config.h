@@ -20,17 +20,22 @@
  * for sections one table owns whole: business, stt or tts are also read
  * by code outside the tables.
  */
-enum fd_cfg_type { FD_CFG_INT, FD_CFG_BOOL, FD_CFG_DOUBLE, FD_CFG_STR,
-	FD_CFG_SECTION };
+enum fd_cfg_type {
+	FD_CFG_INT,
+	FD_CFG_BOOL,
+	FD_CFG_DOUBLE,
+	FD_CFG_STR,
+	FD_CFG_SECTION
+};
 
 struct fd_cfg_opt {
-	const char *path;       /* "gateway.port" */
+	const char *path; /* "gateway.port" */
 	enum fd_cfg_type type;
-	void *ptr;              /* int * (INT, BOOL), double *, char [cap] */
-	size_t cap;             /* STR only: size of the target buffer */
-	const char *def;        /* default as text ("8080", "true", "ipc://..") */
-	double min, max;        /* numbers: inclusive bounds unless both are 0 */
-	const char *env;        /* environment variable that overrides, or NULL */
+	void *ptr; /* int * (INT, BOOL), double *, char [cap] */
+	size_t cap; /* STR only: size of the target buffer */
+	const char *def; /* default as text ("8080", "true", "ipc://..") */
+	double min, max; /* numbers: inclusive bounds unless both are 0 */
+	const char *env; /* environment variable that overrides, or NULL */
 };
 
 #define FD_CFG_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,8 +46,8 @@ int fd_cfg_open(config_t *cfg, const char *file, char *err, size_t errlen);
  * writes over the installer's config): a group is merged member by
  * member, any other setting replaces the one of that name.  0, or -1
  * with a message (cfg may then be partly merged: discard it). */
-int fd_cfg_merge_file(config_t *cfg, const char *file, char *err,
-    size_t errlen);
+int fd_cfg_merge_file(
+    config_t *cfg, const char *file, char *err, size_t errlen);
 /* Fill every option of the table; -1 with a message on the first bad one.
  * Warns about unknown keys in the table's FD_CFG_SECTION sections. */
 int fd_cfg_apply(const config_t *cfg, const struct fd_cfg_opt *opts, size_t n,

@@ -21,12 +21,12 @@
 #include "redact.h"
 
 const struct fd_daemon_info fd_daemons[FD_D_MAX] = {
-	{ FD_D_GATEWAY, "gateway", 0 },
-	{ FD_D_STT, "stt-worker", 0 },
-	{ FD_D_AGENT, "agent", 0 },
-	{ FD_D_TTS, "tts-worker", 0 },
-	{ FD_D_CRM, "crm-tools", 1 },
-	{ FD_D_SCHEDULER, "scheduler", 0 },
+    {FD_D_GATEWAY, "gateway", 0},
+    {FD_D_STT, "stt-worker", 0},
+    {FD_D_AGENT, "agent", 0},
+    {FD_D_TTS, "tts-worker", 0},
+    {FD_D_CRM, "crm-tools", 1},
+    {FD_D_SCHEDULER, "scheduler", 0},
 };
 
 struct fd_common_cfg fd_common;
@@ -35,28 +35,28 @@ volatile sig_atomic_t fd_stop;
 volatile sig_atomic_t fd_reload;
 
 static const struct fd_cfg_opt common_opts[] = {
-	{ "log.level", FD_CFG_STR, fd_common.log_level,
-	    sizeof(fd_common.log_level), "info", 0, 0, "FRONTDESK_LOG_LEVEL" },
-	{ "bus.rundir", FD_CFG_STR, fd_common.rundir, sizeof(fd_common.rundir),
-	    "/tmp/frontdesk", 0, 0, "FRONTDESK_RUNDIR" },
-	{ "bus.gateway", FD_CFG_STR, fd_common.pub[FD_D_GATEWAY], 256, "", 0, 0,
-	    "FRONTDESK_BUS_GATEWAY" },
-	{ "bus.stt", FD_CFG_STR, fd_common.pub[FD_D_STT], 256, "", 0, 0,
-	    "FRONTDESK_BUS_STT" },
-	{ "bus.agent", FD_CFG_STR, fd_common.pub[FD_D_AGENT], 256, "", 0, 0,
-	    "FRONTDESK_BUS_AGENT" },
-	{ "bus.tts", FD_CFG_STR, fd_common.pub[FD_D_TTS], 256, "", 0, 0,
-	    "FRONTDESK_BUS_TTS" },
-	{ "bus.crm", FD_CFG_STR, fd_common.pub[FD_D_CRM], 256, "", 0, 0,
-	    "FRONTDESK_BUS_CRM" },
-	{ "bus.scheduler", FD_CFG_STR, fd_common.pub[FD_D_SCHEDULER], 256, "",
-	    0, 0, "FRONTDESK_BUS_SCHEDULER" },
-	{ "bus.crm_rep", FD_CFG_STR, fd_common.crm_rep,
-	    sizeof(fd_common.crm_rep), "", 0, 0, "FRONTDESK_BUS_CRM_REP" },
-	{ "business.timezone", FD_CFG_STR, fd_common.timezone,
-	    sizeof(fd_common.timezone), "", 0, 0, "FRONTDESK_TZ" },
-	{ "log", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
-	{ "bus", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+    {"log.level", FD_CFG_STR, fd_common.log_level, sizeof(fd_common.log_level),
+        "info", 0, 0, "FRONTDESK_LOG_LEVEL"},
+    {"bus.rundir", FD_CFG_STR, fd_common.rundir, sizeof(fd_common.rundir),
+        "/tmp/frontdesk", 0, 0, "FRONTDESK_RUNDIR"},
+    {"bus.gateway", FD_CFG_STR, fd_common.pub[FD_D_GATEWAY], 256, "", 0, 0,
+        "FRONTDESK_BUS_GATEWAY"},
+    {"bus.stt", FD_CFG_STR, fd_common.pub[FD_D_STT], 256, "", 0, 0,
+        "FRONTDESK_BUS_STT"},
+    {"bus.agent", FD_CFG_STR, fd_common.pub[FD_D_AGENT], 256, "", 0, 0,
+        "FRONTDESK_BUS_AGENT"},
+    {"bus.tts", FD_CFG_STR, fd_common.pub[FD_D_TTS], 256, "", 0, 0,
+        "FRONTDESK_BUS_TTS"},
+    {"bus.crm", FD_CFG_STR, fd_common.pub[FD_D_CRM], 256, "", 0, 0,
+        "FRONTDESK_BUS_CRM"},
+    {"bus.scheduler", FD_CFG_STR, fd_common.pub[FD_D_SCHEDULER], 256, "", 0, 0,
+        "FRONTDESK_BUS_SCHEDULER"},
+    {"bus.crm_rep", FD_CFG_STR, fd_common.crm_rep, sizeof(fd_common.crm_rep),
+        "", 0, 0, "FRONTDESK_BUS_CRM_REP"},
+    {"business.timezone", FD_CFG_STR, fd_common.timezone,
+        sizeof(fd_common.timezone), "", 0, 0, "FRONTDESK_TZ"},
+    {"log", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
+    {"bus", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
 };
 
 static enum fd_daemon_id self_id;
@@ -82,7 +82,8 @@ usage(const char *name)
 	    "  -f FILE  config file (default $FRONTDESK_CONFIG)\n"
 	    "  -n       check the config and exit\n"
 	    "  -d       debug logging\n"
-	    "  -D       list the frontdesk daemons and exit\n", name);
+	    "  -D       list the frontdesk daemons and exit\n",
+	    name);
 	exit(FD_EX_CONFIG);
 }
 
@@ -104,7 +105,8 @@ find_settings(const config_t *cfg)
 	if ((s = getenv("FRONTDESK_SETTINGS")) != NULL && s[0])
 		snprintf(settings_file, sizeof(settings_file), "%s", s);
 	else if (config_lookup_string(cfg, "settings_file", &s) ==
-	    CONFIG_TRUE && s[0])
+	        CONFIG_TRUE &&
+	    s[0])
 		snprintf(settings_file, sizeof(settings_file), "%s", s);
 	else if ((s = getenv("FRONTDESK_VAR")) != NULL && s[0])
 		snprintf(settings_file, sizeof(settings_file),
@@ -116,8 +118,9 @@ find_settings(const config_t *cfg)
 int
 fd_config_read(config_t *cfg, char *err, size_t errlen)
 {
-	if (fd_cfg_open(cfg, fd_common.config_file[0] ? fd_common.config_file :
-	    NULL, err, errlen) != 0)
+	if (fd_cfg_open(cfg,
+	        fd_common.config_file[0] ? fd_common.config_file : NULL, err,
+	        errlen) != 0)
 		return -1;
 	find_settings(cfg);
 	if (settings_file[0] && access(settings_file, F_OK) == 0 &&
@@ -135,8 +138,8 @@ static int
 load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
     size_t errlen)
 {
-	const char *file = fd_common.config_file[0] ? fd_common.config_file :
-	    NULL;
+	const char *file =
+	    fd_common.config_file[0] ? fd_common.config_file : NULL;
 	size_t i;
 
 	if (fd_cfg_open(cfg, file, err, errlen) != 0)
@@ -145,8 +148,8 @@ load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
 	if (settings_file[0] && access(settings_file, F_OK) == 0 &&
 	    fd_cfg_merge_file(cfg, settings_file, err, errlen) != 0)
 		return -1;
-	if (fd_cfg_apply(cfg, common_opts, FD_CFG_N(common_opts), err,
-	    errlen) != 0)
+	if (fd_cfg_apply(
+	        cfg, common_opts, FD_CFG_N(common_opts), err, errlen) != 0)
 		return -1;
 	if (opts && fd_cfg_apply(cfg, opts, nopts, err, errlen) != 0)
 		return -1;
@@ -166,8 +169,7 @@ load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
 	return 0;
 }
 
-static void __attribute__((noreturn))
-bad_config(const char *err)
+static void __attribute__((noreturn)) bad_config(const char *err)
 {
 	fprintf(stderr, "%s: config: %s\n", fd_daemons[self_id].name, err);
 	exit(FD_EX_CONFIG);
@@ -245,7 +247,8 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 	    fd_common.config_file[0] ? fd_common.config_file : "defaults",
 	    settings_file[0] ? ", settings " : "", settings_file);
 	if (pthread_create(&house_thr, NULL, housekeeping, NULL) != 0)
-		log_warn(NULL, "housekeeping thread: no settings watch, no "
+		log_warn(NULL,
+		    "housekeeping thread: no settings watch, no "
 		    "metrics file");
 	else
 		pthread_detach(house_thr);
@@ -308,7 +311,7 @@ opt_size(const struct fd_cfg_opt *o)
 	}
 }
 
-#define NNG_FINI_WAIT_S 1           /* how long a stop waits for nng */
+#define NNG_FINI_WAIT_S 1 /* how long a stop waits for nng */
 
 static pthread_mutex_t fini_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fini_cv = PTHREAD_COND_INITIALIZER;
@@ -341,8 +344,8 @@ fd_daemon_stopped(void)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += NNG_FINI_WAIT_S;
 	pthread_mutex_lock(&fini_mu);
-	while (!fini_done && pthread_cond_timedwait(&fini_cv, &fini_mu,
-	    &until) == 0)
+	while (!fini_done &&
+	    pthread_cond_timedwait(&fini_cv, &fini_mu, &until) == 0)
 		;
 	if (!fini_done)
 		log_warnx(NULL, "nng still closing after %d s, exiting anyway",
@@ -400,7 +403,8 @@ fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 	 * the file is read into next, which becomes fd_config for the
 	 * daemon's own checks and stays only if they accept it */
 	if ((snap = calloc(nopts + 1, sizeof(*snap))) == NULL) {
-		log_warnx(NULL, "reload refused, keeping old config: out of "
+		log_warnx(NULL,
+		    "reload refused, keeping old config: out of "
 		    "memory");
 		return -1;
 	}
@@ -414,8 +418,8 @@ fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 	} else {
 		move_config(&prev, &fd_config);
 		move_config(&fd_config, &next);
-		if (fd_daemon_recheck && fd_daemon_recheck(err,
-		    sizeof(err)) != 0) {
+		if (fd_daemon_recheck &&
+		    fd_daemon_recheck(err, sizeof(err)) != 0) {
 			config_destroy(&fd_config);
 			move_config(&fd_config, &prev);
 			rv = -1;
@@ -426,8 +430,8 @@ fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts)
 		fd_common = saved;
 		for (i = 0; i < nopts; i++)
 			if (snap[i])
-				memcpy(opts[i].ptr, snap[i],
-				    opt_size(&opts[i]));
+				memcpy(
+				    opts[i].ptr, snap[i], opt_size(&opts[i]));
 		log_warnx(NULL, "reload refused, keeping old config: %s", err);
 	} else {
 		apply_timezone();

@@ -23,8 +23,8 @@ enum fd_daemon_id {
 
 struct fd_daemon_info {
 	enum fd_daemon_id id;
-	const char *name;       /* log prefix, binary name, socket file stem */
-	int has_rep;            /* serves req/rep (crm-tools) */
+	const char *name; /* log prefix, binary name, socket file stem */
+	int has_rep; /* serves req/rep (crm-tools) */
 };
 
 extern const struct fd_daemon_info fd_daemons[FD_D_MAX];
@@ -37,13 +37,13 @@ struct fd_common_cfg {
 	char config_file[512];
 	char log_level[16];
 	char rundir[200];
-	char pub[FD_D_MAX][256];    /* pub address of each daemon */
-	char crm_rep[256];          /* crm-tools req/rep address */
-	char timezone[64];          /* business time zone, sets TZ */
+	char pub[FD_D_MAX][256]; /* pub address of each daemon */
+	char crm_rep[256]; /* crm-tools req/rep address */
+	char timezone[64]; /* business time zone, sets TZ */
 };
 
 extern struct fd_common_cfg fd_common;
-extern config_t fd_config;        /* the whole parsed file, for sections */
+extern config_t fd_config; /* the whole parsed file, for sections */
 extern volatile sig_atomic_t fd_stop;
 extern volatile sig_atomic_t fd_reload;
 

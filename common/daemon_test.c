@@ -29,9 +29,9 @@ static int num;
 static char str[32];
 
 static const struct fd_cfg_opt opts[] = {
-	{ "t.num", FD_CFG_INT, &num, 0, "1", 1, 100, NULL },
-	{ "t.str", FD_CFG_STR, str, sizeof(str), "x", 0, 0, NULL },
-	{ "t", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
+    {"t.num", FD_CFG_INT, &num, 0, "1", 1, 100, NULL},
+    {"t.str", FD_CFG_STR, str, sizeof(str), "x", 0, 0, NULL},
+    {"t", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
 };
 
 static void
@@ -54,8 +54,8 @@ reload_with(const char *text, char **log)
 	struct stat st;
 	FILE *f;
 
-	snprintf(file, sizeof(file), "bus: { rundir = \"%s\"; };\n%s", rundir,
-	    text);
+	snprintf(
+	    file, sizeof(file), "bus: { rundir = \"%s\"; };\n%s", rundir, text);
 	write_file(conf, file);
 	fflush(stderr);
 	saved = dup(2);
@@ -71,8 +71,8 @@ reload_with(const char *text, char **log)
 	*log = calloc(1, (size_t)st.st_size + 1);
 	f = fopen(errlog, "r");
 	assert_non_null(f);
-	assert_int_equal(fread(*log, 1, (size_t)st.st_size, f),
-	    (size_t)st.st_size);
+	assert_int_equal(
+	    fread(*log, 1, (size_t)st.st_size, f), (size_t)st.st_size);
 	fclose(f);
 	return rv;
 }
@@ -100,11 +100,13 @@ refuse_bad(char *err, size_t errlen)
 static void
 test_reload(void **state)
 {
-	char *argv[] = { "daemon_test", "-f", conf, NULL }, *log, text[256];
+	char *argv[] = {"daemon_test", "-f", conf, NULL}, *log, text[256];
 
 	(void)state;
-	snprintf(text, sizeof(text), "bus: { rundir = \"%s\"; };\n"
-	    "t: { num = 5; str = \"a\"; };\nextra: { k = \"v1\"; };\n", rundir);
+	snprintf(text, sizeof(text),
+	    "bus: { rundir = \"%s\"; };\n"
+	    "t: { num = 5; str = \"a\"; };\nextra: { k = \"v1\"; };\n",
+	    rundir);
 	write_file(conf, text);
 	fd_daemon_start(FD_D_SCHEDULER, 3, argv, opts, FD_CFG_N(opts));
 	assert_int_equal(num, 5);
@@ -113,7 +115,9 @@ test_reload(void **state)
 
 	/* a good file: every value and fd_config are the new ones */
 	assert_int_equal(reload_with("t: { num = 7; str = \"b\"; };\n"
-	    "extra: { k = \"v2\"; };\n", &log), 0);
+	                             "extra: { k = \"v2\"; };\n",
+	                     &log),
+	    0);
 	assert_non_null(strstr(log, "config reloaded"));
 	free(log);
 	assert_int_equal(num, 7);
@@ -126,12 +130,16 @@ test_reload(void **state)
 	assert_non_null(strstr(log, "reload refused"));
 	free(log);
 	assert_int_equal(reload_with("t: { str = \"c\"; num = 500; };\n"
-	    "extra: { k = \"v4\"; };\n", &log), -1);
+	                             "extra: { k = \"v4\"; };\n",
+	                     &log),
+	    -1);
 	assert_non_null(strstr(log, "out of range"));
 	free(log);
 	fd_daemon_recheck = refuse_bad;
 	assert_int_equal(reload_with("t: { num = 9; str = \"bad\"; };\n"
-	    "extra: { k = \"v5\"; };\n", &log), -1);
+	                             "extra: { k = \"v5\"; };\n",
+	                     &log),
+	    -1);
 	assert_non_null(strstr(log, "t.str: bad"));
 	free(log);
 	assert_int_equal(num, 7);
@@ -141,7 +149,9 @@ test_reload(void **state)
 
 	/* the check passes; an unknown key of the owned section is named */
 	assert_int_equal(reload_with("t: { num = 9; str = \"ok\"; nmu = 3; };\n"
-	    "extra: { k = \"v6\"; };\n", &log), 0);
+	                             "extra: { k = \"v6\"; };\n",
+	                     &log),
+	    0);
 	assert_non_null(strstr(log, "unknown option t.nmu"));
 	assert_null(strstr(log, "extra.k"));
 	free(log);
@@ -168,8 +178,8 @@ bin_dir(char *out, size_t len)
 
 /* Run `path -n -f file` with the Twilio token set or not; exit code. */
 static int
-check_run(const char *path, const char *name, const char *text,
-    const char *token)
+check_run(
+    const char *path, const char *name, const char *text, const char *token)
 {
 	pid_t pid;
 	int st, fd;
@@ -201,44 +211,44 @@ test_check(void **state)
 		const char *daemon, *conf, *token;
 		int rc;
 	} cases[] = {
-		{ "gateway", "", "tok", 0 },
-		{ "gateway", "gateway: { public_url = \"ftp://x\"; };", "tok",
-		    FD_EX_CONFIG },
-		{ "gateway", "", NULL, FD_EX_CONFIG },
-		{ "gateway", "gateway: { validate_signature = false; };", NULL,
-		    0 },
-		{ "gateway", "gateway: { max_calls = 0; };", "tok",
-		    FD_EX_CONFIG },
-		{ "tts-worker", "", NULL, 0 },
-		{ "tts-worker", "tts: { voice = \"nosuch\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "tts-worker", "tts: { engine = \"nosuch\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "tts-worker", "tts: { pronunciations = ( { text = \"x\"; } );"
-		    " };", NULL, FD_EX_CONFIG },
-		{ "stt-worker", "", NULL, 0 },
-		{ "stt-worker", "stt: { engine = \"nosuch\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "stt-worker", "stt: { lm = \"nosuch\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "stt-worker", "stt: { model = \"/nonexistent\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "stt-worker", "stt: { engine = \"deepgram\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "scheduler", "", NULL, 0 },
-		{ "scheduler", "scheduler: { tick_s = 0; };", NULL,
-		    FD_EX_CONFIG },
-		{ "agent", "", NULL, 0 },
-		{ "agent", "agent: { brain = \"nosuch\"; };", NULL,
-		    FD_EX_CONFIG },
-		{ "agent", "agent: { brain = \"llm\"; llm = { base_url = "
-		    "\"https://x.openai.azure.com/openai\"; model = \"m\"; "
-		    "}; };", NULL, FD_EX_CONFIG },
-		{ "crm-tools", "", NULL, 0 },
-		{ "crm-tools", "crm: { cancel_refund_pct = { received = 180; }; "
-		    "};", NULL, FD_EX_CONFIG },
-		{ "crm-tools", "crm: { calendar = \"nosuch\"; };", NULL,
-		    FD_EX_CONFIG },
+	    {"gateway", "", "tok", 0},
+	    {"gateway", "gateway: { public_url = \"ftp://x\"; };", "tok",
+	        FD_EX_CONFIG},
+	    {"gateway", "", NULL, FD_EX_CONFIG},
+	    {"gateway", "gateway: { validate_signature = false; };", NULL, 0},
+	    {"gateway", "gateway: { max_calls = 0; };", "tok", FD_EX_CONFIG},
+	    {"tts-worker", "", NULL, 0},
+	    {"tts-worker", "tts: { voice = \"nosuch\"; };", NULL, FD_EX_CONFIG},
+	    {"tts-worker", "tts: { engine = \"nosuch\"; };", NULL,
+	        FD_EX_CONFIG},
+	    {"tts-worker",
+	        "tts: { pronunciations = ( { text = \"x\"; } );"
+	        " };",
+	        NULL, FD_EX_CONFIG},
+	    {"stt-worker", "", NULL, 0},
+	    {"stt-worker", "stt: { engine = \"nosuch\"; };", NULL,
+	        FD_EX_CONFIG},
+	    {"stt-worker", "stt: { lm = \"nosuch\"; };", NULL, FD_EX_CONFIG},
+	    {"stt-worker", "stt: { model = \"/nonexistent\"; };", NULL,
+	        FD_EX_CONFIG},
+	    {"stt-worker", "stt: { engine = \"deepgram\"; };", NULL,
+	        FD_EX_CONFIG},
+	    {"scheduler", "", NULL, 0},
+	    {"scheduler", "scheduler: { tick_s = 0; };", NULL, FD_EX_CONFIG},
+	    {"agent", "", NULL, 0},
+	    {"agent", "agent: { brain = \"nosuch\"; };", NULL, FD_EX_CONFIG},
+	    {"agent",
+	        "agent: { brain = \"llm\"; llm = { base_url = "
+	        "\"https://x.openai.azure.com/openai\"; model = \"m\"; "
+	        "}; };",
+	        NULL, FD_EX_CONFIG},
+	    {"crm-tools", "", NULL, 0},
+	    {"crm-tools",
+	        "crm: { cancel_refund_pct = { received = 180; }; "
+	        "};",
+	        NULL, FD_EX_CONFIG},
+	    {"crm-tools", "crm: { calendar = \"nosuch\"; };", NULL,
+	        FD_EX_CONFIG},
 	};
 	char bin[PATH_MAX], path[PATH_MAX + 16];
 	size_t i;
@@ -257,8 +267,8 @@ test_check(void **state)
 			printf("# %s not built: skipped\n", path);
 			continue;
 		}
-		rc = check_run(path, cases[i].daemon, cases[i].conf,
-		    cases[i].token);
+		rc = check_run(
+		    path, cases[i].daemon, cases[i].conf, cases[i].token);
 		if (rc != cases[i].rc)
 			fail_msg("%s -n with '%s' (token %s): exit %d, want %d",
 			    cases[i].daemon, cases[i].conf,
@@ -270,15 +280,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reload),
-		cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_check),
 	};
 	int fd, rv;
 
 	snprintf(conf, sizeof(conf), "/tmp/fdtest-conf-XXXXXX");
 	snprintf(errlog, sizeof(errlog), "/tmp/fdtest-log-XXXXXX");
-	snprintf(rundir, sizeof(rundir), "/tmp/fdtest-rundir-%d",
-	    (int)getpid());
+	snprintf(
+	    rundir, sizeof(rundir), "/tmp/fdtest-rundir-%d", (int)getpid());
 	if ((fd = mkstemp(conf)) < 0 || close(fd) != 0 ||
 	    (fd = mkstemp(errlog)) < 0 || close(fd) != 0)
 		return 1;

@@ -20,7 +20,7 @@
 int fd_log_level = LOG_LVL_INFO;
 static char log_name[32] = "frontdesk";
 
-static const char *const lvl_names[] = { "error", "warn", "info", "debug" };
+static const char *const lvl_names[] = {"error", "warn", "info", "debug"};
 
 void
 log_init(const char *daemon, int level)
@@ -80,8 +80,8 @@ vlog(int lvl, const char *call, int with_errno, const char *fmt, va_list ap)
 	if (n >= sizeof(line) - 80)
 		n = sizeof(line) - 80;
 	if (with_errno)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s",
-		    strerror(saved));
+		n += (size_t)snprintf(
+		    line + n, sizeof(line) - n, ": %s", strerror(saved));
 	/* one event, one line: fold embedded newlines */
 	for (size_t i = 0; i < n; i++)
 		if (line[i] == '\n' || line[i] == '\r')
@@ -93,16 +93,16 @@ vlog(int lvl, const char *call, int with_errno, const char *fmt, va_list ap)
 	errno = saved;
 }
 
-#define LOGFN(name, lvl, werr)						\
-void name(const char *call, const char *fmt, ...)			\
-{									\
-	va_list ap;							\
-	if (fd_log_level < (lvl))					\
-		return;							\
-	va_start(ap, fmt);						\
-	vlog((lvl), call, (werr), fmt, ap);				\
-	va_end(ap);							\
-}
+#define LOGFN(name, lvl, werr)                                                 \
+	void name(const char *call, const char *fmt, ...)                      \
+	{                                                                      \
+		va_list ap;                                                    \
+		if (fd_log_level < (lvl))                                      \
+			return;                                                \
+		va_start(ap, fmt);                                             \
+		vlog((lvl), call, (werr), fmt, ap);                            \
+		va_end(ap);                                                    \
+	}
 
 LOGFN(log_warn, LOG_LVL_WARN, 1)
 LOGFN(log_warnx, LOG_LVL_WARN, 0)

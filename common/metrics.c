@@ -17,22 +17,26 @@
 #include "metrics.h"
 
 /* seconds; the last bucket is +Inf */
-static const double bounds[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-	1, 2.5, 5, 10 };
+static const double bounds[] = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 #define NB (sizeof(bounds) / sizeof(bounds[0]))
 
 static const struct {
 	const char *name;
 	const char *help;
 } hists[FD_H_MAX] = {
-	[FD_H_STT] = { "frontdesk_stt_latency_seconds", "Speech end to the "
-	    "final transcript, per caller turn." },
-	[FD_H_TTS] = { "frontdesk_tts_latency_seconds", "An utterance to "
-	    "request to its first synthesised audio." },
-	[FD_H_LLM] = { "frontdesk_llm_latency_seconds", "A language model "
-	    "request to its whole reply." },
-	[FD_H_TOOL] = { "frontdesk_tool_latency_seconds", "A tool request as "
-	    "crm-tools ran it." },
+    [FD_H_STT] = {"frontdesk_stt_latency_seconds",
+        "Speech end to the "
+        "final transcript, per caller turn."},
+    [FD_H_TTS] = {"frontdesk_tts_latency_seconds",
+        "An utterance to "
+        "request to its first synthesised audio."},
+    [FD_H_LLM] = {"frontdesk_llm_latency_seconds",
+        "A language model "
+        "request to its whole reply."},
+    [FD_H_TOOL] = {"frontdesk_tool_latency_seconds",
+        "A tool request as "
+        "crm-tools ran it."},
 };
 
 static struct {
@@ -65,8 +69,8 @@ fd_metrics_error(const char *kind, uint64_t n)
 			if (strcmp(errs[i].kind, kind) == 0)
 				break;
 		if (i == nerrs && nerrs < FD_METRICS_MAX_KINDS)
-			snprintf(errs[nerrs++].kind, sizeof(errs[0].kind),
-			    "%s", kind);
+			snprintf(errs[nerrs++].kind, sizeof(errs[0].kind), "%s",
+			    kind);
 	}
 	if (i < nerrs)
 		errs[i].n += n;
@@ -102,40 +106,51 @@ fd_metrics_text(const char *daemon)
 		started = time(NULL);
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return NULL;
-	fprintf(f, "# HELP frontdesk_up Whether the daemon wrote its figures "
+	fprintf(f,
+	    "# HELP frontdesk_up Whether the daemon wrote its figures "
 	    "lately (1) or is gone (0).\n# TYPE frontdesk_up gauge\n"
-	    "frontdesk_up{daemon=\"%s\"} 1\n", daemon);
-	fprintf(f, "# HELP frontdesk_start_time_seconds When the daemon "
+	    "frontdesk_up{daemon=\"%s\"} 1\n",
+	    daemon);
+	fprintf(f,
+	    "# HELP frontdesk_start_time_seconds When the daemon "
 	    "started, seconds since the epoch.\n# TYPE "
 	    "frontdesk_start_time_seconds gauge\n"
-	    "frontdesk_start_time_seconds{daemon=\"%s\"} %lld\n", daemon,
-	    (long long)started);
+	    "frontdesk_start_time_seconds{daemon=\"%s\"} %lld\n",
+	    daemon, (long long)started);
 	pthread_mutex_lock(&mu);
-	fprintf(f, "# HELP frontdesk_errors_total Errors by kind.\n"
+	fprintf(f,
+	    "# HELP frontdesk_errors_total Errors by kind.\n"
 	    "# TYPE frontdesk_errors_total counter\n");
 	for (i = 0; i < nerrs; i++)
-		fprintf(f, "frontdesk_errors_total{daemon=\"%s\",kind=\"%s\"} "
-		    "%llu\n", daemon, errs[i].kind,
-		    (unsigned long long)errs[i].n);
+		fprintf(f,
+		    "frontdesk_errors_total{daemon=\"%s\",kind=\"%s\"} "
+		    "%llu\n",
+		    daemon, errs[i].kind, (unsigned long long)errs[i].n);
 	for (h = 0; h < FD_H_MAX; h++) {
 		if (hist[h].n == 0)
 			continue;
-		fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n",
-		    hists[h].name, hists[h].help, hists[h].name);
+		fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", hists[h].name,
+		    hists[h].help, hists[h].name);
 		for (b = 0, cum = 0; b <= NB; b++) {
 			cum += hist[h].counts[b];
 			if (b < NB)
-				fprintf(f, "%s_bucket{daemon=\"%s\",le=\"%g\"} "
-				    "%llu\n", hists[h].name, daemon, bounds[b],
+				fprintf(f,
+				    "%s_bucket{daemon=\"%s\",le=\"%g\"} "
+				    "%llu\n",
+				    hists[h].name, daemon, bounds[b],
 				    (unsigned long long)cum);
 			else
-				fprintf(f, "%s_bucket{daemon=\"%s\",le=\"+Inf\"} "
-				    "%llu\n", hists[h].name, daemon,
+				fprintf(f,
+				    "%s_bucket{daemon=\"%s\",le=\"+Inf\"} "
+				    "%llu\n",
+				    hists[h].name, daemon,
 				    (unsigned long long)cum);
 		}
-		fprintf(f, "%s_sum{daemon=\"%s\"} %.6f\n%s_count{daemon=\"%s\"} "
-		    "%llu\n", hists[h].name, daemon, hist[h].sum,
-		    hists[h].name, daemon, (unsigned long long)hist[h].n);
+		fprintf(f,
+		    "%s_sum{daemon=\"%s\"} %.6f\n%s_count{daemon=\"%s\"} "
+		    "%llu\n",
+		    hists[h].name, daemon, hist[h].sum, hists[h].name, daemon,
+		    (unsigned long long)hist[h].n);
 	}
 	pthread_mutex_unlock(&mu);
 	if (fclose(f) != 0) {
@@ -179,7 +194,7 @@ fd_metrics_write(const char *dir, const char *daemon)
  * pointers to samples and slen). */
 struct family {
 	char name[128];
-	char *head;             /* its HELP and TYPE lines */
+	char *head; /* its HELP and TYPE lines */
 	char *samples;
 	size_t slen;
 	FILE *sf;
@@ -234,8 +249,8 @@ fd_metrics_merge(const char *const *texts, size_t n)
 				continue;
 			}
 			nm = p + 7;
-			if ((cur = family_of(&fams, &nf, nm, strcspn(nm,
-			    " \n"))) == NULL) {
+			if ((cur = family_of(
+			         &fams, &nf, nm, strcspn(nm, " \n"))) == NULL) {
 				ok = 0;
 				break;
 			}
@@ -245,8 +260,8 @@ fd_metrics_merge(const char *const *texts, size_t n)
 			if (t && te == NULL)
 				te = t + strlen(t);
 			if (cur->head == NULL)
-				cur->head = strndup(p, (size_t)((te ? te : eol) -
-				    p));
+				cur->head =
+				    strndup(p, (size_t)((te ? te : eol) - p));
 			if (te)
 				eol = te;
 		}

@@ -21,10 +21,10 @@
 #define FD_METRICS_STALE_MS 10000
 
 enum fd_hist {
-	FD_H_STT,       /* speech end to the final transcript (stt-worker) */
-	FD_H_TTS,       /* SAY to its first audio (tts-worker) */
-	FD_H_LLM,       /* a model request to its whole reply (agent) */
-	FD_H_TOOL,      /* a tool request as crm-tools ran it */
+	FD_H_STT, /* speech end to the final transcript (stt-worker) */
+	FD_H_TTS, /* SAY to its first audio (tts-worker) */
+	FD_H_LLM, /* a model request to its whole reply (agent) */
+	FD_H_TOOL, /* a tool request as crm-tools ran it */
 	FD_H_MAX
 };
 

@@ -39,19 +39,26 @@ test_text(void **state)
 	fd_metrics_observe(FD_H_TOOL, 0.2);
 	fd_metrics_observe(FD_H_TOOL, 30);
 	assert_non_null(t = fd_metrics_text("crm-tools"));
-	assert_non_null(strstr(t, "frontdesk_errors_total{daemon=\"crm-tools\","
+	assert_non_null(strstr(t,
+	    "frontdesk_errors_total{daemon=\"crm-tools\","
 	    "kind=\"rpc_timeout\"} 3\n"));
-	assert_non_null(strstr(t, "# TYPE frontdesk_tool_latency_seconds "
+	assert_non_null(strstr(t,
+	    "# TYPE frontdesk_tool_latency_seconds "
 	    "histogram\n"));
-	assert_non_null(strstr(t, "frontdesk_tool_latency_seconds_bucket{"
+	assert_non_null(strstr(t,
+	    "frontdesk_tool_latency_seconds_bucket{"
 	    "daemon=\"crm-tools\",le=\"0.005\"} 1\n"));
-	assert_non_null(strstr(t, "frontdesk_tool_latency_seconds_bucket{"
+	assert_non_null(strstr(t,
+	    "frontdesk_tool_latency_seconds_bucket{"
 	    "daemon=\"crm-tools\",le=\"0.25\"} 2\n"));
-	assert_non_null(strstr(t, "frontdesk_tool_latency_seconds_bucket{"
+	assert_non_null(strstr(t,
+	    "frontdesk_tool_latency_seconds_bucket{"
 	    "daemon=\"crm-tools\",le=\"10\"} 2\n"));
-	assert_non_null(strstr(t, "frontdesk_tool_latency_seconds_bucket{"
+	assert_non_null(strstr(t,
+	    "frontdesk_tool_latency_seconds_bucket{"
 	    "daemon=\"crm-tools\",le=\"+Inf\"} 3\n"));
-	assert_non_null(strstr(t, "frontdesk_tool_latency_seconds_count{"
+	assert_non_null(strstr(t,
+	    "frontdesk_tool_latency_seconds_count{"
 	    "daemon=\"crm-tools\"} 3\n"));
 	/* a histogram nothing was observed in is left out */
 	assert_null(strstr(t, "frontdesk_llm_latency_seconds"));
@@ -62,20 +69,22 @@ static void
 test_merge(void **state)
 {
 	const char *in[3] = {
-		"# HELP a_total A.\n# TYPE a_total counter\n"
-		"a_total{daemon=\"x\"} 1\n# HELP b B.\n# TYPE b gauge\n"
-		"b{daemon=\"x\"} 2\n",
-		"# HELP b B.\n# TYPE b gauge\nb{daemon=\"y\"} 3\n",
-		"# HELP a_total A.\n# TYPE a_total counter\n"
-		"a_total{daemon=\"z\"} 4\n# HELP c C.\n# TYPE c gauge\n",
+	    "# HELP a_total A.\n# TYPE a_total counter\n"
+	    "a_total{daemon=\"x\"} 1\n# HELP b B.\n# TYPE b gauge\n"
+	    "b{daemon=\"x\"} 2\n",
+	    "# HELP b B.\n# TYPE b gauge\nb{daemon=\"y\"} 3\n",
+	    "# HELP a_total A.\n# TYPE a_total counter\n"
+	    "a_total{daemon=\"z\"} 4\n# HELP c C.\n# TYPE c gauge\n",
 	};
 	char *m;
 
 	(void)state;
 	assert_non_null(m = fd_metrics_merge(in, 3));
-	assert_string_equal(m, "# HELP a_total A.\n# TYPE a_total counter\n"
+	assert_string_equal(m,
+	    "# HELP a_total A.\n# TYPE a_total counter\n"
 	    "a_total{daemon=\"x\"} 1\na_total{daemon=\"z\"} 4\n"
-	    "# HELP b B.\n# TYPE b gauge\nb{daemon=\"x\"} 2\nb{daemon=\"y\"} 3\n"
+	    "# HELP b B.\n# TYPE b gauge\nb{daemon=\"x\"} 2\nb{daemon=\"y\"} "
+	    "3\n"
 	    "# HELP c C.\n# TYPE c gauge\n");
 	assert_int_equal(count(m, "# HELP"), 3);
 	free(m);
@@ -84,8 +93,8 @@ test_merge(void **state)
 static void
 test_settings_overlay(void **state)
 {
-	char base[] = "/tmp/fd-ovl-base-XXXXXX", over[] =
-	    "/tmp/fd-ovl-over-XXXXXX", err[256];
+	char base[] = "/tmp/fd-ovl-base-XXXXXX",
+	     over[] = "/tmp/fd-ovl-over-XXXXXX", err[256];
 	const char *s;
 	config_t cfg;
 	FILE *f;
@@ -94,16 +103,19 @@ test_settings_overlay(void **state)
 	(void)state;
 	assert_true((fd = mkstemp(base)) >= 0);
 	assert_non_null(f = fdopen(fd, "w"));
-	fputs("business: { name = \"Old\"; persona = \"Ava\"; hours = { mon = "
+	fputs(
+	    "business: { name = \"Old\"; persona = \"Ava\"; hours = { mon = "
 	    "\"08:00-18:00\"; tue = \"08:00-18:00\"; };\n  services = ( { name "
 	    "= \"a\"; }, { name = \"b\"; } ); };\ngateway: { listen_port = 1; "
-	    "};\n", f);
+	    "};\n",
+	    f);
 	fclose(f);
 	assert_true((fd = mkstemp(over)) >= 0);
 	assert_non_null(f = fdopen(fd, "w"));
 	fputs("business: { name = \"New \\\"One\\\"\"; hours = { mon = "
-	    "\"closed\"; }; services = ( { name = \"c\"; duration = 45; "
-	    "aliases = [ \"see\" ]; } ); };\nrecording: { enabled = false; };\n",
+	      "\"closed\"; }; services = ( { name = \"c\"; duration = 45; "
+	      "aliases = [ \"see\" ]; } ); };\nrecording: { enabled = false; "
+	      "};\n",
 	    f);
 	fclose(f);
 	assert_int_equal(fd_cfg_open(&cfg, base, err, sizeof(err)), 0);
@@ -116,13 +128,13 @@ test_settings_overlay(void **state)
 	assert_string_equal(s, "closed");
 	assert_true(config_lookup_string(&cfg, "business.hours.tue", &s));
 	assert_string_equal(s, "08:00-18:00");
-	assert_int_equal(config_setting_length(config_lookup(&cfg,
-	    "business.services")), 1);
-	assert_true(config_lookup_int(&cfg, "business.services.[0].duration",
-	    &v));
+	assert_int_equal(
+	    config_setting_length(config_lookup(&cfg, "business.services")), 1);
+	assert_true(
+	    config_lookup_int(&cfg, "business.services.[0].duration", &v));
 	assert_int_equal(v, 45);
-	assert_true(config_lookup_string(&cfg,
-	    "business.services.[0].aliases.[0]", &s));
+	assert_true(config_lookup_string(
+	    &cfg, "business.services.[0].aliases.[0]", &s));
 	assert_string_equal(s, "see");
 	assert_true(config_lookup_int(&cfg, "gateway.listen_port", &v));
 	assert_int_equal(v, 1);
@@ -145,11 +157,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_settings_overlay),
+	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_settings_overlay),
 	};
 
-	return cmocka_run_group_tests_name("common_metrics", tests, NULL,
-	    NULL);
+	return cmocka_run_group_tests_name("common_metrics", tests, NULL, NULL);
 }

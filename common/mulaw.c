@@ -22,7 +22,7 @@ fd_ulaw_encode(int16_t pcm)
 	for (mask = 0x4000; (sample & mask) == 0 && exponent > 0; mask >>= 1)
 		exponent--;
 	mantissa = (sample >> (exponent + 3)) & 0x0F;
-	return (uint8_t)~(sign | (exponent << 4) | mantissa);
+	return (uint8_t) ~(sign | (exponent << 4) | mantissa);
 }
 
 int16_t

@@ -33,7 +33,8 @@ get_int(const config_setting_t *s, const char *key, int def, int lo, int hi,
 		return -1;
 	}
 	if (v < lo || v > hi) {
-		snprintf(err, errlen, "outbound.%s must be %d..%d", key, lo, hi);
+		snprintf(
+		    err, errlen, "outbound.%s must be %d..%d", key, lo, hi);
 		return -1;
 	}
 	*out = v;
@@ -56,8 +57,8 @@ get_bool(const config_setting_t *s, const char *key, int def, int *out,
 }
 
 static int
-get_time(const config_setting_t *s, const char *key, const char *def,
-    int *out, char *err, size_t errlen)
+get_time(const config_setting_t *s, const char *key, const char *def, int *out,
+    char *err, size_t errlen)
 {
 	const char *v = def;
 
@@ -81,13 +82,15 @@ get_backoff(const config_setting_t *l, const char *key, int unit_s,
 
 	if (!config_setting_is_aggregate(l) || config_setting_length(l) < 1 ||
 	    config_setting_length(l) > FD_OUT_MAX_BACKOFF) {
-		snprintf(err, errlen, "outbound.%s must be a list of 1..%d "
-		    "numbers", key, FD_OUT_MAX_BACKOFF);
+		snprintf(err, errlen,
+		    "outbound.%s must be a list of 1..%d "
+		    "numbers",
+		    key, FD_OUT_MAX_BACKOFF);
 		return -1;
 	}
 	for (i = 0; i < config_setting_length(l); i++) {
-		const config_setting_t *e = config_setting_get_elem(l,
-		    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
 
 		v = config_setting_get_int(e);
 		if (config_setting_type(e) != CONFIG_TYPE_INT || v < 1 ||
@@ -103,8 +106,8 @@ get_backoff(const config_setting_t *l, const char *key, int unit_s,
 }
 
 int
-fd_outbound_load(const config_t *cfg, struct fd_outbound *o, char *err,
-    size_t errlen)
+fd_outbound_load(
+    const config_t *cfg, struct fd_outbound *o, char *err, size_t errlen)
 {
 	const config_setting_t *s = config_lookup(cfg, "outbound"), *l;
 	double d = 1.0;
@@ -112,31 +115,32 @@ fd_outbound_load(const config_t *cfg, struct fd_outbound *o, char *err,
 	memset(o, 0, sizeof(*o));
 	if (get_bool(s, "enabled", 0, &o->enabled, err, errlen) != 0 ||
 	    get_bool(s, "sms_enabled", 0, &o->sms_enabled, err, errlen) != 0 ||
-	    get_int(s, "reminder_lead_h", 24, 1, 336, &o->reminder_lead_h,
-	    err, errlen) != 0 ||
-	    get_time(s, "call_from", "09:00", &o->call_from_min, err,
-	    errlen) != 0 ||
+	    get_int(s, "reminder_lead_h", 24, 1, 336, &o->reminder_lead_h, err,
+	        errlen) != 0 ||
+	    get_time(s, "call_from", "09:00", &o->call_from_min, err, errlen) !=
+	        0 ||
 	    get_time(s, "call_until", "19:00", &o->call_until_min, err,
-	    errlen) != 0 ||
+	        errlen) != 0 ||
 	    get_bool(s, "call_closed_days", 0, &o->call_closed_days, err,
-	    errlen) != 0 ||
+	        errlen) != 0 ||
 	    get_int(s, "max_attempts", 3, 1, 10, &o->max_attempts, err,
-	    errlen) != 0 ||
+	        errlen) != 0 ||
 	    get_int(s, "max_concurrent", 2, 1, 1000, &o->max_concurrent, err,
-	    errlen) != 0 ||
+	        errlen) != 0 ||
 	    get_int(s, "lease_s", 60, 5, 3600, &o->lease_s, err, errlen) != 0 ||
 	    get_int(s, "call_timeout_s", 900, 30, 14400, &o->call_timeout_s,
-	    err, errlen) != 0 ||
-	    get_int(s, "max_claims", 3, 1, 100, &o->max_claims, err,
-	    errlen) != 0 ||
+	        err, errlen) != 0 ||
+	    get_int(s, "max_claims", 3, 1, 100, &o->max_claims, err, errlen) !=
+	        0 ||
 	    get_int(s, "batch", 2, 1, 100, &o->batch, err, errlen) != 0 ||
-	    get_int(s, "tick_ms", 1000, 50, 60000, &o->tick_ms, err,
-	    errlen) != 0 ||
+	    get_int(s, "tick_ms", 1000, 50, 60000, &o->tick_ms, err, errlen) !=
+	        0 ||
 	    get_int(s, "ring_timeout_s", 25, 5, 600, &o->ring_timeout_s, err,
-	    errlen) != 0)
+	        errlen) != 0)
 		return -1;
 	if (o->call_from_min >= o->call_until_min) {
-		snprintf(err, errlen, "outbound.call_from must be before "
+		snprintf(err, errlen,
+		    "outbound.call_from must be before "
 		    "call_until");
 		return -1;
 	}
@@ -146,7 +150,8 @@ fd_outbound_load(const config_t *cfg, struct fd_outbound *o, char *err,
 
 		if (config_setting_lookup_int(s, "calls_per_s", &iv) !=
 		    CONFIG_TRUE) {
-			snprintf(err, errlen, "outbound.calls_per_s must be a "
+			snprintf(err, errlen,
+			    "outbound.calls_per_s must be a "
 			    "number");
 			return -1;
 		}
@@ -182,8 +187,8 @@ local_min(time_t t)
 }
 
 int
-fd_outbound_may_call(const struct fd_outbound *o,
-    const struct fd_business *b, time_t t)
+fd_outbound_may_call(
+    const struct fd_outbound *o, const struct fd_business *b, time_t t)
 {
 	int m = local_min(t);
 
@@ -207,8 +212,8 @@ at_min(time_t t, int m)
 }
 
 time_t
-fd_outbound_next_open(const struct fd_outbound *o,
-    const struct fd_business *b, time_t t)
+fd_outbound_next_open(
+    const struct fd_outbound *o, const struct fd_business *b, time_t t)
 {
 	const struct fd_hours *h;
 	time_t day = fd_day_start(t), d, from, until;
@@ -218,10 +223,10 @@ fd_outbound_next_open(const struct fd_outbound *o,
 		d = fd_add_days(day, i);
 		if ((h = fd_business_hours(b, d)) == NULL)
 			continue;
-		lo = h->open_min > o->call_from_min ? h->open_min :
-		    o->call_from_min;
-		hi = h->close_min < o->call_until_min ? h->close_min :
-		    o->call_until_min;
+		lo = h->open_min > o->call_from_min ? h->open_min
+		                                    : o->call_from_min;
+		hi = h->close_min < o->call_until_min ? h->close_min
+		                                      : o->call_until_min;
 		if (lo >= hi)
 			continue;
 		from = at_min(d, lo);
@@ -238,11 +243,16 @@ fd_outbound_outcome(const char *status)
 	static const struct {
 		const char *status, *outcome;
 	} map[] = {
-		{ "busy", "busy" }, { "no-answer", "no_answer" },
-		{ "no_answer", "no_answer" }, { "failed", "failed" },
-		{ "canceled", "failed" }, { "undelivered", "undelivered" },
-		{ "completed", "answered" }, { "sent", "sent" },
-		{ "delivered", "delivered" }, { "voicemail", "voicemail" },
+	    {"busy", "busy"},
+	    {"no-answer", "no_answer"},
+	    {"no_answer", "no_answer"},
+	    {"failed", "failed"},
+	    {"canceled", "failed"},
+	    {"undelivered", "undelivered"},
+	    {"completed", "answered"},
+	    {"sent", "sent"},
+	    {"delivered", "delivered"},
+	    {"voicemail", "voicemail"},
 	};
 	size_t i;
 
@@ -261,8 +271,9 @@ fd_outbound_detail(const char *error, const char *answered_by,
 	if (error && error[0])
 		snprintf(buf, len, "%s", error);
 	else if ((answered_by && answered_by[0]) || duration_s > 0)
-		snprintf(buf, len, "answered by %s, %lld s", answered_by &&
-		    answered_by[0] ? answered_by : "?", duration_s);
+		snprintf(buf, len, "answered by %s, %lld s",
+		    answered_by && answered_by[0] ? answered_by : "?",
+		    duration_s);
 	else if (len > 0)
 		buf[0] = '\0';
 }

@@ -20,7 +20,7 @@
 
 #include "redact.h"
 
-#define RUN_MAX 40                     /* digits kept of one run */
+#define RUN_MAX 40 /* digits kept of one run */
 #define RUN_GROUPS 8
 
 static int redact_on = 1;
@@ -28,12 +28,12 @@ static regex_t patterns[REDACT_MAX_PATTERNS];
 static int npatterns;
 
 struct run {
-	size_t start, end;              /* byte span in the text */
+	size_t start, end; /* byte span in the text */
 	char dig[RUN_MAX];
 	int nd;
-	int over;                       /* more than RUN_MAX digits */
-	int spoken;                     /* any item was a word */
-	int groups[RUN_GROUPS];         /* digits per written item */
+	int over; /* more than RUN_MAX digits */
+	int spoken; /* any item was a word */
+	int groups[RUN_GROUPS]; /* digits per written item */
 	int ngroups;
 };
 
@@ -43,8 +43,8 @@ struct sb {
 	int oom;
 };
 
-static const char *const digit_names[] = { "zero", "one", "two", "three",
-	"four", "five", "six", "seven", "eight", "nine", NULL };
+static const char *const digit_names[] = {"zero", "one", "two", "three", "four",
+    "five", "six", "seven", "eight", "nine", NULL};
 
 int
 fd_digit_word(const char *w, size_t n)
@@ -143,7 +143,7 @@ item_at(const char *s, size_t i, struct run *r)
 			;
 		if (isalpha((unsigned char)s[j]) || s[j] == '_' ||
 		    (s[j] && strchr(":/.", s[j]) &&
-		    isdigit((unsigned char)s[j + 1])))
+		        isdigit((unsigned char)s[j + 1])))
 			return 0;
 		for (k = i; k < j; k++)
 			run_add(r, s[k] - '0', 1);
@@ -157,8 +157,9 @@ item_at(const char *s, size_t i, struct run *r)
 	j = word_end(s, i);
 	if (isdigit((unsigned char)s[j]) || s[j] == '_')
 		return 0;
-	rep = (j - i == 6 && strncasecmp(s + i, "double", 6) == 0) ? 2 :
-	    (j - i == 6 && strncasecmp(s + i, "triple", 6) == 0) ? 3 : 1;
+	rep = (j - i == 6 && strncasecmp(s + i, "double", 6) == 0) ? 2
+	    : (j - i == 6 && strncasecmp(s + i, "triple", 6) == 0) ? 3
+	                                                           : 1;
 	if (rep > 1) {
 		for (k = j; s[k] == ' '; k++)
 			;
@@ -196,8 +197,8 @@ cue_before(const char *s, size_t start, const char *const *cues)
 static int
 ssn_context(const char *s, size_t start)
 {
-	static const char *const cues[] = { "social", "ssn", "s s n",
-		"security number", "s.s.n", NULL };
+	static const char *const cues[] = {
+	    "social", "ssn", "s s n", "security number", "s.s.n", NULL};
 
 	return cue_before(s, start, cues);
 }
@@ -205,8 +206,8 @@ ssn_context(const char *s, size_t start)
 static int
 card_context(const char *s, size_t start)
 {
-	static const char *const cues[] = { "card", "visa", "mastercard",
-		"amex", "credit", "debit", NULL };
+	static const char *const cues[] = {
+	    "card", "visa", "mastercard", "amex", "credit", "debit", NULL};
 
 	return cue_before(s, start, cues);
 }
@@ -219,14 +220,16 @@ verdict(const char *s, const struct run *r, char *buf, size_t len)
 		return NULL;
 	/* a recogniser drops and repeats digits, so a spoken run of card
 	 * length, or one said after "card", is a card even if Luhn fails */
-	if (r->nd >= 13 && r->nd <= 19 && (redact_luhn(r->dig,
-	    (size_t)r->nd) || r->spoken || card_context(s, r->start))) {
+	if (r->nd >= 13 && r->nd <= 19 &&
+	    (redact_luhn(r->dig, (size_t)r->nd) || r->spoken ||
+	        card_context(s, r->start))) {
 		snprintf(buf, len, "[card ending %.4s]", r->dig + r->nd - 4);
 		return buf;
 	}
-	if (r->nd == 9 && ((!r->spoken && r->ngroups == 3 &&
-	    r->groups[0] == 3 && r->groups[1] == 2 && r->groups[2] == 4) ||
-	    ssn_context(s, r->start))) {
+	if (r->nd == 9 &&
+	    ((!r->spoken && r->ngroups == 3 && r->groups[0] == 3 &&
+	         r->groups[1] == 2 && r->groups[2] == 4) ||
+	        ssn_context(s, r->start))) {
 		snprintf(buf, len, "[ssn]");
 		return buf;
 	}
@@ -257,8 +260,9 @@ mask_digits(const char *s, struct sb *b)
 		r.start = i;
 		r.end = e;
 		for (;;) {
-			for (k = r.end, nsep = 0; nsep < 3 && s[k] &&
-			    strchr(" \t-,", s[k]); k++, nsep++)
+			for (k = r.end, nsep = 0;
+			     nsep < 3 && s[k] && strchr(" \t-,", s[k]);
+			     k++, nsep++)
 				;
 			if (nsep == 0 || (e = item_at(s, k, &r)) == 0)
 				break;
@@ -290,8 +294,8 @@ mask_patterns(struct sb *b)
 		sb_put(&o, "", 0);
 		at = 0;
 		flags = 0;
-		while (at <= b->n && regexec(&patterns[i], b->p + at, 1, &m,
-		    flags) == 0) {
+		while (at <= b->n &&
+		    regexec(&patterns[i], b->p + at, 1, &m, flags) == 0) {
 			if (m.rm_eo == m.rm_so) {
 				/* an empty match masks nothing: step over */
 				if (at == b->n)
@@ -317,7 +321,7 @@ mask_patterns(struct sb *b)
 char *
 redact_dup(const char *s, int *nmasked)
 {
-	struct sb b = { 0 };
+	struct sb b = {0};
 	int n = 0;
 
 	if (s == NULL)
@@ -375,8 +379,8 @@ masked_value(json_t *v, int *n)
 		return r;
 	}
 	if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%lld",
-		    (long long)json_integer_value(v));
+		snprintf(
+		    buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
 		if ((m = redact_dup(buf[0] == '-' ? buf + 1 : buf, &k)) == NULL)
 			return json_string("[redaction failed]");
 		if (k > 0) {
@@ -402,14 +406,15 @@ redact_json(json_t *j)
 		return 0;
 	if (json_is_object(j)) {
 		for (it = json_object_iter(j); it;
-		    it = json_object_iter_next(j, it)) {
+		     it = json_object_iter_next(j, it)) {
 			v = json_object_iter_value(it);
 			if ((m = masked_value(v, &n)) != NULL)
 				json_object_iter_set_new(j, it, m);
 		}
 	} else if (json_is_array(j)) {
 		for (i = 0; i < json_array_size(j); i++)
-			if ((m = masked_value(json_array_get(j, i), &n)) != NULL)
+			if ((m = masked_value(json_array_get(j, i), &n)) !=
+			    NULL)
 				json_array_set_new(j, i, m);
 	} else if (json_is_string(j)) {
 		char *s = redact_dup(json_string_value(j), &n);
@@ -421,8 +426,8 @@ redact_json(json_t *j)
 }
 
 int
-redact_configure(int on, const char *const *pats, int npats, char *err,
-    size_t errlen)
+redact_configure(
+    int on, const char *const *pats, int npats, char *err, size_t errlen)
 {
 	regex_t fresh[REDACT_MAX_PATTERNS];
 	char msg[128];
@@ -434,11 +439,13 @@ redact_configure(int on, const char *const *pats, int npats, char *err,
 		return -1;
 	}
 	for (i = 0; i < npats; i++) {
-		if ((rc = regcomp(&fresh[i], pats[i], REG_EXTENDED |
-		    REG_ICASE)) != 0) {
+		if ((rc = regcomp(
+		         &fresh[i], pats[i], REG_EXTENDED | REG_ICASE)) != 0) {
 			regerror(rc, &fresh[i], msg, sizeof(msg));
-			snprintf(err, errlen, "privacy.redact_patterns[%d] "
-			    "'%s': %s", i, pats[i], msg);
+			snprintf(err, errlen,
+			    "privacy.redact_patterns[%d] "
+			    "'%s': %s",
+			    i, pats[i], msg);
 			while (i-- > 0)
 				regfree(&fresh[i]);
 			return -1;
@@ -466,22 +473,27 @@ redact_load(const config_t *cfg, char *err, size_t errlen)
 	}
 	if ((list = config_lookup(cfg, "privacy.redact_patterns")) != NULL) {
 		if (!config_setting_is_aggregate(list)) {
-			snprintf(err, errlen, "privacy.redact_patterns: a list "
+			snprintf(err, errlen,
+			    "privacy.redact_patterns: a list "
 			    "of strings");
 			return -1;
 		}
 		cnt = config_setting_length(list);
 		if (cnt > REDACT_MAX_PATTERNS) {
-			snprintf(err, errlen, "privacy.redact_patterns: at "
-			    "most %d", REDACT_MAX_PATTERNS);
+			snprintf(err, errlen,
+			    "privacy.redact_patterns: at "
+			    "most %d",
+			    REDACT_MAX_PATTERNS);
 			return -1;
 		}
 		for (i = 0; i < cnt; i++) {
 			const char *p = config_setting_get_string_elem(list, i);
 
 			if (p == NULL || *p == '\0') {
-				snprintf(err, errlen, "privacy.redact_patterns"
-				    "[%d]: a non-empty string", i);
+				snprintf(err, errlen,
+				    "privacy.redact_patterns"
+				    "[%d]: a non-empty string",
+				    i);
 				return -1;
 			}
 			pats[n++] = p;

@@ -25,8 +25,8 @@ masked(const char *s, int n)
 	int got = redact_buf(s, out, sizeof(out));
 
 	if (got != n)
-		print_error("'%s' -> '%s': %d masked, want %d\n", s, out, got,
-		    n);
+		print_error(
+		    "'%s' -> '%s': %d masked, want %d\n", s, out, got, n);
 	assert_int_equal(got, n);
 	return out;
 }
@@ -54,18 +54,21 @@ test_cards(void **state)
 	(void)state;
 	assert_string_equal(masked("card 4111111111111111 thanks", 1),
 	    "card [card ending 1111] thanks");
-	assert_string_equal(masked("it's 4111 1111 1111 1111.", 1),
-	    "it's [card ending 1111].");
-	assert_string_equal(masked("5555-5555-5555-4444", 1),
-	    "[card ending 4444]");
+	assert_string_equal(
+	    masked("it's 4111 1111 1111 1111.", 1), "it's [card ending 1111].");
+	assert_string_equal(
+	    masked("5555-5555-5555-4444", 1), "[card ending 4444]");
 	assert_string_equal(masked("amex 3782 822463 10005 ok", 1),
 	    "amex [card ending 0005] ok");
 	/* spoken, as the recogniser writes it */
-	assert_string_equal(masked("my card number is four one one one one "
-	    "one one one one one one one one one one one", 1),
+	assert_string_equal(
+	    masked("my card number is four one one one one "
+	           "one one one one one one one one one one one",
+	        1),
 	    "my card number is [card ending 1111]");
 	assert_string_equal(masked("Four One double one, one one one one, "
-	    "triple one one, one one one one please", 1),
+	                           "triple one one, one one one one please",
+	                        1),
 	    "[card ending 1111] please");
 	/* mixed words and digits */
 	assert_string_equal(masked("4111 one one one one 1111 1111 bye", 1),
@@ -78,10 +81,11 @@ test_cards(void **state)
 	/* ... but spoken (a digit misheard or dropped) or after "card" it
 	 * still is one */
 	assert_string_equal(masked("my car number is four one one one one one "
-	    "one one one one one one one one lot", 1),
+	                           "one one one one one one one one lot",
+	                        1),
 	    "my car number is [card ending 1111] lot");
-	assert_string_equal(masked("Visa: 4111 1111 1111 1112", 1),
-	    "Visa: [card ending 1112]");
+	assert_string_equal(
+	    masked("Visa: 4111 1111 1111 1112", 1), "Visa: [card ending 1112]");
 	/* too short, too long */
 	untouched("424242424242");
 	untouched("41111111111111111111111");
@@ -94,7 +98,9 @@ test_ssn(void **state)
 	assert_string_equal(masked("ssn 123-45-6789", 1), "ssn [ssn]");
 	assert_string_equal(masked("it is 123 45 6789", 1), "it is [ssn]");
 	assert_string_equal(masked("my social is one two three four five six "
-	    "seven eight nine", 1), "my social is [ssn]");
+	                           "seven eight nine",
+	                        1),
+	    "my social is [ssn]");
 	assert_string_equal(masked("Social Security number: 123456789", 1),
 	    "Social Security number: [ssn]");
 	/* nine digits without the cue or the 3-2-4 shape stay */
@@ -112,13 +118,13 @@ test_needed_numbers_stay(void **state)
 	untouched("+15551230001");
 	untouched("five five five, one two three, oh oh oh one");
 	untouched("my number is double five five one two three four five six "
-	    "seven");
+	          "seven");
 	/* confirmation codes and VINs: letters break the digits */
 	untouched("confirmation K7Q2M and code AB12CD34");
 	untouched("VIN 1HGCM82633A004352");
 	untouched("the VIN ends in 4352");
 	untouched("one H G C M eight two six three three A zero zero four "
-	    "three five two");
+	          "three five two");
 	/* times, dates, money */
 	untouched("Tuesday 2026-12-08 at 10:30, or 12/08/2026 at 3:15pm");
 	untouched("2026-12-08T10:30:00 to 2026-12-08T11:00:00");
@@ -131,13 +137,14 @@ test_needed_numbers_stay(void **state)
 static void
 test_patterns(void **state)
 {
-	const char *pats[] = { "acct[ -]?[0-9]{6}", "passw(or)?d:? *[^ ]+" };
+	const char *pats[] = {"acct[ -]?[0-9]{6}", "passw(or)?d:? *[^ ]+"};
 	char err[200];
 
 	(void)state;
 	assert_int_equal(redact_configure(1, pats, 2, err, sizeof(err)), 0);
-	assert_string_equal(masked("my ACCT 123456 and password: hunter2 ok",
-	    2), "my [redacted] and [redacted] ok");
+	assert_string_equal(
+	    masked("my ACCT 123456 and password: hunter2 ok", 2),
+	    "my [redacted] and [redacted] ok");
 	/* card masking still applies, then the patterns */
 	assert_string_equal(masked("acct-654321 and 4111111111111111", 2),
 	    "[redacted] and [card ending 1111]");
@@ -160,17 +167,21 @@ test_config(void **state)
 
 	(void)state;
 	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg, "privacy = { redact = "
-	    "true; redact_patterns = [ \"secret-[a-z]+\" ]; };"),
+	assert_int_equal(
+	    config_read_string(&cfg,
+	        "privacy = { redact = "
+	        "true; redact_patterns = [ \"secret-[a-z]+\" ]; };"),
 	    CONFIG_TRUE);
 	assert_int_equal(redact_load(&cfg, err, sizeof(err)), 0);
 	assert_true(redact_enabled());
-	assert_string_equal(masked("a secret-word here", 1),
-	    "a [redacted] here");
+	assert_string_equal(
+	    masked("a secret-word here", 1), "a [redacted] here");
 	config_destroy(&cfg);
 	config_init(&cfg);
-	assert_int_equal(config_read_string(&cfg, "privacy = { "
-	    "redact_patterns = [ \"(\" ]; };"), CONFIG_TRUE);
+	assert_int_equal(config_read_string(&cfg,
+	                     "privacy = { "
+	                     "redact_patterns = [ \"(\" ]; };"),
+	    CONFIG_TRUE);
 	assert_int_equal(redact_load(&cfg, err, sizeof(err)), -1);
 	config_destroy(&cfg);
 	/* no privacy section: on, no patterns */
@@ -188,16 +199,16 @@ test_json(void **state)
 	char *s;
 
 	(void)state;
-	j = json_pack("{s:s, s:I, s:[s, s], s:{s:s}, s:s, s:I}",
-	    "message", "card 4111 1111 1111 1111 exp 12/27",
-	    "card", (json_int_t)4111111111111111LL,
-	    "list", "ssn 123-45-6789", "555-123-0001",
-	    "nested", "text", "five five five, one two three, oh oh four two",
-	    "callback_number", "+15551230001",
-	    "customer_id", (json_int_t)42);
+	j = json_pack("{s:s, s:I, s:[s, s], s:{s:s}, s:s, s:I}", "message",
+	    "card 4111 1111 1111 1111 exp 12/27", "card",
+	    (json_int_t)4111111111111111LL, "list", "ssn 123-45-6789",
+	    "555-123-0001", "nested", "text",
+	    "five five five, one two three, oh oh four two", "callback_number",
+	    "+15551230001", "customer_id", (json_int_t)42);
 	assert_int_equal(redact_json(j), 3);
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(s, "{\"callback_number\":\"+15551230001\","
+	assert_string_equal(s,
+	    "{\"callback_number\":\"+15551230001\","
 	    "\"card\":\"[card ending 1111]\",\"customer_id\":42,"
 	    "\"list\":[\"ssn [ssn]\",\"555-123-0001\"],"
 	    "\"message\":\"card [card ending 1111] exp 12/27\","
@@ -206,11 +217,12 @@ test_json(void **state)
 	free(s);
 	json_decref(j);
 	/* a spoken one inside an array */
-	j = json_pack("[s]", "five five five five five five five five five "
+	j = json_pack("[s]",
+	    "five five five five five five five five five "
 	    "five five five four four four four");
 	assert_int_equal(redact_json(j), 1);
-	assert_string_equal(json_string_value(json_array_get(j, 0)),
-	    "[card ending 4444]");
+	assert_string_equal(
+	    json_string_value(json_array_get(j, 0)), "[card ending 4444]");
 	json_decref(j);
 }
 
@@ -238,17 +250,13 @@ test_log_line(void **state)
 	unlink(path);
 	assert_true(n > 0);
 	buf[n] = '\0';
-	assert_non_null(strstr(buf, "call=CA1 caller: my card is [card ending "
+	assert_non_null(strstr(buf,
+	    "call=CA1 caller: my card is [card ending "
 	    "1111], call 555-123-0001\n"));
 	assert_null(strstr(buf, "one one one"));
 }
 
-UNIT_MAIN(NULL, NULL,
-    cmocka_unit_test(test_luhn),
-    cmocka_unit_test(test_cards),
-    cmocka_unit_test(test_ssn),
-    cmocka_unit_test(test_needed_numbers_stay),
-    cmocka_unit_test(test_patterns),
-    cmocka_unit_test(test_config),
-    cmocka_unit_test(test_json),
-    cmocka_unit_test(test_log_line))
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_luhn), cmocka_unit_test(test_cards),
+    cmocka_unit_test(test_ssn), cmocka_unit_test(test_needed_numbers_stay),
+    cmocka_unit_test(test_patterns), cmocka_unit_test(test_config),
+    cmocka_unit_test(test_json), cmocka_unit_test(test_log_line))

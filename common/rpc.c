@@ -11,7 +11,6 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
-
 #include "bus.h"
 #include "log.h"
 #include "rpc.h"
@@ -26,7 +25,7 @@ ctx_send(nng_ctx ctx, nng_aio *aio, nng_msg *m, int timeout_ms)
 	nng_aio_set_msg(aio, m);
 	nng_ctx_send(ctx, aio);
 	nng_aio_wait(aio);
-	return nng_aio_result(aio);  /* on failure the caller still owns m */
+	return nng_aio_result(aio); /* on failure the caller still owns m */
 }
 
 static int
@@ -95,8 +94,9 @@ decode_reply(const char *call_id, nng_msg *m, json_t **rep)
 	char err[128];
 
 	*rep = NULL;
-	if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), &f, err,
-	    sizeof(err)) != 0 || f.type != FD_MSG_TOOL_REP) {
+	if (fd_frame_decode(
+	        nng_msg_body(m), nng_msg_len(m), &f, err, sizeof(err)) != 0 ||
+	    f.type != FD_MSG_TOOL_REP) {
 		log_err(call_id, "rpc: bad reply frame: %s",
 		    f.type != FD_MSG_TOOL_REP ? "not a tool_rep" : err);
 		nng_msg_free(m);
@@ -121,8 +121,8 @@ decode_reply(const char *call_id, nng_msg *m, json_t **rep)
 /* The context and aio of one exchange (cb NULL: the caller waits on it);
  * nothing is left open on failure. */
 static int
-exchange_open(struct fd_rpc *r, nng_ctx *ctx, nng_aio **aio,
-    void (*cb)(void *), void *arg)
+exchange_open(struct fd_rpc *r, nng_ctx *ctx, nng_aio **aio, void (*cb)(void *),
+    void *arg)
 {
 	int rv;
 
@@ -184,7 +184,7 @@ pending_end(struct rpc_pending *p, int rv, json_t *rep)
 	void *arg = p->arg;
 
 	nng_ctx_close(p->ctx);
-	nng_aio_reap(p->aio);           /* this is its callback: free later */
+	nng_aio_reap(p->aio); /* this is its callback: free later */
 	free(p);
 	done(arg, rv, rep);
 }
@@ -229,8 +229,7 @@ fd_rpc_call_async(struct fd_rpc *r, const char *call_id, const json_t *req,
 	p->done = done;
 	p->arg = arg;
 	p->timeout_ms = timeout_ms;
-	snprintf(p->call_id, sizeof(p->call_id), "%s", call_id ? call_id :
-	    "");
+	snprintf(p->call_id, sizeof(p->call_id), "%s", call_id ? call_id : "");
 	if ((rv = exchange_open(r, &p->ctx, &p->aio, pending_cb, p)) != 0) {
 		nng_msg_free(m);
 		free(p);
@@ -246,7 +245,7 @@ int
 fd_rpc_tool(struct fd_rpc *r, const char *call_id, const char *tool,
     json_t *args, const char *now, json_t **rep, int timeout_ms)
 {
-	struct fd_pl_tool_req q = { .tool = tool, .now = now };
+	struct fd_pl_tool_req q = {.tool = tool, .now = now};
 	char err[128];
 	json_t *req;
 	int rv;
@@ -278,7 +277,7 @@ struct rpc_slot {
 	nng_ctx ctx;
 	nng_aio *aio;
 	int state;
-	nng_msg *req;                   /* received, queued for a worker */
+	nng_msg *req; /* received, queued for a worker */
 	struct rpc_slot *next;
 };
 
@@ -297,14 +296,14 @@ struct fd_rpc_server {
 	struct rpc_slot *slot;
 	pthread_mutex_t mu;
 	pthread_cond_t work;
-	struct rpc_slot *head, *tail;   /* requests waiting for a worker */
+	struct rpc_slot *head, *tail; /* requests waiting for a worker */
 	int stop;
 };
 
 static json_t *
 error_reply(const char *code, const char *msg)
 {
-	struct fd_pl_tool_rep r = { .ok = 0, .code = code, .error = msg };
+	struct fd_pl_tool_rep r = {.ok = 0, .code = code, .error = msg};
 	char err[128];
 
 	return fd_pl_json_tool_rep(&r, err, sizeof(err));
@@ -361,13 +360,15 @@ serve_one(struct fd_rpc_server *s, int idx, nng_msg *m)
 	nng_msg *r;
 	int rv;
 
-	if (fd_frame_decode(nng_msg_body(m), nng_msg_len(m), &f, err,
-	    sizeof(err)) != 0 || f.type != FD_MSG_TOOL_REQ) {
+	if (fd_frame_decode(
+	        nng_msg_body(m), nng_msg_len(m), &f, err, sizeof(err)) != 0 ||
+	    f.type != FD_MSG_TOOL_REQ) {
 		log_err(NULL, "rpc: bad request frame: %s",
 		    f.type != FD_MSG_TOOL_REQ ? "not a tool_req" : err);
 		rep = error_reply("bad_frame", "undecodable request");
 	} else if ((req = json_loadb((const char *)f.payload, f.payload_len, 0,
-	    &je)) == NULL || !json_is_object(req)) {
+	                &je)) == NULL ||
+	    !json_is_object(req)) {
 		rep = error_reply("bad_json", "request is not a JSON object");
 	} else {
 		rep = s->handler(s->arg, idx, f.call_id, req);
@@ -379,8 +380,8 @@ serve_one(struct fd_rpc_server *s, int idx, nng_msg *m)
 	json_decref(rep);
 	if (out == NULL)
 		return NULL;
-	rv = fd_frame_msg(&r, FD_MSG_TOOL_REP, f.call_id, 0, 0, out,
-	    strlen(out));
+	rv = fd_frame_msg(
+	    &r, FD_MSG_TOOL_REP, f.call_id, 0, 0, out, strlen(out));
 	free(out);
 	return rv == 0 ? r : NULL;
 }
@@ -457,8 +458,8 @@ fd_rpc_serve(const char *addr, int nworkers, fd_rpc_handler handler, void *arg)
 	for (i = 0; i < nworkers; i++) {
 		s->w[i].srv = s;
 		s->w[i].idx = i;
-		if (pthread_create(&s->w[i].thr, NULL, worker_main,
-		    &s->w[i]) != 0)
+		if (pthread_create(&s->w[i].thr, NULL, worker_main, &s->w[i]) !=
+		    0)
 			fatalx("rpc: cannot start worker %d", i);
 	}
 	for (i = 0; i < s->nslots; i++) {

@@ -30,16 +30,16 @@ int fd_rpc_call(struct fd_rpc *r, const char *call_id, const json_t *req,
  * the reply (rep owned by done, NULL unless rv is 0) or the failure is in;
  * it must not block.  Returns 0, or an error with done never called. */
 typedef void (*fd_rpc_done)(void *arg, int rv, json_t *rep);
-int fd_rpc_call_async(struct fd_rpc *r, const char *call_id,
-    const json_t *req, int timeout_ms, fd_rpc_done done, void *arg);
+int fd_rpc_call_async(struct fd_rpc *r, const char *call_id, const json_t *req,
+    int timeout_ms, fd_rpc_done done, void *arg);
 /* Convenience: {"tool":tool,"args":args(stolen),"now":now?} */
 int fd_rpc_tool(struct fd_rpc *r, const char *call_id, const char *tool,
     json_t *args, const char *now, json_t **rep, int timeout_ms);
 
 /* Server side: a handler gets the call id and request, returns the reply
  * object (ownership passes to the server loop). */
-typedef json_t *(*fd_rpc_handler)(void *arg, int worker, const char *call_id,
-    json_t *req);
+typedef json_t *(*fd_rpc_handler)(
+    void *arg, int worker, const char *call_id, json_t *req);
 
 struct fd_rpc_server;
 
@@ -47,8 +47,8 @@ struct fd_rpc_server;
  * received and replies sent by nng callbacks; a worker only runs handlers).  Workers are
  * numbered 0..nworkers-1 so a handler can keep per-worker state (a database
  * connection).  Returns NULL with a logged reason on failure. */
-struct fd_rpc_server *fd_rpc_serve(const char *addr, int nworkers,
-    fd_rpc_handler handler, void *arg);
+struct fd_rpc_server *fd_rpc_serve(
+    const char *addr, int nworkers, fd_rpc_handler handler, void *arg);
 void fd_rpc_server_stop(struct fd_rpc_server *s);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "twilio.h"
 
-#define URL_MAX 4096            /* longest webhook URL we check */
+#define URL_MAX 4096 /* longest webhook URL we check */
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -47,22 +47,262 @@ fd_b64_encode(const uint8_t *in, size_t n, char *out)
 /* base64 digit values, -1 for anything else: one table lookup per
  * character, since the gateway decodes 50 media payloads/s per call. */
 static const signed char b64v[256] = {
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
-	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
-	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    62,
+    -1,
+    -1,
+    -1,
+    63,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    58,
+    59,
+    60,
+    61,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+    25,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    26,
+    27,
+    28,
+    29,
+    30,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    37,
+    38,
+    39,
+    40,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    47,
+    48,
+    49,
+    50,
+    51,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
 };
 
 long
@@ -86,7 +326,7 @@ fd_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
 		b = b64v[p[i + 1]];
 		c = last && pad == 2 ? 0 : b64v[p[i + 2]];
 		d = last && pad >= 1 ? 0 : b64v[p[i + 3]];
-		if ((a | b | c | d) < 0)    /* also '=' anywhere but the end */
+		if ((a | b | c | d) < 0) /* also '=' anywhere but the end */
 			return -1;
 		out[o++] = (uint8_t)(a << 2 | b >> 4);
 		if (!last || pad < 2)
@@ -153,14 +393,15 @@ fd_form_parse(const char *body, size_t len, struct fd_form *f)
 			amp = end;
 		if (amp > p) {
 			eq = memchr(p, '=', (size_t)(amp - p));
-			if ((nkv = realloc(f->kv, (f->n + 1) *
-			    sizeof(*f->kv))) == NULL)
+			if ((nkv = realloc(
+			         f->kv, (f->n + 1) * sizeof(*f->kv))) == NULL)
 				goto fail;
 			f->kv = nkv;
-			f->kv[f->n].key = url_decode(p, (size_t)((eq ? eq :
-			    amp) - p));
-			f->kv[f->n].val = eq ? url_decode(eq + 1,
-			    (size_t)(amp - eq - 1)) : strdup("");
+			f->kv[f->n].key =
+			    url_decode(p, (size_t)((eq ? eq : amp) - p));
+			f->kv[f->n].val = eq
+			    ? url_decode(eq + 1, (size_t)(amp - eq - 1))
+			    : strdup("");
 			f->n++;
 			if (f->kv[f->n - 1].key == NULL ||
 			    f->kv[f->n - 1].val == NULL)
@@ -207,7 +448,8 @@ fd_urlencode(const char *s, char *out, size_t cap)
 
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		    c == '~') {
 			if (o + 1 >= cap)
 				return -1;
 			out[o++] = (char)c;
@@ -235,8 +477,8 @@ kv_cmp(const void *a, const void *b)
 }
 
 void
-fd_twilio_sign(const char *token, const char *url,
-    const struct fd_form *params, char *out)
+fd_twilio_sign(
+    const char *token, const char *url, const struct fd_form *params, char *out)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
@@ -304,8 +546,8 @@ port_variant(const char *url, int strip, char *out, size_t cap)
 	} else {
 		if (colon != NULL)
 			return -1;
-		snprintf(out, cap, "%.*s:%s%s", (int)(he - url), url, defport,
-		    he);
+		snprintf(
+		    out, cap, "%.*s:%s%s", (int)(he - url), url, defport, he);
 	}
 	return 0;
 }
@@ -365,11 +607,10 @@ keep_raw(unsigned char c, int style, int in_path)
 
 /* Append s[0..n) encoded in the variant to out at *o; -1 if it is full. */
 static int
-put_enc(char *out, size_t *o, const char *s, size_t n, int variant,
-    int in_path)
+put_enc(char *out, size_t *o, const char *s, size_t n, int variant, int in_path)
 {
-	const char *hex = (variant & 4) ? "0123456789abcdef" :
-	    "0123456789ABCDEF";
+	const char *hex =
+	    (variant & 4) ? "0123456789abcdef" : "0123456789ABCDEF";
 	int style = variant & 3, plus = (variant & 8) != 0;
 	size_t i;
 
@@ -410,12 +651,13 @@ build_url(char *out, const char *origin, const char *path,
 		out[o++] = i ? '&' : '?';
 		if ((eq = strchr(args[i], '=')) == NULL) {
 			if (put_enc(out, &o, args[i], strlen(args[i]), variant,
-			    0) != 0)
+			        0) != 0)
 				return -1;
 			continue;
 		}
 		if (put_enc(out, &o, args[i], (size_t)(eq - args[i]), variant,
-		    0) != 0 || o + 2 >= URL_MAX)
+		        0) != 0 ||
+		    o + 2 >= URL_MAX)
 			return -1;
 		out[o++] = '=';
 		if (put_enc(out, &o, eq + 1, strlen(eq + 1), variant, 0) != 0)
@@ -426,24 +668,24 @@ build_url(char *out, const char *origin, const char *path,
 }
 
 int
-fd_twilio_valid_decoded(const char *token, const char *origin,
-    const char *path, const char *const *args, size_t nargs,
-    const struct fd_form *params, const char *signature)
+fd_twilio_valid_decoded(const char *token, const char *origin, const char *path,
+    const char *const *args, size_t nargs, const struct fd_form *params,
+    const char *signature)
 {
-	char (*url)[URL_MAX];
+	char(*url)[URL_MAX];
 	int v, k, n = 0, ok = 0;
 
 	if ((url = malloc(NSTYLES * 4 * sizeof(*url))) == NULL)
 		return 0;
 	/* variant bits: 0-1 style, 2 lower-case hex, 3 space as '+' */
 	for (v = 0; v < 16 && !ok; v++) {
-		if ((v & 3) >= NSTYLES || build_url(url[n], origin, path, args,
-		    nargs, v) != 0)
+		if ((v & 3) >= NSTYLES ||
+		    build_url(url[n], origin, path, args, nargs, v) != 0)
 			continue;
 		for (k = 0; k < n && strcmp(url[k], url[n]) != 0; k++)
 			;
 		if (k < n)
-			continue;       /* written the same as an earlier one */
+			continue; /* written the same as an earlier one */
 		ok = fd_twilio_valid(token, url[n], params, signature);
 		n++;
 	}

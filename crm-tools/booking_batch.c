@@ -27,8 +27,8 @@ enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct book_job *head, *tail;
-static int writing;             /* a group is being written */
-static struct crm_worker batch_w = { .idx = -3 };
+static int writing; /* a group is being written */
+static struct crm_worker batch_w = {.idx = -3};
 
 /* A new caller's customer (cust null) is created first, ON CONFLICT DO
  * NOTHING: a row whose phone is somebody's by now gets no customer, no
@@ -65,8 +65,8 @@ static const char batch_sql[] =
     "tstzrange(to_timestamp(j.st), to_timestamp(j.en))) ORDER BY (r.id = "
     "j.want) DESC, r.id LIMIT 1) b WHERE j.cid IS NOT NULL ORDER BY j.ord "
     "ON CONFLICT DO NOTHING RETURNING *) "
-    "SELECT jc.ord, jc.cid, CASE WHEN a.id IS NULL THEN NULL ELSE "
-    APPT_JSON " END, a.resource_id FROM jc LEFT JOIN ins a ON "
+    "SELECT jc.ord, jc.cid, CASE WHEN a.id IS NULL THEN NULL ELSE " APPT_JSON
+    " END, a.resource_id FROM jc LEFT JOIN ins a ON "
     "a.confirmation = jc.conf AND a.customer_id = jc.cid LEFT JOIN services "
     "s ON s.id = a.service_id LEFT JOIN resources r ON r.id = a.resource_id "
     "LEFT JOIN vehicles v ON v.id = a.vehicle_id";
@@ -97,7 +97,7 @@ clashes(struct book_job **g, int i)
 			return 1;
 		if (g[i]->cust == 0 && g[k]->cust == 0 &&
 		    (same(g[k]->nphone, g[i]->nphone) ||
-		    same(g[k]->call_id, g[i]->call_id)))
+		        same(g[k]->call_id, g[i]->call_id)))
 			return 1;
 	}
 	return 0;
@@ -109,9 +109,10 @@ job_row(struct book_job *b, int i)
 	json_t *row, *nc;
 
 	row = json_pack("{s:i, s:o, s:o, s:i, s:I, s:I, s:o, s:o, s:s, s:o, "
-	    "s:i}", "ord", i, "cust", b->cust > 0 ? json_integer(b->cust) :
-	    json_null(), "vid", b->vid > 0 ? json_integer(b->vid) :
-	    json_null(), "sid", b->sid, "st", (json_int_t)b->start, "en",
+	                "s:i}",
+	    "ord", i, "cust", b->cust > 0 ? json_integer(b->cust) : json_null(),
+	    "vid", b->vid > 0 ? json_integer(b->vid) : json_null(), "sid",
+	    b->sid, "st", (json_int_t)b->start, "en",
 	    (json_int_t)(b->start + b->dur_s), "call", opt_str(b->call_id),
 	    "idem", opt_str(b->idem), "conf", b->conf, "notes",
 	    opt_str(b->notes), "want", b->want);
@@ -148,7 +149,7 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 		g[i]->res = -1;
 		g[i]->new_cust = 0;
 		if (clashes(g, i))
-			g[i]->res = 0;  /* not in the group: the single way */
+			g[i]->res = 0; /* not in the group: the single way */
 		else if ((row = job_row(g[i], i)) != NULL)
 			json_array_append_new(rows, row);
 	}
@@ -162,13 +163,15 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 	r = js ? crm_q(&c, batch_sql, 1, p) : NULL;
 	free(js);
 	if (r == NULL) {
-		log_warnx(owner->call_id, "booking group of %d: %s%s%s, each "
-		    "is written alone", n, c.code ? c.code : "no memory",
-		    c.sqlstate[0] ? " " : "", c.sqlstate);
+		log_warnx(owner->call_id,
+		    "booking group of %d: %s%s%s, each "
+		    "is written alone",
+		    n, c.code ? c.code : "no memory", c.sqlstate[0] ? " " : "",
+		    c.sqlstate);
 		return;
 	}
 	for (i = 0; i < n; i++)
-		g[i]->res = 0;          /* not written unless returned */
+		g[i]->res = 0; /* not written unless returned */
 	written = made = 0;
 	for (k = 0; k < PQntuples(r); k++) {
 		i = atoi(PQgetvalue(r, k, 0));
@@ -186,15 +189,19 @@ write_group(struct crm_ctx *owner, struct book_job **g, int n)
 		if (g[i]->appt == NULL) {
 			/* out of memory: the row is in; the single way meets
 			 * its key (23505) and returns it as the booking */
-			log_err(owner->call_id, "booking group: reply of %s: "
-			    "%s", g[i]->conf, je.text);
+			log_err(owner->call_id,
+			    "booking group: reply of %s: "
+			    "%s",
+			    g[i]->conf, je.text);
 			g[i]->res = -1;
 		}
 	}
 	PQclear(r);
 	if (n > 1)
-		log_info(owner->call_id, "booking group of %d: %d written, %d "
-		    "new customers", n, written, made);
+		log_info(owner->call_id,
+		    "booking group of %d: %d written, %d "
+		    "new customers",
+		    n, written, made);
 }
 
 int
@@ -243,7 +250,7 @@ book_batch(struct crm_ctx *c, struct book_job *j)
 		return -1;
 	if (j->appt == NULL)
 		return 0;
-	c->wrote = 0;           /* the group's commit flushed the WAL */
+	c->wrote = 0; /* the group's commit flushed the WAL */
 	return 1;
 }
 

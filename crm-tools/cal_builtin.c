@@ -37,8 +37,8 @@ builtin_freebusy(time_t from, time_t to, struct fb_span *out, int max,
 }
 
 static enum cal_rv
-builtin_create(const struct cal_event *ev, struct cal_ref *ref, char *err,
-    size_t errlen)
+builtin_create(
+    const struct cal_event *ev, struct cal_ref *ref, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
@@ -48,8 +48,8 @@ builtin_create(const struct cal_event *ev, struct cal_ref *ref, char *err,
 }
 
 static enum cal_rv
-builtin_update(const struct cal_event *ev, struct cal_ref *ref, char *err,
-    size_t errlen)
+builtin_update(
+    const struct cal_event *ev, struct cal_ref *ref, char *err, size_t errlen)
 {
 	return builtin_create(ev, ref, err, errlen);
 }
@@ -64,6 +64,11 @@ builtin_remove(const struct cal_ref *ref, char *err, size_t errlen)
 }
 
 const struct cal_engine cal_builtin = {
-	"builtin", builtin_open, builtin_close, builtin_freebusy,
-	builtin_create, builtin_update, builtin_remove,
+    "builtin",
+    builtin_open,
+    builtin_close,
+    builtin_freebusy,
+    builtin_create,
+    builtin_update,
+    builtin_remove,
 };

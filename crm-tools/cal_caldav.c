@@ -24,7 +24,7 @@
 #define MAX_EVENTS 512
 #define EVENT_TEXT 8192
 
-static char base[520];          /* collection URL ending in '/' */
+static char base[520]; /* collection URL ending in '/' */
 
 static int
 caldav_open(char *err, size_t errlen)
@@ -103,12 +103,12 @@ on_calendar_data(const char *text, void *arg)
 }
 
 static int
-caldav_freebusy(time_t from, time_t to, struct fb_span *out, int max,
-    char *err, size_t errlen)
+caldav_freebusy(time_t from, time_t to, struct fb_span *out, int max, char *err,
+    size_t errlen)
 {
-	static const char *const hdr[] = { "Depth: 1",
-		"Content-Type: application/xml; charset=utf-8", NULL };
-	struct fb_collect fc = { out, 0, max, from, to };
+	static const char *const hdr[] = {
+	    "Depth: 1", "Content-Type: application/xml; charset=utf-8", NULL};
+	struct fb_collect fc = {out, 0, max, from, to};
 	struct http_req q;
 	struct http_rep r;
 	char body[1024], a[32], b[32];
@@ -132,8 +132,8 @@ caldav_freebusy(time_t from, time_t to, struct fb_span *out, int max,
 		http_rep_free(&r);
 		return -1;
 	}
-	if (r.body && xml_each(r.body, "calendar-data", on_calendar_data,
-	    &fc) < 0) {
+	if (r.body &&
+	    xml_each(r.body, "calendar-data", on_calendar_data, &fc) < 0) {
 		snprintf(err, errlen, "REPORT: out of memory");
 		http_rep_free(&r);
 		return -1;
@@ -147,8 +147,8 @@ static enum cal_rv
 put_event(const struct cal_event *ev, const char *url, const char *cond,
     struct cal_ref *ref, char *err, size_t errlen)
 {
-	const char *hdr[3] = { "Content-Type: text/calendar; charset=utf-8",
-		cond, NULL };
+	const char *hdr[3] = {
+	    "Content-Type: text/calendar; charset=utf-8", cond, NULL};
 	struct http_req q;
 	struct http_rep r;
 	enum cal_rv rv;
@@ -181,8 +181,8 @@ put_event(const struct cal_event *ev, const char *url, const char *cond,
 }
 
 static enum cal_rv
-caldav_create(const struct cal_event *ev, struct cal_ref *ref, char *err,
-    size_t errlen)
+caldav_create(
+    const struct cal_event *ev, struct cal_ref *ref, char *err, size_t errlen)
 {
 	char url[sizeof(ref->id)];
 	enum cal_rv rv;
@@ -197,8 +197,8 @@ caldav_create(const struct cal_event *ev, struct cal_ref *ref, char *err,
 }
 
 static enum cal_rv
-caldav_update(const struct cal_event *ev, struct cal_ref *ref, char *err,
-    size_t errlen)
+caldav_update(
+    const struct cal_event *ev, struct cal_ref *ref, char *err, size_t errlen)
 {
 	char cond[200], url[sizeof(ref->id)];
 	enum cal_rv rv;
@@ -209,8 +209,10 @@ caldav_update(const struct cal_event *ev, struct cal_ref *ref, char *err,
 		if ((rv = put_event(ev, url, cond, ref, err, errlen)) !=
 		    CAL_EXISTS)
 			return rv;
-		log_warnx(NULL, "caldav: %s was changed in the calendar; "
-		    "writing the booking over it", ev->uid);
+		log_warnx(NULL,
+		    "caldav: %s was changed in the calendar; "
+		    "writing the booking over it",
+		    ev->uid);
 	}
 	return put_event(ev, url, NULL, ref, err, errlen);
 }
@@ -218,7 +220,7 @@ caldav_update(const struct cal_event *ev, struct cal_ref *ref, char *err,
 static enum cal_rv
 caldav_remove(const struct cal_ref *ref, char *err, size_t errlen)
 {
-	const char *hdr[2] = { NULL, NULL };
+	const char *hdr[2] = {NULL, NULL};
 	struct http_req q;
 	struct http_rep r;
 	enum cal_rv rv;
@@ -250,6 +252,11 @@ caldav_remove(const struct cal_ref *ref, char *err, size_t errlen)
 }
 
 const struct cal_engine cal_caldav = {
-	"caldav", caldav_open, caldav_close, caldav_freebusy, caldav_create,
-	caldav_update, caldav_remove,
+    "caldav",
+    caldav_open,
+    caldav_close,
+    caldav_freebusy,
+    caldav_create,
+    caldav_update,
+    caldav_remove,
 };

@@ -32,7 +32,7 @@
 static pthread_mutex_t tok_mu = PTHREAD_MUTEX_INITIALIZER;
 static char token[2048];
 static time_t token_until;
-static char cal_path[800];      /* {api_base}/calendars/{escaped id} */
+static char cal_path[800]; /* {api_base}/calendars/{escaped id} */
 
 static int
 google_open(char *err, size_t errlen)
@@ -43,7 +43,8 @@ google_open(char *err, size_t errlen)
 	    cal_cfg.google_client_id[0] == '\0' ||
 	    cal_cfg.google_client_secret[0] == '\0' ||
 	    cal_cfg.google_refresh_token[0] == '\0') {
-		snprintf(err, errlen, "crm.google needs calendar_id, client_id, "
+		snprintf(err, errlen,
+		    "crm.google needs calendar_id, client_id, "
 		    "and FRONTDESK_GOOGLE_CLIENT_SECRET and "
 		    "FRONTDESK_GOOGLE_REFRESH_TOKEN in the environment");
 		return -1;
@@ -83,7 +84,7 @@ static enum cal_rv
 access_token(int force, char *out, size_t len, char *err, size_t errlen)
 {
 	static const char *const hdr[] = {
-		"Content-Type: application/x-www-form-urlencoded", NULL };
+	    "Content-Type: application/x-www-form-urlencoded", NULL};
 	struct http_req q;
 	struct http_rep r;
 	char form[2048];
@@ -99,10 +100,10 @@ access_token(int force, char *out, size_t len, char *err, size_t errlen)
 	}
 	form[0] = '\0';
 	form_add(form, sizeof(form), "client_id", cal_cfg.google_client_id);
-	form_add(form, sizeof(form), "client_secret",
-	    cal_cfg.google_client_secret);
-	form_add(form, sizeof(form), "refresh_token",
-	    cal_cfg.google_refresh_token);
+	form_add(
+	    form, sizeof(form), "client_secret", cal_cfg.google_client_secret);
+	form_add(
+	    form, sizeof(form), "refresh_token", cal_cfg.google_refresh_token);
 	form_add(form, sizeof(form), "grant_type", "refresh_token");
 	memset(&q, 0, sizeof(q));
 	q.method = "POST";
@@ -116,12 +117,14 @@ access_token(int force, char *out, size_t len, char *err, size_t errlen)
 		j = json_loads(r.body, 0, NULL);
 	at = json_string_value(json_object_get(j, "access_token"));
 	if (at && *at && strlen(at) < sizeof(token)) {
-		json_int_t exp = json_integer_value(json_object_get(j,
-		    "expires_in"));
+		json_int_t exp =
+		    json_integer_value(json_object_get(j, "expires_in"));
 
 		snprintf(token, sizeof(token), "%s", at);
-		token_until = time(NULL) + (exp > EXPIRY_MARGIN_S * 2 ?
-		    exp - EXPIRY_MARGIN_S : exp > 0 ? exp / 2 : 300);
+		token_until = time(NULL) +
+		    (exp > EXPIRY_MARGIN_S * 2 ? exp - EXPIRY_MARGIN_S
+		            : exp > 0          ? exp / 2
+		                               : 300);
 		snprintf(out, len, "%s", token);
 		log_info(NULL, "google: access token refreshed (valid %lld s)",
 		    (long long)exp);
@@ -130,8 +133,8 @@ access_token(int force, char *out, size_t len, char *err, size_t errlen)
 		if (r.status == 0)
 			snprintf(err, errlen, "token: %s", r.err);
 		else
-			snprintf(err, errlen, "token: HTTP %ld %.120s", r.status,
-			    r.body ? r.body : "");
+			snprintf(err, errlen, "token: HTTP %ld %.120s",
+			    r.status, r.body ? r.body : "");
 		rv = http_transient(&r) ? CAL_TEMP : CAL_PERM;
 	}
 	pthread_mutex_unlock(&tok_mu);
@@ -145,15 +148,15 @@ rate_limited(const struct http_rep *r)
 {
 	return r->status == 403 && r->body &&
 	    (strstr(r->body, "rateLimitExceeded") ||
-	    strstr(r->body, "userRateLimitExceeded"));
+	        strstr(r->body, "userRateLimitExceeded"));
 }
 
 /* One API call with token refresh on 401 and backoff on transient
  * failures.  CAL_OK when an answer came that is worth reading (r holds
  * it, any status but 401); CAL_TEMP / CAL_PERM with err otherwise. */
 static enum cal_rv
-api(const char *method, const char *url, const json_t *body,
-    struct http_rep *r, char *err, size_t errlen)
+api(const char *method, const char *url, const json_t *body, struct http_rep *r,
+    char *err, size_t errlen)
 {
 	const char *hdr[3];
 	char auth[2100], tok[2048];
@@ -178,7 +181,7 @@ api(const char *method, const char *url, const json_t *body,
 		    CAL_OK) {
 			if (rv == CAL_PERM)
 				goto out;
-			continue;       /* err says why */
+			continue; /* err says why */
 		}
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
 		hdr[0] = auth;
@@ -203,8 +206,10 @@ api(const char *method, const char *url, const json_t *body,
 			continue;
 		}
 		if (r->status == 401) {
-			snprintf(err, errlen, "%s: unauthorized after a token "
-			    "refresh", method);
+			snprintf(err, errlen,
+			    "%s: unauthorized after a token "
+			    "refresh",
+			    method);
 			rv = CAL_PERM;
 			goto out;
 		}
@@ -239,8 +244,8 @@ status_rv(const char *what, struct http_rep *r, char *err, size_t errlen)
 }
 
 static int
-google_freebusy(time_t from, time_t to, struct fb_span *out, int max,
-    char *err, size_t errlen)
+google_freebusy(time_t from, time_t to, struct fb_span *out, int max, char *err,
+    size_t errlen)
 {
 	char a[40], b[40], url[600];
 	json_t *req, *rep = NULL, *cal, *busy, *v;
@@ -263,28 +268,34 @@ google_freebusy(time_t from, time_t to, struct fb_span *out, int max,
 		snprintf(err, errlen, "freeBusy: reply is not JSON");
 		goto out;
 	}
-	cal = json_object_get(json_object_get(rep, "calendars"),
-	    cal_cfg.google_calendar_id);
+	cal = json_object_get(
+	    json_object_get(rep, "calendars"), cal_cfg.google_calendar_id);
 	if (!json_is_object(cal)) {
 		snprintf(err, errlen, "freeBusy: calendar missing in reply");
 		goto out;
 	}
 	if (json_array_size(json_object_get(cal, "errors")) > 0) {
-		snprintf(err, errlen, "freeBusy: %s", json_string_value(
-		    json_object_get(json_array_get(json_object_get(cal,
-		    "errors"), 0), "reason")) ?: "error");
+		snprintf(err, errlen, "freeBusy: %s",
+		    json_string_value(json_object_get(
+		        json_array_get(json_object_get(cal, "errors"), 0),
+		        "reason"))
+		        ?: "error");
 		goto out;
 	}
 	busy = json_object_get(cal, "busy");
 	n = 0;
-	json_array_foreach(busy, i, v) {
+	json_array_foreach(busy, i, v)
+	{
 		time_t s, e;
 
 		if (n >= max)
 			break;
-		if (rfc3339_parse(json_string_value(json_object_get(v,
-		    "start")) ?: "", &s) != 0 || rfc3339_parse(
-		    json_string_value(json_object_get(v, "end")) ?: "", &e) != 0)
+		if (rfc3339_parse(
+		        json_string_value(json_object_get(v, "start")) ?: "",
+		        &s) != 0 ||
+		    rfc3339_parse(
+		        json_string_value(json_object_get(v, "end")) ?: "",
+		        &e) != 0)
 			continue;
 		out[n].start = s;
 		out[n].end = e;
@@ -320,10 +331,11 @@ event_body(const struct cal_event *ev)
 	rfc3339_local(ev->end, e, sizeof(e));
 	snprintf(aid, sizeof(aid), "%lld", ev->appointment_id);
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, "
-	    "s:s, s:{s:{s:s, s:s}}}", "summary", ev->summary, "description",
-	    ev->description, "location", ev->location, "start", "dateTime", s,
-	    "timeZone", cal_cfg.tz[0] ? cal_cfg.tz : "UTC", "end", "dateTime",
-	    e, "timeZone", cal_cfg.tz[0] ? cal_cfg.tz : "UTC", "transparency",
+	                 "s:s, s:{s:{s:s, s:s}}}",
+	    "summary", ev->summary, "description", ev->description, "location",
+	    ev->location, "start", "dateTime", s, "timeZone",
+	    cal_cfg.tz[0] ? cal_cfg.tz : "UTC", "end", "dateTime", e,
+	    "timeZone", cal_cfg.tz[0] ? cal_cfg.tz : "UTC", "transparency",
 	    "transparent", "status", "confirmed", "extendedProperties",
 	    "private", "appointmentId", aid, "uid", ev->uid);
 }
@@ -341,8 +353,8 @@ fill_ref(struct http_rep *r, const char *fallback_id, struct cal_ref *ref)
 }
 
 static enum cal_rv
-google_create(const struct cal_event *ev, struct cal_ref *ref, char *err,
-    size_t errlen)
+google_create(
+    const struct cal_event *ev, struct cal_ref *ref, char *err, size_t errlen)
 {
 	char id[sizeof(ev->uid) * 2 + 1], url[900];
 	struct http_rep r;
@@ -363,8 +375,8 @@ google_create(const struct cal_event *ev, struct cal_ref *ref, char *err,
 }
 
 static enum cal_rv
-google_update(const struct cal_event *ev, struct cal_ref *ref, char *err,
-    size_t errlen)
+google_update(
+    const struct cal_event *ev, struct cal_ref *ref, char *err, size_t errlen)
 {
 	char url[1400], id[sizeof(ref->id)];
 	struct http_rep r;
@@ -372,8 +384,8 @@ google_update(const struct cal_event *ev, struct cal_ref *ref, char *err,
 	json_t *body = event_body(ev);
 
 	snprintf(id, sizeof(id), "%s", ref->id);
-	snprintf(url, sizeof(url), "%s/events/%s?sendUpdates=none", cal_path,
-	    id);
+	snprintf(
+	    url, sizeof(url), "%s/events/%s?sendUpdates=none", cal_path, id);
 	if ((rv = api("PATCH", url, body, &r, err, errlen)) == CAL_OK &&
 	    (rv = status_rv("events.patch", &r, err, errlen)) == CAL_OK)
 		fill_ref(&r, id, ref);
@@ -398,6 +410,11 @@ google_remove(const struct cal_ref *ref, char *err, size_t errlen)
 }
 
 const struct cal_engine cal_google = {
-	"google", google_open, google_close, google_freebusy, google_create,
-	google_update, google_remove,
+    "google",
+    google_open,
+    google_close,
+    google_freebusy,
+    google_create,
+    google_update,
+    google_remove,
 };

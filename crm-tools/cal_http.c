@@ -51,7 +51,8 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 			;
 		while (len > i && isspace((unsigned char)p[len - 1]))
 			len--;
-		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)(len - i), p + i);
+		snprintf(
+		    r->etag, sizeof(r->etag), "%.*s", (int)(len - i), p + i);
 	}
 	return sz * n;
 }
@@ -96,8 +97,8 @@ http_do(const struct http_req *q, struct http_rep *r)
 	if (q->user && *q->user) {
 		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(h, CURLOPT_USERNAME, q->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, q->password ?
-		    q->password : "");
+		curl_easy_setopt(
+		    h, CURLOPT_PASSWORD, q->password ? q->password : "");
 	}
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK) {
@@ -126,8 +127,8 @@ http_transient(const struct http_rep *r)
 }
 
 int
-http_retry(const struct http_req *q, struct http_rep *r, int attempts,
-    int backoff_ms)
+http_retry(
+    const struct http_req *q, struct http_rep *r, int attempts, int backoff_ms)
 {
 	int i, rv = -1;
 

@@ -10,20 +10,20 @@
 #include <stddef.h>
 
 struct http_req {
-	const char *method;             /* GET, PUT, POST, PATCH, DELETE, REPORT */
+	const char *method; /* GET, PUT, POST, PATCH, DELETE, REPORT */
 	const char *url;
-	const char *const *headers;     /* NULL-terminated "Name: value" */
-	const char *body;               /* NULL: none */
+	const char *const *headers; /* NULL-terminated "Name: value" */
+	const char *body; /* NULL: none */
 	size_t body_len;
-	const char *user, *password;    /* HTTP Basic when user is set */
-	int timeout_ms;                 /* whole request */
+	const char *user, *password; /* HTTP Basic when user is set */
+	int timeout_ms; /* whole request */
 };
 
 struct http_rep {
-	long status;                    /* 0: no HTTP answer (err says why) */
-	char *body;                     /* NUL-terminated, may be NULL */
+	long status; /* 0: no HTTP answer (err says why) */
+	char *body; /* NUL-terminated, may be NULL */
 	size_t len;
-	char etag[160];                 /* ETag header, quotes kept */
+	char etag[160]; /* ETag header, quotes kept */
 	char err[200];
 };
 
@@ -37,7 +37,7 @@ void http_rep_free(struct http_rep *r);
 int http_transient(const struct http_rep *r);
 /* http_do up to `attempts` times while the failure is transient, waiting
  * backoff_ms, then twice that, and so on between tries. */
-int http_retry(const struct http_req *q, struct http_rep *r, int attempts,
-    int backoff_ms);
+int http_retry(
+    const struct http_req *q, struct http_rep *r, int attempts, int backoff_ms);
 
 #endif

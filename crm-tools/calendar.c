@@ -15,13 +15,15 @@
 #define FB_CACHE 16
 #define FB_MAX 256
 #define DOWN_FOR_S 30
-#define FETCH_AHEAD (15 * 86400)   /* alternatives look two weeks on */
+#define FETCH_AHEAD (15 * 86400) /* alternatives look two weeks on */
 
 struct cal_cfg cal_cfg;
 const struct cal_engine *cal_engine = &cal_builtin;
 
 static const struct cal_engine *const engines[] = {
-	&cal_builtin, &cal_caldav, &cal_google,
+    &cal_builtin,
+    &cal_caldav,
+    &cal_google,
 };
 
 static struct fb_entry {
@@ -55,8 +57,10 @@ cal_select(const char *name, char *err, size_t errlen)
 			snprintf(identity, sizeof(identity), "builtin");
 		return 0;
 	}
-	snprintf(err, errlen, "crm.calendar: no engine \"%s\" (builtin, "
-	    "caldav, google)", name);
+	snprintf(err, errlen,
+	    "crm.calendar: no engine \"%s\" (builtin, "
+	    "caldav, google)",
+	    name);
 	return -1;
 }
 
@@ -135,13 +139,14 @@ cal_busy(time_t from, time_t to, struct fb_span *out, int max)
 	}
 	pthread_mutex_unlock(&fb_mu);
 	fetch_to = to - from < FETCH_AHEAD ? from + FETCH_AHEAD : to;
-	n = cal_engine->freebusy(from, fetch_to, spans, FB_MAX, err,
-	    sizeof(err));
+	n = cal_engine->freebusy(
+	    from, fetch_to, spans, FB_MAX, err, sizeof(err));
 	pthread_mutex_lock(&fb_mu);
 	if (n < 0) {
 		down_until = time(NULL) + DOWN_FOR_S;
 		pthread_mutex_unlock(&fb_mu);
-		log_warnx(NULL, "calendar %s: free/busy unavailable (%s); "
+		log_warnx(NULL,
+		    "calendar %s: free/busy unavailable (%s); "
 		    "using the builtin calendar alone for %d s",
 		    cal_engine->name, err, DOWN_FOR_S);
 		return -1;

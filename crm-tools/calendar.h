@@ -20,26 +20,26 @@
 /* What an engine call returns. */
 enum cal_rv {
 	CAL_OK = 0,
-	CAL_TEMP = -1,          /* network, 429, 5xx: worth retrying */
-	CAL_PERM = -2,          /* config, auth refused, 4xx: retrying won't help */
-	CAL_EXISTS = -3,        /* create: an event with this id is there */
-	CAL_GONE = -4,          /* update/delete: no such event */
+	CAL_TEMP = -1, /* network, 429, 5xx: worth retrying */
+	CAL_PERM = -2, /* config, auth refused, 4xx: retrying won't help */
+	CAL_EXISTS = -3, /* create: an event with this id is there */
+	CAL_GONE = -4, /* update/delete: no such event */
 };
 
 /* One appointment as an event. Times are instants (UTC inside). */
 struct cal_event {
-	char uid[96];           /* stable: "fd-<appointment id>-<confirmation>" */
+	char uid[96]; /* stable: "fd-<appointment id>-<confirmation>" */
 	time_t start, end;
-	char summary[200];      /* "Oil change - John Smith" */
+	char summary[200]; /* "Oil change - John Smith" */
 	char description[600];
-	char location[64];      /* the bay */
+	char location[64]; /* the bay */
 	long long appointment_id;
 };
 
 /* Where an event lives in the external calendar. */
 struct cal_ref {
-	char id[512];           /* CalDAV href / Google event id */
-	char etag[160];         /* last ETag we saw ("" unknown) */
+	char id[512]; /* CalDAV href / Google event id */
+	char etag[160]; /* last ETag we saw ("" unknown) */
 };
 
 struct cal_engine {
@@ -58,30 +58,30 @@ struct cal_engine {
 	enum cal_rv (*update)(const struct cal_event *ev, struct cal_ref *ref,
 	    char *err, size_t errlen);
 	/* Remove the event at ref (CAL_GONE if already gone). */
-	enum cal_rv (*remove)(const struct cal_ref *ref, char *err,
-	    size_t errlen);
+	enum cal_rv (*remove)(
+	    const struct cal_ref *ref, char *err, size_t errlen);
 };
 
 extern const struct cal_engine cal_builtin, cal_caldav, cal_google;
 
 /* Options under crm.* (crm_main.c fills them from the config table). */
 struct cal_cfg {
-	int timeout_ms;         /* crm.calendar_timeout_ms: one HTTP request */
-	int attempts;           /* crm.calendar_attempts: per operation */
-	int backoff_ms;         /* first retry delay, doubled each time */
-	int fb_cache_s;         /* crm.calendar_freebusy_cache_s */
-	int retry_base_s;       /* crm.calendar_retry_s: queue backoff base */
-	int max_tries;          /* crm.calendar_max_tries: then a staff task */
-	char caldav_url[512];   /* crm.caldav.url: the collection */
+	int timeout_ms; /* crm.calendar_timeout_ms: one HTTP request */
+	int attempts; /* crm.calendar_attempts: per operation */
+	int backoff_ms; /* first retry delay, doubled each time */
+	int fb_cache_s; /* crm.calendar_freebusy_cache_s */
+	int retry_base_s; /* crm.calendar_retry_s: queue backoff base */
+	int max_tries; /* crm.calendar_max_tries: then a staff task */
+	char caldav_url[512]; /* crm.caldav.url: the collection */
 	char caldav_user[128];
-	char caldav_password[256];      /* FRONTDESK_CALDAV_PASSWORD */
+	char caldav_password[256]; /* FRONTDESK_CALDAV_PASSWORD */
 	char google_calendar_id[256];
 	char google_client_id[256];
 	char google_client_secret[256]; /* FRONTDESK_GOOGLE_CLIENT_SECRET */
 	char google_refresh_token[512]; /* FRONTDESK_GOOGLE_REFRESH_TOKEN */
 	char google_token_url[512];
 	char google_api_base[512];
-	char tz[64];            /* business time zone (events carry it) */
+	char tz[64]; /* business time zone (events carry it) */
 };
 
 extern struct cal_cfg cal_cfg;

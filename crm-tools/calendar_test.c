@@ -37,8 +37,8 @@ test_escape(void **state)
 	char out[128];
 
 	(void)state;
-	assert_true(ical_escape("Smith, John; a\\b\nline 2\r", out,
-	    sizeof(out)) > 0);
+	assert_true(
+	    ical_escape("Smith, John; a\\b\nline 2\r", out, sizeof(out)) > 0);
 	assert_string_equal(out, "Smith\\, John\\; a\\\\b\\nline 2");
 	ical_unescape(out);
 	assert_string_equal(out, "Smith, John; a\\b\nline 2");
@@ -60,7 +60,7 @@ test_fold(void **state)
 	assert_int_equal(ical_line(out, sizeof(out), &used, "SUMMARY", val), 0);
 	assert_int_equal(used, strlen(out));
 	for (line = strtok_r(out, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		size_t n = strlen(line);
 
 		assert_true(n >= 1 && line[n - 1] == '\r');
@@ -87,14 +87,15 @@ test_build_and_parse_roundtrip(void **state)
 	(void)state;
 	memset(&ev, 0, sizeof(ev));
 	snprintf(ev.uid, sizeof(ev.uid), "fd-42-k7q2m");
-	ev.start = at("2026-07-01T10:00:00");  /* EDT, UTC-4 */
+	ev.start = at("2026-07-01T10:00:00"); /* EDT, UTC-4 */
 	ev.end = at("2026-07-01T11:00:00");
-	snprintf(ev.summary, sizeof(ev.summary), "Oil change - O'Neil, Jo; "
+	snprintf(ev.summary, sizeof(ev.summary),
+	    "Oil change - O'Neil, Jo; "
 	    "a very long name that goes on and on so the line must fold");
 	snprintf(ev.description, sizeof(ev.description), "line 1\nline 2");
 	snprintf(ev.location, sizeof(ev.location), "Bay 1");
 	assert_true(ical_build_event(&ev, at("2026-06-01T12:00:00"), text,
-	    sizeof(text)) > 0);
+	                sizeof(text)) > 0);
 	assert_non_null(strstr(text, "\r\nDTSTART:20260701T140000Z\r\n"));
 	assert_non_null(strstr(text, "\r\nDTEND:20260701T150000Z\r\n"));
 	assert_non_null(strstr(text, "\r\nUID:fd-42-k7q2m\r\n"));
@@ -121,30 +122,31 @@ test_parse_time(void **state)
 	int all_day = -1;
 
 	(void)state;
-	assert_int_equal(ical_parse_time("20260701T140000Z", NULL, &t,
-	    &all_day), 0);
+	assert_int_equal(
+	    ical_parse_time("20260701T140000Z", NULL, &t, &all_day), 0);
 	assert_true(t == at("2026-07-01T10:00:00"));
 	assert_int_equal(all_day, 0);
 	/* local time with the business zone (TZID or floating) */
 	assert_int_equal(ical_parse_time("20260701T100000",
-	    "TZID=America/New_York", &t, NULL), 0);
+	                     "TZID=America/New_York", &t, NULL),
+	    0);
 	assert_true(t == at("2026-07-01T10:00:00"));
 	/* the day DST starts (2026-03-08): 03:30 exists, UTC-4 */
 	assert_int_equal(ical_parse_time("20260308T033000", NULL, &t, NULL), 0);
 	{
 		time_t u;
 
-		assert_int_equal(ical_parse_time("20260308T073000Z", NULL, &u,
-		    NULL), 0);
+		assert_int_equal(
+		    ical_parse_time("20260308T073000Z", NULL, &u, NULL), 0);
 		assert_true(t == u);
 	}
-	assert_int_equal(ical_parse_time("20261225", "VALUE=DATE", &t,
-	    &all_day), 0);
+	assert_int_equal(
+	    ical_parse_time("20261225", "VALUE=DATE", &t, &all_day), 0);
 	assert_int_equal(all_day, 1);
 	assert_true(t == at("2026-12-25T00:00:00"));
 	assert_int_equal(ical_parse_time("2026-12-25", NULL, &t, NULL), -1);
-	assert_int_equal(ical_parse_time("20261325T000000Z", NULL, &t, NULL),
-	    -1);
+	assert_int_equal(
+	    ical_parse_time("20261325T000000Z", NULL, &t, NULL), -1);
 }
 
 static void
@@ -162,10 +164,10 @@ test_parse_duration(void **state)
 	assert_int_equal(ical_parse_duration("P1H", &secs), -1);
 	assert_int_equal(ical_parse_duration("PT", &secs), -1);
 	/* absurd lengths are refused rather than overflowing */
-	assert_int_equal(ical_parse_duration("P6666666666666666666D", &secs),
-	    -1);
-	assert_int_equal(ical_parse_duration("P9999999W9999999W9999999W", &secs),
-	    -1);
+	assert_int_equal(
+	    ical_parse_duration("P6666666666666666666D", &secs), -1);
+	assert_int_equal(
+	    ical_parse_duration("P9999999W9999999W9999999W", &secs), -1);
 	assert_int_equal(ical_parse_duration("P3650D", &secs), 0);
 	assert_int_equal(secs, 3650L * 86400);
 }
@@ -215,43 +217,47 @@ test_occurrences(void **state)
 
 	(void)state;
 	memset(&ev, 0, sizeof(ev));
-	ev.start = at("2026-06-01T12:00:00");  /* a Monday */
+	ev.start = at("2026-06-01T12:00:00"); /* a Monday */
 	ev.end = at("2026-06-01T13:00:00");
 	snprintf(ev.rrule, sizeof(ev.rrule), "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=5");
-	n = ical_occurrences(&ev, at("2026-06-01T00:00:00"),
-	    at("2026-07-01T00:00:00"), o, 16);
-	assert_int_equal(n, 5);         /* Jun 1, 3, 8, 10, 15 */
+	n = ical_occurrences(
+	    &ev, at("2026-06-01T00:00:00"), at("2026-07-01T00:00:00"), o, 16);
+	assert_int_equal(n, 5); /* Jun 1, 3, 8, 10, 15 */
 	assert_true(o[1].start == at("2026-06-03T12:00:00"));
 	assert_true(o[4].start == at("2026-06-15T12:00:00"));
 	/* a window later in the series */
-	n = ical_occurrences(&ev, at("2026-06-09T00:00:00"),
-	    at("2026-06-11T00:00:00"), o, 16);
+	n = ical_occurrences(
+	    &ev, at("2026-06-09T00:00:00"), at("2026-06-11T00:00:00"), o, 16);
 	assert_int_equal(n, 1);
 	assert_true(o[0].start == at("2026-06-10T12:00:00"));
 	/* daily until, across the November DST change (local time kept) */
 	ev.start = at("2026-10-30T09:00:00");
 	ev.end = at("2026-10-30T09:30:00");
-	snprintf(ev.rrule, sizeof(ev.rrule), "FREQ=DAILY;UNTIL=20261105T000000Z");
-	n = ical_occurrences(&ev, at("2026-10-01T00:00:00"),
-	    at("2026-12-01T00:00:00"), o, 16);
-	assert_int_equal(n, 6);         /* Oct 30 .. Nov 4 */
+	snprintf(
+	    ev.rrule, sizeof(ev.rrule), "FREQ=DAILY;UNTIL=20261105T000000Z");
+	n = ical_occurrences(
+	    &ev, at("2026-10-01T00:00:00"), at("2026-12-01T00:00:00"), o, 16);
+	assert_int_equal(n, 6); /* Oct 30 .. Nov 4 */
 	assert_true(o[5].start == at("2026-11-04T09:00:00"));
 	/* an interval past any window: only the first occurrence, no overflow */
 	snprintf(ev.rrule, sizeof(ev.rrule), "FREQ=DAILY;INTERVAL=2147483647");
-	n = ical_occurrences(&ev, at("2026-10-01T00:00:00"),
-	    at("2026-12-01T00:00:00"), o, 16);
+	n = ical_occurrences(
+	    &ev, at("2026-10-01T00:00:00"), at("2026-12-01T00:00:00"), o, 16);
 	assert_int_equal(n, 1);
 	assert_true(o[0].start == at("2026-10-30T09:00:00"));
 	snprintf(ev.rrule, sizeof(ev.rrule),
 	    "FREQ=WEEKLY;INTERVAL=99999999999999999999");
 	assert_int_equal(ical_occurrences(&ev, at("2026-10-01T00:00:00"),
-	    at("2026-12-01T00:00:00"), o, 16), 1);
+	                     at("2026-12-01T00:00:00"), o, 16),
+	    1);
 	/* not repeating */
 	ev.rrule[0] = '\0';
 	assert_int_equal(ical_occurrences(&ev, at("2026-10-30T09:15:00"),
-	    at("2026-10-30T10:00:00"), o, 16), 1);
+	                     at("2026-10-30T10:00:00"), o, 16),
+	    1);
 	assert_int_equal(ical_occurrences(&ev, at("2026-10-30T09:30:00"),
-	    at("2026-10-30T10:00:00"), o, 16), 0);
+	                     at("2026-10-30T10:00:00"), o, 16),
+	    0);
 }
 
 static void
@@ -300,7 +306,7 @@ test_xml_each(void **state)
 	    "<d:response><d:prop><calendar-data><![CDATA[<raw & text>]]>"
 	    "</calendar-data><cal:calendar-data/></d:prop></d:response>"
 	    "</d:multistatus>";
-	struct texts t = { 0, "" };
+	struct texts t = {0, ""};
 
 	(void)state;
 	assert_int_equal(xml_each(xml, "calendar-data", on_text, &t), 3);
@@ -320,14 +326,18 @@ static void
 test_freebusy_merge(void **state)
 {
 	struct fb_span s[6] = {
-		{ 500, 600 }, { 100, 200 }, { 150, 300 }, { 300, 350 },
-		{ 700, 700 }, { 800, 900 },
+	    {500, 600},
+	    {100, 200},
+	    {150, 300},
+	    {300, 350},
+	    {700, 700},
+	    {800, 900},
 	};
 	int n;
 
 	(void)state;
 	n = fb_merge(s, 6);
-	assert_int_equal(n, 3);         /* [100,350) [500,600) [800,900) */
+	assert_int_equal(n, 3); /* [100,350) [500,600) [800,900) */
 	assert_true(s[0].start == 100 && s[0].end == 350);
 	assert_true(s[1].start == 500 && s[1].end == 600);
 	assert_true(fb_overlaps(s, n, 340, 360));
@@ -343,8 +353,8 @@ test_freebusy_blocks_slots(void **state)
 {
 	struct slot_busy busy[16];
 	struct fb_span ext[1];
-	time_t open = at("2026-07-01T08:00:00"), close = at("2026-07-01T12:00:00"),
-	    out[16];
+	time_t open = at("2026-07-01T08:00:00"),
+	       close = at("2026-07-01T12:00:00"), out[16];
 	int nb, n, i;
 
 	(void)state;
@@ -361,7 +371,7 @@ test_freebusy_blocks_slots(void **state)
 	n = slots_free(open, close, 1800, 1800, 2, busy, nb, 0, out, 16);
 	/* 08:00 08:30 09:00 09:30 11:00 11:30 */
 	assert_int_equal(n, 6);
-	assert_true(out[0] == open);    /* bay 2 is free at 08:00 */
+	assert_true(out[0] == open); /* bay 2 is free at 08:00 */
 	for (i = 0; i < n; i++)
 		assert_false(out[i] >= ext[0].start && out[i] < ext[0].end);
 	assert_true(out[3] == at("2026-07-01T09:30:00"));
@@ -373,7 +383,8 @@ test_freebusy_blocks_slots(void **state)
 static void
 test_vpic_parse(void **state)
 {
-	static const char ok[] = "{\"Count\":136,\"Message\":\"Results returned "
+	static const char ok[] =
+	    "{\"Count\":136,\"Message\":\"Results returned "
 	    "successfully\",\"SearchCriteria\":\"VIN:1HGCM82633A004352\","
 	    "\"Results\":[{\"Make\":\"HONDA\",\"Model\":\"Accord\","
 	    "\"ModelYear\":\"2003\",\"Trim\":\"EX-V6\",\"BodyClass\":\"Coupe\","
@@ -387,25 +398,23 @@ test_vpic_parse(void **state)
 	assert_string_equal(v.model, "Accord");
 	assert_int_equal(v.year, 2003);
 	assert_string_equal(v.error_code, "0");
-	assert_int_equal(vpic_parse("{\"Results\":[{\"Make\":\"\",\"ModelYear\":"
-	    "\"\",\"ErrorCode\":\"1,11\"}]}", &v), 0);
+	assert_int_equal(
+	    vpic_parse("{\"Results\":[{\"Make\":\"\",\"ModelYear\":"
+	               "\"\",\"ErrorCode\":\"1,11\"}]}",
+	        &v),
+	    0);
 	assert_int_equal(v.year, 0);
 	assert_string_equal(v.error_code, "1,11");
 	assert_int_equal(vpic_parse("{\"Results\":[]}", &v), -1);
 	assert_int_equal(vpic_parse("<html>", &v), -1);
 }
 
-UNIT_MAIN(unit_tz_new_york, NULL,
-	cmocka_unit_test(test_escape),
-	cmocka_unit_test(test_fold),
-	cmocka_unit_test(test_build_and_parse_roundtrip),
-	cmocka_unit_test(test_parse_time),
-	cmocka_unit_test(test_parse_duration),
-	cmocka_unit_test(test_parse_events),
-	cmocka_unit_test(test_occurrences),
-	cmocka_unit_test(test_rfc3339),
-	cmocka_unit_test(test_xml_each),
-	cmocka_unit_test(test_freebusy_merge),
-	cmocka_unit_test(test_freebusy_blocks_slots),
-	cmocka_unit_test(test_vpic_parse),
-)
+UNIT_MAIN(unit_tz_new_york, NULL, cmocka_unit_test(test_escape),
+    cmocka_unit_test(test_fold),
+    cmocka_unit_test(test_build_and_parse_roundtrip),
+    cmocka_unit_test(test_parse_time), cmocka_unit_test(test_parse_duration),
+    cmocka_unit_test(test_parse_events), cmocka_unit_test(test_occurrences),
+    cmocka_unit_test(test_rfc3339), cmocka_unit_test(test_xml_each),
+    cmocka_unit_test(test_freebusy_merge),
+    cmocka_unit_test(test_freebusy_blocks_slots),
+    cmocka_unit_test(test_vpic_parse), )

@@ -26,7 +26,7 @@
 #include "crm.h"
 #include "log.h"
 
-#define LEASE_S "60"            /* a claimed job is retried after this */
+#define LEASE_S "60" /* a claimed job is retried after this */
 #define MAX_WAIT_S 600
 #define BATCH 8
 
@@ -46,12 +46,14 @@ static int
 load_row(struct crm_ctx *c, long long id, struct appt_row *a)
 {
 	char ib[24];
-	const char *p[1] = { crm_num(ib, id) };
+	const char *p[1] = {crm_num(ib, id)};
 	PGresult *r;
 
-	r = crm_q(c, "SELECT a.confirmation, a.status, extract(epoch FROM "
+	r = crm_q(c,
+	    "SELECT a.confirmation, a.status, extract(epoch FROM "
 	    "lower(a.during))::bigint, extract(epoch FROM upper(a.during))::"
-	    "bigint, s.name, trim(concat_ws(' ', cu.first_name, cu.last_name)), "
+	    "bigint, s.name, trim(concat_ws(' ', cu.first_name, "
+	    "cu.last_name)), "
 	    "cu.phone, coalesce(concat_ws(' ', v.year, v.make, v.model), ''), "
 	    "coalesce(v.vin, ''), r.name, coalesce(a.notes, ''), "
 	    "coalesce(a.external_uid, ''), coalesce(a.external_event_id, ''), "
@@ -59,7 +61,8 @@ load_row(struct crm_ctx *c, long long id, struct appt_row *a)
 	    "FROM appointments a JOIN services s ON s.id = a.service_id "
 	    "JOIN customers cu ON cu.id = a.customer_id JOIN resources r ON "
 	    "r.id = a.resource_id LEFT JOIN vehicles v ON v.id = a.vehicle_id "
-	    "WHERE a.id = $1", 1, p);
+	    "WHERE a.id = $1",
+	    1, p);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -113,8 +116,8 @@ to_event(const struct appt_row *a, struct cal_event *ev)
 	ev->end = a->end;
 	snprintf(svc, sizeof(svc), "%s", a->service);
 	svc[0] = (char)toupper((unsigned char)svc[0]);
-	snprintf(ev->summary, sizeof(ev->summary), "%.60s - %.120s", svc,
-	    a->name);
+	snprintf(
+	    ev->summary, sizeof(ev->summary), "%.60s - %.120s", svc, a->name);
 	o = (size_t)snprintf(ev->description, sizeof(ev->description),
 	    "Confirmation %s\nPhone %s\n", a->conf, a->phone);
 	if (a->vehicle[0] && o < sizeof(ev->description))
@@ -143,7 +146,8 @@ push(struct crm_ctx *c, const struct appt_row *a, struct cal_ref *ref,
 	const char *p[5];
 	PGresult *r;
 	int active = strcmp(a->status, "booked") == 0 ||
-	    strcmp(a->status, "confirmed") == 0, have;
+	    strcmp(a->status, "confirmed") == 0,
+	    have;
 
 	to_event(a, &ev);
 	memset(ref, 0, sizeof(*ref));
@@ -161,8 +165,10 @@ push(struct crm_ctx *c, const struct appt_row *a, struct cal_ref *ref,
 		if (rv != CAL_OK)
 			return rv;
 		p[0] = crm_num(ib, a->id);
-		if ((r = crm_q(c, "UPDATE appointments SET external_event_id = "
-		    "NULL, external_etag = NULL WHERE id = $1", 1, p)) == NULL) {
+		if ((r = crm_q(c,
+		         "UPDATE appointments SET external_event_id = "
+		         "NULL, external_etag = NULL WHERE id = $1",
+		         1, p)) == NULL) {
 			snprintf(err, errlen, "deleted, but not recorded: %s",
 			    c->err);
 			return CAL_TEMP;
@@ -181,8 +187,8 @@ push(struct crm_ctx *c, const struct appt_row *a, struct cal_ref *ref,
 		rv = cal_engine->create(&ev, ref, err, errlen);
 		if (rv == CAL_EXISTS) {
 			/* made by an earlier try whose answer was lost */
-			log_info(NULL, "calendar: %s exists already; updating it",
-			    ev.uid);
+			log_info(NULL,
+			    "calendar: %s exists already; updating it", ev.uid);
 			ref->etag[0] = '\0';
 			rv = cal_engine->update(&ev, ref, err, errlen);
 		}
@@ -194,9 +200,12 @@ push(struct crm_ctx *c, const struct appt_row *a, struct cal_ref *ref,
 	p[2] = ref->id;
 	p[3] = ref->etag[0] ? ref->etag : NULL;
 	p[4] = cal_identity();
-	if ((r = crm_q(c, "UPDATE appointments SET external_uid = $2, "
-	    "external_event_id = $3, external_etag = $4, external_calendar = "
-	    "$5 WHERE id = $1", 5, p)) == NULL) {
+	if ((r = crm_q(c,
+	         "UPDATE appointments SET external_uid = $2, "
+	         "external_event_id = $3, external_etag = $4, "
+	         "external_calendar = "
+	         "$5 WHERE id = $1",
+	         5, p)) == NULL) {
 		snprintf(err, errlen, "pushed, but not recorded: %s", c->err);
 		return CAL_TEMP;
 	}
@@ -206,8 +215,8 @@ push(struct crm_ctx *c, const struct appt_row *a, struct cal_ref *ref,
 
 /* Record the outcome of a claimed job (seq: the change it pushed). */
 static void
-finish(struct crm_ctx *c, const struct appt_row *a, long long seq,
-    int attempts, enum cal_rv rv, const char *err)
+finish(struct crm_ctx *c, const struct appt_row *a, long long seq, int attempts,
+    enum cal_rv rv, const char *err)
 {
 	char ib[24], sb[24], wb[24], ab[24], body[1200];
 	const char *p[5];
@@ -218,26 +227,35 @@ finish(struct crm_ctx *c, const struct appt_row *a, long long seq,
 	p[0] = crm_num(ib, a->id);
 	p[1] = crm_num(sb, seq);
 	if (rv == CAL_OK) {
-		r = crm_q(c, "UPDATE calendar_sync SET status = 'done', synced_at "
+		r = crm_q(c,
+		    "UPDATE calendar_sync SET status = 'done', synced_at "
 		    "= now(), last_error = NULL, updated_at = now() WHERE "
-		    "appointment_id = $1 AND seq = $2", 2, p);
+		    "appointment_id = $1 AND seq = $2",
+		    2, p);
 		PQclear(r);
 		return;
 	}
 	attempts++;
 	if (attempts >= cal_cfg.max_tries) {
 		p[2] = err;
-		r = crm_q(c, "UPDATE calendar_sync SET status = 'failed', "
-		    "attempts = attempts + 1, last_error = $3, updated_at = now() "
-		    "WHERE appointment_id = $1 AND seq = $2", 3, p);
+		r = crm_q(c,
+		    "UPDATE calendar_sync SET status = 'failed', "
+		    "attempts = attempts + 1, last_error = $3, updated_at = "
+		    "now() "
+		    "WHERE appointment_id = $1 AND seq = $2",
+		    3, p);
 		PQclear(r);
-		snprintf(body, sizeof(body), "Appointment %s (%s, %s) could not "
+		snprintf(body, sizeof(body),
+		    "Appointment %s (%s, %s) could not "
 		    "be written to the %s calendar after %d tries: %.400s. "
-		    "Enter it by hand.", a->conf, a->service, a->name,
-		    cal_engine->name, attempts, err);
+		    "Enter it by hand.",
+		    a->conf, a->service, a->name, cal_engine->name, attempts,
+		    err);
 		p[0] = body;
-		r = crm_q(c, "INSERT INTO tasks (kind, body) VALUES "
-		    "('calendar_sync', $1)", 1, p);
+		r = crm_q(c,
+		    "INSERT INTO tasks (kind, body) VALUES "
+		    "('calendar_sync', $1)",
+		    1, p);
 		PQclear(r);
 		log_err(NULL, "calendar: giving up on appointment %lld: %s",
 		    a->id, err);
@@ -251,12 +269,16 @@ finish(struct crm_ctx *c, const struct appt_row *a, long long seq,
 	p[2] = err;
 	p[3] = crm_num(wb, wait);
 	p[4] = crm_num(ab, attempts);
-	r = crm_q(c, "UPDATE calendar_sync SET attempts = $5, last_error = $3, "
+	r = crm_q(c,
+	    "UPDATE calendar_sync SET attempts = $5, last_error = $3, "
 	    "next_try = now() + make_interval(secs => $4), updated_at = now() "
-	    "WHERE appointment_id = $1 AND seq = $2", 5, p);
+	    "WHERE appointment_id = $1 AND seq = $2",
+	    5, p);
 	PQclear(r);
-	log_warnx(NULL, "calendar: appointment %lld not synced (try %d, next "
-	    "in %ld s): %s", a->id, attempts, wait, err);
+	log_warnx(NULL,
+	    "calendar: appointment %lld not synced (try %d, next "
+	    "in %ld s): %s",
+	    a->id, attempts, wait, err);
 }
 
 /* Push one claimed appointment; fills *ref and err. */
@@ -302,14 +324,17 @@ calsync_now(struct crm_ctx *c, long long id)
 		/* it failed moments ago: do not make this caller wait */
 		json_object_set_new(res, "synced", json_false());
 		json_object_set_new(res, "queued", json_true());
-		json_object_set_new(res, "error", json_string("the calendar "
-		    "is unavailable; the sync thread will retry"));
+		json_object_set_new(res, "error",
+		    json_string("the calendar "
+		                "is unavailable; the sync thread will retry"));
 		goto out;
 	}
 	p[0] = crm_num(ib, id);
-	r = crm_q(c, "UPDATE calendar_sync SET next_try = now() + interval '"
-	    LEASE_S " seconds' WHERE appointment_id = $1 AND status = "
-	    "'pending' AND next_try <= now() RETURNING seq, attempts", 1, p);
+	r = crm_q(c,
+	    "UPDATE calendar_sync SET next_try = now() + interval '" LEASE_S
+	    " seconds' WHERE appointment_id = $1 AND status = "
+	    "'pending' AND next_try <= now() RETURNING seq, attempts",
+	    1, p);
 	if (r == NULL || PQntuples(r) == 0) {
 		/* the sync thread has it, or the queue could not be read */
 		json_object_set_new(res, "synced", json_false());
@@ -324,13 +349,15 @@ calsync_now(struct crm_ctx *c, long long id)
 	json_object_set_new(res, "synced", json_boolean(rv == CAL_OK));
 	if (rv == CAL_OK) {
 		if (ref.id[0])
-			json_object_set_new(res, "event_id", json_string(ref.id));
+			json_object_set_new(
+			    res, "event_id", json_string(ref.id));
 	} else {
 		json_object_set_new(res, "queued", json_true());
 		json_object_set_new(res, "error", json_string(err));
-		log_warnx(c->call_id, "calendar: appointment %lld kept in "
-		    "PostgreSQL and queued for %s: %s", id, cal_engine->name,
-		    err);
+		log_warnx(c->call_id,
+		    "calendar: appointment %lld kept in "
+		    "PostgreSQL and queued for %s: %s",
+		    id, cal_engine->name, err);
 	}
 out:
 	c->code = saved_code;
@@ -355,11 +382,13 @@ calsync_run_due(struct crm_worker *w, int max)
 	c.call_id = "";
 	c.tool = "calendar_sync";
 	p[0] = crm_num(mb, max > 0 ? max : BATCH);
-	r = crm_q(&c, "UPDATE calendar_sync SET next_try = now() + interval '"
-	    LEASE_S " seconds' WHERE appointment_id IN (SELECT appointment_id "
+	r = crm_q(&c,
+	    "UPDATE calendar_sync SET next_try = now() + interval '" LEASE_S
+	    " seconds' WHERE appointment_id IN (SELECT appointment_id "
 	    "FROM calendar_sync WHERE status = 'pending' AND next_try <= now() "
 	    "ORDER BY next_try LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING "
-	    "appointment_id, seq, attempts", 1, p);
+	    "appointment_id, seq, attempts",
+	    1, p);
 	if (r == NULL)
 		return -1;
 	n = PQntuples(r);
@@ -381,11 +410,12 @@ calsync_run_due(struct crm_worker *w, int max)
 	PQclear(r);
 	for (i = 0; i < n && thread_run; i++)
 		if (sync_one(&c, ids[i], seqs[i], att[i], &ref, err,
-		    sizeof(err)) == CAL_OK) {
+		        sizeof(err)) == CAL_OK) {
 			done++;
 			cal_set_up();
-			log_info(NULL, "calendar: appointment %lld synced to %s",
-			    ids[i], cal_engine->name);
+			log_info(NULL,
+			    "calendar: appointment %lld synced to %s", ids[i],
+			    cal_engine->name);
 		}
 	free(ids);
 	free(seqs);
@@ -407,14 +437,16 @@ calsync_setup(struct crm_worker *w, char *err, size_t errlen)
 	p[0] = cal_engine->name;
 	p[1] = cal_identity();
 	/* switching to another calendar: queue what is still ahead */
-	r = crm_q(&c, "WITH old AS (SELECT identity FROM calendar_state), "
+	r = crm_q(&c,
+	    "WITH old AS (SELECT identity FROM calendar_state), "
 	    "upd AS (UPDATE calendar_state SET engine = $1, identity = $2 "
 	    "RETURNING 1) INSERT INTO calendar_sync (appointment_id, op) "
 	    "SELECT a.id, 'upsert' FROM appointments a, old WHERE $1 <> "
 	    "'builtin' AND old.identity <> $2 AND a.status IN ('booked', "
 	    "'confirmed') AND upper(a.during) > now() ON CONFLICT "
 	    "(appointment_id) DO UPDATE SET status = 'pending', seq = "
-	    "calendar_sync.seq + 1, attempts = 0, next_try = now()", 2, p);
+	    "calendar_sync.seq + 1, attempts = 0, next_try = now()",
+	    2, p);
 	if (r == NULL) {
 		snprintf(err, errlen, "calendar_state: %s", c.err);
 		return -1;

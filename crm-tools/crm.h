@@ -18,38 +18,39 @@
 #include "outbound.h"
 
 struct crm_cfg {
-	char database[512];     /* libpq conninfo */
-	char redis[256];        /* "unix:/path" or "host:port"; "" = no cache */
-	int workers;            /* pooled connections: one PG + one Redis each */
-	int rpc_threads;        /* requests served at once */
-	int cache_ttl_s;        /* lifetime of a cached customer */
-	int seed;               /* load the demo data into an empty database */
-	char spool_dir[256];    /* durable queue of writes while PG is down */
-	char calendar[32];      /* builtin | caldav | google (calendar.h) */
-	char seed_anchor[16];   /* YYYY-MM-DD the demo data is dated from; "" = today */
-	int ledger_ttl_ms;      /* how long the bay ledger trusts a day (ledger.h) */
+	char database[512]; /* libpq conninfo */
+	char redis[256]; /* "unix:/path" or "host:port"; "" = no cache */
+	int workers; /* pooled connections: one PG + one Redis each */
+	int rpc_threads; /* requests served at once */
+	int cache_ttl_s; /* lifetime of a cached customer */
+	int seed; /* load the demo data into an empty database */
+	char spool_dir[256]; /* durable queue of writes while PG is down */
+	char calendar[32]; /* builtin | caldav | google (calendar.h) */
+	char seed_anchor
+	    [16]; /* YYYY-MM-DD the demo data is dated from; "" = today */
+	int ledger_ttl_ms; /* how long the bay ledger trusts a day (ledger.h) */
 	/* pricing.*: what a call's use of each service costs (call_end) */
-	double price_telephony_min;     /* per minute, billed by the minute */
-	double price_stt_min;           /* per minute of audio, vendor STT */
-	double price_tts_1k;            /* per 1000 characters, vendor TTS */
-	double price_llm_1k;            /* per 1000 tokens, the LLM brain */
-	char stt_engine[32], tts_engine[32], brain[32];  /* local ones: free */
+	double price_telephony_min; /* per minute, billed by the minute */
+	double price_stt_min; /* per minute of audio, vendor STT */
+	double price_tts_1k; /* per 1000 characters, vendor TTS */
+	double price_llm_1k; /* per 1000 tokens, the LLM brain */
+	char stt_engine[32], tts_engine[32], brain[32]; /* local ones: free */
 };
 
 extern struct crm_cfg crm_cfg;
 extern struct fd_business crm_biz;
-extern struct fd_outbound crm_out;          /* the outbound section */
+extern struct fd_outbound crm_out; /* the outbound section */
 extern int crm_service_ids[FD_MAX_SERVICES]; /* services.id per crm_biz entry */
-extern volatile int crm_db_ready;            /* schema migrated, ids loaded */
+extern volatile int crm_db_ready; /* schema migrated, ids loaded */
 #define CRM_MAX_BAYS 100
-extern int crm_bay_ids[CRM_MAX_BAYS];        /* resources.id of active bays */
+extern int crm_bay_ids[CRM_MAX_BAYS]; /* resources.id of active bays */
 extern int crm_nbays;
 
 struct crm_worker {
 	int idx;
 	PGconn *pg;
-	time_t pg_retry_at;     /* earliest reconnect attempt */
-	int pg_down;            /* logged the outage already */
+	time_t pg_retry_at; /* earliest reconnect attempt */
+	int pg_down; /* logged the outage already */
 	struct crm_stmts *stmts; /* statements prepared on pg (crm_db.c) */
 	redisContext *rc;
 	time_t rc_retry_at;
@@ -57,28 +58,28 @@ struct crm_worker {
 };
 
 enum crm_level {
-	CRM_ANON = 0,           /* nobody identified */
-	CRM_IDENTIFIED = 1,     /* another number: their phone + name only */
-	CRM_CALLER_ID = 2,      /* caller ID equals the customer's phone */
-	CRM_VERIFIED = 3,       /* caller ID + name, or a second factor */
+	CRM_ANON = 0, /* nobody identified */
+	CRM_IDENTIFIED = 1, /* another number: their phone + name only */
+	CRM_CALLER_ID = 2, /* caller ID equals the customer's phone */
+	CRM_VERIFIED = 3, /* caller ID + name, or a second factor */
 };
 
 /* One request, as a tool sees it. */
 struct crm_ctx {
 	struct crm_worker *w;
-	const char *call_id;    /* "" when the frame carried none */
-	char caller[40];        /* request's "caller" (E.164), "" if none */
+	const char *call_id; /* "" when the frame carried none */
+	char caller[40]; /* request's "caller" (E.164), "" if none */
 	const char *tool;
-	json_t *args;           /* always an object */
-	time_t now;             /* request's "now" or the wall clock */
-	int replay;             /* running a spooled request */
-	const char *spool_key;  /* idempotency key given to a spooled write */
+	json_t *args; /* always an object */
+	time_t now; /* request's "now" or the wall clock */
+	int replay; /* running a spooled request */
+	const char *spool_key; /* idempotency key given to a spooled write */
 	/* the call, loaded by crm_call_load() */
 	int call_loaded;
-	char from[40];          /* caller ID as E.164; "" when the call has none
+	char from[40]; /* caller ID as E.164; "" when the call has none
 	                         * (anonymous, Restricted, client:alice ...) */
-	int cid_denied;         /* deny_caller_id: caller ID is not the caller */
-	long long caller_cust;  /* 0: none */
+	int cid_denied; /* deny_caller_id: caller ID is not the caller */
+	long long caller_cust; /* 0: none */
 	long long verified_cust;
 	long long identified_cust; /* phone + name, no second factor */
 	/* failure: code + message (+ extra members such as alternatives) */
@@ -87,18 +88,18 @@ struct crm_ctx {
 	json_t *extra;
 	char sqlstate[6];
 	char constraint[64];
-	int wrote;              /* a write committed, maybe not yet flushed */
-	int queries;            /* statements sent to PostgreSQL for it */
-	int pooled;             /* w is borrowed from the pool */
+	int wrote; /* a write committed, maybe not yet flushed */
+	int queries; /* statements sent to PostgreSQL for it */
+	int pooled; /* w is borrowed from the pool */
 };
 
 /* A tool: fn returns the result (owned) or NULL after crm_fail().  Its
  * description and argument schema, and whether it is internal, are its
  * entry in proto/tool_schema.c. */
 enum crm_tool_flags {
-	T_SPOOL = 1 << 1,       /* spooled when PostgreSQL is down */
-	T_NODB = 1 << 2,        /* works without PostgreSQL */
-	T_QUIET = 1 << 3,       /* result too large to audit in full */
+	T_SPOOL = 1 << 1, /* spooled when PostgreSQL is down */
+	T_NODB = 1 << 2, /* works without PostgreSQL */
+	T_QUIET = 1 << 3, /* result too large to audit in full */
 };
 
 struct crm_tool {
@@ -140,14 +141,14 @@ void crm_pg_close(struct crm_worker *w);
 /* Parameterised query; NULL (and c->code db_unavailable|db_error) on error.
  * Workers commit asynchronously (their locks and rows free at once); a
  * request that wrote calls crm_flush() before it answers. */
-PGresult *crm_q(struct crm_ctx *c, const char *sql, int n,
-    const char *const *p);
+PGresult *crm_q(
+    struct crm_ctx *c, const char *sql, int n, const char *const *p);
 /* Make every write of this connection durable (WAL flushed).  0 or -1. */
 int crm_flush(struct crm_ctx *c);
 /* First column of the first row parsed as JSON; json_null() if no row or
  * NULL; NULL on error. */
-json_t *crm_qjson(struct crm_ctx *c, const char *sql, int n,
-    const char *const *p);
+json_t *crm_qjson(
+    struct crm_ctx *c, const char *sql, int n, const char *const *p);
 /* First column of the first row as an integer: 1 found, 0 no row/NULL,
  * -1 error. */
 int crm_qll(struct crm_ctx *c, const char *sql, int n, const char *const *p,
@@ -158,8 +159,8 @@ const char *crm_num(char *buf, long long v);
 
 /* --- crm_cache.c: Redis --- */
 json_t *crm_cache_get(struct crm_worker *w, const char *key);
-void crm_cache_set(struct crm_worker *w, const char *key, const json_t *v,
-    int ttl_s);
+void crm_cache_set(
+    struct crm_worker *w, const char *key, const json_t *v, int ttl_s);
 void crm_cache_del(struct crm_worker *w, const char *key);
 void crm_cache_close(struct crm_worker *w);
 
@@ -170,11 +171,13 @@ int crm_call_load(struct crm_ctx *c);
  * the number we called, `to`), the fifth the customer whose phone that is,
  * so an unknown caller costs no second query; the sixth the customer the
  * caller's phone + name identified (no second factor). */
-#define CRM_CALL_PARTY "(CASE WHEN calls.direction = 'outbound' THEN " \
+#define CRM_CALL_PARTY                                                         \
+	"(CASE WHEN calls.direction = 'outbound' THEN "                        \
 	"calls.to_number ELSE calls.from_number END)"
-#define CRM_CALL_COLS "coalesce(" CRM_CALL_PARTY ", ''), " \
-	"caller_customer_id, verified_customer_id, caller_id_denied, " \
-	"(SELECT cu.id FROM customers cu WHERE cu.phone = " CRM_CALL_PARTY \
+#define CRM_CALL_COLS                                                          \
+	"coalesce(" CRM_CALL_PARTY ", ''), "                                   \
+	"caller_customer_id, verified_customer_id, caller_id_denied, "         \
+	"(SELECT cu.id FROM customers cu WHERE cu.phone = " CRM_CALL_PARTY     \
 	"), identified_customer_id"
 /* What the call row t cost in US dollars (0 while it is not priced). */
 #define CRM_CALL_COST(t) "coalesce(" t ".cost_usd, 0)"
@@ -190,8 +193,8 @@ int crm_require(struct crm_ctx *c, long long owner, int min_level);
  * NULL after crm_require's error.  NULL (the lookup failed) stays NULL;
  * JSON null (no such record) is crm_fail(not_found, missing), or given
  * back as it is when missing is NULL. */
-json_t *crm_own_record(struct crm_ctx *c, json_t *rec, int min_level,
-    const char *missing);
+json_t *crm_own_record(
+    struct crm_ctx *c, json_t *rec, int min_level, const char *missing);
 /* Record a caller-ID or explicit verification on the call. */
 int crm_set_identity(struct crm_ctx *c, long long cust, int level);
 /* The calls column crm_set_identity() sets for level (NULL: it sets none,
@@ -204,8 +207,8 @@ void crm_identity_known(struct crm_ctx *c, long long cust, int level);
 int crm_deny_caller_id(struct crm_ctx *c);
 /* 1 if the customer's last name (and first, unless "") matches, exactly or
  * sounding alike; 0 no; -1 error. */
-int crm_name_match(struct crm_ctx *c, long long cust, const char *first,
-    const char *last);
+int crm_name_match(
+    struct crm_ctx *c, long long cust, const char *first, const char *last);
 /* 1 if one of the customer's vehicles has a VIN ending in `tail` (4 to
  * 17 letters or digits, spaces and dashes ignored), 0 no (or a malformed
  * tail), -1 error. */
@@ -214,10 +217,10 @@ int crm_vin_match(struct crm_ctx *c, long long cust, const char *tail);
 int crm_verify_failed(struct crm_ctx *c);
 
 /* --- args (crm_args.c) --- */
-const char *arg_str(struct crm_ctx *c, const char *key);      /* NULL/"" absent */
+const char *arg_str(struct crm_ctx *c, const char *key); /* NULL/"" absent */
 int arg_ll(struct crm_ctx *c, const char *key, long long *v); /* 1 if present */
 int arg_bool(struct crm_ctx *c, const char *key, int def);
-int arg_num(struct crm_ctx *c, const char *key, double *v);   /* 1 if present */
+int arg_num(struct crm_ctx *c, const char *key, double *v); /* 1 if present */
 /* An optional day argument YYYY-MM-DD (a real day): 0 with *out the
  * text or NULL when absent, -1 after crm_fail(bad_args). */
 int crm_arg_day(struct crm_ctx *c, const char *key, const char **out);
@@ -229,8 +232,7 @@ int crm_migrate(struct crm_worker *w, char *err, size_t errlen);
 int crm_sync_business(struct crm_worker *w, char *err, size_t errlen);
 /* crm.cancel_refund_pct holds percentages (checked by -n too). */
 int crm_refunds_valid(char *err, size_t errlen);
-int crm_seed(struct crm_worker *w, int only_if_empty, char *err,
-    size_t errlen);
+int crm_seed(struct crm_worker *w, int only_if_empty, char *err, size_t errlen);
 
 /* --- crm_audit.c: tool_calls rows, written by one thread off the reply
  * path --- */
@@ -246,8 +248,8 @@ int crm_audit_sync(int timeout_ms);
 
 /* --- crm_spool.c --- */
 int crm_spool_init(const char *dir);
-int crm_spool_append(const char *call_id, const json_t *req, char *key,
-    size_t keylen);
+int crm_spool_append(
+    const char *call_id, const json_t *req, char *key, size_t keylen);
 int crm_spool_pending(void);
 /* 1 if call_id has writes in the spool not yet applied (call_id NULL:
  * any call has). */
@@ -309,9 +311,9 @@ int crm_jobs_sync(struct crm_worker *w, char *err, size_t errlen);
  * calling window.  No phone: no job.  Returns the job id, 0 when none was
  * made (no phone, or the note has one already), -1 on a database error
  * (logged; the note itself stands). */
-long long crm_job_note(struct crm_ctx *c, const char *kind,
-    const char *ref_col, long long ref, long long cust, const char *phone,
-    time_t want, const char *detail);
+long long crm_job_note(struct crm_ctx *c, const char *kind, const char *ref_col,
+    long long ref, long long cust, const char *phone, time_t want,
+    const char *detail);
 
 /* Redis key of a cached customer lookup. */
 void crm_cust_key(char *buf, size_t len, const char *phone);

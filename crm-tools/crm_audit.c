@@ -22,34 +22,36 @@
 #include "crm.h"
 #include "log.h"
 
-#define AUDIT_BATCH 128                 /* rows per INSERT */
-#define AUDIT_MAX_QUEUED 50000          /* rows kept while PG is down */
+#define AUDIT_BATCH 128 /* rows per INSERT */
+#define AUDIT_MAX_QUEUED 50000 /* rows kept while PG is down */
 #define AUDIT_RETRY_US 1000000
-#define AUDIT_STOP_DRAIN_S 5            /* how long stop waits for PG */
+#define AUDIT_STOP_DRAIN_S 5 /* how long stop waits for PG */
 #define AUDIT_NCOLS 8
 
 struct audit_row {
 	struct audit_row *next;
-	const char *col[AUDIT_NCOLS];   /* into the same allocation */
+	const char *col[AUDIT_NCOLS]; /* into the same allocation */
 	char data[];
 };
 
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t more;            /* rows queued or stop */
-	pthread_cond_t done;            /* written_seq advanced */
+	pthread_cond_t more; /* rows queued or stop */
+	pthread_cond_t done; /* written_seq advanced */
 	struct audit_row *head, *tail;
 	int queued;
-	unsigned long long pushed_seq;  /* rows ever queued */
+	unsigned long long pushed_seq; /* rows ever queued */
 	unsigned long long written_seq; /* rows written or given up on */
-	unsigned long long dropped;     /* dropped since the last report */
+	unsigned long long dropped; /* dropped since the last report */
 	int running, stop;
-	int down;                       /* the writer cannot reach PostgreSQL */
+	int down; /* the writer cannot reach PostgreSQL */
 	pthread_t thr;
 	PGconn *pg;
-	char prepared[AUDIT_BATCH + 1]; /* INSERT of n rows prepared as "a<n>" */
-} q = { .mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
-	.done = PTHREAD_COND_INITIALIZER };
+	char
+	    prepared[AUDIT_BATCH + 1]; /* INSERT of n rows prepared as "a<n>" */
+} q = {.mu = PTHREAD_MUTEX_INITIALIZER,
+    .more = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER};
 
 static void *writer_main(void *arg);
 static int write_batch(struct audit_row **rows, int n);
@@ -60,8 +62,7 @@ crm_audit_start(void)
 {
 	pthread_mutex_lock(&q.mu);
 	q.stop = 0;
-	if (!q.running && pthread_create(&q.thr, NULL, writer_main, NULL) ==
-	    0)
+	if (!q.running && pthread_create(&q.thr, NULL, writer_main, NULL) == 0)
 		q.running = 1;
 	pthread_mutex_unlock(&q.mu);
 	return q.running ? 0 : -1;
@@ -114,8 +115,8 @@ crm_audit_push(const char *call_sid, const char *tool, const char *args,
 		total += len[i];
 	}
 	if ((r = malloc(sizeof(*r) + total)) == NULL) {
-		log_warnx(call_sid, "audit of %s not written: out of memory",
-		    tool);
+		log_warnx(
+		    call_sid, "audit of %s not written: out of memory", tool);
 		return;
 	}
 	r->next = NULL;
@@ -129,9 +130,13 @@ crm_audit_push(const char *call_sid, const char *tool, const char *args,
 	pthread_mutex_lock(&q.mu);
 	if (!q.running || q.queued >= AUDIT_MAX_QUEUED) {
 		if (q.dropped++ == 0)
-			log_warnx(call_sid, "audit: %s, dropping audit rows "
-			    "(%s first)", q.running ? "queue full (database "
-			    "down?)" : "writer not running", tool);
+			log_warnx(call_sid,
+			    "audit: %s, dropping audit rows "
+			    "(%s first)",
+			    q.running ? "queue full (database "
+			                "down?)"
+			              : "writer not running",
+			    tool);
 		pthread_mutex_unlock(&q.mu);
 		free(r);
 		return;
@@ -207,8 +212,10 @@ writer_main(void *arg)
 		q.queued -= done;
 		q.written_seq += (unsigned long long)done;
 		if (q.dropped && q.queued < AUDIT_MAX_QUEUED / 2) {
-			log_warnx(NULL, "audit: %llu audit rows were dropped "
-			    "while the queue was full", q.dropped);
+			log_warnx(NULL,
+			    "audit: %llu audit rows were dropped "
+			    "while the queue was full",
+			    q.dropped);
 			q.dropped = 0;
 		}
 		pthread_cond_broadcast(&q.done);
@@ -224,10 +231,13 @@ writer_main(void *arg)
 		if (q.tail == NULL)
 			q.tail = batch[n - 1];
 		if (stopping && stop_at == 0)
-			stop_at = fd_mono_us() + AUDIT_STOP_DRAIN_S * 1000000ULL;
+			stop_at =
+			    fd_mono_us() + AUDIT_STOP_DRAIN_S * 1000000ULL;
 		if (stopping && fd_mono_us() >= stop_at) {
-			log_warnx(NULL, "audit: stopping with the database "
-			    "down: %d audit rows not written", q.queued);
+			log_warnx(NULL,
+			    "audit: stopping with the database "
+			    "down: %d audit rows not written",
+			    q.queued);
 			pthread_mutex_unlock(&q.mu);
 			break;
 		}
@@ -259,10 +269,12 @@ insert_rows(struct audit_row **rows, int n)
 	PGresult *res;
 	int i, j, k, rv;
 
-	o = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO tool_calls "
+	o = (size_t)snprintf(sql, sizeof(sql),
+	    "INSERT INTO tool_calls "
 	    "(call_sid, tool, args, result, ok, code, latency_us, at) VALUES ");
 	for (i = 0, k = 0; i < n; i++) {
-		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s($%d, $%d, "
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o,
+		    "%s($%d, $%d, "
 		    "$%d::jsonb, $%d::jsonb, $%d, $%d, $%d, to_timestamp($%d))",
 		    i ? ", " : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6,
 		    k + 7, k + 8);
@@ -315,8 +327,8 @@ write_batch(struct audit_row **rows, int n)
 static int
 audit_pg_ok(void)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout",
-		"application_name", "options", NULL };
+	static const char *const keys[] = {
+	    "dbname", "connect_timeout", "application_name", "options", NULL};
 	const char *vals[5];
 	static int down;
 
@@ -334,9 +346,10 @@ audit_pg_ok(void)
 	q.pg = PQconnectdbParams(keys, vals, 1);
 	if (q.pg == NULL || PQstatus(q.pg) != CONNECTION_OK) {
 		if (!down)
-			log_warnx(NULL, "audit: cannot connect: %s; audit rows "
-			    "wait in memory", q.pg ? PQerrorMessage(q.pg) :
-			    "no memory");
+			log_warnx(NULL,
+			    "audit: cannot connect: %s; audit rows "
+			    "wait in memory",
+			    q.pg ? PQerrorMessage(q.pg) : "no memory");
 		down = 1;
 		PQfinish(q.pg);
 		q.pg = NULL;

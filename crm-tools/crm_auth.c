@@ -33,12 +33,12 @@ read_row(struct crm_ctx *c, PGresult *r)
 {
 	crm_caller_id(PQgetvalue(r, 0, 0), c->from, sizeof(c->from));
 	c->cid_denied = PQgetvalue(r, 0, 3)[0] == 't';
-	c->caller_cust = PQgetisnull(r, 0, 1) ? 0 :
-	    strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	c->verified_cust = PQgetisnull(r, 0, 2) ? 0 :
-	    strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-	c->identified_cust = PQgetisnull(r, 0, 5) ? 0 :
-	    strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+	c->caller_cust =
+	    PQgetisnull(r, 0, 1) ? 0 : strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	c->verified_cust =
+	    PQgetisnull(r, 0, 2) ? 0 : strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	c->identified_cust =
+	    PQgetisnull(r, 0, 5) ? 0 : strtoll(PQgetvalue(r, 0, 5), NULL, 10);
 }
 
 int
@@ -54,18 +54,20 @@ crm_call_load(struct crm_ctx *c)
 		return 0;
 	}
 	p[0] = c->call_id;
-	r = crm_q(c, "SELECT " CRM_CALL_COLS " FROM calls WHERE call_sid = $1",
-	    1, p);
+	r = crm_q(
+	    c, "SELECT " CRM_CALL_COLS " FROM calls WHERE call_sid = $1", 1, p);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		/* a tool before call_begin: open the call record now */
 		PQclear(r);
 		p[1] = c->caller[0] ? c->caller : NULL;
-		r = crm_q(c, "INSERT INTO calls (call_sid, from_number) "
+		r = crm_q(c,
+		    "INSERT INTO calls (call_sid, from_number) "
 		    "VALUES ($1, $2) ON CONFLICT (call_sid) DO UPDATE SET "
 		    "from_number = coalesce(calls.from_number, "
-		    "EXCLUDED.from_number) RETURNING " CRM_CALL_COLS, 2, p);
+		    "EXCLUDED.from_number) RETURNING " CRM_CALL_COLS,
+		    2, p);
 		if (r == NULL)
 			return -1;
 	}
@@ -78,7 +80,7 @@ crm_call_row(struct crm_ctx *c, PGresult *r)
 	const char *p[2];
 	long long id = 0;
 	char buf[24];
-	int found = -1;         /* -1: not known from the row */
+	int found = -1; /* -1: not known from the row */
 
 	read_row(c, r);
 	/* the stored number is the caller ID as is (call_begin normalises
@@ -92,16 +94,20 @@ crm_call_row(struct crm_ctx *c, PGresult *r)
 	if (c->caller_cust == 0 && c->from[0] && !c->cid_denied) {
 		p[0] = c->from;
 		if (found < 0)
-			found = crm_qll(c, "SELECT id FROM customers WHERE "
-			    "phone = $1", 1, p, &id);
+			found = crm_qll(c,
+			    "SELECT id FROM customers WHERE "
+			    "phone = $1",
+			    1, p, &id);
 		switch (found) {
 		case -1:
 			return -1;
 		case 1:
 			p[0] = crm_num(buf, id);
 			p[1] = c->call_id;
-			if ((r = crm_q(c, "UPDATE calls SET caller_customer_id "
-			    "= $1 WHERE call_sid = $2", 2, p)) == NULL)
+			if ((r = crm_q(c,
+			         "UPDATE calls SET caller_customer_id "
+			         "= $1 WHERE call_sid = $2",
+			         2, p)) == NULL)
 				return -1;
 			PQclear(r);
 			c->caller_cust = id;
@@ -141,26 +147,29 @@ crm_require(struct crm_ctx *c, long long owner, int min_level)
 	if (who != 0 && who == owner && level >= min_level)
 		return 0;
 	if (who == owner && who != 0)
-		crm_fail(c, "verification_required", "the caller must be "
+		crm_fail(c, "verification_required",
+		    "the caller must be "
 		    "verified first: verify_caller with their name and a "
 		    "second factor (the last 4 digits of a VIN on file, "
 		    "vin_last, or a confirmation code)");
 	else
-		crm_fail(c, "forbidden", "this record does not belong to the "
+		crm_fail(c, "forbidden",
+		    "this record does not belong to the "
 		    "caller");
 	return -1;
 }
 
 json_t *
-crm_own_record(struct crm_ctx *c, json_t *rec, int min_level,
-    const char *missing)
+crm_own_record(
+    struct crm_ctx *c, json_t *rec, int min_level, const char *missing)
 {
 	if (rec == NULL)
 		return NULL;
 	if (json_is_null(rec))
 		return missing ? crm_fail(c, "not_found", "%s", missing) : rec;
-	if (crm_require(c, json_integer_value(json_object_get(rec,
-	    "customer_id")), min_level) != 0) {
+	if (crm_require(c,
+	        json_integer_value(json_object_get(rec, "customer_id")),
+	        min_level) != 0) {
 		json_decref(rec);
 		return NULL;
 	}
@@ -207,11 +216,14 @@ crm_set_identity(struct crm_ctx *c, long long cust, int level)
 		return 0;
 	p[0] = crm_num(buf, cust);
 	p[1] = c->call_id;
-	r = crm_q(c, level == CRM_VERIFIED ?
-	    "UPDATE calls SET verified_customer_id = $1 WHERE call_sid = $2" :
-	    level == CRM_IDENTIFIED ?
-	    "UPDATE calls SET identified_customer_id = $1 WHERE call_sid = $2" :
-	    "UPDATE calls SET caller_customer_id = $1 WHERE call_sid = $2",
+	r = crm_q(c,
+	    level == CRM_VERIFIED ? "UPDATE calls SET verified_customer_id = "
+	                            "$1 WHERE call_sid = $2"
+	        : level == CRM_IDENTIFIED
+	        ? "UPDATE calls SET identified_customer_id = $1 WHERE call_sid "
+	          "= $2"
+	        : "UPDATE calls SET caller_customer_id = $1 WHERE call_sid = "
+	          "$2",
 	    2, p);
 	if (r == NULL)
 		return -1;
@@ -229,11 +241,13 @@ crm_deny_caller_id(struct crm_ctx *c)
 	/* a verification of that same customer goes too: the caller has
 	 * just said they are not them */
 	p[0] = c->call_id;
-	if (crm_qll(c, "UPDATE calls SET caller_id_denied = true, "
-	    "caller_customer_id = NULL, verified_customer_id = CASE WHEN "
-	    "verified_customer_id = caller_customer_id THEN NULL ELSE "
-	    "verified_customer_id END WHERE call_sid = $1 RETURNING "
-	    "verified_customer_id", 1, p, &v) < 0)
+	if (crm_qll(c,
+	        "UPDATE calls SET caller_id_denied = true, "
+	        "caller_customer_id = NULL, verified_customer_id = CASE WHEN "
+	        "verified_customer_id = caller_customer_id THEN NULL ELSE "
+	        "verified_customer_id END WHERE call_sid = $1 RETURNING "
+	        "verified_customer_id",
+	        1, p, &v) < 0)
 		return -1;
 	c->cid_denied = 1;
 	c->caller_cust = 0;
@@ -242,8 +256,8 @@ crm_deny_caller_id(struct crm_ctx *c)
 }
 
 int
-crm_name_match(struct crm_ctx *c, long long cust, const char *first,
-    const char *last)
+crm_name_match(
+    struct crm_ctx *c, long long cust, const char *first, const char *last)
 {
 	const char *p[3];
 	char ib[24];
@@ -252,10 +266,13 @@ crm_name_match(struct crm_ctx *c, long long cust, const char *first,
 	p[0] = crm_num(ib, cust);
 	p[1] = first;
 	p[2] = last;
-	if (crm_qll(c, "SELECT count(*) FROM customers WHERE id = $1 AND "
-	    "(lower(last_name) = lower($3) OR dmetaphone(last_name) = "
-	    "dmetaphone($3)) AND ($2 = '' OR lower(first_name) = lower($2) OR "
-	    "dmetaphone(first_name) = dmetaphone($2))", 3, p, &n) < 0)
+	if (crm_qll(c,
+	        "SELECT count(*) FROM customers WHERE id = $1 AND "
+	        "(lower(last_name) = lower($3) OR dmetaphone(last_name) = "
+	        "dmetaphone($3)) AND ($2 = '' OR lower(first_name) = lower($2) "
+	        "OR "
+	        "dmetaphone(first_name) = dmetaphone($2))",
+	        3, p, &n) < 0)
 		return -1;
 	return n > 0;
 }
@@ -280,8 +297,10 @@ crm_vin_match(struct crm_ctx *c, long long cust, const char *tail)
 		return 0;
 	p[0] = crm_num(ib, cust);
 	p[1] = t;
-	if (crm_qll(c, "SELECT count(*) FROM vehicles WHERE customer_id = $1 "
-	    "AND right(upper(vin), length($2)) = $2", 2, p, &n) < 0)
+	if (crm_qll(c,
+	        "SELECT count(*) FROM vehicles WHERE customer_id = $1 "
+	        "AND right(upper(vin), length($2)) = $2",
+	        2, p, &n) < 0)
 		return -1;
 	return n > 0;
 }
@@ -295,8 +314,10 @@ crm_verify_failed(struct crm_ctx *c)
 	if (c->call_id[0] == '\0')
 		return 0;
 	p[0] = c->call_id;
-	if ((r = crm_q(c, "UPDATE calls SET verify_failures = verify_failures "
-	    "+ 1 WHERE call_sid = $1", 1, p)) == NULL)
+	if ((r = crm_q(c,
+	         "UPDATE calls SET verify_failures = verify_failures "
+	         "+ 1 WHERE call_sid = $1",
+	         1, p)) == NULL)
 		return -1;
 	PQclear(r);
 	return 0;

@@ -18,7 +18,7 @@
 static redisContext *
 cache_connect(void)
 {
-	struct timeval tv = { 0, CACHE_TIMEOUT_MS * 1000 };
+	struct timeval tv = {0, CACHE_TIMEOUT_MS * 1000};
 	char host[200];
 	const char *colon;
 	int port;
@@ -44,7 +44,8 @@ cache_forget_all(redisContext *rc)
 	size_t i;
 
 	do {
-		r = redisCommand(rc, "SCAN %s MATCH fd:cust:* COUNT 500", cursor);
+		r = redisCommand(
+		    rc, "SCAN %s MATCH fd:cust:* COUNT 500", cursor);
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
 		    r->elements != 2) {
 			if (r)
@@ -53,8 +54,8 @@ cache_forget_all(redisContext *rc)
 		}
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
 		for (i = 0; i < r->element[1]->elements; i++) {
-			k = redisCommand(rc, "DEL %s",
-			    r->element[1]->element[i]->str);
+			k = redisCommand(
+			    rc, "DEL %s", r->element[1]->element[i]->str);
 			if (k)
 				freeReplyObject(k);
 		}
@@ -65,7 +66,7 @@ cache_forget_all(redisContext *rc)
 static int
 cache_ok(struct crm_worker *w)
 {
-	struct timeval tv = { 0, CACHE_TIMEOUT_MS * 1000 };
+	struct timeval tv = {0, CACHE_TIMEOUT_MS * 1000};
 	time_t now;
 
 	if (crm_cfg.redis[0] == '\0')
@@ -82,9 +83,11 @@ cache_ok(struct crm_worker *w)
 	w->rc = cache_connect();
 	if (w->rc == NULL || w->rc->err) {
 		if (!w->rc_down)
-			log_warnx(NULL, "cache: worker %d: redis %s "
-			    "unavailable (%s); serving from PostgreSQL", w->idx,
-			    crm_cfg.redis, w->rc ? w->rc->errstr : "bad address");
+			log_warnx(NULL,
+			    "cache: worker %d: redis %s "
+			    "unavailable (%s); serving from PostgreSQL",
+			    w->idx, crm_cfg.redis,
+			    w->rc ? w->rc->errstr : "bad address");
 		w->rc_down = 1;
 		w->rc_retry_at = now + CACHE_RETRY_S;
 		if (w->rc)
@@ -134,8 +137,7 @@ crm_cache_get(struct crm_worker *w, const char *key)
 }
 
 void
-crm_cache_set(struct crm_worker *w, const char *key, const json_t *v,
-    int ttl_s)
+crm_cache_set(struct crm_worker *w, const char *key, const json_t *v, int ttl_s)
 {
 	redisReply *r;
 	char *s;

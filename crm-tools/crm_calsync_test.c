@@ -42,8 +42,8 @@
 
 static struct hx H;
 static int have_ds;
-static char D[16];              /* an open weekday three weeks ahead */
-static char root[600];          /* the repository */
+static char D[16]; /* an open weekday three weeks ahead */
+static char root[600]; /* the repository */
 
 /* --- processes --- */
 
@@ -81,7 +81,8 @@ spawn(char *const argv[], const char *logfile)
 	int fd;
 
 	if (pid == 0) {
-		if ((fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
+		if ((fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0644)) >=
+		    0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
@@ -104,8 +105,8 @@ peer_stop(struct peer *p)
 static const char *
 python(void)
 {
-	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" :
-	    "python3";
+	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
+	                                             : "python3";
 }
 
 /* A python peer from tests/peers/<name>/peer.py. */
@@ -118,8 +119,8 @@ peer_start(struct peer *p, const char *name)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "%s/%s", H.base, name);
 	mkdir(p->dir, 0755);
-	snprintf(script, sizeof(script), "%s/tests/peers/%s/peer.py",
-	    root, name);
+	snprintf(
+	    script, sizeof(script), "%s/tests/peers/%s/peer.py", root, name);
 	snprintf(portfile, sizeof(portfile), "%s/port", p->dir);
 	snprintf(log, sizeof(log), "%s/log", p->dir);
 	unlink(portfile);
@@ -152,9 +153,11 @@ radicale_start(struct peer *p, int port)
 	snprintf(log, sizeof(log), "%s/log", p->dir);
 	if ((f = fopen(conf, "w")) == NULL)
 		return -1;
-	fprintf(f, "[server]\nhosts = 127.0.0.1:%d\n[auth]\ntype = none\n"
+	fprintf(f,
+	    "[server]\nhosts = 127.0.0.1:%d\n[auth]\ntype = none\n"
 	    "[rights]\ntype = authenticated\n[storage]\nfilesystem_folder = "
-	    "%s/collections\n[logging]\nlevel = warning\n", port, p->dir);
+	    "%s/collections\n[logging]\nlevel = warning\n",
+	    port, p->dir);
 	fclose(f);
 	argv[0] = "radicale";
 	argv[1] = "--config";
@@ -163,8 +166,8 @@ radicale_start(struct peer *p, int port)
 	if ((p->pid = spawn(argv, log)) < 0)
 		return -1;
 	for (i = 0; i < 100; i++) {
-		struct http_req q = { "OPTIONS", NULL, NULL, NULL, 0, "shop", "x",
-			1000 };
+		struct http_req q = {
+		    "OPTIONS", NULL, NULL, NULL, 0, "shop", "x", 1000};
 		struct http_rep r;
 		char url[100];
 
@@ -189,8 +192,8 @@ static long
 http(const char *method, const char *url, const char *body,
     const char *extra_header, char **out)
 {
-	const char *hdr[3] = { "Content-Type: application/json", extra_header,
-		NULL };
+	const char *hdr[3] = {
+	    "Content-Type: application/json", extra_header, NULL};
 	struct http_req q;
 	struct http_rep r;
 	long st;
@@ -223,8 +226,10 @@ db(void)
 	if (pg && PQstatus(pg) == CONNECTION_OK)
 		return pg;
 	PQfinish(pg);
-	snprintf(ci, sizeof(ci), "host=%s port=%d dbname=frontdesk "
-	    "user=frontdesk", H.rundir, H.pg_port);
+	snprintf(ci, sizeof(ci),
+	    "host=%s port=%d dbname=frontdesk "
+	    "user=frontdesk",
+	    H.rundir, H.pg_port);
 	pg = PQconnectdb(ci);
 	return pg;
 }
@@ -317,9 +322,8 @@ has_slot(json_t *r, const char *hhmm)
 	size_t i;
 
 	snprintf(want, sizeof(want), "%sT%s:00", D, hhmm);
-	json_array_foreach(json_object_get(res(r), "slots"), i, v)
-		if (strcmp(json_string_value(v), want) == 0)
-			return 1;
+	json_array_foreach(json_object_get(res(r), "slots"), i,
+	    v) if (strcmp(json_string_value(v), want) == 0) return 1;
 	return 0;
 }
 
@@ -360,9 +364,9 @@ book(const char *cid, const char *phone, const char *hhmm)
 	r = call(cid, "call_begin", json_pack("{s:s}", "from", phone));
 	json_decref(r);
 	slot(s, sizeof(s), hhmm);
-	return call(cid, "book_appointment", json_pack("{s:s, s:s, s:s, s:s}",
-	    "service", "oil change", "start", s, "first_name", "Cal",
-	    "last_name", "Tester"));
+	return call(cid, "book_appointment",
+	    json_pack("{s:s, s:s, s:s, s:s}", "service", "oil change", "start",
+	        s, "first_name", "Cal", "last_name", "Tester"));
 }
 
 static int
@@ -379,7 +383,8 @@ static void
 daemon_synced(const char *extra)
 {
 	assert_int_equal(daemon_up(extra), 0);
-	assert_true(wait_sql("0", 15, "SELECT count(*) FROM calendar_sync "
+	assert_true(wait_sql("0", 15,
+	    "SELECT count(*) FROM calendar_sync "
 	    "WHERE status <> 'done'"));
 }
 
@@ -387,28 +392,35 @@ daemon_synced(const char *extra)
 static json_t *
 day_slots(void)
 {
-	json_t *r = call("", "get_available_slots", json_pack("{s:s, s:s, "
-	    "s:i}", "date", D, "service", "oil change", "limit", 100));
+	json_t *r = call("", "get_available_slots",
+	    json_pack("{s:s, s:s, "
+	              "s:i}",
+	        "date", D, "service", "oil change", "limit", 100));
 
 	assert_true(ok(r));
 	return r;
 }
 
-#define NEED_DS() do { if (!have_ds) skip(); } while (0)
+#define NEED_DS()                                                              \
+	do {                                                                   \
+		if (!have_ds)                                                  \
+			skip();                                                \
+	} while (0)
 
 /* --- CalDAV against Radicale --- */
 
 static const char *
-staff_event(const char *uid, const char *from, const char *to,
-    const char *extra)
+staff_event(
+    const char *uid, const char *from, const char *to, const char *extra)
 {
 	static char ics[1024];
 
-	snprintf(ics, sizeof(ics), "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	snprintf(ics, sizeof(ics),
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
 	    "PRODID:-//staff//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\n"
 	    "DTSTAMP:20260101T000000Z\r\nDTSTART:%s\r\nDTEND:%s\r\n"
-	    "SUMMARY:Staff %s\r\n%sEND:VEVENT\r\nEND:VCALENDAR\r\n", uid, from,
-	    to, uid, extra);
+	    "SUMMARY:Staff %s\r\n%sEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	    uid, from, to, uid, extra);
 	return ics;
 }
 
@@ -419,11 +431,12 @@ radicale_count(const char *base, const char *uid_part)
 	int n = 0;
 	long st;
 
-	st = http("REPORT", base, "<C:calendar-query xmlns:D=\"DAV:\" "
+	st = http("REPORT", base,
+	    "<C:calendar-query xmlns:D=\"DAV:\" "
 	    "xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/>"
 	    "<C:calendar-data/></D:prop><C:filter><C:comp-filter "
-	    "name=\"VCALENDAR\"/></C:filter></C:calendar-query>", "Depth: 1",
-	    &body);
+	    "name=\"VCALENDAR\"/></C:filter></C:calendar-query>",
+	    "Depth: 1", &body);
 	if (st != 207 || body == NULL) {
 		free(body);
 		return -1;
@@ -462,23 +475,31 @@ test_caldav(void **state)
 	utc_of("11:00", b, sizeof(b));
 	snprintf(url, sizeof(url), "%sstaff-1.ics", base);
 	assert_int_equal(http("PUT", url, staff_event("staff-1", a, b, ""),
-	    "Content-Type: text/calendar", NULL), 201);
+	                     "Content-Type: text/calendar", NULL),
+	    201);
 	utc_of("13:00", a, sizeof(a));
 	utc_of("14:00", b, sizeof(b));
 	snprintf(url, sizeof(url), "%sstaff-2.ics", base);
-	assert_int_equal(http("PUT", url, staff_event("staff-2", a, b,
-	    "TRANSP:TRANSPARENT\r\n"), "Content-Type: text/calendar", NULL),
+	assert_int_equal(
+	    http("PUT", url,
+	        staff_event("staff-2", a, b, "TRANSP:TRANSPARENT\r\n"),
+	        "Content-Type: text/calendar", NULL),
 	    201);
 	utc_of("15:00", a, sizeof(a));
 	utc_of("16:00", b, sizeof(b));
 	snprintf(url, sizeof(url), "%sstaff-3.ics", base);
-	assert_int_equal(http("PUT", url, staff_event("staff-3", a, b,
-	    "STATUS:CANCELLED\r\n"), "Content-Type: text/calendar", NULL), 201);
+	assert_int_equal(
+	    http("PUT", url,
+	        staff_event("staff-3", a, b, "STATUS:CANCELLED\r\n"),
+	        "Content-Type: text/calendar", NULL),
+	    201);
 
-	snprintf(extra, sizeof(extra), "calendar = \"caldav\"; caldav = { url "
+	snprintf(extra, sizeof(extra),
+	    "calendar = \"caldav\"; caldav = { url "
 	    "= \"%s\"; user = \"shop\"; }; calendar_timeout_ms = 5000; "
 	    "calendar_backoff_ms = 50; calendar_retry_s = 1; "
-	    "calendar_freebusy_cache_s = 0;", base);
+	    "calendar_freebusy_cache_s = 0;",
+	    base);
 	H.env[0] = "FRONTDESK_CALDAV_PASSWORD=x";
 	daemon_synced(extra);
 
@@ -487,8 +508,8 @@ test_caldav(void **state)
 	assert_false(has_slot(r, "10:00"));
 	assert_false(has_slot(r, "10:30"));
 	assert_true(has_slot(r, "11:00"));
-	assert_true(has_slot(r, "13:00"));     /* transparent */
-	assert_true(has_slot(r, "15:00"));     /* cancelled */
+	assert_true(has_slot(r, "13:00")); /* transparent */
+	assert_true(has_slot(r, "15:00")); /* cancelled */
 	json_decref(r);
 
 	/* booking into staff time is refused with alternatives */
@@ -503,47 +524,52 @@ test_caldav(void **state)
 	assert_true(ok(r));
 	fprintf(stderr, "  caldav booking with push: %.1f ms\n",
 	    (double)(fd_mono_us() - t0) / 1000.0);
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
-	ev_url = json_string_value(json_object_get(json_object_get(res(r),
-	    "calendar"), "event_id"));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
+	ev_url = json_string_value(
+	    json_object_get(json_object_get(res(r), "calendar"), "event_id"));
 	assert_non_null(ev_url);
 	snprintf(url, sizeof(url), "%s", ev_url);
 	{
 		char id[24], u[100], q[200];
 
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(
-		    json_object_get(res(r), "appointment_id")));
-		snprintf(u, sizeof(u), "%s", sql1("SELECT external_uid FROM "
-		    "appointments WHERE id = %s", id));
-		snprintf(cbuf, sizeof(cbuf), "%s", json_string_value(
-		    json_object_get(res(r), "confirmation")));
+		snprintf(id, sizeof(id), "%lld",
+		    (long long)json_integer_value(
+		        json_object_get(res(r), "appointment_id")));
+		snprintf(u, sizeof(u), "%s",
+		    sql1("SELECT external_uid FROM "
+		         "appointments WHERE id = %s",
+		        id));
+		snprintf(cbuf, sizeof(cbuf), "%s",
+		    json_string_value(json_object_get(res(r), "confirmation")));
 		conf = cbuf;
 		assert_non_null(strstr(u, "fd-"));
 		assert_int_equal(http("GET", url, NULL, NULL, &body), 200);
 		assert_non_null(strstr(body, u));
 		utc_of("11:00", a, sizeof(a));
-		assert_non_null(strstr(body, a));       /* DTSTART in UTC */
+		assert_non_null(strstr(body, a)); /* DTSTART in UTC */
 		assert_non_null(strstr(body, conf));
 		free(body);
 		json_decref(r);
 
 		/* reschedule: the same event moves (one event, new time) */
 		slot(a, sizeof(a), "14:00");
-		r = call("CAcal2", "reschedule_appointment", json_pack(
-		    "{s:s, s:s}", "confirmation", conf, "new_start", a));
+		r = call("CAcal2", "reschedule_appointment",
+		    json_pack(
+		        "{s:s, s:s}", "confirmation", conf, "new_start", a));
 		assert_true(ok(r));
 		/* pushed now, or (the sync thread holding the event at that
 		 * moment) queued and delivered within its retry */
-		assert_true(json_is_true(json_object_get(json_object_get(
-		    res(r), "calendar"), "synced")) || json_is_true(
-		    json_object_get(json_object_get(res(r), "calendar"),
-		    "queued")));
+		assert_true(
+		    json_is_true(json_object_get(
+		        json_object_get(res(r), "calendar"), "synced")) ||
+		    json_is_true(json_object_get(
+		        json_object_get(res(r), "calendar"), "queued")));
 		json_decref(r);
 		utc_of("14:00", a, sizeof(a));
 		for (int w = 0; w < 50; w++) {
-			assert_int_equal(http("GET", url, NULL, NULL, &body),
-			    200);
+			assert_int_equal(
+			    http("GET", url, NULL, NULL, &body), 200);
 			if (strstr(body, a) != NULL)
 				break;
 			free(body);
@@ -558,20 +584,23 @@ test_caldav(void **state)
 		/* a lost reply: the event exists but the row forgot it; the
 		 * re-sync must find it (412 on create) and not duplicate */
 		sql1("UPDATE appointments SET external_event_id = NULL, "
-		    "external_etag = NULL WHERE id = %s", id);
+		     "external_etag = NULL WHERE id = %s",
+		    id);
 		sql1("UPDATE appointments SET notes = 'resync' WHERE id = %s",
 		    id);
-		snprintf(q, sizeof(q), "SELECT status FROM calendar_sync WHERE "
-		    "appointment_id = %s", id);
+		snprintf(q, sizeof(q),
+		    "SELECT status FROM calendar_sync WHERE "
+		    "appointment_id = %s",
+		    id);
 		assert_true(wait_sql("done", 10, q));
 		assert_int_equal(radicale_count(base, u), 1);
 
 		/* cancel removes the event */
-		r = call("CAcal2", "cancel_appointment", json_pack("{s:s}",
-		    "confirmation", conf));
+		r = call("CAcal2", "cancel_appointment",
+		    json_pack("{s:s}", "confirmation", conf));
 		assert_true(ok(r));
-		assert_true(json_is_true(json_object_get(json_object_get(
-		    res(r), "calendar"), "synced")));
+		assert_true(json_is_true(json_object_get(
+		    json_object_get(res(r), "calendar"), "synced")));
 		json_decref(r);
 		assert_int_equal(http("GET", url, NULL, NULL, NULL), 404);
 	}
@@ -583,32 +612,41 @@ test_caldav(void **state)
 	assert_true(ok(r));
 	fprintf(stderr, "  caldav booking, calendar down: %.1f ms\n",
 	    (double)(fd_mono_us() - t0) / 1000.0);
-	assert_false(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "queued")));
+	assert_false(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "queued")));
 	{
 		char id[24], q[200];
 
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(
-		    json_object_get(res(r), "appointment_id")));
+		snprintf(id, sizeof(id), "%lld",
+		    (long long)json_integer_value(
+		        json_object_get(res(r), "appointment_id")));
 		json_decref(r);
 		assert_string_equal(sql1("SELECT status FROM calendar_sync "
-		    "WHERE appointment_id = %s", id), "pending");
+		                         "WHERE appointment_id = %s",
+		                        id),
+		    "pending");
 		/* the sync thread keeps trying, and says why it failed */
-		snprintf(q, sizeof(q), "SELECT attempts >= 1 AND last_error "
-		    "LIKE '%%connect%%' FROM calendar_sync WHERE appointment_id "
-		    "= %s", id);
+		snprintf(q, sizeof(q),
+		    "SELECT attempts >= 1 AND last_error "
+		    "LIKE '%%connect%%' FROM calendar_sync WHERE "
+		    "appointment_id "
+		    "= %s",
+		    id);
 		assert_true(wait_sql("t", 10, q));
 		/* slots still come (builtin only) while it is down */
-		r = call("", "get_available_slots", json_pack("{s:s, s:s}",
-		    "date", D, "service", "oil change"));
+		r = call("", "get_available_slots",
+		    json_pack(
+		        "{s:s, s:s}", "date", D, "service", "oil change"));
 		assert_true(ok(r));
 		json_decref(r);
 		/* back up: the sync thread delivers it, once */
 		assert_int_equal(radicale_start(&rad, port), 0);
-		snprintf(q, sizeof(q), "SELECT status FROM calendar_sync WHERE "
-		    "appointment_id = %s", id);
+		snprintf(q, sizeof(q),
+		    "SELECT status FROM calendar_sync WHERE "
+		    "appointment_id = %s",
+		    id);
 		assert_true(wait_sql("done", 20, q));
 		snprintf(q, sizeof(q), "fd-%s-", id);
 		assert_int_equal(radicale_count(base, q), 1);
@@ -628,7 +666,8 @@ gctl(const char *what, const char *body)
 	char url[200];
 
 	snprintf(url, sizeof(url), "%s/_ctl/%s", gbase, what);
-	assert_int_equal(http("POST", url, body ? body : "{}", NULL, NULL), 200);
+	assert_int_equal(
+	    http("POST", url, body ? body : "{}", NULL, NULL), 200);
 }
 
 static json_t *
@@ -648,8 +687,8 @@ static long long
 gcount(const char *what)
 {
 	json_t *s = gstate();
-	long long n = json_integer_value(json_object_get(json_object_get(s,
-	    "counts"), what));
+	long long n = json_integer_value(
+	    json_object_get(json_object_get(s, "counts"), what));
 
 	json_decref(s);
 	return n;
@@ -675,12 +714,13 @@ test_google(void **state)
 	rfc_of("10:00", b, sizeof(b));
 	snprintf(body, sizeof(body), "{\"start\":\"%s\",\"end\":\"%s\"}", a, b);
 	gctl("busy", body);
-	snprintf(extra, sizeof(extra), "calendar = \"google\"; google = { "
+	snprintf(extra, sizeof(extra),
+	    "calendar = \"google\"; google = { "
 	    "calendar_id = \"shop@group.calendar.google.com\"; client_id = "
 	    "\"cid\"; token_url = \"%s/token\"; api_base = \"%s/calendar/v3\"; "
 	    "}; calendar_timeout_ms = 700; calendar_backoff_ms = 50; "
-	    "calendar_retry_s = 1; calendar_freebusy_cache_s = 0;", gbase,
-	    gbase);
+	    "calendar_retry_s = 1; calendar_freebusy_cache_s = 0;",
+	    gbase, gbase);
 	H.env[0] = "FRONTDESK_GOOGLE_CLIENT_SECRET=secret";
 	H.env[1] = "FRONTDESK_GOOGLE_REFRESH_TOKEN=rt-test";
 	daemon_synced(extra);
@@ -700,39 +740,47 @@ test_google(void **state)
 	assert_true(ok(r));
 	fprintf(stderr, "  google booking with push: %.1f ms\n",
 	    (double)(fd_mono_us() - t0) / 1000.0);
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
-	snprintf(eid, sizeof(eid), "%s", json_string_value(json_object_get(
-	    json_object_get(res(r), "calendar"), "event_id")));
-	snprintf(conf, sizeof(conf), "%s", json_string_value(json_object_get(
-	    res(r), "confirmation")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
+	snprintf(eid, sizeof(eid), "%s",
+	    json_string_value(json_object_get(
+	        json_object_get(res(r), "calendar"), "event_id")));
+	snprintf(conf, sizeof(conf), "%s",
+	    json_string_value(json_object_get(res(r), "confirmation")));
 	json_decref(r);
 	s = gstate();
 	ev = json_object_get(json_object_get(s, "events"), eid);
 	assert_non_null(ev);
-	assert_string_equal(json_string_value(json_object_get(ev,
-	    "transparency")), "transparent");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-	    ev, "start"), "timeZone")), "America/New_York");
+	assert_string_equal(
+	    json_string_value(json_object_get(ev, "transparency")),
+	    "transparent");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(ev, "start"), "timeZone")),
+	    "America/New_York");
 	assert_non_null(strstr(json_string_value(json_object_get(
-	    json_object_get(ev, "start"), "dateTime")), "T11:00:00-0"));
+	                           json_object_get(ev, "start"), "dateTime")),
+	    "T11:00:00-0"));
 	json_decref(s);
 
 	/* expired token: 401, one refresh, the patch goes through */
 	gctl("expire", NULL);
 	slot(a, sizeof(a), "12:00");
-	r = call("CAg1", "reschedule_appointment", json_pack("{s:s, s:s}",
-	    "confirmation", conf, "new_start", a));
+	r = call("CAg1", "reschedule_appointment",
+	    json_pack("{s:s, s:s}", "confirmation", conf, "new_start", a));
 	assert_true(ok(r));
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
 	json_decref(r);
 	assert_int_equal(gcount("token"), 2);
 	assert_int_equal(gcount("unauthorized"), 1);
 	s = gstate();
-	assert_non_null(strstr(json_string_value(json_object_get(
-	    json_object_get(json_object_get(json_object_get(s, "events"), eid),
-	    "start"), "dateTime")), "T12:00:00-0"));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(
+	               json_object_get(
+	                   json_object_get(json_object_get(s, "events"), eid),
+	                   "start"),
+	               "dateTime")),
+	        "T12:00:00-0"));
 	json_decref(s);
 
 	/* 429, then 500, then success: the third attempt inserts */
@@ -741,8 +789,8 @@ test_google(void **state)
 	n0 = gcount("insert");
 	r = book("CAg2", "+15557771002", "13:00");
 	assert_true(ok(r));
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
 	json_decref(r);
 	assert_int_equal(gcount("insert"), n0 + 1);
 
@@ -751,20 +799,21 @@ test_google(void **state)
 	t0 = fd_mono_us();
 	r = book("CAg3", "+15557771003", "13:30");
 	assert_true(ok(r));
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
 	json_decref(r);
 	assert_true(fd_mono_us() - t0 < 2000000);
 
 	/* the insert is applied but its reply lost (500): the retry gets
 	 * 409 and patches, so there is still exactly one event */
-	gctl("fail", "{\"status\":500,\"count\":1,\"apply\":true,"
+	gctl("fail",
+	    "{\"status\":500,\"count\":1,\"apply\":true,"
 	    "\"path\":\"/events\"}");
 	n0 = gcount("insert");
 	r = book("CAg4", "+15557771004", "14:00");
 	assert_true(ok(r));
-	assert_true(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
 	json_decref(r);
 	assert_int_equal(gcount("insert"), n0 + 2);
 	assert_true(gcount("patch") >= 2);
@@ -773,35 +822,41 @@ test_google(void **state)
 	gctl("fail", "{\"status\":503,\"count\":3,\"path\":\"/events\"}");
 	r = book("CAg5", "+15557771005", "15:00");
 	assert_true(ok(r));
-	assert_string_equal(json_string_value(json_object_get(res(r),
-	    "status")), "booked");
-	assert_false(json_is_true(json_object_get(json_object_get(res(r),
-	    "calendar"), "synced")));
+	assert_string_equal(
+	    json_string_value(json_object_get(res(r), "status")), "booked");
+	assert_false(json_is_true(
+	    json_object_get(json_object_get(res(r), "calendar"), "synced")));
 	{
 		char q[200];
 
-		snprintf(q, sizeof(q), "SELECT status FROM calendar_sync WHERE "
-		    "appointment_id = %lld", (long long)json_integer_value(
-		    json_object_get(res(r), "appointment_id")));
+		snprintf(q, sizeof(q),
+		    "SELECT status FROM calendar_sync WHERE "
+		    "appointment_id = %lld",
+		    (long long)json_integer_value(
+		        json_object_get(res(r), "appointment_id")));
 		json_decref(r);
 		assert_true(wait_sql("done", 15, q));
 	}
 
 	/* cancel deletes */
 	n0 = gcount("delete");
-	r = call("CAg1", "cancel_appointment", json_pack("{s:s}",
-	    "confirmation", conf));
+	r = call("CAg1", "cancel_appointment",
+	    json_pack("{s:s}", "confirmation", conf));
 	assert_true(ok(r));
 	json_decref(r);
 	assert_int_equal(gcount("delete"), n0 + 1);
 	s = gstate();
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-	    json_object_get(s, "events"), eid), "status")), "cancelled");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(s, "events"), eid), "status")),
+	    "cancelled");
 	json_decref(s);
 	/* every booking is one event: no duplicates anywhere */
 	assert_string_equal(sql1("SELECT count(*) = count(DISTINCT "
-	    "external_event_id) FROM appointments WHERE external_event_id IS "
-	    "NOT NULL"), "t");
+	                         "external_event_id) FROM appointments WHERE "
+	                         "external_event_id IS "
+	                         "NOT NULL"),
+	    "t");
 	hx_daemon_stop(&H);
 	H.env[0] = H.env[1] = NULL;
 	peer_stop(g);
@@ -823,37 +878,39 @@ test_vpic(void **state)
 		fprintf(stderr, "  SKIP: python3 peer did not start\n");
 		skip();
 	}
-	snprintf(extra, sizeof(extra), "vpic = { base_url = "
-	    "\"http://127.0.0.1:%d/api\"; timeout_ms = 400; };", v->port);
+	snprintf(extra, sizeof(extra),
+	    "vpic = { base_url = "
+	    "\"http://127.0.0.1:%d/api\"; timeout_ms = 400; };",
+	    v->port);
 	assert_int_equal(daemon_up(extra), 0);
 
-	r = call("", "decode_vin", json_pack("{s:s}", "vin",
-	    "1hgcm82633a004352"));
+	r = call(
+	    "", "decode_vin", json_pack("{s:s}", "vin", "1hgcm82633a004352"));
 	assert_true(ok(r));
 	assert_true(json_is_true(json_object_get(res(r), "online")));
-	assert_string_equal(json_string_value(json_object_get(res(r),
-	    "source")), "vpic");
-	assert_string_equal(json_string_value(json_object_get(res(r), "make")),
-	    "HONDA");
-	assert_string_equal(json_string_value(json_object_get(res(r),
-	    "model")), "Accord");
-	assert_int_equal(json_integer_value(json_object_get(res(r),
-	    "model_year")), 2003);
+	assert_string_equal(
+	    json_string_value(json_object_get(res(r), "source")), "vpic");
+	assert_string_equal(
+	    json_string_value(json_object_get(res(r), "make")), "HONDA");
+	assert_string_equal(
+	    json_string_value(json_object_get(res(r), "model")), "Accord");
+	assert_int_equal(
+	    json_integer_value(json_object_get(res(r), "model_year")), 2003);
 	assert_true(json_is_true(json_object_get(res(r), "valid")));
 	json_decref(r);
 	/* the second time comes from vin_cache */
-	r = call("", "decode_vin", json_pack("{s:s}", "vin",
-	    "1HGCM82633A004352"));
-	assert_string_equal(json_string_value(json_object_get(res(r),
-	    "source")), "cache");
+	r = call(
+	    "", "decode_vin", json_pack("{s:s}", "vin", "1HGCM82633A004352"));
+	assert_string_equal(
+	    json_string_value(json_object_get(res(r), "source")), "cache");
 	json_decref(r);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_ctl/state", v->port);
 	http("GET", url, NULL, NULL, &body);
 	assert_non_null(strstr(body, "\"lookups\": 1"));
 	free(body);
 	/* a bad check digit is not looked up */
-	r = call("", "decode_vin", json_pack("{s:s}", "vin",
-	    "1HGCM82634A004352"));
+	r = call(
+	    "", "decode_vin", json_pack("{s:s}", "vin", "1HGCM82634A004352"));
 	assert_true(ok(r));
 	assert_false(json_is_true(json_object_get(res(r), "online")));
 	assert_false(json_is_true(json_object_get(res(r), "valid")));
@@ -862,16 +919,16 @@ test_vpic(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_ctl/delay", v->port);
 	assert_int_equal(http("POST", url, "{\"seconds\":3}", NULL, NULL), 200);
 	t0 = fd_mono_us();
-	r = call("", "decode_vin", json_pack("{s:s}", "vin",
-	    "5YJ3E1EA5NF156789"));
+	r = call(
+	    "", "decode_vin", json_pack("{s:s}", "vin", "5YJ3E1EA5NF156789"));
 	fprintf(stderr, "  decode_vin with vPIC hanging: %.1f ms\n",
 	    (double)(fd_mono_us() - t0) / 1000.0);
-	assert_true(fd_mono_us() - t0 < 2800000);   /* the hang is 3 s */
+	assert_true(fd_mono_us() - t0 < 2800000); /* the hang is 3 s */
 	assert_true(ok(r));
 	assert_false(json_is_true(json_object_get(res(r), "online")));
 	assert_true(json_is_true(json_object_get(res(r), "valid")));
-	assert_int_equal(json_integer_value(json_object_get(res(r),
-	    "model_year")), 2022);
+	assert_int_equal(
+	    json_integer_value(json_object_get(res(r), "model_year")), 2022);
 	json_decref(r);
 	/* and a booking made meanwhile is not held up */
 	t0 = fd_mono_us();
@@ -918,8 +975,5 @@ teardown(void **state)
 	return 0;
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_caldav),
-	cmocka_unit_test(test_google),
-	cmocka_unit_test(test_vpic),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_caldav),
+    cmocka_unit_test(test_google), cmocka_unit_test(test_vpic), )

@@ -15,15 +15,15 @@
 #include "daemon.h"
 #include "log.h"
 
-#define STMT_SLOTS 512              /* power of two; distinct SQL texts */
-#define STMT_MAX (STMT_SLOTS / 2)   /* past this, unprepared queries */
+#define STMT_SLOTS 512 /* power of two; distinct SQL texts */
+#define STMT_MAX (STMT_SLOTS / 2) /* past this, unprepared queries */
 
 /* The statements prepared on a worker's connection, by SQL text. */
 struct crm_stmts {
 	struct stmt {
-		char *sql;              /* NULL: free slot */
+		char *sql; /* NULL: free slot */
 		unsigned hash;
-		int failed;             /* PQprepare refused: exec unprepared */
+		int failed; /* PQprepare refused: exec unprepared */
 	} slot[STMT_SLOTS];
 	int n;
 };
@@ -55,8 +55,8 @@ sql_hash(const char *s)
  * cannot be prepared (the caller runs it unprepared, which reports any
  * error the usual way). */
 static PGresult *
-exec_prepared(struct crm_worker *w, const char *sql, int n,
-    const char *const *p)
+exec_prepared(
+    struct crm_worker *w, const char *sql, int n, const char *const *p)
 {
 	unsigned h = sql_hash(sql), i;
 	struct stmt *st;
@@ -64,13 +64,13 @@ exec_prepared(struct crm_worker *w, const char *sql, int n,
 	char name[16];
 	const char *code;
 
-	if (w->stmts == NULL && (w->stmts = calloc(1, sizeof(*w->stmts))) ==
-	    NULL)
+	if (w->stmts == NULL &&
+	    (w->stmts = calloc(1, sizeof(*w->stmts))) == NULL)
 		return NULL;
 	for (i = h & (STMT_SLOTS - 1);; i = (i + 1) & (STMT_SLOTS - 1)) {
 		st = &w->stmts->slot[i];
-		if (st->sql == NULL || (st->hash == h &&
-		    strcmp(st->sql, sql) == 0))
+		if (st->sql == NULL ||
+		    (st->hash == h && strcmp(st->sql, sql) == 0))
 			break;
 	}
 	if (st->sql != NULL && st->failed)
@@ -104,8 +104,8 @@ exec_prepared(struct crm_worker *w, const char *sql, int n,
 static void
 set_timezone(PGconn *pg)
 {
-	const char *tz = fd_common.timezone[0] ? fd_common.timezone :
-	    getenv("TZ");
+	const char *tz =
+	    fd_common.timezone[0] ? fd_common.timezone : getenv("TZ");
 	const char *p[1];
 	PGresult *r;
 
@@ -115,8 +115,7 @@ set_timezone(PGconn *pg)
 	r = PQexecParams(pg, "SELECT set_config('TimeZone', $1, false)", 1,
 	    NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		log_warnx(NULL, "db: time zone %s: %s", tz,
-		    PQerrorMessage(pg));
+		log_warnx(NULL, "db: time zone %s: %s", tz, PQerrorMessage(pg));
 	PQclear(r);
 }
 
@@ -131,8 +130,8 @@ set_async(PGconn *pg)
 
 	r = PQexec(pg, "SET synchronous_commit = off");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		log_warnx(NULL, "db: asynchronous commit: %s",
-		    PQerrorMessage(pg));
+		log_warnx(
+		    NULL, "db: asynchronous commit: %s", PQerrorMessage(pg));
 	PQclear(r);
 }
 
@@ -146,8 +145,8 @@ ignore_notice(void *arg, const char *msg)
 int
 crm_pg_ok(struct crm_worker *w)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout",
-		"application_name", NULL };
+	static const char *const keys[] = {
+	    "dbname", "connect_timeout", "application_name", NULL};
 	const char *vals[4];
 	time_t now;
 
@@ -169,7 +168,8 @@ crm_pg_ok(struct crm_worker *w)
 	if (w->pg == NULL || PQstatus(w->pg) != CONNECTION_OK) {
 		if (!w->pg_down)
 			log_warnx(NULL, "db: worker %d: cannot connect: %s",
-			    w->idx, w->pg ? PQerrorMessage(w->pg) : "no memory");
+			    w->idx,
+			    w->pg ? PQerrorMessage(w->pg) : "no memory");
 		w->pg_down = 1;
 		w->pg_retry_at = now + 1;
 		PQfinish(w->pg);
@@ -249,8 +249,10 @@ crm_flush(struct crm_ctx *c)
 {
 	PGresult *r;
 
-	r = crm_q(c, "SELECT set_config('synchronous_commit', 'on', true), "
-	    "pg_logical_emit_message(true, 'frontdesk', 'flush')", 0, NULL);
+	r = crm_q(c,
+	    "SELECT set_config('synchronous_commit', 'on', true), "
+	    "pg_logical_emit_message(true, 'frontdesk', 'flush')",
+	    0, NULL);
 	if (r == NULL)
 		return -1;
 	PQclear(r);

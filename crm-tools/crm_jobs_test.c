@@ -28,7 +28,7 @@
 
 static struct hx H;
 static PGconn *pg;
-static char D[16], DM1[16], DP1[16];    /* a Tue-Thu, the days around it */
+static char D[16], DM1[16], DP1[16]; /* a Tue-Thu, the days around it */
 
 static json_t *
 call_at(const char *now, const char *tool, json_t *args)
@@ -40,9 +40,9 @@ call_at(const char *now, const char *tool, json_t *args)
 static json_t *
 job_result(const char *now, long long job, int attempt, const char *outcome)
 {
-	return call_at(now, "job_result", json_pack("{s:I, s:i, s:s}",
-	    "job_id", (json_int_t)job, "attempt", attempt, "outcome",
-	    outcome));
+	return call_at(now, "job_result",
+	    json_pack("{s:I, s:i, s:s}", "job_id", (json_int_t)job, "attempt",
+	        attempt, "outcome", outcome));
 }
 
 static json_t *
@@ -128,8 +128,10 @@ setup(void **state)
 		fprintf(stderr, "crm-tools did not start (see %s)\n", H.log);
 		return -1;
 	}
-	snprintf(conn, sizeof(conn), "host=%s port=%d dbname=frontdesk "
-	    "user=frontdesk", H.rundir, H.pg_port);
+	snprintf(conn, sizeof(conn),
+	    "host=%s port=%d dbname=frontdesk "
+	    "user=frontdesk",
+	    H.rundir, H.pg_port);
 	pg = PQconnectdb(conn);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "%s\n", PQerrorMessage(pg));
@@ -175,9 +177,12 @@ book(const char *phone, const char *first, const char *start)
 	long long id;
 
 	at(now, sizeof(now), DM1, "09:00");
-	rep = hx_call(&H, "", "book_appointment", json_pack("{s:s, s:s, s:s, "
-	    "s:s, s:s}", "service", "oil change", "start", start, "first_name",
-	    first, "last_name", "Jobtest", "phone", phone), now);
+	rep = hx_call(&H, "", "book_appointment",
+	    json_pack("{s:s, s:s, s:s, "
+	              "s:s, s:s}",
+	        "service", "oil change", "start", start, "first_name", first,
+	        "last_name", "Jobtest", "phone", phone),
+	    now);
 	id = json_integer_value(json_object_get(ok_res(rep), "appointment_id"));
 	json_decref(rep);
 	assert_true(id > 0);
@@ -199,8 +204,8 @@ job_is(json_t *rep, int duplicate, const char *status, const char *outcome)
 {
 	json_t *j = json_object_get(ok_res(rep), "job");
 
-	assert_int_equal(json_is_true(json_object_get(ok_res(rep),
-	    "duplicate")), duplicate);
+	assert_int_equal(
+	    json_is_true(json_object_get(ok_res(rep), "duplicate")), duplicate);
 	if (status)
 		assert_string_equal(js(j, "status"), status);
 	assert_string_equal(js(j, "outcome"), outcome);
@@ -216,8 +221,8 @@ ji(json_t *j, const char *k)
 static json_t *
 claim(const char *now, const char *owner, int limit)
 {
-	json_t *rep = call_at(now, "jobs_claim", json_pack("{s:s, s:i}",
-	    "owner", owner, "limit", limit));
+	json_t *rep = call_at(now, "jobs_claim",
+	    json_pack("{s:s, s:i}", "owner", owner, "limit", limit));
 	json_t *l = json_incref(json_object_get(ok_res(rep), "jobs"));
 
 	json_decref(rep);
@@ -235,8 +240,9 @@ test_reminder_follows_the_appointment(void **state)
 	clear_jobs();
 	at(start, sizeof(start), D, "10:00");
 	id = book("+15557770001", "Remy", start);
-	l = jobs_of(NULL, json_pack("{s:I, s:s}", "appointment_id",
-	    (json_int_t)id, "kind", "reminder"));
+	l = jobs_of(NULL,
+	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)id, "kind",
+	        "reminder"));
 	assert_int_equal(json_array_size(l), 1);
 	at(want, sizeof(want), DM1, "10:00");
 	assert_string_equal(js(json_array_get(l, 0), "due_at"), want);
@@ -245,20 +251,24 @@ test_reminder_follows_the_appointment(void **state)
 	/* moved: still one reminder, at the new time */
 	at(now, sizeof(now), DM1, "09:30");
 	at(moved, sizeof(moved), D, "14:00");
-	rep = hx_call(&H, "", "reschedule_appointment", json_pack("{s:I, s:s}",
-	    "appointment_id", (json_int_t)id, "new_start", moved), now);
+	rep = hx_call(&H, "", "reschedule_appointment",
+	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)id,
+	        "new_start", moved),
+	    now);
 	/* the booking call's identity is gone: staff move it in SQL */
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		char q[256];
 
-		snprintf(q, sizeof(q), "UPDATE appointments SET during = "
-		    "tstzrange('%s', '%sT14:30:00') WHERE id = %lld", moved, D,
-		    id);
+		snprintf(q, sizeof(q),
+		    "UPDATE appointments SET during = "
+		    "tstzrange('%s', '%sT14:30:00') WHERE id = %lld",
+		    moved, D, id);
 		sql(q);
 	}
 	json_decref(rep);
-	l = jobs_of(NULL, json_pack("{s:I, s:s, s:s}", "appointment_id",
-	    (json_int_t)id, "kind", "reminder", "status", "pending"));
+	l = jobs_of(NULL,
+	    json_pack("{s:I, s:s, s:s}", "appointment_id", (json_int_t)id,
+	        "kind", "reminder", "status", "pending"));
 	assert_int_equal(json_array_size(l), 1);
 	at(want, sizeof(want), DM1, "14:00");
 	assert_string_equal(js(json_array_get(l, 0), "due_at"), want);
@@ -267,22 +277,27 @@ test_reminder_follows_the_appointment(void **state)
 	{
 		char q[128];
 
-		snprintf(q, sizeof(q), "UPDATE appointments SET status = "
-		    "'cancelled' WHERE id = %lld", id);
+		snprintf(q, sizeof(q),
+		    "UPDATE appointments SET status = "
+		    "'cancelled' WHERE id = %lld",
+		    id);
 		sql(q);
 	}
-	l = jobs_of(NULL, json_pack("{s:I, s:s, s:s}", "appointment_id",
-	    (json_int_t)id, "kind", "reminder", "status", "pending"));
+	l = jobs_of(NULL,
+	    json_pack("{s:I, s:s, s:s}", "appointment_id", (json_int_t)id,
+	        "kind", "reminder", "status", "pending"));
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
-	l = jobs_of(NULL, json_pack("{s:I, s:s}", "appointment_id",
-	    (json_int_t)id, "kind", "reminder"));
+	l = jobs_of(NULL,
+	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)id, "kind",
+	        "reminder"));
 	assert_int_equal(json_array_size(l), 1);
 	assert_string_equal(js(json_array_get(l, 0), "status"), "cancelled");
 	json_decref(l);
 	/* no texts: the customer never consented to them */
-	l = jobs_of(NULL, json_pack("{s:I, s:s}", "appointment_id",
-	    (json_int_t)id, "kind", "confirmation_sms"));
+	l = jobs_of(NULL,
+	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)id, "kind",
+	        "confirmation_sms"));
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
 }
@@ -300,7 +315,8 @@ test_window_consent_and_confirm(void **state)
 	a1 = book("+15557770002", "Cora", start);
 	at(start, sizeof(start), D, "12:00");
 	a2 = book("+15557770003", "Nico", start);
-	snprintf(q, sizeof(q), "UPDATE customers SET consent_calls = false "
+	snprintf(q, sizeof(q),
+	    "UPDATE customers SET consent_calls = false "
 	    "WHERE phone = '+15557770003'");
 	sql(q);
 	/* due at 11:00 and 12:00 the day before; at 20:00 no calls */
@@ -332,13 +348,15 @@ test_window_consent_and_confirm(void **state)
 	assert_string_equal(js(json_array_get(l, 0), "outcome"), "no_consent");
 	json_decref(l);
 	/* dialed, answered, confirmed: the appointment is confirmed */
-	rep = call_at(now, "job_dialed", json_pack("{s:I, s:i, s:s}", "job_id",
-	    (json_int_t)jid, "attempt", 1, "call_sid", "CAjob1"));
+	rep = call_at(now, "job_dialed",
+	    json_pack("{s:I, s:i, s:s}", "job_id", (json_int_t)jid, "attempt",
+	        1, "call_sid", "CAjob1"));
 	assert_string_equal(js(ok_res(rep), "status"), "dialing");
 	json_decref(rep);
 	rep = job_result(now, jid, 1, "confirmed");
-	assert_string_equal(js(json_object_get(ok_res(rep), "job"),
-	    "appointment_status"), "confirmed");
+	assert_string_equal(
+	    js(json_object_get(ok_res(rep), "job"), "appointment_status"),
+	    "confirmed");
 	job_is(rep, 0, "done", "confirmed");
 	/* the carrier's "completed" after it changes nothing */
 	job_is(job_result(now, jid, 1, "answered"), 1, NULL, "confirmed");
@@ -354,30 +372,39 @@ test_window_consent_and_confirm(void **state)
 	/* texts once the customer consents: a move sends one */
 	sql("UPDATE customers SET consent_sms = true WHERE phone = "
 	    "'+15557770002'");
-	snprintf(q, sizeof(q), "UPDATE appointments SET during = tstzrange("
-	    "'%sT15:00:00', '%sT15:30:00') WHERE id = %lld", D, D, a1);
+	snprintf(q, sizeof(q),
+	    "UPDATE appointments SET during = tstzrange("
+	    "'%sT15:00:00', '%sT15:30:00') WHERE id = %lld",
+	    D, D, a1);
 	sql(q);
-	l = jobs_of(NULL, json_pack("{s:I, s:s}", "appointment_id",
-	    (json_int_t)a1, "kind", "confirmation_sms"));
+	l = jobs_of(NULL,
+	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)a1, "kind",
+	        "confirmation_sms"));
 	assert_int_equal(json_array_size(l), 1);
 	assert_string_equal(js(json_array_get(l, 0), "event"), "moved");
 	sms = ji(json_array_get(l, 0), "job_id");
 	json_decref(l);
 	/* the text goes out (sent), then its delivery report replaces it */
-	snprintf(q, sizeof(q), "UPDATE jobs SET status = 'dialing', attempt = 1 "
+	snprintf(q, sizeof(q),
+	    "UPDATE jobs SET status = 'dialing', attempt = 1 "
 	    "WHERE id = %lld; INSERT INTO job_attempts (job_id, attempt) "
-	    "VALUES (%lld, 1)", sms, sms);
+	    "VALUES (%lld, 1)",
+	    sms, sms);
 	sql(q);
 	job_is(job_result(now, sms, 1, "sent"), 0, "done", "sent");
-	job_is(call_at(now, "job_result", json_pack("{s:I, s:i, s:s, s:s}",
-	    "job_id", (json_int_t)sms, "attempt", 1, "outcome", "undelivered",
-	    "detail", "30003")), 0, "failed", "undelivered");
+	job_is(
+	    call_at(now, "job_result",
+	        json_pack("{s:I, s:i, s:s, s:s}", "job_id", (json_int_t)sms,
+	            "attempt", 1, "outcome", "undelivered", "detail", "30003")),
+	    0, "failed", "undelivered");
 	/* a late report after the first changes nothing */
 	job_is(job_result(now, sms, 1, "delivered"), 1, NULL, "undelivered");
 	/* a delivery report naming the call job leaves the call's outcome */
 	job_is(job_result(now, jid, 1, "undelivered"), 1, "done", "confirmed");
-	snprintf(q, sizeof(q), "SELECT 1 FROM job_attempts WHERE job_id = %lld "
-	    "AND attempt = 1 AND outcome = 'confirmed'", jid);
+	snprintf(q, sizeof(q),
+	    "SELECT 1 FROM job_attempts WHERE job_id = %lld "
+	    "AND attempt = 1 AND outcome = 'confirmed'",
+	    jid);
 	{
 		PGresult *r = PQexec(pg, q);
 
@@ -396,13 +423,14 @@ test_callback_after_hours(void **state)
 	(void)state;
 	clear_jobs();
 	at(now, sizeof(now), D, "20:30");
-	rep = call_at(now, "take_message", json_pack("{s:s, s:s, s:s, s:b}",
-	    "name", "Ada Late", "callback_number", "+15557770010", "message",
-	    "please call me about the brakes", "call_back", 1));
+	rep = call_at(now, "take_message",
+	    json_pack("{s:s, s:s, s:s, s:b}", "name", "Ada Late",
+	        "callback_number", "+15557770010", "message",
+	        "please call me about the brakes", "call_back", 1));
 	mid = ji(ok_res(rep), "message_id");
 	json_decref(rep);
-	l = jobs_of(NULL, json_pack("{s:s, s:s}", "kind", "callback", "status",
-	    "pending"));
+	l = jobs_of(NULL,
+	    json_pack("{s:s, s:s}", "kind", "callback", "status", "pending"));
 	assert_int_equal(json_array_size(l), 1);
 	at(want, sizeof(want), DP1, "08:00");
 	assert_string_equal(js(json_array_get(l, 0), "due_at"), want);
@@ -416,10 +444,10 @@ test_callback_after_hours(void **state)
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
 	/* staff called back first: the job is moot */
-	rep = call_at(now, "callback_done", json_pack("{s:I}", "message_id",
-	    (json_int_t)mid));
-	assert_int_equal(json_array_size(json_object_get(ok_res(rep),
-	    "cancelled")), 1);
+	rep = call_at(now, "callback_done",
+	    json_pack("{s:I}", "message_id", (json_int_t)mid));
+	assert_int_equal(
+	    json_array_size(json_object_get(ok_res(rep), "cancelled")), 1);
 	json_decref(rep);
 	at(now, sizeof(now), DP1, "08:01");
 	l = claim(now, "t1", 5);
@@ -428,12 +456,13 @@ test_callback_after_hours(void **state)
 	/* a callback asked for a time inside hours is due then */
 	at(now, sizeof(now), D, "15:00");
 	at(want, sizeof(want), DP1, "12:00");
-	rep = call_at(now, "request_callback", json_pack("{s:s, s:s, s:s}",
-	    "phone", "+15557770011", "when", want, "reason", "quote"));
+	rep = call_at(now, "request_callback",
+	    json_pack("{s:s, s:s, s:s}", "phone", "+15557770011", "when", want,
+	        "reason", "quote"));
 	ok_res(rep);
 	json_decref(rep);
-	l = jobs_of(NULL, json_pack("{s:s, s:s}", "kind", "callback", "status",
-	    "pending"));
+	l = jobs_of(NULL,
+	    json_pack("{s:s, s:s}", "kind", "callback", "status", "pending"));
 	assert_int_equal(json_array_size(l), 1);
 	assert_string_equal(js(json_array_get(l, 0), "due_at"), want);
 	json_decref(l);
@@ -455,8 +484,10 @@ race(void *arg)
 	size_t i;
 
 	for (;;) {
-		l = hx_call(&H, "", "jobs_claim", json_pack("{s:s, s:i}",
-		    "owner", r == NULL ? "x" : "racer", "limit", 3), r->now);
+		l = hx_call(&H, "", "jobs_claim",
+		    json_pack("{s:s, s:i}", "owner", r == NULL ? "x" : "racer",
+		        "limit", 3),
+		    r->now);
 		j = json_object_get(json_object_get(l, "result"), "jobs");
 		if (json_array_size(j) == 0) {
 			json_decref(l);
@@ -483,8 +514,10 @@ test_two_claimers(void **state)
 	at(when, sizeof(when), DP1, "09:00");
 	for (i = 0; i < NRACE; i++) {
 		snprintf(ph, sizeof(ph), "+1555777%04d", 100 + i);
-		rep = call_at(now, "request_callback", json_pack("{s:s, s:s, "
-		    "s:s}", "phone", ph, "when", when, "reason", "race"));
+		rep = call_at(now, "request_callback",
+		    json_pack("{s:s, s:s, "
+		              "s:s}",
+		        "phone", ph, "when", when, "reason", "race"));
 		ok_res(rep);
 		json_decref(rep);
 	}
@@ -516,8 +549,9 @@ test_lease_and_retries(void **state)
 	(void)state;
 	clear_jobs();
 	at(now, sizeof(now), D, "09:00");
-	rep = call_at(now, "request_callback", json_pack("{s:s, s:s}",
-	    "phone", "+15557770200", "reason", "lease"));
+	rep = call_at(now, "request_callback",
+	    json_pack(
+	        "{s:s, s:s}", "phone", "+15557770200", "reason", "lease"));
 	ok_res(rep);
 	json_decref(rep);
 	at(now, sizeof(now), D, "10:00");
@@ -546,8 +580,8 @@ test_lease_and_retries(void **state)
 	json_decref(l);
 	/* busy: pending again 10 minutes later, attempt 2 */
 	rep = job_result(now, jid, 1, "busy");
-	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "status"),
-	    "pending");
+	assert_string_equal(
+	    js(json_object_get(ok_res(rep), "job"), "status"), "pending");
 	json_decref(rep);
 	/* the same result again: a duplicate, nothing changes */
 	rep = job_result(now, jid, 1, "busy");
@@ -566,8 +600,8 @@ test_lease_and_retries(void **state)
 	assert_string_equal(js(json_array_get(l, 0), "idempotency_key"), key);
 	json_decref(l);
 	rep = job_result(now, jid, 2, "no_answer");
-	assert_string_equal(js(json_object_get(ok_res(rep), "job"), "status"),
-	    "pending");
+	assert_string_equal(
+	    js(json_object_get(ok_res(rep), "job"), "status"), "pending");
 	json_decref(rep);
 	/* the second wait is 30 minutes */
 	fd_time_fmt(t0 + 61 + 10 * 60 + 1 + 29 * 60, now, sizeof(now));
@@ -585,10 +619,10 @@ test_lease_and_retries(void **state)
 	assert_string_equal(js(j, "status"), "done");
 	assert_string_equal(js(j, "outcome"), "busy");
 	json_decref(rep);
-	rep = call_at(now, "job_get", json_pack("{s:I}", "job_id",
-	    (json_int_t)jid));
-	assert_int_equal(json_array_size(json_object_get(ok_res(rep),
-	    "attempts")), 3);
+	rep = call_at(
+	    now, "job_get", json_pack("{s:I}", "job_id", (json_int_t)jid));
+	assert_int_equal(
+	    json_array_size(json_object_get(ok_res(rep), "attempts")), 3);
 	json_decref(rep);
 	fd_time_fmt(t0 + 86400, now, sizeof(now));
 	l = claim(now, "alive", 5);
@@ -604,9 +638,8 @@ test_lease_and_retries(void **state)
 }
 
 UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_reminder_follows_the_appointment),
-	cmocka_unit_test(test_window_consent_and_confirm),
-	cmocka_unit_test(test_callback_after_hours),
-	cmocka_unit_test(test_two_claimers),
-	cmocka_unit_test(test_lease_and_retries),
-)
+    cmocka_unit_test(test_reminder_follows_the_appointment),
+    cmocka_unit_test(test_window_consent_and_confirm),
+    cmocka_unit_test(test_callback_after_hours),
+    cmocka_unit_test(test_two_claimers),
+    cmocka_unit_test(test_lease_and_retries), )

@@ -31,86 +31,84 @@ int crm_nbays;
 volatile int crm_db_ready;
 
 static const struct fd_cfg_opt crm_opts[] = {
-	{ "crm.database", FD_CFG_STR, crm_cfg.database,
-	    sizeof(crm_cfg.database), "", 0, 0, "FRONTDESK_DATABASE" },
-	{ "crm.redis", FD_CFG_STR, crm_cfg.redis, sizeof(crm_cfg.redis), "",
-	    0, 0, "FRONTDESK_REDIS" },
-	{ "crm.workers", FD_CFG_INT, &crm_cfg.workers, 0, "8", 1, 64, NULL },
-	{ "crm.rpc_threads", FD_CFG_INT, &crm_cfg.rpc_threads, 0, "32", 1, 256,
-	    NULL },
-	{ "crm.cache_ttl_s", FD_CFG_INT, &crm_cfg.cache_ttl_s, 0, "300", 1,
-	    86400, NULL },
-	{ "crm.seed", FD_CFG_BOOL, &crm_cfg.seed, 0, "true", 0, 0,
-	    "FRONTDESK_SEED" },
-	{ "crm.seed_anchor", FD_CFG_STR, crm_cfg.seed_anchor,
-	    sizeof(crm_cfg.seed_anchor), "", 0, 0, "FRONTDESK_SEED_ANCHOR" },
-	{ "crm.ledger_ttl_ms", FD_CFG_INT, &crm_cfg.ledger_ttl_ms, 0, "2000", 0,
-	    60000, NULL },
-	{ "crm.spool_dir", FD_CFG_STR, crm_cfg.spool_dir,
-	    sizeof(crm_cfg.spool_dir), "", 0, 0, "FRONTDESK_SPOOL_DIR" },
-	{ "crm.calendar", FD_CFG_STR, crm_cfg.calendar,
-	    sizeof(crm_cfg.calendar), "builtin", 0, 0, NULL },
-	/* external calendars (calendar.h) */
-	{ "crm.calendar_timeout_ms", FD_CFG_INT, &cal_cfg.timeout_ms, 0,
-	    "2000", 100, 60000, NULL },
-	{ "crm.calendar_attempts", FD_CFG_INT, &cal_cfg.attempts, 0, "3", 1,
-	    10, NULL },
-	{ "crm.calendar_backoff_ms", FD_CFG_INT, &cal_cfg.backoff_ms, 0, "250",
-	    1, 10000, NULL },
-	{ "crm.calendar_freebusy_cache_s", FD_CFG_INT, &cal_cfg.fb_cache_s, 0,
-	    "30", 0, 3600, NULL },
-	{ "crm.calendar_retry_s", FD_CFG_INT, &cal_cfg.retry_base_s, 0, "5", 1,
-	    3600, NULL },
-	{ "crm.calendar_max_tries", FD_CFG_INT, &cal_cfg.max_tries, 0, "12", 1,
-	    1000, NULL },
-	{ "crm.caldav.url", FD_CFG_STR, cal_cfg.caldav_url,
-	    sizeof(cal_cfg.caldav_url), "", 0, 0, "FRONTDESK_CALDAV_URL" },
-	{ "crm.caldav.user", FD_CFG_STR, cal_cfg.caldav_user,
-	    sizeof(cal_cfg.caldav_user), "", 0, 0, "FRONTDESK_CALDAV_USER" },
-	{ "crm.caldav.password", FD_CFG_STR, cal_cfg.caldav_password,
-	    sizeof(cal_cfg.caldav_password), "", 0, 0,
-	    "FRONTDESK_CALDAV_PASSWORD" },
-	{ "crm.google.calendar_id", FD_CFG_STR, cal_cfg.google_calendar_id,
-	    sizeof(cal_cfg.google_calendar_id), "primary", 0, 0, NULL },
-	{ "crm.google.client_id", FD_CFG_STR, cal_cfg.google_client_id,
-	    sizeof(cal_cfg.google_client_id), "", 0, 0,
-	    "FRONTDESK_GOOGLE_CLIENT_ID" },
-	{ "crm.google.client_secret", FD_CFG_STR, cal_cfg.google_client_secret,
-	    sizeof(cal_cfg.google_client_secret), "", 0, 0,
-	    "FRONTDESK_GOOGLE_CLIENT_SECRET" },
-	{ "crm.google.refresh_token", FD_CFG_STR, cal_cfg.google_refresh_token,
-	    sizeof(cal_cfg.google_refresh_token), "", 0, 0,
-	    "FRONTDESK_GOOGLE_REFRESH_TOKEN" },
-	{ "crm.google.token_url", FD_CFG_STR, cal_cfg.google_token_url,
-	    sizeof(cal_cfg.google_token_url),
-	    "https://oauth2.googleapis.com/token", 0, 0, NULL },
-	{ "crm.google.api_base", FD_CFG_STR, cal_cfg.google_api_base,
-	    sizeof(cal_cfg.google_api_base),
-	    "https://www.googleapis.com/calendar/v3", 0, 0, NULL },
-	/* online VIN decoding (vpic.h) */
-	{ "crm.vpic.base_url", FD_CFG_STR, vpic_cfg.base_url,
-	    sizeof(vpic_cfg.base_url), "https://vpic.nhtsa.dot.gov/api", 0, 0,
-	    "FRONTDESK_VPIC_URL" },
-	{ "crm.vpic.timeout_ms", FD_CFG_INT, &vpic_cfg.timeout_ms, 0, "1500",
-	    100, 30000, NULL },
-	{ "crm.vpic.cache_days", FD_CFG_INT, &vpic_cfg.cache_days, 0, "90", 1,
-	    3650, NULL },
-	/* what a call costs (call_end); the engines say which are local */
-	{ "pricing.telephony_per_min", FD_CFG_DOUBLE,
-	    &crm_cfg.price_telephony_min, 0, "0", 0, 100, NULL },
-	{ "pricing.stt_per_min", FD_CFG_DOUBLE, &crm_cfg.price_stt_min, 0, "0",
-	    0, 100, NULL },
-	{ "pricing.tts_per_1k_chars", FD_CFG_DOUBLE, &crm_cfg.price_tts_1k, 0,
-	    "0", 0, 100, NULL },
-	{ "pricing.llm_per_1k_tokens", FD_CFG_DOUBLE, &crm_cfg.price_llm_1k, 0,
-	    "0", 0, 100, NULL },
-	{ "pricing", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
-	{ "stt.engine", FD_CFG_STR, crm_cfg.stt_engine,
-	    sizeof(crm_cfg.stt_engine), "pocketsphinx", 0, 0, NULL },
-	{ "tts.engine", FD_CFG_STR, crm_cfg.tts_engine,
-	    sizeof(crm_cfg.tts_engine), "flite", 0, 0, NULL },
-	{ "agent.brain", FD_CFG_STR, crm_cfg.brain, sizeof(crm_cfg.brain),
-	    "local", 0, 0, NULL },
+    {"crm.database", FD_CFG_STR, crm_cfg.database, sizeof(crm_cfg.database), "",
+        0, 0, "FRONTDESK_DATABASE"},
+    {"crm.redis", FD_CFG_STR, crm_cfg.redis, sizeof(crm_cfg.redis), "", 0, 0,
+        "FRONTDESK_REDIS"},
+    {"crm.workers", FD_CFG_INT, &crm_cfg.workers, 0, "8", 1, 64, NULL},
+    {"crm.rpc_threads", FD_CFG_INT, &crm_cfg.rpc_threads, 0, "32", 1, 256,
+        NULL},
+    {"crm.cache_ttl_s", FD_CFG_INT, &crm_cfg.cache_ttl_s, 0, "300", 1, 86400,
+        NULL},
+    {"crm.seed", FD_CFG_BOOL, &crm_cfg.seed, 0, "true", 0, 0, "FRONTDESK_SEED"},
+    {"crm.seed_anchor", FD_CFG_STR, crm_cfg.seed_anchor,
+        sizeof(crm_cfg.seed_anchor), "", 0, 0, "FRONTDESK_SEED_ANCHOR"},
+    {"crm.ledger_ttl_ms", FD_CFG_INT, &crm_cfg.ledger_ttl_ms, 0, "2000", 0,
+        60000, NULL},
+    {"crm.spool_dir", FD_CFG_STR, crm_cfg.spool_dir, sizeof(crm_cfg.spool_dir),
+        "", 0, 0, "FRONTDESK_SPOOL_DIR"},
+    {"crm.calendar", FD_CFG_STR, crm_cfg.calendar, sizeof(crm_cfg.calendar),
+        "builtin", 0, 0, NULL},
+    /* external calendars (calendar.h) */
+    {"crm.calendar_timeout_ms", FD_CFG_INT, &cal_cfg.timeout_ms, 0, "2000", 100,
+        60000, NULL},
+    {"crm.calendar_attempts", FD_CFG_INT, &cal_cfg.attempts, 0, "3", 1, 10,
+        NULL},
+    {"crm.calendar_backoff_ms", FD_CFG_INT, &cal_cfg.backoff_ms, 0, "250", 1,
+        10000, NULL},
+    {"crm.calendar_freebusy_cache_s", FD_CFG_INT, &cal_cfg.fb_cache_s, 0, "30",
+        0, 3600, NULL},
+    {"crm.calendar_retry_s", FD_CFG_INT, &cal_cfg.retry_base_s, 0, "5", 1, 3600,
+        NULL},
+    {"crm.calendar_max_tries", FD_CFG_INT, &cal_cfg.max_tries, 0, "12", 1, 1000,
+        NULL},
+    {"crm.caldav.url", FD_CFG_STR, cal_cfg.caldav_url,
+        sizeof(cal_cfg.caldav_url), "", 0, 0, "FRONTDESK_CALDAV_URL"},
+    {"crm.caldav.user", FD_CFG_STR, cal_cfg.caldav_user,
+        sizeof(cal_cfg.caldav_user), "", 0, 0, "FRONTDESK_CALDAV_USER"},
+    {"crm.caldav.password", FD_CFG_STR, cal_cfg.caldav_password,
+        sizeof(cal_cfg.caldav_password), "", 0, 0, "FRONTDESK_CALDAV_PASSWORD"},
+    {"crm.google.calendar_id", FD_CFG_STR, cal_cfg.google_calendar_id,
+        sizeof(cal_cfg.google_calendar_id), "primary", 0, 0, NULL},
+    {"crm.google.client_id", FD_CFG_STR, cal_cfg.google_client_id,
+        sizeof(cal_cfg.google_client_id), "", 0, 0,
+        "FRONTDESK_GOOGLE_CLIENT_ID"},
+    {"crm.google.client_secret", FD_CFG_STR, cal_cfg.google_client_secret,
+        sizeof(cal_cfg.google_client_secret), "", 0, 0,
+        "FRONTDESK_GOOGLE_CLIENT_SECRET"},
+    {"crm.google.refresh_token", FD_CFG_STR, cal_cfg.google_refresh_token,
+        sizeof(cal_cfg.google_refresh_token), "", 0, 0,
+        "FRONTDESK_GOOGLE_REFRESH_TOKEN"},
+    {"crm.google.token_url", FD_CFG_STR, cal_cfg.google_token_url,
+        sizeof(cal_cfg.google_token_url), "https://oauth2.googleapis.com/token",
+        0, 0, NULL},
+    {"crm.google.api_base", FD_CFG_STR, cal_cfg.google_api_base,
+        sizeof(cal_cfg.google_api_base),
+        "https://www.googleapis.com/calendar/v3", 0, 0, NULL},
+    /* online VIN decoding (vpic.h) */
+    {"crm.vpic.base_url", FD_CFG_STR, vpic_cfg.base_url,
+        sizeof(vpic_cfg.base_url), "https://vpic.nhtsa.dot.gov/api", 0, 0,
+        "FRONTDESK_VPIC_URL"},
+    {"crm.vpic.timeout_ms", FD_CFG_INT, &vpic_cfg.timeout_ms, 0, "1500", 100,
+        30000, NULL},
+    {"crm.vpic.cache_days", FD_CFG_INT, &vpic_cfg.cache_days, 0, "90", 1, 3650,
+        NULL},
+    /* what a call costs (call_end); the engines say which are local */
+    {"pricing.telephony_per_min", FD_CFG_DOUBLE, &crm_cfg.price_telephony_min,
+        0, "0", 0, 100, NULL},
+    {"pricing.stt_per_min", FD_CFG_DOUBLE, &crm_cfg.price_stt_min, 0, "0", 0,
+        100, NULL},
+    {"pricing.tts_per_1k_chars", FD_CFG_DOUBLE, &crm_cfg.price_tts_1k, 0, "0",
+        0, 100, NULL},
+    {"pricing.llm_per_1k_tokens", FD_CFG_DOUBLE, &crm_cfg.price_llm_1k, 0, "0",
+        0, 100, NULL},
+    {"pricing", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
+    {"stt.engine", FD_CFG_STR, crm_cfg.stt_engine, sizeof(crm_cfg.stt_engine),
+        "pocketsphinx", 0, 0, NULL},
+    {"tts.engine", FD_CFG_STR, crm_cfg.tts_engine, sizeof(crm_cfg.tts_engine),
+        "flite", 0, 0, NULL},
+    {"agent.brain", FD_CFG_STR, crm_cfg.brain, sizeof(crm_cfg.brain), "local",
+        0, 0, NULL},
 };
 
 static void derive_defaults(void);
@@ -137,7 +135,8 @@ main(int argc, char **argv)
 		exit(FD_EX_CONFIG);
 	}
 	if (crm_spool_init(crm_cfg.spool_dir) != 0)
-		log_warnx(NULL, "spool unavailable: writes fail while the "
+		log_warnx(NULL,
+		    "spool unavailable: writes fail while the "
 		    "database is down");
 	memset(&mainw, 0, sizeof(mainw));
 	mainw.idx = -1;
@@ -153,17 +152,20 @@ main(int argc, char **argv)
 	if (crm_cfg.rpc_threads < crm_cfg.workers)
 		crm_cfg.rpc_threads = crm_cfg.workers;
 	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.rpc_threads,
-	    crm_handle, NULL)) == NULL)
+	         crm_handle, NULL)) == NULL)
 		fatalx("cannot serve %s", fd_common.crm_rep);
-	log_info(NULL, "serving %s with %d threads on %d connections "
-	    "(database %s, cache %s, calendar %s)", fd_common.crm_rep,
-	    crm_cfg.rpc_threads, crm_cfg.workers,
+	log_info(NULL,
+	    "serving %s with %d threads on %d connections "
+	    "(database %s, cache %s, calendar %s)",
+	    fd_common.crm_rep, crm_cfg.rpc_threads, crm_cfg.workers,
 	    crm_cfg.database, crm_cfg.redis[0] ? crm_cfg.redis : "none",
 	    cal_identity());
-	fd_daemon_ready(crm_db_ready ? "database up" : "database down, "
-	    "writes are spooled until it returns");
+	fd_daemon_ready(crm_db_ready ? "database up"
+	                             : "database down, "
+	                               "writes are spooled until it returns");
 	if (calsync_start() != 0)
-		log_warnx(NULL, "calendar sync thread not started: queued "
+		log_warnx(NULL,
+		    "calendar sync thread not started: queued "
 		    "pushes wait for the next booking change");
 
 	while (!fd_stop) {
@@ -259,7 +261,8 @@ reload_business(struct crm_worker *w)
 	}
 	if (fd_config_read(&cfg, err, sizeof(err)) != 0 ||
 	    fd_business_load(&cfg, nb, err, sizeof(err)) != 0) {
-		log_warnx(NULL, "reload refused, keeping the business: %s", err);
+		log_warnx(
+		    NULL, "reload refused, keeping the business: %s", err);
 		config_destroy(&cfg);
 		free(nb);
 		return;
@@ -276,17 +279,23 @@ reload_business(struct crm_worker *w)
 	crm_out.sms_enabled = sms;
 	free(nb);
 	if (!crm_db_ready) {
-		log_info(NULL, "reload: business %s kept for when the database "
-		    "is up", crm_biz.name);
+		log_info(NULL,
+		    "reload: business %s kept for when the database "
+		    "is up",
+		    crm_biz.name);
 		return;
 	}
 	if (crm_sync_business(w, err, sizeof(err)) != 0 ||
 	    crm_jobs_sync(w, err, sizeof(err)) != 0)
-		log_warnx(NULL, "reload: business not written to the database "
-		    "(%s): restart crm-tools once it is up", err);
+		log_warnx(NULL,
+		    "reload: business not written to the database "
+		    "(%s): restart crm-tools once it is up",
+		    err);
 	else
-		log_info(NULL, "reload: business %s applied: %d services, %d "
-		    "bays, sms %s", crm_biz.name, crm_biz.nservices, crm_nbays,
+		log_info(NULL,
+		    "reload: business %s applied: %d services, %d "
+		    "bays, sms %s",
+		    crm_biz.name, crm_biz.nservices, crm_nbays,
 		    sms ? "on" : "off");
 }
 
@@ -302,9 +311,11 @@ become_ready(struct crm_worker *w)
 	    calsync_setup(w, err, sizeof(err)) != 0 ||
 	    (crm_cfg.seed && crm_seed(w, 1, err, sizeof(err)) != 0)) {
 		if (!warned)
-			log_warnx(NULL, "database not ready (%s); retrying, "
+			log_warnx(NULL,
+			    "database not ready (%s); retrying, "
 			    "reads answer db_unavailable, confirmed writes are "
-			    "spooled", err);
+			    "spooled",
+			    err);
 		warned = 1;
 		return -1;
 	}

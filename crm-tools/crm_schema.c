@@ -74,19 +74,25 @@ crm_migrate(struct crm_worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	if (exec_plain(w->pg, "SELECT pg_advisory_lock(" MIGRATION_LOCK ")",
-	    err, errlen) != 0)
+	        err, errlen) != 0)
 		return -1;
-	if (exec_plain(w->pg, "SET client_min_messages = warning; "
-	    "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY "
-	    "KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT "
-	    "now())", err, errlen) != 0)
+	if (exec_plain(w->pg,
+	        "SET client_min_messages = warning; "
+	        "CREATE TABLE IF NOT EXISTS schema_migrations (version int "
+	        "PRIMARY "
+	        "KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+	        "DEFAULT "
+	        "now())",
+	        err, errlen) != 0)
 		goto out;
 	for (i = 0; i < crm_nmigrations; i++) {
 		snprintf(vb, sizeof(vb), "%d", crm_migrations[i].version);
 		p[0] = vb;
 		p[1] = crm_migrations[i].name;
-		if (exec_params(w->pg, "SELECT 1 FROM schema_migrations WHERE "
-		    "version = $1", 1, p, &r, err, errlen) != 0)
+		if (exec_params(w->pg,
+		        "SELECT 1 FROM schema_migrations WHERE "
+		        "version = $1",
+		        1, p, &r, err, errlen) != 0)
 			goto out;
 		have = PQntuples(r) > 0;
 		PQclear(r);
@@ -94,9 +100,12 @@ crm_migrate(struct crm_worker *w, char *err, size_t errlen)
 			continue;
 		if (exec_plain(w->pg, "BEGIN", err, errlen) != 0)
 			goto out;
-		if (exec_plain(w->pg, crm_migrations[i].sql, err, errlen) != 0 ||
-		    exec_params(w->pg, "INSERT INTO schema_migrations (version, "
-		    "name) VALUES ($1, $2)", 2, p, NULL, err, errlen) != 0 ||
+		if (exec_plain(w->pg, crm_migrations[i].sql, err, errlen) !=
+		        0 ||
+		    exec_params(w->pg,
+		        "INSERT INTO schema_migrations (version, "
+		        "name) VALUES ($1, $2)",
+		        2, p, NULL, err, errlen) != 0 ||
 		    exec_plain(w->pg, "COMMIT", err, errlen) != 0) {
 			char e2[256];
 
@@ -124,8 +133,8 @@ text_array(char *buf, size_t len, const char *const *v, int n)
 
 	o += (size_t)snprintf(buf + o, len - o, "{");
 	for (i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"", i ? "," : "",
-		    v[i]);
+		o += (size_t)snprintf(
+		    buf + o, len - o, "%s\"%s\"", i ? "," : "", v[i]);
 	if (o < len)
 		snprintf(buf + o, len - o, "}");
 }
@@ -147,19 +156,26 @@ sync_services(PGconn *pg, char *err, size_t errlen)
 		p[0] = s->name;
 		p[1] = db;
 		p[2] = pb;
-		if (exec_params(pg, "INSERT INTO services (name, duration_min, "
-		    "price_cents, active) VALUES ($1, $2, $3, true) ON CONFLICT "
-		    "(name) DO UPDATE SET duration_min = EXCLUDED.duration_min, "
-		    "price_cents = EXCLUDED.price_cents, active = true RETURNING "
-		    "id", 3, p, &r, err, errlen) != 0)
+		if (exec_params(pg,
+		        "INSERT INTO services (name, duration_min, "
+		        "price_cents, active) VALUES ($1, $2, $3, true) ON "
+		        "CONFLICT "
+		        "(name) DO UPDATE SET duration_min = "
+		        "EXCLUDED.duration_min, "
+		        "price_cents = EXCLUDED.price_cents, active = true "
+		        "RETURNING "
+		        "id",
+		        3, p, &r, err, errlen) != 0)
 			return -1;
 		crm_service_ids[i] = atoi(PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
 	text_array(arr, sizeof(arr), names, crm_biz.nservices);
 	p[0] = arr;
-	return exec_params(pg, "UPDATE services SET active = (name = "
-	    "ANY($1::text[]))", 1, p, NULL, err, errlen);
+	return exec_params(pg,
+	    "UPDATE services SET active = (name = "
+	    "ANY($1::text[]))",
+	    1, p, NULL, err, errlen);
 }
 
 static int
@@ -174,19 +190,25 @@ sync_bays(PGconn *pg, char *err, size_t errlen)
 		snprintf(names[i], sizeof(names[i]), "Bay %d", i + 1);
 		np[i] = names[i];
 		p[0] = names[i];
-		if (exec_params(pg, "INSERT INTO resources (name, kind, active) "
-		    "VALUES ($1, 'bay', true) ON CONFLICT (name) DO UPDATE SET "
-		    "active = true", 1, p, NULL, err, errlen) != 0)
+		if (exec_params(pg,
+		        "INSERT INTO resources (name, kind, active) "
+		        "VALUES ($1, 'bay', true) ON CONFLICT (name) DO UPDATE "
+		        "SET "
+		        "active = true",
+		        1, p, NULL, err, errlen) != 0)
 			return -1;
 	}
 	text_array(arr, sizeof(arr), np, i);
 	p[0] = arr;
-	if (exec_params(pg, "UPDATE resources SET active = (name = "
-	    "ANY($1::text[])) WHERE kind = 'bay'", 1, p, NULL, err,
-	    errlen) != 0)
+	if (exec_params(pg,
+	        "UPDATE resources SET active = (name = "
+	        "ANY($1::text[])) WHERE kind = 'bay'",
+	        1, p, NULL, err, errlen) != 0)
 		return -1;
-	if (exec_params(pg, "SELECT id FROM resources WHERE kind = 'bay' AND "
-	    "active ORDER BY id", 0, NULL, &r, err, errlen) != 0)
+	if (exec_params(pg,
+	        "SELECT id FROM resources WHERE kind = 'bay' AND "
+	        "active ORDER BY id",
+	        0, NULL, &r, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < PQntuples(r) && i < CRM_MAX_BAYS; i++)
 		crm_bay_ids[i] = atoi(PQgetvalue(r, i, 0));
@@ -203,7 +225,7 @@ sync_calendar(PGconn *pg, char *err, size_t errlen)
 	int i;
 
 	if (exec_plain(pg, "DELETE FROM business_hours; DELETE FROM holidays",
-	    err, errlen) != 0)
+	        err, errlen) != 0)
 		return -1;
 	for (i = 0; i < 7; i++) {
 		snprintf(d, sizeof(d), "%d", i);
@@ -212,15 +234,18 @@ sync_calendar(PGconn *pg, char *err, size_t errlen)
 		p[0] = d;
 		p[1] = crm_biz.week[i].open_min < 0 ? NULL : o;
 		p[2] = crm_biz.week[i].open_min < 0 ? NULL : cl;
-		if (exec_params(pg, "INSERT INTO business_hours VALUES ($1, $2, "
-		    "$3)", 3, p, NULL, err, errlen) != 0)
+		if (exec_params(pg,
+		        "INSERT INTO business_hours VALUES ($1, $2, "
+		        "$3)",
+		        3, p, NULL, err, errlen) != 0)
 			return -1;
 	}
 	for (i = 0; i < crm_biz.nholidays; i++) {
 		p[0] = crm_biz.holidays[i];
-		if (exec_params(pg, "INSERT INTO holidays (day) VALUES "
-		    "($1::date) ON CONFLICT DO NOTHING", 1, p, NULL, err,
-		    errlen) != 0)
+		if (exec_params(pg,
+		        "INSERT INTO holidays (day) VALUES "
+		        "($1::date) ON CONFLICT DO NOTHING",
+		        1, p, NULL, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -235,24 +260,30 @@ static const struct {
 	const char *stage;
 	int pct;
 } default_refunds[] = {
-	{ "received", 100 }, { "diagnosing", 100 }, { "awaiting_parts", 50 },
+    {"received", 100},
+    {"diagnosing", 100},
+    {"awaiting_parts", 50},
 };
 
 static int
 sync_refunds(PGconn *pg, char *err, size_t errlen)
 {
-	config_setting_t *g = config_lookup(&fd_config, "crm.cancel_refund_pct");
+	config_setting_t *g =
+	    config_lookup(&fd_config, "crm.cancel_refund_pct");
 	config_setting_t *e;
 	const char *p[2];
 	char pct[16];
 	PGresult *r;
 	int i, n, nrules;
 
-	if (exec_plain(pg, "UPDATE order_stages SET cancellable = false, "
-	    "refund_pct = 0", err, errlen) != 0)
+	if (exec_plain(pg,
+	        "UPDATE order_stages SET cancellable = false, "
+	        "refund_pct = 0",
+	        err, errlen) != 0)
 		return -1;
-	nrules = g ? config_setting_length(g) : (int)(sizeof(default_refunds) /
-	    sizeof(default_refunds[0]));
+	nrules = g
+	    ? config_setting_length(g)
+	    : (int)(sizeof(default_refunds) / sizeof(default_refunds[0]));
 	for (i = 0; i < nrules; i++) {
 		if (g != NULL) {
 			e = config_setting_get_elem(g, (unsigned)i);
@@ -264,15 +295,19 @@ sync_refunds(PGconn *pg, char *err, size_t errlen)
 		}
 		snprintf(pct, sizeof(pct), "%d", n);
 		p[1] = pct;
-		if (exec_params(pg, "UPDATE order_stages SET cancellable = true, "
-		    "refund_pct = $2 WHERE stage = $1 AND stage NOT IN "
-		    "('completed', 'cancelled')", 2, p, &r, err, errlen) != 0)
+		if (exec_params(pg,
+		        "UPDATE order_stages SET cancellable = true, "
+		        "refund_pct = $2 WHERE stage = $1 AND stage NOT IN "
+		        "('completed', 'cancelled')",
+		        2, p, &r, err, errlen) != 0)
 			return -1;
 		n = atoi(PQcmdTuples(r));
 		PQclear(r);
 		if (n != 1) {
-			snprintf(err, errlen, "crm.cancel_refund_pct: no stage "
-			    "'%s' that can be cancelled", p[0]);
+			snprintf(err, errlen,
+			    "crm.cancel_refund_pct: no stage "
+			    "'%s' that can be cancelled",
+			    p[0]);
 			return -1;
 		}
 	}
@@ -283,24 +318,28 @@ sync_refunds(PGconn *pg, char *err, size_t errlen)
 int
 crm_refunds_valid(char *err, size_t errlen)
 {
-	config_setting_t *g = config_lookup(&fd_config, "crm.cancel_refund_pct");
+	config_setting_t *g =
+	    config_lookup(&fd_config, "crm.cancel_refund_pct");
 	config_setting_t *e;
 	int i, v;
 
 	if (g == NULL)
 		return 0;
 	if (!config_setting_is_group(g)) {
-		snprintf(err, errlen, "crm.cancel_refund_pct must be a group "
+		snprintf(err, errlen,
+		    "crm.cancel_refund_pct must be a group "
 		    "{ stage = percent; ... }");
 		return -1;
 	}
 	for (i = 0; (e = config_setting_get_elem(g, (unsigned)i)) != NULL;
-	    i++) {
+	     i++) {
 		v = config_setting_get_int(e);
 		if (config_setting_type(e) != CONFIG_TYPE_INT || v < 0 ||
 		    v > 100) {
-			snprintf(err, errlen, "crm.cancel_refund_pct.%s must be "
-			    "a percentage 0..100", config_setting_name(e));
+			snprintf(err, errlen,
+			    "crm.cancel_refund_pct.%s must be "
+			    "a percentage 0..100",
+			    config_setting_name(e));
 			return -1;
 		}
 	}
@@ -344,7 +383,7 @@ crm_seed(struct crm_worker *w, int only_if_empty, char *err, size_t errlen)
 	}
 	if (only_if_empty) {
 		if (exec_params(w->pg, "SELECT 1 FROM customers LIMIT 1", 0,
-		    NULL, &r, err, errlen) != 0)
+		        NULL, &r, err, errlen) != 0)
 			return -1;
 		empty = PQntuples(r) == 0;
 		PQclear(r);
@@ -356,9 +395,10 @@ crm_seed(struct crm_worker *w, int only_if_empty, char *err, size_t errlen)
 	/* the demo data is dated from an anchor day, so tests that pin the
 	 * clock see the same appointments whatever day they run */
 	anchor[0] = crm_cfg.seed_anchor[0] ? crm_cfg.seed_anchor : NULL;
-	if (exec_params(w->pg, "SELECT set_config('frontdesk.seed_anchor', "
-	    "coalesce($1::date, current_date)::text, true)", 1, anchor, &r, err,
-	    errlen) != 0) {
+	if (exec_params(w->pg,
+	        "SELECT set_config('frontdesk.seed_anchor', "
+	        "coalesce($1::date, current_date)::text, true)",
+	        1, anchor, &r, err, errlen) != 0) {
 		rollback(w->pg);
 		return -1;
 	}

@@ -39,7 +39,7 @@ static char replay_path[512];
 static char spool_dirname[256];
 static int spool_fd = -1;
 static unsigned spool_seq;
-static volatile int spool_count;     /* records waiting (approximate) */
+static volatile int spool_count; /* records waiting (approximate) */
 
 /* Calls with records in the spool or replay file, and how many. */
 struct spool_call {
@@ -63,18 +63,19 @@ pend_add(const char *call_id)
 			return;
 		}
 	if (npend == cappend) {
-		p = realloc(pend, (size_t)(cappend ? cappend * 2 : 16) *
-		    sizeof(*pend));
+		p = realloc(
+		    pend, (size_t)(cappend ? cappend * 2 : 16) * sizeof(*pend));
 		if (p == NULL) {
-			log_warnx(call_id, "spool: out of memory: the call's "
+			log_warnx(call_id,
+			    "spool: out of memory: the call's "
 			    "next writes may overtake its spooled ones");
 			return;
 		}
 		pend = p;
 		cappend = cappend ? cappend * 2 : 16;
 	}
-	snprintf(pend[npend].call_id, sizeof(pend[npend].call_id), "%s",
-	    call_id);
+	snprintf(
+	    pend[npend].call_id, sizeof(pend[npend].call_id), "%s", call_id);
 	pend[npend++].n = 1;
 }
 
@@ -120,8 +121,8 @@ pend_rebuild(int with_replay)
 static int
 open_spool(void)
 {
-	spool_fd = open(spool_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600);
+	spool_fd =
+	    open(spool_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (spool_fd < 0) {
 		log_warn(NULL, "spool: open %s", spool_path);
 		return -1;
@@ -165,19 +166,21 @@ crm_spool_init(const char *dir)
 		return -1;
 	if ((stat(spool_path, &st) == 0 && st.st_size > 0) ||
 	    stat(replay_path, &st) == 0) {
-		spool_count = 1;        /* left from an earlier run */
+		spool_count = 1; /* left from an earlier run */
 		pthread_mutex_lock(&spool_mu);
 		pend_rebuild(1);
 		pthread_mutex_unlock(&spool_mu);
-		log_info(NULL, "spool: writes of %d calls left from an earlier "
-		    "run wait for the database", npend);
+		log_info(NULL,
+		    "spool: writes of %d calls left from an earlier "
+		    "run wait for the database",
+		    npend);
 	}
 	return 0;
 }
 
 int
-crm_spool_append(const char *call_id, const json_t *req, char *key,
-    size_t keylen)
+crm_spool_append(
+    const char *call_id, const json_t *req, char *key, size_t keylen)
 {
 	json_t *rec;
 	char *line;
@@ -196,7 +199,7 @@ crm_spool_append(const char *call_id, const json_t *req, char *key,
 	if (line == NULL)
 		goto out;
 	n = strlen(line);
-	line[n] = '\n';         /* json_dumps leaves room: overwrite the NUL */
+	line[n] = '\n'; /* json_dumps leaves room: overwrite the NUL */
 	if (write(spool_fd, line, n + 1) != (ssize_t)(n + 1) ||
 	    fsync(spool_fd) != 0) {
 		log_warn(NULL, "spool: write %s", spool_path);
@@ -249,15 +252,18 @@ raise_task(struct crm_worker *w, const char *call_id, const char *line,
 	c.call_id = call_id;
 	c.tool = "spool";
 	r = json_dumps(rep, JSON_COMPACT);
-	snprintf(body, sizeof(body), "a request taken while the database was "
-	    "down could not be applied: %.1200s -> %.600s", line,
-	    r ? r : "?");
+	snprintf(body, sizeof(body),
+	    "a request taken while the database was "
+	    "down could not be applied: %.1200s -> %.600s",
+	    line, r ? r : "?");
 	free(r);
 	p[0] = call_id[0] ? call_id : NULL;
 	p[1] = "spool_failed";
 	p[2] = body;
-	res = crm_q(&c, "INSERT INTO tasks (call_sid, kind, body) VALUES ($1, "
-	    "$2, $3)", 3, p);
+	res = crm_q(&c,
+	    "INSERT INTO tasks (call_sid, kind, body) VALUES ($1, "
+	    "$2, $3)",
+	    3, p);
 	PQclear(res);
 }
 
@@ -283,8 +289,8 @@ replay_file(struct crm_worker *w)
 		}
 		id = json_string_value(json_object_get(rec, "id"));
 		call_id = json_string_value(json_object_get(rec, "call_id"));
-		rep = crm_run(w, call_id ? call_id : "", json_object_get(rec,
-		    "req"), 1, id ? id : "");
+		rep = crm_run(w, call_id ? call_id : "",
+		    json_object_get(rec, "req"), 1, id ? id : "");
 		if (json_is_true(json_object_get(rep, "ok"))) {
 			n++;
 		} else {
@@ -305,8 +311,10 @@ replay_file(struct crm_worker *w)
 	free(line);
 	fclose(f);
 	if (failed) {
-		log_warnx(NULL, "spool: database lost again after %d records; "
-		    "will retry", n);
+		log_warnx(NULL,
+		    "spool: database lost again after %d records; "
+		    "will retry",
+		    n);
 		return -1;
 	}
 	unlink(replay_path);
@@ -349,7 +357,8 @@ crm_spool_replay(struct crm_worker *w)
 	open_spool();
 	spool_count = 0;
 	pthread_mutex_unlock(&spool_mu);
-	log_info(NULL, "spool: replaying writes taken while the database was "
+	log_info(NULL,
+	    "spool: replaying writes taken while the database was "
 	    "down");
 	if ((rv = replay_file(w)) != 0)
 		spool_count = 1;
@@ -395,17 +404,16 @@ public_args(const json_t *args)
 	json_t *out = json_object(), *v;
 	const char *k;
 
-	json_object_foreach((json_t *)args, k, v)
-		if (k[0] != '_')
-			json_object_set(out, k, v);
+	json_object_foreach((json_t *)args, k, v) if (k[0] != '_')
+	    json_object_set(out, k, v);
 	return out;
 }
 
 struct assemble {
 	const char *sid;
-	json_t *rec;            /* one call's record (crm_spool_call) */
-	json_t *calls;          /* sid -> summary (crm_spool_calls) */
-	json_t *order;          /* sids in order of first write */
+	json_t *rec; /* one call's record (crm_spool_call) */
+	json_t *calls; /* sid -> summary (crm_spool_calls) */
+	json_t *order; /* sids in order of first write */
 };
 
 /* Fold one spooled request into the record of its call. */
@@ -418,10 +426,15 @@ fold(json_t *rec, const char *tool, const json_t *args, const char *id)
 	if (strcmp(tool, "call_begin") == 0) {
 		set_arg(rec, "from", args, "from");
 		set_arg(rec, "to", args, "to");
-		json_object_set_new(rec, "direction", json_string(strncmp(
-		    json_string_value(json_object_get(args, "direction")) ?
-		    json_string_value(json_object_get(args, "direction")) :
-		    "inbound", "outbound", 8) == 0 ? "outbound" : "inbound"));
+		json_object_set_new(rec, "direction",
+		    json_string(strncmp(json_string_value(
+		                            json_object_get(args, "direction"))
+		                        ? json_string_value(json_object_get(
+		                              args, "direction"))
+		                        : "inbound",
+		                    "outbound", 8) == 0
+		            ? "outbound"
+		            : "inbound"));
 		json_object_set_new(rec, "started_at", stamp(args));
 	} else if (strcmp(tool, "log_turn") == 0) {
 		role = json_string_value(json_object_get(args, "role"));
@@ -430,15 +443,17 @@ fold(json_t *rec, const char *tool, const json_t *args, const char *id)
 		else if (role && strcmp(role, "assistant") == 0)
 			role = "agent";
 		turns = json_object_get(rec, "turns");
-		json_array_append_new(turns, json_pack("{s:s?, s:O?, s:o, s:b, "
-		    "s:O?, s:O?, s:O?, s:b, s:O?}",
-		    "role", role, "text", json_object_get(args, "text"), "at",
-		    stamp(args), "heard", !json_is_false(json_object_get(args,
-		    "heard")), "start_ms", json_object_get(args, "start_ms"),
-		    "end_ms", json_object_get(args, "end_ms"), "confidence",
-		    json_object_get(args, "confidence"), "barged_in",
-		    json_is_true(json_object_get(args, "barged_in")),
-		    "heard_text", json_object_get(args, "heard_text")));
+		json_array_append_new(turns,
+		    json_pack("{s:s?, s:O?, s:o, s:b, "
+		              "s:O?, s:O?, s:O?, s:b, s:O?}",
+		        "role", role, "text", json_object_get(args, "text"),
+		        "at", stamp(args), "heard",
+		        !json_is_false(json_object_get(args, "heard")),
+		        "start_ms", json_object_get(args, "start_ms"), "end_ms",
+		        json_object_get(args, "end_ms"), "confidence",
+		        json_object_get(args, "confidence"), "barged_in",
+		        json_is_true(json_object_get(args, "barged_in")),
+		        "heard_text", json_object_get(args, "heard_text")));
 	} else if (strcmp(tool, "log_call_outcome") == 0) {
 		set_arg(rec, "outcome", args, "outcome");
 		set_arg(rec, "notes", args, "notes");
@@ -455,17 +470,22 @@ fold(json_t *rec, const char *tool, const json_t *args, const char *id)
 
 		snprintf(url, sizeof(url), "/api/v1/calls/%s/recording.wav",
 		    json_string_value(json_object_get(rec, "call_sid")));
-		json_object_set_new(rec, "recording", json_pack("{s:s, s:O?, "
-		    "s:O?}", "url", url, "duration_s", json_object_get(args,
-		    "duration_s"), "bytes", json_object_get(args, "bytes")));
+		json_object_set_new(rec, "recording",
+		    json_pack("{s:s, s:O?, "
+		              "s:O?}",
+		        "url", url, "duration_s",
+		        json_object_get(args, "duration_s"), "bytes",
+		        json_object_get(args, "bytes")));
 		return;
 	}
 	if (strcmp(tool, "log_turn") != 0) {
 		tcs = json_object_get(rec, "tool_calls");
-		json_array_append_new(tcs, json_pack("{s:s, s:o, s:{s:b, s:s}, "
-		    "s:b, s:o}", "tool", tool, "args", public_args(args),
-		    "result", "spooled", 1, "spool_id", id, "ok", 1, "at",
-		    stamp(args)));
+		json_array_append_new(tcs,
+		    json_pack("{s:s, s:o, s:{s:b, s:s}, "
+		              "s:b, s:o}",
+		        "tool", tool, "args", public_args(args), "result",
+		        "spooled", 1, "spool_id", id, "ok", 1, "at",
+		        stamp(args)));
 	}
 }
 
@@ -473,11 +493,12 @@ static json_t *
 new_record(const char *sid)
 {
 	return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:b, "
-	    "s:n, s:n, s:[], s:[], s:[], s:b, s:s}", "call_sid", sid, "from",
-	    "to", "direction", "started_at", "ended_at", "end_reason",
-	    "outcome", "notes", "caller_id_denied", 0, "recording", "cost",
-	    "turns", "tool_calls",
-	    "appointments", "pending", 1, "status", "not yet written to the "
+	                 "s:n, s:n, s:[], s:[], s:[], s:b, s:s}",
+	    "call_sid", sid, "from", "to", "direction", "started_at",
+	    "ended_at", "end_reason", "outcome", "notes", "caller_id_denied", 0,
+	    "recording", "cost", "turns", "tool_calls", "appointments",
+	    "pending", 1, "status",
+	    "not yet written to the "
 	    "database: the writes crm-tools holds for this call");
 }
 
@@ -542,17 +563,20 @@ crm_spool_calls(int limit)
 	assemble(&a);
 	list = json_array();
 	/* most recent first, like list_calls */
-	for (i = json_array_size(a.order); i > 0 &&
-	    (int)json_array_size(list) < limit; i--) {
-		r = json_object_get(a.calls, json_string_value(
-		    json_array_get(a.order, i - 1)));
-		json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:O, "
-		    "s:O, s:O, s:O, s:b}", "call_sid", json_object_get(r,
-		    "call_sid"), "from", json_object_get(r, "from"), "to",
-		    json_object_get(r, "to"), "direction", json_object_get(r,
-		    "direction"), "started_at", json_object_get(r, "started_at"),
-		    "ended_at", json_object_get(r, "ended_at"), "outcome",
-		    json_object_get(r, "outcome"), "pending", 1));
+	for (i = json_array_size(a.order);
+	     i > 0 && (int)json_array_size(list) < limit; i--) {
+		r = json_object_get(
+		    a.calls, json_string_value(json_array_get(a.order, i - 1)));
+		json_array_append_new(list,
+		    json_pack("{s:O, s:O, s:O, s:O, "
+		              "s:O, s:O, s:O, s:b}",
+		        "call_sid", json_object_get(r, "call_sid"), "from",
+		        json_object_get(r, "from"), "to",
+		        json_object_get(r, "to"), "direction",
+		        json_object_get(r, "direction"), "started_at",
+		        json_object_get(r, "started_at"), "ended_at",
+		        json_object_get(r, "ended_at"), "outcome",
+		        json_object_get(r, "outcome"), "pending", 1));
 	}
 	json_decref(a.calls);
 	json_decref(a.order);

@@ -36,8 +36,8 @@ test_slots_free_basic(void **state)
 	time_t open = at("2026-11-23T08:00"), close = at("2026-11-23T10:00");
 	time_t out[16];
 	struct slot_busy busy[] = {
-		{ 0, at("2026-11-23T08:30"), at("2026-11-23T09:30") },
-		{ 1, at("2026-11-23T08:30"), at("2026-11-23T09:00") },
+	    {0, at("2026-11-23T08:30"), at("2026-11-23T09:30")},
+	    {1, at("2026-11-23T08:30"), at("2026-11-23T09:00")},
 	};
 	int n;
 
@@ -65,21 +65,25 @@ test_slots_free_basic(void **state)
 static void
 test_slots_adjacent_not_overlapping(void **state)
 {
-	struct slot_busy b = { 0, at("2026-11-23T09:00"), at("2026-11-23T09:30") };
+	struct slot_busy b = {
+	    0, at("2026-11-23T09:00"), at("2026-11-23T09:30")};
 	int r = -1;
 
 	(void)state;
 	/* [08:30,09:00) touches but does not overlap [09:00,09:30) */
-	assert_int_equal(slots_fits(at("2026-11-23T08:30"), 1800, 1, &b, 1, &r), 1);
+	assert_int_equal(
+	    slots_fits(at("2026-11-23T08:30"), 1800, 1, &b, 1, &r), 1);
 	assert_int_equal(r, 0);
-	assert_int_equal(slots_fits(at("2026-11-23T08:45"), 1800, 1, &b, 1, &r), 0);
-	assert_int_equal(slots_fits(at("2026-11-23T09:30"), 1800, 1, &b, 1, &r), 1);
+	assert_int_equal(
+	    slots_fits(at("2026-11-23T08:45"), 1800, 1, &b, 1, &r), 0);
+	assert_int_equal(
+	    slots_fits(at("2026-11-23T09:30"), 1800, 1, &b, 1, &r), 1);
 }
 
 static void
 test_slots_nearest(void **state)
 {
-	time_t s[5] = { 100, 200, 300, 400, 500 }, out[3];
+	time_t s[5] = {100, 200, 300, 400, 500}, out[3];
 	int n;
 
 	(void)state;
@@ -106,12 +110,16 @@ test_day_window(void **state)
 	assert_int_equal(fd_business_load(NULL, &b, err, sizeof(err)), 0);
 	snprintf(b.holidays[0], 11, "2026-11-26");
 	b.nholidays = 1;
-	assert_int_equal(slots_day_window(&b, at("2026-11-23T12:00"), &o, &c), 0);
+	assert_int_equal(
+	    slots_day_window(&b, at("2026-11-23T12:00"), &o, &c), 0);
 	assert_true(o == at("2026-11-23T08:00") && c == at("2026-11-23T18:00"));
-	assert_int_equal(slots_day_window(&b, at("2026-11-28T12:00"), &o, &c), 0);
+	assert_int_equal(
+	    slots_day_window(&b, at("2026-11-28T12:00"), &o, &c), 0);
 	assert_true(o == at("2026-11-28T09:00") && c == at("2026-11-28T13:00"));
-	assert_int_equal(slots_day_window(&b, at("2026-11-22T12:00"), &o, &c), -1);
-	assert_int_equal(slots_day_window(&b, at("2026-11-26T12:00"), &o, &c), -1);
+	assert_int_equal(
+	    slots_day_window(&b, at("2026-11-22T12:00"), &o, &c), -1);
+	assert_int_equal(
+	    slots_day_window(&b, at("2026-11-26T12:00"), &o, &c), -1);
 }
 
 static void
@@ -180,7 +188,8 @@ test_phone(void **state)
 	assert_string_equal(out, "+15551230001");
 	assert_int_equal(crm_phone_norm("1 555 123 0001", out, sizeof(out)), 0);
 	assert_string_equal(out, "+15551230001");
-	assert_int_equal(crm_phone_norm("+44 20 7946 0958", out, sizeof(out)), 0);
+	assert_int_equal(
+	    crm_phone_norm("+44 20 7946 0958", out, sizeof(out)), 0);
 	assert_string_equal(out, "+442079460958");
 	assert_int_equal(crm_phone_norm("12345", out, sizeof(out)), -1);
 	assert_int_equal(crm_phone_norm("555-CALL-NOW", out, sizeof(out)), -1);
@@ -216,8 +225,8 @@ test_names_and_words(void **state)
 	assert_null(crm_urgency("whatever-else"));
 	assert_string_equal(crm_lead_score("high", NULL), "hot");
 	assert_string_equal(crm_lead_score("normal", "this week"), "hot");
-	assert_string_equal(crm_lead_score("normal", "in a couple of months"),
-	    "warm");
+	assert_string_equal(
+	    crm_lead_score("normal", "in a couple of months"), "warm");
 	assert_string_equal(crm_lead_score("low", "just looking"), "cold");
 	crm_like_escape("50%_a\\", f, sizeof(f));
 	assert_string_equal(f, "50\\%\\_a\\\\");
@@ -226,7 +235,7 @@ test_names_and_words(void **state)
 static void
 test_dates(void **state)
 {
-	time_t now = at("2026-11-21T15:00"), d;  /* a Saturday */
+	time_t now = at("2026-11-21T15:00"), d; /* a Saturday */
 
 	(void)state;
 	assert_int_equal(crm_parse_day("today", now, &d), 0);
@@ -236,7 +245,7 @@ test_dates(void **state)
 	assert_int_equal(crm_parse_day("monday", now, &d), 0);
 	assert_true(d == at("2026-11-23"));
 	assert_int_equal(crm_parse_day("sat", now, &d), 0);
-	assert_true(d == at("2026-11-28"));     /* the next one, not today */
+	assert_true(d == at("2026-11-28")); /* the next one, not today */
 	assert_int_equal(crm_parse_day("2026-12-01", now, &d), 0);
 	assert_int_equal(crm_parse_day("2026-02-31", now, &d), -1);
 	assert_int_equal(crm_parse_day("next blue moon", now, &d), -1);
@@ -272,7 +281,7 @@ fake_load(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
 static void
 test_ledger_claims(void **state)
 {
-	struct fake_db db = { .n = 1, .rows = { { 0, 0, 0, 7, 0, 0 } } };
+	struct fake_db db = {.n = 1, .rows = {{0, 0, 0, 7, 0, 0}}};
 	struct ledger_claim a, b, c;
 	struct slot_busy busy[8];
 	time_t t9 = at("2026-12-01T09:00"), t930 = at("2026-12-01T09:30");
@@ -280,44 +289,46 @@ test_ledger_claims(void **state)
 
 	(void)state;
 	ledger_init(60000, 3);
-	db.rows[0].start = t9;                  /* bay 0 booked 09:00-09:30 */
+	db.rows[0].start = t9; /* bay 0 booked 09:00-09:30 */
 	db.rows[0].end = t930;
 	/* the lowest free bay; a second request the next one; then none */
-	assert_int_equal(ledger_claim(t9, t930, k, fake_load, &db, &a),
-	    LEDGER_CLAIMED);
+	assert_int_equal(
+	    ledger_claim(t9, t930, k, fake_load, &db, &a), LEDGER_CLAIMED);
 	assert_int_equal(a.res, 1);
-	assert_int_equal(ledger_claim(t9, t930, 0, fake_load, &db, &b),
-	    LEDGER_CLAIMED);
+	assert_int_equal(
+	    ledger_claim(t9, t930, 0, fake_load, &db, &b), LEDGER_CLAIMED);
 	assert_int_equal(b.res, 2);
-	assert_int_equal(ledger_claim(t9 + 600, t930 + 600, 0, fake_load, &db,
-	    &c), LEDGER_TAKEN);
+	assert_int_equal(
+	    ledger_claim(t9 + 600, t930 + 600, 0, fake_load, &db, &c),
+	    LEDGER_TAKEN);
 	/* the same request again finds its own claim */
-	assert_int_equal(ledger_claim(t9, t930, k, fake_load, &db, &c),
-	    LEDGER_OWN);
-	assert_int_equal(db.loads, 1);          /* the day was loaded once */
+	assert_int_equal(
+	    ledger_claim(t9, t930, k, fake_load, &db, &c), LEDGER_OWN);
+	assert_int_equal(db.loads, 1); /* the day was loaded once */
 	/* claims in flight are busy for the slot search too */
-	assert_int_equal(ledger_busy(t9 - 3600, t9 + 7200, 0, busy, 8,
-	    fake_load, &db), 3);
-	assert_int_equal(ledger_busy(t9 - 3600, t9 + 7200, 7, busy, 8,
-	    fake_load, &db), 2);                 /* except appointment 7 */
+	assert_int_equal(
+	    ledger_busy(t9 - 3600, t9 + 7200, 0, busy, 8, fake_load, &db), 3);
+	assert_int_equal(
+	    ledger_busy(t9 - 3600, t9 + 7200, 7, busy, 8, fake_load, &db),
+	    2); /* except appointment 7 */
 	/* a dropped claim frees its bay, a settled one stays held */
 	ledger_settle(&b, 0, 0);
 	ledger_settle(&a, 41, 1);
-	assert_int_equal(ledger_claim(t9, t930, 0, fake_load, &db, &b),
-	    LEDGER_CLAIMED);
+	assert_int_equal(
+	    ledger_claim(t9, t930, 0, fake_load, &db, &b), LEDGER_CLAIMED);
 	assert_int_equal(b.res, 2);
 	/* a reload (forget) keeps the claim in flight: bay 2 stays held even
 	 * though the database does not show it yet */
 	ledger_forget(t9);
 	assert_int_equal(ledger_claim(t9, t930, 0, fake_load, &db, &c),
-	    LEDGER_CLAIMED);                     /* bay 1: 41 is not in db */
+	    LEDGER_CLAIMED); /* bay 1: 41 is not in db */
 	assert_int_equal(c.res, 1);
 	assert_int_equal(db.loads, 2);
 	ledger_settle(&b, 0, 0);
 	ledger_settle(&c, 0, 0);
 	/* an adjacent slot does not collide */
-	assert_int_equal(ledger_claim(t930, t930 + 1800, 0, fake_load, &db,
-	    &c), LEDGER_CLAIMED);
+	assert_int_equal(ledger_claim(t930, t930 + 1800, 0, fake_load, &db, &c),
+	    LEDGER_CLAIMED);
 	assert_int_equal(c.res, 0);
 	ledger_settle(&c, 0, 0);
 	ledger_forget_all();
@@ -326,25 +337,25 @@ test_ledger_claims(void **state)
 static void
 test_ledger_ttl_and_errors(void **state)
 {
-	struct fake_db db = { .n = 0 };
+	struct fake_db db = {.n = 0};
 	struct ledger_claim a;
 	time_t t9 = at("2026-12-02T09:00");
 
 	(void)state;
 	/* ttl 0: every use reloads, so another writer is seen at once */
 	ledger_init(0, 1);
-	assert_int_equal(ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a),
-	    LEDGER_CLAIMED);
+	assert_int_equal(
+	    ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a), LEDGER_CLAIMED);
 	ledger_settle(&a, 0, 0);
-	db.rows[0] = (struct ledger_slot){ 0, t9, t9 + 1800, 9, 0, 0 };
+	db.rows[0] = (struct ledger_slot){0, t9, t9 + 1800, 9, 0, 0};
 	db.n = 1;
-	assert_int_equal(ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a),
-	    LEDGER_TAKEN);
+	assert_int_equal(
+	    ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a), LEDGER_TAKEN);
 	assert_int_equal(db.loads, 2);
 	/* no bays known (database not ready yet): PostgreSQL decides */
 	ledger_init(60000, 0);
-	assert_int_equal(ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a),
-	    LEDGER_ERROR);
+	assert_int_equal(
+	    ledger_claim(t9, t9 + 1800, 0, fake_load, &db, &a), LEDGER_ERROR);
 	assert_true(ledger_key("a") != ledger_key("b"));
 	assert_true(ledger_key(NULL) == 0 && ledger_key("") == 0);
 	ledger_init(60000, 2);
@@ -353,8 +364,7 @@ test_ledger_ttl_and_errors(void **state)
 /* A slow loader: eight threads wanting the same day at once cause one
  * load, not eight (the losers of a race all want the next days). */
 static int
-slow_load(void *arg, time_t from, time_t to, struct ledger_slot *out,
-    int max)
+slow_load(void *arg, time_t from, time_t to, struct ledger_slot *out, int max)
 {
 	usleep(50000);
 	return fake_load(arg, from, to, out, max);
@@ -368,8 +378,8 @@ want_day(void *arg)
 	struct slot_busy busy[8];
 	time_t t = *(time_t *)arg;
 
-	return (void *)(long)ledger_busy(t, t + 3600, 0, busy, 8, slow_load,
-	    &shared_db);
+	return (void *)(long)ledger_busy(
+	    t, t + 3600, 0, busy, 8, slow_load, &shared_db);
 }
 
 static void
@@ -402,10 +412,10 @@ test_slots_search(void **state)
 	struct slots_found f;
 	char err[128];
 	struct slot_busy busy[] = {
-		{ 0, at("2026-11-23T08:00"), at("2026-11-23T09:00") },
-		{ 1, at("2026-11-23T08:00"), at("2026-11-23T09:00") },
-		{ 0, at("2026-11-23T10:00"), at("2026-11-23T10:30") },
-		{ 1, at("2026-11-23T10:00"), at("2026-11-23T10:30") },
+	    {0, at("2026-11-23T08:00"), at("2026-11-23T09:00")},
+	    {1, at("2026-11-23T08:00"), at("2026-11-23T09:00")},
+	    {0, at("2026-11-23T10:00"), at("2026-11-23T10:30")},
+	    {1, at("2026-11-23T10:00"), at("2026-11-23T10:30")},
 	};
 
 	(void)state;
@@ -457,18 +467,12 @@ test_slots_search(void **state)
 	assert_int_equal(f.day_total, 20);
 }
 
-UNIT_MAIN(unit_tz_new_york, NULL,
-	cmocka_unit_test(test_slots_free_basic),
-	cmocka_unit_test(test_slots_adjacent_not_overlapping),
-	cmocka_unit_test(test_slots_nearest),
-	cmocka_unit_test(test_day_window),
-	cmocka_unit_test(test_vin),
-	cmocka_unit_test(test_conf_codes),
-	cmocka_unit_test(test_phone),
-	cmocka_unit_test(test_names_and_words),
-	cmocka_unit_test(test_dates),
-	cmocka_unit_test(test_ledger_claims),
-	cmocka_unit_test(test_ledger_ttl_and_errors),
-	cmocka_unit_test(test_ledger_loads_once),
-	cmocka_unit_test(test_slots_search),
-)
+UNIT_MAIN(unit_tz_new_york, NULL, cmocka_unit_test(test_slots_free_basic),
+    cmocka_unit_test(test_slots_adjacent_not_overlapping),
+    cmocka_unit_test(test_slots_nearest), cmocka_unit_test(test_day_window),
+    cmocka_unit_test(test_vin), cmocka_unit_test(test_conf_codes),
+    cmocka_unit_test(test_phone), cmocka_unit_test(test_names_and_words),
+    cmocka_unit_test(test_dates), cmocka_unit_test(test_ledger_claims),
+    cmocka_unit_test(test_ledger_ttl_and_errors),
+    cmocka_unit_test(test_ledger_loads_once),
+    cmocka_unit_test(test_slots_search), )

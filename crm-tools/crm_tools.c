@@ -30,46 +30,46 @@
 #include "proto/tool_schema.h"
 
 const struct crm_tool crm_tools[] = {
-	{ "lookup_customer", tool_lookup_customer, 0 },
-	{ "search_customers_by_name", tool_search_customers_by_name, 0 },
-	{ "get_available_slots", tool_get_available_slots, 0 },
-	{ "find_slots", tool_find_slots, 0 },
-	{ "book_appointment", tool_book_appointment, T_SPOOL },
-	{ "get_upcoming_appointments", tool_get_upcoming_appointments, 0 },
-	{ "cancel_appointment", tool_cancel_appointment, 0 },
-	{ "reschedule_appointment", tool_reschedule_appointment, 0 },
-	{ "vehicle_status", tool_vehicle_status, 0 },
-	{ "cancel_order", tool_cancel_order, 0 },
-	{ "take_message", tool_take_message, T_SPOOL },
-	{ "qualify_lead", tool_qualify_lead, T_SPOOL },
-	{ "request_callback", tool_request_callback, T_SPOOL },
-	{ "transfer_to_human", tool_transfer_to_human, T_NODB },
-	{ "log_call_outcome", tool_log_call_outcome, T_SPOOL },
-	{ "decode_vin", tool_decode_vin, T_NODB },
-	{ "list_tools", tool_list_tools, T_NODB | T_QUIET },
-	/* internal: agent, gateway, scheduler and tests */
-	{ "call_begin", tool_call_begin, T_SPOOL },
-	{ "verify_caller", tool_verify_caller, 0 },
-	{ "deny_caller_id", tool_deny_caller_id, T_SPOOL },
-	{ "log_turn", tool_log_turn, T_SPOOL },
-	{ "call_end", tool_call_end, T_SPOOL },
-	{ "call_recording", tool_call_recording, T_SPOOL },
-	{ "gateway_restarted", tool_gateway_restarted, 0 },
-	{ "get_call", tool_get_call, T_QUIET },
-	{ "list_calls", tool_list_calls, T_QUIET },
-	{ "call_stats", tool_call_stats, T_QUIET },
-	{ "vocabulary", tool_vocabulary, T_QUIET },
-	/* outbound jobs (tool_jobs.c): scheduler, agent, staff API */
-	{ "jobs_claim", tool_jobs_claim, T_QUIET },
-	{ "job_dialed", tool_job_dialed, 0 },
-	{ "job_result", tool_job_result, 0 },
-	{ "job_cancel", tool_job_cancel, 0 },
-	{ "job_create", tool_job_create, 0 },
-	{ "jobs_list", tool_jobs_list, T_QUIET },
-	{ "job_get", tool_job_get, T_QUIET },
-	{ "callback_done", tool_callback_done, 0 },
-	{ "seed_demo", tool_seed_demo, 0 },
-	{ "retention_sweep", tool_retention_sweep, 0 },
+    {"lookup_customer", tool_lookup_customer, 0},
+    {"search_customers_by_name", tool_search_customers_by_name, 0},
+    {"get_available_slots", tool_get_available_slots, 0},
+    {"find_slots", tool_find_slots, 0},
+    {"book_appointment", tool_book_appointment, T_SPOOL},
+    {"get_upcoming_appointments", tool_get_upcoming_appointments, 0},
+    {"cancel_appointment", tool_cancel_appointment, 0},
+    {"reschedule_appointment", tool_reschedule_appointment, 0},
+    {"vehicle_status", tool_vehicle_status, 0},
+    {"cancel_order", tool_cancel_order, 0},
+    {"take_message", tool_take_message, T_SPOOL},
+    {"qualify_lead", tool_qualify_lead, T_SPOOL},
+    {"request_callback", tool_request_callback, T_SPOOL},
+    {"transfer_to_human", tool_transfer_to_human, T_NODB},
+    {"log_call_outcome", tool_log_call_outcome, T_SPOOL},
+    {"decode_vin", tool_decode_vin, T_NODB},
+    {"list_tools", tool_list_tools, T_NODB | T_QUIET},
+    /* internal: agent, gateway, scheduler and tests */
+    {"call_begin", tool_call_begin, T_SPOOL},
+    {"verify_caller", tool_verify_caller, 0},
+    {"deny_caller_id", tool_deny_caller_id, T_SPOOL},
+    {"log_turn", tool_log_turn, T_SPOOL},
+    {"call_end", tool_call_end, T_SPOOL},
+    {"call_recording", tool_call_recording, T_SPOOL},
+    {"gateway_restarted", tool_gateway_restarted, 0},
+    {"get_call", tool_get_call, T_QUIET},
+    {"list_calls", tool_list_calls, T_QUIET},
+    {"call_stats", tool_call_stats, T_QUIET},
+    {"vocabulary", tool_vocabulary, T_QUIET},
+    /* outbound jobs (tool_jobs.c): scheduler, agent, staff API */
+    {"jobs_claim", tool_jobs_claim, T_QUIET},
+    {"job_dialed", tool_job_dialed, 0},
+    {"job_result", tool_job_result, 0},
+    {"job_cancel", tool_job_cancel, 0},
+    {"job_create", tool_job_create, 0},
+    {"jobs_list", tool_jobs_list, T_QUIET},
+    {"job_get", tool_job_get, T_QUIET},
+    {"callback_done", tool_callback_done, 0},
+    {"seed_demo", tool_seed_demo, 0},
+    {"retention_sweep", tool_retention_sweep, 0},
 };
 const int crm_ntools = (int)(sizeof(crm_tools) / sizeof(crm_tools[0]));
 
@@ -127,8 +127,8 @@ static json_t *
 audit_result(const struct crm_tool *t, json_t *res, struct crm_ctx *c)
 {
 	if (res == NULL)
-		return json_pack("{s:s, s:s}", "code", c->code ? c->code :
-		    "internal", "error", c->err);
+		return json_pack("{s:s, s:s}", "code",
+		    c->code ? c->code : "internal", "error", c->err);
 	if (t && (t->flags & T_QUIET))
 		return json_pack("{s:b}", "omitted", 1);
 	return json_incref(res);
@@ -188,7 +188,8 @@ spool(struct crm_ctx *c, json_t *req)
 	}
 	if (crm_spool_append(c->call_id, copy, key, sizeof(key)) != 0) {
 		json_decref(copy);
-		return crm_fail(c, "db_unavailable", "the database is "
+		return crm_fail(c, "db_unavailable",
+		    "the database is "
 		    "unavailable and the write could not be queued");
 	}
 	json_decref(copy);
@@ -273,8 +274,8 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 	c.now = time(NULL);
 	/* the envelope {tool, args?, now?, caller?} (proto/payload.h) */
 	if ((bad = fd_pl_read_tool_req(req, &q, err, sizeof(err))) != 0)
-		q = (struct fd_pl_tool_req){ .tool = "?", .now = "",
-		    .caller = "" };
+		q = (struct fd_pl_tool_req){
+		    .tool = "?", .now = "", .caller = ""};
 	c.tool = q.tool;
 	c.args = q.args ? q.args : (own_args = json_object());
 	if (bad) {
@@ -291,16 +292,17 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 		/* nothing a tool stores, spools or audits holds a card
 		 * number: mask the request's text before any of it runs */
 		redact_json(c.args);
-		if (q.caller[0] && crm_phone_norm(q.caller, c.caller,
-		    sizeof(c.caller)) != 0)
+		if (q.caller[0] &&
+		    crm_phone_norm(q.caller, c.caller, sizeof(c.caller)) != 0)
 			c.caller[0] = '\0';
 		if (!(t->flags & T_NODB) && !crm_db_ready)
-			crm_fail(&c, "db_unavailable", "the database is "
+			crm_fail(&c, "db_unavailable",
+			    "the database is "
 			    "unavailable");
 		else if ((t->flags & T_SPOOL) && !replay &&
 		    crm_spool_call_pending(c.call_id) &&
 		    (res = spooled = spool(&c, req)) != NULL)
-			;       /* the call's earlier writes wait in the spool:
+			; /* the call's earlier writes wait in the spool:
 			         * this one goes after them, not past them */
 		else {
 			c.code = NULL;
@@ -318,16 +320,16 @@ crm_run(struct crm_worker *w, const char *call_id, json_t *req, int replay,
 			res = spooled = spool(&c, req);
 	}
 	/* a spooled request is audited once, when it is applied */
-	if (t != NULL && spooled == NULL && !(res == NULL && c.code &&
-	    strcmp(c.code, "db_unavailable") == 0))
+	if (t != NULL && spooled == NULL &&
+	    !(res == NULL && c.code && strcmp(c.code, "db_unavailable") == 0))
 		audit(&c, t, res, fd_mono_us() - t0);
 	if (t)
 		fd_metrics_observe(FD_H_TOOL, (fd_mono_us() - t0) / 1e6);
 	if (res != NULL) {
 		rep = json_pack("{s:b, s:o}", "ok", 1, "result", res);
 	} else {
-		rep = json_pack("{s:b, s:s, s:s}", "ok", 0, "code", c.code,
-		    "error", c.err);
+		rep = json_pack(
+		    "{s:b, s:s, s:s}", "ok", 0, "code", c.code, "error", c.err);
 		if (c.extra)
 			json_object_update(rep, c.extra);
 	}
@@ -346,4 +348,3 @@ crm_handle(void *arg, int worker, const char *call_id, json_t *req)
 	(void)worker;
 	return crm_run(NULL, call_id, req, 0, NULL);
 }
-

@@ -47,8 +47,8 @@ int
 crm_caller_id(const char *from, char *out, size_t len)
 {
 	/* "ANONYMOUS", "RESTRICTED", "UNAVAILABLE" spelled on a keypad */
-	static const char *const withheld[] = { "+266696687", "+7378742833",
-		"+86282452253" };
+	static const char *const withheld[] = {
+	    "+266696687", "+7378742833", "+86282452253"};
 	size_t i;
 
 	if (from != NULL && crm_phone_norm(from, out, len) == 0) {
@@ -106,8 +106,8 @@ crm_conf_norm(const char *s, char *out)
 }
 
 void
-crm_name_split(const char *full, char *first, size_t flen, char *last,
-    size_t llen)
+crm_name_split(
+    const char *full, char *first, size_t flen, char *last, size_t llen)
 {
 	const char *b, *e, *sp;
 
@@ -118,7 +118,7 @@ crm_name_split(const char *full, char *first, size_t flen, char *last,
 		e--;
 	for (sp = e; sp > b && sp[-1] != ' '; sp--)
 		;
-	if (sp == b) {                  /* one word: a first name */
+	if (sp == b) { /* one word: a first name */
 		snprintf(first, flen, "%.*s", (int)(e - b), b);
 		snprintf(last, llen, "%s", "");
 		return;
@@ -136,10 +136,15 @@ crm_urgency(const char *s)
 		const char *w;
 		const char *u;
 	} words[] = {
-		{ "low", "low" }, { "whenever", "low" }, { "not urgent", "low" },
-		{ "normal", "normal" }, { "medium", "normal" },
-		{ "high", "high" }, { "urgent", "high" }, { "asap", "high" },
-		{ "emergency", "high" },
+	    {"low", "low"},
+	    {"whenever", "low"},
+	    {"not urgent", "low"},
+	    {"normal", "normal"},
+	    {"medium", "normal"},
+	    {"high", "high"},
+	    {"urgent", "high"},
+	    {"asap", "high"},
+	    {"emergency", "high"},
 	};
 	size_t i;
 
@@ -154,8 +159,8 @@ crm_urgency(const char *s)
 int
 crm_parse_day(const char *s, time_t now, time_t *day)
 {
-	static const char *const names[7] = { "sunday", "monday", "tuesday",
-		"wednesday", "thursday", "friday", "saturday" };
+	static const char *const names[7] = {"sunday", "monday", "tuesday",
+	    "wednesday", "thursday", "friday", "saturday"};
 	struct tm tm;
 	time_t t;
 	int i, ahead;
@@ -195,10 +200,10 @@ crm_parse_instant(const char *s, time_t *t)
 const char *
 crm_lead_score(const char *urgency, const char *timeline)
 {
-	static const char *const soon[] = { "today", "tomorrow", "this week",
-		"asap", "now", "immediately", "days", "right away" };
-	static const char *const later[] = { "month", "next year", "not sure",
-		"just looking", "someday", "no rush", "year" };
+	static const char *const soon[] = {"today", "tomorrow", "this week",
+	    "asap", "now", "immediately", "days", "right away"};
+	static const char *const later[] = {"month", "next year", "not sure",
+	    "just looking", "someday", "no rush", "year"};
 	size_t i;
 	char t[128];
 
@@ -212,8 +217,8 @@ crm_lead_score(const char *urgency, const char *timeline)
 			return "hot";
 	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++)
 		if (strstr(t, later[i]))
-			return urgency && strcmp(urgency, "low") == 0 ?
-			    "cold" : "warm";
+			return urgency && strcmp(urgency, "low") == 0 ? "cold"
+			                                              : "warm";
 	if (urgency && strcmp(urgency, "low") == 0)
 		return "cold";
 	return "warm";

@@ -26,8 +26,8 @@ int crm_conf_valid(const char *s);
 /* Upper-case a confirmation code into out (CRM_CONF_LEN + 1 bytes). */
 void crm_conf_norm(const char *s, char *out);
 /* Split "Mary Ann Smith" into first "Mary Ann" and last "Smith". */
-void crm_name_split(const char *full, char *first, size_t flen, char *last,
-    size_t llen);
+void crm_name_split(
+    const char *full, char *first, size_t flen, char *last, size_t llen);
 /* "low" | "normal" | "high" for what callers and the LLM say; NULL if
  * unknown ("urgent" and "asap" are high). */
 const char *crm_urgency(const char *s);

@@ -66,8 +66,8 @@ fb_overlaps(const struct fb_span *s, int n, time_t start, time_t end)
 }
 
 int
-fb_block_all(const struct fb_span *s, int n, int nres,
-    struct slot_busy *busy, int nb, int max)
+fb_block_all(const struct fb_span *s, int n, int nres, struct slot_busy *busy,
+    int nb, int max)
 {
 	int i, r, added = 0;
 

@@ -12,7 +12,7 @@
 #include "slots.h"
 
 struct fb_span {
-	time_t start, end;      /* [start, end) */
+	time_t start, end; /* [start, end) */
 };
 
 /* Sort spans and join those that overlap or touch; drops empty ones.

@@ -12,8 +12,8 @@
 #include "clock.h"
 #include "ical.h"
 
-#define FOLD_AT 75              /* octets per line, RFC 5545 3.1 */
-#define MAX_EXPAND 20000        /* steps through a repeating rule */
+#define FOLD_AT 75 /* octets per line, RFC 5545 3.1 */
+#define MAX_EXPAND 20000 /* steps through a repeating rule */
 
 void
 ical_utc(time_t t, char *buf, size_t len)
@@ -35,12 +35,24 @@ ical_escape(const char *in, char *out, size_t len)
 		one[0] = *in;
 		one[1] = '\0';
 		switch (*in) {
-		case '\\': add = "\\\\"; break;
-		case ';': add = "\\;"; break;
-		case ',': add = "\\,"; break;
-		case '\n': add = "\\n"; break;
-		case '\r': add = ""; break;
-		default: add = one; break;
+		case '\\':
+			add = "\\\\";
+			break;
+		case ';':
+			add = "\\;";
+			break;
+		case ',':
+			add = "\\,";
+			break;
+		case '\n':
+			add = "\\n";
+			break;
+		case '\r':
+			add = "";
+			break;
+		default:
+			add = one;
+			break;
 		}
 		if (o + strlen(add) + 1 > len)
 			return -1;
@@ -70,8 +82,8 @@ ical_unescape(char *s)
 }
 
 int
-ical_line(char *out, size_t len, size_t *used, const char *name,
-    const char *value)
+ical_line(
+    char *out, size_t len, size_t *used, const char *name, const char *value)
 {
 	size_t n = strlen(name) + 1 + strlen(value), pos = 0, room, cut;
 	char *line;
@@ -106,8 +118,8 @@ ical_line(char *out, size_t len, size_t *used, const char *name,
 }
 
 int
-ical_build_event(const struct cal_event *ev, time_t dtstamp, char *out,
-    size_t len)
+ical_build_event(
+    const struct cal_event *ev, time_t dtstamp, char *out, size_t len)
 {
 	char t[32], esc[1400];
 	size_t used = 0;
@@ -118,7 +130,8 @@ ical_build_event(const struct cal_event *ev, time_t dtstamp, char *out,
 	out[0] = '\0';
 	rv |= ical_line(out, len, &used, "BEGIN", "VCALENDAR");
 	rv |= ical_line(out, len, &used, "VERSION", "2.0");
-	rv |= ical_line(out, len, &used, "PRODID", "-//frontdesk//crm-tools//EN");
+	rv |=
+	    ical_line(out, len, &used, "PRODID", "-//frontdesk//crm-tools//EN");
 	rv |= ical_line(out, len, &used, "BEGIN", "VEVENT");
 	rv |= ical_line(out, len, &used, "UID", ev->uid);
 	ical_utc(dtstamp, t, sizeof(t));
@@ -161,21 +174,22 @@ digits(const char *s, int n)
 }
 
 int
-ical_parse_time(const char *value, const char *params, time_t *t,
-    int *all_day)
+ical_parse_time(const char *value, const char *params, time_t *t, int *all_day)
 {
 	struct tm tm;
 	size_t n = strlen(value);
 	int y, mo, d, h = 0, mi = 0, s = 0, date;
 
-	date = n == 8 || (params && strstr(params, "VALUE=DATE") &&
-	    !strstr(params, "VALUE=DATE-TIME"));
+	date = n == 8 ||
+	    (params && strstr(params, "VALUE=DATE") &&
+	        !strstr(params, "VALUE=DATE-TIME"));
 	if (n < 8 || (y = digits(value, 4)) < 0 ||
 	    (mo = digits(value + 4, 2)) < 1 || mo > 12 ||
 	    (d = digits(value + 6, 2)) < 1 || d > 31)
 		return -1;
 	if (!date) {
-		if (n < 15 || value[8] != 'T' || (h = digits(value + 9, 2)) < 0 ||
+		if (n < 15 || value[8] != 'T' ||
+		    (h = digits(value + 9, 2)) < 0 ||
 		    (mi = digits(value + 11, 2)) < 0 ||
 		    (s = digits(value + 13, 2)) < 0 || h > 23 || mi > 59 ||
 		    s > 60)
@@ -223,12 +237,29 @@ ical_parse_duration(const char *s, long *secs)
 			continue;
 		}
 		switch (*s) {
-		case 'W': total += v * 7 * 86400; break;
-		case 'D': total += v * 86400; break;
-		case 'H': if (!in_time) return -1; total += v * 3600; break;
-		case 'M': if (!in_time) return -1; total += v * 60; break;
-		case 'S': if (!in_time) return -1; total += v; break;
-		default: return -1;
+		case 'W':
+			total += v * 7 * 86400;
+			break;
+		case 'D':
+			total += v * 86400;
+			break;
+		case 'H':
+			if (!in_time)
+				return -1;
+			total += v * 3600;
+			break;
+		case 'M':
+			if (!in_time)
+				return -1;
+			total += v * 60;
+			break;
+		case 'S':
+			if (!in_time)
+				return -1;
+			total += v;
+			break;
+		default:
+			return -1;
 		}
 		if (total > ICAL_DURATION_MAX)
 			return -1;
@@ -254,7 +285,8 @@ unfold(char *s)
 			s++;
 			continue;
 		}
-		if (*s == '\n' && s[1] == '\r' && (s[2] == ' ' || s[2] == '\t')) {
+		if (*s == '\n' && s[1] == '\r' &&
+		    (s[2] == ' ' || s[2] == '\t')) {
 			s += 2;
 			continue;
 		}
@@ -320,9 +352,9 @@ ical_parse_events(const char *text, struct ical_vevent *out, int max)
 			} else if (in && strcasecmp(value, "VEVENT") == 0) {
 				in = 0;
 				if (!have_end)
-					ev.end = have_dur ? ev.start + dur :
-					    ev.all_day ? ev.start + 86400 :
-					    ev.start;
+					ev.end = have_dur ? ev.start + dur
+					    : ev.all_day  ? ev.start + 86400
+					                  : ev.start;
 				if (n < max)
 					out[n] = ev;
 				n++;
@@ -339,8 +371,8 @@ ical_parse_events(const char *text, struct ical_vevent *out, int max)
 		} else if (strcasecmp(name, "DTSTART") == 0)
 			ical_parse_time(value, params, &ev.start, &ev.all_day);
 		else if (strcasecmp(name, "DTEND") == 0)
-			have_end = ical_parse_time(value, params, &ev.end,
-			    NULL) == 0;
+			have_end =
+			    ical_parse_time(value, params, &ev.end, NULL) == 0;
 		else if (strcasecmp(name, "DURATION") == 0)
 			have_dur = ical_parse_duration(value, &dur) == 0;
 		else if (strcasecmp(name, "TRANSP") == 0)
@@ -365,8 +397,8 @@ rule_part(const char *rule, const char *key, char *out, size_t len)
 		if (strncasecmp(p, key, k) == 0 && p[k] == '=') {
 			p += k + 1;
 			e = strchr(p, ';');
-			snprintf(out, len, "%.*s", (int)(e ? e - p : (long)strlen(p)),
-			    p);
+			snprintf(out, len, "%.*s",
+			    (int)(e ? e - p : (long)strlen(p)), p);
 			return 1;
 		}
 		p = strchr(p, ';');
@@ -384,17 +416,18 @@ int
 ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
     struct fb_span *out, int max)
 {
-	static const char *const days[7] = { "SU", "MO", "TU", "WE", "TH",
-		"FR", "SA" };
+	static const char *const days[7] = {
+	    "SU", "MO", "TU", "WE", "TH", "FR", "SA"};
 	char freq[16], v[64];
 	time_t len = ev->end - ev->start, until = 0, t, week;
 	long count = -1, seen = 0, l;
-	int interval = 1, byday[7] = { 0 }, any_day = 0, i, step, n = 0;
+	int interval = 1, byday[7] = {0}, any_day = 0, i, step, n = 0;
 	struct tm tm;
 
-	if (ev->rrule[0] == '\0' || !rule_part(ev->rrule, "FREQ", freq,
-	    sizeof(freq)) || (strcasecmp(freq, "DAILY") != 0 &&
-	    strcasecmp(freq, "WEEKLY") != 0)) {
+	if (ev->rrule[0] == '\0' ||
+	    !rule_part(ev->rrule, "FREQ", freq, sizeof(freq)) ||
+	    (strcasecmp(freq, "DAILY") != 0 &&
+	        strcasecmp(freq, "WEEKLY") != 0)) {
 		/* not repeating (or a rule we do not expand): the event */
 		if (ev->start < to && from < ev->end && max > 0) {
 			out[0].start = ev->start;
@@ -417,8 +450,8 @@ ical_occurrences(const struct ical_vevent *ev, time_t from, time_t to,
 				byday[i] = any_day = 1;
 	if (strcasecmp(freq, "DAILY") == 0) {
 		for (t = ev->start, step = 0; step < MAX_EXPAND && t < to &&
-		    (count < 0 || seen < count) && (!until || t <= until);
-		    step++, t = fd_add_days(ev->start, step * interval)) {
+		     (count < 0 || seen < count) && (!until || t <= until);
+		     step++, t = fd_add_days(ev->start, step * interval)) {
 			seen++;
 			if (t + len > from && n < max) {
 				out[n].start = t;
@@ -528,16 +561,26 @@ xml_text(const char *s, size_t n, char *out)
 			w += end - s - 9;
 			s = end + 3;
 		} else if (*s == '&') {
-			if (strncmp(s, "&lt;", 4) == 0) { *w++ = '<'; s += 4; }
-			else if (strncmp(s, "&gt;", 4) == 0) { *w++ = '>'; s += 4; }
-			else if (strncmp(s, "&amp;", 5) == 0) { *w++ = '&'; s += 5; }
-			else if (strncmp(s, "&quot;", 6) == 0) { *w++ = '"'; s += 6; }
-			else if (strncmp(s, "&apos;", 6) == 0) { *w++ = '\''; s += 6; }
-			else if (s[1] == '#') {
+			if (strncmp(s, "&lt;", 4) == 0) {
+				*w++ = '<';
+				s += 4;
+			} else if (strncmp(s, "&gt;", 4) == 0) {
+				*w++ = '>';
+				s += 4;
+			} else if (strncmp(s, "&amp;", 5) == 0) {
+				*w++ = '&';
+				s += 5;
+			} else if (strncmp(s, "&quot;", 6) == 0) {
+				*w++ = '"';
+				s += 6;
+			} else if (strncmp(s, "&apos;", 6) == 0) {
+				*w++ = '\'';
+				s += 6;
+			} else if (s[1] == '#') {
 				char *q;
 
-				cp = s[2] == 'x' ? strtoul(s + 3, &q, 16) :
-				    strtoul(s + 2, &q, 10);
+				cp = s[2] == 'x' ? strtoul(s + 3, &q, 16)
+				                 : strtoul(s + 2, &q, 10);
 				if (*q != ';' || cp == 0 || cp > 0x10FFFF) {
 					*w++ = *s++;
 					continue;
@@ -550,12 +593,15 @@ xml_text(const char *s, size_t n, char *out)
 					*w++ = (char)(0x80 | (cp & 0x3F));
 				} else if (cp < 0x10000) {
 					*w++ = (char)(0xE0 | (cp >> 12));
-					*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+					*w++ =
+					    (char)(0x80 | ((cp >> 6) & 0x3F));
 					*w++ = (char)(0x80 | (cp & 0x3F));
 				} else {
 					*w++ = (char)(0xF0 | (cp >> 18));
-					*w++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-					*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+					*w++ =
+					    (char)(0x80 | ((cp >> 12) & 0x3F));
+					*w++ =
+					    (char)(0x80 | ((cp >> 6) & 0x3F));
 					*w++ = (char)(0x80 | (cp & 0x3F));
 				}
 			} else

@@ -22,19 +22,19 @@ int ical_escape(const char *in, char *out, size_t len);
 void ical_unescape(char *s);
 /* Append "NAME:value" folded at 75 octets (never inside a UTF-8
  * character) with CRLF line ends at out+*used; -1 if out is too short. */
-int ical_line(char *out, size_t len, size_t *used, const char *name,
-    const char *value);
+int ical_line(
+    char *out, size_t len, size_t *used, const char *name, const char *value);
 /* A whole VCALENDAR with one VEVENT for ev (times in UTC, TRANSP
  * TRANSPARENT so the shop's free/busy does not count it twice); length or
  * -1. */
-int ical_build_event(const struct cal_event *ev, time_t dtstamp, char *out,
-    size_t len);
+int ical_build_event(
+    const struct cal_event *ev, time_t dtstamp, char *out, size_t len);
 
 /* A DATE-TIME or DATE value with its parameters ("TZID=..;VALUE=DATE"):
  * "..Z" is UTC, anything else is read as local time.  0 or -1;
  * *all_day is set for DATE values. */
-int ical_parse_time(const char *value, const char *params, time_t *t,
-    int *all_day);
+int ical_parse_time(
+    const char *value, const char *params, time_t *t, int *all_day);
 /* "PT1H30M", "P1D", "-PT15M" in seconds; -1 if not a duration. */
 int ical_parse_duration(const char *s, long *secs);
 
@@ -43,9 +43,9 @@ struct ical_vevent {
 	char summary[128];
 	time_t start, end;
 	int all_day;
-	int transparent;        /* TRANSP:TRANSPARENT */
-	int cancelled;          /* STATUS:CANCELLED */
-	char rrule[160];        /* "" if it does not repeat */
+	int transparent; /* TRANSP:TRANSPARENT */
+	int cancelled; /* STATUS:CANCELLED */
+	char rrule[160]; /* "" if it does not repeat */
 };
 
 /* The VEVENTs of an iCalendar text (CRLF or LF, folded or not).  Writes

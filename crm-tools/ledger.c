@@ -12,13 +12,13 @@
 #include "ledger.h"
 
 #define LEDGER_DAYS 64
-#define LEDGER_MAX 2048         /* busy intervals one day can hold */
+#define LEDGER_MAX 2048 /* busy intervals one day can hold */
 
 struct lday {
-	time_t day;             /* calendar day start; 0: unused */
-	uint64_t loaded_us;     /* 0: must be reloaded */
-	int loading;            /* one thread is loading it: wait for that */
-	uint64_t used;          /* last use, for eviction */
+	time_t day; /* calendar day start; 0: unused */
+	uint64_t loaded_us; /* 0: must be reloaded */
+	int loading; /* one thread is loading it: wait for that */
+	uint64_t used; /* last use, for eviction */
 	struct ledger_slot *s;
 	int n, cap;
 };
@@ -168,7 +168,7 @@ get_day(time_t t, ledger_load_fn load, void *arg)
 	pthread_mutex_unlock(&mu);
 	if ((tmp = malloc(LEDGER_MAX * sizeof(*tmp))) != NULL &&
 	    ((n = load(arg, day, fd_add_days(day, 1), tmp, LEDGER_MAX)) < 0 ||
-	    n >= LEDGER_MAX)) {
+	        n >= LEDGER_MAX)) {
 		free(tmp);
 		tmp = NULL;
 	}
@@ -274,7 +274,8 @@ ledger_busy_window(time_t from, time_t to, long long except,
 		 * window holds more than it */
 		for (;;) {
 			if ((ns = realloc(tmp, (size_t)lcap * sizeof(*ns))) ==
-			    NULL || (nl = load(arg, day0, end, ns, lcap)) < 0) {
+			        NULL ||
+			    (nl = load(arg, day0, end, ns, lcap)) < 0) {
 				free(ns ? ns : tmp);
 				return -1;
 			}
@@ -292,8 +293,8 @@ ledger_busy_window(time_t from, time_t to, long long except,
 		lo = from < day ? day : from;
 		hi = to < next ? to : next;
 		d = find(day);
-		if (tmp == NULL || (d != NULL && !d->loading &&
-		    d->loaded_us >= t0)) {
+		if (tmp == NULL ||
+		    (d != NULL && !d->loading && d->loaded_us >= t0)) {
 			/* fresh, or loaded by another thread since the read */
 			d->used = ++tick;
 			rv = copy_out(d, lo, hi, except, busy, &n, &cap);
@@ -313,7 +314,8 @@ ledger_busy_window(time_t from, time_t to, long long except,
 				rv = -1;
 			} else {
 				d->used = ++tick;
-				rv = copy_out(d, lo, hi, except, busy, &n, &cap);
+				rv =
+				    copy_out(d, lo, hi, except, busy, &n, &cap);
 			}
 		} else if (rv == 0) {
 			/* no room, or another thread is loading the day: what
@@ -338,7 +340,7 @@ ledger_claim(time_t start, time_t end, uint64_t idem, ledger_load_fn load,
 {
 	struct ledger_slot s;
 	struct lday *d;
-	uint64_t held = 0;      /* bit r: bay r is held over [start, end) */
+	uint64_t held = 0; /* bit r: bay r is held over [start, end) */
 	int i, r;
 
 	if (nres < 1 || nres > 64 || (d = get_day(start, load, arg)) == NULL)

@@ -22,28 +22,28 @@
 #include "slots.h"
 
 struct ledger_slot {
-	int res;                /* bay index 0..nres-1 */
-	time_t start, end;      /* [start, end) */
-	long long appt;         /* appointment id; 0 while in flight */
-	uint64_t idem;          /* hash of its idempotency key, 0 if none */
-	uint64_t claim;         /* in flight: the claim's id, else 0 */
+	int res; /* bay index 0..nres-1 */
+	time_t start, end; /* [start, end) */
+	long long appt; /* appointment id; 0 while in flight */
+	uint64_t idem; /* hash of its idempotency key, 0 if none */
+	uint64_t claim; /* in flight: the claim's id, else 0 */
 };
 
 /* Busy slots of [from, to) into out (at most max): the count or -1. */
-typedef int (*ledger_load_fn)(void *arg, time_t from, time_t to,
-    struct ledger_slot *out, int max);
+typedef int (*ledger_load_fn)(
+    void *arg, time_t from, time_t to, struct ledger_slot *out, int max);
 
 struct ledger_claim {
-	time_t day;             /* the calendar day's start */
+	time_t day; /* the calendar day's start */
 	uint64_t id;
-	int res;                /* the bay claimed */
+	int res; /* the bay claimed */
 };
 
 enum ledger_verdict {
-	LEDGER_ERROR = -1,      /* the day could not be loaded */
-	LEDGER_TAKEN = 0,       /* every bay is held over that time */
-	LEDGER_CLAIMED = 1,     /* *cl holds a bay: settle it */
-	LEDGER_OWN = 2,         /* held by a booking with the same key */
+	LEDGER_ERROR = -1, /* the day could not be loaded */
+	LEDGER_TAKEN = 0, /* every bay is held over that time */
+	LEDGER_CLAIMED = 1, /* *cl holds a bay: settle it */
+	LEDGER_OWN = 2, /* held by a booking with the same key */
 };
 
 /* nres bays (at most 64); ttl_ms 0 reloads a day at every use. */

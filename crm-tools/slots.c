@@ -7,8 +7,8 @@
 #include "slots.h"
 
 int
-slots_day_window(const struct fd_business *b, time_t t, time_t *open,
-    time_t *close)
+slots_day_window(
+    const struct fd_business *b, time_t t, time_t *open, time_t *close)
 {
 	const struct fd_hours *h;
 	struct tm tm;
@@ -98,8 +98,8 @@ slots_nearest(const time_t *slots, int n, time_t want, time_t *out, int k)
 	lo = i - 1;
 	hi = i;
 	while (m < k && (lo >= 0 || hi < n)) {
-		if (hi < n && (lo < 0 || dist(slots[hi], want) <
-		    dist(slots[lo], want)))
+		if (hi < n &&
+		    (lo < 0 || dist(slots[hi], want) < dist(slots[lo], want)))
 			out[m++] = slots[hi++];
 		else
 			out[m++] = slots[lo--];
@@ -159,8 +159,8 @@ day_fits(const struct slots_query *q, const time_t *free_s, int nfree,
 			if (excluded(q, free_s[i]))
 				continue;
 			m = minute_of(free_s[i]);
-			if (pass == 0 && (m < q->after_min ||
-			    m >= q->before_min))
+			if (pass == 0 &&
+			    (m < q->after_min || m >= q->before_min))
 				continue;
 			fit[n++] = free_s[i];
 		}
@@ -243,8 +243,8 @@ slots_search(const struct fd_business *b, const struct slots_query *q,
 		return -1;
 	}
 	day0 = fd_day_start(q->from);
-	for (i = 0; i < q->days && i < SLOTS_MAX_DAYS &&
-	    out->n < q->count; i++) {
+	for (i = 0; i < q->days && i < SLOTS_MAX_DAYS && out->n < q->count;
+	     i++) {
 		day = fd_day_start(fd_add_days(day0, i));
 		out->last_day = day;
 		if (slots_day_window(b, day, &open, &close) != 0) {

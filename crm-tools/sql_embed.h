@@ -7,9 +7,9 @@
 #define CRM_SQL_EMBED_H
 
 struct crm_sql_file {
-	int version;            /* NNN of NNN_name.sql */
-	const char *name;       /* file name, for logs and schema_migrations */
-	const char *sql;        /* whole file, NUL-terminated */
+	int version; /* NNN of NNN_name.sql */
+	const char *name; /* file name, for logs and schema_migrations */
+	const char *sql; /* whole file, NUL-terminated */
 };
 
 extern const struct crm_sql_file crm_migrations[];

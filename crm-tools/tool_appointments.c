@@ -23,10 +23,10 @@ json_t *
 appointment_by(struct crm_ctx *c, const char *where, const char *val)
 {
 	char sql[1024];
-	const char *p[1] = { val };
+	const char *p[1] = {val};
 
-	snprintf(sql, sizeof(sql), "SELECT " APPT_JSON APPT_FROM "WHERE %s",
-	    where);
+	snprintf(
+	    sql, sizeof(sql), "SELECT " APPT_JSON APPT_FROM "WHERE %s", where);
 	return crm_qjson(c, sql, 1, p);
 }
 
@@ -55,25 +55,30 @@ tool_get_upcoming_appointments(struct crm_ctx *c)
 		return NULL;
 	who = crm_identity(c, &level);
 	if (who == 0)
-		return crm_fail(c, "forbidden", "the caller is not identified: "
+		return crm_fail(c, "forbidden",
+		    "the caller is not identified: "
 		    "lookup_customer or verify_caller first");
 	if (arg_ll(c, "customer_id", &want) && want != who)
-		return crm_fail(c, "forbidden", "this record does not belong "
+		return crm_fail(c, "forbidden",
+		    "this record does not belong "
 		    "to the caller");
 	if (level < CRM_CALLER_ID)
-		return crm_fail(c, "verification_required", "appointments "
+		return crm_fail(c, "verification_required",
+		    "appointments "
 		    "are read only to a verified caller: verify_caller with a "
 		    "second factor (vin_last or a confirmation code)");
 	p[0] = crm_num(cb, who);
 	p[1] = crm_num(nb, (long long)c->now);
-	list = crm_qjson(c, "SELECT coalesce(json_agg(" APPT_JSON
+	list = crm_qjson(c,
+	    "SELECT coalesce(json_agg(" APPT_JSON
 	    " ORDER BY lower(a.during)), '[]')" APPT_FROM "WHERE a.customer_id "
 	    "= $1 AND a.status IN " ACTIVE " AND upper(a.during) > "
-	    "to_timestamp($2)", 2, p);
+	    "to_timestamp($2)",
+	    2, p);
 	if (list == NULL)
 		return NULL;
-	return json_pack("{s:I, s:o}", "customer_id", (json_int_t)who,
-	    "appointments", list);
+	return json_pack(
+	    "{s:I, s:o}", "customer_id", (json_int_t)who, "appointments", list);
 }
 
 /* The appointment an argument names (id or confirmation), checked to be
@@ -94,7 +99,8 @@ own_appointment(struct crm_ctx *c)
 		crm_conf_norm(conf, code);
 		appt = appointment_by(c, "a.confirmation = $1", code);
 	} else
-		return crm_fail(c, "bad_args", "give appointment_id or "
+		return crm_fail(c, "bad_args",
+		    "give appointment_id or "
 		    "confirmation");
 	return crm_own_record(c, appt, CRM_CALLER_ID, "no such appointment");
 }
@@ -113,23 +119,26 @@ tool_cancel_appointment(struct crm_ctx *c)
 		return NULL;
 	id = json_integer_value(json_object_get(appt, "appointment_id"));
 	if (strcmp(json_string_value(json_object_get(appt, "status")),
-	    "cancelled") == 0) {
+	        "cancelled") == 0) {
 		json_object_set_new(appt, "already_cancelled", json_true());
 		return appt;
 	}
-	if (fd_time_parse(json_string_value(json_object_get(appt, "start")),
-	    &at) != 0)
+	if (fd_time_parse(
+	        json_string_value(json_object_get(appt, "start")), &at) != 0)
 		at = 0;
 	json_decref(appt);
 	p[0] = crm_num(ib, id);
 	p[1] = arg_str(c, "reason");
-	n = crm_qll(c, "UPDATE appointments SET status = 'cancelled', "
+	n = crm_qll(c,
+	    "UPDATE appointments SET status = 'cancelled', "
 	    "cancel_reason = $2, updated_at = now() WHERE id = $1 AND status "
-	    "IN " ACTIVE " RETURNING id", 2, p, &id);
+	    "IN " ACTIVE " RETURNING id",
+	    2, p, &id);
 	if (n < 0)
 		return NULL;
 	if (n == 0)
-		return crm_fail(c, "not_cancellable", "the appointment is no "
+		return crm_fail(c, "not_cancellable",
+		    "the appointment is no "
 		    "longer active");
 	if (at != 0)
 		ledger_forget(at);
@@ -152,8 +161,10 @@ tool_reschedule_appointment(struct crm_ctx *c)
 	if ((ns = arg_need(c, "new_start", 32)) == NULL)
 		return NULL;
 	if (crm_parse_instant(ns, &start) != 0)
-		return crm_fail(c, "bad_args", "new_start '%.32s' is not "
-		    "YYYY-MM-DDTHH:MM", ns);
+		return crm_fail(c, "bad_args",
+		    "new_start '%.32s' is not "
+		    "YYYY-MM-DDTHH:MM",
+		    ns);
 	if ((appt = own_appointment(c)) == NULL)
 		return NULL;
 	id = json_integer_value(json_object_get(appt, "appointment_id"));
@@ -163,8 +174,9 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		return crm_fail(c, "not_active", "the appointment is %s", st);
 	}
 	if (fd_time_parse(json_string_value(json_object_get(appt, "start")),
-	    &old_start) != 0 || fd_time_parse(json_string_value(
-	    json_object_get(appt, "end")), &old_end) != 0) {
+	        &old_start) != 0 ||
+	    fd_time_parse(json_string_value(json_object_get(appt, "end")),
+	        &old_end) != 0) {
 		json_decref(appt);
 		return crm_fail(c, "internal", "bad stored time");
 	}
@@ -177,20 +189,29 @@ tool_reschedule_appointment(struct crm_ctx *c)
 		p[1] = crm_num(sb, (long long)start);
 		p[2] = crm_num(eb, (long long)start + dur_s);
 		p[3] = crm_num(q0, (long long)(start / LOCK_QUARTER));
-		p[4] = crm_num(q1, (long long)((start + dur_s - 1) /
-		    LOCK_QUARTER));
+		p[4] = crm_num(
+		    q1, (long long)((start + dur_s - 1) / LOCK_QUARTER));
 		/* the quarter-hour locks book_appointment takes */
-		n = crm_qll(c, "WITH lk AS (" BAY_LOCKS("$4", "$5") ") UPDATE appointments "
-		    "a SET during = "
-		    "tstzrange(to_timestamp($2), to_timestamp($3)), resource_id "
-		    "= f.id, updated_at = now() FROM lk, (SELECT r.id FROM resources "
-		    "r WHERE r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
-		    "FROM appointments b WHERE b.resource_id = r.id AND b.id <> "
-		    "$1 AND b.status IN " ACTIVE " AND b.during && "
-		    "tstzrange(to_timestamp($2), to_timestamp($3))) ORDER BY "
-		    "(r.id = (SELECT resource_id FROM appointments WHERE id = "
-		    "$1)) DESC, r.id LIMIT 1) f WHERE a.id = $1 AND a.status IN "
-		    ACTIVE " RETURNING a.id", 5, p, &id);
+		n = crm_qll(c,
+		    "WITH lk AS (" BAY_LOCKS("$4",
+		        "$5") ") UPDATE appointments "
+		              "a SET during = "
+		              "tstzrange(to_timestamp($2), to_timestamp($3)), "
+		              "resource_id "
+		              "= f.id, updated_at = now() FROM lk, (SELECT "
+		              "r.id FROM resources "
+		              "r WHERE r.active AND r.kind = 'bay' AND NOT "
+		              "EXISTS (SELECT 1 "
+		              "FROM appointments b WHERE b.resource_id = r.id "
+		              "AND b.id <> "
+		              "$1 AND b.status IN " ACTIVE " AND b.during && "
+		              "tstzrange(to_timestamp($2), to_timestamp($3))) "
+		              "ORDER BY "
+		              "(r.id = (SELECT resource_id FROM appointments "
+		              "WHERE id = "
+		              "$1)) DESC, r.id LIMIT 1) f WHERE a.id = $1 AND "
+		              "a.status IN " ACTIVE " RETURNING a.id",
+		    5, p, &id);
 		if (n == 1)
 			break;
 		if (n == 0)
@@ -198,11 +219,11 @@ tool_reschedule_appointment(struct crm_ctx *c)
 			    dur_s, id, "that time is taken");
 		if (strcmp(c->sqlstate, "23P01") != 0 &&
 		    strcmp(c->sqlstate, "40P01") != 0)
-			return NULL;    /* not a lost race: a real error */
+			return NULL; /* not a lost race: a real error */
 	}
 	if (attempt == 8)
-		return fail_with_alternatives(c, "slot_taken", start, dur_s, id,
-		    "that time is taken");
+		return fail_with_alternatives(
+		    c, "slot_taken", start, dur_s, id, "that time is taken");
 	c->code = NULL;
 	ledger_forget(old_start);
 	ledger_forget(start);

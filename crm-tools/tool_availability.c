@@ -43,8 +43,8 @@ find_service(struct crm_ctx *c, const char *name, int *id)
 	for (i = 0; i < crm_biz.nservices && n < sizeof(known) - 70; i++)
 		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
 		    i ? ", " : "", crm_biz.services[i].name);
-	crm_fail(c, "unknown_service", "no service '%.60s'; offered: %s",
-	    name, known);
+	crm_fail(c, "unknown_service", "no service '%.60s'; offered: %s", name,
+	    known);
 	return NULL;
 }
 
@@ -64,7 +64,7 @@ bay_index(int id)
  * none: a race's losers need the next days for their alternatives and
  * should not queue for the pool behind the winners' inserts. */
 static pthread_mutex_t ledger_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct crm_worker ledger_w = { .idx = -2 };
+static struct crm_worker ledger_w = {.idx = -2};
 
 static int db_busy_on(struct crm_ctx *c, time_t from, time_t to,
     struct ledger_slot *out, int max);
@@ -102,8 +102,8 @@ crm_ledger_close(void)
 /* Active bookings on the bays overlapping [from, to) (another bay kind or
  * an inactive bay is not one a booking can take). */
 static int
-db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
-    int max)
+db_busy_on(
+    struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out, int max)
 {
 	char a[24], b[24];
 	const char *p[2];
@@ -112,10 +112,12 @@ db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
 
 	p[0] = crm_num(a, (long long)from);
 	p[1] = crm_num(b, (long long)to);
-	r = crm_q(c, "SELECT resource_id, extract(epoch FROM lower(during))::"
+	r = crm_q(c,
+	    "SELECT resource_id, extract(epoch FROM lower(during))::"
 	    "bigint, extract(epoch FROM upper(during))::bigint, id, "
 	    "idempotency_key FROM appointments WHERE status IN " ACTIVE " AND "
-	    "during && tstzrange(to_timestamp($1), to_timestamp($2))", 2, p);
+	    "during && tstzrange(to_timestamp($1), to_timestamp($2))",
+	    2, p);
 	if (r == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r) && n < max; i++) {
@@ -126,8 +128,8 @@ db_busy_on(struct crm_ctx *c, time_t from, time_t to, struct ledger_slot *out,
 		out[n].start = (time_t)strtoll(PQgetvalue(r, i, 1), NULL, 10);
 		out[n].end = (time_t)strtoll(PQgetvalue(r, i, 2), NULL, 10);
 		out[n].appt = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-		out[n].idem = PQgetisnull(r, i, 4) ? 0 :
-		    ledger_key(PQgetvalue(r, i, 4));
+		out[n].idem =
+		    PQgetisnull(r, i, 4) ? 0 : ledger_key(PQgetvalue(r, i, 4));
 		n++;
 	}
 	PQclear(r);
@@ -150,8 +152,7 @@ load_busy(struct crm_ctx *c, time_t from, time_t to, long long except,
 /* Time blocked in the shop's external calendar over [from, to) added as
  * busy on every bay; 0 when there is none or it cannot be read. */
 static int
-external_busy(time_t from, time_t to, struct slot_busy *busy, int nb,
-    int max)
+external_busy(time_t from, time_t to, struct slot_busy *busy, int nb, int max)
 {
 	struct fb_span ext[MAX_EXT_BUSY];
 	int n;
@@ -280,8 +281,8 @@ closed_reason(time_t day)
 	struct tm tm;
 
 	localtime_r(&day, &tm);
-	return crm_biz.week[tm.tm_wday].open_min < 0 ? "closed_weekday" :
-	    "holiday";
+	return crm_biz.week[tm.tm_wday].open_min < 0 ? "closed_weekday"
+	                                             : "holiday";
 }
 
 json_t *
@@ -300,13 +301,16 @@ tool_get_available_slots(struct crm_ctx *c)
 	    (service = arg_need(c, "service", 64)) == NULL)
 		return NULL;
 	if (crm_parse_day(date, c->now, &day) != 0)
-		return crm_fail(c, "bad_args", "date '%.32s' is not "
-		    "YYYY-MM-DD, today, tomorrow or a weekday", date);
+		return crm_fail(c, "bad_args",
+		    "date '%.32s' is not "
+		    "YYYY-MM-DD, today, tomorrow or a weekday",
+		    date);
 	if ((svc = find_service(c, service, &sid)) == NULL)
 		return NULL;
 	dur_min = svc->duration_min;
 	if (arg_ll(c, "duration", &dur_min) && (dur_min < 5 || dur_min > 600))
-		return crm_fail(c, "bad_args", "duration must be 5..600 "
+		return crm_fail(c, "bad_args",
+		    "duration must be 5..600 "
 		    "minutes");
 	arg_ll(c, "limit", &limit);
 	if (limit < 1 || limit > MAX_SLOTS)
@@ -315,8 +319,7 @@ tool_get_available_slots(struct crm_ctx *c)
 	ymd[10] = '\0';
 	if (slots_day_window(&crm_biz, day, &open, &close) != 0) {
 		for (i = 1; i <= SEARCH_DAYS; i++)
-			if (fd_business_open_day(&crm_biz,
-			    fd_add_days(day, i)))
+			if (fd_business_open_day(&crm_biz, fd_add_days(day, i)))
 				break;
 		fd_time_fmt(fd_add_days(day, i), buf, sizeof(buf));
 		buf[10] = '\0';
@@ -332,8 +335,8 @@ tool_get_available_slots(struct crm_ctx *c)
 		if (t > not_before)
 			not_before = t;
 	}
-	n = day_slots(c, day, (int)dur_min * 60, not_before, 0, slots,
-	    MAX_SLOTS);
+	n = day_slots(
+	    c, day, (int)dur_min * 60, not_before, 0, slots, MAX_SLOTS);
 	if (n < 0)
 		return NULL;
 	list = json_array();
@@ -343,10 +346,10 @@ tool_get_available_slots(struct crm_ctx *c)
 	}
 	h = fd_business_hours(&crm_biz, day);
 	res = json_pack("{s:s, s:s, s:I, s:b, s:o, s:i}", "date", ymd,
-	    "service", svc->name, "duration_min", (json_int_t)dur_min,
-	    "closed", 0, "slots", list, "total_free", n);
-	snprintf(buf, sizeof(buf), "%02d:%02d", h->open_min / 60,
-	    h->open_min % 60);
+	    "service", svc->name, "duration_min", (json_int_t)dur_min, "closed",
+	    0, "slots", list, "total_free", n);
+	snprintf(
+	    buf, sizeof(buf), "%02d:%02d", h->open_min / 60, h->open_min % 60);
 	json_object_set_new(res, "open", json_string(buf));
 	snprintf(buf, sizeof(buf), "%02d:%02d", h->close_min / 60,
 	    h->close_min % 60);

@@ -37,7 +37,8 @@ booking_phone(struct crm_ctx *c, char *phone, size_t len)
 	if (c->cid_denied)
 		return 0;
 	if (c->from[0] == '\0') {
-		crm_fail(c, "bad_args", "no caller ID: pass the caller's phone");
+		crm_fail(
+		    c, "bad_args", "no caller ID: pass the caller's phone");
 		return -1;
 	}
 	snprintf(phone, len, "%s", c->from);
@@ -60,7 +61,8 @@ insert_customer(struct crm_ctx *c, const char *phone, const char *first,
 	p[2] = last;
 	p[3] = arg_str(c, "email");
 	p[4] = c->call_id;
-	snprintf(sql, sizeof(sql), "WITH nc AS (INSERT INTO customers (phone, "
+	snprintf(sql, sizeof(sql),
+	    "WITH nc AS (INSERT INTO customers (phone, "
 	    "first_name, last_name, email) VALUES ($1, $2, $3, $4) ON CONFLICT "
 	    "(phone) DO NOTHING RETURNING id)%s%s%s SELECT id FROM nc",
 	    col ? ", up AS (UPDATE calls SET " : "", col ? col : "",
@@ -72,10 +74,10 @@ insert_customer(struct crm_ctx *c, const char *phone, const char *first,
 
 /* A new caller's customer the booking group creates with the booking. */
 struct new_cust {
-	int pending;            /* to be created by the group */
+	int pending; /* to be created by the group */
 	char phone[40], first[80], last[80];
 	int level;
-	long long made;         /* the customer created, 0 if not */
+	long long made; /* the customer created, 0 if not */
 };
 
 /* A new customer id was made with this phone: forget the cached lookup
@@ -113,7 +115,8 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 	if ((id = crm_identity(c, &level)) != 0) {
 		if (level >= CRM_CALLER_ID)
 			return id;
-		crm_fail(c, "verification_required", "booking on an existing "
+		crm_fail(c, "verification_required",
+		    "booking on an existing "
 		    "customer's record needs them verified: verify_caller "
 		    "with a second factor (vin_last or a confirmation code)");
 		return -1;
@@ -126,7 +129,8 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 	if (first[0] == '\0' && (s = arg_str(c, "name")) != NULL)
 		crm_name_split(s, first, sizeof(first), last, sizeof(last));
 	if (first[0] == '\0') {
-		crm_fail(c, "need_name", "new caller: ask for their first and "
+		crm_fail(c, "need_name",
+		    "new caller: ask for their first and "
 		    "last name and pass first_name/last_name");
 		return -1;
 	}
@@ -134,10 +138,11 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 		return -1;
 	/* a new number is the common case: insert first, look only when the
 	 * number turns out to be somebody's */
-	level = phone[0] && strcmp(phone, c->from) == 0 ? CRM_CALLER_ID :
-	    CRM_VERIFIED;
-	if (defer != NULL && phone[0] && crm_phone_norm(phone, norm,
-	    sizeof(norm)) == 0 && strcmp(norm, phone) == 0) {
+	level = phone[0] && strcmp(phone, c->from) == 0 ? CRM_CALLER_ID
+	                                                : CRM_VERIFIED;
+	if (defer != NULL && phone[0] &&
+	    crm_phone_norm(phone, norm, sizeof(norm)) == 0 &&
+	    strcmp(norm, phone) == 0) {
 		snprintf(defer->phone, sizeof(defer->phone), "%s", phone);
 		snprintf(defer->first, sizeof(defer->first), "%s", first);
 		snprintf(defer->last, sizeof(defer->last), "%s", last);
@@ -151,12 +156,12 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 	if (m == 0) {
 		p[0] = phone;
 		if ((m = crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
-		    1, p, &owner)) < 0)
+		         1, p, &owner)) < 0)
 			return -1;
 		if (m == 1 && c->cid_denied && strcmp(phone, c->from) == 0) {
-			phone[0] = '\0';       /* the shared phone stays theirs */
-			if ((m = insert_customer(c, phone, first, last,
-			    CRM_VERIFIED, &id)) < 0)
+			phone[0] = '\0'; /* the shared phone stays theirs */
+			if ((m = insert_customer(
+			         c, phone, first, last, CRM_VERIFIED, &id)) < 0)
 				return -1;
 		} else if (m == 1) {
 			if ((m = crm_name_match(c, owner, first, last)) < 0)
@@ -164,7 +169,8 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 			if (m == 0) {
 				if (crm_verify_failed(c) != 0)
 					return -1;
-				crm_fail(c, "forbidden", "that number belongs to "
+				crm_fail(c, "forbidden",
+				    "that number belongs to "
 				    "an existing customer; verify the caller "
 				    "first");
 				return -1;
@@ -173,18 +179,23 @@ booking_customer(struct crm_ctx *c, int *fresh, struct new_cust *defer)
 			 * and their record needs a second factor */
 			if (crm_set_identity(c, owner, CRM_IDENTIFIED) != 0)
 				return -1;
-			log_info(c->call_id, "booking refused: customer %lld's "
-			    "phone and name given, not verified", owner);
-			crm_fail(c, "verification_required", "that number is an "
-			    "existing customer's: verify_caller with their name "
+			log_info(c->call_id,
+			    "booking refused: customer %lld's "
+			    "phone and name given, not verified",
+			    owner);
+			crm_fail(c, "verification_required",
+			    "that number is an "
+			    "existing customer's: verify_caller with their "
+			    "name "
 			    "and a second factor (vin_last or a confirmation "
 			    "code) before booking on their record");
 			return -1;
 		} else {
-			m = 0;  /* gone again: let the caller try once more */
+			m = 0; /* gone again: let the caller try once more */
 		}
 		if (m == 0) {
-			crm_fail(c, "forbidden", "that number belongs to an "
+			crm_fail(c, "forbidden",
+			    "that number belongs to an "
 			    "existing customer; verify the caller first");
 			return -1;
 		}
@@ -201,9 +212,11 @@ drop_cached(struct crm_ctx *c, long long cust)
 	PGresult *r;
 
 	p[0] = crm_num(cb, cust);
-	if ((r = crm_q(c, "SELECT phone FROM customers WHERE id = $1 AND "
-	    "phone IS NOT NULL", 1, p)) == NULL) {
-		c->code = NULL;         /* the booking goes on; TTL expires it */
+	if ((r = crm_q(c,
+	         "SELECT phone FROM customers WHERE id = $1 AND "
+	         "phone IS NOT NULL",
+	         1, p)) == NULL) {
+		c->code = NULL; /* the booking goes on; TTL expires it */
 		return;
 	}
 	if (PQntuples(r) == 1) {
@@ -228,10 +241,11 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 	if (arg_ll(c, "vehicle_id", &vid)) {
 		p[0] = crm_num(vb, vid);
 		if (crm_qll(c, "SELECT customer_id FROM vehicles WHERE id = $1",
-		    1, p, &owner) < 0)
+		        1, p, &owner) < 0)
 			return -1;
 		if (owner != cust) {
-			crm_fail(c, "forbidden", "that vehicle is not the "
+			crm_fail(c, "forbidden",
+			    "that vehicle is not the "
 			    "caller's");
 			return -1;
 		}
@@ -242,8 +256,10 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 			return 0;
 		/* their only vehicle, in one query: the id when there is
 		 * exactly one */
-		switch (crm_qll(c, "SELECT min(id) FROM vehicles WHERE "
-		    "customer_id = $1 HAVING count(*) = 1", 1, p, &vid)) {
+		switch (crm_qll(c,
+		    "SELECT min(id) FROM vehicles WHERE "
+		    "customer_id = $1 HAVING count(*) = 1",
+		    1, p, &vid)) {
 		case -1:
 			return -1;
 		case 1:
@@ -252,10 +268,11 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 		return 0;
 	}
 	p[1] = desc;
-	switch (crm_qll(c, "SELECT id FROM vehicles WHERE customer_id = $1 "
+	switch (crm_qll(c,
+	    "SELECT id FROM vehicles WHERE customer_id = $1 "
 	    "AND ($2 ILIKE '%' || model || '%' OR $2 ILIKE '%' || make || '%') "
-	    "ORDER BY ($2 ILIKE '%' || model || '%') DESC, id LIMIT 1", 2, p,
-	    &vid)) {
+	    "ORDER BY ($2 ILIKE '%' || model || '%') DESC, id LIMIT 1",
+	    2, p, &vid)) {
 	case -1:
 		return -1;
 	case 1:
@@ -272,8 +289,10 @@ booking_vehicle(struct crm_ctx *c, long long cust, int fresh)
 	p[1] = make;
 	p[2] = model[0] ? model : NULL;
 	p[3] = year[0] ? year : NULL;
-	if (crm_qll(c, "INSERT INTO vehicles (customer_id, make, model, year) "
-	    "VALUES ($1, $2, $3, $4) RETURNING id", 4, p, &vid) < 0)
+	if (crm_qll(c,
+	        "INSERT INTO vehicles (customer_id, make, model, year) "
+	        "VALUES ($1, $2, $3, $4) RETURNING id",
+	        4, p, &vid) < 0)
 		return -1;
 	drop_cached(c, cust);
 	return vid;
@@ -286,9 +305,10 @@ own_booking(struct crm_ctx *c, const char *idem)
 {
 	json_t *appt;
 
-	if (crm_call_load(c) != 0 || (appt = crm_own_record(c,
-	    appointment_by(c, "a.idempotency_key = $1", idem), CRM_CALLER_ID,
-	    NULL)) == NULL)
+	if (crm_call_load(c) != 0 ||
+	    (appt = crm_own_record(c,
+	         appointment_by(c, "a.idempotency_key = $1", idem),
+	         CRM_CALLER_ID, NULL)) == NULL)
 		return NULL;
 	if (json_is_null(appt))
 		return NULL;
@@ -320,32 +340,44 @@ insert_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 	p[8] = arg_str(c, "notes");
 	p[9] = crm_num(q0, (long long)(start / LOCK_QUARTER));
 	p[10] = crm_num(q1, (long long)((start + dur_s - 1) / LOCK_QUARTER));
-	p[11] = crm_num(wb, want >= 0 && want < crm_nbays ?
-	    crm_bay_ids[want] : 0);
+	p[11] =
+	    crm_num(wb, want >= 0 && want < crm_nbays ? crm_bay_ids[want] : 0);
 	/* this commit waits for the WAL flush itself (which covers the
 	 * customer row written before it): the request needs no second
 	 * round trip for crm_flush() */
-	r = crm_q(c, "WITH sc AS (SELECT set_config('synchronous_commit', "
-	    "'on', true)), lk AS (" BAY_LOCKS("$10", "$11") "), ins AS (INSERT "
-	    "INTO "
-	    "appointments (customer_id, vehicle_id, service_id, resource_id, "
-	    "during, source_call_sid, idempotency_key, confirmation, notes) "
-	    "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
-	    "to_timestamp($5)), $6, $7, $8, $9 FROM sc, lk, resources r WHERE "
-	    "r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 FROM "
-	    "appointments b WHERE b.resource_id = r.id AND b.status IN " ACTIVE
-	    " AND b.during && tstzrange(to_timestamp($4), to_timestamp($5))) "
-	    "ORDER BY (r.id = $12::int) DESC, r.id LIMIT 1 RETURNING *) "
-	    "SELECT " APPT_JSON ", a.resource_id FROM ins a JOIN services s ON "
-	    "s.id = a.service_id JOIN resources r ON r.id = a.resource_id LEFT "
-	    "JOIN vehicles v ON v.id = a.vehicle_id", 12, p);
+	r = crm_q(c,
+	    "WITH sc AS (SELECT set_config('synchronous_commit', "
+	    "'on', true)), lk AS (" BAY_LOCKS("$10",
+	        "$11") "), ins AS (INSERT "
+	               "INTO "
+	               "appointments (customer_id, vehicle_id, service_id, "
+	               "resource_id, "
+	               "during, source_call_sid, idempotency_key, "
+	               "confirmation, notes) "
+	               "SELECT $1, $2, $3, r.id, tstzrange(to_timestamp($4), "
+	               "to_timestamp($5)), $6, $7, $8, $9 FROM sc, lk, "
+	               "resources r WHERE "
+	               "r.active AND r.kind = 'bay' AND NOT EXISTS (SELECT 1 "
+	               "FROM "
+	               "appointments b WHERE b.resource_id = r.id AND b.status "
+	               "IN " ACTIVE
+	               " AND b.during && tstzrange(to_timestamp($4), "
+	               "to_timestamp($5))) "
+	               "ORDER BY (r.id = $12::int) DESC, r.id LIMIT 1 "
+	               "RETURNING *) "
+	               "SELECT " APPT_JSON
+	               ", a.resource_id FROM ins a JOIN services s ON "
+	               "s.id = a.service_id JOIN resources r ON r.id = "
+	               "a.resource_id LEFT "
+	               "JOIN vehicles v ON v.id = a.vehicle_id",
+	    12, p);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return 0;
 	}
-	c->wrote = 0;           /* flushed with this commit */
+	c->wrote = 0; /* flushed with this commit */
 	*appt = json_loads(PQgetvalue(r, 0, 0), 0, &je);
 	*res = bay_index(atoi(PQgetvalue(r, 0, 1)));
 	PQclear(r);
@@ -374,8 +406,9 @@ group_booking(struct crm_ctx *c, long long cust, long long vid, int sid,
 		j.nlast = nc->last;
 		j.nemail = arg_str(c, "email");
 		col = crm_identity_column(c, nc->level);
-		j.ncol = col == NULL ? BOOK_ID_NONE : nc->level ==
-		    CRM_VERIFIED ? BOOK_ID_VERIFIED : BOOK_ID_CALLER;
+		j.ncol = col == NULL            ? BOOK_ID_NONE
+		    : nc->level == CRM_VERIFIED ? BOOK_ID_VERIFIED
+		                                : BOOK_ID_CALLER;
 	}
 	j.cust = cust;
 	j.vid = vid;
@@ -449,7 +482,7 @@ lost_race(struct crm_ctx *c, int found)
 	return found == 0 || strcmp(c->sqlstate, "23P01") == 0 ||
 	    strcmp(c->sqlstate, "40P01") == 0 ||
 	    (strcmp(c->sqlstate, "23505") == 0 &&
-	    strstr(c->constraint, "confirmation"));
+	        strstr(c->constraint, "confirmation"));
 }
 
 json_t *
@@ -472,8 +505,10 @@ tool_book_appointment(struct crm_ctx *c)
 	    (start_s = arg_need(c, "start", 32)) == NULL)
 		return NULL;
 	if (crm_parse_instant(start_s, &start) != 0)
-		return crm_fail(c, "bad_args", "start '%.32s' is not "
-		    "YYYY-MM-DDTHH:MM", start_s);
+		return crm_fail(c, "bad_args",
+		    "start '%.32s' is not "
+		    "YYYY-MM-DDTHH:MM",
+		    start_s);
 	if ((svc = find_service(c, service, &sid)) == NULL)
 		return NULL;
 	dur_s = svc->duration_min * 60;
@@ -498,8 +533,8 @@ tool_book_appointment(struct crm_ctx *c)
 	defer = !c->replay && arg_str(c, "vehicle") == NULL &&
 	    json_object_get(c->args, "vehicle_id") == NULL;
 	for (attempt = 0; attempt < 8; attempt++) {
-		v = ledger_claim(start, start + dur_s, ledger_key(idem), db_busy,
-		    c, &cl);
+		v = ledger_claim(
+		    start, start + dur_s, ledger_key(idem), db_busy, c, &cl);
 		if (v == LEDGER_TAKEN)
 			return fail_with_alternatives(c, "slot_taken", start,
 			    dur_s, 0, "that time is taken");
@@ -513,10 +548,12 @@ tool_book_appointment(struct crm_ctx *c)
 				return appt;
 		}
 		if (crm_call_load(c) != 0 ||
-		    (cust < 0 && (cust = booking_customer(c, &fresh,
-		    attempt == 0 && defer ? &nc : NULL)) < 0) ||
-		    (vid < 0 && (vid = booking_vehicle(c, cust, fresh ||
-		    nc.pending)) < 0)) {
+		    (cust < 0 &&
+		        (cust = booking_customer(c, &fresh,
+		             attempt == 0 && defer ? &nc : NULL)) < 0) ||
+		    (vid < 0 &&
+		        (vid = booking_vehicle(c, cust, fresh || nc.pending)) <
+		            0)) {
 			if (v == LEDGER_CLAIMED)
 				ledger_settle(&cl, 0, 0);
 			return NULL;
@@ -528,11 +565,12 @@ tool_book_appointment(struct crm_ctx *c)
 		/* the first try joins the group commit; a retry (its bay
 		 * or code was taken) or a failed group goes alone, where
 		 * PostgreSQL's answer says what happened */
-		found = attempt == 0 ? group_booking(c, cust, vid, sid, start,
-		    dur_s, idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &nc,
-		    &appt, &res) : -1;
-		if (nc.pending && (m = group_customer(c, &nc, found, &cust,
-		    &fresh)) != 0) {
+		found = attempt == 0
+		    ? group_booking(c, cust, vid, sid, start, dur_s, idem, conf,
+		          v == LEDGER_CLAIMED ? cl.res : -1, &nc, &appt, &res)
+		    : -1;
+		if (nc.pending &&
+		    (m = group_customer(c, &nc, found, &cust, &fresh)) != 0) {
 			if (v == LEDGER_CLAIMED)
 				ledger_settle(&cl, 0, 0);
 			if (m < 0)
@@ -541,10 +579,11 @@ tool_book_appointment(struct crm_ctx *c)
 		}
 		if (found < 0)
 			found = insert_booking(c, cust, vid, sid, start, dur_s,
-			    idem, conf, v == LEDGER_CLAIMED ? cl.res : -1, &appt,
-			    &res);
-		aid = found == 1 ? json_integer_value(json_object_get(appt,
-		    "appointment_id")) : 0;
+			    idem, conf, v == LEDGER_CLAIMED ? cl.res : -1,
+			    &appt, &res);
+		aid = found == 1 ? json_integer_value(
+		                       json_object_get(appt, "appointment_id"))
+		                 : 0;
 		if (v == LEDGER_CLAIMED)
 			ledger_settle(&cl, aid, res);
 		if (found == 1)
@@ -552,9 +591,13 @@ tool_book_appointment(struct crm_ctx *c)
 		/* somebody the ledger did not know of holds the bays */
 		ledger_forget(start);
 		if (lost_race(c, found)) {
-			log_info(c->call_id, "booking %s: %s, the day is read "
-			    "again", start_s, found == 0 ? "no bay free after "
-			    "all" : c->sqlstate);
+			log_info(c->call_id,
+			    "booking %s: %s, the day is read "
+			    "again",
+			    start_s,
+			    found == 0 ? "no bay free after "
+			                 "all"
+			               : c->sqlstate);
 			c->code = NULL;
 			continue;
 		}
@@ -573,4 +616,3 @@ tool_book_appointment(struct crm_ctx *c)
 	    aid, conf, cust);
 	return with_calendar(c, appt, aid);
 }
-

@@ -34,8 +34,10 @@ static int
 need_call(struct crm_ctx *c)
 {
 	if (c->call_id[0] == '\0') {
-		crm_fail(c, "bad_request", "%s needs the call id in the frame "
-		    "header", c->tool);
+		crm_fail(c, "bad_request",
+		    "%s needs the call id in the frame "
+		    "header",
+		    c->tool);
 		return -1;
 	}
 	return 0;
@@ -69,7 +71,8 @@ tool_call_begin(struct crm_ctx *c)
 		dir = "inbound";
 	if (strcmp(dir, "inbound") != 0 && strcmp(dir, "outbound") != 0 &&
 	    strncmp(dir, "outbound-", 9) != 0)
-		return crm_fail(c, "bad_args", "direction is inbound or "
+		return crm_fail(c, "bad_args",
+		    "direction is inbound or "
 		    "outbound");
 	p[0] = c->call_id;
 	p[1] = number(arg_str(c, "from"), from, sizeof(from));
@@ -81,7 +84,8 @@ tool_call_begin(struct crm_ctx *c)
 	p[7] = arg_str(c, "gateway_boot");
 	/* back from a transfer nobody took: the call goes on */
 	p[8] = arg_bool(c, "reopen", 0) ? "true" : "false";
-	r = crm_q(c, "INSERT INTO calls (call_sid, from_number, to_number, "
+	r = crm_q(c,
+	    "INSERT INTO calls (call_sid, from_number, to_number, "
 	    "direction, stream_sid, started_at, gateway, gateway_boot) VALUES "
 	    "($1, $2, $3, $4, $5, coalesce(to_timestamp($6::bigint), now()), "
 	    "$7, $8) ON CONFLICT (call_sid) "
@@ -93,7 +97,8 @@ tool_call_begin(struct crm_ctx *c)
 	    "coalesce(EXCLUDED.gateway_boot, calls.gateway_boot), ended_at = "
 	    "CASE WHEN $9::boolean THEN NULL ELSE calls.ended_at END, "
 	    "end_reason = CASE WHEN $9::boolean THEN NULL ELSE "
-	    "calls.end_reason END RETURNING " CRM_CALL_COLS, 9, p);
+	    "calls.end_reason END RETURNING " CRM_CALL_COLS,
+	    9, p);
 	if (r == NULL)
 		return NULL;
 	/* the row just written is the call: no second query to load it */
@@ -107,14 +112,16 @@ tool_call_begin(struct crm_ctx *c)
 		json_t *fn;
 
 		p[0] = crm_num(ib, c->caller_cust);
-		fn = crm_qjson(c, "SELECT to_json(first_name) FROM customers "
-		    "WHERE id = $1", 1, p);
+		fn = crm_qjson(c,
+		    "SELECT to_json(first_name) FROM customers "
+		    "WHERE id = $1",
+		    1, p);
 		if (fn == NULL) {
 			json_decref(res);
 			return NULL;
 		}
-		json_object_set_new(res, "customer_id",
-		    json_integer(c->caller_cust));
+		json_object_set_new(
+		    res, "customer_id", json_integer(c->caller_cust));
 		json_object_set_new(res, "first_name", fn);
 	}
 	log_info(c->call_id, "call begins from %s", p[1] ? from : "?");
@@ -124,8 +131,8 @@ tool_call_begin(struct crm_ctx *c)
 /* A number argument as text for a parameter, or NULL when absent or out
  * of [lo, hi]. */
 static const char *
-num_param(struct crm_ctx *c, const char *key, double lo, double hi,
-    char *buf, size_t len)
+num_param(struct crm_ctx *c, const char *key, double lo, double hi, char *buf,
+    size_t len)
 {
 	double d;
 
@@ -160,7 +167,8 @@ tool_log_turn(struct crm_ctx *c)
 		role = "agent";
 	if (strcmp(role, "caller") != 0 && strcmp(role, "agent") != 0 &&
 	    strcmp(role, "system") != 0)
-		return crm_fail(c, "bad_args", "role is caller, agent or "
+		return crm_fail(c, "bad_args",
+		    "role is caller, agent or "
 		    "system");
 	if ((at = arg_str(c, "at")) != NULL && fd_time_parse(at, &t) != 0)
 		return crm_fail(c, "bad_args", "at is YYYY-MM-DDTHH:MM:SS");
@@ -181,17 +189,22 @@ tool_log_turn(struct crm_ctx *c)
 	p[7] = num_param(c, "end_ms", 0, 864e5, eb, sizeof(eb));
 	p[8] = num_param(c, "confidence", 0, 1, cb, sizeof(cb));
 	p[9] = arg_bool(c, "barged_in", 0) ? "true" : "false";
-	p[10] = json_is_string(json_object_get(c->args, "heard_text")) ?
-	    json_string_value(json_object_get(c->args, "heard_text")) : NULL;
-	switch (crm_qll(c, "INSERT INTO call_turns (call_sid, role, text, heard, "
-	    "at, idem_key, start_ms, end_ms, confidence, barged_in, heard_text) "
-	    "VALUES ($1, $2, $3, $4, coalesce(to_timestamp($5::bigint), now()), "
+	p[10] = json_is_string(json_object_get(c->args, "heard_text"))
+	    ? json_string_value(json_object_get(c->args, "heard_text"))
+	    : NULL;
+	switch (crm_qll(c,
+	    "INSERT INTO call_turns (call_sid, role, text, heard, "
+	    "at, idem_key, start_ms, end_ms, confidence, barged_in, "
+	    "heard_text) "
+	    "VALUES ($1, $2, $3, $4, coalesce(to_timestamp($5::bigint), "
+	    "now()), "
 	    "$6, round($7::float8), round($8::float8), $9::real, $10, $11) "
-	    "ON CONFLICT (idem_key) DO NOTHING RETURNING id", 11, p, &id)) {
+	    "ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+	    11, p, &id)) {
 	case -1:
 		return NULL;
 	case 0:
-		id = 0;     /* a replayed turn that was already stored */
+		id = 0; /* a replayed turn that was already stored */
 	}
 	return json_pack("{s:I}", "turn_id", (json_int_t)id);
 }
@@ -200,8 +213,9 @@ tool_log_turn(struct crm_ctx *c)
 static int
 local_engine(const char *name)
 {
-	return strcmp(name, "pocketsphinx") == 0 || strcmp(name, "flite") == 0
-	    || strcmp(name, "local") == 0 || name[0] == '\0';
+	return strcmp(name, "pocketsphinx") == 0 ||
+	    strcmp(name, "flite") == 0 || strcmp(name, "local") == 0 ||
+	    name[0] == '\0';
 }
 
 /* call_end's latencies as a PostgreSQL int[] literal ("{830,912}"), or
@@ -216,16 +230,20 @@ v2v_literal(struct crm_ctx *c, char *buf, size_t len, const char **out)
 	if (a == NULL || json_is_null(a))
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) > 200) {
-		crm_fail(c, "bad_args", "v2v_ms is an array of at most 200 "
+		crm_fail(c, "bad_args",
+		    "v2v_ms is an array of at most 200 "
 		    "latencies in ms");
 		return -1;
 	}
 	o += (size_t)snprintf(buf, len, "{");
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 600000) {
-			crm_fail(c, "bad_args", "v2v_ms[%zu] is not a latency "
-			    "in ms (0..600000)", i);
+			crm_fail(c, "bad_args",
+			    "v2v_ms[%zu] is not a latency "
+			    "in ms (0..600000)",
+			    i);
 			return -1;
 		}
 		o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? "," : "",
@@ -269,19 +287,20 @@ tool_call_end(struct crm_ctx *c)
 	p[3] = crm_num(cb, tts);
 	p[4] = crm_num(lb, llm);
 	snprintf(r[0], sizeof(r[0]), "%.9g", crm_cfg.price_telephony_min);
-	snprintf(r[1], sizeof(r[1]), "%.9g", local_engine(crm_cfg.stt_engine) ?
-	    0 : crm_cfg.price_stt_min);
-	snprintf(r[2], sizeof(r[2]), "%.9g", local_engine(crm_cfg.tts_engine) ?
-	    0 : crm_cfg.price_tts_1k);
-	snprintf(r[3], sizeof(r[3]), "%.9g", local_engine(crm_cfg.brain) ?
-	    0 : crm_cfg.price_llm_1k);
+	snprintf(r[1], sizeof(r[1]), "%.9g",
+	    local_engine(crm_cfg.stt_engine) ? 0 : crm_cfg.price_stt_min);
+	snprintf(r[2], sizeof(r[2]), "%.9g",
+	    local_engine(crm_cfg.tts_engine) ? 0 : crm_cfg.price_tts_1k);
+	snprintf(r[3], sizeof(r[3]), "%.9g",
+	    local_engine(crm_cfg.brain) ? 0 : crm_cfg.price_llm_1k);
 	p[5] = r[0];
 	p[6] = r[1];
 	p[7] = r[2];
 	p[8] = r[3];
 	p[9] = arg_ll(c, "first_word_ms", &fw) ? crm_num(fb, fw) : NULL;
 	/* one UPDATE: two of one row in a statement would lose one */
-	res = crm_qjson(c, "UPDATE calls c SET ended_at = coalesce(c.ended_at, "
+	res = crm_qjson(c,
+	    "UPDATE calls c SET ended_at = coalesce(c.ended_at, "
 	    "to_timestamp($3::bigint), now()), end_reason = coalesce("
 	    "c.end_reason, $2), telephony_min = coalesce(c.telephony_min, "
 	    "x.tm), stt_s = coalesce(c.stt_s, round(x.d, 1)), tts_chars = "
@@ -298,9 +317,11 @@ tool_call_end(struct crm_ctx *c)
 	    "$9::numeric) FROM (SELECT call_sid, d, ceil(d / 60) AS tm FROM "
 	    "(SELECT call_sid, greatest(extract(epoch FROM coalesce(ended_at, "
 	    "to_timestamp($3::bigint), now()) - started_at), 0)::numeric AS d "
-	    "FROM calls WHERE call_sid = $1) y) x WHERE c.call_sid = x.call_sid "
+	    "FROM calls WHERE call_sid = $1) y) x WHERE c.call_sid = "
+	    "x.call_sid "
 	    "RETURNING json_build_object('call_sid', c.call_sid, 'duration_s', "
-	    "round(x.d)::int, 'cost_usd', round(c.cost_usd, 4))", 11, p);
+	    "round(x.d)::int, 'cost_usd', round(c.cost_usd, 4))",
+	    11, p);
 	return res;
 }
 
@@ -327,7 +348,8 @@ tool_call_recording(struct crm_ctx *c)
 	    strstr(path, "/../") != NULL)
 		return crm_fail(c, "bad_args", "path is an absolute .wav file");
 	if (!arg_num(c, "duration_s", &dur) || !(dur >= 0 && dur < 864e3))
-		return crm_fail(c, "bad_args", "duration_s is 0 or more seconds");
+		return crm_fail(
+		    c, "bad_args", "duration_s is 0 or more seconds");
 	if (!arg_ll(c, "bytes", &bytes) || bytes < 0)
 		return crm_fail(c, "bad_args", "bytes is 0 or more");
 	p[0] = c->call_id;
@@ -335,10 +357,11 @@ tool_call_recording(struct crm_ctx *c)
 	snprintf(db, sizeof(db), "%.3f", dur);
 	p[2] = db;
 	p[3] = crm_num(bb, bytes);
-	switch (crm_qll(c, "WITH u AS (UPDATE calls SET recording_path = $2, "
+	switch (crm_qll(c,
+	    "WITH u AS (UPDATE calls SET recording_path = $2, "
 	    "recording_duration_s = $3::float8, recording_bytes = $4::bigint "
-	    "WHERE call_sid = $1 RETURNING 1) SELECT count(*) FROM u", 4, p,
-	    &bytes)) {
+	    "WHERE call_sid = $1 RETURNING 1) SELECT count(*) FROM u",
+	    4, p, &bytes)) {
 	case -1:
 		return NULL;
 	}
@@ -363,23 +386,28 @@ tool_gateway_restarted(struct crm_ctx *c)
 	    (boot = arg_need(c, "boot", 64)) == NULL)
 		return NULL;
 	if (crm_spool_call_pending(NULL))
-		return crm_fail(c, "db_unavailable", "writes taken while the "
+		return crm_fail(c, "db_unavailable",
+		    "writes taken while the "
 		    "database was down are not all applied yet");
 	p[0] = gw;
 	p[1] = boot;
-	r = crm_q(c, "UPDATE calls SET ended_at = now(), end_reason = "
+	r = crm_q(c,
+	    "UPDATE calls SET ended_at = now(), end_reason = "
 	    "'gateway_restart', outcome = 'failed', notes = 'cut off: the "
 	    "gateway restarted during the call' || coalesce(' (outcome so "
 	    "far: ' || outcome || ')', '') || coalesce('; ' || notes, '') "
 	    "WHERE gateway = $1 AND gateway_boot IS DISTINCT FROM $2 AND "
-	    "ended_at IS NULL RETURNING call_sid", 2, p);
+	    "ended_at IS NULL RETURNING call_sid",
+	    2, p);
 	if (r == NULL)
 		return NULL;
 	sids = json_array();
 	for (i = 0; i < PQntuples(r); i++) {
 		json_array_append_new(sids, json_string(PQgetvalue(r, i, 0)));
-		log_info(PQgetvalue(r, i, 0), "closed as failed: gateway %s "
-		    "restarted", gw);
+		log_info(PQgetvalue(r, i, 0),
+		    "closed as failed: gateway %s "
+		    "restarted",
+		    gw);
 	}
 	PQclear(r);
 	return json_pack("{s:o}", "closed", sids);
@@ -387,10 +415,10 @@ tool_gateway_restarted(struct crm_ctx *c)
 
 /* The appointments a call changed, from its audit: successful cancel and
  * reschedule requests (not a cancel of one already cancelled). */
-#define CHANGES \
+#define CHANGES                                                                \
 	"(SELECT x.id, x.tool, (x.result->>'appointment_id')::bigint AS appt " \
 	"FROM tool_calls x WHERE x.call_sid = c.call_sid AND x.ok AND x.tool " \
-	"IN ('cancel_appointment', 'reschedule_appointment') AND NOT " \
+	"IN ('cancel_appointment', 'reschedule_appointment') AND NOT "         \
 	"(x.result ? 'already_cancelled')) m WHERE m.appt IS NOT NULL"
 
 /* PostgreSQL is down: the call as the spool knows it, or db_unavailable. */
@@ -400,7 +428,8 @@ pending_call(struct crm_ctx *c, const char *sid)
 	json_t *res;
 
 	if ((res = crm_spool_call(sid)) == NULL)
-		return crm_fail(c, "db_unavailable", "the database is "
+		return crm_fail(c, "db_unavailable",
+		    "the database is "
 		    "unavailable and no write of call %.40s is waiting for it",
 		    sid);
 	c->code = NULL;
@@ -422,7 +451,8 @@ tool_get_call(struct crm_ctx *c)
 	if (crm_audit_sync(2000) != 0)
 		log_warnx(c->call_id, "get_call: audit rows still pending");
 	p[0] = sid;
-	res = crm_qjson(c, "SELECT json_build_object('call_sid', c.call_sid, "
+	res = crm_qjson(c,
+	    "SELECT json_build_object('call_sid', c.call_sid, "
 	    "'from', c.from_number, 'to', c.to_number, 'direction', "
 	    "c.direction, 'started_at', fd_stamp(c.started_at), 'ended_at', "
 	    "fd_stamp(c.ended_at), 'end_reason', c.end_reason, 'outcome', "
@@ -445,61 +475,106 @@ tool_get_call(struct crm_ctx *c)
 	    "c.tts_chars, 'llm_tokens', c.llm_tokens) END, 'duration_s', "
 	    "round(extract(epoch FROM c.ended_at - c.started_at))::int, "
 	    "'first_word_ms', c.first_word_ms, 'v2v_ms', "
-	    "coalesce(to_json(c.v2v_ms), '[]'), 'cost_usd', " CRM_CALL_COST("c") ", "
-	    "'messages', coalesce((SELECT json_agg(json_build_object('id', "
-	    "m.id, 'name', m.name, 'callback_number', m.callback_number, "
-	    "'body', m.body, 'urgency', m.urgency, 'status', m.status, "
-	    "'created_at', fd_stamp(m.created_at)) ORDER BY m.id) FROM "
-	    "messages m WHERE m.call_sid = c.call_sid), '[]'), 'callbacks', "
-	    "coalesce((SELECT json_agg(json_build_object('id', b.id, 'phone', "
-	    "b.phone, 'when', b.when_text, 'due_at', fd_stamp(b.due_at), "
-	    "'reason', b.reason, 'status', b.status) ORDER BY b.id) FROM "
-	    "callbacks b WHERE b.call_sid = c.call_sid), '[]'), 'leads', "
-	    "coalesce((SELECT json_agg(json_build_object('id', l.id, 'name', "
-	    "l.name, 'contact', l.contact, 'need', l.need, 'timeline', "
-	    "l.timeline, 'score', l.score) ORDER BY l.id) FROM leads l WHERE "
-	    "l.call_sid = c.call_sid), '[]'), 'jobs', coalesce((SELECT "
-	    "json_agg(json_build_object('job_id', j.id, 'kind', j.kind, "
-	    "'status', j.status, 'due_at', fd_stamp(j.due_at), 'attempt', "
-	    "j.attempt, 'outcome', j.outcome, 'appointment_id', "
-	    "j.appointment_id, 'placed_this_call', j.call_sid = c.call_sid OR "
-	    "EXISTS (SELECT 1 FROM job_attempts ja WHERE ja.job_id = j.id AND "
-	    "ja.call_sid = c.call_sid)) ORDER BY j.id) FROM jobs j WHERE "
-	    "j.call_sid = c.call_sid OR j.id IN (SELECT ja.job_id FROM "
-	    "job_attempts ja WHERE ja.call_sid = c.call_sid) OR j.message_id "
-	    "IN (SELECT m.id FROM messages m WHERE m.call_sid = c.call_sid) "
-	    "OR j.callback_id IN (SELECT b.id FROM callbacks b WHERE "
-	    "b.call_sid = c.call_sid) OR j.lead_id IN (SELECT l.id FROM leads "
-	    "l WHERE l.call_sid = c.call_sid) OR j.appointment_id IN (SELECT "
-	    "a.id FROM appointments a WHERE a.source_call_sid = "
-	    "c.call_sid)), '[]'), "
-	    "'turns', coalesce((SELECT json_agg(json_build_object('role', "
-	    "t.role, 'text', t.text, 'at', fd_stamp(t.at), 'heard', t.heard, "
-	    "'start_ms', t.start_ms, 'end_ms', t.end_ms, 'confidence', "
-	    "round(t.confidence::numeric, 3), 'barged_in', t.barged_in, "
-	    "'heard_text', CASE WHEN t.role = 'agent' THEN coalesce("
-	    "t.heard_text, t.text) END) "
-	    "ORDER BY t.at, t.id) FROM call_turns t WHERE t.call_sid = "
-	    "c.call_sid), '[]'), 'tool_calls', coalesce((SELECT "
-	    "json_agg(json_build_object('tool', x.tool, 'args', x.args, "
-	    "'result', x.result, 'ok', x.ok, 'code', x.code, 'latency_us', x.latency_us, 'latency_ms', "
-	    "round(x.latency_us / 1000.0, 3), 'at', fd_stamp(x.at)) ORDER BY "
-	    "x.id) FROM tool_calls x WHERE x.call_sid = c.call_sid AND x.tool "
-	    "NOT IN ('log_turn', 'get_call', 'call_recording')), '[]'), 'appointments', "
-	    "coalesce((SELECT json_agg(json_build_object('id', a.id, "
-	    "'service', s.name, 'start', fd_local(lower(a.during)), 'end', "
-	    "fd_local(upper(a.during)), 'status', a.status, 'confirmation', "
-	    "a.confirmation, 'customer_id', a.customer_id, 'vehicle_id', "
-	    "a.vehicle_id, 'source_call_sid', a.source_call_sid, 'on_call', "
-	    "(CASE WHEN a.source_call_sid = c.call_sid THEN '[\"booked\"]' "
-	    "ELSE '[]' END)::jsonb || coalesce((SELECT jsonb_agg(CASE m.tool "
-	    "WHEN 'cancel_appointment' THEN 'cancelled' ELSE 'rescheduled' END "
-	    "ORDER BY m.id) FROM " CHANGES " AND m.appt = a.id), '[]')) "
-	    "ORDER BY a.id) FROM appointments a JOIN services s ON s.id = "
-	    "a.service_id WHERE a.id IN (SELECT b.id FROM appointments b "
-	    "WHERE b.source_call_sid = c.call_sid UNION SELECT m.appt FROM "
-	    CHANGES ")), '[]')) FROM calls c WHERE "
-	    "c.call_sid = $1", 1, p);
+	    "coalesce(to_json(c.v2v_ms), '[]'), 'cost_usd', " CRM_CALL_COST(
+	        "c") ", "
+	             "'messages', coalesce((SELECT "
+	             "json_agg(json_build_object('id', "
+	             "m.id, 'name', m.name, 'callback_number', "
+	             "m.callback_number, "
+	             "'body', m.body, 'urgency', m.urgency, 'status', "
+	             "m.status, "
+	             "'created_at', fd_stamp(m.created_at)) ORDER BY m.id) "
+	             "FROM "
+	             "messages m WHERE m.call_sid = c.call_sid), '[]'), "
+	             "'callbacks', "
+	             "coalesce((SELECT json_agg(json_build_object('id', b.id, "
+	             "'phone', "
+	             "b.phone, 'when', b.when_text, 'due_at', "
+	             "fd_stamp(b.due_at), "
+	             "'reason', b.reason, 'status', b.status) ORDER BY b.id) "
+	             "FROM "
+	             "callbacks b WHERE b.call_sid = c.call_sid), '[]'), "
+	             "'leads', "
+	             "coalesce((SELECT json_agg(json_build_object('id', l.id, "
+	             "'name', "
+	             "l.name, 'contact', l.contact, 'need', l.need, "
+	             "'timeline', "
+	             "l.timeline, 'score', l.score) ORDER BY l.id) FROM leads "
+	             "l WHERE "
+	             "l.call_sid = c.call_sid), '[]'), 'jobs', "
+	             "coalesce((SELECT "
+	             "json_agg(json_build_object('job_id', j.id, 'kind', "
+	             "j.kind, "
+	             "'status', j.status, 'due_at', fd_stamp(j.due_at), "
+	             "'attempt', "
+	             "j.attempt, 'outcome', j.outcome, 'appointment_id', "
+	             "j.appointment_id, 'placed_this_call', j.call_sid = "
+	             "c.call_sid OR "
+	             "EXISTS (SELECT 1 FROM job_attempts ja WHERE ja.job_id = "
+	             "j.id AND "
+	             "ja.call_sid = c.call_sid)) ORDER BY j.id) FROM jobs j "
+	             "WHERE "
+	             "j.call_sid = c.call_sid OR j.id IN (SELECT ja.job_id "
+	             "FROM "
+	             "job_attempts ja WHERE ja.call_sid = c.call_sid) OR "
+	             "j.message_id "
+	             "IN (SELECT m.id FROM messages m WHERE m.call_sid = "
+	             "c.call_sid) "
+	             "OR j.callback_id IN (SELECT b.id FROM callbacks b WHERE "
+	             "b.call_sid = c.call_sid) OR j.lead_id IN (SELECT l.id "
+	             "FROM leads "
+	             "l WHERE l.call_sid = c.call_sid) OR j.appointment_id IN "
+	             "(SELECT "
+	             "a.id FROM appointments a WHERE a.source_call_sid = "
+	             "c.call_sid)), '[]'), "
+	             "'turns', coalesce((SELECT "
+	             "json_agg(json_build_object('role', "
+	             "t.role, 'text', t.text, 'at', fd_stamp(t.at), 'heard', "
+	             "t.heard, "
+	             "'start_ms', t.start_ms, 'end_ms', t.end_ms, "
+	             "'confidence', "
+	             "round(t.confidence::numeric, 3), 'barged_in', "
+	             "t.barged_in, "
+	             "'heard_text', CASE WHEN t.role = 'agent' THEN coalesce("
+	             "t.heard_text, t.text) END) "
+	             "ORDER BY t.at, t.id) FROM call_turns t WHERE t.call_sid "
+	             "= "
+	             "c.call_sid), '[]'), 'tool_calls', coalesce((SELECT "
+	             "json_agg(json_build_object('tool', x.tool, 'args', "
+	             "x.args, "
+	             "'result', x.result, 'ok', x.ok, 'code', x.code, "
+	             "'latency_us', x.latency_us, 'latency_ms', "
+	             "round(x.latency_us / 1000.0, 3), 'at', fd_stamp(x.at)) "
+	             "ORDER BY "
+	             "x.id) FROM tool_calls x WHERE x.call_sid = c.call_sid "
+	             "AND x.tool "
+	             "NOT IN ('log_turn', 'get_call', 'call_recording')), "
+	             "'[]'), 'appointments', "
+	             "coalesce((SELECT json_agg(json_build_object('id', a.id, "
+	             "'service', s.name, 'start', fd_local(lower(a.during)), "
+	             "'end', "
+	             "fd_local(upper(a.during)), 'status', a.status, "
+	             "'confirmation', "
+	             "a.confirmation, 'customer_id', a.customer_id, "
+	             "'vehicle_id', "
+	             "a.vehicle_id, 'source_call_sid', a.source_call_sid, "
+	             "'on_call', "
+	             "(CASE WHEN a.source_call_sid = c.call_sid THEN "
+	             "'[\"booked\"]' "
+	             "ELSE '[]' END)::jsonb || coalesce((SELECT jsonb_agg(CASE "
+	             "m.tool "
+	             "WHEN 'cancel_appointment' THEN 'cancelled' ELSE "
+	             "'rescheduled' END "
+	             "ORDER BY m.id) FROM " CHANGES
+	             " AND m.appt = a.id), '[]')) "
+	             "ORDER BY a.id) FROM appointments a JOIN services s ON "
+	             "s.id = "
+	             "a.service_id WHERE a.id IN (SELECT b.id FROM "
+	             "appointments b "
+	             "WHERE b.source_call_sid = c.call_sid UNION SELECT m.appt "
+	             "FROM " CHANGES ")), '[]')) FROM calls c WHERE "
+	             "c.call_sid = $1",
+	    1, p);
 	if (res == NULL && c->code && strcmp(c->code, "db_unavailable") == 0)
 		return pending_call(c, sid);
 	if (res != NULL && json_is_null(res)) {
@@ -571,7 +646,8 @@ tool_list_calls(struct crm_ctx *c)
 	p[2] = arg_str(c, "outcome");
 	if ((dir = arg_str(c, "direction")) != NULL &&
 	    strcmp(dir, "inbound") != 0 && strcmp(dir, "outbound") != 0)
-		return crm_fail(c, "bad_args", "direction is inbound or "
+		return crm_fail(c, "bad_args",
+		    "direction is inbound or "
 		    "outbound");
 	p[3] = dir;
 	q = arg_str(c, "q");
@@ -582,22 +658,22 @@ tool_list_calls(struct crm_ctx *c)
 			digits[n++] = q[i];
 	digits[n] = '\0';
 	p[4] = q;
-	p[5] = n >= 3 ? digits : NULL;  /* fewer digits match nearly all */
+	p[5] = n >= 3 ? digits : NULL; /* fewer digits match nearly all */
 	p[6] = crm_num(lb, limit);
 	p[7] = crm_num(ob, offset);
-#define LIST_WHERE \
-	"WHERE ($1::date IS NULL OR c.started_at >= $1::date) AND " \
-	"($2::date IS NULL OR c.started_at < $2::date + 1) AND " \
-	"($3::text IS NULL OR c.outcome = $3) AND " \
-	"($4::text IS NULL OR c.direction = $4) AND ($5::text IS NULL OR " \
-	"($6::text IS NOT NULL AND strpos(regexp_replace(coalesce(" \
-	"c.from_number, '') || ' ' || coalesce(c.to_number, ''), '[^0-9 ]', " \
-	"'', 'g'), $6) > 0) OR EXISTS (SELECT 1 FROM customers cu WHERE " \
-	"cu.id IN (c.caller_customer_id, c.verified_customer_id, " \
-	"c.identified_customer_id) AND strpos(lower(cu.first_name || ' ' || " \
+#define LIST_WHERE                                                             \
+	"WHERE ($1::date IS NULL OR c.started_at >= $1::date) AND "            \
+	"($2::date IS NULL OR c.started_at < $2::date + 1) AND "               \
+	"($3::text IS NULL OR c.outcome = $3) AND "                            \
+	"($4::text IS NULL OR c.direction = $4) AND ($5::text IS NULL OR "     \
+	"($6::text IS NOT NULL AND strpos(regexp_replace(coalesce("            \
+	"c.from_number, '') || ' ' || coalesce(c.to_number, ''), '[^0-9 ]', "  \
+	"'', 'g'), $6) > 0) OR EXISTS (SELECT 1 FROM customers cu WHERE "      \
+	"cu.id IN (c.caller_customer_id, c.verified_customer_id, "             \
+	"c.identified_customer_id) AND strpos(lower(cu.first_name || ' ' || "  \
 	"cu.last_name), lower($5)) > 0))"
-	rv = crm_qll(c, "SELECT count(*) FROM calls c " LIST_WHERE, 6, p,
-	    &total);
+	rv = crm_qll(
+	    c, "SELECT count(*) FROM calls c " LIST_WHERE, 6, p, &total);
 	if (rv < 0 && c->code && strcmp(c->code, "db_unavailable") == 0) {
 		/* only what waits in the spool is known */
 		res = crm_spool_calls((int)limit);
@@ -606,13 +682,15 @@ tool_list_calls(struct crm_ctx *c)
 			return NULL;
 		}
 		c->code = NULL;
-		return json_pack("{s:o, s:b, s:b, s:s}", "calls", res, "pending",
-		    1, "complete", 0, "status", "the database is unavailable: "
+		return json_pack("{s:o, s:b, s:b, s:s}", "calls", res,
+		    "pending", 1, "complete", 0, "status",
+		    "the database is unavailable: "
 		    "only calls with writes not yet written to it are listed");
 	}
 	if (rv < 0)
 		return NULL;
-	res = crm_qjson(c, "SELECT coalesce(json_agg(json_build_object("
+	res = crm_qjson(c,
+	    "SELECT coalesce(json_agg(json_build_object("
 	    "'call_sid', x.call_sid, 'from', x.from_number, 'to', "
 	    "x.to_number, 'direction', x.direction, 'started_at', "
 	    "fd_stamp(x.started_at), 'ended_at', fd_stamp(x.ended_at), "
@@ -631,8 +709,9 @@ tool_list_calls(struct crm_ctx *c)
 		return NULL;
 	return json_pack("{s:o, s:I, s:I, s:I, s:o}", "calls", res, "total",
 	    (json_int_t)total, "limit", (json_int_t)limit, "offset",
-	    (json_int_t)offset, "next", offset + limit < total ?
-	    json_integer(offset + limit) : json_null());
+	    (json_int_t)offset, "next",
+	    offset + limit < total ? json_integer(offset + limit)
+	                           : json_null());
 }
 
 /* Customer names and vehicles for stt-worker's language model, most
@@ -649,7 +728,8 @@ tool_vocabulary(struct crm_ctx *c)
 	if (limit < 1 || limit > 50000)
 		limit = 5000;
 	p[0] = crm_num(lb, limit);
-	return crm_qjson(c, "SELECT json_build_object("
+	return crm_qjson(c,
+	    "SELECT json_build_object("
 	    "'words', coalesce(json_agg(w ORDER BY n), '[]'), "
 	    "'version', count(*) || '-' || left(md5(coalesce(string_agg(w, "
 	    "chr(10) ORDER BY n), '')), 8)) FROM ("
@@ -658,7 +738,8 @@ tool_vocabulary(struct crm_ctx *c)
 	    "  FROM customers GROUP BY 1"
 	    " UNION ALL SELECT trim(coalesce(make, '') || ' ' || "
 	    "  coalesce(model, '')), max(id) FROM vehicles GROUP BY 1) x "
-	    "WHERE w <> '' GROUP BY w ORDER BY n LIMIT $1::int) y", 1, p);
+	    "WHERE w <> '' GROUP BY w ORDER BY n LIMIT $1::int) y",
+	    1, p);
 }
 
 json_t *
@@ -671,6 +752,5 @@ tool_seed_demo(struct crm_ctx *c)
 		return crm_fail(c, "db_error", "seed failed: %s", err);
 	if (crm_qll(c, "SELECT count(*) FROM customers", 0, NULL, &n) < 0)
 		return NULL;
-	return json_pack("{s:b, s:I}", "seeded", 1, "customers",
-	    (json_int_t)n);
+	return json_pack("{s:b, s:I}", "seeded", 1, "customers", (json_int_t)n);
 }

@@ -37,12 +37,15 @@ tool_lookup_customer(struct crm_ctx *c)
 		return NULL;
 	if ((s = arg_str(c, "phone")) != NULL) {
 		if (crm_phone_norm(s, phone, sizeof(phone)) != 0)
-			return crm_fail(c, "bad_args", "'%.40s' is not a phone "
-			    "number", s);
+			return crm_fail(c, "bad_args",
+			    "'%.40s' is not a phone "
+			    "number",
+			    s);
 	} else if (c->from[0]) {
 		snprintf(phone, sizeof(phone), "%s", c->from);
 	} else {
-		return crm_fail(c, "bad_args", "no phone given and no caller "
+		return crm_fail(c, "bad_args",
+		    "no phone given and no caller "
 		    "ID on the call");
 	}
 	own = c->from[0] && !c->cid_denied && strcmp(phone, c->from) == 0;
@@ -75,8 +78,9 @@ tool_lookup_customer(struct crm_ctx *c)
 		    json_object_get(rec, "first_name"));
 	} else if (who == id) {
 		res = json_pack("{s:b, s:b, s:s, s:O}", "found", 1, "cached",
-		    cached, "identity", level == CRM_VERIFIED ? "verified" :
-		    "caller_id", "customer", rec);
+		    cached, "identity",
+		    level == CRM_VERIFIED ? "verified" : "caller_id",
+		    "customer", rec);
 	} else {
 		/* somebody else's number: no personal data beyond a name */
 		res = json_pack("{s:b, s:b, s:s, s:I, s:O}", "found", 1,
@@ -100,8 +104,8 @@ tool_search_customers_by_name(struct crm_ctx *c)
 	    json_is_string(name) && first == NULL && last == NULL) {
 		/* tolerate {name:"John Smith"} */
 		static __thread char f[80], l[80];
-		crm_name_split(json_string_value(name), f, sizeof(f), l,
-		    sizeof(l));
+		crm_name_split(
+		    json_string_value(name), f, sizeof(f), l, sizeof(l));
 		first = f[0] ? f : NULL;
 		last = l[0] ? l : NULL;
 	}
@@ -120,7 +124,8 @@ tool_search_customers_by_name(struct crm_ctx *c)
 	p[4] = le;
 	res = crm_qjson(c,
 	    "SELECT coalesce(json_agg(json_build_object('customer_id', id, "
-	    "'first_name', first_name, 'score', (score * 100)::int) ORDER BY score DESC, id), "
+	    "'first_name', first_name, 'score', (score * 100)::int) ORDER BY "
+	    "score DESC, id), "
 	    "'[]') FROM (SELECT id, first_name, round(greatest("
 	    "similarity(first_name || ' ' || last_name, $1), "
 	    "CASE WHEN $2 <> '' THEN similarity(last_name, $2) ELSE 0 END, "
@@ -130,7 +135,8 @@ tool_search_customers_by_name(struct crm_ctx *c)
 	    "OR ($2 <> '' AND (last_name % $2 OR last_name ILIKE $5 || '%' OR "
 	    "dmetaphone(last_name) = dmetaphone($2))) "
 	    "OR ($2 = '' AND (first_name ILIKE $4 || '%' OR first_name % $3)) "
-	    "ORDER BY score DESC, id LIMIT 5) x", 5, p);
+	    "ORDER BY score DESC, id LIMIT 5) x",
+	    5, p);
 	if (res == NULL)
 		return NULL;
 	return json_pack("{s:o, s:s}", "matches", res, "note",
@@ -152,13 +158,14 @@ identified(struct crm_ctx *c, long long id, int wrong, long long fails)
 	    wrong ? "wrong second factor" : "no second factor yet");
 	res = json_pack("{s:b, s:b, s:I, s:s, s:s}", "verified", 0,
 	    "identified", 1, "customer_id", (json_int_t)id, "need",
-	    "second_factor", "note", "a name and a number are no proof: ask "
+	    "second_factor", "note",
+	    "a name and a number are no proof: ask "
 	    "for the last 4 digits of a VIN on file (vin_last) or a "
 	    "confirmation code; until then only the repair stage may be "
 	    "told, nothing else on the record");
 	if (wrong)
-		json_object_set_new(res, "attempts_left", json_integer(
-		    MAX_VERIFY_FAILURES - fails - 1));
+		json_object_set_new(res, "attempts_left",
+		    json_integer(MAX_VERIFY_FAILURES - fails - 1));
 	return res;
 }
 
@@ -169,7 +176,8 @@ identified(struct crm_ctx *c, long long id, int wrong, long long fails)
 json_t *
 tool_verify_caller(struct crm_ctx *c)
 {
-	const char *name = arg_str(c, "name"), *conf = arg_str(c, "confirmation");
+	const char *name = arg_str(c, "name"),
+	           *conf = arg_str(c, "confirmation");
 	const char *vin = arg_str(c, "vin_last");
 	const char *s, *p[3];
 	char phone[40], first[80], last[80], code[CRM_CONF_LEN + 1], ib[24];
@@ -177,43 +185,49 @@ tool_verify_caller(struct crm_ctx *c)
 	int found, own = 0, name_ok = 0, code_ok = 0, vin_ok = 0;
 
 	if (c->call_id[0] == '\0')
-		return crm_fail(c, "bad_request", "verify_caller needs a call "
+		return crm_fail(c, "bad_request",
+		    "verify_caller needs a call "
 		    "id");
 	if (crm_call_load(c) != 0)
 		return NULL;
 	if (name == NULL && conf == NULL)
-		return crm_fail(c, "bad_args", "give the caller's name or a "
+		return crm_fail(c, "bad_args",
+		    "give the caller's name or a "
 		    "confirmation code as proof");
 	if (vin != NULL && name == NULL)
-		return crm_fail(c, "bad_args", "vin_last is a second factor: "
+		return crm_fail(c, "bad_args",
+		    "vin_last is a second factor: "
 		    "give the caller's name with it");
 	p[0] = c->call_id;
 	if (crm_qll(c, "SELECT verify_failures FROM calls WHERE call_sid = $1",
-	    1, p, &fails) < 0)
+	        1, p, &fails) < 0)
 		return NULL;
 	if (fails >= MAX_VERIFY_FAILURES)
-		return crm_fail(c, "too_many_attempts", "verification failed "
+		return crm_fail(c, "too_many_attempts",
+		    "verification failed "
 		    "too often on this call; offer a callback or a human");
 	if (arg_ll(c, "customer_id", &id)) {
 		/* ids come out of search_customers_by_name with first names:
 		 * a name is no proof for one, only the customer's own code */
 		if (conf == NULL || !crm_conf_valid(conf))
-			return crm_fail(c, "bad_args", "with customer_id the "
+			return crm_fail(c, "bad_args",
+			    "with customer_id the "
 			    "proof is one of their confirmation codes; to "
 			    "verify by name give the phone number instead");
 		name = NULL;
 		vin = NULL;
 		p[0] = crm_num(ib, id);
-		found = crm_qll(c, "SELECT id FROM customers WHERE id = $1", 1,
-		    p, &id);
+		found = crm_qll(
+		    c, "SELECT id FROM customers WHERE id = $1", 1, p, &id);
 	} else if ((s = arg_str(c, "phone")) != NULL) {
 		if (crm_phone_norm(s, phone, sizeof(phone)) != 0)
 			return crm_fail(c, "bad_args", "bad phone");
 		/* their own phone calling is the caller ID on file */
-		own = c->from[0] && !c->cid_denied && strcmp(phone, c->from) == 0;
+		own =
+		    c->from[0] && !c->cid_denied && strcmp(phone, c->from) == 0;
 		p[0] = phone;
-		found = crm_qll(c, "SELECT id FROM customers WHERE phone = $1",
-		    1, p, &id);
+		found = crm_qll(
+		    c, "SELECT id FROM customers WHERE phone = $1", 1, p, &id);
 	} else {
 		/* a code is proof on its own: its owner, whoever the caller
 		 * ID says; else (or with a name) the caller-ID customer */
@@ -221,24 +235,29 @@ tool_verify_caller(struct crm_ctx *c)
 		if (conf && crm_conf_valid(conf)) {
 			crm_conf_norm(conf, code);
 			p[0] = code;
-			found = crm_qll(c, "SELECT customer_id FROM appointments "
-			    "WHERE confirmation = $1", 1, p, &id);
+			found = crm_qll(c,
+			    "SELECT customer_id FROM appointments "
+			    "WHERE confirmation = $1",
+			    1, p, &id);
 		}
 		if (found == 0 && name != NULL) {
 			if (c->from[0] == '\0')
-				return crm_fail(c, "bad_args", "no customer_id, "
+				return crm_fail(c, "bad_args",
+				    "no customer_id, "
 				    "phone or caller ID");
 			own = !c->cid_denied;
 			p[0] = c->from;
-			found = crm_qll(c, "SELECT id FROM customers WHERE "
-			    "phone = $1", 1, p, &id);
+			found = crm_qll(c,
+			    "SELECT id FROM customers WHERE "
+			    "phone = $1",
+			    1, p, &id);
 		}
 	}
 	if (found < 0)
 		return NULL;
 	if (found && name) {
 		crm_name_split(name, first, sizeof(first), last, sizeof(last));
-		if (last[0] == '\0') {  /* one word: take it as the last name */
+		if (last[0] == '\0') { /* one word: take it as the last name */
 			snprintf(last, sizeof(last), "%s", first);
 			first[0] = '\0';
 		}
@@ -250,8 +269,10 @@ tool_verify_caller(struct crm_ctx *c)
 		p[0] = crm_num(ib, id);
 		p[1] = code;
 		n = 0;
-		if (crm_qll(c, "SELECT count(*) FROM appointments WHERE "
-		    "customer_id = $1 AND confirmation = $2", 2, p, &n) < 0)
+		if (crm_qll(c,
+		        "SELECT count(*) FROM appointments WHERE "
+		        "customer_id = $1 AND confirmation = $2",
+		        2, p, &n) < 0)
 			return NULL;
 		code_ok = n > 0;
 	}
@@ -259,8 +280,8 @@ tool_verify_caller(struct crm_ctx *c)
 		return NULL;
 	if (!code_ok && !(name_ok && (vin_ok || own))) {
 		if (name_ok)
-			return identified(c, id, conf != NULL || vin != NULL,
-			    fails);
+			return identified(
+			    c, id, conf != NULL || vin != NULL, fails);
 		if (crm_verify_failed(c) != 0)
 			return NULL;
 		log_info(c->call_id, "verify_caller: no match (%lld failures)",
@@ -271,9 +292,11 @@ tool_verify_caller(struct crm_ctx *c)
 	if (crm_set_identity(c, id, CRM_VERIFIED) != 0)
 		return NULL;
 	log_info(c->call_id, "caller verified as customer %lld (%s)", id,
-	    code_ok ? "confirmation code" : vin_ok ? "VIN" : "caller ID");
-	return json_pack("{s:b, s:I}", "verified", 1, "customer_id",
-	    (json_int_t)id);
+	    code_ok      ? "confirmation code"
+	        : vin_ok ? "VIN"
+	                 : "caller ID");
+	return json_pack(
+	    "{s:b, s:I}", "verified", 1, "customer_id", (json_int_t)id);
 }
 
 json_t *
@@ -284,7 +307,8 @@ tool_deny_caller_id(struct crm_ctx *c)
 	long long who;
 
 	if (c->call_id[0] == '\0')
-		return crm_fail(c, "bad_request", "deny_caller_id needs a call "
+		return crm_fail(c, "bad_request",
+		    "deny_caller_id needs a call "
 		    "id");
 	if (crm_call_load(c) != 0 || crm_deny_caller_id(c) != 0)
 		return NULL;

@@ -42,29 +42,33 @@ sweep_batch(struct crm_ctx *c, const char *cut, const char *batch,
     int has_recording, long long *turns, long long *audit, long long *files)
 {
 	/* the column is named only when it exists; values are parameters */
-	static const char head[] = "WITH old AS (SELECT call_sid FROM calls "
+	static const char head[] =
+	    "WITH old AS (SELECT call_sid FROM calls "
 	    "WHERE started_at < to_timestamp($1::bigint) ORDER BY started_at "
 	    "LIMIT $2::int FOR UPDATE SKIP LOCKED), "
 	    "t AS (DELETE FROM call_turns x USING old WHERE x.call_sid = "
 	    "old.call_sid RETURNING 1), "
 	    "a AS (DELETE FROM tool_calls x USING old WHERE x.call_sid = "
 	    "old.call_sid RETURNING 1), ";
-	static const char with_rec[] = "d AS (DELETE FROM calls x USING old "
+	static const char with_rec[] =
+	    "d AS (DELETE FROM calls x USING old "
 	    "WHERE x.call_sid = old.call_sid RETURNING x.recording_path AS p) ";
-	static const char no_rec[] = "d AS (DELETE FROM calls x USING old "
+	static const char no_rec[] =
+	    "d AS (DELETE FROM calls x USING old "
 	    "WHERE x.call_sid = old.call_sid RETURNING NULL::text AS p) ";
-	static const char tail[] = "SELECT (SELECT count(*) FROM d), "
+	static const char tail[] =
+	    "SELECT (SELECT count(*) FROM d), "
 	    "(SELECT count(*) FROM t), (SELECT count(*) FROM a), "
 	    "p FROM (SELECT p FROM d WHERE p IS NOT NULL AND p <> '' "
 	    "UNION ALL SELECT NULL) f";
 	char sql[sizeof(head) + sizeof(with_rec) + sizeof(tail)];
-	const char *p[2] = { cut, batch };
+	const char *p[2] = {cut, batch};
 	const char *path;
 	PGresult *r;
 	int i, n;
 
-	snprintf(sql, sizeof(sql), "%s%s%s", head, has_recording ? with_rec :
-	    no_rec, tail);
+	snprintf(sql, sizeof(sql), "%s%s%s", head,
+	    has_recording ? with_rec : no_rec, tail);
 	if ((r = crm_q(c, sql, 2, p)) == NULL)
 		return -1;
 	n = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 0)) : 0;
@@ -92,7 +96,7 @@ tool_retention_sweep(struct crm_ctx *c)
 	const char *before, *p[2];
 	char cut[24], bb[24];
 	long long batch = 500, calls = 0, turns = 0, audit = 0, files = 0,
-	    loose = 0, has_rec = 0;
+	          loose = 0, has_rec = 0;
 	time_t t;
 	int i, n;
 
@@ -104,13 +108,16 @@ tool_retention_sweep(struct crm_ctx *c)
 		return crm_fail(c, "bad_args", "batch is 1 to 10000");
 	crm_num(cut, (long long)t);
 	crm_num(bb, batch);
-	if (crm_qll(c, "SELECT count(*) FROM information_schema.columns "
-	    "WHERE table_schema = current_schema() AND table_name = 'calls' "
-	    "AND column_name = 'recording_path'", 0, NULL, &has_rec) < 0)
+	if (crm_qll(c,
+	        "SELECT count(*) FROM information_schema.columns "
+	        "WHERE table_schema = current_schema() AND table_name = "
+	        "'calls' "
+	        "AND column_name = 'recording_path'",
+	        0, NULL, &has_rec) < 0)
 		return NULL;
 	for (i = 0; i < SWEEP_MAX_BATCHES; i++) {
-		if ((n = sweep_batch(c, cut, bb, has_rec > 0, &turns, &audit,
-		    &files)) < 0)
+		if ((n = sweep_batch(
+		         c, cut, bb, has_rec > 0, &turns, &audit, &files)) < 0)
 			return NULL;
 		calls += n;
 		if (n < batch)
@@ -120,18 +127,21 @@ tool_retention_sweep(struct crm_ctx *c)
 	p[1] = bb;
 	/* audit rows of no call (list_tools, the staff API) */
 	do {
-		if (crm_qll(c, "WITH d AS (DELETE FROM tool_calls WHERE id IN "
-		    "(SELECT id FROM tool_calls WHERE call_sid IS NULL AND at < "
-		    "to_timestamp($1::bigint) LIMIT $2::int) RETURNING 1) "
-		    "SELECT count(*) FROM d", 2, p, &batch) < 0)
+		if (crm_qll(c,
+		        "WITH d AS (DELETE FROM tool_calls WHERE id IN "
+		        "(SELECT id FROM tool_calls WHERE call_sid IS NULL AND "
+		        "at < "
+		        "to_timestamp($1::bigint) LIMIT $2::int) RETURNING 1) "
+		        "SELECT count(*) FROM d",
+		        2, p, &batch) < 0)
 			return NULL;
 		loose += batch;
 	} while (batch > 0 && ++i < SWEEP_MAX_BATCHES);
-	log_info(NULL, "retention: before %s deleted %lld calls, %lld turns, "
-	    "%lld audit rows, %lld recordings", before, calls, turns,
-	    audit + loose, files);
-	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "before", before,
-	    "calls", (json_int_t)calls, "turns", (json_int_t)turns,
-	    "tool_calls", (json_int_t)(audit + loose), "recordings",
-	    (json_int_t)files);
+	log_info(NULL,
+	    "retention: before %s deleted %lld calls, %lld turns, "
+	    "%lld audit rows, %lld recordings",
+	    before, calls, turns, audit + loose, files);
+	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "before", before, "calls",
+	    (json_int_t)calls, "turns", (json_int_t)turns, "tool_calls",
+	    (json_int_t)(audit + loose), "recordings", (json_int_t)files);
 }

@@ -37,8 +37,8 @@ parse_hhmm(const char *s, int end)
 	int h, m, n = 0;
 
 	if (s == NULL || sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 ||
-	    s[n] != '\0' || strlen(s) < 4 || s[strlen(s) - 3] != ':' ||
-	    m < 0 || m > 59 || h < 0 || h > 24 || (h == 24 && (!end || m)))
+	    s[n] != '\0' || strlen(s) < 4 || s[strlen(s) - 3] != ':' || m < 0 ||
+	    m > 59 || h < 0 || h > 24 || (h == 24 && (!end || m)))
 		return -1;
 	return h * 60 + m;
 }
@@ -52,8 +52,8 @@ arg_minute(struct crm_ctx *c, const char *key, int end, int *out)
 	if (s == NULL)
 		return 0;
 	if ((*out = parse_hhmm(s, end)) < 0) {
-		crm_fail(c, "bad_args", "%s '%.16s' is not a time HH:MM", key,
-		    s);
+		crm_fail(
+		    c, "bad_args", "%s '%.16s' is not a time HH:MM", key, s);
 		return -1;
 	}
 	return 1;
@@ -73,26 +73,34 @@ read_query(struct crm_ctx *c, struct slots_query *q, time_t *excl)
 
 	if (day != NULL && from != NULL)
 		return crm_fail(c, "bad_args", "give day or from, not both"),
-		    -1;
+		       -1;
 	if (day != NULL && crm_parse_day(day, c->now, &t) != 0)
-		return crm_fail(c, "bad_args", "day '%.32s' is not "
-		    "YYYY-MM-DD, today, tomorrow or a weekday", day), -1;
+		return crm_fail(c, "bad_args",
+		           "day '%.32s' is not "
+		           "YYYY-MM-DD, today, tomorrow or a weekday",
+		           day),
+		       -1;
 	if (from != NULL && crm_parse_instant(from, &t) != 0)
-		return crm_fail(c, "bad_args", "from '%.32s' is not "
-		    "YYYY-MM-DDTHH:MM", from), -1;
+		return crm_fail(c, "bad_args",
+		           "from '%.32s' is not "
+		           "YYYY-MM-DDTHH:MM",
+		           from),
+		       -1;
 	q->from = t > c->now ? t : c->now;
 	days = day != NULL ? 1 : DEFAULT_DAYS;
 	if (arg_ll(c, "days", &days) && (days < 1 || days > SLOTS_MAX_DAYS))
-		return crm_fail(c, "bad_args", "days must be 1..%d",
-		    SLOTS_MAX_DAYS), -1;
+		return crm_fail(
+		           c, "bad_args", "days must be 1..%d", SLOTS_MAX_DAYS),
+		       -1;
 	/* a past day or from counts its days from the day it names */
 	if (fd_day_start(q->from) > fd_day_start(t))
 		days -= (fd_day_start(q->from) - fd_day_start(t)) / 86400;
 	q->days = days < 1 ? 1 : (int)days;
-	if (arg_ll(c, "count", &count) && (count < 1 ||
-	    count > SLOTS_MAX_COUNT))
+	if (arg_ll(c, "count", &count) &&
+	    (count < 1 || count > SLOTS_MAX_COUNT))
 		return crm_fail(c, "bad_args", "count must be 1..%d",
-		    SLOTS_MAX_COUNT), -1;
+		           SLOTS_MAX_COUNT),
+		       -1;
 	q->count = (int)count;
 	q->after_min = 0;
 	q->before_min = 1440;
@@ -106,15 +114,20 @@ read_query(struct crm_ctx *c, struct slots_query *q, time_t *excl)
 	} else if (strcmp(part, "evening") == 0)
 		q->after_min = 1020;
 	else
-		return crm_fail(c, "bad_args", "part_of_day '%.16s' is not "
-		    "morning, afternoon, evening or any", part), -1;
+		return crm_fail(c, "bad_args",
+		           "part_of_day '%.16s' is not "
+		           "morning, afternoon, evening or any",
+		           part),
+		       -1;
 	if (arg_minute(c, "after", 0, &after) < 0 ||
 	    arg_minute(c, "before", 1, &before) < 0 ||
 	    arg_minute(c, "near", 0, &near) < 0)
 		return -1;
 	if (after >= 0 && before >= 0 && after >= before)
-		return crm_fail(c, "bad_args", "after must be earlier than "
-		    "before"), -1;
+		return crm_fail(c, "bad_args",
+		           "after must be earlier than "
+		           "before"),
+		       -1;
 	if (after > q->after_min)
 		q->after_min = after;
 	if (before >= 0 && before < q->before_min)
@@ -130,22 +143,31 @@ read_query(struct crm_ctx *c, struct slots_query *q, time_t *excl)
 	else if (strcmp(pick, "nearest") == 0 && near >= 0)
 		q->pick = SLOTS_NEAREST;
 	else
-		return crm_fail(c, "bad_args", "pick '%.16s' is not earliest, "
-		    "spread or nearest (with near)", pick), -1;
+		return crm_fail(c, "bad_args",
+		           "pick '%.16s' is not earliest, "
+		           "spread or nearest (with near)",
+		           pick),
+		       -1;
 	q->relax = arg_bool(c, "relax", 0);
 	q->nexclude = 0;
 	if (ex != NULL && !json_is_array(ex))
-		return crm_fail(c, "bad_args", "exclude must be a list of "
-		    "YYYY-MM-DDTHH:MM"), -1;
+		return crm_fail(c, "bad_args",
+		           "exclude must be a list of "
+		           "YYYY-MM-DDTHH:MM"),
+		       -1;
 	if (json_array_size(ex) > MAX_EXCLUDE)
-		return crm_fail(c, "bad_args", "exclude holds at most %d "
-		    "starts", MAX_EXCLUDE), -1;
-	json_array_foreach(ex, i, v)
-		if (!json_is_string(v) || crm_parse_instant(
-		    json_string_value(v), &excl[q->nexclude++]) != 0)
-			return crm_fail(c, "bad_args", "exclude: '%.32s' is not "
-			    "YYYY-MM-DDTHH:MM", json_is_string(v) ?
-			    json_string_value(v) : "?"), -1;
+		return crm_fail(c, "bad_args",
+		           "exclude holds at most %d "
+		           "starts",
+		           MAX_EXCLUDE),
+		       -1;
+	json_array_foreach(ex, i, v) if (!json_is_string(v) ||
+	    crm_parse_instant(json_string_value(v), &excl[q->nexclude++]) !=
+	        0) return crm_fail(c, "bad_args",
+	    "exclude: '%.32s' is not "
+	    "YYYY-MM-DDTHH:MM",
+	    json_is_string(v) ? json_string_value(v) : "?"),
+	    -1;
 	q->exclude = excl;
 	return 0;
 }
@@ -153,8 +175,7 @@ read_query(struct crm_ctx *c, struct slots_query *q, time_t *excl)
 /* The bookings of the window plus the external calendar's busy time on
  * every bay, into *busy (allocated).  The count or -1 after crm_fail. */
 static int
-window_busy(struct crm_ctx *c, time_t from, time_t to,
-    struct slot_busy **busy)
+window_busy(struct crm_ctx *c, time_t from, time_t to, struct slot_busy **busy)
 {
 	struct fb_span ext[MAX_EXT_BUSY];
 	struct slot_busy *nb;
@@ -162,15 +183,17 @@ window_busy(struct crm_ctx *c, time_t from, time_t to,
 
 	if ((n = ledger_busy_window(from, to, 0, busy, db_busy, c)) < 0) {
 		if (c->code == NULL)
-			crm_fail(c, "internal", "the calendar could not be "
+			crm_fail(c, "internal",
+			    "the calendar could not be "
 			    "read");
 		return -1;
 	}
-	if (!cal_external() || (ne = cal_busy(from, to, ext,
-	    MAX_EXT_BUSY)) <= 0)
+	if (!cal_external() ||
+	    (ne = cal_busy(from, to, ext, MAX_EXT_BUSY)) <= 0)
 		return n;
-	if ((nb = realloc(*busy, ((size_t)n + (size_t)ne * (size_t)crm_nbays +
-	    1) * sizeof(*nb))) == NULL) {
+	if ((nb = realloc(*busy,
+	         ((size_t)n + (size_t)ne * (size_t)crm_nbays + 1) *
+	             sizeof(*nb))) == NULL) {
 		crm_fail(c, "internal", "out of memory");
 		return -1;
 	}
@@ -199,15 +222,16 @@ found_json(const struct fd_service *svc, int dur_s, const struct slots_found *f)
 	for (i = 0; i < f->n; i++) {
 		fd_time_fmt(f->start[i], s, sizeof(s));
 		fd_time_fmt(f->start[i] + dur_s, e, sizeof(e));
-		json_array_append_new(slots, json_pack("{s:s, s:s}", "start", s,
-		    "end", e));
+		json_array_append_new(
+		    slots, json_pack("{s:s, s:s}", "start", s, "end", e));
 	}
 	for (i = 0; i < f->nclosed; i++) {
 		localtime_r(&f->closed[i], &tm);
-		json_array_append_new(closed, json_pack("{s:o, s:s}", "date",
-		    date_json(f->closed[i]), "reason",
-		    crm_biz.week[tm.tm_wday].open_min < 0 ? "closed_weekday" :
-		    "holiday"));
+		json_array_append_new(closed,
+		    json_pack("{s:o, s:s}", "date", date_json(f->closed[i]),
+		        "reason",
+		        crm_biz.week[tm.tm_wday].open_min < 0 ? "closed_weekday"
+		                                              : "holiday"));
 	}
 	full = json_array();
 	for (i = 0; i < f->nfull; i++)
@@ -238,7 +262,8 @@ tool_find_slots(struct crm_ctx *c)
 		return NULL;
 	dur_min = svc->duration_min;
 	if (arg_ll(c, "duration", &dur_min) && (dur_min < 5 || dur_min > 600))
-		return crm_fail(c, "bad_args", "duration must be 5..600 "
+		return crm_fail(c, "bad_args",
+		    "duration must be 5..600 "
 		    "minutes");
 	q.dur_s = (int)dur_min * 60;
 	q.step_s = crm_biz.slot_step_min * 60;
@@ -251,8 +276,10 @@ tool_find_slots(struct crm_ctx *c)
 		return crm_fail(c, "internal", "out of memory");
 	}
 	free(busy);
-	log_info(c->call_id, "find_slots %s: %d of %d days, %d slots, %d "
-	    "queries", svc->name, (int)((f.last_day - fd_day_start(q.from)) /
-	    86400) + 1, q.days, f.n, c->queries);
+	log_info(c->call_id,
+	    "find_slots %s: %d of %d days, %d slots, %d "
+	    "queries",
+	    svc->name, (int)((f.last_day - fd_day_start(q.from)) / 86400) + 1,
+	    q.days, f.n, c->queries);
 	return found_json(svc, q.dur_s, &f);
 }

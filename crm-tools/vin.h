@@ -7,14 +7,14 @@
 #define CRM_VIN_H
 
 struct vin_info {
-	char vin[18];           /* upper-cased */
-	int valid_chars;        /* 17 chars, none of I O Q */
-	int check_ok;           /* position 9 matches */
-	char check_expected;    /* '0'..'9' or 'X' */
-	int year;               /* 0 if position 10 is not a year code */
+	char vin[18]; /* upper-cased */
+	int valid_chars; /* 17 chars, none of I O Q */
+	int check_ok; /* position 9 matches */
+	char check_expected; /* '0'..'9' or 'X' */
+	int year; /* 0 if position 10 is not a year code */
 	char wmi[4];
 	const char *manufacturer; /* NULL if unknown */
-	const char *region;       /* from the first character */
+	const char *region; /* from the first character */
 };
 
 /* Transliterated value of a VIN character, -1 if not allowed. */

@@ -17,7 +17,7 @@ struct vpic_cfg vpic_cfg;
 static int
 fetch(const char *vin, struct vpic_result *v, char *err, size_t errlen)
 {
-	static const char *const hdr[] = { "Accept: application/json", NULL };
+	static const char *const hdr[] = {"Accept: application/json", NULL};
 	struct http_req q;
 	struct http_rep r;
 	char url[400];
@@ -56,9 +56,11 @@ cache_get(struct crm_ctx *c, const char *vin, struct vpic_result *v)
 	p[0] = vin;
 	snprintf(db, sizeof(db), "%d", vpic_cfg.cache_days);
 	p[1] = db;
-	r = crm_q(c, "SELECT make, model, coalesce(model_year, 0), trim, "
+	r = crm_q(c,
+	    "SELECT make, model, coalesce(model_year, 0), trim, "
 	    "body_class, error_code, error_text FROM vin_cache WHERE vin = $1 "
-	    "AND fetched_at > now() - make_interval(days => $2::int)", 2, p);
+	    "AND fetched_at > now() - make_interval(days => $2::int)",
+	    2, p);
 	if (r == NULL)
 		return -1;
 	if ((hit = PQntuples(r) > 0)) {
@@ -96,13 +98,15 @@ cache_put(struct crm_ctx *c, const char *vin, const struct vpic_result *v)
 	p[5] = v->body_class;
 	p[6] = v->error_code;
 	p[7] = v->error_text;
-	r = crm_q(c, "INSERT INTO vin_cache (vin, make, model, model_year, "
+	r = crm_q(c,
+	    "INSERT INTO vin_cache (vin, make, model, model_year, "
 	    "trim, body_class, error_code, error_text) VALUES ($1, $2, $3, $4, "
 	    "$5, $6, $7, $8) ON CONFLICT (vin) DO UPDATE SET make = "
 	    "EXCLUDED.make, model = EXCLUDED.model, model_year = "
 	    "EXCLUDED.model_year, trim = EXCLUDED.trim, body_class = "
 	    "EXCLUDED.body_class, error_code = EXCLUDED.error_code, error_text "
-	    "= EXCLUDED.error_text, fetched_at = now()", 8, p);
+	    "= EXCLUDED.error_text, fetched_at = now()",
+	    8, p);
 	PQclear(r);
 }
 
@@ -127,18 +131,20 @@ vpic_decode(struct crm_ctx *c, const struct vin_info *vi, json_t *res)
 	}
 	if (!vi->valid_chars || !vi->check_ok) {
 		json_object_set_new(res, "online", json_false());
-		json_object_set_new(res, "online_error", json_string(
-		    "not looked up: the VIN is not valid"));
+		json_object_set_new(res, "online_error",
+		    json_string("not looked up: the VIN is not valid"));
 		return;
 	}
 	if (cache_get(c, vi->vin, &v) != 1) {
 		source = "vpic";
 		if (fetch(vi->vin, &v, err, sizeof(err)) != 0) {
-			log_warnx(c->call_id, "vpic: %s: %s (offline decode "
-			    "only)", vi->vin, err);
+			log_warnx(c->call_id,
+			    "vpic: %s: %s (offline decode "
+			    "only)",
+			    vi->vin, err);
 			json_object_set_new(res, "online", json_false());
-			json_object_set_new(res, "online_error",
-			    json_string(err));
+			json_object_set_new(
+			    res, "online_error", json_string(err));
 			c->code = saved;
 			return;
 		}

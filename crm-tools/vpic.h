@@ -14,7 +14,7 @@
 #include "vin.h"
 
 struct vpic_cfg {
-	char base_url[256];     /* "" or "none": offline only */
+	char base_url[256]; /* "" or "none": offline only */
 	int timeout_ms;
 	int cache_days;
 };
@@ -22,8 +22,8 @@ extern struct vpic_cfg vpic_cfg;
 
 struct vpic_result {
 	char make[64], model[96], trim[64], body_class[96];
-	int year;               /* 0 unknown */
-	char error_code[64];    /* "0" clean; may list several: "1,11" */
+	int year; /* 0 unknown */
+	char error_code[64]; /* "0" clean; may list several: "1,11" */
 	char error_text[300];
 };
 

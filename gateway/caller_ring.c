@@ -82,7 +82,7 @@ cring_run(const struct cring *r, size_t *pos, size_t max, uint8_t *out,
 		k++;
 		(*pos)++;
 		if (s->len != CRING_FRAME)
-			break;  /* the receiver numbers a run by 160 bytes */
+			break; /* the receiver numbers a run by 160 bytes */
 	}
 	return n;
 }

@@ -54,7 +54,7 @@ teardown(void **state)
 static void
 test_numbers_and_bounds(void **state)
 {
-	uint8_t a[CRING_FRAME + 1] = { 0 };
+	uint8_t a[CRING_FRAME + 1] = {0};
 
 	(void)state;
 	assert_int_equal(cring_push(r, a, 0, 1), 0);
@@ -64,11 +64,11 @@ test_numbers_and_bounds(void **state)
 	/* bounded: the newest CRING_FRAMES frames, oldest first */
 	assert_int_equal(r->n, CRING_FRAMES);
 	assert_int_equal(cring_at(r, 0)->ref, CRING_FRAMES + 8);
-	assert_int_equal(cring_at(r, CRING_FRAMES - 1)->ref,
-	    CRING_FRAMES * 2 + 7);
+	assert_int_equal(
+	    cring_at(r, CRING_FRAMES - 1)->ref, CRING_FRAMES * 2 + 7);
 	assert_null(cring_at(r, CRING_FRAMES));
-	assert_int_equal(cring_at(r, 3)->audio[5],
-	    (uint8_t)(CRING_FRAMES + 8 + 3 + 5));
+	assert_int_equal(
+	    cring_at(r, 3)->audio[5], (uint8_t)(CRING_FRAMES + 8 + 3 + 5));
 }
 
 static void
@@ -145,11 +145,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_numbers_and_bounds, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_since, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_numbers_and_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_since, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 	};
-	return cmocka_run_group_tests_name("gateway_caller_ring", tests, NULL,
-	    NULL);
+	return cmocka_run_group_tests_name(
+	    "gateway_caller_ring", tests, NULL, NULL);
 }

@@ -42,8 +42,8 @@ slot_for(const char *sid, uint64_t now_us)
 
 		if (ci->sid[0] != '\0' && strcmp(ci->sid, sid) == 0)
 			return ci;
-		if (free_slot == NULL && (ci->sid[0] == '\0' ||
-		    expired(ci, now_us)))
+		if (free_slot == NULL &&
+		    (ci->sid[0] == '\0' || expired(ci, now_us)))
 			free_slot = ci;
 		if (ci->at_us < oldest->at_us)
 			oldest = ci;
@@ -61,8 +61,7 @@ callinfo_put(const char *sid, const char *from, const char *to,
 	size_t i;
 
 	token[0] = '\0';
-	if (sid == NULL || sid[0] == '\0' ||
-	    RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (sid == NULL || sid[0] == '\0' || RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return -1;
 	ci = slot_for(sid, now_us);
 	forget(ci);
@@ -106,8 +105,8 @@ callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
 }
 
 enum callinfo_refusal
-callinfo_take(const char *sid, const char *token, struct callinfo *out,
-    uint64_t now_us)
+callinfo_take(
+    const char *sid, const char *token, struct callinfo *out, uint64_t now_us)
 {
 	unsigned i;
 
@@ -123,9 +122,9 @@ callinfo_take(const char *sid, const char *token, struct callinfo *out,
 			return CALLINFO_EXPIRED;
 		}
 		/* the length of a token is no secret; its bytes are */
-		if (token == NULL ||
-		    strlen(token) != CALLINFO_TOKEN_LEN - 1 ||
-		    CRYPTO_memcmp(token, ci->token, CALLINFO_TOKEN_LEN - 1) != 0)
+		if (token == NULL || strlen(token) != CALLINFO_TOKEN_LEN - 1 ||
+		    CRYPTO_memcmp(token, ci->token, CALLINFO_TOKEN_LEN - 1) !=
+		        0)
 			return CALLINFO_BAD_TOKEN;
 		*out = *ci;
 		forget(ci);
@@ -142,7 +141,7 @@ callinfo_refusal_str(enum callinfo_refusal r)
 		return "ok";
 	case CALLINFO_UNKNOWN:
 		return "no signed webhook announced this call (or its token "
-		    "was used)";
+		       "was used)";
 	case CALLINFO_EXPIRED:
 		return "its stream token expired";
 	case CALLINFO_BAD_TOKEN:

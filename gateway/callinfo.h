@@ -18,13 +18,13 @@
 
 #include "proto/proto.h"
 
-#define CALLINFO_TOKEN_BYTES 32                 /* random bytes per token */
-#define CALLINFO_TOKEN_LEN (2 * CALLINFO_TOKEN_BYTES + 1)  /* hex + NUL */
-#define CALLINFO_TTL_US (90ull * 1000000ull)    /* webhook -> stream start */
-#define CALLINFO_PARAM "stream_token"           /* the <Parameter> name */
+#define CALLINFO_TOKEN_BYTES 32 /* random bytes per token */
+#define CALLINFO_TOKEN_LEN (2 * CALLINFO_TOKEN_BYTES + 1) /* hex + NUL */
+#define CALLINFO_TTL_US (90ull * 1000000ull) /* webhook -> stream start */
+#define CALLINFO_PARAM "stream_token" /* the <Parameter> name */
 
 struct callinfo {
-	char sid[FD_CALL_ID_LEN];               /* "" = free slot */
+	char sid[FD_CALL_ID_LEN]; /* "" = free slot */
 	char from[64];
 	char to[64];
 	char direction[32];
@@ -34,16 +34,16 @@ struct callinfo {
 	int64_t attempt;
 	char kind[32];
 	char answered_by[32];
-	char token[CALLINFO_TOKEN_LEN];         /* lowercase hex */
-	uint64_t at_us;                         /* when the webhook came */
+	char token[CALLINFO_TOKEN_LEN]; /* lowercase hex */
+	uint64_t at_us; /* when the webhook came */
 };
 
 /* Why callinfo_take refused a stream. */
 enum callinfo_refusal {
 	CALLINFO_OK = 0,
-	CALLINFO_UNKNOWN = -1,          /* no webhook for sid, or used */
-	CALLINFO_EXPIRED = -2,          /* older than CALLINFO_TTL_US */
-	CALLINFO_BAD_TOKEN = -3,        /* missing or not this call's */
+	CALLINFO_UNKNOWN = -1, /* no webhook for sid, or used */
+	CALLINFO_EXPIRED = -2, /* older than CALLINFO_TTL_US */
+	CALLINFO_BAD_TOKEN = -3, /* missing or not this call's */
 };
 
 /* Remember the webhook's facts for sid and mint its stream token into
@@ -61,8 +61,8 @@ int callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
  * entry younger than CALLINFO_TTL_US whose token matches, copy it to out
  * and forget it: the token works once.  A wrong token leaves the entry
  * for the right one; an expired entry is dropped. */
-enum callinfo_refusal callinfo_take(const char *sid, const char *token,
-    struct callinfo *out, uint64_t now_us);
+enum callinfo_refusal callinfo_take(
+    const char *sid, const char *token, struct callinfo *out, uint64_t now_us);
 /* For logs. */
 const char *callinfo_refusal_str(enum callinfo_refusal r);
 

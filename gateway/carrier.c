@@ -42,11 +42,11 @@
 
 struct carrier_job {
 	struct workq_job j;
-	int type;                       /* TRANSFER, OUTBOUND_CALL / _SMS */
+	int type; /* TRANSFER, OUTBOUND_CALL / _SMS */
 	uint32_t ref;
 	char call_id[FD_CALL_ID_LEN];
 	struct carrier_cfg cfg;
-	json_t *req;                    /* the frame's payload */
+	json_t *req; /* the frame's payload */
 };
 
 /* An attempt's ending, to be recorded with job_result. */
@@ -111,8 +111,8 @@ queue_job(const struct fd_frame *f)
 	    gw_cfg.auth_token);
 	snprintf(cj->cfg.public_url, sizeof(cj->cfg.public_url), "%s",
 	    gw_cfg.public_url);
-	snprintf(cj->cfg.from, sizeof(cj->cfg.from), "%s",
-	    gw_cfg.business_phone);
+	snprintf(
+	    cj->cfg.from, sizeof(cj->cfg.from), "%s", gw_cfg.business_phone);
 	pthread_mutex_unlock(&gw_lock);
 	if (workq_push(&carrier_q, &cj->j) != 0) {
 		log_err(f->call_id, "carrier: queue full, %s dropped",
@@ -126,9 +126,10 @@ result_discard(struct workq_job *j)
 {
 	struct result_job *rj = (struct result_job *)j;
 
-	log_warnx(rj->call_sid[0] ? rj->call_sid : NULL, "job %lld attempt "
-	    "%lld: %s left to the scheduler (shutting down)", (long long)
-	    rj->job_id, (long long)rj->attempt, rj->outcome);
+	log_warnx(rj->call_sid[0] ? rj->call_sid : NULL,
+	    "job %lld attempt "
+	    "%lld: %s left to the scheduler (shutting down)",
+	    (long long)rj->job_id, (long long)rj->attempt, rj->outcome);
 	free(rj);
 }
 
@@ -138,17 +139,18 @@ void
 carrier_result(const struct dialout_result *r)
 {
 	const char *outc = fd_outbound_outcome(r->status);
-	const char *sid = r->call_sid && fd_call_id_valid(r->call_sid) ?
-	    r->call_sid : "";
+	const char *sid =
+	    r->call_sid && fd_call_id_valid(r->call_sid) ? r->call_sid : "";
 	struct result_job *rj;
 
 	dialout_publish(r);
 	if (outc == NULL || r->job_id <= 0 || r->attempt <= 0)
 		return;
 	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
-		log_err(sid[0] ? sid : NULL, "job %lld attempt %lld: out of "
-		    "memory, %s left to the scheduler", (long long)r->job_id,
-		    (long long)r->attempt, outc);
+		log_err(sid[0] ? sid : NULL,
+		    "job %lld attempt %lld: out of "
+		    "memory, %s left to the scheduler",
+		    (long long)r->job_id, (long long)r->attempt, outc);
 		return;
 	}
 	rj->j.run = run_result;
@@ -160,9 +162,10 @@ carrier_result(const struct dialout_result *r)
 	fd_outbound_detail(r->error, r->answered_by, (long long)r->duration_s,
 	    rj->detail, sizeof(rj->detail));
 	if (workq_push(&carrier_q, &rj->j) != 0) {
-		log_err(sid[0] ? sid : NULL, "job %lld attempt %lld: queue "
-		    "full, %s left to the scheduler", (long long)r->job_id,
-		    (long long)r->attempt, outc);
+		log_err(sid[0] ? sid : NULL,
+		    "job %lld attempt %lld: queue "
+		    "full, %s left to the scheduler",
+		    (long long)r->job_id, (long long)r->attempt, outc);
 		free(rj);
 	}
 }
@@ -213,8 +216,8 @@ retry_loop(struct carrier_job *cj, const char *what,
 	for (i = 1; i <= CARRIER_ATTEMPTS && !fd_stop; i++) {
 		if ((rv = attempt(cj, err, errlen)) == 0)
 			return 0;
-		log_warnx(cj->call_id, "carrier: %s attempt %d/%d: %s", what,
-		    i, CARRIER_ATTEMPTS, err);
+		log_warnx(cj->call_id, "carrier: %s attempt %d/%d: %s", what, i,
+		    CARRIER_ATTEMPTS, err);
 		if (rv < 0 || i == CARRIER_ATTEMPTS)
 			break;
 		fd_sleep_us(pause_us);
@@ -227,8 +230,8 @@ static int
 attempt_transfer(struct carrier_job *cj, char *err, size_t errlen)
 {
 	const char *to = json_string_value(json_object_get(cj->req, "to"));
-	const char *summary = json_string_value(json_object_get(cj->req,
-	    "summary"));
+	const char *summary =
+	    json_string_value(json_object_get(cj->req, "summary"));
 	char *twiml;
 	int rv;
 
@@ -252,12 +255,14 @@ do_transfer(struct carrier_job *cj)
 		return;
 	}
 	if (!media_call_live(cj->call_id)) {
-		log_warnx(cj->call_id, "transfer to %s: no live stream, "
-		    "ignored", to);
+		log_warnx(cj->call_id,
+		    "transfer to %s: no live stream, "
+		    "ignored",
+		    to);
 		return;
 	}
-	if (retry_loop(cj, "transfer", attempt_transfer, err,
-	    sizeof(err)) != 0) {
+	if (retry_loop(cj, "transfer", attempt_transfer, err, sizeof(err)) !=
+	    0) {
 		/* the call stays up: the agent gets no new event for it */
 		log_err(cj->call_id, "transfer to %s failed, call left up: %s",
 		    to, err);
@@ -272,7 +277,7 @@ static void
 publish_request_result(const struct fd_pl_outbound_call *q, const char *sid,
     const char *status, const char *error)
 {
-	struct dialout_result r = { 0 };
+	struct dialout_result r = {0};
 
 	r.to = q->to;
 	r.call_sid = sid;
@@ -311,8 +316,10 @@ run_result(struct workq_job *j)
 	else
 		log_info(sid, "job %lld attempt %lld: %s recorded%s",
 		    (long long)rj->job_id, (long long)rj->attempt, rj->outcome,
-		    json_is_true(json_object_get(json_object_get(rep, "result"),
-		    "duplicate")) ? " (already)" : "");
+		    json_is_true(json_object_get(
+		        json_object_get(rep, "result"), "duplicate"))
+		        ? " (already)"
+		        : "");
 	json_decref(rep);
 	free(rj);
 }
@@ -330,25 +337,27 @@ attempt_dialed(int64_t job_id, int64_t attempt, char *sid, size_t sidlen,
 	size_t i;
 	int rv, dialed = 0;
 
-	rv = fd_rpc_tool(&gw_crm, NULL, "job_get", json_pack("{s:I}",
-	    "job_id", (json_int_t)job_id), NULL, &rep, 3000);
+	rv = fd_rpc_tool(&gw_crm, NULL, "job_get",
+	    json_pack("{s:I}", "job_id", (json_int_t)job_id), NULL, &rep, 3000);
 	if (rv != 0 || !json_is_true(json_object_get(rep, "ok"))) {
 		json_decref(rep);
 		return -1;
 	}
 	*placing_at = 0;
 	atts = json_object_get(json_object_get(rep, "result"), "attempts");
-	json_array_foreach(atts, i, a) {
+	json_array_foreach(atts, i, a)
+	{
 		if (json_integer_value(json_object_get(a, "attempt")) !=
 		    attempt)
 			continue;
-		*placing_at = json_integer_value(json_object_get(a,
-		    "placing_at"));
+		*placing_at =
+		    json_integer_value(json_object_get(a, "placing_at"));
 		if (json_is_string(json_object_get(a, "call_sid")) ||
 		    json_is_string(json_object_get(a, "dialed_at"))) {
 			dialed = 1;
-			snprintf(sid, sidlen, "%s", json_string_value(
-			    json_object_get(a, "call_sid")) ?: "");
+			snprintf(sid, sidlen, "%s",
+			    json_string_value(json_object_get(a, "call_sid"))
+			        ?: "");
 		}
 	}
 	json_decref(rep);
@@ -363,9 +372,12 @@ record_dialed(int64_t job_id, int64_t attempt, const char *sid)
 	json_t *rep = NULL;
 	int rv;
 
-	rv = fd_rpc_tool(&gw_crm, sid, "job_dialed", json_pack("{s:I, s:I, "
-	    "s:s}", "job_id", (json_int_t)job_id, "attempt",
-	    (json_int_t)attempt, "call_sid", sid), NULL, &rep, 3000);
+	rv = fd_rpc_tool(&gw_crm, sid, "job_dialed",
+	    json_pack("{s:I, s:I, "
+	              "s:s}",
+	        "job_id", (json_int_t)job_id, "attempt", (json_int_t)attempt,
+	        "call_sid", sid),
+	    NULL, &rep, 3000);
 	if (rv != 0 || !json_is_true(json_object_get(rep, "ok")))
 		log_warnx(sid, "job %lld attempt %lld: dial not recorded (%s); "
 		    "the scheduler records it from the result",
@@ -383,9 +395,12 @@ record_placing(int64_t job_id, int64_t attempt)
 	json_t *rep = NULL;
 	int rv;
 
-	rv = fd_rpc_tool(&gw_crm, NULL, "job_dialed", json_pack("{s:I, s:I, "
-	    "s:b}", "job_id", (json_int_t)job_id, "attempt",
-	    (json_int_t)attempt, "placing", 1), NULL, &rep, 3000);
+	rv = fd_rpc_tool(&gw_crm, NULL, "job_dialed",
+	    json_pack("{s:I, s:I, "
+	              "s:b}",
+	        "job_id", (json_int_t)job_id, "attempt", (json_int_t)attempt,
+	        "placing", 1),
+	    NULL, &rep, 3000);
 	rv = rv != 0 || !json_is_true(json_object_get(rep, "ok")) ? -1 : 0;
 	json_decref(rep);
 	return rv;
@@ -406,8 +421,8 @@ record_placing(int64_t job_id, int64_t attempt)
  * twice: one whose request may have gone is reported failed.
  */
 static int
-may_place(struct carrier_job *cj, const struct fd_pl_outbound_call *q,
-    int is_text)
+may_place(
+    struct carrier_job *cj, const struct fd_pl_outbound_call *q, int is_text)
 {
 	char sid[FD_CALL_ID_LEN] = "", err[256] = "";
 	long long placing_at = 0;
@@ -416,15 +431,18 @@ may_place(struct carrier_job *cj, const struct fd_pl_outbound_call *q,
 	if (q->job_id <= 0 || q->idempotency_key[0] == '\0')
 		return 1;
 	if (dialout_key_begin(q->idempotency_key, fd_mono_us())) {
-		log_warnx(NULL, "job %lld attempt %lld: key %s already placed "
-		    "by this gateway: not placed again", (long long)q->job_id,
-		    (long long)q->attempt, q->idempotency_key);
+		log_warnx(NULL,
+		    "job %lld attempt %lld: key %s already placed "
+		    "by this gateway: not placed again",
+		    (long long)q->job_id, (long long)q->attempt,
+		    q->idempotency_key);
 		publish_request_result(q, NULL, "duplicate", NULL);
 		return 0;
 	}
-	if ((d = attempt_dialed(q->job_id, q->attempt, sid, sizeof(sid),
-	    &placing_at)) == 1) {
-		log_warnx(sid[0] ? sid : NULL, "job %lld attempt %lld: "
+	if ((d = attempt_dialed(
+	         q->job_id, q->attempt, sid, sizeof(sid), &placing_at)) == 1) {
+		log_warnx(sid[0] ? sid : NULL,
+		    "job %lld attempt %lld: "
 		    "crm-tools has it dialed: key %s not placed again",
 		    (long long)q->job_id, (long long)q->attempt,
 		    q->idempotency_key);
@@ -434,34 +452,39 @@ may_place(struct carrier_job *cj, const struct fd_pl_outbound_call *q,
 	if (d < 0) {
 		/* not knowing is no licence to dial twice: the claim's
 		 * lease runs out and the job comes again */
-		log_err(NULL, "job %lld attempt %lld: crm-tools cannot say "
+		log_err(NULL,
+		    "job %lld attempt %lld: crm-tools cannot say "
 		    "whether it was dialed: not placed now",
 		    (long long)q->job_id, (long long)q->attempt);
 		dialout_key_abandon(q->idempotency_key);
 		return 0;
 	}
 	if (placing_at > 0 && is_text) {
-		log_err(NULL, "job %lld attempt %lld: a gateway stopped while "
+		log_err(NULL,
+		    "job %lld attempt %lld: a gateway stopped while "
 		    "sending this text; it is not sent twice",
 		    (long long)q->job_id, (long long)q->attempt);
-		publish_request_result(q, NULL, "failed", "the gateway stopped "
+		publish_request_result(q, NULL, "failed",
+		    "the gateway stopped "
 		    "while sending; not sent again");
 		return 0;
 	}
 	if (placing_at > 0) {
-		f = carrier->find_call(&cj->cfg, q->to, q->from[0] ? q->from :
-		    cj->cfg.from, placing_at - 5, sid, sizeof(sid), err,
-		    sizeof(err));
+		f = carrier->find_call(&cj->cfg, q->to,
+		    q->from[0] ? q->from : cj->cfg.from, placing_at - 5, sid,
+		    sizeof(sid), err, sizeof(err));
 		if (f < 0) {
-			log_err(NULL, "job %lld attempt %lld: its request may "
+			log_err(NULL,
+			    "job %lld attempt %lld: its request may "
 			    "have reached the carrier, which cannot say (%s): "
-			    "not placed now", (long long)q->job_id,
-			    (long long)q->attempt, err);
+			    "not placed now",
+			    (long long)q->job_id, (long long)q->attempt, err);
 			dialout_key_abandon(q->idempotency_key);
 			return 0;
 		}
 		if (f == 1) {
-			log_warnx(sid, "job %lld attempt %lld: the carrier has "
+			log_warnx(sid,
+			    "job %lld attempt %lld: the carrier has "
 			    "the call of key %s (a gateway stopped before "
 			    "recording it): recorded, not placed again",
 			    (long long)q->job_id, (long long)q->attempt,
@@ -470,14 +493,16 @@ may_place(struct carrier_job *cj, const struct fd_pl_outbound_call *q,
 			publish_request_result(q, sid, "duplicate", NULL);
 			return 0;
 		}
-		log_info(NULL, "job %lld attempt %lld: its earlier request never "
-		    "reached the carrier: placing it", (long long)q->job_id,
-		    (long long)q->attempt);
+		log_info(NULL,
+		    "job %lld attempt %lld: its earlier request never "
+		    "reached the carrier: placing it",
+		    (long long)q->job_id, (long long)q->attempt);
 	}
 	if (record_placing(q->job_id, q->attempt) != 0) {
-		log_err(NULL, "job %lld attempt %lld: crm-tools did not record "
-		    "the request: not placed now", (long long)q->job_id,
-		    (long long)q->attempt);
+		log_err(NULL,
+		    "job %lld attempt %lld: crm-tools did not record "
+		    "the request: not placed now",
+		    (long long)q->job_id, (long long)q->attempt);
 		dialout_key_abandon(q->idempotency_key);
 		return 0;
 	}
@@ -487,8 +512,8 @@ may_place(struct carrier_job *cj, const struct fd_pl_outbound_call *q,
 /* "{base}/twilio/{path}?job_id=N&attempt=K[&kind=..][&appointment_id=..]"
  * ("...?purpose=.." for a request without a job). */
 static char *
-job_url(const char *base, const char *path,
-    const struct fd_pl_outbound_call *q, int with_kind)
+job_url(const char *base, const char *path, const struct fd_pl_outbound_call *q,
+    int with_kind)
 {
 	struct sbuf b;
 	const char *kind = q->kind[0] ? q->kind : q->purpose;
@@ -502,8 +527,8 @@ job_url(const char *base, const char *path,
 		sep = '&';
 	}
 	if (with_kind && kind[0]) {
-		sbuf_printf(&b, "%c%s=", sep, q->job_id > 0 ? "kind" :
-		    "purpose");
+		sbuf_printf(
+		    &b, "%c%s=", sep, q->job_id > 0 ? "kind" : "purpose");
 		sbuf_add_urlenc(&b, kind);
 		sep = '&';
 	}
@@ -517,7 +542,7 @@ static void
 do_outbound(struct carrier_job *cj)
 {
 	struct fd_pl_outbound_call q;
-	struct carrier_call call = { 0 };
+	struct carrier_call call = {0};
 	char sid[FD_CALL_ID_LEN] = "", status[32] = "", err[256] = "";
 	char *url = NULL, *status_cb = NULL;
 	uint64_t pause_us = 500000;
@@ -531,8 +556,8 @@ do_outbound(struct carrier_job *cj)
 	call.from = q.from[0] ? q.from : cj->cfg.from;
 	if (q.to[0] == '\0' || call.from[0] == '\0' || strlen(q.to) > 64) {
 		log_err(NULL, "outbound call: missing 'to' or 'from'");
-		publish_request_result(&q, NULL, "failed",
-		    "missing to or from");
+		publish_request_result(
+		    &q, NULL, "failed", "missing to or from");
 		return;
 	}
 	if (!may_place(cj, &q, 0))
@@ -554,9 +579,11 @@ do_outbound(struct carrier_job *cj)
 		    status, sizeof(status), err, sizeof(err));
 		if (rv == 0)
 			break;
-		log_warnx(NULL, "outbound call to %s (job %lld attempt %lld) "
-		    "try %d/%d: %s", q.to, (long long)q.job_id,
-		    (long long)q.attempt, i, CARRIER_ATTEMPTS, err);
+		log_warnx(NULL,
+		    "outbound call to %s (job %lld attempt %lld) "
+		    "try %d/%d: %s",
+		    q.to, (long long)q.job_id, (long long)q.attempt, i,
+		    CARRIER_ATTEMPTS, err);
 		if (rv < 0 || i == CARRIER_ATTEMPTS)
 			break;
 		fd_sleep_us(pause_us);
@@ -565,14 +592,18 @@ do_outbound(struct carrier_job *cj)
 	if (rv != 0) {
 		/* refused or never arrived: this attempt is over, a retry
 		 * is a new attempt with a new key */
-		publish_request_result(&q, NULL, "failed", err[0] ? err :
-		    "stopped");
+		publish_request_result(
+		    &q, NULL, "failed", err[0] ? err : "stopped");
 		goto out;
 	}
-	log_info(sid, "outbound call to %s placed (%s, job %lld attempt %lld, "
-	    "%s)", q.to, status[0] ? status : "queued", (long long)q.job_id,
-	    (long long)q.attempt, q.kind[0] ? q.kind : q.purpose[0] ?
-	    q.purpose : "-");
+	log_info(sid,
+	    "outbound call to %s placed (%s, job %lld attempt %lld, "
+	    "%s)",
+	    q.to, status[0] ? status : "queued", (long long)q.job_id,
+	    (long long)q.attempt,
+	    q.kind[0]          ? q.kind
+	        : q.purpose[0] ? q.purpose
+	                       : "-");
 	if (q.job_id > 0)
 		record_dialed(q.job_id, q.attempt, sid);
 	publish_request_result(&q, sid, status[0] ? status : "queued", NULL);
@@ -585,7 +616,7 @@ static void
 do_sms(struct carrier_job *cj)
 {
 	struct fd_pl_outbound_sms m;
-	struct fd_pl_outbound_call q = { 0 };
+	struct fd_pl_outbound_call q = {0};
 	char sid[FD_CALL_ID_LEN] = "", err[256] = "", *status_cb = NULL;
 	const char *from;
 	int rv;
@@ -605,7 +636,8 @@ do_sms(struct carrier_job *cj)
 	from = m.from[0] ? m.from : cj->cfg.from;
 	if (m.to[0] == '\0' || from[0] == '\0' || m.text[0] == '\0' ||
 	    strlen(m.text) > 1600) {
-		publish_request_result(&q, NULL, "failed", "missing to, from or "
+		publish_request_result(&q, NULL, "failed",
+		    "missing to, from or "
 		    "text, or text over 1600 characters");
 		return;
 	}
@@ -624,8 +656,8 @@ do_sms(struct carrier_job *cj)
 		    (long long)m.job_id, (long long)m.attempt, err);
 		publish_request_result(&q, NULL, "failed", err);
 	} else {
-		log_info(NULL, "text %s to %s sent (job %lld attempt %lld)", sid,
-		    m.to, (long long)m.job_id, (long long)m.attempt);
+		log_info(NULL, "text %s to %s sent (job %lld attempt %lld)",
+		    sid, m.to, (long long)m.job_id, (long long)m.attempt);
 		/* the carrier took it: sent; its later status callbacks
 		 * cannot change a result already recorded for the attempt */
 		publish_request_result(&q, sid, "sent", NULL);
@@ -661,20 +693,20 @@ on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 static int
-on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-    curl_off_t un)
+on_progress(
+    void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	(void)arg;
 	(void)dt;
 	(void)dn;
 	(void)ut;
 	(void)un;
-	return fd_stop ? 1 : 0;     /* abort transfers on shutdown */
+	return fd_stop ? 1 : 0; /* abort transfers on shutdown */
 }
 
 void
-carrier_curl_auth(CURL *h, const char *account_sid, const char *auth_token,
-    long timeout_ms)
+carrier_curl_auth(
+    CURL *h, const char *account_sid, const char *auth_token, long timeout_ms)
 {
 	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(h, CURLOPT_USERNAME, account_sid);
@@ -760,7 +792,7 @@ twilio_update_call(const struct carrier_cfg *c, const char *call_sid,
 	cc = post_form(c, url.p, form.p, &http, &resp);
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
-		rv = 1;                 /* updating TwiML is safe to repeat */
+		rv = 1; /* updating TwiML is safe to repeat */
 	} else if (http >= 200 && http < 300)
 		rv = 0;
 	else {
@@ -821,11 +853,12 @@ rest_create(const struct carrier_cfg *c, const char *resource,
 		json_decref(j);
 		goto out;
 	}
-	snprintf(sid, sidlen, "%s", json_string_value(json_object_get(j,
-	    "sid")));
+	snprintf(
+	    sid, sidlen, "%s", json_string_value(json_object_get(j, "sid")));
 	if (status != NULL)
 		snprintf(status, statuslen, "%s",
-		    json_string_value(json_object_get(j, "status")) ?: "queued");
+		    json_string_value(json_object_get(j, "status"))
+		        ?: "queued");
 	json_decref(j);
 	rv = 0;
 out:
@@ -839,8 +872,8 @@ twilio_create_call(const struct carrier_cfg *c, const struct carrier_call *call,
     char *sid, size_t sidlen, char *status, size_t statuslen, char *err,
     size_t errlen)
 {
-	static const char *const events[] = { "initiated", "ringing",
-	    "answered", "completed" };
+	static const char *const events[] = {
+	    "initiated", "ringing", "answered", "completed"};
 	struct sbuf form;
 	CURLcode cc;
 	long http;
@@ -861,15 +894,16 @@ twilio_create_call(const struct carrier_cfg *c, const struct carrier_call *call,
 	/* the webhook comes once a human spoke or a mailbox's greeting
 	 * ended, with AnsweredBy saying which */
 	sbuf_add(&form, "&MachineDetection=DetectMessageEnd");
-	sbuf_printf(&form, "&Timeout=%d", call->ring_timeout_s > 0 ?
-	    call->ring_timeout_s : 25);
+	sbuf_printf(&form, "&Timeout=%d",
+	    call->ring_timeout_s > 0 ? call->ring_timeout_s : 25);
 	rv = rest_create(c, "Calls.json", &form, "call", sid, sidlen, status,
 	    statuslen, &cc, &http, err, errlen);
 	sbuf_free(&form);
 	/* repeat only if the request surely never arrived (a timeout may
 	 * have placed the call already) or was refused for the rate (429) */
-	if (rv != 0 && (cc == CURLE_COULDNT_CONNECT ||
-	    cc == CURLE_COULDNT_RESOLVE_HOST || http == 429))
+	if (rv != 0 &&
+	    (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+	        http == 429))
 		rv = 1;
 	return rv;
 }
@@ -908,17 +942,16 @@ rfc2822_time(const char *s)
 	char *end;
 
 	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm)) ==
-	    NULL)
+	if (s == NULL ||
+	    (end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm)) == NULL)
 		return -1;
 	return (long long)timegm(&tm);
 }
 
 /* GET Calls.json?To=..&From=.. (newest first) for one created since. */
 static int
-twilio_find_call(const struct carrier_cfg *c, const char *to,
-    const char *from, long long since, char *sid, size_t sidlen, char *err,
-    size_t errlen)
+twilio_find_call(const struct carrier_cfg *c, const char *to, const char *from,
+    long long since, char *sid, size_t sidlen, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL;
 	struct sbuf u, resp;
@@ -968,11 +1001,13 @@ twilio_find_call(const struct carrier_cfg *c, const char *to,
 		goto out;
 	}
 	rv = 0;
-	json_array_foreach(calls, i, e) {
+	json_array_foreach(calls, i, e)
+	{
 		const char *s = json_string_value(json_object_get(e, "sid"));
 
-		if (s && rfc2822_time(json_string_value(json_object_get(e,
-		    "date_created"))) >= since) {
+		if (s &&
+		    rfc2822_time(json_string_value(
+		        json_object_get(e, "date_created"))) >= since) {
 			snprintf(sid, sidlen, "%s", s);
 			rv = 1;
 			break;
@@ -986,9 +1021,9 @@ out:
 }
 
 const struct carrier_ops carrier_twilio = {
-	.name = "twilio",
-	.update_call = twilio_update_call,
-	.create_call = twilio_create_call,
-	.send_sms = twilio_send_sms,
-	.find_call = twilio_find_call,
+    .name = "twilio",
+    .update_call = twilio_update_call,
+    .create_call = twilio_create_call,
+    .send_sms = twilio_send_sms,
+    .find_call = twilio_find_call,
 };

@@ -14,21 +14,21 @@
 
 #include "proto/proto.h"
 
-struct carrier_cfg {                    /* a snapshot per job */
+struct carrier_cfg { /* a snapshot per job */
 	char api_base[256];
 	char account_sid[64];
 	char auth_token[128];
 	char public_url[512];
-	char from[64];                  /* default caller id: business.phone */
+	char from[64]; /* default caller id: business.phone */
 };
 
 /* One outbound call as the carrier is asked for it. */
 struct carrier_call {
 	const char *to, *from;
-	const char *url;                /* voice webhook, with the job query */
-	const char *status_cb;          /* status callback, with the job query */
-	int ring_timeout_s;             /* Timeout */
-	const char *idempotency_key;    /* "" when the request has none */
+	const char *url; /* voice webhook, with the job query */
+	const char *status_cb; /* status callback, with the job query */
+	int ring_timeout_s; /* Timeout */
+	const char *idempotency_key; /* "" when the request has none */
 };
 
 /* Each op makes one attempt: 0 done, 1 failed but safe to retry, -1 failed
@@ -58,8 +58,8 @@ extern const struct carrier_ops carrier_twilio;
 
 /* Twilio's REST API as the account on curl handle h: basic auth, our
  * user agent, no signals, 3 s to connect, timeout_ms in all. */
-void carrier_curl_auth(CURL *h, const char *account_sid,
-    const char *auth_token, long timeout_ms);
+void carrier_curl_auth(
+    CURL *h, const char *account_sid, const char *auth_token, long timeout_ms);
 
 int carrier_start(void);
 void carrier_stop(void);

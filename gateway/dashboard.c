@@ -10,17 +10,15 @@
 #include "gateway.h"
 
 /* sym: the file's bytes; sym_end: just past them (a NUL follows). */
-#define GW_EMBED(sym, file)                                             \
-	__asm__("\t.section .rodata\n"                                  \
-	    "\t.balign 16\n"                                            \
-	    "\t.global " #sym "\n"                                      \
-	    "\t.type " #sym ", @object\n"                               \
-	    #sym ":\n"                                                  \
-	    "\t.incbin \"" file "\"\n"                                  \
-	    "\t.global " #sym "_end\n"                                  \
-	    #sym "_end:\n"                                              \
-	    "\t.byte 0\n"                                               \
-	    "\t.previous\n")
+#define GW_EMBED(sym, file)                                                    \
+	__asm__("\t.section .rodata\n"                                         \
+	        "\t.balign 16\n"                                               \
+	        "\t.global " #sym "\n"                                         \
+	        "\t.type " #sym ", @object\n" #sym ":\n"                       \
+	        "\t.incbin \"" file "\"\n"                                     \
+	        "\t.global " #sym "_end\n" #sym "_end:\n"                      \
+	        "\t.byte 0\n"                                                  \
+	        "\t.previous\n")
 
 #ifndef GW_WEB_VENDOR
 #error "GW_WEB_VENDOR: the chart library's path (gateway/module.mk sets it)"
@@ -41,15 +39,14 @@ static const struct {
 	const char *ctype;
 	const char *start, *end;
 } assets[] = {
-	{ "/", "text/html; charset=utf-8", gw_web_index, gw_web_index_end },
-	{ "/index.html", "text/html; charset=utf-8", gw_web_index,
-	    gw_web_index_end },
-	{ "/static/app.js", "text/javascript; charset=utf-8", gw_web_app_js,
-	    gw_web_app_js_end },
-	{ "/static/app.css", "text/css; charset=utf-8", gw_web_app_css,
-	    gw_web_app_css_end },
-	{ "/static/chart.umd.min.js", "text/javascript; charset=utf-8",
-	    gw_web_chart_js, gw_web_chart_js_end },
+    {"/", "text/html; charset=utf-8", gw_web_index, gw_web_index_end},
+    {"/index.html", "text/html; charset=utf-8", gw_web_index, gw_web_index_end},
+    {"/static/app.js", "text/javascript; charset=utf-8", gw_web_app_js,
+        gw_web_app_js_end},
+    {"/static/app.css", "text/css; charset=utf-8", gw_web_app_css,
+        gw_web_app_css_end},
+    {"/static/chart.umd.min.js", "text/javascript; charset=utf-8",
+        gw_web_chart_js, gw_web_chart_js_end},
 };
 
 int

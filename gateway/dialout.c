@@ -17,14 +17,14 @@
 #include "proto/payload.h"
 
 struct placed_key {
-	char key[64];                   /* "" = free */
+	char key[64]; /* "" = free */
 	uint64_t at_us;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct placed_key keys[DIALOUT_KEYS];
 static unsigned next_key;
-static uint64_t gap_us = 1000000;       /* between two new calls */
+static uint64_t gap_us = 1000000; /* between two new calls */
 static uint64_t next_slot_us;
 static int ring_timeout_s = 25;
 
@@ -77,8 +77,8 @@ dialout_key_begin(const char *key, uint64_t now_us)
 			break;
 		}
 	if (!seen) {
-		snprintf(keys[next_key].key, sizeof(keys[next_key].key), "%s",
-		    key);
+		snprintf(
+		    keys[next_key].key, sizeof(keys[next_key].key), "%s", key);
 		keys[next_key].at_us = now_us;
 		next_key = (next_key + 1) % DIALOUT_KEYS;
 	}
@@ -103,10 +103,10 @@ dialout_key_abandon(const char *key)
 void
 dialout_publish(const struct dialout_result *r)
 {
-	struct fd_pl_outbound_result m = { 0 };
+	struct fd_pl_outbound_result m = {0};
 	char err[128];
-	const char *sid = r->call_sid && fd_call_id_valid(r->call_sid) ?
-	    r->call_sid : "";
+	const char *sid =
+	    r->call_sid && fd_call_id_valid(r->call_sid) ? r->call_sid : "";
 	json_t *j;
 
 	m.to = r->to ? r->to : "";
@@ -131,6 +131,6 @@ dialout_publish(const struct dialout_result *r)
 int
 dialout_answered_by_nobody(const char *a)
 {
-	return a != NULL && (strcmp(a, "fax") == 0 ||
-	    strcmp(a, "unknown") == 0);
+	return a != NULL &&
+	    (strcmp(a, "fax") == 0 || strcmp(a, "unknown") == 0);
 }

@@ -10,14 +10,14 @@
 
 #include <stdint.h>
 
-#define DIALOUT_KEYS 4096               /* keys remembered in memory */
-#define DIALOUT_KEY_TTL_S (48 * 3600)   /* longer than any job's attempt */
+#define DIALOUT_KEYS 4096 /* keys remembered in memory */
+#define DIALOUT_KEY_TTL_S (48 * 3600) /* longer than any job's attempt */
 
 /* A result for the scheduler.  Strings may be NULL or "". */
 struct dialout_result {
 	const char *to;
 	const char *call_sid;
-	const char *status;     /* as OUTBOUND_RESULT: queued, busy, .. */
+	const char *status; /* as OUTBOUND_RESULT: queued, busy, .. */
 	const char *error;
 	const char *purpose;
 	int64_t appointment_id;

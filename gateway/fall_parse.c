@@ -51,8 +51,8 @@ fall_wav_ulaw(const unsigned char *w, size_t len, unsigned char **out,
 
 	*out = NULL;
 	*n = 0;
-	if (len < 12 || memcmp(w, "RIFF", 4) != 0 || memcmp(w + 8, "WAVE",
-	    4) != 0) {
+	if (len < 12 || memcmp(w, "RIFF", 4) != 0 ||
+	    memcmp(w + 8, "WAVE", 4) != 0) {
 		snprintf(err, errlen, "not a WAV file");
 		return -1;
 	}
@@ -72,11 +72,14 @@ fall_wav_ulaw(const unsigned char *w, size_t len, unsigned char **out,
 				snprintf(err, errlen, "WAV data before fmt");
 				return -1;
 			}
-			if (ch != 1 || rate != 8000 || !((fmt == 1 &&
-			    bits == 16) || (fmt == 7 && bits == 8))) {
-				snprintf(err, errlen, "WAV format %u, %u "
+			if (ch != 1 || rate != 8000 ||
+			    !((fmt == 1 && bits == 16) ||
+			        (fmt == 7 && bits == 8))) {
+				snprintf(err, errlen,
+				    "WAV format %u, %u "
 				    "channels, %u Hz, %u bits: want 8 kHz mono "
-				    "16-bit PCM or mu-law", fmt, ch, rate, bits);
+				    "16-bit PCM or mu-law",
+				    fmt, ch, rate, bits);
 				return -1;
 			}
 			*n = fmt == 7 ? ck : ck / 2;
@@ -88,8 +91,8 @@ fall_wav_ulaw(const unsigned char *w, size_t len, unsigned char **out,
 				memcpy(*out, w + off + 8, ck);
 			else
 				for (i = 0; i < *n; i++)
-					(*out)[i] = fd_ulaw_encode((int16_t)
-					    rd16(w + off + 8 + 2 * i));
+					(*out)[i] = fd_ulaw_encode(
+					    (int16_t)rd16(w + off + 8 + 2 * i));
 			return 0;
 		}
 		off += 8 + ck + (ck & 1);
@@ -97,4 +100,3 @@ fall_wav_ulaw(const unsigned char *w, size_t len, unsigned char **out,
 	snprintf(err, errlen, "WAV without a data chunk");
 	return -1;
 }
-

@@ -44,17 +44,17 @@
 #define XFER_TTL_US (15ull * 60 * 1000000)
 #define WHISPER_KEY_S 8
 #define VM_MAX_BYTES (8 * 1024 * 1024)
-#define VM_RUN_FRAMES 25                /* frames per AUDIO_IN message */
-#define VM_RUN_PAUSE_US 100000          /* 5x real time */
-#define VM_TAIL_FRAMES 75               /* 1.5 s of silence at the end */
-#define VM_QUIET_US 2500000             /* no new words this long: done */
+#define VM_RUN_FRAMES 25 /* frames per AUDIO_IN message */
+#define VM_RUN_PAUSE_US 100000 /* 5x real time */
+#define VM_TAIL_FRAMES 75 /* 1.5 s of silence at the end */
+#define VM_QUIET_US 2500000 /* no new words this long: done */
 #define VM_WAIT_MAX_US 30000000
 #define VM_SLOTS 8
 /* agent, stt-worker or tts-worker not heard this long: nobody can answer */
 #define PEER_SILENT_US 5000000
 
 struct xfer {
-	char sid[FD_CALL_ID_LEN];       /* the caller's call, "" free */
+	char sid[FD_CALL_ID_LEN]; /* the caller's call, "" free */
 	char to[64];
 	char summary[400];
 	int declined;
@@ -65,7 +65,7 @@ struct xfer {
 struct vm_words {
 	char sid[FD_CALL_ID_LEN];
 	struct sbuf text;
-	uint64_t last_us;               /* last final */
+	uint64_t last_us; /* last final */
 };
 
 struct vm_job {
@@ -162,15 +162,16 @@ fall_transfer_twiml(const char *sid, const char *to, const char *summary)
 	memset(x, 0, sizeof(*x));
 	snprintf(x->sid, sizeof(x->sid), "%s", sid);
 	snprintf(x->to, sizeof(x->to), "%s", to);
-	snprintf(x->summary, sizeof(x->summary), "%s", summary && summary[0] ?
-	    summary : "A caller asked for a person.");
+	snprintf(x->summary, sizeof(x->summary), "%s",
+	    summary && summary[0] ? summary : "A caller asked for a person.");
 	x->at_us = now;
 	pthread_mutex_unlock(&xfer_mu);
 	action = pub_url("dial-action", NULL);
 	if (warm)
 		whisper = pub_url("whisper", sid);
-	xml = action && (whisper || !warm) ? twiml_dial(to, ring, action,
-	    whisper) : NULL;
+	xml = action && (whisper || !warm)
+	    ? twiml_dial(to, ring, action, whisper)
+	    : NULL;
 	free(action);
 	free(whisper);
 	return xml;
@@ -178,8 +179,8 @@ fall_transfer_twiml(const char *sid, const char *to, const char *summary)
 
 /* The staff member answered: the summary and "press 1". */
 void
-fall_whisper(const struct fd_form *form, const char *parent,
-    struct fall_reply *out)
+fall_whisper(
+    const struct fd_form *form, const char *parent, struct fall_reply *out)
 {
 	char summary[400] = "", *key;
 	struct xfer *x;
@@ -195,11 +196,12 @@ fall_whisper(const struct fd_form *form, const char *parent,
 		snprintf(summary, sizeof(summary), "%s", x->summary);
 	pthread_mutex_unlock(&xfer_mu);
 	if (summary[0] == '\0')
-		snprintf(summary, sizeof(summary), "A caller asked for a "
+		snprintf(summary, sizeof(summary),
+		    "A caller asked for a "
 		    "person.");
 	log_info(parent, "whisper to %s (leg %s): \"%s\"",
-	    fd_form_get(form, "To") ?: "?", fd_form_get(form, "CallSid") ?:
-	    "?", summary);
+	    fd_form_get(form, "To") ?: "?", fd_form_get(form, "CallSid") ?: "?",
+	    summary);
 	if ((key = pub_url("whisper-key", parent)) == NULL)
 		return;
 	out->xml = twiml_whisper(summary, key, WHISPER_KEY_S);
@@ -209,8 +211,8 @@ fall_whisper(const struct fd_form *form, const char *parent,
 /* The staff member's key: 1 bridges (an empty document ends the
  * whisper), anything else hangs up their leg. */
 void
-fall_whisper_key(const struct fd_form *form, const char *parent,
-    struct fall_reply *out)
+fall_whisper_key(
+    const struct fd_form *form, const char *parent, struct fall_reply *out)
 {
 	const char *d = fd_form_get(form, "Digits");
 	int accept = d && strcmp(d, "1") == 0;
@@ -228,8 +230,9 @@ fall_whisper_key(const struct fd_form *form, const char *parent,
 	pthread_mutex_unlock(&xfer_mu);
 	log_info(parent, "transfer %s by the staff member (key %s)",
 	    accept ? "accepted" : "declined", d && d[0] ? d : "none");
-	out->xml = accept ? twiml_say("Connecting.", 0) :
-	    twiml_say("Declined. The caller will be offered a message.", 1);
+	out->xml = accept
+	    ? twiml_say("Connecting.", 0)
+	    : twiml_say("Declined. The caller will be offered a message.", 1);
 }
 
 /* The <Dial> ended.  Bridged: the call is over.  Otherwise the caller is
@@ -262,33 +265,38 @@ fall_dial_action(const struct fd_form *form, struct fall_reply *out)
 		x->sid[0] = '\0';
 	}
 	pthread_mutex_unlock(&xfer_mu);
-	result = fall_dial_outcome(st, fd_form_get(form, "DialBridged"),
-	    declined);
+	result =
+	    fall_dial_outcome(st, fd_form_get(form, "DialBridged"), declined);
 	if (result == NULL) {
-		log_info(sid, "transfer to %s ended after the staff member "
-		    "talked (%s s)", staff[0] ? staff : "?",
+		log_info(sid,
+		    "transfer to %s ended after the staff member "
+		    "talked (%s s)",
+		    staff[0] ? staff : "?",
 		    fd_form_get(form, "DialCallDuration") ?: "?");
 		out->xml = twiml_say(NULL, 1);
 		return;
 	}
-	log_info(sid, "transfer to %s not taken (%s, DialCallStatus %s): back "
-	    "to the agent", staff[0] ? staff : "?", result, st ? st : "?");
+	log_info(sid,
+	    "transfer to %s not taken (%s, DialCallStatus %s): back "
+	    "to the agent",
+	    staff[0] ? staff : "?", result, st ? st : "?");
 	pthread_mutex_lock(&gw_lock);
 	twiml_stream_url(gw_cfg.public_url, surl, sizeof(surl));
 	pthread_mutex_unlock(&gw_lock);
 	if (dir == NULL || dir[0] == '\0')
 		dir = "inbound";
-	if (callinfo_put(sid, from ? from : "", to ? to : "", dir,
-	    fd_mono_us(), token) != 0) {
+	if (callinfo_put(sid, from ? from : "", to ? to : "", dir, fd_mono_us(),
+	        token) != 0) {
 		out->xml = twiml_say("Sorry, we cannot take your call right "
-		    "now. Please call back later.", 1);
+		                     "now. Please call back later.",
+		    1);
 		return;
 	}
-	p[0] = (struct twiml_param){ CALLINFO_PARAM, token };
-	p[1] = (struct twiml_param){ "From", from ? from : "" };
-	p[2] = (struct twiml_param){ "To", to ? to : "" };
-	p[3] = (struct twiml_param){ "Direction", dir };
-	p[4] = (struct twiml_param){ "transfer_result", result };
+	p[0] = (struct twiml_param){CALLINFO_PARAM, token};
+	p[1] = (struct twiml_param){"From", from ? from : ""};
+	p[2] = (struct twiml_param){"To", to ? to : ""};
+	p[3] = (struct twiml_param){"Direction", dir};
+	p[4] = (struct twiml_param){"transfer_result", result};
 	out->xml = twiml_connect_stream(surl, p, 5);
 }
 
@@ -298,7 +306,7 @@ fall_dial_action(const struct fd_form *form, struct fall_reply *out)
 static int
 stack_answers(void)
 {
-	static const int need[] = { FD_D_AGENT, FD_D_STT, FD_D_TTS };
+	static const int need[] = {FD_D_AGENT, FD_D_STT, FD_D_TTS};
 	struct fd_bus_peer p;
 	uint64_t now = fd_mono_us();
 	size_t k;
@@ -313,9 +321,11 @@ stack_answers(void)
 			    p.heard_us + PEER_SILENT_US > now)
 				ok = 1;
 		if (!ok) {
-			log_warnx(NULL, "voice webhook: %s not heard for %d "
-			    "s", fd_daemons[need[k]].name, (int)
-			    (PEER_SILENT_US / 1000000));
+			log_warnx(NULL,
+			    "voice webhook: %s not heard for %d "
+			    "s",
+			    fd_daemons[need[k]].name,
+			    (int)(PEER_SILENT_US / 1000000));
 			return 0;
 		}
 	}
@@ -339,8 +349,8 @@ fall_voicemail_box(const struct fd_form *form, struct fall_reply *out)
 	if (!chosen && stack_answers())
 		return 0;
 	log_info(sid, "voice webhook: call from %s to the voicemail box (%s)",
-	    from ? from : "?", chosen ? "gateway.voicemail_box" :
-	    "the stack cannot answer");
+	    from ? from : "?",
+	    chosen ? "gateway.voicemail_box" : "the stack cannot answer");
 	out->status = 200;
 	action = pub_url("record-done", NULL);
 	/* the caller's numbers ride in the signed callback URL: the
@@ -355,10 +365,14 @@ fall_voicemail_box(const struct fd_form *form, struct fall_reply *out)
 		free(cb);
 	}
 	cb = sbuf_done(&q);
-	out->xml = action && cb ? twiml_record("Thanks for calling. Nobody can "
-	    "take your call right now. Please leave your name, your number "
-	    "and a message after the tone, and we will call you back.",
-	    max_s, action, cb) : NULL;
+	out->xml = action && cb
+	    ? twiml_record(
+	          "Thanks for calling. Nobody can "
+	          "take your call right now. Please leave your name, your "
+	          "number "
+	          "and a message after the tone, and we will call you back.",
+	          max_s, action, cb)
+	    : NULL;
 	free(action);
 	free(cb);
 	return 1;
@@ -378,8 +392,10 @@ vm_discard(struct workq_job *j)
 {
 	struct vm_job *v = (struct vm_job *)j;
 
-	log_warnx(v->sid, "voicemail %s not transcribed (shutting down): "
-	    "it stays at the carrier", v->rec_sid);
+	log_warnx(v->sid,
+	    "voicemail %s not transcribed (shutting down): "
+	    "it stays at the carrier",
+	    v->rec_sid);
 	free(v);
 }
 
@@ -397,9 +413,10 @@ fall_recording(const struct fd_form *form, const char *from, const char *to,
 	out->xml = NULL;
 	out->status = 204;
 	if (sid == NULL || !fd_call_id_valid(sid) || url == NULL ||
-	    rsid == NULL || strlen(url) >= sizeof(v->url) || strlen(rsid) >=
-	    sizeof(v->rec_sid)) {
-		log_warnx(sid, "recording callback without CallSid, "
+	    rsid == NULL || strlen(url) >= sizeof(v->url) ||
+	    strlen(rsid) >= sizeof(v->rec_sid)) {
+		log_warnx(sid,
+		    "recording callback without CallSid, "
 		    "RecordingSid or RecordingUrl");
 		out->status = 400;
 		return;
@@ -423,18 +440,17 @@ fall_recording(const struct fd_form *form, const char *from, const char *to,
 	snprintf(v->to, sizeof(v->to), "%s", to ? to : "");
 	v->duration_s = dur ? atol(dur) : 0;
 	pthread_mutex_lock(&gw_lock);
-	snprintf(v->api_base, sizeof(v->api_base), "%s",
-	    gw_cfg.twilio_api_base);
-	snprintf(v->account_sid, sizeof(v->account_sid), "%s",
-	    gw_cfg.account_sid);
-	snprintf(v->auth_token, sizeof(v->auth_token), "%s",
-	    gw_cfg.auth_token);
+	snprintf(
+	    v->api_base, sizeof(v->api_base), "%s", gw_cfg.twilio_api_base);
+	snprintf(
+	    v->account_sid, sizeof(v->account_sid), "%s", gw_cfg.account_sid);
+	snprintf(v->auth_token, sizeof(v->auth_token), "%s", gw_cfg.auth_token);
 	pthread_mutex_unlock(&gw_lock);
 	log_info(sid, "voicemail %s from %s (%s s): fetching %s", rsid,
 	    v->from[0] ? v->from : "?", dur ? dur : "?", url);
 	if (workq_push(&vm_q, &v->j) != 0) {
-		log_err(sid, "recording %s: queue full, left at the carrier",
-		    rsid);
+		log_err(
+		    sid, "recording %s: queue full, left at the carrier", rsid);
 		free(v);
 		out->status = 503;
 	}
@@ -485,12 +501,12 @@ vm_fetch(const struct vm_job *v, struct sbuf *body, char *err, size_t errlen)
 
 	/* only the carrier's own host gets our credentials */
 	if (strncmp(v->url, v->api_base, strlen(v->api_base)) != 0) {
-		snprintf(err, errlen, "RecordingUrl %.100s is not under %.100s", v->url,
-		    v->api_base);
+		snprintf(err, errlen, "RecordingUrl %.100s is not under %.100s",
+		    v->url, v->api_base);
 		return -1;
 	}
-	snprintf(url, sizeof(url), "%s%s", v->url, strstr(v->url, ".wav") ?
-	    "" : ".wav");
+	snprintf(url, sizeof(url), "%s%s", v->url,
+	    strstr(v->url, ".wav") ? "" : ".wav");
 	if ((h = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -504,8 +520,8 @@ vm_fetch(const struct vm_job *v, struct sbuf *body, char *err, size_t errlen)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
 	curl_easy_cleanup(h);
 	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "GET %.200s: %s", url,
-		    curl_easy_strerror(cc));
+		snprintf(
+		    err, errlen, "GET %.200s: %s", url, curl_easy_strerror(cc));
 		return -1;
 	}
 	if (http != 200) {
@@ -540,7 +556,7 @@ static char *
 vm_transcribe(const char *sid, const unsigned char *ulaw, size_t n)
 {
 	unsigned char buf[VM_RUN_FRAMES * FD_FRAME_SAMPLES];
-	struct fd_pl_call_end ce = { .reason = "voicemail" };
+	struct fd_pl_call_end ce = {.reason = "voicemail"};
 	struct vm_words *w;
 	struct fd_frame h;
 	uint64_t t0, start, last;
@@ -578,8 +594,10 @@ vm_transcribe(const char *sid, const unsigned char *ulaw, size_t n)
 		pthread_mutex_lock(&vm_mu);
 		last = w->last_us;
 		pthread_mutex_unlock(&vm_mu);
-		if (fd_stop || fd_mono_us() - (last > start ? last : start) >
-		    VM_QUIET_US || fd_mono_us() - start > VM_WAIT_MAX_US)
+		if (fd_stop ||
+		    fd_mono_us() - (last > start ? last : start) >
+		        VM_QUIET_US ||
+		    fd_mono_us() - start > VM_WAIT_MAX_US)
 			break;
 		fd_sleep_us(100000);
 	}
@@ -627,7 +645,7 @@ vm_run(struct workq_job *j)
 	sbuf_init(&msg);
 	if (vm_fetch(v, &body, err, sizeof(err)) != 0 ||
 	    fall_wav_ulaw((unsigned char *)body.p, body.len, &ulaw, &n, err,
-	    sizeof(err)) != 0)
+	        sizeof(err)) != 0)
 		log_err(v->sid, "voicemail %s: %s; the message says so",
 		    v->rec_sid, err);
 	else {
@@ -638,24 +656,32 @@ vm_run(struct workq_job *j)
 	if (text && text[0])
 		sbuf_printf(&msg, "Voicemail: %s", text);
 	else
-		sbuf_printf(&msg, "Voicemail of %ld s, no words recognised "
-		    "(recording %s at the carrier)", v->duration_s, v->rec_sid);
+		sbuf_printf(&msg,
+		    "Voicemail of %ld s, no words recognised "
+		    "(recording %s at the carrier)",
+		    v->duration_s, v->rec_sid);
 	snprintf(key, sizeof(key), "voicemail-%s", v->rec_sid);
-	vm_tool(v->sid, "call_begin", json_pack("{s:s, s:s, s:s}", "from",
-	    v->from, "to", v->to, "direction", "inbound"));
+	vm_tool(v->sid, "call_begin",
+	    json_pack("{s:s, s:s, s:s}", "from", v->from, "to", v->to,
+	        "direction", "inbound"));
 	if (text && text[0])
-		vm_tool(v->sid, "log_turn", json_pack("{s:s, s:s}", "role",
-		    "caller", "text", text));
-	if (msg.p && vm_tool(v->sid, "take_message", json_pack("{s:s, s:s, "
-	    "s:s?, s:s, s:s, s:b}", "name", "voicemail caller",
-	    "callback_number", v->from[0] ? v->from : NULL, "message", msg.p, "urgency", "normal",
-	    "idempotency_key", key, "call_back", 1)) == 0)
-		log_info(v->sid, "voicemail %s: message and callback job "
-		    "recorded", v->rec_sid);
-	vm_tool(v->sid, "log_call_outcome", json_pack("{s:s, s:s}", "outcome",
-	    "message_taken", "notes", msg.p ? msg.p : "voicemail"));
-	vm_tool(v->sid, "call_end", json_pack("{s:s}", "reason",
-	    "voicemail"));
+		vm_tool(v->sid, "log_turn",
+		    json_pack("{s:s, s:s}", "role", "caller", "text", text));
+	if (msg.p &&
+	    vm_tool(v->sid, "take_message",
+	        json_pack("{s:s, s:s, "
+	                  "s:s?, s:s, s:s, s:b}",
+	            "name", "voicemail caller", "callback_number",
+	            v->from[0] ? v->from : NULL, "message", msg.p, "urgency",
+	            "normal", "idempotency_key", key, "call_back", 1)) == 0)
+		log_info(v->sid,
+		    "voicemail %s: message and callback job "
+		    "recorded",
+		    v->rec_sid);
+	vm_tool(v->sid, "log_call_outcome",
+	    json_pack("{s:s, s:s}", "outcome", "message_taken", "notes",
+	        msg.p ? msg.p : "voicemail"));
+	vm_tool(v->sid, "call_end", json_pack("{s:s}", "reason", "voicemail"));
 	free(text);
 	free(ulaw);
 	sbuf_free(&body);

@@ -30,8 +30,7 @@ void fall_stop(void);
 /* carrier.c (any thread): the TwiML that transfers call sid to `to`,
  * remembering the summary the staff member will hear.  Caller frees;
  * NULL on out of memory. */
-char *fall_transfer_twiml(const char *sid, const char *to,
-    const char *summary);
+char *fall_transfer_twiml(const char *sid, const char *to, const char *summary);
 
 /* http.c, service thread.  query_parent is the signed query's parent=. */
 void fall_whisper(const struct fd_form *form, const char *query_parent,
@@ -56,8 +55,8 @@ void fall_transcript(const struct fd_frame *f);
  * declined: the staff member said no in the whisper.  NULL if the caller
  * was bridged (the call is over), else the word the agent gets:
  * declined, no-answer, busy, failed, canceled. */
-const char *fall_dial_outcome(const char *dial_status, const char *bridged,
-    int declined);
+const char *fall_dial_outcome(
+    const char *dial_status, const char *bridged, int declined);
 
 /* Pure (tested): a WAV file (8 kHz mono, 16-bit PCM or mu-law) as
  * mu-law; 0 with *out (malloc) and *n, -1 with err. */

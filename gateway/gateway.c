@@ -52,8 +52,8 @@ static volatile int bus_quit;
  * first RESTART_RESEND_S, as a daemon may still be redialling our new pub
  * socket when the first one goes out. */
 #define RESTART_RESEND_S 30
-static json_t *restart_closed;          /* call ids; restart thread only */
-static volatile int pub_pipes_added;    /* subscribers connected, ever */
+static json_t *restart_closed; /* call ids; restart thread only */
+static volatile int pub_pipes_added; /* subscribers connected, ever */
 
 /* lws's loop poll()s every socket each time it wakes.  Under load it would
  * wake for nearly every arriving Media Streams message, so at most one
@@ -62,71 +62,68 @@ static volatile int pub_pipes_added;    /* subscribers connected, ever */
 #define SERVICE_MIN_US 1000
 
 static const struct fd_cfg_opt opts[] = {
-	{ "gateway.listen_addr", FD_CFG_STR, gw_cfg.listen_addr,
-	    sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0,
-	    "FRONTDESK_LISTEN_ADDR" },
-	{ "gateway.listen_port", FD_CFG_INT, &gw_cfg.listen_port, 0, "8080", 1,
-	    65535, NULL },
-	{ "gateway.public_url", FD_CFG_STR, gw_cfg.public_url,
-	    sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0,
-	    "FRONTDESK_PUBLIC_URL" },
-	{ "gateway.trusted_proxies", FD_CFG_STR, gw_cfg.trusted_proxies,
-	    sizeof(gw_cfg.trusted_proxies), "", 0, 0,
-	    "FRONTDESK_TRUSTED_PROXIES" },
-	{ "gateway.auth_token", FD_CFG_STR, gw_cfg.auth_token,
-	    sizeof(gw_cfg.auth_token), "", 0, 0, "TWILIO_AUTH_TOKEN" },
-	{ "gateway.validate_signature", FD_CFG_BOOL,
-	    &gw_cfg.validate_signature, 0, "true", 0, 0, NULL },
-	{ "gateway.allow_test_clock", FD_CFG_BOOL, &gw_cfg.allow_test_clock, 0,
-	    "false", 0, 0, NULL },
-	{ "gateway.api_token", FD_CFG_STR, gw_cfg.api_token,
-	    sizeof(gw_cfg.api_token), "", 0, 0, "FRONTDESK_API_TOKEN" },
-	{ "gateway.api_tokens", FD_CFG_STR, gw_cfg.api_tokens,
-	    sizeof(gw_cfg.api_tokens), "", 0, 0, "FRONTDESK_API_TOKENS" },
-	{ "gateway.max_calls", FD_CFG_INT, &gw_cfg.max_calls, 0, "1000", 1,
-	    100000, NULL },
-	{ "gateway.twilio_api_base", FD_CFG_STR, gw_cfg.twilio_api_base,
-	    sizeof(gw_cfg.twilio_api_base), "https://api.twilio.com/2010-04-01",
-	    0, 0, NULL },
-	{ "gateway.account_sid", FD_CFG_STR, gw_cfg.account_sid,
-	    sizeof(gw_cfg.account_sid), "", 0, 0, "TWILIO_ACCOUNT_SID" },
-	{ "gateway.pace_lead_frames", FD_CFG_INT, &gw_cfg.pace_lead_frames, 0,
-	    "2", 0, 25, NULL },
-	{ "gateway.max_queue_s", FD_CFG_INT, &gw_cfg.max_queue_s, 0, "120", 5,
-	    3600, NULL },
-	/* "" = <hostname>:<listen_port>; name each gateway that shares both */
-	{ "gateway.instance", FD_CFG_STR, gw_cfg.instance,
-	    sizeof(gw_cfg.instance), "", 0, 0, "FRONTDESK_GATEWAY_INSTANCE" },
-	{ "gateway.warm_transfer", FD_CFG_BOOL, &gw_cfg.warm_transfer, 0,
-	    "true", 0, 0, NULL },
-	{ "gateway.transfer_ring_s", FD_CFG_INT, &gw_cfg.transfer_ring_s, 0,
-	    "20", 5, 120, NULL },
-	{ "gateway.voicemail_box", FD_CFG_BOOL, &gw_cfg.voicemail_box, 0,
-	    "false", 0, 0, NULL },
-	{ "gateway.voicemail_max_s", FD_CFG_INT, &gw_cfg.voicemail_max_s, 0,
-	    "120", 10, 600, NULL },
-	{ "gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
-	/* call recordings (recording.c); recording.disclosure is the
+    {"gateway.listen_addr", FD_CFG_STR, gw_cfg.listen_addr,
+        sizeof(gw_cfg.listen_addr), "127.0.0.1", 0, 0, "FRONTDESK_LISTEN_ADDR"},
+    {"gateway.listen_port", FD_CFG_INT, &gw_cfg.listen_port, 0, "8080", 1,
+        65535, NULL},
+    {"gateway.public_url", FD_CFG_STR, gw_cfg.public_url,
+        sizeof(gw_cfg.public_url), "http://127.0.0.1:8080", 0, 0,
+        "FRONTDESK_PUBLIC_URL"},
+    {"gateway.trusted_proxies", FD_CFG_STR, gw_cfg.trusted_proxies,
+        sizeof(gw_cfg.trusted_proxies), "", 0, 0, "FRONTDESK_TRUSTED_PROXIES"},
+    {"gateway.auth_token", FD_CFG_STR, gw_cfg.auth_token,
+        sizeof(gw_cfg.auth_token), "", 0, 0, "TWILIO_AUTH_TOKEN"},
+    {"gateway.validate_signature", FD_CFG_BOOL, &gw_cfg.validate_signature, 0,
+        "true", 0, 0, NULL},
+    {"gateway.allow_test_clock", FD_CFG_BOOL, &gw_cfg.allow_test_clock, 0,
+        "false", 0, 0, NULL},
+    {"gateway.api_token", FD_CFG_STR, gw_cfg.api_token,
+        sizeof(gw_cfg.api_token), "", 0, 0, "FRONTDESK_API_TOKEN"},
+    {"gateway.api_tokens", FD_CFG_STR, gw_cfg.api_tokens,
+        sizeof(gw_cfg.api_tokens), "", 0, 0, "FRONTDESK_API_TOKENS"},
+    {"gateway.max_calls", FD_CFG_INT, &gw_cfg.max_calls, 0, "1000", 1, 100000,
+        NULL},
+    {"gateway.twilio_api_base", FD_CFG_STR, gw_cfg.twilio_api_base,
+        sizeof(gw_cfg.twilio_api_base), "https://api.twilio.com/2010-04-01", 0,
+        0, NULL},
+    {"gateway.account_sid", FD_CFG_STR, gw_cfg.account_sid,
+        sizeof(gw_cfg.account_sid), "", 0, 0, "TWILIO_ACCOUNT_SID"},
+    {"gateway.pace_lead_frames", FD_CFG_INT, &gw_cfg.pace_lead_frames, 0, "2",
+        0, 25, NULL},
+    {"gateway.max_queue_s", FD_CFG_INT, &gw_cfg.max_queue_s, 0, "120", 5, 3600,
+        NULL},
+    /* "" = <hostname>:<listen_port>; name each gateway that shares both */
+    {"gateway.instance", FD_CFG_STR, gw_cfg.instance, sizeof(gw_cfg.instance),
+        "", 0, 0, "FRONTDESK_GATEWAY_INSTANCE"},
+    {"gateway.warm_transfer", FD_CFG_BOOL, &gw_cfg.warm_transfer, 0, "true", 0,
+        0, NULL},
+    {"gateway.transfer_ring_s", FD_CFG_INT, &gw_cfg.transfer_ring_s, 0, "20", 5,
+        120, NULL},
+    {"gateway.voicemail_box", FD_CFG_BOOL, &gw_cfg.voicemail_box, 0, "false", 0,
+        0, NULL},
+    {"gateway.voicemail_max_s", FD_CFG_INT, &gw_cfg.voicemail_max_s, 0, "120",
+        10, 600, NULL},
+    {"gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
+    /* call recordings (recording.c); recording.disclosure is the
 	 * agent's */
-	{ "recording.enabled", FD_CFG_BOOL, &gw_cfg.recording, 0, "true", 0, 0,
-	    NULL },
-	{ "recording.keep_audio", FD_CFG_BOOL, &gw_cfg.keep_audio, 0, "true",
-	    0, 0, NULL },
-	{ "recording.dir", FD_CFG_STR, gw_cfg.recording_dir,
-	    sizeof(gw_cfg.recording_dir), "", 0, 0, "FRONTDESK_RECORDING_DIR" },
-	/* the caller id of outbound calls the scheduler leaves without one */
-	{ "business.phone", FD_CFG_STR, gw_cfg.business_phone,
-	    sizeof(gw_cfg.business_phone), "", 0, 0, NULL },
+    {"recording.enabled", FD_CFG_BOOL, &gw_cfg.recording, 0, "true", 0, 0,
+        NULL},
+    {"recording.keep_audio", FD_CFG_BOOL, &gw_cfg.keep_audio, 0, "true", 0, 0,
+        NULL},
+    {"recording.dir", FD_CFG_STR, gw_cfg.recording_dir,
+        sizeof(gw_cfg.recording_dir), "", 0, 0, "FRONTDESK_RECORDING_DIR"},
+    /* the caller id of outbound calls the scheduler leaves without one */
+    {"business.phone", FD_CFG_STR, gw_cfg.business_phone,
+        sizeof(gw_cfg.business_phone), "", 0, 0, NULL},
 };
 
 static int gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len);
 
 static const struct lws_protocols protocols[] = {
-	{ "frontdesk-gateway", gw_lws_callback, sizeof(struct gw_conn), 0, 0,
-	    NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+    {"frontdesk-gateway", gw_lws_callback, sizeof(struct gw_conn), 0, 0, NULL,
+        0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static int check_config(char *err, size_t errlen);
 static void warn_closed_api(void);
@@ -135,22 +132,22 @@ static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
 static void start_recording(void);
-static int report_recording(const char *call_id, const char *path,
-    double dur, long long bytes);
+static int report_recording(
+    const char *call_id, const char *path, double dur, long long bytes);
 static void lws_log(int level, const char *line);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
     const struct fd_bus_peer *p, uint64_t old_instance);
 
 /* The publishers the gateway dials, in order: on_peer knows stt-worker by
  * its place. */
-static const enum fd_daemon_id from[] = { FD_D_AGENT, FD_D_TTS,
-    FD_D_SCHEDULER, FD_D_STT };
+static const enum fd_daemon_id from[] = {
+    FD_D_AGENT, FD_D_TTS, FD_D_SCHEDULER, FD_D_STT};
 #define PEER_STT 3
 /* stt-worker's subscribers (agent, gateway): a new instance is sent the
  * calls' audio again only when all of them hear it, or its transcripts
  * would reach nobody */
 #define STT_SUBSCRIBERS 2
-static uint64_t stt_caught_up;          /* bus thread: instance replayed to */
+static uint64_t stt_caught_up; /* bus thread: instance replayed to */
 
 /* Frames from agent, tts-worker and scheduler (bus thread). */
 static void
@@ -196,8 +193,8 @@ dispatch(const struct fd_frame *f)
 		carrier_sms(f);
 		break;
 	default:
-		log_err(f->call_id, "unexpected message %s",
-		    fd_msg_name(f->type));
+		log_err(
+		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
 	}
 }
 
@@ -221,7 +218,7 @@ gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-	case LWS_CALLBACK_TIMER:        /* only http.c sets timers */
+	case LWS_CALLBACK_TIMER: /* only http.c sets timers */
 		return http_callback(wsi, reason, conn, in, len);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:
@@ -237,10 +234,9 @@ gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 int
 main(int argc, char **argv)
 {
-	static const int types[] = { FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
-	    FD_MSG_HANGUP,
-	    FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
-	    FD_MSG_OUTBOUND_CALL, FD_MSG_OUTBOUND_SMS, FD_MSG_TRANSCRIPT };
+	static const int types[] = {FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
+	    FD_MSG_HANGUP, FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
+	    FD_MSG_OUTBOUND_CALL, FD_MSG_OUTBOUND_SMS, FD_MSG_TRANSCRIPT};
 	struct lws_context_creation_info info;
 	pthread_t bus_thr, restart_thr;
 	uint64_t polled = 0, now;
@@ -254,11 +250,10 @@ main(int argc, char **argv)
 
 	name_this_run();
 	if ((rv = fd_bus_open(&gw_bus, FD_D_GATEWAY, from, FD_CFG_N(from),
-	    types, FD_CFG_N(types))) != 0)
+	         types, FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	fd_bus_on_peer(&gw_bus, on_peer, NULL);
-	nng_pipe_notify(gw_bus.pub, NNG_PIPE_EV_ADD_POST, pub_pipe_added,
-	    NULL);
+	nng_pipe_notify(gw_bus.pub, NNG_PIPE_EV_ADD_POST, pub_pipe_added, NULL);
 	if ((rv = fd_rpc_open(&gw_crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
 	if (http_start() != 0 || carrier_start() != 0 || fall_start() != 0)
@@ -289,7 +284,8 @@ main(int argc, char **argv)
 	    gw_cfg.validate_signature ? "checked" : "NOT checked",
 	    gw_cfg.allow_test_clock ? ", test clock allowed" : "");
 	warn_closed_api();
-	fd_bus_ready_when_connected(&gw_bus, "hearing agent, tts-worker, "
+	fd_bus_ready_when_connected(&gw_bus,
+	    "hearing agent, tts-worker, "
 	    "scheduler and stt-worker");
 
 	while (!fd_stop) {
@@ -299,7 +295,8 @@ main(int argc, char **argv)
 			rv = fd_daemon_reload(opts, FD_CFG_N(opts));
 			pthread_mutex_unlock(&gw_lock);
 			if (rv == 0) {
-				log_info(NULL, "listen address, port and "
+				log_info(NULL,
+				    "listen address, port and "
 				    "max_calls changes need a restart");
 				warn_closed_api();
 			}
@@ -338,15 +335,18 @@ check_config(char *err, size_t errlen)
 	char url[600];
 
 	if (gw_cfg.validate_signature && gw_cfg.auth_token[0] == '\0') {
-		snprintf(err, errlen, "gateway.validate_signature is on but no "
+		snprintf(err, errlen,
+		    "gateway.validate_signature is on but no "
 		    "Twilio auth token is set: export TWILIO_AUTH_TOKEN (or "
 		    "set gateway.auth_token), or for local development set "
 		    "gateway.validate_signature = false");
 		return -1;
 	}
 	if (twiml_stream_url(gw_cfg.public_url, url, sizeof(url)) != 0) {
-		snprintf(err, errlen, "gateway.public_url '%s' must be an "
-		    "http:// or https:// URL", gw_cfg.public_url);
+		snprintf(err, errlen,
+		    "gateway.public_url '%s' must be an "
+		    "http:// or https:// URL",
+		    gw_cfg.public_url);
 		return -1;
 	}
 	if (fd_outbound_load(&fd_config, &out, err, errlen) != 0)
@@ -355,8 +355,7 @@ check_config(char *err, size_t errlen)
 	if (auth_trust_proxies(gw_cfg.trusted_proxies, err, errlen) != 0)
 		return -1;
 	/* last: it takes the new tokens only if the rest was accepted */
-	return auth_configure(gw_cfg.api_token, gw_cfg.api_tokens, err,
-	    errlen);
+	return auth_configure(gw_cfg.api_token, gw_cfg.api_tokens, err, errlen);
 }
 
 /* The API and dashboard are closed without a token: say so at start. */
@@ -364,7 +363,8 @@ static void
 warn_closed_api(void)
 {
 	if (auth_ntokens() == 0)
-		log_warnx(NULL, "admin API closed: set FRONTDESK_API_TOKEN "
+		log_warnx(NULL,
+		    "admin API closed: set FRONTDESK_API_TOKEN "
 		    "(or FRONTDESK_API_TOKENS, role:token items) to use the "
 		    "dashboard and /api/v1; they answer 401 until then");
 	else
@@ -408,7 +408,8 @@ on_peer(void *arg, struct fd_bus *b, int peer, const struct fd_bus_peer *p,
 	    p->subs < STT_SUBSCRIBERS)
 		return;
 	if (stt_caught_up != 0 || old_instance != 0)
-		log_info(NULL, "stt-worker instance %016llx hears everyone: "
+		log_info(NULL,
+		    "stt-worker instance %016llx hears everyone: "
 		    "live calls replay what it missed",
 		    (unsigned long long)p->instance);
 	stt_caught_up = p->instance;
@@ -423,8 +424,8 @@ name_this_run(void)
 	char host[64];
 
 	if (gw_cfg.instance[0]) {
-		snprintf(gw_instance, sizeof(gw_instance), "%s",
-		    gw_cfg.instance);
+		snprintf(
+		    gw_instance, sizeof(gw_instance), "%s", gw_cfg.instance);
 	} else {
 		if (gethostname(host, sizeof(host)) != 0)
 			snprintf(host, sizeof(host), "localhost");
@@ -449,12 +450,13 @@ pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 static void
 publish_restart_ends(void)
 {
-	struct fd_pl_call_end end = { .reason = "gateway_restart" };
+	struct fd_pl_call_end end = {.reason = "gateway_restart"};
 	size_t i;
 
 	for (i = 0; i < json_array_size(restart_closed); i++)
-		fd_bus_publish_call_end(&gw_bus, json_string_value(
-		    json_array_get(restart_closed, i)), 0, &end);
+		fd_bus_publish_call_end(&gw_bus,
+		    json_string_value(json_array_get(restart_closed, i)), 0,
+		    &end);
 }
 
 /* Sleep up to us, in steps, unless the gateway is stopping: 0 if it is. */
@@ -482,16 +484,19 @@ restart_main(void *arg)
 
 	(void)arg;
 	for (;;) {
-		rv = fd_rpc_tool(&gw_crm, NULL, "gateway_restarted", json_pack(
-		    "{s:s, s:s}", "gateway", gw_instance, "boot", gw_boot), NULL,
-		    &rep, 2000);
+		rv = fd_rpc_tool(&gw_crm, NULL, "gateway_restarted",
+		    json_pack(
+		        "{s:s, s:s}", "gateway", gw_instance, "boot", gw_boot),
+		    NULL, &rep, 2000);
 		if (rv == 0 && json_is_true(json_object_get(rep, "ok")))
 			break;
 		if (!warned)
-			log_warnx(NULL, "restart: the calls of this gateway's "
+			log_warnx(NULL,
+			    "restart: the calls of this gateway's "
 			    "earlier run cannot be closed yet (%s); retrying",
-			    rv ? nng_strerror(rv) : json_string_value(
-			    json_object_get(rep, "code")));
+			    rv ? nng_strerror(rv)
+			       : json_string_value(
+			             json_object_get(rep, "code")));
 		warned = 1;
 		json_decref(rep);
 		rep = NULL;
@@ -499,15 +504,17 @@ restart_main(void *arg)
 			return NULL;
 	}
 	closed = json_object_get(json_object_get(rep, "result"), "closed");
-	restart_closed = json_is_array(closed) ? json_incref(closed) :
-	    json_array();
+	restart_closed =
+	    json_is_array(closed) ? json_incref(closed) : json_array();
 	json_decref(rep);
 	if (json_array_size(restart_closed) == 0) {
 		json_decref(restart_closed);
 		return NULL;
 	}
-	log_info(NULL, "restart: %zu calls of the earlier run closed as "
-	    "failed", json_array_size(restart_closed));
+	log_info(NULL,
+	    "restart: %zu calls of the earlier run closed as "
+	    "failed",
+	    json_array_size(restart_closed));
 	seen = __atomic_load_n(&pub_pipes_added, __ATOMIC_SEQ_CST);
 	publish_restart_ends();
 	while ((fd_mono_us() - gw_start_us) < RESTART_RESEND_S * 1000000ull &&
@@ -527,8 +534,9 @@ gw_stat_max(uint64_t *slot, uint64_t v)
 {
 	uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
 
-	while (v > cur && !__atomic_compare_exchange_n(slot, &cur, v, 0,
-	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	while (v > cur &&
+	    !__atomic_compare_exchange_n(
+	        slot, &cur, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
@@ -550,8 +558,8 @@ lws_log(int level, const char *line)
  * not answer (the recording thread waits, the calls do not), and at the
  * next start if it never does. */
 static int
-report_recording(const char *call_id, const char *path, double dur,
-    long long bytes)
+report_recording(
+    const char *call_id, const char *path, double dur, long long bytes)
 {
 	const char *code;
 	json_t *rep;
@@ -560,16 +568,20 @@ report_recording(const char *call_id, const char *path, double dur,
 	for (i = 0; i < 6; i++) {
 		rep = NULL;
 		rv = fd_rpc_tool(&gw_crm, call_id, "call_recording",
-		    json_pack("{s:s, s:f, s:I}", "path", path, "duration_s", dur,
-		    "bytes", (json_int_t)bytes), NULL, &rep, 3000);
-		code = rv == 0 ? json_string_value(json_object_get(rep,
-		    "code")) : NULL;
-		if (rv == 0 && (json_is_true(json_object_get(rep, "ok")) ||
-		    (code && strcmp(code, "not_found") == 0 && i >= 2) ||
-		    (code && strcmp(code, "bad_args") == 0))) {
+		    json_pack("{s:s, s:f, s:I}", "path", path, "duration_s",
+		        dur, "bytes", (json_int_t)bytes),
+		    NULL, &rep, 3000);
+		code = rv == 0 ? json_string_value(json_object_get(rep, "code"))
+		               : NULL;
+		if (rv == 0 &&
+		    (json_is_true(json_object_get(rep, "ok")) ||
+		        (code && strcmp(code, "not_found") == 0 && i >= 2) ||
+		        (code && strcmp(code, "bad_args") == 0))) {
 			if (!json_is_true(json_object_get(rep, "ok")))
-				log_warnx(call_id, "recording %s not on the call "
-				    "record: %s", path, code);
+				log_warnx(call_id,
+				    "recording %s not on the call "
+				    "record: %s",
+				    path, code);
 			json_decref(rep);
 			return 0;
 		}
@@ -592,8 +604,10 @@ start_recording(void)
 	const char *var;
 
 	if (!gw_cfg.recording || !gw_cfg.keep_audio) {
-		log_info(NULL, "recording %s", gw_cfg.recording ? "on, audio not "
-		    "kept (transcripts only)" : "off");
+		log_info(NULL, "recording %s",
+		    gw_cfg.recording ? "on, audio not "
+		                       "kept (transcripts only)"
+		                     : "off");
 		return;
 	}
 	if (gw_cfg.recording_dir[0])
@@ -602,7 +616,7 @@ start_recording(void)
 		snprintf(dir, sizeof(dir), "%s/recordings", var);
 	else
 		snprintf(dir, sizeof(dir), "/var/lib/frontdesk/recordings");
-	if (rec_start(dir, gw_instance, report_recording, err,
-	    sizeof(err)) != 0)
+	if (rec_start(dir, gw_instance, report_recording, err, sizeof(err)) !=
+	    0)
 		log_err(NULL, "calls are not recorded: %s", err);
 }

@@ -23,53 +23,52 @@
 struct gw_cfg {
 	char listen_addr[64];
 	int listen_port;
-	char public_url[512];           /* as configured at Twilio */
-	char trusted_proxies[512];      /* their X-Real-IP is the client */
-	char auth_token[128];           /* TWILIO_AUTH_TOKEN */
+	char public_url[512]; /* as configured at Twilio */
+	char trusted_proxies[512]; /* their X-Real-IP is the client */
+	char auth_token[128]; /* TWILIO_AUTH_TOKEN */
 	int validate_signature;
-	int allow_test_clock;           /* honour FdNow -> <Parameter now> */
-	char api_token[272];            /* FRONTDESK_API_TOKEN (admin) */
-	char api_tokens[2048];          /* FRONTDESK_API_TOKENS role:token */
+	int allow_test_clock; /* honour FdNow -> <Parameter now> */
+	char api_token[272]; /* FRONTDESK_API_TOKEN (admin) */
+	char api_tokens[2048]; /* FRONTDESK_API_TOKENS role:token */
 	int max_calls;
 	char twilio_api_base[256];
-	char account_sid[64];           /* TWILIO_ACCOUNT_SID */
+	char account_sid[64]; /* TWILIO_ACCOUNT_SID */
 	int pace_lead_frames;
-	int max_queue_s;                /* seconds of audio queued per call */
-	char business_phone[64];        /* business.phone: outbound caller id */
-	char instance[128];             /* this gateway's name among several */
-	int recording;                  /* recording.enabled: record calls */
-	int keep_audio;                 /* recording.keep_audio: keep the WAVs
+	int max_queue_s; /* seconds of audio queued per call */
+	char business_phone[64]; /* business.phone: outbound caller id */
+	char instance[128]; /* this gateway's name among several */
+	int recording; /* recording.enabled: record calls */
+	int keep_audio; /* recording.keep_audio: keep the WAVs
 					   (off: transcripts only, no audio on
 					   disk at all) */
-	char recording_dir[512];        /* recording.dir ("" = $FRONTDESK_VAR/
+	char recording_dir[512]; /* recording.dir ("" = $FRONTDESK_VAR/
 					   recordings); read at start */
-	int warm_transfer;              /* the staff member hears a summary and
+	int warm_transfer; /* the staff member hears a summary and
 	                                 * takes or declines the call */
-	int transfer_ring_s;            /* <Dial timeout> of a transfer */
-	int voicemail_box;              /* every inbound call records a message */
-	int voicemail_max_s;            /* <Record maxLength> */
+	int transfer_ring_s; /* <Dial timeout> of a transfer */
+	int voicemail_box; /* every inbound call records a message */
+	int voicemail_max_s; /* <Record maxLength> */
 };
 
 struct gw_stats {
-	uint64_t frames_in;             /* media frames from callers */
-	uint64_t frames_out;            /* 20 ms frames sent to callers */
-	uint64_t underruns;             /* ticks mid-utterance with no audio */
-	uint64_t malformed;             /* media messages refused */
+	uint64_t frames_in; /* media frames from callers */
+	uint64_t frames_out; /* 20 ms frames sent to callers */
+	uint64_t underruns; /* ticks mid-utterance with no audio */
+	uint64_t malformed; /* media messages refused */
 	uint64_t calls_total;
-	uint64_t calls_rejected;        /* over max_calls */
+	uint64_t calls_rejected; /* over max_calls */
 	uint64_t marks_out, marks_echoed, marks_cleared;
 	uint64_t clears;
 	uint64_t pauses;
-	uint64_t stale_audio;           /* AUDIO_OUT for cleared utterances */
-	uint64_t audio_dropped;         /* over the queue limit */
-	uint64_t hop_n, hop_sum_us, hop_max_us;     /* tts -> gateway bus */
-	uint64_t wait_n, wait_sum_us, wait_max_us;  /* queued -> first sent */
+	uint64_t stale_audio; /* AUDIO_OUT for cleared utterances */
+	uint64_t audio_dropped; /* over the queue limit */
+	uint64_t hop_n, hop_sum_us, hop_max_us; /* tts -> gateway bus */
+	uint64_t wait_n, wait_sum_us, wait_max_us; /* queued -> first sent */
 	uint64_t http_requests;
 	uint64_t rpc_timeouts;
 };
 
-#define GW_STAT_ADD(f, n) __atomic_add_fetch(&gw_stats.f, (n), \
-	__ATOMIC_RELAXED)
+#define GW_STAT_ADD(f, n) __atomic_add_fetch(&gw_stats.f, (n), __ATOMIC_RELAXED)
 #define GW_STAT_GET(f) __atomic_load_n(&gw_stats.f, __ATOMIC_RELAXED)
 void gw_stat_max(uint64_t *slot, uint64_t v);
 
@@ -78,7 +77,7 @@ extern struct gw_stats gw_stats;
 extern struct fd_bus gw_bus;
 extern struct fd_rpc gw_crm;
 extern struct lws_context *gw_ctx;
-extern pthread_mutex_t gw_lock;         /* calls, their queues, gw_cfg */
+extern pthread_mutex_t gw_lock; /* calls, their queues, gw_cfg */
 extern uint64_t gw_start_us;
 /* Which gateway answered a call and which run of it (CALL_START, the call
  * record): set once at start, read by any thread. */
@@ -89,8 +88,8 @@ extern char gw_boot[48];
 struct http_req;
 struct gw_call;
 struct gw_conn {
-	struct http_req *req;           /* HTTP transactions */
-	struct gw_call *call;           /* the media WebSocket */
+	struct http_req *req; /* HTTP transactions */
+	struct gw_call *call; /* the media WebSocket */
 };
 
 /* http.c */
@@ -127,7 +126,7 @@ void media_mark_transferred(const char *call_id);
 /* dashboard.c: the dashboard's files, linked in at build time */
 struct dashboard_file {
 	const char *ctype;
-	const char *body;       /* read-only data: never freed */
+	const char *body; /* read-only data: never freed */
 	size_t len;
 };
 /* 0 and the file served at path ("/", "/static/app.js"), or -1. */

@@ -30,8 +30,8 @@
 #include "gw_settings.h"
 #include "sbuf.h"
 
-static const char *const days[7] = { "sun", "mon", "tue", "wed", "thu",
-	"fri", "sat" };
+static const char *const days[7] = {
+    "sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 const char *
 settings_path(void)
@@ -81,20 +81,20 @@ settings_current(char *err, size_t errlen)
 	for (i = 0; i < b->nservices; i++) {
 		al = json_array();
 		for (j = 0; j < b->services[i].naliases; j++)
-			json_array_append_new(al,
-			    json_string(b->services[i].aliases[j]));
-		json_array_append_new(svcs, json_pack("{s:s, s:i, s:f, s:o}",
-		    "name", b->services[i].name, "duration",
-		    b->services[i].duration_min, "price",
-		    b->services[i].price_cents / 100.0, "aliases", al));
+			json_array_append_new(
+			    al, json_string(b->services[i].aliases[j]));
+		json_array_append_new(svcs,
+		    json_pack("{s:s, s:i, s:f, s:o}", "name",
+		        b->services[i].name, "duration",
+		        b->services[i].duration_min, "price",
+		        b->services[i].price_cents / 100.0, "aliases", al));
 	}
 	res = json_pack("{s:{s:s, s:s, s:s?, s:s, s:o, s:o, s:o}, s:{s:b}, "
-	    "s:{s:b}, s:s}",
+	                "s:{s:b}, s:s}",
 	    "business", "name", b->name, "persona", b->persona, "greeting",
 	    greeting, "transfer_number", b->transfer_number, "hours", hours,
-	    "holidays", hol, "services", svcs,
-	    "recording", "enabled", rec, "sms", "enabled", sms,
-	    "settings_file", settings_path());
+	    "holidays", hol, "services", svcs, "recording", "enabled", rec,
+	    "sms", "enabled", sms, "settings_file", settings_path());
 	free(b);
 	if (res == NULL)
 		snprintf(err, errlen, "out of memory");
@@ -103,8 +103,7 @@ settings_current(char *err, size_t errlen)
 
 /* Checking */
 
-static void
-bad(json_t *errors, const char *field, const char *fmt, ...)
+static void bad(json_t *errors, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -116,8 +115,8 @@ bad(json_t *errors, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field,
-	    "error", msg));
+	json_array_append_new(
+	    errors, json_pack("{s:s, s:s}", "field", field, "error", msg));
 }
 
 /* A string of 1..max printable characters (no control characters: they
@@ -143,7 +142,8 @@ text_ok(json_t *errors, const char *field, const json_t *v, size_t max,
 	}
 	for (; *s; s++)
 		if (*s < 0x20 || *s == 0x7f) {
-			bad(errors, field, "control characters are not "
+			bad(errors, field,
+			    "control characters are not "
 			    "allowed");
 			return 0;
 		}
@@ -171,16 +171,19 @@ check_hours(json_t *errors, const json_t *v)
 	int i, o, c;
 
 	if (!json_is_object(v)) {
-		bad(errors, "business.hours", "must be an object of days "
+		bad(errors, "business.hours",
+		    "must be an object of days "
 		    "(mon..sun) to \"HH:MM-HH:MM\" or \"closed\"");
 		return;
 	}
-	json_object_foreach((json_t *)v, k, d) {
+	json_object_foreach((json_t *)v, k, d)
+	{
 		snprintf(f, sizeof(f), "business.hours.%.20s", k);
 		for (i = 0; i < 7 && strcmp(k, days[i]) != 0; i++)
 			;
 		if (i == 7) {
-			bad(errors, f, "not a day: use mon, tue, wed, thu, fri, "
+			bad(errors, f,
+			    "not a day: use mon, tue, wed, thu, fri, "
 			    "sat or sun");
 			continue;
 		}
@@ -193,8 +196,10 @@ check_hours(json_t *errors, const json_t *v)
 			continue;
 		if (strlen(s) != 11 || s[5] != '-' || hhmm(s, &o) != 0 ||
 		    hhmm(s + 6, &c) != 0)
-			bad(errors, f, "'%.20s' is not \"HH:MM-HH:MM\" or "
-			    "\"closed\"", s);
+			bad(errors, f,
+			    "'%.20s' is not \"HH:MM-HH:MM\" or "
+			    "\"closed\"",
+			    s);
 		else if (o >= c)
 			bad(errors, f, "opens at or after it closes");
 	}
@@ -210,16 +215,20 @@ check_holidays(json_t *errors, const json_t *v)
 	json_t *d;
 
 	if (!json_is_array(v) || json_array_size(v) > FD_MAX_HOLIDAYS) {
-		bad(errors, "business.holidays", "must be a list of at most %d "
-		    "dates YYYY-MM-DD", FD_MAX_HOLIDAYS);
+		bad(errors, "business.holidays",
+		    "must be a list of at most %d "
+		    "dates YYYY-MM-DD",
+		    FD_MAX_HOLIDAYS);
 		return;
 	}
-	json_array_foreach(v, i, d) {
+	json_array_foreach(v, i, d)
+	{
 		snprintf(f, sizeof(f), "business.holidays[%zu]", i);
 		memset(&tm, 0, sizeof(tm));
 		s = json_string_value(d);
-		if (s == NULL || strlen(s) != 10 || (end = strptime(s,
-		    "%Y-%m-%d", &tm)) == NULL || *end != '\0') {
+		if (s == NULL || strlen(s) != 10 ||
+		    (end = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
+		    *end != '\0') {
 			bad(errors, f, "must be a date YYYY-MM-DD");
 			continue;
 		}
@@ -240,30 +249,36 @@ check_services(json_t *errors, const json_t *v)
 
 	if (!json_is_array(v) || json_array_size(v) < 1 ||
 	    json_array_size(v) > FD_MAX_SERVICES) {
-		bad(errors, "business.services", "must be a list of 1..%d "
-		    "services", FD_MAX_SERVICES);
+		bad(errors, "business.services",
+		    "must be a list of 1..%d "
+		    "services",
+		    FD_MAX_SERVICES);
 		return;
 	}
-	json_array_foreach(v, i, s) {
+	json_array_foreach(v, i, s)
+	{
 		snprintf(f, sizeof(f), "business.services[%zu]", i);
 		if (!json_is_object(s)) {
-			bad(errors, f, "must be an object {name, duration, "
+			bad(errors, f,
+			    "must be an object {name, duration, "
 			    "price, aliases}");
 			continue;
 		}
-		json_object_foreach(s, k, x)
-			if (strcmp(k, "name") && strcmp(k, "duration") &&
-			    strcmp(k, "price") && strcmp(k, "aliases")) {
-				snprintf(fa, sizeof(fa), "%s.%.20s", f, k);
-				bad(errors, fa, "unknown field (name, duration, "
-				    "price, aliases)");
-			}
+		json_object_foreach(s, k, x) if (strcmp(k, "name") &&
+		    strcmp(k, "duration") && strcmp(k, "price") &&
+		    strcmp(k, "aliases"))
+		{
+			snprintf(fa, sizeof(fa), "%s.%.20s", f, k);
+			bad(errors, fa,
+			    "unknown field (name, duration, "
+			    "price, aliases)");
+		}
 		snprintf(fa, sizeof(fa), "%s.name", f);
 		text_ok(errors, fa, json_object_get(s, "name"), 63, 0);
 		n1 = json_string_value(json_object_get(s, "name"));
 		for (j = 0; n1 && j < i; j++) {
-			n2 = json_string_value(json_object_get(
-			    json_array_get(v, j), "name"));
+			n2 = json_string_value(
+			    json_object_get(json_array_get(v, j), "name"));
 			if (n2 && strcasecmp(n1, n2) == 0) {
 				bad(errors, fa, "'%s' is listed twice", n1);
 				break;
@@ -276,20 +291,24 @@ check_services(json_t *errors, const json_t *v)
 			bad(errors, fa, "must be whole minutes, 5..600");
 		snprintf(fa, sizeof(fa), "%s.price", f);
 		x = json_object_get(s, "price");
-		if (x && (!json_is_number(x) || json_number_value(x) < 0 ||
-		    json_number_value(x) > 100000))
-			bad(errors, fa, "must be dollars, 0..100000 (0: price "
+		if (x &&
+		    (!json_is_number(x) || json_number_value(x) < 0 ||
+		        json_number_value(x) > 100000))
+			bad(errors, fa,
+			    "must be dollars, 0..100000 (0: price "
 			    "on request)");
 		a = json_object_get(s, "aliases");
-		if (a && (!json_is_array(a) || json_array_size(a) >
-		    FD_MAX_ALIASES)) {
+		if (a &&
+		    (!json_is_array(a) ||
+		        json_array_size(a) > FD_MAX_ALIASES)) {
 			snprintf(fa, sizeof(fa), "%s.aliases", f);
 			bad(errors, fa, "must be a list of at most %d words",
 			    FD_MAX_ALIASES);
 		} else if (a) {
-			json_array_foreach(a, j, x) {
-				snprintf(fa, sizeof(fa), "%s.aliases[%zu]", f,
-				    j);
+			json_array_foreach(a, j, x)
+			{
+				snprintf(
+				    fa, sizeof(fa), "%s.aliases[%zu]", f, j);
 				text_ok(errors, fa, x, 47, 0);
 			}
 		}
@@ -301,19 +320,20 @@ check_greeting(json_t *errors, const json_t *v)
 {
 	const char *s, *o, *c;
 
-	if (json_is_null(v) || !text_ok(errors, "business.greeting", v, 400,
-	    0))
+	if (json_is_null(v) || !text_ok(errors, "business.greeting", v, 400, 0))
 		return;
 	s = json_string_value(v);
 	for (o = strchr(s, '{'); o; o = strchr(c, '{')) {
 		if ((c = strchr(o, '}')) == NULL) {
-			bad(errors, "business.greeting", "a '{' without its "
+			bad(errors, "business.greeting",
+			    "a '{' without its "
 			    "'}'");
 			return;
 		}
 		if (strncmp(o, "{business}", 10) != 0 &&
 		    strncmp(o, "{persona}", 9) != 0) {
-			bad(errors, "business.greeting", "only {business} and "
+			bad(errors, "business.greeting",
+			    "only {business} and "
 			    "{persona} can be filled in, not %.*s",
 			    (int)(c - o + 1) > 30 ? 30 : (int)(c - o + 1), o);
 			return;
@@ -328,13 +348,15 @@ check_e164(json_t *errors, const char *field, const json_t *v)
 	size_t i, n;
 
 	if (s == NULL || s[0] != '+' || (n = strlen(s)) < 9 || n > 16) {
-		bad(errors, field, "must be a phone number in E.164 "
+		bad(errors, field,
+		    "must be a phone number in E.164 "
 		    "(+15555550111)");
 		return;
 	}
 	for (i = 1; i < n; i++)
 		if (!isdigit((unsigned char)s[i])) {
-			bad(errors, field, "must be a phone number in E.164 "
+			bad(errors, field,
+			    "must be a phone number in E.164 "
 			    "(+15555550111)");
 			return;
 		}
@@ -349,10 +371,12 @@ check_switch(json_t *errors, const char *name, const json_t *v)
 	json_t *x;
 
 	if (!json_is_object(v)) {
-		bad(errors, name, "must be an object {\"enabled\": true|false}");
+		bad(errors, name,
+		    "must be an object {\"enabled\": true|false}");
 		return;
 	}
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		snprintf(f, sizeof(f), "%s.%.20s", name, k);
 		if (strcmp(k, "enabled") != 0)
 			bad(errors, f, "unknown field (enabled)");
@@ -368,14 +392,17 @@ check_body(const json_t *body, json_t *errors)
 	char f[48];
 	json_t *v, *biz;
 
-	json_object_foreach((json_t *)body, k, v) {
-		if (strcmp(k, "business") == 0 || strcmp(k, "settings_file") == 0)
+	json_object_foreach((json_t *)body, k, v)
+	{
+		if (strcmp(k, "business") == 0 ||
+		    strcmp(k, "settings_file") == 0)
 			continue;
 		if (strcmp(k, "recording") == 0 || strcmp(k, "sms") == 0)
 			check_switch(errors, k, v);
 		else {
 			snprintf(f, sizeof(f), "%.40s", k);
-			bad(errors, f, "unknown setting (business, recording, "
+			bad(errors, f,
+			    "unknown setting (business, recording, "
 			    "sms)");
 		}
 	}
@@ -385,7 +412,8 @@ check_body(const json_t *body, json_t *errors)
 		bad(errors, "business", "must be an object");
 		return;
 	}
-	json_object_foreach(biz, k, v) {
+	json_object_foreach(biz, k, v)
+	{
 		snprintf(f, sizeof(f), "business.%.30s", k);
 		if (strcmp(k, "name") == 0)
 			text_ok(errors, f, v, 120, 0);
@@ -402,7 +430,8 @@ check_body(const json_t *body, json_t *errors)
 		else if (strcmp(k, "services") == 0)
 			check_services(errors, v);
 		else
-			bad(errors, f, "unknown setting (name, persona, "
+			bad(errors, f,
+			    "unknown setting (name, persona, "
 			    "greeting, transfer_number, hours, holidays, "
 			    "services)");
 	}
@@ -434,17 +463,17 @@ settings_text(const json_t *s)
 	int d;
 
 	sbuf_init(&b);
-	sbuf_printf(&b, "# The owner's settings, written by the admin API "
+	sbuf_printf(&b,
+	    "# The owner's settings, written by the admin API "
 	    "(PUT /api/v1/config)\n# and laid over %s by every frontdesk "
-	    "daemon.\n", fd_common.config_file[0] ? fd_common.config_file :
-	    "the config");
+	    "daemon.\n",
+	    fd_common.config_file[0] ? fd_common.config_file : "the config");
 	sbuf_add(&b, "business: {\n  name = ");
 	put_str(&b, json_string_value(json_object_get(biz, "name")));
 	sbuf_add(&b, ";\n  persona = ");
 	put_str(&b, json_string_value(json_object_get(biz, "persona")));
 	sbuf_add(&b, ";\n  transfer_number = ");
-	put_str(&b, json_string_value(json_object_get(biz,
-	    "transfer_number")));
+	put_str(&b, json_string_value(json_object_get(biz, "transfer_number")));
 	sbuf_add(&b, ";\n  hours = {");
 	for (d = 1; d <= 7; d++) {
 		x = json_object_get(json_object_get(biz, "hours"), days[d % 7]);
@@ -453,36 +482,41 @@ settings_text(const json_t *s)
 		sbuf_add(&b, ";");
 	}
 	sbuf_add(&b, " };\n  holidays = [");
-	json_array_foreach(json_object_get(biz, "holidays"), i, x) {
+	json_array_foreach(json_object_get(biz, "holidays"), i, x)
+	{
 		sbuf_add(&b, i ? ", " : " ");
 		put_str(&b, json_string_value(x));
 	}
 	sbuf_add(&b, " ];\n  services = (");
-	json_array_foreach(json_object_get(biz, "services"), i, v) {
+	json_array_foreach(json_object_get(biz, "services"), i, v)
+	{
 		sbuf_add(&b, i ? ",\n    { name = " : "\n    { name = ");
 		put_str(&b, json_string_value(json_object_get(v, "name")));
 		sbuf_printf(&b, "; duration = %d; price = %.2f; aliases = [",
 		    (int)json_integer_value(json_object_get(v, "duration")),
 		    json_number_value(json_object_get(v, "price")));
-		json_array_foreach(json_object_get(v, "aliases"), j, x) {
+		json_array_foreach(json_object_get(v, "aliases"), j, x)
+		{
 			sbuf_add(&b, j ? ", " : " ");
 			put_str(&b, json_string_value(x));
 		}
 		sbuf_add(&b, " ]; }");
 	}
 	sbuf_add(&b, "\n  );\n};\n");
-	if ((g = json_string_value(json_object_get(biz, "greeting"))) !=
-	    NULL) {
+	if ((g = json_string_value(json_object_get(biz, "greeting"))) != NULL) {
 		sbuf_add(&b, "agent: { templates: { greeting = ");
 		put_str(&b, g);
 		sbuf_add(&b, "; }; };\n");
 	}
 	sbuf_printf(&b, "recording: { enabled = %s; };\n",
-	    json_is_true(json_object_get(json_object_get(s, "recording"),
-	    "enabled")) ? "true" : "false");
+	    json_is_true(
+	        json_object_get(json_object_get(s, "recording"), "enabled"))
+	        ? "true"
+	        : "false");
 	sbuf_printf(&b, "outbound: { sms_enabled = %s; };\n",
-	    json_is_true(json_object_get(json_object_get(s, "sms"),
-	    "enabled")) ? "true" : "false");
+	    json_is_true(json_object_get(json_object_get(s, "sms"), "enabled"))
+	        ? "true"
+	        : "false");
 	return sbuf_done(&b);
 }
 
@@ -534,8 +568,9 @@ load_check(const char *tmp, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (fd_cfg_open(&t, fd_common.config_file[0] ? fd_common.config_file :
-	    NULL, err, errlen) == 0) {
+	if (fd_cfg_open(&t,
+	        fd_common.config_file[0] ? fd_common.config_file : NULL, err,
+	        errlen) == 0) {
 		if (fd_cfg_merge_file(&t, tmp, err, errlen) == 0 &&
 		    fd_business_load(&t, b, err, errlen) == 0)
 			rv = 0;
@@ -546,8 +581,8 @@ load_check(const char *tmp, char *err, size_t errlen)
 }
 
 int
-settings_put(const json_t *body, json_t *errors, json_t **now, char *err,
-    size_t errlen)
+settings_put(
+    const json_t *body, json_t *errors, json_t **now, char *err, size_t errlen)
 {
 	const char *path = settings_path();
 	char tmp[600], why[256];
@@ -556,7 +591,8 @@ settings_put(const json_t *body, json_t *errors, json_t **now, char *err,
 	int rv;
 
 	if (path[0] == '\0') {
-		snprintf(err, errlen, "no settings file: set FRONTDESK_VAR or "
+		snprintf(err, errlen,
+		    "no settings file: set FRONTDESK_VAR or "
 		    "FRONTDESK_SETTINGS, or settings_file in the config");
 		return -1;
 	}

@@ -18,8 +18,8 @@ json_t *settings_current(char *err, size_t errlen);
  * settings now written in *now (the daemons apply them as they reload);
  * or -1 with each problem appended to errors as {field, error}, or
  * (errors left empty) err saying why the file could not be written. */
-int settings_put(const json_t *body, json_t *errors, json_t **now,
-    char *err, size_t errlen);
+int settings_put(
+    const json_t *body, json_t *errors, json_t **now, char *err, size_t errlen);
 /* The settings file ("" when none is configured). */
 const char *settings_path(void);
 

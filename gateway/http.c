@@ -73,35 +73,35 @@ struct http_req {
 	char path[256];
 	struct sbuf body;
 	int body_too_big;
-	int routed;                     /* lws may report an empty body too */
-	int close_after;                /* body of unknown length left unread */
-	int admin;                      /* credentials of the admin role */
-	struct rpc_job *job;            /* crm-tools call in flight */
+	int routed; /* lws may report an empty body too */
+	int close_after; /* body of unknown length left unread */
+	int admin; /* credentials of the admin role */
+	struct rpc_job *job; /* crm-tools call in flight */
 	/* the response */
 	int have_resp;
 	unsigned status;
 	const char *ctype;
 	char *resp;
 	size_t resp_len, resp_off;
-	int resp_static;                /* resp is read-only data, not ours */
+	int resp_static; /* resp is read-only data, not ours */
 	int hdr_sent;
-	int file_fd;                    /* the body is this file's bytes
+	int file_fd; /* the body is this file's bytes
 					   [resp_off, resp_len) when >= 0 */
 	struct {
-		const char *name;       /* "location:" */
+		const char *name; /* "location:" */
 		char value[200];
-	} xh[HTTP_XHDRS];               /* more response headers */
+	} xh[HTTP_XHDRS]; /* more response headers */
 	int nxh;
 };
 
 struct rpc_job {
 	struct workq_job j;
-	struct rpc_job *dnext;          /* done list */
-	struct http_req *req;           /* NULL once the client is gone */
+	struct rpc_job *dnext; /* done list */
+	struct http_req *req; /* NULL once the client is gone */
 	char tool[32];
 	/* what to make of a good answer (NULL: send its result as JSON) */
 	void (*done)(struct http_req *r, json_t *result);
-	unsigned ok_status;             /* the answer's status when ok */
+	unsigned ok_status; /* the answer's status when ok */
 	json_t *args;
 	int rv;
 	json_t *rep;
@@ -113,20 +113,19 @@ static struct rpc_job *done_head;
 static unsigned char wbuf[LWS_PRE + HTTP_CHUNK];
 
 static void route(struct http_req *r);
-static void respond(struct http_req *r, unsigned status, const char *ctype,
-    char *body);
+static void respond(
+    struct http_req *r, unsigned status, const char *ctype, char *body);
 static void respond_static(struct http_req *r, unsigned status,
     const char *ctype, const char *body, size_t len);
-static void respond_text(struct http_req *r, unsigned status,
-    const char *text);
+static void respond_text(struct http_req *r, unsigned status, const char *text);
 static void respond_json(struct http_req *r, unsigned status, json_t *j);
-static void respond_file(struct http_req *r, unsigned status, int fd,
-    uint64_t off, uint64_t end);
+static void respond_file(
+    struct http_req *r, unsigned status, int fd, uint64_t off, uint64_t end);
 static int write_response(struct http_req *r);
 static void req_release(struct gw_conn *conn);
 static int body_expected(struct http_req *r);
-static void add_header(struct http_req *r, const char *name,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_header(struct http_req *r, const char *name, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 static int limits_exceeded(struct http_req *r);
 static int authorized(struct http_req *r);
 
@@ -139,7 +138,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		req_release(conn);      /* a keep-alive connection's last one */
+		req_release(conn); /* a keep-alive connection's last one */
 		if ((r = calloc(1, sizeof(*r))) == NULL) {
 			log_err(NULL, "http: out of memory");
 			return -1;
@@ -159,13 +158,13 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			r->method = M_OTHER;
 		GW_STAT_ADD(http_requests, 1);
 		if (limits_exceeded(r))
-			return 0;       /* answered; closed after */
+			return 0; /* answered; closed after */
 		if (body_expected(r)) {
 			/* lws re-arms its own timeout at every piece of
 			 * the body: this one bounds the whole body */
-			lws_set_timer_usecs(wsi, (lws_usec_t)
-			    HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
-			return 0;       /* route once it is in */
+			lws_set_timer_usecs(wsi,
+			    (lws_usec_t)HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
+			return 0; /* route once it is in */
 		}
 		route(r);
 		return 0;
@@ -175,16 +174,17 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		r->routed = 1;
 		r->close_after = 1;
 		auth_peer(wsi, addr, sizeof(addr));
-		log_warnx(NULL, "http: %s %s: body not in after %d s (%zu "
-		    "bytes): 408", addr, r->path, HTTP_BODY_TIMEOUT_S,
-		    r->body.len);
+		log_warnx(NULL,
+		    "http: %s %s: body not in after %d s (%zu "
+		    "bytes): 408",
+		    addr, r->path, HTTP_BODY_TIMEOUT_S, r->body.len);
 		respond_text(r, 408, "request body too slow\n");
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		if ((r = conn->req) == NULL)
 			return -1;
 		if (len == 0)
-			return 0;       /* lws may report an empty body */
+			return 0; /* lws may report an empty body */
 		if (r->body.len + len > HTTP_BODY_MAX)
 			r->body_too_big = 1;
 		else
@@ -217,7 +217,7 @@ req_release(struct gw_conn *conn)
 	if (r == NULL)
 		return;
 	if (r->job)
-		r->job->req = NULL;     /* its answer will find nobody */
+		r->job->req = NULL; /* its answer will find nobody */
 	sbuf_free(&r->body);
 	if (!r->resp_static)
 		free(r->resp);
@@ -252,8 +252,8 @@ body_expected(struct http_req *r)
 
 	if (r->method != M_POST && r->method != M_PUT)
 		return 0;
-	if (lws_hdr_copy(r->wsi, cl, sizeof(cl),
-	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+	if (lws_hdr_copy(
+	        r->wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
 		return atol(cl) > 0;
 	r->close_after = 1;
 	if (strcmp(r->path, "/twilio/voice") == 0 ||
@@ -282,26 +282,29 @@ limits_exceeded(struct http_req *r)
 	int t;
 
 	for (t = 0; t < WSI_TOKEN_COUNT; t++)
-		hb += (size_t)lws_hdr_total_length(r->wsi,
-		    (enum lws_token_indexes)t);
+		hb += (size_t)lws_hdr_total_length(
+		    r->wsi, (enum lws_token_indexes)t);
 	if (hb > HTTP_HEADER_MAX) {
 		auth_peer(r->wsi, addr, sizeof(addr));
-		log_warnx(NULL, "http: %s: request headers of %zu bytes "
-		    "(limit %d): 431", addr, hb, HTTP_HEADER_MAX);
+		log_warnx(NULL,
+		    "http: %s: request headers of %zu bytes "
+		    "(limit %d): 431",
+		    addr, hb, HTTP_HEADER_MAX);
 		r->routed = 1;
 		r->close_after = 1;
 		respond_text(r, 431, "request headers too large\n");
 		return 1;
 	}
 	if ((r->method == M_POST || r->method == M_PUT) &&
-	    lws_hdr_copy(r->wsi, cl, sizeof(cl),
-	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+	    lws_hdr_copy(
+	        r->wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
 		n = strtoll(cl, &end, 10);
 		if (n > HTTP_BODY_MAX || n < 0 || *end != '\0') {
 			auth_peer(r->wsi, addr, sizeof(addr));
-			log_warnx(NULL, "http: %s %s: Content-Length %.20s "
-			    "(limit %d): 413", addr, r->path, cl,
-			    HTTP_BODY_MAX);
+			log_warnx(NULL,
+			    "http: %s %s: Content-Length %.20s "
+			    "(limit %d): 413",
+			    addr, r->path, cl, HTTP_BODY_MAX);
 			r->routed = 1;
 			r->close_after = 1;
 			r->body_too_big = 1;
@@ -341,8 +344,8 @@ signature_ok(struct http_req *r, const struct fd_form *form)
 
 	if (!gw_cfg.validate_signature)
 		return 1;
-	if (lws_hdr_custom_copy(r->wsi, sig, sizeof(sig), "x-twilio-signature:",
-	    19) <= 0) {
+	if (lws_hdr_custom_copy(
+	        r->wsi, sig, sizeof(sig), "x-twilio-signature:", 19) <= 0) {
 		log_warnx(NULL, "http: %s without X-Twilio-Signature", r->path);
 		return 0;
 	}
@@ -351,14 +354,16 @@ signature_ok(struct http_req *r, const struct fd_form *form)
 	while (ol > 0 && origin[ol - 1] == '/')
 		origin[--ol] = '\0';
 	/* lws decoded and split the query; twilio.c writes it back */
-	while (n < MAX_QUERY_ARGS && lws_hdr_copy_fragment(r->wsi, frag,
-	    sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, (int)n) >= 0 &&
+	while (n < MAX_QUERY_ARGS &&
+	    lws_hdr_copy_fragment(r->wsi, frag, sizeof(frag),
+	        WSI_TOKEN_HTTP_URI_ARGS, (int)n) >= 0 &&
 	    (args[n] = strdup(frag)) != NULL)
 		n++;
 	ok = fd_twilio_valid_decoded(gw_cfg.auth_token, origin, r->path,
 	    (const char *const *)args, n, form, sig);
 	if (!ok)
-		log_warnx(fd_form_get(form, "CallSid"), "http: bad "
+		log_warnx(fd_form_get(form, "CallSid"),
+		    "http: bad "
 		    "X-Twilio-Signature for %s%s (%zu query arguments)",
 		    origin, r->path, n);
 	for (i = 0; i < n; i++)
@@ -411,7 +416,7 @@ static int
 outbound_webhook(struct http_req *r, const struct fd_form *form,
     const char *sid, const char *to)
 {
-	struct dialout_result res = { 0 };
+	struct dialout_result res = {0};
 	const char *by = fd_form_get(form, "AnsweredBy");
 	char kind[32] = "", *xml;
 
@@ -420,23 +425,26 @@ outbound_webhook(struct http_req *r, const struct fd_form *form,
 	query_arg(r, "kind=", kind, sizeof(kind));
 	if (!dialout_answered_by_nobody(by)) {
 		if (res.job_id > 0)
-			callinfo_set_job(sid, res.job_id, res.attempt, kind, by);
+			callinfo_set_job(
+			    sid, res.job_id, res.attempt, kind, by);
 		return 0;
 	}
-	log_warnx(sid, "voice webhook: outbound call to %s answered by %s: "
-	    "hanging up (job %lld attempt %lld)", to ? to : "?", by,
-	    (long long)res.job_id, (long long)res.attempt);
+	log_warnx(sid,
+	    "voice webhook: outbound call to %s answered by %s: "
+	    "hanging up (job %lld attempt %lld)",
+	    to ? to : "?", by, (long long)res.job_id, (long long)res.attempt);
 	if (res.job_id > 0) {
 		res.to = to;
 		res.call_sid = sid;
 		res.status = "failed";
-		res.error = strcmp(by, "fax") == 0 ? "answered by a fax" :
-		    "answered by something AMD could not tell";
+		res.error = strcmp(by, "fax") == 0
+		    ? "answered by a fax"
+		    : "answered by something AMD could not tell";
 		res.answered_by = by;
 		carrier_result(&res);
 	}
 	if ((xml = strdup("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-	    "<Response><Hangup/></Response>")) == NULL)
+	                  "<Response><Hangup/></Response>")) == NULL)
 		respond_text(r, 500, "out of memory\n");
 	else
 		respond(r, 200, "text/xml", xml);
@@ -468,7 +476,7 @@ fall_respond(struct http_req *r, struct fall_reply *fr)
 static void
 twilio_fall(struct http_req *r)
 {
-	struct fall_reply fr = { NULL, 200 };
+	struct fall_reply fr = {NULL, 200};
 	struct fd_form form;
 	const char *w = r->path + 8;
 	char a[80], b[80];
@@ -478,8 +486,8 @@ twilio_fall(struct http_req *r)
 	if (strcmp(w, "whisper") == 0)
 		fall_whisper(&form, query_arg(r, "parent=", a, sizeof(a)), &fr);
 	else if (strcmp(w, "whisper-key") == 0)
-		fall_whisper_key(&form, query_arg(r, "parent=", a, sizeof(a)),
-		    &fr);
+		fall_whisper_key(
+		    &form, query_arg(r, "parent=", a, sizeof(a)), &fr);
 	else if (strcmp(w, "dial-action") == 0)
 		fall_dial_action(&form, &fr);
 	else if (strcmp(w, "record-done") == 0)
@@ -529,7 +537,8 @@ twilio_voice(struct http_req *r)
 	/* the stream must bring this back in its start: only a call we
 	 * answered here gets one, and the caller's identity stays here */
 	if (callinfo_put(sid, from, to, dir, fd_mono_us(), token) != 0) {
-		log_err(sid, "voice webhook: no random bytes for the stream "
+		log_err(sid,
+		    "voice webhook: no random bytes for the stream "
 		    "token");
 		respond_text(r, 500, "cannot answer the call\n");
 		goto out;
@@ -537,16 +546,16 @@ twilio_voice(struct http_req *r)
 	if (dir && strcmp(dir, "outbound-api") == 0 &&
 	    outbound_webhook(r, &form, sid, to) != 0)
 		goto out;
-	p[n++] = (struct twiml_param){ CALLINFO_PARAM, token };
-	p[n++] = (struct twiml_param){ "From", from ? from : "" };
-	p[n++] = (struct twiml_param){ "To", to ? to : "" };
-	p[n++] = (struct twiml_param){ "Direction", dir ? dir : "inbound" };
+	p[n++] = (struct twiml_param){CALLINFO_PARAM, token};
+	p[n++] = (struct twiml_param){"From", from ? from : ""};
+	p[n++] = (struct twiml_param){"To", to ? to : ""};
+	p[n++] = (struct twiml_param){"Direction", dir ? dir : "inbound"};
 	if (query_arg(r, "purpose=", purpose, sizeof(purpose)))
-		p[n++] = (struct twiml_param){ "purpose", purpose };
+		p[n++] = (struct twiml_param){"purpose", purpose};
 	if (query_arg(r, "appointment_id=", appt, sizeof(appt)))
-		p[n++] = (struct twiml_param){ "appointment_id", appt };
+		p[n++] = (struct twiml_param){"appointment_id", appt};
 	if (now && now[0])
-		p[n++] = (struct twiml_param){ "now", now };
+		p[n++] = (struct twiml_param){"now", now};
 	if ((xml = twiml_connect_stream(surl, p, n)) == NULL) {
 		respond_text(r, 500, "out of memory\n");
 		goto out;
@@ -569,7 +578,7 @@ out:
 static void
 twilio_status(struct http_req *r)
 {
-	struct dialout_result res = { 0 };
+	struct dialout_result res = {0};
 	struct fd_form form;
 	const char *sid, *st, *dur, *by;
 
@@ -584,8 +593,8 @@ twilio_status(struct http_req *r)
 	res.job_id = query_int(r, "job_id=");
 	res.attempt = query_int(r, "attempt=");
 	log_info(sid, "status callback: %s%s%s%s%s", st ? st : "?",
-	    dur ? ", duration s " : "", dur ? dur : "", by ? ", answered by " :
-	    "", by ? by : "");
+	    dur ? ", duration s " : "", dur ? dur : "",
+	    by ? ", answered by " : "", by ? by : "");
 	if (res.job_id > 0 && res.attempt > 0 && st && st[0]) {
 		res.to = fd_form_get(&form, "To");
 		res.call_sid = sid;
@@ -607,7 +616,7 @@ twilio_status(struct http_req *r)
 static void
 twilio_sms_status(struct http_req *r)
 {
-	struct dialout_result res = { 0 };
+	struct dialout_result res = {0};
 	struct fd_form form;
 	const char *sid, *st, *code;
 
@@ -618,17 +627,19 @@ twilio_sms_status(struct http_req *r)
 	code = fd_form_get(&form, "ErrorCode");
 	res.job_id = query_int(r, "job_id=");
 	res.attempt = query_int(r, "attempt=");
-	log_info(NULL, "text status callback: %s %s%s%s (job %lld attempt "
-	    "%lld)", sid ? sid : "?", st ? st : "?", code ? ", error " : "",
+	log_info(NULL,
+	    "text status callback: %s %s%s%s (job %lld attempt "
+	    "%lld)",
+	    sid ? sid : "?", st ? st : "?", code ? ", error " : "",
 	    code ? code : "", (long long)res.job_id, (long long)res.attempt);
-	if (res.job_id > 0 && res.attempt > 0 && st && (strcmp(st,
-	    "delivered") == 0 || strcmp(st, "undelivered") == 0 ||
-	    strcmp(st, "failed") == 0)) {
+	if (res.job_id > 0 && res.attempt > 0 && st &&
+	    (strcmp(st, "delivered") == 0 || strcmp(st, "undelivered") == 0 ||
+	        strcmp(st, "failed") == 0)) {
 		res.to = fd_form_get(&form, "To");
 		/* a text's failure is its delivery report, never a call's
 		 * ending: crm-tools applies it to text jobs only */
-		res.status = strcmp(st, "delivered") == 0 ? "delivered" :
-		    "undelivered";
+		res.status =
+		    strcmp(st, "delivered") == 0 ? "delivered" : "undelivered";
 		res.error = code;
 		carrier_result(&res);
 	}
@@ -641,8 +652,10 @@ twilio_sms_status(struct http_req *r)
 static const char *
 method_name(const struct http_req *r)
 {
-	return r->method == M_GET ? "GET" : r->method == M_POST ? "POST" :
-	    r->method == M_PUT ? "PUT" : "other";
+	return r->method == M_GET ? "GET"
+	    : r->method == M_POST ? "POST"
+	    : r->method == M_PUT  ? "PUT"
+	                          : "other";
 }
 
 /* The login form; msg is plain text. */
@@ -681,9 +694,10 @@ static void
 respond_throttled(struct http_req *r, unsigned retry_after)
 {
 	add_header(r, "retry-after:", "%u", retry_after);
-	respond_json(r, 429, json_pack("{s:s, s:i}", "error",
-	    "too many wrong credentials from this address", "retry_after_s",
-	    (int)retry_after));
+	respond_json(r, 429,
+	    json_pack("{s:s, s:i}", "error",
+	        "too many wrong credentials from this address", "retry_after_s",
+	        (int)retry_after));
 }
 
 /*
@@ -702,8 +716,9 @@ authorized(struct http_req *r)
 	case AUTH_OK:
 		r->admin = a.role == AUTH_ROLE_ADMIN;
 		if (a.role != AUTH_ROLE_ADMIN && r->method != M_GET) {
-			respond_json(r, 403, json_pack("{s:s}", "error",
-			    "this token may only read"));
+			respond_json(r, 403,
+			    json_pack(
+			        "{s:s}", "error", "this token may only read"));
 			return 0;
 		}
 		return 1;
@@ -711,17 +726,23 @@ authorized(struct http_req *r)
 		respond_throttled(r, a.retry_after);
 		return 0;
 	case AUTH_WRONG:
-		respond_unauthorized(r, page, page ? "Wrong or expired "
-		    "credentials: sign in with an API token." :
-		    "wrong credentials");
+		respond_unauthorized(r, page,
+		    page ? "Wrong or expired "
+		           "credentials: sign in with an API token."
+		         : "wrong credentials");
 		return 0;
 	case AUTH_MISSING:
 	default:
-		respond_unauthorized(r, page, page ? (auth_ntokens() ? "Sign "
-		    "in with an API token (FRONTDESK_API_TOKEN)." : "The "
-		    "dashboard is closed: no API token is configured. Set "
-		    "FRONTDESK_API_TOKEN and restart the gateway.") :
-		    "missing bearer token");
+		respond_unauthorized(r, page,
+		    page ? (auth_ntokens() ? "Sign "
+		                             "in with an API token "
+		                             "(FRONTDESK_API_TOKEN)."
+		                           : "The "
+		                             "dashboard is closed: no API "
+		                             "token is configured. Set "
+		                             "FRONTDESK_API_TOKEN and restart "
+		                             "the gateway.")
+		         : "missing bearer token");
 		return 0;
 	}
 }
@@ -732,8 +753,10 @@ authorized(struct http_req *r)
 static void
 session_cookie(struct http_req *r, const char *value, int max_age)
 {
-	add_header(r, "set-cookie:", AUTH_COOKIE "=%s; Path=/; HttpOnly; "
-	    "SameSite=Strict; Max-Age=%d%s", value, max_age,
+	add_header(r, "set-cookie:",
+	    AUTH_COOKIE "=%s; Path=/; HttpOnly; "
+	                "SameSite=Strict; Max-Age=%d%s",
+	    value, max_age,
 	    strncmp(gw_cfg.public_url, "https:", 6) == 0 ? "; Secure" : "");
 }
 
@@ -786,9 +809,9 @@ rpc_run(struct workq_job *j)
 {
 	struct rpc_job *rj = (struct rpc_job *)j;
 
-	rj->rv = fd_rpc_tool(&gw_crm, NULL, rj->tool, rj->args, NULL, &rj->rep,
-	    RPC_TIMEOUT_MS);
-	rj->args = NULL;        /* taken by fd_rpc_tool */
+	rj->rv = fd_rpc_tool(
+	    &gw_crm, NULL, rj->tool, rj->args, NULL, &rj->rep, RPC_TIMEOUT_MS);
+	rj->args = NULL; /* taken by fd_rpc_tool */
 	pthread_mutex_lock(&done_mu);
 	rj->dnext = done_head;
 	done_head = rj;
@@ -818,8 +841,8 @@ rpc_discard(struct workq_job *j)
 /* Ask crm-tools; the response (ok_status, 0 for 200, when it succeeds)
  * is written when the answer comes. */
 static void
-ask_crm_status(struct http_req *r, const char *tool, json_t *args,
-    unsigned ok_status)
+ask_crm_status(
+    struct http_req *r, const char *tool, json_t *args, unsigned ok_status)
 {
 	struct rpc_job *rj;
 
@@ -840,8 +863,9 @@ ask_crm_status(struct http_req *r, const char *tool, json_t *args,
 	rj->req = r;
 	if (workq_push(&rpc_q, &rj->j) != 0) {
 		rpc_free(rj);
-		respond_json(r, 503, json_pack("{s:s}", "error",
-		    "too many requests waiting for crm-tools"));
+		respond_json(r, 503,
+		    json_pack("{s:s}", "error",
+		        "too many requests waiting for crm-tools"));
 		return;
 	}
 	r->job = rj;
@@ -879,9 +903,10 @@ http_on_wake(void)
 			log_warnx(NULL, "api: crm-tools %s: %s", rj->tool,
 			    nng_strerror(rj->rv));
 			add_header(r, "retry-after:", "%d", RETRY_AFTER_S);
-			respond_json(r, 503, json_pack("{s:s, s:s}", "error",
-			    "crm-tools did not answer", "code",
-			    "crm_unavailable"));
+			respond_json(r, 503,
+			    json_pack("{s:s, s:s}", "error",
+			        "crm-tools did not answer", "code",
+			        "crm_unavailable"));
 		} else if (json_is_true(json_object_get(rj->rep, "ok")) &&
 		    rj->done) {
 			rj->done(r, json_object_get(rj->rep, "result"));
@@ -890,28 +915,30 @@ http_on_wake(void)
 			respond_json(r, rj->ok_status ? rj->ok_status : 200,
 			    res ? json_incref(res) : json_null());
 		} else {
-			code = json_string_value(json_object_get(rj->rep,
-			    "code"));
-			err = json_string_value(json_object_get(rj->rep,
-			    "error"));
+			code =
+			    json_string_value(json_object_get(rj->rep, "code"));
+			err = json_string_value(
+			    json_object_get(rj->rep, "error"));
 			if (code && strcmp(code, "not_found") == 0)
 				st = 404;
-			else if (code && (strcmp(code, "bad_args") == 0 ||
-			    strcmp(code, "bad_request") == 0 ||
-			    strcmp(code, "invalid") == 0))
+			else if (code &&
+			    (strcmp(code, "bad_args") == 0 ||
+			        strcmp(code, "bad_request") == 0 ||
+			        strcmp(code, "invalid") == 0))
 				st = 400;
 			else if (code && strcmp(code, "outbound_disabled") == 0)
 				st = 409;
 			else if (code && strcmp(code, "db_unavailable") == 0) {
 				/* nothing about it waits in crm-tools either */
 				st = 503;
-				add_header(r, "retry-after:", "%d",
-				    RETRY_AFTER_S);
+				add_header(
+				    r, "retry-after:", "%d", RETRY_AFTER_S);
 			} else
 				st = 502;
-			respond_json(r, st, json_pack("{s:s, s:s}", "error",
-			    err ? err : "crm-tools error", "code",
-			    code ? code : "error"));
+			respond_json(r, st,
+			    json_pack("{s:s, s:s}", "error",
+			        err ? err : "crm-tools error", "code",
+			        code ? code : "error"));
 		}
 		rpc_free(rj);
 	}
@@ -925,40 +952,37 @@ api_gateway(struct http_req *r)
 	json_t *j;
 
 	j = json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
-	    "frames_in", (json_int_t)GW_STAT_GET(frames_in),
-	    "frames_out", (json_int_t)GW_STAT_GET(frames_out),
-	    "underruns", (json_int_t)GW_STAT_GET(underruns),
-	    "malformed", (json_int_t)GW_STAT_GET(malformed),
-	    "calls_active", media_active_calls(),
-	    "calls_total", (json_int_t)GW_STAT_GET(calls_total),
-	    "calls_rejected", (json_int_t)GW_STAT_GET(calls_rejected),
-	    "marks_out", (json_int_t)GW_STAT_GET(marks_out),
-	    "marks_echoed", (json_int_t)GW_STAT_GET(marks_echoed),
-	    "marks_cleared", (json_int_t)GW_STAT_GET(marks_cleared),
-	    "clears", (json_int_t)GW_STAT_GET(clears),
-	    "pauses", (json_int_t)GW_STAT_GET(pauses),
-	    "stale_audio", (json_int_t)GW_STAT_GET(stale_audio),
-	    "audio_dropped", (json_int_t)GW_STAT_GET(audio_dropped),
-	    "http_requests", (json_int_t)GW_STAT_GET(http_requests),
-	    "rpc_failures", (json_int_t)GW_STAT_GET(rpc_timeouts),
-	    "uptime_s", (json_int_t)((fd_mono_us() - gw_start_us) / 1000000),
-	    "tts_to_gateway_us",
-	    "n", (json_int_t)hn,
-	    "avg", (json_int_t)(hn ? GW_STAT_GET(hop_sum_us) / hn : 0),
-	    "max", (json_int_t)GW_STAT_GET(hop_max_us),
-	    "queue_wait_us",
-	    "n", (json_int_t)wn,
-	    "avg", (json_int_t)(wn ? GW_STAT_GET(wait_sum_us) / wn : 0),
-	    "max", (json_int_t)GW_STAT_GET(wait_max_us));
+	              "s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	              "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
+	    "frames_in", (json_int_t)GW_STAT_GET(frames_in), "frames_out",
+	    (json_int_t)GW_STAT_GET(frames_out), "underruns",
+	    (json_int_t)GW_STAT_GET(underruns), "malformed",
+	    (json_int_t)GW_STAT_GET(malformed), "calls_active",
+	    media_active_calls(), "calls_total",
+	    (json_int_t)GW_STAT_GET(calls_total), "calls_rejected",
+	    (json_int_t)GW_STAT_GET(calls_rejected), "marks_out",
+	    (json_int_t)GW_STAT_GET(marks_out), "marks_echoed",
+	    (json_int_t)GW_STAT_GET(marks_echoed), "marks_cleared",
+	    (json_int_t)GW_STAT_GET(marks_cleared), "clears",
+	    (json_int_t)GW_STAT_GET(clears), "pauses",
+	    (json_int_t)GW_STAT_GET(pauses), "stale_audio",
+	    (json_int_t)GW_STAT_GET(stale_audio), "audio_dropped",
+	    (json_int_t)GW_STAT_GET(audio_dropped), "http_requests",
+	    (json_int_t)GW_STAT_GET(http_requests), "rpc_failures",
+	    (json_int_t)GW_STAT_GET(rpc_timeouts), "uptime_s",
+	    (json_int_t)((fd_mono_us() - gw_start_us) / 1000000),
+	    "tts_to_gateway_us", "n", (json_int_t)hn, "avg",
+	    (json_int_t)(hn ? GW_STAT_GET(hop_sum_us) / hn : 0), "max",
+	    (json_int_t)GW_STAT_GET(hop_max_us), "queue_wait_us", "n",
+	    (json_int_t)wn, "avg",
+	    (json_int_t)(wn ? GW_STAT_GET(wait_sum_us) / wn : 0), "max",
+	    (json_int_t)GW_STAT_GET(wait_max_us));
 	respond_json(r, 200, j);
 }
 
 /* A 400 naming the query parameter or body field and what is wrong. */
-static void
-respond_bad(struct http_req *r, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void respond_bad(struct http_req *r, const char *field, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 respond_bad(struct http_req *r, const char *field, const char *fmt, ...)
@@ -969,8 +993,9 @@ respond_bad(struct http_req *r, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	respond_json(r, 400, json_pack("{s:s, s:s, s:s}", "error", msg,
-	    "field", field, "code", "bad_request"));
+	respond_json(r, 400,
+	    json_pack("{s:s, s:s, s:s}", "error", msg, "field", field, "code",
+	        "bad_request"));
 }
 
 /* The names a query may carry ("from,to,"); 0, or -1 with a 400 sent for
@@ -981,15 +1006,18 @@ query_names_ok(struct http_req *r, const char *allowed)
 	char frag[600], name[64], *eq;
 	int i;
 
-	for (i = 0; i < MAX_QUERY_ARGS && lws_hdr_copy_fragment(r->wsi, frag,
-	    sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
+	for (i = 0; i < MAX_QUERY_ARGS &&
+	     lws_hdr_copy_fragment(
+	         r->wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0;
+	     i++) {
 		if ((eq = strchr(frag, '=')) != NULL)
 			*eq = '\0';
 		snprintf(name, sizeof(name), ",%.60s,", frag);
 		if (frag[0] == '\0' || strstr(allowed, name) == NULL) {
-			respond_bad(r, frag, "unknown query parameter '%.60s' "
-			    "(known: %.*s)", frag, (int)strlen(allowed) - 2,
-			    allowed + 1);
+			respond_bad(r, frag,
+			    "unknown query parameter '%.60s' "
+			    "(known: %.*s)",
+			    frag, (int)strlen(allowed) - 2, allowed + 1);
 			return -1;
 		}
 	}
@@ -1006,11 +1034,13 @@ query_day(struct http_req *r, const char *name, json_t *args)
 	snprintf(key, sizeof(key), "%s=", name);
 	if (query_arg(r, key, buf, sizeof(buf)) == NULL)
 		return 0;
-	if (strlen(buf) != 10 || sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d,
-	    &n) != 3 || n != 10 || m < 1 || m > 12 || d < 1 || d > 31 ||
-	    y < 2000 || y > 2999) {
-		respond_bad(r, name, "%s must be a date YYYY-MM-DD, not "
-		    "'%.20s'", name, buf);
+	if (strlen(buf) != 10 ||
+	    sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    m < 1 || m > 12 || d < 1 || d > 31 || y < 2000 || y > 2999) {
+		respond_bad(r, name,
+		    "%s must be a date YYYY-MM-DD, not "
+		    "'%.20s'",
+		    name, buf);
 		return -1;
 	}
 	json_object_set_new(args, name, json_string(buf));
@@ -1019,8 +1049,7 @@ query_day(struct http_req *r, const char *name, json_t *args)
 
 /* A whole-number parameter in lo..hi into args; 0, or -1 with the 400. */
 static int
-query_num(struct http_req *r, const char *name, long lo, long hi,
-    json_t *args)
+query_num(struct http_req *r, const char *name, long lo, long hi, json_t *args)
 {
 	char key[16], buf[32], *end;
 	long v;
@@ -1063,25 +1092,28 @@ api_calls(struct http_req *r)
 		goto bad;
 	if (json_object_get(a, "from") && json_object_get(a, "to") &&
 	    strcmp(json_string_value(json_object_get(a, "from")),
-	    json_string_value(json_object_get(a, "to"))) > 0) {
+	        json_string_value(json_object_get(a, "to"))) > 0) {
 		respond_bad(r, "from", "from is after to");
 		goto bad;
 	}
 	if (query_arg(r, "outcome=", buf, sizeof(buf))) {
 		for (i = 0; buf[i]; i++)
-			if (!((buf[i] >= 'a' && buf[i] <= 'z') || buf[i] == '_'))
+			if (!((buf[i] >= 'a' && buf[i] <= 'z') ||
+			        buf[i] == '_'))
 				break;
 		if (buf[0] == '\0' || buf[i] || i > 40) {
-			respond_bad(r, "outcome", "outcome is a word of a-z and "
+			respond_bad(r, "outcome",
+			    "outcome is a word of a-z and "
 			    "_ (booked, message_taken, transferred, ...)");
 			goto bad;
 		}
 		json_object_set_new(a, "outcome", json_string(buf));
 	}
 	if (query_arg(r, "direction=", buf, sizeof(buf))) {
-		if (strcmp(buf, "inbound") != 0 && strcmp(buf, "outbound") !=
-		    0) {
-			respond_bad(r, "direction", "direction is inbound or "
+		if (strcmp(buf, "inbound") != 0 &&
+		    strcmp(buf, "outbound") != 0) {
+			respond_bad(r, "direction",
+			    "direction is inbound or "
 			    "outbound");
 			goto bad;
 		}
@@ -1144,50 +1176,65 @@ api_place_call(struct http_req *r)
 		respond_text(r, 413, "body too large\n");
 		return;
 	}
-	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0,
-	    &je)) == NULL || !json_is_object(b)) {
+	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, &je)) ==
+	        NULL ||
+	    !json_is_object(b)) {
 		json_decref(b);
-		respond_bad(r, "", "the body is a JSON object: {\"purpose\": "
+		respond_bad(r, "",
+		    "the body is a JSON object: {\"purpose\": "
 		    "\"reminder\"|\"callback\"|\"custom\", ...}");
 		return;
 	}
-	json_object_foreach(b, k, v) {
-		if (strcmp(k, "purpose") != 0 && strcmp(k, "appointment_id") !=
-		    0 && strcmp(k, "phone") != 0 && strcmp(k, "text") != 0) {
-			respond_bad(r, k, "unknown field '%.40s' (purpose, "
-			    "appointment_id, phone, text)", k);
+	json_object_foreach(b, k, v)
+	{
+		if (strcmp(k, "purpose") != 0 &&
+		    strcmp(k, "appointment_id") != 0 &&
+		    strcmp(k, "phone") != 0 && strcmp(k, "text") != 0) {
+			respond_bad(r, k,
+			    "unknown field '%.40s' (purpose, "
+			    "appointment_id, phone, text)",
+			    k);
 			goto out;
 		}
 	}
 	purpose = json_string_value(json_object_get(b, "purpose"));
-	if (purpose == NULL || (strcmp(purpose, "reminder") != 0 &&
-	    strcmp(purpose, "callback") != 0 && strcmp(purpose, "custom") !=
-	    0)) {
-		respond_bad(r, "purpose", "purpose is reminder, callback or "
+	if (purpose == NULL ||
+	    (strcmp(purpose, "reminder") != 0 &&
+	        strcmp(purpose, "callback") != 0 &&
+	        strcmp(purpose, "custom") != 0)) {
+		respond_bad(r, "purpose",
+		    "purpose is reminder, callback or "
 		    "custom");
 		goto out;
 	}
 	v = json_object_get(b, "appointment_id");
-	if (strcmp(purpose, "reminder") == 0 && (!json_is_integer(v) ||
-	    json_integer_value(v) <= 0)) {
-		respond_bad(r, "appointment_id", "a reminder needs "
+	if (strcmp(purpose, "reminder") == 0 &&
+	    (!json_is_integer(v) || json_integer_value(v) <= 0)) {
+		respond_bad(r, "appointment_id",
+		    "a reminder needs "
 		    "appointment_id, a positive integer");
 		goto out;
 	}
 	v = json_object_get(b, "phone");
-	if (strcmp(purpose, "reminder") != 0 && (!json_is_string(v) ||
-	    json_string_length(v) < 3 || json_string_length(v) > 40)) {
-		respond_bad(r, "phone", "a %s call needs phone, the number to "
-		    "call", purpose);
+	if (strcmp(purpose, "reminder") != 0 &&
+	    (!json_is_string(v) || json_string_length(v) < 3 ||
+	        json_string_length(v) > 40)) {
+		respond_bad(r, "phone",
+		    "a %s call needs phone, the number to "
+		    "call",
+		    purpose);
 		goto out;
 	}
 	v = json_object_get(b, "text");
 	if ((v && !json_is_string(v)) || (v && json_string_length(v) > 500) ||
-	    (strcmp(purpose, "custom") == 0 && (v == NULL ||
-	    json_string_length(v) == 0))) {
-		respond_bad(r, "text", "text is a string of at most 500 "
-		    "characters%s", strcmp(purpose, "custom") == 0 ?
-		    ", required: what the call is about" : "");
+	    (strcmp(purpose, "custom") == 0 &&
+	        (v == NULL || json_string_length(v) == 0))) {
+		respond_bad(r, "text",
+		    "text is a string of at most 500 "
+		    "characters%s",
+		    strcmp(purpose, "custom") == 0
+		        ? ", required: what the call is about"
+		        : "");
 		goto out;
 	}
 	a = json_deep_copy(b);
@@ -1200,8 +1247,8 @@ static void
 api_call(struct http_req *r, const char *sid)
 {
 	if (sid[0] == '\0' || !fd_call_id_valid(sid)) {
-		respond_json(r, 400, json_pack("{s:s}", "error",
-		    "bad call id"));
+		respond_json(
+		    r, 400, json_pack("{s:s}", "error", "bad call id"));
 		return;
 	}
 	ask_crm(r, "get_call", json_pack("{s:s}", "call_sid", sid));
@@ -1231,8 +1278,8 @@ recording_answer(struct http_req *r, json_t *call)
 	    json_object_get(call, "recording") == NULL ||
 	    rec_path(sid, mixed, path, sizeof(path)) != 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		respond_json(r, 404, json_pack("{s:s}", "error",
-		    "no recording of this call"));
+		respond_json(r, 404,
+		    json_pack("{s:s}", "error", "no recording of this call"));
 		return;
 	}
 	if (fstat(fd, &st) != 0) {
@@ -1247,8 +1294,8 @@ recording_answer(struct http_req *r, json_t *call)
 	switch (http_range_parse(rv, (uint64_t)st.st_size, &first, &last)) {
 	case HTTP_RANGE_BAD:
 		close(fd);
-		add_header(r, "content-range:", "bytes */%lld",
-		    (long long)st.st_size);
+		add_header(
+		    r, "content-range:", "bytes */%lld", (long long)st.st_size);
 		respond_text(r, 416, "range not satisfiable\n");
 		return;
 	case HTTP_RANGE_OK:
@@ -1269,14 +1316,14 @@ api_recording(struct http_req *r, const char *sid)
 	char track[16];
 
 	if (sid[0] == '\0' || !fd_call_id_valid(sid)) {
-		respond_json(r, 400, json_pack("{s:s}", "error",
-		    "bad call id"));
+		respond_json(
+		    r, 400, json_pack("{s:s}", "error", "bad call id"));
 		return;
 	}
 	if (query_arg(r, "track=", track, sizeof(track)) != NULL &&
 	    strcmp(track, "mixed") != 0 && strcmp(track, "stereo") != 0) {
-		respond_json(r, 400, json_pack("{s:s}", "error",
-		    "track is stereo or mixed"));
+		respond_json(r, 400,
+		    json_pack("{s:s}", "error", "track is stereo or mixed"));
 		return;
 	}
 	ask_crm(r, "get_call", json_pack("{s:s}", "call_sid", sid));
@@ -1299,8 +1346,10 @@ api_config(struct http_req *r)
 	char err[256];
 
 	if (!r->admin) {
-		respond_json(r, 403, json_pack("{s:s}", "error", "the settings "
-		    "are for the admin role"));
+		respond_json(r, 403,
+		    json_pack("{s:s}", "error",
+		        "the settings "
+		        "are for the admin role"));
 		return;
 	}
 	if (r->method == M_GET) {
@@ -1318,24 +1367,29 @@ api_config(struct http_req *r)
 		respond_text(r, 413, "body too large\n");
 		return;
 	}
-	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0,
-	    &je)) == NULL || !json_is_object(b)) {
+	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, &je)) ==
+	        NULL ||
+	    !json_is_object(b)) {
 		json_decref(b);
-		respond_bad(r, "", "the body is a JSON object of settings "
+		respond_bad(r, "",
+		    "the body is a JSON object of settings "
 		    "(GET /api/v1/config shows them)");
 		return;
 	}
 	errs = json_array();
 	if (settings_put(b, errs, &cur, err, sizeof(err)) != 0) {
 		if (json_array_size(errs) > 0)
-			respond_json(r, 400, json_pack("{s:s, s:s, s:O}",
-			    "error", "invalid settings", "code", "bad_request",
-			    "errors", errs));
+			respond_json(r, 400,
+			    json_pack("{s:s, s:s, s:O}", "error",
+			        "invalid settings", "code", "bad_request",
+			        "errors", errs));
 		else
 			respond_json(r, 500, json_pack("{s:s}", "error", err));
 	} else {
-		log_info(NULL, "api: settings changed (%s): every daemon "
-		    "reloads", settings_path());
+		log_info(NULL,
+		    "api: settings changed (%s): every daemon "
+		    "reloads",
+		    settings_path());
 		fd_reload = 1;
 		respond_json(r, 200, cur);
 	}
@@ -1355,7 +1409,8 @@ dashboard(struct http_req *r, const char *p)
 		return;
 	}
 	if (f.ctype[5] == 'h')
-		add_header(r, "content-security-policy:", "default-src 'self'; "
+		add_header(r, "content-security-policy:",
+		    "default-src 'self'; "
 		    "img-src 'self' data:; media-src 'self'; frame-ancestors "
 		    "'none'; form-action 'self'");
 	respond_static(r, 200, f.ctype, f.body, f.len);
@@ -1371,8 +1426,9 @@ route(struct http_req *r)
 	if (r->routed)
 		return;
 	r->routed = 1;
-	if (strcmp(p, "/twilio/voice") == 0 || strcmp(p, "/twilio/status") ==
-	    0 || strcmp(p, "/twilio/sms-status") == 0) {
+	if (strcmp(p, "/twilio/voice") == 0 ||
+	    strcmp(p, "/twilio/status") == 0 ||
+	    strcmp(p, "/twilio/sms-status") == 0) {
 		if (r->method != M_POST)
 			respond_text(r, 405, "POST only\n");
 		else if (p[8] == 'v')
@@ -1401,7 +1457,7 @@ route(struct http_req *r)
 	}
 	/* everything that shows call data: credentials before anything */
 	if ((dashboard_path(p) || strncmp(p, "/api/", 5) == 0 ||
-	    strcmp(p, "/metrics") == 0) &&
+	        strcmp(p, "/metrics") == 0) &&
 	    !authorized(r))
 		return;
 	if (strcmp(p, "/api/v1/calls") == 0 && r->method == M_POST) {
@@ -1413,9 +1469,12 @@ route(struct http_req *r)
 		return;
 	}
 	if (r->method != M_GET) {
-		respond_text(r, strncmp(p, "/api/", 5) == 0 ||
-		    strcmp(p, "/healthz") == 0 || dashboard_path(p) ? 405 :
-		    404, "not here\n");
+		respond_text(r,
+		    strncmp(p, "/api/", 5) == 0 || strcmp(p, "/healthz") == 0 ||
+		            dashboard_path(p)
+		        ? 405
+		        : 404,
+		    "not here\n");
 		return;
 	}
 	if (strcmp(p, "/healthz") == 0) {
@@ -1434,8 +1493,7 @@ route(struct http_req *r)
 		    metrics_render());
 	else if (strcmp(p, "/api/v1/calls") == 0)
 		api_calls(r);
-	else if (strncmp(p, "/api/v1/calls/", 14) == 0 &&
-	    strlen(p) > 14 + 14 &&
+	else if (strncmp(p, "/api/v1/calls/", 14) == 0 && strlen(p) > 14 + 14 &&
 	    strcmp(p + strlen(p) - 14, "/recording.wav") == 0) {
 		char sid[FD_CALL_ID_LEN];
 		size_t n = strlen(p) - 28;
@@ -1502,8 +1560,8 @@ respond_static(struct http_req *r, unsigned status, const char *ctype,
 
 /* The bytes [off, end) of the file fd (taken) as audio/wav. */
 static void
-respond_file(struct http_req *r, unsigned status, int fd, uint64_t off,
-    uint64_t end)
+respond_file(
+    struct http_req *r, unsigned status, int fd, uint64_t off, uint64_t end)
 {
 	r->status = status;
 	r->ctype = "audio/wav";
@@ -1550,20 +1608,21 @@ write_response(struct http_req *r)
 
 	if (!r->hdr_sent) {
 		if (lws_add_http_common_headers(r->wsi, r->status, r->ctype,
-		    r->resp_len - r->resp_off, &p, end))
+		        r->resp_len - r->resp_off, &p, end))
 			return -1;
 		for (i = 0; i < r->nxh; i++)
 			if (lws_add_http_header_by_name(r->wsi,
-			    (const unsigned char *)r->xh[i].name,
-			    (const unsigned char *)r->xh[i].value,
-			    (int)strlen(r->xh[i].value), &p, end))
+			        (const unsigned char *)r->xh[i].name,
+			        (const unsigned char *)r->xh[i].value,
+			        (int)strlen(r->xh[i].value), &p, end))
 				return -1;
 		if (lws_add_http_header_by_name(r->wsi,
-		    (const unsigned char *)"cache-control:",
-		    (const unsigned char *)"no-store", 8, &p, end) ||
-		    (r->close_after && lws_add_http_header_by_token(r->wsi,
-		    WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
-		    &p, end)) ||
+		        (const unsigned char *)"cache-control:",
+		        (const unsigned char *)"no-store", 8, &p, end) ||
+		    (r->close_after &&
+		        lws_add_http_header_by_token(r->wsi,
+		            WSI_TOKEN_CONNECTION,
+		            (const unsigned char *)"close", 5, &p, end)) ||
 		    lws_finalize_write_http_header(r->wsi, start, &p, end))
 			return -1;
 		r->hdr_sent = 1;
@@ -1577,13 +1636,14 @@ write_response(struct http_req *r)
 			n = HTTP_CHUNK;
 		last = r->resp_off + n >= r->resp_len;
 		/* a recording: read from the page cache a chunk at a time */
-		if (r->file_fd >= 0 && pread(r->file_fd, wbuf + LWS_PRE, n,
-		    (off_t)r->resp_off) != (ssize_t)n)
+		if (r->file_fd >= 0 &&
+		    pread(r->file_fd, wbuf + LWS_PRE, n, (off_t)r->resp_off) !=
+		        (ssize_t)n)
 			return -1;
 		if (r->file_fd < 0)
 			memcpy(wbuf + LWS_PRE, r->resp + r->resp_off, n);
-		if (lws_write(r->wsi, wbuf + LWS_PRE, n, last ?
-		    LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+		if (lws_write(r->wsi, wbuf + LWS_PRE, n,
+		        last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
 			return -1;
 		r->resp_off += n;
 		if (!last) {

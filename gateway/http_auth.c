@@ -40,35 +40,35 @@
 #include "log.h"
 
 #define AUTH_MAX_TOKENS 16
-#define AUTH_TOKEN_MAX 256              /* characters a token may have */
+#define AUTH_TOKEN_MAX 256 /* characters a token may have */
 #define AUTH_SESSION_LABEL "frontdesk dashboard session"
 
-#define AUTH_SLOTS 256                  /* peers remembered */
+#define AUTH_SLOTS 256 /* peers remembered */
 #define AUTH_MAX_FAILS 5
 #define AUTH_WINDOW_S 60
-#define AUTH_LOCK_S 30                  /* the first lockout */
+#define AUTH_LOCK_S 30 /* the first lockout */
 #define AUTH_LOCK_MAX_S 3600
-#define AUTH_FORGET_S 3600              /* lockouts counted since then */
+#define AUTH_FORGET_S 3600 /* lockouts counted since then */
 
 struct auth_token {
 	enum auth_role role;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
-	char session[65];               /* hex HMAC: the dashboard cookie */
+	char session[65]; /* hex HMAC: the dashboard cookie */
 };
 
 struct auth_peer {
-	char addr[64];                  /* "" = free */
-	unsigned fails;                 /* wrong ones in this window */
-	unsigned lockouts;              /* since AUTH_FORGET_S quiet */
-	uint64_t window_us;             /* when this window began */
-	uint64_t until_us;              /* locked out until */
-	uint64_t seen_us;               /* last wrong attempt */
+	char addr[64]; /* "" = free */
+	unsigned fails; /* wrong ones in this window */
+	unsigned lockouts; /* since AUTH_FORGET_S quiet */
+	uint64_t window_us; /* when this window began */
+	uint64_t until_us; /* locked out until */
+	uint64_t seen_us; /* last wrong attempt */
 };
 
 static struct auth_token tokens[AUTH_MAX_TOKENS];
 static int ntokens;
 static struct auth_peer peers[AUTH_SLOTS];
-static char proxies[AUTH_MAX_PROXIES][48];      /* gateway.trusted_proxies */
+static char proxies[AUTH_MAX_PROXIES][48]; /* gateway.trusted_proxies */
 static int nproxies;
 
 static int token_add(struct auth_token *t, int *n, enum auth_role role,
@@ -76,8 +76,8 @@ static int token_add(struct auth_token *t, int *n, enum auth_role role,
 static int match(const char *presented, size_t len, struct auth_result *res);
 static int match_session(const char *cookie, struct auth_result *res);
 static struct auth_peer *peer_find(const char *addr, int create);
-static void failed(const char *addr, const char *method, const char *path,
-    const char *why);
+static void failed(
+    const char *addr, const char *method, const char *path, const char *why);
 static void safe_path(const char *in, char *out, size_t len);
 
 int
@@ -89,8 +89,9 @@ auth_configure(const char *admin, const char *list, char *err, size_t errlen)
 	int n = 0;
 
 	memset(next, 0, sizeof(next));
-	if (admin[0] && token_add(next, &n, AUTH_ROLE_ADMIN, admin,
-	    strlen(admin), err, errlen) != 0)
+	if (admin[0] &&
+	    token_add(next, &n, AUTH_ROLE_ADMIN, admin, strlen(admin), err,
+	        errlen) != 0)
 		return -1;
 	while (*p) {
 		p += strspn(p, " \t\n,");
@@ -98,22 +99,25 @@ auth_configure(const char *admin, const char *list, char *err, size_t errlen)
 			break;
 		end = p + strcspn(p, " \t\n,");
 		if ((colon = memchr(p, ':', (size_t)(end - p))) == NULL) {
-			snprintf(err, errlen, "FRONTDESK_API_TOKENS: an item "
+			snprintf(err, errlen,
+			    "FRONTDESK_API_TOKENS: an item "
 			    "is not role:token (role viewer or admin)");
 			return -1;
 		}
 		if ((size_t)(colon - p) == 6 && strncmp(p, "viewer", 6) == 0)
 			role = AUTH_ROLE_VIEWER;
-		else if ((size_t)(colon - p) == 5 && strncmp(p, "admin", 5) == 0)
+		else if ((size_t)(colon - p) == 5 &&
+		    strncmp(p, "admin", 5) == 0)
 			role = AUTH_ROLE_ADMIN;
 		else {
-			snprintf(err, errlen, "FRONTDESK_API_TOKENS: role "
+			snprintf(err, errlen,
+			    "FRONTDESK_API_TOKENS: role "
 			    "'%.*s' is not viewer or admin",
 			    (int)(colon - p > 20 ? 20 : colon - p), p);
 			return -1;
 		}
-		if (token_add(next, &n, role, colon + 1, (size_t)(end - colon -
-		    1), err, errlen) != 0)
+		if (token_add(next, &n, role, colon + 1,
+		        (size_t)(end - colon - 1), err, errlen) != 0)
 			return -1;
 		p = end;
 	}
@@ -132,8 +136,9 @@ auth_ntokens(void)
 const char *
 auth_role_name(enum auth_role role)
 {
-	return role == AUTH_ROLE_ADMIN ? "admin" : role == AUTH_ROLE_VIEWER ?
-	    "viewer" : "none";
+	return role == AUTH_ROLE_ADMIN ? "admin"
+	    : role == AUTH_ROLE_VIEWER ? "viewer"
+	                               : "none";
 }
 
 int
@@ -150,15 +155,19 @@ auth_trust_proxies(const char *list, char *err, size_t errlen)
 			break;
 		end = p + strcspn(p, " \t\n,");
 		if ((size_t)(end - p) >= sizeof(one) || n == AUTH_MAX_PROXIES) {
-			snprintf(err, errlen, "gateway.trusted_proxies: at most "
-			    "%d addresses", AUTH_MAX_PROXIES);
+			snprintf(err, errlen,
+			    "gateway.trusted_proxies: at most "
+			    "%d addresses",
+			    AUTH_MAX_PROXIES);
 			return -1;
 		}
 		snprintf(one, sizeof(one), "%.*s", (int)(end - p), p);
 		if (inet_pton(AF_INET, one, bin) != 1 &&
 		    inet_pton(AF_INET6, one, bin) != 1) {
-			snprintf(err, errlen, "gateway.trusted_proxies: '%s' is "
-			    "not an IP address", one);
+			snprintf(err, errlen,
+			    "gateway.trusted_proxies: '%s' is "
+			    "not an IP address",
+			    one);
 			return -1;
 		}
 		snprintf(next[n++], sizeof(next[0]), "%s", one);
@@ -185,8 +194,9 @@ auth_peer(struct lws *wsi, char *buf, size_t len)
 	for (i = 0; i < nproxies && strcmp(proxies[i], a) != 0; i++)
 		;
 	/* lws knows X-Real-IP by name (not as a custom header) */
-	if (i == nproxies || lws_hdr_copy(wsi, real, sizeof(real),
-	    WSI_TOKEN_HTTP_X_REAL_IP) <= 0)
+	if (i == nproxies ||
+	    lws_hdr_copy(wsi, real, sizeof(real), WSI_TOKEN_HTTP_X_REAL_IP) <=
+	        0)
 		return;
 	if (inet_pton(AF_INET, real, bin) == 1 ||
 	    inet_pton(AF_INET6, real, bin) == 1)
@@ -206,28 +216,31 @@ auth_request(struct lws *wsi, const char *method, const char *path,
 	auth_peer(wsi, addr, sizeof(addr));
 	if ((pe = peer_find(addr, 0)) != NULL && pe->until_us > fd_mono_us()) {
 		res->verdict = AUTH_THROTTLED;
-		res->retry_after = (unsigned)((pe->until_us - fd_mono_us()) /
-		    1000000 + 1);
+		res->retry_after =
+		    (unsigned)((pe->until_us - fd_mono_us()) / 1000000 + 1);
 		return;
 	}
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
-		n = lws_hdr_copy(wsi, h, sizeof(h),
-		    WSI_TOKEN_HTTP_AUTHORIZATION);
+		n = lws_hdr_copy(
+		    wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION);
 		bearer = n > 7 && strncasecmp(h, "Bearer ", 7) == 0;
 		ok = bearer && match(h + 7, (size_t)n - 7, res);
 		OPENSSL_cleanse(h, sizeof(h));
 		if (!ok)
-			failed(addr, method, path, bearer ? "wrong token" :
-			    "not a Bearer token");
+			failed(addr, method, path,
+			    bearer ? "wrong token" : "not a Bearer token");
 	} else if (lws_http_cookie_get(wsi, AUTH_COOKIE, cookie, &cl) == 0) {
 		if (!(ok = match_session(cookie, res)))
-			failed(addr, method, path, "stale or wrong session "
+			failed(addr, method, path,
+			    "stale or wrong session "
 			    "cookie");
 	} else {
 		safe_path(path, h, sizeof(h));
-		log_info(NULL, "auth: 401 for %s %s %s: no credentials%s",
-		    addr, method, h, ntokens ? "" : " (and no API token is "
-		    "configured: set FRONTDESK_API_TOKEN)");
+		log_info(NULL, "auth: 401 for %s %s %s: no credentials%s", addr,
+		    method, h,
+		    ntokens ? ""
+		            : " (and no API token is "
+		              "configured: set FRONTDESK_API_TOKEN)");
 		res->verdict = AUTH_MISSING;
 		return;
 	}
@@ -250,8 +263,8 @@ auth_token(struct lws *wsi, const char *token, const char *path,
 	auth_peer(wsi, addr, sizeof(addr));
 	if ((pe = peer_find(addr, 0)) != NULL && pe->until_us > fd_mono_us()) {
 		res->verdict = AUTH_THROTTLED;
-		res->retry_after = (unsigned)((pe->until_us - fd_mono_us()) /
-		    1000000 + 1);
+		res->retry_after =
+		    (unsigned)((pe->until_us - fd_mono_us()) / 1000000 + 1);
 		return;
 	}
 	if (token && match(token, strlen(token), res)) {
@@ -260,8 +273,8 @@ auth_token(struct lws *wsi, const char *token, const char *path,
 			pe->fails = 0;
 		return;
 	}
-	failed(addr, "POST", path, token && token[0] ? "wrong token" :
-	    "empty token");
+	failed(addr, "POST", path,
+	    token && token[0] ? "wrong token" : "empty token");
 	res->verdict = AUTH_WRONG;
 }
 
@@ -273,12 +286,13 @@ token_add(struct auth_token *t, int *n, enum auth_role role, const char *tok,
 	unsigned maclen = 0, i;
 
 	if (*n >= AUTH_MAX_TOKENS) {
-		snprintf(err, errlen, "more than %d API tokens",
-		    AUTH_MAX_TOKENS);
+		snprintf(
+		    err, errlen, "more than %d API tokens", AUTH_MAX_TOKENS);
 		return -1;
 	}
 	if (len < AUTH_MIN_TOKEN || len > AUTH_TOKEN_MAX) {
-		snprintf(err, errlen, "an API token (%s) has %zu characters: "
+		snprintf(err, errlen,
+		    "an API token (%s) has %zu characters: "
 		    "use %d to %d random ones, e.g. `openssl rand -hex 16`",
 		    role == AUTH_ROLE_ADMIN ? "admin" : "viewer", len,
 		    AUTH_MIN_TOKEN, AUTH_TOKEN_MAX);
@@ -286,14 +300,16 @@ token_add(struct auth_token *t, int *n, enum auth_role role, const char *tok,
 	}
 	for (i = 0; i < len; i++)
 		if ((unsigned char)tok[i] <= ' ' || tok[i] == 0x7f) {
-			snprintf(err, errlen, "an API token has a space or a "
+			snprintf(err, errlen,
+			    "an API token has a space or a "
 			    "control character");
 			return -1;
 		}
 	t[*n].role = role;
 	SHA256((const unsigned char *)tok, len, t[*n].digest);
-	HMAC(EVP_sha256(), tok, (int)len, (const unsigned char *)
-	    AUTH_SESSION_LABEL, strlen(AUTH_SESSION_LABEL), mac, &maclen);
+	HMAC(EVP_sha256(), tok, (int)len,
+	    (const unsigned char *)AUTH_SESSION_LABEL,
+	    strlen(AUTH_SESSION_LABEL), mac, &maclen);
 	for (i = 0; i < maclen && i < 32; i++)
 		snprintf(t[*n].session + 2 * i, 3, "%02x", mac[i]);
 	(*n)++;
@@ -307,8 +323,8 @@ match(const char *presented, size_t len, struct auth_result *res)
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	int i, hit = -1;
 
-	while (len > 0 && (presented[len - 1] == ' ' ||
-	    presented[len - 1] == '\t'))
+	while (len > 0 &&
+	    (presented[len - 1] == ' ' || presented[len - 1] == '\t'))
 		len--;
 	while (len > 0 && *presented == ' ') {
 		presented++;
@@ -371,8 +387,8 @@ peer_find(const char *addr, int create)
 		else if ((p->until_us <= now) != (victim->until_us <= now)) {
 			if (p->until_us <= now)
 				victim = p;
-		} else if (p->until_us <= now ? p->seen_us < victim->seen_us :
-		    p->until_us < victim->until_us)
+		} else if (p->until_us <= now ? p->seen_us < victim->seen_us
+		                              : p->until_us < victim->until_us)
 			victim = p;
 	}
 	memset(victim, 0, sizeof(*victim));
@@ -382,8 +398,7 @@ peer_find(const char *addr, int create)
 
 /* One log line per failed attempt, and the count towards a lockout. */
 static void
-failed(const char *addr, const char *method, const char *path,
-    const char *why)
+failed(const char *addr, const char *method, const char *path, const char *why)
 {
 	struct auth_peer *p = peer_find(addr, 1);
 	uint64_t now = fd_mono_us(), lock;
@@ -393,8 +408,8 @@ failed(const char *addr, const char *method, const char *path,
 	if (p->until_us + (uint64_t)AUTH_FORGET_S * 1000000 < now &&
 	    p->seen_us + (uint64_t)AUTH_FORGET_S * 1000000 < now)
 		p->lockouts = 0;
-	if (p->window_us == 0 || now - p->window_us >
-	    (uint64_t)AUTH_WINDOW_S * 1000000) {
+	if (p->window_us == 0 ||
+	    now - p->window_us > (uint64_t)AUTH_WINDOW_S * 1000000) {
 		p->window_us = now;
 		p->fails = 0;
 	}
@@ -413,9 +428,10 @@ failed(const char *addr, const char *method, const char *path,
 	p->fails = 0;
 	p->window_us = 0;
 	p->until_us = now + lock * 1000000;
-	log_warnx(NULL, "auth: %s locked out for %u s after %d wrong "
-	    "credentials (lockout %u): answered 429 meanwhile", addr,
-	    (unsigned)lock, AUTH_MAX_FAILS, p->lockouts);
+	log_warnx(NULL,
+	    "auth: %s locked out for %u s after %d wrong "
+	    "credentials (lockout %u): answered 429 meanwhile",
+	    addr, (unsigned)lock, AUTH_MAX_FAILS, p->lockouts);
 }
 
 /* A path fit for a log line: printable ASCII, bounded. */

@@ -13,21 +13,21 @@
 enum auth_role { AUTH_ROLE_NONE = 0, AUTH_ROLE_VIEWER, AUTH_ROLE_ADMIN };
 
 enum auth_verdict {
-	AUTH_OK,                /* role says what it may do */
-	AUTH_MISSING,           /* no credentials presented: 401 */
-	AUTH_WRONG,             /* wrong credentials: 401, counted */
-	AUTH_THROTTLED          /* too many wrong ones lately: 429 */
+	AUTH_OK, /* role says what it may do */
+	AUTH_MISSING, /* no credentials presented: 401 */
+	AUTH_WRONG, /* wrong credentials: 401, counted */
+	AUTH_THROTTLED /* too many wrong ones lately: 429 */
 };
 
 struct auth_result {
 	enum auth_verdict verdict;
 	enum auth_role role;
-	unsigned retry_after;   /* THROTTLED: seconds */
-	char session[65];       /* OK from a token: its dashboard cookie */
+	unsigned retry_after; /* THROTTLED: seconds */
+	char session[65]; /* OK from a token: its dashboard cookie */
 };
 
 #define AUTH_COOKIE "fd_session"
-#define AUTH_MIN_TOKEN 16       /* characters */
+#define AUTH_MIN_TOKEN 16 /* characters */
 
 /*
  * Take the token table: admin (FRONTDESK_API_TOKEN, may be "") plus list
@@ -35,8 +35,8 @@ struct auth_result {
  * role viewer or admin).  -1 with a message (the table unchanged) if an
  * item is malformed or a token shorter than AUTH_MIN_TOKEN.
  */
-int auth_configure(const char *admin, const char *list, char *err,
-    size_t errlen);
+int auth_configure(
+    const char *admin, const char *list, char *err, size_t errlen);
 int auth_ntokens(void);
 /* Credentials of a request: Authorization: Bearer, else the cookie. */
 void auth_request(struct lws *wsi, const char *method, const char *path,

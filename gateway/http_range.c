@@ -27,8 +27,7 @@ digits(const char **p)
 }
 
 enum http_range
-http_range_parse(const char *v, uint64_t size, uint64_t *first,
-    uint64_t *last)
+http_range_parse(const char *v, uint64_t size, uint64_t *first, uint64_t *last)
 {
 	int64_t a = -1, b = -1;
 	const char *p;
@@ -42,7 +41,7 @@ http_range_parse(const char *v, uint64_t size, uint64_t *first,
 	p = v + 6;
 	while (*p == ' ')
 		p++;
-	if (*p == '-') {                /* the last b bytes */
+	if (*p == '-') { /* the last b bytes */
 		p++;
 		if ((b = digits(&p)) < 0)
 			return HTTP_RANGE_NONE;
@@ -54,7 +53,7 @@ http_range_parse(const char *v, uint64_t size, uint64_t *first,
 	}
 	while (*p == ' ')
 		p++;
-	if (*p != '\0')                 /* several ranges, or junk */
+	if (*p != '\0') /* several ranges, or junk */
 		return HTTP_RANGE_NONE;
 	if (a < 0) {
 		if (b == 0 || size == 0)
@@ -64,7 +63,7 @@ http_range_parse(const char *v, uint64_t size, uint64_t *first,
 		return HTTP_RANGE_OK;
 	}
 	if (b >= 0 && b < a)
-		return HTTP_RANGE_NONE;         /* not a valid range: ignored */
+		return HTTP_RANGE_NONE; /* not a valid range: ignored */
 	if ((uint64_t)a >= size)
 		return HTTP_RANGE_BAD;
 	*first = (uint64_t)a;

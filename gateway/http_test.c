@@ -46,7 +46,8 @@
 #define TOKEN "http-test-token"
 #define ADMIN "admin-0123456789abcdef"
 #define VIEWER "viewer-0123456789abcdef"
-#define BODY "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15551230000" \
+#define BODY                                                                   \
+	"CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15551230000"       \
 	"&To=%2B15555550100"
 
 static char conf[64], gwlog[64], rundir[64], recdir[64], settings[96];
@@ -60,11 +61,15 @@ write_conf(const char *public_url)
 	FILE *f = fopen(conf, "w");
 
 	assert_non_null(f);
-	fprintf(f, "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
+	fprintf(f,
+	    "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
 	    "public_url = \"%s\"; validate_signature = true;\n%s };\n"
-	    "recording: { dir = \"%s\"; };\n", rundir,
-	    port, public_url, with_tokens ? "api_token = \"" ADMIN "\"; "
-	    "api_tokens = \"viewer:" VIEWER "\";" : "", recdir);
+	    "recording: { dir = \"%s\"; };\n",
+	    rundir, port, public_url,
+	    with_tokens ? "api_token = \"" ADMIN "\"; "
+	                  "api_tokens = \"viewer:" VIEWER "\";"
+	                : "",
+	    recdir);
 	fclose(f);
 }
 
@@ -72,7 +77,7 @@ static int
 connect_gw(void)
 {
 	struct sockaddr_in sa;
-	struct timeval tv = { 3, 0 };   /* the old gateway waited 20 s */
+	struct timeval tv = {3, 0}; /* the old gateway waited 20 s */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	memset(&sa, 0, sizeof(sa));
@@ -127,7 +132,8 @@ webhook(const char *path_query, const char *signed_url)
 	assert_int_equal(fd_form_parse(BODY, strlen(BODY), &f), 0);
 	fd_twilio_sign(TOKEN, signed_url, &f, sig);
 	fd_form_free(&f);
-	snprintf(raw, sizeof(raw), "POST %s HTTP/1.1\r\nHost: x\r\n"
+	snprintf(raw, sizeof(raw),
+	    "POST %s HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Type: application/x-www-form-urlencoded\r\n"
 	    "X-Twilio-Signature: %s\r\nContent-Length: %zu\r\n\r\n%s",
 	    path_query, sig, strlen(BODY), BODY);
@@ -137,11 +143,11 @@ webhook(const char *path_query, const char *signed_url)
 /* One request from source address src with "Connection: close": the
  * status code (0 if none within timeout_s), the whole answer in out. */
 static int
-xchg(const char *src, const char *raw, char *out, size_t outlen,
-    int timeout_s, double *ms)
+xchg(const char *src, const char *raw, char *out, size_t outlen, int timeout_s,
+    double *ms)
 {
 	struct sockaddr_in sa;
-	struct timeval tv = { timeout_s, 0 };
+	struct timeval tv = {timeout_s, 0};
 	uint64_t t0;
 	size_t got = 0;
 	ssize_t n;
@@ -158,8 +164,8 @@ xchg(const char *src, const char *raw, char *out, size_t outlen,
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	t0 = fd_mono_us();
 	assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
-	while (got < outlen - 1 && (n = read(fd, out + got, outlen - 1 -
-	    got)) > 0)
+	while (
+	    got < outlen - 1 && (n = read(fd, out + got, outlen - 1 - got)) > 0)
 		got += (size_t)n;
 	out[got] = '\0';
 	close(fd);
@@ -177,8 +183,10 @@ get(const char *src, const char *path, const char *hdr, char *out,
 {
 	char raw[1024];
 
-	snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s"
-	    "Connection: close\r\n\r\n", path, hdr, hdr[0] ? "\r\n" : "");
+	snprintf(raw, sizeof(raw),
+	    "GET %s HTTP/1.1\r\nHost: x\r\n%s%s"
+	    "Connection: close\r\n\r\n",
+	    path, hdr, hdr[0] ? "\r\n" : "");
 	return xchg(src, raw, out, outlen, 5, NULL);
 }
 
@@ -240,7 +248,7 @@ setup(void **state)
 		return -1;
 	write_conf("https://fd.example.com");
 	if ((gw = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* if this test dies */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* if this test dies */
 		setenv("TWILIO_AUTH_TOKEN", TOKEN, 1);
 		setenv("FRONTDESK_SETTINGS", settings, 1);
 		unsetenv("FRONTDESK_CONFIG");
@@ -251,7 +259,7 @@ setup(void **state)
 		execl(bin, "gateway", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 300; i++) {     /* up to 30 s (ASan starts slowly) */
+	for (i = 0; i < 300; i++) { /* up to 30 s (ASan starts slowly) */
 		if ((fd = connect_gw()) >= 0) {
 			close(fd);
 			return 0;
@@ -296,24 +304,34 @@ static void
 test_signature_query(void **state)
 {
 	(void)state;
-	assert_int_equal(webhook("/twilio/voice",
-	    "https://fd.example.com/twilio/voice"), 200);
+	assert_int_equal(
+	    webhook("/twilio/voice", "https://fd.example.com/twilio/voice"),
+	    200);
 	/* configured with , : / raw; sent the same */
-	assert_int_equal(webhook("/twilio/voice?shop=a,b:c/d&x=1",
-	    "https://fd.example.com/twilio/voice?shop=a,b:c/d&x=1"), 200);
+	assert_int_equal(
+	    webhook("/twilio/voice?shop=a,b:c/d&x=1",
+	        "https://fd.example.com/twilio/voice?shop=a,b:c/d&x=1"),
+	    200);
 	/* configured encoded */
-	assert_int_equal(webhook("/twilio/voice?shop=a%2Cb%3Ac%2Fd",
-	    "https://fd.example.com/twilio/voice?shop=a%2Cb%3Ac%2Fd"), 200);
-	assert_int_equal(webhook("/twilio/voice?q=x+y&to=%2B1555",
-	    "https://fd.example.com/twilio/voice?q=x+y&to=%2B1555"), 200);
+	assert_int_equal(
+	    webhook("/twilio/voice?shop=a%2Cb%3Ac%2Fd",
+	        "https://fd.example.com/twilio/voice?shop=a%2Cb%3Ac%2Fd"),
+	    200);
+	assert_int_equal(
+	    webhook("/twilio/voice?q=x+y&to=%2B1555",
+	        "https://fd.example.com/twilio/voice?q=x+y&to=%2B1555"),
+	    200);
 	/* the port variant */
 	assert_int_equal(webhook("/twilio/voice?l=%2c",
-	    "https://fd.example.com:443/twilio/voice?l=%2c"), 200);
+	                     "https://fd.example.com:443/twilio/voice?l=%2c"),
+	    200);
 	/* signed for another query or host */
 	assert_int_equal(webhook("/twilio/voice?shop=a,c",
-	    "https://fd.example.com/twilio/voice?shop=a,b"), 403);
-	assert_int_equal(webhook("/twilio/voice",
-	    "https://evil.example.com/twilio/voice"), 403);
+	                     "https://fd.example.com/twilio/voice?shop=a,b"),
+	    403);
+	assert_int_equal(
+	    webhook("/twilio/voice", "https://evil.example.com/twilio/voice"),
+	    403);
 }
 
 /* POST body to path_query signed over https://fd.example.com + path_query
@@ -329,7 +347,8 @@ signed_post(const char *path_query, const char *body, int sign, char *out,
 	assert_int_equal(fd_form_parse(body, strlen(body), &f), 0);
 	fd_twilio_sign(TOKEN, url, &f, sig);
 	fd_form_free(&f);
-	snprintf(raw, sizeof(raw), "POST %s HTTP/1.1\r\nHost: x\r\n"
+	snprintf(raw, sizeof(raw),
+	    "POST %s HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Type: application/x-www-form-urlencoded\r\n"
 	    "%s%s%sConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
 	    path_query, sign ? "X-Twilio-Signature: " : "", sign ? sig : "",
@@ -350,57 +369,74 @@ test_fallthrough(void **state)
 
 	(void)state;
 	assert_int_equal(signed_post("/twilio/voice", BODY "&Direction=inbound",
-	    1, out, sizeof(out)), 200);
+	                     1, out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "<Record maxLength=\"120\""));
-	assert_non_null(strstr(out, "recordingStatusCallback=\"https://"
+	assert_non_null(strstr(out,
+	    "recordingStatusCallback=\"https://"
 	    "fd.example.com/twilio/recording?from=%2B15551230000&amp;to="
 	    "%2B15555550100\""));
 	assert_null(strstr(out, "<Connect>"));
 	assert_true(log_has("to the voicemail box (the stack cannot answer)"));
 	/* the whisper of a transfer this gateway did not start */
 	assert_int_equal(signed_post("/twilio/whisper?parent="
-	    "CA0123456789abcdef0123456789abcdef", "CallSid=CAffff0123456789"
-	    "abcdef0123456789ab&To=%2B15555550111", 1, out, sizeof(out)), 200);
-	assert_non_null(strstr(out, "<Gather numDigits=\"1\" action=\"https://"
+	                             "CA0123456789abcdef0123456789abcdef",
+	                     "CallSid=CAffff0123456789"
+	                     "abcdef0123456789ab&To=%2B15555550111",
+	                     1, out, sizeof(out)),
+	    200);
+	assert_non_null(strstr(out,
+	    "<Gather numDigits=\"1\" action=\"https://"
 	    "fd.example.com/twilio/whisper-key?parent=CA0123456789abcdef"
 	    "0123456789abcdef\""));
 	assert_non_null(strstr(out, "A caller asked for a person. Press 1"));
 	assert_int_equal(signed_post("/twilio/whisper-key?parent="
-	    "CA0123456789abcdef0123456789abcdef", "Digits=2", 1, out,
-	    sizeof(out)), 200);
+	                             "CA0123456789abcdef0123456789abcdef",
+	                     "Digits=2", 1, out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "<Hangup/>"));
 	assert_int_equal(signed_post("/twilio/whisper-key?parent="
-	    "CA0123456789abcdef0123456789abcdef", "Digits=1", 1, out,
-	    sizeof(out)), 200);
+	                             "CA0123456789abcdef0123456789abcdef",
+	                     "Digits=1", 1, out, sizeof(out)),
+	    200);
 	assert_null(strstr(out, "<Hangup/>"));
 	/* no parent, unsigned, GET */
-	assert_int_equal(signed_post("/twilio/whisper", "Digits=1", 1, out,
-	    sizeof(out)), 400);
-	assert_int_equal(signed_post("/twilio/dial-action", BODY
-	    "&DialCallStatus=no-answer", 0, out, sizeof(out)), 403);
-	assert_int_equal(get("127.0.0.1", "/twilio/dial-action", "", out,
-	    sizeof(out)), 405);
+	assert_int_equal(
+	    signed_post("/twilio/whisper", "Digits=1", 1, out, sizeof(out)),
+	    400);
+	assert_int_equal(
+	    signed_post("/twilio/dial-action", BODY "&DialCallStatus=no-answer",
+	        0, out, sizeof(out)),
+	    403);
+	assert_int_equal(
+	    get("127.0.0.1", "/twilio/dial-action", "", out, sizeof(out)), 405);
 	/* nobody answered: a new stream of the call, with the result */
-	assert_int_equal(signed_post("/twilio/dial-action", BODY
-	    "&Direction=inbound&DialCallStatus=no-answer", 1, out,
-	    sizeof(out)), 200);
-	assert_non_null(strstr(out, "<Connect><Stream url=\"wss://"
+	assert_int_equal(signed_post("/twilio/dial-action",
+	                     BODY "&Direction=inbound&DialCallStatus=no-answer",
+	                     1, out, sizeof(out)),
+	    200);
+	assert_non_null(strstr(out,
+	    "<Connect><Stream url=\"wss://"
 	    "fd.example.com/twilio/media\">"));
 	assert_non_null(strstr(out, "<Parameter name=\"stream_token\""));
-	assert_non_null(strstr(out, "<Parameter name=\"transfer_result\" "
+	assert_non_null(strstr(out,
+	    "<Parameter name=\"transfer_result\" "
 	    "value=\"no-answer\"/>"));
 	/* bridged, or answered and not bridged */
-	assert_int_equal(signed_post("/twilio/dial-action", BODY
-	    "&DialCallStatus=completed&DialBridged=true", 1, out, sizeof(out)),
+	assert_int_equal(signed_post("/twilio/dial-action",
+	                     BODY "&DialCallStatus=completed&DialBridged=true",
+	                     1, out, sizeof(out)),
 	    200);
 	assert_non_null(strstr(out, "<Response><Hangup/></Response>"));
-	assert_int_equal(signed_post("/twilio/dial-action", BODY
-	    "&DialCallStatus=completed&DialBridged=false", 1, out,
-	    sizeof(out)), 200);
+	assert_int_equal(signed_post("/twilio/dial-action",
+	                     BODY "&DialCallStatus=completed&DialBridged=false",
+	                     1, out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "value=\"declined\"/>"));
 	/* the recording callback needs its call and recording */
 	assert_int_equal(signed_post("/twilio/recording?from=%2B1555",
-	    "RecordingStatus=completed", 1, out, sizeof(out)), 400);
+	                     "RecordingStatus=completed", 1, out, sizeof(out)),
+	    400);
 }
 
 static void
@@ -409,21 +445,27 @@ test_post_without_length(void **state)
 	double ms;
 
 	(void)state;
-	assert_int_equal(request("POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-	    &ms), 405);
+	assert_int_equal(
+	    request("POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &ms), 405);
 	assert_true(ms < 1000);
 	assert_int_equal(request("POST /twilio/voice HTTP/1.1\r\nHost: x\r\n"
-	    "\r\n", &ms), 411);
+	                         "\r\n",
+	                     &ms),
+	    411);
 	assert_true(ms < 1000);
-	assert_int_equal(request("POST /twilio/status HTTP/1.1\r\nHost: x\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n5\r\nx=1&y\r\n0\r\n\r\n", &ms),
+	assert_int_equal(
+	    request("POST /twilio/status HTTP/1.1\r\nHost: x\r\n"
+	            "Transfer-Encoding: chunked\r\n\r\n5\r\nx=1&y\r\n0\r\n\r\n",
+	        &ms),
 	    411);
 	assert_true(ms < 1000);
 	assert_int_equal(request("POST /api/v1/stats HTTP/1.1\r\nHost: x\r\n"
-	    "Authorization: Bearer " ADMIN "\r\n"
-	    "Content-Length: 3\r\n\r\nx=1", &ms), 405);
-	assert_int_equal(request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-	    &ms), 200);
+	                         "Authorization: Bearer " ADMIN "\r\n"
+	                         "Content-Length: 3\r\n\r\nx=1",
+	                     &ms),
+	    405);
+	assert_int_equal(
+	    request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &ms), 200);
 }
 
 static void
@@ -433,68 +475,99 @@ test_auth_tokens(void **state)
 
 	(void)state;
 	/* call data: nothing without credentials */
-	assert_int_equal(get("127.0.0.1", "/api/v1/calls", "", out,
-	    sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.1", "/api/v1/calls", "", out, sizeof(out)), 401);
 	assert_non_null(strstr(out, "www-authenticate: Bearer"));
-	assert_int_equal(get("127.0.0.1", "/api/v1/calls/CA0123456789abcdef"
-	    "0123456789abcdef", "", out, sizeof(out)), 401);
-	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "", out,
-	    sizeof(out)), 401);
-	assert_int_equal(get("127.0.0.1", "/api/v1/stats", "", out,
-	    sizeof(out)), 401);
-	assert_int_equal(get("127.0.0.1", "/metrics", "", out, sizeof(out)),
+	assert_int_equal(get("127.0.0.1",
+	                     "/api/v1/calls/CA0123456789abcdef"
+	                     "0123456789abcdef",
+	                     "", out, sizeof(out)),
 	    401);
-	assert_int_equal(get("127.0.0.1", "/api/v1/config", "", out,
-	    sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.1", "/api/v1/gateway", "", out, sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.1", "/api/v1/stats", "", out, sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.1", "/metrics", "", out, sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.1", "/api/v1/config", "", out, sizeof(out)), 401);
 	/* the dashboard: the sign-in form, not the page */
 	assert_int_equal(get("127.0.0.1", "/", "", out, sizeof(out)), 401);
 	assert_non_null(strstr(out, "action=\"/login\""));
 	assert_null(strstr(out, "/api/v1/calls"));
-	assert_int_equal(get("127.0.0.1", "/index.html", "", out,
-	    sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.1", "/index.html", "", out, sizeof(out)), 401);
 	assert_true(log_has("auth: 401 for 127.0.0.1 GET /api/v1/calls: no "
-	    "credentials"));
+	                    "credentials"));
 	/* open: health and the Twilio side */
-	assert_int_equal(get("127.0.0.1", "/healthz", "", out, sizeof(out)),
-	    200);
+	assert_int_equal(
+	    get("127.0.0.1", "/healthz", "", out, sizeof(out)), 200);
 	/* admin, any case of "Bearer"; viewer reads */
-	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "\"frames_in\""));
-	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "Authorization: "
-	    "bearer " ADMIN, out, sizeof(out)), 200);
-	assert_int_equal(get("127.0.0.1", "/api/v1/gateway", "Authorization: "
-	    "Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "bearer " ADMIN,
+	                     out, sizeof(out)),
+	    200);
+	assert_int_equal(get("127.0.0.1", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " VIEWER,
+	                     out, sizeof(out)),
+	    200);
 	assert_int_equal(get("127.0.0.1", "/", "Authorization: Bearer " VIEWER,
-	    out, sizeof(out)), 200);
+	                     out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "<script src=\"/static/app.js\">"));
-	assert_non_null(strstr(out, "content-security-policy: default-src "
+	assert_non_null(strstr(out,
+	    "content-security-policy: default-src "
 	    "'self'"));
 	/* the page's files: closed like the page, served whole when open */
-	assert_int_equal(get("127.0.0.1", "/static/app.js", "", out,
-	    sizeof(out)), 401);
-	assert_int_equal(get("127.0.0.1", "/static/app.js", "Authorization: "
-	    "Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_int_equal(
+	    get("127.0.0.1", "/static/app.js", "", out, sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.1", "/static/app.js",
+	                     "Authorization: "
+	                     "Bearer " VIEWER,
+	                     out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "content-type: text/javascript"));
-	assert_non_null(strstr(out, "\r\n\r\n/*\n * app.js - the frontdesk "
+	assert_non_null(strstr(out,
+	    "\r\n\r\n/*\n * app.js - the frontdesk "
 	    "dashboard"));
-	assert_int_equal(get("127.0.0.1", "/static/app.css", "Authorization: "
-	    "Bearer " VIEWER, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/static/app.css",
+	                     "Authorization: "
+	                     "Bearer " VIEWER,
+	                     out, sizeof(out)),
+	    200);
 	assert_int_equal(get("127.0.0.1", "/static/chart.umd.min.js",
-	    "Authorization: Bearer " VIEWER, out, sizeof(out)), 200);
+	                     "Authorization: Bearer " VIEWER, out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "Chart"));
-	assert_int_equal(get("127.0.0.1", "/static/none.js", "Authorization: "
-	    "Bearer " VIEWER, out, sizeof(out)), 404);
+	assert_int_equal(get("127.0.0.1", "/static/none.js",
+	                     "Authorization: "
+	                     "Bearer " VIEWER,
+	                     out, sizeof(out)),
+	    404);
 	/* a viewer only reads: 403 before the method is looked at; admin
 	 * gets as far as the body (not JSON: 400) */
-	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
-	    "Host: x\r\nAuthorization: Bearer " VIEWER "\r\nConnection: "
-	    "close\r\nContent-Length: 3\r\n\r\nx=1", out, sizeof(out), 5,
-	    NULL), 403);
-	assert_int_equal(xchg("127.0.0.1", "POST /api/v1/calls HTTP/1.1\r\n"
-	    "Host: x\r\nAuthorization: Bearer " ADMIN "\r\nConnection: "
-	    "close\r\nContent-Length: 3\r\n\r\nx=1", out, sizeof(out), 5,
-	    NULL), 400);
+	assert_int_equal(
+	    xchg("127.0.0.1",
+	        "POST /api/v1/calls HTTP/1.1\r\n"
+	        "Host: x\r\nAuthorization: Bearer " VIEWER "\r\nConnection: "
+	        "close\r\nContent-Length: 3\r\n\r\nx=1",
+	        out, sizeof(out), 5, NULL),
+	    403);
+	assert_int_equal(
+	    xchg("127.0.0.1",
+	        "POST /api/v1/calls HTTP/1.1\r\n"
+	        "Host: x\r\nAuthorization: Bearer " ADMIN "\r\nConnection: "
+	        "close\r\nContent-Length: 3\r\n\r\nx=1",
+	        out, sizeof(out), 5, NULL),
+	    400);
 }
 
 static void
@@ -505,22 +578,27 @@ test_auth_cookie(void **state)
 
 	(void)state;
 	/* a wrong token in the form: 401 with the form again */
-	assert_int_equal(xchg("127.0.0.4", "POST /login HTTP/1.1\r\nHost: x"
-	    "\r\nConnection: close\r\nContent-Length: 12\r\n\r\n"
-	    "token=wrong1", out, sizeof(out), 5, NULL), 401);
+	assert_int_equal(
+	    xchg("127.0.0.4",
+	        "POST /login HTTP/1.1\r\nHost: x"
+	        "\r\nConnection: close\r\nContent-Length: 12\r\n\r\n"
+	        "token=wrong1",
+	        out, sizeof(out), 5, NULL),
+	    401);
 	assert_null(strstr(out, "set-cookie"));
 	assert_non_null(strstr(out, "action=\"/login\""));
-	snprintf(raw, sizeof(raw), "POST /login HTTP/1.1\r\nHost: x\r\n"
+	snprintf(raw, sizeof(raw),
+	    "POST /login HTTP/1.1\r\nHost: x\r\n"
 	    "Connection: close\r\nContent-Type: application/x-www-form-"
 	    "urlencoded\r\nContent-Length: %zu\r\n\r\ntoken=%s",
 	    strlen("token=" VIEWER), VIEWER);
-	assert_int_equal(xchg("127.0.0.4", raw, out, sizeof(out), 5, NULL),
-	    303);
+	assert_int_equal(
+	    xchg("127.0.0.4", raw, out, sizeof(out), 5, NULL), 303);
 	assert_non_null(strstr(out, "location: /\r\n"));
 	assert_non_null(c = strstr(out, "set-cookie: fd_session="));
 	assert_non_null(strstr(c, "HttpOnly"));
 	assert_non_null(strstr(c, "SameSite=Strict"));
-	assert_non_null(strstr(c, "Secure"));   /* public_url is https */
+	assert_non_null(strstr(c, "Secure")); /* public_url is https */
 	c += strlen("set-cookie: ");
 	n = strcspn(c, ";");
 	assert_true(n < sizeof(cookie) - 8);
@@ -529,20 +607,27 @@ test_auth_cookie(void **state)
 	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)n, c);
 	assert_int_equal(get("127.0.0.4", "/", cookie, out, sizeof(out)), 200);
 	assert_non_null(strstr(out, "<script src=\"/static/app.js\">"));
-	assert_int_equal(get("127.0.0.4", "/static/app.js", cookie, out,
-	    sizeof(out)), 200);
-	assert_int_equal(get("127.0.0.4", "/api/v1/gateway", cookie, out,
-	    sizeof(out)), 200);
+	assert_int_equal(
+	    get("127.0.0.4", "/static/app.js", cookie, out, sizeof(out)), 200);
+	assert_int_equal(
+	    get("127.0.0.4", "/api/v1/gateway", cookie, out, sizeof(out)), 200);
 	/* a forged cookie is a wrong credential */
-	assert_int_equal(get("127.0.0.4", "/api/v1/gateway", "Cookie: "
-	    "fd_session=0123456789abcdef0123456789abcdef0123456789abcdef"
-	    "0123456789abcdef", out, sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.4", "/api/v1/gateway",
+	        "Cookie: "
+	        "fd_session=0123456789abcdef0123456789abcdef0123456789abcdef"
+	        "0123456789abcdef",
+	        out, sizeof(out)),
+	    401);
 	assert_true(log_has("auth: 401 for 127.0.0.4 GET /api/v1/gateway: "
-	    "stale or wrong session cookie"));
+	                    "stale or wrong session cookie"));
 	/* signing out clears it */
-	assert_int_equal(xchg("127.0.0.4", "POST /logout HTTP/1.1\r\nHost: x"
-	    "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", out,
-	    sizeof(out), 5, NULL), 303);
+	assert_int_equal(
+	    xchg("127.0.0.4",
+	        "POST /logout HTTP/1.1\r\nHost: x"
+	        "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+	        out, sizeof(out), 5, NULL),
+	    303);
 	assert_non_null(strstr(out, "set-cookie: fd_session=; "));
 	assert_non_null(strstr(out, "Max-Age=0"));
 }
@@ -551,32 +636,46 @@ static void
 test_auth_throttle(void **state)
 {
 	char out[8192];
-	int i, before = log_count("auth: 401 for 127.0.0.3 GET "
-	    "/api/v1/calls: wrong token");
+	int i,
+	    before = log_count("auth: 401 for 127.0.0.3 GET "
+	                       "/api/v1/calls: wrong token");
 
 	(void)state;
 	for (i = 0; i < 5; i++)
-		assert_int_equal(get("127.0.0.3", "/api/v1/calls",
-		    "Authorization: Bearer guess-number-00000000", out,
-		    sizeof(out)), 401);
+		assert_int_equal(
+		    get("127.0.0.3", "/api/v1/calls",
+		        "Authorization: Bearer guess-number-00000000", out,
+		        sizeof(out)),
+		    401);
 	/* one line per attempt; the guess itself is never logged */
 	assert_int_equal(log_count("auth: 401 for 127.0.0.3 GET "
-	    "/api/v1/calls: wrong token"), before + 5);
+	                           "/api/v1/calls: wrong token"),
+	    before + 5);
 	assert_false(log_has("guess-number"));
 	assert_true(log_has("auth: 127.0.0.3 locked out for 30 s"));
 	/* locked out: even the right token is not looked at */
-	assert_int_equal(get("127.0.0.3", "/api/v1/gateway", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 429);
+	assert_int_equal(get("127.0.0.3", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    429);
 	assert_non_null(strstr(out, "retry-after: "));
 	assert_true(atoi(strstr(out, "retry-after: ") + 13) >= 25);
-	assert_int_equal(xchg("127.0.0.3", "POST /login HTTP/1.1\r\nHost: x"
-	    "\r\nConnection: close\r\nContent-Length: 28\r\n\r\n"
-	    "token=" ADMIN, out, sizeof(out), 5, NULL), 429);
+	assert_int_equal(
+	    xchg("127.0.0.3",
+	        "POST /login HTTP/1.1\r\nHost: x"
+	        "\r\nConnection: close\r\nContent-Length: 28\r\n\r\n"
+	        "token=" ADMIN,
+	        out, sizeof(out), 5, NULL),
+	    429);
 	/* another address is not affected, nor open endpoints */
-	assert_int_equal(get("127.0.0.5", "/api/v1/gateway", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 200);
-	assert_int_equal(get("127.0.0.3", "/healthz", "", out, sizeof(out)),
+	assert_int_equal(get("127.0.0.5", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
 	    200);
+	assert_int_equal(
+	    get("127.0.0.3", "/healthz", "", out, sizeof(out)), 200);
 }
 
 static void
@@ -587,20 +686,25 @@ test_limits(void **state)
 
 	(void)state;
 	/* 413 on the length alone: no body is sent at all */
-	assert_int_equal(xchg("127.0.0.1", "POST /twilio/voice HTTP/1.1\r\n"
-	    "Host: x\r\nContent-Length: 10485760\r\n\r\n", out, sizeof(out),
-	    5, NULL), 413);
-	assert_int_equal(xchg("127.0.0.1", "POST /login HTTP/1.1\r\n"
-	    "Host: x\r\nContent-Length: 99999999999999999999\r\n\r\n", out,
-	    sizeof(out), 5, NULL), 413);
+	assert_int_equal(xchg("127.0.0.1",
+	                     "POST /twilio/voice HTTP/1.1\r\n"
+	                     "Host: x\r\nContent-Length: 10485760\r\n\r\n",
+	                     out, sizeof(out), 5, NULL),
+	    413);
+	assert_int_equal(
+	    xchg("127.0.0.1",
+	        "POST /login HTTP/1.1\r\n"
+	        "Host: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+	        out, sizeof(out), 5, NULL),
+	    413);
 	/* 431 for headers over the budget (a long User-Agent) */
-	i = snprintf(raw, sizeof(raw), "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	i = snprintf(raw, sizeof(raw),
+	    "GET /healthz HTTP/1.1\r\nHost: x\r\n"
 	    "User-Agent: ");
 	memset(raw + i, 'a', 12000);
-	snprintf(raw + i + 12000, sizeof(raw) - (size_t)i - 12000,
-	    "\r\n\r\n");
-	assert_int_equal(xchg("127.0.0.1", raw, out, sizeof(out), 5, NULL),
-	    431);
+	snprintf(raw + i + 12000, sizeof(raw) - (size_t)i - 12000, "\r\n\r\n");
+	assert_int_equal(
+	    xchg("127.0.0.1", raw, out, sizeof(out), 5, NULL), 431);
 	/* a body trickling in, a byte a second: 408 once 10 s are up,
 	 * though lws saw data all along */
 	if ((fd = fork()) == 0) {
@@ -613,7 +717,8 @@ test_limits(void **state)
 		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 			_exit(1);
-		dprintf(s, "POST /twilio/status HTTP/1.1\r\nHost: x\r\n"
+		dprintf(s,
+		    "POST /twilio/status HTTP/1.1\r\nHost: x\r\n"
 		    "Content-Length: 100\r\n\r\n");
 		for (i = 0; i < 30 && write(s, "a", 1) == 1; i++)
 			fd_sleep_us(1000000);
@@ -626,8 +731,8 @@ test_limits(void **state)
 	assert_true(WIFEXITED(i));
 	assert_int_equal(WEXITSTATUS(i), 0);
 	assert_true(log_has("/twilio/status: body not in after 10 s"));
-	assert_int_equal(get("127.0.0.1", "/healthz", "", out, sizeof(out)),
-	    200);
+	assert_int_equal(
+	    get("127.0.0.1", "/healthz", "", out, sizeof(out)), 200);
 }
 
 /* No token at all: closed, and said so; then the tokens come back. */
@@ -645,35 +750,46 @@ test_no_token(void **state)
 	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
 		fd_sleep_us(100000);
 	assert_true(log_has("admin API closed: set FRONTDESK_API_TOKEN"));
-	assert_int_equal(get("127.0.0.6", "/api/v1/calls", "", out,
-	    sizeof(out)), 401);
+	assert_int_equal(
+	    get("127.0.0.6", "/api/v1/calls", "", out, sizeof(out)), 401);
 	assert_int_equal(get("127.0.0.6", "/", "", out, sizeof(out)), 401);
 	assert_non_null(strstr(out, "no API token is configured"));
 	/* the token that worked before does not now */
-	assert_int_equal(get("127.0.0.6", "/api/v1/gateway", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 401);
+	assert_int_equal(get("127.0.0.6", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    401);
 	with_tokens = 1;
 	write_conf("https://fd.example.com");
 	n = log_count("config reloaded");
 	kill(gw, SIGHUP);
 	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
 		fd_sleep_us(100000);
-	assert_int_equal(get("127.0.0.6", "/api/v1/gateway", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.6", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    200);
 	/* a short token is refused: the old ones stay */
 	f = fopen(conf, "w");
 	assert_non_null(f);
-	fprintf(f, "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
+	fprintf(f,
+	    "bus: { rundir = \"%s\"; };\ngateway: { listen_port = %d; "
 	    "public_url = \"https://fd.example.com\"; api_tokens = "
-	    "\"viewer:short\"; };\n", rundir, port);
+	    "\"viewer:short\"; };\n",
+	    rundir, port);
 	fclose(f);
 	n = log_count("reload refused");
 	kill(gw, SIGHUP);
 	for (i = 0; i < 50 && log_count("reload refused") == n; i++)
 		fd_sleep_us(100000);
 	assert_true(log_has("an API token (viewer) has 5 characters"));
-	assert_int_equal(get("127.0.0.6", "/api/v1/gateway", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.6", "/api/v1/gateway",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    200);
 	write_conf("https://fd.example.com");
 }
 
@@ -684,10 +800,12 @@ send_json(const char *method, const char *path, const char *token,
 {
 	char raw[4096];
 
-	snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: x\r\n"
+	snprintf(raw, sizeof(raw),
+	    "%s %s HTTP/1.1\r\nHost: x\r\n"
 	    "Authorization: Bearer %s\r\nConnection: close\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n"
-	    "%s", method, path, token, strlen(body), body);
+	    "%s",
+	    method, path, token, strlen(body), body);
 	return xchg("127.0.0.1", raw, out, outlen, 5, NULL);
 }
 
@@ -700,16 +818,16 @@ test_calls_query(void **state)
 	static const struct {
 		const char *query, *field;
 	} bad[] = {
-		{ "limit=0", "\"field\":\"limit\"" },
-		{ "limit=501", "\"field\":\"limit\"" },
-		{ "limit=ten", "\"field\":\"limit\"" },
-		{ "offset=-1", "\"field\":\"offset\"" },
-		{ "from=2026-13-01", "\"field\":\"from\"" },
-		{ "to=yesterday", "\"field\":\"to\"" },
-		{ "from=2026-11-21&to=2026-11-20", "from is after to" },
-		{ "direction=sideways", "\"field\":\"direction\"" },
-		{ "outcome=DROP%20TABLE", "\"field\":\"outcome\"" },
-		{ "colour=red", "unknown query parameter 'colour'" },
+	    {"limit=0", "\"field\":\"limit\""},
+	    {"limit=501", "\"field\":\"limit\""},
+	    {"limit=ten", "\"field\":\"limit\""},
+	    {"offset=-1", "\"field\":\"offset\""},
+	    {"from=2026-13-01", "\"field\":\"from\""},
+	    {"to=yesterday", "\"field\":\"to\""},
+	    {"from=2026-11-21&to=2026-11-20", "from is after to"},
+	    {"direction=sideways", "\"field\":\"direction\""},
+	    {"outcome=DROP%20TABLE", "\"field\":\"outcome\""},
+	    {"colour=red", "unknown query parameter 'colour'"},
 	};
 	char out[8192], path[256];
 	size_t i;
@@ -717,38 +835,54 @@ test_calls_query(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(path, sizeof(path), "/api/v1/calls?%s", bad[i].query);
-		assert_int_equal(get("127.0.0.1", path, "Authorization: Bearer "
-		    VIEWER, out, sizeof(out)), 400);
+		assert_int_equal(
+		    get("127.0.0.1", path, "Authorization: Bearer " VIEWER, out,
+		        sizeof(out)),
+		    400);
 		if (strstr(out, bad[i].field) == NULL)
 			fail_msg("%s: %s", bad[i].query, out);
 	}
 	assert_int_equal(get("127.0.0.1", "/api/v1/stats?from=2026-02-30x",
-	    "Authorization: Bearer " VIEWER, out, sizeof(out)), 400);
+	                     "Authorization: Bearer " VIEWER, out, sizeof(out)),
+	    400);
 	assert_int_equal(get("127.0.0.1", "/api/v1/stats?to=2026-11-20",
-	    "Authorization: Bearer " VIEWER, out, sizeof(out)), 400);
+	                     "Authorization: Bearer " VIEWER, out, sizeof(out)),
+	    400);
 	assert_non_null(strstr(out, "from is needed with to"));
-	assert_int_equal(get("127.0.0.1", "/api/v1/calls?from=2026-11-01&to="
-	    "2026-11-30&direction=inbound&outcome=booked&q=555&limit=10&"
-	    "offset=10", "Authorization: Bearer " VIEWER, out, sizeof(out)),
+	assert_int_equal(
+	    get("127.0.0.1",
+	        "/api/v1/calls?from=2026-11-01&to="
+	        "2026-11-30&direction=inbound&outcome=booked&q=555&limit=10&"
+	        "offset=10",
+	        "Authorization: Bearer " VIEWER, out, sizeof(out)),
 	    503);
 	assert_non_null(strstr(out, "crm_unavailable"));
 	/* placing a call: admin only, the body checked field by field */
-	assert_int_equal(send_json("POST", "/api/v1/calls", VIEWER,
-	    "{\"purpose\":\"callback\",\"phone\":\"+15551230000\"}", out,
-	    sizeof(out)), 403);
+	assert_int_equal(
+	    send_json("POST", "/api/v1/calls", VIEWER,
+	        "{\"purpose\":\"callback\",\"phone\":\"+15551230000\"}", out,
+	        sizeof(out)),
+	    403);
 	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
-	    "{\"purpose\":\"party\"}", out, sizeof(out)), 400);
+	                     "{\"purpose\":\"party\"}", out, sizeof(out)),
+	    400);
 	assert_non_null(strstr(out, "\"field\":\"purpose\""));
 	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
-	    "{\"purpose\":\"reminder\"}", out, sizeof(out)), 400);
+	                     "{\"purpose\":\"reminder\"}", out, sizeof(out)),
+	    400);
 	assert_non_null(strstr(out, "\"field\":\"appointment_id\""));
-	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
-	    "{\"purpose\":\"custom\",\"phone\":\"+15551230000\"}", out,
-	    sizeof(out)), 400);
+	assert_int_equal(
+	    send_json("POST", "/api/v1/calls", ADMIN,
+	        "{\"purpose\":\"custom\",\"phone\":\"+15551230000\"}", out,
+	        sizeof(out)),
+	    400);
 	assert_non_null(strstr(out, "\"field\":\"text\""));
-	assert_int_equal(send_json("POST", "/api/v1/calls", ADMIN,
-	    "{\"purpose\":\"callback\",\"phone\":\"+15551230000\","
-	    "\"when\":1}", out, sizeof(out)), 400);
+	assert_int_equal(
+	    send_json("POST", "/api/v1/calls", ADMIN,
+	        "{\"purpose\":\"callback\",\"phone\":\"+15551230000\","
+	        "\"when\":1}",
+	        out, sizeof(out)),
+	    400);
 	assert_non_null(strstr(out, "unknown field 'when'"));
 }
 
@@ -760,16 +894,20 @@ test_metrics(void **state)
 	char out[65536], *p;
 
 	(void)state;
-	assert_int_equal(get("127.0.0.1", "/metrics", "Authorization: Bearer "
-	    VIEWER, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/metrics",
+	                     "Authorization: Bearer " VIEWER, out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "text/plain; version=0.0.4"));
-	assert_non_null(strstr(out, "# TYPE frontdesk_active_calls gauge\n"
+	assert_non_null(strstr(out,
+	    "# TYPE frontdesk_active_calls gauge\n"
 	    "frontdesk_active_calls{daemon=\"gateway\"} 0\n"));
-	assert_non_null(strstr(out, "frontdesk_frames_in_total{daemon="
+	assert_non_null(strstr(out,
+	    "frontdesk_frames_in_total{daemon="
 	    "\"gateway\"}"));
 	assert_non_null(strstr(out, "frontdesk_up{daemon=\"gateway\"} 1\n"));
 	assert_non_null(strstr(out, "frontdesk_up{daemon=\"agent\"} 0\n"));
-	assert_non_null(strstr(out, "frontdesk_errors_total{daemon=\"gateway\","
+	assert_non_null(strstr(out,
+	    "frontdesk_errors_total{daemon=\"gateway\","
 	    "kind=\"malformed_media\"}"));
 	/* one HELP per family */
 	p = strstr(out, "# HELP frontdesk_errors_total");
@@ -791,45 +929,60 @@ test_config(void **state)
 	int i, n;
 
 	(void)state;
-	assert_int_equal(get("127.0.0.1", "/api/v1/config", "Authorization: "
-	    "Bearer " VIEWER, out, sizeof(out)), 403);
-	assert_int_equal(get("127.0.0.1", "/api/v1/config", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/api/v1/config",
+	                     "Authorization: "
+	                     "Bearer " VIEWER,
+	                     out, sizeof(out)),
+	    403);
+	assert_int_equal(get("127.0.0.1", "/api/v1/config",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "\"name\":\"Otto's Auto\""));
 	assert_non_null(strstr(out, "\"mon\":\"08:00-18:00\""));
-	assert_int_equal(send_json("PUT", "/api/v1/config", VIEWER,
-	    "{\"business\":{\"name\":\"X\"}}", out, sizeof(out)), 403);
-	assert_int_equal(send_json("PUT", "/api/v1/config", ADMIN,
-	    "{\"business\":{\"name\":\"\",\"hours\":{\"mon\":\"18:00-08:00\","
-	    "\"funday\":\"closed\"},\"holidays\":[\"2026-02-30\"],"
-	    "\"services\":[{\"name\":\"oil\",\"duration\":2,\"price\":-1}],"
-	    "\"transfer_number\":\"555\",\"greeting\":\"Hi {caller}\"},"
-	    "\"sms\":{\"enabled\":\"yes\"},\"colour\":1}", out,
-	    sizeof(out)), 400);
+	assert_int_equal(
+	    send_json("PUT", "/api/v1/config", VIEWER,
+	        "{\"business\":{\"name\":\"X\"}}", out, sizeof(out)),
+	    403);
+	assert_int_equal(
+	    send_json("PUT", "/api/v1/config", ADMIN,
+	        "{\"business\":{\"name\":\"\",\"hours\":{\"mon\":\"18:00-08:"
+	        "00\","
+	        "\"funday\":\"closed\"},\"holidays\":[\"2026-02-30\"],"
+	        "\"services\":[{\"name\":\"oil\",\"duration\":2,\"price\":-1}],"
+	        "\"transfer_number\":\"555\",\"greeting\":\"Hi {caller}\"},"
+	        "\"sms\":{\"enabled\":\"yes\"},\"colour\":1}",
+	        out, sizeof(out)),
+	    400);
 	for (i = 0; i < 11; i++) {
-		static const char *const want[] = { "business.name",
+		static const char *const want[] = {"business.name",
 		    "business.hours.mon", "business.hours.funday",
 		    "business.holidays[0]", "business.services[0].duration",
 		    "business.services[0].price", "business.transfer_number",
 		    "business.greeting", "sms.enabled", "\"colour\"",
-		    "opens at or after it closes" };
+		    "opens at or after it closes"};
 
 		if (strstr(out, want[i]) == NULL)
 			fail_msg("no %s in %s", want[i], out);
 	}
 	assert_int_equal(access(settings, F_OK), -1);
 	n = log_count("config reloaded");
-	assert_int_equal(send_json("PUT", "/api/v1/config", ADMIN,
-	    "{\"business\":{\"name\":\"Bob's \\\"Best\\\" Garage\","
-	    "\"hours\":{\"sat\":\"closed\"},\"services\":[{\"name\":"
-	    "\"oil change\",\"duration\":45,\"price\":59.5,\"aliases\":"
-	    "[\"oil\"]}],\"greeting\":\"Hello, {business} here.\"},"
-	    "\"recording\":{\"enabled\":false}}", out, sizeof(out)), 200);
+	assert_int_equal(
+	    send_json("PUT", "/api/v1/config", ADMIN,
+	        "{\"business\":{\"name\":\"Bob's \\\"Best\\\" Garage\","
+	        "\"hours\":{\"sat\":\"closed\"},\"services\":[{\"name\":"
+	        "\"oil change\",\"duration\":45,\"price\":59.5,\"aliases\":"
+	        "[\"oil\"]}],\"greeting\":\"Hello, {business} here.\"},"
+	        "\"recording\":{\"enabled\":false}}",
+	        out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "\"name\":\"Bob's \\\"Best\\\" Garage\""));
 	assert_non_null(strstr(out, "\"sat\":\"closed\""));
 	assert_non_null(strstr(out, "\"mon\":\"08:00-18:00\""));
 	assert_non_null(strstr(out, "\"duration\":45"));
-	assert_non_null(strstr(out, "\"greeting\":\"Hello, {business} here.\""));
+	assert_non_null(
+	    strstr(out, "\"greeting\":\"Hello, {business} here.\""));
 	assert_non_null(strstr(out, "\"recording\":{\"enabled\":false}"));
 	assert_int_equal(access(settings, F_OK), 0);
 	for (i = 0; i < 50 && log_count("config reloaded") == n; i++)
@@ -840,8 +993,11 @@ test_config(void **state)
 	assert_true(fread(out, 1, sizeof(out) - 1, f) > 0);
 	fclose(f);
 	assert_non_null(strstr(out, "name = \"Bob's \\\"Best\\\" Garage\";"));
-	assert_int_equal(get("127.0.0.1", "/api/v1/config", "Authorization: "
-	    "Bearer " ADMIN, out, sizeof(out)), 200);
+	assert_int_equal(get("127.0.0.1", "/api/v1/config",
+	                     "Authorization: "
+	                     "Bearer " ADMIN,
+	                     out, sizeof(out)),
+	    200);
 	assert_non_null(strstr(out, "Garage"));
 	unlink(settings);
 }
@@ -870,18 +1026,17 @@ test_reload(void **state)
 		fd_sleep_us(100000);
 	assert_true(log_has("reload refused"));
 	assert_int_equal(webhook("/twilio/voice", new_url), 200);
-	assert_int_equal(request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-	    NULL), 200);
+	assert_int_equal(
+	    request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", NULL), 200);
 }
-
 
 /* crm-tools' get_call as far as the recording route needs it: CArec1
  * has a recording, CAnorec a record without one, any other call none. */
 static json_t *
 fake_crm(void *arg, int worker, const char *call_id, json_t *req)
 {
-	const char *sid = json_string_value(json_object_get(json_object_get(req,
-	    "args"), "call_sid"));
+	const char *sid = json_string_value(
+	    json_object_get(json_object_get(req, "args"), "call_sid"));
 
 	(void)arg;
 	(void)worker;
@@ -910,9 +1065,11 @@ fetch(const char *path, int auth, const char *extra, char *hdr, size_t hlen,
 	size_t got;
 	int code;
 
-	snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%s%s"
-	    "Connection: close\r\n\r\n", path, auth ? "Authorization: Bearer "
-	    ADMIN "\r\n" : "", extra, extra[0] ? "\r\n" : "", "");
+	snprintf(raw, sizeof(raw),
+	    "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%s%s"
+	    "Connection: close\r\n\r\n",
+	    path, auth ? "Authorization: Bearer " ADMIN "\r\n" : "", extra,
+	    extra[0] ? "\r\n" : "", "");
 	memset(out, 0, sizeof(out));
 	code = xchg("127.0.0.1", raw, out, sizeof(out), 5, NULL);
 	/* xchg NUL-terminates what it read: the body may hold NULs, so
@@ -960,7 +1117,7 @@ test_recording_range(void **state)
 	/* the gateway's rpc socket redials: the first answer may be a 503 */
 	for (i = 0; i < 50; i++) {
 		if (fetch("/api/v1/calls/CArec1/recording.wav", 1, "", hdr,
-		    sizeof(hdr), body, sizeof(body), &n) == 200)
+		        sizeof(hdr), body, sizeof(body), &n) == 200)
 			break;
 		fd_sleep_us(100000);
 	}
@@ -970,48 +1127,62 @@ test_recording_range(void **state)
 	assert_non_null(strcasestr(hdr, "content-type: audio/wav"));
 
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
-	    "Range: bytes=100-199", hdr, sizeof(hdr), body, sizeof(body), &n),
+	                     "Range: bytes=100-199", hdr, sizeof(hdr), body,
+	                     sizeof(body), &n),
 	    206);
 	assert_non_null(strcasestr(hdr, "content-range: bytes 100-199/10044"));
 	assert_int_equal(n, 100);
 	assert_memory_equal(body, file + 100, 100);
 
-	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
-	    "Range: bytes=-10", hdr, sizeof(hdr), body, sizeof(body), &n), 206);
-	assert_non_null(strcasestr(hdr, "content-range: bytes 10034-10043/"
+	assert_int_equal(
+	    fetch("/api/v1/calls/CArec1/recording.wav", 1, "Range: bytes=-10",
+	        hdr, sizeof(hdr), body, sizeof(body), &n),
+	    206);
+	assert_non_null(strcasestr(hdr,
+	    "content-range: bytes 10034-10043/"
 	    "10044"));
 	assert_memory_equal(body, file + 10034, 10);
 
 	/* a seek to the middle and on to the end, as a player does */
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav?track="
-	    "stereo", 1, "Range: bytes=5000-", hdr, sizeof(hdr), body,
-	    sizeof(body), &n), 206);
+	                       "stereo",
+	                     1, "Range: bytes=5000-", hdr, sizeof(hdr), body,
+	                     sizeof(body), &n),
+	    206);
 	assert_int_equal(n, 5044);
 	assert_memory_equal(body, file + 5000, 5044);
 
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
-	    "Range: bytes=10044-", hdr, sizeof(hdr), body, sizeof(body), &n),
+	                     "Range: bytes=10044-", hdr, sizeof(hdr), body,
+	                     sizeof(body), &n),
 	    416);
 	assert_non_null(strcasestr(hdr, "content-range: bytes */10044"));
 	/* a Range we do not take (several) is the whole file */
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 1,
-	    "Range: bytes=0-1,5-6", hdr, sizeof(hdr), body, sizeof(body), &n),
+	                     "Range: bytes=0-1,5-6", hdr, sizeof(hdr), body,
+	                     sizeof(body), &n),
 	    200);
 	assert_int_equal(n, sizeof(file));
 
 	/* no mixed track on disk, no recording on the record, no record */
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav?track=mixed",
-	    1, "", hdr, sizeof(hdr), body, sizeof(body), &n), 404);
+	                     1, "", hdr, sizeof(hdr), body, sizeof(body), &n),
+	    404);
 	assert_int_equal(fetch("/api/v1/calls/CAnorec/recording.wav", 1, "",
-	    hdr, sizeof(hdr), body, sizeof(body), &n), 404);
-	assert_int_equal(fetch("/api/v1/calls/CAgone/recording.wav", 1, "",
-	    hdr, sizeof(hdr), body, sizeof(body), &n), 404);
+	                     hdr, sizeof(hdr), body, sizeof(body), &n),
+	    404);
+	assert_int_equal(fetch("/api/v1/calls/CAgone/recording.wav", 1, "", hdr,
+	                     sizeof(hdr), body, sizeof(body), &n),
+	    404);
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav?track=left",
-	    1, "", hdr, sizeof(hdr), body, sizeof(body), &n), 400);
+	                     1, "", hdr, sizeof(hdr), body, sizeof(body), &n),
+	    400);
 	assert_int_equal(fetch("/api/v1/calls/a.b/recording.wav", 1, "", hdr,
-	    sizeof(hdr), body, sizeof(body), &n), 400);
+	                     sizeof(hdr), body, sizeof(body), &n),
+	    400);
 	assert_int_equal(fetch("/api/v1/calls/CArec1/recording.wav", 0, "", hdr,
-	    sizeof(hdr), body, sizeof(body), &n), 401);
+	                     sizeof(hdr), body, sizeof(body), &n),
+	    401);
 	fd_rpc_server_stop(srv);
 }
 
@@ -1019,22 +1190,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signature_query),
-		cmocka_unit_test(test_post_without_length),
-		cmocka_unit_test(test_fallthrough),
-		cmocka_unit_test(test_auth_tokens),
-		cmocka_unit_test(test_auth_cookie),
-		cmocka_unit_test(test_auth_throttle),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_no_token),
-		cmocka_unit_test(test_calls_query),
-		cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_config),
-		cmocka_unit_test(test_reload),
-		cmocka_unit_test(test_recording_range),
+	    cmocka_unit_test(test_signature_query),
+	    cmocka_unit_test(test_post_without_length),
+	    cmocka_unit_test(test_fallthrough),
+	    cmocka_unit_test(test_auth_tokens),
+	    cmocka_unit_test(test_auth_cookie),
+	    cmocka_unit_test(test_auth_throttle),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_no_token),
+	    cmocka_unit_test(test_calls_query),
+	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_recording_range),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests_name("gateway_http", tests, setup,
-	    teardown);
+	return cmocka_run_group_tests_name(
+	    "gateway_http", tests, setup, teardown);
 }

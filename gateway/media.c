@@ -26,14 +26,14 @@
 #include "media_int.h"
 #include "twilio.h"
 
-#define MEDIA_MAX_BAD 50        /* bad messages before we hang up */
-#define MEDIA_START_TIMEOUT_S 15        /* connected socket must start */
+#define MEDIA_MAX_BAD 50 /* bad messages before we hang up */
+#define MEDIA_START_TIMEOUT_S 15 /* connected socket must start */
 #define CALL_BUCKETS 256
 
 static struct gw_call *buckets[CALL_BUCKETS];
 struct gw_call *pending_head;
-static int nstreams;                    /* service thread */
-static struct media_msg rx_msg;         /* service thread: one at a time */
+static int nstreams; /* service thread */
+static struct media_msg rx_msg; /* service thread: one at a time */
 
 static int on_receive(struct gw_call *c, const char *in, size_t len);
 static void handle_text(struct gw_call *c, const char *text, size_t len);
@@ -50,16 +50,18 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <=
+		        0 ||
 		    strcmp(uri, "/twilio/media") != 0) {
-			log_warnx(NULL, "media: refusing WebSocket on %s",
-			    uri);
+			log_warnx(NULL, "media: refusing WebSocket on %s", uri);
 			return -1;
 		}
 		if (nstreams >= gw_cfg.max_calls) {
 			GW_STAT_ADD(calls_rejected, 1);
-			log_warnx(NULL, "media: %d streams open (max_calls), "
-			    "refusing another", nstreams);
+			log_warnx(NULL,
+			    "media: %d streams open (max_calls), "
+			    "refusing another",
+			    nstreams);
 			return -1;
 		}
 		return 0;
@@ -74,8 +76,8 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		    (size_t)gw_cfg.max_queue_s * 8000, &call_sink, c);
 		conn->call = c;
 		nstreams++;
-		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
-		    MEDIA_START_TIMEOUT_S);
+		lws_set_timeout(
+		    wsi, PENDING_TIMEOUT_USER_OK, MEDIA_START_TIMEOUT_S);
 		log_debug(NULL, "media: stream connected (%d open)", nstreams);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
@@ -133,7 +135,7 @@ unregister_locked(struct gw_call *c)
 
 	if (c->registered) {
 		for (pp = &buckets[bucket_of(c->call_id)]; *pp;
-		    pp = &(*pp)->hnext)
+		     pp = &(*pp)->hnext)
 			if (*pp == c) {
 				*pp = c->hnext;
 				break;
@@ -197,7 +199,7 @@ on_receive(struct gw_call *c, const char *in, size_t len)
 	if (lws_frame_is_binary(c->wsi))
 		c->rx_skip = "binary frame";
 	if (c->rx_skip == NULL && c->rx_len == 0 && final) {
-		handle_text(c, in, len);        /* the usual case: one frame */
+		handle_text(c, in, len); /* the usual case: one frame */
 	} else {
 		if (c->rx_skip == NULL && c->rx_len + len > MEDIA_MAX_MSG)
 			c->rx_skip = "oversized message";
@@ -233,8 +235,10 @@ on_receive(struct gw_call *c, const char *in, size_t len)
 		return -1;
 	}
 	if (c->bad >= MEDIA_MAX_BAD) {
-		log_err(c->call_id, "media: %u malformed messages, closing the "
-		    "stream", c->bad);
+		log_err(c->call_id,
+		    "media: %u malformed messages, closing the "
+		    "stream",
+		    c->bad);
 		end_call(c, "error");
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 		    (unsigned char *)"malformed", 9);
@@ -287,11 +291,13 @@ on_start(struct gw_call *c, struct media_msg *m)
 	pthread_mutex_lock(&gw_lock);
 	if ((dup = find_locked(m->call_sid) != NULL) == 0) {
 		snprintf(c->call_id, sizeof(c->call_id), "%s", m->call_sid);
-		snprintf(c->stream_sid, sizeof(c->stream_sid), "%s",
-		    m->stream_sid);
-		c->media_pre_len = (size_t)snprintf(c->media_pre,
-		    sizeof(c->media_pre), "{\"event\":\"media\",\"streamSid\":"
-		    "\"%s\",\"media\":{\"payload\":\"", c->stream_sid);
+		snprintf(
+		    c->stream_sid, sizeof(c->stream_sid), "%s", m->stream_sid);
+		c->media_pre_len =
+		    (size_t)snprintf(c->media_pre, sizeof(c->media_pre),
+		        "{\"event\":\"media\",\"streamSid\":"
+		        "\"%s\",\"media\":{\"payload\":\"",
+		        c->stream_sid);
 		if (gw_cfg.recording && gw_cfg.keep_audio)
 			c->rec = rec_open(c->call_id, fd_mono_us());
 		c->hnext = buckets[bucket_of(c->call_id)];
@@ -300,8 +306,8 @@ on_start(struct gw_call *c, struct media_msg *m)
 	}
 	pthread_mutex_unlock(&gw_lock);
 	if (dup) {
-		malformed(c, "start for call %s which already streams",
-		    m->call_sid);
+		malformed(
+		    c, "start for call %s which already streams", m->call_sid);
 		return;
 	}
 	c->started = 1;
@@ -325,17 +331,24 @@ on_start(struct gw_call *c, struct media_msg *m)
 		log_err(c->call_id, "media: out of memory for call_start");
 		return;
 	}
-	cs = (struct fd_pl_call_start){ .call_id = c->call_id,
-	    .stream_sid = c->stream_sid, .from = from, .to = to,
-	    .direction = dir, .params = params, .gateway = gw_instance,
-	    .gateway_boot = gw_boot };
+	cs = (struct fd_pl_call_start){.call_id = c->call_id,
+	    .stream_sid = c->stream_sid,
+	    .from = from,
+	    .to = to,
+	    .direction = dir,
+	    .params = params,
+	    .gateway = gw_instance,
+	    .gateway_boot = gw_boot};
 	if (now && now[0]) {
 		if (!gw_cfg.allow_test_clock)
-			log_warnx(c->call_id, "media: 'now' parameter ignored "
+			log_warnx(c->call_id,
+			    "media: 'now' parameter ignored "
 			    "(allow_test_clock is off)");
 		else if (fd_time_parse(now, &t) != 0)
-			log_warnx(c->call_id, "media: bad 'now' parameter "
-			    "'%.40s' ignored", now);
+			log_warnx(c->call_id,
+			    "media: bad 'now' parameter "
+			    "'%.40s' ignored",
+			    now);
 		else {
 			cs.now = now;
 			pinned = 1;
@@ -354,9 +367,11 @@ on_start(struct gw_call *c, struct media_msg *m)
 	    c->stream_sid, dir, from[0] ? from : "?", to[0] ? to : "?",
 	    pinned ? ", clock pinned to " : "", pinned ? now : "");
 	if (ci.job_id > 0)
-		log_info(c->call_id, "outbound call of job %lld attempt %lld "
-		    "(%s), answered by %s", (long long)ci.job_id,
-		    (long long)ci.attempt, ci.kind[0] ? ci.kind : "?",
+		log_info(c->call_id,
+		    "outbound call of job %lld attempt %lld "
+		    "(%s), answered by %s",
+		    (long long)ci.job_id, (long long)ci.attempt,
+		    ci.kind[0] ? ci.kind : "?",
 		    ci.answered_by[0] ? ci.answered_by : "?");
 }
 
@@ -369,7 +384,7 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 	int played;
 
 	if (c->ended || c->closing || c->refused)
-		return;         /* after stop/hangup nothing matters */
+		return; /* after stop/hangup nothing matters */
 	if (media_msg_parse(text, len, m, err, sizeof(err)) != 0) {
 		malformed(c, "%s", err);
 		return;
@@ -397,16 +412,16 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 	switch (m->event) {
 	case MEDIA_MEDIA:
 		if (!m->inbound)
-			break;          /* our own audio echoed: not for stt */
+			break; /* our own audio echoed: not for stt */
 		GW_STAT_ADD(frames_in, 1);
-		if (c->replayed_gen != __atomic_load_n(&stt_gen,
-		    __ATOMIC_ACQUIRE))
+		if (c->replayed_gen !=
+		    __atomic_load_n(&stt_gen, __ATOMIC_ACQUIRE))
 			replay(c);
 		audio_in(c, m->audio, m->audio_len);
 		break;
 	case MEDIA_DTMF:
 		fd_bus_publish_dtmf(&gw_bus, c->call_id, 0,
-		    &(struct fd_pl_dtmf){ .digit = m->digit });
+		    &(struct fd_pl_dtmf){.digit = m->digit});
 		log_info(c->call_id, "dtmf %s", m->digit);
 		break;
 	case MEDIA_MARK:
@@ -415,8 +430,8 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 		pthread_mutex_unlock(&gw_lock);
 		if (played == -2) {
 			/* the clear of a pause: the mark is queued again */
-			log_debug(c->call_id, "mark %s echoed by a pause",
-			    m->name);
+			log_debug(
+			    c->call_id, "mark %s echoed by a pause", m->name);
 			break;
 		}
 		if (played < 0)
@@ -457,8 +472,8 @@ end_call(struct gw_call *c, const char *reason)
 	pthread_mutex_unlock(&gw_lock);
 	rec_close(rec, fd_mono_us());
 	unpace(c);
-	fd_bus_publish_call_end(&gw_bus, c->call_id, 0,
-	    &(struct fd_pl_call_end){ .reason = reason });
+	fd_bus_publish_call_end(
+	    &gw_bus, c->call_id, 0, &(struct fd_pl_call_end){.reason = reason});
 	log_info(c->call_id, "call ended (%s)", reason);
 }
 

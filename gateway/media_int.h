@@ -22,47 +22,47 @@
 #include "proto/proto.h"
 #include "recording.h"
 
-struct txslot;                          /* a queued message (media_play.c) */
+struct txslot; /* a queued message (media_play.c) */
 
 struct gw_call {
 	/* under gw_lock */
-	struct gw_call *hnext;          /* registry bucket */
-	struct gw_call *pnext;          /* pending work list */
+	struct gw_call *hnext; /* registry bucket */
+	struct gw_call *pnext; /* pending work list */
 	int registered, pending;
 	int want_kick, want_clear, want_close, want_resume;
 	int transferred;
-	uint64_t stt_settled_us;        /* arrival time up to which stt-worker
+	uint64_t stt_settled_us; /* arrival time up to which stt-worker
 					   finished the caller's speech (its
 					   last final's speech_end_us) */
 	struct pacer pacer;
-	struct rec *rec;                /* the call's recording, or NULL */
+	struct rec *rec; /* the call's recording, or NULL */
 	/* set at start, then read-only */
 	char call_id[FD_CALL_ID_LEN];
 	char stream_sid[MEDIA_SID_LEN];
 	struct lws *wsi;
 	/* service thread only */
 	int started, ended, closing;
-	int refused;                    /* start without a valid token */
+	int refused; /* start without a valid token */
 	unsigned bad;
 	char *rx;
 	size_t rx_len, rx_cap;
-	const char *rx_skip;            /* why the message being received is
+	const char *rx_skip; /* why the message being received is
 					   refused, or NULL */
-	struct txslot *tx;              /* ring of tx_cap slots */
+	struct txslot *tx; /* ring of tx_cap slots */
 	size_t tx_cap, tx_head, tx_n;
 	int tx_full_logged;
-	char media_pre[64 + MEDIA_SID_LEN];     /* media message up to the
+	char media_pre[64 + MEDIA_SID_LEN]; /* media message up to the
 						   payload */
 	size_t media_pre_len;
-	struct gw_call *cnext;          /* closes in one wake */
-	struct gw_call *fnext;          /* to flush after a sweep or wake */
+	struct gw_call *cnext; /* closes in one wake */
+	struct gw_call *fnext; /* to flush after a sweep or wake */
 	int flushing;
-	struct gw_call *pace_next;      /* on the sweep list */
+	struct gw_call *pace_next; /* on the sweep list */
 	int pacing;
-	uint32_t wait_utt;              /* last utterance timed */
+	uint32_t wait_utt; /* last utterance timed */
 	uint64_t underruns_seen;
-	unsigned replayed_gen;          /* stt-worker instance caught up */
-	struct cring ring;              /* recent caller audio, numbered */
+	unsigned replayed_gen; /* stt-worker instance caught up */
+	struct cring ring; /* recent caller audio, numbered */
 };
 
 /* media.c: the registry and the pending work list (gw_lock held) */
@@ -76,8 +76,8 @@ extern const struct pacer_sink call_sink;
 int on_writeable(struct gw_call *c);
 void unpace(struct gw_call *c);
 void tx_pop(struct gw_call *c);
-void publish_mark(const char *call_id, uint32_t utt, const char *name,
-    int played);
+void publish_mark(
+    const char *call_id, uint32_t utt, const char *name, int played);
 
 /* media_replay.c */
 extern unsigned stt_gen;

@@ -20,12 +20,12 @@ static const struct {
 	const char *name;
 	enum media_event ev;
 } events[] = {
-	{ "connected", MEDIA_CONNECTED },
-	{ "start", MEDIA_START },
-	{ "media", MEDIA_MEDIA },
-	{ "dtmf", MEDIA_DTMF },
-	{ "mark", MEDIA_MARK },
-	{ "stop", MEDIA_STOP },
+    {"connected", MEDIA_CONNECTED},
+    {"start", MEDIA_START},
+    {"media", MEDIA_MEDIA},
+    {"dtmf", MEDIA_DTMF},
+    {"mark", MEDIA_MARK},
+    {"stop", MEDIA_STOP},
 };
 
 const char *
@@ -50,7 +50,7 @@ sid_ok(const char *s, size_t cap)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+		        (c >= '0' && c <= '9') || c == '_' || c == '-'))
 			return 0;
 	}
 	return 1;
@@ -108,7 +108,8 @@ parse_start(json_t *root, struct media_msg *m, char *err, size_t errlen)
 		m->params = NULL;
 		return -1;
 	}
-	json_object_foreach(cp, k, v) {
+	json_object_foreach(cp, k, v)
+	{
 		/* strings only, bounded: they end up in CALL_START */
 		if (json_is_string(v) && strlen(k) < 64 &&
 		    json_string_length(v) < 1024)
@@ -159,8 +160,8 @@ parse_dtmf(json_t *root, struct media_msg *m, char *err, size_t errlen)
 {
 	const char *d = str_field(json_object_get(root, "dtmf"), "digit");
 
-	if (d == NULL || strlen(d) != 1 || strchr("0123456789*#ABCD", d[0]) ==
-	    NULL) {
+	if (d == NULL || strlen(d) != 1 ||
+	    strchr("0123456789*#ABCD", d[0]) == NULL) {
 		snprintf(err, errlen, "dtmf: missing or bad digit");
 		return -1;
 	}
@@ -196,8 +197,8 @@ struct fast_media {
 static void
 skip_ws(const char **p, const char *end)
 {
-	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' ||
-	    **p == '\r'))
+	while (*p < end &&
+	    (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r'))
 		(*p)++;
 }
 
@@ -247,8 +248,8 @@ fast_member(const char **p, const char *end, const struct fast_str *key,
 			break;
 	if (names[i] == NULL || slots[i]->set)
 		return -1;
-	if (fast_string(p, end, slots[i], strcmp(names[i], "payload") == 0)
-	    != 0)
+	if (fast_string(p, end, slots[i], strcmp(names[i], "payload") == 0) !=
+	    0)
 		return -1;
 	slots[i]->set = 1;
 	return 0;
@@ -259,13 +260,13 @@ fast_member(const char **p, const char *end, const struct fast_str *key,
 static int
 fast_object(const char **p, const char *end, struct fast_media *fm, int top)
 {
-	static const char *const top_names[] = { "event", "sequenceNumber",
-		"streamSid", NULL };
-	static const char *const media_names[] = { "track", "chunk",
-		"timestamp", "payload", NULL };
-	struct fast_str *const top_slots[] = { &fm->event, &fm->seq, &fm->sid };
-	struct fast_str *const media_slots[] = { &fm->track, &fm->chunk,
-		&fm->ts, &fm->payload };
+	static const char *const top_names[] = {
+	    "event", "sequenceNumber", "streamSid", NULL};
+	static const char *const media_names[] = {
+	    "track", "chunk", "timestamp", "payload", NULL};
+	struct fast_str *const top_slots[] = {&fm->event, &fm->seq, &fm->sid};
+	struct fast_str *const media_slots[] = {
+	    &fm->track, &fm->chunk, &fm->ts, &fm->payload};
 	struct fast_str key;
 	int media_seen = 0;
 
@@ -285,8 +286,9 @@ fast_object(const char **p, const char *end, struct fast_media *fm, int top)
 		if (top && key_is(&key, "media")) {
 			if (media_seen++ || fast_object(p, end, fm, 0) != 0)
 				return -1;
-		} else if (fast_member(p, end, &key, top ? top_names :
-		    media_names, top ? top_slots : media_slots) != 0)
+		} else if (fast_member(p, end, &key,
+		               top ? top_names : media_names,
+		               top ? top_slots : media_slots) != 0)
 			return -1;
 		skip_ws(p, end);
 		if (*p < end && **p == ',') {
@@ -322,8 +324,8 @@ parse_media_fast(const char *text, size_t len, struct media_msg *m)
 	m->stream_sid[fm.sid.n] = '\0';
 	if (!sid_ok(m->stream_sid, sizeof(m->stream_sid)))
 		return 0;
-	n = fd_b64_decode(fm.payload.p, fm.payload.n, m->audio,
-	    sizeof(m->audio));
+	n = fd_b64_decode(
+	    fm.payload.p, fm.payload.n, m->audio, sizeof(m->audio));
 	if (n <= 0)
 		return 0;
 	m->audio_len = (size_t)n;
@@ -334,8 +336,8 @@ parse_media_fast(const char *text, size_t len, struct media_msg *m)
 }
 
 int
-media_msg_parse(const char *text, size_t len, struct media_msg *m, char *err,
-    size_t errlen)
+media_msg_parse(
+    const char *text, size_t len, struct media_msg *m, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root;

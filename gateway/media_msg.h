@@ -13,8 +13,8 @@
 
 #include "proto/proto.h"
 
-#define MEDIA_MAX_MSG (64 * 1024)   /* larger text messages are refused */
-#define MEDIA_MAX_AUDIO 4000        /* decoded bytes in one media message */
+#define MEDIA_MAX_MSG (64 * 1024) /* larger text messages are refused */
+#define MEDIA_MAX_AUDIO 4000 /* decoded bytes in one media message */
 #define MEDIA_SID_LEN 64
 
 enum media_event {
@@ -28,15 +28,15 @@ enum media_event {
 
 struct media_msg {
 	enum media_event event;
-	char stream_sid[MEDIA_SID_LEN];     /* every event but connected */
-	char call_sid[FD_CALL_ID_LEN];      /* start */
-	json_t *params;                     /* start: customParameters, string
+	char stream_sid[MEDIA_SID_LEN]; /* every event but connected */
+	char call_sid[FD_CALL_ID_LEN]; /* start */
+	json_t *params; /* start: customParameters, string
 					       values only (owned) */
-	int inbound;                        /* media: inbound track */
-	uint8_t audio[MEDIA_MAX_AUDIO];     /* media: decoded mu-law */
+	int inbound; /* media: inbound track */
+	uint8_t audio[MEDIA_MAX_AUDIO]; /* media: decoded mu-law */
 	size_t audio_len;
-	char digit[2];                      /* dtmf */
-	char name[128];                     /* mark */
+	char digit[2]; /* dtmf */
+	char name[128]; /* mark */
 };
 
 /* Parse one text message.  0 with m filled (media_msg_clear it), or -1

@@ -32,35 +32,37 @@
 #include "media_int.h"
 #include "twilio.h"
 
-#define TX_MAX 1024             /* messages waiting for a slow socket */
-#define TX_SLOT 400             /* message bytes kept inline in a slot (a
+#define TX_MAX 1024 /* messages waiting for a slow socket */
+#define TX_SLOT                                                                \
+	400 /* message bytes kept inline in a slot (a
 				   media message is about 300) */
-#define TX_RING0 4              /* slots a call starts with */
-#define PACE_SWEEP_US 5000      /* pacer sweep period; the pacer sends a
+#define TX_RING0 4 /* slots a call starts with */
+#define PACE_SWEEP_US                                                          \
+	5000 /* pacer sweep period; the pacer sends a
 				   frame up to 2 ms early, so a frame
 				   leaves within ~3 ms of its slot */
 
 struct txslot {
 	size_t len;
-	unsigned char *big;     /* a longer message (LWS_PRE + len), or NULL:
+	unsigned char *big; /* a longer message (LWS_PRE + len), or NULL:
 				   it is in buf */
 	unsigned char buf[LWS_PRE + TX_SLOT];
 };
 
-static struct gw_call *pacing_head;     /* service thread: calls playing */
+static struct gw_call *pacing_head; /* service thread: calls playing */
 static lws_sorted_usec_list_t pace_sul;
 static int pace_armed;
-static uint64_t pace_at;                /* when the next sweep is due */
+static uint64_t pace_at; /* when the next sweep is due */
 
-static void sink_frame(void *arg, uint32_t utt, const uint8_t *frame,
-    uint64_t enq_us);
+static void sink_frame(
+    void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us);
 static void sink_mark(void *arg, uint32_t utt, const char *name);
 static void sink_mark_dropped(void *arg, uint32_t utt, const char *name);
 
 const struct pacer_sink call_sink = {
-	.frame = sink_frame,
-	.mark = sink_mark,
-	.mark_dropped = sink_mark_dropped,
+    .frame = sink_frame,
+    .mark = sink_mark,
+    .mark_dropped = sink_mark_dropped,
 };
 
 static void tx_text(struct gw_call *c, const char *text, size_t len);
@@ -84,8 +86,10 @@ media_audio_out(const struct fd_frame *f)
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) == NULL) {
 		pthread_mutex_unlock(&gw_lock);
-		log_debug(f->call_id, "audio_out utt %u: no live stream, "
-		    "dropped", f->ref);
+		log_debug(f->call_id,
+		    "audio_out utt %u: no live stream, "
+		    "dropped",
+		    f->ref);
 		return;
 	}
 	rv = pacer_audio(&c->pacer, f->ref, f->payload, f->payload_len, now);
@@ -98,12 +102,14 @@ media_audio_out(const struct fd_frame *f)
 	    f->ref, f->payload_len, (unsigned long long)hop);
 	if (rv == 1) {
 		GW_STAT_ADD(stale_audio, 1);
-		log_debug(f->call_id, "audio_out utt %u is cleared, dropped",
-		    f->ref);
+		log_debug(
+		    f->call_id, "audio_out utt %u is cleared, dropped", f->ref);
 	} else if (rv < 0) {
 		GW_STAT_ADD(audio_dropped, 1);
-		log_warnx(f->call_id, "audio_out utt %u: queue full, %u bytes "
-		    "dropped", f->ref, f->payload_len);
+		log_warnx(f->call_id,
+		    "audio_out utt %u: queue full, %u bytes "
+		    "dropped",
+		    f->ref, f->payload_len);
 	} else if (wake)
 		lws_cancel_service(gw_ctx);
 }
@@ -128,8 +134,7 @@ media_audio_mark(const struct fd_frame *f)
 	}
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) != NULL) {
-		rv = pacer_mark(&c->pacer, f->ref, name, am.last,
-		    fd_mono_us());
+		rv = pacer_mark(&c->pacer, f->ref, name, am.last, fd_mono_us());
 		if (rv == 0) {
 			c->want_kick = 1;
 			wake = pend_locked(c);
@@ -308,7 +313,8 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 		c->underruns_seen = c->pacer.underruns;
 		if (u) {
 			under += u;
-			log_debug(c->call_id, "underrun: no audio for a tick "
+			log_debug(c->call_id,
+			    "underrun: no audio for a tick "
 			    "mid-utterance");
 		}
 		if (c->tx_n > 0)
@@ -353,8 +359,8 @@ arm(struct gw_call *c)
 	if (!pace_armed) {
 		pace_armed = 1;
 		pace_at = fd_mono_us() + PACE_SWEEP_US;
-		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
-		    PACE_SWEEP_US);
+		lws_sul_schedule(
+		    gw_ctx, 0, &pace_sul, pace_sweep, PACE_SWEEP_US);
 	}
 }
 
@@ -397,8 +403,9 @@ sink_frame(void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us)
 	GW_STAT_ADD(frames_out, 1);
 	/* the caller hears it once what went before it has played (the
 	 * pacer's model, updated after this call) */
-	rec_agent(c->rec, c->pacer.play_end_us > now ? c->pacer.play_end_us :
-	    now, frame, now);
+	rec_agent(c->rec,
+	    c->pacer.play_end_us > now ? c->pacer.play_end_us : now, frame,
+	    now);
 	if (utt != c->wait_utt) {
 		/* first frame of an utterance: how long it sat queued */
 		c->wait_utt = utt;
@@ -435,7 +442,7 @@ sink_mark(void *arg, uint32_t utt, const char *name)
 void
 publish_mark(const char *call_id, uint32_t utt, const char *name, int played)
 {
-	struct fd_pl_mark m = { .name = name, .played = played };
+	struct fd_pl_mark m = {.name = name, .played = played};
 
 	fd_bus_publish_mark(&gw_bus, call_id, utt, &m);
 }
@@ -464,7 +471,8 @@ tx_slot(struct gw_call *c, size_t len)
 		return NULL;
 	if (c->tx_n >= TX_MAX) {
 		if (!c->tx_full_logged)
-			log_warnx(c->call_id, "media: socket not draining, "
+			log_warnx(c->call_id,
+			    "media: socket not draining, "
 			    "dropping outgoing messages");
 		c->tx_full_logged = 1;
 		return NULL;
@@ -472,11 +480,12 @@ tx_slot(struct gw_call *c, size_t len)
 	if (c->tx_n == c->tx_cap) {
 		ncap = c->tx_cap ? c->tx_cap * 2 : TX_RING0;
 		if ((nt = malloc(ncap * sizeof(*nt))) == NULL) {
-			log_err(c->call_id, "media: out of memory, message "
+			log_err(c->call_id,
+			    "media: out of memory, message "
 			    "dropped");
 			return NULL;
 		}
-		for (i = 0; i < c->tx_n; i++)   /* unwrap into the new ring */
+		for (i = 0; i < c->tx_n; i++) /* unwrap into the new ring */
 			nt[i] = c->tx[(c->tx_head + i) % c->tx_cap];
 		free(c->tx);
 		c->tx = nt;

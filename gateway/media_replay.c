@@ -18,7 +18,7 @@
 #include "log.h"
 #include "media_int.h"
 
-#define REPLAY_RUN 25            /* frames per replayed AUDIO_IN (0.5 s) */
+#define REPLAY_RUN 25 /* frames per replayed AUDIO_IN (0.5 s) */
 
 /* bumped (atomic) each time a new stt-worker instance hears everyone */
 unsigned stt_gen;
@@ -97,15 +97,17 @@ replay(struct gw_call *c)
 	h.type = FD_MSG_AUDIO_IN;
 	h.flags = FD_F_REPLAY;
 	memcpy(h.call_id, c->call_id, sizeof(h.call_id));
-	while ((n = cring_run(&c->ring, &pos, REPLAY_RUN, buf, &h.ref,
-	    &h.ts_us)) > 0)
+	while ((n = cring_run(
+	            &c->ring, &pos, REPLAY_RUN, buf, &h.ref, &h.ts_us)) > 0)
 		fd_bus_publish_hdr(&gw_bus, &h, buf, n);
-	log_info(c->call_id, "replay to the new stt-worker: frames %u-%u "
-	    "(%.1f s, from %.1f s ago)", first->ref,
-	    cring_at(&c->ring, pos - 1)->ref, (pos - start) * 0.02,
+	log_info(c->call_id,
+	    "replay to the new stt-worker: frames %u-%u "
+	    "(%.1f s, from %.1f s ago)",
+	    first->ref, cring_at(&c->ring, pos - 1)->ref, (pos - start) * 0.02,
 	    (now - first->ts_us) / 1e6);
 	if (gap)
-		log_warnx(c->call_id, "replay: caller audio older than %d s "
+		log_warnx(c->call_id,
+		    "replay: caller audio older than %d s "
 		    "is gone, stt-worker may have missed some",
 		    CRING_FRAMES / 50);
 }

@@ -64,8 +64,8 @@ append(struct pacer *p, struct pacer_item *it)
 }
 
 int
-pacer_audio(struct pacer *p, uint32_t utt, const uint8_t *buf, size_t len,
-    uint64_t now)
+pacer_audio(
+    struct pacer *p, uint32_t utt, const uint8_t *buf, size_t len, uint64_t now)
 {
 	struct pacer_item *it;
 	size_t padded;
@@ -87,15 +87,15 @@ pacer_audio(struct pacer *p, uint32_t utt, const uint8_t *buf, size_t len,
 	it->enq_us = now;
 	it->len = padded;
 	memcpy(it->data, buf, len);
-	memset(it->data + len, 0xFF, padded - len);   /* mu-law silence */
+	memset(it->data + len, 0xFF, padded - len); /* mu-law silence */
 	p->queued_bytes += padded;
 	append(p, it);
 	return 0;
 }
 
 int
-pacer_mark(struct pacer *p, uint32_t utt, const char *name, int last,
-    uint64_t now)
+pacer_mark(
+    struct pacer *p, uint32_t utt, const char *name, int last, uint64_t now)
 {
 	struct pacer_item *it;
 
@@ -132,8 +132,8 @@ pacer_clear(struct pacer *p, uint32_t ref)
 		if (it->utt <= p->cleared_ref) {
 			*pp = it->next;
 			if (it->kind == PACER_MARK)
-				p->sink->mark_dropped(p->arg, it->utt,
-				    it->name);
+				p->sink->mark_dropped(
+				    p->arg, it->utt, it->name);
 			else
 				p->queued_bytes -= it->len - it->off;
 			item_free(it);
@@ -293,7 +293,7 @@ pacer_tick(struct pacer *p, uint64_t now)
 	if (!p->active)
 		return 0;
 	if (now + 2000 < pacer_due(p))
-		return 1;               /* woke early: keep the schedule */
+		return 1; /* woke early: keep the schedule */
 	elapsed = (now - p->t0) / PACER_TICK_US;
 	n = elapsed > p->ticks ? elapsed - p->ticks : 1;
 	if (n > PACER_MAX_CATCHUP) {
@@ -310,7 +310,7 @@ pacer_tick(struct pacer *p, uint64_t now)
 			continue;
 		}
 		if (!p->cur_open) {
-			p->active = 0;  /* utterance done, nothing queued */
+			p->active = 0; /* utterance done, nothing queued */
 			return 0;
 		}
 		p->underruns++;
@@ -345,8 +345,8 @@ hist_item(const struct pacer_hist *h)
 }
 
 static void
-queue_after(struct pacer_item **head, struct pacer_item **last,
-    struct pacer_item *it)
+queue_after(
+    struct pacer_item **head, struct pacer_item **last, struct pacer_item *it)
 {
 	it->next = NULL;
 	if (*last)

@@ -24,16 +24,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PACER_FRAME 160                 /* bytes of mu-law per 20 ms */
+#define PACER_FRAME 160 /* bytes of mu-law per 20 ms */
 #define PACER_TICK_US 20000
-#define PACER_MAX_CATCHUP 5             /* frames sent at most in one late tick */
-#define PACER_STARVE_MAX 50             /* underrun ticks before going idle */
-#define PACER_HIST 16                   /* frames remembered for a rewind */
+#define PACER_MAX_CATCHUP 5 /* frames sent at most in one late tick */
+#define PACER_STARVE_MAX 50 /* underrun ticks before going idle */
+#define PACER_HIST 16 /* frames remembered for a rewind */
 
 struct pacer_sink {
 	/* one 160-byte frame of utterance utt; enq_us: when it was queued */
-	void (*frame)(void *arg, uint32_t utt, const uint8_t *frame,
-	    uint64_t enq_us);
+	void (*frame)(
+	    void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us);
 	/* a mark to send now (it is then outstanding until echoed) */
 	void (*mark)(void *arg, uint32_t utt, const char *name);
 	/* a mark that will never be sent: dropped by a clear or stale */
@@ -46,28 +46,28 @@ struct pacer_item {
 	struct pacer_item *next;
 	enum pacer_kind kind;
 	uint32_t utt;
-	int last;                       /* mark: last segment of utt */
+	int last; /* mark: last segment of utt */
 	uint64_t enq_us;
-	size_t len;                     /* audio: bytes (multiple of 160) */
-	size_t off;                     /* audio: bytes already sent */
-	char *name;                     /* mark */
-	uint8_t data[];                 /* audio */
+	size_t len; /* audio: bytes (multiple of 160) */
+	size_t off; /* audio: bytes already sent */
+	char *name; /* mark */
+	uint8_t data[]; /* audio */
 };
 
-struct pacer_sent {                     /* a mark sent, not yet echoed */
+struct pacer_sent { /* a mark sent, not yet echoed */
 	struct pacer_sent *next;
 	uint32_t utt;
-	int cleared;                    /* 1: a clear went out after it;
+	int cleared; /* 1: a clear went out after it;
 					   2: a pause re-queued it (the echo
 					   means nothing) */
-	uint64_t at;                    /* frames_out when it was sent */
-	int last;                       /* the last mark of its utterance */
+	uint64_t at; /* frames_out when it was sent */
+	int last; /* the last mark of its utterance */
 	char name[];
 };
 
-struct pacer_hist {                     /* a frame sent, for a rewind */
+struct pacer_hist { /* a frame sent, for a rewind */
 	uint32_t utt;
-	uint64_t play_us;               /* when the caller starts hearing it */
+	uint64_t play_us; /* when the caller starts hearing it */
 	uint64_t enq_us;
 	uint8_t data[PACER_FRAME];
 };
@@ -75,26 +75,26 @@ struct pacer_hist {                     /* a frame sent, for a rewind */
 struct pacer {
 	const struct pacer_sink *sink;
 	void *arg;
-	int lead;                       /* frames sent at once on start (>= 1) */
-	size_t max_bytes;               /* queued audio limit */
+	int lead; /* frames sent at once on start (>= 1) */
+	size_t max_bytes; /* queued audio limit */
 	struct pacer_item *head, *tail;
 	size_t queued_bytes;
 	struct pacer_sent *sent, *sent_tail;
 	int cleared_any;
-	uint32_t cleared_ref;           /* audio for utt <= this is stale */
-	int active;                     /* the tick timer is running */
-	uint64_t t0;                    /* schedule origin */
-	uint64_t ticks;                 /* ticks done since t0 */
-	uint32_t cur_utt;               /* utterance of the last frame sent */
-	int cur_open;                   /* cur_utt's last mark not sent yet */
-	int starve;                     /* consecutive underrun ticks */
-	int paused;                     /* hold everything until resume/clear */
-	uint64_t play_end_us;           /* when the caller has heard all sent */
-	struct pacer_hist hist[PACER_HIST];     /* by frames_out % PACER_HIST */
+	uint32_t cleared_ref; /* audio for utt <= this is stale */
+	int active; /* the tick timer is running */
+	uint64_t t0; /* schedule origin */
+	uint64_t ticks; /* ticks done since t0 */
+	uint32_t cur_utt; /* utterance of the last frame sent */
+	int cur_open; /* cur_utt's last mark not sent yet */
+	int starve; /* consecutive underrun ticks */
+	int paused; /* hold everything until resume/clear */
+	uint64_t play_end_us; /* when the caller has heard all sent */
+	struct pacer_hist hist[PACER_HIST]; /* by frames_out % PACER_HIST */
 	uint64_t frames_out;
-	uint64_t rewound;               /* frames put back by pauses */
+	uint64_t rewound; /* frames put back by pauses */
 	uint64_t underruns;
-	uint64_t stale;                 /* audio chunks dropped as stale */
+	uint64_t stale; /* audio chunks dropped as stale */
 	uint64_t marks_out;
 };
 
@@ -105,12 +105,12 @@ void pacer_free(struct pacer *p);
 /* Queue audio of utterance utt (padded with silence to whole frames).
  * 0 queued, 1 dropped as stale (utt was cleared), -1 over the limit or
  * out of memory. */
-int pacer_audio(struct pacer *p, uint32_t utt, const uint8_t *buf,
-    size_t len, uint64_t now);
+int pacer_audio(struct pacer *p, uint32_t utt, const uint8_t *buf, size_t len,
+    uint64_t now);
 /* Queue a mark after the audio already queued.  last: the final segment
  * of utt.  0 queued, 1 stale (reported via mark_dropped), -1 no memory. */
-int pacer_mark(struct pacer *p, uint32_t utt, const char *name, int last,
-    uint64_t now);
+int pacer_mark(
+    struct pacer *p, uint32_t utt, const char *name, int last, uint64_t now);
 /* Barge-in: drop queued items of utterances <= ref (their marks reported
  * via mark_dropped), flag every outstanding mark as cleared, go idle.
  * The caller sends Twilio a clear.  Returns the number of items dropped. */

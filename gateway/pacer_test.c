@@ -37,8 +37,8 @@ rec_mark(void *arg, uint32_t utt, const char *name)
 {
 	(void)arg;
 	(void)utt;
-	snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "M%s ",
-	    name);
+	snprintf(
+	    seen + strlen(seen), sizeof(seen) - strlen(seen), "M%s ", name);
 }
 
 static void
@@ -46,11 +46,11 @@ rec_dropped(void *arg, uint32_t utt, const char *name)
 {
 	(void)arg;
 	(void)utt;
-	snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "D%s ",
-	    name);
+	snprintf(
+	    seen + strlen(seen), sizeof(seen) - strlen(seen), "D%s ", name);
 }
 
-static const struct pacer_sink sink = { rec_frame, rec_mark, rec_dropped };
+static const struct pacer_sink sink = {rec_frame, rec_mark, rec_dropped};
 
 /* Queue n frames of utt whose first bytes are first, first+1, ... */
 static void
@@ -63,8 +63,8 @@ frames(struct pacer *p, uint32_t utt, int first, int n)
 	memset(buf, 0, sizeof(buf));
 	for (i = 0; i < n; i++)
 		buf[i * PACER_FRAME] = (uint8_t)(first + i);
-	assert_int_equal(pacer_audio(p, utt, buf, (size_t)n * PACER_FRAME, 0),
-	    0);
+	assert_int_equal(
+	    pacer_audio(p, utt, buf, (size_t)n * PACER_FRAME, 0), 0);
 }
 
 /* The pause tests' start: utterance 1, two frames and its last mark
@@ -98,14 +98,14 @@ test_order_and_lead(void **state)
 	frames(&p, 1, 4, 2);
 	assert_int_equal(pacer_mark(&p, 1, "u1s2", 1, 0), 0);
 
-	assert_int_equal(pacer_kick(&p, 1000), 1);      /* lead: 2 at once */
+	assert_int_equal(pacer_kick(&p, 1000), 1); /* lead: 2 at once */
 	assert_string_equal(seen, "F1.1 F1.2 ");
 	assert_int_equal(pacer_due(&p), 1000 + T);
-	assert_int_equal(pacer_kick(&p, 1500), 0);      /* already playing */
+	assert_int_equal(pacer_kick(&p, 1500), 0); /* already playing */
 	assert_int_equal(pacer_tick(&p, 1000 + T), 1);
 	assert_string_equal(seen, "F1.1 F1.2 F1.3 Mu1s1 ");
 	assert_int_equal(pacer_tick(&p, 1000 + 2 * T), 1);
-	assert_int_equal(pacer_tick(&p, 1000 + 3 * T), 0);      /* done */
+	assert_int_equal(pacer_tick(&p, 1000 + 3 * T), 0); /* done */
 	assert_string_equal(seen, "F1.1 F1.2 F1.3 Mu1s1 F1.4 F1.5 Mu1s2 ");
 	assert_false(p.active);
 	assert_int_equal(p.underruns, 0);
@@ -151,8 +151,8 @@ test_drift_free(void **state)
 		uint64_t due = pacer_due(&p);
 
 		assert_int_equal(due, (uint64_t)(i + 1) * T);
-		assert_int_equal(pacer_tick(&p, due + (uint64_t)(i % 4) * 1000),
-		    1);
+		assert_int_equal(
+		    pacer_tick(&p, due + (uint64_t)(i % 4) * 1000), 1);
 	}
 	assert_int_equal(p.frames_out, 1002);
 	pacer_free(&p);
@@ -166,7 +166,7 @@ test_marks_without_audio(void **state)
 	(void)state;
 	pacer_init(&p, 2, 1 << 20, &sink, NULL);
 	assert_int_equal(pacer_mark(&p, 1, "u1s1", 1, 0), 0);
-	assert_int_equal(pacer_kick(&p, 0), 0);         /* no timer needed */
+	assert_int_equal(pacer_kick(&p, 0), 0); /* no timer needed */
 	assert_string_equal(seen, "Mu1s1 ");
 	assert_false(p.active);
 	pacer_free(&p);
@@ -183,11 +183,11 @@ test_padding_and_limit(void **state)
 	pacer_init(&p, 1, 2 * PACER_FRAME, &sink, NULL);
 	assert_int_equal(pacer_audio(&p, 1, buf, 100, 0), 0);
 	assert_int_equal(pacer_audio(&p, 1, buf, 160, 0), 0);
-	assert_int_equal(pacer_audio(&p, 1, buf, 1, 0), -1);    /* full */
+	assert_int_equal(pacer_audio(&p, 1, buf, 1, 0), -1); /* full */
 	assert_int_equal(pacer_audio(&p, 1, buf, 0, 0), 0);
 	pacer_kick(&p, 0);
 	assert_int_equal(last_frame[99], 0x11);
-	assert_int_equal(last_frame[100], 0xFF);        /* silence pad */
+	assert_int_equal(last_frame[100], 0xFF); /* silence pad */
 	assert_int_equal(last_frame[159], 0xFF);
 	assert_int_equal(p.queued_bytes, PACER_FRAME);
 	pacer_free(&p);
@@ -212,19 +212,19 @@ test_clear(void **state)
 
 	/* barge-in on utterance 1: its rest goes, utterance 2 stays */
 	seen[0] = '\0';
-	assert_int_equal(pacer_clear(&p, 1), 2);        /* audio + u1s2 */
+	assert_int_equal(pacer_clear(&p, 1), 2); /* audio + u1s2 */
 	assert_string_equal(seen, "Du1s2 ");
 	assert_false(p.active);
-	assert_int_equal(pacer_tick(&p, T), 0);         /* old timer: no-op */
+	assert_int_equal(pacer_tick(&p, T), 0); /* old timer: no-op */
 	/* u1s1 went to Twilio before the clear: its echo means not played */
 	assert_int_equal(pacer_echo(&p, "u1s1", &utt), 0);
 	assert_int_equal(utt, 1);
-	assert_int_equal(pacer_echo(&p, "u1s1", &utt), -1);     /* once */
+	assert_int_equal(pacer_echo(&p, "u1s1", &utt), -1); /* once */
 	assert_int_equal(pacer_echo(&p, "nope", &utt), -1);
 
 	/* stale frames of utterance 1 still in flight are ignored */
 	seen[0] = '\0';
-	assert_int_equal(p.queued_bytes, 2 * PACER_FRAME);     /* utt 2 */
+	assert_int_equal(p.queued_bytes, 2 * PACER_FRAME); /* utt 2 */
 	frames(&p, 3, 30, 1);
 	assert_int_equal(pacer_audio(&p, 1, (const uint8_t *)"x", 1, 0), 1);
 	assert_int_equal(pacer_mark(&p, 1, "u1s9", 1, 0), 1);
@@ -266,9 +266,9 @@ test_clear_flags_all_outstanding(void **state)
 	pacer_mark(&p, 1, "b", 1, 0);
 	pacer_kick(&p, 0);
 	assert_string_equal(seen, "F1.1 Ma F1.2 Mb ");
-	assert_int_equal(pacer_echo(&p, "a", &utt), 1);         /* played */
+	assert_int_equal(pacer_echo(&p, "a", &utt), 1); /* played */
 	pacer_clear(&p, 1);
-	assert_int_equal(pacer_echo(&p, "b", &utt), 0);         /* cleared */
+	assert_int_equal(pacer_echo(&p, "b", &utt), 0); /* cleared */
 	pacer_free(&p);
 }
 
@@ -394,16 +394,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_order_and_lead, setup),
-		cmocka_unit_test_setup(test_drift_free, setup),
-		cmocka_unit_test_setup(test_marks_without_audio, setup),
-		cmocka_unit_test_setup(test_padding_and_limit, setup),
-		cmocka_unit_test_setup(test_clear, setup),
-		cmocka_unit_test_setup(test_clear_flags_all_outstanding, setup),
-		cmocka_unit_test_setup(test_underrun, setup),
-		cmocka_unit_test_setup(test_pause_resume, setup),
-		cmocka_unit_test_setup(test_pause_then_clear, setup),
-		cmocka_unit_test_setup(test_pause_after_playout, setup),
+	    cmocka_unit_test_setup(test_order_and_lead, setup),
+	    cmocka_unit_test_setup(test_drift_free, setup),
+	    cmocka_unit_test_setup(test_marks_without_audio, setup),
+	    cmocka_unit_test_setup(test_padding_and_limit, setup),
+	    cmocka_unit_test_setup(test_clear, setup),
+	    cmocka_unit_test_setup(test_clear_flags_all_outstanding, setup),
+	    cmocka_unit_test_setup(test_underrun, setup),
+	    cmocka_unit_test_setup(test_pause_resume, setup),
+	    cmocka_unit_test_setup(test_pause_then_clear, setup),
+	    cmocka_unit_test_setup(test_pause_after_playout, setup),
 	};
 	return cmocka_run_group_tests_name("gateway_pacer", tests, NULL, NULL);
 }

@@ -20,12 +20,13 @@
 #include "recording.h"
 #include "workq.h"
 
-#define REC_RING 128            /* slots a call holds before writing (2.56 s) */
-#define REC_HOLD 40             /* a slot is written this many slots after
+#define REC_RING 128 /* slots a call holds before writing (2.56 s) */
+#define REC_HOLD                                                               \
+	40 /* a slot is written this many slots after
 				   its time (800 ms): past the pacer's lead,
 				   a cut and caller audio arriving late */
-#define REC_CHUNK 25            /* slots per write (0.5 s) */
-#define REC_QUEUE 8192          /* chunks waiting for the writer */
+#define REC_CHUNK 25 /* slots per write (0.5 s) */
+#define REC_QUEUE 8192 /* chunks waiting for the writer */
 
 #define HAS_IN 1
 #define HAS_OUT 2
@@ -33,8 +34,8 @@
 /* The files of one call: the writer thread's only. */
 struct rec_file {
 	char call_id[FD_CALL_ID_LEN];
-	int fd[2];                      /* stereo, mixed; -1 failed */
-	uint32_t data[2];               /* PCM bytes written */
+	int fd[2]; /* stereo, mixed; -1 failed */
+	uint32_t data[2]; /* PCM bytes written */
 };
 
 enum rec_job_kind { JOB_OPEN, JOB_DATA, JOB_CLOSE };
@@ -43,8 +44,8 @@ struct rec_job {
 	struct workq_job j;
 	enum rec_job_kind kind;
 	struct rec_file *f;
-	size_t slots;                   /* JOB_DATA: slots in pcm */
-	int16_t *pcm;                   /* stereo (2 * REC_FRAME a slot) then
+	size_t slots; /* JOB_DATA: slots in pcm */
+	int16_t *pcm; /* stereo (2 * REC_FRAME a slot) then
 					   mixed (REC_FRAME a slot) */
 };
 
@@ -58,23 +59,23 @@ struct report_job {
 
 /* One call's window: the media threads'. */
 struct rec {
-	pthread_mutex_t mu;             /* service thread (caller audio, our
+	pthread_mutex_t mu; /* service thread (caller audio, our
 					   frames) vs bus thread (cuts) */
 	struct rec_file *f;
 	uint64_t t0;
-	uint64_t base;                  /* first slot not yet written */
-	uint64_t end;                   /* one past the last caller slot */
-	struct rec_job *chunk;          /* being filled */
+	uint64_t base; /* first slot not yet written */
+	uint64_t end; /* one past the last caller slot */
+	struct rec_job *chunk; /* being filled */
 	int queue_full_logged;
 	uint8_t has[REC_RING];
 	uint8_t in[REC_RING][REC_FRAME], out[REC_RING][REC_FRAME];
 };
 
 static struct workq write_q, report_q;
-static int16_t ulaw_pcm[256];           /* mu-law byte -> sample */
+static int16_t ulaw_pcm[256]; /* mu-law byte -> sample */
 static int started;
 static rec_report_fn report_fn;
-#define REC_DIR_MAX 400          /* room for a file name after the dir */
+#define REC_DIR_MAX 400 /* room for a file name after the dir */
 static char rec_dir_path[REC_DIR_MAX];
 static char open_dir[REC_DIR_MAX + 20];
 
@@ -82,8 +83,8 @@ static void write_run(struct workq_job *j);
 static void write_discard(struct workq_job *j);
 static void report_run(struct workq_job *j);
 static void report_discard(struct workq_job *j);
-static void report(const char *call_id, const char *path, double dur,
-    long long bytes);
+static void report(
+    const char *call_id, const char *path, double dur, long long bytes);
 static void recover(void);
 
 /* Setup */
@@ -118,13 +119,13 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
 		return -1;
 	}
 	if (mkdir_p(dir) != 0 || realpath(dir, real) == NULL) {
-		snprintf(err, errlen, "recording.dir %s: %s", dir,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "recording.dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (strlen(real) >= sizeof(rec_dir_path)) {
-		snprintf(err, errlen, "recording.dir %.60s...: path too long",
-		    real);
+		snprintf(
+		    err, errlen, "recording.dir %.60s...: path too long", real);
 		return -1;
 	}
 	memcpy(rec_dir_path, real, strlen(real) + 1);
@@ -187,27 +188,29 @@ rec_path(const char *call_id, int mixed, char *buf, size_t len)
 	if (call_id[0] == '\0' || !fd_call_id_valid(call_id) ||
 	    rec_dir_path[0] == '\0')
 		return -1;
-	snprintf(buf, len, "%s/%s%s.wav", rec_dir_path, call_id, mixed ?
-	    ".mixed" : "");
+	snprintf(buf, len, "%s/%s%s.wav", rec_dir_path, call_id,
+	    mixed ? ".mixed" : "");
 	return 0;
 }
 
 static void
 part_path(const char *call_id, int mixed, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s%s.part.wav", open_dir, call_id, mixed ?
-	    ".mixed" : "");
+	snprintf(buf, len, "%s/%s%s.part.wav", open_dir, call_id,
+	    mixed ? ".mixed" : "");
 }
 
 void
 rec_wav_header(uint8_t h[REC_WAV_HDR], int channels, uint32_t data_bytes)
 {
-	uint32_t v[] = { 36 + data_bytes, 16, (uint32_t)(REC_RATE * 2 *
-	    channels), data_bytes };
+	uint32_t v[] = {36 + data_bytes, 16,
+	    (uint32_t)(REC_RATE * 2 * channels), data_bytes};
 	int i;
 
-	memcpy(h, "RIFF\0\0\0\0WAVEfmt \0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0"
-	    "\20\0data\0\0\0\0", REC_WAV_HDR);
+	memcpy(h,
+	    "RIFF\0\0\0\0WAVEfmt \0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0"
+	    "\20\0data\0\0\0\0",
+	    REC_WAV_HDR);
 	for (i = 0; i < 4; i++) {
 		h[4 + i] = (uint8_t)(v[0] >> (8 * i));
 		h[16 + i] = (uint8_t)(v[1] >> (8 * i));
@@ -216,7 +219,7 @@ rec_wav_header(uint8_t h[REC_WAV_HDR], int channels, uint32_t data_bytes)
 		h[40 + i] = (uint8_t)(v[3] >> (8 * i));
 	}
 	h[22] = (uint8_t)channels;
-	h[32] = (uint8_t)(2 * channels);        /* block align */
+	h[32] = (uint8_t)(2 * channels); /* block align */
 }
 
 /* The window (media threads) */
@@ -234,8 +237,9 @@ job_new(enum rec_job_kind kind, struct rec_file *f, int with_pcm)
 
 	if (j == NULL)
 		return NULL;
-	if (with_pcm && (j->pcm = malloc(REC_CHUNK * 3 * REC_FRAME *
-	    sizeof(int16_t))) == NULL) {
+	if (with_pcm &&
+	    (j->pcm = malloc(REC_CHUNK * 3 * REC_FRAME * sizeof(int16_t))) ==
+	        NULL) {
 		free(j);
 		return NULL;
 	}
@@ -287,7 +291,8 @@ flush_chunk(struct rec *r)
 	r->chunk = NULL;
 	if (push(&j->j) != 0) {
 		if (!r->queue_full_logged)
-			log_warnx(r->f->call_id, "recording: writer behind, "
+			log_warnx(r->f->call_id,
+			    "recording: writer behind, "
 			    "audio dropped");
 		r->queue_full_logged = 1;
 		free(j->pcm);
@@ -308,7 +313,7 @@ commit_to(struct rec *r, uint64_t upto)
 		if (r->chunk == NULL &&
 		    (r->chunk = job_new(JOB_DATA, r->f, 1)) == NULL) {
 			r->has[k] = 0;
-			continue;       /* out of memory: a gap */
+			continue; /* out of memory: a gap */
 		}
 		st = r->chunk->pcm + r->chunk->slots * 2 * REC_FRAME;
 		mx = r->chunk->pcm + REC_CHUNK * 2 * REC_FRAME +
@@ -319,8 +324,9 @@ commit_to(struct rec *r, uint64_t upto)
 			st[2 * i] = a;
 			st[2 * i + 1] = b;
 			sum = a + b;
-			mx[i] = (int16_t)(sum > 32767 ? 32767 : sum < -32768 ?
-			    -32768 : sum);
+			mx[i] = (int16_t)(sum > 32767 ? 32767
+			        : sum < -32768        ? -32768
+			                              : sum);
 		}
 		r->has[k] = 0;
 		if (++r->chunk->slots == REC_CHUNK)
@@ -360,10 +366,10 @@ rec_caller(struct rec *r, uint64_t frame_no, const uint8_t *ulaw, size_t len,
 		n = len < REC_FRAME ? len : REC_FRAME;
 		advance(r, s, now_us);
 		if (s < r->base)
-			continue;       /* later than the hold: lost */
+			continue; /* later than the hold: lost */
 		k = (size_t)(s % REC_RING);
 		memcpy(r->in[k], ulaw, n);
-		memset(r->in[k] + n, 0xff, REC_FRAME - n);      /* silence */
+		memset(r->in[k] + n, 0xff, REC_FRAME - n); /* silence */
 		r->has[k] |= HAS_IN;
 		if (s + 1 > r->end)
 			r->end = s + 1;
@@ -372,8 +378,7 @@ rec_caller(struct rec *r, uint64_t frame_no, const uint8_t *ulaw, size_t len,
 }
 
 void
-rec_agent(struct rec *r, uint64_t play_us, const uint8_t *ulaw,
-    uint64_t now_us)
+rec_agent(struct rec *r, uint64_t play_us, const uint8_t *ulaw, uint64_t now_us)
 {
 	uint64_t s;
 	size_t k;
@@ -429,7 +434,8 @@ rec_close(struct rec *r, uint64_t end_us)
 	if ((j = job_new(JOB_CLOSE, r->f, 0)) == NULL || push(&j->j) != 0) {
 		/* the files stay in open/ and are recovered at the next start */
 		if (started)
-			log_err(r->f->call_id, "recording: cannot queue its "
+			log_err(r->f->call_id,
+			    "recording: cannot queue its "
 			    "close");
 		free(j);
 		if (!started) {
@@ -464,8 +470,8 @@ patch_header(struct rec_file *f, int i)
 
 	rec_wav_header(h, i == 0 ? 2 : 1, f->data[i]);
 	/* both sizes in one write: bytes 4 (RIFF) to 43 (data) */
-	if (f->fd[i] >= 0 && pwrite(f->fd[i], h + 4, REC_WAV_HDR - 4, 4) !=
-	    REC_WAV_HDR - 4)
+	if (f->fd[i] >= 0 &&
+	    pwrite(f->fd[i], h + 4, REC_WAV_HDR - 4, 4) != REC_WAV_HDR - 4)
 		file_fail(f, i, "header write failed");
 }
 
@@ -478,8 +484,8 @@ write_open(struct rec_file *f)
 
 	for (i = 0; i < 2; i++) {
 		part_path(f->call_id, i, path, sizeof(path));
-		f->fd[i] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0640);
+		f->fd[i] =
+		    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 		if (f->fd[i] < 0) {
 			log_warn(f->call_id, "recording: %s", path);
 			continue;
@@ -493,9 +499,9 @@ write_open(struct rec_file *f)
 static void
 write_data(struct rec_file *f, const struct rec_job *j)
 {
-	const int16_t *p[2] = { j->pcm, j->pcm + REC_CHUNK * 2 * REC_FRAME };
-	size_t n[2] = { j->slots * 2 * REC_FRAME * sizeof(int16_t),
-	    j->slots * REC_FRAME * sizeof(int16_t) };
+	const int16_t *p[2] = {j->pcm, j->pcm + REC_CHUNK * 2 * REC_FRAME};
+	size_t n[2] = {j->slots * 2 * REC_FRAME * sizeof(int16_t),
+	    j->slots * REC_FRAME * sizeof(int16_t)};
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -619,8 +625,10 @@ report_later(struct report_job *j, const char *why)
 			if (rename(final, part) != 0 && errno != ENOENT)
 				log_warn(j->call_id, "recording: %s", final);
 		}
-	log_warnx(j->call_id, "recording %s not reported (%s): the next start "
-	    "reports it", j->path, why);
+	log_warnx(j->call_id,
+	    "recording %s not reported (%s): the next start "
+	    "reports it",
+	    j->path, why);
 	free(j);
 }
 
@@ -629,8 +637,8 @@ report_run(struct workq_job *wj)
 {
 	struct report_job *j = (struct report_job *)wj;
 
-	if (report_fn && report_fn(j->call_id, j->path, j->duration_s,
-	    j->bytes) != 0) {
+	if (report_fn &&
+	    report_fn(j->call_id, j->path, j->duration_s, j->bytes) != 0) {
 		report_later(j, "not taken");
 		return;
 	}
@@ -662,7 +670,7 @@ repair(const char *path, int channels)
 		return -1;
 	}
 	data = (long long)st.st_size - REC_WAV_HDR;
-	data -= data % (2 * channels);          /* whole sample frames */
+	data -= data % (2 * channels); /* whole sample frames */
 	if (data > 0xffffffffLL - 64)
 		data = 0xffffffffLL - 64;
 	rec_wav_header(h, channels, (uint32_t)data);
@@ -706,9 +714,10 @@ recover(void)
 			log_warnx(NULL, "recording: cannot recover %s", part);
 			continue;
 		}
-		log_info(sid, "recording left open by the previous run "
-		    "recovered: %s (%.1f s)", final, data / (double)(REC_RATE *
-		    (mixed ? 2 : 4)));
+		log_info(sid,
+		    "recording left open by the previous run "
+		    "recovered: %s (%.1f s)",
+		    final, data / (double)(REC_RATE * (mixed ? 2 : 4)));
 		if (!mixed)
 			report(sid, final, data / (double)(REC_RATE * 4),
 			    REC_WAV_HDR + data);

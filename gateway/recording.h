@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #define REC_RATE 8000
-#define REC_FRAME 160                   /* samples per 20 ms slot */
+#define REC_FRAME 160 /* samples per 20 ms slot */
 #define REC_SLOT_US 20000
 #define REC_WAV_HDR 44
 
@@ -35,8 +35,8 @@ struct rec;
 /* A closed recording (path: the stereo WAV), told to whoever keeps the
  * call record; runs on a thread of its own and may block.  0 when done
  * with it, -1 to report it again at the next start. */
-typedef int (*rec_report_fn)(const char *call_id, const char *path,
-    double duration_s, long long bytes);
+typedef int (*rec_report_fn)(
+    const char *call_id, const char *path, double duration_s, long long bytes);
 
 /* Open (creating) dir, start the writer and recover what a crashed run of
  * this gateway instance left open.  0, or -1 with err filled. */
@@ -55,8 +55,8 @@ struct rec *rec_open(const char *call_id, uint64_t t0_us);
 void rec_caller(struct rec *r, uint64_t frame_no, const uint8_t *ulaw,
     size_t len, uint64_t now_us);
 /* One 160-byte frame of ours that the caller hears from play_us. */
-void rec_agent(struct rec *r, uint64_t play_us, const uint8_t *ulaw,
-    uint64_t now_us);
+void rec_agent(
+    struct rec *r, uint64_t play_us, const uint8_t *ulaw, uint64_t now_us);
 /* The caller stops hearing us at now_us (pause, clear): agent frames not
  * yet finished playing by then are taken back. */
 void rec_cut(struct rec *r, uint64_t now_us);
@@ -64,7 +64,6 @@ void rec_cut(struct rec *r, uint64_t now_us);
 void rec_close(struct rec *r, uint64_t end_us);
 
 /* A WAV header for data_bytes of 8 kHz 16-bit PCM in `channels`. */
-void rec_wav_header(uint8_t h[REC_WAV_HDR], int channels,
-    uint32_t data_bytes);
+void rec_wav_header(uint8_t h[REC_WAV_HDR], int channels, uint32_t data_bytes);
 
 #endif

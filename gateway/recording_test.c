@@ -22,9 +22,9 @@
 #include "recording.h"
 
 #define T0 1000000ull
-#define SLOT(n) (T0 + (uint64_t)(n) * REC_SLOT_US)
-#define CALLER_U 0x9a           /* the caller's constant sample */
-#define AGENT_U 0x1c            /* ours */
+#define SLOT(n) (T0 + (uint64_t)(n)*REC_SLOT_US)
+#define CALLER_U 0x9a /* the caller's constant sample */
+#define AGENT_U 0x1c /* ours */
 
 static char dir[64];
 static char reported[64][128];
@@ -37,7 +37,8 @@ on_report(const char *call_id, const char *path, double dur, long long bytes)
 	struct stat st;
 
 	(void)path;
-	snprintf(reported[nreported++ % 64], sizeof(reported[0]), "%s", call_id);
+	snprintf(
+	    reported[nreported++ % 64], sizeof(reported[0]), "%s", call_id);
 	reported_dur = dur;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((long long)st.st_size, bytes);
@@ -73,24 +74,25 @@ load(const char *path, int channels, size_t *data)
 	fclose(f);
 	assert_memory_equal(b, "RIFF", 4);
 	assert_memory_equal(b + 8, "WAVEfmt ", 8);
-	assert_int_equal(b[20], 1);                     /* PCM */
+	assert_int_equal(b[20], 1); /* PCM */
 	assert_int_equal(b[22], channels);
 	assert_int_equal(b[24] | b[25] << 8, 8000);
 	assert_int_equal(b[34], 16);
 	assert_memory_equal(b + 36, "data", 4);
-	*data = (size_t)(b[40] | b[41] << 8 | b[42] << 16 | (uint32_t)b[43] <<
-	    24);
+	*data =
+	    (size_t)(b[40] | b[41] << 8 | b[42] << 16 | (uint32_t)b[43] << 24);
 	assert_int_equal(*data + REC_WAV_HDR, (size_t)n);
-	assert_int_equal((size_t)(b[4] | b[5] << 8 | b[6] << 16 |
-	    (uint32_t)b[7] << 24), (size_t)n - 8);
+	assert_int_equal(
+	    (size_t)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24),
+	    (size_t)n - 8);
 	return b;
 }
 
 static int16_t
 sample(const uint8_t *b, size_t i)
 {
-	return (int16_t)(b[REC_WAV_HDR + 2 * i] | b[REC_WAV_HDR + 2 * i + 1] <<
-	    8);
+	return (
+	    int16_t)(b[REC_WAV_HDR + 2 * i] | b[REC_WAV_HDR + 2 * i + 1] << 8);
 }
 
 static void
@@ -139,10 +141,12 @@ test_call(void **state)
 		for (i = 0; i < REC_FRAME; i += 40) {
 			size_t k = s * REC_FRAME + i;
 
-			if (sample(st, 2 * k) != cv || sample(st, 2 * k + 1) !=
-			    want || sample(mx, k) != cv + want)
+			if (sample(st, 2 * k) != cv ||
+			    sample(st, 2 * k + 1) != want ||
+			    sample(mx, k) != cv + want)
 				fail_msg("slot %zu sample %zu: L %d R %d M %d, "
-				    "want %d %d %d", s, i, sample(st, 2 * k),
+				         "want %d %d %d",
+				    s, i, sample(st, 2 * k),
 				    sample(st, 2 * k + 1), sample(mx, k), cv,
 				    want, cv + want);
 		}
@@ -222,9 +226,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_call),
-		cmocka_unit_test(test_crash_recovery),
-		cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_call),
+	    cmocka_unit_test(test_crash_recovery),
+	    cmocka_unit_test(test_paths),
 	};
 	char cmd[128];
 	int rv;

@@ -41,7 +41,7 @@ sbuf_addn(struct sbuf *b, const char *s, size_t n)
 {
 	if (grow(b, n) != 0)
 		return;
-	if (n > 0)              /* s may be NULL then */
+	if (n > 0) /* s may be NULL then */
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';

@@ -12,7 +12,7 @@ struct sbuf {
 	char *p;
 	size_t len;
 	size_t cap;
-	int err;                /* set on the first failed allocation */
+	int err; /* set on the first failed allocation */
 };
 
 void sbuf_init(struct sbuf *b);

@@ -34,14 +34,15 @@ twiml_stream_url(const char *public_url, char *out, size_t cap)
 }
 
 char *
-twiml_connect_stream(const char *stream_url, const struct twiml_param *params,
-    size_t n)
+twiml_connect_stream(
+    const char *stream_url, const struct twiml_param *params, size_t n)
 {
 	struct sbuf b;
 	size_t i;
 
 	sbuf_init(&b);
-	sbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	sbuf_add(&b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Response><Connect><Stream url=\"");
 	sbuf_add_xml(&b, stream_url);
 	sbuf_add(&b, "\">");
@@ -59,8 +60,8 @@ twiml_connect_stream(const char *stream_url, const struct twiml_param *params,
 }
 
 char *
-twiml_dial(const char *to, int timeout_s, const char *action,
-    const char *whisper_url)
+twiml_dial(
+    const char *to, int timeout_s, const char *action, const char *whisper_url)
 {
 	struct sbuf b;
 
@@ -91,12 +92,14 @@ twiml_whisper(const char *summary, const char *key_action, int timeout_s)
 	struct sbuf b;
 
 	sbuf_init(&b);
-	sbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	sbuf_add(&b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Response><Gather numDigits=\"1\" action=\"");
 	sbuf_add_xml(&b, key_action);
 	sbuf_printf(&b, "\" method=\"POST\" timeout=\"%d\"><Say>", timeout_s);
 	sbuf_add_xml(&b, summary);
-	sbuf_add(&b, " Press 1 to take the call, or any other key to "
+	sbuf_add(&b,
+	    " Press 1 to take the call, or any other key to "
 	    "decline.</Say></Gather><Say>No answer, the caller will be "
 	    "offered a message.</Say><Hangup/></Response>");
 	return sbuf_done(&b);
@@ -127,15 +130,19 @@ twiml_record(const char *prompt, int max_len_s, const char *action,
 	struct sbuf b;
 
 	sbuf_init(&b);
-	sbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+	sbuf_add(&b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
 	    "<Say>");
 	sbuf_add_xml(&b, prompt);
-	sbuf_printf(&b, "</Say><Record maxLength=\"%d\" timeout=\"5\" "
-	    "playBeep=\"true\" finishOnKey=\"#\" action=\"", max_len_s);
+	sbuf_printf(&b,
+	    "</Say><Record maxLength=\"%d\" timeout=\"5\" "
+	    "playBeep=\"true\" finishOnKey=\"#\" action=\"",
+	    max_len_s);
 	sbuf_add_xml(&b, action);
 	sbuf_add(&b, "\" method=\"POST\" recordingStatusCallback=\"");
 	sbuf_add_xml(&b, status_cb);
-	sbuf_add(&b, "\" recordingStatusCallbackEvent=\"completed\" "
+	sbuf_add(&b,
+	    "\" recordingStatusCallbackEvent=\"completed\" "
 	    "recordingStatusCallbackMethod=\"POST\"/><Say>We did not get a "
 	    "message. Goodbye.</Say><Hangup/></Response>");
 	return sbuf_done(&b);

@@ -11,7 +11,7 @@
 
 struct twiml_param {
 	const char *name;
-	const char *value;      /* NULL: the parameter is left out */
+	const char *value; /* NULL: the parameter is left out */
 };
 
 /* The Media Stream URL for a public URL: https -> wss, http -> ws, any
@@ -22,21 +22,20 @@ int twiml_stream_url(const char *public_url, char *out, size_t cap);
 /* <Response><Connect><Stream url=..><Parameter name value/>..</Stream>
  * </Connect></Response>, every value XML-escaped.  Caller frees; NULL on
  * allocation failure. */
-char *twiml_connect_stream(const char *stream_url,
-    const struct twiml_param *params, size_t n);
+char *twiml_connect_stream(
+    const char *stream_url, const struct twiml_param *params, size_t n);
 
 /* A transfer: <Response><Dial timeout action><Number url>to</Number>
  * </Dial></Response>.  timeout_s <= 0, action or whisper_url NULL leave
  * that attribute out.  whisper_url is the TwiML the staff member hears
  * before being bridged (twiml_whisper); action is where the carrier
  * reports how the <Dial> ended (DialCallStatus).  Caller frees. */
-char *twiml_dial(const char *to, int timeout_s, const char *action,
-    const char *whisper_url);
+char *twiml_dial(
+    const char *to, int timeout_s, const char *action, const char *whisper_url);
 /* What the staff member hears on answering: the summary, then "press 1
  * to take the call"; the key goes to key_action; no key within timeout_s
  * hangs up the staff leg, so the caller is not bridged.  Caller frees. */
-char *twiml_whisper(const char *summary, const char *key_action,
-    int timeout_s);
+char *twiml_whisper(const char *summary, const char *key_action, int timeout_s);
 /* <Response>[<Say>text</Say>][<Hangup/>]</Response>; an empty document
  * ends the whisper and bridges.  Caller frees. */
 char *twiml_say(const char *text, int hangup);

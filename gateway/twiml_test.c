@@ -19,14 +19,15 @@ test_stream_url(void **state)
 	char u[128];
 
 	(void)state;
-	assert_int_equal(twiml_stream_url("https://fd.example.com", u,
-	    sizeof(u)), 0);
+	assert_int_equal(
+	    twiml_stream_url("https://fd.example.com", u, sizeof(u)), 0);
 	assert_string_equal(u, "wss://fd.example.com/twilio/media");
-	assert_int_equal(twiml_stream_url("https://fd.example.com:8443/x//",
-	    u, sizeof(u)), 0);
+	assert_int_equal(
+	    twiml_stream_url("https://fd.example.com:8443/x//", u, sizeof(u)),
+	    0);
 	assert_string_equal(u, "wss://fd.example.com:8443/x/twilio/media");
-	assert_int_equal(twiml_stream_url("http://127.0.0.1:8080", u,
-	    sizeof(u)), 0);
+	assert_int_equal(
+	    twiml_stream_url("http://127.0.0.1:8080", u, sizeof(u)), 0);
 	assert_string_equal(u, "ws://127.0.0.1:8080/twilio/media");
 	assert_int_equal(twiml_stream_url("ftp://x", u, sizeof(u)), -1);
 	assert_int_equal(twiml_stream_url("https://", u, sizeof(u)), -1);
@@ -37,18 +38,19 @@ static void
 test_connect_stream(void **state)
 {
 	struct twiml_param p[] = {
-		{ "From", "+15551234567" },
-		{ "To", "+15555550100" },
-		{ "Direction", "inbound" },
-		{ "skipped", NULL },
-		{ "now", "2026-11-23T09:00" },
+	    {"From", "+15551234567"},
+	    {"To", "+15555550100"},
+	    {"Direction", "inbound"},
+	    {"skipped", NULL},
+	    {"now", "2026-11-23T09:00"},
 	};
 	char *x;
 
 	(void)state;
 	x = twiml_connect_stream("wss://h/twilio/media", p, 5);
 	assert_non_null(x);
-	assert_string_equal(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	assert_string_equal(x,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Response><Connect><Stream url=\"wss://h/twilio/media\">"
 	    "<Parameter name=\"From\" value=\"+15551234567\"/>"
 	    "<Parameter name=\"To\" value=\"+15555550100\"/>"
@@ -66,8 +68,8 @@ static void
 test_escaping(void **state)
 {
 	struct twiml_param p[] = {
-		{ "From", "\"><Hangup/><x a='1' & b" },
-		{ "To", "ctl\x01\x1f\ttab\nnl" },
+	    {"From", "\"><Hangup/><x a='1' & b"},
+	    {"To", "ctl\x01\x1f\ttab\nnl"},
 	};
 	struct sbuf b;
 	char *x;
@@ -76,7 +78,8 @@ test_escaping(void **state)
 	x = twiml_connect_stream("wss://h/m?a=1&b=2", p, 2);
 	assert_non_null(x);
 	assert_non_null(strstr(x, "url=\"wss://h/m?a=1&amp;b=2\""));
-	assert_non_null(strstr(x, "value=\"&quot;&gt;&lt;Hangup/&gt;&lt;x "
+	assert_non_null(strstr(x,
+	    "value=\"&quot;&gt;&lt;Hangup/&gt;&lt;x "
 	    "a=&apos;1&apos; &amp; b\""));
 	assert_null(strstr(x, "<Hangup/>"));
 	/* control characters XML 1.0 forbids are dropped, tab/LF kept */
@@ -84,7 +87,8 @@ test_escaping(void **state)
 	free(x);
 
 	x = twiml_dial("+1 (555) <0111> & co", 0, NULL, NULL);
-	assert_string_equal(x, "<Response><Dial><Number>+1 (555) &lt;0111&gt; "
+	assert_string_equal(x,
+	    "<Response><Dial><Number>+1 (555) &lt;0111&gt; "
 	    "&amp; co</Number></Dial></Response>");
 	free(x);
 
@@ -109,7 +113,8 @@ test_warm_transfer(void **state)
 	(void)state;
 	x = twiml_dial("+15555550111", 20, "https://h/twilio/dial-action",
 	    "https://h/twilio/whisper?parent=CA1&x=2");
-	assert_string_equal(x, "<Response><Dial timeout=\"20\" action=\""
+	assert_string_equal(x,
+	    "<Response><Dial timeout=\"20\" action=\""
 	    "https://h/twilio/dial-action\" method=\"POST\"><Number url=\""
 	    "https://h/twilio/whisper?parent=CA1&amp;x=2\" method=\"POST\">"
 	    "+15555550111</Number></Dial></Response>");
@@ -117,7 +122,8 @@ test_warm_transfer(void **state)
 	x = twiml_whisper("Call from Maria <Lopez> about brakes.",
 	    "https://h/twilio/whisper-key?parent=CA1", 6);
 	assert_non_null(x);
-	assert_non_null(strstr(x, "<Gather numDigits=\"1\" action=\""
+	assert_non_null(strstr(x,
+	    "<Gather numDigits=\"1\" action=\""
 	    "https://h/twilio/whisper-key?parent=CA1\" method=\"POST\" "
 	    "timeout=\"6\"><Say>Call from Maria &lt;Lopez&gt; about brakes. "
 	    "Press 1 to take the call"));
@@ -126,11 +132,13 @@ test_warm_transfer(void **state)
 	assert_non_null(strstr(x, "<Hangup/></Response>"));
 	free(x);
 	x = twiml_say(NULL, 0);
-	assert_string_equal(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	assert_string_equal(x,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Response></Response>");
 	free(x);
 	x = twiml_say("Bye & thanks", 1);
-	assert_non_null(strstr(x, "<Response><Say>Bye &amp; thanks</Say>"
+	assert_non_null(strstr(x,
+	    "<Response><Say>Bye &amp; thanks</Say>"
 	    "<Hangup/></Response>"));
 	free(x);
 }
@@ -141,10 +149,13 @@ test_record(void **state)
 	char *x;
 
 	(void)state;
-	x = twiml_record("Leave a message.", 120, "https://h/twilio/"
-	    "record-done", "https://h/twilio/recording?a=1&b=2");
+	x = twiml_record("Leave a message.", 120,
+	    "https://h/twilio/"
+	    "record-done",
+	    "https://h/twilio/recording?a=1&b=2");
 	assert_non_null(x);
-	assert_non_null(strstr(x, "<Say>Leave a message.</Say><Record "
+	assert_non_null(strstr(x,
+	    "<Say>Leave a message.</Say><Record "
 	    "maxLength=\"120\" timeout=\"5\" playBeep=\"true\" "
 	    "finishOnKey=\"#\" action=\"https://h/twilio/record-done\" "
 	    "method=\"POST\" recordingStatusCallback=\"https://h/twilio/"
@@ -158,11 +169,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stream_url),
-		cmocka_unit_test(test_connect_stream),
-		cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_warm_transfer),
-		cmocka_unit_test(test_record),
+	    cmocka_unit_test(test_stream_url),
+	    cmocka_unit_test(test_connect_stream),
+	    cmocka_unit_test(test_escaping),
+	    cmocka_unit_test(test_warm_transfer),
+	    cmocka_unit_test(test_record),
 	};
 	return cmocka_run_group_tests_name("gateway_twiml", tests, NULL, NULL);
 }

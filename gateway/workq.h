@@ -11,8 +11,8 @@
 
 struct workq_job {
 	struct workq_job *next;
-	void (*run)(struct workq_job *j);       /* owns j: frees or hands on */
-	void (*discard)(struct workq_job *j);   /* never ran (shutdown/full) */
+	void (*run)(struct workq_job *j); /* owns j: frees or hands on */
+	void (*discard)(struct workq_job *j); /* never ran (shutdown/full) */
 };
 
 struct workq {

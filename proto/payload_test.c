@@ -19,47 +19,56 @@ static const struct {
 	int type;
 	const char *json;
 } good[] = {
-	{ FD_MSG_CALL_START, "{\"call_id\":\"CA1\",\"stream_sid\":\"MZ1\","
-	    "\"from\":\"+15551230001\",\"to\":\"+15555550100\",\"direction\":"
-	    "\"inbound\",\"now\":\"2026-11-20T09:00:00\",\"params\":{\"a\":\"b\"},"
-	    "\"gateway\":\"gw1:8080\",\"gateway_boot\":\"b1\",\"job_id\":4,"
-	    "\"attempt\":1,\"kind\":\"reminder\",\"answered_by\":\"human\"}" },
-	{ FD_MSG_CALL_END, "{\"reason\":\"hangup\"}" },
-	{ FD_MSG_DTMF, "{\"digit\":\"5\"}" },
-	{ FD_MSG_MARK, "{\"name\":\"u1s0\",\"played\":true}" },
-	{ FD_MSG_SPEECH_STARTED, "{\"at_ms\":1000}" },
-	{ FD_MSG_SPEECH_STOPPED, "{\"at_ms\":1500,\"dur_ms\":500}" },
-	{ FD_MSG_TRANSCRIPT, "{\"text\":\"yes please\",\"final\":true,"
-	    "\"confidence\":0.5,\"start_ms\":100,\"end_ms\":900,"
-	    "\"speech_end_us\":123456789,\"nbest\":[{\"text\":\"yes please\","
-	    "\"confidence\":0.5},{\"text\":\"yes peas\",\"confidence\":0.25}],"
-	    "\"words\":[{\"word\":\"yes\",\"confidence\":0.75},{\"word\":"
-	    "\"please\",\"confidence\":0.5}]}" },
-	{ FD_MSG_STT_HINT, "{\"expect\":\"yesno\",\"words\":[\"yes\",\"no\"]}" },
-	{ FD_MSG_SAY, "{\"text\":\"Hello.\",\"last\":true,\"voice\":\"slt\"}" },
-	{ FD_MSG_AUDIO_MARK, "{\"name\":\"u1s0\",\"seg\":0,\"text\":\"Hello.\","
-	    "\"last\":false}" },
-	{ FD_MSG_TTS_ERROR, "{\"error\":\"engine down\"}" },
-	{ FD_MSG_HANGUP, "{\"reason\":\"done\"}" },
-	{ FD_MSG_TRANSFER, "{\"to\":\"+15555550199\",\"reason\":\"asked\"}" },
-	{ FD_MSG_OUTBOUND_CALL, "{\"to\":\"+15551230001\",\"from\":"
-	    "\"+15555550100\",\"purpose\":\"reminder\",\"appointment_id\":7,"
-	    "\"job_id\":12,\"attempt\":2,\"idempotency_key\":\"job-12-2\","
-	    "\"kind\":\"reminder\"}" },
-	{ FD_MSG_OUTBOUND_SMS, "{\"to\":\"+15551230001\",\"from\":"
-	    "\"+15555550100\",\"text\":\"Booked.\",\"job_id\":13,\"attempt\":1,"
-	    "\"idempotency_key\":\"job-13-1\"}" },
-	{ FD_MSG_OUTBOUND_RESULT, "{\"to\":\"+15551230001\",\"call_id\":\"CA2\","
-	    "\"status\":\"queued\",\"error\":\"x\",\"purpose\":\"reminder\","
-	    "\"appointment_id\":7,\"job_id\":12,\"attempt\":2,"
-	    "\"idempotency_key\":\"job-12-2\"}" },
-	{ FD_MSG_TOOL_REQ, "{\"tool\":\"lookup_customer\",\"args\":{\"phone\":"
-	    "\"+15551230001\"},\"now\":\"2026-11-20T09:00:00\",\"caller\":"
-	    "\"+15551230001\"}" },
-	{ FD_MSG_TOOL_REP, "{\"ok\":false,\"result\":null,\"code\":\"bad_args\","
-	    "\"error\":\"phone missing\"}" },
-	{ FD_MSG_HEARTBEAT, "{\"instance\":\"00ff00ff00ff00ff\",\"hears\":true,"
-	    "\"subs\":3}" },
+    {FD_MSG_CALL_START,
+        "{\"call_id\":\"CA1\",\"stream_sid\":\"MZ1\","
+        "\"from\":\"+15551230001\",\"to\":\"+15555550100\",\"direction\":"
+        "\"inbound\",\"now\":\"2026-11-20T09:00:00\",\"params\":{\"a\":\"b\"},"
+        "\"gateway\":\"gw1:8080\",\"gateway_boot\":\"b1\",\"job_id\":4,"
+        "\"attempt\":1,\"kind\":\"reminder\",\"answered_by\":\"human\"}"},
+    {FD_MSG_CALL_END, "{\"reason\":\"hangup\"}"},
+    {FD_MSG_DTMF, "{\"digit\":\"5\"}"},
+    {FD_MSG_MARK, "{\"name\":\"u1s0\",\"played\":true}"},
+    {FD_MSG_SPEECH_STARTED, "{\"at_ms\":1000}"},
+    {FD_MSG_SPEECH_STOPPED, "{\"at_ms\":1500,\"dur_ms\":500}"},
+    {FD_MSG_TRANSCRIPT,
+        "{\"text\":\"yes please\",\"final\":true,"
+        "\"confidence\":0.5,\"start_ms\":100,\"end_ms\":900,"
+        "\"speech_end_us\":123456789,\"nbest\":[{\"text\":\"yes please\","
+        "\"confidence\":0.5},{\"text\":\"yes peas\",\"confidence\":0.25}],"
+        "\"words\":[{\"word\":\"yes\",\"confidence\":0.75},{\"word\":"
+        "\"please\",\"confidence\":0.5}]}"},
+    {FD_MSG_STT_HINT, "{\"expect\":\"yesno\",\"words\":[\"yes\",\"no\"]}"},
+    {FD_MSG_SAY, "{\"text\":\"Hello.\",\"last\":true,\"voice\":\"slt\"}"},
+    {FD_MSG_AUDIO_MARK,
+        "{\"name\":\"u1s0\",\"seg\":0,\"text\":\"Hello.\","
+        "\"last\":false}"},
+    {FD_MSG_TTS_ERROR, "{\"error\":\"engine down\"}"},
+    {FD_MSG_HANGUP, "{\"reason\":\"done\"}"},
+    {FD_MSG_TRANSFER, "{\"to\":\"+15555550199\",\"reason\":\"asked\"}"},
+    {FD_MSG_OUTBOUND_CALL,
+        "{\"to\":\"+15551230001\",\"from\":"
+        "\"+15555550100\",\"purpose\":\"reminder\",\"appointment_id\":7,"
+        "\"job_id\":12,\"attempt\":2,\"idempotency_key\":\"job-12-2\","
+        "\"kind\":\"reminder\"}"},
+    {FD_MSG_OUTBOUND_SMS,
+        "{\"to\":\"+15551230001\",\"from\":"
+        "\"+15555550100\",\"text\":\"Booked.\",\"job_id\":13,\"attempt\":1,"
+        "\"idempotency_key\":\"job-13-1\"}"},
+    {FD_MSG_OUTBOUND_RESULT,
+        "{\"to\":\"+15551230001\",\"call_id\":\"CA2\","
+        "\"status\":\"queued\",\"error\":\"x\",\"purpose\":\"reminder\","
+        "\"appointment_id\":7,\"job_id\":12,\"attempt\":2,"
+        "\"idempotency_key\":\"job-12-2\"}"},
+    {FD_MSG_TOOL_REQ,
+        "{\"tool\":\"lookup_customer\",\"args\":{\"phone\":"
+        "\"+15551230001\"},\"now\":\"2026-11-20T09:00:00\",\"caller\":"
+        "\"+15551230001\"}"},
+    {FD_MSG_TOOL_REP,
+        "{\"ok\":false,\"result\":null,\"code\":\"bad_args\","
+        "\"error\":\"phone missing\"}"},
+    {FD_MSG_HEARTBEAT,
+        "{\"instance\":\"00ff00ff00ff00ff\",\"hears\":true,"
+        "\"subs\":3}"},
 };
 
 /* A struct big enough for any payload struct, suitably aligned. */
@@ -117,8 +126,8 @@ test_roundtrip(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		j = load(good[i].json);
-		assert_int_equal(fd_pl_read(good[i].type, j, &m, err,
-		    sizeof(err)), 0);
+		assert_int_equal(
+		    fd_pl_read(good[i].type, j, &m, err, sizeof(err)), 0);
 		back = fd_pl_json(good[i].type, &m, err, sizeof(err));
 		assert_non_null(back);
 		/* a null result is written as absent */
@@ -128,8 +137,8 @@ test_roundtrip(void **state)
 			char *a = json_dumps(j, JSON_SORT_KEYS);
 			char *b = json_dumps(back, JSON_SORT_KEYS);
 
-			print_error("%s: %s != %s\n", fd_msg_name(good[i].type),
-			    a, b);
+			print_error(
+			    "%s: %s != %s\n", fd_msg_name(good[i].type), a, b);
 			free(a);
 			free(b);
 			fail();
@@ -154,7 +163,8 @@ test_missing_fields(void **state)
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		json_t *keys = load(good[i].json);
 
-		json_object_foreach(keys, key, v) {
+		json_object_foreach(keys, key, v)
+		{
 			j = load(good[i].json);
 			json_object_del(j, key);
 			err[0] = '\0';
@@ -170,15 +180,15 @@ test_missing_fields(void **state)
 	}
 	/* the fields every consumer relies on are required */
 	j = load("{\"final\":true}");
-	assert_int_equal(fd_pl_read(FD_MSG_TRANSCRIPT, j, &m, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    fd_pl_read(FD_MSG_TRANSCRIPT, j, &m, err, sizeof(err)), -1);
 	assert_string_equal(err, "transcript: text missing");
 	json_decref(j);
 	j = load("{}");
 	assert_int_equal(fd_pl_read(FD_MSG_DTMF, j, &m, err, sizeof(err)), -1);
 	assert_string_equal(err, "dtmf: digit missing");
-	assert_int_equal(fd_pl_read(FD_MSG_TOOL_REQ, j, &m, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    fd_pl_read(FD_MSG_TOOL_REQ, j, &m, err, sizeof(err)), -1);
 	assert_string_equal(err, "tool_req: tool missing");
 	json_decref(j);
 }
@@ -200,7 +210,7 @@ test_optional_defaults(void **state)
 	assert_string_equal(say.voice, "");
 	json_decref(j);
 	j = load("{\"call_id\":\"CA1\",\"stream_sid\":\"MZ1\",\"from\":\"\","
-	    "\"to\":\"\",\"direction\":\"inbound\",\"now\":null}");
+	         "\"to\":\"\",\"direction\":\"inbound\",\"now\":null}");
 	assert_int_equal(fd_pl_read_call_start(j, &cs, err, sizeof(err)), 0);
 	assert_string_equal(cs.now, "");
 	assert_null(cs.params);
@@ -211,7 +221,7 @@ test_optional_defaults(void **state)
 static void
 test_mistyped_fields(void **state)
 {
-	static const char *const wrong[] = { "\"x\"", "7", "true", "{}", "[]" };
+	static const char *const wrong[] = {"\"x\"", "7", "true", "{}", "[]"};
 	union any_pl m;
 	char err[128], want[160];
 	const char *key;
@@ -221,16 +231,19 @@ test_mistyped_fields(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		keys = load(good[i].json);
-		json_object_foreach(keys, key, v) {
+		json_object_foreach(keys, key, v)
+		{
 			refused = tried = 0;
 			for (w = 0; w < sizeof(wrong) / sizeof(wrong[0]); w++) {
-				json_t *bad = json_loads(wrong[w],
-				    JSON_DECODE_ANY, NULL);
+				json_t *bad =
+				    json_loads(wrong[w], JSON_DECODE_ANY, NULL);
 
-				if (json_is_null(v) || (json_typeof(bad) ==
-				    json_typeof(v)) || (json_is_boolean(bad) &&
-				    json_is_boolean(v)) || (json_is_number(v) &&
-				    json_is_integer(bad))) {
+				if (json_is_null(v) ||
+				    (json_typeof(bad) == json_typeof(v)) ||
+				    (json_is_boolean(bad) &&
+				        json_is_boolean(v)) ||
+				    (json_is_number(v) &&
+				        json_is_integer(bad))) {
 					json_decref(bad);
 					continue;
 				}
@@ -239,12 +252,13 @@ test_mistyped_fields(void **state)
 				json_object_set_new(j, key, bad);
 				err[0] = '\0';
 				if (fd_pl_read(good[i].type, j, &m, err,
-				    sizeof(err)) != 0) {
-					snprintf(want, sizeof(want), "%s: %s must"
-					    " be", fd_msg_name(good[i].type),
-					    key);
-					assert_memory_equal(err, want,
-					    strlen(want));
+				        sizeof(err)) != 0) {
+					snprintf(want, sizeof(want),
+					    "%s: %s must"
+					    " be",
+					    fd_msg_name(good[i].type), key);
+					assert_memory_equal(
+					    err, want, strlen(want));
 					refused++;
 				}
 				json_decref(j);
@@ -255,8 +269,8 @@ test_mistyped_fields(void **state)
 		json_decref(keys);
 	}
 	j = load("{\"text\":7,\"final\":true}");
-	assert_int_equal(fd_pl_read(FD_MSG_TRANSCRIPT, j, &m, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    fd_pl_read(FD_MSG_TRANSCRIPT, j, &m, err, sizeof(err)), -1);
 	assert_string_equal(err, "transcript: text must be a string");
 	json_decref(j);
 	/* not an object at all */
@@ -275,24 +289,24 @@ test_transcript_members(void **state)
 		const char *extra;
 		const char *err;
 	} bad[] = {
-		{ "\"nbest\":[7]", "transcript: nbest[0] must be an object" },
-		{ "\"nbest\":[{\"confidence\":0.5}]",
-		  "transcript: nbest[0].text must be a string" },
-		{ "\"nbest\":[{\"text\":\"a\",\"confidence\":0.5},{\"text\":"
-		  "7,\"confidence\":0.5}]",
-		  "transcript: nbest[1].text must be a string" },
-		{ "\"nbest\":[{\"text\":\"a\"}]",
-		  "transcript: nbest[0].confidence must be a number from 0 to 1" },
-		{ "\"nbest\":[{\"text\":\"a\",\"confidence\":\"high\"}]",
-		  "transcript: nbest[0].confidence must be a number from 0 to 1" },
-		{ "\"words\":[{\"word\":\"a\",\"confidence\":1.5}]",
-		  "transcript: words[0].confidence must be a number from 0 to 1" },
-		{ "\"words\":[{\"text\":\"a\",\"confidence\":0.5}]",
-		  "transcript: words[0].word must be a string" },
-		{ "\"nbest\":[{\"text\":\"a\",\"confidence\":0.5},{\"text\":"
-		  "\"b\",\"confidence\":0.5},{\"text\":\"c\",\"confidence\":"
-		  "0.5},{\"text\":\"d\",\"confidence\":0.5}]",
-		  "transcript: nbest has more than 3 members" },
+	    {"\"nbest\":[7]", "transcript: nbest[0] must be an object"},
+	    {"\"nbest\":[{\"confidence\":0.5}]",
+	        "transcript: nbest[0].text must be a string"},
+	    {"\"nbest\":[{\"text\":\"a\",\"confidence\":0.5},{\"text\":"
+	     "7,\"confidence\":0.5}]",
+	        "transcript: nbest[1].text must be a string"},
+	    {"\"nbest\":[{\"text\":\"a\"}]",
+	        "transcript: nbest[0].confidence must be a number from 0 to 1"},
+	    {"\"nbest\":[{\"text\":\"a\",\"confidence\":\"high\"}]",
+	        "transcript: nbest[0].confidence must be a number from 0 to 1"},
+	    {"\"words\":[{\"word\":\"a\",\"confidence\":1.5}]",
+	        "transcript: words[0].confidence must be a number from 0 to 1"},
+	    {"\"words\":[{\"text\":\"a\",\"confidence\":0.5}]",
+	        "transcript: words[0].word must be a string"},
+	    {"\"nbest\":[{\"text\":\"a\",\"confidence\":0.5},{\"text\":"
+	     "\"b\",\"confidence\":0.5},{\"text\":\"c\",\"confidence\":"
+	     "0.5},{\"text\":\"d\",\"confidence\":0.5}]",
+	        "transcript: nbest has more than 3 members"},
 	};
 	struct fd_pl_transcript t;
 	char buf[512], err[128];
@@ -301,12 +315,14 @@ test_transcript_members(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(buf, sizeof(buf), "{\"text\":\"a\",\"final\":true,"
-		    "\"confidence\":0.5,%s}", bad[i].extra);
+		snprintf(buf, sizeof(buf),
+		    "{\"text\":\"a\",\"final\":true,"
+		    "\"confidence\":0.5,%s}",
+		    bad[i].extra);
 		j = load(buf);
 		err[0] = '\0';
-		assert_int_equal(fd_pl_read_transcript(j, &t, err, sizeof(err)),
-		    -1);
+		assert_int_equal(
+		    fd_pl_read_transcript(j, &t, err, sizeof(err)), -1);
 		assert_string_equal(err, bad[i].err);
 		json_decref(j);
 	}
@@ -320,7 +336,8 @@ test_transcript_members(void **state)
 	t.text = "a";
 	t.words = load("[{\"word\":\"a\",\"confidence\":-1}]");
 	assert_null(fd_pl_json_transcript(&t, err, sizeof(err)));
-	assert_string_equal(err, "transcript: words[0].confidence must be a "
+	assert_string_equal(err,
+	    "transcript: words[0].confidence must be a "
 	    "number from 0 to 1");
 	json_decref(t.words);
 }
@@ -363,8 +380,8 @@ test_frame(void **state)
 static void
 test_write_required(void **state)
 {
-	struct fd_pl_transfer t = { .to = NULL, .reason = "x" };
-	struct fd_pl_hangup h = { .reason = NULL };
+	struct fd_pl_transfer t = {.to = NULL, .reason = "x"};
+	struct fd_pl_hangup h = {.reason = NULL};
 	char err[128];
 	json_t *j;
 
@@ -377,13 +394,9 @@ test_write_required(void **state)
 	json_decref(j);
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_every_type_has_a_sample),
-	cmocka_unit_test(test_roundtrip),
-	cmocka_unit_test(test_missing_fields),
-	cmocka_unit_test(test_optional_defaults),
-	cmocka_unit_test(test_mistyped_fields),
-	cmocka_unit_test(test_transcript_members),
-	cmocka_unit_test(test_frame),
-	cmocka_unit_test(test_write_required),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_every_type_has_a_sample),
+    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_missing_fields),
+    cmocka_unit_test(test_optional_defaults),
+    cmocka_unit_test(test_mistyped_fields),
+    cmocka_unit_test(test_transcript_members), cmocka_unit_test(test_frame),
+    cmocka_unit_test(test_write_required), )

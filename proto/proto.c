@@ -11,31 +11,31 @@
 #include "proto.h"
 
 static const char *const msg_names[FD_MSG_TYPE_MAX] = {
-	[FD_MSG_CALL_START] = "call_start",
-	[FD_MSG_CALL_END] = "call_end",
-	[FD_MSG_AUDIO_IN] = "audio_in",
-	[FD_MSG_DTMF] = "dtmf",
-	[FD_MSG_MARK] = "mark",
-	[FD_MSG_SPEECH_STARTED] = "speech_started",
-	[FD_MSG_SPEECH_STOPPED] = "speech_stopped",
-	[FD_MSG_TRANSCRIPT] = "transcript",
-	[FD_MSG_STT_HINT] = "stt_hint",
-	[FD_MSG_SAY] = "say",
-	[FD_MSG_SAY_CANCEL] = "say_cancel",
-	[FD_MSG_AUDIO_OUT] = "audio_out",
-	[FD_MSG_AUDIO_MARK] = "audio_mark",
-	[FD_MSG_TTS_ERROR] = "tts_error",
-	[FD_MSG_CLEAR] = "clear",
-	[FD_MSG_HANGUP] = "hangup",
-	[FD_MSG_TRANSFER] = "transfer",
-	[FD_MSG_PAUSE] = "pause",
-	[FD_MSG_RESUME] = "resume",
-	[FD_MSG_OUTBOUND_CALL] = "outbound_call",
-	[FD_MSG_OUTBOUND_RESULT] = "outbound_result",
-	[FD_MSG_OUTBOUND_SMS] = "outbound_sms",
-	[FD_MSG_TOOL_REQ] = "tool_req",
-	[FD_MSG_TOOL_REP] = "tool_rep",
-	[FD_MSG_HEARTBEAT] = "heartbeat",
+    [FD_MSG_CALL_START] = "call_start",
+    [FD_MSG_CALL_END] = "call_end",
+    [FD_MSG_AUDIO_IN] = "audio_in",
+    [FD_MSG_DTMF] = "dtmf",
+    [FD_MSG_MARK] = "mark",
+    [FD_MSG_SPEECH_STARTED] = "speech_started",
+    [FD_MSG_SPEECH_STOPPED] = "speech_stopped",
+    [FD_MSG_TRANSCRIPT] = "transcript",
+    [FD_MSG_STT_HINT] = "stt_hint",
+    [FD_MSG_SAY] = "say",
+    [FD_MSG_SAY_CANCEL] = "say_cancel",
+    [FD_MSG_AUDIO_OUT] = "audio_out",
+    [FD_MSG_AUDIO_MARK] = "audio_mark",
+    [FD_MSG_TTS_ERROR] = "tts_error",
+    [FD_MSG_CLEAR] = "clear",
+    [FD_MSG_HANGUP] = "hangup",
+    [FD_MSG_TRANSFER] = "transfer",
+    [FD_MSG_PAUSE] = "pause",
+    [FD_MSG_RESUME] = "resume",
+    [FD_MSG_OUTBOUND_CALL] = "outbound_call",
+    [FD_MSG_OUTBOUND_RESULT] = "outbound_result",
+    [FD_MSG_OUTBOUND_SMS] = "outbound_sms",
+    [FD_MSG_TOOL_REQ] = "tool_req",
+    [FD_MSG_TOOL_REP] = "tool_rep",
+    [FD_MSG_HEARTBEAT] = "heartbeat",
 };
 
 const char *
@@ -68,7 +68,7 @@ fd_call_id_valid(const char *s)
 		if (i >= FD_CALL_ID_LEN - 1)
 			return 0;
 		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+		        (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
 			return 0;
 	}
 	return 1;
@@ -194,15 +194,15 @@ fd_wcur_u8(struct fd_wcursor *w, uint8_t v)
 void
 fd_wcur_u16(struct fd_wcursor *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 	fd_wcur_bytes(w, b, 2);
 }
 
 void
 fd_wcur_u32(struct fd_wcursor *w, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-		(uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 8), (uint8_t)v};
 	fd_wcur_bytes(w, b, 4);
 }
 
@@ -257,8 +257,8 @@ fd_frame_encode(void *buf, size_t cap, const struct fd_frame *h,
 }
 
 int
-fd_frame_decode(const void *buf, size_t len, struct fd_frame *f, char *err,
-    size_t errlen)
+fd_frame_decode(
+    const void *buf, size_t len, struct fd_frame *f, char *err, size_t errlen)
 {
 	struct fd_cursor c;
 	const uint8_t *pl = NULL;

@@ -33,13 +33,13 @@ test_roundtrip(void **state)
 	long n;
 
 	(void)state;
-	n = mk(buf, sizeof(buf), FD_MSG_SAY, "CA0123456789abcdef0123456789abcdef",
-	    "{\"text\":\"hi\"}");
+	n = mk(buf, sizeof(buf), FD_MSG_SAY,
+	    "CA0123456789abcdef0123456789abcdef", "{\"text\":\"hi\"}");
 	assert_int_equal(n, FD_HDR_LEN + 13);
 	assert_int_equal(buf[0], FD_PROTO_VERSION);
 	assert_int_equal(buf[1], FD_MSG_SAY);
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    0);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), 0);
 	assert_int_equal(f.type, FD_MSG_SAY);
 	assert_int_equal(f.seq, 7);
 	assert_int_equal(f.ref, 42);
@@ -60,8 +60,8 @@ test_empty_payload(void **state)
 	(void)state;
 	n = mk(buf, sizeof(buf), FD_MSG_CLEAR, "", NULL);
 	assert_int_equal(n, FD_HDR_LEN);
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    0);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), 0);
 	assert_null(f.payload);
 	assert_string_equal(f.call_id, "");
 }
@@ -79,8 +79,8 @@ test_truncated(void **state)
 	n = mk(buf, sizeof(buf), FD_MSG_DTMF, "CA1", "{\"digit\":\"1\"}");
 	/* every strict prefix is refused */
 	for (cut = 0; cut < (size_t)n; cut++)
-		assert_int_equal(fd_frame_decode(buf, cut, &f, err,
-		    sizeof(err)), -1);
+		assert_int_equal(
+		    fd_frame_decode(buf, cut, &f, err, sizeof(err)), -1);
 	assert_int_equal(fd_frame_decode(NULL, 0, &f, err, sizeof(err)), -1);
 }
 
@@ -95,13 +95,16 @@ test_trailing_and_oversize(void **state)
 	(void)state;
 	n = mk(buf, sizeof(buf), FD_MSG_DTMF, "CA1", "{}");
 	buf[n] = 'x';
-	assert_int_equal(fd_frame_decode(buf, (size_t)n + 1, &f, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n + 1, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "trailing"));
 	/* declared payload beyond the limit */
-	buf[20] = 0xff; buf[21] = 0xff; buf[22] = 0xff; buf[23] = 0xff;
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    -1);
+	buf[20] = 0xff;
+	buf[21] = 0xff;
+	buf[22] = 0xff;
+	buf[23] = 0xff;
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "over limit"));
 	/* encoding refuses an oversize payload too */
 	{
@@ -109,7 +112,8 @@ test_trailing_and_oversize(void **state)
 		memset(&h, 0, sizeof(h));
 		h.type = FD_MSG_SAY;
 		assert_int_equal(fd_frame_encode(buf, sizeof(buf), &h, buf,
-		    FD_MAX_PAYLOAD + 1), -1);
+		                     FD_MAX_PAYLOAD + 1),
+		    -1);
 		/* and a buffer too small */
 		assert_int_equal(fd_frame_encode(buf, 10, &h, NULL, 0), -1);
 	}
@@ -126,25 +130,25 @@ test_bad_fields(void **state)
 	(void)state;
 	n = mk(buf, sizeof(buf), FD_MSG_DTMF, "CA1", "{}");
 	buf[0] = 9;
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), -1);
 	buf[0] = FD_PROTO_VERSION;
 	buf[1] = 200;
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), -1);
 	buf[1] = 0;
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), -1);
 	buf[1] = FD_MSG_DTMF;
 	/* call id with no terminator */
 	memset(buf + 24, 'A', FD_CALL_ID_LEN);
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), -1);
 	/* call id with a byte that would break a log line */
 	memset(buf + 24, 0, FD_CALL_ID_LEN);
 	memcpy(buf + 24, "CA\n1", 4);
-	assert_int_equal(fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    fd_frame_decode(buf, (size_t)n, &f, err, sizeof(err)), -1);
 }
 
 static void
@@ -165,7 +169,7 @@ test_names(void **state)
 static void
 test_cursor(void **state)
 {
-	static const uint8_t d[] = { 1, 0, 2, 0, 0, 0, 3 };
+	static const uint8_t d[] = {1, 0, 2, 0, 0, 0, 3};
 	struct fd_cursor c;
 	uint8_t a;
 	uint16_t b;
@@ -187,13 +191,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_empty_payload),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_trailing_and_oversize),
-		cmocka_unit_test(test_bad_fields),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_cursor),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_empty_payload),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_trailing_and_oversize),
+	    cmocka_unit_test(test_bad_fields),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_cursor),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }

@@ -21,18 +21,18 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#define FD_MAX_STRING 1000      /* longest string argument accepted */
+#define FD_MAX_STRING 1000 /* longest string argument accepted */
 
 struct fd_tool_schema {
 	const char *name;
-	int internal;           /* not offered to the LLM: for the agent,
+	int internal; /* not offered to the LLM: for the agent,
 				   gateway, scheduler, staff API and tests */
-	const char *hidden;     /* "a,b": fields the model may not set (the
+	const char *hidden; /* "a,b": fields the model may not set (the
 				   brain or crm-tools decides them) */
-	const char *formats;    /* "field=format,...": the shape the model
+	const char *formats; /* "field=format,...": the shape the model
 				   must use; crm-tools normalises what other
 				   callers send, so it checks only types */
-	const char *schema;     /* {description, parameters}, JSON written
+	const char *schema; /* {description, parameters}, JSON written
 				   with ' for " */
 };
 
@@ -58,8 +58,8 @@ int fd_tool_args_check(const struct fd_tool_schema *t, const json_t *args,
 json_t *fd_args_parse(const char *text, char *err, size_t errlen);
 /* 0 if args satisfy schema (with its formats); -1 with a message for the
  * caller in err. */
-int fd_schema_check(const json_t *schema, const json_t *args, char *err,
-    size_t errlen);
+int fd_schema_check(
+    const json_t *schema, const json_t *args, char *err, size_t errlen);
 /* 0 if s has the named format; -1 if not; 1 if the format is unknown. */
 int fd_format_check(const char *format, const char *s);
 

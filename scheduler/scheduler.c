@@ -33,32 +33,32 @@
 #define MAX_QUEUED 256
 
 struct sched_job {
-	json_t *job;            /* jobs_claim's entry (owned) */
-	uint64_t at_us;         /* fd_mono_us() of its dial slot */
+	json_t *job; /* jobs_claim's entry (owned) */
+	uint64_t at_us; /* fd_mono_us() of its dial slot */
 };
 
 static int tick_s;
 static int retention_days;
-static uint64_t next_sweep;     /* fd_mono_us() of the next retention sweep */
+static uint64_t next_sweep; /* fd_mono_us() of the next retention sweep */
 static char test_now[32];
 static struct fd_bus bus;
 static struct fd_rpc crm;
 static struct fd_outbound out;
 static struct fd_business biz;
 static char owner[96];
-static int crm_up = -1;         /* unknown, then 0/1: log changes only */
-static time_t clock_base;       /* test_now as time_t, 0 = wall clock */
+static int crm_up = -1; /* unknown, then 0/1: log changes only */
+static time_t clock_base; /* test_now as time_t, 0 = wall clock */
 static uint64_t clock_mono;
 static struct sched_job queue[MAX_QUEUED];
 static int nqueued;
 
 static const struct fd_cfg_opt opts[] = {
-	{ "scheduler.tick_s", FD_CFG_INT, &tick_s, 0, "30", 1, 3600, NULL },
-	{ "scheduler.test_now", FD_CFG_STR, test_now, sizeof(test_now), "", 0,
-	    0, "FRONTDESK_SCHEDULER_NOW" },
-	{ "scheduler", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL },
-	{ "privacy.retention_days", FD_CFG_INT, &retention_days, 0, "90", 0,
-	    36500, NULL },
+    {"scheduler.tick_s", FD_CFG_INT, &tick_s, 0, "30", 1, 3600, NULL},
+    {"scheduler.test_now", FD_CFG_STR, test_now, sizeof(test_now), "", 0, 0,
+        "FRONTDESK_SCHEDULER_NOW"},
+    {"scheduler", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
+    {"privacy.retention_days", FD_CFG_INT, &retention_days, 0, "90", 0, 36500,
+        NULL},
 };
 
 static void scheduler_tick(void);
@@ -76,16 +76,16 @@ dispatch(const struct fd_frame *f)
 		on_result(f);
 		break;
 	default:
-		log_err(f->call_id, "unexpected message %s",
-		    fd_msg_name(f->type));
+		log_err(
+		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	static const enum fd_daemon_id from[] = { FD_D_GATEWAY };
-	static const int types[] = { FD_MSG_OUTBOUND_RESULT };
+	static const enum fd_daemon_id from[] = {FD_D_GATEWAY};
+	static const int types[] = {FD_MSG_OUTBOUND_RESULT};
 	char host[64];
 	struct fd_frame f;
 	uint64_t next = 0, next_claim = 0, now;
@@ -103,11 +103,15 @@ main(int argc, char **argv)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
-	log_info(NULL, "outbound %s as %s: %g calls/s, %d in flight, calls "
-	    "%02d:%02d-%02d:%02d", out.enabled ? "on" : "off (outbound."
-	    "enabled)", owner, out.calls_per_s, out.max_concurrent,
-	    out.call_from_min / 60, out.call_from_min % 60,
-	    out.call_until_min / 60, out.call_until_min % 60);
+	log_info(NULL,
+	    "outbound %s as %s: %g calls/s, %d in flight, calls "
+	    "%02d:%02d-%02d:%02d",
+	    out.enabled ? "on"
+	                : "off (outbound."
+	                  "enabled)",
+	    owner, out.calls_per_s, out.max_concurrent, out.call_from_min / 60,
+	    out.call_from_min % 60, out.call_until_min / 60,
+	    out.call_until_min % 60);
 	fd_bus_ready_when_connected(&bus, "hearing the gateway");
 	while (!fd_stop) {
 		if (fd_reload) {
@@ -131,7 +135,8 @@ main(int argc, char **argv)
 			now = fd_mono_us();
 			if (queue[i].at_us <= now)
 				wait_ms = 0;
-			else if ((queue[i].at_us - now) / 1000 < (uint64_t)wait_ms)
+			else if ((queue[i].at_us - now) / 1000 <
+			    (uint64_t)wait_ms)
 				wait_ms = (int)((queue[i].at_us - now) / 1000);
 		}
 		rv = fd_bus_recv(&bus, &m, &f, wait_ms > 0 ? wait_ms : 1);
@@ -140,8 +145,8 @@ main(int argc, char **argv)
 			nng_msg_free(m);
 		}
 	}
-	log_info(NULL, "stopping (%d claimed job(s) left to their lease)",
-	    nqueued);
+	log_info(
+	    NULL, "stopping (%d claimed job(s) left to their lease)", nqueued);
 	for (i = 0; i < nqueued; i++)
 		json_decref(queue[i].job);
 	fd_rpc_close(&crm);
@@ -168,13 +173,16 @@ validate(char *err, size_t errlen)
 		/* a test clock is a test's: the same switch as callsim's
 		 * FdNow on calls */
 		if (config_lookup_bool(&fd_config, "gateway.allow_test_clock",
-		    &allow) != CONFIG_TRUE || !allow) {
-			snprintf(err, errlen, "scheduler.test_now needs "
+		        &allow) != CONFIG_TRUE ||
+		    !allow) {
+			snprintf(err, errlen,
+			    "scheduler.test_now needs "
 			    "gateway.allow_test_clock");
 			return -1;
 		}
 		if (fd_time_parse(test_now, &base) != 0) {
-			snprintf(err, errlen, "scheduler.test_now must be "
+			snprintf(err, errlen,
+			    "scheduler.test_now must be "
 			    "YYYY-MM-DDTHH:MM:SS");
 			return -1;
 		}
@@ -218,8 +226,8 @@ scheduler_tick(void)
 	rv = fd_rpc_tool(&crm, NULL, "ping", NULL, NULL, &rep, 2000);
 	up = (rv == 0);
 	if (up != crm_up)
-		log_info(NULL, "crm-tools %s", up ? "reachable" :
-		    "not answering");
+		log_info(
+		    NULL, "crm-tools %s", up ? "reachable" : "not answering");
 	crm_up = up;
 	json_decref(rep);
 	if (up)
@@ -240,8 +248,8 @@ retention_sweep(void)
 	next_sweep = now + 3600ull * 1000000u;
 	fd_time_fmt(sched_now() - (time_t)retention_days * 86400, before,
 	    sizeof(before));
-	if (fd_rpc_tool(&crm, NULL, "retention_sweep", json_pack("{s:s}",
-	    "before", before), NULL, &rep, 60000) != 0)
+	if (fd_rpc_tool(&crm, NULL, "retention_sweep",
+	        json_pack("{s:s}", "before", before), NULL, &rep, 60000) != 0)
 		log_warnx(NULL, "retention sweep before %s: no answer", before);
 	json_decref(rep);
 }
@@ -257,31 +265,37 @@ claim(void)
 	int rv;
 
 	now_text(now, sizeof(now));
-	rv = fd_rpc_tool(&crm, NULL, "jobs_claim", json_pack("{s:s, s:i}",
-	    "owner", owner, "limit", out.batch), clock_base ? now : NULL, &rep,
-	    5000);
+	rv = fd_rpc_tool(&crm, NULL, "jobs_claim",
+	    json_pack("{s:s, s:i}", "owner", owner, "limit", out.batch),
+	    clock_base ? now : NULL, &rep, 5000);
 	if (rv != 0 || !json_is_true(json_object_get(rep, "ok"))) {
 		if (rv == 0)
-			log_warnx(NULL, "jobs_claim: %s", json_string_value(
-			    json_object_get(rep, "error")) ?: "?");
+			log_warnx(NULL, "jobs_claim: %s",
+			    json_string_value(json_object_get(rep, "error"))
+			        ?: "?");
 		json_decref(rep);
 		return;
 	}
 	jobs = json_object_get(json_object_get(rep, "result"), "jobs");
 	t = sched_now();
-	json_array_foreach(jobs, i, j) {
+	json_array_foreach(jobs, i, j)
+	{
 		if (nqueued == MAX_QUEUED) {
-			log_err(NULL, "dial queue full: job %lld left to its "
-			    "lease", (long long)json_integer_value(
-			    json_object_get(j, "job_id")));
+			log_err(NULL,
+			    "dial queue full: job %lld left to its "
+			    "lease",
+			    (long long)json_integer_value(
+			        json_object_get(j, "job_id")));
 			continue;
 		}
-		if (fd_time_parse(json_string_value(json_object_get(j,
-		    "dial_at")) ?: "", &slot) != 0 || slot < t)
+		if (fd_time_parse(
+		        json_string_value(json_object_get(j, "dial_at")) ?: "",
+		        &slot) != 0 ||
+		    slot < t)
 			slot = t;
 		queue[nqueued].job = json_incref(j);
-		queue[nqueued].at_us = fd_mono_us() + (uint64_t)(slot - t) *
-		    1000000u;
+		queue[nqueued].at_us =
+		    fd_mono_us() + (uint64_t)(slot - t) * 1000000u;
 		nqueued++;
 	}
 	json_decref(rep);
@@ -292,12 +306,12 @@ static void
 sms_text(const json_t *j, char *buf, size_t len)
 {
 	const char *ev = json_string_value(json_object_get(j, "event")) ?: "";
-	const char *svc = json_string_value(json_object_get(j, "service")) ?:
-	    "appointment";
-	const char *start = json_string_value(json_object_get(j, "start")) ?:
-	    "";
-	const char *code = json_string_value(json_object_get(j,
-	    "confirmation")) ?: "";
+	const char *svc =
+	    json_string_value(json_object_get(j, "service")) ?: "appointment";
+	const char *start =
+	    json_string_value(json_object_get(j, "start")) ?: "";
+	const char *code =
+	    json_string_value(json_object_get(j, "confirmation")) ?: "";
 	char when[32] = "";
 	struct tm tm;
 	time_t t;
@@ -307,12 +321,16 @@ sms_text(const json_t *j, char *buf, size_t len)
 		strftime(when, sizeof(when), "%a %b %e at %H:%M", &tm);
 	}
 	if (strcmp(ev, "cancelled") == 0)
-		snprintf(buf, len, "%s: your %s on %s is cancelled. Reply STOP "
-		    "to opt out.", biz.name, svc, when);
+		snprintf(buf, len,
+		    "%s: your %s on %s is cancelled. Reply STOP "
+		    "to opt out.",
+		    biz.name, svc, when);
 	else
-		snprintf(buf, len, "%s: your %s is %s for %s (code %s). Reply "
-		    "STOP to opt out.", biz.name, svc, strcmp(ev, "moved") == 0 ?
-		    "moved" : "booked", when, code);
+		snprintf(buf, len,
+		    "%s: your %s is %s for %s (code %s). Reply "
+		    "STOP to opt out.",
+		    biz.name, svc,
+		    strcmp(ev, "moved") == 0 ? "moved" : "booked", when, code);
 }
 
 static void
@@ -324,7 +342,7 @@ publish_one(json_t *j)
 	int type;
 
 	if (strcmp(kind, "confirmation_sms") == 0) {
-		struct fd_pl_outbound_sms s = { 0 };
+		struct fd_pl_outbound_sms s = {0};
 
 		sms_text(j, text, sizeof(text));
 		s.to = json_string_value(json_object_get(j, "to"));
@@ -332,36 +350,36 @@ publish_one(json_t *j)
 		s.text = text;
 		s.job_id = json_integer_value(json_object_get(j, "job_id"));
 		s.attempt = json_integer_value(json_object_get(j, "attempt"));
-		s.idempotency_key = json_string_value(json_object_get(j,
-		    "idempotency_key"));
+		s.idempotency_key =
+		    json_string_value(json_object_get(j, "idempotency_key"));
 		type = FD_MSG_OUTBOUND_SMS;
 		msg = fd_pl_json_outbound_sms(&s, err, sizeof(err));
 	} else {
-		struct fd_pl_outbound_call c = { 0 };
+		struct fd_pl_outbound_call c = {0};
 
 		c.to = json_string_value(json_object_get(j, "to"));
 		c.from = biz.phone;
 		c.purpose = kind;
 		c.kind = kind;
-		c.appointment_id = json_integer_value(json_object_get(j,
-		    "appointment_id"));
+		c.appointment_id =
+		    json_integer_value(json_object_get(j, "appointment_id"));
 		c.job_id = json_integer_value(json_object_get(j, "job_id"));
 		c.attempt = json_integer_value(json_object_get(j, "attempt"));
-		c.idempotency_key = json_string_value(json_object_get(j,
-		    "idempotency_key"));
+		c.idempotency_key =
+		    json_string_value(json_object_get(j, "idempotency_key"));
 		type = FD_MSG_OUTBOUND_CALL;
 		msg = fd_pl_json_outbound_call(&c, err, sizeof(err));
 	}
 	if (msg == NULL) {
-		log_err(NULL, "job %lld: %s", (long long)json_integer_value(
-		    json_object_get(j, "job_id")), err);
+		log_err(NULL, "job %lld: %s",
+		    (long long)json_integer_value(json_object_get(j, "job_id")),
+		    err);
 		return;
 	}
 	fd_bus_publish_json(&bus, type, NULL, 0, msg);
 	log_info(NULL, "job %lld attempt %lld (%s) sent to the gateway",
 	    (long long)json_integer_value(json_object_get(j, "job_id")),
-	    (long long)json_integer_value(json_object_get(j, "attempt")),
-	    kind);
+	    (long long)json_integer_value(json_object_get(j, "attempt")), kind);
 	json_decref(msg);
 }
 
@@ -425,8 +443,8 @@ on_result(const struct fd_frame *f)
 		    rv ? nng_strerror(rv) : json_string_value(json_object_get(
 		    rep, "error")) ?: "?");
 	else
-		log_info(f->call_id, "job %lld attempt %lld: %s", (long long)
-		    r.job_id, (long long)r.attempt, r.status);
+		log_info(f->call_id, "job %lld attempt %lld: %s",
+		    (long long)r.job_id, (long long)r.attempt, r.status);
 	json_decref(rep);
 	json_decref(j);
 }

@@ -24,10 +24,10 @@
 
 struct ngram {
 	int w[ARPA_MAX_ORDER];
-	int n;                  /* 0: empty slot */
+	int n; /* 0: empty slot */
 	uint32_t count;
-	uint32_t fsum;          /* tokens following this n-gram */
-	uint32_t ftypes;        /* distinct words following it */
+	uint32_t fsum; /* tokens following this n-gram */
+	uint32_t ftypes; /* distinct words following it */
 	double prob;
 	double bow;
 };
@@ -121,8 +121,8 @@ vocab_add(struct arpa_lm *lm, const char *w)
 		return -1;
 	lm->words[lm->nwords++] = dup;
 	if (lm->nwords * 2 > lm->vcap)
-		return vocab_rehash(lm, lm->vcap * 2) == 0 ?
-		    (int)lm->nwords - 1 : -1;
+		return vocab_rehash(lm, lm->vcap * 2) == 0 ? (int)lm->nwords - 1
+		                                           : -1;
 	{
 		size_t i = hash_str(w) & (lm->vcap - 1);
 		while (lm->vhash[i])
@@ -280,7 +280,7 @@ arpa_add_sentence(struct arpa_lm *lm, const char *text)
 			continue;
 		}
 		if (nids >= (int)(sizeof(ids) / sizeof(ids[0])) - 1)
-			continue;               /* absurdly long line: clip */
+			continue; /* absurdly long line: clip */
 		if ((ids[nids] = vocab_add(lm, word)) < 0)
 			return -1;
 		nids++;
@@ -379,7 +379,7 @@ int
 arpa_write(struct arpa_lm *lm, FILE *out)
 {
 	struct ngram **list;
-	size_t i, k, nlist = 0, per[ARPA_MAX_ORDER + 1] = { 0 };
+	size_t i, k, nlist = 0, per[ARPA_MAX_ORDER + 1] = {0};
 	double uni_total = 0, uni_types = 0, nuni;
 	int n;
 
@@ -406,7 +406,7 @@ arpa_write(struct arpa_lm *lm, FILE *out)
 	}
 	if (uni_types == 0)
 		return -1;
-	nuni = (double)lm->nwords - 1;          /* every word but <s> */
+	nuni = (double)lm->nwords - 1; /* every word but <s> */
 	if ((list = malloc(lm->used * sizeof(*list))) == NULL)
 		return -1;
 	for (i = 0; i < lm->cap; i++) {
@@ -414,8 +414,9 @@ arpa_write(struct arpa_lm *lm, FILE *out)
 		if (g->n == 0)
 			continue;
 		g->prob = prob_of(lm, g->w, g->n, nuni, uni_total, uni_types);
-		g->bow = g->n < lm->order && g->fsum ?
-		    (double)g->ftypes / ((double)g->fsum + g->ftypes) : 1.0;
+		g->bow = g->n < lm->order && g->fsum
+		    ? (double)g->ftypes / ((double)g->fsum + g->ftypes)
+		    : 1.0;
 		list[nlist++] = g;
 	}
 	qsort(list, nlist, sizeof(*list), cmp_ngram);

@@ -33,8 +33,8 @@ int arpa_add_file(struct arpa_lm *lm, const char *path);
 int arpa_write(struct arpa_lm *lm, FILE *out);
 int arpa_write_file(struct arpa_lm *lm, const char *path);
 
-size_t arpa_vocab_size(const struct arpa_lm *lm);   /* incl. <s>, </s> */
-size_t arpa_skipped(const struct arpa_lm *lm);      /* unknown word tokens */
+size_t arpa_vocab_size(const struct arpa_lm *lm); /* incl. <s>, </s> */
+size_t arpa_skipped(const struct arpa_lm *lm); /* unknown word tokens */
 /* 1 if word made it into the vocabulary. */
 int arpa_has_word(const struct arpa_lm *lm, const char *word);
 

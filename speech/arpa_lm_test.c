@@ -118,12 +118,15 @@ build(const char *const *sent, size_t n, arpa_known_fn known, size_t *skip,
 }
 
 static const char *const corpus[] = {
-	"book an oil change next tuesday at ten",
-	"book a tire rotation on friday",
-	"I'd like an oil change",
-	"my number is five five five one two",
-	"yes that's right", "yes please", "no", "yes",
-	"can I book an appointment on tuesday at ten thirty",
+    "book an oil change next tuesday at ten",
+    "book a tire rotation on friday",
+    "I'd like an oil change",
+    "my number is five five five one two",
+    "yes that's right",
+    "yes please",
+    "no",
+    "yes",
+    "can I book an appointment on tuesday at ten thirty",
 };
 
 static void
@@ -135,7 +138,7 @@ check_sums(const struct model *m, int order)
 	{
 		double s = 0;
 		for (v = 0; v < m->nv; v++) {
-			const char *w[1] = { m->vocab[v] };
+			const char *w[1] = {m->vocab[v]};
 			s += pow(10, lprob(m, w, 1));
 		}
 		assert_true(fabs(s - 1) < 1e-4);
@@ -182,8 +185,8 @@ test_normalises(void **state)
 static void
 test_backoff_weights(void **state)
 {
-	static const char *const s[] = { "a b", "a c", "a b" };
-	const char *ab[2] = { "a", "b" }, *a[1] = { "a" };
+	static const char *const s[] = {"a b", "a c", "a b"};
+	const char *ab[2] = {"a", "b"}, *a[1] = {"a"};
 	const struct entry *e;
 	struct model m;
 	FILE *f = build(s, 3, NULL, NULL, 3);
@@ -198,8 +201,8 @@ test_backoff_weights(void **state)
 	 * N = 6 tokens (a, b, c, </s>), T = V = 4 types */
 	e = lookup(&m, ab, 2);
 	assert_non_null(e);
-	assert_true(fabs(pow(10, e->lp) - (2.0 / 5 + 2.0 / 5 * (2 + 1.0) /
-	    (9 + 4))) < 1e-5);
+	assert_true(fabs(pow(10, e->lp) -
+	                (2.0 / 5 + 2.0 / 5 * (2 + 1.0) / (9 + 4))) < 1e-5);
 	free(m.e);
 	fclose(f);
 }
@@ -214,10 +217,9 @@ known(void *arg, const char *w)
 static void
 test_unknown_skipped(void **state)
 {
-	static const char *const s[] = { "call zzyzx now", "zzyzx",
-		"call me" };
-	const char *call_now[2] = { "call", "now" }, *now[1] = { "now" },
-	    *bos_now[2] = { "<s>", "now" }, *z[1] = { "zzyzx" };
+	static const char *const s[] = {"call zzyzx now", "zzyzx", "call me"};
+	const char *call_now[2] = {"call", "now"}, *now[1] = {"now"},
+	           *bos_now[2] = {"<s>", "now"}, *z[1] = {"zzyzx"};
 	struct model m;
 	size_t skip;
 	FILE *f = build(s, 3, known, &skip, 3);
@@ -244,20 +246,20 @@ test_numbers(void **state)
 	assert_string_equal(stt_num_words(7, b, sizeof(b)), "seven");
 	assert_string_equal(stt_num_words(26, b, sizeof(b)), "twenty six");
 	assert_string_equal(stt_num_words(300, b, sizeof(b)), "three hundred");
-	assert_string_equal(stt_num_words(1200, b, sizeof(b)),
-	    "twelve hundred");
-	assert_string_equal(stt_num_words(2005, b, sizeof(b)),
-	    "two thousand five");
-	assert_string_equal(stt_num_words(2019, b, sizeof(b)),
-	    "twenty nineteen");
-	assert_string_equal(stt_num_words(1905, b, sizeof(b)),
-	    "nineteen oh five");
+	assert_string_equal(
+	    stt_num_words(1200, b, sizeof(b)), "twelve hundred");
+	assert_string_equal(
+	    stt_num_words(2005, b, sizeof(b)), "two thousand five");
+	assert_string_equal(
+	    stt_num_words(2019, b, sizeof(b)), "twenty nineteen");
+	assert_string_equal(
+	    stt_num_words(1905, b, sizeof(b)), "nineteen oh five");
 	assert_string_equal(stt_ordinal_words(3, b, sizeof(b)), "third");
 	assert_string_equal(stt_ordinal_words(20, b, sizeof(b)), "twentieth");
-	assert_string_equal(stt_ordinal_words(26, b, sizeof(b)),
-	    "twenty sixth");
-	assert_string_equal(stt_ordinal_words(31, b, sizeof(b)),
-	    "thirty first");
+	assert_string_equal(
+	    stt_ordinal_words(26, b, sizeof(b)), "twenty sixth");
+	assert_string_equal(
+	    stt_ordinal_words(31, b, sizeof(b)), "thirty first");
 }
 
 struct seen {
@@ -284,9 +286,9 @@ collect(void *arg, const char *s)
 static void
 test_domain_corpus(void **state)
 {
-	static const char *const extra[] = { "Zanzibar Motors" };
+	static const char *const extra[] = {"Zanzibar Motors"};
 	struct fd_business b;
-	struct seen c = { 0 };
+	struct seen c = {0};
 	char err[128];
 
 	(void)state;
@@ -300,10 +302,7 @@ test_domain_corpus(void **state)
 	assert_int_equal(c.upper, 0);
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_normalises),
-	cmocka_unit_test(test_backoff_weights),
-	cmocka_unit_test(test_unknown_skipped),
-	cmocka_unit_test(test_numbers),
-	cmocka_unit_test(test_domain_corpus),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_normalises),
+    cmocka_unit_test(test_backoff_weights),
+    cmocka_unit_test(test_unknown_skipped), cmocka_unit_test(test_numbers),
+    cmocka_unit_test(test_domain_corpus), )

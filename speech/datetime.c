@@ -14,46 +14,46 @@
 #include "speech/text.h"
 
 struct found {
-	int rel_days;           /* today=0, tomorrow=1, in N days; -1 none */
-	int wday;               /* 0=Sunday; -1 none */
-	int wday_mod;           /* 0 plain, 1 "this", 2 "next", 3 "after next" */
-	int week_ahead;         /* "next week": +1 */
-	int mday;               /* day of month; 0 none */
-	int month;              /* 1..12; 0 none */
-	int hour, minute;       /* -1 none */
-	int ampm;               /* 0 none, 1 am, 2 pm */
+	int rel_days; /* today=0, tomorrow=1, in N days; -1 none */
+	int wday; /* 0=Sunday; -1 none */
+	int wday_mod; /* 0 plain, 1 "this", 2 "next", 3 "after next" */
+	int week_ahead; /* "next week": +1 */
+	int mday; /* day of month; 0 none */
+	int month; /* 1..12; 0 none */
+	int hour, minute; /* -1 none */
+	int ampm; /* 0 none, 1 am, 2 pm */
 	enum dt_rel rel;
 	enum dt_part part;
 	int earliest;
-	int noonish;            /* noon/midnight: no am/pm inference */
+	int noonish; /* noon/midnight: no am/pm inference */
 };
 
-static const char *const wday_names[7] = { "sunday", "monday", "tuesday",
-	"wednesday", "thursday", "friday", "saturday" };
+static const char *const wday_names[7] = {"sunday", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday"};
 /* what recognisers hear instead, one or two words; and abbreviations */
 static const char *const wday_heard[7][8] = {
-	{ "sun", "sundays", "sonday", "some day", NULL },
-	{ "mon", "mondays", "monda", "man day", "mundane", NULL },
-	{ "tue", "tues", "to say", "two say", "tues day", "choose day",
-	  "chews day", NULL },
-	{ "wed", "weds", "wednesdays", "wensday", "wednes day", "when is day",
-	  "wind stay", NULL },
-	{ "thu", "thur", "thurs", "thursdays", "thurs day", "there's day",
-	  "first day", NULL },
-	{ "fri", "fridays", "fry day", "fried day", "free day", NULL },
-	{ "sat", "saturdays", "sadder day", "saturn day", NULL },
+    {"sun", "sundays", "sonday", "some day", NULL},
+    {"mon", "mondays", "monda", "man day", "mundane", NULL},
+    {"tue", "tues", "to say", "two say", "tues day", "choose day", "chews day",
+        NULL},
+    {"wed", "weds", "wednesdays", "wensday", "wednes day", "when is day",
+        "wind stay", NULL},
+    {"thu", "thur", "thurs", "thursdays", "thurs day", "there's day",
+        "first day", NULL},
+    {"fri", "fridays", "fry day", "fried day", "free day", NULL},
+    {"sat", "saturdays", "sadder day", "saturn day", NULL},
 };
-static const char *const month_names[12] = { "january", "february",
-	"march", "april", "may", "june", "july", "august", "september",
-	"october", "november", "december" };
-static const char *const month_abbr[12] = { "jan", "feb", "mar", "apr",
-	"may", "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
-static const char *const time_preps[] = { "at", "around", "about", "by",
-	"after", "before", "from", "til", "till", "until", "say", "maybe",
-	"like", "for", "or", "it", NULL };
+static const char *const month_names[12] = {"january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october",
+    "november", "december"};
+static const char *const month_abbr[12] = {"jan", "feb", "mar", "apr", "may",
+    "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+static const char *const time_preps[] = {"at", "around", "about", "by", "after",
+    "before", "from", "til", "till", "until", "say", "maybe", "like", "for",
+    "or", "it", NULL};
 
-static const char *const pickers[] = { "the", "that", "this", "which",
-	"last", "later", "earlier", "other", "either", NULL };
+static const char *const pickers[] = {"the", "that", "this", "which", "last",
+    "later", "earlier", "other", "either", NULL};
 
 /* A weekday at t->w[i]: returns tokens used, *wd the day. */
 static int
@@ -97,9 +97,10 @@ month_at(const struct tokens *t, int i, int *m)
 		    strcmp(t->w[i], month_abbr[k]) == 0 ||
 		    (k == 8 && strcmp(t->w[i], "sept") == 0)) {
 			/* "may" is also a verb: only with a day number */
-			if (k == 4 && !(i + 1 < t->n &&
-			    (txt_ordinal_at(t, i + 1, &(int){ 0 }) ||
-			    txt_cardinal_at(t, i + 1, &(int){ 0 }))))
+			if (k == 4 &&
+			    !(i + 1 < t->n &&
+			        (txt_ordinal_at(t, i + 1, &(int){0}) ||
+			            txt_cardinal_at(t, i + 1, &(int){0}))))
 				return 0;
 			*m = k + 1;
 			return 1;
@@ -176,9 +177,11 @@ time_at(const struct tokens *t, int i, int strong, struct found *f)
 	}
 	if (strcmp(t->w[i], "half") == 0 || strcmp(t->w[i], "quarter") == 0 ||
 	    (txt_cardinal_at(t, i, &v) && i + 1 < t->n &&
-	    (strcmp(t->w[i + 1], "past") == 0 || strcmp(t->w[i + 1], "to") == 0 ||
-	    (strcmp(t->w[i + 1], "minutes") == 0 && i + 2 < t->n &&
-	    (strcmp(t->w[i + 2], "past") == 0 || strcmp(t->w[i + 2], "to") == 0))))) {
+	        (strcmp(t->w[i + 1], "past") == 0 ||
+	            strcmp(t->w[i + 1], "to") == 0 ||
+	            (strcmp(t->w[i + 1], "minutes") == 0 && i + 2 < t->n &&
+	                (strcmp(t->w[i + 2], "past") == 0 ||
+	                    strcmp(t->w[i + 2], "to") == 0))))) {
 		int mins, j = i;
 
 		if (strcmp(t->w[j], "half") == 0) {
@@ -194,7 +197,8 @@ time_at(const struct tokens *t, int i, int strong, struct found *f)
 		}
 		if (j >= t->n || mins >= 60)
 			return 0;
-		if (strcmp(t->w[j], "past") == 0 || strcmp(t->w[j], "after") == 0) {
+		if (strcmp(t->w[j], "past") == 0 ||
+		    strcmp(t->w[j], "after") == 0) {
 			if (!is_hour_word(t, j + 1, &h))
 				return 0;
 			m = mins;
@@ -213,7 +217,7 @@ time_at(const struct tokens *t, int i, int strong, struct found *f)
 		return 0;
 	if (used == 1 && v >= 100 && v <= 2359 && v % 100 < 60 &&
 	    strlen(t->w[i]) >= 3) {
-		h = v / 100;                    /* "1030" */
+		h = v / 100; /* "1030" */
 		m = v % 100;
 		n = 1;
 		goto suffix;
@@ -234,8 +238,8 @@ time_at(const struct tokens *t, int i, int strong, struct found *f)
 	}
 suffix:
 	k = i + n;
-	if (k < t->n && (strcmp(t->w[k], "oclock") == 0 ||
-	    strcmp(t->w[k], "clock") == 0)) {
+	if (k < t->n &&
+	    (strcmp(t->w[k], "oclock") == 0 || strcmp(t->w[k], "clock") == 0)) {
 		k++;
 		strong = 1;
 	}
@@ -243,8 +247,8 @@ suffix:
 		k += v;
 		strong = 1;
 	}
-	if (txt_phrase_at(t, k, "or later") || txt_phrase_at(t, k, "or after") ||
-	    txt_phrase_at(t, k, "onwards"))
+	if (txt_phrase_at(t, k, "or later") ||
+	    txt_phrase_at(t, k, "or after") || txt_phrase_at(t, k, "onwards"))
 		strong = 1;
 	if (!strong && n == 1 && m == 0 && strchr(t->w[i], ':') == NULL)
 		return 0;
@@ -272,8 +276,8 @@ part_word(const struct tokens *t, int i, struct found *f)
 static int
 mday_ordinal_ok(const struct tokens *t, int i, int n, enum dt_expect expect)
 {
-	static const char *const choice[] = { "one", "slot", "option", "time",
-		"choice", "available", "thing", NULL };
+	static const char *const choice[] = {"one", "slot", "option", "time",
+	    "choice", "available", "thing", NULL};
 	const char *w = t->w[i];
 
 	if (i + n < t->n && txt_is(t->w[i + n], choice))
@@ -284,8 +288,10 @@ mday_ordinal_ok(const struct tokens *t, int i, int n, enum dt_expect expect)
 		return 1;
 	if (expect == DT_EXPECT_DATE)
 		return 1;
-	return i > 0 && (strcmp(t->w[i - 1], "the") == 0 ||
-	    strcmp(t->w[i - 1], "on") == 0) && strcmp(w, "second") != 0;
+	return i > 0 &&
+	    (strcmp(t->w[i - 1], "the") == 0 ||
+	        strcmp(t->w[i - 1], "on") == 0) &&
+	    strcmp(w, "second") != 0;
 }
 
 /* "later than 3" (and "no earlier than 3"): 1, the time is a lower
@@ -305,8 +311,8 @@ than_at(const struct tokens *t, int i)
 		dir = -1;
 	else
 		return 0;
-	no = i >= 3 && (strcmp(t->w[i - 3], "no") == 0 ||
-	    strcmp(t->w[i - 3], "not") == 0);
+	no = i >= 3 &&
+	    (strcmp(t->w[i - 3], "no") == 0 || strcmp(t->w[i - 3], "not") == 0);
 	return no ? -dir : dir;
 }
 
@@ -319,8 +325,8 @@ than_at(const struct tokens *t, int i)
 
 /* "today", "tonight", "tomorrow", "the day after tomorrow" */
 static int
-rel_day_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+rel_day_at(
+    const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	const char *w = t->w[i];
 	int n;
@@ -345,8 +351,8 @@ rel_day_at(const struct tokens *t, int i, enum dt_expect expect,
 
 /* "as soon as possible", "first thing", "asap", "earliest" */
 static int
-earliest_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+earliest_at(
+    const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	const char *w = t->w[i];
 	int n;
@@ -372,8 +378,7 @@ earliest_at(const struct tokens *t, int i, enum dt_expect expect,
 
 /* "noon", "after lunch", "midnight": an hour with no am/pm to infer */
 static int
-noon_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+noon_at(const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	const char *w = t->w[i];
 
@@ -387,8 +392,9 @@ noon_at(const struct tokens *t, int i, enum dt_expect expect,
 		f->noonish = 1;
 		if (i > 0 && strcmp(t->w[i - 1], "after") == 0)
 			f->rel = DT_AFTER;
-		else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
-		    strcmp(t->w[i - 1], "until") == 0))
+		else if (i > 0 &&
+		    (strcmp(t->w[i - 1], "before") == 0 ||
+		        strcmp(t->w[i - 1], "until") == 0))
 			f->rel = DT_BEFORE;
 		else if (than_at(t, i) != 0)
 			f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
@@ -407,8 +413,7 @@ noon_at(const struct tokens *t, int i, enum dt_expect expect,
 /* "next week", "in a week", "in 3 days", "end of the day", "end of the
  * week", "weekend" */
 static int
-span_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+span_at(const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	const char *w = t->w[i];
 	int n, v;
@@ -416,7 +421,7 @@ span_at(const struct tokens *t, int i, enum dt_expect expect,
 	(void)expect;
 	if (strcmp(w, "week") == 0 && i > 0 &&
 	    (strcmp(t->w[i - 1], "next") == 0 ||
-	    strcmp(t->w[i - 1], "following") == 0)) {
+	        strcmp(t->w[i - 1], "following") == 0)) {
 		f->week_ahead = 1;
 		return 1;
 	}
@@ -426,12 +431,12 @@ span_at(const struct tokens *t, int i, enum dt_expect expect,
 		f->rel_days = 7;
 		return n;
 	}
-	if (strcmp(w, "in") == 0 &&
-	    (n = txt_cardinal_at(t, i + 1, &v)) > 0 && i + 1 + n < t->n &&
-	    v < 60 && (strncmp(t->w[i + 1 + n], "day", 3) == 0 ||
-	    strncmp(t->w[i + 1 + n], "week", 4) == 0)) {
-		f->rel_days = strncmp(t->w[i + 1 + n], "week", 4) == 0 ?
-		    7 * v : v;
+	if (strcmp(w, "in") == 0 && (n = txt_cardinal_at(t, i + 1, &v)) > 0 &&
+	    i + 1 + n < t->n && v < 60 &&
+	    (strncmp(t->w[i + 1 + n], "day", 3) == 0 ||
+	        strncmp(t->w[i + 1 + n], "week", 4) == 0)) {
+		f->rel_days =
+		    strncmp(t->w[i + 1 + n], "week", 4) == 0 ? 7 * v : v;
 		return n + 2;
 	}
 	if ((n = txt_phrase_at(t, i, "end of the day")) ||
@@ -461,16 +466,16 @@ span_at(const struct tokens *t, int i, enum dt_expect expect,
 
 /* "tuesday", "next tuesday", "tuesday after next", "tuesday at ten" */
 static int
-wday_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+wday_at(const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	int n, wd;
 
 	if ((n = weekday_at(t, i, &wd)) == 0)
 		return 0;
 	f->wday = wd;
-	if (i > 0 && (strcmp(t->w[i - 1], "next") == 0 ||
-	    strcmp(t->w[i - 1], "coming") == 0))
+	if (i > 0 &&
+	    (strcmp(t->w[i - 1], "next") == 0 ||
+	        strcmp(t->w[i - 1], "coming") == 0))
 		f->wday_mod = 2;
 	else if (i > 0 && strcmp(t->w[i - 1], "this") == 0)
 		f->wday_mod = 1;
@@ -489,8 +494,7 @@ wday_at(const struct tokens *t, int i, enum dt_expect expect,
 
 /* "november 24th", "11/24", "the 24th of november" */
 static int
-date_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+date_at(const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	const char *w = t->w[i];
 	int n, v, m;
@@ -499,8 +503,9 @@ date_at(const struct tokens *t, int i, enum dt_expect expect,
 		f->month = m;
 		if ((n = txt_ordinal_at(t, i + 1, &v)) > 0 ||
 		    ((n = txt_cardinal_at(t, i + 1, &v)) > 0 &&
-		    !(i + 1 + n < t->n && (strcmp(t->w[i + 1 + n], "am") == 0 ||
-		    strcmp(t->w[i + 1 + n], "pm") == 0)))) {
+		        !(i + 1 + n < t->n &&
+		            (strcmp(t->w[i + 1 + n], "am") == 0 ||
+		                strcmp(t->w[i + 1 + n], "pm") == 0)))) {
 			if (v >= 1 && v <= 31) {
 				f->mday = v;
 				return 1 + n;
@@ -511,8 +516,8 @@ date_at(const struct tokens *t, int i, enum dt_expect expect,
 	if (strchr(w, '/') != NULL) {
 		int mo, d;
 
-		if (sscanf(w, "%d/%d", &mo, &d) == 2 && mo >= 1 &&
-		    mo <= 12 && d >= 1 && d <= 31) {
+		if (sscanf(w, "%d/%d", &mo, &d) == 2 && mo >= 1 && mo <= 12 &&
+		    d >= 1 && d <= 31) {
 			f->month = mo;
 			f->mday = d;
 		}
@@ -533,8 +538,7 @@ date_at(const struct tokens *t, int i, enum dt_expect expect,
 
 /* "morning", "afternoons", "evening", "early morning" */
 static int
-part_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+part_at(const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
 	const char *w = t->w[i];
 
@@ -556,23 +560,23 @@ part_at(const struct tokens *t, int i, enum dt_expect expect,
 /* A clock time ("at ten", "3:30 pm or later", "before 5"), or a bare
  * number that is the day of the month when a date was asked. */
 static int
-clock_at(const struct tokens *t, int i, enum dt_expect expect,
-    struct found *f)
+clock_at(const struct tokens *t, int i, enum dt_expect expect, struct found *f)
 {
-	int prev_prep = (i > 0 && txt_is(t->w[i - 1], time_preps)) ||
-	    than_at(t, i) != 0;
+	int prev_prep =
+	    (i > 0 && txt_is(t->w[i - 1], time_preps)) || than_at(t, i) != 0;
 	int n, v;
 
 	if (strcmp(t->w[i], "one") == 0 && i > 0 &&
 	    (txt_is(t->w[i - 1], pickers) || txt_ordinal_at(t, i - 1, &v)))
-		return 1;       /* "the first one" picks, it is no hour */
-	if ((n = time_at(t, i, prev_prep || expect == DT_EXPECT_TIME ||
-	    t->n <= 2, f)) > 0) {
+		return 1; /* "the first one" picks, it is no hour */
+	if ((n = time_at(t, i,
+	         prev_prep || expect == DT_EXPECT_TIME || t->n <= 2, f)) > 0) {
 		if (i > 0 && strcmp(t->w[i - 1], "after") == 0)
 			f->rel = DT_AFTER;
-		else if (i > 0 && (strcmp(t->w[i - 1], "before") == 0 ||
-		    strcmp(t->w[i - 1], "until") == 0 ||
-		    strcmp(t->w[i - 1], "by") == 0))
+		else if (i > 0 &&
+		    (strcmp(t->w[i - 1], "before") == 0 ||
+		        strcmp(t->w[i - 1], "until") == 0 ||
+		        strcmp(t->w[i - 1], "by") == 0))
 			f->rel = DT_BEFORE;
 		else if (than_at(t, i) != 0)
 			f->rel = than_at(t, i) > 0 ? DT_AFTER : DT_BEFORE;
@@ -591,9 +595,9 @@ clock_at(const struct tokens *t, int i, enum dt_expect expect,
 	return 0;
 }
 
-static int (*const recognisers[])(const struct tokens *, int, enum dt_expect,
-    struct found *) = { rel_day_at, earliest_at, noon_at, span_at, wday_at,
-	date_at, part_at, clock_at };
+static int (*const recognisers[])(
+    const struct tokens *, int, enum dt_expect, struct found *) = {rel_day_at,
+    earliest_at, noon_at, span_at, wday_at, date_at, part_at, clock_at};
 
 /* Every recogniser in turn at each token; a token none takes is skipped. */
 static void
@@ -602,10 +606,11 @@ scan(const struct tokens *t, enum dt_expect expect, struct found *f)
 	size_t k;
 	int i, n;
 
-	for (i = 0; i < t->n; i += n > 0 ? n : 1) {
+	for (i = 0; i<t->n; i += n> 0 ? n : 1) {
 		n = 0;
-		for (k = 0; n == 0 &&
-		    k < sizeof(recognisers) / sizeof(recognisers[0]); k++)
+		for (k = 0;
+		     n == 0 && k < sizeof(recognisers) / sizeof(recognisers[0]);
+		     k++)
 			n = recognisers[k](t, i, expect, f);
 	}
 }
@@ -619,7 +624,7 @@ make_day(int y, int mon, int mday)
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mon - 1;
 	tm.tm_mday = mday;
-	tm.tm_hour = 12;                /* midday: immune to DST edges */
+	tm.tm_hour = 12; /* midday: immune to DST edges */
 	tm.tm_isdst = -1;
 	return dt_day_start(mktime(&tm));
 }
@@ -627,8 +632,8 @@ make_day(int y, int mon, int mday)
 static int
 days_in_month(int y, int mon)
 {
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-		31 };
+	static const int dm[12] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return mon == 2 && leap ? 29 : dm[mon - 1];
@@ -653,7 +658,8 @@ resolve(const struct found *f, time_t now, struct dt_result *r)
 		}
 	} else if (f->mday > 0) {
 		for (k = 0; k < 13; k++) {
-			int yy = y + (mon - 1 + k) / 12, mm = (mon - 1 + k) % 12 + 1;
+			int yy = y + (mon - 1 + k) / 12,
+			    mm = (mon - 1 + k) % 12 + 1;
 
 			if (f->mday > days_in_month(yy, mm))
 				continue;
@@ -707,7 +713,7 @@ resolve(const struct found *f, time_t now, struct dt_result *r)
 				h = 0;
 			else if (f->ampm == 0 && h < 12 &&
 			    (f->part == DT_PART_AFTERNOON ||
-			    f->part == DT_PART_EVENING))
+			        f->part == DT_PART_EVENING))
 				h += 12;
 			else if (f->ampm == 0 && f->part == DT_PART_NONE &&
 			    h >= 1 && h <= 6)
@@ -718,8 +724,8 @@ resolve(const struct found *f, time_t now, struct dt_result *r)
 }
 
 int
-dt_parse(const char *text, time_t now, enum dt_expect expect,
-    struct dt_result *out)
+dt_parse(
+    const char *text, time_t now, enum dt_expect expect, struct dt_result *out)
 {
 	struct tokens t;
 	struct found f;
@@ -783,9 +789,10 @@ dt_parse_slot(const char *s, time_t *day, int *minute)
 {
 	int y, mo, d, h, mi;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h,
-	    &mi) != 5 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
-	    h > 23 || mi < 0 || mi > 59)
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59)
 		return -1;
 	*day = make_day(y, mo, d);
 	*minute = h * 60 + mi;

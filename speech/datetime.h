@@ -14,40 +14,40 @@
 #include "clock.h"
 
 enum dt_expect {
-	DT_EXPECT_ANY = 0,      /* free speech */
-	DT_EXPECT_DATE,         /* we just asked "what day?" */
-	DT_EXPECT_TIME,         /* we just asked "what time?" */
+	DT_EXPECT_ANY = 0, /* free speech */
+	DT_EXPECT_DATE, /* we just asked "what day?" */
+	DT_EXPECT_TIME, /* we just asked "what time?" */
 };
 
-enum dt_part {                  /* a part of the day without an exact time */
+enum dt_part { /* a part of the day without an exact time */
 	DT_PART_NONE = 0,
-	DT_PART_MORNING,        /* before noon */
-	DT_PART_AFTERNOON,      /* noon to 17:00 */
-	DT_PART_EVENING,        /* 17:00 on */
+	DT_PART_MORNING, /* before noon */
+	DT_PART_AFTERNOON, /* noon to 17:00 */
+	DT_PART_EVENING, /* 17:00 on */
 };
 
-enum dt_rel {                   /* how the time bounds the slot */
-	DT_AT = 0,              /* at minute */
-	DT_AFTER,               /* at or after minute */
-	DT_BEFORE,              /* before minute */
+enum dt_rel { /* how the time bounds the slot */
+	DT_AT = 0, /* at minute */
+	DT_AFTER, /* at or after minute */
+	DT_BEFORE, /* before minute */
 };
 
 struct dt_result {
-	int has_date;           /* day is set */
-	time_t day;             /* local midnight of the day meant */
-	int has_time;           /* minute is set */
-	int minute;             /* minutes after midnight */
-	enum dt_rel rel;        /* at / after / before minute */
-	int ampm_given;         /* caller said am/pm (or noon, or 24h time) */
-	enum dt_part part;      /* morning / afternoon / evening */
-	int earliest;           /* "as soon as possible", "earliest", "first thing" */
-	int next_week;          /* "next week" without a weekday: day is its Monday */
+	int has_date; /* day is set */
+	time_t day; /* local midnight of the day meant */
+	int has_time; /* minute is set */
+	int minute; /* minutes after midnight */
+	enum dt_rel rel; /* at / after / before minute */
+	int ampm_given; /* caller said am/pm (or noon, or 24h time) */
+	enum dt_part part; /* morning / afternoon / evening */
+	int earliest; /* "as soon as possible", "earliest", "first thing" */
+	int next_week; /* "next week" without a weekday: day is its Monday */
 };
 
 /* Parse text said at local time now.  Returns the number of things found
  * (0: no date or time in the text). */
-int dt_parse(const char *text, time_t now, enum dt_expect expect,
-    struct dt_result *out);
+int dt_parse(
+    const char *text, time_t now, enum dt_expect expect, struct dt_result *out);
 
 /* Local midnight of the day holding t. */
 static inline time_t

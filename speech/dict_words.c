@@ -11,7 +11,7 @@
 #include "speech/dict_words.h"
 
 struct dict_words {
-	char **slot;            /* open addressing, NULL = empty */
+	char **slot; /* open addressing, NULL = empty */
 	size_t cap, n;
 };
 
@@ -38,7 +38,7 @@ find(const struct dict_words *d, const char *w)
 static int
 grow(struct dict_words *d)
 {
-	struct dict_words nd = { NULL, d->cap * 2, d->n };
+	struct dict_words nd = {NULL, d->cap * 2, d->n};
 	size_t i;
 
 	if ((nd.slot = calloc(nd.cap, sizeof(*nd.slot))) == NULL)
@@ -116,8 +116,8 @@ dict_words_load(const char *path)
 }
 
 int
-dict_words_filter(const char *src, const struct dict_words *keep,
-    const char *dst)
+dict_words_filter(
+    const char *src, const struct dict_words *keep, const char *dst)
 {
 	char line[512], head[512], *w;
 	FILE *in, *out;

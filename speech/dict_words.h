@@ -16,8 +16,8 @@ struct dict_words *dict_words_new(void);
 int dict_words_add(struct dict_words *d, const char *word);
 /* Copy the lines of dictionary src whose head word is in keep (every
  * pronunciation of it) to dst.  0, or -1 if a file fails. */
-int dict_words_filter(const char *src, const struct dict_words *keep,
-    const char *dst);
+int dict_words_filter(
+    const char *src, const struct dict_words *keep, const char *dst);
 void dict_words_free(struct dict_words *d);
 size_t dict_words_count(const struct dict_words *d);
 /* 1 if word (lower case) is in the dictionary; an arpa_known_fn. */

@@ -13,120 +13,184 @@
 
 #include "speech/domain_corpus.h"
 
-static const char *const ones[] = { "zero", "one", "two", "three", "four",
-	"five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-	"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-	"nineteen" };
-static const char *const tens[] = { "", "", "twenty", "thirty", "forty",
-	"fifty", "sixty", "seventy", "eighty", "ninety" };
-static const char *const ord_ones[] = { "zeroth", "first", "second",
-	"third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-	"tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
-	"fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth" };
-static const char *const days[] = { "monday", "tuesday", "wednesday",
-	"thursday", "friday", "saturday", "sunday" };
-static const char *const months[] = { "january", "february", "march",
-	"april", "may", "june", "july", "august", "september", "october",
-	"november", "december" };
-static const char *const first_names[] = { "john", "mary", "james",
-	"patricia", "robert", "jennifer", "michael", "linda", "william",
-	"elizabeth", "david", "barbara", "richard", "susan", "joseph",
-	"jessica", "thomas", "sarah", "charles", "karen", "chris", "nancy",
-	"daniel", "lisa", "matthew", "betty", "anthony", "sandra", "mark",
-	"ashley", "paul", "emily", "steven", "donna", "andrew", "michelle",
-	"kevin", "carol", "brian", "amanda", "george", "melissa", "peter",
-	"anna", "tom", "kate", "mike", "dave", "jane", "bob", "maria", "jose",
-	"carlos", "wei", "ali", "priya" };
-static const char *const last_names[] = { "smith", "johnson", "williams",
-	"brown", "jones", "garcia", "miller", "davis", "rodriguez", "martinez",
-	"hernandez", "lopez", "wilson", "anderson", "thomas", "taylor",
-	"moore", "jackson", "martin", "lee", "thompson", "white", "harris",
-	"clark", "lewis", "walker", "young", "allen", "king", "wright",
-	"scott", "green", "baker", "adams", "nelson", "hill", "campbell",
-	"mitchell", "roberts", "carter", "nguyen", "patel", "kim", "chen" };
-static const char *const makes[] = { "toyota", "honda", "ford", "chevy",
-	"chevrolet", "nissan", "subaru", "hyundai", "kia", "jeep", "dodge",
-	"volkswagen", "mazda", "lexus", "tesla", "audi", "volvo", "buick",
-	"acura", "mercedes" };
-static const char *const models[] = { "camry", "corolla", "civic",
-	"accord", "pickup", "truck", "van", "suv", "sedan", "minivan",
-	"explorer", "mustang", "outback", "altima", "wrangler", "prius" };
-static const char *const yesno[] = { "yes", "yeah", "yep", "yes please",
-	"no", "nope", "no thanks", "no thank you", "that's right",
-	"that's correct", "yes that's right", "yes that's correct", "correct",
-	"sure", "okay", "ok", "sounds good", "that works", "that works for me",
-	"perfect", "great", "no that's wrong", "no that's not right",
-	"that's not right", "yes it is", "no it's not", "uh huh", "right",
-	"please", "absolutely", "of course", "i think so", "not really",
-	"i don't know", "maybe", "hmm", "um", "uh", "sorry", "what",
-	"can you repeat that", "say that again", "i didn't catch that",
-	"hello", "hi", "hi there", "hey", "good morning", "good afternoon",
-	"thank you", "thanks", "thanks a lot", "bye", "goodbye",
-	"thank you bye", "that's all", "that's it", "nothing else",
-	"no that's all thank you", "have a nice day", "you too",
-	"okay thank you goodbye", "alright thanks bye", "great thank you",
-	"that would be great", "that would be perfect", "that's great",
-	"good", "fine", "wonderful" };
+static const char *const ones[] = {"zero", "one", "two", "three", "four",
+    "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"};
+static const char *const tens[] = {"", "", "twenty", "thirty", "forty", "fifty",
+    "sixty", "seventy", "eighty", "ninety"};
+static const char *const ord_ones[] = {"zeroth", "first", "second", "third",
+    "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth"};
+static const char *const days[] = {"monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday"};
+static const char *const months[] = {"january", "february", "march", "april",
+    "may", "june", "july", "august", "september", "october", "november",
+    "december"};
+static const char *const first_names[] = {"john", "mary", "james", "patricia",
+    "robert", "jennifer", "michael", "linda", "william", "elizabeth", "david",
+    "barbara", "richard", "susan", "joseph", "jessica", "thomas", "sarah",
+    "charles", "karen", "chris", "nancy", "daniel", "lisa", "matthew", "betty",
+    "anthony", "sandra", "mark", "ashley", "paul", "emily", "steven", "donna",
+    "andrew", "michelle", "kevin", "carol", "brian", "amanda", "george",
+    "melissa", "peter", "anna", "tom", "kate", "mike", "dave", "jane", "bob",
+    "maria", "jose", "carlos", "wei", "ali", "priya"};
+static const char *const last_names[] = {"smith", "johnson", "williams",
+    "brown", "jones", "garcia", "miller", "davis", "rodriguez", "martinez",
+    "hernandez", "lopez", "wilson", "anderson", "thomas", "taylor", "moore",
+    "jackson", "martin", "lee", "thompson", "white", "harris", "clark", "lewis",
+    "walker", "young", "allen", "king", "wright", "scott", "green", "baker",
+    "adams", "nelson", "hill", "campbell", "mitchell", "roberts", "carter",
+    "nguyen", "patel", "kim", "chen"};
+static const char *const makes[] = {"toyota", "honda", "ford", "chevy",
+    "chevrolet", "nissan", "subaru", "hyundai", "kia", "jeep", "dodge",
+    "volkswagen", "mazda", "lexus", "tesla", "audi", "volvo", "buick", "acura",
+    "mercedes"};
+static const char *const models[] = {"camry", "corolla", "civic", "accord",
+    "pickup", "truck", "van", "suv", "sedan", "minivan", "explorer", "mustang",
+    "outback", "altima", "wrangler", "prius"};
+static const char *const yesno[] = {"yes", "yeah", "yep", "yes please", "no",
+    "nope", "no thanks", "no thank you", "that's right", "that's correct",
+    "yes that's right", "yes that's correct", "correct", "sure", "okay", "ok",
+    "sounds good", "that works", "that works for me", "perfect", "great",
+    "no that's wrong", "no that's not right", "that's not right", "yes it is",
+    "no it's not", "uh huh", "right", "please", "absolutely", "of course",
+    "i think so", "not really", "i don't know", "maybe", "hmm", "um", "uh",
+    "sorry", "what", "can you repeat that", "say that again",
+    "i didn't catch that", "hello", "hi", "hi there", "hey", "good morning",
+    "good afternoon", "thank you", "thanks", "thanks a lot", "bye", "goodbye",
+    "thank you bye", "that's all", "that's it", "nothing else",
+    "no that's all thank you", "have a nice day", "you too",
+    "okay thank you goodbye", "alright thanks bye", "great thank you",
+    "that would be great", "that would be perfect", "that's great", "good",
+    "fine", "wonderful"};
 static const char *const requests[] = {
-	"i want to cancel my appointment", "i need to cancel my appointment",
-	"can i cancel my appointment", "please cancel my appointment",
-	"i'd like to cancel", "cancel it please",
-	"i need to reschedule my appointment",
-	"i'd like to reschedule my appointment",
-	"can i reschedule", "can i move my appointment",
-	"i need to change my appointment", "i want to book an appointment",
-	"i'd like to make an appointment", "i need an appointment",
-	"can i schedule an appointment", "do you have any openings",
-	"what times do you have", "what do you have available",
-	"is there anything earlier", "anything later", "what about later",
-	"where is my car", "is my car ready", "is my car done yet",
-	"what's the status of my car", "when will my car be ready",
-	"i'm calling about my car", "i dropped off my car this morning",
-	"can i pick up my car", "i'd like to leave a message",
-	"can i leave a message", "take a message please",
-	"can i speak to a person", "can i talk to someone",
-	"let me talk to a human", "i want to speak to a real person",
-	"can i speak to the manager", "transfer me please",
-	"can you transfer me to a person", "i need to talk to a mechanic",
-	"what are your hours", "when are you open", "what time do you open",
-	"what time do you close", "are you open today",
-	"are you open tomorrow", "are you open on the weekend",
-	"how much does it cost", "what are your prices", "how much is it",
-	"where are you located", "what's your address",
-	"how long does it take", "do i need an appointment",
-	"can i wait for it", "i'll wait", "i'll drop it off",
-	"do you have a loaner", "do you take credit cards",
-	"my check engine light is on", "my car is making a noise",
-	"my brakes are squeaking", "my car won't start",
-	"i have a question", "i have a question about my bill",
-	"i got a text about my appointment", "you called me",
-	"i'm returning a call", "i missed a call from you",
-	"i'm running late", "i'll be there in ten minutes",
-	"the morning is better", "the afternoon is better",
-	"the earliest you have", "as soon as possible",
-	"what's the earliest", "first thing in the morning",
-	"any time is fine", "whatever works", "that's fine",
-	"is it ready yet", "is it done yet", "not yet",
-	"i'll drop it off in the morning", "i dropped it off yesterday",
-	"i'm picking it up today", "the last four are", "the last four digits",
-	"my zip code is", "let me give you my number",
-	"what's the earliest you can take it", "do you have anything sooner",
-	"do you have anything on", "i'm not sure", "let me check",
-	"what services do you offer", "what services do you have",
-	"what kind of services do you offer", "what do you do",
-	"what kind of work do you do", "what can you do for me",
-	"when will my car be delivered", "when will my new car be delivered",
-	"when will it be delivered", "when is my delivery date",
-	"has my car arrived", "has my new car arrived yet",
-	"when does my car arrive", "is my new car here yet",
-	"do you speak spanish", "do you speak french", "do you speak english",
-	"is there someone who speaks spanish",
-	"can i talk to someone in spanish", "i have a confirmation code",
-	"i have my confirmation code", "i don't have the code",
-	"i want to cancel my repair order", "i'd like to cancel my repair order",
-	"cancel my repair order", "i want to cancel my order",
-	"can i cancel the repair", "please cancel the repair order",
-	"i want to cancel the repairs", "what's the status of my repair order",
+    "i want to cancel my appointment",
+    "i need to cancel my appointment",
+    "can i cancel my appointment",
+    "please cancel my appointment",
+    "i'd like to cancel",
+    "cancel it please",
+    "i need to reschedule my appointment",
+    "i'd like to reschedule my appointment",
+    "can i reschedule",
+    "can i move my appointment",
+    "i need to change my appointment",
+    "i want to book an appointment",
+    "i'd like to make an appointment",
+    "i need an appointment",
+    "can i schedule an appointment",
+    "do you have any openings",
+    "what times do you have",
+    "what do you have available",
+    "is there anything earlier",
+    "anything later",
+    "what about later",
+    "where is my car",
+    "is my car ready",
+    "is my car done yet",
+    "what's the status of my car",
+    "when will my car be ready",
+    "i'm calling about my car",
+    "i dropped off my car this morning",
+    "can i pick up my car",
+    "i'd like to leave a message",
+    "can i leave a message",
+    "take a message please",
+    "can i speak to a person",
+    "can i talk to someone",
+    "let me talk to a human",
+    "i want to speak to a real person",
+    "can i speak to the manager",
+    "transfer me please",
+    "can you transfer me to a person",
+    "i need to talk to a mechanic",
+    "what are your hours",
+    "when are you open",
+    "what time do you open",
+    "what time do you close",
+    "are you open today",
+    "are you open tomorrow",
+    "are you open on the weekend",
+    "how much does it cost",
+    "what are your prices",
+    "how much is it",
+    "where are you located",
+    "what's your address",
+    "how long does it take",
+    "do i need an appointment",
+    "can i wait for it",
+    "i'll wait",
+    "i'll drop it off",
+    "do you have a loaner",
+    "do you take credit cards",
+    "my check engine light is on",
+    "my car is making a noise",
+    "my brakes are squeaking",
+    "my car won't start",
+    "i have a question",
+    "i have a question about my bill",
+    "i got a text about my appointment",
+    "you called me",
+    "i'm returning a call",
+    "i missed a call from you",
+    "i'm running late",
+    "i'll be there in ten minutes",
+    "the morning is better",
+    "the afternoon is better",
+    "the earliest you have",
+    "as soon as possible",
+    "what's the earliest",
+    "first thing in the morning",
+    "any time is fine",
+    "whatever works",
+    "that's fine",
+    "is it ready yet",
+    "is it done yet",
+    "not yet",
+    "i'll drop it off in the morning",
+    "i dropped it off yesterday",
+    "i'm picking it up today",
+    "the last four are",
+    "the last four digits",
+    "my zip code is",
+    "let me give you my number",
+    "what's the earliest you can take it",
+    "do you have anything sooner",
+    "do you have anything on",
+    "i'm not sure",
+    "let me check",
+    "what services do you offer",
+    "what services do you have",
+    "what kind of services do you offer",
+    "what do you do",
+    "what kind of work do you do",
+    "what can you do for me",
+    "when will my car be delivered",
+    "when will my new car be delivered",
+    "when will it be delivered",
+    "when is my delivery date",
+    "has my car arrived",
+    "has my new car arrived yet",
+    "when does my car arrive",
+    "is my new car here yet",
+    "do you speak spanish",
+    "do you speak french",
+    "do you speak english",
+    "is there someone who speaks spanish",
+    "can i talk to someone in spanish",
+    "i have a confirmation code",
+    "i have my confirmation code",
+    "i don't have the code",
+    "i want to cancel my repair order",
+    "i'd like to cancel my repair order",
+    "cancel my repair order",
+    "i want to cancel my order",
+    "can i cancel the repair",
+    "please cancel the repair order",
+    "i want to cancel the repairs",
+    "what's the status of my repair order",
 };
 
 /* xorshift: the same corpus on every start */
@@ -177,8 +241,10 @@ stt_num_words(int n, char *out, size_t len)
 	} else {
 		/* years and street numbers: "twenty nineteen", "nineteen
 		 * oh five" */
-		snprintf(out, len, "%s %s%s", stt_num_words(n / 100, a, sizeof(a)),
-		    n % 100 < 10 ? "oh " : "", stt_num_words(n % 100, b, sizeof(b)));
+		snprintf(out, len, "%s %s%s",
+		    stt_num_words(n / 100, a, sizeof(a)),
+		    n % 100 < 10 ? "oh " : "",
+		    stt_num_words(n % 100, b, sizeof(b)));
 	}
 	return out;
 }
@@ -205,8 +271,7 @@ struct gen {
 	int rv;
 };
 
-static void
-emit(struct gen *g, const char *fmt, ...)
+static void emit(struct gen *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -236,22 +301,22 @@ article(const char *w)
 static void
 time_phrase(struct gen *g, char *out, size_t len)
 {
-	static const char *const mins[] = { "", "", "fifteen", "thirty",
-		"forty five", "o'clock", "" };
-	static const char *const ampm[] = { "", "", "a m", "p m", "",
-		"in the morning", "in the afternoon" };
+	static const char *const mins[] = {
+	    "", "", "fifteen", "thirty", "forty five", "o'clock", ""};
+	static const char *const ampm[] = {
+	    "", "", "a m", "p m", "", "in the morning", "in the afternoon"};
 	int h = 1 + (int)(rnd(&g->seed) % 12);
 	const char *m = PICK(&g->seed, mins), *ap = PICK(&g->seed, ampm);
 	char hw[32];
 
 	if (rnd(&g->seed) % 15 == 0) {
-		snprintf(out, len, "%s", rnd(&g->seed) & 1 ? "noon" :
-		    "twelve noon");
+		snprintf(
+		    out, len, "%s", rnd(&g->seed) & 1 ? "noon" : "twelve noon");
 		return;
 	}
 	stt_num_words(h, hw, sizeof(hw));
-	snprintf(out, len, "%s%s%s%s%s", hw, *m ? " " : "", m, *ap ? " " : "",
-	    ap);
+	snprintf(
+	    out, len, "%s%s%s%s%s", hw, *m ? " " : "", m, *ap ? " " : "", ap);
 }
 
 /* "tuesday", "next tuesday", "the twenty sixth", "november third" ... */
@@ -272,29 +337,32 @@ date_phrase(struct gen *g, char *out, size_t len)
 		snprintf(out, len, "this %s", d);
 		break;
 	case 3:
-		snprintf(out, len, "the %s", stt_ordinal_words(1 +
-		    (int)(rnd(&g->seed) % 31), o, sizeof(o)));
+		snprintf(out, len, "the %s",
+		    stt_ordinal_words(
+		        1 + (int)(rnd(&g->seed) % 31), o, sizeof(o)));
 		break;
 	case 4:
 		snprintf(out, len, "%s %s", PICK(&g->seed, months),
-		    stt_ordinal_words(1 + (int)(rnd(&g->seed) % 31), o,
-		    sizeof(o)));
+		    stt_ordinal_words(
+		        1 + (int)(rnd(&g->seed) % 31), o, sizeof(o)));
 		break;
 	case 5:
-		snprintf(out, len, "%s the %s", d, stt_ordinal_words(1 +
-		    (int)(rnd(&g->seed) % 31), o, sizeof(o)));
+		snprintf(out, len, "%s the %s", d,
+		    stt_ordinal_words(
+		        1 + (int)(rnd(&g->seed) % 31), o, sizeof(o)));
 		break;
 	case 6:
-		snprintf(out, len, "%s", rnd(&g->seed) & 1 ? "tomorrow" :
-		    "today");
+		snprintf(
+		    out, len, "%s", rnd(&g->seed) & 1 ? "tomorrow" : "today");
 		break;
 	case 7:
-		snprintf(out, len, "%s %s", d, rnd(&g->seed) & 1 ? "morning" :
-		    "afternoon");
+		snprintf(out, len, "%s %s", d,
+		    rnd(&g->seed) & 1 ? "morning" : "afternoon");
 		break;
 	default:
-		snprintf(out, len, "the %s of %s", stt_ordinal_words(1 +
-		    (int)(rnd(&g->seed) % 31), o, sizeof(o)),
+		snprintf(out, len, "the %s of %s",
+		    stt_ordinal_words(
+		        1 + (int)(rnd(&g->seed) % 31), o, sizeof(o)),
 		    PICK(&g->seed, months));
 		break;
 	}
@@ -309,24 +377,23 @@ digits_phrase(struct gen *g, char *out, size_t len, int n)
 	out[0] = '\0';
 	for (i = 0; i < n && off + 8 < len; i++) {
 		int d = (int)(rnd(&g->seed) % 10);
-		const char *w = d == 0 && rnd(&g->seed) % 3 == 0 ? "oh" :
-		    ones[d];
-		off += (size_t)snprintf(out + off, len - off, "%s%s",
-		    i ? " " : "", w);
+		const char *w =
+		    d == 0 && rnd(&g->seed) % 3 == 0 ? "oh" : ones[d];
+		off += (size_t)snprintf(
+		    out + off, len - off, "%s%s", i ? " " : "", w);
 	}
 }
 
 static void
 services(struct gen *g, const struct fd_business *b)
 {
-	static const char *const pre[] = { "i need %s %s",
-		"i'd like to book %s %s", "i want to schedule %s %s",
-		"can i get %s %s", "i need to get %s %s",
-		"i'd like to make an appointment for %s %s",
-		"book %s %s", "i'm calling to book %s %s",
-		"do you do %s%s", "how much is %s %s", "how much for %s %s",
-		"i need %s %s done", "my car needs %s %s",
-		"can you do %s %s" };
+	static const char *const pre[] = {"i need %s %s",
+	    "i'd like to book %s %s", "i want to schedule %s %s",
+	    "can i get %s %s", "i need to get %s %s",
+	    "i'd like to make an appointment for %s %s", "book %s %s",
+	    "i'm calling to book %s %s", "do you do %s%s", "how much is %s %s",
+	    "how much for %s %s", "i need %s %s done", "my car needs %s %s",
+	    "can you do %s %s"};
 	int i, j, k, maxal = 0;
 	char d[64], t[64];
 
@@ -375,13 +442,13 @@ services(struct gen *g, const struct fd_business *b)
 static void
 dates_times(struct gen *g)
 {
-	static const char *const f[] = { "%s", "%s at %s", "how about %s",
-		"can i come in %s", "is %s available", "%s works", "on %s",
-		"do you have anything %s", "%s at %s please",
-		"what about %s at %s", "i can do %s at %s", "%s around %s",
-		"i'd prefer %s", "could i come %s at %s", "%s if possible",
-		"anything on %s", "do you have anything on %s",
-		"%s would be great", "%s works for me", "%s is fine" };
+	static const char *const f[] = {"%s", "%s at %s", "how about %s",
+	    "can i come in %s", "is %s available", "%s works", "on %s",
+	    "do you have anything %s", "%s at %s please", "what about %s at %s",
+	    "i can do %s at %s", "%s around %s", "i'd prefer %s",
+	    "could i come %s at %s", "%s if possible", "anything on %s",
+	    "do you have anything on %s", "%s would be great",
+	    "%s works for me", "%s is fine"};
 	char d[64], t[64];
 	int i;
 
@@ -407,17 +474,19 @@ dates_times(struct gen *g)
 static void
 digits(struct gen *g)
 {
-	static const char *const f[] = { "my phone number is %s",
-		"my number is %s", "it's %s", "%s", "%s", "%s",
-		"the number is %s", "you can reach me at %s",
-		"call me back at %s", "my cell is %s" };
+	static const char *const f[] = {"my phone number is %s",
+	    "my number is %s", "it's %s", "%s", "%s", "%s", "the number is %s",
+	    "you can reach me at %s", "call me back at %s", "my cell is %s"};
 	char dg[256];
 	int i;
 
 	for (i = 0; i < 500; i++) {
 		int n = (int)(rnd(&g->seed) % 4);
-		digits_phrase(g, dg, sizeof(dg), n == 0 ? 10 : n == 1 ? 7 :
-		    n == 2 ? 4 : 3);
+		digits_phrase(g, dg, sizeof(dg),
+		    n == 0       ? 10
+		        : n == 1 ? 7
+		        : n == 2 ? 4
+		                 : 3);
 		emit(g, PICK(&g->seed, f), dg);
 	}
 }
@@ -426,10 +495,10 @@ static void
 names(struct gen *g, const struct fd_business *b, const char *const *extra,
     size_t nextra)
 {
-	static const char *const f[] = { "my name is %s", "this is %s",
-		"it's %s", "%s", "%s", "the name is %s", "it's under %s",
-		"the appointment is under %s", "yes this is %s",
-		"hi this is %s", "%s speaking" };
+	static const char *const f[] = {"my name is %s", "this is %s",
+	    "it's %s", "%s", "%s", "the name is %s", "it's under %s",
+	    "the appointment is under %s", "yes this is %s", "hi this is %s",
+	    "%s speaking"};
 	char nm[128];
 	int i;
 	size_t k;
@@ -437,8 +506,8 @@ names(struct gen *g, const struct fd_business *b, const char *const *extra,
 	for (i = 0; i < 600; i++) {
 		int r = (int)(rnd(&g->seed) % 3);
 		if (r == 0)
-			snprintf(nm, sizeof(nm), "%s", PICK(&g->seed,
-			    first_names));
+			snprintf(
+			    nm, sizeof(nm), "%s", PICK(&g->seed, first_names));
 		else if (r == 1)
 			snprintf(nm, sizeof(nm), "%s %s",
 			    PICK(&g->seed, first_names),
@@ -466,8 +535,8 @@ names(struct gen *g, const struct fd_business *b, const char *const *extra,
 static void
 vehicles(struct gen *g)
 {
-	static const char *const f[] = { "it's a %s", "i have a %s",
-		"a %s", "my %s", "it's my %s", "the %s", "%s" };
+	static const char *const f[] = {"it's a %s", "i have a %s", "a %s",
+	    "my %s", "it's my %s", "the %s", "%s"};
 	char y[48], v[160];
 	int i;
 
@@ -478,13 +547,14 @@ vehicles(struct gen *g)
 			snprintf(v, sizeof(v), "%s", mk);
 			break;
 		case 1:
-			snprintf(v, sizeof(v), "%s %s", mk,
-			    PICK(&g->seed, models));
+			snprintf(
+			    v, sizeof(v), "%s %s", mk, PICK(&g->seed, models));
 			break;
 		default:
-			snprintf(v, sizeof(v), "%s %s %s", stt_num_words(2005 +
-			    (int)(rnd(&g->seed) % 21), y, sizeof(y)), mk,
-			    PICK(&g->seed, models));
+			snprintf(v, sizeof(v), "%s %s %s",
+			    stt_num_words(
+			        2005 + (int)(rnd(&g->seed) % 21), y, sizeof(y)),
+			    mk, PICK(&g->seed, models));
 			break;
 		}
 		emit(g, PICK(&g->seed, f), v);
@@ -499,9 +569,8 @@ static void
 codes(struct gen *g)
 {
 	static const char alpha[] = "acdefghjkmnpqrtuvwxyz234679";
-	static const char *const f[] = { "my confirmation code is %s",
-		"the code is %s", "the confirmation code is %s",
-		"my code is %s" };
+	static const char *const f[] = {"my confirmation code is %s",
+	    "the code is %s", "the confirmation code is %s", "my code is %s"};
 	char code[160], w[16];
 	size_t n;
 	int i, k, c;
@@ -513,8 +582,8 @@ codes(struct gen *g)
 				stt_num_words(c - '0', w, sizeof(w));
 			else
 				snprintf(w, sizeof(w), "%c", c);
-			n += (size_t)snprintf(code + n, sizeof(code) - n, "%s%s",
-			    k ? " " : "", w);
+			n += (size_t)snprintf(code + n, sizeof(code) - n,
+			    "%s%s", k ? " " : "", w);
 		}
 		emit(g, PICK(&g->seed, f), code);
 	}
@@ -531,8 +600,8 @@ hours_prices(struct gen *g, const struct fd_business *b)
 		emit(g, "are you open %s", days[i]);
 	}
 	for (i = 0; i < b->nservices; i++) {
-		emit(g, "how much does %s %s cost", article(b->services[i].name),
-		    b->services[i].name);
+		emit(g, "how much does %s %s cost",
+		    article(b->services[i].name), b->services[i].name);
 		emit(g, "how much is %s %s", article(b->services[i].name),
 		    b->services[i].name);
 		emit(g, "what's the price for %s %s",
@@ -546,7 +615,7 @@ int
 domain_corpus(const struct fd_business *b, const char *const *extra,
     size_t nextra, corpus_sink sink, void *arg)
 {
-	struct gen g = { 2463534242u, sink, arg, 0 };
+	struct gen g = {2463534242u, sink, arg, 0};
 	size_t i;
 	int k;
 

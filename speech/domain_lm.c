@@ -27,10 +27,9 @@ add(void *arg, const char *sentence)
 int
 domain_lm_build(const struct fd_business *b, const char *const *extra,
     size_t nextra, const char *corpus_file, struct dict_words *dict,
-    const char *out_path, struct domain_lm_info *info, char *err,
-    size_t errlen)
+    const char *out_path, struct domain_lm_info *info, char *err, size_t errlen)
 {
-	struct sink s = { NULL, 0 };
+	struct sink s = {NULL, 0};
 	int rv = -1;
 
 	if ((s.lm = arpa_new(3, dict_words_has, dict)) == NULL) {
@@ -46,7 +45,8 @@ domain_lm_build(const struct fd_business *b, const char *const *extra,
 		goto out;
 	}
 	if (arpa_vocab_size(s.lm) <= 2) {
-		snprintf(err, errlen, "corpus has no word the dictionary knows");
+		snprintf(
+		    err, errlen, "corpus has no word the dictionary knows");
 		goto out;
 	}
 	if (arpa_write_file(s.lm, out_path) != 0) {
@@ -66,8 +66,7 @@ out:
 
 int
 corpus_lm_build(const char *corpus_file, const char *dict_path,
-    const char *out_path, struct domain_lm_info *info, char *err,
-    size_t errlen)
+    const char *out_path, struct domain_lm_info *info, char *err, size_t errlen)
 {
 	struct dict_words *dict;
 	int rv;
@@ -76,8 +75,8 @@ corpus_lm_build(const char *corpus_file, const char *dict_path,
 		snprintf(err, errlen, "cannot read dictionary %s", dict_path);
 		return -1;
 	}
-	rv = domain_lm_build(NULL, NULL, 0, corpus_file, dict, out_path, info,
-	    err, errlen);
+	rv = domain_lm_build(
+	    NULL, NULL, 0, corpus_file, dict, out_path, info, err, errlen);
 	dict_words_free(dict);
 	return rv;
 }

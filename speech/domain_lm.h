@@ -13,8 +13,8 @@
 
 struct domain_lm_info {
 	size_t sentences;
-	size_t vocab;           /* words kept, incl. <s> </s> */
-	size_t skipped;         /* word tokens the dictionary lacks */
+	size_t vocab; /* words kept, incl. <s> </s> */
+	size_t skipped; /* word tokens the dictionary lacks */
 };
 
 struct dict_words;

@@ -29,14 +29,14 @@ struct ps_dec {
 	double gain;
 	int in_utt;
 	int lm_serial;
-	char lm_name[32];       /* the language model's search */
-	char search[32];        /* the search now active (ps_get_search
+	char lm_name[32]; /* the language model's search */
+	char search[32]; /* the search now active (ps_get_search
 				   leaks an iterator on every call) */
-	int grammars;           /* 1: the hint grammars are loaded */
-	int name_grammar;       /* 1: so is the name lists' */
-	int has_lattice;        /* the final pass keeps a lattice (n-best) */
-	struct psd_cmn cmn0;    /* a caller's start value (cmn_start) */
-	int16_t *buf;           /* front-end scratch */
+	int grammars; /* 1: the hint grammars are loaded */
+	int name_grammar; /* 1: so is the name lists' */
+	int has_lattice; /* the final pass keeps a lattice (n-best) */
+	struct psd_cmn cmn0; /* a caller's start value (cmn_start) */
+	int16_t *buf; /* front-end scratch */
 	size_t cap;
 };
 
@@ -95,8 +95,8 @@ static const char spell_jsgf[] =
 /* " | name" for each name of the list at path the dictionary knows;
  * appended to *g (malloc'd, grown).  0 or -1. */
 static int
-name_alts(struct ps_dec *d, const char *path, char **g, size_t *len,
-    size_t *cap)
+name_alts(
+    struct ps_dec *d, const char *path, char **g, size_t *len, size_t *cap)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, *nb, *pron;
@@ -108,8 +108,8 @@ name_alts(struct ps_dec *d, const char *path, char **g, size_t *len,
 	while (getline(&line, &lcap, f) > 0) {
 		wl = strcspn(line, " \t\r\n");
 		line[wl] = '\0';
-		if (wl == 0 || line[0] == '#' || strspn(line,
-		    "abcdefghijklmnopqrstuvwxyz'-") != wl)
+		if (wl == 0 || line[0] == '#' ||
+		    strspn(line, "abcdefghijklmnopqrstuvwxyz'-") != wl)
 			continue;
 		if ((pron = ps_lookup_word(d->ps, line)) == NULL)
 			continue;
@@ -120,8 +120,8 @@ name_alts(struct ps_dec *d, const char *path, char **g, size_t *len,
 			*g = nb;
 			*cap = *cap * 2 + wl + 8;
 		}
-		*len += (size_t)snprintf(*g + *len, *cap - *len, "%s%s",
-		    n++ ? " | " : "", line);
+		*len += (size_t)snprintf(
+		    *g + *len, *cap - *len, "%s%s", n++ ? " | " : "", line);
 	}
 	free(line);
 	fclose(f);
@@ -206,9 +206,8 @@ psd_front_name(enum stt_front f)
 static int
 model8k_dir(const char *hmm, int upperf, char *dir, size_t len)
 {
-	static const char *const files[] = { "mdef", "means", "variances",
-		"sendump", "mixture_weights", "transition_matrices",
-		"noisedict" };
+	static const char *const files[] = {"mdef", "means", "variances",
+	    "sendump", "mixture_weights", "transition_matrices", "noisedict"};
 	char src[512], dst[512], line[256];
 	FILE *in, *out;
 	size_t i;
@@ -268,12 +267,12 @@ model8k_remove(const char *dir)
  * clip: `stt-bench -C learn` prints them.
  */
 static const float telephone_cmn[][13] = {
-	[STT_FRONT_ZERO] = { 56.14, -2.35, 12.55, 5.47, 10.65, -10.89, 8.11,
-	    -2.21, -6.74, 9.44, -6.05, 7.15, 0.36 },
-	[STT_FRONT_LOWPASS] = { 47.14, 27.83, -28.18, 48.06, -21.20, 4.95,
-	    9.52, -17.40, 13.99, -10.53, 6.87, 3.19, -2.82 },
-	[STT_FRONT_NATIVE8K] = { 54.08, 3.57, 12.68, 1.24, -0.29, -0.30,
-	    -1.93, 3.53, 1.76, 1.81, 0.84, 0.68, 1.40 },
+    [STT_FRONT_ZERO] = {56.14, -2.35, 12.55, 5.47, 10.65, -10.89, 8.11, -2.21,
+        -6.74, 9.44, -6.05, 7.15, 0.36},
+    [STT_FRONT_LOWPASS] = {47.14, 27.83, -28.18, 48.06, -21.20, 4.95, 9.52,
+        -17.40, 13.99, -10.53, 6.87, 3.19, -2.82},
+    [STT_FRONT_NATIVE8K] = {54.08, 3.57, 12.68, 1.24, -0.29, -0.30, -1.93, 3.53,
+        1.76, 1.81, 0.84, 0.68, 1.40},
 };
 
 /* Set the live channel estimate (ignored if its size is not the model's). */
@@ -331,8 +330,10 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	/* pocketsphinx logs to stderr by default; our log is ours */
 	err_set_logfp(NULL);
 	if (psd_cmn_parse(o->cmn_start, &start, &model) != 0) {
-		snprintf(err, errlen, "cmn_start \"%s\" is not \"model\" or "
-		    "a list of numbers", o->cmn_start);
+		snprintf(err, errlen,
+		    "cmn_start \"%s\" is not \"model\" or "
+		    "a list of numbers",
+		    o->cmn_start);
 		return NULL;
 	}
 	if (!model && start.n == 0 && telephone_cmn[o->front][0] != 0) {
@@ -349,8 +350,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	d->has_lattice = !o->fast_final;
 	snprintf(upper, sizeof(upper), "%d", o->upperf > 0 ? o->upperf : 3500);
 	if (o->front == STT_FRONT_NATIVE8K) {
-		if (model8k_dir(o->hmm, o->upperf > 0 ? o->upperf : 3500,
-		    dir8k, sizeof(dir8k)) != 0) {
+		if (model8k_dir(o->hmm, o->upperf > 0 ? o->upperf : 3500, dir8k,
+		        sizeof(dir8k)) != 0) {
 			snprintf(err, errlen, "cannot prepare the 8 kHz model");
 			model8k_remove(dir8k);
 			free(d);
@@ -362,8 +363,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	} else
 		d->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", o->hmm,
 		    "-dict", o->dict, "-lm", o->lm, "-samprate", "16000",
-		    "-fwdflat", o->fast_final ? "no" : "yes",
-		    "-bestpath", o->fast_final ? "no" : "yes", NULL);
+		    "-fwdflat", o->fast_final ? "no" : "yes", "-bestpath",
+		    o->fast_final ? "no" : "yes", NULL);
 	if (d->cfg == NULL) {
 		if (o->front == STT_FRONT_NATIVE8K)
 			model8k_remove(dir8k);
@@ -375,8 +376,10 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	if (o->front == STT_FRONT_NATIVE8K)
 		model8k_remove(dir8k);
 	if (d->ps == NULL) {
-		snprintf(err, errlen, "pocketsphinx: cannot load model %s "
-		    "(dict %s, lm %s)", o->hmm, o->dict, o->lm);
+		snprintf(err, errlen,
+		    "pocketsphinx: cannot load model %s "
+		    "(dict %s, lm %s)",
+		    o->hmm, o->dict, o->lm);
 		cmd_ln_free_r(d->cfg);
 		free(d);
 		return NULL;
@@ -386,18 +389,20 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	snprintf(d->lm_name, sizeof(d->lm_name), "_default");
 	snprintf(d->search, sizeof(d->search), "%s", d->lm_name);
 	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
-		d->grammars = ps_set_jsgf_string(d->ps, "yesno",
-		    yesno_jsgf) == 0 && ps_set_jsgf_string(d->ps, "digits",
-		    digits_jsgf) == 0 && ps_set_jsgf_string(d->ps, "spell",
-		    spell_jsgf) == 0;
+		d->grammars =
+		    ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
+		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
+		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_grammar(d, o->names_first, o->names_last) == 0;
 		ps_set_search(d->ps, d->lm_name);
 	}
 	psd_cmn_get(d, &d->cmn0);
 	if (start.n > 0 && start.n != d->cmn0.n) {
-		snprintf(err, errlen, "cmn_start has %d numbers, the model's "
-		    "features %d", start.n, d->cmn0.n);
+		snprintf(err, errlen,
+		    "cmn_start has %d numbers, the model's "
+		    "features %d",
+		    start.n, d->cmn0.n);
 		psd_close(d);
 		return NULL;
 	}
@@ -428,8 +433,9 @@ psd_hint(struct ps_dec *d, const char *expect)
 
 	if (d->in_utt)
 		return -1;
-	if (d->grammars && expect && (strcmp(expect, "yesno") == 0 ||
-	    strcmp(expect, "digits") == 0 || strcmp(expect, "spell") == 0))
+	if (d->grammars && expect &&
+	    (strcmp(expect, "yesno") == 0 || strcmp(expect, "digits") == 0 ||
+	        strcmp(expect, "spell") == 0))
 		search = expect;
 	if (d->name_grammar && expect && strcmp(expect, "name") == 0)
 		search = expect;
@@ -655,8 +661,8 @@ psd_detail(struct ps_dec *d, double conf, struct psd_detail *out)
 			break;
 		}
 		snprintf(out->word[out->nwords], sizeof(out->word[0]), "%s", w);
-		out->word_conf[out->nwords] = logmath_exp(lm,
-		    ps_seg_prob(seg, &a, &l, &b));
+		out->word_conf[out->nwords] =
+		    logmath_exp(lm, ps_seg_prob(seg, &a, &l, &b));
 		if (out->word_conf[out->nwords] > 1)
 			out->word_conf[out->nwords] = 1;
 		out->nwords++;
@@ -681,8 +687,8 @@ psd_detail(struct ps_dec *d, double conf, struct psd_detail *out)
 		if (i < out->nalts)
 			continue;
 		snprintf(out->alt[out->nalts], sizeof(out->alt[0]), "%s", h);
-		out->alt_conf[out->nalts] = conf * logmath_exp(lm, score -
-		    best);
+		out->alt_conf[out->nalts] =
+		    conf * logmath_exp(lm, score - best);
 		if (out->alt_conf[out->nalts] > conf)
 			out->alt_conf[out->nalts] = conf;
 		out->nalts++;

@@ -15,30 +15,30 @@
 
 /* How 8 kHz audio reaches the model. */
 enum stt_front {
-	STT_FRONT_ZERO = 0,     /* zero insertion to 16 kHz, no low-pass */
-	STT_FRONT_LOWPASS,      /* interpolation to 16 kHz with a low-pass */
-	STT_FRONT_NATIVE8K,     /* 8 kHz features: -samprate 8000 -nfft 256 */
+	STT_FRONT_ZERO = 0, /* zero insertion to 16 kHz, no low-pass */
+	STT_FRONT_LOWPASS, /* interpolation to 16 kHz with a low-pass */
+	STT_FRONT_NATIVE8K, /* 8 kHz features: -samprate 8000 -nfft 256 */
 };
 
 #define STT_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
 
 struct psd_opts {
-	const char *hmm;        /* acoustic model dir */
-	const char *dict;       /* pronunciation dictionary */
-	const char *lm;         /* ARPA or binary LM file */
+	const char *hmm; /* acoustic model dir */
+	const char *dict; /* pronunciation dictionary */
+	const char *lm; /* ARPA or binary LM file */
 	enum stt_front front;
-	double gain;            /* zero insertion scale (2 keeps the level) */
-	int upperf;             /* NATIVE8K filter bank top, Hz */
-	int fast_final;         /* skip the flat-lexicon and lattice passes
+	double gain; /* zero insertion scale (2 keeps the level) */
+	int upperf; /* NATIVE8K filter bank top, Hz */
+	int fast_final; /* skip the flat-lexicon and lattice passes
 				   at the end of an utterance (-fwdflat no
 				   -bestpath no): the final comes sooner */
-	int grammars;           /* 1: load the hint grammars (psd_hint);
+	int grammars; /* 1: load the hint grammars (psd_hint);
 				   sphinxbase's JSGF parser keeps ~88 bytes
 				   of each for good, once per decoder */
-	const char *names_first, *names_last;   /* given names and surnames,
+	const char *names_first, *names_last; /* given names and surnames,
 				   one a line ('#' comments): the "name"
 				   hint's grammar; NULL for none */
-	const char *cmn_start;  /* the channel estimate (cepstral mean) a
+	const char *cmn_start; /* the channel estimate (cepstral mean) a
 				   caller's first utterance starts from:
 				   NULL or "" the telephone value measured
 				   for the front end, "model" the model's
@@ -74,7 +74,7 @@ int psd_start(struct ps_dec *d);
  * same caller from (a pooled decoder serves every call in turn). */
 #define PSD_CMN_MAX 16
 struct psd_cmn {
-	int n;                  /* 0: none yet */
+	int n; /* 0: none yet */
 	float v[PSD_CMN_MAX];
 };
 /* Start an utterance as a new stream (pocketsphinx's noise estimate
@@ -98,14 +98,14 @@ int psd_end(struct ps_dec *d, char *text, size_t len, double *conf);
 #define PSD_NBEST 3
 #define PSD_WORDS 32
 struct psd_detail {
-	int nalts;                      /* alternatives, best (the text) first */
+	int nalts; /* alternatives, best (the text) first */
 	char alt[PSD_NBEST][256];
-	const char *alt_p[PSD_NBEST];   /* alt[i], for arrays of strings */
-	double alt_conf[PSD_NBEST];     /* 0..1 */
+	const char *alt_p[PSD_NBEST]; /* alt[i], for arrays of strings */
+	double alt_conf[PSD_NBEST]; /* 0..1 */
 	int nwords;
 	char word[PSD_WORDS][32];
 	const char *word_p[PSD_WORDS];
-	double word_conf[PSD_WORDS];    /* 0..1 */
+	double word_conf[PSD_WORDS]; /* 0..1 */
 };
 /* Fill out from the utterance psd_end just ended (best's conf is its
  * utterance confidence); nothing when there was no hypothesis. */

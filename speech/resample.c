@@ -6,7 +6,7 @@
 
 #include "speech/resample.h"
 
-#define TAPS 63                 /* odd, linear phase */
+#define TAPS 63 /* odd, linear phase */
 
 static int16_t
 clip16(double v)
@@ -27,7 +27,8 @@ design(double *h, double fc, double gain)
 
 	for (i = 0; i < TAPS; i++) {
 		double x = i - m;
-		double s = x == 0 ? 2 * fc : sin(2 * M_PI * fc * x) / (M_PI * x);
+		double s =
+		    x == 0 ? 2 * fc : sin(2 * M_PI * fc * x) / (M_PI * x);
 		double w = 0.5 - 0.5 * cos(2 * M_PI * i / (TAPS - 1));
 		h[i] = s * w;
 		sum += h[i];

@@ -9,27 +9,26 @@
 
 #include "speech/text.h"
 
-static const char *const units[] = { "zero", "one", "two", "three", "four",
-	"five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-	"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-	"nineteen", NULL };
-static const char *const tens[] = { "", "", "twenty", "thirty", "forty",
-	"fifty", "sixty", "seventy", "eighty", "ninety", NULL };
-static const char *const unit_ord[] = { "zeroth", "first", "second", "third",
-	"fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-	"eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
-	"sixteenth", "seventeenth", "eighteenth", "nineteenth", NULL };
-static const char *const tens_ord[] = { "", "", "twentieth", "thirtieth",
-	NULL };
+static const char *const units[] = {"zero", "one", "two", "three", "four",
+    "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", NULL};
+static const char *const tens[] = {"", "", "twenty", "thirty", "forty", "fifty",
+    "sixty", "seventy", "eighty", "ninety", NULL};
+static const char *const unit_ord[] = {"zeroth", "first", "second", "third",
+    "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth", NULL};
+static const char *const tens_ord[] = {"", "", "twentieth", "thirtieth", NULL};
 
-static const char *const fillers[] = { "um", "uh", "uhm", "umm", "er", "erm",
-	"hmm", "ah", NULL };
+static const char *const fillers[] = {
+    "um", "uh", "uhm", "umm", "er", "erm", "hmm", "ah", NULL};
 
 static int
 is_suffix_ord(const char *s)
 {
 	return (strncmp(s, "st", 2) == 0 || strncmp(s, "nd", 2) == 0 ||
-	    strncmp(s, "rd", 2) == 0 || strncmp(s, "th", 2) == 0) &&
+	           strncmp(s, "rd", 2) == 0 || strncmp(s, "th", 2) == 0) &&
 	    !isalpha((unsigned char)s[2]);
 }
 
@@ -50,26 +49,29 @@ txt_tokenize(const char *s, struct tokens *t)
 		} else if (isdigit(c)) {
 			buf[o++] = (char)c;
 			/* "3pm" -> "3 pm", but "26th" stays one word */
-			if (isalpha((unsigned char)p[1]) && !is_suffix_ord(p + 1))
+			if (isalpha((unsigned char)p[1]) &&
+			    !is_suffix_ord(p + 1))
 				buf[o++] = ' ';
 		} else if ((c == ':' || c == '/') && p > s &&
-		    isdigit((unsigned char)p[-1]) && isdigit((unsigned char)p[1])) {
+		    isdigit((unsigned char)p[-1]) &&
+		    isdigit((unsigned char)p[1])) {
 			buf[o++] = (char)c;
 		} else if (c == '\'') {
-			continue;               /* "o'clock" -> "oclock" */
+			continue; /* "o'clock" -> "oclock" */
 		} else if (c == '.' && p > s && isalpha((unsigned char)p[-1]) &&
 		    (p[1] == '\0' || isalpha((unsigned char)p[1]) ||
-		    isspace((unsigned char)p[1])) && p - s >= 1 &&
+		        isspace((unsigned char)p[1])) &&
+		    p - s >= 1 &&
 		    (p - s < 2 || !isalpha((unsigned char)p[-2]))) {
-			continue;               /* "p.m." -> "pm" */
+			continue; /* "p.m." -> "pm" */
 		} else {
 			buf[o++] = ' ';
 		}
 	}
 	buf[o] = '\0';
 	for (tok = strtok_r(buf, " ", &save); tok && t->n < TXT_MAX_TOK;
-	    tok = strtok_r(NULL, " ", &save))
-		if (!txt_is(tok, fillers))      /* "um", "uh" carry nothing */
+	     tok = strtok_r(NULL, " ", &save))
+		if (!txt_is(tok, fillers)) /* "um", "uh" carry nothing */
 			snprintf(t->w[t->n++], TXT_TOK_LEN, "%s", tok);
 }
 
@@ -156,7 +158,8 @@ txt_cardinal_at(const struct tokens *t, int i, int *val)
 	    !txt_cardinal(t->w[i], &a))
 		return 0;
 	if (a >= 20 && a < 100 && a % 10 == 0 && i + 1 < t->n &&
-	    index_of(t->w[i + 1], units) > 0 && index_of(t->w[i + 1], units) < 10) {
+	    index_of(t->w[i + 1], units) > 0 &&
+	    index_of(t->w[i + 1], units) < 10) {
 		b = index_of(t->w[i + 1], units);
 		*val = a + b;
 		return 2;

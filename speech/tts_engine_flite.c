@@ -23,7 +23,7 @@
 #include "speech/tts_resample.h"
 
 #define OUT_RATE 8000
-#define CHUNK_IN 1024           /* engine samples resampled per callback call */
+#define CHUNK_IN 1024 /* engine samples resampled per callback call */
 
 /* flite's voices and language modules declare no headers of their own */
 cst_voice *register_cmu_us_slt(const char *voxdir);
@@ -38,10 +38,10 @@ static struct flite_voice {
 	cst_voice *(*reg)(const char *voxdir);
 	cst_voice *v;
 } voices[] = {
-	{ "slt", register_cmu_us_slt, NULL },
-	{ "kal", register_cmu_us_kal, NULL },
-	{ "awb", register_cmu_us_awb, NULL },
-	{ "rms", register_cmu_us_rms, NULL },
+    {"slt", register_cmu_us_slt, NULL},
+    {"kal", register_cmu_us_kal, NULL},
+    {"awb", register_cmu_us_awb, NULL},
+    {"rms", register_cmu_us_rms, NULL},
 };
 #define NVOICES (sizeof(voices) / sizeof(voices[0]))
 
@@ -49,9 +49,9 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static int loaded;
 
 struct flite_eng {
-	struct flite_voice *def;    /* tts.voice */
-	float stretch;              /* duration_stretch: >1 is slower */
-	int serialise;              /* one synthesis at a time */
+	struct flite_voice *def; /* tts.voice */
+	float stretch; /* duration_stretch: >1 is slower */
+	int serialise; /* one synthesis at a time */
 	pthread_mutex_t lock;
 };
 
@@ -61,10 +61,10 @@ struct flite_run {
 	void *arg;
 	struct tts_resampler rs;
 	int rs_ready;
-	int cancelled;              /* cb returned nonzero */
-	int error;                  /* unsupported sample rate */
-	int flushed;                /* resampler tail delivered */
-	int chunks;                 /* streaming callbacks seen */
+	int cancelled; /* cb returned nonzero */
+	int error; /* unsupported sample rate */
+	int flushed; /* resampler tail delivered */
+	int chunks; /* streaming callbacks seen */
 	int16_t out[CHUNK_IN + TTS_RS_MAX_TAPS];
 };
 
@@ -94,14 +94,17 @@ flite_init_eng(const config_t *cfg, void **engp, char *err, size_t errlen)
 		config_lookup_bool(cfg, "tts.flite_serialise", &serialise);
 	}
 	if (rate < 0.5 || rate > 2.0) {
-		snprintf(err, errlen, "tts.rate %.2f out of range 0.5..2.0", rate);
+		snprintf(
+		    err, errlen, "tts.rate %.2f out of range 0.5..2.0", rate);
 		return -1;
 	}
 	if (stretch == 0)
 		stretch = 1.0 / rate;
 	if (stretch < 0.5 || stretch > 2.0) {
-		snprintf(err, errlen, "tts.duration_stretch %.2f out of range "
-		    "0.5..2.0", stretch);
+		snprintf(err, errlen,
+		    "tts.duration_stretch %.2f out of range "
+		    "0.5..2.0",
+		    stretch);
 		return -1;
 	}
 	pthread_once(&load_once, load_voices);
@@ -114,8 +117,10 @@ flite_init_eng(const config_t *cfg, void **engp, char *err, size_t errlen)
 		return -1;
 	}
 	if ((e->def = voice_find(voice)) == NULL) {
-		snprintf(err, errlen, "tts.voice: unknown flite voice '%s' "
-		    "(slt, kal, awb, rms)", voice);
+		snprintf(err, errlen,
+		    "tts.voice: unknown flite voice '%s' "
+		    "(slt, kal, awb, rms)",
+		    voice);
 		free(e);
 		return -1;
 	}
@@ -196,10 +201,10 @@ flite_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 }
 
 const struct tts_engine_ops tts_engine_flite = {
-	.name = "flite",
-	.init = flite_init_eng,
-	.fini = flite_fini,
-	.synth = flite_synth,
+    .name = "flite",
+    .init = flite_init_eng,
+    .fini = flite_fini,
+    .synth = flite_synth,
 };
 
 static void
@@ -242,8 +247,8 @@ on_chunk(const cst_wave *w, int start, int size, int last,
 		return CST_AUDIO_STREAM_STOP;
 	if (last)
 		finish(r);
-	return r->cancelled || r->error ? CST_AUDIO_STREAM_STOP :
-	    CST_AUDIO_STREAM_CONT;
+	return r->cancelled || r->error ? CST_AUDIO_STREAM_STOP
+	                                : CST_AUDIO_STREAM_CONT;
 }
 
 /* Resample engine PCM to 8 kHz and hand it on; nonzero to stop. */

@@ -17,49 +17,73 @@
 
 typedef size_t (*matcher)(const char *base, const char *s, struct tts_sb *b);
 
-static const char *const month_names[12] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December"
-};
-static const char *const day_names[7] = {
-	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-	"Saturday"
-};
+static const char *const month_names[12] = {"January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October",
+    "November", "December"};
+static const char *const day_names[7] = {"Sunday", "Monday", "Tuesday",
+    "Wednesday", "Thursday", "Friday", "Saturday"};
 
 /* Written with a period.  title: the reading before a capitalised name
  * (Dr. Smith); place: the reading after one (Elm Dr.). */
 static const struct abbrev {
 	const char *abbr, *title, *place;
-	int before_digit;       /* only an abbreviation before a number */
+	int before_digit; /* only an abbreviation before a number */
 } abbrevs[] = {
-	{ "Dr", "Doctor", "Drive", 0 }, { "St", "Saint", "Street", 0 },
-	{ "Mr", "Mister", NULL, 0 }, { "Mrs", "Missus", NULL, 0 },
-	{ "Ms", "Miz", NULL, 0 }, { "Jr", NULL, "Junior", 0 },
-	{ "Sr", NULL, "Senior", 0 }, { "Mt", "Mount", NULL, 0 },
-	{ "Ft", "Fort", NULL, 0 }, { "Ave", NULL, "Avenue", 0 },
-	{ "Rd", NULL, "Road", 0 }, { "Blvd", NULL, "Boulevard", 0 },
-	{ "Ln", NULL, "Lane", 0 }, { "Ct", NULL, "Court", 0 },
-	{ "Hwy", NULL, "Highway", 0 }, { "Pkwy", NULL, "Parkway", 0 },
-	{ "Apt", NULL, "Apartment", 0 }, { "Ste", NULL, "Suite", 0 },
-	{ "Inc", NULL, "Incorporated", 0 }, { "Corp", NULL, "Corporation", 0 },
-	{ "Co", NULL, "Company", 0 }, { "No", NULL, "number", 1 },
-	{ "approx", NULL, "approximately", 0 },
-	{ "appt", NULL, "appointment", 0 }, { "etc", NULL, "et cetera", 0 },
-	{ "vs", NULL, "versus", 0 }, { "e.g", NULL, "for example", 0 },
-	{ "i.e", NULL, "that is", 0 }, { "a.m", NULL, "a m", 0 },
-	{ "p.m", NULL, "p m", 0 }, { "min", NULL, "minutes", 0 },
-	{ "hr", NULL, "hour", 0 }, { "hrs", NULL, "hours", 0 },
-	{ "Jan", NULL, "January", 0 }, { "Feb", NULL, "February", 0 },
-	{ "Mar", NULL, "March", 0 }, { "Apr", NULL, "April", 0 },
-	{ "Jun", NULL, "June", 0 }, { "Jul", NULL, "July", 0 },
-	{ "Aug", NULL, "August", 0 }, { "Sep", NULL, "September", 0 },
-	{ "Sept", NULL, "September", 0 }, { "Oct", NULL, "October", 0 },
-	{ "Nov", NULL, "November", 0 }, { "Dec", NULL, "December", 0 },
-	{ "Mon", NULL, "Monday", 0 }, { "Tue", NULL, "Tuesday", 0 },
-	{ "Tues", NULL, "Tuesday", 0 }, { "Wed", NULL, "Wednesday", 0 },
-	{ "Thu", NULL, "Thursday", 0 }, { "Thur", NULL, "Thursday", 0 },
-	{ "Thurs", NULL, "Thursday", 0 }, { "Fri", NULL, "Friday", 0 },
-	{ "Sat", NULL, "Saturday", 0 }, { "Sun", NULL, "Sunday", 0 },
+    {"Dr", "Doctor", "Drive", 0},
+    {"St", "Saint", "Street", 0},
+    {"Mr", "Mister", NULL, 0},
+    {"Mrs", "Missus", NULL, 0},
+    {"Ms", "Miz", NULL, 0},
+    {"Jr", NULL, "Junior", 0},
+    {"Sr", NULL, "Senior", 0},
+    {"Mt", "Mount", NULL, 0},
+    {"Ft", "Fort", NULL, 0},
+    {"Ave", NULL, "Avenue", 0},
+    {"Rd", NULL, "Road", 0},
+    {"Blvd", NULL, "Boulevard", 0},
+    {"Ln", NULL, "Lane", 0},
+    {"Ct", NULL, "Court", 0},
+    {"Hwy", NULL, "Highway", 0},
+    {"Pkwy", NULL, "Parkway", 0},
+    {"Apt", NULL, "Apartment", 0},
+    {"Ste", NULL, "Suite", 0},
+    {"Inc", NULL, "Incorporated", 0},
+    {"Corp", NULL, "Corporation", 0},
+    {"Co", NULL, "Company", 0},
+    {"No", NULL, "number", 1},
+    {"approx", NULL, "approximately", 0},
+    {"appt", NULL, "appointment", 0},
+    {"etc", NULL, "et cetera", 0},
+    {"vs", NULL, "versus", 0},
+    {"e.g", NULL, "for example", 0},
+    {"i.e", NULL, "that is", 0},
+    {"a.m", NULL, "a m", 0},
+    {"p.m", NULL, "p m", 0},
+    {"min", NULL, "minutes", 0},
+    {"hr", NULL, "hour", 0},
+    {"hrs", NULL, "hours", 0},
+    {"Jan", NULL, "January", 0},
+    {"Feb", NULL, "February", 0},
+    {"Mar", NULL, "March", 0},
+    {"Apr", NULL, "April", 0},
+    {"Jun", NULL, "June", 0},
+    {"Jul", NULL, "July", 0},
+    {"Aug", NULL, "August", 0},
+    {"Sep", NULL, "September", 0},
+    {"Sept", NULL, "September", 0},
+    {"Oct", NULL, "October", 0},
+    {"Nov", NULL, "November", 0},
+    {"Dec", NULL, "December", 0},
+    {"Mon", NULL, "Monday", 0},
+    {"Tue", NULL, "Tuesday", 0},
+    {"Tues", NULL, "Tuesday", 0},
+    {"Wed", NULL, "Wednesday", 0},
+    {"Thu", NULL, "Thursday", 0},
+    {"Thur", NULL, "Thursday", 0},
+    {"Thurs", NULL, "Thursday", 0},
+    {"Fri", NULL, "Friday", 0},
+    {"Sat", NULL, "Saturday", 0},
+    {"Sun", NULL, "Sunday", 0},
 };
 
 static size_t m_spell(const char *base, const char *s, struct tts_sb *b);
@@ -77,30 +101,41 @@ static size_t m_abbrev(const char *base, const char *s, struct tts_sb *b);
 static size_t m_symbol(const char *base, const char *s, struct tts_sb *b);
 
 static const matcher matchers[] = {
-	m_spell, m_phone, m_iso_date, m_slash_date, m_time, m_money,
-	m_ordinal, m_month_day, m_vin, m_code, m_number, m_abbrev, m_symbol,
+    m_spell,
+    m_phone,
+    m_iso_date,
+    m_slash_date,
+    m_time,
+    m_money,
+    m_ordinal,
+    m_month_day,
+    m_vin,
+    m_code,
+    m_number,
+    m_abbrev,
+    m_symbol,
 };
 
-static void apply_prons(const struct tts_prons *prons, const char *in,
-    struct tts_sb *out);
+static void apply_prons(
+    const struct tts_prons *prons, const char *in, struct tts_sb *out);
 static size_t ndigits(const char *s);
 static unsigned long long num(const char *s, size_t n);
 static int is_alnum(char c);
 static int month_of(const char *s, size_t *len);
 static int weekday(int y, int m, int d);
 static int days_in(int y, int m);
-static void say_date(struct tts_sb *b, int y, int m, int d, int with_wday,
-    int with_year);
+static void say_date(
+    struct tts_sb *b, int y, int m, int d, int with_wday, int with_year);
 static void say_clock(struct tts_sb *b, int h, int mi, int ampm);
 static size_t match_ampm(const char *s, int *ampm);
 static void say_digits(struct tts_sb *b, const char *s, size_t n);
 static void keep_sentence_end(const char *rest, struct tts_sb *b);
-static const char *prev_word(const char *base, const char *s, size_t *len,
-    int skip_commas);
+static const char *prev_word(
+    const char *base, const char *s, size_t *len, int skip_commas);
 
 int
-tts_normalize(const struct tts_prons *prons, const char *in, char *out,
-    size_t outlen)
+tts_normalize(
+    const struct tts_prons *prons, const char *in, char *out, size_t outlen)
 {
 	struct tts_sb pre, b;
 	const char *s, *text;
@@ -118,7 +153,7 @@ tts_normalize(const struct tts_prons *prons, const char *in, char *out,
 	for (s = text; *s != '\0';) {
 		if (at_start || !is_alnum(s[-1])) {
 			for (i = 0; i < sizeof(matchers) / sizeof(matchers[0]);
-			    i++)
+			     i++)
 				if ((n = matchers[i](text, s, &b)) > 0)
 					break;
 			if (i < sizeof(matchers) / sizeof(matchers[0])) {
@@ -128,17 +163,20 @@ tts_normalize(const struct tts_prons *prons, const char *in, char *out,
 			}
 		}
 		at_start = 0;
-		if ((unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
-		    s[2] != '\0') {
+		if ((unsigned char)s[0] == 0xe2 &&
+		    (unsigned char)s[1] == 0x80 && s[2] != '\0') {
 			/* typographic quotes and dashes from an LLM */
 			switch ((unsigned char)s[2]) {
-			case 0x98: case 0x99:
+			case 0x98:
+			case 0x99:
 				tts_sb_put(&b, "'", 1);
 				break;
-			case 0x9c: case 0x9d:
+			case 0x9c:
+			case 0x9d:
 				tts_sb_put(&b, "\"", 1);
 				break;
-			case 0x93: case 0x94:
+			case 0x93:
+			case 0x94:
 				tts_sb_put(&b, ",", 1);
 				break;
 			case 0xa6:
@@ -150,11 +188,12 @@ tts_normalize(const struct tts_prons *prons, const char *in, char *out,
 			s += 3;
 			continue;
 		}
-		if (*s == '*' || *s == '_' || *s == '`')  /* markdown */
+		if (*s == '*' || *s == '_' || *s == '`') /* markdown */
 			s++;
 		else if (is_alnum(*s)) {
-			for (n = 0; is_alnum(s[n]) || (s[n] == '\'' &&
-			    isalpha((unsigned char)s[n + 1])); n++)
+			for (n = 0; is_alnum(s[n]) ||
+			     (s[n] == '\'' && isalpha((unsigned char)s[n + 1]));
+			     n++)
 				;
 			tts_sb_put(&b, s, n);
 			s += n;
@@ -171,7 +210,7 @@ tts_abbrev_is(const char *word, size_t len)
 	size_t i;
 
 	if (len == 1 && isalpha((unsigned char)word[0]))
-		return 1;                       /* an initial: "J. Smith" */
+		return 1; /* an initial: "J. Smith" */
 	for (i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++)
 		if (strlen(abbrevs[i].abbr) == len &&
 		    strncasecmp(abbrevs[i].abbr, word, len) == 0)
@@ -180,8 +219,8 @@ tts_abbrev_is(const char *word, size_t len)
 }
 
 int
-tts_prons_load(const config_t *cfg, struct tts_prons *p, char *err,
-    size_t errlen)
+tts_prons_load(
+    const config_t *cfg, struct tts_prons *p, char *err, size_t errlen)
 {
 	config_setting_t *list, *e;
 	const char *text, *say;
@@ -208,8 +247,10 @@ tts_prons_load(const config_t *cfg, struct tts_prons *p, char *err,
 		if (!config_setting_lookup_string(e, "text", &text) ||
 		    !config_setting_lookup_string(e, "say", &say) ||
 		    text[0] == '\0') {
-			snprintf(err, errlen, "tts.pronunciations: entry %d "
-			    "needs text and say strings", i + 1);
+			snprintf(err, errlen,
+			    "tts.pronunciations: entry %d "
+			    "needs text and say strings",
+			    i + 1);
 			tts_prons_free(p);
 			return -1;
 		}
@@ -217,7 +258,8 @@ tts_prons_load(const config_t *cfg, struct tts_prons *p, char *err,
 		p->v[p->n].say = strdup(say);
 		p->n++;
 		if (!p->v[p->n - 1].text || !p->v[p->n - 1].say) {
-			snprintf(err, errlen, "tts.pronunciations: out of memory");
+			snprintf(
+			    err, errlen, "tts.pronunciations: out of memory");
 			tts_prons_free(p);
 			return -1;
 		}
@@ -268,12 +310,12 @@ static size_t
 m_phone(const char *base, const char *s, struct tts_sb *b)
 {
 	const char *p = s, *g[3];
-	size_t glen[3] = { 3, 3, 4 };
+	size_t glen[3] = {3, 3, 4};
 	int lead_one = 0, n = 0, i;
 
 	(void)base;
 	if (p[0] == '+' && p[1] == '1' && ndigits(p + 1) == 11) {
-		p++;                            /* +15555550100 */
+		p++; /* +15555550100 */
 	} else if (p[0] == '+' && p[1] == '1' &&
 	    !isdigit((unsigned char)p[2])) {
 		p += 2;
@@ -281,7 +323,7 @@ m_phone(const char *base, const char *s, struct tts_sb *b)
 			p++;
 	} else if (p[0] == '1' && (p[1] == '-' || p[1] == ' ') &&
 	    ndigits(p + 2) == 3 && (p[5] == '-' || p[5] == ' ')) {
-		lead_one = 1;                   /* 1-800-555-0100 */
+		lead_one = 1; /* 1-800-555-0100 */
 		p += 2;
 	}
 	if (*p == '(' && ndigits(p + 1) == 3 && p[4] == ')') {
@@ -289,8 +331,9 @@ m_phone(const char *base, const char *s, struct tts_sb *b)
 		p += 5;
 		if (*p == ' ')
 			p++;
-		if (ndigits(p) != 3 || (p[3] != '-' && p[3] != '.' &&
-		    p[3] != ' ') || ndigits(p + 4) != 4)
+		if (ndigits(p) != 3 ||
+		    (p[3] != '-' && p[3] != '.' && p[3] != ' ') ||
+		    ndigits(p + 4) != 4)
 			return 0;
 		g[1] = p;
 		g[2] = p + 4;
@@ -304,9 +347,10 @@ m_phone(const char *base, const char *s, struct tts_sb *b)
 		g[2] = p + 6;
 		p += 10;
 		n = 3;
-	} else if (ndigits(p) == 3 && (p[3] == '-' || p[3] == '.' ||
-	    p[3] == ' ') && ndigits(p + 4) == 3 && (p[7] == p[3] ||
-	    p[7] == '-') && ndigits(p + 8) == 4) {
+	} else if (ndigits(p) == 3 &&
+	    (p[3] == '-' || p[3] == '.' || p[3] == ' ') &&
+	    ndigits(p + 4) == 3 && (p[7] == p[3] || p[7] == '-') &&
+	    ndigits(p + 8) == 4) {
 		g[0] = p;
 		g[1] = p + 4;
 		g[2] = p + 8;
@@ -320,7 +364,8 @@ m_phone(const char *base, const char *s, struct tts_sb *b)
 		p += 8;
 		n = 2;
 	}
-	if (n == 0 || is_alnum(*p) || (*p == '-' && isdigit((unsigned char)p[1])))
+	if (n == 0 || is_alnum(*p) ||
+	    (*p == '-' && isdigit((unsigned char)p[1])))
 		return 0;
 	if (lead_one) {
 		tts_sb_word(b, "one");
@@ -351,7 +396,7 @@ m_iso_date(const char *base, const char *s, struct tts_sb *b)
 	if (m < 1 || m > 12 || d < 1 || d > days_in(y, m))
 		return 0;
 	if (s[10] == 'T' && isdigit((unsigned char)s[11]))
-		n = 11;                         /* 2026-11-24T10:30 */
+		n = 11; /* 2026-11-24T10:30 */
 	else if (is_alnum(s[10]))
 		return 0;
 	say_date(b, y, m, d, 1, 0);
@@ -396,7 +441,8 @@ m_slash_date(const char *base, const char *s, struct tts_sb *b)
 			return 0;
 		if (!(wl == 2 && strncasecmp(w, "on", 2) == 0)) {
 			for (i = 0; i < 7; i++)
-				if (wl >= 3 && strncasecmp(w, day_names[i], wl) == 0)
+				if (wl >= 3 &&
+				    strncasecmp(w, day_names[i], wl) == 0)
 					break;
 			if (i == 7)
 				return 0;
@@ -426,7 +472,7 @@ m_time(const char *base, const char *s, struct tts_sb *b)
 		mi = (int)num(s + a + 1, 2);
 		n = a + 3;
 		if (s[n] == ':' && ndigits(s + n + 1) == 2)
-			n += 3;                 /* seconds are not spoken */
+			n += 3; /* seconds are not spoken */
 		am = match_ampm(s + n, &ampm);
 		if (h > 24 || mi > 59 || (am == 0 && is_alnum(s[n])))
 			return 0;
@@ -448,7 +494,7 @@ m_time(const char *base, const char *s, struct tts_sb *b)
 static size_t
 m_money(const char *base, const char *s, struct tts_sb *b)
 {
-	static const char *const scales[] = { "thousand", "million", "billion" };
+	static const char *const scales[] = {"thousand", "million", "billion"};
 	unsigned long long dollars = 0, cents = 0;
 	const char *p = s + 1, *scale = NULL;
 	size_t n, fd = 0, i, sl;
@@ -458,8 +504,8 @@ m_money(const char *base, const char *s, struct tts_sb *b)
 	(void)base;
 	if (s[0] != '$' || !isdigit((unsigned char)s[1]))
 		return 0;
-	while (isdigit((unsigned char)*p) || (*p == ',' &&
-	    ndigits(p + 1) == 3)) {
+	while (
+	    isdigit((unsigned char)*p) || (*p == ',' && ndigits(p + 1) == 3)) {
 		if (*p != ',' && nd < sizeof(digits) - 1)
 			digits[nd++] = *p;
 		p++;
@@ -470,7 +516,7 @@ m_money(const char *base, const char *s, struct tts_sb *b)
 	dollars = strtoull(digits, NULL, 10);
 	if (*p == '.' && isdigit((unsigned char)p[1])) {
 		fd = ndigits(p + 1);
-		if (fd <= 2) {          /* $1.999 is not a price: refused below */
+		if (fd <= 2) { /* $1.999 is not a price: refused below */
 			cents = num(p + 1, fd);
 			if (fd == 1)
 				cents *= 10;
@@ -551,8 +597,10 @@ m_month_day(const char *base, const char *s, struct tts_sb *b)
 		return 0;
 	d = (int)num(s + p, a);
 	p += a;
-	if (strncasecmp(s + p, "st", 2) == 0 || strncasecmp(s + p, "nd", 2) == 0 ||
-	    strncasecmp(s + p, "rd", 2) == 0 || strncasecmp(s + p, "th", 2) == 0)
+	if (strncasecmp(s + p, "st", 2) == 0 ||
+	    strncasecmp(s + p, "nd", 2) == 0 ||
+	    strncasecmp(s + p, "rd", 2) == 0 ||
+	    strncasecmp(s + p, "th", 2) == 0)
 		p += 2;
 	if (d < 1 || d > 31 || is_alnum(s[p]) || s[p] == ':')
 		return 0;
@@ -607,8 +655,9 @@ m_code(const char *base, const char *s, struct tts_sb *b)
 			digits++;
 		else if (isupper((unsigned char)s[n]))
 			letters++;
-		else if (s[n] == '-' && n > 0 && (isdigit((unsigned char)s[n + 1]) ||
-		    isupper((unsigned char)s[n + 1])))
+		else if (s[n] == '-' && n > 0 &&
+		    (isdigit((unsigned char)s[n + 1]) ||
+		        isupper((unsigned char)s[n + 1])))
 			dashes++;
 		else
 			break;
@@ -645,8 +694,9 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 	a = ndigits(p);
 	if (a == 0)
 		return 0;
-	while (isdigit((unsigned char)*p) || (*p == ',' && nd > 0 && nd <= 3 +
-	    (size_t)commas * 3 && ndigits(p + 1) == 3 && !isdigit((unsigned char)p[4]))) {
+	while (isdigit((unsigned char)*p) ||
+	    (*p == ',' && nd > 0 && nd <= 3 + (size_t)commas * 3 &&
+	        ndigits(p + 1) == 3 && !isdigit((unsigned char)p[4]))) {
 		if (*p == ',')
 			commas++;
 		else if (nd < sizeof(digits) - 1)
@@ -657,10 +707,10 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 	if (*p == '.' && isdigit((unsigned char)p[1]))
 		fd = ndigits(p + 1);
 	if (isalpha((unsigned char)p[fd ? fd + 1 : 0]))
-		return 0;                       /* 4x4, 3pm handled elsewhere */
-	if (nd > 15 || (!commas && !fd && (nd >= 5 || (nd > 1 &&
-	    digits[0] == '0')))) {
-		say_digits(b, digits, nd);      /* zip codes, ids: digit by digit */
+		return 0; /* 4x4, 3pm handled elsewhere */
+	if (nd > 15 ||
+	    (!commas && !fd && (nd >= 5 || (nd > 1 && digits[0] == '0')))) {
+		say_digits(b, digits, nd); /* zip codes, ids: digit by digit */
 		if (nd > 15)
 			return (size_t)(p - s);
 	} else {
@@ -678,12 +728,15 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 	if (*p == '%') {
 		tts_sb_word(b, "percent");
 		p++;
-	} else if ((*p == '-' || ((unsigned char)p[0] == 0xe2 &&
-	    (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x93)) &&
+	} else if ((*p == '-' ||
+	               ((unsigned char)p[0] == 0xe2 &&
+	                   (unsigned char)p[1] == 0x80 &&
+	                   (unsigned char)p[2] == 0x93)) &&
 	    !fd && nd <= 4) {
 		n2 = *p == '-' ? 1 : 3;
 		a = ndigits(p + n2);
-		if (a >= 1 && a <= 4 && !is_alnum(p[n2 + a]) && p[n2 + a] != '-') {
+		if (a >= 1 && a <= 4 && !is_alnum(p[n2 + a]) &&
+		    p[n2 + a] != '-') {
 			tts_sb_word(b, "to");
 			tts_say_number(b, num(p + n2, a));
 			p += n2 + a;
@@ -703,7 +756,8 @@ m_abbrev(const char *base, const char *s, struct tts_sb *b)
 
 	for (i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++) {
 		l = strlen(abbrevs[i].abbr);
-		if (strncasecmp(s, abbrevs[i].abbr, l) == 0 && !is_alnum(s[l])) {
+		if (strncasecmp(s, abbrevs[i].abbr, l) == 0 &&
+		    !is_alnum(s[l])) {
 			ab = &abbrevs[i];
 			break;
 		}
@@ -719,7 +773,8 @@ m_abbrev(const char *base, const char *s, struct tts_sb *b)
 	named_before = pw != NULL && isupper((unsigned char)pw[0]);
 	if (s[l] != '.') {
 		/* without a period only a title before a name: Dr Smith */
-		if (!ab->title || !named_after || !isupper((unsigned char)s[0]) ||
+		if (!ab->title || !named_after ||
+		    !isupper((unsigned char)s[0]) ||
 		    strcmp(ab->title, "Saint") == 0)
 			return 0;
 		tts_sb_word(b, ab->title);
@@ -729,7 +784,7 @@ m_abbrev(const char *base, const char *s, struct tts_sb *b)
 		return 0;
 	if (islower((unsigned char)ab->abbr[0]) == 0 &&
 	    !isupper((unsigned char)s[0]))
-		return 0;                       /* "no." is not "No." */
+		return 0; /* "no." is not "No." */
 	if (ab->title && named_after && (!named_before || !ab->place)) {
 		tts_sb_word(b, ab->title);
 		return n;
@@ -775,8 +830,9 @@ apply_prons(const struct tts_prons *prons, const char *in, struct tts_sb *out)
 		if (prons && (s == in || !is_alnum(s[-1]))) {
 			for (i = 0; i < prons->n; i++) {
 				l = strlen(prons->v[i].text);
-				if (l > best_l && strncasecmp(s, prons->v[i].text,
-				    l) == 0 && !is_alnum(s[l])) {
+				if (l > best_l &&
+				    strncasecmp(s, prons->v[i].text, l) == 0 &&
+				    !is_alnum(s[l])) {
 					best = &prons->v[i];
 					best_l = l;
 				}
@@ -847,7 +903,7 @@ month_of(const char *s, size_t *len)
 static int
 weekday(int y, int m, int d)
 {
-	static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
 
 	if (m < 3)
 		y -= 1;
@@ -857,7 +913,8 @@ weekday(int y, int m, int d)
 static int
 days_in(int y, int m)
 {
-	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int dm[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -948,7 +1005,7 @@ prev_word(const char *base, const char *s, size_t *len, int skip_commas)
 	while (e > base && (e[-1] == ' ' || (skip_commas && e[-1] == ',')))
 		e--;
 	if (e == s && e > base)
-		return NULL;            /* not separated from what precedes */
+		return NULL; /* not separated from what precedes */
 	s = e;
 	while (s > base && isalpha((unsigned char)s[-1]))
 		s--;

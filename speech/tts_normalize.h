@@ -28,13 +28,13 @@ struct tts_prons {
  * Returns the output length, or -1 if out was too small (out then holds
  * a truncated result).
  */
-int tts_normalize(const struct tts_prons *prons, const char *in, char *out,
-    size_t outlen);
+int tts_normalize(
+    const struct tts_prons *prons, const char *in, char *out, size_t outlen);
 
 /* Load tts.pronunciations = ( { text = "..."; say = "..."; }, ... ) from
  * cfg (may be NULL: empty list).  0, or -1 with a message in err. */
-int tts_prons_load(const config_t *cfg, struct tts_prons *p, char *err,
-    size_t errlen);
+int tts_prons_load(
+    const config_t *cfg, struct tts_prons *p, char *err, size_t errlen);
 void tts_prons_free(struct tts_prons *p);
 
 /* 1 if word (len bytes, without its period) is an abbreviation that is

@@ -49,14 +49,15 @@ tts_pipe_push(struct tts_pipe *p, const int16_t *pcm, size_t n)
 				out(p, p->lead + first, p->nlead);
 			else {
 				out(p, p->lead + first, TTS_TRIM_KEEP - first);
-				out(p, p->lead, p->nlead - (TTS_TRIM_KEEP - first));
+				out(p, p->lead,
+				    p->nlead - (TTS_TRIM_KEEP - first));
 			}
 			p->speech = 1;
 			start = i;
 			continue;
 		}
 		if (loud) {
-			if (p->nhold > 0) {     /* a pause inside speech */
+			if (p->nhold > 0) { /* a pause inside speech */
 				out(p, p->hold, p->nhold);
 				p->nhold = 0;
 			}
@@ -66,7 +67,7 @@ tts_pipe_push(struct tts_pipe *p, const int16_t *pcm, size_t n)
 		if (i > start)
 			out(p, pcm + start, i - start);
 		start = i + 1;
-		if (p->nhold == TTS_TRIM_HOLD) {    /* a long pause: let it go */
+		if (p->nhold == TTS_TRIM_HOLD) { /* a long pause: let it go */
 			out(p, p->hold, p->nhold);
 			p->nhold = 0;
 		}
@@ -85,8 +86,8 @@ tts_pipe_finish(struct tts_pipe *p)
 	if (p->stopped)
 		return 1;
 	if (p->nhold > 0)
-		out(p, p->hold, p->nhold < TTS_TRIM_KEEP ? p->nhold :
-		    TTS_TRIM_KEEP);
+		out(p, p->hold,
+		    p->nhold < TTS_TRIM_KEEP ? p->nhold : TTS_TRIM_KEEP);
 	p->nhold = 0;
 	if (p->nframe > 0 && !p->stopped) {
 		memset(p->frame + p->nframe, 0,

@@ -12,9 +12,9 @@
 
 #include "mulaw.h"
 
-#define TTS_TRIM_KEEP 400           /* 50 ms at 8 kHz kept around speech */
-#define TTS_TRIM_LEVEL 300          /* |sample| above this is speech */
-#define TTS_TRIM_HOLD 8000          /* silence held back waiting for speech */
+#define TTS_TRIM_KEEP 400 /* 50 ms at 8 kHz kept around speech */
+#define TTS_TRIM_LEVEL 300 /* |sample| above this is speech */
+#define TTS_TRIM_HOLD 8000 /* silence held back waiting for speech */
 
 /* Receives one mu-law frame (FD_FRAME_SAMPLES bytes); nonzero stops. */
 typedef int (*tts_frame_cb)(void *arg, const uint8_t *ulaw, size_t n);
@@ -22,14 +22,14 @@ typedef int (*tts_frame_cb)(void *arg, const uint8_t *ulaw, size_t n);
 struct tts_pipe {
 	tts_frame_cb on_frame;
 	void *arg;
-	int speech;             /* a sample above the level has been seen */
-	int stopped;            /* on_frame asked to stop */
-	size_t nlead;           /* pre-speech samples in lead (ring) */
-	size_t lead_at;         /* next write position in lead */
-	size_t nhold;           /* quiet samples after speech, held back */
-	size_t nframe;          /* samples in frame */
-	uint64_t frames;        /* frames handed on */
-	uint64_t samples_in;    /* PCM samples received */
+	int speech; /* a sample above the level has been seen */
+	int stopped; /* on_frame asked to stop */
+	size_t nlead; /* pre-speech samples in lead (ring) */
+	size_t lead_at; /* next write position in lead */
+	size_t nhold; /* quiet samples after speech, held back */
+	size_t nframe; /* samples in frame */
+	uint64_t frames; /* frames handed on */
+	uint64_t samples_in; /* PCM samples received */
 	int16_t lead[TTS_TRIM_KEEP];
 	int16_t hold[TTS_TRIM_HOLD];
 	int16_t frame[FD_FRAME_SAMPLES];

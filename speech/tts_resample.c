@@ -13,7 +13,7 @@
 #include "speech/tts_resample.h"
 
 #define KAISER_BETA 8.0
-#define CUTOFF_OF_OUT_NYQUIST 0.9   /* 0.45 * out_rate */
+#define CUTOFF_OF_OUT_NYQUIST 0.9 /* 0.45 * out_rate */
 
 static double bessel_i0(double x);
 static int16_t clamp16(float v);
@@ -33,17 +33,18 @@ tts_resampler_init(struct tts_resampler *r, int in_rate, int out_rate)
 	if (r->factor == 1)
 		return 0;
 	r->ntaps = TTS_RS_TAPS_PER_FACTOR * r->factor + 1;
-	fc = CUTOFF_OF_OUT_NYQUIST * 0.5 / r->factor;  /* cycles per input sample */
+	fc = CUTOFF_OF_OUT_NYQUIST * 0.5 /
+	    r->factor; /* cycles per input sample */
 	mid = (r->ntaps - 1) / 2.0;
 	for (i = 0; i < r->ntaps; i++) {
 		x = i - mid;
 		w = bessel_i0(KAISER_BETA * sqrt(1.0 - (x / mid) * (x / mid))) /
 		    bessel_i0(KAISER_BETA);
-		r->taps[i] = (float)(w * (x == 0 ? 2 * fc :
-		    sin(2 * M_PI * fc * x) / (M_PI * x)));
+		r->taps[i] = (float)(w *
+		    (x == 0 ? 2 * fc : sin(2 * M_PI * fc * x) / (M_PI * x)));
 		sum += r->taps[i];
 	}
-	for (i = 0; i < r->ntaps; i++)      /* unity gain at DC */
+	for (i = 0; i < r->ntaps; i++) /* unity gain at DC */
 		r->taps[i] = (float)(r->taps[i] / sum);
 	/* Start with a window of zeros so the first output is centred on
 	 * the first input sample once the group delay is dropped. */
@@ -60,8 +61,7 @@ tts_resample_max_out(const struct tts_resampler *r, size_t n)
 }
 
 size_t
-tts_resample(struct tts_resampler *r, const int16_t *in, size_t n,
-    int16_t *out)
+tts_resample(struct tts_resampler *r, const int16_t *in, size_t n, int16_t *out)
 {
 	size_t done = 0, nout = 0, take, i, keep;
 	const float *x;
@@ -80,7 +80,8 @@ tts_resample(struct tts_resampler *r, const int16_t *in, size_t n,
 		r->nbuf += take;
 		done += take;
 		/* buf[j .. j+ntaps-1] is the window ending at input sample j+keep */
-		for (i = (size_t)r->phase; i + keep < r->nbuf; i += (size_t)r->factor) {
+		for (i = (size_t)r->phase; i + keep < r->nbuf;
+		     i += (size_t)r->factor) {
 			x = r->buf + i;
 			acc = 0;
 			for (k = 0; k < r->ntaps; k++)

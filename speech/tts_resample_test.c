@@ -35,7 +35,7 @@ tone_rms(double f, int rate_in, int rate_out, size_t *nout_total)
 	for (i = 0; i < N_IN; i++)
 		in[i] = (int16_t)lrint(10000 * sin(2 * M_PI * f * i / rate_in));
 	while (at < N_IN) {
-		take = 1 + (at * 7) % 333;      /* odd chunk sizes */
+		take = 1 + (at * 7) % 333; /* odd chunk sizes */
 		if (take > N_IN - at)
 			take = N_IN - at;
 		n += tts_resample(&r, in + at, take, out + n);
@@ -60,7 +60,7 @@ test_passband(void **state)
 
 	(void)state;
 	db = 20 * log10(tone_rms(1000, IN_RATE, 8000, &n) / ref);
-	assert_int_equal(n, N_IN / 2);      /* exact length, delay removed */
+	assert_int_equal(n, N_IN / 2); /* exact length, delay removed */
 	assert_true(fabs(db) < 0.2);
 	db = 20 * log10(tone_rms(2500, IN_RATE, 8000, &n) / ref);
 	assert_true(fabs(db) < 1.0);
@@ -86,7 +86,7 @@ static void
 test_alignment(void **state)
 {
 	struct tts_resampler r;
-	int16_t in[64] = { 0 }, out[64 + TTS_RS_MAX_TAPS];
+	int16_t in[64] = {0}, out[64 + TTS_RS_MAX_TAPS];
 	size_t n, i, peak = 0;
 
 	(void)state;
@@ -106,7 +106,7 @@ static void
 test_bad_rates(void **state)
 {
 	struct tts_resampler r;
-	int16_t in[10] = { 1, 2, 3 }, out[10];
+	int16_t in[10] = {1, 2, 3}, out[10];
 
 	(void)state;
 	assert_int_equal(tts_resampler_init(&r, 22050, 8000), -1);
@@ -152,7 +152,7 @@ test_pipe_trim(void **state)
 	for (i = 7200; i < 9600; i++)
 		pcm[i] = (int16_t)(8000 * sin(i * 0.7));
 	for (i = 0; i < 16000; i += 40)
-		pcm[i] += 30;               /* low noise is still silence */
+		pcm[i] += 30; /* low noise is still silence */
 	memset(&s, 0, sizeof(s));
 	tts_pipe_init(&p, collect, &s);
 	for (i = 0; i < 16000; i += 123)
@@ -192,7 +192,7 @@ test_pipe_all_quiet(void **state)
 {
 	static struct sink s;
 	struct tts_pipe p;
-	int16_t pcm[8000] = { 0 };
+	int16_t pcm[8000] = {0};
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -202,12 +202,7 @@ test_pipe_all_quiet(void **state)
 	assert_int_equal(s.frames, 0);
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_passband),
-	cmocka_unit_test(test_stopband),
-	cmocka_unit_test(test_alignment),
-	cmocka_unit_test(test_bad_rates),
-	cmocka_unit_test(test_pipe_trim),
-	cmocka_unit_test(test_pipe_stop),
-	cmocka_unit_test(test_pipe_all_quiet),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_passband),
+    cmocka_unit_test(test_stopband), cmocka_unit_test(test_alignment),
+    cmocka_unit_test(test_bad_rates), cmocka_unit_test(test_pipe_trim),
+    cmocka_unit_test(test_pipe_stop), cmocka_unit_test(test_pipe_all_quiet), )

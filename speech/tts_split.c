@@ -59,7 +59,8 @@ tts_split_next(struct tts_splitter *s, int final)
 			return NULL;
 		for (a = 0; a < cut && isspace((unsigned char)s->buf[a]); a++)
 			;
-		for (e = cut; e > a && isspace((unsigned char)s->buf[e - 1]); e--)
+		for (e = cut; e > a && isspace((unsigned char)s->buf[e - 1]);
+		     e--)
 			;
 		seg = e > a ? strndup(s->buf + a, e - a) : NULL;
 		memmove(s->buf, s->buf + cut, s->len - cut + 1);
@@ -88,7 +89,7 @@ find_cut(const struct tts_splitter *s, int final)
 	size_t i, clause = 0, space = 0, start;
 
 	for (start = 0; start < s->len && isspace((unsigned char)b[start]);
-	    start++)
+	     start++)
 		;
 	for (i = start; i < s->len; i++) {
 		if (b[i] == '\n' && i > start)
@@ -100,7 +101,8 @@ find_cut(const struct tts_splitter *s, int final)
 		}
 		if (clause_end_at(b, s->len, i, final)) {
 			if (s->nseg == 0)
-				return i + 1;   /* first audio as early as possible */
+				return i +
+				    1; /* first audio as early as possible */
 			clause = i + 1;
 		}
 		if (b[i] == ' ')
@@ -127,7 +129,7 @@ sentence_end_at(const char *b, size_t len, size_t i, int final)
 		    !(b[i] == '.' && ends_in_abbrev(b, i));
 	/* at the end of what has arrived so far */
 	if (final)
-		return 0;               /* the caller takes the whole rest */
+		return 0; /* the caller takes the whole rest */
 	if (b[i] != '.')
 		return 1;
 	if (i > 0 && isdigit((unsigned char)b[i - 1]))
@@ -153,8 +155,10 @@ ends_in_abbrev(const char *b, size_t i)
 {
 	size_t s = i;
 
-	while (s > 0 && (isalpha((unsigned char)b[s - 1]) ||
-	    (b[s - 1] == '.' && s >= 2 && isalpha((unsigned char)b[s - 2]))))
+	while (s > 0 &&
+	    (isalpha((unsigned char)b[s - 1]) ||
+	        (b[s - 1] == '.' && s >= 2 &&
+	            isalpha((unsigned char)b[s - 2]))))
 		s--;
 	if (s == i)
 		return 0;

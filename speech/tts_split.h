@@ -10,14 +10,14 @@
 
 #include <stddef.h>
 
-#define TTS_SPLIT_LONG 160      /* a sentence longer than this is cut at clauses */
-#define TTS_SPLIT_MAX 400       /* no boundary at all: cut at a space */
+#define TTS_SPLIT_LONG 160 /* a sentence longer than this is cut at clauses */
+#define TTS_SPLIT_MAX 400 /* no boundary at all: cut at a space */
 
 struct tts_splitter {
-	char *buf;              /* text received and not yet handed out */
+	char *buf; /* text received and not yet handed out */
 	size_t len;
 	size_t cap;
-	int nseg;               /* segments handed out so far */
+	int nseg; /* segments handed out so far */
 };
 
 void tts_split_init(struct tts_splitter *s);

@@ -38,12 +38,13 @@ run(const char *const *frags, char *out, size_t outlen)
 	tts_split_free(&s);
 }
 
-#define CHECK(want, ...) do { \
-	const char *const f_[] = { __VA_ARGS__, NULL }; \
-	char o_[1024]; \
-	run(f_, o_, sizeof(o_)); \
-	assert_string_equal(o_, want); \
-} while (0)
+#define CHECK(want, ...)                                                       \
+	do {                                                                   \
+		const char *const f_[] = {__VA_ARGS__, NULL};                  \
+		char o_[1024];                                                 \
+		run(f_, o_, sizeof(o_));                                       \
+		assert_string_equal(o_, want);                                 \
+	} while (0)
 
 static void
 test_whole(void **state)
@@ -75,7 +76,8 @@ test_clauses(void **state)
 	    "Okay, so the oil change is done, and the car is ready.");
 	CHECK("Note:|we close early.", "Note: we close early.");
 	/* a long sentence is cut at its last clause before the limit */
-	CHECK("First.|We have openings on Monday morning, Tuesday afternoon, "
+	CHECK(
+	    "First.|We have openings on Monday morning, Tuesday afternoon, "
 	    "Wednesday all day, Thursday before noon, Friday after three, and "
 	    "Saturday morning,|or next week on any day you like, or the week "
 	    "after that.",
@@ -89,8 +91,8 @@ static void
 test_fragments(void **state)
 {
 	(void)state;
-	CHECK("Sure,|I can book that.|It will be $49.95.",
-	    "Sure", ", I can", " book that.", " It will be $49.", "95.");
+	CHECK("Sure,|I can book that.|It will be $49.95.", "Sure", ", I can",
+	    " book that.", " It will be $49.", "95.");
 	CHECK("Dr. Smith is in.", "Dr.", " Smith is in.");
 	CHECK("That's 1,200.", "That's 1,", "200.");
 	CHECK("At 10:30.", "At 10:", "30.");
@@ -114,7 +116,7 @@ test_early_segment(void **state)
 	free(seg);
 	assert_null(tts_split_next(&s, 0));
 	tts_split_feed(&s, " that.");
-	seg = tts_split_next(&s, 0);      /* a period ending the fragment */
+	seg = tts_split_next(&s, 0); /* a period ending the fragment */
 	assert_string_equal(seg, "let me check that.");
 	free(seg);
 	tts_split_feed(&s, " Dr.");
@@ -145,10 +147,6 @@ test_no_boundary(void **state)
 	tts_split_free(&s);
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_whole),
-	cmocka_unit_test(test_clauses),
-	cmocka_unit_test(test_fragments),
-	cmocka_unit_test(test_early_segment),
-	cmocka_unit_test(test_no_boundary),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_whole),
+    cmocka_unit_test(test_clauses), cmocka_unit_test(test_fragments),
+    cmocka_unit_test(test_early_segment), cmocka_unit_test(test_no_boundary), )

@@ -9,21 +9,24 @@
 
 #include "speech/tts_words.h"
 
-static const char *const ones[] = {
-	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-	"nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
-	"sixteen", "seventeen", "eighteen", "nineteen"
-};
-static const char *const tens[] = {
-	"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
-	"eighty", "ninety"
-};
+static const char *const ones[] = {"zero", "one", "two", "three", "four",
+    "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"};
+static const char *const tens[] = {"", "", "twenty", "thirty", "forty", "fifty",
+    "sixty", "seventy", "eighty", "ninety"};
 
 /* cardinal word -> ordinal word, where adding "th" is wrong */
-static const struct { const char *c, *o; } ordinal_irregular[] = {
-	{ "one", "first" }, { "two", "second" }, { "three", "third" },
-	{ "five", "fifth" }, { "eight", "eighth" }, { "nine", "ninth" },
-	{ "twelve", "twelfth" },
+static const struct {
+	const char *c, *o;
+} ordinal_irregular[] = {
+    {"one", "first"},
+    {"two", "second"},
+    {"three", "third"},
+    {"five", "fifth"},
+    {"eight", "eighth"},
+    {"nine", "ninth"},
+    {"twelve", "twelfth"},
 };
 
 static void say_below_thousand(struct tts_sb *b, unsigned n);
@@ -85,8 +88,9 @@ tts_sb_puts(struct tts_sb *b, const char *s)
 void
 tts_sb_word(struct tts_sb *b, const char *w)
 {
-	if (b->len > 0 && (isalnum((unsigned char)b->p[b->len - 1]) ||
-	    strchr(",.;:!?'", b->p[b->len - 1])))
+	if (b->len > 0 &&
+	    (isalnum((unsigned char)b->p[b->len - 1]) ||
+	        strchr(",.;:!?'", b->p[b->len - 1])))
 		tts_sb_put(b, " ", 1);
 	tts_sb_puts(b, w);
 }
@@ -94,9 +98,14 @@ tts_sb_word(struct tts_sb *b, const char *w)
 void
 tts_say_number(struct tts_sb *b, unsigned long long n)
 {
-	static const struct { unsigned long long v; const char *name; } big[] = {
-		{ 1000000000000ULL, "trillion" }, { 1000000000ULL, "billion" },
-		{ 1000000ULL, "million" }, { 1000ULL, "thousand" },
+	static const struct {
+		unsigned long long v;
+		const char *name;
+	} big[] = {
+	    {1000000000000ULL, "trillion"},
+	    {1000000000ULL, "billion"},
+	    {1000000ULL, "million"},
+	    {1000ULL, "thousand"},
 	};
 	size_t i;
 
@@ -128,15 +137,16 @@ tts_say_ordinal(struct tts_sb *b, unsigned long long n)
 	last = last ? last + 1 : buf;
 	tts_sb_word(b, "");
 	tts_sb_put(b, buf, (size_t)(last - buf));
-	for (i = 0; i < sizeof(ordinal_irregular) / sizeof(ordinal_irregular[0]);
-	    i++) {
+	for (i = 0;
+	     i < sizeof(ordinal_irregular) / sizeof(ordinal_irregular[0]);
+	     i++) {
 		if (strcmp(last, ordinal_irregular[i].c) == 0) {
 			tts_sb_puts(b, ordinal_irregular[i].o);
 			return;
 		}
 	}
 	ll = strlen(last);
-	if (ll > 0 && last[ll - 1] == 'y') {        /* twenty -> twentieth */
+	if (ll > 0 && last[ll - 1] == 'y') { /* twenty -> twentieth */
 		tts_sb_put(b, last, ll - 1);
 		tts_sb_puts(b, "ieth");
 	} else {

@@ -12,8 +12,8 @@ struct tts_sb {
 	char *p;
 	size_t len;
 	size_t cap;
-	int grow;               /* p is malloc'd and may be realloc'd */
-	int over;               /* something did not fit (or no memory) */
+	int grow; /* p is malloc'd and may be realloc'd */
+	int over; /* something did not fit (or no memory) */
 };
 
 void tts_sb_init(struct tts_sb *b, char *buf, size_t cap);

@@ -39,8 +39,8 @@ ps8k_open_front(const char *lm_corpus, int front, char *err, size_t errlen)
 			return NULL;
 		}
 		close(fd);
-		if (corpus_lm_build(lm_corpus, o.dict, path, NULL, err,
-		    errlen) != 0) {
+		if (corpus_lm_build(
+		        lm_corpus, o.dict, path, NULL, err, errlen) != 0) {
 			unlink(path);
 			return NULL;
 		}

@@ -22,10 +22,10 @@
 #define MAX_EXTRA 4096
 
 struct ps_lm {
-	int domain;                     /* 0: generic file, no rebuilds */
+	int domain; /* 0: generic file, no rebuilds */
 	char generic[512];
-	char dir[64];                   /* temporary directory */
-	char dict_path[512];            /* the whole dictionary */
+	char dir[64]; /* temporary directory */
+	char dict_path[512]; /* the whole dictionary */
 	struct dict_words *dict;
 
 	pthread_mutex_t mu;
@@ -33,11 +33,11 @@ struct ps_lm {
 	pthread_t builder;
 	int have_builder;
 	int stop;
-	int dirty;                      /* a rebuild is wanted */
+	int dirty; /* a rebuild is wanted */
 	unsigned gen;
-	char path[700];                 /* current model */
+	char path[700]; /* current model */
 	struct fd_business biz;
-	char **extra;                   /* file words + hinted words */
+	char **extra; /* file words + hinted words */
 	size_t nextra;
 };
 
@@ -46,8 +46,8 @@ static int write_dict(struct ps_lm *lm, const char *arpa, const char *dict);
 static void *builder_main(void *arg);
 
 struct ps_lm *
-ps_lm_new(const config_t *cfg, const struct ps_lm_opts *o, char *err,
-    size_t errlen)
+ps_lm_new(
+    const config_t *cfg, const struct ps_lm_opts *o, char *err, size_t errlen)
 {
 	struct ps_lm *lm = calloc(1, sizeof(*lm));
 	char **words;
@@ -65,8 +65,10 @@ ps_lm_new(const config_t *cfg, const struct ps_lm_opts *o, char *err,
 		return lm;
 	}
 	if (strcmp(o->kind, "domain") != 0) {
-		snprintf(err, errlen, "stt.lm: '%s' is neither domain nor "
-		    "generic", o->kind);
+		snprintf(err, errlen,
+		    "stt.lm: '%s' is neither domain nor "
+		    "generic",
+		    o->kind);
 		goto fail;
 	}
 	lm->domain = 1;
@@ -83,8 +85,10 @@ ps_lm_new(const config_t *cfg, const struct ps_lm_opts *o, char *err,
 	}
 	if (o->extra_file && o->extra_file[0]) {
 		if ((words = stt_word_list_read(o->extra_file, &n)) == NULL) {
-			snprintf(err, errlen, "stt.extra_words_file: cannot "
-			    "read %s", o->extra_file);
+			snprintf(err, errlen,
+			    "stt.extra_words_file: cannot "
+			    "read %s",
+			    o->extra_file);
 			goto fail;
 		}
 		for (i = 0; i < n && lm->nextra < MAX_EXTRA; i++)
@@ -179,13 +183,15 @@ sayable(struct ps_lm *lm, const char *phrase)
 	int any = 0;
 
 	while (*phrase) {
-		while (*phrase && !(isalnum((unsigned char)*phrase) ||
-		    *phrase == '\''))
+		while (*phrase &&
+		    !(isalnum((unsigned char)*phrase) || *phrase == '\''))
 			phrase++;
-		for (len = 0; *phrase && (isalnum((unsigned char)*phrase) ||
-		    *phrase == '\''); phrase++)
+		for (len = 0; *phrase &&
+		     (isalnum((unsigned char)*phrase) || *phrase == '\'');
+		     phrase++)
 			if (len + 1 < sizeof(w))
-				w[len++] = (char)tolower((unsigned char)*phrase);
+				w[len++] =
+				    (char)tolower((unsigned char)*phrase);
 		w[len] = '\0';
 		if (len == 0)
 			break;
@@ -303,9 +309,10 @@ build(struct ps_lm *lm, char *err, size_t errlen)
 		snprintf(old, sizeof(old), "%s/domain-%u.dict", lm->dir, g - 2);
 		unlink(old);
 	}
-	log_info(NULL, "domain lm %u: %zu sentences, %zu words, %zu extra, "
-	    "%zu unknown tokens skipped", g, info.sentences, info.vocab, n,
-	    info.skipped);
+	log_info(NULL,
+	    "domain lm %u: %zu sentences, %zu words, %zu extra, "
+	    "%zu unknown tokens skipped",
+	    g, info.sentences, info.vocab, n, info.skipped);
 	return 0;
 }
 
@@ -323,8 +330,10 @@ builder_main(void *arg)
 		}
 		pthread_mutex_unlock(&lm->mu);
 		if (build(lm, err, sizeof(err)) != 0)
-			log_warnx(NULL, "domain lm rebuild failed, keeping "
-			    "the old model: %s", err);
+			log_warnx(NULL,
+			    "domain lm rebuild failed, keeping "
+			    "the old model: %s",
+			    err);
 		pthread_mutex_lock(&lm->mu);
 	}
 	pthread_mutex_unlock(&lm->mu);

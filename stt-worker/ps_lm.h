@@ -12,17 +12,17 @@
 #include <libconfig.h>
 
 struct ps_lm_opts {
-	const char *kind;       /* "domain" or "generic" */
-	const char *dict;       /* dictionary the decoders use */
-	const char *generic;    /* stock LM file */
+	const char *kind; /* "domain" or "generic" */
+	const char *dict; /* dictionary the decoders use */
+	const char *generic; /* stock LM file */
 	const char *extra_file; /* names / makes, one per line ("" none) */
 };
 
 struct ps_lm;
 
 /* Build the first model now (synchronously). NULL with err on failure. */
-struct ps_lm *ps_lm_new(const config_t *cfg, const struct ps_lm_opts *o,
-    char *err, size_t errlen);
+struct ps_lm *ps_lm_new(
+    const config_t *cfg, const struct ps_lm_opts *o, char *err, size_t errlen);
 void ps_lm_free(struct ps_lm *lm);
 /* Copy the current model's path; returns its generation. */
 unsigned ps_lm_current(struct ps_lm *lm, char *path, size_t len);

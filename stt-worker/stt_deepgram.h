@@ -19,12 +19,12 @@
 
 extern const struct stt_engine_ops stt_engine_deepgram;
 
-#define RATE 8000               /* mu-law bytes per second */
-#define FRAME_MAX 3200          /* audio bytes per WebSocket frame */
-#define RX_MAX 65536            /* longest JSON message accepted */
-#define ARRIVALS 4096           /* feed() arrival times kept per stream */
-#define HOLD_MAX_US 200000      /* results wait this long for feed() */
-#define KW_MAX 2048             /* keywords part of the query */
+#define RATE 8000 /* mu-law bytes per second */
+#define FRAME_MAX 3200 /* audio bytes per WebSocket frame */
+#define RX_MAX 65536 /* longest JSON message accepted */
+#define ARRIVALS 4096 /* feed() arrival times kept per stream */
+#define HOLD_MAX_US 200000 /* results wait this long for feed() */
+#define KW_MAX 2048 /* keywords part of the query */
 #define CALL_LEN 64
 
 enum dg_state { ST_IDLE, ST_CONNECTING, ST_OPEN, ST_BACKOFF, ST_FAILED };
@@ -34,7 +34,7 @@ enum qtype { Q_STARTED, Q_STOPPED, Q_RESULT };
 struct qev {
 	struct qev *next;
 	enum qtype t;
-	uint32_t a, b;          /* at_ms, dur_ms */
+	uint32_t a, b; /* at_ms, dur_ms */
 	uint64_t queued_us;
 	struct stt_result r;
 	char *text;
@@ -51,39 +51,41 @@ struct dg_stream {
 	/* under e->mu */
 	enum dg_state st;
 	struct lws *wsi;
-	int closing;            /* stream_close was called */
-	int close_sent;         /* CloseStream went out */
-	uint64_t close_by_us;   /* give up waiting for the server */
+	int closing; /* stream_close was called */
+	int close_sent; /* CloseStream went out */
+	uint64_t close_by_us; /* give up waiting for the server */
 	uint64_t retry_at_us;
 	int backoff_ms;
 	char err[256];
-	uint8_t *ring;          /* audio not covered by a final result */
+	uint8_t *ring; /* audio not covered by a final result */
 	size_t cap;
-	uint64_t ring_base;     /* stream offset of ring's oldest byte */
-	uint64_t fed;           /* stream bytes fed so far */
-	uint64_t sent;          /* next stream offset to send */
-	uint64_t conn_base;     /* stream offset of this connection's 0 s */
-	uint64_t fin_at;        /* Finalize after this offset; 0 none */
+	uint64_t ring_base; /* stream offset of ring's oldest byte */
+	uint64_t fed; /* stream bytes fed so far */
+	uint64_t sent; /* next stream offset to send */
+	uint64_t conn_base; /* stream offset of this connection's 0 s */
+	uint64_t fin_at; /* Finalize after this offset; 0 none */
 	uint64_t last_tx_us;
 	int lost_logged;
-	struct { uint64_t off, us; } arr[ARRIVALS];
+	struct {
+		uint64_t off, us;
+	} arr[ARRIVALS];
 	unsigned arr_head, arr_n;
-	char keywords[KW_MAX];  /* "&keywords=..." for the next connection */
+	char keywords[KW_MAX]; /* "&keywords=..." for the next connection */
 	struct qev *qh, *qt;
 	/* service thread only */
 	unsigned char txbuf[LWS_PRE + FRAME_MAX];
 	char *rx;
 	size_t nrx;
-	int conns;              /* connections made */
-	int utt_open;           /* speech_started queued, final not yet */
+	int conns; /* connections made */
+	int utt_open; /* speech_started queued, final not yet */
 	uint32_t utt_start_ms, utt_end_ms;
-	uint64_t utt_end_off;   /* stream offset of the speech end */
-	char *pending;          /* is_final pieces of the open utterance */
+	uint64_t utt_end_off; /* stream offset of the speech end */
+	char *pending; /* is_final pieces of the open utterance */
 	double conf_sum;
 	int conf_n;
 	/* callbacks */
 	pthread_mutex_t cb_mu;
-	int detached;           /* no callbacks any more */
+	int detached; /* no callbacks any more */
 };
 
 struct dg_eng {
@@ -97,7 +99,7 @@ struct dg_eng {
 	/* config */
 	char host[128];
 	int port, tls;
-	char prefix[128];       /* path before /v1/listen */
+	char prefix[128]; /* path before /v1/listen */
 	char ca_file[256];
 	char model[64], language[16];
 	int endpointing, utterance_end_ms, smart_format, punctuate;

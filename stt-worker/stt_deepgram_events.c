@@ -39,15 +39,17 @@ dg_on_message(struct dg_stream *s, const char *buf, size_t len)
 
 	if ((j = json_loadb(buf, len, 0, &jerr)) == NULL ||
 	    !json_is_object(j)) {
-		log_warnx(s->call, "deepgram: ignoring a message that is not a "
-		    "JSON object: %.*s", len > 80 ? 80 : (int)len, buf);
+		log_warnx(s->call,
+		    "deepgram: ignoring a message that is not a "
+		    "JSON object: %.*s",
+		    len > 80 ? 80 : (int)len, buf);
 		json_decref(j);
 		return;
 	}
 	type = json_string_value(json_object_get(j, "type"));
 	if (type == NULL) {
-		log_warnx(s->call, "deepgram: message without a type: %.80s",
-		    buf);
+		log_warnx(
+		    s->call, "deepgram: message without a type: %.80s", buf);
 	} else if (strcmp(type, "Results") == 0) {
 		on_results(s, j);
 	} else if (strcmp(type, "SpeechStarted") == 0) {
@@ -65,7 +67,8 @@ dg_on_message(struct dg_stream *s, const char *buf, size_t len)
 		log_debug(s->call, "deepgram: metadata request_id %s",
 		    json_string_value(json_object_get(j, "request_id")));
 	} else if (strcasecmp(type, "Error") == 0 ||
-	    json_object_get(j, "error_code") || json_object_get(j, "err_code")) {
+	    json_object_get(j, "error_code") ||
+	    json_object_get(j, "err_code")) {
 		log_err(s->call, "deepgram: error message: %.200s", buf);
 	} else {
 		log_debug(s->call, "deepgram: ignoring message type %s", type);
@@ -87,13 +90,14 @@ on_results(struct dg_stream *s, json_t *j)
 	char *joined;
 	size_t nw;
 
-	alt = json_array_get(json_object_get(json_object_get(j, "channel"),
-	    "alternatives"), 0);
+	alt = json_array_get(
+	    json_object_get(json_object_get(j, "channel"), "alternatives"), 0);
 	text = json_string_value(json_object_get(alt, "transcript"));
 	start = dg_secs(json_object_get(j, "start"));
 	dur = dg_secs(json_object_get(j, "duration"));
 	if (alt == NULL || text == NULL || start < 0 || dur < 0) {
-		log_warnx(s->call, "deepgram: Results without channel."
+		log_warnx(s->call,
+		    "deepgram: Results without channel."
 		    "alternatives[0].transcript ignored");
 		return;
 	}
@@ -103,8 +107,8 @@ on_results(struct dg_stream *s, json_t *j)
 	from_fin = json_is_true(json_object_get(j, "from_finalize"));
 	words = json_object_get(alt, "words");
 	if ((nw = json_array_size(words)) > 0) {
-		wstart = dg_secs(json_object_get(json_array_get(words, 0),
-		    "start"));
+		wstart =
+		    dg_secs(json_object_get(json_array_get(words, 0), "start"));
 		w = json_array_get(words, nw - 1);
 		wend = dg_secs(json_object_get(w, "end"));
 	}
@@ -129,7 +133,7 @@ on_results(struct dg_stream *s, json_t *j)
 		if (!s->utt_open || (text[0] == '\0' && s->pending == NULL))
 			return;
 		if (asprintf(&joined, "%s%s%s", s->pending ? s->pending : "",
-		    s->pending && text[0] ? " " : "", text) < 0)
+		        s->pending && text[0] ? " " : "", text) < 0)
 			return;
 		memset(&r, 0, sizeof(r));
 		r.text = joined;
@@ -151,7 +155,7 @@ on_results(struct dg_stream *s, json_t *j)
 	pthread_mutex_unlock(&e->mu);
 	if (text[0]) {
 		if (asprintf(&joined, "%s%s%s", s->pending ? s->pending : "",
-		    s->pending ? " " : "", text) < 0)
+		        s->pending ? " " : "", text) < 0)
 			return;
 		free(s->pending);
 		s->pending = joined;
@@ -162,8 +166,8 @@ on_results(struct dg_stream *s, json_t *j)
 		finish_utterance(s, speech_final ? "speech_final" : "Finalize");
 	else if (s->utt_open && s->pending == NULL &&
 	    conn_ms(s, start + dur) > s->utt_start_ms +
-	    (uint32_t)e->utterance_end_ms + (uint32_t)e->endpointing)
-		finish_utterance(s, "no words");   /* noise, not speech */
+	            (uint32_t)e->utterance_end_ms + (uint32_t)e->endpointing)
+		finish_utterance(s, "no words"); /* noise, not speech */
 }
 
 /* The open utterance ends: speech_stopped, then its one final result. */
@@ -184,8 +188,8 @@ finish_utterance(struct dg_stream *s, const char *why)
 	pthread_mutex_unlock(&s->e->mu);
 	if (s->utt_end_ms < s->utt_start_ms)
 		s->utt_end_ms = s->utt_start_ms;
-	push(s, Q_STOPPED, s->utt_end_ms, s->utt_end_ms - s->utt_start_ms,
-	    NULL);
+	push(
+	    s, Q_STOPPED, s->utt_end_ms, s->utt_end_ms - s->utt_start_ms, NULL);
 	memset(&r, 0, sizeof(r));
 	r.text = s->pending ? s->pending : "";
 	r.final = 1;
@@ -194,8 +198,8 @@ finish_utterance(struct dg_stream *s, const char *why)
 	r.end_ms = s->utt_end_ms;
 	r.speech_end_us = end_us;
 	push(s, Q_RESULT, 0, 0, &r);
-	log_debug(s->call, "deepgram: final (%s) %u-%u ms: %s", why,
-	    r.start_ms, r.end_ms, r.text);
+	log_debug(s->call, "deepgram: final (%s) %u-%u ms: %s", why, r.start_ms,
+	    r.end_ms, r.text);
 	free(s->pending);
 	s->pending = NULL;
 	s->conf_sum = 0;
@@ -350,8 +354,9 @@ arrival_at(struct dg_stream *s, uint64_t off)
 		if (s->arr[i].off <= off)
 			return s->arr[i].us;
 	}
-	return s->arr_n ? s->arr[(s->arr_head + ARRIVALS - s->arr_n) %
-	    ARRIVALS].us : 0;
+	return s->arr_n
+	    ? s->arr[(s->arr_head + ARRIVALS - s->arr_n) % ARRIVALS].us
+	    : 0;
 }
 
 /* Seconds on this connection's clock -> ms on the stream's clock. */

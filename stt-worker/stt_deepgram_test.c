@@ -40,7 +40,7 @@ enum { EV_STARTED, EV_STOPPED, EV_INTERIM, EV_FINAL };
 struct ev {
 	int type;
 	char text[128];
-	uint32_t a, b;          /* at/dur or start/end ms */
+	uint32_t a, b; /* at/dur or start/end ms */
 	double conf;
 	uint64_t end_us;
 	int on_feed_thread;
@@ -109,7 +109,7 @@ on_result(void *arg, const struct stt_result *r)
 	    r->confidence, r->speech_end_us);
 }
 
-static const struct stt_events events = { on_started, on_stopped, on_result };
+static const struct stt_events events = {on_started, on_stopped, on_result};
 
 /* Audio from a spec like "s300 u1:800 s600": silence / utterance k, ms. */
 static void
@@ -185,8 +185,8 @@ rec_reset(void)
 static void
 rec_dump(void)
 {
-	static const char *const names[] = { "started", "stopped", "interim",
-	    "final" };
+	static const char *const names[] = {
+	    "started", "stopped", "interim", "final"};
 	int i;
 
 	for (i = 0; i < rec.n; i++)
@@ -214,10 +214,11 @@ engine(const char *extra)
 	config_t cfg;
 	void *eng = NULL;
 
-	snprintf(text, sizeof(text), "stt: { deepgram: { base_url = "
+	snprintf(text, sizeof(text),
+	    "stt: { deepgram: { base_url = "
 	    "\"wss://localhost:%d\"; ca_file = \"%s\"; reconnect_min_ms = 50; "
-	    "close_wait_ms = 1000; %s }; };", peer.port, peer.cert,
-	    extra ? extra : "");
+	    "close_wait_ms = 1000; %s }; };",
+	    peer.port, peer.cert, extra ? extra : "");
 	config_init(&cfg);
 	assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
 	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
@@ -230,7 +231,7 @@ static void
 start_peer(const char *a0, const char *a1, const char *a2, const char *a3,
     const char *a4)
 {
-	const char *args[12] = { "--api-key", KEY, a0, a1, a2, a3, a4, NULL };
+	const char *args[12] = {"--api-key", KEY, a0, a1, a2, a3, a4, NULL};
 
 	peer_stop(&peer);
 	peer_log_clear(&peer);
@@ -246,7 +247,7 @@ conn_line(int n)
 
 	snprintf(want, sizeof(want), "{\"conn\": %d,", n);
 	for (line = strtok_r(log, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		if (strncmp(line, want, strlen(want)) == 0)
 			out = strdup(line);
 	free(log);
@@ -285,8 +286,8 @@ setup(void **state)
 	(void)state;
 	pthread_mutex_init(&rec.mu, NULL);
 	setenv("DEEPGRAM_API_KEY", KEY, 1);
-	log_init("stt_deepgram_test", getenv("FD_TEST_DEBUG") ? LOG_LVL_DEBUG :
-	    LOG_LVL_WARN);
+	log_init("stt_deepgram_test",
+	    getenv("FD_TEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
 	return peer_tls_init(&peer);
 }
 
@@ -309,8 +310,8 @@ test_results(void **state)
 	int i, interims = 0, k;
 
 	(void)state;
-	start_peer("--script", "Hello there.|Book an oil change, please.",
-	    NULL, NULL, NULL);
+	start_peer("--script", "Hello there.|Book an oil change, please.", NULL,
+	    NULL, NULL);
 	assert_non_null(eng = engine(NULL));
 	rec_reset();
 	build("s300 u1:800 s600 u2:1200 s1500");
@@ -322,8 +323,8 @@ test_results(void **state)
 	assert_non_null(f1 = final_no(1));
 	assert_string_equal(f0->text, "Hello there.");
 	assert_string_equal(f1->text, "Book an oil change, please.");
-	assert_in_range(f0->a, 280, 320);       /* start_ms */
-	assert_in_range(f0->b, 1080, 1120);     /* end_ms */
+	assert_in_range(f0->a, 280, 320); /* start_ms */
+	assert_in_range(f0->b, 1080, 1120); /* end_ms */
 	assert_in_range(f1->a, 1680, 1720);
 	assert_in_range(f1->b, 2880, 2920);
 	assert_true(f0->conf > 0.9 && f0->conf < 0.95);
@@ -338,7 +339,8 @@ test_results(void **state)
 			interims++;
 			assert_false(rec.ev[i].on_feed_thread);
 		}
-		if (rec.ev[i].type == EV_STARTED || rec.ev[i].type == EV_STOPPED)
+		if (rec.ev[i].type == EV_STARTED ||
+		    rec.ev[i].type == EV_STOPPED)
 			assert_true(rec.ev[i].on_feed_thread);
 		if (rec.ev[i].type == EV_FINAL) {
 			assert_false(rec.ev[i].on_feed_thread);
@@ -407,7 +409,7 @@ test_pieces_and_finalize(void **state)
 static void
 test_reconnect(void **state)
 {
-	static const char *const words[] = { "Otto", "oil change" };
+	static const char *const words[] = {"Otto", "oil change"};
 	const struct ev *f;
 	char *l1, *l2;
 	long b1, b2;
@@ -445,7 +447,8 @@ test_reconnect(void **state)
 	printf("  peer: %s\n  peer: %s\n", l1, l2);
 	assert_non_null(strstr(l1, "\"end\": \"dropped\""));
 	assert_null(strstr(l1, "keywords"));
-	assert_non_null(strstr(l2, "\"keywords\": [\"Otto:2\", \"oil change:2\"]"));
+	assert_non_null(
+	    strstr(l2, "\"keywords\": [\"Otto:2\", \"oil change:2\"]"));
 	assert_non_null(strstr(l2, "\"closestream\": true"));
 	b1 = json_num(l1, "bytes");
 	b2 = json_num(l2, "bytes");
@@ -494,7 +497,8 @@ test_malformed_slow(void **state)
 	void *eng, *st;
 
 	(void)state;
-	start_peer("--script", "Hello there.", "--malformed", "--slow-ms", "30");
+	start_peer(
+	    "--script", "Hello there.", "--malformed", "--slow-ms", "30");
 	assert_non_null(eng = engine(NULL));
 	rec_reset();
 	build("s200 u1:600 s800");
@@ -548,7 +552,8 @@ test_bad_auth(void **state)
 	unlink(logf);
 	printf("%.*s", (int)n, text);
 	assert_int_equal(rc, -1);
-	assert_non_null(strstr(text, "call=CAtest6 deepgram: refused with HTTP "
+	assert_non_null(strstr(text,
+	    "call=CAtest6 deepgram: refused with HTTP "
 	    "401: Invalid credentials. (check DEEPGRAM_API_KEY)"));
 	free(text);
 	line = peer_log_read(&peer);
@@ -557,11 +562,7 @@ test_bad_auth(void **state)
 	free(line);
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_results),
-	cmocka_unit_test(test_pieces_and_finalize),
-	cmocka_unit_test(test_reconnect),
-	cmocka_unit_test(test_keepalive),
-	cmocka_unit_test(test_malformed_slow),
-	cmocka_unit_test(test_bad_auth),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_results),
+    cmocka_unit_test(test_pieces_and_finalize),
+    cmocka_unit_test(test_reconnect), cmocka_unit_test(test_keepalive),
+    cmocka_unit_test(test_malformed_slow), cmocka_unit_test(test_bad_auth), )

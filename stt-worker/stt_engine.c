@@ -8,8 +8,8 @@
 #include "stt_engine.h"
 
 static const struct stt_engine_ops *const engines[] = {
-	&stt_engine_pocketsphinx,
-	&stt_engine_deepgram,
+    &stt_engine_pocketsphinx,
+    &stt_engine_deepgram,
 };
 
 const struct stt_engine_ops *

@@ -14,8 +14,8 @@
 struct stt_result {
 	const char *text;
 	int final;
-	double confidence;      /* 0..1 */
-	uint32_t start_ms;      /* stream audio clock */
+	double confidence; /* 0..1 */
+	uint32_t start_ms; /* stream audio clock */
 	uint32_t end_ms;
 	uint64_t speech_end_us; /* fd_mono_us() when speech ended (finals) */
 	/* finals, when the engine knows them (0: none): alternatives, best
@@ -45,8 +45,8 @@ struct stt_engine_ops {
 	void *(*stream_open)(void *eng, const char *call_id,
 	    const struct stt_events *ev, void *arg);
 	/* mu-law 8 kHz as received from the call; arrival time for latency */
-	int (*feed)(void *stream, const uint8_t *ulaw, size_t n,
-	    uint64_t arrival_us);
+	int (*feed)(
+	    void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us);
 	/* what the agent expects next: "any|date|time|digits|name|yesno|..",
 	 * plus words to favour (may be NULL/0) */
 	void (*hint)(void *stream, const char *expect, const char *const *words,
@@ -89,7 +89,7 @@ int ps8k_decode(struct ps8k *d, const int16_t *pcm, size_t n, char *text,
 void ps8k_close(struct ps8k *d);
 /* Same as ps8k_open with a chosen front end (enum stt_front in
  * ps_decoder.h: 0 zero insertion, 1 low-pass interpolation, 2 native 8k). */
-struct ps8k *ps8k_open_front(const char *lm_corpus, int front, char *err,
-    size_t errlen);
+struct ps8k *ps8k_open_front(
+    const char *lm_corpus, int front, char *err, size_t errlen);
 
 #endif

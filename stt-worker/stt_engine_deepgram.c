@@ -45,9 +45,9 @@
 #include "stt_deepgram.h"
 
 #define SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
-#define TICK_US 50000           /* timers: keepalive, backoff, close */
-static int on_lws(struct lws *wsi, enum lws_callback_reasons reason,
-    void *user, void *in, size_t len);
+#define TICK_US 50000 /* timers: keepalive, backoff, close */
+static int on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len);
 static void *service_main(void *arg);
 static void on_tick(lws_sorted_usec_list_t *sul);
 static void sweep(struct dg_eng *e);
@@ -56,15 +56,14 @@ static int write_next(struct dg_stream *s);
 static void conn_lost(struct dg_stream *s, const char *why, int permanent);
 static void stream_free(struct dg_stream *s);
 static int has_pending_tx(const struct dg_stream *s);
-static int read_config(const config_t *cfg, struct dg_eng *e, char *err,
-    size_t errlen);
+static int read_config(
+    const config_t *cfg, struct dg_eng *e, char *err, size_t errlen);
 static void url_escape(const char *in, char *out, size_t len);
 static void lws_to_log(int level, const char *line);
 
 static const struct lws_protocols protocols[] = {
-	{ "deepgram", on_lws, 0, RX_MAX, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+    {"deepgram", on_lws, 0, RX_MAX, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static int
 dg_init(const config_t *cfg, void **engp, char *err, size_t errlen)
@@ -106,13 +105,14 @@ dg_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 	else if (access(SYSTEM_CA, R_OK) == 0)
 		info.client_ssl_ca_filepath = SYSTEM_CA;
 	if ((e->ctx = lws_create_context(&info)) == NULL) {
-		snprintf(err, errlen, "deepgram: cannot create the WebSocket "
+		snprintf(err, errlen,
+		    "deepgram: cannot create the WebSocket "
 		    "client context");
 		goto fail;
 	}
 	if ((rv = pthread_create(&e->thr, NULL, service_main, e)) != 0) {
-		snprintf(err, errlen, "deepgram: pthread_create: %s",
-		    strerror(rv));
+		snprintf(
+		    err, errlen, "deepgram: pthread_create: %s", strerror(rv));
 		goto fail;
 	}
 	e->thr_started = 1;
@@ -151,8 +151,7 @@ dg_fini(void *eng)
 }
 
 static void *
-dg_open(void *eng, const char *call_id, const struct stt_events *ev,
-    void *arg)
+dg_open(void *eng, const char *call_id, const struct stt_events *ev, void *arg)
 {
 	struct dg_eng *e = eng;
 	struct dg_stream *s;
@@ -190,7 +189,7 @@ dg_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 	dg_deliver_feed_events(s);
 	pthread_mutex_lock(&e->mu);
 	if (s->st == ST_FAILED)
-		rc = -1;        /* conn_lost said why, once */
+		rc = -1; /* conn_lost said why, once */
 	if (n > 0) {
 		i = s->arr_head;
 		s->arr[i].off = s->fed;
@@ -215,7 +214,8 @@ dg_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 	}
 	pthread_mutex_unlock(&e->mu);
 	if (log_lost)
-		log_warnx(s->call, "deepgram: no final result for %d s; a "
+		log_warnx(s->call,
+		    "deepgram: no final result for %d s; a "
 		    "reconnect now would lose the oldest audio",
 		    e->ring_seconds);
 	lws_cancel_service(e->ctx);
@@ -223,13 +223,13 @@ dg_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 }
 
 static void
-dg_hint(void *stream, const char *expect, const char *const *words,
-    size_t nwords)
+dg_hint(
+    void *stream, const char *expect, const char *const *words, size_t nwords)
 {
 	struct dg_stream *s = stream;
 	char kw[KW_MAX] = "", esc[192];
-	const char *name = strncmp(s->e->model, "nova-3", 6) == 0 ? "keyterm" :
-	    "keywords";
+	const char *name =
+	    strncmp(s->e->model, "nova-3", 6) == 0 ? "keyterm" : "keywords";
 	size_t i, l = 0;
 	int w;
 
@@ -239,10 +239,11 @@ dg_hint(void *stream, const char *expect, const char *const *words,
 		if (esc[0] == '\0')
 			continue;
 		if (strcmp(name, "keywords") == 0 && s->e->keyword_boost > 0)
-			w = snprintf(kw + l, sizeof(kw) - l, "&%s=%s:%d", name, esc,
-			    s->e->keyword_boost);
+			w = snprintf(kw + l, sizeof(kw) - l, "&%s=%s:%d", name,
+			    esc, s->e->keyword_boost);
 		else
-			w = snprintf(kw + l, sizeof(kw) - l, "&%s=%s", name, esc);
+			w = snprintf(
+			    kw + l, sizeof(kw) - l, "&%s=%s", name, esc);
 		if (w < 0 || (size_t)w >= sizeof(kw) - l) {
 			kw[l] = '\0';
 			break;
@@ -308,16 +309,16 @@ dg_check(const config_t *cfg, char *err, size_t errlen)
 }
 
 const struct stt_engine_ops stt_engine_deepgram = {
-	.name = "deepgram",
-	.init = dg_init,
-	.check = dg_check,
-	.fini = dg_fini,
-	.stream_open = dg_open,
-	.feed = dg_feed,
-	.hint = dg_hint,
-	.stream_close = dg_close,
-	.finalize = dg_finalize,
-	.reload = NULL,
+    .name = "deepgram",
+    .init = dg_init,
+    .check = dg_check,
+    .fini = dg_fini,
+    .stream_open = dg_open,
+    .feed = dg_feed,
+    .hint = dg_hint,
+    .stream_close = dg_close,
+    .finalize = dg_finalize,
+    .reload = NULL,
 };
 
 /* ---- service thread ---- */
@@ -366,14 +367,15 @@ sweep(struct dg_eng *e)
 		if (s->closing) {
 			if (s->wsi && now > s->close_by_us)
 				lws_set_timeout(s->wsi,
-				    PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+				    PENDING_TIMEOUT_CLOSE_SEND,
+				    LWS_TO_KILL_ASYNC);
 			else if (s->wsi && s->st == ST_OPEN &&
 			    has_pending_tx(s))
 				lws_callback_on_writable(s->wsi);
 			continue;
 		}
 		if ((s->st == ST_IDLE ||
-		    (s->st == ST_BACKOFF && now >= s->retry_at_us)) &&
+		        (s->st == ST_BACKOFF && now >= s->retry_at_us)) &&
 		    ndial < sizeof(dial) / sizeof(dial[0])) {
 			s->st = ST_CONNECTING;
 			dial[ndial++] = s;
@@ -404,12 +406,13 @@ connect_stream(struct dg_eng *e, struct dg_stream *s)
 	struct lws *wsi;
 
 	pthread_mutex_lock(&e->mu);
-	snprintf(path, sizeof(path), "%s/v1/listen?model=%s&language=%s"
+	snprintf(path, sizeof(path),
+	    "%s/v1/listen?model=%s&language=%s"
 	    "&encoding=mulaw&sample_rate=8000&channels=1&interim_results=true"
 	    "&endpointing=%d&utterance_end_ms=%d&vad_events=true"
-	    "&smart_format=%s&punctuate=%s%s", e->prefix, e->model,
-	    e->language, e->endpointing, e->utterance_end_ms,
-	    e->smart_format ? "true" : "false",
+	    "&smart_format=%s&punctuate=%s%s",
+	    e->prefix, e->model, e->language, e->endpointing,
+	    e->utterance_end_ms, e->smart_format ? "true" : "false",
 	    e->punctuate ? "true" : "false", s->keywords);
 	s->conns++;
 	pthread_mutex_unlock(&e->mu);
@@ -435,15 +438,16 @@ connect_stream(struct dg_eng *e, struct dg_stream *s)
 		/* failed before any callback could say so */
 		s->st = ST_BACKOFF;
 		s->retry_at_us = fd_mono_us() + (uint64_t)s->backoff_ms * 1000;
-		s->backoff_ms = s->backoff_ms * 2 > e->reconnect_max_ms ?
-		    e->reconnect_max_ms : s->backoff_ms * 2;
+		s->backoff_ms = s->backoff_ms * 2 > e->reconnect_max_ms
+		    ? e->reconnect_max_ms
+		    : s->backoff_ms * 2;
 	}
 	pthread_mutex_unlock(&e->mu);
 }
 
 static int
-on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-    void *in, size_t len)
+on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+    size_t len)
 {
 	struct dg_stream *s = lws_get_opaque_user_data(wsi);
 	struct dg_eng *e;
@@ -464,9 +468,9 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p = (unsigned char **)in;
 		end = *p + len;
 		if (lws_add_http_header_by_name(wsi,
-		    (const unsigned char *)"authorization:",
-		    (const unsigned char *)s->e->auth, (int)strlen(s->e->auth),
-		    p, end))
+		        (const unsigned char *)"authorization:",
+		        (const unsigned char *)s->e->auth,
+		        (int)strlen(s->e->auth), p, end))
 			return -1;
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -478,9 +482,10 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		s->st = ST_OPEN;
 		s->conn_base = s->ring_base;
 		if (s->conns > 1)
-			log_info(s->call, "deepgram: connected again; sending "
-			    "%.2f s of audio again", (s->fed - s->ring_base) /
-			    (double)RATE);
+			log_info(s->call,
+			    "deepgram: connected again; sending "
+			    "%.2f s of audio again",
+			    (s->fed - s->ring_base) / (double)RATE);
 		s->sent = s->ring_base;
 		s->close_sent = 0;
 		s->last_tx_us = fd_mono_us();
@@ -496,7 +501,8 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return 0;
 		status = (int)lws_http_client_http_response(wsi);
 		hdr[0] = '\0';
-		if (lws_hdr_custom_copy(wsi, hdr, sizeof(hdr), "dg-error:", 9) < 0)
+		if (lws_hdr_custom_copy(wsi, hdr, sizeof(hdr), "dg-error:", 9) <
+		    0)
 			hdr[0] = '\0';
 		if (status >= 400)
 			snprintf(why, sizeof(why), "refused with HTTP %d%s%s",
@@ -507,17 +513,20 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (status == 401 || status == 403)
 			strncat(why, " (check DEEPGRAM_API_KEY)",
 			    sizeof(why) - strlen(why) - 1);
-		conn_lost(s, why, status == 400 || status == 401 ||
-		    status == 402 || status == 403);
+		conn_lost(s, why,
+		    status == 400 || status == 401 || status == 402 ||
+		        status == 403);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		if (s == NULL)
 			return 0;
 		if (lws_frame_is_binary(wsi))
-			return 0;   /* Deepgram sends none on this channel */
+			return 0; /* Deepgram sends none on this channel */
 		if (s->nrx + len > RX_MAX) {
-			log_warnx(s->call, "deepgram: message over %d bytes "
-			    "dropped", RX_MAX);
+			log_warnx(s->call,
+			    "deepgram: message over %d bytes "
+			    "dropped",
+			    RX_MAX);
 			s->nrx = RX_MAX + 1;
 		} else {
 			char *nb = realloc(s->rx, s->nrx + len + 1);
@@ -547,8 +556,9 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return 0;
 		snprintf(why, sizeof(why), "closed by Deepgram: %u %.*s",
 		    ((const unsigned char *)in)[0] << 8 |
-		    ((const unsigned char *)in)[1], (int)(len - 2) > 200 ?
-		    200 : (int)(len - 2), (const char *)in + 2);
+		        ((const unsigned char *)in)[1],
+		    (int)(len - 2) > 200 ? 200 : (int)(len - 2),
+		    (const char *)in + 2);
 		if (!s->closing)
 			log_warnx(s->call, "deepgram: %s", why);
 		return 0;
@@ -580,8 +590,8 @@ write_next(struct dg_stream *s)
 		s->sent = s->ring_base;
 	}
 	if (s->sent < s->fed) {
-		n = s->fed - s->sent > FRAME_MAX ? FRAME_MAX :
-		    (size_t)(s->fed - s->sent);
+		n = s->fed - s->sent > FRAME_MAX ? FRAME_MAX
+		                                 : (size_t)(s->fed - s->sent);
 		if (s->fin_at && s->fin_at > s->sent && s->fin_at - s->sent < n)
 			n = (size_t)(s->fin_at - s->sent);
 		at = (size_t)(s->sent % s->cap);
@@ -609,8 +619,8 @@ write_next(struct dg_stream *s)
 		if (lws_write(s->wsi, buf, n, LWS_WRITE_TEXT) < (int)n)
 			return -1;
 		log_debug(s->call, "deepgram: sent %s", msg);
-	} else if (n > 0 && lws_write(s->wsi, buf, n, LWS_WRITE_BINARY) <
-	    (int)n) {
+	} else if (n > 0 &&
+	    lws_write(s->wsi, buf, n, LWS_WRITE_BINARY) < (int)n) {
 		return -1;
 	}
 	if (more)
@@ -640,8 +650,9 @@ conn_lost(struct dg_stream *s, const char *why, int permanent)
 		if (was_open)
 			s->backoff_ms = e->reconnect_min_ms;
 		s->retry_at_us = fd_mono_us() + (uint64_t)s->backoff_ms * 1000;
-		s->backoff_ms = s->backoff_ms * 2 > e->reconnect_max_ms ?
-		    e->reconnect_max_ms : s->backoff_ms * 2;
+		s->backoff_ms = s->backoff_ms * 2 > e->reconnect_max_ms
+		    ? e->reconnect_max_ms
+		    : s->backoff_ms * 2;
 	}
 	pthread_mutex_unlock(&e->mu);
 	if (closing || atomic_load(&e->stop))
@@ -670,9 +681,10 @@ static int
 has_pending_tx(const struct dg_stream *s)
 {
 	return s->sent < s->fed || (s->fin_at && s->fin_at <= s->sent) ||
-	    (s->closing && !s->close_sent) || (!s->close_sent &&
-	    fd_mono_us() - s->last_tx_us >=
-	    (uint64_t)s->e->keepalive_ms * 1000);
+	    (s->closing && !s->close_sent) ||
+	    (!s->close_sent &&
+	        fd_mono_us() - s->last_tx_us >=
+	            (uint64_t)s->e->keepalive_ms * 1000);
 }
 
 static int
@@ -726,7 +738,8 @@ read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 		e->port = 80;
 		h = url + 5;
 	} else {
-		snprintf(err, errlen, "stt.deepgram.base_url must start with "
+		snprintf(err, errlen,
+		    "stt.deepgram.base_url must start with "
 		    "wss://");
 		return -1;
 	}
@@ -739,8 +752,10 @@ read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 	}
 	if (hl == 0 || hl >= sizeof(e->host) || e->port <= 0 ||
 	    e->port > 65535) {
-		snprintf(err, errlen, "stt.deepgram.base_url: bad host or port "
-		    "in '%s'", url);
+		snprintf(err, errlen,
+		    "stt.deepgram.base_url: bad host or port "
+		    "in '%s'",
+		    url);
 		return -1;
 	}
 	memcpy(e->host, h, hl);
@@ -749,16 +764,17 @@ read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 	hl = strlen(e->prefix);
 	while (hl > 0 && e->prefix[hl - 1] == '/')
 		e->prefix[--hl] = '\0';
-	snprintf(e->ca_file, sizeof(e->ca_file), "%s",
-	    cfg_str(cfg, "ca_file", ""));
+	snprintf(
+	    e->ca_file, sizeof(e->ca_file), "%s", cfg_str(cfg, "ca_file", ""));
 	snprintf(e->model, sizeof(e->model), "%s",
 	    cfg_str(cfg, "model", "nova-2-phonecall"));
 	snprintf(e->language, sizeof(e->language), "%s",
 	    cfg_str(cfg, "language", "en"));
 	if (strspn(e->model, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
-	    strlen(e->model) || strspn(e->language,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") !=
-	    strlen(e->language)) {
+	        strlen(e->model) ||
+	    strspn(e->language,
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") !=
+	        strlen(e->language)) {
 		snprintf(err, errlen, "stt.deepgram: bad model or language");
 		return -1;
 	}
@@ -775,11 +791,12 @@ read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 	if (e->endpointing < 10 || e->endpointing > 10000 ||
 	    e->utterance_end_ms < 1000 || e->utterance_end_ms > 5000 ||
 	    e->keepalive_ms < 100 || e->keepalive_ms > 9000 ||
-	    e->reconnect_min_ms < 10 || e->reconnect_max_ms <
-	    e->reconnect_min_ms || e->close_wait_ms < 0 ||
+	    e->reconnect_min_ms < 10 ||
+	    e->reconnect_max_ms < e->reconnect_min_ms || e->close_wait_ms < 0 ||
 	    e->ring_seconds < 5 || e->ring_seconds > 600 ||
 	    e->keyword_boost < 0 || e->keyword_boost > 10) {
-		snprintf(err, errlen, "stt.deepgram: a value is out of range "
+		snprintf(err, errlen,
+		    "stt.deepgram: a value is out of range "
 		    "(endpointing 10..10000, utterance_end_ms 1000..5000, "
 		    "keepalive_ms 100..9000, ring_seconds 5..600)");
 		return -1;
@@ -798,8 +815,8 @@ url_escape(const char *in, char *out, size_t len)
 	for (; *in && o + 4 < len; in++) {
 		c = (unsigned char)*in;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || c == '\'') {
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~' || c == '\'') {
 			out[o++] = (char)c;
 		} else {
 			out[o++] = '%';

@@ -39,18 +39,18 @@
 #define MAX_DECODERS 16
 
 struct seg {
-	int16_t *pcm;           /* 8 kHz audio of the utterance */
+	int16_t *pcm; /* 8 kHz audio of the utterance */
 	size_t n, cap;
-	size_t done;            /* samples a worker has taken */
-	int ended;              /* endpoint reached: n is final */
-	int paused;             /* the caller paused at a likely end: the
+	size_t done; /* samples a worker has taken */
+	int ended; /* endpoint reached: n is final */
+	int paused; /* the caller paused at a likely end: the
 				   worker may finish the decode early */
-	unsigned gen;           /* bumped when the caller talks again */
+	unsigned gen; /* bumped when the caller talks again */
 	enum vad_expect expect; /* the hint when the caller began */
-	int discard;            /* too short to be speech */
+	int discard; /* too short to be speech */
 	uint32_t start_ms, end_ms;
 	uint64_t speech_end_us;
-	uint64_t opened_us;     /* queue order across streams */
+	uint64_t opened_us; /* queue order across streams */
 	struct seg *next;
 };
 
@@ -66,14 +66,14 @@ struct ps_stream {
 	int16_t frame[VAD_FRAME];
 	size_t nframe;
 	enum vad_expect expect; /* what the agent asked for (its hint) */
-	int reported_talking;   /* speech_started sent, speech_stopped not */
-	struct seg *cur;        /* segment being filled, or NULL */
+	int reported_talking; /* speech_started sent, speech_stopped not */
+	struct seg *cur; /* segment being filled, or NULL */
 	/* under eng->mu */
 	struct seg *head, *tail;
 	struct worker *owner;
 	int closing;
-	int partial_long;       /* the partial ends where callers pause */
-	int cur_spec;           /* bus thread: early final asked for cur */
+	int partial_long; /* the partial ends where callers pause */
+	int cur_spec; /* bus thread: early final asked for cur */
 	/* the owning worker only: this caller's channel estimate, carried
 	 * from one utterance to the next on whichever decoder serves it (n
 	 * 0: the decoder's telephone start value) */
@@ -89,16 +89,16 @@ struct worker {
 	unsigned lm_gen;
 	int16_t *buf;
 	size_t cap;
-	struct psd_detail det;  /* the last final's alternatives and words */
+	struct psd_detail det; /* the last final's alternatives and words */
 };
 
 struct ps_engine {
 	struct psd_opts dopts;
 	struct vad_cfg vcfg;
 	int interim_ms;
-	int hint_grammars;      /* search a yes/no or digits answer with its
+	int hint_grammars; /* search a yes/no or digits answer with its
 				   grammar (psd_hint) */
-	int final_lead_ms;      /* early final this long before the endpoint */
+	int final_lead_ms; /* early final this long before the endpoint */
 	char extra_file[512];
 	struct ps_lm *lm;
 	pthread_mutex_t mu;
@@ -133,10 +133,10 @@ static void ps_fini(void *eng);
 static int ps_check(const config_t *cfg, char *err, size_t errlen);
 static void ps_stream_close(void *stream);
 static void *worker_main(void *arg);
-static struct ps_dec *open_decoder(struct ps_engine *e, const char *lm_path,
-    char *err, size_t errlen);
-static int take_config(const config_t *cfg, struct ps_cfg *c, char *err,
-    size_t errlen);
+static struct ps_dec *open_decoder(
+    struct ps_engine *e, const char *lm_path, char *err, size_t errlen);
+static int take_config(
+    const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen);
 
 static int
 ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
@@ -150,8 +150,10 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	if (take_config(cfg, &c, err, errlen) != 0)
 		return -1;
 	if ((f = psd_front_parse(c.front)) < 0) {
-		snprintf(err, errlen, "stt.front: '%s' is not zero, lowpass or "
-		    "native8k", c.front);
+		snprintf(err, errlen,
+		    "stt.front: '%s' is not zero, lowpass or "
+		    "native8k",
+		    c.front);
 		return -1;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
@@ -232,27 +234,34 @@ ps_check(const config_t *cfg, char *err, size_t errlen)
 	if (take_config(cfg, &c, err, errlen) != 0)
 		return -1;
 	if (psd_front_parse(c.front) < 0) {
-		snprintf(err, errlen, "stt.front: '%s' is not zero, lowpass or "
-		    "native8k", c.front);
+		snprintf(err, errlen,
+		    "stt.front: '%s' is not zero, lowpass or "
+		    "native8k",
+		    c.front);
 		return -1;
 	}
 	if (psd_cmn_parse(c.cmn_start, &cmn, &model) != 0) {
-		snprintf(err, errlen, "stt.cmn_start: '%s' is not \"model\" "
-		    "or a list of numbers", c.cmn_start);
+		snprintf(err, errlen,
+		    "stt.cmn_start: '%s' is not \"model\" "
+		    "or a list of numbers",
+		    c.cmn_start);
 		return -1;
 	}
 	if (strcmp(c.lm, "domain") != 0 && strcmp(c.lm, "generic") != 0) {
-		snprintf(err, errlen, "stt.lm: '%s' is neither domain nor "
-		    "generic", c.lm);
+		snprintf(err, errlen,
+		    "stt.lm: '%s' is neither domain nor "
+		    "generic",
+		    c.lm);
 		return -1;
 	}
 	if (access(c.model, R_OK) != 0 || access(c.dict, R_OK) != 0 ||
-	    (strcmp(c.lm, "generic") == 0 && access(c.generic_lm, R_OK) != 0)
-	    || (c.extra_file[0] && access(c.extra_file, R_OK) != 0)) {
-		snprintf(err, errlen, "stt: cannot read the model, dictionary, "
-		    "generic_lm or extra_words_file (%s, %s, %s, %s)", c.model,
-		    c.dict, c.generic_lm, c.extra_file[0] ? c.extra_file :
-		    "none");
+	    (strcmp(c.lm, "generic") == 0 && access(c.generic_lm, R_OK) != 0) ||
+	    (c.extra_file[0] && access(c.extra_file, R_OK) != 0)) {
+		snprintf(err, errlen,
+		    "stt: cannot read the model, dictionary, "
+		    "generic_lm or extra_words_file (%s, %s, %s, %s)",
+		    c.model, c.dict, c.generic_lm,
+		    c.extra_file[0] ? c.extra_file : "none");
 		return -1;
 	}
 	if (strcmp(c.lm, "domain") != 0)
@@ -298,8 +307,8 @@ ps_fini(void *eng)
 }
 
 static void *
-ps_stream_open(void *eng, const char *call_id, const struct stt_events *ev,
-    void *arg)
+ps_stream_open(
+    void *eng, const char *call_id, const struct stt_events *ev, void *arg)
 {
 	struct ps_engine *e = eng;
 	struct ps_stream *s = calloc(1, sizeof(*s));
@@ -522,9 +531,10 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 	/* final_lead_ms before the endpoint that applies now: finish the
 	 * decode early (the long endpoint may have become the short one) */
 	if (s->cur && s->vad.in_utt && !s->vad.talking && !s->cur_spec &&
-	    s->vad.silence_run * VAD_FRAME_MS >= (s->vad.long_pause ?
-	    s->vad.cfg.long_endpoint_ms : s->vad.cfg.endpoint_ms) -
-	    e->final_lead_ms) {
+	    s->vad.silence_run * VAD_FRAME_MS >=
+	        (s->vad.long_pause ? s->vad.cfg.long_endpoint_ms
+	                           : s->vad.cfg.endpoint_ms) -
+	            e->final_lead_ms) {
 		s->cur_spec = 1;
 		set_paused(s, 1);
 	}
@@ -547,8 +557,8 @@ ps_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 }
 
 static void
-ps_hint(void *stream, const char *expect, const char *const *words,
-    size_t nwords)
+ps_hint(
+    void *stream, const char *expect, const char *const *words, size_t nwords)
 {
 	struct ps_stream *s = stream;
 	struct ps_engine *e = s->eng;
@@ -559,8 +569,10 @@ ps_hint(void *stream, const char *expect, const char *const *words,
 	pthread_mutex_unlock(&e->mu);
 	if (words && nwords &&
 	    (added = ps_lm_add_words(e->lm, words, nwords)) > 0)
-		log_info(s->call_id, "hint: %d new words, rebuilding the "
-		    "domain lm", added);
+		log_info(s->call_id,
+		    "hint: %d new words, rebuilding the "
+		    "domain lm",
+		    added);
 }
 
 static void
@@ -590,17 +602,17 @@ ps_vocabulary(void *eng, const char *const *words, size_t n)
 }
 
 const struct stt_engine_ops stt_engine_pocketsphinx = {
-	.name = "pocketsphinx",
-	.init = ps_init_engine,
-	.check = ps_check,
-	.fini = ps_fini,
-	.stream_open = ps_stream_open,
-	.feed = ps_feed,
-	.hint = ps_hint,
-	.stream_close = ps_stream_close,
-	.finalize = ps_finalize,
-	.reload = ps_reload,
-	.vocabulary = ps_vocabulary,
+    .name = "pocketsphinx",
+    .init = ps_init_engine,
+    .check = ps_check,
+    .fini = ps_fini,
+    .stream_open = ps_stream_open,
+    .feed = ps_feed,
+    .hint = ps_hint,
+    .stream_close = ps_stream_close,
+    .finalize = ps_finalize,
+    .reload = ps_reload,
+    .vocabulary = ps_vocabulary,
 };
 
 /* --- worker side ------------------------------------------------------ */
@@ -613,8 +625,8 @@ next_stream(struct ps_engine *e)
 
 	for (s = e->streams; s; s = s->next)
 		if (!s->owner && !s->closing && s->head &&
-		    (best == NULL || s->head->opened_us <
-		    best->head->opened_us))
+		    (best == NULL ||
+		        s->head->opened_us < best->head->opened_us))
 			best = s;
 	return best;
 }
@@ -663,7 +675,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			spec = 0;
 			g->done = 0;
 			fed = 0;
-			log_debug(s->call_id, "caller went on after a "
+			log_debug(s->call_id,
+			    "caller went on after a "
 			    "speculative final: decoding again");
 			continue;
 		}
@@ -671,14 +684,15 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			pthread_mutex_unlock(&e->mu);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
-			log_debug(s->call_id, "final (early) \"%s\" conf %.2f "
-			    "(%u-%u ms)", text, conf, g->start_ms, g->end_ms);
+			log_debug(s->call_id,
+			    "final (early) \"%s\" conf %.2f "
+			    "(%u-%u ms)",
+			    text, conf, g->start_ms, g->end_ms);
 			pthread_mutex_lock(&e->mu);
 			return;
 		}
 		avail = g->n - g->done;
-		if (!spec && started && avail == 0 && g->paused &&
-		    !g->ended) {
+		if (!spec && started && avail == 0 && g->paused && !g->ended) {
 			/* everything said so far is in: finish now */
 			spec = 1;
 			spec_gen = g->gen;
@@ -709,10 +723,12 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		pthread_mutex_unlock(&e->mu);
 
 		if (!started)
-			psd_hint(w->dec, e->hint_grammars ?
-			    vad_expect_name(g->expect) : NULL);
+			psd_hint(w->dec,
+			    e->hint_grammars ? vad_expect_name(g->expect)
+			                     : NULL);
 		if (!started && psd_start_from(w->dec, &s->cmn) != 0)
-			log_warnx(s->call_id, "decoder %d: cannot start", w->id);
+			log_warnx(
+			    s->call_id, "decoder %d: cannot start", w->id);
 		started = 1;
 		if (avail && psd_feed(w->dec, w->buf, avail) != 0)
 			log_warnx(s->call_id, "decoder %d: feed failed", w->id);
@@ -722,8 +738,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			psd_detail(w->dec, conf, &w->det);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
-			log_debug(s->call_id, "final \"%s\" conf %.2f (%u-%u ms)",
-			    text, conf, g->start_ms, g->end_ms);
+			log_debug(s->call_id,
+			    "final \"%s\" conf %.2f (%u-%u ms)", text, conf,
+			    g->start_ms, g->end_ms);
 			pthread_mutex_lock(&e->mu);
 			return;
 		}
@@ -759,8 +776,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
  * time), unless the hint grammars, whose words need not be the model's,
  * are on. */
 static struct ps_dec *
-open_decoder(struct ps_engine *e, const char *lm_path, char *err,
-    size_t errlen)
+open_decoder(struct ps_engine *e, const char *lm_path, char *err, size_t errlen)
 {
 	struct psd_opts o = e->dopts;
 	char dict[700];
@@ -784,11 +800,13 @@ refresh_lm(struct worker *w)
 	if (!w->eng->dopts.grammars &&
 	    ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
 	    psd_add_dict(w->dec, dict) != 0)
-		log_warnx(NULL, "decoder %d: cannot add the words of %s",
-		    w->id, dict);
+		log_warnx(NULL, "decoder %d: cannot add the words of %s", w->id,
+		    dict);
 	if (psd_set_lm(w->dec, path) != 0)
-		log_warnx(NULL, "decoder %d: cannot load %s, keeping the old "
-		    "model", w->id, path);
+		log_warnx(NULL,
+		    "decoder %d: cannot load %s, keeping the old "
+		    "model",
+		    w->id, path);
 	w->lm_gen = g;
 }
 
@@ -851,59 +869,55 @@ static int
 take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 {
 	const struct fd_cfg_opt opts[] = {
-		{ "stt.lm", FD_CFG_STR, c->lm, sizeof(c->lm), "domain", 0, 0,
-		    NULL },
-		{ "stt.front", FD_CFG_STR, c->front, sizeof(c->front), "zero",
-		    0, 0, NULL },
-		{ "stt.model", FD_CFG_STR, c->model, sizeof(c->model),
-		    STT_MODEL_DIR "/en-us", 0, 0, NULL },
-		{ "stt.dict", FD_CFG_STR, c->dict, sizeof(c->dict),
-		    STT_MODEL_DIR "/cmudict-en-us.dict", 0, 0, NULL },
-		{ "stt.generic_lm", FD_CFG_STR, c->generic_lm,
-		    sizeof(c->generic_lm), STT_MODEL_DIR "/en-us.lm.bin", 0, 0,
-		    NULL },
-		{ "stt.extra_words_file", FD_CFG_STR, c->extra_file,
-		    sizeof(c->extra_file), "", 0, 0, NULL },
-		{ "stt.decoders", FD_CFG_INT, &c->decoders, 0, "2", 1,
-		    MAX_DECODERS, NULL },
-		{ "stt.gain", FD_CFG_DOUBLE, &c->gain, 0, "2.0", 0.1, 16,
-		    NULL },
-		{ "stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000,
-		    NULL },
-		{ "stt.cmn_start", FD_CFG_STR, c->cmn_start,
-		    sizeof(c->cmn_start), "", 0, 0, NULL },
-		{ "stt.names_first", FD_CFG_STR, c->names_first,
-		    sizeof(c->names_first), "", 0, 0, NULL },
-		{ "stt.names_last", FD_CFG_STR, c->names_last,
-		    sizeof(c->names_last), "", 0, 0, NULL },
-		{ "stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false",
-		    0, 0, NULL },
-		{ "stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0,
-		    "false", 0, 0, NULL },
-		{ "stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200",
-		    0, 2000, NULL },
-		{ "stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "120", 60,
-		    5000, NULL },
-		{ "stt.vad_start_db", FD_CFG_DOUBLE, &c->v.start_db, 0, "-40",
-		    -90, -1, NULL },
-		{ "stt.vad_stop_db", FD_CFG_DOUBLE, &c->v.stop_db, 0, "-47",
-		    -95, -1, NULL },
-		{ "stt.vad_snr_db", FD_CFG_DOUBLE, &c->v.snr_db, 0, "10", 0,
-		    40, NULL },
-		{ "stt.vad_start_frames", FD_CFG_INT, &c->v.start_frames, 0,
-		    "2", 1, 10, NULL },
-		{ "stt.min_speech_ms", FD_CFG_INT, &c->v.min_speech_ms, 0,
-		    "120", 0, 2000, NULL },
-		{ "stt.stopped_ms", FD_CFG_INT, &c->v.stopped_ms, 0, "200", 20,
-		    5000, NULL },
-		{ "stt.endpoint_ms", FD_CFG_INT, &c->v.endpoint_ms, 0, "400",
-		    100, 5000, NULL },
-		{ "stt.long_endpoint_ms", FD_CFG_INT, &c->v.long_endpoint_ms,
-		    0, "1000", 100, 10000, NULL },
-		{ "stt.preroll_ms", FD_CFG_INT, &c->v.preroll_ms, 0, "200", 0,
-		    500, NULL },
-		{ "stt.max_utterance_ms", FD_CFG_INT, &c->v.max_utt_ms, 0,
-		    "15000", 1000, 60000, NULL },
+	    {"stt.lm", FD_CFG_STR, c->lm, sizeof(c->lm), "domain", 0, 0, NULL},
+	    {"stt.front", FD_CFG_STR, c->front, sizeof(c->front), "zero", 0, 0,
+	        NULL},
+	    {"stt.model", FD_CFG_STR, c->model, sizeof(c->model),
+	        STT_MODEL_DIR "/en-us", 0, 0, NULL},
+	    {"stt.dict", FD_CFG_STR, c->dict, sizeof(c->dict),
+	        STT_MODEL_DIR "/cmudict-en-us.dict", 0, 0, NULL},
+	    {"stt.generic_lm", FD_CFG_STR, c->generic_lm, sizeof(c->generic_lm),
+	        STT_MODEL_DIR "/en-us.lm.bin", 0, 0, NULL},
+	    {"stt.extra_words_file", FD_CFG_STR, c->extra_file,
+	        sizeof(c->extra_file), "", 0, 0, NULL},
+	    {"stt.decoders", FD_CFG_INT, &c->decoders, 0, "2", 1, MAX_DECODERS,
+	        NULL},
+	    {"stt.gain", FD_CFG_DOUBLE, &c->gain, 0, "2.0", 0.1, 16, NULL},
+	    {"stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000, NULL},
+	    {"stt.cmn_start", FD_CFG_STR, c->cmn_start, sizeof(c->cmn_start),
+	        "", 0, 0, NULL},
+	    {"stt.names_first", FD_CFG_STR, c->names_first,
+	        sizeof(c->names_first), "", 0, 0, NULL},
+	    {"stt.names_last", FD_CFG_STR, c->names_last, sizeof(c->names_last),
+	        "", 0, 0, NULL},
+	    {"stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false", 0, 0,
+	        NULL},
+	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "false", 0,
+	        0, NULL},
+	    {"stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200", 0,
+	        2000, NULL},
+	    {"stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "120", 60, 5000,
+	        NULL},
+	    {"stt.vad_start_db", FD_CFG_DOUBLE, &c->v.start_db, 0, "-40", -90,
+	        -1, NULL},
+	    {"stt.vad_stop_db", FD_CFG_DOUBLE, &c->v.stop_db, 0, "-47", -95, -1,
+	        NULL},
+	    {"stt.vad_snr_db", FD_CFG_DOUBLE, &c->v.snr_db, 0, "10", 0, 40,
+	        NULL},
+	    {"stt.vad_start_frames", FD_CFG_INT, &c->v.start_frames, 0, "2", 1,
+	        10, NULL},
+	    {"stt.min_speech_ms", FD_CFG_INT, &c->v.min_speech_ms, 0, "120", 0,
+	        2000, NULL},
+	    {"stt.stopped_ms", FD_CFG_INT, &c->v.stopped_ms, 0, "200", 20, 5000,
+	        NULL},
+	    {"stt.endpoint_ms", FD_CFG_INT, &c->v.endpoint_ms, 0, "400", 100,
+	        5000, NULL},
+	    {"stt.long_endpoint_ms", FD_CFG_INT, &c->v.long_endpoint_ms, 0,
+	        "1000", 100, 10000, NULL},
+	    {"stt.preroll_ms", FD_CFG_INT, &c->v.preroll_ms, 0, "200", 0, 500,
+	        NULL},
+	    {"stt.max_utterance_ms", FD_CFG_INT, &c->v.max_utt_ms, 0, "15000",
+	        1000, 60000, NULL},
 	};
 
 	memset(c, 0, sizeof(*c));

@@ -29,20 +29,20 @@
 #include "ps_lm.h"
 #include "stt_engine.h"
 
-static const char *const voices[] = { "kal", "slt", "awb" };
+static const char *const voices[] = {"kal", "slt", "awb"};
 
 struct expect {
 	const char *text;
-	const char *must[4];    /* phrases that must be heard */
+	const char *must[4]; /* phrases that must be heard */
 };
 
 static const struct expect utts[] = {
-	{ "book an oil change next tuesday at ten",
-	    { "oil change", "tuesday", "ten", NULL } },
-	{ "my phone number is five five five one two three four",
-	    { "five five", "one two three four", NULL } },
-	{ "yes that's right", { "yes", NULL } },
-	{ "i want to cancel my appointment", { "cancel", "appointment", NULL } },
+    {"book an oil change next tuesday at ten",
+        {"oil change", "tuesday", "ten", NULL}},
+    {"my phone number is five five five one two three four",
+        {"five five", "one two three four", NULL}},
+    {"yes that's right", {"yes", NULL}},
+    {"i want to cancel my appointment", {"cancel", "appointment", NULL}},
 };
 
 static int
@@ -76,10 +76,11 @@ test_ps8k_domain(void **state)
 	for (i = 0; i < sizeof(utts) / sizeof(utts[0]); i++) {
 		heard = total = 0;
 		for (v = 0; v < 3; v++) {
-			assert_non_null(pcm = flite_synth_8k(voices[v],
-			    utts[i].text, &n));
-			assert_int_equal(ps8k_decode(d, pcm, n, text,
-			    sizeof(text), &conf), 0);
+			assert_non_null(
+			    pcm = flite_synth_8k(voices[v], utts[i].text, &n));
+			assert_int_equal(
+			    ps8k_decode(d, pcm, n, text, sizeof(text), &conf),
+			    0);
 			free(pcm);
 			print_message("%s: \"%s\" -> \"%s\" (%.2f)\n",
 			    voices[v], utts[i].text, text, conf);
@@ -101,8 +102,10 @@ test_ps8k_domain(void **state)
 	free(pcm);
 	{
 		double good = conf;
-		pcm = flite_synth_8k("slt", "the purple elephant sings opera "
-		    "loudly", &n);
+		pcm = flite_synth_8k("slt",
+		    "the purple elephant sings opera "
+		    "loudly",
+		    &n);
 		ps8k_decode(d, pcm, n, text, sizeof(text), &conf);
 		free(pcm);
 		assert_true(conf < good);
@@ -146,12 +149,11 @@ static void
 test_hint_grammars(void **state)
 {
 	struct fd_business b;
-	char corpus[] = "/tmp/stt-recog-corpus-XXXXXX", lm[] =
-	    "/tmp/stt-recog-lm-XXXXXX", err[256], text[512];
+	char corpus[] = "/tmp/stt-recog-corpus-XXXXXX",
+	     lm[] = "/tmp/stt-recog-lm-XXXXXX", err[256], text[512];
 	struct psd_opts o;
-	static const char *const yes[] = { "yes", "yeah", "yep", "yup",
-		NULL };
-	static const char *const no[] = { "no", "nope", "nah", NULL };
+	static const char *const yes[] = {"yes", "yeah", "yep", "yup", NULL};
+	static const char *const no[] = {"no", "nope", "nah", NULL};
 	struct ps_dec *d;
 	size_t v, nd, exact = 0;
 	const char *p;
@@ -181,13 +183,16 @@ test_hint_grammars(void **state)
 		hear(d, voices[v], "yes please", text, sizeof(text));
 		assert_true(first_word_in(text, yes));
 		assert_int_equal(psd_hint(d, "digits"), 0);
-		hear(d, voices[v], "two oh one, five five five, one two three "
-		    "four", text, sizeof(text));
+		hear(d, voices[v],
+		    "two oh one, five five five, one two three "
+		    "four",
+		    text, sizeof(text));
 		for (nd = 0, p = text; *p; p++)
 			nd += *p == ' ';
 		assert_int_equal(nd + 1, 10);
-		exact += strcmp(text, "two oh one five five five one two "
-		    "three four") == 0;
+		exact += strcmp(text,
+		             "two oh one five five five one two "
+		             "three four") == 0;
 		/* the question is over: the language model again */
 		assert_int_equal(psd_hint(d, "any"), 0);
 		hear(d, voices[v], "book an oil change next tuesday at ten",
@@ -255,8 +260,8 @@ test_detail_and_spell(void **state)
 	/* the radio words in order (a stretched "o" may come out as a
 	 * letter of its own: the agent reads the radio words alone then) */
 	for (p = text, i = 0; i < 5; i++) {
-		static const char *const nato[] = { "bravo", "romeo", "oscar",
-			"whiskey", "november" };
+		static const char *const nato[] = {
+		    "bravo", "romeo", "oscar", "whiskey", "november"};
 
 		assert_non_null(p = strstr(p, nato[i]));
 		p += strlen(nato[i]);
@@ -319,8 +324,7 @@ on_result(void *arg, const struct stt_result *r)
 	pthread_mutex_unlock(&h->mu);
 }
 
-static const struct stt_events events = { on_started, on_stopped,
-	on_result };
+static const struct stt_events events = {on_started, on_stopped, on_result};
 
 static uint8_t *
 call_audio(const char *voice, const char *text, size_t *n)
@@ -342,14 +346,14 @@ call_audio(const char *voice, const char *text, size_t *n)
 
 /* Feed a call's audio as the gateway would: one 20 ms frame every 20 ms. */
 static void
-feed_realtime(const struct stt_engine_ops *ops, void *st,
-    const uint8_t *audio, size_t len)
+feed_realtime(const struct stt_engine_ops *ops, void *st, const uint8_t *audio,
+    size_t len)
 {
 	uint64_t t0 = fd_mono_us(), due, now;
 	size_t off;
 
 	for (off = 0; off + FD_FRAME_SAMPLES <= len; off += FD_FRAME_SAMPLES) {
-		due = t0 + off * 125;   /* 125 us per sample */
+		due = t0 + off * 125; /* 125 us per sample */
 		now = fd_mono_us();
 		if (due > now)
 			fd_sleep_us(due - now);
@@ -412,8 +416,8 @@ test_stream_pool(void **state)
 	eng = engine_on(ops, &cfg, "stt: { decoders = 1; interim_ms = 200; };");
 	for (i = 0; i < 3; i++) {
 		heard_init(&h[i]);
-		audio[i] = call_audio(voices[i], utts[i == 2 ? 3 : i].text,
-		    &len[i]);
+		audio[i] =
+		    call_audio(voices[i], utts[i == 2 ? 3 : i].text, &len[i]);
 		st[i] = ops->stream_open(eng, "CAtest", &events, &h[i]);
 		assert_non_null(st[i]);
 	}
@@ -424,10 +428,11 @@ test_stream_pool(void **state)
 		int more = 0;
 		for (i = 0; i < 3; i++)
 			if (off < len[i]) {
-				size_t n = len[i] - off < FD_FRAME_SAMPLES ?
-				    len[i] - off : FD_FRAME_SAMPLES;
-				ops->feed(st[i], audio[i] + off, n,
-				    fd_mono_us());
+				size_t n = len[i] - off < FD_FRAME_SAMPLES
+				    ? len[i] - off
+				    : FD_FRAME_SAMPLES;
+				ops->feed(
+				    st[i], audio[i] + off, n, fd_mono_us());
 				more = 1;
 			}
 		if (!more)
@@ -436,8 +441,9 @@ test_stream_pool(void **state)
 	for (i = 0; i < 3; i++) {
 		wait_final(&h[i], 60);
 		print_message("stream %zu: \"%s\" (%.2f) started %d at %u ms, "
-		    "stopped %d, %d interim\n", i, h[i].text, h[i].conf,
-		    h[i].started, h[i].started_at, h[i].stopped, h[i].interim);
+		              "stopped %d, %d interim\n",
+		    i, h[i].text, h[i].conf, h[i].started, h[i].started_at,
+		    h[i].stopped, h[i].interim);
 		assert_int_equal(h[i].finals, 1);
 		assert_true(h[i].started >= 1);
 		assert_true(h[i].stopped >= 1);
@@ -454,14 +460,16 @@ test_stream_pool(void **state)
 	/* a key press ends an open utterance at once */
 	memset(&h[0].finals, 0, sizeof(int));
 	for (off = 4000; off < 4000 + 8000; off += FD_FRAME_SAMPLES)
-		ops->feed(st[0], audio[0] + off, FD_FRAME_SAMPLES, fd_mono_us());
+		ops->feed(
+		    st[0], audio[0] + off, FD_FRAME_SAMPLES, fd_mono_us());
 	ops->finalize(st[0]);
 	wait_final(&h[0], 30);
 	assert_int_equal(h[0].finals, 1);
 
 	/* closing mid-utterance is clean */
 	for (off = 4000; off < 4000 + 4000; off += FD_FRAME_SAMPLES)
-		ops->feed(st[2], audio[2] + off, FD_FRAME_SAMPLES, fd_mono_us());
+		ops->feed(
+		    st[2], audio[2] + off, FD_FRAME_SAMPLES, fd_mono_us());
 	for (i = 0; i < 3; i++) {
 		ops->stream_close(st[i]);
 		free(audio[i]);
@@ -488,15 +496,18 @@ test_stream_realtime(void **state)
 	(void)state;
 	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
 	heard_init(&h);
-	audio = call_audio("slt", "i need to reschedule my appointment to "
-	    "friday", &len);
+	audio = call_audio("slt",
+	    "i need to reschedule my appointment to "
+	    "friday",
+	    &len);
 	assert_non_null(st = ops->stream_open(eng, "CArt", &events, &h));
 	feed_realtime(ops, st, audio, len);
 	wait_final(&h, 10);
 	assert_int_equal(h.finals, 1);
 	delay_ms = (h.final_us - h.speech_end_us) / 1000.0;
 	print_message("realtime: \"%s\" %d interim, final %.0f ms after the "
-	    "last voiced frame\n", h.text, h.interim, delay_ms);
+	              "last voiced frame\n",
+	    h.text, h.interim, delay_ms);
 	assert_true(h.interim >= 2);
 	assert_true(slot_found(h.text, "reschedule"));
 	assert_true(slot_found(h.text, "friday"));
@@ -530,8 +541,7 @@ test_stream_pause_goes_on(void **state)
 	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
 	heard_init(&h);
 	assert_non_null(a = flite_synth_8k("kal", "book an oil change", &na));
-	assert_non_null(b = flite_synth_8k("kal", "next tuesday at ten",
-	    &nb));
+	assert_non_null(b = flite_synth_8k("kal", "next tuesday at ten", &nb));
 	/* flite ends with its own silence: cut it, the gap is ours */
 	while (na > 0 && abs(a[na - 1]) < 300)
 		na--;
@@ -548,8 +558,8 @@ test_stream_pause_goes_on(void **state)
 	feed_realtime(ops, st, audio, len);
 	wait_final(&h, 10);
 	fd_sleep_us(300000);
-	print_message("paused and went on: \"%s\", stopped %d\n", h.text,
-	    h.stopped);
+	print_message(
+	    "paused and went on: \"%s\", stopped %d\n", h.text, h.stopped);
 	assert_int_equal(h.finals, 1);
 	assert_true(h.stopped >= 2);
 	assert_true(slot_found(h.text, "oil change"));
@@ -605,11 +615,14 @@ test_stream_caller_channel(void **state)
 	(void)state;
 	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
 	one_call(ops, eng, "kal", utts[0].text, first, sizeof(first), &c1);
-	one_call(ops, eng, "awb", "i need a brake inspection for my "
-	    "truck on friday afternoon please", after, sizeof(after), &c2);
+	one_call(ops, eng, "awb",
+	    "i need a brake inspection for my "
+	    "truck on friday afternoon please",
+	    after, sizeof(after), &c2);
 	one_call(ops, eng, "kal", utts[0].text, again, sizeof(again), &c3);
 	print_message("first \"%s\" (%.4f), after another caller \"%s\" "
-	    "(%.4f)\n", first, c1, again, c3);
+	              "(%.4f)\n",
+	    first, c1, again, c3);
 	assert_true(slot_found(first, "tuesday"));
 	assert_string_equal(first, again);
 	assert_true(c1 == c3);
@@ -620,11 +633,11 @@ test_stream_caller_channel(void **state)
 static void
 test_lm_rebuild(void **state)
 {
-	static const char *const words[] = { "Zelda Fitzgerald", "xqzzy",
-		"Zelda Fitzgerald" };
-	struct ps_lm_opts o = { "domain",
-		"/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict",
-		"/usr/share/pocketsphinx/model/en-us/en-us.lm.bin", "" };
+	static const char *const words[] = {
+	    "Zelda Fitzgerald", "xqzzy", "Zelda Fitzgerald"};
+	struct ps_lm_opts o = {"domain",
+	    "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict",
+	    "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin", ""};
 	struct ps_lm *lm;
 	struct psd_opts po;
 	struct ps_dec *d;
@@ -676,14 +689,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ps8k_domain),
-		cmocka_unit_test(test_hint_grammars),
-		cmocka_unit_test(test_detail_and_spell),
-		cmocka_unit_test(test_stream_pool),
-		cmocka_unit_test(test_stream_realtime),
-		cmocka_unit_test(test_stream_pause_goes_on),
-		cmocka_unit_test(test_stream_caller_channel),
-		cmocka_unit_test(test_lm_rebuild),
+	    cmocka_unit_test(test_ps8k_domain),
+	    cmocka_unit_test(test_hint_grammars),
+	    cmocka_unit_test(test_detail_and_spell),
+	    cmocka_unit_test(test_stream_pool),
+	    cmocka_unit_test(test_stream_realtime),
+	    cmocka_unit_test(test_stream_pause_goes_on),
+	    cmocka_unit_test(test_stream_caller_channel),
+	    cmocka_unit_test(test_lm_rebuild),
 	};
 
 	log_init("stt_recog_test", LOG_LVL_WARN);

@@ -35,7 +35,7 @@
 #include "stt_engine.h"
 #include "vocab.h"
 
-#define FRAME_BYTES 160                 /* AUDIO_IN frame numbering unit */
+#define FRAME_BYTES 160 /* AUDIO_IN frame numbering unit */
 #define FRAME_US 20000
 /* An instance this young may have missed the start of a call: it holds a
  * call's live frames until its replay comes, at most HOLD_US. */
@@ -56,7 +56,7 @@ struct held {
 
 struct hold {
 	uint64_t since_us;
-	int got_replay;         /* the replay began: next live frame flushes */
+	int got_replay; /* the replay began: next live frame flushes */
 	size_t n;
 	struct held f[HOLD_FRAMES];
 };
@@ -65,23 +65,23 @@ struct call {
 	char id[FD_CALL_ID_LEN];
 	void *stream;
 	uint64_t last_audio_us;
-	uint32_t next_ref;      /* first frame number not fed yet, 0 none */
-	int replaying;          /* the last frame fed was a replayed one */
-	struct hold *hold;      /* live frames waiting for a replay, or NULL */
+	uint32_t next_ref; /* first frame number not fed yet, 0 none */
+	int replaying; /* the last frame fed was a replayed one */
+	struct hold *hold; /* live frames waiting for a replay, or NULL */
 	struct call *next;
 };
 
 static char engine_name[32];
 static int idle_timeout_s;
-static int vocabulary_poll_s;      /* 0: do not ask crm-tools */
+static int vocabulary_poll_s; /* 0: do not ask crm-tools */
 
 static const struct fd_cfg_opt opts[] = {
-	{ "stt.engine", FD_CFG_STR, engine_name, sizeof(engine_name),
-	    "pocketsphinx", 0, 0, "FRONTDESK_STT_ENGINE" },
-	{ "stt.idle_timeout_s", FD_CFG_INT, &idle_timeout_s, 0, "60", 1, 86400,
-	    NULL },
-	{ "stt.vocabulary_poll_s", FD_CFG_INT, &vocabulary_poll_s, 0, "60", 0,
-	    86400, NULL },
+    {"stt.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "pocketsphinx",
+        0, 0, "FRONTDESK_STT_ENGINE"},
+    {"stt.idle_timeout_s", FD_CFG_INT, &idle_timeout_s, 0, "60", 1, 86400,
+        NULL},
+    {"stt.vocabulary_poll_s", FD_CFG_INT, &vocabulary_poll_s, 0, "60", 0, 86400,
+        NULL},
 };
 
 static struct fd_bus bus;
@@ -104,8 +104,7 @@ static void on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
 static void on_result(void *arg, const struct stt_result *r);
 static int check_config(char *err, size_t errlen);
 
-static const struct stt_events events = { on_started, on_stopped,
-	on_result };
+static const struct stt_events events = {on_started, on_stopped, on_result};
 
 static void
 dispatch(const struct fd_frame *f, uint64_t now)
@@ -146,8 +145,8 @@ dispatch(const struct fd_frame *f, uint64_t now)
 			hint(c, f);
 		break;
 	default:
-		log_err(f->call_id, "unexpected message %s",
-		    fd_msg_name(f->type));
+		log_err(
+		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
 		break;
 	}
 }
@@ -155,9 +154,9 @@ dispatch(const struct fd_frame *f, uint64_t now)
 int
 main(int argc, char **argv)
 {
-	static const enum fd_daemon_id from[] = { FD_D_GATEWAY, FD_D_AGENT };
-	static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
-		FD_MSG_AUDIO_IN, FD_MSG_DTMF, FD_MSG_STT_HINT };
+	static const enum fd_daemon_id from[] = {FD_D_GATEWAY, FD_D_AGENT};
+	static const int types[] = {FD_MSG_CALL_START, FD_MSG_CALL_END,
+	    FD_MSG_AUDIO_IN, FD_MSG_DTMF, FD_MSG_STT_HINT};
 	struct fd_frame f;
 	nng_msg *msg;
 	uint64_t last_sweep = 0, now;
@@ -168,20 +167,21 @@ main(int argc, char **argv)
 	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_STT, argc, argv, opts, FD_CFG_N(opts));
 	started_us = fd_mono_us();
-	engine = stt_engine_find(engine_name);  /* check_config found it */
+	engine = stt_engine_find(engine_name); /* check_config found it */
 	if (engine->init(&fd_config, &eng, err, sizeof(err)) != 0) {
 		log_err(NULL, "%s: %s", engine->name, err);
 		exit(FD_EX_CONFIG);
 	}
 	if ((rv = fd_bus_open(&bus, FD_D_STT, from, FD_CFG_N(from), types,
-	    FD_CFG_N(types))) != 0)
+	         FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	log_info(NULL, "engine %s, publishing on %s", engine->name,
 	    fd_pub_addr(FD_D_STT));
 	fd_bus_ready_when_connected(&bus, "hearing the gateway and the agent");
 	if (vocabulary_poll_s > 0 && engine->vocabulary &&
 	    vocab_start(fd_common.crm_rep, engine, eng, vocabulary_poll_s) != 0)
-		log_warnx(NULL, "no CRM vocabulary: the language model keeps "
+		log_warnx(NULL,
+		    "no CRM vocabulary: the language model keeps "
 		    "its built-in names");
 
 	while (!fd_stop) {
@@ -225,8 +225,10 @@ check_config(char *err, size_t errlen)
 	const struct stt_engine_ops *e;
 
 	if ((e = stt_engine_find(engine_name)) == NULL) {
-		snprintf(err, errlen, "stt.engine: unknown engine '%s' "
-		    "(pocketsphinx, deepgram)", engine_name);
+		snprintf(err, errlen,
+		    "stt.engine: unknown engine '%s' "
+		    "(pocketsphinx, deepgram)",
+		    engine_name);
 		return -1;
 	}
 	return e->check ? e->check(&fd_config, err, errlen) : 0;
@@ -258,8 +260,7 @@ call_open(const char *id)
 	}
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->last_audio_us = fd_mono_us();
-	if ((c->stream = engine->stream_open(eng, c->id, &events, c)) ==
-	    NULL) {
+	if ((c->stream = engine->stream_open(eng, c->id, &events, c)) == NULL) {
 		log_warnx(id, "cannot open a recognition stream");
 		free(c);
 		return NULL;
@@ -319,11 +320,13 @@ hold_flush(struct call *c, uint64_t now)
 
 	c->hold = NULL;
 	if (!h->got_replay)
-		log_warnx(c->id, "no replay came in %.1f s: transcribing "
-		    "from the first live frame", (now - h->since_us) / 1e6);
+		log_warnx(c->id,
+		    "no replay came in %.1f s: transcribing "
+		    "from the first live frame",
+		    (now - h->since_us) / 1e6);
 	for (i = 0; i < h->n; i++)
-		feed(c, h->f[i].audio, h->f[i].len, h->f[i].ref,
-		    h->f[i].ts_us, 0, now);
+		feed(c, h->f[i].audio, h->f[i].len, h->f[i].ref, h->f[i].ts_us,
+		    0, now);
 	free(h);
 }
 
@@ -331,8 +334,8 @@ hold_flush(struct call *c, uint64_t now)
  * a frame already fed is dropped.  A replayed run's frames arrived
  * FRAME_US apart from ts_us. */
 static void
-feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref,
-    uint64_t ts_us, int replay, uint64_t now)
+feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref, uint64_t ts_us,
+    int replay, uint64_t now)
 {
 	uint64_t max_age = replay ? REPLAY_MAX_AGE_US : 5000000, at;
 	size_t n, i;
@@ -345,15 +348,17 @@ feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref,
 			c->next_ref = ref + (uint32_t)i + 1;
 		}
 		if (replay && !c->replaying)
-			log_info(c->id, "catching up from frame %u (%.1f s "
-			    "ago)", ref + (uint32_t)i, ts_us && ts_us <= now ?
-			    (now - ts_us) / 1e6 : 0.0);
+			log_info(c->id,
+			    "catching up from frame %u (%.1f s "
+			    "ago)",
+			    ref + (uint32_t)i,
+			    ts_us && ts_us <= now ? (now - ts_us) / 1e6 : 0.0);
 		c->replaying = replay;
 		/* the gateway stamps arrival on the same monotonic clock;
 		 * a stamp from another host's clock is replaced by ours */
 		at = ts_us ? ts_us + (replay ? i * FRAME_US : 0) : 0;
-		engine->feed(c->stream, a, n, at && at <= now &&
-		    now - at < max_age ? at : now);
+		engine->feed(c->stream, a, n,
+		    at && at <= now && now - at < max_age ? at : now);
 	}
 }
 
@@ -367,13 +372,14 @@ hint(struct call *c, const struct fd_frame *f)
 
 	if ((j = fd_bus_read_stt_hint(f, &h)) == NULL)
 		return;
-	json_array_foreach(h.words, i, v) {
+	json_array_foreach(h.words, i, v)
+	{
 		if (json_is_string(v) && n < sizeof(words) / sizeof(words[0]))
 			words[n++] = json_string_value(v);
 	}
 	log_debug(c->id, "hint expect=%s words=%zu", h.expect, n);
-	engine->hint(c->stream, h.expect[0] ? h.expect : "any",
-	    n ? words : NULL, n);
+	engine->hint(
+	    c->stream, h.expect[0] ? h.expect : "any", n ? words : NULL, n);
 	json_decref(j);
 }
 
@@ -386,8 +392,8 @@ sweep(uint64_t now)
 	for (c = calls; c; c = next) {
 		next = c->next;
 		/* (a call opened after now was read is not idle) */
-		if (now > c->last_audio_us && now - c->last_audio_us >
-		    (uint64_t)idle_timeout_s * 1000000)
+		if (now > c->last_audio_us &&
+		    now - c->last_audio_us > (uint64_t)idle_timeout_s * 1000000)
 			call_close(c, "no audio");
 	}
 }
@@ -396,7 +402,7 @@ static void
 on_started(void *arg, uint32_t at_ms)
 {
 	struct call *c = arg;
-	struct fd_pl_speech_started m = { .at_ms = at_ms };
+	struct fd_pl_speech_started m = {.at_ms = at_ms};
 
 	log_debug(c->id, "speech started at %u ms", at_ms);
 	fd_bus_publish_speech_started(&bus, c->id, 0, &m);
@@ -406,7 +412,7 @@ static void
 on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms)
 {
 	struct call *c = arg;
-	struct fd_pl_speech_stopped m = { .at_ms = at_ms, .dur_ms = dur_ms };
+	struct fd_pl_speech_stopped m = {.at_ms = at_ms, .dur_ms = dur_ms};
 
 	log_debug(c->id, "speech stopped at %u ms (%u ms)", at_ms, dur_ms);
 	fd_bus_publish_speech_stopped(&bus, c->id, 0, &m);
@@ -422,35 +428,41 @@ static void
 on_result(void *arg, const struct stt_result *r)
 {
 	struct call *c = arg;
-	struct fd_pl_transcript m = { .text = r->text, .final = r->final,
-	    .confidence = r->confidence, .start_ms = r->start_ms,
-	    .end_ms = r->end_ms, .speech_end_us = (int64_t)r->speech_end_us };
+	struct fd_pl_transcript m = {.text = r->text,
+	    .final = r->final,
+	    .confidence = r->confidence,
+	    .start_ms = r->start_ms,
+	    .end_ms = r->end_ms,
+	    .speech_end_us = (int64_t)r->speech_end_us};
 	size_t i;
 
 	/* the alternatives and word confidences, bounded as the payload */
 	if (r->final && r->nalts > 0) {
 		m.nbest = json_array();
 		for (i = 0; i < r->nalts && i < FD_PL_NBEST_MAX; i++)
-			json_array_append_new(m.nbest, json_pack("{s:s, s:f}",
-			    "text", r->alts[i], "confidence",
-			    conf01(r->alt_conf[i])));
+			json_array_append_new(m.nbest,
+			    json_pack("{s:s, s:f}", "text", r->alts[i],
+			        "confidence", conf01(r->alt_conf[i])));
 	}
 	if (r->final && r->nwords > 0) {
 		m.words = json_array();
 		for (i = 0; i < r->nwords && i < FD_PL_WORDS_MAX; i++)
-			json_array_append_new(m.words, json_pack("{s:s, s:f}",
-			    "word", r->words[i], "confidence",
-			    conf01(r->word_conf[i])));
+			json_array_append_new(m.words,
+			    json_pack("{s:s, s:f}", "word", r->words[i],
+			        "confidence", conf01(r->word_conf[i])));
 	}
 
 	if (r->final && r->speech_end_us && fd_mono_us() >= r->speech_end_us)
-		fd_metrics_observe(FD_H_STT, (fd_mono_us() - r->speech_end_us) /
-		    1e6);
+		fd_metrics_observe(
+		    FD_H_STT, (fd_mono_us() - r->speech_end_us) / 1e6);
 	if (r->final)
-		log_info(c->id, "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
-		    "speech end)", r->text, r->confidence, r->start_ms,
-		    r->end_ms, r->speech_end_us ? (fd_mono_us() -
-		    r->speech_end_us) / 1000.0 : 0.0);
+		log_info(c->id,
+		    "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
+		    "speech end)",
+		    r->text, r->confidence, r->start_ms, r->end_ms,
+		    r->speech_end_us
+		        ? (fd_mono_us() - r->speech_end_us) / 1000.0
+		        : 0.0);
 	/* text that is not UTF-8 is refused by the writer, and logged */
 	fd_bus_publish_transcript(&bus, c->id, 0, &m);
 	json_decref(m.nbest);

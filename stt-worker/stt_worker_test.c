@@ -36,8 +36,10 @@ write_conf(const char *engine)
 	FILE *f = fopen(conf, "w");
 
 	assert_non_null(f);
-	fprintf(f, "bus: { rundir = \"%s\"; };\n"
-	    "stt: { engine = \"%s\"; decoders = 1; };\n", dir, engine);
+	fprintf(f,
+	    "bus: { rundir = \"%s\"; };\n"
+	    "stt: { engine = \"%s\"; decoders = 1; };\n",
+	    dir, engine);
 	fclose(f);
 }
 
@@ -93,13 +95,13 @@ drain(struct fd_bus *sub, struct got *g, int want_finals, int ms)
 		assert_non_null(j);
 		switch (f.type) {
 		case FD_MSG_SPEECH_STARTED:
-			assert_true(json_is_integer(json_object_get(j,
-			    "at_ms")));
+			assert_true(
+			    json_is_integer(json_object_get(j, "at_ms")));
 			g->started++;
 			break;
 		case FD_MSG_SPEECH_STOPPED:
-			assert_true(json_is_integer(json_object_get(j,
-			    "dur_ms")));
+			assert_true(
+			    json_is_integer(json_object_get(j, "dur_ms")));
 			g->stopped++;
 			break;
 		case FD_MSG_TRANSCRIPT:
@@ -122,8 +124,7 @@ drain(struct fd_bus *sub, struct got *g, int want_finals, int ms)
 }
 
 static void
-send_audio(struct fd_bus *gw, const char *voice, const char *text,
-    int tail_ms)
+send_audio(struct fd_bus *gw, const char *voice, const char *text, int tail_ms)
 {
 	size_t n, i, off;
 	int16_t *pcm = flite_synth_8k(voice, text, &n);
@@ -142,7 +143,8 @@ send_audio(struct fd_bus *gw, const char *voice, const char *text,
 		if (due > now)
 			fd_sleep_us(due - now);
 		assert_int_equal(fd_bus_publish(gw, FD_MSG_AUDIO_IN, "CAe2e", 0,
-		    u + off, 160), 0);
+		                     u + off, 160),
+		    0);
 	}
 	free(pcm);
 	free(u);
@@ -151,13 +153,13 @@ send_audio(struct fd_bus *gw, const char *voice, const char *text,
 static void
 test_daemon(void **state)
 {
-	const char *subs[1] = { stt_addr };
-	static const int types[] = { FD_MSG_SPEECH_STARTED,
-		FD_MSG_SPEECH_STOPPED, FD_MSG_TRANSCRIPT };
+	const char *subs[1] = {stt_addr};
+	static const int types[] = {
+	    FD_MSG_SPEECH_STARTED, FD_MSG_SPEECH_STOPPED, FD_MSG_TRANSCRIPT};
 	static const char start_json[] =
 	    "{\"call_id\":\"CAe2e\",\"from\":\"+15555550123\"}";
 	struct fd_bus gw, ag, sub;
-	struct got g = { 0 };
+	struct got g = {0};
 	json_t *hint;
 	pid_t p;
 	int st, i;
@@ -176,8 +178,8 @@ test_daemon(void **state)
 	assert_int_equal(access(ready, F_OK), 0);
 	fd_sleep_us(500000);
 	assert_int_equal(kill(p, 0), 0);
-	fd_bus_publish(&gw, FD_MSG_CALL_START, "CAe2e", 0, start_json,
-	    strlen(start_json));
+	fd_bus_publish(
+	    &gw, FD_MSG_CALL_START, "CAe2e", 0, start_json, strlen(start_json));
 	fd_sleep_us(100000);
 	send_audio(&gw, "kal", "book an oil change next tuesday at ten", 1200);
 	drain(&sub, &g, 1, 10000);
@@ -187,16 +189,16 @@ test_daemon(void **state)
 	assert_true(g.started >= 1 && g.stopped >= 1 && g.interim >= 1);
 	assert_non_null(strstr(g.text, "oil change"));
 	assert_non_null(strstr(g.text, "tuesday"));
-	assert_true(json_real_value(json_object_get(g.final, "confidence")) >
-	    0);
-	assert_true(json_integer_value(json_object_get(g.final,
-	    "speech_end_us")) > 0);
+	assert_true(
+	    json_real_value(json_object_get(g.final, "confidence")) > 0);
+	assert_true(
+	    json_integer_value(json_object_get(g.final, "speech_end_us")) > 0);
 	assert_true(json_integer_value(json_object_get(g.final, "end_ms")) >
 	    json_integer_value(json_object_get(g.final, "start_ms")));
 
 	/* the agent asks for digits; a key press finalises what is open */
-	hint = json_pack("{s:s,s:[s]}", "expect", "digits", "words",
-	    "Zelda Fitzgerald");
+	hint = json_pack(
+	    "{s:s,s:[s]}", "expect", "digits", "words", "Zelda Fitzgerald");
 	fd_bus_publish_json(&ag, FD_MSG_STT_HINT, "CAe2e", 0, hint);
 	json_decref(hint);
 	send_audio(&gw, "kal", "my number is five five five one two", 200);
@@ -206,8 +208,8 @@ test_daemon(void **state)
 	assert_int_equal(g.finals, 2);
 	assert_non_null(strstr(g.text, "five five"));
 
-	fd_bus_publish(&gw, FD_MSG_CALL_END, "CAe2e", 0,
-	    "{\"reason\":\"stop\"}", 17);
+	fd_bus_publish(
+	    &gw, FD_MSG_CALL_END, "CAe2e", 0, "{\"reason\":\"stop\"}", 17);
 	fd_sleep_us(200000);
 	kill(p, SIGTERM);
 	assert_int_equal(waitpid(p, &st, 0), p);
@@ -237,8 +239,8 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unknown_engine),
-		cmocka_unit_test_teardown(test_daemon, teardown),
+	    cmocka_unit_test(test_unknown_engine),
+	    cmocka_unit_test_teardown(test_daemon, teardown),
 	};
 	const char *build = getenv("BUILD");
 	int rv;
@@ -250,8 +252,10 @@ main(int argc, char **argv)
 		snprintf(bin, sizeof(bin), "%s/bin/stt-worker", build);
 	else
 		snprintf(bin, sizeof(bin), "%.*s/../bin/stt-worker",
-		    (int)(strrchr(argv[0], '/') ? strrchr(argv[0], '/') -
-		    argv[0] : 1), strrchr(argv[0], '/') ? argv[0] : ".");
+		    (int)(strrchr(argv[0], '/')
+		            ? strrchr(argv[0], '/') - argv[0]
+		            : 1),
+		    strrchr(argv[0], '/') ? argv[0] : ".");
 	snprintf(dir, sizeof(dir), "/tmp/stt-e2e-%d", (int)getpid());
 	mkdir(dir, 0700);
 	snprintf(conf, sizeof(conf), "%s/stt.conf", dir);

@@ -38,8 +38,8 @@ vad_init(struct vad *v, const struct vad_cfg *c)
 		v->cfg.start_frames = 1;
 	if (v->cfg.preroll_ms / VAD_FRAME_MS + v->cfg.start_frames >
 	    VAD_MAX_PREROLL)
-		v->cfg.preroll_ms = (VAD_MAX_PREROLL - v->cfg.start_frames) *
-		    VAD_FRAME_MS;
+		v->cfg.preroll_ms =
+		    (VAD_MAX_PREROLL - v->cfg.start_frames) * VAD_FRAME_MS;
 	v->floor_db = -90;
 }
 
@@ -88,8 +88,8 @@ finish(struct vad *v)
 {
 	v->in_utt = v->talking = 0;
 	v->loud_run = v->silence_run = 0;
-	return v->voiced * VAD_FRAME_MS >= v->cfg.min_speech_ms ? VAD_END :
-	    VAD_DISCARD;
+	return v->voiced * VAD_FRAME_MS >= v->cfg.min_speech_ms ? VAD_END
+	                                                        : VAD_DISCARD;
 }
 
 enum vad_event
@@ -125,8 +125,7 @@ vad_frame(struct vad *v, const int16_t *pcm, size_t n, uint64_t arrival_us)
 
 	if (v->talking ? db >= stop_level(v) : db >= start_level(v)) {
 		if (v->talking || ++v->loud_run >= v->cfg.start_frames) {
-			enum vad_event ev = v->talking ? VAD_NONE :
-			    VAD_RESUME;
+			enum vad_event ev = v->talking ? VAD_NONE : VAD_RESUME;
 			v->voiced += v->talking ? 1 : v->loud_run;
 			v->talking = 1;
 			v->loud_run = v->silence_run = 0;
@@ -162,7 +161,8 @@ size_t
 vad_preroll(const struct vad *v, int16_t *out, size_t cap)
 {
 	uint32_t want = (uint32_t)(v->cfg.preroll_ms / VAD_FRAME_MS) +
-	    (v->frame - v->onset), first, i;
+	    (v->frame - v->onset),
+	         first, i;
 	size_t n = 0;
 
 	if (want > v->ring_n)
@@ -171,8 +171,8 @@ vad_preroll(const struct vad *v, int16_t *out, size_t cap)
 		want = VAD_MAX_PREROLL;
 	first = v->ring_n - want;
 	for (i = first; i < v->ring_n && n + VAD_FRAME <= cap; i++) {
-		memcpy(out + n, v->ring[i % VAD_MAX_PREROLL],
-		    sizeof(v->ring[0]));
+		memcpy(
+		    out + n, v->ring[i % VAD_MAX_PREROLL], sizeof(v->ring[0]));
 		n += VAD_FRAME;
 	}
 	return n;
@@ -193,11 +193,10 @@ vad_speech_end_ms(const struct vad *v)
 int
 vad_ends_mid_answer(const char *text)
 {
-	static const char *const tail[] = { "zero", "oh", "one", "two",
-		"three", "four", "five", "six", "seven", "eight", "nine",
-		"double", "triple", "and", "uh", "um", "hmm", "ah", "er",
-		"the", "a", "an", "my", "at", "on", "to", "of",
-		"next", "this", "it's", "i'm" };
+	static const char *const tail[] = {"zero", "oh", "one", "two", "three",
+	    "four", "five", "six", "seven", "eight", "nine", "double", "triple",
+	    "and", "uh", "um", "hmm", "ah", "er", "the", "a", "an", "my", "at",
+	    "on", "to", "of", "next", "this", "it's", "i'm"};
 	const char *last = strrchr(text, ' ');
 	size_t i;
 
@@ -262,8 +261,8 @@ count_words(const char *text, const char *const *list, size_t n, int digits)
 			;
 		if (len == 0)
 			break;
-		snprintf(w, sizeof(w), "%.*s", (int)(len < sizeof(w) ? len :
-		    sizeof(w) - 1), p);
+		snprintf(w, sizeof(w), "%.*s",
+		    (int)(len < sizeof(w) ? len : sizeof(w) - 1), p);
 		p += len;
 		if (digits && strcmp(w, "double") == 0) {
 			times = 2;
@@ -286,38 +285,37 @@ count_words(const char *text, const char *const *list, size_t n, int digits)
 int
 vad_answer_incomplete(enum vad_expect e, const char *text)
 {
-	static const char *const dates[] = { "monday", "tuesday",
-		"wednesday", "thursday", "friday", "saturday", "sunday",
-		"today", "tomorrow", "tonight", "weekend", "week", "january",
-		"february", "march", "april", "may", "june", "july", "august",
-		"september", "october", "november", "december", "first",
-		"second", "third", "fourth", "fifth", "sixth", "seventh",
-		"eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth",
-		"fourteenth", "fifteenth", "sixteenth", "seventeenth",
-		"eighteenth", "nineteenth", "twentieth", "thirtieth",
-		"morning", "afternoon", "evening", "asap", "soon", "no", "yes",
-		"anytime", "whenever", "soonest", "earliest", "available" };
-	static const char *const digits[] = { "zero", "oh", "one", "two",
-		"three", "four", "five", "six", "seven", "eight", "nine" };
+	static const char *const dates[] = {"monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
+	    "tonight", "weekend", "week", "january", "february", "march",
+	    "april", "may", "june", "july", "august", "september", "october",
+	    "november", "december", "first", "second", "third", "fourth",
+	    "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+	    "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+	    "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth",
+	    "morning", "afternoon", "evening", "asap", "soon", "no", "yes",
+	    "anytime", "whenever", "soonest", "earliest", "available"};
+	static const char *const digits[] = {"zero", "oh", "one", "two",
+	    "three", "four", "five", "six", "seven", "eight", "nine"};
 	const char *last;
 
 	switch (e) {
 	case VAD_EXPECT_DATE:
-		return count_words(text, dates, sizeof(dates) /
-		    sizeof(dates[0]), 0) == 0;
+		return count_words(text, dates,
+		           sizeof(dates) / sizeof(dates[0]), 0) == 0;
 	case VAD_EXPECT_NAME:
 		/* "john smith" is whole; "john" or "s m i" may go on */
 		last = strrchr(text, ' ');
 		last = last ? last + 1 : text;
 		return strchr(text, ' ') == NULL || strlen(last) == 1;
 	case VAD_EXPECT_DIGITS:
-		return count_words(text, digits, sizeof(digits) /
-		    sizeof(digits[0]), 1) < 10;
+		return count_words(text, digits,
+		           sizeof(digits) / sizeof(digits[0]), 1) < 10;
 	case VAD_EXPECT_SPELL:
 		/* letters come with pauses between them: a short run may
 		 * go on */
-		return strchr(text, ' ') == NULL || strchr(strchr(text, ' ') +
-		    1, ' ') == NULL;
+		return strchr(text, ' ') == NULL ||
+		    strchr(strchr(text, ' ') + 1, ' ') == NULL;
 	default:
 		return 0;
 	}

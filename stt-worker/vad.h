@@ -13,49 +13,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VAD_FRAME 160           /* samples per frame, 20 ms at 8 kHz */
+#define VAD_FRAME 160 /* samples per frame, 20 ms at 8 kHz */
 #define VAD_FRAME_MS 20
-#define VAD_MAX_PREROLL 32      /* frames */
+#define VAD_MAX_PREROLL 32 /* frames */
 
 struct vad_cfg {
-	double start_db;        /* frame level (dBFS) that can start speech */
-	double stop_db;         /* below this a frame counts as silence */
-	double snr_db;          /* and start needs this much over the noise
+	double start_db; /* frame level (dBFS) that can start speech */
+	double stop_db; /* below this a frame counts as silence */
+	double snr_db; /* and start needs this much over the noise
 	                         * floor (0 = fixed thresholds only) */
-	int start_frames;       /* consecutive loud frames to declare speech */
-	int min_speech_ms;      /* voiced time below this is noise */
-	int stopped_ms;         /* silence before SPEECH_STOPPED */
-	int endpoint_ms;        /* silence that ends an utterance */
-	int long_endpoint_ms;   /* the same when a pause is likely mid-answer */
-	int preroll_ms;         /* audio kept from before the onset */
-	int max_utt_ms;         /* an utterance is cut here */
+	int start_frames; /* consecutive loud frames to declare speech */
+	int min_speech_ms; /* voiced time below this is noise */
+	int stopped_ms; /* silence before SPEECH_STOPPED */
+	int endpoint_ms; /* silence that ends an utterance */
+	int long_endpoint_ms; /* the same when a pause is likely mid-answer */
+	int preroll_ms; /* audio kept from before the onset */
+	int max_utt_ms; /* an utterance is cut here */
 };
 
 enum vad_event {
 	VAD_NONE = 0,
-	VAD_START,              /* speech began: a new utterance */
-	VAD_RESUME,             /* speech again after VAD_STOPPED, same utt */
-	VAD_STOPPED,            /* speech paused (not yet the endpoint) */
-	VAD_END,                /* endpoint: the utterance is complete */
-	VAD_DISCARD,            /* endpoint, but too short to be speech */
+	VAD_START, /* speech began: a new utterance */
+	VAD_RESUME, /* speech again after VAD_STOPPED, same utt */
+	VAD_STOPPED, /* speech paused (not yet the endpoint) */
+	VAD_END, /* endpoint: the utterance is complete */
+	VAD_DISCARD, /* endpoint, but too short to be speech */
 };
 
 struct vad {
 	struct vad_cfg cfg;
-	int in_utt;             /* between START and END/DISCARD */
-	int talking;            /* in_utt and not paused */
-	int loud_run;           /* consecutive frames over the start level */
-	int silence_run;        /* consecutive silent frames in an utterance */
-	int voiced;             /* voiced frames in this utterance */
-	int long_pause;         /* set by the engine: use long_endpoint_ms */
-	uint32_t frame;         /* frames seen (the stream's audio clock) */
-	uint32_t onset;         /* first frame of the utterance */
-	uint32_t last_voiced;   /* last voiced frame */
-	uint64_t last_voiced_us;/* its arrival time */
-	double floor_db;        /* noise floor estimate */
-	double level_db;        /* last frame's level */
+	int in_utt; /* between START and END/DISCARD */
+	int talking; /* in_utt and not paused */
+	int loud_run; /* consecutive frames over the start level */
+	int silence_run; /* consecutive silent frames in an utterance */
+	int voiced; /* voiced frames in this utterance */
+	int long_pause; /* set by the engine: use long_endpoint_ms */
+	uint32_t frame; /* frames seen (the stream's audio clock) */
+	uint32_t onset; /* first frame of the utterance */
+	uint32_t last_voiced; /* last voiced frame */
+	uint64_t last_voiced_us; /* its arrival time */
+	double floor_db; /* noise floor estimate */
+	double level_db; /* last frame's level */
 	int16_t ring[VAD_MAX_PREROLL][VAD_FRAME];
-	uint32_t ring_n;        /* frames ever pushed into the ring */
+	uint32_t ring_n; /* frames ever pushed into the ring */
 };
 
 /* Defaults: start -40 dBFS, stop -47, snr 10, start 2 frames, min speech
@@ -64,8 +64,8 @@ struct vad {
 void vad_defaults(struct vad_cfg *c);
 void vad_init(struct vad *v, const struct vad_cfg *c);
 /* Process one frame (n <= VAD_FRAME samples, arriving at arrival_us). */
-enum vad_event vad_frame(struct vad *v, const int16_t *pcm, size_t n,
-    uint64_t arrival_us);
+enum vad_event vad_frame(
+    struct vad *v, const int16_t *pcm, size_t n, uint64_t arrival_us);
 /* End the current utterance now (DTMF, call end): END, DISCARD, or NONE
  * when no utterance is open. */
 enum vad_event vad_force_end(struct vad *v);
@@ -78,8 +78,14 @@ size_t vad_preroll(const struct vad *v, int16_t *out, size_t cap);
 int vad_ends_mid_answer(const char *text);
 
 /* What the agent's last question asks for (its STT hint). */
-enum vad_expect { VAD_EXPECT_ANY = 0, VAD_EXPECT_DATE, VAD_EXPECT_NAME,
-	VAD_EXPECT_DIGITS, VAD_EXPECT_YESNO, VAD_EXPECT_SPELL };
+enum vad_expect {
+	VAD_EXPECT_ANY = 0,
+	VAD_EXPECT_DATE,
+	VAD_EXPECT_NAME,
+	VAD_EXPECT_DIGITS,
+	VAD_EXPECT_YESNO,
+	VAD_EXPECT_SPELL
+};
 enum vad_expect vad_expect_parse(const char *s);
 /* The hint's name as the decoder takes it (psd_hint): "any", "date"... */
 const char *vad_expect_name(enum vad_expect e);
@@ -92,7 +98,7 @@ int vad_answer_incomplete(enum vad_expect e, const char *text);
 
 /* Stream clock helpers, ms. */
 uint32_t vad_onset_ms(const struct vad *v);
-uint32_t vad_speech_end_ms(const struct vad *v);       /* after last voiced */
+uint32_t vad_speech_end_ms(const struct vad *v); /* after last voiced */
 double vad_frame_db(const int16_t *pcm, size_t n);
 
 #endif

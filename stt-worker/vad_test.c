@@ -85,7 +85,7 @@ test_onset_and_endpoint(void **state)
 		if ((ev = vad_frame(&v, quiet_f, VAD_FRAME, 0)) != VAD_NONE)
 			break;
 	assert_int_equal(ev, VAD_END);
-	assert_int_equal(i, 9);         /* frame 20 of the silence */
+	assert_int_equal(i, 9); /* frame 20 of the silence */
 	assert_false(v.in_utt);
 }
 
@@ -238,8 +238,8 @@ test_upsample(void **state)
 	image = goertzel(out + 100, 1400, 7000, 16000);
 	assert_true(20 * log10(image / base) < -40);
 	/* and keeps the level */
-	assert_true(fabs(base - goertzel(in + 50, 700, 1000, 8000) * 2) /
-	    base < 0.05);
+	assert_true(
+	    fabs(base - goertzel(in + 50, 700, 1000, 8000) * 2) / base < 0.05);
 }
 
 static void
@@ -275,20 +275,19 @@ test_answer_incomplete(void **state)
 	assert_int_equal(vad_expect_parse("date"), VAD_EXPECT_DATE);
 	assert_true(vad_answer_incomplete(VAD_EXPECT_DATE, ""));
 	assert_true(vad_answer_incomplete(VAD_EXPECT_DATE, "let me think"));
-	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE,
-	    "next tuesday at ten"));
-	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE,
-	    "december third"));
-	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE,
-	    "whatever is soonest"));
+	assert_false(
+	    vad_answer_incomplete(VAD_EXPECT_DATE, "next tuesday at ten"));
+	assert_false(vad_answer_incomplete(VAD_EXPECT_DATE, "december third"));
+	assert_false(
+	    vad_answer_incomplete(VAD_EXPECT_DATE, "whatever is soonest"));
 	/* a name: first and last, not mid-spelling */
 	assert_true(vad_answer_incomplete(VAD_EXPECT_NAME, "john"));
 	assert_false(vad_answer_incomplete(VAD_EXPECT_NAME, "john smith"));
 	assert_true(vad_answer_incomplete(VAD_EXPECT_NAME, "smith s m"));
 	/* a phone number: ten digits, "double" counting two */
 	assert_int_equal(vad_expect_parse("digits"), VAD_EXPECT_DIGITS);
-	assert_true(vad_answer_incomplete(VAD_EXPECT_DIGITS,
-	    "five five five one two three"));
+	assert_true(vad_answer_incomplete(
+	    VAD_EXPECT_DIGITS, "five five five one two three"));
 	assert_false(vad_answer_incomplete(VAD_EXPECT_DIGITS,
 	    "five five five one two three four five six seven"));
 	assert_false(vad_answer_incomplete(VAD_EXPECT_DIGITS,
@@ -298,20 +297,15 @@ test_answer_incomplete(void **state)
 	assert_int_equal(vad_expect_parse("yesno"), VAD_EXPECT_YESNO);
 	assert_false(vad_answer_incomplete(VAD_EXPECT_YESNO, ""));
 	assert_string_equal(vad_expect_name(VAD_EXPECT_YESNO), "yesno");
-	assert_string_equal(vad_expect_name(vad_expect_parse("digits")),
-	    "digits");
-	assert_string_equal(vad_expect_name(vad_expect_parse("service")),
-	    "any");
+	assert_string_equal(
+	    vad_expect_name(vad_expect_parse("digits")), "digits");
+	assert_string_equal(
+	    vad_expect_name(vad_expect_parse("service")), "any");
 	assert_int_equal(vad_expect_parse(NULL), VAD_EXPECT_ANY);
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_onset_and_endpoint),
-	cmocka_unit_test(test_preroll),
-	cmocka_unit_test(test_digits_pause),
-	cmocka_unit_test(test_answer_incomplete),
-	cmocka_unit_test(test_noise_and_force),
-	cmocka_unit_test(test_noise_floor),
-	cmocka_unit_test(test_upsample),
-	cmocka_unit_test(test_downsample),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_onset_and_endpoint),
+    cmocka_unit_test(test_preroll), cmocka_unit_test(test_digits_pause),
+    cmocka_unit_test(test_answer_incomplete),
+    cmocka_unit_test(test_noise_and_force), cmocka_unit_test(test_noise_floor),
+    cmocka_unit_test(test_upsample), cmocka_unit_test(test_downsample), )

@@ -25,7 +25,7 @@ static struct {
 	int running, stop;
 	char version[64];
 	int down_logged;
-} v = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+} v = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 /* One poll: the list, handed over when its version changed. */
 static void
@@ -37,13 +37,14 @@ poll_once(void)
 	size_t i, n = 0;
 	int rv;
 
-	rv = fd_rpc_tool(&v.rpc, "", "vocabulary", json_pack("{s:i}", "limit",
-	    3000), NULL, &rep, 3000);
+	rv = fd_rpc_tool(&v.rpc, "", "vocabulary",
+	    json_pack("{s:i}", "limit", 3000), NULL, &rep, 3000);
 	if (rv != 0 || !json_is_true(json_object_get(rep, "ok"))) {
 		if (!v.down_logged)
-			log_warnx(NULL, "vocabulary from crm-tools: %s (keeping "
-			    "the words we have, retrying)", rv ? nng_strerror(rv)
-			    : "refused");
+			log_warnx(NULL,
+			    "vocabulary from crm-tools: %s (keeping "
+			    "the words we have, retrying)",
+			    rv ? nng_strerror(rv) : "refused");
 		v.down_logged = 1;
 		json_decref(rep);
 		return;
@@ -62,12 +63,13 @@ poll_once(void)
 		json_decref(rep);
 		return;
 	}
-	json_array_foreach(words, i, w)
-		if (json_is_string(w) && n < VOCAB_MAX)
-			list[n++] = json_string_value(w);
+	json_array_foreach(words, i, w) if (json_is_string(w) && n < VOCAB_MAX)
+	    list[n++] = json_string_value(w);
 	rv = v.engine->vocabulary(v.eng, list, n);
-	log_info(NULL, "vocabulary %s from crm-tools: %zu entries, %d new "
-	    "words", ver, n, rv);
+	log_info(NULL,
+	    "vocabulary %s from crm-tools: %zu entries, %d new "
+	    "words",
+	    ver, n, rv);
 	snprintf(v.version, sizeof(v.version), "%s", ver);
 	free(list);
 	json_decref(rep);
@@ -88,8 +90,8 @@ vocab_main(void *arg)
 		/* until the first list arrives (crm-tools may start after
 		 * us), ask again soon */
 		ts.tv_sec += v.version[0] ? v.poll_s : 2;
-		while (!v.stop && pthread_cond_timedwait(&v.cv, &v.mu,
-		    &ts) == 0)
+		while (
+		    !v.stop && pthread_cond_timedwait(&v.cv, &v.mu, &ts) == 0)
 			;
 	}
 	pthread_mutex_unlock(&v.mu);
@@ -97,16 +99,16 @@ vocab_main(void *arg)
 }
 
 int
-vocab_start(const char *crm_rep, const struct stt_engine_ops *engine,
-    void *eng, int poll_s)
+vocab_start(const char *crm_rep, const struct stt_engine_ops *engine, void *eng,
+    int poll_s)
 {
 	int rv;
 
 	if (engine->vocabulary == NULL)
 		return 0;
 	if ((rv = fd_rpc_open(&v.rpc, crm_rep)) != 0) {
-		log_warnx(NULL, "vocabulary: rpc %s: %s", crm_rep,
-		    nng_strerror(rv));
+		log_warnx(
+		    NULL, "vocabulary: rpc %s: %s", crm_rep, nng_strerror(rv));
 		return -1;
 	}
 	v.engine = engine;

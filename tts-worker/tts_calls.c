@@ -29,41 +29,41 @@
 #include "speech/tts_split.h"
 
 #define VOICE_LEN 32
-#define TTFA_KEEP 128           /* per-call first-audio times kept for stats */
-#define MAX_QUEUED 256          /* segments queued per call before refusing */
-#define DRAIN_S 2               /* stop lets queued segments finish this long */
+#define TTFA_KEEP 128 /* per-call first-audio times kept for stats */
+#define MAX_QUEUED 256 /* segments queued per call before refusing */
+#define DRAIN_S 2 /* stop lets queued segments finish this long */
 
 struct job {
 	struct job *next;
 	uint32_t utt;
 	int seg;
-	int last;               /* final segment of an utterance that ended */
-	uint64_t say_us;        /* when the utterance's first SAY arrived */
+	int last; /* final segment of an utterance that ended */
+	uint64_t say_us; /* when the utterance's first SAY arrived */
 	char voice[VOICE_LEN];
-	char *text;             /* as the agent wrote it, for the mark */
-	char *speak;            /* normalised; NULL: a mark without audio */
+	char *text; /* as the agent wrote it, for the mark */
+	char *speak; /* normalised; NULL: a mark without audio */
 };
 
 struct call {
-	struct call *next;          /* table */
-	struct call *rnext;         /* ready list */
+	struct call *next; /* table */
+	struct call *rnext; /* ready list */
 	char id[FD_CALL_ID_LEN];
-	struct job *head, *tail;    /* queue, under mu */
+	struct job *head, *tail; /* queue, under mu */
 	int nqueued;
-	int ready;                  /* on the ready list */
-	int busy;                   /* a worker runs one of its jobs */
-	int ended;                  /* CALL_END: free when no worker holds it */
-	atomic_uint cancel_upto;    /* utterances <= this are dead */
-	atomic_int gone;            /* call ended: everything is dead */
+	int ready; /* on the ready list */
+	int busy; /* a worker runs one of its jobs */
+	int ended; /* CALL_END: free when no worker holds it */
+	atomic_uint cancel_upto; /* utterances <= this are dead */
+	atomic_int gone; /* call ended: everything is dead */
 	/* main thread: the utterance being received */
 	uint32_t open_utt;
-	int open_done;              /* its last:true has come */
+	int open_done; /* its last:true has come */
 	int next_seg;
 	uint64_t say_us;
 	char voice[VOICE_LEN];
 	struct tts_splitter sp;
 	/* the worker holding the call */
-	uint32_t ttfa_utt;          /* last utterance whose first audio left */
+	uint32_t ttfa_utt; /* last utterance whose first audio left */
 	unsigned nttfa;
 	unsigned ttfa_ms[TTFA_KEEP];
 	uint64_t frames;
@@ -81,27 +81,27 @@ struct run {
 	struct call *c;
 	struct job *j;
 	struct tts_pipe pipe;
-	uint64_t frames;                /* of this segment */
-	size_t nbatch;                  /* bytes waiting in batch */
+	uint64_t frames; /* of this segment */
+	size_t nbatch; /* bytes waiting in batch */
 	uint8_t batch[BATCH_FRAMES * FD_FRAME_SAMPLES];
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static struct call *calls;              /* main thread */
+static struct call *calls; /* main thread */
 static struct call *ready_head, *ready_tail;
-static int stopping;                    /* workers leave at once */
-static int draining;                    /* workers finish what is queued */
-static int nrunning;                    /* workers not yet left, under mu */
-static unsigned ndrained;               /* segments finished while draining */
+static int stopping; /* workers leave at once */
+static int draining; /* workers finish what is queued */
+static int nrunning; /* workers not yet left, under mu */
+static unsigned ndrained; /* segments finished while draining */
 static pthread_t *threads;
 static int nthreads;
 static struct fd_bus *bus;
 static const struct tts_engine_ops *ops;
 static void *eng;
-static const struct tts_engine_ops *fb_ops;    /* NULL: no fallback */
+static const struct tts_engine_ops *fb_ops; /* NULL: no fallback */
 static void *fb_eng;
-static const struct tts_prons *prons;   /* main thread */
+static const struct tts_prons *prons; /* main thread */
 
 static void *worker_main(void *arg);
 static void run_job(struct call *c, struct job *j);
@@ -110,8 +110,8 @@ static int on_frame(void *arg, const uint8_t *ulaw, size_t n);
 static void flush_batch(struct run *r);
 static int dead(struct call *c, uint32_t utt);
 static void publish_mark(struct call *c, const struct job *j);
-static void publish_error(struct call *c, const struct job *j,
-    const char *error);
+static void publish_error(
+    struct call *c, const struct job *j, const char *error);
 static struct call *call_find(const char *id);
 static struct call *call_new(const char *id);
 static void call_free(struct call *c);
@@ -140,8 +140,8 @@ tts_calls_start(struct fd_bus *b, const struct tts_engine_ops *o, void *e,
 		pthread_mutex_lock(&mu);
 		nrunning++;
 		pthread_mutex_unlock(&mu);
-		if ((rv = pthread_create(&threads[i], NULL, worker_main, NULL))
-		    != 0) {
+		if ((rv = pthread_create(
+		         &threads[i], NULL, worker_main, NULL)) != 0) {
 			log_err(NULL, "worker thread: %s", strerror(rv));
 			pthread_mutex_lock(&mu);
 			nrunning--;
@@ -179,8 +179,10 @@ tts_calls_stop(void)
 	}
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
-	log_info(NULL, "stopping: %u segment(s) finished while draining, %u "
-	    "cut", ndrained, cut);
+	log_info(NULL,
+	    "stopping: %u segment(s) finished while draining, %u "
+	    "cut",
+	    ndrained, cut);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
@@ -272,7 +274,8 @@ tts_say(const char *call_id, uint32_t utt, const char *text, int last,
 	char *seg, *held = NULL;
 
 	if (call_id[0] == '\0' || utt == 0) {
-		log_warnx(call_id, "say without a call id or utterance id, "
+		log_warnx(call_id,
+		    "say without a call id or utterance id, "
 		    "ignored");
 		return;
 	}
@@ -285,18 +288,20 @@ tts_say(const char *call_id, uint32_t utt, const char *text, int last,
 		}
 	}
 	if (utt <= atomic_load(&c->cancel_upto)) {
-		log_debug(call_id, "say for cancelled utterance %u dropped", utt);
+		log_debug(
+		    call_id, "say for cancelled utterance %u dropped", utt);
 		return;
 	}
 	if (utt < c->open_utt || (utt == c->open_utt && c->open_done)) {
-		log_warnx(call_id, "say for utterance %u after it ended, ignored",
-		    utt);
+		log_warnx(call_id,
+		    "say for utterance %u after it ended, ignored", utt);
 		return;
 	}
 	if (utt != c->open_utt) {
 		if (c->open_utt && !c->open_done) {
-			log_warnx(call_id, "utterance %u started before %u ended",
-			    utt, c->open_utt);
+			log_warnx(call_id,
+			    "utterance %u started before %u ended", utt,
+			    c->open_utt);
 			close_utterance(c, 0);
 		}
 		c->open_utt = utt;
@@ -344,8 +349,8 @@ tts_say_cancel(const char *call_id, uint32_t utt)
 		return;
 	}
 	old = atomic_load(&c->cancel_upto);
-	while (utt > old && !atomic_compare_exchange_weak(&c->cancel_upto,
-	    &old, utt))
+	while (utt > old &&
+	    !atomic_compare_exchange_weak(&c->cancel_upto, &old, utt))
 		;
 	pthread_mutex_lock(&mu);
 	drop_queued(c, utt);
@@ -432,13 +437,15 @@ run_job(struct call *c, struct job *j)
 		tts_pipe_init(&r->pipe, on_frame, r);
 		t0 = fd_mono_us();
 		err[0] = '\0';
-		rc = ops->synth(eng, j->voice, j->speak, on_pcm, r, err,
-		    sizeof(err));
+		rc = ops->synth(
+		    eng, j->voice, j->speak, on_pcm, r, err, sizeof(err));
 		/* the vendor failed before the caller heard any of the
 		 * segment: the local engine says it, in this turn */
 		if (rc < 0 && fb_ops && r->frames == 0 && !dead(c, j->utt)) {
-			log_warnx(c->id, "u%us%d: %s failed (%s), spoken with "
-			    "%s", j->utt, j->seg, ops->name, err, fb_ops->name);
+			log_warnx(c->id,
+			    "u%us%d: %s failed (%s), spoken with "
+			    "%s",
+			    j->utt, j->seg, ops->name, err, fb_ops->name);
 			tts_pipe_init(&r->pipe, on_frame, r);
 			err[0] = '\0';
 			rc = fb_ops->synth(fb_eng, NULL, j->speak, on_pcm, r,
@@ -486,7 +493,7 @@ flush_batch(struct run *r)
 		return;
 	}
 	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, r->c->id, r->j->utt,
-	    r->batch, r->nbatch)) != 0)
+	         r->batch, r->nbatch)) != 0)
 		log_warnx(r->c->id, "publish audio_out: %s", nng_strerror(rv));
 	r->nbatch = 0;
 }
@@ -503,14 +510,14 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 		return 1;
 	if (r->frames == 0 && r->j->seg == 1 && r->j->say_us &&
 	    fd_mono_us() >= r->j->say_us)
-		fd_metrics_observe(FD_H_TTS, (fd_mono_us() - r->j->say_us) /
-		    1e6);
+		fd_metrics_observe(
+		    FD_H_TTS, (fd_mono_us() - r->j->say_us) / 1e6);
 	if (r->frames++ == 0 || n > sizeof(r->batch)) {
 		/* the first frame leaves alone: it starts playback */
 		if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id,
-		    r->j->utt, ulaw, n)) != 0)
-			log_warnx(c->id, "publish audio_out: %s",
-			    nng_strerror(rv));
+		         r->j->utt, ulaw, n)) != 0)
+			log_warnx(
+			    c->id, "publish audio_out: %s", nng_strerror(rv));
 	} else {
 		if (r->nbatch + n > sizeof(r->batch))
 			flush_batch(r);
@@ -525,8 +532,8 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 		ms = (unsigned)((fd_mono_us() - r->j->say_us) / 1000);
 		if (c->nttfa < TTFA_KEEP)
 			c->ttfa_ms[c->nttfa++] = ms;
-		log_info(c->id, "utt %u: first audio %u ms after say", r->j->utt,
-		    ms);
+		log_info(c->id, "utt %u: first audio %u ms after say",
+		    r->j->utt, ms);
 	}
 	return 0;
 }
@@ -540,8 +547,8 @@ dead(struct call *c, uint32_t utt)
 static void
 publish_mark(struct call *c, const struct job *j)
 {
-	struct fd_pl_audio_mark m = { .seg = j->seg, .text = j->text,
-	    .last = j->last };
+	struct fd_pl_audio_mark m = {
+	    .seg = j->seg, .text = j->text, .last = j->last};
 	char name[32];
 	int rv;
 
@@ -554,8 +561,8 @@ publish_mark(struct call *c, const struct job *j)
 static void
 publish_error(struct call *c, const struct job *j, const char *error)
 {
-	struct fd_pl_tts_error m = { .error = error[0] ? error :
-	    "synthesis failed", .seg = j->seg };
+	struct fd_pl_tts_error m = {
+	    .error = error[0] ? error : "synthesis failed", .seg = j->seg};
 
 	fd_bus_publish_tts_error(bus, c->id, j->utt, &m);
 }
@@ -597,12 +604,15 @@ call_free(struct call *c)
 	if (c->nttfa > 0) {
 		qsort(c->ttfa_ms, c->nttfa, sizeof(c->ttfa_ms[0]), cmp_uint);
 		p50 = c->ttfa_ms[c->nttfa / 2];
-		p95 = c->ttfa_ms[(c->nttfa * 95) / 100 < c->nttfa ?
-		    (c->nttfa * 95) / 100 : c->nttfa - 1];
+		p95 = c->ttfa_ms[(c->nttfa * 95) / 100 < c->nttfa
+		        ? (c->nttfa * 95) / 100
+		        : c->nttfa - 1];
 		max = c->ttfa_ms[c->nttfa - 1];
-		log_info(c->id, "tts: %u utterances, %.1f s of audio in %.1f s "
+		log_info(c->id,
+		    "tts: %u utterances, %.1f s of audio in %.1f s "
 		    "of synthesis, first audio p50 %u ms p95 %u ms max %u ms",
-		    c->nttfa, c->frames * 0.02, c->synth_us / 1e6, p50, p95, max);
+		    c->nttfa, c->frames * 0.02, c->synth_us / 1e6, p50, p95,
+		    max);
 	}
 	drop_queued(c, UINT32_MAX);
 	tts_split_free(&c->sp);
@@ -646,7 +656,8 @@ enqueue(struct call *c, char *text, int last)
 			free(j->speak);
 			if ((j->speak = malloc(cap)) == NULL)
 				break;
-			if ((n = tts_normalize(prons, text, j->speak, cap)) >= 0)
+			if ((n = tts_normalize(prons, text, j->speak, cap)) >=
+			    0)
 				break;
 		}
 		if (j->speak == NULL) {
@@ -654,8 +665,8 @@ enqueue(struct call *c, char *text, int last)
 			job_free(j);
 			return;
 		}
-		log_debug(c->id, "u%us%d queued: \"%s\" -> \"%s\"", j->utt, j->seg,
-		    text, j->speak);
+		log_debug(c->id, "u%us%d queued: \"%s\" -> \"%s\"", j->utt,
+		    j->seg, text, j->speak);
 	}
 	pthread_mutex_lock(&mu);
 	if (c->nqueued >= MAX_QUEUED) {

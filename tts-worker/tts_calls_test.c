@@ -25,14 +25,14 @@ static struct fd_bus out, in;
 static void *eng;
 
 struct seen {
-	int frames;             /* 20 ms frames of AUDIO_OUT for the call */
-	int msgs;               /* AUDIO_OUT messages carrying them */
-	int frames_of[16];      /* per utterance */
+	int frames; /* 20 ms frames of AUDIO_OUT for the call */
+	int msgs; /* AUDIO_OUT messages carrying them */
+	int frames_of[16]; /* per utterance */
 	int marks;
 	char names[32][16];
 	char texts[32][128];
 	int lasts[32];
-	int frames_before[32];  /* frames of that utterance when the mark came */
+	int frames_before[32]; /* frames of that utterance when the mark came */
 	int errors;
 };
 
@@ -56,8 +56,8 @@ collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
 		if (f.type == FD_MSG_AUDIO_OUT) {
 			/* whole 20 ms frames, at most ten to a message */
 			assert_int_equal(f.payload_len % 160, 0);
-			assert_true(f.payload_len >= 160 &&
-			    f.payload_len <= 1600);
+			assert_true(
+			    f.payload_len >= 160 && f.payload_len <= 1600);
 			s->frames += (int)f.payload_len / 160;
 			s->msgs++;
 			if (f.ref < 16)
@@ -70,8 +70,8 @@ collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
 			snprintf(s->names[s->marks], 16, "%s", am.name);
 			snprintf(s->texts[s->marks], 128, "%s", am.text);
 			s->lasts[s->marks] = am.last;
-			s->frames_before[s->marks] = f.ref < 16 ?
-			    s->frames_of[f.ref] : 0;
+			s->frames_before[s->marks] =
+			    f.ref < 16 ? s->frames_of[f.ref] : 0;
 			s->marks++;
 			json_decref(j);
 			if (f.ref == stop_utt && s->lasts[s->marks - 1]) {
@@ -87,9 +87,9 @@ collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
 static int
 setup(void **state)
 {
-	static const int types[] = { FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
-	    FD_MSG_TTS_ERROR };
-	static const char *const subs[] = { ADDR };
+	static const int types[] = {
+	    FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR};
+	static const char *const subs[] = {ADDR};
 	char err[256];
 
 	(void)state;
@@ -190,14 +190,16 @@ test_cancel(void **state)
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	tts_say("CA1", 4, "This is a rather long sentence that goes on and on "
+	tts_say("CA1", 4,
+	    "This is a rather long sentence that goes on and on "
 	    "about brakes and tires and oil and filters and wipers and lights "
 	    "so that there is plenty of audio to cancel in the middle of it. "
-	    "And another sentence after it.", 1, NULL, fd_mono_us());
+	    "And another sentence after it.",
+	    1, NULL, fd_mono_us());
 	while (s.frames_of[4] == 0)
 		collect("CA1", &s, 20, 0);
 	tts_say_cancel("CA1", 4);
-	collect("CA1", &s, 100, 0);         /* frames already on the wire */
+	collect("CA1", &s, 100, 0); /* frames already on the wire */
 	before = s.frames;
 	collect("CA1", &s, 1000, 0);
 	assert_int_equal(s.frames, before);
@@ -238,16 +240,17 @@ test_parallel_and_end(void **state)
 				continue;
 			if (f.type == FD_MSG_AUDIO_MARK)
 				marks2 += strcmp(f.call_id, "CA2") == 0,
-				marks3 += strcmp(f.call_id, "CA3") == 0;
+				    marks3 += strcmp(f.call_id, "CA3") == 0;
 			nng_msg_free(m);
 		}
 		assert_int_equal(marks2, 2);
 		assert_int_equal(marks3, 2);
 	}
 	/* a call that ends while it speaks goes quiet and is forgotten */
-	tts_say("CA2", 2, "This sentence is long enough to still be speaking "
-	    "when the caller hangs up on us, which they will.", 1, NULL,
-	    fd_mono_us());
+	tts_say("CA2", 2,
+	    "This sentence is long enough to still be speaking "
+	    "when the caller hangs up on us, which they will.",
+	    1, NULL, fd_mono_us());
 	while (a.frames == 0)
 		collect("CA2", &a, 20, 0);
 	tts_call_end("CA2", "hangup");
@@ -276,8 +279,10 @@ test_stop_drains(void **state)
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	tts_call_start("CA7");
-	tts_say("CA7", 1, "Your oil change is booked for Tuesday at ten. We "
-	    "will see you then.", 1, NULL, fd_mono_us());
+	tts_say("CA7", 1,
+	    "Your oil change is booked for Tuesday at ten. We "
+	    "will see you then.",
+	    1, NULL, fd_mono_us());
 	tts_calls_stop();
 	collect("CA7", &s, 5000, 1);
 	assert_int_equal(s.marks, 2);
@@ -286,14 +291,11 @@ test_stop_drains(void **state)
 	assert_true(s.frames_before[1] > s.frames_before[0] + 20);
 	assert_int_equal(s.errors, 0);
 	assert_int_equal(tts_calls_count(), 0);
-	assert_int_equal(tts_calls_start(&out, &tts_engine_flite, eng, 2,
-	    NULL), 0);
+	assert_int_equal(
+	    tts_calls_start(&out, &tts_engine_flite, eng, 2, NULL), 0);
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_segments),
-	cmocka_unit_test(test_fragments),
-	cmocka_unit_test(test_cancel),
-	cmocka_unit_test(test_parallel_and_end),
-	cmocka_unit_test(test_stop_drains),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_segments),
+    cmocka_unit_test(test_fragments), cmocka_unit_test(test_cancel),
+    cmocka_unit_test(test_parallel_and_end),
+    cmocka_unit_test(test_stop_drains), )

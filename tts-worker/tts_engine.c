@@ -10,9 +10,9 @@
 #include "tts_http.h"
 
 static const struct tts_engine_ops *const engines[] = {
-	&tts_engine_flite,
-	&tts_engine_deepgram,
-	&tts_engine_elevenlabs,
+    &tts_engine_flite,
+    &tts_engine_deepgram,
+    &tts_engine_elevenlabs,
 };
 
 const struct tts_engine_ops *

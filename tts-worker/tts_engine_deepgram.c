@@ -19,13 +19,13 @@
 
 #include "tts_http.h"
 
-#define MAX_CHARS 2000          /* Deepgram's limit per request */
+#define MAX_CHARS 2000 /* Deepgram's limit per request */
 
 struct dg_tts {
 	struct tts_http *http;
 	char base_url[256];
 	char model[64];
-	char auth[300];         /* "Authorization: Token ..." */
+	char auth[300]; /* "Authorization: Token ..." */
 };
 
 static int
@@ -34,8 +34,8 @@ dg_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 	struct dg_tts *e;
 	const char *s, *key;
 
-	if ((key = tts_http_api_key("deepgram", "DEEPGRAM_API_KEY", err,
-	    errlen)) == NULL)
+	if ((key = tts_http_api_key(
+	         "deepgram", "DEEPGRAM_API_KEY", err, errlen)) == NULL)
 		return -1;
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -45,12 +45,12 @@ dg_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 	if (cfg && config_lookup_string(cfg, "tts.deepgram.model", &s))
 		snprintf(e->model, sizeof(e->model), "%s", s);
 	if (tts_http_base_url(cfg, "deepgram", "https://api.deepgram.com",
-	    e->base_url, sizeof(e->base_url), err, errlen) != 0) {
+	        e->base_url, sizeof(e->base_url), err, errlen) != 0) {
 		free(e);
 		return -1;
 	}
-	if ((size_t)snprintf(e->auth, sizeof(e->auth), "Authorization: Token %s",
-	    key) >= sizeof(e->auth)) {
+	if ((size_t)snprintf(e->auth, sizeof(e->auth),
+	        "Authorization: Token %s", key) >= sizeof(e->auth)) {
 		snprintf(err, errlen, "deepgram: DEEPGRAM_API_KEY is too long");
 		free(e);
 		return -1;
@@ -86,29 +86,32 @@ dg_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 	int rc;
 
 	if (strlen(text) > MAX_CHARS) {
-		snprintf(err, errlen, "deepgram: text of %zu characters is over "
-		    "the %d limit", strlen(text), MAX_CHARS);
+		snprintf(err, errlen,
+		    "deepgram: text of %zu characters is over "
+		    "the %d limit",
+		    strlen(text), MAX_CHARS);
 		return -1;
 	}
 	if (voice && strncmp(voice, "aura", 4) == 0 &&
 	    strspn(voice, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
-	    strlen(voice))
+	        strlen(voice))
 		model = voice;
-	snprintf(url, sizeof(url), "%s/v1/speak?model=%s&encoding=mulaw"
-	    "&sample_rate=8000&container=none", e->base_url, model);
+	snprintf(url, sizeof(url),
+	    "%s/v1/speak?model=%s&encoding=mulaw"
+	    "&sample_rate=8000&container=none",
+	    e->base_url, model);
 	if ((j = json_pack("{s:s}", "text", text)) == NULL) {
 		snprintf(err, errlen, "deepgram: text is not valid UTF-8");
 		return -1;
 	}
-	rc = tts_http_post_json(e->http, url, e->auth, j, cb, arg, err,
-	    errlen);
+	rc = tts_http_post_json(e->http, url, e->auth, j, cb, arg, err, errlen);
 	json_decref(j);
 	return rc;
 }
 
 const struct tts_engine_ops tts_engine_deepgram = {
-	.name = "deepgram",
-	.init = dg_init,
-	.fini = dg_fini,
-	.synth = dg_synth,
+    .name = "deepgram",
+    .init = dg_init,
+    .fini = dg_fini,
+    .synth = dg_synth,
 };

@@ -23,20 +23,21 @@
 
 #include "tts_http.h"
 
-#define ID_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define ID_CHARS                                                               \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 struct el_tts {
 	struct tts_http *http;
 	char base_url[256];
 	char voice_id[64];
 	char model_id[64];
-	json_t *settings;       /* voice_settings, NULL if none configured */
-	int latency;            /* optimize_streaming_latency, -1 unset */
-	char auth[300];         /* "xi-api-key: ..." */
+	json_t *settings; /* voice_settings, NULL if none configured */
+	int latency; /* optimize_streaming_latency, -1 unset */
+	char auth[300]; /* "xi-api-key: ..." */
 };
 
-static int read_settings(const config_t *cfg, struct el_tts *e, char *err,
-    size_t errlen);
+static int read_settings(
+    const config_t *cfg, struct el_tts *e, char *err, size_t errlen);
 
 static int
 el_init(const config_t *cfg, void **engp, char *err, size_t errlen)
@@ -44,8 +45,8 @@ el_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 	struct el_tts *e;
 	const char *s, *key;
 
-	if ((key = tts_http_api_key("elevenlabs", "ELEVENLABS_API_KEY", err,
-	    errlen)) == NULL)
+	if ((key = tts_http_api_key(
+	         "elevenlabs", "ELEVENLABS_API_KEY", err, errlen)) == NULL)
 		return -1;
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -59,17 +60,20 @@ el_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 	if (cfg && config_lookup_string(cfg, "tts.elevenlabs.model_id", &s))
 		snprintf(e->model_id, sizeof(e->model_id), "%s", s);
 	if (tts_http_base_url(cfg, "elevenlabs", "https://api.elevenlabs.io",
-	    e->base_url, sizeof(e->base_url), err, errlen) != 0)
+	        e->base_url, sizeof(e->base_url), err, errlen) != 0)
 		goto fail;
 	if (e->voice_id[0] == '\0' ||
 	    strspn(e->voice_id, ID_CHARS) != strlen(e->voice_id)) {
-		snprintf(err, errlen, "tts.elevenlabs.voice_id '%s' is not a "
-		    "voice id", e->voice_id);
+		snprintf(err, errlen,
+		    "tts.elevenlabs.voice_id '%s' is not a "
+		    "voice id",
+		    e->voice_id);
 		goto fail;
 	}
 	if ((size_t)snprintf(e->auth, sizeof(e->auth), "xi-api-key: %s", key) >=
 	    sizeof(e->auth)) {
-		snprintf(err, errlen, "elevenlabs: ELEVENLABS_API_KEY is too long");
+		snprintf(
+		    err, errlen, "elevenlabs: ELEVENLABS_API_KEY is too long");
 		goto fail;
 	}
 	if (read_settings(cfg, e, err, errlen) != 0)
@@ -113,35 +117,37 @@ el_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 	if (e->latency >= 0)
 		snprintf(lat, sizeof(lat), "&optimize_streaming_latency=%d",
 		    e->latency);
-	snprintf(url, sizeof(url), "%s/v1/text-to-speech/%s/stream"
-	    "?output_format=ulaw_8000%s", e->base_url, vid, lat);
-	if ((j = json_pack("{s:s,s:s}", "text", text, "model_id",
-	    e->model_id)) == NULL) {
+	snprintf(url, sizeof(url),
+	    "%s/v1/text-to-speech/%s/stream"
+	    "?output_format=ulaw_8000%s",
+	    e->base_url, vid, lat);
+	if ((j = json_pack(
+	         "{s:s,s:s}", "text", text, "model_id", e->model_id)) == NULL) {
 		snprintf(err, errlen, "elevenlabs: text is not valid UTF-8");
 		return -1;
 	}
 	if (e->settings && json_object_set(j, "voice_settings", e->settings))
 		snprintf(err, errlen, "out of memory");
 	else
-		rc = tts_http_post_json(e->http, url, e->auth, j, cb, arg, err,
-		    errlen);
+		rc = tts_http_post_json(
+		    e->http, url, e->auth, j, cb, arg, err, errlen);
 	json_decref(j);
 	return rc;
 }
 
 const struct tts_engine_ops tts_engine_elevenlabs = {
-	.name = "elevenlabs",
-	.init = el_init,
-	.fini = el_fini,
-	.synth = el_synth,
+    .name = "elevenlabs",
+    .init = el_init,
+    .fini = el_fini,
+    .synth = el_synth,
 };
 
 /* voice_settings from whichever of the keys the config sets. */
 static int
 read_settings(const config_t *cfg, struct el_tts *e, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "stability", "similarity_boost",
-	    "style", "speed" };
+	static const char *const keys[] = {
+	    "stability", "similarity_boost", "style", "speed"};
 	char path[96];
 	double d;
 	size_t i;
@@ -149,11 +155,13 @@ read_settings(const config_t *cfg, struct el_tts *e, char *err, size_t errlen)
 
 	if (cfg == NULL)
 		return 0;
-	if (config_lookup_int(cfg, "tts.elevenlabs.optimize_streaming_latency",
-	    &iv)) {
+	if (config_lookup_int(
+	        cfg, "tts.elevenlabs.optimize_streaming_latency", &iv)) {
 		if (iv < 0 || iv > 4) {
-			snprintf(err, errlen, "tts.elevenlabs."
-			    "optimize_streaming_latency %d out of range 0..4", iv);
+			snprintf(err, errlen,
+			    "tts.elevenlabs."
+			    "optimize_streaming_latency %d out of range 0..4",
+			    iv);
 			return -1;
 		}
 		e->latency = iv;
@@ -169,15 +177,17 @@ read_settings(const config_t *cfg, struct el_tts *e, char *err, size_t errlen)
 			snprintf(err, errlen, "%s %.2f out of range", path, d);
 			return -1;
 		}
-		if (e->settings == NULL && (e->settings = json_object()) == NULL)
+		if (e->settings == NULL &&
+		    (e->settings = json_object()) == NULL)
 			goto oom;
 		json_object_set_new(e->settings, keys[i], json_real(d));
 	}
 	if (config_lookup_bool(cfg, "tts.elevenlabs.use_speaker_boost", &b)) {
-		if (e->settings == NULL && (e->settings = json_object()) == NULL)
+		if (e->settings == NULL &&
+		    (e->settings = json_object()) == NULL)
 			goto oom;
-		json_object_set_new(e->settings, "use_speaker_boost",
-		    json_boolean(b));
+		json_object_set_new(
+		    e->settings, "use_speaker_boost", json_boolean(b));
 	}
 	return 0;
 oom:

@@ -21,16 +21,17 @@
 
 #define MAX_SAMPLES (8000 * 30)
 #define SHORT "Thank you for calling Otto's Auto."
-#define LONG "Thank you for calling Otto's Auto, the friendliest repair shop " \
-	"in town, where we can look at your brakes, change your oil, rotate " \
-	"your tires and check everything else on your car while you wait in " \
+#define LONG                                                                   \
+	"Thank you for calling Otto's Auto, the friendliest repair shop "      \
+	"in town, where we can look at your brakes, change your oil, rotate "  \
+	"your tires and check everything else on your car while you wait in "  \
 	"our comfortable lounge with free coffee and fast wireless internet."
 
 struct capture {
 	int16_t *pcm;
 	size_t n;
 	int calls;
-	int stop_after;         /* cancel after this many callbacks (0 never) */
+	int stop_after; /* cancel after this many callbacks (0 never) */
 	uint64_t first_us;
 };
 
@@ -60,8 +61,8 @@ say(const char *voice, const char *text, struct capture *c)
 	c->n = 0;
 	c->calls = 0;
 	c->first_us = 0;
-	rc = tts_engine_flite.synth(eng, voice, text, capture_cb, c, err,
-	    sizeof(err));
+	rc = tts_engine_flite.synth(
+	    eng, voice, text, capture_cb, c, err, sizeof(err));
 	if (rc < 0)
 		printf("  synth: %s\n", err);
 	return rc;
@@ -105,8 +106,8 @@ teardown(void **state)
 static void
 test_voices(void **state)
 {
-	static const char *const voices[] = { "slt", "kal", "awb", "rms",
-	    "cmu_us_slt", NULL };
+	static const char *const voices[] = {
+	    "slt", "kal", "awb", "rms", "cmu_us_slt", NULL};
 	struct capture c;
 	double secs, level;
 	int i;
@@ -117,14 +118,14 @@ test_voices(void **state)
 		assert_int_equal(say(voices[i], SHORT, &c), 0);
 		secs = c.n / 8000.0;
 		level = rms(&c);
-		printf("  %-10s %.2f s rms %.0f in %d chunks\n", voices[i], secs,
-		    level, c.calls);
+		printf("  %-10s %.2f s rms %.0f in %d chunks\n", voices[i],
+		    secs, level, c.calls);
 		assert_true(secs >= 0.8 && secs <= 4.0);
 		assert_true(level > 300);
 		free(c.pcm);
 	}
 	c.stop_after = 0;
-	assert_int_equal(say(NULL, SHORT, &c), 0);   /* the default voice */
+	assert_int_equal(say(NULL, SHORT, &c), 0); /* the default voice */
 	assert_true(c.n > 6400);
 	free(c.pcm);
 }
@@ -132,7 +133,7 @@ test_voices(void **state)
 static void
 test_streams(void **state)
 {
-	static const char *const voices[] = { "slt", "kal", NULL };
+	static const char *const voices[] = {"slt", "kal", NULL};
 	struct capture c;
 	uint64_t t0, t1;
 	int i;
@@ -144,8 +145,9 @@ test_streams(void **state)
 		assert_int_equal(say(voices[i], LONG, &c), 0);
 		t1 = fd_mono_us();
 		printf("  %s: first audio after %.1f ms of %.1f ms, %.1f s of "
-		    "speech in %d chunks\n", voices[i], (c.first_us - t0) / 1e3,
-		    (t1 - t0) / 1e3, c.n / 8000.0, c.calls);
+		       "speech in %d chunks\n",
+		    voices[i], (c.first_us - t0) / 1e3, (t1 - t0) / 1e3,
+		    c.n / 8000.0, c.calls);
 		assert_true(c.calls > 10);
 		/* the clustergen voices vocode while streaming; kal's diphone
 		 * join is so cheap that front-end text analysis dominates */
@@ -183,17 +185,19 @@ test_errors(void **state)
 	assert_int_equal(say("nosuchvoice", SHORT, &c), -1);
 	free(c.pcm);
 	c.stop_after = 0;
-	assert_int_equal(say("slt", "", &c), 0);   /* nothing to say is fine */
+	assert_int_equal(say("slt", "", &c), 0); /* nothing to say is fine */
 	free(c.pcm);
 
 	config_init(&cfg);
 	config_read_string(&cfg, "tts: { voice = \"bogus\"; };");
-	assert_int_equal(tts_engine_flite.init(&cfg, &e2, err, sizeof(err)), -1);
+	assert_int_equal(
+	    tts_engine_flite.init(&cfg, &e2, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bogus"));
 	config_destroy(&cfg);
 	config_init(&cfg);
 	config_read_string(&cfg, "tts: { rate = 3.0; };");
-	assert_int_equal(tts_engine_flite.init(&cfg, &e2, err, sizeof(err)), -1);
+	assert_int_equal(
+	    tts_engine_flite.init(&cfg, &e2, err, sizeof(err)), -1);
 	config_destroy(&cfg);
 	config_init(&cfg);
 	config_read_string(&cfg, "tts: { voice = \"kal\"; rate = 1.25; };");
@@ -218,12 +222,14 @@ test_rate(void **state)
 	free(c.pcm);
 	config_init(&cfg);
 	config_read_string(&cfg, "tts: { rate = 1.5; };");
-	assert_int_equal(tts_engine_flite.init(&cfg, &fast, err, sizeof(err)), 0);
+	assert_int_equal(
+	    tts_engine_flite.init(&cfg, &fast, err, sizeof(err)), 0);
 	config_destroy(&cfg);
 	memset(&c, 0, sizeof(c));
 	c.pcm = malloc(MAX_SAMPLES * sizeof(int16_t));
 	assert_int_equal(tts_engine_flite.synth(fast, "slt", SHORT, capture_cb,
-	    &c, err, sizeof(err)), 0);
+	                     &c, err, sizeof(err)),
+	    0);
 	assert_true(c.n < normal * 85 / 100);
 	free(c.pcm);
 	tts_engine_flite.fini(fast);
@@ -264,10 +270,11 @@ thread_main(void *arg)
 	for (i = 0; i < 6; i++) {
 		c.stop_after = 0;
 		if (say(j->voice, i % 2 ? SHORT : LONG, &c) != 0 ||
-		    (i % 2 && (c.n != j->ref.n || similarity(&c, &j->ref) <
-		    0.9))) {
+		    (i % 2 &&
+		        (c.n != j->ref.n || similarity(&c, &j->ref) < 0.9))) {
 			printf("  %s run %d: %zu samples, reference %zu, "
-			    "similarity %.3f\n", j->voice, i, c.n, j->ref.n,
+			       "similarity %.3f\n",
+			    j->voice, i, c.n, j->ref.n,
 			    c.n == j->ref.n ? similarity(&c, &j->ref) : 0);
 			j->mismatches++;
 		}
@@ -279,7 +286,7 @@ thread_main(void *arg)
 static void
 test_threads(void **state)
 {
-	struct job jobs[2] = { { "slt", { 0 }, 0 }, { "awb", { 0 }, 0 } };
+	struct job jobs[2] = {{"slt", {0}, 0}, {"awb", {0}, 0}};
 	pthread_t t[2];
 	int i;
 
@@ -298,11 +305,7 @@ test_threads(void **state)
 	}
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_voices),
-	cmocka_unit_test(test_streams),
-	cmocka_unit_test(test_cancel),
-	cmocka_unit_test(test_errors),
-	cmocka_unit_test(test_rate),
-	cmocka_unit_test(test_threads),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_voices),
+    cmocka_unit_test(test_streams), cmocka_unit_test(test_cancel),
+    cmocka_unit_test(test_errors), cmocka_unit_test(test_rate),
+    cmocka_unit_test(test_threads), )

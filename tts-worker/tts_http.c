@@ -20,8 +20,8 @@
 #include "mulaw.h"
 #include "tts_http.h"
 
-#define CHUNK 1024              /* samples per callback call, at most */
-#define ERRBODY_MAX 2048        /* error body bytes kept for the message */
+#define CHUNK 1024 /* samples per callback call, at most */
+#define ERRBODY_MAX 2048 /* error body bytes kept for the message */
 #define RETRY_AFTER_MAX_MS 2000 /* longer waits are useless on a live call */
 
 struct tts_http {
@@ -37,10 +37,10 @@ struct xfer {
 	CURL *c;
 	tts_pcm_cb cb;
 	void *arg;
-	long status;            /* HTTP status once known */
-	size_t delivered;       /* audio bytes handed to cb */
-	int cancelled;          /* cb returned nonzero */
-	char stall[96];         /* why the progress callback aborted */
+	long status; /* HTTP status once known */
+	size_t delivered; /* audio bytes handed to cb */
+	int cancelled; /* cb returned nonzero */
+	char stall[96]; /* why the progress callback aborted */
 	uint64_t start_us, last_us;
 	char errbody[ERRBODY_MAX];
 	size_t nerr;
@@ -51,19 +51,19 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ok;
 
 static void global_init(void);
-static void share_lock(CURL *c, curl_lock_data d, curl_lock_access a,
-    void *arg);
+static void share_lock(
+    CURL *c, curl_lock_data d, curl_lock_access a, void *arg);
 static void share_unlock(CURL *c, curl_lock_data d, void *arg);
 static int attempt(struct tts_http *h, struct xfer *x, const char *url,
     const struct curl_slist *hdrs, const char *body, int *retryable,
     long *retry_ms, char *err, size_t errlen);
 static size_t on_body(char *p, size_t sz, size_t n, void *arg);
-static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-    curl_off_t un);
+static int on_progress(
+    void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un);
 static void http_error(struct xfer *x, char *err, size_t errlen);
 static long retry_after_ms(CURL *c);
-static long opt_ms(const config_t *cfg, const char *vendor, const char *key,
-    long def);
+static long opt_ms(
+    const config_t *cfg, const char *vendor, const char *key, long def);
 
 struct tts_http *
 tts_http_new(const config_t *cfg, const char *vendor, char *err, size_t errlen)
@@ -75,7 +75,8 @@ tts_http_new(const config_t *cfg, const char *vendor, char *err, size_t errlen)
 
 	pthread_once(&curl_once, global_init);
 	if (!curl_ok) {
-		snprintf(err, errlen, "%s: libcurl failed to initialise", vendor);
+		snprintf(
+		    err, errlen, "%s: libcurl failed to initialise", vendor);
 		return NULL;
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
@@ -95,8 +96,10 @@ tts_http_new(const config_t *cfg, const char *vendor, char *err, size_t errlen)
 	if (h->o.connect_ms < 100 || h->o.first_byte_ms < 100 ||
 	    h->o.idle_ms < 100 || h->o.total_ms < 1000 || h->o.retries < 0 ||
 	    h->o.retries > 10 || h->o.backoff_ms < 0) {
-		snprintf(err, errlen, "tts.%s: timeouts must be >= 100 ms "
-		    "(total_ms >= 1000), retries 0..10", vendor);
+		snprintf(err, errlen,
+		    "tts.%s: timeouts must be >= 100 ms "
+		    "(total_ms >= 1000), retries 0..10",
+		    vendor);
 		free(h);
 		return NULL;
 	}
@@ -111,7 +114,8 @@ tts_http_new(const config_t *cfg, const char *vendor, char *err, size_t errlen)
 	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(
+	    h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	return h;
 }
@@ -131,8 +135,8 @@ tts_http_free(struct tts_http *h)
 
 int
 tts_http_stream(struct tts_http *h, const char *url,
-    const struct curl_slist *hdrs, const char *body, tts_pcm_cb cb,
-    void *arg, char *err, size_t errlen)
+    const struct curl_slist *hdrs, const char *body, tts_pcm_cb cb, void *arg,
+    char *err, size_t errlen)
 {
 	struct xfer *x;
 	long delay = h->o.backoff_ms, wait;
@@ -150,8 +154,8 @@ tts_http_stream(struct tts_http *h, const char *url,
 		x->nerr = 0;
 		x->errbody[0] = '\0';
 		wait = -1;
-		rc = attempt(h, x, url, hdrs, body, &retryable, &wait, err,
-		    errlen);
+		rc = attempt(
+		    h, x, url, hdrs, body, &retryable, &wait, err, errlen);
 		if (rc >= 0 || !retryable || x->delivered > 0 ||
 		    n >= h->o.retries)
 			break;
@@ -197,9 +201,11 @@ tts_http_error_text(const char *body, char *out, size_t len)
 		if (json_is_string(d))
 			msg = json_string_value(d);
 		else if (json_is_object(d)) {
-			if ((v = json_object_get(d, "message")) && json_is_string(v))
+			if ((v = json_object_get(d, "message")) &&
+			    json_is_string(v))
 				msg = json_string_value(v);
-			if ((v = json_object_get(d, "status")) && json_is_string(v))
+			if ((v = json_object_get(d, "status")) &&
+			    json_is_string(v))
 				code = json_string_value(v);
 		} else if (json_is_array(d) && json_array_size(d) > 0 &&
 		    (v = json_object_get(json_array_get(d, 0), "msg")) &&
@@ -209,7 +215,8 @@ tts_http_error_text(const char *body, char *out, size_t len)
 	if (msg == NULL && (v = json_object_get(j, "error")) != NULL) {
 		if (json_is_string(v))
 			msg = json_string_value(v);
-		else if ((d = json_object_get(v, "message")) && json_is_string(d))
+		else if ((d = json_object_get(v, "message")) &&
+		    json_is_string(d))
 			msg = json_string_value(d);
 	}
 	if (msg != NULL) {
@@ -302,11 +309,12 @@ attempt(struct tts_http *h, struct xfer *x, const char *url,
 		    curl_easy_strerror(cc), cerr[0] ? ": " : "", cerr);
 		if (x->delivered > 0) {
 			size_t l = strlen(err);
-			snprintf(err + l, errlen - l, " (audio cut after %.2f s)",
-			    x->delivered / 8000.0);
+			snprintf(err + l, errlen - l,
+			    " (audio cut after %.2f s)", x->delivered / 8000.0);
 		}
 		*retryable = cc != CURLE_PEER_FAILED_VERIFICATION &&
-		    cc != CURLE_SSL_CACERT_BADFILE && cc != CURLE_URL_MALFORMAT &&
+		    cc != CURLE_SSL_CACERT_BADFILE &&
+		    cc != CURLE_URL_MALFORMAT &&
 		    cc != CURLE_UNSUPPORTED_PROTOCOL;
 	}
 	curl_easy_cleanup(x->c);
@@ -322,8 +330,9 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 	if (x->status == 0)
 		curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &x->status);
 	if (x->status >= 300) {
-		take = len < sizeof(x->errbody) - 1 - x->nerr ? len :
-		    sizeof(x->errbody) - 1 - x->nerr;
+		take = len < sizeof(x->errbody) - 1 - x->nerr
+		    ? len
+		    : sizeof(x->errbody) - 1 - x->nerr;
 		memcpy(x->errbody + x->nerr, p, take);
 		x->nerr += take;
 		x->errbody[x->nerr] = '\0';
@@ -336,7 +345,7 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 		x->delivered += take;
 		if (x->cb(x->arg, x->pcm, take) != 0) {
 			x->cancelled = 1;
-			return 0;       /* short count: libcurl aborts */
+			return 0; /* short count: libcurl aborts */
 		}
 	}
 	return len;
@@ -345,8 +354,8 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 /* Called by libcurl while the transfer runs; aborts a vendor that went
  * quiet (the caller would hear dead air). */
 static int
-on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-    curl_off_t un)
+on_progress(
+    void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	struct xfer *x = arg;
 	uint64_t now = fd_mono_us();
@@ -357,15 +366,18 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	(void)un;
 	if (x->delivered == 0 && x->nerr == 0 &&
 	    now - x->start_us > (uint64_t)x->h->o.first_byte_ms * 1000) {
-		snprintf(x->stall, sizeof(x->stall), "no audio within %ld ms "
-		    "(first_byte_ms)", x->h->o.first_byte_ms);
+		snprintf(x->stall, sizeof(x->stall),
+		    "no audio within %ld ms "
+		    "(first_byte_ms)",
+		    x->h->o.first_byte_ms);
 		return 1;
 	}
 	if (x->delivered > 0 &&
 	    now - x->last_us > (uint64_t)x->h->o.idle_ms * 1000) {
-		snprintf(x->stall, sizeof(x->stall), "audio stalled: nothing for "
-		    "%ld ms after %.2f s (idle_ms)", x->h->o.idle_ms,
-		    x->delivered / 8000.0);
+		snprintf(x->stall, sizeof(x->stall),
+		    "audio stalled: nothing for "
+		    "%ld ms after %.2f s (idle_ms)",
+		    x->h->o.idle_ms, x->delivered / 8000.0);
 		return 1;
 	}
 	return 0;
@@ -380,14 +392,15 @@ http_error(struct xfer *x, char *err, size_t errlen)
 	if (tts_http_error_text(x->errbody, text, sizeof(text)) != 0) {
 		/* not JSON: keep a printable start of whatever came */
 		for (i = 0; i < x->nerr && i < 160; i++)
-			text[i] = x->errbody[i] >= 0x20 && x->errbody[i] < 0x7f ?
-			    x->errbody[i] : ' ';
+			text[i] = x->errbody[i] >= 0x20 && x->errbody[i] < 0x7f
+			    ? x->errbody[i]
+			    : ' ';
 		text[i] = '\0';
 		if (i == 0)
 			snprintf(text, sizeof(text), "(empty body)");
 	}
-	snprintf(err, errlen, "%s: HTTP %ld: %s", x->h->vendor, x->status,
-	    text);
+	snprintf(
+	    err, errlen, "%s: HTTP %ld: %s", x->h->vendor, x->status, text);
 }
 
 static long
@@ -431,8 +444,9 @@ tts_http_post_json(struct tts_http *h, const char *url, const char *auth,
 		return -1;
 	}
 	if ((t = curl_slist_append(hdrs, auth)) == NULL ||
-	    (hdrs = t, t = curl_slist_append(hdrs,
-	    "Content-Type: application/json")) == NULL)
+	    (hdrs = t,
+	        t = curl_slist_append(
+	            hdrs, "Content-Type: application/json")) == NULL)
 		snprintf(err, errlen, "out of memory");
 	else {
 		hdrs = t;
@@ -444,8 +458,7 @@ tts_http_post_json(struct tts_http *h, const char *url, const char *auth,
 }
 
 const char *
-tts_http_api_key(const char *vendor, const char *env, char *err,
-    size_t errlen)
+tts_http_api_key(const char *vendor, const char *env, char *err, size_t errlen)
 {
 	const char *key = getenv(env);
 

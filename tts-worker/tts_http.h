@@ -18,13 +18,13 @@ extern const struct tts_engine_ops tts_engine_elevenlabs;
 
 /* Transfer limits, read from tts.<vendor>.* (defaults in tts_http.c). */
 struct tts_http_opts {
-	char ca_file[256];      /* trust only this CA (tests); "" = system */
-	long connect_ms;        /* TCP + TLS set-up */
-	long first_byte_ms;     /* request sent -> first audio byte */
-	long idle_ms;           /* longest gap between audio bytes */
-	long total_ms;          /* whole request */
-	int retries;            /* extra attempts, only before any audio */
-	long backoff_ms;        /* first retry delay; doubles each time */
+	char ca_file[256]; /* trust only this CA (tests); "" = system */
+	long connect_ms; /* TCP + TLS set-up */
+	long first_byte_ms; /* request sent -> first audio byte */
+	long idle_ms; /* longest gap between audio bytes */
+	long total_ms; /* whole request */
+	int retries; /* extra attempts, only before any audio */
+	long backoff_ms; /* first retry delay; doubles each time */
 };
 
 /* The per-engine HTTP state: options and a connection cache shared by the
@@ -33,16 +33,16 @@ struct tts_http;
 
 /* The vendor's API key from the environment variable env; NULL with err
  * ("deepgram: DEEPGRAM_API_KEY is not set") when it is unset or empty. */
-const char *tts_http_api_key(const char *vendor, const char *env, char *err,
-    size_t errlen);
+const char *tts_http_api_key(
+    const char *vendor, const char *env, char *err, size_t errlen);
 /* tts.<vendor>.base_url (cfg may be NULL), else def, into out without a
  * trailing '/'; 0, or -1 with err when it is not http(s). */
-int tts_http_base_url(const config_t *cfg, const char *vendor,
-    const char *def, char *out, size_t len, char *err, size_t errlen);
+int tts_http_base_url(const config_t *cfg, const char *vendor, const char *def,
+    char *out, size_t len, char *err, size_t errlen);
 
 /* Read tts.<vendor>.{ca_file,connect_ms,...}; cfg may be NULL. */
-struct tts_http *tts_http_new(const config_t *cfg, const char *vendor,
-    char *err, size_t errlen);
+struct tts_http *tts_http_new(
+    const config_t *cfg, const char *vendor, char *err, size_t errlen);
 void tts_http_free(struct tts_http *h);
 
 /*
@@ -53,8 +53,8 @@ void tts_http_free(struct tts_http *h);
  * failures, 429 and 5xx, but only while no audio has been delivered.
  */
 int tts_http_stream(struct tts_http *h, const char *url,
-    const struct curl_slist *hdrs, const char *body, tts_pcm_cb cb,
-    void *arg, char *err, size_t errlen);
+    const struct curl_slist *hdrs, const char *body, tts_pcm_cb cb, void *arg,
+    char *err, size_t errlen);
 
 /* POST the JSON object body with the vendor's auth header line (e.g.
  * "Authorization: Token ...") and stream the audio as tts_http_stream. */

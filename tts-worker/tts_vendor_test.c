@@ -31,9 +31,9 @@
 #define KEY "test-key-123"
 
 struct capture {
-	size_t n;               /* samples */
+	size_t n; /* samples */
 	int calls;
-	int stop_after;         /* cancel after this many callbacks (0 never) */
+	int stop_after; /* cancel after this many callbacks (0 never) */
 	int nonzero;
 	uint64_t first_us, last_us;
 };
@@ -66,11 +66,12 @@ engine(const struct tts_engine_ops *ops, const struct peer *p, int port,
 
 	if (extra == NULL)
 		extra = "";
-	snprintf(text, sizeof(text), "tts: { %s: { base_url = "
+	snprintf(text, sizeof(text),
+	    "tts: { %s: { base_url = "
 	    "\"https://localhost:%d/\"; ca_file = \"%s\"; first_byte_ms = 1500;"
-	    " idle_ms = 400; backoff_ms = 30; %s %s }; };", ops->name,
-	    port ? port : p->port, p->cert, strstr(extra, "retries") ? "" :
-	    "retries = 2;", extra);
+	    " idle_ms = 400; backoff_ms = 30; %s %s }; };",
+	    ops->name, port ? port : p->port, p->cert,
+	    strstr(extra, "retries") ? "" : "retries = 2;", extra);
 	config_init(&cfg);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		printf("config: %s\n", config_error_text(&cfg));
@@ -93,8 +94,8 @@ say(const struct tts_engine_ops *ops, void *eng, const char *voice,
 	c->stop_after = stop;
 	err[0] = '\0';
 	rc = ops->synth(eng, voice, text, capture_cb, c, err, errlen);
-	printf("  %-44.44s rc %d, %zu samples in %d pieces %s\n", text, rc, c->n,
-	    c->calls, err);
+	printf("  %-44.44s rc %d, %zu samples in %d pieces %s\n", text, rc,
+	    c->n, c->calls, err);
 	return rc;
 }
 
@@ -108,7 +109,7 @@ log_count(const struct peer *p, ...)
 	int n = 0, ok;
 
 	for (line = strtok_r(log, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		ok = 1;
 		va_start(ap, p);
 		while ((needle = va_arg(ap, const char *)) != NULL)
@@ -152,8 +153,8 @@ log_wait_n(const struct peer *p, int ms, int n, const char *a)
 static int
 setup(void **state)
 {
-	static const char *const dg_args[] = { "--api-key", KEY, NULL };
-	static const char *const el_args[] = { "--api-key", KEY, NULL };
+	static const char *const dg_args[] = {"--api-key", KEY, NULL};
+	static const char *const el_args[] = {"--api-key", KEY, NULL};
 
 	(void)state;
 	setenv("DEEPGRAM_API_KEY", KEY, 1);
@@ -188,7 +189,7 @@ static void
 test_dg_streams(void **state)
 {
 	const struct tts_engine_ops *ops = &tts_engine_deepgram;
-	struct capture c = { 0 };
+	struct capture c = {0};
 	char err[512];
 	uint64_t t0;
 	void *eng;
@@ -198,7 +199,8 @@ test_dg_streams(void **state)
 	peer_log_clear(&dg);
 	t0 = fd_mono_us();
 	assert_int_equal(say(ops, eng, NULL, "Hello there. [bytes:8000]", &c,
-	    err, sizeof(err)), 0);
+	                     err, sizeof(err)),
+	    0);
 	assert_int_equal(c.n, 8000);
 	assert_int_equal(c.nonzero, 8000);
 	assert_true(c.calls >= 10);
@@ -208,16 +210,20 @@ test_dg_streams(void **state)
 	assert_true(c.last_us - c.first_us > 250000);
 	assert_true(log_wait(&dg, 2000, "\"outcome\": \"complete\"",
 	    "\"model\": \"aura-asteria-en\""));
-	assert_int_equal(log_count(&dg, "\"encoding\": \"mulaw\"",
-	    "\"sample_rate\": \"8000\"", "\"container\": \"none\"", NULL), 1);
+	assert_int_equal(
+	    log_count(&dg, "\"encoding\": \"mulaw\"",
+	        "\"sample_rate\": \"8000\"", "\"container\": \"none\"", NULL),
+	    1);
 	/* a SAY voice naming an Aura model picks that model */
 	assert_int_equal(say(ops, eng, "aura-luna-en", "Bye. [bytes:800]", &c,
-	    err, sizeof(err)), 0);
+	                     err, sizeof(err)),
+	    0);
 	assert_true(log_wait(&dg, 2000, "\"model\": \"aura-luna-en\"", "Bye."));
 	/* a flite voice name does not */
-	assert_int_equal(say(ops, eng, "slt", "Hi. [bytes:800]", &c, err,
-	    sizeof(err)), 0);
-	assert_true(log_wait(&dg, 2000, "\"model\": \"aura-asteria-en\"", "Hi."));
+	assert_int_equal(
+	    say(ops, eng, "slt", "Hi. [bytes:800]", &c, err, sizeof(err)), 0);
+	assert_true(
+	    log_wait(&dg, 2000, "\"model\": \"aura-asteria-en\"", "Hi."));
 	ops->fini(eng);
 }
 
@@ -226,7 +232,7 @@ static void
 test_dg_cancel(void **state)
 {
 	const struct tts_engine_ops *ops = &tts_engine_deepgram;
-	struct capture c = { .stop_after = 3 };
+	struct capture c = {.stop_after = 3};
 	char err[512];
 	uint64_t t0, ms;
 	void *eng;
@@ -236,12 +242,14 @@ test_dg_cancel(void **state)
 	peer_log_clear(&dg);
 	t0 = fd_mono_us();
 	assert_int_equal(say(ops, eng, NULL, "A long one. [bytes:80000]", &c,
-	    err, sizeof(err)), 1);
+	                     err, sizeof(err)),
+	    1);
 	ms = (fd_mono_us() - t0) / 1000;
 	assert_int_equal(c.calls, 3);
 	assert_true(ms < 1000);
 	/* the peer saw the connection go (80000 bytes would take 5 s) */
-	assert_true(log_wait(&dg, 3000, "\"outcome\": \"aborted\"", "long one"));
+	assert_true(
+	    log_wait(&dg, 3000, "\"outcome\": \"aborted\"", "long one"));
 	ops->fini(eng);
 }
 
@@ -249,7 +257,7 @@ static void
 test_dg_errors(void **state)
 {
 	const struct tts_engine_ops *ops = &tts_engine_deepgram;
-	struct capture c = { 0 };
+	struct capture c = {0};
 	char err[512];
 	void *eng;
 
@@ -259,9 +267,10 @@ test_dg_errors(void **state)
 	assert_non_null(eng = engine(ops, &dg, 0, NULL));
 	setenv("DEEPGRAM_API_KEY", KEY, 1);
 	peer_log_clear(&dg);
-	assert_int_equal(say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)),
-	    -1);
-	assert_non_null(strstr(err, "deepgram: HTTP 401: Invalid credentials. "
+	assert_int_equal(
+	    say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err,
+	    "deepgram: HTTP 401: Invalid credentials. "
 	    "(INVALID_AUTH)"));
 	assert_int_equal(c.n, 0);
 	assert_true(log_wait(&dg, 2000, "\"status\": 401", "Hello."));
@@ -271,29 +280,34 @@ test_dg_errors(void **state)
 	assert_non_null(eng = engine(ops, &dg, 0, NULL));
 	peer_log_clear(&dg);
 	/* 429 and 500 are retried (3 attempts), then reported */
-	assert_int_equal(say(ops, eng, NULL, "[status:429] busy", &c, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "HTTP 429: Too many requests. Please try "
+	assert_int_equal(
+	    say(ops, eng, NULL, "[status:429] busy", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err,
+	    "HTTP 429: Too many requests. Please try "
 	    "again later. (TOO_MANY_REQUESTS) (after 3 attempts)"));
-	assert_int_equal(say(ops, eng, NULL, "[status:500] broken", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[status:500] broken", &c, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "HTTP 500: Internal server error."));
 	assert_int_equal(log_wait_n(&dg, 2000, 3, "\"status\": 429"), 3);
 	assert_int_equal(log_wait_n(&dg, 2000, 3, "\"status\": 500"), 3);
 	/* a 400 is the request's fault: no retry */
-	assert_int_equal(say(ops, eng, NULL, "[status:400] bad", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[status:400] bad", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "HTTP 400: Bad Request"));
 	assert_true(log_wait(&dg, 2000, "\"status\": 400", "bad"));
 	assert_int_equal(log_count(&dg, "\"status\": 400", NULL), 1);
 	/* a failure before the first byte is retried and then succeeds */
-	assert_int_equal(say(ops, eng, NULL, "[fail-once:503] again [bytes:1600]",
-	    &c, err, sizeof(err)), 0);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[fail-once:503] again [bytes:1600]", &c, err,
+	        sizeof(err)),
+	    0);
 	assert_int_equal(c.n, 1600);
 	/* the body cut short after audio went out: an error, no retry */
 	peer_log_clear(&dg);
-	assert_int_equal(say(ops, eng, NULL, "[cut] [bytes:8000]", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[cut] [bytes:8000]", &c, err, sizeof(err)),
+	    -1);
 	assert_int_equal(c.n, 4000);
 	assert_non_null(strstr(err, "audio cut after 0.50 s"));
 	assert_true(log_wait(&dg, 2000, "\"outcome\": \"cut\"", "cut"));
@@ -305,7 +319,7 @@ static void
 test_dg_timeouts(void **state)
 {
 	const struct tts_engine_ops *ops = &tts_engine_deepgram;
-	struct capture c = { 0 };
+	struct capture c = {0};
 	char err[512];
 	uint64_t t0;
 	void *eng;
@@ -314,22 +328,23 @@ test_dg_timeouts(void **state)
 	assert_non_null(eng = engine(ops, &dg, 0, "retries = 0;"));
 	/* audio starts, then the vendor goes quiet */
 	t0 = fd_mono_us();
-	assert_int_equal(say(ops, eng, NULL, "[stall] [bytes:8000]", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[stall] [bytes:8000]", &c, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "audio stalled: nothing for 400 ms after"));
 	assert_true(c.n > 0 && c.n < 8000);
 	assert_true(fd_mono_us() - t0 < 2500000);
 	/* no answer at all within first_byte_ms */
 	t0 = fd_mono_us();
-	assert_int_equal(say(ops, eng, NULL, "[wait:2500] slow", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[wait:2500] slow", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no audio within 1500 ms (first_byte_ms)"));
 	assert_true(fd_mono_us() - t0 < 2600000);
 	ops->fini(eng);
 	/* nobody listening: retried, then a clear message */
 	assert_non_null(eng = engine(ops, &dg, fd_free_port(), NULL));
-	assert_int_equal(say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "deepgram: Couldn't connect to server"));
 	assert_non_null(strstr(err, "(after 3 attempts)"));
 	ops->fini(eng);
@@ -339,29 +354,34 @@ static void
 test_el_streams(void **state)
 {
 	const struct tts_engine_ops *ops = &tts_engine_elevenlabs;
-	struct capture c = { 0 };
+	struct capture c = {0};
 	char err[512];
 	void *eng;
 
 	(void)state;
-	assert_non_null(eng = engine(ops, &el, 0,
-	    "voice_id = \"pNInz6obpgDQGcFmaJgB\"; stability = 0.4; "
-	    "use_speaker_boost = true;"));
+	assert_non_null(
+	    eng = engine(ops, &el, 0,
+	        "voice_id = \"pNInz6obpgDQGcFmaJgB\"; stability = 0.4; "
+	        "use_speaker_boost = true;"));
 	peer_log_clear(&el);
 	assert_int_equal(say(ops, eng, NULL, "Good morning. [bytes:8000]", &c,
-	    err, sizeof(err)), 0);
+	                     err, sizeof(err)),
+	    0);
 	assert_int_equal(c.n, 8000);
 	assert_true(c.calls >= 10);
 	assert_true(c.last_us - c.first_us > 250000);
 	assert_true(log_wait(&el, 2000, "\"outcome\": \"complete\"",
 	    "\"voice_id\": \"pNInz6obpgDQGcFmaJgB\""));
-	assert_int_equal(log_count(&el, "\"output_format\": \"ulaw_8000\"",
-	    "\"model_id\": \"eleven_flash_v2_5\"", "\"stability\": 0.4",
-	    "\"use_speaker_boost\": true", NULL), 1);
+	assert_int_equal(
+	    log_count(&el, "\"output_format\": \"ulaw_8000\"",
+	        "\"model_id\": \"eleven_flash_v2_5\"", "\"stability\": 0.4",
+	        "\"use_speaker_boost\": true", NULL),
+	    1);
 	/* cancel */
 	c.stop_after = 2;
 	assert_int_equal(say(ops, eng, "21m00Tcm4TlvDq8ikWAM",
-	    "Stop me. [bytes:80000]", &c, err, sizeof(err)), 1);
+	                     "Stop me. [bytes:80000]", &c, err, sizeof(err)),
+	    1);
 	assert_int_equal(c.calls, 2);
 	assert_true(log_wait(&el, 3000, "\"outcome\": \"aborted\"",
 	    "\"voice_id\": \"21m00Tcm4TlvDq8ikWAM\""));
@@ -372,7 +392,7 @@ static void
 test_el_errors(void **state)
 {
 	const struct tts_engine_ops *ops = &tts_engine_elevenlabs;
-	struct capture c = { 0 };
+	struct capture c = {0};
 	char err[512];
 	void *eng;
 
@@ -380,25 +400,28 @@ test_el_errors(void **state)
 	setenv("ELEVENLABS_API_KEY", "nope", 1);
 	assert_non_null(eng = engine(ops, &el, 0, NULL));
 	setenv("ELEVENLABS_API_KEY", KEY, 1);
-	assert_int_equal(say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)),
-	    -1);
-	assert_non_null(strstr(err, "elevenlabs: HTTP 401: Invalid API key "
+	assert_int_equal(
+	    say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err,
+	    "elevenlabs: HTTP 401: Invalid API key "
 	    "(invalid_api_key)"));
 	ops->fini(eng);
 	assert_non_null(eng = engine(ops, &el, 0, "retries = 1;"));
-	assert_int_equal(say(ops, eng, NULL, "[status:429] x", &c, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "HTTP 429: Too many concurrent requests "
+	assert_int_equal(
+	    say(ops, eng, NULL, "[status:429] x", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err,
+	    "HTTP 429: Too many concurrent requests "
 	    "for your subscription. (too_many_concurrent_requests) (after 2 "
 	    "attempts)"));
-	assert_int_equal(say(ops, eng, NULL, "[status:500] x", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[status:500] x", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "HTTP 500: An internal error occurred."));
-	assert_int_equal(say(ops, eng, NULL, "[status:422] x", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[status:422] x", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "HTTP 422: field required"));
-	assert_int_equal(say(ops, eng, NULL, "[cut] [bytes:1600]", &c, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    say(ops, eng, NULL, "[cut] [bytes:1600]", &c, err, sizeof(err)),
+	    -1);
 	assert_int_equal(c.n, 800);
 	ops->fini(eng);
 }
@@ -412,28 +435,29 @@ test_init_errors(void **state)
 
 	(void)state;
 	unsetenv("DEEPGRAM_API_KEY");
-	assert_int_equal(tts_engine_deepgram.init(NULL, &eng, err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    tts_engine_deepgram.init(NULL, &eng, err, sizeof(err)), -1);
 	assert_string_equal(err, "deepgram: DEEPGRAM_API_KEY is not set");
 	setenv("DEEPGRAM_API_KEY", KEY, 1);
 	unsetenv("ELEVENLABS_API_KEY");
-	assert_int_equal(tts_engine_elevenlabs.init(NULL, &eng, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    tts_engine_elevenlabs.init(NULL, &eng, err, sizeof(err)), -1);
 	assert_string_equal(err, "elevenlabs: ELEVENLABS_API_KEY is not set");
 	setenv("ELEVENLABS_API_KEY", KEY, 1);
 	config_init(&cfg);
-	config_read_string(&cfg, "tts: { elevenlabs: { voice_id = \"a/b\"; };"
+	config_read_string(&cfg,
+	    "tts: { elevenlabs: { voice_id = \"a/b\"; };"
 	    " deepgram: { idle_ms = 5; }; };");
-	assert_int_equal(tts_engine_elevenlabs.init(&cfg, &eng, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    tts_engine_elevenlabs.init(&cfg, &eng, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "is not a voice id"));
-	assert_int_equal(tts_engine_deepgram.init(&cfg, &eng, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    tts_engine_deepgram.init(&cfg, &eng, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "tts.deepgram: timeouts"));
 	config_destroy(&cfg);
 	/* defaults without any config */
-	assert_int_equal(tts_engine_deepgram.init(NULL, &eng, err, sizeof(err)),
-	    0);
+	assert_int_equal(
+	    tts_engine_deepgram.init(NULL, &eng, err, sizeof(err)), 0);
 	tts_engine_deepgram.fini(eng);
 }
 
@@ -443,33 +467,37 @@ test_error_text(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(tts_http_error_text("{\"err_code\":\"INVALID_AUTH\","
-	    "\"err_msg\":\"Invalid credentials.\",\"request_id\":\"x\"}", out,
-	    sizeof(out)), 0);
+	assert_int_equal(
+	    tts_http_error_text(
+	        "{\"err_code\":\"INVALID_AUTH\","
+	        "\"err_msg\":\"Invalid credentials.\",\"request_id\":\"x\"}",
+	        out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "Invalid credentials. (INVALID_AUTH)");
-	assert_int_equal(tts_http_error_text("{\"detail\":{\"status\":"
-	    "\"quota_exceeded\",\"message\":\"Out of credits\"}}", out,
-	    sizeof(out)), 0);
+	assert_int_equal(
+	    tts_http_error_text(
+	        "{\"detail\":{\"status\":"
+	        "\"quota_exceeded\",\"message\":\"Out of credits\"}}",
+	        out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "Out of credits (quota_exceeded)");
 	assert_int_equal(tts_http_error_text("{\"detail\":[{\"loc\":[\"body\"],"
-	    "\"msg\":\"field required\"}]}", out, sizeof(out)), 0);
+	                                     "\"msg\":\"field required\"}]}",
+	                     out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "field required");
 	assert_int_equal(tts_http_error_text("{\"error\":{\"message\":\"m\"}}",
-	    out, sizeof(out)), 0);
+	                     out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "m");
-	assert_int_equal(tts_http_error_text("<html>502</html>", out,
-	    sizeof(out)), -1);
-	assert_int_equal(tts_http_error_text("{\"x\":1}", out, sizeof(out)), -1);
+	assert_int_equal(
+	    tts_http_error_text("<html>502</html>", out, sizeof(out)), -1);
+	assert_int_equal(
+	    tts_http_error_text("{\"x\":1}", out, sizeof(out)), -1);
 }
 
-UNIT_MAIN(setup, teardown,
-	cmocka_unit_test(test_find),
-	cmocka_unit_test(test_error_text),
-	cmocka_unit_test(test_init_errors),
-	cmocka_unit_test(test_dg_streams),
-	cmocka_unit_test(test_dg_cancel),
-	cmocka_unit_test(test_dg_errors),
-	cmocka_unit_test(test_dg_timeouts),
-	cmocka_unit_test(test_el_streams),
-	cmocka_unit_test(test_el_errors),
-)
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_find),
+    cmocka_unit_test(test_error_text), cmocka_unit_test(test_init_errors),
+    cmocka_unit_test(test_dg_streams), cmocka_unit_test(test_dg_cancel),
+    cmocka_unit_test(test_dg_errors), cmocka_unit_test(test_dg_timeouts),
+    cmocka_unit_test(test_el_streams), cmocka_unit_test(test_el_errors), )

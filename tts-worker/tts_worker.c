@@ -30,16 +30,14 @@ static double rate, stretch;
 static int nworkers, serialise, fallback;
 
 static const struct fd_cfg_opt opts[] = {
-	{ "tts.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "flite",
-	    0, 0, "FRONTDESK_TTS_ENGINE" },
-	{ "tts.voice", FD_CFG_STR, voice, sizeof(voice), "slt", 0, 0, NULL },
-	{ "tts.rate", FD_CFG_DOUBLE, &rate, 0, "1.0", 0.5, 2.0, NULL },
-	{ "tts.duration_stretch", FD_CFG_DOUBLE, &stretch, 0, "0", 0, 2.0,
-	    NULL },
-	{ "tts.workers", FD_CFG_INT, &nworkers, 0, "2", 1, 32, NULL },
-	{ "tts.flite_serialise", FD_CFG_BOOL, &serialise, 0, "false", 0, 0,
-	    NULL },
-	{ "tts.fallback", FD_CFG_BOOL, &fallback, 0, "true", 0, 0, NULL },
+    {"tts.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "flite", 0, 0,
+        "FRONTDESK_TTS_ENGINE"},
+    {"tts.voice", FD_CFG_STR, voice, sizeof(voice), "slt", 0, 0, NULL},
+    {"tts.rate", FD_CFG_DOUBLE, &rate, 0, "1.0", 0.5, 2.0, NULL},
+    {"tts.duration_stretch", FD_CFG_DOUBLE, &stretch, 0, "0", 0, 2.0, NULL},
+    {"tts.workers", FD_CFG_INT, &nworkers, 0, "2", 1, 32, NULL},
+    {"tts.flite_serialise", FD_CFG_BOOL, &serialise, 0, "false", 0, 0, NULL},
+    {"tts.fallback", FD_CFG_BOOL, &fallback, 0, "true", 0, 0, NULL},
 };
 
 static struct fd_bus bus;
@@ -74,16 +72,17 @@ dispatch(const struct fd_frame *f, uint64_t now)
 		tts_say_cancel(f->call_id, f->ref);
 		break;
 	default:
-		log_err(f->call_id, "unexpected message %s", fd_msg_name(f->type));
+		log_err(
+		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	static const enum fd_daemon_id from[] = { FD_D_GATEWAY, FD_D_AGENT };
-	static const int types[] = { FD_MSG_CALL_START, FD_MSG_CALL_END,
-	    FD_MSG_SAY, FD_MSG_SAY_CANCEL };
+	static const enum fd_daemon_id from[] = {FD_D_GATEWAY, FD_D_AGENT};
+	static const int types[] = {
+	    FD_MSG_CALL_START, FD_MSG_CALL_END, FD_MSG_SAY, FD_MSG_SAY_CANCEL};
 	const struct tts_engine_ops *ops;
 	struct fd_frame f;
 	nng_msg *m;
@@ -93,7 +92,7 @@ main(int argc, char **argv)
 
 	fd_daemon_validate = check_config;
 	fd_daemon_start(FD_D_TTS, argc, argv, opts, FD_CFG_N(opts));
-	ops = tts_engine_find(engine_name);     /* check_config found it */
+	ops = tts_engine_find(engine_name); /* check_config found it */
 	if (ops->init(&fd_config, &eng, err, sizeof(err)) != 0) {
 		log_err(NULL, "tts engine %s: %s", ops->name, err);
 		exit(FD_EX_CONFIG);
@@ -104,7 +103,7 @@ main(int argc, char **argv)
 		exit(FD_EX_CONFIG);
 	}
 	if ((rv = fd_bus_open(&bus, FD_D_TTS, from, 2, types,
-	    sizeof(types) / sizeof(types[0]))) != 0) {
+	         sizeof(types) / sizeof(types[0]))) != 0) {
 		log_err(NULL, "bus: %s", nng_strerror(rv));
 		exit(1);
 	}
@@ -162,8 +161,10 @@ check_config(char *err, size_t errlen)
 	void *eng;
 
 	if ((ops = tts_engine_find(engine_name)) == NULL) {
-		snprintf(err, errlen, "tts.engine: unknown engine '%s' (flite, "
-		    "deepgram, elevenlabs)", engine_name);
+		snprintf(err, errlen,
+		    "tts.engine: unknown engine '%s' (flite, "
+		    "deepgram, elevenlabs)",
+		    engine_name);
 		return -1;
 	}
 	if (ops->init(&fd_config, &eng, err, errlen) != 0)
@@ -183,8 +184,8 @@ say(const struct fd_frame *f, uint64_t now)
 
 	if ((j = fd_bus_read_say(f, &m)) == NULL)
 		return;
-	tts_say(f->call_id, f->ref, m.text, m.last, m.voice[0] ? m.voice :
-	    NULL, now);
+	tts_say(f->call_id, f->ref, m.text, m.last, m.voice[0] ? m.voice : NULL,
+	    now);
 	json_decref(j);
 }
 
@@ -199,7 +200,8 @@ reload(void)
 	if (fd_daemon_reload(opts, FD_CFG_N(opts)) != 0)
 		return;
 	if (tts_prons_load(&fd_config, &np, err, sizeof(err)) != 0) {
-		log_warnx(NULL, "reload: %s; keeping the old pronunciations", err);
+		log_warnx(
+		    NULL, "reload: %s; keeping the old pronunciations", err);
 		return;
 	}
 	/* segments already queued were normalised when they arrived */
@@ -218,7 +220,8 @@ warm_up(const struct tts_engine_ops *ops, void *eng)
 	char err[256];
 	uint64_t t0 = fd_mono_us();
 
-	if (ops->synth(eng, NULL, "Hello.", discard, NULL, err, sizeof(err)) < 0)
+	if (ops->synth(eng, NULL, "Hello.", discard, NULL, err, sizeof(err)) <
+	    0)
 		log_warnx(NULL, "warm-up synthesis failed: %s", err);
 	else
 		log_debug(NULL, "warm-up synthesis took %.1f ms",

@@ -19,7 +19,7 @@
 time_t
 fake_core_at(int y, int mo, int d, int h, int mi)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -63,8 +63,7 @@ fake_core_say(void *core, const char *text, int close)
 }
 
 void
-fake_core_hint(void *core, const char *expect, const char *const *w,
-    size_t n)
+fake_core_hint(void *core, const char *expect, const char *const *w, size_t n)
 {
 	struct fake_core *f = core;
 

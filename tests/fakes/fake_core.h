@@ -16,18 +16,18 @@
 #define FAKE_MAX_SAYS 64
 
 struct fake_core {
-	time_t now;                             /* the call's clock */
-	char says[FAKE_MAX_SAYS][1024];         /* what was said, in order */
-	uint64_t say_us[FAKE_MAX_SAYS];         /* when (fd_mono_us) */
-	int close[FAKE_MAX_SAYS];               /* said with close */
+	time_t now; /* the call's clock */
+	char says[FAKE_MAX_SAYS][1024]; /* what was said, in order */
+	uint64_t say_us[FAKE_MAX_SAYS]; /* when (fd_mono_us) */
+	int close[FAKE_MAX_SAYS]; /* said with close */
 	int nsays;
-	char tools[FAKE_MAX_SAYS][64];          /* the tools called */
-	json_t *args[FAKE_MAX_SAYS];            /* with their args (owned) */
+	char tools[FAKE_MAX_SAYS][64]; /* the tools called */
+	json_t *args[FAKE_MAX_SAYS]; /* with their args (owned) */
 	int ntools;
 	char transfer_to[40];
-	char hangup[40];                        /* hangup_after's reason */
+	char hangup[40]; /* hangup_after's reason */
 	char outcome[32];
-	char hint[16];                          /* the last hint's expect */
+	char hint[16]; /* the last hint's expect */
 };
 
 /* The local time y-mo-d h:mi, for the call's clock. */
@@ -39,8 +39,8 @@ void fake_core_tool(struct fake_core *f, const char *tool, json_t *args);
 
 /* The recording core_ops entries (core is the struct fake_core). */
 void fake_core_say(void *core, const char *text, int close);
-void fake_core_hint(void *core, const char *expect, const char *const *w,
-    size_t n);
+void fake_core_hint(
+    void *core, const char *expect, const char *const *w, size_t n);
 void fake_core_hangup(void *core, const char *reason);
 void fake_core_transfer(void *core, const char *to, const char *reason);
 void fake_core_outcome(void *core, const char *outcome, const char *notes);

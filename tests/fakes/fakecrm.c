@@ -21,12 +21,12 @@
 struct fcust {
 	int id;
 	const char *first, *last, *phone;
-	const char *vin[2];     /* last four characters of their VINs */
+	const char *vin[2]; /* last four characters of their VINs */
 };
 
 static const struct fcust custs[] = {
-	{ 1, "John", "Smith", "+15551230001", { "2345", "4352" } },
-	{ 2, "Maria", "Garcia", "+15551230002", { "3456", NULL } },
+    {1, "John", "Smith", "+15551230001", {"2345", "4352"}},
+    {2, "Maria", "Garcia", "+15551230002", {"3456", NULL}},
 };
 
 static const struct fcust *
@@ -75,15 +75,18 @@ fakecrm_add_appt(struct fakecrm *f, int cust, const char *service,
 static int
 level(const struct fakecrm *f)
 {
-	return f->verified_cust ? 3 : f->identified_cust ? 1 :
-	    f->caller_cust ? 2 : 0;
+	return f->verified_cust  ? 3
+	    : f->identified_cust ? 1
+	    : f->caller_cust     ? 2
+	                         : 0;
 }
 
 static int
 identity(const struct fakecrm *f)
 {
-	return f->verified_cust ? f->verified_cust : f->identified_cust ?
-	    f->identified_cust : f->caller_cust;
+	return f->verified_cust  ? f->verified_cust
+	    : f->identified_cust ? f->identified_cust
+	                         : f->caller_cust;
 }
 
 static json_t *need_factor(void);
@@ -97,8 +100,8 @@ ok(json_t *res)
 static json_t *
 fail(const char *code, const char *err)
 {
-	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error",
-	    err);
+	return json_pack(
+	    "{s:b, s:s, s:s}", "ok", 0, "code", code, "error", err);
 }
 
 static const char *
@@ -128,7 +131,8 @@ lookup(struct fakecrm *f, json_t *args)
 	const struct fcust *c = cust_by_phone(phone);
 
 	if (phone[0] == '\0')
-		return fail("bad_args", "no phone given and no caller ID on the "
+		return fail("bad_args",
+		    "no phone given and no caller ID on the "
 		    "call");
 	if (c == NULL)
 		return ok(json_pack("{s:b, s:s}", "found", 0, "phone", phone));
@@ -154,7 +158,8 @@ verify(struct fakecrm *f, json_t *args)
 	size_t n;
 
 	if (f->verify_failures >= 3)
-		return fail("too_many_attempts", "verification failed too "
+		return fail("too_many_attempts",
+		    "verification failed too "
 		    "often");
 	if (c && name) {
 		const char *sp = strrchr(name, ' ');
@@ -217,7 +222,8 @@ slot_taken(struct fakecrm *f, const char *slot)
 		if (strcmp(f->taken[i], slot) == 0)
 			return 1;
 	for (i = 0; i < f->nappts; i++)
-		if (!f->appts[i].cancelled && strcmp(f->appts[i].start, slot) == 0)
+		if (!f->appts[i].cancelled &&
+		    strcmp(f->appts[i].start, slot) == 0)
 			return 1;
 	return 0;
 }
@@ -232,8 +238,8 @@ slots(struct fakecrm *f, json_t *args)
 	time_t day;
 	int m;
 
-	if (fd_time_parse(str(args, "date") ? str(args, "date") : "", &day)
-	    != 0)
+	if (fd_time_parse(str(args, "date") ? str(args, "date") : "", &day) !=
+	    0)
 		return fail("bad_args", "date");
 	if (!fd_business_open_day(f->biz, day) ||
 	    (h = fd_business_hours(f->biz, day)) == NULL)
@@ -292,36 +298,41 @@ find(struct fakecrm *f, json_t *args)
 		busy_add(f->taken[i], busy, &nb, 8 + FAKE_MAX_APPTS);
 	for (i = 0; i < f->nappts; i++)
 		if (!f->appts[i].cancelled)
-			busy_add(f->appts[i].start, busy, &nb,
-			    8 + FAKE_MAX_APPTS);
+			busy_add(
+			    f->appts[i].start, busy, &nb, 8 + FAKE_MAX_APPTS);
 	memset(&q, 0, sizeof(q));
 	/* none at the current minute itself, as before */
 	q.from = day > f->now ? day : f->now + 1;
-	q.days = json_is_integer(json_object_get(args, "days")) ?
-	    (int)json_integer_value(json_object_get(args, "days")) : 14;
+	q.days = json_is_integer(json_object_get(args, "days"))
+	    ? (int)json_integer_value(json_object_get(args, "days"))
+	    : 14;
 	q.dur_s = q.step_s = 1800;
 	q.nres = 1;
-	q.after_min = part && strcmp(part, "afternoon") == 0 ? 720 :
-	    part && strcmp(part, "evening") == 0 ? 1020 : 0;
-	q.before_min = part && strcmp(part, "morning") == 0 ? 720 :
-	    part && strcmp(part, "afternoon") == 0 ? 1020 : 1440;
+	q.after_min = part && strcmp(part, "afternoon") == 0 ? 720
+	    : part && strcmp(part, "evening") == 0           ? 1020
+	                                                     : 0;
+	q.before_min = part && strcmp(part, "morning") == 0 ? 720
+	    : part && strcmp(part, "afternoon") == 0        ? 1020
+	                                                    : 1440;
 	if (hhmm(args, "after", 0) > q.after_min)
 		q.after_min = hhmm(args, "after", 0);
 	if (hhmm(args, "before", 1440) < q.before_min)
 		q.before_min = hhmm(args, "before", 1440);
 	q.near_min = hhmm(args, "near", -1);
-	q.pick = pick && strcmp(pick, "spread") == 0 ? SLOTS_SPREAD :
-	    q.near_min >= 0 ? SLOTS_NEAREST : SLOTS_EARLIEST;
-	q.count = json_is_integer(json_object_get(args, "count")) ?
-	    (int)json_integer_value(json_object_get(args, "count")) : 3;
+	q.pick = pick && strcmp(pick, "spread") == 0 ? SLOTS_SPREAD
+	    : q.near_min >= 0                        ? SLOTS_NEAREST
+	                                             : SLOTS_EARLIEST;
+	q.count = json_is_integer(json_object_get(args, "count"))
+	    ? (int)json_integer_value(json_object_get(args, "count"))
+	    : 3;
 	q.relax = json_is_true(json_object_get(args, "relax"));
 	if (slots_search(f->biz, &q, busy, nb, &r) != 0)
 		return fail("internal", "out of memory");
 	for (i = 0; i < r.n; i++) {
 		fd_time_fmt(r.start[i], s, sizeof(s));
 		fd_time_fmt(r.start[i] + 1800, e, sizeof(e));
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "start", s,
-		    "end", e));
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s}", "start", s, "end", e));
 	}
 	return ok(json_pack("{s:o}", "slots", arr));
 }
@@ -351,18 +362,22 @@ book(struct fakecrm *f, json_t *args)
 		const struct fcust *owner;
 		const char *last = str(args, "last_name");
 
-		if (str(args, "first_name") == NULL && str(args, "name") == NULL)
+		if (str(args, "first_name") == NULL &&
+		    str(args, "name") == NULL)
 			return fail("need_name", "new caller");
 		if (f->from[0] == '\0' && phone == NULL)
-			return fail("bad_args", "no caller ID: pass the caller's "
+			return fail("bad_args",
+			    "no caller ID: pass the caller's "
 			    "phone");
 		/* after deny_caller_id the line's own number never matches */
 		if (phone && f->cid_denied && strcmp(phone, f->from) == 0)
 			phone = "";
 		if (phone && (owner = cust_by_phone(phone)) != NULL) {
-			if (last == NULL || strcasecmp(last, owner->last) != 0) {
+			if (last == NULL ||
+			    strcasecmp(last, owner->last) != 0) {
 				f->verify_failures++;
-				return fail("forbidden", "that number belongs to "
+				return fail("forbidden",
+				    "that number belongs to "
 				    "an existing customer");
 			}
 			/* a number and a name are no proof */
@@ -371,7 +386,10 @@ book(struct fakecrm *f, json_t *args)
 		} else {
 			cust = f->next_cust++;
 			snprintf(f->new_cust_phone, sizeof(f->new_cust_phone),
-			    "%s", phone ? phone : f->cid_denied ? "" : f->from);
+			    "%s",
+			    phone               ? phone
+			        : f->cid_denied ? ""
+			                        : f->from);
 			if (f->from[0] && !f->cid_denied && phone == NULL)
 				f->caller_cust = cust;
 			else
@@ -379,29 +397,29 @@ book(struct fakecrm *f, json_t *args)
 		}
 	}
 	if ((v = json_object_get(args, "vehicle_id")) != NULL &&
-	    !((cust == 1 && (json_integer_value(v) == 7 ||
-	    json_integer_value(v) == 8)) || (cust == 2 &&
-	    json_integer_value(v) == 9)))
+	    !((cust == 1 &&
+	          (json_integer_value(v) == 7 || json_integer_value(v) == 8)) ||
+	        (cust == 2 && json_integer_value(v) == 9)))
 		return fail("forbidden", "that vehicle is not the caller's");
 	fakecrm_add_appt(f, cust, str(args, "service"), start, "K7Q2M");
 	f->appts[f->nappts - 1].vehicle = (int)json_integer_value(v);
 	f->booked_for = cust;
 	return ok(json_pack("{s:i, s:s, s:s, s:s, s:i}", "appointment_id",
-	    f->appts[f->nappts - 1].id, "confirmation", "K7Q2M", "start",
-	    start, "service", str(args, "service"), "customer_id", cust));
+	    f->appts[f->nappts - 1].id, "confirmation", "K7Q2M", "start", start,
+	    "service", str(args, "service"), "customer_id", cust));
 }
 
 static struct fake_appt *
 appt_of(struct fakecrm *f, json_t *args)
 {
-	json_int_t id = json_integer_value(json_object_get(args,
-	    "appointment_id"));
+	json_int_t id =
+	    json_integer_value(json_object_get(args, "appointment_id"));
 	const char *conf = str(args, "confirmation");
 	int i;
 
 	for (i = 0; i < f->nappts; i++)
-		if ((id && f->appts[i].id == id) || (conf &&
-		    strcasecmp(conf, f->appts[i].conf) == 0))
+		if ((id && f->appts[i].id == id) ||
+		    (conf && strcasecmp(conf, f->appts[i].conf) == 0))
 			return &f->appts[i];
 	return NULL;
 }
@@ -428,10 +446,11 @@ upcoming(struct fakecrm *f)
 	if (level(f) < 2)
 		return need_factor();
 	for (i = 0; i < f->nappts; i++)
-		if (f->appts[i].customer == identity(f) && !f->appts[i].cancelled)
+		if (f->appts[i].customer == identity(f) &&
+		    !f->appts[i].cancelled)
 			json_array_append_new(arr, appt_json(&f->appts[i]));
-	return ok(json_pack("{s:i, s:o}", "customer_id", identity(f),
-	    "appointments", arr));
+	return ok(json_pack(
+	    "{s:i, s:o}", "customer_id", identity(f), "appointments", arr));
 }
 
 static json_t *
@@ -443,7 +462,8 @@ change(struct fakecrm *f, const char *tool, json_t *args)
 	if (a == NULL)
 		return fail("not_found", "no such appointment");
 	if (a->customer != identity(f))
-		return fail("forbidden", "this record does not belong to the "
+		return fail("forbidden",
+		    "this record does not belong to the "
 		    "caller");
 	if (level(f) < 2)
 		return need_factor();
@@ -470,7 +490,8 @@ order(struct fakecrm *f, int cancel)
 		if (cancel)
 			return fail("not_cancellable", "in repair");
 		return ok(json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:s, s:b, "
-		    "s:i}", "order_id", 1, "number", "RO-1001", "customer_id", 1,
+		                    "s:i}",
+		    "order_id", 1, "number", "RO-1001", "customer_id", 1,
 		    "vehicle", "2019 Honda Civic", "stage", "in_repair",
 		    "stage_label", "being repaired", "expected_ready",
 		    "2026-11-24T17:00:00", "cancellable", 0,
@@ -487,7 +508,8 @@ order(struct fakecrm *f, int cancel)
 			    10000, "deposit_cents", 20000));
 		}
 		return ok(json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:s, s:b, "
-		    "s:i}", "order_id", 2, "number", "RO-1002", "customer_id", 2,
+		                    "s:i}",
+		    "order_id", 2, "number", "RO-1002", "customer_id", 2,
 		    "vehicle", "2020 Toyota Camry", "stage", "awaiting_parts",
 		    "stage_label", "waiting for parts", "expected_ready",
 		    "2026-11-27T12:00:00", "cancellable", 1,
@@ -499,7 +521,8 @@ order(struct fakecrm *f, int cancel)
 static json_t *
 need_factor(void)
 {
-	return fail("verification_required", "the caller must be verified "
+	return fail("verification_required",
+	    "the caller must be verified "
 	    "first: verify_caller with a second factor");
 }
 
@@ -507,16 +530,17 @@ static json_t *
 transfer(struct fakecrm *f)
 {
 	if (fd_business_open_at(f->biz, f->now))
-		return ok(json_pack("{s:b, s:s}", "available", 1, "number",
-		    "+15555550111"));
+		return ok(json_pack(
+		    "{s:b, s:s}", "available", 1, "number", "+15555550111"));
 	return ok(json_pack("{s:b, s:s, s:s}", "available", 0, "next_open",
-	    "2026-11-23T08:00:00", "suggest", "take_message or "
+	    "2026-11-23T08:00:00", "suggest",
+	    "take_message or "
 	    "request_callback"));
 }
 
 void
-fakecrm_add_job(struct fakecrm *f, int id, const char *kind, int cust,
-    int appt, const char *detail)
+fakecrm_add_job(struct fakecrm *f, int id, const char *kind, int cust, int appt,
+    const char *detail)
 {
 	struct fake_job *j = &f->job;
 
@@ -548,13 +572,13 @@ job_get(struct fakecrm *f, json_t *args)
 	json_t *j, *a;
 	int i;
 
-	if (f->job.id == 0 || json_integer_value(json_object_get(args,
-	    "job_id")) != f->job.id)
+	if (f->job.id == 0 ||
+	    json_integer_value(json_object_get(args, "job_id")) != f->job.id)
 		return fail("not_found", "no such job");
 	cu = cust_by_id(f->job.customer);
 	j = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s*}", "job_id", f->job.id,
-	    "kind", f->job.kind, "status", "dialing", "attempt",
-	    f->job.attempt, "to", cu ? cu->phone : f->from, "detail",
+	    "kind", f->job.kind, "status", "dialing", "attempt", f->job.attempt,
+	    "to", cu ? cu->phone : f->from, "detail",
 	    f->job.detail[0] ? f->job.detail : NULL);
 	if (cu) {
 		json_object_set_new(j, "customer_id", json_integer(cu->id));
@@ -565,8 +589,8 @@ job_get(struct fakecrm *f, json_t *args)
 			continue;
 		a = appt_json(&f->appts[i]);
 		json_object_update(j, a);
-		json_object_set(j, "appointment_status", json_object_get(a,
-		    "status"));
+		json_object_set(
+		    j, "appointment_status", json_object_get(a, "status"));
 		json_object_del(j, "status");
 		json_object_set_new(j, "status", json_string("dialing"));
 		json_decref(a);
@@ -578,9 +602,9 @@ job_get(struct fakecrm *f, json_t *args)
 static json_t *
 job_result(struct fakecrm *f, json_t *args)
 {
-	static const char *const outcomes[] = { "confirmed", "rescheduled",
-		"cancelled", "voicemail", "answered", "busy", "no_answer",
-		"failed", "sent", "wrong_person", "talked", NULL };
+	static const char *const outcomes[] = {"confirmed", "rescheduled",
+	    "cancelled", "voicemail", "answered", "busy", "no_answer", "failed",
+	    "sent", "wrong_person", "talked", NULL};
 	const char *o = str(args, "outcome");
 	int i, valid = 0;
 
@@ -589,8 +613,8 @@ job_result(struct fakecrm *f, json_t *args)
 		valid |= strcmp(o, outcomes[i]) == 0;
 	if (!valid)
 		return fail("bad_args", "outcome");
-	if (f->job.id == 0 || json_integer_value(json_object_get(args,
-	    "job_id")) != f->job.id)
+	if (f->job.id == 0 ||
+	    json_integer_value(json_object_get(args, "job_id")) != f->job.id)
 		return fail("not_found", "no such job");
 	if (json_integer_value(json_object_get(args, "attempt")) !=
 	    f->job.attempt)

@@ -18,8 +18,12 @@ static time_t now;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct tm tm = { .tm_year = 2025 - 1900, .tm_mon = 5, .tm_mday = 3,
-		.tm_hour = 10, .tm_min = 15, .tm_isdst = -1 };
+	struct tm tm = {.tm_year = 2025 - 1900,
+	    .tm_mon = 5,
+	    .tm_mday = 3,
+	    .tm_hour = 10,
+	    .tm_min = 15,
+	    .tm_isdst = -1};
 
 	(void)argc;
 	(void)argv;

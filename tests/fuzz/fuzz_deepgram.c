@@ -16,7 +16,7 @@
 #include "fuzz.h"
 
 static struct dg_eng eng;
-static int open_utt;    /* started delivered, stopped not yet */
+static int open_utt; /* started delivered, stopped not yet */
 
 static void
 on_started(void *arg, uint32_t at_ms)
@@ -31,7 +31,7 @@ on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms)
 {
 	(void)arg;
 	if (dur_ms > at_ms)
-		abort();        /* the utterance would start before 0 */
+		abort(); /* the utterance would start before 0 */
 	open_utt = 0;
 }
 
@@ -43,8 +43,7 @@ on_result(void *arg, const struct stt_result *r)
 		abort();
 }
 
-static const struct stt_events events = { on_started, on_stopped,
-	on_result };
+static const struct stt_events events = {on_started, on_stopped, on_result};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -80,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->ev = &events;
 	snprintf(s->call, sizeof(s->call), "CAfuzz");
 	pthread_mutex_init(&s->cb_mu, NULL);
-	s->fed = 8000 * 60;     /* a minute of audio fed so far */
+	s->fed = 8000 * 60; /* a minute of audio fed so far */
 	open_utt = 0;
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));

@@ -56,13 +56,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	n = fd_frame_encode(re, size, &f, f.payload, f.payload_len);
-	if (n != (long)size || fd_frame_decode(re, size, &g, err,
-	    sizeof(err)) != 0 || g.type != f.type || g.flags != f.flags ||
-	    g.seq != f.seq || g.ts_us != f.ts_us || g.ref != f.ref ||
+	if (n != (long)size ||
+	    fd_frame_decode(re, size, &g, err, sizeof(err)) != 0 ||
+	    g.type != f.type || g.flags != f.flags || g.seq != f.seq ||
+	    g.ts_us != f.ts_us || g.ref != f.ref ||
 	    strcmp(g.call_id, f.call_id) != 0 ||
 	    g.payload_len != f.payload_len ||
 	    (f.payload_len && memcmp(g.payload, f.payload, f.payload_len))) {
-		fprintf(stderr, "a decoded frame does not survive encode+decode\n");
+		fprintf(
+		    stderr, "a decoded frame does not survive encode+decode\n");
 		abort();
 	}
 	free(re);

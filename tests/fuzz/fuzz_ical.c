@@ -52,7 +52,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	setenv("TZ", "America/New_York", 1);
 	tzset();
-	from = 1748908800;      /* 2025-06-03T00:00:00Z */
+	from = 1748908800; /* 2025-06-03T00:00:00Z */
 	to = from + 14 * 86400;
 	return 0;
 }

@@ -36,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data, size);
 	if (media_msg_parse(text, size, m, err, sizeof(err)) == 0) {
-		if (memchr(m->stream_sid, '\0', sizeof(m->stream_sid)) == NULL ||
+		if (memchr(m->stream_sid, '\0', sizeof(m->stream_sid)) ==
+		        NULL ||
 		    memchr(m->call_sid, '\0', sizeof(m->call_sid)) == NULL ||
 		    memchr(m->name, '\0', sizeof(m->name)) == NULL ||
 		    m->audio_len > sizeof(m->audio) ||

@@ -62,8 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	llm_reply_flush(&r);
 	(void)llm_reply_complete(&r);
 	for (i = 0; i < r.ncalls; i++)
-		if (r.calls[i].args && strlen(r.calls[i].args) >
-		    r.calls[i].args_len)
+		if (r.calls[i].args &&
+		    strlen(r.calls[i].args) > r.calls[i].args_len)
 			abort();
 	llm_sse_free(&p);
 	llm_reply_free(&r);

@@ -41,8 +41,8 @@ crm_fail(struct crm_ctx *c, const char *code, const char *fmt, ...)
 	return NULL;
 }
 
-static const char *const formats[] = { "date", "day", "time", "datetime",
-	"e164", "email", "nonsense" };
+static const char *const formats[] = {
+    "date", "day", "time", "datetime", "e164", "email", "nonsense"};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	if ((args = fd_args_parse(text, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0')
-			abort();        /* a refusal always says why */
+			abort(); /* a refusal always says why */
 		free(text);
 		return 0;
 	}
@@ -97,7 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	c->args = args;
 	c->tool = t->crm_name ? t->crm_name : t->name;
-	json_object_foreach(args, key, v) {
+	json_object_foreach(args, key, v)
+	{
 		(void)arg_str(c, key);
 		(void)arg_ll(c, key, &ll);
 		(void)arg_bool(c, key, 0);
@@ -106,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c->code = NULL;
 		if ((s = json_string_value(v)) != NULL)
 			for (i = 0; i < sizeof(formats) / sizeof(formats[0]);
-			    i++)
+			     i++)
 				(void)fd_format_check(formats[i], s);
 	}
 	free(c);

@@ -19,11 +19,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (vpic_parse(text, &v) == 0 &&
 	    (memchr(v.make, '\0', sizeof(v.make)) == NULL ||
-	    memchr(v.model, '\0', sizeof(v.model)) == NULL ||
-	    memchr(v.trim, '\0', sizeof(v.trim)) == NULL ||
-	    memchr(v.body_class, '\0', sizeof(v.body_class)) == NULL ||
-	    memchr(v.error_code, '\0', sizeof(v.error_code)) == NULL ||
-	    memchr(v.error_text, '\0', sizeof(v.error_text)) == NULL))
+	        memchr(v.model, '\0', sizeof(v.model)) == NULL ||
+	        memchr(v.trim, '\0', sizeof(v.trim)) == NULL ||
+	        memchr(v.body_class, '\0', sizeof(v.body_class)) == NULL ||
+	        memchr(v.error_code, '\0', sizeof(v.error_code)) == NULL ||
+	        memchr(v.error_text, '\0', sizeof(v.error_text)) == NULL))
 		abort();
 	free(text);
 	return 0;

@@ -61,8 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		(void)fd_urlencode(form.kv[i].val, enc, sizeof(enc));
 	}
-	(void)fd_twilio_valid_decoded(TOKEN, origin, path, args, nargs, &form,
-	    sig);
+	(void)fd_twilio_valid_decoded(
+	    TOKEN, origin, path, args, nargs, &form, sig);
 	if (asprintf(&url, "%s%s", origin, path) >= 0) {
 		fd_twilio_sign(TOKEN, url, &form, want);
 		if (want[0] && !fd_twilio_valid(TOKEN, url, &form, want)) {

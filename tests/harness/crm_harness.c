@@ -60,7 +60,7 @@ find_paths(struct hx *h)
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	d = dirname(exe);               /* build/test or build/bin */
+	d = dirname(exe); /* build/test or build/bin */
 	if ((env = getenv("CRM_TOOLS_BIN")) != NULL)
 		snprintf(h->bin, sizeof(h->bin), "%s", env);
 	else
@@ -79,10 +79,12 @@ hx_datastore(struct hx *h, const char *args)
 	char cmd[2048];
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "FRONTDESK_RUNDIR='%s' FRONTDESK_VAR='%s' "
+	snprintf(cmd, sizeof(cmd),
+	    "FRONTDESK_RUNDIR='%s' FRONTDESK_VAR='%s' "
 	    "FRONTDESK_PG_PORT=%d FRONTDESK_REDIS_PORT=%d '%s/deploy/"
-	    "datastore.sh' %s >>'%s/datastore.log' 2>&1", h->rundir, h->var,
-	    h->pg_port, h->redis_port, h->root, args, h->base);
+	    "datastore.sh' %s >>'%s/datastore.log' 2>&1",
+	    h->rundir, h->var, h->pg_port, h->redis_port, h->root, args,
+	    h->base);
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -92,8 +94,8 @@ hx_datastore_start(struct hx *h, const char *tag, char *err, size_t errlen)
 {
 	memset(h, 0, sizeof(*h));
 	find_paths(h);
-	snprintf(h->base, sizeof(h->base), "/tmp/fd-crm-%s-%d", tag,
-	    (int)getpid());
+	snprintf(
+	    h->base, sizeof(h->base), "/tmp/fd-crm-%s-%d", tag, (int)getpid());
 	snprintf(h->rundir, sizeof(h->rundir), "%s/run", h->base);
 	snprintf(h->var, sizeof(h->var), "%s/var", h->base);
 	snprintf(h->conf, sizeof(h->conf), "%s/frontdesk.conf", h->base);
@@ -104,8 +106,10 @@ hx_datastore_start(struct hx *h, const char *tag, char *err, size_t errlen)
 	h->pg_port = pick_port(25000 + (int)(getpid() % 3000) * 2);
 	h->redis_port = pick_port(h->pg_port + 1);
 	if (hx_datastore(h, "start") != 0) {
-		snprintf(err, errlen, "deploy/datastore.sh start failed (see "
-		    "%s/datastore.log)", h->base);
+		snprintf(err, errlen,
+		    "deploy/datastore.sh start failed (see "
+		    "%s/datastore.log)",
+		    h->base);
 		return -1;
 	}
 	h->ds_up = 1;
@@ -126,23 +130,29 @@ write_conf(struct hx *h, int bays, int workers)
 	    "  name = \"Otto's Auto\"; timezone = \"America/New_York\";\n"
 	    "  transfer_number = \"+15555550111\"; bays = %d; slot_step = 30;\n"
 	    "  hours = { mon = \"08:00-18:00\"; tue = \"08:00-18:00\"; "
-	    "wed = \"08:00-18:00\"; thu = \"08:00-18:00\"; fri = \"08:00-18:00\"; "
+	    "wed = \"08:00-18:00\"; thu = \"08:00-18:00\"; fri = "
+	    "\"08:00-18:00\"; "
 	    "sat = \"09:00-13:00\"; sun = \"closed\"; };\n"
 	    "  holidays = [ \"2026-11-26\", \"2026-12-25\", \"2027-01-01\" ];\n"
 	    "  services = (\n"
-	    "    { name = \"oil change\"; duration = 30; price = 49.95; aliases = [ \"oil\" ]; },\n"
+	    "    { name = \"oil change\"; duration = 30; price = 49.95; "
+	    "aliases = [ \"oil\" ]; },\n"
 	    "    { name = \"tire rotation\"; duration = 30; price = 29.95; },\n"
-	    "    { name = \"brake inspection\"; duration = 60; price = 0.0; },\n"
-	    "    { name = \"state inspection\"; duration = 60; price = 35.0; },\n"
+	    "    { name = \"brake inspection\"; duration = 60; price = 0.0; "
+	    "},\n"
+	    "    { name = \"state inspection\"; duration = 60; price = 35.0; "
+	    "},\n"
 	    "    { name = \"diagnostic\"; duration = 60; price = 120.0; },\n"
-	    "    { name = \"battery replacement\"; duration = 30; price = 189.0; }\n"
+	    "    { name = \"battery replacement\"; duration = 30; price = "
+	    "189.0; }\n"
 	    "  );\n"
 	    "};\n"
 	    "crm: { database = \"host=%s port=%d dbname=frontdesk "
 	    "user=frontdesk\"; redis = \"unix:%s/redis.sock\"; workers = %d; "
 	    "spool_dir = \"%s/spool\"; seed = true;\n  %s\n  %s\n};\n%s\n",
 	    h->rundir, bays, h->rundir, h->pg_port, h->rundir, workers, h->var,
-	    strstr(h->crm_extra, "vpic") ? "" : "vpic = { base_url = \"none\"; };",
+	    strstr(h->crm_extra, "vpic") ? ""
+	                                 : "vpic = { base_url = \"none\"; };",
 	    h->crm_extra, h->conf_extra);
 	fclose(f);
 	return 0;
@@ -159,7 +169,8 @@ hx_daemon_start(struct hx *h, int bays, int workers)
 	if ((h->daemon = fork()) < 0)
 		return -1;
 	if (h->daemon == 0) {
-		if ((fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0)
+		if ((fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >=
+		    0)
 			dup2(fd, 2);
 		unsetenv("FRONTDESK_DATABASE");
 		unsetenv("FRONTDESK_REDIS");
@@ -175,8 +186,9 @@ hx_daemon_start(struct hx *h, int bays, int workers)
 	if (!h->rpc.open && fd_rpc_open(&h->rpc, h->rep) != 0)
 		return -1;
 	for (i = 0; i < 300; i++) {
-		rep = hx_call(h, "", "get_available_slots", json_pack(
-		    "{s:s, s:s}", "date", "tomorrow", "service", "oil change"),
+		rep = hx_call(h, "", "get_available_slots",
+		    json_pack("{s:s, s:s}", "date", "tomorrow", "service",
+		        "oil change"),
 		    NULL);
 		if (json_is_true(json_object_get(rep, "ok"))) {
 			json_decref(rep);
@@ -218,8 +230,8 @@ hx_daemon_stop(struct hx *h)
 		return 0;
 	/* a sanitizer's report (leak, bad access) at exit lands here */
 	fprintf(stderr, "crm-tools stopped with %s %d (log: %s)\n",
-	    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ?
-	    WEXITSTATUS(st) : WTERMSIG(st), h->log);
+	    WIFEXITED(st) ? "exit status" : "signal",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), h->log);
 	return -1;
 }
 
@@ -249,16 +261,16 @@ hx_call(struct hx *h, const char *call_id, const char *tool, json_t *args,
 
 	rv = fd_rpc_tool(&h->rpc, call_id, tool, args, now, &rep, 10000);
 	if (rv != 0 || rep == NULL)
-		return json_pack("{s:b, s:s, s:i}", "ok", 0, "code", "rpc",
-		    "rv", rv);
+		return json_pack(
+		    "{s:b, s:s, s:i}", "ok", 0, "code", "rpc", "rv", rv);
 	return rep;
 }
 
 void
 hx_open_day(int days, char *out, size_t len)
 {
-	static const char *const holidays[] = { "2026-11-26", "2026-12-25",
-		"2027-01-01" };
+	static const char *const holidays[] = {
+	    "2026-11-26", "2026-12-25", "2027-01-01"};
 	time_t t = time(NULL) + (time_t)days * 86400;
 	struct tm tm;
 	size_t i;

@@ -12,9 +12,9 @@
 #include "rpc.h"
 
 struct hx {
-	char root[512];         /* repository (deploy/datastore.sh) */
-	char bin[600];          /* crm-tools binary */
-	char base[256];         /* /tmp/fd-crm-<tag>-<pid> */
+	char root[512]; /* repository (deploy/datastore.sh) */
+	char bin[600]; /* crm-tools binary */
+	char base[256]; /* /tmp/fd-crm-<tag>-<pid> */
 	char rundir[300];
 	char var[300];
 	char conf[320];
@@ -34,8 +34,7 @@ struct hx {
 };
 
 /* Start the datastore (-1: PostgreSQL could not start; err says why). */
-int hx_datastore_start(struct hx *h, const char *tag, char *err,
-    size_t errlen);
+int hx_datastore_start(struct hx *h, const char *tag, char *err, size_t errlen);
 /* Run "deploy/datastore.sh <args>" for this instance; exit status. */
 int hx_datastore(struct hx *h, const char *args);
 /* Write a config with `bays` bays and start crm-tools; wait until it

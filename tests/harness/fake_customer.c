@@ -12,10 +12,10 @@ fake_lookup_customer(json_t *args)
 
 	if (ph && strcmp(ph, "+15555550123") == 0)
 		return json_pack("{s:b, s:{s:b, s:s, s:{s:i, s:s, s:s, "
-		    "s:[{s:i, s:i, s:s, s:s}]}}}", "ok", 1, "result", "found", 1,
-		    "identity", "caller_id", "customer", "customer_id", 42,
-		    "first_name", "John", "last_name", "Smith", "vehicles",
-		    "vehicle_id", 7, "year", 2019, "make", "Honda", "model",
-		    "Civic");
+		                 "s:[{s:i, s:i, s:s, s:s}]}}}",
+		    "ok", 1, "result", "found", 1, "identity", "caller_id",
+		    "customer", "customer_id", 42, "first_name", "John",
+		    "last_name", "Smith", "vehicles", "vehicle_id", 7, "year",
+		    2019, "make", "Honda", "model", "Civic");
 	return json_pack("{s:b, s:{s:b}}", "ok", 1, "result", "found", 0);
 }

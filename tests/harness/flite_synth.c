@@ -65,8 +65,7 @@ flite_synth_8k(const char *name, const char *text, size_t *n)
 }
 
 int16_t *
-flite_synth_8k_at(const char *name, const char *text, double stretch,
-    size_t *n)
+flite_synth_8k_at(const char *name, const char *text, double stretch, size_t *n)
 {
 	cst_voice *v = voice(name);
 	cst_wave *w;

@@ -14,8 +14,8 @@
 int16_t *flite_synth_8k(const char *voice, const char *text, size_t *n);
 /* The same at another speaking rate: stretch 1 is the voice's own, 1.2
  * is 20 % slower, 0.9 faster. */
-int16_t *flite_synth_8k_at(const char *voice, const char *text,
-    double stretch, size_t *n);
+int16_t *flite_synth_8k_at(
+    const char *voice, const char *text, double stretch, size_t *n);
 /* 8 kHz PCM -> mu-law -> PCM, in place. */
 void telephone_ulaw(int16_t *pcm, size_t n);
 /* Downsample 16 kHz PCM to telephone 8 kHz + mu-law; malloc'd. */

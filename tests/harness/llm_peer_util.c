@@ -37,7 +37,7 @@ json_t *
 llm_peer_call(int port, const char *path, const char *body)
 {
 	CURL *e = curl_easy_init();
-	struct buf b = { NULL, 0 };
+	struct buf b = {NULL, 0};
 	json_t *j = NULL;
 	char url[128];
 
@@ -65,8 +65,8 @@ llm_peer_start(const char *argv0, int *port, pid_t *pid)
 	FILE *f;
 
 	*port = 0;
-	snprintf(path, sizeof(path), "%s", env ? env :
-	    "tests/peers/openai_peer.py");
+	snprintf(
+	    path, sizeof(path), "%s", env ? env : "tests/peers/openai_peer.py");
 	if (access(path, R_OK) != 0) {
 		/* build/test/x -> tests/peers/openai_peer.py beside build */
 		snprintf(path, sizeof(path), "%s", argv0);

@@ -21,7 +21,7 @@
 
 #include "tests/harness/peer_run.h"
 
-#define START_MS 8000           /* python start-up on a loaded CI box */
+#define START_MS 8000 /* python start-up on a loaded CI box */
 
 static int find_script(const char *script, char *path, size_t len);
 static const char *python(void);
@@ -41,13 +41,16 @@ peer_tls_init(struct peer *p)
 	snprintf(p->cert, sizeof(p->cert), "%s/cert.pem", p->dir);
 	snprintf(p->key, sizeof(p->key), "%s/key.pem", p->dir);
 	snprintf(p->log, sizeof(p->log), "%s/peer.log", p->dir);
-	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec "
+	snprintf(cmd, sizeof(cmd),
+	    "openssl req -x509 -newkey ec "
 	    "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
 	    "-subj /CN=localhost "
 	    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
-	    "-keyout %s -out %s >/dev/null 2>&1", p->key, p->cert);
+	    "-keyout %s -out %s >/dev/null 2>&1",
+	    p->key, p->cert);
 	if (system(cmd) != 0) {
-		fprintf(stderr, "peer: openssl could not make a certificate "
+		fprintf(stderr,
+		    "peer: openssl could not make a certificate "
 		    "(is the openssl package installed?)\n");
 		return -1;
 	}
@@ -78,7 +81,7 @@ peer_start(struct peer *p, const char *script, const char *const *args)
 	argv[n++] = "--log";
 	argv[n++] = p->log;
 	for (i = 0; args && args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1;
-	    i++)
+	     i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	if (pipe(fds) != 0)
@@ -194,7 +197,7 @@ find_script(const char *script, char *path, size_t len)
 	if ((s = strrchr(exe, '/')) != NULL)
 		*s = '\0';
 	if ((size_t)snprintf(path, len, "%.3000s/../../tests/peers/%.200s", exe,
-	    script) >= len)
+	        script) >= len)
 		return -1;
 	return access(path, R_OK) == 0 ? 0 : -1;
 }

@@ -14,7 +14,7 @@
 struct peer {
 	pid_t pid;
 	int port;
-	char dir[64];           /* temp dir: cert.pem, key.pem, peer.log */
+	char dir[64]; /* temp dir: cert.pem, key.pem, peer.log */
 	char cert[128];
 	char key[128];
 	char log[128];

@@ -24,14 +24,15 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 
 	(void)worker;
 	pthread_mutex_lock(&h->mu);
-	json_array_append_new(h->records, json_pack("{s:s, s:O, s:s}", "tool",
-	    t ? t : "", "args", args, "call", call_id));
+	json_array_append_new(h->records,
+	    json_pack("{s:s, s:O, s:s}", "tool", t ? t : "", "args", args,
+	        "call", call_id));
 	pthread_mutex_unlock(&h->mu);
 	if (t && strcmp(t, "lookup_customer") == 0)
 		return fake_lookup_customer(args);
 	if (t && strcmp(t, "find_slots") == 0)
-		return json_pack("{s:b, s:{s:[{s:s}, {s:s}]}}", "ok", 1, "result",
-		    "slots", "start", "2026-11-24T10:00:00", "start",
+		return json_pack("{s:b, s:{s:[{s:s}, {s:s}]}}", "ok", 1,
+		    "result", "slots", "start", "2026-11-24T10:00:00", "start",
 		    "2026-11-24T10:30:00");
 	if (t && strcmp(t, "book_appointment") == 0)
 		return json_pack("{s:b, s:{s:i, s:s}}", "ok", 1, "result",
@@ -40,8 +41,8 @@ crm_handler(void *arg, int worker, const char *call_id, json_t *req)
 }
 
 static void
-pub(struct fd_bus *b, int type, const char *call, uint32_t ref,
-    const char *fmt, ...)
+pub(struct fd_bus *b, int type, const char *call, uint32_t ref, const char *fmt,
+    ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -75,21 +76,23 @@ reader_main(void *arg)
 		if (getenv("RTH_TRACE"))
 			fprintf(stderr, "rth: %s ref %u len %u %.80s\n",
 			    fd_msg_name(f.type), f.ref, f.payload_len,
-			    f.type == FD_MSG_AUDIO_OUT ? "" :
-			    (const char *)f.payload);
+			    f.type == FD_MSG_AUDIO_OUT
+			        ? ""
+			        : (const char *)f.payload);
 		pthread_mutex_lock(&h->mu);
 		if (h->nframes < RTH_MAX_FRAMES)
 			h->frames[h->nframes++] = fr;
 		else
 			json_decref(fr.json);
 		if (f.type == FD_MSG_AUDIO_MARK && fr.json &&
-		    (name = json_string_value(json_object_get(fr.json,
-		    "name"))) != NULL) {
+		    (name = json_string_value(
+		         json_object_get(fr.json, "name"))) != NULL) {
 			if (h->echo)
 				pub(&h->gw, FD_MSG_MARK, f.call_id, 0,
 				    "{\"name\":\"%s\",\"played\":true}", name);
 			else
-				json_array_append_new(h->held, json_string(name));
+				json_array_append_new(
+				    h->held, json_string(name));
 		}
 		pthread_mutex_unlock(&h->mu);
 		nng_msg_free(m);
@@ -112,9 +115,9 @@ int
 rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
     const char *extra)
 {
-	static const int types[] = { FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
-		FD_MSG_CLEAR, FD_MSG_SAY, FD_MSG_SAY_CANCEL, FD_MSG_HANGUP,
-		FD_MSG_TRANSFER, FD_MSG_PAUSE, FD_MSG_RESUME };
+	static const int types[] = {FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
+	    FD_MSG_CLEAR, FD_MSG_SAY, FD_MSG_SAY_CANCEL, FD_MSG_HANGUP,
+	    FD_MSG_TRANSFER, FD_MSG_PAUSE, FD_MSG_RESUME};
 	const char *args[16];
 	char addr[160], text[4096], exe[512], *s;
 	const char *a;
@@ -145,7 +148,8 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 		return -1;
 
 	snprintf(h->conf, sizeof(h->conf), "%s/agent.conf", h->rundir);
-	snprintf(text, sizeof(text), "log: { level = \"info\"; };\n"
+	snprintf(text, sizeof(text),
+	    "log: { level = \"info\"; };\n"
 	    "bus: { rundir = \"%s\"; };\n"
 	    "business: { name = \"Otto's Auto\"; persona = \"Ava\"; timezone = "
 	    "\"America/New_York\"; services = ( { name = \"oil change\"; "
@@ -171,7 +175,7 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 	snprintf(addr, sizeof(addr), "ipc://%s/agent.pub", h->rundir);
 	a = addr;
 	if (fd_bus_open_addrs(&h->out, NULL, &a, 1, types,
-	    sizeof(types) / sizeof(types[0])) != 0)
+	        sizeof(types) / sizeof(types[0])) != 0)
 		return -1;
 	if (pthread_create(&h->reader, NULL, reader_main, h) != 0)
 		return -1;
@@ -186,7 +190,8 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 		if ((s = strrchr(exe, '/')) != NULL)
 			*s = '\0';
 		if ((s = strrchr(exe, '/')) != NULL)
-			snprintf(s, sizeof(exe) - (size_t)(s - exe), "/bin/agent");
+			snprintf(
+			    s, sizeof(exe) - (size_t)(s - exe), "/bin/agent");
 	}
 	if ((h->agent = fork()) == 0) {
 		char logp[128];
@@ -200,7 +205,7 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 	}
 	if (h->agent < 0)
 		return -1;
-	fd_sleep_us(1000000);   /* both ways subscribed */
+	fd_sleep_us(1000000); /* both ways subscribed */
 	return 0;
 }
 
@@ -221,9 +226,11 @@ rth_stop(struct rth *h)
 		peer_tls_fini(&h->peer);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", h->rundir);
 		if (system(cmd) != 0)
-			fprintf(stderr, "rth: could not remove %s\n", h->rundir);
+			fprintf(
+			    stderr, "rth: could not remove %s\n", h->rundir);
 	} else
-		fprintf(stderr, "rth: kept %s and %s\n", h->rundir, h->peer.dir);
+		fprintf(
+		    stderr, "rth: kept %s and %s\n", h->rundir, h->peer.dir);
 	fd_bus_close(&h->gw);
 	fd_bus_close(&h->stt);
 	fd_bus_close(&h->out);
@@ -243,10 +250,12 @@ rth_call(struct rth *h, const char *call, const char *from, int timeout_ms)
 
 	/* the subscription may take a moment: repeat until greeted */
 	for (i = 0; i < timeout_ms / 500; i++) {
-		pub(&h->gw, FD_MSG_CALL_START, call, 0, "{\"call_id\":\"%s\","
+		pub(&h->gw, FD_MSG_CALL_START, call, 0,
+		    "{\"call_id\":\"%s\","
 		    "\"stream_sid\":\"MZ1\",\"from\":\"%s\",\"to\":"
 		    "\"+15555550100\",\"direction\":\"inbound\",\"now\":"
-		    "\"2026-11-21T10:00:00\",\"params\":{}}", call, from);
+		    "\"2026-11-21T10:00:00\",\"params\":{}}",
+		    call, from);
 		if (rth_wait_frame(h, FD_MSG_AUDIO_OUT, 0, from_i, 500) >= 0)
 			return 0;
 	}
@@ -279,9 +288,11 @@ rth_speak(struct rth *h, const char *call, int speech_ms, int quiet_ms,
 void
 rth_stt_final(struct rth *h, const char *call, const char *text)
 {
-	pub(&h->stt, FD_MSG_TRANSCRIPT, call, 0, "{\"text\":\"%s\",\"final\":"
+	pub(&h->stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"%s\",\"final\":"
 	    "true,\"confidence\":0.9,\"start_ms\":1000,\"end_ms\":2000,"
-	    "\"speech_end_us\":%llu}", text, (unsigned long long)fd_mono_us());
+	    "\"speech_end_us\":%llu}",
+	    text, (unsigned long long)fd_mono_us());
 }
 
 void
@@ -297,10 +308,10 @@ rth_release_marks(struct rth *h, const char *call, int played)
 	json_t *v;
 
 	pthread_mutex_lock(&h->mu);
-	json_array_foreach(h->held, i, v)
-		pub(&h->gw, FD_MSG_MARK, call, 0, "{\"name\":\"%s\","
-		    "\"played\":%s}", json_string_value(v), played ? "true" :
-		    "false");
+	json_array_foreach(h->held, i, v) pub(&h->gw, FD_MSG_MARK, call, 0,
+	    "{\"name\":\"%s\","
+	    "\"played\":%s}",
+	    json_string_value(v), played ? "true" : "false");
 	json_array_clear(h->held);
 	h->echo = 1;
 	pthread_mutex_unlock(&h->mu);
@@ -329,8 +340,7 @@ rth_frame_at(struct rth *h, int i)
 }
 
 int
-rth_wait_frame(struct rth *h, int type, uint32_t ref, int from,
-    int timeout_ms)
+rth_wait_frame(struct rth *h, int type, uint32_t ref, int from, int timeout_ms)
 {
 	uint64_t end = fd_mono_us() + (uint64_t)timeout_ms * 1000;
 	int i;
@@ -338,8 +348,8 @@ rth_wait_frame(struct rth *h, int type, uint32_t ref, int from,
 	do {
 		pthread_mutex_lock(&h->mu);
 		for (i = from; i < h->nframes; i++)
-			if (h->frames[i].type == type && (ref == 0 ||
-			    h->frames[i].ref == ref)) {
+			if (h->frames[i].type == type &&
+			    (ref == 0 || h->frames[i].ref == ref)) {
 				pthread_mutex_unlock(&h->mu);
 				return i;
 			}
@@ -373,14 +383,17 @@ rth_count(struct rth *h, const char *call, const char *tool, const char *key,
 	int n = 0;
 
 	pthread_mutex_lock(&h->mu);
-	json_array_foreach(h->records, i, r) {
+	json_array_foreach(h->records, i, r)
+	{
 		const char *v;
 
-		if (strcmp(json_string_value(json_object_get(r, "call")), call) ||
+		if (strcmp(
+		        json_string_value(json_object_get(r, "call")), call) ||
 		    strcmp(json_string_value(json_object_get(r, "tool")), tool))
 			continue;
-		v = key ? json_string_value(json_object_get(json_object_get(r,
-		    "args"), key)) : NULL;
+		v = key ? json_string_value(
+		              json_object_get(json_object_get(r, "args"), key))
+		        : NULL;
 		if (key == NULL || (v && strstr(v, val)))
 			n++;
 	}
@@ -409,11 +422,13 @@ rth_peer_events(struct rth *h, const char *ev)
 	json_t *out = json_array(), *j;
 
 	for (line = strtok_r(text, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		if ((j = json_loads(line, 0, NULL)) == NULL)
 			continue;
-		if (strcmp(json_string_value(json_object_get(j, "ev")) ?
-		    json_string_value(json_object_get(j, "ev")) : "", ev) == 0)
+		if (strcmp(json_string_value(json_object_get(j, "ev"))
+		            ? json_string_value(json_object_get(j, "ev"))
+		            : "",
+		        ev) == 0)
 			json_array_append(out, j);
 		json_decref(j);
 	}

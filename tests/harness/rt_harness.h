@@ -25,9 +25,9 @@
 struct rth_frame {
 	int type;
 	uint32_t ref;
-	uint64_t at_us;                 /* received, fd_mono_us() */
-	size_t len;                     /* payload bytes */
-	json_t *json;                   /* JSON payloads, else NULL */
+	uint64_t at_us; /* received, fd_mono_us() */
+	size_t len; /* payload bytes */
+	json_t *json; /* JSON payloads, else NULL */
 };
 
 struct rth {
@@ -39,15 +39,15 @@ struct rth {
 	struct fd_bus gw, stt, out;
 	struct fd_rpc_server *crm;
 	pthread_t reader;
-	int stop;                       /* atomic */
+	int stop; /* atomic */
 	pthread_mutex_t mu;
-	json_t *records;                /* [{tool,args,call}] */
+	json_t *records; /* [{tool,args,call}] */
 	struct rth_frame *frames;
 	int nframes;
-	int echo;                       /* echo marks: 1 played, 0 hold them */
-	json_t *held;                   /* marks not echoed yet (names) */
-	uint32_t frame_no;              /* AUDIO_IN numbering */
-	int pace_us;                    /* between AUDIO_IN frames (2000;
+	int echo; /* echo marks: 1 played, 0 hold them */
+	json_t *held; /* marks not echoed yet (names) */
+	uint32_t frame_no; /* AUDIO_IN numbering */
+	int pace_us; /* between AUDIO_IN frames (2000;
 	                                 * 20000 is the line's own pace) */
 };
 
@@ -60,13 +60,12 @@ void rth_stop(struct rth *h);
 
 /* CALL_START for call from a number; waits until the agent greets
  * (its first AUDIO_OUT).  0, or -1 if no audio came in timeout_ms. */
-int rth_call(struct rth *h, const char *call, const char *from,
-    int timeout_ms);
+int rth_call(struct rth *h, const char *call, const char *from, int timeout_ms);
 /* The caller talks for speech_ms then is quiet for quiet_ms, as 20 ms
  * AUDIO_IN frames sent quickly.  *trigger_us (may be NULL): when the
  * frame that ended silence_ms of quiet was published. */
-void rth_speak(struct rth *h, const char *call, int speech_ms,
-    int quiet_ms, int silence_ms, uint64_t *trigger_us);
+void rth_speak(struct rth *h, const char *call, int speech_ms, int quiet_ms,
+    int silence_ms, uint64_t *trigger_us);
 /* stt-worker's final transcript of text. */
 void rth_stt_final(struct rth *h, const char *call, const char *text);
 void rth_call_end(struct rth *h, const char *call);
@@ -75,8 +74,8 @@ void rth_release_marks(struct rth *h, const char *call, int played);
 
 /* Frames of type (ref 0: any) from index from on; the index of the
  * first one at or after from within timeout_ms, or -1. */
-int rth_wait_frame(struct rth *h, int type, uint32_t ref, int from,
-    int timeout_ms);
+int rth_wait_frame(
+    struct rth *h, int type, uint32_t ref, int from, int timeout_ms);
 int rth_nframes(struct rth *h);
 /* A copy of frame i's fields (json borrowed: valid until rth_stop). */
 struct rth_frame rth_frame_at(struct rth *h, int i);

@@ -21,12 +21,11 @@ unit_tz_new_york(void **state)
 	return 0;
 }
 
-#define UNIT_MAIN(setup, teardown, ...)                                 \
-	int                                                             \
-	main(void)                                                      \
-	{                                                               \
-		const struct CMUnitTest tests[] = { __VA_ARGS__ };      \
-		return cmocka_run_group_tests(tests, setup, teardown);  \
+#define UNIT_MAIN(setup, teardown, ...)                                        \
+	int main(void)                                                         \
+	{                                                                      \
+		const struct CMUnitTest tests[] = {__VA_ARGS__};               \
+		return cmocka_run_group_tests(tests, setup, teardown);         \
 	}
 
 #endif

@@ -19,27 +19,25 @@
 
 /* crm-tools/crm_util.c: the first character is one of the first 21 */
 static const char conf_alphabet[] = "ACDEFGHJKMNPQRTUVWXYZ234679";
-static const char *const first_names[] = { "John", "Mary", "Mike", "Jane",
-	"Sarah", "David", "Maria", "James", "Linda", "Robert", "Karen",
-	"Tom" };
-static const char *const vehicles[] = { "Honda Civic", "Toyota Camry",
-	"Ford F-150", "Chevy Malibu", "Subaru Outback", "Nissan Altima" };
-static const char *const stages[] = { "in the shop", "ready for pickup",
-	"waiting for parts", "being inspected" };
-static const char *const whens[] = { "today", "tomorrow", "this afternoon",
-	"tomorrow morning" };
-static const char *const questions[] = { "Which service do you need?",
-	"What day would you like?", "Which time works for you?",
-	"Can I get your first and last name?", "Shall I go ahead?",
-	"Is there anything else I can help you with?" };
+static const char *const first_names[] = {"John", "Mary", "Mike", "Jane",
+    "Sarah", "David", "Maria", "James", "Linda", "Robert", "Karen", "Tom"};
+static const char *const vehicles[] = {"Honda Civic", "Toyota Camry",
+    "Ford F-150", "Chevy Malibu", "Subaru Outback", "Nissan Altima"};
+static const char *const stages[] = {
+    "in the shop", "ready for pickup", "waiting for parts", "being inspected"};
+static const char *const whens[] = {
+    "today", "tomorrow", "this afternoon", "tomorrow morning"};
+static const char *const questions[] = {"Which service do you need?",
+    "What day would you like?", "Which time works for you?",
+    "Can I get your first and last name?", "Shall I go ahead?",
+    "Is there anything else I can help you with?"};
 
 /* the brain ends these with anything_else() */
-static const int then_anything_else[] = { T_BOOKED, T_PRICE,
-	T_PRICE_QUOTE, T_MSG_TAKEN, T_LEAD_TAKEN, T_CALLBACK_DONE, T_NO_APPTS,
-	T_APPTS_LIST, T_KEEP_IT, T_NO_ORDER, T_ORDER_NOT_CANCELLABLE,
-	T_HOURS, T_ADDRESS, T_HOURS_DAY, T_HOURS_CLOSED_DAY, T_SERVICES,
-	T_CANCELLED, T_MOVED, T_ORDER_CANCELLED, T_STATUS,
-	T_STATUS_READY_BY };
+static const int then_anything_else[] = {T_BOOKED, T_PRICE, T_PRICE_QUOTE,
+    T_MSG_TAKEN, T_LEAD_TAKEN, T_CALLBACK_DONE, T_NO_APPTS, T_APPTS_LIST,
+    T_KEEP_IT, T_NO_ORDER, T_ORDER_NOT_CANCELLABLE, T_HOURS, T_ADDRESS,
+    T_HOURS_DAY, T_HOURS_CLOSED_DAY, T_SERVICES, T_CANCELLED, T_MOVED,
+    T_ORDER_CANCELLED, T_STATUS, T_STATUS_READY_BY};
 
 static struct tts_prons prons;
 
@@ -47,15 +45,15 @@ static struct tts_prons prons;
 
 struct vals {
 	char name[32], comma_name[40], service[64], services[512], day[48],
-	    day2[48], time[16], slots[96], code[32], number[48],
-	    vehicle[48], vehicles_s[128], others[48], appt[200], list[400],
-	    verb[16], stage[32], when[32], order[32], refund[32], next[96],
-	    open[16], close[16], why[32], question[64], price[40];
+	    day2[48], time[16], slots[96], code[32], number[48], vehicle[48],
+	    vehicles_s[128], others[48], appt[200], list[400], verb[16],
+	    stage[32], when[32], order[32], refund[32], next[96], open[16],
+	    close[16], why[32], question[64], price[40];
 };
 
 int
-agent_lines_init(const config_t *cfg, struct fd_business *b, char *err,
-    size_t errlen)
+agent_lines_init(
+    const config_t *cfg, struct fd_business *b, char *err, size_t errlen)
 {
 	if (fd_business_load(cfg, b, err, errlen) != 0 ||
 	    tts_prons_load(cfg, &prons, err, errlen) != 0)
@@ -86,15 +84,14 @@ normalise(const char *seg, int respelled)
 			return NULL;
 		}
 		speak = ns;
-		if (tts_normalize(respelled ? &prons : NULL, seg, speak,
-		    cap) >= 0)
+		if (tts_normalize(respelled ? &prons : NULL, seg, speak, cap) >=
+		    0)
 			return speak;
 	}
 }
 
 int
-agent_lines_spoken(const char *text, int respelled, agent_seg_cb cb,
-    void *arg)
+agent_lines_spoken(const char *text, int respelled, agent_seg_cb cb, void *arg)
 {
 	struct tts_splitter sp;
 	char *seg, *speak;
@@ -126,7 +123,7 @@ say_minute(int m, char *buf, size_t len)
 static int
 rand_minute(unsigned *s)
 {
-	return 8 * 60 + (int)(rand_r(s) % 20) * 30;    /* 8 AM .. 5:30 PM */
+	return 8 * 60 + (int)(rand_r(s) % 20) * 30; /* 8 AM .. 5:30 PM */
 }
 
 static void
@@ -160,7 +157,10 @@ rand_slots(unsigned *s, char *buf, size_t len)
 	for (i = 0; i < n; i++) {
 		say_minute(m[i], tm, sizeof(tm));
 		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-		    i == 0 ? "" : i == n - 1 ? " and " : ", ", tm);
+		    i == 0           ? ""
+		        : i == n - 1 ? " and "
+		                     : ", ",
+		    tm);
 	}
 }
 
@@ -174,7 +174,7 @@ rand_code(unsigned *s, char *buf, size_t len)
 	for (i = 1; i < 5; i++)
 		c[i] = conf_alphabet[rand_r(s) % (sizeof(conf_alphabet) - 1)];
 	c[5] = '\0';
-	snprintf(buf, len, "%s", c);    /* the templates hold the <spell> */
+	snprintf(buf, len, "%s", c); /* the templates hold the <spell> */
 }
 
 static void
@@ -197,12 +197,16 @@ fill(const struct fd_business *b, unsigned *s, struct vals *v)
 	snprintf(v->name, sizeof(v->name), "%s", PICK(first_names, s));
 	if (rand_r(s) % 2)
 		snprintf(v->comma_name, sizeof(v->comma_name), ", %s", v->name);
-	snprintf(v->service, sizeof(v->service), "%s", b->nservices ?
-	    sv->name : "appointment");
+	snprintf(v->service, sizeof(v->service), "%s",
+	    b->nservices ? sv->name : "appointment");
 	for (i = 0; i < b->nservices; i++)
-		o += (size_t)snprintf(v->services + o, o < sizeof(v->services) ?
-		    sizeof(v->services) - o : 0, "%s%s", i == 0 ? "" :
-		    i == b->nservices - 1 ? " and " : ", ", b->services[i].name);
+		o += (size_t)snprintf(v->services + o,
+		    o < sizeof(v->services) ? sizeof(v->services) - o : 0,
+		    "%s%s",
+		    i == 0                      ? ""
+		        : i == b->nservices - 1 ? " and "
+		                                : ", ",
+		    b->services[i].name);
 	rand_day(s, v->day, sizeof(v->day), rand_r(s) % 3 == 0);
 	rand_day(s, v->day2, sizeof(v->day2), 0);
 	say_minute(rand_minute(s), v->time, sizeof(v->time));
@@ -215,12 +219,12 @@ fill(const struct fd_business *b, unsigned *s, struct vals *v)
 	    v->vehicle, v->others);
 	say_minute(rand_minute(s), tm, sizeof(tm));
 	rand_day(s, d, sizeof(d), 0);
-	snprintf(v->appt, sizeof(v->appt), "your %s on %s at %s", v->service,
-	    d, tm);
-	snprintf(v->list, sizeof(v->list), "a %s on %s at %s", v->service, d,
-	    tm);
-	snprintf(v->verb, sizeof(v->verb), "%s", rand_r(s) % 2 ? "move" :
-	    "cancel");
+	snprintf(
+	    v->appt, sizeof(v->appt), "your %s on %s at %s", v->service, d, tm);
+	snprintf(
+	    v->list, sizeof(v->list), "a %s on %s at %s", v->service, d, tm);
+	snprintf(
+	    v->verb, sizeof(v->verb), "%s", rand_r(s) % 2 ? "move" : "cancel");
 	snprintf(v->stage, sizeof(v->stage), "%s", PICK(stages, s));
 	snprintf(v->when, sizeof(v->when), "%s", PICK(whens, s));
 	snprintf(v->order, sizeof(v->order), "%u", 1000 + rand_r(s) % 9000);
@@ -228,12 +232,12 @@ fill(const struct fd_business *b, unsigned *s, struct vals *v)
 	rand_day(s, d, sizeof(d), 1);
 	say_minute(rand_minute(s), tm, sizeof(tm));
 	snprintf(v->next, sizeof(v->next), "%s at %s", d, tm);
-	say_minute(8 * 60 + (int)(rand_r(s) % 2) * 60, v->open,
-	    sizeof(v->open));
-	say_minute(13 * 60 + (int)(rand_r(s) % 6) * 60, v->close,
-	    sizeof(v->close));
-	snprintf(v->why, sizeof(v->why), "%s", rand_r(s) % 2 ?
-	    " for the holiday" : "");
+	say_minute(
+	    8 * 60 + (int)(rand_r(s) % 2) * 60, v->open, sizeof(v->open));
+	say_minute(
+	    13 * 60 + (int)(rand_r(s) % 6) * 60, v->close, sizeof(v->close));
+	snprintf(v->why, sizeof(v->why), "%s",
+	    rand_r(s) % 2 ? " for the holiday" : "");
 	snprintf(v->question, sizeof(v->question), "%s", PICK(questions, s));
 	if (sv->price_cents % 100)
 		snprintf(v->price, sizeof(v->price), "%d dollars %d",
@@ -246,26 +250,24 @@ fill(const struct fd_business *b, unsigned *s, struct vals *v)
 static void
 render(int id, const struct vals *v, char *out, size_t len)
 {
-	const struct tpl_var vars[] = { { "name", v->name },
-		{ "comma_name", v->comma_name }, { "service", v->service },
-		{ "services", v->services }, { "day", v->day },
-		{ "day2", v->day2 }, { "time", v->time },
-		{ "slots", v->slots }, { "code", v->code },
-		{ "number", v->number }, { "vehicle", v->vehicle },
-		{ "vehicles", v->vehicles_s }, { "others", v->others },
-		{ "appt", v->appt }, { "list", v->list }, { "verb", v->verb },
-		{ "stage", v->stage }, { "when", v->when },
-		{ "order", v->order }, { "refund", v->refund },
-		{ "next", v->next }, { "open", v->open },
-		{ "close", v->close }, { "why", v->why },
-		{ "question", v->question }, { "price", v->price },
-		{ NULL, NULL } };
+	const struct tpl_var vars[] = {{"name", v->name},
+	    {"comma_name", v->comma_name}, {"service", v->service},
+	    {"services", v->services}, {"day", v->day}, {"day2", v->day2},
+	    {"time", v->time}, {"slots", v->slots}, {"code", v->code},
+	    {"number", v->number}, {"vehicle", v->vehicle},
+	    {"vehicles", v->vehicles_s}, {"others", v->others},
+	    {"appt", v->appt}, {"list", v->list}, {"verb", v->verb},
+	    {"stage", v->stage}, {"when", v->when}, {"order", v->order},
+	    {"refund", v->refund}, {"next", v->next}, {"open", v->open},
+	    {"close", v->close}, {"why", v->why}, {"question", v->question},
+	    {"price", v->price}, {NULL, NULL}};
 	char first[1024], tail[256];
 	size_t i;
 
 	tpl_render((enum tpl_id)id, vars, first, sizeof(first));
-	for (i = 0; i < sizeof(then_anything_else) /
-	    sizeof(then_anything_else[0]); i++)
+	for (i = 0;
+	     i < sizeof(then_anything_else) / sizeof(then_anything_else[0]);
+	     i++)
 		if (then_anything_else[i] == id)
 			break;
 	if (i == sizeof(then_anything_else) / sizeof(then_anything_else[0])) {
@@ -277,8 +279,8 @@ render(int id, const struct vals *v, char *out, size_t len)
 }
 
 void
-agent_lines_one(const struct fd_business *b, int id, unsigned *seed,
-    char *out, size_t len)
+agent_lines_one(
+    const struct fd_business *b, int id, unsigned *seed, char *out, size_t len)
 {
 	struct vals v;
 
@@ -287,8 +289,8 @@ agent_lines_one(const struct fd_business *b, int id, unsigned *seed,
 }
 
 void
-agent_lines_round(const struct fd_business *b, unsigned *seed,
-    agent_line_cb cb, void *arg)
+agent_lines_round(
+    const struct fd_business *b, unsigned *seed, agent_line_cb cb, void *arg)
 {
 	char out[1400];
 	int id;
@@ -306,8 +308,8 @@ agent_lines_corpus_line(const char *spoken, char *out, size_t len)
 	size_t o = 0;
 
 	for (s = spoken; *s && o + 2 < len; s++) {
-		if (isalnum((unsigned char)*s) || (*s == '\'' && o &&
-		    isalpha((unsigned char)s[1])))
+		if (isalnum((unsigned char)*s) ||
+		    (*s == '\'' && o && isalpha((unsigned char)s[1])))
 			out[o++] = (char)tolower((unsigned char)*s);
 		else if (o && out[o - 1] != ' ')
 			out[o++] = ' ';
@@ -345,10 +347,10 @@ put_line(void *arg, int id, const char *text)
 }
 
 int
-agent_lines_corpus(const struct fd_business *b, unsigned seed, int rounds,
-    FILE *out)
+agent_lines_corpus(
+    const struct fd_business *b, unsigned seed, int rounds, FILE *out)
 {
-	struct corpus_out c = { out, 0 };
+	struct corpus_out c = {out, 0};
 	int k;
 
 	for (k = 0; k < rounds; k++)

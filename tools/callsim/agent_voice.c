@@ -51,14 +51,15 @@ speak_segment(void *arg, const char *speak)
 	if (s->failed)
 		return;
 	tts_pipe_init(&pipe, on_frame, a);
-	if (tts_engine_flite.synth(eng, NULL, speak, on_pcm, &pipe, s->err,
-	    s->errlen) != 0) {
+	if (tts_engine_flite.synth(
+	        eng, NULL, speak, on_pcm, &pipe, s->err, s->errlen) != 0) {
 		s->failed = 1;
 		return;
 	}
 	tts_pipe_finish(&pipe);
 	if (grow((void **)&a->marks, &a->mcap, a->nmarks + 1,
-	    sizeof(*a->marks)) != 0 || add_spoken(a, speak) != 0) {
+	        sizeof(*a->marks)) != 0 ||
+	    add_spoken(a, speak) != 0) {
 		snprintf(s->err, s->errlen, "out of memory");
 		s->failed = 1;
 		return;
@@ -67,10 +68,10 @@ speak_segment(void *arg, const char *speak)
 }
 
 int
-agent_voice_say(const char *text, struct agent_audio *a, char *err,
-    size_t errlen)
+agent_voice_say(
+    const char *text, struct agent_audio *a, char *err, size_t errlen)
 {
-	struct say_run s = { a, err, errlen, 0 };
+	struct say_run s = {a, err, errlen, 0};
 
 	if (agent_lines_spoken(text, 1, speak_segment, &s) != 0 && !s.failed) {
 		snprintf(err, errlen, "out of memory");
@@ -83,7 +84,7 @@ int
 agent_audio_cut(struct agent_audio *a)
 {
 	if (grow((void **)&a->marks, &a->mcap, a->nmarks + 1,
-	    sizeof(*a->marks)) != 0)
+	        sizeof(*a->marks)) != 0)
 		return -1;
 	a->marks[a->nmarks++] = a->n;
 	return 0;

@@ -15,11 +15,11 @@
 #include <libconfig.h>
 
 struct agent_audio {
-	uint8_t *ulaw;          /* mu-law 8 kHz, whole 160-byte frames */
+	uint8_t *ulaw; /* mu-law 8 kHz, whole 160-byte frames */
 	size_t n, cap;
-	size_t *marks;          /* byte offsets where a segment ended */
+	size_t *marks; /* byte offsets where a segment ended */
 	size_t nmarks, mcap;
-	char *spoken;           /* the normalised text of every segment */
+	char *spoken; /* the normalised text of every segment */
 };
 
 /* cfg: tts.voice, tts.rate (NULL: defaults).  The pronunciations are
@@ -27,8 +27,8 @@ struct agent_audio {
 int agent_voice_init(const config_t *cfg, char *err, size_t errlen);
 void agent_voice_fini(void);
 /* Append the reply text to a.  0, or -1 with err. */
-int agent_voice_say(const char *text, struct agent_audio *a, char *err,
-    size_t errlen);
+int agent_voice_say(
+    const char *text, struct agent_audio *a, char *err, size_t errlen);
 /* A mark position at the end of what a holds (a clear).  0 or -1. */
 int agent_audio_cut(struct agent_audio *a);
 void agent_audio_free(struct agent_audio *a);

@@ -44,7 +44,7 @@
 struct job {
 	char *path;
 	struct scenario *sc;
-	char err[512];                  /* scenario did not load */
+	char err[512]; /* scenario did not load */
 	struct call_result r;
 	int ran;
 };
@@ -58,15 +58,16 @@ struct pool {
 
 /* What to do with each call besides checking it. */
 struct run_mode {
-	int replay;                     /* inputs are recordings */
-	const char *record;             /* --record DIR or NULL */
-	const char *report;             /* --report FILE or NULL */
+	int replay; /* inputs are recordings */
+	const char *record; /* --record DIR or NULL */
+	const char *report; /* --report FILE or NULL */
 };
 
 static volatile sig_atomic_t got_signal;
 
 /* --send-garbage alone: malformed messages, then a short normal call. */
-static const char garbage_call[] = "{\"name\":\"malformed Media Streams "
+static const char garbage_call[] =
+    "{\"name\":\"malformed Media Streams "
     "messages, then a short call\",\"caller\":{\"from\":\"+15551230001\"},"
     "\"turns\":[{\"say\":\"Hello?\"},{\"hangup\":true}]}";
 
@@ -89,43 +90,41 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "dir", required_argument, NULL, 'D' },
-		{ "parallel", required_argument, NULL, 'P' },
-		{ "report", required_argument, NULL, 'R' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "gateway", required_argument, NULL, 'g' },
-		{ "public-url", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "hangup-timeout", required_argument, NULL, 'H' },
-		{ "reply-timeout", required_argument, NULL, 'r' },
-		{ "carrier-port", required_argument, NULL, 'c' },
-		{ "answer-scenario", required_argument, NULL, 'a' },
-		{ "callees", required_argument, NULL, 'E' },
-		{ "carrier-log", required_argument, NULL, 'W' },
-		{ "corpus", required_argument, NULL, 'C' },
-		{ "no-hear", no_argument, NULL, 'N' },
-		{ "send-garbage", no_argument, NULL, 'G' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "record", required_argument, NULL, 'O' },
-		{ "replay", required_argument, NULL, 'Y' },
-		{ "compare", required_argument, NULL, 'K' },
-		{ "load", required_argument, NULL, 'L' },
-		{ "streams", required_argument, NULL, 'M' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "ramp", required_argument, NULL, 'p' },
-		{ "tts-pub", required_argument, NULL, 'b' },
-		{ "no-inbound", no_argument, NULL, 'I' },
-		{ "cacert", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct call_opts o = { "http://127.0.0.1:8080",
-		"https://frontdesk.example.com", NULL, NULL, 180000, 30000,
-		15000, 0, 1, 0, 0, 0, 0, NULL };
-	struct run_mode rm = { 0, NULL, NULL };
-	struct load_opts lo = { 0, 0, 0, NULL, NULL, 1 };
+	    {"scenario", required_argument, NULL, 's'},
+	    {"dir", required_argument, NULL, 'D'},
+	    {"parallel", required_argument, NULL, 'P'},
+	    {"report", required_argument, NULL, 'R'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"gateway", required_argument, NULL, 'g'},
+	    {"public-url", required_argument, NULL, 'u'},
+	    {"token", required_argument, NULL, 't'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"hangup-timeout", required_argument, NULL, 'H'},
+	    {"reply-timeout", required_argument, NULL, 'r'},
+	    {"carrier-port", required_argument, NULL, 'c'},
+	    {"answer-scenario", required_argument, NULL, 'a'},
+	    {"callees", required_argument, NULL, 'E'},
+	    {"carrier-log", required_argument, NULL, 'W'},
+	    {"corpus", required_argument, NULL, 'C'},
+	    {"no-hear", no_argument, NULL, 'N'},
+	    {"send-garbage", no_argument, NULL, 'G'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"record", required_argument, NULL, 'O'},
+	    {"replay", required_argument, NULL, 'Y'},
+	    {"compare", required_argument, NULL, 'K'},
+	    {"load", required_argument, NULL, 'L'},
+	    {"streams", required_argument, NULL, 'M'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"ramp", required_argument, NULL, 'p'},
+	    {"tts-pub", required_argument, NULL, 'b'},
+	    {"no-inbound", no_argument, NULL, 'I'},
+	    {"cacert", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct call_opts o = {"http://127.0.0.1:8080",
+	    "https://frontdesk.example.com", NULL, NULL, 180000, 30000, 15000,
+	    0, 1, 0, 0, 0, 0, NULL};
+	struct run_mode rm = {0, NULL, NULL};
+	struct load_opts lo = {0, 0, 0, NULL, NULL, 1};
 	const char *scenario = NULL, *dir = NULL, *replay = NULL;
 	const char *compare = NULL;
 	int streams = 0;
@@ -139,41 +138,104 @@ main(int argc, char **argv)
 
 	log_init("callsim", LOG_LVL_WARN);
 	while ((c = getopt_long(argc, argv,
-	    "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:IA:",
-	    lopts, NULL)) != -1) {
+	            "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:IA:",
+	            lopts, NULL)) != -1) {
 		switch (c) {
-		case 's': scenario = optarg; break;
-		case 'D': dir = optarg; break;
-		case 'P': parallel = atoi(optarg); break;
-		case 'R': rm.report = lo.report = optarg; break;
-		case 'j': json = 1; break;
-		case 'g': o.gateway = optarg; break;
-		case 'u': o.public_url = optarg; break;
-		case 't': o.token = optarg; break;
-		case 'T': o.timeout_ms = atoi(optarg) * 1000; break;
-		case 'H': o.hangup_timeout_ms = atoi(optarg) * 1000; break;
-		case 'r': o.reply_timeout_ms = atoi(optarg) * 1000; break;
-		case 'c': carrier_port = atoi(optarg); break;
-		case 'a': answer = optarg; break;
-		case 'E': callees = optarg; break;
-		case 'W': carrier_log = optarg; break;
-		case 'C': corpus = optarg; break;
-		case 'N': o.hear = 0; break;
-		case 'G': o.send_garbage = 1; break;
-		case 'v': o.verbose = 1; log_init("callsim", LOG_LVL_INFO);
+		case 's':
+			scenario = optarg;
 			break;
-		case 'O': rm.record = optarg; break;
-		case 'Y': replay = optarg; break;
-		case 'K': compare = optarg; break;
-		case 'L': lo.calls = atoi(optarg); break;
-		case 'M': lo.calls = atoi(optarg); streams = 1; break;
-		case 'd': lo.duration_s = atoi(optarg); break;
-		case 'p': lo.ramp_s = atoi(optarg); break;
-		case 'b': lo.tts_pub = optarg; break;
-		case 'I': lo.inbound = 0; break;
-		case 'A': o.cacert = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'D':
+			dir = optarg;
+			break;
+		case 'P':
+			parallel = atoi(optarg);
+			break;
+		case 'R':
+			rm.report = lo.report = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'g':
+			o.gateway = optarg;
+			break;
+		case 'u':
+			o.public_url = optarg;
+			break;
+		case 't':
+			o.token = optarg;
+			break;
+		case 'T':
+			o.timeout_ms = atoi(optarg) * 1000;
+			break;
+		case 'H':
+			o.hangup_timeout_ms = atoi(optarg) * 1000;
+			break;
+		case 'r':
+			o.reply_timeout_ms = atoi(optarg) * 1000;
+			break;
+		case 'c':
+			carrier_port = atoi(optarg);
+			break;
+		case 'a':
+			answer = optarg;
+			break;
+		case 'E':
+			callees = optarg;
+			break;
+		case 'W':
+			carrier_log = optarg;
+			break;
+		case 'C':
+			corpus = optarg;
+			break;
+		case 'N':
+			o.hear = 0;
+			break;
+		case 'G':
+			o.send_garbage = 1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			log_init("callsim", LOG_LVL_INFO);
+			break;
+		case 'O':
+			rm.record = optarg;
+			break;
+		case 'Y':
+			replay = optarg;
+			break;
+		case 'K':
+			compare = optarg;
+			break;
+		case 'L':
+			lo.calls = atoi(optarg);
+			break;
+		case 'M':
+			lo.calls = atoi(optarg);
+			streams = 1;
+			break;
+		case 'd':
+			lo.duration_s = atoi(optarg);
+			break;
+		case 'p':
+			lo.ramp_s = atoi(optarg);
+			break;
+		case 'b':
+			lo.tts_pub = optarg;
+			break;
+		case 'I':
+			lo.inbound = 0;
+			break;
+		case 'A':
+			o.cacert = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (compare) {
@@ -181,24 +243,26 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		if (compare_print(stdout, compare, argv[optind], err,
-		    sizeof(err)) != 0) {
+		if (compare_print(
+		        stdout, compare, argv[optind], err, sizeof(err)) != 0) {
 			fprintf(stderr, "callsim: %s\n", err);
 			return 2;
 		}
 		return 0;
 	}
-	if (lo.calls && (lo.calls > 5000 || lo.duration_s <= 0 ||
-	    lo.ramp_s < 0 || scenario || dir || replay)) {
+	if (lo.calls &&
+	    (lo.calls > 5000 || lo.duration_s <= 0 || lo.ramp_s < 0 ||
+	        scenario || dir || replay)) {
 		usage(stderr);
 		return 2;
 	}
-	if (optind != argc || (scenario && dir) || (replay && (scenario ||
-	    dir)) || (!scenario && !dir && !replay && !lo.calls &&
-	    !carrier_port && !o.send_garbage) || parallel < 1 || parallel > 64 ||
-	    o.timeout_ms <= 0 || o.hangup_timeout_ms < 0 ||
-	    o.reply_timeout_ms <= 0 || carrier_port < 0 ||
-	    carrier_port > 65535) {
+	if (optind != argc || (scenario && dir) ||
+	    (replay && (scenario || dir)) ||
+	    (!scenario && !dir && !replay && !lo.calls && !carrier_port &&
+	        !o.send_garbage) ||
+	    parallel < 1 || parallel > 64 || o.timeout_ms <= 0 ||
+	    o.hangup_timeout_ms < 0 || o.reply_timeout_ms <= 0 ||
+	    carrier_port < 0 || carrier_port > 65535) {
 		usage(stderr);
 		return 2;
 	}
@@ -235,15 +299,16 @@ main(int argc, char **argv)
 		voice_hear(quiet, sizeof(quiet) / sizeof(quiet[0]), NULL, 0,
 		    none, sizeof(none));
 	}
-	if (answer && (answer_sc = scenario_load(answer, err,
-	    sizeof(err))) == NULL) {
+	if (answer &&
+	    (answer_sc = scenario_load(answer, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "callsim: %s\n", err);
 		rc = 2;
 		goto out;
 	}
-	if (carrier_port && (carrier_callees(callees, carrier_log, err,
-	    sizeof(err)) != 0 || carrier_start(carrier_port, answer_sc, &o,
-	    err, sizeof(err)) != 0)) {
+	if (carrier_port &&
+	    (carrier_callees(callees, carrier_log, err, sizeof(err)) != 0 ||
+	        carrier_start(carrier_port, answer_sc, &o, err, sizeof(err)) !=
+	            0)) {
 		fprintf(stderr, "callsim: %s\n", err);
 		rc = 2;
 		goto out;
@@ -273,11 +338,14 @@ main(int argc, char **argv)
 		carrier_stop();
 		carrier_counts(&a, &f);
 		if (a || answer_sc)
-			printf("outbound calls answered: %u, failed: %u\n", a, f);
+			printf(
+			    "outbound calls answered: %u, failed: %u\n", a, f);
 		carrier_keys(&nreq, &ndup, &ntext);
 		if (nreq || ntext)
-			printf("outbound call requests: %u, keys requested more "
-			    "than once: %u, texts: %u\n", nreq, ndup, ntext);
+			printf(
+			    "outbound call requests: %u, keys requested more "
+			    "than once: %u, texts: %u\n",
+			    nreq, ndup, ntext);
 		if (ndup && rc == 0)
 			rc = 1;
 		if (f && rc == 0)
@@ -297,8 +365,8 @@ run_one(const char *path, const struct call_opts *o, int json,
 	struct scenario *sc;
 	char err[512];
 
-	sc = rm->replay ? replay_load(path, err, sizeof(err)) :
-	    scenario_load(path, err, sizeof(err));
+	sc = rm->replay ? replay_load(path, err, sizeof(err))
+	                : scenario_load(path, err, sizeof(err));
 	if (sc == NULL) {
 		fprintf(stderr, "callsim: %s\n", err);
 		return 2;
@@ -325,8 +393,8 @@ report_one(struct scenario *sc, json_t *script, const char *path,
 	json_decref(script);
 	if (rm->report && (j = result_json(sc, &r)) != NULL) {
 		if (json_dump_file(j, rm->report, JSON_INDENT(2)) != 0)
-			fprintf(stderr, "callsim: cannot write %s\n",
-			    rm->report);
+			fprintf(
+			    stderr, "callsim: cannot write %s\n", rm->report);
 		json_decref(j);
 	}
 	if (json) {
@@ -372,10 +440,11 @@ run_dir(const char *dir, int parallel, const struct run_mode *rm,
 		return 2;
 	for (i = 0; i < n; i++) {
 		pl.jobs[i].path = paths[i];
-		pl.jobs[i].sc = rm->replay ? replay_load(paths[i],
-		    pl.jobs[i].err, sizeof(pl.jobs[i].err)) :
-		    scenario_load(paths[i], pl.jobs[i].err,
-		    sizeof(pl.jobs[i].err));
+		pl.jobs[i].sc = rm->replay
+		    ? replay_load(
+		          paths[i], pl.jobs[i].err, sizeof(pl.jobs[i].err))
+		    : scenario_load(
+		          paths[i], pl.jobs[i].err, sizeof(pl.jobs[i].err));
 	}
 	nth = parallel < (int)n ? parallel : (int)n;
 	for (k = 0; k < (size_t)nth; k++)
@@ -398,15 +467,19 @@ run_dir(const char *dir, int parallel, const struct run_mode *rm,
 		long maxlat = -1;
 		char barge[16] = "-";
 		json_t *x;
-		const char *name = strrchr(jb->path, '/') ?
-		    strrchr(jb->path, '/') + 1 : jb->path;
+		const char *name = strrchr(jb->path, '/')
+		    ? strrchr(jb->path, '/') + 1
+		    : jb->path;
 		if (jb->sc == NULL) {
-			printf("%-34.34s %-6s %5s %6s %6s %6s %5s %6s %5s %6s  %s\n",
+			printf("%-34.34s %-6s %5s %6s %6s %6s %5s %6s %5s %6s  "
+			       "%s\n",
 			    name, "FAIL", "-", "-", "-", "-", "-", "-", "-",
 			    "-", jb->err);
-			json_array_append_new(arr, json_pack("{s:s, s:b, s:s, "
-			    "s:[s]}", "name", name, "passed", 0, "reason",
-			    jb->err, "failures", jb->err));
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:b, s:s, "
+			              "s:[s]}",
+			        "name", name, "passed", 0, "reason", jb->err,
+			        "failures", jb->err));
 			continue;
 		}
 		scs[i] = jb->sc;
@@ -418,28 +491,32 @@ run_dir(const char *dir, int parallel, const struct run_mode *rm,
 		}
 		passed += jb->r.nfail == 0;
 		m = eval_call(jb->sc, &jb->r);
-		json_array_foreach(json_object_get(m, "v2v_ms"), k, x)
-			if (nv < 256)
-				v[nv++] = json_number_value(x);
+		json_array_foreach(json_object_get(m, "v2v_ms"), k,
+		    x) if (nv < 256) v[nv++] = json_number_value(x);
 		if (json_array_size(json_object_get(m, "bargein_ms")))
-			snprintf(barge, sizeof(barge), "%lld", (long long)
-			    json_integer_value(json_array_get(json_object_get(m,
-			    "bargein_ms"), 0)));
+			snprintf(barge, sizeof(barge), "%lld",
+			    (long long)json_integer_value(json_array_get(
+			        json_object_get(m, "bargein_ms"), 0)));
 		else if (json_integer_value(json_object_get(m, "bargeins")))
 			snprintf(barge, sizeof(barge), "none");
-		printf("%-34.34s %-6s %2zu/%-2zu %6.0f %6ld %6ld %5lld %6s %5lld "
-		    "%6s  %s\n", jb->sc->name, jb->r.nfail ? "FAIL" : "pass",
-		    done, jb->r.nturns, eval_pct(v, nv, 50), maxlat,
-		    jb->r.answer_ms, (long long)json_integer_value(
-		    json_object_get(m, "misrecognitions")), barge,
-		    (long long)json_integer_value(json_object_get(m,
-		    "tool_calls")), jb->r.hangup_by[0] ? jb->r.hangup_by : "-",
+		printf(
+		    "%-34.34s %-6s %2zu/%-2zu %6.0f %6ld %6ld %5lld %6s %5lld "
+		    "%6s  %s\n",
+		    jb->sc->name, jb->r.nfail ? "FAIL" : "pass", done,
+		    jb->r.nturns, eval_pct(v, nv, 50), maxlat, jb->r.answer_ms,
+		    (long long)json_integer_value(
+		        json_object_get(m, "misrecognitions")),
+		    barge,
+		    (long long)json_integer_value(
+		        json_object_get(m, "tool_calls")),
+		    jb->r.hangup_by[0] ? jb->r.hangup_by : "-",
 		    eval_reason(&jb->r));
 		json_decref(m);
 		json_array_append_new(arr, result_json(jb->sc, &jb->r));
 		if (rm->record) {
-			json_t *script = rm->replay ? record_script(jb->path) :
-			    json_load_file(jb->path, 0, NULL);
+			json_t *script = rm->replay
+			    ? record_script(jb->path)
+			    : json_load_file(jb->path, 0, NULL);
 			save_call(rm, jb->path, script, jb->sc, &jb->r);
 			json_decref(script);
 		}
@@ -455,8 +532,8 @@ run_dir(const char *dir, int parallel, const struct run_mode *rm,
 		    (json_int_t)(n - passed), "summary", sum);
 		if (rep == NULL || (f = fopen(rm->report, "w")) == NULL ||
 		    json_dumpf(rep, f, JSON_INDENT(2)) != 0) {
-			fprintf(stderr, "callsim: cannot write %s\n",
-			    rm->report);
+			fprintf(
+			    stderr, "callsim: cannot write %s\n", rm->report);
 			rc = 2;
 		}
 		if (rep && f) {
@@ -491,8 +568,8 @@ save_call(const struct run_mode *rm, const char *path, json_t *script,
 
 	if (rm->record == NULL)
 		return;
-	base = path ? (strrchr(path, '/') ? strrchr(path, '/') + 1 : path) :
-	    sc->name;
+	base = path ? (strrchr(path, '/') ? strrchr(path, '/') + 1 : path)
+	            : sc->name;
 	snprintf(name, sizeof(name), "%s", base);
 	if ((dot = strrchr(name, '.')) != NULL && strcmp(dot, ".json") == 0)
 		*dot = '\0';
@@ -574,8 +651,10 @@ default_corpus(void)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			snprintf(path, sizeof(path), "%.*s/../../tools/callsim/"
-			    "heard_corpus.txt", PATH_MAX - 64, exe);
+			snprintf(path, sizeof(path),
+			    "%.*s/../../tools/callsim/"
+			    "heard_corpus.txt",
+			    PATH_MAX - 64, exe);
 			if (access(path, R_OK) == 0)
 				return path;
 		}
@@ -608,38 +687,58 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: callsim --scenario FILE [--json] [--send-garbage]\n"
-"       callsim --send-garbage            (built-in short call)\n"
-"       callsim --dir DIR [--parallel N] [--report FILE]\n"
-"       callsim --carrier-port PORT [--answer-scenario FILE]\n"
-"       callsim --replay REC.json|DIR [--record DIR] [--json] [--report F]\n"
-"       callsim --compare A.json B.json\n"
-"       callsim --load N --duration S [--ramp S] [--report F]\n"
-"       callsim --streams N --duration S [--ramp S] [--tts-pub ADDR]\n"
-"                [--no-inbound] [--report F]\n"
-"options:\n"
-"  --gateway URL         gateway base URL (http://127.0.0.1:8080); https://\n"
-"                        (a TLS terminator in front) streams over wss://\n"
-"  --cacert FILE         trust these CAs (PEM) for https/wss ($CALLSIM_CACERT)\n"
-"  --public-url URL      URL Twilio would sign (https://frontdesk.example.com)\n"
-"  --token TOKEN         auth token for X-Twilio-Signature ($TWILIO_AUTH_TOKEN)\n"
-"  --timeout S           whole-call limit (180)\n"
-"  --hangup-timeout S    wait for the agent to hang up after the last turn (30)\n"
-"  --reply-timeout S     wait for a reply to each turn (15)\n"
-"  --carrier-port PORT   also serve Twilio REST (transfers, outbound calls)\n"
-"  --answer-scenario F   callee scenario for outbound calls\n"
-"  --callees FILE        callee per number: JSON number -> {answer: human|\n"
-"                        machine|busy|no-answer|fail|fax, scenario, greeting_ms,\n"
-"                        ring_ms, answer_after}; \"*\" for any other number\n"
-"  --carrier-log FILE    one JSON line per REST request and per call's end\n"
-"  --corpus FILE         LM corpus for hearing (tools/callsim/heard_corpus.txt)\n"
-"  --no-hear             do not transcribe the agent\n"
-"  --send-garbage        send malformed Media Streams messages first\n"
-"  --verbose             log the call as it happens\n"
-"  --record DIR          save each call: DIR/NAME.ulaw (caller track) + .json\n"
-"  --tts-pub ADDR        --streams: publish AUDIO_OUT here (the gateway dials\n"
-"                        the tts-worker's pub: ipc://$FRONTDESK_RUNDIR/tts-worker.pub)\n"
-"  --no-inbound          --streams: send no caller audio\n"
-"env: TWILIO_AUTH_TOKEN, FRONTDESK_API_TOKEN (Bearer for /api/v1/calls)\n"
-"exit: 0 all expectations held, 1 a failure, 2 usage or bad scenario\n");
+	    "usage: callsim --scenario FILE [--json] [--send-garbage]\n"
+	    "       callsim --send-garbage            (built-in short call)\n"
+	    "       callsim --dir DIR [--parallel N] [--report FILE]\n"
+	    "       callsim --carrier-port PORT [--answer-scenario FILE]\n"
+	    "       callsim --replay REC.json|DIR [--record DIR] [--json] "
+	    "[--report F]\n"
+	    "       callsim --compare A.json B.json\n"
+	    "       callsim --load N --duration S [--ramp S] [--report F]\n"
+	    "       callsim --streams N --duration S [--ramp S] [--tts-pub "
+	    "ADDR]\n"
+	    "                [--no-inbound] [--report F]\n"
+	    "options:\n"
+	    "  --gateway URL         gateway base URL (http://127.0.0.1:8080); "
+	    "https://\n"
+	    "                        (a TLS terminator in front) streams over "
+	    "wss://\n"
+	    "  --cacert FILE         trust these CAs (PEM) for https/wss "
+	    "($CALLSIM_CACERT)\n"
+	    "  --public-url URL      URL Twilio would sign "
+	    "(https://frontdesk.example.com)\n"
+	    "  --token TOKEN         auth token for X-Twilio-Signature "
+	    "($TWILIO_AUTH_TOKEN)\n"
+	    "  --timeout S           whole-call limit (180)\n"
+	    "  --hangup-timeout S    wait for the agent to hang up after the "
+	    "last turn (30)\n"
+	    "  --reply-timeout S     wait for a reply to each turn (15)\n"
+	    "  --carrier-port PORT   also serve Twilio REST (transfers, "
+	    "outbound calls)\n"
+	    "  --answer-scenario F   callee scenario for outbound calls\n"
+	    "  --callees FILE        callee per number: JSON number -> "
+	    "{answer: human|\n"
+	    "                        machine|busy|no-answer|fail|fax, "
+	    "scenario, greeting_ms,\n"
+	    "                        ring_ms, answer_after}; \"*\" for any "
+	    "other number\n"
+	    "  --carrier-log FILE    one JSON line per REST request and per "
+	    "call's end\n"
+	    "  --corpus FILE         LM corpus for hearing "
+	    "(tools/callsim/heard_corpus.txt)\n"
+	    "  --no-hear             do not transcribe the agent\n"
+	    "  --send-garbage        send malformed Media Streams messages "
+	    "first\n"
+	    "  --verbose             log the call as it happens\n"
+	    "  --record DIR          save each call: DIR/NAME.ulaw (caller "
+	    "track) + .json\n"
+	    "  --tts-pub ADDR        --streams: publish AUDIO_OUT here (the "
+	    "gateway dials\n"
+	    "                        the tts-worker's pub: "
+	    "ipc://$FRONTDESK_RUNDIR/tts-worker.pub)\n"
+	    "  --no-inbound          --streams: send no caller audio\n"
+	    "env: TWILIO_AUTH_TOKEN, FRONTDESK_API_TOKEN (Bearer for "
+	    "/api/v1/calls)\n"
+	    "exit: 0 all expectations held, 1 a failure, 2 usage or bad "
+	    "scenario\n");
 }

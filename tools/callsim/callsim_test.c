@@ -38,8 +38,8 @@ call_fail(struct call_result *r, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	if (msg == NULL || (nf = realloc(r->failures, (r->nfail + 1) *
-	    sizeof(*nf))) == NULL) {
+	if (msg == NULL ||
+	    (nf = realloc(r->failures, (r->nfail + 1) * sizeof(*nf))) == NULL) {
 		free(msg);
 		return;
 	}
@@ -93,9 +93,10 @@ static void
 test_scenario_defaults(void **state)
 {
 	char err[256];
-	struct scenario *s = scenario_parse("{\"name\":\"n\",\"caller\":"
-	    "{\"from\":\"+1\"},\"turns\":[{\"say\":\"hi\"}]}", err,
-	    sizeof(err));
+	struct scenario *s =
+	    scenario_parse("{\"name\":\"n\",\"caller\":"
+	                   "{\"from\":\"+1\"},\"turns\":[{\"say\":\"hi\"}]}",
+	        err, sizeof(err));
 
 	(void)state;
 	assert_non_null(s);
@@ -109,48 +110,60 @@ test_scenario_defaults(void **state)
 static void
 test_scenario_bad(void **state)
 {
-	static const struct { const char *json, *why; } bad[] = {
-		{ "not json", "bad JSON" },
-		{ "[]", "top level" },
-		{ "{\"caller\":{\"from\":\"+1\"},\"turns\":[{\"say\":\"a\"}]}",
-		  "name" },
-		{ "{\"name\":\"n\",\"turns\":[{\"say\":\"a\"}]}", "caller" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":[]}",
-		  "turns" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\",\"dtmf\":\"1\"}]}", "exactly one" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"sya\":\"a\"}]}", "unknown key" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"dtmf\":\"x\"}]}", "DTMF" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"wait_ms\":-5}]}", "wait_ms" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"hangup\":false}]}", "hangup" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"wait_ms\":5,\"barge_in\":true}]}", "barge_in" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\",\"voice\":"
-		  "\"bob\"},\"turns\":[{\"say\":\"a\"}]}", "voice" },
-		{ "{\"name\":\"n\",\"now\":\"tomorrow\",\"caller\":{\"from\":"
-		  "\"+1\"},\"turns\":[{\"say\":\"a\"}]}", "now" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\"}],\"expect\":{\"hangup_by\":\"me\"}}",
-		  "hangup_by" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\"}],\"expect\":{\"appointments\":[{\"date\":"
-		  "\"2026-13-01\"}]}}", "date" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\"}],\"expect\":{\"appointments\":[{\"time\":"
-		  "\"10am\"}]}}", "time" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\"}],\"expect\":{\"heard_contains\":\"x\"}}",
-		  "heard_contains" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\"}],\"expect\":{\"max_turn_latency_ms\":0}}",
-		  "max_turn_latency_ms" },
-		{ "{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
-		  "[{\"say\":\"a\"}],\"expect\":{\"outcom\":\"booked\"}}",
-		  "unknown key" },
+	static const struct {
+		const char *json, *why;
+	} bad[] = {
+	    {"not json", "bad JSON"},
+	    {"[]", "top level"},
+	    {"{\"caller\":{\"from\":\"+1\"},\"turns\":[{\"say\":\"a\"}]}",
+	        "name"},
+	    {"{\"name\":\"n\",\"turns\":[{\"say\":\"a\"}]}", "caller"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":[]}",
+	        "turns"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\",\"dtmf\":\"1\"}]}",
+	        "exactly one"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"sya\":\"a\"}]}",
+	        "unknown key"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"dtmf\":\"x\"}]}",
+	        "DTMF"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"wait_ms\":-5}]}",
+	        "wait_ms"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"hangup\":false}]}",
+	        "hangup"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"wait_ms\":5,\"barge_in\":true}]}",
+	        "barge_in"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\",\"voice\":"
+	     "\"bob\"},\"turns\":[{\"say\":\"a\"}]}",
+	        "voice"},
+	    {"{\"name\":\"n\",\"now\":\"tomorrow\",\"caller\":{\"from\":"
+	     "\"+1\"},\"turns\":[{\"say\":\"a\"}]}",
+	        "now"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\"}],\"expect\":{\"hangup_by\":\"me\"}}",
+	        "hangup_by"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\"}],\"expect\":{\"appointments\":[{\"date\":"
+	     "\"2026-13-01\"}]}}",
+	        "date"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\"}],\"expect\":{\"appointments\":[{\"time\":"
+	     "\"10am\"}]}}",
+	        "time"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\"}],\"expect\":{\"heard_contains\":\"x\"}}",
+	        "heard_contains"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\"}],\"expect\":{\"max_turn_latency_ms\":0}}",
+	        "max_turn_latency_ms"},
+	    {"{\"name\":\"n\",\"caller\":{\"from\":\"+1\"},\"turns\":"
+	     "[{\"say\":\"a\"}],\"expect\":{\"outcom\":\"booked\"}}",
+	        "unknown key"},
 	};
 	char err[256];
 	size_t i;
@@ -199,7 +212,7 @@ test_playout_marks(void **state)
 	assert_true(playout_due_mark(&p, name, sizeof(name)));
 	assert_string_equal(name, "m1");
 	assert_false(playout_due_mark(&p, name, sizeof(name)));
-	assert_int_equal(playout_play(&p, out), 20);  /* the last 20 bytes */
+	assert_int_equal(playout_play(&p, out), 20); /* the last 20 bytes */
 	assert_true(playout_due_mark(&p, name, sizeof(name)));
 	assert_string_equal(name, "m2");
 	assert_int_equal(playout_play(&p, out), 0);
@@ -273,7 +286,7 @@ test_playout_ring(void **state)
 }
 
 struct sync_check {
-	char *corpus;           /* "\n" + heard_corpus.txt */
+	char *corpus; /* "\n" + heard_corpus.txt */
 	int lines, missing;
 };
 
@@ -311,7 +324,8 @@ test_heard_normalise(void **state)
 	assert_string_equal(s, "your appointments at ten tuesday");
 	free(s);
 	s = heard_normalise("9:05am  or 10:30 PM; code AB12");
-	assert_string_equal(s, "nine oh five am or ten thirty pm code ab "
+	assert_string_equal(s,
+	    "nine oh five am or ten thirty pm code ab "
 	    "twelve");
 	free(s);
 	s = heard_normalise("");
@@ -323,14 +337,14 @@ static void
 test_heard_contains(void **state)
 {
 	const char *h = "thank you for calling otto's auto this is ava your "
-	    "virtual assistant how can i help";
+	                "virtual assistant how can i help";
 
 	(void)state;
 	assert_true(heard_contains(h, "assistant"));
 	assert_true(heard_contains(h, "Virtual Assistant!"));
 	assert_true(heard_contains(h, "how can I help you")); /* 4/5 */
 	assert_false(heard_contains(h, "confirm"));
-	assert_false(heard_contains(h, "help how"));          /* order */
+	assert_false(heard_contains(h, "help how")); /* order */
 	assert_false(heard_contains(h, "how may we help you today"));
 	assert_true(heard_contains("booked for tuesday at ten", "10:00"));
 	assert_true(heard_contains("anything", ""));
@@ -344,33 +358,40 @@ test_heard_contains_negative(void **state)
 {
 	(void)state;
 	assert_false(heard_contains("is there anything else i can help you "
-	    "with", "still there"));
+	                            "with",
+	    "still there"));
 	assert_false(heard_contains("there is still a slot", "still there"));
 	assert_true(heard_contains("sorry i can't hear you if you're still "
-	    "there please say something", "still there"));
-	assert_false(heard_contains("thanks and what's your first and last "
-	    "name or the confirmation code of your booking",
-	    "your confirmation code is"));
-	assert_false(heard_contains("done your oil change is now on monday "
-	    "your confirmation code stays k q seven z p",
-	    "your confirmation code is"));
-	assert_false(heard_contains("your code is k q seven", "confirmation "
+	                           "there please say something",
+	    "still there"));
+	assert_false(
+	    heard_contains("thanks and what's your first and last "
+	                   "name or the confirmation code of your booking",
+	        "your confirmation code is"));
+	assert_false(
+	    heard_contains("done your oil change is now on monday "
+	                   "your confirmation code stays k q seven z p",
+	        "your confirmation code is"));
+	assert_false(heard_contains("your code is k q seven",
+	    "confirmation "
 	    "code"));
 	assert_true(heard_contains("confirmation the code",
-	    "confirmation code"));          /* an inserted word */
+	    "confirmation code")); /* an inserted word */
 	assert_false(heard_contains("confirmation of your booking code",
-	    "confirmation code"));          /* too far apart */
+	    "confirmation code")); /* too far apart */
 	assert_false(heard_contains("done your confirmation code stays v y w "
-	    "six t is there anything else", "your confirmation code is"));
+	                            "six t is there anything else",
+	    "your confirmation code is"));
 	assert_false(heard_contains("code confirmation", "confirmation code"));
 	assert_false(heard_contains("the next opening is friday", "open"));
 	assert_false(heard_contains("we're closed on sunday", "open"));
 	assert_false(heard_contains("sure let me connect you with a member "
-	    "of our team", "take a message"));
-	assert_false(heard_contains("would you like someone to call you",
-	    "call you back"));
+	                            "of our team",
+	    "take a message"));
+	assert_false(heard_contains(
+	    "would you like someone to call you", "call you back"));
 	assert_false(heard_contains("thanks for calling otto's auto",
-	    "thanks for calling today"));   /* 3 of 4 words */
+	    "thanks for calling today")); /* 3 of 4 words */
 }
 
 /* heard_corpus.txt is generated from the agent's templates; a template
@@ -378,7 +399,7 @@ test_heard_contains_negative(void **state)
 static void
 test_corpus_in_sync(void **state)
 {
-	struct sync_check c = { NULL, 0, 0 };
+	struct sync_check c = {NULL, 0, 0};
 	struct fd_business b;
 	config_t cfg;
 	char err[256];
@@ -387,8 +408,8 @@ test_corpus_in_sync(void **state)
 	long n;
 
 	(void)state;
-	assert_int_equal(fd_cfg_open(&cfg, "etc/frontdesk.conf", err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    fd_cfg_open(&cfg, "etc/frontdesk.conf", err, sizeof(err)), 0);
 	assert_int_equal(agent_lines_init(&cfg, &b, err, sizeof(err)), 0);
 	f = fopen("tools/callsim/heard_corpus.txt", "r");
 	assert_non_null(f);
@@ -403,8 +424,9 @@ test_corpus_in_sync(void **state)
 	agent_lines_round(&b, &seed, sync_line, &c);
 	if (c.missing)
 		print_message("%d of %d lines missing: regenerate with "
-		    "build/bin/callsim-hearbench --write-corpus > "
-		    "tools/callsim/heard_corpus.txt\n", c.missing, c.lines);
+		              "build/bin/callsim-hearbench --write-corpus > "
+		              "tools/callsim/heard_corpus.txt\n",
+		    c.missing, c.lines);
 	assert_int_equal(c.missing, 0);
 	assert_true(c.lines > 100);
 	free(c.corpus);
@@ -417,7 +439,8 @@ test_twiml(void **state)
 {
 	struct twiml t;
 	char err[128];
-	const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	const char *doc =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Response><Connect><Stream url=\"wss://frontdesk.example.com/"
 	    "twilio/media\"><Parameter name=\"From\" value=\"+15551230001\"/>"
 	    "<Parameter name=\"now\" value=\"2026-11-20T10:00:00\" />"
@@ -426,47 +449,63 @@ test_twiml(void **state)
 
 	(void)state;
 	assert_int_equal(twiml_parse(doc, &t, err, sizeof(err)), 0);
-	assert_string_equal(t.stream_url,
-	    "wss://frontdesk.example.com/twilio/media");
+	assert_string_equal(
+	    t.stream_url, "wss://frontdesk.example.com/twilio/media");
 	assert_int_equal(t.params.n, 3);
 	assert_string_equal(fd_form_get(&t.params, "From"), "+15551230001");
-	assert_string_equal(fd_form_get(&t.params, "now"),
-	    "2026-11-20T10:00:00");
+	assert_string_equal(
+	    fd_form_get(&t.params, "now"), "2026-11-20T10:00:00");
 	assert_string_equal(fd_form_get(&t.params, "q"), "a&b");
 	assert_null(t.dial);
 	assert_false(t.hangup);
 	twiml_free(&t);
-	assert_int_equal(twiml_parse("<Response><Say>Connecting</Say><Dial "
-	    "callerId=\"+1555\">+15555550111</Dial></Response>", &t, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    twiml_parse("<Response><Say>Connecting</Say><Dial "
+	                "callerId=\"+1555\">+15555550111</Dial></Response>",
+	        &t, err, sizeof(err)),
+	    0);
 	assert_null(t.stream_url);
 	assert_string_equal(t.dial, "+15555550111");
 	twiml_free(&t);
 	assert_int_equal(twiml_parse("<Response><Dial><Number>+1999</Number>"
-	    "</Dial><Hangup/></Response>", &t, err, sizeof(err)), 0);
+	                             "</Dial><Hangup/></Response>",
+	                     &t, err, sizeof(err)),
+	    0);
 	assert_string_equal(t.dial, "+1999");
 	assert_true(t.hangup);
 	twiml_free(&t);
-	assert_int_equal(twiml_parse("<html>nope</html>", &t, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    twiml_parse("<html>nope</html>", &t, err, sizeof(err)), -1);
 	/* the warm transfer: <Dial timeout action><Number url> */
-	assert_int_equal(twiml_parse("<Response><Dial timeout=\"20\" action="
-	    "\"https://h/twilio/dial-action\" method=\"POST\"><Number url=\""
-	    "https://h/twilio/whisper?parent=CA1&amp;x=2\">+15555550111"
-	    "</Number></Dial></Response>", &t, err, sizeof(err)), 0);
+	assert_int_equal(
+	    twiml_parse(
+	        "<Response><Dial timeout=\"20\" action="
+	        "\"https://h/twilio/dial-action\" method=\"POST\"><Number "
+	        "url=\""
+	        "https://h/twilio/whisper?parent=CA1&amp;x=2\">+15555550111"
+	        "</Number></Dial></Response>",
+	        &t, err, sizeof(err)),
+	    0);
 	assert_string_equal(t.dial, "+15555550111");
 	assert_int_equal(t.dial_timeout_s, 20);
 	assert_string_equal(t.dial_action, "https://h/twilio/dial-action");
-	assert_string_equal(t.number_url, "https://h/twilio/whisper?parent="
+	assert_string_equal(t.number_url,
+	    "https://h/twilio/whisper?parent="
 	    "CA1&x=2");
 	assert_null(t.gather_action);
 	twiml_free(&t);
 	/* the whisper: <Gather action> around the summary, then a hang-up */
-	assert_int_equal(twiml_parse("<Response><Gather numDigits=\"1\" "
-	    "action=\"https://h/twilio/whisper-key?parent=CA1\"><Say>Call "
-	    "from Dana &amp; co.</Say></Gather><Say>No answer.</Say><Hangup/>"
-	    "</Response>", &t, err, sizeof(err)), 0);
-	assert_string_equal(t.gather_action, "https://h/twilio/whisper-key?"
+	assert_int_equal(
+	    twiml_parse(
+	        "<Response><Gather numDigits=\"1\" "
+	        "action=\"https://h/twilio/whisper-key?parent=CA1\"><Say>Call "
+	        "from Dana &amp; co.</Say></Gather><Say>No "
+	        "answer.</Say><Hangup/>"
+	        "</Response>",
+	        &t, err, sizeof(err)),
+	    0);
+	assert_string_equal(t.gather_action,
+	    "https://h/twilio/whisper-key?"
 	    "parent=CA1");
 	assert_string_equal(t.say, "Call from Dana & co. No answer.");
 	assert_true(t.hangup);
@@ -474,15 +513,20 @@ test_twiml(void **state)
 	assert_int_equal(t.dial_timeout_s, 0);
 	twiml_free(&t);
 	/* the voicemail box */
-	assert_int_equal(twiml_parse("<Response><Say>Leave a message.</Say>"
-	    "<Record maxLength=\"120\" action=\"https://h/twilio/record-done"
-	    "\" recordingStatusCallback=\"https://h/twilio/recording?from="
-	    "%2B1555&amp;to=%2B1666\"/><Hangup/></Response>", &t, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    twiml_parse(
+	        "<Response><Say>Leave a message.</Say>"
+	        "<Record maxLength=\"120\" "
+	        "action=\"https://h/twilio/record-done"
+	        "\" recordingStatusCallback=\"https://h/twilio/recording?from="
+	        "%2B1555&amp;to=%2B1666\"/><Hangup/></Response>",
+	        &t, err, sizeof(err)),
+	    0);
 	assert_true(t.record);
 	assert_int_equal(t.record_max_s, 120);
 	assert_string_equal(t.record_action, "https://h/twilio/record-done");
-	assert_string_equal(t.record_cb, "https://h/twilio/recording?from="
+	assert_string_equal(t.record_cb,
+	    "https://h/twilio/recording?from="
 	    "%2B1555&to=%2B1666");
 	assert_null(t.stream_url);
 	twiml_free(&t);
@@ -491,7 +535,7 @@ test_twiml(void **state)
 static void
 test_appt_match(void **state)
 {
-	struct expect_appt want = { "oil change", "2026-11-24", "10:00" };
+	struct expect_appt want = {"oil change", "2026-11-24", "10:00"};
 	json_t *a = json_pack("{s:s, s:s, s:s}", "service", "Oil Change",
 	    "start", "2026-11-24T10:00:00", "status", "booked");
 
@@ -503,7 +547,7 @@ test_appt_match(void **state)
 	want.service = NULL;
 	assert_true(verdict_appt_match(&want, a));
 	{
-		struct expect_appt any = { NULL, NULL, NULL };
+		struct expect_appt any = {NULL, NULL, NULL};
 		assert_true(verdict_appt_match(&any, a));
 	}
 	json_object_set_new(a, "status", json_string("cancelled"));
@@ -533,11 +577,11 @@ test_verdict_check(void **state)
 	tr[1].latency_ms = 3000;
 	snprintf(r.hangup_by, sizeof(r.hangup_by), "agent");
 	r.greeting = "thanks for calling this is your virtual assistant";
-	r.record = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "outcome",
-	    "booked", "appointments", "service", "oil change", "start",
+	r.record = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "outcome", "booked",
+	    "appointments", "service", "oil change", "start",
 	    "2026-11-24T10:00", "status", "booked");
 	verdict_check(s, &r);
-	assert_int_equal(r.nfail, 1);   /* only the slow turn */
+	assert_int_equal(r.nfail, 1); /* only the slow turn */
 	assert_non_null(strstr(r.failures[0], "latency"));
 	for (i = 0; i < r.nfail; i++)
 		free(r.failures[i]);
@@ -555,7 +599,7 @@ test_eval(void **state)
 	struct call_result r, *rp = &r;
 	const struct scenario *sp;
 	json_t *m, *sum;
-	double v[] = { 5, 1, 4, 2, 3 };
+	double v[] = {5, 1, 4, 2, 3};
 	size_t i;
 
 	(void)state;
@@ -582,31 +626,31 @@ test_eval(void **state)
 		tr[i].bargein_ms = -1;
 	}
 	r.record = json_pack("{s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}], "
-	    "s:[{s:s, s:b, s:f}, {s:s, s:b, s:f}]}", "turns",
-	    "role", "agent", "text", "Hi, how can I help?",
-	    "role", "caller", "text", "blah",
-	    "role", "agent", "text", "Sorry, I didn't catch that.",
-	    "tool_calls", "tool", "find_slots", "ok", 1, "latency_ms", 4.0,
-	    "tool", "book", "ok", 0, "latency_ms", 8.0);
+	                     "s:[{s:s, s:b, s:f}, {s:s, s:b, s:f}]}",
+	    "turns", "role", "agent", "text", "Hi, how can I help?", "role",
+	    "caller", "text", "blah", "role", "agent", "text",
+	    "Sorry, I didn't catch that.", "tool_calls", "tool", "find_slots",
+	    "ok", 1, "latency_ms", 4.0, "tool", "book", "ok", 0, "latency_ms",
+	    8.0);
 	m = eval_call(s, &r);
 	assert_non_null(m);
-	assert_int_equal(json_integer_value(json_object_get(m,
-	    "misrecognitions")), 1);
-	assert_int_equal(json_integer_value(json_object_get(m,
-	    "agent_replies")), 2);
-	assert_int_equal(json_integer_value(json_object_get(m,
-	    "tool_calls")), 2);
-	assert_int_equal(json_integer_value(json_object_get(m,
-	    "tool_errors")), 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(m, "misrecognitions")), 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(m, "agent_replies")), 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(m, "tool_calls")), 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(m, "tool_errors")), 1);
 	json_decref(m);
 	sum = eval_summary(&sp, (const struct call_result *const *)&rp, 1);
 	assert_non_null(sum);
-	assert_true(json_number_value(json_object_get(sum,
-	    "task_completion_pct")) == 100.0);
-	assert_int_equal(json_integer_value(json_object_get(sum,
-	    "first_word_ms_p50")), 300);
-	assert_true(json_integer_value(json_object_get(sum, "v2v_ms_p50")) >=
-	    500);
+	assert_true(json_number_value(
+	                json_object_get(sum, "task_completion_pct")) == 100.0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sum, "first_word_ms_p50")), 300);
+	assert_true(
+	    json_integer_value(json_object_get(sum, "v2v_ms_p50")) >= 500);
 	json_decref(sum);
 	json_decref(r.record);
 	scenario_free(s);
@@ -624,11 +668,13 @@ test_wsframe(void **state)
 
 	(void)state;
 	/* RFC 6455 5.7: "Hello" masked with 37 fa 21 3d */
-	n = ws_frame_masked(out, sizeof(out), WS_OP_TEXT, "Hello", 5,
-	    0x37fa213d);
+	n = ws_frame_masked(
+	    out, sizeof(out), WS_OP_TEXT, "Hello", 5, 0x37fa213d);
 	assert_int_equal(n, 11);
-	assert_memory_equal(out, "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d"
-	    "\x51\x58", 11);
+	assert_memory_equal(out,
+	    "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d"
+	    "\x51\x58",
+	    11);
 	assert_int_equal(ws_parse_hdr(out, 11, &h), 1);
 	assert_true(h.fin && h.masked);
 	assert_int_equal(h.op, WS_OP_TEXT);
@@ -647,30 +693,32 @@ test_wsframe(void **state)
 	assert_int_equal(ws_frame_masked(out, 20, WS_OP_TEXT, big, 10, 1), -1);
 	/* server frames: unmasked; partial headers wait for more */
 	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x81", 1, &h), 0);
-	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x81\x7e\x01", 3, &h),
-	    0);
-	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x81\x7e\x01\x2c", 4,
-	    &h), 1);
+	assert_int_equal(
+	    ws_parse_hdr((const uint8_t *)"\x81\x7e\x01", 3, &h), 0);
+	assert_int_equal(
+	    ws_parse_hdr((const uint8_t *)"\x81\x7e\x01\x2c", 4, &h), 1);
 	assert_int_equal(h.len, 300);
 	assert_false(h.masked);
 	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x88\x02", 2, &h), 1);
 	assert_int_equal(h.op, WS_OP_CLOSE);
 	/* refused: reserved bits, a long or fragmented control frame */
 	assert_int_equal(ws_parse_hdr((const uint8_t *)"\xc1\x00", 2, &h), -1);
-	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x89\x7e\x00\x80", 4,
-	    &h), -1);
+	assert_int_equal(
+	    ws_parse_hdr((const uint8_t *)"\x89\x7e\x00\x80", 4, &h), -1);
 	assert_int_equal(ws_parse_hdr((const uint8_t *)"\x09\x00", 2, &h), -1);
 	/* the upgrade */
 	assert_true(ws_upgrade_request(req, sizeof(req), "127.0.0.1", 8080,
-	    "/twilio/media", "dGhlIHNhbXBsZSBub25jZQ==") > 0);
+	                "/twilio/media", "dGhlIHNhbXBsZSBub25jZQ==") > 0);
 	assert_non_null(strstr(req, "GET /twilio/media HTTP/1.1\r\n"));
-	assert_non_null(strstr(req, "Sec-WebSocket-Key: "
+	assert_non_null(strstr(req,
+	    "Sec-WebSocket-Key: "
 	    "dGhlIHNhbXBsZSBub25jZQ==\r\n"));
 	assert_non_null(strstr(req, "\r\n\r\n"));
 	assert_int_equal(ws_upgrade_request(req, 40, "127.0.0.1", 8080,
-	    "/twilio/media", "dGhlIHNhbXBsZSBub25jZQ=="), -1);
-	assert_true(ws_upgrade_ok("HTTP/1.1 101 Switching Protocols\r\n\r\n",
-	    36));
+	                     "/twilio/media", "dGhlIHNhbXBsZSBub25jZQ=="),
+	    -1);
+	assert_true(
+	    ws_upgrade_ok("HTTP/1.1 101 Switching Protocols\r\n\r\n", 36));
 	assert_false(ws_upgrade_ok("HTTP/1.1 403 Forbidden\r\n\r\n", 28));
 }
 
@@ -679,17 +727,22 @@ static void
 test_persona_ask(void **state)
 {
 	(void)state;
-	assert_int_equal(persona_ask("thanks for calling otto's auto this is "
-	    "ava an ai assistant how can i help you today"), ASK_OPEN);
+	assert_int_equal(
+	    persona_ask("thanks for calling otto's auto this is "
+	                "ava an ai assistant how can i help you today"),
+	    ASK_OPEN);
 	assert_int_equal(persona_ask("sure which service do you need we do "
-	    "oil changes brakes and tires"), ASK_SERVICE);
+	                             "oil changes brakes and tires"),
+	    ASK_SERVICE);
 	assert_int_equal(persona_ask("i have tuesday at ten a m for the oil "
-	    "change shall i book it"), ASK_CONFIRM);
+	                             "change shall i book it"),
+	    ASK_CONFIRM);
 	assert_int_equal(persona_ask("may i have your name"), ASK_NAME);
-	assert_int_equal(persona_ask("what time works for you on tuesday"),
-	    ASK_TIME);
+	assert_int_equal(
+	    persona_ask("what time works for you on tuesday"), ASK_TIME);
 	assert_int_equal(persona_ask("you're booked is there anything else "
-	    "i can help you with"), ASK_ANYTHING_ELSE);
+	                             "i can help you with"),
+	    ASK_ANYTHING_ELSE);
 	assert_int_equal(persona_ask("thanks for calling goodbye"), ASK_BYE);
 	assert_int_equal(persona_ask("the weather is nice"), ASK_UNKNOWN);
 	/* word boundaries: "we do" is not in "we don't" */
@@ -721,7 +774,7 @@ test_persona_knows_agent_questions(void **state)
 	struct fd_business b;
 	char err[256];
 	unsigned seed = 7;
-	size_t n[2] = { 0, 0 };
+	size_t n[2] = {0, 0};
 
 	(void)state;
 	assert_int_equal(agent_lines_init(NULL, &b, err, sizeof(err)), 0);
@@ -729,13 +782,14 @@ test_persona_knows_agent_questions(void **state)
 	agent_lines_fini();
 	print_message("%zu questions, %zu unrecognised\n", n[0], n[1]);
 	assert_true(n[0] > 40);
-	assert_true(n[1] * 20 <= n[0]);         /* >= 95 % recognised */
+	assert_true(n[1] * 20 <= n[0]); /* >= 95 % recognised */
 }
 
 static void
 test_persona_next(void **state)
 {
-	const char *json = "{\"name\":\"p\",\"caller\":{\"from\":"
+	const char *json =
+	    "{\"name\":\"p\",\"caller\":{\"from\":"
 	    "\"+15550001111\"},\"line\":{\"snr_db\":20,\"speed\":1.1},"
 	    "\"persona\":{\"class\":\"book\",\"correct_once\":true,"
 	    "\"lines\":{\"open\":\"I need an oil change\",\"name\":"
@@ -753,58 +807,71 @@ test_persona_next(void **state)
 	assert_int_equal(sc->nturns, PERSONA_MAX_TURNS);
 	assert_true(sc->line.snr_db == 20 && sc->line.speed == 1.1);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(persona_next(sc->persona, &st, "how can i help you "
-	    "today", line, sizeof(line)), PA_SAY);
+	assert_int_equal(persona_next(sc->persona, &st,
+	                     "how can i help you "
+	                     "today",
+	                     line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "I need an oil change");
-	assert_int_equal(persona_next(sc->persona, &st, "what day would you "
-	    "like", line, sizeof(line)), PA_SAY);
+	assert_int_equal(persona_next(sc->persona, &st,
+	                     "what day would you "
+	                     "like",
+	                     line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "Tuesday");
 	assert_int_equal(persona_next(sc->persona, &st, "may i have your name",
-	    line, sizeof(line)), PA_SAY);
+	                     line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "Dana Whitfield");
-	assert_int_equal(persona_next(sc->persona, &st, "tuesday at ten shall "
-	    "i book it", line, sizeof(line)), PA_SAY);
+	assert_int_equal(persona_next(sc->persona, &st,
+	                     "tuesday at ten shall "
+	                     "i book it",
+	                     line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "No, at two");
-	assert_int_equal(persona_next(sc->persona, &st, "tuesday at two "
-	    "shall i book it", line, sizeof(line)), PA_SAY);
+	assert_int_equal(persona_next(sc->persona, &st,
+	                     "tuesday at two "
+	                     "shall i book it",
+	                     line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "Yes");
 	assert_int_equal(persona_next(sc->persona, &st, "are you still there",
-	    line, sizeof(line)), PA_SAY);
+	                     line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "Yes");
-	assert_int_equal(persona_next(sc->persona, &st, "anything else",
-	    line, sizeof(line)), PA_SAY);
+	assert_int_equal(
+	    persona_next(sc->persona, &st, "anything else", line, sizeof(line)),
+	    PA_SAY);
 	assert_string_equal(line, "No thanks, bye");
-	assert_int_equal(persona_next(sc->persona, &st, "goodbye", line,
-	    sizeof(line)), PA_WAIT);
+	assert_int_equal(
+	    persona_next(sc->persona, &st, "goodbye", line, sizeof(line)),
+	    PA_WAIT);
 	scenario_free(sc);
 	/* a bad persona is refused with the field named */
-	assert_null(scenario_parse("{\"name\":\"p\",\"caller\":{\"from\":"
+	assert_null(scenario_parse(
+	    "{\"name\":\"p\",\"caller\":{\"from\":"
 	    "\"+1\"},\"persona\":{\"lines\":{\"open\":\"hi\",\"nmae\":"
-	    "\"x\"}}}", err, sizeof(err)));
+	    "\"x\"}}}",
+	    err, sizeof(err)));
 	assert_non_null(strstr(err, "persona.lines.nmae"));
-	assert_null(scenario_parse("{\"name\":\"p\",\"caller\":{\"from\":"
+	assert_null(scenario_parse(
+	    "{\"name\":\"p\",\"caller\":{\"from\":"
 	    "\"+1\"},\"line\":{\"speed\":3},\"persona\":{\"lines\":"
-	    "{\"open\":\"hi\"}}}", err, sizeof(err)));
+	    "{\"open\":\"hi\"}}}",
+	    err, sizeof(err)));
 	assert_non_null(strstr(err, "line.speed"));
 }
 
-UNIT_MAIN(NULL, NULL,
-	cmocka_unit_test(test_scenario_good),
-	cmocka_unit_test(test_scenario_defaults),
-	cmocka_unit_test(test_scenario_bad),
-	cmocka_unit_test(test_playout_marks),
-	cmocka_unit_test(test_playout_clear),
-	cmocka_unit_test(test_playout_ring),
-	cmocka_unit_test(test_heard_normalise),
-	cmocka_unit_test(test_heard_contains),
-	cmocka_unit_test(test_heard_contains_negative),
-	cmocka_unit_test(test_corpus_in_sync),
-	cmocka_unit_test(test_twiml),
-	cmocka_unit_test(test_appt_match),
-	cmocka_unit_test(test_verdict_check),
-	cmocka_unit_test(test_eval),
-	cmocka_unit_test(test_wsframe),
-	cmocka_unit_test(test_persona_ask),
-	cmocka_unit_test(test_persona_knows_agent_questions),
-	cmocka_unit_test(test_persona_next),
-)
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_scenario_good),
+    cmocka_unit_test(test_scenario_defaults),
+    cmocka_unit_test(test_scenario_bad), cmocka_unit_test(test_playout_marks),
+    cmocka_unit_test(test_playout_clear), cmocka_unit_test(test_playout_ring),
+    cmocka_unit_test(test_heard_normalise),
+    cmocka_unit_test(test_heard_contains),
+    cmocka_unit_test(test_heard_contains_negative),
+    cmocka_unit_test(test_corpus_in_sync), cmocka_unit_test(test_twiml),
+    cmocka_unit_test(test_appt_match), cmocka_unit_test(test_verdict_check),
+    cmocka_unit_test(test_eval), cmocka_unit_test(test_wsframe),
+    cmocka_unit_test(test_persona_ask),
+    cmocka_unit_test(test_persona_knows_agent_questions),
+    cmocka_unit_test(test_persona_next), )

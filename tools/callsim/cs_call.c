@@ -21,18 +21,16 @@
 #include "cs_twiml.h"
 #include "voice.h"
 
-static int synth_lines(const struct scenario *sc, struct session_plan *p,
-    struct call_result *r);
-static int synth_turns(const struct scenario *sc, struct session_plan *p,
-    struct call_result *r);
+static int synth_lines(
+    const struct scenario *sc, struct session_plan *p, struct call_result *r);
+static int synth_turns(
+    const struct scenario *sc, struct session_plan *p, struct call_result *r);
 static int dial(const struct scenario *sc, const struct call_opts *o,
-    const struct call_setup *setup, struct call_result *r,
-    struct twiml *tw);
-static void hear(const struct scenario *sc, struct session_plan *p,
+    const struct call_setup *setup, struct call_result *r, struct twiml *tw);
+static void hear(
+    const struct scenario *sc, struct session_plan *p, struct call_result *r);
+static void fetch_record(const struct scenario *sc, const struct call_opts *o,
     struct call_result *r);
-static void fetch_record(const struct scenario *sc,
-    const struct call_opts *o, struct call_result *r);
-
 
 void
 call_run(const struct scenario *sc, const struct call_opts *o,
@@ -47,8 +45,8 @@ call_run(const struct scenario *sc, const struct call_opts *o,
 	memset(&tw, 0, sizeof(tw));
 	r->answer_ms = -1;
 	if (setup && setup->call_sid)
-		snprintf(r->call_sid, sizeof(r->call_sid), "%s",
-		    setup->call_sid);
+		snprintf(
+		    r->call_sid, sizeof(r->call_sid), "%s", setup->call_sid);
 	else
 		call_sid_make("CA", r->call_sid);
 	call_sid_make("AC", r->account_sid);
@@ -59,8 +57,7 @@ call_run(const struct scenario *sc, const struct call_opts *o,
 	if ((r->turns = calloc(sc->nturns, sizeof(*r->turns))) == NULL ||
 	    (p.speech = calloc(sc->nturns, sizeof(*p.speech))) == NULL ||
 	    (p.speech_n = calloc(sc->nturns, sizeof(*p.speech_n))) == NULL ||
-	    (p.replies = calloc(sc->nturns + 1, sizeof(*p.replies))) ==
-	    NULL) {
+	    (p.replies = calloc(sc->nturns + 1, sizeof(*p.replies))) == NULL) {
 		call_fail(r, "out of memory");
 		goto out;
 	}
@@ -137,8 +134,7 @@ call_fail(struct call_result *r, const char *fmt, ...)
 	va_end(ap);
 	if (msg == NULL)
 		return;
-	if ((nf = realloc(r->failures, (r->nfail + 1) * sizeof(*nf))) ==
-	    NULL) {
+	if ((nf = realloc(r->failures, (r->nfail + 1) * sizeof(*nf))) == NULL) {
 		free(msg);
 		return;
 	}
@@ -189,8 +185,8 @@ call_seed(const struct scenario *sc, size_t i)
 /* A persona's lines, each synthesised and put through the line once,
  * so the caller only has to choose while the call runs. */
 static int
-synth_lines(const struct scenario *sc, struct session_plan *p,
-    struct call_result *r)
+synth_lines(
+    const struct scenario *sc, struct session_plan *p, struct call_result *r)
 {
 	json_t *lines = persona_lines(sc->persona), *v;
 	struct said_line *l;
@@ -202,17 +198,20 @@ synth_lines(const struct scenario *sc, struct session_plan *p,
 		call_fail(r, "out of memory");
 		return -1;
 	}
-	json_object_foreach(lines, k, v) {
+	json_object_foreach(lines, k, v)
+	{
 		l = &p->lines[p->nlines++];
 		l->text = json_string_value(v);
 		if (voice_say(sc->voice, l->text, &l->audio, &l->n, err,
-		    sizeof(err)) != 0) {
-			call_fail(r, "persona line %s: cannot synthesise "
-			    "\"%s\": %s", k, l->text, err);
+		        sizeof(err)) != 0) {
+			call_fail(r,
+			    "persona line %s: cannot synthesise "
+			    "\"%s\": %s",
+			    k, l->text, err);
 			return -1;
 		}
 		if (voice_line(&sc->line, call_seed(sc, 100 + p->nlines),
-		    &l->audio, &l->n) != 0) {
+		        &l->audio, &l->n) != 0) {
 			call_fail(r, "out of memory");
 			return -1;
 		}
@@ -221,8 +220,8 @@ synth_lines(const struct scenario *sc, struct session_plan *p,
 }
 
 static int
-synth_turns(const struct scenario *sc, struct session_plan *p,
-    struct call_result *r)
+synth_turns(
+    const struct scenario *sc, struct session_plan *p, struct call_result *r)
 {
 	char err[256];
 	size_t i;
@@ -232,7 +231,7 @@ synth_turns(const struct scenario *sc, struct session_plan *p,
 	for (i = 0; i < sc->nturns; i++) {
 		if (sc->turns[i].kind != TURN_SAY)
 			continue;
-		if (sc->turns[i].audio) {       /* recorded: send as is */
+		if (sc->turns[i].audio) { /* recorded: send as is */
 			if ((p->speech[i] = malloc(sc->turns[i].audio_n)) ==
 			    NULL) {
 				call_fail(r, "out of memory");
@@ -243,16 +242,16 @@ synth_turns(const struct scenario *sc, struct session_plan *p,
 			p->speech_n[i] = sc->turns[i].audio_n;
 			continue;
 		}
-		if (sc->turns[i].text == NULL)  /* a persona's: said live */
+		if (sc->turns[i].text == NULL) /* a persona's: said live */
 			continue;
 		if (voice_say(sc->voice, sc->turns[i].text, &p->speech[i],
-		    &p->speech_n[i], err, sizeof(err)) != 0) {
+		        &p->speech_n[i], err, sizeof(err)) != 0) {
 			call_fail(r, "turn %zu: cannot synthesise \"%s\": %s",
 			    i, sc->turns[i].text, err);
 			return -1;
 		}
 		if (voice_line(&sc->line, call_seed(sc, i), &p->speech[i],
-		    &p->speech_n[i]) != 0) {
+		        &p->speech_n[i]) != 0) {
 			call_fail(r, "out of memory");
 			return -1;
 		}
@@ -269,9 +268,9 @@ dial(const struct scenario *sc, const struct call_opts *o,
 {
 	const char *from = setup && setup->from ? setup->from : sc->from;
 	const char *to = setup && setup->to ? setup->to : sc->to;
-	const char *dir = setup && setup->direction ? setup->direction :
-	    "inbound";
-	struct fd_form f = { NULL, 0 };
+	const char *dir =
+	    setup && setup->direction ? setup->direction : "inbound";
+	struct fd_form f = {NULL, 0};
 	char pub[1024], err[512];
 	int rv = -1;
 
@@ -280,10 +279,9 @@ dial(const struct scenario *sc, const struct call_opts *o,
 	else
 		snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
 	if (call_form_voice(&f, r->call_sid, r->account_sid, from, to, dir) ||
-	    (sc->now && setup == NULL && call_form_add(&f, "FdNow",
-	    sc->now)) ||
-	    (setup && setup->answered_by && call_form_add(&f, "AnsweredBy",
-	    setup->answered_by))) {
+	    (sc->now && setup == NULL && call_form_add(&f, "FdNow", sc->now)) ||
+	    (setup && setup->answered_by &&
+	        call_form_add(&f, "AnsweredBy", setup->answered_by))) {
 		call_fail(r, "out of memory");
 		goto out;
 	}
@@ -298,18 +296,19 @@ out:
 
 int
 call_form_voice(struct fd_form *f, const char *call_sid,
-    const char *account_sid, const char *from, const char *to,
-    const char *dir)
+    const char *account_sid, const char *from, const char *to, const char *dir)
 {
 	return call_form_add(f, "CallSid", call_sid) ||
-	    call_form_add(f, "AccountSid", account_sid) ||
-	    call_form_add(f, "From", from) || call_form_add(f, "To", to) ||
-	    call_form_add(f, "CallStatus", strcmp(dir, "inbound") ?
-	    "in-progress" : "ringing") ||
-	    call_form_add(f, "ApiVersion", "2010-04-01") ||
-	    call_form_add(f, "Direction", dir) ||
-	    call_form_add(f, "Caller", from) || call_form_add(f, "Called", to) ?
-	    -1 : 0;
+	        call_form_add(f, "AccountSid", account_sid) ||
+	        call_form_add(f, "From", from) || call_form_add(f, "To", to) ||
+	        call_form_add(f, "CallStatus",
+	            strcmp(dir, "inbound") ? "in-progress" : "ringing") ||
+	        call_form_add(f, "ApiVersion", "2010-04-01") ||
+	        call_form_add(f, "Direction", dir) ||
+	        call_form_add(f, "Caller", from) ||
+	        call_form_add(f, "Called", to)
+	    ? -1
+	    : 0;
 }
 
 int
@@ -319,8 +318,10 @@ call_webhook(const struct call_opts *o, const char *pub,
 	if (call_post_twiml(o, pub, f, tw, err, errlen) != 0)
 		return -1;
 	if (tw->stream_url == NULL && !tw->record) {
-		snprintf(err, errlen, "voice webhook answer has no <Connect>"
-		    "<Stream url>%s", tw->hangup ? " (it hangs up)" : "");
+		snprintf(err, errlen,
+		    "voice webhook answer has no <Connect>"
+		    "<Stream url>%s",
+		    tw->hangup ? " (it hangs up)" : "");
 		return -1;
 	}
 	return 0;
@@ -339,8 +340,8 @@ call_post_twiml(const struct call_opts *o, const char *pub,
 	if (o->token)
 		fd_twilio_sign(o->token, pub, f, sig);
 	if (http_post_form(post, f, o->token ? sig : NULL, &hr) != 0) {
-		snprintf(err, errlen, "voice webhook POST %s: %s", post,
-		    hr.err);
+		snprintf(
+		    err, errlen, "voice webhook POST %s: %s", post, hr.err);
 		return -1;
 	}
 	if (hr.status != 200)
@@ -366,10 +367,12 @@ call_plan_stream(const struct call_opts *o, const struct twiml *tw,
     struct session_plan *p, struct call_result *r)
 {
 	if (strncmp(tw->stream_url, "wss://", 6) != 0)
-		log_warnx(r->call_sid, "<Stream url=\"%s\">: Twilio requires "
-		    "wss://", tw->stream_url);
-	if (http_split_hostport(o->gateway, p->host, sizeof(p->host),
-	    &p->port) != 0) {
+		log_warnx(r->call_sid,
+		    "<Stream url=\"%s\">: Twilio requires "
+		    "wss://",
+		    tw->stream_url);
+	if (http_split_hostport(
+	        o->gateway, p->host, sizeof(p->host), &p->port) != 0) {
 		call_fail(r, "bad --gateway URL %s", o->gateway);
 		return -1;
 	}
@@ -382,29 +385,28 @@ call_plan_stream(const struct call_opts *o, const struct twiml *tw,
 }
 
 static void
-hear(const struct scenario *sc, struct session_plan *p,
-    struct call_result *r)
+hear(const struct scenario *sc, struct session_plan *p, struct call_result *r)
 {
 	char text[4096];
 	size_t i;
 
 	if (voice_hear(p->replies[0].pcm, p->replies[0].n, p->replies[0].cuts,
-	    p->replies[0].ncuts, text, sizeof(text)) == 0)
+	        p->replies[0].ncuts, text, sizeof(text)) == 0)
 		r->greeting = strdup(text);
 	for (i = 0; i < sc->nturns; i++) {
 		if (p->replies[i + 1].n == 0)
 			continue;
 		if (voice_hear(p->replies[i + 1].pcm, p->replies[i + 1].n,
-		    p->replies[i + 1].cuts, p->replies[i + 1].ncuts, text,
-		    sizeof(text)) == 0)
+		        p->replies[i + 1].cuts, p->replies[i + 1].ncuts, text,
+		        sizeof(text)) == 0)
 			r->turns[i].heard = strdup(text);
 	}
 }
 
 /* The agent writes the record as the call ends; give it ~3 s. */
 static void
-fetch_record(const struct scenario *sc, const struct call_opts *o,
-    struct call_result *r)
+fetch_record(
+    const struct scenario *sc, const struct call_opts *o, struct call_result *r)
 {
 	char url[1024];
 	struct http_reply hr;
@@ -413,8 +415,8 @@ fetch_record(const struct scenario *sc, const struct call_opts *o,
 	uint64_t until = fd_mono_us() + (r->recorded ? 60000000 : 3000000);
 	int want = sc->expect.outcome || sc->expect.appts_set;
 
-	snprintf(url, sizeof(url), "%s/api/v1/calls/%s", o->gateway,
-	    r->call_sid);
+	snprintf(
+	    url, sizeof(url), "%s/api/v1/calls/%s", o->gateway, r->call_sid);
 	for (;;) {
 		j = NULL;
 		if (http_get(url, o->api_token, &hr) == 0 && hr.status == 200 &&
@@ -424,8 +426,9 @@ fetch_record(const struct scenario *sc, const struct call_opts *o,
 			json_decref(r->record);
 			r->record = j;
 			out = json_object_get(j, "outcome");
-			if (!sc->expect.outcome || (json_is_string(out) &&
-			    json_string_length(out) > 0))
+			if (!sc->expect.outcome ||
+			    (json_is_string(out) &&
+			        json_string_length(out) > 0))
 				break;
 		}
 		if (!want || fd_mono_us() > until) {
@@ -465,4 +468,3 @@ call_url_path(const char *url)
 	slash = strchr(p, '/');
 	return slash ? slash : "/";
 }
-

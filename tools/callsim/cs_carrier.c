@@ -49,29 +49,35 @@ struct req {
 };
 
 /* What a callee does with a call (--callees). */
-enum callee_answer { ANS_HUMAN, ANS_MACHINE, ANS_BUSY, ANS_NO_ANSWER,
-	ANS_FAIL, ANS_FAX };
+enum callee_answer {
+	ANS_HUMAN,
+	ANS_MACHINE,
+	ANS_BUSY,
+	ANS_NO_ANSWER,
+	ANS_FAIL,
+	ANS_FAX
+};
 
 struct outbound {
 	char sid[40], acct[64], from[64], to[64], url[1024], status_cb[1024];
-	char key[64];                   /* job-N-K from the Url, or "" */
+	char key[64]; /* job-N-K from the Url, or "" */
 	enum callee_answer answer;
-	const struct scenario *sc;      /* human: the callee's turns */
-	int greeting_ms;                /* machine: until the beep */
-	int ring_ms;                    /* ringing before the answer */
-	int reply_delay_ms;             /* the 201 held back this long (the
+	const struct scenario *sc; /* human: the callee's turns */
+	int greeting_ms; /* machine: until the beep */
+	int ring_ms; /* ringing before the answer */
+	int reply_delay_ms; /* the 201 held back this long (the
 					   number's first call) */
-	int callbacks_lost;             /* its status callbacks never reach
+	int callbacks_lost; /* its status callbacks never reach
 					   the gateway (it was down) */
-	int timeout_s;                  /* the request's Timeout */
+	int timeout_s; /* the request's Timeout */
 };
 
 struct text_msg {
 	char sid[40], acct[64], from[64], to[64], status_cb[1024];
 };
 
-static const char *const answer_names[] = { "human", "machine", "busy",
-	"no-answer", "fail", "fax" };
+static const char *const answer_names[] = {
+    "human", "machine", "busy", "no-answer", "fail", "fax"};
 
 /* A recording the voicemail box made (cs_fall.c), served by sid. */
 struct recording {
@@ -91,13 +97,13 @@ static const struct call_opts *copts;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t out_cond = PTHREAD_COND_INITIALIZER;
 static unsigned running, answered, answered_failed;
-static json_t *callees;                 /* number -> callee, "*" default */
-static json_t *per_number;              /* number -> calls requested */
-static json_t *per_key;                 /* key -> requests */
-static json_t *created;                 /* every call created, newest last */
-static struct scenario *callee_sc[64];  /* loaded callee scenarios */
+static json_t *callees; /* number -> callee, "*" default */
+static json_t *per_number; /* number -> calls requested */
+static json_t *per_key; /* key -> requests */
+static json_t *created; /* every call created, newest last */
+static struct scenario *callee_sc[64]; /* loaded callee scenarios */
 static size_t ncallee_sc;
-static struct scenario *machine_sc;     /* listens to the message */
+static struct scenario *machine_sc; /* listens to the message */
 static FILE *carrier_log_f;
 static unsigned n_requests, n_dup_keys, n_texts;
 
@@ -105,8 +111,8 @@ static void *serve(void *arg);
 static void handle(int fd);
 static int read_req(int fd, struct req *rq);
 static void route(int fd, struct req *rq);
-static void update_call(int fd, const char *acct, const char *sid,
-    struct fd_form *f);
+static void update_call(
+    int fd, const char *acct, const char *sid, struct fd_form *f);
 static void status_callback(const struct outbound *ob, const char *status,
     int seq, long duration_s, const char *answered_by);
 static void send_text(int fd, const char *acct, struct fd_form *f);
@@ -144,8 +150,8 @@ carrier_start(int port, const struct scenario *answer,
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(lfd, 16) != 0) {
-		snprintf(err, errlen, "carrier port %d: %s", port,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "carrier port %d: %s", port, strerror(errno));
 		close(lfd);
 		lfd = -1;
 		return -1;
@@ -203,13 +209,13 @@ carrier_counts(unsigned *a, unsigned *f)
 	pthread_mutex_unlock(&out_lock);
 }
 
-static const char machine_json[] =
-    "{\"name\": \"answering machine\", \"caller\": {\"from\": \"+15550000000\"},"
-    " \"turns\": [{\"wait_ms\": 500}]}";
+static const char machine_json[] = "{\"name\": \"answering machine\", "
+                                   "\"caller\": {\"from\": \"+15550000000\"},"
+                                   " \"turns\": [{\"wait_ms\": 500}]}";
 
 int
-carrier_callees(const char *path, const char *log_path, char *err,
-    size_t errlen)
+carrier_callees(
+    const char *path, const char *log_path, char *err, size_t errlen)
 {
 	json_error_t je;
 	const char *num, *sp;
@@ -233,33 +239,36 @@ carrier_callees(const char *path, const char *log_path, char *err,
 		    callees ? "want an object: number -> callee" : je.text);
 		return -1;
 	}
-	json_object_foreach(callees, num, c) {
+	json_object_foreach(callees, num, c)
+	{
 		const char *a = json_string_value(json_object_get(c, "answer"));
 		int ok = 0;
 
-		for (i = 0; a && i < sizeof(answer_names) /
-		    sizeof(answer_names[0]); i++)
+		for (i = 0;
+		     a && i < sizeof(answer_names) / sizeof(answer_names[0]);
+		     i++)
 			ok |= strcmp(a, answer_names[i]) == 0;
 		if (!json_is_object(c) || !ok) {
-			snprintf(err, errlen, "%s: %s: \"answer\" must be one of "
-			    "human, machine, busy, no-answer, fail, fax", path,
-			    num);
+			snprintf(err, errlen,
+			    "%s: %s: \"answer\" must be one of "
+			    "human, machine, busy, no-answer, fail, fax",
+			    path, num);
 			return -1;
 		}
 		if ((sp = json_string_value(json_object_get(c, "scenario"))) ==
 		    NULL)
 			continue;
 		if (ncallee_sc == sizeof(callee_sc) / sizeof(callee_sc[0])) {
-			snprintf(err, errlen, "%s: too many callee scenarios",
-			    path);
+			snprintf(
+			    err, errlen, "%s: too many callee scenarios", path);
 			return -1;
 		}
 		if ((callee_sc[ncallee_sc] = scenario_load(sp, err, errlen)) ==
 		    NULL)
 			return -1;
 		/* the callee's index in callee_sc, for callee_for */
-		json_object_set_new(c, "_sc", json_integer((json_int_t)
-		    ncallee_sc++));
+		json_object_set_new(
+		    c, "_sc", json_integer((json_int_t)ncallee_sc++));
 	}
 	return 0;
 }
@@ -282,8 +291,8 @@ log_event(json_t *ev)
 	if (ev == NULL)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	json_object_set_new(ev, "t_ms", json_integer((json_int_t)ts.tv_sec *
-	    1000 + ts.tv_nsec / 1000000));
+	json_object_set_new(ev, "t_ms",
+	    json_integer((json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
 	pthread_mutex_lock(&out_lock);
 	if (carrier_log_f) {
 		json_dumpf(ev, carrier_log_f, JSON_COMPACT);
@@ -320,25 +329,25 @@ callee_for(const char *to, struct outbound *ob)
 		if (strcmp(a, answer_names[i]) == 0)
 			ob->answer = (enum callee_answer)i;
 	if (json_is_integer(json_object_get(c, "greeting_ms")))
-		ob->greeting_ms = (int)json_integer_value(json_object_get(c,
-		    "greeting_ms"));
+		ob->greeting_ms =
+		    (int)json_integer_value(json_object_get(c, "greeting_ms"));
 	if (json_is_integer(json_object_get(c, "ring_ms")))
-		ob->ring_ms = (int)json_integer_value(json_object_get(c,
-		    "ring_ms"));
+		ob->ring_ms =
+		    (int)json_integer_value(json_object_get(c, "ring_ms"));
 	if (n == 1 && json_is_integer(json_object_get(c, "reply_delay_ms")))
-		ob->reply_delay_ms = (int)json_integer_value(json_object_get(c,
-		    "reply_delay_ms"));
-	ob->callbacks_lost = n == 1 && json_is_true(json_object_get(c,
-	    "callbacks_lost"));
+		ob->reply_delay_ms = (int)json_integer_value(
+		    json_object_get(c, "reply_delay_ms"));
+	ob->callbacks_lost =
+	    n == 1 && json_is_true(json_object_get(c, "callbacks_lost"));
 	/* busy for the first answer_after calls, then the answer */
 	after = json_integer_value(json_object_get(c, "answer_after"));
 	if (n <= after)
 		ob->answer = ANS_BUSY;
-	ob->sc = json_is_integer(json_object_get(c, "_sc")) ?
-	    callee_sc[json_integer_value(json_object_get(c, "_sc"))] :
-	    answer_sc;
+	ob->sc = json_is_integer(json_object_get(c, "_sc"))
+	    ? callee_sc[json_integer_value(json_object_get(c, "_sc"))]
+	    : answer_sc;
 	if (ob->answer == ANS_HUMAN && ob->sc == NULL)
-		ob->sc = machine_sc;    /* a human who only listens */
+		ob->sc = machine_sc; /* a human who only listens */
 }
 
 static void *
@@ -365,7 +374,7 @@ static void
 handle(int fd)
 {
 	struct req rq;
-	struct timeval tv = { 5, 0 };
+	struct timeval tv = {5, 0};
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&rq, 0, sizeof(rq));
@@ -380,7 +389,7 @@ handle(int fd)
 static void
 query_get(const char *q, const char *name, char *out, size_t len)
 {
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	const char *v;
 
 	out[0] = '\0';
@@ -405,17 +414,22 @@ list_calls(int fd, const char *acct, const char *query)
 	pthread_mutex_lock(&out_lock);
 	for (i = json_array_size(created); i-- > 0;) {
 		c = json_array_get(created, i);
-		if ((to[0] == '\0' || strcmp(to, json_string_value(
-		    json_object_get(c, "to"))) == 0) && (from[0] == '\0' ||
-		    strcmp(from, json_string_value(json_object_get(c,
-		    "from"))) == 0))
+		if ((to[0] == '\0' ||
+		        strcmp(
+		            to, json_string_value(json_object_get(c, "to"))) ==
+		            0) &&
+		    (from[0] == '\0' ||
+		        strcmp(from,
+		            json_string_value(json_object_get(c, "from"))) ==
+		            0))
 			json_array_append(out, c);
 	}
 	pthread_mutex_unlock(&out_lock);
-	log_event(json_pack("{s:s, s:s, s:s, s:I}", "event", "call_list",
-	    "to", to, "from", from, "found", (json_int_t)json_array_size(out)));
-	reply(fd, 200, json_pack("{s:o, s:i, s:i, s:s}", "calls", out, "page",
-	    0, "page_size", 50, "uri", acct));
+	log_event(json_pack("{s:s, s:s, s:s, s:I}", "event", "call_list", "to",
+	    to, "from", from, "found", (json_int_t)json_array_size(out)));
+	reply(fd, 200,
+	    json_pack("{s:o, s:i, s:i, s:s}", "calls", out, "page", 0,
+	        "page_size", 50, "uri", acct));
 }
 
 int
@@ -430,8 +444,10 @@ carrier_recording_put(const char *acct, unsigned char *wav, size_t len,
 	rec->wav = wav;
 	rec->len = len;
 	snprintf(sid, 40, "%s", rec->sid);
-	snprintf(url, urllen, "http://127.0.0.1:%d/2010-04-01/Accounts/%s/"
-	    "Recordings/%s", rest_port, acct, rec->sid);
+	snprintf(url, urllen,
+	    "http://127.0.0.1:%d/2010-04-01/Accounts/%s/"
+	    "Recordings/%s",
+	    rest_port, acct, rec->sid);
 	pthread_mutex_lock(&out_lock);
 	rec->next = recordings;
 	recordings = rec;
@@ -456,40 +472,46 @@ get_recording(int fd, const char *sid)
 			break;
 	pthread_mutex_unlock(&out_lock);
 	if (rec == NULL) {
-		reply_err(fd, 404, 20404, "The requested resource was not "
+		reply_err(fd, 404, 20404,
+		    "The requested resource was not "
 		    "found");
 		return;
 	}
-	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: "
+	n = snprintf(hdr, sizeof(hdr),
+	    "HTTP/1.1 200 OK\r\nContent-Type: "
 	    "audio/x-wav\r\nContent-Length: %zu\r\nConnection: close\r\n"
-	    "\r\n", rec->len);
+	    "\r\n",
+	    rec->len);
 	if (write(fd, hdr, (size_t)n) < 0 || write(fd, rec->wav, rec->len) < 0)
 		log_warn(NULL, "carrier: recording reply");
-	log_event(json_pack("{s:s, s:s}", "event", "recording_fetch", "sid",
-	    sid));
+	log_event(
+	    json_pack("{s:s, s:s}", "event", "recording_fetch", "sid", sid));
 }
 
 static void
 route(int fd, struct req *rq)
 {
 	char acct[64], sid[64];
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	int n = 0;
 
 	if (!authorised(rq)) {
 		reply_err(fd, 401, 20003, "Authenticate");
 		return;
 	}
-	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
-	    "/2010-04-01/Accounts/%63[^/]/Calls.json%n", acct, &n) == 1 &&
+	if (strcmp(rq->method, "GET") == 0 &&
+	    sscanf(rq->path, "/2010-04-01/Accounts/%63[^/]/Calls.json%n", acct,
+	        &n) == 1 &&
 	    n > 0 && (rq->path[n] == '\0' || rq->path[n] == '?')) {
 		list_calls(fd, acct, rq->path + n);
 		return;
 	}
-	if (strcmp(rq->method, "GET") == 0 && sscanf(rq->path,
-	    "/2010-04-01/Accounts/%63[^/]/Recordings/%39[^.]%n", acct, sid,
-	    &n) == 2 && n > 0 && (rq->path[n] == '\0' ||
-	    strcmp(rq->path + n, ".wav") == 0)) {
+	if (strcmp(rq->method, "GET") == 0 &&
+	    sscanf(rq->path,
+	        "/2010-04-01/Accounts/%63[^/]/Recordings/%39[^.]%n", acct, sid,
+	        &n) == 2 &&
+	    n > 0 &&
+	    (rq->path[n] == '\0' || strcmp(rq->path + n, ".wav") == 0)) {
 		get_recording(fd, sid);
 		return;
 	}
@@ -501,17 +523,24 @@ route(int fd, struct req *rq)
 		reply_err(fd, 400, 20001, "Malformed form body");
 		return;
 	}
-	if (sscanf(rq->path, "/2010-04-01/Accounts/%63[^/]/Calls/%63[^.].json%n",
-	    acct, sid, &n) == 2 && n > 0 && rq->path[n] == '\0')
+	if (sscanf(rq->path,
+	        "/2010-04-01/Accounts/%63[^/]/Calls/%63[^.].json%n", acct, sid,
+	        &n) == 2 &&
+	    n > 0 && rq->path[n] == '\0')
 		update_call(fd, acct, sid, &f);
 	else if (sscanf(rq->path, "/2010-04-01/Accounts/%63[^/]/Calls.json%n",
-	    acct, &n) == 1 && n > 0 && rq->path[n] == '\0')
+	             acct, &n) == 1 &&
+	    n > 0 && rq->path[n] == '\0')
 		create_call(fd, acct, &f);
-	else if (sscanf(rq->path, "/2010-04-01/Accounts/%63[^/]/Messages.json"
-	    "%n", acct, &n) == 1 && n > 0 && rq->path[n] == '\0')
+	else if (sscanf(rq->path,
+	             "/2010-04-01/Accounts/%63[^/]/Messages.json"
+	             "%n",
+	             acct, &n) == 1 &&
+	    n > 0 && rq->path[n] == '\0')
 		send_text(fd, acct, &f);
 	else
-		reply_err(fd, 404, 20404, "The requested resource was not "
+		reply_err(fd, 404, 20404,
+		    "The requested resource was not "
 		    "found");
 	fd_form_free(&f);
 }
@@ -539,22 +568,27 @@ update_call(int fd, const char *acct, const char *sid, struct fd_form *f)
 		} else
 			found = call_complete(sid);
 		twiml_free(&tw);
-	} else if ((status && (strcmp(status, "completed") == 0 ||
-	    strcmp(status, "canceled") == 0)) || url) {
+	} else if ((status &&
+	               (strcmp(status, "completed") == 0 ||
+	                   strcmp(status, "canceled") == 0)) ||
+	    url) {
 		log_info(sid, "carrier: %s", url ? "redirect" : status);
 		found = call_complete(sid);
 	} else {
-		reply_err(fd, 400, 21220, "Invalid call state or missing "
+		reply_err(fd, 400, 21220,
+		    "Invalid call state or missing "
 		    "Twiml/Url/Status");
 		return;
 	}
 	if (found != 0) {
-		reply_err(fd, 404, 20404, "The requested resource was not "
+		reply_err(fd, 404, 20404,
+		    "The requested resource was not "
 		    "found");
 		return;
 	}
-	reply(fd, 200, call_resource(sid, acct, "", "", twiml ? "in-progress" :
-	    "completed", "inbound"));
+	reply(fd, 200,
+	    call_resource(sid, acct, "", "",
+	        twiml ? "in-progress" : "completed", "inbound"));
 }
 
 /* "job-<job_id>-<attempt>" from a webhook URL's query, or "". */
@@ -617,8 +651,8 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	callee_for(to, ob);
 	n_requests++;
 	if (ob->key[0]) {
-		nkey = json_integer_value(json_object_get(per_key, ob->key)) +
-		    1;
+		nkey =
+		    json_integer_value(json_object_get(per_key, ob->key)) + 1;
 		json_object_set_new(per_key, ob->key, json_integer(nkey));
 		if (nkey == 2)
 			n_dup_keys++;
@@ -634,13 +668,14 @@ create_call(int fd, const char *acct, struct fd_form *f)
 	events = json_array();
 	for (i = 0; i < f->n; i++)
 		if (strcmp(f->kv[i].key, "StatusCallbackEvent") == 0)
-			json_array_append_new(events, json_string(
-			    f->kv[i].val));
+			json_array_append_new(
+			    events, json_string(f->kv[i].val));
 	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:s, "
-	    "s:I}", "event", "call_request", "sid", ob->sid, "to", to, "from",
-	    from, "url", url, "status_callback", ob->status_cb,
-	    "machine_detection", amd, "timeout", tmo, "status_events", events,
-	    "answer", answer_names[ob->answer], "key_requests", nkey);
+	               "s:I}",
+	    "event", "call_request", "sid", ob->sid, "to", to, "from", from,
+	    "url", url, "status_callback", ob->status_cb, "machine_detection",
+	    amd, "timeout", tmo, "status_events", events, "answer",
+	    answer_names[ob->answer], "key_requests", nkey);
 	if (ev && ob->key[0])
 		json_object_set_new(ev, "key", json_string(ob->key));
 	log_event(ev);
@@ -670,12 +705,13 @@ create_call(int fd, const char *acct, struct fd_form *f)
 static const char *
 answer_call(struct outbound *ob, json_t *ev, long *dur_s, int *failed)
 {
-	const char *by = ob->answer == ANS_MACHINE ? "machine_end_beep" :
-	    ob->answer == ANS_FAX ? "fax" : "human";
-	struct call_setup setup = { "outbound-api", ob->url, ob->from,
-		ob->to, ob->sid, by };
+	const char *by = ob->answer == ANS_MACHINE ? "machine_end_beep"
+	    : ob->answer == ANS_FAX                ? "fax"
+	                                           : "human";
+	struct call_setup setup = {
+	    "outbound-api", ob->url, ob->from, ob->to, ob->sid, by};
 	struct call_result r;
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct twiml tw;
 	char err[512], acct[40], heard[8192];
 	size_t i, n = 0;
@@ -685,28 +721,29 @@ answer_call(struct outbound *ob, json_t *ev, long *dur_s, int *failed)
 		 * must hang up */
 		call_sid_make("AC", acct);
 		*failed = 0;
-		if (call_form_voice(&f, ob->sid, acct, ob->from, ob->to,
-		    "outbound-api") || call_form_add(&f, "AnsweredBy", by)) {
+		if (call_form_voice(
+		        &f, ob->sid, acct, ob->from, ob->to, "outbound-api") ||
+		    call_form_add(&f, "AnsweredBy", by)) {
 			fd_form_free(&f);
 			*failed = 1;
 			return by;
 		}
 		if (call_webhook(copts, ob->url, &f, &tw, err, sizeof(err)) ==
 		    0) {
-			json_object_set_new(ev, "webhook", json_string(
-			    "streamed"));
+			json_object_set_new(
+			    ev, "webhook", json_string("streamed"));
 			*failed = 1;
 		} else
-			json_object_set_new(ev, "webhook", json_string(
-			    tw.hangup ? "hangup" : err));
+			json_object_set_new(ev, "webhook",
+			    json_string(tw.hangup ? "hangup" : err));
 		twiml_free(&tw);
 		fd_form_free(&f);
 		*dur_s = 2;
 		return by;
 	}
 	status_callback(ob, "in-progress", 2, -1, by);
-	call_run(ob->answer == ANS_MACHINE ? machine_sc : ob->sc, copts,
-	    &setup, &r);
+	call_run(
+	    ob->answer == ANS_MACHINE ? machine_sc : ob->sc, copts, &setup, &r);
 	*dur_s = r.duration_ms / 1000;
 	heard[0] = '\0';
 	if (r.greeting)
@@ -754,8 +791,9 @@ place_call(void *arg)
 		goto done;
 	}
 	status_callback(ob, "ringing", 1, -1, NULL);
-	ring = ob->answer == ANS_NO_ANSWER ? (ob->timeout_s * 1000 < 1500 ?
-	    ob->timeout_s * 1000 : 1500) : ob->ring_ms;
+	ring = ob->answer == ANS_NO_ANSWER
+	    ? (ob->timeout_s * 1000 < 1500 ? ob->timeout_s * 1000 : 1500)
+	    : ob->ring_ms;
 	fd_sleep_us((uint64_t)ring * 1000);
 	switch (ob->answer) {
 	case ANS_BUSY:
@@ -804,8 +842,8 @@ post_callback(const char *sid, const char *url, struct fd_form *f)
 
 	if (copts->token)
 		fd_twilio_sign(copts->token, url, f, sig);
-	snprintf(post, sizeof(post), "%s%s", copts->gateway,
-	    call_url_path(url));
+	snprintf(
+	    post, sizeof(post), "%s%s", copts->gateway, call_url_path(url));
 	if (http_post_form(post, f, copts->token ? sig : NULL, &hr) != 0)
 		log_warnx(sid, "callback %s: %s", post, hr.err);
 	else if (hr.status < 200 || hr.status >= 300)
@@ -820,7 +858,7 @@ static void
 status_callback(const struct outbound *ob, const char *status, int seq,
     long duration_s, const char *answered_by)
 {
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct fd_kv kv[14];
 	char dur[24], ts[64], sq[16];
 	time_t now = time(NULL);
@@ -833,22 +871,22 @@ status_callback(const struct outbound *ob, const char *status, int seq,
 	strftime(ts, sizeof(ts), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	snprintf(dur, sizeof(dur), "%ld", duration_s);
 	snprintf(sq, sizeof(sq), "%d", seq);
-	kv[n++] = (struct fd_kv){ "CallSid", (char *)ob->sid };
-	kv[n++] = (struct fd_kv){ "AccountSid", (char *)ob->acct };
-	kv[n++] = (struct fd_kv){ "From", (char *)ob->from };
-	kv[n++] = (struct fd_kv){ "To", (char *)ob->to };
-	kv[n++] = (struct fd_kv){ "CallStatus", (char *)status };
-	kv[n++] = (struct fd_kv){ "ApiVersion", "2010-04-01" };
-	kv[n++] = (struct fd_kv){ "Direction", "outbound-api" };
-	kv[n++] = (struct fd_kv){ "CallbackSource", "call-progress-events" };
-	kv[n++] = (struct fd_kv){ "Timestamp", ts };
-	kv[n++] = (struct fd_kv){ "SequenceNumber", sq };
+	kv[n++] = (struct fd_kv){"CallSid", (char *)ob->sid};
+	kv[n++] = (struct fd_kv){"AccountSid", (char *)ob->acct};
+	kv[n++] = (struct fd_kv){"From", (char *)ob->from};
+	kv[n++] = (struct fd_kv){"To", (char *)ob->to};
+	kv[n++] = (struct fd_kv){"CallStatus", (char *)status};
+	kv[n++] = (struct fd_kv){"ApiVersion", "2010-04-01"};
+	kv[n++] = (struct fd_kv){"Direction", "outbound-api"};
+	kv[n++] = (struct fd_kv){"CallbackSource", "call-progress-events"};
+	kv[n++] = (struct fd_kv){"Timestamp", ts};
+	kv[n++] = (struct fd_kv){"SequenceNumber", sq};
 	if (duration_s >= 0)
-		kv[n++] = (struct fd_kv){ "CallDuration", dur };
+		kv[n++] = (struct fd_kv){"CallDuration", dur};
 	if (answered_by)
-		kv[n++] = (struct fd_kv){ "AnsweredBy", (char *)answered_by };
+		kv[n++] = (struct fd_kv){"AnsweredBy", (char *)answered_by};
 	if (strcmp(status, "failed") == 0)
-		kv[n++] = (struct fd_kv){ "SipResponseCode", "404" };
+		kv[n++] = (struct fd_kv){"SipResponseCode", "404"};
 	f.kv = kv;
 	f.n = n;
 	post_callback(ob->sid, ob->status_cb, &f);
@@ -875,7 +913,8 @@ send_text(int fd, const char *acct, struct fd_form *f)
 		return;
 	}
 	if (body == NULL || *body == '\0' || strlen(body) > 1600) {
-		reply_err(fd, 400, 21617, "The concatenated message body "
+		reply_err(fd, 400, 21617,
+		    "The concatenated message body "
 		    "exceeds the 1600 character limit or is empty.");
 		return;
 	}
@@ -891,9 +930,10 @@ send_text(int fd, const char *acct, struct fd_form *f)
 	pthread_mutex_lock(&out_lock);
 	n_texts++;
 	pthread_mutex_unlock(&out_lock);
-	reply(fd, 201, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:n}",
-	    "sid", m->sid, "account_sid", acct, "status", "queued", "to", to,
-	    "from", from, "body", body, "error_code", "error_message"));
+	reply(fd, 201,
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:n}", "sid", m->sid,
+	        "account_sid", acct, "status", "queued", "to", to, "from", from,
+	        "body", body, "error_code", "error_message"));
 	log_event(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "event", "sms",
 	    "sid", m->sid, "to", to, "from", from, "body", body,
 	    "status_callback", m->status_cb));
@@ -916,20 +956,20 @@ send_text(int fd, const char *acct, struct fd_form *f)
 static void *
 text_callbacks(void *arg)
 {
-	static const char *const steps[] = { "sent", "delivered" };
+	static const char *const steps[] = {"sent", "delivered"};
 	struct text_msg *m = arg;
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct fd_kv kv[6];
 	size_t i;
 
 	for (i = 0; m->status_cb[0] && i < 2; i++) {
 		fd_sleep_us(200000);
-		kv[0] = (struct fd_kv){ "MessageSid", m->sid };
-		kv[1] = (struct fd_kv){ "MessageStatus", (char *)steps[i] };
-		kv[2] = (struct fd_kv){ "AccountSid", m->acct };
-		kv[3] = (struct fd_kv){ "From", m->from };
-		kv[4] = (struct fd_kv){ "To", m->to };
-		kv[5] = (struct fd_kv){ "ApiVersion", "2010-04-01" };
+		kv[0] = (struct fd_kv){"MessageSid", m->sid};
+		kv[1] = (struct fd_kv){"MessageStatus", (char *)steps[i]};
+		kv[2] = (struct fd_kv){"AccountSid", m->acct};
+		kv[3] = (struct fd_kv){"From", m->from};
+		kv[4] = (struct fd_kv){"To", m->to};
+		kv[5] = (struct fd_kv){"ApiVersion", "2010-04-01"};
 		f.kv = kv;
 		f.n = 6;
 		post_callback(m->sid, m->status_cb, &f);
@@ -954,8 +994,8 @@ authorised(const struct req *rq)
 		return 1;
 	if (strncasecmp(rq->auth, "Basic ", 6) != 0)
 		return 0;
-	n = fd_b64_decode(rq->auth + 6, strlen(rq->auth + 6), dec,
-	    sizeof(dec) - 1);
+	n = fd_b64_decode(
+	    rq->auth + 6, strlen(rq->auth + 6), dec, sizeof(dec) - 1);
 	if (n < 0)
 		return 0;
 	dec[n] = '\0';
@@ -974,8 +1014,8 @@ read_req(int fd, struct req *rq)
 	if (buf == NULL)
 		return -1;
 	for (;;) {
-		if (len == REQ_MAX || (n = read(fd, buf + len, REQ_MAX - len)) <=
-		    0)
+		if (len == REQ_MAX ||
+		    (n = read(fd, buf + len, REQ_MAX - len)) <= 0)
 			goto fail;
 		len += (size_t)n;
 		buf[len] = '\0';
@@ -984,9 +1024,10 @@ read_req(int fd, struct req *rq)
 	}
 	*hend = '\0';
 	for (line = strtok_r(buf, "\r\n", &save); line;
-	    line = strtok_r(NULL, "\r\n", &save)) {
+	     line = strtok_r(NULL, "\r\n", &save)) {
 		if (rq->method[0] == '\0') {
-			if (sscanf(line, "%7s %511s", rq->method, rq->path) != 2)
+			if (sscanf(line, "%7s %511s", rq->method, rq->path) !=
+			    2)
 				goto fail;
 		} else if (strncasecmp(line, "Content-Length:", 15) == 0)
 			clen = strtoul(line + 15, NULL, 10);
@@ -1023,9 +1064,11 @@ reply(int fd, int status, json_t *body)
 	size_t blen = txt ? strlen(txt) : 0;
 	int n;
 
-	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %d %s\r\nContent-Type: "
+	n = snprintf(hdr, sizeof(hdr),
+	    "HTTP/1.1 %d %s\r\nContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n"
-	    "\r\n", status, status < 300 ? "OK" : "Error", blen);
+	    "\r\n",
+	    status, status < 300 ? "OK" : "Error", blen);
 	if (write(fd, hdr, (size_t)n) < 0 || (txt && write(fd, txt, blen) < 0))
 		log_warn(NULL, "carrier: reply");
 	free(txt);
@@ -1037,10 +1080,11 @@ reply_err(int fd, int status, int code, const char *msg)
 {
 	char more[96];
 
-	snprintf(more, sizeof(more), "https://www.twilio.com/docs/errors/%d",
-	    code);
-	reply(fd, status, json_pack("{s:i, s:s, s:s, s:i}", "code", code,
-	    "message", msg, "more_info", more, "status", status));
+	snprintf(
+	    more, sizeof(more), "https://www.twilio.com/docs/errors/%d", code);
+	reply(fd, status,
+	    json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg,
+	        "more_info", more, "status", status));
 }
 
 static json_t *
@@ -1056,9 +1100,10 @@ call_resource(const char *sid, const char *acct, const char *from,
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Calls/%s.json",
 	    acct, sid);
 	return json_pack("{s:s, s:s, s:n, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:n, s:s, s:s}", "sid", sid, "account_sid", acct,
-	    "parent_call_sid", "to", to, "to_formatted", to, "from", from,
-	    "from_formatted", from, "status", status, "direction", direction,
-	    "api_version", "2010-04-01", "date_created", date, "start_time",
-	    "uri", uri, "date_updated", date);
+	                 "s:s, s:s, s:n, s:s, s:s}",
+	    "sid", sid, "account_sid", acct, "parent_call_sid", "to", to,
+	    "to_formatted", to, "from", from, "from_formatted", from, "status",
+	    status, "direction", direction, "api_version", "2010-04-01",
+	    "date_created", date, "start_time", "uri", uri, "date_updated",
+	    date);
 }

@@ -19,8 +19,8 @@
  * answer_after?: busy for this many calls first}, "*" for any other
  * number; and a file (NULL: none) that gets one JSON line per request and
  * per call's end.  0, or -1 with err. */
-int carrier_callees(const char *path, const char *log_path, char *err,
-    size_t errlen);
+int carrier_callees(
+    const char *path, const char *log_path, char *err, size_t errlen);
 /* Serve on 127.0.0.1:port in a background thread.  answer may be NULL
  * (outbound calls are then accepted but never answered).  0 or -1. */
 int carrier_start(int port, const struct scenario *answer,

@@ -31,8 +31,8 @@
 
 /* The caller's leg's webhook form, as the action requests carry it. */
 static int
-leg_form(struct fd_form *f, const char *sid, const char *acct,
-    const char *from, const char *to, const char *dir)
+leg_form(struct fd_form *f, const char *sid, const char *acct, const char *from,
+    const char *to, const char *dir)
 {
 	return call_form_voice(f, sid, acct, from, to, dir);
 }
@@ -49,17 +49,17 @@ staff_leg(const struct scenario *sc, const struct call_opts *o,
     struct call_result *r, const struct twiml *dial)
 {
 	const char *staff = sc->staff ? sc->staff : "accept";
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct twiml w, k;
 	char leg[40], err[512];
 	int bridged = 0;
 
 	if (dial->number_url == NULL)
-		return 1;               /* a plain <Dial>: answered, bridged */
+		return 1; /* a plain <Dial>: answered, bridged */
 	call_sid_make("CA", leg);
 	if (leg_form(&f, leg, r->account_sid, sc->from, dial->dial,
-	    "outbound-dial") || call_form_add(&f, "ParentCallSid",
-	    r->call_sid)) {
+	        "outbound-dial") ||
+	    call_form_add(&f, "ParentCallSid", r->call_sid)) {
 		call_fail(r, "out of memory");
 		fd_form_free(&f);
 		return 0;
@@ -72,17 +72,18 @@ staff_leg(const struct scenario *sc, const struct call_opts *o,
 	}
 	if (w.say)
 		r->whisper = strdup(w.say);
-	log_info(r->call_sid, "carrier: staff %s heard \"%s\" (%s)",
-	    dial->dial, w.say ? w.say : "", staff);
+	log_info(r->call_sid, "carrier: staff %s heard \"%s\" (%s)", dial->dial,
+	    w.say ? w.say : "", staff);
 	if (w.gather_action == NULL)
-		bridged = !w.hangup;    /* no question: bridged unless it hangs
+		bridged = !w.hangup; /* no question: bridged unless it hangs
 					   up */
 	else if (strcmp(staff, "no-key") == 0)
-		bridged = 0;            /* the <Gather> times out, <Hangup/> */
+		bridged = 0; /* the <Gather> times out, <Hangup/> */
 	else {
-		if (call_form_add(&f, "Digits", strcmp(staff, "accept") == 0 ?
-		    "1" : "2") || call_post_twiml(o, w.gather_action, &f, &k,
-		    err, sizeof(err)) != 0) {
+		if (call_form_add(&f, "Digits",
+		        strcmp(staff, "accept") == 0 ? "1" : "2") ||
+		    call_post_twiml(
+		        o, w.gather_action, &f, &k, err, sizeof(err)) != 0) {
 			call_fail(r, "whisper key: %s", err);
 			bridged = 0;
 		} else {
@@ -100,7 +101,7 @@ fall_dial(const struct scenario *sc, const struct call_opts *o,
     struct session_plan *p, struct call_result *r)
 {
 	const char *staff = sc->staff ? sc->staff : "accept", *st;
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct twiml dial, back;
 	char err[512], dsid[40];
 	int bridged = 0, ring;
@@ -111,8 +112,9 @@ fall_dial(const struct scenario *sc, const struct call_opts *o,
 		call_fail(r, "transfer TwiML: %s", err);
 		return;
 	}
-	ring = dial.dial_timeout_s > 0 && dial.dial_timeout_s < 2 ?
-	    dial.dial_timeout_s : 2;
+	ring = dial.dial_timeout_s > 0 && dial.dial_timeout_s < 2
+	    ? dial.dial_timeout_s
+	    : 2;
 	if (strcmp(staff, "no-answer") == 0) {
 		/* rings out: <Dial timeout>, shortened */
 		fd_sleep_us((uint64_t)ring * 1000000u);
@@ -126,8 +128,10 @@ fall_dial(const struct scenario *sc, const struct call_opts *o,
 		bridged = staff_leg(sc, o, r, &dial);
 		st = "completed";
 	}
-	set_result(r, bridged ? "bridged" : strcmp(st, "completed") == 0 ?
-	    "declined" : st);
+	set_result(r,
+	    bridged                            ? "bridged"
+	        : strcmp(st, "completed") == 0 ? "declined"
+	                                       : st);
 	log_info(r->call_sid, "carrier: <Dial> %s: %s", dial.dial,
 	    r->transfer_result);
 	if (dial.dial_action == NULL) {
@@ -135,16 +139,17 @@ fall_dial(const struct scenario *sc, const struct call_opts *o,
 		return;
 	}
 	call_sid_make("CA", dsid);
-	if (leg_form(&f, r->call_sid, r->account_sid, sc->from, sc->to,
-	    "inbound") || call_form_add(&f, "DialCallStatus", st) ||
+	if (leg_form(
+	        &f, r->call_sid, r->account_sid, sc->from, sc->to, "inbound") ||
+	    call_form_add(&f, "DialCallStatus", st) ||
 	    call_form_add(&f, "DialCallSid", dsid) ||
 	    call_form_add(&f, "DialCallDuration", bridged ? "3" : "0") ||
 	    call_form_add(&f, "DialBridged", bridged ? "true" : "false")) {
 		call_fail(r, "out of memory");
 		goto out;
 	}
-	if (call_post_twiml(o, dial.dial_action, &f, &back, err,
-	    sizeof(err)) != 0) {
+	if (call_post_twiml(o, dial.dial_action, &f, &back, err, sizeof(err)) !=
+	    0) {
 		call_fail(r, "<Dial action>: %s", err);
 		goto out;
 	}
@@ -156,11 +161,14 @@ fall_dial(const struct scenario *sc, const struct call_opts *o,
 		r->resumed = 1;
 		r->hangup_by[0] = '\0';
 		call_sid_make("MZ", r->stream_sid);
-		log_info(r->call_sid, "carrier: back to the gateway's stream, "
-		    "from turn %zu", i);
+		log_info(r->call_sid,
+		    "carrier: back to the gateway's stream, "
+		    "from turn %zu",
+		    i);
 		session_run(p, r);
 	} else if (!back.hangup)
-		call_fail(r, "<Dial action> answered neither a stream nor a "
+		call_fail(r,
+		    "<Dial action> answered neither a stream nor a "
 		    "hang-up");
 	twiml_free(&back);
 out:
@@ -179,11 +187,20 @@ wav_of(const uint8_t *ulaw, size_t n, size_t *len)
 	*len = 44 + 2 * n;
 	if ((w = malloc(*len)) == NULL)
 		return NULL;
-#define PUT32(x) do { v = (uint32_t)(x); w[o] = v & 255; \
-	w[o + 1] = (v >> 8) & 255; w[o + 2] = (v >> 16) & 255; \
-	w[o + 3] = v >> 24; o += 4; } while (0)
-#define PUT16(x) do { w[o++] = (x) & 255; w[o++] = ((x) >> 8) & 255; } \
-	while (0)
+#define PUT32(x)                                                               \
+	do {                                                                   \
+		v = (uint32_t)(x);                                             \
+		w[o] = v & 255;                                                \
+		w[o + 1] = (v >> 8) & 255;                                     \
+		w[o + 2] = (v >> 16) & 255;                                    \
+		w[o + 3] = v >> 24;                                            \
+		o += 4;                                                        \
+	} while (0)
+#define PUT16(x)                                                               \
+	do {                                                                   \
+		w[o++] = (x)&255;                                              \
+		w[o++] = ((x) >> 8) & 255;                                     \
+	} while (0)
 	memcpy(w, "RIFF", 4);
 	o = 4;
 	PUT32(36 + 2 * n);
@@ -213,19 +230,24 @@ void
 fall_record(const struct scenario *sc, const struct call_opts *o,
     struct session_plan *p, struct call_result *r, const struct twiml *tw)
 {
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct twiml ans;
 	unsigned char *wav;
 	uint8_t *msg = NULL;
-	size_t i, n = 0, max = (size_t)(tw->record_max_s > 0 ?
-	    tw->record_max_s : 3600) * 8000, wlen;
+	size_t i,
+	    n = 0,
+	    max =
+	        (size_t)(tw->record_max_s > 0 ? tw->record_max_s : 3600) * 8000,
+	    wlen;
 	char rsid[40], url[512], dur[24], err[512], start[64];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	r->recorded = 1;
-	log_info(r->call_sid, "carrier: the gateway answered <Record> (heard: "
-	    "\"%s\")", tw->say ? tw->say : "");
+	log_info(r->call_sid,
+	    "carrier: the gateway answered <Record> (heard: "
+	    "\"%s\")",
+	    tw->say ? tw->say : "");
 	if (tw->say)
 		r->greeting = strdup(tw->say);
 	/* the caller's turns, back to back (each then counts as done) */
@@ -243,7 +265,7 @@ fall_record(const struct scenario *sc, const struct call_opts *o,
 		msg = nm;
 		memcpy(msg + n, p->speech[i], k);
 		n += k;
-		memset(msg + n, FD_ULAW_SILENCE, 4000);    /* a breath */
+		memset(msg + n, FD_ULAW_SILENCE, 4000); /* a breath */
 		n += 4000;
 	}
 	if (msg == NULL || (wav = wav_of(msg, n, &wlen)) == NULL) {
@@ -252,9 +274,10 @@ fall_record(const struct scenario *sc, const struct call_opts *o,
 		return;
 	}
 	free(msg);
-	if (carrier_recording_put(r->account_sid, wav, wlen, rsid, url,
-	    sizeof(url)) != 0) {
-		call_fail(r, "voicemail: the carrier REST port (--carrier-port) "
+	if (carrier_recording_put(
+	        r->account_sid, wav, wlen, rsid, url, sizeof(url)) != 0) {
+		call_fail(r,
+		    "voicemail: the carrier REST port (--carrier-port) "
 		    "must run to serve the recording");
 		free(wav);
 		return;
@@ -265,12 +288,13 @@ fall_record(const struct scenario *sc, const struct call_opts *o,
 	snprintf(r->hangup_by, sizeof(r->hangup_by), "caller");
 	if (tw->record_action) {
 		if (leg_form(&f, r->call_sid, r->account_sid, sc->from, sc->to,
-		    "inbound") || call_form_add(&f, "RecordingUrl", url) ||
+		        "inbound") ||
+		    call_form_add(&f, "RecordingUrl", url) ||
 		    call_form_add(&f, "RecordingDuration", dur) ||
 		    call_form_add(&f, "Digits", "hangup"))
 			call_fail(r, "out of memory");
 		else if (call_post_twiml(o, tw->record_action, &f, &ans, err,
-		    sizeof(err)) != 0)
+		             sizeof(err)) != 0)
 			call_fail(r, "<Record action>: %s", err);
 		else
 			twiml_free(&ans);
@@ -293,8 +317,9 @@ fall_record(const struct scenario *sc, const struct call_opts *o,
 	    call_form_add(&f, "RecordingSource", "RecordVerb") ||
 	    call_form_add(&f, "RecordingTrack", "inbound"))
 		call_fail(r, "out of memory");
-	else if (call_post_twiml(o, tw->record_cb, &f, &ans, err,
-	    sizeof(err)) != 0 && strstr(err, "HTTP 204") == NULL)
+	else if (call_post_twiml(
+	             o, tw->record_cb, &f, &ans, err, sizeof(err)) != 0 &&
+	    strstr(err, "HTTP 204") == NULL)
 		call_fail(r, "recordingStatusCallback: %s", err);
 	else
 		twiml_free(&ans);

@@ -11,7 +11,7 @@
 
 #include "cs_http.h"
 
-static const char *ca_file;     /* http_set_cacert; NULL: the system's */
+static const char *ca_file; /* http_set_cacert; NULL: the system's */
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg);
 static int perform(CURL *c, struct curl_slist *hdrs, struct http_reply *r);
@@ -33,11 +33,13 @@ http_post_form(const char *url, const struct fd_form *form, const char *sig,
 		snprintf(r->err, sizeof(r->err), "out of memory");
 		return -1;
 	}
-	if ((nh = curl_slist_append(hdrs, "Content-Type: "
-	    "application/x-www-form-urlencoded")) != NULL)
+	if ((nh = curl_slist_append(hdrs,
+	         "Content-Type: "
+	         "application/x-www-form-urlencoded")) != NULL)
 		hdrs = nh;
-	if ((nh = curl_slist_append(hdrs, "User-Agent: "
-	    "TwilioProxy/1.1 (callsim)")) != NULL)
+	if ((nh = curl_slist_append(hdrs,
+	         "User-Agent: "
+	         "TwilioProxy/1.1 (callsim)")) != NULL)
 		hdrs = nh;
 	if (sig) {
 		snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s", sig);
@@ -94,8 +96,8 @@ http_form_encode(const struct fd_form *form)
 	long n;
 
 	for (i = 0; i < form->n; i++)
-		cap += 3 * (strlen(form->kv[i].key) + strlen(form->kv[i].val)) +
-		    2;
+		cap +=
+		    3 * (strlen(form->kv[i].key) + strlen(form->kv[i].val)) + 2;
 	if ((out = malloc(cap)) == NULL)
 		return NULL;
 	out[0] = '\0';
@@ -152,7 +154,7 @@ on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 	char *nb;
 
 	if (r->len + n > (4u << 20))
-		return 0;               /* absurd answer: abort the transfer */
+		return 0; /* absurd answer: abort the transfer */
 	if ((nb = realloc(r->body, r->len + n + 1)) == NULL)
 		return 0;
 	r->body = nb;

@@ -10,16 +10,16 @@
 #include "twilio.h"
 
 struct http_reply {
-	long status;            /* 0 if no HTTP answer at all */
-	char *body;             /* NUL-terminated, may be NULL */
+	long status; /* 0 if no HTTP answer at all */
+	char *body; /* NUL-terminated, may be NULL */
 	size_t len;
-	char err[256];          /* transport error when status == 0 */
+	char err[256]; /* transport error when status == 0 */
 };
 
 /* POST form as x-www-form-urlencoded to url with X-Twilio-Signature sig
  * (NULL: none).  0 when an HTTP answer came back (any status). */
-int http_post_form(const char *url, const struct fd_form *form,
-    const char *sig, struct http_reply *r);
+int http_post_form(const char *url, const struct fd_form *form, const char *sig,
+    struct http_reply *r);
 /* GET url with "Authorization: Bearer bearer" when bearer is set. */
 int http_get(const char *url, const char *bearer, struct http_reply *r);
 /* Trust the CAs in path (PEM) for https:// instead of the system's; the

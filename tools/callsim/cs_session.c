@@ -27,7 +27,7 @@
 #include "scenario.h"
 #include "voice.h"
 
-#define MAX_REPLY_SAMPLES (8000 * 180)  /* keep at most 3 min per reply */
+#define MAX_REPLY_SAMPLES (8000 * 180) /* keep at most 3 min per reply */
 #define MAX_PROTO_FAILS 5
 
 enum phase { PH_TURN, PH_SPEAK, PH_DTMF, PH_AFTER, PH_END };
@@ -37,7 +37,7 @@ struct outmsg {
 	struct outmsg *next;
 	int binary;
 	size_t len;
-	unsigned char buf[];            /* LWS_PRE + len */
+	unsigned char buf[]; /* LWS_PRE + len */
 };
 
 struct sess {
@@ -59,16 +59,16 @@ struct sess {
 	size_t turn, pos;
 	int entered;
 	uint64_t entered_at, until, last_voiced_sent, speech_end;
-	int awaiting;                   /* said something, reply not started */
+	int awaiting; /* said something, reply not started */
 	uint64_t await_since, reply_start;
-	long latency_turn;              /* turn whose latency is pending */
+	long latency_turn; /* turn whose latency is pending */
 	size_t cur_reply;
 	/* the agent */
 	uint64_t last_voiced_rx, last_voiced_play, voiced_in_end;
 	int playing;
 	uint64_t seg_start;
-	uint64_t media_last;            /* arrival of the last media frame */
-	unsigned long run_frames;       /* media frames since the last mark */
+	uint64_t media_last; /* arrival of the last media frame */
+	unsigned long run_frames; /* media frames since the last mark */
 	/* barge-in timing: first voiced frame of a barge-in turn -> clear */
 	long barge_turn;
 	uint64_t barge_at;
@@ -88,7 +88,7 @@ struct thought {
 	const struct scenario *sc;
 	struct persona_state *pst;
 	size_t turn;
-	struct reply_audio reply;       /* a copy of the agent's reply */
+	struct reply_audio reply; /* a copy of the agent's reply */
 	pthread_t th;
 	atomic_int done;
 	enum persona_act act;
@@ -98,8 +98,8 @@ struct thought {
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sess *live;
 
-static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason,
-    void *user, void *in, size_t len);
+static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len);
 static void on_tick(lws_sorted_usec_list_t *sul);
 static void caller_step(struct sess *s, uint64_t now, uint8_t *frame);
 static void media_timing(struct sess *s, uint64_t now);
@@ -125,9 +125,8 @@ static void reg_add(struct sess *s);
 static void reg_del(struct sess *s);
 
 static const struct lws_protocols protocols[] = {
-	{ "callsim-twilio", ws_cb, 0, 65536, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+    {"callsim-twilio", ws_cb, 0, 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 void
 session_run(const struct session_plan *p, struct call_result *r)
@@ -145,7 +144,7 @@ session_run(const struct session_plan *p, struct call_result *r)
 	s->r = r;
 	s->latency_turn = -1;
 	s->barge_turn = -1;
-	s->awaiting = 1;                /* the agent greets first */
+	s->awaiting = 1; /* the agent greets first */
 	/* a call back from a transfer goes on with the turns left */
 	s->turn = p->start_turn;
 	s->cur_reply = p->start_turn;
@@ -193,12 +192,13 @@ session_run(const struct session_plan *p, struct call_result *r)
 	lws_sul_cancel(&s->sul);
 	lws_context_destroy(s->ctx);
 	if (s->playing) {
-		struct agent_seg *ns = realloc(r->segs, (r->nsegs + 1) *
-		    sizeof(*ns));
+		struct agent_seg *ns =
+		    realloc(r->segs, (r->nsegs + 1) * sizeof(*ns));
 		if (ns) {
 			r->segs = ns;
 			ns[r->nsegs].start_ms = ms_of(s, s->seg_start);
-			ns[r->nsegs++].end_ms = ms_of(s, s->last_voiced_play) + 20;
+			ns[r->nsegs++].end_ms =
+			    ms_of(s, s->last_voiced_play) + 20;
 		}
 	}
 	r->duration_ms = s->t0 ? ms_of(s, fd_mono_us()) : 0;
@@ -214,8 +214,8 @@ session_run(const struct session_plan *p, struct call_result *r)
 }
 
 static int
-ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-    void *in, size_t len)
+ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+    size_t len)
 {
 	struct sess *s = user;
 	struct outmsg *m;
@@ -228,9 +228,10 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			break;
 		pp = (unsigned char **)in;
 		end = *pp + len;
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)
-		    "x-twilio-signature:", (const unsigned char *)
-		    s->p->signature, (int)strlen(s->p->signature), pp, end))
+		if (lws_add_http_header_by_name(wsi,
+		        (const unsigned char *)"x-twilio-signature:",
+		        (const unsigned char *)s->p->signature,
+		        (int)strlen(s->p->signature), pp, end))
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -238,7 +239,8 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		s->t0 = fd_mono_us();
 		s->await_since = s->t0;
 		s->speech_end = s->t0;
-		q_text(s, "{\"event\":\"connected\",\"protocol\":\"Call\","
+		q_text(s,
+		    "{\"event\":\"connected\",\"protocol\":\"Call\","
 		    "\"version\":\"1.0.0\"}");
 		if (s->p->o->send_garbage)
 			send_garbage(s, 0);
@@ -251,8 +253,8 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		call_fail(s->r, "websocket connect to %s://%s:%d%s failed: %s",
-		    s->p->tls ? "wss" : "ws", s->p->host, s->p->port, s->p->path,
-		    in ? (const char *)in : "unknown error");
+		    s->p->tls ? "wss" : "ws", s->p->host, s->p->port,
+		    s->p->path, in ? (const char *)in : "unknown error");
 		s->done = 1;
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -284,8 +286,9 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			s->qh = m->next;
 			if (s->qh == NULL)
 				s->qt = NULL;
-			if (lws_write(wsi, m->buf + LWS_PRE, m->len, m->binary ?
-			    LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)m->len) {
+			if (lws_write(wsi, m->buf + LWS_PRE, m->len,
+			        m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
+			    (int)m->len) {
 				free(m);
 				return -1;
 			}
@@ -301,13 +304,13 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		if (!s->closing && s->r->hangup_by[0] == '\0')
-			snprintf(s->r->hangup_by, sizeof(s->r->hangup_by),
-			    "agent");
+			snprintf(
+			    s->r->hangup_by, sizeof(s->r->hangup_by), "agent");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (s->r->hangup_by[0] == '\0')
-			snprintf(s->r->hangup_by, sizeof(s->r->hangup_by),
-			    "agent");
+			snprintf(
+			    s->r->hangup_by, sizeof(s->r->hangup_by), "agent");
 		s->done = 1;
 		s->wsi = NULL;
 		break;
@@ -352,18 +355,19 @@ on_tick(lws_sorted_usec_list_t *sul)
 			s->req_twiml = NULL;
 			pthread_mutex_unlock(&reg_lock);
 		}
-		if (req != REQ_NONE)    /* Twilio ends the stream: stop, close */
+		if (req != REQ_NONE) /* Twilio ends the stream: stop, close */
 			hang_up(s, "agent");
 	}
 	if (s->established && !s->closing) {
 		s->tick++;
 		play_step(s, now);
 		memset(frame, FD_ULAW_SILENCE, sizeof(frame));
-		if (s->p->o->duration_ms > 0 && (s->ph == PH_TURN ||
-		    s->ph == PH_AFTER) && !(s->awaiting && s->reply_start ==
-		    0 && now - s->await_since < (uint64_t)
-		    s->p->o->reply_timeout_ms * 1000u) && now - s->t0 >=
-		    (uint64_t)s->p->o->duration_ms * 1000u) {
+		if (s->p->o->duration_ms > 0 &&
+		    (s->ph == PH_TURN || s->ph == PH_AFTER) &&
+		    !(s->awaiting && s->reply_start == 0 &&
+		        now - s->await_since <
+		            (uint64_t)s->p->o->reply_timeout_ms * 1000u) &&
+		    now - s->t0 >= (uint64_t)s->p->o->duration_ms * 1000u) {
 			/* load runs: time is up between two turns (a reply
 			 * still owed is waited for, so it is measured) */
 			s->r->cut_short = s->turn < s->p->sc->nturns;
@@ -375,12 +379,13 @@ on_tick(lws_sorted_usec_list_t *sul)
 				track_add(s, frame);
 			fd_b64_encode(frame, sizeof(frame), b64);
 			s->chunk++;
-			q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
+			q_text(s,
+			    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
 			    "\"streamSid\":\"%s\",\"media\":{\"track\":"
 			    "\"inbound\",\"chunk\":\"%lu\",\"timestamp\":"
-			    "\"%lu\",\"payload\":\"%s\"}}", ++s->seq,
-			    s->r->stream_sid, s->chunk, (s->chunk - 1) * 20,
-			    b64);
+			    "\"%lu\",\"payload\":\"%s\"}}",
+			    ++s->seq, s->r->stream_sid, s->chunk,
+			    (s->chunk - 1) * 20, b64);
 		}
 	}
 	if (s->done)
@@ -401,20 +406,25 @@ turn_ready(struct sess *s, const struct turn *t, uint64_t now)
 	uint64_t idle = SIM_IDLE_MS * 1000u, base;
 
 	if (s->awaiting && s->reply_start == 0) {
-		if (now - s->await_since < (uint64_t)o->reply_timeout_ms * 1000u)
+		if (now - s->await_since <
+		    (uint64_t)o->reply_timeout_ms * 1000u)
 			return 0;
 		if (s->turn == 0)
-			call_fail(s->r, "no greeting from the agent within %d ms",
+			call_fail(s->r,
+			    "no greeting from the agent within %d ms",
 			    o->reply_timeout_ms);
 		else
-			call_fail(s->r, "turn %zu: no reply from the agent "
-			    "within %d ms", s->turn, o->reply_timeout_ms);
+			call_fail(s->r,
+			    "turn %zu: no reply from the agent "
+			    "within %d ms",
+			    s->turn, o->reply_timeout_ms);
 		s->awaiting = 0;
 		return 1;
 	}
 	if (t->barge_in) {
-		base = s->awaiting ? s->reply_start : s->playing ?
-		    s->seg_start : 0;
+		base = s->awaiting ? s->reply_start
+		    : s->playing   ? s->seg_start
+		                   : 0;
 		if (base == 0)
 			return now - s->entered_at >
 			    (uint64_t)o->reply_timeout_ms * 1000u;
@@ -423,8 +433,8 @@ turn_ready(struct sess *s, const struct turn *t, uint64_t now)
 		s->awaiting = 0;
 		return 1;
 	}
-	if (s->voiced_in_end > s->po.out_total || now - s->last_voiced_rx <
-	    idle || now - s->last_voiced_play < idle)
+	if (s->voiced_in_end > s->po.out_total ||
+	    now - s->last_voiced_rx < idle || now - s->last_voiced_play < idle)
 		return 0;
 	s->awaiting = 0;
 	return 1;
@@ -437,7 +447,7 @@ turn_finished(struct sess *s, uint64_t now)
 
 	s->speech_end = s->last_voiced_sent ? s->last_voiced_sent : now;
 	tr->end_ms = ms_of(s, s->speech_end);
-	tr->frame1 = s->chunk + 1;      /* this tick's frame is the last */
+	tr->frame1 = s->chunk + 1; /* this tick's frame is the last */
 	tr->done = 1;
 	s->awaiting = 1;
 	s->await_since = now;
@@ -458,8 +468,8 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 	if (s->ph == PH_TURN) {
 		if (s->turn >= sc->nturns) {
 			s->ph = PH_AFTER;
-			s->until = now + (uint64_t)s->p->o->hangup_timeout_ms *
-			    1000u;
+			s->until =
+			    now + (uint64_t)s->p->o->hangup_timeout_ms * 1000u;
 			return;
 		}
 		t = &sc->turns[s->turn];
@@ -500,8 +510,8 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 		s->cur_reply = s->turn + 1;
 		if (s->p->o->verbose)
 			log_info(s->r->call_sid, "turn %zu %s: %s", s->turn,
-			    turn_kind_name(t->kind), t->text ? t->text :
-			    s->r->turns[s->turn].said);
+			    turn_kind_name(t->kind),
+			    t->text ? t->text : s->r->turns[s->turn].said);
 		if (t->kind == TURN_DTMF) {
 			s->ph = PH_DTMF;
 			s->until = now;
@@ -527,10 +537,11 @@ caller_step(struct sess *s, uint64_t now, uint8_t *frame)
 	case PH_DTMF:
 		if (now < s->until)
 			break;
-		q_text(s, "{\"event\":\"dtmf\",\"streamSid\":\"%s\","
+		q_text(s,
+		    "{\"event\":\"dtmf\",\"streamSid\":\"%s\","
 		    "\"sequenceNumber\":\"%lu\",\"dtmf\":{\"track\":"
-		    "\"inbound_track\",\"digit\":\"%c\"}}", s->r->stream_sid,
-		    ++s->seq, t->text[s->pos]);
+		    "\"inbound_track\",\"digit\":\"%c\"}}",
+		    s->r->stream_sid, ++s->seq, t->text[s->pos]);
 		s->last_voiced_sent = now;
 		s->until = now + SIM_DTMF_GAP_MS * 1000u;
 		if (t->text[++s->pos] == '\0')
@@ -564,7 +575,8 @@ play_step(struct sess *s, uint64_t now)
 		}
 		if (ra->n + n > ra->cap && ra->n + n <= MAX_REPLY_SAMPLES) {
 			size_t ncap = ra->cap ? ra->cap * 2 : 8000 * 10;
-			if ((np = realloc(ra->pcm, ncap * sizeof(*np))) != NULL) {
+			if ((np = realloc(ra->pcm, ncap * sizeof(*np))) !=
+			    NULL) {
 				ra->pcm = np;
 				ra->cap = ncap;
 			}
@@ -576,12 +588,12 @@ play_step(struct sess *s, uint64_t now)
 	}
 	if (s->playing && now - s->last_voiced_play > 300000) {
 		s->playing = 0;
-		if ((ns = realloc(s->r->segs, (s->r->nsegs + 1) *
-		    sizeof(*ns))) != NULL) {
+		if ((ns = realloc(s->r->segs,
+		         (s->r->nsegs + 1) * sizeof(*ns))) != NULL) {
 			s->r->segs = ns;
 			ns[s->r->nsegs].start_ms = ms_of(s, s->seg_start);
-			ns[s->r->nsegs++].end_ms = ms_of(s,
-			    s->last_voiced_play) + 20;
+			ns[s->r->nsegs++].end_ms =
+			    ms_of(s, s->last_voiced_play) + 20;
 		}
 	}
 	echo_due_marks(s);
@@ -635,8 +647,10 @@ handle_msg(struct sess *s, const char *txt, size_t len)
 		if (playout_push(&s->po, audio, (size_t)n) != 0)
 			log_warnx(s->r->call_sid, "playout: out of memory");
 		for (i = 0; i < (size_t)n && !voiced; i += FD_FRAME_SAMPLES)
-			voiced = voice_frame_voiced(audio + i, (size_t)n - i <
-			    FD_FRAME_SAMPLES ? (size_t)n - i : FD_FRAME_SAMPLES);
+			voiced = voice_frame_voiced(audio + i,
+			    (size_t)n - i < FD_FRAME_SAMPLES
+			        ? (size_t)n - i
+			        : FD_FRAME_SAMPLES);
 		free(audio);
 		if (!voiced)
 			goto out;
@@ -652,8 +666,8 @@ handle_msg(struct sess *s, const char *txt, size_t len)
 			s->latency_turn = -1;
 		}
 	} else if (strcmp(ev, "mark") == 0) {
-		name = json_string_value(json_object_get(json_object_get(j,
-		    "mark"), "name"));
+		name = json_string_value(
+		    json_object_get(json_object_get(j, "mark"), "name"));
 		if (name == NULL) {
 			proto_fail(s, "gateway mark without mark.name");
 			goto out;
@@ -690,7 +704,7 @@ media_timing(struct sess *s, uint64_t now)
 	uint32_t *nj;
 
 	if (s->run_frames > 0 && gap > 1000000)
-		s->run_frames = 0;      /* a new utterance, not a gap */
+		s->run_frames = 0; /* a new utterance, not a gap */
 	if (s->run_frames > 0 && gap > UNDERRUN_GAP_US)
 		r->underruns++;
 	if (s->run_frames >= 2) {
@@ -703,8 +717,8 @@ media_timing(struct sess *s, uint64_t now)
 			}
 		}
 		if (r->njitter < r->jitter_cap)
-			r->jitter_us[r->njitter++] = (uint32_t)(gap > 20000 ?
-			    gap - 20000 : 20000 - gap);
+			r->jitter_us[r->njitter++] =
+			    (uint32_t)(gap > 20000 ? gap - 20000 : 20000 - gap);
 	}
 	s->run_frames++;
 	s->media_last = now;
@@ -740,8 +754,8 @@ echo_due_marks(struct sess *s)
 		s->r->marks_echoed++;
 		snprintf(seq, sizeof(seq), "%lu", ++s->seq);
 		j = json_pack("{s:s, s:s, s:s, s:{s:s}}", "event", "mark",
-		    "sequenceNumber", seq, "streamSid", s->r->stream_sid, "mark",
-		    "name", name);
+		    "sequenceNumber", seq, "streamSid", s->r->stream_sid,
+		    "mark", "name", name);
 		if (j)
 			q_json(s, j);
 	}
@@ -760,7 +774,7 @@ reply_cut(struct sess *s)
 	if (ra->ncuts == ra->ccap) {
 		ncap = ra->ccap ? ra->ccap * 2 : 16;
 		if ((nc = realloc(ra->cuts, ncap * sizeof(*nc))) == NULL)
-			return;         /* heard as one piece: still heard */
+			return; /* heard as one piece: still heard */
 		ra->cuts = nc;
 		ra->ccap = ncap;
 	}
@@ -781,12 +795,12 @@ send_start(struct sess *s)
 		    json_string(s->p->params->kv[i].val));
 	snprintf(seq, sizeof(seq), "%lu", ++s->seq);
 	j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:[s], s:o, "
-	    "s:{s:s, s:i, s:i}}}", "event", "start", "sequenceNumber", seq,
-	    "streamSid", s->r->stream_sid, "start",
-	    "accountSid", s->r->account_sid, "streamSid", s->r->stream_sid,
-	    "callSid", s->r->call_sid, "tracks", "inbound",
-	    "customParameters", cp, "mediaFormat", "encoding", "audio/x-mulaw",
-	    "sampleRate", 8000, "channels", 1);
+	              "s:{s:s, s:i, s:i}}}",
+	    "event", "start", "sequenceNumber", seq, "streamSid",
+	    s->r->stream_sid, "start", "accountSid", s->r->account_sid,
+	    "streamSid", s->r->stream_sid, "callSid", s->r->call_sid, "tracks",
+	    "inbound", "customParameters", cp, "mediaFormat", "encoding",
+	    "audio/x-mulaw", "sampleRate", 8000, "channels", 1);
 	if (j)
 		q_json(s, j);
 }
@@ -795,7 +809,7 @@ send_start(struct sess *s)
 static void
 send_garbage(struct sess *s, int after_start)
 {
-	static const uint8_t bin[] = { 0x00, 0xff, 0x13, 0x37 };
+	static const uint8_t bin[] = {0x00, 0xff, 0x13, 0x37};
 	const char *sid = s->r->stream_sid;
 
 	if (!after_start) {
@@ -804,46 +818,64 @@ send_garbage(struct sess *s, int after_start)
 		q_text(s, "{\"no_event\":true}");
 		q_text(s, "[1,2,3]");
 		q_text(s, "{\"event\":42}");
-		q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"0\","
+		q_text(s,
+		    "{\"event\":\"media\",\"sequenceNumber\":\"0\","
 		    "\"streamSid\":\"%s\",\"media\":{\"track\":\"inbound\","
 		    "\"chunk\":\"0\",\"timestamp\":\"0\",\"payload\":"
-		    "\"//////////8=\"}}", sid);
-		q_text(s, "{\"event\":\"mark\",\"streamSid\":\"%s\","
-		    "\"mark\":{\"name\":\"before-start\"}}", sid);
+		    "\"//////////8=\"}}",
+		    sid);
+		q_text(s,
+		    "{\"event\":\"mark\",\"streamSid\":\"%s\","
+		    "\"mark\":{\"name\":\"before-start\"}}",
+		    sid);
 		q_raw(s, (const char *)bin, sizeof(bin), 1);
 		return;
 	}
-	q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
+	q_text(s,
+	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
 	    "\"streamSid\":\"%s\",\"media\":{\"track\":\"inbound\","
 	    "\"chunk\":\"x\",\"timestamp\":\"y\",\"payload\":\"@@not"
-	    "base64@@\"}}", ++s->seq, sid);
-	q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"media\":{\"payload\":\"/w==\"}}", ++s->seq,
-	    sid);
-	q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\"}", ++s->seq, sid);
-	q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"media\":{\"payload\":12345}}", ++s->seq,
-	    sid);
-	q_text(s, "{\"event\":\"dtmf\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"dtmf\":{}}", ++s->seq, sid);
-	q_text(s, "{\"event\":\"mark\",\"sequenceNumber\":\"%lu\","
+	    "base64@@\"}}",
+	    ++s->seq, sid);
+	q_text(s,
+	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
+	    "\"streamSid\":\"%s\",\"media\":{\"payload\":\"/w==\"}}",
+	    ++s->seq, sid);
+	q_text(s,
+	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
+	    "\"streamSid\":\"%s\"}",
+	    ++s->seq, sid);
+	q_text(s,
+	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
+	    "\"streamSid\":\"%s\",\"media\":{\"payload\":12345}}",
+	    ++s->seq, sid);
+	q_text(s,
+	    "{\"event\":\"dtmf\",\"sequenceNumber\":\"%lu\","
+	    "\"streamSid\":\"%s\",\"dtmf\":{}}",
+	    ++s->seq, sid);
+	q_text(s,
+	    "{\"event\":\"mark\",\"sequenceNumber\":\"%lu\","
 	    "\"streamSid\":\"%s\",\"mark\":{\"name\":\"never-sent\"}}",
 	    ++s->seq, sid);
-	q_text(s, "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
+	q_text(s,
+	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
 	    "\"streamSid\":\"MZ00000000000000000000000000000000\",\"media\":"
-	    "{\"payload\":\"//////////8=\"}}", ++s->seq);
-	q_text(s, "{\"event\":\"surprise\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\"}", ++s->seq, sid);
+	    "{\"payload\":\"//////////8=\"}}",
+	    ++s->seq);
+	q_text(s,
+	    "{\"event\":\"surprise\",\"sequenceNumber\":\"%lu\","
+	    "\"streamSid\":\"%s\"}",
+	    ++s->seq, sid);
 }
 
 static void
 send_stop(struct sess *s)
 {
-	q_text(s, "{\"event\":\"stop\",\"sequenceNumber\":\"%lu\","
+	q_text(s,
+	    "{\"event\":\"stop\",\"sequenceNumber\":\"%lu\","
 	    "\"streamSid\":\"%s\",\"stop\":{\"accountSid\":\"%s\","
-	    "\"callSid\":\"%s\"}}", ++s->seq, s->r->stream_sid,
-	    s->r->account_sid, s->r->call_sid);
+	    "\"callSid\":\"%s\"}}",
+	    ++s->seq, s->r->stream_sid, s->r->account_sid, s->r->call_sid);
 }
 
 /* End the stream as Twilio does: `stop`, then close the socket. */
@@ -864,8 +896,7 @@ q_raw(struct sess *s, const char *txt, size_t len, int binary)
 {
 	struct outmsg *m;
 
-	if (s->wsi == NULL || (m = malloc(sizeof(*m) + LWS_PRE + len)) ==
-	    NULL)
+	if (s->wsi == NULL || (m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL)
 		return;
 	m->next = NULL;
 	m->binary = binary;
@@ -948,8 +979,8 @@ reg_del(struct sess *s)
 }
 
 static int
-carrier_request(const char *call_sid, enum carrier_req req,
-    const char *number, const char *twiml)
+carrier_request(const char *call_sid, enum carrier_req req, const char *number,
+    const char *twiml)
 {
 	struct sess *s;
 	int found = -1;
@@ -988,8 +1019,8 @@ think(void *arg)
 
 	voice_hear(t->reply.pcm, t->reply.n, t->reply.cuts, t->reply.ncuts,
 	    t->heard, sizeof(t->heard));
-	t->act = persona_next(t->sc->persona, t->pst, t->heard, t->line,
-	    sizeof(t->line));
+	t->act = persona_next(
+	    t->sc->persona, t->pst, t->heard, t->line, sizeof(t->line));
 	atomic_store(&t->done, 1);
 	return NULL;
 }
@@ -1023,10 +1054,12 @@ persona_turn(struct sess *s, uint64_t now)
 
 	if (t == NULL) {
 		if ((t = calloc(1, sizeof(*t))) == NULL ||
-		    (ra->n && (t->reply.pcm = malloc(ra->n *
-		    sizeof(*ra->pcm))) == NULL) ||
-		    (ra->ncuts && (t->reply.cuts = malloc(ra->ncuts *
-		    sizeof(*ra->cuts))) == NULL)) {
+		    (ra->n &&
+		        (t->reply.pcm = malloc(ra->n * sizeof(*ra->pcm))) ==
+		            NULL) ||
+		    (ra->ncuts &&
+		        (t->reply.cuts = malloc(
+		             ra->ncuts * sizeof(*ra->cuts))) == NULL)) {
 			if (t)
 				free(t->reply.pcm);
 			free(t);
@@ -1037,8 +1070,8 @@ persona_turn(struct sess *s, uint64_t now)
 		if (ra->n)
 			memcpy(t->reply.pcm, ra->pcm, ra->n * sizeof(*ra->pcm));
 		if (ra->ncuts)
-			memcpy(t->reply.cuts, ra->cuts, ra->ncuts *
-			    sizeof(*ra->cuts));
+			memcpy(t->reply.cuts, ra->cuts,
+			    ra->ncuts * sizeof(*ra->cuts));
 		t->reply.n = ra->n;
 		t->reply.ncuts = ra->ncuts;
 		t->sc = s->p->sc;
@@ -1063,11 +1096,12 @@ persona_turn(struct sess *s, uint64_t now)
 	tr->cue = strdup(cue);
 	switch (t->act) {
 	case PA_SAY:
-		for (i = 0; i < s->p->nlines &&
-		    strcmp(s->p->lines[i].text, t->line); i++)
+		for (i = 0;
+		     i < s->p->nlines && strcmp(s->p->lines[i].text, t->line);
+		     i++)
 			;
-		if (i == s->p->nlines || (a = malloc(s->p->lines[i].n)) ==
-		    NULL) {
+		if (i == s->p->nlines ||
+		    (a = malloc(s->p->lines[i].n)) == NULL) {
 			call_fail(s->r, "persona: cannot say \"%s\"", t->line);
 			thought_end(s);
 			hang_up(s, "caller");

@@ -14,9 +14,9 @@
 #include "twilio.h"
 
 struct reply_audio {
-	int16_t *pcm;                   /* agent audio as played, 8 kHz */
+	int16_t *pcm; /* agent audio as played, 8 kHz */
 	size_t n, cap;
-	size_t *cuts;                   /* pcm offsets where a TTS segment
+	size_t *cuts; /* pcm offsets where a TTS segment
 					   ended (its mark came due) or a
 					   clear cut it: heard piece by piece */
 	size_t ncuts, ccap;
@@ -25,18 +25,18 @@ struct reply_audio {
 struct session_plan {
 	const struct scenario *sc;
 	const struct call_opts *o;
-	uint8_t **speech;               /* per turn: caller mu-law or NULL */
+	uint8_t **speech; /* per turn: caller mu-law or NULL */
 	size_t *speech_n;
-	char host[256];                 /* gateway WebSocket endpoint */
+	char host[256]; /* gateway WebSocket endpoint */
 	int port;
-	int tls;                        /* wss:// (an https:// --gateway) */
+	int tls; /* wss:// (an https:// --gateway) */
 	char path[512];
-	char signature[64];             /* X-Twilio-Signature of the upgrade */
-	const struct fd_form *params;   /* <Parameter>s -> customParameters */
-	struct reply_audio *replies;    /* [0] greeting, [i+1] after turn i */
-	struct said_line *lines;        /* a persona's lines, spoken */
+	char signature[64]; /* X-Twilio-Signature of the upgrade */
+	const struct fd_form *params; /* <Parameter>s -> customParameters */
+	struct reply_audio *replies; /* [0] greeting, [i+1] after turn i */
+	struct said_line *lines; /* a persona's lines, spoken */
 	size_t nlines;
-	size_t start_turn;              /* the first turn to play (a call back
+	size_t start_turn; /* the first turn to play (a call back
 					   from a transfer: the turns left) */
 };
 
@@ -51,8 +51,8 @@ struct said_line {
 void session_run(const struct session_plan *p, struct call_result *r);
 
 /* Timing constants of the simulated caller (ms). */
-#define SIM_IDLE_MS     700     /* agent quiet this long: it has finished */
-#define SIM_BARGE_MS    800     /* barge-in this far into the agent's reply */
-#define SIM_DTMF_GAP_MS 200     /* between digits of one dtmf turn */
+#define SIM_IDLE_MS 700 /* agent quiet this long: it has finished */
+#define SIM_BARGE_MS 800 /* barge-in this far into the agent's reply */
+#define SIM_DTMF_GAP_MS 200 /* between digits of one dtmf turn */
 
 #endif

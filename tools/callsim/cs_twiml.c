@@ -30,10 +30,11 @@ twiml_parse(const char *body, struct twiml *t, char *err, size_t errlen)
 	if ((p = find_tag(body, "Stream", &len)) != NULL)
 		t->stream_url = attr(p, len, "url");
 	for (p = body; (q = find_tag(p, "Parameter", &len)) != NULL;
-	    p = q + len) {
+	     p = q + len) {
 		char *k = attr(q, len, "name"), *v = attr(q, len, "value");
-		if (k == NULL || (nkv = realloc(t->params.kv, (t->params.n + 1) *
-		    sizeof(*nkv))) == NULL) {
+		if (k == NULL ||
+		    (nkv = realloc(t->params.kv,
+		         (t->params.n + 1) * sizeof(*nkv))) == NULL) {
 			free(k);
 			free(v);
 			continue;
@@ -127,9 +128,11 @@ twiml_free(struct twiml *t)
 void
 xml_unescape(char *s)
 {
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-		{ "&quot;", '"' }, { "&apos;", '\'' } };
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
+	    {"&quot;", '"'}, {"&apos;", '\''}};
 	char *r = s, *w = s;
 	size_t i;
 
@@ -147,8 +150,8 @@ xml_unescape(char *s)
 				continue;
 			if (r[1] == '#') {
 				char *e;
-				long v = r[2] == 'x' ? strtol(r + 3, &e, 16) :
-				    strtol(r + 2, &e, 10);
+				long v = r[2] == 'x' ? strtol(r + 3, &e, 16)
+				                     : strtol(r + 2, &e, 10);
 				if (*e == ';' && v > 0 && v < 128) {
 					*w++ = (char)v;
 					r = e + 1;
@@ -169,9 +172,10 @@ find_tag(const char *s, const char *name, size_t *len)
 	const char *p, *gt;
 
 	for (p = strchr(s, '<'); p; p = strchr(p + 1, '<')) {
-		if (strncmp(p + 1, name, nl) == 0 && (p[nl + 1] == '>' ||
-		    p[nl + 1] == ' ' || p[nl + 1] == '/' || p[nl + 1] == '\t' ||
-		    p[nl + 1] == '\n' || p[nl + 1] == '\r')) {
+		if (strncmp(p + 1, name, nl) == 0 &&
+		    (p[nl + 1] == '>' || p[nl + 1] == ' ' || p[nl + 1] == '/' ||
+		        p[nl + 1] == '\t' || p[nl + 1] == '\n' ||
+		        p[nl + 1] == '\r')) {
 			if ((gt = strchr(p, '>')) == NULL)
 				return NULL;
 			*len = (size_t)(gt - p) + 1;

@@ -10,19 +10,19 @@
 #include "twilio.h"
 
 struct twiml {
-	char *stream_url;       /* <Connect><Stream url>, NULL if none */
-	struct fd_form params;  /* <Parameter name value/> in order */
-	char *dial;             /* <Dial> number, NULL if none */
-	char *dial_action;      /* <Dial action>, NULL if none */
-	int dial_timeout_s;     /* <Dial timeout>, 30 if not given */
-	char *number_url;       /* <Number url>: the whisper, NULL if none */
-	char *gather_action;    /* <Gather action>, NULL if no <Gather> */
-	char *say;              /* every <Say>'s text, joined by " " */
-	int record;             /* <Record> present */
-	char *record_action;    /* its action */
-	char *record_cb;        /* its recordingStatusCallback */
-	int record_max_s;       /* its maxLength (3600 if not given) */
-	int hangup;             /* <Hangup/> present */
+	char *stream_url; /* <Connect><Stream url>, NULL if none */
+	struct fd_form params; /* <Parameter name value/> in order */
+	char *dial; /* <Dial> number, NULL if none */
+	char *dial_action; /* <Dial action>, NULL if none */
+	int dial_timeout_s; /* <Dial timeout>, 30 if not given */
+	char *number_url; /* <Number url>: the whisper, NULL if none */
+	char *gather_action; /* <Gather action>, NULL if no <Gather> */
+	char *say; /* every <Say>'s text, joined by " " */
+	int record; /* <Record> present */
+	char *record_action; /* its action */
+	char *record_cb; /* its recordingStatusCallback */
+	int record_max_s; /* its maxLength (3600 if not given) */
+	int hangup; /* <Hangup/> present */
 };
 
 /* 0 if body is a <Response> document (fills t), -1 with err otherwise. */

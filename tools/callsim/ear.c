@@ -23,21 +23,21 @@
 #include "speech/ps_decoder.h"
 #include "speech/resample.h"
 
-#define MIN_PIECE 1600           /* 200 ms at 8 kHz */
+#define MIN_PIECE 1600 /* 200 ms at 8 kHz */
 
 struct ear {
 	ps_decoder_t *ps;
 	cmd_ln_t *cfg;
 	enum ear_cmn cmn;
-	size_t pad;             /* 8 kHz samples of quiet each side */
-	mfcc_t *mean0;          /* the live mean as the model starts it */
-	int16_t *buf;           /* 16 kHz scratch */
+	size_t pad; /* 8 kHz samples of quiet each side */
+	mfcc_t *mean0; /* the live mean as the model starts it */
+	int16_t *buf; /* 16 kHz scratch */
 	size_t cap;
 };
 
 struct ear *
-ear_open(const char *corpus, enum ear_cmn cmn, int pad_ms, char *err,
-    size_t errlen)
+ear_open(
+    const char *corpus, enum ear_cmn cmn, int pad_ms, char *err, size_t errlen)
 {
 	struct psd_opts o;
 	struct ear *e;
@@ -74,13 +74,15 @@ ear_open(const char *corpus, enum ear_cmn cmn, int pad_ms, char *err,
 		goto fail;
 	}
 	if ((e->ps = ps_init(e->cfg)) == NULL) {
-		snprintf(err, errlen, "pocketsphinx: cannot load model %s "
-		    "(lm %s)", o.hmm, o.lm);
+		snprintf(err, errlen,
+		    "pocketsphinx: cannot load model %s "
+		    "(lm %s)",
+		    o.hmm, o.lm);
 		goto fail;
 	}
 	f = ps_get_feat(e->ps);
-	if ((e->mean0 = calloc((size_t)f->cmn_struct->veclen,
-	    sizeof(*e->mean0))) == NULL) {
+	if ((e->mean0 = calloc(
+	         (size_t)f->cmn_struct->veclen, sizeof(*e->mean0))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -96,8 +98,7 @@ fail:
 }
 
 int
-ear_decode(struct ear *e, const int16_t *pcm, size_t n, char *text,
-    size_t len)
+ear_decode(struct ear *e, const int16_t *pcm, size_t n, char *text, size_t len)
 {
 	const char *h;
 	int16_t *nb;
@@ -119,8 +120,8 @@ ear_decode(struct ear *e, const int16_t *pcm, size_t n, char *text,
 	/* quiet as a line has it: a little noise, not digital zero */
 	for (i = 0; i < 2 * e->pad; i++) {
 		r = r * 1103515245u + 12345u;
-		e->buf[i] = e->buf[total - 1 - i] = (int16_t)((int)(r >> 16 &
-		    7) - 4);
+		e->buf[i] = e->buf[total - 1 - i] =
+		    (int16_t)((int)(r >> 16 & 7) - 4);
 	}
 	stt_up_zero(pcm, n, e->buf + 2 * e->pad, 2.0);
 	if (e->cmn == EAR_CMN_RESET)
@@ -156,11 +157,11 @@ ear_hear(struct ear *e, const int16_t *pcm, size_t n, const size_t *cuts,
 				k++;
 			end = k < ncuts && cuts[k] < n ? cuts[k] : n;
 		} while (end < n && end - start < MIN_PIECE);
-		r = ear_decode(e, pcm + start, end - start, piece,
-		    sizeof(piece));
+		r = ear_decode(
+		    e, pcm + start, end - start, piece, sizeof(piece));
 		if (r == 0 && piece[0] && o + 1 < len) {
-			o += (size_t)snprintf(text + o, len - o, "%s%s",
-			    o ? " " : "", piece);
+			o += (size_t)snprintf(
+			    text + o, len - o, "%s%s", o ? " " : "", piece);
 			if (o >= len)
 				o = len - 1;
 		}

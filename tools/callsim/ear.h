@@ -15,10 +15,10 @@
 
 /* How the cepstral mean is found for an utterance. */
 enum ear_cmn {
-	EAR_CMN_BATCH = 0,      /* over the whole utterance (feat.params') */
-	EAR_CMN_RESET,          /* live, from the model's -cmninit each time:
+	EAR_CMN_BATCH = 0, /* over the whole utterance (feat.params') */
+	EAR_CMN_RESET, /* live, from the model's -cmninit each time:
 				   best on short pieces (callsim uses it) */
-	EAR_CMN_CARRY,          /* live, carried over (what ps8k does) */
+	EAR_CMN_CARRY, /* live, carried over (what ps8k does) */
 };
 
 struct ear;
@@ -26,11 +26,11 @@ struct ear;
 /* corpus: text file of sentences for the LM (NULL: stock en-us LM).
  * pad_ms: quiet put before and after every utterance (the agent's audio
  * starts 50 ms before its first word; the model wants more). */
-struct ear *ear_open(const char *corpus, enum ear_cmn cmn, int pad_ms,
-    char *err, size_t errlen);
+struct ear *ear_open(
+    const char *corpus, enum ear_cmn cmn, int pad_ms, char *err, size_t errlen);
 /* Decode 8 kHz PCM; text gets the hypothesis ("" if none).  0 or -1. */
-int ear_decode(struct ear *e, const int16_t *pcm, size_t n, char *text,
-    size_t len);
+int ear_decode(
+    struct ear *e, const int16_t *pcm, size_t n, char *text, size_t len);
 /* A reply cut into pieces at cuts (ascending offsets into pcm, may be
  * NULL/0: one piece), each decoded alone and the texts joined with
  * spaces, so no phrase is lost across pieces and no piece's words bleed

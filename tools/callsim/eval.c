@@ -13,13 +13,11 @@
 
 /* What an agent says when it did not understand (normalised as
  * heard_normalise does: lower case, no apostrophes). */
-static const char *const reprompts[] = {
-	"didnt catch", "didnt quite get", "didnt get the whole",
-	"didnt get that", "didnt understand", "say that again",
-	"could you repeat", "can you repeat", "please repeat",
-	"a yes or a no", "couldnt match that", "not sure what you",
-	"sorry what", NULL
-};
+static const char *const reprompts[] = {"didnt catch", "didnt quite get",
+    "didnt get the whole", "didnt get that", "didnt understand",
+    "say that again", "could you repeat", "can you repeat", "please repeat",
+    "a yes or a no", "couldnt match that", "not sure what you", "sorry what",
+    NULL};
 
 struct dvec {
 	double *v;
@@ -37,8 +35,8 @@ eval_reprompt(const char *text)
 	size_t i;
 	int hit = 0;
 
-	if (text == NULL || *text == '\0' || (norm = heard_normalise(text)) ==
-	    NULL)
+	if (text == NULL || *text == '\0' ||
+	    (norm = heard_normalise(text)) == NULL)
 		return 0;
 	if (asprintf(&pad, " %s ", norm) < 0) {
 		free(norm);
@@ -63,8 +61,8 @@ eval_reason(const struct call_result *r)
 /* Agent turns of the call record, or what callsim heard per turn when
  * there is no record. */
 static void
-count_reprompts(const struct call_result *r, unsigned *replies,
-    unsigned *misses)
+count_reprompts(
+    const struct call_result *r, unsigned *replies, unsigned *misses)
 {
 	json_t *turns = json_object_get(r->record, "turns"), *t;
 	const char *role;
@@ -72,13 +70,14 @@ count_reprompts(const struct call_result *r, unsigned *replies,
 
 	*replies = *misses = 0;
 	if (json_array_size(turns) > 0) {
-		json_array_foreach(turns, i, t) {
+		json_array_foreach(turns, i, t)
+		{
 			role = json_string_value(json_object_get(t, "role"));
 			if (role == NULL || strcmp(role, "agent") != 0)
 				continue;
 			(*replies)++;
-			*misses += eval_reprompt(json_string_value(
-			    json_object_get(t, "text")));
+			*misses += eval_reprompt(
+			    json_string_value(json_object_get(t, "text")));
 		}
 		return;
 	}
@@ -93,14 +92,15 @@ count_reprompts(const struct call_result *r, unsigned *replies,
 json_t *
 eval_call(const struct scenario *sc, const struct call_result *r)
 {
-	struct dvec v2v = { 0 }, barge = { 0 }, tms = { 0 }, jit = { 0 };
+	struct dvec v2v = {0}, barge = {0}, tms = {0}, jit = {0};
 	json_t *j, *tools, *tc, *x;
 	unsigned replies, misses, bargeins = 0, terr = 0;
 	const char *name;
 	size_t i;
 
 	for (i = 0; i < r->nturns && i < sc->nturns; i++) {
-		if (sc->turns[i].kind == TURN_SAY && r->turns[i].latency_ms >= 0)
+		if (sc->turns[i].kind == TURN_SAY &&
+		    r->turns[i].latency_ms >= 0)
 			dv_add(&v2v, (double)r->turns[i].latency_ms);
 		if (sc->turns[i].barge_in && r->turns[i].done) {
 			bargeins++;
@@ -111,33 +111,31 @@ eval_call(const struct scenario *sc, const struct call_result *r)
 	count_reprompts(r, &replies, &misses);
 	tools = json_object();
 	tc = json_object_get(r->record, "tool_calls");
-	json_array_foreach(tc, i, x) {
+	json_array_foreach(tc, i, x)
+	{
 		name = json_string_value(json_object_get(x, "tool"));
 		if (json_is_false(json_object_get(x, "ok")))
 			terr++;
 		if (json_is_number(json_object_get(x, "latency_ms")))
-			dv_add(&tms, json_number_value(json_object_get(x,
-			    "latency_ms")));
+			dv_add(&tms,
+			    json_number_value(
+			        json_object_get(x, "latency_ms")));
 		if (name && tools)
-			json_object_set_new(tools, name, json_integer(
-			    json_integer_value(json_object_get(tools, name)) +
-			    1));
+			json_object_set_new(tools, name,
+			    json_integer(json_integer_value(
+			                     json_object_get(tools, name)) +
+			        1));
 	}
 	for (i = 0; i < r->njitter; i++)
 		dv_add(&jit, r->jitter_us[i] / 1000.0);
 	j = json_pack("{s:I, s:o, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, "
-	    "s:o?, s:I}",
-	    "first_word_ms", (json_int_t)r->answer_ms,
-	    "v2v_ms", dv_json(&v2v),
-	    "bargeins", (json_int_t)bargeins,
-	    "bargein_ms", dv_json(&barge),
-	    "clears", (json_int_t)r->clears,
-	    "misrecognitions", (json_int_t)misses,
-	    "agent_replies", (json_int_t)replies,
-	    "tool_calls", (json_int_t)json_array_size(tc),
-	    "tool_errors", (json_int_t)terr,
-	    "tool_ms", dv_json(&tms),
-	    "tools", tools,
+	              "s:o?, s:I}",
+	    "first_word_ms", (json_int_t)r->answer_ms, "v2v_ms", dv_json(&v2v),
+	    "bargeins", (json_int_t)bargeins, "bargein_ms", dv_json(&barge),
+	    "clears", (json_int_t)r->clears, "misrecognitions",
+	    (json_int_t)misses, "agent_replies", (json_int_t)replies,
+	    "tool_calls", (json_int_t)json_array_size(tc), "tool_errors",
+	    (json_int_t)terr, "tool_ms", dv_json(&tms), "tools", tools,
 	    "underruns", (json_int_t)r->underruns);
 	if (j)
 		put_pct(j, "jitter_ms_p99", &jit, 99);
@@ -183,9 +181,8 @@ said_any(const struct scenario *sc, const struct call_result *r)
  * taken that the caller did not agree to (a booking or a transfer the
  * scenario says must not happen). */
 static void
-population(const struct scenario *const *sc,
-    const struct call_result *const *r, size_t n, json_t **classes,
-    json_int_t *lost, json_int_t *unconfirmed)
+population(const struct scenario *const *sc, const struct call_result *const *r,
+    size_t n, json_t **classes, json_int_t *lost, json_int_t *unconfirmed)
 {
 	json_t *c;
 	size_t i, k;
@@ -201,21 +198,23 @@ population(const struct scenario *const *sc,
 			c = json_pack("{s:i, s:i}", "calls", 0, "passed", 0);
 			json_object_set_new(*classes, sc[i]->klass, c);
 		}
-		json_object_set_new(c, "calls", json_integer(
-		    json_integer_value(json_object_get(c, "calls")) + 1));
-		json_object_set_new(c, "passed", json_integer(
-		    json_integer_value(json_object_get(c, "passed")) +
-		    (r[i]->nfail == 0)));
+		json_object_set_new(c, "calls",
+		    json_integer(
+		        json_integer_value(json_object_get(c, "calls")) + 1));
+		json_object_set_new(c, "passed",
+		    json_integer(
+		        json_integer_value(json_object_get(c, "passed")) +
+		        (r[i]->nfail == 0)));
 		for (k = 0; k < r[i]->nfail; k++) {
 			f = r[i]->failures[k];
 			if ((strncmp(f, "appointment ", 12) == 0 &&
-			    agreed_booking(r[i])) ||
+			        agreed_booking(r[i])) ||
 			    (strncmp(f, "record_contains", 15) == 0 &&
-			    said_any(sc[i], r[i])))
+			        said_any(sc[i], r[i])))
 				(*lost)++;
-			else if (strncmp(f, "appointments: expected none", 27)
-			    == 0 || strncmp(f, "transferred: expected false",
-			    27) == 0)
+			else if (strncmp(f, "appointments: expected none",
+			             27) == 0 ||
+			    strncmp(f, "transferred: expected false", 27) == 0)
 				(*unconfirmed)++;
 		}
 	}
@@ -225,8 +224,7 @@ json_t *
 eval_summary(const struct scenario *const *sc,
     const struct call_result *const *r, size_t n)
 {
-	struct dvec v2v = { 0 }, fw = { 0 }, barge = { 0 }, tms = { 0 },
-	    jit = { 0 };
+	struct dvec v2v = {0}, fw = {0}, barge = {0}, tms = {0}, jit = {0};
 	unsigned long passed = 0, misses = 0, replies = 0, bargeins = 0;
 	unsigned long tcalls = 0, terr = 0, clears = 0, underruns = 0;
 	unsigned long turns = 0, noreply = 0, frames_rx = 0;
@@ -250,17 +248,17 @@ eval_summary(const struct scenario *const *sc,
 		if ((m = eval_call(sc[i], r[i])) == NULL)
 			continue;
 		json_array_foreach(json_object_get(m, "v2v_ms"), k, x)
-			dv_add(&v2v, json_number_value(x));
+		    dv_add(&v2v, json_number_value(x));
 		json_array_foreach(json_object_get(m, "bargein_ms"), k, x)
-			dv_add(&barge, json_number_value(x));
+		    dv_add(&barge, json_number_value(x));
 		json_array_foreach(json_object_get(m, "tool_ms"), k, x)
-			dv_add(&tms, json_number_value(x));
+		    dv_add(&tms, json_number_value(x));
 		if (r[i]->answer_ms >= 0)
 			dv_add(&fw, (double)r[i]->answer_ms);
-		misses += json_integer_value(json_object_get(m,
-		    "misrecognitions"));
-		replies += json_integer_value(json_object_get(m,
-		    "agent_replies"));
+		misses +=
+		    json_integer_value(json_object_get(m, "misrecognitions"));
+		replies +=
+		    json_integer_value(json_object_get(m, "agent_replies"));
 		bargeins += json_integer_value(json_object_get(m, "bargeins"));
 		tcalls += json_integer_value(json_object_get(m, "tool_calls"));
 		terr += json_integer_value(json_object_get(m, "tool_errors"));
@@ -271,20 +269,16 @@ eval_summary(const struct scenario *const *sc,
 	}
 	population(sc, r, n, &classes, &lost, &unconfirmed);
 	out = json_pack("{s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I}",
-	    "calls", (json_int_t)n, "passed", (json_int_t)passed,
-	    "failed", (json_int_t)(n - passed),
-	    "task_completion_pct", n ? 100.0 * (double)passed / (double)n : 0.0,
-	    "caller_turns", (json_int_t)turns,
-	    "turns_without_reply", (json_int_t)noreply,
-	    "misrecognitions", (json_int_t)misses,
-	    "agent_replies", (json_int_t)replies,
-	    "bargeins", (json_int_t)bargeins,
-	    "clears", (json_int_t)clears,
-	    "tool_calls", (json_int_t)tcalls,
-	    "tool_errors", (json_int_t)terr,
-	    "underruns", (json_int_t)underruns,
-	    "v2v_samples", (json_int_t)v2v.n);
+	                "s:I, s:I, s:I, s:I}",
+	    "calls", (json_int_t)n, "passed", (json_int_t)passed, "failed",
+	    (json_int_t)(n - passed), "task_completion_pct",
+	    n ? 100.0 * (double)passed / (double)n : 0.0, "caller_turns",
+	    (json_int_t)turns, "turns_without_reply", (json_int_t)noreply,
+	    "misrecognitions", (json_int_t)misses, "agent_replies",
+	    (json_int_t)replies, "bargeins", (json_int_t)bargeins, "clears",
+	    (json_int_t)clears, "tool_calls", (json_int_t)tcalls, "tool_errors",
+	    (json_int_t)terr, "underruns", (json_int_t)underruns, "v2v_samples",
+	    (json_int_t)v2v.n);
 	if (out == NULL) {
 		json_decref(classes);
 		goto done;
@@ -292,14 +286,15 @@ eval_summary(const struct scenario *const *sc,
 	if (json_object_size(classes)) {
 		json_object_set_new(out, "classes", classes);
 		json_object_set_new(out, "lost_items", json_integer(lost));
-		json_object_set_new(out, "unconfirmed_actions",
-		    json_integer(unconfirmed));
+		json_object_set_new(
+		    out, "unconfirmed_actions", json_integer(unconfirmed));
 	} else
 		json_decref(classes);
-	json_object_set_new(out, "frames_rx", json_integer((json_int_t)
-	    frames_rx));
-	json_object_set_new(out, "misrecognition_pct", json_real(replies ?
-	    100.0 * (double)misses / (double)replies : 0.0));
+	json_object_set_new(
+	    out, "frames_rx", json_integer((json_int_t)frames_rx));
+	json_object_set_new(out, "misrecognition_pct",
+	    json_real(
+	        replies ? 100.0 * (double)misses / (double)replies : 0.0));
 	put_pct(out, "v2v_ms_p50", &v2v, 50);
 	put_pct(out, "v2v_ms_p95", &v2v, 95);
 	put_pct(out, "first_word_ms_p50", &fw, 50);
@@ -325,20 +320,27 @@ eval_print(FILE *f, const json_t *s)
 #define D(k) (json_number_value(json_object_get(s, k)))
 	fprintf(f, "task completion   %.1f%%  (%lld of %lld calls)\n",
 	    D("task_completion_pct"), I("passed"), I("calls"));
-	fprintf(f, "voice-to-voice    p50 %.0f ms  p95 %.0f ms  (%lld turns, "
-	    "%lld without a reply)\n", D("v2v_ms_p50"), D("v2v_ms_p95"),
-	    I("v2v_samples"), I("turns_without_reply"));
+	fprintf(f,
+	    "voice-to-voice    p50 %.0f ms  p95 %.0f ms  (%lld turns, "
+	    "%lld without a reply)\n",
+	    D("v2v_ms_p50"), D("v2v_ms_p95"), I("v2v_samples"),
+	    I("turns_without_reply"));
 	fprintf(f, "first word        p50 %.0f ms  p95 %.0f ms\n",
 	    D("first_word_ms_p50"), D("first_word_ms_p95"));
-	fprintf(f, "misrecognitions   %lld of %lld agent replies were "
-	    "re-prompts (%.1f%%)\n", I("misrecognitions"), I("agent_replies"),
-	    D("misrecognition_pct"));
-	fprintf(f, "barge-ins         %lld, %lld clears, speech -> clear p50 "
-	    "%.0f ms p95 %.0f ms\n", I("bargeins"), I("clears"),
-	    D("bargein_ms_p50"), D("bargein_ms_p95"));
-	fprintf(f, "tool calls        %lld (%lld errors), latency p50 %.1f ms "
-	    "p95 %.1f ms\n", I("tool_calls"), I("tool_errors"),
-	    D("tool_ms_p50"), D("tool_ms_p95"));
+	fprintf(f,
+	    "misrecognitions   %lld of %lld agent replies were "
+	    "re-prompts (%.1f%%)\n",
+	    I("misrecognitions"), I("agent_replies"), D("misrecognition_pct"));
+	fprintf(f,
+	    "barge-ins         %lld, %lld clears, speech -> clear p50 "
+	    "%.0f ms p95 %.0f ms\n",
+	    I("bargeins"), I("clears"), D("bargein_ms_p50"),
+	    D("bargein_ms_p95"));
+	fprintf(f,
+	    "tool calls        %lld (%lld errors), latency p50 %.1f ms "
+	    "p95 %.1f ms\n",
+	    I("tool_calls"), I("tool_errors"), D("tool_ms_p50"),
+	    D("tool_ms_p95"));
 	fprintf(f, "outbound audio    %lld underruns, jitter p99 %.1f ms\n",
 	    I("underruns"), D("jitter_ms_p99"));
 #undef I
@@ -389,8 +391,10 @@ dv_json(const struct dvec *d)
 	size_t i;
 
 	for (i = 0; a && i < d->n; i++)
-		json_array_append_new(a, d->v[i] == floor(d->v[i]) ?
-		    json_integer((json_int_t)d->v[i]) : json_real(d->v[i]));
+		json_array_append_new(a,
+		    d->v[i] == floor(d->v[i])
+		        ? json_integer((json_int_t)d->v[i])
+		        : json_real(d->v[i]));
 	return a;
 }
 
@@ -399,6 +403,7 @@ put_pct(json_t *o, const char *key, struct dvec *d, double p)
 {
 	double v = eval_pct(d->v, d->n, p);
 
-	json_object_set_new(o, key, v == floor(v) ? json_integer((json_int_t)v)
-	    : json_real(round(v * 1000) / 1000));
+	json_object_set_new(o, key,
+	    v == floor(v) ? json_integer((json_int_t)v)
+	                  : json_real(round(v * 1000) / 1000));
 }

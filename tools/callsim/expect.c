@@ -37,26 +37,29 @@ verdict_check(const struct scenario *sc, struct call_result *r)
 		call_fail(r, "transferred: expected %s, got %s",
 		    x->transferred ? "true" : "false",
 		    r->transferred ? "true" : "false");
-	if (x->transfer_result && strcmp(x->transfer_result,
-	    r->transfer_result) != 0)
+	if (x->transfer_result &&
+	    strcmp(x->transfer_result, r->transfer_result) != 0)
 		call_fail(r, "transfer_result: expected %s, got %s",
-		    x->transfer_result, r->transfer_result[0] ?
-		    r->transfer_result : "none");
+		    x->transfer_result,
+		    r->transfer_result[0] ? r->transfer_result : "none");
 	for (i = 0; i < x->nwhisper_has; i++)
-		if (r->whisper == NULL || strcasestr(r->whisper,
-		    x->whisper_has[i]) == NULL)
-			call_fail(r, "whisper_contains \"%s\": the staff member "
-			    "heard \"%s\"", x->whisper_has[i], r->whisper ?
-			    r->whisper : "nothing");
+		if (r->whisper == NULL ||
+		    strcasestr(r->whisper, x->whisper_has[i]) == NULL)
+			call_fail(r,
+			    "whisper_contains \"%s\": the staff member "
+			    "heard \"%s\"",
+			    x->whisper_has[i],
+			    r->whisper ? r->whisper : "nothing");
 	if (x->recorded >= 0 && x->recorded != r->recorded)
-		call_fail(r, "recorded: expected %s, got %s", x->recorded ?
-		    "true" : "false", r->recorded ? "true" : "false");
+		call_fail(r, "recorded: expected %s, got %s",
+		    x->recorded ? "true" : "false",
+		    r->recorded ? "true" : "false");
 	if (x->max_latency_ms > 0)
 		for (i = 0; i < r->nturns; i++)
 			if (r->turns[i].latency_ms > x->max_latency_ms)
-				call_fail(r, "turn %zu: latency %ld ms > %ld ms",
-				    i, r->turns[i].latency_ms,
-				    x->max_latency_ms);
+				call_fail(r,
+				    "turn %zu: latency %ld ms > %ld ms", i,
+				    r->turns[i].latency_ms, x->max_latency_ms);
 	if (x->nheard)
 		check_heard(sc, r);
 	if (x->outcome || x->appts_set)
@@ -85,7 +88,8 @@ check_heard(const struct scenario *sc, struct call_result *r)
 			found = r->turns[i].heard &&
 			    heard_contains(r->turns[i].heard, ph);
 		if (!found)
-			call_fail(r, "heard_contains: \"%s\" was not heard", ph);
+			call_fail(
+			    r, "heard_contains: \"%s\" was not heard", ph);
 	}
 }
 
@@ -96,14 +100,14 @@ verdict_appt_match(const struct expect_appt *want, json_t *a)
 	const char *start = json_string_value(json_object_get(a, "start"));
 	const char *st = json_string_value(json_object_get(a, "status"));
 
-	if (st && (strcasecmp(st, "cancelled") == 0 ||
-	    strcasecmp(st, "canceled") == 0))
+	if (st &&
+	    (strcasecmp(st, "cancelled") == 0 ||
+	        strcasecmp(st, "canceled") == 0))
 		return 0;
-	if (want->service && (svc == NULL || strcasecmp(svc,
-	    want->service) != 0))
+	if (want->service &&
+	    (svc == NULL || strcasecmp(svc, want->service) != 0))
 		return 0;
-	if ((want->date || want->time) && (start == NULL ||
-	    strlen(start) < 16))
+	if ((want->date || want->time) && (start == NULL || strlen(start) < 16))
 		return 0;
 	if (want->date && strncmp(start, want->date, 10) != 0)
 		return 0;
@@ -123,7 +127,8 @@ check_record(const struct scenario *sc, struct call_result *r)
 	int found;
 
 	if (r->record == NULL) {
-		call_fail(r, "no call record from the gateway to check outcome "
+		call_fail(r,
+		    "no call record from the gateway to check outcome "
 		    "/ appointments");
 		return;
 	}
@@ -131,12 +136,16 @@ check_record(const struct scenario *sc, struct call_result *r)
 	if ((got = json_dumps(r->record, JSON_COMPACT)) != NULL) {
 		for (k = 0; k < x->nrec_has; k++)
 			if (strcasestr(got, x->rec_has[k]) == NULL)
-				call_fail(r, "record_contains: \"%s\" not in "
-				    "the call record", x->rec_has[k]);
+				call_fail(r,
+				    "record_contains: \"%s\" not in "
+				    "the call record",
+				    x->rec_has[k]);
 		for (k = 0; k < x->nrec_not; k++)
 			if (strcasestr(got, x->rec_not[k]) != NULL)
-				call_fail(r, "record_excludes: \"%s\" is in "
-				    "the call record", x->rec_not[k]);
+				call_fail(r,
+				    "record_excludes: \"%s\" is in "
+				    "the call record",
+				    x->rec_not[k]);
 		free(got);
 	}
 	out = json_string_value(json_object_get(r->record, "outcome"));
@@ -145,21 +154,20 @@ check_record(const struct scenario *sc, struct call_result *r)
 		    out ? out : "null");
 	appts = json_object_get(r->record, "appointments");
 	if (x->appts_set && x->nappts == 0) {
-		struct expect_appt any = { NULL, NULL, NULL };
-		json_array_foreach(appts, i, a)
-			if (verdict_appt_match(&any, a)) {
-				got = json_dumps(a, JSON_COMPACT);
-				call_fail(r, "appointments: expected none, got %s",
-				    got ? got : "one");
-				free(got);
-				break;
-			}
+		struct expect_appt any = {NULL, NULL, NULL};
+		json_array_foreach(appts, i, a) if (verdict_appt_match(&any, a))
+		{
+			got = json_dumps(a, JSON_COMPACT);
+			call_fail(r, "appointments: expected none, got %s",
+			    got ? got : "one");
+			free(got);
+			break;
+		}
 	}
 	for (k = 0; k < x->nappts; k++) {
 		found = 0;
-		json_array_foreach(appts, i, a)
-			if (verdict_appt_match(&x->appts[k], a))
-				found = 1;
+		json_array_foreach(appts, i,
+		    a) if (verdict_appt_match(&x->appts[k], a)) found = 1;
 		if (found)
 			continue;
 		got = appts ? json_dumps(appts, JSON_COMPACT) : NULL;
@@ -181,64 +189,63 @@ result_json(const struct scenario *sc, const struct call_result *r)
 	j = json_pack("{s:s, s:s, s:b, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "name", sc->name, "call_sid", r->call_sid, "passed", r->nfail == 0,
 	    "hangup_by", r->hangup_by, "transferred", r->transferred,
-	    "duration_ms", (json_int_t)r->duration_ms,
-	    "answer_ms", (json_int_t)r->answer_ms,
-	    "media_rx", (json_int_t)r->media_rx,
-	    "media_tx", (json_int_t)r->media_tx,
-	    "marks_echoed", (json_int_t)r->marks_echoed,
-	    "clears", (json_int_t)r->clears);
+	    "duration_ms", (json_int_t)r->duration_ms, "answer_ms",
+	    (json_int_t)r->answer_ms, "media_rx", (json_int_t)r->media_rx,
+	    "media_tx", (json_int_t)r->media_tx, "marks_echoed",
+	    (json_int_t)r->marks_echoed, "clears", (json_int_t)r->clears);
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "reason", json_string(eval_reason(r)));
 	json_object_set_new(j, "metrics", eval_call(sc, r));
 	if (r->transfer_to[0])
-		json_object_set_new(j, "transfer_to",
-		    json_string(r->transfer_to));
+		json_object_set_new(
+		    j, "transfer_to", json_string(r->transfer_to));
 	if (r->transfer_result[0])
-		json_object_set_new(j, "transfer_result",
-		    json_string(r->transfer_result));
+		json_object_set_new(
+		    j, "transfer_result", json_string(r->transfer_result));
 	if (r->whisper)
 		json_object_set_new(j, "whisper", json_string(r->whisper));
 	if (r->resumed)
 		json_object_set_new(j, "resumed", json_true());
 	if (r->recorded)
 		json_object_set_new(j, "recorded", json_true());
-	json_object_set_new(j, "greeting", json_string(r->greeting ?
-	    r->greeting : ""));
+	json_object_set_new(
+	    j, "greeting", json_string(r->greeting ? r->greeting : ""));
 	turns = json_array();
 	for (i = 0; i < r->nturns; i++) {
 		const struct turn *st = &sc->turns[i];
 		t = json_pack("{s:s, s:b, s:I, s:I, s:I}", "kind",
 		    turn_kind_name(st->kind), "done", r->turns[i].done,
 		    "latency_ms", (json_int_t)r->turns[i].latency_ms,
-		    "start_ms", (json_int_t)r->turns[i].start_ms,
-		    "end_ms", (json_int_t)r->turns[i].end_ms);
+		    "start_ms", (json_int_t)r->turns[i].start_ms, "end_ms",
+		    (json_int_t)r->turns[i].end_ms);
 		if (t && st->barge_in) {
 			json_object_set_new(t, "barge_in", json_true());
-			json_object_set_new(t, "bargein_ms", json_integer(
-			    r->turns[i].bargein_ms));
+			json_object_set_new(t, "bargein_ms",
+			    json_integer(r->turns[i].bargein_ms));
 		}
 		if (t && r->turns[i].heard)
-			json_object_set_new(t, "reprompt", json_boolean(
-			    eval_reprompt(r->turns[i].heard)));
+			json_object_set_new(t, "reprompt",
+			    json_boolean(eval_reprompt(r->turns[i].heard)));
 		if (t == NULL)
 			continue;
 		if (st->text || r->turns[i].said)
-			json_object_set_new(t, "said", json_string(st->text ?
-			    st->text : r->turns[i].said));
+			json_object_set_new(t, "said",
+			    json_string(
+			        st->text ? st->text : r->turns[i].said));
 		if (r->turns[i].cue)
-			json_object_set_new(t, "cue", json_string(
-			    r->turns[i].cue));
-		json_object_set_new(t, "heard", json_string(r->turns[i].heard ?
-		    r->turns[i].heard : ""));
+			json_object_set_new(
+			    t, "cue", json_string(r->turns[i].cue));
+		json_object_set_new(t, "heard",
+		    json_string(r->turns[i].heard ? r->turns[i].heard : ""));
 		json_array_append_new(turns, t);
 	}
 	json_object_set_new(j, "turns", turns);
 	segs = json_array();
 	for (i = 0; i < r->nsegs; i++)
-		json_array_append_new(segs, json_pack("[I,I]",
-		    (json_int_t)r->segs[i].start_ms,
-		    (json_int_t)r->segs[i].end_ms));
+		json_array_append_new(segs,
+		    json_pack("[I,I]", (json_int_t)r->segs[i].start_ms,
+		        (json_int_t)r->segs[i].end_ms));
 	json_object_set_new(j, "agent_audio", segs);
 	fails = json_array();
 	for (i = 0; i < r->nfail; i++)
@@ -266,8 +273,8 @@ result_print(FILE *f, const struct scenario *sc, const struct call_result *r)
 			fprintf(f, "   caller   (waits %d ms)\n", st->wait_ms);
 			continue;
 		case TURN_HANGUP:
-			fprintf(f, "   caller   (%s)\n", tr->done ? "hangs up" :
-			    "did not get to hang up");
+			fprintf(f, "   caller   (%s)\n",
+			    tr->done ? "hangs up" : "did not get to hang up");
 			continue;
 		case TURN_DTMF:
 			fprintf(f, "   caller   [dtmf %s]%s\n", st->text,
@@ -275,32 +282,38 @@ result_print(FILE *f, const struct scenario *sc, const struct call_result *r)
 			break;
 		case TURN_SAY:
 			if (st->text == NULL && tr->said == NULL)
-				continue;       /* a persona's unused turn */
-			fprintf(f, "   caller   %s%s%s\n", st->barge_in ?
-			    "(barge-in) " : "", st->text ? st->text :
-			    tr->said, tr->done ? "" : "  (not reached)");
+				continue; /* a persona's unused turn */
+			fprintf(f, "   caller   %s%s%s\n",
+			    st->barge_in ? "(barge-in) " : "",
+			    st->text ? st->text : tr->said,
+			    tr->done ? "" : "  (not reached)");
 			break;
 		}
 		if (tr->bargein_ms >= 0)
-			fprintf(f, "   (clear %ld ms after the caller started "
-			    "talking)\n", tr->bargein_ms);
+			fprintf(f,
+			    "   (clear %ld ms after the caller started "
+			    "talking)\n",
+			    tr->bargein_ms);
 		if (tr->latency_ms >= 0)
-			fprintf(f, "   agent    %s  [%ld ms]%s\n", tr->heard ?
-			    tr->heard : "", tr->latency_ms,
+			fprintf(f, "   agent    %s  [%ld ms]%s\n",
+			    tr->heard ? tr->heard : "", tr->latency_ms,
 			    eval_reprompt(tr->heard) ? "  (re-prompt)" : "");
 		else if (tr->done)
 			fprintf(f, "   agent    (no reply)\n");
 	}
-	fprintf(f, "   hangup by %s%s%s, %ld.%01ld s, media %u out / %u in, "
-	    "%u marks echoed, %u clears\n", r->hangup_by[0] ? r->hangup_by :
-	    "nobody", r->transferred ? ", transferred to " : "",
-	    r->transfer_to, r->duration_ms / 1000, r->duration_ms % 1000 / 100,
-	    r->media_tx, r->media_rx, r->marks_echoed, r->clears);
+	fprintf(f,
+	    "   hangup by %s%s%s, %ld.%01ld s, media %u out / %u in, "
+	    "%u marks echoed, %u clears\n",
+	    r->hangup_by[0] ? r->hangup_by : "nobody",
+	    r->transferred ? ", transferred to " : "", r->transfer_to,
+	    r->duration_ms / 1000, r->duration_ms % 1000 / 100, r->media_tx,
+	    r->media_rx, r->marks_echoed, r->clears);
 	if (r->record)
-		fprintf(f, "   outcome  %s\n", json_string_value(
-		    json_object_get(r->record, "outcome")) ?
-		    json_string_value(json_object_get(r->record, "outcome")) :
-		    "(none)");
+		fprintf(f, "   outcome  %s\n",
+		    json_string_value(json_object_get(r->record, "outcome"))
+		        ? json_string_value(
+		              json_object_get(r->record, "outcome"))
+		        : "(none)");
 	for (i = 0; i < r->nfail; i++)
 		fprintf(f, "   FAIL     %s\n", r->failures[i]);
 	fprintf(f, "   %s\n", r->nfail ? "FAILED" : "PASSED");

@@ -17,7 +17,7 @@ void verdict_check(const struct scenario *sc, struct call_result *r);
 /* Does the call record's appointment a match the expected one? */
 int verdict_appt_match(const struct expect_appt *want, json_t *a);
 json_t *result_json(const struct scenario *sc, const struct call_result *r);
-void result_print(FILE *f, const struct scenario *sc,
-    const struct call_result *r);
+void result_print(
+    FILE *f, const struct scenario *sc, const struct call_result *r);
 
 #endif

@@ -32,10 +32,10 @@ struct fs {
 	/* WebSocket */
 	int ws, closing;
 	char stream_sid[64], call_sid[64];
-	uint8_t *audio;                 /* queued agent audio */
+	uint8_t *audio; /* queued agent audio */
 	size_t alen, apos;
 	int utt, hangup_utt;
-	char *out[256];                 /* queued messages */
+	char *out[256]; /* queued messages */
 	size_t nout;
 	int voiced_run, silent_run, in_speech, turn;
 	struct lws *wsi;
@@ -43,11 +43,11 @@ struct fs {
 };
 
 static const char *const script[] = {
-	"Sure, I can book an oil change. I have Tuesday, November twenty "
-	"fourth at ten a m. Shall I book it?",
-	"You're all set. Your oil change is booked for Tuesday at ten. Is "
-	"there anything else I can help you with?",
-	"Thank you for calling Otto's Auto. Goodbye.",
+    "Sure, I can book an oil change. I have Tuesday, November twenty "
+    "fourth at ten a m. Shall I book it?",
+    "You're all set. Your oil change is booked for Tuesday at ten. Is "
+    "there anything else I can help you with?",
+    "Thank you for calling Otto's Auto. Goodbye.",
 };
 
 static struct fs *sessions;
@@ -63,8 +63,8 @@ static void say(struct fs *s, const char *text, int hangup);
 static void q_msg(struct fs *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void on_ws_msg(struct fs *s, const char *txt, size_t len);
-static int http_reply(struct lws *wsi, unsigned status, const char *type,
-    const char *body);
+static int http_reply(
+    struct lws *wsi, unsigned status, const char *type, const char *body);
 static void on_tick(lws_sorted_usec_list_t *sul);
 static void reply_to_caller(struct fs *s);
 
@@ -82,7 +82,7 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 	case LWS_CALLBACK_HTTP:
 		snprintf(s->uri, sizeof(s->uri), "%s", (const char *)in);
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
-			return 0;       /* wait for the body */
+			return 0; /* wait for the body */
 		if (strncmp(s->uri, "/api/v1/calls/", 14) == 0) {
 			sid = s->uri + 14;
 			for (i = 0; i < nseen && strcmp(seen[i], sid); i++)
@@ -90,11 +90,14 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			if (i == nseen)
 				return http_reply(wsi, 404, "application/json",
 				    "{\"error\":\"no such call\"}");
-			snprintf(rec, sizeof(rec), "{\"call_sid\":\"%s\","
-			    "\"outcome\":\"booked\",\"turns\":[],\"tool_calls\":"
+			snprintf(rec, sizeof(rec),
+			    "{\"call_sid\":\"%s\","
+			    "\"outcome\":\"booked\",\"turns\":[],\"tool_"
+			    "calls\":"
 			    "[],\"appointments\":[{\"id\":1,\"service\":\"oil "
 			    "change\",\"start\":\"2026-11-24T10:00:00\","
-			    "\"status\":\"booked\",\"confirmation\":\"A1B2\"}]}",
+			    "\"status\":\"booked\",\"confirmation\":\"A1B2\"}]"
+			    "}",
 			    sid);
 			return http_reply(wsi, 200, "application/json", rec);
 		}
@@ -112,29 +115,33 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		if (strcmp(s->uri, "/twilio/status") == 0)
 			return http_reply(wsi, 204, "text/plain", "");
 		if (strcmp(s->uri, "/twilio/voice") != 0)
-			return http_reply(wsi, 404, "text/plain", "not found\n");
+			return http_reply(
+			    wsi, 404, "text/plain", "not found\n");
 		if (fd_form_parse(s->body, s->blen, &f) != 0)
 			return http_reply(wsi, 400, "text/plain", "bad form\n");
-		lws_hdr_custom_copy(wsi, sig, sizeof(sig), "x-twilio-signature:",
-		    19);
+		lws_hdr_custom_copy(
+		    wsi, sig, sizeof(sig), "x-twilio-signature:", 19);
 		snprintf(url, sizeof(url), "%s/twilio/voice", public_url);
 		/* URLs with a query (outbound calls) are not checked here:
 		 * lws splits the query, the real gateway checks them */
-		if (token && !lws_hdr_total_length(wsi,
-		    WSI_TOKEN_HTTP_URI_ARGS) && !fd_twilio_valid(token, url, &f,
-		    sig)) {
+		if (token &&
+		    !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) &&
+		    !fd_twilio_valid(token, url, &f, sig)) {
 			fd_form_free(&f);
-			return http_reply(wsi, 403, "text/plain", "bad "
+			return http_reply(wsi, 403, "text/plain",
+			    "bad "
 			    "signature\n");
 		}
 		if ((sid = fd_form_get(&f, "CallSid")) && nseen < 64)
 			snprintf(seen[nseen++], sizeof(seen[0]), "%s", sid);
-		snprintf(xml, sizeof(xml), "<?xml version=\"1.0\" encoding="
+		snprintf(xml, sizeof(xml),
+		    "<?xml version=\"1.0\" encoding="
 		    "\"UTF-8\"?><Response><Connect><Stream url=\"wss://%s/"
 		    "twilio/media\"><Parameter name=\"From\" value=\"%s\"/>"
 		    "<Parameter name=\"now\" value=\"%s\"/></Stream></Connect>"
-		    "</Response>", strstr(public_url, "://") ?
-		    strstr(public_url, "://") + 3 : public_url,
+		    "</Response>",
+		    strstr(public_url, "://") ? strstr(public_url, "://") + 3
+		                              : public_url,
 		    fd_form_get(&f, "From") ? fd_form_get(&f, "From") : "",
 		    fd_form_get(&f, "FdNow") ? fd_form_get(&f, "FdNow") : "");
 		fd_form_free(&f);
@@ -166,7 +173,8 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			memmove(s->out, s->out + 1, --s->nout * sizeof(char *));
 			if (buf) {
 				memcpy(buf + LWS_PRE, m, n);
-				lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
+				lws_write(
+				    wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
 				free(buf);
 			}
 			free(m);
@@ -196,8 +204,9 @@ static void
 on_ws_msg(struct fs *s, const char *txt, size_t len)
 {
 	json_t *j = json_loadb(txt, len, 0, NULL);
-	const char *ev = j ? json_string_value(json_object_get(j, "event")) :
-	    NULL, *p, *name;
+	const char *ev = j ? json_string_value(json_object_get(j, "event"))
+	                   : NULL,
+	           *p, *name;
 	uint8_t a[400];
 	long n;
 	int voiced;
@@ -207,28 +216,34 @@ on_ws_msg(struct fs *s, const char *txt, size_t len)
 	} else if (strcmp(ev, "start") == 0) {
 		json_t *st = json_object_get(j, "start");
 		snprintf(s->stream_sid, sizeof(s->stream_sid), "%s",
-		    json_string_value(json_object_get(st, "streamSid")) ?
-		    json_string_value(json_object_get(st, "streamSid")) : "");
+		    json_string_value(json_object_get(st, "streamSid"))
+		        ? json_string_value(json_object_get(st, "streamSid"))
+		        : "");
 		snprintf(s->call_sid, sizeof(s->call_sid), "%s",
-		    json_string_value(json_object_get(st, "callSid")) ?
-		    json_string_value(json_object_get(st, "callSid")) : "");
-		say(s, "Thank you for calling Otto's Auto, this is Ava, your "
-		    "virtual assistant. How can I help you today?", 0);
+		    json_string_value(json_object_get(st, "callSid"))
+		        ? json_string_value(json_object_get(st, "callSid"))
+		        : "");
+		say(s,
+		    "Thank you for calling Otto's Auto, this is Ava, your "
+		    "virtual assistant. How can I help you today?",
+		    0);
 	} else if (strcmp(ev, "media") == 0 && s->stream_sid[0]) {
-		p = json_string_value(json_object_get(json_object_get(j,
-		    "media"), "payload"));
-		if (p == NULL || (n = fd_b64_decode(p, strlen(p), a,
-		    sizeof(a))) <= 0)
+		p = json_string_value(
+		    json_object_get(json_object_get(j, "media"), "payload"));
+		if (p == NULL ||
+		    (n = fd_b64_decode(p, strlen(p), a, sizeof(a))) <= 0)
 			goto out;
 		voiced = voice_frame_voiced(a, (size_t)n);
 		s->voiced_run = voiced ? s->voiced_run + 1 : 0;
 		s->silent_run = voiced ? 0 : s->silent_run + 1;
 		if (s->voiced_run >= 5 && !s->in_speech) {
 			s->in_speech = 1;
-			if (s->apos < s->alen) {        /* barge-in */
+			if (s->apos < s->alen) { /* barge-in */
 				s->apos = s->alen;
-				q_msg(s, "{\"event\":\"clear\",\"streamSid\":"
-				    "\"%s\"}", s->stream_sid);
+				q_msg(s,
+				    "{\"event\":\"clear\",\"streamSid\":"
+				    "\"%s\"}",
+				    s->stream_sid);
 			}
 		}
 		if (s->in_speech && s->silent_run >= 30) {
@@ -238,8 +253,8 @@ on_ws_msg(struct fs *s, const char *txt, size_t len)
 	} else if (strcmp(ev, "dtmf") == 0) {
 		reply_to_caller(s);
 	} else if (strcmp(ev, "mark") == 0) {
-		name = json_string_value(json_object_get(json_object_get(j,
-		    "mark"), "name"));
+		name = json_string_value(
+		    json_object_get(json_object_get(j, "mark"), "name"));
 		if (name && s->hangup_utt && atoi(name + 1) == s->hangup_utt) {
 			s->closing = 1;
 			lws_callback_on_writable(s->wsi);
@@ -301,12 +316,15 @@ on_tick(lws_sorted_usec_list_t *sul)
 			continue;
 		fd_b64_encode(s->audio + s->apos, FD_FRAME_SAMPLES, b64);
 		s->apos += FD_FRAME_SAMPLES;
-		q_msg(s, "{\"event\":\"media\",\"streamSid\":\"%s\",\"media\":"
-		    "{\"payload\":\"%s\"}}", s->stream_sid, b64);
+		q_msg(s,
+		    "{\"event\":\"media\",\"streamSid\":\"%s\",\"media\":"
+		    "{\"payload\":\"%s\"}}",
+		    s->stream_sid, b64);
 		if (s->apos >= s->alen)
-			q_msg(s, "{\"event\":\"mark\",\"streamSid\":\"%s\","
-			    "\"mark\":{\"name\":\"u%ds1\"}}", s->stream_sid,
-			    s->utt);
+			q_msg(s,
+			    "{\"event\":\"mark\",\"streamSid\":\"%s\","
+			    "\"mark\":{\"name\":\"u%ds1\"}}",
+			    s->stream_sid, s->utt);
 	}
 	lws_sul_schedule(ctx, 0, sul, on_tick, 20000);
 }
@@ -330,15 +348,15 @@ q_msg(struct fs *s, const char *fmt, ...)
 }
 
 static int
-http_reply(struct lws *wsi, unsigned status, const char *type,
-    const char *body)
+http_reply(struct lws *wsi, unsigned status, const char *type, const char *body)
 {
 	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
-	    *end = buf + sizeof(buf) - 1;
+	                                   *end = buf + sizeof(buf) - 1;
 	size_t n = strlen(body);
 
-	if (lws_add_http_common_headers(wsi, status, type, (lws_filepos_t)n,
-	    &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+	if (lws_add_http_common_headers(
+	        wsi, status, type, (lws_filepos_t)n, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	memcpy(start, body, n);
 	if (lws_write(wsi, start, n, LWS_WRITE_HTTP_FINAL) < (int)n)
@@ -358,9 +376,8 @@ int
 main(int argc, char **argv)
 {
 	static const struct lws_protocols protocols[] = {
-		{ "http", cb, sizeof(struct fs), 65536, 0, NULL, 0 },
-		{ NULL, NULL, 0, 0, 0, NULL, 0 }
-	};
+	    {"http", cb, sizeof(struct fs), 65536, 0, NULL, 0},
+	    {NULL, NULL, 0, 0, 0, NULL, 0}};
 	struct lws_context_creation_info info;
 	char err[256];
 	int c, port = 8080;
@@ -368,10 +385,15 @@ main(int argc, char **argv)
 	log_init("callsim-fakegw", LOG_LVL_INFO);
 	while ((c = getopt(argc, argv, "p:u:")) != -1) {
 		switch (c) {
-		case 'p': port = atoi(optarg); break;
-		case 'u': public_url = optarg; break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'u':
+			public_url = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: callsim-fakegw [-p port] "
+			fprintf(stderr,
+			    "usage: callsim-fakegw [-p port] "
 			    "[-u public_url]\n");
 			return 2;
 		}

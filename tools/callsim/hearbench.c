@@ -35,25 +35,25 @@
 #define MAX_CASES 4096
 
 /* what scenarios expect (tests/scenarios heard_contains) and more */
-static const char *const phrases[] = { "confirmation code", "still there",
-	"thanks for calling", "closed", "call you back", "message", "sorry",
-	"main street", "dollars", "open", "all set", "anything else",
-	"shall i book it", "fully booked", "take a message", "are you still there",
-	"your confirmation code is", "one moment please", "goodbye" };
+static const char *const phrases[] = {"confirmation code", "still there",
+    "thanks for calling", "closed", "call you back", "message", "sorry",
+    "main street", "dollars", "open", "all set", "anything else",
+    "shall i book it", "fully booked", "take a message", "are you still there",
+    "your confirmation code is", "one moment please", "goodbye"};
 #define NPHRASES (sizeof(phrases) / sizeof(phrases[0]))
 
 /* one way of hearing: a decoder on a corpus, whole buffer or per mark */
 struct way {
 	struct ear *dec;
-	int own;                /* dec is closed with this way */
+	int own; /* dec is closed with this way */
 	int per_mark;
 	char name[160];
 };
 
 struct bcase {
 	const char *kind;
-	char *truth;            /* normalised text of the fully played replies */
-	char *partial;          /* of a reply cut by a barge-in, or NULL */
+	char *truth; /* normalised text of the fully played replies */
+	char *partial; /* of a reply cut by a barge-in, or NULL */
 	char *heard[MAX_EARS];
 };
 
@@ -76,18 +76,18 @@ static int phrase_in(const char *text, const char *phrase);
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "conf", 1, NULL, 'c' },
-		{ "corpus", 1, NULL, 'C' }, { "rounds", 1, NULL, 'r' },
-		{ "booked", 1, NULL, 'b' }, { "idle", 1, NULL, 'i' },
-		{ "barge", 1, NULL, 'g' }, { "seed", 1, NULL, 's' },
-		{ "write-corpus", 0, NULL, 'w' }, { "split", 1, NULL, 'S' },
-		{ "cmn", 1, NULL, 'M' }, { "pad", 1, NULL, 'p' },
-		{ "verbose", 0, NULL, 'v' }, { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"conf", 1, NULL, 'c'},
+	    {"corpus", 1, NULL, 'C'}, {"rounds", 1, NULL, 'r'},
+	    {"booked", 1, NULL, 'b'}, {"idle", 1, NULL, 'i'},
+	    {"barge", 1, NULL, 'g'}, {"seed", 1, NULL, 's'},
+	    {"write-corpus", 0, NULL, 'w'}, {"split", 1, NULL, 'S'},
+	    {"cmn", 1, NULL, 'M'}, {"pad", 1, NULL, 'p'},
+	    {"verbose", 0, NULL, 'v'}, {NULL, 0, NULL, 0}};
 	const char *conf = "etc/frontdesk.conf", *corpora[MAX_EARS];
 	int ncorp = 0, rounds = -1, booked = 20, idle = 4, barge = 10, o, i, k;
-	int gen = 0, nc, c, pads[4] = { 0 }, npads = 0, pi;
+	int gen = 0, nc, c, pads[4] = {0}, npads = 0, pi;
 	const char *split = "whole,marks", *cmns = "carry,batch";
-	static const char *const cmn_names[] = { "batch", "reset", "carry" };
+	static const char *const cmn_names[] = {"batch", "reset", "carry"};
 	unsigned seed = 1;
 	struct fd_business b;
 	config_t cfg;
@@ -96,25 +96,46 @@ main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
-		case 'c': conf = optarg; break;
+		case 'c':
+			conf = optarg;
+			break;
 		case 'C':
 			if (ncorp < MAX_EARS / 2)
 				corpora[ncorp++] = optarg;
 			break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'b': booked = atoi(optarg); break;
-		case 'i': idle = atoi(optarg); break;
-		case 'g': barge = atoi(optarg); break;
-		case 's': seed = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'w': gen = 1; break;
-		case 'S': split = optarg; break;
-		case 'M': cmns = optarg; break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'b':
+			booked = atoi(optarg);
+			break;
+		case 'i':
+			idle = atoi(optarg);
+			break;
+		case 'g':
+			barge = atoi(optarg);
+			break;
+		case 's':
+			seed = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			gen = 1;
+			break;
+		case 'S':
+			split = optarg;
+			break;
+		case 'M':
+			cmns = optarg;
+			break;
 		case 'p':
 			if (npads < 4)
 				pads[npads++] = atoi(optarg);
 			break;
-		case 'v': verbose = 1; break;
-		default: usage();
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (fd_cfg_open(&cfg, conf, err, sizeof(err)) != 0 ||
@@ -130,7 +151,9 @@ main(int argc, char **argv)
 		rounds = gen ? AGENT_LINES_CORPUS_ROUNDS : 1;
 	if (gen) {
 		o = agent_lines_corpus(&b, seed, rounds, stdout) == 0 &&
-		    fflush(stdout) == 0 ? 0 : 1;
+		        fflush(stdout) == 0
+		    ? 0
+		    : 1;
 		agent_voice_fini();
 		agent_lines_fini();
 		config_destroy(&cfg);
@@ -142,32 +165,36 @@ main(int argc, char **argv)
 		npads = 1;
 	for (i = 0; i < ncorp; i++)
 		for (c = 0; c < 3; c++)
-		for (pi = 0; pi < npads; pi++) {
-			struct ear *d;
+			for (pi = 0; pi < npads; pi++) {
+				struct ear *d;
 
-			if (strstr(cmns, cmn_names[c]) == NULL)
-				continue;
-			if ((d = ear_open(corpora[i], (enum ear_cmn)c, pads[pi],
-			    err, sizeof(err))) == NULL) {
-				fprintf(stderr, "callsim-hearbench: %s: %s\n",
-				    corpora[i], err);
-				return 2;
-			}
-			for (k = 0, nc = 0; k < 2 && nears < MAX_EARS; k++) {
-				if (strstr(split, k ? "marks" : "whole") == NULL)
+				if (strstr(cmns, cmn_names[c]) == NULL)
 					continue;
-				ears[nears].dec = d;
-				ears[nears].own = nc++ == 0;
-				ears[nears].per_mark = k;
-				snprintf(ears[nears].name, sizeof(ears[nears].name),
-				    "%s, cmn %s, pad %d, %s", corpora[i],
-				    cmn_names[c], pads[pi], k ? "per mark" :
-				    "whole");
-				nears++;
+				if ((d = ear_open(corpora[i], (enum ear_cmn)c,
+				         pads[pi], err, sizeof(err))) == NULL) {
+					fprintf(stderr,
+					    "callsim-hearbench: %s: %s\n",
+					    corpora[i], err);
+					return 2;
+				}
+				for (k = 0, nc = 0; k < 2 && nears < MAX_EARS;
+				     k++) {
+					if (strstr(split,
+					        k ? "marks" : "whole") == NULL)
+						continue;
+					ears[nears].dec = d;
+					ears[nears].own = nc++ == 0;
+					ears[nears].per_mark = k;
+					snprintf(ears[nears].name,
+					    sizeof(ears[nears].name),
+					    "%s, cmn %s, pad %d, %s",
+					    corpora[i], cmn_names[c], pads[pi],
+					    k ? "per mark" : "whole");
+					nears++;
+				}
+				if (nc == 0)
+					ear_close(d);
 			}
-			if (nc == 0)
-				ear_close(d);
-		}
 	for (k = 0; k < rounds; k++)
 		for (i = 0; i < T_COUNT; i++) {
 			agent_lines_one(&b, i, &seed, text, sizeof(text));
@@ -180,24 +207,27 @@ main(int argc, char **argv)
 		run_case("booked", NULL, seq, 1, &seed);
 	}
 	for (k = 0; k < idle; k++) {
-		agent_lines_one(&b, k % 2 ? T_GREETING_KNOWN : T_GREETING, &seed,
-		    greet, sizeof(greet));
+		agent_lines_one(&b, k % 2 ? T_GREETING_KNOWN : T_GREETING,
+		    &seed, greet, sizeof(greet));
 		agent_lines_one(&b, T_IDLE_1, &seed, text, sizeof(text));
 		seq[0] = greet;
 		seq[1] = text;
 		run_case("greeting+idle_1", NULL, seq, 2, &seed);
 		agent_lines_one(&b, T_IDLE_2, &seed, t2, sizeof(t2));
 		seq[2] = t2;
-		seq[3] = "I'll let you go for now. Please call us back anytime. "
+		seq[3] =
+		    "I'll let you go for now. Please call us back anytime. "
 		    "Goodbye!";
 		run_case("greeting+idle_1,2,bye", NULL, seq, 4, &seed);
 	}
 	for (k = 0; k < barge; k++) {
-		agent_lines_one(&b, (int)(rand_r(&seed) % T_COUNT), &seed, greet,
-		    sizeof(greet));
-		agent_lines_one(&b, k % 3 == 0 ? T_BOOKED : k % 3 == 1 ?
-		    T_IDLE_1 : (int)(rand_r(&seed) % T_COUNT), &seed, text,
-		    sizeof(text));
+		agent_lines_one(&b, (int)(rand_r(&seed) % T_COUNT), &seed,
+		    greet, sizeof(greet));
+		agent_lines_one(&b,
+		    k % 3 == 0       ? T_BOOKED
+		        : k % 3 == 1 ? T_IDLE_1
+		                     : (int)(rand_r(&seed) % T_COUNT),
+		    &seed, text, sizeof(text));
 		seq[0] = text;
 		run_case("barge-in tail+reply", greet, seq, 1, &seed);
 	}
@@ -220,7 +250,8 @@ main(int argc, char **argv)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: callsim-hearbench [--conf F] [--corpus F]... "
+	fprintf(stderr,
+	    "usage: callsim-hearbench [--conf F] [--corpus F]... "
 	    "[--rounds N] [--booked N] [--idle N] [--barge N] [--seed S] "
 	    "[--cmn carry,batch,reset] [--pad MS]... [--split whole,marks] "
 	    "[--verbose]\n"
@@ -242,7 +273,7 @@ hear(struct way *e, const struct agent_audio *a)
 	/* mu-law is one byte a sample: the marks are sample offsets too */
 	fd_ulaw_decode_buf(a->ulaw, pcm, a->n);
 	if (ear_hear(e->dec, pcm, a->n, e->per_mark ? a->marks : NULL,
-	    e->per_mark ? a->nmarks : 0, text, sizeof(text)) == 0)
+	        e->per_mark ? a->nmarks : 0, text, sizeof(text)) == 0)
 		out = strdup(text);
 	free(pcm);
 	return out;
@@ -329,8 +360,8 @@ phrase_in(const char *text, const char *phrase)
 		goto out;
 	pl = strlen(p);
 	for (t = strstr(text, p); t; t = strstr(t + 1, p))
-		if ((t == text || t[-1] == ' ') && (t[pl] == '\0' ||
-		    t[pl] == ' ')) {
+		if ((t == text || t[-1] == ' ') &&
+		    (t[pl] == '\0' || t[pl] == ' ')) {
 			r = 1;
 			break;
 		}
@@ -353,10 +384,11 @@ report(void)
 			said = phrase_in(cases[i].truth, phrases[p]);
 			if (!said && cases[i].partial &&
 			    heard_contains(cases[i].partial, phrases[p]))
-				continue;       /* may be in the cut tail */
+				continue; /* may be in the cut tail */
 			for (e = 0; e < nears; e++) {
 				got = cases[i].heard[e] &&
-				    heard_contains(cases[i].heard[e], phrases[p]);
+				    heard_contains(
+				        cases[i].heard[e], phrases[p]);
 				if (said) {
 					st[e][p].pos++;
 					st[e][p].hit += got;
@@ -365,32 +397,36 @@ report(void)
 					st[e][p].fa += got;
 				}
 				if (said != got && !verbose)
-					printf("%s [%s] %-12.12s \"%s\"\n   said:  "
-					    "%s\n   heard: %s\n", said ? "MISS" :
-					    "FALSE", ears[e].name, cases[i].kind,
+					printf("%s [%s] %-12.12s \"%s\"\n   "
+					       "said:  "
+					       "%s\n   heard: %s\n",
+					    said ? "MISS" : "FALSE",
+					    ears[e].name, cases[i].kind,
 					    phrases[p], cases[i].truth,
 					    cases[i].heard[e]);
 			}
 		}
 	printf("\n%d cases (replies as callsim receives them)\n", ncases);
 	for (e = 0; e < nears; e++) {
-		printf("\n== %s\n%-28s %9s %8s %9s %8s\n", ears[e].name, "phrase",
-		    "hit", "%", "false", "%");
+		printf("\n== %s\n%-28s %9s %8s %9s %8s\n", ears[e].name,
+		    "phrase", "hit", "%", "false", "%");
 		for (p = 0; p < NPHRASES; p++) {
 			printf("%-28s %4u/%-4u %7.1f%% %4u/%-4u %7.2f%%\n",
 			    phrases[p], st[e][p].hit, st[e][p].pos,
-			    st[e][p].pos ? 100.0 * st[e][p].hit /
-			    st[e][p].pos : 0, st[e][p].fa, st[e][p].neg,
-			    st[e][p].neg ? 100.0 * st[e][p].fa /
-			    st[e][p].neg : 0);
+			    st[e][p].pos ? 100.0 * st[e][p].hit / st[e][p].pos
+			                 : 0,
+			    st[e][p].fa, st[e][p].neg,
+			    st[e][p].neg ? 100.0 * st[e][p].fa / st[e][p].neg
+			                 : 0);
 			tot[e].hit += st[e][p].hit;
 			tot[e].pos += st[e][p].pos;
 			tot[e].fa += st[e][p].fa;
 			tot[e].neg += st[e][p].neg;
 		}
 		printf("%-28s %4u/%-4u %7.1f%% %4u/%-4u %7.2f%%\n", "ALL",
-		    tot[e].hit, tot[e].pos, tot[e].pos ? 100.0 * tot[e].hit /
-		    tot[e].pos : 0, tot[e].fa, tot[e].neg, tot[e].neg ?
-		    100.0 * tot[e].fa / tot[e].neg : 0);
+		    tot[e].hit, tot[e].pos,
+		    tot[e].pos ? 100.0 * tot[e].hit / tot[e].pos : 0, tot[e].fa,
+		    tot[e].neg,
+		    tot[e].neg ? 100.0 * tot[e].fa / tot[e].neg : 0);
 	}
 }

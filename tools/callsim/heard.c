@@ -11,12 +11,12 @@
 
 #include "heard.h"
 
-static const char *const ones[] = { "zero", "one", "two", "three", "four",
-	"five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-	"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-	"nineteen" };
-static const char *const tens[] = { "", "", "twenty", "thirty", "forty",
-	"fifty", "sixty", "seventy", "eighty", "ninety" };
+static const char *const ones[] = {"zero", "one", "two", "three", "four",
+    "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"};
+static const char *const tens[] = {"", "", "twenty", "thirty", "forty", "fifty",
+    "sixty", "seventy", "eighty", "ninety"};
 
 struct sbuf {
 	char *s;
@@ -49,16 +49,16 @@ put_number(struct sbuf *b, const char *d, size_t n, int after_colon)
 	int v;
 	size_t i;
 
-	if (n > 2) {            /* long numbers: digit by digit */
+	if (n > 2) { /* long numbers: digit by digit */
 		for (i = 0; i < n; i++)
 			if (put(b, ones[d[i] - '0'], strlen(ones[d[i] - '0'])))
 				return -1;
 		return 0;
 	}
 	v = n == 2 ? (d[0] - '0') * 10 + d[1] - '0' : d[0] - '0';
-	if (after_colon && v == 0)      /* "10:00" is said "ten" */
+	if (after_colon && v == 0) /* "10:00" is said "ten" */
 		return 0;
-	if (after_colon && n == 2 && v < 10)    /* "9:05" -> "oh five" */
+	if (after_colon && n == 2 && v < 10) /* "9:05" -> "oh five" */
 		return put(b, "oh", 2) || put(b, ones[v], strlen(ones[v]));
 	if (v < 20)
 		return put(b, ones[v], strlen(ones[v]));
@@ -70,7 +70,7 @@ put_number(struct sbuf *b, const char *d, size_t n, int after_colon)
 char *
 heard_normalise(const char *s)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct sbuf b = {NULL, 0, 0};
 	char word[64];
 	size_t n = 0;
 	int colon = 0;
@@ -85,18 +85,19 @@ heard_normalise(const char *s)
 			continue;
 		if (isalnum(c) && n < sizeof(word) - 1) {
 			/* a letter/digit boundary splits "10am" */
-			if (n && isdigit(c) != isdigit((unsigned char)
-			    word[n - 1]))
+			if (n &&
+			    isdigit(c) != isdigit((unsigned char)word[n - 1]))
 				goto flush;
 			word[n++] = (char)tolower(c);
 			continue;
 		}
 		if (isalnum(c))
-			continue;       /* absurdly long word: truncate */
-flush:
+			continue; /* absurdly long word: truncate */
+	flush:
 		if (n) {
-			int r = isdigit((unsigned char)word[0]) ?
-			    put_number(&b, word, n, colon) : put(&b, word, n);
+			int r = isdigit((unsigned char)word[0])
+			    ? put_number(&b, word, n, colon)
+			    : put(&b, word, n);
 			if (r) {
 				free(b.s);
 				return NULL;
@@ -104,7 +105,7 @@ flush:
 			colon = 0;
 			n = 0;
 		}
-		if (isalnum(c)) {       /* came from the boundary goto */
+		if (isalnum(c)) { /* came from the boundary goto */
 			word[n++] = (char)tolower(c);
 			continue;
 		}
@@ -122,7 +123,7 @@ split(char *s, char ***words)
 	char *tok, *save = NULL, **w = NULL, **nw;
 
 	for (tok = strtok_r(s, " ", &save); tok;
-	    tok = strtok_r(NULL, " ", &save)) {
+	     tok = strtok_r(NULL, " ", &save)) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((nw = realloc(w, cap * sizeof(*w))) == NULL) {
@@ -151,8 +152,8 @@ lcs(char **hw, size_t nh, char **pw, size_t np, size_t *prev, size_t *cur)
 			if (strcmp(hw[i], pw[j - 1]) == 0)
 				cur[j] = prev[j - 1] + 1;
 			else
-				cur[j] = cur[j - 1] > prev[j] ? cur[j - 1] :
-				    prev[j];
+				cur[j] =
+				    cur[j - 1] > prev[j] ? cur[j - 1] : prev[j];
 		}
 		tmp = prev;
 		prev = cur;
@@ -190,7 +191,9 @@ heard_contains(const char *heard, const char *phrase)
 	win = np + HEARD_MAX_GAP;
 	for (i = 0; i < nh && !match; i++)
 		match = lcs(hw + i, nh - i < win ? nh - i : win, pw, np, prev,
-		    cur) * 5 >= np * 4;
+		            cur) *
+		        5 >=
+		    np * 4;
 out:
 	free(prev);
 	free(cur);

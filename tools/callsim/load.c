@@ -22,12 +22,12 @@
 
 /* Questions any agent answers without ending the call. */
 static const char *const lines[] = {
-	"What are your hours on Saturday?",
-	"Where are you located?",
-	"Do you do oil changes?",
+    "What are your hours on Saturday?",
+    "Where are you located?",
+    "Do you do oil changes?",
 };
 #define NLINES (sizeof(lines) / sizeof(lines[0]))
-#define TURN_S_MIN 3            /* a turn takes at least this long */
+#define TURN_S_MIN 3 /* a turn takes at least this long */
 
 struct loader {
 	const struct scenario *sc;
@@ -58,8 +58,8 @@ load_gateway_is_loopback(const char *url)
 		return 0;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	return strncmp(host, "127.", 4) == 0 || strcasecmp(host,
-	    "localhost") == 0;
+	return strncmp(host, "127.", 4) == 0 ||
+	    strcasecmp(host, "localhost") == 0;
 }
 
 int
@@ -79,8 +79,10 @@ load_run(const struct call_opts *o, const struct load_opts *lo)
 	FILE *f;
 
 	if (!load_gateway_is_loopback(o->gateway)) {
-		fprintf(stderr, "callsim: --load only calls a gateway on a "
-		    "loopback address, not %s\n", o->gateway);
+		fprintf(stderr,
+		    "callsim: --load only calls a gateway on a "
+		    "loopback address, not %s\n",
+		    o->gateway);
 		return 2;
 	}
 	if ((sc = load_script(total_s / TURN_S_MIN + 2, err, sizeof(err))) ==
@@ -105,8 +107,9 @@ load_run(const struct call_opts *o, const struct load_opts *lo)
 		ld[i].o.hear = 0;
 		ld[i].o.quiet = 1;
 		ld[i].t_start = fd_mono_us();
-		ld[i].offset_ms = n > 1 ? (int)((long)lo->ramp_s * 1000 *
-		    (long)i / (n - 1)) : 0;
+		ld[i].offset_ms = n > 1
+		    ? (int)((long)lo->ramp_s * 1000 * (long)i / (n - 1))
+		    : 0;
 		ld[i].o.duration_ms = total_s * 1000 - ld[i].offset_ms;
 		ld[i].o.timeout_ms = ld[i].o.duration_ms + 60000;
 		if (pthread_create(&th[i], &at, load_call, &ld[i]) != 0) {
@@ -128,8 +131,8 @@ load_run(const struct call_opts *o, const struct load_opts *lo)
 		else if (ld[i].r.nfail == 0)
 			early++;
 		if (ld[i].r.nfail && json_array_size(fails) < 10)
-			json_array_append_new(fails, json_string(
-			    ld[i].r.failures[0]));
+			json_array_append_new(
+			    fails, json_string(ld[i].r.failures[0]));
 	}
 	out = eval_summary(scs, rs, (size_t)n);
 	if (out == NULL) {
@@ -137,10 +140,10 @@ load_run(const struct call_opts *o, const struct load_opts *lo)
 		goto out;
 	}
 	json_object_set_new(out, "calls_ok", json_integer((json_int_t)ok));
-	json_object_set_new(out, "calls_failed",
-	    json_integer((json_int_t)((size_t)n - ok)));
-	json_object_set_new(out, "calls_ended_by_agent",
-	    json_integer((json_int_t)early));
+	json_object_set_new(
+	    out, "calls_failed", json_integer((json_int_t)((size_t)n - ok)));
+	json_object_set_new(
+	    out, "calls_ended_by_agent", json_integer((json_int_t)early));
 	json_object_set_new(out, "duration_s", json_integer(lo->duration_s));
 	json_object_set_new(out, "ramp_s", json_integer(lo->ramp_s));
 	json_object_set_new(out, "loadavg_before", json_real(la0));
@@ -193,8 +196,8 @@ load_script(int nturns, char *err, size_t errlen)
 
 	turns = json_array();
 	for (i = 0; turns && i < (size_t)nturns; i++)
-		json_array_append_new(turns, json_pack("{s:s}", "say",
-		    lines[i % NLINES]));
+		json_array_append_new(
+		    turns, json_pack("{s:s}", "say", lines[i % NLINES]));
 	j = json_pack("{s:s, s:{s:s}, s:o}", "name", "load", "caller", "from",
 	    "+15550009999", "turns", turns);
 	text = j ? json_dumps(j, 0) : NULL;
@@ -210,7 +213,7 @@ load_script(int nturns, char *err, size_t errlen)
 	memset(audio, 0, sizeof(audio));
 	for (i = 0; i < NLINES; i++)
 		if (voice_say(sc->voice, lines[i], &audio[i], &alen[i], err,
-		    errlen) != 0)
+		        errlen) != 0)
 			goto fail;
 	for (i = 0; i < sc->nturns; i++) {
 		if ((sc->turns[i].audio = malloc(alen[i % NLINES])) == NULL) {

@@ -11,14 +11,14 @@
 #include "cs_call.h"
 
 struct load_opts {
-	int calls;                      /* concurrent calls / streams */
-	int duration_s;                 /* how long the full load is held */
-	int ramp_s;                     /* calls start spread over this */
-	const char *report;             /* JSON file, NULL: stdout */
-	const char *tts_pub;            /* --streams: address to publish
+	int calls; /* concurrent calls / streams */
+	int duration_s; /* how long the full load is held */
+	int ramp_s; /* calls start spread over this */
+	const char *report; /* JSON file, NULL: stdout */
+	const char *tts_pub; /* --streams: address to publish
 					   AUDIO_OUT on (the gateway dials
 					   the tts-worker's pub) */
-	int inbound;                    /* --streams: also send caller audio */
+	int inbound; /* --streams: also send caller audio */
 };
 
 /* 1 if url's host is 127.0.0.0/8, ::1 or localhost. */

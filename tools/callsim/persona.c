@@ -18,103 +18,112 @@ struct cue {
 };
 
 static const struct cue cues[] = {
-	{ ASK_OPEN, "how can i help" },
-	{ ASK_OPEN, "how may i help" },
-	{ ASK_OPEN, "what else can i help" },
-	{ ASK_OPEN, "help you today" },
-	{ ASK_OPEN, "help you with that" },
-	{ ASK_OPEN, "which would you like" },
-	{ ASK_OPEN, "which would you prefer" },
-	{ ASK_OPEN, "would you like to change" },
-	{ ASK_OPEN, "person or leave a message" },
-	{ ASK_NAME, "your name" },
-	{ ASK_NAME, "name for the booking" },
-	{ ASK_NAME, "first and last name" },
-	{ ASK_NAME, "full name" },
-	{ ASK_NAME, "last name" },
-	{ ASK_NAME, "speaking with" },
-	{ ASK_NAME, "who am i" },
-	{ ASK_SPELL, "spell" },
-	{ ASK_PHONE, "phone number" },
-	{ ASK_PHONE, "number to reach" },
-	{ ASK_PHONE, "reach you" },
-	{ ASK_PHONE, "digit by digit" },
-	{ ASK_PHONE, "key it in" },
-	{ ASK_SERVICE, "which service" },
-	{ ASK_SERVICE, "what service" },
-	{ ASK_SERVICE, "we do" },
-	{ ASK_SERVICE, "looking for" },
-	{ ASK_SERVICE, "which one would you like" },
-	{ ASK_DAY, "what day" },
-	{ ASK_DAY, "which day" },
-	{ ASK_DAY, "another day" },
-	{ ASK_DAY, "move it to" },
-	{ ASK_TIME, "what time" },
-	{ ASK_TIME, "time works" },
-	{ ASK_WHEN, "when would" },
-	{ ASK_WHEN, "when should" },
-	{ ASK_WHEN, "when can" },
-	{ ASK_WHEN, "call you back on" },
-	{ ASK_WHEN, "best time" },
-	{ ASK_WHEN, "when are you hoping" },
-	{ ASK_WHEN, "good time to call" },
-	{ ASK_VEHICLE, "which car" },
-	{ ASK_VEHICLE, "which vehicle" },
-	{ ASK_VEHICLE, "what vehicle" },
-	{ ASK_VEHICLE, "what car" },
-	{ ASK_VEHICLE, "make and model" },
-	{ ASK_MESSAGE, "pass on" },
-	{ ASK_MESSAGE, "what would you like me to tell" },
-	{ ASK_MESSAGE, "message what would you like" },
-	{ ASK_MESSAGE, "what's the message" },
-	{ ASK_CODE, "confirmation code" },
-	{ ASK_CODE, "last four" },
-	{ ASK_CONFIRM, "shall i" },
-	{ ASK_CONFIRM, "should i" },
-	{ ASK_CONFIRM, "is that right" },
-	{ ASK_CONFIRM, "is that correct" },
-	{ ASK_CONFIRM, "would one of those work" },
-	{ ASK_CONFIRM, "does that work" },
-	{ ASK_CONFIRM, "still make it" },
-	{ ASK_CONFIRM, "yes or a no" },
-	{ ASK_CONFIRM, "would you like me to" },
-	{ ASK_CONFIRM, "do you want me to" },
-	{ ASK_CONFIRM, "is it urgent" },
-	{ ASK_CONFIRM, "go ahead" },
-	{ ASK_CONFIRM, "just to confirm" },
-	{ ASK_CONFIRM, "book it" },
-	{ ASK_CONFIRM, "book that" },
-	{ ASK_CONFIRM, "may i speak with" },
-	{ ASK_ANYTHING_ELSE, "anything else" },
-	{ ASK_REPEAT, "still there" },
-	{ ASK_REPEAT, "say that again" },
-	{ ASK_REPEAT, "that again" },
-	{ ASK_REPEAT, "come again" },
-	{ ASK_BYE, "goodbye" },
-	{ ASK_BYE, "have a great day" },
-	{ ASK_BYE, "have a good day" },
+    {ASK_OPEN, "how can i help"},
+    {ASK_OPEN, "how may i help"},
+    {ASK_OPEN, "what else can i help"},
+    {ASK_OPEN, "help you today"},
+    {ASK_OPEN, "help you with that"},
+    {ASK_OPEN, "which would you like"},
+    {ASK_OPEN, "which would you prefer"},
+    {ASK_OPEN, "would you like to change"},
+    {ASK_OPEN, "person or leave a message"},
+    {ASK_NAME, "your name"},
+    {ASK_NAME, "name for the booking"},
+    {ASK_NAME, "first and last name"},
+    {ASK_NAME, "full name"},
+    {ASK_NAME, "last name"},
+    {ASK_NAME, "speaking with"},
+    {ASK_NAME, "who am i"},
+    {ASK_SPELL, "spell"},
+    {ASK_PHONE, "phone number"},
+    {ASK_PHONE, "number to reach"},
+    {ASK_PHONE, "reach you"},
+    {ASK_PHONE, "digit by digit"},
+    {ASK_PHONE, "key it in"},
+    {ASK_SERVICE, "which service"},
+    {ASK_SERVICE, "what service"},
+    {ASK_SERVICE, "we do"},
+    {ASK_SERVICE, "looking for"},
+    {ASK_SERVICE, "which one would you like"},
+    {ASK_DAY, "what day"},
+    {ASK_DAY, "which day"},
+    {ASK_DAY, "another day"},
+    {ASK_DAY, "move it to"},
+    {ASK_TIME, "what time"},
+    {ASK_TIME, "time works"},
+    {ASK_WHEN, "when would"},
+    {ASK_WHEN, "when should"},
+    {ASK_WHEN, "when can"},
+    {ASK_WHEN, "call you back on"},
+    {ASK_WHEN, "best time"},
+    {ASK_WHEN, "when are you hoping"},
+    {ASK_WHEN, "good time to call"},
+    {ASK_VEHICLE, "which car"},
+    {ASK_VEHICLE, "which vehicle"},
+    {ASK_VEHICLE, "what vehicle"},
+    {ASK_VEHICLE, "what car"},
+    {ASK_VEHICLE, "make and model"},
+    {ASK_MESSAGE, "pass on"},
+    {ASK_MESSAGE, "what would you like me to tell"},
+    {ASK_MESSAGE, "message what would you like"},
+    {ASK_MESSAGE, "what's the message"},
+    {ASK_CODE, "confirmation code"},
+    {ASK_CODE, "last four"},
+    {ASK_CONFIRM, "shall i"},
+    {ASK_CONFIRM, "should i"},
+    {ASK_CONFIRM, "is that right"},
+    {ASK_CONFIRM, "is that correct"},
+    {ASK_CONFIRM, "would one of those work"},
+    {ASK_CONFIRM, "does that work"},
+    {ASK_CONFIRM, "still make it"},
+    {ASK_CONFIRM, "yes or a no"},
+    {ASK_CONFIRM, "would you like me to"},
+    {ASK_CONFIRM, "do you want me to"},
+    {ASK_CONFIRM, "is it urgent"},
+    {ASK_CONFIRM, "go ahead"},
+    {ASK_CONFIRM, "just to confirm"},
+    {ASK_CONFIRM, "book it"},
+    {ASK_CONFIRM, "book that"},
+    {ASK_CONFIRM, "may i speak with"},
+    {ASK_ANYTHING_ELSE, "anything else"},
+    {ASK_REPEAT, "still there"},
+    {ASK_REPEAT, "say that again"},
+    {ASK_REPEAT, "that again"},
+    {ASK_REPEAT, "come again"},
+    {ASK_BYE, "goodbye"},
+    {ASK_BYE, "have a great day"},
+    {ASK_BYE, "have a good day"},
 };
 
 /* Only where no cue above is heard. */
 static const struct cue weak_cues[] = {
-	{ ASK_CONFIRM, "would you like" },
-	{ ASK_CONFIRM, "do you" },
+    {ASK_CONFIRM, "would you like"},
+    {ASK_CONFIRM, "do you"},
 };
 
 static const char *const ask_names[ASK_N] = {
-	[ASK_UNKNOWN] = "unknown", [ASK_OPEN] = "open", [ASK_NAME] = "name",
-	[ASK_SPELL] = "spell", [ASK_PHONE] = "phone",
-	[ASK_SERVICE] = "service", [ASK_DAY] = "day", [ASK_TIME] = "time",
-	[ASK_WHEN] = "when", [ASK_VEHICLE] = "vehicle",
-	[ASK_MESSAGE] = "message", [ASK_CODE] = "code",
-	[ASK_CONFIRM] = "confirm", [ASK_ANYTHING_ELSE] = "anything_else",
-	[ASK_REPEAT] = "repeat", [ASK_BYE] = "bye",
+    [ASK_UNKNOWN] = "unknown",
+    [ASK_OPEN] = "open",
+    [ASK_NAME] = "name",
+    [ASK_SPELL] = "spell",
+    [ASK_PHONE] = "phone",
+    [ASK_SERVICE] = "service",
+    [ASK_DAY] = "day",
+    [ASK_TIME] = "time",
+    [ASK_WHEN] = "when",
+    [ASK_VEHICLE] = "vehicle",
+    [ASK_MESSAGE] = "message",
+    [ASK_CODE] = "code",
+    [ASK_CONFIRM] = "confirm",
+    [ASK_ANYTHING_ELSE] = "anything_else",
+    [ASK_REPEAT] = "repeat",
+    [ASK_BYE] = "bye",
 };
 
 /* The lines a persona may give; "open" is required. */
-static const char *const line_keys[] = { "open", "name", "spell", "phone",
-	"service", "day", "time", "when", "vehicle", "message", "code", "yes",
-	"no", "correct", "again", "done", NULL };
+static const char *const line_keys[] = {"open", "name", "spell", "phone",
+    "service", "day", "time", "when", "vehicle", "message", "code", "yes", "no",
+    "correct", "again", "done", NULL};
 
 static const char *line_of(const struct persona *p, const char *key);
 
@@ -137,13 +146,15 @@ persona_parse(json_t *o, char *err, size_t errlen)
 		return NULL;
 	}
 	lines = json_object_get(o, "lines");
-	if (!json_is_object(lines) || !json_is_string(json_object_get(lines,
-	    "open"))) {
-		snprintf(err, errlen, "persona.lines: want an object with at "
+	if (!json_is_object(lines) ||
+	    !json_is_string(json_object_get(lines, "open"))) {
+		snprintf(err, errlen,
+		    "persona.lines: want an object with at "
 		    "least \"open\"");
 		return NULL;
 	}
-	json_object_foreach(lines, k, v) {
+	json_object_foreach(lines, k, v)
+	{
 		for (i = 0; line_keys[i] && strcmp(line_keys[i], k); i++)
 			;
 		if (line_keys[i] == NULL || !json_is_string(v)) {
@@ -152,7 +163,8 @@ persona_parse(json_t *o, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		if (strcmp(k, "lines") && strcmp(k, "hangup_after") &&
 		    strcmp(k, "correct_once") && strcmp(k, "barge_turn") &&
 		    strcmp(k, "goal") && strcmp(k, "style") &&
@@ -166,8 +178,8 @@ persona_parse(json_t *o, char *err, size_t errlen)
 		return NULL;
 	}
 	p->lines = json_incref(lines);
-	p->hangup_after = (int)json_integer_value(json_object_get(o,
-	    "hangup_after"));
+	p->hangup_after =
+	    (int)json_integer_value(json_object_get(o, "hangup_after"));
 	p->correct_once = json_is_true(json_object_get(o, "correct_once"));
 	v = json_object_get(o, "barge_turn");
 	p->barge_turn = json_is_integer(v) ? (int)json_integer_value(v) : -1;
@@ -196,7 +208,7 @@ last_cue(const struct cue *c, size_t nc, const char *heard)
 		n = strlen(c[i].cue);
 		/* each occurrence, on word boundaries */
 		for (from = heard; (at = strstr(from, c[i].cue)) != NULL;
-		    from = at + 1) {
+		     from = at + 1) {
 			if ((at != heard && at[-1] != ' ') ||
 			    (at[n] != '\0' && at[n] != ' ' && at[n] != '\''))
 				continue;
@@ -222,8 +234,8 @@ persona_ask(const char *heard)
 	enum ask a = last_cue(cues, sizeof(cues) / sizeof(cues[0]), heard);
 
 	if (a == ASK_UNKNOWN)
-		a = last_cue(weak_cues, sizeof(weak_cues) /
-		    sizeof(weak_cues[0]), heard);
+		a = last_cue(
+		    weak_cues, sizeof(weak_cues) / sizeof(weak_cues[0]), heard);
 	return a;
 }
 

@@ -17,44 +17,44 @@
 /* What the agent's reply asks for. */
 enum ask {
 	ASK_UNKNOWN = 0,
-	ASK_OPEN,               /* "how can I help you?" */
+	ASK_OPEN, /* "how can I help you?" */
 	ASK_NAME,
 	ASK_SPELL,
 	ASK_PHONE,
 	ASK_SERVICE,
 	ASK_DAY,
 	ASK_TIME,
-	ASK_WHEN,               /* day and time in one question */
+	ASK_WHEN, /* day and time in one question */
 	ASK_VEHICLE,
 	ASK_MESSAGE,
-	ASK_CODE,               /* confirmation code, VIN digits */
-	ASK_CONFIRM,            /* a read-back or any yes/no question */
+	ASK_CODE, /* confirmation code, VIN digits */
+	ASK_CONFIRM, /* a read-back or any yes/no question */
 	ASK_ANYTHING_ELSE,
-	ASK_REPEAT,             /* "are you still there?" */
-	ASK_BYE,                /* the agent is closing the call */
+	ASK_REPEAT, /* "are you still there?" */
+	ASK_BYE, /* the agent is closing the call */
 	ASK_N
 };
 
 struct persona {
-	json_t *lines;          /* ask name ("name", "day", ...) -> line */
-	int hangup_after;       /* hang up after this many lines, 0 never */
-	int correct_once;       /* answer the first read-back with
+	json_t *lines; /* ask name ("name", "day", ...) -> line */
+	int hangup_after; /* hang up after this many lines, 0 never */
+	int correct_once; /* answer the first read-back with
 				   lines.correct instead of yes */
-	int barge_turn;         /* say this line over the agent, -1 none */
+	int barge_turn; /* say this line over the agent, -1 none */
 };
 
 /* Per call: what the persona has said so far. */
 struct persona_state {
-	int said;               /* lines said */
-	int asked[ASK_N];       /* times each ask was answered */
+	int said; /* lines said */
+	int asked[ASK_N]; /* times each ask was answered */
 	int corrected, finishing;
 	char last[512];
 };
 
 enum persona_act {
-	PA_SAY,                 /* say line */
-	PA_HANGUP,              /* hang up now */
-	PA_WAIT,                /* say nothing more; wait for the agent to
+	PA_SAY, /* say line */
+	PA_HANGUP, /* hang up now */
+	PA_WAIT, /* say nothing more; wait for the agent to
 				   end the call */
 };
 
@@ -72,7 +72,7 @@ const char *persona_ask_name(enum ask a);
 
 /* The caller's next move after hearing `heard` (the greeting first).
  * PA_SAY fills line. */
-enum persona_act persona_next(const struct persona *p,
-    struct persona_state *st, const char *heard, char *line, size_t len);
+enum persona_act persona_next(const struct persona *p, struct persona_state *st,
+    const char *heard, char *line, size_t len);
 
 #endif

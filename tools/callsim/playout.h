@@ -15,15 +15,15 @@
 
 struct playout_mark {
 	char name[PLAYOUT_MARK_NAME];
-	uint64_t at;                    /* in_total when it was queued */
+	uint64_t at; /* in_total when it was queued */
 };
 
 struct playout {
-	uint8_t *buf;                   /* ring of queued audio */
+	uint8_t *buf; /* ring of queued audio */
 	size_t cap, head, len;
-	uint64_t in_total;              /* bytes ever queued */
-	uint64_t out_total;             /* bytes played or dropped */
-	struct playout_mark *marks;     /* FIFO of marks not yet echoed */
+	uint64_t in_total; /* bytes ever queued */
+	uint64_t out_total; /* bytes played or dropped */
+	struct playout_mark *marks; /* FIFO of marks not yet echoed */
 	size_t nmarks, mcap;
 };
 

@@ -37,9 +37,12 @@ record_save(const char *dir, const char *name, json_t *script,
 	int rv = -1;
 
 	for (i = 0; name[i] && k < sizeof(base) - 1; i++)
-		base[k++] = (strchr("-_.", name[i]) || (name[i] >= '0' &&
-		    name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z')) ? name[i] : '_';
+		base[k++] = (strchr("-_.", name[i]) ||
+		                (name[i] >= '0' && name[i] <= '9') ||
+		                (name[i] >= 'a' && name[i] <= 'z') ||
+		                (name[i] >= 'A' && name[i] <= 'Z'))
+		    ? name[i]
+		    : '_';
 	base[k] = '\0';
 	if (k == 0)
 		snprintf(base, sizeof(base), "%s", r->call_sid);
@@ -59,16 +62,17 @@ record_save(const char *dir, const char *name, json_t *script,
 		json_object_set(j, "scenario", script);
 	snprintf(path, sizeof(path), "%s.ulaw", base);
 	json_object_set_new(j, "caller_track", json_string(path));
-	json_object_set_new(j, "track_frames",
-	    json_integer((json_int_t)(r->track_n / FRAME)));
+	json_object_set_new(
+	    j, "track_frames", json_integer((json_int_t)(r->track_n / FRAME)));
 	turns = json_object_get(j, "turns");
-	json_array_foreach(turns, i, t) {
+	json_array_foreach(turns, i, t)
+	{
 		if (i >= r->nturns)
 			break;
-		json_object_set_new(t, "frame0",
-		    json_integer((json_int_t)r->turns[i].frame0));
-		json_object_set_new(t, "frame1",
-		    json_integer((json_int_t)r->turns[i].frame1));
+		json_object_set_new(
+		    t, "frame0", json_integer((json_int_t)r->turns[i].frame0));
+		json_object_set_new(
+		    t, "frame1", json_integer((json_int_t)r->turns[i].frame1));
 	}
 	snprintf(path, sizeof(path), "%s/%s.json", dir, base);
 	if (json_dump_file(j, path, JSON_INDENT(2)) != 0)
@@ -114,8 +118,10 @@ replay_load(const char *path, char *err, size_t errlen)
 	track = json_string_value(json_object_get(j, "caller_track"));
 	if (!json_is_object(json_object_get(j, "scenario")) || track == NULL ||
 	    strchr(track, '/')) {
-		seterr(err, errlen, "%s: not a callsim recording (no scenario "
-		    "or caller_track)", path);
+		seterr(err, errlen,
+		    "%s: not a callsim recording (no scenario "
+		    "or caller_track)",
+		    path);
 		goto out;
 	}
 	if ((text = json_dumps(json_object_get(j, "scenario"), 0)) == NULL ||
@@ -144,14 +150,16 @@ replay_load(const char *path, char *err, size_t errlen)
 		f1 = (size_t)json_integer_value(json_object_get(t, "frame1"));
 		if (f1 <= f0 || f1 * FRAME > (size_t)size) {
 			/* the recorded call never got to say it */
-			log_warnx(NULL, "%s: turn %zu was not recorded, it will "
-			    "be synthesised", path, i);
+			log_warnx(NULL,
+			    "%s: turn %zu was not recorded, it will "
+			    "be synthesised",
+			    path, i);
 			continue;
 		}
 		if ((sc->turns[i].audio = malloc((f1 - f0) * FRAME)) == NULL)
 			goto oom;
-		memcpy(sc->turns[i].audio, audio + f0 * FRAME, (f1 - f0) *
-		    FRAME);
+		memcpy(
+		    sc->turns[i].audio, audio + f0 * FRAME, (f1 - f0) * FRAME);
 		sc->turns[i].audio_n = (f1 - f0) * FRAME;
 	}
 	goto out;
@@ -171,8 +179,7 @@ out:
 }
 
 int
-compare_print(FILE *f, const char *a, const char *b, char *err,
-    size_t errlen)
+compare_print(FILE *f, const char *a, const char *b, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *ja, *jb, *ca, *cb, *x, *y;
@@ -192,21 +199,22 @@ compare_print(FILE *f, const char *a, const char *b, char *err,
 	ca = calls_of(ja);
 	cb = calls_of(jb);
 	if (ca == NULL || cb == NULL) {
-		seterr(err, errlen, "%s is not a callsim result, recording or "
-		    "report", ca ? b : a);
+		seterr(err, errlen,
+		    "%s is not a callsim result, recording or "
+		    "report",
+		    ca ? b : a);
 		goto out;
 	}
 	if ((used = calloc(json_array_size(cb) + 1, 1)) == NULL)
 		goto out;
 	fprintf(f, "A = %s\nB = %s\n", a, b);
-	json_array_foreach(ca, i, x) {
-		y = find_call(cb, json_string_value(json_object_get(x, "name")),
-		    used);
+	json_array_foreach(ca, i, x)
+	{
+		y = find_call(
+		    cb, json_string_value(json_object_get(x, "name")), used);
 		print_call(f, x, y);
 	}
-	json_array_foreach(cb, i, y)
-		if (!used[i])
-			print_call(f, NULL, y);
+	json_array_foreach(cb, i, y) if (!used[i]) print_call(f, NULL, y);
 	free(used);
 	fprintf(f, "\n");
 	print_totals(f, "A", ca);
@@ -244,7 +252,8 @@ find_call(json_t *calls, const char *name, char *used)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(calls, i, c) {
+	json_array_foreach(calls, i, c)
+	{
 		const char *n = json_string_value(json_object_get(c, "name"));
 		if (!used[i] && name && n && strcmp(n, name) == 0) {
 			used[i] = 1;
@@ -273,8 +282,8 @@ turn_outcome(json_t *t, char *buf, size_t len)
 		return "re-prompt";
 	if (lat < 0) {
 		const char *k = json_string_value(json_object_get(t, "kind"));
-		return k && strcmp(k, "say") && strcmp(k, "dtmf") ? "" :
-		    "no reply";
+		return k && strcmp(k, "say") && strcmp(k, "dtmf") ? ""
+		                                                  : "no reply";
 	}
 	return "reply";
 }
@@ -294,15 +303,16 @@ print_side(FILE *f, json_t *t)
 static void
 print_call(FILE *f, json_t *ca, json_t *cb)
 {
-	json_t *ta = json_object_get(ca, "turns"), *tb = json_object_get(cb,
-	    "turns"), *x, *t;
-	size_t i, n = json_array_size(ta) > json_array_size(tb) ?
-	    json_array_size(ta) : json_array_size(tb);
+	json_t *ta = json_object_get(ca, "turns"),
+	       *tb = json_object_get(cb, "turns"), *x, *t;
+	size_t i,
+	    n = json_array_size(ta) > json_array_size(tb) ? json_array_size(ta)
+	                                                  : json_array_size(tb);
 	const char *said;
 	int k;
 
-	fprintf(f, "\n== %s\n", json_string_value(json_object_get(ca ? ca : cb,
-	    "name")));
+	fprintf(f, "\n== %s\n",
+	    json_string_value(json_object_get(ca ? ca : cb, "name")));
 	for (k = 0; k < 2; k++) {
 		x = k ? cb : ca;
 		if (x == NULL) {
@@ -310,30 +320,40 @@ print_call(FILE *f, json_t *ca, json_t *cb)
 			continue;
 		}
 		fprintf(f, "   %c: %s  outcome %s  first word %lld ms  %s\n",
-		    'A' + k, json_is_true(json_object_get(x, "passed")) ?
-		    "pass" : "FAIL", json_string_value(json_object_get(
-		    json_object_get(x, "record"), "outcome")) ?
-		    json_string_value(json_object_get(json_object_get(x,
-		    "record"), "outcome")) : "-",
-		    (long long)json_integer_value(json_object_get(x,
-		    "answer_ms")), json_string_value(json_object_get(x,
-		    "reason")) ? json_string_value(json_object_get(x,
-		    "reason")) : "");
+		    'A' + k,
+		    json_is_true(json_object_get(x, "passed")) ? "pass"
+		                                               : "FAIL",
+		    json_string_value(json_object_get(
+		        json_object_get(x, "record"), "outcome"))
+		        ? json_string_value(json_object_get(
+		              json_object_get(x, "record"), "outcome"))
+		        : "-",
+		    (long long)json_integer_value(
+		        json_object_get(x, "answer_ms")),
+		    json_string_value(json_object_get(x, "reason"))
+		        ? json_string_value(json_object_get(x, "reason"))
+		        : "");
 	}
 	fprintf(f, "   %2s %-26s | %-30s %6s %-11s | %-30s %6s %-11s\n", "#",
 	    "caller said", "A heard", "ms", "outcome", "B heard", "ms",
 	    "outcome");
 	fprintf(f, "   %2s %-26s | %-30.30s %6s %-11s | %-30.30s %6s %-11s\n",
-	    "g", "(greeting)", json_string_value(json_object_get(ca,
-	    "greeting")) ? json_string_value(json_object_get(ca, "greeting")) :
-	    "", "", "", json_string_value(json_object_get(cb, "greeting")) ?
-	    json_string_value(json_object_get(cb, "greeting")) : "", "", "");
+	    "g", "(greeting)",
+	    json_string_value(json_object_get(ca, "greeting"))
+	        ? json_string_value(json_object_get(ca, "greeting"))
+	        : "",
+	    "", "",
+	    json_string_value(json_object_get(cb, "greeting"))
+	        ? json_string_value(json_object_get(cb, "greeting"))
+	        : "",
+	    "", "");
 	for (i = 0; i < n; i++) {
-		t = json_array_get(ta, i) ? json_array_get(ta, i) :
-		    json_array_get(tb, i);
+		t = json_array_get(ta, i) ? json_array_get(ta, i)
+		                          : json_array_get(tb, i);
 		said = json_string_value(json_object_get(t, "said"));
-		fprintf(f, "   %2zu %-26.26s", i, said ? said : json_string_value(
-		    json_object_get(t, "kind")));
+		fprintf(f, "   %2zu %-26.26s", i,
+		    said ? said
+		         : json_string_value(json_object_get(t, "kind")));
 		print_side(f, json_array_get(ta, i));
 		print_side(f, json_array_get(tb, i));
 		fputc('\n', f);
@@ -347,16 +367,19 @@ print_totals(FILE *f, const char *label, json_t *calls)
 	size_t i, k, n = 0, passed = 0;
 	json_t *c, *x;
 
-	json_array_foreach(calls, i, c) {
+	json_array_foreach(calls, i, c)
+	{
 		passed += json_is_true(json_object_get(c, "passed"));
-		json_array_foreach(json_object_get(json_object_get(c,
-		    "metrics"), "v2v_ms"), k, x)
-			if (n < sizeof(v) / sizeof(v[0]))
-				v[n++] = json_number_value(x);
+		json_array_foreach(
+		    json_object_get(json_object_get(c, "metrics"), "v2v_ms"), k,
+		    x) if (n < sizeof(v) / sizeof(v[0])) v[n++] =
+		    json_number_value(x);
 	}
-	fprintf(f, "%s: %zu/%zu passed, v2v p50 %.0f ms p95 %.0f ms "
-	    "(%zu turns)\n", label, passed, json_array_size(calls),
-	    eval_pct(v, n, 50), eval_pct(v, n, 95), n);
+	fprintf(f,
+	    "%s: %zu/%zu passed, v2v p50 %.0f ms p95 %.0f ms "
+	    "(%zu turns)\n",
+	    label, passed, json_array_size(calls), eval_pct(v, n, 50),
+	    eval_pct(v, n, 95), n);
 }
 
 static int

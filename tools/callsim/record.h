@@ -37,7 +37,7 @@ struct scenario *replay_load(const char *path, char *err, size_t errlen);
 json_t *record_script(const char *path);
 /* Print runs a and b (each a --json result, a recording or a --report)
  * side by side.  0, or -1 with err when a file is unusable. */
-int compare_print(FILE *f, const char *a, const char *b, char *err,
-    size_t errlen);
+int compare_print(
+    FILE *f, const char *a, const char *b, char *err, size_t errlen);
 
 #endif

@@ -20,30 +20,28 @@ static int only_keys(json_t *o, const char *const *keys, const char *where,
     char *err, size_t errlen);
 static int get_str(json_t *o, const char *key, int required, char **out,
     const char *where, char *err, size_t errlen);
-static int parse_turn(json_t *t, size_t i, struct turn *out, char *err,
-    size_t errlen);
-static int parse_expect(json_t *e, struct expect *x, char *err,
-    size_t errlen);
-static int parse_line(json_t *o, struct line_cond *l, char *err,
-    size_t errlen);
+static int parse_turn(
+    json_t *t, size_t i, struct turn *out, char *err, size_t errlen);
+static int parse_expect(json_t *e, struct expect *x, char *err, size_t errlen);
+static int parse_line(json_t *o, struct line_cond *l, char *err, size_t errlen);
 static int seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static const char *const top_keys[] = { "name", "description", "caller",
-	"to", "now", "turns", "expect", "persona", "line", "staff", NULL };
-static const char *const line_keys[] = { "snr_db", "loss_every", "gain_db",
-	"speed", NULL };
-static const char *const staff_answers[] = { "accept", "decline", "no-key",
-	"no-answer", "busy", "fail", NULL };
-static const char *const caller_keys[] = { "from", "voice", NULL };
-static const char *const turn_keys[] = { "say", "dtmf", "wait_ms", "hangup",
-	"barge_in", "comment", NULL };
-static const char *const expect_keys[] = { "outcome", "hangup_by",
-	"heard_contains", "appointments", "transferred", "max_turn_latency_ms",
-	"record_contains", "record_excludes", "transfer_result",
-	"whisper_contains", "recorded", NULL };
-static const char *const appt_keys[] = { "service", "date", "time", NULL };
-static const char *const voices[] = { "kal", "slt", "awb", "rms", NULL };
+static const char *const top_keys[] = {"name", "description", "caller", "to",
+    "now", "turns", "expect", "persona", "line", "staff", NULL};
+static const char *const line_keys[] = {
+    "snr_db", "loss_every", "gain_db", "speed", NULL};
+static const char *const staff_answers[] = {
+    "accept", "decline", "no-key", "no-answer", "busy", "fail", NULL};
+static const char *const caller_keys[] = {"from", "voice", NULL};
+static const char *const turn_keys[] = {
+    "say", "dtmf", "wait_ms", "hangup", "barge_in", "comment", NULL};
+static const char *const expect_keys[] = {"outcome", "hangup_by",
+    "heard_contains", "appointments", "transferred", "max_turn_latency_ms",
+    "record_contains", "record_excludes", "transfer_result", "whisper_contains",
+    "recorded", NULL};
+static const char *const appt_keys[] = {"service", "date", "time", NULL};
+static const char *const voices[] = {"kal", "slt", "awb", "rms", NULL};
 
 struct scenario *
 scenario_parse(const char *text, char *err, size_t errlen)
@@ -55,7 +53,8 @@ scenario_parse(const char *text, char *err, size_t errlen)
 	int ok = 0;
 
 	if ((root = json_loads(text, 0, &je)) == NULL) {
-		seterr(err, errlen, "bad JSON at line %d: %s", je.line, je.text);
+		seterr(
+		    err, errlen, "bad JSON at line %d: %s", je.line, je.text);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -77,20 +76,25 @@ scenario_parse(const char *text, char *err, size_t errlen)
 	    get_str(root, "staff", 0, &s->staff, "scenario", err, errlen))
 		goto out;
 	if (s->staff) {
-		for (i = 0; staff_answers[i] && strcmp(staff_answers[i],
-		    s->staff); i++)
+		for (i = 0;
+		     staff_answers[i] && strcmp(staff_answers[i], s->staff);
+		     i++)
 			;
 		if (staff_answers[i] == NULL) {
-			seterr(err, errlen, "staff: \"%s\" is not one of accept, "
-			    "decline, no-key, no-answer, busy, fail", s->staff);
+			seterr(err, errlen,
+			    "staff: \"%s\" is not one of accept, "
+			    "decline, no-key, no-answer, busy, fail",
+			    s->staff);
 			goto out;
 		}
 	}
 	if (s->now) {
 		time_t tt;
 		if (fd_time_parse(s->now, &tt) != 0 || strlen(s->now) < 16) {
-			seterr(err, errlen, "now: want YYYY-MM-DDTHH:MM:SS, got "
-			    "\"%s\"", s->now);
+			seterr(err, errlen,
+			    "now: want YYYY-MM-DDTHH:MM:SS, got "
+			    "\"%s\"",
+			    s->now);
 			goto out;
 		}
 	}
@@ -107,8 +111,10 @@ scenario_parse(const char *text, char *err, size_t errlen)
 		for (i = 0; voices[i] && strcmp(voices[i], s->voice); i++)
 			;
 		if (voices[i] == NULL) {
-			seterr(err, errlen, "caller.voice: \"%s\" is not one of "
-			    "kal, slt, awb, rms", s->voice);
+			seterr(err, errlen,
+			    "caller.voice: \"%s\" is not one of "
+			    "kal, slt, awb, rms",
+			    s->voice);
 			goto out;
 		}
 	} else if ((s->voice = strdup("kal")) == NULL)
@@ -121,21 +127,22 @@ scenario_parse(const char *text, char *err, size_t errlen)
 		goto out;
 	if ((t = json_object_get(root, "persona")) != NULL) {
 		if (json_object_get(root, "turns")) {
-			seterr(err, errlen, "give turns or a persona, not both");
+			seterr(
+			    err, errlen, "give turns or a persona, not both");
 			goto out;
 		}
 		if ((s->persona = persona_parse(t, err, errlen)) == NULL)
 			goto out;
-		if (json_is_string(json_object_get(t, "class")) && (s->klass =
-		    strdup(json_string_value(json_object_get(t, "class")))) ==
-		    NULL)
+		if (json_is_string(json_object_get(t, "class")) &&
+		    (s->klass = strdup(json_string_value(
+		         json_object_get(t, "class")))) == NULL)
 			goto oom;
 		s->nturns = PERSONA_MAX_TURNS;
 		if ((s->turns = calloc(s->nturns, sizeof(*s->turns))) == NULL)
 			goto oom;
 		for (i = 0; i < s->nturns; i++)
-			s->turns[i].barge_in = (long)i ==
-			    s->persona->barge_turn;
+			s->turns[i].barge_in =
+			    (long)i == s->persona->barge_turn;
 		goto expect;
 	}
 	turns = json_object_get(root, "turns");
@@ -146,7 +153,8 @@ scenario_parse(const char *text, char *err, size_t errlen)
 	s->nturns = json_array_size(turns);
 	if ((s->turns = calloc(s->nturns, sizeof(*s->turns))) == NULL)
 		goto oom;
-	json_array_foreach(turns, i, t) {
+	json_array_foreach(turns, i, t)
+	{
 		if (parse_turn(t, i, &s->turns[i], err, errlen))
 			goto out;
 	}
@@ -286,8 +294,10 @@ parse_turn(json_t *t, size_t i, struct turn *out, char *err, size_t errlen)
 		out->kind = TURN_SAY;
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
 		    json_string_length(v) > 1000)
-			return seterr(err, errlen, "%s.say: want a non-empty "
-			    "string (at most 1000 chars)", where);
+			return seterr(err, errlen,
+			    "%s.say: want a non-empty "
+			    "string (at most 1000 chars)",
+			    where);
 		if ((out->text = strdup(json_string_value(v))) == NULL)
 			return seterr(err, errlen, "out of memory");
 	}
@@ -296,12 +306,14 @@ parse_turn(json_t *t, size_t i, struct turn *out, char *err, size_t errlen)
 		out->kind = TURN_DTMF;
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
 		    json_string_length(v) > 32)
-			return seterr(err, errlen, "%s.dtmf: want 1-32 digits",
-			    where);
+			return seterr(
+			    err, errlen, "%s.dtmf: want 1-32 digits", where);
 		for (p = json_string_value(v); *p; p++)
 			if (!strchr("0123456789*#ABCD", *p))
-				return seterr(err, errlen, "%s.dtmf: '%c' is not "
-				    "a DTMF digit", where, *p);
+				return seterr(err, errlen,
+				    "%s.dtmf: '%c' is not "
+				    "a DTMF digit",
+				    where, *p);
 		free(out->text);
 		if ((out->text = strdup(json_string_value(v))) == NULL)
 			return seterr(err, errlen, "out of memory");
@@ -311,28 +323,36 @@ parse_turn(json_t *t, size_t i, struct turn *out, char *err, size_t errlen)
 		out->kind = TURN_WAIT;
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 600000)
-			return seterr(err, errlen, "%s.wait_ms: want an integer "
-			    "0..600000", where);
+			return seterr(err, errlen,
+			    "%s.wait_ms: want an integer "
+			    "0..600000",
+			    where);
 		out->wait_ms = (int)json_integer_value(v);
 	}
 	if ((v = json_object_get(t, "hangup")) != NULL) {
 		actions++;
 		out->kind = TURN_HANGUP;
 		if (!json_is_true(v))
-			return seterr(err, errlen, "%s.hangup: must be true",
-			    where);
+			return seterr(
+			    err, errlen, "%s.hangup: must be true", where);
 	}
 	if (actions != 1)
-		return seterr(err, errlen, "%s: want exactly one of say, dtmf, "
-		    "wait_ms, hangup (found %d)", where, actions);
+		return seterr(err, errlen,
+		    "%s: want exactly one of say, dtmf, "
+		    "wait_ms, hangup (found %d)",
+		    where, actions);
 	if ((v = json_object_get(t, "barge_in")) != NULL) {
 		if (!json_is_boolean(v))
-			return seterr(err, errlen, "%s.barge_in: want true or "
-			    "false", where);
+			return seterr(err, errlen,
+			    "%s.barge_in: want true or "
+			    "false",
+			    where);
 		if (json_is_true(v) && out->kind != TURN_SAY &&
 		    out->kind != TURN_HANGUP)
-			return seterr(err, errlen, "%s.barge_in: only for say or "
-			    "hangup turns", where);
+			return seterr(err, errlen,
+			    "%s.barge_in: only for say or "
+			    "hangup turns",
+			    where);
 		out->barge_in = json_is_true(v);
 	}
 	return 0;
@@ -358,15 +378,20 @@ get_strs(json_t *e, const char *key, char ***out, size_t *n, char *err,
 	if ((v = json_object_get(e, key)) == NULL)
 		return 0;
 	if (!json_is_array(v))
-		return seterr(err, errlen, "expect.%s: want an array of "
-		    "strings", key);
+		return seterr(err, errlen,
+		    "expect.%s: want an array of "
+		    "strings",
+		    key);
 	*n = json_array_size(v);
 	if (*n && (*out = calloc(*n, sizeof(**out))) == NULL)
 		return seterr(err, errlen, "out of memory");
-	json_array_foreach(v, i, a) {
+	json_array_foreach(v, i, a)
+	{
 		if (!json_is_string(a) || json_string_length(a) == 0)
-			return seterr(err, errlen, "expect.%s[%zu]: want a "
-			    "non-empty string", key, i);
+			return seterr(err, errlen,
+			    "expect.%s[%zu]: want a "
+			    "non-empty string",
+			    key, i);
 		if (((*out)[i] = strdup(json_string_value(a))) == NULL)
 			return seterr(err, errlen, "out of memory");
 	}
@@ -388,45 +413,55 @@ parse_expect(json_t *e, struct expect *x, char *err, size_t errlen)
 		return -1;
 	if (x->hangup_by && strcmp(x->hangup_by, "agent") &&
 	    strcmp(x->hangup_by, "caller"))
-		return seterr(err, errlen, "expect.hangup_by: want \"agent\" or "
+		return seterr(err, errlen,
+		    "expect.hangup_by: want \"agent\" or "
 		    "\"caller\"");
 	if ((v = json_object_get(e, "transferred")) != NULL) {
 		if (!json_is_boolean(v))
-			return seterr(err, errlen, "expect.transferred: want "
+			return seterr(err, errlen,
+			    "expect.transferred: want "
 			    "true or false");
 		x->transferred = json_is_true(v);
 	}
 	if ((v = json_object_get(e, "max_turn_latency_ms")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return seterr(err, errlen, "expect.max_turn_latency_ms: "
+			return seterr(err, errlen,
+			    "expect.max_turn_latency_ms: "
 			    "want a positive integer");
 		x->max_latency_ms = (long)json_integer_value(v);
 	}
 	if (get_strs(e, "record_contains", &x->rec_has, &x->nrec_has, err,
-	    errlen) != 0 || get_strs(e, "record_excludes", &x->rec_not,
-	    &x->nrec_not, err, errlen) != 0 || get_strs(e, "whisper_contains",
-	    &x->whisper_has, &x->nwhisper_has, err, errlen) != 0 ||
-	    get_str(e, "transfer_result", 0, &x->transfer_result, "expect",
-	    err, errlen))
+	        errlen) != 0 ||
+	    get_strs(e, "record_excludes", &x->rec_not, &x->nrec_not, err,
+	        errlen) != 0 ||
+	    get_strs(e, "whisper_contains", &x->whisper_has, &x->nwhisper_has,
+	        err, errlen) != 0 ||
+	    get_str(e, "transfer_result", 0, &x->transfer_result, "expect", err,
+	        errlen))
 		return -1;
 	if ((v = json_object_get(e, "recorded")) != NULL) {
 		if (!json_is_boolean(v))
-			return seterr(err, errlen, "expect.recorded: want true "
+			return seterr(err, errlen,
+			    "expect.recorded: want true "
 			    "or false");
 		x->recorded = json_is_true(v);
 	}
 	if ((v = json_object_get(e, "heard_contains")) != NULL) {
 		if (!json_is_array(v))
-			return seterr(err, errlen, "expect.heard_contains: want "
+			return seterr(err, errlen,
+			    "expect.heard_contains: want "
 			    "an array of strings");
 		x->nheard = json_array_size(v);
-		if (x->nheard && (x->heard = calloc(x->nheard,
-		    sizeof(*x->heard))) == NULL)
+		if (x->nheard &&
+		    (x->heard = calloc(x->nheard, sizeof(*x->heard))) == NULL)
 			return seterr(err, errlen, "out of memory");
-		json_array_foreach(v, i, a) {
+		json_array_foreach(v, i, a)
+		{
 			if (!json_is_string(a) || json_string_length(a) == 0)
-				return seterr(err, errlen, "expect.heard_contains"
-				    "[%zu]: want a non-empty string", i);
+				return seterr(err, errlen,
+				    "expect.heard_contains"
+				    "[%zu]: want a non-empty string",
+				    i);
 			if ((x->heard[i] = strdup(json_string_value(a))) ==
 			    NULL)
 				return seterr(err, errlen, "out of memory");
@@ -434,35 +469,43 @@ parse_expect(json_t *e, struct expect *x, char *err, size_t errlen)
 	}
 	if ((v = json_object_get(e, "appointments")) != NULL) {
 		if (!json_is_array(v))
-			return seterr(err, errlen, "expect.appointments: want an "
+			return seterr(err, errlen,
+			    "expect.appointments: want an "
 			    "array");
 		x->appts_set = 1;
 		x->nappts = json_array_size(v);
-		if (x->nappts && (x->appts = calloc(x->nappts,
-		    sizeof(*x->appts))) == NULL)
+		if (x->nappts &&
+		    (x->appts = calloc(x->nappts, sizeof(*x->appts))) == NULL)
 			return seterr(err, errlen, "out of memory");
-		json_array_foreach(v, i, a) {
+		json_array_foreach(v, i, a)
+		{
 			char where[64];
 			struct expect_appt *ap = &x->appts[i];
-			snprintf(where, sizeof(where), "expect.appointments[%zu]",
-			    i);
+			snprintf(where, sizeof(where),
+			    "expect.appointments[%zu]", i);
 			if (!json_is_object(a))
-				return seterr(err, errlen, "%s: not an object",
-				    where);
+				return seterr(
+				    err, errlen, "%s: not an object", where);
 			if (only_keys(a, appt_keys, where, err, errlen) ||
 			    get_str(a, "service", 0, &ap->service, where, err,
-			    errlen) ||
-			    get_str(a, "date", 0, &ap->date, where, err,
-			    errlen) ||
-			    get_str(a, "time", 0, &ap->time, where, err, errlen))
+			        errlen) ||
+			    get_str(
+			        a, "date", 0, &ap->date, where, err, errlen) ||
+			    get_str(
+			        a, "time", 0, &ap->time, where, err, errlen))
 				return -1;
-			if (ap->date && (strlen(ap->date) != 10 ||
-			    fd_time_parse(ap->date, &tt) != 0))
-				return seterr(err, errlen, "%s.date: want "
-				    "YYYY-MM-DD, got \"%s\"", where, ap->date);
+			if (ap->date &&
+			    (strlen(ap->date) != 10 ||
+			        fd_time_parse(ap->date, &tt) != 0))
+				return seterr(err, errlen,
+				    "%s.date: want "
+				    "YYYY-MM-DD, got \"%s\"",
+				    where, ap->date);
 			if (ap->time && !valid_hhmm(ap->time))
-				return seterr(err, errlen, "%s.time: want HH:MM, "
-				    "got \"%s\"", where, ap->time);
+				return seterr(err, errlen,
+				    "%s.time: want HH:MM, "
+				    "got \"%s\"",
+				    where, ap->time);
 		}
 	}
 	return 0;
@@ -476,30 +519,32 @@ only_keys(json_t *o, const char *const *keys, const char *where, char *err,
 	json_t *v;
 	size_t i;
 
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
 			;
 		if (keys[i] == NULL)
-			return seterr(err, errlen, "%s: unknown key \"%s\"",
-			    where, k);
+			return seterr(
+			    err, errlen, "%s: unknown key \"%s\"", where, k);
 	}
 	return 0;
 }
 
 static int
-get_str(json_t *o, const char *key, int required, char **out,
-    const char *where, char *err, size_t errlen)
+get_str(json_t *o, const char *key, int required, char **out, const char *where,
+    char *err, size_t errlen)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (v == NULL) {
 		if (required)
-			return seterr(err, errlen, "%s.%s: missing", where, key);
+			return seterr(
+			    err, errlen, "%s.%s: missing", where, key);
 		return 0;
 	}
 	if (!json_is_string(v) || json_string_length(v) == 0)
-		return seterr(err, errlen, "%s.%s: want a non-empty string",
-		    where, key);
+		return seterr(
+		    err, errlen, "%s.%s: want a non-empty string", where, key);
 	if ((*out = strdup(json_string_value(v))) == NULL)
 		return seterr(err, errlen, "out of memory");
 	return 0;
@@ -528,27 +573,31 @@ parse_line(json_t *o, struct line_cond *l, char *err, size_t errlen)
 		return -1;
 	if ((v = json_object_get(o, "snr_db")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) < 0)
-			return seterr(err, errlen, "line.snr_db: want a "
+			return seterr(err, errlen,
+			    "line.snr_db: want a "
 			    "number >= 0");
 		l->snr_db = json_number_value(v);
 	}
 	if ((v = json_object_get(o, "loss_every")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return seterr(err, errlen, "line.loss_every: want an "
+			return seterr(err, errlen,
+			    "line.loss_every: want an "
 			    "integer >= 0");
 		l->loss_every = (int)json_integer_value(v);
 	}
 	if ((v = json_object_get(o, "gain_db")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) < -20 ||
 		    json_number_value(v) > 20)
-			return seterr(err, errlen, "line.gain_db: want a "
+			return seterr(err, errlen,
+			    "line.gain_db: want a "
 			    "number in -20..20");
 		l->gain_db = json_number_value(v);
 	}
 	if ((v = json_object_get(o, "speed")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) < 0.7 ||
 		    json_number_value(v) > 1.3)
-			return seterr(err, errlen, "line.speed: want a "
+			return seterr(err, errlen,
+			    "line.speed: want a "
 			    "number in 0.7..1.3");
 		l->speed = json_number_value(v);
 	}

@@ -47,41 +47,48 @@
 #include "cs_twiml.h"
 #include "wsframe.h"
 
-#define JIT_BUCKET_US 10                /* histogram resolution */
-#define JIT_BUCKETS 20000               /* up to 200 ms */
-#define AHEAD_MS 600                    /* audio kept queued per call */
-#define CHUNK_MS 200                    /* one AUDIO_OUT */
-#define FEED_DELAY_MS 500               /* after start, before audio */
+#define JIT_BUCKET_US 10 /* histogram resolution */
+#define JIT_BUCKETS 20000 /* up to 200 ms */
+#define AHEAD_MS 600 /* audio kept queued per call */
+#define CHUNK_MS 200 /* one AUDIO_OUT */
+#define FEED_DELAY_MS 500 /* after start, before audio */
 #define FRAME_US 20000
-#define PHASES 20                       /* 1 ms slots of the frame clock */
-#define MAX_CATCHUP 5                   /* frames sent at once when late */
+#define PHASES 20 /* 1 ms slots of the frame clock */
+#define MAX_CATCHUP 5 /* frames sent at once when late */
 #define RX_CAP 8192
 #define TX_CAP 4096
 #define MSG_MAX 1024
-#define STREAMS_MAX_RAMP_S 60           /* the gateway's stream tokens
+#define STREAMS_MAX_RAMP_S                                                     \
+	60 /* the gateway's stream tokens
 					   live 90 s from the webhook */
 #define EVENTS 512
 
-enum st_state { ST_IDLE, ST_CONNECTING, ST_UPGRADING, ST_OPEN, ST_CLOSING,
-	ST_DONE };
+enum st_state {
+	ST_IDLE,
+	ST_CONNECTING,
+	ST_UPGRADING,
+	ST_OPEN,
+	ST_CLOSING,
+	ST_DONE
+};
 
 struct strm {
 	int fd;
 	enum st_state state;
 	int failed;
-	int want_out;                   /* EPOLLOUT registered */
-	int rx_media;                   /* a fragmented media message */
+	int want_out; /* EPOLLOUT registered */
+	int rx_media; /* a fragmented media message */
 	char call_sid[40], account_sid[40], stream_sid[40];
-	char *params;                   /* customParameters JSON (the
+	char *params; /* customParameters JSON (the
 					   webhook's <Parameter>s) */
 	unsigned long seq, chunk;
-	uint64_t start_at;              /* start sent (mono us), 0 not yet;
+	uint64_t start_at; /* start sent (mono us), 0 not yet;
 					   read by the feeder */
-	uint64_t fed_ms;                /* AUDIO_OUT published (feeder) */
-	uint64_t next_tx;               /* next inbound frame due */
+	uint64_t fed_ms; /* AUDIO_OUT published (feeder) */
+	uint64_t next_tx; /* next inbound frame due */
 	uint64_t last_rx;
 	unsigned long run;
-	struct strm *wnext;             /* same wheel slot */
+	struct strm *wnext; /* same wheel slot */
 	uint8_t *rx, *tx;
 	size_t rx_len, tx_len;
 };
@@ -95,11 +102,11 @@ struct streams {
 	char host[256], path[64];
 	int port;
 	uint64_t t0, measure_from, measure_to, end_at;
-	uint64_t wheel_ms;              /* last whole ms the wheel passed */
+	uint64_t wheel_ms; /* last whole ms the wheel passed */
 	struct strm *wheel[PHASES];
-	int ending;                     /* feeder: stop (atomic) */
+	int ending; /* feeder: stop (atomic) */
 	uint32_t rng;
-	double cpu_from, cpu_to;        /* own CPU seconds at the window */
+	double cpu_from, cpu_to; /* own CPU seconds at the window */
 	/* results */
 	uint64_t frames_rx, frames_tx, underruns, jit_n, jit_over, tx_dropped;
 	uint32_t *hist;
@@ -115,7 +122,7 @@ static double hist_pct(const struct streams *S, double p);
 static double cpu_seconds(void);
 static int announce(const struct call_opts *o, struct strm *s);
 
-static struct streams *S_;      /* the feeder's way in */
+static struct streams *S_; /* the feeder's way in */
 
 int
 streams_run(const struct call_opts *o, const struct load_opts *lo)
@@ -133,20 +140,25 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	FILE *f;
 
 	if (!load_gateway_is_loopback(o->gateway)) {
-		fprintf(stderr, "callsim: --streams only connects to a gateway "
-		    "on a loopback address, not %s\n", o->gateway);
+		fprintf(stderr,
+		    "callsim: --streams only connects to a gateway "
+		    "on a loopback address, not %s\n",
+		    o->gateway);
 		return 2;
 	}
 	if (lo->ramp_s > STREAMS_MAX_RAMP_S) {
-		fprintf(stderr, "callsim: --streams takes --ramp up to %d s "
-		    "(stream tokens expire)\n", STREAMS_MAX_RAMP_S);
+		fprintf(stderr,
+		    "callsim: --streams takes --ramp up to %d s "
+		    "(stream tokens expire)\n",
+		    STREAMS_MAX_RAMP_S);
 		return 2;
 	}
 	memset(&S, 0, sizeof(S));
 	S.lo = lo;
 	S.n = lo->calls;
 	S.ep = -1;
-	if (http_split_hostport(o->gateway, S.host, sizeof(S.host), &S.port) != 0) {
+	if (http_split_hostport(o->gateway, S.host, sizeof(S.host), &S.port) !=
+	    0) {
 		fprintf(stderr, "callsim: bad --gateway %s\n", o->gateway);
 		return 2;
 	}
@@ -185,8 +197,8 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	S.rng = (uint32_t)fd_mono_us() | 1;
 	if (lo->tts_pub == NULL) {
 		rd = getenv("FRONTDESK_RUNDIR");
-		snprintf(addr, sizeof(addr), "ipc://%s/tts-worker.pub", rd ? rd :
-		    "/tmp/frontdesk");
+		snprintf(addr, sizeof(addr), "ipc://%s/tts-worker.pub",
+		    rd ? rd : "/tmp/frontdesk");
 	} else
 		snprintf(addr, sizeof(addr), "%s", lo->tts_pub);
 	S_ = &S;
@@ -198,8 +210,10 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	S.wheel_ms = S.t0 / 1000;
 	if ((bus = calloc(1, sizeof(*bus))) == NULL ||
 	    fd_bus_open_addrs(bus, addr, NULL, 0, NULL, 0) != 0) {
-		fprintf(stderr, "callsim: cannot bind %s (is a tts-worker "
-		    "running on it?)\n", addr);
+		fprintf(stderr,
+		    "callsim: cannot bind %s (is a tts-worker "
+		    "running on it?)\n",
+		    addr);
 		free(bus);
 		rc = 2;
 		goto out;
@@ -229,8 +243,8 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 					on_event(&S, &S.s[i], 0);
 		}
 		for (i = 0, live = 0; closing && i < S.n; i++)
-			live += S.s[i].state != ST_IDLE &&
-			    S.s[i].state != ST_DONE;
+			live +=
+			    S.s[i].state != ST_IDLE && S.s[i].state != ST_DONE;
 		if (closing && (live == 0 || now > S.end_at + 10000000))
 			break;
 		k = epoll_wait(S.ep, evs, EVENTS, 1);
@@ -253,20 +267,19 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	if (S.cpu_to == 0)
 		S.cpu_to = cpu_seconds();
 	out = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:f, s:f, "
-	    "s:f, s:f, s:f, s:b}",
-	    "streams", S.n, "streams_ok", connected,
-	    "streams_failed", S.n - connected, "duration_s", lo->duration_s,
-	    "frames_rx", (json_int_t)S.frames_rx,
-	    "frames_tx", (json_int_t)S.frames_tx,
-	    "frames_tx_dropped", (json_int_t)S.tx_dropped,
-	    "underruns", (json_int_t)S.underruns,
-	    "rx_frames_pct", expect ? 100.0 * (double)S.frames_rx /
-	    (double)expect : 0.0,
-	    "jitter_ms_p50", hist_pct(&S, 50),
-	    "jitter_ms_p99", hist_pct(&S, 99),
-	    "jitter_ms_p999", hist_pct(&S, 99.9),
-	    "callsim_cpu_pct", lo->duration_s > 0 ? 100.0 * (S.cpu_to -
-	    S.cpu_from) / lo->duration_s : 0.0,
+	                "s:f, s:f, s:f, s:b}",
+	    "streams", S.n, "streams_ok", connected, "streams_failed",
+	    S.n - connected, "duration_s", lo->duration_s, "frames_rx",
+	    (json_int_t)S.frames_rx, "frames_tx", (json_int_t)S.frames_tx,
+	    "frames_tx_dropped", (json_int_t)S.tx_dropped, "underruns",
+	    (json_int_t)S.underruns, "rx_frames_pct",
+	    expect ? 100.0 * (double)S.frames_rx / (double)expect : 0.0,
+	    "jitter_ms_p50", hist_pct(&S, 50), "jitter_ms_p99",
+	    hist_pct(&S, 99), "jitter_ms_p999", hist_pct(&S, 99.9),
+	    "callsim_cpu_pct",
+	    lo->duration_s > 0
+	        ? 100.0 * (S.cpu_to - S.cpu_from) / lo->duration_s
+	        : 0.0,
 	    "inbound", lo->inbound);
 	f = lo->report ? fopen(lo->report, "w") : stdout;
 	if (out == NULL || f == NULL || json_dumpf(out, f, JSON_INDENT(1))) {
@@ -303,24 +316,27 @@ connect_due(struct streams *S, uint64_t now)
 	int one = 1;
 
 	while (S->next_connect < S->n && now < S->end_at) {
-		due = S->t0 + (S->n > 1 ? (uint64_t)S->lo->ramp_s * 1000000u *
-		    (uint64_t)S->next_connect / (uint64_t)(S->n - 1) : 0);
+		due = S->t0 +
+		    (S->n > 1 ? (uint64_t)S->lo->ramp_s * 1000000u *
+		                (uint64_t)S->next_connect / (uint64_t)(S->n - 1)
+		              : 0);
 		if (now < due)
 			return;
 		s = &S->s[S->next_connect++];
 		s->state = ST_CONNECTING;
 		s->rx = malloc(RX_CAP);
 		s->tx = malloc(TX_CAP);
-		if (s->rx == NULL || s->tx == NULL || (s->fd = socket(
-		    S->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0)) < 0) {
+		if (s->rx == NULL || s->tx == NULL ||
+		    (s->fd = socket(S->addr.ss_family,
+		         SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
 			S->connect_fail++;
 			finish(S, s, 1);
 			continue;
 		}
 		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (connect(s->fd, (struct sockaddr *)&S->addr, S->addrlen) !=
-		    0 && errno != EINPROGRESS) {
+		        0 &&
+		    errno != EINPROGRESS) {
 			S->connect_fail++;
 			finish(S, s, 1);
 			continue;
@@ -376,18 +392,17 @@ out_bytes(struct streams *S, struct strm *s, const void *buf, size_t len)
 
 /* One masked text message; the close frame when op is WS_OP_CLOSE. */
 static int
-out_msg(struct streams *S, struct strm *s, int op, const char *text,
-    size_t len)
+out_msg(struct streams *S, struct strm *s, int op, const char *text, size_t len)
 {
 	uint8_t frame[WS_HDR_MAX + MSG_MAX];
 	long n;
 
-	S->rng ^= S->rng << 13;         /* xorshift32: masks need not be
+	S->rng ^= S->rng << 13; /* xorshift32: masks need not be
 					   secret here, only present */
 	S->rng ^= S->rng >> 17;
 	S->rng ^= S->rng << 5;
-	if ((n = ws_frame_masked(frame, sizeof(frame), op, text, len,
-	    S->rng)) < 0)
+	if ((n = ws_frame_masked(frame, sizeof(frame), op, text, len, S->rng)) <
+	    0)
 		return -1;
 	return out_bytes(S, s, frame, (size_t)n);
 }
@@ -419,11 +434,12 @@ put_ulong(char *p, unsigned long v)
 static int
 send_media(struct streams *S, struct strm *s)
 {
-	static const char silence_b64[] = "////////////////////////////////"
+	static const char silence_b64[] =
+	    "////////////////////////////////"
 	    "////////////////////////////////////////////////////////////////"
 	    "////////////////////////////////////////////////////////////////"
 	    "////////////////////////////////////////////////////////////////"
-	    "////////////////////////";   /* 160 x 0xff */
+	    "////////////////////////"; /* 160 x 0xff */
 	char msg[MSG_MAX], *p = msg;
 
 	s->chunk++;
@@ -456,14 +472,15 @@ send_due(struct streams *S, uint64_t now)
 	for (ms = S->wheel_ms + 1; ms < end_ms; ms++) {
 		for (pp = &S->wheel[ms % PHASES]; (s = *pp) != NULL;) {
 			if (s->state != ST_OPEN) {
-				*pp = s->wnext;         /* off the wheel */
+				*pp = s->wnext; /* off the wheel */
 				continue;
 			}
 			if (now > s->next_tx + MAX_CATCHUP * FRAME_US)
-				s->next_tx += (now - s->next_tx) / FRAME_US *
-				    FRAME_US - MAX_CATCHUP * FRAME_US;
-			for (k = 0, rv = 0; s->next_tx <= now &&
-			    k < MAX_CATCHUP; k++) {
+				s->next_tx +=
+				    (now - s->next_tx) / FRAME_US * FRAME_US -
+				    MAX_CATCHUP * FRAME_US;
+			for (k = 0, rv = 0;
+			     s->next_tx <= now && k < MAX_CATCHUP; k++) {
 				s->next_tx += FRAME_US;
 				if ((rv = send_media(S, s)) < 0)
 					break;
@@ -512,18 +529,20 @@ on_open(struct streams *S, struct strm *s, uint64_t now)
 	int n;
 
 	s->state = ST_OPEN;
-	n = snprintf(msg, sizeof(msg), "{\"event\":\"connected\",\"protocol\":"
+	n = snprintf(msg, sizeof(msg),
+	    "{\"event\":\"connected\",\"protocol\":"
 	    "\"Call\",\"version\":\"1.0.0\"}");
 	if (out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) != 0)
 		return -1;
-	n = snprintf(msg, sizeof(msg), "{\"event\":\"start\",\"sequenceNumber\":"
+	n = snprintf(msg, sizeof(msg),
+	    "{\"event\":\"start\",\"sequenceNumber\":"
 	    "\"%lu\",\"streamSid\":\"%s\",\"start\":{"
 	    "\"accountSid\":\"%s\",\"streamSid\":\"%s\","
 	    "\"callSid\":\"%s\",\"tracks\":[\"inbound\"],"
 	    "\"customParameters\":%s,"
 	    "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
-	    "\"sampleRate\":8000,\"channels\":1}}}", ++s->seq,
-	    s->stream_sid, s->account_sid, s->stream_sid, s->call_sid,
+	    "\"sampleRate\":8000,\"channels\":1}}}",
+	    ++s->seq, s->stream_sid, s->account_sid, s->stream_sid, s->call_sid,
 	    s->params);
 	if (n <= 0 || n >= (int)sizeof(msg) ||
 	    out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) != 0)
@@ -546,7 +565,7 @@ on_frames(struct streams *S, struct strm *s, uint64_t now)
 
 	while ((rv = ws_parse_hdr(s->rx + off, s->rx_len - off, &h)) == 1) {
 		if (h.hlen + h.len > RX_CAP)
-			return -1;      /* nothing we expect is that big */
+			return -1; /* nothing we expect is that big */
 		if (s->rx_len - off < h.hlen + h.len)
 			break;
 		pl = s->rx + off + h.hlen;
@@ -555,8 +574,9 @@ on_frames(struct streams *S, struct strm *s, uint64_t now)
 				pl[i] ^= h.mask[i & 3];
 		switch (h.op) {
 		case WS_OP_TEXT:
-			s->rx_media = h.len > 20 && memmem(pl, h.len < 40 ?
-			    h.len : 40, "\"event\":\"media\"", 15) != NULL;
+			s->rx_media = h.len > 20 &&
+			    memmem(pl, h.len < 40 ? h.len : 40,
+			        "\"event\":\"media\"", 15) != NULL;
 			/* FALLTHROUGH */
 		case WS_OP_CONT:
 			if (h.fin && s->rx_media)
@@ -565,8 +585,9 @@ on_frames(struct streams *S, struct strm *s, uint64_t now)
 				s->rx_media = 0;
 			break;
 		case WS_OP_PING:
-			if (s->state == ST_OPEN && out_msg(S, s, WS_OP_PONG,
-			    (const char *)pl, (size_t)h.len) < 0)
+			if (s->state == ST_OPEN &&
+			    out_msg(S, s, WS_OP_PONG, (const char *)pl,
+			        (size_t)h.len) < 0)
 				return -1;
 			break;
 		case WS_OP_CLOSE:
@@ -606,7 +627,8 @@ on_upgrade(struct streams *S, struct strm *s, uint64_t now)
 static void
 on_event(struct streams *S, struct strm *s, uint32_t ev)
 {
-	static const char stop_fmt[] = "{\"event\":\"stop\",\"sequenceNumber\":"
+	static const char stop_fmt[] =
+	    "{\"event\":\"stop\",\"sequenceNumber\":"
 	    "\"%lu\",\"streamSid\":\"%s\",\"stop\":{\"accountSid\":\"%s\","
 	    "\"callSid\":\"%s\"}}";
 	char req[1024], key[32], msg[MSG_MAX];
@@ -621,13 +643,17 @@ on_event(struct streams *S, struct strm *s, uint32_t ev)
 		    s->stream_sid, s->account_sid, s->call_sid);
 		s->state = ST_CLOSING;
 		if (out_msg(S, s, WS_OP_TEXT, msg, (size_t)n) < 0 ||
-		    out_msg(S, s, WS_OP_CLOSE, "\x03\xe8" "done", 6) < 0)
+		    out_msg(S, s, WS_OP_CLOSE,
+		        "\x03\xe8"
+		        "done",
+		        6) < 0)
 			finish(S, s, 0);
 		return;
 	}
 	if (s->state == ST_CONNECTING) {
-		if ((ev & (EPOLLERR | EPOLLHUP)) || getsockopt(s->fd,
-		    SOL_SOCKET, SO_ERROR, &err, &sl) != 0 || err != 0) {
+		if ((ev & (EPOLLERR | EPOLLHUP)) ||
+		    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 ||
+		    err != 0) {
 			S->connect_fail++;
 			finish(S, s, 1);
 			return;
@@ -642,7 +668,8 @@ on_event(struct streams *S, struct strm *s, uint32_t ev)
 		s->state = ST_UPGRADING;
 		want_out(S, s, 0);
 		if ((n = ws_upgrade_request(req, sizeof(req), S->host, S->port,
-		    S->path, key)) < 0 || out_bytes(S, s, req, (size_t)n) != 0)
+		         S->path, key)) < 0 ||
+		    out_bytes(S, s, req, (size_t)n) != 0)
 			finish(S, s, 1);
 		return;
 	}
@@ -671,8 +698,8 @@ on_event(struct streams *S, struct strm *s, uint32_t ev)
 		return;
 	}
 	s->rx_len += (size_t)n;
-	rv = s->state == ST_UPGRADING ? on_upgrade(S, s, now) :
-	    on_frames(S, s, now);
+	rv = s->state == ST_UPGRADING ? on_upgrade(S, s, now)
+	                              : on_frames(S, s, now);
 	if (rv != 0)
 		finish(S, s, rv < 0 && s->state != ST_CLOSING);
 }
@@ -701,9 +728,9 @@ feeder(void *arg)
 	int i;
 	size_t k;
 
-	for (k = 0; k < sizeof(chunk); k++)     /* a 500 Hz-ish buzz */
-		chunk[k] = fd_ulaw_encode((int16_t)((k / 8) % 2 ? 6000 :
-		    -6000));
+	for (k = 0; k < sizeof(chunk); k++) /* a 500 Hz-ish buzz */
+		chunk[k] =
+		    fd_ulaw_encode((int16_t)((k / 8) % 2 ? 6000 : -6000));
 	while (!__atomic_load_n(&S->ending, __ATOMIC_ACQUIRE)) {
 		now = fd_mono_us();
 		for (i = 0; i < S->n; i++) {
@@ -712,8 +739,8 @@ feeder(void *arg)
 			since = __atomic_load_n(&s->start_at, __ATOMIC_ACQUIRE);
 			if (since == 0 || now < since + FEED_DELAY_MS * 1000u)
 				continue;
-			while (s->fed_ms < (now - since) / 1000 -
-			    FEED_DELAY_MS + AHEAD_MS) {
+			while (s->fed_ms <
+			    (now - since) / 1000 - FEED_DELAY_MS + AHEAD_MS) {
 				fd_bus_publish(bus, FD_MSG_AUDIO_OUT,
 				    s->call_sid, 1, chunk, sizeof(chunk));
 				s->fed_ms += CHUNK_MS;
@@ -757,13 +784,12 @@ cpu_seconds(void)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-
 /* The stream's call, as Twilio places it: the signed voice webhook, and
  * the TwiML's <Parameter>s kept for the start message. */
 static int
 announce(const struct call_opts *o, struct strm *s)
 {
-	struct fd_form f = { NULL, 0 };
+	struct fd_form f = {NULL, 0};
 	struct twiml tw;
 	char pub[1024], err[512];
 	json_t *cp = NULL;
@@ -773,7 +799,7 @@ announce(const struct call_opts *o, struct strm *s)
 	snprintf(pub, sizeof(pub), "%s/twilio/voice", o->public_url);
 	memset(&tw, 0, sizeof(tw));
 	if (call_form_voice(&f, s->call_sid, s->account_sid, "+15550008888",
-	    "+15555550100", "inbound") != 0) {
+	        "+15555550100", "inbound") != 0) {
 		fprintf(stderr, "callsim: out of memory\n");
 		goto out;
 	}
@@ -784,11 +810,12 @@ announce(const struct call_opts *o, struct strm *s)
 	if ((cp = json_object()) == NULL)
 		goto out;
 	for (i = 0; i < tw.params.n; i++)
-		json_object_set_new(cp, tw.params.kv[i].key,
-		    json_string(tw.params.kv[i].val));
+		json_object_set_new(
+		    cp, tw.params.kv[i].key, json_string(tw.params.kv[i].val));
 	if ((s->params = json_dumps(cp, JSON_COMPACT)) == NULL ||
 	    strlen(s->params) > MSG_MAX / 2) {
-		fprintf(stderr, "callsim: the webhook's <Parameter>s do not "
+		fprintf(stderr,
+		    "callsim: the webhook's <Parameter>s do not "
 		    "fit a start message\n");
 		goto out;
 	}

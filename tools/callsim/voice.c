@@ -62,14 +62,14 @@ int
 voice_say(const char *voice, const char *text, uint8_t **out, size_t *n,
     char *err, size_t errlen)
 {
-	struct pcmbuf b = { NULL, 0, 0 };
+	struct pcmbuf b = {NULL, 0, 0};
 	size_t frames, i;
 	uint8_t *u;
 	int r;
 
 	pthread_mutex_lock(&tts_lock);
-	r = tts_engine_flite.synth(tts_eng, voice, text, collect, &b, err,
-	    errlen);
+	r = tts_engine_flite.synth(
+	    tts_eng, voice, text, collect, &b, err, errlen);
 	pthread_mutex_unlock(&tts_lock);
 	if (r != 0 || b.n == 0) {
 		if (r == 0)
@@ -104,8 +104,8 @@ voice_hear(const int16_t *pcm, size_t n, const size_t *cuts, size_t ncuts,
 		return 0;
 	pthread_mutex_lock(&stt_lock);
 	if (decoder == NULL && !decoder_failed) {
-		if ((decoder = ear_open(corpus_path, EAR_CMN_RESET, 150,
-		    err, sizeof(err))) == NULL) {
+		if ((decoder = ear_open(corpus_path, EAR_CMN_RESET, 150, err,
+		         sizeof(err))) == NULL) {
 			log_err(NULL, "hearing disabled: %s", err);
 			decoder_failed = 1;
 		}
@@ -177,11 +177,12 @@ voice_line(const struct line_cond *l, unsigned seed, uint8_t **u, size_t *n)
 		return -1;
 	}
 	g = pow(10.0, l->gain_db / 20.0);
-	for (i = 0; i < m; i++) {       /* rate by linear interpolation */
+	for (i = 0; i < m; i++) { /* rate by linear interpolation */
 		pos = (double)i * l->speed;
 		f = pos - floor(pos);
-		x = (size_t)pos + 1 < *n ? in[(size_t)pos] * (1 - f) +
-		    in[(size_t)pos + 1] * f : in[*n - 1];
+		x = (size_t)pos + 1 < *n
+		    ? in[(size_t)pos] * (1 - f) + in[(size_t)pos + 1] * f
+		    : in[*n - 1];
 		x *= g;
 		out[i] = (int16_t)(x > 32767 ? 32767 : x < -32768 ? -32768 : x);
 		if (abs(out[i]) > 300) {
@@ -196,10 +197,11 @@ voice_line(const struct line_cond *l, unsigned seed, uint8_t **u, size_t *n)
 		for (i = 0; i < frames * FD_FRAME_SAMPLES; i++) {
 			u1 = (rand_r(&seed) + 1.0) / ((double)RAND_MAX + 2.0);
 			u2 = (rand_r(&seed) + 1.0) / ((double)RAND_MAX + 2.0);
-			x = out[i] + sd * sqrt(-2 * log(u1)) *
-			    cos(2 * M_PI * u2);
-			out[i] = (int16_t)(x > 32767 ? 32767 :
-			    x < -32768 ? -32768 : x);
+			x = out[i] +
+			    sd * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+			out[i] = (int16_t)(x > 32767 ? 32767
+			        : x < -32768         ? -32768
+			                             : x);
 		}
 	}
 	fd_ulaw_encode_buf(out, enc, frames * FD_FRAME_SAMPLES);

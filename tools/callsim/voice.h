@@ -21,15 +21,15 @@ int voice_say(const char *voice, const char *text, uint8_t **out, size_t *n,
 /* Transcribe 8 kHz PCM into text ("" if nothing).  cuts (ascending
  * offsets, may be NULL/0) split it into pieces heard one by one (the
  * agent's TTS segments) and joined with spaces.  0 or -1. */
-int voice_hear(const int16_t *pcm, size_t n, const size_t *cuts,
-    size_t ncuts, char *text, size_t len);
+int voice_hear(const int16_t *pcm, size_t n, const size_t *cuts, size_t ncuts,
+    char *text, size_t len);
 /* Put the caller's audio (mu-law, whole frames) through a telephone line:
  * speaking rate, level, white noise at an SNR, lost frames (line silence),
  * drawn from seed so a scenario sounds the same every run.  *u and *n
  * may be replaced.  0 or -1 (out of memory). */
 struct line_cond;
-int voice_line(const struct line_cond *l, unsigned seed, uint8_t **u,
-    size_t *n);
+int voice_line(
+    const struct line_cond *l, unsigned seed, uint8_t **u, size_t *n);
 /* 1 if a mu-law frame carries speech rather than line silence. */
 int voice_frame_voiced(const uint8_t *ulaw, size_t n);
 

@@ -14,22 +14,25 @@ ws_upgrade_request(char *out, size_t cap, const char *host, int port,
 {
 	int n;
 
-	n = snprintf(out, cap, "GET %s HTTP/1.1\r\n"
+	n = snprintf(out, cap,
+	    "GET %s HTTP/1.1\r\n"
 	    "Host: %s:%d\r\n"
 	    "Upgrade: websocket\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\n"
 	    "Sec-WebSocket-Version: 13\r\n"
 	    "Origin: %s\r\n"
-	    "\r\n", path, host, port, key, host);
+	    "\r\n",
+	    path, host, port, key, host);
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
 int
 ws_upgrade_ok(const char *head, size_t len)
 {
-	return len >= 12 && (memcmp(head, "HTTP/1.1 101", 12) == 0 ||
-	    memcmp(head, "HTTP/1.0 101", 12) == 0);
+	return len >= 12 &&
+	    (memcmp(head, "HTTP/1.1 101", 12) == 0 ||
+	        memcmp(head, "HTTP/1.0 101", 12) == 0);
 }
 
 long
@@ -78,7 +81,7 @@ ws_parse_hdr(const uint8_t *buf, size_t len, struct ws_hdr *h)
 	h->op = buf[0] & 0x0f;
 	h->masked = (buf[1] & 0x80) != 0;
 	if (buf[0] & 0x70)
-		return -1;              /* no extension was negotiated */
+		return -1; /* no extension was negotiated */
 	h->len = buf[1] & 0x7f;
 	if (h->len == 126)
 		need += 2;
@@ -98,7 +101,7 @@ ws_parse_hdr(const uint8_t *buf, size_t len, struct ws_hdr *h)
 			return -1;
 	}
 	if ((h->op & 0x08) && (!h->fin || h->len > 125))
-		return -1;              /* control frames: final and short */
+		return -1; /* control frames: final and short */
 	if (h->masked)
 		memcpy(h->mask, buf + need - 4, 4);
 	h->hlen = need;

@@ -16,15 +16,15 @@
 #define WS_OP_CLOSE 0x8
 #define WS_OP_PING 0x9
 #define WS_OP_PONG 0xa
-#define WS_HDR_MAX 14                   /* client header: 2 + 8 + mask 4 */
+#define WS_HDR_MAX 14 /* client header: 2 + 8 + mask 4 */
 
 struct ws_hdr {
 	int fin;
 	int op;
 	int masked;
 	uint8_t mask[4];
-	uint64_t len;                   /* payload bytes */
-	size_t hlen;                    /* header bytes */
+	uint64_t len; /* payload bytes */
+	size_t hlen; /* header bytes */
 };
 
 /* The GET that asks for the upgrade; key is 24 base64 characters.
