@@ -205,30 +205,37 @@ carrier_stop(void)
 
 /* Worker threads. */
 
+/*
+ * Run attempt(arg) up to CARRIER_ATTEMPTS times, 0.5 s then 1.5 s apart,
+ * while it returns > 0 (the request surely never arrived, so a repeat
+ * cannot act twice).  0 once it succeeds, -1 otherwise with err set.
+ */
 static int
-retry_loop(struct carrier_job *cj, const char *what,
-    int (*attempt)(struct carrier_job *, char *, size_t), char *err,
-    size_t errlen)
+carrier_repeat(const char *call_id, const char *what,
+    int (*attempt)(void *, char *, size_t), void *arg, char *err, size_t errlen)
 {
 	uint64_t pause_us = 500000;
-	int i, rv = -1;
+	int i, rv;
 
 	for (i = 1; i <= CARRIER_ATTEMPTS && !fd_stop; i++) {
-		if ((rv = attempt(cj, err, errlen)) == 0)
+		if ((rv = attempt(arg, err, errlen)) == 0)
 			return 0;
-		log_warnx(cj->call_id, "carrier: %s attempt %d/%d: %s", what, i,
+		log_warnx(call_id, "carrier: %s try %d/%d: %s", what, i,
 		    CARRIER_ATTEMPTS, err);
 		if (rv < 0 || i == CARRIER_ATTEMPTS)
 			break;
 		fd_sleep_us(pause_us);
 		pause_us *= 3;
 	}
+	if (err[0] == '\0')
+		snprintf(err, errlen, "stopped");
 	return -1;
 }
 
 static int
-attempt_transfer(struct carrier_job *cj, char *err, size_t errlen)
+attempt_transfer(void *arg, char *err, size_t errlen)
 {
+	struct carrier_job *cj = arg;
 	const char *to = json_string_value(json_object_get(cj->req, "to"));
 	const char *summary =
 	    json_string_value(json_object_get(cj->req, "summary"));
@@ -261,8 +268,8 @@ do_transfer(struct carrier_job *cj)
 		    to);
 		return;
 	}
-	if (retry_loop(cj, "transfer", attempt_transfer, err, sizeof(err)) !=
-	    0) {
+	if (carrier_repeat(cj->call_id, "transfer", attempt_transfer, cj, err,
+	        sizeof(err)) != 0) {
 		/* the call stays up: the agent gets no new event for it */
 		log_err(cj->call_id, "transfer to %s failed, call left up: %s",
 		    to, err);
@@ -538,15 +545,41 @@ job_url(const char *base, const char *path, const struct fd_pl_outbound_call *q,
 	return sbuf_done(&b);
 }
 
+/* One carrier request of an outbound call or text, for carrier_repeat. */
+struct placing {
+	struct carrier_job *cj;
+	const struct carrier_call *call;
+	const char *to, *from, *text, *status_cb;
+	char *sid, *status;
+};
+
+static int
+place_call(void *arg, char *err, size_t errlen)
+{
+	struct placing *pc = arg;
+
+	dialout_pace();
+	return carrier->create_call(&pc->cj->cfg, pc->call, pc->sid,
+	    FD_CALL_ID_LEN, pc->status, 32, err, errlen);
+}
+
+static int
+send_text(void *arg, char *err, size_t errlen)
+{
+	struct placing *pc = arg;
+
+	return carrier->send_sms(&pc->cj->cfg, pc->to, pc->from, pc->text,
+	    pc->status_cb, pc->sid, FD_CALL_ID_LEN, err, errlen);
+}
+
 static void
 do_outbound(struct carrier_job *cj)
 {
 	struct fd_pl_outbound_call q;
 	struct carrier_call call = {0};
 	char sid[FD_CALL_ID_LEN] = "", status[32] = "", err[256] = "";
-	char *url = NULL, *status_cb = NULL;
-	uint64_t pause_us = 500000;
-	int i, rv = -1;
+	char what[160], *url = NULL, *status_cb = NULL;
+	struct placing pc = {0};
 
 	if (fd_pl_read_outbound_call(cj->req, &q, err, sizeof(err)) != 0) {
 		log_err(NULL, "outbound call: %s", err);
@@ -573,27 +606,18 @@ do_outbound(struct carrier_job *cj)
 	call.status_cb = status_cb;
 	call.ring_timeout_s = dialout_ring_timeout_s();
 	call.idempotency_key = q.idempotency_key;
-	for (i = 1; i <= CARRIER_ATTEMPTS && !fd_stop; i++) {
-		dialout_pace();
-		rv = carrier->create_call(&cj->cfg, &call, sid, sizeof(sid),
-		    status, sizeof(status), err, sizeof(err));
-		if (rv == 0)
-			break;
-		log_warnx(NULL,
-		    "outbound call to %s (job %lld attempt %lld) "
-		    "try %d/%d: %s",
-		    q.to, (long long)q.job_id, (long long)q.attempt, i,
-		    CARRIER_ATTEMPTS, err);
-		if (rv < 0 || i == CARRIER_ATTEMPTS)
-			break;
-		fd_sleep_us(pause_us);
-		pause_us *= 3;
-	}
-	if (rv != 0) {
+	pc.cj = cj;
+	pc.call = &call;
+	pc.sid = sid;
+	pc.status = status;
+	snprintf(what, sizeof(what),
+	    "outbound call to %s (job %lld attempt %lld)", q.to,
+	    (long long)q.job_id, (long long)q.attempt);
+	if (carrier_repeat(NULL, what, place_call, &pc, err, sizeof(err)) !=
+	    0) {
 		/* refused or never arrived: this attempt is over, a retry
 		 * is a new attempt with a new key */
-		publish_request_result(
-		    &q, NULL, "failed", err[0] ? err : "stopped");
+		publish_request_result(&q, NULL, "failed", err);
 		goto out;
 	}
 	log_info(sid,
@@ -617,9 +641,10 @@ do_sms(struct carrier_job *cj)
 {
 	struct fd_pl_outbound_sms m;
 	struct fd_pl_outbound_call q = {0};
-	char sid[FD_CALL_ID_LEN] = "", err[256] = "", *status_cb = NULL;
+	char sid[FD_CALL_ID_LEN] = "", err[256] = "", what[160];
+	char *status_cb = NULL;
+	struct placing pc = {0};
 	const char *from;
-	int rv;
 
 	if (fd_pl_read_outbound_sms(cj->req, &m, err, sizeof(err)) != 0) {
 		log_err(NULL, "outbound text: %s", err);
@@ -649,11 +674,15 @@ do_sms(struct carrier_job *cj)
 		dialout_key_abandon(q.idempotency_key);
 		return;
 	}
-	rv = carrier->send_sms(&cj->cfg, m.to, from, m.text, status_cb, sid,
-	    sizeof(sid), err, sizeof(err));
-	if (rv != 0) {
-		log_warnx(NULL, "text to %s (job %lld attempt %lld): %s", m.to,
-		    (long long)m.job_id, (long long)m.attempt, err);
+	pc.cj = cj;
+	pc.to = m.to;
+	pc.from = from;
+	pc.text = m.text;
+	pc.status_cb = status_cb;
+	pc.sid = sid;
+	snprintf(what, sizeof(what), "text to %s (job %lld attempt %lld)", m.to,
+	    (long long)m.job_id, (long long)m.attempt);
+	if (carrier_repeat(NULL, what, send_text, &pc, err, sizeof(err)) != 0) {
 		publish_request_result(&q, NULL, "failed", err);
 	} else {
 		log_info(NULL, "text %s to %s sent (job %lld attempt %lld)",
@@ -927,10 +956,15 @@ twilio_send_sms(const struct carrier_cfg *c, const char *to, const char *from,
 	sbuf_add_urlenc(&form, body);
 	sbuf_add(&form, "&StatusCallback=");
 	sbuf_add_urlenc(&form, status_cb);
-	/* a text is never sent twice: no repeat after any failure */
 	rv = rest_create(c, "Messages.json", &form, "message", sid, sidlen,
 	    NULL, 0, &cc, &http, err, errlen);
 	sbuf_free(&form);
+	/* a text is never sent twice: repeat only if the request surely
+	 * never arrived, as for a call */
+	if (rv != 0 &&
+	    (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+	        http == 429))
+		rv = 1;
 	return rv;
 }
 

@@ -36,6 +36,11 @@ deploy/datastore.sh reset >/dev/null || { echo "outbound: datastore reset failed
 $CALLSIM --callees tests/e2e/outbound-callees.json --carrier-log "$CLOG" \
 	>"$FRONTDESK_VAR/carrier.out" 2>"$FRONTDESK_VAR/carrier.err" &
 simpid=$!
+# (callsim synthesises its callees' lines before it listens)
+for i in $(seq 1 300); do
+	curl -s -o /dev/null "http://127.0.0.1:$CARRIER_PORT/" && break
+	sleep 0.1
+done
 if ! deploy/frontdeskctl start; then
 	bad "stack start"; echo "outbound: $pass passed, $fail failed"; exit 1
 fi
