@@ -949,6 +949,7 @@ static void
 api_gateway(struct http_req *r)
 {
 	uint64_t hn = GW_STAT_GET(hop_n), wn = GW_STAT_GET(wait_n);
+	const char *biz;
 	json_t *j;
 
 	j = json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, "
@@ -977,6 +978,12 @@ api_gateway(struct http_req *r)
 	    (json_int_t)wn, "avg",
 	    (json_int_t)(wn ? GW_STAT_GET(wait_sum_us) / wn : 0), "max",
 	    (json_int_t)GW_STAT_GET(wait_max_us));
+	/* which business this gateway answers for (the dashboard's header,
+	 * readable by a viewer, unlike the settings) */
+	if (j != NULL &&
+	    config_lookup_string(&fd_config, "business.name", &biz) ==
+	        CONFIG_TRUE)
+		json_object_set_new(j, "business", json_string(biz));
 	respond_json(r, 200, j);
 }
 

@@ -908,6 +908,10 @@ async function start() {
   /* the business's offset from the newest call (none yet: the browser's) */
   const r = await api("/api/v1/calls?limit=1");
   if (r.body && Array.isArray(r.body.calls) && r.body.calls.length) learnOffset(r.body.calls[0].started_at);
+  /* the business's name in the header, for a viewer too */
+  api("/api/v1/gateway").then((g) => {
+    if (g.body && has(g.body.business)) document.getElementById("business").textContent = g.body.business;
+  });
   window.addEventListener("hashchange", go);
   go();
   pollLive();

@@ -12,7 +12,9 @@ pass=0; fail=0
 ok()   { pass=$((pass + 1)); echo "e2e ok   $*"; }
 bad()  { fail=$((fail + 1)); echo "e2e FAIL $*"; }
 
+laneA=""; laneB=""
 cleanup() {
+	[ -n "$laneA$laneB" ] && kill $laneA $laneB 2>/dev/null
 	deploy/frontdeskctl stop >/dev/null 2>&1
 }
 trap cleanup EXIT
@@ -194,6 +196,36 @@ else
 	tail -20 "$FRONTDESK_VAR/slow-call.log"
 fi
 
+# The sub-suites, each a suite on a stack of its own (own ports, own
+# PostgreSQL and Redis), run in two lanes beside the scenario suite; what
+# they print is read at the end.
+sub_run() { # NAME CMD...
+	local name=$1 t0=$SECONDS; shift
+	"$@" >"$FRONTDESK_VAR/$name.log" 2>&1
+	echo $((SECONDS - t0)) >"$FRONTDESK_VAR/$name.secs"
+}
+p=${E2E_PROFILE:-e2e}
+rm -f "$FRONTDESK_VAR"/*.secs
+(
+	# outbound calls (outbound on, callsim as the carrier)
+	sub_run outbound env STACK_OFFSET=$(stack_slot 1) OUTBOUND_PROFILE=$p-outbound tests/e2e/outbound.sh
+	# nginx in front (deploy/nginx/frontdesk.conf, TLS with a test CA)
+	sub_run nginx env STACK_OFFSET=$(stack_slot 2) NGINX_PROFILE=$p-nginx tests/e2e/nginx.sh
+	# the deployment checks (supervisor, systemd units, compose, the
+	# going-live configs)
+	sub_run deploy env STACK_OFFSET=$(stack_slot 3) SUPERVISOR_PROFILE=$p-sv tests/deploy/run.sh
+) &
+laneA=$!
+(
+	# the admin API and frontdeskctl's call commands (its settings change
+	# the business name)
+	sub_run admin_api env STACK_OFFSET=$(stack_slot 4) ADMIN_PROFILE=$p-admin tests/e2e/admin_api.sh
+	# inbound calls that fall through the agent (warm transfer, a
+	# transfer nobody takes, the voicemail box)
+	sub_run fallthrough env STACK_OFFSET=$(stack_slot 5) FALL_PROFILE=$p-fall tests/e2e/fallthrough.sh
+) &
+laneB=$!
+
 # the scenario suite
 if [ -d tests/scenarios ] && ls tests/scenarios/*.json >/dev/null 2>&1; then
 	$CALLSIM --dir tests/scenarios --parallel "$SUITE_PARALLEL" --report "$FRONTDESK_VAR/suite.json" \
@@ -297,13 +329,12 @@ if [ $fail -gt 0 ]; then
 	for l in "$FRONTDESK_VAR"/log/*.log; do echo "--- $l"; tail -15 "$l"; done
 fi
 
-# sub_suite NAME CMD...: a suite on a stack of its own (this one is
-# stopped first); its "... ok|FAIL ..." lines are printed as e2e NAME's and
-# each of its checks ("NAME: N passed, N failed") counts here
-sub_suite() {
-	local name=$1 log="$FRONTDESK_VAR/$1.log" sp sf; shift
-	deploy/frontdeskctl stop >/dev/null 2>&1
-	"$@" >"$log" 2>&1
+# the sub-suites ran in their lanes beside the checks above: each one's
+# "... ok|FAIL ..." lines are printed as e2e NAME's and each of its checks
+# ("NAME: N passed, N failed") counts here
+wait $laneA $laneB
+for name in outbound admin_api fallthrough nginx deploy; do
+	log="$FRONTDESK_VAR/$name.log"
 	grep -E '^[a-z_]+ (ok|FAIL)' "$log" | sed -E "s/^($name )?/e2e $name /"
 	sp=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p" "$log")
 	sf=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p" "$log")
@@ -313,21 +344,8 @@ sub_suite() {
 		pass=$((pass + sp)); fail=$((fail + sf))
 		[ "${sf:-0}" -gt 0 ] && tail -60 "$log"
 	fi
-}
-p=${E2E_PROFILE:-e2e}
-# outbound calls (outbound on, callsim as the carrier)
-sub_suite outbound env OUTBOUND_PROFILE=$p-outbound tests/e2e/outbound.sh
-# the admin API and frontdeskctl's call commands (its settings change the
-# business name)
-sub_suite admin_api env ADMIN_PROFILE=$p-admin tests/e2e/admin_api.sh
-# inbound calls that fall through the agent (warm transfer, a transfer
-# nobody takes, the voicemail box)
-sub_suite fallthrough env FALL_PROFILE=$p-fall tests/e2e/fallthrough.sh
-# nginx in front (deploy/nginx/frontdesk.conf, TLS with a test CA)
-sub_suite nginx env NGINX_PROFILE=$p-nginx tests/e2e/nginx.sh
-# the deployment checks (supervisor, systemd units, compose, the
-# going-live configs)
-sub_suite deploy env SUPERVISOR_PROFILE=$p-sv tests/deploy/run.sh
+	echo "e2e: $name took $(cat "$FRONTDESK_VAR/$name.secs" 2>/dev/null || echo '?') s"
+done
 # (the Realtime engine's calls end to end: make realtime; its engine test
 # against the peer is a unit test)
 echo "e2e: $pass passed, $fail failed"
