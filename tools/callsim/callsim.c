@@ -51,6 +51,7 @@ struct job {
 
 struct pool {
 	struct job *jobs;
+	size_t *order; /* jobs by expected length, longest first */
 	size_t n, next;
 	pthread_mutex_t lock;
 	const struct call_opts *o;
@@ -411,6 +412,49 @@ report_one(struct scenario *sc, json_t *script, const char *path,
 	return rc;
 }
 
+/*
+ * A scenario's expected length in ms, to start the long ones first: each
+ * turn waits for the agent's reply (~3 s), a line takes ~70 ms a
+ * character, a key ~300 ms; a listening caller's turns are not known in
+ * advance (counted as eight).
+ */
+static long
+expected_ms(const struct scenario *sc)
+{
+	long ms = 0;
+	size_t i, nt;
+
+	if (sc == NULL)
+		return 0;
+	nt = sc->persona != NULL && sc->nturns == 0 ? 8 : sc->nturns;
+	ms = (long)nt * 3000;
+	for (i = 0; i < sc->nturns; i++) {
+		const struct turn *t = &sc->turns[i];
+
+		if (t->kind == TURN_SAY && t->text != NULL)
+			ms += 70 * (long)strlen(t->text);
+		else if (t->kind == TURN_DTMF && t->text != NULL)
+			ms += 300 * (long)strlen(t->text);
+		else if (t->kind == TURN_WAIT)
+			ms += t->wait_ms;
+	}
+	return ms;
+}
+
+static const struct job *sort_jobs; /* run_dir's, for cmp_longer */
+
+static int
+cmp_longer(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	long ex = expected_ms(sort_jobs[x].sc),
+	     ey = expected_ms(sort_jobs[y].sc);
+
+	if (ex != ey)
+		return ex < ey ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
 static int
 run_dir(const char *dir, int parallel, const struct run_mode *rm,
     const struct call_opts *o)
@@ -446,6 +490,13 @@ run_dir(const char *dir, int parallel, const struct run_mode *rm,
 		    : scenario_load(
 		          paths[i], pl.jobs[i].err, sizeof(pl.jobs[i].err));
 	}
+	/* the longest calls first, so that N at a time end together */
+	if ((pl.order = calloc(n, sizeof(*pl.order))) == NULL)
+		return 2;
+	for (i = 0; i < n; i++)
+		pl.order[i] = i;
+	sort_jobs = pl.jobs;
+	qsort(pl.order, n, sizeof(*pl.order), cmp_longer);
 	nth = parallel < (int)n ? parallel : (int)n;
 	for (k = 0; k < (size_t)nth; k++)
 		if (pthread_create(&th[k], NULL, worker, &pl) != 0)
@@ -552,6 +603,7 @@ run_dir(const char *dir, int parallel, const struct run_mode *rm,
 	}
 	free(paths);
 	free(pl.jobs);
+	free(pl.order);
 	free(scs);
 	free(rs);
 	pthread_mutex_destroy(&pl.lock);
@@ -585,7 +637,7 @@ worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&pl->lock);
-		jb = pl->next < pl->n ? &pl->jobs[pl->next++] : NULL;
+		jb = pl->next < pl->n ? &pl->jobs[pl->order[pl->next++]] : NULL;
 		pthread_mutex_unlock(&pl->lock);
 		if (jb == NULL)
 			return NULL;
