@@ -96,6 +96,7 @@ struct call {
 	/* owned by the worker running the call */
 	struct agent_ctx *ctx;
 	struct brain_call bc;
+	char tts[64]; /* cluster mode: the tts-worker instance serving it */
 	struct fd_callclock clock;
 	int started; /* brain on_start done */
 	int resuming; /* created by a frame other than
