@@ -782,8 +782,8 @@ resay_unfinished(struct call *c)
 		return;
 	c->paused_utt = 0;
 	publish(c, FD_MSG_CLEAR, top, NULL);
-	log_info(id_of(c), "tts-worker replaced: %d utterance(s) said again",
-	    n);
+	log_info(
+	    id_of(c), "tts-worker replaced: %d utterance(s) said again", n);
 	for (i = 0; i < n; i++) {
 		core_say(c, todo[i].text, todo[i].close);
 		free(todo[i].text);

@@ -301,9 +301,8 @@ bus_state(const char *pub, uint64_t now)
 		if (strcmp(p.addr, pub) != 0)
 			continue;
 		if (p.pipe)
-			return now < p.heard_us + FD_CLUSTER_SILENT_MS * MS
-			    ? 1
-			    : 0;
+			return now < p.heard_us + FD_CLUSTER_SILENT_MS * MS ? 1
+			                                                    : 0;
 		return p.lost_us && now > p.lost_us + FD_CLUSTER_LOST_MS * MS
 		    ? 0
 		    : -1;
@@ -477,7 +476,8 @@ sync_bus(void)
 		if (found || cl.npubs >= FD_BUS_MAX_PEERS)
 			continue;
 		if (fd_bus_add_peer(cl.bus, want[j]) == 0)
-			memcpy(cl.pubs[cl.npubs++], want[j], sizeof(cl.pubs[0]));
+			memcpy(
+			    cl.pubs[cl.npubs++], want[j], sizeof(cl.pubs[0]));
 	}
 }
 
@@ -497,8 +497,8 @@ sync_rpc(void)
 		    cl.nreps >= MAX_INST)
 			continue;
 		if (fd_rpc_dial(cl.rpc, rep) == 0) {
-			snprintf(cl.reps[cl.nreps++], sizeof(cl.reps[0]), "%s",
-			    rep);
+			snprintf(
+			    cl.reps[cl.nreps++], sizeof(cl.reps[0]), "%s", rep);
 			log_info(NULL, "cluster: crm-tools %s at %s",
 			    cl.kinds[FD_D_CRM].v[i].name, rep);
 		}
@@ -520,8 +520,8 @@ write_calls(void)
 		pthread_mutex_lock(&cl.mu);
 		for (i = 0, e = NULL; i < NBUCKETS && e == NULL; i++)
 			for (e = cl.b[i]; e; e = e->next)
-				if (e->gw && (e->dirty ||
-				                 (e->ended && !e->dropped)))
+				if (e->gw &&
+				    (e->dirty || (e->ended && !e->dropped)))
 					break;
 		if (e) {
 			snprintf(id, sizeof(id), "%s", e->id);
@@ -581,8 +581,8 @@ move_calls(uint64_t now)
 				continue;
 			changed = 0;
 			for (k = 0; k < NKIND; k++) {
-				if (!inst_dead(kinds_assigned[k], e->own[k],
-				        now))
+				if (!inst_dead(
+				        kinds_assigned[k], e->own[k], now))
 					continue;
 				if ((to = choose(kinds_assigned[k], now)) ==
 				    NULL)
@@ -598,8 +598,8 @@ move_calls(uint64_t now)
 			}
 			if (changed) {
 				e->dirty = 1;
-				snprintf(mv[n].id, sizeof(mv[n].id), "%s",
-				    e->id);
+				snprintf(
+				    mv[n].id, sizeof(mv[n].id), "%s", e->id);
 				memcpy(mv[n].own, e->own, sizeof(mv[n].own));
 				n++;
 			}
@@ -687,8 +687,8 @@ fd_cluster_start(struct fd_bus *b, enum fd_daemon_id self,
 		if (gethostname(host, sizeof(host)) != 0)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
-		snprintf(cl.name, sizeof(cl.name), "%.40s-%s", host,
-		    kname(self));
+		snprintf(
+		    cl.name, sizeof(cl.name), "%.40s-%s", host, kname(self));
 	}
 	if (self != FD_D_CRM && strncmp(fd_pub_addr(self), "ipc://", 6) == 0)
 		log_warnx(NULL,
@@ -842,8 +842,8 @@ fd_cluster_mine(const struct fd_frame *f)
 		int was = strcmp(e->own[k], cl.name) == 0;
 
 		for (mine = 0; mine < NKIND; mine++)
-			snprintf(e->own[mine], sizeof(e->own[mine]), "%s",
-			    v[mine]);
+			snprintf(
+			    e->own[mine], sizeof(e->own[mine]), "%s", v[mine]);
 		e->known = 1;
 		e->ended = 0;
 		mine = strcmp(e->own[k], cl.name) == 0;

@@ -291,8 +291,8 @@ main(int argc, char **argv)
 	warn_closed_api();
 	if (fd_cluster_on()) {
 		/* the scheduler is optional in a cluster (one per site) */
-		if (fd_cluster_start(&gw_bus, FD_D_GATEWAY, from, FD_CFG_N(from),
-		        &gw_crm, on_move) != 0)
+		if (fd_cluster_start(&gw_bus, FD_D_GATEWAY, from,
+		        FD_CFG_N(from), &gw_crm, on_move) != 0)
 			fatalx("cluster: cannot start");
 		fd_cluster_ready_when_connected(
 		    "hearing agents, tts-workers, schedulers and stt-workers");

@@ -185,8 +185,8 @@ main(int argc, char **argv)
 	log_info(NULL, "engine %s, publishing on %s", engine->name,
 	    fd_pub_addr(FD_D_STT));
 	if (fd_cluster_on()) {
-		if (fd_cluster_start(&bus, FD_D_STT, from, FD_CFG_N(from),
-		        NULL, NULL) != 0)
+		if (fd_cluster_start(
+		        &bus, FD_D_STT, from, FD_CFG_N(from), NULL, NULL) != 0)
 			fatalx("cluster: cannot start");
 		fd_cluster_ready_when_connected(
 		    "hearing the gateways and the agents");

@@ -115,8 +115,7 @@ main(int argc, char **argv)
 	}
 	/* in a cluster the publishers come from the registry */
 	if ((rv = fd_bus_open(&bus, FD_D_TTS, from, fd_cluster_on() ? 0 : 2,
-	         types,
-	         sizeof(types) / sizeof(types[0]))) != 0) {
+	         types, sizeof(types) / sizeof(types[0]))) != 0) {
 		log_err(NULL, "bus: %s", nng_strerror(rv));
 		exit(1);
 	}
