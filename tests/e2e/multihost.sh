@@ -143,24 +143,28 @@ echo "registry: $reg"
 python3 - "$D/calls" <<'EOF'
 import json, sys
 out = sys.argv[1]
-q = json.load(open("tests/scenarios/41-address-and-price.json"))
 for i in range(16):
-    s = dict(q)
-    s["name"] = "question %02d" % i
-    s["caller"] = dict(q["caller"], **{"from": "+1555987%04d" % (2000 + i)})
+    s = {"name": "question %02d" % i,
+         "caller": {"from": "+1555987%04d" % (2000 + i), "voice": "kal"},
+         "now": "2026-11-20T10:00:00",
+         "turns": [{"say": "Where are you located?"},
+                   {"say": "No, that's all."}],
+         "expect": {"outcome": "info_only", "hangup_by": "agent",
+                    "heard_contains": ["main street"]}}
     json.dump(s, open("%s/q%02d.json" % (out, i), "w"))
 for n in ["book-oil-change", "book-tire-rotation-saturday",
           "book-brake-inspection-monday", "new-caller-diagnostic"]:
     s = json.load(open("tests/scenarios/%s.json" % n))
     json.dump(s, open("%s/%s.json" % (out, n), "w"))
 EOF
-nsx gw $CALLSIM --dir "$D/calls" --parallel 20 --report "$D/report.json" >"$D/callsim.out" 2>"$D/callsim.log" &
+# (a loaded machine answers slowly: this is no speed test)
+nsx gw $CALLSIM --reply-timeout 30 --dir "$D/calls" --parallel 20 --report "$D/report.json" >"$D/callsim.out" 2>"$D/callsim.log" &
 simpid=$!
-# every call answered once (the greeting heard, a first reply under way):
+# most calls answered once (the greeting heard, a first reply under way):
 # then w1 dies, mid-calls
 for i in $(seq 1 600); do
 	n=$(cat "$LOGS"/agent-w*.log 2>/dev/null | grep -c 'say utt 2[: ]')
-	[ "$n" -ge 20 ] && break
+	[ "$n" -ge 16 ] && break
 	kill -0 $simpid 2>/dev/null || break
 	sleep 0.1
 done

@@ -304,7 +304,7 @@ sub_suite() {
 	local name=$1 log="$FRONTDESK_VAR/$1.log" sp sf; shift
 	deploy/frontdeskctl stop >/dev/null 2>&1
 	"$@" >"$log" 2>&1
-	grep -E '^[a-z_]+ (ok|FAIL)' "$log" | sed -E "s/^($name )?/e2e $name /"
+	grep -E '^[a-z_]+ (ok|FAIL|SKIP)' "$log" | sed -E "s/^($name )?/e2e $name /"
 	sp=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p" "$log")
 	sf=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p" "$log")
 	if [ -z "$sp" ]; then
@@ -328,6 +328,9 @@ sub_suite nginx env NGINX_PROFILE=$p-nginx tests/e2e/nginx.sh
 # the deployment checks (supervisor, systemd units, compose, the
 # going-live configs)
 sub_suite deploy env SUPERVISOR_PROFILE=$p-sv tests/deploy/run.sh
+# several hosts (network namespaces, cluster mode): 20 calls, a worker
+# host killed mid-calls (skips where namespaces are not allowed)
+sub_suite multihost env MULTIHOST_PROFILE=$p-multihost tests/e2e/multihost.sh
 # (the Realtime engine's calls end to end: make realtime; its engine test
 # against the peer is a unit test)
 echo "e2e: $pass passed, $fail failed"
