@@ -710,6 +710,8 @@ void
 fd_cluster_stop(void)
 {
 	redisReply *r;
+	struct ent *e;
+	int i;
 
 	if (!cl.have_thr)
 		return;
@@ -726,7 +728,11 @@ fd_cluster_stop(void)
 	pthread_mutex_unlock(&cl.rmu);
 	pthread_mutex_lock(&cl.mu);
 	cl.polled = 0;
-	prune(UINT64_MAX / 2);
+	for (i = 0; i < NBUCKETS; i++)
+		while ((e = cl.b[i]) != NULL) {
+			cl.b[i] = e->next;
+			free(e);
+		}
 	pthread_mutex_unlock(&cl.mu);
 }
 

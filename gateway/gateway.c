@@ -150,7 +150,9 @@ static const enum fd_daemon_id from[] = {
  * calls' audio again only when all of them hear it, or its transcripts
  * would reach nobody */
 #define STT_SUBSCRIBERS 2
-static uint64_t stt_caught_up; /* bus thread: instance replayed to */
+/* bus thread: the instance of each stt-worker publisher replayed to (one
+ * on a single box; in a cluster, each stt-worker's slot) */
+static uint64_t stt_caught_up[FD_BUS_MAX_PEERS];
 
 /* Frames from agent, tts-worker and scheduler (bus thread). */
 static void
@@ -418,15 +420,15 @@ on_peer(void *arg, struct fd_bus *b, int peer, const struct fd_bus_peer *p,
 {
 	(void)arg;
 	(void)b;
-	if (!is_stt(peer, p) || p->instance == stt_caught_up || !p->hears ||
-	    p->subs < STT_SUBSCRIBERS)
+	if (!is_stt(peer, p) || p->instance == stt_caught_up[peer] ||
+	    !p->hears || p->subs < STT_SUBSCRIBERS)
 		return;
-	if (stt_caught_up != 0 || old_instance != 0)
+	if (stt_caught_up[peer] != 0 || old_instance != 0)
 		log_info(NULL,
 		    "stt-worker instance %016llx hears everyone: "
 		    "live calls replay what it missed",
 		    (unsigned long long)p->instance);
-	stt_caught_up = p->instance;
+	stt_caught_up[peer] = p->instance;
 	media_stt_ready();
 }
 

@@ -23,7 +23,7 @@ out=${1:?usage: bench-percall.sh OUTDIR SMOKE}
 smoke=${2:-0}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-PROFILE=bench-percall . scripts/stack-env.sh
+PROFILE=${PERCALL_PROFILE:-percall} . scripts/stack-env.sh
 W=$top/$BUILD/bench/percall
 mkdir -p "$W" "$out"
 n=${PERCALL_CALLS:-6}; secs=${PERCALL_SECONDS:-40}
