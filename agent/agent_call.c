@@ -950,6 +950,10 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 	/* a brain that waits for the other side first (an answering
 	 * machine's greeting) hears of the silence */
 	idle_arm(c);
+	/* in a cluster another agent may have to take the call before its
+	 * first turn: it resumes from here */
+	if (fd_cluster_on())
+		save_session(c);
 }
 
 static void

@@ -28,8 +28,12 @@
 #define NBUCKETS 1024
 #define NKIND 3 /* stt, agent, tts: the kinds a call is assigned */
 #define MS 1000ull
-#define REDIS_TIMEOUT_MS 200
-#define REDIS_RETRY_US (1000 * MS)
+#define REDIS_TIMEOUT_MS 500
+#define REDIS_RETRY_US (200 * MS)
+/* an instance gone from the registry stays known (and dialled) this long:
+ * a registration that lapsed because Redis was slow is not a death while
+ * the instance is heard on the bus */
+#define GONE_GRACE_US (5000 * MS)
 #define NEG_RETRY_US (500 * MS) /* re-ask Redis about an unknown call */
 #define ENDED_KEEP_US (60000 * MS) /* late frames of an ended call */
 #define IDLE_KEEP_US (7200000 * MS) /* a call no frame touched */
@@ -41,6 +45,7 @@ struct inst {
 	char pub[256];
 	char rep[256];
 	int calls; /* its live calls, as it reported them */
+	uint64_t gone_us; /* not registered since, 0 registered */
 };
 
 struct kindtab {
@@ -287,10 +292,11 @@ inst_find(enum fd_daemon_id k, const char *name)
 	return NULL;
 }
 
-/* The bus's view of a publisher: 1 connected and heard lately, 0 gone
- * for a while (dead), -1 gone only just, or not dialled yet. */
+/* The bus's view of a publisher: 1 connected and heard within silent_ms,
+ * 0 silent longer or its connection gone for a while (dead), -1 gone only
+ * just, or not dialled yet. */
 static int
-bus_state(const char *pub, uint64_t now)
+bus_state_within(const char *pub, uint64_t now, int silent_ms)
 {
 	struct fd_bus_peer p;
 	int i;
@@ -301,8 +307,8 @@ bus_state(const char *pub, uint64_t now)
 		if (strcmp(p.addr, pub) != 0)
 			continue;
 		if (p.pipe)
-			return now < p.heard_us + FD_CLUSTER_SILENT_MS * MS ? 1
-			                                                    : 0;
+			return now < p.heard_us + (uint64_t)silent_ms * MS ? 1
+			                                                   : 0;
 		return p.lost_us && now > p.lost_us + FD_CLUSTER_LOST_MS * MS
 		    ? 0
 		    : -1;
@@ -310,24 +316,62 @@ bus_state(const char *pub, uint64_t now)
 	return -1;
 }
 
+static int
+bus_state(const char *pub, uint64_t now)
+{
+	return bus_state_within(pub, now, FD_CLUSTER_SILENT_MS);
+}
+
 /* mu held: may new calls go to this instance (registered and heard). */
 static int
 inst_alive(enum fd_daemon_id k, const struct inst *in, uint64_t now)
 {
 	(void)k;
-	return bus_state(in->pub, now) == 1;
+	return in->gone_us == 0 && bus_state(in->pub, now) == 1;
 }
 
-/* mu held: must the calls of name (kind k) move?  Unregistered while
- * Redis answers, or its bus connection gone or silent. */
+/* mu held: must the calls of name (kind k) move?  Its bus connection
+ * gone or silent, or its registration expired and the bus does not show
+ * it alive either (never heard, or not dialled). */
 static int
 inst_dead(enum fd_daemon_id k, const char *name, uint64_t now)
 {
 	struct inst *in = inst_find(k, name);
+	int bus;
 
 	if (in == NULL)
 		return cl.polled;
-	return bus_state(in->pub, now) == 0;
+	if (bus_state(in->pub, now) == 0)
+		return 1;
+	/* out of the registry too: a shorter silence will do */
+	bus = bus_state_within(in->pub, now, FD_CLUSTER_GONE_SILENT_MS);
+	return in->gone_us != 0 && bus != 1;
+}
+
+/* mu held: the new view of kind k, keeping for GONE_GRACE_US the
+ * instances that left it. */
+static void
+kind_update(enum fd_daemon_id k, struct kindtab *t, uint64_t now)
+{
+	const struct kindtab *old = &cl.kinds[k];
+	int i, j, found;
+
+	for (i = 0; i < old->n && t->n < MAX_INST; i++) {
+		for (found = 0, j = 0; j < t->n && !found; j++)
+			found = strcmp(t->v[j].name, old->v[i].name) == 0;
+		if (found)
+			continue;
+		if (old->v[i].gone_us == 0)
+			log_warnx(NULL, "cluster: %s %s left the registry",
+			    kname(k), old->v[i].name);
+		else if (now > old->v[i].gone_us + GONE_GRACE_US)
+			continue;
+		t->v[t->n] = old->v[i];
+		if (t->v[t->n].gone_us == 0)
+			t->v[t->n].gone_us = now;
+		t->n++;
+	}
+	cl.kinds[k] = *t;
 }
 
 /* mu held: the live instance of kind k with the fewest calls (this
@@ -424,6 +468,7 @@ read_kind(enum fd_daemon_id k, struct kindtab *t)
 		snprintf(in->rep, sizeof(in->rep), "%s",
 		    strcmp(rep, "-") ? rep : "");
 		in->calls = calls;
+		in->gone_us = 0;
 	}
 	freeReplyObject(m);
 	pthread_mutex_unlock(&cl.rmu);
@@ -641,7 +686,7 @@ cluster_main(void *arg)
 				break;
 			}
 			pthread_mutex_lock(&cl.mu);
-			cl.kinds[k] = t;
+			kind_update(k, &t, fd_mono_us());
 			pthread_mutex_unlock(&cl.mu);
 		}
 		pthread_mutex_lock(&cl.mu);

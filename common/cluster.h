@@ -14,9 +14,10 @@
  * call when its stream starts (the live instance with the fewest calls),
  * publishes CALL_ASSIGN before CALL_START and keeps it in fd:call:<sid>.
  * Every worker hears every call's frames and serves only its own
- * (fd_cluster_mine).  An instance whose registration expires or whose bus
- * connection is gone is dead: the gateway moves its calls to survivors
- * (CALL_ASSIGN moved) within FD_CLUSTER_MOVE_MS.
+ * (fd_cluster_mine).  An instance whose bus connection is gone or silent,
+ * or whose registration expired and that is not heard on the bus either,
+ * is dead: the gateway moves its calls to live instances (CALL_ASSIGN
+ * moved) within 2 s.
  */
 #ifndef FD_CLUSTER_H
 #define FD_CLUSTER_H
@@ -31,6 +32,7 @@
 #define FD_CLUSTER_TTL_MS 1500 /* a registration not refreshed expires */
 #define FD_CLUSTER_LOST_MS 300 /* bus connection gone this long: dead */
 #define FD_CLUSTER_SILENT_MS 1500 /* bus connection silent this long */
+#define FD_CLUSTER_GONE_SILENT_MS 600 /* the same, once unregistered */
 #define FD_CLUSTER_NAME_LEN 64
 
 /* Called (cluster thread) after the gateway moved calls off a dead

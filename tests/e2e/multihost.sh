@@ -169,10 +169,11 @@ for i in $(seq 1 600); do
 	kill -0 $simpid 2>/dev/null || break
 	sleep 0.1
 done
-w1calls=$(grep -c "cluster: stt-worker stt-w1" "$LOGS/gw-1.log")
-w2calls=$(grep -c "cluster: stt-worker stt-w2" "$LOGS/gw-1.log")
-a1=$(grep -c "agent agent-w1" "$LOGS/gw-1.log")
-a2=$(grep -c "agent agent-w2" "$LOGS/gw-1.log")
+# (the assignments each call got when it started)
+w1calls=$(grep -c "cluster: stt-worker stt-w1, " "$LOGS/gw-1.log")
+w2calls=$(grep -c "cluster: stt-worker stt-w2, " "$LOGS/gw-1.log")
+a1=$(grep -c ", agent agent-w1, " "$LOGS/gw-1.log")
+a2=$(grep -c ", agent agent-w2, " "$LOGS/gw-1.log")
 if [ "$w1calls" -ge 5 ] && [ "$w2calls" -ge 5 ] && [ "$a1" -ge 5 ] && [ "$a2" -ge 5 ]; then
 	ok "calls spread: stt-w1 $w1calls, stt-w2 $w2calls, agent-w1 $a1, agent-w2 $a2"
 else
