@@ -970,6 +970,19 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 			barge_in(c, "interim words");
 		return;
 	}
+	/* in a cluster, a call's audio replayed to a new stt-worker can come
+	 * back transcribed by both the old and the new one: audio a final
+	 * already covered is not the caller's new turn */
+	if (fd_cluster_on() && m->end_ms > 0) {
+		if (m->start_ms < c->heard_end_ms) {
+			log_info(id_of(c),
+			    "final for caller audio already heard "
+			    "(%lld-%lld ms): dropped",
+			    (long long)m->start_ms, (long long)m->end_ms);
+			return;
+		}
+		c->heard_end_ms = m->end_ms;
+	}
 	c->caller_speaking = 0;
 	if (intent_words(text) == 0) {
 		log_debug(id_of(c), "empty final transcript");

@@ -185,7 +185,9 @@ echo "killed host w1 at $(date -u +%T.%N)"
 wait $simpid; rc=$?
 moves=$(grep -c "is gone: call moves to" "$LOGS/gw-1.log")
 # the first move after the kill, from the gateway's log clock
-first=$(grep -m1 "is gone: call moves to" "$LOGS/gw-1.log" | awk '{print $1}')
+# (the first one after the kill: the gateway's log clock is UTC)
+after=$(date -u -d "@${t_kill%.*}" +%Y-%m-%dT%H:%M:%S)
+first=$(grep "is gone: call moves to" "$LOGS/gw-1.log" | awk -v a="$after" '$1 >= a {print $1; exit}')
 delay=$(python3 - "$t_kill" "$first" <<'EOF'
 import sys, datetime
 t = float(sys.argv[1])
