@@ -18,14 +18,21 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-PROFILE=${MULTIHOST_PROFILE:-multihost} . scripts/stack-env.sh
-
 pass=0; fail=0
 ok()   { pass=$((pass + 1)); echo "multihost ok   $*"; }
 bad()  { fail=$((fail + 1)); echo "multihost FAIL $*"; }
 finish() { echo "multihost: $pass passed, $fail failed"; [ $fail -eq 0 ]; exit; }
-
 P=fdmh                     # namespace and interface prefix
+
+# ---- may we? ----
+if [ "$(id -u)" -ne 0 ] || ! ip netns add "$P-probe" 2>/dev/null; then
+	echo "multihost SKIP network namespaces are not allowed here (needs root and CAP_SYS_ADMIN; a container without them): the multi-host test did not run"
+	finish
+fi
+ip netns del "$P-probe"
+
+PROFILE=${MULTIHOST_PROFILE:-multihost} . scripts/stack-env.sh
+
 NET=10.213.0
 HOSTS="gw w1 w2 db"
 declare -A IP=([gw]=$NET.1 [w1]=$NET.2 [w2]=$NET.3 [db]=$NET.4)
@@ -51,12 +58,6 @@ teardown() {
 	rm -f "$FRONTDESK_RUNDIR"/redis.sock "$FRONTDESK_RUNDIR"/redis-*.pid
 }
 
-# ---- may we? ----
-if [ "$(id -u)" -ne 0 ] || ! ip netns add "$P-probe" 2>/dev/null; then
-	echo "multihost SKIP network namespaces are not allowed here (needs root and CAP_SYS_ADMIN; a container without them): the multi-host test did not run"
-	finish
-fi
-ip netns del "$P-probe"
 teardown
 trap teardown EXIT
 rm -rf "$D"; mkdir -p "$LOGS" "$D/ready" "$D/calls"
