@@ -16,6 +16,7 @@
 #include "brain.h"
 #include "business.h"
 #include "bus.h"
+#include "cluster.h"
 #include "agent_call.h"
 #include "clock.h"
 #include "daemon.h"
@@ -61,7 +62,8 @@ static const enum fd_daemon_id sources[] = {FD_D_GATEWAY, FD_D_STT, FD_D_TTS};
 /* AUDIO_IN last: only the Realtime engine hears the caller's audio */
 static const int types[] = {FD_MSG_CALL_START, FD_MSG_CALL_END, FD_MSG_DTMF,
     FD_MSG_MARK, FD_MSG_SPEECH_STARTED, FD_MSG_SPEECH_STOPPED,
-    FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR, FD_MSG_AUDIO_IN};
+    FD_MSG_TRANSCRIPT, FD_MSG_AUDIO_MARK, FD_MSG_TTS_ERROR, FD_MSG_CALL_ASSIGN,
+    FD_MSG_AUDIO_IN};
 
 static struct fd_bus bus;
 static struct fd_rpc rpc;
@@ -70,6 +72,7 @@ static int biz_stale; /* reloaded: apply between calls */
 static struct agent_ctx ctx;
 
 static int check_config(char *err, size_t errlen);
+static int assign_news(const struct fd_frame *f);
 static int start_brain(char *err, size_t errlen);
 static void apply_business(const struct brain_ops *b);
 
@@ -88,6 +91,15 @@ dispatch(nng_msg *m, const struct fd_frame *f)
 	case FD_MSG_TTS_ERROR:
 	case FD_MSG_AUDIO_IN:
 		calls_post(m, f); /* takes m */
+		return;
+	case FD_MSG_CALL_ASSIGN:
+		/* a new call's CALL_START follows; a moved call (or one this
+		 * agent loses) goes to its actor */
+		if (!assign_news(f)) {
+			nng_msg_free(m);
+			return;
+		}
+		calls_post(m, f);
 		return;
 	default:
 		log_err(
@@ -115,8 +127,10 @@ main(int argc, char **argv)
 	/* check_config looked at agent.realtime; this starts its client */
 	if (realtime && rt_engine_init(&fd_config, &biz, why, sizeof(why)) != 0)
 		fatalx("%s", why);
+	/* in a cluster the publishers come from the registry */
 	if ((rv = fd_bus_open(&bus, FD_D_AGENT, sources,
-	         sizeof(sources) / sizeof(sources[0]), types,
+	         fd_cluster_on() ? 0 : sizeof(sources) / sizeof(sources[0]),
+	         types,
 	         sizeof(types) / sizeof(types[0]) - (realtime ? 0 : 1))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&rpc, fd_common.crm_rep)) != 0)
@@ -139,9 +153,16 @@ main(int argc, char **argv)
 	    "sessions %s",
 	    agent_cfg.engine, brain->name, agent_cfg.workers, biz.name,
 	    agent_cfg.redis[0] ? agent_cfg.redis : "in memory");
-	fd_bus_ready_when_connected(&bus,
-	    "hearing gateway, stt-worker and "
-	    "tts-worker");
+	if (fd_cluster_on()) {
+		if (fd_cluster_start(&bus, FD_D_AGENT, sources,
+		        sizeof(sources) / sizeof(sources[0]), &rpc, NULL) != 0)
+			fatalx("cluster: cannot start");
+		fd_cluster_ready_when_connected(
+		    "hearing gateways, stt-workers and tts-workers");
+	} else
+		fd_bus_ready_when_connected(&bus,
+		    "hearing gateway, stt-worker and "
+		    "tts-worker");
 
 	while (!fd_stop) {
 		if (fd_reload) {
@@ -156,7 +177,9 @@ main(int argc, char **argv)
 			apply_business(brain);
 		}
 		rv = fd_bus_recv(&bus, &m, &f, 20);
-		if (rv == 0)
+		if (rv == 0 && !fd_cluster_mine(&f))
+			nng_msg_free(m);
+		else if (rv == 0)
 			dispatch(m, &f);
 		else if (rv != NNG_ETIMEDOUT && rv != EPROTO)
 			log_warnx(NULL, "bus recv: %s", nng_strerror(rv));
@@ -164,6 +187,7 @@ main(int argc, char **argv)
 	}
 	log_info(NULL, "stopping: %d live call(s)", calls_count());
 	calls_stop();
+	fd_cluster_stop();
 	fd_bus_close(&bus);
 	fd_rpc_close(&rpc);
 	session_store_fini();
@@ -214,6 +238,22 @@ apply_business(const struct brain_ops *b)
 		log_info(NULL, "business %s (persona %s) applied", biz.name,
 		    biz.persona);
 	free(old);
+}
+
+/* A CALL_ASSIGN the call's actor must see: the call moved here, or away
+ * from here.  A new call's assignment needs nothing (CALL_START comes). */
+static int
+assign_news(const struct fd_frame *f)
+{
+	struct fd_pl_call_assign a;
+	json_t *j;
+	int news;
+
+	if ((j = fd_bus_read_call_assign(f, &a)) == NULL)
+		return 0;
+	news = a.moved || strcmp(a.agent, fd_cluster_self()) != 0;
+	json_decref(j);
+	return news;
 }
 
 /* The brain and the business section (also on SIGHUP: only looks). */

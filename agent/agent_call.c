@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "agent_call.h"
+#include "cluster.h"
 #include "intent.h"
 #include "log.h"
 #include "agent_session.h"
@@ -51,6 +52,8 @@
 static void finish(struct call *c, const char *reason);
 static void idle_arm(struct call *c);
 static void core_say(void *arg, const char *text, int close);
+static void on_assign(struct call *c, const struct fd_pl_call_assign *a);
+static void resay_unfinished(struct call *c);
 
 static const char *
 id_of(const struct call *c)
@@ -308,9 +311,16 @@ stt_instance(const struct call *c)
 {
 	struct fd_bus_peer p;
 	const char *addr = fd_pub_addr(FD_D_STT);
+	char owner[FD_CLUSTER_NAME_LEN], pub[256];
 	uint64_t now = fd_mono_us();
 	int i;
 
+	/* in a cluster: the call's own stt-worker */
+	if (fd_cluster_on()) {
+		fd_cluster_owner(id_of(c), FD_D_STT, owner, sizeof(owner));
+		fd_cluster_pub_of(FD_D_STT, owner, pub, sizeof(pub));
+		addr = pub;
+	}
 	for (i = 0; fd_bus_peer_get(c->ctx->bus, i, &p) == 0; i++)
 		if (strcmp(p.addr, addr) == 0)
 			return p.pipe && p.heard_us + STT_SILENT_US > now
@@ -639,6 +649,7 @@ union frame_pl {
 	struct fd_pl_transcript transcript;
 	struct fd_pl_audio_mark audio_mark;
 	struct fd_pl_tts_error tts_error;
+	struct fd_pl_call_assign call_assign;
 };
 
 static void
@@ -726,6 +737,8 @@ resume(struct call *c)
 	}
 	free(text);
 	snprintf(c->bc.st.call_id, sizeof(c->bc.st.call_id), "%s", id);
+	if (fd_cluster_on())
+		fd_cluster_owner(id, FD_D_TTS, c->tts, sizeof(c->tts));
 	bind_core(c);
 	c->clock.offset_us = sc.clock_offset_us;
 	c->next_utt = sc.next_utt;
@@ -738,6 +751,86 @@ resume(struct call *c)
 	log_info(id, "resumed from the session store: task %d, asked %d",
 	    c->bc.st.task, c->bc.st.asked);
 	return 0;
+}
+
+/* The call's tts-worker died: what it had not finished is said again by
+ * the new one, as new utterances (the gateway drops what it had queued
+ * of the old ones, so the caller hears each sentence from its start). */
+static void
+resay_unfinished(struct call *c)
+{
+	struct {
+		char *text;
+		int close;
+	} todo[UTT_RING];
+	uint32_t id, top = c->next_utt;
+	struct utt *u;
+	int i, n = 0;
+
+	for (id = top >= UTT_RING ? top - UTT_RING + 1 : 1; id <= top; id++) {
+		u = &c->utts[id % UTT_RING];
+		if (u->id != id || u->done || u->text == NULL)
+			continue;
+		todo[n].text = strdup(u->text);
+		todo[n].close = u->close;
+		if (todo[n].text)
+			n++;
+		/* the new utterance is the turn that gets logged */
+		u->done = u->logged = 1;
+	}
+	if (n == 0)
+		return;
+	c->paused_utt = 0;
+	publish(c, FD_MSG_CLEAR, top, NULL);
+	log_info(
+	    id_of(c), "tts-worker replaced: %d utterance(s) said again", n);
+	for (i = 0; i < n; i++) {
+		core_say(c, todo[i].text, todo[i].close);
+		free(todo[i].text);
+	}
+}
+
+/*
+ * Cluster mode: the gateway moved the call.  Here from a dead agent: the
+ * session in Redis has every turn it finished; the caller is asked to say
+ * again what no agent answered.  Away from here (this agent was thought
+ * dead): let the call go without closing its record, the new agent has
+ * it.  Another stt-worker or tts-worker: nothing to do here (the gateway
+ * replays the caller's audio to the new stt-worker).
+ */
+static void
+on_assign(struct call *c, const struct fd_pl_call_assign *a)
+{
+	if (strcmp(a->agent, fd_cluster_self()) != 0) {
+		if (c->started) {
+			save_session(c);
+			log_warnx(id_of(c), "call moved to agent %s", a->agent);
+		}
+		calls_unlink(c);
+		return;
+	}
+	if (!a->moved)
+		return;
+	if (c->started) {
+		log_info(id_of(c), "stt-worker %s, tts-worker %s now", a->stt,
+		    a->tts);
+		if (c->tts[0] && strcmp(c->tts, a->tts) != 0)
+			resay_unfinished(c);
+		snprintf(c->tts, sizeof(c->tts), "%s", a->tts);
+		return;
+	}
+	snprintf(c->tts, sizeof(c->tts), "%s", a->tts);
+	c->resuming = 0;
+	if (resume(c) != 0) {
+		log_err(id_of(c), "call moved here without a session: lost");
+		calls_forget(c);
+		return;
+	}
+	log_info(id_of(c), "call moved here from a dead agent");
+	if (speaking(c) == NULL)
+		core_say(c, SAY_AGAIN, 0);
+	idle_arm(c);
+	save_session(c);
 }
 
 /* A new stream of a call that went to a transfer nobody took: resume it
@@ -785,6 +878,8 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 		log_warnx(id_of(c), "duplicate call_start ignored");
 		return;
 	}
+	if (fd_cluster_on())
+		fd_cluster_owner(m->call_id, FD_D_TTS, c->tts, sizeof(c->tts));
 	xfer = json_string_value(json_object_get(m->params, "transfer_result"));
 	if (xfer && xfer[0] && transfer_back(c, m, xfer) == 0)
 		return;
@@ -855,6 +950,10 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 	/* a brain that waits for the other side first (an answering
 	 * machine's greeting) hears of the silence */
 	idle_arm(c);
+	/* in a cluster another agent may have to take the call before its
+	 * first turn: it resumes from here */
+	if (fd_cluster_on())
+		save_session(c);
 }
 
 static void
@@ -870,6 +969,19 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 		    intent_words(text) >= 2 && !intent_backchannel(text))
 			barge_in(c, "interim words");
 		return;
+	}
+	/* in a cluster, a call's audio replayed to a new stt-worker can come
+	 * back transcribed by both the old and the new one: audio a final
+	 * already covered is not the caller's new turn */
+	if (fd_cluster_on() && m->end_ms > 0) {
+		if (m->start_ms < c->heard_end_ms) {
+			log_info(id_of(c),
+			    "final for caller audio already heard "
+			    "(%lld-%lld ms): dropped",
+			    (long long)m->start_ms, (long long)m->end_ms);
+			return;
+		}
+		c->heard_end_ms = m->end_ms;
 	}
 	c->caller_speaking = 0;
 	if (intent_words(text) == 0) {
@@ -1007,6 +1119,11 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	/* a frame that does not decode is logged and dropped */
 	if ((j = fd_bus_read_pl(f, &pl)) == NULL)
 		return;
+	if (f->type == FD_MSG_CALL_ASSIGN) {
+		on_assign(c, &pl.call_assign);
+		json_decref(j);
+		return;
+	}
 	if (!c->started && c->resuming && f->type != FD_MSG_CALL_START) {
 		c->resuming = 0;
 		if (resume(c) != 0) {

@@ -127,7 +127,8 @@ peer_of_pipe(struct fd_bus *b, nng_pipe p)
 	int i;
 
 	for (i = 0; i < b->nsub; i++)
-		if (nng_dialer_id(b->peer[i].dialer) == nng_dialer_id(d))
+		if (b->peer[i].addr[0] &&
+		    nng_dialer_id(b->peer[i].dialer) == nng_dialer_id(d))
 			return i;
 	return -1;
 }
@@ -236,7 +237,8 @@ heartbeat(struct fd_bus *b)
 	snprintf(
 	    inst, sizeof(inst), "%016llx", (unsigned long long)b->instance);
 	hb.instance = inst;
-	hb.hears = __atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) >= b->nsub;
+	hb.hears = __atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) >=
+	    __atomic_load_n(&b->live, __ATOMIC_SEQ_CST);
 	hb.subs = __atomic_load_n(&b->subs, __ATOMIC_SEQ_CST);
 	fd_bus_publish_pl(b, FD_MSG_HEARTBEAT, NULL, 0, &hb);
 }
@@ -252,9 +254,12 @@ watchdog(struct fd_bus *b, uint64_t now)
 	int i, redial;
 
 	drained = __atomic_load_n(&b->drained_us, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&b->dial_mu);
 	for (i = 0; i < b->nsub; i++) {
 		struct fd_bus_peer *pe = &b->peer[i];
 
+		if (pe->addr[0] == '\0')
+			continue;
 		pthread_mutex_lock(&b->mu);
 		/* the times move under other threads: compare to a fresh
 		 * clock and never subtract a later time from an earlier */
@@ -283,6 +288,7 @@ watchdog(struct fd_bus *b, uint64_t now)
 		if (redial && peer_dial(b, i) != 0)
 			log_warnx(NULL, "bus: cannot re-dial %s", pe->addr);
 	}
+	pthread_mutex_unlock(&b->dial_mu);
 }
 
 static void *
@@ -383,7 +389,8 @@ fd_bus_wait_connected(struct fd_bus *b, int timeout_ms)
 {
 	uint64_t end = fd_mono_us() + (uint64_t)timeout_ms * 1000;
 
-	while (__atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) < b->nsub) {
+	while (__atomic_load_n(&b->pipes, __ATOMIC_SEQ_CST) <
+	    __atomic_load_n(&b->live, __ATOMIC_SEQ_CST)) {
 		if (fd_mono_us() >= end)
 			return -1;
 		fd_sleep_us(10000);
@@ -406,7 +413,7 @@ ready_main(void *arg)
 	if (fd_bus_wait_connected(ra->b, s * 1000) != 0)
 		log_warnx(NULL, "bus: %d of %d publishers connected after %d s",
 		    __atomic_load_n(&ra->b->pipes, __ATOMIC_SEQ_CST),
-		    ra->b->nsub, s);
+		    __atomic_load_n(&ra->b->live, __ATOMIC_SEQ_CST), s);
 	fd_daemon_ready(ra->what);
 	free(ra);
 	return NULL;
@@ -444,6 +451,7 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 	if (nsub > FD_BUS_MAX_PEERS)
 		return NNG_EINVAL;
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_mutex_init(&b->dial_mu, NULL);
 	b->instance = bus_instance();
 	if (pub_addr) {
 		if ((rv = nng_pub0_open(&b->pub)) != 0)
@@ -461,7 +469,7 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 			return rv;
 		}
 	}
-	if (nsub > 0) {
+	if (nsub > 0 || ntypes > 0) {
 		if ((rv = nng_sub0_open(&b->sub)) != 0) {
 			fd_bus_close(b);
 			return rv;
@@ -473,7 +481,7 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 		 * cheap, so trying often costs nothing) */
 		nng_setopt_ms(b->sub, NNG_OPT_RECONNMINT, 10);
 		nng_setopt_ms(b->sub, NNG_OPT_RECONNMAXT, FD_BUS_RECONN_MAX_MS);
-		b->nsub = (int)nsub;
+		b->nsub = b->live = (int)nsub;
 		nng_pipe_notify(
 		    b->sub, NNG_PIPE_EV_ADD_POST, sub_pipe_event, b);
 		nng_pipe_notify(
@@ -519,6 +527,78 @@ fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
 		addrs[n++] = fd_pub_addr(from[i]);
 	return fd_bus_open_addrs(b, self < FD_D_MAX ? fd_pub_addr(self) : NULL,
 	    addrs, n, types, ntypes);
+}
+
+int
+fd_bus_add_peer(struct fd_bus *b, const char *addr)
+{
+	struct fd_bus_peer *pe;
+	int i, slot = -1, rv;
+
+	if (!b->have_sub || strlen(addr) >= sizeof(b->peer[0].addr))
+		return NNG_EINVAL;
+	pthread_mutex_lock(&b->dial_mu);
+	for (i = 0; i < b->nsub; i++) {
+		if (strcmp(b->peer[i].addr, addr) == 0) {
+			pthread_mutex_unlock(&b->dial_mu);
+			return 0;
+		}
+		if (b->peer[i].addr[0] == '\0' && slot < 0)
+			slot = i;
+	}
+	if (slot < 0 && b->nsub < FD_BUS_MAX_PEERS)
+		slot = b->nsub;
+	if (slot < 0) {
+		pthread_mutex_unlock(&b->dial_mu);
+		return NNG_ENOSPC;
+	}
+	pthread_mutex_lock(&b->mu);
+	pe = &b->peer[slot];
+	memset(pe, 0, sizeof(*pe));
+	snprintf(pe->addr, sizeof(pe->addr), "%s", addr);
+	if (slot == b->nsub)
+		b->nsub++;
+	__atomic_add_fetch(&b->live, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&b->mu);
+	if ((rv = peer_dial(b, slot)) != 0) {
+		pthread_mutex_lock(&b->mu);
+		pe->addr[0] = '\0';
+		__atomic_sub_fetch(&b->live, 1, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&b->mu);
+	} else
+		log_info(NULL, "bus: dialling %s", addr);
+	pthread_mutex_unlock(&b->dial_mu);
+	return rv;
+}
+
+int
+fd_bus_drop_peer(struct fd_bus *b, const char *addr)
+{
+	struct fd_bus_peer *pe;
+	nng_dialer d;
+	int i;
+
+	pthread_mutex_lock(&b->dial_mu);
+	for (i = 0; i < b->nsub; i++)
+		if (b->peer[i].addr[0] && strcmp(b->peer[i].addr, addr) == 0)
+			break;
+	if (i == b->nsub) {
+		pthread_mutex_unlock(&b->dial_mu);
+		return -1;
+	}
+	pe = &b->peer[i];
+	pthread_mutex_lock(&b->mu);
+	if (pe->pipe)
+		__atomic_sub_fetch(&b->pipes, 1, __ATOMIC_SEQ_CST);
+	d = pe->dialer;
+	memset(pe, 0, sizeof(*pe));
+	__atomic_sub_fetch(&b->live, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&b->mu);
+	if (nng_dialer_id(d) > 0)
+		nng_dialer_close(d);
+	pthread_mutex_unlock(&b->dial_mu);
+	log_info(NULL, "bus: no longer dialling %s", addr);
+	return 0;
 }
 
 void

@@ -30,7 +30,7 @@
 #include "proto/payload.h"
 #include "proto/proto.h"
 
-#define FD_BUS_MAX_PEERS 8
+#define FD_BUS_MAX_PEERS 32
 #define FD_BUS_HEARTBEAT_MS 200 /* a publisher's heartbeat period */
 #define FD_BUS_SILENT_MS 2000 /* then the watchdog re-dials it */
 #define FD_BUS_RECONN_MAX_MS 100 /* nng's redial backoff ceiling */
@@ -65,7 +65,8 @@ struct fd_bus {
 	nng_socket sub;
 	int have_pub;
 	int have_sub;
-	int nsub; /* publishers dialled */
+	int nsub; /* peer slots in use or freed (high-water mark) */
+	int live; /* publishers dialled now (slots with an addr) */
 	int pipes; /* of them connected now (atomic) */
 	int subs; /* subscribers of our pub now (atomic) */
 	uint32_t seq; /* updated atomically */
@@ -73,6 +74,9 @@ struct fd_bus {
 	uint64_t drained_us; /* fd_bus_recv last found its queue empty */
 	struct fd_bus_peer peer[FD_BUS_MAX_PEERS];
 	pthread_mutex_t mu;
+	pthread_mutex_t dial_mu; /* serialises dialer changes (add, drop,
+	                          * the watchdog); never held with mu
+	                          * across an nng call that waits */
 	pthread_t watch;
 	int have_watch;
 	int quit; /* atomic: stop the watch thread */
@@ -85,10 +89,19 @@ struct fd_bus {
 int fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
     const enum fd_daemon_id *from, size_t nfrom, const int *types,
     size_t ntypes);
-/* Same, with explicit addresses (tests, callsim). pub_addr may be NULL. */
+/* Same, with explicit addresses (tests, callsim). pub_addr may be NULL.
+ * The sub socket is opened when there are addresses or types, so peers
+ * can be added later (fd_bus_add_peer). */
 int fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
     const char *const *sub_addrs, size_t nsub, const int *types, size_t ntypes);
 void fd_bus_close(struct fd_bus *b);
+/* Dial one more publisher (cluster mode: an instance that registered),
+ * or do nothing if it is dialled already.  0, or an nng error (no slot
+ * left: NNG_ENOSPC). */
+int fd_bus_add_peer(struct fd_bus *b, const char *addr);
+/* Stop dialling a publisher (its registration expired); its slot is
+ * reused.  0, or -1 if it was not dialled. */
+int fd_bus_drop_peer(struct fd_bus *b, const char *addr);
 /* Wait until every publisher dialled is connected (a daemon is ready only
  * when it hears everyone it listens to).  0, or -1 after timeout_ms. */
 int fd_bus_wait_connected(struct fd_bus *b, int timeout_ms);
@@ -144,6 +157,7 @@ json_t *fd_bus_read_pl(const struct fd_frame *f, void *out);
 
 FD_BUS_TYPED(call_start, FD_MSG_CALL_START)
 FD_BUS_TYPED(call_end, FD_MSG_CALL_END)
+FD_BUS_TYPED(call_assign, FD_MSG_CALL_ASSIGN)
 FD_BUS_TYPED(dtmf, FD_MSG_DTMF)
 FD_BUS_TYPED(mark, FD_MSG_MARK)
 FD_BUS_TYPED(speech_started, FD_MSG_SPEECH_STARTED)

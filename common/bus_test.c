@@ -1,9 +1,10 @@
 /*
  * bus_test.c - a subscriber hears a publisher again after the publisher's
  * process is killed (SIGKILL, so its ipc socket file stays behind) and
- * started anew, twenty times over ipc and five over tcp; and the
- * watchdog re-creates a dialer that stopped trying.  The publishers are
- * this program run again with "--pub ADDR": real processes, as the
+ * started anew, twenty times over ipc and five over tcp; the watchdog
+ * re-creates a dialer that stopped trying; publishers added and dropped
+ * while running (cluster mode) are heard and forgotten.  The publishers
+ * are this program run again with "--pub ADDR": real processes, as the
  * daemons are.
  */
 #include <setjmp.h>
@@ -176,6 +177,53 @@ test_watchdog_redials(void **state)
 	fd_bus_close(&pub);
 }
 
+/* Cluster mode's dialling: a subscriber opened with no publisher hears
+ * the ones added later, a dropped one no more (its slot is reused), and
+ * readiness counts only the publishers dialled now. */
+static void
+test_add_drop_peer(void **state)
+{
+	static const int types[] = {FD_MSG_TRANSCRIPT};
+	char a1[128], a2[128];
+	struct fd_bus p1, p2, b;
+
+	(void)state;
+	snprintf(
+	    a1, sizeof(a1), "ipc:///tmp/fd-bus-add1-%d.pub", (int)getpid());
+	snprintf(
+	    a2, sizeof(a2), "ipc:///tmp/fd-bus-add2-%d.pub", (int)getpid());
+	assert_int_equal(fd_bus_open_addrs(&p1, a1, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fd_bus_open_addrs(&p2, a2, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, NULL, 0, types, 1), 0);
+	assert_int_equal(fd_bus_wait_connected(&b, 100), 0); /* nobody yet */
+	assert_int_equal(fd_bus_add_peer(&b, a1), 0);
+	assert_int_equal(fd_bus_add_peer(&b, a1), 0); /* once only */
+	assert_int_equal(fd_bus_add_peer(&b, a2), 0);
+	assert_int_equal(b.live, 2);
+	assert_int_equal(fd_bus_wait_connected(&b, 5000), 0);
+	assert_int_equal(
+	    fd_bus_publish(&p2, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2), 0);
+	assert_int_equal(next_frame(&b, 2000), FD_MSG_TRANSCRIPT);
+	assert_int_equal(fd_bus_drop_peer(&b, a1), 0);
+	assert_int_equal(fd_bus_drop_peer(&b, a1), -1);
+	assert_int_equal(b.live, 1);
+	assert_int_equal(b.pipes, 1);
+	drain(&b);
+	assert_int_equal(
+	    fd_bus_publish(&p1, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2), 0);
+	assert_int_equal(next_frame(&b, 300), -1); /* not dialled now */
+	/* p1 comes back into the freed slot */
+	assert_int_equal(fd_bus_add_peer(&b, a1), 0);
+	assert_int_equal(b.nsub, 2);
+	assert_int_equal(fd_bus_wait_connected(&b, 5000), 0);
+	assert_int_equal(
+	    fd_bus_publish(&p1, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2), 0);
+	assert_int_equal(next_frame(&b, 2000), FD_MSG_TRANSCRIPT);
+	fd_bus_close(&b);
+	fd_bus_close(&p1);
+	fd_bus_close(&p2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,6 +231,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_restart_ipc),
 	    cmocka_unit_test(test_restart_tcp),
 	    cmocka_unit_test(test_watchdog_redials),
+	    cmocka_unit_test(test_add_drop_peer),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--pub") == 0)

@@ -55,8 +55,16 @@ static const struct fd_cfg_opt common_opts[] = {
         "", 0, 0, "FRONTDESK_BUS_CRM_REP"},
     {"business.timezone", FD_CFG_STR, fd_common.timezone,
         sizeof(fd_common.timezone), "", 0, 0, "FRONTDESK_TZ"},
+    /* several instances of each daemon on several hosts (cluster.h) */
+    {"cluster.enabled", FD_CFG_BOOL, &fd_common.cluster, 0, "false", 0, 0,
+        "FRONTDESK_CLUSTER"},
+    {"cluster.redis", FD_CFG_STR, fd_common.cluster_redis,
+        sizeof(fd_common.cluster_redis), "", 0, 0, "FRONTDESK_CLUSTER_REDIS"},
+    {"cluster.instance", FD_CFG_STR, fd_common.instance,
+        sizeof(fd_common.instance), "", 0, 0, "FRONTDESK_INSTANCE"},
     {"log", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
     {"bus", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
+    {"cluster", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
 };
 
 static enum fd_daemon_id self_id;
@@ -166,6 +174,10 @@ load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
 	if (fd_common.crm_rep[0] == '\0')
 		snprintf(fd_common.crm_rep, sizeof(fd_common.crm_rep),
 		    "ipc://%s/crm-tools.rep", fd_common.rundir);
+	if (fd_common.cluster_redis[0] == '\0')
+		snprintf(fd_common.cluster_redis,
+		    sizeof(fd_common.cluster_redis), "unix:%s/redis.sock",
+		    fd_common.rundir);
 	return 0;
 }
 

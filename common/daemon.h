@@ -40,6 +40,9 @@ struct fd_common_cfg {
 	char pub[FD_D_MAX][256]; /* pub address of each daemon */
 	char crm_rep[256]; /* crm-tools req/rep address */
 	char timezone[64]; /* business time zone, sets TZ */
+	int cluster; /* cluster.enabled: several instances (cluster.h) */
+	char cluster_redis[256]; /* registry and assignments */
+	char instance[64]; /* this instance's name in the cluster */
 };
 
 extern struct fd_common_cfg fd_common;

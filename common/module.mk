@@ -5,7 +5,8 @@ common_test_SRCS = common/common_test.c
 TESTS += common_daemon_test
 common_daemon_test_SRCS = common/daemon_test.c
 
-# a subscriber hears a killed-and-restarted publisher again (20x)
+# a subscriber hears a killed-and-restarted publisher again (20x); peers
+# added and dropped at run time (cluster mode)
 TESTS += common_bus_test
 common_bus_test_SRCS = common/bus_test.c
 

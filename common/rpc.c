@@ -62,6 +62,14 @@ fd_rpc_open(struct fd_rpc *r, const char *addr)
 	return 0;
 }
 
+int
+fd_rpc_dial(struct fd_rpc *r, const char *addr)
+{
+	if (!r->open)
+		return NNG_ECLOSED;
+	return nng_dial(r->req, addr, NULL, NNG_FLAG_NONBLOCK);
+}
+
 void
 fd_rpc_close(struct fd_rpc *r)
 {

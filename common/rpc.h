@@ -21,6 +21,9 @@ struct fd_rpc {
 /* Dial the server (in the background; calls wait for it up to timeout). */
 int fd_rpc_open(struct fd_rpc *r, const char *addr);
 void fd_rpc_close(struct fd_rpc *r);
+/* Dial one more server as well (cluster mode: another crm-tools instance);
+ * requests go to whichever connected server is free. */
+int fd_rpc_dial(struct fd_rpc *r, const char *addr);
 /* Send req (not consumed) and wait for the reply; thread-safe, each call
  * uses its own context.  Returns 0 with *rep owned by the caller, or an nng
  * error (NNG_ETIMEDOUT when crm-tools did not answer in time). */

@@ -15,6 +15,7 @@
 #include "calendar.h"
 #include "calsync.h"
 #include "clock.h"
+#include "cluster.h"
 #include "crm.h"
 #include "daemon.h"
 #include "booking.h"
@@ -160,6 +161,9 @@ main(int argc, char **argv)
 	    fd_common.crm_rep, crm_cfg.rpc_threads, crm_cfg.workers,
 	    crm_cfg.database, crm_cfg.redis[0] ? crm_cfg.redis : "none",
 	    cal_identity());
+	/* in a cluster: registered, so every rpc client dials this one */
+	if (fd_cluster_start(NULL, FD_D_CRM, NULL, 0, NULL, NULL) != 0)
+		fatalx("cluster: cannot start");
 	fd_daemon_ready(crm_db_ready ? "database up"
 	                             : "database down, "
 	                               "writes are spooled until it returns");
@@ -183,6 +187,7 @@ main(int argc, char **argv)
 			next_try = now + 1;
 	}
 	log_info(NULL, "stopping");
+	fd_cluster_stop();
 	fd_rpc_server_stop(srv);
 	calsync_stop();
 	crm_audit_stop();

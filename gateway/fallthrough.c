@@ -31,6 +31,7 @@
 #include "carrier.h"
 #include "clock.h"
 #include "daemon.h"
+#include "cluster.h"
 #include "fallthrough.h"
 #include "gateway.h"
 #include "log.h"
@@ -315,7 +316,10 @@ stack_answers(void)
 	for (k = 0; k < sizeof(need) / sizeof(need[0]); k++) {
 		const char *addr = fd_pub_addr(need[k]);
 
-		ok = 0;
+		/* in a cluster: any live instance of the kind */
+		ok = fd_cluster_on() && fd_cluster_any_alive(need[k]);
+		if (fd_cluster_on())
+			addr = "";
 		for (i = 0; fd_bus_peer_get(&gw_bus, i, &p) == 0; i++)
 			if (strcmp(p.addr, addr) == 0 && p.pipe &&
 			    p.heard_us + PEER_SILENT_US > now)
@@ -573,6 +577,9 @@ vm_transcribe(const char *sid, const unsigned char *ulaw, size_t n)
 	h.type = FD_MSG_AUDIO_IN;
 	h.flags = FD_F_REPLAY;
 	snprintf(h.call_id, sizeof(h.call_id), "%s", sid);
+	/* in a cluster, one stt-worker transcribes it */
+	if (fd_cluster_on())
+		fd_cluster_assign(&gw_bus, sid);
 	t0 = fd_mono_us();
 	/* frames numbered from 1, timed as if they had arrived live */
 	while (off < n + tail && !fd_stop) {
@@ -602,6 +609,7 @@ vm_transcribe(const char *sid, const unsigned char *ulaw, size_t n)
 		fd_sleep_us(100000);
 	}
 	fd_bus_publish_pl(&gw_bus, FD_MSG_CALL_END, sid, 0, &ce);
+	fd_cluster_release(sid);
 	pthread_mutex_lock(&vm_mu);
 	if (w->text.len && !w->text.err)
 		text = strndup(w->text.p, w->text.len);

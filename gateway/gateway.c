@@ -22,6 +22,7 @@
 #include <libwebsockets.h>
 
 #include "bus.h"
+#include "cluster.h"
 #include "carrier.h"
 #include "clock.h"
 #include "daemon.h"
@@ -137,6 +138,8 @@ static int report_recording(
 static void lws_log(int level, const char *line);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
     const struct fd_bus_peer *p, uint64_t old_instance);
+static int is_stt(int peer, const struct fd_bus_peer *p);
+static void on_move(enum fd_daemon_id kind);
 
 /* The publishers the gateway dials, in order: on_peer knows stt-worker by
  * its place. */
@@ -147,7 +150,9 @@ static const enum fd_daemon_id from[] = {
  * calls' audio again only when all of them hear it, or its transcripts
  * would reach nobody */
 #define STT_SUBSCRIBERS 2
-static uint64_t stt_caught_up; /* bus thread: instance replayed to */
+/* bus thread: the instance of each stt-worker publisher replayed to (one
+ * on a single box; in a cluster, each stt-worker's slot) */
+static uint64_t stt_caught_up[FD_BUS_MAX_PEERS];
 
 /* Frames from agent, tts-worker and scheduler (bus thread). */
 static void
@@ -249,8 +254,10 @@ main(int argc, char **argv)
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
 	name_this_run();
-	if ((rv = fd_bus_open(&gw_bus, FD_D_GATEWAY, from, FD_CFG_N(from),
-	         types, FD_CFG_N(types))) != 0)
+	/* in a cluster the publishers come from the registry */
+	if ((rv = fd_bus_open(&gw_bus, FD_D_GATEWAY, from,
+	         fd_cluster_on() ? 0 : FD_CFG_N(from), types,
+	         FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	fd_bus_on_peer(&gw_bus, on_peer, NULL);
 	nng_pipe_notify(gw_bus.pub, NNG_PIPE_EV_ADD_POST, pub_pipe_added, NULL);
@@ -284,9 +291,17 @@ main(int argc, char **argv)
 	    gw_cfg.validate_signature ? "checked" : "NOT checked",
 	    gw_cfg.allow_test_clock ? ", test clock allowed" : "");
 	warn_closed_api();
-	fd_bus_ready_when_connected(&gw_bus,
-	    "hearing agent, tts-worker, "
-	    "scheduler and stt-worker");
+	if (fd_cluster_on()) {
+		/* the scheduler is optional in a cluster (one per site) */
+		if (fd_cluster_start(&gw_bus, FD_D_GATEWAY, from,
+		        FD_CFG_N(from), &gw_crm, on_move) != 0)
+			fatalx("cluster: cannot start");
+		fd_cluster_ready_when_connected(
+		    "hearing agents, tts-workers, schedulers and stt-workers");
+	} else
+		fd_bus_ready_when_connected(&gw_bus,
+		    "hearing agent, tts-worker, "
+		    "scheduler and stt-worker");
 
 	while (!fd_stop) {
 		if (fd_reload) {
@@ -310,6 +325,7 @@ main(int argc, char **argv)
 	}
 
 	log_info(NULL, "stopping");
+	fd_cluster_stop();
 	bus_quit = 1;
 	pthread_join(bus_thr, NULL);
 	pthread_join(restart_thr, NULL);
@@ -404,16 +420,35 @@ on_peer(void *arg, struct fd_bus *b, int peer, const struct fd_bus_peer *p,
 {
 	(void)arg;
 	(void)b;
-	if (peer != PEER_STT || p->instance == stt_caught_up || !p->hears ||
-	    p->subs < STT_SUBSCRIBERS)
+	if (!is_stt(peer, p) || p->instance == stt_caught_up[peer] ||
+	    !p->hears || p->subs < STT_SUBSCRIBERS)
 		return;
-	if (stt_caught_up != 0 || old_instance != 0)
+	if (stt_caught_up[peer] != 0 || old_instance != 0)
 		log_info(NULL,
 		    "stt-worker instance %016llx hears everyone: "
 		    "live calls replay what it missed",
 		    (unsigned long long)p->instance);
-	stt_caught_up = p->instance;
+	stt_caught_up[peer] = p->instance;
 	media_stt_ready();
+}
+
+/* Is publisher peer a stt-worker: by its place, or in a cluster by the
+ * registry's address of one. */
+static int
+is_stt(int peer, const struct fd_bus_peer *p)
+{
+	if (!fd_cluster_on())
+		return peer == PEER_STT;
+	return fd_cluster_kind_of(p->addr) == FD_D_STT;
+}
+
+/* Cluster mode: calls moved off a dead stt-worker replay their unsettled
+ * audio to the new one (cluster thread). */
+static void
+on_move(enum fd_daemon_id kind)
+{
+	if (kind == FD_D_STT)
+		media_stt_ready();
 }
 
 /* This gateway's name (stable across restarts) and this run's id (new at

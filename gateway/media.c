@@ -21,6 +21,7 @@
 
 #include "callinfo.h"
 #include "clock.h"
+#include "cluster.h"
 #include "gateway.h"
 #include "log.h"
 #include "media_int.h"
@@ -361,6 +362,9 @@ on_start(struct gw_call *c, struct media_msg *m)
 		cs.kind = ci.kind;
 		cs.answered_by = ci.answered_by;
 	}
+	/* in a cluster: which stt-worker, agent and tts-worker serve it */
+	if (fd_cluster_on())
+		fd_cluster_assign(&gw_bus, c->call_id);
 	fd_bus_publish_call_start(&gw_bus, c->call_id, 0, &cs);
 	json_decref(params);
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
@@ -474,6 +478,7 @@ end_call(struct gw_call *c, const char *reason)
 	unpace(c);
 	fd_bus_publish_call_end(
 	    &gw_bus, c->call_id, 0, &(struct fd_pl_call_end){.reason = reason});
+	fd_cluster_release(c->call_id);
 	log_info(c->call_id, "call ended (%s)", reason);
 }
 

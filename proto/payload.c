@@ -118,6 +118,12 @@ static const struct pl_field f_call_start[] = {
     OPT(call_start, kind, PL_STR),
     OPT(call_start, answered_by, PL_STR),
 };
+static const struct pl_field f_call_assign[] = {
+    REQ(call_assign, stt, PL_STR),
+    REQ(call_assign, agent, PL_STR),
+    REQ(call_assign, tts, PL_STR),
+    OPT(call_assign, moved, PL_BOOL),
+};
 static const struct pl_field f_call_end[] = {OPT(call_end, reason, PL_STR)};
 static const struct pl_field f_dtmf[] = {REQ(dtmf, digit, PL_STR)};
 static const struct pl_field f_mark[] = {
@@ -221,6 +227,7 @@ static const struct pl_field f_heartbeat[] = {
 static const struct pl_desc descs[FD_MSG_TYPE_MAX] = {
     D(FD_MSG_CALL_START, f_call_start),
     D(FD_MSG_CALL_END, f_call_end),
+    D(FD_MSG_CALL_ASSIGN, f_call_assign),
     D(FD_MSG_DTMF, f_dtmf),
     D(FD_MSG_MARK, f_mark),
     D(FD_MSG_SPEECH_STARTED, f_speech_started),

@@ -44,6 +44,13 @@ struct fd_pl_call_start { /* FD_MSG_CALL_START */
 	    answered_by; /* optional: Twilio AMD: human, machine_end_beep, ... */
 };
 
+struct fd_pl_call_assign { /* FD_MSG_CALL_ASSIGN */
+	const char *stt; /* the stt-worker instance's name */
+	const char *agent; /* the agent instance's name */
+	const char *tts; /* the tts-worker instance's name */
+	int moved; /* optional: an instance died, the call moved */
+};
+
 struct fd_pl_call_end { /* FD_MSG_CALL_END */
 	const char *reason; /* stop, hangup, transfer, error, ... */
 };
@@ -214,6 +221,7 @@ const char *fd_jstr(const json_t *o, const char *key);
 
 FD_PL_TYPED(call_start, FD_MSG_CALL_START)
 FD_PL_TYPED(call_end, FD_MSG_CALL_END)
+FD_PL_TYPED(call_assign, FD_MSG_CALL_ASSIGN)
 FD_PL_TYPED(dtmf, FD_MSG_DTMF)
 FD_PL_TYPED(mark, FD_MSG_MARK)
 FD_PL_TYPED(speech_started, FD_MSG_SPEECH_STARTED)

@@ -26,6 +26,8 @@ static const struct {
         "\"gateway\":\"gw1:8080\",\"gateway_boot\":\"b1\",\"job_id\":4,"
         "\"attempt\":1,\"kind\":\"reminder\",\"answered_by\":\"human\"}"},
     {FD_MSG_CALL_END, "{\"reason\":\"hangup\"}"},
+    {FD_MSG_CALL_ASSIGN,
+        "{\"stt\":\"s1\",\"agent\":\"a1\",\"tts\":\"t1\",\"moved\":true}"},
     {FD_MSG_DTMF, "{\"digit\":\"5\"}"},
     {FD_MSG_MARK, "{\"name\":\"u1s0\",\"played\":true}"},
     {FD_MSG_SPEECH_STARTED, "{\"at_ms\":1000}"},

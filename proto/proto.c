@@ -16,6 +16,7 @@ static const char *const msg_names[FD_MSG_TYPE_MAX] = {
     [FD_MSG_AUDIO_IN] = "audio_in",
     [FD_MSG_DTMF] = "dtmf",
     [FD_MSG_MARK] = "mark",
+    [FD_MSG_CALL_ASSIGN] = "call_assign",
     [FD_MSG_SPEECH_STARTED] = "speech_started",
     [FD_MSG_SPEECH_STOPPED] = "speech_stopped",
     [FD_MSG_TRANSCRIPT] = "transcript",

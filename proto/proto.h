@@ -44,6 +44,10 @@ enum fd_msg_type {
 				       arrival; FD_F_REPLAY: sent again */
 	FD_MSG_DTMF = 4, /* JSON dtmf */
 	FD_MSG_MARK = 5, /* JSON mark: echoed (played) or cleared */
+	FD_MSG_CALL_ASSIGN = 6, /* JSON call_assign: which instance of each
+				   worker kind serves the call (cluster
+				   mode only; before CALL_START, and again
+				   when a call moves) */
 	/* stt-worker -> agent (and gateway: finals, for the replay) */
 	FD_MSG_SPEECH_STARTED = 10, /* JSON speech_started */
 	FD_MSG_SPEECH_STOPPED =

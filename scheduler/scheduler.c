@@ -23,6 +23,7 @@
 
 #include "bus.h"
 #include "business.h"
+#include "cluster.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -99,10 +100,14 @@ main(int argc, char **argv)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
-	if ((rv = fd_bus_open(&bus, FD_D_SCHEDULER, from, 1, types, 1)) != 0)
+	/* in a cluster the gateways come from the registry */
+	if ((rv = fd_bus_open(&bus, FD_D_SCHEDULER, from,
+	         fd_cluster_on() ? 0 : 1, types, 1)) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	if ((rv = fd_rpc_open(&crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
+	if (fd_cluster_start(&bus, FD_D_SCHEDULER, from, 1, &crm, NULL) != 0)
+		fatalx("cluster: cannot start");
 	log_info(NULL,
 	    "outbound %s as %s: %g calls/s, %d in flight, calls "
 	    "%02d:%02d-%02d:%02d",
@@ -112,7 +117,10 @@ main(int argc, char **argv)
 	    owner, out.calls_per_s, out.max_concurrent, out.call_from_min / 60,
 	    out.call_from_min % 60, out.call_until_min / 60,
 	    out.call_until_min % 60);
-	fd_bus_ready_when_connected(&bus, "hearing the gateway");
+	if (fd_cluster_on())
+		fd_cluster_ready_when_connected("hearing the gateways");
+	else
+		fd_bus_ready_when_connected(&bus, "hearing the gateway");
 	while (!fd_stop) {
 		if (fd_reload) {
 			fd_reload = 0;
@@ -150,6 +158,7 @@ main(int argc, char **argv)
 	for (i = 0; i < nqueued; i++)
 		json_decref(queue[i].job);
 	fd_rpc_close(&crm);
+	fd_cluster_stop();
 	fd_bus_close(&bus);
 	config_destroy(&fd_config);
 	fd_daemon_stopped();

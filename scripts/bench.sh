@@ -42,6 +42,11 @@ if [ -x scripts/bench-outbound.sh ]; then
 	echo "bench: outbound" >&2
 	scripts/bench-outbound.sh "$TMP" "$smoke" || echo "bench: outbound failed" >&2
 fi
+# CPU per call-second per daemon: the scaling model (deploy/README.md)
+if [ -x scripts/bench-percall.sh ]; then
+	echo "bench: percall" >&2
+	scripts/bench-percall.sh "$TMP" "$smoke" || echo "bench: percall failed" >&2
+fi
 
 python3 - "$TMP" "$OUT" <<'PY'
 import json, os, sys, glob, platform, subprocess

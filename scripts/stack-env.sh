@@ -10,15 +10,15 @@ e2e)   off=1 ;;
 bench) off=2 ;;
 lead)  off=4 ;;
 *)     # any other profile: its own ports too, so two can run at once
-       off=$((11 + $(printf %s "$PROFILE" | cksum | cut -d' ' -f1) % 390)) ;;
+       off=$((16 + $(printf %s "$PROFILE" | cksum | cut -d' ' -f1) % 384)) ;;
 esac
 # a caller that runs several stacks at once gives each its slot (see
 # stack_slot); used once, so a stack started from this one picks its own
 off=${STACK_OFFSET:-$off}
 unset STACK_OFFSET
-# stack_slot K: the K-th (1..5) slot beside this profile's, for the stacks
-# a suite runs beside its own (e2e's are 6..10, free of the named ones)
-stack_slot() { if [ "$off" = 1 ]; then echo $((5 + $1)); else echo $((11 + (off - 11 + $1) % 390)); fi; }
+# stack_slot K: the K-th (1..10) slot beside this profile's, for the stacks
+# a suite runs beside its own (e2e's are 6..15, free of the named ones)
+stack_slot() { if [ "$off" = 1 ]; then echo $((5 + $1)); else echo $((16 + (off - 16 + $1) % 384)); fi; }
 export FRONTDESK_BIN=$top/$BUILD/bin
 export FRONTDESK_VAR=$top/$BUILD/$PROFILE/var
 export FRONTDESK_RUNDIR=/tmp/fd-$PROFILE

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "bus.h"
+#include "cluster.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -98,6 +99,7 @@ static void feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref,
     uint64_t ts_us, int replay, uint64_t now);
 static void hold_flush(struct call *c, uint64_t now);
 static void hint(struct call *c, const struct fd_frame *f);
+static void assigned(struct call *c, const struct fd_frame *f, uint64_t now);
 static void sweep(uint64_t now);
 static void on_started(void *arg, uint32_t at_ms);
 static void on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
@@ -144,6 +146,9 @@ dispatch(const struct fd_frame *f, uint64_t now)
 		if (c)
 			hint(c, f);
 		break;
+	case FD_MSG_CALL_ASSIGN:
+		assigned(c, f, now);
+		break;
 	default:
 		log_err(
 		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
@@ -156,7 +161,7 @@ main(int argc, char **argv)
 {
 	static const enum fd_daemon_id from[] = {FD_D_GATEWAY, FD_D_AGENT};
 	static const int types[] = {FD_MSG_CALL_START, FD_MSG_CALL_END,
-	    FD_MSG_AUDIO_IN, FD_MSG_DTMF, FD_MSG_STT_HINT};
+	    FD_MSG_AUDIO_IN, FD_MSG_DTMF, FD_MSG_STT_HINT, FD_MSG_CALL_ASSIGN};
 	struct fd_frame f;
 	nng_msg *msg;
 	uint64_t last_sweep = 0, now;
@@ -172,12 +177,22 @@ main(int argc, char **argv)
 		log_err(NULL, "%s: %s", engine->name, err);
 		exit(FD_EX_CONFIG);
 	}
-	if ((rv = fd_bus_open(&bus, FD_D_STT, from, FD_CFG_N(from), types,
+	/* in a cluster the publishers come from the registry */
+	if ((rv = fd_bus_open(&bus, FD_D_STT, from,
+	         fd_cluster_on() ? 0 : FD_CFG_N(from), types,
 	         FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	log_info(NULL, "engine %s, publishing on %s", engine->name,
 	    fd_pub_addr(FD_D_STT));
-	fd_bus_ready_when_connected(&bus, "hearing the gateway and the agent");
+	if (fd_cluster_on()) {
+		if (fd_cluster_start(
+		        &bus, FD_D_STT, from, FD_CFG_N(from), NULL, NULL) != 0)
+			fatalx("cluster: cannot start");
+		fd_cluster_ready_when_connected(
+		    "hearing the gateways and the agents");
+	} else
+		fd_bus_ready_when_connected(
+		    &bus, "hearing the gateway and the agent");
 	if (vocabulary_poll_s > 0 && engine->vocabulary &&
 	    vocab_start(fd_common.crm_rep, engine, eng, vocabulary_poll_s) != 0)
 		log_warnx(NULL,
@@ -188,7 +203,8 @@ main(int argc, char **argv)
 		rv = fd_bus_recv(&bus, &msg, &f, 500);
 		now = fd_mono_us();
 		if (rv == 0) {
-			dispatch(&f, now);
+			if (fd_cluster_mine(&f))
+				dispatch(&f, now);
 			nng_msg_free(msg);
 		} else if (rv != NNG_ETIMEDOUT && rv != NNG_EPROTO &&
 		    rv != NNG_EINTR) {
@@ -207,6 +223,7 @@ main(int argc, char **argv)
 		}
 	}
 	log_info(NULL, "stopping");
+	fd_cluster_stop();
 	vocab_stop();
 	while (calls)
 		call_close(calls, "shutdown");
@@ -232,6 +249,34 @@ check_config(char *err, size_t errlen)
 		return -1;
 	}
 	return e->check ? e->check(&fd_config, err, errlen) : 0;
+}
+
+/* Cluster mode: a call moved here waits for its replay (the live frames
+ * are held, as in a young instance); a call moved away is let go. */
+static void
+assigned(struct call *c, const struct fd_frame *f, uint64_t now)
+{
+	struct fd_pl_call_assign a;
+	const char *id = f->call_id;
+	json_t *j;
+	int moved;
+
+	if ((j = fd_bus_read_call_assign(f, &a)) == NULL)
+		return;
+	moved = a.moved;
+	if (strcmp(a.stt, fd_cluster_self()) != 0) {
+		json_decref(j);
+		if (c)
+			call_close(c, "moved to another stt-worker");
+		return;
+	}
+	json_decref(j);
+	/* a new call's CALL_START follows */
+	if (!moved || c != NULL || (c = call_open(id)) == NULL)
+		return;
+	if ((c->hold = calloc(1, sizeof(*c->hold))) != NULL)
+		c->hold->since_us = now;
+	log_info(id, "call assigned here: waiting for its replay");
 }
 
 static struct call *

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "bus.h"
+#include "cluster.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -52,6 +53,7 @@ static int discard(void *arg, const int16_t *pcm, size_t n);
 static void
 dispatch(const struct fd_frame *f, uint64_t now)
 {
+	struct fd_pl_call_assign ca;
 	struct fd_pl_call_end ce;
 	json_t *j;
 
@@ -71,6 +73,15 @@ dispatch(const struct fd_frame *f, uint64_t now)
 	case FD_MSG_SAY_CANCEL:
 		tts_say_cancel(f->call_id, f->ref);
 		break;
+	case FD_MSG_CALL_ASSIGN:
+		/* cluster mode: a call moved to another instance is let go
+		 * (one moved here starts with its next SAY) */
+		if ((j = fd_bus_read_call_assign(f, &ca)) == NULL)
+			break;
+		if (strcmp(ca.tts, fd_cluster_self()) != 0)
+			tts_call_end(f->call_id, "moved");
+		json_decref(j);
+		break;
 	default:
 		log_err(
 		    f->call_id, "unexpected message %s", fd_msg_name(f->type));
@@ -81,8 +92,8 @@ int
 main(int argc, char **argv)
 {
 	static const enum fd_daemon_id from[] = {FD_D_GATEWAY, FD_D_AGENT};
-	static const int types[] = {
-	    FD_MSG_CALL_START, FD_MSG_CALL_END, FD_MSG_SAY, FD_MSG_SAY_CANCEL};
+	static const int types[] = {FD_MSG_CALL_START, FD_MSG_CALL_END,
+	    FD_MSG_SAY, FD_MSG_SAY_CANCEL, FD_MSG_CALL_ASSIGN};
 	const struct tts_engine_ops *ops;
 	struct fd_frame f;
 	nng_msg *m;
@@ -102,8 +113,9 @@ main(int argc, char **argv)
 		log_err(NULL, "%s", err);
 		exit(FD_EX_CONFIG);
 	}
-	if ((rv = fd_bus_open(&bus, FD_D_TTS, from, 2, types,
-	         sizeof(types) / sizeof(types[0]))) != 0) {
+	/* in a cluster the publishers come from the registry */
+	if ((rv = fd_bus_open(&bus, FD_D_TTS, from, fd_cluster_on() ? 0 : 2,
+	         types, sizeof(types) / sizeof(types[0]))) != 0) {
 		log_err(NULL, "bus: %s", nng_strerror(rv));
 		exit(1);
 	}
@@ -120,7 +132,14 @@ main(int argc, char **argv)
 	}
 	log_info(NULL, "engine %s voice %s, %d workers, %zu pronunciations",
 	    ops->name, voice, nworkers, prons.n);
-	fd_bus_ready_when_connected(&bus, "hearing the gateway and the agent");
+	if (fd_cluster_on()) {
+		if (fd_cluster_start(&bus, FD_D_TTS, from, 2, NULL, NULL) != 0)
+			exit(1);
+		fd_cluster_ready_when_connected(
+		    "hearing the gateways and the agents");
+	} else
+		fd_bus_ready_when_connected(
+		    &bus, "hearing the gateway and the agent");
 
 	while (!fd_stop) {
 		if (fd_reload) {
@@ -137,10 +156,12 @@ main(int argc, char **argv)
 			fd_sleep_us(100000);
 			continue;
 		}
-		dispatch(&f, fd_mono_us());
+		if (fd_cluster_mine(&f))
+			dispatch(&f, fd_mono_us());
 		nng_msg_free(m);
 	}
 	log_info(NULL, "stopping");
+	fd_cluster_stop();
 	tts_calls_stop();
 	ops->fini(eng);
 	if (fb_eng)

@@ -223,6 +223,9 @@ laneA=$!
 	# inbound calls that fall through the agent (warm transfer, a
 	# transfer nobody takes, the voicemail box)
 	sub_run fallthrough env STACK_OFFSET=$(stack_slot 5) FALL_PROFILE=$p-fall tests/e2e/fallthrough.sh
+	# several hosts (network namespaces, cluster mode): 20 calls, a
+	# worker host killed mid-calls (skips where namespaces are not allowed)
+	sub_run multihost env STACK_OFFSET=$(stack_slot 6) MULTIHOST_PROFILE=$p-multihost tests/e2e/multihost.sh
 ) &
 laneB=$!
 
@@ -333,9 +336,9 @@ fi
 # "... ok|FAIL ..." lines are printed as e2e NAME's and each of its checks
 # ("NAME: N passed, N failed") counts here
 wait $laneA $laneB
-for name in outbound admin_api fallthrough nginx deploy; do
+for name in outbound admin_api fallthrough nginx deploy multihost; do
 	log="$FRONTDESK_VAR/$name.log"
-	grep -E '^[a-z_]+ (ok|FAIL)' "$log" | sed -E "s/^($name )?/e2e $name /"
+	grep -E '^[a-z_]+ (ok|FAIL|SKIP)' "$log" | sed -E "s/^($name )?/e2e $name /"
 	sp=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p" "$log")
 	sf=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p" "$log")
 	if [ -z "$sp" ]; then
