@@ -648,8 +648,7 @@ close_bounded(nng_socket *s, int n)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&c->mu);
-	while (!c->done &&
-	    pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
+	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
 		;
 	done = c->done;
 	c->left = !done;
@@ -657,8 +656,9 @@ close_bounded(nng_socket *s, int n)
 	if (done)
 		free(c);
 	else
-		log_warnx(NULL, "bus: sockets still closing after %d ms, "
-		                "going on",
+		log_warnx(NULL,
+		    "bus: sockets still closing after %d ms, "
+		    "going on",
 		    FD_BUS_CLOSE_MS);
 	return;
 inline_close:
