@@ -14,8 +14,13 @@
  * publisher's instance, and a watchdog thread re-creates the dialer of a
  * publisher not heard for FD_BUS_SILENT_MS (nng's own redial is the first
  * line; the watchdog covers a dialer that stopped trying or a connection
- * that stays open but carries nothing).  One log line when a publisher is
- * lost and one when it is back.
+ * that stays open but carries nothing).  A connected publisher whose
+ * process still runs (ipc names the peer's pid) is only slow or stopped
+ * and keeps its connection; each further re-dial waits twice as long, up
+ * to FD_BUS_SILENT_MAX_MS, until the publisher is heard, so an overloaded
+ * publisher is not buried in new connections.  One log line when a
+ * publisher is lost and one when it is back.  fd_bus_close gives nng
+ * FD_BUS_CLOSE_MS to close, then goes on.
  */
 #ifndef FD_BUS_H
 #define FD_BUS_H
