@@ -12,7 +12,8 @@
 # heap each daemon's malloc hands out is printed beside (a growth there is
 # memory kept per call; RSS alone also shows the allocator's slack).  Writes $BUILD/faults/soak.json: soak_calls (calls that
 # passed), soak_calls_failed, soak_seconds, soak_rss_growth_pct (the
-# largest growth of any daemon) and soak_rss_kb_<daemon> (warm, end).
+# largest growth of any daemon), soak_rss_kb_<daemon> and
+# soak_heap_kb_<daemon> (warm, end).
 # Fails if a call failed, a daemon restarted or RSS grew more than
 # SOAK_MAX_GROWTH_PCT (1).
 #   tests/faults/soak.sh [N]
@@ -99,6 +100,8 @@ for n, (pid, kb) in sorted(warm.items()):
     g = 100.0 * (kb2 - kb) / kb if kb else 0.0
     worst = max(worst, g)
     out["soak_rss_kb_" + n.replace("-", "_")] = "%d -> %d" % (kb, kb2)
+    if heap and n in heap[0] and n in heap[-1]:
+        out["soak_heap_kb_" + n.replace("-", "_")] = "%d -> %d" % (heap[0][n], heap[-1][n])
     print("soak %-11s rss %7d kB after warm-up, %7d kB at the end (%+.2f %%)" % (n, kb, kb2, g))
 out["soak_rss_growth_pct"] = round(worst, 2)
 json.dump(out, open(sys.argv[6], "w"), indent=1)
