@@ -10,6 +10,8 @@
 #                   USR1 storm on a supervisor, valgrind memcheck on a short
 #                   run, every fuzz target FUZZ_SECONDS (60); -> build/faults.json
 #   make fuzz       the libFuzzer targets (clang) into build-fuzz/
+#   make san        the parsing unit tests (SAN_TESTS) and the gateway
+#                   they start, with ASan+UBSan into build-san/, run
 #   make demo       a whole stack answering one simulated booking call
 #   make dashboard  the dashboard in headless Chromium against a stack of
 #                   its own after three simulated calls (screenshots in build/dashboard/)
@@ -57,7 +59,7 @@ include $(sort $(wildcard */module.mk tools/*/module.mk))
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all test unit check-layers e2e faults fuzz bench demo dashboard realtime clean deps format format-check
+.PHONY: all test unit check-layers e2e faults fuzz san bench demo dashboard realtime clean deps format format-check
 all: $(addprefix $(BUILD)/bin/,$(BINS))
 
 $(BUILD)/obj/%.o: %.c
@@ -111,6 +113,22 @@ fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 
 unit-bins: $(addprefix $(BUILD)/test/,$(TESTS))
+
+# The unit tests of the code that parses what comes from outside (frames,
+# payloads, Media Streams JSON, webhooks and TwiML, HTTP ranges, the
+# gateway over raw HTTP, config, redaction, metrics) under ASan+UBSan: a
+# few minutes, so CI runs them on every push (the whole suite under SAN=1
+# is for make faults' machine, see README).
+SAN_TESTS = proto_test proto_payload_test common_test common_redact_test \
+            common_metrics_test gateway_media_test gateway_twiml_test \
+            gateway_fall_parse_test gateway_http_range_test \
+            gateway_callinfo_test gateway_http_test
+san:
+	@$(MAKE) --no-print-directory SAN=1 build-san/bin/gateway \
+	    $(addprefix build-san/test/,$(SAN_TESTS))
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    scripts/run-unit.sh build-san $(SAN_TESTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

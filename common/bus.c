@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -243,15 +245,52 @@ heartbeat(struct fd_bus *b)
 	fd_bus_publish_pl(b, FD_MSG_HEARTBEAT, NULL, 0, &hb);
 }
 
-/* The watchdog: a publisher silent for FD_BUS_SILENT_MS gets a new
+/* How long publisher pe may stay silent before the watchdog re-dials it:
+ * FD_BUS_SILENT_MS, doubled for each re-dial since it was last heard (up
+ * to FD_BUS_SILENT_MAX_MS).  A publisher too loaded to answer a new dial
+ * within the period would otherwise get one every period, each leaving a
+ * half-open connection on its socket for it to accept later.  Under
+ * b->mu. */
+static uint64_t
+silent_limit_us(const struct fd_bus_peer *pe)
+{
+	uint64_t us = (uint64_t)FD_BUS_SILENT_MS * 1000;
+	int i;
+
+	for (i = 0; i < pe->strikes; i++)
+		if ((us *= 2) >= (uint64_t)FD_BUS_SILENT_MAX_MS * 1000)
+			return (uint64_t)FD_BUS_SILENT_MAX_MS * 1000;
+	return us;
+}
+
+/* Whether the process at the other end of our pipe `id` still runs: an
+ * ipc pipe names its peer's pid.  A live one that is silent is busy or
+ * stopped, and a new dial cannot hear it sooner.  1 alive, 0 gone or not
+ * known (tcp: a host can vanish without closing the connection). */
+static int
+pipe_peer_alive(uint32_t id)
+{
+	nng_pipe p = NNG_PIPE_INITIALIZER;
+	uint64_t pid = 0;
+
+	p.id = id;
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
+	    pid == 0 || pid > (uint64_t)INT32_MAX)
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* The watchdog: a publisher silent for silent_limit_us() gets a new
  * dialer.  Silence while connected counts only when the daemon keeps up
  * with its queue (fd_bus_recv found it empty lately): a busy daemon has
- * not read the heartbeats that did come. */
+ * not read the heartbeats that did come; and only when the connection's
+ * other end is not a live local process. */
 static void
 watchdog(struct fd_bus *b, uint64_t now)
 {
-	uint64_t silent = (uint64_t)FD_BUS_SILENT_MS * 1000, drained;
-	int i, redial;
+	uint64_t drained, limit;
+	uint32_t pipe;
+	int i, redial, alive;
 
 	drained = __atomic_load_n(&b->drained_us, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&b->dial_mu);
@@ -264,28 +303,49 @@ watchdog(struct fd_bus *b, uint64_t now)
 		/* the times move under other threads: compare to a fresh
 		 * clock and never subtract a later time from an earlier */
 		now = fd_mono_us();
-		if (pe->pipe == 0)
-			redial = pe->lost_us && now > pe->lost_us + silent;
+		limit = silent_limit_us(pe);
+		pipe = pe->pipe;
+		if (pipe == 0)
+			redial = pe->lost_us && now > pe->lost_us + limit;
 		else
-			redial = now > pe->heard_us + silent && drained &&
-			    now < drained + silent / 4;
-		if (redial) {
-			pe->redials++;
-			/* a publisher that is down is re-dialled every
-			 * FD_BUS_SILENT_MS: say so once per outage */
-			if (pe->pipe || !pe->told)
-				log_warnx(NULL,
-				    "bus: %s silent for %.1f s: "
-				    "new dialer",
-				    pe->addr,
-				    (now -
-				        (pe->pipe ? pe->heard_us
-				                  : pe->lost_us)) /
-				        1e6);
-			pe->told = pe->pipe == 0;
-		}
+			redial = now > pe->heard_us + limit &&
+			    now > pe->kept_us + limit && drained &&
+			    now < drained + limit / 4;
 		pthread_mutex_unlock(&b->mu);
-		if (redial && peer_dial(b, i) != 0)
+		if (!redial)
+			continue;
+		alive = pipe != 0 && pipe_peer_alive(pipe);
+		pthread_mutex_lock(&b->mu);
+		if (pe->pipe != pipe || (pipe && now < pe->heard_us)) {
+			/* it changed while we looked */
+			pthread_mutex_unlock(&b->mu);
+			continue;
+		}
+		if (alive) {
+			if (!pe->told)
+				log_warnx(NULL,
+				    "bus: %s silent for %.1f s but its "
+				    "process runs: kept",
+				    pe->addr, (now - pe->heard_us) / 1e6);
+			pe->told = 1;
+			/* look again one period later */
+			pe->kept_us = now;
+			pthread_mutex_unlock(&b->mu);
+			continue;
+		}
+		pe->redials++;
+		/* a publisher that is down is re-dialled ever less often:
+		 * say so once per outage */
+		if (pe->pipe || !pe->told)
+			log_warnx(NULL, "bus: %s silent for %.1f s: new dialer",
+			    pe->addr,
+			    (now - (pe->pipe ? pe->heard_us : pe->lost_us)) /
+			        1e6);
+		pe->told = pe->pipe == 0;
+		if (pe->strikes < 16)
+			pe->strikes++;
+		pthread_mutex_unlock(&b->mu);
+		if (peer_dial(b, i) != 0)
 			log_warnx(NULL, "bus: cannot re-dial %s", pe->addr);
 	}
 	pthread_mutex_unlock(&b->dial_mu);
@@ -361,6 +421,8 @@ peer_heard(struct fd_bus *b, nng_msg *m, const struct fd_frame *f)
 		struct fd_bus_peer *pe = &b->peer[i];
 
 		pe->heard_us = fd_mono_us();
+		pe->strikes = 0;
+		pe->told = 0;
 		if (f->type == FD_MSG_HEARTBEAT && inst != 0) {
 			old = pe->instance;
 			changed = inst != pe->instance || hears != pe->hears ||
@@ -601,19 +663,114 @@ fd_bus_drop_peer(struct fd_bus *b, const char *addr)
 	return 0;
 }
 
+/* Sockets being closed by a helper thread; freed by whichever of it and
+ * fd_bus_close is last. */
+struct bus_closing {
+	nng_socket s[2];
+	int n;
+	int done; /* the helper closed them */
+	int left; /* fd_bus_close stopped waiting */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *
+close_main(void *arg)
+{
+	struct bus_closing *c = arg;
+	int i, left;
+
+	for (i = 0; i < c->n; i++)
+		nng_close(c->s[i]);
+	pthread_mutex_lock(&c->mu);
+	c->done = 1;
+	left = c->left;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	if (left)
+		free(c);
+	return NULL;
+}
+
+/* nng_close waits for every pipe and dialer of the socket to finish;
+ * one stuck behind a peer that never lets go (a publisher too loaded to
+ * answer, a half-open connection) would hold a daemon's stop for ever.
+ * The close runs in a helper thread and is waited for FD_BUS_CLOSE_MS at
+ * most; after that it goes on alone and the caller proceeds (the process
+ * is about to exit). */
+static void
+close_bounded(nng_socket *s, int n)
+{
+	struct bus_closing *c;
+	struct timespec until;
+	pthread_t t;
+	int i, done;
+
+	if (n == 0)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto inline_close;
+	for (i = 0; i < n; i++)
+		c->s[i] = s[i];
+	c->n = n;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&t, NULL, close_main, c) != 0) {
+		free(c);
+		goto inline_close;
+	}
+	pthread_detach(t);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += FD_BUS_CLOSE_MS / 1000;
+	until.tv_nsec += (long)(FD_BUS_CLOSE_MS % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&c->mu);
+	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
+		;
+	done = c->done;
+	c->left = !done;
+	pthread_mutex_unlock(&c->mu);
+	if (done)
+		free(c);
+	else
+		log_warnx(NULL,
+		    "bus: sockets still closing after %d ms, "
+		    "going on",
+		    FD_BUS_CLOSE_MS);
+	return;
+inline_close:
+	for (i = 0; i < n; i++)
+		nng_close(s[i]);
+}
+
 void
 fd_bus_close(struct fd_bus *b)
 {
+	struct timespec until;
+	nng_socket s[2];
+	int n = 0;
+
 	if (b->have_watch) {
 		__atomic_store_n(&b->quit, 1, __ATOMIC_SEQ_CST);
-		pthread_join(b->watch, NULL);
+		/* the watch thread may be inside an nng call that waits on
+		 * a stuck peer: wait for it a bounded time too */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += FD_BUS_CLOSE_MS / 1000 + 1;
+		if (pthread_timedjoin_np(b->watch, NULL, &until) != 0) {
+			log_warnx(NULL, "bus: watchdog busy at close");
+			pthread_detach(b->watch);
+		}
 		b->have_watch = 0;
 	}
 	if (b->have_pub)
-		nng_close(b->pub);
+		s[n++] = b->pub;
 	if (b->have_sub)
-		nng_close(b->sub);
+		s[n++] = b->sub;
 	b->have_pub = b->have_sub = 0;
+	close_bounded(s, n);
 }
 
 /* Send m on the pub socket (consumed). */

@@ -14,8 +14,13 @@
  * publisher's instance, and a watchdog thread re-creates the dialer of a
  * publisher not heard for FD_BUS_SILENT_MS (nng's own redial is the first
  * line; the watchdog covers a dialer that stopped trying or a connection
- * that stays open but carries nothing).  One log line when a publisher is
- * lost and one when it is back.
+ * that stays open but carries nothing).  A connected publisher whose
+ * process still runs (ipc names the peer's pid) is only slow or stopped
+ * and keeps its connection; each further re-dial waits twice as long, up
+ * to FD_BUS_SILENT_MAX_MS, until the publisher is heard, so an overloaded
+ * publisher is not buried in new connections.  One log line when a
+ * publisher is lost and one when it is back.  fd_bus_close gives nng
+ * FD_BUS_CLOSE_MS to close, then goes on.
  */
 #ifndef FD_BUS_H
 #define FD_BUS_H
@@ -33,6 +38,8 @@
 #define FD_BUS_MAX_PEERS 32
 #define FD_BUS_HEARTBEAT_MS 200 /* a publisher's heartbeat period */
 #define FD_BUS_SILENT_MS 2000 /* then the watchdog re-dials it */
+#define FD_BUS_SILENT_MAX_MS 30000 /* the longest re-dial backoff */
+#define FD_BUS_CLOSE_MS 2000 /* fd_bus_close waits for nng this long */
 #define FD_BUS_RECONN_MAX_MS 100 /* nng's redial backoff ceiling */
 
 struct fd_bus;
@@ -47,10 +54,12 @@ struct fd_bus_peer {
 	uint64_t lost_us; /* when the connection went (or the dial
 	                         * began); 0 while connected */
 	uint64_t heard_us; /* last frame or connection from it */
+	uint64_t kept_us; /* the watchdog found it silent but alive */
 	uint64_t instance; /* from its heartbeat, 0 not heard yet */
 	int hears; /* its last heartbeat: it hears everyone */
 	int subs; /* its last heartbeat: its subscribers */
 	int redials; /* dialers the watchdog re-created */
+	int strikes; /* re-dials since last heard: the backoff */
 	int told; /* this outage's re-dial was logged */
 };
 

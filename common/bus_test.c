@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -224,6 +225,86 @@ test_add_drop_peer(void **state)
 	fd_bus_close(&p2);
 }
 
+/* Open descriptors of process pid (its sockets among them). */
+static int
+fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	assert_non_null(d = opendir(path));
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A publisher stopped (SIGSTOP: alive, its socket open, nothing read or
+ * sent) for stop_ms is not re-dialled more than max_redials times, the
+ * connections waiting on its socket stay bounded, and it is heard again
+ * at once after SIGCONT.  A re-dial every silent period used to pile a
+ * new connection on a loaded publisher every 2 s. */
+static void
+stalled(const char *addr, int stop_ms, int max_redials)
+{
+	static const int types[] = {FD_MSG_TRANSCRIPT};
+	const char *subs[] = {addr};
+	struct fd_bus_peer p;
+	struct fd_bus b;
+	pid_t pid;
+	int n0, n1, status;
+
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
+	pid = spawn_publisher(addr);
+	assert_int_equal(next_frame(&b, 10000), FD_MSG_TRANSCRIPT);
+	n0 = fd_count(pid);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	drain(&b);
+	/* keep reading, as a daemon does, so the silence counts */
+	assert_int_equal(next_frame(&b, stop_ms), -1);
+	fd_bus_peer_get(&b, 0, &p);
+	assert_in_range(p.redials, 0, max_redials);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(next_frame(&b, 3000), FD_MSG_TRANSCRIPT);
+	fd_sleep_us(500000);
+	n1 = fd_count(pid);
+	assert_in_range(n1, 0, n0 + max_redials);
+	fd_bus_peer_get(&b, 0, &p);
+	assert_int_equal(p.strikes, 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	fd_bus_close(&b);
+}
+
+static void
+test_stalled_ipc(void **state)
+{
+	char addr[128];
+
+	(void)state;
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/fd-bus-st-%d.pub", (int)getpid());
+	/* a local publisher that still runs is never re-dialled */
+	stalled(addr, FD_BUS_SILENT_MS * 3, 0);
+	unlink(addr + 6);
+}
+
+static void
+test_stalled_tcp(void **state)
+{
+	char addr[64];
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", fd_free_port());
+	/* over tcp the other end's process is not known: re-dials back
+	 * off, 2 s then 4 s then 8 s */
+	stalled(addr, FD_BUS_SILENT_MS * 4, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,6 +313,8 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_restart_tcp),
 	    cmocka_unit_test(test_watchdog_redials),
 	    cmocka_unit_test(test_add_drop_peer),
+	    cmocka_unit_test(test_stalled_ipc),
+	    cmocka_unit_test(test_stalled_tcp),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--pub") == 0)

@@ -6,6 +6,7 @@
  * never per audio frame.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,20 @@ fd_metrics_observe(enum fd_hist h, double seconds)
 	pthread_mutex_unlock(&mu);
 }
 
+/* The bytes the process's malloc hands out now (not what it holds from
+ * the system): flat across calls unless something is kept per call. */
+static void
+heap_gauge(FILE *f, const char *daemon)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	fprintf(f,
+	    "# HELP frontdesk_heap_inuse_bytes Heap in use (malloc'd and "
+	    "not freed).\n# TYPE frontdesk_heap_inuse_bytes gauge\n"
+	    "frontdesk_heap_inuse_bytes{daemon=\"%s\"} %zu\n",
+	    daemon, mi.uordblks + mi.hblkhd);
+}
+
 char *
 fd_metrics_text(const char *daemon)
 {
@@ -117,6 +132,7 @@ fd_metrics_text(const char *daemon)
 	    "frontdesk_start_time_seconds gauge\n"
 	    "frontdesk_start_time_seconds{daemon=\"%s\"} %lld\n",
 	    daemon, (long long)started);
+	heap_gauge(f, daemon);
 	pthread_mutex_lock(&mu);
 	fprintf(f,
 	    "# HELP frontdesk_errors_total Errors by kind.\n"

@@ -7,8 +7,8 @@
 #   tests/faults/run.sh           everything: reconnect, kill -9 and SIGTERM
 #                                 of each daemon mid-call, the Redis and
 #                                 PostgreSQL outages (a message and a
-#                                 booking spooled), a vendor (the LLM)
-#                                 failing every turn, the soak (SOAK_CALLS,
+#                                 booking spooled), vendors failing mid-
+#                                 call (LLM, TTS, calendar, vPIC), the soak (SOAK_CALLS,
 #                                 1000, SOAK_PARALLEL at a time), valgrind
 #                                 memcheck on 3 calls, the fuzz targets
 #                                 (FUZZ_SECONDS, 60)

@@ -8,9 +8,12 @@
 # (--no-hear): the record is the check, and the soak's CPU goes to the
 # daemons.  The calls go in tenths; every daemon's RSS is read after each
 # (the stack idle), the first tenth being the warm-up; a daemon that
-# restarted meanwhile fails the soak (its RSS would say nothing).  Writes $BUILD/faults/soak.json: soak_calls (calls that
+# restarted meanwhile fails the soak (its RSS would say nothing).  The
+# heap each daemon's malloc hands out is printed beside (a growth there is
+# memory kept per call; RSS alone also shows the allocator's slack).  Writes $BUILD/faults/soak.json: soak_calls (calls that
 # passed), soak_calls_failed, soak_seconds, soak_rss_growth_pct (the
-# largest growth of any daemon) and soak_rss_kb_<daemon> (warm, end).
+# largest growth of any daemon), soak_rss_kb_<daemon> and
+# soak_heap_kb_<daemon> (warm, end).
 # Fails if a call failed, a daemon restarted or RSS grew more than
 # SOAK_MAX_GROWTH_PCT (1).
 #   tests/faults/soak.sh [N]
@@ -25,12 +28,20 @@ MAXG=${SOAK_MAX_GROWTH_PCT:-1}
 stack_up || exit 1
 names=$("$FRONTDESK_BIN/scheduler" -D)
 
-# rss: "name pid kB" per daemon
+# rss: "name pid kB heap-kB" per daemon: its RSS and the heap its malloc
+# hands out (frontdesk_heap_inuse_bytes in its metrics file, written every
+# second), read SOAK_SETTLE_S after the calls (6 when the soak is long
+# enough for its growth to mean anything: after the daemons' heap trim,
+# every 5 s)
+settle=${SOAK_SETTLE_S:-$(( N >= 100 ? 6 : 0 ))}
 rss() {
-	local n p
+	local n p h
+	sleep "$settle"
 	for n in $names; do
 		p=$(cat "$SV/$n.pid" 2>/dev/null)
-		echo "$n ${p:-0} $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)"
+		h=$(awk '/^frontdesk_heap_inuse_bytes/ {printf "%d", $2 / 1024}' \
+		    "$FRONTDESK_RUNDIR/metrics/$n.prom" 2>/dev/null)
+		echo "$n ${p:-0} $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) ${h:-0}"
 	done
 }
 
@@ -74,8 +85,11 @@ warm, end = ({l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open(f)}
              for f in sys.argv[1:3])
 ok, bad, maxg = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 series = [{l.split()[0]: int(l.split()[2]) for l in open(f)} for f in sys.argv[8:]]
+heap = [{l.split()[0]: int(l.split()[3]) for l in open(f) if len(l.split()) > 3}
+        for f in sys.argv[8:]]
 for n in sorted(warm):
     print("soak %-11s rss kB after each tenth: %s" % (n, " ".join(str(s.get(n, 0)) for s in series)))
+    print("soak %-11s heap in use kB:          %s" % (n, " ".join(str(s.get(n, 0)) for s in heap)))
 out, worst, restarted = {"soak_calls": ok, "soak_calls_failed": bad,
                          "soak_seconds": int(sys.argv[7])}, 0.0, []
 for n, (pid, kb) in sorted(warm.items()):
@@ -86,6 +100,8 @@ for n, (pid, kb) in sorted(warm.items()):
     g = 100.0 * (kb2 - kb) / kb if kb else 0.0
     worst = max(worst, g)
     out["soak_rss_kb_" + n.replace("-", "_")] = "%d -> %d" % (kb, kb2)
+    if heap and n in heap[0] and n in heap[-1]:
+        out["soak_heap_kb_" + n.replace("-", "_")] = "%d -> %d" % (heap[0][n], heap[-1][n])
     print("soak %-11s rss %7d kB after warm-up, %7d kB at the end (%+.2f %%)" % (n, kb, kb2, g))
 out["soak_rss_growth_pct"] = round(worst, 2)
 json.dump(out, open(sys.argv[6], "w"), indent=1)

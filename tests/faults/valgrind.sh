@@ -7,6 +7,9 @@
 # block in any report; still-reachable and possibly-lost blocks (threads
 # and library caches alive at exit) are not counted.
 #   VG_DAEMONS (gateway agent tts-worker crm-tools scheduler)
+#   VG_LEAK_KINDS (definite,indirect): "all" also lists the blocks still
+#   reachable at exit by where they were allocated; two runs with
+#   different VG_CALLS show what a daemon keeps per call.
 #   stt-worker is left out by default: under memcheck its decoder runs far
 #   slower than the caller speaks, so calls time out; VG_DAEMONS=stt-worker
 #   checks it alone (the calls may fail, the report still counts).
@@ -22,8 +25,12 @@ if [ "${1:-}" = --wrap ]; then
 	name=${1##*/}
 	case " $VG_DAEMONS " in
 	*" $name "*)
+		# VG_TOOL=massif: heap profile instead (snapshots on demand:
+		# vgdb --pid=PID detailed_snapshot FILE)
+		[ "${VG_TOOL:-}" = massif ] &&
+		    exec valgrind --tool=massif --massif-out-file="$VG_LOGS/massif-$name.%p.out" "$@"
 		exec valgrind --tool=memcheck --leak-check=full \
-		    --show-leak-kinds=definite,indirect \
+		    --show-leak-kinds="${VG_LEAK_KINDS:-definite,indirect}" \
 		    --errors-for-leak-kinds=definite,indirect \
 		    --track-origins=yes --num-callers=30 \
 		    --log-file="$VG_LOGS/valgrind-$name.%p.log" "$@" ;;

@@ -17,21 +17,37 @@
 #    it instead, in the same turn; the booking call passes as with flite
 #    (callsim hears and checks it), one appointment row, every caller turn
 #    once.
-#   tests/faults/vendors.sh [llm|tts...]   (default all)
+#  calendar: crm-tools keeps the shop's Google Calendar
+#    (tests/peers/google/peer.py) and the calendar fails through a booking
+#    call: free/busy answers 500, hangs past the timeout and drops the
+#    connection; the event insert drops the connection after applying
+#    (a lost reply), answers 503 and hangs.  The slot search goes on from
+#    the appointments table, the booking is made and confirmed in the
+#    call, and the background sync puts the event in the calendar exactly
+#    once when it answers again.
+#  vpic: the agent's brain is the LLM (scripted by the peer) and calls
+#    decode_vin twice in one call while NHTSA vPIC (tests/peers/vpic)
+#    first hangs past crm.vpic.timeout_ms, then drops the connection: both
+#    tool results are the offline decode (online:false, the make from the
+#    VIN's WMI) within the turn, and the call goes on to the agent's
+#    goodbye.
+#   tests/faults/vendors.sh [llm|tts|calendar|vpic...]   (default all)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 export PROFILE=${PROFILE:-faults-suite}-vendor
 unset FAULTS_RUNNING            # never the stack run.sh started
 . tests/faults/lib.sh
-cases=${*:-llm tts}
+cases=${*:-llm tts calendar vpic}
 faults=0 failed=0 lost=0 dups=0 pass=0 fail=0
 peer_pid=""
 finish() {
 	stack_down
 	deploy/datastore.sh stop >/dev/null 2>&1
 	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+	[ -n "$peer2_pid" ] && kill "$peer2_pid" 2>/dev/null
 }
+peer2_pid=""
 trap finish EXIT
 
 ok() { pass=$((pass + 1)); echo "vendor ok   $*"; }
@@ -47,6 +63,23 @@ peer_start() {
 	for i in $(seq 1 100); do
 		peer_port=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$log" | head -1)
 		[ -n "$peer_port" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# peer_file_start SCRIPT: a peer that writes its port to the file named
+# by its argument (tests/peers/google, vpic), in the background; sets
+# peer2_pid and peer2_port
+peer_file_start() {
+	local i pf=$FAULTS_OUT/vendor-peer2.port
+	rm -f "$pf"
+	python3 "$1" "$pf" >"$FAULTS_OUT/vendor-peer2.out" 2>&1 &
+	peer2_pid=$!
+	peer2_port=""
+	for i in $(seq 1 100); do
+		peer2_port=$(cat "$pf" 2>/dev/null)
+		[ -n "$peer2_port" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -127,8 +160,143 @@ case_tts() {
 	fi
 }
 
+# gevents URL: the calendar peer's events not cancelled, as "n id id .."
+gevents() {
+	curl -s "$1/_ctl/state" | python3 -c '
+import json, sys
+ev = [e["id"] for e in json.load(sys.stdin)["events"].values()
+      if e.get("status") != "cancelled"]
+print(len(ev), *ev)' 2>/dev/null
+}
+
+# sync_idle: until crm-tools has no calendar push pending (30 s at most)
+sync_idle() {
+	local i
+	for i in $(seq 1 60); do
+		[ "$(psqlq "select count(*) from calendar_sync where status = 'pending'")" = 0 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+case_calendar() {
+	local out=$FAULTS_OUT/vendor-calendar rc sid ev0 ev1 eid f g
+	peer_file_start tests/peers/google/peer.py || { bad "calendar: the peer did not start"; return; }
+	g=http://127.0.0.1:$peer2_port
+	export FRONTDESK_GOOGLE_CLIENT_SECRET=secret FRONTDESK_GOOGLE_REFRESH_TOKEN=rt-test
+	sed -i "/^crm: {/,/^};/s|^  calendar = \"builtin\";|  calendar = \"google\"; google = { calendar_id = \"shop@group.calendar.google.com\"; client_id = \"cid\"; token_url = \"$g/token\"; api_base = \"$g/calendar/v3\"; }; calendar_timeout_ms = 700; calendar_backoff_ms = 50; calendar_retry_s = 1; calendar_freebusy_cache_s = 0;|" \
+	    "$FRONTDESK_CONFIG"
+	grep -q 'calendar = "google"' "$FRONTDESK_CONFIG" || { bad "calendar: cannot configure google"; return; }
+	stack_up || { bad "calendar: the stack did not start"; return; }
+	trap finish EXIT
+	# the seeded appointments reach the calendar first
+	sync_idle || { bad "calendar: the seeded appointments never synced"; return; }
+	ev0=$(gevents "$g" | cut -d' ' -f1)
+	# every kind of failure, each once, for the call's two calendar calls
+	for f in '{"path": "freeBusy", "status": 500}' \
+	         '{"path": "freeBusy", "delay": 2}' \
+	         '{"path": "freeBusy", "drop": true}' \
+	         '{"path": "/events", "drop": true, "apply": true}' \
+	         '{"path": "/events", "status": 503}' \
+	         '{"path": "/events", "delay": 2}'; do
+		curl -s -o /dev/null -d "$f" "$g/_ctl/fail" || { bad "calendar: peer control"; return; }
+	done
+	booking_scenario 42 "$out.scenario"
+	call_start "$out.scenario" "$out"
+	wait "$simpid"; rc=$?
+	sid=$(call_sid "$out")
+	# the background sync puts the booking in the calendar, once
+	sync_idle
+	sleep 1
+	ev1=$(gevents "$g")
+	eid=$(psqlq "select coalesce(external_event_id, '') from appointments where source_call_sid = '$sid'")
+	faults=$((faults + 6))
+	if check_call "$out" "$out.scenario" "$rc" && [ "${ev1%% *}" = $((ev0 + 1)) ] &&
+	    [ -n "$eid" ] && [[ " $ev1 " == *" $eid "* ]]; then
+		ok "calendar: 6 calendar failures; booked in the call, its event ($eid) in the calendar once; $what"
+	else
+		[ "${ev1%% *}" -gt $((ev0 + 1)) ] 2>/dev/null && dups=$((dups + ${ev1%% *} - ev0 - 1))
+		[ -z "$eid" ] && lost=$((lost + 1))
+		bad "calendar: events before $ev0, after '${ev1%% *}', the booking's event '$eid'; $what (see $out.log, $LOGS/crm-tools.log)"
+	fi
+}
+
+case_vpic() {
+	local out=$FAULTS_OUT/vendor-vpic rc sid offline lookups v
+	peer_start tests/peers/openai_peer.py --port 0 || { bad "vpic: the llm peer did not start"; return; }
+	peer_file_start tests/peers/vpic/peer.py || { bad "vpic: the vpic peer did not start"; return; }
+	v=http://127.0.0.1:$peer2_port
+	export OPENAI_API_KEY=faults-test-key
+	sed -i "s|^  brain = \"local\";|  brain = \"llm\";\n  llm = { base_url = \"http://127.0.0.1:$peer_port/v1\"; model = \"peer-model\"; retries = 0; breaker_ms = 0; first_token_filler_ms = 0; turn_timeout_ms = 8000; };|" \
+	    "$FRONTDESK_CONFIG"
+	# (the environment's FRONTDESK_VPIC_URL wins over the config)
+	export FRONTDESK_VPIC_URL=$v/api
+	sed -i "/^crm: {/,/^};/s|^  calendar = \"builtin\";|  calendar = \"builtin\"; vpic = { timeout_ms = 800; };|" \
+	    "$FRONTDESK_CONFIG"
+	grep -q 'brain = "llm"' "$FRONTDESK_CONFIG" && grep -q "vpic = {" "$FRONTDESK_CONFIG" ||
+	    { bad "vpic: cannot configure the llm brain and vpic"; return; }
+	stack_up || { bad "vpic: the stack did not start"; return; }
+	trap finish EXIT
+	# the first lookup hangs past the timeout, the second is dropped
+	curl -s -o /dev/null -d '{"delay": 3}' "$v/_ctl/fail"
+	curl -s -o /dev/null -d '{"drop": true}' "$v/_ctl/fail"
+	python3 - "$peer_port" <<'PY'
+import json, sys, urllib.request
+vin = json.dumps({"vin": "1HGCM82633A004352"})
+r = [{"tool_calls": [{"id": "v1", "name": "decode_vin", "arguments": vin}]},
+     {"content": "That looks like a Honda. Anything else?"},
+     {"tool_calls": [{"id": "v2", "name": "decode_vin", "arguments": vin}]},
+     {"content": "Yes, it is a Honda. Anything else I can help with?"},
+     {"content": "Goodbye, have a nice day.",
+      "tool_calls": [{"id": "e1", "name": "end_call", "arguments": "{}"}]}]
+body = json.dumps({"responses": r}).encode()
+urllib.request.urlopen("http://127.0.0.1:%s/_script" % sys.argv[1], body).read()
+PY
+	python3 - "$out.scenario" <<'PY'
+import json, sys
+json.dump({
+    "name": "faults: vPIC down while the model decodes a VIN, twice",
+    "caller": {"from": "+15559870044", "voice": "slt"},
+    "now": "2026-11-20T10:00:00",
+    "turns": [
+        {"say": "What kind of car is my VIN, one H G C M eight two six "
+                "three three A zero zero four three five two?"},
+        {"say": "Could you check it again please?"},
+        {"say": "No, that is all. Goodbye."}],
+    "expect": {"hangup_by": "agent"}}, open(sys.argv[1], "w"), indent=1)
+PY
+	call_start "$out.scenario" "$out"
+	wait "$simpid"; rc=$?
+	sid=$(call_sid "$out")
+	# the tool results the model was given (each is in every later
+	# request): how many distinct ones were the offline decode
+	curl -s "http://127.0.0.1:$peer_port/_requests" >"$out.requests"
+	offline=$(python3 -c '
+import json, sys
+ids = set()
+for q in json.load(sys.stdin)["requests"]:
+    for m in (q.get("body") or {}).get("messages", []):
+        c = m.get("content") or ""
+        if isinstance(c, str) and m.get("role") == "tool" and \
+                "\"online\":false" in c.replace(" ", "") and "Honda" in c:
+            ids.add(m.get("tool_call_id"))
+print(len(ids))' <"$out.requests" 2>/dev/null)
+	export FRONTDESK_VPIC_URL=none
+	lookups=$(curl -s "$v/_ctl/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lookups"])' 2>/dev/null)
+	faults=$((faults + 2))
+	[ -z "$sid" ] && lost=$((lost + 1))
+	if [ "$rc" = 0 ] && [ -n "$sid" ] && [ "${offline:-0}" = 2 ] && [ "${lookups:-0}" -ge 2 ]; then
+		ok "vpic: $lookups lookups failed (hang, drop), both answered offline in the turn; callsim exit $rc"
+	else
+		bad "vpic: lookups ${lookups:-?}, offline tool results ${offline:-?}, callsim exit $rc (see $out.log, $LOGS/agent.log, $LOGS/crm-tools.log)"
+	fi
+}
+
 for c in $cases; do
-	# each case's own config, from the stock one
+	# each case's own peers and config, from the stock one
+	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+	[ -n "$peer2_pid" ] && kill "$peer2_pid" 2>/dev/null
+	peer_pid="" peer2_pid=""
 	. scripts/stack-env.sh
 	"case_$c"
 done

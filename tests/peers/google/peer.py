@@ -10,7 +10,9 @@ Test controls (not part of Google's API):
                       "delay": seconds, "path": "substring"}  queue failures;
                      apply=true performs the call and then answers the
                      failure (a reply lost on the way back); delay makes the
-                     request hang (a timeout) before answering
+                     request hang (a timeout) before answering; "drop": true
+                     closes the connection with no answer at all (after
+                     the delay, if any; performed first with apply)
   POST /_ctl/expire  every access token issued so far stops working
   POST /_ctl/busy    {"start": rfc3339, "end": rfc3339}  staff busy time
   GET  /_ctl/state   events, counters and tokens issued
@@ -20,6 +22,7 @@ written to PORTFILE).
 """
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -87,8 +90,14 @@ class Handler(BaseHTTPRequestHandler):
         fail = self.take_failure()
         if fail and fail.get("delay"):
             time.sleep(fail["delay"])
-            if not fail.get("status"):
+            if not fail.get("status") and not fail.get("drop"):
                 fail = None
+        if fail and fail.get("drop"):
+            if fail.get("apply"):
+                self.route(method, raw)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
         if fail and not fail.get("apply"):
             code, obj = gerror(fail["status"], "backendError"
                                if fail["status"] >= 500 else

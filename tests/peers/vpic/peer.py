@@ -6,13 +6,17 @@ value a string.  Knows a few VINs; any other well-formed one decodes with
 ErrorCode "8" (no detailed data).  Standard library only.
 
 Test controls: POST /_ctl/delay {"seconds": s} makes the next lookups hang
-(a timeout); GET /_ctl/state gives the number of lookups served.
+(a timeout); POST /_ctl/fail {"status": 503, "count": n} answers the next
+n lookups with that status, {"drop": true, "count": n} closes their
+connections with no answer, {"delay": s} holds one s seconds first; GET /_ctl/state gives the number of lookups
+served.
 
 Usage: peer.py PORTFILE  (binds 127.0.0.1, a free port, written to PORTFILE)
 """
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -24,7 +28,7 @@ KNOWN = {
     "5YJ3E1EA5NF156789": ("TESLA", "Model 3", "2022", "", "Sedan/Saloon"),
 }
 LOCK = threading.Lock()
-STATE = {"lookups": 0, "delay": 0.0}
+STATE = {"lookups": 0, "delay": 0.0, "fail": []}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -48,12 +52,18 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["delay"] = float(json.loads(raw).get("seconds", 0))
             return self.reply(200, {"ok": True})
+        if self.path == "/_ctl/fail":
+            f = json.loads(raw)
+            with LOCK:
+                STATE["fail"].extend([f] * int(f.get("count", 1)))
+            return self.reply(200, {"ok": True})
         return self.reply(404, {"Message": "not found"})
 
     def do_GET(self):
         if self.path == "/_ctl/state":
             with LOCK:
-                return self.reply(200, dict(STATE))
+                return self.reply(200, {"lookups": STATE["lookups"],
+                                        "delay": STATE["delay"]})
         m = re.match(r"^/api/vehicles/DecodeVinValues/([^/?]+)\?format=json",
                      self.path)
         if not m:
@@ -61,8 +71,18 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["lookups"] += 1
             delay = STATE["delay"]
+            fail = STATE["fail"].pop(0) if STATE["fail"] else None
+        if fail and fail.get("delay"):
+            delay = float(fail["delay"])
         if delay:
             time.sleep(delay)
+        if fail and fail.get("drop"):
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if fail and fail.get("status"):
+            return self.reply(int(fail["status"]),
+                              {"Message": "injected failure"})
         vin = m.group(1).upper()
         make, model, year, trim, body = KNOWN.get(vin, ("", "", "", "", ""))
         code, text = ("0", "0 - VIN decoded clean. Check Digit (9th position)"
