@@ -19,6 +19,14 @@
  * turn is logged with the words of the transcript in proportion to the
  * audio played, heard=false.
  *
+ * Silence: once the model's reply has been heard and nothing else is
+ * under way, the core's idle timer runs (agent.idle_prompt_ms, then
+ * agent.idle_hangup_ms after the second prompt).  When it runs out the
+ * model is told so in a system message and asked for a response: twice
+ * to ask whether the caller is still there, the third time to say
+ * goodbye, after which the call ends as abandoned whether or not the
+ * model calls end_call.
+ *
  * Fallback: a socket that drops or never opens, an error event, or no
  * response within response_timeout_ms of the caller's turn ends the
  * engine for the call; the core hands the call to the configured brain on
@@ -85,6 +93,8 @@ struct rt_call {
 	uint64_t resp_due_us; /* a response must start by then */
 	/* the end of the call the model asked for */
 	int end_pending;
+	int idle_bye; /* the idle goodbye was asked for: end after it */
+	int caller_speaking; /* between the server's speech_started/stopped */
 	/* fallback: the last stt-worker final the model may not have
 	 * answered, and when the model last answered */
 	char *stt_text;
@@ -100,6 +110,7 @@ struct rt_call {
 
 static void fail_over(struct call *c, const char *why);
 static void maybe_end(struct call *c);
+static void idle_arm(struct call *c);
 
 /* ---- sending ---- */
 
@@ -410,8 +421,10 @@ rt_call_mark(struct call *c, const struct fd_pl_mark *m)
 	    u->state == 0) {
 		u->state = 1;
 		utt_log(c, u, 0);
-		if (r->active)
+		if (r->active) {
 			maybe_end(c); /* the goodbye was heard */
+			idle_arm(c);
+		}
 	}
 	return 1;
 }
@@ -462,6 +475,7 @@ on_caller_text(struct call *c, const char *text)
 	r->heard_us = fd_mono_us();
 	if (text == NULL || intent_words(text) == 0)
 		return;
+	c->idle_count = 0;
 	intent_read(text, c->bc.biz, &ir);
 	/* a yes confirms the read-back only if the caller heard it (most
 	 * of it: people answer as the question ends) */
@@ -488,6 +502,25 @@ commit_tool(const char *name)
 		if (strcmp(t->crm_name, w[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* The call ends once what is playing has been heard (maybe_end); if the
+ * goodbye's marks never echo, it ends anyway. */
+static void
+end_after_goodbye(struct call *c)
+{
+	struct rt_call *r = c->rt;
+
+	if (r->end_pending)
+		return;
+	r->end_pending = 1;
+	c->idle_due_us = 0;
+	c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
+	snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s",
+	    r->lc.transfer_to[0] ? "caller asked for a person" : "completed");
+	c->end_due_us =
+	    fd_mono_us() + (uint64_t)(agent_cfg.hangup_safety_ms + 15000) * MS;
 }
 
 /* Run the response's function calls through the LLM brain's executor and
@@ -528,17 +561,10 @@ run_tools(struct call *c)
 		json_array_remove(r->lc.hist, (size_t)k - 1);
 	r->nfc = 0;
 	r->defer_until_us = 0;
-	if ((r->lc.end_call || r->lc.transfer_to[0]) && !r->end_pending) {
-		r->end_pending = 1;
-		/* if the goodbye's marks never echo, end anyway */
-		c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
-		snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
-		snprintf(c->end_reason, sizeof(c->end_reason), "%s",
-		    r->lc.transfer_to[0] ? "caller asked for a person"
-		                         : "completed");
-		c->end_due_us = fd_mono_us() +
-		    (uint64_t)(agent_cfg.hangup_safety_ms + 15000) * MS;
-	}
+	if (r->lc.end_call && c->bc.st.outcome[0] == '\0')
+		call_set_outcome(&c->bc, "info_only", "caller ended the call");
+	if (r->lc.end_call || r->lc.transfer_to[0])
+		end_after_goodbye(c);
 	/* after end_call the goodbye was said: no more turns */
 	if (want_more && !r->lc.end_call) {
 		session_update(c, 0); /* the call state the tools changed */
@@ -645,7 +671,65 @@ on_response_done(struct call *c, json_t *ev)
 		while (r->nfc > 0)
 			free(r->fc[--r->nfc].args);
 	tools_due(c);
+	if (r->idle_bye && r->nfc == 0)
+		end_after_goodbye(c);
 	maybe_end(c);
+	idle_arm(c);
+}
+
+/* ---- silence ---- */
+
+/* Nothing under way and the caller silent: the idle timer runs. */
+static void
+idle_arm(struct call *c)
+{
+	struct rt_call *r = c->rt;
+	int i;
+
+	if (!r->active || r->responding || r->resp_due_us || r->nfc > 0 ||
+	    r->caller_speaking || r->end_pending || r->idle_bye ||
+	    c->end != END_NONE || c->idle_due_us)
+		return;
+	for (i = 0; i < RT_UTTS; i++)
+		if (r->utts[i].id && r->utts[i].state == 0)
+			return; /* still playing */
+	c->idle_due_us = fd_mono_us() +
+	    (uint64_t)(c->idle_count >= 2 ? agent_cfg.idle_hangup_ms
+	                                  : agent_cfg.idle_prompt_ms) *
+	        MS;
+}
+
+/* The idle timer ran out: the model asks whether the caller is there,
+ * or (the third time) says goodbye and the call ends as abandoned. */
+static void
+idle_due(struct call *c)
+{
+	struct rt_call *r = c->rt;
+	char text[200];
+
+	c->idle_due_us = 0;
+	c->idle_count++;
+	log_info(id_of(c), "caller silent (%d) (realtime)", c->idle_count);
+	if (c->idle_count <= 2)
+		snprintf(text, sizeof(text),
+		    "[the caller has said nothing for %d seconds: ask "
+		    "briefly whether they are still there]",
+		    agent_cfg.idle_prompt_ms / 1000);
+	else {
+		if (c->bc.st.outcome[0] == '\0')
+			call_set_outcome(
+			    &c->bc, "abandoned", "caller went silent");
+		snprintf(text, sizeof(text), "%s",
+		    "[the caller has still said nothing: say a short "
+		    "goodbye; the call ends after it]");
+		r->idle_bye = 1;
+	}
+	send_json(c,
+	    json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}]}}", "type",
+	        "conversation.item.create", "item", "type", "message", "role",
+	        "system", "content", "type", "input_text", "text", text));
+	send_json(c, json_pack("{s:s}", "type", "response.create"));
+	r->resp_due_us = fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
 }
 
 /* ---- the core's entry points ---- */
@@ -714,6 +798,8 @@ rt_call_dtmf(struct call *c, const char *digit)
 {
 	char text[64];
 
+	c->idle_count = 0;
+	c->idle_due_us = 0;
 	snprintf(text, sizeof(text), "[the caller pressed %.8s on the keypad]",
 	    digit);
 	call_rpc_log(c, "log_turn",
@@ -723,6 +809,8 @@ rt_call_dtmf(struct call *c, const char *digit)
 	        "conversation.item.create", "item", "type", "message", "role",
 	        "user", "content", "type", "input_text", "text", text));
 	send_json(c, json_pack("{s:s}", "type", "response.create"));
+	c->rt->resp_due_us =
+	    fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
 }
 
 void
@@ -833,8 +921,10 @@ rt_call_event(struct call *c, char *text)
 		on_response_done(c, ev);
 	} else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
 		c->idle_due_us = 0;
+		r->caller_speaking = 1;
 		barge_in(c);
 	} else if (strcmp(type, "input_audio_buffer.speech_stopped") == 0) {
+		r->caller_speaking = 0;
 		r->turn_end_us = fd_mono_us();
 		r->resp_due_us =
 		    fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
@@ -878,6 +968,8 @@ rt_call_tick(struct call *c)
 	if (r->defer_until_us && now >= r->defer_until_us)
 		tools_due(c);
 	maybe_end(c);
+	if (r->active && c->idle_due_us && now >= c->idle_due_us)
+		idle_due(c);
 }
 
 uint64_t

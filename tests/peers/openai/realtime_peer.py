@@ -26,7 +26,13 @@ The conversation is scripted (--script, a JSON file):
   {"transcripts": ["what the caller said, turn 1", ...],
    "responses": [{"say": "text", "calls": [{"name": .., "arguments": ".."}],
                   "after_output": true}, ...]}
-Each response takes the next entry.  "say" becomes audio deltas of canned
+or, for calls in parallel, one such script per caller:
+  {"calls": [{"caller": "+15551230001", "transcripts": .., "responses": ..},
+             ...]}
+where a connection takes the script whose "caller" appears in its first
+session.update's instructions (the call state names the caller's number).
+Each connection runs its script from the start; each response takes its
+next entry.  "say" becomes audio deltas of canned
 mu-law (a voiced sound about 70 ms per character, 100 ms a delta) sent as
 fast as the socket takes them, with transcript deltas word by word in step
 with the audio, then the whole transcript; "calls" become
@@ -118,6 +124,21 @@ class Conn:
         self.items = {}              # assistant item id -> audio ms sent
         self.open_calls = set()      # call_ids awaiting their output
         self.trigger = None          # monotonic time of the turn's end
+        self.script = peer.script    # this connection's conversation
+        self.nresp = 0
+        self.ntr = 0
+
+    def next_response(self):
+        r = self.script.get("responses", [])
+        e = r[self.nresp] if self.nresp < len(r) else {"say": "Is there anything else?"}
+        self.nresp += 1
+        return e
+
+    def next_transcript(self):
+        t = self.script.get("transcripts", [])
+        s = t[self.ntr] if self.ntr < len(t) else "okay"
+        self.ntr += 1
+        return s
 
     def log(self, **kw):
         kw["conn"] = self.n
@@ -153,6 +174,9 @@ class Conn:
                 bad.append("tools")
                 break
         full = "input_audio_format" in s
+        if full and "calls" in self.peer.script:
+            self.script = self.peer.script_for(s.get("instructions", ""))
+            self.log(ev="script", caller=self.script.get("caller"))
         if full and bad:
             self.log(ev="session.update", ok=False, bad=bad)
             return await self.error("invalid_value", "bad session: " + ",".join(bad))
@@ -211,7 +235,7 @@ class Conn:
                              "type": "message", "status": "completed",
                              "role": "user", "content": [
                                  {"type": "input_audio", "transcript": None}]}})
-        tr = self.peer.next_transcript()
+        tr = self.next_transcript()
         if td.get("create_response", True):
             await self.start_response()
         await asyncio.sleep(self.peer.opts.transcript_delay_ms / 1000)
@@ -267,7 +291,7 @@ class Conn:
         if self.resp_task and not self.resp_task.done():
             return await self.error("conversation_already_has_active_response",
                                     "a response is in progress")
-        entry = self.peer.next_response()
+        entry = self.next_response()
         self.resp_task = asyncio.ensure_future(self.respond(entry, self.trigger))
 
     # ---- a response ----
@@ -281,7 +305,7 @@ class Conn:
                  "output_token_details": {"text_tokens": 0, "audio_tokens": 0}}
         resp = {"object": "realtime.response", "id": rid, "status": "in_progress",
                 "status_details": None, "output": [], "usage": None}
-        rec = {"ev": "response", "n": self.peer.nresp, "trigger_mono": trigger,
+        rec = {"ev": "response", "n": self.nresp, "trigger_mono": trigger,
                "first_delta_mono": None, "entry": entry}
         status = "completed"
         try:
@@ -373,21 +397,16 @@ class Peer:
         with open(opts.script) as f:
             self.script = json.load(f)
         self.nconn = 0
-        self.nresp = 0
-        self.ntr = 0
         self.audio_bytes = 0
 
-    def next_response(self):
-        r = self.script.get("responses", [])
-        e = r[self.nresp] if self.nresp < len(r) else {"say": "Is there anything else?"}
-        self.nresp += 1
-        return e
-
-    def next_transcript(self):
-        t = self.script.get("transcripts", [])
-        s = t[self.ntr] if self.ntr < len(t) else "okay"
-        self.ntr += 1
-        return s
+    def script_for(self, instructions):
+        """The script of the caller the instructions name (else the
+        first)."""
+        calls = self.script["calls"]
+        for c in calls:
+            if c.get("caller") and c["caller"] in instructions:
+                return c
+        return calls[0] if calls else {}
 
     def record(self, obj):
         with open(self.opts.log, "a") as f:
