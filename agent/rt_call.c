@@ -561,6 +561,7 @@ run_tools(struct call *c)
 		json_array_remove(r->lc.hist, (size_t)k - 1);
 	r->nfc = 0;
 	r->defer_until_us = 0;
+	call_save(c); /* a restarted agent goes on from here */
 	if (r->lc.end_call && c->bc.st.outcome[0] == '\0')
 		call_set_outcome(&c->bc, "info_only", "caller ended the call");
 	if (r->lc.end_call || r->lc.transfer_to[0])
@@ -710,6 +711,7 @@ idle_due(struct call *c)
 	c->idle_due_us = 0;
 	c->idle_count++;
 	log_info(id_of(c), "caller silent (%d) (realtime)", c->idle_count);
+	call_save(c);
 	if (c->idle_count <= 2)
 		snprintf(text, sizeof(text),
 		    "[the caller has said nothing for %d seconds: ask "
@@ -876,11 +878,15 @@ rt_call_event(struct call *c, char *text)
 
 		log_warnx(id_of(c), "realtime: error event %s: %.200s",
 		    code ? code : "?", msg ? msg : "");
-		/* a truncate past the audio's end or a cancel with nothing to
-		 * cancel is ours to ignore; anything else ends the engine */
+		/* a truncate past the audio's end, a cancel with nothing to
+		 * cancel or a response.create while a response runs (the
+		 * server's own turn detection started it; that one answers) is
+		 * ours to ignore; anything else ends the engine */
 		if (code == NULL ||
 		    (strcmp(code, "response_cancel_not_active") &&
-		        strcmp(code, "invalid_value")))
+		        strcmp(code, "invalid_value") &&
+		        strcmp(
+		            code, "conversation_already_has_active_response")))
 			fail_over(c, "error event");
 	} else if (strcmp(type, "response.created") == 0) {
 		r->responding = 1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Realtime engine end to end: a stack of its own (PROFILE, default
-# "realtime") with agent.engine = "realtime" pointed at
+# The Realtime engine end to end: a stack of its own (REALTIME_PROFILE or
+# PROFILE, default "realtime") with agent.engine = "realtime" pointed at
 # tests/peers/openai/realtime_peer.py, called by callsim as Twilio would.
 # Five scenarios from tests/scenarios run at once, each against its own
 # script in tests/e2e/realtime/peer.json (the peer picks it by the caller's
@@ -26,7 +26,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-PROFILE=${PROFILE:-realtime} . scripts/stack-env.sh
+PROFILE=${REALTIME_PROFILE:-${PROFILE:-realtime}} . scripts/stack-env.sh
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "realtime ok   $*"; }
 bad() { fail=$((fail + 1)); echo "realtime FAIL $*"; }
@@ -67,9 +67,11 @@ json.dump(s, open(sys.argv[2], "w"), indent=1)
 PY
 done
 
+t0=$(date +%s)
 deploy/frontdeskctl stop >/dev/null 2>&1
 deploy/datastore.sh reset >/dev/null || { bad "datastore reset"; finish; }
 deploy/frontdeskctl start >/dev/null || { bad "stack start"; finish; }
+echo "realtime: the stack was up in $(($(date +%s) - t0)) s"
 
 t0=$(date +%s)
 $CALLSIM --no-hear --dir "$dir/calls" --parallel 5 --report "$dir/calls.json" --record "$dir/rec" >"$dir/calls.log" 2>&1

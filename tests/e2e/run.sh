@@ -328,7 +328,9 @@ sub_suite nginx env NGINX_PROFILE=$p-nginx tests/e2e/nginx.sh
 # the deployment checks (supervisor, systemd units, compose, the
 # going-live configs)
 sub_suite deploy env SUPERVISOR_PROFILE=$p-sv tests/deploy/run.sh
-# (the Realtime engine's calls end to end: make realtime; its engine test
-# against the peer is a unit test)
+# the Realtime engine against tests/peers/openai/realtime_peer.py: five
+# scenarios at once (booking, message, hours, a silent caller, and a
+# fallback to the pipeline when the model drops the socket)
+sub_suite realtime env REALTIME_PROFILE=$p-rt tests/e2e/realtime.sh
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -120,6 +120,7 @@ class Conn:
         self.audio_ms = 0
         self.speech_start_ms = 0
         self.resp_task = None
+        self.responding = False      # from response.created to .done
         self.resp_id = None
         self.items = {}              # assistant item id -> audio ms sent
         self.open_calls = set()      # call_ids awaiting their output
@@ -211,7 +212,7 @@ class Conn:
                     await self.send({"type": "input_audio_buffer.speech_started",
                                      "audio_start_ms": self.speech_start_ms,
                                      "item_id": "item_u%d" % self.audio_ms})
-                    if self.resp_task and td.get("interrupt_response", True):
+                    if self.responding and td.get("interrupt_response", True):
                         self.resp_task.cancel()
             else:
                 if not self.in_speech:
@@ -263,7 +264,7 @@ class Conn:
                          "previous_item_id": None, "item": item})
 
     async def cancel(self, ev):
-        if self.resp_task is None or self.resp_task.done():
+        if not self.responding:
             self.log(ev="cancel", active=False)
             return await self.error("response_cancel_not_active",
                                     "Cancellation failed: no active response found")
@@ -288,10 +289,13 @@ class Conn:
         await self.start_response()
 
     async def start_response(self):
-        if self.resp_task and not self.resp_task.done():
+        # a response is active until its response.done is sent, as on
+        # the server (not until this task has finished writing it)
+        if self.responding:
             return await self.error("conversation_already_has_active_response",
                                     "a response is in progress")
         entry = self.next_response()
+        self.responding = True
         self.resp_task = asyncio.ensure_future(self.respond(entry, self.trigger))
 
     # ---- a response ----
@@ -317,6 +321,7 @@ class Conn:
                 self.log(ev="silent")
                 return
             if entry.get("error"):
+                self.responding = False
                 self.log(ev="error_sent")
                 await self.error("server_error", entry["error"], "server_error")
                 return
@@ -385,6 +390,7 @@ class Conn:
                               u["output_token_details"]["text_tokens"])
         u["total_tokens"] = u["input_tokens"] + u["output_tokens"]
         resp.update(status=status, usage=u)
+        self.responding = False
         try:
             await self.send({"type": "response.done", "response": resp})
         except websockets.ConnectionClosed:
