@@ -10,7 +10,13 @@
  * response.cancel + conversation.item.truncate.
  *
  * Speech: each response's audio is one utterance with the core's next
- * utterance id.  Deltas go to the gateway as AUDIO_OUT; an AUDIO_MARK
+ * utterance id.  Its first lead_ms of audio is held until it has all
+ * come (or the response's audio ends): the model streams in small deltas,
+ * and a stall on the way (the vendor, the network, this process) right
+ * after the first one would leave the caller a silence in mid-sentence,
+ * which a caller takes for the end of the turn; held, the stall only
+ * delays the start of the reply.  Then deltas go to the gateway as
+ * AUDIO_OUT; an AUDIO_MARK
  * every mark_ms of audio and one at its end let the gateway's echoes say
  * how much the caller has heard.  When the server hears the caller start
  * talking over it, the gateway is told to CLEAR, the response is
@@ -59,6 +65,9 @@ struct rt_utt {
 	uint32_t id; /* 0: unused */
 	char item_id[64];
 	size_t bytes; /* audio sent */
+	unsigned char *hold; /* audio held back before it starts */
+	size_t nhold;
+	int flowing; /* its lead went out: deltas go straight on */
 	int nseg; /* marks sent */
 	uint32_t seg_end_ms[UTT_MAX_SEG];
 	uint32_t played_ms; /* up to the last mark heard */
@@ -258,6 +267,7 @@ utt_log(struct call *c, struct rt_utt *u, int force)
 static void
 utt_reset(struct rt_utt *u)
 {
+	free(u->hold);
 	free(u->text);
 	memset(u, 0, sizeof(*u));
 }
@@ -279,12 +289,54 @@ mark(struct call *c, struct rt_utt *u, int last)
 	call_publish(c, FD_MSG_AUDIO_MARK, u->id, &m);
 }
 
-/* The end of the response's audio: its last mark. */
+/* Audio to the gateway, with a mark every mark_ms. */
+static void
+audio_out(struct call *c, struct rt_utt *u, const unsigned char *pcm, int n)
+{
+	size_t step = (size_t)rcfg.mark_ms * 8;
+	int i;
+
+	/* marks fall on mark_ms boundaries inside the delta */
+	for (i = 0; i < n;) {
+		size_t next = ((u->bytes / step) + 1) * step;
+		int take = (int)(next - u->bytes) < n - i
+		    ? (int)(next - u->bytes)
+		    : n - i;
+		struct fd_frame h;
+
+		memset(&h, 0, sizeof(h));
+		h.type = FD_MSG_AUDIO_OUT;
+		snprintf(h.call_id, sizeof(h.call_id), "%s", id_of(c));
+		h.ref = u->id;
+		fd_bus_publish_hdr(c->ctx->bus, &h, pcm + i, (size_t)take);
+		u->bytes += (size_t)take;
+		i += take;
+		if (u->bytes % step == 0 && u->nseg < UTT_MAX_SEG - 1)
+			mark(c, u, 0);
+	}
+}
+
+/* The held lead goes out: from now on the deltas flow. */
+static void
+lead_out(struct call *c, struct rt_utt *u)
+{
+	if (u->flowing)
+		return;
+	u->flowing = 1;
+	if (u->nhold > 0)
+		audio_out(c, u, u->hold, (int)u->nhold);
+	free(u->hold);
+	u->hold = NULL;
+	u->nhold = 0;
+}
+
+/* The end of the response's audio: what is held, then its last mark. */
 static void
 audio_end(struct call *c, struct rt_utt *u)
 {
 	if (u == NULL || u->audio_done)
 		return;
+	lead_out(c, u);
 	u->audio_done = 1;
 	if (u->nseg >= UTT_MAX_SEG)
 		u->nseg = UTT_MAX_SEG - 1; /* the last one is kept free */
@@ -296,9 +348,9 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 {
 	struct rt_call *r = c->rt;
 	struct rt_utt *u = r->cur;
-	size_t inlen = strlen(b64), step = (size_t)rcfg.mark_ms * 8;
-	char *pcm;
-	int n, i;
+	size_t inlen = strlen(b64);
+	unsigned char *pcm, *nh;
+	int n;
 
 	if (!r->responding)
 		return; /* a cancelled response's late audio */
@@ -320,31 +372,30 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 	if ((pcm = malloc(inlen * 3 / 4 + 4)) == NULL)
 		return;
 	n = lws_b64_decode_string_len(
-	    b64, (int)inlen, pcm, (int)(inlen * 3 / 4 + 4));
+	    b64, (int)inlen, (char *)pcm, (int)(inlen * 3 / 4 + 4));
 	if (n <= 0) {
 		log_warnx(id_of(c), "realtime: audio delta is not base64");
 		free(pcm);
 		return;
 	}
-	/* marks fall on mark_ms boundaries inside the delta */
-	for (i = 0; i < n;) {
-		size_t next = ((u->bytes / step) + 1) * step;
-		int take = (int)(next - u->bytes) < n - i
-		    ? (int)(next - u->bytes)
-		    : n - i;
-		struct fd_frame h;
-
-		memset(&h, 0, sizeof(h));
-		h.type = FD_MSG_AUDIO_OUT;
-		snprintf(h.call_id, sizeof(h.call_id), "%s", id_of(c));
-		h.ref = u->id;
-		fd_bus_publish_hdr(c->ctx->bus, &h, pcm + i, (size_t)take);
-		u->bytes += (size_t)take;
-		i += take;
-		if (u->bytes % step == 0 && u->nseg < UTT_MAX_SEG - 1)
-			mark(c, u, 0);
+	if (u->flowing) {
+		audio_out(c, u, pcm, n);
+		free(pcm);
+		return;
 	}
+	/* the lead is held until it is all here */
+	if ((nh = realloc(u->hold, u->nhold + (size_t)n)) == NULL) {
+		lead_out(c, u); /* out of memory: what is held goes now */
+		audio_out(c, u, pcm, n);
+		free(pcm);
+		return;
+	}
+	memcpy(nh + u->nhold, pcm, (size_t)n);
+	u->hold = nh;
+	u->nhold += (size_t)n;
 	free(pcm);
+	if (u->nhold >= (size_t)rcfg.lead_ms * 8)
+		lead_out(c, u);
 }
 
 /* The words of the utterance so far: a cut response has no final
@@ -392,6 +443,10 @@ barge_in(struct call *c)
 	call_publish(c, FD_MSG_CLEAR, u->id, NULL);
 	u->state = 2;
 	u->resp_done = 1; /* no more of it will be heard */
+	free(u->hold); /* nor what was held back */
+	u->hold = NULL;
+	u->nhold = 0;
+	u->flowing = 1;
 	audio_end(c, u);
 	send_json(c,
 	    json_pack("{s:s, s:s, s:i, s:i}", "type",
