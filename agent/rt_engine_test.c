@@ -426,6 +426,32 @@ test_idle(void **state)
 	    rth_count(&h, call, "log_call_outcome", "outcome", "abandoned"), 1);
 }
 
+/* The model's stream stalls for a second after a reply's first delta:
+ * nothing of the reply goes out until its lead (lead_ms, 600) has come,
+ * so the caller hears a later start, not a sentence cut by a silence. */
+static void
+test_lead(void **state)
+{
+	static const char script[] =
+	    "{\"transcripts\": [], \"responses\": ["
+	    "{\"say\": \"Thanks for calling Otto's Auto, how can I help?\", "
+	    "\"stall_ms\": 1000}]}";
+	int first;
+	size_t got;
+
+	(void)state;
+	up(script, "");
+	assert_int_equal(rth_call(&h, "CArt7", "+15555550778", 8000), 0);
+	first = rth_wait_frame(&h, FD_MSG_AUDIO_OUT, 1, 0, 8000);
+	assert_true(first >= 0);
+	fd_sleep_us(100000);
+	got = rth_audio_bytes(&h, 1);
+	printf("  100 ms after the first AUDIO_OUT: %zu bytes (%zu ms)\n", got,
+	    got / 8);
+	assert_true(got >= 600 * 8);
+	rth_call_end(&h, "CArt7");
+}
+
 /* -n: the engine needs its key and a sane url. */
 static void
 test_config_checked(void **state)
@@ -476,6 +502,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_fallback_error, down),
 	    cmocka_unit_test_teardown(test_fallback_silent, down),
 	    cmocka_unit_test_teardown(test_idle, down),
+	    cmocka_unit_test_teardown(test_lead, down),
 	};
 
 	log_init("rt_engine_test", LOG_LVL_WARN);

@@ -39,7 +39,8 @@ with the audio, then the whole transcript; "calls" become
 function_call_arguments.done events (arguments sent as given, broken JSON
 included).  An entry may instead misbehave: {"error": "message"} sends an
 error event, {"drop": true} aborts the TCP connection, {"silent": true}
-never answers.  --reply-delay-ms is the
+never answers; "stall_ms": N on a "say" entry stops its audio for N ms
+after the first delta.  --reply-delay-ms is the
 scripted model latency before a response's first delta.
 
 Each connection appends JSON lines to --log: {"ev": ...} for the session,
@@ -358,6 +359,9 @@ class Conn:
                                      "content_index": 0,
                                      "delta": base64.b64encode(chunk).decode()})
                     self.items[item] += len(chunk) // 8
+                    if i == 0 and entry.get("stall_ms"):
+                        # the stream stalls after its first delta
+                        await asyncio.sleep(entry["stall_ms"] / 1000)
                     await asyncio.sleep(self.peer.opts.delta_gap_ms / 1000)
                 await self.send({"type": "response.audio.done", "response_id": rid,
                                  "item_id": item, "output_index": oi,
