@@ -50,6 +50,7 @@
 #define SAY_AGAIN "Sorry, I missed that. Could you say that again?"
 
 static void finish(struct call *c, const char *reason);
+static int save_session(struct call *c);
 static void idle_arm(struct call *c);
 static void core_say(void *arg, const char *text, int close);
 static void on_assign(struct call *c, const struct fd_pl_call_assign *a);
@@ -623,6 +624,12 @@ void
 call_publish(struct call *c, int type, uint32_t ref, const void *pl)
 {
 	publish(c, type, ref, pl);
+}
+
+void
+call_save(struct call *c)
+{
+	save_session(c);
 }
 
 void

@@ -164,6 +164,9 @@ json_t *call_rpc_tool(struct call *c, const char *name, json_t *args);
 void call_rpc_log(struct call *c, const char *name, json_t *args);
 /* Publish pl (NULL: a type with no payload fields). */
 void call_publish(struct call *c, int type, uint32_t ref, const void *pl);
+/* Keep the session store current (the call state the engine's tools
+ * changed), for an agent that takes the call over after a restart. */
+void call_save(struct call *c);
 /* Hang up or transfer now (what was said has been heard). */
 void call_end_now(
     struct call *c, enum end_action a, const char *to, const char *reason);

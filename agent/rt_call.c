@@ -10,7 +10,13 @@
  * response.cancel + conversation.item.truncate.
  *
  * Speech: each response's audio is one utterance with the core's next
- * utterance id.  Deltas go to the gateway as AUDIO_OUT; an AUDIO_MARK
+ * utterance id.  Its first lead_ms of audio is held until it has all
+ * come (or the response's audio ends): the model streams in small deltas,
+ * and a stall on the way (the vendor, the network, this process) right
+ * after the first one would leave the caller a silence in mid-sentence,
+ * which a caller takes for the end of the turn; held, the stall only
+ * delays the start of the reply.  Then deltas go to the gateway as
+ * AUDIO_OUT; an AUDIO_MARK
  * every mark_ms of audio and one at its end let the gateway's echoes say
  * how much the caller has heard.  When the server hears the caller start
  * talking over it, the gateway is told to CLEAR, the response is
@@ -18,6 +24,14 @@
  * the model and the call record hold what the caller heard: the agent's
  * turn is logged with the words of the transcript in proportion to the
  * audio played, heard=false.
+ *
+ * Silence: once the model's reply has been heard and nothing else is
+ * under way, the core's idle timer runs (agent.idle_prompt_ms, then
+ * agent.idle_hangup_ms after the second prompt).  When it runs out the
+ * model is told so in a system message and asked for a response: twice
+ * to ask whether the caller is still there, the third time to say
+ * goodbye, after which the call ends as abandoned whether or not the
+ * model calls end_call.
  *
  * Fallback: a socket that drops or never opens, an error event, or no
  * response within response_timeout_ms of the caller's turn ends the
@@ -51,6 +65,9 @@ struct rt_utt {
 	uint32_t id; /* 0: unused */
 	char item_id[64];
 	size_t bytes; /* audio sent */
+	unsigned char *hold; /* audio held back before it starts */
+	size_t nhold;
+	int flowing; /* its lead went out: deltas go straight on */
 	int nseg; /* marks sent */
 	uint32_t seg_end_ms[UTT_MAX_SEG];
 	uint32_t played_ms; /* up to the last mark heard */
@@ -85,6 +102,8 @@ struct rt_call {
 	uint64_t resp_due_us; /* a response must start by then */
 	/* the end of the call the model asked for */
 	int end_pending;
+	int idle_bye; /* the idle goodbye was asked for: end after it */
+	int caller_speaking; /* between the server's speech_started/stopped */
 	/* fallback: the last stt-worker final the model may not have
 	 * answered, and when the model last answered */
 	char *stt_text;
@@ -100,6 +119,7 @@ struct rt_call {
 
 static void fail_over(struct call *c, const char *why);
 static void maybe_end(struct call *c);
+static void idle_arm(struct call *c);
 
 /* ---- sending ---- */
 
@@ -247,6 +267,7 @@ utt_log(struct call *c, struct rt_utt *u, int force)
 static void
 utt_reset(struct rt_utt *u)
 {
+	free(u->hold);
 	free(u->text);
 	memset(u, 0, sizeof(*u));
 }
@@ -268,12 +289,54 @@ mark(struct call *c, struct rt_utt *u, int last)
 	call_publish(c, FD_MSG_AUDIO_MARK, u->id, &m);
 }
 
-/* The end of the response's audio: its last mark. */
+/* Audio to the gateway, with a mark every mark_ms. */
+static void
+audio_out(struct call *c, struct rt_utt *u, const unsigned char *pcm, int n)
+{
+	size_t step = (size_t)rcfg.mark_ms * 8;
+	int i;
+
+	/* marks fall on mark_ms boundaries inside the delta */
+	for (i = 0; i < n;) {
+		size_t next = ((u->bytes / step) + 1) * step;
+		int take = (int)(next - u->bytes) < n - i
+		    ? (int)(next - u->bytes)
+		    : n - i;
+		struct fd_frame h;
+
+		memset(&h, 0, sizeof(h));
+		h.type = FD_MSG_AUDIO_OUT;
+		snprintf(h.call_id, sizeof(h.call_id), "%s", id_of(c));
+		h.ref = u->id;
+		fd_bus_publish_hdr(c->ctx->bus, &h, pcm + i, (size_t)take);
+		u->bytes += (size_t)take;
+		i += take;
+		if (u->bytes % step == 0 && u->nseg < UTT_MAX_SEG - 1)
+			mark(c, u, 0);
+	}
+}
+
+/* The held lead goes out: from now on the deltas flow. */
+static void
+lead_out(struct call *c, struct rt_utt *u)
+{
+	if (u->flowing)
+		return;
+	u->flowing = 1;
+	if (u->nhold > 0)
+		audio_out(c, u, u->hold, (int)u->nhold);
+	free(u->hold);
+	u->hold = NULL;
+	u->nhold = 0;
+}
+
+/* The end of the response's audio: what is held, then its last mark. */
 static void
 audio_end(struct call *c, struct rt_utt *u)
 {
 	if (u == NULL || u->audio_done)
 		return;
+	lead_out(c, u);
 	u->audio_done = 1;
 	if (u->nseg >= UTT_MAX_SEG)
 		u->nseg = UTT_MAX_SEG - 1; /* the last one is kept free */
@@ -285,9 +348,9 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 {
 	struct rt_call *r = c->rt;
 	struct rt_utt *u = r->cur;
-	size_t inlen = strlen(b64), step = (size_t)rcfg.mark_ms * 8;
-	char *pcm;
-	int n, i;
+	size_t inlen = strlen(b64);
+	unsigned char *pcm, *nh;
+	int n;
 
 	if (!r->responding)
 		return; /* a cancelled response's late audio */
@@ -309,31 +372,30 @@ on_audio_delta(struct call *c, const char *item_id, const char *b64)
 	if ((pcm = malloc(inlen * 3 / 4 + 4)) == NULL)
 		return;
 	n = lws_b64_decode_string_len(
-	    b64, (int)inlen, pcm, (int)(inlen * 3 / 4 + 4));
+	    b64, (int)inlen, (char *)pcm, (int)(inlen * 3 / 4 + 4));
 	if (n <= 0) {
 		log_warnx(id_of(c), "realtime: audio delta is not base64");
 		free(pcm);
 		return;
 	}
-	/* marks fall on mark_ms boundaries inside the delta */
-	for (i = 0; i < n;) {
-		size_t next = ((u->bytes / step) + 1) * step;
-		int take = (int)(next - u->bytes) < n - i
-		    ? (int)(next - u->bytes)
-		    : n - i;
-		struct fd_frame h;
-
-		memset(&h, 0, sizeof(h));
-		h.type = FD_MSG_AUDIO_OUT;
-		snprintf(h.call_id, sizeof(h.call_id), "%s", id_of(c));
-		h.ref = u->id;
-		fd_bus_publish_hdr(c->ctx->bus, &h, pcm + i, (size_t)take);
-		u->bytes += (size_t)take;
-		i += take;
-		if (u->bytes % step == 0 && u->nseg < UTT_MAX_SEG - 1)
-			mark(c, u, 0);
+	if (u->flowing) {
+		audio_out(c, u, pcm, n);
+		free(pcm);
+		return;
 	}
+	/* the lead is held until it is all here */
+	if ((nh = realloc(u->hold, u->nhold + (size_t)n)) == NULL) {
+		lead_out(c, u); /* out of memory: what is held goes now */
+		audio_out(c, u, pcm, n);
+		free(pcm);
+		return;
+	}
+	memcpy(nh + u->nhold, pcm, (size_t)n);
+	u->hold = nh;
+	u->nhold += (size_t)n;
 	free(pcm);
+	if (u->nhold >= (size_t)rcfg.lead_ms * 8)
+		lead_out(c, u);
 }
 
 /* The words of the utterance so far: a cut response has no final
@@ -381,6 +443,10 @@ barge_in(struct call *c)
 	call_publish(c, FD_MSG_CLEAR, u->id, NULL);
 	u->state = 2;
 	u->resp_done = 1; /* no more of it will be heard */
+	free(u->hold); /* nor what was held back */
+	u->hold = NULL;
+	u->nhold = 0;
+	u->flowing = 1;
 	audio_end(c, u);
 	send_json(c,
 	    json_pack("{s:s, s:s, s:i, s:i}", "type",
@@ -410,8 +476,10 @@ rt_call_mark(struct call *c, const struct fd_pl_mark *m)
 	    u->state == 0) {
 		u->state = 1;
 		utt_log(c, u, 0);
-		if (r->active)
+		if (r->active) {
 			maybe_end(c); /* the goodbye was heard */
+			idle_arm(c);
+		}
 	}
 	return 1;
 }
@@ -462,6 +530,7 @@ on_caller_text(struct call *c, const char *text)
 	r->heard_us = fd_mono_us();
 	if (text == NULL || intent_words(text) == 0)
 		return;
+	c->idle_count = 0;
 	intent_read(text, c->bc.biz, &ir);
 	/* a yes confirms the read-back only if the caller heard it (most
 	 * of it: people answer as the question ends) */
@@ -488,6 +557,25 @@ commit_tool(const char *name)
 		if (strcmp(t->crm_name, w[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* The call ends once what is playing has been heard (maybe_end); if the
+ * goodbye's marks never echo, it ends anyway. */
+static void
+end_after_goodbye(struct call *c)
+{
+	struct rt_call *r = c->rt;
+
+	if (r->end_pending)
+		return;
+	r->end_pending = 1;
+	c->idle_due_us = 0;
+	c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
+	snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s",
+	    r->lc.transfer_to[0] ? "caller asked for a person" : "completed");
+	c->end_due_us =
+	    fd_mono_us() + (uint64_t)(agent_cfg.hangup_safety_ms + 15000) * MS;
 }
 
 /* Run the response's function calls through the LLM brain's executor and
@@ -528,17 +616,11 @@ run_tools(struct call *c)
 		json_array_remove(r->lc.hist, (size_t)k - 1);
 	r->nfc = 0;
 	r->defer_until_us = 0;
-	if ((r->lc.end_call || r->lc.transfer_to[0]) && !r->end_pending) {
-		r->end_pending = 1;
-		/* if the goodbye's marks never echo, end anyway */
-		c->end = r->lc.transfer_to[0] ? END_TRANSFER : END_HANGUP;
-		snprintf(c->end_to, sizeof(c->end_to), "%s", r->lc.transfer_to);
-		snprintf(c->end_reason, sizeof(c->end_reason), "%s",
-		    r->lc.transfer_to[0] ? "caller asked for a person"
-		                         : "completed");
-		c->end_due_us = fd_mono_us() +
-		    (uint64_t)(agent_cfg.hangup_safety_ms + 15000) * MS;
-	}
+	call_save(c); /* a restarted agent goes on from here */
+	if (r->lc.end_call && c->bc.st.outcome[0] == '\0')
+		call_set_outcome(&c->bc, "info_only", "caller ended the call");
+	if (r->lc.end_call || r->lc.transfer_to[0])
+		end_after_goodbye(c);
 	/* after end_call the goodbye was said: no more turns */
 	if (want_more && !r->lc.end_call) {
 		session_update(c, 0); /* the call state the tools changed */
@@ -645,7 +727,66 @@ on_response_done(struct call *c, json_t *ev)
 		while (r->nfc > 0)
 			free(r->fc[--r->nfc].args);
 	tools_due(c);
+	if (r->idle_bye && r->nfc == 0)
+		end_after_goodbye(c);
 	maybe_end(c);
+	idle_arm(c);
+}
+
+/* ---- silence ---- */
+
+/* Nothing under way and the caller silent: the idle timer runs. */
+static void
+idle_arm(struct call *c)
+{
+	struct rt_call *r = c->rt;
+	int i;
+
+	if (!r->active || r->responding || r->resp_due_us || r->nfc > 0 ||
+	    r->caller_speaking || r->end_pending || r->idle_bye ||
+	    c->end != END_NONE || c->idle_due_us)
+		return;
+	for (i = 0; i < RT_UTTS; i++)
+		if (r->utts[i].id && r->utts[i].state == 0)
+			return; /* still playing */
+	c->idle_due_us = fd_mono_us() +
+	    (uint64_t)(c->idle_count >= 2 ? agent_cfg.idle_hangup_ms
+	                                  : agent_cfg.idle_prompt_ms) *
+	        MS;
+}
+
+/* The idle timer ran out: the model asks whether the caller is there,
+ * or (the third time) says goodbye and the call ends as abandoned. */
+static void
+idle_due(struct call *c)
+{
+	struct rt_call *r = c->rt;
+	char text[200];
+
+	c->idle_due_us = 0;
+	c->idle_count++;
+	log_info(id_of(c), "caller silent (%d) (realtime)", c->idle_count);
+	call_save(c);
+	if (c->idle_count <= 2)
+		snprintf(text, sizeof(text),
+		    "[the caller has said nothing for %d seconds: ask "
+		    "briefly whether they are still there]",
+		    agent_cfg.idle_prompt_ms / 1000);
+	else {
+		if (c->bc.st.outcome[0] == '\0')
+			call_set_outcome(
+			    &c->bc, "abandoned", "caller went silent");
+		snprintf(text, sizeof(text), "%s",
+		    "[the caller has still said nothing: say a short "
+		    "goodbye; the call ends after it]");
+		r->idle_bye = 1;
+	}
+	send_json(c,
+	    json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}]}}", "type",
+	        "conversation.item.create", "item", "type", "message", "role",
+	        "system", "content", "type", "input_text", "text", text));
+	send_json(c, json_pack("{s:s}", "type", "response.create"));
+	r->resp_due_us = fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
 }
 
 /* ---- the core's entry points ---- */
@@ -714,6 +855,8 @@ rt_call_dtmf(struct call *c, const char *digit)
 {
 	char text[64];
 
+	c->idle_count = 0;
+	c->idle_due_us = 0;
 	snprintf(text, sizeof(text), "[the caller pressed %.8s on the keypad]",
 	    digit);
 	call_rpc_log(c, "log_turn",
@@ -723,6 +866,8 @@ rt_call_dtmf(struct call *c, const char *digit)
 	        "conversation.item.create", "item", "type", "message", "role",
 	        "user", "content", "type", "input_text", "text", text));
 	send_json(c, json_pack("{s:s}", "type", "response.create"));
+	c->rt->resp_due_us =
+	    fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
 }
 
 void
@@ -788,11 +933,15 @@ rt_call_event(struct call *c, char *text)
 
 		log_warnx(id_of(c), "realtime: error event %s: %.200s",
 		    code ? code : "?", msg ? msg : "");
-		/* a truncate past the audio's end or a cancel with nothing to
-		 * cancel is ours to ignore; anything else ends the engine */
+		/* a truncate past the audio's end, a cancel with nothing to
+		 * cancel or a response.create while a response runs (the
+		 * server's own turn detection started it; that one answers) is
+		 * ours to ignore; anything else ends the engine */
 		if (code == NULL ||
 		    (strcmp(code, "response_cancel_not_active") &&
-		        strcmp(code, "invalid_value")))
+		        strcmp(code, "invalid_value") &&
+		        strcmp(
+		            code, "conversation_already_has_active_response")))
 			fail_over(c, "error event");
 	} else if (strcmp(type, "response.created") == 0) {
 		r->responding = 1;
@@ -833,8 +982,10 @@ rt_call_event(struct call *c, char *text)
 		on_response_done(c, ev);
 	} else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
 		c->idle_due_us = 0;
+		r->caller_speaking = 1;
 		barge_in(c);
 	} else if (strcmp(type, "input_audio_buffer.speech_stopped") == 0) {
+		r->caller_speaking = 0;
 		r->turn_end_us = fd_mono_us();
 		r->resp_due_us =
 		    fd_mono_us() + (uint64_t)rcfg.response_timeout_ms * MS;
@@ -878,6 +1029,8 @@ rt_call_tick(struct call *c)
 	if (r->defer_until_us && now >= r->defer_until_us)
 		tools_due(c);
 	maybe_end(c);
+	if (r->active && c->idle_due_us && now >= c->idle_due_us)
+		idle_due(c);
 }
 
 uint64_t

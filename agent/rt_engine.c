@@ -87,6 +87,7 @@ read_cfg(const config_t *cfg, struct rt_cfg *r, char *err, size_t errlen)
 	r->connect_timeout_ms = cfg_i(cfg, "connect_timeout_ms", 3000);
 	r->response_timeout_ms = cfg_i(cfg, "response_timeout_ms", 8000);
 	r->mark_ms = cfg_i(cfg, "mark_ms", 400);
+	r->lead_ms = cfg_i(cfg, "lead_ms", 600);
 	r->price_audio_in = cfg_d(cfg, "price_audio_in", 40.0);
 	r->price_audio_out = cfg_d(cfg, "price_audio_out", 80.0);
 	r->price_text_in = cfg_d(cfg, "price_text_in", 5.0);
@@ -99,13 +100,14 @@ read_cfg(const config_t *cfg, struct rt_cfg *r, char *err, size_t errlen)
 	    r->silence_ms > 10000 || r->connect_timeout_ms < 100 ||
 	    r->connect_timeout_ms > 60000 || r->response_timeout_ms < 500 ||
 	    r->response_timeout_ms > 120000 || r->mark_ms < 100 ||
-	    r->mark_ms > 5000 || r->price_audio_in < 0 ||
-	    r->price_audio_out < 0 || r->price_text_in < 0 ||
-	    r->price_text_out < 0) {
+	    r->mark_ms > 5000 || r->lead_ms < 0 || r->lead_ms > 5000 ||
+	    r->price_audio_in < 0 || r->price_audio_out < 0 ||
+	    r->price_text_in < 0 || r->price_text_out < 0) {
 		snprintf(err, errlen,
 		    "agent.realtime: a value is out of range "
 		    "(vad_threshold 0..1, silence_duration_ms 100..10000, "
 		    "response_timeout_ms 500..120000, mark_ms 100..5000, "
+		    "lead_ms 0..5000, "
 		    "prices >= 0)");
 		return -1;
 	}

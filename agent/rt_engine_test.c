@@ -371,6 +371,87 @@ test_fallback_silent(void **state)
 	fallback("{\"silent\": true}", "CArt5", "what are your hours", "open");
 }
 
+/* A silent caller: once the greeting is heard and the idle timer runs
+ * out, the model is asked (a system message) whether the caller is
+ * there, twice; the third time for its goodbye, after which the agent
+ * hangs up by itself (the model never calls end_call) and the call is
+ * abandoned. */
+static void
+test_idle(void **state)
+{
+	static const char script[] =
+	    "{\"transcripts\": [], \"responses\": ["
+	    "{\"say\": \"Thanks for calling. How can I help?\"},"
+	    "{\"say\": \"Are you still there?\"},"
+	    "{\"say\": \"Hello, are you still there?\"},"
+	    "{\"say\": \"I will let you go. Goodbye!\"}]}";
+	const char *call = "CArt6";
+	json_t *ev, *e;
+	size_t i;
+	int n = 0, k;
+
+	(void)state;
+	rth_idle_ms = 1000;
+	up(script, "");
+	rth_idle_ms = 30000;
+	assert_int_equal(rth_call(&h, call, "+15555550777", 8000), 0);
+	assert_int_equal(rth_wait_count(&h, call, "log_turn", "text",
+	                     "Hello, are you still there?", 1, 15000),
+	    1);
+	for (k = 0; k < 300 && rth_wait_frame(&h, FD_MSG_HANGUP, 0, 0, 50) < 0;
+	     k++)
+		;
+	assert_true(rth_wait_frame(&h, FD_MSG_HANGUP, 0, 0, 100) >= 0);
+	assert_int_equal(
+	    rth_count(&h, call, "log_turn", "text", "Are you still there?"), 1);
+	assert_int_equal(
+	    rth_count(&h, call, "log_turn", "text", "Goodbye!"), 1);
+	/* the model was told three times, as the system */
+	ev = rth_peer_events(&h, "message");
+	json_array_foreach(ev, i, e)
+	{
+		char *c = json_dumps(json_object_get(e, "content"), 0);
+
+		n += c && strstr(c, "said nothing") != NULL;
+		free(c);
+	}
+	json_decref(ev);
+	assert_int_equal(n, 3);
+	/* nothing went to tts-worker, no fallback */
+	assert_int_equal(rth_wait_frame(&h, FD_MSG_SAY, 0, 0, 0), -1);
+	rth_call_end(&h, call);
+	assert_int_equal(
+	    rth_wait_count(&h, call, "call_end", NULL, NULL, 1, 5000), 1);
+	assert_int_equal(
+	    rth_count(&h, call, "log_call_outcome", "outcome", "abandoned"), 1);
+}
+
+/* The model's stream stalls for a second after a reply's first delta:
+ * nothing of the reply goes out until its lead (lead_ms, 600) has come,
+ * so the caller hears a later start, not a sentence cut by a silence. */
+static void
+test_lead(void **state)
+{
+	static const char script[] =
+	    "{\"transcripts\": [], \"responses\": ["
+	    "{\"say\": \"Thanks for calling Otto's Auto, how can I help?\", "
+	    "\"stall_ms\": 1000}]}";
+	int first;
+	size_t got;
+
+	(void)state;
+	up(script, "");
+	assert_int_equal(rth_call(&h, "CArt7", "+15555550778", 8000), 0);
+	first = rth_wait_frame(&h, FD_MSG_AUDIO_OUT, 1, 0, 8000);
+	assert_true(first >= 0);
+	fd_sleep_us(100000);
+	got = rth_audio_bytes(&h, 1);
+	printf("  100 ms after the first AUDIO_OUT: %zu bytes (%zu ms)\n", got,
+	    got / 8);
+	assert_true(got >= 600 * 8);
+	rth_call_end(&h, "CArt7");
+}
+
 /* -n: the engine needs its key and a sane url. */
 static void
 test_config_checked(void **state)
@@ -420,6 +501,8 @@ main(void)
 	    cmocka_unit_test_teardown(test_fallback_drop, down),
 	    cmocka_unit_test_teardown(test_fallback_error, down),
 	    cmocka_unit_test_teardown(test_fallback_silent, down),
+	    cmocka_unit_test_teardown(test_idle, down),
+	    cmocka_unit_test_teardown(test_lead, down),
 	};
 
 	log_init("rt_engine_test", LOG_LVL_WARN);

@@ -23,6 +23,7 @@ struct rt_cfg {
 	int connect_timeout_ms;
 	int response_timeout_ms;
 	int mark_ms;
+	int lead_ms; /* a response's audio held until this much has come */
 	double price_audio_in, price_audio_out; /* USD / 1M tokens */
 	double price_text_in, price_text_out;
 };

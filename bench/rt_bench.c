@@ -8,9 +8,10 @@
  * peer's own time between reading that frame and sending its first
  * audio delta (its scripted delay included), which the peer logs.  What
  * is left is ours: the bus both ways, the agent's queue, base64 and JSON
- * both ways, the WebSocket client.  Prints one JSON object:
- * realtime_overhead_ms_p50 / _p95 / _max and the turns measured.
- * Usage: rt-bench [-n turns] [-d peer_delay_ms]
+ * both ways, the WebSocket client, and the wait for a reply's lead
+ * (agent.realtime.lead_ms, held until it has come).  Prints one JSON
+ * object: realtime_overhead_ms_p50 / _p95 / _max and the turns measured.
+ * Usage: rt-bench [-n turns] [-d peer_delay_ms] [-l lead_ms]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ int
 main(int argc, char **argv)
 {
 	struct rth h;
-	char *script, delay[16], *pa[3];
+	char *script, delay[16], *pa[3], extra[32] = "";
 	size_t len, o;
 	double *over;
 	uint64_t trig;
@@ -49,15 +50,18 @@ main(int argc, char **argv)
 	int n = 20, d = 200, i, c, k, got = 0, at;
 	const char *call = "CAbench1";
 
-	while ((c = getopt(argc, argv, "n:d:")) != -1) {
+	while ((c = getopt(argc, argv, "n:d:l:")) != -1) {
 		if (c == 'n')
 			n = atoi(optarg);
 		else if (c == 'd')
 			d = atoi(optarg);
+		else if (c == 'l')
+			snprintf(extra, sizeof(extra), "lead_ms = %d;",
+			    atoi(optarg));
 		else {
 			fprintf(stderr,
 			    "usage: rt-bench [-n turns] "
-			    "[-d peer_delay_ms]\n");
+			    "[-d peer_delay_ms] [-l lead_ms]\n");
 			return 2;
 		}
 	}
@@ -80,7 +84,7 @@ main(int argc, char **argv)
 	pa[0] = "--reply-delay-ms";
 	pa[1] = delay;
 	pa[2] = NULL;
-	if (rth_start(&h, script, (const char *const *)pa, "") != 0 ||
+	if (rth_start(&h, script, (const char *const *)pa, extra) != 0 ||
 	    rth_call(&h, call, "+15555550999", 10000) != 0) {
 		fprintf(stderr,
 		    "rt-bench: the agent or the peer did not "

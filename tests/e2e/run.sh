@@ -214,6 +214,10 @@ rm -f "$FRONTDESK_VAR"/*.secs
 	# the deployment checks (supervisor, systemd units, compose, the
 	# going-live configs)
 	sub_run deploy env STACK_OFFSET=$(stack_slot 3) SUPERVISOR_PROFILE=$p-sv tests/deploy/run.sh
+	# the Realtime engine against tests/peers/openai/realtime_peer.py: five
+	# scenarios at once (booking, message, hours, a silent caller, and a
+	# fallback to the pipeline when the model drops the socket)
+	sub_run realtime env STACK_OFFSET=$(stack_slot 7) REALTIME_PROFILE=$p-rt tests/e2e/realtime.sh
 ) &
 laneA=$!
 (
@@ -336,7 +340,7 @@ fi
 # "... ok|FAIL ..." lines are printed as e2e NAME's and each of its checks
 # ("NAME: N passed, N failed") counts here
 wait $laneA $laneB
-for name in outbound admin_api fallthrough nginx deploy multihost; do
+for name in outbound admin_api fallthrough nginx deploy realtime multihost; do
 	log="$FRONTDESK_VAR/$name.log"
 	grep -E '^[a-z_]+ (ok|FAIL|SKIP)' "$log" | sed -E "s/^($name )?/e2e $name /"
 	sp=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p" "$log")
@@ -349,7 +353,5 @@ for name in outbound admin_api fallthrough nginx deploy multihost; do
 	fi
 	echo "e2e: $name took $(cat "$FRONTDESK_VAR/$name.secs" 2>/dev/null || echo '?') s"
 done
-# (the Realtime engine's calls end to end: make realtime; its engine test
-# against the peer is a unit test)
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

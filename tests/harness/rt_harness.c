@@ -111,6 +111,8 @@ write_file(const char *path, const char *text)
 	return fclose(f);
 }
 
+int rth_idle_ms = 30000;
+
 int
 rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
     const char *extra)
@@ -155,12 +157,13 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 	    "\"America/New_York\"; services = ( { name = \"oil change\"; "
 	    "duration = 30; aliases = [\"oil\"]; } ); };\n"
 	    "agent: { brain = \"local\"; engine = \"realtime\"; workers = 2; "
-	    "redis = \"none\"; idle_prompt_ms = 30000; idle_hangup_ms = 30000; "
+	    "redis = \"none\"; idle_prompt_ms = %d; idle_hangup_ms = %d; "
 	    "hangup_safety_ms = 3000;\n realtime: { url = "
 	    "\"wss://localhost:%d/v1/realtime?model=gpt-4o-realtime-preview\"; "
 	    "ca_file = \"%s\"; silence_duration_ms = 300; "
 	    "response_timeout_ms = 3000; connect_timeout_ms = 3000; %s }; };\n",
-	    h->rundir, h->peer.port, h->peer.cert, extra ? extra : "");
+	    h->rundir, rth_idle_ms, rth_idle_ms, h->peer.port, h->peer.cert,
+	    extra ? extra : "");
 	if (write_file(h->conf, text) != 0)
 		return -1;
 	snprintf(addr, sizeof(addr), "ipc://%s/crm-tools.rep", h->rundir);

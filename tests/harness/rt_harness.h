@@ -51,6 +51,10 @@ struct rth {
 	                                 * 20000 is the line's own pace) */
 };
 
+/* agent.idle_prompt_ms and idle_hangup_ms for the next rth_start
+ * (default 30000: no idle prompt in a test that does not ask for one). */
+extern int rth_idle_ms;
+
 /* Write the peer's script, start the peer (extra args NULL-terminated,
  * may be NULL), write the agent's config (extra: more agent.realtime
  * settings, may be "") and start the agent.  0, or -1. */

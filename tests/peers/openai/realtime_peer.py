@@ -26,14 +26,21 @@ The conversation is scripted (--script, a JSON file):
   {"transcripts": ["what the caller said, turn 1", ...],
    "responses": [{"say": "text", "calls": [{"name": .., "arguments": ".."}],
                   "after_output": true}, ...]}
-Each response takes the next entry.  "say" becomes audio deltas of canned
+or, for calls in parallel, one such script per caller:
+  {"calls": [{"caller": "+15551230001", "transcripts": .., "responses": ..},
+             ...]}
+where a connection takes the script whose "caller" appears in its first
+session.update's instructions (the call state names the caller's number).
+Each connection runs its script from the start; each response takes its
+next entry.  "say" becomes audio deltas of canned
 mu-law (a voiced sound about 70 ms per character, 100 ms a delta) sent as
 fast as the socket takes them, with transcript deltas word by word in step
 with the audio, then the whole transcript; "calls" become
 function_call_arguments.done events (arguments sent as given, broken JSON
 included).  An entry may instead misbehave: {"error": "message"} sends an
 error event, {"drop": true} aborts the TCP connection, {"silent": true}
-never answers.  --reply-delay-ms is the
+never answers; "stall_ms": N on a "say" entry stops its audio for N ms
+after the first delta.  --reply-delay-ms is the
 scripted model latency before a response's first delta.
 
 Each connection appends JSON lines to --log: {"ev": ...} for the session,
@@ -114,10 +121,26 @@ class Conn:
         self.audio_ms = 0
         self.speech_start_ms = 0
         self.resp_task = None
+        self.responding = False      # from response.created to .done
         self.resp_id = None
         self.items = {}              # assistant item id -> audio ms sent
         self.open_calls = set()      # call_ids awaiting their output
         self.trigger = None          # monotonic time of the turn's end
+        self.script = peer.script    # this connection's conversation
+        self.nresp = 0
+        self.ntr = 0
+
+    def next_response(self):
+        r = self.script.get("responses", [])
+        e = r[self.nresp] if self.nresp < len(r) else {"say": "Is there anything else?"}
+        self.nresp += 1
+        return e
+
+    def next_transcript(self):
+        t = self.script.get("transcripts", [])
+        s = t[self.ntr] if self.ntr < len(t) else "okay"
+        self.ntr += 1
+        return s
 
     def log(self, **kw):
         kw["conn"] = self.n
@@ -153,6 +176,9 @@ class Conn:
                 bad.append("tools")
                 break
         full = "input_audio_format" in s
+        if full and "calls" in self.peer.script:
+            self.script = self.peer.script_for(s.get("instructions", ""))
+            self.log(ev="script", caller=self.script.get("caller"))
         if full and bad:
             self.log(ev="session.update", ok=False, bad=bad)
             return await self.error("invalid_value", "bad session: " + ",".join(bad))
@@ -187,7 +213,7 @@ class Conn:
                     await self.send({"type": "input_audio_buffer.speech_started",
                                      "audio_start_ms": self.speech_start_ms,
                                      "item_id": "item_u%d" % self.audio_ms})
-                    if self.resp_task and td.get("interrupt_response", True):
+                    if self.responding and td.get("interrupt_response", True):
                         self.resp_task.cancel()
             else:
                 if not self.in_speech:
@@ -211,7 +237,7 @@ class Conn:
                              "type": "message", "status": "completed",
                              "role": "user", "content": [
                                  {"type": "input_audio", "transcript": None}]}})
-        tr = self.peer.next_transcript()
+        tr = self.next_transcript()
         if td.get("create_response", True):
             await self.start_response()
         await asyncio.sleep(self.peer.opts.transcript_delay_ms / 1000)
@@ -239,7 +265,7 @@ class Conn:
                          "previous_item_id": None, "item": item})
 
     async def cancel(self, ev):
-        if self.resp_task is None or self.resp_task.done():
+        if not self.responding:
             self.log(ev="cancel", active=False)
             return await self.error("response_cancel_not_active",
                                     "Cancellation failed: no active response found")
@@ -264,10 +290,13 @@ class Conn:
         await self.start_response()
 
     async def start_response(self):
-        if self.resp_task and not self.resp_task.done():
+        # a response is active until its response.done is sent, as on
+        # the server (not until this task has finished writing it)
+        if self.responding:
             return await self.error("conversation_already_has_active_response",
                                     "a response is in progress")
-        entry = self.peer.next_response()
+        entry = self.next_response()
+        self.responding = True
         self.resp_task = asyncio.ensure_future(self.respond(entry, self.trigger))
 
     # ---- a response ----
@@ -281,7 +310,7 @@ class Conn:
                  "output_token_details": {"text_tokens": 0, "audio_tokens": 0}}
         resp = {"object": "realtime.response", "id": rid, "status": "in_progress",
                 "status_details": None, "output": [], "usage": None}
-        rec = {"ev": "response", "n": self.peer.nresp, "trigger_mono": trigger,
+        rec = {"ev": "response", "n": self.nresp, "trigger_mono": trigger,
                "first_delta_mono": None, "entry": entry}
         status = "completed"
         try:
@@ -293,6 +322,7 @@ class Conn:
                 self.log(ev="silent")
                 return
             if entry.get("error"):
+                self.responding = False
                 self.log(ev="error_sent")
                 await self.error("server_error", entry["error"], "server_error")
                 return
@@ -329,6 +359,9 @@ class Conn:
                                      "content_index": 0,
                                      "delta": base64.b64encode(chunk).decode()})
                     self.items[item] += len(chunk) // 8
+                    if i == 0 and entry.get("stall_ms"):
+                        # the stream stalls after its first delta
+                        await asyncio.sleep(entry["stall_ms"] / 1000)
                     await asyncio.sleep(self.peer.opts.delta_gap_ms / 1000)
                 await self.send({"type": "response.audio.done", "response_id": rid,
                                  "item_id": item, "output_index": oi,
@@ -361,6 +394,7 @@ class Conn:
                               u["output_token_details"]["text_tokens"])
         u["total_tokens"] = u["input_tokens"] + u["output_tokens"]
         resp.update(status=status, usage=u)
+        self.responding = False
         try:
             await self.send({"type": "response.done", "response": resp})
         except websockets.ConnectionClosed:
@@ -373,21 +407,16 @@ class Peer:
         with open(opts.script) as f:
             self.script = json.load(f)
         self.nconn = 0
-        self.nresp = 0
-        self.ntr = 0
         self.audio_bytes = 0
 
-    def next_response(self):
-        r = self.script.get("responses", [])
-        e = r[self.nresp] if self.nresp < len(r) else {"say": "Is there anything else?"}
-        self.nresp += 1
-        return e
-
-    def next_transcript(self):
-        t = self.script.get("transcripts", [])
-        s = t[self.ntr] if self.ntr < len(t) else "okay"
-        self.ntr += 1
-        return s
+    def script_for(self, instructions):
+        """The script of the caller the instructions name (else the
+        first)."""
+        calls = self.script["calls"]
+        for c in calls:
+            if c.get("caller") and c["caller"] in instructions:
+                return c
+        return calls[0] if calls else {}
 
     def record(self, obj):
         with open(self.opts.log, "a") as f:
