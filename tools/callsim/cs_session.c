@@ -609,11 +609,24 @@ static void
 cutoff_check(struct sess *s)
 {
 	const struct scenario *sc = s->p->sc;
+	const uint8_t *a;
+	size_t pos, n, left;
 
 	if (s->ph != PH_SPEAK || s->turn >= sc->nturns ||
-	    sc->turns[s->turn].barge_in || s->last_voiced_sent == 0)
+	    sc->turns[s->turn].barge_in || s->last_voiced_sent == 0 ||
+	    s->r->turns[s->turn].cutoff)
 		return;
-	if (!s->r->turns[s->turn].cutoff && s->p->o->verbose)
+	/* only the turn's trailing silence is left: the caller is done */
+	a = s->p->speech[s->turn];
+	n = s->p->speech_n[s->turn];
+	for (pos = s->pos; pos < n; pos += FD_FRAME_SAMPLES) {
+		left = n - pos < FD_FRAME_SAMPLES ? n - pos : FD_FRAME_SAMPLES;
+		if (voice_frame_voiced(a + pos, left))
+			break;
+	}
+	if (pos >= n)
+		return;
+	if (s->p->o->verbose)
 		log_info(s->r->call_sid, "turn %zu: agent spoke over the caller",
 		    s->turn);
 	s->r->turns[s->turn].cutoff = 1;
