@@ -653,13 +653,17 @@ test_eval(void **state)
 	    json_integer_value(json_object_get(sum, "first_word_ms_p50")), 300);
 	assert_true(
 	    json_integer_value(json_object_get(sum, "v2v_ms_p50")) >= 500);
-	assert_int_equal(json_integer_value(json_object_get(sum, "cutoffs")), 1);
-	assert_true(json_number_value(json_object_get(sum, "cutoff_pct")) == 100.0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sum, "cutoffs")), 1);
+	assert_true(
+	    json_number_value(json_object_get(sum, "cutoff_pct")) == 100.0);
 	tr[0].cutoff = 0;
 	json_decref(sum);
 	sum = eval_summary(&sp, (const struct call_result *const *)&rp, 1);
-	assert_int_equal(json_integer_value(json_object_get(sum, "cutoffs")), 0);
-	assert_true(json_number_value(json_object_get(sum, "cutoff_pct")) == 0.0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sum, "cutoffs")), 0);
+	assert_true(
+	    json_number_value(json_object_get(sum, "cutoff_pct")) == 0.0);
 	json_decref(sum);
 	json_decref(r.record);
 	scenario_free(s);

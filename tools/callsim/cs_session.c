@@ -627,8 +627,8 @@ cutoff_check(struct sess *s)
 	if (pos >= n)
 		return;
 	if (s->p->o->verbose)
-		log_info(s->r->call_sid, "turn %zu: agent spoke over the caller",
-		    s->turn);
+		log_info(s->r->call_sid,
+		    "turn %zu: agent spoke over the caller", s->turn);
 	s->r->turns[s->turn].cutoff = 1;
 }
 

@@ -303,8 +303,9 @@ eval_summary(const struct scenario *const *sc,
 	    out, "frames_rx", json_integer((json_int_t)frames_rx));
 	json_object_set_new(out, "cutoffs", json_integer((json_int_t)cutoffs));
 	json_object_set_new(out, "cutoff_pct",
-	    json_real(quiet_turns ? 100.0 * (double)cutoffs / (double)quiet_turns
-	                          : 0.0));
+	    json_real(quiet_turns
+	            ? 100.0 * (double)cutoffs / (double)quiet_turns
+	            : 0.0));
 	json_object_set_new(out, "misrecognition_pct",
 	    json_real(
 	        replies ? 100.0 * (double)misses / (double)replies : 0.0));
