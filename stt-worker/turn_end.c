@@ -64,6 +64,8 @@ static const char *const hours[] = {"one", "two", "three", "four", "five",
 static const char *const question[] = {"is", "are", "can", "could", "do",
     "does", "will", "would", "when", "where", "what", "what's", "how", "why",
     "who", "which", "did", "should", NULL};
+static const char *const wh_question[] = {
+    "when", "where", "what", "what's", "how", "why", "who", "which", NULL};
 /* a request's verbs; as the last word they await their object */
 static const char *const request[] = {"need", "want", "like", "book",
     "schedule", "cancel", "reschedule", "move", "change", "speak", "talk",
@@ -184,7 +186,14 @@ request_answer(const struct words *ws)
 {
 	const char *l = ws->w[ws->n - 1];
 
-	if (ws->n < 3 || in(l, days) || in(l, request) || in(l, hours))
+	if (ws->n < 3 || in(l, request) || in(l, hours))
+		return TURN_END_UNSURE;
+	/* "what are your hours on saturday": a question for a fact is
+	 * whole with its day; "can i come in on monday" may go on with
+	 * the time */
+	if (in(ws->w[0], wh_question))
+		return TURN_END_COMPLETE;
+	if (in(l, days))
 		return TURN_END_UNSURE;
 	if (in(ws->w[0], question))
 		return TURN_END_COMPLETE;

@@ -100,6 +100,10 @@ test_requests(void **state)
 	C(VAD_EXPECT_ANY, "i want to speak to a real person");
 	C(VAD_EXPECT_ANY, "i'd like to leave a message");
 	C(VAD_EXPECT_ANY, "is my car ready");
+	C(VAD_EXPECT_ANY, "what are your hours on saturday");
+	C(VAD_EXPECT_ANY, "where are you located");
+	C(VAD_EXPECT_ANY, "do you do oil changes");
+	U(VAD_EXPECT_ANY, "can i come in on monday");
 	C(VAD_EXPECT_ANY, "when will my car be ready");
 	C(VAD_EXPECT_ANY,
 	    "i need an oil change on monday november thirtieth "
