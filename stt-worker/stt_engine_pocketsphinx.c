@@ -972,7 +972,7 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	    {"stt.short_endpoint_ms", FD_CFG_INT, &c->v.short_endpoint_ms, 0,
 	        "180", 60, 5000, NULL},
 	    {"stt.adaptive_endpoint", FD_CFG_BOOL, &c->adaptive_endpoint, 0,
-	        "false", 0, 0, NULL},
+	        "true", 0, 0, NULL},
 	    {"stt.preroll_ms", FD_CFG_INT, &c->v.preroll_ms, 0, "200", 0, 500,
 	        NULL},
 	    {"stt.max_utterance_ms", FD_CFG_INT, &c->v.max_utt_ms, 0, "15000",

@@ -7,9 +7,9 @@
  * two p m, please", "No, that's all. Thank you" each hold a pause of
  * 150-350 ms after a part that could stand alone.  So an answer is
  * complete only when it is closed: it ends in a closing word ("please",
- * "thanks", "bye"), it is a confirmation with its verb ("yes it is"), it
- * has everything a structured answer holds (ten digits, a given name and
- * a surname, a day with its time of day), or it is a question or a
+ * "bye"), it is a confirmation with its verb ("yes it is"), it has
+ * everything a structured answer holds (ten digits, a given name and a
+ * surname, "as soon as possible"), or it is a question or a
  * request whose last word is not one that usually leads on (a day, a
  * verb awaiting its object).  A bare "yes" or "Tuesday" waits the default.
  */
@@ -38,9 +38,10 @@ static const char *const lead_on[] = {"uh", "um", "umm", "uhm", "er", "erm",
     "just", "next", "last", "this", "double", "triple", "well", NULL};
 static const char *const digit_words[] = {"zero", "oh", "one", "two", "three",
     "four", "five", "six", "seven", "eight", "nine", NULL};
-/* A phrase that ends in one of these is closed. */
-static const char *const closers[] = {
-    "please", "thanks", "bye", "goodbye", NULL};
+/* A phrase that ends in one of these is closed ("thanks" only after
+ * more: "okay thanks" and "no thanks" are often followed by "bye" or
+ * "that's all"). */
+static const char *const closers[] = {"please", "bye", "goodbye", NULL};
 static const char *const polarity[] = {"yes", "yeah", "yep", "yup", "yea",
     "sure", "correct", "right", "okay", "ok", "absolutely", "definitely", "no",
     "nope", "nah", NULL};
@@ -53,8 +54,6 @@ static const char *const confirm_end[] = {"is", "am", "are", "does", "do",
 static const char *const days[] = {"monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "today", "tomorrow", "tonight", "weekend",
     "week", NULL};
-static const char *const dayparts[] = {
-    "morning", "afternoon", "evening", "noon", "midday", NULL};
 /* as soon as possible, whenever: the whole answer to "when" */
 static const char *const any_time[] = {
     "possible", "soonest", "earliest", "asap", "anytime", "whenever", NULL};
@@ -139,21 +138,6 @@ count_digits(const struct words *ws, const char **first)
 	return c;
 }
 
-/* "a m", "p m", "am", "pm", "o'clock": a time said in full */
-static int
-ends_in_clock(const struct words *ws)
-{
-	const char *l = ws->w[ws->n - 1];
-
-	if (strcmp(l, "am") == 0 || strcmp(l, "pm") == 0 ||
-	    strcmp(l, "o'clock") == 0 || strcmp(l, "a.m.") == 0 ||
-	    strcmp(l, "p.m.") == 0)
-		return 1;
-	return ws->n >= 2 && strcmp(l, "m") == 0 &&
-	    (strcmp(ws->w[ws->n - 2], "a") == 0 ||
-	        strcmp(ws->w[ws->n - 2], "p") == 0);
-}
-
 /* polarity first (after a filler), a confirmation word last, short */
 static int
 confirmation(const struct words *ws)
@@ -232,21 +216,17 @@ turn_end_classify(enum vad_expect e, const char *text)
 		return TURN_END_INCOMPLETE;
 	if (ws.n >= 2 && in(last, closers))
 		return TURN_END_COMPLETE;
-	if (ws.n >= 2 && strcmp(last, "you") == 0 &&
-	    strcmp(ws.w[ws.n - 2], "thank") == 0)
+	if (ws.n >= 3 &&
+	    (strcmp(last, "thanks") == 0 ||
+	        (strcmp(last, "you") == 0 &&
+	            strcmp(ws.w[ws.n - 2], "thank") == 0)))
 		return TURN_END_COMPLETE;
 	switch (e) {
 	case VAD_EXPECT_NAME:
 		return name_answer(&ws);
 	case VAD_EXPECT_DATE:
-		if (in(last, any_time))
-			return TURN_END_COMPLETE;
-		return count_in(&ws, days) > 0 &&
-		        (in(last, dayparts) || ends_in_clock(&ws))
-		    ? TURN_END_COMPLETE
-		    : TURN_END_UNSURE;
 	case VAD_EXPECT_TIME:
-		/* a bare time is often followed by "please" */
+		/* a bare day or time is often followed by ", please" */
 		return in(last, any_time) ? TURN_END_COMPLETE : TURN_END_UNSURE;
 	case VAD_EXPECT_YESNO:
 	case VAD_EXPECT_SPELL:
