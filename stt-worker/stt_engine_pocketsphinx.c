@@ -50,6 +50,7 @@ struct seg {
 	enum vad_expect expect; /* the hint when the caller began */
 	size_t voiced_n; /* samples up to the last voiced frame's end */
 	size_t partial_n; /* samples the stream's turn_end class saw */
+	int te_final; /* that class is the early final's, not a partial's */
 	int discard; /* too short to be speech */
 	uint32_t start_ms, end_ms;
 	uint64_t speech_end_us;
@@ -508,15 +509,18 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 	struct ps_engine *e = s->eng;
 	enum vad_event ev;
 	uint32_t at;
-	int voiced;
+	int voiced, complete;
 
 	pthread_mutex_lock(&e->mu);
+	/* a partial that heard the turn to its last voiced frame calls it
+	 * complete: the early final starts at once, and the short endpoint
+	 * applies once the early final (the decoder's better passes) says
+	 * so too */
+	complete = e->adaptive && s->te == TURN_END_COMPLETE && s->cur &&
+	    s->cur->partial_n >= s->cur->voiced_n;
 	if (e->adaptive) {
-		/* a short endpoint only on a hypothesis that heard the
-		 * turn to its last voiced frame */
 		s->vad.long_pause = s->te == TURN_END_INCOMPLETE;
-		s->vad.short_pause = s->te == TURN_END_COMPLETE && s->cur &&
-		    s->cur->partial_n >= s->cur->voiced_n;
+		s->vad.short_pause = complete && s->cur->te_final;
 	} else
 		s->vad.long_pause = s->partial_long;
 	pthread_mutex_unlock(&e->mu);
@@ -573,7 +577,9 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 	if (s->cur && s->vad.in_utt && s->vad.silence_run > 0 &&
 	    (e->adaptive || !s->vad.talking) && !s->cur_spec &&
 	    s->vad.silence_run * VAD_FRAME_MS >=
-	        vad_endpoint_ms(&s->vad) - e->final_lead_ms) {
+	        (complete ? s->vad.cfg.short_endpoint_ms
+	                  : vad_endpoint_ms(&s->vad)) -
+	            e->final_lead_ms) {
 		s->cur_spec = 1;
 		set_paused(s, 1);
 	}
@@ -715,6 +721,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			spec = 0;
 			g->done = 0;
 			g->partial_n = 0;
+			g->te_final = 0;
 			fed = 0;
 			log_debug(s->call_id,
 			    "caller went on after a "
@@ -746,6 +753,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			if (e->adaptive && g->gen == spec_gen) {
 				s->te = turn_end_classify(s->expect, text);
 				g->partial_n = g->done;
+				g->te_final = 1;
 			}
 			continue;
 		}
@@ -808,6 +816,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			if (e->adaptive) {
 				s->te = turn_end_classify(s->expect, last);
 				g->partial_n = done_at;
+				g->te_final = 0;
 			}
 			continue;
 		}
