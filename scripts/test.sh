@@ -33,7 +33,7 @@ if BENCH_SMOKE=1 scripts/bench.sh >"$BUILD/bench-smoke.log" 2>&1 &&
    python3 - "$BUILD/bench.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-want = ["v2v_ms_p50", "v2v_ms_p95", "first_word_ms_p50", "hop_us_p50", "hop_us_p99",
+want = ["v2v_ms_p50", "v2v_ms_p95", "cutoff_pct", "first_word_ms_p50", "hop_us_p50", "hop_us_p99",
         "wer_pct", "task_completion_pct", "rss_mb_per_call", "media_streams_max",
         "outbound_calls_per_min", "outbound_claim_to_dial_ms_p50", "outbound_duplicate_calls",
         "population_calls", "population_task_completion_pct", "population_lost_items",

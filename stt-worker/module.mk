@@ -3,7 +3,8 @@ include stt-worker/deepgram.mk
 # decoder and domain LM it shares with callsim are speech/'s SPEECH_STT;
 # stt-bench (bench/) links STT_ENGINE.
 STT_ENGINE = stt-worker/stt_engine.c stt-worker/stt_engine_pocketsphinx.c \
-             stt-worker/ps_lm.c stt-worker/vad.c stt-worker/ps8k.c \
+             stt-worker/ps_lm.c stt-worker/vad.c stt-worker/turn_end.c \
+             stt-worker/ps8k.c \
              $(STT_DEEPGRAM_SRCS) $(SPEECH_STT)
 
 BINS += stt-worker
@@ -14,6 +15,11 @@ TESTS += stt_vad_test
 stt_vad_test_SRCS = stt-worker/vad_test.c stt-worker/vad.c \
                     speech/resample.c
 stt_vad_test_LIBS =
+
+TESTS += stt_turn_end_test
+stt_turn_end_test_SRCS = stt-worker/turn_end_test.c stt-worker/turn_end.c \
+                         stt-worker/vad.c
+stt_turn_end_test_LIBS =
 
 TESTS += stt_recog_test
 stt_recog_test_SRCS = stt-worker/stt_recog_test.c $(STT_ENGINE) \

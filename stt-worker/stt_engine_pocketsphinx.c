@@ -34,6 +34,7 @@
 #include "speech/ps_decoder.h"
 #include "ps_lm.h"
 #include "stt_engine.h"
+#include "turn_end.h"
 #include "vad.h"
 
 #define MAX_DECODERS 16
@@ -47,6 +48,9 @@ struct seg {
 				   worker may finish the decode early */
 	unsigned gen; /* bumped when the caller talks again */
 	enum vad_expect expect; /* the hint when the caller began */
+	size_t voiced_n; /* samples up to the last voiced frame's end */
+	size_t partial_n; /* samples the stream's turn_end class saw */
+	int te_final; /* that class is the early final's, not a partial's */
 	int discard; /* too short to be speech */
 	uint32_t start_ms, end_ms;
 	uint64_t speech_end_us;
@@ -73,6 +77,7 @@ struct ps_stream {
 	struct worker *owner;
 	int closing;
 	int partial_long; /* the partial ends where callers pause */
+	enum turn_end te; /* adaptive: the last hypothesis's class */
 	int cur_spec; /* bus thread: early final asked for cur */
 	/* the owning worker only: this caller's channel estimate, carried
 	 * from one utterance to the next on whichever decoder serves it (n
@@ -99,6 +104,7 @@ struct ps_engine {
 	int hint_grammars; /* search a yes/no or digits answer with its
 				   grammar (psd_hint) */
 	int final_lead_ms; /* early final this long before the endpoint */
+	int adaptive; /* endpoint by turn_end_classify */
 	char extra_file[512];
 	struct ps_lm *lm;
 	pthread_mutex_t mu;
@@ -126,6 +132,7 @@ struct ps_cfg {
 	int hint_grammars;
 	int final_lead_ms;
 	int interim_ms;
+	int adaptive_endpoint;
 	struct vad_cfg v;
 };
 
@@ -179,6 +186,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->vcfg = c.v;
 	e->interim_ms = c.interim_ms;
 	e->final_lead_ms = c.final_lead_ms;
+	e->adaptive = c.adaptive_endpoint;
 	snprintf(e->extra_file, sizeof(e->extra_file), "%s", c.extra_file);
 
 	lo.kind = c.lm;
@@ -211,8 +219,12 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 		}
 		e->nworkers++;
 	}
-	log_info(NULL, "pocketsphinx: %d decoders, lm %s, front %s", c.decoders,
-	    c.lm, c.front);
+	log_info(NULL,
+	    "pocketsphinx: %d decoders, lm %s, front %s, endpoint %s "
+	    "(%d/%d/%d ms)",
+	    c.decoders, c.lm, c.front,
+	    c.adaptive_endpoint ? "adaptive" : "fixed", c.v.short_endpoint_ms,
+	    c.v.endpoint_ms, c.v.long_endpoint_ms);
 	*engp = e;
 	return 0;
 fail:
@@ -399,7 +411,9 @@ open_segment(struct ps_stream *s)
 	pthread_mutex_lock(&e->mu);
 	/* nothing heard yet: if an answer was asked for, wait for it */
 	s->partial_long = vad_answer_incomplete(s->expect, "");
+	s->te = turn_end_classify(s->expect, "");
 	g->expect = s->expect;
+	g->voiced_n = g->n;
 	if (s->tail)
 		s->tail->next = g;
 	else
@@ -458,7 +472,7 @@ close_segment(struct ps_stream *s, int discard)
 }
 
 static void
-append_frame(struct ps_stream *s, const int16_t *pcm, size_t n)
+append_frame(struct ps_stream *s, const int16_t *pcm, size_t n, int voiced)
 {
 	struct ps_engine *e = s->eng;
 
@@ -467,6 +481,8 @@ append_frame(struct ps_stream *s, const int16_t *pcm, size_t n)
 	pthread_mutex_lock(&e->mu);
 	if (seg_append(s->cur, pcm, n) != 0)
 		log_warnx(s->call_id, "out of memory: audio lost");
+	else if (voiced)
+		s->cur->voiced_n = s->cur->n;
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 }
@@ -493,11 +509,23 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 	struct ps_engine *e = s->eng;
 	enum vad_event ev;
 	uint32_t at;
+	int voiced, complete;
 
 	pthread_mutex_lock(&e->mu);
-	s->vad.long_pause = s->partial_long;
+	/* a partial that heard the turn to its last voiced frame calls it
+	 * complete: the early final starts at once, and the short endpoint
+	 * applies once the early final (the decoder's better passes) says
+	 * so too */
+	complete = e->adaptive && s->te == TURN_END_COMPLETE && s->cur &&
+	    s->cur->partial_n >= s->cur->voiced_n;
+	if (e->adaptive) {
+		s->vad.long_pause = s->te == TURN_END_INCOMPLETE;
+		s->vad.short_pause = complete && s->cur->te_final;
+	} else
+		s->vad.long_pause = s->partial_long;
 	pthread_mutex_unlock(&e->mu);
 	ev = vad_frame(&s->vad, pcm, VAD_FRAME, arrival_us);
+	voiced = s->vad.in_utt && s->vad.silence_run == 0;
 	switch (ev) {
 	case VAD_START:
 		open_segment(s);
@@ -507,33 +535,50 @@ on_frame(struct ps_stream *s, const int16_t *pcm, uint64_t arrival_us)
 	case VAD_RESUME:
 		s->cur_spec = 0;
 		set_paused(s, 0);
-		append_frame(s, pcm, VAD_FRAME);
+		append_frame(s, pcm, VAD_FRAME, 1);
 		at = (s->vad.frame - (uint32_t)s->vad.cfg.start_frames) *
 		    VAD_FRAME_MS;
 		s->reported_talking = 1;
 		s->ev->speech_started(s->arg, at);
 		break;
 	case VAD_STOPPED:
-		append_frame(s, pcm, VAD_FRAME);
+		append_frame(s, pcm, VAD_FRAME, 0);
 		s->reported_talking = 0;
 		s->ev->speech_stopped(s->arg, vad_speech_end_ms(&s->vad),
 		    vad_speech_end_ms(&s->vad) - vad_onset_ms(&s->vad));
 		break;
 	case VAD_END:
 	case VAD_DISCARD:
+		if (e->adaptive && ev == VAD_END)
+			log_info(s->call_id,
+			    "turn ends after %d ms of silence (%s)",
+			    vad_endpoint_ms(&s->vad),
+			    s->vad.long_pause        ? "incomplete"
+			        : s->vad.short_pause ? "complete"
+			                             : "default");
 		close_segment(s, ev == VAD_DISCARD);
 		break;
 	case VAD_NONE:
-		if (s->vad.in_utt)
-			append_frame(s, pcm, VAD_FRAME);
+		if (!s->vad.in_utt)
+			break;
+		/* speech again before the caller was reported paused: a
+		 * final begun early would miss it */
+		if (voiced && s->cur_spec) {
+			s->cur_spec = 0;
+			set_paused(s, 0);
+		}
+		append_frame(s, pcm, VAD_FRAME, voiced);
 		break;
 	}
 	/* final_lead_ms before the endpoint that applies now: finish the
-	 * decode early (the long endpoint may have become the short one) */
-	if (s->cur && s->vad.in_utt && !s->vad.talking && !s->cur_spec &&
+	 * decode early (the long endpoint may have become the short one).
+	 * Fixed endpoints wait for speech_stopped; the adaptive one may be
+	 * shorter than that. */
+	if (s->cur && s->vad.in_utt && s->vad.silence_run > 0 &&
+	    (e->adaptive || !s->vad.talking) && !s->cur_spec &&
 	    s->vad.silence_run * VAD_FRAME_MS >=
-	        (s->vad.long_pause ? s->vad.cfg.long_endpoint_ms
-	                           : s->vad.cfg.endpoint_ms) -
+	        (complete ? s->vad.cfg.short_endpoint_ms
+	                  : vad_endpoint_ms(&s->vad)) -
 	            e->final_lead_ms) {
 		s->cur_spec = 1;
 		set_paused(s, 1);
@@ -664,8 +709,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	char text[1024], last[1024] = "";
 	const char *part;
 	double conf;
-	int started = 0, ended, spec = 0;
+	int started = 0, ended, spec = 0, stale;
 	unsigned spec_gen = 0;
+	size_t done_at;
 
 	for (;;) {
 		if (s->closing || g->discard || e->stop)
@@ -674,6 +720,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			/* the caller went on: decode it all again */
 			spec = 0;
 			g->done = 0;
+			g->partial_n = 0;
+			g->te_final = 0;
 			fed = 0;
 			log_debug(s->call_id,
 			    "caller went on after a "
@@ -701,6 +749,12 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
 			pthread_mutex_lock(&e->mu);
+			/* the final passes hear better than a partial */
+			if (e->adaptive && g->gen == spec_gen) {
+				s->te = turn_end_classify(s->expect, text);
+				g->partial_n = g->done;
+				g->te_final = 1;
+			}
 			continue;
 		}
 		if (spec || (avail == 0 && !g->ended)) {
@@ -720,6 +774,11 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		memcpy(w->buf, g->pcm + g->done, avail * sizeof(*w->buf));
 		g->done += avail;
 		ended = g->ended && g->done == g->n;
+		done_at = g->done;
+		/* the caller fell silent after words no hypothesis has
+		 * heard yet: look now, the endpoint may be near */
+		stale = e->adaptive && g->partial_n < g->voiced_n &&
+		    g->done >= g->voiced_n + 2 * VAD_FRAME;
 		pthread_mutex_unlock(&e->mu);
 
 		if (!started)
@@ -744,7 +803,7 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			pthread_mutex_lock(&e->mu);
 			return;
 		}
-		if (fed >= interim) {
+		if (fed >= interim || stale) {
 			fed = 0;
 			part = psd_partial(w->dec);
 			if (*part && strcmp(part, last) != 0) {
@@ -754,6 +813,11 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			pthread_mutex_lock(&e->mu);
 			s->partial_long = vad_ends_mid_answer(last) ||
 			    vad_answer_incomplete(s->expect, last);
+			if (e->adaptive) {
+				s->te = turn_end_classify(s->expect, last);
+				g->partial_n = done_at;
+				g->te_final = 0;
+			}
 			continue;
 		}
 		pthread_mutex_lock(&e->mu);
@@ -914,6 +978,10 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        5000, NULL},
 	    {"stt.long_endpoint_ms", FD_CFG_INT, &c->v.long_endpoint_ms, 0,
 	        "1000", 100, 10000, NULL},
+	    {"stt.short_endpoint_ms", FD_CFG_INT, &c->v.short_endpoint_ms, 0,
+	        "180", 60, 5000, NULL},
+	    {"stt.adaptive_endpoint", FD_CFG_BOOL, &c->adaptive_endpoint, 0,
+	        "true", 0, 0, NULL},
 	    {"stt.preroll_ms", FD_CFG_INT, &c->v.preroll_ms, 0, "200", 0, 500,
 	        NULL},
 	    {"stt.max_utterance_ms", FD_CFG_INT, &c->v.max_utt_ms, 0, "15000",

@@ -572,6 +572,66 @@ test_stream_pause_goes_on(void **state)
 	config_destroy(&cfg);
 }
 
+/* Adaptive endpoint: "yes please" to a yes/no question is a whole
+ * answer, so the worker may finish its decode as soon as the caller falls
+ * silent, before speech_stopped.  The caller goes on after 120 ms ("and a
+ * tire rotation"): that decode must be thrown away and nothing the caller
+ * said lost, one final holding both parts. */
+static void
+test_stream_adaptive_goes_on(void **state)
+{
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	struct heard h;
+	void *eng, *st;
+	int16_t *a, *b;
+	uint8_t *audio;
+	size_t na, nb, len, i, k, gap = 960, split;
+	config_t cfg;
+
+	(void)state;
+	eng = engine_on(ops, &cfg,
+	    "stt: { decoders = 1; adaptive_endpoint = true; "
+	    "short_endpoint_ms = 180; };");
+	heard_init(&h);
+	assert_non_null(a = flite_synth_8k("slt", "yes please", &na));
+	assert_non_null(b = flite_synth_8k("slt", "and a tire rotation", &nb));
+	while (na > 0 && abs(a[na - 1]) < 300)
+		na--;
+	for (k = 0; k < nb && abs(b[k]) < 300; k++)
+		;
+	len = 4000 + na + gap + nb + 12000;
+	assert_non_null(audio = malloc(len));
+	memset(audio, FD_ULAW_SILENCE, len);
+	for (i = 0; i < na; i++)
+		audio[4000 + i] = fd_ulaw_encode(a[i]);
+	for (i = k; i < nb; i++)
+		audio[4000 + na + gap + i - k] = fd_ulaw_encode(b[i]);
+	assert_non_null(st = ops->stream_open(eng, "CAad", &events, &h));
+	ops->hint(st, "yesno", NULL, 0);
+	/* the pause's frames come slowly (the audio clock still counts
+	 * 120 ms): however loaded the host, the decoder hears "yes please"
+	 * to its end and begins the early final within the pause */
+	split = (4000 + na) / FD_FRAME_SAMPLES * FD_FRAME_SAMPLES;
+	feed_realtime(ops, st, audio, split);
+	for (i = 0; i < gap; i += FD_FRAME_SAMPLES) {
+		fd_sleep_us(250000);
+		ops->feed(
+		    st, audio + split + i, FD_FRAME_SAMPLES, fd_mono_us());
+	}
+	feed_realtime(ops, st, audio + split + gap, len - split - gap);
+	wait_final(&h, 10);
+	fd_sleep_us(300000);
+	print_message("adaptive, went on: \"%s\"\n", h.text);
+	assert_int_equal(h.finals, 1);
+	assert_true(slot_found(h.text, "rotation"));
+	ops->stream_close(st);
+	free(audio);
+	free(a);
+	free(b);
+	ops->fini(eng);
+	config_destroy(&cfg);
+}
+
 /* One call on the engine: its first final.  The audio goes in as fast as
  * the engine takes it (the VAD and decoder see the same samples either
  * way). */
@@ -695,6 +755,7 @@ main(void)
 	    cmocka_unit_test(test_stream_pool),
 	    cmocka_unit_test(test_stream_realtime),
 	    cmocka_unit_test(test_stream_pause_goes_on),
+	    cmocka_unit_test(test_stream_adaptive_goes_on),
 	    cmocka_unit_test(test_stream_caller_channel),
 	    cmocka_unit_test(test_lm_rebuild),
 	};

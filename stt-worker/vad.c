@@ -25,6 +25,7 @@ vad_defaults(struct vad_cfg *c)
 	c->stopped_ms = 200;
 	c->endpoint_ms = 400;
 	c->long_endpoint_ms = 1000;
+	c->short_endpoint_ms = 180;
 	c->preroll_ms = 200;
 	c->max_utt_ms = 15000;
 }
@@ -139,7 +140,7 @@ vad_frame(struct vad *v, const int16_t *pcm, size_t n, uint64_t arrival_us)
 	v->silence_run++;
 	if ((v->frame - v->onset) * VAD_FRAME_MS >= (uint32_t)v->cfg.max_utt_ms)
 		return finish(v);
-	endpoint = v->long_pause ? v->cfg.long_endpoint_ms : v->cfg.endpoint_ms;
+	endpoint = vad_endpoint_ms(v);
 	if (v->silence_run * VAD_FRAME_MS >= endpoint)
 		return finish(v);
 	if (v->talking && v->silence_run * VAD_FRAME_MS >= v->cfg.stopped_ms) {
@@ -147,6 +148,14 @@ vad_frame(struct vad *v, const int16_t *pcm, size_t n, uint64_t arrival_us)
 		return VAD_STOPPED;
 	}
 	return VAD_NONE;
+}
+
+int
+vad_endpoint_ms(const struct vad *v)
+{
+	if (v->long_pause)
+		return v->cfg.long_endpoint_ms;
+	return v->short_pause ? v->cfg.short_endpoint_ms : v->cfg.endpoint_ms;
 }
 
 enum vad_event
@@ -222,6 +231,10 @@ vad_expect_parse(const char *s)
 		return VAD_EXPECT_YESNO;
 	if (strcmp(s, "spell") == 0)
 		return VAD_EXPECT_SPELL;
+	if (strcmp(s, "time") == 0)
+		return VAD_EXPECT_TIME;
+	if (strcmp(s, "service") == 0)
+		return VAD_EXPECT_SERVICE;
 	return VAD_EXPECT_ANY;
 }
 

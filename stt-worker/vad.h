@@ -27,6 +27,7 @@ struct vad_cfg {
 	int stopped_ms; /* silence before SPEECH_STOPPED */
 	int endpoint_ms; /* silence that ends an utterance */
 	int long_endpoint_ms; /* the same when a pause is likely mid-answer */
+	int short_endpoint_ms; /* the same when the answer is whole */
 	int preroll_ms; /* audio kept from before the onset */
 	int max_utt_ms; /* an utterance is cut here */
 };
@@ -48,6 +49,8 @@ struct vad {
 	int silence_run; /* consecutive silent frames in an utterance */
 	int voiced; /* voiced frames in this utterance */
 	int long_pause; /* set by the engine: use long_endpoint_ms */
+	int short_pause; /* set by the engine: use short_endpoint_ms
+				   (long_pause wins) */
 	uint32_t frame; /* frames seen (the stream's audio clock) */
 	uint32_t onset; /* first frame of the utterance */
 	uint32_t last_voiced; /* last voiced frame */
@@ -59,8 +62,8 @@ struct vad {
 };
 
 /* Defaults: start -40 dBFS, stop -47, snr 10, start 2 frames, min speech
- * 120 ms, stopped 200 ms, endpoint 400 / 1000 ms, pre-roll 200 ms, max
- * 15 s. */
+ * 120 ms, stopped 200 ms, endpoint 400 / long 1000 / short 180 ms,
+ * pre-roll 200 ms, max 15 s. */
 void vad_defaults(struct vad_cfg *c);
 void vad_init(struct vad *v, const struct vad_cfg *c);
 /* Process one frame (n <= VAD_FRAME samples, arriving at arrival_us). */
@@ -84,7 +87,9 @@ enum vad_expect {
 	VAD_EXPECT_NAME,
 	VAD_EXPECT_DIGITS,
 	VAD_EXPECT_YESNO,
-	VAD_EXPECT_SPELL
+	VAD_EXPECT_SPELL,
+	VAD_EXPECT_TIME, /* the decoder searches these with the LM */
+	VAD_EXPECT_SERVICE
 };
 enum vad_expect vad_expect_parse(const char *s);
 /* The hint's name as the decoder takes it (psd_hint): "any", "date"... */
@@ -95,6 +100,10 @@ const char *vad_expect_name(enum vad_expect e);
  * the caller thinking, so the engine keeps the long endpoint; once the
  * answer is there the turn ends at the normal one. */
 int vad_answer_incomplete(enum vad_expect e, const char *text);
+
+/* The silence that ends the utterance now (long_pause, short_pause or
+ * the default), ms. */
+int vad_endpoint_ms(const struct vad *v);
 
 /* Stream clock helpers, ms. */
 uint32_t vad_onset_ms(const struct vad *v);

@@ -625,6 +625,8 @@ test_eval(void **state)
 		tr[i].latency_ms = 500 + 100 * (long)i;
 		tr[i].bargein_ms = -1;
 	}
+	/* turn 0 was cut off; turn 1 talks over the agent on purpose */
+	tr[0].cutoff = tr[1].cutoff = 1;
 	r.record = json_pack("{s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}], "
 	                     "s:[{s:s, s:b, s:f}, {s:s, s:b, s:f}]}",
 	    "turns", "role", "agent", "text", "Hi, how can I help?", "role",
@@ -651,6 +653,17 @@ test_eval(void **state)
 	    json_integer_value(json_object_get(sum, "first_word_ms_p50")), 300);
 	assert_true(
 	    json_integer_value(json_object_get(sum, "v2v_ms_p50")) >= 500);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sum, "cutoffs")), 1);
+	assert_true(
+	    json_number_value(json_object_get(sum, "cutoff_pct")) == 100.0);
+	tr[0].cutoff = 0;
+	json_decref(sum);
+	sum = eval_summary(&sp, (const struct call_result *const *)&rp, 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sum, "cutoffs")), 0);
+	assert_true(
+	    json_number_value(json_object_get(sum, "cutoff_pct")) == 0.0);
 	json_decref(sum);
 	json_decref(r.record);
 	scenario_free(s);

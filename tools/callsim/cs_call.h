@@ -51,6 +51,9 @@ struct turn_result {
 	unsigned long frame0, frame1; /* caller track frames [frame0,
 					   frame1) this turn sent */
 	int done; /* the turn was carried out */
+	int cutoff; /* the agent's audio started while this turn's
+					   speech was still being sent (not a
+					   barge-in turn): the caller was cut off */
 	char *said; /* a persona's line (NULL: the
 					   scenario's text) */
 	char *cue; /* what the persona heard and

@@ -105,6 +105,7 @@ static void caller_step(struct sess *s, uint64_t now, uint8_t *frame);
 static void media_timing(struct sess *s, uint64_t now);
 static void track_add(struct sess *s, const uint8_t *frame);
 static void play_step(struct sess *s, uint64_t now);
+static void cutoff_check(struct sess *s);
 static void handle_msg(struct sess *s, const char *txt, size_t len);
 static void q_raw(struct sess *s, const char *txt, size_t len, int binary);
 static void q_text(struct sess *s, const char *fmt, ...)
@@ -572,6 +573,7 @@ play_step(struct sess *s, uint64_t now)
 				s->playing = 1;
 				s->seg_start = now;
 			}
+			cutoff_check(s);
 		}
 		if (ra->n + n > ra->cap && ra->n + n <= MAX_REPLY_SAMPLES) {
 			size_t ncap = ra->cap ? ra->cap * 2 : 8000 * 10;
@@ -597,6 +599,37 @@ play_step(struct sess *s, uint64_t now)
 		}
 	}
 	echo_due_marks(s);
+}
+
+/* The agent's voice is heard while the caller is in the middle of a
+ * turn: it began speaking (a voiced frame of this turn went out) and has
+ * more of the turn's audio to send.  A barge-in turn talks over the agent
+ * on purpose and is not counted. */
+static void
+cutoff_check(struct sess *s)
+{
+	const struct scenario *sc = s->p->sc;
+	const uint8_t *a;
+	size_t pos, n, left;
+
+	if (s->ph != PH_SPEAK || s->turn >= sc->nturns ||
+	    sc->turns[s->turn].barge_in || s->last_voiced_sent == 0 ||
+	    s->r->turns[s->turn].cutoff)
+		return;
+	/* only the turn's trailing silence is left: the caller is done */
+	a = s->p->speech[s->turn];
+	n = s->p->speech_n[s->turn];
+	for (pos = s->pos; pos < n; pos += FD_FRAME_SAMPLES) {
+		left = n - pos < FD_FRAME_SAMPLES ? n - pos : FD_FRAME_SAMPLES;
+		if (voice_frame_voiced(a + pos, left))
+			break;
+	}
+	if (pos >= n)
+		return;
+	if (s->p->o->verbose)
+		log_info(s->r->call_sid,
+		    "turn %zu: agent spoke over the caller", s->turn);
+	s->r->turns[s->turn].cutoff = 1;
 }
 
 static void

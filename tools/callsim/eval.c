@@ -94,7 +94,7 @@ eval_call(const struct scenario *sc, const struct call_result *r)
 {
 	struct dvec v2v = {0}, barge = {0}, tms = {0}, jit = {0};
 	json_t *j, *tools, *tc, *x;
-	unsigned replies, misses, bargeins = 0, terr = 0;
+	unsigned replies, misses, bargeins = 0, terr = 0, cutoffs = 0;
 	const char *name;
 	size_t i;
 
@@ -102,6 +102,7 @@ eval_call(const struct scenario *sc, const struct call_result *r)
 		if (sc->turns[i].kind == TURN_SAY &&
 		    r->turns[i].latency_ms >= 0)
 			dv_add(&v2v, (double)r->turns[i].latency_ms);
+		cutoffs += r->turns[i].cutoff != 0;
 		if (sc->turns[i].barge_in && r->turns[i].done) {
 			bargeins++;
 			if (r->turns[i].bargein_ms >= 0)
@@ -137,8 +138,10 @@ eval_call(const struct scenario *sc, const struct call_result *r)
 	    "tool_calls", (json_int_t)json_array_size(tc), "tool_errors",
 	    (json_int_t)terr, "tool_ms", dv_json(&tms), "tools", tools,
 	    "underruns", (json_int_t)r->underruns);
-	if (j)
+	if (j) {
 		put_pct(j, "jitter_ms_p99", &jit, 99);
+		json_object_set_new(j, "cutoffs", json_integer(cutoffs));
+	}
 	free(v2v.v);
 	free(barge.v);
 	free(tms.v);
@@ -227,7 +230,8 @@ eval_summary(const struct scenario *const *sc,
 	struct dvec v2v = {0}, fw = {0}, barge = {0}, tms = {0}, jit = {0};
 	unsigned long passed = 0, misses = 0, replies = 0, bargeins = 0;
 	unsigned long tcalls = 0, terr = 0, clears = 0, underruns = 0;
-	unsigned long turns = 0, noreply = 0, frames_rx = 0;
+	unsigned long turns = 0, noreply = 0, frames_rx = 0, cutoffs = 0;
+	unsigned long quiet_turns = 0;
 	json_t *m, *x, *out, *classes;
 	json_int_t lost, unconfirmed;
 	size_t i, k;
@@ -244,6 +248,11 @@ eval_summary(const struct scenario *const *sc,
 				continue;
 			turns++;
 			noreply += r[i]->turns[k].latency_ms < 0;
+			/* of the turns spoken to a quiet agent */
+			if (sc[i]->turns[k].barge_in)
+				continue;
+			quiet_turns++;
+			cutoffs += r[i]->turns[k].cutoff != 0;
 		}
 		if ((m = eval_call(sc[i], r[i])) == NULL)
 			continue;
@@ -292,6 +301,11 @@ eval_summary(const struct scenario *const *sc,
 		json_decref(classes);
 	json_object_set_new(
 	    out, "frames_rx", json_integer((json_int_t)frames_rx));
+	json_object_set_new(out, "cutoffs", json_integer((json_int_t)cutoffs));
+	json_object_set_new(out, "cutoff_pct",
+	    json_real(quiet_turns
+	            ? 100.0 * (double)cutoffs / (double)quiet_turns
+	            : 0.0));
 	json_object_set_new(out, "misrecognition_pct",
 	    json_real(
 	        replies ? 100.0 * (double)misses / (double)replies : 0.0));
@@ -327,6 +341,10 @@ eval_print(FILE *f, const json_t *s)
 	    I("turns_without_reply"));
 	fprintf(f, "first word        p50 %.0f ms  p95 %.0f ms\n",
 	    D("first_word_ms_p50"), D("first_word_ms_p95"));
+	fprintf(f,
+	    "cut-offs          %lld turns (%.1f%%): the agent spoke while the "
+	    "caller was mid-turn\n",
+	    I("cutoffs"), D("cutoff_pct"));
 	fprintf(f,
 	    "misrecognitions   %lld of %lld agent replies were "
 	    "re-prompts (%.1f%%)\n",

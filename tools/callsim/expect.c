@@ -224,6 +224,8 @@ result_json(const struct scenario *sc, const struct call_result *r)
 			json_object_set_new(t, "bargein_ms",
 			    json_integer(r->turns[i].bargein_ms));
 		}
+		if (t && r->turns[i].cutoff)
+			json_object_set_new(t, "cutoff", json_true());
 		if (t && r->turns[i].heard)
 			json_object_set_new(t, "reprompt",
 			    json_boolean(eval_reprompt(r->turns[i].heard)));
