@@ -79,7 +79,16 @@ else
 	ff=1; echo "faults smoke FAIL (see $BUILD/faults-smoke.log)"; tail -20 "$BUILD/faults-smoke.log"
 fi
 took "faults smoke"
-p=$(( lp + ${up:-0} + ${ep:-0} + bp + zp + fp )); f=$(( lf + ${uf:-0} + ${ef:-0} + bf + zf + ff ))
+# the parsing unit tests and the gateway they start, under ASan+UBSan
+# (make san; a full SAN=1 build and run is by hand, see README)
+sp=0; sf=0
+if make --no-print-directory -j2 san >"$BUILD/san.log" 2>&1; then
+	sp=1; echo "san ok           $(grep '^unit:' "$BUILD/san.log" | tail -1)"
+else
+	sf=1; echo "san FAIL (see $BUILD/san.log)"; tail -20 "$BUILD/san.log"
+fi
+took san
+p=$(( lp + ${up:-0} + ${ep:-0} + bp + zp + fp + sp )); f=$(( lf + ${uf:-0} + ${ef:-0} + bf + zf + ff + sf ))
 [ $urc -ne 0 ] && [ $f = 0 ] && f=1
 echo "$p passed, $f failed"
 [ $f -eq 0 ]
