@@ -67,6 +67,7 @@ struct call {
 	void *stream;
 	uint64_t last_audio_us;
 	uint32_t next_ref; /* first frame number not fed yet, 0 none */
+	uint32_t first_ref; /* the stream's first frame's number, 0 none */
 	int replaying; /* the last frame fed was a replayed one */
 	struct hold *hold; /* live frames waiting for a replay, or NULL */
 	struct call *next;
@@ -390,6 +391,8 @@ feed(struct call *c, const uint8_t *a, size_t len, uint32_t ref, uint64_t ts_us,
 		if (ref) {
 			if (ref + i < c->next_ref)
 				continue;
+			if (c->next_ref == 0)
+				c->first_ref = ref + (uint32_t)i;
 			c->next_ref = ref + (uint32_t)i + 1;
 		}
 		if (replay && !c->replaying)
@@ -473,11 +476,16 @@ static void
 on_result(void *arg, const struct stt_result *r)
 {
 	struct call *c = arg;
+	/* the engine's times count from the stream's first frame; a stream
+	 * that began at a replay (another stt-worker had the call's start)
+	 * reports on the call's own timeline, frame 1 at 0 ms */
+	uint32_t base_ms =
+	    c->first_ref > 1 ? (c->first_ref - 1) * (FRAME_US / 1000) : 0;
 	struct fd_pl_transcript m = {.text = r->text,
 	    .final = r->final,
 	    .confidence = r->confidence,
-	    .start_ms = r->start_ms,
-	    .end_ms = r->end_ms,
+	    .start_ms = r->start_ms + base_ms,
+	    .end_ms = r->end_ms + base_ms,
 	    .speech_end_us = (int64_t)r->speech_end_us};
 	size_t i;
 
@@ -504,8 +512,8 @@ on_result(void *arg, const struct stt_result *r)
 		log_info(c->id,
 		    "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
 		    "speech end)",
-		    r->text, r->confidence, r->start_ms, r->end_ms,
-		    r->speech_end_us
+		    r->text, r->confidence, r->start_ms + base_ms,
+		    r->end_ms + base_ms, r->speech_end_us
 		        ? (fd_mono_us() - r->speech_end_us) / 1000.0
 		        : 0.0);
 	/* text that is not UTF-8 is refused by the writer, and logged */
