@@ -109,9 +109,9 @@ dg_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 	return rc;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct tts_engine_ops tts_engine_deepgram = {
-    .name = "deepgram",
-    .init = dg_init,
-    .fini = dg_fini,
-    .synth = dg_synth,
+	.name = "deepgram", .init = dg_init, .fini = dg_fini, .synth = dg_synth,
 };
+/* clang-format on */

@@ -135,12 +135,13 @@ el_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 	return rc;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct tts_engine_ops tts_engine_elevenlabs = {
-    .name = "elevenlabs",
-    .init = el_init,
-    .fini = el_fini,
-    .synth = el_synth,
+	.name = "elevenlabs", .init = el_init, .fini = el_fini,
+	.synth = el_synth,
 };
+/* clang-format on */
 
 /* voice_settings from whichever of the keys the config sets. */
 static int
