@@ -50,7 +50,8 @@ agent_llm_stream_test_SRCS = agent/llm_stream_test.c agent/llm_sse.c \
 
 TESTS += agent_llm_schema_test
 agent_llm_schema_test_SRCS = agent/llm_schema_test.c \
-                             agent/llm_tools.c agent/llm_history.c
+                             agent/llm_tools.c agent/llm_history.c \
+                             speech/text.c
 
 # starts tests/peers/openai_peer.py (python3, standard library only)
 TESTS += agent_brain_llm_test

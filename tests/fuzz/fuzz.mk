@@ -23,7 +23,7 @@ fuzz_sse_SRCS      = agent/llm_sse.c agent/llm_reply.c
 fuzz_deepgram_SRCS = stt-worker/stt_deepgram_events.c
 fuzz_deepgram_LIBS = $(call pc,libwebsockets)
 fuzz_datetime_SRCS = speech/datetime.c speech/text.c
-fuzz_toolargs_SRCS = agent/llm_tools.c crm-tools/crm_args.c
+fuzz_toolargs_SRCS = agent/llm_tools.c crm-tools/crm_args.c speech/text.c
 fuzz_ical_SRCS     = crm-tools/ical.c crm-tools/freebusy.c
 fuzz_vpic_SRCS     = crm-tools/vpic_parse.c
 
