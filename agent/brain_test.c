@@ -20,6 +20,7 @@
 #include "agent/brain.h"
 #include "agent/brain_local.h"
 #include "speech/datetime.h"
+#include "tests/fakes/fake_call.h"
 #include "tests/fakes/fake_core.h"
 #include "tests/fakes/fakecrm.h"
 #include "clock.h"
@@ -51,19 +52,6 @@ static struct fd_business biz;
 static struct fake_core fk;
 static struct fakecrm crm; /* what f_tool answers from */
 
-static json_t *
-f_tool(void *core, const char *tool, json_t *args)
-{
-	struct fake_core *f = core;
-
-	fake_core_tool(f, tool, args);
-	crm.now = f->now;
-	return fakecrm_tool(&crm, tool, args);
-}
-
-static const struct core_ops fake_ops = {fake_core_say, f_tool, fake_core_hint,
-    fake_core_hangup, fake_core_transfer, fake_core_outcome, fake_core_now};
-
 #define JOHN "+15551230001"
 #define MARIA "+15551230002"
 #define STRANGER "+15559870004"
@@ -71,27 +59,8 @@ static const struct core_ops fake_ops = {fake_core_say, f_tool, fake_core_hint,
 static void
 start_call(struct brain_call *c, const char *from)
 {
-	json_t *rep;
-
-	fake_core_reset(&fk, fake_core_at(2026, 11, 21, 10, 0));
-	memset(&crm, 0, sizeof(crm));
-	fakecrm_init(&crm, &biz, fk.now, from[0] == '+' ? from : "");
-	memset(c, 0, sizeof(*c));
-	c->core = &fake_ops;
-	c->core_arg = &fk;
-	c->biz = &biz;
-	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAtest");
-	snprintf(c->st.from, sizeof(c->st.from), "%s", from);
-	c->st.max_misunderstandings = 3;
-	/* what the core does before on_start */
-	if (from[0] == '+') {
-		rep = fakecrm_tool(&crm, "lookup_customer", json_object());
-		c->st.customer_known = call_read_customer(&c->st, rep);
-		json_decref(rep);
-	} else {
-		c->st.caller_blocked = 1;
-	}
-	brain_local.on_start(c);
+	fake_call_start(c, &fk, &crm, &biz, fake_core_at(2026, 11, 21, 10, 0),
+	    "CAtest", from);
 }
 
 static void
@@ -1165,13 +1134,14 @@ start_outbound(struct brain_call *c, const char *kind, int cust,
 	json_t *rep;
 
 	fake_core_reset(&fk, fake_core_at(2026, 11, 23, 10, 0)); /* Monday */
+	fk.crm = &crm;
 	memset(&crm, 0, sizeof(crm));
 	fakecrm_init(&crm, &biz, fk.now, to);
 	fakecrm_add_appt(&crm, 2, "oil change", "2026-11-24T09:00", "MGA22");
 	fakecrm_add_job(&crm, 41, kind, cust,
 	    strcmp(kind, "reminder") == 0 ? 501 : 0, detail);
 	memset(c, 0, sizeof(*c));
-	c->core = &fake_ops;
+	c->core = &fake_call_ops;
 	c->core_arg = &fk;
 	c->biz = &biz;
 	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAtest");

@@ -34,13 +34,13 @@ agent_intent_test_SRCS = agent/intent_test.c agent/intent.c speech/text.c \
 
 TESTS += agent_brain_test
 agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fake_core.c \
-                        tests/fakes/fakecrm.c crm-tools/slots.c \
+                        tests/fakes/fake_call.c tests/fakes/fakecrm.c crm-tools/slots.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
 TESTS += agent_brain_cope_test
 agent_brain_cope_test_SRCS = agent/brain_cope_test.c tests/fakes/fake_core.c \
-                             tests/fakes/fakecrm.c crm-tools/slots.c \
+                             tests/fakes/fake_call.c tests/fakes/fakecrm.c crm-tools/slots.c \
                              $(AGENT_BRAIN_SRCS)
 agent_brain_cope_test_LIBS = $(LIB_CURL)
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "speech/tts_words.h"
+#include "strmap.h"
 
 static const char *const ones[] = {"zero", "one", "two", "three", "four",
     "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -17,9 +18,7 @@ static const char *const tens[] = {"", "", "twenty", "thirty", "forty", "fifty",
     "sixty", "seventy", "eighty", "ninety"};
 
 /* cardinal word -> ordinal word, where adding "th" is wrong */
-static const struct {
-	const char *c, *o;
-} ordinal_irregular[] = {
+static const struct fd_strmap ordinal_irregular[] = {
     {"one", "first"},
     {"two", "second"},
     {"three", "third"},
@@ -65,7 +64,8 @@ tts_say_ordinal(struct sbuf *b, unsigned long long n)
 {
 	struct sbuf t;
 	char buf[256], *last;
-	size_t i, ll;
+	const char *irr;
+	size_t ll;
 
 	sbuf_init_fixed(&t, buf, sizeof(buf));
 	tts_say_number(&t, n);
@@ -73,13 +73,9 @@ tts_say_ordinal(struct sbuf *b, unsigned long long n)
 	last = last ? last + 1 : buf;
 	sbuf_add_word(b, "");
 	sbuf_addn(b, buf, (size_t)(last - buf));
-	for (i = 0;
-	     i < sizeof(ordinal_irregular) / sizeof(ordinal_irregular[0]);
-	     i++) {
-		if (strcmp(last, ordinal_irregular[i].c) == 0) {
-			sbuf_add(b, ordinal_irregular[i].o);
-			return;
-		}
+	if ((irr = FD_STRMAP_GET(ordinal_irregular, last, 0)) != NULL) {
+		sbuf_add(b, irr);
+		return;
 	}
 	ll = strlen(last);
 	if (ll > 0 && last[ll - 1] == 'y') { /* twenty -> twentieth */

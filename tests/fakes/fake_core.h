@@ -15,6 +15,8 @@
 
 #define FAKE_MAX_SAYS 64
 
+struct fakecrm;
+
 struct fake_core {
 	time_t now; /* the call's clock */
 	char says[FAKE_MAX_SAYS][1024]; /* what was said, in order */
@@ -28,6 +30,7 @@ struct fake_core {
 	char hangup[40]; /* hangup_after's reason */
 	char outcome[32];
 	char hint[16]; /* the last hint's expect */
+	struct fakecrm *crm; /* answers fake_call_ops' tools (fake_call.h) */
 };
 
 /* The local time y-mo-d h:mi, for the call's clock. */
