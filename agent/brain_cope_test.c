@@ -515,19 +515,11 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fake_brain_setup(biz_conf, &biz);
+	fake_brain_setup(biz_conf, &biz, &fk);
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_brain_teardown(&fk);
-	return 0;
-}
-
-UNIT_MAIN(setup, teardown, cmocka_unit_test(test_goodbye_split),
+UNIT_MAIN(setup, fake_brain_teardown, cmocka_unit_test(test_goodbye_split),
     cmocka_unit_test(test_yes_bye_books_and_closes),
     cmocka_unit_test(test_callback_time_is_not_a_goodbye),
     cmocka_unit_test(test_message_kept_when_call_ends),

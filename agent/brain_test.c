@@ -1108,15 +1108,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fake_brain_setup(conf, &biz);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_brain_teardown(&fk);
+	fake_brain_setup(conf, &biz, &fk);
 	return 0;
 }
 
@@ -1399,7 +1391,8 @@ test_outbound_callback_opening(void **state)
 	assert_no_details();
 }
 
-UNIT_MAIN(setup, teardown, cmocka_unit_test(test_known_customer_booking),
+UNIT_MAIN(setup, fake_brain_teardown,
+    cmocka_unit_test(test_known_customer_booking),
     cmocka_unit_test(test_transfer_back),
     cmocka_unit_test(test_vehicle_by_model_and_change),
     cmocka_unit_test(test_unknown_caller_with_correction),
