@@ -86,6 +86,18 @@ turn(struct brain_call *c, const char *text)
 	return last_say();
 }
 
+/* A caller from an unknown number asks to cancel customer cust's oil
+ * change (confirmation code) and gives the phone on that account. */
+static void
+stranger_cancels(
+    struct brain_call *c, int cust, const char *code, const char *phone)
+{
+	start_call(c, STRANGER);
+	fakecrm_add_appt(&crm, cust, "oil change", "2026-11-24T10:00", code);
+	turn(c, "I need to cancel my appointment");
+	turn(c, phone);
+}
+
 static json_t *
 last_tool_args(const char *tool)
 {
@@ -460,10 +472,7 @@ test_other_number_name_alone_cannot_cancel(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, STRANGER);
-	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
-	turn(&c, "I need to cancel my appointment");
-	turn(&c, "555 123 0001");
+	stranger_cancels(&c, 1, "JSDG7", "555 123 0001");
 	assert_non_null(strstr(turn(&c, "john smith"),
 	    "last four digits of "
 	    "your car's VIN"));
@@ -489,10 +498,7 @@ test_other_number_vin_factor_cancels(void **state)
 	const char *d;
 
 	(void)state;
-	start_call(&c, STRANGER);
-	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
-	turn(&c, "I need to cancel my appointment");
-	turn(&c, "555 123 0001");
+	stranger_cancels(&c, 1, "JSDG7", "555 123 0001");
 	turn(&c, "john smith");
 	assert_non_null(strstr(turn(&c, "one one one one"), "doesn't match"));
 	assert_int_equal(crm.verify_failures, 1);
@@ -672,10 +678,8 @@ test_verification_by_code_and_lockout(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, STRANGER);
-	fakecrm_add_appt(&crm, 2, "oil change", "2026-11-24T10:00", "K7Q2M");
-	turn(&c, "I need to cancel my appointment");
-	turn(&c, "five five five one two three zero zero zero two");
+	stranger_cancels(
+	    &c, 2, "K7Q2M", "five five five one two three zero zero zero two");
 	assert_non_null(strstr(turn(&c, "it's k seven q two m"),
 	    "Just to "
 	    "confirm, you'd like to cancel your oil change"));
