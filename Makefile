@@ -46,7 +46,8 @@ CFLAGS  += $(shell pkg-config --cflags pocketsphinx sphinxbase libpq 2>/dev/null
 COMMON_SRCS = proto/proto.c proto/payload.c proto/tool_schema.c \
               common/log.c common/config.c common/daemon.c \
               common/bus.c common/rpc.c common/clock.c common/mulaw.c common/business.c common/twilio.c \
-              common/outbound.c common/redact.c common/metrics.c common/cluster.c
+              common/outbound.c common/redact.c common/metrics.c common/cluster.c \
+              common/sbuf.c
 COMMON_LIB  = $(BUILD)/lib/libfdcommon.a
 COMMON_LIBS = $(LIB_NNG) $(LIB_JSON) $(LIB_CONF) $(LIB_SSL) $(LIB_REDIS) -lm
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ops_find.h"
 #include "brain.h"
 #include "brain_llm.h"
 
@@ -17,12 +18,7 @@ static const struct brain_ops *const brains[] = {
 const struct brain_ops *
 brain_find(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(brains) / sizeof(brains[0]); i++)
-		if (strcmp(brains[i]->name, name) == 0)
-			return brains[i];
-	return NULL;
+	return OPS_FIND(brains, name);
 }
 
 void

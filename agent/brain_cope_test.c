@@ -19,6 +19,7 @@
 
 #include "agent/brain.h"
 #include "agent/brain_local.h"
+#include "tests/fakes/fake_call.h"
 #include "tests/fakes/fake_core.h"
 #include "tests/fakes/fakecrm.h"
 #include "tests/harness/unit.h"
@@ -44,41 +45,14 @@ static struct fd_business biz;
 static struct fake_core fk;
 static struct fakecrm crm;
 
-static json_t *
-f_tool(void *core, const char *tool, json_t *args)
-{
-	struct fake_core *f = core;
-
-	fake_core_tool(f, tool, args);
-	crm.now = f->now;
-	return fakecrm_tool(&crm, tool, args);
-}
-
-static const struct core_ops fake_ops = {fake_core_say, f_tool, fake_core_hint,
-    fake_core_hangup, fake_core_transfer, fake_core_outcome, fake_core_now};
-
 #define JOHN "+15551230001"
 #define NEWCOMER "+15555550123"
 
 static void
 start_call(struct brain_call *c, const char *from)
 {
-	json_t *rep;
-
-	fake_core_reset(&fk, fake_core_at(2026, 11, 21, 10, 0));
-	memset(&crm, 0, sizeof(crm));
-	fakecrm_init(&crm, &biz, fk.now, from);
-	memset(c, 0, sizeof(*c));
-	c->core = &fake_ops;
-	c->core_arg = &fk;
-	c->biz = &biz;
-	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAcope");
-	snprintf(c->st.from, sizeof(c->st.from), "%s", from);
-	c->st.max_misunderstandings = 3;
-	rep = fakecrm_tool(&crm, "lookup_customer", json_object());
-	c->st.customer_known = call_read_customer(&c->st, rep);
-	json_decref(rep);
-	brain_local.on_start(c);
+	fake_call_start(c, &fk, &crm, &biz, fake_core_at(2026, 11, 21, 10, 0),
+	    "CAcope", from);
 }
 
 static const char *
@@ -541,19 +515,11 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fake_brain_setup(biz_conf, &biz);
+	fake_brain_setup(biz_conf, &biz, &fk);
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_brain_teardown(&fk);
-	return 0;
-}
-
-UNIT_MAIN(setup, teardown, cmocka_unit_test(test_goodbye_split),
+UNIT_MAIN(setup, fake_brain_teardown, cmocka_unit_test(test_goodbye_split),
     cmocka_unit_test(test_yes_bye_books_and_closes),
     cmocka_unit_test(test_callback_time_is_not_a_goodbye),
     cmocka_unit_test(test_message_kept_when_call_ends),

@@ -137,6 +137,16 @@ request_body(json_t *reqs, size_t i)
 	    json_array_get(json_object_get(reqs, "requests"), i), "body");
 }
 
+/* The text of a request body's i-th message ("" if none). */
+static const char *
+message_text(json_t *body, size_t i)
+{
+	const char *t = json_string_value(json_object_get(
+	    json_array_get(json_object_get(body, "messages"), i), "content"));
+
+	return t ? t : "";
+}
+
 static size_t
 nrequests(json_t *reqs)
 {
@@ -266,7 +276,7 @@ test_sentences_in_order_and_early(void **state)
 {
 	struct brain_call c;
 	struct llm_turn_stats s;
-	json_t *reqs, *b, *msgs;
+	json_t *reqs, *b;
 	char *all;
 
 	(void)state;
@@ -298,28 +308,17 @@ test_sentences_in_order_and_early(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(b, "model")), "peer-model");
 	assert_true(json_is_true(json_object_get(b, "stream")));
-	msgs = json_object_get(b, "messages");
-	assert_non_null(strstr(json_string_value(json_object_get(
-	                           json_array_get(msgs, 0), "content")),
-	    "AI assistant"));
+	assert_non_null(strstr(message_text(b, 0), "AI assistant"));
 	/* business.languages = "en, es" */
-	assert_non_null(strstr(json_string_value(json_object_get(
-	                           json_array_get(msgs, 0), "content")),
+	assert_non_null(strstr(message_text(b, 0),
 	    "Languages the team "
 	    "speaks: English and Spanish."));
-	assert_non_null(strstr(json_string_value(json_object_get(
-	                           json_array_get(msgs, 1), "content")),
-	    "customer John Smith"));
-	assert_non_null(strstr(json_string_value(json_object_get(
-	                           json_array_get(msgs, 1), "content")),
-	    "Saturday 2026-11-21 10:00"));
+	assert_non_null(strstr(message_text(b, 1), "customer John Smith"));
+	assert_non_null(
+	    strstr(message_text(b, 1), "Saturday 2026-11-21 10:00"));
 	/* the greeting, then the caller */
-	assert_non_null(strstr(json_string_value(json_object_get(
-	                           json_array_get(msgs, 2), "content")),
-	    "Am I speaking with John"));
-	assert_string_equal(json_string_value(json_object_get(
-	                        json_array_get(msgs, 3), "content")),
-	    "are you open today");
+	assert_non_null(strstr(message_text(b, 2), "Am I speaking with John"));
+	assert_string_equal(message_text(b, 3), "are you open today");
 	all = json_dumps(json_object_get(b, "tools"), JSON_COMPACT);
 	assert_non_null(strstr(all, "book_appointment"));
 	assert_null(strstr(all, "seed_demo"));
@@ -400,11 +399,7 @@ test_booking_tool_round_trip(void **state)
 	assert_non_null(strstr(res, "K7Q2P"));
 	/* and the state the model sees says so */
 	assert_non_null(strstr(
-	    json_string_value(json_object_get(
-	        json_array_get(
-	            json_object_get(request_body(reqs, 3), "messages"), 1),
-	        "content")),
-	    "confirmation K7Q2P"));
+	    message_text(request_body(reqs, 3), 1), "confirmation K7Q2P"));
 	json_decref(reqs);
 	end_call(&c);
 }
@@ -553,11 +548,7 @@ test_verify_identity(void **state)
 	assert_non_null(r = tool_result(request_body(reqs, 1), "v1"));
 	assert_non_null(strstr(r, "unknown argument 'customer_id'"));
 	assert_non_null(strstr(
-	    json_string_value(json_object_get(
-	        json_array_get(
-	            json_object_get(request_body(reqs, 1), "messages"), 1),
-	        "content")),
-	    "identity verified"));
+	    message_text(request_body(reqs, 1), 1), "identity verified"));
 	json_decref(reqs);
 	end_call(&c);
 }
@@ -609,10 +600,7 @@ test_verify_by_phone(void **state)
 	assert_non_null(strstr(r, "bad_args"));
 	assert_non_null(r = tool_result(request_body(reqs, 1), "p1"));
 	assert_non_null(strstr(r, "second_factor"));
-	st = json_string_value(json_object_get(
-	    json_array_get(
-	        json_object_get(request_body(reqs, 1), "messages"), 1),
-	    "content"));
+	st = message_text(request_body(reqs, 1), 1);
 	assert_non_null(strstr(st,
 	    "identified by account phone and name as "
 	    "customer_id 42, NOT verified"));
@@ -625,10 +613,7 @@ test_verify_by_phone(void **state)
 	assert_true(c.st.verified);
 	assert_string_equal(c.st.customer_id, "42");
 	reqs = peer("/_requests", NULL);
-	st = json_string_value(json_object_get(
-	    json_array_get(
-	        json_object_get(request_body(reqs, 3), "messages"), 1),
-	    "content"));
+	st = message_text(request_body(reqs, 3), 1);
 	assert_non_null(strstr(st,
 	    "verified with verify_identity as "
 	    "customer_id 42, account phone +15555550123"));
@@ -932,8 +917,7 @@ test_history_trimmed(void **state)
 	assert_non_null(strstr(all, "Reply number 10."));
 	free(all);
 	/* the state message still holds what the dropped turns established */
-	st = json_string_value(
-	    json_object_get(json_array_get(msgs, 1), "content"));
+	st = message_text(request_body(reqs, 15), 1);
 	printf("%s", st);
 	assert_non_null(strstr(st, "Call state"));
 	assert_non_null(strstr(st, "customer John Smith; identity verified"));
@@ -963,10 +947,7 @@ test_caller_words_in_state(void **state)
 	new_call(&c, 0);
 	turn(&c, "can I get a tire rotation on the 26th after 3");
 	reqs = peer("/_requests", NULL);
-	st = json_string_value(json_object_get(
-	    json_array_get(
-	        json_object_get(request_body(reqs, 0), "messages"), 1),
-	    "content"));
+	st = message_text(request_body(reqs, 0), 1);
 	assert_non_null(strstr(st,
 	    "service tire rotation; day 2026-11-26; "
 	    "time wanted after 15:00;"));
@@ -1176,9 +1157,8 @@ test_resume_after_restart(void **state)
 	assert_non_null(strstr(all, "Tuesday at ten"));
 	free(all);
 	/* and the model still knows the caller was verified */
-	assert_non_null(strstr(json_string_value(json_object_get(
-	                           json_array_get(msgs, 1), "content")),
-	    "identity verified"));
+	assert_non_null(strstr(
+	    message_text(request_body(reqs, 2), 1), "identity verified"));
 	json_decref(reqs);
 	end_call(&r);
 

@@ -20,6 +20,7 @@
 #include "agent/brain.h"
 #include "agent/brain_local.h"
 #include "speech/datetime.h"
+#include "tests/fakes/fake_call.h"
 #include "tests/fakes/fake_core.h"
 #include "tests/fakes/fakecrm.h"
 #include "clock.h"
@@ -51,19 +52,6 @@ static struct fd_business biz;
 static struct fake_core fk;
 static struct fakecrm crm; /* what f_tool answers from */
 
-static json_t *
-f_tool(void *core, const char *tool, json_t *args)
-{
-	struct fake_core *f = core;
-
-	fake_core_tool(f, tool, args);
-	crm.now = f->now;
-	return fakecrm_tool(&crm, tool, args);
-}
-
-static const struct core_ops fake_ops = {fake_core_say, f_tool, fake_core_hint,
-    fake_core_hangup, fake_core_transfer, fake_core_outcome, fake_core_now};
-
 #define JOHN "+15551230001"
 #define MARIA "+15551230002"
 #define STRANGER "+15559870004"
@@ -71,27 +59,8 @@ static const struct core_ops fake_ops = {fake_core_say, f_tool, fake_core_hint,
 static void
 start_call(struct brain_call *c, const char *from)
 {
-	json_t *rep;
-
-	fake_core_reset(&fk, fake_core_at(2026, 11, 21, 10, 0));
-	memset(&crm, 0, sizeof(crm));
-	fakecrm_init(&crm, &biz, fk.now, from[0] == '+' ? from : "");
-	memset(c, 0, sizeof(*c));
-	c->core = &fake_ops;
-	c->core_arg = &fk;
-	c->biz = &biz;
-	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAtest");
-	snprintf(c->st.from, sizeof(c->st.from), "%s", from);
-	c->st.max_misunderstandings = 3;
-	/* what the core does before on_start */
-	if (from[0] == '+') {
-		rep = fakecrm_tool(&crm, "lookup_customer", json_object());
-		c->st.customer_known = call_read_customer(&c->st, rep);
-		json_decref(rep);
-	} else {
-		c->st.caller_blocked = 1;
-	}
-	brain_local.on_start(c);
+	fake_call_start(c, &fk, &crm, &biz, fake_core_at(2026, 11, 21, 10, 0),
+	    "CAtest", from);
 }
 
 static void
@@ -115,6 +84,18 @@ turn(struct brain_call *c, const char *text)
 	assert_true(fk.nsays > before); /* every turn gets an answer */
 	printf("  caller: %s\n  agent:  %s\n", text, last_say());
 	return last_say();
+}
+
+/* A caller from an unknown number asks to cancel customer cust's oil
+ * change (confirmation code) and gives the phone on that account. */
+static void
+stranger_cancels(
+    struct brain_call *c, int cust, const char *code, const char *phone)
+{
+	start_call(c, STRANGER);
+	fakecrm_add_appt(&crm, cust, "oil change", "2026-11-24T10:00", code);
+	turn(c, "I need to cancel my appointment");
+	turn(c, phone);
 }
 
 static json_t *
@@ -491,10 +472,7 @@ test_other_number_name_alone_cannot_cancel(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, STRANGER);
-	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
-	turn(&c, "I need to cancel my appointment");
-	turn(&c, "555 123 0001");
+	stranger_cancels(&c, 1, "JSDG7", "555 123 0001");
 	assert_non_null(strstr(turn(&c, "john smith"),
 	    "last four digits of "
 	    "your car's VIN"));
@@ -520,10 +498,7 @@ test_other_number_vin_factor_cancels(void **state)
 	const char *d;
 
 	(void)state;
-	start_call(&c, STRANGER);
-	fakecrm_add_appt(&crm, 1, "oil change", "2026-11-24T10:00", "JSDG7");
-	turn(&c, "I need to cancel my appointment");
-	turn(&c, "555 123 0001");
+	stranger_cancels(&c, 1, "JSDG7", "555 123 0001");
 	turn(&c, "john smith");
 	assert_non_null(strstr(turn(&c, "one one one one"), "doesn't match"));
 	assert_int_equal(crm.verify_failures, 1);
@@ -703,10 +678,8 @@ test_verification_by_code_and_lockout(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, STRANGER);
-	fakecrm_add_appt(&crm, 2, "oil change", "2026-11-24T10:00", "K7Q2M");
-	turn(&c, "I need to cancel my appointment");
-	turn(&c, "five five five one two three zero zero zero two");
+	stranger_cancels(
+	    &c, 2, "K7Q2M", "five five five one two three zero zero zero two");
 	assert_non_null(strstr(turn(&c, "it's k seven q two m"),
 	    "Just to "
 	    "confirm, you'd like to cancel your oil change"));
@@ -1139,15 +1112,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fake_brain_setup(conf, &biz);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_brain_teardown(&fk);
+	fake_brain_setup(conf, &biz, &fk);
 	return 0;
 }
 
@@ -1165,13 +1130,14 @@ start_outbound(struct brain_call *c, const char *kind, int cust,
 	json_t *rep;
 
 	fake_core_reset(&fk, fake_core_at(2026, 11, 23, 10, 0)); /* Monday */
+	fk.crm = &crm;
 	memset(&crm, 0, sizeof(crm));
 	fakecrm_init(&crm, &biz, fk.now, to);
 	fakecrm_add_appt(&crm, 2, "oil change", "2026-11-24T09:00", "MGA22");
 	fakecrm_add_job(&crm, 41, kind, cust,
 	    strcmp(kind, "reminder") == 0 ? 501 : 0, detail);
 	memset(c, 0, sizeof(*c));
-	c->core = &fake_ops;
+	c->core = &fake_call_ops;
 	c->core_arg = &fk;
 	c->biz = &biz;
 	snprintf(c->st.call_id, sizeof(c->st.call_id), "CAtest");
@@ -1429,7 +1395,8 @@ test_outbound_callback_opening(void **state)
 	assert_no_details();
 }
 
-UNIT_MAIN(setup, teardown, cmocka_unit_test(test_known_customer_booking),
+UNIT_MAIN(setup, fake_brain_teardown,
+    cmocka_unit_test(test_known_customer_booking),
     cmocka_unit_test(test_transfer_back),
     cmocka_unit_test(test_vehicle_by_model_and_change),
     cmocka_unit_test(test_unknown_caller_with_correction),

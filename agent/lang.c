@@ -36,21 +36,6 @@ static const struct lang langs[] = {
 };
 #define NLANGS (sizeof(langs) / sizeof(langs[0]))
 
-static int
-has_word(const char *words, const char *w)
-{
-	size_t n = strlen(w);
-	const char *p = words;
-
-	while ((p = strstr(p, w)) != NULL) {
-		if ((p == words || p[-1] == ' ') &&
-		    (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 const char *
 lang_named(const char *text)
 {
@@ -61,7 +46,7 @@ lang_named(const char *text)
 	txt_tokenize(text ? text : "", &t);
 	for (i = 0; i < t.n; i++)
 		for (k = 0; k < NLANGS; k++)
-			if (has_word(langs[k].words, t.w[i]))
+			if (txt_in_list(langs[k].words, t.w[i], ' '))
 				return langs[k].name;
 	return NULL;
 }

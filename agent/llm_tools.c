@@ -12,6 +12,7 @@
 
 #include "llm_tools.h"
 #include "proto/tool_schema.h"
+#include "speech/text.h"
 
 #define PHONE                                                                  \
 	"{'type':'string','description':'phone number, E.164 like "            \
@@ -126,21 +127,6 @@ from_list(const json_t *list, const char *name)
 	return NULL;
 }
 
-static int
-in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	const char *p = list;
-
-	while ((p = strstr(p, word)) != NULL) {
-		if ((p == list || p[-1] == ',') &&
-		    (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 static void
 drop_hidden(json_t *params, const char *hidden)
 {
@@ -150,12 +136,12 @@ drop_hidden(json_t *params, const char *hidden)
 	void *tmp;
 	size_t i;
 
-	json_object_foreach_safe(props, tmp, key, v) if (in_list(hidden, key))
-	    json_object_del(props, key);
+	json_object_foreach_safe(props, tmp, key,
+	    v) if (txt_in_list(hidden, key, ',')) json_object_del(props, key);
 	for (i = json_array_size(req); i-- > 0;) {
 		const char *r = json_string_value(json_array_get(req, i));
 
-		if (r && in_list(hidden, r))
+		if (r && txt_in_list(hidden, r, ','))
 			json_array_remove(req, i);
 	}
 }

@@ -34,13 +34,13 @@ agent_intent_test_SRCS = agent/intent_test.c agent/intent.c speech/text.c \
 
 TESTS += agent_brain_test
 agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fake_core.c \
-                        tests/fakes/fakecrm.c crm-tools/slots.c \
+                        tests/fakes/fake_call.c tests/fakes/fakecrm.c crm-tools/slots.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
 TESTS += agent_brain_cope_test
 agent_brain_cope_test_SRCS = agent/brain_cope_test.c tests/fakes/fake_core.c \
-                             tests/fakes/fakecrm.c crm-tools/slots.c \
+                             tests/fakes/fake_call.c tests/fakes/fakecrm.c crm-tools/slots.c \
                              $(AGENT_BRAIN_SRCS)
 agent_brain_cope_test_LIBS = $(LIB_CURL)
 
@@ -50,7 +50,8 @@ agent_llm_stream_test_SRCS = agent/llm_stream_test.c agent/llm_sse.c \
 
 TESTS += agent_llm_schema_test
 agent_llm_schema_test_SRCS = agent/llm_schema_test.c \
-                             agent/llm_tools.c agent/llm_history.c
+                             agent/llm_tools.c agent/llm_history.c \
+                             speech/text.c
 
 # starts tests/peers/openai_peer.py (python3, standard library only)
 TESTS += agent_brain_llm_test

@@ -491,46 +491,34 @@ main(int argc, char **argv)
 	json_t *out, *res;
 	int ch, n = 1000, i, k, day_ahead = 45, book_inflight = 200;
 	int workers = 8, rpc_threads = 0;
-	long j = sysconf(_SC_NPROCESSORS_ONLN);
+	int j = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	size_t o;
+	/* each option and where its value goes: a string, or a number */
+	const struct {
+		int ch;
+		const char **str;
+		int *num;
+	} opts[] = {
+	    {'a', &addr, NULL},
+	    {'c', &tool, NULL},
+	    {'i', &call, NULL},
+	    {'N', &now, NULL},
+	    {'P', &only, NULL},
+	    {'n', NULL, &n},
+	    {'j', NULL, &j},
+	    {'d', NULL, &day_ahead},
+	    {'b', NULL, &book_inflight},
+	    {'w', NULL, &workers},
+	    {'t', NULL, &rpc_threads},
+	};
 
 	setenv("TZ", "America/New_York", 0);
 	tzset();
 	while ((ch = getopt(argc, argv, "a:n:j:c:i:N:P:d:b:w:t:")) != -1) {
-		switch (ch) {
-		case 'a':
-			addr = optarg;
-			break;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'j':
-			j = atol(optarg);
-			break;
-		case 'c':
-			tool = optarg;
-			break;
-		case 'i':
-			call = optarg;
-			break;
-		case 'N':
-			now = optarg;
-			break;
-		case 'P':
-			only = optarg;
-			break;
-		case 'd':
-			day_ahead = atoi(optarg);
-			break;
-		case 'b':
-			book_inflight = atoi(optarg);
-			break;
-		case 'w':
-			workers = atoi(optarg);
-			break;
-		case 't':
-			rpc_threads = atoi(optarg);
-			break;
-		default:
+		for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++)
+			if (opts[o].ch == ch)
+				break;
+		if (o == sizeof(opts) / sizeof(opts[0])) {
 			fprintf(stderr,
 			    "usage: crm-bench [-a addr] [-n N] "
 			    "[-j threads] [-P phase,..] [-d days] [-b N] [-w "
@@ -541,6 +529,10 @@ main(int argc, char **argv)
 			    "[args-json]\n");
 			return 2;
 		}
+		if (opts[o].str)
+			*opts[o].str = optarg;
+		else
+			*opts[o].num = atoi(optarg);
 	}
 	if (tool)
 		return one_call(
@@ -592,15 +584,15 @@ main(int argc, char **argv)
 	memset(ph, 0, sizeof(ph));
 	ph[0] = (struct phase){.name = "lookup_cached",
 	    .n = n,
-	    .threads = (int)j,
+	    .threads = j,
 	    .req = lookup_cached};
 	ph[1] = (struct phase){.name = "lookup_uncached",
 	    .n = n,
-	    .threads = (int)j,
+	    .threads = j,
 	    .req = lookup_uncached};
 	ph[2] = (struct phase){.name = "slot_search",
 	    .n = n / 2,
-	    .threads = (int)j,
+	    .threads = j,
 	    .req = slot_search};
 	ph[3] = (struct phase){.name = "book_200_concurrent",
 	    .n = 200,

@@ -24,6 +24,8 @@
 #include "mulaw.h"
 #include "outbound.h"
 #include "rpc.h"
+#include "sbuf.h"
+#include "strmap.h"
 #include "twilio.h"
 
 static void
@@ -485,6 +487,52 @@ test_outbound_outcome(void **state)
 	assert_string_equal(d, "");
 }
 
+/* The string buffer: a fixed one cuts what does not fit and stays
+ * failed; a growing one grows; words get one space between them; the
+ * string map finds keys with and without case. */
+static void
+test_sbuf(void **state)
+{
+	static const struct fd_strmap m[] = {{"a", "one"}, {"B", "two"}};
+	struct sbuf b;
+	char buf[8], *p;
+	int i;
+
+	(void)state;
+	sbuf_init_fixed(&b, buf, sizeof(buf));
+	sbuf_add(&b, "abc");
+	sbuf_add_word(&b, "def");
+	assert_string_equal(buf, "abc def");
+	assert_int_equal(b.err, 0);
+	sbuf_add(&b, "gh");
+	assert_string_equal(buf, "abc def");
+	assert_int_equal(b.err, 1);
+	sbuf_init_fixed(&b, buf, sizeof(buf));
+	sbuf_add(&b, "0123456789");
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(b.err, 1);
+	sbuf_init_fixed(&b, buf, sizeof(buf));
+	sbuf_add_word(&b, "x");
+	sbuf_add(&b, " ");
+	sbuf_add_word(&b, "y");
+	assert_string_equal(buf, "x y");
+	sbuf_init(&b);
+	for (i = 0; i < 1000; i++)
+		sbuf_add(&b, "0123456789");
+	sbuf_printf(&b, "<%d>", 7);
+	assert_int_equal(b.len, 10003);
+	assert_non_null(p = sbuf_done(&b));
+	assert_string_equal(p + 10000, "<7>");
+	free(p);
+	sbuf_init(&b);
+	assert_string_equal(p = sbuf_done(&b), "");
+	free(p);
+	assert_string_equal(FD_STRMAP_GET(m, "b", 1), "two");
+	assert_null(FD_STRMAP_GET(m, "b", 0));
+	assert_string_equal(FD_STRMAP_GET(m, "a", 0), "one");
+	assert_null(FD_STRMAP_GET(m, NULL, 0));
+}
+
 int
 main(void)
 {
@@ -499,6 +547,7 @@ main(void)
 	    cmocka_unit_test(test_twilio),
 	    cmocka_unit_test(test_twilio_decoded),
 	    cmocka_unit_test(test_outbound_outcome),
+	    cmocka_unit_test(test_sbuf),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

@@ -214,37 +214,33 @@ static int
 copy_value(config_setting_t *dst, const config_setting_t *src)
 {
 	config_setting_t *e, *d;
-	int i, n, type;
+	int i, n, type, ok;
 
 	switch (config_setting_type(src)) {
 	case CONFIG_TYPE_INT:
-		return config_setting_set_int(
-		           dst, config_setting_get_int(src)) == CONFIG_TRUE
-		    ? 0
-		    : -1;
+		ok = config_setting_set_int(dst, config_setting_get_int(src));
+		break;
 	case CONFIG_TYPE_INT64:
-		return config_setting_set_int64(
-		           dst, config_setting_get_int64(src)) == CONFIG_TRUE
-		    ? 0
-		    : -1;
+		ok = config_setting_set_int64(
+		    dst, config_setting_get_int64(src));
+		break;
 	case CONFIG_TYPE_FLOAT:
-		return config_setting_set_float(
-		           dst, config_setting_get_float(src)) == CONFIG_TRUE
-		    ? 0
-		    : -1;
+		ok = config_setting_set_float(
+		    dst, config_setting_get_float(src));
+		break;
 	case CONFIG_TYPE_BOOL:
-		return config_setting_set_bool(
-		           dst, config_setting_get_bool(src)) == CONFIG_TRUE
-		    ? 0
-		    : -1;
+		ok = config_setting_set_bool(dst, config_setting_get_bool(src));
+		break;
 	case CONFIG_TYPE_STRING:
-		return config_setting_set_string(
-		           dst, config_setting_get_string(src)) == CONFIG_TRUE
-		    ? 0
-		    : -1;
-	default:
+		ok = config_setting_set_string(
+		    dst, config_setting_get_string(src));
+		break;
+	default: /* a group, array or list: its members below */
+		ok = -1;
 		break;
 	}
+	if (ok != -1)
+		return ok == CONFIG_TRUE ? 0 : -1;
 	n = config_setting_length(src);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(src, (unsigned)i);

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "outbound.h"
+#include "strmap.h"
 
 static int
 hhmm(const char *s, int *min)
@@ -240,9 +241,7 @@ fd_outbound_next_open(
 const char *
 fd_outbound_outcome(const char *status)
 {
-	static const struct {
-		const char *status, *outcome;
-	} map[] = {
+	static const struct fd_strmap map[] = {
 	    {"busy", "busy"},
 	    {"no-answer", "no_answer"},
 	    {"no_answer", "no_answer"},
@@ -254,14 +253,7 @@ fd_outbound_outcome(const char *status)
 	    {"delivered", "delivered"},
 	    {"voicemail", "voicemail"},
 	};
-	size_t i;
-
-	if (status == NULL)
-		return NULL;
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].status, status) == 0)
-			return map[i].outcome;
-	return NULL;
+	return FD_STRMAP_GET(map, status, 0);
 }
 
 void

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "redact.h"
+#include "sbuf.h"
 
 #define RUN_MAX 40 /* digits kept of one run */
 #define RUN_GROUPS 8
@@ -35,12 +36,6 @@ struct run {
 	int spoken; /* any item was a word */
 	int groups[RUN_GROUPS]; /* digits per written item */
 	int ngroups;
-};
-
-struct sb {
-	char *p;
-	size_t n, cap;
-	int oom;
 };
 
 static const char *const digit_names[] = {"zero", "one", "two", "three", "four",
@@ -80,30 +75,6 @@ redact_luhn(const char *d, size_t n)
 		dbl = !dbl;
 	}
 	return sum % 10 == 0;
-}
-
-static void
-sb_put(struct sb *b, const char *s, size_t n)
-{
-	char *np;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 64;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
 }
 
 static void
@@ -237,7 +208,7 @@ verdict(const char *s, const struct run *r, char *buf, size_t len)
 }
 
 static int
-mask_digits(const char *s, struct sb *b)
+mask_digits(const char *s, struct sbuf *b)
 {
 	struct run r;
 	char rep[40];
@@ -253,7 +224,7 @@ mask_digits(const char *s, struct sb *b)
 			while (isalnum((unsigned char)s[i]) &&
 			    isalnum((unsigned char)s[e]))
 				e++;
-			sb_put(b, s + i, e - i);
+			sbuf_addn(b, s + i, e - i);
 			i = e;
 			continue;
 		}
@@ -269,10 +240,10 @@ mask_digits(const char *s, struct sb *b)
 			r.end = e;
 		}
 		if ((w = verdict(s, &r, rep, sizeof(rep))) != NULL) {
-			sb_put(b, w, strlen(w));
+			sbuf_addn(b, w, strlen(w));
 			n++;
 		} else {
-			sb_put(b, s + r.start, r.end - r.start);
+			sbuf_addn(b, s + r.start, r.end - r.start);
 		}
 		i = r.end;
 	}
@@ -281,37 +252,37 @@ mask_digits(const char *s, struct sb *b)
 
 /* Replace every match of the configured patterns in b. */
 static int
-mask_patterns(struct sb *b)
+mask_patterns(struct sbuf *b)
 {
 	static const char mark[] = "[redacted]";
-	struct sb o;
+	struct sbuf o;
 	regmatch_t m;
 	size_t at;
 	int i, n = 0, flags;
 
-	for (i = 0; i < npatterns && !b->oom; i++) {
-		memset(&o, 0, sizeof(o));
-		sb_put(&o, "", 0);
+	for (i = 0; i < npatterns && !b->err; i++) {
+		sbuf_init(&o);
+		sbuf_addn(&o, "", 0);
 		at = 0;
 		flags = 0;
-		while (at <= b->n &&
+		while (at <= b->len &&
 		    regexec(&patterns[i], b->p + at, 1, &m, flags) == 0) {
 			if (m.rm_eo == m.rm_so) {
 				/* an empty match masks nothing: step over */
-				if (at == b->n)
+				if (at == b->len)
 					break;
-				sb_put(&o, b->p + at, 1);
+				sbuf_addn(&o, b->p + at, 1);
 				at++;
 			} else {
-				sb_put(&o, b->p + at, (size_t)m.rm_so);
-				sb_put(&o, mark, sizeof(mark) - 1);
+				sbuf_addn(&o, b->p + at, (size_t)m.rm_so);
+				sbuf_addn(&o, mark, sizeof(mark) - 1);
 				at += (size_t)m.rm_eo;
 				n++;
 			}
 			flags = REG_NOTBOL;
 		}
-		if (at < b->n)
-			sb_put(&o, b->p + at, b->n - at);
+		if (at < b->len)
+			sbuf_addn(&o, b->p + at, b->len - at);
 		free(b->p);
 		*b = o;
 	}
@@ -321,25 +292,22 @@ mask_patterns(struct sb *b)
 char *
 redact_dup(const char *s, int *nmasked)
 {
-	struct sb b = {0};
+	struct sbuf b;
 	int n = 0;
 
+	sbuf_init(&b);
 	if (s == NULL)
 		s = "";
 	if (!redact_on) {
-		sb_put(&b, s, strlen(s));
+		sbuf_addn(&b, s, strlen(s));
 	} else {
-		sb_put(&b, "", 0);
+		sbuf_addn(&b, "", 0);
 		n = mask_digits(s, &b);
 		n += mask_patterns(&b);
 	}
 	if (nmasked)
 		*nmasked = n;
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return sbuf_done(&b);
 }
 
 int

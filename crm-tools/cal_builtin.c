@@ -63,12 +63,11 @@ builtin_remove(const struct cal_ref *ref, char *err, size_t errlen)
 	return CAL_OK;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct cal_engine cal_builtin = {
-    "builtin",
-    builtin_open,
-    builtin_close,
-    builtin_freebusy,
-    builtin_create,
-    builtin_update,
-    builtin_remove,
+	.name = "builtin", .open = builtin_open, .close = builtin_close,
+	.freebusy = builtin_freebusy, .create = builtin_create,
+	.update = builtin_update, .remove = builtin_remove,
 };
+/* clang-format on */

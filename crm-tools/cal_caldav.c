@@ -251,12 +251,11 @@ caldav_remove(const struct cal_ref *ref, char *err, size_t errlen)
 	return rv;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct cal_engine cal_caldav = {
-    "caldav",
-    caldav_open,
-    caldav_close,
-    caldav_freebusy,
-    caldav_create,
-    caldav_update,
-    caldav_remove,
+	.name = "caldav", .open = caldav_open, .close = caldav_close,
+	.freebusy = caldav_freebusy, .create = caldav_create,
+	.update = caldav_update, .remove = caldav_remove,
 };
+/* clang-format on */

@@ -409,12 +409,11 @@ google_remove(const struct cal_ref *ref, char *err, size_t errlen)
 	return rv;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct cal_engine cal_google = {
-    "google",
-    google_open,
-    google_close,
-    google_freebusy,
-    google_create,
-    google_update,
-    google_remove,
+	.name = "google", .open = google_open, .close = google_close,
+	.freebusy = google_freebusy, .create = google_create,
+	.update = google_update, .remove = google_remove,
 };
+/* clang-format on */

@@ -11,6 +11,7 @@
 
 #include "calendar.h"
 #include "log.h"
+#include "ops_find.h"
 
 #define FB_CACHE 16
 #define FB_MAX 256
@@ -39,29 +40,26 @@ static char identity[600];
 int
 cal_select(const char *name, char *err, size_t errlen)
 {
-	size_t i;
+	const struct cal_engine *e;
 
-	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
-		if (strcmp(engines[i]->name, name) != 0)
-			continue;
-		if (engines[i]->open(err, errlen) != 0)
-			return -1;
-		cal_engine = engines[i];
-		if (cal_engine == &cal_caldav)
-			snprintf(identity, sizeof(identity), "caldav:%s",
-			    cal_cfg.caldav_url);
-		else if (cal_engine == &cal_google)
-			snprintf(identity, sizeof(identity), "google:%s",
-			    cal_cfg.google_calendar_id);
-		else
-			snprintf(identity, sizeof(identity), "builtin");
-		return 0;
+	if ((e = OPS_FIND(engines, name)) == NULL) {
+		snprintf(err, errlen,
+		    "crm.calendar: no engine \"%s\" (builtin, caldav, google)",
+		    name);
+		return -1;
 	}
-	snprintf(err, errlen,
-	    "crm.calendar: no engine \"%s\" (builtin, "
-	    "caldav, google)",
-	    name);
-	return -1;
+	if (e->open(err, errlen) != 0)
+		return -1;
+	cal_engine = e;
+	if (cal_engine == &cal_caldav)
+		snprintf(identity, sizeof(identity), "caldav:%s",
+		    cal_cfg.caldav_url);
+	else if (cal_engine == &cal_google)
+		snprintf(identity, sizeof(identity), "google:%s",
+		    cal_cfg.google_calendar_id);
+	else
+		snprintf(identity, sizeof(identity), "builtin");
+	return 0;
 }
 
 int

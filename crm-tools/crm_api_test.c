@@ -101,25 +101,14 @@ seed_call(const char *sid, const char *dir, const char *from,
 static int
 setup(void **state)
 {
-	char err[300], conn[512];
+	char conn[512];
 
 	(void)state;
-	if (hx_datastore_start(&H, "api", err, sizeof(err)) != 0) {
-		fprintf(stderr, "SKIP crm_api_test: %s\n", err);
-		return -1;
-	}
 	/* job_create refuses while nothing would place the call */
-	snprintf(H.conf_extra, sizeof(H.conf_extra),
-	    "outbound: { enabled = "
-	    "true; };\n");
-	if (hx_daemon_start(&H, 2, 4) != 0) {
-		fprintf(stderr, "crm-tools did not start (see %s)\n", H.log);
+	if (hx_test_start(&H, "crm_api_test", "api",
+	        "outbound: { enabled = true; };\n", 2, 4) != 0)
 		return -1;
-	}
-	snprintf(conn, sizeof(conn),
-	    "host=%s port=%d dbname=frontdesk "
-	    "user=frontdesk",
-	    H.rundir, H.pg_port);
+	hx_pg_conninfo(&H, conn, sizeof(conn));
 	pg = PQconnectdb(conn);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "%s\n", PQerrorMessage(pg));

@@ -96,7 +96,7 @@ holiday(const char *d)
 static int
 setup(void **state)
 {
-	char err[256], conn[512], s[32];
+	char conn[512], s[32];
 	time_t t;
 	struct tm tm;
 	int n;
@@ -115,23 +115,14 @@ setup(void **state)
 		    !holiday(DP1))
 			break;
 	}
-	if (hx_datastore_start(&H, "jobs", err, sizeof(err)) != 0) {
-		fprintf(stderr, "SKIP crm_jobs_test: %s\n", err);
+	if (hx_test_start(&H, "crm_jobs_test", "jobs",
+	        "outbound: { call_from = \"08:00\"; call_until = \"19:00\"; "
+	        "max_attempts = 3; retry_backoff_min = [ 10, 30 ]; "
+	        "max_concurrent = 100; calls_per_s = 100.0; lease_s = 60; "
+	        "sms_enabled = true; reminder_lead_h = 24; };",
+	        2, 4) != 0)
 		return -1;
-	}
-	snprintf(H.conf_extra, sizeof(H.conf_extra),
-	    "outbound: { call_from = \"08:00\"; call_until = \"19:00\"; "
-	    "max_attempts = 3; retry_backoff_min = [ 10, 30 ]; "
-	    "max_concurrent = 100; calls_per_s = 100.0; lease_s = 60; "
-	    "sms_enabled = true; reminder_lead_h = 24; };");
-	if (hx_daemon_start(&H, 2, 4) != 0) {
-		fprintf(stderr, "crm-tools did not start (see %s)\n", H.log);
-		return -1;
-	}
-	snprintf(conn, sizeof(conn),
-	    "host=%s port=%d dbname=frontdesk "
-	    "user=frontdesk",
-	    H.rundir, H.pg_port);
+	hx_pg_conninfo(&H, conn, sizeof(conn));
 	pg = PQconnectdb(conn);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "%s\n", PQerrorMessage(pg));

@@ -269,21 +269,12 @@ test_retention(void **state)
 static int
 setup(void **state)
 {
-	char err[300], conn[512];
+	char conn[512];
 
 	(void)state;
-	if (hx_datastore_start(&H, "privacy", err, sizeof(err)) != 0) {
-		fprintf(stderr, "SKIP crm_privacy_test: %s\n", err);
+	if (hx_test_start(&H, "crm_privacy_test", "privacy", NULL, 2, 4) != 0)
 		return -1;
-	}
-	if (hx_daemon_start(&H, 2, 4) != 0) {
-		fprintf(stderr, "crm-tools did not start (see %s)\n", H.log);
-		return -1;
-	}
-	snprintf(conn, sizeof(conn),
-	    "host=%s port=%d dbname=frontdesk "
-	    "user=frontdesk",
-	    H.rundir, H.pg_port);
+	hx_pg_conninfo(&H, conn, sizeof(conn));
 	pg = PQconnectdb(conn);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "%s\n", PQerrorMessage(pg));

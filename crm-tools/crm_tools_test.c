@@ -61,6 +61,16 @@ res(json_t *rep)
 	return json_object_get(rep, "result");
 }
 
+/* A tool call that must be refused with the error code `want`. */
+static void
+refused(const char *cid, const char *tool, json_t *args, const char *want)
+{
+	json_t *r = call(cid, tool, args);
+
+	assert_string_equal(code(r), want);
+	json_decref(r);
+}
+
 static void
 begin(const char *cid, const char *from)
 {
@@ -139,10 +149,8 @@ test_lookup(void **state)
 	assert_true(ok(r));
 	assert_true(json_is_false(json_object_get(res(r), "found")));
 	json_decref(r);
-	r = call("CAlook1", "lookup_customer",
-	    json_pack("{s:s}", "phone", "not a phone"));
-	assert_string_equal(code(r), "bad_args");
-	json_decref(r);
+	refused("CAlook1", "lookup_customer",
+	    json_pack("{s:s}", "phone", "not a phone"), "bad_args");
 }
 
 static void
@@ -189,10 +197,9 @@ test_booking_and_retry(void **state)
 	assert_true(json_array_size(sl) >= 10);
 	json_decref(r);
 	slot(start, sizeof(start), "09:00");
-	r = call("CAbook1", "book_appointment",
-	    json_pack("{s:s, s:s}", "service", "oil change", "start", start));
-	assert_string_equal(code(r), "need_name");
-	json_decref(r);
+	refused("CAbook1", "book_appointment",
+	    json_pack("{s:s, s:s}", "service", "oil change", "start", start),
+	    "need_name");
 	r = call("CAbook1", "book_appointment",
 	    json_pack("{s:s, s:s, s:s, "
 	              "s:s, s:s}",
@@ -315,16 +322,14 @@ test_slot_taken(void **state)
 	json_decref(r);
 	/* outside hours, in the past */
 	slot(start, sizeof(start), "19:00");
-	r = call("CAtaken2", "book_appointment",
+	refused("CAtaken2", "book_appointment",
 	    json_pack("{s:s, s:s, s:s}", "service", "oil change", "start",
-	        start, "name", "Cy Dee"));
-	assert_string_equal(code(r), "outside_hours");
-	json_decref(r);
-	r = call("CAtaken2", "book_appointment",
+	        start, "name", "Cy Dee"),
+	    "outside_hours");
+	refused("CAtaken2", "book_appointment",
 	    json_pack("{s:s, s:s, s:s}", "service", "oil change", "start",
-	        "2020-01-06T09:00", "name", "Cy Dee"));
-	assert_string_equal(code(r), "in_past");
-	json_decref(r);
+	        "2020-01-06T09:00", "name", "Cy Dee"),
+	    "in_past");
 }
 
 /* Somebody the ledger does not know of (staff in the database, another
@@ -364,11 +369,10 @@ test_writer_ledger_does_not_know(void **state)
 	assert_string_not_equal(
 	    json_string_value(json_object_get(res(r), "resource")), "Bay 1");
 	json_decref(r);
-	r = call("CAuw2", "book_appointment",
+	refused("CAuw2", "book_appointment",
 	    json_pack("{s:s, s:s, s:s}", "service", "oil change", "start",
-	        start, "name", "Vic Late"));
-	assert_string_equal(code(r), "slot_taken");
-	json_decref(r);
+	        start, "name", "Vic Late"),
+	    "slot_taken");
 }
 
 struct racer {
@@ -741,38 +745,28 @@ test_forbidden(void **state)
 	json_decref(r);
 	/* John's call cannot touch it, whatever the arguments say */
 	begin("CAjohn", "+15551230001");
-	r = call("CAjohn", "cancel_appointment",
-	    json_pack("{s:I}", "appointment_id", (json_int_t)maria_appt));
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
-	r = call("CAjohn", "reschedule_appointment",
+	refused("CAjohn", "cancel_appointment",
+	    json_pack("{s:I}", "appointment_id", (json_int_t)maria_appt),
+	    "forbidden");
+	refused("CAjohn", "reschedule_appointment",
 	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)maria_appt,
-	        "new_start", "2030-01-07T10:00"));
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
-	r = call("CAjohn", "get_upcoming_appointments",
-	    json_pack("{s:i}", "customer_id", 2));
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
-	r = call(
-	    "CAjohn", "vehicle_status", json_pack("{s:s}", "order", "RO-1002"));
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
+	        "new_start", "2030-01-07T10:00"),
+	    "forbidden");
+	refused("CAjohn", "get_upcoming_appointments",
+	    json_pack("{s:i}", "customer_id", 2), "forbidden");
+	refused("CAjohn", "vehicle_status",
+	    json_pack("{s:s}", "order", "RO-1002"), "forbidden");
 	/* an anonymous caller gets nothing */
 	begin("CAanon", "+15557770000");
-	r = call("CAanon", "vehicle_status", json_object());
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
+	refused("CAanon", "vehicle_status", json_object(), "forbidden");
 	/* his own order: fine; cancelling it needs verification */
 	r = call("CAjohn", "vehicle_status", json_object());
 	assert_true(ok(r));
 	assert_string_equal(
 	    json_string_value(json_object_get(res(r), "number")), "RO-1001");
 	json_decref(r);
-	r = call(
-	    "CAjohn", "cancel_order", json_pack("{s:s}", "order", "RO-1001"));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
+	refused("CAjohn", "cancel_order",
+	    json_pack("{s:s}", "order", "RO-1001"), "verification_required");
 	r = call("CAjohn", "verify_caller",
 	    json_pack("{s:s}", "name", "John Smith"));
 	assert_true(ok(r));
@@ -797,13 +791,11 @@ test_forbidden(void **state)
 	/* a name is no proof for an id a name search hands out: with
 	 * customer_id only a confirmation code verifies */
 	begin("CAbyid", "+15559990042");
-	r = call("CAbyid", "verify_caller",
-	    json_pack("{s:i, s:s}", "customer_id", 1, "name", "John Smith"));
-	assert_string_equal(code(r), "bad_args");
-	json_decref(r);
-	r = call("CAbyid", "get_upcoming_appointments", json_object());
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
+	refused("CAbyid", "verify_caller",
+	    json_pack("{s:i, s:s}", "customer_id", 1, "name", "John Smith"),
+	    "bad_args");
+	refused(
+	    "CAbyid", "get_upcoming_appointments", json_object(), "forbidden");
 	/* wrong name: not verified */
 	begin("CAwrong", "+15551230003");
 	r = call("CAwrong", "verify_caller",
@@ -962,9 +954,7 @@ test_pg_down_spool(void **state)
 	(void)state;
 	begin("CAspool", "+15551230008");
 	assert_int_equal(hx_datastore(&H, "stop pg"), 0);
-	r = call("CAspool", "lookup_customer", json_object());
-	assert_string_equal(code(r), "db_unavailable");
-	json_decref(r);
+	refused("CAspool", "lookup_customer", json_object(), "db_unavailable");
 	r = call("CAspool", "take_message",
 	    json_pack(
 	        "{s:s, s:s}", "name", "Liz", "message", "please call back"));
@@ -1069,20 +1059,18 @@ test_no_caller_id(void **state)
 	 * their record takes a second factor */
 	begin("CAnocid_m", "anonymous");
 	slot(start, sizeof(start), "17:30");
-	r = call("CAnocid_m", "book_appointment",
+	refused("CAnocid_m", "book_appointment",
 	    json_pack("{s:s, s:s, s:s, "
 	              "s:s}",
 	        "service", "oil change", "start", start, "name", "Peter Parker",
-	        "phone", "+15551230009"));
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
-	r = call("CAnocid_m", "book_appointment",
+	        "phone", "+15551230009"),
+	    "forbidden");
+	refused("CAnocid_m", "book_appointment",
 	    json_pack("{s:s, s:s, s:s, "
 	              "s:s}",
 	        "service", "oil change", "start", start, "name",
-	        "David Martinez", "phone", "555 123 0009"));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
+	        "David Martinez", "phone", "555 123 0009"),
+	    "verification_required");
 	r = call("CAnocid_m", "verify_caller",
 	    json_pack("{s:s, s:s, s:s}", "phone", "555 123 0009", "name",
 	        "David Martinez", "vin_last", "090123"));
@@ -1115,19 +1103,17 @@ test_deny_caller_id(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(res(r), "identity")), "none");
 	json_decref(r);
-	r = call("CAdeny", "get_upcoming_appointments", json_object());
-	assert_string_equal(code(r), "forbidden");
-	json_decref(r);
+	refused(
+	    "CAdeny", "get_upcoming_appointments", json_object(), "forbidden");
 	r = call("CAdeny", "lookup_customer", json_object());
 	assert_true(ok(r));
 	assert_string_equal(
 	    json_string_value(json_object_get(res(r), "identity")), "none");
 	json_decref(r);
 	slot(start, sizeof(start), "12:00");
-	r = call("CAdeny", "book_appointment",
-	    json_pack("{s:s, s:s}", "service", "oil change", "start", start));
-	assert_string_equal(code(r), "need_name");
-	json_decref(r);
+	refused("CAdeny", "book_appointment",
+	    json_pack("{s:s, s:s}", "service", "oil change", "start", start),
+	    "need_name");
 	/* even John's own name makes a new record on this call */
 	r = call("CAdeny", "book_appointment",
 	    json_pack("{s:s, s:s, s:s, "
@@ -1244,26 +1230,21 @@ test_identified_needs_second_factor(void **state)
 	assert_true(json_is_true(json_object_get(res(r), "identified")));
 	assert_null(json_object_get(res(r), "attempts_left"));
 	json_decref(r);
-	r = call("CAjs_other", "cancel_appointment",
-	    json_pack("{s:I}", "appointment_id", (json_int_t)appt));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
-	r = call("CAjs_other", "cancel_appointment",
-	    json_pack("{s:s}", "confirmation", "JSDG7"));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
-	r = call("CAjs_other", "reschedule_appointment",
+	refused("CAjs_other", "cancel_appointment",
+	    json_pack("{s:I}", "appointment_id", (json_int_t)appt),
+	    "verification_required");
+	refused("CAjs_other", "cancel_appointment",
+	    json_pack("{s:s}", "confirmation", "JSDG7"),
+	    "verification_required");
+	refused("CAjs_other", "reschedule_appointment",
 	    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)appt,
-	        "new_start", moved));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
-	r = call("CAjs_other", "get_upcoming_appointments", json_object());
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
-	r = call("CAjs_other", "book_appointment",
-	    json_pack("{s:s, s:s}", "service", "oil change", "start", moved));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
+	        "new_start", moved),
+	    "verification_required");
+	refused("CAjs_other", "get_upcoming_appointments", json_object(),
+	    "verification_required");
+	refused("CAjs_other", "book_appointment",
+	    json_pack("{s:s, s:s}", "service", "oil change", "start", moved),
+	    "verification_required");
 	/* his record (VINs among it) stays closed */
 	r = call("CAjs_other", "lookup_customer",
 	    json_pack("{s:s}", "phone", "+15551230001"));
@@ -1291,16 +1272,14 @@ test_identified_needs_second_factor(void **state)
 	assert_int_equal(
 	    json_integer_value(json_object_get(res(r), "attempts_left")), 2);
 	json_decref(r);
-	r = call("CAjs_other", "cancel_appointment",
-	    json_pack("{s:I}", "appointment_id", (json_int_t)appt));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
+	refused("CAjs_other", "cancel_appointment",
+	    json_pack("{s:I}", "appointment_id", (json_int_t)appt),
+	    "verification_required");
 	/* a VIN's digits alone are no proof: they go with the name */
-	r = call("CAjs_other", "verify_caller",
+	refused("CAjs_other", "verify_caller",
 	    json_pack(
-	        "{s:s, s:s}", "phone", "+15551230001", "vin_last", "4352"));
-	assert_string_equal(code(r), "bad_args");
-	json_decref(r);
+	        "{s:s, s:s}", "phone", "+15551230001", "vin_last", "4352"),
+	    "bad_args");
 	/* the Accord's last four digits, as keyed */
 	r = call("CAjs_other", "verify_caller",
 	    json_pack("{s:s, s:s, s:s}", "phone", "+15551230001", "name",
@@ -1322,16 +1301,14 @@ test_identified_needs_second_factor(void **state)
 
 	/* a booking with his phone and name is no proof either */
 	begin("CAjs_book", "+15559990078");
-	r = call("CAjs_book", "book_appointment",
+	refused("CAjs_book", "book_appointment",
 	    json_pack("{s:s, s:s, s:s, "
 	              "s:s}",
 	        "service", "oil change", "start", moved, "name", "John Smith",
-	        "phone", "+15551230001"));
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
-	r = call("CAjs_book", "get_upcoming_appointments", json_object());
-	assert_string_equal(code(r), "verification_required");
-	json_decref(r);
+	        "phone", "+15551230001"),
+	    "verification_required");
+	refused("CAjs_book", "get_upcoming_appointments", json_object(),
+	    "verification_required");
 
 	/* three wrong factors lock verification, the right one too after */
 	begin("CAjs_lock", "+15559990079");
@@ -1347,11 +1324,10 @@ test_identified_needs_second_factor(void **state)
 		    2 - i);
 		json_decref(r);
 	}
-	r = call("CAjs_lock", "verify_caller",
+	refused("CAjs_lock", "verify_caller",
 	    json_pack("{s:s, s:s, s:s}", "phone", "+15551230001", "name",
-	        "John Smith", "vin_last", "4352"));
-	assert_string_equal(code(r), "too_many_attempts");
-	json_decref(r);
+	        "John Smith", "vin_last", "4352"),
+	    "too_many_attempts");
 }
 
 /* verify_caller with a confirmation code only: the code's owner. */
@@ -1402,10 +1378,8 @@ test_verify_by_code(void **state)
 		    2 - i);
 		json_decref(r);
 	}
-	r = call("CAcode_x", "verify_caller",
-	    json_pack("{s:s}", "confirmation", conf));
-	assert_string_equal(code(r), "too_many_attempts");
-	json_decref(r);
+	refused("CAcode_x", "verify_caller",
+	    json_pack("{s:s}", "confirmation", conf), "too_many_attempts");
 }
 
 /* get_call lists what the call booked and what it changed. */
@@ -1580,9 +1554,8 @@ test_pg_down_outcome(void **state)
 	    json_string_value(json_object_get(res(r), "started_at")));
 	json_decref(r);
 	/* nothing known about it: a clear db_unavailable */
-	r = call("", "get_call", json_pack("{s:s}", "call_sid", "CAnever"));
-	assert_string_equal(code(r), "db_unavailable");
-	json_decref(r);
+	refused("", "get_call", json_pack("{s:s}", "call_sid", "CAnever"),
+	    "db_unavailable");
 	r = call("", "list_calls", json_pack("{s:i}", "limit", 10));
 	assert_true(ok(r));
 	assert_true(json_is_true(json_object_get(res(r), "pending")));

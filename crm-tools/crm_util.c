@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "crm_util.h"
+#include "strmap.h"
 #include "slots.h"
 
 static const char conf_alphabet[] = "ACDEFGHJKMNPQRTUVWXYZ234679";
@@ -132,10 +133,7 @@ crm_name_split(
 const char *
 crm_urgency(const char *s)
 {
-	static const struct {
-		const char *w;
-		const char *u;
-	} words[] = {
+	static const struct fd_strmap words[] = {
 	    {"low", "low"},
 	    {"whenever", "low"},
 	    {"not urgent", "low"},
@@ -146,14 +144,9 @@ crm_urgency(const char *s)
 	    {"asap", "high"},
 	    {"emergency", "high"},
 	};
-	size_t i;
-
 	if (s == NULL || *s == '\0')
 		return "normal";
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcasecmp(s, words[i].w) == 0)
-			return words[i].u;
-	return NULL;
+	return FD_STRMAP_GET(words, s, 1);
 }
 
 int

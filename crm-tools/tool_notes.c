@@ -31,20 +31,35 @@ idem_key(struct crm_ctx *c, char *buf, size_t len)
 	return buf;
 }
 
-/* INSERT .. ON CONFLICT (idem_key) DO NOTHING RETURNING id, falling back to
- * the row the key already made. */
+/* One row of what a caller left into `table`: call_sid, customer_id (the
+ * caller as identified so far, *who), the columns `cols` with the values
+ * `vals` (SQL over $3.., one for each of p[0..n)) and the idempotency key.
+ * A retry with the same key finds the row the first one made.  1 with *id
+ * set; otherwise the row is not stored (c->code says why when set). */
 static int
-insert_once(struct crm_ctx *c, const char *table, const char *sql, int n,
-    const char *const *p, const char *key, long long *id)
+insert_note(struct crm_ctx *c, const char *table, const char *cols,
+    const char *vals, int n, const char *const *p, long long *id,
+    long long *who)
 {
-	char q[128];
-	const char *kp[1] = {key};
-	int r;
+	char q[512], kb[96], cb[24];
+	const char *all[12];
+	int i, r, level;
 
-	if ((r = crm_qll(c, sql, n, p, id)) != 0 || key == NULL)
+	*who = crm_identity(c, &level);
+	all[0] = c->call_id[0] ? c->call_id : NULL;
+	all[1] = crm_id(cb, *who);
+	for (i = 0; i < n && i < 9; i++)
+		all[2 + i] = p[i];
+	all[2 + i] = idem_key(c, kb, sizeof(kb));
+	snprintf(q, sizeof(q),
+	    "INSERT INTO %s (call_sid, customer_id, %s, idem_key) "
+	    "VALUES ($1, $2, %s, $%d) ON CONFLICT (idem_key) DO NOTHING "
+	    "RETURNING id",
+	    table, cols, vals, i + 3);
+	if ((r = crm_qll(c, q, i + 3, all, id)) != 0 || all[2 + i] == NULL)
 		return r;
 	snprintf(q, sizeof(q), "SELECT id FROM %s WHERE idem_key = $1", table);
-	return crm_qll(c, q, 1, kp, id);
+	return crm_qll(c, q, 1, &all[2 + i], id);
 }
 
 static const char *
@@ -70,10 +85,10 @@ phone_or_caller(
 json_t *
 tool_take_message(struct crm_ctx *c)
 {
-	char phone[40], kb[96], cb[24];
-	const char *name, *msg, *urg, *p[7];
+	char phone[40];
+	const char *name, *msg, *urg, *p[4];
 	long long id, who;
-	int level, bad;
+	int bad;
 
 	if (crm_call_load(c) != 0)
 		return NULL;
@@ -89,38 +104,27 @@ tool_take_message(struct crm_ctx *c)
 		return crm_fail(c, "bad_args",
 		    "callback_number is not a phone "
 		    "number");
-	who = crm_identity(c, &level);
-	p[0] = c->call_id[0] ? c->call_id : NULL;
-	p[1] = crm_id(cb, who);
-	p[2] = name;
-	p[3] = phone[0] ? phone : NULL;
-	p[4] = msg;
-	p[5] = urg;
-	p[6] = idem_key(c, kb, sizeof(kb));
-	if (insert_once(c, "messages",
-	        "INSERT INTO messages (call_sid, "
-	        "customer_id, name, callback_number, body, urgency, idem_key) "
-	        "VALUES "
-	        "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idem_key) DO "
-	        "NOTHING "
-	        "RETURNING id",
-	        7, p, p[6], &id) != 1)
+	p[0] = name;
+	p[1] = phone[0] ? phone : NULL;
+	p[2] = msg;
+	p[3] = urg;
+	if (insert_note(c, "messages", "name, callback_number, body, urgency",
+	        "$3, $4, $5, $6", 4, p, &id, &who) != 1)
 		return c->code ? NULL : crm_fail(c, "internal", "not stored");
 	log_info(c->call_id, "message %lld taken (%s)", id, urg);
 	if (arg_bool(c, "call_back", 0))
 		crm_job_note(
-		    c, "callback", "message_id", id, who, p[3], 0, msg);
+		    c, "callback", "message_id", id, who, p[1], 0, msg);
 	return json_pack("{s:I, s:s, s:s?}", "message_id", (json_int_t)id,
-	    "urgency", urg, "callback_number", p[3]);
+	    "urgency", urg, "callback_number", p[1]);
 }
 
 json_t *
 tool_qualify_lead(struct crm_ctx *c)
 {
-	char kb[96], cb[24], phone[40];
-	const char *name, *need, *contact, *timeline, *urg, *score, *p[9];
+	char phone[40];
+	const char *name, *need, *contact, *timeline, *urg, *score, *p[6];
 	long long id, who;
-	int level;
 
 	if (crm_call_load(c) != 0)
 		return NULL;
@@ -136,24 +140,15 @@ tool_qualify_lead(struct crm_ctx *c)
 		    c, "bad_args", "urgency is low, normal or high");
 	timeline = arg_str(c, "timeline");
 	score = crm_lead_score(urg, timeline);
-	who = crm_identity(c, &level);
-	p[0] = c->call_id[0] ? c->call_id : NULL;
-	p[1] = crm_id(cb, who);
-	p[2] = name;
-	p[3] = contact;
-	p[4] = need;
-	p[5] = timeline;
-	p[6] = urg;
-	p[7] = score;
-	p[8] = idem_key(c, kb, sizeof(kb));
-	if (insert_once(c, "leads",
-	        "INSERT INTO leads (call_sid, customer_id, "
-	        "name, contact, need, timeline, urgency, score, idem_key) "
-	        "VALUES "
-	        "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (idem_key) "
-	        "DO "
-	        "NOTHING RETURNING id",
-	        9, p, p[8], &id) != 1)
+	p[0] = name;
+	p[1] = contact;
+	p[2] = need;
+	p[3] = timeline;
+	p[4] = urg;
+	p[5] = score;
+	if (insert_note(c, "leads",
+	        "name, contact, need, timeline, urgency, score",
+	        "$3, $4, $5, $6, $7, $8", 6, p, &id, &who) != 1)
 		return c->code ? NULL : crm_fail(c, "internal", "not stored");
 	log_info(c->call_id, "lead %lld (%s)", id, score);
 	if (crm_phone_norm(contact, phone, sizeof(phone)) == 0)
@@ -166,11 +161,11 @@ tool_qualify_lead(struct crm_ctx *c)
 json_t *
 tool_request_callback(struct crm_ctx *c)
 {
-	char phone[40], kb[96], cb[24], db[24], due_s[32];
-	const char *when, *reason, *p[7];
+	char phone[40], db[24], due_s[32];
+	const char *when, *reason, *p[4];
 	long long id, who;
 	time_t due = 0;
-	int level, bad;
+	int bad;
 
 	if (crm_call_load(c) != 0)
 		return NULL;
@@ -185,22 +180,12 @@ tool_request_callback(struct crm_ctx *c)
 	if (when && crm_parse_instant(when, &due) != 0 &&
 	    crm_parse_day(when, c->now, &due) != 0)
 		due = 0; /* free text such as "after lunch" */
-	who = crm_identity(c, &level);
-	p[0] = c->call_id[0] ? c->call_id : NULL;
-	p[1] = crm_id(cb, who);
-	p[2] = phone;
-	p[3] = when;
-	p[4] = due ? crm_num(db, (long long)due) : NULL;
-	p[5] = reason;
-	p[6] = idem_key(c, kb, sizeof(kb));
-	if (insert_once(c, "callbacks",
-	        "INSERT INTO callbacks (call_sid, "
-	        "customer_id, phone, when_text, due_at, reason, idem_key) "
-	        "VALUES "
-	        "($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7) ON "
-	        "CONFLICT "
-	        "(idem_key) DO NOTHING RETURNING id",
-	        7, p, p[6], &id) != 1)
+	p[0] = phone;
+	p[1] = when;
+	p[2] = due ? crm_num(db, (long long)due) : NULL;
+	p[3] = reason;
+	if (insert_note(c, "callbacks", "phone, when_text, due_at, reason",
+	        "$3, $4, to_timestamp($5::bigint), $6", 4, p, &id, &who) != 1)
 		return c->code ? NULL : crm_fail(c, "internal", "not stored");
 	log_info(c->call_id, "callback %lld requested", id);
 	crm_job_note(c, "callback", "callback_id", id, who, phone, due, reason);

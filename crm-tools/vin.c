@@ -6,12 +6,11 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "strmap.h"
 #include "vin.h"
 
-static const struct {
-	const char *wmi;
-	const char *name;
-} wmis[] = {
+/* world manufacturer identifier -> make */
+static const struct fd_strmap wmis[] = {
     {"1HG", "Honda"},
     {"2HG", "Honda"},
     {"JHM", "Honda"},
@@ -174,6 +173,7 @@ region_of(char c)
 int
 vin_decode(const char *s, struct vin_info *vi)
 {
+	const char *make;
 	size_t i, n;
 
 	memset(vi, 0, sizeof(*vi));
@@ -195,9 +195,8 @@ vin_decode(const char *s, struct vin_info *vi)
 			vi->valid_chars = 0;
 	memcpy(vi->wmi, vi->vin, 3);
 	vi->region = region_of(vi->vin[0]);
-	for (i = 0; i < sizeof(wmis) / sizeof(wmis[0]); i++)
-		if (strcmp(wmis[i].wmi, vi->wmi) == 0)
-			vi->manufacturer = wmis[i].name;
+	if ((make = FD_STRMAP_GET(wmis, vi->wmi, 0)) != NULL)
+		vi->manufacturer = make;
 	if (!vi->valid_chars)
 		return -1;
 	vi->check_expected = vin_check_char(vi->vin);

@@ -1054,10 +1054,11 @@ out:
 	return rv;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct carrier_ops carrier_twilio = {
-    .name = "twilio",
-    .update_call = twilio_update_call,
-    .create_call = twilio_create_call,
-    .send_sms = twilio_send_sms,
-    .find_call = twilio_find_call,
+	.name = "twilio", .update_call = twilio_update_call,
+	.create_call = twilio_create_call, .send_sms = twilio_send_sms,
+	.find_call = twilio_find_call,
 };
+/* clang-format on */

@@ -1005,6 +1005,28 @@ respond_bad(struct http_req *r, const char *field, const char *fmt, ...)
 	        "bad_request"));
 }
 
+/* The request's body as a JSON object; NULL after answering 413 (too
+ * large) or 400 with `shape`, what the body should be. */
+static json_t *
+body_object(struct http_req *r, const char *shape)
+{
+	json_error_t je;
+	json_t *b;
+
+	if (r->body_too_big) {
+		respond_text(r, 413, "body too large\n");
+		return NULL;
+	}
+	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, &je)) ==
+	        NULL ||
+	    !json_is_object(b)) {
+		json_decref(b);
+		respond_bad(r, "", "%s", shape);
+		return NULL;
+	}
+	return b;
+}
+
 /* The names a query may carry ("from,to,"); 0, or -1 with a 400 sent for
  * the first other one (a misspelt filter is an error, not ignored). */
 static int
@@ -1175,23 +1197,13 @@ api_stats(struct http_req *r)
 static void
 api_place_call(struct http_req *r)
 {
-	json_error_t je;
 	json_t *b, *a, *v;
 	const char *purpose, *k;
 
-	if (r->body_too_big) {
-		respond_text(r, 413, "body too large\n");
+	if ((b = body_object(r,
+	         "the body is a JSON object: {\"purpose\": "
+	         "\"reminder\"|\"callback\"|\"custom\", ...}")) == NULL)
 		return;
-	}
-	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, &je)) ==
-	        NULL ||
-	    !json_is_object(b)) {
-		json_decref(b);
-		respond_bad(r, "",
-		    "the body is a JSON object: {\"purpose\": "
-		    "\"reminder\"|\"callback\"|\"custom\", ...}");
-		return;
-	}
 	json_object_foreach(b, k, v)
 	{
 		if (strcmp(k, "purpose") != 0 &&
@@ -1348,7 +1360,6 @@ api_recording(struct http_req *r, const char *sid)
 static void
 api_config(struct http_req *r)
 {
-	json_error_t je;
 	json_t *b, *errs, *cur;
 	char err[256];
 
@@ -1370,19 +1381,10 @@ api_config(struct http_req *r)
 		respond_text(r, 405, "GET or PUT\n");
 		return;
 	}
-	if (r->body_too_big) {
-		respond_text(r, 413, "body too large\n");
+	if ((b = body_object(r,
+	         "the body is a JSON object of settings "
+	         "(GET /api/v1/config shows them)")) == NULL)
 		return;
-	}
-	if ((b = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, &je)) ==
-	        NULL ||
-	    !json_is_object(b)) {
-		json_decref(b);
-		respond_bad(r, "",
-		    "the body is a JSON object of settings "
-		    "(GET /api/v1/config shows them)");
-		return;
-	}
 	errs = json_array();
 	if (settings_put(b, errs, &cur, err, sizeof(err)) != 0) {
 		if (json_array_size(errs) > 0)

@@ -204,41 +204,42 @@ media_pause(const struct fd_frame *f)
 	lws_cancel_service(gw_ctx);
 }
 
-void
-media_resume(const struct fd_frame *f)
+/* Ask the service thread to close the call's stream (close) or resume
+ * its playout, and wake it: 0, or -1 (logged) when the call has no live
+ * stream. */
+static int
+want(const struct fd_frame *f, int close, const char *what)
 {
 	struct gw_call *c;
 
 	pthread_mutex_lock(&gw_lock);
 	if ((c = find_locked(f->call_id)) != NULL) {
-		c->want_resume = 1;
+		if (close)
+			c->want_close = 1;
+		else
+			c->want_resume = 1;
 		(void)pend_locked(c);
 	}
 	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
-		log_debug(f->call_id, "resume: no live stream");
-		return;
+		log_debug(f->call_id, "%s: no live stream", what);
+		return -1;
 	}
-	log_info(f->call_id, "resume utt %u", f->ref);
 	lws_cancel_service(gw_ctx);
+	return 0;
+}
+
+void
+media_resume(const struct fd_frame *f)
+{
+	if (want(f, 0, "resume") == 0)
+		log_info(f->call_id, "resume utt %u", f->ref);
 }
 
 void
 media_hangup(const struct fd_frame *f)
 {
-	struct gw_call *c;
-
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
-		c->want_close = 1;
-		(void)pend_locked(c);
-	}
-	pthread_mutex_unlock(&gw_lock);
-	if (c == NULL) {
-		log_debug(f->call_id, "hangup: no live stream");
-		return;
-	}
-	lws_cancel_service(gw_ctx);
+	(void)want(f, 1, "hangup");
 }
 
 /* Service thread: act on what the bus thread left in pending calls. */

@@ -4,7 +4,7 @@ gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
                gateway/media_replay.c gateway/caller_ring.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/dialout.c gateway/fallthrough.c gateway/fall_parse.c gateway/callinfo.c gateway/workq.c \
-               gateway/sbuf.c gateway/dashboard.c gateway/recording.c \
+               gateway/dashboard.c gateway/recording.c \
                gateway/http_range.c gateway/gw_settings.c gateway/gw_metrics.c
 gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
 # the dashboard's files are pulled in with .incbin, which -MMD does not
@@ -32,7 +32,7 @@ TESTS += gateway_twiml_test gateway_media_test gateway_pacer_test \
 gateway_http_range_test_SRCS = gateway/http_range_test.c gateway/http_range.c
 gateway_recording_test_SRCS = gateway/recording_test.c gateway/recording.c \
                               gateway/workq.c
-gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c gateway/sbuf.c
+gateway_twiml_test_SRCS = gateway/twiml_test.c gateway/twiml.c
 gateway_media_test_SRCS = gateway/media_msg_test.c gateway/media_msg.c
 gateway_pacer_test_SRCS = gateway/pacer_test.c gateway/pacer.c
 gateway_callinfo_test_SRCS = gateway/callinfo_test.c gateway/callinfo.c

@@ -256,3 +256,20 @@ txt_phrase_at(const struct tokens *t, int i, const char *phrase)
 			return 0;
 	return p.n;
 }
+
+int
+txt_in_list(const char *list, const char *word, char sep)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	if (n == 0)
+		return 0;
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == sep) &&
+		    (p[n] == sep || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}

@@ -32,6 +32,9 @@ int txt_cardinal_at(const struct tokens *t, int i, int *val);
 int txt_ordinal_at(const struct tokens *t, int i, int *val);
 /* 1 if word w is one of the NULL-terminated list. */
 int txt_is(const char *w, const char *const *list);
+/* 1 if `word` is one of the items of `list`, items separated by `sep`
+ * ("tagalog filipino" with ' ', "a,b,c" with ','). */
+int txt_in_list(const char *list, const char *word, char sep);
 /* Index of the first token at or after from that is in list, or -1. */
 int txt_find(const struct tokens *t, int from, const char *const *list);
 /* 1 if the phrase (space separated words) appears in t, fuzzily per word. */

@@ -200,12 +200,13 @@ flite_synth(void *eng, const char *voice, const char *text, tts_pcm_cb cb,
 	return rc;
 }
 
+/* An ops table reads best packed, a few members a line. */
+/* clang-format off */
 const struct tts_engine_ops tts_engine_flite = {
-    .name = "flite",
-    .init = flite_init_eng,
-    .fini = flite_fini,
-    .synth = flite_synth,
+	.name = "flite", .init = flite_init_eng, .fini = flite_fini,
+	.synth = flite_synth,
 };
+/* clang-format on */
 
 static void
 load_voices(void)

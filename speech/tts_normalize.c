@@ -15,7 +15,7 @@
 #include "speech/tts_normalize.h"
 #include "speech/tts_words.h"
 
-typedef size_t (*matcher)(const char *base, const char *s, struct tts_sb *b);
+typedef size_t (*matcher)(const char *base, const char *s, struct sbuf *b);
 
 static const char *const month_names[12] = {"January", "February", "March",
     "April", "May", "June", "July", "August", "September", "October",
@@ -86,19 +86,19 @@ static const struct abbrev {
     {"Sun", NULL, "Sunday", 0},
 };
 
-static size_t m_spell(const char *base, const char *s, struct tts_sb *b);
-static size_t m_phone(const char *base, const char *s, struct tts_sb *b);
-static size_t m_iso_date(const char *base, const char *s, struct tts_sb *b);
-static size_t m_slash_date(const char *base, const char *s, struct tts_sb *b);
-static size_t m_time(const char *base, const char *s, struct tts_sb *b);
-static size_t m_money(const char *base, const char *s, struct tts_sb *b);
-static size_t m_ordinal(const char *base, const char *s, struct tts_sb *b);
-static size_t m_month_day(const char *base, const char *s, struct tts_sb *b);
-static size_t m_vin(const char *base, const char *s, struct tts_sb *b);
-static size_t m_code(const char *base, const char *s, struct tts_sb *b);
-static size_t m_number(const char *base, const char *s, struct tts_sb *b);
-static size_t m_abbrev(const char *base, const char *s, struct tts_sb *b);
-static size_t m_symbol(const char *base, const char *s, struct tts_sb *b);
+static size_t m_spell(const char *base, const char *s, struct sbuf *b);
+static size_t m_phone(const char *base, const char *s, struct sbuf *b);
+static size_t m_iso_date(const char *base, const char *s, struct sbuf *b);
+static size_t m_slash_date(const char *base, const char *s, struct sbuf *b);
+static size_t m_time(const char *base, const char *s, struct sbuf *b);
+static size_t m_money(const char *base, const char *s, struct sbuf *b);
+static size_t m_ordinal(const char *base, const char *s, struct sbuf *b);
+static size_t m_month_day(const char *base, const char *s, struct sbuf *b);
+static size_t m_vin(const char *base, const char *s, struct sbuf *b);
+static size_t m_code(const char *base, const char *s, struct sbuf *b);
+static size_t m_number(const char *base, const char *s, struct sbuf *b);
+static size_t m_abbrev(const char *base, const char *s, struct sbuf *b);
+static size_t m_symbol(const char *base, const char *s, struct sbuf *b);
 
 static const matcher matchers[] = {
     m_spell,
@@ -117,7 +117,7 @@ static const matcher matchers[] = {
 };
 
 static void apply_prons(
-    const struct tts_prons *prons, const char *in, struct tts_sb *out);
+    const struct tts_prons *prons, const char *in, struct sbuf *out);
 static size_t ndigits(const char *s);
 static unsigned long long num(const char *s, size_t n);
 static int is_alnum(char c);
@@ -125,11 +125,11 @@ static int month_of(const char *s, size_t *len);
 static int weekday(int y, int m, int d);
 static int days_in(int y, int m);
 static void say_date(
-    struct tts_sb *b, int y, int m, int d, int with_wday, int with_year);
-static void say_clock(struct tts_sb *b, int h, int mi, int ampm);
+    struct sbuf *b, int y, int m, int d, int with_wday, int with_year);
+static void say_clock(struct sbuf *b, int h, int mi, int ampm);
 static size_t match_ampm(const char *s, int *ampm);
-static void say_digits(struct tts_sb *b, const char *s, size_t n);
-static void keep_sentence_end(const char *rest, struct tts_sb *b);
+static void say_digits(struct sbuf *b, const char *s, size_t n);
+static void keep_sentence_end(const char *rest, struct sbuf *b);
 static const char *prev_word(
     const char *base, const char *s, size_t *len, int skip_commas);
 
@@ -137,16 +137,16 @@ int
 tts_normalize(
     const struct tts_prons *prons, const char *in, char *out, size_t outlen)
 {
-	struct tts_sb pre, b;
+	struct sbuf pre, b;
 	const char *s, *text;
 	size_t i, n;
 	int at_start = 1;
 
-	tts_sb_init(&b, out, outlen);
-	tts_sb_init_grow(&pre);
+	sbuf_init_fixed(&b, out, outlen);
+	sbuf_init(&pre);
 	apply_prons(prons, in, &pre);
-	if (pre.over) {
-		free(pre.p);
+	if (pre.err) {
+		sbuf_free(&pre);
 		return -1;
 	}
 	text = pre.p ? pre.p : "";
@@ -169,21 +169,21 @@ tts_normalize(
 			switch ((unsigned char)s[2]) {
 			case 0x98:
 			case 0x99:
-				tts_sb_put(&b, "'", 1);
+				sbuf_addn(&b, "'", 1);
 				break;
 			case 0x9c:
 			case 0x9d:
-				tts_sb_put(&b, "\"", 1);
+				sbuf_addn(&b, "\"", 1);
 				break;
 			case 0x93:
 			case 0x94:
-				tts_sb_put(&b, ",", 1);
+				sbuf_addn(&b, ",", 1);
 				break;
 			case 0xa6:
-				tts_sb_put(&b, "...", 3);
+				sbuf_addn(&b, "...", 3);
 				break;
 			default:
-				tts_sb_put(&b, s, 3);
+				sbuf_addn(&b, s, 3);
 			}
 			s += 3;
 			continue;
@@ -195,13 +195,13 @@ tts_normalize(
 			     (s[n] == '\'' && isalpha((unsigned char)s[n + 1]));
 			     n++)
 				;
-			tts_sb_put(&b, s, n);
+			sbuf_addn(&b, s, n);
 			s += n;
 		} else
-			tts_sb_put(&b, s++, 1);
+			sbuf_addn(&b, s++, 1);
 	}
-	free(pre.p);
-	return b.over ? -1 : (int)b.len;
+	sbuf_free(&pre);
+	return b.err ? -1 : (int)b.len;
 }
 
 int
@@ -285,7 +285,7 @@ tts_prons_free(struct tts_prons *p)
 
 /* <spell>FD-7K2Q</spell>: every character on its own, dashes as pauses */
 static size_t
-m_spell(const char *base, const char *s, struct tts_sb *b)
+m_spell(const char *base, const char *s, struct sbuf *b)
 {
 	const char *end;
 	size_t i;
@@ -299,7 +299,7 @@ m_spell(const char *base, const char *s, struct tts_sb *b)
 			tts_say_char(b, s[i]);
 		else if (s[i] == '-' || s[i] == '/' || s[i] == ' ')
 			if (b->len > 0 && b->p[b->len - 1] != ',')
-				tts_sb_put(b, ",", 1);
+				sbuf_addn(b, ",", 1);
 	}
 	return (size_t)(end - s) + 8;
 }
@@ -307,7 +307,7 @@ m_spell(const char *base, const char *s, struct tts_sb *b)
 /* US phone numbers, read digit by digit in their groups; "+1" is dropped:
  * (555) 555-0100, 555-555-0100, 555.555.0100, 5555550100, 555-0100 */
 static size_t
-m_phone(const char *base, const char *s, struct tts_sb *b)
+m_phone(const char *base, const char *s, struct sbuf *b)
 {
 	const char *p = s, *g[3];
 	size_t glen[3] = {3, 3, 4};
@@ -368,20 +368,20 @@ m_phone(const char *base, const char *s, struct tts_sb *b)
 	    (*p == '-' && isdigit((unsigned char)p[1])))
 		return 0;
 	if (lead_one) {
-		tts_sb_word(b, "one");
-		tts_sb_put(b, ",", 1);
+		sbuf_add_word(b, "one");
+		sbuf_addn(b, ",", 1);
 	}
 	for (i = 0; i < n; i++) {
 		say_digits(b, g[i], glen[i]);
 		if (i < n - 1)
-			tts_sb_put(b, ",", 1);
+			sbuf_addn(b, ",", 1);
 	}
 	return (size_t)(p - s);
 }
 
 /* 2026-11-24 -> Tuesday, November twenty fourth (the year is implied) */
 static size_t
-m_iso_date(const char *base, const char *s, struct tts_sb *b)
+m_iso_date(const char *base, const char *s, struct sbuf *b)
 {
 	int y, m, d;
 	size_t n = 10;
@@ -401,14 +401,14 @@ m_iso_date(const char *base, const char *s, struct tts_sb *b)
 		return 0;
 	say_date(b, y, m, d, 1, 0);
 	if (n == 11)
-		tts_sb_word(b, "at ");
+		sbuf_add_word(b, "at ");
 	return n;
 }
 
 /* 11/24/2026, 11/24/26; a bare 11/24 only after "on" or a weekday, since
  * it could be a fraction */
 static size_t
-m_slash_date(const char *base, const char *s, struct tts_sb *b)
+m_slash_date(const char *base, const char *s, struct sbuf *b)
 {
 	size_t a, c, e = 0, wl, i;
 	const char *w;
@@ -455,7 +455,7 @@ m_slash_date(const char *base, const char *s, struct tts_sb *b)
 /* 10:30 -> ten thirty; 9:00 -> nine o'clock; 2:05 pm -> two oh five p m;
  * 9am / 9 a.m. -> nine a m */
 static size_t
-m_time(const char *base, const char *s, struct tts_sb *b)
+m_time(const char *base, const char *s, struct sbuf *b)
 {
 	size_t a, n, am;
 	int h, mi = 0, ampm = 0;
@@ -492,7 +492,7 @@ m_time(const char *base, const char *s, struct tts_sb *b)
 
 /* $49.95 -> forty nine dollars and ninety five cents; $1.2 million */
 static size_t
-m_money(const char *base, const char *s, struct tts_sb *b)
+m_money(const char *base, const char *s, struct sbuf *b)
 {
 	static const char *const scales[] = {"thousand", "million", "billion"};
 	unsigned long long dollars = 0, cents = 0;
@@ -536,11 +536,11 @@ m_money(const char *base, const char *s, struct tts_sb *b)
 	if (scale) {
 		tts_say_number(b, dollars);
 		if (cents) {
-			tts_sb_word(b, "point");
+			sbuf_add_word(b, "point");
 			say_digits(b, p - fd, fd);
 		}
-		tts_sb_word(b, scale);
-		tts_sb_word(b, "dollars");
+		sbuf_add_word(b, scale);
+		sbuf_add_word(b, "dollars");
 		return (size_t)(p - s) + 1 + strlen(scale);
 	}
 	if (fd > 2 || is_alnum(*p))
@@ -548,20 +548,20 @@ m_money(const char *base, const char *s, struct tts_sb *b)
 	n = (size_t)(p - s);
 	if (dollars > 0 || cents == 0) {
 		tts_say_number(b, dollars);
-		tts_sb_word(b, dollars == 1 ? "dollar" : "dollars");
+		sbuf_add_word(b, dollars == 1 ? "dollar" : "dollars");
 	}
 	if (cents > 0) {
 		if (dollars > 0)
-			tts_sb_word(b, "and");
+			sbuf_add_word(b, "and");
 		tts_say_number(b, cents);
-		tts_sb_word(b, cents == 1 ? "cent" : "cents");
+		sbuf_add_word(b, cents == 1 ? "cent" : "cents");
 	}
 	return n;
 }
 
 /* 1st, 22nd, 24th -> first, twenty second, twenty fourth */
 static size_t
-m_ordinal(const char *base, const char *s, struct tts_sb *b)
+m_ordinal(const char *base, const char *s, struct sbuf *b)
 {
 	size_t a = ndigits(s);
 
@@ -578,7 +578,7 @@ m_ordinal(const char *base, const char *s, struct tts_sb *b)
 
 /* November 24 / Nov. 24th, 2026 -> November twenty fourth, twenty twenty six */
 static size_t
-m_month_day(const char *base, const char *s, struct tts_sb *b)
+m_month_day(const char *base, const char *s, struct sbuf *b)
 {
 	size_t ml, p, a, yl;
 	int m, d, y = 0;
@@ -617,7 +617,7 @@ m_month_day(const char *base, const char *s, struct tts_sb *b)
 
 /* a 17-character VIN (no I, O or Q), read in its three parts */
 static size_t
-m_vin(const char *base, const char *s, struct tts_sb *b)
+m_vin(const char *base, const char *s, struct sbuf *b)
 {
 	int digits = 0, letters = 0, i;
 
@@ -636,7 +636,7 @@ m_vin(const char *base, const char *s, struct tts_sb *b)
 	for (i = 0; i < 17; i++) {
 		tts_say_char(b, s[i]);
 		if (i == 2 || i == 8)
-			tts_sb_put(b, ",", 1);
+			sbuf_addn(b, ",", 1);
 	}
 	return 17;
 }
@@ -644,7 +644,7 @@ m_vin(const char *base, const char *s, struct tts_sb *b)
 /* confirmation codes: capitals and digits mixed, maybe with dashes
  * (FD-7K2Q, AB12CD) */
 static size_t
-m_code(const char *base, const char *s, struct tts_sb *b)
+m_code(const char *base, const char *s, struct sbuf *b)
 {
 	size_t n = 0, alnum = 0, i;
 	int digits = 0, letters = 0, dashes = 0;
@@ -669,7 +669,7 @@ m_code(const char *base, const char *s, struct tts_sb *b)
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '-')
-			tts_sb_put(b, ",", 1);
+			sbuf_addn(b, ",", 1);
 		else
 			tts_say_char(b, s[i]);
 	}
@@ -678,7 +678,7 @@ m_code(const char *base, const char *s, struct tts_sb *b)
 
 /* 42, 1,200, 3.5, 50%, #4, 9-5, a year like 2026, long digit strings */
 static size_t
-m_number(const char *base, const char *s, struct tts_sb *b)
+m_number(const char *base, const char *s, struct sbuf *b)
 {
 	const char *p = s;
 	size_t a, fd = 0, nd = 0, n2;
@@ -688,7 +688,7 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 
 	(void)base;
 	if (*p == '#' && isdigit((unsigned char)p[1])) {
-		tts_sb_word(b, "number");
+		sbuf_add_word(b, "number");
 		p++;
 	}
 	a = ndigits(p);
@@ -721,12 +721,12 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 			tts_say_number(b, v);
 	}
 	if (fd) {
-		tts_sb_word(b, "point");
+		sbuf_add_word(b, "point");
 		say_digits(b, p + 1, fd);
 		p += fd + 1;
 	}
 	if (*p == '%') {
-		tts_sb_word(b, "percent");
+		sbuf_add_word(b, "percent");
 		p++;
 	} else if ((*p == '-' ||
 	               ((unsigned char)p[0] == 0xe2 &&
@@ -737,7 +737,7 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 		a = ndigits(p + n2);
 		if (a >= 1 && a <= 4 && !is_alnum(p[n2 + a]) &&
 		    p[n2 + a] != '-') {
-			tts_sb_word(b, "to");
+			sbuf_add_word(b, "to");
 			tts_say_number(b, num(p + n2, a));
 			p += n2 + a;
 		}
@@ -747,7 +747,7 @@ m_number(const char *base, const char *s, struct tts_sb *b)
 
 /* Dr. Smith -> Doctor Smith, Elm St. -> Elm Street, e.g. -> for example */
 static size_t
-m_abbrev(const char *base, const char *s, struct tts_sb *b)
+m_abbrev(const char *base, const char *s, struct sbuf *b)
 {
 	const struct abbrev *ab = NULL;
 	const char *pw, *next;
@@ -777,7 +777,7 @@ m_abbrev(const char *base, const char *s, struct tts_sb *b)
 		    !isupper((unsigned char)s[0]) ||
 		    strcmp(ab->title, "Saint") == 0)
 			return 0;
-		tts_sb_word(b, ab->title);
+		sbuf_add_word(b, ab->title);
 		return l;
 	}
 	if (ab->before_digit && !isdigit((unsigned char)*next))
@@ -786,29 +786,29 @@ m_abbrev(const char *base, const char *s, struct tts_sb *b)
 	    !isupper((unsigned char)s[0]))
 		return 0; /* "no." is not "No." */
 	if (ab->title && named_after && (!named_before || !ab->place)) {
-		tts_sb_word(b, ab->title);
+		sbuf_add_word(b, ab->title);
 		return n;
 	}
 	if (!ab->place) {
-		tts_sb_word(b, ab->title);
+		sbuf_add_word(b, ab->title);
 		return n;
 	}
-	tts_sb_word(b, ab->place);
+	sbuf_add_word(b, ab->place);
 	keep_sentence_end(s + n, b);
 	return n;
 }
 
 /* & -> and, @ -> at */
 static size_t
-m_symbol(const char *base, const char *s, struct tts_sb *b)
+m_symbol(const char *base, const char *s, struct sbuf *b)
 {
 	(void)base;
 	if (*s == '&' && (s[1] == ' ' || s[1] == '\0')) {
-		tts_sb_word(b, "and");
+		sbuf_add_word(b, "and");
 		return 1;
 	}
 	if (*s == '@' && (s[1] == ' ' || s[1] == '\0')) {
-		tts_sb_word(b, "at");
+		sbuf_add_word(b, "at");
 		return 1;
 	}
 	return 0;
@@ -817,13 +817,13 @@ m_symbol(const char *base, const char *s, struct tts_sb *b)
 /* ---- helpers ---- */
 
 static void
-apply_prons(const struct tts_prons *prons, const char *in, struct tts_sb *out)
+apply_prons(const struct tts_prons *prons, const char *in, struct sbuf *out)
 {
 	const char *s;
 	size_t i, l, best_l;
 	const struct tts_pron *best;
 
-	tts_sb_puts(out, "");
+	sbuf_add(out, "");
 	for (s = in; *s != '\0';) {
 		best = NULL;
 		best_l = 0;
@@ -839,10 +839,10 @@ apply_prons(const struct tts_prons *prons, const char *in, struct tts_sb *out)
 			}
 		}
 		if (best) {
-			tts_sb_puts(out, best->say);
+			sbuf_add(out, best->say);
 			s += best_l;
 		} else
-			tts_sb_put(out, s++, 1);
+			sbuf_addn(out, s++, 1);
 	}
 }
 
@@ -922,35 +922,35 @@ days_in(int y, int m)
 }
 
 static void
-say_date(struct tts_sb *b, int y, int m, int d, int with_wday, int with_year)
+say_date(struct sbuf *b, int y, int m, int d, int with_wday, int with_year)
 {
 	if (with_wday) {
-		tts_sb_word(b, day_names[weekday(y, m, d)]);
-		tts_sb_put(b, ",", 1);
+		sbuf_add_word(b, day_names[weekday(y, m, d)]);
+		sbuf_addn(b, ",", 1);
 	}
-	tts_sb_word(b, month_names[m - 1]);
+	sbuf_add_word(b, month_names[m - 1]);
 	tts_say_ordinal(b, (unsigned long long)d);
 	if (with_year) {
-		tts_sb_put(b, ",", 1);
+		sbuf_addn(b, ",", 1);
 		tts_say_year(b, y);
 	}
 }
 
 /* ampm: 0 none, 1 am, 2 pm */
 static void
-say_clock(struct tts_sb *b, int h, int mi, int ampm)
+say_clock(struct sbuf *b, int h, int mi, int ampm)
 {
 	tts_say_number(b, (unsigned long long)h);
 	if (mi == 0) {
 		if (!ampm)
-			tts_sb_word(b, h > 12 ? "hundred" : "o'clock");
+			sbuf_add_word(b, h > 12 ? "hundred" : "o'clock");
 	} else if (mi < 10) {
-		tts_sb_word(b, "oh");
+		sbuf_add_word(b, "oh");
 		tts_say_number(b, (unsigned long long)mi);
 	} else
 		tts_say_number(b, (unsigned long long)mi);
 	if (ampm)
-		tts_sb_word(b, ampm == 1 ? "a m" : "p m");
+		sbuf_add_word(b, ampm == 1 ? "a m" : "p m");
 }
 
 /* " pm", "PM", "p.m.", " a.m": bytes consumed (with the space), 0 if none */
@@ -978,7 +978,7 @@ match_ampm(const char *s, int *ampm)
 }
 
 static void
-say_digits(struct tts_sb *b, const char *s, size_t n)
+say_digits(struct sbuf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -988,12 +988,12 @@ say_digits(struct tts_sb *b, const char *s, size_t n)
 
 /* An abbreviation's period that also ended the sentence: keep one. */
 static void
-keep_sentence_end(const char *rest, struct tts_sb *b)
+keep_sentence_end(const char *rest, struct sbuf *b)
 {
 	while (*rest == ' ')
 		rest++;
 	if (*rest == '\0' || (isupper((unsigned char)*rest) && rest[-1] == ' '))
-		tts_sb_put(b, ".", 1);
+		sbuf_addn(b, ".", 1);
 }
 
 /* The word before s (skipping spaces, and commas if asked), or NULL. */

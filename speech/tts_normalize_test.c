@@ -192,25 +192,25 @@ static void
 test_words(void **state)
 {
 	char buf[256];
-	struct tts_sb b;
+	struct sbuf b;
 
 	(void)state;
-	tts_sb_init(&b, buf, sizeof(buf));
+	sbuf_init_fixed(&b, buf, sizeof(buf));
 	tts_say_year(&b, 1905);
 	assert_string_equal(buf, "nineteen oh five");
-	tts_sb_init(&b, buf, sizeof(buf));
+	sbuf_init_fixed(&b, buf, sizeof(buf));
 	tts_say_year(&b, 2005);
 	assert_string_equal(buf, "two thousand five");
-	tts_sb_init(&b, buf, sizeof(buf));
+	sbuf_init_fixed(&b, buf, sizeof(buf));
 	tts_say_year(&b, 1900);
 	assert_string_equal(buf, "nineteen hundred");
-	tts_sb_init(&b, buf, sizeof(buf));
+	sbuf_init_fixed(&b, buf, sizeof(buf));
 	tts_say_ordinal(&b, 20);
 	assert_string_equal(buf, "twentieth");
-	tts_sb_init(&b, buf, sizeof(buf));
+	sbuf_init_fixed(&b, buf, sizeof(buf));
 	tts_say_ordinal(&b, 1000001);
 	assert_string_equal(buf, "one million first");
-	tts_sb_init(&b, buf, sizeof(buf));
+	sbuf_init_fixed(&b, buf, sizeof(buf));
 	tts_say_number(&b, 115);
 	assert_string_equal(buf, "one hundred fifteen");
 }

@@ -3,8 +3,7 @@
  * run, chosen by `stt.engine`.  A streaming cloud engine (Deepgram) joins
  * by adding its ops table here.
  */
-#include <string.h>
-
+#include "ops_find.h"
 #include "stt_engine.h"
 
 static const struct stt_engine_ops *const engines[] = {
@@ -15,10 +14,5 @@ static const struct stt_engine_ops *const engines[] = {
 const struct stt_engine_ops *
 stt_engine_find(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-		if (strcmp(engines[i]->name, name) == 0)
-			return engines[i];
-	return NULL;
+	return OPS_FIND(engines, name);
 }

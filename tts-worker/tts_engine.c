@@ -4,8 +4,7 @@
  * last two streaming from the vendor over HTTPS (tts_http.c).  Talks to
  * no process.
  */
-#include <string.h>
-
+#include "ops_find.h"
 #include "speech/tts_engine.h"
 #include "tts_http.h"
 
@@ -18,12 +17,7 @@ static const struct tts_engine_ops *const engines[] = {
 const struct tts_engine_ops *
 tts_engine_find(const char *name)
 {
-	size_t i;
-
 	if (name == NULL || name[0] == '\0')
 		name = "flite";
-	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-		if (strcmp(engines[i]->name, name) == 0)
-			return engines[i];
-	return NULL;
+	return OPS_FIND(engines, name);
 }

@@ -457,16 +457,22 @@ tts_http_post_json(struct tts_http *h, const char *url, const char *auth,
 	return rc;
 }
 
-const char *
-tts_http_api_key(const char *vendor, const char *env, char *err, size_t errlen)
+int
+tts_http_auth(const char *vendor, const char *env, const char *prefix,
+    char *out, size_t len, char *err, size_t errlen)
 {
 	const char *key = getenv(env);
 
 	if (key == NULL || key[0] == '\0') {
 		snprintf(err, errlen, "%s: %s is not set", vendor, env);
-		return NULL;
+		return -1;
 	}
-	return key;
+	if ((size_t)snprintf(out, len, "%s%s", prefix, key) >= len) {
+		explicit_bzero(out, len);
+		snprintf(err, errlen, "%s: %s is too long", vendor, env);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -31,10 +31,11 @@ struct tts_http_opts {
  * worker threads so consecutive sentences reuse one TLS connection. */
 struct tts_http;
 
-/* The vendor's API key from the environment variable env; NULL with err
- * ("deepgram: DEEPGRAM_API_KEY is not set") when it is unset or empty. */
-const char *tts_http_api_key(
-    const char *vendor, const char *env, char *err, size_t errlen);
+/* The request header carrying the vendor's API key, prefix then the key
+ * from the environment variable env, into out; 0, or -1 with err
+ * ("deepgram: DEEPGRAM_API_KEY is not set", or "... is too long"). */
+int tts_http_auth(const char *vendor, const char *env, const char *prefix,
+    char *out, size_t len, char *err, size_t errlen);
 /* tts.<vendor>.base_url (cfg may be NULL), else def, into out without a
  * trailing '/'; 0, or -1 with err when it is not http(s). */
 int tts_http_base_url(const config_t *cfg, const char *vendor, const char *def,

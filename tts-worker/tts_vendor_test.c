@@ -84,6 +84,20 @@ engine(const struct tts_engine_ops *ops, const struct peer *p, int port,
 	return eng;
 }
 
+/* engine() made while the vendor's key variable env holds key, then the
+ * good key put back. */
+static void *
+engine_keyed(const struct tts_engine_ops *ops, const struct peer *p,
+    const char *env, const char *key)
+{
+	void *eng;
+
+	setenv(env, key, 1);
+	eng = engine(ops, p, 0, NULL);
+	setenv(env, KEY, 1);
+	return eng;
+}
+
 static int
 say(const struct tts_engine_ops *ops, void *eng, const char *voice,
     const char *text, struct capture *c, char *err, size_t errlen)
@@ -263,9 +277,8 @@ test_dg_errors(void **state)
 
 	(void)state;
 	/* a wrong key: 401 with Deepgram's message, not retried */
-	setenv("DEEPGRAM_API_KEY", "wrong-key", 1);
-	assert_non_null(eng = engine(ops, &dg, 0, NULL));
-	setenv("DEEPGRAM_API_KEY", KEY, 1);
+	assert_non_null(
+	    eng = engine_keyed(ops, &dg, "DEEPGRAM_API_KEY", "wrong-key"));
 	peer_log_clear(&dg);
 	assert_int_equal(
 	    say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)), -1);
@@ -397,9 +410,8 @@ test_el_errors(void **state)
 	void *eng;
 
 	(void)state;
-	setenv("ELEVENLABS_API_KEY", "nope", 1);
-	assert_non_null(eng = engine(ops, &el, 0, NULL));
-	setenv("ELEVENLABS_API_KEY", KEY, 1);
+	assert_non_null(
+	    eng = engine_keyed(ops, &el, "ELEVENLABS_API_KEY", "nope"));
 	assert_int_equal(
 	    say(ops, eng, NULL, "Hello.", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err,

@@ -104,12 +104,16 @@ fake_core_now(void *core)
 	return ((struct fake_core *)core)->now;
 }
 
+/* the core fake_brain_teardown cleans up */
+static struct fake_core *group_core;
+
 void
-fake_brain_setup(const char *conf, struct fd_business *biz)
+fake_brain_setup(const char *conf, struct fd_business *biz, struct fake_core *f)
 {
 	config_t cfg;
 	char err[256];
 
+	group_core = f;
 	setenv("TZ", "America/New_York", 1);
 	tzset();
 	config_init(&cfg);
@@ -119,13 +123,15 @@ fake_brain_setup(const char *conf, struct fd_business *biz)
 	config_destroy(&cfg);
 }
 
-void
-fake_brain_teardown(struct fake_core *f)
+int
+fake_brain_teardown(void **state)
 {
 	int i;
 
-	for (i = 0; i < f->ntools; i++)
-		json_decref(f->args[i]);
-	f->ntools = 0;
+	(void)state;
+	for (i = 0; i < group_core->ntools; i++)
+		json_decref(group_core->args[i]);
+	group_core->ntools = 0;
 	brain_local.fini();
+	return 0;
 }

@@ -15,6 +15,8 @@
 
 #define FAKE_MAX_SAYS 64
 
+struct fakecrm;
+
 struct fake_core {
 	time_t now; /* the call's clock */
 	char says[FAKE_MAX_SAYS][1024]; /* what was said, in order */
@@ -28,6 +30,7 @@ struct fake_core {
 	char hangup[40]; /* hangup_after's reason */
 	char outcome[32];
 	char hint[16]; /* the last hint's expect */
+	struct fakecrm *crm; /* answers fake_call_ops' tools (fake_call.h) */
 };
 
 /* The local time y-mo-d h:mi, for the call's clock. */
@@ -48,10 +51,12 @@ time_t fake_core_now(void *core);
 
 /* A brain test's group setup: TZ America/New_York, the business read from
  * the libconfig text conf into biz, the local brain initialised (failing
- * the test on any error). */
+ * the test on any error); f is the test's core. */
 struct fd_business;
-void fake_brain_setup(const char *conf, struct fd_business *biz);
-/* Its teardown: f's recorded tool arguments freed, the local brain done. */
-void fake_brain_teardown(struct fake_core *f);
+void fake_brain_setup(
+    const char *conf, struct fd_business *biz, struct fake_core *f);
+/* Its group teardown (a cmocka group teardown): the core's recorded tool
+ * arguments freed, the local brain done. */
+int fake_brain_teardown(void **state);
 
 #endif

@@ -56,17 +56,22 @@ case_redis() {
 	fi
 }
 
-case_pg() {
-	local out=$FAULTS_OUT/outage-pg sc=tests/faults/scenarios/pg-outage-message.json
-	local sid rc msgs outcome miss dup spooled i old
+# pg_outage NAME SCENARIO OUT TURN WHAT: the call of SCENARIO has
+# PostgreSQL stopped once it reaches TURN; after it, crm-tools is killed -9
+# with its writes spooled (the log lines "call=<sid> WHAT spooled as")
+# and PostgreSQL started again; waits until the restarted crm-tools has
+# applied the spool (the call's row ended).  Sets rc (callsim's exit),
+# sid and spooled; 1 (said why) when the call never got that far.
+pg_outage() {
+	local name=$1 sc=$2 out=$3 turn=$4 what=$5 old i
 	call_start "$sc" "$out"
-	wait_turn "$out" 1 || { wait "$simpid"; bad "pg: the call never reached turn 1"; return; }
+	wait_turn "$out" "$turn" || { wait "$simpid"; bad "$name: the call never reached turn $turn"; return 1; }
 	deploy/datastore.sh stop pg >/dev/null
 	faults=$((faults + 1))
 	wait "$simpid"; rc=$?
 	sid=$(call_sid "$out")
-	[ -n "$sid" ] || { lost=$((lost + 1)); bad "pg: no call sid (exit $rc, see $out.log)"; deploy/datastore.sh start pg >/dev/null; return; }
-	spooled=$(grep -c "call=$sid .* spooled as" "$LOGS/crm-tools.log")
+	[ -n "$sid" ] || { lost=$((lost + 1)); bad "$name: no call sid (exit $rc, see $out.log)"; deploy/datastore.sh start pg >/dev/null; return 1; }
+	spooled=$(grep -c "call=$sid $what spooled as" "$LOGS/crm-tools.log")
 	# a crash with the writes only in the spool
 	old=$(cat "$SV/crm-tools.pid")
 	kill -KILL "$old"
@@ -79,6 +84,12 @@ case_pg() {
 		sleep 0.1
 	done
 	sleep 2
+}
+
+case_pg() {
+	local out=$FAULTS_OUT/outage-pg sc=tests/faults/scenarios/pg-outage-message.json
+	local sid rc msgs outcome miss dup spooled
+	pg_outage pg "$sc" "$out" 1 ".*" || return
 	msgs=$(psqlq "select count(*) from messages where call_sid = '$sid'")
 	outcome=$(psqlq "select coalesce(outcome, '') from calls where call_sid = '$sid'")
 	read -r miss dup <<<"$(check_turns "$sid" "$sc")"
@@ -101,7 +112,7 @@ case_pg() {
 # caller turn once.  callsim cannot read the record while PostgreSQL is
 # down, so the appointment and the outcome are checked here afterwards.
 case_pgbook() {
-	local out=$FAULTS_OUT/outage-pgbook sid rc appt slot outcome miss dup spooled i old
+	local out=$FAULTS_OUT/outage-pgbook sid rc appt slot outcome miss dup spooled
 	booking_scenario 30 "$out.scenario"
 	python3 - "$out.scenario" "$out.call" <<'PY'
 import json, sys
@@ -110,24 +121,7 @@ for k in ("appointments", "outcome"):
     sc["expect"].pop(k, None)
 json.dump(sc, open(sys.argv[2], "w"), indent=1)
 PY
-	call_start "$out.call" "$out"
-	wait_turn "$out" 2 || { wait "$simpid"; bad "pgbook: the call never reached turn 2"; return; }
-	deploy/datastore.sh stop pg >/dev/null
-	faults=$((faults + 1))
-	wait "$simpid"; rc=$?
-	sid=$(call_sid "$out")
-	[ -n "$sid" ] || { lost=$((lost + 1)); bad "pgbook: no call sid (exit $rc, see $out.log)"; deploy/datastore.sh start pg >/dev/null; return; }
-	spooled=$(grep -c "call=$sid book_appointment spooled as" "$LOGS/crm-tools.log")
-	old=$(cat "$SV/crm-tools.pid")
-	kill -KILL "$old"
-	faults=$((faults + 1))
-	deploy/datastore.sh start pg >/dev/null
-	for i in $(seq 1 600); do
-		[ -n "$(psqlq "select outcome from calls where call_sid = '$sid' and ended_at is not null" 2>/dev/null)" ] &&
-		    [ "$(cat "$SV/crm-tools.pid" 2>/dev/null)" != "$old" ] && [ -f "$SV/crm-tools.ready" ] && break
-		sleep 0.1
-	done
-	sleep 2
+	pg_outage pgbook "$out.call" "$out" 2 book_appointment || return
 	appt=$(psqlq "select count(*) from appointments where source_call_sid = '$sid' and status = 'booked'")
 	slot=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["expect"]["appointments"][0]; print(a["date"], a["time"])' "$out.scenario")
 	local got

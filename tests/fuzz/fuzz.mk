@@ -23,11 +23,11 @@ fuzz_sse_SRCS      = agent/llm_sse.c agent/llm_reply.c
 fuzz_deepgram_SRCS = stt-worker/stt_deepgram_events.c
 fuzz_deepgram_LIBS = $(call pc,libwebsockets)
 fuzz_datetime_SRCS = speech/datetime.c speech/text.c
-fuzz_toolargs_SRCS = agent/llm_tools.c crm-tools/crm_args.c
+fuzz_toolargs_SRCS = agent/llm_tools.c crm-tools/crm_args.c speech/text.c
 fuzz_ical_SRCS     = crm-tools/ical.c crm-tools/freebusy.c
 fuzz_vpic_SRCS     = crm-tools/vpic_parse.c
 
-FZ_COMMON = proto/proto.c proto/payload.c proto/tool_schema.c common/log.c common/metrics.c common/redact.c common/config.c \
+FZ_COMMON = proto/proto.c proto/payload.c proto/tool_schema.c common/log.c common/metrics.c common/redact.c common/sbuf.c common/config.c \
             common/clock.c common/business.c common/twilio.c
 FZ_LIB    = $(FZ)/lib/libfdcommon.a
 fzobjs    = $(patsubst %.c,$(FZ)/obj/%.o,$(1))

@@ -116,6 +116,33 @@ hx_datastore_start(struct hx *h, const char *tag, char *err, size_t errlen)
 	return 0;
 }
 
+int
+hx_test_start(struct hx *h, const char *test, const char *tag,
+    const char *conf_extra, int bays, int workers)
+{
+	char err[300];
+
+	if (hx_datastore_start(h, tag, err, sizeof(err)) != 0) {
+		fprintf(stderr, "SKIP %s: %s\n", test, err);
+		return -1;
+	}
+	if (conf_extra)
+		snprintf(
+		    h->conf_extra, sizeof(h->conf_extra), "%s", conf_extra);
+	if (hx_daemon_start(h, bays, workers) != 0) {
+		fprintf(stderr, "crm-tools did not start (see %s)\n", h->log);
+		return -1;
+	}
+	return 0;
+}
+
+void
+hx_pg_conninfo(const struct hx *h, char *out, size_t len)
+{
+	snprintf(out, len, "host=%s port=%d dbname=frontdesk user=frontdesk",
+	    h->rundir, h->pg_port);
+}
+
 static int
 write_conf(struct hx *h, int bays, int workers)
 {

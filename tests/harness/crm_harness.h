@@ -35,6 +35,13 @@ struct hx {
 
 /* Start the datastore (-1: PostgreSQL could not start; err says why). */
 int hx_datastore_start(struct hx *h, const char *tag, char *err, size_t errlen);
+/* The datastore, then crm-tools with `conf_extra` (NULL: none) for the
+ * unit test `test`: 0, or -1 after saying why on stderr ("SKIP" when
+ * PostgreSQL could not start). */
+int hx_test_start(struct hx *h, const char *test, const char *tag,
+    const char *conf_extra, int bays, int workers);
+/* The libpq connection string of the instance's database. */
+void hx_pg_conninfo(const struct hx *h, char *out, size_t len);
 /* Run "deploy/datastore.sh <args>" for this instance; exit status. */
 int hx_datastore(struct hx *h, const char *args);
 /* Write a config with `bays` bays and start crm-tools; wait until it

@@ -843,7 +843,25 @@ static void
 send_garbage(struct sess *s, int after_start)
 {
 	static const uint8_t bin[] = {0x00, 0xff, 0x13, 0x37};
+	/* once the stream started: events with its sequence numbers, each
+	 * wrong in its own way (sid NULL: the stream's own) */
+	static const struct {
+		const char *event, *sid, *rest;
+	} bad[] = {
+	    {"media", NULL,
+	        ",\"media\":{\"track\":\"inbound\",\"chunk\":\"x\","
+	        "\"timestamp\":\"y\",\"payload\":\"@@notbase64@@\"}}"},
+	    {"media", NULL, ",\"media\":{\"payload\":\"/w==\"}}"},
+	    {"media", NULL, "}"},
+	    {"media", NULL, ",\"media\":{\"payload\":12345}}"},
+	    {"dtmf", NULL, ",\"dtmf\":{}}"},
+	    {"mark", NULL, ",\"mark\":{\"name\":\"never-sent\"}}"},
+	    {"media", "MZ00000000000000000000000000000000",
+	        ",\"media\":{\"payload\":\"//////////8=\"}}"},
+	    {"surprise", NULL, "}"},
+	};
 	const char *sid = s->r->stream_sid;
+	size_t i;
 
 	if (!after_start) {
 		q_text(s, "this is not json");
@@ -864,41 +882,12 @@ send_garbage(struct sess *s, int after_start)
 		q_raw(s, (const char *)bin, sizeof(bin), 1);
 		return;
 	}
-	q_text(s,
-	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"media\":{\"track\":\"inbound\","
-	    "\"chunk\":\"x\",\"timestamp\":\"y\",\"payload\":\"@@not"
-	    "base64@@\"}}",
-	    ++s->seq, sid);
-	q_text(s,
-	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"media\":{\"payload\":\"/w==\"}}",
-	    ++s->seq, sid);
-	q_text(s,
-	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\"}",
-	    ++s->seq, sid);
-	q_text(s,
-	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"media\":{\"payload\":12345}}",
-	    ++s->seq, sid);
-	q_text(s,
-	    "{\"event\":\"dtmf\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"dtmf\":{}}",
-	    ++s->seq, sid);
-	q_text(s,
-	    "{\"event\":\"mark\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\",\"mark\":{\"name\":\"never-sent\"}}",
-	    ++s->seq, sid);
-	q_text(s,
-	    "{\"event\":\"media\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"MZ00000000000000000000000000000000\",\"media\":"
-	    "{\"payload\":\"//////////8=\"}}",
-	    ++s->seq);
-	q_text(s,
-	    "{\"event\":\"surprise\",\"sequenceNumber\":\"%lu\","
-	    "\"streamSid\":\"%s\"}",
-	    ++s->seq, sid);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		q_text(s,
+		    "{\"event\":\"%s\",\"sequenceNumber\":\"%lu\","
+		    "\"streamSid\":\"%s\"%s",
+		    bad[i].event, ++s->seq, bad[i].sid ? bad[i].sid : sid,
+		    bad[i].rest);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "heard.h"
+#include "sbuf.h"
 
 static const char *const ones[] = {"zero", "one", "two", "three", "four",
     "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -18,29 +19,14 @@ static const char *const ones[] = {"zero", "one", "two", "three", "four",
 static const char *const tens[] = {"", "", "twenty", "thirty", "forty", "fifty",
     "sixty", "seventy", "eighty", "ninety"};
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
+/* Append a word, a space before it unless it is the first. */
 static int
 put(struct sbuf *b, const char *w, size_t n)
 {
-	char *ns;
-
-	if (b->len + n + 2 > b->cap) {
-		size_t ncap = (b->cap + n + 2) * 2;
-		if ((ns = realloc(b->s, ncap)) == NULL)
-			return -1;
-		b->s = ns;
-		b->cap = ncap;
-	}
 	if (b->len)
-		b->s[b->len++] = ' ';
-	memcpy(b->s + b->len, w, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
+		sbuf_addn(b, " ", 1);
+	sbuf_addn(b, w, n);
+	return b->err ? -1 : 0;
 }
 
 static int
@@ -70,15 +56,12 @@ put_number(struct sbuf *b, const char *d, size_t n, int after_colon)
 char *
 heard_normalise(const char *s)
 {
-	struct sbuf b = {NULL, 0, 0};
+	struct sbuf b;
 	char word[64];
 	size_t n = 0;
 	int colon = 0;
 
-	if (put(&b, "", 0))
-		return NULL;
-	b.len = 0;
-	b.s[0] = '\0';
+	sbuf_init(&b);
 	for (;; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '\'')
@@ -99,7 +82,7 @@ heard_normalise(const char *s)
 			    ? put_number(&b, word, n, colon)
 			    : put(&b, word, n);
 			if (r) {
-				free(b.s);
+				sbuf_free(&b);
 				return NULL;
 			}
 			colon = 0;
@@ -113,7 +96,7 @@ heard_normalise(const char *s)
 		if (c == '\0')
 			break;
 	}
-	return b.s;
+	return sbuf_done(&b);
 }
 
 static size_t

@@ -1,6 +1,8 @@
 /*
- * sbuf.c - growable strings with XML and URL escaping.
+ * sbuf.c - strings built by appending (sbuf.h), with XML and URL escaping.
+ * Talks to no process.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,19 @@ sbuf_init(struct sbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void
+sbuf_init_fixed(struct sbuf *b, char *buf, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->p = buf;
+	b->cap = cap;
+	b->fixed = 1;
+	if (cap > 0)
+		buf[0] = '\0';
+}
+
+/* Room for need more bytes and the NUL: 0, or -1 (err set) when there is
+ * none; a full fixed string is not an error until something is cut. */
 static int
 grow(struct sbuf *b, size_t need)
 {
@@ -24,6 +39,10 @@ grow(struct sbuf *b, size_t need)
 		return -1;
 	if (b->len + need + 1 <= b->cap)
 		return 0;
+	if (b->fixed) {
+		b->err = 1;
+		return -1;
+	}
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < b->len + need + 1)
 		ncap *= 2;
@@ -39,8 +58,11 @@ grow(struct sbuf *b, size_t need)
 void
 sbuf_addn(struct sbuf *b, const char *s, size_t n)
 {
-	if (grow(b, n) != 0)
-		return;
+	if (grow(b, n) != 0) {
+		if (!b->fixed || b->cap <= b->len + 1)
+			return;
+		n = b->cap - 1 - b->len; /* what fits; err stays set */
+	}
 	if (n > 0) /* s may be NULL then */
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -51,6 +73,16 @@ void
 sbuf_add(struct sbuf *b, const char *s)
 {
 	sbuf_addn(b, s, strlen(s));
+}
+
+void
+sbuf_add_word(struct sbuf *b, const char *w)
+{
+	if (b->len > 0 &&
+	    (isalnum((unsigned char)b->p[b->len - 1]) ||
+	        strchr(",.;:!?'", b->p[b->len - 1])))
+		sbuf_addn(b, " ", 1);
+	sbuf_add(b, w);
 }
 
 void
@@ -147,6 +179,7 @@ sbuf_done(struct sbuf *b)
 void
 sbuf_free(struct sbuf *b)
 {
-	free(b->p);
+	if (!b->fixed)
+		free(b->p);
 	sbuf_init(b);
 }
