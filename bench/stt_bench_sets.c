@@ -381,12 +381,12 @@ run_off_grammar(struct ps_dec *d, const struct bench_sets_opts *o, int parity)
 		forced += ir.pol != POL_NONE;
 		if (o->verbose)
 			fprintf(stderr,
-			    "[off-yesno %s %s] %s -> %s (model %.2f %d/%d, "
-			    "grammar '%s')%s\n",
+			    "[off-yesno %s %s] %s -> %s (model '%s' %.2f "
+			    "%d/%d, grammar '%s')%s\n",
 			    parity ? "heldout" : "dev", voices[i % 4],
-			    bench_utts[i].text, hyp, info.model_conf,
-			    info.foreign, info.words, info.grammar,
-			    ir.pol != POL_NONE ? "  FORCED" : "");
+			    bench_utts[i].text, hyp, info.model,
+			    info.model_conf, info.foreign, info.words,
+			    info.grammar, ir.pol != POL_NONE ? "  FORCED" : "");
 	}
 	return json_pack("{s:i,s:f}", "clips", (int)n, "read_as_yesno",
 	    n ? (double)forced / (double)n : 0.0);
@@ -400,7 +400,7 @@ bench_sets(const struct bench_sets_opts *o)
 	struct ps_dec *d;
 	char err[256];
 	json_t *out;
-	int part;
+	int part, k;
 
 	if (names_load(FIRST_NAMES, &first) != 0 ||
 	    names_load(SURNAMES, &last) != 0) {
@@ -426,8 +426,12 @@ bench_sets(const struct bench_sets_opts *o)
 	        po.names_last ? po.names_last : ""));
 	json_object_set_new(out, "snr_db", json_real(SNR_DB));
 	json_object_set_new(out, "pad_ms", json_integer(o->pad_ms));
-	for (part = 0; part < 4; part++) {
-		if (o->quick && (part == 0 || part == 2))
+	/* dev, its answers that are neither yes nor no, then held-out */
+	static const int order[] = {0, 2, 1, 3};
+	for (k = 0; k < 4; k++) {
+		part = order[k];
+		if ((o->quick && (part == 0 || part == 2)) ||
+		    (o->off_only && part < 2))
 			continue;
 		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "stt-bench: %s\n", err);

@@ -121,10 +121,9 @@ void psd_detail(struct ps_dec *d, double conf, struct psd_detail *out);
  * question has a grammar of answers (psd_has_grammar), the whole
  * utterance is then searched again with it, from the same channel
  * estimate `prior` the first pass started from.  The grammar's answer
- * replaces the model's (text, conf, det) unless the model heard an
- * answer the grammar has no words for: at least two words outside the
- * grammar's, making at least half of what it heard, or a single such
- * word heard surely (confidence >= psd_opts.reject_conf).  A grammar
+ * replaces the model's (text, conf, det) unless the model heard, surely
+ * enough (confidence >= psd_opts.reject_conf), an answer the grammar has
+ * no words for: at least half of its words outside the grammar's.  A grammar
  * forces every answer into its phrases ("can I do Thursday instead" comes
  * out as a yes or a no); the model is the way out.  Call after psd_end
  * and psd_detail of the first pass; the decoder is back on the model
