@@ -97,9 +97,13 @@ static const char spell_jsgf[] =
     " whiskey | x-ray | yankee | zulu;\n";
 
 /* The confidence from which the model's hearing of words outside the
- * grammar is kept (psd_hinted_pass): tuned on stt-bench's dev split, the
- * yes/no answers against the answers that are neither. */
+ * grammar is kept (psd_hinted_pass), tuned on stt-bench's dev split.  A
+ * yes/no answer the grammar forces on a caller who said neither would
+ * book or cancel on it, so the model's way out is wide there; a name or a
+ * number the grammar forces is read back or spelled, so its way out is
+ * for clear hearings only. */
 #define PSD_REJECT_CONF 0.2
+#define PSD_REJECT_CONF_SLOT 0.5
 
 /* How steeply a name's weight in the "name" grammar falls with its rank
  * in the frequency lists (name_alts): tuned on stt-bench's dev split. */
@@ -575,7 +579,9 @@ psd_hinted_pass(struct ps_dec *d, const char *expect,
 	}
 	if (info)
 		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
-	keep = foreign > 0 && 2 * foreign >= words && *conf >= d->reject_conf;
+	keep = foreign > 0 && 2 * foreign >= words &&
+	    *conf >= (strcmp(expect, "yesno") == 0 ? d->reject_conf
+	                                           : PSD_REJECT_CONF_SLOT);
 	if (gtext[0] && !keep) {
 		psd_detail(d, gconf, gd);
 		/* the model's hearing goes last among the alternatives, so

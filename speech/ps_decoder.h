@@ -36,8 +36,9 @@ struct psd_opts {
 				   sphinxbase's JSGF parser keeps ~88 bytes
 				   of each for good, once per decoder */
 	double reject_conf; /* psd_hinted_pass: the confidence from
-				   which one word of the model's outside
-				   the grammar is kept; 0: built in */
+				   which the model's hearing of a yes/no
+				   answer outside the grammar is kept;
+				   0: built in */
 	double names_zipf; /* a listed name of rank r weighs r^-zipf in
 				   the "name" grammar; 0 the built-in
 				   value, < 0 all names alike */
@@ -122,8 +123,9 @@ void psd_detail(struct ps_dec *d, double conf, struct psd_detail *out);
  * utterance is then searched again with it, from the same channel
  * estimate `prior` the first pass started from.  The grammar's answer
  * replaces the model's (text, conf, det) unless the model heard, surely
- * enough (confidence >= psd_opts.reject_conf), an answer the grammar has
- * no words for: at least half of its words outside the grammar's.  A grammar
+ * enough (confidence >= psd_opts.reject_conf for a yes/no, a fixed higher
+ * bar for the others), an answer the grammar has no words for: at least
+ * half of its words outside the grammar's.  A grammar
  * forces every answer into its phrases ("can I do Thursday instead" comes
  * out as a yes or a no); the model is the way out.  Call after psd_end
  * and psd_detail of the first pass; the decoder is back on the model
