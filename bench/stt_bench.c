@@ -92,13 +92,17 @@ main(int argc, char **argv)
 
 	log_init("stt-bench", LOG_LVL_WARN);
 	so.pad_ms = 200;
-	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:f:qs:v")) != -1) {
+	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:Xf:qs:v")) != -1) {
 		switch (ch) {
 		case 'P':
 			so.pad_ms = atoi(optarg);
 			break;
 		case 's':
 			so.only = optarg;
+			sets_only = 1;
+			break;
+		case 'X':
+			so.heldout_only = 1;
 			sets_only = 1;
 			break;
 		case 'O':

@@ -440,7 +440,7 @@ bench_sets(const struct bench_sets_opts *o)
 	static const int order[] = {0, 2, 1, 3};
 	for (k = 0; k < 4; k++) {
 		part = order[k];
-		if ((o->quick && (part == 0 || part == 2)) ||
+		if (((o->quick || o->heldout_only) && (part == 0 || part == 2)) ||
 		    (o->off_only && part < 2))
 			continue;
 		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {

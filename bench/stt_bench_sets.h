@@ -14,6 +14,7 @@ struct bench_sets_opts {
 	const char *lm; /* the domain LM file */
 	int quick; /* a few items of the held-out split only */
 	int off_only; /* the answers that are neither yes nor no only */
+	int heldout_only; /* the held-out split only (all of it) */
 	const char *only; /* "yesno", "digits" or "name": that set only */
 	int hints; /* 0: decode every set on the LM alone */
 	int verbose; /* every hypothesis on stderr */
