@@ -406,10 +406,9 @@ intent_backchannel(const char *text)
 	return 1;
 }
 
-static const char *const courtesies[] = {"please", "thanks", "thank", "you",
-    "very", "much", "so", NULL};
-static const char *const courtesy_heads[] = {"please", "thanks", "thank",
-    NULL};
+static const char *const courtesies[] = {
+    "please", "thanks", "thank", "you", "very", "much", "so", NULL};
+static const char *const courtesy_heads[] = {"please", "thanks", "thank", NULL};
 
 int
 intent_courtesy(const char *text)

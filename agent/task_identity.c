@@ -142,8 +142,8 @@ drop_identity(struct brain_call *c)
 static int
 names_self(const struct call_state *st, const char *text)
 {
-	static const char *const nots[] = {"not", "no", "isn't", "he's",
-	    "she's", "his", "her", NULL};
+	static const char *const nots[] = {
+	    "not", "no", "isn't", "he's", "she's", "his", "her", NULL};
 	static const char *const selves[] = {"speaking", NULL};
 	struct tokens t;
 	char first[64];

@@ -356,7 +356,8 @@ decode(struct ps_dec *d, const struct bench_sets_opts *o, const char *hint,
 	psd_end(d, hyp, len, conf);
 	if (o->hints) {
 		psd_detail(d, *conf, &det);
-		psd_hinted_pass(d, hint, NULL, pcm, n, hyp, len, conf, &det, info);
+		psd_hinted_pass(
+		    d, hint, NULL, pcm, n, hyp, len, conf, &det, info);
 	}
 }
 
@@ -384,7 +385,8 @@ run_off_grammar(struct ps_dec *d, const struct bench_sets_opts *o, int parity)
 		    &npcm, o->pad_ms);
 		if (pcm == NULL)
 			continue;
-		decode(d, o, "yesno", pcm, npcm, hyp, sizeof(hyp), &conf, &info);
+		decode(
+		    d, o, "yesno", pcm, npcm, hyp, sizeof(hyp), &conf, &info);
 		free(pcm);
 		intent_read(hyp, NULL, &ir);
 		n++;
@@ -440,7 +442,8 @@ bench_sets(const struct bench_sets_opts *o)
 	static const int order[] = {0, 2, 1, 3};
 	for (k = 0; k < 4; k++) {
 		part = order[k];
-		if (((o->quick || o->heldout_only) && (part == 0 || part == 2)) ||
+		if (((o->quick || o->heldout_only) &&
+		        (part == 0 || part == 2)) ||
 		    (o->off_only && part < 2))
 			continue;
 		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {

@@ -142,8 +142,8 @@ name_alts(struct ps_dec *d, const char *path, double zipf, char **g,
 		w[0] = '\0';
 		if (zipf > 0)
 			snprintf(w, sizeof(w), "/%.6f/ ", pow(n + 1, -zipf));
-		*len += (size_t)snprintf(*g + *len, *cap - *len, "%s%s%s",
-		    n ? " | " : "", w, line);
+		*len += (size_t)snprintf(
+		    *g + *len, *cap - *len, "%s%s%s", n ? " | " : "", w, line);
 		n++;
 	}
 	free(line);
@@ -154,8 +154,7 @@ name_alts(struct ps_dec *d, const char *path, double zipf, char **g,
 /* The "name" hint's grammar: a given name and a surname from the lists,
  * with the words callers put before them.  0 or -1. */
 static int
-name_grammar(
-    struct ps_dec *d, const char *first, const char *last, double zipf)
+name_grammar(struct ps_dec *d, const char *first, const char *last, double zipf)
 {
 	static const char head[] =
 	    "#JSGF V1.0;\n"
@@ -423,9 +422,9 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_grammar(d, o->names_first, o->names_last,
-		        o->names_zipf < 0 ? 0
-		        : o->names_zipf > 0 ? o->names_zipf
-		                            : PSD_NAMES_ZIPF) == 0;
+		        o->names_zipf < 0       ? 0
+		            : o->names_zipf > 0 ? o->names_zipf
+		                                : PSD_NAMES_ZIPF) == 0;
 		ps_set_search(d->ps, d->lm_name);
 	}
 	psd_cmn_get(d, &d->cmn0);

@@ -666,8 +666,8 @@ emit(struct ps_stream *s, struct seg *g, const char *text, int final,
  * when its hint has a grammar, and the caller's channel estimate before
  * it; mu held.  The samples copied (0: no grammar's pass). */
 static size_t
-take_all(struct worker *w, struct ps_stream *s, struct seg *g,
-    struct psd_cmn *prior)
+take_all(
+    struct worker *w, struct ps_stream *s, struct seg *g, struct psd_cmn *prior)
 {
 	int16_t *nb;
 
@@ -704,8 +704,9 @@ hinted_pass(struct worker *w, struct ps_stream *s, struct seg *g,
 	rc = psd_hinted_pass(w->dec, vad_expect_name(g->expect), prior, w->all,
 	    nall, text, len, conf, &w->det, &info);
 	if (rc < 0)
-		log_warnx(s->call_id, "decoder %d: the %s grammar's pass failed",
-		    w->id, vad_expect_name(g->expect));
+		log_warnx(s->call_id,
+		    "decoder %d: the %s grammar's pass failed", w->id,
+		    vad_expect_name(g->expect));
 	else
 		log_debug(s->call_id,
 		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
@@ -763,7 +764,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			pthread_mutex_unlock(&e->mu);
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
-			hinted_pass(w, s, g, &prior, nall, text, sizeof(text), &conf);
+			hinted_pass(
+			    w, s, g, &prior, nall, text, sizeof(text), &conf);
 			pthread_mutex_lock(&e->mu);
 			continue;
 		}
@@ -801,7 +803,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		if (ended) {
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
-			hinted_pass(w, s, g, &prior, nall, text, sizeof(text), &conf);
+			hinted_pass(
+			    w, s, g, &prior, nall, text, sizeof(text), &conf);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id,

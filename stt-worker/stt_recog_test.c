@@ -235,22 +235,24 @@ test_hint_grammars(void **state)
 	/* the grammar as a second pass: an answer in it comes out as one
 	 * of its phrases, one that is not in it as the model heard it */
 	for (v = 0; v < 3; v++) {
-		hear_hinted(d, voices[v], "yes please", "yesno", text,
-		    sizeof(text));
+		hear_hinted(
+		    d, voices[v], "yes please", "yesno", text, sizeof(text));
 		assert_true(first_word_in(text, yes));
-		assert_int_equal(hear_hinted(d, voices[v],
-		                     "i want to cancel my appointment", "yesno",
-		                     text, sizeof(text)),
+		assert_int_equal(
+		    hear_hinted(d, voices[v], "i want to cancel my appointment",
+		        "yesno", text, sizeof(text)),
 		    0);
 		assert_non_null(strstr(text, "cancel"));
-		hear_hinted(d, voices[v], "five five five, one two three, "
-		                          "four five six seven", "digits",
-		    text, sizeof(text));
+		hear_hinted(d, voices[v],
+		    "five five five, one two three, "
+		    "four five six seven",
+		    "digits", text, sizeof(text));
 		for (nd = 0, p = text; *p; p++)
 			nd += *p == ' ';
 		assert_int_equal(nd + 1, 10);
-		exact2 += strcmp(text, "five five five one two three four "
-		                       "five six seven") == 0;
+		exact2 += strcmp(text,
+		              "five five five one two three four "
+		              "five six seven") == 0;
 		/* no grammar for a date: the model's, untouched */
 		assert_int_equal(hear_hinted(d, voices[v], "next tuesday",
 		                     "date", text, sizeof(text)),
