@@ -578,9 +578,13 @@ psd_hinted_pass(struct ps_dec *d, const char *expect,
 	}
 	if (info)
 		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
-	keep = foreign > 0 && 2 * foreign >= words &&
-	    *conf >= (strcmp(expect, "yesno") == 0 ? d->reject_conf
-	                                           : PSD_REJECT_CONF_SLOT);
+	/* a yes or a no with more to it ("no, make it Wednesday") is the
+	 * model's too: the grammar would keep the "no" and drop the rest */
+	if (strcmp(expect, "yesno") == 0)
+		keep = foreign > 0 && *conf >= d->reject_conf;
+	else
+		keep = foreign > 0 && 2 * foreign >= words &&
+		    *conf >= PSD_REJECT_CONF_SLOT;
 	if (gtext[0] && !keep) {
 		psd_detail(d, gconf, gd);
 		/* the model's hearing goes last among the alternatives, so

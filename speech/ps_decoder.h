@@ -124,8 +124,9 @@ void psd_detail(struct ps_dec *d, double conf, struct psd_detail *out);
  * estimate `prior` the first pass started from.  The grammar's answer
  * replaces the model's (text, conf, det) unless the model heard, surely
  * enough (confidence >= psd_opts.reject_conf for a yes/no, a fixed higher
- * bar for the others), an answer the grammar has no words for: at least
- * half of its words outside the grammar's.  A grammar
+ * bar for the others), an answer the grammar has no words for: for a
+ * yes/no any word outside the grammar's (a "no" with a correction after
+ * it), for the others at least half of its words.  A grammar
  * forces every answer into its phrases ("can I do Thursday instead" comes
  * out as a yes or a no); the model is the way out.  Call after psd_end
  * and psd_detail of the first pass; the decoder is back on the model
