@@ -963,6 +963,20 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 		save_session(c);
 }
 
+/* How soon after the end of an answer a "please" or "thanks" still
+ * belongs to it: the caller has not heard the reply to the answer yet. */
+#define COURTESY_GAP_MS 1500
+
+/* 1 if final m is only thanks or a please begun right after the caller's
+ * last answer ended (the caller audio clock of both). */
+static int
+trailing_courtesy(const struct call *c, const struct fd_pl_transcript *m)
+{
+	return c->ct.end_ms > 0 && m->start_ms >= c->ct.end_ms &&
+	    m->start_ms - c->ct.end_ms <= COURTESY_GAP_MS &&
+	    intent_courtesy(m->text);
+}
+
 static void
 on_transcript(struct call *c, const struct fd_pl_transcript *m)
 {
@@ -994,6 +1008,23 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	if (intent_words(text) == 0) {
 		log_debug(id_of(c), "empty final transcript");
 		idle_arm(c);
+		return;
+	}
+	if (trailing_courtesy(c, m)) {
+		/* "Yes, please": the pause at the comma ended the answer,
+		 * and the "please" that follows is no answer to the reply
+		 * the caller has not heard yet; kept in the transcript */
+		log_info(id_of(c),
+		    "caller: \"%s\" (%.2f), after the last answer: "
+		    "part of it",
+		    text, conf);
+		c->caller_turn = strdup(text);
+		c->ct.start_ms = m->start_ms;
+		c->ct.end_ms = m->end_ms;
+		c->ct.confidence = conf >= 0 && conf <= 1 ? conf : -1;
+		log_caller_turn(c);
+		if (u == NULL)
+			idle_arm(c);
 		return;
 	}
 	if (u && intent_backchannel(text) && question_reached(u)) {

@@ -260,6 +260,18 @@ caller_says(const char *call, const char *text)
 	    text, (unsigned long long)fd_mono_us());
 }
 
+/* A final heard at start_ms..end_ms of the caller's audio clock. */
+static void
+caller_says_at(const char *call, const char *text, int start_ms, int end_ms)
+{
+	printf("  caller (%d-%d ms): %s\n", start_ms, end_ms, text);
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"%s\",\"final\":true,"
+	    "\"confidence\":0.9,\"start_ms\":%d,\"end_ms\":%d,"
+	    "\"speech_end_us\":%llu}",
+	    text, start_ms, end_ms, (unsigned long long)fd_mono_us());
+}
+
 static void
 start_call(const char *call, const char *from)
 {
@@ -398,6 +410,32 @@ test_booking_call(void **state)
 	assert_int_equal(count_records(call, "log_turn", "text", "Hi John"), 0);
 	assert_int_equal(
 	    count_records(call, "log_turn", "text", "next to say at ten"), 1);
+}
+
+/* "Yes, please" cut at the comma: the "please" right after the yes is
+ * part of it (in the transcript, no turn of its own); what is said after
+ * the reply is a turn again. */
+static void
+test_trailing_please(void **state)
+{
+	const char *call = "CAe2eplease";
+	uint32_t u;
+
+	(void)state;
+	start_call(call, "+15555550123");
+	play(call, 1);
+	caller_says_at(call, "yes", 4000, 4400);
+	u = expect_say(2000);
+	assert_non_null(strstr(said, "Hi John"));
+	caller_says_at(call, "please", 5000, 5400);
+	assert_null(expect(FD_MSG_SAY, 700, NULL, 0));
+	play(call, u);
+	wait_records(call, "text", "please", 1);
+	assert_int_equal(count_records(call, "log_turn", "text", "please"), 1);
+	caller_says_at(call, "what are your hours", 9000, 10000);
+	expect_say(2000);
+	assert_non_null(strstr(said, "open"));
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
 }
 
 static void
@@ -787,6 +825,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_booking_call),
+	    cmocka_unit_test(test_trailing_please),
 	    cmocka_unit_test(test_idle_call),
 	    cmocka_unit_test(test_outbound_voicemail),
 	    cmocka_unit_test(test_restart_resumes_call),

@@ -902,6 +902,22 @@ test_known_message_and_lead(void **state)
 	assert_string_equal(fk.outcome, "lead");
 }
 
+/* "Am I speaking with John?" answered with the name is a yes; a name
+ * with a "not" is no yes. */
+static void
+test_confirm_by_name(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	new_call(&c, 1);
+	assert_non_null(strstr(turn(&c, "john smith"), "Hi John"));
+	assert_true(c.st.identity_confirmed);
+	new_call(&c, 1);
+	assert_null(strstr(turn(&c, "this is not john"), "Hi John"));
+	assert_false(c.st.identity_confirmed);
+}
+
 static void
 test_guardrails(void **state)
 {
@@ -1397,6 +1413,7 @@ test_outbound_callback_opening(void **state)
 
 UNIT_MAIN(setup, fake_brain_teardown,
     cmocka_unit_test(test_known_customer_booking),
+    cmocka_unit_test(test_confirm_by_name),
     cmocka_unit_test(test_transfer_back),
     cmocka_unit_test(test_vehicle_by_model_and_change),
     cmocka_unit_test(test_unknown_caller_with_correction),

@@ -406,6 +406,28 @@ intent_backchannel(const char *text)
 	return 1;
 }
 
+static const char *const courtesies[] = {
+    "please", "thanks", "thank", "you", "very", "much", "so", NULL};
+static const char *const courtesy_heads[] = {"please", "thanks", "thank", NULL};
+
+int
+intent_courtesy(const char *text)
+{
+	struct tokens t;
+	int i, head = 0;
+
+	txt_tokenize(text ? text : "", &t);
+	if (t.n > 5)
+		return 0;
+	for (i = 0; i < t.n; i++) {
+		if (!txt_is(t.w[i], courtesies))
+			return 0;
+		head |= txt_is(t.w[i], courtesy_heads);
+	}
+	/* "you" or "so" alone is no thanks */
+	return head;
+}
+
 int
 intent_words(const char *text)
 {

@@ -54,6 +54,9 @@ int intent_backchannel(const char *text);
 int intent_yes_no_question(const char *text);
 /* Number of words in text, fillers not counted. */
 int intent_words(const char *text);
+/* 1 if text is only thanks or a please ("please", "thank you very
+ * much"): what a caller adds after an answer, and no answer itself. */
+int intent_courtesy(const char *text);
 const char *intent_name(enum intent i);
 
 #endif

@@ -161,6 +161,15 @@ test_backchannel(void **state)
 	assert_false(intent_backchannel("no not tuesday"));
 	assert_false(intent_backchannel("yeah but can we do wednesday"));
 	assert_int_equal(intent_words("uh the uh tuesday"), 2);
+	/* what follows an answer after a pause ("Yes, please") */
+	assert_true(intent_courtesy("please"));
+	assert_true(intent_courtesy("thank you"));
+	assert_true(intent_courtesy("thanks so much"));
+	assert_false(intent_courtesy("you"));
+	assert_false(intent_courtesy(""));
+	assert_false(intent_courtesy("thanks bye"));
+	assert_false(intent_courtesy("no thanks"));
+	assert_false(intent_courtesy("please call me back"));
 	/* a yes over these answers the agent; over the others it is a
 	 * backchannel */
 	assert_true(

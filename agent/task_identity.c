@@ -24,6 +24,7 @@
 #include "task_identity.h"
 #include "log.h"
 #include "spoken.h"
+#include "speech/text.h"
 
 int
 identity_owner(const struct call_state *st)
@@ -136,6 +137,32 @@ drop_identity(struct brain_call *c)
 	brain_forget_caller(c);
 }
 
+/* 1 if the caller answered "Am I speaking with John?" with their name
+ * ("this is John", "John Smith", "speaking") and no "not": a yes. */
+static int
+names_self(const struct call_state *st, const char *text)
+{
+	static const char *const nots[] = {
+	    "not", "no", "isn't", "he's", "she's", "his", "her", NULL};
+	static const char *const selves[] = {"speaking", NULL};
+	struct tokens t;
+	char first[64];
+	int i, named = 0;
+
+	for (i = 0; st->first_name[i] && i < (int)sizeof(first) - 1; i++)
+		first[i] = (char)tolower((unsigned char)st->first_name[i]);
+	first[i] = '\0';
+	txt_tokenize(text ? text : "", &t);
+	for (i = 0; i < t.n; i++) {
+		if (txt_is(t.w[i], nots))
+			return 0;
+		if (txt_is(t.w[i], selves) ||
+		    (first[0] && txt_fuzzy_eq(t.w[i], first)))
+			named = 1;
+	}
+	return named;
+}
+
 void
 identity_confirm_reply(struct brain_call *c, const struct turn_in *in)
 {
@@ -156,7 +183,8 @@ identity_confirm_reply(struct brain_call *c, const struct turn_in *in)
 		ask(c, ASK_WHO);
 		return;
 	}
-	if (in->ir.pol == POL_YES) {
+	if (in->ir.pol == POL_YES ||
+	    (in->ir.pol == POL_NONE && names_self(st, in->text))) {
 		st->identity_confirmed = 1;
 		if (st->pending_task != TASK_NONE) {
 			resume(c);

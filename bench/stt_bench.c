@@ -15,6 +15,7 @@
  *     -S  the hinted answer sets only
  *     -N first:last  the name lists the "name" grammar is built from
  *         (default: the sets' own lists, bench/data)
+ *     -R margin  the grammar's rejection margin (stt.reject_conf)
  *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
  *         stt.fast_final does; the streaming half follows the config
  *     -C  the channel estimate (cepstral mean) each utterance starts
@@ -90,8 +91,30 @@ main(int argc, char **argv)
 	double best = 1;
 
 	log_init("stt-bench", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "C:FHN:Sf:qv")) != -1) {
+	so.pad_ms = 200;
+	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:Xf:qs:v")) != -1) {
 		switch (ch) {
+		case 'P':
+			so.pad_ms = atoi(optarg);
+			break;
+		case 's':
+			so.only = optarg;
+			sets_only = 1;
+			break;
+		case 'X':
+			so.heldout_only = 1;
+			sets_only = 1;
+			break;
+		case 'O':
+			so.off_only = 1;
+			sets_only = 1;
+			break;
+		case 'W':
+			so.names_zipf = atof(optarg);
+			break;
+		case 'R':
+			so.reject_conf = atof(optarg);
+			break;
 		case 'N':
 			/* the name grammar's lists: FIRST:LAST */
 			if ((names_sep = strchr(optarg, ':')) == NULL) {

@@ -7,7 +7,9 @@
  * draws the even entries of each list, the held-out split the odd ones,
  * so no held-out name was ever heard while tuning.  Each item gets one of
  * the four voices and one of two rates and is decoded twice: clean and
- * with white line noise at 20 dB SNR, both through mu-law.
+ * with white line noise at 20 dB SNR, both through mu-law.  The answers
+ * that are neither yes nor no split by position in the corpus too (even
+ * dev, odd held-out).
  */
 #include <math.h>
 #include <stdint.h>
@@ -121,6 +123,27 @@ add_noise(int16_t *pcm, size_t n, struct rng *r)
 	telephone_ulaw(pcm, n);
 }
 
+/* The clip as stt-worker's decoder gets it: the VAD's pre-roll before
+ * the speech and the endpoint's silence after it (o->pad_ms each side,
+ * 0: the clip alone), line silence that the noise, if any, then fills. */
+static int16_t *
+pad(int16_t *pcm, size_t *n, int pad_ms)
+{
+	size_t lead = (size_t)pad_ms * 8, tail = 2 * lead;
+	int16_t *out;
+
+	if (pad_ms <= 0)
+		return pcm;
+	if ((out = calloc(*n + lead + tail, sizeof(*out))) == NULL) {
+		free(pcm);
+		return NULL;
+	}
+	memcpy(out + lead, pcm, *n * sizeof(*out));
+	free(pcm);
+	*n += lead + tail;
+	return out;
+}
+
 struct names {
 	char *w[NAMES_MAX];
 	size_t n;
@@ -229,6 +252,10 @@ score(enum set s, const struct item *it, const char *hyp)
 	}
 }
 
+static void decode(struct ps_dec *d, const struct bench_sets_opts *o,
+    const char *hint, const int16_t *pcm, size_t n, char *hyp, size_t len,
+    double *conf, struct psd_pass_info *info);
+
 static const size_t full_n[SET_MAX] = {60, 40, 60};
 static const size_t quick_n[SET_MAX] = {6, 3, 4};
 
@@ -244,11 +271,15 @@ run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
 	size_t i, n, ok[2], tot[2], words[2], werr[2], nref;
 	int16_t *pcm;
 	size_t npcm;
-	int s, noisy, hit;
+	int s, noisy, hit, skip;
 	const char *voice;
 	double rate;
+	struct psd_pass_info info;
 
 	for (s = 0; s < SET_MAX; s++) {
+		/* a set left out is still drawn (and its noise), so the
+		 * others' items are the same as in a full run */
+		skip = o->only && strcmp(o->only, set_names[s]) != 0;
 		n = o->quick ? quick_n[s] : full_n[s];
 		memset(ok, 0, sizeof(ok));
 		memset(tot, 0, sizeof(tot));
@@ -259,16 +290,19 @@ run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
 			voice = voices[rnd(&r, 4)];
 			rate = rates[rnd(&r, 2)];
 			for (noisy = 0; noisy < 2; noisy++) {
-				pcm = flite_synth_8k_at(
-				    voice, it.text, rate, &npcm);
+				pcm = pad(flite_synth_8k_at(
+				              voice, it.text, rate, &npcm),
+				    &npcm, o->pad_ms);
 				if (pcm == NULL)
 					continue;
 				if (noisy)
 					add_noise(pcm, npcm, &nr);
-				psd_hint(d, o->hints ? set_hint[s] : NULL);
-				psd_start_from(d, NULL);
-				psd_feed(d, pcm, npcm);
-				psd_end(d, hyp, sizeof(hyp), &conf);
+				if (skip) {
+					free(pcm);
+					continue;
+				}
+				decode(d, o, set_hint[s], pcm, npcm, hyp,
+				    sizeof(hyp), &conf, &info);
 				free(pcm);
 				hit = score((enum set)s, &it, hyp);
 				ok[noisy] += (size_t)hit;
@@ -278,10 +312,14 @@ run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
 				if (o->verbose)
 					fprintf(stderr,
 					    "[%s %s %.1f %s] %s -> "
-					    "%s (%.2f)%s\n",
+					    "%s (%.2f; model '%s' %.2f %d/%d, "
+					    "grammar '%s')%s\n",
 					    set_names[s], voice, rate,
 					    noisy ? "noise" : "clean", it.text,
-					    hyp, conf, hit ? "" : "  WRONG");
+					    hyp, conf, info.model,
+					    info.model_conf, info.foreign,
+					    info.words, info.grammar,
+					    hit ? "" : "  WRONG");
 			}
 		}
 		js = json_pack("{s:f,s:f,s:f,s:i,s:f}", "accuracy",
@@ -294,45 +332,73 @@ run_split(struct ps_dec *d, const struct bench_sets_opts *o, uint64_t seed,
 		    words[0] + words[1] ? (double)(werr[0] + werr[1]) /
 		            (double)(words[0] + words[1])
 		                        : 0.0);
-		json_object_set_new(out, set_names[s], js);
+		if (skip)
+			json_decref(js);
+		else
+			json_object_set_new(out, set_names[s], js);
 	}
 	return out;
+}
+
+/* Decode one clip as stt-worker does: the language model first, then the
+ * hint's grammar (psd_hinted_pass) when hinting. */
+static void
+decode(struct ps_dec *d, const struct bench_sets_opts *o, const char *hint,
+    const int16_t *pcm, size_t n, char *hyp, size_t len, double *conf,
+    struct psd_pass_info *info)
+{
+	struct psd_detail det;
+
+	memset(info, 0, sizeof(*info));
+	psd_hint(d, NULL);
+	psd_start_from(d, NULL);
+	psd_feed(d, pcm, n);
+	psd_end(d, hyp, len, conf);
+	if (o->hints) {
+		psd_detail(d, *conf, &det);
+		psd_hinted_pass(
+		    d, hint, NULL, pcm, n, hyp, len, conf, &det, info);
+	}
 }
 
 /* Answers that are neither yes nor no ("can I do Thursday instead"),
  * decoded with the yes/no hint: the share the agent would read as a yes or
  * a no.  A grammar that forces every answer into its phrases shows here. */
 static json_t *
-run_off_grammar(struct ps_dec *d, const struct bench_sets_opts *o)
+run_off_grammar(struct ps_dec *d, const struct bench_sets_opts *o, int parity)
 {
 	struct intent_result ir;
 	char hyp[512];
 	double conf;
+	struct psd_pass_info info;
 	size_t i, n = 0, forced = 0, npcm;
 	int16_t *pcm;
 
 	for (i = 0; i < bench_nutts; i++) {
 		intent_read(bench_utts[i].text, NULL, &ir);
-		if (ir.pol != POL_NONE)
+		if (ir.pol != POL_NONE || (int)(i % 2) != parity)
 			continue;
 		if (o->quick && n >= 4)
 			break;
-		pcm = flite_synth_8k_at(
-		    voices[i % 4], bench_utts[i].text, 1.0, &npcm);
+		pcm = pad(flite_synth_8k_at(
+		              voices[i % 4], bench_utts[i].text, 1.0, &npcm),
+		    &npcm, o->pad_ms);
 		if (pcm == NULL)
 			continue;
-		psd_hint(d, o->hints ? "yesno" : NULL);
-		psd_start_from(d, NULL);
-		psd_feed(d, pcm, npcm);
-		psd_end(d, hyp, sizeof(hyp), &conf);
+		decode(
+		    d, o, "yesno", pcm, npcm, hyp, sizeof(hyp), &conf, &info);
 		free(pcm);
 		intent_read(hyp, NULL, &ir);
 		n++;
 		forced += ir.pol != POL_NONE;
 		if (o->verbose)
-			fprintf(stderr, "[off-yesno %s] %s -> %s%s\n",
-			    voices[i % 4], bench_utts[i].text, hyp,
-			    ir.pol != POL_NONE ? "  FORCED" : "");
+			fprintf(stderr,
+			    "[off-yesno %s %s] %s -> %s (model '%s' %.2f "
+			    "%d/%d, grammar '%s')%s\n",
+			    parity ? "heldout" : "dev", voices[i % 4],
+			    bench_utts[i].text, hyp, info.model,
+			    info.model_conf, info.foreign, info.words,
+			    info.grammar, ir.pol != POL_NONE ? "  FORCED" : "");
 	}
 	return json_pack("{s:i,s:f}", "clips", (int)n, "read_as_yesno",
 	    n ? (double)forced / (double)n : 0.0);
@@ -346,7 +412,7 @@ bench_sets(const struct bench_sets_opts *o)
 	struct ps_dec *d;
 	char err[256];
 	json_t *out;
-	int part;
+	int part, k;
 
 	if (names_load(FIRST_NAMES, &first) != 0 ||
 	    names_load(SURNAMES, &last) != 0) {
@@ -356,6 +422,8 @@ bench_sets(const struct bench_sets_opts *o)
 	}
 	psd_defaults(&po);
 	po.lm = o->lm;
+	po.reject_conf = o->reject_conf;
+	po.names_zipf = o->names_zipf;
 	if (o->hints) {
 		po.grammars = 1;
 		po.names_first = o->names_first ? o->names_first : FIRST_NAMES;
@@ -369,7 +437,15 @@ bench_sets(const struct bench_sets_opts *o)
 	    json_pack("[s, s]", po.names_first ? po.names_first : "",
 	        po.names_last ? po.names_last : ""));
 	json_object_set_new(out, "snr_db", json_real(SNR_DB));
-	for (part = o->quick ? 1 : 0; part < 3; part++) {
+	json_object_set_new(out, "pad_ms", json_integer(o->pad_ms));
+	/* dev, its answers that are neither yes nor no, then held-out */
+	static const int order[] = {0, 2, 1, 3};
+	for (k = 0; k < 4; k++) {
+		part = order[k];
+		if (((o->quick || o->heldout_only) &&
+		        (part == 0 || part == 2)) ||
+		    (o->off_only && part < 2))
+			continue;
 		if ((d = psd_open(&po, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "stt-bench: %s\n", err);
 			break;
@@ -379,8 +455,10 @@ bench_sets(const struct bench_sets_opts *o)
 			    run_split(
 			        d, o, (uint64_t)part + 1, part, &first, &last));
 		else
-			json_object_set_new(
-			    out, "off_grammar_yesno", run_off_grammar(d, o));
+			json_object_set_new(out,
+			    part == 2 ? "off_grammar_yesno_dev"
+			              : "off_grammar_yesno",
+			    run_off_grammar(d, o, part - 2));
 		psd_close(d);
 	}
 	names_free(&first);

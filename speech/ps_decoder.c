@@ -9,6 +9,7 @@
  * numbers are in stt-worker/README.md).
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ struct ps_dec {
 	int grammars; /* 1: the hint grammars are loaded */
 	int name_grammar; /* 1: so is the name lists' */
 	int has_lattice; /* the final pass keeps a lattice (n-best) */
+	double reject_conf; /* see psd_opts */
+	char *name_jsgf; /* the "name" grammar's text (its words) */
 	struct psd_cmn cmn0; /* a caller's start value (cmn_start) */
 	int16_t *buf; /* front-end scratch */
 	size_t cap;
@@ -43,16 +46,17 @@ struct ps_dec {
 /* The answers to a yes/no question (psd_hint "yesno"): a yes or a no
  * with the words callers put around it.  Every answer comes out as one
  * of these, also one that is neither ("can I do Thursday instead"):
- * hence stt.hint_grammars, off by default. */
+ * psd_hinted_pass keeps the model's hearing then.  No "oh" before the
+ * answer and no "mhm" for a yes: a "no" whose /n/ the line noise hides
+ * fits them best. */
 static const char yesno_jsgf[] =
     "#JSGF V1.0;\n"
     "grammar yesno;\n"
     "public <answer> = [<lead>] (<yes> | <no>) [<tail>];\n"
-    "<lead> = uh | um | oh | well;\n"
+    "<lead> = uh | um | well;\n"
     "<yes> = yes | yeah | yep | yup | sure | correct | right | okay |"
     " absolutely | definitely | of course | sounds good |"
-    " that's right | that's correct | that's fine | it is |"
-    " mhm;\n"
+    " that's right | that's correct | that's fine | it is;\n"
     "<no> = no | nope | nah | not really | incorrect | that's not right |"
     " that's wrong | it isn't | not at all;\n"
     "<tail> = please | thanks | thank you | that's right |"
@@ -92,14 +96,29 @@ static const char spell_jsgf[] =
     " papa | quebec | romeo | sierra | tango | uniform | victor |"
     " whiskey | x-ray | yankee | zulu;\n";
 
-/* " | name" for each name of the list at path the dictionary knows;
- * appended to *g (malloc'd, grown).  0 or -1. */
+/* The confidence from which the model's hearing of words outside the
+ * grammar is kept (psd_hinted_pass), tuned on stt-bench's dev split.  A
+ * yes/no answer the grammar forces on a caller who said neither would
+ * book or cancel on it, so the model's way out is wide there; a name or a
+ * number the grammar forces is read back or spelled, so its way out is
+ * for clear hearings only. */
+#define PSD_REJECT_CONF 0.2
+#define PSD_REJECT_CONF_SLOT 0.5
+
+/* How steeply a name's weight in the "name" grammar falls with its rank
+ * in the frequency lists (name_alts): tuned on stt-bench's dev split. */
+#define PSD_NAMES_ZIPF 0.5
+
+/* " | /w/ name" for each name of the list at path the dictionary knows,
+ * appended to *g (malloc'd, grown).  The lists are ordered by how many
+ * people bear each name, and a caller is as likely to: the name of rank r
+ * weighs r^-zipf (0: all alike).  0 or -1. */
 static int
-name_alts(
-    struct ps_dec *d, const char *path, char **g, size_t *len, size_t *cap)
+name_alts(struct ps_dec *d, const char *path, double zipf, char **g,
+    size_t *len, size_t *cap)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *nb, *pron;
+	char *line = NULL, *nb, *pron, w[32];
 	size_t lcap = 0, wl;
 	int n = 0;
 
@@ -114,14 +133,18 @@ name_alts(
 		if ((pron = ps_lookup_word(d->ps, line)) == NULL)
 			continue;
 		ckd_free(pron);
-		if (*len + wl + 8 > *cap) {
-			if ((nb = realloc(*g, *cap * 2 + wl + 8)) == NULL)
+		if (*len + wl + 40 > *cap) {
+			if ((nb = realloc(*g, *cap * 2 + wl + 40)) == NULL)
 				break;
 			*g = nb;
-			*cap = *cap * 2 + wl + 8;
+			*cap = *cap * 2 + wl + 40;
 		}
+		w[0] = '\0';
+		if (zipf > 0)
+			snprintf(w, sizeof(w), "/%.6f/ ", pow(n + 1, -zipf));
 		*len += (size_t)snprintf(
-		    *g + *len, *cap - *len, "%s%s", n++ ? " | " : "", line);
+		    *g + *len, *cap - *len, "%s%s%s", n ? " | " : "", w, line);
+		n++;
 	}
 	free(line);
 	fclose(f);
@@ -131,7 +154,7 @@ name_alts(
 /* The "name" hint's grammar: a given name and a surname from the lists,
  * with the words callers put before them.  0 or -1. */
 static int
-name_grammar(struct ps_dec *d, const char *first, const char *last)
+name_grammar(struct ps_dec *d, const char *first, const char *last, double zipf)
 {
 	static const char head[] =
 	    "#JSGF V1.0;\n"
@@ -147,16 +170,19 @@ name_grammar(struct ps_dec *d, const char *first, const char *last)
 	if (g == NULL)
 		return -1;
 	len = (size_t)snprintf(g, cap, "%s", head);
-	rc = name_alts(d, first, &g, &len, &cap);
+	rc = name_alts(d, first, zipf, &g, &len, &cap);
 	if (rc == 0 && len + 16 < cap)
 		len += (size_t)snprintf(g + len, cap - len, ";\n<last> = ");
 	if (rc == 0)
-		rc = name_alts(d, last, &g, &len, &cap);
+		rc = name_alts(d, last, zipf, &g, &len, &cap);
 	if (rc == 0 && len + 4 < cap) {
 		snprintf(g + len, cap - len, ";\n");
 		rc = ps_set_jsgf_string(d->ps, "name", g);
 	}
-	free(g);
+	if (rc == 0)
+		d->name_jsgf = g;
+	else
+		free(g);
 	return rc;
 }
 
@@ -348,6 +374,7 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	d->front = o->front;
 	d->gain = o->gain > 0 ? o->gain : 2.0;
 	d->has_lattice = !o->fast_final;
+	d->reject_conf = o->reject_conf > 0 ? o->reject_conf : PSD_REJECT_CONF;
 	snprintf(upper, sizeof(upper), "%d", o->upperf > 0 ? o->upperf : 3500);
 	if (o->front == STT_FRONT_NATIVE8K) {
 		if (model8k_dir(o->hmm, o->upperf > 0 ? o->upperf : 3500, dir8k,
@@ -394,7 +421,10 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
-		    name_grammar(d, o->names_first, o->names_last) == 0;
+		    name_grammar(d, o->names_first, o->names_last,
+		        o->names_zipf < 0       ? 0
+		            : o->names_zipf > 0 ? o->names_zipf
+		                                : PSD_NAMES_ZIPF) == 0;
 		ps_set_search(d->ps, d->lm_name);
 	}
 	psd_cmn_get(d, &d->cmn0);
@@ -422,6 +452,7 @@ psd_close(struct ps_dec *d)
 		ps_end_utt(d->ps);
 	ps_free(d->ps);
 	cmd_ln_free_r(d->cfg);
+	free(d->name_jsgf);
 	free(d->buf);
 	free(d);
 }
@@ -445,6 +476,145 @@ psd_hint(struct ps_dec *d, const char *expect)
 		return -1;
 	snprintf(d->search, sizeof(d->search), "%s", search);
 	return 0;
+}
+
+int
+psd_has_grammar(struct ps_dec *d, const char *expect)
+{
+	if (expect == NULL)
+		return 0;
+	if (d->grammars &&
+	    (strcmp(expect, "yesno") == 0 || strcmp(expect, "digits") == 0 ||
+	        strcmp(expect, "spell") == 0))
+		return 1;
+	return d->name_grammar && strcmp(expect, "name") == 0;
+}
+
+/* The grammar searched for an expect psd_has_grammar accepts. */
+static const char *
+grammar_text(struct ps_dec *d, const char *expect)
+{
+	if (strcmp(expect, "yesno") == 0)
+		return yesno_jsgf;
+	if (strcmp(expect, "digits") == 0)
+		return digits_jsgf;
+	if (strcmp(expect, "spell") == 0)
+		return spell_jsgf;
+	return d->name_jsgf ? d->name_jsgf : "";
+}
+
+/* 1 if word (its letters, apostrophes and hyphens) is one of grammar g's
+ * words. */
+static int
+grammar_has(const char *g, const char *word, size_t wl)
+{
+	const char *p = g;
+	size_t n;
+
+	while (*p) {
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz'-");
+		if (n == wl && strncmp(p, word, wl) == 0)
+			return 1;
+		p += n ? n : 1;
+	}
+	return 0;
+}
+
+/* Words of text, and those of them not in grammar g. */
+static void
+count_foreign(const char *g, const char *text, int *words, int *foreign)
+{
+	const char *p = text;
+	size_t n;
+
+	*words = *foreign = 0;
+	while (*p) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		/* silences and fillers are no words */
+		if (p[0] != '<' && p[0] != '[') {
+			(*words)++;
+			*foreign += !grammar_has(g, p, strcspn(p, " ("));
+		}
+		p += n;
+	}
+}
+
+int
+psd_hinted_pass(struct ps_dec *d, const char *expect,
+    const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
+    size_t len, double *conf, struct psd_detail *det,
+    struct psd_pass_info *info)
+{
+	struct psd_detail *gd;
+	struct psd_cmn after;
+	char gtext[256];
+	double gconf;
+	int i, words, foreign, took = 0, keep;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (d->in_utt || !psd_has_grammar(d, expect) || n == 0)
+		return 0;
+	count_foreign(grammar_text(d, expect), text, &words, &foreign);
+	if (info) {
+		snprintf(info->model, sizeof(info->model), "%s", text);
+		info->model_conf = *conf;
+		info->words = words;
+		info->foreign = foreign;
+	}
+	psd_cmn_get(d, &after);
+	if ((gd = malloc(sizeof(*gd))) == NULL)
+		return -1;
+	if (psd_hint(d, expect) != 0 || psd_start_from(d, prior) != 0 ||
+	    psd_feed(d, pcm, n) != 0 ||
+	    psd_end(d, gtext, sizeof(gtext), &gconf) != 0) {
+		psd_abort(d);
+		psd_hint(d, NULL);
+		cmn_set(d, &after);
+		free(gd);
+		return -1;
+	}
+	if (info)
+		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
+	/* a yes or a no with more to it ("no, make it Wednesday") is the
+	 * model's too: the grammar would keep the "no" and drop the rest */
+	if (strcmp(expect, "yesno") == 0)
+		keep = foreign > 0 && *conf >= d->reject_conf;
+	else
+		keep = foreign > 0 && 2 * foreign >= words &&
+		    *conf >= PSD_REJECT_CONF_SLOT;
+	if (gtext[0] && !keep) {
+		psd_detail(d, gconf, gd);
+		/* the model's hearing goes last among the alternatives, so
+		 * the agent sees what else it could have been */
+		if (text[0] && strcmp(text, gtext) != 0) {
+			i = gd->nalts < PSD_NBEST ? gd->nalts : PSD_NBEST - 1;
+			snprintf(gd->alt[i], sizeof(gd->alt[i]), "%s", text);
+			gd->alt_conf[i] = *conf;
+			gd->nalts = i + 1;
+		}
+		/* a grammar's posterior is near 1 whatever was said; the
+		 * model agreeing is what makes it sure */
+		if (strcmp(text, gtext) != 0)
+			gconf *= (*conf + 1.0) / 2.0;
+		else if (*conf > gconf)
+			gconf = *conf;
+		gd->alt_conf[0] = gconf;
+		snprintf(text, len, "%s", gtext);
+		*conf = gconf;
+		*det = *gd;
+		for (i = 0; i < det->nalts; i++)
+			det->alt_p[i] = det->alt[i];
+		for (i = 0; i < det->nwords; i++)
+			det->word_p[i] = det->word[i];
+		took = 1;
+	}
+	free(gd);
+	psd_hint(d, NULL);
+	cmn_set(d, &after);
+	return took;
 }
 
 int

@@ -35,6 +35,13 @@ struct psd_opts {
 	int grammars; /* 1: load the hint grammars (psd_hint);
 				   sphinxbase's JSGF parser keeps ~88 bytes
 				   of each for good, once per decoder */
+	double reject_conf; /* psd_hinted_pass: the confidence from
+				   which the model's hearing of a yes/no
+				   answer outside the grammar is kept;
+				   0: built in */
+	double names_zipf; /* a listed name of rank r weighs r^-zipf in
+				   the "name" grammar; 0 the built-in
+				   value, < 0 all names alike */
 	const char *names_first, *names_last; /* given names and surnames,
 				   one a line ('#' comments): the "name"
 				   hint's grammar; NULL for none */
@@ -110,6 +117,31 @@ struct psd_detail {
 /* Fill out from the utterance psd_end just ended (best's conf is its
  * utterance confidence); nothing when there was no hypothesis. */
 void psd_detail(struct ps_dec *d, double conf, struct psd_detail *out);
+/* The hinted second pass.  The language model is searched first, as the
+ * audio comes (its partials drive the endpointing); when the agent's
+ * question has a grammar of answers (psd_has_grammar), the whole
+ * utterance is then searched again with it, from the same channel
+ * estimate `prior` the first pass started from.  The grammar's answer
+ * replaces the model's (text, conf, det) unless the model heard, surely
+ * enough (confidence >= psd_opts.reject_conf for a yes/no, a fixed higher
+ * bar for the others), an answer the grammar has no words for: for a
+ * yes/no any word outside the grammar's (a "no" with a correction after
+ * it), for the others at least half of its words.  A grammar
+ * forces every answer into its phrases ("can I do Thursday instead" comes
+ * out as a yes or a no); the model is the way out.  Call after psd_end
+ * and psd_detail of the first pass; the decoder is back on the model
+ * after.  1 the grammar's answer was taken, 0 the model's kept, -1 error;
+ * info (if not NULL) gets both hearings. */
+struct psd_pass_info {
+	char model[256], grammar[256]; /* what each search heard */
+	double model_conf;
+	int words, foreign; /* the model's words, those not in the grammar */
+};
+int psd_has_grammar(struct ps_dec *d, const char *expect);
+int psd_hinted_pass(struct ps_dec *d, const char *expect,
+    const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
+    size_t len, double *conf, struct psd_detail *det,
+    struct psd_pass_info *info);
 /* End the utterance and throw the result away (call ended). */
 void psd_abort(struct ps_dec *d);
 /* 1 if word has a pronunciation. */

@@ -95,14 +95,18 @@ struct worker {
 	int16_t *buf;
 	size_t cap;
 	struct psd_detail det; /* the last final's alternatives and words */
+	int16_t *all; /* a hinted segment's whole audio, for the grammar's
+				   pass (psd_hinted_pass) */
+	size_t allcap;
 };
 
 struct ps_engine {
 	struct psd_opts dopts;
 	struct vad_cfg vcfg;
 	int interim_ms;
-	int hint_grammars; /* search a yes/no or digits answer with its
-				   grammar (psd_hint) */
+	int hint_grammars; /* search an answer to a yes/no, digits, name
+				   or spelling question again with its
+				   grammar (psd_hinted_pass) */
 	int final_lead_ms; /* early final this long before the endpoint */
 	int adaptive; /* endpoint by turn_end_classify */
 	char extra_file[512];
@@ -130,6 +134,7 @@ struct ps_cfg {
 	int upperf;
 	int fast_final;
 	int hint_grammars;
+	double reject_conf;
 	int final_lead_ms;
 	int interim_ms;
 	int adaptive_endpoint;
@@ -178,6 +183,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.fast_final = c.fast_final;
 	e->hint_grammars = c.hint_grammars;
 	e->dopts.grammars = c.hint_grammars;
+	e->dopts.reject_conf = c.reject_conf;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
 	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
 		e->dopts.names_first = strdup(c.names_first);
@@ -304,6 +310,7 @@ ps_fini(void *eng)
 		pthread_join(e->workers[i].th, NULL);
 		psd_close(e->workers[i].dec);
 		free(e->workers[i].buf);
+		free(e->workers[i].all);
 	}
 	while (e->streams)
 		ps_stream_close(e->streams);
@@ -697,6 +704,60 @@ emit(struct ps_stream *s, struct seg *g, const char *text, int final,
 	s->ev->result(s->arg, &r);
 }
 
+/* A copy of the whole audio of segment g (all of it taken) into w->all
+ * when its hint has a grammar, and the caller's channel estimate before
+ * it; mu held.  The samples copied (0: no grammar's pass). */
+static size_t
+take_all(
+    struct worker *w, struct ps_stream *s, struct seg *g, struct psd_cmn *prior)
+{
+	int16_t *nb;
+
+	if (!w->eng->hint_grammars ||
+	    !psd_has_grammar(w->dec, vad_expect_name(g->expect)) || g->n == 0)
+		return 0;
+	if (g->n > w->allcap) {
+		if ((nb = realloc(w->all, g->n * sizeof(*nb))) == NULL) {
+			log_warnx(s->call_id,
+			    "out of memory: the answer is "
+			    "searched with the model alone");
+			return 0;
+		}
+		w->all = nb;
+		w->allcap = g->n;
+	}
+	memcpy(w->all, g->pcm, g->n * sizeof(*w->all));
+	*prior = s->cmn;
+	return g->n;
+}
+
+/* The grammar's pass over an answer the model has just heard (text,
+ * conf, w->det); mu not held. */
+static void
+hinted_pass(struct worker *w, struct ps_stream *s, struct seg *g,
+    const struct psd_cmn *prior, size_t nall, char *text, size_t len,
+    double *conf)
+{
+	struct psd_pass_info info;
+	int rc;
+
+	if (nall == 0)
+		return;
+	rc = psd_hinted_pass(w->dec, vad_expect_name(g->expect), prior, w->all,
+	    nall, text, len, conf, &w->det, &info);
+	if (rc < 0)
+		log_warnx(s->call_id,
+		    "decoder %d: the %s grammar's pass failed", w->id,
+		    vad_expect_name(g->expect));
+	else
+		log_debug(s->call_id,
+		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
+		    "grammar's), grammar \"%s\": the %s's taken",
+		    vad_expect_name(g->expect), info.model, info.model_conf,
+		    info.foreign, info.words, info.grammar,
+		    rc ? "grammar" : "model");
+}
+
 /* Decode one segment as its audio arrives; mu held on entry and exit. */
 static void
 decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
@@ -709,6 +770,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	int started = 0, ended, spec = 0, stale;
 	unsigned spec_gen = 0;
 	size_t done_at;
+	struct psd_cmn prior;
+	size_t nall = 0;
 
 	for (;;) {
 		if (s->closing || g->discard || e->stop)
@@ -742,9 +805,12 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			spec = 1;
 			spec_gen = g->gen;
 			started = 0;
+			nall = take_all(w, s, g, &prior);
 			pthread_mutex_unlock(&e->mu);
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
+			hinted_pass(
+			    w, s, g, &prior, nall, text, sizeof(text), &conf);
 			pthread_mutex_lock(&e->mu);
 			/* the final passes hear better than a partial */
 			if (e->adaptive && g->gen == spec_gen) {
@@ -776,12 +842,13 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		 * heard yet: look now, the endpoint may be near */
 		stale = e->adaptive && g->partial_n < g->voiced_n &&
 		    g->done >= g->voiced_n + 2 * VAD_FRAME;
+		nall = ended ? take_all(w, s, g, &prior) : 0;
 		pthread_mutex_unlock(&e->mu);
 
+		/* the model first, whatever was asked: its partials drive the
+		 * endpoint; a grammar searches the answer again at the end */
 		if (!started)
-			psd_hint(w->dec,
-			    e->hint_grammars ? vad_expect_name(g->expect)
-			                     : NULL);
+			psd_hint(w->dec, NULL);
 		if (!started && psd_start_from(w->dec, &s->cmn) != 0)
 			log_warnx(
 			    s->call_id, "decoder %d: cannot start", w->id);
@@ -792,6 +859,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		if (ended) {
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
+			hinted_pass(
+			    w, s, g, &prior, nall, text, sizeof(text), &conf);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id,
@@ -955,6 +1024,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        NULL},
 	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "false", 0,
 	        0, NULL},
+	    {"stt.reject_conf", FD_CFG_DOUBLE, &c->reject_conf, 0, "0", 0, 1,
+	        NULL},
 	    {"stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200", 0,
 	        2000, NULL},
 	    {"stt.interim_ms", FD_CFG_INT, &c->interim_ms, 0, "120", 60, 5000,

@@ -513,7 +513,8 @@ on_result(void *arg, const struct stt_result *r)
 		    "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "
 		    "speech end)",
 		    r->text, r->confidence, r->start_ms + base_ms,
-		    r->end_ms + base_ms, r->speech_end_us
+		    r->end_ms + base_ms,
+		    r->speech_end_us
 		        ? (fd_mono_us() - r->speech_end_us) / 1000.0
 		        : 0.0);
 	/* text that is not UTF-8 is refused by the writer, and logged */

@@ -757,6 +757,14 @@ test_persona_ask(void **state)
 	                             "i can help you with"),
 	    ASK_ANYTHING_ELSE);
 	assert_int_equal(persona_ask("thanks for calling goodbye"), ASK_BYE);
+	/* the callback number read back, and its re-ask */
+	assert_int_equal(persona_ask("should we call you back at five five "
+	                             "five two one one nine five eight zero"),
+	    ASK_CONFIRM);
+	assert_int_equal(persona_ask("sorry i didn't catch that is this the "
+	                             "best number to call you back on please "
+	                             "say yes or no"),
+	    ASK_CONFIRM);
 	assert_int_equal(persona_ask("the weather is nice"), ASK_UNKNOWN);
 	/* word boundaries: "we do" is not in "we don't" */
 	assert_int_equal(persona_ask("we don't"), ASK_UNKNOWN);
