@@ -336,8 +336,12 @@ async function main() {
     }
 
     /* keyed digits, one turn; a barged-in agent turn marked */
-    const keyed = await findCall((d) => (d.turns || []).some((t) => t.role === "caller" && DTMF.test(t.text)));
-    if (!keyed) bad("no call with keyed digits to look at");
+    /* a call with two keypresses in a row (a keyed number); keys pressed
+     * at different questions stay apart */
+    const inRow = (d) => (d.turns || []).some((t, i, a) => i > 0 && t.role === "caller" && DTMF.test(t.text) &&
+      a[i - 1].role === "caller" && DTMF.test(a[i - 1].text));
+    const keyed = await findCall(inRow);
+    if (!keyed) bad("no call with keys pressed in a row to look at");
     else {
       const shown = await openCall(keyed, "call-keyed.png");
       const d2 = sameTranscript(shown, keyed);
