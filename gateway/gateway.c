@@ -311,9 +311,14 @@ main(int argc, char **argv)
 			pthread_mutex_unlock(&gw_lock);
 			if (rv == 0) {
 				log_info(NULL,
-				    "listen address, port and "
-				    "max_calls changes need a restart");
+				    "listen address, port, max_calls and "
+				    "recording.dir changes need a restart");
 				warn_closed_api();
+				/* recording switched on: new calls are
+				 * recorded from now */
+				if (gw_cfg.recording && gw_cfg.keep_audio &&
+				    !rec_started())
+					start_recording();
 			}
 		}
 		now = fd_mono_us();

@@ -147,7 +147,7 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
 	for (i = 0; i < 256; i++)
 		ulaw_pcm[i] = fd_ulaw_decode((uint8_t)i);
 	report_fn = report_cb;
-	started = 1;
+	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 	recover();
 	log_info(NULL, "recording calls into %s", rec_dir_path);
 	return 0;
@@ -180,6 +180,12 @@ rec_stop(void)
 	workq_stop(&write_q);
 	drain(&report_q);
 	workq_stop(&report_q);
+}
+
+int
+rec_started(void)
+{
+	return __atomic_load_n(&started, __ATOMIC_ACQUIRE);
 }
 
 int
@@ -256,7 +262,7 @@ rec_open(const char *call_id, uint64_t t0_us)
 	struct rec_job *j;
 	struct rec *r;
 
-	if (!started || call_id[0] == '\0' || !fd_call_id_valid(call_id))
+	if (!rec_started() || call_id[0] == '\0' || !fd_call_id_valid(call_id))
 		return NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->f = calloc(1, sizeof(*r->f))) == NULL ||

@@ -44,6 +44,8 @@ int rec_start(const char *dir, const char *instance, rec_report_fn report,
     char *err, size_t errlen);
 /* Write what is queued (up to 5 s), then stop the writer. */
 void rec_stop(void);
+/* Whether rec_start has run (calls opened before it are not recorded). */
+int rec_started(void);
 /* The final path of a call's recording (mixed: the mono track): 0, or -1
  * for a call id that is not one (no path is made from it). */
 int rec_path(const char *call_id, int mixed, char *buf, size_t len);
