@@ -582,6 +582,35 @@ test_stream_realtime(void **state)
 	config_destroy(&cfg);
 }
 
+/* Two lines said by voice with gap samples of silence between them
+ * (flite's own trailing and leading silence cut), after 0.5 s of silence
+ * and before 1.5 s of it, as mu-law; *na is the first line's length. */
+static uint8_t *
+two_parts(const char *voice, const char *first, const char *second, size_t gap,
+    size_t *na, size_t *len)
+{
+	int16_t *a, *b;
+	uint8_t *audio;
+	size_t nb, i, k;
+
+	assert_non_null(a = flite_synth_8k(voice, first, na));
+	assert_non_null(b = flite_synth_8k(voice, second, &nb));
+	while (*na > 0 && abs(a[*na - 1]) < 300)
+		(*na)--;
+	for (k = 0; k < nb && abs(b[k]) < 300; k++)
+		;
+	*len = 4000 + *na + gap + nb + 12000;
+	assert_non_null(audio = malloc(*len));
+	memset(audio, FD_ULAW_SILENCE, *len);
+	for (i = 0; i < *na; i++)
+		audio[4000 + i] = fd_ulaw_encode(a[i]);
+	for (i = k; i < nb; i++)
+		audio[4000 + *na + gap + i - k] = fd_ulaw_encode(b[i]);
+	free(a);
+	free(b);
+	return audio;
+}
+
 /* The caller pauses (300 ms: past speech_stopped, short of the endpoint)
  * and goes on.  The worker finishes the decode early during the pause and
  * must throw that away: one final holding both halves. */
@@ -591,28 +620,15 @@ test_stream_pause_goes_on(void **state)
 	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
 	struct heard h;
 	void *eng, *st;
-	int16_t *a, *b;
 	uint8_t *audio;
-	size_t na, nb, len, i, k, gap = 2400;
+	size_t na, len, gap = 2400;
 	config_t cfg;
 
 	(void)state;
 	eng = engine_on(ops, &cfg, "stt: { decoders = 1; };");
 	heard_init(&h);
-	assert_non_null(a = flite_synth_8k("kal", "book an oil change", &na));
-	assert_non_null(b = flite_synth_8k("kal", "next tuesday at ten", &nb));
-	/* flite ends with its own silence: cut it, the gap is ours */
-	while (na > 0 && abs(a[na - 1]) < 300)
-		na--;
-	for (k = 0; k < nb && abs(b[k]) < 300; k++)
-		;
-	len = 4000 + na + gap + nb + 12000;
-	assert_non_null(audio = malloc(len));
-	memset(audio, FD_ULAW_SILENCE, len);
-	for (i = 0; i < na; i++)
-		audio[4000 + i] = fd_ulaw_encode(a[i]);
-	for (i = k; i < nb; i++)
-		audio[4000 + na + gap + i - k] = fd_ulaw_encode(b[i]);
+	audio = two_parts(
+	    "kal", "book an oil change", "next tuesday at ten", gap, &na, &len);
 	assert_non_null(st = ops->stream_open(eng, "CAgo", &events, &h));
 	feed_realtime(ops, st, audio, len);
 	wait_final(&h, 10);
@@ -625,8 +641,6 @@ test_stream_pause_goes_on(void **state)
 	assert_true(slot_found(h.text, "tuesday"));
 	ops->stream_close(st);
 	free(audio);
-	free(a);
-	free(b);
 	ops->fini(eng);
 	config_destroy(&cfg);
 }
@@ -642,9 +656,8 @@ test_stream_adaptive_goes_on(void **state)
 	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
 	struct heard h;
 	void *eng, *st;
-	int16_t *a, *b;
 	uint8_t *audio;
-	size_t na, nb, len, i, k, gap = 960, split;
+	size_t na, len, i, gap = 960, split;
 	config_t cfg;
 
 	(void)state;
@@ -652,19 +665,8 @@ test_stream_adaptive_goes_on(void **state)
 	    "stt: { decoders = 1; adaptive_endpoint = true; "
 	    "short_endpoint_ms = 180; };");
 	heard_init(&h);
-	assert_non_null(a = flite_synth_8k("slt", "yes please", &na));
-	assert_non_null(b = flite_synth_8k("slt", "and a tire rotation", &nb));
-	while (na > 0 && abs(a[na - 1]) < 300)
-		na--;
-	for (k = 0; k < nb && abs(b[k]) < 300; k++)
-		;
-	len = 4000 + na + gap + nb + 12000;
-	assert_non_null(audio = malloc(len));
-	memset(audio, FD_ULAW_SILENCE, len);
-	for (i = 0; i < na; i++)
-		audio[4000 + i] = fd_ulaw_encode(a[i]);
-	for (i = k; i < nb; i++)
-		audio[4000 + na + gap + i - k] = fd_ulaw_encode(b[i]);
+	audio = two_parts(
+	    "slt", "yes please", "and a tire rotation", gap, &na, &len);
 	assert_non_null(st = ops->stream_open(eng, "CAad", &events, &h));
 	ops->hint(st, "yesno", NULL, 0);
 	/* the pause's frames come slowly (the audio clock still counts
@@ -685,8 +687,6 @@ test_stream_adaptive_goes_on(void **state)
 	assert_true(slot_found(h.text, "rotation"));
 	ops->stream_close(st);
 	free(audio);
-	free(a);
-	free(b);
 	ops->fini(eng);
 	config_destroy(&cfg);
 }
