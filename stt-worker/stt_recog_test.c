@@ -645,7 +645,7 @@ test_stream_pause_goes_on(void **state)
 	config_destroy(&cfg);
 }
 
-/* Adaptive endpoint: "yes please" to a yes/no question is a whole
+/* Adaptive endpoint: "yes that's right" to a yes/no question is a whole
  * answer, so the worker may finish its decode as soon as the caller falls
  * silent, before speech_stopped.  The caller goes on after 120 ms ("and a
  * tire rotation"): that decode must be thrown away and nothing the caller
@@ -666,11 +666,11 @@ test_stream_adaptive_goes_on(void **state)
 	    "short_endpoint_ms = 180; };");
 	heard_init(&h);
 	audio = two_parts(
-	    "slt", "yes please", "and a tire rotation", gap, &na, &len);
+	    "slt", "yes that's right", "and a tire rotation", gap, &na, &len);
 	assert_non_null(st = ops->stream_open(eng, "CAad", &events, &h));
 	ops->hint(st, "yesno", NULL, 0);
 	/* the pause's frames come slowly (the audio clock still counts
-	 * 120 ms): however loaded the host, the decoder hears "yes please"
+	 * 120 ms): however loaded the host, the decoder hears "yes that's right"
 	 * to its end and begins the early final within the pause */
 	split = (4000 + na) / FD_FRAME_SAMPLES * FD_FRAME_SAMPLES;
 	feed_realtime(ops, st, audio, split);

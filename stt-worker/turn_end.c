@@ -7,7 +7,7 @@
  * two p m, please", "No, that's all. Thank you" each hold a pause of
  * 150-350 ms after a part that could stand alone.  So an answer is
  * complete only when it is closed: it ends in a closing word ("please",
- * "bye"), it is a confirmation with its verb ("yes it is"), it has
+ * "bye"; a bare "yes, please" is not closed), it is a confirmation with its verb ("yes it is"), it has
  * everything a structured answer holds (ten digits, a given name and a
  * surname, "as soon as possible"), or it is a question or a
  * request whose last word is not one that usually leads on (a day, a
@@ -38,8 +38,8 @@ static const char *const lead_on[] = {"uh", "um", "umm", "uhm", "er", "erm",
     "just", "next", "last", "this", "double", "triple", "well", NULL};
 static const char *const digit_words[] = {"zero", "oh", "one", "two", "three",
     "four", "five", "six", "seven", "eight", "nine", NULL};
-/* A phrase that ends in one of these is closed ("thanks" only after
- * more: "okay thanks" and "no thanks" are often followed by "bye" or
+/* A phrase that ends in one of these is closed ("thanks" is not: "okay
+ * thanks" and "yes please, thanks" are often followed by "bye" or
  * "that's all"). */
 static const char *const closers[] = {"please", "bye", "goodbye", NULL};
 static const char *const polarity[] = {"yes", "yeah", "yep", "yup", "yea",
@@ -214,13 +214,19 @@ turn_end_classify(enum vad_expect e, const char *text)
 		return TURN_END_INCOMPLETE;
 	if (vad_answer_incomplete(e, text))
 		return TURN_END_INCOMPLETE;
+	/* "yes, please" is as open as a bare "yes": it is often followed
+	 * by more after a pause ("thanks, bye", "and a tire rotation") */
+	if (ws.n == 2 && in(ws.w[0], polarity) && strcmp(last, "please") == 0)
+		return TURN_END_UNSURE;
 	if (ws.n >= 2 && in(last, closers))
 		return TURN_END_COMPLETE;
-	if (ws.n >= 3 &&
-	    (strcmp(last, "thanks") == 0 ||
-	        (strcmp(last, "you") == 0 &&
-	            strcmp(ws.w[ws.n - 2], "thank") == 0)))
+	/* "thank you" closes; a "thanks" is often followed by "bye" after a
+	 * pause ("yes please, thanks, bye"), so it waits the default */
+	if (ws.n >= 3 && strcmp(last, "you") == 0 &&
+	    strcmp(ws.w[ws.n - 2], "thank") == 0)
 		return TURN_END_COMPLETE;
+	if (strcmp(last, "thanks") == 0)
+		return TURN_END_UNSURE;
 	switch (e) {
 	case VAD_EXPECT_NAME:
 		return name_answer(&ws);

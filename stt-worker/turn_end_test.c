@@ -26,7 +26,6 @@ test_yesno(void **state)
 	(void)state;
 	/* confirmations closed by their verb or a polite word */
 	C(VAD_EXPECT_YESNO, "yes it is");
-	C(VAD_EXPECT_YESNO, "yes please");
 	C(VAD_EXPECT_YESNO, "yes that's right");
 	C(VAD_EXPECT_YESNO, "uh yeah that's correct");
 	C(VAD_EXPECT_YESNO, "no i don't");
@@ -36,8 +35,12 @@ test_yesno(void **state)
 	U(VAD_EXPECT_YESNO, "no thanks");
 	U(VAD_EXPECT_ANY, "okay thanks");
 	C(VAD_EXPECT_ANY, "okay thanks bye");
-	/* a bare yes or no is often followed by more after a comma */
+	/* a bare yes or no is often followed by more after a comma, and
+	 * so is "yes, please" ("thanks, bye") */
 	U(VAD_EXPECT_YESNO, "yes");
+	U(VAD_EXPECT_YESNO, "yes please");
+	U(VAD_EXPECT_YESNO, "yes please thanks");
+	C(VAD_EXPECT_YESNO, "yes please thanks bye");
 	U(VAD_EXPECT_YESNO, "no");
 	/* "no, that's all. thank you": the thanks may follow */
 	U(VAD_EXPECT_YESNO, "no that's all");
@@ -143,7 +146,7 @@ test_silence(void **state)
 	c.endpoint_ms = 400;
 	c.long_endpoint_ms = 1000;
 	assert_int_equal(
-	    turn_end_silence_ms(&c, VAD_EXPECT_YESNO, "yes please"), 160);
+	    turn_end_silence_ms(&c, VAD_EXPECT_YESNO, "yes it is"), 160);
 	assert_int_equal(turn_end_silence_ms(&c, VAD_EXPECT_YESNO, "yes"), 400);
 	assert_int_equal(
 	    turn_end_silence_ms(&c, VAD_EXPECT_ANY, "i'd like a"), 1000);
