@@ -5,7 +5,9 @@
  * worker threads under a mutex (each command is a few hundred
  * microseconds).  Redis being down never stops a call: the state stays in
  * memory, the outage is logged once, and a reconnect is tried at most
- * every RETRY_US.
+ * every RETRY_US; the sessions whose last save failed are written back
+ * as soon as Redis answers again (another agent may have to take those
+ * calls before their next turn saves them).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +21,13 @@
 
 #define TIMEOUT_MS 250
 #define RETRY_US (5 * 1000000ull)
+#define PENDING_MAX 512
+
+/* A session not yet in Redis: its call and its latest text. */
+struct pending {
+	char id[64];
+	char *text;
+};
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static redisContext *rc;
@@ -26,6 +35,38 @@ static char addr[256];
 static int ttl;
 static int down; /* the outage was logged */
 static uint64_t next_try_us;
+static struct pending pend[PENDING_MAX];
+static int npend;
+
+/* with mu held: forget call_id's unsaved text */
+static void
+pending_drop(const char *call_id)
+{
+	int i;
+
+	for (i = 0; i < npend; i++)
+		if (strcmp(pend[i].id, call_id) == 0) {
+			free(pend[i].text);
+			pend[i] = pend[--npend];
+			return;
+		}
+}
+
+/* with mu held: keep text as call_id's unsaved session */
+static void
+pending_keep(const char *call_id, const char *text)
+{
+	char *t;
+
+	pending_drop(call_id);
+	if (npend == PENDING_MAX || strlen(call_id) >= sizeof(pend[0].id) ||
+	    (t = strdup(text)) == NULL) {
+		log_warnx(call_id, "session store: not kept for a write-back");
+		return;
+	}
+	snprintf(pend[npend].id, sizeof(pend[npend].id), "%s", call_id);
+	pend[npend++].text = t;
+}
 
 void
 session_store_init(const char *a, int ttl_s)
@@ -44,6 +85,8 @@ session_store_fini(void)
 	if (rc)
 		redisFree(rc);
 	rc = NULL;
+	while (npend > 0)
+		free(pend[--npend].text);
 	pthread_mutex_unlock(&mu);
 }
 
@@ -94,6 +137,21 @@ conn(void)
 	if (down)
 		log_info(NULL, "session store: redis %s back", addr);
 	down = 0;
+	/* write back what was saved while it was away */
+	while (npend > 0) {
+		struct pending *p = &pend[npend - 1];
+		redisReply *r = redisCommand(
+		    rc, "SET fd:sess:%s %s EX %d", p->id, p->text, ttl);
+
+		if (r == NULL) {
+			lost("set");
+			return NULL;
+		}
+		freeReplyObject(r);
+		log_info(p->id, "session store: session written back");
+		free(p->text);
+		npend--;
+	}
 	return rc;
 }
 
@@ -115,6 +173,10 @@ session_store_save(const char *call_id, const char *text)
 			rv = 0;
 		freeReplyObject(r);
 	}
+	if (rv == 0)
+		pending_drop(call_id);
+	else if (addr[0] != '\0')
+		pending_keep(call_id, text);
 	pthread_mutex_unlock(&mu);
 	return rv;
 }
@@ -144,6 +206,7 @@ session_store_drop(const char *call_id)
 	redisReply *r;
 
 	pthread_mutex_lock(&mu);
+	pending_drop(call_id);
 	if (conn() != NULL) {
 		r = redisCommand(rc, "DEL fd:sess:%s", call_id);
 		if (r == NULL)
