@@ -344,13 +344,14 @@ fall_voicemail_box(const struct fd_form *form, struct fall_reply *out)
 	const char *to = fd_form_get(form, "To");
 	char *action, *cb;
 	struct sbuf q;
-	int chosen, max_s;
+	int chosen, degraded, max_s;
 
 	pthread_mutex_lock(&gw_lock);
 	chosen = gw_cfg.voicemail_box;
+	degraded = gw_cfg.voicemail_degraded;
 	max_s = gw_cfg.voicemail_max_s;
 	pthread_mutex_unlock(&gw_lock);
-	if (!chosen && stack_answers())
+	if (!chosen && (!degraded || stack_answers()))
 		return 0;
 	log_info(sid, "voice webhook: call from %s to the voicemail box (%s)",
 	    from ? from : "?",

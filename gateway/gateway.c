@@ -104,6 +104,11 @@ static const struct fd_cfg_opt opts[] = {
         0, NULL},
     {"gateway.voicemail_max_s", FD_CFG_INT, &gw_cfg.voicemail_max_s, 0, "120",
         10, 600, NULL},
+    /* off only for a gateway that runs alone on purpose (the Media
+     * Streams benches): a stack that cannot answer sends callers to the
+     * voicemail box */
+    {"gateway.voicemail_when_degraded", FD_CFG_BOOL, &gw_cfg.voicemail_degraded,
+        0, "true", 0, 0, NULL},
     {"gateway", FD_CFG_SECTION, NULL, 0, NULL, 0, 0, NULL},
     /* call recordings (recording.c); recording.disclosure is the
 	 * agent's */

@@ -47,6 +47,7 @@ struct gw_cfg {
 	                                 * takes or declines the call */
 	int transfer_ring_s; /* <Dial timeout> of a transfer */
 	int voicemail_box; /* every inbound call records a message */
+	int voicemail_degraded; /* ... when agent, stt or tts is unheard */
 	int voicemail_max_s; /* <Record maxLength> */
 };
 

@@ -273,6 +273,8 @@ stack_stop
 if part streams; then
 if grep -q 'max_calls = ' "$FRONTDESK_CONFIG"; then
 	sed -i 's/max_calls = [0-9]*/max_calls = 5000/' "$FRONTDESK_CONFIG"
+# the gateway runs alone: no voicemail box for a stack that cannot answer
+sed -i 's|^gateway: {|gateway: {\n  voicemail_when_degraded = false;|' "$FRONTDESK_CONFIG"
 fi
 FRONTDESK_READY_TIMEOUT_S=1 FRONTDESK_ONLY=gateway FRONTDESK_NO_DATASTORE=1 deploy/frontdeskctl start >>"$W/start.log" 2>&1 && wait_healthy || { say "gateway-only stack did not start"; exit 1; }
 gw=$(cat "$FRONTDESK_VAR/sv/gateway.pid")
