@@ -125,7 +125,7 @@ SAN_TESTS = proto_test proto_payload_test common_test common_redact_test \
             gateway_fall_parse_test gateway_http_range_test \
             gateway_callinfo_test gateway_http_test
 san:
-	@$(MAKE) --no-print-directory SAN=1 build-san/bin/gateway \
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san build-san/bin/gateway \
 	    $(addprefix build-san/test/,$(SAN_TESTS))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
