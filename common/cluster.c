@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "cluster.h"
 #include "log.h"
+#include "strmap.h"
 
 #define MAX_INST 16 /* instances of one kind */
 #define NBUCKETS 1024
@@ -207,11 +208,7 @@ rcmd(const char *fmt, ...)
 static unsigned
 bucket(const char *id)
 {
-	unsigned h = 2166136261u;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % NBUCKETS;
+	return fd_str_hash(id) % NBUCKETS;
 }
 
 static struct ent *

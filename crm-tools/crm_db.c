@@ -14,6 +14,7 @@
 #include "crm.h"
 #include "daemon.h"
 #include "log.h"
+#include "strmap.h"
 
 #define STMT_SLOTS 512 /* power of two; distinct SQL texts */
 #define STMT_MAX (STMT_SLOTS / 2) /* past this, unprepared queries */
@@ -44,11 +45,7 @@ stmts_clear(struct crm_worker *w)
 static unsigned
 sql_hash(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return fd_str_hash(s);
 }
 
 /* Run sql prepared: its statement name is "s<slot>".  Returns NULL when it

@@ -24,6 +24,7 @@
 #include "cluster.h"
 #include "gateway.h"
 #include "log.h"
+#include "strmap.h"
 #include "media_int.h"
 #include "twilio.h"
 
@@ -109,11 +110,7 @@ media_active_calls(void)
 static unsigned
 bucket_of(const char *id)
 {
-	unsigned h = 2166136261u;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % CALL_BUCKETS;
+	return fd_str_hash(id) % CALL_BUCKETS;
 }
 
 struct gw_call *

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strmap.h"
 #include "proto/proto.h"
 #include "mulaw.h"
 #include "recording.h"
@@ -110,8 +111,6 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
     char *err, size_t errlen)
 {
 	char real[PATH_MAX];
-	unsigned h = 2166136261u;
-	const char *s;
 	int i;
 
 	if (started) {
@@ -130,10 +129,8 @@ rec_start(const char *dir, const char *instance, rec_report_fn report_cb,
 	}
 	memcpy(rec_dir_path, real, strlen(real) + 1);
 	/* each gateway instance recovers only its own open files */
-	for (s = instance; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
 	snprintf(open_dir, sizeof(open_dir), "%.*s/open/%08x", REC_DIR_MAX - 1,
-	    rec_dir_path, h);
+	    rec_dir_path, fd_str_hash(instance));
 	if (mkdir_p(open_dir) != 0) {
 		snprintf(err, errlen, "recording dir %s: %s", open_dir,
 		    strerror(errno));

@@ -15,6 +15,7 @@
 #include "expect.h"
 #include "cs_http.h"
 #include "log.h"
+#include "strmap.h"
 #include "persona.h"
 #include "cs_session.h"
 #include "cs_fall.h"
@@ -174,12 +175,7 @@ call_sid_make(const char *prefix, char out[40])
 unsigned
 call_seed(const struct scenario *sc, size_t i)
 {
-	unsigned h = 2166136261u;
-	const char *c;
-
-	for (c = sc->name; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	return h ^ (unsigned)(i * 2654435761u);
+	return fd_str_hash(sc->name) ^ (unsigned)(i * 2654435761u);
 }
 
 /* A persona's lines, each synthesised and put through the line once,
