@@ -16,8 +16,12 @@
 #     the record lost, actions the caller did not agree to.
 #  2. callsim --load N, N stepped up until a step fails: the most calls
 #     held with v2v p95 <= BENCH_V2V_P95_MS (450, the goal), no failed call
-#     and underruns <= BENCH_UNDERRUN_PCT of frames; at the largest passing
-#     N, rss_mb_per_call = (all daemons' RSS at N calls - idle) / N, idle
+#     and underruns <= BENCH_UNDERRUN_PCT of frames (concurrent_calls_max,
+#     steps passing from the first); concurrent_calls_capacity: the most
+#     calls with the same checks but v2v p95 <= the larger of the goal
+#     and 1.25 x one call's (the box's headroom, measured even when one
+#     call alone misses the goal); at the largest step within capacity,
+#     rss_mb_per_call = (all daemons' RSS at N calls - idle) / N, idle
 #     taken once before the first step (after the suite or a warm-up:
 #     models loaded, pools grown), and each daemon's CPU ms per second of
 #     call (cpu_ms_per_call_s_<daemon>, its idle housekeeping included,
@@ -204,7 +208,7 @@ if ! part suite; then   # first calls load models and grow pools: not per-call c
 fi
 if [ "$smoke" = 1 ]; then steps="1 2"; dur=10; ramp=1
 else steps="1 2 4 6 8 10 12 16 20 24 28 32 40 48 56 64 80 96 128"; dur=40; ramp=5; fi
-best=0; rss_pc=-1
+best=0; capacity=0; goal_held=1; p95_one=; lim=0; rss_pc=-1
 tck=$(getconf CLK_TCK)
 idle=$(rss_kb)      # the warm stack with no call: what N calls add is theirs
 put load_idle_rss_mb "$(python3 -c "print(round($idle / 1024, 1))")"
@@ -223,14 +227,23 @@ for n in $steps; do
 	p95=$(jget "$W/load-$n.json" v2v_ms_p95)
 	fail=$(jget "$W/load-$n.json" calls_failed)
 	und=$(jget "$W/load-$n.json" underruns)
-	python3 - "$W/load-$n.json" "$idle" "$busy" "$n" "$(loadavg)" >"$W/load-$n.verdict" <<'PY'
+	[ -z "$p95_one" ] && p95_one=$p95
+	python3 - "$W/load-$n.json" "$idle" "$busy" "$n" "$(loadavg)" "$p95_one" >"$W/load-$n.verdict" <<'PY'
 import json, os, sys
 d = json.load(open(sys.argv[1])); idle, busy, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 und = d.get("underruns", 0)
 ok = (d.get("calls_failed", 1) == 0
       and 0 <= d.get("v2v_ms_p95", 99999) <= float(os.environ["BENCH_V2V_P95_MS"])
       and und <= float(os.environ["BENCH_UNDERRUN_PCT"]) / 100 * d.get("frames_rx", 0))
-print("ok" if ok else "fail", round((busy - idle) / 1024 / n, 3), sys.argv[5])
+# capacity: the same step judged against the single call's p95 (+25 %)
+# instead of the fixed goal, so the box's headroom is measured even when
+# one call alone misses the goal
+lim = max(float(os.environ["BENCH_V2V_P95_MS"]), 1.25 * float(sys.argv[6] or 0))
+cap = (d.get("calls_failed", 1) == 0
+       and 0 <= d.get("v2v_ms_p95", 99999) <= lim
+       and und <= float(os.environ["BENCH_UNDERRUN_PCT"]) / 100 * d.get("frames_rx", 0))
+print("ok" if ok else "fail", round((busy - idle) / 1024 / n, 3), sys.argv[5],
+      "ok" if cap else "fail", round(lim))
 PY
 	# CPU ms each daemon spent per second of call at this step
 	python3 - "$W/load-$n.ticks0" "$W/load-$n.ticks1" "$tck" "$win" "$n" >"$W/load-$n.cpu" <<'PY'
@@ -246,22 +259,29 @@ for k in sorted(b):
         print(f"cpu_ms_per_call_s_{k.replace('-', '_')}", round(ms, 2))
 print("cpu_ms_per_call_s_total", round(tot, 2))
 PY
-	read -r verdict per la <"$W/load-$n.verdict"
-	say "load $n calls: v2v p95 $p95 ms, failed $fail, underruns $und, rss/call ${per} MB, cpu ms/call-s $(sed -n 's/^cpu_ms_per_call_s_total //p' "$W/load-$n.cpu"), load $la -> $verdict"
+	read -r verdict per la capv lim <"$W/load-$n.verdict"
+	say "load $n calls: v2v p95 $p95 ms, failed $fail, underruns $und, rss/call ${per} MB, cpu ms/call-s $(sed -n 's/^cpu_ms_per_call_s_total //p' "$W/load-$n.cpu"), load $la -> goal $verdict, capacity (p95 <= $lim) $capv"
 	put "load_${n}_v2v_ms_p95" "$p95"
 	put "load_${n}_underruns" "$und"
 	put "load_${n}_rss_mb_per_call" "$per"
 	put "load_${n}_cutoff_pct" "$(jget "$W/load-$n.json" cutoff_pct)"
-	# memory per call is measured whether or not the latency held
-	# (a busy host fails the first step's v2v, not its RSS)
+	# memory and CPU per call are taken at the largest step within
+	# capacity (a busy host fails the first step's v2v, not its RSS)
 	[ "$rss_pc" = -1 ] && { rss_pc=$per; cpu_at=$n; }
-	[ "$verdict" = ok ] || break
-	best=$n; rss_pc=$per; cpu_at=$n
-	put load_v2v_ms_p50_at_max "$(jget "$W/load-$n.json" v2v_ms_p50)"
-	put load_v2v_ms_p95_at_max "$p95"
-	put load_jitter_ms_p99_at_max "$(jget "$W/load-$n.json" jitter_ms_p99)"
+	if [ "$verdict" = ok ] && [ "$goal_held" = 1 ]; then
+		best=$n
+		put load_v2v_ms_p50_at_max "$(jget "$W/load-$n.json" v2v_ms_p50)"
+		put load_v2v_ms_p95_at_max "$p95"
+		put load_jitter_ms_p99_at_max "$(jget "$W/load-$n.json" jitter_ms_p99)"
+	else
+		goal_held=0
+	fi
+	[ "$capv" = ok ] || break
+	capacity=$n; rss_pc=$per; cpu_at=$n
 done
 put concurrent_calls_max "$best"
+put concurrent_calls_capacity "$capacity"
+put load_capacity_v2v_ms_p95_limit "$lim"
 put rss_mb_per_call "$rss_pc"
 put load_v2v_goal_ms "$BENCH_V2V_P95_MS"
 [ -n "${cpu_at:-}" ] && while read -r k v; do put "$k" "$v"; done <"$W/load-$cpu_at.cpu"
@@ -276,6 +296,10 @@ if grep -q 'max_calls = ' "$FRONTDESK_CONFIG"; then
 # the gateway runs alone: no voicemail box for a stack that cannot answer
 sed -i 's|^gateway: {|gateway: {\n  voicemail_when_degraded = false;|' "$FRONTDESK_CONFIG"
 fi
+# BENCH_STREAMS_RECORDING=false|true: the streams with recording off or on
+# (default: as configured, on)
+[ -n "${BENCH_STREAMS_RECORDING:-}" ] &&
+	sed -i "/^recording: {/,/^};/s/enabled = [a-z]*/enabled = $BENCH_STREAMS_RECORDING/" "$FRONTDESK_CONFIG"
 FRONTDESK_READY_TIMEOUT_S=1 FRONTDESK_ONLY=gateway FRONTDESK_NO_DATASTORE=1 deploy/frontdeskctl start >>"$W/start.log" 2>&1 && wait_healthy || { say "gateway-only stack did not start"; exit 1; }
 gw=$(cat "$FRONTDESK_VAR/sv/gateway.pid")
 if [ "$smoke" = 1 ]; then steps="50 100"; dur=4
