@@ -107,10 +107,8 @@ static void l_started(void *arg, uint32_t at_ms);
 static void l_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
 static void l_result(void *arg, const struct stt_result *r);
 
-static const struct stt_events vendor_events = {
-    v_started, v_stopped, v_result};
-static const struct stt_events local_events = {
-    l_started, l_stopped, l_result};
+static const struct stt_events vendor_events = {v_started, v_stopped, v_result};
+static const struct stt_events local_events = {l_started, l_stopped, l_result};
 
 static int
 fb_init(const config_t *cfg, void **engp, char *err, size_t errlen)
@@ -191,8 +189,8 @@ fb_open(void *eng, const char *call_id, const struct stt_events *ev, void *arg)
 			goto fail;
 		vad_init(&s->vad, &e->vcfg);
 	}
-	if ((s->vs = e->vendor->stream_open(e->veng, call_id, &vendor_events,
-	         s)) == NULL)
+	if ((s->vs = e->vendor->stream_open(
+	         e->veng, call_id, &vendor_events, s)) == NULL)
 		goto fail;
 	return s;
 fail:
@@ -388,8 +386,8 @@ switch_to_local(struct fb_stream *s, const char *why)
 	if (from < oldest)
 		from = oldest;
 	s->base_ms = (uint32_t)(from * 1000 / FB_RATE);
-	if ((s->ls = e->local->stream_open(e->leng, s->call, &local_events,
-	         s)) == NULL) {
+	if ((s->ls = e->local->stream_open(
+	         e->leng, s->call, &local_events, s)) == NULL) {
 		log_err(s->call,
 		    "stt: %s failed (%s) and no %s stream opens: the "
 		    "call is not transcribed",
@@ -409,8 +407,8 @@ switch_to_local(struct fb_stream *s, const char *why)
 		    "than stt.fallback_ring_s and is not heard again",
 		    (double)(s->lost_upto - settled) / FB_RATE);
 	if (s->expect[0])
-		e->local->hint(s->ls, s->expect, s->nwords ? words : NULL,
-		    s->nwords);
+		e->local->hint(
+		    s->ls, s->expect, s->nwords ? words : NULL, s->nwords);
 	/* a key pressed since the vendor's last final ended a turn there */
 	fin = s->fin_off > settled && s->fin_off > from &&
 	    e->local->finalize != NULL;
@@ -593,10 +591,10 @@ read_config(const config_t *cfg, struct fb_eng *e, char *err, size_t errlen)
 {
 	char name[32];
 	const struct fd_cfg_opt opts[] = {
-	    {"stt.engine", FD_CFG_STR, name, sizeof(name), "pocketsphinx", 0,
-	        0, "FRONTDESK_STT_ENGINE"},
-	    {"stt.fallback_after_ms", FD_CFG_INT, &e->after_ms, 0, "2000",
-	        300, 30000, NULL},
+	    {"stt.engine", FD_CFG_STR, name, sizeof(name), "pocketsphinx", 0, 0,
+	        "FRONTDESK_STT_ENGINE"},
+	    {"stt.fallback_after_ms", FD_CFG_INT, &e->after_ms, 0, "2000", 300,
+	        30000, NULL},
 	    {"stt.fallback_ring_s", FD_CFG_INT, &e->ring_s, 0, "30", 5, 300,
 	        NULL},
 	};

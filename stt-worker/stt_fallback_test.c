@@ -177,7 +177,8 @@ capture_begin(void)
 
 	fflush(stderr);
 	saved_err = dup(2);
-	assert_true((fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_true(
+	    (fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
 	dup2(fd, 2);
 	close(fd);
 }
@@ -269,8 +270,8 @@ setup(void **state)
 	if (peer_tls_init(&peer) != 0)
 		return -1;
 	snprintf(log_path, sizeof(log_path), "%s/stderr.log", peer.dir);
-	turn1 = say("i would like to book an oil change next tuesday at ten",
-	    &nturn1);
+	turn1 = say(
+	    "i would like to book an oil change next tuesday at ten", &nturn1);
 	turn2 = say("yes that's right", &nturn2);
 	return 0;
 }
@@ -314,7 +315,8 @@ test_refused(void **state)
 	assert_non_null(eng = engine());
 	heard_reset();
 	capture_begin();
-	assert_non_null(st = ops->stream_open(eng, "CAfbrefused", &events, NULL));
+	assert_non_null(
+	    st = ops->stream_open(eng, "CAfbrefused", &events, NULL));
 	feed(st, turn1, nturn1, 5000);
 	wait_finals(st, 1, 8000);
 	ops->stream_close(st);
@@ -352,7 +354,8 @@ test_closed_mid_turn(void **state)
 	assert_non_null(eng = engine());
 	heard_reset();
 	capture_begin();
-	assert_non_null(st = ops->stream_open(eng, "CAfbclosed", &events, NULL));
+	assert_non_null(
+	    st = ops->stream_open(eng, "CAfbclosed", &events, NULL));
 	feed(st, turn1, nturn1, 10000);
 	wait_finals(st, 1, 8000);
 	feed(st, turn2, nturn2, 10000);
@@ -386,8 +389,8 @@ test_stalled_or_slow(void **state)
 	static const char *const stall[] = {"--in-order", "--script",
 	    "vendor words", "--fault", "stall", "--fault-utt", "1",
 	    "--fault-after", "8000", NULL};
-	static const char *const slow[] = {
-	    "--in-order", "--script", "vendor words", "--slow-ms", "2500", NULL};
+	static const char *const slow[] = {"--in-order", "--script",
+	    "vendor words", "--slow-ms", "2500", NULL};
 	const char *const *const modes[] = {stall, slow};
 	const char *const ids[] = {"CAfbstall", "CAfbslow"};
 	uint64_t spoken_us;
@@ -401,7 +404,8 @@ test_stalled_or_slow(void **state)
 		assert_non_null(eng = engine());
 		heard_reset();
 		capture_begin();
-		assert_non_null(st = ops->stream_open(eng, ids[m], &events, NULL));
+		assert_non_null(
+		    st = ops->stream_open(eng, ids[m], &events, NULL));
 		feed(st, turn1, nturn1, 10000);
 		spoken_us = fd_mono_us();
 		wait_finals(st, 1, 8000);
@@ -414,11 +418,11 @@ test_stalled_or_slow(void **state)
 		/* it waited for Deepgram first */
 		assert_true(heard.f[0].at_us - spoken_us >= AFTER_MS * 1000);
 		snprintf(want, sizeof(want), "call=%s ", ids[m]);
-		assert_int_equal(lines_with(log, want,
-		                     "switching the call to pocketsphinx"),
+		assert_int_equal(
+		    lines_with(log, want, "switching the call to pocketsphinx"),
 		    1);
-		assert_int_equal(lines_with(log, want, "no final result 800 ms"),
-		    1);
+		assert_int_equal(
+		    lines_with(log, want, "no final result 800 ms"), 1);
 		free(log);
 	}
 }
@@ -438,7 +442,8 @@ test_healthy_not_switched(void **state)
 	assert_non_null(eng = engine());
 	heard_reset();
 	capture_begin();
-	assert_non_null(st = ops->stream_open(eng, "CAfbhealthy", &events, NULL));
+	assert_non_null(
+	    st = ops->stream_open(eng, "CAfbhealthy", &events, NULL));
 	feed(st, turn1, nturn1, 20000);
 	wait_finals(st, 1, 5000);
 	/* well past the deadline: nothing else comes */
