@@ -78,6 +78,7 @@ struct dg_stream {
 	char *rx;
 	size_t nrx;
 	int conns; /* connections made */
+	char closed_why[300]; /* Deepgram's close frame on this connection */
 	int utt_open; /* speech_started queued, final not yet */
 	uint32_t utt_start_ms, utt_end_ms;
 	uint64_t utt_end_off; /* stream offset of the speech end */

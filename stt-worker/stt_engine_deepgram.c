@@ -506,6 +506,7 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		s->last_tx_us = fd_mono_us();
 		pthread_mutex_unlock(&e->mu);
 		s->nrx = 0;
+		s->closed_why[0] = '\0';
 		log_debug(s->call, "deepgram: connected");
 		if (close_now)
 			return -1;
@@ -576,11 +577,14 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    (const char *)in + 2);
 		if (!s->closing)
 			log_warnx(s->call, "deepgram: %s", why);
+		snprintf(s->closed_why, sizeof(s->closed_why), "%s", why);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (s == NULL)
 			return 0;
-		conn_lost(s, "connection closed", 0);
+		conn_lost(s,
+		    s->closed_why[0] ? s->closed_why : "connection closed", 0);
+		s->closed_why[0] = '\0';
 		return 0;
 	default:
 		return 0;

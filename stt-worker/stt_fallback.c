@@ -385,6 +385,8 @@ switch_to_local(struct fb_stream *s, const char *why)
 	from = settled - settled % FB_FRAME;
 	if (from < oldest)
 		from = oldest;
+	if (from > s->fed)
+		from = s->fed - s->fed % FB_FRAME;
 	s->base_ms = (uint32_t)(from * 1000 / FB_RATE);
 	if ((s->ls = e->local->stream_open(
 	         e->leng, s->call, &local_events, s)) == NULL) {

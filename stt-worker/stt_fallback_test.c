@@ -371,6 +371,9 @@ test_closed_mid_turn(void **state)
 	assert_int_equal(lines_with(log, "call=CAfbclosed ",
 	                     "switching the call to pocketsphinx"),
 	    1);
+	assert_int_equal(lines_with(log, "switching the call to pocketsphinx",
+	                     "(closed by Deepgram: 1011 NET-0000)"),
+	    1);
 	free(log);
 	/* one connection, closed by the peer; none after it */
 	line = peer_log_read(&peer);
