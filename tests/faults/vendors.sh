@@ -62,10 +62,10 @@ ok() { pass=$((pass + 1)); echo "vendor ok   $*"; }
 bad() { fail=$((fail + 1)); failed=$((failed + 1)); echo "vendor FAIL $*"; }
 
 # peer_start SCRIPT ARGS...: a peer in the background printing "PORT n";
-# sets peer_pid and peer_port
+# sets peer_pid and peer_port.  PEER_PY: the interpreter (python3)
 peer_start() {
 	local i log=$FAULTS_OUT/vendor-peer.out
-	python3 "$@" >"$log" 2>&1 &
+	${PEER_PY:-python3} "$@" >"$log" 2>&1 &
 	peer_pid=$!
 	peer_port=""
 	for i in $(seq 1 100); do
@@ -175,6 +175,10 @@ case_stt() {
 	    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
 	    -keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1 || { bad "stt: openssl cannot make a certificate"; return; }
 	export DEEPGRAM_API_KEY=faults-test-key
+	# the Deepgram peer needs python3-websockets: Debian's python, as
+	# tests/harness/peer_run.c picks it, even when another comes first
+	local PEER_PY=${FD_PYTHON:-python3}
+	[ -z "${FD_PYTHON:-}" ] && [ -x /usr/bin/python3 ] && PEER_PY=/usr/bin/python3
 	for mode in close stall; do
 		out=$FAULTS_OUT/vendor-stt-$mode
 		[ -n "$peer_pid" ] && { kill "$peer_pid" 2>/dev/null; wait "$peer_pid" 2>/dev/null; }
