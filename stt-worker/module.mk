@@ -8,7 +8,8 @@ STT_ENGINE = stt-worker/stt_engine.c stt-worker/stt_engine_pocketsphinx.c \
              $(STT_DEEPGRAM_SRCS) $(SPEECH_STT)
 
 BINS += stt-worker
-stt-worker_SRCS = stt-worker/stt_worker.c stt-worker/vocab.c $(STT_ENGINE)
+stt-worker_SRCS = stt-worker/stt_worker.c stt-worker/vocab.c \
+                  stt-worker/stt_fallback.c $(STT_ENGINE)
 stt-worker_LIBS = $(LIB_PS) $(LIB_LWS)
 
 TESTS += stt_vad_test
@@ -25,6 +26,14 @@ TESTS += stt_recog_test
 stt_recog_test_SRCS = stt-worker/stt_recog_test.c $(STT_ENGINE) \
                       tests/harness/flite_synth.c bench/bench_corpus.c
 stt_recog_test_LIBS = $(LIB_PS) $(LIB_LWS) $(LIB_FLITE)
+
+# a vendor failing mid-turn: the turn is heard by pocketsphinx
+# (tests/peers/deepgram/listen_peer.py as the vendor)
+TESTS += stt_fallback_test
+stt_fallback_test_SRCS = stt-worker/stt_fallback_test.c \
+                         stt-worker/stt_fallback.c $(STT_ENGINE) \
+                         tests/harness/peer_run.c tests/harness/flite_synth.c
+stt_fallback_test_LIBS = $(LIB_PS) $(LIB_LWS) $(LIB_FLITE)
 
 # the daemon on a real bus (needs build/bin/stt-worker)
 TESTS += stt_worker_test

@@ -56,7 +56,8 @@ struct dg_stream {
 	uint64_t close_by_us; /* give up waiting for the server */
 	uint64_t retry_at_us;
 	int backoff_ms;
-	char err[256];
+	char err[256]; /* why the last connection failed */
+	int fails; /* connections failed or lost, not by stream_close */
 	uint8_t *ring; /* audio not covered by a final result */
 	size_t cap;
 	uint64_t ring_base; /* stream offset of ring's oldest byte */
@@ -77,6 +78,7 @@ struct dg_stream {
 	char *rx;
 	size_t nrx;
 	int conns; /* connections made */
+	char closed_why[300]; /* Deepgram's close frame on this connection */
 	int utt_open; /* speech_started queued, final not yet */
 	uint32_t utt_start_ms, utt_end_ms;
 	uint64_t utt_end_off; /* stream offset of the speech end */

@@ -61,6 +61,12 @@ struct stt_engine_ops {
 	/* Optional: words the business's callers will say (customer and
 	 * staff names, vehicles) from the CRM; returns how many were new. */
 	int (*vocabulary)(void *eng, const char *const *words, size_t n);
+	/* Optional: 1 once the vendor's service has failed this stream (it
+	 * could not connect, refused it, or closed it mid-stream), with why;
+	 * the engine may be retrying meanwhile.  0 while it works.  Any
+	 * thread; stt_fallback.c polls it to switch the call to the local
+	 * engine. */
+	int (*failed)(void *stream, char *why, size_t len);
 };
 
 /*

@@ -287,6 +287,22 @@ dg_close(void *stream)
 	lws_cancel_service(e->ctx);
 }
 
+/* Whether Deepgram has failed this stream: a connection that could not
+ * be made, was refused or was lost while the stream was open. */
+static int
+dg_failed(void *stream, char *why, size_t len)
+{
+	struct dg_stream *s = stream;
+	int failed;
+
+	pthread_mutex_lock(&s->e->mu);
+	failed = s->fails > 0;
+	if (failed && why && len)
+		snprintf(why, len, "%s", s->err);
+	pthread_mutex_unlock(&s->e->mu);
+	return failed;
+}
+
 /* What dg_init would refuse, without connecting (-n). */
 static int
 dg_check(const config_t *cfg, char *err, size_t errlen)
@@ -313,7 +329,7 @@ dg_check(const config_t *cfg, char *err, size_t errlen)
 const struct stt_engine_ops stt_engine_deepgram = {
 	.name = "deepgram", .init = dg_init, .check = dg_check, .fini = dg_fini,
 	.stream_open = dg_open, .feed = dg_feed, .hint = dg_hint,
-	.stream_close = dg_close, .finalize = dg_finalize,
+	.stream_close = dg_close, .finalize = dg_finalize, .failed = dg_failed,
 };
 /* clang-format on */
 
@@ -432,6 +448,9 @@ connect_stream(struct dg_eng *e, struct dg_stream *s)
 		s->wsi = wsi;
 	} else if (s->st == ST_CONNECTING) {
 		/* failed before any callback could say so */
+		s->fails++;
+		snprintf(s->err, sizeof(s->err), "cannot connect to %s:%d",
+		    e->host, e->port);
 		s->st = ST_BACKOFF;
 		s->retry_at_us = fd_mono_us() + (uint64_t)s->backoff_ms * 1000;
 		s->backoff_ms = s->backoff_ms * 2 > e->reconnect_max_ms
@@ -487,6 +506,7 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		s->last_tx_us = fd_mono_us();
 		pthread_mutex_unlock(&e->mu);
 		s->nrx = 0;
+		s->closed_why[0] = '\0';
 		log_debug(s->call, "deepgram: connected");
 		if (close_now)
 			return -1;
@@ -557,11 +577,14 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    (const char *)in + 2);
 		if (!s->closing)
 			log_warnx(s->call, "deepgram: %s", why);
+		snprintf(s->closed_why, sizeof(s->closed_why), "%s", why);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (s == NULL)
 			return 0;
-		conn_lost(s, "connection closed", 0);
+		conn_lost(s,
+		    s->closed_why[0] ? s->closed_why : "connection closed", 0);
+		s->closed_why[0] = '\0';
 		return 0;
 	default:
 		return 0;
@@ -636,11 +659,14 @@ conn_lost(struct dg_stream *s, const char *why, int permanent)
 	was_open = s->st == ST_OPEN;
 	closing = s->closing;
 	s->wsi = NULL;
+	if (!closing && !atomic_load(&e->stop)) {
+		s->fails++;
+		snprintf(s->err, sizeof(s->err), "%s", why);
+	}
 	if (closing) {
 		s->st = ST_IDLE;
 	} else if (permanent) {
 		s->st = ST_FAILED;
-		snprintf(s->err, sizeof(s->err), "%s", why);
 	} else {
 		s->st = ST_BACKOFF;
 		if (was_open)

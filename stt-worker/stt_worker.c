@@ -7,7 +7,10 @@
  *
  * Config (section stt): engine = "pocketsphinx"; idle_timeout_s = 60;
  * vocabulary_poll_s = 60 (how often to ask crm-tools for the names and
- * vehicles callers will say, vocab.c; 0 never); the engine's own options
+ * vehicles callers will say, vocab.c; 0 never); fallback = true (with a
+ * vendor engine, pocketsphinx runs too and takes over a call whose vendor
+ * stream fails, within the turn: stt_fallback.c, with fallback_after_ms
+ * = 2000 and fallback_ring_s = 30); the engine's own options
  * (stt_engine_pocketsphinx.c: lm, decoders, extra_words_file, vad_*,
  * endpoint_ms, ...).  SIGHUP re-reads the config and rebuilds the domain
  * language model.
@@ -34,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "stt_engine.h"
+#include "stt_fallback.h"
 #include "vocab.h"
 
 #define FRAME_BYTES 160 /* AUDIO_IN frame numbering unit */
@@ -76,6 +80,7 @@ struct call {
 static char engine_name[32];
 static int idle_timeout_s;
 static int vocabulary_poll_s; /* 0: do not ask crm-tools */
+static int fallback; /* a vendor engine has pocketsphinx behind it */
 
 static const struct fd_cfg_opt opts[] = {
     {"stt.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "pocketsphinx",
@@ -84,6 +89,7 @@ static const struct fd_cfg_opt opts[] = {
         NULL},
     {"stt.vocabulary_poll_s", FD_CFG_INT, &vocabulary_poll_s, 0, "60", 0, 86400,
         NULL},
+    {"stt.fallback", FD_CFG_BOOL, &fallback, 0, "true", 0, 0, NULL},
 };
 
 static struct fd_bus bus;
@@ -106,6 +112,7 @@ static void on_started(void *arg, uint32_t at_ms);
 static void on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
 static void on_result(void *arg, const struct stt_result *r);
 static int check_config(char *err, size_t errlen);
+static const struct stt_engine_ops *engine_chosen(void);
 
 static const struct stt_events events = {on_started, on_stopped, on_result};
 
@@ -173,7 +180,7 @@ main(int argc, char **argv)
 	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_STT, argc, argv, opts, FD_CFG_N(opts));
 	started_us = fd_mono_us();
-	engine = stt_engine_find(engine_name); /* check_config found it */
+	engine = engine_chosen(); /* check_config found it */
 	if (engine->init(&fd_config, &eng, err, sizeof(err)) != 0) {
 		log_err(NULL, "%s: %s", engine->name, err);
 		exit(FD_EX_CONFIG);
@@ -183,7 +190,8 @@ main(int argc, char **argv)
 	         fd_cluster_on() ? 0 : FD_CFG_N(from), types,
 	         FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
-	log_info(NULL, "engine %s, publishing on %s", engine->name,
+	log_info(NULL, "engine %s%s, publishing on %s", engine_name,
+	    engine == &stt_engine_fallback ? " (pocketsphinx behind it)" : "",
 	    fd_pub_addr(FD_D_STT));
 	if (fd_cluster_on()) {
 		if (fd_cluster_start(
@@ -242,7 +250,7 @@ check_config(char *err, size_t errlen)
 {
 	const struct stt_engine_ops *e;
 
-	if ((e = stt_engine_find(engine_name)) == NULL) {
+	if ((e = engine_chosen()) == NULL) {
 		snprintf(err, errlen,
 		    "stt.engine: unknown engine '%s' "
 		    "(pocketsphinx, deepgram)",
@@ -250,6 +258,18 @@ check_config(char *err, size_t errlen)
 		return -1;
 	}
 	return e->check ? e->check(&fd_config, err, errlen) : 0;
+}
+
+/* The engine stt.engine names, or with stt.fallback a vendor engine
+ * with pocketsphinx behind it; NULL if the name is unknown. */
+static const struct stt_engine_ops *
+engine_chosen(void)
+{
+	const struct stt_engine_ops *e = stt_engine_find(engine_name);
+
+	if (e && fallback && e != &stt_engine_pocketsphinx)
+		return &stt_engine_fallback;
+	return e;
 }
 
 /* Cluster mode: a call moved here waits for its replay (the live frames

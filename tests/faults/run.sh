@@ -8,7 +8,7 @@
 #                                 of each daemon mid-call, the Redis and
 #                                 PostgreSQL outages (a message and a
 #                                 booking spooled), vendors failing mid-
-#                                 call (LLM, TTS, calendar, vPIC), the soak (SOAK_CALLS,
+#                                 call (LLM, TTS, STT, calendar, vPIC), the soak (SOAK_CALLS,
 #                                 1000, SOAK_PARALLEL at a time), valgrind
 #                                 memcheck on 3 calls, the fuzz targets
 #                                 (FUZZ_SECONDS, 60)

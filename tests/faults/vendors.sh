@@ -17,6 +17,14 @@
 #    it instead, in the same turn; the booking call passes as with flite
 #    (callsim hears and checks it), one appointment row, every caller turn
 #    once.
+#  stt: stt-worker hears with Deepgram (tests/peers/deepgram/listen_peer.py,
+#    which gives each of the caller's speech segments the scenario's next
+#    line, "Yes, it is." first) with stt.fallback on; in the caller's
+#    second turn, half a second into it, Deepgram closes the stream (1011)
+#    in one booking call and stops answering in another.  Each call
+#    switches to pocketsphinx within that turn (one log line), its first
+#    turn was Deepgram's, and it books as with pocketsphinx alone: one
+#    appointment row, every caller turn once, the outcome set.
 #  calendar: crm-tools keeps the shop's Google Calendar
 #    (tests/peers/google/peer.py) and the calendar fails through a booking
 #    call: free/busy answers 500, hangs past the timeout and drops the
@@ -31,14 +39,14 @@
 #    tool results are the offline decode (online:false, the make from the
 #    VIN's WMI) within the turn, and the call goes on to the agent's
 #    goodbye.
-#   tests/faults/vendors.sh [llm|tts|calendar|vpic...]   (default all)
+#   tests/faults/vendors.sh [llm|tts|stt|calendar|vpic...]   (default all)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 export PROFILE=${PROFILE:-faults-suite}-vendor
 unset FAULTS_RUNNING            # never the stack run.sh started
 . tests/faults/lib.sh
-cases=${*:-llm tts calendar vpic}
+cases=${*:-llm tts stt calendar vpic}
 faults=0 failed=0 lost=0 dups=0 pass=0 fail=0
 peer_pid=""
 finish() {
@@ -54,10 +62,10 @@ ok() { pass=$((pass + 1)); echo "vendor ok   $*"; }
 bad() { fail=$((fail + 1)); failed=$((failed + 1)); echo "vendor FAIL $*"; }
 
 # peer_start SCRIPT ARGS...: a peer in the background printing "PORT n";
-# sets peer_pid and peer_port
+# sets peer_pid and peer_port.  PEER_PY: the interpreter (python3)
 peer_start() {
 	local i log=$FAULTS_OUT/vendor-peer.out
-	python3 "$@" >"$log" 2>&1 &
+	${PEER_PY:-python3} "$@" >"$log" 2>&1 &
 	peer_pid=$!
 	peer_port=""
 	for i in $(seq 1 100); do
@@ -158,6 +166,58 @@ case_tts() {
 	else
 		bad "tts: $fellback segments spoken by flite; $what (see $out.log, $LOGS/tts-worker.log)"
 	fi
+}
+
+case_stt() {
+	local out sid rc i mode port="" switched vendor_first peerend pass_calls=0 tls=$FAULTS_OUT/vendor-stt-tls
+	mkdir -p "$tls"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	    -keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1 || { bad "stt: openssl cannot make a certificate"; return; }
+	export DEEPGRAM_API_KEY=faults-test-key
+	# the Deepgram peer needs python3-websockets: Debian's python, as
+	# tests/harness/peer_run.c picks it, even when another comes first
+	local PEER_PY=${FD_PYTHON:-python3}
+	[ -z "${FD_PYTHON:-}" ] && [ -x /usr/bin/python3 ] && PEER_PY=/usr/bin/python3
+	for mode in close stall; do
+		out=$FAULTS_OUT/vendor-stt-$mode
+		[ -n "$peer_pid" ] && { kill "$peer_pid" 2>/dev/null; wait "$peer_pid" 2>/dev/null; }
+		: >"$out.peer"
+		# the same port for both calls: stt-worker keeps its config
+		for i in 1 2 3 4 5; do
+			peer_start tests/peers/deepgram/listen_peer.py --cert "$tls/cert.pem" --key "$tls/key.pem" \
+			    --log "$out.peer" --api-key "$DEEPGRAM_API_KEY" --port "${port:-0}" --in-order \
+			    --script "Yes, it is.|I would like to book an oil change next Tuesday at ten a.m.|Yes, please.|No, thank you." \
+			    --fault "$mode" --fault-utt 2 --fault-after 4000 && break
+			sleep 0.5
+		done
+		[ -n "$peer_port" ] || { bad "stt: the deepgram peer did not start"; return; }
+		if [ -z "$port" ]; then
+			port=$peer_port
+			sed -i "/^stt: {/,/^};/s|^  engine = \"pocketsphinx\";|  engine = \"deepgram\"; fallback = true; fallback_after_ms = 2000;\n  deepgram = { base_url = \"wss://localhost:$port\"; ca_file = \"$tls/cert.pem\"; };|" \
+			    "$FRONTDESK_CONFIG"
+			grep -q 'engine = "deepgram"' "$FRONTDESK_CONFIG" || { bad "stt: cannot configure deepgram"; return; }
+			stack_up || { bad "stt: the stack did not start"; return; }
+			trap finish EXIT
+		fi
+		faults=$((faults + 1))
+		booking_scenario $([ $mode = close ] && echo 43 || echo 44) "$out.scenario"
+		call_start "$out.scenario" "$out"
+		wait "$simpid"; rc=$?
+		sid=$(call_sid "$out")
+		switched=$(grep -c "call=$sid .*stt: deepgram failed .*switching the call to pocketsphinx" "$LOGS/stt-worker.log")
+		# the first turn was Deepgram's (its punctuation), so it failed mid-call
+		vendor_first=$(grep -c "call=$sid heard \"Yes, it is.\"" "$LOGS/stt-worker.log")
+		peerend=$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["end"] for l in open(sys.argv[1]) if l.strip()))' "$out.peer" 2>/dev/null)
+		if check_call "$out" "$out.scenario" "$rc" && [ "$switched" = 1 ] && [ "$vendor_first" -ge 1 ] &&
+		    [[ "$peerend" == *"$mode"* ]]; then
+			pass_calls=$((pass_calls + 1))
+			echo "vendor      stt $mode: Deepgram ended '$peerend', switched once; $what"
+		else
+			bad "stt $mode: Deepgram ended '$peerend', first turn Deepgram's $vendor_first, switches logged $switched; $what (see $out.log, $LOGS/stt-worker.log, $out.peer)"
+		fi
+	done
+	[ $pass_calls = 2 ] && ok "stt: Deepgram closed mid-turn, then stalled mid-turn; pocketsphinx heard the turn both times, both calls booked"
 }
 
 # gevents URL: the calendar peer's events not cancelled, as "n id id .."

@@ -23,12 +23,21 @@ speech_final result with the rest; UtteranceEnd follows after
 utterance_end_ms.  Silence gets an empty is_final result every second, as
 the real service does, so a client can see which audio is settled.
 
+--in-order gives each speech segment of a connection the next script
+entry instead (for real speech, whose bytes are not utterance numbers).
+
 Misbehaviour on request: --drop-after N aborts the first connection's TCP
 connection after N audio bytes; --slow-ms delays every message;
 --malformed sends broken messages first; --no-speech-final leaves turn
 ends to UtteranceEnd; --split-final splits long utterances into two
-is_final pieces.  Each connection appends a JSON line to --log: query,
-auth, bytes, keepalives, finalizes, closestream, how it ended.
+is_final pieces.  A vendor failing for good (stt-worker's fallback):
+--refuse STATUS answers every handshake with that HTTP status; --fault
+close ends each connection with a 1011 close, --fault stall stops
+answering anything (audio is still read), after --fault-after N audio
+bytes, counted from the start of speech segment --fault-utt K if given
+(else from the connection's start).  Each connection appends a JSON line
+to --log: query, auth, bytes, keepalives, finalizes, closestream, how it
+ended.
 """
 import argparse
 import asyncio
@@ -65,6 +74,9 @@ class Conn:
         self.stats = {"conn": n, "query": query, "auth": True, "bytes": 0,
                       "keepalives": 0, "finalizes": 0, "closestream": False,
                       "end": "open", "results": 0}
+        self.segments = 0             # speech segments heard
+        self.fault_from = None if peer.opts.fault_utt else 0
+        self.stalled = False
         ep = query.get("endpointing", "10")
         self.endpointing = 0 if ep == "false" else int(ep)
         ue = query.get("utterance_end_ms")
@@ -73,6 +85,8 @@ class Conn:
         self.interims = query.get("interim_results") == "true"
 
     async def send(self, obj):
+        if self.stalled:
+            return
         if self.peer.opts.slow_ms:
             await asyncio.sleep(self.peer.opts.slow_ms / 1000)
         await self.ws.send(obj if isinstance(obj, (str, bytes)) else json.dumps(obj))
@@ -127,7 +141,13 @@ class Conn:
         if len(speech) > FRAME // 2:
             if not self.in_speech:
                 self.in_speech = True
-                self.utt = max(set(speech), key=speech.count)
+                self.segments += 1
+                if self.segments == self.peer.opts.fault_utt:
+                    self.fault_from = start
+                if self.peer.opts.in_order:
+                    self.utt = self.segments
+                else:
+                    self.utt = max(set(speech), key=speech.count)
                 self.seg_start = start
                 self.done_words = 0
                 self.last_interim = start
@@ -173,7 +193,15 @@ class Conn:
         elif self.bytes_frames() > self.final_upto:
             await self.results([], True, False, from_finalize)
 
+    def fault_due(self):
+        """The --fault is due: enough audio since its starting point."""
+        o = self.peer.opts
+        return bool(o.fault) and self.fault_from is not None and \
+            self.bytes - self.fault_from >= o.fault_after
+
     async def control(self, text):
+        if self.stalled:
+            return True
         try:
             msg = json.loads(text)
         except ValueError:
@@ -225,6 +253,9 @@ class Peer:
             return self.reject(404, "NOT_FOUND", "Not found", q)
         if headers.get("Authorization") != "Token " + self.opts.api_key:
             return self.reject(401, "INVALID_AUTH", "Invalid credentials.", q)
+        if self.opts.refuse:
+            return self.reject(self.opts.refuse, "SERVICE_UNAVAILABLE",
+                               "Service unavailable: try again later.", q)
         if q.get("encoding") != "mulaw" or q.get("sample_rate") != "8000":
             return self.reject(400, "Bad Request",
                                "Bad Request: encoding=mulaw and sample_rate=8000 expected", q)
@@ -245,6 +276,8 @@ class Peer:
                 try:
                     m = await asyncio.wait_for(ws.recv(), idle)
                 except asyncio.TimeoutError:
+                    if c.stalled:
+                        continue
                     await ws.close(1011, "NET-0001")
                     c.stats["end"] = "NET-0001"
                     break
@@ -255,11 +288,19 @@ class Peer:
                         c.stats["end"] = "dropped"
                         ws.transport.abort()
                         break
+                    if not c.stalled and c.fault_due():
+                        if self.opts.fault == "close":
+                            c.stats["end"] = "closed 1011"
+                            await ws.close(1011, "NET-0000")
+                            break
+                        c.stalled = True
+                        c.stats["end"] = "stalled"
                 elif not await c.control(m):
                     break
         except websockets.ConnectionClosed as e:
-            if c.stats["end"] == "open":
-                c.stats["end"] = "client closed %s" % e.code
+            if c.stats["end"] in ("open", "stalled"):
+                c.stats["end"] = ("stalled, " if c.stalled else "") + \
+                    "client closed %s" % e.code
         finally:
             self.record(c.stats)
 
@@ -292,6 +333,11 @@ def main():
     ap.add_argument("--malformed", action="store_true")
     ap.add_argument("--no-speech-final", action="store_true")
     ap.add_argument("--split-final", action="store_true")
+    ap.add_argument("--in-order", action="store_true")
+    ap.add_argument("--refuse", type=int, default=0)
+    ap.add_argument("--fault", choices=("close", "stall"))
+    ap.add_argument("--fault-after", type=int, default=0)
+    ap.add_argument("--fault-utt", type=int, default=0)
     opts = ap.parse_args()
     try:
         asyncio.run(serve(opts))
