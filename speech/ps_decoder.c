@@ -38,6 +38,7 @@ struct ps_dec {
 	int has_lattice; /* the final pass keeps a lattice (n-best) */
 	double reject_conf; /* see psd_opts */
 	char *name_jsgf; /* the "name" grammar's text (its words) */
+	char *first_alts, *last_alts; /* the lists' names in it */
 	struct psd_cmn cmn0; /* a caller's start value (cmn_start) */
 	int16_t *buf; /* front-end scratch */
 	size_t cap;
@@ -66,15 +67,19 @@ static const char yesno_jsgf[] =
 /* Digits said one by one (psd_hint "digits"): the numbers the agent asks
  * for come in known lengths (a phone number 3-3-4, with a leading one or
  * without the area code, the last four of a VIN or a phone), and holding
- * the decoder to them keeps it from doubling a stretched digit.  A
- * number of another length comes out as the nearest of these, which the
- * agent reads back before it keeps it. */
+ * the decoder to them keeps it from doubling a stretched digit.  Within
+ * a group a caller may say "double five" or "triple oh" (spoken_digits
+ * reads them).  A number of another length comes out as
+ * the nearest of these, which the agent reads back before it keeps it. */
 static const char digits_jsgf[] =
     "#JSGF V1.0;\n"
     "grammar digits;\n"
-    "public <answer> = [<lead>] (<phone> | <d> <d> <d> <d>);\n"
-    "<phone> = [one] <d> <d> <d> <d> <d> <d> <d> <d> <d> <d> |"
-    " <d> <d> <d> <d> <d> <d> <d>;\n"
+    "public <answer> = [<lead>] (<phone> | <g4>);\n"
+    "<phone> = [one] <g3> <g3> <g4> | <g3> <g4>;\n"
+    "<g3> = <d> <d> <d> | double <d> <d> | <d> double <d> | triple <d>;\n"
+    "<g4> = <d> <d> <d> <d> | double <d> <d> <d> | <d> double <d> <d> |"
+    " <d> <d> double <d> | double <d> double <d> | triple <d> <d> |"
+    " <d> triple <d>;\n"
     "<lead> = uh | um | it's | it is | my number is | the number is |"
     " the last four are;\n"
     "<d> = zero | oh | one | two | three | four | five | six | seven |"
@@ -104,6 +109,9 @@ static const char spell_jsgf[] =
  * for clear hearings only. */
 #define PSD_REJECT_CONF 0.2
 #define PSD_REJECT_CONF_SLOT 0.5
+/* A yes/no answer the model heard this many words of outside the
+ * grammar is the model's whatever its confidence (psd_hinted_pass). */
+#define PSD_FOREIGN_WORDS 3
 
 /* How steeply a name's weight in the "name" grammar falls with its rank
  * in the frequency lists (name_alts): tuned on stt-bench's dev split. */
@@ -151,10 +159,56 @@ name_alts(struct ps_dec *d, const char *path, double zipf, char **g,
 	return n ? 0 : -1;
 }
 
-/* The "name" hint's grammar: a given name and a surname from the lists,
- * with the words callers put before them.  0 or -1. */
+/* Append str to *g (length *len, capacity *cap, grown).  0 or -1. */
 static int
-name_grammar(struct ps_dec *d, const char *first, const char *last, double zipf)
+append(char **g, size_t *len, size_t *cap, const char *str)
+{
+	size_t l = strlen(str);
+	char *nb;
+
+	if (*len + l + 1 > *cap) {
+		if ((nb = realloc(*g, *cap * 2 + l + 1)) == NULL)
+			return -1;
+		*g = nb;
+		*cap = *cap * 2 + l + 1;
+	}
+	memcpy(*g + *len, str, l + 1);
+	*len += l;
+	return 0;
+}
+
+/* "/1/ name | " for each of the n words the dictionary knows (names the
+ * business has heard of: the CRM's, the agent's hints), each weighing as
+ * much as the lists' most frequent name, appended to *g.  0 or -1. */
+static int
+extra_alts(struct ps_dec *d, const char *const *words, size_t n, char **g,
+    size_t *len, size_t *cap)
+{
+	char *pron, alt[64];
+	size_t i, wl;
+
+	for (i = 0; i < n; i++) {
+		if (words[i] == NULL)
+			continue;
+		wl = strlen(words[i]);
+		if (wl == 0 || wl > 40 ||
+		    strspn(words[i], "abcdefghijklmnopqrstuvwxyz'-") != wl)
+			continue;
+		if ((pron = ps_lookup_word(d->ps, words[i])) == NULL)
+			continue;
+		ckd_free(pron);
+		snprintf(alt, sizeof(alt), "/1/ %s | ", words[i]);
+		if (append(g, len, cap, alt) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The "name" hint's grammar: a given name and a surname from the lists
+ * (d->first_alts, d->last_alts) and the n words of extra before them, as
+ * either, with the words callers put before them.  0 or -1. */
+static int
+name_grammar(struct ps_dec *d, const char *const *extra, size_t n)
 {
 	static const char head[] =
 	    "#JSGF V1.0;\n"
@@ -163,26 +217,162 @@ name_grammar(struct ps_dec *d, const char *first, const char *last, double zipf)
 	    "<lead> = uh | um | it's | it is | this is | my name is |"
 	    " i'm | yes it's;\n"
 	    "<first> = ";
-	size_t cap = 16384, len;
+	size_t cap = 16384, len = 0;
 	char *g = malloc(cap);
 	int rc;
 
 	if (g == NULL)
 		return -1;
-	len = (size_t)snprintf(g, cap, "%s", head);
-	rc = name_alts(d, first, zipf, &g, &len, &cap);
-	if (rc == 0 && len + 16 < cap)
-		len += (size_t)snprintf(g + len, cap - len, ";\n<last> = ");
-	if (rc == 0)
-		rc = name_alts(d, last, zipf, &g, &len, &cap);
-	if (rc == 0 && len + 4 < cap) {
-		snprintf(g + len, cap - len, ";\n");
-		rc = ps_set_jsgf_string(d->ps, "name", g);
-	}
-	if (rc == 0)
+	g[0] = '\0';
+	rc = append(&g, &len, &cap, head) != 0 ||
+	        extra_alts(d, extra, n, &g, &len, &cap) != 0 ||
+	        append(&g, &len, &cap, d->first_alts) != 0 ||
+	        append(&g, &len, &cap, ";\n<last> = ") != 0 ||
+	        extra_alts(d, extra, n, &g, &len, &cap) != 0 ||
+	        append(&g, &len, &cap, d->last_alts) != 0 ||
+	        append(&g, &len, &cap, ";\n") != 0
+	    ? -1
+	    : ps_set_jsgf_string(d->ps, "name", g);
+	if (rc == 0) {
+		free(d->name_jsgf);
 		d->name_jsgf = g;
-	else
+	} else
 		free(g);
+	return rc;
+}
+
+/* The name lists' alternatives (name_alts), kept for name_grammar.  0 or
+ * -1. */
+static int
+name_lists(struct ps_dec *d, const char *first, const char *last, double zipf)
+{
+	size_t cap = 16384, len = 0;
+
+	if ((d->first_alts = malloc(cap)) == NULL ||
+	    name_alts(d, first, zipf, &d->first_alts, &len, &cap) != 0)
+		return -1;
+	cap = 16384;
+	len = 0;
+	if ((d->last_alts = malloc(cap)) == NULL ||
+	    name_alts(d, last, zipf, &d->last_alts, &len, &cap) != 0)
+		return -1;
+	return name_grammar(d, NULL, 0);
+}
+
+int
+psd_set_names(struct ps_dec *d, const char *const *words, size_t n)
+{
+	if (d->in_utt || !d->name_grammar)
+		return -1;
+	/* the grammar being replaced may be the active search */
+	if (strcmp(d->search, "name") == 0 && psd_hint(d, NULL) != 0)
+		return -1;
+	return name_grammar(d, words, n);
+}
+
+/* The words the grammars and the name lists need, gathered to look them
+ * up in the whole dictionary: lower-case tokens, sorted. */
+struct wordset {
+	char **w;
+	size_t n, cap;
+};
+
+static void
+wordset_add_text(struct wordset *ws, const char *text)
+{
+	const char *p = text;
+	char **nw;
+	size_t n;
+
+	while (*p) {
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz'-");
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (ws->n == ws->cap) {
+			ws->cap = ws->cap ? 2 * ws->cap : 256;
+			if ((nw = realloc(ws->w, ws->cap * sizeof(*nw))) ==
+			    NULL)
+				return;
+			ws->w = nw;
+		}
+		if ((ws->w[ws->n] = strndup(p, n)) != NULL)
+			ws->n++;
+		p += n;
+	}
+}
+
+static void
+wordset_add_file(struct wordset *ws, const char *path)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return;
+	while (getline(&line, &cap, f) > 0)
+		if (line[0] != '#')
+			wordset_add_text(ws, line);
+	free(line);
+	fclose(f);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add to the decoder's dictionary the words of the grammars and the name
+ * lists it lacks (it was loaded with a model's own words), with their
+ * first pronunciation in the whole dictionary o->word_dict, then load
+ * the language model again: pocketsphinx adds each new word to the
+ * model being searched as well, which the model's own search does not
+ * survive.  Words found nowhere are left out (a grammar's load then
+ * fails, a name is skipped).  0 or -1 (the model did not load). */
+static int
+add_grammar_words(struct ps_dec *d, const struct psd_opts *o)
+{
+	struct wordset ws = {0};
+	char line[512], *w, *ph;
+	size_t i;
+	FILE *f;
+	int added = 0, rc = 0;
+
+	wordset_add_text(&ws, yesno_jsgf);
+	wordset_add_text(&ws, digits_jsgf);
+	wordset_add_text(&ws, spell_jsgf);
+	wordset_add_text(&ws, "uh um it's it is this is my name is i'm yes");
+	wordset_add_file(&ws, o->names_first);
+	wordset_add_file(&ws, o->names_last);
+	if (ws.n && (f = fopen(o->word_dict, "r")) != NULL) {
+		qsort(ws.w, ws.n, sizeof(*ws.w), cmp_str);
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			w = line;
+			if ((ph = strpbrk(w, " \t")) == NULL)
+				continue;
+			*ph++ = '\0';
+			ph += strspn(ph, " \t");
+			if (*ph == '\0' || strchr(w, '(') != NULL ||
+			    bsearch(&w, ws.w, ws.n, sizeof(*ws.w), cmp_str) ==
+			        NULL ||
+			    psd_knows(d, w))
+				continue;
+			added += ps_add_word(d->ps, w, ph, FALSE) >= 0;
+		}
+		fclose(f);
+	}
+	if (added) {
+		rc = psd_set_lm(d, o->lm);
+		if (rc == 0)
+			ps_unset_search(d->ps, "_default");
+	}
+	for (i = 0; i < ws.n; i++)
+		free(ws.w[i]);
+	free(ws.w);
 	return rc;
 }
 
@@ -416,12 +606,22 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	snprintf(d->lm_name, sizeof(d->lm_name), "_default");
 	snprintf(d->search, sizeof(d->search), "%s", d->lm_name);
 	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
+		if (o->word_dict && strcmp(o->word_dict, o->dict) != 0 &&
+		    add_grammar_words(d, o) != 0) {
+			snprintf(err, errlen,
+			    "pocketsphinx: cannot load %s again with the "
+			    "grammars' words",
+			    o->lm);
+			psd_close(d);
+			return NULL;
+		}
 		d->grammars =
 		    ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
-		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
+		    ps_set_jsgf_string(d->ps, "digits",
+		        getenv("XDIG") ? getenv("XDIG") : digits_jsgf) == 0 &&
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
-		    name_grammar(d, o->names_first, o->names_last,
+		    name_lists(d, o->names_first, o->names_last,
 		        o->names_zipf < 0       ? 0
 		            : o->names_zipf > 0 ? o->names_zipf
 		                                : PSD_NAMES_ZIPF) == 0;
@@ -453,6 +653,8 @@ psd_close(struct ps_dec *d)
 	ps_free(d->ps);
 	cmd_ln_free_r(d->cfg);
 	free(d->name_jsgf);
+	free(d->first_alts);
+	free(d->last_alts);
 	free(d->buf);
 	free(d);
 }
@@ -541,6 +743,32 @@ count_foreign(const char *g, const char *text, int *words, int *foreign)
 	}
 }
 
+/* 1 if the first word of text (fillers skipped) is a plain yes or no
+ * ("no", "yeah", "sure"): the caller answered, whatever came after. */
+static int
+leads_polar(const char *text)
+{
+	static const char *const polar[] = {"yes", "yeah", "yep", "yup", "sure",
+	    "correct", "okay", "absolutely", "definitely", "no", "nope", "nah"};
+	const char *p = text;
+	size_t n, i;
+
+	for (;;) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) == 0)
+			return 0;
+		if (p[0] != '<' && p[0] != '[' && strncmp(p, "uh ", 3) != 0 &&
+		    strncmp(p, "um ", 3) != 0 && strncmp(p, "well ", 5) != 0)
+			break;
+		p += n;
+	}
+	n = strcspn(p, " (");
+	for (i = 0; i < sizeof(polar) / sizeof(polar[0]); i++)
+		if (strlen(polar[i]) == n && strncmp(p, polar[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 int
 psd_hinted_pass(struct ps_dec *d, const char *expect,
     const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
@@ -579,9 +807,15 @@ psd_hinted_pass(struct ps_dec *d, const char *expect,
 	if (info)
 		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
 	/* a yes or a no with more to it ("no, make it Wednesday") is the
-	 * model's too: the grammar would keep the "no" and drop the rest */
+	 * model's, however unsure: it heard the yes or the no itself, and
+	 * the grammar would keep that and drop the rest.  So is an answer
+	 * of several words the grammar has none of (the caller said
+	 * something else: the grammar would make it a yes or a no), and a
+	 * shorter one from reject_conf on */
 	if (strcmp(expect, "yesno") == 0)
-		keep = foreign > 0 && *conf >= d->reject_conf;
+		keep = foreign > 0 &&
+		    (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
+		        *conf >= d->reject_conf);
 	else
 		keep = foreign > 0 && 2 * foreign >= words &&
 		    *conf >= PSD_REJECT_CONF_SLOT;

@@ -18,6 +18,7 @@
  * When every decoder is busy, segments wait with their audio: nothing is
  * dropped.  One mutex guards the queues; decoding runs outside it.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,16 @@ struct worker {
 	int16_t *all; /* a hinted segment's whole audio, for the grammar's
 				   pass (psd_hinted_pass) */
 	size_t allcap;
+	unsigned names_gen; /* the known names its name grammar has */
+};
+
+/* Names the business knows (the CRM's vocabulary, the agent's hints),
+ * for the "name" grammar: lower-case words, each once, sorted. */
+#define KNOWN_NAMES_MAX 5000
+struct known_names {
+	char **w;
+	size_t n;
+	unsigned gen; /* bumped when a word is added */
 };
 
 struct ps_engine {
@@ -115,6 +126,7 @@ struct ps_engine {
 	pthread_cond_t cv;
 	int stop;
 	struct ps_stream *streams;
+	struct known_names names; /* under mu */
 	struct worker workers[MAX_DECODERS];
 	int nworkers;
 };
@@ -320,6 +332,9 @@ ps_fini(void *eng)
 	free((char *)e->dopts.cmn_start);
 	free((char *)e->dopts.names_first);
 	free((char *)e->dopts.names_last);
+	for (i = 0; i < (int)e->names.n; i++)
+		free(e->names.w[i]);
+	free(e->names.w);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
 	free(e);
@@ -608,6 +623,100 @@ ps_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 	return 0;
 }
 
+/* Where w is or would go in the sorted known names. */
+static size_t
+known_names_at(const struct known_names *k, const char *w)
+{
+	size_t lo = 0, hi = k->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(k->w[mid], w) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Add the words of entries (names, "John Smith") to the known names
+ * when a name grammar is searched; mu held.  How many were new. */
+static int
+known_names_add(struct ps_engine *e, const char *const *entries, size_t n)
+{
+	struct known_names *k = &e->names;
+	char w[48], **nw;
+	const char *p;
+	size_t i, j, l;
+	int added = 0;
+
+	if (e->dopts.names_first == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		for (p = entries[i]; *p;) {
+			p += strspn(p, " \t");
+			if ((l = strcspn(p, " \t")) == 0)
+				break;
+			if (l < sizeof(w)) {
+				for (j = 0; j < l; j++)
+					w[j] =
+					    (char)tolower((unsigned char)p[j]);
+				w[l] = '\0';
+				j = known_names_at(k, w);
+				if ((j == k->n || strcmp(k->w[j], w) != 0) &&
+				    k->n < KNOWN_NAMES_MAX &&
+				    (nw = realloc(k->w,
+				         (k->n + 1) * sizeof(*nw))) != NULL) {
+					k->w = nw;
+					memmove(k->w + j + 1, k->w + j,
+					    (k->n - j) * sizeof(*nw));
+					if ((k->w[j] = strdup(w)) != NULL) {
+						k->n++;
+						added++;
+					} else
+						memmove(k->w + j, k->w + j + 1,
+						    (k->n - j) * sizeof(*nw));
+				}
+			}
+			p += l;
+		}
+	}
+	if (added)
+		k->gen++;
+	return added;
+}
+
+/* Between utterances: the name grammar with the known names, when they
+ * changed.  mu not held. */
+static void
+refresh_names(struct worker *w)
+{
+	struct ps_engine *e = w->eng;
+	const char **list = NULL;
+	unsigned gen;
+	size_t i, n;
+
+	pthread_mutex_lock(&e->mu);
+	gen = e->names.gen;
+	n = e->names.n;
+	if (gen != w->names_gen && n > 0 &&
+	    (list = malloc(n * sizeof(*list))) != NULL)
+		for (i = 0; i < n; i++)
+			list[i] = strdup(e->names.w[i]);
+	pthread_mutex_unlock(&e->mu);
+	if (list == NULL)
+		return;
+	if (psd_set_names(w->dec, list, n) != 0)
+		log_warnx(NULL,
+		    "decoder %d: cannot build the name grammar with %zu "
+		    "known names",
+		    w->id, n);
+	w->names_gen = gen;
+	for (i = 0; i < n; i++)
+		free((char *)list[i]);
+	free(list);
+}
+
 static void
 ps_hint(
     void *stream, const char *expect, const char *const *words, size_t nwords)
@@ -618,6 +727,8 @@ ps_hint(
 
 	pthread_mutex_lock(&e->mu);
 	s->expect = vad_expect_parse(expect);
+	if (words && nwords)
+		known_names_add(e, words, nwords);
 	pthread_mutex_unlock(&e->mu);
 	if (words && nwords &&
 	    (added = ps_lm_add_words(e->lm, words, nwords)) > 0)
@@ -650,6 +761,9 @@ ps_vocabulary(void *eng, const char *const *words, size_t n)
 {
 	struct ps_engine *e = eng;
 
+	pthread_mutex_lock(&e->mu);
+	known_names_add(e, words, n);
+	pthread_mutex_unlock(&e->mu);
 	return ps_lm_add_words(e->lm, words, n);
 }
 
@@ -903,8 +1017,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 
 /* A decoder for model lm_path.  A domain model's decoder loads the
  * dictionary beside it (its words only: it loads in a fraction of the
- * time), unless the hint grammars, whose words need not be the model's,
- * are on. */
+ * time); the hint grammars' words that are not the model's are looked up
+ * in the whole dictionary. */
 static struct ps_dec *
 open_decoder(struct ps_engine *e, const char *lm_path, char *err, size_t errlen)
 {
@@ -912,23 +1026,25 @@ open_decoder(struct ps_engine *e, const char *lm_path, char *err, size_t errlen)
 	char dict[700];
 
 	o.lm = lm_path;
-	if (!o.grammars && ps_lm_dict(e->lm, lm_path, dict, sizeof(dict)) == 0)
+	if (ps_lm_dict(e->lm, lm_path, dict, sizeof(dict)) == 0) {
+		o.word_dict = e->dopts.dict;
 		o.dict = dict;
+	}
 	return psd_open(&o, err, errlen);
 }
 
 /* Between utterances: pick up a rebuilt language model (and the words of
- * it a decoder with a model's own dictionary lacks). mu not held. */
-static void
+ * it a decoder with a model's own dictionary lacks). mu not held.  1 if
+ * it did. */
+static int
 refresh_lm(struct worker *w)
 {
 	char path[700], dict[700];
 	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
 
 	if (g == w->lm_gen)
-		return;
-	if (!w->eng->dopts.grammars &&
-	    ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
+		return 0;
+	if (ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
 	    psd_add_dict(w->dec, dict) != 0)
 		log_warnx(NULL, "decoder %d: cannot add the words of %s", w->id,
 		    dict);
@@ -938,6 +1054,7 @@ refresh_lm(struct worker *w)
 		    "model",
 		    w->id, path);
 	w->lm_gen = g;
+	return 1;
 }
 
 /* A decoder past the first, opened on its worker's thread: the engine's
@@ -971,7 +1088,11 @@ worker_main(void *arg)
 	while (!e->stop) {
 		if ((s = next_stream(e)) == NULL) {
 			pthread_mutex_unlock(&e->mu);
-			refresh_lm(w);
+			/* a rebuilt model may bring names the dictionary
+			 * lacked when the name grammar was last built */
+			if (refresh_lm(w))
+				w->names_gen--;
+			refresh_names(w);
 			pthread_mutex_lock(&e->mu);
 			if (!e->stop && next_stream(e) == NULL)
 				pthread_cond_wait(&e->cv, &e->mu);
@@ -1022,7 +1143,7 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        "", 0, 0, NULL},
 	    {"stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false", 0, 0,
 	        NULL},
-	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "false", 0,
+	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "true", 0,
 	        0, NULL},
 	    {"stt.reject_conf", FD_CFG_DOUBLE, &c->reject_conf, 0, "0", 0, 1,
 	        NULL},
