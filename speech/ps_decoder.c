@@ -769,43 +769,25 @@ leads_polar(const char *text)
 	return 0;
 }
 
-int
-psd_hinted_pass(struct ps_dec *d, const char *expect,
-    const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
-    size_t len, double *conf, struct psd_detail *det,
+/* Take the grammar's hearing (gtext, gconf; g's last utterance) or keep
+ * the model's (text, conf, det): see psd_hinted_pass.  1 taken, 0 kept,
+ * -1 out of memory. */
+static int
+choose(struct ps_dec *g, const char *expect, const char *gtext, double gconf,
+    char *text, size_t len, double *conf, struct psd_detail *det,
     struct psd_pass_info *info)
 {
 	struct psd_detail *gd;
-	struct psd_cmn after;
-	char gtext[256];
-	double gconf;
-	int i, words, foreign, took = 0, keep;
+	int i, words, foreign, keep;
 
-	if (info)
-		memset(info, 0, sizeof(*info));
-	if (d->in_utt || !psd_has_grammar(d, expect) || n == 0)
-		return 0;
-	count_foreign(grammar_text(d, expect), text, &words, &foreign);
+	count_foreign(grammar_text(g, expect), text, &words, &foreign);
 	if (info) {
 		snprintf(info->model, sizeof(info->model), "%s", text);
 		info->model_conf = *conf;
 		info->words = words;
 		info->foreign = foreign;
-	}
-	psd_cmn_get(d, &after);
-	if ((gd = malloc(sizeof(*gd))) == NULL)
-		return -1;
-	if (psd_hint(d, expect) != 0 || psd_start_from(d, prior) != 0 ||
-	    psd_feed(d, pcm, n) != 0 ||
-	    psd_end(d, gtext, sizeof(gtext), &gconf) != 0) {
-		psd_abort(d);
-		psd_hint(d, NULL);
-		cmn_set(d, &after);
-		free(gd);
-		return -1;
-	}
-	if (info)
 		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
+	}
 	/* a yes or a no with more to it ("no, make it Wednesday") is the
 	 * model's, however unsure: it heard the yes or the no itself, and
 	 * the grammar would keep that and drop the rest.  So is an answer
@@ -815,40 +797,84 @@ psd_hinted_pass(struct ps_dec *d, const char *expect,
 	if (strcmp(expect, "yesno") == 0)
 		keep = foreign > 0 &&
 		    (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
-		        *conf >= d->reject_conf);
+		        *conf >= g->reject_conf);
 	else
 		keep = foreign > 0 && 2 * foreign >= words &&
 		    *conf >= PSD_REJECT_CONF_SLOT;
-	if (gtext[0] && !keep) {
-		psd_detail(d, gconf, gd);
-		/* the model's hearing goes last among the alternatives, so
-		 * the agent sees what else it could have been */
-		if (text[0] && strcmp(text, gtext) != 0) {
-			i = gd->nalts < PSD_NBEST ? gd->nalts : PSD_NBEST - 1;
-			snprintf(gd->alt[i], sizeof(gd->alt[i]), "%s", text);
-			gd->alt_conf[i] = *conf;
-			gd->nalts = i + 1;
-		}
-		/* a grammar's posterior is near 1 whatever was said; the
-		 * model agreeing is what makes it sure */
-		if (strcmp(text, gtext) != 0)
-			gconf *= (*conf + 1.0) / 2.0;
-		else if (*conf > gconf)
-			gconf = *conf;
-		gd->alt_conf[0] = gconf;
-		snprintf(text, len, "%s", gtext);
-		*conf = gconf;
-		*det = *gd;
-		for (i = 0; i < det->nalts; i++)
-			det->alt_p[i] = det->alt[i];
-		for (i = 0; i < det->nwords; i++)
-			det->word_p[i] = det->word[i];
-		took = 1;
+	if (gtext[0] == '\0' || keep)
+		return 0;
+	if ((gd = malloc(sizeof(*gd))) == NULL)
+		return -1;
+	psd_detail(g, gconf, gd);
+	/* the model's hearing goes last among the alternatives, so the agent
+	 * sees what else it could have been */
+	if (text[0] && strcmp(text, gtext) != 0) {
+		i = gd->nalts < PSD_NBEST ? gd->nalts : PSD_NBEST - 1;
+		snprintf(gd->alt[i], sizeof(gd->alt[i]), "%s", text);
+		gd->alt_conf[i] = *conf;
+		gd->nalts = i + 1;
 	}
+	/* a grammar's posterior is near 1 whatever was said; the model
+	 * agreeing is what makes it sure */
+	if (strcmp(text, gtext) != 0)
+		gconf *= (*conf + 1.0) / 2.0;
+	else if (*conf > gconf)
+		gconf = *conf;
+	gd->alt_conf[0] = gconf;
+	snprintf(text, len, "%s", gtext);
+	*conf = gconf;
+	*det = *gd;
+	for (i = 0; i < det->nalts; i++)
+		det->alt_p[i] = det->alt[i];
+	for (i = 0; i < det->nwords; i++)
+		det->word_p[i] = det->word[i];
 	free(gd);
+	return 1;
+}
+
+int
+psd_hinted_pass(struct ps_dec *d, const char *expect,
+    const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
+    size_t len, double *conf, struct psd_detail *det,
+    struct psd_pass_info *info)
+{
+	struct psd_cmn after;
+	char gtext[256];
+	double gconf;
+	int took;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (d->in_utt || !psd_has_grammar(d, expect) || n == 0)
+		return 0;
+	psd_cmn_get(d, &after);
+	if (psd_hint(d, expect) != 0 || psd_start_from(d, prior) != 0 ||
+	    psd_feed(d, pcm, n) != 0 ||
+	    psd_end(d, gtext, sizeof(gtext), &gconf) != 0) {
+		psd_abort(d);
+		psd_hint(d, NULL);
+		cmn_set(d, &after);
+		return -1;
+	}
+	took = choose(d, expect, gtext, gconf, text, len, conf, det, info);
 	psd_hint(d, NULL);
 	cmn_set(d, &after);
 	return took;
+}
+
+int
+psd_hinted_take(struct ps_dec *g, const char *expect, char *text, size_t len,
+    double *conf, struct psd_detail *det, struct psd_pass_info *info)
+{
+	char gtext[256];
+	double gconf;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (!psd_has_grammar(g, expect) ||
+	    psd_end(g, gtext, sizeof(gtext), &gconf) != 0)
+		return -1;
+	return choose(g, expect, gtext, gconf, text, len, conf, det, info);
 }
 
 int

@@ -155,6 +155,15 @@ int psd_hinted_pass(struct ps_dec *d, const char *expect,
     const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
     size_t len, double *conf, struct psd_detail *det,
     struct psd_pass_info *info);
+/* The same choice when the grammar searched the answer on a decoder of
+ * its own, g, fed the same audio from the same channel estimate as the
+ * model as it came (psd_hint(g, expect), psd_start_from, psd_feed):
+ * ends g's utterance and takes its hearing or keeps the model's (text,
+ * conf, det, after the model's psd_end and psd_detail).  Only g's end
+ * waits for the final.  1 taken, 0 kept, -1 error (the model's kept). */
+int psd_hinted_take(struct ps_dec *g, const char *expect, char *text,
+    size_t len, double *conf, struct psd_detail *det,
+    struct psd_pass_info *info);
 /* End the utterance and throw the result away (call ended). */
 void psd_abort(struct ps_dec *d);
 /* 1 if word has a pronunciation. */

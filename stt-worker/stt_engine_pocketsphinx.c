@@ -92,6 +92,11 @@ struct worker {
 	int id;
 	pthread_t th;
 	struct ps_dec *dec;
+	struct ps_dec *gdec; /* with hint_grammars: an answer's grammar
+				   search, fed alongside dec (NULL: the
+				   grammar searches the answer again on dec
+				   after the model, psd_hinted_pass) */
+	int use_g; /* gdec is searching the segment decoded now */
 	unsigned lm_gen;
 	int16_t *buf;
 	size_t cap;
@@ -118,6 +123,8 @@ struct ps_engine {
 	int hint_grammars; /* search an answer to a yes/no, digits, name
 				   or spelling question again with its
 				   grammar (psd_hinted_pass) */
+	int grammar_decoder; /* ... on a decoder of its own, beside the
+				   model as the audio comes */
 	int final_lead_ms; /* early final this long before the endpoint */
 	int adaptive; /* endpoint by turn_end_classify */
 	char extra_file[512];
@@ -146,6 +153,7 @@ struct ps_cfg {
 	int upperf;
 	int fast_final;
 	int hint_grammars;
+	int grammar_decoder;
 	double reject_conf;
 	int final_lead_ms;
 	int interim_ms;
@@ -194,6 +202,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.upperf = c.upperf;
 	e->dopts.fast_final = c.fast_final;
 	e->hint_grammars = c.hint_grammars;
+	e->grammar_decoder = c.grammar_decoder;
 	e->dopts.grammars = c.hint_grammars;
 	e->dopts.reject_conf = c.reject_conf;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
@@ -321,6 +330,7 @@ ps_fini(void *eng)
 	for (i = 0; i < e->nworkers; i++) {
 		pthread_join(e->workers[i].th, NULL);
 		psd_close(e->workers[i].dec);
+		psd_close(e->workers[i].gdec);
 		free(e->workers[i].buf);
 		free(e->workers[i].all);
 	}
@@ -706,7 +716,8 @@ refresh_names(struct worker *w)
 	pthread_mutex_unlock(&e->mu);
 	if (list == NULL)
 		return;
-	if (psd_set_names(w->dec, list, n) != 0)
+	if (psd_set_names(w->dec, list, n) != 0 ||
+	    (w->gdec && psd_set_names(w->gdec, list, n) != 0))
 		log_warnx(NULL,
 		    "decoder %d: cannot build the name grammar with %zu "
 		    "known names",
@@ -872,6 +883,49 @@ hinted_pass(struct worker *w, struct ps_stream *s, struct seg *g,
 		    rc ? "grammar" : "model");
 }
 
+/* The grammar's search of an answer beside the model's (w->gdec): ended
+ * with the model's, one or the other taken; mu not held. */
+static void
+grammar_take(struct worker *w, struct ps_stream *s, struct seg *g, char *text,
+    size_t len, double *conf)
+{
+	struct psd_pass_info info;
+	int rc;
+
+	w->use_g = 0;
+	rc = psd_hinted_take(w->gdec, vad_expect_name(g->expect), text, len,
+	    conf, &w->det, &info);
+	if (rc < 0)
+		log_warnx(s->call_id,
+		    "decoder %d: the %s grammar's search failed", w->id,
+		    vad_expect_name(g->expect));
+	else
+		log_debug(s->call_id,
+		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
+		    "grammar's), grammar \"%s\": the %s's taken",
+		    vad_expect_name(g->expect), info.model, info.model_conf,
+		    info.foreign, info.words, info.grammar,
+		    rc ? "grammar" : "model");
+}
+
+/* Start the grammar's search of segment g beside the model's when its
+ * hint has a grammar and the worker a decoder for it; mu not held. */
+static void
+grammar_start(struct worker *w, struct ps_stream *s, struct seg *g)
+{
+	const char *expect = vad_expect_name(g->expect);
+
+	w->use_g = w->gdec && psd_has_grammar(w->gdec, expect);
+	if (w->use_g &&
+	    (psd_hint(w->gdec, expect) != 0 ||
+	        psd_start_from(w->gdec, &s->cmn) != 0)) {
+		log_warnx(s->call_id, "decoder %d: cannot start the %s grammar",
+		    w->id, expect);
+		psd_abort(w->gdec);
+		w->use_g = 0;
+	}
+}
+
 /* Decode one segment as its audio arrives; mu held on entry and exit. */
 static void
 decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
@@ -919,12 +973,16 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			spec = 1;
 			spec_gen = g->gen;
 			started = 0;
-			nall = take_all(w, s, g, &prior);
+			nall = w->use_g ? 0 : take_all(w, s, g, &prior);
 			pthread_mutex_unlock(&e->mu);
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
-			hinted_pass(
-			    w, s, g, &prior, nall, text, sizeof(text), &conf);
+			if (w->use_g)
+				grammar_take(
+				    w, s, g, text, sizeof(text), &conf);
+			else
+				hinted_pass(w, s, g, &prior, nall, text,
+				    sizeof(text), &conf);
 			pthread_mutex_lock(&e->mu);
 			/* the final passes hear better than a partial */
 			if (e->adaptive && g->gen == spec_gen) {
@@ -956,25 +1014,46 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		 * heard yet: look now, the endpoint may be near */
 		stale = e->adaptive && g->partial_n < g->voiced_n &&
 		    g->done >= g->voiced_n + 2 * VAD_FRAME;
-		nall = ended ? take_all(w, s, g, &prior) : 0;
+		/* the audio again for the grammar after the model, unless
+		 * the grammar hears it beside the model */
+		nall = ended &&
+		        !(started ? w->use_g
+		                  : w->gdec &&
+		                    psd_has_grammar(
+		                        w->gdec, vad_expect_name(g->expect)))
+		    ? take_all(w, s, g, &prior)
+		    : 0;
 		pthread_mutex_unlock(&e->mu);
 
 		/* the model first, whatever was asked: its partials drive the
 		 * endpoint; a grammar searches the answer again at the end */
-		if (!started)
+		if (!started) {
 			psd_hint(w->dec, NULL);
+			grammar_start(w, s, g);
+		}
 		if (!started && psd_start_from(w->dec, &s->cmn) != 0)
 			log_warnx(
 			    s->call_id, "decoder %d: cannot start", w->id);
 		started = 1;
 		if (avail && psd_feed(w->dec, w->buf, avail) != 0)
 			log_warnx(s->call_id, "decoder %d: feed failed", w->id);
+		if (avail && w->use_g &&
+		    psd_feed(w->gdec, w->buf, avail) != 0) {
+			log_warnx(s->call_id,
+			    "decoder %d: the grammar's feed failed", w->id);
+			psd_abort(w->gdec);
+			w->use_g = 0;
+		}
 		fed += avail;
 		if (ended) {
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
-			hinted_pass(
-			    w, s, g, &prior, nall, text, sizeof(text), &conf);
+			if (w->use_g)
+				grammar_take(
+				    w, s, g, text, sizeof(text), &conf);
+			else
+				hinted_pass(w, s, g, &prior, nall, text,
+				    sizeof(text), &conf);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id,
@@ -1006,6 +1085,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	if (started) {
 		pthread_mutex_unlock(&e->mu);
 		psd_abort(w->dec);
+		if (w->use_g)
+			psd_abort(w->gdec);
+		w->use_g = 0;
 		pthread_mutex_lock(&e->mu);
 	}
 	if (g->discard && !s->closing) {
@@ -1041,20 +1123,48 @@ refresh_lm(struct worker *w)
 {
 	char path[700], dict[700];
 	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
+	struct ps_dec *both[2] = {w->dec, w->gdec};
+	int i;
 
 	if (g == w->lm_gen)
 		return 0;
-	if (ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
-	    psd_add_dict(w->dec, dict) != 0)
-		log_warnx(NULL, "decoder %d: cannot add the words of %s", w->id,
-		    dict);
-	if (psd_set_lm(w->dec, path) != 0)
-		log_warnx(NULL,
-		    "decoder %d: cannot load %s, keeping the old "
-		    "model",
-		    w->id, path);
+	/* the grammar's decoder too: the model's new words (names) are
+	 * words its name grammar may take */
+	for (i = 0; i < 2 && both[i]; i++) {
+		if (ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
+		    psd_add_dict(both[i], dict) != 0)
+			log_warnx(NULL,
+			    "decoder %d: cannot add the words of %s", w->id,
+			    dict);
+		if (psd_set_lm(both[i], path) != 0)
+			log_warnx(NULL,
+			    "decoder %d: cannot load %s, keeping the old "
+			    "model",
+			    w->id, path);
+	}
 	w->lm_gen = g;
 	return 1;
+}
+
+/* The decoder an answer's grammar searches it on beside the model, on its
+ * worker's thread; without it the grammar searches the answer after the
+ * model, on the model's decoder. */
+static void
+open_grammar_decoder(struct worker *w)
+{
+	char path[700], err[256];
+	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
+
+	if ((w->gdec = open_decoder(w->eng, path, err, sizeof(err))) == NULL) {
+		log_warnx(NULL,
+		    "decoder %d: no grammar decoder (%s): answers are "
+		    "searched again after the model",
+		    w->id, err);
+		return;
+	}
+	/* it loaded the model refresh_lm picks up next, if newer */
+	if (g != w->lm_gen)
+		w->lm_gen = g - 1;
 }
 
 /* A decoder past the first, opened on its worker's thread: the engine's
@@ -1084,6 +1194,8 @@ worker_main(void *arg)
 
 	if (w->dec == NULL && open_late(w) != 0)
 		return NULL;
+	if (e->hint_grammars && e->grammar_decoder)
+		open_grammar_decoder(w);
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop) {
 		if ((s = next_stream(e)) == NULL) {
@@ -1145,6 +1257,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        NULL},
 	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "true", 0,
 	        0, NULL},
+	    {"stt.grammar_decoder", FD_CFG_BOOL, &c->grammar_decoder, 0, "true",
+	        0, 0, NULL},
 	    {"stt.reject_conf", FD_CFG_DOUBLE, &c->reject_conf, 0, "0", 0, 1,
 	        NULL},
 	    {"stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200", 0,
