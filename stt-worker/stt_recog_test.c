@@ -855,6 +855,23 @@ test_lm_rebuild(void **state)
 	assert_true(psd_knows(d, "zelda"));
 	assert_false(psd_knows(d, "aardvark"));
 	psd_close(d);
+	/* with the grammars on the model's own dictionary: their words come
+	 * from the whole one, and the model still hears (pocketsphinx adds
+	 * every new word to the model it searches, which crashed it) */
+	po.grammars = 1;
+	po.word_dict = o.dict;
+	assert_non_null(d = psd_open(&po, err, sizeof(err)));
+	assert_true(psd_knows(d, "nope"));
+	assert_true(psd_knows(d, "november"));
+	assert_true(psd_knows(d, "fitzgerald"));
+	assert_false(psd_knows(d, "aardvark"));
+	hear(d, "kal", "book an oil change next tuesday at ten", line,
+	    sizeof(line));
+	assert_true(slot_found(line, "oil change"));
+	assert_int_equal(psd_hint(d, "yesno"), 0);
+	hear(d, "kal", "no thank you", line, sizeof(line));
+	assert_non_null(strstr(line, "no"));
+	psd_close(d);
 	ps_lm_free(lm);
 
 	o.kind = "bogus";
