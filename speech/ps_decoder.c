@@ -19,6 +19,7 @@
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
+#include <sphinxbase/fsg_model.h>
 
 #include "speech/ps_decoder.h"
 #include "speech/resample.h"
@@ -204,6 +205,112 @@ extra_alts(struct ps_dec *d, const char *const *words, size_t n, char **g,
 	return 0;
 }
 
+/* Arcs from state `from` to `to` of fsg for the names of extra (weight 1
+ * each) and of alts (name_alts' text: "[/w/ ]name | ..."), each with its
+ * share of the weights. */
+static void
+name_arcs(fsg_model_t *fsg, logmath_t *lm, float32 lw, int from, int to,
+    const char *const *extra, size_t n, const char *alts)
+{
+	const char *p;
+	char w[48];
+	double sum = 0, wt;
+	size_t i, l;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (extra[i] == NULL ||
+			    fsg_model_word_id(fsg, extra[i]) < 0)
+				continue;
+			if (pass == 0)
+				sum += 1;
+			else
+				fsg_model_trans_add(fsg, from, to,
+				    (int32)(logmath_log(lm, 1 / sum) * lw),
+				    fsg_model_word_id(fsg, extra[i]));
+		}
+		for (p = alts; *p;) {
+			p += strspn(p, " |");
+			wt = 1;
+			if (*p == '/') {
+				wt = atof(p + 1);
+				p = strchr(p + 1, '/');
+				if (p == NULL)
+					break;
+				p += 1 + strspn(p + 1, " ");
+			}
+			if ((l = strcspn(p, " |;")) == 0)
+				break;
+			if (l < sizeof(w) && wt > 0) {
+				memcpy(w, p, l);
+				w[l] = '\0';
+				if (pass == 0)
+					sum += wt;
+				else
+					fsg_model_trans_add(fsg, from, to,
+					    (int32)(logmath_log(lm, wt / sum) *
+					        lw),
+					    fsg_model_word_add(fsg, w));
+			}
+			p += l;
+		}
+	}
+}
+
+/* The "name" grammar as a finite-state grammar built here, not parsed
+ * from JSGF: sphinxbase's JSGF parser keeps ~100 bytes of every
+ * alternative for good, half a megabyte for the name lists, at every
+ * rebuild.  [lead] first last, like the JSGF text in d->name_jsgf.  0 or
+ * -1. */
+static int
+name_fsg(struct ps_dec *d, const char *const *extra, size_t n)
+{
+	static const char *const leads[] = {"uh", "um", "it's", "it is",
+	    "this is", "my name is", "i'm", "yes it's"};
+	const size_t nleads = sizeof(leads) / sizeof(leads[0]);
+	logmath_t *lm = ps_get_logmath(d->ps);
+	float32 lw = cmd_ln_float32_r(ps_get_config(d->ps), "-lw");
+	fsg_model_t *fsg = fsg_model_init("name", lm, lw, 16);
+	char w[32];
+	const char *p;
+	int from, to, next = 4, rc;
+	size_t i, l;
+	glist_t nulls;
+
+	if (fsg == NULL)
+		return -1;
+	/* 0 start, 1 after the lead, 2 after the given name, 3 final, then
+	 * the states inside leads of several words */
+	fsg->start_state = 0;
+	fsg->final_state = 3;
+	/* a word of the grammar the dictionary lacks fails it whole */
+	for (i = 0; i < n; i++)
+		if (extra[i] && psd_knows(d, extra[i]))
+			fsg_model_word_add(fsg, extra[i]);
+	for (i = 0; i < nleads; i++) {
+		for (from = 0, p = leads[i]; *p; from = to) {
+			l = strcspn(p, " ");
+			snprintf(w, sizeof(w), "%.*s", (int)l, p);
+			p += l + strspn(p + l, " ");
+			to = *p ? next++ : 1;
+			fsg_model_trans_add(fsg, from, to,
+			    from == 0
+			        ? (int32)(logmath_log(lm, 1.0 / nleads) * lw)
+			        : 0,
+			    fsg_model_word_add(fsg, w));
+		}
+	}
+	fsg_model_null_trans_add(fsg, 0, 1, 0);
+	name_arcs(fsg, lm, lw, 1, 2, extra, n, d->first_alts);
+	name_arcs(fsg, lm, lw, 2, 3, extra, n, d->last_alts);
+	nulls = fsg_model_null_trans_closure(fsg, NULL);
+	glist_free(nulls);
+	rc = ps_set_fsg(d->ps, "name", fsg);
+	fsg_model_free(fsg);
+	return rc;
+}
+
 /* The "name" hint's grammar: a given name and a surname from the lists
  * (d->first_alts, d->last_alts) and the n words of extra before them, as
  * either, with the words callers put before them.  0 or -1. */
@@ -232,7 +339,7 @@ name_grammar(struct ps_dec *d, const char *const *extra, size_t n)
 	        append(&g, &len, &cap, d->last_alts) != 0 ||
 	        append(&g, &len, &cap, ";\n") != 0
 	    ? -1
-	    : ps_set_jsgf_string(d->ps, "name", g);
+	    : name_fsg(d, extra, n);
 	if (rc == 0) {
 		free(d->name_jsgf);
 		d->name_jsgf = g;
