@@ -514,6 +514,8 @@ run_more(struct ps_dec *d, const struct bench_sets_opts *o, int parity)
 	const char *voice;
 
 	for (i = (size_t)parity; i < NMORE; i += 2) {
+		if (o->quick && i >= 4)
+			break;
 		intent_read(yesno_more[i].text, NULL, &ir);
 		want = ir.pol;
 		for (k = 0; k < 2; k++) {
