@@ -82,7 +82,7 @@ static const char digits_jsgf[] =
     " <d> <d> double <d> | double <d> double <d> | triple <d> <d> |"
     " <d> triple <d>;\n"
     "<lead> = uh | um | it's | it is | my number is | the number is |"
-    " the last four are;\n"
+    " my phone number is | the phone number is | the last four are;\n"
     "<d> = zero | oh | one | two | three | four | five | six | seven |"
     " eight | nine;\n";
 
@@ -905,9 +905,16 @@ choose(struct ps_dec *g, const char *expect, const char *gtext, double gconf,
 		keep = foreign > 0 &&
 		    (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
 		        *conf >= g->reject_conf);
-	else
+	else if (strcmp(expect, "name") == 0)
 		keep = foreign > 0 && 2 * foreign >= words &&
 		    *conf >= PSD_REJECT_CONF_SLOT;
+	else
+		/* a number or a spelling asked for and a "no" heard ("No,
+		 * I don't have it"): the caller is not giving one */
+		keep = foreign > 0 &&
+		    (leads_polar(text) ||
+		        (2 * foreign >= words &&
+		            *conf >= PSD_REJECT_CONF_SLOT));
 	if (gtext[0] == '\0' || keep)
 		return 0;
 	if ((gd = malloc(sizeof(*gd))) == NULL)

@@ -187,7 +187,7 @@ test_hint_grammars(void **state)
 	static const char *const yes[] = {"yes", "yeah", "yep", "yup", NULL};
 	static const char *const no[] = {"no", "nope", "nah", NULL};
 	struct ps_dec *d;
-	size_t v, nd, exact = 0, exact2 = 0, more = 0;
+	size_t v, nd, exact = 0, exact2 = 0, more = 0, refused = 0;
 	const char *p;
 	FILE *f;
 	int fd;
@@ -263,9 +263,14 @@ test_hint_grammars(void **state)
 		    text, sizeof(text));
 		more += first_word_in(text, no) &&
 		    strstr(text, "wednesday") != NULL;
+		/* no digits to give: not made a number */
+		hear_hinted(d, voices[v], "no, i don't have it", "digits", text,
+		    sizeof(text));
+		refused += first_word_in(text, no);
 	}
 	assert_true(exact2 >= 2);
 	assert_true(more >= 2);
+	assert_true(refused >= 2);
 	/* a rebuilt model while a grammar is searched: the model wins */
 	assert_int_equal(psd_hint(d, "yesno"), 0);
 	assert_int_equal(psd_set_lm(d, lm), 0);
