@@ -1255,7 +1255,7 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        "", 0, 0, NULL},
 	    {"stt.fast_final", FD_CFG_BOOL, &c->fast_final, 0, "false", 0, 0,
 	        NULL},
-	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "true", 0,
+	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "false", 0,
 	        0, NULL},
 	    {"stt.grammar_decoder", FD_CFG_BOOL, &c->grammar_decoder, 0, "true",
 	        0, 0, NULL},
