@@ -26,6 +26,10 @@
  *         heard last, across voices); -C model makes the start value the
  *         model's own wideband one; -C learn measures the telephone start
  *         value of each front end first and decodes from it
+ *     -Y  only the yes/no answers streamed through the engine with the
+ *         yes/no hint: the final's delay after the last voiced frame
+ *         without the grammar, with it after the model on the model's
+ *         decoder, and with it on a decoder of its own beside the model
  *     -v  print every hypothesis on stderr
  */
 #include <stdio.h>
@@ -67,6 +71,7 @@ static json_t *run(const struct clip *c, size_t n, enum stt_front front,
 static json_t *learn(const struct clip *fc, size_t nf, const struct clip *hc,
     size_t nh, enum stt_front front, const char *lm, char *start, size_t len);
 static int16_t *read_audio16k(const char *path, size_t *n);
+static json_t *hinted_endpointing(config_t *cfg, int quick);
 
 int
 main(int argc, char **argv)
@@ -86,14 +91,18 @@ main(int argc, char **argv)
 	const char *start;
 	char learned[512];
 	struct bench_sets_opts so = {0};
-	int ch, quick = 0, fd, hints = 1, sets_only = 0;
+	int ch, quick = 0, fd, hints = 1, sets_only = 0, hinted_stream = 0;
 	char *names_sep;
 	double best = 1;
 
 	log_init("stt-bench", LOG_LVL_WARN);
 	so.pad_ms = 200;
-	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:Xf:qs:v")) != -1) {
+	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:XYf:qs:v")) != -1) {
 		switch (ch) {
+		case 'Y':
+			hinted_stream = 1;
+			sets_only = 1;
+			break;
 		case 'P':
 			so.pad_ms = atoi(optarg);
 			break;
@@ -239,10 +248,14 @@ main(int argc, char **argv)
 	so.quick = quick;
 	so.hints = hints;
 	so.verbose = verbose;
-	json_object_set_new(out, "hinted_sets", bench_sets(&so));
+	if (!hinted_stream)
+		json_object_set_new(out, "hinted_sets", bench_sets(&so));
 	if (!sets_only)
+		json_object_set_new(out, "endpointing",
+		    bench_stream(&cfg, fc, quick ? 6 : 15, NULL));
+	if (hinted_stream)
 		json_object_set_new(
-		    out, "endpointing", bench_stream(&cfg, fc, quick ? 6 : 15));
+		    out, "hinted_endpointing", hinted_endpointing(&cfg, quick));
 	json_object_set_new(out, "target_wer", json_real(0.15));
 	json_object_set_new(out, "target_met", json_boolean(best <= 0.15));
 	json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -507,4 +520,70 @@ fail:
 	free(pcm);
 	fclose(f);
 	return NULL;
+}
+
+/* Set stt.<name> (a bool) in cfg. */
+static void
+stt_bool(config_t *cfg, const char *name, int v)
+{
+	config_setting_t *stt = config_lookup(cfg, "stt"), *b;
+
+	if (stt == NULL)
+		stt = config_setting_add(
+		    config_root_setting(cfg), "stt", CONFIG_TYPE_GROUP);
+	if (stt == NULL)
+		return;
+	if ((b = config_setting_get_member(stt, name)) == NULL)
+		b = config_setting_add(stt, name, CONFIG_TYPE_BOOL);
+	if (b)
+		config_setting_set_bool(b, v);
+}
+
+/* Yes/no answers (some with more after them) streamed in real time with
+ * the yes/no hint, under the three ways of searching them: what the
+ * grammar adds to the final. */
+static json_t *
+hinted_endpointing(config_t *cfg, int quick)
+{
+	static const char *const said[] = {"yes", "no", "yes please",
+	    "no thanks", "that's right", "no it isn't", "yeah", "nope",
+	    "correct", "sounds good", "no make it wednesday",
+	    "yes and an oil change"};
+	static const struct {
+		const char *name;
+		int grammars, own;
+	} modes[] = {{"model_only", 0, 0}, {"grammar_after_model", 1, 0},
+	    {"grammar_beside_model", 1, 1}};
+	static const char *const digits[] = {
+	    "five five five, one two three, four five six seven",
+	    "two oh one, eight six seven, five three oh nine",
+	    "four three two one",
+	    "nine eight seven, six five four, three two "
+	    "one oh"};
+	size_t ny = quick ? 4 : sizeof(said) / sizeof(said[0]),
+	       nd = sizeof(digits) / sizeof(digits[0]), i, k = 0, ky = 0;
+	struct clip *c = calloc(ny + nd, sizeof(*c));
+	json_t *out = json_object(), *dj = json_object();
+
+	for (i = 0; c && i < ny + nd; i++) {
+		if (i == ny)
+			ky = k; /* the yes/no clips synthesised */
+		c[k].voice = voices[i % NVOICES];
+		c[k].ref = i < ny ? said[i] : digits[i - ny];
+		if ((c[k].pcm = flite_synth_8k(c[k].voice, c[k].ref, &c[k].n)))
+			k++;
+	}
+	for (i = 0; c && i < sizeof(modes) / sizeof(modes[0]); i++) {
+		stt_bool(cfg, "hint_grammars", modes[i].grammars);
+		stt_bool(cfg, "grammar_decoder", modes[i].own);
+		json_object_set_new(
+		    out, modes[i].name, bench_stream(cfg, c, ky, "yesno"));
+		json_object_set_new(dj, modes[i].name,
+		    bench_stream(cfg, c + ky, k - ky, "digits"));
+	}
+	json_object_set_new(out, "digits", dj);
+	for (i = 0; i < k; i++)
+		free(c[i].pcm);
+	free(c);
+	return out;
 }

@@ -73,7 +73,8 @@ cmp_double(const void *a, const void *b)
 }
 
 json_t *
-bench_stream(const config_t *cfg, const struct bench_clip *clips, size_t n)
+bench_stream(const config_t *cfg, const struct bench_clip *clips, size_t n,
+    const char *hint)
 {
 	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
 	double *delay = calloc(n ? n : 1, sizeof(double)), sum = 0, onset = 0;
@@ -103,6 +104,8 @@ bench_stream(const config_t *cfg, const struct bench_clip *clips, size_t n)
 		for (k = 0; k < clips[i].n; k++)
 			u[lead + k] = fd_ulaw_encode(clips[i].pcm[k]);
 		st = ops->stream_open(eng, "CAbench", &events, &w);
+		if (st && hint)
+			ops->hint(st, hint, NULL, 0);
 		t0 = fd_mono_us();
 		for (off = 0; off + FD_FRAME_SAMPLES <= total && st;
 		     off += FD_FRAME_SAMPLES) {

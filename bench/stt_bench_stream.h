@@ -14,7 +14,8 @@
 
 /* Run the first n clips through an engine built from cfg; returns a JSON
  * object of delays (ms) and the WER of the streamed finals. */
-json_t *bench_stream(
-    const config_t *cfg, const struct bench_clip *clips, size_t n);
+/* hint: the STT_HINT expect each clip is an answer to (NULL none). */
+json_t *bench_stream(const config_t *cfg, const struct bench_clip *clips,
+    size_t n, const char *hint);
 
 #endif

@@ -94,6 +94,14 @@ for k in ("yesno", "digits", "name"):
     v = get(stt, "hinted_sets", "heldout", k, "accuracy")
     if num(v):
         res[f"stt_{k}_accuracy_pct"] = round(100 * v, 1)
+# a yes or a no with more words after it (polarity and the rest heard),
+# and answers that are neither read as a yes or a no (held-out)
+v = get(stt, "hinted_sets", "yesno_more", "accuracy")
+if num(v):
+    res["stt_yesno_more_accuracy_pct"] = round(100 * v, 1)
+v = get(stt, "hinted_sets", "off_grammar_yesno", "read_as_yesno")
+if num(v):
+    res["stt_off_grammar_read_as_yesno_pct"] = round(100 * v, 1)
 if num(get(stt, "endpointing", "p50_ms")):
     res["stt_endpoint_ms_p50"] = round(stt["endpointing"]["p50_ms"], 1)
 tts = raw.get("tts", {})

@@ -19,6 +19,7 @@
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
+#include <sphinxbase/fsg_model.h>
 
 #include "speech/ps_decoder.h"
 #include "speech/resample.h"
@@ -38,6 +39,7 @@ struct ps_dec {
 	int has_lattice; /* the final pass keeps a lattice (n-best) */
 	double reject_conf; /* see psd_opts */
 	char *name_jsgf; /* the "name" grammar's text (its words) */
+	char *first_alts, *last_alts; /* the lists' names in it */
 	struct psd_cmn cmn0; /* a caller's start value (cmn_start) */
 	int16_t *buf; /* front-end scratch */
 	size_t cap;
@@ -66,17 +68,21 @@ static const char yesno_jsgf[] =
 /* Digits said one by one (psd_hint "digits"): the numbers the agent asks
  * for come in known lengths (a phone number 3-3-4, with a leading one or
  * without the area code, the last four of a VIN or a phone), and holding
- * the decoder to them keeps it from doubling a stretched digit.  A
- * number of another length comes out as the nearest of these, which the
- * agent reads back before it keeps it. */
+ * the decoder to them keeps it from doubling a stretched digit.  Within
+ * a group a caller may say "double five" or "triple oh" (spoken_digits
+ * reads them).  A number of another length comes out as
+ * the nearest of these, which the agent reads back before it keeps it. */
 static const char digits_jsgf[] =
     "#JSGF V1.0;\n"
     "grammar digits;\n"
-    "public <answer> = [<lead>] (<phone> | <d> <d> <d> <d>);\n"
-    "<phone> = [one] <d> <d> <d> <d> <d> <d> <d> <d> <d> <d> |"
-    " <d> <d> <d> <d> <d> <d> <d>;\n"
+    "public <answer> = [<lead>] (<phone> | <g4>);\n"
+    "<phone> = [one] <g3> <g3> <g4> | <g3> <g4>;\n"
+    "<g3> = <d> <d> <d> | double <d> <d> | <d> double <d> | triple <d>;\n"
+    "<g4> = <d> <d> <d> <d> | double <d> <d> <d> | <d> double <d> <d> |"
+    " <d> <d> double <d> | double <d> double <d> | triple <d> <d> |"
+    " <d> triple <d>;\n"
     "<lead> = uh | um | it's | it is | my number is | the number is |"
-    " the last four are;\n"
+    " my phone number is | the phone number is | the last four are;\n"
     "<d> = zero | oh | one | two | three | four | five | six | seven |"
     " eight | nine;\n";
 
@@ -104,6 +110,9 @@ static const char spell_jsgf[] =
  * for clear hearings only. */
 #define PSD_REJECT_CONF 0.2
 #define PSD_REJECT_CONF_SLOT 0.5
+/* A yes/no answer the model heard this many words of outside the
+ * grammar is the model's whatever its confidence (psd_hinted_pass). */
+#define PSD_FOREIGN_WORDS 3
 
 /* How steeply a name's weight in the "name" grammar falls with its rank
  * in the frequency lists (name_alts): tuned on stt-bench's dev split. */
@@ -151,10 +160,162 @@ name_alts(struct ps_dec *d, const char *path, double zipf, char **g,
 	return n ? 0 : -1;
 }
 
-/* The "name" hint's grammar: a given name and a surname from the lists,
- * with the words callers put before them.  0 or -1. */
+/* Append str to *g (length *len, capacity *cap, grown).  0 or -1. */
 static int
-name_grammar(struct ps_dec *d, const char *first, const char *last, double zipf)
+append(char **g, size_t *len, size_t *cap, const char *str)
+{
+	size_t l = strlen(str);
+	char *nb;
+
+	if (*len + l + 1 > *cap) {
+		if ((nb = realloc(*g, *cap * 2 + l + 1)) == NULL)
+			return -1;
+		*g = nb;
+		*cap = *cap * 2 + l + 1;
+	}
+	memcpy(*g + *len, str, l + 1);
+	*len += l;
+	return 0;
+}
+
+/* "/1/ name | " for each of the n words the dictionary knows (names the
+ * business has heard of: the CRM's, the agent's hints), each weighing as
+ * much as the lists' most frequent name, appended to *g.  0 or -1. */
+static int
+extra_alts(struct ps_dec *d, const char *const *words, size_t n, char **g,
+    size_t *len, size_t *cap)
+{
+	char *pron, alt[64];
+	size_t i, wl;
+
+	for (i = 0; i < n; i++) {
+		if (words[i] == NULL)
+			continue;
+		wl = strlen(words[i]);
+		if (wl == 0 || wl > 40 ||
+		    strspn(words[i], "abcdefghijklmnopqrstuvwxyz'-") != wl)
+			continue;
+		if ((pron = ps_lookup_word(d->ps, words[i])) == NULL)
+			continue;
+		ckd_free(pron);
+		snprintf(alt, sizeof(alt), "/1/ %s | ", words[i]);
+		if (append(g, len, cap, alt) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Arcs from state `from` to `to` of fsg for the names of extra (weight 1
+ * each) and of alts (name_alts' text: "[/w/ ]name | ..."), each with its
+ * share of the weights. */
+static void
+name_arcs(fsg_model_t *fsg, logmath_t *lm, float32 lw, int from, int to,
+    const char *const *extra, size_t n, const char *alts)
+{
+	const char *p;
+	char w[48];
+	double sum = 0, wt;
+	size_t i, l;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (extra[i] == NULL ||
+			    fsg_model_word_id(fsg, extra[i]) < 0)
+				continue;
+			if (pass == 0)
+				sum += 1;
+			else
+				fsg_model_trans_add(fsg, from, to,
+				    (int32)(logmath_log(lm, 1 / sum) * lw),
+				    fsg_model_word_id(fsg, extra[i]));
+		}
+		for (p = alts; *p;) {
+			p += strspn(p, " |");
+			wt = 1;
+			if (*p == '/') {
+				wt = atof(p + 1);
+				p = strchr(p + 1, '/');
+				if (p == NULL)
+					break;
+				p += 1 + strspn(p + 1, " ");
+			}
+			if ((l = strcspn(p, " |;")) == 0)
+				break;
+			if (l < sizeof(w) && wt > 0) {
+				memcpy(w, p, l);
+				w[l] = '\0';
+				if (pass == 0)
+					sum += wt;
+				else
+					fsg_model_trans_add(fsg, from, to,
+					    (int32)(logmath_log(lm, wt / sum) *
+					        lw),
+					    fsg_model_word_add(fsg, w));
+			}
+			p += l;
+		}
+	}
+}
+
+/* The "name" grammar as a finite-state grammar built here, not parsed
+ * from JSGF: sphinxbase's JSGF parser keeps ~100 bytes of every
+ * alternative for good, half a megabyte for the name lists, at every
+ * rebuild.  [lead] first last, like the JSGF text in d->name_jsgf.  0 or
+ * -1. */
+static int
+name_fsg(struct ps_dec *d, const char *const *extra, size_t n)
+{
+	static const char *const leads[] = {"uh", "um", "it's", "it is",
+	    "this is", "my name is", "i'm", "yes it's"};
+	const size_t nleads = sizeof(leads) / sizeof(leads[0]);
+	logmath_t *lm = ps_get_logmath(d->ps);
+	float32 lw = cmd_ln_float32_r(ps_get_config(d->ps), "-lw");
+	fsg_model_t *fsg = fsg_model_init("name", lm, lw, 16);
+	char w[32];
+	const char *p;
+	int from, to, next = 4, rc;
+	size_t i, l;
+	glist_t nulls;
+
+	if (fsg == NULL)
+		return -1;
+	/* 0 start, 1 after the lead, 2 after the given name, 3 final, then
+	 * the states inside leads of several words */
+	fsg->start_state = 0;
+	fsg->final_state = 3;
+	/* a word of the grammar the dictionary lacks fails it whole */
+	for (i = 0; i < n; i++)
+		if (extra[i] && psd_knows(d, extra[i]))
+			fsg_model_word_add(fsg, extra[i]);
+	for (i = 0; i < nleads; i++) {
+		for (from = 0, p = leads[i]; *p; from = to) {
+			l = strcspn(p, " ");
+			snprintf(w, sizeof(w), "%.*s", (int)l, p);
+			p += l + strspn(p + l, " ");
+			to = *p ? next++ : 1;
+			fsg_model_trans_add(fsg, from, to,
+			    from == 0
+			        ? (int32)(logmath_log(lm, 1.0 / nleads) * lw)
+			        : 0,
+			    fsg_model_word_add(fsg, w));
+		}
+	}
+	fsg_model_null_trans_add(fsg, 0, 1, 0);
+	name_arcs(fsg, lm, lw, 1, 2, extra, n, d->first_alts);
+	name_arcs(fsg, lm, lw, 2, 3, extra, n, d->last_alts);
+	nulls = fsg_model_null_trans_closure(fsg, NULL);
+	glist_free(nulls);
+	rc = ps_set_fsg(d->ps, "name", fsg);
+	fsg_model_free(fsg);
+	return rc;
+}
+
+/* The "name" hint's grammar: a given name and a surname from the lists
+ * (d->first_alts, d->last_alts) and the n words of extra before them, as
+ * either, with the words callers put before them.  0 or -1. */
+static int
+name_grammar(struct ps_dec *d, const char *const *extra, size_t n)
 {
 	static const char head[] =
 	    "#JSGF V1.0;\n"
@@ -163,26 +324,162 @@ name_grammar(struct ps_dec *d, const char *first, const char *last, double zipf)
 	    "<lead> = uh | um | it's | it is | this is | my name is |"
 	    " i'm | yes it's;\n"
 	    "<first> = ";
-	size_t cap = 16384, len;
+	size_t cap = 16384, len = 0;
 	char *g = malloc(cap);
 	int rc;
 
 	if (g == NULL)
 		return -1;
-	len = (size_t)snprintf(g, cap, "%s", head);
-	rc = name_alts(d, first, zipf, &g, &len, &cap);
-	if (rc == 0 && len + 16 < cap)
-		len += (size_t)snprintf(g + len, cap - len, ";\n<last> = ");
-	if (rc == 0)
-		rc = name_alts(d, last, zipf, &g, &len, &cap);
-	if (rc == 0 && len + 4 < cap) {
-		snprintf(g + len, cap - len, ";\n");
-		rc = ps_set_jsgf_string(d->ps, "name", g);
-	}
-	if (rc == 0)
+	g[0] = '\0';
+	rc = append(&g, &len, &cap, head) != 0 ||
+	        extra_alts(d, extra, n, &g, &len, &cap) != 0 ||
+	        append(&g, &len, &cap, d->first_alts) != 0 ||
+	        append(&g, &len, &cap, ";\n<last> = ") != 0 ||
+	        extra_alts(d, extra, n, &g, &len, &cap) != 0 ||
+	        append(&g, &len, &cap, d->last_alts) != 0 ||
+	        append(&g, &len, &cap, ";\n") != 0
+	    ? -1
+	    : name_fsg(d, extra, n);
+	if (rc == 0) {
+		free(d->name_jsgf);
 		d->name_jsgf = g;
-	else
+	} else
 		free(g);
+	return rc;
+}
+
+/* The name lists' alternatives (name_alts), kept for name_grammar.  0 or
+ * -1. */
+static int
+name_lists(struct ps_dec *d, const char *first, const char *last, double zipf)
+{
+	size_t cap = 16384, len = 0;
+
+	if ((d->first_alts = malloc(cap)) == NULL ||
+	    name_alts(d, first, zipf, &d->first_alts, &len, &cap) != 0)
+		return -1;
+	cap = 16384;
+	len = 0;
+	if ((d->last_alts = malloc(cap)) == NULL ||
+	    name_alts(d, last, zipf, &d->last_alts, &len, &cap) != 0)
+		return -1;
+	return name_grammar(d, NULL, 0);
+}
+
+int
+psd_set_names(struct ps_dec *d, const char *const *words, size_t n)
+{
+	if (d->in_utt || !d->name_grammar)
+		return -1;
+	/* the grammar being replaced may be the active search */
+	if (strcmp(d->search, "name") == 0 && psd_hint(d, NULL) != 0)
+		return -1;
+	return name_grammar(d, words, n);
+}
+
+/* The words the grammars and the name lists need, gathered to look them
+ * up in the whole dictionary: lower-case tokens, sorted. */
+struct wordset {
+	char **w;
+	size_t n, cap;
+};
+
+static void
+wordset_add_text(struct wordset *ws, const char *text)
+{
+	const char *p = text;
+	char **nw;
+	size_t n;
+
+	while (*p) {
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz'-");
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (ws->n == ws->cap) {
+			ws->cap = ws->cap ? 2 * ws->cap : 256;
+			if ((nw = realloc(ws->w, ws->cap * sizeof(*nw))) ==
+			    NULL)
+				return;
+			ws->w = nw;
+		}
+		if ((ws->w[ws->n] = strndup(p, n)) != NULL)
+			ws->n++;
+		p += n;
+	}
+}
+
+static void
+wordset_add_file(struct wordset *ws, const char *path)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return;
+	while (getline(&line, &cap, f) > 0)
+		if (line[0] != '#')
+			wordset_add_text(ws, line);
+	free(line);
+	fclose(f);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add to the decoder's dictionary the words of the grammars and the name
+ * lists it lacks (it was loaded with a model's own words), with their
+ * first pronunciation in the whole dictionary o->word_dict, then load
+ * the language model again: pocketsphinx adds each new word to the
+ * model being searched as well, which the model's own search does not
+ * survive.  Words found nowhere are left out (a grammar's load then
+ * fails, a name is skipped).  0 or -1 (the model did not load). */
+static int
+add_grammar_words(struct ps_dec *d, const struct psd_opts *o)
+{
+	struct wordset ws = {0};
+	char line[512], *w, *ph;
+	size_t i;
+	FILE *f;
+	int added = 0, rc = 0;
+
+	wordset_add_text(&ws, yesno_jsgf);
+	wordset_add_text(&ws, digits_jsgf);
+	wordset_add_text(&ws, spell_jsgf);
+	wordset_add_text(&ws, "uh um it's it is this is my name is i'm yes");
+	wordset_add_file(&ws, o->names_first);
+	wordset_add_file(&ws, o->names_last);
+	if (ws.n && (f = fopen(o->word_dict, "r")) != NULL) {
+		qsort(ws.w, ws.n, sizeof(*ws.w), cmp_str);
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			w = line;
+			if ((ph = strpbrk(w, " \t")) == NULL)
+				continue;
+			*ph++ = '\0';
+			ph += strspn(ph, " \t");
+			if (*ph == '\0' || strchr(w, '(') != NULL ||
+			    bsearch(&w, ws.w, ws.n, sizeof(*ws.w), cmp_str) ==
+			        NULL ||
+			    psd_knows(d, w))
+				continue;
+			added += ps_add_word(d->ps, w, ph, FALSE) >= 0;
+		}
+		fclose(f);
+	}
+	if (added) {
+		rc = psd_set_lm(d, o->lm);
+		if (rc == 0)
+			ps_unset_search(d->ps, "_default");
+	}
+	for (i = 0; i < ws.n; i++)
+		free(ws.w[i]);
+	free(ws.w);
 	return rc;
 }
 
@@ -416,12 +713,22 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 	snprintf(d->lm_name, sizeof(d->lm_name), "_default");
 	snprintf(d->search, sizeof(d->search), "%s", d->lm_name);
 	if (o->grammars && ps_set_search(d->ps, d->lm_name) == 0) {
+		if (o->word_dict && strcmp(o->word_dict, o->dict) != 0 &&
+		    add_grammar_words(d, o) != 0) {
+			snprintf(err, errlen,
+			    "pocketsphinx: cannot load %s again with the "
+			    "grammars' words",
+			    o->lm);
+			psd_close(d);
+			return NULL;
+		}
 		d->grammars =
 		    ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
-		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
+		    ps_set_jsgf_string(d->ps, "digits",
+		        getenv("XDIG") ? getenv("XDIG") : digits_jsgf) == 0 &&
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
-		    name_grammar(d, o->names_first, o->names_last,
+		    name_lists(d, o->names_first, o->names_last,
 		        o->names_zipf < 0       ? 0
 		            : o->names_zipf > 0 ? o->names_zipf
 		                                : PSD_NAMES_ZIPF) == 0;
@@ -453,6 +760,8 @@ psd_close(struct ps_dec *d)
 	ps_free(d->ps);
 	cmd_ln_free_r(d->cfg);
 	free(d->name_jsgf);
+	free(d->first_alts);
+	free(d->last_alts);
 	free(d->buf);
 	free(d);
 }
@@ -541,80 +850,145 @@ count_foreign(const char *g, const char *text, int *words, int *foreign)
 	}
 }
 
+/* 1 if the first word of text (fillers skipped) is a plain yes or no
+ * ("no", "yeah", "sure"): the caller answered, whatever came after. */
+static int
+leads_polar(const char *text)
+{
+	static const char *const polar[] = {"yes", "yeah", "yep", "yup", "sure",
+	    "correct", "okay", "absolutely", "definitely", "no", "nope", "nah"};
+	const char *p = text;
+	size_t n, i;
+
+	for (;;) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) == 0)
+			return 0;
+		if (p[0] != '<' && p[0] != '[' && strncmp(p, "uh ", 3) != 0 &&
+		    strncmp(p, "um ", 3) != 0 && strncmp(p, "well ", 5) != 0)
+			break;
+		p += n;
+	}
+	n = strcspn(p, " (");
+	for (i = 0; i < sizeof(polar) / sizeof(polar[0]); i++)
+		if (strlen(polar[i]) == n && strncmp(p, polar[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Take the grammar's hearing (gtext, gconf; g's last utterance) or keep
+ * the model's (text, conf, det): see psd_hinted_pass.  1 taken, 0 kept,
+ * -1 out of memory. */
+static int
+choose(struct ps_dec *g, const char *expect, const char *gtext, double gconf,
+    char *text, size_t len, double *conf, struct psd_detail *det,
+    struct psd_pass_info *info)
+{
+	struct psd_detail *gd;
+	int i, words, foreign, keep;
+
+	count_foreign(grammar_text(g, expect), text, &words, &foreign);
+	if (info) {
+		snprintf(info->model, sizeof(info->model), "%s", text);
+		info->model_conf = *conf;
+		info->words = words;
+		info->foreign = foreign;
+		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
+	}
+	/* a yes or a no with more to it ("no, make it Wednesday") is the
+	 * model's, however unsure: it heard the yes or the no itself, and
+	 * the grammar would keep that and drop the rest.  So is an answer
+	 * of several words the grammar has none of (the caller said
+	 * something else: the grammar would make it a yes or a no), and a
+	 * shorter one from reject_conf on */
+	if (strcmp(expect, "yesno") == 0)
+		keep = foreign > 0 &&
+		    (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
+		        *conf >= g->reject_conf);
+	else if (strcmp(expect, "name") == 0)
+		keep = foreign > 0 && 2 * foreign >= words &&
+		    *conf >= PSD_REJECT_CONF_SLOT;
+	else
+		/* a number or a spelling asked for and a "no" heard ("No,
+		 * I don't have it"): the caller is not giving one */
+		keep = foreign > 0 &&
+		    (leads_polar(text) ||
+		        (2 * foreign >= words &&
+		            *conf >= PSD_REJECT_CONF_SLOT));
+	if (gtext[0] == '\0' || keep)
+		return 0;
+	if ((gd = malloc(sizeof(*gd))) == NULL)
+		return -1;
+	psd_detail(g, gconf, gd);
+	/* the model's hearing goes last among the alternatives, so the agent
+	 * sees what else it could have been */
+	if (text[0] && strcmp(text, gtext) != 0) {
+		i = gd->nalts < PSD_NBEST ? gd->nalts : PSD_NBEST - 1;
+		snprintf(gd->alt[i], sizeof(gd->alt[i]), "%s", text);
+		gd->alt_conf[i] = *conf;
+		gd->nalts = i + 1;
+	}
+	/* a grammar's posterior is near 1 whatever was said; the model
+	 * agreeing is what makes it sure */
+	if (strcmp(text, gtext) != 0)
+		gconf *= (*conf + 1.0) / 2.0;
+	else if (*conf > gconf)
+		gconf = *conf;
+	gd->alt_conf[0] = gconf;
+	snprintf(text, len, "%s", gtext);
+	*conf = gconf;
+	*det = *gd;
+	for (i = 0; i < det->nalts; i++)
+		det->alt_p[i] = det->alt[i];
+	for (i = 0; i < det->nwords; i++)
+		det->word_p[i] = det->word[i];
+	free(gd);
+	return 1;
+}
+
 int
 psd_hinted_pass(struct ps_dec *d, const char *expect,
     const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
     size_t len, double *conf, struct psd_detail *det,
     struct psd_pass_info *info)
 {
-	struct psd_detail *gd;
 	struct psd_cmn after;
 	char gtext[256];
 	double gconf;
-	int i, words, foreign, took = 0, keep;
+	int took;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
 	if (d->in_utt || !psd_has_grammar(d, expect) || n == 0)
 		return 0;
-	count_foreign(grammar_text(d, expect), text, &words, &foreign);
-	if (info) {
-		snprintf(info->model, sizeof(info->model), "%s", text);
-		info->model_conf = *conf;
-		info->words = words;
-		info->foreign = foreign;
-	}
 	psd_cmn_get(d, &after);
-	if ((gd = malloc(sizeof(*gd))) == NULL)
-		return -1;
 	if (psd_hint(d, expect) != 0 || psd_start_from(d, prior) != 0 ||
 	    psd_feed(d, pcm, n) != 0 ||
 	    psd_end(d, gtext, sizeof(gtext), &gconf) != 0) {
 		psd_abort(d);
 		psd_hint(d, NULL);
 		cmn_set(d, &after);
-		free(gd);
 		return -1;
 	}
-	if (info)
-		snprintf(info->grammar, sizeof(info->grammar), "%s", gtext);
-	/* a yes or a no with more to it ("no, make it Wednesday") is the
-	 * model's too: the grammar would keep the "no" and drop the rest */
-	if (strcmp(expect, "yesno") == 0)
-		keep = foreign > 0 && *conf >= d->reject_conf;
-	else
-		keep = foreign > 0 && 2 * foreign >= words &&
-		    *conf >= PSD_REJECT_CONF_SLOT;
-	if (gtext[0] && !keep) {
-		psd_detail(d, gconf, gd);
-		/* the model's hearing goes last among the alternatives, so
-		 * the agent sees what else it could have been */
-		if (text[0] && strcmp(text, gtext) != 0) {
-			i = gd->nalts < PSD_NBEST ? gd->nalts : PSD_NBEST - 1;
-			snprintf(gd->alt[i], sizeof(gd->alt[i]), "%s", text);
-			gd->alt_conf[i] = *conf;
-			gd->nalts = i + 1;
-		}
-		/* a grammar's posterior is near 1 whatever was said; the
-		 * model agreeing is what makes it sure */
-		if (strcmp(text, gtext) != 0)
-			gconf *= (*conf + 1.0) / 2.0;
-		else if (*conf > gconf)
-			gconf = *conf;
-		gd->alt_conf[0] = gconf;
-		snprintf(text, len, "%s", gtext);
-		*conf = gconf;
-		*det = *gd;
-		for (i = 0; i < det->nalts; i++)
-			det->alt_p[i] = det->alt[i];
-		for (i = 0; i < det->nwords; i++)
-			det->word_p[i] = det->word[i];
-		took = 1;
-	}
-	free(gd);
+	took = choose(d, expect, gtext, gconf, text, len, conf, det, info);
 	psd_hint(d, NULL);
 	cmn_set(d, &after);
 	return took;
+}
+
+int
+psd_hinted_take(struct ps_dec *g, const char *expect, char *text, size_t len,
+    double *conf, struct psd_detail *det, struct psd_pass_info *info)
+{
+	char gtext[256];
+	double gconf;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (!psd_has_grammar(g, expect) ||
+	    psd_end(g, gtext, sizeof(gtext), &gconf) != 0)
+		return -1;
+	return choose(g, expect, gtext, gconf, text, len, conf, det, info);
 }
 
 int

@@ -42,6 +42,10 @@ struct psd_opts {
 	double names_zipf; /* a listed name of rank r weighs r^-zipf in
 				   the "name" grammar; 0 the built-in
 				   value, < 0 all names alike */
+	const char *word_dict; /* with grammars and a dict of a model's
+				   own words: the whole dictionary the
+				   grammars' and name lists' words are
+				   taken from (NULL: none) */
 	const char *names_first, *names_last; /* given names and surnames,
 				   one a line ('#' comments): the "name"
 				   hint's grammar; NULL for none */
@@ -74,6 +78,13 @@ int psd_add_dict(struct ps_dec *d, const char *path);
  * "name" one of a given name and a surname from the name lists (when
  * psd_opts has them), any other (or NULL) the language model.  Between utterances; 0 or -1. */
 int psd_hint(struct ps_dec *d, const char *expect);
+/* Build the "name" grammar again with the n names (lower case) the
+ * business knows (the CRM's customers, the agent's hints) as given names
+ * and surnames before the lists', each weighing as much as the lists'
+ * most frequent.  Between utterances, only when the lists were given;
+ * sphinxbase keeps ~88 bytes of every grammar for good, so call it when
+ * the names change, not per utterance.  0 or -1. */
+int psd_set_names(struct ps_dec *d, const char *const *words, size_t n);
 /* Start an utterance.  pocketsphinx's live cepstral mean (the channel
  * estimate) carries over from whatever this decoder heard last. */
 int psd_start(struct ps_dec *d);
@@ -125,8 +136,10 @@ void psd_detail(struct ps_dec *d, double conf, struct psd_detail *out);
  * replaces the model's (text, conf, det) unless the model heard, surely
  * enough (confidence >= psd_opts.reject_conf for a yes/no, a fixed higher
  * bar for the others), an answer the grammar has no words for: for a
- * yes/no any word outside the grammar's (a "no" with a correction after
- * it), for the others at least half of its words.  A grammar
+ * yes/no any word outside the grammar's, and however unsure the model
+ * is when its hearing begins with a yes or a no (a "no" with a
+ * correction after it: the grammar would drop the correction), for the
+ * others at least half of its words.  A grammar
  * forces every answer into its phrases ("can I do Thursday instead" comes
  * out as a yes or a no); the model is the way out.  Call after psd_end
  * and psd_detail of the first pass; the decoder is back on the model
@@ -140,6 +153,15 @@ struct psd_pass_info {
 int psd_has_grammar(struct ps_dec *d, const char *expect);
 int psd_hinted_pass(struct ps_dec *d, const char *expect,
     const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,
+    size_t len, double *conf, struct psd_detail *det,
+    struct psd_pass_info *info);
+/* The same choice when the grammar searched the answer on a decoder of
+ * its own, g, fed the same audio from the same channel estimate as the
+ * model as it came (psd_hint(g, expect), psd_start_from, psd_feed):
+ * ends g's utterance and takes its hearing or keeps the model's (text,
+ * conf, det, after the model's psd_end and psd_detail).  Only g's end
+ * waits for the final.  1 taken, 0 kept, -1 error (the model's kept). */
+int psd_hinted_take(struct ps_dec *g, const char *expect, char *text,
     size_t len, double *conf, struct psd_detail *det,
     struct psd_pass_info *info);
 /* End the utterance and throw the result away (call ended). */

@@ -18,6 +18,7 @@
  * When every decoder is busy, segments wait with their audio: nothing is
  * dropped.  One mutex guards the queues; decoding runs outside it.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,11 @@ struct worker {
 	int id;
 	pthread_t th;
 	struct ps_dec *dec;
+	struct ps_dec *gdec; /* with hint_grammars: an answer's grammar
+				   search, fed alongside dec (NULL: the
+				   grammar searches the answer again on dec
+				   after the model, psd_hinted_pass) */
+	int use_g; /* gdec is searching the segment decoded now */
 	unsigned lm_gen;
 	int16_t *buf;
 	size_t cap;
@@ -98,6 +104,16 @@ struct worker {
 	int16_t *all; /* a hinted segment's whole audio, for the grammar's
 				   pass (psd_hinted_pass) */
 	size_t allcap;
+	unsigned names_gen; /* the known names its name grammar has */
+};
+
+/* Names the business knows (the CRM's vocabulary, the agent's hints),
+ * for the "name" grammar: lower-case words, each once, sorted. */
+#define KNOWN_NAMES_MAX 5000
+struct known_names {
+	char **w;
+	size_t n;
+	unsigned gen; /* bumped when a word is added */
 };
 
 struct ps_engine {
@@ -107,6 +123,8 @@ struct ps_engine {
 	int hint_grammars; /* search an answer to a yes/no, digits, name
 				   or spelling question again with its
 				   grammar (psd_hinted_pass) */
+	int grammar_decoder; /* ... on a decoder of its own, beside the
+				   model as the audio comes */
 	int final_lead_ms; /* early final this long before the endpoint */
 	int adaptive; /* endpoint by turn_end_classify */
 	char extra_file[512];
@@ -115,6 +133,7 @@ struct ps_engine {
 	pthread_cond_t cv;
 	int stop;
 	struct ps_stream *streams;
+	struct known_names names; /* under mu */
 	struct worker workers[MAX_DECODERS];
 	int nworkers;
 };
@@ -134,6 +153,7 @@ struct ps_cfg {
 	int upperf;
 	int fast_final;
 	int hint_grammars;
+	int grammar_decoder;
 	double reject_conf;
 	int final_lead_ms;
 	int interim_ms;
@@ -182,6 +202,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.upperf = c.upperf;
 	e->dopts.fast_final = c.fast_final;
 	e->hint_grammars = c.hint_grammars;
+	e->grammar_decoder = c.grammar_decoder;
 	e->dopts.grammars = c.hint_grammars;
 	e->dopts.reject_conf = c.reject_conf;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
@@ -309,6 +330,7 @@ ps_fini(void *eng)
 	for (i = 0; i < e->nworkers; i++) {
 		pthread_join(e->workers[i].th, NULL);
 		psd_close(e->workers[i].dec);
+		psd_close(e->workers[i].gdec);
 		free(e->workers[i].buf);
 		free(e->workers[i].all);
 	}
@@ -320,6 +342,9 @@ ps_fini(void *eng)
 	free((char *)e->dopts.cmn_start);
 	free((char *)e->dopts.names_first);
 	free((char *)e->dopts.names_last);
+	for (i = 0; i < (int)e->names.n; i++)
+		free(e->names.w[i]);
+	free(e->names.w);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
 	free(e);
@@ -608,6 +633,101 @@ ps_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 	return 0;
 }
 
+/* Where w is or would go in the sorted known names. */
+static size_t
+known_names_at(const struct known_names *k, const char *w)
+{
+	size_t lo = 0, hi = k->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(k->w[mid], w) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Add the words of entries (names, "John Smith") to the known names
+ * when a name grammar is searched; mu held.  How many were new. */
+static int
+known_names_add(struct ps_engine *e, const char *const *entries, size_t n)
+{
+	struct known_names *k = &e->names;
+	char w[48], **nw;
+	const char *p;
+	size_t i, j, l;
+	int added = 0;
+
+	if (e->dopts.names_first == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		for (p = entries[i]; *p;) {
+			p += strspn(p, " \t");
+			if ((l = strcspn(p, " \t")) == 0)
+				break;
+			if (l < sizeof(w)) {
+				for (j = 0; j < l; j++)
+					w[j] =
+					    (char)tolower((unsigned char)p[j]);
+				w[l] = '\0';
+				j = known_names_at(k, w);
+				if ((j == k->n || strcmp(k->w[j], w) != 0) &&
+				    k->n < KNOWN_NAMES_MAX &&
+				    (nw = realloc(k->w,
+				         (k->n + 1) * sizeof(*nw))) != NULL) {
+					k->w = nw;
+					memmove(k->w + j + 1, k->w + j,
+					    (k->n - j) * sizeof(*nw));
+					if ((k->w[j] = strdup(w)) != NULL) {
+						k->n++;
+						added++;
+					} else
+						memmove(k->w + j, k->w + j + 1,
+						    (k->n - j) * sizeof(*nw));
+				}
+			}
+			p += l;
+		}
+	}
+	if (added)
+		k->gen++;
+	return added;
+}
+
+/* Between utterances: the name grammar with the known names, when they
+ * changed.  mu not held. */
+static void
+refresh_names(struct worker *w)
+{
+	struct ps_engine *e = w->eng;
+	const char **list = NULL;
+	unsigned gen;
+	size_t i, n;
+
+	pthread_mutex_lock(&e->mu);
+	gen = e->names.gen;
+	n = e->names.n;
+	if (gen != w->names_gen && n > 0 &&
+	    (list = malloc(n * sizeof(*list))) != NULL)
+		for (i = 0; i < n; i++)
+			list[i] = strdup(e->names.w[i]);
+	pthread_mutex_unlock(&e->mu);
+	if (list == NULL)
+		return;
+	if (psd_set_names(w->dec, list, n) != 0 ||
+	    (w->gdec && psd_set_names(w->gdec, list, n) != 0))
+		log_warnx(NULL,
+		    "decoder %d: cannot build the name grammar with %zu "
+		    "known names",
+		    w->id, n);
+	w->names_gen = gen;
+	for (i = 0; i < n; i++)
+		free((char *)list[i]);
+	free(list);
+}
+
 static void
 ps_hint(
     void *stream, const char *expect, const char *const *words, size_t nwords)
@@ -618,6 +738,8 @@ ps_hint(
 
 	pthread_mutex_lock(&e->mu);
 	s->expect = vad_expect_parse(expect);
+	if (words && nwords)
+		known_names_add(e, words, nwords);
 	pthread_mutex_unlock(&e->mu);
 	if (words && nwords &&
 	    (added = ps_lm_add_words(e->lm, words, nwords)) > 0)
@@ -650,6 +772,9 @@ ps_vocabulary(void *eng, const char *const *words, size_t n)
 {
 	struct ps_engine *e = eng;
 
+	pthread_mutex_lock(&e->mu);
+	known_names_add(e, words, n);
+	pthread_mutex_unlock(&e->mu);
 	return ps_lm_add_words(e->lm, words, n);
 }
 
@@ -758,6 +883,49 @@ hinted_pass(struct worker *w, struct ps_stream *s, struct seg *g,
 		    rc ? "grammar" : "model");
 }
 
+/* The grammar's search of an answer beside the model's (w->gdec): ended
+ * with the model's, one or the other taken; mu not held. */
+static void
+grammar_take(struct worker *w, struct ps_stream *s, struct seg *g, char *text,
+    size_t len, double *conf)
+{
+	struct psd_pass_info info;
+	int rc;
+
+	w->use_g = 0;
+	rc = psd_hinted_take(w->gdec, vad_expect_name(g->expect), text, len,
+	    conf, &w->det, &info);
+	if (rc < 0)
+		log_warnx(s->call_id,
+		    "decoder %d: the %s grammar's search failed", w->id,
+		    vad_expect_name(g->expect));
+	else
+		log_debug(s->call_id,
+		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
+		    "grammar's), grammar \"%s\": the %s's taken",
+		    vad_expect_name(g->expect), info.model, info.model_conf,
+		    info.foreign, info.words, info.grammar,
+		    rc ? "grammar" : "model");
+}
+
+/* Start the grammar's search of segment g beside the model's when its
+ * hint has a grammar and the worker a decoder for it; mu not held. */
+static void
+grammar_start(struct worker *w, struct ps_stream *s, struct seg *g)
+{
+	const char *expect = vad_expect_name(g->expect);
+
+	w->use_g = w->gdec && psd_has_grammar(w->gdec, expect);
+	if (w->use_g &&
+	    (psd_hint(w->gdec, expect) != 0 ||
+	        psd_start_from(w->gdec, &s->cmn) != 0)) {
+		log_warnx(s->call_id, "decoder %d: cannot start the %s grammar",
+		    w->id, expect);
+		psd_abort(w->gdec);
+		w->use_g = 0;
+	}
+}
+
 /* Decode one segment as its audio arrives; mu held on entry and exit. */
 static void
 decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
@@ -805,12 +973,16 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			spec = 1;
 			spec_gen = g->gen;
 			started = 0;
-			nall = take_all(w, s, g, &prior);
+			nall = w->use_g ? 0 : take_all(w, s, g, &prior);
 			pthread_mutex_unlock(&e->mu);
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
-			hinted_pass(
-			    w, s, g, &prior, nall, text, sizeof(text), &conf);
+			if (w->use_g)
+				grammar_take(
+				    w, s, g, text, sizeof(text), &conf);
+			else
+				hinted_pass(w, s, g, &prior, nall, text,
+				    sizeof(text), &conf);
 			pthread_mutex_lock(&e->mu);
 			/* the final passes hear better than a partial */
 			if (e->adaptive && g->gen == spec_gen) {
@@ -842,25 +1014,46 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		 * heard yet: look now, the endpoint may be near */
 		stale = e->adaptive && g->partial_n < g->voiced_n &&
 		    g->done >= g->voiced_n + 2 * VAD_FRAME;
-		nall = ended ? take_all(w, s, g, &prior) : 0;
+		/* the audio again for the grammar after the model, unless
+		 * the grammar hears it beside the model */
+		nall = ended &&
+		        !(started ? w->use_g
+		                  : w->gdec &&
+		                    psd_has_grammar(
+		                        w->gdec, vad_expect_name(g->expect)))
+		    ? take_all(w, s, g, &prior)
+		    : 0;
 		pthread_mutex_unlock(&e->mu);
 
 		/* the model first, whatever was asked: its partials drive the
 		 * endpoint; a grammar searches the answer again at the end */
-		if (!started)
+		if (!started) {
 			psd_hint(w->dec, NULL);
+			grammar_start(w, s, g);
+		}
 		if (!started && psd_start_from(w->dec, &s->cmn) != 0)
 			log_warnx(
 			    s->call_id, "decoder %d: cannot start", w->id);
 		started = 1;
 		if (avail && psd_feed(w->dec, w->buf, avail) != 0)
 			log_warnx(s->call_id, "decoder %d: feed failed", w->id);
+		if (avail && w->use_g &&
+		    psd_feed(w->gdec, w->buf, avail) != 0) {
+			log_warnx(s->call_id,
+			    "decoder %d: the grammar's feed failed", w->id);
+			psd_abort(w->gdec);
+			w->use_g = 0;
+		}
 		fed += avail;
 		if (ended) {
 			psd_end(w->dec, text, sizeof(text), &conf);
 			psd_detail(w->dec, conf, &w->det);
-			hinted_pass(
-			    w, s, g, &prior, nall, text, sizeof(text), &conf);
+			if (w->use_g)
+				grammar_take(
+				    w, s, g, text, sizeof(text), &conf);
+			else
+				hinted_pass(w, s, g, &prior, nall, text,
+				    sizeof(text), &conf);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id,
@@ -892,6 +1085,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 	if (started) {
 		pthread_mutex_unlock(&e->mu);
 		psd_abort(w->dec);
+		if (w->use_g)
+			psd_abort(w->gdec);
+		w->use_g = 0;
 		pthread_mutex_lock(&e->mu);
 	}
 	if (g->discard && !s->closing) {
@@ -903,8 +1099,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 
 /* A decoder for model lm_path.  A domain model's decoder loads the
  * dictionary beside it (its words only: it loads in a fraction of the
- * time), unless the hint grammars, whose words need not be the model's,
- * are on. */
+ * time); the hint grammars' words that are not the model's are looked up
+ * in the whole dictionary. */
 static struct ps_dec *
 open_decoder(struct ps_engine *e, const char *lm_path, char *err, size_t errlen)
 {
@@ -912,32 +1108,63 @@ open_decoder(struct ps_engine *e, const char *lm_path, char *err, size_t errlen)
 	char dict[700];
 
 	o.lm = lm_path;
-	if (!o.grammars && ps_lm_dict(e->lm, lm_path, dict, sizeof(dict)) == 0)
+	if (ps_lm_dict(e->lm, lm_path, dict, sizeof(dict)) == 0) {
+		o.word_dict = e->dopts.dict;
 		o.dict = dict;
+	}
 	return psd_open(&o, err, errlen);
 }
 
 /* Between utterances: pick up a rebuilt language model (and the words of
- * it a decoder with a model's own dictionary lacks). mu not held. */
-static void
+ * it a decoder with a model's own dictionary lacks). mu not held.  1 if
+ * it did. */
+static int
 refresh_lm(struct worker *w)
 {
 	char path[700], dict[700];
 	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
+	struct ps_dec *both[2] = {w->dec, w->gdec};
+	int i;
 
 	if (g == w->lm_gen)
-		return;
-	if (!w->eng->dopts.grammars &&
-	    ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
-	    psd_add_dict(w->dec, dict) != 0)
-		log_warnx(NULL, "decoder %d: cannot add the words of %s", w->id,
-		    dict);
-	if (psd_set_lm(w->dec, path) != 0)
-		log_warnx(NULL,
-		    "decoder %d: cannot load %s, keeping the old "
-		    "model",
-		    w->id, path);
+		return 0;
+	/* the grammar's decoder too: the model's new words (names) are
+	 * words its name grammar may take */
+	for (i = 0; i < 2 && both[i]; i++) {
+		if (ps_lm_dict(w->eng->lm, path, dict, sizeof(dict)) == 0 &&
+		    psd_add_dict(both[i], dict) != 0)
+			log_warnx(NULL,
+			    "decoder %d: cannot add the words of %s", w->id,
+			    dict);
+		if (psd_set_lm(both[i], path) != 0)
+			log_warnx(NULL,
+			    "decoder %d: cannot load %s, keeping the old "
+			    "model",
+			    w->id, path);
+	}
 	w->lm_gen = g;
+	return 1;
+}
+
+/* The decoder an answer's grammar searches it on beside the model, on its
+ * worker's thread; without it the grammar searches the answer after the
+ * model, on the model's decoder. */
+static void
+open_grammar_decoder(struct worker *w)
+{
+	char path[700], err[256];
+	unsigned g = ps_lm_current(w->eng->lm, path, sizeof(path));
+
+	if ((w->gdec = open_decoder(w->eng, path, err, sizeof(err))) == NULL) {
+		log_warnx(NULL,
+		    "decoder %d: no grammar decoder (%s): answers are "
+		    "searched again after the model",
+		    w->id, err);
+		return;
+	}
+	/* it loaded the model refresh_lm picks up next, if newer */
+	if (g != w->lm_gen)
+		w->lm_gen = g - 1;
 }
 
 /* A decoder past the first, opened on its worker's thread: the engine's
@@ -967,11 +1194,17 @@ worker_main(void *arg)
 
 	if (w->dec == NULL && open_late(w) != 0)
 		return NULL;
+	if (e->hint_grammars && e->grammar_decoder)
+		open_grammar_decoder(w);
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop) {
 		if ((s = next_stream(e)) == NULL) {
 			pthread_mutex_unlock(&e->mu);
-			refresh_lm(w);
+			/* a rebuilt model may bring names the dictionary
+			 * lacked when the name grammar was last built */
+			if (refresh_lm(w))
+				w->names_gen--;
+			refresh_names(w);
 			pthread_mutex_lock(&e->mu);
 			if (!e->stop && next_stream(e) == NULL)
 				pthread_cond_wait(&e->cv, &e->mu);
@@ -1024,6 +1257,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        NULL},
 	    {"stt.hint_grammars", FD_CFG_BOOL, &c->hint_grammars, 0, "false", 0,
 	        0, NULL},
+	    {"stt.grammar_decoder", FD_CFG_BOOL, &c->grammar_decoder, 0, "true",
+	        0, 0, NULL},
 	    {"stt.reject_conf", FD_CFG_DOUBLE, &c->reject_conf, 0, "0", 0, 1,
 	        NULL},
 	    {"stt.final_lead_ms", FD_CFG_INT, &c->final_lead_ms, 0, "200", 0,

@@ -187,7 +187,7 @@ test_hint_grammars(void **state)
 	static const char *const yes[] = {"yes", "yeah", "yep", "yup", NULL};
 	static const char *const no[] = {"no", "nope", "nah", NULL};
 	struct ps_dec *d;
-	size_t v, nd, exact = 0, exact2 = 0;
+	size_t v, nd, exact = 0, exact2 = 0, more = 0, refused = 0;
 	const char *p;
 	FILE *f;
 	int fd;
@@ -257,8 +257,20 @@ test_hint_grammars(void **state)
 		assert_int_equal(hear_hinted(d, voices[v], "next tuesday",
 		                     "date", text, sizeof(text)),
 		    0);
+		/* a no with a correction after it: the model's, with the
+		 * correction, however unsure it is */
+		hear_hinted(d, voices[v], "no, make it wednesday", "yesno",
+		    text, sizeof(text));
+		more += first_word_in(text, no) &&
+		    strstr(text, "wednesday") != NULL;
+		/* no digits to give: not made a number */
+		hear_hinted(d, voices[v], "no, i don't have it", "digits", text,
+		    sizeof(text));
+		refused += first_word_in(text, no);
 	}
 	assert_true(exact2 >= 2);
+	assert_true(more >= 2);
+	assert_true(refused >= 2);
 	/* a rebuilt model while a grammar is searched: the model wins */
 	assert_int_equal(psd_hint(d, "yesno"), 0);
 	assert_int_equal(psd_set_lm(d, lm), 0);
@@ -267,6 +279,56 @@ test_hint_grammars(void **state)
 	assert_true(slot_found(text, "oil change"));
 	psd_close(d);
 	unlink(lm);
+}
+
+/* The "name" grammar: a given name and a surname of the lists, and
+ * after psd_set_names also the names the business knows. */
+static void
+test_name_grammar_known(void **state)
+{
+	char first[] = "/tmp/stt-recog-first-XXXXXX",
+	     last[] = "/tmp/stt-recog-last-XXXXXX", err[256], text[512];
+	static const char *const words[] = {"ophelia", "zimmerman"};
+	struct psd_opts o;
+	struct ps_dec *d;
+	size_t v, heard = 0;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(first)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("# given names\njames\nmary\nrobert\npatricia\n", f);
+	fclose(f);
+	assert_true((fd = mkstemp(last)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("smith\njohnson\nwilliams\nbrown\n", f);
+	fclose(f);
+	psd_defaults(&o);
+	o.grammars = 1;
+	o.names_first = first;
+	o.names_last = last;
+	if ((d = psd_open(&o, err, sizeof(err))) == NULL)
+		fail_msg("psd_open: %s", err);
+	unlink(first);
+	unlink(last);
+	assert_int_equal(psd_hint(d, "name"), 0);
+	hear(d, "kal", "mary johnson", text, sizeof(text));
+	assert_string_equal(text, "mary johnson");
+	/* a name the lists lack cannot come out before it is known */
+	hear(d, "kal", "ophelia zimmerman", text, sizeof(text));
+	assert_null(strstr(text, "zimmerman"));
+	/* rebuilt while it is the search in use */
+	assert_int_equal(psd_set_names(d, words, 2), 0);
+	for (v = 0; v < 3; v++) {
+		assert_int_equal(psd_hint(d, "name"), 0);
+		hear(d, voices[v], "ophelia zimmerman", text, sizeof(text));
+		heard += strcmp(text, "ophelia zimmerman") == 0;
+		hear(d, voices[v], "robert williams", text, sizeof(text));
+		assert_string_equal(text, "robert williams");
+	}
+	assert_true(heard >= 2);
+	psd_close(d);
 }
 
 /* psd_detail: the best hypothesis first among the alternatives, every
@@ -798,6 +860,23 @@ test_lm_rebuild(void **state)
 	assert_true(psd_knows(d, "zelda"));
 	assert_false(psd_knows(d, "aardvark"));
 	psd_close(d);
+	/* with the grammars on the model's own dictionary: their words come
+	 * from the whole one, and the model still hears (pocketsphinx adds
+	 * every new word to the model it searches, which crashed it) */
+	po.grammars = 1;
+	po.word_dict = o.dict;
+	assert_non_null(d = psd_open(&po, err, sizeof(err)));
+	assert_true(psd_knows(d, "nope"));
+	assert_true(psd_knows(d, "november"));
+	assert_true(psd_knows(d, "fitzgerald"));
+	assert_false(psd_knows(d, "aardvark"));
+	hear(d, "kal", "book an oil change next tuesday at ten", line,
+	    sizeof(line));
+	assert_true(slot_found(line, "oil change"));
+	assert_int_equal(psd_hint(d, "yesno"), 0);
+	hear(d, "kal", "no thank you", line, sizeof(line));
+	assert_non_null(strstr(line, "no"));
+	psd_close(d);
 	ps_lm_free(lm);
 
 	o.kind = "bogus";
@@ -811,6 +890,7 @@ main(void)
 	    cmocka_unit_test(test_ps8k_domain),
 	    cmocka_unit_test(test_hint_grammars),
 	    cmocka_unit_test(test_detail_and_spell),
+	    cmocka_unit_test(test_name_grammar_known),
 	    cmocka_unit_test(test_stream_pool),
 	    cmocka_unit_test(test_stream_realtime),
 	    cmocka_unit_test(test_stream_pause_goes_on),
