@@ -120,8 +120,12 @@ json_t *crm_handle(void *arg, int worker, const char *call_id, json_t *req);
  * request first needs PostgreSQL or Redis (rpc and spool replay share it). */
 json_t *crm_run(struct crm_worker *w, const char *call_id, json_t *req,
     int replay, const char *spool_key);
-/* The pool: n connections (workers) that requests borrow. */
+/* The pool: n connections (workers) that requests borrow, in turn. */
 void crm_pool_init(struct crm_worker *ws, int n);
+/* Open every pooled connection's PostgreSQL and Redis now (at start, with
+ * the database up, before any request): what a connection costs is spent
+ * before the first call, not at the first peak of load that needs it. */
+void crm_pool_connect(void);
 void crm_pool_free(void);
 /* The bay ledger's own connection (tool_availability.c), closed at stop. */
 void crm_ledger_close(void);
@@ -163,6 +167,9 @@ void crm_cache_set(
     struct crm_worker *w, const char *key, const json_t *v, int ttl_s);
 void crm_cache_del(struct crm_worker *w, const char *key);
 void crm_cache_close(struct crm_worker *w);
+/* Connect w's Redis now if it is not (1 connected, 0 not: no Redis
+ * configured, or down; requests retry as usual). */
+int crm_cache_connect(struct crm_worker *w);
 
 /* --- crm_auth.c: the call and who the caller is --- */
 int crm_call_load(struct crm_ctx *c);

@@ -167,6 +167,12 @@ crm_cache_del(struct crm_worker *w, const char *key)
 		freeReplyObject(r);
 }
 
+int
+crm_cache_connect(struct crm_worker *w)
+{
+	return cache_ok(w);
+}
+
 void
 crm_cache_close(struct crm_worker *w)
 {

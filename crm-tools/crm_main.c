@@ -150,6 +150,8 @@ main(int argc, char **argv)
 	if (become_ready(&mainw) != 0)
 		next_try = time(NULL) + 1;
 	crm_pool_init(ws, crm_cfg.workers);
+	if (crm_db_ready)
+		crm_pool_connect();
 	if (crm_cfg.rpc_threads < crm_cfg.workers)
 		crm_cfg.rpc_threads = crm_cfg.workers;
 	if ((srv = fd_rpc_serve(fd_common.crm_rep, crm_cfg.rpc_threads,
@@ -200,6 +202,7 @@ main(int argc, char **argv)
 	}
 	crm_pg_close(&mainw);
 	crm_cache_close(&mainw);
+	crm_pool_free();
 	free(ws);
 	config_destroy(&fd_config);
 	fd_daemon_stopped();

@@ -202,21 +202,46 @@ spool(struct crm_ctx *c, json_t *req)
 	return res;
 }
 
+/*
+ * The free connections, a ring taken from the front and given back at the
+ * end: requests go round every connection in turn.  Each connection keeps
+ * what it has needed so far (its prepared statements, libpq's buffers as
+ * large as the largest reply); in turn, every one has met the usual mix
+ * of requests within the first calls.  Taken from the top of a stack, the
+ * first free connection would serve nearly all of them and the others
+ * only at the rare peaks of load, growing the process a little at each
+ * such peak long after the start.
+ */
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
-static struct crm_worker **pool_free;
-static int pool_n;
+static struct crm_worker **pool_ring;
+static int pool_cap, pool_head, pool_n;
 
 void
 crm_pool_init(struct crm_worker *ws, int n)
 {
 	int i;
 
-	if ((pool_free = calloc((size_t)n, sizeof(*pool_free))) == NULL)
+	if ((pool_ring = calloc((size_t)n, sizeof(*pool_ring))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < n; i++)
-		pool_free[i] = &ws[i];
-	pool_n = n;
+		pool_ring[i] = &ws[i];
+	pool_cap = pool_n = n;
+	pool_head = 0;
+}
+
+void
+crm_pool_connect(void)
+{
+	struct crm_worker *w;
+	int i;
+
+	for (i = 0; i < pool_cap; i++) {
+		w = pool_ring[i];
+		if (!crm_pg_ok(w))
+			return; /* down again: they connect on first use */
+		crm_cache_connect(w);
+	}
 }
 
 struct crm_worker *
@@ -227,7 +252,9 @@ crm_conn(struct crm_ctx *c)
 	pthread_mutex_lock(&pool_mu);
 	while (pool_n == 0)
 		pthread_cond_wait(&pool_cv, &pool_mu);
-	c->w = pool_free[--pool_n];
+	c->w = pool_ring[pool_head];
+	pool_head = (pool_head + 1) % pool_cap;
+	pool_n--;
 	pthread_mutex_unlock(&pool_mu);
 	c->pooled = 1;
 	return c->w;
@@ -239,7 +266,8 @@ crm_conn_release(struct crm_ctx *c)
 	if (!c->pooled)
 		return;
 	pthread_mutex_lock(&pool_mu);
-	pool_free[pool_n++] = c->w;
+	pool_ring[(pool_head + pool_n) % pool_cap] = c->w;
+	pool_n++;
 	pthread_cond_signal(&pool_cv);
 	pthread_mutex_unlock(&pool_mu);
 	c->w = NULL;
@@ -249,8 +277,9 @@ crm_conn_release(struct crm_ctx *c)
 void
 crm_pool_free(void)
 {
-	free(pool_free);
-	pool_free = NULL;
+	free(pool_ring);
+	pool_ring = NULL;
+	pool_cap = pool_n = pool_head = 0;
 }
 
 json_t *

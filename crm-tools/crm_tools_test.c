@@ -11,7 +11,8 @@
  * spooled with its turns and end (in the row after replay, once, also after
  * crm-tools is killed while spooled), the call record answered from the
  * spool while PostgreSQL is down, and a restarted gateway's earlier calls
- * closed as failed.
+ * closed as failed; the pool's connections all open at start and take
+ * requests in turn.
  * Skips (passing, with a message) only when PostgreSQL cannot be started.
  */
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include <sys/wait.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "clock.h"
 #include "proto/tool_schema.h"
@@ -110,6 +112,52 @@ book_new(const char *cid, const char *from, const char *hhmm, const char *name,
 		snprintf(conf, 8, "%s",
 		    json_string_value(json_object_get(res(r), "confirmation")));
 	return r;
+}
+
+/* One number from the test's own PostgreSQL connection. */
+static long long
+pg_count(const char *sql)
+{
+	char conninfo[512];
+	long long n = -1;
+	PGconn *pg;
+	PGresult *r;
+
+	hx_pg_conninfo(&H, conninfo, sizeof(conninfo));
+	pg = PQconnectdb(conninfo);
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	r = PQexec(pg, sql);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	else
+		fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(pg));
+	PQclear(r);
+	PQfinish(pg);
+	return n;
+}
+
+/* The 8 pooled connections are open before the first call, and requests
+ * one after another go round all of them (each connection's last
+ * statement is then the vocabulary's): no connection first connects or
+ * prepares its statements hundreds of calls in, at a peak of load. */
+static void
+test_pool_round_robin(void **state)
+{
+	json_t *r;
+	int i;
+
+	(void)state;
+	assert_true(pg_count("SELECT count(*) FROM pg_stat_activity WHERE "
+	                     "application_name = 'crm-tools'") >= 8);
+	for (i = 0; i < 16; i++) {
+		r = call("", "vocabulary", json_pack("{s:i}", "limit", 10));
+		assert_true(ok(r));
+		json_decref(r);
+	}
+	assert_int_equal(pg_count("SELECT count(*) FROM pg_stat_activity "
+	                          "WHERE application_name = 'crm-tools' AND "
+	                          "query LIKE '%json_agg(w ORDER BY n)%'"),
+	    8);
 }
 
 static void
@@ -2186,6 +2234,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pool_round_robin),
 	    cmocka_unit_test(test_lookup),
 	    cmocka_unit_test(test_tool_schemas),
 	    cmocka_unit_test(test_search_and_vin),

@@ -35,6 +35,7 @@ crm_test_SRCS = crm-tools/crm_test.c $(CRM_PURE)
 TESTS += crm_tools_test
 crm_tools_test_SRCS = crm-tools/crm_tools_test.c \
                       tests/harness/crm_harness.c
+crm_tools_test_LIBS = $(LIB_PQ)
 
 # unit: iCalendar text, free/busy merging, RFC 3339, vPIC and Google JSON
 TESTS += crm_calendar_test

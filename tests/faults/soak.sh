@@ -10,10 +10,12 @@
 # (the stack idle), the first tenth being the warm-up; a daemon that
 # restarted meanwhile fails the soak (its RSS would say nothing).  The
 # heap each daemon's malloc hands out is printed beside (a growth there is
-# memory kept per call; RSS alone also shows the allocator's slack).  Writes $BUILD/faults/soak.json: soak_calls (calls that
-# passed), soak_calls_failed, soak_seconds, soak_rss_growth_pct (the
-# largest growth of any daemon), soak_rss_kb_<daemon> and
-# soak_heap_kb_<daemon> (warm, end).
+# memory kept per call; RSS alone also shows the allocator's slack).
+# Writes $BUILD/faults/soak.json: soak_calls (calls that passed),
+# soak_calls_failed, soak_seconds, soak_warmup_calls, soak_rss_growth_pct
+# (the largest growth of any daemon after the warm-up),
+# soak_rss_kb_<daemon> and soak_heap_kb_<daemon> (warm, end) and
+# soak_rss_series_kb_<daemon> (after each tenth).
 # Fails if a call failed, a daemon restarted or RSS grew more than
 # SOAK_MAX_GROWTH_PCT (1).
 #   tests/faults/soak.sh [N]
@@ -79,19 +81,20 @@ done
 cp "$out.rss-01" "$out.warm"
 cp "$(ls "$out".rss-* | tail -1)" "$out.end"
 bad=$((N - ok))
-python3 - "$out.warm" "$out.end" "$ok" "$bad" "$MAXG" "$FAULTS_OUT/soak.json" "$(( $(date +%s) - t0 ))" "$out".rss-* <<'PY'
+python3 - "$out.warm" "$out.end" "$ok" "$bad" "$MAXG" "$FAULTS_OUT/soak.json" "$(( $(date +%s) - t0 ))" "$warm" "$out".rss-* <<'PY'
 import json, sys
 warm, end = ({l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open(f)}
              for f in sys.argv[1:3])
 ok, bad, maxg = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-series = [{l.split()[0]: int(l.split()[2]) for l in open(f)} for f in sys.argv[8:]]
+series = [{l.split()[0]: int(l.split()[2]) for l in open(f)} for f in sys.argv[9:]]
 heap = [{l.split()[0]: int(l.split()[3]) for l in open(f) if len(l.split()) > 3}
-        for f in sys.argv[8:]]
+        for f in sys.argv[9:]]
 for n in sorted(warm):
     print("soak %-11s rss kB after each tenth: %s" % (n, " ".join(str(s.get(n, 0)) for s in series)))
     print("soak %-11s heap in use kB:          %s" % (n, " ".join(str(s.get(n, 0)) for s in heap)))
 out, worst, restarted = {"soak_calls": ok, "soak_calls_failed": bad,
-                         "soak_seconds": int(sys.argv[7])}, 0.0, []
+                         "soak_seconds": int(sys.argv[7]),
+                         "soak_warmup_calls": int(sys.argv[8])}, 0.0, []
 for n, (pid, kb) in sorted(warm.items()):
     pid2, kb2 = end.get(n, ("0", 0))
     if pid != pid2:
@@ -100,6 +103,7 @@ for n, (pid, kb) in sorted(warm.items()):
     g = 100.0 * (kb2 - kb) / kb if kb else 0.0
     worst = max(worst, g)
     out["soak_rss_kb_" + n.replace("-", "_")] = "%d -> %d" % (kb, kb2)
+    out["soak_rss_series_kb_" + n.replace("-", "_")] = " ".join(str(s.get(n, 0)) for s in series)
     if heap and n in heap[0] and n in heap[-1]:
         out["soak_heap_kb_" + n.replace("-", "_")] = "%d -> %d" % (heap[0][n], heap[-1][n])
     print("soak %-11s rss %7d kB after warm-up, %7d kB at the end (%+.2f %%)" % (n, kb, kb2, g))
