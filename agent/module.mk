@@ -16,7 +16,8 @@ AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 AGENT_RT_SRCS = agent/rt_call.c agent/rt_engine.c agent/rt_client.c
 
 BINS += agent
-agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_session.c \
+agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_spec.c \
+             agent/agent_session.c \
              agent/session_store.c $(AGENT_BRAIN_SRCS) $(AGENT_RT_SRCS)
 agent_LIBS = $(LIB_CURL) $(LIB_REDIS) $(LIB_LWS)
 
