@@ -542,8 +542,8 @@ say_as(struct call *c, uint32_t id, const char *text, int close, int release)
 			    (int)((u->sent_us - c->latency_from_us) / 1000);
 		c->latency_from_us = 0;
 	}
-	log_info(id_of(c), "%s utt %u%s: \"%s\"",
-	    release ? "release" : "say", id, close ? " (last)" : "", text);
+	log_info(id_of(c), "%s utt %u%s: \"%s\"", release ? "release" : "say",
+	    id, close ? " (last)" : "", text);
 	c->idle_due_us = 0;
 	if (close) {
 		c->end = END_HANGUP;
@@ -726,8 +726,8 @@ spec_final(struct call *c, const struct fd_pl_transcript *m)
 		return 0;
 	c->spec = NULL;
 	if (!spec_matches(s, m->text, m->confidence, m->start_ms)) {
-		spec_drop(s, spec_stopped(s)[0] ? spec_stopped(s)
-		                                : "the final differs");
+		spec_drop(s,
+		    spec_stopped(s)[0] ? spec_stopped(s) : "the final differs");
 		return 0;
 	}
 	log_info(id_of(c), "speculation on \"%s\" committed", m->text);

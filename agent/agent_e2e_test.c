@@ -510,7 +510,8 @@ test_speculation(void **state)
 	/* "yes please" would book: not on a hypothesis */
 	caller_stable(call, "yes please", 9000);
 	fd_sleep_us(400000);
-	assert_int_equal(count_records(call, "book_appointment", NULL, NULL), 0);
+	assert_int_equal(
+	    count_records(call, "book_appointment", NULL, NULL), 0);
 	/* whatever it prepared is not played (a held SAY at most) */
 	while ((j = expect(FD_MSG_SAY, 100, &ref, 0)) != NULL) {
 		assert_true(json_is_true(json_object_get(j, "hold")));
@@ -522,7 +523,8 @@ test_speculation(void **state)
 	assert_false(held);
 	assert_null(strstr(said, "confirmation code"));
 	fd_sleep_us(300000);
-	assert_int_equal(count_records(call, "book_appointment", NULL, NULL), 0);
+	assert_int_equal(
+	    count_records(call, "book_appointment", NULL, NULL), 0);
 	assert_int_equal(
 	    count_records(call, "log_turn", "text", "yes please"), 0);
 	assert_int_equal(
@@ -895,8 +897,8 @@ setup(void **state)
 	char addr[160], *slash;
 	const char *a;
 	static const int types[] = {FD_MSG_SAY, FD_MSG_SAY_CANCEL,
-	    FD_MSG_SAY_RELEASE, FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
-	    FD_MSG_HANGUP, FD_MSG_TRANSFER};
+	    FD_MSG_SAY_RELEASE, FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE,
+	    FD_MSG_RESUME, FD_MSG_HANGUP, FD_MSG_TRANSFER};
 
 	(void)state;
 	log_init("agent_e2e_test", LOG_LVL_WARN);

@@ -152,8 +152,8 @@ rec_tool(void *arg, const char *name, json_t *args)
 
 	if (s->stopped[0] || !spec_read_only_tool(name)) {
 		if (!s->stopped[0]) {
-			snprintf(why, sizeof(why), "%s waits for the final",
-			    name);
+			snprintf(
+			    why, sizeof(why), "%s waits for the final", name);
 			stop(s, why);
 		}
 		json_decref(args);
@@ -273,8 +273,8 @@ spec_run(const struct brain_ops *b, const struct brain_call *real,
 }
 
 int
-spec_matches(const struct spec *s, const char *text, double conf,
-    int64_t start_ms)
+spec_matches(
+    const struct spec *s, const char *text, double conf, int64_t start_ms)
 {
 	char w[sizeof(s->words)];
 
@@ -305,8 +305,8 @@ spec_commit(struct spec *s, struct brain_call *real)
 		switch (f->kind) {
 		case FX_SAY:
 			if (f->held)
-				s->io->release(s->io_arg, f->held, f->a,
-				    f->close);
+				s->io->release(
+				    s->io_arg, f->held, f->a, f->close);
 			else
 				core->say(arg, f->a, f->close);
 			break;

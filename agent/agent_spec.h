@@ -52,8 +52,8 @@ struct spec *spec_run(const struct brain_ops *b, const struct brain_call *real,
 /* 1 if the final (text, conf, start_ms) is the hypothesis s was run on
  * (same normalised words, same audio start, same confidence) and s ran
  * to its end (no write tool stopped it). */
-int spec_matches(const struct spec *s, const char *text, double conf,
-    int64_t start_ms);
+int spec_matches(
+    const struct spec *s, const char *text, double conf, int64_t start_ms);
 /* Why s cannot be committed ("" if it can): the tool that stopped it. */
 const char *spec_stopped(const struct spec *s);
 /* Commit s to real: its call state becomes real's, and what the brain

@@ -39,6 +39,13 @@ agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fake_core.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
 
+TESTS += agent_spec_test
+agent_spec_test_SRCS = agent/agent_spec_test.c agent/agent_spec.c \
+                       tests/fakes/fake_core.c tests/fakes/fake_call.c \
+                       tests/fakes/fakecrm.c crm-tools/slots.c \
+                       $(AGENT_BRAIN_SRCS)
+agent_spec_test_LIBS = $(LIB_CURL)
+
 TESTS += agent_brain_cope_test
 agent_brain_cope_test_SRCS = agent/brain_cope_test.c tests/fakes/fake_core.c \
                              tests/fakes/fake_call.c tests/fakes/fakecrm.c crm-tools/slots.c \

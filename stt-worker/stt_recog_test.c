@@ -593,8 +593,8 @@ test_stream_realtime(void **state)
 	/* the early final (when the decoder was there to begin it within
 	 * the silence) was reported at once, with the final's words and
 	 * confidence, and nothing stable after the final */
-	print_message("stable interims: %d (\"%s\")\n", h.stables,
-	    h.stable_text);
+	print_message(
+	    "stable interims: %d (\"%s\")\n", h.stables, h.stable_text);
 	assert_int_equal(h.stable_after_final, 0);
 	if (h.stables == 1) {
 		assert_string_equal(h.stable_text, h.text);

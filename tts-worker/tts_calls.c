@@ -138,8 +138,8 @@ static void send_error(
 static void publish_audio(
     struct call *c, uint32_t utt, const uint8_t *a, size_t n);
 static void publish_mark(struct call *c, const struct job *j);
-static int keep_held(struct call *c, uint32_t utt, int type, int seg,
-    int last, const void *data, size_t len);
+static int keep_held(struct call *c, uint32_t utt, int type, int seg, int last,
+    const void *data, size_t len);
 static void held_free(struct call *c);
 static void publish_error(
     struct call *c, const struct job *j, const char *error);
@@ -422,7 +422,8 @@ tts_say_hold(const char *call_id, uint32_t utt)
 
 	if (call_id[0] == '\0' || utt == 0)
 		return;
-	if ((c = call_find(call_id)) == NULL && (c = call_new(call_id)) == NULL) {
+	if ((c = call_find(call_id)) == NULL &&
+	    (c = call_new(call_id)) == NULL) {
 		log_err(call_id, "out of memory for the call");
 		return;
 	}
@@ -455,8 +456,8 @@ tts_say_release(const char *call_id, uint32_t utt)
 	pthread_mutex_lock(&c->hmu);
 	if (utt == 0 || atomic_load(&c->hold_utt) != utt) {
 		pthread_mutex_unlock(&c->hmu);
-		log_warnx(call_id, "say_release for utterance %u, not held",
-		    utt);
+		log_warnx(
+		    call_id, "say_release for utterance %u, not held", utt);
 		return;
 	}
 	/* what it published so far, in order, before anything newer */
@@ -663,8 +664,7 @@ send_audio(struct call *c, uint32_t utt, const void *a, size_t n)
 {
 	int rv;
 
-	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id, utt, a, n)) !=
-	    0)
+	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id, utt, a, n)) != 0)
 		log_warnx(c->id, "publish audio_out: %s", nng_strerror(rv));
 }
 

@@ -350,8 +350,8 @@ test_hold(void **state)
 	/* held, then dropped: nothing of it, and the next one plays */
 	memset(&s, 0, sizeof(s));
 	tts_say_hold("CA8", 2);
-	tts_say("CA8", 2, "I have booked it. See you then.", 1, NULL,
-	    fd_mono_us());
+	tts_say(
+	    "CA8", 2, "I have booked it. See you then.", 1, NULL, fd_mono_us());
 	assert_true(wait_held("CA8", 2, 5000) >= 2);
 	tts_say_cancel("CA8", 2);
 	assert_int_equal(tts_call_held("CA8"), 0);
@@ -366,5 +366,5 @@ test_hold(void **state)
 
 UNIT_MAIN(setup, teardown, cmocka_unit_test(test_segments),
     cmocka_unit_test(test_fragments), cmocka_unit_test(test_cancel),
-    cmocka_unit_test(test_parallel_and_end),
-    cmocka_unit_test(test_stop_drains), cmocka_unit_test(test_hold), )
+    cmocka_unit_test(test_parallel_and_end), cmocka_unit_test(test_stop_drains),
+    cmocka_unit_test(test_hold), )
