@@ -1115,6 +1115,10 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	double conf = m->confidence;
 
 	if (!m->final) {
+		/* a partial after the stable hypothesis: the decoder heard
+		 * more, the caller went on (stt_engine.h) */
+		if (!m->stable && c->spec)
+			spec_end(c, "the caller went on");
 		/* two real words over the agent: the caller means it */
 		if (c->barge_due_us && u && !u->close &&
 		    intent_words(text) >= 2 && !intent_backchannel(text))

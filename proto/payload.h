@@ -90,8 +90,9 @@ struct fd_pl_transcript { /* FD_MSG_TRANSCRIPT */
 	/* optional, interim only: text is the decoder's final passes over
 	 * everything said so far, during the end-of-turn silence (the
 	 * speculative final).  The final that ends the turn has the same
-	 * words unless the caller goes on (SPEECH_STARTED comes first), so
-	 * the agent may prepare its reply on it (agent/agent_spec.c) */
+	 * words unless the caller goes on (then a SPEECH_STARTED or a plain
+	 * interim comes first), so the agent may prepare its reply on it
+	 * (agent/agent_spec.h) */
 	int stable;
 };
 #define FD_PL_NBEST_MAX 3

@@ -73,7 +73,8 @@ struct stt_engine_ops {
  * results, then exactly one final result, whose text is "" when the sound
  * turned out not to be speech.  An engine that decodes the end of the
  * turn early (pocketsphinx) reports that hearing at once as a stable
- * interim; a speech_started after it means the caller went on.  speech_started and speech_stopped are
+ * interim; a speech_started or a plain interim after it means the
+ * caller went on (the decoder hears the utterance again).  speech_started and speech_stopped are
  * called on the thread that calls feed/finalize; results come from the
  * engine's own threads.  No callback runs after stream_close returns.
  */

@@ -820,9 +820,9 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 				g->partial_n = g->done;
 				g->te_final = 1;
 			}
-			/* the agent may prepare its reply on it (the final
-			 * repeats it unless the caller goes on, and then
-			 * speech_started came first) */
+			/* the agent may prepare its reply on it: the final
+			 * repeats it unless the caller goes on, and then the
+			 * decode starts again (its partials come first) */
 			if (g->gen == spec_gen && text[0]) {
 				pthread_mutex_unlock(&e->mu);
 				emit(s, g, text, 0, conf, &w->det);
