@@ -553,7 +553,23 @@ test_speculation_caller_goes_on(void **state)
 	caller_stable(call, "i'd like to book", 5000);
 	held_u = expect_say_held(2000, &held);
 	assert_true(held);
-	/* the caller goes on: SPEECH_STARTED cancels the held reply */
+	/* the decoder hears more (a partial after the stable hypothesis):
+	 * the caller went on, the held reply is cancelled */
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"i'd like to book an\",\"final\":false,"
+	    "\"confidence\":0.5,\"start_ms\":5000,\"end_ms\":6400}");
+	j = expect(FD_MSG_SAY_CANCEL, 1000, &ref, 0);
+	assert_non_null(j);
+	json_decref(j);
+	assert_int_equal(ref, held_u);
+	/* a pause, a new hypothesis, and the caller goes on again:
+	 * SPEECH_STARTED cancels that one */
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"i'd like to book an oil change\",\"final\":false,"
+	    "\"stable\":true,\"confidence\":0.9,\"start_ms\":5000,"
+	    "\"end_ms\":6800}");
+	held_u = expect_say_held(2000, &held);
+	assert_true(held);
 	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":6200}");
 	j = expect(FD_MSG_SAY_CANCEL, 1000, &ref, 0);
 	assert_non_null(j);
