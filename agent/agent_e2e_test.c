@@ -845,6 +845,10 @@ test_llm_restart_resumes_call(void **state)
 	start_call(call, "+15555550123");
 	assert_non_null(strstr(said, "Am I speaking with John?"));
 	play(call, 1);
+	/* the LLM brain does not speculate: a stable hypothesis makes no
+	 * SAY and no request to the model (two in all, below) */
+	caller_stable(call, "yes it is", 1000);
+	assert_null(expect(FD_MSG_SAY, 400, NULL, 0));
 	caller_says(call, "yes it is");
 	u = expect_say(5000);
 	assert_int_equal(u, 2);
