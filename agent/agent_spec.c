@@ -137,6 +137,10 @@ rec_say(void *arg, const char *text, int close)
 		return;
 	f->a = dup0(text);
 	f->close = close;
+	if (f->a == NULL) {
+		stop(s, "out of memory");
+		return;
+	}
 	/* the first utterance of the reply is synthesised now, held */
 	if (s->nsays++ == 0) {
 		s->held = s->io->hold(s->io_arg, f->a, close);
@@ -173,6 +177,10 @@ rec_hint(void *arg, const char *expect, const char *const *words, size_t n)
 		return;
 	f->a = dup0(expect);
 	f->words = json_array();
+	if (f->a == NULL || f->words == NULL) {
+		stop(s, "out of memory");
+		return;
+	}
 	for (i = 0; words && i < n; i++)
 		json_array_append_new(f->words, json_string(words[i]));
 }
@@ -182,8 +190,9 @@ rec_hangup(void *arg, const char *reason)
 {
 	struct fx *f;
 
-	if ((f = fx_add(arg, FX_HANGUP)) != NULL)
-		f->a = dup0(reason);
+	if ((f = fx_add(arg, FX_HANGUP)) != NULL &&
+	    (f->a = dup0(reason)) == NULL)
+		stop(arg, "out of memory");
 }
 
 static void
@@ -191,10 +200,9 @@ rec_transfer(void *arg, const char *to, const char *reason)
 {
 	struct fx *f;
 
-	if ((f = fx_add(arg, FX_TRANSFER)) != NULL) {
-		f->a = dup0(reason);
-		f->b = dup0(to);
-	}
+	if ((f = fx_add(arg, FX_TRANSFER)) != NULL &&
+	    ((f->a = dup0(reason)) == NULL || (f->b = dup0(to)) == NULL))
+		stop(arg, "out of memory");
 }
 
 static void
@@ -202,10 +210,9 @@ rec_outcome(void *arg, const char *outcome, const char *notes)
 {
 	struct fx *f;
 
-	if ((f = fx_add(arg, FX_OUTCOME)) != NULL) {
-		f->a = dup0(outcome);
-		f->b = dup0(notes);
-	}
+	if ((f = fx_add(arg, FX_OUTCOME)) != NULL &&
+	    ((f->a = dup0(outcome)) == NULL || (f->b = dup0(notes)) == NULL))
+		stop(arg, "out of memory");
 }
 
 static time_t
