@@ -56,6 +56,8 @@ static const struct fd_cfg_opt opts[] = {
         sizeof(agent_cfg.disclosure), "", 0, 0, NULL},
     {"agent.engine", FD_CFG_STR, agent_cfg.engine, sizeof(agent_cfg.engine),
         "pipeline", 0, 0, "FRONTDESK_AGENT_ENGINE"},
+    {"agent.speculative", FD_CFG_BOOL, &agent_cfg.speculative, 0, "true", 0, 0,
+        "FRONTDESK_AGENT_SPECULATIVE"},
 };
 
 static const enum fd_daemon_id sources[] = {FD_D_GATEWAY, FD_D_STT, FD_D_TTS};

@@ -22,6 +22,12 @@
  * gateway's replay could not bring it), the caller is asked to say it
  * again.
  *
+ * Speculation (agent.speculative, agent_spec.h): a stable hypothesis
+ * from stt-worker while the turn's endpoint is pending runs the brain on
+ * a copy of the call, its first utterance held at tts-worker; the final
+ * with the same words commits it (SAY_RELEASE), anything else drops it
+ * (SAY_CANCEL) before the final is answered as usual.
+ *
  * Sessions: after every turn the call's state is saved to Redis
  * (agent_session.h); a frame for a call this agent does not know (it was
  * restarted mid-call) loads it back and the call goes on where it was.
@@ -31,6 +37,7 @@
 #include <string.h>
 
 #include "agent_call.h"
+#include "agent_spec.h"
 #include "cluster.h"
 #include "intent.h"
 #include "log.h"
@@ -55,6 +62,9 @@ static void idle_arm(struct call *c);
 static void core_say(void *arg, const char *text, int close);
 static void on_assign(struct call *c, const struct fd_pl_call_assign *a);
 static void resay_unfinished(struct call *c);
+static void say_as(
+    struct call *c, uint32_t id, const char *text, int close, int release);
+static void spec_end(struct call *c, const char *why);
 
 static const char *
 id_of(const struct call *c)
@@ -468,8 +478,6 @@ static void
 core_say(void *arg, const char *text, int close)
 {
 	struct call *c = arg;
-	struct fd_pl_say m = {.text = text, .last = 1};
-	struct utt *u;
 	uint32_t id;
 
 	if (c->ended_us) {
@@ -492,8 +500,21 @@ core_say(void *arg, const char *text, int close)
 		}
 	}
 	c->disclosed = 1;
+	/* a reply prepared on a hypothesis is not what is said now */
+	spec_end(c, "the agent spoke");
 	c->tts_chars += (long long)strlen(text);
 	id = ++c->next_utt;
+	say_as(c, id, text, close, 0);
+}
+
+/* Utterance id begins: SAY (release 0), or SAY_RELEASE of the held
+ * utterance id whose text tts-worker has (release 1). */
+static void
+say_as(struct call *c, uint32_t id, const char *text, int close, int release)
+{
+	struct fd_pl_say m = {.text = text, .last = 1};
+	struct utt *u;
+
 	u = &c->utts[id % UTT_RING];
 	if (u->id && !u->logged)
 		utt_log(c, u);
@@ -506,7 +527,10 @@ core_say(void *arg, const char *text, int close)
 	/* ~14 characters a second, then slack for lost marks */
 	u->est_end_us =
 	    u->sent_us + (uint64_t)strlen(text) * 70 * MS + UTT_SLACK_US;
-	publish(c, FD_MSG_SAY, id, &m);
+	if (release)
+		publish(c, FD_MSG_SAY_RELEASE, id, NULL);
+	else
+		publish(c, FD_MSG_SAY, id, &m);
 	if (id == 1 && c->created_us && u->sent_us >= c->created_us)
 		c->first_word_ms = (int)((u->sent_us - c->created_us) / 1000);
 	if (c->latency_from_us) {
@@ -518,8 +542,8 @@ core_say(void *arg, const char *text, int close)
 			    (int)((u->sent_us - c->latency_from_us) / 1000);
 		c->latency_from_us = 0;
 	}
-	log_info(
-	    id_of(c), "say utt %u%s: \"%s\"", id, close ? " (last)" : "", text);
+	log_info(id_of(c), "%s utt %u%s: \"%s\"", release ? "release" : "say",
+	    id, close ? " (last)" : "", text);
 	c->idle_due_us = 0;
 	if (close) {
 		c->end = END_HANGUP;
@@ -605,6 +629,112 @@ static const struct core_ops core = {
     core_set_outcome,
     core_now,
 };
+
+/* ---- a reply prepared on a hypothesis (agent_spec.h) ---- */
+
+static uint32_t
+spec_hold(void *arg, const char *text, int close)
+{
+	struct call *c = arg;
+	struct fd_pl_say m = {.text = text, .last = 1, .hold = 1};
+	uint32_t id;
+
+	(void)close;
+	if (c->ended_us)
+		return 0;
+	id = ++c->next_utt;
+	c->tts_chars += (long long)strlen(text);
+	publish(c, FD_MSG_SAY, id, &m);
+	log_debug(id_of(c), "utt %u held: \"%s\"", id, text);
+	return id;
+}
+
+static void
+spec_cancel(void *arg, uint32_t utt)
+{
+	publish(arg, FD_MSG_SAY_CANCEL, utt, NULL);
+}
+
+static void
+spec_release(void *arg, uint32_t utt, const char *text, int close)
+{
+	struct call *c = arg;
+
+	if (c->ended_us) {
+		log_warnx(
+		    id_of(c), "say after the call was ended: \"%s\"", text);
+		publish(c, FD_MSG_SAY_CANCEL, utt, NULL);
+		return;
+	}
+	say_as(c, utt, text, close, 1);
+}
+
+static json_t *
+spec_tool(void *arg, const char *name, json_t *args)
+{
+	return tool(arg, name, args);
+}
+
+static const struct spec_io spec_io = {
+    spec_hold,
+    spec_cancel,
+    spec_release,
+    spec_tool,
+};
+
+/* Drop the call's speculation, if any. */
+static void
+spec_end(struct call *c, const char *why)
+{
+	struct spec *s = c->spec;
+
+	if (s == NULL)
+		return;
+	c->spec = NULL;
+	spec_drop(s, why);
+}
+
+/* A stable hypothesis m (the endpoint pending): prepare the reply when
+ * nothing else is going on (the agent silent, no close under way, the
+ * caller's turn not a courtesy tail). */
+static int trailing_courtesy(
+    const struct call *c, const struct fd_pl_transcript *m);
+
+static void
+speculate(struct call *c, const struct fd_pl_transcript *m)
+{
+	spec_end(c, "a newer hypothesis");
+	if (!agent_cfg.speculative || !c->ctx->brain->speculative ||
+	    c->end != END_NONE || c->ended_us || c->next_utt == 0 ||
+	    speaking(c) != NULL || intent_words(m->text) == 0 ||
+	    trailing_courtesy(c, m) ||
+	    (fd_cluster_on() && m->start_ms < c->heard_end_ms))
+		return;
+	c->nspec++;
+	c->spec = spec_run(c->ctx->brain, &c->bc, &spec_io, c, m->text,
+	    m->confidence, m->start_ms, m->nbest, m->words);
+}
+
+/* The final m: 1 if the speculation on it was committed (the brain's
+ * reply to it is out), 0 if the brain must answer it. */
+static int
+spec_final(struct call *c, const struct fd_pl_transcript *m)
+{
+	struct spec *s = c->spec;
+
+	if (s == NULL)
+		return 0;
+	c->spec = NULL;
+	if (!spec_matches(s, m->text, m->confidence, m->start_ms)) {
+		spec_drop(s,
+		    spec_stopped(s)[0] ? spec_stopped(s) : "the final differs");
+		return 0;
+	}
+	log_info(id_of(c), "speculation on \"%s\" committed", m->text);
+	c->nspec_used++;
+	spec_commit(s, &c->bc);
+	return 1;
+}
 
 /* ---- what an engine that speaks itself uses (rt_call.c) ---- */
 
@@ -985,10 +1115,16 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	double conf = m->confidence;
 
 	if (!m->final) {
+		/* a partial after the stable hypothesis: the decoder heard
+		 * more, the caller went on (stt_engine.h) */
+		if (!m->stable && c->spec)
+			spec_end(c, "the caller went on");
 		/* two real words over the agent: the caller means it */
 		if (c->barge_due_us && u && !u->close &&
 		    intent_words(text) >= 2 && !intent_backchannel(text))
 			barge_in(c, "interim words");
+		else if (m->stable)
+			speculate(c, m);
 		return;
 	}
 	/* in a cluster, a call's audio replayed to a new stt-worker can come
@@ -1055,10 +1191,13 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	c->ct.start_ms = m->start_ms;
 	c->ct.end_ms = m->end_ms;
 	c->ct.confidence = conf >= 0 && conf <= 1 ? conf : -1;
-	c->bc.nbest = m->nbest;
-	c->bc.words = m->words;
-	c->ctx->brain->on_utterance(&c->bc, text, conf);
-	c->bc.nbest = c->bc.words = NULL;
+	/* the reply prepared on these very words, or the brain now */
+	if (!spec_final(c, m)) {
+		c->bc.nbest = m->nbest;
+		c->bc.words = m->words;
+		c->ctx->brain->on_utterance(&c->bc, text, conf);
+		c->bc.nbest = c->bc.words = NULL;
+	}
 	c->brain_ran = 1;
 	log_caller_turn(c);
 	if (c->latency_from_us) {
@@ -1212,6 +1351,7 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		finish(c, *pl.call_end.reason ? pl.call_end.reason : "stop");
 		break;
 	case FD_MSG_DTMF:
+		spec_end(c, "a key was pressed");
 		c->idle_count = 0;
 		c->idle_due_us = 0;
 		if (c->end == END_NONE) {
@@ -1233,6 +1373,8 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 			on_mark(c, &pl.mark);
 		break;
 	case FD_MSG_SPEECH_STARTED:
+		/* the caller goes on: the turn is not what was heard */
+		spec_end(c, "the caller went on");
 		c->caller_speaking = 1;
 		c->idle_due_us = 0;
 		if (speaking(c) && c->barge_due_us == 0) {
@@ -1267,6 +1409,10 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 		break;
 	case FD_MSG_TRANSCRIPT:
 		on_transcript(c, &pl.transcript);
+		/* a final answered otherwise (empty, a backchannel, after
+		 * the close) ends what was prepared on it */
+		if (pl.transcript.final)
+			spec_end(c, "the final was not a turn to answer");
 		break;
 	case FD_MSG_AUDIO_MARK:
 		on_audio_mark(c, f->ref, &pl.audio_mark);
@@ -1410,6 +1556,7 @@ finish(struct call *c, const char *reason)
 	keep = strcmp(reason, "transfer") == 0 && c->started &&
 	    save_session(c) == 0;
 	calls_unlink(c);
+	spec_end(c, "the call ended");
 	if (!c->started)
 		return;
 	for (i = 0; i < UTT_RING; i++)
@@ -1467,8 +1614,11 @@ finish(struct call *c, const char *reason)
 	tool_log(c, "call_end", args);
 	if (!keep)
 		session_store_drop(id_of(c));
-	log_info(id_of(c), "call ended (%s), outcome %s", reason,
-	    st->outcome[0] ? st->outcome : "none");
+	log_info(id_of(c),
+	    "call ended (%s), outcome %s, %d of %d speculative "
+	    "replies used",
+	    reason, st->outcome[0] ? st->outcome : "none", c->nspec_used,
+	    c->nspec);
 }
 
 void
@@ -1479,6 +1629,7 @@ call_free(struct call *c)
 	if (c->started && c->ctx->brain->free)
 		c->ctx->brain->free(&c->bc);
 	rt_call_free(c);
+	spec_end(c, "the call is gone");
 	for (i = 0; i < UTT_RING; i++)
 		utt_clear(&c->utts[i]);
 	free(c->caller_turn);

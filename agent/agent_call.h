@@ -41,6 +41,9 @@ struct agent_cfg {
 	char engine[16]; /* agent.engine: "pipeline" (stt-worker,
 	                                 * brain, tts-worker) or "realtime"
 	                                 * (rt_call.h) */
+	int speculative; /* agent.speculative: prepare the reply on
+	                                 * stt-worker's stable hypothesis
+	                                 * (agent_spec.h), brains that can */
 };
 
 extern struct agent_cfg agent_cfg;
@@ -82,6 +85,7 @@ enum end_action { END_NONE = 0, END_HANGUP, END_TRANSFER };
 
 struct event;
 struct rt_call;
+struct spec;
 
 struct call {
 	struct call *next; /* table chain */
@@ -132,6 +136,8 @@ struct call {
 	                                 * want a person (transfer summary) */
 	uint64_t created_us;
 	struct rt_call *rt; /* the Realtime engine's, or NULL */
+	struct spec *spec; /* a reply prepared on a hypothesis, or NULL */
+	int nspec, nspec_used; /* speculations run, committed */
 };
 
 int calls_start(struct agent_ctx *ctx, int nworkers);

@@ -5,7 +5,10 @@
  * build/bin/agent with a config written to a temporary rundir, and checks
  * what the agent publishes: greeting, replies, barge-in (CLEAR and
  * SAY_CANCEL only for real speech), hang-up after the goodbye's last
- * mark, the idle prompts, and the call record tools.  With a private
+ * mark, the idle prompts, the call record tools, and the speculative
+ * reply (a held SAY on a stable hypothesis, released by the same final,
+ * cancelled when the caller goes on or says otherwise, no write tool run
+ * on a hypothesis).  With a private
  * redis-server, the agent is killed and restarted mid-call and must
  * resume the call from its session, also with the LLM brain against
  * tests/peers/openai_peer.py (the conversation goes on with the model).
@@ -412,6 +415,184 @@ test_booking_call(void **state)
 	    count_records(call, "log_turn", "text", "next to say at ten"), 1);
 }
 
+/* A stable hypothesis of the caller's words (the speculative final)
+ * heard at start_ms, the endpoint still pending. */
+static void
+caller_stable(const char *call, const char *text, int start_ms)
+{
+	printf("  caller (stable, from %d ms): %s\n", start_ms, text);
+	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":%d}", start_ms);
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"%s\",\"final\":false,\"stable\":true,"
+	    "\"confidence\":0.9,\"start_ms\":%d,\"end_ms\":%d}",
+	    text, start_ms, start_ms + 1000);
+}
+
+/* The final of that turn (same audio start). */
+static void
+caller_final(const char *call, const char *text, int start_ms)
+{
+	printf("  caller (final, from %d ms): %s\n", start_ms, text);
+	pub(&stt, FD_MSG_SPEECH_STOPPED, call, 0,
+	    "{\"at_ms\":%d,\"dur_ms\":1000}", start_ms + 1000);
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"%s\",\"final\":true,"
+	    "\"confidence\":0.9,\"start_ms\":%d,\"end_ms\":%d,"
+	    "\"speech_end_us\":%llu}",
+	    text, start_ms, start_ms + 1000, (unsigned long long)fd_mono_us());
+}
+
+/* The next SAY within ms: its ref, text in said[], *held its hold. */
+static uint32_t
+expect_say_held(int ms, int *held)
+{
+	uint32_t ref = 0;
+	json_t *j = expect(FD_MSG_SAY, ms, &ref, 0);
+
+	assert_non_null(j);
+	snprintf(said, sizeof(said), "%s",
+	    json_string_value(json_object_get(j, "text")));
+	*held = json_is_true(json_object_get(j, "hold"));
+	json_decref(j);
+	printf("  agent (utt %u%s): %s\n", ref, *held ? ", held" : "", said);
+	return ref;
+}
+
+/* The speculative reply over the bus.  A hypothesis the final confirms:
+ * the reply was sent held (its read-only slot search made once) and the
+ * final releases it, with no second SAY and one caller turn logged.  A
+ * hypothesis whose reply books: the booking is not made from it, and
+ * when the final says otherwise nothing of it plays and nothing is
+ * booked. */
+static void
+test_speculation(void **state)
+{
+	const char *call = "CAspec1";
+	uint32_t u, ref;
+	json_t *j;
+	int held;
+
+	(void)state;
+	start_call(call, "+15555550123");
+	play(call, 1);
+	caller_says(call, "yes");
+	u = expect_say(2000);
+	assert_non_null(strstr(said, "Hi John"));
+	play(call, u);
+
+	caller_stable(call, "book an oil change next to say at ten", 5000);
+	u = expect_say_held(2000, &held);
+	assert_true(held);
+	assert_int_equal(u, 3);
+	assert_string_equal(said,
+	    "Oil change on Tuesday, November 24 at 10 AM "
+	    "for John, shall I book it?");
+	assert_int_equal(
+	    count_records(call, "find_slots", "day", "2026-11-24"), 1);
+	/* nothing of it is the caller's turn yet */
+	assert_int_equal(
+	    count_records(call, "log_turn", "text", "next to say at ten"), 0);
+	assert_null(expect(FD_MSG_SAY_RELEASE, 200, NULL, 0));
+	caller_final(call, "Book an oil change, next to say at ten.", 5000);
+	j = expect(FD_MSG_SAY_RELEASE, 2000, &ref, 0);
+	assert_non_null(j);
+	json_decref(j);
+	assert_int_equal(ref, u);
+	/* released once, never said again, the search not made again */
+	assert_null(expect(FD_MSG_SAY, 400, NULL, 0));
+	assert_int_equal(
+	    count_records(call, "find_slots", "day", "2026-11-24"), 1);
+	wait_records(call, "text", "next to say at ten", 1);
+	assert_int_equal(
+	    count_records(call, "log_turn", "text", "next to say at ten"), 1);
+	play(call, u);
+
+	/* "yes please" would book: not on a hypothesis */
+	caller_stable(call, "yes please", 9000);
+	fd_sleep_us(400000);
+	assert_int_equal(
+	    count_records(call, "book_appointment", NULL, NULL), 0);
+	/* whatever it prepared is not played (a held SAY at most) */
+	while ((j = expect(FD_MSG_SAY, 100, &ref, 0)) != NULL) {
+		assert_true(json_is_true(json_object_get(j, "hold")));
+		json_decref(j);
+	}
+	/* the caller said something else: nothing of it, no booking */
+	caller_final(call, "no make it thursday", 9000);
+	u = expect_say_held(2000, &held);
+	assert_false(held);
+	assert_null(strstr(said, "confirmation code"));
+	fd_sleep_us(300000);
+	assert_int_equal(
+	    count_records(call, "book_appointment", NULL, NULL), 0);
+	assert_int_equal(
+	    count_records(call, "log_turn", "text", "yes please"), 0);
+	assert_int_equal(
+	    count_records(call, "log_turn", "text", "make it thursday"), 1);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+}
+
+/* The caller goes on after the hypothesis: what was prepared is
+ * cancelled at tts-worker, and the reply answers the whole turn, logged
+ * once. */
+static void
+test_speculation_caller_goes_on(void **state)
+{
+	const char *call = "CAspec2";
+	uint32_t u, held_u, ref;
+	json_t *j;
+	int held;
+
+	(void)state;
+	start_call(call, "+15555550123");
+	play(call, 1);
+	caller_says(call, "yes");
+	u = expect_say(2000);
+	play(call, u);
+
+	caller_stable(call, "i'd like to book", 5000);
+	held_u = expect_say_held(2000, &held);
+	assert_true(held);
+	/* the decoder hears more (a partial after the stable hypothesis):
+	 * the caller went on, the held reply is cancelled */
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"i'd like to book an\",\"final\":false,"
+	    "\"confidence\":0.5,\"start_ms\":5000,\"end_ms\":6400}");
+	j = expect(FD_MSG_SAY_CANCEL, 1000, &ref, 0);
+	assert_non_null(j);
+	json_decref(j);
+	assert_int_equal(ref, held_u);
+	/* a pause, a new hypothesis, and the caller goes on again:
+	 * SPEECH_STARTED cancels that one */
+	pub(&stt, FD_MSG_TRANSCRIPT, call, 0,
+	    "{\"text\":\"i'd like to book an oil change\",\"final\":false,"
+	    "\"stable\":true,\"confidence\":0.9,\"start_ms\":5000,"
+	    "\"end_ms\":6800}");
+	held_u = expect_say_held(2000, &held);
+	assert_true(held);
+	pub(&stt, FD_MSG_SPEECH_STARTED, call, 0, "{\"at_ms\":6200}");
+	j = expect(FD_MSG_SAY_CANCEL, 1000, &ref, 0);
+	assert_non_null(j);
+	json_decref(j);
+	assert_int_equal(ref, held_u);
+	caller_final(
+	    call, "i'd like to book an oil change next to say at ten", 5000);
+	u = expect_say_held(2000, &held);
+	assert_false(held);
+	assert_true(u > held_u);
+	assert_string_equal(said,
+	    "Oil change on Tuesday, November 24 at 10 AM "
+	    "for John, shall I book it?");
+	assert_null(expect(FD_MSG_SAY_RELEASE, 300, NULL, 0));
+	wait_records(call, "text", "i'd like to book", 1);
+	assert_int_equal(
+	    count_records(call, "log_turn", "text", "i'd like to book"), 1);
+	assert_int_equal(count_records(call, "log_turn", "text",
+	                     "i'd like to book an oil change"),
+	    1);
+	pub(&gw, FD_MSG_CALL_END, call, 0, "{\"reason\":\"hangup\"}");
+}
+
 /* "Yes, please" cut at the comma: the "please" right after the yes is
  * part of it (in the transcript, no turn of its own); what is said after
  * the reply is a turn again. */
@@ -664,6 +845,10 @@ test_llm_restart_resumes_call(void **state)
 	start_call(call, "+15555550123");
 	assert_non_null(strstr(said, "Am I speaking with John?"));
 	play(call, 1);
+	/* the LLM brain does not speculate: a stable hypothesis makes no
+	 * SAY and no request to the model (two in all, below) */
+	caller_stable(call, "yes it is", 1000);
+	assert_null(expect(FD_MSG_SAY, 400, NULL, 0));
 	caller_says(call, "yes it is");
 	u = expect_say(5000);
 	assert_int_equal(u, 2);
@@ -732,8 +917,8 @@ setup(void **state)
 	char addr[160], *slash;
 	const char *a;
 	static const int types[] = {FD_MSG_SAY, FD_MSG_SAY_CANCEL,
-	    FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
-	    FD_MSG_HANGUP, FD_MSG_TRANSFER};
+	    FD_MSG_SAY_RELEASE, FD_MSG_STT_HINT, FD_MSG_CLEAR, FD_MSG_PAUSE,
+	    FD_MSG_RESUME, FD_MSG_HANGUP, FD_MSG_TRANSFER};
 
 	(void)state;
 	log_init("agent_e2e_test", LOG_LVL_WARN);
@@ -826,6 +1011,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_booking_call),
 	    cmocka_unit_test(test_trailing_please),
+	    cmocka_unit_test(test_speculation),
+	    cmocka_unit_test(test_speculation_caller_goes_on),
 	    cmocka_unit_test(test_idle_call),
 	    cmocka_unit_test(test_outbound_voicemail),
 	    cmocka_unit_test(test_restart_resumes_call),

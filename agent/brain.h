@@ -222,6 +222,12 @@ struct brain_ops {
 	void (*on_end)(struct brain_call *c, const char *reason);
 	/* Free priv.  Optional. */
 	void (*free)(struct brain_call *c);
+	/* 1: on_utterance may run on a hypothesis of the caller's words
+	 * before the turn has ended (agent_spec.h): on a copy of the
+	 * brain_call (call_state by value, priv NULL) whose core only
+	 * records, answers read-only tools and refuses the rest (NULL).
+	 * The brain must keep nothing of the call outside call_state. */
+	int speculative;
 };
 
 extern const struct brain_ops brain_local;

@@ -1077,5 +1077,7 @@ const struct brain_ops brain_llm = {
 	.on_dtmf = llm_on_dtmf, .on_idle = llm_on_idle, .save = llm_save,
 	.on_resume = llm_on_resume, .on_transfer_back = llm_on_transfer_back,
 	.on_end = llm_on_end, .free = llm_free,
+	/* not speculative: the conversation lives in priv, and a model's
+	 * reply to a hypothesis costs its tokens whether or not it is kept */
 };
 /* clang-format on */

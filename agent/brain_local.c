@@ -939,5 +939,6 @@ const struct brain_ops brain_local = {
 	.on_start = local_on_start, .on_utterance = local_on_utterance,
 	.on_dtmf = local_on_dtmf, .on_idle = local_on_idle,
 	.on_transfer_back = contact_transfer_back, .on_end = local_on_end,
+	.speculative = 1,
 };
 /* clang-format on */

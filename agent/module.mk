@@ -16,7 +16,8 @@ AGENT_BRAIN_SRCS += $(AGENT_LLM_SRCS)
 AGENT_RT_SRCS = agent/rt_call.c agent/rt_engine.c agent/rt_client.c
 
 BINS += agent
-agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_session.c \
+agent_SRCS = agent/agent.c agent/calls.c agent/agent_call.c agent/agent_spec.c \
+             agent/agent_session.c \
              agent/session_store.c $(AGENT_BRAIN_SRCS) $(AGENT_RT_SRCS)
 agent_LIBS = $(LIB_CURL) $(LIB_REDIS) $(LIB_LWS)
 
@@ -37,6 +38,13 @@ agent_brain_test_SRCS = agent/brain_test.c tests/fakes/fake_core.c \
                         tests/fakes/fake_call.c tests/fakes/fakecrm.c crm-tools/slots.c \
                         $(AGENT_BRAIN_SRCS)
 agent_brain_test_LIBS = $(LIB_CURL)
+
+TESTS += agent_spec_test
+agent_spec_test_SRCS = agent/agent_spec_test.c agent/agent_spec.c \
+                       tests/fakes/fake_core.c tests/fakes/fake_call.c \
+                       tests/fakes/fakecrm.c crm-tools/slots.c \
+                       $(AGENT_BRAIN_SRCS)
+agent_spec_test_LIBS = $(LIB_CURL)
 
 TESTS += agent_brain_cope_test
 agent_brain_cope_test_SRCS = agent/brain_cope_test.c tests/fakes/fake_core.c \

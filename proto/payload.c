@@ -146,6 +146,7 @@ static const struct pl_field f_transcript[] = {
     OPT(transcript, speech_end_us, PL_INT),
     OPT(transcript, nbest, PL_ARR),
     OPT(transcript, words, PL_ARR),
+    OPT(transcript, stable, PL_BOOL),
 };
 static const struct pl_field f_stt_hint[] = {
     REQ(stt_hint, expect, PL_STR),
@@ -155,6 +156,7 @@ static const struct pl_field f_say[] = {
     REQ(say, text, PL_STR),
     OPT(say, last, PL_BOOL),
     OPT(say, voice, PL_STR),
+    OPT(say, hold, PL_BOOL),
 };
 static const struct pl_field f_audio_mark[] = {
     REQ(audio_mark, name, PL_STR),

@@ -87,6 +87,13 @@ struct fd_pl_transcript { /* FD_MSG_TRANSCRIPT */
 	/* optional: the words of text with their own confidence: up to
 	 * FD_PL_WORDS_MAX of {"word": string, "confidence": number 0..1} */
 	json_t *words;
+	/* optional, interim only: text is the decoder's final passes over
+	 * everything said so far, during the end-of-turn silence (the
+	 * speculative final).  The final that ends the turn has the same
+	 * words unless the caller goes on (then a SPEECH_STARTED or a plain
+	 * interim comes first), so the agent may prepare its reply on it
+	 * (agent/agent_spec.h) */
+	int stable;
 };
 #define FD_PL_NBEST_MAX 3
 #define FD_PL_WORDS_MAX 64
@@ -100,6 +107,10 @@ struct fd_pl_say { /* FD_MSG_SAY (ref = utterance id) */
 	const char *text;
 	int last; /* no more text for this utterance */
 	const char *voice; /* optional */
+	/* optional, on an utterance's first SAY: synthesise its first
+	 * segment but keep its audio and marks until SAY_RELEASE (or drop
+	 * them on SAY_CANCEL): a reply prepared on a hypothesis */
+	int hold;
 };
 
 struct fd_pl_audio_mark { /* FD_MSG_AUDIO_MARK (ref = utterance id) */

@@ -38,9 +38,11 @@ static const struct {
         "\"speech_end_us\":123456789,\"nbest\":[{\"text\":\"yes please\","
         "\"confidence\":0.5},{\"text\":\"yes peas\",\"confidence\":0.25}],"
         "\"words\":[{\"word\":\"yes\",\"confidence\":0.75},{\"word\":"
-        "\"please\",\"confidence\":0.5}]}"},
+        "\"please\",\"confidence\":0.5}],\"stable\":false}"},
     {FD_MSG_STT_HINT, "{\"expect\":\"yesno\",\"words\":[\"yes\",\"no\"]}"},
-    {FD_MSG_SAY, "{\"text\":\"Hello.\",\"last\":true,\"voice\":\"slt\"}"},
+    {FD_MSG_SAY,
+        "{\"text\":\"Hello.\",\"last\":true,\"voice\":\"slt\","
+        "\"hold\":true}"},
     {FD_MSG_AUDIO_MARK,
         "{\"name\":\"u1s0\",\"seg\":0,\"text\":\"Hello.\","
         "\"last\":false}"},
@@ -112,6 +114,8 @@ test_every_type_has_a_sample(void **state)
 	/* audio and ref-only messages carry no JSON */
 	assert_false(fd_pl_known(FD_MSG_AUDIO_IN));
 	assert_false(fd_pl_known(FD_MSG_CLEAR));
+	assert_false(fd_pl_known(FD_MSG_SAY_RELEASE));
+	assert_string_equal(fd_msg_name(FD_MSG_SAY_RELEASE), "say_release");
 	assert_false(fd_pl_known(FD_MSG_NONE));
 	assert_false(fd_pl_known(FD_MSG_TYPE_MAX));
 }
@@ -210,12 +214,46 @@ test_optional_defaults(void **state)
 	assert_string_equal(say.text, "Hi.");
 	assert_int_equal(say.last, 0);
 	assert_string_equal(say.voice, "");
+	assert_int_equal(say.hold, 0);
 	json_decref(j);
 	j = load("{\"call_id\":\"CA1\",\"stream_sid\":\"MZ1\",\"from\":\"\","
 	         "\"to\":\"\",\"direction\":\"inbound\",\"now\":null}");
 	assert_int_equal(fd_pl_read_call_start(j, &cs, err, sizeof(err)), 0);
 	assert_string_equal(cs.now, "");
 	assert_null(cs.params);
+	json_decref(j);
+}
+
+/* A stable interim (the speculative final) and a held SAY read as such;
+ * a transcript without the flag is not stable. */
+static void
+test_speculative_flags(void **state)
+{
+	struct fd_pl_transcript t;
+	struct fd_pl_say say;
+	char err[128];
+	json_t *j;
+
+	(void)state;
+	j = load("{\"text\":\"tuesday at ten\",\"final\":false,"
+	         "\"confidence\":0.8,\"start_ms\":100,\"stable\":true}");
+	assert_int_equal(fd_pl_read_transcript(j, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.stable, 1);
+	assert_int_equal(t.final, 0);
+	assert_string_equal(t.text, "tuesday at ten");
+	json_decref(j);
+	j = load("{\"text\":\"x\",\"final\":true,\"confidence\":0.8}");
+	assert_int_equal(fd_pl_read_transcript(j, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.stable, 0);
+	json_decref(j);
+	j = load("{\"text\":\"x\",\"final\":false,\"confidence\":0.8,"
+	         "\"stable\":\"yes\"}");
+	assert_int_equal(fd_pl_read_transcript(j, &t, err, sizeof(err)), -1);
+	assert_string_equal(err, "transcript: stable must be true or false");
+	json_decref(j);
+	j = load("{\"text\":\"Sure.\",\"last\":true,\"hold\":true}");
+	assert_int_equal(fd_pl_read_say(j, &say, err, sizeof(err)), 0);
+	assert_int_equal(say.hold, 1);
 	json_decref(j);
 }
 
@@ -399,6 +437,7 @@ test_write_required(void **state)
 UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_every_type_has_a_sample),
     cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_missing_fields),
     cmocka_unit_test(test_optional_defaults),
+    cmocka_unit_test(test_speculative_flags),
     cmocka_unit_test(test_mistyped_fields),
     cmocka_unit_test(test_transcript_members), cmocka_unit_test(test_frame),
     cmocka_unit_test(test_write_required), )

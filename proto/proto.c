@@ -23,6 +23,7 @@ static const char *const msg_names[FD_MSG_TYPE_MAX] = {
     [FD_MSG_STT_HINT] = "stt_hint",
     [FD_MSG_SAY] = "say",
     [FD_MSG_SAY_CANCEL] = "say_cancel",
+    [FD_MSG_SAY_RELEASE] = "say_release",
     [FD_MSG_AUDIO_OUT] = "audio_out",
     [FD_MSG_AUDIO_MARK] = "audio_mark",
     [FD_MSG_TTS_ERROR] = "tts_error",

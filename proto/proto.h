@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FD_PROTO_VERSION 2
+#define FD_PROTO_VERSION 3
 #define FD_HDR_LEN 64
 #define FD_CALL_ID_LEN 40 /* incl. the terminating NUL */
 #define FD_MAX_PAYLOAD (4u << 20) /* 4 MiB */
@@ -59,6 +59,8 @@ enum fd_msg_type {
 	FD_MSG_SAY = 20, /* ref = utterance id. JSON say */
 	FD_MSG_SAY_CANCEL =
 	    21, /* ref = utt id: cancel it and every earlier one */
+	FD_MSG_SAY_RELEASE = 25, /* ref = utt id of a SAY sent with hold:
+				    play what was held and go on */
 	/* tts-worker -> gateway, agent */
 	FD_MSG_AUDIO_OUT = 22, /* ref = utt id. raw mu-law to play */
 	FD_MSG_AUDIO_MARK =

@@ -14,11 +14,15 @@
 struct stt_result {
 	const char *text;
 	int final;
+	/* an interim that is the speculative final: the decoder's final
+	 * passes over everything said so far, while the endpoint silence
+	 * runs; the final has these words unless the caller goes on */
+	int stable;
 	double confidence; /* 0..1 */
 	uint32_t start_ms; /* stream audio clock */
 	uint32_t end_ms;
 	uint64_t speech_end_us; /* fd_mono_us() when speech ended (finals) */
-	/* finals, when the engine knows them (0: none): alternatives, best
+	/* finals and stable interims, when the engine knows them (0: none): alternatives, best
 	 * (text) first, and the words of text, each with a confidence 0..1 */
 	size_t nalts;
 	const char *const *alts;
@@ -73,7 +77,10 @@ struct stt_engine_ops {
  * Every utterance reads: speech_started (within 1-2 frames of the onset;
  * again after a pause if the caller resumes), speech_stopped, interim
  * results, then exactly one final result, whose text is "" when the sound
- * turned out not to be speech.  speech_started and speech_stopped are
+ * turned out not to be speech.  An engine that decodes the end of the
+ * turn early (pocketsphinx) reports that hearing at once as a stable
+ * interim; a speech_started or a plain interim after it means the
+ * caller went on (the decoder hears the utterance again).  speech_started and speech_stopped are
  * called on the thread that calls feed/finalize; results come from the
  * engine's own threads.  No callback runs after stream_close returns.
  */

@@ -812,7 +812,9 @@ emit(struct ps_stream *s, struct seg *g, const char *text, int final,
 	struct stt_result r;
 
 	memset(&r, 0, sizeof(r));
-	if (final && det) {
+	/* a detail without final: the speculative final, now */
+	r.stable = !final && det != NULL;
+	if (det) {
 		r.nalts = (size_t)det->nalts;
 		r.alts = det->alt_p;
 		r.alt_conf = det->alt_conf;
@@ -989,6 +991,14 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 				s->te = turn_end_classify(s->expect, text);
 				g->partial_n = g->done;
 				g->te_final = 1;
+			}
+			/* the agent may prepare its reply on it: the final
+			 * repeats it unless the caller goes on, and then the
+			 * decode starts again (its partials come first) */
+			if (g->gen == spec_gen && text[0]) {
+				pthread_mutex_unlock(&e->mu);
+				emit(s, g, text, 0, conf, &w->det);
+				pthread_mutex_lock(&e->mu);
 			}
 			continue;
 		}

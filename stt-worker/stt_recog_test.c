@@ -399,6 +399,13 @@ struct heard {
 	uint32_t started_at;
 	char text[512];
 	double conf;
+	/* stable interims (the speculative final): how many, the first's
+	 * words and confidence, and how many came after the final */
+	int stables, stable_after_final;
+	int went_on; /* speech_started or a plain interim after the first
+			stable, before the final: the caller went on */
+	char stable_text[512];
+	double stable_conf;
 	uint64_t speech_end_us, final_us;
 };
 
@@ -410,6 +417,7 @@ on_started(void *arg, uint32_t at)
 	pthread_mutex_lock(&h->mu);
 	if (h->started++ == 0)
 		h->started_at = at;
+	h->went_on += h->stables > 0 && h->finals == 0;
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -441,6 +449,15 @@ on_result(void *arg, const struct stt_result *r)
 		pthread_cond_broadcast(&h->cv);
 	} else {
 		h->interim++;
+		if (r->stable && h->stables++ == 0) {
+			snprintf(h->stable_text, sizeof(h->stable_text), "%s",
+			    r->text);
+			h->stable_conf = r->confidence;
+		}
+		if (r->stable)
+			h->stable_after_final += h->finals > 0;
+		else
+			h->went_on += h->stables > 0 && h->finals == 0;
 	}
 	pthread_mutex_unlock(&h->mu);
 }
@@ -638,6 +655,16 @@ test_stream_realtime(void **state)
 	 * (the wall clock between them then runs short of the 400 ms of
 	 * audio) */
 	assert_true(delay_ms >= 300 && delay_ms < 3000);
+	/* the early final (when the decoder was there to begin it within
+	 * the silence) was reported at once, with the final's words and
+	 * confidence, and nothing stable after the final */
+	print_message(
+	    "stable interims: %d (\"%s\")\n", h.stables, h.stable_text);
+	assert_int_equal(h.stable_after_final, 0);
+	if (h.stables == 1 && h.went_on == 0) {
+		assert_string_equal(h.stable_text, h.text);
+		assert_true(h.stable_conf == h.conf);
+	}
 	ops->stream_close(st);
 	free(audio);
 	ops->fini(eng);
@@ -744,9 +771,18 @@ test_stream_adaptive_goes_on(void **state)
 	feed_realtime(ops, st, audio + split + gap, len - split - gap);
 	wait_final(&h, 10);
 	fd_sleep_us(300000);
-	print_message("adaptive, went on: \"%s\"\n", h.text);
+	print_message("adaptive, went on: \"%s\" (stable \"%s\")\n", h.text,
+	    h.stable_text);
 	assert_int_equal(h.finals, 1);
 	assert_true(slot_found(h.text, "rotation"));
+	/* the early final was reported as stable before the caller went
+	 * on, and a speech_started or a new partial came after it: what
+	 * the agent drops a reply prepared on it by; the final's words are
+	 * not its words */
+	assert_true(h.stables >= 1);
+	assert_int_equal(h.stable_after_final, 0);
+	assert_true(h.went_on > 0);
+	assert_true(strcmp(h.stable_text, h.text) != 0);
 	ops->stream_close(st);
 	free(audio);
 	ops->fini(eng);

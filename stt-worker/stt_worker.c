@@ -503,21 +503,24 @@ on_result(void *arg, const struct stt_result *r)
 	    c->first_ref > 1 ? (c->first_ref - 1) * (FRAME_US / 1000) : 0;
 	struct fd_pl_transcript m = {.text = r->text,
 	    .final = r->final,
+	    .stable = !r->final && r->stable,
 	    .confidence = r->confidence,
 	    .start_ms = r->start_ms + base_ms,
 	    .end_ms = r->end_ms + base_ms,
 	    .speech_end_us = (int64_t)r->speech_end_us};
 	size_t i;
 
-	/* the alternatives and word confidences, bounded as the payload */
-	if (r->final && r->nalts > 0) {
+	/* the alternatives and word confidences, bounded as the payload
+	 * (a stable interim carries them too: the agent's reply prepared
+	 * on it reads them as it would the final's) */
+	if ((r->final || m.stable) && r->nalts > 0) {
 		m.nbest = json_array();
 		for (i = 0; i < r->nalts && i < FD_PL_NBEST_MAX; i++)
 			json_array_append_new(m.nbest,
 			    json_pack("{s:s, s:f}", "text", r->alts[i],
 			        "confidence", conf01(r->alt_conf[i])));
 	}
-	if (r->final && r->nwords > 0) {
+	if ((r->final || m.stable) && r->nwords > 0) {
 		m.words = json_array();
 		for (i = 0; i < r->nwords && i < FD_PL_WORDS_MAX; i++)
 			json_array_append_new(m.words,
@@ -528,6 +531,9 @@ on_result(void *arg, const struct stt_result *r)
 	if (r->final && r->speech_end_us && fd_mono_us() >= r->speech_end_us)
 		fd_metrics_observe(
 		    FD_H_STT, (fd_mono_us() - r->speech_end_us) / 1e6);
+	if (m.stable)
+		log_debug(c->id, "stable \"%s\" (%.2f) before the endpoint",
+		    r->text, r->confidence);
 	if (r->final)
 		log_info(c->id,
 		    "heard \"%s\" (%.2f, %u-%u ms, %.0f ms after "

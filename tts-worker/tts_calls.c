@@ -10,6 +10,13 @@
  * different workers.  Cancels are an atomic "utterances <= n are dead"
  * that the synthesis callback checks on every chunk.  Publishes
  * AUDIO_OUT, AUDIO_MARK (to gateway and agent) and TTS_ERROR (to agent).
+ *
+ * A held utterance (SAY with hold: the agent's reply prepared on a
+ * hypothesis of the caller's words) has its first segment synthesised
+ * and everything it would publish kept, in order, on the call; its later
+ * segments wait in the queue.  SAY_RELEASE publishes what was kept and
+ * lets the rest run; SAY_CANCEL drops it all.  Nothing of a held
+ * utterance reaches the gateway or the agent before its release.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,6 +51,15 @@ struct job {
 	char *speak; /* normalised; NULL: a mark without audio */
 };
 
+/* What a held utterance would have published. */
+struct held_out {
+	struct held_out *next;
+	int type; /* AUDIO_OUT, AUDIO_MARK or TTS_ERROR */
+	int seg, last; /* marks and errors */
+	size_t len;
+	char *data; /* audio bytes, a mark's text or an error */
+};
+
 struct call {
 	struct call *next; /* table */
 	struct call *rnext; /* ready list */
@@ -55,6 +71,11 @@ struct call {
 	int ended; /* CALL_END: free when no worker holds it */
 	atomic_uint cancel_upto; /* utterances <= this are dead */
 	atomic_int gone; /* call ended: everything is dead */
+	/* the held utterance (0 none) and what it would have published,
+	 * under hmu (a worker's publish and a release do not interleave) */
+	atomic_uint hold_utt;
+	pthread_mutex_t hmu;
+	struct held_out *hhead, *htail;
 	/* main thread: the utterance being received */
 	uint32_t open_utt;
 	int open_done; /* its last:true has come */
@@ -109,7 +130,17 @@ static int on_pcm(void *arg, const int16_t *pcm, size_t n);
 static int on_frame(void *arg, const uint8_t *ulaw, size_t n);
 static void flush_batch(struct run *r);
 static int dead(struct call *c, uint32_t utt);
+static void send_audio(struct call *c, uint32_t utt, const void *a, size_t n);
+static void send_mark(
+    struct call *c, uint32_t utt, int seg, const char *text, int last);
+static void send_error(
+    struct call *c, uint32_t utt, int seg, const char *error);
+static void publish_audio(
+    struct call *c, uint32_t utt, const uint8_t *a, size_t n);
 static void publish_mark(struct call *c, const struct job *j);
+static int keep_held(struct call *c, uint32_t utt, int type, int seg, int last,
+    const void *data, size_t len);
+static void held_free(struct call *c);
 static void publish_error(
     struct call *c, const struct job *j, const char *error);
 static struct call *call_find(const char *id);
@@ -355,11 +386,97 @@ tts_say_cancel(const char *call_id, uint32_t utt)
 	pthread_mutex_lock(&mu);
 	drop_queued(c, utt);
 	pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&c->hmu);
+	if (atomic_load(&c->hold_utt) && atomic_load(&c->hold_utt) <= utt) {
+		atomic_store(&c->hold_utt, 0);
+		held_free(c);
+	}
+	pthread_mutex_unlock(&c->hmu);
 	if (c->open_utt && c->open_utt <= utt && !c->open_done) {
 		c->open_done = 1;
 		tts_split_free(&c->sp);
 	}
 	log_info(call_id, "cancelled utterances up to %u", utt);
+}
+
+int
+tts_call_held(const char *call_id)
+{
+	struct held_out *h;
+	struct call *c;
+	int n = 0;
+
+	if ((c = call_find(call_id)) == NULL)
+		return 0;
+	pthread_mutex_lock(&c->hmu);
+	for (h = c->hhead; h; h = h->next)
+		n++;
+	pthread_mutex_unlock(&c->hmu);
+	return n;
+}
+
+void
+tts_say_hold(const char *call_id, uint32_t utt)
+{
+	struct call *c;
+
+	if (call_id[0] == '\0' || utt == 0)
+		return;
+	if ((c = call_find(call_id)) == NULL &&
+	    (c = call_new(call_id)) == NULL) {
+		log_err(call_id, "out of memory for the call");
+		return;
+	}
+	/* only an utterance not begun yet can be held */
+	if (utt <= c->open_utt || utt <= atomic_load(&c->cancel_upto)) {
+		log_warnx(call_id,
+		    "hold for utterance %u, which has begun or was "
+		    "cancelled: ignored",
+		    utt);
+		return;
+	}
+	pthread_mutex_lock(&c->hmu);
+	held_free(c);
+	atomic_store(&c->hold_utt, utt);
+	pthread_mutex_unlock(&c->hmu);
+	log_debug(call_id, "utterance %u held", utt);
+}
+
+void
+tts_say_release(const char *call_id, uint32_t utt)
+{
+	struct held_out *h;
+	struct call *c;
+	int n = 0;
+
+	if ((c = call_find(call_id)) == NULL) {
+		log_debug(call_id, "say_release for an unknown call");
+		return;
+	}
+	pthread_mutex_lock(&c->hmu);
+	if (utt == 0 || atomic_load(&c->hold_utt) != utt) {
+		pthread_mutex_unlock(&c->hmu);
+		log_warnx(
+		    call_id, "say_release for utterance %u, not held", utt);
+		return;
+	}
+	/* what it published so far, in order, before anything newer */
+	for (h = c->hhead; h; h = h->next, n++)
+		if (h->type == FD_MSG_AUDIO_OUT)
+			send_audio(c, utt, h->data, h->len);
+		else if (h->type == FD_MSG_AUDIO_MARK)
+			send_mark(c, utt, h->seg, h->data, h->last);
+		else
+			send_error(c, utt, h->seg, h->data);
+	held_free(c);
+	atomic_store(&c->hold_utt, 0);
+	pthread_mutex_unlock(&c->hmu);
+	/* its later segments may run now */
+	pthread_mutex_lock(&mu);
+	if (c->head && !c->busy && !c->ready)
+		ready_push(c);
+	pthread_mutex_unlock(&mu);
+	log_info(call_id, "utterance %u released (%d messages held)", utt, n);
 }
 
 /* ---- worker side ---- */
@@ -389,6 +506,10 @@ worker_main(void *arg)
 			continue;
 		}
 		if ((j = c->head) == NULL)
+			continue;
+		/* a held utterance: its first segment only, until release */
+		if (j->seg > 1 && j->utt == atomic_load(&c->hold_utt) &&
+		    !dead(c, j->utt))
 			continue;
 		c->head = j->next;
 		if (c->head == NULL)
@@ -486,15 +607,11 @@ on_pcm(void *arg, const int16_t *pcm, size_t n)
 static void
 flush_batch(struct run *r)
 {
-	int rv;
-
 	if (r->nbatch == 0 || dead(r->c, r->j->utt)) {
 		r->nbatch = 0;
 		return;
 	}
-	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, r->c->id, r->j->utt,
-	         r->batch, r->nbatch)) != 0)
-		log_warnx(r->c->id, "publish audio_out: %s", nng_strerror(rv));
+	publish_audio(r->c, r->j->utt, r->batch, r->nbatch);
 	r->nbatch = 0;
 }
 
@@ -504,7 +621,6 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 	struct run *r = arg;
 	struct call *c = r->c;
 	unsigned ms;
-	int rv;
 
 	if (dead(c, r->j->utt))
 		return 1;
@@ -514,10 +630,7 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 		    FD_H_TTS, (fd_mono_us() - r->j->say_us) / 1e6);
 	if (r->frames++ == 0 || n > sizeof(r->batch)) {
 		/* the first frame leaves alone: it starts playback */
-		if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id,
-		         r->j->utt, ulaw, n)) != 0)
-			log_warnx(
-			    c->id, "publish audio_out: %s", nng_strerror(rv));
+		publish_audio(c, r->j->utt, ulaw, n);
 	} else {
 		if (r->nbatch + n > sizeof(r->batch))
 			flush_batch(r);
@@ -544,27 +657,109 @@ dead(struct call *c, uint32_t utt)
 	return atomic_load(&c->gone) || utt <= atomic_load(&c->cancel_upto);
 }
 
+/* The publishers below send at once, or keep what a held utterance
+ * would send (keep_held). */
 static void
-publish_mark(struct call *c, const struct job *j)
+send_audio(struct call *c, uint32_t utt, const void *a, size_t n)
 {
-	struct fd_pl_audio_mark m = {
-	    .seg = j->seg, .text = j->text, .last = j->last};
+	int rv;
+
+	if ((rv = fd_bus_publish(bus, FD_MSG_AUDIO_OUT, c->id, utt, a, n)) != 0)
+		log_warnx(c->id, "publish audio_out: %s", nng_strerror(rv));
+}
+
+static void
+send_mark(struct call *c, uint32_t utt, int seg, const char *text, int last)
+{
+	struct fd_pl_audio_mark m = {.seg = seg, .text = text, .last = last};
 	char name[32];
 	int rv;
 
-	snprintf(name, sizeof(name), "u%us%d", j->utt, j->seg);
+	snprintf(name, sizeof(name), "u%us%d", utt, seg);
 	m.name = name;
-	if ((rv = fd_bus_publish_audio_mark(bus, c->id, j->utt, &m)) != 0)
+	if ((rv = fd_bus_publish_audio_mark(bus, c->id, utt, &m)) != 0)
 		log_warnx(c->id, "publish audio_mark: %s", nng_strerror(rv));
+}
+
+static void
+send_error(struct call *c, uint32_t utt, int seg, const char *error)
+{
+	struct fd_pl_tts_error m = {
+	    .error = error[0] ? error : "synthesis failed", .seg = seg};
+
+	fd_bus_publish_tts_error(bus, c->id, utt, &m);
+}
+
+static void
+publish_audio(struct call *c, uint32_t utt, const uint8_t *a, size_t n)
+{
+	if (!keep_held(c, utt, FD_MSG_AUDIO_OUT, 0, 0, a, n))
+		send_audio(c, utt, a, n);
+	pthread_mutex_unlock(&c->hmu);
+}
+
+static void
+publish_mark(struct call *c, const struct job *j)
+{
+	const char *text = j->text ? j->text : "";
+
+	if (!keep_held(c, j->utt, FD_MSG_AUDIO_MARK, j->seg, j->last, text,
+	        strlen(text) + 1))
+		send_mark(c, j->utt, j->seg, j->text, j->last);
+	pthread_mutex_unlock(&c->hmu);
 }
 
 static void
 publish_error(struct call *c, const struct job *j, const char *error)
 {
-	struct fd_pl_tts_error m = {
-	    .error = error[0] ? error : "synthesis failed", .seg = j->seg};
+	if (!keep_held(c, j->utt, FD_MSG_TTS_ERROR, j->seg, 0, error,
+	        strlen(error) + 1))
+		send_error(c, j->utt, j->seg, error);
+	pthread_mutex_unlock(&c->hmu);
+}
 
-	fd_bus_publish_tts_error(bus, c->id, j->utt, &m);
+/* With c->hmu taken (the caller unlocks it after sending): 1 if utt is
+ * held and a copy of what it would publish was kept, 0 to send it now. */
+static int
+keep_held(struct call *c, uint32_t utt, int type, int seg, int last,
+    const void *data, size_t len)
+{
+	struct held_out *h;
+
+	pthread_mutex_lock(&c->hmu);
+	if (utt != atomic_load(&c->hold_utt))
+		return 0;
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->data = malloc(len ? len : 1)) == NULL) {
+		free(h);
+		log_err(c->id, "u%u: out of memory holding its output", utt);
+		return 1;
+	}
+	memcpy(h->data, data, len);
+	h->type = type;
+	h->seg = seg;
+	h->last = last;
+	h->len = len;
+	if (c->htail)
+		c->htail->next = h;
+	else
+		c->hhead = h;
+	c->htail = h;
+	return 1;
+}
+
+/* Drop what was held; c->hmu held. */
+static void
+held_free(struct call *c)
+{
+	struct held_out *h;
+
+	while ((h = c->hhead) != NULL) {
+		c->hhead = h->next;
+		free(h->data);
+		free(h);
+	}
+	c->htail = NULL;
 }
 
 /* ---- calls and queues ---- */
@@ -590,6 +785,8 @@ call_new(const char *id)
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	atomic_init(&c->cancel_upto, 0);
 	atomic_init(&c->gone, 0);
+	atomic_init(&c->hold_utt, 0);
+	pthread_mutex_init(&c->hmu, NULL);
 	c->next = calls;
 	calls = c;
 	return c;
@@ -616,6 +813,8 @@ call_free(struct call *c)
 	}
 	drop_queued(c, UINT32_MAX);
 	tts_split_free(&c->sp);
+	held_free(c);
+	pthread_mutex_destroy(&c->hmu);
 	free(c);
 }
 

@@ -32,10 +32,19 @@ void tts_call_end(const char *call_id, const char *reason);
  * be NULL.  recv_us: fd_mono_us() when the frame arrived. */
 void tts_say(const char *call_id, uint32_t utt, const char *text, int last,
     const char *voice, uint64_t recv_us);
-/* Drop utterances <= utt: queued work goes, synthesis in flight stops. */
+/* Drop utterances <= utt: queued work goes, synthesis in flight stops
+ * (and a held one's output is dropped). */
 void tts_say_cancel(const char *call_id, uint32_t utt);
+/* Hold utterance utt (not begun yet; called before its first tts_say):
+ * its first segment is synthesised, but nothing it publishes leaves and
+ * its later segments wait, until tts_say_release(utt) (which publishes
+ * what was kept, in order, and lets the rest run) or a cancel. */
+void tts_say_hold(const char *call_id, uint32_t utt);
+void tts_say_release(const char *call_id, uint32_t utt);
 
 /* Calls known, for tests and logs. */
 int tts_calls_count(void);
+/* Messages a call's held utterance keeps now (0: none or no call). */
+int tts_call_held(const char *call_id);
 
 #endif

@@ -2,7 +2,9 @@
  * tts_calls_test.c - tts-worker's call handling end to end over an
  * in-process bus with the real flite engine: segment order and marks,
  * fragments, an empty final SAY, cancel mid-sentence, parallel calls, a
- * call ending while it speaks, and stop finishing what it was sent.
+ * call ending while it speaks, stop finishing what it was sent, and a held
+ * utterance (first segment made, nothing out until released; nothing at
+ * all when cancelled).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -295,7 +297,74 @@ test_stop_drains(void **state)
 	    tts_calls_start(&out, &tts_engine_flite, eng, 2, NULL), 0);
 }
 
+/* Wait up to ms for call_id's held utterance to keep at least n
+ * messages; how many it keeps. */
+static int
+wait_held(const char *call_id, int n, int ms)
+{
+	uint64_t end = fd_mono_us() + (uint64_t)ms * 1000;
+
+	while (tts_call_held(call_id) < n && fd_mono_us() < end)
+		fd_sleep_us(10000);
+	return tts_call_held(call_id);
+}
+
+/* A held utterance: its first segment is synthesised and kept, nothing
+ * reaches the bus and the second segment waits; released, everything
+ * comes out in order.  A held one cancelled says nothing, ever. */
+static void
+test_hold(void **state)
+{
+	struct seen s;
+	int held;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	tts_call_start("CA8");
+	tts_say_hold("CA8", 1);
+	tts_say("CA8", 1, "Tuesday at ten works. Shall I book it?", 1, NULL,
+	    fd_mono_us());
+	/* the first segment's audio and its mark, made in a few ms of
+	 * synthesis: until the count stops growing */
+	assert_true(wait_held("CA8", 2, 5000) >= 2);
+	do {
+		held = tts_call_held("CA8");
+		fd_sleep_us(300000);
+	} while (tts_call_held("CA8") != held);
+	collect("CA8", &s, 500, 0);
+	assert_int_equal(s.frames + s.marks + s.errors, 0);
+	/* the second segment was not synthesised meanwhile */
+	assert_int_equal(tts_call_held("CA8"), held);
+	tts_say_release("CA8", 1);
+	assert_int_equal(tts_call_held("CA8"), 0);
+	collect("CA8", &s, 5000, 1);
+	assert_int_equal(s.marks, 2);
+	assert_string_equal(s.names[0], "u1s1");
+	assert_string_equal(s.texts[0], "Tuesday at ten works.");
+	assert_string_equal(s.names[1], "u1s2");
+	assert_int_equal(s.lasts[1], 1);
+	assert_true(s.frames_before[0] > 5);
+	assert_true(s.frames_before[1] > s.frames_before[0] + 20);
+	assert_int_equal(s.frames, s.frames_before[1]);
+
+	/* held, then dropped: nothing of it, and the next one plays */
+	memset(&s, 0, sizeof(s));
+	tts_say_hold("CA8", 2);
+	tts_say(
+	    "CA8", 2, "I have booked it. See you then.", 1, NULL, fd_mono_us());
+	assert_true(wait_held("CA8", 2, 5000) >= 2);
+	tts_say_cancel("CA8", 2);
+	assert_int_equal(tts_call_held("CA8"), 0);
+	tts_say_release("CA8", 2); /* too late: not held any more */
+	tts_say("CA8", 3, "Which day?", 1, NULL, fd_mono_us());
+	collect("CA8", &s, 5000, 3);
+	assert_int_equal(s.frames_of[2], 0);
+	assert_int_equal(s.marks, 1);
+	assert_string_equal(s.names[0], "u3s1");
+	tts_call_end("CA8", "stop");
+}
+
 UNIT_MAIN(setup, teardown, cmocka_unit_test(test_segments),
     cmocka_unit_test(test_fragments), cmocka_unit_test(test_cancel),
-    cmocka_unit_test(test_parallel_and_end),
-    cmocka_unit_test(test_stop_drains), )
+    cmocka_unit_test(test_parallel_and_end), cmocka_unit_test(test_stop_drains),
+    cmocka_unit_test(test_hold), )

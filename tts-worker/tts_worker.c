@@ -1,6 +1,6 @@
 /*
  * tts_worker.c - the speech synthesis daemon.  Listens to the agent (SAY,
- * SAY_CANCEL) and the gateway (CALL_START, CALL_END); speaks each SAY
+ * SAY_CANCEL, SAY_RELEASE of a SAY sent with hold) and the gateway (CALL_START, CALL_END); speaks each SAY
  * segment by segment with the engine named by tts.engine and publishes
  * AUDIO_OUT frames and AUDIO_MARKs (gateway, agent) and TTS_ERROR (agent)
  * on its own pub socket.  The work itself is in tts_calls.c.
@@ -73,6 +73,9 @@ dispatch(const struct fd_frame *f, uint64_t now)
 	case FD_MSG_SAY_CANCEL:
 		tts_say_cancel(f->call_id, f->ref);
 		break;
+	case FD_MSG_SAY_RELEASE:
+		tts_say_release(f->call_id, f->ref);
+		break;
 	case FD_MSG_CALL_ASSIGN:
 		/* cluster mode: a call moved to another instance is let go
 		 * (one moved here starts with its next SAY) */
@@ -93,7 +96,8 @@ main(int argc, char **argv)
 {
 	static const enum fd_daemon_id from[] = {FD_D_GATEWAY, FD_D_AGENT};
 	static const int types[] = {FD_MSG_CALL_START, FD_MSG_CALL_END,
-	    FD_MSG_SAY, FD_MSG_SAY_CANCEL, FD_MSG_CALL_ASSIGN};
+	    FD_MSG_SAY, FD_MSG_SAY_CANCEL, FD_MSG_SAY_RELEASE,
+	    FD_MSG_CALL_ASSIGN};
 	const struct tts_engine_ops *ops;
 	struct fd_frame f;
 	nng_msg *m;
@@ -205,6 +209,8 @@ say(const struct fd_frame *f, uint64_t now)
 
 	if ((j = fd_bus_read_say(f, &m)) == NULL)
 		return;
+	if (m.hold)
+		tts_say_hold(f->call_id, f->ref);
 	tts_say(f->call_id, f->ref, m.text, m.last, m.voice[0] ? m.voice : NULL,
 	    now);
 	json_decref(j);

@@ -7,7 +7,7 @@ corpus/<name>/regress-<what>."""
 import hashlib, json, os, struct, sys
 
 top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
-VERSION = 2
+VERSION = 3
 
 
 def put(name, data):
@@ -44,8 +44,15 @@ put("frame", frame(11, {"at_ms": 5200, "dur_ms": 1300}))
 put("frame", frame(12, {"text": "next tuesday at ten", "final": True,
                         "confidence": 0.82, "start_ms": 100, "end_ms": 1900,
                         "speech_end_us": 99887766}))
+put("frame", frame(12, {"text": "next tuesday at ten", "final": False,
+                        "stable": True, "confidence": 0.82, "start_ms": 100,
+                        "end_ms": 1900, "nbest": [{"text": "next tuesday at ten",
+                                                   "confidence": 0.82}]}))
 put("frame", frame(13, {"expect": "date", "words": ["monday", "tuesday"]}))
 put("frame", frame(20, {"text": "Sure, what day works?", "last": True}, ref=7))
+put("frame", frame(20, {"text": "Tuesday at ten works.", "last": True,
+                        "hold": True}, ref=8))
+put("frame", frame(25, ref=8))
 put("frame", frame(30, ref=7))
 put("frame", frame(50, {"tool": "get_available_slots",
                         "args": {"date": "2025-06-04", "service": "oil change"},
