@@ -22,17 +22,10 @@
 #include "tests/fakes/fake_call.h"
 #include "tests/fakes/fake_core.h"
 #include "tests/fakes/fakecrm.h"
+#include "tests/fakes/otto_conf.h"
 #include "tests/harness/unit.h"
 
-static const char conf[] =
-    "business: {\n"
-    "  name = \"Otto's Auto\"; persona = \"Ava\";\n"
-    "  address = \"1200 Main Street, Springfield\";\n"
-    "  phone = \"+15555550100\";\n"
-    "  transfer_number = \"+15555550111\";\n"
-    "  hours = { mon = \"08:00-18:00\"; tue = \"08:00-18:00\";\n"
-    "    wed = \"08:00-18:00\"; thu = \"08:00-18:00\"; fri = \"08:00-18:00\";\n"
-    "    sat = \"09:00-13:00\"; sun = \"closed\"; };\n"
+static const char conf[] = OTTO_HEAD
     "  services = (\n"
     "    { name = \"oil change\"; duration = 30; price = 49.95;\n"
     "      aliases = [ \"oil\", \"lube\" ]; },\n"

@@ -29,16 +29,14 @@
 #include "tests/harness/llm_peer_util.h"
 #include "agent/agent_session.h"
 #include "tests/fakes/fake_core.h"
+#include "tests/fakes/otto_conf.h"
 #include "clock.h"
 
 static const char conf_fmt[] =
     "business: {\n"
     "  name = \"Otto's Auto\"; persona = \"Ava\";\n"
     "  address = \"1200 Main Street, Springfield\";\n"
-    "  transfer_number = \"+15555550111\"; languages = \"en, es\";\n"
-    "  hours = { mon = \"08:00-18:00\"; tue = \"08:00-18:00\";\n"
-    "    wed = \"08:00-18:00\"; thu = \"08:00-18:00\"; fri = \"08:00-18:00\";\n"
-    "    sat = \"09:00-13:00\"; sun = \"closed\"; };\n"
+    "  transfer_number = \"+15555550111\"; languages = \"en, es\";\n" OTTO_HOURS
     "  services = (\n"
     "    { name = \"oil change\"; duration = 30; price = 49.95; },\n"
     "    { name = \"tire rotation\"; duration = 30; price = 29.95; }\n"

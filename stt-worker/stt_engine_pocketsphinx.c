@@ -858,6 +858,25 @@ take_all(
 	return g->n;
 }
 
+/* One line for a hinted answer: which hearing was taken and why, or that
+ * the grammar's search failed (rc < 0; the model's text stands). */
+static void
+log_hinted(const struct worker *w, const struct ps_stream *s,
+    const struct seg *g, int rc, const struct psd_pass_info *info)
+{
+	if (rc < 0)
+		log_warnx(s->call_id,
+		    "decoder %d: the %s grammar's search failed", w->id,
+		    vad_expect_name(g->expect));
+	else
+		log_debug(s->call_id,
+		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
+		    "grammar's), grammar \"%s\": the %s's taken",
+		    vad_expect_name(g->expect), info->model, info->model_conf,
+		    info->foreign, info->words, info->grammar,
+		    rc ? "grammar" : "model");
+}
+
 /* The grammar's pass over an answer the model has just heard (text,
  * conf, w->det); mu not held. */
 static void
@@ -872,17 +891,7 @@ hinted_pass(struct worker *w, struct ps_stream *s, struct seg *g,
 		return;
 	rc = psd_hinted_pass(w->dec, vad_expect_name(g->expect), prior, w->all,
 	    nall, text, len, conf, &w->det, &info);
-	if (rc < 0)
-		log_warnx(s->call_id,
-		    "decoder %d: the %s grammar's pass failed", w->id,
-		    vad_expect_name(g->expect));
-	else
-		log_debug(s->call_id,
-		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
-		    "grammar's), grammar \"%s\": the %s's taken",
-		    vad_expect_name(g->expect), info.model, info.model_conf,
-		    info.foreign, info.words, info.grammar,
-		    rc ? "grammar" : "model");
+	log_hinted(w, s, g, rc, &info);
 }
 
 /* The grammar's search of an answer beside the model's (w->gdec): ended
@@ -897,17 +906,7 @@ grammar_take(struct worker *w, struct ps_stream *s, struct seg *g, char *text,
 	w->use_g = 0;
 	rc = psd_hinted_take(w->gdec, vad_expect_name(g->expect), text, len,
 	    conf, &w->det, &info);
-	if (rc < 0)
-		log_warnx(s->call_id,
-		    "decoder %d: the %s grammar's search failed", w->id,
-		    vad_expect_name(g->expect));
-	else
-		log_debug(s->call_id,
-		    "%s answer: model \"%s\" (%.2f, %d of %d words not the "
-		    "grammar's), grammar \"%s\": the %s's taken",
-		    vad_expect_name(g->expect), info.model, info.model_conf,
-		    info.foreign, info.words, info.grammar,
-		    rc ? "grammar" : "model");
+	log_hinted(w, s, g, rc, &info);
 }
 
 /* Start the grammar's search of segment g beside the model's when its

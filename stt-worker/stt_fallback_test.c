@@ -303,6 +303,34 @@ assert_turn1_local(const struct final *f)
 	assert_in_range(f->end_ms, (LEAD + nturn1 / 2) / 8, nturn1 / 8 + 500);
 }
 
+/* The peer started with args, a new engine and a stream for call_id,
+ * with the log captured from here on and nothing heard yet. */
+static void *
+call_open(const char *const *args, const char *call_id, void **eng)
+{
+	void *st;
+
+	start_peer(args);
+	assert_non_null(*eng = engine());
+	heard_reset();
+	capture_begin();
+	assert_non_null(st = ops->stream_open(*eng, call_id, &events, NULL));
+	return st;
+}
+
+/* The stream and engine closed: the log captured since call_open. */
+static char *
+call_close(void *eng, void *st)
+{
+	char *log;
+
+	ops->stream_close(st);
+	ops->fini(eng);
+	log = capture_end();
+	heard_dump();
+	return log;
+}
+
 /* Deepgram refuses every connection (HTTP 503): the call's turns are
  * heard by pocketsphinx from the start. */
 static void
@@ -313,18 +341,10 @@ test_refused(void **state)
 	char *log, *plog;
 
 	(void)state;
-	start_peer(args);
-	assert_non_null(eng = engine());
-	heard_reset();
-	capture_begin();
-	assert_non_null(
-	    st = ops->stream_open(eng, "CAfbrefused", &events, NULL));
+	st = call_open(args, "CAfbrefused", &eng);
 	feed(st, turn1, nturn1, 5000);
 	wait_finals(st, 1, 8000);
-	ops->stream_close(st);
-	ops->fini(eng);
-	log = capture_end();
-	heard_dump();
+	log = call_close(eng, st);
 	assert_int_equal(heard.n, 1);
 	assert_turn1_local(&heard.f[0]);
 	assert_int_equal(lines_with(log, "call=CAfbrefused ",
@@ -352,20 +372,12 @@ test_closed_mid_turn(void **state)
 	char *log, *line;
 
 	(void)state;
-	start_peer(args);
-	assert_non_null(eng = engine());
-	heard_reset();
-	capture_begin();
-	assert_non_null(
-	    st = ops->stream_open(eng, "CAfbclosed", &events, NULL));
+	st = call_open(args, "CAfbclosed", &eng);
 	feed(st, turn1, nturn1, 10000);
 	wait_finals(st, 1, 8000);
 	feed(st, turn2, nturn2, 10000);
 	wait_finals(st, 2, 8000);
-	ops->stream_close(st);
-	ops->fini(eng);
-	log = capture_end();
-	heard_dump();
+	log = call_close(eng, st);
 	assert_int_equal(heard.n, 2);
 	assert_turn1_local(&heard.f[0]);
 	assert_non_null(strstr(heard.f[1].text, "yes"));
@@ -405,19 +417,11 @@ test_stalled_or_slow(void **state)
 
 	(void)state;
 	for (m = 0; m < 2; m++) {
-		start_peer(modes[m]);
-		assert_non_null(eng = engine());
-		heard_reset();
-		capture_begin();
-		assert_non_null(
-		    st = ops->stream_open(eng, ids[m], &events, NULL));
+		st = call_open(modes[m], ids[m], &eng);
 		feed(st, turn1, nturn1, 10000);
 		spoken_us = fd_mono_us();
 		wait_finals(st, 1, 8000);
-		ops->stream_close(st);
-		ops->fini(eng);
-		log = capture_end();
-		heard_dump();
+		log = call_close(eng, st);
 		assert_int_equal(heard.n, 1);
 		assert_turn1_local(&heard.f[0]);
 		/* it waited for Deepgram first */
@@ -443,20 +447,12 @@ test_healthy_not_switched(void **state)
 	char *log;
 
 	(void)state;
-	start_peer(args);
-	assert_non_null(eng = engine());
-	heard_reset();
-	capture_begin();
-	assert_non_null(
-	    st = ops->stream_open(eng, "CAfbhealthy", &events, NULL));
+	st = call_open(args, "CAfbhealthy", &eng);
 	feed(st, turn1, nturn1, 20000);
 	wait_finals(st, 1, 5000);
 	/* well past the deadline: nothing else comes */
 	wait_finals(st, 99, 2 * AFTER_MS + 1000);
-	ops->stream_close(st);
-	ops->fini(eng);
-	log = capture_end();
-	heard_dump();
+	log = call_close(eng, st);
 	assert_true(heard.n >= 1);
 	assert_string_equal(heard.f[0].text, "vendor heard this");
 	assert_int_equal(lines_with(log, "call=CAfbhealthy ", "switching"), 0);
