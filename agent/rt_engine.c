@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent_call.h"
+#include "config.h"
 #include "llm_prompt.h"
 #include "log.h"
 #include "rt_call.h"
@@ -23,94 +24,59 @@ int rt_started;
 
 /* ---- config ---- */
 
-static const char *
-cfg_s(const config_t *cfg, const char *key, const char *def)
-{
-	const char *v;
-	char path[96];
-
-	snprintf(path, sizeof(path), "agent.realtime.%s", key);
-	return config_lookup_string(cfg, path, &v) == CONFIG_TRUE ? v : def;
-}
-
-static int
-cfg_i(const config_t *cfg, const char *key, int def)
-{
-	int v;
-	char path[96];
-
-	snprintf(path, sizeof(path), "agent.realtime.%s", key);
-	return config_lookup_int(cfg, path, &v) == CONFIG_TRUE ? v : def;
-}
-
-static double
-cfg_d(const config_t *cfg, const char *key, double def)
-{
-	double v;
-	int i;
-	char path[96];
-
-	snprintf(path, sizeof(path), "agent.realtime.%s", key);
-	if (config_lookup_float(cfg, path, &v) == CONFIG_TRUE)
-		return v;
-	return config_lookup_int(cfg, path, &i) == CONFIG_TRUE ? i : def;
-}
-
 static int
 read_cfg(const config_t *cfg, struct rt_cfg *r, char *err, size_t errlen)
 {
 	char host[256], path[512];
-	int port, tls, b;
+	int port, tls;
+
+	const struct fd_cfg_opt opts[] = {
+	    {"agent.realtime.url", FD_CFG_STR, r->url, sizeof(r->url),
+	        "wss://api.openai.com/v1/"
+	        "realtime?model=gpt-4o-realtime-preview",
+	        0, 0, NULL},
+	    {"agent.realtime.api_key_env", FD_CFG_STR, r->api_key_env,
+	        sizeof(r->api_key_env), "OPENAI_API_KEY", 0, 0, NULL},
+	    {"agent.realtime.beta", FD_CFG_BOOL, &r->beta, 0, "true", 0, 0,
+	        NULL},
+	    {"agent.realtime.ca_file", FD_CFG_STR, r->ca_file,
+	        sizeof(r->ca_file), "", 0, 0, NULL},
+	    {"agent.realtime.voice", FD_CFG_STR, r->voice, sizeof(r->voice),
+	        "alloy", 0, 0, NULL},
+	    {"agent.realtime.transcribe_model", FD_CFG_STR, r->transcribe_model,
+	        sizeof(r->transcribe_model), "whisper-1", 0, 0, NULL},
+	    {"agent.realtime.instructions", FD_CFG_STR, r->instructions,
+	        sizeof(r->instructions), "", 0, 0, NULL},
+	    {"agent.realtime.vad_threshold", FD_CFG_DOUBLE, &r->vad_threshold,
+	        0, "0.5", 0, 1, NULL},
+	    {"agent.realtime.prefix_padding_ms", FD_CFG_INT, &r->prefix_ms, 0,
+	        "300", 0, 5000, NULL},
+	    {"agent.realtime.silence_duration_ms", FD_CFG_INT, &r->silence_ms,
+	        0, "500", 100, 10000, NULL},
+	    {"agent.realtime.connect_timeout_ms", FD_CFG_INT,
+	        &r->connect_timeout_ms, 0, "3000", 100, 60000, NULL},
+	    {"agent.realtime.response_timeout_ms", FD_CFG_INT,
+	        &r->response_timeout_ms, 0, "8000", 500, 120000, NULL},
+	    {"agent.realtime.mark_ms", FD_CFG_INT, &r->mark_ms, 0, "400", 100,
+	        5000, NULL},
+	    {"agent.realtime.lead_ms", FD_CFG_INT, &r->lead_ms, 0, "600", 0,
+	        5000, NULL},
+	    {"agent.realtime.price_audio_in", FD_CFG_DOUBLE, &r->price_audio_in,
+	        0, "40", 0, 1e9, NULL},
+	    {"agent.realtime.price_audio_out", FD_CFG_DOUBLE,
+	        &r->price_audio_out, 0, "80", 0, 1e9, NULL},
+	    {"agent.realtime.price_text_in", FD_CFG_DOUBLE, &r->price_text_in,
+	        0, "5", 0, 1e9, NULL},
+	    {"agent.realtime.price_text_out", FD_CFG_DOUBLE, &r->price_text_out,
+	        0, "20", 0, 1e9, NULL},
+	};
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->url, sizeof(r->url), "%s",
-	    cfg_s(cfg, "url",
-	        "wss://api.openai.com/v1/"
-	        "realtime?model=gpt-4o-realtime-preview"));
-	snprintf(r->api_key_env, sizeof(r->api_key_env), "%s",
-	    cfg_s(cfg, "api_key_env", "OPENAI_API_KEY"));
-	r->beta =
-	    config_lookup_bool(cfg, "agent.realtime.beta", &b) == CONFIG_TRUE
-	    ? b
-	    : 1;
-	snprintf(
-	    r->ca_file, sizeof(r->ca_file), "%s", cfg_s(cfg, "ca_file", ""));
-	snprintf(
-	    r->voice, sizeof(r->voice), "%s", cfg_s(cfg, "voice", "alloy"));
-	snprintf(r->transcribe_model, sizeof(r->transcribe_model), "%s",
-	    cfg_s(cfg, "transcribe_model", "whisper-1"));
-	snprintf(r->instructions, sizeof(r->instructions), "%s",
-	    cfg_s(cfg, "instructions", ""));
-	r->vad_threshold = cfg_d(cfg, "vad_threshold", 0.5);
-	r->prefix_ms = cfg_i(cfg, "prefix_padding_ms", 300);
-	r->silence_ms = cfg_i(cfg, "silence_duration_ms", 500);
-	r->connect_timeout_ms = cfg_i(cfg, "connect_timeout_ms", 3000);
-	r->response_timeout_ms = cfg_i(cfg, "response_timeout_ms", 8000);
-	r->mark_ms = cfg_i(cfg, "mark_ms", 400);
-	r->lead_ms = cfg_i(cfg, "lead_ms", 600);
-	r->price_audio_in = cfg_d(cfg, "price_audio_in", 40.0);
-	r->price_audio_out = cfg_d(cfg, "price_audio_out", 80.0);
-	r->price_text_in = cfg_d(cfg, "price_text_in", 5.0);
-	r->price_text_out = cfg_d(cfg, "price_text_out", 20.0);
+	if (fd_cfg_apply(cfg, opts, FD_CFG_N(opts), err, errlen) != 0)
+		return -1;
 	if (rt_url_parse(r->url, host, sizeof(host), &port, path, sizeof(path),
 	        &tls, err, errlen) != 0)
 		return -1;
-	if (r->vad_threshold < 0 || r->vad_threshold > 1 || r->prefix_ms < 0 ||
-	    r->prefix_ms > 5000 || r->silence_ms < 100 ||
-	    r->silence_ms > 10000 || r->connect_timeout_ms < 100 ||
-	    r->connect_timeout_ms > 60000 || r->response_timeout_ms < 500 ||
-	    r->response_timeout_ms > 120000 || r->mark_ms < 100 ||
-	    r->mark_ms > 5000 || r->lead_ms < 0 || r->lead_ms > 5000 ||
-	    r->price_audio_in < 0 || r->price_audio_out < 0 ||
-	    r->price_text_in < 0 || r->price_text_out < 0) {
-		snprintf(err, errlen,
-		    "agent.realtime: a value is out of range "
-		    "(vad_threshold 0..1, silence_duration_ms 100..10000, "
-		    "response_timeout_ms 500..120000, mark_ms 100..5000, "
-		    "lead_ms 0..5000, "
-		    "prices >= 0)");
-		return -1;
-	}
 	if (strspn(r->voice, "abcdefghijklmnopqrstuvwxyz") !=
 	    strlen(r->voice)) {
 		snprintf(err, errlen, "agent.realtime.voice: bad voice name");

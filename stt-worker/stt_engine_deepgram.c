@@ -41,6 +41,7 @@
 #include <libwebsockets.h>
 
 #include "clock.h"
+#include "config.h"
 #include "log.h"
 #include "stt_deepgram.h"
 
@@ -710,47 +711,44 @@ has_pending_tx(const struct dg_stream *s)
 }
 
 static int
-cfg_int(const config_t *cfg, const char *key, int def)
-{
-	char path[96];
-	int v;
-
-	snprintf(path, sizeof(path), "stt.deepgram.%s", key);
-	if (cfg && config_lookup_int(cfg, path, &v))
-		return v;
-	return def;
-}
-
-static int
-cfg_bool(const config_t *cfg, const char *key, int def)
-{
-	char path[96];
-	int v;
-
-	snprintf(path, sizeof(path), "stt.deepgram.%s", key);
-	if (cfg && config_lookup_bool(cfg, path, &v))
-		return v;
-	return def;
-}
-
-static const char *
-cfg_str(const config_t *cfg, const char *key, const char *def)
-{
-	char path[96];
-	const char *v;
-
-	snprintf(path, sizeof(path), "stt.deepgram.%s", key);
-	if (cfg && config_lookup_string(cfg, path, &v))
-		return v;
-	return def;
-}
-
-static int
 read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 {
-	const char *url = cfg_str(cfg, "base_url", "wss://api.deepgram.com");
+	char url[512];
+	const struct fd_cfg_opt opts[] = {
+	    {"stt.deepgram.base_url", FD_CFG_STR, url, sizeof(url),
+	        "wss://api.deepgram.com", 0, 0, NULL},
+	    {"stt.deepgram.ca_file", FD_CFG_STR, e->ca_file, sizeof(e->ca_file),
+	        "", 0, 0, NULL},
+	    {"stt.deepgram.model", FD_CFG_STR, e->model, sizeof(e->model),
+	        "nova-2-phonecall", 0, 0, NULL},
+	    {"stt.deepgram.language", FD_CFG_STR, e->language,
+	        sizeof(e->language), "en", 0, 0, NULL},
+	    {"stt.deepgram.endpointing", FD_CFG_INT, &e->endpointing, 0, "300",
+	        10, 10000, NULL},
+	    {"stt.deepgram.utterance_end_ms", FD_CFG_INT, &e->utterance_end_ms,
+	        0, "1000", 1000, 5000, NULL},
+	    {"stt.deepgram.smart_format", FD_CFG_BOOL, &e->smart_format, 0,
+	        "true", 0, 0, NULL},
+	    {"stt.deepgram.punctuate", FD_CFG_BOOL, &e->punctuate, 0, "true", 0,
+	        0, NULL},
+	    {"stt.deepgram.keyword_boost", FD_CFG_INT, &e->keyword_boost, 0,
+	        "2", 0, 10, NULL},
+	    {"stt.deepgram.keepalive_ms", FD_CFG_INT, &e->keepalive_ms, 0,
+	        "4000", 100, 9000, NULL},
+	    {"stt.deepgram.reconnect_min_ms", FD_CFG_INT, &e->reconnect_min_ms,
+	        0, "200", 10, 600000, NULL},
+	    {"stt.deepgram.reconnect_max_ms", FD_CFG_INT, &e->reconnect_max_ms,
+	        0, "5000", 10, 600000, NULL},
+	    {"stt.deepgram.close_wait_ms", FD_CFG_INT, &e->close_wait_ms, 0,
+	        "2000", 0, 600000, NULL},
+	    {"stt.deepgram.ring_seconds", FD_CFG_INT, &e->ring_seconds, 0, "30",
+	        5, 600, NULL},
+	};
 	const char *h, *slash, *colon;
 	size_t hl;
+
+	if (fd_cfg_apply(cfg, opts, FD_CFG_N(opts), err, errlen) != 0)
+		return -1;
 
 	if (strncmp(url, "wss://", 6) == 0) {
 		e->tls = 1;
@@ -786,12 +784,6 @@ read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 	hl = strlen(e->prefix);
 	while (hl > 0 && e->prefix[hl - 1] == '/')
 		e->prefix[--hl] = '\0';
-	snprintf(
-	    e->ca_file, sizeof(e->ca_file), "%s", cfg_str(cfg, "ca_file", ""));
-	snprintf(e->model, sizeof(e->model), "%s",
-	    cfg_str(cfg, "model", "nova-2-phonecall"));
-	snprintf(e->language, sizeof(e->language), "%s",
-	    cfg_str(cfg, "language", "en"));
 	if (strspn(e->model, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
 	        strlen(e->model) ||
 	    strspn(e->language,
@@ -800,27 +792,9 @@ read_config(const config_t *cfg, struct dg_eng *e, char *err, size_t errlen)
 		snprintf(err, errlen, "stt.deepgram: bad model or language");
 		return -1;
 	}
-	e->endpointing = cfg_int(cfg, "endpointing", 300);
-	e->utterance_end_ms = cfg_int(cfg, "utterance_end_ms", 1000);
-	e->smart_format = cfg_bool(cfg, "smart_format", 1);
-	e->punctuate = cfg_bool(cfg, "punctuate", 1);
-	e->keyword_boost = cfg_int(cfg, "keyword_boost", 2);
-	e->keepalive_ms = cfg_int(cfg, "keepalive_ms", 4000);
-	e->reconnect_min_ms = cfg_int(cfg, "reconnect_min_ms", 200);
-	e->reconnect_max_ms = cfg_int(cfg, "reconnect_max_ms", 5000);
-	e->close_wait_ms = cfg_int(cfg, "close_wait_ms", 2000);
-	e->ring_seconds = cfg_int(cfg, "ring_seconds", 30);
-	if (e->endpointing < 10 || e->endpointing > 10000 ||
-	    e->utterance_end_ms < 1000 || e->utterance_end_ms > 5000 ||
-	    e->keepalive_ms < 100 || e->keepalive_ms > 9000 ||
-	    e->reconnect_min_ms < 10 ||
-	    e->reconnect_max_ms < e->reconnect_min_ms || e->close_wait_ms < 0 ||
-	    e->ring_seconds < 5 || e->ring_seconds > 600 ||
-	    e->keyword_boost < 0 || e->keyword_boost > 10) {
+	if (e->reconnect_max_ms < e->reconnect_min_ms) {
 		snprintf(err, errlen,
-		    "stt.deepgram: a value is out of range "
-		    "(endpointing 10..10000, utterance_end_ms 1000..5000, "
-		    "keepalive_ms 100..9000, ring_seconds 5..600)");
+		    "stt.deepgram: reconnect_max_ms is below reconnect_min_ms");
 		return -1;
 	}
 	return 0;
