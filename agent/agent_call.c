@@ -542,8 +542,9 @@ say_as(struct call *c, uint32_t id, const char *text, int close, int release)
 			    (int)((u->sent_us - c->latency_from_us) / 1000);
 		c->latency_from_us = 0;
 	}
-	log_info(id_of(c), "%s utt %u%s: \"%s\"", release ? "release" : "say",
-	    id, close ? " (last)" : "", text);
+	/* one "say utt N" line per utterance sent, a held one at its release */
+	log_info(id_of(c), "say utt %u%s%s: \"%s\"", id,
+	    release ? " (held, released)" : "", close ? " (last)" : "", text);
 	c->idle_due_us = 0;
 	if (close) {
 		c->end = END_HANGUP;
