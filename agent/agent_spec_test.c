@@ -84,11 +84,7 @@ static const struct spec_io spec_io = {io_hold, io_cancel, io_release, io_tool};
 static int
 count_tool(const char *tool)
 {
-	int i, n = 0;
-
-	for (i = 0; i < fk.ntools; i++)
-		n += strcmp(fk.tools[i], tool) == 0;
-	return n;
+	return fake_core_tool_count(&fk, tool);
 }
 
 static const char *

@@ -81,11 +81,7 @@ turn(struct brain_call *c, const char *text)
 static int
 count_tool(const char *tool)
 {
-	int i, n = 0;
-
-	for (i = 0; i < fk.ntools; i++)
-		n += strcmp(fk.tools[i], tool) == 0;
-	return n;
+	return fake_core_tool_count(&fk, tool);
 }
 
 static const char *

@@ -223,11 +223,7 @@ end_call(struct brain_call *c)
 static int
 count_tool(const char *tool)
 {
-	int i, n = 0;
-
-	for (i = 0; i < fk.ntools; i++)
-		n += strcmp(fk.tools[i], tool) == 0;
-	return n;
+	return fake_core_tool_count(&fk, tool);
 }
 
 static json_t *

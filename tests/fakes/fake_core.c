@@ -50,6 +50,16 @@ fake_core_tool(struct fake_core *f, const char *tool, json_t *args)
 	}
 }
 
+int
+fake_core_tool_count(const struct fake_core *f, const char *tool)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->ntools; i++)
+		n += strcmp(f->tools[i], tool) == 0;
+	return n;
+}
+
 void
 fake_core_say(void *core, const char *text, int close)
 {

@@ -39,6 +39,8 @@ time_t fake_core_at(int y, int mo, int d, int h, int mi);
 void fake_core_reset(struct fake_core *f, time_t now);
 /* Record a tool call (args are kept: the reply still owns its own). */
 void fake_core_tool(struct fake_core *f, const char *tool, json_t *args);
+/* How many times tool was called since the last reset. */
+int fake_core_tool_count(const struct fake_core *f, const char *tool);
 
 /* The recording core_ops entries (core is the struct fake_core). */
 void fake_core_say(void *core, const char *text, int close);
