@@ -909,6 +909,22 @@ grammar_take(struct worker *w, struct ps_stream *s, struct seg *g, char *text,
 	log_hinted(w, s, g, rc, &info);
 }
 
+/* The utterance's final: the model's last passes, then the hint's
+ * grammar beside it (w->use_g) or after it over the audio taken; mu not
+ * held. */
+static void
+final_text(struct worker *w, struct ps_stream *s, struct seg *g,
+    const struct psd_cmn *prior, size_t nall, char *text, size_t len,
+    double *conf)
+{
+	psd_end(w->dec, text, len, conf);
+	psd_detail(w->dec, *conf, &w->det);
+	if (w->use_g)
+		grammar_take(w, s, g, text, len, conf);
+	else
+		hinted_pass(w, s, g, prior, nall, text, len, conf);
+}
+
 /* Start the grammar's search of segment g beside the model's when its
  * hint has a grammar and the worker a decoder for it; mu not held. */
 static void
@@ -976,14 +992,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 			started = 0;
 			nall = w->use_g ? 0 : take_all(w, s, g, &prior);
 			pthread_mutex_unlock(&e->mu);
-			psd_end(w->dec, text, sizeof(text), &conf);
-			psd_detail(w->dec, conf, &w->det);
-			if (w->use_g)
-				grammar_take(
-				    w, s, g, text, sizeof(text), &conf);
-			else
-				hinted_pass(w, s, g, &prior, nall, text,
-				    sizeof(text), &conf);
+			final_text(
+			    w, s, g, &prior, nall, text, sizeof(text), &conf);
 			pthread_mutex_lock(&e->mu);
 			/* the final passes hear better than a partial */
 			if (e->adaptive && g->gen == spec_gen) {
@@ -1055,14 +1065,8 @@ decode_segment(struct worker *w, struct ps_stream *s, struct seg *g)
 		}
 		fed += avail;
 		if (ended) {
-			psd_end(w->dec, text, sizeof(text), &conf);
-			psd_detail(w->dec, conf, &w->det);
-			if (w->use_g)
-				grammar_take(
-				    w, s, g, text, sizeof(text), &conf);
-			else
-				hinted_pass(w, s, g, &prior, nall, text,
-				    sizeof(text), &conf);
+			final_text(
+			    w, s, g, &prior, nall, text, sizeof(text), &conf);
 			psd_cmn_get(w->dec, &s->cmn);
 			emit(s, g, text, 1, conf, &w->det);
 			log_debug(s->call_id,
