@@ -432,6 +432,26 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A line of a pronunciation dictionary, "word  ph ones", split in place
+ * (the line's end cut): 0 with the word and its phones, -1 for a line
+ * without both. */
+static int
+dict_line(char *line, char **word, char **phones)
+{
+	char *ph;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if ((ph = strpbrk(line, " \t")) == NULL)
+		return -1;
+	*ph++ = '\0';
+	ph += strspn(ph, " \t");
+	if (*ph == '\0')
+		return -1;
+	*word = line;
+	*phones = ph;
+	return 0;
+}
+
 /* Add to the decoder's dictionary the words of the grammars and the name
  * lists it lacks (it was loaded with a model's own words), with their
  * first pronunciation in the whole dictionary o->word_dict, then load
@@ -457,13 +477,8 @@ add_grammar_words(struct ps_dec *d, const struct psd_opts *o)
 	if (ws.n && (f = fopen(o->word_dict, "r")) != NULL) {
 		qsort(ws.w, ws.n, sizeof(*ws.w), cmp_str);
 		while (fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			w = line;
-			if ((ph = strpbrk(w, " \t")) == NULL)
-				continue;
-			*ph++ = '\0';
-			ph += strspn(ph, " \t");
-			if (*ph == '\0' || strchr(w, '(') != NULL ||
+			if (dict_line(line, &w, &ph) != 0 ||
+			    strchr(w, '(') != NULL ||
 			    bsearch(&w, ws.w, ws.n, sizeof(*ws.w), cmp_str) ==
 			        NULL ||
 			    psd_knows(d, w))
@@ -1026,13 +1041,7 @@ psd_add_dict(struct ps_dec *d, const char *path)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		w = line;
-		if ((ph = strpbrk(w, " \t")) == NULL)
-			continue;
-		*ph++ = '\0';
-		ph += strspn(ph, " \t");
-		if (*ph == '\0' || psd_knows(d, w))
+		if (dict_line(line, &w, &ph) != 0 || psd_knows(d, w))
 			continue;
 		/* no search update: the next psd_set_lm builds its own */
 		if (ps_add_word(d->ps, w, ph, FALSE) < 0)
