@@ -9,7 +9,8 @@
 #     pipeline overhead = v2v - agent "speech end to say" (STT endpoint +
 #     decode + brain + tools) - tts-worker "first audio after say", per
 #     turn, from the daemons' logs (docs: tools/callsim/README.md).
-#  1b. the generated population (tools/population/gen.py, seed 1,
+#  1b. the generated population (tools/population/gen.py, seed 1 or
+#     POPULATION_SEED,
 #     POPULATION_CALLS of them, 300 by default; 3 in SMOKE): listening
 #     callers by class and behaviour, four voices, line impairments;
 #     task completion overall and per class, items the caller gave that
@@ -174,9 +175,9 @@ fi
 
 # ---- 1b. generated population ------------------------------------------
 if part population; then
-pn=${POPULATION_CALLS:-300}; ppar=${POPULATION_PARALLEL:-6}
+pn=${POPULATION_CALLS:-300}; ppar=${POPULATION_PARALLEL:-6}; pseed=${POPULATION_SEED:-1}
 [ "$smoke" = 1 ] && { pn=3; ppar=3; }
-python3 tools/population/gen.py --seed 1 --count "$pn" --out "$W/population" >&2
+python3 tools/population/gen.py --seed "$pseed" --count "$pn" --out "$W/population" >&2
 say "population: $pn calls, parallel $ppar, load $(loadavg)"
 t0=$(date +%s)
 $CALLSIM --dir "$W/population" --parallel "$ppar" --report "$W/population.json" \
