@@ -280,11 +280,26 @@ pipe_peer_alive(uint32_t id)
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+/* Whether nng still owns dialer d: a non-blocking dialer retries a
+ * refused or failed connection until it is closed, so a publisher that is
+ * down while its dialer exists will be reached without a new one (and
+ * closing a dialer between two attempts loses its memory in nng 1.5). */
+static int
+dialer_retrying(nng_dialer d)
+{
+	nng_duration ms;
+
+	return nng_dialer_id(d) > 0 &&
+	    nng_dialer_get_ms(d, NNG_OPT_RECONNMINT, &ms) == 0;
+}
+
 /* The watchdog: a publisher silent for silent_limit_us() gets a new
- * dialer.  Silence while connected counts only when the daemon keeps up
- * with its queue (fd_bus_recv found it empty lately): a busy daemon has
- * not read the heartbeats that did come; and only when the connection's
- * other end is not a live local process. */
+ * dialer.  A publisher that is down counts only when its dialer has gone
+ * (one that still retries reaches it when it listens).  Silence while
+ * connected counts only when the daemon keeps up with its queue
+ * (fd_bus_recv found it empty lately): a busy daemon has not read the
+ * heartbeats that did come; and only when the connection's other end is
+ * not a live local process. */
 static void
 watchdog(struct fd_bus *b, uint64_t now)
 {
@@ -306,7 +321,8 @@ watchdog(struct fd_bus *b, uint64_t now)
 		limit = silent_limit_us(pe);
 		pipe = pe->pipe;
 		if (pipe == 0)
-			redial = pe->lost_us && now > pe->lost_us + limit;
+			redial = pe->lost_us && now > pe->lost_us + limit &&
+			    !dialer_retrying(pe->dialer);
 		else
 			redial = now > pe->heard_us + limit &&
 			    now > pe->kept_us + limit && drained &&

@@ -178,6 +178,42 @@ test_watchdog_redials(void **state)
 	fd_bus_close(&pub);
 }
 
+/* A publisher that is not listening yet (a slow start) keeps the dialer
+ * nng retries: the watchdog does not replace it, and the subscriber hears
+ * the publisher as soon as it listens. */
+static void
+test_down_publisher_keeps_dialer(void **state)
+{
+	static const int types[] = {FD_MSG_TRANSCRIPT};
+	char addr[128];
+	const char *subs[] = {addr};
+	struct fd_bus_peer p;
+	struct fd_bus pub, b;
+	nng_dialer first;
+
+	(void)state;
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/fd-bus-down-%d.pub", (int)getpid());
+	unlink(addr + strlen("ipc://"));
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
+	fd_bus_peer_get(&b, 0, &p);
+	first = p.dialer;
+	assert_int_equal(
+	    fd_bus_wait_connected(&b, FD_BUS_SILENT_MS * 5 / 2), -1);
+	fd_bus_peer_get(&b, 0, &p);
+	assert_int_equal(p.redials, 0);
+	assert_int_equal(nng_dialer_id(p.dialer), nng_dialer_id(first));
+	assert_int_equal(fd_bus_open_addrs(&pub, addr, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fd_bus_wait_connected(&b, 1000), 0);
+	assert_int_equal(
+	    fd_bus_publish(&pub, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2), 0);
+	assert_int_equal(next_frame(&b, 2000), FD_MSG_TRANSCRIPT);
+	fd_bus_peer_get(&b, 0, &p);
+	assert_int_equal(p.redials, 0);
+	fd_bus_close(&b);
+	fd_bus_close(&pub);
+}
+
 /* Cluster mode's dialling: a subscriber opened with no publisher hears
  * the ones added later, a dropped one no more (its slot is reused), and
  * readiness counts only the publishers dialled now. */
@@ -312,6 +348,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_restart_ipc),
 	    cmocka_unit_test(test_restart_tcp),
 	    cmocka_unit_test(test_watchdog_redials),
+	    cmocka_unit_test(test_down_publisher_keeps_dialer),
 	    cmocka_unit_test(test_add_drop_peer),
 	    cmocka_unit_test(test_stalled_ipc),
 	    cmocka_unit_test(test_stalled_tcp),
