@@ -167,6 +167,7 @@ sub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 				log_debug(
 				    NULL, "bus: connected to %s", pe->addr);
 			pe->ever = 1;
+			pe->dialer_used = 1;
 			pe->told = 0;
 		}
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
@@ -207,6 +208,7 @@ peer_dial(struct fd_bus *b, int i)
 	old = pe->dialer;
 	had = nng_dialer_id(old) > 0;
 	pe->dialer = (nng_dialer)NNG_DIALER_INITIALIZER;
+	pe->dialer_used = 0;
 	if (pe->pipe) {
 		pe->pipe = 0;
 		__atomic_sub_fetch(&b->pipes, 1, __ATOMIC_SEQ_CST);
@@ -280,10 +282,11 @@ pipe_peer_alive(uint32_t id)
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-/* Whether nng still owns dialer d: a non-blocking dialer retries a
- * refused or failed connection until it is closed, so a publisher that is
- * down while its dialer exists will be reached without a new one (and
- * closing a dialer between two attempts loses its memory in nng 1.5). */
+/* Whether nng still owns dialer d.  A non-blocking dialer that has never
+ * connected retries a refused dial until it is closed, so a publisher that
+ * has not started yet is reached without a new dialer (and closing a
+ * dialer between two attempts loses its memory in nng 1.5).  One whose
+ * connection was lost may stop retrying, so that one is replaced. */
 static int
 dialer_retrying(nng_dialer d)
 {
@@ -294,7 +297,7 @@ dialer_retrying(nng_dialer d)
 }
 
 /* The watchdog: a publisher silent for silent_limit_us() gets a new
- * dialer.  A publisher that is down counts only when its dialer has gone
+ * dialer.  A publisher never reached counts only when its dialer has gone
  * (one that still retries reaches it when it listens).  Silence while
  * connected counts only when the daemon keeps up with its queue
  * (fd_bus_recv found it empty lately): a busy daemon has not read the
@@ -322,7 +325,7 @@ watchdog(struct fd_bus *b, uint64_t now)
 		pipe = pe->pipe;
 		if (pipe == 0)
 			redial = pe->lost_us && now > pe->lost_us + limit &&
-			    !dialer_retrying(pe->dialer);
+			    (pe->dialer_used || !dialer_retrying(pe->dialer));
 		else
 			redial = now > pe->heard_us + limit &&
 			    now > pe->kept_us + limit && drained &&

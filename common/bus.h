@@ -51,6 +51,7 @@ struct fd_bus_peer {
 	uint32_t pipe; /* its connected pipe's id, 0 none */
 	uint32_t dead_pipe; /* last pipe removed (its late ADD ignored) */
 	int ever; /* was connected once */
+	int dialer_used; /* the current dialer has had a connection */
 	uint64_t lost_us; /* when the connection went (or the dial
 	                         * began); 0 while connected */
 	uint64_t heard_us; /* last frame or connection from it */
