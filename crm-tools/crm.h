@@ -122,9 +122,11 @@ json_t *crm_run(struct crm_worker *w, const char *call_id, json_t *req,
     int replay, const char *spool_key);
 /* The pool: n connections (workers) that requests borrow, in turn. */
 void crm_pool_init(struct crm_worker *ws, int n);
-/* Open every pooled connection's PostgreSQL and Redis now (at start, with
- * the database up, before any request): what a connection costs is spent
- * before the first call, not at the first peak of load that needs it. */
+/* Open every pooled connection's PostgreSQL and Redis on a thread of its
+ * own (at start, with the database up): what a connection costs is spent
+ * before the first calls, not at the first peak of load that needs it,
+ * and a restarted crm-tools serves at once instead of after the last
+ * connection.  crm_pool_free waits for it. */
 void crm_pool_connect(void);
 void crm_pool_free(void);
 /* The bay ledger's own connection (tool_availability.c), closed at stop. */

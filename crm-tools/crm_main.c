@@ -196,13 +196,13 @@ main(int argc, char **argv)
 	cal_engine->close();
 	crm_ledger_close();
 	book_batch_close();
+	crm_pool_free();
 	for (i = 0; i < crm_cfg.workers; i++) {
 		crm_pg_close(&ws[i]);
 		crm_cache_close(&ws[i]);
 	}
 	crm_pg_close(&mainw);
 	crm_cache_close(&mainw);
-	crm_pool_free();
 	free(ws);
 	config_destroy(&fd_config);
 	fd_daemon_stopped();

@@ -230,18 +230,37 @@ crm_pool_init(struct crm_worker *ws, int n)
 	pool_head = 0;
 }
 
+/* The warm-up thread: borrows each pooled connection in turn, as a
+ * request would (so it never shares one with a request), and opens its
+ * PostgreSQL and Redis.  A connection a request holds meanwhile opens on
+ * that request's first use instead. */
+static pthread_t warm_thr;
+static int warm_started;
+
+static void *
+warm_main(void *arg)
+{
+	struct crm_ctx c;
+	int i, ok = 1;
+
+	(void)arg;
+	for (i = 0; i < pool_cap && ok; i++) {
+		memset(&c, 0, sizeof(c));
+		c.call_id = "";
+		crm_conn(&c);
+		if ((ok = crm_pg_ok(c.w)) != 0)
+			crm_cache_connect(c.w);
+		crm_conn_release(&c);
+	}
+	return NULL;
+}
+
 void
 crm_pool_connect(void)
 {
-	struct crm_worker *w;
-	int i;
-
-	for (i = 0; i < pool_cap; i++) {
-		w = pool_ring[i];
-		if (!crm_pg_ok(w))
-			return; /* down again: they connect on first use */
-		crm_cache_connect(w);
-	}
+	if (pool_cap > 0 &&
+	    pthread_create(&warm_thr, NULL, warm_main, NULL) == 0)
+		warm_started = 1;
 }
 
 struct crm_worker *
@@ -277,6 +296,9 @@ crm_conn_release(struct crm_ctx *c)
 void
 crm_pool_free(void)
 {
+	if (warm_started)
+		pthread_join(warm_thr, NULL);
+	warm_started = 0;
 	free(pool_ring);
 	pool_ring = NULL;
 	pool_cap = pool_n = pool_head = 0;

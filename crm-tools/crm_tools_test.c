@@ -136,7 +136,8 @@ pg_count(const char *sql)
 	return n;
 }
 
-/* The 8 pooled connections are open before the first call, and requests
+/* The 8 pooled connections open by themselves soon after start, before
+ * any call, and requests
  * one after another go round all of them (each connection's last
  * statement is then the vocabulary's): no connection first connects or
  * prepares its statements hundreds of calls in, at a peak of load. */
@@ -147,6 +148,12 @@ test_pool_round_robin(void **state)
 	int i;
 
 	(void)state;
+	for (i = 0; i < 100 &&
+	     pg_count("SELECT count(*) FROM pg_stat_activity "
+	              "WHERE application_name = "
+	              "'crm-tools'") < 8;
+	     i++)
+		fd_sleep_us(50000);
 	assert_true(pg_count("SELECT count(*) FROM pg_stat_activity WHERE "
 	                     "application_name = 'crm-tools'") >= 8);
 	for (i = 0; i < 16; i++) {
