@@ -10,7 +10,12 @@
  * stt.fallback_ring_s seconds, with its arrival times) is fed at once to
  * a new pocketsphinx stream, so the words of the turn in progress are
  * heard, and the rest of the call stays there.  The next call tries the
- * vendor again.
+ * vendor again, unless the vendor failed stt.fallback_breaker_calls calls
+ * in a row: then new calls open on pocketsphinx for
+ * stt.fallback_breaker_s seconds (doubled after each failed retry, up to
+ * BREAKER_MAX_S) instead of each paying the vendor's failure, and the
+ * first call after that tries it again; a final from the vendor resets
+ * the count.
  *
  * Why the call stays on pocketsphinx: the vendor failed it once, and
  * switching engines back and forth would run each turn on a connection
@@ -48,6 +53,7 @@
 /* voiced time a local turn needs before the vendor owes it a final: a
  * short "no" is 200 ms; a cough the vendor rightly ignores is less */
 #define WATCH_MIN_SPEECH_MS 200
+#define BREAKER_MAX_S 600 /* the longest the vendor is skipped */
 
 struct fb_eng {
 	const struct stt_engine_ops *vendor, *local;
@@ -55,6 +61,13 @@ struct fb_eng {
 	int after_ms; /* a final is due this long after a turn ended */
 	int ring_s; /* seconds of audio kept per call */
 	struct vad_cfg vcfg;
+	int brk_calls; /* failed calls in a row that skip the vendor (0 never) */
+	int brk_s; /* for this long at first */
+	/* under bmu: the breaker across calls */
+	pthread_mutex_t bmu;
+	int fails; /* calls in a row the vendor failed */
+	int open_s; /* the period it is skipped for now, 0 closed */
+	uint64_t open_until_us; /* new calls skip it until then */
 };
 
 struct fb_stream {
@@ -65,6 +78,7 @@ struct fb_stream {
 	void *vs; /* the vendor's stream; NULL once switched */
 	void *ls; /* the local stream; NULL until then */
 	int dead; /* neither engine has the call */
+	int answered; /* vendor thread: it gave this call a final */
 	uint32_t base_ms; /* the local stream's 0 ms on this stream's clock */
 	/* under mu: what the vendor's result thread reports */
 	pthread_mutex_t mu;
@@ -99,6 +113,9 @@ static void ring_put(struct fb_stream *s, const uint8_t *a, size_t n,
     uint64_t arrival_us, unsigned vfinals, uint64_t settled);
 static void vad_step(struct fb_stream *s, enum vad_event ev, unsigned vfinals);
 static void ring_free(struct fb_stream *s);
+static int breaker_skips(struct fb_eng *e);
+static void breaker_failed(struct fb_eng *e, const char *call);
+static void breaker_answered(struct fb_eng *e, const char *call);
 static void hint_free(struct fb_stream *s);
 static void v_started(void *arg, uint32_t at_ms);
 static void v_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
@@ -125,6 +142,7 @@ fb_init(const config_t *cfg, void **engp, char *err, size_t errlen)
 		free(e);
 		return -1;
 	}
+	pthread_mutex_init(&e->bmu, NULL);
 	/* a local engine that cannot start leaves the vendor alone, as
 	 * before the fallback existed: the calls still have the vendor */
 	if (e->local->init(cfg, &e->leng, lerr, sizeof(lerr)) != 0) {
@@ -164,6 +182,7 @@ fb_fini(void *eng)
 	e->vendor->fini(e->veng);
 	if (e->leng)
 		e->local->fini(e->leng);
+	pthread_mutex_destroy(&e->bmu);
 	free(e);
 }
 
@@ -180,6 +199,15 @@ fb_open(void *eng, const char *call_id, const struct stt_events *ev, void *arg)
 	s->ev = ev;
 	s->arg = arg;
 	pthread_mutex_init(&s->mu, NULL);
+	if (e->leng && breaker_skips(e)) {
+		if ((s->ls = e->local->stream_open(
+		         e->leng, call_id, &local_events, s)) == NULL)
+			goto fail;
+		log_info(s->call,
+		    "stt: %s is failing calls: the call is heard by %s",
+		    e->vendor->name, e->local->name);
+		return s;
+	}
 	if (e->leng) {
 		s->cap = (size_t)e->ring_s * FB_RATE;
 		s->ring = malloc(s->cap);
@@ -190,8 +218,18 @@ fb_open(void *eng, const char *call_id, const struct stt_events *ev, void *arg)
 		vad_init(&s->vad, &e->vcfg);
 	}
 	if ((s->vs = e->vendor->stream_open(
-	         e->veng, call_id, &vendor_events, s)) == NULL)
+	         e->veng, call_id, &vendor_events, s)) != NULL)
+		return s;
+	if (e->leng == NULL)
 		goto fail;
+	/* no vendor stream at all: the call is the local engine's */
+	breaker_failed(e, s->call);
+	ring_free(s);
+	if ((s->ls = e->local->stream_open(
+	         e->leng, call_id, &local_events, s)) == NULL)
+		goto fail;
+	log_warnx(s->call, "stt: no %s stream opens: the call is heard by %s",
+	    e->vendor->name, e->local->name);
 	return s;
 fail:
 	ring_free(s);
@@ -377,6 +415,8 @@ switch_to_local(struct fb_stream *s, const char *why)
 	/* no vendor callback after this: settled is final */
 	e->vendor->stream_close(s->vs);
 	s->vs = NULL;
+	if (!s->answered)
+		breaker_failed(e, s->call);
 	pthread_mutex_lock(&s->mu);
 	settled = s->settled;
 	pthread_mutex_unlock(&s->mu);
@@ -549,6 +589,10 @@ v_result(void *arg, const struct stt_result *r)
 	uint64_t end = (uint64_t)r->end_ms * FB_RATE / 1000;
 
 	if (r->final) {
+		if (!s->answered) {
+			s->answered = 1;
+			breaker_answered(s->e, s->call);
+		}
 		pthread_mutex_lock(&s->mu);
 		s->vfinals++;
 		if (end > s->settled)
@@ -586,6 +630,52 @@ l_result(void *arg, const struct stt_result *r)
 	s->ev->result(s->arg, &x);
 }
 
+/* ---- the breaker ---- */
+
+/* Whether a new call skips the vendor now. */
+static int
+breaker_skips(struct fb_eng *e)
+{
+	int skip;
+
+	pthread_mutex_lock(&e->bmu);
+	skip = e->open_until_us && fd_mono_us() < e->open_until_us;
+	pthread_mutex_unlock(&e->bmu);
+	return skip;
+}
+
+/* The vendor failed a call before giving it any final. */
+static void
+breaker_failed(struct fb_eng *e, const char *call)
+{
+	pthread_mutex_lock(&e->bmu);
+	e->fails++;
+	if (e->brk_calls > 0 && e->fails >= e->brk_calls) {
+		e->open_s = e->open_s == 0          ? e->brk_s
+		    : e->open_s * 2 > BREAKER_MAX_S ? BREAKER_MAX_S
+		                                    : e->open_s * 2;
+		e->open_until_us = fd_mono_us() + (uint64_t)e->open_s * 1000000;
+		log_warnx(call,
+		    "stt: %s failed %d calls in a row: new calls go to %s "
+		    "for %d s",
+		    e->vendor->name, e->fails, e->local->name, e->open_s);
+	}
+	pthread_mutex_unlock(&e->bmu);
+}
+
+/* The vendor gave a call a final: it works, new calls use it. */
+static void
+breaker_answered(struct fb_eng *e, const char *call)
+{
+	pthread_mutex_lock(&e->bmu);
+	if (e->open_s)
+		log_info(call, "stt: %s answers again: new calls use it",
+		    e->vendor->name);
+	e->fails = e->open_s = 0;
+	e->open_until_us = 0;
+	pthread_mutex_unlock(&e->bmu);
+}
+
 /* ---- config ---- */
 
 static int
@@ -599,6 +689,10 @@ read_config(const config_t *cfg, struct fb_eng *e, char *err, size_t errlen)
 	        30000, NULL},
 	    {"stt.fallback_ring_s", FD_CFG_INT, &e->ring_s, 0, "30", 5, 300,
 	        NULL},
+	    {"stt.fallback_breaker_calls", FD_CFG_INT, &e->brk_calls, 0, "3", 0,
+	        100, NULL},
+	    {"stt.fallback_breaker_s", FD_CFG_INT, &e->brk_s, 0, "30", 1,
+	        BREAKER_MAX_S, NULL},
 	};
 
 	if (fd_cfg_apply(cfg, opts, FD_CFG_N(opts), err, errlen) != 0)

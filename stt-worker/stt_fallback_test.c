@@ -239,8 +239,9 @@ start_peer(const char *const *args)
 	assert_int_equal(peer_start(&peer, "deepgram/listen_peer.py", all), 0);
 }
 
+/* The fallback engine on the peer, with more stt settings in extra. */
 static void *
-engine(void)
+engine_with(const char *extra)
 {
 	char text[1024], err[256] = "";
 	config_t cfg;
@@ -248,16 +249,22 @@ engine(void)
 
 	snprintf(text, sizeof(text),
 	    "stt: { engine = \"deepgram\"; decoders = 1; "
-	    "fallback_after_ms = %d; fallback_ring_s = 20; deepgram: { "
+	    "fallback_after_ms = %d; fallback_ring_s = 20; %s deepgram: { "
 	    "base_url = \"wss://localhost:%d\"; ca_file = \"%s\"; "
 	    "reconnect_min_ms = 50; close_wait_ms = 300; }; };",
-	    AFTER_MS, peer.port, peer.cert);
+	    AFTER_MS, extra, peer.port, peer.cert);
 	config_init(&cfg);
 	assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
 	if (ops->init(&cfg, &eng, err, sizeof(err)) != 0)
 		fail_msg("init: %s", err);
 	config_destroy(&cfg);
 	return eng;
+}
+
+static void *
+engine(void)
+{
+	return engine_with("");
 }
 
 static int
@@ -356,6 +363,68 @@ test_refused(void **state)
 	free(log);
 	plog = peer_log_read(&peer);
 	assert_non_null(strstr(plog, "rejected 503"));
+	free(plog);
+}
+
+/* Deepgram refuses the first two calls (HTTP 503) and the breaker opens
+ * after two: the third call is heard by pocketsphinx without dialling
+ * Deepgram at all; once fallback_breaker_s has passed, the next call
+ * tries Deepgram again, is served by it, and the breaker closes. */
+static void
+test_breaker(void **state)
+{
+	static const char *const args[] = {"--refuse", "503", "--refuse-first",
+	    "2", "--in-order", "--script", "vendor words", NULL};
+	static const char *const ids[] = {
+	    "CAbrk1", "CAbrk2", "CAbrk3", "CAbrk4"};
+	void *eng, *st;
+	char *log, *plog, *p;
+	int i, conns = 0;
+
+	(void)state;
+	/* the skip and the recovery are info lines */
+	log_init("stt_fallback_test", LOG_LVL_INFO);
+	start_peer(args);
+	assert_non_null(
+	    eng = engine_with(
+	        "fallback_breaker_calls = 2; fallback_breaker_s = 1;"));
+	capture_begin();
+	for (i = 0; i < 4; i++) {
+		if (i == 3)
+			usleep(1200000);
+		heard_reset();
+		assert_non_null(
+		    st = ops->stream_open(eng, ids[i], &events, NULL));
+		feed(st, turn2, nturn2, 5000);
+		wait_finals(st, 1, 8000);
+		ops->stream_close(st);
+		assert_int_equal(heard.n, 1);
+		assert_non_null(
+		    strstr(heard.f[0].text, i < 3 ? "yes" : "vendor words"));
+	}
+	ops->fini(eng);
+	log = capture_end();
+	log_init("stt_fallback_test",
+	    getenv("FD_TEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+	assert_int_equal(lines_with(log, "switching the call to pocketsphinx",
+	                     "refused with HTTP 503"),
+	    2);
+	assert_int_equal(lines_with(log, "call=CAbrk1 ", "calls in a row"), 0);
+	assert_int_equal(lines_with(log, "call=CAbrk2 ",
+	                     "failed 2 calls in a row: new calls go to "
+	                     "pocketsphinx for 1 s"),
+	    1);
+	assert_int_equal(
+	    lines_with(log, "call=CAbrk3 ", "is failing calls: the call"), 1);
+	assert_int_equal(
+	    lines_with(log, "call=CAbrk4 ", "answers again: new calls"), 1);
+	free(log);
+	/* Deepgram saw calls 1, 2 (refused) and 4, never call 3 */
+	plog = peer_log_read(&peer);
+	for (p = plog; (p = strstr(p, "\"conn\": ")) != NULL; p++)
+		conns++;
+	printf("  peer: %s", plog);
+	assert_int_equal(conns, 3);
 	free(plog);
 }
 
@@ -461,6 +530,6 @@ test_healthy_not_switched(void **state)
 }
 
 UNIT_MAIN(setup, teardown, cmocka_unit_test(test_refused),
-    cmocka_unit_test(test_closed_mid_turn),
+    cmocka_unit_test(test_breaker), cmocka_unit_test(test_closed_mid_turn),
     cmocka_unit_test(test_stalled_or_slow),
     cmocka_unit_test(test_healthy_not_switched), )

@@ -31,7 +31,8 @@ connection after N audio bytes; --slow-ms delays every message;
 --malformed sends broken messages first; --no-speech-final leaves turn
 ends to UtteranceEnd; --split-final splits long utterances into two
 is_final pieces.  A vendor failing for good (stt-worker's fallback):
---refuse STATUS answers every handshake with that HTTP status; --fault
+--refuse STATUS answers every handshake with that HTTP status (only the
+first N with --refuse-first N, then serves again); --fault
 close ends each connection with a 1011 close, --fault stall stops
 answering anything (audio is still read), after --fault-after N audio
 bytes, counted from the start of speech segment --fault-utt K if given
@@ -232,6 +233,7 @@ class Peer:
         self.opts = opts
         self.script = [s.strip() for s in opts.script.split("|")] if opts.script else []
         self.nconn = 0
+        self.refused = 0
         self.request_id = str(uuid.uuid4())
 
     def record(self, stats):
@@ -253,7 +255,9 @@ class Peer:
             return self.reject(404, "NOT_FOUND", "Not found", q)
         if headers.get("Authorization") != "Token " + self.opts.api_key:
             return self.reject(401, "INVALID_AUTH", "Invalid credentials.", q)
-        if self.opts.refuse:
+        if self.opts.refuse and (not self.opts.refuse_first or
+                                 self.refused < self.opts.refuse_first):
+            self.refused += 1
             return self.reject(self.opts.refuse, "SERVICE_UNAVAILABLE",
                                "Service unavailable: try again later.", q)
         if q.get("encoding") != "mulaw" or q.get("sample_rate") != "8000":
@@ -335,6 +339,7 @@ def main():
     ap.add_argument("--split-final", action="store_true")
     ap.add_argument("--in-order", action="store_true")
     ap.add_argument("--refuse", type=int, default=0)
+    ap.add_argument("--refuse-first", type=int, default=0)
     ap.add_argument("--fault", choices=("close", "stall"))
     ap.add_argument("--fault-after", type=int, default=0)
     ap.add_argument("--fault-utt", type=int, default=0)
