@@ -838,6 +838,7 @@ save_session(struct call *c)
 	sc.next_utt = c->next_utt;
 	sc.clock_offset_us = c->clock.offset_us;
 	sc.idle_count = c->idle_count;
+	sc.heard_end_ms = c->heard_end_ms;
 	brain = c->ctx->brain->save ? c->ctx->brain->save(&c->bc) : NULL;
 	text = session_encode(&c->bc.st, &sc, brain);
 	json_decref(brain);
@@ -881,6 +882,7 @@ resume(struct call *c)
 	c->clock.offset_us = sc.clock_offset_us;
 	c->next_utt = sc.next_utt;
 	c->idle_count = sc.idle_count;
+	c->heard_end_ms = sc.heard_end_ms;
 	c->started = 1;
 	/* the brain's own per-call data (an LLM's conversation) */
 	if (c->ctx->brain->on_resume)
@@ -1131,15 +1133,16 @@ on_transcript(struct call *c, const struct fd_pl_transcript *m)
 	/* in a cluster, a call's audio replayed to a new stt-worker can come
 	 * back transcribed by both the old and the new one: audio a final
 	 * already covered is not the caller's new turn */
-	if (fd_cluster_on() && m->end_ms > 0) {
-		if (m->start_ms < c->heard_end_ms) {
+	if (m->end_ms > 0) {
+		if (fd_cluster_on() && m->start_ms < c->heard_end_ms) {
 			log_info(id_of(c),
 			    "final for caller audio already heard "
 			    "(%lld-%lld ms): dropped",
 			    (long long)m->start_ms, (long long)m->end_ms);
 			return;
 		}
-		c->heard_end_ms = m->end_ms;
+		if (m->end_ms > c->heard_end_ms)
+			c->heard_end_ms = m->end_ms;
 	}
 	c->caller_speaking = 0;
 	if (intent_words(text) == 0) {
@@ -1319,6 +1322,21 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	    f->type != FD_MSG_CALL_END) {
 		json_decref(j);
 		return;
+	}
+	/* stt-worker sends its recent finals again when this agent starts:
+	 * the ones handled before (the session's) are dropped */
+	if (f->type == FD_MSG_TRANSCRIPT) {
+		if ((f->flags & FD_F_REPLAY) &&
+		    (!pl.transcript.final ||
+		        pl.transcript.end_ms <= c->heard_end_ms)) {
+			json_decref(j);
+			return;
+		}
+		if (f->flags & FD_F_REPLAY)
+			log_info(id_of(c),
+			    "caller's turn sent again after a restart: "
+			    "\"%.80s\"",
+			    pl.transcript.text);
 	}
 	/* while the Realtime engine runs the call, the vendor's VAD and
 	 * transcripts are the caller's turns; stt-worker's finals are kept

@@ -101,8 +101,9 @@ struct call {
 	struct agent_ctx *ctx;
 	struct brain_call bc;
 	char tts[64]; /* cluster mode: the tts-worker instance serving it */
-	int64_t heard_end_ms; /* cluster mode: end of the caller audio the
-	                       * last final transcript covered */
+	int64_t heard_end_ms; /* end of the caller audio the last final
+	                       * transcript covered (kept in the session: a
+	                       * final sent again up to here is dropped) */
 	struct fd_callclock clock;
 	int started; /* brain on_start done */
 	int resuming; /* created by a frame other than

@@ -201,9 +201,11 @@ session_encode(
 		        st->appts[i].vehicle));
 	json_object_set_new(o, "appts", a);
 	json_object_set_new(o, "core",
-	    json_pack("{s:I, s:I, s:i}", "next_utt", (json_int_t)core->next_utt,
-	        "clock_offset_us", (json_int_t)core->clock_offset_us,
-	        "idle_count", core->idle_count));
+	    json_pack("{s:I, s:I, s:i, s:I}", "next_utt",
+	        (json_int_t)core->next_utt, "clock_offset_us",
+	        (json_int_t)core->clock_offset_us, "idle_count",
+	        core->idle_count, "heard_end_ms",
+	        (json_int_t)core->heard_end_ms));
 	if (brain)
 		json_object_set(o, "brain", brain);
 	text = json_dumps(o, JSON_COMPACT);
@@ -286,6 +288,8 @@ session_decode(const char *text, const struct fd_business *b,
 	    (int64_t)json_integer_value(json_object_get(k, "clock_offset_us"));
 	core->idle_count =
 	    (int)json_integer_value(json_object_get(k, "idle_count"));
+	core->heard_end_ms =
+	    (int64_t)json_integer_value(json_object_get(k, "heard_end_ms"));
 	if (brain) {
 		*brain = json_object_get(o, "brain");
 		json_incref(*brain);

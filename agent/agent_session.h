@@ -21,6 +21,7 @@ struct session_core {
 	uint32_t next_utt; /* last utterance id used */
 	int64_t clock_offset_us; /* fd_callclock offset */
 	int idle_count;
+	int64_t heard_end_ms; /* where the last final handled ended */
 };
 
 /* The session as a JSON string (malloc'd), or NULL on memory.  brain

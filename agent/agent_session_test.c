@@ -68,7 +68,7 @@ static void
 test_roundtrip(void **state)
 {
 	struct call_state a, b;
-	struct session_core ca = {17, -123456789012LL, 2}, cb;
+	struct session_core ca = {17, -123456789012LL, 2, 41500}, cb;
 	json_t *brain, *back = NULL;
 	char err[128], *text;
 
@@ -92,6 +92,7 @@ test_roundtrip(void **state)
 	assert_int_equal(cb.next_utt, 17);
 	assert_true(cb.clock_offset_us == -123456789012LL);
 	assert_int_equal(cb.idle_count, 2);
+	assert_int_equal(cb.heard_end_ms, 41500);
 
 	/* no brain data: none back */
 	assert_non_null(text = session_encode(&a, &ca, NULL));

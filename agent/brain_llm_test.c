@@ -1106,7 +1106,7 @@ static void
 test_resume_after_restart(void **state)
 {
 	struct brain_call c, r;
-	struct session_core sc = {3, 0, 0};
+	struct session_core sc = {3, 0, 0, 0};
 	json_t *saved, *back = NULL, *reqs, *msgs;
 	char *text, err[128], *all;
 	struct llm_turn_stats s;

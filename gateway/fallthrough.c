@@ -468,6 +468,9 @@ fall_transcript(const struct fd_frame *f)
 	size_t i;
 	json_t *j;
 
+	/* a final stt-worker sends again (for a restarted agent) is here */
+	if (f->flags & FD_F_REPLAY)
+		return;
 	if ((j = fd_bus_read_transcript(f, &t)) == NULL)
 		return;
 	if (t.final && t.text && t.text[0]) {

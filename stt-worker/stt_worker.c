@@ -23,7 +23,15 @@
  * a call this instance does not know.  Live frames of such a call that
  * come before its replay wait for it (at most HOLD_US); frames with a
  * number already fed are dropped, so replay and live audio join in order.
+ *
+ * A subscriber's restart loses no turn either: the last KEPT_FINALS finals
+ * of each call are kept, and when a publisher this instance hears comes
+ * back as a new instance that hears everyone (an agent that was killed
+ * while a final was on its way), the finals of the last KEPT_FINAL_US are
+ * published again with FD_F_REPLAY; the agent drops those its session had
+ * already handled.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +59,10 @@
  * keeps 20 s; a live frame's must be within 5 s) */
 #define REPLAY_MAX_AGE_US (60 * 1000000ull)
 
+/* finals kept per call for a restarted subscriber, and for how long */
+#define KEPT_FINALS 2
+#define KEPT_FINAL_US (20 * 1000000ull)
+
 /* A live frame waiting for its call's replay. */
 struct held {
 	uint32_t ref;
@@ -74,6 +86,10 @@ struct call {
 	uint32_t first_ref; /* the stream's first frame's number, 0 none */
 	int replaying; /* the last frame fed was a replayed one */
 	struct hold *hold; /* live frames waiting for a replay, or NULL */
+	/* under kept_mu (the engine's threads publish): the last finals,
+	 * their payloads as published and when */
+	char *kept[KEPT_FINALS];
+	uint64_t kept_us[KEPT_FINALS];
 	struct call *next;
 };
 
@@ -93,6 +109,7 @@ static const struct fd_cfg_opt opts[] = {
 };
 
 static struct fd_bus bus;
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
 static const struct stt_engine_ops *engine;
 static void *eng;
 static struct call *calls;
@@ -108,6 +125,9 @@ static void hold_flush(struct call *c, uint64_t now);
 static void hint(struct call *c, const struct fd_frame *f);
 static void assigned(struct call *c, const struct fd_frame *f, uint64_t now);
 static void sweep(uint64_t now);
+static void keep_final(struct call *c, const struct fd_pl_transcript *m);
+static void on_peer(void *arg, struct fd_bus *b, int peer,
+    const struct fd_bus_peer *p, uint64_t old_instance);
 static void on_started(void *arg, uint32_t at_ms);
 static void on_stopped(void *arg, uint32_t at_ms, uint32_t dur_ms);
 static void on_result(void *arg, const struct stt_result *r);
@@ -190,6 +210,7 @@ main(int argc, char **argv)
 	         fd_cluster_on() ? 0 : FD_CFG_N(from), types,
 	         FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
+	fd_bus_on_peer(&bus, on_peer, NULL);
 	log_info(NULL, "engine %s%s, publishing on %s", engine_name,
 	    engine == &stt_engine_fallback ? " (pocketsphinx behind it)" : "",
 	    fd_pub_addr(FD_D_STT));
@@ -245,6 +266,76 @@ main(int argc, char **argv)
 
 /* The engine and its options, at start, under -n and on SIGHUP (where
  * a new engine name is only checked: it takes a restart). */
+/* Keep a final as published (engine thread). */
+static void
+keep_final(struct call *c, const struct fd_pl_transcript *m)
+{
+	char err[128];
+	json_t *j;
+	char *text;
+	int i;
+
+	if ((j = fd_pl_json(FD_MSG_TRANSCRIPT, m, err, sizeof(err))) == NULL)
+		return;
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (text == NULL)
+		return;
+	pthread_mutex_lock(&kept_mu);
+	free(c->kept[0]);
+	for (i = 0; i + 1 < KEPT_FINALS; i++) {
+		c->kept[i] = c->kept[i + 1];
+		c->kept_us[i] = c->kept_us[i + 1];
+	}
+	c->kept[KEPT_FINALS - 1] = text;
+	c->kept_us[KEPT_FINALS - 1] = fd_mono_us();
+	pthread_mutex_unlock(&kept_mu);
+}
+
+/* A publisher came back as a new instance that hears everyone: a
+ * subscriber of ours may have missed finals while it was down, so the
+ * recent ones go out again (bus thread: fd_bus_recv). */
+static void
+on_peer(void *arg, struct fd_bus *b, int peer, const struct fd_bus_peer *p,
+    uint64_t old_instance)
+{
+	static uint64_t caught_up[FD_BUS_MAX_PEERS];
+	struct fd_frame h;
+	struct call *c;
+	uint64_t now = fd_mono_us();
+	int i, n = 0;
+
+	(void)arg;
+	if (peer < 0 || peer >= FD_BUS_MAX_PEERS)
+		return;
+	if (old_instance == 0 && caught_up[peer] == 0) {
+		caught_up[peer] = p->instance; /* the first one heard */
+		return;
+	}
+	if (!p->hears || caught_up[peer] == p->instance)
+		return;
+	caught_up[peer] = p->instance;
+	memset(&h, 0, sizeof(h));
+	h.type = FD_MSG_TRANSCRIPT;
+	h.flags = FD_F_REPLAY;
+	pthread_mutex_lock(&kept_mu);
+	for (c = calls; c; c = c->next)
+		for (i = 0; i < KEPT_FINALS; i++) {
+			if (c->kept[i] == NULL ||
+			    now - c->kept_us[i] > KEPT_FINAL_US)
+				continue;
+			snprintf(h.call_id, sizeof(h.call_id), "%s", c->id);
+			if (fd_bus_publish_hdr(
+			        b, &h, c->kept[i], strlen(c->kept[i])) == 0)
+				n++;
+		}
+	pthread_mutex_unlock(&kept_mu);
+	if (n)
+		log_info(NULL,
+		    "bus: %s restarted: %d recent final(s) sent again", p->addr,
+		    n);
+}
+
 static int
 check_config(char *err, size_t errlen)
 {
@@ -341,6 +432,7 @@ static void
 call_close(struct call *c, const char *why)
 {
 	struct call **pp;
+	int i;
 
 	for (pp = &calls; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -350,6 +442,8 @@ call_close(struct call *c, const char *why)
 	engine->stream_close(c->stream);
 	log_info(c->id, "stream closed (%s)", why);
 	free(c->hold);
+	for (i = 0; i < KEPT_FINALS; i++)
+		free(c->kept[i]);
 	free(c);
 }
 
@@ -544,7 +638,8 @@ on_result(void *arg, const struct stt_result *r)
 		        ? (fd_mono_us() - r->speech_end_us) / 1000.0
 		        : 0.0);
 	/* text that is not UTF-8 is refused by the writer, and logged */
-	fd_bus_publish_transcript(&bus, c->id, 0, &m);
+	if (fd_bus_publish_transcript(&bus, c->id, 0, &m) == 0 && r->final)
+		keep_final(c, &m);
 	json_decref(m.nbest);
 	json_decref(m.words);
 }

@@ -26,7 +26,10 @@ cd "$top"
 # please"), stt-worker while the caller says the booking line, tts-worker
 # while the agent reads the booking back, crm-tools while the booking is
 # written, the scheduler anywhere
-KILLS="agent:2:0.8 stt-worker:1:1.5 tts-worker:1:4.5 crm-tools:2:0.9 scheduler:1:1.0"
+# agent+late: the agent is stopped (SIGSTOP) for 1.5 s before the kill,
+# so the caller's "yes please" reaches it while it cannot read and dies
+# with it: stt-worker sends its recent finals again to the new agent
+KILLS="agent:2:0.8 agent+late:2:0.8 stt-worker:1:1.5 tts-worker:1:4.5 crm-tools:2:0.9 scheduler:1:1.0"
 ROUNDS=${KILL_ROUNDS:-1}
 SIG=${SIGNAL:-KILL}
 # ready again within 1 s (RESTART_MS); the gateway replays the caller
@@ -39,9 +42,13 @@ injected=0 affected=0 lost=0 dups=0 maxms=0 pass=0 fail=0 week=0
 for k in $KILLS; do
 	IFS=: read -r name turn after <<<"$k"
 	[ $# -gt 0 ] && [ "${want/ $name /}" = "$want" ] && continue
+	late=0
+	case $name in *+late) name=${name%+late} late=1 ;; esac
+	# a stopped daemon cannot drain: the late kill is for SIGKILL only
+	[ "$late" = 1 ] && [ "$SIG" != KILL ] && continue
 	for r in $(seq 1 "$ROUNDS"); do
 		week=$((week + 1))
-		out=$FAULTS_OUT/kill-$name-$r
+		out=$FAULTS_OUT/kill-$name$([ "$late" = 1 ] && echo -late)-$r
 		booking_scenario "$week" "$out.scenario"
 		call_start "$out.scenario" "$out"
 		if ! wait_turn "$out" "$turn"; then
@@ -50,6 +57,10 @@ for k in $KILLS; do
 			continue
 		fi
 		sleep "$after"
+		if [ "$late" = 1 ]; then
+			kill -STOP "$(cat "$SV/$name.pid")"
+			sleep 1.5
+		fi
 		tk=$(date +%s%N)
 		kill_and_time "$name" "$SIG"
 		injected=$((injected + 1)); affected=$((affected + 1))
@@ -87,9 +98,9 @@ for k in $KILLS; do
 		what="turn $turn +${after}s:$exited back in ${restart_ms} ms, callsim exit $rc, appointment rows $appt, outcome '$outcome', caller turns missing $miss, twice $dup"
 		if [ "$exitok" = 1 ] && [ -n "$new_pid" ] && [ "$restart_ms" -le "$(limit "$name")" ] && [ "$rc" = 0 ] &&
 		    [ "$appt" = 1 ] && [ "$outcome" = booked ] && [ "$miss" = 0 ] && [ "$dup" = 0 ]; then
-			pass=$((pass + 1)); echo "$SIG ok   $name: $what"
+			pass=$((pass + 1)); echo "$SIG ok   $name$([ "$late" = 1 ] && echo ' (stopped 1.5 s first)'): $what"
 		else
-			fail=$((fail + 1)); echo "$SIG FAIL $name: $what (see $out.log, $LOGS/$name.log)"
+			fail=$((fail + 1)); echo "$SIG FAIL $name$([ "$late" = 1 ] && echo ' (stopped 1.5 s first)'): $what (see $out.log, $LOGS/$name.log)"
 		fi
 	done
 done
