@@ -154,6 +154,7 @@ struct ps_cfg {
 	char generic_lm[256];
 	char extra_file[512];
 	char cmn_start[256];
+	char search[256];
 	char names_first[512], names_last[512];
 	int decoders, decoders_max;
 	double gain;
@@ -214,6 +215,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.grammars = c.hint_grammars;
 	e->dopts.reject_conf = c.reject_conf;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
+	e->dopts.search = c.search[0] ? strdup(c.search) : NULL;
 	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
 		e->dopts.names_first = strdup(c.names_first);
 		e->dopts.names_last = strdup(c.names_last);
@@ -357,6 +359,7 @@ ps_fini(void *eng)
 	free((char *)e->dopts.hmm);
 	free((char *)e->dopts.dict);
 	free((char *)e->dopts.cmn_start);
+	free((char *)e->dopts.search);
 	free((char *)e->dopts.names_first);
 	free((char *)e->dopts.names_last);
 	for (i = 0; i < (int)e->names.n; i++)
@@ -1328,6 +1331,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	    {"stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000, NULL},
 	    {"stt.cmn_start", FD_CFG_STR, c->cmn_start, sizeof(c->cmn_start),
 	        "", 0, 0, NULL},
+	    {"stt.search", FD_CFG_STR, c->search, sizeof(c->search), "", 0, 0,
+	        "FRONTDESK_STT_SEARCH"},
 	    {"stt.names_first", FD_CFG_STR, c->names_first,
 	        sizeof(c->names_first), "", 0, 0, NULL},
 	    {"stt.names_last", FD_CFG_STR, c->names_last, sizeof(c->names_last),

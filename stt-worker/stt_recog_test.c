@@ -686,6 +686,37 @@ test_stream_pool_grows(void **state)
 	config_destroy(&cfg);
 }
 
+/* stt.search: pocketsphinx's own numeric and yes/no options pass; an
+ * unknown one, a string one or a value that is no number fails the
+ * start. */
+static void
+test_search_settings(void **state)
+{
+	static const char *const bad[] = {"-nope 1", "-maxhmmpf many",
+	    "-hmm /tmp", "-topn", "-fwdflat maybe"};
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	char text[256], err[256];
+	config_t cfg;
+	void *eng;
+	size_t i;
+
+	(void)state;
+	eng = engine_on(ops, &cfg,
+	    "stt: { search = \"-maxhmmpf 3000 -topn 2 -pl_window 0 "
+	    "-beam 1e-40 -fwdflat yes\"; };");
+	ops->fini(eng);
+	config_destroy(&cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "stt: { search = \"%s\"; };",
+		    bad[i]);
+		config_init(&cfg);
+		assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
+		assert_int_not_equal(ops->init(&cfg, &eng, err, sizeof(err)), 0);
+		assert_non_null(strstr(err, "search"));
+		config_destroy(&cfg);
+	}
+}
+
 /* One caller in real time: interim results while speaking, and the final
  * within endpoint + decoding of the last voiced frame. */
 static void
@@ -997,6 +1028,7 @@ main(void)
 	    cmocka_unit_test(test_name_grammar_known),
 	    cmocka_unit_test(test_stream_pool),
 	    cmocka_unit_test(test_stream_pool_grows),
+	    cmocka_unit_test(test_search_settings),
 	    cmocka_unit_test(test_stream_realtime),
 	    cmocka_unit_test(test_stream_pause_goes_on),
 	    cmocka_unit_test(test_stream_adaptive_goes_on),
