@@ -17,9 +17,9 @@
  * is decoded again from its start (its audio is all kept): nothing lost.
  * When every decoder is busy, segments wait with their audio: nothing is
  * dropped.  A decoder serves its segment for as long as the caller talks,
- * so the pool grows while segments wait (one decoder loading at a time, up
- * to decoders_max): a waiting turn's partials are stale and its final
- * late.  One mutex guards the queues; decoding runs outside it.
+ * so the pool grows while a segment has waited GROW_WAIT_US (one decoder
+ * loading at a time, up to decoders_max): a waiting turn's partials are
+ * stale and its final late.  One mutex guards the queues; decoding runs outside it.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -42,6 +42,9 @@
 #include "vad.h"
 
 #define MAX_DECODERS 64
+/* A segment waiting this long for a decoder grows the pool: a moment's
+ * wait while another turn ends costs less than a decoder's memory */
+#define GROW_WAIT_US 150000
 
 struct seg {
 	int16_t *pcm; /* 8 kHz audio of the utterance */
@@ -173,7 +176,7 @@ static void ps_fini(void *eng);
 static int ps_check(const config_t *cfg, char *err, size_t errlen);
 static void ps_stream_close(void *stream);
 static void *worker_main(void *arg);
-static void maybe_grow(struct ps_engine *e);
+static void maybe_grow(struct ps_engine *e, uint64_t now);
 static struct ps_dec *open_decoder(
     struct ps_engine *e, const char *lm_path, char *err, size_t errlen);
 static int take_config(
@@ -471,7 +474,6 @@ open_segment(struct ps_stream *s)
 	else
 		s->head = g;
 	s->tail = g;
-	maybe_grow(e);
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 	s->cur = g;
@@ -536,6 +538,7 @@ append_frame(struct ps_stream *s, const int16_t *pcm, size_t n, int voiced)
 		log_warnx(s->call_id, "out of memory: audio lost");
 	else if (voiced)
 		s->cur->voiced_n = s->cur->n;
+	maybe_grow(e, fd_mono_us());
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 }
@@ -1241,7 +1244,7 @@ worker_main(void *arg)
 		e->loading--;
 		e->nready++;
 		/* segments may still outnumber the decoders */
-		maybe_grow(e);
+		maybe_grow(e, fd_mono_us());
 	}
 	while (!e->stop) {
 		if ((s = next_stream(e)) == NULL) {
@@ -1276,22 +1279,24 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* A segment waits and every loaded decoder is busy: start one more
- * (its thread loads it, ~0.1 s), one at a time, up to maxworkers; mu
- * held.  Decoders stay once loaded. */
+/* A segment has waited GROW_WAIT_US with every loaded decoder busy:
+ * start one more (its thread loads it, ~0.1 s), one at a time, up to
+ * maxworkers; mu held.  Decoders stay once loaded. */
 static void
-maybe_grow(struct ps_engine *e)
+maybe_grow(struct ps_engine *e, uint64_t now)
 {
 	struct ps_stream *s;
 	struct worker *w;
 	int waiting = 0;
 
-	if (e->stop || e->loading > 0 || e->nworkers >= e->maxworkers)
+	if (e->stop || e->loading > 0 || e->nworkers >= e->maxworkers ||
+	    e->nbusy < e->nready)
 		return;
 	for (s = e->streams; s; s = s->next)
-		if (!s->owner && !s->closing && s->head)
+		if (!s->owner && !s->closing && s->head &&
+		    now >= s->head->opened_us + GROW_WAIT_US)
 			waiting++;
-	if (waiting <= e->nready - e->nbusy)
+	if (waiting == 0)
 		return;
 	w = &e->workers[e->nworkers];
 	w->eng = e;
@@ -1325,7 +1330,7 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        sizeof(c->extra_file), "", 0, 0, NULL},
 	    {"stt.decoders", FD_CFG_INT, &c->decoders, 0, "2", 1, MAX_DECODERS,
 	        "FRONTDESK_STT_DECODERS"},
-	    {"stt.decoders_max", FD_CFG_INT, &c->decoders_max, 0, "24", 1,
+	    {"stt.decoders_max", FD_CFG_INT, &c->decoders_max, 0, "8", 1,
 	        MAX_DECODERS, "FRONTDESK_STT_DECODERS_MAX"},
 	    {"stt.gain", FD_CFG_DOUBLE, &c->gain, 0, "2.0", 0.1, 16, NULL},
 	    {"stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000, NULL},
