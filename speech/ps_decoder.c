@@ -680,9 +680,11 @@ search_args(cmd_ln_t *cfg, const char *args)
 		if (a->name == NULL || value == NULL)
 			break;
 		if (a->type & ARG_BOOLEAN) {
-			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			if (strcmp(value, "yes") != 0 &&
+			    strcmp(value, "no") != 0)
 				break;
-			cmd_ln_set_boolean_r(cfg, name, strcmp(value, "yes") == 0);
+			cmd_ln_set_boolean_r(
+			    cfg, name, strcmp(value, "yes") == 0);
 		} else if (a->type & (ARG_INTEGER | ARG_FLOATING)) {
 			v = strtod(value, &end);
 			if (*end != '\0')

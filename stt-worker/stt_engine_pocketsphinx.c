@@ -241,8 +241,8 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	 * the pool when loaded.  A restarted worker is thus ready (and catching
 	 * up on the calls it missed) after one model load, not all of them.
 	 */
-	e->maxworkers = c.decoders_max > c.decoders ? c.decoders_max
-	                                            : c.decoders;
+	e->maxworkers =
+	    c.decoders_max > c.decoders ? c.decoders_max : c.decoders;
 	for (i = 0; i < c.decoders; i++) {
 		struct worker *w = &e->workers[i];
 		w->eng = e;
@@ -269,8 +269,8 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 		pthread_mutex_unlock(&e->mu);
 	}
 	log_info(NULL,
-	    "pocketsphinx: %d decoders (up to %d), lm %s, front %s, endpoint %s "
-	    "(%d/%d/%d ms)",
+	    "pocketsphinx: %d decoders (up to %d), lm %s, front %s, "
+	    "endpoint %s (%d/%d/%d ms)",
 	    c.decoders, e->maxworkers, c.lm, c.front,
 	    c.adaptive_endpoint ? "adaptive" : "fixed", c.v.short_endpoint_ms,
 	    c.v.endpoint_ms, c.v.long_endpoint_ms);
@@ -1302,15 +1302,16 @@ maybe_grow(struct ps_engine *e, uint64_t now)
 	w->eng = e;
 	w->id = e->nworkers;
 	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
-		log_warnx(NULL, "cannot start decoder thread %d: the pool "
-		    "stays at %d", w->id, e->nworkers);
+		log_warnx(NULL,
+		    "cannot start decoder thread %d: the pool stays at %d",
+		    w->id, e->nworkers);
 		e->maxworkers = e->nworkers;
 		return;
 	}
 	e->nworkers++;
 	e->loading++;
-	log_info(NULL, "%d segment(s) waiting: decoder %d loading", waiting,
-	    w->id);
+	log_info(
+	    NULL, "%d segment(s) waiting: decoder %d loading", waiting, w->id);
 }
 
 static int

@@ -707,11 +707,12 @@ test_search_settings(void **state)
 	ops->fini(eng);
 	config_destroy(&cfg);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), "stt: { search = \"%s\"; };",
-		    bad[i]);
+		snprintf(
+		    text, sizeof(text), "stt: { search = \"%s\"; };", bad[i]);
 		config_init(&cfg);
 		assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
-		assert_int_not_equal(ops->init(&cfg, &eng, err, sizeof(err)), 0);
+		assert_int_not_equal(
+		    ops->init(&cfg, &eng, err, sizeof(err)), 0);
 		assert_non_null(strstr(err, "search"));
 		config_destroy(&cfg);
 	}

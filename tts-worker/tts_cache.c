@@ -31,8 +31,8 @@ struct tts_cache {
 	uint64_t hits, misses;
 };
 
-static char *make_key(const char *tag, const char *voice, const char *text,
-    uint64_t *hash);
+static char *make_key(
+    const char *tag, const char *voice, const char *text, uint64_t *hash);
 static struct entry *lookup(struct tts_cache *c, const char *key, uint64_t h);
 static void unlink_entry(struct tts_cache *c, struct entry *e);
 static void push_front(struct tts_cache *c, struct entry *e);
@@ -81,8 +81,7 @@ tts_cache_get(struct tts_cache *c, const char *tag, const char *voice,
 	if (c == NULL || (key = make_key(tag, voice, text, &h)) == NULL)
 		return 0;
 	pthread_mutex_lock(&c->mu);
-	if ((e = lookup(c, key, h)) != NULL &&
-	    (*data = malloc(e->n)) != NULL) {
+	if ((e = lookup(c, key, h)) != NULL && (*data = malloc(e->n)) != NULL) {
 		memcpy(*data, e->data, e->n);
 		*n = e->n;
 		unlink_entry(c, e);

@@ -31,7 +31,7 @@ int tts_cache_get(struct tts_cache *c, const char *tag, const char *voice,
 void tts_cache_put(struct tts_cache *c, const char *tag, const char *voice,
     const char *text, const uint8_t *data, size_t n);
 /* Hits, misses and bytes kept so far (any pointer may be NULL). */
-void tts_cache_stats(struct tts_cache *c, uint64_t *hits, uint64_t *misses,
-    size_t *bytes);
+void tts_cache_stats(
+    struct tts_cache *c, uint64_t *hits, uint64_t *misses, size_t *bytes);
 
 #endif

@@ -18,8 +18,8 @@
 
 /* 1 if the cache holds exactly want (n bytes) for the key. */
 static int
-holds(struct tts_cache *c, const char *tag, const char *voice,
-    const char *text, const uint8_t *want, size_t n)
+holds(struct tts_cache *c, const char *tag, const char *voice, const char *text,
+    const uint8_t *want, size_t n)
 {
 	uint8_t *d;
 	size_t dn;
@@ -47,8 +47,7 @@ test_keys(void **state)
 	assert_true(holds(c, "flite 1 0 slt", NULL, "Hello.", a, sizeof(a)));
 	/* another voice, tag (rate) or text is another key */
 	assert_false(holds(c, "flite 1 0 slt", "kal", "Hello.", a, sizeof(a)));
-	assert_false(
-	    holds(c, "flite 1.2 0 slt", NULL, "Hello.", a, sizeof(a)));
+	assert_false(holds(c, "flite 1.2 0 slt", NULL, "Hello.", a, sizeof(a)));
 	assert_false(holds(c, "flite 1 0 slt", NULL, "Hello", a, sizeof(a)));
 	/* the parts do not run into each other */
 	tts_cache_put(c, "t", "a\nb", "c", b, sizeof(b));
@@ -101,4 +100,5 @@ test_bound(void **state)
 	tts_cache_free(c);
 }
 
-UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_keys), cmocka_unit_test(test_bound), )
+UNIT_MAIN(
+    NULL, NULL, cmocka_unit_test(test_keys), cmocka_unit_test(test_bound), )

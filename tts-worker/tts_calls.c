@@ -573,9 +573,9 @@ run_job(struct call *c, struct job *j)
 		t0 = fd_mono_us();
 		if (replay(r)) {
 			c->synth_us += fd_mono_us() - t0;
-			log_debug(c->id, "u%us%d: %llu frames from the cache: %s",
-			    j->utt, j->seg, (unsigned long long)r->frames,
-			    j->speak);
+			log_debug(c->id,
+			    "u%us%d: %llu frames from the cache: %s", j->utt,
+			    j->seg, (unsigned long long)r->frames, j->speak);
 			free(r);
 			if (!dead(c, j->utt))
 				publish_mark(c, j);

@@ -72,7 +72,8 @@ collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
 				for (size_t i = 0; i < f.payload_len; i++)
 					s->digest[f.ref] =
 					    (s->digest[f.ref] ^
-					        ((const uint8_t *)f.payload)[i]) *
+					        ((const uint8_t *)
+					                f.payload)[i]) *
 					    1099511628211ull;
 			}
 		} else if (f.type == FD_MSG_AUDIO_MARK && s->marks < 32) {
@@ -399,11 +400,11 @@ test_cache(void **state)
 	tts_call_start("CB1");
 	tts_call_start("CB2");
 	tts_cache_stats(cache, &h0, &m0, NULL);
-	tts_say("CB1", 1, "Your car is ready for pickup.", 1, NULL,
-	    fd_mono_us());
+	tts_say(
+	    "CB1", 1, "Your car is ready for pickup.", 1, NULL, fd_mono_us());
 	collect("CB1", &a, 5000, 1);
-	tts_say("CB2", 1, "Your car is ready for pickup.", 1, NULL,
-	    fd_mono_us());
+	tts_say(
+	    "CB2", 1, "Your car is ready for pickup.", 1, NULL, fd_mono_us());
 	collect("CB2", &b, 5000, 1);
 	tts_cache_stats(cache, &h1, &m1, NULL);
 	assert_int_equal(h1 - h0, 1);
@@ -415,8 +416,8 @@ test_cache(void **state)
 	assert_string_equal(b.texts[0], "Your car is ready for pickup.");
 	assert_int_equal(b.lasts[0], 1);
 	/* another voice: its own audio */
-	tts_say("CB2", 2, "Your car is ready for pickup.", 1, "kal",
-	    fd_mono_us());
+	tts_say(
+	    "CB2", 2, "Your car is ready for pickup.", 1, "kal", fd_mono_us());
 	collect("CB2", &k, 5000, 2);
 	tts_cache_stats(cache, &h0, &m0, NULL);
 	assert_int_equal(h0, h1);

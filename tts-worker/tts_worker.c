@@ -140,8 +140,8 @@ main(int argc, char **argv)
 	/* what shapes the engine's output besides voice and text: fixed
 	 * until a restart (reload changes only the pronunciations, applied
 	 * to the text before it is looked up) */
-	snprintf(tag, sizeof(tag), "%s %g %g %s", ops->name, rate, stretch,
-	    voice);
+	snprintf(
+	    tag, sizeof(tag), "%s %g %g %s", ops->name, rate, stretch, voice);
 	cache = tts_cache_new((size_t)cache_kb * 1024);
 	tts_calls_set_cache(cache, tag);
 	if (tts_calls_start(&bus, ops, eng, nworkers, &prons) != 0) {
@@ -183,7 +183,8 @@ main(int argc, char **argv)
 	fd_cluster_stop();
 	tts_calls_stop();
 	tts_cache_stats(cache, &hits, &misses, &kept);
-	log_info(NULL, "cache: %llu segments replayed, %llu synthesised, %zu kB kept",
+	log_info(NULL,
+	    "cache: %llu segments replayed, %llu synthesised, %zu kB kept",
 	    (unsigned long long)hits, (unsigned long long)misses, kept / 1024);
 	tts_cache_free(cache);
 	ops->fini(eng);
