@@ -178,7 +178,10 @@ main(int argc, char **argv)
 			biz_stale = 0;
 			apply_business(brain);
 		}
-		rv = fd_bus_recv(&bus, &m, &f, 20);
+		/* live calls' timers (barge-in, silence) are checked every
+		 * 20 ms; with none, waking 50 times a second costs the idle
+		 * daemon more than anything it has to do */
+		rv = fd_bus_recv(&bus, &m, &f, calls_count() > 0 ? 20 : 250);
 		if (rv == 0 && !fd_cluster_mine(&f))
 			nng_msg_free(m);
 		else if (rv == 0)

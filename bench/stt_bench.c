@@ -427,6 +427,8 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm,
 	o.lm = lm;
 	o.fast_final = fast_final;
 	o.cmn_start = start;
+	/* stt.search's override, as the streaming half's engine takes it */
+	o.search = getenv("FRONTDESK_STT_SEARCH");
 	if ((d = psd_open(&o, e, sizeof(e))) == NULL) {
 		fprintf(stderr, "stt-bench: %s\n", e);
 		return json_null();

@@ -25,8 +25,15 @@
 #     rss_mb_per_call = (all daemons' RSS at N calls - idle) / N, idle
 #     taken once before the first step (after the suite or a warm-up:
 #     models loaded, pools grown), and each daemon's CPU ms per second of
-#     call (cpu_ms_per_call_s_<daemon>, its idle housekeeping included,
-#     divided by N) over the steady part of the step.
+#     call (cpu_ms_per_call_s_<daemon>) over the steady part of the step:
+#     (its CPU at N calls - its CPU idle) / N, idle measured once before
+#     the first step (cpu_ms_idle_per_s_<daemon>: housekeeping that no
+#     call causes); callsim's own share (it synthesises, plays and hears
+#     every call on the same host) as cpu_ms_per_call_s_callsim, outside
+#     the daemons' total, and the host's busy share as load_<N>_host_cpu_pct.
+#     BENCH_LOAD_STEPS: the steps to run instead of 1 2 4 ... (each still
+#     stops the walk when it fails); BENCH_LOAD_THREADS=1 keeps every
+#     thread's CPU of the daemons and callsim per step (load-N.threads).
 #  3. gateway-only stack + callsim --streams N (callsim publishes the
 #     AUDIO_OUT): the most Media Streams with outbound jitter p99 <= 20 ms,
 #     no failed stream and >= 99% of frames delivered.
@@ -209,22 +216,70 @@ if ! part suite; then   # first calls load models and grow pools: not per-call c
 fi
 if [ "$smoke" = 1 ]; then steps="1 2"; dur=10; ramp=1
 else steps="1 2 4 6 8 10 12 16 20 24 28 32 40 48 56 64 80 96 128"; dur=40; ramp=5; fi
+steps=${BENCH_LOAD_STEPS:-$steps}
 best=0; capacity=0; goal_held=1; p95_one=; lim=0; rss_pc=-1
 tck=$(getconf CLK_TCK)
 idle=$(rss_kb)      # the warm stack with no call: what N calls add is theirs
 put load_idle_rss_mb "$(python3 -c "print(round($idle / 1024, 1))")"
+# each daemon's CPU with no call (timers, registrations, polls), so a
+# step's per-call figure is what the calls cost, not idle work / N
+idle_win=10
+daemon_ticks >"$W/idle.ticks0"
+sleep $idle_win
+daemon_ticks >"$W/idle.ticks1"
+python3 - "$W/idle.ticks0" "$W/idle.ticks1" "$tck" "$idle_win" >"$W/idle.cpu" <<'PY'
+import sys
+a = dict(l.split() for l in open(sys.argv[1]) if len(l.split()) == 2)
+b = dict(l.split() for l in open(sys.argv[2]) if len(l.split()) == 2)
+tck, win = float(sys.argv[3]), float(sys.argv[4])
+for k in sorted(b):
+    if k in a:
+        print(f"cpu_ms_idle_per_s_{k.replace('-', '_')}", round((int(b[k]) - int(a[k])) / tck * 1000 / win, 2))
+PY
+while read -r k v; do put "$k" "$v"; done <"$W/idle.cpu"
+# every thread's utime + stime of the daemons and of process $1:
+# "daemon/tid ticks" lines
+thread_ticks() {
+	local f p t
+	for f in "$FRONTDESK_VAR"/sv/*.pid callsim; do
+		if [ "$f" = callsim ]; then p=$1; else p=$(cat "$f" 2>/dev/null) || continue; fi
+		for t in /proc/"$p"/task/*; do
+			echo "$(basename "$f" .pid)/${t##*/} $(awk '{print $14 + $15}' "$t"/stat 2>/dev/null || echo 0)"
+		done
+	done
+}
+host_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 for n in $steps; do
 	$CS --load "$n" --duration $dur --ramp $ramp --report "$W/load-$n.json" >"$W/load-$n.log" 2>&1 &
 	lp=$!
 	# the steady part: all calls up, none winding down
 	sleep $((ramp + 2))
 	daemon_ticks >"$W/load-$n.ticks0"
+	echo "callsim $(cpu_ticks $lp)" >>"$W/load-$n.ticks0"
+	h0=$(host_busy)
+	[ "${BENCH_LOAD_THREADS:-0}" = 1 ] && thread_ticks $lp >"$W/load-$n.tticks0"
 	sleep $((dur / 2 - 2))
 	busy=$(rss_kb)
 	sleep $((dur / 2 - 4))
 	daemon_ticks >"$W/load-$n.ticks1"
+	echo "callsim $(cpu_ticks $lp)" >>"$W/load-$n.ticks1"
+	h1=$(host_busy)
+	[ "${BENCH_LOAD_THREADS:-0}" = 1 ] && thread_ticks $lp >"$W/load-$n.tticks1"
 	win=$((dur - 4))
 	wait $lp
+	put "load_${n}_host_cpu_pct" "$(echo "$h0 $h1" | awk '{printf "%.1f", ($3 - $1) * 100 / ($4 - $2)}')"
+	if [ "${BENCH_LOAD_THREADS:-0}" = 1 ]; then
+		python3 - "$W/load-$n.tticks0" "$W/load-$n.tticks1" "$tck" "$win" >"$W/load-$n.threads" <<'PY'
+import sys
+a = dict(l.split() for l in open(sys.argv[1]) if len(l.split()) == 2)
+b = dict(l.split() for l in open(sys.argv[2]) if len(l.split()) == 2)
+tck, win = float(sys.argv[3]), float(sys.argv[4])
+rows = [(round((int(b[k]) - int(a[k])) / tck * 100 / win, 1), k) for k in b if k in a]
+for pct, k in sorted(rows, reverse=True):
+    if pct > 0:
+        print(f"{k} {pct}% of a core")
+PY
+	fi
 	p95=$(jget "$W/load-$n.json" v2v_ms_p95)
 	fail=$(jget "$W/load-$n.json" calls_failed)
 	und=$(jget "$W/load-$n.json" underruns)
@@ -247,17 +302,21 @@ print("ok" if ok else "fail", round((busy - idle) / 1024 / n, 3), sys.argv[5],
       "ok" if cap else "fail", round(lim))
 PY
 	# CPU ms each daemon spent per second of call at this step
-	python3 - "$W/load-$n.ticks0" "$W/load-$n.ticks1" "$tck" "$win" "$n" >"$W/load-$n.cpu" <<'PY'
+	python3 - "$W/load-$n.ticks0" "$W/load-$n.ticks1" "$tck" "$win" "$n" "$W/idle.cpu" >"$W/load-$n.cpu" <<'PY'
 import sys
 a = dict(l.split() for l in open(sys.argv[1]) if len(l.split()) == 2)
 b = dict(l.split() for l in open(sys.argv[2]) if len(l.split()) == 2)
 tck, win, n = float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+idle = {k.replace("cpu_ms_idle_per_s_", ""): float(v)
+        for k, v in (l.split() for l in open(sys.argv[6]) if len(l.split()) == 2)}
 tot = 0
 for k in sorted(b):
     if k in a:
-        ms = (int(b[k]) - int(a[k])) / tck * 1000 / win / n
-        tot += ms
-        print(f"cpu_ms_per_call_s_{k.replace('-', '_')}", round(ms, 2))
+        name = k.replace('-', '_')
+        ms = ((int(b[k]) - int(a[k])) / tck * 1000 / win - idle.get(name, 0)) / n
+        if k != "callsim":
+            tot += ms
+        print(f"cpu_ms_per_call_s_{name}", round(ms, 2))
 print("cpu_ms_per_call_s_total", round(tot, 2))
 PY
 	read -r verdict per la capv lim <"$W/load-$n.verdict"

@@ -657,6 +657,50 @@ psd_cmn_parse(const char *s, struct psd_cmn *out, int *model)
 	}
 }
 
+/* Apply "-name value ..." to cfg: each name one of pocketsphinx's
+ * numeric or yes/no options (the model, dictionary and rate are ours);
+ * 0 or -1. */
+static int
+search_args(cmd_ln_t *cfg, const char *args)
+{
+	const arg_t *a;
+	char *copy = strdup(args), *save = NULL, *name, *value, *end;
+	double v;
+	int rv = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (name = strtok_r(copy, " \t", &save); name && rv == 0;
+	     name = strtok_r(NULL, " \t", &save)) {
+		value = strtok_r(NULL, " \t", &save);
+		for (a = ps_args(); a->name; a++)
+			if (strcmp(a->name, name) == 0)
+				break;
+		rv = -1;
+		if (a->name == NULL || value == NULL)
+			break;
+		if (a->type & ARG_BOOLEAN) {
+			if (strcmp(value, "yes") != 0 &&
+			    strcmp(value, "no") != 0)
+				break;
+			cmd_ln_set_boolean_r(
+			    cfg, name, strcmp(value, "yes") == 0);
+		} else if (a->type & (ARG_INTEGER | ARG_FLOATING)) {
+			v = strtod(value, &end);
+			if (*end != '\0')
+				break;
+			if (a->type & ARG_INTEGER)
+				cmd_ln_set_int_r(cfg, name, (long)v);
+			else
+				cmd_ln_set_float_r(cfg, name, v);
+		} else
+			break;
+		rv = 0;
+	}
+	free(copy);
+	return rv;
+}
+
 struct ps_dec *
 psd_open(const struct psd_opts *o, char *err, size_t errlen)
 {
@@ -704,6 +748,16 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		    "-dict", o->dict, "-lm", o->lm, "-samprate", "16000",
 		    "-fwdflat", o->fast_final ? "no" : "yes", "-bestpath",
 		    o->fast_final ? "no" : "yes", NULL);
+	if (d->cfg != NULL && o->search && o->search[0] &&
+	    search_args(d->cfg, o->search) != 0) {
+		if (o->front == STT_FRONT_NATIVE8K)
+			model8k_remove(dir8k);
+		snprintf(err, errlen,
+		    "pocketsphinx: bad search settings \"%s\"", o->search);
+		cmd_ln_free_r(d->cfg);
+		free(d);
+		return NULL;
+	}
 	if (d->cfg == NULL) {
 		if (o->front == STT_FRONT_NATIVE8K)
 			model8k_remove(dir8k);

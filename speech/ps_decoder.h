@@ -49,6 +49,10 @@ struct psd_opts {
 	const char *names_first, *names_last; /* given names and surnames,
 				   one a line ('#' comments): the "name"
 				   hint's grammar; NULL for none */
+	const char *search; /* pocketsphinx search settings on top of
+				   ours, "-name value" pairs separated by
+				   blanks (e.g. "-maxhmmpf 3000 -topn 2");
+				   NULL or "" for none */
 	const char *cmn_start; /* the channel estimate (cepstral mean) a
 				   caller's first utterance starts from:
 				   NULL or "" the telephone value measured

@@ -16,7 +16,10 @@
  * that result at the endpoint; if the caller goes on instead, the segment
  * is decoded again from its start (its audio is all kept): nothing lost.
  * When every decoder is busy, segments wait with their audio: nothing is
- * dropped.  One mutex guards the queues; decoding runs outside it.
+ * dropped.  A decoder serves its segment for as long as the caller talks,
+ * so the pool grows while a segment has waited GROW_WAIT_US (one decoder
+ * loading at a time, up to decoders_max): a waiting turn's partials are
+ * stale and its final late.  One mutex guards the queues; decoding runs outside it.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -38,7 +41,10 @@
 #include "turn_end.h"
 #include "vad.h"
 
-#define MAX_DECODERS 16
+#define MAX_DECODERS 64
+/* A segment waiting this long for a decoder grows the pool: a moment's
+ * wait while another turn ends costs less than a decoder's memory */
+#define GROW_WAIT_US 150000
 
 struct seg {
 	int16_t *pcm; /* 8 kHz audio of the utterance */
@@ -135,7 +141,11 @@ struct ps_engine {
 	struct ps_stream *streams;
 	struct known_names names; /* under mu */
 	struct worker workers[MAX_DECODERS];
-	int nworkers;
+	int nworkers; /* threads started, under mu */
+	int maxworkers; /* the pool grows to this many (decoders_max) */
+	int nready; /* decoders loaded, under mu */
+	int nbusy; /* decoders serving a segment, under mu */
+	int loading; /* decoders being loaded, under mu */
 };
 
 /* options of the `stt` section this engine reads */
@@ -147,8 +157,9 @@ struct ps_cfg {
 	char generic_lm[256];
 	char extra_file[512];
 	char cmn_start[256];
+	char search[256];
 	char names_first[512], names_last[512];
-	int decoders;
+	int decoders, decoders_max;
 	double gain;
 	int upperf;
 	int fast_final;
@@ -165,6 +176,7 @@ static void ps_fini(void *eng);
 static int ps_check(const config_t *cfg, char *err, size_t errlen);
 static void ps_stream_close(void *stream);
 static void *worker_main(void *arg);
+static void maybe_grow(struct ps_engine *e, uint64_t now);
 static struct ps_dec *open_decoder(
     struct ps_engine *e, const char *lm_path, char *err, size_t errlen);
 static int take_config(
@@ -206,6 +218,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.grammars = c.hint_grammars;
 	e->dopts.reject_conf = c.reject_conf;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
+	e->dopts.search = c.search[0] ? strdup(c.search) : NULL;
 	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
 		e->dopts.names_first = strdup(c.names_first);
 		e->dopts.names_last = strdup(c.names_last);
@@ -228,6 +241,8 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	 * the pool when loaded.  A restarted worker is thus ready (and catching
 	 * up on the calls it missed) after one model load, not all of them.
 	 */
+	e->maxworkers =
+	    c.decoders_max > c.decoders ? c.decoders_max : c.decoders;
 	for (i = 0; i < c.decoders; i++) {
 		struct worker *w = &e->workers[i];
 		w->eng = e;
@@ -238,18 +253,25 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 			    NULL)
 				goto fail;
 		}
+		pthread_mutex_lock(&e->mu);
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			pthread_mutex_unlock(&e->mu);
 			psd_close(w->dec);
 			w->dec = NULL;
 			snprintf(err, errlen, "cannot start decoder thread");
 			goto fail;
 		}
 		e->nworkers++;
+		if (i == 0)
+			e->nready++;
+		else
+			e->loading++;
+		pthread_mutex_unlock(&e->mu);
 	}
 	log_info(NULL,
-	    "pocketsphinx: %d decoders, lm %s, front %s, endpoint %s "
-	    "(%d/%d/%d ms)",
-	    c.decoders, c.lm, c.front,
+	    "pocketsphinx: %d decoders (up to %d), lm %s, front %s, "
+	    "endpoint %s (%d/%d/%d ms)",
+	    c.decoders, e->maxworkers, c.lm, c.front,
 	    c.adaptive_endpoint ? "adaptive" : "fixed", c.v.short_endpoint_ms,
 	    c.v.endpoint_ms, c.v.long_endpoint_ms);
 	*engp = e;
@@ -340,6 +362,7 @@ ps_fini(void *eng)
 	free((char *)e->dopts.hmm);
 	free((char *)e->dopts.dict);
 	free((char *)e->dopts.cmn_start);
+	free((char *)e->dopts.search);
 	free((char *)e->dopts.names_first);
 	free((char *)e->dopts.names_last);
 	for (i = 0; i < (int)e->names.n; i++)
@@ -515,6 +538,7 @@ append_frame(struct ps_stream *s, const int16_t *pcm, size_t n, int voiced)
 		log_warnx(s->call_id, "out of memory: audio lost");
 	else if (voiced)
 		s->cur->voiced_n = s->cur->n;
+	maybe_grow(e, fd_mono_us());
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 }
@@ -1205,11 +1229,23 @@ worker_main(void *arg)
 	struct ps_stream *s;
 	struct seg *g;
 
-	if (w->dec == NULL && open_late(w) != 0)
+	if (w->dec == NULL && open_late(w) != 0) {
+		pthread_mutex_lock(&e->mu);
+		/* no memory for more: the pool stays as it is */
+		e->loading--;
+		e->maxworkers = e->nworkers;
+		pthread_mutex_unlock(&e->mu);
 		return NULL;
+	}
 	if (e->hint_grammars && e->grammar_decoder)
 		open_grammar_decoder(w);
 	pthread_mutex_lock(&e->mu);
+	if (w->id > 0) {
+		e->loading--;
+		e->nready++;
+		/* segments may still outnumber the decoders */
+		maybe_grow(e, fd_mono_us());
+	}
 	while (!e->stop) {
 		if ((s = next_stream(e)) == NULL) {
 			pthread_mutex_unlock(&e->mu);
@@ -1224,8 +1260,10 @@ worker_main(void *arg)
 			continue;
 		}
 		s->owner = w;
+		e->nbusy++;
 		g = s->head;
 		decode_segment(w, s, g);
+		e->nbusy--;
 		/* the stream stays while it has an owner, so g is still its
 		 * head unless the stream is closing */
 		if (s->head == g) {
@@ -1239,6 +1277,41 @@ worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&e->mu);
 	return NULL;
+}
+
+/* A segment has waited GROW_WAIT_US with every loaded decoder busy:
+ * start one more (its thread loads it, ~0.1 s), one at a time, up to
+ * maxworkers; mu held.  Decoders stay once loaded. */
+static void
+maybe_grow(struct ps_engine *e, uint64_t now)
+{
+	struct ps_stream *s;
+	struct worker *w;
+	int waiting = 0;
+
+	if (e->stop || e->loading > 0 || e->nworkers >= e->maxworkers ||
+	    e->nbusy < e->nready)
+		return;
+	for (s = e->streams; s; s = s->next)
+		if (!s->owner && !s->closing && s->head &&
+		    now >= s->head->opened_us + GROW_WAIT_US)
+			waiting++;
+	if (waiting == 0)
+		return;
+	w = &e->workers[e->nworkers];
+	w->eng = e;
+	w->id = e->nworkers;
+	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+		log_warnx(NULL,
+		    "cannot start decoder thread %d: the pool stays at %d",
+		    w->id, e->nworkers);
+		e->maxworkers = e->nworkers;
+		return;
+	}
+	e->nworkers++;
+	e->loading++;
+	log_info(
+	    NULL, "%d segment(s) waiting: decoder %d loading", waiting, w->id);
 }
 
 static int
@@ -1257,11 +1330,15 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	    {"stt.extra_words_file", FD_CFG_STR, c->extra_file,
 	        sizeof(c->extra_file), "", 0, 0, NULL},
 	    {"stt.decoders", FD_CFG_INT, &c->decoders, 0, "2", 1, MAX_DECODERS,
-	        NULL},
+	        "FRONTDESK_STT_DECODERS"},
+	    {"stt.decoders_max", FD_CFG_INT, &c->decoders_max, 0, "8", 1,
+	        MAX_DECODERS, "FRONTDESK_STT_DECODERS_MAX"},
 	    {"stt.gain", FD_CFG_DOUBLE, &c->gain, 0, "2.0", 0.1, 16, NULL},
 	    {"stt.upperf", FD_CFG_INT, &c->upperf, 0, "3500", 1000, 4000, NULL},
 	    {"stt.cmn_start", FD_CFG_STR, c->cmn_start, sizeof(c->cmn_start),
 	        "", 0, 0, NULL},
+	    {"stt.search", FD_CFG_STR, c->search, sizeof(c->search), "", 0, 0,
+	        "FRONTDESK_STT_SEARCH"},
 	    {"stt.names_first", FD_CFG_STR, c->names_first,
 	        sizeof(c->names_first), "", 0, 0, NULL},
 	    {"stt.names_last", FD_CFG_STR, c->names_last, sizeof(c->names_last),

@@ -4,7 +4,8 @@
  * mu-law.  Checks the key words (service, day, time, digits) with the
  * domain language model through ps8k, then runs the streaming engine with
  * one decoder shared by three simultaneous callers (audio waits, nothing
- * is lost), and the language model rebuild on hinted words.
+ * is lost), the pool growing a decoder for each of three callers talking
+ * at once, and the language model rebuild on hinted words.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -407,6 +408,7 @@ struct heard {
 	char stable_text[512];
 	double stable_conf;
 	uint64_t speech_end_us, final_us;
+	uint64_t interim_us; /* the first interim's arrival */
 };
 
 static void
@@ -448,7 +450,8 @@ on_result(void *arg, const struct stt_result *r)
 		}
 		pthread_cond_broadcast(&h->cv);
 	} else {
-		h->interim++;
+		if (h->interim++ == 0)
+			h->interim_us = fd_mono_us();
 		if (r->stable && h->stables++ == 0) {
 			snprintf(h->stable_text, sizeof(h->stable_text), "%s",
 			    r->text);
@@ -551,7 +554,8 @@ test_stream_pool(void **state)
 	(void)state;
 	assert_non_null(ops);
 	assert_null(stt_engine_find("nope"));
-	eng = engine_on(ops, &cfg, "stt: { decoders = 1; interim_ms = 200; };");
+	eng = engine_on(ops, &cfg,
+	    "stt: { decoders = 1; decoders_max = 1; interim_ms = 200; };");
 	for (i = 0; i < 3; i++) {
 		heard_init(&h[i]);
 		audio[i] =
@@ -616,6 +620,102 @@ test_stream_pool(void **state)
 	}
 	ops->fini(eng);
 	config_destroy(&cfg);
+}
+
+/* Three callers talking at once in real time, one decoder loaded at
+ * start: the pool grows, so every caller is heard as it talks (an
+ * interim for each before anyone's final) instead of after the others'
+ * turns, and each is heard right. */
+static void
+test_stream_pool_grows(void **state)
+{
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	struct heard h[3];
+	void *eng, *st[3];
+	uint8_t *audio[3];
+	size_t len[3], off, i, j;
+	uint64_t t0, due, now;
+	config_t cfg;
+
+	(void)state;
+	eng = engine_on(ops, &cfg, "stt: { decoders = 1; decoders_max = 3; };");
+	for (i = 0; i < 3; i++) {
+		heard_init(&h[i]);
+		audio[i] =
+		    call_audio(voices[i], utts[i == 2 ? 3 : i].text, &len[i]);
+		st[i] = ops->stream_open(eng, "CAgrow", &events, &h[i]);
+		assert_non_null(st[i]);
+	}
+	ops->hint(st[1], "digits", NULL, 0);
+	t0 = fd_mono_us();
+	for (off = 0;; off += FD_FRAME_SAMPLES) {
+		int more = 0;
+		due = t0 + off * 125;
+		now = fd_mono_us();
+		if (due > now)
+			fd_sleep_us(due - now);
+		for (i = 0; i < 3; i++)
+			if (off + FD_FRAME_SAMPLES <= len[i]) {
+				ops->feed(st[i], audio[i] + off,
+				    FD_FRAME_SAMPLES, fd_mono_us());
+				more = 1;
+			}
+		if (!more)
+			break;
+	}
+	for (i = 0; i < 3; i++) {
+		wait_final(&h[i], 30);
+		print_message("grown pool, stream %zu: \"%s\", %d interim\n", i,
+		    h[i].text, h[i].interim);
+		assert_int_equal(h[i].finals, 1);
+	}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			assert_true(h[i].interim > 0 &&
+			    h[i].interim_us < h[j].final_us);
+	assert_true(slot_found(h[0].text, "oil change"));
+	assert_true(slot_found(h[1].text, "five five five one two three"));
+	assert_true(slot_found(h[2].text, "cancel"));
+	for (i = 0; i < 3; i++) {
+		ops->stream_close(st[i]);
+		free(audio[i]);
+		pthread_mutex_destroy(&h[i].mu);
+		pthread_cond_destroy(&h[i].cv);
+	}
+	ops->fini(eng);
+	config_destroy(&cfg);
+}
+
+/* stt.search: pocketsphinx's own numeric and yes/no options pass; an
+ * unknown one, a string one or a value that is no number fails the
+ * start. */
+static void
+test_search_settings(void **state)
+{
+	static const char *const bad[] = {"-nope 1", "-maxhmmpf many",
+	    "-hmm /tmp", "-topn", "-fwdflat maybe"};
+	const struct stt_engine_ops *ops = stt_engine_find("pocketsphinx");
+	char text[256], err[256];
+	config_t cfg;
+	void *eng;
+	size_t i;
+
+	(void)state;
+	eng = engine_on(ops, &cfg,
+	    "stt: { search = \"-maxhmmpf 3000 -topn 2 -pl_window 0 "
+	    "-beam 1e-40 -fwdflat yes\"; };");
+	ops->fini(eng);
+	config_destroy(&cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(
+		    text, sizeof(text), "stt: { search = \"%s\"; };", bad[i]);
+		config_init(&cfg);
+		assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
+		assert_int_not_equal(
+		    ops->init(&cfg, &eng, err, sizeof(err)), 0);
+		assert_non_null(strstr(err, "search"));
+		config_destroy(&cfg);
+	}
 }
 
 /* One caller in real time: interim results while speaking, and the final
@@ -928,6 +1028,8 @@ main(void)
 	    cmocka_unit_test(test_detail_and_spell),
 	    cmocka_unit_test(test_name_grammar_known),
 	    cmocka_unit_test(test_stream_pool),
+	    cmocka_unit_test(test_stream_pool_grows),
+	    cmocka_unit_test(test_search_settings),
 	    cmocka_unit_test(test_stream_realtime),
 	    cmocka_unit_test(test_stream_pause_goes_on),
 	    cmocka_unit_test(test_stream_adaptive_goes_on),

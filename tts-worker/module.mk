@@ -7,7 +7,8 @@ TTS_CORE_SRCS  = tts-worker/tts_engine.c $(SPEECH_TTS) $(SPEECH_TEXT) \
                  speech/tts_pipe.c $(TTS_VENDOR_SRCS)
 
 BINS += tts-worker
-tts-worker_SRCS = tts-worker/tts_worker.c tts-worker/tts_calls.c $(TTS_CORE_SRCS)
+tts-worker_SRCS = tts-worker/tts_worker.c tts-worker/tts_calls.c \
+                  tts-worker/tts_cache.c $(TTS_CORE_SRCS)
 tts-worker_LIBS = $(LIB_FLITE) $(LIB_CURL)
 
 TESTS += tts_engine_test
@@ -16,7 +17,10 @@ tts_engine_test_LIBS = $(LIB_FLITE) $(LIB_CURL)
 
 TESTS += tts_calls_test
 tts_calls_test_SRCS = tts-worker/tts_calls_test.c tts-worker/tts_calls.c \
-                      $(TTS_CORE_SRCS)
+                      tts-worker/tts_cache.c $(TTS_CORE_SRCS)
+
+TESTS += tts_cache_test
+tts_cache_test_SRCS = tts-worker/tts_cache_test.c tts-worker/tts_cache.c
 tts_calls_test_LIBS = $(LIB_FLITE) $(LIB_CURL)
 
 TESTS += tts_vendor_test

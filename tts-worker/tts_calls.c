@@ -31,6 +31,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mulaw.h"
+#include "tts_cache.h"
 #include "tts_calls.h"
 #include "speech/tts_pipe.h"
 #include "speech/tts_split.h"
@@ -103,6 +104,9 @@ struct run {
 	struct job *j;
 	struct tts_pipe pipe;
 	uint64_t frames; /* of this segment */
+	uint8_t *rec; /* with a cache: every frame made, to keep */
+	size_t nrec, caprec;
+	int rec_lost; /* a frame could not be recorded: keep nothing */
 	size_t nbatch; /* bytes waiting in batch */
 	uint8_t batch[BATCH_FRAMES * FD_FRAME_SAMPLES];
 };
@@ -123,9 +127,13 @@ static void *eng;
 static const struct tts_engine_ops *fb_ops; /* NULL: no fallback */
 static void *fb_eng;
 static const struct tts_prons *prons; /* main thread */
+static struct tts_cache *cache; /* NULL: none */
+static char cache_tag[64]; /* the engine's settings, part of the key */
 
 static void *worker_main(void *arg);
 static void run_job(struct call *c, struct job *j);
+static int replay(struct run *r);
+static void record(struct run *r, const uint8_t *ulaw, size_t n);
 static int on_pcm(void *arg, const int16_t *pcm, size_t n);
 static int on_frame(void *arg, const uint8_t *ulaw, size_t n);
 static void flush_batch(struct run *r);
@@ -237,6 +245,13 @@ tts_calls_set_fallback(const struct tts_engine_ops *o, void *e)
 {
 	fb_ops = o;
 	fb_eng = e;
+}
+
+void
+tts_calls_set_cache(struct tts_cache *c, const char *tag)
+{
+	cache = c;
+	snprintf(cache_tag, sizeof(cache_tag), "%s", tag ? tag : "");
 }
 
 void
@@ -551,15 +566,35 @@ run_job(struct call *c, struct job *j)
 			publish_error(c, j, "out of memory");
 			return;
 		}
+		memset(r, 0, sizeof(*r));
 		r->c = c;
 		r->j = j;
-		r->frames = 0;
-		r->nbatch = 0;
 		tts_pipe_init(&r->pipe, on_frame, r);
 		t0 = fd_mono_us();
+		if (replay(r)) {
+			c->synth_us += fd_mono_us() - t0;
+			log_debug(c->id,
+			    "u%us%d: %llu frames from the cache: %s", j->utt,
+			    j->seg, (unsigned long long)r->frames, j->speak);
+			free(r);
+			if (!dead(c, j->utt))
+				publish_mark(c, j);
+			return;
+		}
 		err[0] = '\0';
 		rc = ops->synth(
 		    eng, j->voice, j->speak, on_pcm, r, err, sizeof(err));
+		if (rc == 0 && !tts_pipe_finish(&r->pipe)) {
+			flush_batch(r);
+			/* the engine's whole segment, not cut by a cancel */
+			if (!r->rec_lost && !dead(c, j->utt))
+				tts_cache_put(cache, cache_tag,
+				    j->voice[0] ? j->voice : NULL, j->speak,
+				    r->rec, r->nrec);
+		}
+		free(r->rec);
+		r->rec = NULL;
+		r->rec_lost = 1; /* a fallback's audio is not the engine's */
 		/* the vendor failed before the caller heard any of the
 		 * segment: the local engine says it, in this turn */
 		if (rc < 0 && fb_ops && r->frames == 0 && !dead(c, j->utt)) {
@@ -571,9 +606,9 @@ run_job(struct call *c, struct job *j)
 			err[0] = '\0';
 			rc = fb_ops->synth(fb_eng, NULL, j->speak, on_pcm, r,
 			    err, sizeof(err));
+			if (rc == 0)
+				tts_pipe_finish(&r->pipe);
 		}
-		if (rc == 0)
-			tts_pipe_finish(&r->pipe);
 		flush_batch(r);
 		c->synth_us += fd_mono_us() - t0;
 		log_debug(c->id, "u%us%d: %llu frames in %.1f ms: %s", j->utt,
@@ -591,6 +626,50 @@ run_job(struct call *c, struct job *j)
 	 * the utterance ends */
 	if (!dead(c, j->utt))
 		publish_mark(c, j);
+}
+
+/* A cached segment's frames published as the engine's would be: 1 if
+ * the cache had it (all of it sent, or the utterance died meanwhile). */
+static int
+replay(struct run *r)
+{
+	uint8_t *data;
+	size_t n, i;
+
+	if (!tts_cache_get(cache, cache_tag,
+	        r->j->voice[0] ? r->j->voice : NULL, r->j->speak, &data, &n))
+		return 0;
+	r->rec_lost = 1; /* kept already */
+	for (i = 0; i + FD_FRAME_SAMPLES <= n; i += FD_FRAME_SAMPLES)
+		if (on_frame(r, data + i, FD_FRAME_SAMPLES) != 0)
+			break;
+	flush_batch(r);
+	free(data);
+	return 1;
+}
+
+/* Keep a frame the engine made, for the cache. */
+static void
+record(struct run *r, const uint8_t *ulaw, size_t n)
+{
+	size_t nc;
+	uint8_t *nb;
+
+	if (cache == NULL || r->rec_lost)
+		return;
+	if (r->nrec + n > r->caprec) {
+		nc = r->caprec ? r->caprec * 2 : 50 * FD_FRAME_SAMPLES;
+		while (nc < r->nrec + n)
+			nc *= 2;
+		if ((nb = realloc(r->rec, nc)) == NULL) {
+			r->rec_lost = 1;
+			return;
+		}
+		r->rec = nb;
+		r->caprec = nc;
+	}
+	memcpy(r->rec + r->nrec, ulaw, n);
+	r->nrec += n;
 }
 
 static int
@@ -624,6 +703,7 @@ on_frame(void *arg, const uint8_t *ulaw, size_t n)
 
 	if (dead(c, r->j->utt))
 		return 1;
+	record(r, ulaw, n);
 	if (r->frames == 0 && r->j->seg == 1 && r->j->say_us &&
 	    fd_mono_us() >= r->j->say_us)
 		fd_metrics_observe(

@@ -22,6 +22,10 @@ int tts_calls_start(struct fd_bus *bus, const struct tts_engine_ops *ops,
  * cancel the rest, join the workers, free every call. */
 void tts_calls_stop(void);
 void tts_calls_set_prons(const struct tts_prons *prons);
+/* Keep synthesised segments in cache (NULL: none; used, not owned, until
+ * stop) under tag, the engine's settings that shape its output. */
+struct tts_cache;
+void tts_calls_set_cache(struct tts_cache *cache, const char *tag);
 /* An engine that speaks a segment the main engine failed on before any of
  * its audio left (a vendor down, refusing or timing out), or NULL. */
 void tts_calls_set_fallback(const struct tts_engine_ops *ops, void *eng);

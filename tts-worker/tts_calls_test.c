@@ -4,7 +4,9 @@
  * fragments, an empty final SAY, cancel mid-sentence, parallel calls, a
  * call ending while it speaks, stop finishing what it was sent, and a held
  * utterance (first segment made, nothing out until released; nothing at
- * all when cancelled).
+ * all when cancelled), and the cache of segments (the same text in the
+ * same voice replayed byte for byte; another voice or a segment cut by a
+ * cancel not).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "log.h"
+#include "tts_cache.h"
 #include "tts_calls.h"
 #include "tests/harness/unit.h"
 
@@ -25,11 +28,13 @@
 
 static struct fd_bus out, in;
 static void *eng;
+static struct tts_cache *cache;
 
 struct seen {
 	int frames; /* 20 ms frames of AUDIO_OUT for the call */
 	int msgs; /* AUDIO_OUT messages carrying them */
 	int frames_of[16]; /* per utterance */
+	uint64_t digest[16]; /* per utterance: a hash of its audio bytes */
 	int marks;
 	char names[32][16];
 	char texts[32][128];
@@ -62,8 +67,15 @@ collect(const char *call_id, struct seen *s, int ms, uint32_t stop_utt)
 			    f.payload_len >= 160 && f.payload_len <= 1600);
 			s->frames += (int)f.payload_len / 160;
 			s->msgs++;
-			if (f.ref < 16)
+			if (f.ref < 16) {
 				s->frames_of[f.ref] += (int)f.payload_len / 160;
+				for (size_t i = 0; i < f.payload_len; i++)
+					s->digest[f.ref] =
+					    (s->digest[f.ref] ^
+					        ((const uint8_t *)
+					                f.payload)[i]) *
+					    1099511628211ull;
+			}
 		} else if (f.type == FD_MSG_AUDIO_MARK && s->marks < 32) {
 			struct fd_pl_audio_mark am;
 
@@ -103,6 +115,9 @@ setup(void **state)
 	if (fd_bus_open_addrs(&in, NULL, subs, 1, types, 3) != 0)
 		return -1;
 	fd_sleep_us(100000);
+	if ((cache = tts_cache_new(1u << 20)) == NULL)
+		return -1;
+	tts_calls_set_cache(cache, "flite test");
 	return tts_calls_start(&out, &tts_engine_flite, eng, 2, NULL);
 }
 
@@ -111,6 +126,7 @@ teardown(void **state)
 {
 	(void)state;
 	tts_calls_stop();
+	tts_cache_free(cache);
 	tts_engine_flite.fini(eng);
 	fd_bus_close(&in);
 	fd_bus_close(&out);
@@ -364,7 +380,67 @@ test_hold(void **state)
 	tts_call_end("CA8", "stop");
 }
 
+/* The same segment in the same voice, on another call, is replayed from
+ * the cache: the same bytes, a hit; another voice is synthesised; a
+ * segment a cancel cut short is not kept. */
+static void
+test_cache(void **state)
+{
+	static const char cut[] =
+	    "A segment long enough to be cut in the middle of it about the "
+	    "brakes and the tires and the filters and the wipers and all "
+	    "the lights";
+	struct seen a, b, k, c1, c2;
+	uint64_t h0, h1, m0, m1;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&k, 0, sizeof(k));
+	tts_call_start("CB1");
+	tts_call_start("CB2");
+	tts_cache_stats(cache, &h0, &m0, NULL);
+	tts_say(
+	    "CB1", 1, "Your car is ready for pickup.", 1, NULL, fd_mono_us());
+	collect("CB1", &a, 5000, 1);
+	tts_say(
+	    "CB2", 1, "Your car is ready for pickup.", 1, NULL, fd_mono_us());
+	collect("CB2", &b, 5000, 1);
+	tts_cache_stats(cache, &h1, &m1, NULL);
+	assert_int_equal(h1 - h0, 1);
+	assert_int_equal(m1 - m0, 1);
+	assert_true(a.frames_of[1] > 20);
+	assert_int_equal(b.frames_of[1], a.frames_of[1]);
+	assert_true(b.digest[1] == a.digest[1]);
+	assert_int_equal(b.marks, 1);
+	assert_string_equal(b.texts[0], "Your car is ready for pickup.");
+	assert_int_equal(b.lasts[0], 1);
+	/* another voice: its own audio */
+	tts_say(
+	    "CB2", 2, "Your car is ready for pickup.", 1, "kal", fd_mono_us());
+	collect("CB2", &k, 5000, 2);
+	tts_cache_stats(cache, &h0, &m0, NULL);
+	assert_int_equal(h0, h1);
+	assert_true(k.frames_of[2] > 20);
+	assert_true(k.digest[2] != a.digest[1]);
+	/* cut by a cancel after its first frames: not kept */
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	tts_say("CB1", 2, cut, 1, NULL, fd_mono_us());
+	while (c1.frames_of[2] == 0)
+		collect("CB1", &c1, 20, 0);
+	tts_say_cancel("CB1", 2);
+	collect("CB1", &c1, 300, 0);
+	tts_say("CB2", 3, cut, 1, NULL, fd_mono_us());
+	collect("CB2", &c2, 8000, 3);
+	tts_cache_stats(cache, &h1, &m1, NULL);
+	assert_int_equal(h1, h0);
+	assert_true(c2.frames_of[3] > c1.frames_of[2]);
+	tts_call_end("CB1", "stop");
+	tts_call_end("CB2", "stop");
+}
+
 UNIT_MAIN(setup, teardown, cmocka_unit_test(test_segments),
     cmocka_unit_test(test_fragments), cmocka_unit_test(test_cancel),
     cmocka_unit_test(test_parallel_and_end), cmocka_unit_test(test_stop_drains),
-    cmocka_unit_test(test_hold), )
+    cmocka_unit_test(test_hold), cmocka_unit_test(test_cache), )

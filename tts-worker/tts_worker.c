@@ -8,6 +8,7 @@
  * Config (section tts): engine = "flite"; voice = "slt"; rate = 1.0;
  * duration_stretch (overrides rate); workers = 2; flite_serialise = false;
  * fallback = true (a vendor engine's failed segment is spoken by flite);
+ * cache_kb = 4096 (segments kept for replay, tts_cache.h; 0: none);
  * pronunciations = ( { text = "Otto's"; say = "Ottos"; }, ... ).
  */
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "tts_cache.h"
 #include "tts_calls.h"
 #include "speech/tts_engine.h"
 #include "speech/tts_normalize.h"
@@ -28,7 +30,7 @@
 static char engine_name[32];
 static char voice[32];
 static double rate, stretch;
-static int nworkers, serialise, fallback;
+static int nworkers, serialise, fallback, cache_kb;
 
 static const struct fd_cfg_opt opts[] = {
     {"tts.engine", FD_CFG_STR, engine_name, sizeof(engine_name), "flite", 0, 0,
@@ -39,6 +41,8 @@ static const struct fd_cfg_opt opts[] = {
     {"tts.workers", FD_CFG_INT, &nworkers, 0, "2", 1, 32, NULL},
     {"tts.flite_serialise", FD_CFG_BOOL, &serialise, 0, "false", 0, 0, NULL},
     {"tts.fallback", FD_CFG_BOOL, &fallback, 0, "true", 0, 0, NULL},
+    {"tts.cache_kb", FD_CFG_INT, &cache_kb, 0, "4096", 0, 1048576,
+        "FRONTDESK_TTS_CACHE_KB"},
 };
 
 static struct fd_bus bus;
@@ -100,9 +104,12 @@ main(int argc, char **argv)
 	    FD_MSG_CALL_ASSIGN};
 	const struct tts_engine_ops *ops;
 	struct fd_frame f;
+	struct tts_cache *cache;
 	nng_msg *m;
-	char err[256];
+	char err[256], tag[64];
 	void *eng, *fb_eng = NULL;
+	uint64_t hits, misses;
+	size_t kept;
 	int rv;
 
 	fd_daemon_validate = check_config;
@@ -130,12 +137,20 @@ main(int argc, char **argv)
 		else
 			tts_calls_set_fallback(&tts_engine_flite, fb_eng);
 	}
+	/* what shapes the engine's output besides voice and text: fixed
+	 * until a restart (reload changes only the pronunciations, applied
+	 * to the text before it is looked up) */
+	snprintf(
+	    tag, sizeof(tag), "%s %g %g %s", ops->name, rate, stretch, voice);
+	cache = tts_cache_new((size_t)cache_kb * 1024);
+	tts_calls_set_cache(cache, tag);
 	if (tts_calls_start(&bus, ops, eng, nworkers, &prons) != 0) {
 		log_err(NULL, "cannot start the worker threads");
 		exit(1);
 	}
-	log_info(NULL, "engine %s voice %s, %d workers, %zu pronunciations",
-	    ops->name, voice, nworkers, prons.n);
+	log_info(NULL,
+	    "engine %s voice %s, %d workers, %zu pronunciations, cache %d kB",
+	    ops->name, voice, nworkers, prons.n, cache ? cache_kb : 0);
 	if (fd_cluster_on()) {
 		if (fd_cluster_start(&bus, FD_D_TTS, from, 2, NULL, NULL) != 0)
 			exit(1);
@@ -167,6 +182,11 @@ main(int argc, char **argv)
 	log_info(NULL, "stopping");
 	fd_cluster_stop();
 	tts_calls_stop();
+	tts_cache_stats(cache, &hits, &misses, &kept);
+	log_info(NULL,
+	    "cache: %llu segments replayed, %llu synthesised, %zu kB kept",
+	    (unsigned long long)hits, (unsigned long long)misses, kept / 1024);
+	tts_cache_free(cache);
 	ops->fini(eng);
 	if (fb_eng)
 		tts_engine_flite.fini(fb_eng);
