@@ -13,6 +13,10 @@
  *     -H  decode the hinted answer sets (yes/no, digits, names:
  *         stt_bench_sets.h) on the domain LM, ignoring the hint
  *     -S  the hinted answer sets only
+ *     -D  the hinted answer sets' dev split only (-X: held-out only)
+ *     -T  each hinted answer at 10 dB SNR too ("noise_10db")
+ *     -U  the hinted answers without the line's noise suppressor
+ *         (stt.denoise); -G dB its gain floor (stt.denoise_floor_db)
  *     -N first:last  the name lists the "name" grammar is built from
  *         (default: the sets' own lists, bench/data)
  *     -R margin  the grammar's rejection margin (stt.reject_conf)
@@ -97,7 +101,9 @@ main(int argc, char **argv)
 
 	log_init("stt-bench", LOG_LVL_WARN);
 	so.pad_ms = 200;
-	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:XYf:qs:v")) != -1) {
+	so.denoise = 1;
+	so.denoise_floor_db = -10;
+	while ((ch = getopt(argc, argv, "C:DFG:HN:OP:R:STUW:XYf:qs:v")) != -1) {
 		switch (ch) {
 		case 'Y':
 			hinted_stream = 1;
@@ -113,6 +119,19 @@ main(int argc, char **argv)
 		case 'X':
 			so.heldout_only = 1;
 			sets_only = 1;
+			break;
+		case 'D':
+			so.dev_only = 1;
+			sets_only = 1;
+			break;
+		case 'T':
+			so.snr10 = 1;
+			break;
+		case 'U':
+			so.denoise = 0;
+			break;
+		case 'G':
+			so.denoise_floor_db = atof(optarg);
 			break;
 		case 'O':
 			so.off_only = 1;

@@ -739,8 +739,7 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		}
 		d->grammars =
 		    ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
-		    ps_set_jsgf_string(d->ps, "digits",
-		        getenv("XDIG") ? getenv("XDIG") : digits_jsgf) == 0 &&
+		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_lists(d, o->names_first, o->names_last,
