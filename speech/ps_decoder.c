@@ -969,12 +969,13 @@ choose(struct ps_dec *g, const char *expect, const char *gtext, double gconf,
 		keep = (foreign > 0 &&
 		           (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
 		               *conf >= g->reject_conf)) ||
-		    /* the grammar never turns the caller's yes into a no or
-		     * the other way round ("no, that's it, thanks" made
-		     * "uh correct thanks"): the model heard a cue of one,
-		     * the grammar's answer is not the same */
-		    (psd_polarity(text) != 0 &&
-		        psd_polarity(gtext) != psd_polarity(text));
+		    /* the grammar never turns a no the model heard into a
+		     * yes ("no, that's it, thanks" made "uh correct
+		     * thanks"): a yes it got wrong would book or cancel.
+		     * The other way round a wrong no costs a question
+		     * again, and the model's unsure yes is often a no it
+		     * half heard ("incorrect" heard "correct") */
+		    (psd_polarity(text) < 0 && psd_polarity(gtext) > 0);
 	else if (strcmp(expect, "name") == 0)
 		keep = foreign > 0 && 2 * foreign >= words &&
 		    *conf >= PSD_REJECT_CONF_SLOT;
