@@ -40,7 +40,8 @@
 #define DN_MIN_BIAS                                                            \
 	1.5f /* a minimum of the smoothed power under-reads the
 				 mean noise by about this much */
-#define DN_FLOOR_DB -20.0
+#define DN_FLOOR_DB -10.0
+#define DN_CLEAN_DB -60.0 /* a line whose noise is below this is clean */
 
 static float win[DN_WIN]; /* sqrt periodic Hann */
 static float cs[DN_WIN], sn[DN_WIN]; /* cos, sin of 2 pi i / DN_WIN */
@@ -148,7 +149,7 @@ hop(struct denoise *d)
 {
 	float x[DN_WIN], re[DN_BINS], im[DN_BINS], p[DN_BINS], g, gamma, xi;
 	float y, v;
-	int n, k;
+	int n, k, clean;
 
 	for (n = 0; n < DN_WIN; n++)
 		x[n] = d->in[n] * win[n];
@@ -165,7 +166,10 @@ hop(struct denoise *d)
 	}
 	track_noise(d, p);
 	d->frames++;
-	for (k = 0; k < DN_BINS; k++) {
+	/* a quiet line is left as it is: there is nothing to take out, and
+	 * the gains would only bend the words */
+	clean = denoise_noise_db(d) < DN_CLEAN_DB;
+	for (k = 0; k < DN_BINS && !clean; k++) {
 		float nz = noise_at(d, k);
 		gamma = p[k] / nz;
 		xi = DN_DD * d->prev[k] / nz +

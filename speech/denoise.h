@@ -9,8 +9,8 @@
  * from the frames between words and takes it out of each 20 ms window
  * with a Wiener gain (decision-directed a priori SNR, a floor on the
  * gain), overlap-added at a 10 ms hop.  Output lags input by DN_WIN
- * samples (one 20 ms frame); a clean line passes almost unchanged (its noise floor is the
- * mu-law's own).
+ * samples (one 20 ms frame); a line whose noise is below -60 dBFS is
+ * clean and passes unchanged.
  */
 #ifndef SPEECH_DENOISE_H
 #define SPEECH_DENOISE_H

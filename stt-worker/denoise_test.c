@@ -125,11 +125,14 @@ test_clean_passes(void **state)
 	size_t n;
 	int16_t *s = speech("slt", "six seven zero, my name is steven", &n);
 	int16_t *y = run(s, n, &d);
+	size_t i;
 
 	(void)state;
-	/* the mu-law line alone: the words come through nearly as they were
-	 * (a plain copy of the input would be infinitely good) */
-	assert_true(snr_db(s, y, n) > 20);
+
+	/* the mu-law line alone is clean: the words come through as they
+	 * were, to the rounding of the overlap-add */
+	for (i = 0; i < n; i++)
+		assert_true(abs(y[i] - s[i]) <= 1);
 	assert_true(denoise_noise_db(&d) < -70);
 	free(s);
 	free(y);
