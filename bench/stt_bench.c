@@ -13,6 +13,10 @@
  *     -H  decode the hinted answer sets (yes/no, digits, names:
  *         stt_bench_sets.h) on the domain LM, ignoring the hint
  *     -S  the hinted answer sets only
+ *     -D  the hinted answer sets' dev split only (-X: held-out only)
+ *     -T  each hinted answer at 10 dB SNR too ("noise_10db")
+ *     -U  the hinted answers without the line's noise suppressor
+ *         (stt.denoise); -G dB its gain floor (stt.denoise_floor_db)
  *     -N first:last  the name lists the "name" grammar is built from
  *         (default: the sets' own lists, bench/data)
  *     -R margin  the grammar's rejection margin (stt.reject_conf)
@@ -43,6 +47,7 @@
 #include "business.h"
 #include "clock.h"
 #include "config.h"
+#include "speech/denoise.h"
 #include "speech/dict_words.h"
 #include "speech/domain_lm.h"
 #include "tests/harness/flite_synth.h"
@@ -63,6 +68,9 @@ static int fast_final;
 static enum { CMN_CALLER, CMN_CARRY, CMN_RESET } cmn_mode;
 static const char *cmn_start; /* NULL: the telephone start value */
 static int cmn_learn;
+
+static int line_denoise = 1; /* stt.denoise's suppressor first (-U: no) */
+static double line_floor_db = -10;
 
 static struct clip *flite_clips(size_t *n);
 static struct clip *human_clips(size_t *n);
@@ -97,7 +105,9 @@ main(int argc, char **argv)
 
 	log_init("stt-bench", LOG_LVL_WARN);
 	so.pad_ms = 200;
-	while ((ch = getopt(argc, argv, "C:FHN:OP:R:SW:XYf:qs:v")) != -1) {
+	so.denoise = 1;
+	so.denoise_floor_db = -10;
+	while ((ch = getopt(argc, argv, "C:DFG:HN:OP:R:STUW:XYf:qs:v")) != -1) {
 		switch (ch) {
 		case 'Y':
 			hinted_stream = 1;
@@ -113,6 +123,19 @@ main(int argc, char **argv)
 		case 'X':
 			so.heldout_only = 1;
 			sets_only = 1;
+			break;
+		case 'D':
+			so.dev_only = 1;
+			sets_only = 1;
+			break;
+		case 'T':
+			so.snr10 = 1;
+			break;
+		case 'U':
+			so.denoise = line_denoise = 0;
+			break;
+		case 'G':
+			so.denoise_floor_db = line_floor_db = atof(optarg);
 			break;
 		case 'O':
 			so.off_only = 1;
@@ -271,6 +294,29 @@ main(int argc, char **argv)
 	unlink(lm);
 	config_destroy(&cfg);
 	return 0;
+}
+
+/* Feed a clip through the line's noise suppressor as stt-worker does, with
+ * the line's silence before it that a suppressor has heard by then (a
+ * fresh one per clip: the worst case) and the frame it holds back
+ * flushed. */
+static void
+feed_denoised(struct ps_dec *d, const int16_t *pcm, size_t n)
+{
+	size_t lead = 1600, all = lead + n + DN_WIN;
+	int16_t *x = calloc(all, sizeof(*x)), *y = calloc(all, sizeof(*y));
+	struct denoise dn;
+
+	if (x == NULL || y == NULL) {
+		psd_feed(d, pcm, n);
+	} else {
+		memcpy(x + lead, pcm, n * sizeof(*x));
+		denoise_init(&dn, line_floor_db);
+		denoise_run(&dn, x, y, all);
+		psd_feed(d, y + lead + DN_WIN, n);
+	}
+	free(x);
+	free(y);
 }
 
 static struct clip *
@@ -443,7 +489,10 @@ run(const struct clip *c, size_t n, enum stt_front front, const char *lm,
 			psd_start_from(d, &caller);
 		} else
 			psd_start(d);
-		psd_feed(d, c[i].pcm, c[i].n);
+		if (line_denoise)
+			feed_denoised(d, c[i].pcm, c[i].n);
+		else
+			psd_feed(d, c[i].pcm, c[i].n);
 		psd_end(d, text, sizeof(text), &conf);
 		busy += fd_mono_us() - t0;
 		psd_cmn_get(d, &caller);

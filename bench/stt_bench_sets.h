@@ -15,6 +15,10 @@ struct bench_sets_opts {
 	int quick; /* a few items of the held-out split only */
 	int off_only; /* the answers that are neither yes nor no only */
 	int heldout_only; /* the held-out split only (all of it) */
+	int dev_only; /* the dev split only */
+	int snr10; /* each item at 10 dB SNR too ("noise_10db") */
+	int denoise; /* the line's noise taken out first (stt.denoise) */
+	double denoise_floor_db; /* its gain floor (stt.denoise_floor_db) */
 	const char *only; /* "yesno", "digits" or "name": that set only */
 	int hints; /* 0: decode every set on the LM alone */
 	int verbose; /* every hypothesis on stderr */

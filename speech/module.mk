@@ -11,7 +11,8 @@
 #   SPEECH_LINES the agent's reply templates with the date and text
 #                helpers they use (agent, callsim's expected lines)
 SPEECH_STT   = speech/arpa_lm.c speech/dict_words.c speech/domain_corpus.c \
-               speech/domain_lm.c speech/resample.c speech/ps_decoder.c
+               speech/domain_lm.c speech/resample.c speech/ps_decoder.c \
+               speech/denoise.c
 SPEECH_TTS   = speech/tts_engine_flite.c speech/tts_resample.c
 SPEECH_TEXT  = speech/tts_normalize.c speech/tts_words.c speech/tts_split.c
 SPEECH_LINES = speech/templates.c speech/datetime.c speech/text.c

@@ -793,8 +793,7 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		}
 		d->grammars =
 		    ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
-		    ps_set_jsgf_string(d->ps, "digits",
-		        getenv("XDIG") ? getenv("XDIG") : digits_jsgf) == 0 &&
+		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_lists(d, o->names_first, o->names_last,
@@ -945,6 +944,56 @@ leads_polar(const char *text)
 	return 0;
 }
 
+/* The cues of a yes and of a no, the agent's way (agent/intent.c): the
+ * first cue from the left decides, a no's before a yes's at the same
+ * word ("not right" is a no).  "that's it" and "that's all" close an
+ * "anything else?" with a no. */
+static const char *const no_cues[] = {"no", "nope", "nah", "not", "wrong",
+    "don't", "incorrect", "isn't", "negative", "that's it", "that's all", NULL};
+static const char *const yes_cues[] = {"yes", "yeah", "yep", "yup", "sure",
+    "correct", "right", "absolutely", "definitely", "okay", "fine", "perfect",
+    "of course", "sounds good", "it is", "uh-huh", NULL};
+
+/* 1 if the words at p (one or two, "word" or "word(2)") are cue. */
+static int
+cue_at(const char *p, const char *cue)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(cue, " ");
+		if (strncmp(p, cue, n) != 0 ||
+		    (p[n] != '\0' && p[n] != ' ' && p[n] != '('))
+			return 0;
+		p += n;
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+		cue += n;
+		if (*cue == '\0')
+			return 1;
+		cue++;
+	}
+}
+
+int
+psd_polarity(const char *text)
+{
+	const char *p = text;
+	size_t i;
+
+	for (p += strspn(p, " "); *p;) {
+		for (i = 0; no_cues[i]; i++)
+			if (cue_at(p, no_cues[i]))
+				return -1;
+		for (i = 0; yes_cues[i]; i++)
+			if (cue_at(p, yes_cues[i]))
+				return 1;
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
 /* Take the grammar's hearing (gtext, gconf; g's last utterance) or keep
  * the model's (text, conf, det): see psd_hinted_pass.  1 taken, 0 kept,
  * -1 out of memory. */
@@ -971,9 +1020,16 @@ choose(struct ps_dec *g, const char *expect, const char *gtext, double gconf,
 	 * something else: the grammar would make it a yes or a no), and a
 	 * shorter one from reject_conf on */
 	if (strcmp(expect, "yesno") == 0)
-		keep = foreign > 0 &&
-		    (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
-		        *conf >= g->reject_conf);
+		keep = (foreign > 0 &&
+		           (leads_polar(text) || foreign >= PSD_FOREIGN_WORDS ||
+		               *conf >= g->reject_conf)) ||
+		    /* the grammar never turns a no the model heard into a
+		     * yes ("no, that's it, thanks" made "uh correct
+		     * thanks"): a yes it got wrong would book or cancel.
+		     * The other way round a wrong no costs a question
+		     * again, and the model's unsure yes is often a no it
+		     * half heard ("incorrect" heard "correct") */
+		    (psd_polarity(text) < 0 && psd_polarity(gtext) > 0);
 	else if (strcmp(expect, "name") == 0)
 		keep = foreign > 0 && 2 * foreign >= words &&
 		    *conf >= PSD_REJECT_CONF_SLOT;

@@ -154,6 +154,10 @@ struct psd_pass_info {
 	double model_conf;
 	int words, foreign; /* the model's words, those not in the grammar */
 };
+/* The polarity of an answer as the agent reads it: 1 a yes, -1 a no
+ * ("no", "not", "that's it"...: the first cue from the left decides), 0
+ * neither.  A yes/no grammar's yes is never taken over the model's no. */
+int psd_polarity(const char *text);
 int psd_has_grammar(struct ps_dec *d, const char *expect);
 int psd_hinted_pass(struct ps_dec *d, const char *expect,
     const struct psd_cmn *prior, const int16_t *pcm, size_t n, char *text,

@@ -40,3 +40,10 @@ TESTS += stt_worker_test
 stt_worker_test_SRCS = stt-worker/stt_worker_test.c \
                        tests/harness/flite_synth.c speech/resample.c
 stt_worker_test_LIBS = $(LIB_PS) $(LIB_LWS) $(LIB_FLITE)
+
+# the line's noise suppressor on flite speech with white noise
+TESTS += stt_denoise_test
+stt_denoise_test_SRCS = stt-worker/denoise_test.c speech/denoise.c \
+                        speech/resample.c \
+                        tests/harness/flite_synth.c
+stt_denoise_test_LIBS = $(LIB_FLITE)

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "mulaw.h"
 #include "proto/proto.h"
+#include "speech/denoise.h"
 #include "speech/ps_decoder.h"
 #include "ps_lm.h"
 #include "stt_engine.h"
@@ -76,6 +77,8 @@ struct ps_stream {
 	struct vad vad;
 	int16_t frame[VAD_FRAME];
 	size_t nframe;
+	struct denoise dn; /* the line's noise suppressor (eng->denoise) */
+	uint64_t frame_us; /* the arrival of the frame dn holds back */
 	enum vad_expect expect; /* what the agent asked for (its hint) */
 	int reported_talking; /* speech_started sent, speech_stopped not */
 	struct seg *cur; /* segment being filled, or NULL */
@@ -133,6 +136,8 @@ struct ps_engine {
 				   model as the audio comes */
 	int final_lead_ms; /* early final this long before the endpoint */
 	int adaptive; /* endpoint by turn_end_classify */
+	int denoise; /* the line's noise taken out before the VAD */
+	double denoise_floor_db; /* the suppressor's gain floor */
 	char extra_file[512];
 	struct ps_lm *lm;
 	pthread_mutex_t mu;
@@ -165,6 +170,8 @@ struct ps_cfg {
 	int fast_final;
 	int hint_grammars;
 	int grammar_decoder;
+	int denoise;
+	double denoise_floor_db;
 	double reject_conf;
 	int final_lead_ms;
 	int interim_ms;
@@ -227,6 +234,8 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->interim_ms = c.interim_ms;
 	e->final_lead_ms = c.final_lead_ms;
 	e->adaptive = c.adaptive_endpoint;
+	e->denoise = c.denoise;
+	e->denoise_floor_db = c.denoise_floor_db;
 	snprintf(e->extra_file, sizeof(e->extra_file), "%s", c.extra_file);
 
 	lo.kind = c.lm;
@@ -269,9 +278,9 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 		pthread_mutex_unlock(&e->mu);
 	}
 	log_info(NULL,
-	    "pocketsphinx: %d decoders (up to %d), lm %s, front %s, "
-	    "endpoint %s (%d/%d/%d ms)",
-	    c.decoders, e->maxworkers, c.lm, c.front,
+	    "pocketsphinx: %d decoders (up to %d), lm %s, front %s, noise "
+	    "suppression %s, endpoint %s (%d/%d/%d ms)",
+	    c.decoders, e->maxworkers, c.lm, c.front, c.denoise ? "on" : "off",
 	    c.adaptive_endpoint ? "adaptive" : "fixed", c.v.short_endpoint_ms,
 	    c.v.endpoint_ms, c.v.long_endpoint_ms);
 	*engp = e;
@@ -387,6 +396,7 @@ ps_stream_open(
 	s->ev = ev;
 	s->arg = arg;
 	vad_init(&s->vad, &e->vcfg);
+	denoise_init(&s->dn, e->denoise_floor_db);
 	pthread_mutex_lock(&e->mu);
 	s->next = e->streams;
 	e->streams = s;
@@ -645,14 +655,26 @@ static int
 ps_feed(void *stream, const uint8_t *ulaw, size_t n, uint64_t arrival_us)
 {
 	struct ps_stream *s = stream;
+	struct ps_engine *e = s->eng;
+	uint64_t at;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		s->frame[s->nframe++] = fd_ulaw_decode(ulaw[i]);
-		if (s->nframe == VAD_FRAME) {
+		if (s->nframe < VAD_FRAME)
+			continue;
+		s->nframe = 0;
+		if (!e->denoise) {
 			on_frame(s, s->frame, arrival_us);
-			s->nframe = 0;
+			continue;
 		}
+		/* the suppressor gives back the frame before this one,
+		 * cleaned: it is stamped with that frame's arrival, so the
+		 * turn's latency counts the frame it held back */
+		denoise_run(&s->dn, s->frame, s->frame, VAD_FRAME);
+		at = s->frame_us ? s->frame_us : arrival_us;
+		s->frame_us = arrival_us;
+		on_frame(s, s->frame, at);
 	}
 	return 0;
 }
@@ -1375,6 +1397,9 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        "180", 60, 5000, NULL},
 	    {"stt.adaptive_endpoint", FD_CFG_BOOL, &c->adaptive_endpoint, 0,
 	        "true", 0, 0, NULL},
+	    {"stt.denoise", FD_CFG_BOOL, &c->denoise, 0, "true", 0, 0, NULL},
+	    {"stt.denoise_floor_db", FD_CFG_DOUBLE, &c->denoise_floor_db, 0,
+	        "-10", -40, -1, NULL},
 	    {"stt.preroll_ms", FD_CFG_INT, &c->v.preroll_ms, 0, "200", 0, 500,
 	        NULL},
 	    {"stt.max_utterance_ms", FD_CFG_INT, &c->v.max_utt_ms, 0, "15000",

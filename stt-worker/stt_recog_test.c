@@ -175,6 +175,27 @@ first_word_in(const char *text, const char *const *list)
 	return 0;
 }
 
+/* psd_polarity reads a yes and a no as the agent does: the first cue
+ * from the left, a no's first at the same word. */
+static void
+test_polarity(void **state)
+{
+	(void)state;
+	assert_int_equal(psd_polarity("yes please"), 1);
+	assert_int_equal(psd_polarity("uh correct thanks"), 1);
+	assert_int_equal(psd_polarity("sounds good"), 1);
+	assert_int_equal(psd_polarity("no that's it thanks"), -1);
+	assert_int_equal(psd_polarity("that's it thanks"), -1);
+	assert_int_equal(psd_polarity("that's not right"), -1);
+	assert_int_equal(psd_polarity("incorrect"), -1);
+	assert_int_equal(psd_polarity("yeah(2) no"), 1);
+	assert_int_equal(psd_polarity("nope"), -1);
+	assert_int_equal(psd_polarity("i want to cancel my appointment"), 0);
+	assert_int_equal(psd_polarity("nothing"), 0);
+	assert_int_equal(psd_polarity("that's"), 0);
+	assert_int_equal(psd_polarity(""), 0);
+}
+
 /* psd_hint: a yes/no or digits question is searched with its grammar
  * (only its phrases come out, a phone number has ten digits), anything
  * else with the language model, and a model swap goes back to it. */
@@ -264,6 +285,11 @@ test_hint_grammars(void **state)
 		    text, sizeof(text));
 		more += first_word_in(text, no) &&
 		    strstr(text, "wednesday") != NULL;
+		/* the grammar never flips the caller's polarity: a no that
+		 * closes "anything else?" stays a no */
+		hear_hinted(d, voices[v], "no, that's it. thanks.", "yesno",
+		    text, sizeof(text));
+		assert_true(psd_polarity(text) <= 0);
 		/* no digits to give: not made a number */
 		hear_hinted(d, voices[v], "no, i don't have it", "digits", text,
 		    sizeof(text));
@@ -1024,6 +1050,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ps8k_domain),
+	    cmocka_unit_test(test_polarity),
 	    cmocka_unit_test(test_hint_grammars),
 	    cmocka_unit_test(test_detail_and_spell),
 	    cmocka_unit_test(test_name_grammar_known),
