@@ -40,6 +40,7 @@ struct gw_call {
 	char call_id[FD_CALL_ID_LEN];
 	char stream_sid[MEDIA_SID_LEN];
 	struct lws *wsi;
+	struct gw_shard *sh; /* whose thread serves the stream */
 	/* service thread only */
 	int started, ended, closing;
 	int refused; /* start without a valid token */
@@ -65,8 +66,8 @@ struct gw_call {
 	struct cring ring; /* recent caller audio, numbered */
 };
 
-/* media.c: the registry and the pending work list (gw_lock held) */
-extern struct gw_call *pending_head;
+/* media.c: the registry and the shards' pending work lists (gw_lock
+ * held) */
 struct gw_call *find_locked(const char *id);
 int pend_locked(struct gw_call *c);
 void end_call(struct gw_call *c, const char *reason);
