@@ -378,6 +378,7 @@ start_shards(void)
 		sh = &gw_shards[i];
 		sh->idx = i;
 		pthread_mutex_init(&sh->adopt_mu, NULL);
+		pthread_mutex_init(&sh->mu, NULL);
 		memset(&info, 0, sizeof(info));
 		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 		info.protocols = protocols;

@@ -81,7 +81,7 @@ extern struct gw_stats gw_stats;
 extern struct fd_bus gw_bus;
 extern struct fd_rpc gw_crm;
 extern struct lws_context *gw_ctx; /* shard 0's: HTTP */
-extern pthread_mutex_t gw_lock; /* calls, their queues, gw_cfg */
+extern pthread_mutex_t gw_lock; /* the registry of calls, gw_cfg */
 extern uint64_t gw_start_us;
 /* Which gateway answered a call and which run of it (CALL_START, the call
  * record): set once at start, read by any thread. */
@@ -103,7 +103,8 @@ struct gw_shard {
 	struct lws_vhost *vh;
 	pthread_t thr;
 	int nstreams; /* atomic: its open streams */
-	/* under gw_lock */
+	pthread_mutex_t mu; /* its calls' queues, their pending work */
+	/* under mu */
 	struct gw_call *pending_head; /* calls with work from other threads */
 	/* its service thread only */
 	struct gw_call *pacing_head; /* calls playing */

@@ -132,6 +132,18 @@ find_locked(const char *id)
 	return NULL;
 }
 
+struct gw_call *
+find_play(const char *id)
+{
+	struct gw_call *c;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(id)) != NULL)
+		pthread_mutex_lock(&c->sh->mu);
+	pthread_mutex_unlock(&gw_lock);
+	return c;
+}
+
 static void
 unregister_locked(struct gw_call *c)
 {
@@ -146,6 +158,14 @@ unregister_locked(struct gw_call *c)
 			}
 		c->registered = 0;
 	}
+}
+
+/* c leaves its shard's pending list (its mu held). */
+static void
+unpend_locked(struct gw_call *c)
+{
+	struct gw_call **pp;
+
 	if (c->pending) {
 		for (pp = &c->sh->pending_head; *pp; pp = &(*pp)->pnext)
 			if (*pp == c) {
@@ -432,9 +452,9 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 		log_info(c->call_id, "dtmf %s", m->digit);
 		break;
 	case MEDIA_MARK:
-		pthread_mutex_lock(&gw_lock);
+		pthread_mutex_lock(&c->sh->mu);
 		played = pacer_echo(&c->pacer, m->name, &utt);
-		pthread_mutex_unlock(&gw_lock);
+		pthread_mutex_unlock(&c->sh->mu);
 		if (played == -2) {
 			/* the clear of a pause: the mark is queued again */
 			log_debug(
@@ -473,10 +493,14 @@ end_call(struct gw_call *c, const char *reason)
 	c->ended = 1;
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
+	pthread_mutex_unlock(&gw_lock);
+	/* a bus thread that found c before waits for the lock */
+	pthread_mutex_lock(&c->sh->mu);
+	unpend_locked(c);
 	pacer_free(&c->pacer);
 	rec = c->rec;
 	c->rec = NULL;
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&c->sh->mu);
 	rec_close(rec, fd_mono_us());
 	unpace(c);
 	fd_bus_publish_call_end(
@@ -490,8 +514,11 @@ call_free(struct gw_call *c)
 {
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
-	pacer_free(&c->pacer);
 	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_lock(&c->sh->mu);
+	unpend_locked(c);
+	pacer_free(&c->pacer);
+	pthread_mutex_unlock(&c->sh->mu);
 	unpace(c);
 	while (c->tx_n > 0)
 		tx_pop(c);

@@ -3,12 +3,12 @@
  * tts-worker and the agent send a call, paced out as media messages.
  *
  * The bus thread puts tts-worker's AUDIO_OUT and AUDIO_MARK and the
- * agent's CLEAR, PAUSE, RESUME and HANGUP into the call under gw_lock
- * and wakes the call's service thread (once per batch: only when its
+ * agent's CLEAR, PAUSE, RESUME and HANGUP into the call under its shard's
+ * lock and wakes the call's service thread (once per batch: only when its
  * shard's pending list was empty); on each service thread one sweep timer
  * every PACE_SWEEP_US drives the pacer (pacer.c) of every call of its
- * shard that is playing, which emits one 160-byte
- * media message per 20 ms and marks in queue order.  One timer for all
+ * shard that is playing, which emits one 160-byte media message per 20 ms
+ * and marks in queue order.  One timer for all of a shard's
  * calls, not one per call: lws polls every socket each time it wakes, so
  * per-call timers at scattered phases made the cost grow with the square
  * of the number of calls.  Twilio's mark echoes and the marks a clear
@@ -17,7 +17,7 @@
  * The per-frame path allocates nothing and builds no JSON: each call keeps
  * its media message prefix (streamSid included) and a small ring of
  * message slots; a frame is the prefix, its base64 written in place and
- * "}}".  What the sweep produced is written at once, outside gw_lock, on
+ * "}}".  What the sweep produced is written at once, outside the lock, on
  * the service thread: asking lws for a writable callback first cost two
  * poll-set changes and one more wake per frame.  Only when lws still holds
  * part of an earlier write (lws_partial_buffered) or a message waits do
@@ -80,9 +80,7 @@ media_audio_out(const struct fd_frame *f)
 	GW_STAT_ADD(hop_n, 1);
 	GW_STAT_ADD(hop_sum_us, hop);
 	gw_stat_max(&gw_stats.hop_max_us, hop);
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) == NULL) {
-		pthread_mutex_unlock(&gw_lock);
+	if ((c = find_play(f->call_id)) == NULL) {
 		log_debug(f->call_id,
 		    "audio_out utt %u: no live stream, "
 		    "dropped",
@@ -95,7 +93,7 @@ media_audio_out(const struct fd_frame *f)
 		wake = pend_locked(c);
 	}
 	ctx = c->sh->ctx; /* c is not ours once unlocked */
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&c->sh->mu);
 	log_debug(f->call_id, "audio_out utt %u %u bytes, tts->gateway %llu us",
 	    f->ref, f->payload_len, (unsigned long long)hop);
 	if (rv == 1) {
@@ -131,16 +129,15 @@ media_audio_mark(const struct fd_frame *f)
 		json_decref(j);
 		return;
 	}
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		rv = pacer_mark(&c->pacer, f->ref, name, am.last, fd_mono_us());
 		if (rv == 0) {
 			c->want_kick = 1;
 			wake = pend_locked(c);
 		}
 		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL)
 		log_debug(f->call_id, "audio_mark %s: no live stream", name);
 	else if (rv < 0)
@@ -157,15 +154,14 @@ media_clear(const struct fd_frame *f)
 	struct gw_call *c;
 	size_t n = 0;
 
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		n = pacer_clear(&c->pacer, f->ref);
 		rec_cut(c->rec, fd_mono_us());
 		c->want_clear = 1;
 		(void)pend_locked(c);
 		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
 		log_debug(f->call_id, "clear: no live stream");
 		return;
@@ -186,8 +182,7 @@ media_pause(const struct fd_frame *f)
 	uint32_t utt = 0;
 	size_t n = 0;
 
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		uint64_t now = fd_mono_us();
 
 		n = pacer_pause(&c->pacer, now, &utt);
@@ -196,8 +191,8 @@ media_pause(const struct fd_frame *f)
 		c->want_clear = 1;
 		(void)pend_locked(c);
 		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
 		log_debug(f->call_id, "pause: no live stream");
 		return;
@@ -217,16 +212,15 @@ want(const struct fd_frame *f, int close, const char *what)
 	struct lws_context *ctx = NULL;
 	struct gw_call *c;
 
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		if (close)
 			c->want_close = 1;
 		else
 			c->want_resume = 1;
 		(void)pend_locked(c);
 		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
 		log_debug(f->call_id, "%s: no live stream", what);
 		return -1;
@@ -257,7 +251,7 @@ media_on_wake(struct gw_shard *sh)
 	char msg[160];
 	int n;
 
-	pthread_mutex_lock(&gw_lock);
+	pthread_mutex_lock(&sh->mu);
 	for (c = sh->pending_head, sh->pending_head = NULL; c; c = next) {
 		next = c->pnext;
 		c->pending = 0;
@@ -288,7 +282,7 @@ media_on_wake(struct gw_shard *sh)
 			closes = c;
 		}
 	}
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&sh->mu);
 	for (c = flush; c; c = next) {
 		next = c->fnext;
 		c->flushing = 0;
@@ -313,8 +307,9 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 
 	sh->pace_armed = 0;
 	/* one lock for the whole sweep: a tick that is not due costs a
-	 * compare, and the bus thread waits at most one sweep */
-	pthread_mutex_lock(&gw_lock);
+	 * compare, and the bus thread waits at most one sweep (of this
+	 * shard's calls: the other shards sweep meanwhile) */
+	pthread_mutex_lock(&sh->mu);
 	for (pp = &sh->pacing_head; (c = *pp) != NULL;) {
 		again = pacer_tick(&c->pacer, now);
 		u = c->pacer.underruns - c->underruns_seen;
@@ -334,7 +329,7 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 		*pp = c->pace_next;
 		c->pacing = 0;
 	}
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&sh->mu);
 	if (under)
 		GW_STAT_ADD(underruns, under);
 	for (c = flush; c; c = next) {
@@ -390,7 +385,7 @@ unpace(struct gw_call *c)
 	c->pacing = 0;
 }
 
-/* Pacer sink: called with gw_lock held.  frame and mark only from the
+/* Pacer sink: called with the shard's mu held.  frame and mark only from the
  * service thread (kick, tick); mark_dropped from any thread. */
 
 static void
