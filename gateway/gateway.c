@@ -328,8 +328,9 @@ main(int argc, char **argv)
 			pthread_mutex_unlock(&gw_lock);
 			if (rv == 0) {
 				log_info(NULL,
-				    "listen address, port, max_calls and "
-				    "recording.dir changes need a restart");
+				    "listen address, port, max_calls, "
+				    "service_threads and recording.dir "
+				    "changes need a restart");
 				warn_closed_api();
 				/* recording switched on: new calls are
 				 * recorded from now */
