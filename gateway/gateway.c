@@ -14,6 +14,7 @@
  * the service loop, and at start the close of the calls an earlier run of
  * this gateway left open (restart_main).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ uint64_t gw_start_us;
 char gw_instance[128];
 char gw_boot[48];
 
-static volatile int bus_quit;
+static int bus_quit; /* atomic */
 static int shards_quit; /* atomic */
 
 /* The calls an earlier run left open, closed at start (restart_main): their
@@ -278,6 +279,11 @@ main(int argc, char **argv)
 	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_GATEWAY, argc, argv, opts, FD_CFG_N(opts));
 	gw_start_us = fd_mono_us();
+	/* memory freed stays in the heap for the next call's buffers: given
+	 * back to the kernel at every free, as glibc does past 128 KB at the
+	 * top, each recording chunk and bus message landed on fresh pages
+	 * the kernel had to fault in and zero */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
 	name_this_run();
@@ -346,7 +352,7 @@ main(int argc, char **argv)
 	log_info(NULL, "stopping");
 	fd_cluster_stop();
 	accept_stop();
-	bus_quit = 1;
+	__atomic_store_n(&bus_quit, 1, __ATOMIC_RELAXED);
 	pthread_join(bus_thr, NULL);
 	pthread_join(restart_thr, NULL);
 	stop_shards();
@@ -506,7 +512,7 @@ bus_main(void *arg)
 	int rv;
 
 	(void)arg;
-	while (!bus_quit) {
+	while (!__atomic_load_n(&bus_quit, __ATOMIC_RELAXED)) {
 		rv = fd_bus_recv(&gw_bus, &m, &f, 200);
 		if (rv == 0) {
 			dispatch(&f);
@@ -611,9 +617,10 @@ nap(uint64_t us)
 {
 	uint64_t end = fd_mono_us() + us;
 
-	while (!bus_quit && !fd_stop && fd_mono_us() < end)
+	while (!__atomic_load_n(&bus_quit, __ATOMIC_RELAXED) && !fd_stop &&
+	    fd_mono_us() < end)
 		fd_sleep_us(50000);
-	return !(bus_quit || fd_stop);
+	return !(__atomic_load_n(&bus_quit, __ATOMIC_RELAXED) || fd_stop);
 }
 
 /* The calls in progress on this gateway's earlier run died with it at the
