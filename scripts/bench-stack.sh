@@ -29,7 +29,10 @@
 #     divided by N) over the steady part of the step.
 #  3. gateway-only stack + callsim --streams N (callsim publishes the
 #     AUDIO_OUT): the most Media Streams with outbound jitter p99 <= 20 ms,
-#     no failed stream and >= 99% of frames delivered.
+#     no failed stream and >= 99% of frames delivered; at each step the
+#     gateway's and callsim's own CPU over callsim's measured window
+#     (callsim shares the host: on 2 cores it is part of the floor).
+#     BENCH_STREAMS_STEPS="800 1200" runs those steps only.
 # SMOKE=1: four scenarios, three generated callers, two load steps, two
 # stream steps (~3 min).
 # BENCH_PARTS="suite population load streams" (default all) runs a subset;
