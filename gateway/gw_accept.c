@@ -58,42 +58,54 @@ static void give(struct gw_shard *sh, int fd);
 static struct gw_shard *least_loaded(void);
 static enum verdict classify(const char *buf, size_t n, int full);
 
+/* A listening socket on a, or -1 (errno set). */
+static int
+listen_on(const struct addrinfo *a)
+{
+	int fd, one = 1, e;
+
+	fd = socket(
+	    a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, a->ai_addr, a->ai_addrlen) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int
 accept_listen(const char *addr, int port, char *err, size_t errlen)
 {
-	struct addrinfo hints, *ai = NULL;
+	struct addrinfo hints, *ai = NULL, *a;
 	char pstr[16];
-	int one = 1, rv;
+	int rv, pass;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	/* as lws did: an IPv4 address listens on IPv4 only, none on every
-	 * address of both families */
-	if (strchr(addr, '.') != NULL)
-		hints.ai_family = AF_INET;
-	else
-		hints.ai_family = addr[0] ? AF_UNSPEC : AF_INET6;
+	/* as lws did: an IPv4 address listens on IPv4 only; a name or none
+	 * on IPv6 first (both families when none), else IPv4 */
+	hints.ai_family = strchr(addr, '.') != NULL ? AF_INET : AF_UNSPEC;
 	snprintf(pstr, sizeof(pstr), "%d", port);
 	if ((rv = getaddrinfo(addr[0] ? addr : NULL, pstr, &hints, &ai)) != 0) {
 		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rv));
 		return -1;
 	}
-	lfd = socket(
-	    ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd < 0 ||
-	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(lfd, ai->ai_addr, ai->ai_addrlen) != 0 ||
-	    listen(lfd, SOMAXCONN) != 0) {
+	errno = EADDRNOTAVAIL;
+	for (pass = 0; pass < 2 && lfd < 0; pass++)
+		for (a = ai; a && lfd < 0; a = a->ai_next)
+			if ((a->ai_family == AF_INET6) == (pass == 0))
+				lfd = listen_on(a);
+	if (lfd < 0)
 		snprintf(err, errlen, "%s", strerror(errno));
-		if (lfd >= 0)
-			close(lfd);
-		lfd = -1;
-		freeaddrinfo(ai);
-		return -1;
-	}
 	freeaddrinfo(ai);
-	return 0;
+	return lfd < 0 ? -1 : 0;
 }
 
 int
