@@ -4,6 +4,7 @@
  * written as hex, and compared with CRYPTO_memcmp so the time a refusal
  * takes says nothing about how much of a guess was right.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,9 @@
 
 #define CALLINFO_SLOTS 2048
 
+/* the webhook writes a slot on the main thread, the stream's start takes
+ * it on whichever service thread serves the stream */
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct callinfo table[CALLINFO_SLOTS];
 
 static int
@@ -51,8 +55,8 @@ slot_for(const char *sid, uint64_t now_us)
 	return free_slot ? free_slot : oldest;
 }
 
-int
-callinfo_put(const char *sid, const char *from, const char *to,
+static int
+put_locked(const char *sid, const char *from, const char *to,
     const char *direction, uint64_t now_us, char *token)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -81,8 +85,8 @@ callinfo_put(const char *sid, const char *from, const char *to,
 	return 0;
 }
 
-int
-callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
+static int
+set_job_locked(const char *sid, int64_t job_id, int64_t attempt,
     const char *kind, const char *answered_by)
 {
 	unsigned i;
@@ -104,8 +108,8 @@ callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
 	return -1;
 }
 
-enum callinfo_refusal
-callinfo_take(
+static enum callinfo_refusal
+take_locked(
     const char *sid, const char *token, struct callinfo *out, uint64_t now_us)
 {
 	unsigned i;
@@ -131,6 +135,42 @@ callinfo_take(
 		return CALLINFO_OK;
 	}
 	return CALLINFO_UNKNOWN;
+}
+
+int
+callinfo_put(const char *sid, const char *from, const char *to,
+    const char *direction, uint64_t now_us, char *token)
+{
+	int rv;
+
+	pthread_mutex_lock(&table_mu);
+	rv = put_locked(sid, from, to, direction, now_us, token);
+	pthread_mutex_unlock(&table_mu);
+	return rv;
+}
+
+int
+callinfo_set_job(const char *sid, int64_t job_id, int64_t attempt,
+    const char *kind, const char *answered_by)
+{
+	int rv;
+
+	pthread_mutex_lock(&table_mu);
+	rv = set_job_locked(sid, job_id, attempt, kind, answered_by);
+	pthread_mutex_unlock(&table_mu);
+	return rv;
+}
+
+enum callinfo_refusal
+callinfo_take(
+    const char *sid, const char *token, struct callinfo *out, uint64_t now_us)
+{
+	enum callinfo_refusal r;
+
+	pthread_mutex_lock(&table_mu);
+	r = take_locked(sid, token, out, now_us);
+	pthread_mutex_unlock(&table_mu);
+	return r;
 }
 
 const char *

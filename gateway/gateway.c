@@ -14,6 +14,7 @@
  * the service loop, and at start the close of the calls an earlier run of
  * this gateway left open (restart_main).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,15 @@ struct gw_stats gw_stats;
 struct fd_bus gw_bus;
 struct fd_rpc gw_crm;
 struct lws_context *gw_ctx;
+struct gw_shard gw_shards[GW_SHARDS_MAX];
+int gw_nshards;
 pthread_mutex_t gw_lock = PTHREAD_MUTEX_INITIALIZER;
 uint64_t gw_start_us;
 char gw_instance[128];
 char gw_boot[48];
 
-static volatile int bus_quit;
+static int bus_quit; /* atomic */
+static int shards_quit; /* atomic */
 
 /* The calls an earlier run left open, closed at start (restart_main): their
  * CALL_END is published again to each subscriber that connects in the
@@ -84,6 +88,9 @@ static const struct fd_cfg_opt opts[] = {
         sizeof(gw_cfg.api_tokens), "", 0, 0, "FRONTDESK_API_TOKENS"},
     {"gateway.max_calls", FD_CFG_INT, &gw_cfg.max_calls, 0, "1000", 1, 100000,
         NULL},
+    /* lws contexts, each serviced by a thread of its own (gw_accept.c) */
+    {"gateway.service_threads", FD_CFG_INT, &gw_cfg.service_threads, 0, "2", 1,
+        GW_SHARDS_MAX, NULL},
     {"gateway.twilio_api_base", FD_CFG_STR, gw_cfg.twilio_api_base,
         sizeof(gw_cfg.twilio_api_base), "https://api.twilio.com/2010-04-01", 0,
         0, NULL},
@@ -134,6 +141,10 @@ static const struct lws_protocols protocols[] = {
 static int check_config(char *err, size_t errlen);
 static void warn_closed_api(void);
 static void *bus_main(void *arg);
+static void *shard_main(void *arg);
+static int service(struct gw_shard *sh, uint64_t *polled);
+static void start_shards(void);
+static void stop_shards(void);
 static void *restart_main(void *arg);
 static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
@@ -215,14 +226,26 @@ gw_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
 	struct gw_conn *conn = user;
+	struct gw_shard *sh;
 
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		/* another thread left work: rpc answers, queued audio */
-		http_on_wake();
-		media_on_wake();
+		/* another thread left work: rpc answers, queued audio,
+		 * accepted connections */
+		sh = gw_shard_of(wsi);
+		if (sh->idx == 0)
+			http_on_wake();
+		media_on_wake(sh);
+		accept_adopt(sh);
 		return 0;
 	case LWS_CALLBACK_HTTP:
+		if (gw_shard_of(wsi)->idx != 0) {
+			/* only upgrades to /twilio/media are sent here */
+			lws_return_http_status(
+			    wsi, HTTP_STATUS_NOT_FOUND, NULL);
+			return -1;
+		}
+		return http_callback(wsi, reason, conn, in, len);
 	case LWS_CALLBACK_HTTP_BODY:
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 	case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -247,15 +270,20 @@ main(int argc, char **argv)
 	static const int types[] = {FD_MSG_CLEAR, FD_MSG_PAUSE, FD_MSG_RESUME,
 	    FD_MSG_HANGUP, FD_MSG_TRANSFER, FD_MSG_AUDIO_OUT, FD_MSG_AUDIO_MARK,
 	    FD_MSG_OUTBOUND_CALL, FD_MSG_OUTBOUND_SMS, FD_MSG_TRANSCRIPT};
-	struct lws_context_creation_info info;
 	pthread_t bus_thr, restart_thr;
-	uint64_t polled = 0, now;
+	uint64_t polled = 0;
+	char err[256];
 	int rv;
 
 	fd_daemon_validate = check_config;
 	fd_daemon_recheck = check_config;
 	fd_daemon_start(FD_D_GATEWAY, argc, argv, opts, FD_CFG_N(opts));
 	gw_start_us = fd_mono_us();
+	/* memory freed stays in the heap for the next call's buffers: given
+	 * back to the kernel at every free, as glibc does past 128 KB at the
+	 * top, each recording chunk and bus message landed on fresh pages
+	 * the kernel had to fault in and zero */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
 	name_this_run();
@@ -272,21 +300,11 @@ main(int argc, char **argv)
 		fatalx("cannot start worker threads");
 	start_recording();
 
-	memset(&info, 0, sizeof(info));
-	info.port = gw_cfg.listen_port;
-	info.iface = gw_cfg.listen_addr[0] ? gw_cfg.listen_addr : NULL;
-	info.protocols = protocols;
-	info.gid = -1;
-	info.uid = -1;
-	/* http.c answers 431 past its own, smaller budget: lws drops a
-	 * request that overflows this buffer without a callback */
-	info.max_http_header_data = 32768;
-	info.timeout_secs = 20;
-	if (strchr(gw_cfg.listen_addr, '.') != NULL)
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	if ((gw_ctx = lws_create_context(&info)) == NULL)
-		fatalx("cannot listen on %s:%d", gw_cfg.listen_addr,
-		    gw_cfg.listen_port);
+	if (accept_listen(
+	        gw_cfg.listen_addr, gw_cfg.listen_port, err, sizeof(err)) != 0)
+		fatalx("cannot listen on %s:%d: %s", gw_cfg.listen_addr,
+		    gw_cfg.listen_port, err);
+	start_shards();
 	if (pthread_create(&bus_thr, NULL, bus_main, NULL) != 0)
 		fatalx("cannot start the bus thread");
 	if (pthread_create(&restart_thr, NULL, restart_main, NULL) != 0)
@@ -316,8 +334,9 @@ main(int argc, char **argv)
 			pthread_mutex_unlock(&gw_lock);
 			if (rv == 0) {
 				log_info(NULL,
-				    "listen address, port, max_calls and "
-				    "recording.dir changes need a restart");
+				    "listen address, port, max_calls, "
+				    "service_threads and recording.dir "
+				    "changes need a restart");
 				warn_closed_api();
 				/* recording switched on: new calls are
 				 * recorded from now */
@@ -326,30 +345,118 @@ main(int argc, char **argv)
 					start_recording();
 			}
 		}
-		now = fd_mono_us();
-		if (now < polled + SERVICE_MIN_US)
-			fd_sleep_us(polled + SERVICE_MIN_US - now);
-		polled = fd_mono_us();
-		if (lws_service(gw_ctx, 0) < 0)
+		if (service(&gw_shards[0], &polled) < 0)
 			break;
 	}
 
 	log_info(NULL, "stopping");
 	fd_cluster_stop();
-	bus_quit = 1;
+	accept_stop();
+	__atomic_store_n(&bus_quit, 1, __ATOMIC_RELAXED);
 	pthread_join(bus_thr, NULL);
 	pthread_join(restart_thr, NULL);
+	stop_shards();
 	http_stop();
 	fall_stop();
 	carrier_stop();
 	rec_stop();
-	lws_context_destroy(gw_ctx);
+	for (rv = gw_nshards - 1; rv >= 0; rv--)
+		lws_context_destroy(gw_shards[rv].ctx);
 	gw_ctx = NULL;
 	fd_rpc_close(&gw_crm);
 	fd_bus_close(&gw_bus);
 	config_destroy(&fd_config);
 	fd_daemon_stopped();
 	return 0;
+}
+
+/* One lws context per service thread, none listening: gw_accept.c hands
+ * them their connections.  The main thread services shard 0. */
+static void
+start_shards(void)
+{
+	struct lws_context_creation_info info;
+	sigset_t all, old;
+	struct gw_shard *sh;
+	int i;
+
+	gw_nshards = gw_cfg.service_threads;
+	for (i = 0; i < gw_nshards; i++) {
+		sh = &gw_shards[i];
+		sh->idx = i;
+		pthread_mutex_init(&sh->adopt_mu, NULL);
+		pthread_mutex_init(&sh->mu, NULL);
+		memset(&info, 0, sizeof(info));
+		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+		info.protocols = protocols;
+		info.gid = -1;
+		info.uid = -1;
+		info.user = sh;
+		/* http.c answers 431 past its own, smaller budget: lws
+		 * drops a request that overflows this buffer without a
+		 * callback */
+		info.max_http_header_data = 32768;
+		info.timeout_secs = 20;
+		if ((sh->ctx = lws_create_context(&info)) == NULL ||
+		    (sh->vh = lws_get_vhost_by_name(sh->ctx, "default")) ==
+		        NULL)
+			fatalx("cannot create the lws context of service "
+			       "thread %d",
+			    i);
+	}
+	gw_ctx = gw_shards[0].ctx;
+	/* signals are the main thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 1; i < gw_nshards; i++)
+		if (pthread_create(&gw_shards[i].thr, NULL, shard_main,
+		        &gw_shards[i]) != 0)
+			fatalx("cannot start service thread %d", i);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (accept_start() != 0)
+		fatalx("cannot start the accept thread");
+}
+
+static void
+stop_shards(void)
+{
+	int i;
+
+	__atomic_store_n(&shards_quit, 1, __ATOMIC_RELAXED);
+	for (i = 1; i < gw_nshards; i++) {
+		lws_cancel_service(gw_shards[i].ctx);
+		pthread_join(gw_shards[i].thr, NULL);
+	}
+}
+
+struct gw_shard *
+gw_shard_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+static void *
+shard_main(void *arg)
+{
+	struct gw_shard *sh = arg;
+	uint64_t polled = 0;
+
+	while (!fd_stop && !__atomic_load_n(&shards_quit, __ATOMIC_RELAXED))
+		if (service(sh, &polled) < 0)
+			break;
+	return NULL;
+}
+
+/* One pass of sh's loop: at most one poll per SERVICE_MIN_US. */
+static int
+service(struct gw_shard *sh, uint64_t *polled)
+{
+	uint64_t now = fd_mono_us();
+
+	if (now < *polled + SERVICE_MIN_US)
+		fd_sleep_us(*polled + SERVICE_MIN_US - now);
+	*polled = fd_mono_us();
+	return lws_service(sh->ctx, 0);
 }
 
 /* Refuse a config that cannot work: at start and under -n (exit
@@ -405,7 +512,7 @@ bus_main(void *arg)
 	int rv;
 
 	(void)arg;
-	while (!bus_quit) {
+	while (!__atomic_load_n(&bus_quit, __ATOMIC_RELAXED)) {
 		rv = fd_bus_recv(&gw_bus, &m, &f, 200);
 		if (rv == 0) {
 			dispatch(&f);
@@ -510,9 +617,10 @@ nap(uint64_t us)
 {
 	uint64_t end = fd_mono_us() + us;
 
-	while (!bus_quit && !fd_stop && fd_mono_us() < end)
+	while (!__atomic_load_n(&bus_quit, __ATOMIC_RELAXED) && !fd_stop &&
+	    fd_mono_us() < end)
 		fd_sleep_us(50000);
-	return !(bus_quit || fd_stop);
+	return !(__atomic_load_n(&bus_quit, __ATOMIC_RELAXED) || fd_stop);
 }
 
 /* The calls in progress on this gateway's earlier run died with it at the

@@ -2,11 +2,13 @@
  * gateway.h - what the gateway's files share: its config, counters, the
  * bus, the lws context and the lock that guards every live call.
  *
- * Threads: the lws service thread owns sockets and timers; the bus thread
- * feeds calls' queues from agent/tts/scheduler frames; worker threads make
- * rpc calls to crm-tools (HTTP API) and REST calls to the carrier.  Other
- * threads never touch a socket: they change state under gw_lock and wake
- * the service thread with lws_cancel_service().
+ * Threads: each service thread owns one lws context (a shard, below) and
+ * the sockets and timers in it; the accept thread (gw_accept.c) hands each
+ * new connection to a shard; the bus thread feeds calls' queues from
+ * agent/tts/scheduler frames; worker threads make rpc calls to crm-tools
+ * (HTTP API) and REST calls to the carrier.  Other threads never touch a
+ * socket: they change state under gw_lock and wake the call's service
+ * thread with lws_cancel_service() on its shard's context.
  */
 #ifndef GW_GATEWAY_H
 #define GW_GATEWAY_H
@@ -31,6 +33,7 @@ struct gw_cfg {
 	char api_token[272]; /* FRONTDESK_API_TOKEN (admin) */
 	char api_tokens[2048]; /* FRONTDESK_API_TOKENS role:token */
 	int max_calls;
+	int service_threads; /* shards: lws contexts, one thread each */
 	char twilio_api_base[256];
 	char account_sid[64]; /* TWILIO_ACCOUNT_SID */
 	int pace_lead_frames;
@@ -77,13 +80,54 @@ extern struct gw_cfg gw_cfg;
 extern struct gw_stats gw_stats;
 extern struct fd_bus gw_bus;
 extern struct fd_rpc gw_crm;
-extern struct lws_context *gw_ctx;
-extern pthread_mutex_t gw_lock; /* calls, their queues, gw_cfg */
+extern struct lws_context *gw_ctx; /* shard 0's: HTTP */
+extern pthread_mutex_t gw_lock; /* the registry of calls, gw_cfg */
 extern uint64_t gw_start_us;
 /* Which gateway answered a call and which run of it (CALL_START, the call
  * record): set once at start, read by any thread. */
 extern char gw_instance[128];
 extern char gw_boot[48];
+
+/*
+ * A shard: one lws context and the thread that services it.  Shard 0 is
+ * the main thread's and serves HTTP and Media Streams; the others get only
+ * connections whose first bytes are a WebSocket upgrade to /twilio/media
+ * (gw_accept.c), so http.c runs on the main thread alone.  A call stays on
+ * its shard: its pacing, writes and pending work are that thread's.
+ */
+#define GW_SHARDS_MAX 16
+#define GW_ADOPT_MAX 1024 /* accepted sockets waiting for a shard */
+struct gw_shard {
+	int idx;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	pthread_t thr;
+	int nstreams; /* atomic: its open streams */
+	pthread_mutex_t mu; /* its calls' queues, their pending work */
+	/* under mu */
+	struct gw_call *pending_head; /* calls with work from other threads */
+	/* its service thread only */
+	struct gw_call *pacing_head; /* calls playing */
+	lws_sorted_usec_list_t pace_sul;
+	int pace_armed;
+	uint64_t pace_at; /* when the next sweep is due */
+	/* sockets accepted for this shard, adopted on its thread */
+	pthread_mutex_t adopt_mu;
+	int adopt[GW_ADOPT_MAX];
+	int nadopt;
+};
+extern struct gw_shard gw_shards[GW_SHARDS_MAX];
+extern int gw_nshards;
+/* The shard whose context wsi is in. */
+struct gw_shard *gw_shard_of(struct lws *wsi);
+
+/* gw_accept.c: the listening socket and the thread that sorts accepted
+ * connections onto shards */
+int accept_listen(const char *addr, int port, char *err, size_t errlen);
+int accept_start(void);
+void accept_stop(void);
+/* Service thread of sh: adopt the sockets handed to it. */
+void accept_adopt(struct gw_shard *sh);
 
 /* Per-connection user data of the one lws protocol. */
 struct http_req;
@@ -104,7 +148,7 @@ void http_stop(void);
  * marks, clear, pause, resume, hangup), media_replay.c (caller audio) */
 int media_callback(struct lws *wsi, enum lws_callback_reasons reason,
     struct gw_conn *conn, void *in, size_t len);
-void media_on_wake(void);
+void media_on_wake(struct gw_shard *sh);
 int media_active_calls(void);
 /* From the bus thread. */
 void media_audio_out(const struct fd_frame *f);

@@ -33,9 +33,8 @@
 #define CALL_BUCKETS 256
 
 static struct gw_call *buckets[CALL_BUCKETS];
-struct gw_call *pending_head;
-static int nstreams; /* service thread */
-static struct media_msg rx_msg; /* service thread: one at a time */
+static int nstreams; /* atomic: open streams, every shard's */
+static __thread struct media_msg rx_msg; /* one at a time per thread */
 
 static int on_receive(struct gw_call *c, const char *in, size_t len);
 static void handle_text(struct gw_call *c, const char *text, size_t len);
@@ -48,7 +47,9 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
     struct gw_conn *conn, void *in, size_t len)
 {
 	struct gw_call *c = conn ? conn->call : NULL;
+	struct gw_shard *sh;
 	char uri[64] = "";
+	int n;
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -58,12 +59,13 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			log_warnx(NULL, "media: refusing WebSocket on %s", uri);
 			return -1;
 		}
-		if (nstreams >= gw_cfg.max_calls) {
+		if ((n = __atomic_load_n(&nstreams, __ATOMIC_RELAXED)) >=
+		    gw_cfg.max_calls) {
 			GW_STAT_ADD(calls_rejected, 1);
 			log_warnx(NULL,
 			    "media: %d streams open (max_calls), "
 			    "refusing another",
-			    nstreams);
+			    n);
 			return -1;
 		}
 		return 0;
@@ -73,14 +75,16 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return -1;
 		}
 		c->wsi = wsi;
+		c->sh = sh = gw_shard_of(wsi);
 		cring_init(&c->ring);
 		pacer_init(&c->pacer, gw_cfg.pace_lead_frames,
 		    (size_t)gw_cfg.max_queue_s * 8000, &call_sink, c);
 		conn->call = c;
-		nstreams++;
+		n = __atomic_add_fetch(&nstreams, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&sh->nstreams, 1, __ATOMIC_RELAXED);
 		lws_set_timeout(
 		    wsi, PENDING_TIMEOUT_USER_OK, MEDIA_START_TIMEOUT_S);
-		log_debug(NULL, "media: stream connected (%d open)", nstreams);
+		log_debug(NULL, "media: stream connected (%d open)", n);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		return c ? on_receive(c, in, len) : -1;
@@ -89,10 +93,12 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLOSED:
 		if (c == NULL)
 			return 0;
+		sh = c->sh;
 		end_call(c, "disconnect");
 		call_free(c);
 		conn->call = NULL;
-		nstreams--;
+		__atomic_sub_fetch(&nstreams, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&sh->nstreams, 1, __ATOMIC_RELAXED);
 		return 0;
 	default:
 		return 0;
@@ -102,7 +108,7 @@ media_callback(struct lws *wsi, enum lws_callback_reasons reason,
 int
 media_active_calls(void)
 {
-	return nstreams;
+	return __atomic_load_n(&nstreams, __ATOMIC_RELAXED);
 }
 
 /* Registry of started calls by call id (gw_lock held). */
@@ -126,6 +132,18 @@ find_locked(const char *id)
 	return NULL;
 }
 
+struct gw_call *
+find_play(const char *id)
+{
+	struct gw_call *c;
+
+	pthread_mutex_lock(&gw_lock);
+	if ((c = find_locked(id)) != NULL)
+		pthread_mutex_lock(&c->sh->mu);
+	pthread_mutex_unlock(&gw_lock);
+	return c;
+}
+
 static void
 unregister_locked(struct gw_call *c)
 {
@@ -140,8 +158,16 @@ unregister_locked(struct gw_call *c)
 			}
 		c->registered = 0;
 	}
+}
+
+/* c leaves its shard's pending list (its mu held). */
+static void
+unpend_locked(struct gw_call *c)
+{
+	struct gw_call **pp;
+
 	if (c->pending) {
-		for (pp = &pending_head; *pp; pp = &(*pp)->pnext)
+		for (pp = &c->sh->pending_head; *pp; pp = &(*pp)->pnext)
 			if (*pp == c) {
 				*pp = c->pnext;
 				break;
@@ -150,18 +176,18 @@ unregister_locked(struct gw_call *c)
 	}
 }
 
-/* Queue c for the service thread; 1 if the service thread must be woken
- * (the list was empty: otherwise a wake is already on its way). */
+/* Queue c for its service thread; 1 if that thread must be woken (its
+ * list was empty: otherwise a wake is already on its way). */
 int
 pend_locked(struct gw_call *c)
 {
-	int wake = pending_head == NULL;
+	int wake = c->sh->pending_head == NULL;
 
 	if (c->pending)
 		return 0;
 	c->pending = 1;
-	c->pnext = pending_head;
-	pending_head = c;
+	c->pnext = c->sh->pending_head;
+	c->sh->pending_head = c;
 	return wake;
 }
 
@@ -426,9 +452,9 @@ handle_text(struct gw_call *c, const char *text, size_t len)
 		log_info(c->call_id, "dtmf %s", m->digit);
 		break;
 	case MEDIA_MARK:
-		pthread_mutex_lock(&gw_lock);
+		pthread_mutex_lock(&c->sh->mu);
 		played = pacer_echo(&c->pacer, m->name, &utt);
-		pthread_mutex_unlock(&gw_lock);
+		pthread_mutex_unlock(&c->sh->mu);
 		if (played == -2) {
 			/* the clear of a pause: the mark is queued again */
 			log_debug(
@@ -467,10 +493,14 @@ end_call(struct gw_call *c, const char *reason)
 	c->ended = 1;
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
+	pthread_mutex_unlock(&gw_lock);
+	/* a bus thread that found c before waits for the lock */
+	pthread_mutex_lock(&c->sh->mu);
+	unpend_locked(c);
 	pacer_free(&c->pacer);
 	rec = c->rec;
 	c->rec = NULL;
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&c->sh->mu);
 	rec_close(rec, fd_mono_us());
 	unpace(c);
 	fd_bus_publish_call_end(
@@ -484,8 +514,11 @@ call_free(struct gw_call *c)
 {
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
-	pacer_free(&c->pacer);
 	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_lock(&c->sh->mu);
+	unpend_locked(c);
+	pacer_free(&c->pacer);
+	pthread_mutex_unlock(&c->sh->mu);
 	unpace(c);
 	while (c->tx_n > 0)
 		tx_pop(c);

@@ -27,19 +27,22 @@ struct txslot; /* a queued message (media_play.c) */
 struct gw_call {
 	/* under gw_lock */
 	struct gw_call *hnext; /* registry bucket */
-	struct gw_call *pnext; /* pending work list */
-	int registered, pending;
-	int want_kick, want_clear, want_close, want_resume;
+	int registered;
 	int transferred;
 	uint64_t stt_settled_us; /* arrival time up to which stt-worker
 					   finished the caller's speech (its
 					   last final's speech_end_us) */
+	/* under sh->mu (its shard's) */
+	struct gw_call *pnext; /* pending work list */
+	int pending;
+	int want_kick, want_clear, want_close, want_resume;
 	struct pacer pacer;
 	struct rec *rec; /* the call's recording, or NULL */
 	/* set at start, then read-only */
 	char call_id[FD_CALL_ID_LEN];
 	char stream_sid[MEDIA_SID_LEN];
 	struct lws *wsi;
+	struct gw_shard *sh; /* whose thread serves the stream */
 	/* service thread only */
 	int started, ended, closing;
 	int refused; /* start without a valid token */
@@ -65,9 +68,12 @@ struct gw_call {
 	struct cring ring; /* recent caller audio, numbered */
 };
 
-/* media.c: the registry and the pending work list (gw_lock held) */
-extern struct gw_call *pending_head;
+/* media.c: the registry (gw_lock held) and the shards' pending work
+ * lists (the shard's mu held).  Lock order: gw_lock, then a shard's mu;
+ * a service thread never takes gw_lock while it holds its mu. */
 struct gw_call *find_locked(const char *id);
+/* Another thread: the live call id with its shard's mu held, or NULL. */
+struct gw_call *find_play(const char *id);
 int pend_locked(struct gw_call *c);
 void end_call(struct gw_call *c, const char *reason);
 

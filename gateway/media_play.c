@@ -3,11 +3,12 @@
  * tts-worker and the agent send a call, paced out as media messages.
  *
  * The bus thread puts tts-worker's AUDIO_OUT and AUDIO_MARK and the
- * agent's CLEAR, PAUSE, RESUME and HANGUP into the call under gw_lock
- * and wakes lws (once per batch: only when the pending list was empty);
- * on the service thread one sweep timer every PACE_SWEEP_US drives the
- * pacer (pacer.c) of every call that is playing, which emits one 160-byte
- * media message per 20 ms and marks in queue order.  One timer for all
+ * agent's CLEAR, PAUSE, RESUME and HANGUP into the call under its shard's
+ * lock and wakes the call's service thread (once per batch: only when its
+ * shard's pending list was empty); on each service thread one sweep timer
+ * every PACE_SWEEP_US drives the pacer (pacer.c) of every call of its
+ * shard that is playing, which emits one 160-byte media message per 20 ms
+ * and marks in queue order.  One timer for all of a shard's
  * calls, not one per call: lws polls every socket each time it wakes, so
  * per-call timers at scattered phases made the cost grow with the square
  * of the number of calls.  Twilio's mark echoes and the marks a clear
@@ -16,7 +17,7 @@
  * The per-frame path allocates nothing and builds no JSON: each call keeps
  * its media message prefix (streamSid included) and a small ring of
  * message slots; a frame is the prefix, its base64 written in place and
- * "}}".  What the sweep produced is written at once, outside gw_lock, on
+ * "}}".  What the sweep produced is written at once, outside the lock, on
  * the service thread: asking lws for a writable callback first cost two
  * poll-set changes and one more wake per frame.  Only when lws still holds
  * part of an earlier write (lws_partial_buffered) or a message waits do
@@ -49,11 +50,6 @@ struct txslot {
 	unsigned char buf[LWS_PRE + TX_SLOT];
 };
 
-static struct gw_call *pacing_head; /* service thread: calls playing */
-static lws_sorted_usec_list_t pace_sul;
-static int pace_armed;
-static uint64_t pace_at; /* when the next sweep is due */
-
 static void sink_frame(
     void *arg, uint32_t utt, const uint8_t *frame, uint64_t enq_us);
 static void sink_mark(void *arg, uint32_t utt, const char *name);
@@ -77,15 +73,14 @@ void
 media_audio_out(const struct fd_frame *f)
 {
 	uint64_t now = fd_mono_us(), hop = now > f->ts_us ? now - f->ts_us : 0;
+	struct lws_context *ctx;
 	struct gw_call *c;
 	int rv, wake = 0;
 
 	GW_STAT_ADD(hop_n, 1);
 	GW_STAT_ADD(hop_sum_us, hop);
 	gw_stat_max(&gw_stats.hop_max_us, hop);
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) == NULL) {
-		pthread_mutex_unlock(&gw_lock);
+	if ((c = find_play(f->call_id)) == NULL) {
 		log_debug(f->call_id,
 		    "audio_out utt %u: no live stream, "
 		    "dropped",
@@ -97,7 +92,8 @@ media_audio_out(const struct fd_frame *f)
 		c->want_kick = 1;
 		wake = pend_locked(c);
 	}
-	pthread_mutex_unlock(&gw_lock);
+	ctx = c->sh->ctx; /* c is not ours once unlocked */
+	pthread_mutex_unlock(&c->sh->mu);
 	log_debug(f->call_id, "audio_out utt %u %u bytes, tts->gateway %llu us",
 	    f->ref, f->payload_len, (unsigned long long)hop);
 	if (rv == 1) {
@@ -111,7 +107,7 @@ media_audio_out(const struct fd_frame *f)
 		    "dropped",
 		    f->ref, f->payload_len);
 	} else if (wake)
-		lws_cancel_service(gw_ctx);
+		lws_cancel_service(ctx);
 }
 
 void
@@ -119,6 +115,7 @@ media_audio_mark(const struct fd_frame *f)
 {
 	struct fd_pl_audio_mark am;
 	struct gw_call *c;
+	struct lws_context *ctx = NULL;
 	const char *name;
 	json_t *j;
 	int rv = 0, wake = 0;
@@ -132,38 +129,39 @@ media_audio_mark(const struct fd_frame *f)
 		json_decref(j);
 		return;
 	}
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		rv = pacer_mark(&c->pacer, f->ref, name, am.last, fd_mono_us());
 		if (rv == 0) {
 			c->want_kick = 1;
 			wake = pend_locked(c);
 		}
+		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL)
 		log_debug(f->call_id, "audio_mark %s: no live stream", name);
 	else if (rv < 0)
 		log_err(f->call_id, "audio_mark %s: out of memory", name);
 	else if (wake)
-		lws_cancel_service(gw_ctx);
+		lws_cancel_service(ctx);
 	json_decref(j);
 }
 
 void
 media_clear(const struct fd_frame *f)
 {
+	struct lws_context *ctx = NULL;
 	struct gw_call *c;
 	size_t n = 0;
 
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		n = pacer_clear(&c->pacer, f->ref);
 		rec_cut(c->rec, fd_mono_us());
 		c->want_clear = 1;
 		(void)pend_locked(c);
+		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
 		log_debug(f->call_id, "clear: no live stream");
 		return;
@@ -171,7 +169,7 @@ media_clear(const struct fd_frame *f)
 	GW_STAT_ADD(clears, 1);
 	log_info(f->call_id, "clear up to utt %u: %zu queued items dropped",
 	    f->ref, n);
-	lws_cancel_service(gw_ctx);
+	lws_cancel_service(ctx);
 }
 
 /* The caller may be barging in: Twilio drops what it buffered, we keep
@@ -179,12 +177,12 @@ media_clear(const struct fd_frame *f)
 void
 media_pause(const struct fd_frame *f)
 {
+	struct lws_context *ctx = NULL;
 	struct gw_call *c;
 	uint32_t utt = 0;
 	size_t n = 0;
 
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		uint64_t now = fd_mono_us();
 
 		n = pacer_pause(&c->pacer, now, &utt);
@@ -192,8 +190,9 @@ media_pause(const struct fd_frame *f)
 		c->want_resume = 0;
 		c->want_clear = 1;
 		(void)pend_locked(c);
+		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
 		log_debug(f->call_id, "pause: no live stream");
 		return;
@@ -201,7 +200,7 @@ media_pause(const struct fd_frame *f)
 	GW_STAT_ADD(pauses, 1);
 	log_info(f->call_id, "pause (utt %u playing): %zu unheard frames kept",
 	    utt, n);
-	lws_cancel_service(gw_ctx);
+	lws_cancel_service(ctx);
 }
 
 /* Ask the service thread to close the call's stream (close) or resume
@@ -210,22 +209,23 @@ media_pause(const struct fd_frame *f)
 static int
 want(const struct fd_frame *f, int close, const char *what)
 {
+	struct lws_context *ctx = NULL;
 	struct gw_call *c;
 
-	pthread_mutex_lock(&gw_lock);
-	if ((c = find_locked(f->call_id)) != NULL) {
+	if ((c = find_play(f->call_id)) != NULL) {
 		if (close)
 			c->want_close = 1;
 		else
 			c->want_resume = 1;
 		(void)pend_locked(c);
+		ctx = c->sh->ctx;
+		pthread_mutex_unlock(&c->sh->mu);
 	}
-	pthread_mutex_unlock(&gw_lock);
 	if (c == NULL) {
 		log_debug(f->call_id, "%s: no live stream", what);
 		return -1;
 	}
-	lws_cancel_service(gw_ctx);
+	lws_cancel_service(ctx);
 	return 0;
 }
 
@@ -242,16 +242,17 @@ media_hangup(const struct fd_frame *f)
 	(void)want(f, 1, "hangup");
 }
 
-/* Service thread: act on what the bus thread left in pending calls. */
+/* Service thread of sh: act on what the bus thread left in its pending
+ * calls. */
 void
-media_on_wake(void)
+media_on_wake(struct gw_shard *sh)
 {
 	struct gw_call *c, *next, *closes = NULL, *flush = NULL;
 	char msg[160];
 	int n;
 
-	pthread_mutex_lock(&gw_lock);
-	for (c = pending_head, pending_head = NULL; c; c = next) {
+	pthread_mutex_lock(&sh->mu);
+	for (c = sh->pending_head, sh->pending_head = NULL; c; c = next) {
 		next = c->pnext;
 		c->pending = 0;
 		flush_later(c, &flush);
@@ -281,7 +282,7 @@ media_on_wake(void)
 			closes = c;
 		}
 	}
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&sh->mu);
 	for (c = flush; c; c = next) {
 		next = c->fnext;
 		c->flushing = 0;
@@ -294,21 +295,22 @@ media_on_wake(void)
 	}
 }
 
-/* The pacing sweep (service thread): tick every playing call whose next
- * frame is due, drop the ones that went idle. */
+/* The pacing sweep (a shard's service thread): tick every playing call
+ * of the shard whose next frame is due, drop the ones that went idle. */
 static void
 pace_sweep(lws_sorted_usec_list_t *sul)
 {
+	struct gw_shard *sh = lws_container_of(sul, struct gw_shard, pace_sul);
 	struct gw_call *c, **pp, *flush = NULL, *next;
 	uint64_t now = fd_mono_us(), u, under = 0;
 	int again;
 
-	(void)sul;
-	pace_armed = 0;
+	sh->pace_armed = 0;
 	/* one lock for the whole sweep: a tick that is not due costs a
-	 * compare, and the bus thread waits at most one sweep */
-	pthread_mutex_lock(&gw_lock);
-	for (pp = &pacing_head; (c = *pp) != NULL;) {
+	 * compare, and the bus thread waits at most one sweep (of this
+	 * shard's calls: the other shards sweep meanwhile) */
+	pthread_mutex_lock(&sh->mu);
+	for (pp = &sh->pacing_head; (c = *pp) != NULL;) {
 		again = pacer_tick(&c->pacer, now);
 		u = c->pacer.underruns - c->underruns_seen;
 		c->underruns_seen = c->pacer.underruns;
@@ -327,7 +329,7 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 		*pp = c->pace_next;
 		c->pacing = 0;
 	}
-	pthread_mutex_unlock(&gw_lock);
+	pthread_mutex_unlock(&sh->mu);
 	if (under)
 		GW_STAT_ADD(underruns, under);
 	for (c = flush; c; c = next) {
@@ -335,33 +337,35 @@ pace_sweep(lws_sorted_usec_list_t *sul)
 		c->flushing = 0;
 		tx_flush(c);
 	}
-	if (pacing_head && !pace_armed) {
+	if (sh->pacing_head && !sh->pace_armed) {
 		/* on a fixed grid, not PACE_SWEEP_US after this one: a call's
 		 * 20 ms slots then keep their place among the sweeps, and its
 		 * frames leave at a steady offset */
 		now = fd_mono_us();
-		while (pace_at <= now)
-			pace_at += PACE_SWEEP_US;
-		pace_armed = 1;
-		lws_sul_schedule(gw_ctx, 0, &pace_sul, pace_sweep,
-		    (lws_usec_t)(pace_at - now));
+		while (sh->pace_at <= now)
+			sh->pace_at += PACE_SWEEP_US;
+		sh->pace_armed = 1;
+		lws_sul_schedule(sh->ctx, 0, &sh->pace_sul, pace_sweep,
+		    (lws_usec_t)(sh->pace_at - now));
 	}
 }
 
-/* c has audio to pace: put it on the sweep list. */
+/* c has audio to pace: put it on its shard's sweep list. */
 static void
 arm(struct gw_call *c)
 {
+	struct gw_shard *sh = c->sh;
+
 	if (!c->pacing) {
 		c->pacing = 1;
-		c->pace_next = pacing_head;
-		pacing_head = c;
+		c->pace_next = sh->pacing_head;
+		sh->pacing_head = c;
 	}
-	if (!pace_armed) {
-		pace_armed = 1;
-		pace_at = fd_mono_us() + PACE_SWEEP_US;
+	if (!sh->pace_armed) {
+		sh->pace_armed = 1;
+		sh->pace_at = fd_mono_us() + PACE_SWEEP_US;
 		lws_sul_schedule(
-		    gw_ctx, 0, &pace_sul, pace_sweep, PACE_SWEEP_US);
+		    sh->ctx, 0, &sh->pace_sul, pace_sweep, PACE_SWEEP_US);
 	}
 }
 
@@ -373,7 +377,7 @@ unpace(struct gw_call *c)
 
 	if (!c->pacing)
 		return;
-	for (pp = &pacing_head; *pp; pp = &(*pp)->pace_next)
+	for (pp = &c->sh->pacing_head; *pp; pp = &(*pp)->pace_next)
 		if (*pp == c) {
 			*pp = c->pace_next;
 			break;
@@ -381,7 +385,7 @@ unpace(struct gw_call *c)
 	c->pacing = 0;
 }
 
-/* Pacer sink: called with gw_lock held.  frame and mark only from the
+/* Pacer sink: called with the shard's mu held.  frame and mark only from the
  * service thread (kick, tick); mark_dropped from any thread. */
 
 static void

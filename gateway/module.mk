@@ -5,7 +5,8 @@ gateway_SRCS = gateway/gateway.c gateway/http.c gateway/http_auth.c \
                gateway/media_msg.c gateway/pacer.c gateway/twiml.c \
                gateway/carrier.c gateway/dialout.c gateway/fallthrough.c gateway/fall_parse.c gateway/callinfo.c gateway/workq.c \
                gateway/dashboard.c gateway/recording.c \
-               gateway/http_range.c gateway/gw_settings.c gateway/gw_metrics.c
+               gateway/http_range.c gateway/gw_settings.c gateway/gw_metrics.c \
+               gateway/gw_accept.c
 gateway_LIBS = $(LIB_LWS) $(LIB_CURL)
 # the dashboard's files are pulled in with .incbin, which -MMD does not
 # see; its chart library comes from npm at build time (the versions and

@@ -28,6 +28,8 @@
 				   a cut and caller audio arriving late */
 #define REC_CHUNK 25 /* slots per write (0.5 s) */
 #define REC_QUEUE 8192 /* chunks waiting for the writer */
+#define PCM_BYTES (REC_CHUNK * 3 * REC_FRAME * sizeof(int16_t))
+#define PCM_POOL 256 /* chunk buffers kept for reuse */
 
 #define HAS_IN 1
 #define HAS_OUT 2
@@ -73,6 +75,12 @@ struct rec {
 };
 
 static struct workq write_q, report_q;
+/* A chunk's buffer goes back here once written, for the next chunk of any
+ * call: malloc'd afresh, each would be new pages for the kernel to fault
+ * in and zero, as the allocator gives freed ones back to it. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static int16_t *pool[PCM_POOL];
+static int npool;
 static int16_t ulaw_pcm[256]; /* mu-law byte -> sample */
 static int started;
 static rec_report_fn report_fn;
@@ -80,6 +88,8 @@ static rec_report_fn report_fn;
 static char rec_dir_path[REC_DIR_MAX];
 static char open_dir[REC_DIR_MAX + 20];
 
+static int16_t *pcm_get(void);
+static void pcm_put(int16_t *pcm);
 static void write_run(struct workq_job *j);
 static void write_discard(struct workq_job *j);
 static void report_run(struct workq_job *j);
@@ -177,6 +187,10 @@ rec_stop(void)
 	workq_stop(&write_q);
 	drain(&report_q);
 	workq_stop(&report_q);
+	pthread_mutex_lock(&pool_mu);
+	while (npool > 0)
+		free(pool[--npool]);
+	pthread_mutex_unlock(&pool_mu);
 }
 
 int
@@ -240,9 +254,7 @@ job_new(enum rec_job_kind kind, struct rec_file *f, int with_pcm)
 
 	if (j == NULL)
 		return NULL;
-	if (with_pcm &&
-	    (j->pcm = malloc(REC_CHUNK * 3 * REC_FRAME * sizeof(int16_t))) ==
-	        NULL) {
+	if (with_pcm && (j->pcm = pcm_get()) == NULL) {
 		free(j);
 		return NULL;
 	}
@@ -283,6 +295,32 @@ rec_open(const char *call_id, uint64_t t0_us)
 	return r;
 }
 
+static int16_t *
+pcm_get(void)
+{
+	int16_t *pcm = NULL;
+
+	pthread_mutex_lock(&pool_mu);
+	if (npool > 0)
+		pcm = pool[--npool];
+	pthread_mutex_unlock(&pool_mu);
+	return pcm ? pcm : malloc(PCM_BYTES);
+}
+
+static void
+pcm_put(int16_t *pcm)
+{
+	if (pcm == NULL)
+		return;
+	pthread_mutex_lock(&pool_mu);
+	if (npool < PCM_POOL && rec_started()) {
+		pool[npool++] = pcm;
+		pcm = NULL;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	free(pcm);
+}
+
 /* Hand the filled chunk to the writer. */
 static void
 flush_chunk(struct rec *r)
@@ -298,7 +336,7 @@ flush_chunk(struct rec *r)
 			    "recording: writer behind, "
 			    "audio dropped");
 		r->queue_full_logged = 1;
-		free(j->pcm);
+		pcm_put(j->pcm);
 		free(j);
 	}
 }
@@ -572,7 +610,7 @@ write_run(struct workq_job *wj)
 		free(j->f);
 		break;
 	}
-	free(j->pcm);
+	pcm_put(j->pcm);
 	free(j);
 }
 
@@ -589,7 +627,7 @@ write_discard(struct workq_job *wj)
 				close(j->f->fd[i]);
 		free(j->f);
 	}
-	free(j->pcm);
+	pcm_put(j->pcm);
 	free(j);
 }
 

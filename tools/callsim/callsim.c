@@ -119,13 +119,14 @@ main(int argc, char **argv)
 	    {"ramp", required_argument, NULL, 'p'},
 	    {"tts-pub", required_argument, NULL, 'b'},
 	    {"no-inbound", no_argument, NULL, 'I'},
+	    {"watch-pid", required_argument, NULL, 'X'},
 	    {"cacert", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct call_opts o = {"http://127.0.0.1:8080",
 	    "https://frontdesk.example.com", NULL, NULL, 180000, 30000, 15000,
 	    0, 1, 0, 0, 0, 0, NULL};
 	struct run_mode rm = {0, NULL, NULL};
-	struct load_opts lo = {0, 0, 0, NULL, NULL, 1};
+	struct load_opts lo = {0, 0, 0, NULL, NULL, 1, 0};
 	const char *scenario = NULL, *dir = NULL, *replay = NULL;
 	const char *compare = NULL;
 	int streams = 0;
@@ -139,7 +140,7 @@ main(int argc, char **argv)
 
 	log_init("callsim", LOG_LVL_WARN);
 	while ((c = getopt_long(argc, argv,
-	            "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:IA:",
+	            "s:D:P:R:jg:u:t:T:H:r:c:a:E:W:C:NGvhO:Y:K:L:M:d:p:b:IA:X:",
 	            lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -227,6 +228,9 @@ main(int argc, char **argv)
 			break;
 		case 'I':
 			lo.inbound = 0;
+			break;
+		case 'X':
+			lo.watch_pid = atoi(optarg);
 			break;
 		case 'A':
 			o.cacert = optarg;
@@ -749,7 +753,7 @@ usage(FILE *f)
 	    "       callsim --load N --duration S [--ramp S] [--report F]\n"
 	    "       callsim --streams N --duration S [--ramp S] [--tts-pub "
 	    "ADDR]\n"
-	    "                [--no-inbound] [--report F]\n"
+	    "                [--no-inbound] [--watch-pid PID] [--report F]\n"
 	    "options:\n"
 	    "  --gateway URL         gateway base URL (http://127.0.0.1:8080); "
 	    "https://\n"
@@ -789,6 +793,10 @@ usage(FILE *f)
 	    "                        the tts-worker's pub: "
 	    "ipc://$FRONTDESK_RUNDIR/tts-worker.pub)\n"
 	    "  --no-inbound          --streams: send no caller audio\n"
+	    "  --watch-pid PID       --streams: also report PID's CPU (the "
+	    "gateway's)\n"
+	    "                        over the measured window "
+	    "(watched_cpu_pct)\n"
 	    "env: TWILIO_AUTH_TOKEN, FRONTDESK_API_TOKEN (Bearer for "
 	    "/api/v1/calls)\n"
 	    "exit: 0 all expectations held, 1 a failure, 2 usage or bad "

@@ -19,6 +19,8 @@ struct load_opts {
 					   AUDIO_OUT on (the gateway dials
 					   the tts-worker's pub) */
 	int inbound; /* --streams: also send caller audio */
+	int watch_pid; /* --streams: report this process's CPU over
+					   the measured window too (0: none) */
 };
 
 /* 1 if url's host is 127.0.0.0/8, ::1 or localhost. */

@@ -107,6 +107,7 @@ struct streams {
 	int ending; /* feeder: stop (atomic) */
 	uint32_t rng;
 	double cpu_from, cpu_to; /* own CPU seconds at the window */
+	double wcpu_from, wcpu_to; /* the watched process's */
 	/* results */
 	uint64_t frames_rx, frames_tx, underruns, jit_n, jit_over, tx_dropped;
 	uint32_t *hist;
@@ -120,6 +121,7 @@ static void finish(struct streams *S, struct strm *s, int failed);
 static void *feeder(void *arg);
 static double hist_pct(const struct streams *S, double p);
 static double cpu_seconds(void);
+static double pid_cpu_seconds(int pid);
 static int announce(const struct call_opts *o, struct strm *s);
 
 static struct streams *S_; /* the feeder's way in */
@@ -230,10 +232,14 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 		connect_due(&S, now);
 		if (lo->inbound)
 			send_due(&S, now);
-		if (S.cpu_from == 0 && now >= S.measure_from)
+		if (S.cpu_from == 0 && now >= S.measure_from) {
 			S.cpu_from = cpu_seconds();
-		if (S.cpu_to == 0 && now >= S.measure_to)
+			S.wcpu_from = pid_cpu_seconds(lo->watch_pid);
+		}
+		if (S.cpu_to == 0 && now >= S.measure_to) {
 			S.cpu_to = cpu_seconds();
+			S.wcpu_to = pid_cpu_seconds(lo->watch_pid);
+		}
 		if (now >= S.end_at && !closing) {
 			/* hang up: stop, then a close frame, then wait for
 			 * the gateway's close */
@@ -267,7 +273,7 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	if (S.cpu_to == 0)
 		S.cpu_to = cpu_seconds();
 	out = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:f, s:f, "
-	                "s:f, s:f, s:f, s:b}",
+	                "s:f, s:f, s:f, s:f, s:f, s:b}",
 	    "streams", S.n, "streams_ok", connected, "streams_failed",
 	    S.n - connected, "duration_s", lo->duration_s, "frames_rx",
 	    (json_int_t)S.frames_rx, "frames_tx", (json_int_t)S.frames_tx,
@@ -280,6 +286,14 @@ streams_run(const struct call_opts *o, const struct load_opts *lo)
 	    lo->duration_s > 0
 	        ? 100.0 * (S.cpu_to - S.cpu_from) / lo->duration_s
 	        : 0.0,
+	    "callsim_cpu_ms_per_stream_s",
+	    lo->duration_s > 0 && connected > 0
+	        ? 1000.0 * (S.cpu_to - S.cpu_from) / lo->duration_s / connected
+	        : 0.0,
+	    "watched_cpu_pct",
+	    lo->duration_s > 0 && S.wcpu_to >= S.wcpu_from && lo->watch_pid
+	        ? 100.0 * (S.wcpu_to - S.wcpu_from) / lo->duration_s
+	        : -1.0,
 	    "inbound", lo->inbound);
 	f = lo->report ? fopen(lo->report, "w") : stdout;
 	if (out == NULL || f == NULL || json_dumpf(out, f, JSON_INDENT(1))) {
@@ -782,6 +796,33 @@ cpu_seconds(void)
 		return 0;
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* pid's user + system CPU so far (0 when it cannot be read). */
+static double
+pid_cpu_seconds(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	long tck = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0 || tck <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* fields 14 and 15, counted after the ")" that ends the name */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1,
+	        " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+	        &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)tck;
 }
 
 /* The stream's call, as Twilio places it: the signed voice webhook, and
