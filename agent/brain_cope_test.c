@@ -500,6 +500,89 @@ test_recognition_metadata(void **state)
 	json_decref(nbest);
 }
 
+/* Offered a person after being misunderstood, a weak hearing of "a
+ * mechanic" is confirmed before anyone is called; a clear one is not. */
+static void
+test_weak_answer_to_person_offer(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, NEWCOMER);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	assert_int_equal(c.st.asked, ASK_HUMAN_OR_MSG);
+	assert_non_null(strstr(
+	    heard(&c, "can i have a mechanic", 0.09), "connect you with a "
+	                                              "person"));
+	assert_int_equal(count_tool("transfer_to_human"), 0);
+	turn(&c, "no");
+	assert_int_equal(count_tool("transfer_to_human"), 0);
+
+	start_call(&c, NEWCOMER);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "a person please", 0.8);
+	assert_int_equal(count_tool("transfer_to_human"), 1);
+}
+
+/* A callback under way survives the caller not being understood: what
+ * was given is passed on as a callback request, not swapped for an
+ * offer of the message they are already leaving. */
+static void
+test_give_up_keeps_the_callback(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, NEWCOMER);
+	turn(&c, "could someone call me back about a quote");
+	assert_int_equal(c.st.task, TASK_CALLBACK);
+	heard(&c, "Carlos Foster", 0.8);
+	heard(&c, "good please", 0.03);
+	heard(&c, "good please", 0.03);
+	assert_int_equal(count_tool("take_message"), 0);
+	assert_non_null(
+	    strstr(heard(&c, "good please", 0.03), "someone from our team"));
+	assert_int_equal(count_tool("take_message"), 1);
+	assert_true(json_is_true(
+	    json_object_get(last_args("take_message"), "call_back")));
+	assert_non_null(strstr(jarg("take_message", "message"), "INCOMPLETE"));
+	assert_string_equal(jarg("take_message", "name"), "Carlos Foster");
+	assert_string_equal(fk.outcome, "callback_requested");
+	assert_int_equal(c.st.asked, ASK_ANYTHING_ELSE);
+}
+
+/* Every call ends with an outcome: one that reached nothing says what
+ * the caller was after. */
+static void
+test_ended_call_has_an_outcome(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, NEWCOMER);
+	turn(&c, "I need an oil change");
+	assert_string_equal(fk.outcome, "");
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "abandoned");
+	assert_non_null(strstr(c.st.outcome_notes, "oil change"));
+	assert_int_equal(count_tool("take_message"), 0);
+
+	start_call(&c, NEWCOMER);
+	heard(&c, "what kind i have", 0.1);
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "abandoned");
+
+	/* an outcome reached stays */
+	start_call(&c, NEWCOMER);
+	turn(&c, "what are your hours");
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "info_only");
+}
+
 static int
 setup(void **state)
 {
@@ -518,4 +601,7 @@ UNIT_MAIN(setup, fake_brain_teardown, cmocka_unit_test(test_goodbye_split),
     cmocka_unit_test(test_name_with_a_human_is_spelled),
     cmocka_unit_test(test_weak_name_spelled_back),
     cmocka_unit_test(test_weak_transfer_confirmed),
-    cmocka_unit_test(test_recognition_metadata), )
+    cmocka_unit_test(test_recognition_metadata),
+    cmocka_unit_test(test_weak_answer_to_person_offer),
+    cmocka_unit_test(test_give_up_keeps_the_callback),
+    cmocka_unit_test(test_ended_call_has_an_outcome), )

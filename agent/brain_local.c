@@ -344,6 +344,8 @@ on_anything_else(struct brain_call *c, const struct turn_in *in)
 	}
 }
 
+static void confirm_human(struct brain_call *c, int asked);
+
 /* Offers of a message, a person or a callback. 0: not understood. */
 static int
 on_offer(struct brain_call *c, const struct turn_in *in)
@@ -361,7 +363,12 @@ on_offer(struct brain_call *c, const struct turn_in *in)
 	} else if (a == ASK_HUMAN_OR_MSG &&
 	    (ir->best == INT_HUMAN ||
 	        (ir->pol == POL_YES && ir->best == INT_NONE))) {
-		contact_human(c);
+		/* the person was offered, but a transfer on a weak hearing
+		 * is still confirmed first */
+		if (in->confidence < WEAK_CONFIDENCE)
+			confirm_human(c, a);
+		else
+			contact_human(c);
 	} else if (ir->best != INT_NONE && ir->best != INT_GOODBYE) {
 		local_general(c, in);
 	} else if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
@@ -469,10 +476,11 @@ name_answer(int asked)
 	    asked == ASK_SPELL_LAST;
 }
 
-/* A transfer asked for on a weak match: in a name's place, or one word
+/* A transfer asked for on a weak match: in a name's place, one word
  * ("human", "a person") heard with low confidence (the utterance's or
- * the word's own) where no person was offered.  It is confirmed before
- * anyone is called. */
+ * the word's own) where no person was offered, or any answer heard with
+ * low confidence where one was.  It is confirmed before anyone is
+ * called. */
 static int
 weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 {
@@ -484,9 +492,10 @@ weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 
 	if (name_answer(asked))
 		return 1;
-	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER ||
-	    asked == ASK_CONFIRM_HUMAN)
+	if (asked == ASK_CONFIRM_HUMAN)
 		return 0;
+	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER)
+		return in->confidence < WEAK_CONFIDENCE;
 	/* a request as plain as "can I speak to a person" stands */
 	if (in->ir.score > 4)
 		return 0;
@@ -861,13 +870,27 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		st->misunderstandings = 0;
 }
 
-/* The caller hung up (or was cut off) before the call was closed. */
+/* The caller hung up (or was cut off) before the call was closed: a
+ * message or callback under way is saved; every call ends with an
+ * outcome, and one that reached none says in its notes what the caller
+ * was after, for the person who reads the call log. */
 static void
 local_on_end(struct brain_call *c, const char *reason)
 {
-	if (c->st.asked == ASK_DONE)
+	struct call_state *st = &c->st;
+	char notes[256];
+
+	if (st->asked == ASK_DONE)
 		return;
-	contact_salvage(c, reason);
+	if (contact_salvage(c, reason) || st->outcome[0])
+		return;
+	snprintf(notes, sizeof(notes),
+	    "the call ended (%.40s) before anything was done%s%s%s%.60s%s%.60s",
+	    reason, st->task != TASK_NONE ? "; the caller wanted: " : "",
+	    st->task != TASK_NONE ? task_name(st->task) : "",
+	    st->service ? " " : "", st->service ? st->service->name : "",
+	    st->chosen[0] ? " at " : "", st->chosen);
+	call_set_outcome(c, "abandoned", notes);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dlg.h"
+#include "task_contact.h"
 #include "log.h"
 #include "speech/text.h"
 
@@ -307,6 +308,10 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 	if (st->misunderstandings >= st->max_misunderstandings &&
 	    st->max_misunderstandings > 0) {
 		st->misunderstandings = 0;
+		/* a message or callback under way is not dropped for an
+		 * offer of the message the caller is already leaving */
+		if (contact_give_up(c))
+			return;
 		st->task = TASK_NONE;
 		st->pending_task = TASK_NONE;
 		if (open_now(c) && c->biz->transfer_number[0]) {
