@@ -41,6 +41,10 @@ struct persona {
 	int correct_once; /* answer the first read-back with
 				   lines.correct instead of yes */
 	int barge_turn; /* say this line over the agent, -1 none */
+	/* the appointment the caller wants, as the ear writes the agent
+	 * saying it ("january thirteenth", "eleven thirty a m"); empty:
+	 * any read-back is agreed to */
+	char want_day[48], want_time[48];
 };
 
 /* Per call: what the persona has said so far. */
@@ -60,6 +64,11 @@ enum persona_act {
 
 /* Parse a "persona" object.  NULL with err on a bad field. */
 struct persona *persona_parse(json_t *o, char *err, size_t errlen);
+/* The caller wants an appointment on date ("YYYY-MM-DD") at time
+ * ("HH:MM"), either NULL: a booking read back on another day or at
+ * another time is answered with the caller's day and time (lines
+ * "when", else "day" or "time"), not with yes. */
+void persona_want(struct persona *p, const char *date, const char *time);
 void persona_free(struct persona *p);
 /* The persona's lines: ask name -> text (borrowed). */
 json_t *persona_lines(const struct persona *p);
