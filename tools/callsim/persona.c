@@ -346,11 +346,14 @@ persona_next(const struct persona *p, struct persona_state *st,
 		if (p->correct_once && !st->corrected &&
 		    (l = line_of(p, "correct")) != NULL)
 			st->corrected = 1;
-		else if (readback_wrong(p, heard) &&
-		    ((l = line_of(p, "when")) != NULL ||
+		else if (st->refused == 0 && readback_wrong(p, heard) &&
+		    ((p->correct_once &&
+		         (l = line_of(p, "correct")) != NULL) ||
+		        (l = line_of(p, "when")) != NULL ||
 		        (l = line_of(p, "day")) != NULL ||
 		        (l = line_of(p, "time")) != NULL))
-			; /* not what they asked for: they say what they want */
+			st->refused = 1; /* not what they asked for: they say
+					    what they want */
 		else
 			l = line_of(p, "yes");
 		break;

@@ -52,6 +52,7 @@ struct persona_state {
 	int said; /* lines said */
 	int asked[ASK_N]; /* times each ask was answered */
 	int corrected, finishing;
+	int refused; /* read-backs answered with the caller's own time */
 	char last[512];
 };
 
@@ -65,9 +66,12 @@ enum persona_act {
 /* Parse a "persona" object.  NULL with err on a bad field. */
 struct persona *persona_parse(json_t *o, char *err, size_t errlen);
 /* The caller wants an appointment on date ("YYYY-MM-DD") at time
- * ("HH:MM"), either NULL: a booking read back on another day or at
- * another time is answered with the caller's day and time (lines
- * "when", else "day" or "time"), not with yes. */
+ * ("HH:MM"), either NULL: the first booking read back on another day or
+ * at another time is answered with the caller's day and time (lines
+ * "correct" for a caller who corrects, else "when", "day" or "time"),
+ * not with yes.  Once only: the ear mishears the agent too, and a
+ * caller who said what they want and hears the same read-back again
+ * takes it. */
 void persona_want(struct persona *p, const char *date, const char *time);
 void persona_free(struct persona *p);
 /* The persona's lines: ask name -> text (borrowed). */
