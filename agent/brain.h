@@ -117,6 +117,8 @@ struct call_state {
 					   the caller's appointments */
 	int same_appt; /* one of those of the same service
 					   + 1 (read back, "say move"), 0 */
+	int yes_checked; /* a weak yes to this read-back was
+					   asked again */
 	int name_weak; /* the name was heard with low
 					   confidence: spelled back or asked */
 	int spell_for; /* the ask a spelled name answers */

@@ -583,6 +583,44 @@ test_ended_call_has_an_outcome(void **state)
 	assert_string_equal(fk.outcome, "info_only");
 }
 
+/* A yes to a read-back heard too weakly to book on ("the a that works"
+ * at 0.07) is asked again as a plain yes or no; the answer to that
+ * books.  A clear yes books at once. */
+static void
+test_weak_yes_asked_again(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	assert_non_null(
+	    strstr(heard(&c, "the a that works", 0.07), "yes or no"));
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	heard(&c, "yes", 0.12);
+	assert_int_equal(count_tool("book_appointment"), 1);
+
+	/* a weak yes and no answer to the check: nothing booked, and the
+	 * hang-up leaves the slot in the call's notes */
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	heard(&c, "yes thanks bye", 0.07);
+	assert_int_equal(count_tool("book_appointment"), 0);
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "abandoned");
+	assert_non_null(strstr(c.st.outcome_notes, "oil change at 2026-11-24"));
+
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	heard(&c, "yes please", 0.3);
+	assert_int_equal(count_tool("book_appointment"), 1);
+}
+
 static int
 setup(void **state)
 {
@@ -604,4 +642,5 @@ UNIT_MAIN(setup, fake_brain_teardown, cmocka_unit_test(test_goodbye_split),
     cmocka_unit_test(test_recognition_metadata),
     cmocka_unit_test(test_weak_answer_to_person_offer),
     cmocka_unit_test(test_give_up_keeps_the_callback),
-    cmocka_unit_test(test_ended_call_has_an_outcome), )
+    cmocka_unit_test(test_ended_call_has_an_outcome),
+    cmocka_unit_test(test_weak_yes_asked_again), )

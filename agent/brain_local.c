@@ -233,7 +233,8 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	if (ir->pol == POL_YES) {
-		booking_book(c);
+		if (!weak_yes(c, in, "Shall I book it?"))
+			booking_book(c);
 		return;
 	}
 	if (ir->pol == POL_NO && ir->best == INT_GOODBYE) {
