@@ -824,6 +824,9 @@ test_persona_next(void **state)
 		const char *say;
 	} turns[] = {
 	    {"how can i help you today", PA_SAY, "I need an oil change"},
+	    /* the correction waits for the booking's read-back */
+	    {"sorry am i speaking with dana please say yes or no", PA_SAY,
+	        "Yes"},
 	    {"what day would you like", PA_SAY, "Tuesday"},
 	    {"may i have your name", PA_SAY, "Dana Whitfield"},
 	    {"tuesday at ten shall i book it", PA_SAY, "No, at two"},

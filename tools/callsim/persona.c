@@ -343,7 +343,10 @@ persona_next(const struct persona *p, struct persona_state *st,
 		l = st->said == 0 ? line_of(p, "open") : line_of(p, "again");
 		break;
 	case ASK_CONFIRM:
+		/* the correction is of the booking's time: not the answer
+		 * to "am I speaking with Linda?" */
 		if (p->correct_once && !st->corrected &&
+		    has_words(heard, "book") &&
 		    (l = line_of(p, "correct")) != NULL)
 			st->corrected = 1;
 		else if (st->refused == 0 && readback_wrong(p, heard) &&

@@ -38,8 +38,8 @@ enum ask {
 struct persona {
 	json_t *lines; /* ask name ("name", "day", ...) -> line */
 	int hangup_after; /* hang up after this many lines, 0 never */
-	int correct_once; /* answer the first read-back with
-				   lines.correct instead of yes */
+	int correct_once; /* answer the first booking read-back
+				   with lines.correct instead of yes */
 	int barge_turn; /* say this line over the agent, -1 none */
 	/* the appointment the caller wants, as the ear writes the agent
 	 * saying it ("january thirteenth", "eleven thirty a m"); empty:
