@@ -524,7 +524,7 @@ test_weak_answer_to_person_offer(void **state)
 	heard(&c, "what kind i have a five one", 0.1);
 	heard(&c, "what kind i have a five one", 0.1);
 	heard(&c, "what kind i have a five one", 0.1);
-	heard(&c, "a person please", 0.8);
+	heard(&c, "yes a person please", 0.28);
 	assert_int_equal(count_tool("transfer_to_human"), 1);
 }
 
@@ -621,6 +621,33 @@ test_weak_yes_asked_again(void **state)
 	assert_int_equal(count_tool("book_appointment"), 1);
 }
 
+/* "that thanks bye" at a read-back: what came before the goodbye is
+ * neither yes nor no, so the caller is asked once before they go; their
+ * yes books and the call closes.  "no thanks bye" books nothing. */
+static void
+test_unclear_answer_with_goodbye(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	assert_non_null(strstr(turn(&c, "that thanks bye"), "before you go"));
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_false(last_closes());
+	turn(&c, "yes please bye");
+	assert_int_equal(count_tool("book_appointment"), 1);
+	assert_true(last_closes());
+
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	turn(&c, "no thanks bye");
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_true(last_closes());
+}
+
 static int
 setup(void **state)
 {
@@ -643,4 +670,5 @@ UNIT_MAIN(setup, fake_brain_teardown, cmocka_unit_test(test_goodbye_split),
     cmocka_unit_test(test_weak_answer_to_person_offer),
     cmocka_unit_test(test_give_up_keeps_the_callback),
     cmocka_unit_test(test_ended_call_has_an_outcome),
-    cmocka_unit_test(test_weak_yes_asked_again), )
+    cmocka_unit_test(test_weak_yes_asked_again),
+    cmocka_unit_test(test_unclear_answer_with_goodbye), )

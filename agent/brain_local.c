@@ -347,6 +347,18 @@ on_anything_else(struct brain_call *c, const struct turn_in *in)
 
 static void confirm_human(struct brain_call *c, int asked);
 
+/* An answer to an offer of a person too weak to transfer on: heard
+ * below WEAK_YES_CONFIDENCE, or below WEAK_CONFIDENCE without a word as
+ * plain as "person" ("a mechanic" at 0.09 is confirmed, "yes, a person,
+ * please" at 0.28 is not). */
+static int
+weak_offer_answer(const struct turn_in *in)
+{
+	return in->confidence < WEAK_YES_CONFIDENCE ||
+	    (in->confidence < WEAK_CONFIDENCE &&
+	        (in->ir.best != INT_HUMAN || in->ir.score < 4));
+}
+
 /* Offers of a message, a person or a callback. 0: not understood. */
 static int
 on_offer(struct brain_call *c, const struct turn_in *in)
@@ -366,7 +378,7 @@ on_offer(struct brain_call *c, const struct turn_in *in)
 	        (ir->pol == POL_YES && ir->best == INT_NONE))) {
 		/* the person was offered, but a transfer on a weak hearing
 		 * is still confirmed first */
-		if (in->confidence < WEAK_CONFIDENCE)
+		if (weak_offer_answer(in))
 			confirm_human(c, a);
 		else
 			contact_human(c);
@@ -479,8 +491,8 @@ name_answer(int asked)
 
 /* A transfer asked for on a weak match: in a name's place, one word
  * ("human", "a person") heard with low confidence (the utterance's or
- * the word's own) where no person was offered, or any answer heard with
- * low confidence where one was.  It is confirmed before anyone is
+ * the word's own) where no person was offered, or a weak answer where
+ * one was (weak_offer_answer).  It is confirmed before anyone is
  * called. */
 static int
 weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
@@ -496,7 +508,7 @@ weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 	if (asked == ASK_CONFIRM_HUMAN)
 		return 0;
 	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER)
-		return in->confidence < WEAK_CONFIDENCE;
+		return weak_offer_answer(in);
 	/* a request as plain as "can I speak to a person" stands */
 	if (in->ir.score > 4)
 		return 0;
@@ -831,6 +843,36 @@ leave(struct brain_call *c)
 	goodbye(c);
 }
 
+/* A goodbye at a booking's read-back after words that are neither yes
+ * nor no ("that thanks bye": a yes the recogniser lost, or not): asked
+ * once before the caller goes rather than dropped or booked. */
+static int
+unclear_before_bye(struct brain_call *c, const char *rest)
+{
+	static const char *const away[] = {"never", "forget", "nothing",
+	    "nope", "cancel", "no", NULL};
+	struct call_state *st = &c->st;
+	struct intent_result ir;
+	struct tokens t;
+	int i;
+
+	if (st->asked != ASK_CONFIRM_BOOK || st->task != TASK_BOOK ||
+	    rest[0] == '\0' || st->yes_checked)
+		return 0;
+	intent_read(rest, c->biz, &ir);
+	if (ir.pol != POL_NONE)
+		return 0;
+	txt_tokenize(rest, &t);
+	for (i = 0; i < t.n; i++)
+		if (txt_is(t.w[i], away))
+			return 0;
+	st->yes_checked = 1;
+	call_say(c,
+	    "Sorry, before you go: shall I book it? Please say yes or no.", 0);
+	call_hint(c, "yesno", NULL, 0);
+	return 1;
+}
+
 static void
 local_on_utterance(struct brain_call *c, const char *text, double confidence)
 {
@@ -848,6 +890,8 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		st->leaving = 1;
 		log_info(st->call_id, "goodbye in passing; the answer: \"%s\"",
 		    rest);
+		if (unclear_before_bye(c, rest))
+			return;
 		if (intent_words(rest) == 0 || fragment(rest, ASK_OPEN) ||
 		    dismissal(rest) ||
 		    (asked == ASK_ANYTHING_ELSE && !contact_pending(c))) {
