@@ -183,6 +183,10 @@ struct brain_call {
 	const json_t *words;
 };
 
+/* Below this confidence a yes that would book, move or cancel is asked
+ * again (both brains). */
+#define WEAK_YES_CONFIDENCE 0.15
+
 /* The confidence the recogniser gave word in the utterance being read
  * (its lowest, if said twice), or -1 when it gave none.  brain.c. */
 double call_word_confidence(const struct brain_call *c, const char *word);

@@ -32,8 +32,6 @@
  * confirmed first; below NAME_CONFIDENCE a name is spelled back. */
 #define WEAK_CONFIDENCE 0.3
 #define NAME_CONFIDENCE 0.5
-/* Below this a yes that would book or cancel is asked again. */
-#define WEAK_YES_CONFIDENCE 0.15
 
 enum phase {
 	PH_GREETING = 0, /* greeted, waiting for the caller */
