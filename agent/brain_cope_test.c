@@ -619,6 +619,18 @@ test_weak_yes_asked_again(void **state)
 	turn(&c, "I need an oil change next tuesday at ten");
 	heard(&c, "yes please", 0.3);
 	assert_int_equal(count_tool("book_appointment"), 1);
+
+	/* "Yes, that's right." heard "no that's right" at 0.07: neither
+	 * the end of the call nor of the booking; asked again */
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	assert_non_null(
+	    strstr(heard(&c, "no that's right", 0.07), "yes or a no"));
+	assert_false(last_closes());
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	heard(&c, "yes", 0.2);
+	assert_int_equal(count_tool("book_appointment"), 1);
 }
 
 /* "that thanks bye" at a read-back: what came before the goodbye is

@@ -237,7 +237,16 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 			booking_book(c);
 		return;
 	}
-	if (ir->pol == POL_NO && ir->best == INT_GOODBYE) {
+	/* "no that's right" at 0.07: a no heard that weakly is asked
+	 * again, not taken as the end of the booking or of the call */
+	if (ir->pol == POL_NO && in->confidence < WEAK_YES_CONFIDENCE &&
+	    !st->yes_checked) {
+		st->yes_checked = 1;
+		say_tpl(c, T_YES_OR_NO, NULL, 0);
+		call_hint(c, "yesno", NULL, 0);
+		return;
+	}
+	if (ir->pol == POL_NO && ir->best == INT_GOODBYE && ir->score >= 3) {
 		/* "no, that's all, bye": they are leaving */
 		booking_reset(st);
 		goodbye(c);
