@@ -513,9 +513,9 @@ test_weak_answer_to_person_offer(void **state)
 	heard(&c, "what kind i have a five one", 0.1);
 	heard(&c, "what kind i have a five one", 0.1);
 	assert_int_equal(c.st.asked, ASK_HUMAN_OR_MSG);
-	assert_non_null(strstr(
-	    heard(&c, "can i have a mechanic", 0.09), "connect you with a "
-	                                              "person"));
+	assert_non_null(strstr(heard(&c, "can i have a mechanic", 0.09),
+	    "connect you with a "
+	    "person"));
 	assert_int_equal(count_tool("transfer_to_human"), 0);
 	turn(&c, "no");
 	assert_int_equal(count_tool("transfer_to_human"), 0);

@@ -526,8 +526,9 @@ test_weak_yes_asked_again(void **state)
 	"\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil "       \
 	"change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
 	script("[{\"content\":\"Oil change on Tuesday at 10 AM, shall I book "
-	       "it?\"}," BOOK("w1") ",{\"content\":\"Sorry, was that a yes?\"},"
-	       BOOK("w2") ",{\"content\":\"You're booked.\"}]");
+	       "it?\"}," BOOK("w1") ",{\"content\":\"Sorry, was that a "
+	                            "yes?\"}," BOOK("w2") ",{\"content\":\"You'"
+	                                                  "re booked.\"}]");
 #undef BOOK
 	new_call(&c, 1);
 	turn(&c, "an oil change on Tuesday at 10");
@@ -1484,7 +1485,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_bad_arguments_refused),
 	    cmocka_unit_test(test_forbidden_passed_back),
 	    cmocka_unit_test(test_commit_needs_callers_yes),
-    cmocka_unit_test(test_weak_yes_asked_again),
+	    cmocka_unit_test(test_weak_yes_asked_again),
 	    cmocka_unit_test(test_verify_identity),
 	    cmocka_unit_test(test_verify_by_phone),
 	    cmocka_unit_test(test_not_the_customer),

@@ -858,8 +858,8 @@ leave(struct brain_call *c)
 static int
 unclear_before_bye(struct brain_call *c, const char *rest)
 {
-	static const char *const away[] = {"never", "forget", "nothing",
-	    "nope", "cancel", "no", NULL};
+	static const char *const away[] = {
+	    "never", "forget", "nothing", "nope", "cancel", "no", NULL};
 	struct call_state *st = &c->st;
 	struct intent_result ir;
 	struct tokens t;

@@ -209,8 +209,7 @@ weak_yes(struct brain_call *c, const struct turn_in *in, const char *question)
 	if (in->confidence >= WEAK_YES_CONFIDENCE || st->yes_checked)
 		return 0;
 	st->yes_checked = 1;
-	log_info(st->call_id, "a weak yes (%.2f): asked again",
-	    in->confidence);
+	log_info(st->call_id, "a weak yes (%.2f): asked again", in->confidence);
 	snprintf(buf, sizeof(buf),
 	    "Sorry, I want to be sure. %s Please say yes or no.", question);
 	call_say(c, buf, 0);

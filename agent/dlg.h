@@ -140,8 +140,8 @@ int open_now(struct brain_call *c);
 /* A yes that would book or cancel heard below WEAK_YES_CONFIDENCE: the
  * caller is asked once more for a plain yes or no (question: "Shall I
  * book it?"); 1 if asked.  The answer to that is taken as heard. */
-int weak_yes(struct brain_call *c, const struct turn_in *in,
-    const char *question);
+int weak_yes(
+    struct brain_call *c, const struct turn_in *in, const char *question);
 void not_understood(struct brain_call *c, const struct turn_in *in);
 /* Ask the pending question again (after answering a side question). */
 void reask(struct brain_call *c, const char *before);

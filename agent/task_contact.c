@@ -479,8 +479,8 @@ contact_give_up(struct brain_call *c)
 	if (st->msg_name[0] && st->msg_number[0] && st->task == TASK_MESSAGE &&
 	    st->msg_text[0]) {
 		if (st->msg_urgency[0] == '\0')
-			snprintf(st->msg_urgency, sizeof(st->msg_urgency),
-			    "normal");
+			snprintf(
+			    st->msg_urgency, sizeof(st->msg_urgency), "normal");
 		act_message(c);
 		return 1;
 	}

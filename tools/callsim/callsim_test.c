@@ -890,8 +890,7 @@ test_persona_checks_readback(void **state)
 	char err[256], line[512];
 
 	(void)state;
-	assert_int_equal(
-	    persona_ask("which time would you like"), ASK_TIME);
+	assert_int_equal(persona_ask("which time would you like"), ASK_TIME);
 	assert_int_equal(persona_ask("sorry ten p m isn't available the "
 	                             "closest times i have are four p m or "
 	                             "five p m would one of those work"),
@@ -918,17 +917,18 @@ test_persona_checks_readback(void **state)
 	    "shall i book it",
 	    line, sizeof(line));
 	assert_string_equal(line, "Yes.");
-	persona_next(sc->persona, &st, "which time would you like", line,
-	    sizeof(line));
+	persona_next(
+	    sc->persona, &st, "which time would you like", line, sizeof(line));
 	assert_string_equal(line, "Noon, please.");
 	scenario_free(sc);
 
 	/* half past one in the afternoon, as the agent says it */
-	assert_non_null(sc = scenario_parse(
-	    "{\"name\":\"p\",\"caller\":{\"from\":\"+1\"},\"persona\":{"
-	    "\"lines\":{\"open\":\"hi\"}},\"expect\":{\"appointments\":[{"
-	    "\"date\":\"2026-12-31\",\"time\":\"13:30\"}]}}",
-	    err, sizeof(err)));
+	assert_non_null(
+	    sc = scenario_parse(
+	        "{\"name\":\"p\",\"caller\":{\"from\":\"+1\"},\"persona\":{"
+	        "\"lines\":{\"open\":\"hi\"}},\"expect\":{\"appointments\":[{"
+	        "\"date\":\"2026-12-31\",\"time\":\"13:30\"}]}}",
+	        err, sizeof(err)));
 	assert_string_equal(sc->persona->want_day, "december thirty first");
 	assert_string_equal(sc->persona->want_time, "one thirty p m");
 	scenario_free(sc);

@@ -260,14 +260,14 @@ persona_want(struct persona *p, const char *date, const char *time)
 	static const char *const ord[] = {"", "first", "second", "third",
 	    "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
 	    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
-	    "sixteenth", "seventeenth", "eighteenth", "nineteenth",
-	    "twentieth", "twenty first", "twenty second", "twenty third",
-	    "twenty fourth", "twenty fifth", "twenty sixth", "twenty seventh",
-	    "twenty eighth", "twenty ninth", "thirtieth", "thirty first"};
+	    "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+	    "twenty first", "twenty second", "twenty third", "twenty fourth",
+	    "twenty fifth", "twenty sixth", "twenty seventh", "twenty eighth",
+	    "twenty ninth", "thirtieth", "thirty first"};
 	static const char *const hours[] = {"twelve", "one", "two", "three",
 	    "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"};
-	static const char *const mins[] = {"", "fifteen", "thirty",
-	    "forty five"};
+	static const char *const mins[] = {
+	    "", "fifteen", "thirty", "forty five"};
 	int y, mo, d, h, mi;
 
 	p->want_day[0] = p->want_time[0] = '\0';
@@ -350,8 +350,7 @@ persona_next(const struct persona *p, struct persona_state *st,
 		    (l = line_of(p, "correct")) != NULL)
 			st->corrected = 1;
 		else if (st->refused == 0 && readback_wrong(p, heard) &&
-		    ((p->correct_once &&
-		         (l = line_of(p, "correct")) != NULL) ||
+		    ((p->correct_once && (l = line_of(p, "correct")) != NULL) ||
 		        (l = line_of(p, "when")) != NULL ||
 		        (l = line_of(p, "day")) != NULL ||
 		        (l = line_of(p, "time")) != NULL))
