@@ -103,6 +103,7 @@ static const struct field fields[] = {
     FI(leaving),
     FI(move_checked),
     FI(same_appt),
+    FI(yes_checked),
     FI(name_weak),
     FI(spell_for),
     FI(name_spelled),

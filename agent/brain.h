@@ -117,6 +117,8 @@ struct call_state {
 					   the caller's appointments */
 	int same_appt; /* one of those of the same service
 					   + 1 (read back, "say move"), 0 */
+	int yes_checked; /* a weak yes to this read-back was
+					   asked again */
 	int name_weak; /* the name was heard with low
 					   confidence: spelled back or asked */
 	int spell_for; /* the ask a spelled name answers */
@@ -180,6 +182,10 @@ struct brain_call {
 	const json_t *nbest;
 	const json_t *words;
 };
+
+/* Below this confidence a yes that would book, move or cancel is asked
+ * again (both brains). */
+#define WEAK_YES_CONFIDENCE 0.15
 
 /* The confidence the recogniser gave word in the utterance being read
  * (its lowest, if said twice), or -1 when it gave none.  brain.c. */

@@ -500,6 +500,166 @@ test_recognition_metadata(void **state)
 	json_decref(nbest);
 }
 
+/* Offered a person after being misunderstood, a weak hearing of "a
+ * mechanic" is confirmed before anyone is called; a clear one is not. */
+static void
+test_weak_answer_to_person_offer(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, NEWCOMER);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	assert_int_equal(c.st.asked, ASK_HUMAN_OR_MSG);
+	assert_non_null(strstr(heard(&c, "can i have a mechanic", 0.09),
+	    "connect you with a "
+	    "person"));
+	assert_int_equal(count_tool("transfer_to_human"), 0);
+	turn(&c, "no");
+	assert_int_equal(count_tool("transfer_to_human"), 0);
+
+	start_call(&c, NEWCOMER);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "what kind i have a five one", 0.1);
+	heard(&c, "yes a person please", 0.28);
+	assert_int_equal(count_tool("transfer_to_human"), 1);
+}
+
+/* A callback under way survives the caller not being understood: what
+ * was given is passed on as a callback request, not swapped for an
+ * offer of the message they are already leaving. */
+static void
+test_give_up_keeps_the_callback(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, NEWCOMER);
+	turn(&c, "could someone call me back about a quote");
+	assert_int_equal(c.st.task, TASK_CALLBACK);
+	heard(&c, "Carlos Foster", 0.8);
+	heard(&c, "good please", 0.03);
+	heard(&c, "good please", 0.03);
+	assert_int_equal(count_tool("take_message"), 0);
+	assert_non_null(
+	    strstr(heard(&c, "good please", 0.03), "someone from our team"));
+	assert_int_equal(count_tool("take_message"), 1);
+	assert_true(json_is_true(
+	    json_object_get(last_args("take_message"), "call_back")));
+	assert_non_null(strstr(jarg("take_message", "message"), "INCOMPLETE"));
+	assert_string_equal(jarg("take_message", "name"), "Carlos Foster");
+	assert_string_equal(fk.outcome, "callback_requested");
+	assert_int_equal(c.st.asked, ASK_ANYTHING_ELSE);
+}
+
+/* Every call ends with an outcome: one that reached nothing says what
+ * the caller was after. */
+static void
+test_ended_call_has_an_outcome(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, NEWCOMER);
+	turn(&c, "I need an oil change");
+	assert_string_equal(fk.outcome, "");
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "abandoned");
+	assert_non_null(strstr(c.st.outcome_notes, "oil change"));
+	assert_int_equal(count_tool("take_message"), 0);
+
+	start_call(&c, NEWCOMER);
+	heard(&c, "what kind i have", 0.1);
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "abandoned");
+
+	/* an outcome reached stays */
+	start_call(&c, NEWCOMER);
+	turn(&c, "what are your hours");
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "info_only");
+}
+
+/* A yes to a read-back heard too weakly to book on ("the a that works"
+ * at 0.07) is asked again as a plain yes or no; the answer to that
+ * books.  A clear yes books at once. */
+static void
+test_weak_yes_asked_again(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	assert_non_null(
+	    strstr(heard(&c, "the a that works", 0.07), "yes or no"));
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	heard(&c, "yes", 0.12);
+	assert_int_equal(count_tool("book_appointment"), 1);
+
+	/* a weak yes and no answer to the check: nothing booked, and the
+	 * hang-up leaves the slot in the call's notes */
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	heard(&c, "yes thanks bye", 0.07);
+	assert_int_equal(count_tool("book_appointment"), 0);
+	brain_local.on_end(&c, "stop");
+	assert_string_equal(fk.outcome, "abandoned");
+	assert_non_null(strstr(c.st.outcome_notes, "oil change at 2026-11-24"));
+
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	heard(&c, "yes please", 0.3);
+	assert_int_equal(count_tool("book_appointment"), 1);
+
+	/* "Yes, that's right." heard "no that's right" at 0.07: neither
+	 * the end of the call nor of the booking; asked again */
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	assert_non_null(
+	    strstr(heard(&c, "no that's right", 0.07), "yes or a no"));
+	assert_false(last_closes());
+	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
+	heard(&c, "yes", 0.2);
+	assert_int_equal(count_tool("book_appointment"), 1);
+}
+
+/* "that thanks bye" at a read-back: what came before the goodbye is
+ * neither yes nor no, so the caller is asked once before they go; their
+ * yes books and the call closes.  "no thanks bye" books nothing. */
+static void
+test_unclear_answer_with_goodbye(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	assert_non_null(strstr(turn(&c, "that thanks bye"), "before you go"));
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_false(last_closes());
+	turn(&c, "yes please bye");
+	assert_int_equal(count_tool("book_appointment"), 1);
+	assert_true(last_closes());
+
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	turn(&c, "no thanks bye");
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_true(last_closes());
+}
+
 static int
 setup(void **state)
 {
@@ -518,4 +678,9 @@ UNIT_MAIN(setup, fake_brain_teardown, cmocka_unit_test(test_goodbye_split),
     cmocka_unit_test(test_name_with_a_human_is_spelled),
     cmocka_unit_test(test_weak_name_spelled_back),
     cmocka_unit_test(test_weak_transfer_confirmed),
-    cmocka_unit_test(test_recognition_metadata), )
+    cmocka_unit_test(test_recognition_metadata),
+    cmocka_unit_test(test_weak_answer_to_person_offer),
+    cmocka_unit_test(test_give_up_keeps_the_callback),
+    cmocka_unit_test(test_ended_call_has_an_outcome),
+    cmocka_unit_test(test_weak_yes_asked_again),
+    cmocka_unit_test(test_unclear_answer_with_goodbye), )

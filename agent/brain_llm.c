@@ -678,13 +678,18 @@ turn(struct brain_call *c, enum turn_kind kind, const char *text, double conf)
 		return;
 	}
 	turn_begin(lc);
-	lc->caller_yes = 0;
+	lc->caller_yes = lc->yes_weak = 0;
 	if (kind == TURN_TEXT) {
 		struct intent_result ir;
 
 		intent_read(text, c->biz, &ir);
 		note_caller(c, text, &ir);
 		lc->caller_yes = ir.pol == POL_YES;
+		/* a weak yes commits nothing until asked once more */
+		lc->yes_weak = lc->caller_yes && conf < WEAK_YES_CONFIDENCE &&
+		    !c->st.yes_checked;
+		if (lc->yes_weak)
+			lc->caller_yes = 0;
 	}
 	if (kind == TURN_DTMF)
 		snprintf(buf, sizeof(buf),

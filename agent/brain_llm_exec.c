@@ -344,6 +344,20 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		    "arguments and call again",
 		    err, "");
 	}
+	if (!lc->caller_yes && lc->yes_weak && commits(t->crm_name)) {
+		/* the same check the local brain makes (weak_yes) */
+		log_info(c->st.call_id,
+		    "llm tool %s refused: the caller's yes was heard weakly",
+		    t->name);
+		json_decref(args);
+		lc->stats.tools_refused++;
+		c->st.yes_checked = 1;
+		return fail("confirm_again", "%s%s",
+		    "nothing was done: the caller's yes was heard unclearly; "
+		    "ask them once more to say yes or no, and call this "
+		    "again once they say yes",
+		    "");
+	}
 	if (!lc->caller_yes && commits(t->crm_name)) {
 		/* the read-back the local brain always does: a booking, a
 		 * move or a cancel runs on the caller's own yes */
@@ -361,6 +375,8 @@ run_one(struct llm_call *lc, const struct llm_catalog *cat,
 		    "");
 	}
 	strip_nulls(args);
+	if (commits(t->crm_name))
+		c->st.yes_checked = 0; /* the next read-back's yes is its own */
 	lc->stats.tools_run++;
 	log_info(c->st.call_id, "llm tool %s %.300s", t->name, tc->args);
 	switch (t->kind) {

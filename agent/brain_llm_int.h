@@ -47,6 +47,7 @@ struct llm_call {
 	int local_last; /* the local brain spoke last */
 	int verified; /* verify_identity succeeded */
 	int caller_yes; /* the caller's last words: a yes */
+	int yes_weak; /* ... heard too weakly to commit on */
 	int asked_again; /* this turn asked them to repeat */
 	/* the turn */
 	uint64_t filler_due_us;

@@ -511,6 +511,41 @@ test_commit_needs_callers_yes(void **state)
 	end_call(&c);
 }
 
+/* A yes heard too weakly ("the a that works" at 0.07) commits nothing:
+ * the model is told to ask once more, and the answer to that books. */
+static void
+test_weak_yes_asked_again(void **state)
+{
+	struct brain_call c;
+	json_t *reqs;
+	const char *r;
+
+	(void)state;
+#define BOOK(id)                                                               \
+	"{\"tool_calls\":[{\"id\":\"" id "\",\"name\":"                        \
+	"\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil "       \
+	"change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
+	script("[{\"content\":\"Oil change on Tuesday at 10 AM, shall I book "
+	       "it?\"}," BOOK("w1") ",{\"content\":\"Sorry, was that a "
+	                            "yes?\"}," BOOK("w2") ",{\"content\":\"You'"
+	                                                  "re booked.\"}]");
+#undef BOOK
+	new_call(&c, 1);
+	turn(&c, "an oil change on Tuesday at 10");
+	brain_llm.on_utterance(&c, "the a that works", 0.07);
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_string_equal(fk.says[fk.nsays - 1], "Sorry, was that a yes?");
+	reqs = peer("/_requests", NULL);
+	assert_non_null(r = tool_result(request_body(reqs, 2), "w1"));
+	assert_non_null(strstr(r, "confirm_again"));
+	json_decref(reqs);
+	brain_llm.on_utterance(&c, "yes", 0.12);
+	assert_int_equal(count_tool("book_appointment"), 1);
+	assert_string_equal(fk.outcome, "booked");
+	assert_int_equal(c.st.yes_checked, 0);
+	end_call(&c);
+}
+
 static void
 test_verify_identity(void **state)
 {
@@ -1450,6 +1485,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_bad_arguments_refused),
 	    cmocka_unit_test(test_forbidden_passed_back),
 	    cmocka_unit_test(test_commit_needs_callers_yes),
+	    cmocka_unit_test(test_weak_yes_asked_again),
 	    cmocka_unit_test(test_verify_identity),
 	    cmocka_unit_test(test_verify_by_phone),
 	    cmocka_unit_test(test_not_the_customer),

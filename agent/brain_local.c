@@ -233,10 +233,20 @@ on_confirm_book(struct brain_call *c, const struct turn_in *in)
 		return;
 	}
 	if (ir->pol == POL_YES) {
-		booking_book(c);
+		if (!weak_yes(c, in, "Shall I book it?"))
+			booking_book(c);
 		return;
 	}
-	if (ir->pol == POL_NO && ir->best == INT_GOODBYE) {
+	/* "no that's right" at 0.07: a no heard that weakly is asked
+	 * again, not taken as the end of the booking or of the call */
+	if (ir->pol == POL_NO && in->confidence < WEAK_YES_CONFIDENCE &&
+	    !st->yes_checked) {
+		st->yes_checked = 1;
+		say_tpl(c, T_YES_OR_NO, NULL, 0);
+		call_hint(c, "yesno", NULL, 0);
+		return;
+	}
+	if (ir->pol == POL_NO && ir->best == INT_GOODBYE && ir->score >= 3) {
 		/* "no, that's all, bye": they are leaving */
 		booking_reset(st);
 		goodbye(c);
@@ -344,6 +354,20 @@ on_anything_else(struct brain_call *c, const struct turn_in *in)
 	}
 }
 
+static void confirm_human(struct brain_call *c, int asked);
+
+/* An answer to an offer of a person too weak to transfer on: heard
+ * below WEAK_YES_CONFIDENCE, or below WEAK_CONFIDENCE without a word as
+ * plain as "person" ("a mechanic" at 0.09 is confirmed, "yes, a person,
+ * please" at 0.28 is not). */
+static int
+weak_offer_answer(const struct turn_in *in)
+{
+	return in->confidence < WEAK_YES_CONFIDENCE ||
+	    (in->confidence < WEAK_CONFIDENCE &&
+	        (in->ir.best != INT_HUMAN || in->ir.score < 4));
+}
+
 /* Offers of a message, a person or a callback. 0: not understood. */
 static int
 on_offer(struct brain_call *c, const struct turn_in *in)
@@ -361,7 +385,12 @@ on_offer(struct brain_call *c, const struct turn_in *in)
 	} else if (a == ASK_HUMAN_OR_MSG &&
 	    (ir->best == INT_HUMAN ||
 	        (ir->pol == POL_YES && ir->best == INT_NONE))) {
-		contact_human(c);
+		/* the person was offered, but a transfer on a weak hearing
+		 * is still confirmed first */
+		if (weak_offer_answer(in))
+			confirm_human(c, a);
+		else
+			contact_human(c);
 	} else if (ir->best != INT_NONE && ir->best != INT_GOODBYE) {
 		local_general(c, in);
 	} else if (ir->pol == POL_NO || ir->best == INT_GOODBYE) {
@@ -469,10 +498,11 @@ name_answer(int asked)
 	    asked == ASK_SPELL_LAST;
 }
 
-/* A transfer asked for on a weak match: in a name's place, or one word
+/* A transfer asked for on a weak match: in a name's place, one word
  * ("human", "a person") heard with low confidence (the utterance's or
- * the word's own) where no person was offered.  It is confirmed before
- * anyone is called. */
+ * the word's own) where no person was offered, or a weak answer where
+ * one was (weak_offer_answer).  It is confirmed before anyone is
+ * called. */
 static int
 weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 {
@@ -484,9 +514,10 @@ weak_human(const struct brain_call *c, const struct turn_in *in, int asked)
 
 	if (name_answer(asked))
 		return 1;
-	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER ||
-	    asked == ASK_CONFIRM_HUMAN)
+	if (asked == ASK_CONFIRM_HUMAN)
 		return 0;
+	if (asked == ASK_HUMAN_OR_MSG || asked == ASK_CALLBACK_OFFER)
+		return weak_offer_answer(in);
 	/* a request as plain as "can I speak to a person" stands */
 	if (in->ir.score > 4)
 		return 0;
@@ -821,6 +852,36 @@ leave(struct brain_call *c)
 	goodbye(c);
 }
 
+/* A goodbye at a booking's read-back after words that are neither yes
+ * nor no ("that thanks bye": a yes the recogniser lost, or not): asked
+ * once before the caller goes rather than dropped or booked. */
+static int
+unclear_before_bye(struct brain_call *c, const char *rest)
+{
+	static const char *const away[] = {
+	    "never", "forget", "nothing", "nope", "cancel", "no", NULL};
+	struct call_state *st = &c->st;
+	struct intent_result ir;
+	struct tokens t;
+	int i;
+
+	if (st->asked != ASK_CONFIRM_BOOK || st->task != TASK_BOOK ||
+	    rest[0] == '\0' || st->yes_checked)
+		return 0;
+	intent_read(rest, c->biz, &ir);
+	if (ir.pol != POL_NONE)
+		return 0;
+	txt_tokenize(rest, &t);
+	for (i = 0; i < t.n; i++)
+		if (txt_is(t.w[i], away))
+			return 0;
+	st->yes_checked = 1;
+	call_say(c,
+	    "Sorry, before you go: shall I book it? Please say yes or no.", 0);
+	call_hint(c, "yesno", NULL, 0);
+	return 1;
+}
+
 static void
 local_on_utterance(struct brain_call *c, const char *text, double confidence)
 {
@@ -838,6 +899,8 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		st->leaving = 1;
 		log_info(st->call_id, "goodbye in passing; the answer: \"%s\"",
 		    rest);
+		if (unclear_before_bye(c, rest))
+			return;
 		if (intent_words(rest) == 0 || fragment(rest, ASK_OPEN) ||
 		    dismissal(rest) ||
 		    (asked == ASK_ANYTHING_ELSE && !contact_pending(c))) {
@@ -861,13 +924,27 @@ local_on_utterance(struct brain_call *c, const char *text, double confidence)
 		st->misunderstandings = 0;
 }
 
-/* The caller hung up (or was cut off) before the call was closed. */
+/* The caller hung up (or was cut off) before the call was closed: a
+ * message or callback under way is saved; every call ends with an
+ * outcome, and one that reached none says in its notes what the caller
+ * was after, for the person who reads the call log. */
 static void
 local_on_end(struct brain_call *c, const char *reason)
 {
-	if (c->st.asked == ASK_DONE)
+	struct call_state *st = &c->st;
+	char notes[256];
+
+	if (st->asked == ASK_DONE)
 		return;
-	contact_salvage(c, reason);
+	if (contact_salvage(c, reason) || st->outcome[0])
+		return;
+	snprintf(notes, sizeof(notes),
+	    "the call ended (%.40s) before anything was done%s%s%s%.60s%s%.60s",
+	    reason, st->task != TASK_NONE ? "; the caller wanted: " : "",
+	    st->task != TASK_NONE ? task_name(st->task) : "",
+	    st->service ? " " : "", st->service ? st->service->name : "",
+	    st->chosen[0] ? " at " : "", st->chosen);
+	call_set_outcome(c, "abandoned", notes);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dlg.h"
+#include "task_contact.h"
 #include "log.h"
 #include "speech/text.h"
 
@@ -194,7 +195,26 @@ ask(struct brain_call *c, int a)
 		log_debug(st->call_id, "state %s -> %s (%s, task %s)",
 		    ask_name(st->asked), ask_name(a), phase_names[ask_phase(a)],
 		    task_name(st->task));
+	if (a != st->asked)
+		st->yes_checked = 0;
 	st->asked = a;
+}
+
+int
+weak_yes(struct brain_call *c, const struct turn_in *in, const char *question)
+{
+	struct call_state *st = &c->st;
+	char buf[256];
+
+	if (in->confidence >= WEAK_YES_CONFIDENCE || st->yes_checked)
+		return 0;
+	st->yes_checked = 1;
+	log_info(st->call_id, "a weak yes (%.2f): asked again", in->confidence);
+	snprintf(buf, sizeof(buf),
+	    "Sorry, I want to be sure. %s Please say yes or no.", question);
+	call_say(c, buf, 0);
+	call_hint(c, "yesno", NULL, 0);
+	return 1;
 }
 
 int
@@ -307,6 +327,10 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 	if (st->misunderstandings >= st->max_misunderstandings &&
 	    st->max_misunderstandings > 0) {
 		st->misunderstandings = 0;
+		/* a message or callback under way is not dropped for an
+		 * offer of the message the caller is already leaving */
+		if (contact_give_up(c))
+			return;
 		st->task = TASK_NONE;
 		st->pending_task = TASK_NONE;
 		if (open_now(c) && c->biz->transfer_number[0]) {

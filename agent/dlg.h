@@ -137,6 +137,11 @@ void goodbye(struct brain_call *c);
 int open_now(struct brain_call *c);
 /* The caller was not understood: re-ask, or after too many in a row
  * offer a person or a message. */
+/* A yes that would book or cancel heard below WEAK_YES_CONFIDENCE: the
+ * caller is asked once more for a plain yes or no (question: "Shall I
+ * book it?"); 1 if asked.  The answer to that is taken as heard. */
+int weak_yes(
+    struct brain_call *c, const struct turn_in *in, const char *question);
 void not_understood(struct brain_call *c, const struct turn_in *in);
 /* Ask the pending question again (after answering a side question). */
 void reask(struct brain_call *c, const char *before);

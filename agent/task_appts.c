@@ -234,6 +234,8 @@ appts_cancel_reply(struct brain_call *c, const struct turn_in *in)
 			not_understood(c, in);
 		return;
 	}
+	if (weak_yes(c, in, "Shall I cancel it?"))
+		return;
 	args = json_object();
 	if (a->id[0] && strspn(a->id, "0123456789") == strlen(a->id))
 		json_object_set_new(

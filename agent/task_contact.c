@@ -428,7 +428,10 @@ save_incomplete(struct brain_call *c, const char *why)
 	    task_name(st->task), why);
 	snprintf(notes, sizeof(notes), "incomplete %s from %.60s: %.150s",
 	    task_name(st->task), name, text);
-	call_set_outcome(c, "message_taken", notes);
+	/* a callback asked for is one, however little of it was said */
+	call_set_outcome(c,
+	    st->task == TASK_CALLBACK ? "callback_requested" : "message_taken",
+	    notes);
 	st->task = TASK_NONE;
 	return 0;
 }
@@ -463,6 +466,30 @@ contact_leave(struct brain_call *c)
 	}
 	save_incomplete(c, "the caller said goodbye before it was finished");
 	goodbye(c);
+	return 1;
+}
+
+int
+contact_give_up(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+
+	if (!contact_pending(c))
+		return 0;
+	if (st->msg_name[0] && st->msg_number[0] && st->task == TASK_MESSAGE &&
+	    st->msg_text[0]) {
+		if (st->msg_urgency[0] == '\0')
+			snprintf(
+			    st->msg_urgency, sizeof(st->msg_urgency), "normal");
+		act_message(c);
+		return 1;
+	}
+	if (save_incomplete(c, "the caller could not be understood") != 0)
+		return 0;
+	anything_else(c,
+	    "I'm sorry, I couldn't catch all of that, but I've passed on "
+	    "what you told me and someone from our team will get back to "
+	    "you.");
 	return 1;
 }
 

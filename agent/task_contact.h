@@ -28,6 +28,11 @@ int contact_leave(struct brain_call *c);
  * towards a message, lead or callback is saved as a message marked
  * incomplete, saying nothing.  1 if one was saved. */
 int contact_salvage(struct brain_call *c, const char *reason);
+/* Misunderstood too often while a message, callback or lead was under
+ * way: what it has is passed on (finished, or saved as incomplete) and
+ * the caller hears so; 0 if none was under way or it could not be
+ * saved. */
+int contact_give_up(struct brain_call *c);
 /* Auto message for the team (booking it could not make). */
 void contact_message_for_team(struct brain_call *c, const char *text);
 

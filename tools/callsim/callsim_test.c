@@ -824,6 +824,9 @@ test_persona_next(void **state)
 		const char *say;
 	} turns[] = {
 	    {"how can i help you today", PA_SAY, "I need an oil change"},
+	    /* the correction waits for the booking's read-back */
+	    {"sorry am i speaking with dana please say yes or no", PA_SAY,
+	        "Yes"},
 	    {"what day would you like", PA_SAY, "Tuesday"},
 	    {"may i have your name", PA_SAY, "Dana Whitfield"},
 	    {"tuesday at ten shall i book it", PA_SAY, "No, at two"},
@@ -867,6 +870,70 @@ test_persona_next(void **state)
 	assert_non_null(strstr(err, "line.speed"));
 }
 
+/* A persona that wants Wednesday January 13 at noon does not agree to a
+ * read-back of another day or time: it says when it wants to come; the
+ * right read-back gets its yes.  Times offered instead of its own, or a
+ * "which time", get its time. */
+static void
+test_persona_checks_readback(void **state)
+{
+	const char *json =
+	    "{\"name\":\"p\",\"caller\":{\"from\":\"+15550001111\"},"
+	    "\"persona\":{\"class\":\"book_new\",\"lines\":{\"open\":\"I "
+	    "need a diagnostic\",\"when\":\"Wednesday the thirteenth at "
+	    "noon.\",\"time\":\"Noon, please.\",\"yes\":\"Yes.\"}},"
+	    "\"expect\":{\"outcome\":\"booked\",\"appointments\":[{"
+	    "\"service\":\"diagnostic\",\"date\":\"2027-01-13\",\"time\":"
+	    "\"12:00\"}]}}";
+	struct persona_state st;
+	struct scenario *sc;
+	char err[256], line[512];
+
+	(void)state;
+	assert_int_equal(persona_ask("which time would you like"), ASK_TIME);
+	assert_int_equal(persona_ask("sorry ten p m isn't available the "
+	                             "closest times i have are four p m or "
+	                             "five p m would one of those work"),
+	    ASK_TIME);
+	assert_non_null(sc = scenario_parse(json, err, sizeof(err)));
+	assert_string_equal(sc->persona->want_day, "january thirteenth");
+	assert_string_equal(sc->persona->want_time, "noon");
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(persona_next(sc->persona, &st,
+	                     "diagnostic on friday january eighth at two p m "
+	                     "for john shall i book it",
+	                     line, sizeof(line)),
+	    PA_SAY);
+	assert_string_equal(line, "Wednesday the thirteenth at noon.");
+	/* said once: the next read-back is taken */
+	persona_next(sc->persona, &st,
+	    "diagnostic on wednesday january thirteenth at two p m for john "
+	    "shall i book it",
+	    line, sizeof(line));
+	assert_string_equal(line, "Yes.");
+	memset(&st, 0, sizeof(st));
+	persona_next(sc->persona, &st,
+	    "diagnostic on wednesday january thirteenth at noon for john "
+	    "shall i book it",
+	    line, sizeof(line));
+	assert_string_equal(line, "Yes.");
+	persona_next(
+	    sc->persona, &st, "which time would you like", line, sizeof(line));
+	assert_string_equal(line, "Noon, please.");
+	scenario_free(sc);
+
+	/* half past one in the afternoon, as the agent says it */
+	assert_non_null(
+	    sc = scenario_parse(
+	        "{\"name\":\"p\",\"caller\":{\"from\":\"+1\"},\"persona\":{"
+	        "\"lines\":{\"open\":\"hi\"}},\"expect\":{\"appointments\":[{"
+	        "\"date\":\"2026-12-31\",\"time\":\"13:30\"}]}}",
+	        err, sizeof(err)));
+	assert_string_equal(sc->persona->want_day, "december thirty first");
+	assert_string_equal(sc->persona->want_time, "one thirty p m");
+	scenario_free(sc);
+}
+
 UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_scenario_good),
     cmocka_unit_test(test_scenario_defaults),
     cmocka_unit_test(test_scenario_bad), cmocka_unit_test(test_playout_marks),
@@ -879,4 +946,5 @@ UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_scenario_good),
     cmocka_unit_test(test_eval), cmocka_unit_test(test_wsframe),
     cmocka_unit_test(test_persona_ask),
     cmocka_unit_test(test_persona_knows_agent_questions),
-    cmocka_unit_test(test_persona_next), )
+    cmocka_unit_test(test_persona_next),
+    cmocka_unit_test(test_persona_checks_readback), )

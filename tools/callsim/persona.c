@@ -51,6 +51,10 @@ static const struct cue cues[] = {
     {ASK_DAY, "move it to"},
     {ASK_TIME, "what time"},
     {ASK_TIME, "time works"},
+    {ASK_TIME, "which time"},
+    /* times offered in place of the one asked for: the caller says the
+     * time they want (one of those, or theirs again) */
+    {ASK_TIME, "would one of those work"},
     {ASK_WHEN, "when would"},
     {ASK_WHEN, "when should"},
     {ASK_WHEN, "when can"},
@@ -73,7 +77,6 @@ static const struct cue cues[] = {
     {ASK_CONFIRM, "should i"},
     {ASK_CONFIRM, "is that right"},
     {ASK_CONFIRM, "is that correct"},
-    {ASK_CONFIRM, "would one of those work"},
     {ASK_CONFIRM, "does that work"},
     {ASK_CONFIRM, "still make it"},
     {ASK_CONFIRM, "yes or a no"},
@@ -248,6 +251,79 @@ line_of(const struct persona *p, const char *key)
 	return json_string_value(json_object_get(p->lines, key));
 }
 
+void
+persona_want(struct persona *p, const char *date, const char *time)
+{
+	static const char *const months[] = {"january", "february", "march",
+	    "april", "may", "june", "july", "august", "september", "october",
+	    "november", "december"};
+	static const char *const ord[] = {"", "first", "second", "third",
+	    "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+	    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
+	    "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+	    "twenty first", "twenty second", "twenty third", "twenty fourth",
+	    "twenty fifth", "twenty sixth", "twenty seventh", "twenty eighth",
+	    "twenty ninth", "thirtieth", "thirty first"};
+	static const char *const hours[] = {"twelve", "one", "two", "three",
+	    "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"};
+	static const char *const mins[] = {
+	    "", "fifteen", "thirty", "forty five"};
+	int y, mo, d, h, mi;
+
+	p->want_day[0] = p->want_time[0] = '\0';
+	if (date && sscanf(date, "%d-%d-%d", &y, &mo, &d) == 3 && mo >= 1 &&
+	    mo <= 12 && d >= 1 && d <= 31)
+		snprintf(p->want_day, sizeof(p->want_day), "%s %s",
+		    months[mo - 1], ord[d]);
+	if (time == NULL || sscanf(time, "%d:%d", &h, &mi) != 2 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59 || mi % 15)
+		return;
+	/* as the agent says it: "noon", "nine a m", "one thirty p m" */
+	if (h == 12 && mi == 0)
+		snprintf(p->want_time, sizeof(p->want_time), "noon");
+	else
+		snprintf(p->want_time, sizeof(p->want_time), "%s%s%s %s",
+		    hours[h % 12], mi ? " " : "", mins[mi / 15],
+		    h < 12 ? "a m" : "p m");
+}
+
+/* phrase in heard on word boundaries */
+static int
+has_words(const char *heard, const char *phrase)
+{
+	size_t n = strlen(phrase);
+	const char *at;
+
+	for (at = heard; (at = strstr(at, phrase)) != NULL; at++)
+		if ((at == heard || at[-1] == ' ') &&
+		    (at[n] == '\0' || at[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* A booking read back on a day or at a time the caller did not ask
+ * for: the day is checked where a month is heard, the time where a
+ * clock time is. */
+static int
+readback_wrong(const struct persona *p, const char *heard)
+{
+	static const char *const months[] = {"january", "february", "march",
+	    "april", "may", "june", "july", "august", "september", "october",
+	    "november", "december", NULL};
+	int i, month = 0;
+
+	if (!has_words(heard, "book"))
+		return 0;
+	for (i = 0; months[i]; i++)
+		month |= has_words(heard, months[i]);
+	if (p->want_day[0] && month && !has_words(heard, p->want_day))
+		return 1;
+	return p->want_time[0] &&
+	    (has_words(heard, "a m") || has_words(heard, "p m") ||
+	        has_words(heard, "noon")) &&
+	    !has_words(heard, p->want_time);
+}
+
 enum persona_act
 persona_next(const struct persona *p, struct persona_state *st,
     const char *heard, char *line, size_t len)
@@ -267,9 +343,19 @@ persona_next(const struct persona *p, struct persona_state *st,
 		l = st->said == 0 ? line_of(p, "open") : line_of(p, "again");
 		break;
 	case ASK_CONFIRM:
+		/* the correction is of the booking's time: not the answer
+		 * to "am I speaking with Linda?" */
 		if (p->correct_once && !st->corrected &&
+		    has_words(heard, "book") &&
 		    (l = line_of(p, "correct")) != NULL)
 			st->corrected = 1;
+		else if (st->refused == 0 && readback_wrong(p, heard) &&
+		    ((p->correct_once && (l = line_of(p, "correct")) != NULL) ||
+		        (l = line_of(p, "when")) != NULL ||
+		        (l = line_of(p, "day")) != NULL ||
+		        (l = line_of(p, "time")) != NULL))
+			st->refused = 1; /* not what they asked for: they say
+					    what they want */
 		else
 			l = line_of(p, "yes");
 		break;

@@ -38,9 +38,13 @@ enum ask {
 struct persona {
 	json_t *lines; /* ask name ("name", "day", ...) -> line */
 	int hangup_after; /* hang up after this many lines, 0 never */
-	int correct_once; /* answer the first read-back with
-				   lines.correct instead of yes */
+	int correct_once; /* answer the first booking read-back
+				   with lines.correct instead of yes */
 	int barge_turn; /* say this line over the agent, -1 none */
+	/* the appointment the caller wants, as the ear writes the agent
+	 * saying it ("january thirteenth", "eleven thirty a m"); empty:
+	 * any read-back is agreed to */
+	char want_day[48], want_time[48];
 };
 
 /* Per call: what the persona has said so far. */
@@ -48,6 +52,7 @@ struct persona_state {
 	int said; /* lines said */
 	int asked[ASK_N]; /* times each ask was answered */
 	int corrected, finishing;
+	int refused; /* read-backs answered with the caller's own time */
 	char last[512];
 };
 
@@ -60,6 +65,14 @@ enum persona_act {
 
 /* Parse a "persona" object.  NULL with err on a bad field. */
 struct persona *persona_parse(json_t *o, char *err, size_t errlen);
+/* The caller wants an appointment on date ("YYYY-MM-DD") at time
+ * ("HH:MM"), either NULL: the first booking read back on another day or
+ * at another time is answered with the caller's day and time (lines
+ * "correct" for a caller who corrects, else "when", "day" or "time"),
+ * not with yes.  Once only: the ear mishears the agent too, and a
+ * caller who said what they want and hears the same read-back again
+ * takes it. */
+void persona_want(struct persona *p, const char *date, const char *time);
 void persona_free(struct persona *p);
 /* The persona's lines: ask name -> text (borrowed). */
 json_t *persona_lines(const struct persona *p);

@@ -162,6 +162,10 @@ expect:
 	if ((t = json_object_get(root, "expect")) != NULL &&
 	    parse_expect(t, &s->expect, err, errlen))
 		goto out;
+	/* a persona wants the one appointment its call must end with */
+	if (s->persona && s->expect.nappts == 1)
+		persona_want(s->persona, s->expect.appts[0].date,
+		    s->expect.appts[0].time);
 	ok = 1;
 	goto out;
 oom:
