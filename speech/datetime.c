@@ -6,6 +6,7 @@
  * caller of a business open by day means them: 1-6 is afternoon, 7-11 is
  * morning.
  */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -160,6 +161,23 @@ ampm_at(const struct tokens *t, int i, struct found *f)
  * "ten oh five", "half past ten", "quarter to eleven", "10 o'clock".
  * strong: preceded by a time word, so a bare number counts.
  */
+/* "10:30", "9:05": one or two digits of hour (0-23), a colon, two of
+ * minute (0-59), nothing else (sscanf's %d would take "09:8888888888"
+ * and overflow).  1 with *h and *m, else 0. */
+static int
+clock_digits(const char *w, int *h, int *m)
+{
+	const char *c = strchr(w, ':');
+	size_t nh = (size_t)(c - w);
+
+	if (nh < 1 || nh > 2 || strspn(w, "0123456789") != nh ||
+	    strlen(c + 1) != 2 || strspn(c + 1, "0123456789") != 2)
+		return 0;
+	*h = atoi(w);
+	*m = atoi(c + 1);
+	return *h <= 23 && *m <= 59;
+}
+
 static int
 time_at(const struct tokens *t, int i, int strong, struct found *f)
 {
@@ -168,7 +186,7 @@ time_at(const struct tokens *t, int i, int strong, struct found *f)
 	if (i >= t->n)
 		return 0;
 	if (strchr(t->w[i], ':') != NULL) {
-		if (sscanf(t->w[i], "%d:%d", &h, &m) != 2 || h > 23 || m > 59)
+		if (!clock_digits(t->w[i], &h, &m))
 			return 0;
 		n = 1;
 		if (h > 12 || h == 0)
