@@ -68,6 +68,19 @@ thread_aio(void)
 	return a;
 }
 
+/* After an operation on the thread's aio ended other than by completing
+ * (a timeout, a cancel), nng 1.5 may still hold it on its expiry queue
+ * for a moment, and starting the next operation on it then aborts the
+ * process ("assert err: !nni_aio_list_active(aio)", seen in the agent
+ * during a 1000-call soak): the aio is freed (which waits for nng to let
+ * go of it) and the thread's next operation gets a new one. */
+static void
+thread_aio_retire(nng_aio *a)
+{
+	pthread_setspecific(aio_key, NULL);
+	nng_aio_free(a);
+}
+
 /* A bus instance id: random, never 0, new at every open. */
 static uint64_t
 bus_instance(void)
@@ -809,8 +822,10 @@ pub_send(struct fd_bus *b, nng_msg *m)
 	nng_aio_set_msg(a, m);
 	nng_send_aio(b->pub, a);
 	nng_aio_wait(a);
-	if ((rv = nng_aio_result(a)) != 0)
+	if ((rv = nng_aio_result(a)) != 0) {
 		nng_msg_free(m);
+		thread_aio_retire(a);
+	}
 	return rv;
 }
 
@@ -906,8 +921,10 @@ recv_one(struct fd_bus *b, nng_msg **mp, int timeout_ms)
 	                          : timeout_ms);
 	nng_recv_aio(b->sub, a);
 	nng_aio_wait(a);
-	if ((rv = nng_aio_result(a)) != 0)
+	if ((rv = nng_aio_result(a)) != 0) {
+		thread_aio_retire(a);
 		return rv;
+	}
 	*mp = nng_aio_get_msg(a);
 	return 0;
 }
