@@ -35,6 +35,7 @@ static const struct dlg_routes local_routes = {
     .general = local_general,
     .task_start = local_task_start,
     .task_keep = local_task_keep,
+    .give_up = contact_give_up,
 };
 
 static int

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "dlg.h"
-#include "task_contact.h"
 #include "log.h"
 #include "speech/text.h"
 
@@ -329,7 +328,7 @@ not_understood(struct brain_call *c, const struct turn_in *in)
 		st->misunderstandings = 0;
 		/* a message or callback under way is not dropped for an
 		 * offer of the message the caller is already leaving */
-		if (contact_give_up(c))
+		if (routes->give_up && routes->give_up(c))
 			return;
 		st->task = TASK_NONE;
 		st->pending_task = TASK_NONE;

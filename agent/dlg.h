@@ -118,6 +118,10 @@ struct dlg_routes {
 	 * it once they are verified. */
 	void (*task_keep)(
 	    struct brain_call *c, int t, const struct turn_in *in);
+	/* Before the misunderstanding ladder gives up on the task under
+	 * way: finish or save what the caller gave for it (a message, a
+	 * callback); 1 if that took the turn.  NULL: nothing to keep. */
+	int (*give_up)(struct brain_call *c);
 };
 void dlg_set_routes(const struct dlg_routes *r);
 /* The registered routes. */
