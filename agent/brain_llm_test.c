@@ -473,6 +473,13 @@ test_forbidden_passed_back(void **state)
 	end_call(&c);
 }
 
+/* The model's call of book_appointment for an oil change on Tuesday at
+ * 10, tool call id given. */
+#define BOOK(id)                                                               \
+	"{\"tool_calls\":[{\"id\":\"" id "\",\"name\":"                        \
+	"\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil "       \
+	"change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
+
 /* A booking, move or cancel runs only on the caller's yes: the model
  * that skips the read-back is told to do it, and nothing is booked. */
 static void
@@ -484,15 +491,10 @@ test_commit_needs_callers_yes(void **state)
 	const char *r;
 
 	(void)state;
-#define BOOK(id)                                                               \
-	"{\"tool_calls\":[{\"id\":\"" id "\",\"name\":"                        \
-	"\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil "       \
-	"change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
 	script("[" BOOK("b1") ",{\"content\":\"Oil change on Tuesday at 10 AM, "
 	                      "shall I book it?\"}," BOOK(
 	                          "b2") ",{\"content\":\"You're "
 	                                "booked.\"}]");
-#undef BOOK
 	new_call(&c, 1);
 	s = turn(&c, "an oil change on Tuesday at 10");
 	assert_int_equal(count_tool("book_appointment"), 0);
@@ -521,15 +523,10 @@ test_weak_yes_asked_again(void **state)
 	const char *r;
 
 	(void)state;
-#define BOOK(id)                                                               \
-	"{\"tool_calls\":[{\"id\":\"" id "\",\"name\":"                        \
-	"\"book_appointment\",\"arguments\":\"{\\\"service\\\":\\\"oil "       \
-	"change\\\",\\\"start\\\":\\\"2026-11-24T10:00\\\"}\"}]}"
 	script("[{\"content\":\"Oil change on Tuesday at 10 AM, shall I book "
 	       "it?\"}," BOOK("w1") ",{\"content\":\"Sorry, was that a "
 	                            "yes?\"}," BOOK("w2") ",{\"content\":\"You'"
 	                                                  "re booked.\"}]");
-#undef BOOK
 	new_call(&c, 1);
 	turn(&c, "an oil change on Tuesday at 10");
 	brain_llm.on_utterance(&c, "the a that works", 0.07);
