@@ -125,7 +125,8 @@ static void hold_flush(struct call *c, uint64_t now);
 static void hint(struct call *c, const struct fd_frame *f);
 static void assigned(struct call *c, const struct fd_frame *f, uint64_t now);
 static void sweep(uint64_t now);
-static void keep_final(struct call *c, const struct fd_pl_transcript *m);
+static void publish_transcript(
+    struct call *c, const struct fd_pl_transcript *m);
 static void on_peer(void *arg, struct fd_bus *b, int peer,
     const struct fd_bus_peer *p, uint64_t old_instance);
 static void on_started(void *arg, uint32_t at_ms);
@@ -266,21 +267,30 @@ main(int argc, char **argv)
 
 /* The engine and its options, at start, under -n and on SIGHUP (where
  * a new engine name is only checked: it takes a restart). */
-/* Keep a final as published (engine thread). */
+/* Publish a transcript, and keep a final's payload as published for a
+ * restarted subscriber (engine thread).  Encoded once: text that is not
+ * UTF-8 is refused by the writer, and logged. */
 static void
-keep_final(struct call *c, const struct fd_pl_transcript *m)
+publish_transcript(struct call *c, const struct fd_pl_transcript *m)
 {
-	char err[128];
+	char err[160];
 	json_t *j;
 	char *text;
 	int i;
 
-	if ((j = fd_pl_json(FD_MSG_TRANSCRIPT, m, err, sizeof(err))) == NULL)
+	if ((j = fd_pl_json(FD_MSG_TRANSCRIPT, m, err, sizeof(err))) == NULL) {
+		log_err(c->id, "bus: not sent: %s", err);
 		return;
+	}
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	if (text == NULL)
+	if (text == NULL ||
+	    fd_bus_publish(
+	        &bus, FD_MSG_TRANSCRIPT, c->id, 0, text, strlen(text)) != 0 ||
+	    !m->final) {
+		free(text);
 		return;
+	}
 	pthread_mutex_lock(&kept_mu);
 	free(c->kept[0]);
 	for (i = 0; i + 1 < KEPT_FINALS; i++) {
@@ -637,9 +647,7 @@ on_result(void *arg, const struct stt_result *r)
 		    r->speech_end_us
 		        ? (fd_mono_us() - r->speech_end_us) / 1000.0
 		        : 0.0);
-	/* text that is not UTF-8 is refused by the writer, and logged */
-	if (fd_bus_publish_transcript(&bus, c->id, 0, &m) == 0 && r->final)
-		keep_final(c, &m);
+	publish_transcript(c, &m);
 	json_decref(m.nbest);
 	json_decref(m.words);
 }
