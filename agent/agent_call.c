@@ -95,6 +95,9 @@ now_str(const struct call *c, char *buf, size_t len)
 	fd_time_fmt(fd_callclock_now(&c->clock), buf, len);
 }
 
+/* A tool answer this late is logged: the caller waited for it. */
+#define SLOW_TOOL_US (500 * 1000)
+
 /* A tool on the call's clock; NULL if crm-tools did not answer. */
 static json_t *
 tool(struct call *c, const char *name, json_t *args)
@@ -119,6 +122,9 @@ tool(struct call *c, const char *name, json_t *args)
 		    json_string_value(json_object_get(rep, "error"))
 		        ? json_string_value(json_object_get(rep, "error"))
 		        : "",
+		    (unsigned long long)((fd_mono_us() - t0) / 1000));
+	else if (fd_mono_us() - t0 >= SLOW_TOOL_US)
+		log_warnx(id_of(c), "tool %s ok but slow: %llu ms", name,
 		    (unsigned long long)((fd_mono_us() - t0) / 1000));
 	else
 		log_debug(id_of(c), "tool %s ok in %llu ms", name,
@@ -962,7 +968,11 @@ on_assign(struct call *c, const struct fd_pl_call_assign *a)
 	snprintf(c->tts, sizeof(c->tts), "%s", a->tts);
 	c->resuming = 0;
 	if (resume(c) != 0) {
-		log_err(id_of(c), "call moved here without a session: lost");
+		/* the gateway sends the call's CALL_START again after this:
+		 * the call starts here afresh (on_call_start) */
+		log_warnx(id_of(c),
+		    "call moved here without a session: waiting for "
+		    "its call_start");
 		calls_forget(c);
 		return;
 	}
@@ -1007,16 +1017,38 @@ transfer_back(
 	return 0;
 }
 
+/* The caller of a call that moved here without a session heard the old
+ * agent stop mid-call: said before the greeting starts the call again. */
+#define SAY_LINE_DROPPED \
+	"Sorry, I lost our conversation for a moment."
+
 static void
-on_call_start(struct call *c, const struct fd_pl_call_start *m)
+on_call_start(
+    struct call *c, const struct fd_pl_call_start *m, int sent_again)
 {
 	struct call_state *st = &c->bc.st;
 	const char *now = m->now, *xfer;
 	json_t *rep;
 
 	if (c->started) {
-		log_warnx(id_of(c), "duplicate call_start ignored");
+		/* the gateway's copy for an agent the call moved to: this
+		 * one resumed it from the session */
+		if (!sent_again)
+			log_warnx(id_of(c), "duplicate call_start ignored");
 		return;
+	}
+	if (sent_again) {
+		c->resuming = 0;
+		if (resume(c) == 0) {
+			log_info(id_of(c), "call moved here from a dead agent");
+			if (speaking(c) == NULL)
+				core_say(c, SAY_AGAIN, 0);
+			idle_arm(c);
+			save_session(c);
+			return;
+		}
+		log_warnx(id_of(c),
+		    "call moved here without a session: starting it again");
 	}
 	if (fd_cluster_on())
 		fd_cluster_owner(m->call_id, FD_D_TTS, c->tts, sizeof(c->tts));
@@ -1086,6 +1118,8 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m)
 	/* agent.engine = "realtime": the model greets and runs the call */
 	if (strcmp(agent_cfg.engine, "realtime") == 0 && rt_call_start(c) == 0)
 		return;
+	if (sent_again)
+		core_say(c, SAY_LINE_DROPPED, 0);
 	c->ctx->brain->on_start(&c->bc);
 	/* a brain that waits for the other side first (an answering
 	 * machine's greeting) hears of the silence */
@@ -1364,7 +1398,7 @@ call_handle_frame(struct call *c, const struct fd_frame *f)
 	}
 	switch (f->type) {
 	case FD_MSG_CALL_START:
-		on_call_start(c, &pl.call_start);
+		on_call_start(c, &pl.call_start, (f->flags & FD_F_REPLAY) != 0);
 		break;
 	case FD_MSG_CALL_END:
 		finish(c, *pl.call_end.reason ? pl.call_end.reason : "stop");

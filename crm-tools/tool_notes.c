@@ -253,6 +253,10 @@ tool_log_call_outcome(struct crm_ctx *c)
 	         "coalesce($3, notes) WHERE call_sid = $1",
 	         3, p)) == NULL)
 		return NULL;
+	if (atoi(PQcmdTuples(r)) == 0)
+		log_warnx(c->call_id, "call outcome %s: no such call", outcome);
+	else
+		log_info(c->call_id, "call outcome %s", outcome);
 	PQclear(r);
 	return json_pack(
 	    "{s:s, s:s}", "call_sid", c->call_id, "outcome", outcome);

@@ -559,13 +559,16 @@ is_stt(int peer, const struct fd_bus_peer *p)
 	return fd_cluster_kind_of(p->addr) == FD_D_STT;
 }
 
-/* Cluster mode: calls moved off a dead stt-worker replay their unsettled
- * audio to the new one (cluster thread). */
+/* Cluster mode (cluster thread): calls moved off a dead stt-worker replay
+ * their unsettled audio to the new one; calls moved off a dead agent send
+ * their CALL_START again, for an agent that finds no session. */
 static void
 on_move(enum fd_daemon_id kind)
 {
 	if (kind == FD_D_STT)
 		media_stt_ready();
+	else if (kind == FD_D_AGENT)
+		media_agent_moved();
 }
 
 /* This gateway's name (stable across restarts) and this run's id (new at

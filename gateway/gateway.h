@@ -160,6 +160,8 @@ void media_hangup(const struct fd_frame *f);
 /* A new stt-worker instance hears the gateway and the agent (bus
  * thread): every live call sends it again what it missed. */
 void media_stt_ready(void);
+/* Cluster thread: calls whose agent moved get their CALL_START again. */
+void media_agent_moved(void);
 /* stt-worker's TRANSCRIPT (bus thread): a final settles the caller's
  * audio up to its speech end. */
 void media_stt_transcript(const struct fd_frame *f);

@@ -286,6 +286,84 @@ malformed(struct gw_call *c, const char *fmt, ...)
 	    c->bad, why);
 }
 
+/* Cluster mode: c's CALL_START payload and the agent it goes to, kept
+ * so that an agent the call moves to without a session can start it
+ * (media_agent_moved). */
+static void
+keep_start(struct gw_call *c, const struct fd_pl_call_start *cs)
+{
+	char err[160];
+	json_t *j;
+	char *s = NULL;
+
+	if ((j = fd_pl_json(FD_MSG_CALL_START, cs, err, sizeof(err))) != NULL)
+		s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL) {
+		log_warnx(c->call_id, "media: call_start not kept: %s",
+		    j ? "out of memory" : err);
+		return;
+	}
+	pthread_mutex_lock(&gw_lock);
+	c->start_pl = s;
+	fd_cluster_owner(c->call_id, FD_D_AGENT, c->agent, sizeof(c->agent));
+	pthread_mutex_unlock(&gw_lock);
+}
+
+/* Cluster thread, after CALL_ASSIGN moved calls: each call of this
+ * gateway whose agent changed has its CALL_START sent again, marked
+ * FD_F_REPLAY.  An agent that resumed the call from its session ignores
+ * it; one that found no session starts the call from it. */
+void
+media_agent_moved(void)
+{
+	struct resend {
+		char id[FD_CALL_ID_LEN];
+		char *pl;
+	} *rs = NULL, *grown;
+	char now[FD_CLUSTER_NAME_LEN];
+	struct fd_frame h;
+	struct gw_call *c;
+	size_t i, n = 0, cap = 0;
+
+	pthread_mutex_lock(&gw_lock);
+	for (i = 0; i < CALL_BUCKETS; i++)
+		for (c = buckets[i]; c; c = c->hnext) {
+			if (c->start_pl == NULL ||
+			    fd_cluster_owner(c->call_id, FD_D_AGENT, now,
+			        sizeof(now)) != 0 ||
+			    now[0] == '\0' || strcmp(now, c->agent) == 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				if ((grown = realloc(rs, cap * sizeof(*rs))) ==
+				    NULL)
+					break;
+				rs = grown;
+			}
+			if ((rs[n].pl = strdup(c->start_pl)) == NULL)
+				break;
+			memcpy(rs[n].id, c->call_id, sizeof(rs[n].id));
+			memcpy(c->agent, now, sizeof(c->agent));
+			n++;
+		}
+	pthread_mutex_unlock(&gw_lock);
+	for (i = 0; i < n; i++) {
+		memset(&h, 0, sizeof(h));
+		h.type = FD_MSG_CALL_START;
+		h.flags = FD_F_REPLAY;
+		memcpy(h.call_id, rs[i].id, sizeof(h.call_id));
+		if (fd_bus_publish_hdr(&gw_bus, &h, rs[i].pl,
+		        strlen(rs[i].pl)) != 0)
+			log_warnx(h.call_id, "media: call_start not sent again");
+		else
+			log_info(h.call_id, "call_start sent again to the "
+			                    "call's new agent");
+		free(rs[i].pl);
+	}
+	free(rs);
+}
+
 /*
  * The stream must be one the voice webhook answered: its start brings the
  * one-time token the TwiML carried, which is checked and used up here.
@@ -385,9 +463,12 @@ on_start(struct gw_call *c, struct media_msg *m)
 		cs.kind = ci.kind;
 		cs.answered_by = ci.answered_by;
 	}
-	/* in a cluster: which stt-worker, agent and tts-worker serve it */
-	if (fd_cluster_on())
+	/* in a cluster: which stt-worker, agent and tts-worker serve it,
+	 * and the CALL_START kept for an agent the call may move to */
+	if (fd_cluster_on()) {
 		fd_cluster_assign(&gw_bus, c->call_id);
+		keep_start(c, &cs);
+	}
 	fd_bus_publish_call_start(&gw_bus, c->call_id, 0, &cs);
 	json_decref(params);
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
@@ -514,6 +595,8 @@ call_free(struct gw_call *c)
 {
 	pthread_mutex_lock(&gw_lock);
 	unregister_locked(c);
+	free(c->start_pl);
+	c->start_pl = NULL;
 	pthread_mutex_unlock(&gw_lock);
 	pthread_mutex_lock(&c->sh->mu);
 	unpend_locked(c);

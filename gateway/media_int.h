@@ -17,6 +17,7 @@
 #include <libwebsockets.h>
 
 #include "caller_ring.h"
+#include "cluster.h"
 #include "media_msg.h"
 #include "pacer.h"
 #include "proto/proto.h"
@@ -32,6 +33,9 @@ struct gw_call {
 	uint64_t stt_settled_us; /* arrival time up to which stt-worker
 					   finished the caller's speech (its
 					   last final's speech_end_us) */
+	char *start_pl; /* cluster mode: the CALL_START payload, sent
+					   again when the call's agent moves */
+	char agent[FD_CLUSTER_NAME_LEN]; /* the agent start_pl went to */
 	/* under sh->mu (its shard's) */
 	struct gw_call *pnext; /* pending work list */
 	int pending;

@@ -92,7 +92,10 @@ enum fd_frame_flags {
 	FD_F_REPLAY = 1u << 1, /* AUDIO_IN sent again to a restarted
 				       stt-worker: ts_us is the first 160
 				       bytes' original arrival, each next 160
-				       bytes arrived 20 ms later */
+				       bytes arrived 20 ms later; CALL_START
+				       sent again to the agent a call moved
+				       to; TRANSCRIPT sent again to a
+				       restarted agent */
 };
 
 struct fd_frame {

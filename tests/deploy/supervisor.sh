@@ -2,7 +2,7 @@
 # deploy/frontdeskctl on a private stack: start order (crm-tools ready
 # before the workers start, the gateway after them), status (pid, uptime,
 # restarts, last exit), a crashed daemon back at once, the backoff on the
-# next crash, a restart asked for, the crash-loop stop and a restart out
+# next crash, at once again after 10 s of running, a restart asked for, the crash-loop stop and a restart out
 # of it, `logs NAME [-f]`, deploy/logrotate/frontdesk rotating the logs
 # of running daemons (copytruncate), and the reverse stop order.  The
 # times compared are the daemons' own log stamps.
@@ -103,6 +103,18 @@ if wait_new agent "$old"; then
 else
 	bad "agent not restarted after a second kill -9"
 fi
+# a daemon that ran 10 s before crashing again served calls: back at once
+sleep 10.5
+old=$(pidof_ agent); t0=$EPOCHREALTIME
+kill -KILL "$old"
+if wait_new agent "$old"; then
+	ms=$(ms_since "$t0")
+	[ "$(grep -c 'frontdeskctl: agent exited (137), restart in 0s' "$LOGS/agent.log")" -ge 2 ] &&
+		ok "a crash after 10 s of running: restarted at once again (${ms} ms)" ||
+		bad "a crash after 10 s of running: back in $ms ms, not at once ($(grep 'restart in' "$LOGS/agent.log" | tail -1))"
+else
+	bad "agent not restarted after a third kill -9"
+fi
 # a restart asked for is no crash
 old=$(pidof_ scheduler)
 ctl restart scheduler
@@ -114,12 +126,17 @@ fi
 code=0; ctl restart nosuch 2>/dev/null || code=$?
 [ "$code" = 2 ] && ok "restart of an unknown daemon: exit 2" || bad "restart nosuch exited $code, want 2"
 
-# the crash loop: two more short runs make four, and the supervisor stops
-for _ in 1 2; do
+# the crash loop: short runs (under a minute) up to four in a row, and
+# the supervisor stops
+for _ in 1 2 3; do
 	old=$(pidof_ agent)
 	[ -n "$old" ] && kill -KILL "$old"
-	[ "$(cat "$SV/agent.state")" = failed ] && break
-	wait_new agent "$old" 10
+	for _ in $(seq 1 100); do
+		[ "$(cat "$SV/agent.state")" = failed ] && break 2
+		p=$(pidof_ agent)
+		[ -n "$p" ] && [ "$p" != "$old" ] && break
+		sleep 0.05
+	done
 done
 for _ in $(seq 1 40); do
 	[ "$(cat "$SV/agent.state" 2>/dev/null)" = failed ] && break

@@ -399,7 +399,8 @@ hear(const struct scenario *sc, struct session_plan *p, struct call_result *r)
 	}
 }
 
-/* The agent writes the record as the call ends; give it ~3 s. */
+/* The agent writes the record as the call ends; give it ~8 s (a loaded
+ * host's crm-tools can take a second or more per write). */
 static void
 fetch_record(
     const struct scenario *sc, const struct call_opts *o, struct call_result *r)
@@ -408,7 +409,7 @@ fetch_record(
 	struct http_reply hr;
 	json_t *j, *out;
 	/* a voicemail is fetched and transcribed first */
-	uint64_t until = fd_mono_us() + (r->recorded ? 60000000 : 3000000);
+	uint64_t until = fd_mono_us() + (r->recorded ? 60000000 : 8000000);
 	int want = sc->expect.outcome || sc->expect.appts_set;
 
 	snprintf(
