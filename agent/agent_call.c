@@ -968,12 +968,13 @@ on_assign(struct call *c, const struct fd_pl_call_assign *a)
 	snprintf(c->tts, sizeof(c->tts), "%s", a->tts);
 	c->resuming = 0;
 	if (resume(c) != 0) {
-		/* the gateway sends the call's CALL_START again after this:
-		 * the call starts here afresh (on_call_start) */
+		/* the gateway sends the call's CALL_START again after this
+		 * (it may be queued behind this frame already): the call
+		 * starts here afresh (on_call_start); without one it is
+		 * dropped after 10 s (call_handle_tick) */
 		log_warnx(id_of(c),
 		    "call moved here without a session: waiting for "
 		    "its call_start");
-		calls_forget(c);
 		return;
 	}
 	log_info(id_of(c), "call moved here from a dead agent");
