@@ -243,6 +243,8 @@ test_log_line(void **state)
 	log_info("CA1", "caller: my card is %s, call %s",
 	    "four one one one one one one one one one one one one one one one",
 	    "555-123-0001");
+	log_info("CA2", "call from %s to %s (x+15551230001, +1234567)",
+	    "+15551230001", "+447700900123");
 	dup2(saved, 2);
 	close(saved);
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -254,6 +256,11 @@ test_log_line(void **state)
 	    "call=CA1 caller: my card is [card ending "
 	    "1111], call 555-123-0001\n"));
 	assert_null(strstr(buf, "one one one"));
+	/* E.164 numbers keep their last four digits in a log line; a
+	 * '+' inside a word or too few digits is no phone number */
+	assert_non_null(strstr(buf,
+	    "call=CA2 call from +*******0001 to +********0123 "
+	    "(x+15551230001, +1234567)\n"));
 }
 
 UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_luhn), cmocka_unit_test(test_cards),

@@ -193,7 +193,7 @@ for l in open(sys.argv[1]):
     m = re.search(r"call=(\S+) stream \S+ started: \S+ call from (\S+)", l)
     if m: frm[m.group(1)] = m.group(2)
 print(" ".join([c for c in agent if agent[c] == "agent-w1" and
-                frm.get(c, "").startswith("+1555987")][:2]))
+                re.search(r"20\d\d$", frm.get(c, ""))][:2]))
 EOF
 )
 t_kill=$(date +%s.%N)
