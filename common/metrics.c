@@ -94,8 +94,17 @@ fd_metrics_observe(enum fd_hist h, double seconds)
 	pthread_mutex_unlock(&mu);
 }
 
+static long pooled; /* atomic: bytes in reuse pools */
+
+void
+fd_metrics_pooled(long delta)
+{
+	__atomic_add_fetch(&pooled, delta, __ATOMIC_RELAXED);
+}
+
 /* The bytes the process's malloc hands out now (not what it holds from
- * the system): flat across calls unless something is kept per call. */
+ * the system): flat across calls unless something is kept per call; and
+ * of them, those waiting in reuse pools. */
 static void
 heap_gauge(FILE *f, const char *daemon)
 {
@@ -106,6 +115,11 @@ heap_gauge(FILE *f, const char *daemon)
 	    "not freed).\n# TYPE frontdesk_heap_inuse_bytes gauge\n"
 	    "frontdesk_heap_inuse_bytes{daemon=\"%s\"} %zu\n",
 	    daemon, mi.uordblks + mi.hblkhd);
+	fprintf(f,
+	    "# HELP frontdesk_pooled_bytes Of the heap in use, buffers kept "
+	    "for reuse.\n# TYPE frontdesk_pooled_bytes gauge\n"
+	    "frontdesk_pooled_bytes{daemon=\"%s\"} %ld\n",
+	    daemon, __atomic_load_n(&pooled, __ATOMIC_RELAXED));
 }
 
 char *

@@ -34,6 +34,11 @@ enum fd_hist {
 void fd_metrics_error(const char *kind, uint64_t n);
 /* One latency of h, in seconds. */
 void fd_metrics_observe(enum fd_hist h, double seconds);
+/* Buffers freed into a reuse pool (delta > 0) or taken back out of it
+ * (delta < 0), in bytes: frontdesk_pooled_bytes.  A pool follows the
+ * busiest moment so far, up to its bound; the soak tells that growth
+ * from memory kept per call by it. */
+void fd_metrics_pooled(long delta);
 
 /* This process's metrics as text (malloc'd), every sample labelled
  * daemon="<daemon>"; NULL out of memory. */

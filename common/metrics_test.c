@@ -63,6 +63,14 @@ test_text(void **state)
 	/* a histogram nothing was observed in is left out */
 	assert_null(strstr(t, "frontdesk_llm_latency_seconds"));
 	free(t);
+	/* two buffers into a pool, one taken back out */
+	fd_metrics_pooled(24000);
+	fd_metrics_pooled(24000);
+	fd_metrics_pooled(-24000);
+	assert_non_null(t = fd_metrics_text("gateway"));
+	assert_non_null(
+	    strstr(t, "frontdesk_pooled_bytes{daemon=\"gateway\"} 24000\n"));
+	free(t);
 }
 
 static void

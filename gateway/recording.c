@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "strmap.h"
 #include "proto/proto.h"
 #include "mulaw.h"
@@ -188,8 +189,10 @@ rec_stop(void)
 	drain(&report_q);
 	workq_stop(&report_q);
 	pthread_mutex_lock(&pool_mu);
-	while (npool > 0)
+	while (npool > 0) {
 		free(pool[--npool]);
+		fd_metrics_pooled(-(long)PCM_BYTES);
+	}
 	pthread_mutex_unlock(&pool_mu);
 }
 
@@ -304,6 +307,8 @@ pcm_get(void)
 	if (npool > 0)
 		pcm = pool[--npool];
 	pthread_mutex_unlock(&pool_mu);
+	if (pcm)
+		fd_metrics_pooled(-(long)PCM_BYTES);
 	return pcm ? pcm : malloc(PCM_BYTES);
 }
 
@@ -316,6 +321,7 @@ pcm_put(int16_t *pcm)
 	if (npool < PCM_POOL && rec_started()) {
 		pool[npool++] = pcm;
 		pcm = NULL;
+		fd_metrics_pooled((long)PCM_BYTES);
 	}
 	pthread_mutex_unlock(&pool_mu);
 	free(pcm);

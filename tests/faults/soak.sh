@@ -30,20 +30,25 @@ MAXG=${SOAK_MAX_GROWTH_PCT:-1}
 stack_up || exit 1
 names=$("$FRONTDESK_BIN/scheduler" -D)
 
-# rss: "name pid kB heap-kB" per daemon: its RSS and the heap its malloc
-# hands out (frontdesk_heap_inuse_bytes in its metrics file, written every
-# second), read SOAK_SETTLE_S after the calls (6 when the soak is long
-# enough for its growth to mean anything: after the daemons' heap trim,
-# every 5 s)
+# rss: "name pid kB heap-kB pooled-kB" per daemon: its RSS, the heap its
+# malloc hands out (frontdesk_heap_inuse_bytes in its metrics file,
+# written every second) and of that the buffers kept for reuse
+# (frontdesk_pooled_bytes: a pool holds what the busiest moment so far
+# needed, up to its bound), read SOAK_SETTLE_S after the calls (6 when the
+# soak is long enough for its growth to mean anything: after the daemons'
+# heap trim, every 5 s).  The growth judged is the RSS's less the pools':
+# memory kept per call, not for the next busy moment.
 settle=${SOAK_SETTLE_S:-$(( N >= 100 ? 6 : 0 ))}
 rss() {
-	local n p h
+	local n p h q
 	sleep "$settle"
 	for n in $names; do
 		p=$(cat "$SV/$n.pid" 2>/dev/null)
 		h=$(awk '/^frontdesk_heap_inuse_bytes/ {printf "%d", $2 / 1024}' \
 		    "$FRONTDESK_RUNDIR/metrics/$n.prom" 2>/dev/null)
-		echo "$n ${p:-0} $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) ${h:-0}"
+		q=$(awk '/^frontdesk_pooled_bytes/ {printf "%d", $2 / 1024}' \
+		    "$FRONTDESK_RUNDIR/metrics/$n.prom" 2>/dev/null)
+		echo "$n ${p:-0} $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) ${h:-0} ${q:-0}"
 	done
 }
 
@@ -89,9 +94,13 @@ ok, bad, maxg = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 series = [{l.split()[0]: int(l.split()[2]) for l in open(f)} for f in sys.argv[9:]]
 heap = [{l.split()[0]: int(l.split()[3]) for l in open(f) if len(l.split()) > 3}
         for f in sys.argv[9:]]
+pooled = [{l.split()[0]: int(l.split()[4]) for l in open(f) if len(l.split()) > 4}
+          for f in sys.argv[9:]]
 for n in sorted(warm):
     print("soak %-11s rss kB after each tenth: %s" % (n, " ".join(str(s.get(n, 0)) for s in series)))
     print("soak %-11s heap in use kB:          %s" % (n, " ".join(str(s.get(n, 0)) for s in heap)))
+    if any(s.get(n, 0) for s in pooled):
+        print("soak %-11s of which pooled kB:      %s" % (n, " ".join(str(s.get(n, 0)) for s in pooled)))
 out, worst, restarted = {"soak_calls": ok, "soak_calls_failed": bad,
                          "soak_seconds": int(sys.argv[7]),
                          "soak_warmup_calls": int(sys.argv[8])}, 0.0, []
@@ -100,13 +109,17 @@ for n, (pid, kb) in sorted(warm.items()):
     if pid != pid2:
         restarted.append(n)
         continue
-    g = 100.0 * (kb2 - kb) / kb if kb else 0.0
+    dpool = pooled[-1].get(n, 0) - pooled[0].get(n, 0) if pooled else 0
+    g = 100.0 * (kb2 - kb - max(dpool, 0)) / kb if kb else 0.0
     worst = max(worst, g)
     out["soak_rss_kb_" + n.replace("-", "_")] = "%d -> %d" % (kb, kb2)
     out["soak_rss_series_kb_" + n.replace("-", "_")] = " ".join(str(s.get(n, 0)) for s in series)
     if heap and n in heap[0] and n in heap[-1]:
         out["soak_heap_kb_" + n.replace("-", "_")] = "%d -> %d" % (heap[0][n], heap[-1][n])
-    print("soak %-11s rss %7d kB after warm-up, %7d kB at the end (%+.2f %%)" % (n, kb, kb2, g))
+    if dpool > 0:
+        out["soak_pooled_kb_" + n.replace("-", "_")] = "%d -> %d" % (pooled[0].get(n, 0), pooled[-1].get(n, 0))
+    print("soak %-11s rss %7d kB after warm-up, %7d kB at the end (%+.2f %%%s)" % (n, kb, kb2, g,
+          ", less %d kB more pooled" % dpool if dpool > 0 else ""))
 out["soak_rss_growth_pct"] = round(worst, 2)
 json.dump(out, open(sys.argv[6], "w"), indent=1)
 fails = []
