@@ -53,8 +53,7 @@ publisher_main(const char *addr, const char *media)
 static pid_t
 spawn_publisher2(const char *addr, const char *media)
 {
-	char *argv[] = {
-	    "bus_test", "--pub", (char *)addr, (char *)media, NULL};
+	char *argv[] = {"bus_test", "--pub", (char *)addr, (char *)media, NULL};
 	pid_t pid;
 
 	assert_int_equal(
@@ -218,8 +217,7 @@ test_media_routing(void **state)
 	snprintf(media, sizeof(media), "ipc:///tmp/fd-bus-rt-%d-media.pub",
 	    (int)getpid());
 	assert_int_equal(fd_bus_open_addrs(&pub, addr, NULL, 0, NULL, 0), 0);
-	assert_int_equal(
-	    fd_bus_listen_media(&pub, media, FD_MSG_AUDIO_IN), 0);
+	assert_int_equal(fd_bus_listen_media(&pub, media, FD_MSG_AUDIO_IN), 0);
 	/* once only */
 	assert_int_equal(
 	    fd_bus_listen_media(&pub, media, FD_MSG_AUDIO_IN), NNG_EINVAL);
@@ -236,9 +234,8 @@ test_media_routing(void **state)
 	assert_int_equal(pub.subs, 2);
 	assert_true(pub.subs_ever >= 2);
 
-	assert_int_equal(fd_bus_publish(&pub, FD_MSG_CALL_START, "c1", 0, "{}",
-	                     2),
-	    0);
+	assert_int_equal(
+	    fd_bus_publish(&pub, FD_MSG_CALL_START, "c1", 0, "{}", 2), 0);
 	for (i = 1; i <= 250; i++)
 		assert_int_equal(fd_bus_publish(&pub, FD_MSG_AUDIO_IN, "c1",
 		                     (uint32_t)i, audio, sizeof(audio)),
@@ -289,12 +286,12 @@ test_source_addr(void **state)
 	snprintf(fd_common.pub[FD_D_GATEWAY], 256, "tcp://10.0.0.1:7000");
 	snprintf(fd_common.media[FD_D_GATEWAY], 256, "tcp://10.0.0.1:7007");
 	snprintf(fd_common.pub[FD_D_AGENT], 256, "ipc:///r/agent.pub");
-	assert_string_equal(fd_bus_source_addr(FD_D_GATEWAY, stt, 2),
-	    "tcp://10.0.0.1:7007");
-	assert_string_equal(fd_bus_source_addr(FD_D_GATEWAY, tts, 2),
-	    "tcp://10.0.0.1:7000");
-	assert_string_equal(fd_bus_source_addr(FD_D_GATEWAY, NULL, 0),
-	    "tcp://10.0.0.1:7000");
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_GATEWAY, stt, 2), "tcp://10.0.0.1:7007");
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_GATEWAY, tts, 2), "tcp://10.0.0.1:7000");
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_GATEWAY, NULL, 0), "tcp://10.0.0.1:7000");
 	/* the agent has no media pub: AUDIO_IN from it is on its pub */
 	assert_string_equal(
 	    fd_bus_source_addr(FD_D_AGENT, stt, 2), "ipc:///r/agent.pub");

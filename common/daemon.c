@@ -44,8 +44,8 @@ static const struct fd_cfg_opt common_opts[] = {
     {"bus.gateway", FD_CFG_STR, fd_common.pub[FD_D_GATEWAY], 256, "", 0, 0,
         "FRONTDESK_BUS_GATEWAY"},
     /* the callers' audio, for stt-worker only (bus.h: media pub) */
-    {"bus.gateway_media", FD_CFG_STR, fd_common.media[FD_D_GATEWAY], 256, "",
-        0, 0, "FRONTDESK_BUS_GATEWAY_MEDIA"},
+    {"bus.gateway_media", FD_CFG_STR, fd_common.media[FD_D_GATEWAY], 256, "", 0,
+        0, "FRONTDESK_BUS_GATEWAY_MEDIA"},
     {"bus.stt", FD_CFG_STR, fd_common.pub[FD_D_STT], 256, "", 0, 0,
         "FRONTDESK_BUS_STT"},
     {"bus.agent", FD_CFG_STR, fd_common.pub[FD_D_AGENT], 256, "", 0, 0,

@@ -168,7 +168,8 @@ test_daemon(void **state)
 	(void)state;
 	write_conf("pocketsphinx");
 	assert_int_equal(fd_bus_open_addrs(&gw, gw_addr, NULL, 0, NULL, 0), 0);
-	assert_int_equal(fd_bus_listen_media(&gw, gw_media, FD_MSG_AUDIO_IN), 0);
+	assert_int_equal(
+	    fd_bus_listen_media(&gw, gw_media, FD_MSG_AUDIO_IN), 0);
 	assert_int_equal(fd_bus_open_addrs(&ag, ag_addr, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&sub, NULL, subs, 1, types, 3), 0);
 	unlink(ready);
