@@ -197,7 +197,7 @@ sub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	pthread_mutex_unlock(&b->mu);
 }
 
-/* The pub socket's pipe events: how many subscribers hear us. */
+/* The pub sockets' pipe events: how many subscribers hear us. */
 static void
 pub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
@@ -206,6 +206,26 @@ pub_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	(void)p;
 	__atomic_add_fetch(
 	    &b->subs, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1, __ATOMIC_SEQ_CST);
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		__atomic_add_fetch(&b->subs_ever, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Open a pub socket listening at addr, counting its subscribers. */
+static int
+pub_listen(struct fd_bus *b, nng_socket *s, const char *addr)
+{
+	int rv;
+
+	if ((rv = nng_pub0_open(s)) != 0)
+		return rv;
+	nng_setopt_int(*s, NNG_OPT_SENDBUF, BUS_QUEUE_MSGS);
+	nng_pipe_notify(*s, NNG_PIPE_EV_ADD_POST, pub_pipe_event, b);
+	nng_pipe_notify(*s, NNG_PIPE_EV_REM_POST, pub_pipe_event, b);
+	if ((rv = nng_listen(*s, addr, NULL, 0)) != 0) {
+		log_warnx(NULL, "bus: listen %s: %s", addr, nng_strerror(rv));
+		nng_close(*s);
+	}
+	return rv;
 }
 
 /* Dial publisher i anew (at open, and when the watchdog gives up on its
@@ -548,20 +568,11 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 	pthread_mutex_init(&b->dial_mu, NULL);
 	b->instance = bus_instance();
 	if (pub_addr) {
-		if ((rv = nng_pub0_open(&b->pub)) != 0)
-			return rv;
-		b->have_pub = 1;
-		nng_setopt_int(b->pub, NNG_OPT_SENDBUF, BUS_QUEUE_MSGS);
-		nng_pipe_notify(
-		    b->pub, NNG_PIPE_EV_ADD_POST, pub_pipe_event, b);
-		nng_pipe_notify(
-		    b->pub, NNG_PIPE_EV_REM_POST, pub_pipe_event, b);
-		if ((rv = nng_listen(b->pub, pub_addr, NULL, 0)) != 0) {
-			log_warnx(NULL, "bus: listen %s: %s", pub_addr,
-			    nng_strerror(rv));
+		if ((rv = pub_listen(b, &b->pub, pub_addr)) != 0) {
 			fd_bus_close(b);
 			return rv;
 		}
+		b->have_pub = 1;
 	}
 	if (nsub > 0 || ntypes > 0) {
 		if ((rv = nng_sub0_open(&b->sub)) != 0) {
@@ -582,8 +593,10 @@ fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
 		    b->sub, NNG_PIPE_EV_REM_POST, sub_pipe_event, b);
 		for (i = 0; i <= ntypes; i++) {
 			/* every subscriber hears heartbeats */
-			fd_topic(
-			    i < ntypes ? types[i] : FD_MSG_HEARTBEAT, topic);
+			int t = i < ntypes ? types[i] : FD_MSG_HEARTBEAT;
+
+			b->topics[(t & 0xff) >> 3] |= (uint8_t)(1u << (t & 7));
+			fd_topic(t, topic);
 			if ((rv = nng_setopt(b->sub, NNG_OPT_SUB_SUBSCRIBE,
 			         topic, sizeof(topic))) != 0) {
 				fd_bus_close(b);
@@ -616,11 +629,52 @@ fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
 {
 	const char *addrs[FD_D_MAX];
 	size_t i, n = 0;
+	int rv;
 
 	for (i = 0; i < nfrom && n < FD_D_MAX; i++)
-		addrs[n++] = fd_pub_addr(from[i]);
-	return fd_bus_open_addrs(b, self < FD_D_MAX ? fd_pub_addr(self) : NULL,
-	    addrs, n, types, ntypes);
+		addrs[n++] = fd_bus_source_addr(from[i], types, ntypes);
+	if ((rv = fd_bus_open_addrs(b,
+	         self < FD_D_MAX ? fd_pub_addr(self) : NULL, addrs, n, types,
+	         ntypes)) != 0)
+		return rv;
+	if (self < FD_D_MAX && fd_daemons[self].media_type &&
+	    (rv = fd_bus_listen_media(
+	         b, fd_media_addr(self), fd_daemons[self].media_type)) != 0)
+		fd_bus_close(b);
+	return rv;
+}
+
+int
+fd_bus_listen_media(struct fd_bus *b, const char *addr, int type)
+{
+	int rv;
+
+	if (!b->have_pub || __atomic_load_n(&b->have_media, __ATOMIC_ACQUIRE))
+		return NNG_EINVAL;
+	if ((rv = pub_listen(b, &b->media, addr)) != 0)
+		return rv;
+	b->media_type = type;
+	/* publishers on other threads see the socket before the flag */
+	__atomic_store_n(&b->have_media, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+const char *
+fd_bus_source_addr(enum fd_daemon_id k, const int *types, size_t ntypes)
+{
+	size_t i;
+
+	if (fd_daemons[k].media_type && fd_media_addr(k)[0])
+		for (i = 0; i < ntypes; i++)
+			if (types[i] == fd_daemons[k].media_type)
+				return fd_media_addr(k);
+	return fd_pub_addr(k);
+}
+
+int
+fd_bus_subscribes(const struct fd_bus *b, int type)
+{
+	return (b->topics[(type & 0xff) >> 3] >> (type & 7)) & 1;
 }
 
 int
@@ -698,7 +752,7 @@ fd_bus_drop_peer(struct fd_bus *b, const char *addr)
 /* Sockets being closed by a helper thread; freed by whichever of it and
  * fd_bus_close is last. */
 struct bus_closing {
-	nng_socket s[2];
+	nng_socket s[3];
 	int n;
 	int done; /* the helper closed them */
 	int left; /* fd_bus_close stopped waiting */
@@ -782,7 +836,7 @@ void
 fd_bus_close(struct fd_bus *b)
 {
 	struct timespec until;
-	nng_socket s[2];
+	nng_socket s[3];
 	int n = 0;
 
 	if (b->have_watch) {
@@ -801,32 +855,57 @@ fd_bus_close(struct fd_bus *b)
 		s[n++] = b->pub;
 	if (b->have_sub)
 		s[n++] = b->sub;
+	if (__atomic_load_n(&b->have_media, __ATOMIC_ACQUIRE))
+		s[n++] = b->media;
 	b->have_pub = b->have_sub = 0;
+	__atomic_store_n(&b->have_media, 0, __ATOMIC_RELEASE);
 	close_bounded(s, n);
 }
 
-/* Send m on the pub socket (consumed). */
+/* Send m on pub socket s (consumed). */
 static int
-pub_send(struct fd_bus *b, nng_msg *m)
+sock_send(nng_socket s, nng_msg *m)
 {
 	nng_aio *a;
 	int rv;
 
 	if ((a = thread_aio()) == NULL) {
-		if ((rv = nng_sendmsg(b->pub, m, 0)) != 0)
+		if ((rv = nng_sendmsg(s, m, 0)) != 0)
 			nng_msg_free(m);
 		return rv;
 	}
 	/* pub never blocks: the send completes at once */
 	nng_aio_set_timeout(a, NNG_DURATION_DEFAULT);
 	nng_aio_set_msg(a, m);
-	nng_send_aio(b->pub, a);
+	nng_send_aio(s, a);
 	nng_aio_wait(a);
 	if ((rv = nng_aio_result(a)) != 0) {
 		nng_msg_free(m);
 		thread_aio_retire(a);
 	}
 	return rv;
+}
+
+/* Send m, a frame of type, where it goes (consumed): the media type on
+ * the media pub only, anything else on the pub and, when there is one,
+ * the media pub too (both or neither). */
+static int
+pub_send(struct fd_bus *b, int type, nng_msg *m)
+{
+	nng_msg *dup;
+	int rv, rv2;
+
+	if (!__atomic_load_n(&b->have_media, __ATOMIC_ACQUIRE))
+		return sock_send(b->pub, m);
+	if (type == b->media_type)
+		return sock_send(b->media, m);
+	if ((rv = nng_msg_dup(&dup, m)) != 0) {
+		nng_msg_free(m);
+		return rv;
+	}
+	rv = sock_send(b->pub, m);
+	rv2 = sock_send(b->media, dup);
+	return rv ? rv : rv2;
 }
 
 int
@@ -842,7 +921,7 @@ fd_bus_publish(struct fd_bus *b, int type, const char *call_id, uint32_t ref,
 	seq = __atomic_add_fetch(&b->seq, 1, __ATOMIC_RELAXED);
 	if ((rv = fd_frame_msg(&m, type, call_id, ref, seq, payload, len)) != 0)
 		return rv;
-	return pub_send(b, m);
+	return pub_send(b, type, m);
 }
 
 int
@@ -858,7 +937,7 @@ fd_bus_publish_hdr(struct fd_bus *b, const struct fd_frame *hdr,
 	h.seq = __atomic_add_fetch(&b->seq, 1, __ATOMIC_RELAXED);
 	if ((rv = frame_msg_hdr(&m, &h, payload, len)) != 0)
 		return rv;
-	return pub_send(b, m);
+	return pub_send(b, h.type, m);
 }
 
 int

@@ -21,6 +21,17 @@
  * publisher is not buried in new connections.  One log line when a
  * publisher is lost and one when it is back.  fd_bus_close gives nng
  * FD_BUS_CLOSE_MS to close, then goes on.
+ *
+ * Media pub: nng's pub/sub filters at the subscriber, so every frame a
+ * pub sends crosses to every daemon that dials it, wanted or not.  A
+ * daemon with a high-rate stream (fd_daemons[].media_type: the gateway's
+ * AUDIO_IN, 50 frames a second per call) binds a second pub at
+ * fd_media_addr(self): the stream goes out there only, and every other
+ * frame (heartbeats too) on both pubs, in the order published.  So the
+ * media pub is the pub plus the stream; a subscriber dials one of the
+ * two, the media pub exactly when it subscribes to the media type
+ * (fd_bus_source_addr), and keeps the per-pipe order of everything it
+ * hears from that daemon (a CALL_END never overtakes the call's audio).
  */
 #ifndef FD_BUS_H
 #define FD_BUS_H
@@ -73,12 +84,17 @@ typedef void (*fd_bus_peer_fn)(void *arg, struct fd_bus *b, int peer,
 struct fd_bus {
 	nng_socket pub;
 	nng_socket sub;
+	nng_socket media; /* the media pub (fd_bus_listen_media) */
 	int have_pub;
 	int have_sub;
+	int have_media; /* atomic: media is bound */
+	int media_type; /* the type sent on media only */
+	uint8_t topics[32]; /* types subscribed to, one bit each */
 	int nsub; /* peer slots in use or freed (high-water mark) */
 	int live; /* publishers dialled now (slots with an addr) */
 	int pipes; /* of them connected now (atomic) */
-	int subs; /* subscribers of our pub now (atomic) */
+	int subs; /* subscribers of our pubs now (atomic) */
+	int subs_ever; /* subscriber connections ever made (atomic) */
 	uint32_t seq; /* updated atomically */
 	uint64_t instance; /* this process's bus instance id */
 	uint64_t drained_us; /* fd_bus_recv last found its queue empty */
@@ -94,8 +110,9 @@ struct fd_bus {
 	void *on_peer_arg;
 };
 
-/* Bind self's pub socket (unless self is FD_D_MAX) and subscribe to types
- * from the daemons in from[].  Returns 0 or an nng error. */
+/* Bind self's pub socket (unless self is FD_D_MAX), and its media pub if
+ * it has a media type, and subscribe to types from the daemons in from[]
+ * (each at fd_bus_source_addr).  Returns 0 or an nng error. */
 int fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
     const enum fd_daemon_id *from, size_t nfrom, const int *types,
     size_t ntypes);
@@ -105,6 +122,16 @@ int fd_bus_open(struct fd_bus *b, enum fd_daemon_id self,
 int fd_bus_open_addrs(struct fd_bus *b, const char *pub_addr,
     const char *const *sub_addrs, size_t nsub, const int *types, size_t ntypes);
 void fd_bus_close(struct fd_bus *b);
+/* Bind the media pub at addr (after fd_bus_open_addrs with a pub): from
+ * now on frames of `type` go out on it only, every other frame on both
+ * pubs.  0, or an nng error. */
+int fd_bus_listen_media(struct fd_bus *b, const char *addr, int type);
+/* The address to dial daemon k at for a subscriber of types[]: its media
+ * pub when types[] holds its media type, else its pub. */
+const char *fd_bus_source_addr(
+    enum fd_daemon_id k, const int *types, size_t ntypes);
+/* 1 if b's sub socket takes frames of type (heartbeats always). */
+int fd_bus_subscribes(const struct fd_bus *b, int type);
 /* Dial one more publisher (cluster mode: an instance that registered),
  * or do nothing if it is dialled already.  0, or an nng error (no slot
  * left: NNG_ENOSPC). */

@@ -3,9 +3,11 @@
  * process is killed (SIGKILL, so its ipc socket file stays behind) and
  * started anew, twenty times over ipc and five over tcp; the watchdog
  * re-creates a dialer that stopped trying; publishers added and dropped
- * while running (cluster mode) are heard and forgotten.  The publishers
- * are this program run again with "--pub ADDR": real processes, as the
- * daemons are.
+ * while running (cluster mode) are heard and forgotten.  A media pub
+ * carries the media type alone and every other frame as the pub does, in
+ * order, and is heard again after its publisher restarts as the pub is.
+ * The publishers are this program run again with "--pub ADDR [MEDIA]":
+ * real processes, as the daemons are.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -26,29 +28,43 @@
 
 extern char **environ;
 
-/* --pub ADDR: publish a TRANSCRIPT every 20 ms until killed. */
+/* --pub ADDR [MEDIA]: publish a TRANSCRIPT every 20 ms until killed;
+ * with MEDIA, a media pub there and an AUDIO_IN on it every 20 ms too. */
 static int
-publisher_main(const char *addr)
+publisher_main(const char *addr, const char *media)
 {
+	static const uint8_t audio[160];
 	struct fd_bus b;
+	uint32_t ref = 0;
 
 	if (fd_bus_open_addrs(&b, addr, NULL, 0, NULL, 0) != 0)
 		return 1;
+	if (media && fd_bus_listen_media(&b, media, FD_MSG_AUDIO_IN) != 0)
+		return 1;
 	for (;;) {
 		fd_bus_publish(&b, FD_MSG_TRANSCRIPT, "c1", 0, "{}", 2);
+		if (media)
+			fd_bus_publish(&b, FD_MSG_AUDIO_IN, "c1", ++ref, audio,
+			    sizeof(audio));
 		fd_sleep_us(20000);
 	}
 }
 
 static pid_t
-spawn_publisher(const char *addr)
+spawn_publisher2(const char *addr, const char *media)
 {
-	char *argv[] = {"bus_test", "--pub", (char *)addr, NULL};
+	char *argv[] = {"bus_test", "--pub", (char *)addr, (char *)media, NULL};
 	pid_t pid;
 
 	assert_int_equal(
 	    posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
 	return pid;
+}
+
+static pid_t
+spawn_publisher(const char *addr)
+{
+	return spawn_publisher2(addr, NULL);
 }
 
 /* The next non-heartbeat frame within ms, its type, or -1. */
@@ -81,25 +97,26 @@ drain(struct fd_bus *b)
 		nng_msg_free(m);
 }
 
+/* n times: a publisher at addr starts, is heard, is killed.  With
+ * media, the subscriber dials the media pub for AUDIO_IN only. */
 static void
-restarts(const char *addr, int n)
+restarts(const char *addr, const char *media, int n)
 {
-	static const int types[] = {FD_MSG_TRANSCRIPT};
-	const char *subs[] = {addr};
+	const int type = media ? FD_MSG_AUDIO_IN : FD_MSG_TRANSCRIPT;
+	const char *subs[] = {media ? media : addr};
 	struct fd_bus_peer p;
 	uint64_t inst = 0;
 	struct fd_bus b;
 	pid_t pid;
 	int i, status;
 
-	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, types, 1), 0);
+	assert_int_equal(fd_bus_open_addrs(&b, NULL, subs, 1, &type, 1), 0);
 	for (i = 0; i < n; i++) {
-		pid = spawn_publisher(addr);
-		assert_int_equal(next_frame(&b, 10000), FD_MSG_TRANSCRIPT);
+		pid = spawn_publisher2(addr, media);
+		assert_int_equal(next_frame(&b, 10000), type);
 		/* its heartbeat says a new instance each time */
 		while (fd_bus_peer_get(&b, 0, &p) == 0 && p.instance == inst)
-			assert_int_equal(
-			    next_frame(&b, 1000), FD_MSG_TRANSCRIPT);
+			assert_int_equal(next_frame(&b, 1000), type);
 		assert_true(p.instance != 0 && p.instance != inst);
 		inst = p.instance;
 		assert_int_equal(kill(pid, SIGKILL), 0);
@@ -125,7 +142,7 @@ test_restart_ipc(void **state)
 	(void)state;
 	snprintf(
 	    addr, sizeof(addr), "ipc:///tmp/fd-bus-test-%d.pub", (int)getpid());
-	restarts(addr, 20);
+	restarts(addr, NULL, 20);
 	unlink(addr + 6);
 }
 
@@ -136,7 +153,149 @@ test_restart_tcp(void **state)
 
 	(void)state;
 	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", fd_free_port());
-	restarts(addr, 5);
+	restarts(addr, NULL, 5);
+}
+
+/* The media pub's subscriber hears a killed-and-restarted publisher
+ * again, as the pub's does: ten times over ipc, three over tcp. */
+static void
+test_media_restart(void **state)
+{
+	char addr[128], media[128];
+
+	(void)state;
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/fd-bus-mr-%d.pub", (int)getpid());
+	snprintf(media, sizeof(media), "ipc:///tmp/fd-bus-mr-%d-media.pub",
+	    (int)getpid());
+	restarts(addr, media, 10);
+	unlink(addr + 6);
+	unlink(media + 6);
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", fd_free_port());
+	snprintf(media, sizeof(media), "tcp://127.0.0.1:%d", fd_free_port());
+	restarts(addr, media, 3);
+}
+
+/* Receive every non-heartbeat frame for ms into types[]/refs[]. */
+static int
+collect(struct fd_bus *b, int ms, int *types, uint32_t *refs, int max)
+{
+	uint64_t end = fd_mono_us() + (uint64_t)ms * 1000;
+	struct fd_frame f;
+	nng_msg *m;
+	int n = 0;
+
+	while (fd_mono_us() < end && n < max)
+		if (fd_bus_recv(b, &m, &f, 50) == 0) {
+			types[n] = f.type;
+			refs[n++] = f.ref;
+			nng_msg_free(m);
+		}
+	return n;
+}
+
+/* A media pub: the media type goes there alone; everything else on both
+ * pubs, heartbeats included, so its subscriber hears a call's start, its
+ * audio and its end in the order sent, and the pub's subscriber the
+ * same without one audio frame, though it asked for them. */
+static void
+test_media_routing(void **state)
+{
+	static const int types[] = {
+	    FD_MSG_CALL_START, FD_MSG_AUDIO_IN, FD_MSG_CALL_END};
+	static const uint8_t audio[160];
+	char addr[128], media[128];
+	const char *sa[] = {addr}, *sm[] = {media};
+	struct fd_bus pub, a, m;
+	struct fd_bus_peer pa, pm;
+	int got[300], i, n;
+	uint32_t refs[300];
+
+	(void)state;
+	snprintf(
+	    addr, sizeof(addr), "ipc:///tmp/fd-bus-rt-%d.pub", (int)getpid());
+	snprintf(media, sizeof(media), "ipc:///tmp/fd-bus-rt-%d-media.pub",
+	    (int)getpid());
+	assert_int_equal(fd_bus_open_addrs(&pub, addr, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fd_bus_listen_media(&pub, media, FD_MSG_AUDIO_IN), 0);
+	/* once only */
+	assert_int_equal(
+	    fd_bus_listen_media(&pub, media, FD_MSG_AUDIO_IN), NNG_EINVAL);
+	assert_int_equal(fd_bus_open_addrs(&a, NULL, sa, 1, types, 3), 0);
+	assert_int_equal(fd_bus_open_addrs(&m, NULL, sm, 1, types, 3), 0);
+	assert_true(fd_bus_subscribes(&a, FD_MSG_AUDIO_IN));
+	assert_true(fd_bus_subscribes(&a, FD_MSG_HEARTBEAT));
+	assert_false(fd_bus_subscribes(&a, FD_MSG_MARK));
+	assert_int_equal(fd_bus_wait_connected(&a, 5000), 0);
+	assert_int_equal(fd_bus_wait_connected(&m, 5000), 0);
+	for (i = 0; i < 500 && __atomic_load_n(&pub.subs, __ATOMIC_SEQ_CST) < 2;
+	     i++)
+		fd_sleep_us(10000);
+	assert_int_equal(pub.subs, 2);
+	assert_true(pub.subs_ever >= 2);
+
+	assert_int_equal(
+	    fd_bus_publish(&pub, FD_MSG_CALL_START, "c1", 0, "{}", 2), 0);
+	for (i = 1; i <= 250; i++)
+		assert_int_equal(fd_bus_publish(&pub, FD_MSG_AUDIO_IN, "c1",
+		                     (uint32_t)i, audio, sizeof(audio)),
+		    0);
+	assert_int_equal(
+	    fd_bus_publish(&pub, FD_MSG_CALL_END, "c1", 0, "{}", 2), 0);
+
+	n = collect(&m, 1500, got, refs, 300);
+	assert_int_equal(n, 252);
+	assert_int_equal(got[0], FD_MSG_CALL_START);
+	for (i = 1; i <= 250; i++) {
+		assert_int_equal(got[i], FD_MSG_AUDIO_IN);
+		assert_int_equal(refs[i], (uint32_t)i);
+	}
+	assert_int_equal(got[251], FD_MSG_CALL_END);
+
+	n = collect(&a, 500, got, refs, 300);
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0], FD_MSG_CALL_START);
+	assert_int_equal(got[1], FD_MSG_CALL_END);
+
+	/* both hear the one publisher's heartbeats */
+	while (fd_bus_peer_get(&a, 0, &pa) == 0 && pa.instance == 0)
+		assert_int_equal(next_frame(&a, 300), -1);
+	while (fd_bus_peer_get(&m, 0, &pm) == 0 && pm.instance == 0)
+		assert_int_equal(next_frame(&m, 300), -1);
+	assert_true(pa.instance == pub.instance);
+	assert_true(pm.instance == pub.instance);
+
+	fd_bus_close(&a);
+	fd_bus_close(&m);
+	fd_bus_close(&pub);
+	unlink(addr + 6);
+	unlink(media + 6);
+}
+
+/* A subscriber dials a daemon's media pub exactly when it takes the
+ * daemon's media type; a daemon without one at its pub. */
+static void
+test_source_addr(void **state)
+{
+	static const int stt[] = {FD_MSG_CALL_START, FD_MSG_AUDIO_IN};
+	static const int tts[] = {FD_MSG_CALL_START, FD_MSG_CALL_END};
+	struct fd_common_cfg saved = fd_common;
+
+	(void)state;
+	assert_int_equal(fd_daemons[FD_D_GATEWAY].media_type, FD_MSG_AUDIO_IN);
+	snprintf(fd_common.pub[FD_D_GATEWAY], 256, "tcp://10.0.0.1:7000");
+	snprintf(fd_common.media[FD_D_GATEWAY], 256, "tcp://10.0.0.1:7007");
+	snprintf(fd_common.pub[FD_D_AGENT], 256, "ipc:///r/agent.pub");
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_GATEWAY, stt, 2), "tcp://10.0.0.1:7007");
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_GATEWAY, tts, 2), "tcp://10.0.0.1:7000");
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_GATEWAY, NULL, 0), "tcp://10.0.0.1:7000");
+	/* the agent has no media pub: AUDIO_IN from it is on its pub */
+	assert_string_equal(
+	    fd_bus_source_addr(FD_D_AGENT, stt, 2), "ipc:///r/agent.pub");
+	fd_common = saved;
 }
 
 /* A dialer that gave up (closed under the bus, as nng would leave it if
@@ -352,9 +511,12 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_add_drop_peer),
 	    cmocka_unit_test(test_stalled_ipc),
 	    cmocka_unit_test(test_stalled_tcp),
+	    cmocka_unit_test(test_media_routing),
+	    cmocka_unit_test(test_media_restart),
+	    cmocka_unit_test(test_source_addr),
 	};
 
-	if (argc == 3 && strcmp(argv[1], "--pub") == 0)
-		return publisher_main(argv[2]);
+	if (argc >= 3 && strcmp(argv[1], "--pub") == 0)
+		return publisher_main(argv[2], argc >= 4 ? argv[3] : NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

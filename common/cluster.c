@@ -43,7 +43,8 @@
 
 struct inst {
 	char name[FD_CLUSTER_NAME_LEN];
-	char pub[256];
+	char pub[256]; /* the pub this process hears it at: its media pub
+	                * when this process takes its media type */
 	char rep[256];
 	int calls; /* its live calls, as it reported them */
 	uint64_t gone_us; /* not registered since, 0 registered */
@@ -403,10 +404,11 @@ choose(enum fd_daemon_id k, uint64_t now)
 static void
 register_self(void)
 {
-	char key[160], val[700];
+	char key[160], val[960];
 	int k = kidx(cl.self), calls = 0;
 	const char *pub = cl.self == FD_D_CRM ? "" : fd_pub_addr(cl.self);
 	const char *rep = cl.self == FD_D_CRM ? fd_common.crm_rep : "";
+	const char *media = fd_media_addr(cl.self);
 	redisReply *r;
 
 	if (k >= 0) {
@@ -415,8 +417,8 @@ register_self(void)
 		pthread_mutex_unlock(&cl.mu);
 	}
 	snprintf(key, sizeof(key), "fd:inst:%s:%s", kname(cl.self), cl.name);
-	snprintf(val, sizeof(val), "%d %s %s", calls, pub[0] ? pub : "-",
-	    rep[0] ? rep : "-");
+	snprintf(val, sizeof(val), "%d %s %s %s", calls, pub[0] ? pub : "-",
+	    rep[0] ? rep : "-", media[0] ? media : "-");
 	pthread_mutex_lock(&cl.rmu);
 	if ((r = rcmd("SET %s %s PX %d", key, val, FD_CLUSTER_TTL_MS)))
 		freeReplyObject(r);
@@ -426,15 +428,19 @@ register_self(void)
 }
 
 /* Read the registered instances of kind k into *t; -1 if Redis did not
- * answer. */
+ * answer.  A registration is "<calls> <pub> <rep> <media>", "-" for
+ * none (media may be missing: an instance that has none). */
 static int
 read_kind(enum fd_daemon_id k, struct kindtab *t)
 {
 	redisReply *m, *v;
 	struct inst *in;
 	size_t i;
-	char pub[256], rep[256];
-	int calls;
+	char pub[256], rep[256], media[256];
+	int calls, use_media;
+
+	use_media = fd_daemons[k].media_type && cl.bus &&
+	    fd_bus_subscribes(cl.bus, fd_daemons[k].media_type);
 
 	t->n = 0;
 	pthread_mutex_lock(&cl.rmu);
@@ -449,8 +455,10 @@ read_kind(enum fd_daemon_id k, struct kindtab *t)
 			continue;
 		if ((v = rcmd("GET fd:inst:%s:%s", kname(k), name)) == NULL)
 			continue;
+		strcpy(media, "-");
 		if (v->type != REDIS_REPLY_STRING ||
-		    sscanf(v->str, "%d %255s %255s", &calls, pub, rep) != 3) {
+		    sscanf(v->str, "%d %255s %255s %255s", &calls, pub, rep,
+		        media) < 3) {
 			/* expired: no longer a member */
 			freeReplyObject(v);
 			if ((v = rcmd("SREM fd:insts:%s %s", kname(k), name)))
@@ -460,8 +468,11 @@ read_kind(enum fd_daemon_id k, struct kindtab *t)
 		freeReplyObject(v);
 		in = &t->v[t->n++];
 		snprintf(in->name, sizeof(in->name), "%s", name);
-		snprintf(in->pub, sizeof(in->pub), "%s",
-		    strcmp(pub, "-") ? pub : "");
+		if (use_media && strcmp(media, "-") != 0)
+			snprintf(in->pub, sizeof(in->pub), "%s", media);
+		else
+			snprintf(in->pub, sizeof(in->pub), "%s",
+			    strcmp(pub, "-") ? pub : "");
 		snprintf(in->rep, sizeof(in->rep), "%s",
 		    strcmp(rep, "-") ? rep : "");
 		in->calls = calls;
@@ -737,6 +748,11 @@ fd_cluster_start(struct fd_bus *b, enum fd_daemon_id self,
 		    "cluster: my pub %s is ipc://: only this host "
 		    "hears me (set bus.%s to tcp://ADDRESS:PORT)",
 		    fd_pub_addr(self), kname(self));
+	if (strncmp(fd_media_addr(self), "ipc://", 6) == 0)
+		log_warnx(NULL,
+		    "cluster: my media pub %s is ipc://: only this host "
+		    "hears it (set bus.%s_media to tcp://ADDRESS:PORT)",
+		    fd_media_addr(self), kname(self));
 	register_self();
 	if (pthread_create(&cl.thr, NULL, cluster_main, NULL) != 0) {
 		log_err(NULL, "cluster: cannot start its thread");

@@ -5,10 +5,12 @@
  * instance of each daemon).
  *
  * Registration: every instance refreshes fd:inst:<kind>:<name> (its pub
- * address, its req/rep address, its live calls) with a short TTL and is a
- * member of fd:insts:<kind>.  Each daemon's cluster thread reads the
- * instances of the kinds it listens to and dials their pubs (and crm-tools'
- * rep) as they come and go, so a new instance is heard without a restart.
+ * address, its req/rep address, its media pub, its live calls) with a
+ * short TTL and is a member of fd:insts:<kind>.  Each daemon's cluster
+ * thread reads the instances of the kinds it listens to and dials their
+ * pubs (the media pub of a kind whose media type it takes, as
+ * fd_bus_source_addr does; and crm-tools' rep) as they come and go, so a
+ * new instance is heard without a restart.
  *
  * Assignment: the gateway picks one stt-worker, agent and tts-worker for a
  * call when its stream starts (the live instance with the fewest calls),
@@ -67,10 +69,11 @@ int fd_cluster_mine(const struct fd_frame *f);
  * unknown).  0, or -1 if the call is not known. */
 int fd_cluster_owner(
     const char *call_id, enum fd_daemon_id kind, char *out, size_t len);
-/* The pub address of instance name of kind, "" if unknown. */
+/* The pub address this process hears instance name of kind at (its
+ * media pub for a kind whose media type it takes), "" if unknown. */
 void fd_cluster_pub_of(
     enum fd_daemon_id kind, const char *name, char *out, size_t len);
-/* The kind of the instance whose pub is addr, FD_D_MAX if none. */
+/* The kind of the instance heard at pub addr, FD_D_MAX if none. */
 enum fd_daemon_id fd_cluster_kind_of(const char *pub);
 /* 1 if some instance of kind is alive (registered and heard on the bus). */
 int fd_cluster_any_alive(enum fd_daemon_id kind);

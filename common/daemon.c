@@ -19,15 +19,16 @@
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"
+#include "proto/proto.h"
 #include "redact.h"
 
 const struct fd_daemon_info fd_daemons[FD_D_MAX] = {
-    {FD_D_GATEWAY, "gateway", 0},
-    {FD_D_STT, "stt-worker", 0},
-    {FD_D_AGENT, "agent", 0},
-    {FD_D_TTS, "tts-worker", 0},
-    {FD_D_CRM, "crm-tools", 1},
-    {FD_D_SCHEDULER, "scheduler", 0},
+    {FD_D_GATEWAY, "gateway", 0, FD_MSG_AUDIO_IN},
+    {FD_D_STT, "stt-worker", 0, 0},
+    {FD_D_AGENT, "agent", 0, 0},
+    {FD_D_TTS, "tts-worker", 0, 0},
+    {FD_D_CRM, "crm-tools", 1, 0},
+    {FD_D_SCHEDULER, "scheduler", 0, 0},
 };
 
 struct fd_common_cfg fd_common;
@@ -42,6 +43,9 @@ static const struct fd_cfg_opt common_opts[] = {
         "/tmp/frontdesk", 0, 0, "FRONTDESK_RUNDIR"},
     {"bus.gateway", FD_CFG_STR, fd_common.pub[FD_D_GATEWAY], 256, "", 0, 0,
         "FRONTDESK_BUS_GATEWAY"},
+    /* the callers' audio, for stt-worker only (bus.h: media pub) */
+    {"bus.gateway_media", FD_CFG_STR, fd_common.media[FD_D_GATEWAY], 256, "", 0,
+        0, "FRONTDESK_BUS_GATEWAY_MEDIA"},
     {"bus.stt", FD_CFG_STR, fd_common.pub[FD_D_STT], 256, "", 0, 0,
         "FRONTDESK_BUS_STT"},
     {"bus.agent", FD_CFG_STR, fd_common.pub[FD_D_AGENT], 256, "", 0, 0,
@@ -172,6 +176,13 @@ load(config_t *cfg, const struct fd_cfg_opt *opts, size_t nopts, char *err,
 			snprintf(fd_common.pub[i], sizeof(fd_common.pub[i]),
 			    "ipc://%s/%s.pub", fd_common.rundir,
 			    fd_daemons[i].name);
+	for (i = 0; i < FD_D_MAX; i++)
+		if (fd_daemons[i].media_type == 0)
+			fd_common.media[i][0] = '\0';
+		else if (fd_common.media[i][0] == '\0')
+			snprintf(fd_common.media[i], sizeof(fd_common.media[i]),
+			    "ipc://%s/%s-media.pub", fd_common.rundir,
+			    fd_daemons[i].name);
 	if (fd_common.crm_rep[0] == '\0')
 		snprintf(fd_common.crm_rep, sizeof(fd_common.crm_rep),
 		    "ipc://%s/crm-tools.rep", fd_common.rundir);
@@ -293,8 +304,19 @@ fd_daemon_start(enum fd_daemon_id self, int argc, char **argv,
 	log_init(fd_daemons[self].name,
 	    debug ? LOG_LVL_DEBUG : log_level_parse(fd_common.log_level));
 	if (strncmp(fd_common.pub[self], "ipc://", 6) == 0 ||
+	    strncmp(fd_common.media[self], "ipc://", 6) == 0 ||
 	    strncmp(fd_common.crm_rep, "ipc://", 6) == 0)
 		mkdir(fd_common.rundir, 0755);
+	/* a pub other hosts dial, with the media left on this host's
+	 * default: the workers elsewhere would never hear the callers */
+	if (fd_common.media[self][0] &&
+	    strncmp(fd_common.pub[self], "ipc://", 6) != 0 &&
+	    strncmp(fd_common.media[self], "ipc://", 6) == 0)
+		log_warnx(NULL,
+		    "bus.%s is %s but bus.%s_media is %s: only this host "
+		    "hears the media (set it to tcp://ADDRESS:PORT)",
+		    fd_daemons[self].name, fd_common.pub[self],
+		    fd_daemons[self].name, fd_common.media[self]);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -511,4 +533,10 @@ const char *
 fd_pub_addr(enum fd_daemon_id id)
 {
 	return fd_common.pub[id];
+}
+
+const char *
+fd_media_addr(enum fd_daemon_id id)
+{
+	return fd_common.media[id];
 }

@@ -25,6 +25,9 @@ struct fd_daemon_info {
 	enum fd_daemon_id id;
 	const char *name; /* log prefix, binary name, socket file stem */
 	int has_rep; /* serves req/rep (crm-tools) */
+	int media_type; /* a message type it publishes on its media pub
+	                 * only (fd_media_addr), 0 none: the gateway's
+	                 * AUDIO_IN */
 };
 
 extern const struct fd_daemon_info fd_daemons[FD_D_MAX];
@@ -38,6 +41,7 @@ struct fd_common_cfg {
 	char log_level[16];
 	char rundir[200];
 	char pub[FD_D_MAX][256]; /* pub address of each daemon */
+	char media[FD_D_MAX][256]; /* media pub of each, "" none */
 	char crm_rep[256]; /* crm-tools req/rep address */
 	char timezone[64]; /* business time zone, sets TZ */
 	int cluster; /* cluster.enabled: several instances (cluster.h) */
@@ -97,5 +101,9 @@ void fd_daemon_stopped(void);
 int fd_daemon_reload(const struct fd_cfg_opt *opts, size_t nopts);
 /* The pub address of a daemon, from config or ipc://<rundir>/<name>.pub */
 const char *fd_pub_addr(enum fd_daemon_id id);
+/* The media pub of a daemon with a media type (bus.gateway_media, default
+ * ipc://<rundir>/<name>-media.pub), "" for the others.  It carries what
+ * the daemon's pub carries and its media type too (common/bus.h). */
+const char *fd_media_addr(enum fd_daemon_id id);
 
 #endif

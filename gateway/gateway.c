@@ -2,8 +2,9 @@
  * gateway - frontdesk's door to the phone network.  One libwebsockets
  * context serves, on one port, Twilio's webhooks and the call-record API
  * (http.c) and the Media Streams WebSocket (media.c).  It publishes caller
- * events (CALL_START, AUDIO_IN, DTMF, MARK, CALL_END) to stt-worker, agent
- * and tts-worker, subscribes to the agent (CLEAR, HANGUP, TRANSFER),
+ * events (CALL_START, DTMF, MARK, CALL_END) to stt-worker, agent and
+ * tts-worker, the callers' audio (AUDIO_IN) on its media pub only, which
+ * stt-worker dials instead of its pub (common/bus.h), subscribes to the agent (CLEAR, HANGUP, TRANSFER),
  * tts-worker (AUDIO_OUT, AUDIO_MARK), scheduler (OUTBOUND_CALL,
  * OUTBOUND_SMS) and stt-worker (final TRANSCRIPTs and heartbeats: what to
  * replay to a restarted stt-worker, media_replay.c), asks crm-tools over
@@ -58,7 +59,6 @@ static int shards_quit; /* atomic */
  * socket when the first one goes out. */
 #define RESTART_RESEND_S 30
 static json_t *restart_closed; /* call ids; restart thread only */
-static volatile int pub_pipes_added; /* subscribers connected, ever */
 
 /* lws's loop poll()s every socket each time it wakes.  Under load it would
  * wake for nearly every arriving Media Streams message, so at most one
@@ -146,7 +146,6 @@ static int service(struct gw_shard *sh, uint64_t *polled);
 static void start_shards(void);
 static void stop_shards(void);
 static void *restart_main(void *arg);
-static void pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg);
 static void name_this_run(void);
 static void start_recording(void);
 static int report_recording(
@@ -293,7 +292,8 @@ main(int argc, char **argv)
 	         FD_CFG_N(types))) != 0)
 		fatalx("bus: %s", nng_strerror(rv));
 	fd_bus_on_peer(&gw_bus, on_peer, NULL);
-	nng_pipe_notify(gw_bus.pub, NNG_PIPE_EV_ADD_POST, pub_pipe_added, NULL);
+	log_info(NULL, "bus: publishing on %s, the callers' audio on %s",
+	    fd_pub_addr(FD_D_GATEWAY), fd_media_addr(FD_D_GATEWAY));
 	if ((rv = fd_rpc_open(&gw_crm, fd_common.crm_rep)) != 0)
 		fatalx("rpc %s: %s", fd_common.crm_rep, nng_strerror(rv));
 	if (http_start() != 0 || carrier_start() != 0 || fall_start() != 0)
@@ -594,15 +594,6 @@ name_this_run(void)
 }
 
 static void
-pub_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	(void)p;
-	(void)ev;
-	(void)arg;
-	__atomic_add_fetch(&pub_pipes_added, 1, __ATOMIC_SEQ_CST);
-}
-
-static void
 publish_restart_ends(void)
 {
 	struct fd_pl_call_end end = {.reason = "gateway_restart"};
@@ -671,11 +662,11 @@ restart_main(void *arg)
 	    "restart: %zu calls of the earlier run closed as "
 	    "failed",
 	    json_array_size(restart_closed));
-	seen = __atomic_load_n(&pub_pipes_added, __ATOMIC_SEQ_CST);
+	seen = __atomic_load_n(&gw_bus.subs_ever, __ATOMIC_SEQ_CST);
 	publish_restart_ends();
 	while ((fd_mono_us() - gw_start_us) < RESTART_RESEND_S * 1000000ull &&
 	    nap(100000)) {
-		rv = __atomic_load_n(&pub_pipes_added, __ATOMIC_SEQ_CST);
+		rv = __atomic_load_n(&gw_bus.subs_ever, __ATOMIC_SEQ_CST);
 		if (rv != seen) {
 			seen = rv;
 			publish_restart_ends();

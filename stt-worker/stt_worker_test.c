@@ -1,7 +1,8 @@
 /*
  * stt_worker_test.c - the real stt-worker daemon on the bus.  The test
- * plays the gateway (CALL_START, AUDIO_IN, DTMF, CALL_END) and the agent
- * (STT_HINT) on their pub sockets, starts build/bin/stt-worker with a
+ * plays the gateway (CALL_START, AUDIO_IN, DTMF, CALL_END; the audio on its
+ * media pub only, which the daemon must dial instead of the gateway's
+ * pub) and the agent (STT_HINT) on their pub sockets, starts build/bin/stt-worker with a
  * config it writes, and checks what the agent would receive:
  * SPEECH_STARTED, SPEECH_STOPPED, interim and final TRANSCRIPTs with the
  * documented fields.  Also: an unknown engine exits 78.
@@ -28,7 +29,7 @@
 
 static pid_t daemon_pid;
 static char bin[512], dir[64], conf[128], ready[128], gw_addr[128],
-    ag_addr[128], stt_addr[128];
+    gw_media[128], ag_addr[128], stt_addr[128];
 
 static void
 write_conf(const char *engine)
@@ -167,6 +168,8 @@ test_daemon(void **state)
 	(void)state;
 	write_conf("pocketsphinx");
 	assert_int_equal(fd_bus_open_addrs(&gw, gw_addr, NULL, 0, NULL, 0), 0);
+	assert_int_equal(
+	    fd_bus_listen_media(&gw, gw_media, FD_MSG_AUDIO_IN), 0);
 	assert_int_equal(fd_bus_open_addrs(&ag, ag_addr, NULL, 0, NULL, 0), 0);
 	assert_int_equal(fd_bus_open_addrs(&sub, NULL, subs, 1, types, 3), 0);
 	unlink(ready);
@@ -178,6 +181,9 @@ test_daemon(void **state)
 	assert_int_equal(access(ready, F_OK), 0);
 	fd_sleep_us(500000);
 	assert_int_equal(kill(p, 0), 0);
+	/* it dialled one of the gateway's two pubs: the media one, or it
+	 * would hear no audio below */
+	assert_int_equal(__atomic_load_n(&gw.subs, __ATOMIC_SEQ_CST), 1);
 	fd_bus_publish(
 	    &gw, FD_MSG_CALL_START, "CAe2e", 0, start_json, strlen(start_json));
 	fd_sleep_us(100000);
@@ -261,6 +267,7 @@ main(int argc, char **argv)
 	snprintf(conf, sizeof(conf), "%s/stt.conf", dir);
 	snprintf(ready, sizeof(ready), "%s/ready", dir);
 	snprintf(gw_addr, sizeof(gw_addr), "ipc://%s/gateway.pub", dir);
+	snprintf(gw_media, sizeof(gw_media), "ipc://%s/gateway-media.pub", dir);
 	snprintf(ag_addr, sizeof(ag_addr), "ipc://%s/agent.pub", dir);
 	snprintf(stt_addr, sizeof(stt_addr), "ipc://%s/stt-worker.pub", dir);
 	rv = cmocka_run_group_tests(tests, NULL, NULL);

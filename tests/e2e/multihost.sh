@@ -41,7 +41,7 @@ D=$FRONTDESK_VAR/multihost
 LOGS=$D/log
 BIN=$FRONTDESK_BIN
 REDIS=${IP[db]}:$FRONTDESK_REDIS_PORT
-BUSPORT=$((27000 + (GW_PORT % 1000)))   # pubs: BUSPORT+0..5, crm rep +9
+BUSPORT=$((27000 + (GW_PORT % 1000)))   # pubs: BUSPORT+0..5, the gateway's media pub +7, crm rep +9
 
 nsx() { local h=$1; shift; ip netns exec "$P-$h" "$@"; }
 
@@ -127,7 +127,8 @@ for w in w1 w2; do
 	start "agent-$w" "$w" agent "" FRONTDESK_BUS_AGENT="tcp://$ip:$((BUSPORT + 2))"
 	start "tts-$w" "$w" tts-worker "" FRONTDESK_BUS_TTS="tcp://$ip:$((BUSPORT + 3))"
 done
-start gw-1 gw gateway "" FRONTDESK_BUS_GATEWAY="tcp://${IP[gw]}:$((BUSPORT + 0))"
+start gw-1 gw gateway "" FRONTDESK_BUS_GATEWAY="tcp://${IP[gw]}:$((BUSPORT + 0))" \
+    FRONTDESK_BUS_GATEWAY_MEDIA="tcp://${IP[gw]}:$((BUSPORT + 7))"
 if wait_ready crm-db stt-w1 agent-w1 tts-w1 stt-w2 agent-w2 tts-w2 gw-1; then
 	ok "gateway, 2 stt-workers, 2 agents, 2 tts-workers, crm-tools ready over tcp"
 else
@@ -141,6 +142,19 @@ for i in $(seq 1 100); do
 done
 reg=$(nsx db redis-cli -p "$FRONTDESK_REDIS_PORT" --scan --pattern 'fd:inst:*' | sort | tr '\n' ' ')
 echo "registry: $reg"
+# the callers' audio crosses only to the stt-workers: they dial the
+# gateway's media pub (from its registration), the agents and
+# tts-workers its pub
+media="tcp://${IP[gw]}:$((BUSPORT + 7))" main="tcp://${IP[gw]}:$((BUSPORT + 0))"
+m_stt=$(cat "$LOGS"/stt-w*.log | grep -c "bus: dialling $media\$")
+m_other=$(cat "$LOGS"/agent-w*.log "$LOGS"/tts-w*.log | grep -c "bus: dialling $media\$")
+p_other=$(cat "$LOGS"/agent-w*.log "$LOGS"/tts-w*.log | grep -c "bus: dialling $main\$")
+p_stt=$(cat "$LOGS"/stt-w*.log | grep -c "bus: dialling $main\$")
+if [ "$m_stt" = 2 ] && [ "$p_stt" = 0 ] && [ "$m_other" = 0 ] && [ "$p_other" = 4 ]; then
+	ok "the gateway's media pub is dialled by the 2 stt-workers only, its pub by the 4 agents and tts-workers"
+else
+	bad "gateway media pub dialled by $m_stt stt-workers and $m_other others, its pub by $p_stt stt-workers and $p_other others (want 2 0 0 4)"
+fi
 
 # ---- 20 calls at once ----
 python3 - "$D/calls" <<'EOF'

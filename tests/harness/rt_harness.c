@@ -172,6 +172,10 @@ rth_start(struct rth *h, const char *script_json, const char *const *peer_args,
 	snprintf(addr, sizeof(addr), "ipc://%s/gateway.pub", h->rundir);
 	if (fd_bus_open_addrs(&h->gw, addr, NULL, 0, NULL, 0) != 0)
 		return -1;
+	/* the callers' audio, which the Realtime engine dials for */
+	snprintf(addr, sizeof(addr), "ipc://%s/gateway-media.pub", h->rundir);
+	if (fd_bus_listen_media(&h->gw, addr, FD_MSG_AUDIO_IN) != 0)
+		return -1;
 	snprintf(addr, sizeof(addr), "ipc://%s/stt-worker.pub", h->rundir);
 	if (fd_bus_open_addrs(&h->stt, addr, NULL, 0, NULL, 0) != 0)
 		return -1;
