@@ -109,7 +109,8 @@ main(int argc, char **argv)
 	so.pad_ms = 200;
 	so.denoise = 1;
 	so.denoise_floor_db = -10;
-	while ((ch = getopt(argc, argv, "C:DFG:HN:OP:R:STUW:XYf:g:qs:v")) != -1) {
+	while (
+	    (ch = getopt(argc, argv, "C:DFG:HN:OP:R:STUW:XYf:g:qs:v")) != -1) {
 		switch (ch) {
 		case 'g':
 			so.grammar_search = optarg;

@@ -520,7 +520,6 @@ add_grammar_words(struct ps_dec *d, const struct psd_opts *o)
 	return rc;
 }
 
-
 void
 psd_defaults(struct psd_opts *o)
 {
