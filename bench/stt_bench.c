@@ -20,6 +20,8 @@
  *     -N first:last  the name lists the "name" grammar is built from
  *         (default: the sets' own lists, bench/data)
  *     -R margin  the grammar's rejection margin (stt.reject_conf)
+ *     -g "settings"  the slot grammars' own search settings
+ *         (stt.grammar_search; "" none, pocketsphinx's defaults)
  *     -F  decode with fast finals (no flat-lexicon / lattice pass), as
  *         stt.fast_final does; the streaming half follows the config
  *     -C  the channel estimate (cepstral mean) each utterance starts
@@ -107,8 +109,12 @@ main(int argc, char **argv)
 	so.pad_ms = 200;
 	so.denoise = 1;
 	so.denoise_floor_db = -10;
-	while ((ch = getopt(argc, argv, "C:DFG:HN:OP:R:STUW:XYf:qs:v")) != -1) {
+	while (
+	    (ch = getopt(argc, argv, "C:DFG:HN:OP:R:STUW:XYf:g:qs:v")) != -1) {
 		switch (ch) {
+		case 'g':
+			so.grammar_search = optarg;
+			break;
 		case 'Y':
 			hinted_stream = 1;
 			sets_only = 1;

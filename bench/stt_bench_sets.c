@@ -620,6 +620,9 @@ bench_sets(const struct bench_sets_opts *o)
 	}
 	psd_defaults(&po);
 	po.lm = o->lm;
+	/* stt.search's override, as the rest of the bench takes it */
+	po.search = getenv("FRONTDESK_STT_SEARCH");
+	po.grammar_search = o->grammar_search;
 	po.reject_conf = o->reject_conf;
 	po.names_zipf = o->names_zipf;
 	if (o->hints) {

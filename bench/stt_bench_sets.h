@@ -29,6 +29,9 @@ struct bench_sets_opts {
 	/* the "name" grammar's lists (NULL: the bench's own name lists,
 	 * which hold every name the sets say) */
 	const char *names_first, *names_last;
+	/* the slot grammars' search settings (stt.grammar_search; NULL the
+	 * built-in default) */
+	const char *grammar_search;
 };
 
 /* Decode both splits (seed 1 dev, seed 2 held-out); returns

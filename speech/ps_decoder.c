@@ -41,6 +41,8 @@ struct ps_dec {
 	char *name_jsgf; /* the "name" grammar's text (its words) */
 	char *first_alts, *last_alts; /* the lists' names in it */
 	struct psd_cmn cmn0; /* a caller's start value (cmn_start) */
+	char *gsearch; /* the grammars' own search settings, and */
+	char *msearch; /* the model's values of the same settings */
 	int16_t *buf; /* front-end scratch */
 	size_t cap;
 };
@@ -258,6 +260,24 @@ name_arcs(fsg_model_t *fsg, logmath_t *lm, float32 lw, int from, int to,
 	}
 }
 
+static int search_args(cmd_ln_t *cfg, const char *args);
+
+/* Make the search settings the slot grammars' (on: digits, spell,
+ * name; psd_opts.grammar_search) or the model's again: pocketsphinx
+ * reads them when a search is set up, so a grammar gets its own by being
+ * set up between the two.  A grammar forces every answer into its words
+ * and lengths, and in line noise a noise the search could not take for a
+ * filler or silence became a digit or a name's syllable: the slot
+ * grammars let it (a filler and silence more likely, a word costlier)
+ * where the model must not (fillers would eat its words).  0 or -1. */
+static int
+grammar_settings(struct ps_dec *d, int on)
+{
+	if (d->gsearch == NULL)
+		return 0;
+	return search_args(d->cfg, on ? d->gsearch : d->msearch);
+}
+
 /* The "name" grammar as a finite-state grammar built here, not parsed
  * from JSGF: sphinxbase's JSGF parser keeps ~100 bytes of every
  * alternative for good, half a megabyte for the name lists, at every
@@ -306,7 +326,9 @@ name_fsg(struct ps_dec *d, const char *const *extra, size_t n)
 	name_arcs(fsg, lm, lw, 2, 3, extra, n, d->last_alts);
 	nulls = fsg_model_null_trans_closure(fsg, NULL);
 	glist_free(nulls);
+	grammar_settings(d, 1);
 	rc = ps_set_fsg(d->ps, "name", fsg);
+	grammar_settings(d, 0);
 	fsg_model_free(fsg);
 	return rc;
 }
@@ -701,11 +723,51 @@ search_args(cmd_ln_t *cfg, const char *args)
 	return rv;
 }
 
+/* The values cfg has now for the options named in args ("-name value"
+ * pairs), as such pairs (malloc'd), or NULL. */
+static char *
+search_values(cmd_ln_t *cfg, const char *args)
+{
+	char *copy = strdup(args), *save = NULL, *name, *out;
+	size_t cap = strlen(args) * 2 + 256, len = 0;
+	const arg_t *a;
+
+	out = malloc(cap);
+	if (copy == NULL || out == NULL) {
+		free(copy);
+		free(out);
+		return NULL;
+	}
+	out[0] = '\0';
+	for (name = strtok_r(copy, " \t", &save); name;
+	     name = strtok_r(NULL, " \t", &save)) {
+		if (strtok_r(NULL, " \t", &save) == NULL)
+			break;
+		for (a = ps_args(); a->name; a++)
+			if (strcmp(a->name, name) == 0)
+				break;
+		if (a->name == NULL || len + 64 + strlen(name) > cap)
+			break;
+		if (a->type & ARG_BOOLEAN)
+			len += (size_t)snprintf(out + len, cap - len, "%s %s ",
+			    name, cmd_ln_boolean_r(cfg, name) ? "yes" : "no");
+		else if (a->type & ARG_INTEGER)
+			len += (size_t)snprintf(out + len, cap - len, "%s %ld ",
+			    name, cmd_ln_int_r(cfg, name));
+		else if (a->type & ARG_FLOATING)
+			len += (size_t)snprintf(out + len, cap - len,
+			    "%s %.17g ", name, cmd_ln_float_r(cfg, name));
+	}
+	free(copy);
+	return out;
+}
+
 struct ps_dec *
 psd_open(const struct psd_opts *o, char *err, size_t errlen)
 {
 	struct ps_dec *d;
 	struct psd_cmn start;
+	const char *gsearch;
 	char upper[16], dir8k[64];
 	int model, i;
 
@@ -765,6 +827,26 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		free(d);
 		return NULL;
 	}
+	gsearch = o->grammar_search ? o->grammar_search : PSD_GRAMMAR_SEARCH;
+	if (d->cfg != NULL && o->grammars && gsearch[0]) {
+		d->gsearch = strdup(gsearch);
+		d->msearch = search_values(d->cfg, gsearch);
+		if (d->gsearch == NULL || d->msearch == NULL ||
+		    search_args(d->cfg, d->gsearch) != 0 ||
+		    search_args(d->cfg, d->msearch) != 0) {
+			if (o->front == STT_FRONT_NATIVE8K)
+				model8k_remove(dir8k);
+			snprintf(err, errlen,
+			    "pocketsphinx: bad grammar search settings "
+			    "\"%s\"",
+			    gsearch);
+			cmd_ln_free_r(d->cfg);
+			free(d->gsearch);
+			free(d->msearch);
+			free(d);
+			return NULL;
+		}
+	}
 	d->ps = ps_init(d->cfg);
 	if (o->front == STT_FRONT_NATIVE8K)
 		model8k_remove(dir8k);
@@ -774,6 +856,8 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 		    "(dict %s, lm %s)",
 		    o->hmm, o->dict, o->lm);
 		cmd_ln_free_r(d->cfg);
+		free(d->gsearch);
+		free(d->msearch);
 		free(d);
 		return NULL;
 	}
@@ -791,10 +875,14 @@ psd_open(const struct psd_opts *o, char *err, size_t errlen)
 			psd_close(d);
 			return NULL;
 		}
+		/* the yes/no grammar is searched as the model is: the
+		 * slot grammars' settings cost it an answer in noise */
 		d->grammars =
 		    ps_set_jsgf_string(d->ps, "yesno", yesno_jsgf) == 0 &&
+		    grammar_settings(d, 1) == 0 &&
 		    ps_set_jsgf_string(d->ps, "digits", digits_jsgf) == 0 &&
 		    ps_set_jsgf_string(d->ps, "spell", spell_jsgf) == 0;
+		grammar_settings(d, 0);
 		d->name_grammar = o->names_first && o->names_last &&
 		    name_lists(d, o->names_first, o->names_last,
 		        o->names_zipf < 0       ? 0
@@ -828,6 +916,8 @@ psd_close(struct ps_dec *d)
 	ps_free(d->ps);
 	cmd_ln_free_r(d->cfg);
 	free(d->name_jsgf);
+	free(d->gsearch);
+	free(d->msearch);
 	free(d->first_alts);
 	free(d->last_alts);
 	free(d->buf);

@@ -22,6 +22,10 @@ enum stt_front {
 
 #define STT_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
 
+/* The slot grammars' own search settings (psd_opts.grammar_search):
+ * fillers and silence likelier, each word costlier than the model's. */
+#define PSD_GRAMMAR_SEARCH "-fillprob 0.01 -silprob 0.1 -wip 0.2"
+
 struct psd_opts {
 	const char *hmm; /* acoustic model dir */
 	const char *dict; /* pronunciation dictionary */
@@ -53,6 +57,12 @@ struct psd_opts {
 				   ours, "-name value" pairs separated by
 				   blanks (e.g. "-maxhmmpf 3000 -topn 2");
 				   NULL or "" for none */
+	const char *grammar_search; /* with grammars: pocketsphinx
+				   search settings of the digits, spell
+				   and name grammars' searches only (the
+				   model and the yes/no grammar keep
+				   theirs), as in search; NULL the
+				   built-in PSD_GRAMMAR_SEARCH, "" none */
 	const char *cmn_start; /* the channel estimate (cepstral mean) a
 				   caller's first utterance starts from:
 				   NULL or "" the telephone value measured

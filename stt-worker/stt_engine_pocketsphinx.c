@@ -163,6 +163,7 @@ struct ps_cfg {
 	char extra_file[512];
 	char cmn_start[256];
 	char search[256];
+	char grammar_search[256];
 	char names_first[512], names_last[512];
 	int decoders, decoders_max;
 	double gain;
@@ -226,6 +227,7 @@ ps_init_engine(const config_t *cfg, void **engp, char *err, size_t errlen)
 	e->dopts.reject_conf = c.reject_conf;
 	e->dopts.cmn_start = c.cmn_start[0] ? strdup(c.cmn_start) : NULL;
 	e->dopts.search = c.search[0] ? strdup(c.search) : NULL;
+	e->dopts.grammar_search = strdup(c.grammar_search);
 	if (c.hint_grammars && c.names_first[0] && c.names_last[0]) {
 		e->dopts.names_first = strdup(c.names_first);
 		e->dopts.names_last = strdup(c.names_last);
@@ -372,6 +374,7 @@ ps_fini(void *eng)
 	free((char *)e->dopts.dict);
 	free((char *)e->dopts.cmn_start);
 	free((char *)e->dopts.search);
+	free((char *)e->dopts.grammar_search);
 	free((char *)e->dopts.names_first);
 	free((char *)e->dopts.names_last);
 	for (i = 0; i < (int)e->names.n; i++)
@@ -1361,6 +1364,8 @@ take_config(const config_t *cfg, struct ps_cfg *c, char *err, size_t errlen)
 	        "", 0, 0, NULL},
 	    {"stt.search", FD_CFG_STR, c->search, sizeof(c->search), "", 0, 0,
 	        "FRONTDESK_STT_SEARCH"},
+	    {"stt.grammar_search", FD_CFG_STR, c->grammar_search,
+	        sizeof(c->grammar_search), PSD_GRAMMAR_SEARCH, 0, 0, NULL},
 	    {"stt.names_first", FD_CFG_STR, c->names_first,
 	        sizeof(c->names_first), "", 0, 0, NULL},
 	    {"stt.names_last", FD_CFG_STR, c->names_last, sizeof(c->names_last),

@@ -196,6 +196,47 @@ test_polarity(void **state)
 	assert_int_equal(psd_polarity(""), 0);
 }
 
+/* The slot grammars' own search settings (psd_opts.grammar_search) are
+ * theirs alone: the language model, also one loaded after the grammars,
+ * hears an utterance the same, word for word and to the confidence, with
+ * them and without. */
+static void
+model_keeps_settings(struct psd_opts *o)
+{
+	static const char *const gs[] = {NULL, ""};
+	char text[2][512], err[256];
+	double conf[2];
+	struct ps_dec *d;
+	int16_t *pcm;
+	size_t n, i;
+
+	assert_non_null(pcm = flite_synth_8k(
+	                    "slt", "my number is five five five one two", &n));
+	for (i = 0; i < 2; i++) {
+		o->grammar_search = gs[i];
+		if ((d = psd_open(o, err, sizeof(err))) == NULL)
+			fail_msg("psd_open: %s", err);
+		/* a model loaded after the grammars (a rebuilt one) too */
+		assert_int_equal(psd_set_lm(d, o->lm), 0);
+		assert_int_equal(psd_hint(d, "digits"), 0);
+		assert_int_equal(psd_hint(d, NULL), 0);
+		assert_int_equal(psd_start_from(d, NULL), 0);
+		assert_int_equal(psd_feed(d, pcm, n), 0);
+		assert_int_equal(
+		    psd_end(d, text[i], sizeof(text[i]), &conf[i]), 0);
+		psd_close(d);
+	}
+	free(pcm);
+	o->grammar_search = NULL;
+	assert_string_equal(text[0], text[1]);
+	assert_true(conf[0] == conf[1]);
+	/* a setting pocketsphinx does not have fails the start */
+	o->grammar_search = "-nope 1";
+	assert_null(psd_open(o, err, sizeof(err)));
+	assert_non_null(strstr(err, "grammar search"));
+	o->grammar_search = NULL;
+}
+
 /* psd_hint: a yes/no or digits question is searched with its grammar
  * (only its phrases come out, a phone number has ten digits), anything
  * else with the language model, and a model swap goes back to it. */
@@ -305,6 +346,7 @@ test_hint_grammars(void **state)
 	    sizeof(text));
 	assert_true(slot_found(text, "oil change"));
 	psd_close(d);
+	model_keeps_settings(&o);
 	unlink(lm);
 }
 
