@@ -652,6 +652,18 @@ test_unclear_answer_with_goodbye(void **state)
 	assert_int_equal(count_tool("book_appointment"), 1);
 	assert_true(last_closes());
 
+	/* unclear again: not booked, but the slot read back is in the
+	 * call's notes for the team */
+	start_call(&c, JOHN);
+	turn(&c, "yes it is");
+	turn(&c, "I need an oil change next tuesday at ten");
+	turn(&c, "that thanks bye");
+	assert_non_null(strstr(turn(&c, "that thanks bye"), "haven't booked"));
+	assert_int_equal(count_tool("book_appointment"), 0);
+	assert_true(last_closes());
+	assert_string_equal(fk.outcome, "info_only");
+	assert_non_null(strstr(c.st.outcome_notes, "oil change at 2026-11-24"));
+
 	start_call(&c, JOHN);
 	turn(&c, "yes it is");
 	turn(&c, "I need an oil change next tuesday at ten");

@@ -846,6 +846,15 @@ leave(struct brain_call *c)
 	if (contact_leave(c))
 		return;
 	if (st->asked == ASK_CONFIRM_BOOK && st->task == TASK_BOOK) {
+		char notes[256];
+
+		/* not booked without a yes, but what was read back stays in
+		 * the call's notes for the team to follow up */
+		snprintf(notes, sizeof(notes),
+		    "the caller left at the booking read-back without a clear "
+		    "yes; not booked: %.60s at %.20s",
+		    st->service ? st->service->name : "a service", st->chosen);
+		call_set_outcome(c, "info_only", notes);
 		booking_reset(st);
 		anything_else(c, "Okay, I haven't booked anything.");
 		return;
