@@ -303,6 +303,10 @@ test_sentences_in_order_and_early(void **state)
 	    json_string_value(json_object_get(b, "model")), "peer-model");
 	assert_true(json_is_true(json_object_get(b, "stream")));
 	assert_non_null(strstr(message_text(b, 0), "AI assistant"));
+	/* the same rule as the local brain's booking_day_missing */
+	assert_non_null(strstr(message_text(b, 0),
+	    "When you asked for a day and the caller gave only a time, ask "
+	    "for the day again"));
 	/* business.languages = "en, es" */
 	assert_non_null(strstr(message_text(b, 0),
 	    "Languages the team "

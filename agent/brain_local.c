@@ -654,6 +654,13 @@ on_day_or_pick(struct brain_call *c, const struct turn_in *in, int asked)
 		booking_plan(c);
 	} else if (in->ndt > 0 || (in->ir.service && st->task == TASK_BOOK)) {
 		booking_apply(st, &in->dt);
+		/* once: a second time alone takes the first day with room
+		 * (a misunderstanding counted keeps the count from resetting) */
+		if (asked == ASK_DAY && st->task == TASK_BOOK &&
+		    st->misunderstandings == 0 && booking_day_missing(c)) {
+			st->misunderstandings++;
+			return 1;
+		}
 		booking_plan(c);
 	} else if (in->ir.best != INT_NONE && in->ir.best != INT_BOOK &&
 	    in->ir.best != INT_RESCHEDULE) {

@@ -279,6 +279,34 @@ test_unknown_caller_with_correction(void **state)
 	assert_string_equal(crm.new_cust_phone, "+15555550123");
 }
 
+/* "What day?" answered with a time alone ("January seventh" heard "at
+ * eight a m"): the day is asked for once more with the time kept, not
+ * the first day with room taken for it; a second time alone does take
+ * the first day with room. */
+static void
+test_time_for_a_day_asks_the_day(void **state)
+{
+	struct brain_call c;
+
+	(void)state;
+	new_call(&c, 0);
+	assert_non_null(
+	    strstr(turn(&c, "hi I need my brakes looked at"), "What day"));
+	assert_string_equal(turn(&c, "at eight a m"),
+	    "Sure, at 8 AM. And what day would you like to come in?");
+	assert_string_equal(fk.hint, "date");
+	assert_int_equal(c.st.asked, ASK_DAY);
+	assert_non_null(strstr(turn(&c, "wednesday"), "name"));
+	assert_non_null(strstr(turn(&c, "it's john smith"),
+	    "Brake inspection on Wednesday, November 25 at 8 AM"));
+
+	new_call(&c, 0);
+	turn(&c, "hi I need my brakes looked at");
+	turn(&c, "at eight a m");
+	assert_null(strstr(turn(&c, "at eight a m"), "what day"));
+	assert_int_equal(c.st.have_day, 1);
+}
+
 static void
 test_time_taken_offers_nearest(void **state)
 {
@@ -1406,6 +1434,7 @@ UNIT_MAIN(setup, fake_brain_teardown,
     cmocka_unit_test(test_transfer_back),
     cmocka_unit_test(test_vehicle_by_model_and_change),
     cmocka_unit_test(test_unknown_caller_with_correction),
+    cmocka_unit_test(test_time_for_a_day_asks_the_day),
     cmocka_unit_test(test_time_taken_offers_nearest),
     cmocka_unit_test(test_thanksgiving_and_after),
     cmocka_unit_test(test_race_slot_taken_at_booking),

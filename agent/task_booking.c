@@ -630,6 +630,27 @@ already_booked(struct brain_call *c)
 		}
 }
 
+int
+booking_day_missing(struct brain_call *c)
+{
+	struct call_state *st = &c->st;
+	static const char *const days[] = {"monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday", "tomorrow", "today", "next"};
+	char tm[16], buf[160];
+
+	if (st->have_day || !st->have_time || st->earliest ||
+	    st->time_rel != DT_AT)
+		return 0;
+	dt_say_time(st->minute, tm, sizeof(tm));
+	log_info(st->call_id, "a time (%s) for a day asked: the day again", tm);
+	snprintf(buf, sizeof(buf),
+	    "Sure, at %s. And what day would you like to come in?", tm);
+	call_say(c, buf, 0);
+	call_hint(c, "date", days, sizeof(days) / sizeof(days[0]));
+	ask(c, ASK_DAY);
+	return 1;
+}
+
 void
 booking_plan(struct brain_call *c)
 {

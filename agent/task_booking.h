@@ -16,6 +16,10 @@ int booking_pick(struct call_state *st, const char *text,
 /* Move the booking on: ask what is missing, offer slots or read back.
  * Speaks and sets st->asked. */
 void booking_plan(struct brain_call *c);
+/* The caller, asked for a day, gave a time alone ("at eight"): the day
+ * may be what the recogniser lost, so it is asked for once more with the
+ * time kept, rather than the first day with room taken.  1 if asked. */
+int booking_day_missing(struct brain_call *c);
 /* Book (or move) the read-back slot and speak the result. */
 void booking_book(struct brain_call *c);
 /* At a booking's read-back, the customer with this service booked
