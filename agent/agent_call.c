@@ -1020,12 +1020,10 @@ transfer_back(
 
 /* The caller of a call that moved here without a session heard the old
  * agent stop mid-call: said before the greeting starts the call again. */
-#define SAY_LINE_DROPPED \
-	"Sorry, I lost our conversation for a moment."
+#define SAY_LINE_DROPPED "Sorry, I lost our conversation for a moment."
 
 static void
-on_call_start(
-    struct call *c, const struct fd_pl_call_start *m, int sent_again)
+on_call_start(struct call *c, const struct fd_pl_call_start *m, int sent_again)
 {
 	struct call_state *st = &c->bc.st;
 	const char *now = m->now, *xfer;

@@ -35,8 +35,8 @@ mask_phones(char *s)
 
 	for (i = 0; s[i]; i++) {
 		if (s[i] != '+' ||
-		    (i > 0 && (isalnum((unsigned char)s[i - 1]) ||
-		                  s[i - 1] == '+')))
+		    (i > 0 &&
+		        (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '+')))
 			continue;
 		for (n = 0; isdigit((unsigned char)s[i + 1 + n]); n++)
 			;

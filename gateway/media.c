@@ -353,12 +353,14 @@ media_agent_moved(void)
 		h.type = FD_MSG_CALL_START;
 		h.flags = FD_F_REPLAY;
 		memcpy(h.call_id, rs[i].id, sizeof(h.call_id));
-		if (fd_bus_publish_hdr(&gw_bus, &h, rs[i].pl,
-		        strlen(rs[i].pl)) != 0)
-			log_warnx(h.call_id, "media: call_start not sent again");
+		if (fd_bus_publish_hdr(
+		        &gw_bus, &h, rs[i].pl, strlen(rs[i].pl)) != 0)
+			log_warnx(
+			    h.call_id, "media: call_start not sent again");
 		else
-			log_info(h.call_id, "call_start sent again to the "
-			                    "call's new agent");
+			log_info(h.call_id,
+			    "call_start sent again to the "
+			    "call's new agent");
 		free(rs[i].pl);
 	}
 	free(rs);
