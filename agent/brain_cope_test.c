@@ -107,6 +107,16 @@ last_args(const char *tool)
 	return NULL;
 }
 
+/* John, known by his number, asks for an oil change next Tuesday at ten:
+ * the agent reads the booking back and waits for his yes. */
+static void
+john_at_readback(struct brain_call *c)
+{
+	start_call(c, JOHN);
+	turn(c, "yes it is");
+	turn(c, "I need an oil change next tuesday at ten");
+}
+
 static void
 test_goodbye_split(void **state)
 {
@@ -139,9 +149,7 @@ test_yes_bye_books_and_closes(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
 	turn(&c, "yes that's fine bye");
 	assert_int_equal(count_tool("book_appointment"), 1);
@@ -153,9 +161,7 @@ test_yes_bye_books_and_closes(void **state)
 	assert_string_equal(fk.outcome, "booked");
 
 	/* "bye" alone at the read-back books nothing */
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	turn(&c, "okay bye");
 	assert_int_equal(count_tool("book_appointment"), 0);
 	assert_true(last_closes());
@@ -592,9 +598,7 @@ test_weak_yes_asked_again(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	assert_int_equal(c.st.asked, ASK_CONFIRM_BOOK);
 	assert_non_null(
 	    strstr(heard(&c, "the a that works", 0.07), "yes or no"));
@@ -605,26 +609,20 @@ test_weak_yes_asked_again(void **state)
 
 	/* a weak yes and no answer to the check: nothing booked, and the
 	 * hang-up leaves the slot in the call's notes */
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	heard(&c, "yes thanks bye", 0.07);
 	assert_int_equal(count_tool("book_appointment"), 0);
 	brain_local.on_end(&c, "stop");
 	assert_string_equal(fk.outcome, "abandoned");
 	assert_non_null(strstr(c.st.outcome_notes, "oil change at 2026-11-24"));
 
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	heard(&c, "yes please", 0.3);
 	assert_int_equal(count_tool("book_appointment"), 1);
 
 	/* "Yes, that's right." heard "no that's right" at 0.07: neither
 	 * the end of the call nor of the booking; asked again */
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	assert_non_null(
 	    strstr(heard(&c, "no that's right", 0.07), "yes or a no"));
 	assert_false(last_closes());
@@ -642,9 +640,7 @@ test_unclear_answer_with_goodbye(void **state)
 	struct brain_call c;
 
 	(void)state;
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	assert_non_null(strstr(turn(&c, "that thanks bye"), "before you go"));
 	assert_int_equal(count_tool("book_appointment"), 0);
 	assert_false(last_closes());
@@ -654,9 +650,7 @@ test_unclear_answer_with_goodbye(void **state)
 
 	/* unclear again: not booked, but the slot read back is in the
 	 * call's notes for the team */
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	turn(&c, "that thanks bye");
 	assert_non_null(strstr(turn(&c, "that thanks bye"), "haven't booked"));
 	assert_int_equal(count_tool("book_appointment"), 0);
@@ -664,9 +658,7 @@ test_unclear_answer_with_goodbye(void **state)
 	assert_string_equal(fk.outcome, "info_only");
 	assert_non_null(strstr(c.st.outcome_notes, "oil change at 2026-11-24"));
 
-	start_call(&c, JOHN);
-	turn(&c, "yes it is");
-	turn(&c, "I need an oil change next tuesday at ten");
+	john_at_readback(&c);
 	turn(&c, "no thanks bye");
 	assert_int_equal(count_tool("book_appointment"), 0);
 	assert_true(last_closes());
