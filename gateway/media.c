@@ -286,10 +286,11 @@ malformed(struct gw_call *c, const char *fmt, ...)
 	    c->bad, why);
 }
 
-/* Cluster mode: c's CALL_START payload and the agent it goes to, kept
- * so that an agent the call moves to without a session can start it
- * (media_agent_moved). */
-static void
+/* Cluster mode: c's CALL_START payload, encoded once, and the agent it
+ * goes to, kept so that an agent the call moves to without a session
+ * can start it (media_agent_moved).  Returns the payload (c's until the
+ * call is freed, on this thread), or NULL if it could not be kept. */
+static const char *
 keep_start(struct gw_call *c, const struct fd_pl_call_start *cs)
 {
 	char err[160];
@@ -302,12 +303,13 @@ keep_start(struct gw_call *c, const struct fd_pl_call_start *cs)
 	if (s == NULL) {
 		log_warnx(c->call_id, "media: call_start not kept: %s",
 		    j ? "out of memory" : err);
-		return;
+		return NULL;
 	}
 	pthread_mutex_lock(&gw_lock);
 	c->start_pl = s;
 	fd_cluster_owner(c->call_id, FD_D_AGENT, c->agent, sizeof(c->agent));
 	pthread_mutex_unlock(&gw_lock);
+	return s;
 }
 
 /* Cluster thread, after CALL_ASSIGN moved calls: each call of this
@@ -376,7 +378,7 @@ media_agent_moved(void)
 static void
 on_start(struct gw_call *c, struct media_msg *m)
 {
-	const char *token, *from, *to, *dir, *now;
+	const char *token, *from, *to, *dir, *now, *kept = NULL;
 	enum callinfo_refusal why;
 	struct fd_pl_call_start cs;
 	struct callinfo ci;
@@ -469,9 +471,13 @@ on_start(struct gw_call *c, struct media_msg *m)
 	 * and the CALL_START kept for an agent the call may move to */
 	if (fd_cluster_on()) {
 		fd_cluster_assign(&gw_bus, c->call_id);
-		keep_start(c, &cs);
+		kept = keep_start(c, &cs);
 	}
-	fd_bus_publish_call_start(&gw_bus, c->call_id, 0, &cs);
+	if (kept)
+		fd_bus_publish(&gw_bus, FD_MSG_CALL_START, c->call_id, 0, kept,
+		    strlen(kept));
+	else
+		fd_bus_publish_call_start(&gw_bus, c->call_id, 0, &cs);
 	json_decref(params);
 	log_info(c->call_id, "stream %s started: %s call from %s to %s%s%s",
 	    c->stream_sid, dir, from[0] ? from : "?", to[0] ? to : "?",
