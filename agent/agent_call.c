@@ -936,6 +936,18 @@ resay_unfinished(struct call *c)
 	}
 }
 
+/* A call resumed here from the session a dead agent left: the caller is
+ * asked to say again what no agent answered. */
+static void
+moved_in(struct call *c)
+{
+	log_info(id_of(c), "call moved here from a dead agent");
+	if (speaking(c) == NULL)
+		core_say(c, SAY_AGAIN, 0);
+	idle_arm(c);
+	save_session(c);
+}
+
 /*
  * Cluster mode: the gateway moved the call.  Here from a dead agent: the
  * session in Redis has every turn it finished; the caller is asked to say
@@ -977,11 +989,7 @@ on_assign(struct call *c, const struct fd_pl_call_assign *a)
 		    "its call_start");
 		return;
 	}
-	log_info(id_of(c), "call moved here from a dead agent");
-	if (speaking(c) == NULL)
-		core_say(c, SAY_AGAIN, 0);
-	idle_arm(c);
-	save_session(c);
+	moved_in(c);
 }
 
 /* A new stream of a call that went to a transfer nobody took: resume it
@@ -1039,11 +1047,7 @@ on_call_start(struct call *c, const struct fd_pl_call_start *m, int sent_again)
 	if (sent_again) {
 		c->resuming = 0;
 		if (resume(c) == 0) {
-			log_info(id_of(c), "call moved here from a dead agent");
-			if (speaking(c) == NULL)
-				core_say(c, SAY_AGAIN, 0);
-			idle_arm(c);
-			save_session(c);
+			moved_in(c);
 			return;
 		}
 		log_warnx(id_of(c),
